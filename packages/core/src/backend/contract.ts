@@ -1,0 +1,193 @@
+/**
+ * The Backend contract: the whole surface a Myelin backend implements.
+ *
+ * A backend is a set of FORWARD kernels over opaque handles. It knows nothing of autograd,
+ * layers, losses or optimizers: every gradient rule lives in core and is written in terms of
+ * these kernels, so it runs unchanged on every backend.
+ *
+ * Rules every backend follows:
+ * - Every kernel is pure. It never mutates its inputs and returns a NEW handle that the
+ *   caller owns (even when the result equals an input, e.g. a reshape to the same shape).
+ *   The caller disposes each handle exactly once with `dispose`.
+ * - Core validates shapes, dtypes, axes and attributes before calling a kernel; a kernel may
+ *   assume its arguments are valid and already normalised (axes non-negative and sorted,
+ *   permutations complete, slices in bounds). Core also computes the output shape and dtype
+ *   itself and never asks a handle for them.
+ * - Row-major (C-order) layout for all host data crossing the contract.
+ * - A kernel that a backend cannot run for a dtype throws `UnsupportedOpError` (core/errors).
+ * - Binary and `where` kernels broadcast NumPy-style: shapes are aligned on the right, and
+ *   each pair of dimensions must be equal or one of them 1.
+ *
+ * The contract has a version number; a backend states the version it implements and core
+ * refuses to register a backend built for another major version.
+ */
+
+/** Version of this contract. Bump on any change a backend must follow. */
+export const BACKEND_CONTRACT_VERSION = 1;
+
+/** Element types. `float64` is optional; cpu-reference runs it for finite differences. */
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+/** Host storage for each dtype. bool is stored as 0/1 bytes. */
+export interface DTypeArrayMap {
+  float32: Float32Array;
+  float64: Float64Array;
+  int32: Int32Array;
+  bool: Uint8Array;
+}
+export type TypedArray = DTypeArrayMap[DType];
+
+export type Shape = readonly number[];
+
+/**
+ * An opaque reference to storage owned by a backend. Core never looks inside; the brand
+ * stops a plain object from being passed as one by accident.
+ */
+export interface BackendHandle {
+  readonly __myelinHandle?: never;
+}
+
+/** Elementwise unary kernels. `sign(0) = 0`; `log` of a negative number is NaN. */
+export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'sigmoid', 'tanh'] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** Broadcasting arithmetic kernels: output dtype equals the (common) input dtype. */
+export const ARITHMETIC_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
+export type ArithmeticOp = (typeof ARITHMETIC_OPS)[number];
+
+/** Broadcasting comparison kernels: output dtype is bool. */
+export const COMPARISON_OPS = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'] as const;
+export type ComparisonOp = (typeof COMPARISON_OPS)[number];
+
+export type BinaryOp = ArithmeticOp | ComparisonOp;
+
+/** Reductions over a set of axes. `sum` of an empty set is 0; `max` of an empty set is -Infinity. */
+export const REDUCE_OPS = ['sum', 'max'] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+/** Kernels that are not elementwise families: one name each. */
+export const STRUCTURAL_OPS = [
+  'cast',
+  'where',
+  'argmax',
+  'reshape',
+  'transpose',
+  'broadcastTo',
+  'slice',
+  'pad',
+  'concat',
+  'gather',
+  'scatterAdd',
+  'matmul',
+] as const;
+export type StructuralOp = (typeof STRUCTURAL_OPS)[number];
+
+/** The closed list of primitive operations. Core's gradient table is typed over this union. */
+export type PrimitiveOp = UnaryOp | BinaryOp | ReduceOp | StructuralOp;
+
+export const PRIMITIVE_OPS: readonly PrimitiveOp[] = [
+  ...UNARY_OPS,
+  ...ARITHMETIC_OPS,
+  ...COMPARISON_OPS,
+  ...REDUCE_OPS,
+  ...STRUCTURAL_OPS,
+];
+
+/**
+ * Optional fused kernels. Core uses one when the backend has it and composes primitives
+ * otherwise; the conformance suite checks both paths agree.
+ */
+export interface FusedKernels {
+  /**
+   * `activation(a @ b + bias)` for rank-3 `a` [B,M,K] (or [B,K,M] with transposeA) and
+   * `b` [B,K,N] (or [B,N,K]); `bias` broadcasts against [B,M,N].
+   */
+  matmulBiasActivation?(
+    a: BackendHandle,
+    b: BackendHandle,
+    bias: BackendHandle | null,
+    activation: 'linear' | 'relu' | 'sigmoid' | 'tanh',
+    transposeA: boolean,
+    transposeB: boolean,
+  ): BackendHandle;
+}
+
+export interface Backend {
+  /** Registry name, e.g. 'cpu-reference', 'tfjs-cpu', 'webgpu'. */
+  readonly name: string;
+  /** The BACKEND_CONTRACT_VERSION this backend implements. */
+  readonly contractVersion: number;
+  /** The dtypes this backend stores. Always includes float32, int32 and bool. */
+  readonly dtypes: readonly DType[];
+  /** Optional fused kernels; absent members fall back to composed primitives. */
+  readonly fused?: FusedKernels;
+
+  // ---- storage -------------------------------------------------------------------------
+  /** Copy host values (row-major, `values.length` = product of `shape`) into a new handle. */
+  fromData(values: TypedArray, shape: Shape, dtype: DType): BackendHandle;
+  /** A new handle of `shape` with every element `value`. */
+  fill(shape: Shape, value: number, dtype: DType): BackendHandle;
+  /** Read a handle back to the host. The returned array is the caller's to keep. */
+  read(handle: BackendHandle): Promise<TypedArray>;
+  /** Synchronous read, where the backend can do it without stalling a device (optional). */
+  readSync?(handle: BackendHandle): TypedArray;
+  /** Release a handle's storage. Disposing twice is a no-op. */
+  dispose(handle: BackendHandle): void;
+  /** The number of handles created and not yet disposed (leak tests use it). */
+  liveHandles(): number;
+
+  // ---- elementwise ---------------------------------------------------------------------
+  /** Elementwise `op(x)`; float dtypes only (`neg`, `abs`, `sign` also run on int32). */
+  unary(op: UnaryOp, x: BackendHandle): BackendHandle;
+  /** Convert to `dtype` (float -> int truncates toward zero; nonzero -> bool true). */
+  cast(x: BackendHandle, dtype: DType): BackendHandle;
+  /**
+   * Broadcasting `op(a, b)`. Both inputs have the same dtype. Arithmetic ops return that
+   * dtype (core sends `div` and `pow` float inputs only); comparison ops return bool.
+   * `outShape` is the broadcast shape, computed by core.
+   */
+  binary(op: BinaryOp, a: BackendHandle, b: BackendHandle, outShape: Shape): BackendHandle;
+  /** Broadcasting `condition ? a : b`; `condition` is bool, `a` and `b` share a dtype. */
+  where(condition: BackendHandle, a: BackendHandle, b: BackendHandle, outShape: Shape): BackendHandle;
+
+  // ---- reductions ----------------------------------------------------------------------
+  /**
+   * Reduce over `axes` (sorted, unique, non-negative). With `keepDims` the reduced axes stay
+   * as size 1, otherwise they are removed. An empty `axes` returns a copy.
+   */
+  reduce(op: ReduceOp, x: BackendHandle, axes: readonly number[], keepDims: boolean): BackendHandle;
+  /** Index (int32) of the first maximum along `axis`; the axis is removed. NaN counts as max. */
+  argmax(x: BackendHandle, axis: number): BackendHandle;
+
+  // ---- movement ------------------------------------------------------------------------
+  /** Same elements in row-major order, new shape (same element count). */
+  reshape(x: BackendHandle, shape: Shape): BackendHandle;
+  /** Permute axes: output axis i is input axis `perm[i]`. Result is a contiguous copy. */
+  transpose(x: BackendHandle, perm: readonly number[]): BackendHandle;
+  /** Broadcast to `shape` (same rank as x; each x dim equals the target or is 1). */
+  broadcastTo(x: BackendHandle, shape: Shape): BackendHandle;
+  /** The box starting at `begin` with extent `size` (both full rank, in bounds). */
+  slice(x: BackendHandle, begin: readonly number[], size: readonly number[]): BackendHandle;
+  /** Pad each axis with `paddings[i] = [before, after]` elements of `value`. */
+  pad(x: BackendHandle, paddings: readonly (readonly [number, number])[], value: number): BackendHandle;
+  /** Join along `axis`; all inputs share dtype and every other dimension. */
+  concat(xs: readonly BackendHandle[], axis: number): BackendHandle;
+  /**
+   * Select along `axis` by `indices` (int32, any shape, values in range): the output shape is
+   * x.shape[:axis] + indices.shape + x.shape[axis+1:].
+   */
+  gather(x: BackendHandle, indices: BackendHandle, axis: number): BackendHandle;
+  /**
+   * The adjoint of `gather`: a zero tensor whose `axis` has `dimSize` entries, with each
+   * slice of `updates` added at its index (repeated indices accumulate). `updates` has the
+   * shape `gather` would produce.
+   */
+  scatterAdd(updates: BackendHandle, indices: BackendHandle, axis: number, dimSize: number): BackendHandle;
+
+  // ---- linear algebra ------------------------------------------------------------------
+  /**
+   * Batched matrix product of rank-3 float handles with equal batch size:
+   * a [B,M,K] (or [B,K,M] with transposeA), b [B,K,N] (or [B,N,K] with transposeB) -> [B,M,N].
+   */
+  matmul(a: BackendHandle, b: BackendHandle, transposeA: boolean, transposeB: boolean): BackendHandle;
+}

@@ -1,0 +1,3 @@
+export * from './backend/contract.js';
+export * from './backend/registry.js';
+export * from './errors.js';
