@@ -1,4 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 import { myelinTestConfig } from '@myelin/vitest-preset';
 
-export default defineProject(myelinTestConfig('@myelin/core'));
+// Core's own tests run on cpu-reference. That package depends on core, so core cannot list it
+// as a dependency (a cycle); the tests import its source through this alias instead, and the
+// alias for '@myelin/core' makes both sides share one copy of core.
+const base = myelinTestConfig('@myelin/core');
+export default defineProject({
+  ...base,
+  resolve: {
+    alias: {
+      '@myelin/core': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      '@myelin/backend-cpu-reference': fileURLToPath(new URL('../backend-cpu-reference/src/index.ts', import.meta.url)),
+    },
+  },
+});

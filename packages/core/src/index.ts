@@ -1,3 +1,19 @@
 export * from './backend/contract.js';
 export * from './backend/registry.js';
 export * from './errors.js';
+export { Tensor, type NestedArray, type TensorLike } from './tensor/tensor.js';
+export * from './tensor/creation.js';
+export { Generator, defaultGenerator, manualSeed, philox4x32, type GeneratorState } from './tensor/random.js';
+export { tidy, keep, dispose, type TensorContainer } from './tensor/scope.js';
+export { broadcastShapes, sizeOf } from './tensor/shape.js';
+export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export { gradientRules, nonDifferentiableOps, unbroadcast, type GradRule } from './autograd/gradients.js';
+export type { GradNode, OpAttributes } from './autograd/node.js';
+export * from './ops/elementwise.js';
+export * from './ops/reduce.js';
+export {
+  reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice, pad, concat, stack,
+  gather, indexSelect, scatterAdd, oneHot,
+} from './ops/movement.js';
+export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
+export * from './ops/activation.js';

@@ -1,0 +1,8 @@
+import { elementwiseCases } from './elementwise.js';
+import { structuralCases } from './structural.js';
+import type { OpCase } from './types.js';
+
+export type { InputSpec, OpCase } from './types.js';
+
+/** Every conformance case, in a stable order. */
+export const allCases: readonly OpCase[] = [...elementwiseCases, ...structuralCases];

@@ -1,0 +1,112 @@
+import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { fullLike } from '../tensor/creation.js';
+import { tidy } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { noGrad } from './grad-mode.js';
+import { gradientRules, type GradRule } from './gradients.js';
+import type { GradNode } from './node.js';
+
+/**
+ * Reverse-mode differentiation from `root`: walks the tape in reverse topological order,
+ * runs each op's rule once with the summed gradient of its output, and accumulates into the
+ * `.grad` of every leaf that requires it (adding to what is there, as in PyTorch).
+ * Intermediate gradients are freed as soon as they have been used.
+ */
+export function backward(root: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean }): void {
+  if (!root.requiresGrad) {
+    throw new ArgumentError('backward: this tensor does not require gradients (no input had requiresGrad set, or it was made under noGrad)');
+  }
+  if (gradient === undefined && root.size !== 1) {
+    throw new ShapeError(`backward: a gradient can only be implied for a single-element output, got shape ${formatShape(root.shape)}; pass the gradient explicitly`);
+  }
+  if (gradient !== undefined && (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i]))) {
+    throw new ShapeError(`backward: gradient of shape ${formatShape(gradient.shape)} does not match output of shape ${formatShape(root.shape)}`);
+  }
+  const order = topologicalOrder(root);
+  noGrad(() => {
+    const pending = new Map<Tensor, Tensor>();
+    pending.set(root, gradient ? gradient.cast(root.dtype) : fullLike(root, 1));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const tensor = order[i]!;
+      const grad = pending.get(tensor);
+      if (grad === undefined) continue;
+      pending.delete(tensor);
+      const node = tensor.gradNode;
+      if (node === null) {
+        tensor.grad = tensor.grad === null ? grad : accumulate(tensor.grad, grad);
+        continue;
+      }
+      for (const inputGrad of runRule(node, grad, tensor)) {
+        const [input, value] = inputGrad;
+        const previous = pending.get(input);
+        pending.set(input, previous === undefined ? value : accumulate(previous, value));
+      }
+    }
+    if (!options.retainGraph) for (const tensor of order) tensor.gradNode = null;
+  });
+}
+
+/** Tensors reachable from `root` through recorded nodes, inputs before the ops using them. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const inputs = top[0].gradNode?.inputs ?? [];
+    if (top[1] < inputs.length) {
+      const input = inputs[top[1]++]!;
+      if (input.requiresGrad && !visited.has(input)) {
+        visited.add(input);
+        stack.push([input, 0]);
+      }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/** Runs one rule; returns each (input, gradient) pair that needs accumulating, each owned. */
+function runRule(node: GradNode, grad: Tensor, output: Tensor): [Tensor, Tensor][] {
+  node.inputs.forEach((input, i) => {
+    if (input.version !== node.inputVersions[i]) {
+      throw new ArgumentError(
+        `backward: input ${i} of '${node.op}' (shape ${formatShape(input.shape)}) was modified in place by assign() after the op used it; compute the loss again after updating`,
+      );
+    }
+  });
+  const needs = node.inputs.map((input) => input.requiresGrad);
+  const rule = gradientRules[node.op] as GradRule;
+  const results = tidy(() => rule(grad, node, output, needs));
+  const owned: [Tensor, Tensor][] = [];
+  const seen = new Set<Tensor>();
+  let gradTaken = false;
+  results.forEach((value, i) => {
+    if (value === null || value === undefined || !needs[i]) {
+      if (value && value !== grad && !seen.has(value)) value.dispose();
+      return;
+    }
+    // A rule may pass its incoming gradient straight through, even to two inputs: the first
+    // use takes it, later uses get copies, so every pending gradient has exactly one owner.
+    let unique = value;
+    if (value === grad) {
+      if (gradTaken) unique = value.detach();
+      gradTaken = true;
+    } else if (seen.has(value)) {
+      unique = value.detach();
+    }
+    seen.add(value);
+    owned.push([node.inputs[i]!, unique]);
+  });
+  if (!gradTaken) grad.dispose();
+  return owned;
+}
+
+function accumulate(previous: Tensor, addition: Tensor): Tensor {
+  const sum = previous.add(addition);
+  previous.dispose();
+  addition.dispose();
+  return sum;
+}

@@ -1,0 +1,143 @@
+import type { PrimitiveOp } from '../backend/contract.js';
+import { shapesEqual } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { isFloat } from '../ops/dispatch.js';
+import { add, cast, div, equal, greater, greaterEqual, less, log, logicalAnd, mul, neg, sign, sub, where } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import { expand, gather, pad, permute, reshape, scatterAdd, slice } from '../ops/movement.js';
+import { matmulPrimitive } from '../ops/linalg.js';
+import type { GradNode } from './node.js';
+
+/**
+ * A gradient rule: given the gradient `g` of an op's output, the recorded node and the output
+ * itself, returns the gradient of each input (null where none flows). `needs[i]` says whether
+ * input i wants one, so rules can skip work. Rules run under noGrad, written in core ops.
+ */
+export type GradRule<P extends PrimitiveOp = PrimitiveOp> = (g: Tensor, node: GradNode<P>, output: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+
+/** Sums a broadcast gradient back down to the input's shape. */
+export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  g.shape.forEach((dim, i) => {
+    if (i < lead || (shape[i - lead] === 1 && dim !== 1)) axes.push(i);
+  });
+  return reshape(sum(g, axes, true), shape);
+}
+
+/** Gradient of max/min-like selections: ties share the gradient equally, as in PyTorch. */
+function tieShare(g: Tensor, winner: Tensor, tie: Tensor): Tensor {
+  return mul(g, add(cast(winner, g.dtype), mul(cast(tie, g.dtype), 0.5)));
+}
+
+const nonDifferentiable: GradRule = (_g, node) => node.inputs.map(() => null);
+
+/** Shape with the reduced axes kept as size 1, to broadcast a reduction's gradient back. */
+function keptShape(inputShape: readonly number[], axes: readonly number[]): number[] {
+  return inputShape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** One rule per primitive; the mapped type makes a primitive without a rule a compile error. */
+export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
+  // d(-x) = -dx
+  neg: (g) => [neg(g)],
+  // d exp(x) = exp(x) dx
+  exp: (g, _node, y) => [mul(g, y)],
+  // d log(x) = dx / x
+  log: (g, { inputs: [x] }) => [div(g, x!)],
+  // d sqrt(x) = dx / (2 sqrt(x))
+  sqrt: (g, _node, y) => [div(g, mul(y, 2))],
+  // d |x| = sign(x) dx (0 at 0, as in PyTorch)
+  abs: (g, { inputs: [x] }) => [mul(g, sign(x!))],
+  sign: nonDifferentiable,
+  // d sigmoid(x) = y (1 - y) dx
+  sigmoid: (g, _node, y) => [mul(g, mul(y, sub(1, y)))],
+  // d tanh(x) = (1 - y^2) dx
+  tanh: (g, _node, y) => [mul(g, sub(1, mul(y, y)))],
+  // a cast between floats passes the gradient back in the input's dtype
+  cast: (g, { inputs: [x] }) => [isFloat(x!.dtype) ? cast(g, x!.dtype) : null],
+
+  add: (g, { inputs: [a, b] }, _y, needs) => [needs[0] ? unbroadcast(g, a!.shape) : null, needs[1] ? unbroadcast(g, b!.shape) : null],
+  sub: (g, { inputs: [a, b] }, _y, needs) => [needs[0] ? unbroadcast(g, a!.shape) : null, needs[1] ? unbroadcast(neg(g), b!.shape) : null],
+  // d(ab) = b da + a db
+  mul: (g, { inputs: [a, b] }, _y, needs) => [needs[0] ? unbroadcast(mul(g, b!), a!.shape) : null, needs[1] ? unbroadcast(mul(g, a!), b!.shape) : null],
+  // d(a/b) = da / b - (a/b) db / b
+  div: (g, { inputs: [a, b] }, y, needs) => [needs[0] ? unbroadcast(div(g, b!), a!.shape) : null, needs[1] ? unbroadcast(neg(div(mul(g, y), b!)), b!.shape) : null],
+  // d(a^b) = b a^(b-1) da + a^b log(a) db; the db term is 0 where a = 0 and b >= 0 (PyTorch)
+  pow: (g, { inputs: [a, b] }, y, needs) => [
+    needs[0] ? unbroadcast(mul(g, mul(b!, a!.pow(sub(b!, 1)))), a!.shape) : null,
+    needs[1] ? unbroadcast(mul(g, where(logicalAnd(equal(a!, 0), greaterEqual(b!, 0)), 0, mul(y, log(a!)))), b!.shape) : null,
+  ],
+  maximum: (g, { inputs: [a, b] }, _y, needs) => [
+    needs[0] ? unbroadcast(tieShare(g, greater(a!, b!), equal(a!, b!)), a!.shape) : null,
+    needs[1] ? unbroadcast(tieShare(g, less(a!, b!), equal(a!, b!)), b!.shape) : null,
+  ],
+  minimum: (g, { inputs: [a, b] }, _y, needs) => [
+    needs[0] ? unbroadcast(tieShare(g, less(a!, b!), equal(a!, b!)), a!.shape) : null,
+    needs[1] ? unbroadcast(tieShare(g, greater(a!, b!), equal(a!, b!)), b!.shape) : null,
+  ],
+  equal: nonDifferentiable,
+  notEqual: nonDifferentiable,
+  less: nonDifferentiable,
+  lessEqual: nonDifferentiable,
+  greater: nonDifferentiable,
+  greaterEqual: nonDifferentiable,
+  // the gradient goes to whichever branch was chosen
+  where: (g, { inputs: [c, a, b] }, _y, needs) => [
+    null,
+    needs[1] ? unbroadcast(where(c!, g, 0), a!.shape) : null,
+    needs[2] ? unbroadcast(where(c!, 0, g), b!.shape) : null,
+  ],
+
+  // every summed element gets the gradient of its sum
+  sum: (g, { inputs: [x], attrs }) => [expand(reshape(g, keptShape(x!.shape, attrs.axes)), x!.shape)],
+  // the maximum's gradient is shared equally among the elements that attain it
+  max: (g, { inputs: [x], attrs }, y) => {
+    const kept = keptShape(x!.shape, attrs.axes);
+    const isMax = cast(equal(x!, reshape(y, kept)), g.dtype);
+    const count = sum(isMax, attrs.axes, true);
+    return [mul(div(reshape(g, kept), count), isMax)];
+  },
+  argmax: nonDifferentiable,
+
+  reshape: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
+  transpose: (g, { attrs }) => {
+    const inverse = new Array<number>(attrs.perm.length);
+    attrs.perm.forEach((axis, i) => (inverse[axis] = i));
+    return [permute(g, inverse)];
+  },
+  broadcastTo: (g, { inputs: [x] }) => [unbroadcast(g, x!.shape)],
+  // a slice's gradient is zero-padded back to the input's extent
+  slice: (g, { inputs: [x], attrs }) => [pad(g, x!.shape.map((d, i) => [attrs.begin[i]!, d - attrs.begin[i]! - attrs.size[i]!] as [number, number]))],
+  pad: (g, { inputs: [x], attrs }) => [slice(g, attrs.paddings.map(([before]) => before), x!.shape)],
+  concat: (g, { inputs, attrs }, _y, needs) => {
+    let offset = 0;
+    return inputs.map((x, i) => {
+      const begin = x.shape.map((_, axis) => (axis === attrs.axis ? offset : 0));
+      offset += x.shape[attrs.axis]!;
+      return needs[i] ? slice(g, begin, x.shape) : null;
+    });
+  },
+  // gather's adjoint adds each picked slice's gradient back at its index
+  gather: (g, { inputs: [x, indices], attrs }) => [scatterAdd(g, indices!, attrs.axis, x!.shape[attrs.axis]!), null],
+  scatterAdd: (g, { inputs: [, indices], attrs }) => [gather(g, indices!, attrs.axis), null],
+
+  // C = op(A) op(B): each case below is dC pushed through the transposes
+  matmul: (g, { inputs: [a, b], attrs: { transposeA, transposeB } }, _y, needs) => {
+    const gradA = !needs[0] ? null
+      : transposeA
+        ? matmulPrimitive(b!, g, transposeB, true) // A^T: dA = op(B) dC^T
+        : matmulPrimitive(g, b!, false, !transposeB); // dA = dC op(B)^T
+    const gradB = !needs[1] ? null
+      : transposeB
+        ? matmulPrimitive(g, a!, true, transposeA) // B^T: dB = dC^T op(A)
+        : matmulPrimitive(a!, g, !transposeA, false); // dB = op(A)^T dC
+    return [gradA, gradB];
+  },
+};
+
+/** The primitives through which no gradient flows (comparisons, argmax, sign). */
+export const nonDifferentiableOps: ReadonlySet<PrimitiveOp> = new Set(
+  (Object.keys(gradientRules) as PrimitiveOp[]).filter((op) => (gradientRules[op] as GradRule) === nonDifferentiable),
+);

@@ -1,0 +1,30 @@
+import type { DType, PrimitiveOp } from '../backend/contract.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** The attributes each primitive carries besides its tensor inputs. */
+export interface OpAttributes {
+  cast: { dtype: DType };
+  sum: { axes: number[]; keepDims: boolean };
+  max: { axes: number[]; keepDims: boolean };
+  argmax: { axis: number };
+  reshape: { shape: number[] };
+  transpose: { perm: number[] };
+  broadcastTo: { shape: number[] };
+  slice: { begin: number[]; size: number[] };
+  pad: { paddings: [number, number][]; value: number };
+  concat: { axis: number };
+  gather: { axis: number };
+  scatterAdd: { axis: number; dimSize: number };
+  matmul: { transposeA: boolean; transposeB: boolean };
+}
+
+export type AttributesOf<P extends PrimitiveOp> = P extends keyof OpAttributes ? OpAttributes[P] : Record<string, never>;
+
+/** One recorded op on the tape: enough to run its gradient rule later. */
+export interface GradNode<P extends PrimitiveOp = PrimitiveOp> {
+  readonly op: P;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: AttributesOf<P>;
+  /** Each input's version when recorded: an in-place `assign` after that makes backward fail. */
+  readonly inputVersions: readonly number[];
+}

@@ -1,0 +1,88 @@
+import type { BackendHandle, DType, PrimitiveOp, Shape } from '../backend/contract.js';
+import { BackendMismatchError, DTypeError } from '../errors.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { AttributesOf } from '../autograd/node.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+
+/**
+ * Runs one primitive kernel and records it on the tape when any input requires gradients.
+ * Every public op goes through here, so recording, backend checks and ownership are in one place.
+ */
+export function runPrimitive<P extends PrimitiveOp>(
+  op: P,
+  inputs: readonly Tensor[],
+  attrs: AttributesOf<P>,
+  outShape: Shape,
+  outDtype: DType,
+  kernel: (...handles: BackendHandle[]) => BackendHandle,
+): Tensor {
+  const backend = inputs[0]!.backend;
+  for (const input of inputs) {
+    if (input.backend !== backend) {
+      throw new BackendMismatchError(
+        `${op}: inputs live on different backends ('${backend.name}' and '${input.backend.name}'); move one with tensor.to(backend)`,
+      );
+    }
+  }
+  const output = new Tensor(kernel(...inputs.map((t) => t.handle)), outShape, outDtype, backend);
+  if (isGradEnabled() && isFloat(outDtype) && inputs.some((t) => t.requiresGrad)) {
+    output.requiresGrad = true;
+    output.gradNode = { op, inputs, attrs, inputVersions: inputs.map((t) => t.version) };
+  }
+  return output;
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+const PROMOTION_ORDER: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
+
+/** NumPy-like promotion for mixed dtypes: bool < int32 < float32 < float64. */
+export function promoteTypes(a: DType, b: DType): DType {
+  return PROMOTION_ORDER.indexOf(a) >= PROMOTION_ORDER.indexOf(b) ? a : b;
+}
+
+/** A scalar constant on `like`'s backend; owned by nothing (callers attach it to an output). */
+export function scalarLike(value: number, like: Tensor, dtype: DType = like.dtype): Tensor {
+  return new Tensor(like.backend.fill([], value, dtype), [], dtype, like.backend);
+}
+
+/**
+ * Turns the operands of a binary op into two tensors of one dtype on one backend. Numbers
+ * become scalars of the tensor's dtype (a float scalar with an int tensor makes both float).
+ * Returns the constants it created, which the caller attaches to the op's output.
+ */
+export function coerceOperands(op: string, a: TensorLike, b: TensorLike, minimumDtype?: DType): { a: Tensor; b: Tensor; created: Tensor[] } {
+  const created: Tensor[] = [];
+  if (typeof a === 'number' && typeof b === 'number') {
+    throw new DTypeError(`${op}: at least one operand must be a tensor`);
+  }
+  const reference = (typeof a === 'number' ? b : a) as Tensor;
+  let dtype = reference.dtype;
+  const other = typeof a === 'number' ? a : b;
+  if (typeof other === 'number') {
+    if (!Number.isInteger(other) && !isFloat(dtype)) dtype = 'float32';
+  } else {
+    dtype = promoteTypes(dtype, other.dtype);
+  }
+  if (minimumDtype) dtype = promoteTypes(dtype, minimumDtype);
+  const convert = (operand: TensorLike): Tensor => {
+    if (typeof operand === 'number') {
+      const constant = scalarLike(operand, reference, dtype);
+      created.push(constant);
+      return constant;
+    }
+    if (operand.dtype === dtype) return operand;
+    const converted = operand.cast(dtype);
+    created.push(converted);
+    return converted;
+  };
+  return { a: convert(a), b: convert(b), created };
+}
+
+/** Ties temporary operands to the output so they live exactly as long as its graph node. */
+export function adoptAll(output: Tensor, created: readonly Tensor[]): Tensor {
+  for (const constant of created) output.adoptConstant(constant);
+  return output;
+}

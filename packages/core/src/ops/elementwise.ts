@@ -1,0 +1,108 @@
+import type { ArithmeticOp, ComparisonOp, DType, UnaryOp } from '../backend/contract.js';
+import { ArgumentError, DTypeError } from '../errors.js';
+import { composite } from '../tensor/scope.js';
+import { broadcastShapes } from '../tensor/shape.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { adoptAll, coerceOperands, isFloat, runPrimitive } from './dispatch.js';
+
+/** Elementwise unary kernels that need a float input. */
+function floatUnary(op: UnaryOp, x: Tensor): Tensor {
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
+  return runPrimitive(op, [x], {}, x.shape, x.dtype, (h) => x.backend.unary(op, h));
+}
+
+/** Kernels that also run on int32 (neg, abs, sign). */
+function numericUnary(op: UnaryOp, x: Tensor): Tensor {
+  if (x.dtype === 'bool') throw new DTypeError(`${op}: expected a numeric tensor, got dtype bool (cast it first)`);
+  return runPrimitive(op, [x], {}, x.shape, x.dtype, (h) => x.backend.unary(op, h));
+}
+
+export const neg = (x: Tensor): Tensor => numericUnary('neg', x);
+export const abs = (x: Tensor): Tensor => numericUnary('abs', x);
+export const sign = (x: Tensor): Tensor => numericUnary('sign', x);
+export const exp = (x: Tensor): Tensor => floatUnary('exp', x);
+export const log = (x: Tensor): Tensor => floatUnary('log', x);
+export const sqrt = (x: Tensor): Tensor => floatUnary('sqrt', x);
+export const sigmoidPrimitive = (x: Tensor): Tensor => floatUnary('sigmoid', x);
+export const tanhPrimitive = (x: Tensor): Tensor => floatUnary('tanh', x);
+
+/** Converts to another dtype; float -> int truncates toward zero, nonzero -> true. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (!x.backend.dtypes.includes(dtype)) {
+    throw new DTypeError(`cast: backend '${x.backend.name}' has no dtype ${dtype} (it has ${x.backend.dtypes.join(', ')})`);
+  }
+  return runPrimitive('cast', [x], { dtype }, x.shape, dtype, (h) => x.backend.cast(h, dtype));
+}
+
+function arithmetic(op: ArithmeticOp, a: TensorLike, b: TensorLike, minimumDtype?: DType): Tensor {
+  const operands = coerceOperands(op, a, b, minimumDtype);
+  if (operands.a.dtype === 'bool') throw new DTypeError(`${op}: expected numeric tensors, got dtype bool (cast them first)`);
+  const outShape = broadcastShapes(op, operands.a.shape, operands.b.shape);
+  const output = runPrimitive(op, [operands.a, operands.b], {}, outShape, operands.a.dtype, (x, y) =>
+    operands.a.backend.binary(op, x!, y!, outShape),
+  );
+  return adoptAll(output, operands.created);
+}
+
+function comparison(op: ComparisonOp, a: TensorLike, b: TensorLike): Tensor {
+  const operands = coerceOperands(op, a, b);
+  const outShape = broadcastShapes(op, operands.a.shape, operands.b.shape);
+  const output = runPrimitive(op, [operands.a, operands.b], {}, outShape, 'bool', (x, y) =>
+    operands.a.backend.binary(op, x!, y!, outShape),
+  );
+  return adoptAll(output, operands.created);
+}
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => arithmetic('add', a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => arithmetic('sub', a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => arithmetic('mul', a, b);
+/** True division: int operands are promoted to float32, as in PyTorch. */
+export const div = (a: TensorLike, b: TensorLike): Tensor => arithmetic('div', a, b, 'float32');
+export const pow = (a: TensorLike, b: TensorLike): Tensor => arithmetic('pow', a, b, 'float32');
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => arithmetic('maximum', a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => arithmetic('minimum', a, b);
+
+export const equal = (a: TensorLike, b: TensorLike): Tensor => comparison('equal', a, b);
+export const notEqual = (a: TensorLike, b: TensorLike): Tensor => comparison('notEqual', a, b);
+export const less = (a: TensorLike, b: TensorLike): Tensor => comparison('less', a, b);
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => comparison('lessEqual', a, b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => comparison('greater', a, b);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => comparison('greaterEqual', a, b);
+
+/** `condition ? a : b` elementwise, broadcasting all three. */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (condition.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got dtype ${condition.dtype} (compare first, e.g. x.greater(0))`);
+  const operands = coerceOperands('where', a, b);
+  const outShape = broadcastShapes('where', broadcastShapes('where', condition.shape, operands.a.shape), operands.b.shape);
+  const output = runPrimitive('where', [condition, operands.a, operands.b], {}, outShape, operands.a.dtype, (c, x, y) =>
+    condition.backend.where(c!, x!, y!, outShape),
+  );
+  return adoptAll(output, operands.created);
+}
+
+/** True where the value is neither infinite nor NaN. */
+export const isFinite = (x: Tensor): Tensor => composite(() => equal(sub(x, x), 0));
+
+/** Elementwise AND of two bool tensors (broadcasting). */
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor => composite(() => equal(mul(cast(a, 'int32'), cast(b, 'int32')), 1));
+/** Elementwise OR of two bool tensors (broadcasting). */
+export const logicalOr = (a: Tensor, b: Tensor): Tensor => composite(() => greater(add(cast(a, 'int32'), cast(b, 'int32')), 0));
+/** Elementwise NOT of a bool tensor. */
+export const logicalNot = (a: Tensor): Tensor => composite(() => equal(cast(a, 'int32'), 0));
+
+export const square = (x: Tensor): Tensor => mul(x, x);
+export const reciprocal = (x: Tensor): Tensor => div(1, x);
+
+/**
+ * Limits values to [min, max] (either bound may be null). Like PyTorch, the gradient is 1 on
+ * the bounds themselves and 0 outside them.
+ */
+export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
+  if (min !== null && max !== null && min > max) throw new ArgumentError(`clamp: min ${min} is greater than max ${max}`);
+  return composite(() => {
+    let out = x;
+    if (min !== null) out = where(less(out, min), min, out);
+    if (max !== null) out = where(greater(out, max), max, out);
+    return out === x ? mul(x, 1) : out;
+  });
+}

@@ -1,0 +1,93 @@
+import { DTypeError, ShapeError, formatShape } from '../errors.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { composite } from '../tensor/scope.js';
+import { broadcastShapes } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { isFloat, runPrimitive } from './dispatch.js';
+import { add } from './elementwise.js';
+import { expand, reshape } from './movement.js';
+import { relu, sigmoid, tanh } from './activation.js';
+
+export interface MatmulOptions {
+  /** Use the transpose of the last two axes of `a`. */
+  transposeA?: boolean;
+  /** Use the transpose of the last two axes of `b`. */
+  transposeB?: boolean;
+}
+
+/**
+ * Matrix product with NumPy semantics: 1-D operands are promoted to a row (lhs) or column
+ * (rhs) and the added axis removed again; leading batch axes broadcast.
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const transposeA = options.transposeA ?? false;
+  const transposeB = options.transposeB ?? false;
+  if (!isFloat(a.dtype) || a.dtype !== b.dtype) {
+    throw new DTypeError(`matmul: expected two float tensors of one dtype, got ${a.dtype} and ${b.dtype}`);
+  }
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(`matmul: operands must have at least one dimension, got lhs ${formatShape(a.shape)}, rhs ${formatShape(b.shape)}`);
+  }
+  const aShape = a.rank === 1 ? [1, a.shape[0]!] : [...a.shape];
+  const bShape = b.rank === 1 ? [b.shape[0]!, 1] : [...b.shape];
+  const [aRows, aCols] = aShape.slice(-2) as [number, number];
+  const [bRows, bCols] = bShape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
+  const [kB, n] = transposeB ? [bCols, bRows] : [bRows, bCols];
+  if (k !== kB) {
+    throw new ShapeError(`matmul: inner dimensions differ (${k} vs ${kB}): lhs ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, rhs ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`);
+  }
+  const batch = broadcastShapes('matmul', aShape.slice(0, -2), bShape.slice(0, -2));
+  const batchSize = batch.reduce((x, y) => x * y, 1);
+  const outShape = [...batch, m, n];
+  if (a.rank === 1) outShape.splice(-2, 1);
+  if (b.rank === 1) outShape.splice(-1, 1);
+  return composite(() => {
+    const a3 = reshape(expand(reshape(a, aShape), [...batch, aRows, aCols]), [batchSize, aRows, aCols]);
+    const b3 = reshape(expand(reshape(b, bShape), [...batch, bRows, bCols]), [batchSize, bRows, bCols]);
+    return reshape(matmulPrimitive(a3, b3, transposeA, transposeB), outShape);
+  });
+}
+
+/** The rank-3 primitive: [B,M,K] x [B,K,N] (before the transpose flags) with equal batch. */
+export function matmulPrimitive(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+  const m = a.shape[transposeA ? 2 : 1]!;
+  const n = b.shape[transposeB ? 1 : 2]!;
+  return runPrimitive('matmul', [a, b], { transposeA, transposeB }, [a.shape[0]!, m, n], a.dtype, (x, y) =>
+    a.backend.matmul(x!, y!, transposeA, transposeB),
+  );
+}
+
+export type LinearActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+/**
+ * `activation(x @ weight^T + bias)` with PyTorch's Linear layout (weight is [out, in]).
+ * Uses the backend's fused kernel when it has one and no gradient is being recorded.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, activation: LinearActivation = 'linear'): Tensor {
+  const inFeatures = weight.shape[1];
+  if (weight.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== inFeatures) {
+    throw new ShapeError(`linear: input of shape ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)}: last dimension must be ${inFeatures}`);
+  }
+  const fused = x.backend.fused?.matmulBiasActivation;
+  const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false));
+  if (fused && !recording && x.rank === 2 && x.dtype === weight.dtype) {
+    return composite(() => {
+      const x3 = reshape(x, [1, x.shape[0]!, inFeatures!]);
+      const w3 = reshape(weight, [1, weight.shape[0]!, inFeatures!]);
+      const outShape = [1, x.shape[0]!, weight.shape[0]!];
+      const handle = fused.call(x.backend.fused, x3.handle, w3.handle, bias?.handle ?? null, activation, false, true);
+      return reshape(new Tensor(handle, outShape, x.dtype, x.backend), [x.shape[0]!, weight.shape[0]!]);
+    });
+  }
+  return composite(() => {
+    let out = matmul(x, weight, { transposeB: true });
+    if (bias !== null) out = add(out, bias);
+    switch (activation) {
+      case 'relu': return relu(out);
+      case 'sigmoid': return sigmoid(out);
+      case 'tanh': return tanh(out);
+      case 'linear': return out;
+    }
+  });
+}

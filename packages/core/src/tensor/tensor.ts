@@ -1,0 +1,250 @@
+import type { Backend, BackendHandle, DType, TypedArray } from '../backend/contract.js';
+import { BackendError, DisposedTensorError, ShapeError, formatShape } from '../errors.js';
+import type { GradNode } from '../autograd/node.js';
+import { backward } from '../autograd/backward.js';
+import * as elementwise from '../ops/elementwise.js';
+import * as reduce from '../ops/reduce.js';
+import * as movement from '../ops/movement.js';
+import * as activation from '../ops/activation.js';
+import { matmul, type MatmulOptions } from '../ops/linalg.js';
+import { formatTensor } from './format.js';
+import { keep, trackTensor } from './scope.js';
+import { sizeOf } from './shape.js';
+
+export type NestedArray = number | boolean | NestedArray[];
+/** A tensor or a plain number, which ops turn into a scalar of the other operand's dtype. */
+export type TensorLike = Tensor | number;
+
+let nextTensorId = 0;
+
+/**
+ * An n-dimensional array on a backend, with optional gradient tracking. Tensors are immutable
+ * values except through `assign` (used by optimizers); every op returns a new tensor.
+ */
+export class Tensor {
+  readonly isMyelinTensor = true;
+  readonly id = nextTensorId++;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly backend: Backend;
+  /** Whether gradients flow to this tensor. Leaves with it set collect `.grad` in backward. */
+  requiresGrad = false;
+  /** The op that produced this tensor, while the graph is alive; null for leaves. */
+  gradNode: GradNode | null = null;
+  #handle: BackendHandle | null;
+  #grad: Tensor | null = null;
+  #version = 0;
+  /** Constants (e.g. scalars from `x.mul(2)`) that this tensor's graph node needs; freed with it. */
+  #owned: Tensor[] | null = null;
+
+  /** Internal: use `tensor()`, `zeros()` and the ops to make tensors. */
+  constructor(handle: BackendHandle, shape: readonly number[], dtype: DType, backend: Backend) {
+    this.#handle = handle;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.backend = backend;
+    trackTensor(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get isDisposed(): boolean {
+    return this.#handle === null;
+  }
+
+  /** Bumped by every in-place `assign`; backward uses it to refuse stale graphs. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The backend storage. Throws if the tensor was disposed. */
+  get handle(): BackendHandle {
+    if (this.#handle === null) {
+      throw new DisposedTensorError(`tensor #${this.id} of shape ${formatShape(this.shape)} was disposed and cannot be used`);
+    }
+    return this.#handle;
+  }
+
+  /** The accumulated gradient (leaves only). Setting replaces and disposes the old one. */
+  get grad(): Tensor | null {
+    return this.#grad;
+  }
+
+  set grad(value: Tensor | null) {
+    if (this.#grad !== null && this.#grad !== value) this.#grad.dispose();
+    this.#grad = value === null ? null : keep(value);
+  }
+
+  /** Frees the storage (and this tensor's gradient). Safe to call twice. */
+  dispose(): void {
+    if (this.#handle === null) return;
+    this.backend.dispose(this.#handle);
+    this.#handle = null;
+    this.grad = null;
+    this.gradNode = null;
+    if (this.#owned) for (const constant of this.#owned) constant.dispose();
+    this.#owned = null;
+  }
+
+  /** Internal: ties a constant's lifetime to this tensor. */
+  adoptConstant(constant: Tensor): void {
+    keep(constant);
+    (this.#owned ??= []).push(constant);
+  }
+
+  /**
+   * Replaces this tensor's values in place with `value`'s (same shape; cast to this dtype).
+   * `value` is consumed: its storage moves here. Used by optimizers; bumps `version`.
+   */
+  assign(value: Tensor): this {
+    if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
+      throw new ShapeError(`assign: value of shape ${formatShape(value.shape)} does not match tensor of shape ${formatShape(this.shape)}`);
+    }
+    if (value.backend !== this.backend) value = value.to(this.backend);
+    const source = value.dtype === this.dtype ? value : value.cast(this.dtype);
+    const old = this.handle;
+    this.#handle = source.takeHandle();
+    this.backend.dispose(old);
+    if (source !== value) value.dispose();
+    this.#version++;
+    return this;
+  }
+
+  /** Internal: moves the storage out, leaving this tensor disposed. */
+  takeHandle(): BackendHandle {
+    const handle = this.handle;
+    this.#handle = null;
+    this.gradNode = null;
+    this.grad = null;
+    return handle;
+  }
+
+  /** Marks this tensor as a leaf that collects gradients (in place), like requires_grad_(). */
+  requiresGrad_(requiresGrad = true): this {
+    this.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /** Computes gradients of this tensor with respect to every leaf that requires them. */
+  backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
+    backward(this, gradient, options);
+  }
+
+  /** A copy that is cut from the graph (no gradient flows through it). */
+  detach(): Tensor {
+    return new Tensor(this.backend.reshape(this.handle, this.shape), this.shape, this.dtype, this.backend);
+  }
+
+  /** Copies this tensor to another backend (through the host). */
+  to(backend: Backend): Tensor {
+    if (backend === this.backend) return this.detach();
+    const values = this.dataSync();
+    return new Tensor(backend.fromData(values, this.shape, this.dtype), this.shape, this.dtype, backend);
+  }
+
+  /** The values, row-major, as a typed array (a copy). */
+  data(): Promise<TypedArray> {
+    return this.backend.read(this.handle);
+  }
+
+  /** Synchronous readback; only on backends that can do it without stalling a device. */
+  dataSync(): TypedArray {
+    if (!this.backend.readSync) {
+      throw new BackendError(`dataSync: backend '${this.backend.name}' only reads asynchronously; use await tensor.data()`);
+    }
+    return this.backend.readSync(this.handle);
+  }
+
+  /** The values as nested arrays (booleans for bool tensors). */
+  async array(): Promise<NestedArray> {
+    return toNested(await this.data(), this.shape, this.dtype);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new ShapeError(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
+    return (await this.data())[0]!;
+  }
+
+  /** Prints like PyTorch: `tensor([[1.0000, 2.0000]], requires_grad=True)`. */
+  toString(): string {
+    if (this.isDisposed) return `tensor(<disposed>, shape=${formatShape(this.shape)})`;
+    if (!this.backend.readSync) return `tensor(<on ${this.backend.name}; await t.data() to read>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype, this.requiresGrad);
+  }
+
+  // ---- ops as methods (see ops/*.ts for the documentation) -------------------------------
+  add(other: TensorLike): Tensor { return elementwise.add(this, other); }
+  sub(other: TensorLike): Tensor { return elementwise.sub(this, other); }
+  mul(other: TensorLike): Tensor { return elementwise.mul(this, other); }
+  div(other: TensorLike): Tensor { return elementwise.div(this, other); }
+  pow(exponent: TensorLike): Tensor { return elementwise.pow(this, exponent); }
+  maximum(other: TensorLike): Tensor { return elementwise.maximum(this, other); }
+  minimum(other: TensorLike): Tensor { return elementwise.minimum(this, other); }
+  neg(): Tensor { return elementwise.neg(this); }
+  exp(): Tensor { return elementwise.exp(this); }
+  log(): Tensor { return elementwise.log(this); }
+  sqrt(): Tensor { return elementwise.sqrt(this); }
+  abs(): Tensor { return elementwise.abs(this); }
+  sign(): Tensor { return elementwise.sign(this); }
+  square(): Tensor { return elementwise.square(this); }
+  reciprocal(): Tensor { return elementwise.reciprocal(this); }
+  cast(dtype: DType): Tensor { return elementwise.cast(this, dtype); }
+  clamp(min: number | null, max: number | null): Tensor { return elementwise.clamp(this, min, max); }
+  equal(other: TensorLike): Tensor { return elementwise.equal(this, other); }
+  notEqual(other: TensorLike): Tensor { return elementwise.notEqual(this, other); }
+  less(other: TensorLike): Tensor { return elementwise.less(this, other); }
+  lessEqual(other: TensorLike): Tensor { return elementwise.lessEqual(this, other); }
+  greater(other: TensorLike): Tensor { return elementwise.greater(this, other); }
+  greaterEqual(other: TensorLike): Tensor { return elementwise.greaterEqual(this, other); }
+
+  sum(axes?: number | number[], keepDims = false): Tensor { return reduce.sum(this, axes, keepDims); }
+  mean(axes?: number | number[], keepDims = false): Tensor { return reduce.mean(this, axes, keepDims); }
+  max(axes?: number | number[], keepDims = false): Tensor { return reduce.max(this, axes, keepDims); }
+  min(axes?: number | number[], keepDims = false): Tensor { return reduce.min(this, axes, keepDims); }
+  argmax(axis?: number): Tensor { return reduce.argmax(this, axis); }
+  argmin(axis?: number): Tensor { return reduce.argmin(this, axis); }
+  logsumexp(axes?: number | number[], keepDims = false): Tensor { return reduce.logsumexp(this, axes, keepDims); }
+
+  reshape(shape: readonly number[]): Tensor { return movement.reshape(this, shape); }
+  flatten(startAxis = 0, endAxis = -1): Tensor { return movement.flatten(this, startAxis, endAxis); }
+  squeeze(axes?: number | number[]): Tensor { return movement.squeeze(this, axes); }
+  unsqueeze(axis: number): Tensor { return movement.unsqueeze(this, axis); }
+  transpose(axisA?: number, axisB?: number): Tensor { return movement.transpose(this, axisA, axisB); }
+  permute(perm: readonly number[]): Tensor { return movement.permute(this, perm); }
+  expand(shape: readonly number[]): Tensor { return movement.expand(this, shape); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return movement.slice(this, begin, size); }
+  pad(paddings: readonly (readonly [number, number])[], value = 0): Tensor { return movement.pad(this, paddings, value); }
+  gather(indices: Tensor, axis = 0): Tensor { return movement.gather(this, indices, axis); }
+  indexSelect(axis: number, indices: Tensor): Tensor { return movement.indexSelect(this, axis, indices); }
+  oneHot(numClasses: number): Tensor { return movement.oneHot(this, numClasses); }
+  matmul(other: Tensor, options?: MatmulOptions): Tensor { return matmul(this, other, options); }
+
+  relu(): Tensor { return activation.relu(this); }
+  leakyRelu(negativeSlope = 0.01): Tensor { return activation.leakyRelu(this, negativeSlope); }
+  elu(alpha = 1): Tensor { return activation.elu(this, alpha); }
+  sigmoid(): Tensor { return activation.sigmoid(this); }
+  tanh(): Tensor { return activation.tanh(this); }
+  softmax(axis = -1): Tensor { return activation.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return activation.logSoftmax(this, axis); }
+}
+
+function toNested(values: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
+  const asValue = (v: number): number | boolean => (dtype === 'bool' ? v !== 0 : v);
+  if (shape.length === 0) return asValue(values[0]!);
+  let offset = 0;
+  const build = (axis: number): NestedArray[] => {
+    const out: NestedArray[] = [];
+    for (let i = 0; i < shape[axis]!; i++) {
+      out.push(axis === shape.length - 1 ? asValue(values[offset++]!) : build(axis + 1));
+    }
+    return out;
+  };
+  return build(0);
+}
