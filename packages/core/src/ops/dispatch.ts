@@ -81,8 +81,14 @@ export function coerceOperands(op: string, a: TensorLike, b: TensorLike, minimum
   return { a: convert(a), b: convert(b), created };
 }
 
-/** Ties temporary operands to the output so they live exactly as long as its graph node. */
+/**
+ * Temporary operands (scalars, casts) live exactly as long as the output's graph node needs
+ * them: adopted by the output when it is on the tape, freed at once otherwise.
+ */
 export function adoptAll(output: Tensor, created: readonly Tensor[]): Tensor {
-  for (const constant of created) output.adoptConstant(constant);
+  for (const constant of created) {
+    if (output.gradNode !== null) output.adoptConstant(constant);
+    else constant.dispose();
+  }
   return output;
 }

@@ -1,0 +1,95 @@
+// Elementwise kernels: unary, cast, binary, where. Each runs inside the caller's tf.tidy.
+import { UnsupportedOpError, type BinaryOp, type Shape, type UnaryOp } from '@myelin/core';
+import { filled, isFloat, requireDType, sizeOf, type KernelContext, type Tensor, type TfjsDType } from './context.js';
+
+const INT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign']);
+
+export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
+  const { tf } = ctx;
+  // tfjs would silently turn e.g. exp(int32) into float32; the contract says floats only.
+  requireDType(ctx, op, x, INT_UNARY.has(op) ? ['float32', 'int32'] : ['float32']);
+  switch (op) {
+    case 'neg':
+      return tf.neg(x);
+    case 'exp':
+      return tf.exp(x);
+    case 'log':
+      return tf.log(x);
+    case 'sqrt':
+      return tf.sqrt(x);
+    case 'abs':
+      return tf.abs(x);
+    case 'sign':
+      // tfjs sign(NaN) is 0; Math.sign (the reference) keeps NaN.
+      return isFloat(x) ? tf.where(tf.isNaN(x), x, tf.sign(x)) : tf.sign(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'tanh':
+      return tf.tanh(x);
+  }
+}
+
+/** float -> int32 truncates toward zero (tfjs-cpu does, like Int32Array); -> bool is `!= 0`. */
+export function cast(ctx: KernelContext, x: Tensor, dtype: TfjsDType): Tensor {
+  return ctx.tf.cast(x, dtype);
+}
+
+export function binary(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): Tensor {
+  const { tf } = ctx;
+  const dtype = a.dtype as TfjsDType;
+  switch (op) {
+    case 'equal':
+      return tf.equal(a, b);
+    case 'notEqual':
+      return tf.notEqual(a, b);
+    case 'less':
+      return tf.less(a, b);
+    case 'lessEqual':
+      return tf.lessEqual(a, b);
+    case 'greater':
+      return tf.greater(a, b);
+    case 'greaterEqual':
+      return tf.greaterEqual(a, b);
+    default:
+      break;
+  }
+  // tfjs int32 div is a floor division and pow is integer; core sends floats only, so refuse.
+  if ((op === 'div' || op === 'pow') && dtype !== 'float32') throw new UnsupportedOpError(op, dtype, ctx.name);
+  if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, dtype);
+  if (dtype === 'bool') {
+    // tfjs keeps bool dtype yet stores 2 (add) or 255 (sub), and maximum/minimum return
+    // int32: compute in int32 and map nonzero to true (add/maximum = or, mul/minimum = and).
+    const r = arithmetic(ctx, op, tf.cast(a, 'int32'), tf.cast(b, 'int32'));
+    return tf.notEqual(r, tf.scalar(0, 'int32'));
+  }
+  return arithmetic(ctx, op, a, b);
+}
+
+function arithmetic(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const { tf } = ctx;
+  switch (op) {
+    case 'add':
+      return tf.add(a, b);
+    case 'sub':
+      return tf.sub(a, b);
+    case 'mul':
+      return tf.mul(a, b);
+    case 'div':
+      return tf.div(a, b);
+    case 'pow':
+      return tf.pow(a, b);
+    case 'maximum':
+      return tf.maximum(a, b);
+    case 'minimum':
+      return tf.minimum(a, b);
+    default:
+      throw new Error(`not an arithmetic op: ${op}`);
+  }
+}
+
+export function where(ctx: KernelContext, condition: Tensor, a: Tensor, b: Tensor, outShape: Shape): Tensor {
+  const { tf } = ctx;
+  // tf.where broadcasts through tf.broadcastTo, which returns the wrong shape for size-0 targets.
+  if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, a.dtype as TfjsDType);
+  return tf.where(condition, a, b);
+}

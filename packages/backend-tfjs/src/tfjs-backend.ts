@@ -1,0 +1,213 @@
+// The Backend contract over a tfjs-core instance. Handles are tfjs tensors; every kernel runs
+// in tf.tidy (no leaked intermediates) and its result is tf.keep'd, so an enclosing tfjs
+// scope of the caller cannot free a handle core still owns.
+import {
+  BACKEND_CONTRACT_VERSION,
+  BackendError,
+  type Backend,
+  type BackendHandle,
+  type BinaryOp,
+  type DType,
+  type FusedKernels,
+  type ReduceOp,
+  type Shape,
+  type TypedArray,
+  type UnaryOp,
+} from '@myelin/core';
+import { filled, normaliseValue, tfjsDType, TFJS_DTYPES, type KernelContext, type Tensor, type Tf } from './context.js';
+import { binary, cast, unary, where } from './elementwise.js';
+import { matmul, matmulBiasActivation, type FusedActivation } from './matmul.js';
+import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
+import { argmax, reduce } from './reduce.js';
+
+export interface TfjsBackendOptions {
+  /** Registry name; default `tfjs-${tf.getBackend()}`. */
+  name?: string;
+  /**
+   * A tfjs backend to select with tf.setBackend on creation. Creation is synchronous, so a
+   * backend with async initialisation (webgpu, wasm) must already be ready (`await
+   * tf.setBackend(...)` first); selecting it here then only checks it is active.
+   */
+  tfjsBackend?: string;
+  /** Expose readSync (via dataSync). Default: only on tfjs 'cpu'; never use it on webgpu. */
+  syncReads?: boolean;
+}
+
+const asTensor = (h: BackendHandle): Tensor => h as unknown as Tensor;
+const asHandle = (t: Tensor): BackendHandle => t as unknown as BackendHandle;
+
+/** Copies tfjs data into a new array of the dtype's type (tfjs hands out its own buffer). */
+function toHost(data: ArrayLike<number>, dtype: string): TypedArray {
+  if (dtype === 'bool') return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
+  return dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
+}
+
+export class TfjsBackend implements Backend {
+  readonly contractVersion = BACKEND_CONTRACT_VERSION;
+  readonly dtypes: readonly DType[] = TFJS_DTYPES;
+  readonly name: string;
+  readonly readSync?: (handle: BackendHandle) => TypedArray;
+  readonly fused: FusedKernels;
+  /** The tfjs backend every kernel expects to be active. */
+  readonly tfjsBackend: string;
+  private readonly ctx: KernelContext;
+  private readonly live = new Set<Tensor>();
+
+  constructor(
+    private readonly tf: Tf,
+    options: TfjsBackendOptions = {},
+  ) {
+    if (options.tfjsBackend !== undefined) selectTfjsBackend(tf, options.tfjsBackend);
+    this.tfjsBackend = activeTfjsBackend(tf);
+    this.name = options.name ?? `tfjs-${this.tfjsBackend}`;
+    this.ctx = { tf, name: this.name };
+    if (options.syncReads ?? this.tfjsBackend === 'cpu') {
+      this.readSync = (h) => {
+        const t = asTensor(h);
+        return toHost(t.dataSync(), t.dtype);
+      };
+    }
+    this.fused = {
+      matmulBiasActivation: (a, b, bias, activation: FusedActivation, tA, tB) =>
+        this.run([a, b, ...(bias ? [bias] : [])], (ts) =>
+          matmulBiasActivation(this.ctx, ts[0]!, ts[1]!, ts[2] ?? null, activation, tA, tB),
+        ),
+    };
+  }
+
+  /** Runs a kernel in tf.tidy and tracks its result as a new handle the caller owns. */
+  private run(inputs: readonly BackendHandle[], kernel: (ts: Tensor[]) => Tensor): BackendHandle {
+    const active = this.tf.getBackend();
+    if (active !== this.tfjsBackend) {
+      // A switch would make tfjs copy every tensor across backends behind our back.
+      throw new BackendError(
+        `backend '${this.name}' runs on tfjs backend '${this.tfjsBackend}', but tfjs now has '${active}' active`,
+      );
+    }
+    const ts = inputs.map(asTensor);
+    const out = this.tf.tidy(() => {
+      const r = kernel(ts);
+      // The contract wants a new handle even when a tfjs op hands back its input.
+      return ts.includes(r) ? this.tf.clone(r) : r;
+    });
+    return this.track(out);
+  }
+
+  private track(t: Tensor): BackendHandle {
+    this.tf.keep(t);
+    this.live.add(t);
+    return asHandle(t);
+  }
+
+  // ---- storage -------------------------------------------------------------------------
+  fromData(values: TypedArray, shape: Shape, dtype: DType): BackendHandle {
+    const dt = tfjsDType(this.ctx, 'fromData', dtype);
+    // tf.tensor keeps a reference to a typed array of the right type: copy (and normalise).
+    const copy = toHost(values, dt);
+    return this.run([], () => this.tf.tensor(copy, [...shape], dt));
+  }
+
+  fill(shape: Shape, value: number, dtype: DType): BackendHandle {
+    const dt = tfjsDType(this.ctx, 'fill', dtype);
+    return this.run([], () => filled(this.tf, shape, normaliseValue(value, dt), dt));
+  }
+
+  async read(handle: BackendHandle): Promise<TypedArray> {
+    const t = asTensor(handle);
+    return toHost(await t.data(), t.dtype);
+  }
+
+  dispose(handle: BackendHandle): void {
+    const t = asTensor(handle);
+    if (this.live.delete(t)) t.dispose();
+  }
+
+  liveHandles(): number {
+    return this.live.size;
+  }
+
+  // ---- kernels -------------------------------------------------------------------------
+  unary(op: UnaryOp, x: BackendHandle): BackendHandle {
+    return this.run([x], ([t]) => unary(this.ctx, op, t!));
+  }
+
+  cast(x: BackendHandle, dtype: DType): BackendHandle {
+    const dt = tfjsDType(this.ctx, 'cast', dtype);
+    return this.run([x], ([t]) => cast(this.ctx, t!, dt));
+  }
+
+  binary(op: BinaryOp, a: BackendHandle, b: BackendHandle, outShape: Shape): BackendHandle {
+    return this.run([a, b], ([ta, tb]) => binary(this.ctx, op, ta!, tb!, outShape));
+  }
+
+  where(condition: BackendHandle, a: BackendHandle, b: BackendHandle, outShape: Shape): BackendHandle {
+    return this.run([condition, a, b], ([c, ta, tb]) => where(this.ctx, c!, ta!, tb!, outShape));
+  }
+
+  reduce(op: ReduceOp, x: BackendHandle, axes: readonly number[], keepDims: boolean): BackendHandle {
+    return this.run([x], ([t]) => reduce(this.ctx, op, t!, axes, keepDims));
+  }
+
+  argmax(x: BackendHandle, axis: number): BackendHandle {
+    return this.run([x], ([t]) => argmax(this.ctx, t!, axis));
+  }
+
+  reshape(x: BackendHandle, shape: Shape): BackendHandle {
+    return this.run([x], ([t]) => reshape(this.ctx, t!, shape));
+  }
+
+  transpose(x: BackendHandle, perm: readonly number[]): BackendHandle {
+    return this.run([x], ([t]) => transpose(this.ctx, t!, perm));
+  }
+
+  broadcastTo(x: BackendHandle, shape: Shape): BackendHandle {
+    return this.run([x], ([t]) => broadcastTo(this.ctx, t!, shape));
+  }
+
+  slice(x: BackendHandle, begin: readonly number[], size: readonly number[]): BackendHandle {
+    return this.run([x], ([t]) => slice(this.ctx, t!, begin, size));
+  }
+
+  pad(x: BackendHandle, paddings: readonly (readonly [number, number])[], value: number): BackendHandle {
+    return this.run([x], ([t]) => pad(this.ctx, t!, paddings, value));
+  }
+
+  concat(xs: readonly BackendHandle[], axis: number): BackendHandle {
+    return this.run(xs, (ts) => concat(this.ctx, ts, axis));
+  }
+
+  gather(x: BackendHandle, indices: BackendHandle, axis: number): BackendHandle {
+    return this.run([x, indices], ([t, i]) => gather(this.ctx, t!, i!, axis));
+  }
+
+  scatterAdd(updates: BackendHandle, indices: BackendHandle, axis: number, dimSize: number): BackendHandle {
+    return this.run([updates, indices], ([u, i]) => scatterAdd(this.ctx, u!, i!, axis, dimSize));
+  }
+
+  matmul(a: BackendHandle, b: BackendHandle, transposeA: boolean, transposeB: boolean): BackendHandle {
+    return this.run([a, b], ([ta, tb]) => matmul(this.ctx, ta!, tb!, transposeA, transposeB));
+  }
+}
+
+/**
+ * tf.setBackend is async, but for a backend that is already initialised or initialises
+ * synchronously (cpu) it takes effect before the promise is returned.
+ */
+function selectTfjsBackend(tf: Tf, name: string): void {
+  const registry = tf.engine().registry;
+  if (registry[name] == null && tf.findBackendFactory(name) == null) {
+    throw new BackendError(`tfjs backend '${name}' is not registered: import its package first`);
+  }
+  void tf.setBackend(name);
+  if (registry[name] == null || tf.getBackend() !== name) {
+    throw new BackendError(
+      `tfjs backend '${name}' is not ready (it initialises asynchronously or failed): await tf.setBackend('${name}') before creating the Myelin backend`,
+    );
+  }
+}
+
+/** The active tfjs backend's name, initialising tfjs's best backend if none is yet. */
+export function activeTfjsBackend(tf: Tf): string {
+  if (!tf.getBackend()) tf.backend(); // throws tfjs's own "await tf.ready()" error if async
+  return tf.getBackend();
+}
