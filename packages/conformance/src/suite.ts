@@ -96,9 +96,9 @@ export function runConformanceSuite(options: ConformanceOptions): void {
           const numeric = finiteDifferenceGradients(testCase, values, b, 1e-6);
           numeric.forEach((grad, i) => {
             if (grad === null) return;
-            const got = analytic.grads[i];
-            expect(got, `${testCase.name}: input ${i} has an analytic gradient`).toBeTruthy();
-            expectClose(got!, grad, FINITE_DIFFERENCE_TOLERANCE, `${testCase.name}: gradient of input ${i} vs finite differences`);
+            // No graph to the input means a zero gradient: the function is locally constant in it.
+            const got = analytic.grads[i] ?? new Float64Array(grad.length);
+            expectClose(got, grad, FINITE_DIFFERENCE_TOLERANCE, `${testCase.name}: gradient of input ${i} vs finite differences`);
           });
         });
       }

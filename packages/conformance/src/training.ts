@@ -19,12 +19,12 @@ const CLASSES = 3;
 
 export async function trainMlp(backend: Backend, options: { steps: number; optimizer: 'sgd' | 'adam'; readEvery?: number }): Promise<TrainingRun> {
   const generator = new Generator(1234);
-  const input = fromHost(generator.normal(BATCH * FEATURES), [BATCH, FEATURES], { backend });
+  const input = fromHost(generator.normal(BATCH * FEATURES), [BATCH, FEATURES], { backend, dtype: 'float32' });
   const labels = fromHost(generator.integers(BATCH, 0, CLASSES), [BATCH], { backend, dtype: 'int32' });
   const shapes = [[HIDDEN, FEATURES], [HIDDEN], [CLASSES, HIDDEN], [CLASSES]];
   const parameters = shapes.map((shape) => {
     const size = shape.reduce((a, b) => a * b, 1);
-    return fromHost(generator.normal(size, 0, 0.5), shape, { backend, requiresGrad: true });
+    return fromHost(generator.normal(size, 0, 0.5), shape, { backend, dtype: 'float32', requiresGrad: true });
   });
   const firstMoments = parameters.map((p) => fromHost(new Float32Array(p.size), p.shape, { backend }));
   const secondMoments = parameters.map((p) => fromHost(new Float32Array(p.size), p.shape, { backend }));

@@ -35,7 +35,7 @@ const extremeCases: OpCase[] = [
 ];
 
 const castCases: OpCase[] = [
-  { name: 'cast float32 -> int32 truncates toward zero', covers: ['cast'], inputs: [{ shape: [6], values: [-2.7, -1.2, -0.5, 0.5, 1.9, 3] }], run: ([x]) => cast(x!, 'int32') },
+  { name: 'cast float32 -> int32 truncates toward zero', covers: ['cast'], inputs: [{ shape: [6], values: [-2.7, -1.2, -0.5, 0.5, 1.9, 3] }], run: ([x]) => cast(x!, 'int32'), noFiniteDifferences: 'a step function: the sample 3 sits on a jump' },
   { name: 'cast int32 -> float32', covers: ['cast'], inputs: [{ shape: [2, 3], dtype: 'int32', low: -5, high: 5 }], run: ([x]) => cast(x!, 'float32') },
   { name: 'cast float32 -> bool', covers: ['cast'], inputs: [{ shape: [4], values: [0, -1.5, 0.25, 0] }], run: ([x]) => cast(x!, 'bool') },
   { name: 'cast bool -> float32', covers: ['cast', 'greater'], inputs: [{ shape: [3, 2] }], run: ([x]) => cast(x!.greater(0), 'float32') },
