@@ -1,0 +1,101 @@
+import {
+  type Backend,
+  BACKEND_CONTRACT_VERSION,
+  type BackendHandle,
+  BackendMismatchError,
+  type DType,
+  DisposedTensorError,
+  formatShape,
+  ShapeError,
+  type Shape,
+  type TypedArray,
+} from '@myelin/core';
+import { allocate, CpuHandle, type HostTensor, sizeOf } from './handle.js';
+import { binary, where } from './kernels/binary.js';
+import { gather, scatterAdd } from './kernels/gather.js';
+import { matmul } from './kernels/matmul.js';
+import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
+import { argmax, reduce } from './kernels/reduce.js';
+import { cast, unary } from './kernels/unary.js';
+import { CPU_REFERENCE_BACKEND_NAME } from './name.js';
+
+const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
+
+/** A new cpu-reference backend with its own count of live handles. */
+export function createCpuReferenceBackend(): Backend {
+  const owner = {};
+  let live = 0;
+
+  const own = (result: HostTensor): CpuHandle => {
+    live++;
+    return new CpuHandle(result.data, result.shape, result.dtype, owner);
+  };
+  const open = (handle: BackendHandle): CpuHandle => {
+    if (!(handle instanceof CpuHandle) || handle.owner !== owner) {
+      throw new BackendMismatchError(`backend '${CPU_REFERENCE_BACKEND_NAME}' was given a handle it did not create`);
+    }
+    if (handle.disposed) throw new DisposedTensorError(`backend '${CPU_REFERENCE_BACKEND_NAME}': handle used after dispose`);
+    return handle;
+  };
+
+  return {
+    name: CPU_REFERENCE_BACKEND_NAME,
+    contractVersion: BACKEND_CONTRACT_VERSION,
+    dtypes: DTYPES,
+
+    fromData(values: TypedArray, shape: Shape, dtype: DType) {
+      const size = sizeOf(shape);
+      if (values.length !== size) {
+        throw new ShapeError(`fromData got ${values.length} values for shape ${formatShape(shape)}: expected ${size}`);
+      }
+      const data = allocate(dtype, size);
+      if (dtype === 'bool') for (let i = 0; i < size; i++) data[i] = values[i] !== 0 ? 1 : 0;
+      else data.set(values);
+      return own({ data, shape: [...shape], dtype });
+    },
+    fill(shape: Shape, value: number, dtype: DType) {
+      const data = allocate(dtype, sizeOf(shape));
+      data.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
+      return own({ data, shape: [...shape], dtype });
+    },
+    read(handle: BackendHandle) {
+      // Resolve with a copy taken now, so a later dispose cannot affect it.
+      return Promise.resolve(open(handle).data.slice());
+    },
+    readSync(handle: BackendHandle) {
+      return open(handle).data.slice();
+    },
+    dispose(handle: BackendHandle) {
+      if (!(handle instanceof CpuHandle) || handle.owner !== owner || handle.disposed) return;
+      handle.disposed = true;
+      // Drop the reference so the storage can be collected even if core keeps the handle.
+      handle.data = allocate(handle.dtype, 0);
+      live--;
+    },
+    liveHandles: () => live,
+
+    unary: (op, x) => own(unary(op, open(x))),
+    cast: (x, dtype) => own(cast(open(x), dtype)),
+    binary: (op, a, b, outShape) => own(binary(op, open(a), open(b), [...outShape])),
+    where: (condition, a, b, outShape) => own(where(open(condition), open(a), open(b), [...outShape])),
+
+    reduce: (op, x, axes, keepDims) => own(reduce(op, open(x), axes, keepDims)),
+    argmax: (x, axis) => own(argmax(open(x), axis)),
+
+    reshape(x: BackendHandle, shape: Shape) {
+      // Shares the input's array: kernels never write into an input, so sharing is safe, and
+      // each handle still counts (and is disposed) on its own; the array lives while either does.
+      const input = open(x);
+      return own({ data: input.data, shape: [...shape], dtype: input.dtype });
+    },
+    transpose: (x, perm) => own(transpose(open(x), perm)),
+    broadcastTo: (x, shape) => own(broadcastTo(open(x), [...shape])),
+    slice: (x, begin, size) => own(slice(open(x), begin, [...size])),
+    pad: (x, paddings, value) => own(pad(open(x), paddings, value)),
+    concat: (xs, axis) => own(concat(xs.map(open), axis)),
+    gather: (x, indices, axis) => own(gather(open(x), open(indices), axis)),
+    scatterAdd: (updates, indices, axis, dimSize) => own(scatterAdd(open(updates), open(indices), axis, dimSize)),
+
+    matmul: (a, b, transposeA, transposeB) => own(matmul(open(a), open(b), transposeA, transposeB)),
+  };
+}

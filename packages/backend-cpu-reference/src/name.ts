@@ -1,0 +1,9 @@
+import { type DType, UnsupportedOpError } from '@myelin/core';
+
+/** The registry name of this backend. */
+export const CPU_REFERENCE_BACKEND_NAME = 'cpu-reference';
+
+/** The typed error for a kernel this backend does not run for `dtype`. */
+export function unsupported(op: string, dtype: DType, detail?: string): UnsupportedOpError {
+  return new UnsupportedOpError(op, dtype, CPU_REFERENCE_BACKEND_NAME, detail);
+}
