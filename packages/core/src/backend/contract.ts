@@ -110,6 +110,34 @@ export interface FusedKernels {
     transposeA: boolean,
     transposeB: boolean,
   ): BackendHandle;
+
+  /**
+   * One Adam/AdamW step for one float parameter, all handles of the same shape and dtype:
+   *   g = grad + weightDecay * param                  (when !decoupledWeightDecay)
+   *   param = param * (1 - lr * weightDecay)          (when decoupledWeightDecay)
+   *   m = beta1 * m + (1 - beta1) * g
+   *   v = beta2 * v + (1 - beta2) * g^2
+   *   param = param - lr * (m / (1 - beta1^step)) / (sqrt(v / (1 - beta2^step)) + eps)
+   * Returns three NEW handles; the inputs are not modified (the caller swaps them in).
+   */
+  adamUpdate?(
+    param: BackendHandle,
+    grad: BackendHandle,
+    m: BackendHandle,
+    v: BackendHandle,
+    options: AdamUpdateOptions,
+  ): { param: BackendHandle; m: BackendHandle; v: BackendHandle };
+}
+
+export interface AdamUpdateOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupledWeightDecay: boolean;
+  /** 1-based step count, for bias correction. */
+  step: number;
 }
 
 export interface Backend {

@@ -116,6 +116,18 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Internal: swaps in a handle a kernel produced for this tensor's shape and dtype (fused
+   * optimizer updates), freeing the old one. Bumps `version` like `assign`.
+   */
+  replaceHandle(handle: BackendHandle): this {
+    const old = this.handle;
+    this.#handle = handle;
+    this.backend.dispose(old);
+    this.#version++;
+    return this;
+  }
+
   /** Internal: moves the storage out, leaving this tensor disposed. */
   takeHandle(): BackendHandle {
     const handle = this.handle;
