@@ -1,0 +1,87 @@
+import { ArgumentError } from '../errors.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { full } from '../tensor/creation.js';
+import { keep, tidy } from '../tensor/scope.js';
+import { Tensor } from '../tensor/tensor.js';
+import { concat } from '../ops/movement.js';
+import type { Metric } from './metrics.js';
+import { applyLoss, type Batch, type DataSource, type LossLike, type TrainableModel } from './types.js';
+
+/** Iterates a data source for one epoch, sync or async. */
+export async function* iterateBatches<B>(source: DataSource<B>, epoch: number): AsyncGenerator<B> {
+  const iterable = typeof source === 'function' ? source(epoch) : source;
+  if (iterable === null || typeof iterable !== 'object' || (!(Symbol.iterator in iterable) && !(Symbol.asyncIterator in iterable))) {
+    throw new ArgumentError('data: expected an iterable or async iterable of batches (or a function of the epoch returning one)');
+  }
+  yield* iterable as AsyncIterable<B>;
+}
+
+/** Runs `fn` with the model in eval mode and no gradients, restoring its mode afterwards. */
+async function inEvalMode<T>(model: TrainableModel, fn: () => Promise<T>): Promise<T> {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return await fn();
+  } finally {
+    if (wasTraining) model.train();
+  }
+}
+
+/**
+ * Loss and metrics over a whole data source (sample-weighted means), in eval mode without
+ * gradients. Sums stay on the device until the end.
+ */
+export async function evaluate(
+  model: TrainableModel,
+  data: DataSource,
+  options: { loss?: LossLike; metrics?: Metric[]; epoch?: number; disposeBatches?: boolean } = {},
+): Promise<Record<string, number>> {
+  const metrics = options.metrics ?? [];
+  const backend = model.parameters()[0]?.backend;
+  return inEvalMode(model, async () => {
+    const lossSum = keep(full([], 0, { backend }));
+    const metricSums = metrics.map(() => keep(full([], 0, { backend })));
+    let samples = 0;
+    try {
+      for await (const batch of iterateBatches(data, options.epoch ?? 0)) {
+        const size = batch.x.rank === 0 ? 1 : batch.x.shape[0]!;
+        noGrad(() =>
+          tidy(() => {
+            const output = model.forward(batch.x);
+            if (options.loss) lossSum.assign(lossSum.add(applyLoss(options.loss, output, batch.y).reshape([]).mul(size)));
+            metrics.forEach((metric, i) => metricSums[i]!.assign(metricSums[i]!.add(metric.batchSum(output, batch.y))));
+          }),
+        );
+        if (options.disposeBatches) {
+          batch.x.dispose();
+          batch.y.dispose();
+        }
+        samples += size;
+      }
+      if (samples === 0) throw new ArgumentError('evaluate: the data yielded no batches');
+      const [loss, ...sums] = await Promise.all([lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
+      const result: Record<string, number> = {};
+      if (options.loss) result.loss = loss! / samples;
+      metrics.forEach((metric, i) => (result[metric.name] = sums[i]! / samples));
+      return result;
+    } finally {
+      for (const t of [lossSum, ...metricSums]) t.dispose();
+    }
+  });
+}
+
+/** The model's outputs for every input (tensors or { x } batches), concatenated along axis 0. */
+export async function predict(model: TrainableModel, data: DataSource<Tensor | Batch> | Tensor): Promise<Tensor> {
+  const source: DataSource<Tensor | Batch> = data instanceof Tensor ? [data] : data;
+  return inEvalMode(model, async () => {
+    const outputs: Tensor[] = [];
+    for await (const item of iterateBatches(source, 0)) {
+      const x = item instanceof Tensor ? item : item.x;
+      outputs.push(noGrad(() => tidy(() => model.forward(x))));
+    }
+    if (outputs.length === 0) throw new ArgumentError('predict: the data yielded no inputs');
+    const result = outputs.length === 1 ? outputs[0]! : noGrad(() => concat(outputs, 0));
+    if (outputs.length > 1) for (const output of outputs) output.dispose();
+    return result;
+  });
+}

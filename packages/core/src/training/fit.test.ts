@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import '@myelin/backend-cpu-reference';
+import { Generator, fromHost, getBackend, noGrad, tensor, type Tensor } from '@myelin/core';
+import { EarlyStopping, LambdaCallback, ModelCheckpoint, TrainingDivergedError, confusionMatrix, evaluate, fit, predict, type Batch, type TrainableModel } from './index.js';
+
+/** A logistic-regression model written without nn, so these tests only exercise the loop. */
+function tinyModel(seed = 1): TrainableModel & { training: boolean; weight: Tensor; bias: Tensor; dispose(): void } {
+  const g = new Generator(seed);
+  const weight = fromHost(g.normal(6, 0, 0.1), [3, 2], { dtype: 'float32', requiresGrad: true });
+  const bias = fromHost(new Float32Array(3), [3], { requiresGrad: true });
+  return {
+    weight,
+    bias,
+    training: true,
+    forward: (x) => x.matmul(weight, { transposeB: true }).add(bias),
+    train() { this.training = true; },
+    eval() { this.training = false; },
+    parameters: () => [weight, bias],
+    stateDict: () => ({ weight, bias }),
+    loadStateDict(state) { noGrad(() => { weight.assign(state.weight!.detach()); bias.assign(state.bias!.detach()); }); },
+    dispose() { weight.dispose(); bias.dispose(); },
+  };
+}
+
+const crossEntropy = (logits: Tensor, target: Tensor): Tensor => logits.logSoftmax(1).mul(target.oneHot(3)).sum(1).mean().neg();
+
+function sgd(parameters: Tensor[], lr: number) {
+  return {
+    paramGroups: [{ lr }],
+    step() { noGrad(() => parameters.forEach((p) => p.grad && p.assign(p.sub(p.grad.mul(this.paramGroups[0]!.lr))))); },
+    zeroGrad() { parameters.forEach((p) => (p.grad = null)); },
+  };
+}
+
+/** Three separable clusters in 2-D, split into batches. */
+function clusters(count: number, batch: number, seed = 7): Batch[] {
+  const g = new Generator(seed);
+  const labels = g.integers(count, 0, 3);
+  const centres = [[2, 0], [-2, 2], [-2, -2]];
+  const noise = g.normal(count * 2, 0, 0.5);
+  const points = Float32Array.from({ length: count * 2 }, (_, i) => centres[labels[i >> 1]!]![i & 1]! + noise[i]!);
+  const batches: Batch[] = [];
+  for (let start = 0; start < count; start += batch) {
+    const end = Math.min(count, start + batch);
+    batches.push({ x: fromHost(points.subarray(start * 2, end * 2), [end - start, 2]), y: fromHost(labels.subarray(start, end), [end - start], { dtype: 'int32' }) });
+  }
+  return batches;
+}
+
+describe('fit', () => {
+  it('trains, validates, logs history and reaches high accuracy', async () => {
+    const model = tinyModel();
+    const train = clusters(240, 32);
+    const validation = clusters(90, 45, 8);
+    const history = await fit(model, { train, validation, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.3), epochs: 8, metrics: ['accuracy'] });
+    expect(history.epochs).toHaveLength(8);
+    expect(history.series('loss')[7]!).toBeLessThan(history.series('loss')[0]!);
+    expect(history.series('val_accuracy')[7]!).toBeGreaterThan(0.95);
+    expect(history.keys()).toEqual(expect.arrayContaining(['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'epoch']));
+    const result = await evaluate(model, validation, { loss: crossEntropy });
+    expect(result.loss).toBeCloseTo(history.series('val_loss')[7]!, 5);
+    const outputs = await predict(model, validation);
+    expect(outputs.shape).toEqual([90, 3]);
+    const predicted = Array.from(await outputs.argmax(1).data());
+    const actual = (await Promise.all(validation.map((b) => b.y.data()))).flatMap((a) => Array.from(a));
+    const matrix = confusionMatrix(predicted, actual, 3);
+    expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(90);
+  });
+
+  it('keeps live handles flat across epochs', async () => {
+    const backend = getBackend();
+    const model = tinyModel();
+    const train = clusters(64, 16);
+    const counts: number[] = [];
+    await fit(model, { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 5, metrics: ['accuracy', 'top2'], callbacks: [new LambdaCallback({ onEpochEnd: () => void counts.push(backend.liveHandles()) })] });
+    expect(new Set(counts).size).toBe(1);
+  });
+
+  it('reads the loss back only every readLossEvery steps', async () => {
+    const model = tinyModel();
+    const read: number[] = [];
+    await fit(model, { train: clusters(64, 8), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1, readLossEvery: 4, callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void (logs.loss !== undefined && read.push(logs.step)) })] });
+    expect(read).toEqual([4, 8]);
+  });
+
+  it('stops with a clear message when the loss becomes NaN', async () => {
+    const model = tinyModel();
+    const train = clusters(64, 16);
+    train[2] = { x: tensor([[NaN, 1]]), y: tensor([0], { dtype: 'int32' }) };
+    await expect(fit(model, { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 })).rejects.toThrow(TrainingDivergedError);
+    await expect(fit(tinyModel(), { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 })).rejects.toThrow(/loss became NaN at epoch 1, step 3 \(batch 3\); the last finite loss was [\d.]+ at step 2/);
+  });
+
+  it('early stopping stops after patience and restores the best weights', async () => {
+    const model = tinyModel();
+    const values = [1, 0.5, 0.6, 0.7, 0.8, 0.9];
+    const stopper = new EarlyStopping({ monitor: 'fake', patience: 2, restoreBestWeights: true });
+    let bestWeight: number[] = [];
+    const history = await fit(model, {
+      train: clusters(32, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.5), epochs: 6,
+      callbacks: [
+        new LambdaCallback({ onEpochEnd: async (epoch, logs) => { logs.fake = values[epoch]!; if (epoch === 1) bestWeight = Array.from(await model.weight.data()); } }),
+        stopper,
+      ],
+    });
+    expect(history.epochs).toHaveLength(4);
+    expect(stopper.bestEpoch).toBe(1);
+    expect(Array.from(await model.weight.data())).toEqual(bestWeight);
+  });
+
+  it('checkpoints best by a monitored metric and last every epoch', async () => {
+    const saved: string[] = [];
+    const model = tinyModel();
+    await fit(model, {
+      train: clusters(48, 16), validation: clusters(30, 30, 3), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.2), epochs: 3, metrics: ['accuracy'],
+      callbacks: [new ModelCheckpoint({ monitor: 'val_loss', save: async (name, { epoch }) => void saved.push(`${name}@${epoch}`) })],
+    });
+    expect(saved.filter((s) => s.startsWith('last'))).toEqual(['last@0', 'last@1', 'last@2']);
+    expect(saved[0]).toBe('best@0');
+  });
+
+  it('names a monitor that is not logged and rejects bad options', async () => {
+    const model = tinyModel();
+    await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1, callbacks: [new EarlyStopping()] })).rejects.toThrow(/monitor 'val_loss' is not logged; logged values are loss/);
+    await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 0 })).rejects.toThrow(/epochs must be a positive integer, got 0/);
+  });
+});

@@ -1,0 +1,175 @@
+import { ArgumentError, MyelinError, ShapeError, formatShape } from '../errors.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { full } from '../tensor/creation.js';
+import { keep, tidy } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { runCallbacks, type Callback, type TrainingContext } from './callback.js';
+import { evaluate, iterateBatches } from './evaluate.js';
+import { History } from './history.js';
+import { resolveMetric, type Metric } from './metrics.js';
+import { applyLoss, type Batch, type DataSource, type EpochLogs, type LossLike, type OptimizerLike, type SchedulerLike, type TrainableModel } from './types.js';
+
+export interface FitOptions {
+  train: DataSource;
+  validation?: DataSource;
+  loss: LossLike;
+  optimizer: OptimizerLike;
+  /** Train until this epoch count (with `initialEpoch`, the total, like Keras). */
+  epochs: number;
+  /** First epoch to run, 0-based: resuming from a checkpoint of epoch k passes k. */
+  initialEpoch?: number;
+  /** Stepped after every epoch with the `monitor` value. */
+  schedule?: SchedulerLike;
+  callbacks?: Callback[];
+  /** 'accuracy', 'top5', or Metric objects; computed on the device, read with the loss. */
+  metrics?: (string | Metric)[];
+  /**
+   * Read the loss back every k steps (default 1 on backends with synchronous reads, 10
+   * otherwise): reading stalls a GPU pipeline, so GPU backends should not do it every step.
+   */
+  readLossEvery?: number;
+  /** Hook between backward and optimizer step (gradient clipping). */
+  beforeStep?: (parameters: Tensor[]) => void;
+  /** The logged value passed to `schedule.step` (default 'val_loss' with validation data, else 'loss'). */
+  monitor?: string;
+  /** Dispose each batch after its step (for sources that make fresh tensors per batch). */
+  disposeBatches?: boolean;
+}
+
+/** The loss stopped being finite: names where, and the last finite value seen. */
+export class TrainingDivergedError extends MyelinError {
+  override name = 'TrainingDivergedError';
+}
+
+/**
+ * Trains `model` for `epochs`, like Keras' fit with PyTorch's modules: each step runs in a
+ * memory scope (forward, loss, backward, optimizer step), metrics accumulate on the device
+ * and are read back every `readLossEvery` steps, validation runs after each epoch.
+ */
+export async function fit(model: TrainableModel, options: FitOptions): Promise<History> {
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new ArgumentError(`fit: epochs must be a positive integer, got ${options.epochs}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > options.epochs) {
+    throw new ArgumentError(`fit: initialEpoch must be an integer in 0..${options.epochs}, got ${initialEpoch}`);
+  }
+  const parameters = model.parameters();
+  if (parameters.length === 0) throw new ArgumentError('fit: the model has no parameters to train');
+  const backend = parameters[0]!.backend;
+  const readEvery = options.readLossEvery ?? (backend.readSync ? 1 : 10);
+  if (!Number.isInteger(readEvery) || readEvery < 1) throw new ArgumentError(`fit: readLossEvery must be a positive integer, got ${readEvery}`);
+  const lossType = typeof options.loss === 'function' ? '' : (options.loss.config?.().type ?? '');
+  const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, { threshold: /WithLogits/.test(lossType) ? 0 : 0.5 }));
+  const callbacks = options.callbacks ?? [];
+  const history = new History();
+  const context: TrainingContext = { model, optimizer: options.optimizer, schedule: options.schedule, history, epochs: options.epochs, stopTraining: false, epoch: initialEpoch, step: 0 };
+  const monitor = options.monitor ?? (options.validation ? 'val_loss' : 'loss');
+
+  await runCallbacks(callbacks, 'onTrainBegin', context);
+  for (let epoch = initialEpoch; epoch < options.epochs && !context.stopTraining; epoch++) {
+    context.epoch = epoch;
+    model.train();
+    await runCallbacks(callbacks, 'onEpochBegin', epoch, context);
+    const started = performance.now();
+    const logs: EpochLogs = await trainEpoch(model, options, metrics, readEvery, epoch, context, callbacks);
+    logs.duration = (performance.now() - started) / 1000;
+    if (options.validation) {
+      const validation = await evaluate(model, options.validation, { loss: options.loss, metrics, epoch });
+      for (const [name, value] of Object.entries(validation)) logs[`val_${name}`] = value;
+    }
+    logs.lr = options.optimizer.paramGroups[0]?.lr ?? Number.NaN;
+    history.record(epoch, logs);
+    await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
+    options.schedule?.step(logs[monitor]);
+  }
+  await runCallbacks(callbacks, 'onTrainEnd', context);
+  return history;
+}
+
+async function trainEpoch(
+  model: TrainableModel,
+  options: FitOptions,
+  metrics: Metric[],
+  readEvery: number,
+  epoch: number,
+  context: TrainingContext,
+  callbacks: readonly Callback[],
+): Promise<EpochLogs> {
+  const parameters = model.parameters();
+  const backend = parameters[0]!.backend;
+  // Device-side running sums, read back only every `readEvery` steps.
+  const lossSum = keep(full([], 0, { backend }));
+  const lastLoss = keep(full([], 0, { backend }));
+  const metricSums = metrics.map(() => keep(full([], 0, { backend })));
+  let samples = 0;
+  let batchIndex = 0;
+  let lastFinite: { loss: number; step: number } | null = null;
+  const started = performance.now();
+  try {
+    for await (const batch of iterateBatches(options.train, epoch)) {
+      const size = batchSize(batch);
+      tidy(() => {
+        const output = model.forward(batch.x);
+        const loss = applyLoss(options.loss, output, batch.y);
+        if (loss.size !== 1) {
+          throw new ShapeError(`fit: the loss must be a single number, got shape ${formatShape(loss.shape)} (use reduction 'mean' or 'sum')`);
+        }
+        loss.backward();
+        options.beforeStep?.(parameters);
+        options.optimizer.step();
+        options.optimizer.zeroGrad();
+        noGrad(() => {
+          const value = loss.reshape([]);
+          lastLoss.assign(value.detach());
+          lossSum.assign(lossSum.add(value.mul(size)));
+          metrics.forEach((metric, i) => metricSums[i]!.assign(metricSums[i]!.add(metric.batchSum(output, batch.y))));
+        });
+      });
+      if (options.disposeBatches) {
+        batch.x.dispose();
+        batch.y.dispose();
+      }
+      samples += size;
+      context.step++;
+      const read = context.step % readEvery === 0;
+      const logs: import('./types.js').BatchLogs = { epoch, batch: batchIndex, step: context.step, size };
+      if (read) {
+        const [loss, total, ...sums] = await Promise.all([lastLoss, lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
+        if (!Number.isFinite(loss!) || !Number.isFinite(total!)) throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
+        lastFinite = { loss: loss!, step: context.step };
+        logs.loss = loss!;
+        logs.runningLoss = total! / samples;
+        logs.runningMetrics = Object.fromEntries(metrics.map((m, i) => [m.name, sums[i]! / samples]));
+        logs.samplesPerSecond = samples / ((performance.now() - started) / 1000);
+      }
+      await runCallbacks(callbacks, 'onBatchEnd', logs, context);
+      batchIndex++;
+      if (context.stopTraining) break;
+    }
+    if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
+    const [total, ...sums] = await Promise.all([lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
+    if (!Number.isFinite(total!)) {
+      const last = (await lastLoss.data())[0]!;
+      throw divergence(last, epoch, batchIndex - 1, context.step, lastFinite);
+    }
+    const logs: EpochLogs = { loss: total! / samples };
+    metrics.forEach((metric, i) => (logs[metric.name] = sums[i]! / samples));
+    logs.samples_per_second = samples / ((performance.now() - started) / 1000);
+    return logs;
+  } finally {
+    for (const t of [lossSum, lastLoss, ...metricSums]) t.dispose();
+  }
+}
+
+function batchSize(batch: Batch): number {
+  if (batch === null || typeof batch !== 'object' || !batch.x || !batch.y) {
+    throw new ArgumentError('fit: each batch must be an object { x, y } of tensors');
+  }
+  return batch.x.rank === 0 ? 1 : batch.x.shape[0]!;
+}
+
+function divergence(loss: number, epoch: number, batch: number, step: number, lastFinite: { loss: number; step: number } | null): TrainingDivergedError {
+  const last = lastFinite ? `the last finite loss was ${lastFinite.loss.toPrecision(6)} at step ${lastFinite.step}` : 'no finite loss was seen before it';
+  return new TrainingDivergedError(
+    `fit: the loss became ${loss} at epoch ${epoch + 1}, step ${step} (batch ${batch + 1}); ${last}. Lower the learning rate, clip gradients, or check the data for NaN/Infinity.`,
+  );
+}

@@ -1,0 +1,7 @@
+export { fit, TrainingDivergedError, type FitOptions } from './fit.js';
+export { evaluate, predict, iterateBatches } from './evaluate.js';
+export { History } from './history.js';
+export { accuracy, topKAccuracy, resolveMetric, confusionMatrix, type Metric } from './metrics.js';
+export { runCallbacks, type Callback, type TrainingContext } from './callback.js';
+export { EarlyStopping, ModelCheckpoint, ProgressLogger, LambdaCallback, type EarlyStoppingOptions, type ModelCheckpointOptions, type MonitorMode } from './callbacks.js';
+export type { Batch, BatchLogs, DataSource, EpochLogs, LossLike, OptimizerLike, SchedulerLike, TrainableModel } from './types.js';

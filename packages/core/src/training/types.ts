@@ -1,0 +1,59 @@
+import type { Tensor } from '../tensor/tensor.js';
+
+/** One batch of inputs and targets. */
+export interface Batch {
+  x: Tensor;
+  y: Tensor;
+}
+
+/** What fit/evaluate accept: batches, sync or async, or a function giving an epoch's batches. */
+export type DataSource<B = Batch> = Iterable<B> | AsyncIterable<B> | ((epoch: number) => Iterable<B> | AsyncIterable<B>);
+
+/** The parts of a Module the loop uses (structural, so any model-like object works). */
+export interface TrainableModel {
+  forward(input: Tensor): Tensor;
+  train(mode?: boolean): unknown;
+  eval(): unknown;
+  parameters(): Tensor[];
+  readonly training: boolean;
+  stateDict?(): Record<string, Tensor>;
+  loadStateDict?(state: Record<string, Tensor>, options?: { strict?: boolean }): void;
+}
+
+/** A loss module (`forward(input, target)`) or a plain function. */
+export type LossLike = { forward(input: Tensor, target: Tensor): Tensor; config?(): { type: string } } | ((input: Tensor, target: Tensor) => Tensor);
+
+export interface OptimizerLike {
+  step(): void;
+  zeroGrad(): void;
+  readonly paramGroups: readonly { lr: number }[];
+}
+
+export interface SchedulerLike {
+  /** Called once after every epoch with the monitored metric (plateau schedulers use it). */
+  step(metric?: number): void;
+  getLastLr?(): number[];
+}
+
+/** Numbers logged for one epoch: loss and metrics, `val_`-prefixed for validation, and lr. */
+export type EpochLogs = Record<string, number>;
+
+/** What a callback sees after a batch. `loss` and the running values are present on the batches whose loss was read. */
+export interface BatchLogs {
+  epoch: number;
+  /** 0-based batch index within the epoch. */
+  batch: number;
+  /** Batches in the epoch when known (arrays, loaders with a length). */
+  batches?: number;
+  /** Global optimizer step count, 1-based. */
+  step: number;
+  size: number;
+  loss?: number;
+  runningLoss?: number;
+  runningMetrics?: Record<string, number>;
+  samplesPerSecond?: number;
+}
+
+export function applyLoss(loss: LossLike, input: Tensor, target: Tensor): Tensor {
+  return typeof loss === 'function' ? loss(input, target) : loss.forward(input, target);
+}
