@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { DisposedTensorError, getBackend, keep, ones, tensor, tidy } from '@myelin/core';
+import { composite } from './scope.js';
 
 describe('tidy', () => {
   it('disposes what was created inside except what is returned', () => {
@@ -53,5 +54,25 @@ describe('tidy', () => {
     expect(backend.liveHandles()).toBe(before + 3);
     for (const t of [y, z]) t.dispose();
     x.dispose();
+  });
+});
+
+describe('scopes on error', () => {
+  it('tidy and composite free what they made when the function throws', () => {
+    const backend = getBackend();
+    const before = backend.liveHandles();
+    expect(() =>
+      tidy(() => {
+        ones([2]).add(1);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(() =>
+      composite(() => {
+        ones([3]).exp();
+        throw new Error('inside a composite');
+      }),
+    ).toThrow('inside a composite');
+    expect(backend.liveHandles()).toBe(before);
   });
 });

@@ -37,6 +37,9 @@ export function tidy<T extends TensorContainer>(fn: () => T): T {
     if (result instanceof Promise) {
       throw new ArgumentError('tidy: the function returned a Promise; tidy only takes synchronous functions');
     }
+  } catch (error) {
+    for (const tensor of scope) tensor.dispose();
+    throw error;
   } finally {
     scopes.pop();
   }
@@ -83,6 +86,9 @@ export function composite(fn: () => Tensor): Tensor {
   let result: Tensor;
   try {
     result = fn();
+  } catch (error) {
+    for (const tensor of scope) tensor.dispose();
+    throw error;
   } finally {
     scopes.pop();
   }

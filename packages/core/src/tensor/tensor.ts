@@ -106,7 +106,11 @@ export class Tensor {
     if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
       throw new ShapeError(`assign: value of shape ${formatShape(value.shape)} does not match tensor of shape ${formatShape(this.shape)}`);
     }
-    if (value.backend !== this.backend) value = value.to(this.backend);
+    if (value.backend !== this.backend) {
+      const moved = value.to(this.backend);
+      value.dispose();
+      value = moved;
+    }
     const source = value.dtype === this.dtype ? value : value.cast(this.dtype);
     const old = this.handle;
     this.#handle = source.takeHandle();

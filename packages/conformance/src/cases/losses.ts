@@ -1,0 +1,179 @@
+import {
+  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss, tensor,
+  type Backend, type PrimitiveOp, type Reduction, type Tensor,
+} from '@myelin/core';
+import type { OpCase } from './types.js';
+
+const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
+
+/** The primitives a reduction adds: mean is sum / count. */
+const reducing = (reduction: Reduction): PrimitiveOp[] => (reduction === 'mean' ? ['sum', 'div'] : reduction === 'sum' ? ['sum'] : []);
+
+/** Class indices are fixed values made inside `run`, on the backend under test (like gather's). */
+const classIndices = (values: number[], backend: Backend, shape = [values.length]): Tensor => tensor(values, { dtype: 'int32', shape, backend });
+
+const LOG_SOFTMAX: PrimitiveOp[] = ['max', 'sub', 'exp', 'sum', 'log'];
+/** One-hot selection of the target class: comparison with arange, cast, product, row sum. */
+const INDEX_TARGET: PrimitiveOp[] = ['reshape', 'equal', 'cast', 'mul', 'sum', 'neg'];
+const CLAMPED_LOG: PrimitiveOp[] = ['greater', 'where', 'log'];
+const STABLE_SOFTPLUS: PrimitiveOp[] = ['maximum', 'neg', 'exp', 'sub', 'add', 'log'];
+const EXTREME = 'logits 1e4 apart: a central difference with eps 1e-6 is below float64 resolution there';
+
+const regressionCases: OpCase[] = REDUCTIONS.flatMap((reduction): OpCase[] => [
+  {
+    name: `mseLoss ${reduction}`,
+    covers: ['sub', 'mul', ...reducing(reduction)],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([x, y]) => mseLoss(x!, y!, { reduction }),
+  },
+  {
+    name: `l1Loss ${reduction}`,
+    covers: ['sub', 'abs', ...reducing(reduction)],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([x, y]) => l1Loss(x!, y!, { reduction }),
+  },
+]);
+
+const probabilities = { shape: [3, 4], low: 0.05, high: 0.95 };
+const softTargets = { shape: [3, 4], low: 0, high: 1 };
+
+const binaryCases: OpCase[] = [
+  ...REDUCTIONS.flatMap((reduction): OpCase[] => [
+    {
+      name: `binaryCrossEntropy ${reduction}`,
+      covers: [...CLAMPED_LOG, 'sub', 'mul', 'add', 'neg', ...reducing(reduction)],
+      inputs: [probabilities, softTargets],
+      run: ([p, y]) => binaryCrossEntropy(p!, y!, { reduction }),
+    },
+    {
+      name: `binaryCrossEntropyWithLogits ${reduction}`,
+      covers: [...STABLE_SOFTPLUS, 'mul', ...reducing(reduction)],
+      inputs: [{ shape: [3, 4], low: -4, high: 4 }, softTargets],
+      run: ([x, y]) => binaryCrossEntropyWithLogits(x!, y!, { reduction }),
+    },
+  ]),
+  {
+    name: 'binaryCrossEntropy with weight [3,1] (sum)',
+    covers: [...CLAMPED_LOG, 'sub', 'mul', 'add', 'neg', 'sum'],
+    inputs: [probabilities, softTargets, { shape: [3, 1], low: 0.5, high: 2 }],
+    run: ([p, y, w]) => binaryCrossEntropy(p!, y!, { reduction: 'sum', weight: w! }),
+  },
+  {
+    name: 'binaryCrossEntropy at 0 and 1 (log clamped at -100)',
+    covers: [...CLAMPED_LOG, 'sub', 'mul', 'add', 'neg'],
+    inputs: [{ shape: [6], values: [0, 1, 0, 1, 1e-30, 0.5] }, { shape: [6], values: [1, 0, 0, 1, 1, 0.25] }],
+    run: ([p, y]) => binaryCrossEntropy(p!, y!, { reduction: 'none' }),
+    noFiniteDifferences: 'probabilities 0 and 1: a central difference steps outside [0, 1], which the loss rejects',
+  },
+  {
+    name: 'binaryCrossEntropyWithLogits with posWeight [4] and weight [3,1] (mean)',
+    covers: [...STABLE_SOFTPLUS, 'mul', 'sum', 'div'],
+    inputs: [{ shape: [3, 4], low: -4, high: 4 }, softTargets, { shape: [4], low: 0.5, high: 3 }, { shape: [3, 1], low: 0.5, high: 2 }],
+    run: ([x, y, posWeight, weight]) => binaryCrossEntropyWithLogits(x!, y!, { reduction: 'mean', posWeight: posWeight!, weight: weight! }),
+  },
+  {
+    name: 'binaryCrossEntropyWithLogits at logits of +-1e4',
+    covers: [...STABLE_SOFTPLUS, 'mul'],
+    inputs: [{ shape: [8], values: [1e4, -1e4, 1e4, -1e4, 0, 30, -30, 100] }, { shape: [8], values: [0, 1, 1, 0, 0.5, 1, 0, 0.3] }, { shape: [8], values: [2, 2, 0.5, 0.5, 1, 3, 1, 1] }],
+    run: ([x, y, posWeight]) => binaryCrossEntropyWithLogits(x!, y!, { reduction: 'none', posWeight: posWeight! }),
+    noFiniteDifferences: EXTREME,
+  },
+];
+
+// Five rows of four classes; targets made inside `run`.
+const logits = { shape: [5, 4], low: -3, high: 3 };
+const targets = [2, 0, 3, 3, 1];
+const classWeight = { shape: [4], values: [0.5, 2, 1, 1.5] };
+
+const crossEntropyCases: OpCase[] = [
+  ...REDUCTIONS.flatMap((reduction): OpCase[] => [
+    {
+      name: `crossEntropy class indices ${reduction}`,
+      covers: [...LOG_SOFTMAX, ...INDEX_TARGET, ...reducing(reduction)],
+      inputs: [logits],
+      run: ([x], backend) => crossEntropy(x!, classIndices(targets, backend), { reduction }),
+    },
+    {
+      name: `crossEntropy class indices with class weights ${reduction}`,
+      covers: [...LOG_SOFTMAX, ...INDEX_TARGET, ...reducing(reduction)],
+      inputs: [logits, classWeight],
+      run: ([x, w], backend) => crossEntropy(x!, classIndices(targets, backend), { reduction, weight: w! }),
+    },
+    {
+      name: `crossEntropy probability targets ${reduction}`,
+      covers: [...LOG_SOFTMAX, 'mul', 'sum', 'neg', ...reducing(reduction)],
+      inputs: [logits, { shape: [5, 4], low: 0, high: 1 }],
+      run: ([x, p]) => crossEntropy(x!, p!, { reduction }),
+    },
+  ]),
+  {
+    name: 'crossEntropy label smoothing 0.1 (mean)',
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, 'add', 'div'],
+    inputs: [logits],
+    run: ([x], backend) => crossEntropy(x!, classIndices(targets, backend), { labelSmoothing: 0.1 }),
+  },
+  ...(['mean', 'none'] as const).map((reduction): OpCase => ({
+    name: `crossEntropy label smoothing 0.25 with class weights ${reduction}`,
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, 'add', ...reducing(reduction)],
+    inputs: [logits, classWeight],
+    run: ([x, w], backend) => crossEntropy(x!, classIndices(targets, backend), { reduction, labelSmoothing: 0.25, weight: w! }),
+  })),
+  {
+    name: 'crossEntropy probability targets with class weights and label smoothing 0.2 (mean)',
+    covers: [...LOG_SOFTMAX, 'mul', 'add', 'sum', 'neg', 'div'],
+    inputs: [logits, { shape: [5, 4], low: 0, high: 1 }, classWeight],
+    run: ([x, p, w]) => crossEntropy(x!, p!, { labelSmoothing: 0.2, weight: w! }),
+  },
+  {
+    name: 'crossEntropy [C] logits with a scalar target (none)',
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET],
+    inputs: [{ shape: [6], low: -3, high: 3 }],
+    run: ([x], backend) => crossEntropy(x!, classIndices([4], backend, []), { reduction: 'none' }),
+  },
+  {
+    name: 'crossEntropy of an empty batch (sum)',
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET],
+    inputs: [{ shape: [0, 3] }],
+    run: ([x], backend) => crossEntropy(x!, classIndices([], backend), { reduction: 'sum' }),
+  },
+  {
+    name: 'crossEntropy class indices at logits of +-1e4 (smoothed, weighted)',
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, 'add'],
+    inputs: [{ shape: [3, 3], values: [1e4, -1e4, 0, -1e4, 1e4, 1e4, 5e3, -5e3, 1e4] }, { shape: [3], values: [1, 2, 0.5] }],
+    run: ([x, w], backend) => crossEntropy(x!, classIndices([1, 0, 2], backend), { reduction: 'none', labelSmoothing: 0.1, weight: w! }),
+    noFiniteDifferences: EXTREME,
+  },
+  {
+    name: 'crossEntropy probability targets at logits of +-1e4',
+    covers: [...LOG_SOFTMAX, 'mul', 'sum', 'neg'],
+    inputs: [{ shape: [2, 3], values: [1e4, -1e4, 0, -1e4, 1e4, 1e4] }, { shape: [2, 3], values: [0.5, 0.5, 0, 1, 0, 0] }],
+    run: ([x, p]) => crossEntropy(x!, p!, { reduction: 'none' }),
+    noFiniteDifferences: EXTREME,
+  },
+];
+
+// nllLoss takes log-probabilities; any values exercise the same program.
+const logProbabilities = { shape: [4, 5], low: -4, high: 0 };
+
+const nllCases: OpCase[] = [
+  ...REDUCTIONS.map((reduction): OpCase => ({
+    name: `nllLoss ${reduction}`,
+    covers: [...INDEX_TARGET, ...reducing(reduction)],
+    inputs: [logProbabilities],
+    run: ([x], backend) => nllLoss(x!, classIndices([4, 0, 0, 2], backend), { reduction }),
+  })),
+  {
+    name: 'nllLoss with class weights (mean)',
+    covers: [...INDEX_TARGET, 'div'],
+    inputs: [logProbabilities, { shape: [5], low: 0.5, high: 2 }],
+    run: ([x, w], backend) => nllLoss(x!, classIndices([4, 0, 0, 2], backend), { weight: w! }),
+  },
+  {
+    name: 'nllLoss of log-softmax [C] with a scalar target',
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, 'div'],
+    inputs: [{ shape: [5], low: -3, high: 3 }],
+    run: ([x], backend) => nllLoss(x!.logSoftmax(), classIndices([3], backend, [])),
+  },
+];
+
+export const lossCases: OpCase[] = [...regressionCases, ...binaryCases, ...crossEntropyCases, ...nllCases];

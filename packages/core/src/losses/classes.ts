@@ -1,0 +1,194 @@
+import { ArgumentError, BackendError, formatShape } from '../errors.js';
+import { tensor } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
+import { Tensor, type NestedArray } from '../tensor/tensor.js';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from './binary.js';
+import { crossEntropy, nllLoss } from './classification.js';
+import { checkReduction, type Reduction } from './reduction.js';
+import { l1Loss, mseLoss } from './regression.js';
+
+/** A JSON-serialisable description of a loss: its class name and options. */
+export type LossConfig = { type: string; [option: string]: unknown };
+
+/** A loss object, for training loops and configs: `forward` returns the (reduced) loss. */
+export interface Loss {
+  forward(input: Tensor, target: Tensor): Tensor;
+  config(): LossConfig;
+}
+
+/**
+ * A weight option of a loss object: a tensor (which stays owned by the caller), or plain
+ * numbers, made into a tensor on the input's backend and dtype at each call.
+ */
+export type WeightValues = Tensor | NestedArray;
+
+abstract class ReducingLoss implements Loss {
+  readonly reduction: Reduction;
+  constructor(readonly type: string, options: { reduction?: Reduction }) {
+    this.reduction = checkReduction(type, options.reduction);
+  }
+  abstract forward(input: Tensor, target: Tensor): Tensor;
+  config(): LossConfig {
+    return { type: this.type, reduction: this.reduction };
+  }
+}
+
+export class MSELoss extends ReducingLoss {
+  constructor(options: { reduction?: Reduction } = {}) { super('MSELoss', options); }
+  forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, { reduction: this.reduction }); }
+}
+
+export class L1Loss extends ReducingLoss {
+  constructor(options: { reduction?: Reduction } = {}) { super('L1Loss', options); }
+  forward(input: Tensor, target: Tensor): Tensor { return l1Loss(input, target, { reduction: this.reduction }); }
+}
+
+export class BCELoss extends ReducingLoss {
+  readonly weight: WeightValues | undefined;
+  constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
+    super('BCELoss', options);
+    this.weight = checkWeightValues(this.type, 'weight', options.weight);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return withWeights(input, [this.weight], ([weight]) => binaryCrossEntropy(input, target, { reduction: this.reduction, weight }));
+  }
+  override config(): LossConfig { return withSerialisedWeights(super.config(), { weight: this.weight }); }
+}
+
+export class BCEWithLogitsLoss extends ReducingLoss {
+  readonly weight: WeightValues | undefined;
+  readonly posWeight: WeightValues | undefined;
+  constructor(options: { reduction?: Reduction; weight?: WeightValues; posWeight?: WeightValues } = {}) {
+    super('BCEWithLogitsLoss', options);
+    this.weight = checkWeightValues(this.type, 'weight', options.weight);
+    this.posWeight = checkWeightValues(this.type, 'posWeight', options.posWeight);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return withWeights(input, [this.weight, this.posWeight], ([weight, posWeight]) =>
+      binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight, posWeight }),
+    );
+  }
+  override config(): LossConfig { return withSerialisedWeights(super.config(), { weight: this.weight, posWeight: this.posWeight }); }
+}
+
+export class CrossEntropyLoss extends ReducingLoss {
+  readonly weight: WeightValues | undefined;
+  readonly labelSmoothing: number;
+  constructor(options: { reduction?: Reduction; labelSmoothing?: number; weight?: WeightValues } = {}) {
+    super('CrossEntropyLoss', options);
+    this.weight = checkWeightValues(this.type, 'weight', options.weight);
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+    if (typeof this.labelSmoothing !== 'number' || !(this.labelSmoothing >= 0 && this.labelSmoothing < 1)) {
+      throw new ArgumentError(`CrossEntropyLoss: labelSmoothing must be a number in [0, 1), got ${String(this.labelSmoothing)}`);
+    }
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return withWeights(input, [this.weight], ([weight]) =>
+      crossEntropy(input, target, { reduction: this.reduction, labelSmoothing: this.labelSmoothing, weight }),
+    );
+  }
+  override config(): LossConfig {
+    return withSerialisedWeights({ ...super.config(), labelSmoothing: this.labelSmoothing }, { weight: this.weight });
+  }
+}
+
+export class NLLLoss extends ReducingLoss {
+  readonly weight: WeightValues | undefined;
+  constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
+    super('NLLLoss', options);
+    this.weight = checkWeightValues(this.type, 'weight', options.weight);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return withWeights(input, [this.weight], ([weight]) => nllLoss(input, target, { reduction: this.reduction, weight }));
+  }
+  override config(): LossConfig { return withSerialisedWeights(super.config(), { weight: this.weight }); }
+}
+
+type LossFactory = (options: Record<string, unknown>) => Loss;
+// Options from JSON are unknown values: each constructor validates its own.
+const factory = <O>(LossClass: new (options: O) => Loss): LossFactory => (options) => new LossClass(options as O);
+
+/** Each type with the options its config may carry (beyond `type`). */
+const LOSS_TYPES: Record<string, { options: readonly string[]; create: LossFactory }> = {
+  MSELoss: { options: ['reduction'], create: factory(MSELoss) },
+  L1Loss: { options: ['reduction'], create: factory(L1Loss) },
+  BCELoss: { options: ['reduction', 'weight'], create: factory(BCELoss) },
+  BCEWithLogitsLoss: { options: ['reduction', 'weight', 'posWeight'], create: factory(BCEWithLogitsLoss) },
+  CrossEntropyLoss: { options: ['reduction', 'labelSmoothing', 'weight'], create: factory(CrossEntropyLoss) },
+  NLLLoss: { options: ['reduction', 'weight'], create: factory(NLLLoss) },
+};
+
+/** Rebuilds a loss from `loss.config()` (or a hand-written config such as `{ type: 'CrossEntropyLoss' }`). */
+export function lossFromConfig(config: LossConfig): Loss {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new ArgumentError(`lossFromConfig: expected an object like { type: 'MSELoss' }, got ${describe(config)}`);
+  }
+  const known = Object.keys(LOSS_TYPES).join(', ');
+  const entry = typeof config.type === 'string' && Object.hasOwn(LOSS_TYPES, config.type) ? LOSS_TYPES[config.type] : undefined;
+  if (entry === undefined) throw new ArgumentError(`lossFromConfig: unknown loss type ${describe(config.type)} (known types: ${known})`);
+  const { type, ...options } = config;
+  for (const key of Object.keys(options)) {
+    if (!entry.options.includes(key)) {
+      throw new ArgumentError(`lossFromConfig: ${type} has no option '${key}' (its options: ${entry.options.join(', ')})`);
+    }
+  }
+  return entry.create(options);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+}
+
+/** Checks a weight option: a float tensor is kept as it is; numbers must form a rectangular array. */
+function checkWeightValues(owner: string, role: string, value: unknown): WeightValues | undefined {
+  if (value === undefined || value instanceof Tensor) return value;
+  nestedShape(`${owner}: ${role}`, value);
+  return value as NestedArray;
+}
+
+/** The shape of a rectangular nested array of finite numbers, or an error saying where it is not. */
+function nestedShape(what: string, value: unknown, path = ''): number[] {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new ArgumentError(`${what}: expected finite numbers, got ${value} at [${path}]`);
+    return [];
+  }
+  if (!Array.isArray(value)) throw new ArgumentError(`${what}: expected a tensor or (nested) arrays of numbers, got ${describe(value)}${path ? ` at [${path}]` : ''}`);
+  const shapes = value.map((item, i) => nestedShape(what, item, path ? `${path},${i}` : `${i}`));
+  const first = shapes[0] ?? [];
+  shapes.forEach((shape, i) => {
+    if (shape.length !== first.length || shape.some((d, j) => d !== first[j])) {
+      throw new ArgumentError(`${what}: ragged array: item ${i}${path ? ` of [${path}]` : ''} has shape ${formatShape(shape)}, item 0 has ${formatShape(first)}`);
+    }
+  });
+  return [value.length, ...first];
+}
+
+/** Calls `run` with the weights as tensors; those made from numbers live on the input's backend in its dtype. */
+function withWeights(input: Tensor, values: readonly (WeightValues | undefined)[], run: (weights: (Tensor | undefined)[]) => Tensor): Tensor {
+  return composite(() =>
+    run(values.map((value) => (value === undefined || value instanceof Tensor ? value : tensor(value, { dtype: input.dtype, backend: input.backend })))),
+  );
+}
+
+/** Adds the weight options to a config as nested arrays (tensors are read on the host). */
+function withSerialisedWeights(config: LossConfig, weights: Record<string, WeightValues | undefined>): LossConfig {
+  const result: LossConfig = { ...config };
+  for (const [key, value] of Object.entries(weights)) {
+    if (value === undefined) continue;
+    result[key] = value instanceof Tensor ? tensorToNested(config.type, key, value) : structuredClone(value);
+  }
+  return result;
+}
+
+function tensorToNested(owner: string, key: string, value: Tensor): NestedArray {
+  if (!value.backend.readSync) {
+    throw new BackendError(`${owner}.config(): the ${key} tensor lives on backend '${value.backend.name}', which only reads asynchronously; pass the ${key} as an array of numbers to make the loss serialisable`);
+  }
+  const flat = Array.from(value.dataSync());
+  let offset = 0;
+  const build = (axis: number): NestedArray => {
+    if (axis === value.rank) return flat[offset++]!;
+    return Array.from({ length: value.shape[axis]! }, () => build(axis + 1));
+  };
+  return build(0);
+}

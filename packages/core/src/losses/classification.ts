@@ -1,0 +1,135 @@
+import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { logSoftmax } from '../ops/activation.js';
+import { add, cast, div, equal, mul, neg } from '../ops/elementwise.js';
+import { reshape, unsqueeze } from '../ops/movement.js';
+import { sum } from '../ops/reduce.js';
+import { arange } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
+import { shapesEqual } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkClassIndices, requireFloat } from './checks.js';
+import { checkReduction, type Reduction, type ReductionOptions } from './reduction.js';
+
+export interface NllLossOptions extends ReductionOptions {
+  /** One rescaling weight per class, shape [C]; 'mean' then divides by the sum of the targets' weights. */
+  weight?: Tensor;
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** In [0, 1): the target becomes (1 - labelSmoothing) * target + labelSmoothing / C, as in PyTorch. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross-entropy of logits [N,C] (or [C]) against int32 class indices [N] (or a scalar), or
+ * against float probabilities / one-hot rows of the logits' shape. PyTorch semantics: class
+ * weights, label smoothing, and for index targets a weighted 'mean' that divides by the sum of
+ * the targets' weights (probability targets divide by N). Built on logSoftmax, so value and
+ * gradient stay finite at logits of +-1e4.
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const owner = 'crossEntropy';
+  const { reduction, weight, numClasses } = checkClassification(owner, 'logits', logits, options);
+  const smoothing = options.labelSmoothing ?? 0;
+  if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) {
+    throw new ArgumentError(`${owner}: labelSmoothing must be a number in [0, 1), got ${String(smoothing)}`);
+  }
+  if (target.dtype === 'int32') {
+    checkIndexTarget(owner, 'logits', logits, target);
+    checkClassIndices(owner, target, numClasses);
+    return composite(() => asRows(logits, target, reduction, (rows, indices) =>
+      indexTargetLoss(logSoftmax(rows, 1), indices, weight, reduction, smoothing),
+    ));
+  }
+  if (target.dtype === 'bool') {
+    throw new DTypeError(`${owner}: target must be int32 class indices or float probabilities, got dtype bool (cast it)`);
+  }
+  if (!shapesEqual(target.shape, logits.shape)) {
+    if (logits.rank === 2 && target.rank === 2) checkBatch(owner, 'logits', logits, target);
+    throw new ShapeError(`${owner}: probability target ${formatShape(target.shape)} must have the logits' shape ${formatShape(logits.shape)} (or be int32 class indices of shape ${formatShape(logits.shape.slice(0, -1))})`);
+  }
+  return composite(() => asRows(logits, target, reduction, (rows, probabilities) => {
+    const smoothed = smoothing > 0 ? add(mul(probabilities, 1 - smoothing), smoothing / numClasses) : probabilities;
+    const products = mul(logSoftmax(rows, 1), smoothed);
+    const losses = neg(sum(weight ? mul(products, weight) : products, 1));
+    // PyTorch divides by N here even with class weights.
+    return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), rows.shape[0]!);
+  }));
+}
+
+/**
+ * Negative log-likelihood of log-probabilities [N,C] (or [C]) at int32 class indices [N] (or
+ * a scalar): -weight[y] * logProbabilities[i, y], reduced like PyTorch.
+ */
+export function nllLoss(logProbabilities: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  const owner = 'nllLoss';
+  const { reduction, weight, numClasses } = checkClassification(owner, 'logProbabilities', logProbabilities, options);
+  if (target.dtype !== 'int32') {
+    throw new DTypeError(`${owner}: target must be int32 class indices, got dtype ${target.dtype} (for probability targets use crossEntropy on logits)`);
+  }
+  checkIndexTarget(owner, 'logProbabilities', logProbabilities, target);
+  checkClassIndices(owner, target, numClasses);
+  return composite(() => asRows(logProbabilities, target, reduction, (rows, indices) => indexTargetLoss(rows, indices, weight, reduction, 0)));
+}
+
+/**
+ * The index-target loss on log-probabilities [N,C]: (1 - s) * nll + s / C * smooth per row, where
+ * nll = -w[y] logp[y] and smooth = -sum_c w[c] logp[c]; PyTorch's weighted mean divides both by
+ * sum_i w[y_i].
+ */
+function indexTargetLoss(logProbabilities: Tensor, target: Tensor, weight: Tensor | undefined, reduction: Reduction, smoothing: number): Tensor {
+  const numClasses = logProbabilities.shape[1]!;
+  // One-hot by comparison: an index out of range (unchecked on async backends) selects nothing.
+  const classes = arange(numClasses, { dtype: 'int32', backend: target.backend });
+  const selected = cast(equal(unsqueeze(target, 1), classes), logProbabilities.dtype);
+  const weighted = weight ? mul(logProbabilities, weight) : logProbabilities;
+  let losses = neg(sum(mul(weighted, selected), 1));
+  if (smoothing > 0) losses = add(mul(losses, 1 - smoothing), mul(neg(sum(weighted, 1)), smoothing / numClasses));
+  if (reduction === 'none') return losses;
+  if (reduction === 'sum') return sum(losses);
+  return div(sum(losses), weight ? sum(mul(selected, weight)) : logProbabilities.shape[0]!);
+}
+
+/** Runs `body` on [N,C] rows; [C] inputs become one row and, unreduced, a scalar again. */
+function asRows(input: Tensor, target: Tensor, reduction: Reduction, body: (rows: Tensor, target: Tensor) => Tensor): Tensor {
+  if (input.rank === 2) return body(input, target);
+  const result = body(unsqueeze(input, 0), unsqueeze(target, 0));
+  return reduction === 'none' ? reshape(result, []) : result;
+}
+
+interface Checked {
+  reduction: Reduction;
+  weight: Tensor | undefined;
+  numClasses: number;
+}
+
+function checkClassification(owner: string, role: string, input: Tensor, options: NllLossOptions): Checked {
+  const reduction = checkReduction(owner, options.reduction);
+  requireFloat(owner, role, input);
+  if (input.rank !== 1 && input.rank !== 2) {
+    throw new ShapeError(`${owner}: ${role} must have shape [N,C] or [C], got ${formatShape(input.shape)}`);
+  }
+  const numClasses = input.shape[input.rank - 1]!;
+  const weight = options.weight;
+  if (weight) {
+    requireFloat(owner, 'weight', weight);
+    if (!shapesEqual(weight.shape, [numClasses])) {
+      throw new ShapeError(`${owner}: weight must have shape [${numClasses}] (one per class of ${role} ${formatShape(input.shape)}), got ${formatShape(weight.shape)}`);
+    }
+  }
+  return { reduction, weight, numClasses };
+}
+
+function checkIndexTarget(owner: string, role: string, input: Tensor, target: Tensor): void {
+  if (input.rank === 2 && target.rank === 1) checkBatch(owner, role, input, target);
+  const expected = input.shape.slice(0, -1);
+  if (!shapesEqual(target.shape, expected)) {
+    throw new ShapeError(`${owner}: class-index target must have shape ${formatShape(expected)} for ${role} ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+  }
+}
+
+function checkBatch(owner: string, role: string, input: Tensor, target: Tensor): void {
+  if (input.shape[0] !== target.shape[0]) {
+    throw new ShapeError(`${owner}: ${role} ${formatShape(input.shape)} and target ${formatShape(target.shape)} disagree on the batch size`);
+  }
+}

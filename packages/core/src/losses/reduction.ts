@@ -1,0 +1,31 @@
+import { ArgumentError } from '../errors.js';
+import { mean, sum } from '../ops/reduce.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** How a loss turns per-element losses into its result, as in PyTorch. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
+
+/** Options every loss takes. */
+export interface ReductionOptions {
+  /** 'mean' (default) averages, 'sum' adds up, 'none' returns the per-element losses. */
+  reduction?: Reduction;
+}
+
+/** The reduction named in `options`, or an error naming the bad value and the allowed ones. */
+export function checkReduction(owner: string, reduction: unknown = 'mean'): Reduction {
+  if (typeof reduction !== 'string' || !(REDUCTIONS as readonly string[]).includes(reduction)) {
+    throw new ArgumentError(`${owner}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction) ?? String(reduction)}`);
+  }
+  return reduction as Reduction;
+}
+
+/** Applies an unweighted reduction to per-element losses. */
+export function reduce(losses: Tensor, reduction: Reduction): Tensor {
+  switch (reduction) {
+    case 'none': return losses;
+    case 'sum': return sum(losses);
+    case 'mean': return mean(losses);
+  }
+}

@@ -1,0 +1,75 @@
+import { ArgumentError, DTypeError, formatShape } from '../errors.js';
+
+/**
+ * Argument checks shared by the layer constructors and `moduleFromConfig`. `what` names the
+ * argument (`'Linear: inFeatures'`, `"moduleFromConfig: Linear option 'inFeatures'"`), so one
+ * check gives the right message in both places.
+ */
+
+/** How a value prints in an error message: strings quoted, arrays and objects as short JSON. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' ? 'a function' : String(value);
+  if ((value as { isMyelinTensor?: boolean }).isMyelinTensor === true) {
+    return `a Tensor of shape ${formatShape((value as { shape: readonly number[] }).shape)}`;
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) return Object.prototype.toString.call(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+export function checkPositiveInteger(what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new ArgumentError(`${what} must be a positive integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export function checkInteger(what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new ArgumentError(`${what} must be an integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  /** Whether `max` itself is excluded (a half-open range). */
+  maxExclusive?: boolean;
+}
+
+/** A finite number, optionally inside [min, max] (or [min, max)). */
+export function checkNumber(what: string, value: unknown, range: NumberRange = {}): number {
+  const { min, max, maxExclusive = false } = range;
+  const tooLow = min !== undefined && (value as number) < min;
+  const tooHigh = max !== undefined && (maxExclusive ? (value as number) >= max : (value as number) > max);
+  if (typeof value !== 'number' || !Number.isFinite(value) || tooLow || tooHigh) {
+    let allowed = 'a finite number';
+    if (min !== undefined && max !== undefined) allowed = `a number in [${min}, ${max}${maxExclusive ? ')' : ']'}`;
+    else if (min !== undefined) allowed = `a number >= ${min}`;
+    else if (max !== undefined) allowed = `a number ${maxExclusive ? '<' : '<='} ${max}`;
+    throw new ArgumentError(`${what} must be ${allowed}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export function checkBoolean(what: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ArgumentError(`${what} must be true or false, got ${describeValue(value)}`);
+  return value;
+}
+
+export type FloatDType = 'float32' | 'float64';
+
+/** Layers hold float parameters only: gradients need them. */
+export function checkFloatDtype(what: string, value: unknown): FloatDType {
+  if (value !== 'float32' && value !== 'float64') {
+    throw new DTypeError(`${what} must be 'float32' or 'float64', got ${describeValue(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,65 @@
+import { ArgumentError } from '../errors.js';
+import {
+  checkBoolean, checkFloatDtype, checkInteger, checkNumber, checkPositiveInteger, describeValue,
+  type FloatDType, type NumberRange,
+} from './checks.js';
+import type { ModuleConfig } from './module.js';
+
+/**
+ * Reads the options of one hand-written module config. Every error names where the config
+ * sits, the option, the value seen and what is allowed:
+ * `moduleFromConfig: at modules[1]: Linear option 'inFeatures' must be a positive integer, got -3`.
+ */
+export class ConfigReader {
+  readonly #config: ModuleConfig;
+  readonly #where: string;
+
+  /** `where` is e.g. 'moduleFromConfig: at modules[1]: Linear'; `options` are the names allowed. */
+  constructor(config: ModuleConfig, where: string, options: readonly string[]) {
+    this.#config = config;
+    this.#where = where;
+    const unknown = Object.keys(config).filter((key) => key !== 'type' && !options.includes(key));
+    if (unknown.length > 0) {
+      const names = unknown.map((key) => `'${key}'`).join(', ');
+      const allowed = options.length > 0 ? `its options are ${options.join(', ')}` : 'it takes no options';
+      throw new ArgumentError(`${where} has no option${unknown.length > 1 ? 's' : ''} ${names}; ${allowed}`);
+    }
+  }
+
+  /** A required option, unchecked (for nested module configs). */
+  required(name: string, expected: string): unknown {
+    const value = this.#config[name];
+    if (value === undefined) throw new ArgumentError(`${this.#what(name)} is required (${expected})`);
+    return value;
+  }
+
+  positiveInteger(name: string): number {
+    return checkPositiveInteger(this.#what(name), this.required(name, 'a positive integer'));
+  }
+
+  integer(name: string, fallback: number): number {
+    return checkInteger(this.#what(name), this.#config[name] ?? fallback);
+  }
+
+  number(name: string, fallback: number, range?: NumberRange): number {
+    return checkNumber(this.#what(name), this.#config[name] ?? fallback, range);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    return checkBoolean(this.#what(name), this.#config[name] ?? fallback);
+  }
+
+  floatDtype(name: string, fallback: FloatDType): FloatDType {
+    return checkFloatDtype(this.#what(name), this.#config[name] ?? fallback);
+  }
+
+  array(name: string, fallback: readonly unknown[]): readonly unknown[] {
+    const value = this.#config[name] ?? fallback;
+    if (!Array.isArray(value)) throw new ArgumentError(`${this.#what(name)} must be an array, got ${describeValue(value)}`);
+    return value;
+  }
+
+  #what(name: string): string {
+    return `${this.#where} option '${name}'`;
+  }
+}
