@@ -16,6 +16,7 @@ import {
 } from '@myelin/core';
 import { filled, normaliseValue, tfjsDType, TFJS_DTYPES, type KernelContext, type Tensor, type Tf } from './context.js';
 import { binary, cast, unary, where } from './elementwise.js';
+import { adamUpdate } from './fused-adam.js';
 import { matmul, matmulBiasActivation, type FusedActivation } from './matmul.js';
 import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
 import { argmax, reduce } from './reduce.js';
@@ -72,18 +73,17 @@ export class TfjsBackend implements Backend {
         this.run([a, b, ...(bias ? [bias] : [])], (ts) =>
           matmulBiasActivation(this.ctx, ts[0]!, ts[1]!, ts[2] ?? null, activation, tA, tB),
         ),
+      adamUpdate: (param, grad, m, v, options) => {
+        this.checkActive();
+        const out = adamUpdate(this.ctx, asTensor(param), asTensor(grad), asTensor(m), asTensor(v), options);
+        return { param: this.track(out.param), m: this.track(out.m), v: this.track(out.v) };
+      },
     };
   }
 
   /** Runs a kernel in tf.tidy and tracks its result as a new handle the caller owns. */
   private run(inputs: readonly BackendHandle[], kernel: (ts: Tensor[]) => Tensor): BackendHandle {
-    const active = this.tf.getBackend();
-    if (active !== this.tfjsBackend) {
-      // A switch would make tfjs copy every tensor across backends behind our back.
-      throw new BackendError(
-        `backend '${this.name}' runs on tfjs backend '${this.tfjsBackend}', but tfjs now has '${active}' active`,
-      );
-    }
+    this.checkActive();
     const ts = inputs.map(asTensor);
     const out = this.tf.tidy(() => {
       const r = kernel(ts);
@@ -91,6 +91,16 @@ export class TfjsBackend implements Backend {
       return ts.includes(r) ? this.tf.clone(r) : r;
     });
     return this.track(out);
+  }
+
+  private checkActive(): void {
+    const active = this.tf.getBackend();
+    if (active !== this.tfjsBackend) {
+      // A switch would make tfjs copy every tensor across backends behind our back.
+      throw new BackendError(
+        `backend '${this.name}' runs on tfjs backend '${this.tfjsBackend}', but tfjs now has '${active}' active`,
+      );
+    }
   }
 
   private track(t: Tensor): BackendHandle {

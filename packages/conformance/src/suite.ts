@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PRIMITIVE_OPS, fromHost, linear, noGrad, nonDifferentiableOps, tidy, type Backend, type DType, type PrimitiveOp } from '@myelin/core';
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { allCases } from './cases/index.js';
+import { describeOptimizerConformance } from './cases/optimizers.js';
 import type { OpCase } from './cases/types.js';
 import { expectClose, type Tolerance } from './compare.js';
 import { finiteDifferenceGradients, runForward, runGradients } from './evaluate.js';
@@ -160,6 +161,8 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         });
       }
     });
+
+    describeOptimizerConformance({ backend, oracle, tolerance: tolerance.training, skip });
 
     it('meta: every primitive has a forward case, and every differentiable one a gradient case', () => {
       const forward = new Set<PrimitiveOp>(allCases.flatMap((c) => c.covers));

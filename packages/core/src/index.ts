@@ -17,3 +17,9 @@ export {
 } from './ops/movement.js';
 export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
 export * from './ops/activation.js';
+export * from './checkpoint/index.js';
+export * from './optim/index.js';
+export * from './schedules/index.js';
+export * from './losses/index.js';
+export * from './nn/index.js';
+export * from './training/index.js';

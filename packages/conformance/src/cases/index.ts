@@ -1,8 +1,9 @@
 import { elementwiseCases } from './elementwise.js';
 import { structuralCases } from './structural.js';
+import { lossCases } from './losses.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
 
 /** Every conformance case, in a stable order. */
-export const allCases: readonly OpCase[] = [...elementwiseCases, ...structuralCases];
+export const allCases: readonly OpCase[] = [...elementwiseCases, ...structuralCases, ...lossCases];

@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { approximateCubic } from './function-approximation-experiment.js';
+import { readXorFile } from './xor-experiment.js';
+import { xorSeedTable } from './xor-nn-experiment.js';
+
+const data = readXorFile(fileURLToPath(new URL('../data/xor.txt', import.meta.url)));
+
+describe('XOR with the nn API and fit', () => {
+  it('the wide network solves XOR and the single layer stays at ln 2', async () => {
+    const [wide] = await xorSeedTable(data, { hidden: 10, epochs: 1001, seeds: [0] });
+    expect(wide!.accuracy).toBe(1);
+    const [single] = await xorSeedTable(data, { hidden: 0, epochs: 1500, seeds: [0] });
+    expect(single!.finalCost).toBeGreaterThan(0.69);
+  });
+
+  it('the 2-2-1 network solves it for some of 10 seeds', async () => {
+    const rows = await xorSeedTable(data, { hidden: 2, epochs: 1001, seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+    expect(rows.some((r) => r.accuracy === 1)).toBe(true);
+    for (const row of rows) expect(row.finalCost).toBeLessThanOrEqual(row.firstCost + 1e-6);
+  });
+});
+
+describe('function approximation (section 3)', () => {
+  it('fits the middle of the sampled range better than its edges and outside it', async () => {
+    const result = await approximateCubic({ steps: 4000, seed: 0 });
+    expect(result.error.middle).toBeLessThan(result.error.edges);
+    expect(result.error.edges).toBeLessThan(result.error.outside);
+  });
+});

@@ -1,0 +1,104 @@
+import type { AdamUpdateOptions } from '../backend/contract.js';
+import { ArgumentError } from '../errors.js';
+import { zerosLike } from '../tensor/creation.js';
+import { keep } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { composedAdamUpdate } from './adam-update.js';
+import { Optimizer, withDefaults, type OptimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { requireBetas, requireBoolean, requireNonNegative } from './validate.js';
+
+export interface AdamOptions extends OptimizerOptions {
+  betas: readonly [number, number];
+  eps: number;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay of the weights. */
+  weightDecay: number;
+  /**
+   * Use the backend's fused `adamUpdate` kernel: unset uses it when the backend has one, false
+   * always composes core ops, true requires the kernel (like torch's `fused=True`).
+   */
+  fused?: boolean;
+}
+
+/**
+ * Adam (torch.optim.Adam, amsgrad off) with weight decay as an L2 term in the gradient.
+ * State per parameter: step, expAvg (m), expAvgSq (v), created at its first gradient.
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
+    super(params, withDefaults<AdamOptions>({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options ?? {}));
+  }
+
+  protected override get label(): string {
+    return 'Adam';
+  }
+
+  /** AdamW decays the weights directly instead of adding to the gradient. */
+  protected get decoupledWeightDecay(): boolean {
+    return false;
+  }
+
+  protected override checkOptions(group: ParamGroup & AdamOptions, where: string): void {
+    super.checkOptions(group, where);
+    requireBetas(where, group.betas);
+    requireNonNegative(where, 'eps', group.eps);
+    requireNonNegative(where, 'weightDecay', group.weightDecay);
+    if (group.fused === undefined) return;
+    requireBoolean(where, 'fused', group.fused);
+    const without = group.fused ? group.params.find((p) => !p.backend.fused?.adamUpdate) : undefined;
+    if (without !== undefined) {
+      throw new ArgumentError(`${where}: fused is true, but backend '${without.backend.name}' has no fused adamUpdate kernel (leave fused unset to compose core ops instead)`);
+    }
+  }
+
+  protected override stateKinds(): Record<string, 'tensor' | 'number'> {
+    return { step: 'number', expAvg: 'tensor', expAvgSq: 'tensor' };
+  }
+
+  protected override update(param: Tensor, grad: Tensor, group: ParamGroup & AdamOptions): void {
+    let state = this.state.get(param);
+    if (state === undefined) {
+      state = { step: 0, expAvg: keep(zerosLike(param)), expAvgSq: keep(zerosLike(param)) };
+      this.state.set(param, state);
+    }
+    const step = (state.step as number) + 1;
+    state.step = step;
+    const m = state.expAvg as Tensor;
+    const v = state.expAvgSq as Tensor;
+    const options: AdamUpdateOptions = {
+      lr: group.lr,
+      beta1: group.betas[0],
+      beta2: group.betas[1],
+      eps: group.eps,
+      weightDecay: group.weightDecay,
+      decoupledWeightDecay: this.decoupledWeightDecay,
+      step,
+    };
+    const fused = param.backend.fused;
+    if (group.fused !== false && fused?.adamUpdate && grad.dtype === param.dtype && grad.backend === param.backend) {
+      const result = fused.adamUpdate(param.handle, grad.handle, m.handle, v.handle, options);
+      param.replaceHandle(result.param);
+      m.replaceHandle(result.m);
+      v.replaceHandle(result.v);
+    } else {
+      composedAdamUpdate(param, grad, m, v, options);
+    }
+  }
+}
+
+/**
+ * AdamW (torch.optim.AdamW): Adam with decoupled weight decay, param *= 1 - lr * weightDecay
+ * before the Adam step. weightDecay defaults to 1e-2 as in PyTorch.
+ */
+export class AdamW extends Adam {
+  constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
+    super(params, withDefaults<Partial<AdamOptions>>({ weightDecay: 1e-2 }, options ?? {}));
+  }
+
+  protected override get label(): string {
+    return 'AdamW';
+  }
+
+  protected override get decoupledWeightDecay(): boolean {
+    return true;
+  }
+}

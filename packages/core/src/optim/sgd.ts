@@ -1,0 +1,62 @@
+import { ArgumentError } from '../errors.js';
+import { keep } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Optimizer, withDefaults, type OptimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { requireBoolean, requireNonNegative } from './validate.js';
+
+export interface SGDOptions extends OptimizerOptions {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  /** L2 penalty added to the gradient: g + weightDecay * param. */
+  weightDecay: number;
+}
+
+/**
+ * Stochastic gradient descent with PyTorch's exact update (torch.optim.SGD):
+ *   g = grad + weightDecay * param
+ *   buf = g (first step), else momentum * buf + (1 - dampening) * g
+ *   g = nesterov ? g + momentum * buf : buf          (when momentum != 0)
+ *   param = param - lr * g
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Tensor[] | ParamGroupInput<SGDOptions>[], options: { lr: number } & Partial<SGDOptions>) {
+    // lr has no default (PyTorch's classic SGD): a missing one fails validation by name.
+    super(params, withDefaults({ momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 } as SGDOptions, options ?? {}));
+  }
+
+  protected override get label(): string {
+    return 'SGD';
+  }
+
+  protected override checkOptions(group: ParamGroup & SGDOptions, where: string): void {
+    super.checkOptions(group, where);
+    requireNonNegative(where, 'momentum', group.momentum);
+    requireNonNegative(where, 'dampening', group.dampening);
+    requireNonNegative(where, 'weightDecay', group.weightDecay);
+    requireBoolean(where, 'nesterov', group.nesterov);
+    if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
+      throw new ArgumentError(`${where}: nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${group.momentum} and dampening ${group.dampening}`);
+    }
+  }
+
+  protected override stateKinds(): Record<string, 'tensor' | 'number'> {
+    return { momentumBuffer: 'tensor' };
+  }
+
+  protected override update(param: Tensor, grad: Tensor, group: ParamGroup & SGDOptions): void {
+    let direction = group.weightDecay !== 0 ? grad.add(param.mul(group.weightDecay)) : grad;
+    if (group.momentum !== 0) {
+      let buffer = this.state.get(param)?.momentumBuffer as Tensor | undefined;
+      if (buffer === undefined) {
+        // Like PyTorch, the first buffer is the (decayed) gradient itself, not momentum * 0 + g.
+        buffer = keep(direction.detach());
+        this.state.set(param, { momentumBuffer: buffer });
+      } else {
+        buffer.assign(buffer.mul(group.momentum).add(direction.mul(1 - group.dampening)));
+      }
+      direction = group.nesterov ? direction.add(buffer.mul(group.momentum)) : buffer;
+    }
+    param.assign(param.sub(direction.mul(group.lr)));
+  }
+}
