@@ -13,6 +13,7 @@ import {
 import { allocate, CpuHandle, type HostTensor, sizeOf } from './handle.js';
 import { binary, where } from './kernels/binary.js';
 import { gather, scatterAdd } from './kernels/gather.js';
+import { adamUpdate } from './kernels/adam.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
 import { argmax, reduce } from './kernels/reduce.js';
@@ -97,5 +98,12 @@ export function createCpuReferenceBackend(): Backend {
     scatterAdd: (updates, indices, axis, dimSize) => own(scatterAdd(open(updates), open(indices), axis, dimSize)),
 
     matmul: (a, b, transposeA, transposeB) => own(matmul(open(a), open(b), transposeA, transposeB)),
+
+    fused: {
+      adamUpdate(param, grad, m, v, options) {
+        const result = adamUpdate(open(param), open(grad), open(m), open(v), options);
+        return { param: own(result.param), m: own(result.m), v: own(result.v) };
+      },
+    },
   };
 }

@@ -5,11 +5,12 @@ import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { concat } from '../ops/movement.js';
 import type { Metric } from './metrics.js';
-import { applyLoss, type Batch, type DataSource, type LossLike, type TrainableModel } from './types.js';
+import { applyLoss, yieldsFreshBatches, type Batch, type DataSource, type EpochSource, type LossLike, type TrainableModel } from './types.js';
 
 /** Iterates a data source for one epoch, sync or async. */
 export async function* iterateBatches<B>(source: DataSource<B>, epoch: number): AsyncGenerator<B> {
-  const iterable = typeof source === 'function' ? source(epoch) : source;
+  const iterable =
+    typeof source === 'function' ? source(epoch) : typeof (source as EpochSource<B>).epoch === 'function' ? (source as EpochSource<B>).epoch(epoch) : source;
   if (iterable === null || typeof iterable !== 'object' || (!(Symbol.iterator in iterable) && !(Symbol.asyncIterator in iterable))) {
     throw new ArgumentError('data: expected an iterable or async iterable of batches (or a function of the epoch returning one)');
   }
@@ -52,7 +53,7 @@ export async function evaluate(
             metrics.forEach((metric, i) => metricSums[i]!.assign(metricSums[i]!.add(metric.batchSum(output, batch.y))));
           }),
         );
-        if (options.disposeBatches) {
+        if (options.disposeBatches ?? yieldsFreshBatches(data)) {
           batch.x.dispose();
           batch.y.dispose();
         }
@@ -75,9 +76,11 @@ export async function predict(model: TrainableModel, data: DataSource<Tensor | B
   const source: DataSource<Tensor | Batch> = data instanceof Tensor ? [data] : data;
   return inEvalMode(model, async () => {
     const outputs: Tensor[] = [];
+    const fresh = yieldsFreshBatches(source);
     for await (const item of iterateBatches(source, 0)) {
       const x = item instanceof Tensor ? item : item.x;
       outputs.push(noGrad(() => tidy(() => model.forward(x))));
+      if (fresh) (item instanceof Tensor ? [item] : [item.x, item.y]).forEach((t) => t.dispose());
     }
     if (outputs.length === 0) throw new ArgumentError('predict: the data yielded no inputs');
     const result = outputs.length === 1 ? outputs[0]! : noGrad(() => concat(outputs, 0));

@@ -7,7 +7,7 @@ import { runCallbacks, type Callback, type TrainingContext } from './callback.js
 import { evaluate, iterateBatches } from './evaluate.js';
 import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
-import { applyLoss, type Batch, type DataSource, type EpochLogs, type LossLike, type OptimizerLike, type SchedulerLike, type TrainableModel } from './types.js';
+import { applyLoss, yieldsFreshBatches, type Batch, type DataSource, type EpochLogs, type LossLike, type OptimizerLike, type SchedulerLike, type TrainableModel } from './types.js';
 
 export interface FitOptions {
   train: DataSource;
@@ -32,7 +32,7 @@ export interface FitOptions {
   beforeStep?: (parameters: Tensor[]) => void;
   /** The logged value passed to `schedule.step` (default 'val_loss' with validation data, else 'loss'). */
   monitor?: string;
-  /** Dispose each batch after its step (for sources that make fresh tensors per batch). */
+  /** Dispose each batch after its step (default: when the source says it yields fresh batches, as DataLoader does). */
   disposeBatches?: boolean;
 }
 
@@ -78,8 +78,10 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     }
     logs.lr = options.optimizer.paramGroups[0]?.lr ?? Number.NaN;
     history.record(epoch, logs);
-    await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
+    // Step the schedule before the callbacks, so a checkpoint saved at the end of this epoch
+    // holds the schedule state the next epoch starts from (PyTorch's loop order).
     options.schedule?.step(logs[monitor]);
+    await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
   }
   await runCallbacks(callbacks, 'onTrainEnd', context);
   return history;
@@ -124,7 +126,7 @@ async function trainEpoch(
           metrics.forEach((metric, i) => metricSums[i]!.assign(metricSums[i]!.add(metric.batchSum(output, batch.y))));
         });
       });
-      if (options.disposeBatches) {
+      if (options.disposeBatches ?? yieldsFreshBatches(options.train)) {
         batch.x.dispose();
         batch.y.dispose();
       }

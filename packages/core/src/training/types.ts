@@ -6,8 +6,22 @@ export interface Batch {
   y: Tensor;
 }
 
-/** What fit/evaluate accept: batches, sync or async, or a function giving an epoch's batches. */
-export type DataSource<B = Batch> = Iterable<B> | AsyncIterable<B> | ((epoch: number) => Iterable<B> | AsyncIterable<B>);
+/**
+ * A source with one batch order per epoch (a DataLoader): `epoch(e)` gives epoch e's batches.
+ * With `yieldsFreshBatches`, every batch is new and the loop disposes it after use.
+ */
+export interface EpochSource<B = Batch> {
+  epoch(epoch: number): Iterable<B> | AsyncIterable<B>;
+  readonly yieldsFreshBatches?: boolean;
+}
+
+/** What fit/evaluate accept: batches, sync or async, a function of the epoch, or an EpochSource. */
+export type DataSource<B = Batch> = Iterable<B> | AsyncIterable<B> | ((epoch: number) => Iterable<B> | AsyncIterable<B>) | EpochSource<B>;
+
+/** Whether the loop owns (and must dispose) the batches a source yields. */
+export function yieldsFreshBatches(source: DataSource<unknown>): boolean {
+  return typeof source === 'object' && source !== null && (source as { yieldsFreshBatches?: unknown }).yieldsFreshBatches === true;
+}
 
 /** The parts of a Module the loop uses (structural, so any model-like object works). */
 export interface TrainableModel {
