@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { renderChartSvg } from '@myelin/plot';
 import { approximateCubic } from './function-approximation-experiment.js';
 
+// pnpm forwards a literal '--' before the script's own arguments; drop it.
+const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
 const { values } = parseArgs({
+  args,
   options: {
     steps: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '0' },

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readXorFile, trainXor } from './xor-experiment.js';
 
+// pnpm forwards a literal '--' before the script's own arguments; drop it.
+const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
 const { values } = parseArgs({
+  args,
   options: {
     seed: { type: 'string', default: '0' },
     hidden: { type: 'string', default: '2' },
