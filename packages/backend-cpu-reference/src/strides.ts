@@ -1,15 +1,7 @@
-import type { Shape, TypedArray } from '@myelin/core';
+import { stridesOf, type Shape, type TypedArray } from '@myelin/core';
 
-/** Row-major strides of `shape`. */
-export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    strides[axis] = stride;
-    stride *= shape[axis]!;
-  }
-  return strides;
-}
+/** Row-major strides of `shape` (core's definition, so both sides agree on layout). */
+export const contiguousStrides: (shape: Shape) => number[] = stridesOf;
 
 /** Strides that read `shape` as if broadcast to `outShape` (right-aligned; 0 on broadcast axes). */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
