@@ -1,0 +1,19 @@
+// The whole shared suite on libtensorflow's CUDA kernels, wherever @tensorflow/tfjs-node-gpu
+// loads and finds a GPU. Elsewhere (this repository's CI has no GPU and cannot install the
+// package) the file reports itself skipped with the reason probe() gives.
+import { describe, it } from 'vitest';
+import { runConformanceSuite } from '@myelin/conformance';
+import { createCudaBackend, probe } from './index.js';
+
+const available = await probe();
+
+if (available.usable) {
+  runConformanceSuite({
+    name: `backend-cuda (${JSON.stringify(available.details)})`,
+    createBackend: () => createCudaBackend(),
+  });
+} else {
+  describe('conformance: backend-cuda', () => {
+    it.skip(`the whole suite (skipped: ${available.reason})`, () => {});
+  });
+}

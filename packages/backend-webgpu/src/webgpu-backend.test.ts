@@ -1,0 +1,112 @@
+// The Node path: adapter choice and report, one WebGPU device per process, the init error, and
+// regressions for the tfjs-backend-webgpu quirks worked around in webgpu-quirks.ts.
+import { describe, expect, it } from 'vitest';
+import { Adam, AdamW, Generator, fromHost, linear, noGrad, tidy } from '@myelin/core';
+import { acquireNodeAdapter, adapterChoiceFromEnv } from './dawn.js';
+import { WebGpuUnavailableError, createWebGpuBackend, probe } from './index.js';
+
+describe('backend-webgpu in Node (Dawn)', () => {
+  it('picks an adapter automatically and reports it', async () => {
+    const backend = await createWebGpuBackend();
+    console.info(`WebGPU adapter: ${JSON.stringify(backend.adapter)}; tried ${JSON.stringify(backend.attempts)}`);
+    expect(['vulkan', 'opengles', 'swiftshader']).toContain(backend.adapter.source);
+    expect(backend.adapter.device || backend.adapter.description).toBeTruthy();
+    expect(backend.attempts.some((a) => a.ok && a.source === backend.adapter.source)).toBe(true);
+    expect(backend.name).toBe('webgpu');
+    // dataSync breaks WebGPU: reads are async only.
+    expect(backend.readSync).toBeUndefined();
+  });
+
+  it('probe() reports the adapter in use', async () => {
+    const backend = await createWebGpuBackend();
+    const result = await probe();
+    expect(result.usable).toBe(true);
+    expect(result.details?.source).toBe(backend.adapter.source);
+  });
+
+  it('forcing the adapter already in use is fine; forcing another names the one in use', async () => {
+    const backend = await createWebGpuBackend();
+    const inUse = backend.adapter.source as 'vulkan' | 'opengles' | 'swiftshader';
+    await expect(createWebGpuBackend({ adapter: inUse })).resolves.toBeDefined();
+    const other = inUse === 'opengles' ? 'vulkan' : 'opengles';
+    await expect(createWebGpuBackend({ adapter: other })).rejects.toThrow(/one WebGPU device per process/);
+  });
+
+  it('a Dawn path that cannot start fails with what was tried and what to install', async () => {
+    // Vulkan works only with a GPU driver or Mesa >= 25 lavapipe; elsewhere this is the error path.
+    const outcome = await acquireNodeAdapter('vulkan').catch((error: unknown) => error);
+    if (outcome instanceof Error) {
+      expect(outcome).toBeInstanceOf(WebGpuUnavailableError);
+      expect(outcome.message).toMatch(/Tried:\n {2}- vulkan: /);
+      expect(outcome.message).toMatch(/To fix:[\s\S]*libvulkan1/);
+    } else {
+      expect((outcome as { source: string }).source).toBe('vulkan');
+    }
+  });
+
+  it('rejects an unknown MYELIN_WEBGPU_ADAPTER value, listing the valid ones', () => {
+    const before = process.env.MYELIN_WEBGPU_ADAPTER;
+    process.env.MYELIN_WEBGPU_ADAPTER = 'metal';
+    try {
+      expect(() => adapterChoiceFromEnv()).toThrow(/'metal' is not one of auto, vulkan, opengles, swiftshader/);
+    } finally {
+      if (before === undefined) delete process.env.MYELIN_WEBGPU_ADAPTER;
+      else process.env.MYELIN_WEBGPU_ADAPTER = before;
+    }
+  });
+});
+
+describe('tfjs-backend-webgpu quirks', () => {
+  it('matmul with K = 0 gives zeros and leaves later matmuls right', async () => {
+    const backend = await createWebGpuBackend();
+    const empty = backend.matmul(backend.fill([1, 2, 0], 1, 'float32'), backend.fill([1, 0, 3], 1, 'float32'), false, false);
+    expect(Array.from(await backend.read(empty))).toEqual([0, 0, 0, 0, 0, 0]);
+    const a = fromHost(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), [4, 3], { backend });
+    const b = fromHost(new Float32Array([1, 0, 0, 1, 1, 1, 2, 2]), [2, 4], { backend });
+    const product = noGrad(() => tidy(() => a.transpose().matmul(b.transpose())));
+    expect(Array.from(await product.data())).toEqual([11, 39, 13, 45, 15, 51]);
+    for (const t of [a, b, product]) t.dispose();
+  });
+
+  it('the fused matmul with K = 0 still adds the bias and applies the activation', async () => {
+    const backend = await createWebGpuBackend();
+    const x = fromHost(new Float32Array(0), [2, 0], { backend });
+    const w = fromHost(new Float32Array(0), [3, 0], { backend });
+    const bias = fromHost(new Float32Array([-1, 0.5, 2]), [3], { backend });
+    const out = noGrad(() => linear(x, w, bias, 'relu'));
+    expect(Array.from(await out.data())).toEqual([0, 0.5, 2, 0, 0.5, 2]);
+    for (const t of [x, w, bias, out]) t.dispose();
+  });
+});
+
+describe('the WGSL fused Adam step', () => {
+  for (const [label, Optimizer, weightDecay] of [['Adam', Adam, 0], ['Adam with L2 weight decay', Adam, 0.1], ['AdamW', AdamW, 0.1]] as const) {
+    it(`${label}: matches the composed step over 3 steps`, async () => {
+      const backend = await createWebGpuBackend();
+      expect(backend.fused?.adamUpdate).toBeDefined();
+      const run = async (fused: boolean) => {
+        const generator = new Generator(3);
+        const p = fromHost(Float32Array.from(generator.normal(12 * 7)), [12, 7], { backend, requiresGrad: true });
+        const c = fromHost(Float32Array.from(generator.normal(12 * 7)), [12, 7], { backend });
+        const optimizer = new Optimizer([p], { lr: 0.05, weightDecay, fused });
+        for (let step = 0; step < 3; step++) {
+          tidy(() => {
+            p.mul(p).mul(c).add(p.mul(c)).sum().backward();
+            optimizer.step();
+            optimizer.zeroGrad();
+          });
+        }
+        const values = await p.data();
+        p.dispose();
+        c.dispose();
+        return values;
+      };
+      const before = backend.liveHandles();
+      const [fused, composed] = [await run(true), await run(false)];
+      fused.forEach((value, i) => expect(value).toBeCloseTo(composed[i]!, 5));
+      expect(Math.max(...fused.map((value, i) => Math.abs(value - composed[i]!)))).toBeLessThan(1e-5);
+      // Optimizer state (m, v) outlives the parameter here; everything else is freed.
+      expect(backend.liveHandles()).toBeLessThanOrEqual(before + 4);
+    });
+  }
+});

@@ -1,0 +1,103 @@
+// backend-tfjs's kernels, adjusted for tfjs-backend-webgpu 4.22. Where it departs from tfjs-cpu
+// (found by the conformance suite), the compositions used instead, built from contract kernels
+// of the base class so nothing leaks:
+//  1. MatMul with an inner dimension K = 0 returns garbage instead of zeros, and leaves the
+//     backend in a state where a later matmul of other shapes returns wrong values: K = 0 never
+//     reaches tfjs (zeros; the fused kernel gets a K = 1 product of zeros, so bias and
+//     activation still apply).
+// And one speed-up measured on software adapters (llvmpipe, lavapipe, SwiftShader), where the
+// GPU-tuned kernel choice does badly: a matmul with transposeB runs 1.5-2.5x slower than a
+// transpose followed by an untransposed matmul, so there the operand is transposed first.
+// And a fused Adam step in WGSL (webgpu-adam.ts): 3 dispatches per parameter instead of 13.
+import { TfjsBackend, type Tf, type TfjsBackendOptions } from '@myelin/backend-tfjs';
+import type { AdamUpdateOptions, BackendHandle, FusedKernels } from '@myelin/core';
+import { runAdamShaders, type WebGpuProgramRunner } from './webgpu-adam.js';
+
+const shapeOf = (h: BackendHandle): readonly number[] => (h as unknown as { shape: readonly number[] }).shape;
+
+/** Inner dimension, batch, rows and columns of `op(a) @ op(b)` for rank-3 operands. */
+function dims(a: BackendHandle, b: BackendHandle, transposeA: boolean, transposeB: boolean): { batch: number; m: number; k: number; n: number } {
+  const [batch = 0, a1 = 0, a2 = 0] = shapeOf(a);
+  const [, b1 = 0, b2 = 0] = shapeOf(b);
+  return { batch, m: transposeA ? a2 : a1, k: transposeA ? a1 : a2, n: transposeB ? b1 : b2 };
+}
+
+/** A TfjsBackend whose kernels avoid the WebGPU quirks listed above, with a WGSL Adam step. */
+export class WebGpuTfjsBackend extends TfjsBackend {
+  constructor(
+    private readonly tfjs: Tf,
+    options: TfjsBackendOptions,
+    /** Transpose the right operand before a matmul instead of passing transposeB (software adapters). */
+    private readonly pretransposeB = false,
+  ) {
+    super(tfjs, options);
+    const inherited = this.fused.matmulBiasActivation;
+    if (inherited) {
+      const fused: FusedKernels = {
+        ...this.fused,
+        matmulBiasActivation: (a, b, bias, activation, transposeA, transposeB) => {
+          const { batch, m, k, n } = dims(a, b, transposeA, transposeB);
+          if (k !== 0 || batch * m * n === 0) {
+            return this.withUntransposedB(b, transposeB, (right, flag) => inherited.call(this.fused, a, right, bias, activation, transposeA, flag));
+          }
+          const zerosA = this.fill(transposeA ? [batch, 1, m] : [batch, m, 1], 0, 'float32');
+          const zerosB = this.fill(transposeB ? [batch, n, 1] : [batch, 1, n], 0, 'float32');
+          try {
+            return inherited.call(this.fused, zerosA, zerosB, bias, activation, transposeA, transposeB);
+          } finally {
+            this.dispose(zerosA);
+            this.dispose(zerosB);
+          }
+        },
+      };
+      (this as { fused: FusedKernels }).fused = fused;
+    }
+    this.composedAdam = this.fused.adamUpdate;
+    (this as { fused: FusedKernels }).fused = { ...this.fused, adamUpdate: (param, grad, m, v, opts) => this.adamUpdate(param, grad, m, v, opts) };
+  }
+
+  /** backend-tfjs's adamUpdate (tfjs ops), for what the shaders do not cover (other dtypes). */
+  private readonly composedAdam: FusedKernels['adamUpdate'];
+
+  private adamUpdate(param: BackendHandle, grad: BackendHandle, m: BackendHandle, v: BackendHandle, options: AdamUpdateOptions): { param: BackendHandle; m: BackendHandle; v: BackendHandle } {
+    const inputs = [param, grad, m, v];
+    const shape = shapeOf(param);
+    const float = inputs.every((h) => (h as unknown as { dtype: string }).dtype === 'float32');
+    if (!float || shape.some((d) => d === 0)) {
+      if (this.composedAdam === undefined) throw new Error('adamUpdate: backend-tfjs has no adamUpdate for this case');
+      return this.composedAdam(param, grad, m, v, options);
+    }
+    // Checks that the WebGPU backend is the active tfjs backend, like every other kernel.
+    const probe = this.reshape(param, shape);
+    this.dispose(probe);
+    const results = runAdamShaders(this.tfjs.backend() as unknown as WebGpuProgramRunner, inputs, shape, options);
+    return { param: this.adopt(results.param, shape), m: this.adopt(results.m, shape), v: this.adopt(results.v, shape) };
+  }
+
+  /** Wraps a TensorInfo a program produced as a tracked handle (a reshape shares its data). */
+  private adopt(info: unknown, shape: readonly number[]): BackendHandle {
+    const tensor = this.tfjs.engine().makeTensorFromTensorInfo(info as Parameters<ReturnType<Tf['engine']>['makeTensorFromTensorInfo']>[0]);
+    try {
+      return this.reshape(tensor as unknown as BackendHandle, shape);
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  override matmul(a: BackendHandle, b: BackendHandle, transposeA: boolean, transposeB: boolean): BackendHandle {
+    const { batch, m, k, n } = dims(a, b, transposeA, transposeB);
+    if (k === 0) return this.fill([batch, m, n], 0, 'float32');
+    return this.withUntransposedB(b, transposeB, (right, flag) => super.matmul(a, right, transposeA, flag));
+  }
+
+  /** Calls `product` with b transposed in memory (and the flag cleared) where that is faster. */
+  private withUntransposedB(b: BackendHandle, transposeB: boolean, product: (b: BackendHandle, transposeB: boolean) => BackendHandle): BackendHandle {
+    if (!transposeB || !this.pretransposeB) return product(b, transposeB);
+    const transposed = this.transpose(b, [0, 2, 1]);
+    try {
+      return product(transposed, false);
+    } finally {
+      this.dispose(transposed);
+    }
+  }
+}
