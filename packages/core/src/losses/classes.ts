@@ -124,9 +124,12 @@ export function lossFromConfig(config: LossConfig): Loss {
     throw new ArgumentError(`lossFromConfig: expected an object like { type: 'MSELoss' }, got ${describe(config)}`);
   }
   const known = Object.keys(LOSS_TYPES).join(', ');
-  const entry = typeof config.type === 'string' && Object.hasOwn(LOSS_TYPES, config.type) ? LOSS_TYPES[config.type] : undefined;
+  // Case-insensitive like optimizerFromConfig and schedulerFromConfig: 'crossentropyloss' works too.
+  const typeName = typeof config.type === 'string' ? Object.keys(LOSS_TYPES).find((name) => name.toLowerCase() === (config.type as string).toLowerCase()) : undefined;
+  const entry = typeName === undefined ? undefined : LOSS_TYPES[typeName];
   if (entry === undefined) throw new ArgumentError(`lossFromConfig: unknown loss type ${describe(config.type)} (known types: ${known})`);
-  const { type, ...options } = config;
+  const { type: _type, ...options } = config;
+  const type = typeName;
   for (const key of Object.keys(options)) {
     if (!entry.options.includes(key)) {
       throw new ArgumentError(`lossFromConfig: ${type} has no option '${key}' (its options: ${entry.options.join(', ')})`);

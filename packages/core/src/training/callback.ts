@@ -12,6 +12,8 @@ export interface TrainingContext {
   stopTraining: boolean;
   /** Why training stopped early, for the summary. */
   stopReason?: string;
+  /** Set when a batch-level callback stopped training mid-epoch: that epoch's completed batches. */
+  interrupted?: { epoch: number; batches: number };
   /** The epoch being trained (0-based) and the global step count. */
   epoch: number;
   step: number;

@@ -125,3 +125,27 @@ describe('fit', () => {
     await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 0 })).rejects.toThrow(/epochs must be a positive integer, got 0/);
   });
 });
+
+describe('fit interruption', () => {
+  it('a batch-level stop ends the epoch without validation, schedule, history or epoch-end callbacks', async () => {
+    const model = tinyModel();
+    const ended: number[] = [];
+    let scheduleSteps = 0;
+    const train = clusters(64, 16);
+    const history = await fit(model, {
+      train, validation: clusters(16, 16, 2), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 3,
+      schedule: { step: () => void scheduleSteps++ },
+      callbacks: [new LambdaCallback({
+        onBatchEnd: (logs, context) => {
+          expect(logs.batches).toBe(4);
+          if (logs.epoch === 1 && logs.batch === 1) context.stopTraining = true;
+        },
+        onEpochEnd: (epoch) => void ended.push(epoch),
+        onTrainEnd: (context) => expect(context.interrupted).toEqual({ epoch: 1, batches: 2 }),
+      })],
+    });
+    expect(history.epochs).toHaveLength(1);
+    expect(ended).toEqual([0]);
+    expect(scheduleSteps).toBe(1);
+  });
+});

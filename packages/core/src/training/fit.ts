@@ -7,7 +7,7 @@ import { runCallbacks, type Callback, type TrainingContext } from './callback.js
 import { evaluate, iterateBatches } from './evaluate.js';
 import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
-import { applyLoss, yieldsFreshBatches, type Batch, type DataSource, type EpochLogs, type LossLike, type OptimizerLike, type SchedulerLike, type TrainableModel } from './types.js';
+import { applyLoss, yieldsFreshBatches, type Batch, type BatchLogs, type DataSource, type EpochLogs, type LossLike, type OptimizerLike, type SchedulerLike, type TrainableModel } from './types.js';
 
 export interface FitOptions {
   train: DataSource;
@@ -61,7 +61,11 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, { threshold: /WithLogits/.test(lossType) ? 0 : 0.5 }));
   const callbacks = options.callbacks ?? [];
   const history = new History();
-  const context: TrainingContext = { model, optimizer: options.optimizer, schedule: options.schedule, history, epochs: options.epochs, stopTraining: false, epoch: initialEpoch, step: 0 };
+  const batchesPerEpoch = knownLength(options.train);
+  const context: TrainingContext = {
+    model, optimizer: options.optimizer, schedule: options.schedule, history, epochs: options.epochs, stopTraining: false, epoch: initialEpoch,
+    step: batchesPerEpoch === undefined ? 0 : initialEpoch * batchesPerEpoch,
+  };
   const monitor = options.monitor ?? (options.validation ? 'val_loss' : 'loss');
 
   await runCallbacks(callbacks, 'onTrainBegin', context);
@@ -70,7 +74,10 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     model.train();
     await runCallbacks(callbacks, 'onEpochBegin', epoch, context);
     const started = performance.now();
-    const logs: EpochLogs = await trainEpoch(model, options, metrics, readEvery, epoch, context, callbacks);
+    const logs = await trainEpoch(model, options, metrics, readEvery, epoch, batchesPerEpoch, context, callbacks);
+    // Stopped by a batch-level callback (an interrupt): the epoch is incomplete, so it gets no
+    // validation, schedule step, history entry or epoch-end callbacks.
+    if (logs === null) break;
     logs.duration = (performance.now() - started) / 1000;
     if (options.validation) {
       const validation = await evaluate(model, options.validation, { loss: options.loss, metrics, epoch });
@@ -93,9 +100,10 @@ async function trainEpoch(
   metrics: Metric[],
   readEvery: number,
   epoch: number,
+  batchesPerEpoch: number | undefined,
   context: TrainingContext,
   callbacks: readonly Callback[],
-): Promise<EpochLogs> {
+): Promise<EpochLogs | null> {
   const parameters = model.parameters();
   const backend = parameters[0]!.backend;
   // Device-side running sums, read back only every `readEvery` steps.
@@ -133,7 +141,7 @@ async function trainEpoch(
       samples += size;
       context.step++;
       const read = context.step % readEvery === 0;
-      const logs: import('./types.js').BatchLogs = { epoch, batch: batchIndex, step: context.step, size };
+      const logs: BatchLogs = { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size };
       if (read) {
         const [loss, total, ...sums] = await Promise.all([lastLoss, lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
         if (!Number.isFinite(loss!) || !Number.isFinite(total!)) throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
@@ -145,7 +153,10 @@ async function trainEpoch(
       }
       await runCallbacks(callbacks, 'onBatchEnd', logs, context);
       batchIndex++;
-      if (context.stopTraining) break;
+      if (context.stopTraining) {
+        context.interrupted = { epoch, batches: batchIndex };
+        return null;
+      }
     }
     if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
     const [total, ...sums] = await Promise.all([lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
@@ -174,4 +185,10 @@ function divergence(loss: number, epoch: number, batch: number, step: number, la
   return new TrainingDivergedError(
     `fit: the loss became ${loss} at epoch ${epoch + 1}, step ${step} (batch ${batch + 1}); ${last}. Lower the learning rate, clip gradients, or check the data for NaN/Infinity.`,
   );
+}
+
+/** Batches per epoch when the source says (arrays, DataLoader.length). */
+function knownLength(source: FitOptions['train']): number | undefined {
+  const length = typeof source === 'object' && source !== null ? (source as { length?: unknown }).length : undefined;
+  return typeof length === 'number' && Number.isInteger(length) ? length : undefined;
 }

@@ -12,8 +12,8 @@ export async function readBytes(path: string): Promise<Uint8Array> {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new DataError({ source: path, expected: 'a readable file', found: `${code}: ${(error as Error).message}` });
+    // Node's message already starts with the code ("ENOENT: no such file or directory, ...").
+    throw new DataError({ source: path, expected: 'a readable file', found: (error as Error).message });
   }
 }
 
