@@ -132,7 +132,7 @@ export class ProgressLogger implements Callback {
     const parts = Object.entries(logs)
       .filter(([name]) => name !== 'duration' && name !== 'samples_per_second')
       .map(([name, value]) => `${name} ${name === 'lr' ? value.toPrecision(3) : value.toFixed(4)}`);
-    this.#log(`epoch ${epoch + 1}/${context.epochs}  ${parts.join('  ')}  (${(logs.duration ?? 0).toFixed(1)} s)`);
+    this.#log(`epoch ${epoch + 1}/${context.epochs}  ${parts.join('  ')}  (${(logs.duration ?? 0).toFixed(2)} s)`);
   }
 
   #log(line: string): void {

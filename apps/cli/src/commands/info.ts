@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BACKEND_CONTRACT_VERSION } from '@myelin/core';
+import { listBackends } from '../backends.js';
+import { table } from '../training/describe.js';
+import { CLI_VERSION } from '../version.js';
+
+/** The version in the package.json above a resolved module file. */
+function versionOf(specifier: string): string {
+  try {
+    let directory = path.dirname(fileURLToPath(import.meta.resolve(specifier)));
+    for (;;) {
+      try {
+        const manifest = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        if (manifest.name === specifier) return manifest.version ?? '?';
+      } catch {
+        // keep looking upwards
+      }
+      const parent = path.dirname(directory);
+      if (parent === directory) return '?';
+      directory = parent;
+    }
+  } catch {
+    return '?';
+  }
+}
+
+/** `myelin info`: versions, the machine, and every backend with whether it works here (and why not). */
+export async function info(options: { json: boolean }): Promise<number> {
+  const cpus = os.cpus();
+  const machine = {
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpu: `${cpus[0]?.model.trim() ?? 'unknown'} (${cpus.length} logical cores)`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+  };
+  const versions = { myelin: versionOf('@myelin/core'), cli: CLI_VERSION, data: versionOf('@myelin/data'), backendContract: BACKEND_CONTRACT_VERSION };
+  const backends = await listBackends();
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ versions, machine, backends }, null, 2)}\n`);
+    return 0;
+  }
+  let text = `Myelin ${versions.myelin} (@myelin/cli ${versions.cli}, @myelin/data ${versions.data}, backend contract v${versions.backendContract})\n`;
+  text += `Node ${machine.node} on ${machine.platform}\n${machine.cpu}, ${machine.memory} memory\n\nBackends (--backend <name>):\n`;
+  text += table([
+    ['name', 'status', 'package', 'details'],
+    ...backends.map((b) => [
+      b.name,
+      !b.installed ? 'not installed' : b.usable ? 'usable' : 'not usable',
+      `${b.packageName}${b.version ? ` ${b.version}` : ''}`,
+      b.usable ? clip([b.description, ...Object.entries(b.details ?? {}).map(([k, v]) => `${k}: ${v}`)].join('; ')) : (b.reason ?? '').replace(/\s*\n\s*/g, ' | '),
+    ]),
+  ]);
+  text += '\n(myelin info --json prints every detail)\n';
+  process.stdout.write(text);
+  return 0;
+}
+
+function clip(text: string): string {
+  return text.length > 140 ? `${text.slice(0, 137)}...` : text;
+}

@@ -1,0 +1,74 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ArgumentError, CheckpointError, disposeCheckpoint, lossFromConfig, moduleFromConfig, type Loss, type Module, type ModuleConfig } from '@myelin/core';
+import { listCheckpoints, loadCheckpoint } from '@myelin/core/node';
+import { configSchema, type RunConfig } from '../config/schema.js';
+import { CliError, UsageError, describeValue } from '../errors.js';
+import type { CheckpointExtra } from '../training/recorder.js';
+
+/** A trained model loaded from a checkpoint, with the run config it was trained with. */
+export interface SavedModel {
+  model: Module;
+  modelConfig: ModuleConfig;
+  config: RunConfig;
+  data: CheckpointExtra['data'];
+  loss: Loss;
+  /** Epochs completed when it was saved. */
+  epoch: number;
+  /** `runs/x/best`: where it came from, for messages. */
+  label: string;
+}
+
+/**
+ * Where a checkpoint argument points: a run directory (its 'best' checkpoint, else 'last'), a
+ * checkpoint file (`best.json`, `last.safetensors`) or a checkpoint path without extension.
+ */
+export async function locateCheckpoint(reference: string): Promise<{ directory: string; name: string }> {
+  const resolved = path.resolve(reference);
+  if (existsSync(resolved) && statSync(resolved).isDirectory()) {
+    const found = await listCheckpoints(resolved);
+    const name = found.includes('best') ? 'best' : found.includes('last') ? 'last' : undefined;
+    if (name === undefined) throw notACheckpoint(reference, `the directory has ${found.length > 0 ? `checkpoints ${found.join(', ')} but no best or last` : 'no checkpoints'}`);
+    return { directory: resolved, name };
+  }
+  const name = path.basename(resolved).replace(/(\.optimizer)?\.safetensors$|\.json$/, '');
+  const directory = path.dirname(resolved);
+  if (!existsSync(path.join(directory, `${name}.json`))) throw notACheckpoint(reference, 'no such checkpoint');
+  return { directory, name };
+}
+
+function notACheckpoint(reference: string, why: string): UsageError {
+  return new UsageError(`invalid value for <checkpoint>: got ${describeValue(reference)} (${why}); allowed: a run directory (runs/<run>) or a checkpoint (runs/<run>/best, runs/<run>/last.json)`);
+}
+
+/** Loads a checkpoint written by `myelin train` onto the active backend and rebuilds its model from modelConfig. */
+export async function loadSavedModel(reference: string): Promise<SavedModel> {
+  const { directory, name } = await locateCheckpoint(reference);
+  let checkpoint;
+  try {
+    checkpoint = await loadCheckpoint(directory, name);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new CliError(`cannot load checkpoint ${reference}: ${error.message}`, undefined, { cause: error });
+    throw error;
+  }
+  try {
+    const extra = (checkpoint.extra as { myelin?: CheckpointExtra } | undefined)?.myelin;
+    if (extra === undefined || checkpoint.modelConfig === null) {
+      throw new CliError(`${reference} was not written by myelin train: it lacks ${checkpoint.modelConfig === null ? 'a modelConfig' : 'the run config (extra.myelin)'}, so the model or its preprocessing cannot be rebuilt`);
+    }
+    const config = configSchema.parse(extra.config);
+    const modelConfig = checkpoint.modelConfig as ModuleConfig;
+    let model: Module;
+    try {
+      model = moduleFromConfig(modelConfig);
+    } catch (error) {
+      if (error instanceof ArgumentError) throw new CliError(`${reference}: its modelConfig cannot be rebuilt: ${error.message}`);
+      throw error;
+    }
+    model.loadStateDict(checkpoint.modelState);
+    model.eval();
+    return { model, modelConfig, config, data: extra.data, loss: lossFromConfig(config.loss as { type: string }), epoch: checkpoint.epoch, label: path.join(path.relative(process.cwd(), directory) || '.', name) };
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+// The run config: what `myelin train` reads from a JSON/YAML file, what every flag sets, and
+// what a run directory's config.json holds once resolved. Model, loss, optimizer and schedule
+// sub-objects are core's own JSON forms, checked in full by core's *FromConfig functions.
+
+export const DATA_SOURCES = ['digits', 'fashion-mnist', 'mnist', 'csv', 'image-folder'] as const;
+export type DataSource = (typeof DATA_SOURCES)[number];
+export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky-relu', 'elu'] as const;
+
+const fraction = z.number().min(0).max(0.95);
+const positive = z.number().positive();
+const integer = (minimum: number) => z.number().int().min(minimum);
+
+const transform = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('toFloat'), scale: positive.optional() }),
+  z.strictObject({
+    type: z.literal('normalize'),
+    mean: z.union([z.number(), z.array(z.number()).min(1)]),
+    std: z.union([positive, z.array(positive).min(1)]),
+  }),
+  z.strictObject({ type: z.literal('resize'), size: z.union([integer(1), z.tuple([integer(1), integer(1)])]) }),
+  z.strictObject({ type: z.literal('flatten') }),
+]);
+export type TransformConfig = z.infer<typeof transform>;
+export const transformList = z.array(transform);
+
+const data = z.strictObject({
+  source: z.enum(DATA_SOURCES).default('digits'),
+  path: z.string().min(1).nullable().default(null),
+  testPath: z.string().min(1).nullable().default(null),
+  labelColumn: z.union([z.number().int(), z.string().min(1)]).default(-1),
+  channels: z.union([z.literal(1), z.literal(3)]).default(3),
+  validationSplit: fraction.default(0.15),
+  testSplit: fraction.default(0.15),
+  splitSeed: integer(0).nullable().default(null),
+  limit: integer(1).nullable().default(null),
+  transforms: transformList.nullable().default(null),
+});
+
+const mlp = z.strictObject({
+  type: z.literal('mlp'),
+  hidden: z.array(integer(1)).default(() => [128]),
+  activation: z.enum(ACTIVATIONS).default('relu'),
+  dropout: z.number().min(0).max(0.99).default(0),
+});
+/** A Sequential in the JSON form `module.config()` returns (and checkpoints store). */
+const sequential = z.looseObject({ type: z.literal('Sequential'), modules: z.array(z.unknown()) });
+const model = z.union([mlp, sequential]);
+export type ModelConfig = z.infer<typeof model>;
+
+/** `{ type, ...options }`: core validates the type and every option. */
+const typed = z.looseObject({ type: z.string().min(1) });
+
+const earlyStopping = z.strictObject({
+  monitor: z.string().min(1).default('val_loss'),
+  patience: integer(0).default(5),
+  minDelta: z.number().min(0).default(0),
+  mode: z.enum(['auto', 'min', 'max']).default('auto'),
+});
+
+export const configSchema = z.strictObject({
+  /** What the run is, in words (presets say which reference experiment they reproduce). */
+  description: z.string().nullable().default(null),
+  data: data.prefault({}),
+  model: model.prefault({ type: 'mlp' }),
+  loss: typed.default(() => ({ type: 'CrossEntropyLoss' })),
+  optimizer: typed.default(() => ({ type: 'adam', lr: 2e-3 })),
+  schedule: typed.nullable().default(null),
+  training: z.strictObject({
+    epochs: integer(1).default(40),
+    batchSize: z.union([integer(1), z.literal('full')]).default(32),
+    metrics: z.array(z.string().min(1)).nullable().default(null),
+    earlyStopping: earlyStopping.nullable().default(null),
+    clipGradNorm: positive.nullable().default(null),
+    clipGradValue: positive.nullable().default(null),
+    readLossEvery: integer(1).nullable().default(null),
+  }).prefault({}),
+  checkpoint: z.strictObject({
+    monitor: z.string().min(1).nullable().default(null),
+    mode: z.enum(['auto', 'min', 'max']).default('auto'),
+    saveBest: z.boolean().default(true),
+    every: integer(1).default(1),
+  }).prefault({}),
+  log: z.strictObject({
+    everyBatches: integer(1).default(20),
+    everyEpochs: integer(1).default(1),
+  }).prefault({}),
+  backend: z.string().min(1).default('cpu-reference'),
+  seed: integer(0).default(0),
+  output: z.strictObject({
+    dir: z.string().min(1).default('runs'),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/).nullable().default(null),
+  }).prefault({}),
+});
+
+export type RunConfig = z.infer<typeof configSchema>;
+export const earlyStoppingSchema = earlyStopping;
+
+/** The built-in defaults: the digits MLP on cpu-reference (what `pnpm train` runs). */
+export const DEFAULT_CONFIG: RunConfig = configSchema.parse({});
+
+/** The preprocessing a source gets when the config names none (stored resolved in the run config). */
+export function defaultTransforms(source: DataSource): TransformConfig[] {
+  switch (source) {
+    case 'digits': return [{ type: 'toFloat', scale: 1 / 16 }];
+    case 'csv': return [];
+    default: return [{ type: 'toFloat' }, { type: 'normalize', mean: 0.5, std: 0.5 }];
+  }
+}

@@ -1,0 +1,51 @@
+import { MyelinError } from '@myelin/core';
+
+/** Exit codes: 0 done, 1 a failure while running, 2 a bad command line or config, 130/143 stopped by a signal. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
+
+/**
+ * A bad flag or config value: exit code 2 and one message naming the option, the value given
+ * and what is allowed.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A failure the user can act on (a missing dataset or backend): exit code 1 and its message, no stack. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(message: string, readonly exitCode: number = EXIT.failure, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Builds the one-line "option: got value; allowed: ..." message every usage error uses. */
+export function invalidValue(option: string, value: unknown, allowed: string): UsageError {
+  return new UsageError(`invalid value for ${option}: got ${describeValue(value)}; allowed: ${allowed}`);
+}
+
+/** A short, readable rendering of a config or flag value for messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The exit code and the text to print for an error: known errors print their message only,
+ * anything else its message too, with the stack only under --verbose.
+ */
+export function reportError(error: unknown, verbose: boolean): { exitCode: number; text: string } {
+  const exitCode = error instanceof UsageError ? EXIT.usage : error instanceof CliError ? error.exitCode : EXIT.failure;
+  const message = error instanceof Error ? error.message : String(error);
+  const label = error instanceof UsageError || error instanceof CliError || error instanceof MyelinError ? '' : `${error instanceof Error ? error.name : 'error'}: `;
+  let text = `myelin: ${label}${message}`;
+  if (verbose && error instanceof Error) {
+    text += `\n${error.stack ?? ''}`;
+    for (let cause = error.cause; cause instanceof Error; cause = cause.cause) text += `\ncaused by: ${cause.stack ?? cause.message}`;
+  } else if (exitCode === EXIT.failure && !(error instanceof CliError)) {
+    text += '\n(run with --verbose for the stack trace)';
+  }
+  return { exitCode, text };
+}

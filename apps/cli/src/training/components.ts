@@ -1,0 +1,114 @@
+import {
+  ArgumentError, Generator, MyelinError, lossFromConfig, moduleFromConfig, noGrad, optimizerFromConfig, resolveMetric, schedulerFromConfig, tidy,
+  type Loss, type LRScheduler, type Metric, type Module, type ModuleConfig, type Optimizer,
+} from '@myelin/core';
+import { collate, type DatasetLike, type Sample } from '@myelin/data';
+import type { RunConfig } from '../config/schema.js';
+import type { DataSplits } from '../data/pipeline.js';
+import { UsageError } from '../errors.js';
+
+// The model, loss, optimizer, schedule and metrics of a run, built from the config with core's
+// *FromConfig functions; their validation errors become usage errors naming the config key.
+
+const ACTIVATION_TYPES: Record<string, ModuleConfig> = {
+  relu: { type: 'ReLU' }, tanh: { type: 'Tanh' }, sigmoid: { type: 'Sigmoid' }, 'leaky-relu': { type: 'LeakyReLU' }, elu: { type: 'ELU' },
+};
+
+/** Independent random streams from the one run seed (Philox keys differ, so the streams do). */
+export const seeds = (seed: number) => ({ init: seed, shuffle: seed + 1, dropout: seed + 2 });
+
+/** The model as a Sequential config (the form checkpoints store): the layer list as given, or the MLP built for the data. */
+export function modelConfigFor(config: RunConfig, data: Pick<DataSplits, 'sampleShape' | 'outputs'>): ModuleConfig {
+  const model = config.model;
+  if (model.type === 'Sequential') return model as ModuleConfig;
+  const modules: ModuleConfig[] = [];
+  if (data.sampleShape.length > 1) modules.push({ type: 'Flatten' });
+  let features = data.sampleShape.reduce((a, b) => a * b, 1);
+  for (const hidden of model.hidden) {
+    modules.push({ type: 'Linear', inFeatures: features, outFeatures: hidden }, ACTIVATION_TYPES[model.activation]!);
+    if (model.dropout > 0) modules.push({ type: 'Dropout', p: model.dropout });
+    features = hidden;
+  }
+  modules.push({ type: 'Linear', inFeatures: features, outFeatures: data.outputs });
+  if (config.loss.type === 'BCELoss') modules.push({ type: 'Sigmoid' });
+  return { type: 'Sequential', modules };
+}
+
+function asUsageError(option: string, flag: string, error: unknown): never {
+  if (error instanceof ArgumentError) throw new UsageError(`invalid value for ${option} (${flag}): ${error.message}`);
+  throw error;
+}
+
+export function buildModel(modelConfig: ModuleConfig, seed: number): Module {
+  try {
+    return moduleFromConfig(modelConfig, { generator: new Generator(seeds(seed).init) });
+  } catch (error) {
+    asUsageError('model', '--layers', error);
+  }
+}
+
+export interface TrainingParts {
+  loss: Loss;
+  optimizer: Optimizer;
+  schedule: LRScheduler | undefined;
+  metrics: Metric[];
+}
+
+export function buildTrainingParts(config: RunConfig, model: Module, task: DataSplits['task']): TrainingParts {
+  let loss: Loss;
+  try {
+    loss = lossFromConfig(config.loss as { type: string });
+  } catch (error) {
+    asUsageError('loss', '--loss', error);
+  }
+  let optimizer: Optimizer;
+  try {
+    optimizer = optimizerFromConfig(model.parameters(), config.optimizer as { type: string });
+  } catch (error) {
+    asUsageError('optimizer', '--optimizer', error);
+  }
+  let schedule: LRScheduler | undefined;
+  try {
+    schedule = config.schedule ? schedulerFromConfig(optimizer, config.schedule as { type: string }) : undefined;
+  } catch (error) {
+    optimizer.dispose();
+    asUsageError('schedule', '--schedule', error);
+  }
+  return { loss, optimizer, schedule, metrics: metricsFor(config, task, loss) };
+}
+
+export function metricNames(config: RunConfig, task: DataSplits['task']): string[] {
+  return config.training.metrics ?? (task === 'regression' ? [] : ['accuracy']);
+}
+
+function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss): Metric[] {
+  const threshold = loss.config().type === 'BCEWithLogitsLoss' ? 0 : 0.5;
+  return metricNames(config, task).map((name) => {
+    try {
+      return resolveMetric(name, { threshold });
+    } catch (error) {
+      asUsageError('training.metrics', '--metrics', error);
+    }
+  });
+}
+
+/**
+ * Runs two training samples through the model and the loss before training starts, so a
+ * model that does not fit the data is a usage error naming both shapes, not a crash mid-run.
+ */
+export function checkModelFitsData(model: Module, loss: Loss, train: DatasetLike<Sample>, data: Pick<DataSplits, 'sampleShape' | 'outputs' | 'task'>): void {
+  const samples = Array.from({ length: Math.min(2, train.length) }, (_, i) => train.get(i, { epoch: 0 }));
+  const batch = collate(samples, { targetDtype: data.task === 'classification' ? 'int32' : 'float32' });
+  model.eval(); // no dropout: the check must not draw from the generator training uses
+  try {
+    noGrad(() => tidy(() => void loss.forward(model.forward(batch.x), batch.y)));
+  } catch (error) {
+    if (!(error instanceof MyelinError)) throw error;
+    const expects = data.task === 'classification' ? `${data.outputs} class scores` : 'one output per sample';
+    throw new UsageError(`invalid value for model (--layers): it does not fit the data: ${error.message}; allowed: a model taking samples of shape [${data.sampleShape.join(', ')}] and giving ${expects}`);
+  } finally {
+    model.train();
+    batch.x.dispose();
+    batch.y.dispose();
+  }
+}
