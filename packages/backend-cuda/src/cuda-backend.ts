@@ -1,7 +1,7 @@
 // backend-tfjs on @tensorflow/tfjs-node-gpu: libtensorflow's CUDA kernels. Reads are async only:
 // a training loop should read the loss every k steps, not stall the GPU every step.
 import { TfjsBackend, type Tf } from '@myelin/backend-tfjs';
-import { registerBackend } from '@myelin/core';
+import { registerBackend, type BackendProbe } from '@myelin/core';
 import { CudaUnavailableError, loadTfjsNodeGpu, type RequireFunction } from './load.js';
 
 export interface CudaBackendOptions {
@@ -60,12 +60,8 @@ export async function registerCudaBackend(options: CudaBackendOptions & { priori
   return backend;
 }
 
-/** What `probe()` reports: whether the backend can run here, why not, and on what. */
-export interface ProbeResult {
-  usable: boolean;
-  reason?: string;
-  details?: Record<string, string>;
-}
+/** What `probe()` reports (core's shared BackendProbe). */
+export type ProbeResult = BackendProbe;
 
 /** Whether the CUDA backend can run here (loads tfjs-node-gpu when present). Never throws. */
 export async function probe(options: CudaBackendOptions = {}): Promise<ProbeResult> {

@@ -2,7 +2,7 @@
 // SIMD. Node finds the .wasm files beside the package; a bundled web app passes `wasmPaths`.
 // tfjs holds one wasm module per process, so initialisation happens once.
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, registerBackend } from '@myelin/core';
+import { BackendError, registerBackend, type BackendProbe } from '@myelin/core';
 import { WasmSafeTfjsBackend } from './wasm-quirks.js';
 
 export interface WasmBackendOptions {
@@ -95,12 +95,8 @@ export async function registerWasmBackend(options: WasmBackendOptions & { priori
   return backend;
 }
 
-/** What `probe()` reports: whether the backend can run here, why not, and what it runs on. */
-export interface ProbeResult {
-  usable: boolean;
-  reason?: string;
-  details?: Record<string, string>;
-}
+/** What `probe()` reports (core's shared BackendProbe). */
+export type ProbeResult = BackendProbe;
 
 /** Whether the wasm backend works here, and with SIMD/threads. Never throws. */
 export async function probe(options: WasmBackendOptions = {}): Promise<ProbeResult> {

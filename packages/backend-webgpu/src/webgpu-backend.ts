@@ -3,7 +3,7 @@
 // it and wrap it in backend-tfjs. tfjs keeps one WebGPU backend (and its compiled shaders) per
 // process, so initialisation happens once and every Myelin backend made after shares it.
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, registerBackend } from '@myelin/core';
+import { BackendError, registerBackend, type BackendProbe } from '@myelin/core';
 import { adapterSummary, describeAdapter, requestTfjsDevice, type AcquiredAdapter, type AdapterAttempt } from './adapter.js';
 import type { FeatureLevelChoice } from './browser-gpu.js';
 import type { NodeAdapterChoice } from './dawn.js';
@@ -129,12 +129,8 @@ export async function registerWebGpuBackendWith(acquire: AcquireAdapter, options
   return backend;
 }
 
-/** What `probe()` reports: whether the backend can run here, why not, and the adapter. */
-export interface ProbeResult {
-  usable: boolean;
-  reason?: string;
-  details?: Record<string, string>;
-}
+/** What `probe()` reports (core's shared BackendProbe). */
+export type ProbeResult = BackendProbe;
 
 /**
  * Whether WebGPU works here, without selecting it in tfjs: gets an adapter and a device, then

@@ -83,3 +83,13 @@ export function checkContractVersion(backend: Backend): void {
     );
   }
 }
+
+/**
+ * What a backend package's `probe()` reports: whether it can run here, why not, and details
+ * (adapter, device, versions). `myelin info` prints one per installed backend.
+ */
+export interface BackendProbe {
+  usable: boolean;
+  reason?: string;
+  details?: Record<string, string>;
+}
