@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registeredBackends, setBackend, type Backend } from '@myelin/core';
+import { registeredBackends, setBackend, type Backend, type BackendProbe } from '@myelin/core';
 import { CliError, UsageError, describeValue } from './errors.js';
 
 // Backends are packages named @myelin/backend-<name>, loaded only when asked for, by name
@@ -94,7 +94,7 @@ async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-async function probeModule(name: string, module: BackendModule): Promise<{ usable: boolean; reason?: string; details?: Record<string, string> }> {
+async function probeModule(name: string, module: BackendModule): Promise<BackendProbe> {
   if (typeof module.probe !== 'function') return { usable: true };
   try {
     const result = (await withTimeout(Promise.resolve((module.probe as () => unknown)()), `${packageNameOf(name)} probe()`)) as { usable?: unknown; reason?: unknown; details?: unknown };
