@@ -28,16 +28,32 @@ export function adamUpdate(param: HostTensor, grad: HostTensor, m: HostTensor, v
   const stepSize = round(lr / (1 - beta1 ** options.step));
   const correction2 = round(Math.sqrt(1 - beta2 ** options.step));
   const epsilon = round(eps);
-  for (let i = 0; i < size; i++) {
-    let weight = p[i]!;
-    if (decay !== 1) weight = round(weight * decay);
-    const gradient = coupledDecay !== 0 ? round(g[i]! + round(weight * coupledDecay)) : g[i]!;
-    const first = round(round(m0[i]! * b1) + round(gradient * oneMinusB1));
-    const second = round(round(v0[i]! * b2) + round(round(gradient * gradient) * oneMinusB2));
-    const denominator = round(round(round(Math.sqrt(second)) / correction2) + epsilon);
-    newParam[i] = round(weight - round(round(first / denominator) * stepSize));
-    newM[i] = first;
-    newV[i] = second;
+  // Two copies of the loop: float32 rounds with direct Math.fround calls (which V8 inlines;
+  // a `round` function variable here costs a call per operation and halves the speed).
+  if (param.dtype === 'float32') {
+    const f = Math.fround;
+    for (let i = 0; i < size; i++) {
+      let weight = p[i]!;
+      if (decay !== 1) weight = f(weight * decay);
+      const gradient = coupledDecay !== 0 ? f(g[i]! + f(weight * coupledDecay)) : g[i]!;
+      const first = f(f(m0[i]! * b1) + f(gradient * oneMinusB1));
+      const second = f(f(v0[i]! * b2) + f(f(gradient * gradient) * oneMinusB2));
+      const denominator = f(f(f(Math.sqrt(second)) / correction2) + epsilon);
+      newParam[i] = weight - f(f(first / denominator) * stepSize);
+      newM[i] = first;
+      newV[i] = second;
+    }
+  } else {
+    for (let i = 0; i < size; i++) {
+      let weight = p[i]!;
+      if (decay !== 1) weight *= decay;
+      const gradient = coupledDecay !== 0 ? g[i]! + weight * coupledDecay : g[i]!;
+      const first = m0[i]! * b1 + gradient * oneMinusB1;
+      const second = v0[i]! * b2 + gradient * gradient * oneMinusB2;
+      newParam[i] = weight - (first / (Math.sqrt(second) / correction2 + epsilon)) * stepSize;
+      newM[i] = first;
+      newV[i] = second;
+    }
   }
   const shape = param.shape;
   return {
