@@ -1,5 +1,5 @@
 import {
-  ModelCheckpoint, captureCheckpoint, disposeCheckpoint,
+  ModelCheckpoint, captureCheckpoint, releaseCapturedCheckpoint,
   type BatchLogs, type Callback, type EpochLogs, type MonitorMode, type SchedulerLike, type TrainingContext, type TrainingState,
 } from '@myelin/core';
 import { saveCheckpoint } from '@myelin/core/node';
@@ -143,7 +143,7 @@ export class RunRecorder implements Callback {
     try {
       await saveCheckpoint(this.options.directory, name, checkpoint);
     } finally {
-      disposeCheckpoint({ ...checkpoint, modelState: {} }); // the optimizer state is a copy; the model's tensors are live
+      releaseCapturedCheckpoint(checkpoint);
     }
     if (name === 'last') this.options.state.lastSaved = { epoch: epochsCompleted, batchesDone: position.batchesDone };
   }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
   Adam, CrossEntropyLoss, Dropout, Generator, Linear, ModelCheckpoint, ReLU, Sequential, StepLR,
-  captureCheckpoint, defaultGenerator, disposeCheckpoint, fit, fromHost, restoreCheckpoint, type Batch,
+  captureCheckpoint, defaultGenerator, disposeCheckpoint, fit, releaseCapturedCheckpoint, fromHost, restoreCheckpoint, type Batch,
 } from '@myelin/core';
 import { loadCheckpoint, saveCheckpoint } from './index.js';
 
@@ -45,7 +45,7 @@ describe('resume', () => {
       callbacks: [new ModelCheckpoint({ monitor: 'loss', saveBest: false, save: async (name, { epoch }) => {
         const checkpoint = captureCheckpoint(first, epoch + 1);
         await saveCheckpoint(directory, name, checkpoint);
-        disposeCheckpoint({ ...checkpoint, modelState: {} });
+        releaseCapturedCheckpoint(checkpoint);
       } })],
     });
 

@@ -1,4 +1,4 @@
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import { disposeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../schedules/scheduler.js';
@@ -13,8 +13,9 @@ export interface TrainingState {
 }
 
 /**
- * Everything needed to continue a run after `epoch` completed epochs. The optimizer state's
- * tensors are copies (free them with disposeCheckpoint); the model's are its live tensors.
+ * Everything needed to continue a run after `epoch` completed epochs. The model's tensors are
+ * its live ones; the optimizer state's are copies: free those with `releaseCapturedCheckpoint`
+ * once saved (not `disposeCheckpoint`, which would free the live model too).
  */
 export function captureCheckpoint(state: TrainingState, epoch: number, extra: { metrics?: Record<string, unknown>; extra?: Record<string, unknown> } = {}): Checkpoint {
   return {
@@ -38,4 +39,9 @@ export function restoreCheckpoint(checkpoint: Checkpoint, state: TrainingState):
   if (state.schedule && checkpoint.schedulerState) state.schedule.loadStateDict(checkpoint.schedulerState as never);
   if (checkpoint.rngState) (state.generator ?? defaultGenerator).setState(checkpoint.rngState);
   return checkpoint.epoch;
+}
+
+/** Frees what `captureCheckpoint` copied (the optimizer state), leaving the live model alone. */
+export function releaseCapturedCheckpoint(checkpoint: Checkpoint): void {
+  disposeCheckpoint({ ...checkpoint, modelState: {} });
 }

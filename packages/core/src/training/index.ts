@@ -6,4 +6,4 @@ export { runCallbacks, type Callback, type TrainingContext } from './callback.js
 export { EarlyStopping, ModelCheckpoint, ProgressLogger, LambdaCallback, type EarlyStoppingOptions, type ModelCheckpointOptions, type MonitorMode } from './callbacks.js';
 export { yieldsFreshBatches } from './types.js';
 export type { Batch, BatchLogs, DataSource, EpochSource, EpochLogs, LossLike, OptimizerLike, SchedulerLike, TrainableModel } from './types.js';
-export { captureCheckpoint, restoreCheckpoint, type TrainingState } from './checkpointing.js';
+export { captureCheckpoint, releaseCapturedCheckpoint, restoreCheckpoint, type TrainingState } from './checkpointing.js';

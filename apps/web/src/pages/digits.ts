@@ -1,0 +1,319 @@
+// Digits: train an MLP on the bundled 8x8 handwritten digits, then draw a digit and see the
+// probability of each class, and the confusion matrix of the test split. Models come and go as
+// checkpoint files, including those `myelin train` writes.
+import type { BackendManager } from '../client/backend-manager.js';
+import type { WorkerClient } from '../client/worker-client.js';
+import { loadModel } from '../storage/model-store.js';
+import { lineChart } from '../ui/chart.js';
+import { confusionTable } from '../ui/confusion-matrix.js';
+import { button, parseLayerSizes, selectControl, textControl } from '../ui/controls.js';
+import { formatNumber, formatRate, h } from '../ui/dom.js';
+import { digitPreview, drawPad } from '../ui/draw-pad.js';
+import { modelFiles } from '../ui/model-files.js';
+import { notice } from '../ui/notice.js';
+import { probabilityBars } from '../ui/probability-bars.js';
+import type { ActivationName, DigitsConfig, EpochSummary, ModelSummary, OptimizerName, WorkerEvent } from '../worker/protocol.js';
+import { RunHistory, frameThrottle, type DemoPage } from './page.js';
+
+interface DigitsForm {
+  hidden: number[];
+  activation: ActivationName;
+  dropout: number;
+  optimizer: OptimizerName;
+  lr: number;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+}
+
+export const DEFAULT_DIGITS: DigitsForm = { hidden: [32, 16], activation: 'relu', dropout: 0, optimizer: 'adam', lr: 0.01, batchSize: 32, epochs: 20, seed: 0 };
+
+export function digitsPage(backends: BackendManager): DemoPage {
+  let form: DigitsForm = { ...DEFAULT_DIGITS };
+  let client: WorkerClient | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let running = false;
+  let trained = false;
+  let pixels: Float32Array | null = null;
+  let sampleIndex = 0;
+  let lastSummary: EpochSummary | null = null;
+  let totalEpochs = form.epochs;
+  let lastLivePredict = 0;
+  const history = new RunHistory();
+  const status = notice();
+  const describeForm = (f: DigitsForm): string => `64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
+  let runLabel = describeForm(form);
+  /** Set while a model moves to a new backend's worker (its run continues). */
+  let carrying = false;
+
+  const hiddenControl = textControl('Hidden layers', form.hidden.join(', '), (text) => {
+    const sizes = parseLayerSizes(text, 512);
+    if (typeof sizes === 'string') return sizes;
+    change({ hidden: sizes });
+    return null;
+  }, 'Neurons per layer; "32, 16" is the reference model 64-32-16-10.');
+  const activationControl = selectControl<ActivationName>('Activation', [
+    { value: 'relu', label: 'ReLU' }, { value: 'tanh', label: 'Tanh' }, { value: 'sigmoid', label: 'Sigmoid' },
+  ], form.activation, (v) => change({ activation: v }));
+  const dropoutControl = selectControl('Dropout', [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })), form.dropout, (v) => change({ dropout: v }));
+  const optimizerControl = selectControl<OptimizerName>('Optimizer', [{ value: 'adam', label: 'Adam' }, { value: 'sgd', label: 'SGD' }], form.optimizer, (v) => change({ optimizer: v }));
+  const lrControl = selectControl('Learning rate', [0.001, 0.003, 0.01, 0.03, 0.1, 0.3].map((v) => ({ value: v, label: String(v) })), form.lr, (v) => change({ lr: v }));
+  const batchControl = selectControl('Batch size', [8, 16, 32, 64, 128, 0].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })), form.batchSize, (v) => change({ batchSize: v }));
+  const epochsControl = selectControl('Epochs', [5, 10, 20, 50, 100].map((v) => ({ value: v, label: String(v) })), form.epochs, (v) => change({ epochs: v }));
+
+  const startButton = button('Train', () => void (running ? pause() : train()), { kind: 'primary', id: 'digits-train' });
+  const resetButton = button('Reset', () => void reset(), { title: 'New initial weights', id: 'digits-reset' });
+  const progress = h('progress', { id: 'digits-progress', max: String(form.epochs), value: '0', 'aria-label': 'Training progress' });
+  const progressLabel = h('span', { class: 'progress-label', id: 'digits-progress-label' }, 'Not trained yet');
+  const speed = h('span', { class: 'speed', id: 'digits-speed' });
+  const modelLine = h('p', { class: 'model-line', id: 'digits-model' });
+  const splitLine = h('p', { class: 'hint', id: 'digits-split' });
+
+  const lossChart = lineChart({ title: 'Loss', xLabel: 'epoch', yLabel: 'cross-entropy', logY: true, series: [
+    { label: 'train', color: '#2563eb' }, { label: 'validation', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+  ] });
+  const accuracyChart = lineChart({ title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: [
+    { label: 'train', color: '#2563eb' }, { label: 'validation', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+  ] });
+
+  const preview = digitPreview();
+  const bars = probabilityBars();
+  const verdict = h('p', { class: 'verdict', id: 'digits-prediction', 'aria-live': 'polite' }, 'Draw a digit in the box.');
+  const pad = drawPad((drawn, final) => {
+    pixels = drawn;
+    preview.show(drawn);
+    if (final || performance.now() - lastLivePredict > 150) void predict(final);
+  });
+  const confusionBox = h('div', { class: 'confusion-box', id: 'digits-confusion' }, h('p', { class: 'hint' }, 'Train a model (or import one) to see where it errs on the test split.'));
+
+  const files = modelFiles({
+    demo: 'digits',
+    client: () => client,
+    ui: () => ({ ...form }),
+    beforeExport: () => pause(),
+    onImported: (summary) => onImported(summary),
+  });
+
+  const element = h('div', { class: 'page digits' },
+    h('header', { class: 'page-intro' },
+      h('h2', {}, 'Handwritten digits'),
+      h('p', {}, '1,797 scans of handwritten digits, 8x8 pixels each (the UCI set that scikit-learn ships). Train a network on 70% of them, watch it on the 15% it never trains on, then draw your own digit.')),
+    h('div', { class: 'digits-grid' },
+      h('section', { class: 'panel', 'aria-labelledby': 'digits-train-title' },
+        h('h3', { id: 'digits-train-title' }, 'Train'),
+        h('div', { class: 'form-grid' }, hiddenControl.element, activationControl.element, dropoutControl.element, optimizerControl.element, lrControl.element, batchControl.element, epochsControl.element),
+        h('div', { class: 'button-row' }, startButton, resetButton),
+        modelLine, splitLine,
+        h('div', { class: 'progress-row' }, progress, progressLabel, speed),
+        status.element,
+        h('div', { class: 'chart-pair' }, lossChart.element, accuracyChart.element)),
+      h('section', { class: 'panel draw-panel', 'aria-labelledby': 'digits-draw-title' },
+        h('h3', { id: 'digits-draw-title' }, 'Draw a digit'),
+        h('div', { class: 'draw-row' },
+          pad.element,
+          h('div', { class: 'draw-side' },
+            h('span', { class: 'hint' }, 'What the model sees'), preview.element,
+            button('Clear', () => clearDrawing(), { id: 'digits-clear' }),
+            button('Show a test digit', () => void showSample(), { id: 'digits-sample', title: 'Load the next image of the test split (keyboard alternative to drawing)' }))),
+        verdict, bars.element)),
+    h('div', { class: 'lower-grid' },
+      h('section', { class: 'panel', 'aria-labelledby': 'digits-confusion-title' }, h('h3', { id: 'digits-confusion-title' }, 'Confusion matrix (test split)'), confusionBox),
+      files.element),
+  );
+  preview.show(null);
+  bars.show(null);
+
+  const render = frameThrottle(() => {
+    const { x, series } = history.aligned();
+    lossChart.setData(x, [series('loss'), series('valLoss'), series('previousLoss')]);
+    accuracyChart.setData(x, [series('accuracy'), series('valAccuracy'), series('previousAccuracy')]);
+    const previous = history.previous ? `previous run (train): ${history.previous.label}` : null;
+    lossChart.setLabel(2, previous);
+    accuracyChart.setLabel(2, previous);
+    const s = lastSummary;
+    progress.max = totalEpochs;
+    progress.value = s?.epoch ?? 0;
+    progressLabel.textContent = s
+      ? `Epoch ${s.epoch} of ${totalEpochs} · train ${pct(s.accuracy)} · validation ${pct(s.valAccuracy)}`
+      : trained ? 'Imported model' : 'Not trained yet';
+    speed.textContent = s && s.samplesPerSecond > 0 ? `${formatRate(s.samplesPerSecond)} samples/s on ${backends.active}` : '';
+    if (s && s.samplesPerSecond > 0) speed.dataset.samplesPerSecond = String(Math.round(s.samplesPerSecond));
+  });
+
+  function onEvent(event: WorkerEvent): void {
+    if (event.kind === 'status' && event.demo === 'digits' && event.status === 'failed') status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
+    if (event.kind !== 'progress' || event.demo !== 'digits') return;
+    const s = event.summary;
+    totalEpochs = event.epochs;
+    lastSummary = s;
+    trained = true;
+    history.push(s.epoch, s.loss, s.valLoss, s.accuracy, s.valAccuracy);
+    render();
+    if (pixels && performance.now() - lastLivePredict > 300) void predict(false);
+  }
+
+  async function setup(): Promise<void> {
+    if (!client) return;
+    const config: DigitsConfig = { ...form };
+    try {
+      const result = await client.call('digits.setup', { config });
+      modelLine.textContent = `${result.layers} · ${formatNumber(result.parameters)} parameters`;
+      splitLine.textContent = `${formatNumber(result.train)} training, ${formatNumber(result.validation)} validation and ${formatNumber(result.test)} test images; pixels / 16.`;
+      files.describe(null);
+      trained = false;
+      totalEpochs = form.epochs;
+      render();
+      void predict();
+    } catch (error) {
+      status.show('error', `Could not load the digits: ${(error as Error).message}`);
+    }
+  }
+
+  async function pause(): Promise<void> {
+    if (running && client) await client.call('pause', { demo: 'digits' });
+  }
+
+  async function train(): Promise<void> {
+    if (!client || running) return;
+    running = true;
+    startButton.textContent = 'Pause';
+    element.dataset.running = 'true';
+    status.clear();
+    const atEnd = lastSummary !== null && lastSummary.epoch >= totalEpochs;
+    try {
+      const result = await client.call('run', atEnd ? { demo: 'digits', epochs: form.epochs } : { demo: 'digits' });
+      if (result.status === 'done') status.show('success', `Trained ${result.epoch} epochs.`);
+      await showConfusion();
+      void files.persist();
+    } catch (error) {
+      if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
+    } finally {
+      running = false;
+      startButton.textContent = lastSummary && lastSummary.epoch >= totalEpochs ? `Train ${form.epochs} more` : 'Train';
+      element.dataset.running = 'false';
+      void predict();
+    }
+  }
+
+  async function reset(): Promise<void> {
+    await pause();
+    history.reset(lastSummary ? runLabel : null);
+    runLabel = describeForm(form);
+    lastSummary = null;
+    startButton.textContent = 'Train';
+    confusionBox.replaceChildren(h('p', { class: 'hint' }, 'Train a model (or import one) to see where it errs on the test split.'));
+    await setup();
+  }
+
+  function change(next: Partial<DigitsForm>): void {
+    form = { ...form, ...next };
+    void reset();
+  }
+
+  /** `final`: the stroke is finished (tests wait for this one rather than a live update). */
+  async function predict(final = true): Promise<void> {
+    if (!client || !pixels) return;
+    lastLivePredict = performance.now();
+    try {
+      const { probabilities } = await client.call('digits.predict', { pixels: pixels.slice() });
+      bars.show(probabilities);
+      const best = Array.from(probabilities).indexOf(Math.max(...probabilities));
+      verdict.textContent = pixels.every((v) => v === 0) ? 'Draw a digit in the box.' : `It looks like a ${best} (${(probabilities[best]! * 100).toFixed(1)}%)${trained ? '' : ', but the network has not been trained yet'}.`;
+      verdict.dataset.digit = String(best);
+      verdict.dataset.probabilities = Array.from(probabilities, (p) => p.toFixed(6)).join(',');
+      verdict.dataset.final = String(final);
+    } catch {
+      // the model is being replaced; the next event predicts again
+    }
+  }
+
+  function clearDrawing(): void {
+    pad.clear();
+    pixels = null;
+    preview.show(null);
+    bars.show(null);
+    verdict.textContent = 'Draw a digit in the box.';
+    delete verdict.dataset.digit;
+    delete verdict.dataset.probabilities;
+    delete verdict.dataset.final;
+  }
+
+  async function showSample(): Promise<void> {
+    if (!client) return;
+    const sample = await client.call('digits.sample', { index: sampleIndex++ });
+    pixels = sample.pixels;
+    pad.showPixels(sample.pixels);
+    preview.show(sample.pixels);
+    await predict();
+    verdict.textContent += ` Test image ${sample.index + 1} of ${sample.count} is labelled ${sample.label}.`;
+  }
+
+  async function showConfusion(): Promise<void> {
+    if (!client) return;
+    try {
+      const { matrix, accuracy, samples } = await client.call('digits.confusion', undefined);
+      confusionBox.replaceChildren(confusionTable(matrix, `${formatNumber(samples)} test images: ${(accuracy * 100).toFixed(1)}% correct`));
+      confusionBox.dataset.accuracy = accuracy.toFixed(4);
+    } catch (error) {
+      confusionBox.replaceChildren(h('p', { class: 'hint' }, `No confusion matrix: ${(error as Error).message}`));
+    }
+  }
+
+  async function onImported(summary: ModelSummary): Promise<void> {
+    if (summary.network) {
+      form = { ...form, ...summary.network };
+      hiddenControl.value = form.hidden.join(', ');
+      if (['relu', 'tanh', 'sigmoid'].includes(form.activation)) activationControl.value = form.activation;
+      dropoutControl.value = form.dropout;
+    }
+    trained = true;
+    if (carrying) return; // the same run, moved to another backend: keep its curves
+    history.reset(null);
+    lastSummary = null;
+    totalEpochs = Math.max(form.epochs, summary.epoch);
+    modelLine.textContent = `${summary.layers} · ${formatNumber(summary.parameters)} parameters${summary.fromCli ? ' · trained by myelin train' : ''}`;
+    splitLine.textContent = summary.preprocessing ? `Input: ${summary.preprocessing}.` : '';
+    render();
+    await showConfusion();
+    await predict();
+  }
+
+  return {
+    element,
+    async attach(next, carried) {
+      unsubscribe?.();
+      client = next;
+      unsubscribe = next.on(onEvent);
+      running = false;
+      await setup();
+      if (carried) {
+        const kept = lastSummary;
+        carrying = true;
+        try {
+          await files.importBytes(carried, 'digits.safetensors');
+          lastSummary = kept;
+          render();
+          status.show('info', `Moved the model to ${backends.active}.`);
+        } catch (error) {
+          status.show('error', `Could not move the model: ${(error as Error).message}`);
+        } finally {
+          carrying = false;
+        }
+      } else if (await loadModel('digits')) {
+        await files.restore();
+      }
+    },
+    async detach() {
+      await pause();
+      unsubscribe?.();
+      unsubscribe = null;
+      const bytes = trained ? await files.exportBytes() : null;
+      client = null;
+      return bytes;
+    },
+  };
+}
+
+function pct(value: number | undefined): string {
+  return value === undefined ? '-' : `${(value * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,83 @@
+// What the shell knows about a page: its element and, for demos, how it follows the backend.
+import type { BackendManager, BackendUser } from '../client/backend-manager.js';
+
+export interface Page {
+  readonly element: HTMLElement;
+  /** Called each time the page is shown. */
+  shown?(): void;
+}
+
+export interface DemoPage extends Page, BackendUser {}
+
+export type PageFactory = (backends: BackendManager) => Page;
+
+/** Runs `fn` at most once per animation frame (chart and label updates while training). */
+export function frameThrottle(fn: () => void): () => void {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      fn();
+    });
+  };
+}
+
+/** Epoch-by-epoch series for the charts, with the previous run kept for comparison. */
+export class RunHistory {
+  epochs: number[] = [];
+  loss: number[] = [];
+  valLoss: (number | null)[] = [];
+  accuracy: (number | null)[] = [];
+  valAccuracy: (number | null)[] = [];
+  previous: { label: string; epochs: number[]; loss: number[]; accuracy: (number | null)[] } | null = null;
+
+  push(epoch: number, loss: number, valLoss?: number, accuracy?: number, valAccuracy?: number): void {
+    // A repeated epoch (a re-run after import) replaces the tail.
+    while (this.epochs.length > 0 && this.epochs[this.epochs.length - 1]! >= epoch) this.#pop();
+    this.epochs.push(epoch);
+    this.loss.push(loss);
+    this.valLoss.push(valLoss ?? null);
+    this.accuracy.push(accuracy ?? null);
+    this.valAccuracy.push(valAccuracy ?? null);
+  }
+
+  /** Starts a new run; the current one (if it trained) becomes the dashed "previous" line. */
+  reset(label: string | null): void {
+    if (label !== null && this.epochs.length > 1) this.previous = { label, epochs: this.epochs, loss: this.loss, accuracy: this.accuracy };
+    this.epochs = [];
+    this.loss = [];
+    this.valLoss = [];
+    this.accuracy = [];
+    this.valAccuracy = [];
+  }
+
+  /** x values covering both runs, and each series aligned to them. */
+  aligned(): { x: number[]; series: (key: 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy' | 'previousLoss' | 'previousAccuracy') => (number | null)[] } {
+    const previous = this.previous;
+    const length = Math.max(this.epochs.length ? this.epochs[this.epochs.length - 1]! : 0, previous?.epochs.length ? previous.epochs[previous.epochs.length - 1]! : 0);
+    const x = Array.from({ length }, (_, i) => i + 1);
+    const index = new Map(this.epochs.map((e, i) => [e, i]));
+    const previousIndex = new Map((previous?.epochs ?? []).map((e, i) => [e, i]));
+    return {
+      x,
+      series: (key) => {
+        if (key === 'previousLoss' || key === 'previousAccuracy') {
+          const values = key === 'previousLoss' ? previous?.loss : previous?.accuracy;
+          return x.map((e) => (values && previousIndex.has(e) ? values[previousIndex.get(e)!] ?? null : null));
+        }
+        const values = this[key];
+        return x.map((e) => (index.has(e) ? values[index.get(e)!] ?? null : null));
+      },
+    };
+  }
+
+  #pop(): void {
+    this.epochs.pop();
+    this.loss.pop();
+    this.valLoss.pop();
+    this.accuracy.pop();
+    this.valAccuracy.pop();
+  }
+}

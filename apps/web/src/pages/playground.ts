@@ -1,0 +1,347 @@
+// The playground: 2-D toy datasets, a network editor, and live pictures of training (the
+// decision boundary with the points, loss and accuracy for train and test). Lessons set up
+// the classic experiments: one layer cannot solve XOR, hidden layers can, and deep sigmoid
+// networks learn slowly where ReLU does not.
+import type { BackendManager } from '../client/backend-manager.js';
+import type { WorkerClient } from '../client/worker-client.js';
+import { EXTENT, TOY_DATASETS, TOY_LABELS, makeToyData } from '../data/toy-datasets.js';
+import { loadModel } from '../storage/model-store.js';
+import { lineChart } from '../ui/chart.js';
+import { button, parseLayerSizes, rangeControl, selectControl, textControl } from '../ui/controls.js';
+import { formatNumber, formatRate, h } from '../ui/dom.js';
+import { heatmap } from '../ui/heatmap.js';
+import { modelFiles } from '../ui/model-files.js';
+import { notice } from '../ui/notice.js';
+import type { ActivationName, EpochSummary, ModelSummary, OptimizerName, PlaygroundConfig, ToyData, WorkerEvent } from '../worker/protocol.js';
+import { RunHistory, frameThrottle, type DemoPage } from './page.js';
+import { DEFAULT_PLAYGROUND, LESSONS, describeForm, pickTraining, type Lesson, type PlaygroundForm } from './playground-lessons.js';
+
+const GRID = 64;
+
+export function playgroundPage(backends: BackendManager): DemoPage {
+  let form: PlaygroundForm = { ...DEFAULT_PLAYGROUND };
+  let data: ToyData = makeData(form);
+  let client: WorkerClient | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let grid: Float32Array | null = null;
+  let running = false;
+  let setupDone: Promise<void> = Promise.resolve();
+  let startedAt: number | null = null;
+  let reachedAt: { seconds: number; epoch: number } | null = null;
+  let lastSummary: EpochSummary | null = null;
+  let showTest = true;
+  let runLabel = describeForm(form);
+  /** Set while a model moves to a new backend's worker (its run continues). */
+  let carrying = false;
+  const history = new RunHistory();
+  const status = notice();
+
+  // ----- controls -----
+  const datasetControl = selectControl('Dataset', TOY_DATASETS.map((d) => ({ value: d, label: TOY_LABELS[d] })), form.dataset, (v) => changeData({ dataset: v }));
+  const noiseControl = rangeControl('Noise', { min: 0, max: 50, step: 5, value: form.noise * 100, format: (v) => `${v}%` }, (v) => changeData({ noise: v / 100 }));
+  const splitControl = rangeControl('Training share', { min: 10, max: 90, step: 10, value: form.trainPercent, format: (v) => `${v}%` }, (v) => changeData({ trainPercent: v }));
+  const samplesControl = selectControl('Points', [100, 200, 400, 800].map((n) => ({ value: n, label: String(n) })), form.samples, (v) => changeData({ samples: v }));
+  const showTestBox = h('input', { type: 'checkbox', id: 'playground-show-test', checked: true, onchange: () => { showTest = showTestBox.checked; draw(); } });
+  const hiddenControl = textControl('Hidden layers', form.hidden.join(', '), (text) => {
+    const sizes = parseLayerSizes(text, 64);
+    if (typeof sizes === 'string') return sizes;
+    changeModel({ hidden: sizes });
+    return null;
+  }, 'Neurons per layer, e.g. "8, 8"; empty: no hidden layer.');
+  const activationControl = selectControl<ActivationName>('Activation', [
+    { value: 'relu', label: 'ReLU' }, { value: 'tanh', label: 'Tanh' }, { value: 'sigmoid', label: 'Sigmoid' }, { value: 'linear', label: 'Linear (none)' },
+  ], form.activation, (v) => changeModel({ activation: v }));
+  const dropoutControl = selectControl('Dropout', [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })), form.dropout, (v) => changeModel({ dropout: v }));
+  const lossControl = selectControl<'bce' | 'mse'>('Loss', [{ value: 'bce', label: 'Binary cross-entropy' }, { value: 'mse', label: 'Mean squared error' }], form.loss, (v) => changeModel({ loss: v }));
+  const optimizerControl = selectControl<OptimizerName>('Optimizer', [{ value: 'adam', label: 'Adam' }, { value: 'sgd', label: 'SGD' }], form.optimizer, (v) => changeModel({ optimizer: v }));
+  const lrControl = selectControl('Learning rate', [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3].map((v) => ({ value: v, label: String(v) })), form.lr, (v) => changeModel({ lr: v }));
+  const batchControl = selectControl('Batch size', [0, 1, 8, 16, 32, 64].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })), form.batchSize, (v) => changeModel({ batchSize: v }));
+  const seedControl = selectControl('Weight seed', [1, 2, 3, 4, 5].map((v) => ({ value: v, label: String(v) })), form.seed, (v) => changeModel({ seed: v }));
+
+  const startButton = button('Start', () => void (running ? pause() : start()), { kind: 'primary', id: 'playground-start' });
+  const stepButton = button('Step', () => void step(), { title: 'Train one epoch', id: 'playground-step' });
+  const resetButton = button('Reset', () => void reset(), { title: 'New initial weights; the last run stays on the charts, dashed', id: 'playground-reset' });
+
+  const stat = (label: string, id: string): HTMLElement => h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value', id }, '-'));
+  const stats = h('div', { class: 'stats' },
+    stat('Epoch', 'playground-epoch'), stat('Train loss', 'playground-loss'), stat('Test loss', 'playground-val-loss'),
+    stat('Train accuracy', 'playground-accuracy'), stat('Test accuracy', 'playground-val-accuracy'), stat('Samples/s', 'playground-speed'));
+  const reachedLine = h('p', { class: 'reached', id: 'playground-reached', 'aria-live': 'polite' });
+  const modelLine = h('p', { class: 'model-line', id: 'playground-model' });
+
+  const map = heatmap('Decision boundary: the model\'s probability of the blue class over the plane, with the data points');
+  const lossChart = lineChart({ title: 'Loss', xLabel: 'epoch', yLabel: 'loss', logY: true, series: [
+    { label: 'train', color: '#2563eb' }, { label: 'test', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+  ] });
+  const accuracyChart = lineChart({ title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', yRange: [0, 1.02], series: [
+    { label: 'train', color: '#2563eb' }, { label: 'test', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+  ] });
+
+  const lessonText = h('p', { class: 'lesson-text', id: 'playground-lesson-text', 'aria-live': 'polite' }, 'Pick a lesson to set up the experiment, then press Start.');
+  const lessonButtons = LESSONS.map((lesson) => button(lesson.title, () => void runLesson(lesson), { kind: 'ghost' }));
+
+  const files = modelFiles({
+    demo: 'playground',
+    client: () => client,
+    ui: () => ({ ...form }),
+    beforeExport: () => pause(),
+    onImported: (summary) => onImported(summary),
+  });
+
+  const element = h('div', { class: 'page playground' },
+    h('header', { class: 'page-intro' },
+      h('h2', {}, 'Playground'),
+      h('p', {}, 'A small network learns to separate blue from orange points. The colour behind the points is its prediction over the whole plane; it updates while the network trains in a Web Worker.')),
+    h('div', { class: 'playground-grid' },
+      h('section', { class: 'panel controls-panel', 'aria-labelledby': 'pg-data' },
+        h('h3', { id: 'pg-data' }, 'Data'),
+        datasetControl.element, noiseControl.element, splitControl.element, samplesControl.element,
+        h('div', { class: 'field checkbox' }, showTestBox, h('label', { for: 'playground-show-test' }, 'Show test points (dark rim)')),
+        button('New points', () => changeData({ dataSeed: form.dataSeed + 1 })),
+        h('h3', { id: 'pg-network' }, 'Network'),
+        hiddenControl.element, activationControl.element, dropoutControl.element,
+        h('h3', {}, 'Training'),
+        lossControl.element, optimizerControl.element, lrControl.element, batchControl.element, seedControl.element),
+      h('section', { class: 'panel view-panel', 'aria-label': 'Training' },
+        h('div', { class: 'lessons', role: 'group', 'aria-labelledby': 'pg-lessons' },
+          h('h3', { id: 'pg-lessons' }, 'Lessons'),
+          h('div', { class: 'button-row' }, ...lessonButtons), lessonText),
+        h('div', { class: 'button-row run-buttons' }, startButton, stepButton, resetButton),
+        modelLine, stats, reachedLine, status.element,
+        h('div', { class: 'view-grid' },
+          h('div', { class: 'map-column' }, map.element, h('p', { class: 'legend' },
+            h('span', { class: 'swatch orange' }), 'class 0 ', h('span', { class: 'swatch blue' }), 'class 1 · white rim: training point, dark rim: test point')),
+          h('div', { class: 'chart-column' }, lossChart.element, accuracyChart.element)))),
+    h('div', { class: 'lower-grid' }, files.element),
+  );
+
+  // ----- behaviour -----
+  const render = frameThrottle(() => {
+    const { x, series } = history.aligned();
+    lossChart.setData(x, [series('loss'), series('valLoss'), series('previousLoss')]);
+    accuracyChart.setData(x, [series('accuracy'), series('valAccuracy'), series('previousAccuracy')]);
+    const previous = history.previous ? `previous run (train): ${history.previous.label}` : null;
+    lossChart.setLabel(2, previous);
+    accuracyChart.setLabel(2, previous);
+    const s = lastSummary;
+    setText('playground-epoch', s ? formatNumber(s.epoch) : '0');
+    setText('playground-loss', s && Number.isFinite(s.loss) ? s.loss.toFixed(4) : '-');
+    setText('playground-val-loss', s?.valLoss !== undefined ? s.valLoss.toFixed(4) : '-');
+    setText('playground-accuracy', s?.accuracy !== undefined ? `${(s.accuracy * 100).toFixed(1)}%` : '-');
+    setText('playground-val-accuracy', s?.valAccuracy !== undefined ? `${(s.valAccuracy * 100).toFixed(1)}%` : '-');
+    setText('playground-speed', s ? formatRate(s.samplesPerSecond) : '-');
+    draw();
+  });
+
+  function setText(id: string, text: string): void {
+    const node = element.querySelector(`#${id}`);
+    if (node) node.textContent = text;
+  }
+
+  function draw(): void {
+    map.draw(grid, GRID, data, EXTENT, showTest);
+  }
+
+  function onEvent(event: WorkerEvent): void {
+    if (event.kind === 'status' && event.demo === 'playground') {
+      if (event.status === 'failed') status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
+      return;
+    }
+    if (event.kind !== 'progress' || event.demo !== 'playground') return;
+    if (event.grid) grid = event.grid;
+    const s = event.summary;
+    if (Number.isFinite(s.loss)) {
+      lastSummary = s;
+      history.push(s.epoch, s.loss, s.valLoss, s.accuracy, s.valAccuracy);
+      if (reachedAt === null && startedAt !== null && s.accuracy === 1) {
+        reachedAt = { seconds: (performance.now() - startedAt) / 1000, epoch: s.epoch };
+        reachedLine.textContent = `100% training accuracy ${reachedAt.seconds.toFixed(2)} s after Start (epoch ${reachedAt.epoch}, ${backends.active ?? ''}).`;
+        reachedLine.dataset.seconds = reachedAt.seconds.toFixed(3);
+        reachedLine.dataset.workerSeconds = s.elapsed.toFixed(3);
+      }
+    }
+    render();
+  }
+
+  function setRunning(value: boolean): void {
+    running = value;
+    startButton.textContent = value ? 'Pause' : 'Start';
+    startButton.setAttribute('aria-pressed', String(value));
+    stepButton.disabled = value;
+    element.dataset.running = String(value);
+  }
+
+  async function setup(): Promise<void> {
+    const c = client;
+    if (!c) return;
+    const config: PlaygroundConfig = { hidden: form.hidden, activation: form.activation, dropout: form.dropout, loss: form.loss, optimizer: form.optimizer, lr: form.lr, batchSize: form.batchSize, seed: form.seed };
+    element.dataset.ready = 'false';
+    if (backends.active === 'webgpu') status.show('info', 'Preparing the model: compiling the WebGPU shaders for this network...');
+    const done = (async () => {
+      const result = await c.call('playground.setup', { config, data: copyData(data), gridSize: GRID });
+      element.dataset.ready = 'true';
+      status.clear();
+      grid = result.grid;
+      modelLine.textContent = `${result.layers} · ${formatNumber(result.parameters)} parameters`;
+      files.describe(null);
+      render();
+    })();
+    setupDone = done.catch(() => undefined);
+    try {
+      await done;
+    } catch (error) {
+      status.show('error', `Could not set up the model: ${(error as Error).message}`);
+    }
+  }
+
+  async function pause(): Promise<void> {
+    if (!running || !client) return;
+    await client.call('pause', { demo: 'playground' });
+  }
+
+  async function train(epochs?: number): Promise<void> {
+    if (!client || running) return;
+    await setupDone;
+    setRunning(true);
+    status.clear();
+    try {
+      await client.call('run', epochs === undefined ? { demo: 'playground' } : { demo: 'playground', epochs });
+    } catch (error) {
+      if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
+    } finally {
+      setRunning(false);
+      void files.persist();
+    }
+  }
+
+  async function start(): Promise<void> {
+    if (history.epochs.length === 0) {
+      startedAt = performance.now();
+      reachedAt = null;
+      reachedLine.textContent = '';
+    }
+    await train();
+  }
+
+  async function step(): Promise<void> {
+    await train(1);
+  }
+
+  /** Stops training and starts a new run of the current form; the old run stays dashed on the charts. */
+  async function reset(keepPrevious = true): Promise<void> {
+    await pause();
+    history.reset(keepPrevious ? runLabel : null);
+    runLabel = describeForm(form);
+    lastSummary = null;
+    startedAt = null;
+    reachedAt = null;
+    reachedLine.textContent = '';
+    await setup();
+  }
+
+  function changeData(change: Partial<PlaygroundForm>): void {
+    form = { ...form, ...change };
+    data = makeData(form);
+    void reset();
+  }
+
+  function changeModel(change: Partial<PlaygroundForm>): void {
+    form = { ...form, ...change };
+    void reset();
+  }
+
+  function applyForm(next: PlaygroundForm): void {
+    form = next;
+    datasetControl.value = form.dataset;
+    noiseControl.value = form.noise * 100;
+    splitControl.value = form.trainPercent;
+    samplesControl.value = form.samples;
+    hiddenControl.value = form.hidden.join(', ');
+    activationControl.value = form.activation;
+    dropoutControl.value = form.dropout;
+    lossControl.value = form.loss;
+    optimizerControl.value = form.optimizer;
+    lrControl.value = form.lr;
+    batchControl.value = form.batchSize;
+    seedControl.value = form.seed;
+  }
+
+  async function runLesson(lesson: Lesson): Promise<void> {
+    await pause();
+    lessonText.textContent = lesson.text;
+    const before = form;
+    applyForm({ ...form, ...lesson.form });
+    if (before.dataset !== form.dataset || before.noise !== form.noise) data = makeData(form);
+    history.previous = null;
+    await reset(false);
+    if (!lesson.compare) return;
+    await train(lesson.compare.epochs);
+    applyForm({ ...form, ...lesson.compare.form });
+    await reset();
+    await train(lesson.compare.epochs);
+  }
+
+  async function onImported(summary: ModelSummary): Promise<void> {
+    if (summary.network) applyForm({ ...form, ...summary.network, ...pickTraining(summary.ui) });
+    if (carrying) return; // the same run, moved to another backend: keep its curves
+    history.reset(null);
+    lastSummary = null;
+    runLabel = describeForm(form);
+    modelLine.textContent = `${summary.layers} · ${formatNumber(summary.parameters)} parameters`;
+    render();
+  }
+
+  return {
+    element,
+    async attach(next, carried) {
+      unsubscribe?.();
+      client = next;
+      unsubscribe = next.on(onEvent);
+      setRunning(false);
+      if (!carried) {
+        const stored = await loadModel('playground');
+        const ui = stored?.summary.ui as Partial<PlaygroundForm> | undefined;
+        if (stored && ui?.dataset) {
+          applyForm({ ...DEFAULT_PLAYGROUND, ...ui });
+          data = makeData(form);
+        }
+        await setup();
+        if (stored) await files.restore();
+      } else {
+        const kept = lastSummary;
+        await setup();
+        carrying = true;
+        try {
+          await files.importBytes(carried, 'playground.safetensors');
+          lastSummary = kept;
+          render();
+          status.show('info', `Moved the model to ${backends.active}.`);
+        } catch (error) {
+          status.show('error', `Could not move the model: ${(error as Error).message}`);
+        } finally {
+          carrying = false;
+        }
+      }
+      draw();
+    },
+    async detach() {
+      await pause();
+      unsubscribe?.();
+      unsubscribe = null;
+      const bytes = history.epochs.length > 0 ? await files.exportBytes() : null;
+      client = null;
+      return bytes;
+    },
+    shown() {
+      draw();
+    },
+  };
+}
+
+function makeData(form: PlaygroundForm): ToyData {
+  return makeToyData({ dataset: form.dataset, samples: form.samples, noise: form.noise, trainFraction: form.trainPercent / 100, seed: form.dataSeed });
+}
+
+function copyData(data: ToyData): ToyData {
+  return { trainX: data.trainX.slice(), trainY: data.trainY.slice(), testX: data.testX.slice(), testY: data.testY.slice(), extent: data.extent };
+}
