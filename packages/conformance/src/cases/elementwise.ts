@@ -79,6 +79,7 @@ const intBinaryCases: OpCase[] = (['add', 'sub', 'mul', 'maximum', 'minimum'] as
 
 const tieCases: OpCase[] = [
   { name: 'maximum with ties shares the gradient', covers: ['maximum'], inputs: [{ shape: [4], values: [1, 2, 3, 4] }, { shape: [4], values: [1, 0, 3, 5] }], run: ([x, y]) => x!.maximum(y!), noFiniteDifferences: 'kinks at the ties' },
+  { name: 'pow with zero exponents takes a zero base gradient', covers: ['pow'], inputs: [{ shape: [3], values: [0, 0.5, 2] }, { shape: [3], values: [0, 0, 1], grad: false }], run: ([x, y]) => x!.pow(y!), noFiniteDifferences: '0^y is not differentiable at 0 for y < 1' },
   { name: 'pow with zero base', covers: ['pow'], inputs: [{ shape: [3], values: [0, 1, 2], grad: false }, { shape: [3], values: [2, 0.5, 3] }], run: ([x, y]) => x!.pow(y!), noFiniteDifferences: 'log(0) edge' },
   { name: 'mul by a number', covers: ['mul'], inputs: [{ shape: [2, 3] }], run: ([x]) => x!.mul(-1.5) },
 ];

@@ -64,9 +64,9 @@ export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
   mul: (g, { inputs: [a, b] }, _y, needs) => [needs[0] ? unbroadcast(mul(g, b!), a!.shape) : null, needs[1] ? unbroadcast(mul(g, a!), b!.shape) : null],
   // d(a/b) = da / b - (a/b) db / b
   div: (g, { inputs: [a, b] }, y, needs) => [needs[0] ? unbroadcast(div(g, b!), a!.shape) : null, needs[1] ? unbroadcast(neg(div(mul(g, y), b!)), b!.shape) : null],
-  // d(a^b) = b a^(b-1) da + a^b log(a) db; the db term is 0 where a = 0 and b >= 0 (PyTorch)
+  // d(a^b) = b a^(b-1) da + a^b log(a) db; da is 0 where b = 0 and db is 0 where a = 0 and b >= 0 (PyTorch)
   pow: (g, { inputs: [a, b] }, y, needs) => [
-    needs[0] ? unbroadcast(mul(g, mul(b!, a!.pow(sub(b!, 1)))), a!.shape) : null,
+    needs[0] ? unbroadcast(where(equal(b!, 0), 0, mul(g, mul(b!, a!.pow(sub(b!, 1))))), a!.shape) : null,
     needs[1] ? unbroadcast(mul(g, where(logicalAnd(equal(a!, 0), greaterEqual(b!, 0)), 0, mul(y, log(a!)))), b!.shape) : null,
   ],
   maximum: (g, { inputs: [a, b] }, _y, needs) => [

@@ -72,9 +72,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
       throw new ShapeError(`expand: shape ${formatShape(x.shape)} cannot be broadcast to ${formatShape(shape)} (dimension ${i} is ${own}, must be 1 or ${d})`);
     }
   });
-  const aligned = lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
-  if (shapesEqual(aligned.shape, target)) return aligned === x ? reshape(x, target) : aligned;
-  return runPrimitive('broadcastTo', [aligned], { shape: target }, target, x.dtype, (h) => x.backend.broadcastTo(h, target));
+  return composite(() => {
+    const aligned = lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
+    if (shapesEqual(aligned.shape, target)) return aligned === x ? reshape(x, target) : aligned;
+    return runPrimitive('broadcastTo', [aligned], { shape: target }, target, x.dtype, (h) => x.backend.broadcastTo(h, target));
+  });
 }
 
 /** The box starting at `begin` with extent `size` (-1 = to the end); negative begins count from the end. */

@@ -68,3 +68,40 @@ describe('ops', () => {
     expect(matmul(ones([3]), ones([3])).shape).toEqual([]);
   });
 });
+
+describe('review fixes', () => {
+  it('pow: no NaN gradient at 0^0, like PyTorch', async () => {
+    const { tensor } = await import('@myelin/core');
+    const x = tensor([0, 0, 2], { requiresGrad: true });
+    x.pow(tensor([0, 1, 0])).sum().backward();
+    expect(Array.from(await x.grad!.data())).toEqual([0, 1, 0]);
+  });
+  it('typed arrays other than Float32/Float64/Int32 become float32 values, not bools', async () => {
+    const { fromHost } = await import('@myelin/core');
+    const t = fromHost(new Uint8ClampedArray([0, 128, 255]), [3]);
+    expect(t.dtype).toBe('float32');
+    expect(Array.from(await t.data())).toEqual([0, 128, 255]);
+    expect(fromHost(new Int16Array([-3, 7]), [2]).dtype).toBe('float32');
+  });
+  it('expand with new leading axes and argmax of bool leak nothing; assign(self) is a no-op', async () => {
+    const { getBackend, tensor } = await import('@myelin/core');
+    const backend = getBackend();
+    const x = tensor([1, 2, 3]);
+    const b = tensor([[true, false, true], [false, false, true]]);
+    const before = backend.liveHandles();
+    const expanded = x.expand([4, 2, 3]);
+    const index = b.argmax(1);
+    expect(backend.liveHandles()).toBe(before + 2);
+    expect(Array.from(await index.data())).toEqual([0, 2]);
+    expanded.dispose();
+    index.dispose();
+    x.assign(x);
+    expect(Array.from(await x.data())).toEqual([1, 2, 3]);
+  });
+  it('min and argmin handle INT32_MIN', async () => {
+    const { tensor } = await import('@myelin/core');
+    const x = tensor([-2147483648, 0, 5], { dtype: 'int32' });
+    expect(Array.from(await x.min().reshape([1]).data())).toEqual([-2147483648]);
+    expect(Array.from(await x.argmin().reshape([1]).data())).toEqual([0]);
+  });
+});

@@ -28,7 +28,12 @@ export function max(x: Tensor, axes?: number | number[], keepDims = false): Tens
 }
 
 export function min(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
-  return composite(() => neg(max(neg(x), axes, keepDims)));
+  return composite(() => reverseOrder(max(reverseOrder(x), axes, keepDims)));
+}
+
+/** An order-reversing map: -x for floats, -1 - x for int32 (negating -2^31 would overflow). */
+function reverseOrder(x: Tensor): Tensor {
+  return x.dtype === 'int32' ? sub(-1, x) : neg(x);
 }
 
 /** Arithmetic mean over `axes`; int tensors give float32. */
@@ -46,14 +51,15 @@ export function argmax(x: Tensor, axis?: number): Tensor {
   if (axis === undefined) return composite(() => argmax(x.reshape([-1]), 0));
   const normalized = normalizeAxis('argmax', axis, x.rank);
   checkNotEmpty('argmax', x, [normalized]);
-  const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  if (x.dtype === 'bool') return composite(() => argmax(cast(x, 'int32'), normalized));
+  const input = x;
   return runPrimitive('argmax', [input], { axis: normalized }, reducedShape(x.shape, [normalized], false), 'int32', (h) =>
     x.backend.argmax(h, normalized),
   );
 }
 
 export function argmin(x: Tensor, axis?: number): Tensor {
-  return composite(() => argmax(neg(x.dtype === 'bool' ? cast(x, 'int32') : x), axis));
+  return composite(() => argmax(reverseOrder(x.dtype === 'bool' ? cast(x, 'int32') : x), axis));
 }
 
 /** log(sum(exp(x))) over `axes`, computed stably by shifting by the (detached) maximum. */

@@ -31,24 +31,31 @@ function allocate(dtype: DType, size: number): TypedArray {
   }
 }
 
-function dtypeOfArray(values: TypedArray): DType {
+/** The dtype a typed array stores natively; other typed arrays (bytes, int16...) are converted to float32. */
+function dtypeOfArray(values: ArrayBufferView): DType {
   if (values instanceof Float32Array) return 'float32';
   if (values instanceof Float64Array) return 'float64';
   if (values instanceof Int32Array) return 'int32';
-  return 'bool';
+  return 'float32';
+}
+
+/** Whether `values` already is the storage array of `dtype` (bool is stored as Uint8Array). */
+function nativeStorage(values: ArrayBufferView, dtype: DType): boolean {
+  const storage = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[dtype];
+  return values.constructor === storage;
 }
 
 /** Makes a tensor from host values that are already laid out row-major. */
 export function fromHost(values: ArrayLike<number>, shape: readonly number[], options: CreationOptions = {}): Tensor {
   const backend = resolveBackend(options.backend);
-  const dtype = options.dtype ?? (ArrayBuffer.isView(values) ? dtypeOfArray(values as TypedArray) : 'float32');
+  const dtype = options.dtype ?? (ArrayBuffer.isView(values) ? dtypeOfArray(values) : 'float32');
   if (!backend.dtypes.includes(dtype)) throw new DTypeError(`backend '${backend.name}' has no dtype ${dtype} (it has ${backend.dtypes.join(', ')})`);
   const resolved = resolveShape('tensor', shape);
   if (values.length !== sizeOf(resolved)) {
     throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(resolved)} (${sizeOf(resolved)} elements)`);
   }
   let storage: TypedArray;
-  if (ArrayBuffer.isView(values) && dtypeOfArray(values as TypedArray) === dtype) {
+  if (ArrayBuffer.isView(values) && nativeStorage(values, dtype)) {
     storage = values as TypedArray;
   } else {
     storage = allocate(dtype, values.length);

@@ -103,6 +103,7 @@ export class Tensor {
    * `value` is consumed: its storage moves here. Used by optimizers; bumps `version`.
    */
   assign(value: Tensor): this {
+    if (value === this) return this;
     if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
       throw new ShapeError(`assign: value of shape ${formatShape(value.shape)} does not match tensor of shape ${formatShape(this.shape)}`);
     }

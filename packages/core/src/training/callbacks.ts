@@ -25,6 +25,10 @@ class MonitorTracker {
     return value;
   }
 
+  reset(): void {
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
   /** Records `value` if it improves on the best by more than minDelta. */
   improve(value: number): boolean {
     const better = this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta;
@@ -58,6 +62,15 @@ export class EarlyStopping implements Callback {
     this.patience = options.patience ?? 0;
     if (!Number.isInteger(this.patience) || this.patience < 0) throw new ArgumentError(`EarlyStopping: patience must be a non-negative integer, got ${options.patience}`);
     this.restoreBestWeights = options.restoreBestWeights ?? false;
+  }
+
+  /** Each fit starts fresh, as in Keras. */
+  onTrainBegin(): void {
+    this.tracker.reset();
+    this.bestEpoch = -1;
+    this.stoppedEpoch = -1;
+    this.#wait = 0;
+    this.#dropSnapshot();
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, context: TrainingContext): void {
@@ -118,11 +131,20 @@ export class ModelCheckpoint implements Callback {
 
 /** A line per `every` batches with the running loss and metrics, and one per epoch. */
 export class ProgressLogger implements Callback {
+  #lastLogged = -1;
+
   constructor(readonly options: { every?: number; log?: (line: string) => void } = {}) {}
 
+  onEpochBegin(): void {
+    this.#lastLogged = -1;
+  }
+
   onBatchEnd(logs: BatchLogs, context: TrainingContext): void {
+    // The loss is read only every readLossEvery steps (GPU backends): log at the first read
+    // batch at or past each `every` boundary, so no epoch goes silent.
     const every = this.options.every ?? 20;
-    if ((logs.batch + 1) % every !== 0 || logs.runningLoss === undefined) return;
+    if (logs.runningLoss === undefined || Math.floor((logs.batch + 1) / every) <= Math.floor((this.#lastLogged + 1) / every)) return;
+    this.#lastLogged = logs.batch;
     const metrics = Object.entries(logs.runningMetrics ?? {}).map(([name, value]) => `  ${name} ${value.toFixed(4)}`).join('');
     const rate = logs.samplesPerSecond === undefined ? '' : `  ${Math.round(logs.samplesPerSecond)} samples/s`;
     this.#log(`epoch ${logs.epoch + 1}/${context.epochs}  batch ${logs.batch + 1}${logs.batches ? `/${logs.batches}` : ''}  loss ${logs.runningLoss.toFixed(4)}${metrics}${rate}`);

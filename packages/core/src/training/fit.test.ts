@@ -149,3 +149,24 @@ describe('fit interruption', () => {
     expect(scheduleSteps).toBe(1);
   });
 });
+
+describe('callback state', () => {
+  it('EarlyStopping starts fresh on each fit, and ProgressLogger logs when the loss is read every k steps', async () => {
+    const stopper = new EarlyStopping({ monitor: 'fake', patience: 2 });
+    const run = async (values: number[]) => {
+      const model = tinyModel();
+      return fit(model, {
+        train: clusters(32, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: values.length,
+        callbacks: [new LambdaCallback({ onEpochEnd: (epoch, logs) => void (logs.fake = values[epoch]!) }), stopper],
+      });
+    };
+    expect((await run([0.1, 0.2, 0.3])).epochs).toHaveLength(3);
+    expect((await run([0.9, 0.8, 0.7, 0.6])).epochs).toHaveLength(4);
+
+    const lines: string[] = [];
+    const model = tinyModel();
+    const { ProgressLogger } = await import('./index.js');
+    await fit(model, { train: clusters(15 * 4, 4), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 2, readLossEvery: 10, callbacks: [new ProgressLogger({ every: 5, log: (line) => void lines.push(line) })] });
+    expect(lines.filter((line) => line.includes('batch')).map((line) => line.split('  ')[0])).toEqual(['epoch 1/2', 'epoch 2/2', 'epoch 2/2']);
+  });
+});
