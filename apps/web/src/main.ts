@@ -80,6 +80,8 @@ async function show(route: Route): Promise<void> {
       if ('attach' in page) void backends.use(page);
       return page;
     });
+    // A chunk that failed to load is retried on the next visit instead of staying cached.
+    pending.catch(() => pages.delete(route));
     pages.set(route, pending);
   }
   const page = await pending;
@@ -88,8 +90,16 @@ async function show(route: Route): Promise<void> {
   page.shown?.();
 }
 
-window.addEventListener('hashchange', () => void show(currentRoute()));
-const firstPage = show(currentRoute());
+/** A page that cannot load says so in the page instead of failing silently. */
+function showPageError(error: unknown): void {
+  const message = document.createElement('p');
+  message.setAttribute('role', 'alert');
+  message.textContent = `This page could not be loaded: ${(error as Error).message}. Reload to try again.`;
+  main.append(message);
+}
+
+window.addEventListener('hashchange', () => void show(currentRoute()).catch(showPageError));
+const firstPage = show(currentRoute()).catch(showPageError);
 const preferred = new URLSearchParams(location.search).get('backend') as BackendName | null;
 // After the first paint: the backends load in the worker, not before the page is drawn.
 requestAnimationFrame(() => setTimeout(() => void firstPage.then(() => backends.start(preferred && BACKEND_NAMES.includes(preferred) ? preferred : null)), 0));

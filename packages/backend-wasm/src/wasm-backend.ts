@@ -100,11 +100,16 @@ export type ProbeResult = BackendProbe;
 
 /** Whether the wasm backend works here, and with SIMD/threads. Never throws. */
 export async function probe(options: WasmBackendOptions = {}): Promise<ProbeResult> {
+  // Initialising selects wasm in tfjs for the whole process: put back whatever was active, so
+  // probing never breaks another tfjs-based backend in use.
+  const previous = tf.getBackend();
   try {
     const details = await (initialised ?? (initialised = initialise(options)));
     return { usable: true, details };
   } catch (error) {
     initialised = null;
     return { usable: false, reason: (error as Error).message };
+  } finally {
+    if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
   }
 }

@@ -1,5 +1,5 @@
 import { confusionMatrix, evaluate as evaluateModel, predict, resolveMetric, type Metric } from '@myelin/core';
-import { DataLoader, type DatasetLike, type Sample } from '@myelin/data';
+import { ConcatDataset, DataLoader, type DatasetLike, type Sample } from '@myelin/data';
 import { activateBackend } from '../backends.js';
 import { applyFlags } from '../config/options.js';
 import { configSchema, type RunConfig } from '../config/schema.js';
@@ -39,7 +39,10 @@ export function evaluationDataConfig(config: RunConfig, flags: ReadonlyMap<strin
 
 async function pickSplit(config: RunConfig, split: string): Promise<{ dataset: DatasetLike<Sample>; name: string; summary: string }> {
   const data = await loadData(config);
-  const dataset = split === 'all' || split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
+  // 'all' includes a separate test set (MNIST-format t10k files), not only the training files.
+  const dataset =
+    split === 'all' ? (data.test && !config.data.testSplit ? new ConcatDataset([data.train, data.test]) : data.train)
+    : split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
   if (dataset === null) {
     throw new UsageError(`invalid value for --split: got ${describeValue(split)}, but the ${config.data.source} data has no ${split} set here (validation ${config.data.validationSplit}, test ${config.data.testSplit}); allowed: ${['train', data.validation ? 'validation' : '', data.test ? 'test' : '', 'all'].filter(Boolean).join(', ')}`);
   }

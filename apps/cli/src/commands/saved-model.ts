@@ -56,7 +56,12 @@ export async function loadSavedModel(reference: string): Promise<SavedModel> {
     if (extra === undefined || checkpoint.modelConfig === null) {
       throw new CliError(`${reference} was not written by myelin train: it lacks ${checkpoint.modelConfig === null ? 'a modelConfig' : 'the run config (extra.myelin)'}, so the model or its preprocessing cannot be rebuilt`);
     }
-    const config = configSchema.parse(extra.config);
+    const parsed = configSchema.safeParse(extra.config);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CliError(`${reference}: its stored run config is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    const config = parsed.data;
     const modelConfig = checkpoint.modelConfig as ModuleConfig;
     let model: Module;
     try {

@@ -97,10 +97,15 @@ export class PlaygroundTask implements DemoTask {
   }
 
   emitGrid(): void {
-    void this.grid().then((grid) => {
-      const summary: EpochSummary = { epoch: this.session?.epoch ?? 0, step: this.session?.step ?? 0, loss: Number.NaN, samplesPerSecond: 0, elapsed: 0 };
-      this.emit({ kind: 'progress', demo: 'playground', summary, grid }, [grid.buffer]);
-    });
+    this.grid().then(
+      (grid) => {
+        const summary: EpochSummary = { epoch: this.session?.epoch ?? 0, step: this.session?.step ?? 0, loss: Number.NaN, samplesPerSecond: 0, elapsed: 0 };
+        this.emit({ kind: 'progress', demo: 'playground', summary, grid }, [grid.buffer]);
+      },
+      // The model was replaced (setup/adopt) while the grid was computed: the new model's
+      // own emitGrid draws the next one, so this stale grid is simply dropped.
+      () => undefined,
+    );
   }
 
   #makeSession(): void {
