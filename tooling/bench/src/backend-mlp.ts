@@ -44,7 +44,9 @@ export function myelinTrainer(backend: Backend, workload: Workload, batchSize: n
     samplesPerEpoch: steps * batchSize,
     epoch: () => fit(model, { train: () => batches(), loss, optimizer, epochs: 1, readLossEvery: 10, disposeBatches: true }),
     dispose: () => {
-      for (const t of [x, y, ...model.parameters()] as Tensor[]) t.dispose();
+      optimizer.dispose();
+      model.dispose();
+      for (const t of [x, y] as Tensor[]) t.dispose();
     },
   };
 }

@@ -62,7 +62,7 @@ export async function benchMlp(tf: typeof Tf, steps: number, runs: number): Prom
   });
   model.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
   const xs = tf.tensor2d(Float32Array.from(inputs), [samples, INPUT]);
-  const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES));
   const tfjsSeconds = await medianSeconds(async () => {
     await model.fit(xs, ys, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0 });
   }, runs);
