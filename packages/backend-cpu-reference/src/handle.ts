@@ -42,9 +42,6 @@ export function isFloat(dtype: DType): dtype is 'float32' | 'float64' {
   return dtype === 'float32' || dtype === 'float64';
 }
 
-/** The number of elements of `shape` (1 for a scalar). */
-export function sizeOf(shape: Shape): number {
-  let size = 1;
-  for (const dim of shape) size *= dim;
-  return size;
-}
+/** The number of elements of `shape` (1 for a scalar): core's definition. */
+import { sizeOf } from '@myelin/core';
+export { sizeOf };

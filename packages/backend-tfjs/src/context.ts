@@ -31,11 +31,8 @@ export function requireDType(ctx: KernelContext, op: string, t: Tensor, allowed:
   if (!allowed.includes(dtype)) throw new UnsupportedOpError(op, dtype, ctx.name);
 }
 
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+import { sizeOf } from '@myelin/core';
+export { sizeOf };
 
 /**
  * A scalar value as the dtype stores it: int32 wraps like Int32Array (truncating), bool is

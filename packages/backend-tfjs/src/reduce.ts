@@ -1,15 +1,7 @@
 // Reductions and argmax. Each runs inside the caller's tf.tidy.
-import type { ReduceOp } from '@myelin/core';
+import { reducedShape, type ReduceOp } from '@myelin/core';
 import { filled, isFloat, maxIdentity, sizeOf, type KernelContext, type Tensor, type TfjsDType } from './context.js';
 
-function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
-  const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (!axes.includes(i)) out.push(d);
-    else if (keepDims) out.push(1);
-  });
-  return out;
-}
 
 export function reduce(ctx: KernelContext, op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
   const { tf } = ctx;

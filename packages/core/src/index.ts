@@ -5,7 +5,7 @@ export { Tensor, type NestedArray, type TensorLike } from './tensor/tensor.js';
 export * from './tensor/creation.js';
 export { Generator, defaultGenerator, manualSeed, philox4x32, type GeneratorState } from './tensor/random.js';
 export { tidy, keep, dispose, type TensorContainer } from './tensor/scope.js';
-export { broadcastShapes, sizeOf, stridesOf } from './tensor/shape.js';
+export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from './tensor/shape.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { gradientRules, nonDifferentiableOps, unbroadcast, type GradRule } from './autograd/gradients.js';
 export type { GradNode, OpAttributes } from './autograd/node.js';

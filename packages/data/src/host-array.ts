@@ -35,22 +35,9 @@ export function batchDTypeOf(data: NumericArray): DType {
   return data instanceof Int32Array ? 'int32' : 'float32';
 }
 
-export function sizeOfShape(shape: readonly number[]): number {
-  let size = 1;
-  for (const d of shape) size *= d;
-  return size;
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
+// Core's shape helpers under the names this package uses.
+import { formatShape, shapesEqual as sameShape, sizeOf as sizeOfShape } from '@myelin/core';
+export { formatShape, sameShape, sizeOfShape };
 
 /** Checks that `array.data` holds exactly the values its shape says. */
 export function checkHostArray(array: HostArray, what: string): void {
