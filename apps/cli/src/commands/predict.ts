@@ -33,7 +33,10 @@ export async function predict(options: PredictOptions): Promise<number> {
   const saved = await loadSavedModel(options.checkpoint);
   try {
     const inputs: Input[] = [];
-    for (const input of options.inputs) inputs.push(...(await readInput(input, saved, options.split ?? 'test')));
+    // The run's data is loaded (and split) once, however many indices are asked for.
+    let data: ReturnType<typeof loadUntransformed> | null = null;
+    const runData = () => (data ??= loadUntransformed(saved));
+    for (const input of options.inputs) inputs.push(...(await readInput(input, saved, options.split ?? 'test', runData)));
     const results = await Promise.all(inputs.map(async (input) => describePrediction(input, await run(saved, input), saved, top)));
     if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else for (const result of results) process.stdout.write(formatResult(result));
@@ -43,18 +46,21 @@ export async function predict(options: PredictOptions): Promise<number> {
   }
 }
 
-async function readInput(text: string, saved: SavedModel, split: string): Promise<Input[]> {
-  if (/^\d+$/.test(text)) return [await indexedInput(Number(text), saved, split)];
+async function readInput(text: string, saved: SavedModel, split: string, runData: () => ReturnType<typeof loadUntransformed>): Promise<Input[]> {
+  if (/^\d+$/.test(text)) return [await indexedInput(Number(text), saved, split, await runData())];
   if (IMAGE.test(text)) return [await imageInput(text, saved)];
   if (existsSync(text)) return readFileSync(text, 'utf8').split(/\r?\n/).map((line) => line.replace(/#.*/, '').trim()).filter((line) => line !== '' && /^[-+.\d]/.test(line)).map((line, i) => rowInput(line, `${text}:${i + 1}`, saved));
   if (/^[-+.\deE,;\s]+$/.test(text) && /\d/.test(text)) return [rowInput(text, `row ${text}`, saved)];
   throw new UsageError(`invalid value for <input>: got ${describeValue(text)}; allowed: an image file (.png, .jpg, ...), a CSV row of numbers ("0,1"), a CSV file of rows, or a sample index of the run's ${split} data (e.g. 17)`);
 }
 
-async function indexedInput(index: number, saved: SavedModel, split: string): Promise<Input> {
-  // Untransformed (image folders keep their resize: sharp applies it while decoding); the transforms are applied below, as for every input.
+/** The run's data without its transforms (image folders keep their resize: sharp applies it while decoding); predict applies the transforms itself, as for every input. */
+function loadUntransformed(saved: SavedModel): ReturnType<typeof loadData> {
   const transforms = saved.config.data.source === 'image-folder' ? (saved.config.data.transforms ?? []).filter((t) => t.type === 'resize') : [];
-  const data = await loadData({ ...saved.config, data: { ...saved.config.data, transforms } });
+  return loadData({ ...saved.config, data: { ...saved.config.data, transforms } });
+}
+
+async function indexedInput(index: number, saved: SavedModel, split: string, data: Awaited<ReturnType<typeof loadData>>): Promise<Input> {
   const dataset = split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
   if (dataset === null || index >= dataset.length) {
     throw new UsageError(`invalid value for <input>: got ${index}; allowed: a sample index below ${dataset?.length ?? 0} (the ${split} data of ${data.summary})`);
