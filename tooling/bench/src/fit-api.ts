@@ -1,9 +1,8 @@
 import { Adam, CrossEntropyLoss, Generator, Linear, ReLU, Sequential, fit, fromHost, noGrad, tidy, type Batch, type Tensor } from '@myelin/core';
 import { medianSeconds } from './timing.js';
 
-const INPUT = 784;
-const HIDDEN = 128;
-const CLASSES = 10;
+import { CLASSES, HIDDEN, INPUT } from './backend-mlp.js';
+
 const BATCH = 64;
 
 export interface FitApiResult {

@@ -2,9 +2,8 @@ import { Generator, fromHost, noGrad, tidy, type Tensor } from '@myelin/core';
 import type * as Tf from '@tensorflow/tfjs';
 import { medianSeconds } from './timing.js';
 
-const INPUT = 784;
-const HIDDEN = 128;
-const CLASSES = 10;
+import { CLASSES, HIDDEN, INPUT } from './backend-mlp.js';
+
 const BATCH = 64;
 
 export interface MlpResult {
