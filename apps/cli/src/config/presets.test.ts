@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIRECTORY } from '@myelin/data/node';
 import { PRESETS, finalResults, makeImageFolder, readJson, readLines, removeDirectory, runCli, temporaryDirectory } from '../test-cli.js';
 
 const cwd = temporaryDirectory('presets');
@@ -34,7 +33,8 @@ describe('presets for the reference experiments, run by the built binary', () =>
     expect(first).toMatchObject({ training: { batchSize: 'full', epochs: 5 }, data: { transforms: [{ type: 'toFloat', scale: 1 }] } });
   });
 
-  it.skipIf(!existsSync(path.join(FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz')))('fashion-mnist: the 784-128-10 MLP on a slice of the real data', async () => {
+  // ./setup installs dataset-fashion-mnist, and `pnpm test` checks for it before it starts.
+  it('fashion-mnist: the 784-128-10 MLP on a slice of the real data', async () => {
     const result = await runCli(['train', '--preset', 'fashion-mnist', '--epochs', '1', '--limit', '3000', '--name', 'fashion'], cwd);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('fashion-mnist: 3,000 samples of shape [784], 10 classes (train 2,700, validation 300, test 3,000 (separate))');

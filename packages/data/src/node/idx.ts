@@ -60,13 +60,16 @@ export async function loadMnistDirectory(directory: string, options: MnistOption
 export async function loadFashionMnist(options: { split?: 'train' | 'test'; directory?: string } = {}): Promise<LabeledDataset> {
   const directory = options.directory ?? FASHION_MNIST_DIRECTORY;
   const found = findMnistFiles(directory, options.split ?? 'train');
-  if (found.images === undefined && found.labels === undefined) {
-    throw new DataError({
-      source: directory,
-      expected: 'the Fashion-MNIST IDX files',
-      found: 'none',
-      detail: options.directory === undefined ? 'install them with `apt-get install -y dataset-fashion-mnist`, or pass { directory }' : 'pass the directory that holds train-images-idx3-ubyte.gz',
-    });
-  }
+  if (found.images === undefined && found.labels === undefined) throw fashionMnistMissing(directory, options.directory === undefined);
   return loadMnistDirectory(directory, { split: options.split ?? 'train', classes: FASHION_MNIST_CLASSES });
+}
+
+/** The error for a directory without Fashion-MNIST; for the default location it names the Debian package. */
+export function fashionMnistMissing(directory: string, isDefaultDirectory: boolean): DataError {
+  return new DataError({
+    source: directory,
+    expected: 'the Fashion-MNIST IDX files',
+    found: 'none',
+    detail: isDefaultDirectory ? 'install them with `./setup` or `apt-get install -y dataset-fashion-mnist`, or pass { directory }' : 'pass the directory that holds train-images-idx3-ubyte.gz',
+  });
 }
