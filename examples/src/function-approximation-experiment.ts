@@ -46,6 +46,10 @@ export async function approximateCubic(options: { steps: number; seed: number })
     grid,
     truth,
     prediction,
-    error: { middle: mse((x) => Math.abs(x) <= 2), edges: mse((x) => Math.abs(x) > 2 && Math.abs(x) <= 5), outside: mse((x) => Math.abs(x) > 5.05) },
+    error: {
+      middle: mse((x) => Math.abs(x) <= 2),
+      edges: mse((x) => Math.abs(x) > 2 && Math.abs(x) <= 5),
+      outside: mse((x) => Math.abs(x) > 5.05),
+    },
   };
 }

@@ -22,9 +22,13 @@ if (!Number.isInteger(steps) || steps < 1 || !Number.isInteger(seed) || seed < 0
   console.error(`expected --steps >= 1 and --seed >= 0 as integers, got --steps ${values.steps} --seed ${values.seed}`);
   process.exit(2);
 }
-console.log(`Linear(1,6) -> ReLU -> Linear(6,1), MSE, Adam lr 0.01, ${steps} steps of one sample x ~ U[-5,5], seed ${seed}`);
+console.log(
+  `Linear(1,6) -> ReLU -> Linear(6,1), MSE, Adam lr 0.01, ${steps} steps of one sample x ~ U[-5,5], seed ${seed}`,
+);
 const result = await approximateCubic({ steps, seed });
-console.log(`mean squared error: |x| <= 2: ${result.error.middle.toFixed(2)}   2 < |x| <= 5: ${result.error.edges.toFixed(2)}   5 < |x| <= 7: ${result.error.outside.toFixed(2)}`);
+console.log(
+  `mean squared error: |x| <= 2: ${result.error.middle.toFixed(2)}   2 < |x| <= 5: ${result.error.edges.toFixed(2)}   5 < |x| <= 7: ${result.error.outside.toFixed(2)}`,
+);
 const svg = await renderChartSvg({
   title: 'y = x³ + x² − x − 1: prediction vs truth (trained on [-5, 5])',
   xLabel: 'x',

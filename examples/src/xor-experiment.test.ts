@@ -6,7 +6,12 @@ const data = readXorFile(fileURLToPath(new URL('../data/xor.txt', import.meta.ur
 
 describe('XOR (REFERENCE-EXPERIMENTS section 1)', () => {
   it('reads the four rows of the text file', () => {
-    expect(data.inputs).toEqual([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    expect(data.inputs).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]);
     expect(data.targets).toEqual([0, 1, 1, 0]);
   });
 
@@ -24,7 +29,8 @@ describe('XOR (REFERENCE-EXPERIMENTS section 1)', () => {
 
   it('the 2-2-1 network starts near ln 2 and solves it for some seeds', async () => {
     const runs = [];
-    for (let seed = 0; seed < 10; seed++) runs.push(await trainXor(data, { seed, hidden: 2, epochs: 1001, learningRate: 1 }));
+    for (let seed = 0; seed < 10; seed++)
+      runs.push(await trainXor(data, { seed, hidden: 2, epochs: 1001, learningRate: 1 }));
     for (const run of runs) expect(run.costs[0]!.cost).toBeGreaterThan(0.6);
     expect(runs.some((run) => run.accuracy === 1)).toBe(true);
   });

@@ -29,24 +29,32 @@ export interface XorResult {
 export function readXorFile(path: string): { inputs: number[][]; targets: number[] } {
   const inputs: number[][] = [];
   const targets: number[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((line, index) => {
-    const text = line.replace(/#.*/, '').trim();
-    if (text === '') return;
-    const fields = text.split(/\s+/).map(Number);
-    if (fields.length !== 3 || fields.some((v) => !Number.isFinite(v))) {
-      throw new Error(`${path}:${index + 1}: expected three numbers 'x1 x2 y', got '${text}'`);
-    }
-    inputs.push([fields[0]!, fields[1]!]);
-    targets.push(fields[2]!);
-  });
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((line, index) => {
+      const text = line.replace(/#.*/, '').trim();
+      if (text === '') return;
+      const fields = text.split(/\s+/).map(Number);
+      if (fields.length !== 3 || fields.some((v) => !Number.isFinite(v))) {
+        throw new Error(`${path}:${index + 1}: expected three numbers 'x1 x2 y', got '${text}'`);
+      }
+      inputs.push([fields[0]!, fields[1]!]);
+      targets.push(fields[2]!);
+    });
   return { inputs, targets };
 }
 
 /** PyTorch's default Linear init: weight and bias uniform in +-1/sqrt(fan_in). */
 function linearParameters(generator: Generator, inFeatures: number, outFeatures: number): [Tensor, Tensor] {
   const bound = 1 / Math.sqrt(inFeatures);
-  const weight = fromHost(generator.uniform(outFeatures * inFeatures, -bound, bound), [outFeatures, inFeatures], { dtype: 'float32', requiresGrad: true });
-  const bias = fromHost(generator.uniform(outFeatures, -bound, bound), [outFeatures], { dtype: 'float32', requiresGrad: true });
+  const weight = fromHost(generator.uniform(outFeatures * inFeatures, -bound, bound), [outFeatures, inFeatures], {
+    dtype: 'float32',
+    requiresGrad: true,
+  });
+  const bias = fromHost(generator.uniform(outFeatures, -bound, bound), [outFeatures], {
+    dtype: 'float32',
+    requiresGrad: true,
+  });
   return [weight, bias];
 }
 
@@ -57,11 +65,17 @@ function binaryCrossEntropy(probabilities: Tensor, targets: Tensor): Tensor {
   return targets.mul(logP).add(targets.neg().add(1).mul(logNotP)).mean().neg();
 }
 
-export async function trainXor(data: { inputs: number[][]; targets: number[] }, options: XorOptions): Promise<XorResult> {
+export async function trainXor(
+  data: { inputs: number[][]; targets: number[] },
+  options: XorOptions,
+): Promise<XorResult> {
   const generator = new Generator(options.seed);
   const x = tensor(data.inputs);
   const y = tensor(data.targets.map((t) => [t]));
-  const layers = options.hidden > 0 ? [linearParameters(generator, 2, options.hidden), linearParameters(generator, options.hidden, 1)] : [linearParameters(generator, 2, 1)];
+  const layers =
+    options.hidden > 0
+      ? [linearParameters(generator, 2, options.hidden), linearParameters(generator, options.hidden, 1)]
+      : [linearParameters(generator, 2, 1)];
   const parameters = layers.flat();
   const forward = (): Tensor => layers.reduce((h, [w, b]) => h.matmul(w, { transposeB: true }).add(b).sigmoid(), x);
   const costs: { epoch: number; cost: number }[] = [];

@@ -5,7 +5,12 @@ import '@myelin/backend-cpu-reference';
 export function xorModel(hidden: number, seed: number): Module {
   const generator = new Generator(seed);
   return hidden > 0
-    ? new Sequential(new Linear(2, hidden, { generator }), new Sigmoid(), new Linear(hidden, 1, { generator }), new Sigmoid())
+    ? new Sequential(
+        new Linear(2, hidden, { generator }),
+        new Sigmoid(),
+        new Linear(hidden, 1, { generator }),
+        new Sigmoid(),
+      )
     : new Sequential(new Linear(2, 1, { generator }), new Sigmoid());
 }
 
@@ -27,7 +32,13 @@ export async function xorSeedTable(
   for (const seed of options.seeds) {
     const model = xorModel(options.hidden, seed);
     const optimizer = new SGD(model.parameters(), { lr: 1 });
-    const history = await fit(model, { train: [{ x, y }], loss: new BCELoss(), optimizer, epochs: options.epochs, metrics: ['accuracy'] });
+    const history = await fit(model, {
+      train: [{ x, y }],
+      loss: new BCELoss(),
+      optimizer,
+      epochs: options.epochs,
+      metrics: ['accuracy'],
+    });
     const predictions = noGrad(() => model.eval().forward(x));
     const values = await predictions.data();
     const accuracy = data.targets.filter((t, i) => (values[i]! > 0.5 ? 1 : 0) === t).length / data.targets.length;

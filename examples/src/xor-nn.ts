@@ -19,6 +19,8 @@ for (const variant of variants) {
   console.log(`\n${variant.label}, ${variant.epochs} epochs: ${solved} of ${seeds.length} seeds reach accuracy 1.00`);
   console.log('  seed  cost@0   cost@end  accuracy');
   for (const row of rows) {
-    console.log(`  ${String(row.seed).padStart(4)}  ${row.firstCost.toFixed(4)}   ${row.finalCost.toFixed(4)}    ${row.accuracy.toFixed(2)}`);
+    console.log(
+      `  ${String(row.seed).padStart(4)}  ${row.firstCost.toFixed(4)}   ${row.finalCost.toFixed(4)}    ${row.accuracy.toFixed(2)}`,
+    );
   }
 }

@@ -39,8 +39,11 @@ if (!(learningRate > 0)) {
 }
 
 const data = readXorFile(values.data);
-const architecture = hidden > 0 ? `Linear(2,${hidden}) -> Sigmoid -> Linear(${hidden},1) -> Sigmoid` : 'Linear(2,1) -> Sigmoid';
-console.log(`XOR: ${architecture}, BCE, SGD lr ${learningRate}, full batch, ${epochs} epochs, seed ${seed}, backend cpu-reference`);
+const architecture =
+  hidden > 0 ? `Linear(2,${hidden}) -> Sigmoid -> Linear(${hidden},1) -> Sigmoid` : 'Linear(2,1) -> Sigmoid';
+console.log(
+  `XOR: ${architecture}, BCE, SGD lr ${learningRate}, full batch, ${epochs} epochs, seed ${seed}, backend cpu-reference`,
+);
 const result = await trainXor(data, {
   seed,
   hidden,

@@ -7,7 +7,13 @@ import { myelinTestConfig } from '@myelin/vitest-preset';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // This machine has no network: keep Chromium from trying.
-const offline = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const offline = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 const chromium = () => playwright({ launchOptions: { executablePath, args: offline } });
 
 const { environment: _node, ...base } = myelinTestConfig('@myelin/backend-wasm-chromium').test;

@@ -8,8 +8,15 @@ import { myelinTestConfig } from '@myelin/vitest-preset';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // This machine has no network: keep Chromium from trying.
-const offline = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const chromium = (args: string[]) => playwright({ launchOptions: { executablePath, args: [...offline, '--enable-unsafe-webgpu', ...args] } });
+const offline = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const chromium = (args: string[]) =>
+  playwright({ launchOptions: { executablePath, args: [...offline, '--enable-unsafe-webgpu', ...args] } });
 
 const { environment: _node, ...base } = myelinTestConfig('@myelin/backend-webgpu-chromium').test;
 export default defineProject({
@@ -20,7 +27,12 @@ export default defineProject({
       enabled: true,
       headless: true,
       instances: [
-        { browser: 'chromium', name: 'chromium-default-adapter', provider: chromium([]), provide: { featureLevel: 'core' } },
+        {
+          browser: 'chromium',
+          name: 'chromium-default-adapter',
+          provider: chromium([]),
+          provide: { featureLevel: 'core' },
+        },
         {
           browser: 'chromium',
           name: 'chromium-opengles-adapter',

@@ -44,6 +44,8 @@ for (const line of readFileSync(listFile, 'utf8').split('\n')) {
 if (missing.length > 0) {
   const described = missing.map(({ name, checked, what }) => `${name} (${what}; ${checked} is missing)`).join(', ');
   const names = missing.map((entry) => entry.name).join(' ');
-  console.error(`pnpm test needs Debian packages that are not installed: ${described}. Run ./setup, or: apt-get install -y ${names}`);
+  console.error(
+    `pnpm test needs Debian packages that are not installed: ${described}. Run ./setup, or: apt-get install -y ${names}`,
+  );
   process.exit(1);
 }

@@ -13,11 +13,15 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let files = 0;
-for (const name of readdirSync(directory).filter((n) => n.endsWith('.json')).sort()) {
+for (const name of readdirSync(directory)
+  .filter((n) => n.endsWith('.json'))
+  .sort()) {
   const report = JSON.parse(readFileSync(path.join(directory, name), 'utf8'));
   passed += report.numPassedTests ?? 0;
   // A test file that fails to load reports no tests: count it as one failure so it cannot vanish.
-  const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0).length;
+  const brokenFiles = (report.testResults ?? []).filter(
+    (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
+  ).length;
   failed += (report.numFailedTests ?? 0) + brokenFiles;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   files++;

@@ -22,10 +22,26 @@ export interface BackendStatus {
 }
 
 const KNOWN: readonly { name: string; description: string; install: string }[] = [
-  { name: 'cpu-reference', description: 'pure TypeScript kernels; the default and the reference', install: 'npm install @myelin/backend-cpu-reference' },
-  { name: 'wasm', description: 'WebAssembly (XNNPACK, SIMD): the fast CPU backend', install: 'npm install @myelin/backend-wasm' },
-  { name: 'webgpu', description: 'WebGPU through Dawn: a GPU, or Mesa software rendering', install: 'npm install @myelin/backend-webgpu' },
-  { name: 'cuda', description: 'NVIDIA GPUs through @tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1)', install: 'npm install @myelin/backend-cuda @tensorflow/tfjs-node-gpu' },
+  {
+    name: 'cpu-reference',
+    description: 'pure TypeScript kernels; the default and the reference',
+    install: 'npm install @myelin/backend-cpu-reference',
+  },
+  {
+    name: 'wasm',
+    description: 'WebAssembly (XNNPACK, SIMD): the fast CPU backend',
+    install: 'npm install @myelin/backend-wasm',
+  },
+  {
+    name: 'webgpu',
+    description: 'WebGPU through Dawn: a GPU, or Mesa software rendering',
+    install: 'npm install @myelin/backend-webgpu',
+  },
+  {
+    name: 'cuda',
+    description: 'NVIDIA GPUs through @tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1)',
+    install: 'npm install @myelin/backend-cuda @tensorflow/tfjs-node-gpu',
+  },
 ];
 /** Packages named like backends that are building blocks, not backends of their own. */
 const NOT_SELECTABLE = new Set(['tfjs']);
@@ -75,7 +91,10 @@ async function importBackend(name: string): Promise<Loaded> {
       return { installed: false, problem: `${packageName} is not installed${known ? ` (${known.install})` : ''}` };
     }
     if (code === 'ERR_MODULE_NOT_FOUND' && /dist[/\\]index\.js/.test(message)) {
-      return { installed: true, problem: `${packageName} is installed but not built (run pnpm build in the Myelin repository)` };
+      return {
+        installed: true,
+        problem: `${packageName} is installed but not built (run pnpm build in the Myelin repository)`,
+      };
     }
     return { installed: true, problem: `${packageName} failed to load: ${message.split('\n')[0]}` };
   }
@@ -84,7 +103,10 @@ async function importBackend(name: string): Promise<Loaded> {
 async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`)), PROBE_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`)),
+      PROBE_TIMEOUT_MS,
+    );
     timer.unref();
   });
   try {
@@ -97,11 +119,16 @@ async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
 async function probeModule(name: string, module: BackendModule): Promise<BackendProbe> {
   if (typeof module.probe !== 'function') return { usable: true };
   try {
-    const result = (await withTimeout(Promise.resolve((module.probe as () => unknown)()), `${packageNameOf(name)} probe()`)) as { usable?: unknown; reason?: unknown; details?: unknown };
+    const result = (await withTimeout(
+      Promise.resolve((module.probe as () => unknown)()),
+      `${packageNameOf(name)} probe()`,
+    )) as { usable?: unknown; reason?: unknown; details?: unknown };
     return {
       usable: result?.usable === true,
       ...(typeof result?.reason === 'string' ? { reason: result.reason } : {}),
-      ...(typeof result?.details === 'object' && result.details !== null ? { details: result.details as Record<string, string> } : {}),
+      ...(typeof result?.details === 'object' && result.details !== null
+        ? { details: result.details as Record<string, string> }
+        : {}),
     };
   } catch (error) {
     return { usable: false, reason: (error as Error).message };
@@ -111,11 +138,18 @@ async function probeModule(name: string, module: BackendModule): Promise<Backend
 /** Every known or installed backend, each loaded and probed: for `myelin info`. */
 export async function listBackends(): Promise<BackendStatus[]> {
   const directories = installedPackageDirectories();
-  const names = [...new Set([...KNOWN.map((k) => k.name), ...directories.keys()])].filter((name) => !NOT_SELECTABLE.has(name));
+  const names = [...new Set([...KNOWN.map((k) => k.name), ...directories.keys()])].filter(
+    (name) => !NOT_SELECTABLE.has(name),
+  );
   const statuses: BackendStatus[] = [];
   for (const name of names) {
     const description = KNOWN.find((k) => k.name === name)?.description ?? 'installed backend package';
-    const base = { name, packageName: packageNameOf(name), description, version: packageVersion(directories.get(name)) };
+    const base = {
+      name,
+      packageName: packageNameOf(name),
+      description,
+      version: packageVersion(directories.get(name)),
+    };
     const loaded = await importBackend(name);
     if ('problem' in loaded) {
       statuses.push({ ...base, installed: loaded.installed, usable: false, reason: loaded.problem });
@@ -138,24 +172,37 @@ export function installedBackendNames(): string[] {
  */
 export async function activateBackend(name: string): Promise<Backend> {
   if (NOT_SELECTABLE.has(name) || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
-    throw new UsageError(`invalid value for backend (--backend): got ${describeValue(name)}; allowed: ${installedBackendNames().join(', ')} (see myelin info)`);
+    throw new UsageError(
+      `invalid value for backend (--backend): got ${describeValue(name)}; allowed: ${installedBackendNames().join(', ')} (see myelin info)`,
+    );
   }
   if (registeredBackends().includes(name)) return setBackend(name);
   const loaded = await importBackend(name);
   if ('problem' in loaded) {
-    throw new CliError(`backend '${name}' is not available: ${loaded.problem}. Installed backends: ${installedBackendNames().join(', ')} (myelin info shows which work here)`);
+    throw new CliError(
+      `backend '${name}' is not available: ${loaded.problem}. Installed backends: ${installedBackendNames().join(', ')} (myelin info shows which work here)`,
+    );
   }
   if (registeredBackends().includes(name)) return setBackend(name);
   const probe = await probeModule(name, loaded.module);
-  if (!probe.usable) throw new CliError(`backend '${name}' (${packageNameOf(name)}) is installed but not usable here: ${probe.reason ?? 'its probe() said so'}`);
-  const register = Object.entries(loaded.module).find(([key, value]) => /^register\w*Backend$/.test(key) && typeof value === 'function');
-  if (register === undefined) throw new CliError(`${packageNameOf(name)} neither registers a backend when imported nor exports a register...Backend() function`);
+  if (!probe.usable)
+    throw new CliError(
+      `backend '${name}' (${packageNameOf(name)}) is installed but not usable here: ${probe.reason ?? 'its probe() said so'}`,
+    );
+  const register = Object.entries(loaded.module).find(
+    ([key, value]) => /^register\w*Backend$/.test(key) && typeof value === 'function',
+  );
+  if (register === undefined)
+    throw new CliError(
+      `${packageNameOf(name)} neither registers a backend when imported nor exports a register...Backend() function`,
+    );
   let backend: unknown;
   try {
     backend = await (register[1] as () => Promise<unknown>)();
   } catch (error) {
     throw new CliError(`backend '${name}' failed to start: ${(error as Error).message}`, undefined, { cause: error });
   }
-  const registered = typeof (backend as { name?: unknown })?.name === 'string' ? (backend as { name: string }).name : name;
+  const registered =
+    typeof (backend as { name?: unknown })?.name === 'string' ? (backend as { name: string }).name : name;
   return setBackend(registered);
 }

@@ -25,7 +25,12 @@ function givenFlags(command: Command, names: readonly string[]): Map<string, str
 function addConfigOptions(command: Command, names?: readonly string[], defaultText?: string): Command {
   for (const option of CONFIG_OPTIONS) {
     if (names && !names.includes(option.flag)) continue;
-    command.addOption(new Option(`--${option.flag} ${option.argument}`, `${option.description} (default: ${defaultText ?? shownDefault(option)})`));
+    command.addOption(
+      new Option(
+        `--${option.flag} ${option.argument}`,
+        `${option.description} (default: ${defaultText ?? shownDefault(option)})`,
+      ),
+    );
   }
   return command;
 }
@@ -38,15 +43,20 @@ export function buildProgram(run: (action: Action) => void): Command {
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, helpWidth: 100 });
 
-  const trainCommand = program.command('train')
-    .description('Train a model: progress per epoch, a run directory with the config, metrics, checkpoints and plots. Flags override the config file.')
+  const trainCommand = program
+    .command('train')
+    .description(
+      'Train a model: progress per epoch, a run directory with the config, metrics, checkpoints and plots. Flags override the config file.',
+    )
     .option('--config <file>', 'JSON or YAML run config (flags override it) (default: none: the built-in digits MLP)')
     .option('--preset <name>', `a shipped config: ${presetNames().join(', ')} (default: none)`)
     .option('--resume <run-dir>', "continue an interrupted run from its 'last' checkpoint, exactly (default: none)");
   addConfigOptions(trainCommand)
     .option('--no-progress', 'plain lines instead of a progress bar (the default when stdout is not a terminal)')
     .option('--verbose', 'print stack traces on errors (default: off)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   myelin train                                   the digits MLP on cpu-reference (the defaults above)
   myelin train --preset fashion-mnist --epochs 3
@@ -54,24 +64,58 @@ Examples:
   myelin train --resume runs/digits-20250101-120000
 
 Ctrl-C stops after the current batch and saves 'last'; a second Ctrl-C quits at once.
-Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`)
+Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`,
+    )
     .action((options: { config?: string; preset?: string; resume?: string; progress: boolean }, command: Command) =>
-      run(() => train({ ...pick(options, ['config', 'preset', 'resume']), progress: options.progress, flags: givenFlags(command, CONFIG_OPTIONS.map((o) => o.flag)) })));
+      run(() =>
+        train({
+          ...pick(options, ['config', 'preset', 'resume']),
+          progress: options.progress,
+          flags: givenFlags(
+            command,
+            CONFIG_OPTIONS.map((o) => o.flag),
+          ),
+        }),
+      ),
+    );
 
-  const evaluateCommand = program.command('evaluate')
-    .description("Loss, metrics and a confusion matrix of a checkpoint on its run's test data (the same preprocessing), or on other data.")
+  const evaluateCommand = program
+    .command('evaluate')
+    .description(
+      "Loss, metrics and a confusion matrix of a checkpoint on its run's test data (the same preprocessing), or on other data.",
+    )
     .argument('<checkpoint>', 'a run directory (its best checkpoint) or a checkpoint: runs/<run>/last, .../best.json')
-    .option('--split <name>', `which data: ${EVALUATE_SPLITS.join(', ')} (default: test; all when --data or --data-path is given)`)
+    .option(
+      '--split <name>',
+      `which data: ${EVALUATE_SPLITS.join(', ')} (default: test; all when --data or --data-path is given)`,
+    )
     .option('--backend <name>', 'compute backend (default: cpu-reference)')
     .option('--batch-size <n>', 'samples per batch (default: 256)');
   addConfigOptions(evaluateCommand, EVALUATE_DATA_FLAGS, "the run's own")
     .option('--json', 'print the results as JSON (default: off)')
     .option('--verbose', 'print stack traces on errors (default: off)')
-    .action((checkpoint: string, options: { split?: string; backend?: string; batchSize?: string; json?: boolean }, command: Command) =>
-      run(() => evaluate({ checkpoint, ...pick(options, ['split', 'batchSize']), backend: options.backend ?? 'cpu-reference', json: options.json === true, flags: givenFlags(command, EVALUATE_DATA_FLAGS) })));
+    .action(
+      (
+        checkpoint: string,
+        options: { split?: string; backend?: string; batchSize?: string; json?: boolean },
+        command: Command,
+      ) =>
+        run(() =>
+          evaluate({
+            checkpoint,
+            ...pick(options, ['split', 'batchSize']),
+            backend: options.backend ?? 'cpu-reference',
+            json: options.json === true,
+            flags: givenFlags(command, EVALUATE_DATA_FLAGS),
+          }),
+        ),
+    );
 
-  program.command('predict')
-    .description('Predict with a checkpoint: each input is an image file, a CSV row ("5.1,3.5,1.4,0.2") or file of rows, or an index into the run\'s test data.')
+  program
+    .command('predict')
+    .description(
+      'Predict with a checkpoint: each input is an image file, a CSV row ("5.1,3.5,1.4,0.2") or file of rows, or an index into the run\'s test data.',
+    )
     .argument('<checkpoint>', 'a run directory (its best checkpoint) or a checkpoint: runs/<run>/last, .../best.json')
     .argument('<input...>', 'image file, CSV row or file, or sample index')
     .option('--top <k>', 'classes to list per input (default: 3)')
@@ -79,10 +123,25 @@ Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`)
     .option('--backend <name>', 'compute backend (default: cpu-reference)')
     .option('--json', 'print the predictions as JSON (default: off)')
     .option('--verbose', 'print stack traces on errors (default: off)')
-    .action((checkpoint: string, inputs: string[], options: { top?: string; split?: string; backend?: string; json?: boolean }) =>
-      run(() => predict({ checkpoint, inputs, ...pick(options, ['top', 'split']), backend: options.backend ?? 'cpu-reference', json: options.json === true })));
+    .action(
+      (
+        checkpoint: string,
+        inputs: string[],
+        options: { top?: string; split?: string; backend?: string; json?: boolean },
+      ) =>
+        run(() =>
+          predict({
+            checkpoint,
+            inputs,
+            ...pick(options, ['top', 'split']),
+            backend: options.backend ?? 'cpu-reference',
+            json: options.json === true,
+          }),
+        ),
+    );
 
-  program.command('info')
+  program
+    .command('info')
     .description('Versions, this machine, and every backend: installed or not, usable here or why not.')
     .option('--json', 'print as JSON (default: off)')
     .option('--verbose', 'print stack traces on errors (default: off)')
@@ -111,10 +170,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT.ok;
       const command = argv.slice(2).find((a) => program.commands.some((c) => c.name() === a));
       const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
-      return fail(new UsageError(`${message}${message.endsWith('.') || message.endsWith(')') ? '' : '.'} See myelin ${command ?? ''}${command ? ' ' : ''}--help for every option.`), verbose);
+      return fail(
+        new UsageError(
+          `${message}${message.endsWith('.') || message.endsWith(')') ? '' : '.'} See myelin ${command ?? ''}${command ? ' ' : ''}--help for every option.`,
+        ),
+        verbose,
+      );
     }
     return fail(error, verbose);
   }

@@ -14,7 +14,11 @@ export class UsageError extends Error {
 /** A failure the user can act on (a missing dataset or backend): exit code 1 and its message, no stack. */
 export class CliError extends Error {
   override name = 'CliError';
-  constructor(message: string, readonly exitCode: number = EXIT.failure, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -39,11 +43,15 @@ export function describeValue(value: unknown): string {
 export function reportError(error: unknown, verbose: boolean): { exitCode: number; text: string } {
   const exitCode = error instanceof UsageError ? EXIT.usage : error instanceof CliError ? error.exitCode : EXIT.failure;
   const message = error instanceof Error ? error.message : String(error);
-  const label = error instanceof UsageError || error instanceof CliError || error instanceof MyelinError ? '' : `${error instanceof Error ? error.name : 'error'}: `;
+  const label =
+    error instanceof UsageError || error instanceof CliError || error instanceof MyelinError
+      ? ''
+      : `${error instanceof Error ? error.name : 'error'}: `;
   let text = `myelin: ${label}${message}`;
   if (verbose && error instanceof Error) {
     text += `\n${error.stack ?? ''}`;
-    for (let cause = error.cause; cause instanceof Error; cause = cause.cause) text += `\ncaused by: ${cause.stack ?? cause.message}`;
+    for (let cause = error.cause; cause instanceof Error; cause = cause.cause)
+      text += `\ncaused by: ${cause.stack ?? cause.message}`;
   } else if (exitCode === EXIT.failure && !(error instanceof CliError)) {
     text += '\n(run with --verbose for the stack trace)';
   }

@@ -25,8 +25,15 @@ function cleanEnvironment(): NodeJS.ProcessEnv {
 }
 
 /** Starts `node dist/bin.js ...args` in `cwd`; `done` resolves when it exits. */
-export function startCli(args: readonly string[], cwd: string): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: readonly string[],
+  cwd: string,
+): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: cleanEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -65,7 +72,9 @@ export function readJson<T = Record<string, unknown>>(file: string): T {
 }
 
 export function readLines(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /** A small image folder (3 classes told apart by their dominant colour, mixed sizes), PNGs made with sharp. */
@@ -80,8 +89,11 @@ export async function makeImageFolder(root: string, perClass = 12): Promise<stri
       const width = 20 + (i % 3) * 6;
       const height = 18 + (i % 2) * 8;
       const pixels = Buffer.alloc(width * height * 3);
-      for (let p = 0; p < width * height; p++) for (let c = 0; c < 3; c++) pixels[p * 3 + c] = Math.min(255, Math.round((c === k ? 170 : 40) + random() * 80));
-      await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(path.join(root, name, `image-${i}.png`));
+      for (let p = 0; p < width * height; p++)
+        for (let c = 0; c < 3; c++) pixels[p * 3 + c] = Math.min(255, Math.round((c === k ? 170 : 40) + random() * 80));
+      await sharp(pixels, { raw: { width, height, channels: 3 } })
+        .png()
+        .toFile(path.join(root, name, `image-${i}.png`));
     }
   }
   return classes;
@@ -92,7 +104,12 @@ export function finalResults(stdout: string): Record<string, number> {
   const lines = stdout.split('\n');
   const header = lines.findIndex((line) => line.trim().startsWith('checkpoint'));
   if (header < 0) throw new Error(`no results table in:\n${stdout}`);
-  const names = lines[header]!.trim().split(/\s{2,}/).slice(1);
-  const cells = lines[header + 1]!.trim().split(/\s{2,}/).slice(1).map(Number);
+  const names = lines[header]!.trim()
+    .split(/\s{2,}/)
+    .slice(1);
+  const cells = lines[header + 1]!.trim()
+    .split(/\s{2,}/)
+    .slice(1)
+    .map(Number);
   return Object.fromEntries(names.map((name, i) => [name, cells[i]!]));
 }

@@ -17,11 +17,15 @@ const rawKb = (file) => readFileSync(file).length / 1024;
 // Static imports only: `import"./x.js"`, `from"./x.js"` (dynamic ones are `import("./x.js")`).
 function staticImports(file) {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:\bfrom|\bimport)\s*["'](\.\/[^"']+\.js)["']/g)].map((m) => path.join(path.dirname(file), m[1]));
+  return [...text.matchAll(/(?:\bfrom|\bimport)\s*["'](\.\/[^"']+\.js)["']/g)].map((m) =>
+    path.join(path.dirname(file), m[1]),
+  );
 }
 
 const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
-const entries = [...html.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+\.(?:js|css))"/g)].map((m) => path.join(dist, m[1]));
+const entries = [...html.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+\.(?:js|css))"/g)].map((m) =>
+  path.join(dist, m[1]),
+);
 const initial = new Set();
 const visit = (file) => {
   if (initial.has(file)) return;
@@ -53,9 +57,15 @@ for (const r of rows) {
 }
 const round = (v) => Math.round(v * 10) / 10;
 console.log('\nbundle sizes (KB; gzip -9):');
-for (const [group, g] of Object.entries(groups)) console.log(`  ${group.padEnd(58)} ${String(round(g.raw)).padStart(8)} raw ${String(round(g.gzip)).padStart(8)} gzip`);
+for (const [group, g] of Object.entries(groups))
+  console.log(
+    `  ${group.padEnd(58)} ${String(round(g.raw)).padStart(8)} raw ${String(round(g.gzip)).padStart(8)} gzip`,
+  );
 console.log(`  initial JavaScript: ${round(initialJsGzip)} KB gzipped (budget ${BUDGET_KB} KB)\n`);
-writeFileSync(path.join(dist, 'bundle-sizes.json'), `${JSON.stringify({ budgetKb: BUDGET_KB, initialJsGzipKb: round(initialJsGzip), groups: Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, { rawKb: round(g.raw), gzipKb: round(g.gzip), files: g.files }])) }, null, 2)}\n`);
+writeFileSync(
+  path.join(dist, 'bundle-sizes.json'),
+  `${JSON.stringify({ budgetKb: BUDGET_KB, initialJsGzipKb: round(initialJsGzip), groups: Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, { rawKb: round(g.raw), gzipKb: round(g.gzip), files: g.files }])) }, null, 2)}\n`,
+);
 if (initialJsGzip > BUDGET_KB) {
   console.error(`the initial JavaScript is ${round(initialJsGzip)} KB gzipped, over the ${BUDGET_KB} KB budget`);
   process.exit(1);

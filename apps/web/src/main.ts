@@ -8,7 +8,11 @@ import type { DemoPage, Page } from './pages/page.js';
 
 type Route = 'playground' | 'digits' | 'function' | 'backends';
 const ROUTES: { route: Route; label: string; load: () => Promise<(backends: BackendManager) => Page | DemoPage> }[] = [
-  { route: 'playground', label: 'Playground', load: async () => (await import('./pages/playground.js')).playgroundPage },
+  {
+    route: 'playground',
+    label: 'Playground',
+    load: async () => (await import('./pages/playground.js')).playgroundPage,
+  },
   { route: 'digits', label: 'Digits', load: async () => (await import('./pages/digits.js')).digitsPage },
   { route: 'function', label: 'Function', load: async () => (await import('./pages/function.js')).functionPage },
   { route: 'backends', label: 'Backends', load: async () => (await import('./pages/backends.js')).backendsPage },
@@ -19,32 +23,79 @@ const pages = new Map<Route, Promise<Page>>();
 
 const backendSelect = h('select', { id: 'backend-select', 'aria-describedby': 'backend-status' });
 const backendStatus = h('span', { id: 'backend-status', class: 'backend-status', role: 'status' }, 'Starting...');
-const nav = h('nav', { 'aria-label': 'Demos' }, h('ul', {}, ...ROUTES.map(({ route, label }) => h('li', {}, h('a', { href: `#/${route}`, id: `nav-${route}` }, label)))));
+const nav = h(
+  'nav',
+  { 'aria-label': 'Demos' },
+  h(
+    'ul',
+    {},
+    ...ROUTES.map(({ route, label }) => h('li', {}, h('a', { href: `#/${route}`, id: `nav-${route}` }, label))),
+  ),
+);
 const main = h('main', { id: 'main' });
 
-document.getElementById('app')!.replaceChildren(
-  h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
-  h('header', { class: 'site-header' },
-    h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, 'M'), h('div', {}, h('h1', {}, 'Myelin'), h('p', {}, 'Neural networks trained in your browser'))),
-    nav,
-    h('div', { class: 'backend-picker' }, h('label', { for: 'backend-select' }, 'Backend'), backendSelect, backendStatus)),
-  main,
-  h('footer', { class: 'site-footer' }, h('p', {}, 'Myelin: one TypeScript API over WebGPU, WebAssembly and a CPU reference. Training runs in a Web Worker; nothing leaves this page.')),
-);
+document
+  .getElementById('app')!
+  .replaceChildren(
+    h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
+    h(
+      'header',
+      { class: 'site-header' },
+      h(
+        'div',
+        { class: 'brand' },
+        h('span', { class: 'logo', 'aria-hidden': 'true' }, 'M'),
+        h('div', {}, h('h1', {}, 'Myelin'), h('p', {}, 'Neural networks trained in your browser')),
+      ),
+      nav,
+      h(
+        'div',
+        { class: 'backend-picker' },
+        h('label', { for: 'backend-select' }, 'Backend'),
+        backendSelect,
+        backendStatus,
+      ),
+    ),
+    main,
+    h(
+      'footer',
+      { class: 'site-footer' },
+      h(
+        'p',
+        {},
+        'Myelin: one TypeScript API over WebGPU, WebAssembly and a CPU reference. Training runs in a Web Worker; nothing leaves this page.',
+      ),
+    ),
+  );
 
 function renderBackends(): void {
-  backendSelect.replaceChildren(...BACKEND_NAMES.map((name) => {
-    const state = backends.states.get(name)!;
-    const suffix = state.usable === false ? ' (not available)' : state.usable === null ? ' (checking...)' : '';
-    return h('option', { value: name, disabled: state.usable === false }, `${BACKEND_LABELS[name]}${suffix}`);
-  }));
+  backendSelect.replaceChildren(
+    ...BACKEND_NAMES.map((name) => {
+      const state = backends.states.get(name)!;
+      const suffix = state.usable === false ? ' (not available)' : state.usable === null ? ' (checking...)' : '';
+      return h('option', { value: name, disabled: state.usable === false }, `${BACKEND_LABELS[name]}${suffix}`);
+    }),
+  );
   const active = backends.active;
   if (active) {
     backendSelect.value = active;
     const details = backends.client?.status?.details ?? {};
-    const adapter = active === 'webgpu' ? [details.description || details.architecture || details.vendor, details.featureLevel ? `${details.featureLevel} adapter` : '', isSoftwareAdapter(details) ? 'software' : ''].filter(Boolean).join(', ') : active === 'wasm' ? `SIMD ${details.simd ?? '?'}, threads ${details.threads ?? '1'}` : 'TypeScript kernels';
+    const adapter =
+      active === 'webgpu'
+        ? [
+            details.description || details.architecture || details.vendor,
+            details.featureLevel ? `${details.featureLevel} adapter` : '',
+            isSoftwareAdapter(details) ? 'software' : '',
+          ]
+            .filter(Boolean)
+            .join(', ')
+        : active === 'wasm'
+          ? `SIMD ${details.simd ?? '?'}, threads ${details.threads ?? '1'}`
+          : 'TypeScript kernels';
     backendStatus.textContent = `${BACKEND_LABELS[active]}${adapter ? `: ${adapter}` : ''}`;
-    backendStatus.title = Object.entries(details).map(([k, v]) => `${k}: ${v}`).join('\n');
+    backendStatus.title = Object.entries(details)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n');
     document.body.dataset.backend = active;
   }
 }
@@ -54,10 +105,13 @@ renderBackends();
 backendSelect.addEventListener('change', () => {
   const name = backendSelect.value as BackendName;
   backendStatus.textContent = `Starting ${BACKEND_LABELS[name]}...`;
-  backends.switchTo(name).then(() => backends.remember(name), (error: Error) => {
-    backendStatus.textContent = error.message;
-    renderBackends();
-  });
+  backends.switchTo(name).then(
+    () => backends.remember(name),
+    (error: Error) => {
+      backendStatus.textContent = error.message;
+      renderBackends();
+    },
+  );
 });
 
 function currentRoute(): Route {
@@ -102,4 +156,9 @@ window.addEventListener('hashchange', () => void show(currentRoute()).catch(show
 const firstPage = show(currentRoute()).catch(showPageError);
 const preferred = new URLSearchParams(location.search).get('backend') as BackendName | null;
 // After the first paint: the backends load in the worker, not before the page is drawn.
-requestAnimationFrame(() => setTimeout(() => void firstPage.then(() => backends.start(preferred && BACKEND_NAMES.includes(preferred) ? preferred : null)), 0));
+requestAnimationFrame(() =>
+  setTimeout(
+    () => void firstPage.then(() => backends.start(preferred && BACKEND_NAMES.includes(preferred) ? preferred : null)),
+    0,
+  ),
+);

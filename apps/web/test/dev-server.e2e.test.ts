@@ -10,7 +10,12 @@ let server: ViteDevServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await createServer({ root: fileURLToPath(new URL('..', import.meta.url)), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', clearScreen: false });
+  server = await createServer({
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    server: { port: 0, host: '127.0.0.1' },
+    logLevel: 'error',
+    clearScreen: false,
+  });
   await server.listen();
   browser = await launchChromium('no-webgpu');
 });
@@ -27,7 +32,9 @@ it('the dev server serves a working page', async () => {
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   await page.goto(`${server.resolvedUrls!.local[0]}?backend=wasm#/digits`);
   await page.waitForFunction(() => document.body.dataset.backend === 'wasm', null, { timeout: 60_000 });
-  await expect.poll(() => page.locator('#digits-split').textContent(), { timeout: 60_000 }).toMatch(/1,258 training, 270 validation and 269 test images/);
+  await expect
+    .poll(() => page.locator('#digits-split').textContent(), { timeout: 60_000 })
+    .toMatch(/1,258 training, 270 validation and 269 test images/);
   await page.locator('#digits-sample').click();
   await expect.poll(() => page.locator('#digits-prediction').getAttribute('data-final')).toBe('true');
   expect(errors).toEqual([]);

@@ -38,7 +38,9 @@ describe('without WebGPU', () => {
     await page.getByRole('button', { name: '1. One layer cannot solve XOR' }).click();
     await expect.poll(() => page.locator('#playground-model').textContent()).toMatch(/^Linear\(2->1\) Sigmoid/);
     await page.locator('#playground-start').click();
-    await expect.poll(async () => Number(await page.locator('#playground-epoch').textContent()), { timeout: 30_000 }).toBeGreaterThan(150);
+    await expect
+      .poll(async () => Number(await page.locator('#playground-epoch').textContent()), { timeout: 30_000 })
+      .toBeGreaterThan(150);
     await page.locator('#playground-start').click();
     await page.waitForFunction(() => document.querySelector('.playground')?.getAttribute('data-running') === 'false');
     const accuracy = Number((await page.locator('#playground-accuracy').textContent())!.replace('%', ''));
@@ -64,7 +66,9 @@ describe('without WebGPU', () => {
     const loss = await page.locator('#playground-loss').textContent();
     await page.locator('#backend-select').selectOption('cpu-reference');
     await waitForBackend(page, 'cpu-reference');
-    await expect.poll(() => page.locator('.playground [role=status]').first().textContent()).toMatch(/Moved the model to cpu-reference/);
+    await expect
+      .poll(() => page.locator('.playground [role=status]').first().textContent())
+      .toMatch(/Moved the model to cpu-reference/);
     expect(await page.locator('#playground-epoch').textContent()).toBe('200');
     expect(await page.locator('#playground-loss').textContent()).toBe(loss);
     await page.locator('#playground-step').click();

@@ -70,10 +70,18 @@ describe('on WebGPU', () => {
     await page.locator('#digits-confusion[data-accuracy]').waitFor({ timeout: 90_000 });
     const accuracy = Number(await page.locator('#digits-confusion').getAttribute('data-accuracy'));
     measurements.digitsTestAccuracy = accuracy;
-    measurements.digitsSamplesPerSecondWhileTraining = Number(await page.locator('#digits-speed').getAttribute('data-samples-per-second'));
+    measurements.digitsSamplesPerSecondWhileTraining = Number(
+      await page.locator('#digits-speed').getAttribute('data-samples-per-second'),
+    );
     expect(accuracy).toBeGreaterThan(0.9);
     // A "7": a bar across the top and a stroke down to the bottom left.
-    await drawStrokes(page, '.draw-pad', [[[0.25, 0.2], [0.75, 0.2], [0.45, 0.85]]]);
+    await drawStrokes(page, '.draw-pad', [
+      [
+        [0.25, 0.2],
+        [0.75, 0.2],
+        [0.45, 0.85],
+      ],
+    ]);
     await expect.poll(() => page.locator('#digits-prediction').getAttribute('data-final')).toBe('true');
     const p = await probabilities();
     expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
@@ -93,7 +101,9 @@ describe('on WebGPU', () => {
     await page.locator('#digits-reset').click();
     await expect.poll(async () => (await probabilities()).join()).not.toBe(before.join());
     await page.locator('.digits input[type=file]').setInputFiles(file);
-    await expect.poll(() => page.locator('#digits-file-status').textContent()).toMatch(/Imported myelin-digits\.safetensors/);
+    await expect
+      .poll(() => page.locator('#digits-file-status').textContent())
+      .toMatch(/Imported myelin-digits\.safetensors/);
     await expect.poll(async () => (await probabilities()).join()).toBe(before.join());
   });
 
@@ -104,14 +114,18 @@ describe('on WebGPU', () => {
     const good = readFileSync(path.join(RESULTS, 'myelin-digits.safetensors'));
     const corrupt = Buffer.from(good);
     corrupt.writeUInt32LE(0xffffff, 0); // a header length past the end of the file
-    await page.locator('.digits input[type=file]').setInputFiles({ name: 'corrupt.safetensors', mimeType: 'application/octet-stream', buffer: corrupt });
+    await page
+      .locator('.digits input[type=file]')
+      .setInputFiles({ name: 'corrupt.safetensors', mimeType: 'application/octet-stream', buffer: corrupt });
     const alert = page.locator('.digits [role=alert]:not([hidden])').last();
     await expect.poll(() => alert.textContent()).toMatch(/Import failed, nothing was changed/);
     expect(await probabilities()).toEqual(before);
     expect(await page.locator('#digits-model').textContent()).toBe(model);
     // A model of the wrong shape (the playground's 2-input network) is refused too.
     const truncated = good.subarray(0, good.length - 100);
-    await page.locator('.digits input[type=file]').setInputFiles({ name: 'truncated.safetensors', mimeType: 'application/octet-stream', buffer: truncated });
+    await page
+      .locator('.digits input[type=file]')
+      .setInputFiles({ name: 'truncated.safetensors', mimeType: 'application/octet-stream', buffer: truncated });
     await expect.poll(() => alert.textContent()).toMatch(/truncated\.safetensors/);
     expect(await probabilities()).toEqual(before);
     await app.screenshot('digits-corrupt-upload');
@@ -121,9 +135,15 @@ describe('on WebGPU', () => {
     const { page } = app;
     const { files } = await trainWithCli(3);
     await page.locator('.digits input[type=file]').setInputFiles(files);
-    await expect.poll(() => page.locator('#digits-file-status').textContent(), { timeout: 20_000 }).toMatch(/trained by myelin train/);
-    await expect.poll(() => page.locator('#digits-model').textContent()).toMatch(/Linear\(64->32\) ReLU Linear\(32->16\) ReLU Linear\(16->10\)/);
-    await expect.poll(async () => Number(await page.locator('#digits-confusion').getAttribute('data-accuracy'))).toBeGreaterThan(0.5);
+    await expect
+      .poll(() => page.locator('#digits-file-status').textContent(), { timeout: 20_000 })
+      .toMatch(/trained by myelin train/);
+    await expect
+      .poll(() => page.locator('#digits-model').textContent())
+      .toMatch(/Linear\(64->32\) ReLU Linear\(32->16\) ReLU Linear\(16->10\)/);
+    await expect
+      .poll(async () => Number(await page.locator('#digits-confusion').getAttribute('data-accuracy')))
+      .toBeGreaterThan(0.5);
     expect(await page.locator('#digits-split').textContent()).toMatch(/pixels \/ 16/);
     await app.screenshot('digits-cli-checkpoint');
   });
@@ -133,7 +153,9 @@ describe('on WebGPU', () => {
     const model = await page.locator('#digits-model').textContent();
     await page.reload();
     await waitForBackend(page, 'webgpu');
-    await expect.poll(() => page.locator('#digits-file-status').textContent(), { timeout: 30_000 }).toMatch(/Restored your last model/);
+    await expect
+      .poll(() => page.locator('#digits-file-status').textContent(), { timeout: 30_000 })
+      .toMatch(/Restored your last model/);
     expect(await page.locator('#digits-model').textContent()).toBe(model);
   });
 
@@ -143,7 +165,9 @@ describe('on WebGPU', () => {
     await page.getByLabel('Samples per step').selectOption('32');
     await page.getByLabel('Steps', { exact: true }).selectOption('1000');
     await page.locator('#function-start').click();
-    await expect.poll(() => page.locator('#function-progress').textContent(), { timeout: 60_000 }).toBe('Step 1,000 of 1,000');
+    await expect
+      .poll(() => page.locator('#function-progress').textContent(), { timeout: 60_000 })
+      .toBe('Step 1,000 of 1,000');
     await app.screenshot('function-webgpu');
   });
 

@@ -35,7 +35,8 @@ export function createCpuReferenceBackend(): Backend {
     if (!(handle instanceof CpuHandle) || handle.owner !== owner) {
       throw new BackendMismatchError(`backend '${CPU_REFERENCE_BACKEND_NAME}' was given a handle it did not create`);
     }
-    if (handle.disposed) throw new DisposedTensorError(`backend '${CPU_REFERENCE_BACKEND_NAME}': handle used after dispose`);
+    if (handle.disposed)
+      throw new DisposedTensorError(`backend '${CPU_REFERENCE_BACKEND_NAME}': handle used after dispose`);
     return handle;
   };
 

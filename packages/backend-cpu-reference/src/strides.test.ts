@@ -9,16 +9,54 @@ describe('strides', () => {
   });
 
   it('collapses same-shape and scalar operands to one axis', () => {
-    expect(collapseLoop([2, 3, 4], [[12, 4, 1], [12, 4, 1]])).toEqual({ shape: [24], strides: [[1], [1]] });
-    expect(collapseLoop([2, 3, 4], [[12, 4, 1], [0, 0, 0]])).toEqual({ shape: [24], strides: [[1], [0]] });
+    expect(
+      collapseLoop(
+        [2, 3, 4],
+        [
+          [12, 4, 1],
+          [12, 4, 1],
+        ],
+      ),
+    ).toEqual({ shape: [24], strides: [[1], [1]] });
+    expect(
+      collapseLoop(
+        [2, 3, 4],
+        [
+          [12, 4, 1],
+          [0, 0, 0],
+        ],
+      ),
+    ).toEqual({ shape: [24], strides: [[1], [0]] });
     expect(collapseLoop([1, 1], [[0, 0]])).toEqual({ shape: [1], strides: [[0]] });
   });
 
   it('keeps axes apart where an operand breaks the pattern', () => {
     // [2,3,4] + [4]: the first two axes merge, the last stays apart.
-    expect(collapseLoop([2, 3, 4], [[12, 4, 1], [0, 0, 1]])).toEqual({ shape: [6, 4], strides: [[4, 1], [0, 1]] });
+    expect(
+      collapseLoop(
+        [2, 3, 4],
+        [
+          [12, 4, 1],
+          [0, 0, 1],
+        ],
+      ),
+    ).toEqual({
+      shape: [6, 4],
+      strides: [
+        [4, 1],
+        [0, 1],
+      ],
+    });
     // [2,3,4] + [3,1]: nothing merges.
-    expect(collapseLoop([2, 3, 4], [[12, 4, 1], [0, 1, 0]]).shape).toEqual([2, 3, 4]);
+    expect(
+      collapseLoop(
+        [2, 3, 4],
+        [
+          [12, 4, 1],
+          [0, 1, 0],
+        ],
+      ).shape,
+    ).toEqual([2, 3, 4]);
   });
 
   it('the cursor walks rows like an odometer', () => {

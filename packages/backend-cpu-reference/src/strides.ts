@@ -32,8 +32,7 @@ export function collapseLoop(shape: Shape, strides: readonly (readonly number[])
     const dim = shape[axis]!;
     if (dim === 1) continue;
     const last = outShape.length - 1;
-    const mergeable =
-      last >= 0 && strides.every((s, operand) => outStrides[operand]![last] === s[axis]! * dim);
+    const mergeable = last >= 0 && strides.every((s, operand) => outStrides[operand]![last] === s[axis]! * dim);
     if (mergeable) {
       outShape[last] = outShape[last]! * dim;
       strides.forEach((s, operand) => (outStrides[operand]![last] = s[axis]!));

@@ -30,10 +30,12 @@ export class CudaBackend extends TfjsBackend {
 async function start(options: CudaBackendOptions): Promise<{ tf: Tf; details: Record<string, string> }> {
   const tf = loadTfjsNodeGpu(options.require);
   if (!(await tf.setBackend('tensorflow'))) {
-    throw new CudaUnavailableError("tfjs-node-gpu loaded, but its 'tensorflow' backend did not initialise (see the warning tfjs logged above)");
+    throw new CudaUnavailableError(
+      "tfjs-node-gpu loaded, but its 'tensorflow' backend did not initialise (see the warning tfjs logged above)",
+    );
   }
   const usingGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
-  const versions = ((tf as unknown as { version?: Record<string, string> }).version ?? {});
+  const versions = (tf as unknown as { version?: Record<string, string> }).version ?? {};
   const details: Record<string, string> = {
     tfjsNode: versions['tfjs-node'] ?? versions['tfjs-core'] ?? 'unknown',
     gpu: String(usingGpu),
@@ -54,7 +56,9 @@ export async function createCudaBackend(options: CudaBackendOptions = {}): Promi
 }
 
 /** Creates the backend and registers it with core (priority 3: the default over cpu-reference and the others). */
-export async function registerCudaBackend(options: CudaBackendOptions & { priority?: number } = {}): Promise<CudaBackend> {
+export async function registerCudaBackend(
+  options: CudaBackendOptions & { priority?: number } = {},
+): Promise<CudaBackend> {
   const backend = await createCudaBackend(options);
   registerBackend(backend.name, () => backend, { priority: options.priority ?? 3 });
   return backend;

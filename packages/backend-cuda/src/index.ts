@@ -1,4 +1,11 @@
 // @myelin/backend-cuda: Myelin on NVIDIA GPUs through @tensorflow/tfjs-node-gpu, an optional
 // peer dependency that is loaded only when the backend is created or probed.
-export { CudaBackend, createCudaBackend, registerCudaBackend, probe, type CudaBackendOptions, type ProbeResult } from './cuda-backend.js';
+export {
+  CudaBackend,
+  createCudaBackend,
+  registerCudaBackend,
+  probe,
+  type CudaBackendOptions,
+  type ProbeResult,
+} from './cuda-backend.js';
 export { CUDA_REQUIREMENTS, CudaUnavailableError, TFJS_NODE_GPU, explainLoadFailure } from './load.js';

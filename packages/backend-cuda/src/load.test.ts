@@ -9,20 +9,35 @@ function moduleNotFound(message: string): Error {
 
 describe('loading @tensorflow/tfjs-node-gpu', () => {
   it('a missing package gives one error naming CUDA 11.2, cuDNN 8.1, the package and its build approval', async () => {
-    const error = await createCudaBackend({ require: () => { throw moduleNotFound("Cannot find module '@tensorflow/tfjs-node-gpu'"); } }).catch((e: unknown) => e);
+    const error = await createCudaBackend({
+      require: () => {
+        throw moduleNotFound("Cannot find module '@tensorflow/tfjs-node-gpu'");
+      },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CudaUnavailableError);
     const message = (error as Error).message;
     expect(message).toContain('@tensorflow/tfjs-node-gpu is not installed');
-    for (const needed of ['CUDA 11.2', 'cuDNN 8.1', 'pnpm add @tensorflow/tfjs-node-gpu@4.22.0', 'allowBuilds', 'LD_LIBRARY_PATH']) expect(message).toContain(needed);
+    for (const needed of [
+      'CUDA 11.2',
+      'cuDNN 8.1',
+      'pnpm add @tensorflow/tfjs-node-gpu@4.22.0',
+      'allowBuilds',
+      'LD_LIBRARY_PATH',
+    ])
+      expect(message).toContain(needed);
   });
 
   it('a native binding that fails on a missing CUDA library names the library', () => {
-    const reason = explainLoadFailure(new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory'));
+    const reason = explainLoadFailure(
+      new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory'),
+    );
     expect(reason).toContain('native binding failed to load: libcudart.so.11.0');
   });
 
   it('a binding that was never downloaded points at the blocked install script', () => {
-    const reason = explainLoadFailure(moduleNotFound("Cannot find module '/x/node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v8/tfjs_binding.node'"));
+    const reason = explainLoadFailure(
+      moduleNotFound("Cannot find module '/x/node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v8/tfjs_binding.node'"),
+    );
     expect(reason).toContain('install script did not run');
   });
 
@@ -50,7 +65,12 @@ describe('CudaBackend wiring, on a stand-in for libtensorflow', () => {
     expect(backend).toBeInstanceOf(CudaBackend);
     expect(backend.name).toBe('cuda');
     expect(backend.details.gpu).toBe('false');
-    const sum = backend.binary('add', backend.fromData(new Float32Array([1, 2]), [2], 'float32'), backend.fill([2], 3, 'float32'), [2]);
+    const sum = backend.binary(
+      'add',
+      backend.fromData(new Float32Array([1, 2]), [2], 'float32'),
+      backend.fill([2], 3, 'float32'),
+      [2],
+    );
     expect(Array.from(await backend.read(sum))).toEqual([4, 5]);
     expect(backend.readSync).toBeUndefined();
   });

@@ -23,7 +23,13 @@ export class CudaUnavailableError extends BackendError {
     readonly reason: string,
     readonly steps: readonly string[] = INSTALL_STEPS,
   ) {
-    super([`@myelin/backend-cuda cannot run: ${reason}`, `It needs ${CUDA_REQUIREMENTS}. To set it up:`, ...steps.map((s, i) => `  ${i + 1}. ${s}`)].join('\n'));
+    super(
+      [
+        `@myelin/backend-cuda cannot run: ${reason}`,
+        `It needs ${CUDA_REQUIREMENTS}. To set it up:`,
+        ...steps.map((s, i) => `  ${i + 1}. ${s}`),
+      ].join('\n'),
+    );
   }
 }
 

@@ -13,7 +13,14 @@ export interface AdamUpdateResult {
  * One Adam step (see FusedKernels.adamUpdate in core's contract). The inputs are left as they
  * are; the three results are new tensors that survive the tidy (the caller keeps and tracks them).
  */
-export function adamUpdate(ctx: KernelContext, param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamUpdateOptions): AdamUpdateResult {
+export function adamUpdate(
+  ctx: KernelContext,
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  options: AdamUpdateOptions,
+): AdamUpdateResult {
   for (const t of [param, grad, m, v]) requireDType(ctx, 'adamUpdate', t, ['float32']);
   const { tf } = ctx;
   const { lr, beta1, beta2, eps, weightDecay, step } = options;

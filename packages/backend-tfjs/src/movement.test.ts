@@ -60,14 +60,50 @@ describe('slice and pad', () => {
 
   it('pads with a value in the dtype, also size-0 inputs and scalars', async () => {
     const x = make(b, [1, 2], [1, 2]);
-    await expectHandle(b, b.pad(x, [[1, 0], [0, 2]], -1.5), [2, 4], [-1.5, -1.5, -1.5, -1.5, 1, 2, -1.5, -1.5]);
+    await expectHandle(
+      b,
+      b.pad(
+        x,
+        [
+          [1, 0],
+          [0, 2],
+        ],
+        -1.5,
+      ),
+      [2, 4],
+      [-1.5, -1.5, -1.5, -1.5, 1, 2, -1.5, -1.5],
+    );
     const i = make(b, [1, 2], [2], 'int32');
     await expectHandle(b, b.pad(i, [[1, 1]], 7), [4], [7, 1, 2, 7], 'int32');
     const c = make(b, [0], [1], 'bool');
     await expectHandle(b, b.pad(c, [[2, 0]], 5), [3], [1, 1, 0], 'bool');
     const e = make(b, [], [0, 2]);
-    await expectHandle(b, b.pad(e, [[1, 0], [0, 1]], 3), [1, 3], [3, 3, 3]);
-    await expectHandle(b, b.pad(e, [[0, 0], [1, 1]], 3), [0, 4], []);
+    await expectHandle(
+      b,
+      b.pad(
+        e,
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        3,
+      ),
+      [1, 3],
+      [3, 3, 3],
+    );
+    await expectHandle(
+      b,
+      b.pad(
+        e,
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        3,
+      ),
+      [0, 4],
+      [],
+    );
     const s = make(b, [4], []);
     await expectHandle(b, b.pad(s, [], 0), [], [4]);
     for (const h of [x, i, c, e, s]) b.dispose(h);
@@ -131,7 +167,11 @@ describe('gather and scatterAdd', () => {
   it('is the adjoint of gather for 2-D indices on a middle axis', async () => {
     // x [2,3,2], indices [2,2] on axis 1 -> updates [2,2,2,2]
     const idx = make(b, [2, 0, 2, 2], [2, 2], 'int32');
-    const upd = make(b, Array.from({ length: 16 }, (_, k) => k + 1), [2, 2, 2, 2]);
+    const upd = make(
+      b,
+      Array.from({ length: 16 }, (_, k) => k + 1),
+      [2, 2, 2, 2],
+    );
     // batch 0: row 2 <- (1,2)+(5,6)+(7,8), row 0 <- (3,4); batch 1: the same rows, each value + 8
     const want = [3, 4, 0, 0, 13, 16, 11, 12, 0, 0, 37, 40];
     await expectHandle(b, b.scatterAdd(upd, idx, 1, 3), [2, 3, 2], want);
@@ -177,7 +217,16 @@ describe('memory', () => {
       outs.push(b.transpose(x, [1, 0]));
       outs.push(b.broadcastTo(e, [0, 3]));
       outs.push(b.slice(x, [0, 0], [1, 3]));
-      outs.push(b.pad(x, [[1, 1], [0, 0]], 2));
+      outs.push(
+        b.pad(
+          x,
+          [
+            [1, 1],
+            [0, 0],
+          ],
+          2,
+        ),
+      );
       outs.push(b.concat([x, e, x], 0));
       outs.push(b.gather(x, idx, 1));
       outs.push(b.scatterAdd(x, idx, 1, 4));

@@ -40,7 +40,11 @@ export function pad(
   const v = normaliseValue(value, dtype);
   if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, dtype);
   if (x.size === 0) return filled(tf, outShape, v, dtype);
-  return tf.pad(x, paddings.map(([a, b]) => [a, b] as [number, number]), v);
+  return tf.pad(
+    x,
+    paddings.map(([a, b]) => [a, b] as [number, number]),
+    v,
+  );
 }
 
 export function concat(ctx: KernelContext, xs: readonly Tensor[], axis: number): Tensor {
@@ -71,7 +75,13 @@ export function gather(ctx: KernelContext, x: Tensor, indices: Tensor, axis: num
  * returns float32 for int32 input, and multiplies by a 0/1 mask, so an Inf update turns
  * every other segment into NaN.
  */
-export function scatterAdd(ctx: KernelContext, updates: Tensor, indices: Tensor, axis: number, dimSize: number): Tensor {
+export function scatterAdd(
+  ctx: KernelContext,
+  updates: Tensor,
+  indices: Tensor,
+  axis: number,
+  dimSize: number,
+): Tensor {
   const { tf } = ctx;
   const dtype = dtypeOf(updates);
   const r = indices.rank;

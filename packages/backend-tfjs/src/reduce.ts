@@ -2,8 +2,13 @@
 import { reducedShape, type ReduceOp } from '@myelin/core';
 import { filled, isFloat, maxIdentity, sizeOf, type KernelContext, type Tensor, type TfjsDType } from './context.js';
 
-
-export function reduce(ctx: KernelContext, op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
+export function reduce(
+  ctx: KernelContext,
+  op: ReduceOp,
+  x: Tensor,
+  axes: readonly number[],
+  keepDims: boolean,
+): Tensor {
   const { tf } = ctx;
   const dtype = x.dtype as TfjsDType;
   if (axes.length === 0) return tf.clone(x);

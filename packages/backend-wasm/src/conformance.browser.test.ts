@@ -10,7 +10,11 @@ runConformanceSuite({
   name: 'backend-wasm (Chromium)',
   createBackend: async () => {
     const backend = await createWasmBackend({
-      wasmPaths: { 'tfjs-backend-wasm.wasm': plain, 'tfjs-backend-wasm-simd.wasm': simd, 'tfjs-backend-wasm-threaded-simd.wasm': threadedSimd },
+      wasmPaths: {
+        'tfjs-backend-wasm.wasm': plain,
+        'tfjs-backend-wasm-simd.wasm': simd,
+        'tfjs-backend-wasm-threaded-simd.wasm': threadedSimd,
+      },
     });
     console.info(`backend-wasm conformance on: ${JSON.stringify(backend.details)}`);
     return backend;

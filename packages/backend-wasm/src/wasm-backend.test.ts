@@ -55,8 +55,16 @@ describe('tfjs-backend-wasm quirks', () => {
 
   it('the fused matmul adds the bias right with transposed operands', async () => {
     const backend = await createWasmBackend();
-    const x = fromHost(Float32Array.from({ length: 10 }, (_, i) => Math.sin(i + 1)), [5, 2], { backend });
-    const w = fromHost(Float32Array.from({ length: 8 }, (_, i) => Math.cos(i + 1)), [4, 2], { backend });
+    const x = fromHost(
+      Float32Array.from({ length: 10 }, (_, i) => Math.sin(i + 1)),
+      [5, 2],
+      { backend },
+    );
+    const w = fromHost(
+      Float32Array.from({ length: 8 }, (_, i) => Math.cos(i + 1)),
+      [4, 2],
+      { backend },
+    );
     const bias = fromHost(new Float32Array([0.1, -0.2, 0.3, -0.4]), [4], { backend });
     const fused = noGrad(() => linear(x, w, bias, 'relu'));
     const composed = noGrad(() => tidy(() => x.matmul(w, { transposeB: true }).add(bias).relu()));
@@ -75,7 +83,14 @@ describe('tfjs-backend-wasm quirks', () => {
     expect(got.length).toBe(3 * cols);
     expect([got[0], got[cols], got[3 * cols - 1]]).toEqual([10 * cols, 11 * cols, 13 * cols - 1]);
     const box = backend.slice(x, [20, 5], [2, 3]);
-    expect(Array.from(await backend.read(box))).toEqual([20 * cols + 5, 20 * cols + 6, 20 * cols + 7, 21 * cols + 5, 21 * cols + 6, 21 * cols + 7]);
+    expect(Array.from(await backend.read(box))).toEqual([
+      20 * cols + 5,
+      20 * cols + 6,
+      20 * cols + 7,
+      21 * cols + 5,
+      21 * cols + 6,
+      21 * cols + 7,
+    ]);
     for (const h of [x, fullRows, box]) backend.dispose(h);
   });
 });

@@ -37,7 +37,9 @@ let initialised: Promise<Record<string, string>> | null = null;
 
 async function initialise(options: WasmBackendOptions): Promise<Record<string, string>> {
   if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined) {
-    throw new WasmUnavailableError('WebAssembly is not available in this runtime: the wasm backend needs it (Node 16+, every current browser)');
+    throw new WasmUnavailableError(
+      'WebAssembly is not available in this runtime: the wasm backend needs it (Node 16+, every current browser)',
+    );
   }
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as string);
@@ -89,7 +91,9 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
 }
 
 /** Creates the backend and registers it with core (priority 2: the default over cpu-reference). */
-export async function registerWasmBackend(options: WasmBackendOptions & { priority?: number } = {}): Promise<WasmBackend> {
+export async function registerWasmBackend(
+  options: WasmBackendOptions & { priority?: number } = {},
+): Promise<WasmBackend> {
   const backend = await createWasmBackend(options);
   registerBackend(backend.name, () => backend, { priority: options.priority ?? 2 });
   return backend;

@@ -35,7 +35,9 @@ export class WasmSafeTfjsBackend extends TfjsBackend {
       const fused: FusedKernels = {
         ...this.fused,
         matmulBiasActivation: (a, b, bias, activation, transposeA, transposeB) =>
-          this.untransposed(a, b, transposeA, transposeB, (x, y) => inherited.call(this.fused, x, y, bias, activation, false, false)),
+          this.untransposed(a, b, transposeA, transposeB, (x, y) =>
+            inherited.call(this.fused, x, y, bias, activation, false, false),
+          ),
       };
       (this as { fused: FusedKernels }).fused = fused;
     }
@@ -45,11 +47,22 @@ export class WasmSafeTfjsBackend extends TfjsBackend {
     const shape = view(x).shape;
     const inputSize = shape.reduce((a, b) => a * b, 1);
     const outputSize = size.reduce((a, b) => a * b, 1);
-    if (shape.length === 0 || inputSize < GATHER_SLICE_MIN_INPUT || outputSize * 4 > inputSize || size[0] === shape[0]) {
+    if (
+      shape.length === 0 ||
+      inputSize < GATHER_SLICE_MIN_INPUT ||
+      outputSize * 4 > inputSize ||
+      size[0] === shape[0]
+    ) {
       return super.slice(x, begin, size);
     }
     return this.scratch((tmp) => {
-      const rows = tmp(super.fromData(Int32Array.from({ length: size[0]! }, (_, i) => begin[0]! + i), [size[0]!], 'int32'));
+      const rows = tmp(
+        super.fromData(
+          Int32Array.from({ length: size[0]! }, (_, i) => begin[0]! + i),
+          [size[0]!],
+          'int32',
+        ),
+      );
       const picked = super.gather(x, rows, 0);
       const rest = shape.slice(1);
       if (rest.every((d, i) => begin[i + 1] === 0 && size[i + 1] === d)) return picked;
@@ -63,9 +76,17 @@ export class WasmSafeTfjsBackend extends TfjsBackend {
   }
 
   /** Calls `product` on contiguous copies of the operands whose transpose flag is set. */
-  private untransposed(a: BackendHandle, b: BackendHandle, transposeA: boolean, transposeB: boolean, product: (a: BackendHandle, b: BackendHandle) => BackendHandle): BackendHandle {
+  private untransposed(
+    a: BackendHandle,
+    b: BackendHandle,
+    transposeA: boolean,
+    transposeB: boolean,
+    product: (a: BackendHandle, b: BackendHandle) => BackendHandle,
+  ): BackendHandle {
     if (!transposeA && !transposeB) return product(a, b);
-    return this.scratch((tmp) => product(transposeA ? tmp(this.transpose(a, [0, 2, 1])) : a, transposeB ? tmp(this.transpose(b, [0, 2, 1])) : b));
+    return this.scratch((tmp) =>
+      product(transposeA ? tmp(this.transpose(a, [0, 2, 1])) : a, transposeB ? tmp(this.transpose(b, [0, 2, 1])) : b),
+    );
   }
 
   /** Runs `fn` with a scratch list; every handle pushed on it is disposed afterwards. */
@@ -114,7 +135,13 @@ export class WasmSafeTfjsBackend extends TfjsBackend {
         const anyNanMask = tmp(this.cast(anyNan, 'bool'));
         hit = tmp(super.where(anyNanMask, isNan, hit, shape));
       }
-      const iota = tmp(super.fromData(Int32Array.from({ length: n }, (_, i) => i), shape.map((d, i) => (i === axis ? d : 1)), 'int32'));
+      const iota = tmp(
+        super.fromData(
+          Int32Array.from({ length: n }, (_, i) => i),
+          shape.map((d, i) => (i === axis ? d : 1)),
+          'int32',
+        ),
+      );
       const past = tmp(super.fill([], n, 'int32'));
       const hitMask = tmp(this.cast(hit, 'bool'));
       const candidates = tmp(super.where(hitMask, iota, past, shape));

@@ -37,7 +37,9 @@ export function describeAdapter(acquired: AcquiredAdapter): Record<string, strin
 
 /** A one-line name for logs: "opengles: Mesa llvmpipe (LLVM 15.0.6, 256 bits)". */
 export function adapterSummary(details: Record<string, string>): string {
-  const name = [details.vendor, details.device || details.description || details.architecture].filter(Boolean).join(' ');
+  const name = [details.vendor, details.device || details.description || details.architecture]
+    .filter(Boolean)
+    .join(' ');
   return `${details.source}${details.featureLevel === 'compatibility' ? ' (compatibility)' : ''}: ${name || 'unnamed adapter'}`;
 }
 

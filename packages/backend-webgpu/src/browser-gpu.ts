@@ -11,25 +11,43 @@ export async function acquireBrowserAdapter(featureLevel: FeatureLevelChoice): P
   const attempts: AdapterAttempt[] = [];
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (gpu === undefined) {
-    attempts.push({ source: 'browser', ok: false, detail: 'navigator.gpu is undefined: this browser or context has no WebGPU' });
+    attempts.push({
+      source: 'browser',
+      ok: false,
+      detail: 'navigator.gpu is undefined: this browser or context has no WebGPU',
+    });
     throw new WebGpuUnavailableError(attempts, [
       'use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+ on Windows) in a secure context (https or localhost)',
       'headless Chromium on Linux: start it with --enable-unsafe-webgpu',
     ]);
   }
   const request = async (level: 'core' | 'compatibility'): Promise<GPUAdapter | null> => {
-    const options: GPURequestAdapterOptions = level === 'core' ? { powerPreference: 'high-performance' } : { featureLevel: level };
+    const options: GPURequestAdapterOptions =
+      level === 'core' ? { powerPreference: 'high-performance' } : { featureLevel: level };
     try {
       const adapter = await gpu.requestAdapter(options);
-      if (adapter === null) attempts.push({ source: 'browser', ok: false, detail: `requestAdapter(${JSON.stringify(options)}) returned null (no GPU, or the adapter is blocklisted)` });
+      if (adapter === null)
+        attempts.push({
+          source: 'browser',
+          ok: false,
+          detail: `requestAdapter(${JSON.stringify(options)}) returned null (no GPU, or the adapter is blocklisted)`,
+        });
       return adapter;
     } catch (error) {
-      attempts.push({ source: 'browser', ok: false, detail: `requestAdapter(${JSON.stringify(options)}) threw: ${(error as Error).message}` });
+      attempts.push({
+        source: 'browser',
+        ok: false,
+        detail: `requestAdapter(${JSON.stringify(options)}) threw: ${(error as Error).message}`,
+      });
       return null;
     }
   };
   const accept = (adapter: GPUAdapter, level: 'core' | 'compatibility'): AcquiredAdapter => {
-    attempts.push({ source: 'browser', ok: true, detail: `${level} adapter: ${adapter.info?.description || adapter.info?.vendor || 'unnamed'}` });
+    attempts.push({
+      source: 'browser',
+      ok: true,
+      detail: `${level} adapter: ${adapter.info?.description || adapter.info?.vendor || 'unnamed'}`,
+    });
     return { gpu, adapter, source: 'browser', featureLevel: level, attempts };
   };
   if (featureLevel !== 'auto') {
@@ -53,7 +71,10 @@ export async function acquireBrowserAdapter(featureLevel: FeatureLevelChoice): P
 }
 
 function isFallbackAdapter(adapter: GPUAdapter): boolean {
-  return (adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || isSwiftShader(adapter);
+  return (
+    (adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+    isSwiftShader(adapter)
+  );
 }
 
 function isSwiftShader(adapter: GPUAdapter): boolean {

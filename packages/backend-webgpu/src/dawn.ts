@@ -36,7 +36,13 @@ export function adapterChoiceFromEnv(): NodeAdapterChoice {
   const value = (process.env.MYELIN_WEBGPU_ADAPTER ?? 'auto').trim().toLowerCase();
   if ((NODE_ADAPTER_CHOICES as readonly string[]).includes(value)) return value as NodeAdapterChoice;
   throw new WebGpuUnavailableError(
-    [{ source: 'vulkan', ok: false, detail: `MYELIN_WEBGPU_ADAPTER='${value}' is not one of ${NODE_ADAPTER_CHOICES.join(', ')}` }],
+    [
+      {
+        source: 'vulkan',
+        ok: false,
+        detail: `MYELIN_WEBGPU_ADAPTER='${value}' is not one of ${NODE_ADAPTER_CHOICES.join(', ')}`,
+      },
+    ],
     [`set MYELIN_WEBGPU_ADAPTER to one of ${NODE_ADAPTER_CHOICES.join(', ')}, or unset it`],
   );
 }
@@ -51,8 +57,14 @@ export async function acquireNodeAdapter(choice: NodeAdapterChoice): Promise<Acq
   try {
     dawn = await loadDawn();
   } catch (error) {
-    attempts.push({ source: 'vulkan', ok: false, detail: `the 'webgpu' package (Dawn for Node) did not load: ${(error as Error).message}` });
-    throw new WebGpuUnavailableError(attempts, ["install the 'webgpu' npm package (it ships dawn.node for linux-x64, linux-arm64, macOS and Windows)"]);
+    attempts.push({
+      source: 'vulkan',
+      ok: false,
+      detail: `the 'webgpu' package (Dawn for Node) did not load: ${(error as Error).message}`,
+    });
+    throw new WebGpuUnavailableError(attempts, [
+      "install the 'webgpu' npm package (it ships dawn.node for linux-x64, linux-arm64, macOS and Windows)",
+    ]);
   }
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   let softwareVulkan: AcquiredAdapter | null = null;
@@ -79,10 +91,18 @@ function isFallback(adapter: GPUAdapter): boolean {
   return (adapter.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
 }
 
-async function tryDawnBackend(dawn: DawnModule, source: Exclude<NodeAdapterChoice, 'auto'>, attempts: AdapterAttempt[]): Promise<AcquiredAdapter | null> {
+async function tryDawnBackend(
+  dawn: DawnModule,
+  source: Exclude<NodeAdapterChoice, 'auto'>,
+  attempts: AdapterAttempt[],
+): Promise<AcquiredAdapter | null> {
   const missing = missingLibraries(source);
   if (missing.length > 0) {
-    attempts.push({ source, ok: false, detail: `missing system ${missing.length > 1 ? 'libraries' : 'library'} ${missing.join(', ')}` });
+    attempts.push({
+      source,
+      ok: false,
+      detail: `missing system ${missing.length > 1 ? 'libraries' : 'library'} ${missing.join(', ')}`,
+    });
     return null;
   }
   try {
@@ -133,21 +153,31 @@ function noAdapterReason(source: Exclude<NodeAdapterChoice, 'auto'>): string {
     case 'vulkan':
       return 'no Vulkan adapter (no GPU driver, or only a lavapipe older than Mesa 25, which Dawn rejects)';
     case 'opengles':
-      return "no OpenGL ES adapter (Mesa's EGL found no usable display on EGL_PLATFORM=" + (process.env.EGL_PLATFORM ?? '') + ')';
+      return (
+        "no OpenGL ES adapter (Mesa's EGL found no usable display on EGL_PLATFORM=" +
+        (process.env.EGL_PLATFORM ?? '') +
+        ')'
+      );
     case 'swiftshader':
       return `no SwiftShader adapter from ${SWIFTSHADER_ICD}`;
   }
 }
 
 /** What Dawn dlopens for each backend, with the Debian package that provides it. */
-const REQUIRED_LIBRARIES: Record<Exclude<NodeAdapterChoice, 'auto'>, readonly [file: string, debianPackage: string][]> = {
+const REQUIRED_LIBRARIES: Record<
+  Exclude<NodeAdapterChoice, 'auto'>,
+  readonly [file: string, debianPackage: string][]
+> = {
   vulkan: [['libvulkan.so.1', 'libvulkan1']],
   opengles: [
     ['libEGL.so', 'libegl-dev'],
     ['libEGL_mesa.so.0', 'libegl-mesa0'],
     ['dri/swrast_dri.so', 'libgl1-mesa-dri'],
   ],
-  swiftshader: [['libvulkan.so.1', 'libvulkan1'], [SWIFTSHADER_ICD, 'chromium']],
+  swiftshader: [
+    ['libvulkan.so.1', 'libvulkan1'],
+    [SWIFTSHADER_ICD, 'chromium'],
+  ],
 };
 
 /** Libraries (with their Debian package) not found in the usual Linux directories; [] elsewhere. */
@@ -162,20 +192,29 @@ export function missingLibraries(source: Exclude<NodeAdapterChoice, 'auto'>): st
     '/usr/lib',
   ];
   return REQUIRED_LIBRARIES[source]
-    .filter(([file]) => (path.isAbsolute(file) ? !existsSync(file) : !dirs.some((dir) => existsSync(path.join(dir, file)))))
+    .filter(([file]) =>
+      path.isAbsolute(file) ? !existsSync(file) : !dirs.some((dir) => existsSync(path.join(dir, file))),
+    )
     .map(([file, debianPackage]) => `${file} (Debian/Ubuntu: ${debianPackage})`);
 }
 
 function installHints(order: readonly Exclude<NodeAdapterChoice, 'auto'>[]): string[] {
   const hints: string[] = [];
   if (order.includes('opengles')) {
-    hints.push("software GL (no GPU needed): apt-get install libegl-dev libegl-mesa0 libgl1-mesa-dri; Dawn's OpenGL ES backend runs on Mesa's llvmpipe");
+    hints.push(
+      "software GL (no GPU needed): apt-get install libegl-dev libegl-mesa0 libgl1-mesa-dri; Dawn's OpenGL ES backend runs on Mesa's llvmpipe",
+    );
   }
   if (order.includes('vulkan')) {
-    hints.push('a GPU: install its Vulkan driver and libvulkan1; or lavapipe from Mesa >= 25 (Debian 12: mesa-vulkan-drivers from bookworm-backports), selected with VK_ICD_FILENAMES');
+    hints.push(
+      'a GPU: install its Vulkan driver and libvulkan1; or lavapipe from Mesa >= 25 (Debian 12: mesa-vulkan-drivers from bookworm-backports), selected with VK_ICD_FILENAMES',
+    );
   }
-  if (order.includes('swiftshader')) hints.push(`SwiftShader: apt-get install chromium libvulkan1 (it provides ${SWIFTSHADER_ICD})`);
-  hints.push('force one path with createWebGpuBackend({ adapter: "opengles" | "vulkan" | "swiftshader" }) or MYELIN_WEBGPU_ADAPTER');
+  if (order.includes('swiftshader'))
+    hints.push(`SwiftShader: apt-get install chromium libvulkan1 (it provides ${SWIFTSHADER_ICD})`);
+  hints.push(
+    'force one path with createWebGpuBackend({ adapter: "opengles" | "vulkan" | "swiftshader" }) or MYELIN_WEBGPU_ADAPTER',
+  );
   return hints;
 }
 
@@ -189,6 +228,7 @@ function installGlobals(dawn: DawnModule, gpu: GPU): void {
   }
   const host = globalThis as { navigator?: object };
   // Node 20 has no navigator; Node 21+ has one without gpu, behind a getter.
-  if (host.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  if (host.navigator === undefined)
+    Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
   Object.defineProperty(host.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
 }

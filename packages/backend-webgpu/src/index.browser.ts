@@ -28,7 +28,9 @@ export function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise
 }
 
 /** Creates the backend and registers it with core (priority 2: the default over cpu-reference). */
-export function registerWebGpuBackend(options: WebGpuBackendOptions & { priority?: number } = {}): Promise<WebGpuBackend> {
+export function registerWebGpuBackend(
+  options: WebGpuBackendOptions & { priority?: number } = {},
+): Promise<WebGpuBackend> {
   return registerWebGpuBackendWith(acquire, options);
 }
 

@@ -24,14 +24,25 @@ interface WebGpuProgram {
 
 /** The tfjs WebGPU backend's method that compiles (once, cached by shaderKey) and records a program. */
 export interface WebGpuProgramRunner {
-  runWebGPUProgram(program: WebGpuProgram, inputs: unknown[], outputDtype: 'float32', uniforms: { type: 'float32'; data: number[] }[]): unknown;
+  runWebGPUProgram(
+    program: WebGpuProgram,
+    inputs: unknown[],
+    outputDtype: 'float32',
+    uniforms: { type: 'float32'; data: number[] }[],
+  ): unknown;
 }
 
 const WORKGROUP = 128;
 
-const UNIFORMS = 'beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32, eps : f32, weightDecay : f32, decayFactor : f32, stepSize : f32, biasCorrection2Sqrt : f32,';
+const UNIFORMS =
+  'beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32, eps : f32, weightDecay : f32, decayFactor : f32, stepSize : f32, biasCorrection2Sqrt : f32,';
 
-function adamProgram(shape: readonly number[], output: AdamOutput, gradientDecay: boolean, weightDecay: boolean): WebGpuProgram {
+function adamProgram(
+  shape: readonly number[],
+  output: AdamOutput,
+  gradientDecay: boolean,
+  weightDecay: boolean,
+): WebGpuProgram {
   const size = shape.reduce((a, b) => a * b, 1);
   const gradient = gradientDecay ? 'g = g + param * uniforms.weightDecay;' : '';
   const decayed = weightDecay ? 'let p = param * uniforms.decayFactor;' : 'let p = param;';
@@ -69,13 +80,29 @@ function adamProgram(shape: readonly number[], output: AdamOutput, gradientDecay
  * Runs the three shaders; returns tfjs TensorInfos (the caller wraps and tracks them). `inputs`
  * are the param, grad, m and v tensors, all float32 of `shape`.
  */
-export function runAdamShaders(runner: WebGpuProgramRunner, inputs: readonly unknown[], shape: readonly number[], options: AdamUpdateOptions): Record<AdamOutput, unknown> {
+export function runAdamShaders(
+  runner: WebGpuProgramRunner,
+  inputs: readonly unknown[],
+  shape: readonly number[],
+  options: AdamUpdateOptions,
+): Record<AdamOutput, unknown> {
   const { lr, beta1, beta2, eps, weightDecay, step } = options;
   const gradientDecay = weightDecay !== 0 && !options.decoupledWeightDecay;
   const decoupled = weightDecay !== 0 && options.decoupledWeightDecay;
   // Host scalars as in core: lr / (1 - beta1^t) and sqrt(1 - beta2^t), rounded to float32 on upload.
-  const values = [beta1, 1 - beta1, beta2, 1 - beta2, eps, weightDecay, 1 - lr * weightDecay, lr / (1 - beta1 ** step), Math.sqrt(1 - beta2 ** step)];
+  const values = [
+    beta1,
+    1 - beta1,
+    beta2,
+    1 - beta2,
+    eps,
+    weightDecay,
+    1 - lr * weightDecay,
+    lr / (1 - beta1 ** step),
+    Math.sqrt(1 - beta2 ** step),
+  ];
   const uniforms = values.map((value) => ({ type: 'float32' as const, data: [value] }));
-  const run = (output: AdamOutput) => runner.runWebGPUProgram(adamProgram(shape, output, gradientDecay, decoupled), [...inputs], 'float32', uniforms);
+  const run = (output: AdamOutput) =>
+    runner.runWebGPUProgram(adamProgram(shape, output, gradientDecay, decoupled), [...inputs], 'float32', uniforms);
   return { m: run('m'), v: run('v'), param: run('param') };
 }

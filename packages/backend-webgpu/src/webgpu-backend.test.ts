@@ -59,7 +59,12 @@ describe('backend-webgpu in Node (Dawn)', () => {
 describe('tfjs-backend-webgpu quirks', () => {
   it('matmul with K = 0 gives zeros and leaves later matmuls right', async () => {
     const backend = await createWebGpuBackend();
-    const empty = backend.matmul(backend.fill([1, 2, 0], 1, 'float32'), backend.fill([1, 0, 3], 1, 'float32'), false, false);
+    const empty = backend.matmul(
+      backend.fill([1, 2, 0], 1, 'float32'),
+      backend.fill([1, 0, 3], 1, 'float32'),
+      false,
+      false,
+    );
     expect(Array.from(await backend.read(empty))).toEqual([0, 0, 0, 0, 0, 0]);
     const a = fromHost(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), [4, 3], { backend });
     const b = fromHost(new Float32Array([1, 0, 0, 1, 1, 1, 2, 2]), [2, 4], { backend });
@@ -80,7 +85,11 @@ describe('tfjs-backend-webgpu quirks', () => {
 });
 
 describe('the WGSL fused Adam step', () => {
-  for (const [label, Optimizer, weightDecay] of [['Adam', Adam, 0], ['Adam with L2 weight decay', Adam, 0.1], ['AdamW', AdamW, 0.1]] as const) {
+  for (const [label, Optimizer, weightDecay] of [
+    ['Adam', Adam, 0],
+    ['Adam with L2 weight decay', Adam, 0.1],
+    ['AdamW', AdamW, 0.1],
+  ] as const) {
     it(`${label}: matches the composed step over 3 steps`, async () => {
       const backend = await createWebGpuBackend();
       expect(backend.fused?.adamUpdate).toBeDefined();

@@ -4,7 +4,13 @@
 // process, so initialisation happens once and every Myelin backend made after shares it.
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, registerBackend, type BackendProbe } from '@myelin/core';
-import { adapterSummary, describeAdapter, requestTfjsDevice, type AcquiredAdapter, type AdapterAttempt } from './adapter.js';
+import {
+  adapterSummary,
+  describeAdapter,
+  requestTfjsDevice,
+  type AcquiredAdapter,
+  type AdapterAttempt,
+} from './adapter.js';
 import type { FeatureLevelChoice } from './browser-gpu.js';
 import type { NodeAdapterChoice } from './dawn.js';
 import { WebGpuTfjsBackend } from './webgpu-kernels.js';
@@ -62,7 +68,9 @@ const SOFTWARE_SUBMIT_BATCH = 100;
 /** CPU implementations of WebGPU: Mesa's llvmpipe (GL) and lavapipe (Vulkan), SwiftShader. */
 export function isSoftwareAdapter(details: Record<string, string>): boolean {
   if (details.fallbackAdapter === 'true') return true;
-  return /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${details.vendor ?? ''} ${details.architecture ?? ''} ${details.device ?? ''} ${details.description ?? ''}`);
+  return /llvmpipe|lavapipe|swiftshader|softpipe/i.test(
+    `${details.vendor ?? ''} ${details.architecture ?? ''} ${details.device ?? ''} ${details.description ?? ''}`,
+  );
 }
 
 async function initialise(acquire: AcquireAdapter, options: WebGpuBackendOptions): Promise<Initialised> {
@@ -86,7 +94,9 @@ async function initialise(acquire: AcquireAdapter, options: WebGpuBackendOptions
     details.tuning = `software adapter: packed matmul, no transposeB, ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')} dispatches per submit`;
   }
   if (!(await tf.setBackend('webgpu'))) {
-    throw new BackendError(`tfjs could not start its WebGPU backend on ${adapterSummary(details)} (see the warning tfjs logged above)`);
+    throw new BackendError(
+      `tfjs could not start its WebGPU backend on ${adapterSummary(details)} (see the warning tfjs logged above)`,
+    );
   }
   return { details, attempts: acquired.attempts, source: acquired.source };
 }
@@ -111,7 +121,10 @@ export async function initialiseWebGpu(acquire: AcquireAdapter, options: WebGpuB
 }
 
 /** Makes the Myelin WebGPU backend (initialising WebGPU on first use) and selects it in tfjs. */
-export async function createWebGpuBackendWith(acquire: AcquireAdapter, options: WebGpuBackendOptions): Promise<WebGpuBackend> {
+export async function createWebGpuBackendWith(
+  acquire: AcquireAdapter,
+  options: WebGpuBackendOptions,
+): Promise<WebGpuBackend> {
   const { details, attempts } = await initialiseWebGpu(acquire, options);
   if (tf.getBackend() !== 'webgpu' && !(await tf.setBackend('webgpu'))) {
     throw new BackendError('tfjs could not select its WebGPU backend again');
@@ -123,7 +136,10 @@ export async function createWebGpuBackendWith(acquire: AcquireAdapter, options: 
  * Creates the backend and registers it with core under its name (default 'webgpu') at priority
  * 2, above cpu-reference, so it becomes the default. Returns the backend.
  */
-export async function registerWebGpuBackendWith(acquire: AcquireAdapter, options: WebGpuBackendOptions & { priority?: number }): Promise<WebGpuBackend> {
+export async function registerWebGpuBackendWith(
+  acquire: AcquireAdapter,
+  options: WebGpuBackendOptions & { priority?: number },
+): Promise<WebGpuBackend> {
   const backend = await createWebGpuBackendWith(acquire, options);
   registerBackend(backend.name, () => backend, { priority: options.priority ?? 2 });
   return backend;

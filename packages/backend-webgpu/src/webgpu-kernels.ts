@@ -16,7 +16,12 @@ import { runAdamShaders, type WebGpuProgramRunner } from './webgpu-adam.js';
 const shapeOf = (h: BackendHandle): readonly number[] => (h as unknown as { shape: readonly number[] }).shape;
 
 /** Inner dimension, batch, rows and columns of `op(a) @ op(b)` for rank-3 operands. */
-function dims(a: BackendHandle, b: BackendHandle, transposeA: boolean, transposeB: boolean): { batch: number; m: number; k: number; n: number } {
+function dims(
+  a: BackendHandle,
+  b: BackendHandle,
+  transposeA: boolean,
+  transposeB: boolean,
+): { batch: number; m: number; k: number; n: number } {
   const [batch = 0, a1 = 0, a2 = 0] = shapeOf(a);
   const [, b1 = 0, b2 = 0] = shapeOf(b);
   return { batch, m: transposeA ? a2 : a1, k: transposeA ? a1 : a2, n: transposeB ? b1 : b2 };
@@ -38,7 +43,9 @@ export class WebGpuTfjsBackend extends TfjsBackend {
         matmulBiasActivation: (a, b, bias, activation, transposeA, transposeB) => {
           const { batch, m, k, n } = dims(a, b, transposeA, transposeB);
           if (k !== 0 || batch * m * n === 0) {
-            return this.withUntransposedB(b, transposeB, (right, flag) => inherited.call(this.fused, a, right, bias, activation, transposeA, flag));
+            return this.withUntransposedB(b, transposeB, (right, flag) =>
+              inherited.call(this.fused, a, right, bias, activation, transposeA, flag),
+            );
           }
           const zerosA = this.fill(transposeA ? [batch, 1, m] : [batch, m, 1], 0, 'float32');
           const zerosB = this.fill(transposeB ? [batch, n, 1] : [batch, 1, n], 0, 'float32');
@@ -53,13 +60,22 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       (this as { fused: FusedKernels }).fused = fused;
     }
     this.composedAdam = this.fused.adamUpdate;
-    (this as { fused: FusedKernels }).fused = { ...this.fused, adamUpdate: (param, grad, m, v, opts) => this.adamUpdate(param, grad, m, v, opts) };
+    (this as { fused: FusedKernels }).fused = {
+      ...this.fused,
+      adamUpdate: (param, grad, m, v, opts) => this.adamUpdate(param, grad, m, v, opts),
+    };
   }
 
   /** backend-tfjs's adamUpdate (tfjs ops), for what the shaders do not cover (other dtypes). */
   private readonly composedAdam: FusedKernels['adamUpdate'];
 
-  private adamUpdate(param: BackendHandle, grad: BackendHandle, m: BackendHandle, v: BackendHandle, options: AdamUpdateOptions): { param: BackendHandle; m: BackendHandle; v: BackendHandle } {
+  private adamUpdate(
+    param: BackendHandle,
+    grad: BackendHandle,
+    m: BackendHandle,
+    v: BackendHandle,
+    options: AdamUpdateOptions,
+  ): { param: BackendHandle; m: BackendHandle; v: BackendHandle } {
     const inputs = [param, grad, m, v];
     const shape = shapeOf(param);
     const float = inputs.every((h) => (h as unknown as { dtype: string }).dtype === 'float32');
@@ -71,12 +87,18 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     const probe = this.reshape(param, shape);
     this.dispose(probe);
     const results = runAdamShaders(this.tfjs.backend() as unknown as WebGpuProgramRunner, inputs, shape, options);
-    return { param: this.adopt(results.param, shape), m: this.adopt(results.m, shape), v: this.adopt(results.v, shape) };
+    return {
+      param: this.adopt(results.param, shape),
+      m: this.adopt(results.m, shape),
+      v: this.adopt(results.v, shape),
+    };
   }
 
   /** Wraps a TensorInfo a program produced as a tracked handle (a reshape shares its data). */
   private adopt(info: unknown, shape: readonly number[]): BackendHandle {
-    const tensor = this.tfjs.engine().makeTensorFromTensorInfo(info as Parameters<ReturnType<Tf['engine']>['makeTensorFromTensorInfo']>[0]);
+    const tensor = this.tfjs
+      .engine()
+      .makeTensorFromTensorInfo(info as Parameters<ReturnType<Tf['engine']>['makeTensorFromTensorInfo']>[0]);
     try {
       return this.reshape(tensor as unknown as BackendHandle, shape);
     } finally {
@@ -91,7 +113,11 @@ export class WebGpuTfjsBackend extends TfjsBackend {
   }
 
   /** Calls `product` with b transposed in memory (and the flag cleared) where that is faster. */
-  private withUntransposedB(b: BackendHandle, transposeB: boolean, product: (b: BackendHandle, transposeB: boolean) => BackendHandle): BackendHandle {
+  private withUntransposedB(
+    b: BackendHandle,
+    transposeB: boolean,
+    product: (b: BackendHandle, transposeB: boolean) => BackendHandle,
+  ): BackendHandle {
     if (!transposeB || !this.pretransposeB) return product(b, transposeB);
     const transposed = this.transpose(b, [0, 2, 1]);
     try {

@@ -12,7 +12,11 @@ export interface Tolerance {
  * where NaN is expected, infinities exactly. Returns null when they agree, else a message that
  * names the worst element with both values.
  */
-export function compareArrays(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: Tolerance): string | null {
+export function compareArrays(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: Tolerance,
+): string | null {
   if (actual.length !== expected.length) return `length ${actual.length} differs from the expected ${expected.length}`;
   let worst = -1;
   let worstExcess = 0;
@@ -38,7 +42,12 @@ export function compareArrays(actual: ArrayLike<number>, expected: ArrayLike<num
 }
 
 /** Throws with `context` when the arrays differ beyond the tolerance. */
-export function expectClose(actual: TypedArray | ArrayLike<number>, expected: TypedArray | ArrayLike<number>, tolerance: Tolerance, context: string): void {
+export function expectClose(
+  actual: TypedArray | ArrayLike<number>,
+  expected: TypedArray | ArrayLike<number>,
+  tolerance: Tolerance,
+  context: string,
+): void {
   const problem = compareArrays(actual, expected, tolerance);
   if (problem !== null) throw new Error(`${context}: ${problem}`);
 }

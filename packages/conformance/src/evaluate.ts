@@ -9,7 +9,12 @@ export interface ForwardResult {
 }
 
 /** Runs a case's program without gradients and reads the output back. */
-export async function runForward(testCase: OpCase, values: Float64Array[], backend: Backend, floatDtype: DType): Promise<ForwardResult> {
+export async function runForward(
+  testCase: OpCase,
+  values: Float64Array[],
+  backend: Backend,
+  floatDtype: DType,
+): Promise<ForwardResult> {
   const inputs = makeInputs(testCase, values, backend, floatDtype, false);
   try {
     const output = noGrad(() => tidy(() => testCase.run(inputs, backend)));
@@ -29,7 +34,12 @@ export interface GradientResult {
 }
 
 /** Runs a case with gradients and reads back each input's gradient of a weighted-sum loss. */
-export async function runGradients(testCase: OpCase, values: Float64Array[], backend: Backend, floatDtype: DType): Promise<GradientResult> {
+export async function runGradients(
+  testCase: OpCase,
+  values: Float64Array[],
+  backend: Backend,
+  floatDtype: DType,
+): Promise<GradientResult> {
   const inputs = makeInputs(testCase, values, backend, floatDtype, true);
   try {
     tidy(() => {
@@ -38,7 +48,9 @@ export async function runGradients(testCase: OpCase, values: Float64Array[], bac
       const weights = fromHost(outputWeights(testCase, output.size), output.shape, { dtype: output.dtype, backend });
       output.mul(weights).sum().backward();
     });
-    const grads = await Promise.all(inputs.map((input) => (input.requiresGrad && input.grad ? input.grad.data() : Promise.resolve(null))));
+    const grads = await Promise.all(
+      inputs.map((input) => (input.requiresGrad && input.grad ? input.grad.data() : Promise.resolve(null))),
+    );
     return { grads };
   } finally {
     for (const input of inputs) input.dispose();
@@ -64,7 +76,12 @@ function lossAt(testCase: OpCase, values: Float64Array[], backend: Backend, weig
 }
 
 /** Central finite differences of the weighted-sum loss for every gradient-taking input. */
-export function finiteDifferenceGradients(testCase: OpCase, values: Float64Array[], backend: Backend, epsilon: number): (Float64Array | null)[] {
+export function finiteDifferenceGradients(
+  testCase: OpCase,
+  values: Float64Array[],
+  backend: Backend,
+  epsilon: number,
+): (Float64Array | null)[] {
   const probe = makeInputs(testCase, values, backend, 'float64', false);
   const outputSize = noGrad(() => {
     const output = tidy(() => testCase.run(probe, backend));

@@ -31,7 +31,13 @@ export function inputDtype(spec: InputSpec, floatDtype: DType): DType {
   return dtype === 'float32' ? floatDtype : dtype;
 }
 
-export function makeInputs(testCase: OpCase, values: Float64Array[], backend: Backend, floatDtype: DType, requiresGrad: boolean): Tensor[] {
+export function makeInputs(
+  testCase: OpCase,
+  values: Float64Array[],
+  backend: Backend,
+  floatDtype: DType,
+  requiresGrad: boolean,
+): Tensor[] {
   return testCase.inputs.map((spec, i) => {
     const dtype = inputDtype(spec, floatDtype);
     const wantsGrad = requiresGrad && (dtype === 'float32' || dtype === 'float64') && spec.grad !== false;

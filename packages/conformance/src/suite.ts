@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { PRIMITIVE_OPS, fromHost, linear, noGrad, nonDifferentiableOps, tidy, type Backend, type DType, type PrimitiveOp } from '@myelin/core';
+import {
+  PRIMITIVE_OPS,
+  fromHost,
+  linear,
+  noGrad,
+  nonDifferentiableOps,
+  tidy,
+  type Backend,
+  type DType,
+  type PrimitiveOp,
+} from '@myelin/core';
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { allCases } from './cases/index.js';
 import { describeOptimizerConformance } from './cases/optimizers.js';
@@ -83,27 +93,33 @@ export function runConformanceSuite(options: ConformanceOptions): void {
 
     // Only where float64 and synchronous reads exist (cpu-reference): other backends are
     // compared with cpu-reference's gradients in the tier above instead.
-    if (options.finiteDifferences) describe('tier 2: gradients against central finite differences (float64)', () => {
-      for (const testCase of gradientCases()) {
-        const reason = testCase.noFiniteDifferences;
-        if (reason !== undefined) {
-          it.skip(`${testCase.name} (skipped: ${reason})`, () => {});
-          continue;
-        }
-        test(testCase.name, async () => {
-          const b = await backend();
-          const values = hostInputs(testCase);
-          const analytic = await runGradients(testCase, values, b, 'float64');
-          const numeric = finiteDifferenceGradients(testCase, values, b, 1e-6);
-          numeric.forEach((grad, i) => {
-            if (grad === null) return;
-            // No graph to the input means a zero gradient: the function is locally constant in it.
-            const got = analytic.grads[i] ?? new Float64Array(grad.length);
-            expectClose(got, grad, FINITE_DIFFERENCE_TOLERANCE, `${testCase.name}: gradient of input ${i} vs finite differences`);
+    if (options.finiteDifferences)
+      describe('tier 2: gradients against central finite differences (float64)', () => {
+        for (const testCase of gradientCases()) {
+          const reason = testCase.noFiniteDifferences;
+          if (reason !== undefined) {
+            it.skip(`${testCase.name} (skipped: ${reason})`, () => {});
+            continue;
+          }
+          test(testCase.name, async () => {
+            const b = await backend();
+            const values = hostInputs(testCase);
+            const analytic = await runGradients(testCase, values, b, 'float64');
+            const numeric = finiteDifferenceGradients(testCase, values, b, 1e-6);
+            numeric.forEach((grad, i) => {
+              if (grad === null) return;
+              // No graph to the input means a zero gradient: the function is locally constant in it.
+              const got = analytic.grads[i] ?? new Float64Array(grad.length);
+              expectClose(
+                got,
+                grad,
+                FINITE_DIFFERENCE_TOLERANCE,
+                `${testCase.name}: gradient of input ${i} vs finite differences`,
+              );
+            });
           });
-        });
-      }
-    });
+        }
+      });
 
     describe('tier 3: end-to-end fixed-seed MLP', () => {
       for (const optimizer of ['sgd', 'adam'] as const) {
@@ -112,7 +128,9 @@ export function runConformanceSuite(options: ConformanceOptions): void {
           const actual = await trainMlp(await backend(), { steps: 5, optimizer });
           expectClose(actual.losses, expected.losses, tolerance.training, `${optimizer} loss trajectory`);
           expect(actual.losses[4]!, `${optimizer}: the loss decreases`).toBeLessThan(actual.losses[0]!);
-          expected.parameters.forEach((p, i) => expectClose(actual.parameters[i]!, p, tolerance.training, `${optimizer} parameter ${i}`));
+          expected.parameters.forEach((p, i) =>
+            expectClose(actual.parameters[i]!, p, tolerance.training, `${optimizer} parameter ${i}`),
+          );
         });
       }
     });
@@ -150,7 +168,8 @@ export function runConformanceSuite(options: ConformanceOptions): void {
             expect(b.fused?.matmulBiasActivation).toBeUndefined();
             return;
           }
-          const make = (values: number[], shape: number[], requiresGrad = false) => fromHost(Float32Array.from(values), shape, { backend: b, requiresGrad });
+          const make = (values: number[], shape: number[], requiresGrad = false) =>
+            fromHost(Float32Array.from(values), shape, { backend: b, requiresGrad });
           const x = make([0.5, -1, 2, 0.1, -0.3, 0.7], [2, 3]);
           const w = make([0.2, -0.4, 0.6, -0.8, 1.0, 0.3, 0.9, -0.1, 0.05, -0.7, 0.25, 0.4], [4, 3], true);
           const bias = make([0.1, -0.2, 0.3, -0.4], [4]);
@@ -177,7 +196,12 @@ export function runConformanceSuite(options: ConformanceOptions): void {
 
 /** Cases whose output is float and that have a float input: the ones with gradients to check. */
 function gradientCases(): OpCase[] {
-  return allCases.filter((c) => c.grad !== false && c.inputs.some((spec) => isFloatSpec(spec.dtype) && spec.grad !== false) && !c.covers.every((op) => nonDifferentiableOps.has(op)));
+  return allCases.filter(
+    (c) =>
+      c.grad !== false &&
+      c.inputs.some((spec) => isFloatSpec(spec.dtype) && spec.grad !== false) &&
+      !c.covers.every((op) => nonDifferentiableOps.has(op)),
+  );
 }
 
 function isFloatSpec(dtype: DType | undefined): boolean {

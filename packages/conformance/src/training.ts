@@ -17,7 +17,10 @@ const FEATURES = 6;
 const HIDDEN = 16;
 const CLASSES = 3;
 
-export async function trainMlp(backend: Backend, options: { steps: number; optimizer: 'sgd' | 'adam'; readEvery?: number }): Promise<TrainingRun> {
+export async function trainMlp(
+  backend: Backend,
+  options: { steps: number; optimizer: 'sgd' | 'adam'; readEvery?: number },
+): Promise<TrainingRun> {
   const generator = new Generator(1234);
   const input = fromHost(generator.normal(BATCH * FEATURES), [BATCH, FEATURES], { backend, dtype: 'float32' });
   const labels = fromHost(generator.integers(BATCH, 0, CLASSES), [BATCH], { backend, dtype: 'int32' });

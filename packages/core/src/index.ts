@@ -12,8 +12,21 @@ export type { GradNode, OpAttributes } from './autograd/node.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
 export {
-  reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice, pad, concat, stack,
-  gather, indexSelect, scatterAdd, oneHot,
+  reshape,
+  flatten,
+  squeeze,
+  unsqueeze,
+  transpose,
+  permute,
+  expand,
+  slice,
+  pad,
+  concat,
+  stack,
+  gather,
+  indexSelect,
+  scatterAdd,
+  oneHot,
 } from './ops/movement.js';
 export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
 export * from './ops/activation.js';

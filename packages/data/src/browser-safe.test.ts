@@ -11,8 +11,13 @@ function importGraph(entry: string): Map<string, string[]> {
   const visit = (file: string): void => {
     if (graph.has(file)) return;
     const text = readFileSync(file, 'utf8');
-    const specifiers = [...text.matchAll(/(?:import|export)[^'"]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
-    graph.set(file, specifiers.filter((s) => !s.startsWith('.')));
+    const specifiers = [...text.matchAll(/(?:import|export)[^'"]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map(
+      (m) => m[1] ?? m[2]!,
+    );
+    graph.set(
+      file,
+      specifiers.filter((s) => !s.startsWith('.')),
+    );
     for (const s of specifiers.filter((s) => s.startsWith('.'))) visit(join(dirname(file), s.replace(/\.js$/, '.ts')));
   };
   visit(join(SOURCE, entry));

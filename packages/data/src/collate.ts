@@ -33,12 +33,16 @@ export class Collator {
 
   collate(samples: readonly Sample[]): Batch {
     const count = samples.length;
-    if (count === 0) throw new DataError({ source: 'collate', expected: 'at least one sample', found: 'an empty batch' });
+    if (count === 0)
+      throw new DataError({ source: 'collate', expected: 'at least one sample', found: 'an empty batch' });
     const first = samples[0]!;
     const xDtype = batchDTypeOf(first.x.data);
     const xStaging = (this.#x = this.#stage(this.#x, xDtype, count * first.x.data.length));
     this.#fill(xStaging, samples, 'x', first.x);
-    const x = fromHost(xStaging.subarray(0, count * first.x.data.length), [count, ...first.x.shape], { dtype: xDtype, backend: this.#options.backend });
+    const x = fromHost(xStaging.subarray(0, count * first.x.data.length), [count, ...first.x.shape], {
+      dtype: xDtype,
+      backend: this.#options.backend,
+    });
     try {
       return { x, y: this.#collateTargets(samples) };
     } catch (error) {
@@ -59,7 +63,10 @@ export class Collator {
         if (typeof value !== 'number' || (dtype === 'int32' && !Number.isInteger(value))) {
           throw new DataError({
             source: 'collate',
-            expected: dtype === 'int32' ? 'integer class indices as targets (set targetDtype: "float32" for real-valued targets)' : 'number targets like the first sample',
+            expected:
+              dtype === 'int32'
+                ? 'integer class indices as targets (set targetDtype: "float32" for real-valued targets)'
+                : 'number targets like the first sample',
             found: `${typeof value === 'number' ? value : 'an array'} at batch position ${i}`,
           });
         }
@@ -85,9 +92,19 @@ export class Collator {
     const isInt = staging instanceof Int32Array;
     for (let i = 0; i < samples.length; i++) {
       const value = samples[i]![field];
-      if (typeof value === 'number' || !sameShape(value.shape, shape) || value.data.length !== size || (value.data instanceof Int32Array) !== isInt) {
-        const found = typeof value === 'number' ? 'a number' : `shape ${formatShape(value.shape)} (${value.data.constructor.name})`;
-        throw new DataError({ source: 'collate', expected: `every ${field} of shape ${formatShape(shape)} (${first.data.constructor.name}) like the batch's first sample`, found: `${found} at batch position ${i}` });
+      if (
+        typeof value === 'number' ||
+        !sameShape(value.shape, shape) ||
+        value.data.length !== size ||
+        value.data instanceof Int32Array !== isInt
+      ) {
+        const found =
+          typeof value === 'number' ? 'a number' : `shape ${formatShape(value.shape)} (${value.data.constructor.name})`;
+        throw new DataError({
+          source: 'collate',
+          expected: `every ${field} of shape ${formatShape(shape)} (${first.data.constructor.name}) like the batch's first sample`,
+          found: `${found} at batch position ${i}`,
+        });
       }
       staging.set(value.data, i * size);
     }
@@ -98,4 +115,3 @@ export class Collator {
 export function collate(samples: readonly Sample[], options: CollateOptions = {}): Batch {
   return new Collator(options).collate(samples);
 }
-

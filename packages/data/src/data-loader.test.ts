@@ -30,12 +30,16 @@ describe('DataLoader', () => {
     expect(loader.length).toBe(3);
     const batches: Batch[] = [];
     for await (const batch of loader) batches.push(batch);
-    expect(batches.map((b) => b.x.shape)).toEqual([[4, 2, 3], [4, 2, 3], [2, 2, 3]]);
+    expect(batches.map((b) => b.x.shape)).toEqual([
+      [4, 2, 3],
+      [4, 2, 3],
+      [2, 2, 3],
+    ]);
     expect(batches[0]!.x.dtype).toBe('float32');
     expect(batches[0]!.y.dtype).toBe('int32');
     expect(Array.from(await batches[1]!.x.data()).slice(0, 7)).toEqual([24, 25, 26, 27, 28, 29, 30]);
     expect(Array.from(await batches[2]!.y.data())).toEqual([8, 9]);
-    for (const b of batches) b.x.dispose(), b.y.dispose();
+    for (const b of batches) (b.x.dispose(), b.y.dispose());
   });
 
   it('drops the short last batch with dropLast', async () => {
@@ -73,9 +77,11 @@ describe('DataLoader', () => {
     const [batch] = [...new DataLoader(real, { batchSize: 3 })];
     expect(batch!.y.dtype).toBe('float32');
     expect(batch!.y.shape).toEqual([3]);
-    const asFloat = [...new DataLoader(new TensorDataset([[0], [1]], [0, 1]), { batchSize: 2, targetDtype: 'float32' })][0]!;
+    const asFloat = [
+      ...new DataLoader(new TensorDataset([[0], [1]], [0, 1]), { batchSize: 2, targetDtype: 'float32' }),
+    ][0]!;
     expect(asFloat.y.dtype).toBe('float32');
-    for (const b of [batch!, asFloat]) b.x.dispose(), b.y.dispose();
+    for (const b of [batch!, asFloat]) (b.x.dispose(), b.y.dispose());
   });
 
   it('awaits async samples and builds upcoming batches while the consumer waits', async () => {
@@ -128,8 +134,12 @@ describe('DataLoader', () => {
   it('rejects bad options and samples that do not stack', async () => {
     expect(() => new DataLoader(dataset, { batchSize: 0 })).toThrow(/batchSize an integer >= 1, found 0/);
     expect(() => new DataLoader(dataset, { prefetch: -1 })).toThrow(DataError);
-    const ragged = dataset.map((s, { index }) => (index === 1 ? { x: { data: s.x.data.subarray(0, 3), shape: [3] }, y: s.y } : s));
-    await expect(labelsOf(new DataLoader(ragged, { batchSize: 2 }))).rejects.toThrow(/every x of shape \[2,3\] \(Uint8Array\).*found shape \[3\] \(Uint8Array\) at batch position 1/);
+    const ragged = dataset.map((s, { index }) =>
+      index === 1 ? { x: { data: s.x.data.subarray(0, 3), shape: [3] }, y: s.y } : s,
+    );
+    await expect(labelsOf(new DataLoader(ragged, { batchSize: 2 }))).rejects.toThrow(
+      /every x of shape \[2,3\] \(Uint8Array\).*found shape \[3\] \(Uint8Array\) at batch position 1/,
+    );
     const fractional = new TensorDataset([[0], [1]], [0.5, 1]).map((s) => ({ x: s.x, y: 0.5 }));
     expect(() => [...new DataLoader(fractional, { batchSize: 2 })]).toThrow(/integer class indices as targets/);
   });

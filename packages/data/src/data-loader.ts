@@ -34,7 +34,8 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 function checkCount(name: string, value: number, minimum: number): number {
-  if (!Number.isSafeInteger(value) || value < minimum) throw new DataError({ source: 'DataLoader', expected: `${name} an integer >= ${minimum}`, found: `${value}` });
+  if (!Number.isSafeInteger(value) || value < minimum)
+    throw new DataError({ source: 'DataLoader', expected: `${name} an integer >= ${minimum}`, found: `${value}` });
   return value;
 }
 
@@ -122,7 +123,12 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     for (let batch = 0; batch < this.length; batch++) {
       const samples = this.#samples(order, batch, context);
       if (samples.some(isPromiseLike)) {
-        throw new DataError({ source: 'DataLoader', expected: 'synchronous samples for a plain for-of loop', found: 'a promise (an async dataset)', detail: 'iterate with for await' });
+        throw new DataError({
+          source: 'DataLoader',
+          expected: 'synchronous samples for a plain for-of loop',
+          found: 'a promise (an async dataset)',
+          detail: 'iterate with for await',
+        });
       }
       yield this.#collate(samples as Sample[]);
     }
@@ -133,7 +139,10 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
       scheduleMacrotask(() => {
         try {
           const samples = this.#samples(order, batch, context);
-          if (samples.some(isPromiseLike)) Promise.all(samples).then((resolved) => this.#collate(resolved)).then(resolve, reject);
+          if (samples.some(isPromiseLike))
+            Promise.all(samples)
+              .then((resolved) => this.#collate(resolved))
+              .then(resolve, reject);
           else resolve(this.#collate(samples as Sample[]));
         } catch (error) {
           reject(error);
@@ -160,7 +169,11 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
       }
     } finally {
       // A consumer that stops early (break, throw) leaves prefetched batches: free them.
-      for (const pending of queue.splice(0)) pending.then((batch) => dispose([batch.x, batch.y] as Tensor[]), () => undefined);
+      for (const pending of queue.splice(0))
+        pending.then(
+          (batch) => dispose([batch.x, batch.y] as Tensor[]),
+          () => undefined,
+        );
     }
   }
 }

@@ -8,7 +8,14 @@ const xOf = (sample: Sample): number[] => Array.from(sample.x.data);
 
 describe('TensorDataset', () => {
   it('takes nested arrays: float32 rows and integer targets as class indices', () => {
-    const dataset = new TensorDataset([[1, 2], [3, 4], [5, 6]], [0, 1, 2]);
+    const dataset = new TensorDataset(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [0, 1, 2],
+    );
     expect(dataset.length).toBe(3);
     expect(dataset.sampleShape).toEqual([2]);
     const sample = dataset.get(1);
@@ -21,13 +28,23 @@ describe('TensorDataset', () => {
   it('stores non-integer or float32-requested targets as float views', () => {
     const real = new TensorDataset([[0], [1]], [0.5, 1.5]);
     expect((real.get(1).y as HostArray).data).toEqual(new Float32Array([1.5]));
-    const asked = new TensorDataset([[0, 0], [1, 1]], [0, 1], { targetDtype: 'float32' });
+    const asked = new TensorDataset(
+      [
+        [0, 0],
+        [1, 1],
+      ],
+      [0, 1],
+      { targetDtype: 'float32' },
+    );
     expect(asked.get(1).y).toEqual({ data: new Float32Array([1]), shape: [] });
   });
 
   it('hands out views into one buffer: reading a sample copies nothing', () => {
     const images = new Uint8Array(3 * 2 * 2).map((_, i) => i);
-    const dataset = new TensorDataset({ data: images, shape: [3, 2, 2] }, { data: new Int32Array([7, 8, 9]), shape: [3] });
+    const dataset = new TensorDataset(
+      { data: images, shape: [3, 2, 2] },
+      { data: new Int32Array([7, 8, 9]), shape: [3] },
+    );
     const sample = dataset.get(2);
     expect(sample.x.shape).toEqual([2, 2]);
     expect(sample.x.data.buffer).toBe(images.buffer);
@@ -36,7 +53,13 @@ describe('TensorDataset', () => {
   });
 
   it('keeps multi-dimensional targets as views', () => {
-    const dataset = new TensorDataset([[1], [2]], [[0.1, 0.9], [0.8, 0.2]]);
+    const dataset = new TensorDataset(
+      [[1], [2]],
+      [
+        [0.1, 0.9],
+        [0.8, 0.2],
+      ],
+    );
     const y = dataset.get(1).y as HostArray;
     expect(y.shape).toEqual([2]);
     expect(Array.from(y.data)).toEqual([Math.fround(0.8), Math.fround(0.2)]);
@@ -45,7 +68,9 @@ describe('TensorDataset', () => {
   it('rejects mismatched counts, ragged rows, bad shapes and out-of-range indices', () => {
     expect(() => new TensorDataset([[1], [2]], [0])).toThrow(/expected as many targets as inputs \(2.*found 1/);
     expect(() => new TensorDataset([[1, 2], [3]], [0, 1])).toThrow(DataError);
-    expect(() => new TensorDataset({ data: new Float32Array(5), shape: [2, 2] }, [0, 1])).toThrow(/expected 4 values for shape \[2,2\], found 5/);
+    expect(() => new TensorDataset({ data: new Float32Array(5), shape: [2, 2] }, [0, 1])).toThrow(
+      /expected 4 values for shape \[2,2\], found 5/,
+    );
     expect(() => new TensorDataset([[1]], [0.5], { targetDtype: 'int32' })).toThrow(/integer class indices/);
     const dataset = new TensorDataset([[1], [2]], [0, 1]);
     expect(() => dataset.get(2)).toThrow(/expected an integer index in \[0, 2\), found 2/);

@@ -96,7 +96,8 @@ export class ConcatDataset<T> extends Dataset<T> {
 
   constructor(datasets: readonly DatasetLike<T>[]) {
     super();
-    if (datasets.length === 0) throw new DataError({ source: 'ConcatDataset', expected: 'at least one dataset', found: 'none' });
+    if (datasets.length === 0)
+      throw new DataError({ source: 'ConcatDataset', expected: 'at least one dataset', found: 'none' });
     this.datasets = [...datasets];
     let total = 0;
     this.#ends = this.datasets.map((d) => (total += d.length));

@@ -8,7 +8,10 @@ import { loadDigits } from './node/tables.js';
 function linear(generator: Generator, inFeatures: number, outFeatures: number): [Tensor, Tensor] {
   const bound = 1 / Math.sqrt(inFeatures);
   return [
-    fromHost(generator.uniform(outFeatures * inFeatures, -bound, bound), [outFeatures, inFeatures], { dtype: 'float32', requiresGrad: true }),
+    fromHost(generator.uniform(outFeatures * inFeatures, -bound, bound), [outFeatures, inFeatures], {
+      dtype: 'float32',
+      requiresGrad: true,
+    }),
     fromHost(generator.uniform(outFeatures, -bound, bound), [outFeatures], { dtype: 'float32', requiresGrad: true }),
   ];
 }
@@ -22,13 +25,21 @@ describe('digits training (REFERENCE-EXPERIMENTS section 2)', () => {
     const loader = new DataLoader(digits, { batchSize: digits.length, shuffle: true, seed: 7 });
     const generator = new Generator(2);
     const parameters = [...linear(generator, 64, 32), ...linear(generator, 32, 16), ...linear(generator, 16, 10)];
-    const moments = parameters.map((p) => [fromHost(new Float32Array(p.size), p.shape), fromHost(new Float32Array(p.size), p.shape)] as const);
+    const moments = parameters.map(
+      (p) => [fromHost(new Float32Array(p.size), p.shape), fromHost(new Float32Array(p.size), p.shape)] as const,
+    );
     const losses: number[] = [];
     for (let epoch = 0; epoch < 100; epoch++) {
       for (const { x, y } of loader.epoch(epoch)) {
         const loss = tidy(() => {
           const [w1, b1, w2, b2, w3, b3] = parameters as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-          const hidden = x.matmul(w1, { transposeB: true }).add(b1).relu().matmul(w2, { transposeB: true }).add(b2).relu();
+          const hidden = x
+            .matmul(w1, { transposeB: true })
+            .add(b1)
+            .relu()
+            .matmul(w2, { transposeB: true })
+            .add(b2)
+            .relu();
           const logits = hidden.matmul(w3, { transposeB: true }).add(b3);
           const value = logits.logSoftmax(1).mul(y.oneHot(10)).sum(1).mean().neg();
           value.backward();
@@ -38,7 +49,12 @@ describe('digits training (REFERENCE-EXPERIMENTS section 2)', () => {
               const [m, v] = moments[i]!;
               m.assign(m.mul(0.9).add(p.grad!.mul(0.1)));
               v.assign(v.mul(0.999).add(p.grad!.square().mul(0.001)));
-              const update = m.div(1 - 0.9 ** step).div(v.div(1 - 0.999 ** step).sqrt().add(1e-8));
+              const update = m.div(1 - 0.9 ** step).div(
+                v
+                  .div(1 - 0.999 ** step)
+                  .sqrt()
+                  .add(1e-8),
+              );
               p.assign(p.sub(update.mul(1e-3)));
               p.grad = null;
             });

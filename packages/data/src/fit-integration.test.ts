@@ -1,5 +1,16 @@
 import '@myelin/backend-cpu-reference';
-import { Adam, CrossEntropyLoss, Generator, Linear, ReLU, Sequential, fit, getBackend, evaluate, accuracy } from '@myelin/core';
+import {
+  Adam,
+  CrossEntropyLoss,
+  Generator,
+  Linear,
+  ReLU,
+  Sequential,
+  fit,
+  getBackend,
+  evaluate,
+  accuracy,
+} from '@myelin/core';
 import { describe, expect, it } from 'vitest';
 import { DataLoader } from './data-loader.js';
 import { loadDigits } from './node/tables.js';
@@ -7,7 +18,13 @@ import { randomSplit } from './random-split.js';
 
 function digitsModel(seed: number): Sequential {
   const generator = new Generator(seed);
-  return new Sequential(new Linear(64, 32, { generator }), new ReLU(), new Linear(32, 16, { generator }), new ReLU(), new Linear(16, 10, { generator }));
+  return new Sequential(
+    new Linear(64, 32, { generator }),
+    new ReLU(),
+    new Linear(32, 16, { generator }),
+    new ReLU(),
+    new Linear(16, 10, { generator }),
+  );
 }
 
 describe('the data pipeline with the training API', () => {
@@ -15,7 +32,12 @@ describe('the data pipeline with the training API', () => {
     const digits = await loadDigits();
     const loader = new DataLoader(digits, { batchSize: digits.length, shuffle: true, seed: 7 });
     const model = digitsModel(2);
-    const history = await fit(model, { train: loader, loss: new CrossEntropyLoss(), optimizer: new Adam(model.parameters(), { lr: 1e-3 }), epochs: 100 });
+    const history = await fit(model, {
+      train: loader,
+      loss: new CrossEntropyLoss(),
+      optimizer: new Adam(model.parameters(), { lr: 1e-3 }),
+      epochs: 100,
+    });
     const losses = history.series('loss');
     expect(losses[0]!).toBeGreaterThan(1.5);
     expect(losses[99]!).toBeLessThan(0.3);

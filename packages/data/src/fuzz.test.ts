@@ -13,7 +13,8 @@ import { decodeIdx, encodeIdx, parseIdx } from './sources/idx.js';
 // Random and truncated bytes must only ever produce a DataError (or a valid result), never a
 // RangeError, TypeError or a crash deep inside a reader.
 const generator = new Generator(20240601);
-const randomBytes = (length: number): Uint8Array => Uint8Array.from(generator.integers(Math.max(1, length), 0, 256)).subarray(0, length);
+const randomBytes = (length: number): Uint8Array =>
+  Uint8Array.from(generator.integers(Math.max(1, length), 0, 256)).subarray(0, length);
 const pick = (n: number): number => generator.integers(1, 0, n)[0]!;
 
 function collectUnexpected(run: () => unknown, found: unknown[]): void {
@@ -48,7 +49,8 @@ describe('fuzz: the IDX readers raise only DataError', () => {
       bytes[3] = pick(5);
       collectUnexpected(() => parseIdx(bytes), unexpected);
     }
-    for (let length = 0; length <= validIdx.length; length++) collectUnexpected(() => parseIdx(validIdx.subarray(0, length)), unexpected);
+    for (let length = 0; length <= validIdx.length; length++)
+      collectUnexpected(() => parseIdx(validIdx.subarray(0, length)), unexpected);
     for (let i = 0; i < 1000; i++) {
       const corrupted = validIdx.slice();
       corrupted[pick(16)] = pick(256);
@@ -60,7 +62,8 @@ describe('fuzz: the IDX readers raise only DataError', () => {
   it('on truncated and corrupted gzip, in the browser-safe and the Node reader', async () => {
     const zipped = gzipSync(validIdx);
     const unexpected: unknown[] = [];
-    for (let length = 2; length < zipped.length; length += 3) await collectUnexpectedAsync(() => decodeIdx(zipped.subarray(0, length)), unexpected);
+    for (let length = 2; length < zipped.length; length += 3)
+      await collectUnexpectedAsync(() => decodeIdx(zipped.subarray(0, length)), unexpected);
     for (let i = 0; i < 100; i++) {
       const corrupted = zipped.slice();
       corrupted[2 + pick(zipped.length - 2)] = pick(256);
@@ -70,7 +73,10 @@ describe('fuzz: the IDX readers raise only DataError', () => {
     try {
       for (let i = 0; i < 30; i++) {
         const path = join(directory, `f${i}.gz`);
-        const bytes = i % 2 === 0 ? zipped.subarray(0, 2 + pick(zipped.length - 2)) : Uint8Array.from([0x1f, 0x8b, ...randomBytes(pick(50))]);
+        const bytes =
+          i % 2 === 0
+            ? zipped.subarray(0, 2 + pick(zipped.length - 2))
+            : Uint8Array.from([0x1f, 0x8b, ...randomBytes(pick(50))]);
         await writeFile(path, bytes);
         await collectUnexpectedAsync(() => readIdx(path), unexpected);
       }
@@ -89,10 +95,17 @@ describe('fuzz: the CSV readers raise only DataError', () => {
     const alphabet = '0123456789.-+eE,;\t \n\r#"abxNaI';
     for (let i = 0; i < 3000; i++) {
       const text = Array.from({ length: pick(60) }, () => alphabet[pick(alphabet.length)]).join('');
-      const options = [{}, { header: false }, { labelColumn: 0 }, { targetDtype: 'int32' as const }, { delimiter: 'whitespace' as const }][pick(5)]!;
+      const options = [
+        {},
+        { header: false },
+        { labelColumn: 0 },
+        { targetDtype: 'int32' as const },
+        { delimiter: 'whitespace' as const },
+      ][pick(5)]!;
       collectUnexpected(() => parseCsv(text, options), unexpected);
     }
-    for (let length = 0; length <= validCsv.length; length++) collectUnexpected(() => parseCsv(validCsv.slice(0, length), { labelColumn: 'label' }), unexpected);
+    for (let length = 0; length <= validCsv.length; length++)
+      collectUnexpected(() => parseCsv(validCsv.slice(0, length), { labelColumn: 'label' }), unexpected);
     const directory = await mkdtemp(join(tmpdir(), 'myelin-fuzz-csv-'));
     try {
       for (let i = 0; i < 20; i++) {

@@ -3,7 +3,15 @@ import { DataError } from './errors.js';
 
 /** The typed arrays a sample's values may live in. */
 export type NumericArray =
-  | Float32Array | Float64Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Uint16Array | Int16Array | Uint32Array;
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array;
 
 /**
  * Values on the host with a row-major shape: a sample's features or target. Datasets over one
@@ -43,13 +51,24 @@ export { formatShape, sameShape, sizeOfShape };
 export function checkHostArray(array: HostArray, what: string): void {
   const size = sizeOfShape(array.shape);
   if (array.data.length !== size) {
-    throw new DataError({ source: what, expected: `${size} values for shape ${formatShape(array.shape)}`, found: `${array.data.length}` });
+    throw new DataError({
+      source: what,
+      expected: `${size} values for shape ${formatShape(array.shape)}`,
+      found: `${array.data.length}`,
+    });
   }
 }
 
 /** The (height, width, channels) of an image in CHW or HW layout. */
-export function imageGeometry(shape: readonly number[], transform: string): { channels: number; height: number; width: number } {
+export function imageGeometry(
+  shape: readonly number[],
+  transform: string,
+): { channels: number; height: number; width: number } {
   if (shape.length === 2) return { channels: 1, height: shape[0]!, width: shape[1]! };
   if (shape.length === 3) return { channels: shape[0]!, height: shape[1]!, width: shape[2]! };
-  throw new DataError({ source: transform, expected: 'an image of shape [C,H,W] or [H,W]', found: `shape ${formatShape(shape)}` });
+  throw new DataError({
+    source: transform,
+    expected: 'an image of shape [C,H,W] or [H,W]',
+    found: `shape ${formatShape(shape)}`,
+  });
 }

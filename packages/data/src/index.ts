@@ -1,15 +1,37 @@
 // @myelin/data: browser-safe. Readers that need Node (fs, zlib, sharp) live in '@myelin/data/node'.
 export { DataError } from './errors.js';
 export { hostArray, type HostArray, type NumericArray, type Sample } from './host-array.js';
-export { Dataset, MappedDataset, Subset, ConcatDataset, type DatasetLike, type SampleContext, type Transform, type TransformContext } from './dataset.js';
+export {
+  Dataset,
+  MappedDataset,
+  Subset,
+  ConcatDataset,
+  type DatasetLike,
+  type SampleContext,
+  type Transform,
+  type TransformContext,
+} from './dataset.js';
 export { TensorDataset, type ArrayInput, type TensorDatasetOptions } from './tensor-dataset.js';
 export { randomSplit, type RandomSplitOptions } from './random-split.js';
 export { Collator, collate, type Batch, type CollateOptions } from './collate.js';
 export { DataLoader, type DataLoaderOptions, type EpochBatches } from './data-loader.js';
 export { compose } from './transforms/compose.js';
-export { toFloat, normalize, flatten, oneHot, mapInputs, type SampleTransform, type ToFloatOptions } from './transforms/basic.js';
+export {
+  toFloat,
+  normalize,
+  flatten,
+  oneHot,
+  mapInputs,
+  type SampleTransform,
+  type ToFloatOptions,
+} from './transforms/basic.js';
 export { resize, resizeBilinear } from './transforms/resize.js';
-export { randomHorizontalFlip, randomCrop, type RandomHorizontalFlipOptions, type RandomCropOptions } from './transforms/augment.js';
+export {
+  randomHorizontalFlip,
+  randomCrop,
+  type RandomHorizontalFlipOptions,
+  type RandomCropOptions,
+} from './transforms/augment.js';
 export { parseIdx, decodeIdx, encodeIdx, type IdxArray, type IdxDType } from './sources/idx.js';
 export { gunzip, isGzip } from './sources/gzip.js';
 export { parseCsv, CsvDataset, type CsvOptions } from './sources/csv.js';

@@ -3,7 +3,10 @@ import { DataError } from './errors.js';
 import { randomSplit, splitCounts } from './random-split.js';
 import { TensorDataset } from './tensor-dataset.js';
 
-const dataset = new TensorDataset(Array.from({ length: 10 }, (_, i) => [i]), Array.from({ length: 10 }, (_, i) => i));
+const dataset = new TensorDataset(
+  Array.from({ length: 10 }, (_, i) => [i]),
+  Array.from({ length: 10 }, (_, i) => i),
+);
 
 describe('randomSplit', () => {
   it('splits by fractions into disjoint subsets that cover the dataset', () => {
@@ -30,7 +33,9 @@ describe('randomSplit', () => {
 
   it('rejects fractions or counts that do not add up, and negative ones', () => {
     expect(() => randomSplit(dataset, [0.5, 0.3])).toThrow(DataError);
-    expect(() => randomSplit(dataset, [0.5, 0.3])).toThrow(/fractions that add up to 1 or counts that add up to the dataset length 10, found \[0.5, 0.3\] \(sum 0.8\)/);
+    expect(() => randomSplit(dataset, [0.5, 0.3])).toThrow(
+      /fractions that add up to 1 or counts that add up to the dataset length 10, found \[0.5, 0.3\] \(sum 0.8\)/,
+    );
     expect(() => randomSplit(dataset, [5, 6])).toThrow(/sum 11/);
     expect(() => randomSplit(dataset, [1.2, -0.2])).toThrow(/non-negative/);
     expect(() => randomSplit(dataset, [])).toThrow(/at least one/);

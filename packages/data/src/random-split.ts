@@ -14,9 +14,15 @@ export function drawSeed(): number {
 
 /** Turns fractions (summing to 1) or counts (summing to the length) into counts. */
 export function splitCounts(length: number, lengths: readonly number[]): number[] {
-  if (lengths.length === 0) throw new DataError({ source: 'randomSplit', expected: 'at least one fraction or count', found: 'an empty list' });
+  if (lengths.length === 0)
+    throw new DataError({ source: 'randomSplit', expected: 'at least one fraction or count', found: 'an empty list' });
   const bad = lengths.find((v) => !Number.isFinite(v) || v < 0);
-  if (bad !== undefined) throw new DataError({ source: 'randomSplit', expected: 'non-negative finite fractions or counts', found: `${bad} in [${lengths.join(', ')}]` });
+  if (bad !== undefined)
+    throw new DataError({
+      source: 'randomSplit',
+      expected: 'non-negative finite fractions or counts',
+      found: `${bad} in [${lengths.join(', ')}]`,
+    });
   const total = lengths.reduce((a, b) => a + b, 0);
   const allIntegers = lengths.every(Number.isInteger);
   if (allIntegers && total === length) return [...lengths];
@@ -39,7 +45,11 @@ export function splitCounts(length: number, lengths: readonly number[]): number[
  * Splits a dataset into non-overlapping random subsets, by fractions (`[0.8, 0.2]`) or counts
  * (`[1500, 297]`), like torch.utils.data.random_split. The same seed gives the same split.
  */
-export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
+export function randomSplit<T>(
+  dataset: DatasetLike<T>,
+  lengths: readonly number[],
+  options: RandomSplitOptions = {},
+): Subset<T>[] {
   const counts = splitCounts(dataset.length, lengths);
   const permutation = new Generator(options.seed ?? drawSeed()).permutation(dataset.length);
   const subsets: Subset<T>[] = [];

@@ -8,7 +8,14 @@ type Scheduler = (callback: () => void) => void;
 function pickScheduler(): Scheduler {
   const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
   if (typeof immediate === 'function') return (callback) => void immediate(callback);
-  const Channel = (globalThis as unknown as { MessageChannel?: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(value: unknown): void } } }).MessageChannel;
+  const Channel = (
+    globalThis as unknown as {
+      MessageChannel?: new () => {
+        port1: { onmessage: (() => void) | null };
+        port2: { postMessage(value: unknown): void };
+      };
+    }
+  ).MessageChannel;
   if (typeof Channel === 'function') {
     const queue: (() => void)[] = [];
     const channel = new Channel();

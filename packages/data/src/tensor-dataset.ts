@@ -1,7 +1,14 @@
 import type { Tensor } from '@myelin/core';
 import { Dataset, checkIndex } from './dataset.js';
 import { DataError } from './errors.js';
-import { checkHostArray, formatShape, sizeOfShape, type HostArray, type NumericArray, type Sample } from './host-array.js';
+import {
+  checkHostArray,
+  formatShape,
+  sizeOfShape,
+  type HostArray,
+  type NumericArray,
+  type Sample,
+} from './host-array.js';
 
 /** Rows as nested number arrays, a flat list (one value per row), or a shaped typed array. */
 export type ArrayInput = HostArray | readonly (readonly number[])[] | readonly number[];
@@ -19,29 +26,56 @@ function toHostArray(input: ArrayInput, role: 'inputs' | 'targets', targetDtype?
   if (!Array.isArray(input)) {
     const array = input as HostArray;
     checkHostArray(array, `TensorDataset ${role}`);
-    if (array.shape.length === 0) throw new DataError({ source: `TensorDataset ${role}`, expected: 'a shape [N, ...] with a sample axis', found: 'a scalar shape []' });
+    if (array.shape.length === 0)
+      throw new DataError({
+        source: `TensorDataset ${role}`,
+        expected: 'a shape [N, ...] with a sample axis',
+        found: 'a scalar shape []',
+      });
     return array;
   }
   const rows = input as readonly (number | readonly number[])[];
   if (rows.length === 0 || !Array.isArray(rows[0])) {
     const values = rows as readonly number[];
     for (let i = 0; i < values.length; i++) {
-      if (typeof values[i] !== 'number') throw new DataError({ source: `TensorDataset ${role}`, expected: 'a number', found: `${typeof values[i]} at row ${i}` });
+      if (typeof values[i] !== 'number')
+        throw new DataError({
+          source: `TensorDataset ${role}`,
+          expected: 'a number',
+          found: `${typeof values[i]} at row ${i}`,
+        });
     }
     const integers = values.every((v) => Number.isInteger(v));
     const dtype = role === 'targets' ? (targetDtype ?? (integers ? 'int32' : 'float32')) : 'float32';
-    if (dtype === 'int32' && !integers) throw new DataError({ source: `TensorDataset ${role}`, expected: 'integer class indices for targetDtype int32', found: `${values.find((v) => !Number.isInteger(v))}` });
+    if (dtype === 'int32' && !integers)
+      throw new DataError({
+        source: `TensorDataset ${role}`,
+        expected: 'integer class indices for targetDtype int32',
+        found: `${values.find((v) => !Number.isInteger(v))}`,
+      });
     return { data: dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values), shape: [values.length] };
   }
   const width = (rows[0] as readonly number[]).length;
-  const data = role === 'targets' && targetDtype === 'int32' ? new Int32Array(rows.length * width) : new Float32Array(rows.length * width);
+  const data =
+    role === 'targets' && targetDtype === 'int32'
+      ? new Int32Array(rows.length * width)
+      : new Float32Array(rows.length * width);
   rows.forEach((row, r) => {
     if (!Array.isArray(row) || row.length !== width) {
-      throw new DataError({ source: `TensorDataset ${role}`, expected: `rows of ${width} numbers`, found: `${Array.isArray(row) ? `${row.length} values` : typeof row} at row ${r}` });
+      throw new DataError({
+        source: `TensorDataset ${role}`,
+        expected: `rows of ${width} numbers`,
+        found: `${Array.isArray(row) ? `${row.length} values` : typeof row} at row ${r}`,
+      });
     }
     for (let c = 0; c < width; c++) {
       const value = row[c];
-      if (typeof value !== 'number') throw new DataError({ source: `TensorDataset ${role}`, expected: 'a number', found: `${typeof value} at row ${r}, column ${c}` });
+      if (typeof value !== 'number')
+        throw new DataError({
+          source: `TensorDataset ${role}`,
+          expected: 'a number',
+          found: `${typeof value} at row ${r}, column ${c}`,
+        });
       data[r * width + c] = value;
     }
   });
@@ -75,11 +109,18 @@ export class TensorDataset extends Dataset<Sample> {
         found: `${this.y.shape[0]} (targets of shape ${formatShape(this.y.shape)})`,
       });
     }
-    if (options.targetDtype !== undefined && (this.y.data instanceof Int32Array) !== (options.targetDtype === 'int32')) {
+    if (options.targetDtype !== undefined && this.y.data instanceof Int32Array !== (options.targetDtype === 'int32')) {
       if (options.targetDtype === 'int32' && !this.y.data.every((v) => Number.isInteger(v))) {
-        throw new DataError({ source: 'TensorDataset targets', expected: 'integer class indices for targetDtype int32', found: 'non-integer values' });
+        throw new DataError({
+          source: 'TensorDataset targets',
+          expected: 'integer class indices for targetDtype int32',
+          found: 'non-integer values',
+        });
       }
-      this.y = { data: options.targetDtype === 'int32' ? Int32Array.from(this.y.data) : Float32Array.from(this.y.data), shape: this.y.shape };
+      this.y = {
+        data: options.targetDtype === 'int32' ? Int32Array.from(this.y.data) : Float32Array.from(this.y.data),
+        shape: this.y.shape,
+      };
     }
     this.#targetShape = Object.freeze(this.y.shape.slice(1));
     this.#targetSize = sizeOfShape(this.#targetShape);
@@ -87,7 +128,11 @@ export class TensorDataset extends Dataset<Sample> {
   }
 
   /** Reads tensors back to the host (awaiting `data()`, so it works on every backend). */
-  static async fromTensors(inputs: Tensor, targets: Tensor, options: TensorDatasetOptions = {}): Promise<TensorDataset> {
+  static async fromTensors(
+    inputs: Tensor,
+    targets: Tensor,
+    options: TensorDatasetOptions = {},
+  ): Promise<TensorDataset> {
     const x: HostArray = { data: (await inputs.data()) as NumericArray, shape: inputs.shape };
     const y: HostArray = { data: (await targets.data()) as NumericArray, shape: targets.shape };
     return new TensorDataset(x, y, options);
@@ -109,6 +154,9 @@ export class TensorDataset extends Dataset<Sample> {
     const targets = this.y;
     if (this.#targetsAreIndices) return { x, y: targets.data[index]! };
     const targetSize = this.#targetSize;
-    return { x, y: { data: targets.data.subarray(index * targetSize, (index + 1) * targetSize), shape: this.#targetShape } };
+    return {
+      x,
+      y: { data: targets.data.subarray(index * targetSize, (index + 1) * targetSize), shape: this.#targetShape },
+    };
   }
 }

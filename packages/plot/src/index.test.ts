@@ -20,9 +20,16 @@ describe('renderChartSvg', () => {
   });
 
   it('builds history charts from Keras-shaped histories and rejects ragged series', async () => {
-    const chart = historyChart({ epoch: [0, 1], loss: [1, 0.5], val_loss: [1.1, 0.7] }, ['loss', 'val_loss', 'missing'], 'Loss', 'loss');
+    const chart = historyChart(
+      { epoch: [0, 1], loss: [1, 0.5], val_loss: [1.1, 0.7] },
+      ['loss', 'val_loss', 'missing'],
+      'Loss',
+      'loss',
+    );
     expect(chart.series.map((s) => s.name)).toEqual(['loss', 'val_loss']);
     expect(chart.series[0]!.x).toEqual([1, 2]);
-    await expect(renderChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', x: [1], y: [] }] })).rejects.toThrow(/1 x values but 0 y values/);
+    await expect(
+      renderChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', x: [1], y: [] }] }),
+    ).rejects.toThrow(/1 x values but 0 y values/);
   });
 });

@@ -24,14 +24,22 @@ export interface ChartOptions {
 export async function renderChartSvg(options: ChartOptions): Promise<string> {
   const rows = options.series.flatMap((series) => {
     if (series.x.length !== series.y.length) {
-      throw new Error(`renderChartSvg: series '${series.name}' has ${series.x.length} x values but ${series.y.length} y values`);
+      throw new Error(
+        `renderChartSvg: series '${series.name}' has ${series.x.length} x values but ${series.y.length} y values`,
+      );
     }
-    return series.x.map((x, i) => ({ series: series.name, x, y: series.y[i]!, kind: series.points ? 'point' : 'line' }))
+    return series.x
+      .map((x, i) => ({ series: series.name, x, y: series.y[i]!, kind: series.points ? 'point' : 'line' }))
       .filter((row) => Number.isFinite(row.y) && (!options.logY || row.y > 0));
   });
   const encoding = {
     x: { field: 'x', type: 'quantitative', title: options.xLabel },
-    y: { field: 'y', type: 'quantitative', title: options.yLabel, scale: options.logY ? { type: 'log' as const } : { zero: false } },
+    y: {
+      field: 'y',
+      type: 'quantitative',
+      title: options.yLabel,
+      scale: options.logY ? { type: 'log' as const } : { zero: false },
+    },
     color: { field: 'series', type: 'nominal', title: null },
   } as const;
   const spec: TopLevelSpec = {
@@ -42,7 +50,11 @@ export async function renderChartSvg(options: ChartOptions): Promise<string> {
     data: { values: rows },
     layer: [
       { transform: [{ filter: "datum.kind === 'line'" }], mark: { type: 'line', point: rows.length < 60 }, encoding },
-      { transform: [{ filter: "datum.kind === 'point'" }], mark: { type: 'point', filled: true, size: 12, opacity: 0.6 }, encoding },
+      {
+        transform: [{ filter: "datum.kind === 'point'" }],
+        mark: { type: 'point', filled: true, size: 12, opacity: 0.6 },
+        encoding,
+      },
     ],
     config: { background: 'white' },
   };
@@ -55,12 +67,19 @@ export async function renderChartSvg(options: ChartOptions): Promise<string> {
 }
 
 /** Per-epoch curves of a training history: `names` like ['loss', 'val_loss']. */
-export function historyChart(history: Record<string, readonly number[]>, names: readonly string[], title: string, yLabel: string): ChartOptions {
+export function historyChart(
+  history: Record<string, readonly number[]>,
+  names: readonly string[],
+  title: string,
+  yLabel: string,
+): ChartOptions {
   const epochs = history.epoch ?? [];
   return {
     title,
     xLabel: 'epoch',
     yLabel,
-    series: names.filter((name) => history[name]).map((name) => ({ name, x: epochs.map((e) => e + 1), y: history[name]! })),
+    series: names
+      .filter((name) => history[name])
+      .map((name) => ({ name, x: epochs.map((e) => e + 1), y: history[name]! })),
   };
 }

@@ -10,10 +10,19 @@ import { createTfjsBackend, type Tf } from '@myelin/backend-tfjs';
 import { createWasmBackend } from '@myelin/backend-wasm';
 import { createWebGpuBackend } from '@myelin/backend-webgpu';
 import type { Backend } from '@myelin/core';
-import { interleavedSamplesPerSecond, makeWorkload, myelinTrainer, tfjsLayersTrainer, type Workload } from './backend-mlp.js';
+import {
+  interleavedSamplesPerSecond,
+  makeWorkload,
+  myelinTrainer,
+  tfjsLayersTrainer,
+  type Workload,
+} from './backend-mlp.js';
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const BATCH_SIZES = [64, 256];
 const RUNS = quick ? 3 : 7;
 
@@ -47,7 +56,9 @@ const targets: Target[] = [
 ];
 
 console.log('Myelin backends benchmark: MLP 784-128-10 ReLU, softmax cross-entropy, Adam(1e-3)');
-console.log(`median of ${RUNS} one-epoch runs per side, taken in turn after a warm-up epoch each; node ${process.version}, ${process.arch}`);
+console.log(
+  `median of ${RUNS} one-epoch runs per side, taken in turn after a warm-up epoch each; node ${process.version}, ${process.arch}`,
+);
 console.log('Myelin: Sequential + CrossEntropyLoss + Adam + fit (loss read every 10 steps) on the Myelin backend');
 console.log('anchor: tfjs-layers model.fit of the same model on the same tfjs backend, same process');
 console.log('');
@@ -92,13 +103,21 @@ function pytorchReference(): string {
   if (!existsSync(python)) return 'PyTorch CPU: skipped (no /usr/bin/python3)';
   const script = fileURLToPath(new URL('../src/torch-mlp.py', import.meta.url));
   try {
-    const output = execFileSync(python, [script, '7680', String(RUNS), BATCH_SIZES.join(',')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const report = JSON.parse(output.trim().split('\n').pop()!) as { torch: string; blas: string; results: Record<string, number> };
+    const output = execFileSync(python, [script, '7680', String(RUNS), BATCH_SIZES.join(',')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const report = JSON.parse(output.trim().split('\n').pop()!) as {
+      torch: string;
+      blas: string;
+      results: Record<string, number>;
+    };
     const figures = BATCH_SIZES.map((b) => `batch ${b}: ${fmt(report.results[String(b)]!)}`).join(', ');
     return `PyTorch CPU ${report.torch} (1 thread, BLAS ${report.blas}, reference only): ${figures}`;
   } catch (error) {
     const message = String((error as { stderr?: string }).stderr ?? (error as Error).message);
-    if (message.includes("No module named 'torch'")) return 'PyTorch CPU: skipped (/usr/bin/python3 has no torch: apt-get install python3-torch libopenblas0-openmp)';
+    if (message.includes("No module named 'torch'"))
+      return 'PyTorch CPU: skipped (/usr/bin/python3 has no torch: apt-get install python3-torch libopenblas0-openmp)';
     return `PyTorch CPU: failed (${message.trim().split('\n').pop()})`;
   }
 }

@@ -51,28 +51,75 @@ interface CliEpoch {
 let runCounter = 0;
 async function cliEpoch(backend: string): Promise<CliEpoch> {
   const name = `run-${backend}-${runCounter++}`;
-  const train = await cli(['train', '--preset', 'fashion-mnist', '--epochs', '1', '--val-split', '0', '--limit', String(limit), '--backend', backend, '--seed', String(SEED), '--name', name, '--save-best', 'false', '--no-progress']);
+  const train = await cli([
+    'train',
+    '--preset',
+    'fashion-mnist',
+    '--epochs',
+    '1',
+    '--val-split',
+    '0',
+    '--limit',
+    String(limit),
+    '--backend',
+    backend,
+    '--seed',
+    String(SEED),
+    '--name',
+    name,
+    '--save-best',
+    'false',
+    '--no-progress',
+  ]);
   if (train.code !== 0) throw new Error(`myelin train failed (${train.code}):\n${train.stderr || train.stdout}`);
-  const record = JSON.parse(readFileSync(path.join(work, 'runs', name, 'metrics.jsonl'), 'utf8').trim().split('\n')[0]!) as { duration: number; samples_per_second: number };
+  const record = JSON.parse(
+    readFileSync(path.join(work, 'runs', name, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')[0]!,
+  ) as { duration: number; samples_per_second: number };
   const evaluation = await cli(['evaluate', `runs/${name}/last`, '--backend', backend, '--json']);
   if (evaluation.code !== 0) throw new Error(`myelin evaluate failed:\n${evaluation.stderr}`);
-  return { epochSeconds: record.duration, samplesPerSecond: record.samples_per_second, testAccuracy: (JSON.parse(evaluation.stdout) as { accuracy: number }).accuracy, processSeconds: train.seconds };
+  return {
+    epochSeconds: record.duration,
+    samplesPerSecond: record.samples_per_second,
+    testAccuracy: (JSON.parse(evaluation.stdout) as { accuracy: number }).accuracy,
+    processSeconds: train.seconds,
+  };
 }
 
 /** The same epoch through the library: the preset's data pipeline, model, loss and optimizer, and fit. */
 async function fitEpoch(): Promise<number> {
   const transform = compose(toFloat(), normalize(MEAN, STD), flatten());
   const source = await loadFashionMnist();
-  const limited = source.length > limit ? new Subset(source, Array.from({ length: limit }, (_, i) => i)) : source;
+  const limited =
+    source.length > limit
+      ? new Subset(
+          source,
+          Array.from({ length: limit }, (_, i) => i),
+        )
+      : source;
   const [train] = randomSplit(limited, [1, 0], { seed: SEED }); // as the CLI splits (no validation)
   const data = train!.map(transform);
   const model = moduleFromConfig(
-    { type: 'Sequential', modules: [{ type: 'Linear', inFeatures: 784, outFeatures: 128 }, { type: 'ReLU' }, { type: 'Linear', inFeatures: 128, outFeatures: 10 }] },
+    {
+      type: 'Sequential',
+      modules: [
+        { type: 'Linear', inFeatures: 784, outFeatures: 128 },
+        { type: 'ReLU' },
+        { type: 'Linear', inFeatures: 128, outFeatures: 10 },
+      ],
+    },
     { generator: new Generator(SEED) },
   );
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   defaultGenerator.manualSeed(SEED + 2);
-  const history = await fit(model, { train: new DataLoader(data, { batchSize: 64, shuffle: true, seed: SEED + 1 }), loss: new CrossEntropyLoss(), optimizer, epochs: 1, metrics: ['accuracy'] });
+  const history = await fit(model, {
+    train: new DataLoader(data, { batchSize: 64, shuffle: true, seed: SEED + 1 }),
+    loss: new CrossEntropyLoss(),
+    optimizer,
+    epochs: 1,
+    metrics: ['accuracy'],
+  });
   optimizer.dispose();
   model.dispose();
   return history.epochs[0]!.duration!;
@@ -112,7 +159,13 @@ function torchEpoch(): { torch: string; samples_per_second: number; test_accurac
     return 'skipped: /usr/bin/python3 has no torch (apt-get install -y python3-torch libopenblas0-openmp)';
   }
   try {
-    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', TORCH, FASHION_MNIST_DIRECTORY, String(limit), String(MEAN), String(STD)], { encoding: 'utf8' }).trim()) as ReturnType<typeof torchEpoch> & object;
+    return JSON.parse(
+      execFileSync(
+        '/usr/bin/python3',
+        ['-c', TORCH, FASHION_MNIST_DIRECTORY, String(limit), String(MEAN), String(STD)],
+        { encoding: 'utf8' },
+      ).trim(),
+    ) as ReturnType<typeof torchEpoch> & object;
   } catch (error) {
     return `skipped: the PyTorch run failed (${(error as Error).message.split('\n')[0]})`;
   }
@@ -120,7 +173,12 @@ function torchEpoch(): { torch: string; samples_per_second: number; test_accurac
 
 function wasmUsable(): boolean {
   try {
-    const info = JSON.parse(execFileSync(process.execPath, [BIN, 'info', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { backends: { name: string; usable: boolean }[] };
+    const info = JSON.parse(
+      execFileSync(process.execPath, [BIN, 'info', '--json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as { backends: { name: string; usable: boolean }[] };
     return info.backends.some((b) => b.name === 'wasm' && b.usable);
   } catch {
     return false;
@@ -131,11 +189,19 @@ const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
 const rate = (value: number): string => `${Math.round(value).toLocaleString('en-US').padStart(7)} samples/s`;
 
 if (findMnistFiles(FASHION_MNIST_DIRECTORY).images === undefined) {
-  console.log(`bench:cli skipped: Fashion-MNIST is not in ${FASHION_MNIST_DIRECTORY} (apt-get install -y dataset-fashion-mnist)`);
+  console.log(
+    `bench:cli skipped: Fashion-MNIST is not in ${FASHION_MNIST_DIRECTORY} (apt-get install -y dataset-fashion-mnist)`,
+  );
   process.exit(0);
 }
-console.log(`load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores (timings on a shared machine vary; the runs are listed)`);
-console.log(`myelin CLI benchmark: Fashion-MNIST ${limit.toLocaleString('en-US')} training images, 784-128-10 ReLU MLP, Adam 1e-3, batch 64, one epoch (node ${process.version})`);
+console.log(
+  `load average at start ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${os.cpus().length} cores (timings on a shared machine vary; the runs are listed)`,
+);
+console.log(
+  `myelin CLI benchmark: Fashion-MNIST ${limit.toLocaleString('en-US')} training images, 784-128-10 ReLU MLP, Adam 1e-3, batch 64, one epoch (node ${process.version})`,
+);
 try {
   // 1. Overhead: alternate CLI and fit runs on cpu-reference, medians of the epoch times.
   const cliRuns: CliEpoch[] = [];
@@ -155,11 +221,21 @@ try {
   const cliSeconds = Math.min(...cliRuns.map((r) => r.epochSeconds));
   const fitBest = Math.min(...fitSeconds);
   console.log('');
-  console.log(`CLI overhead, cpu-reference (best of ${repeats} runs each; epoch time only, start-up and data loading excluded)`);
+  console.log(
+    `CLI overhead, cpu-reference (best of ${repeats} runs each; epoch time only, start-up and data loading excluded)`,
+  );
   console.log(`  fit in-process          ${fitBest.toFixed(2).padStart(7)} s  ${rate(limit / fitBest)}`);
-  console.log(`  myelin train (process)  ${cliSeconds.toFixed(2).padStart(7)} s  ${rate(limit / cliSeconds)}   (whole process ${median(cliRuns.map((r) => r.processSeconds)).toFixed(1)} s)`);
-  console.log(`  CLI - fit               ${((cliSeconds / fitBest - 1) * 100).toFixed(1).padStart(6)}%   (target: within 5%; medians: ${((median(cliRuns.map((r) => r.epochSeconds)) / median(fitSeconds) - 1) * 100).toFixed(1)}%)`);
-  console.log(`  runs (s): fit ${fitSeconds.map((s) => s.toFixed(2)).join(', ')}; CLI ${cliRuns.map((r) => r.epochSeconds.toFixed(2)).join(', ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  console.log(
+    `  myelin train (process)  ${cliSeconds.toFixed(2).padStart(7)} s  ${rate(limit / cliSeconds)}   (whole process ${median(cliRuns.map((r) => r.processSeconds)).toFixed(1)} s)`,
+  );
+  console.log(
+    `  CLI - fit               ${((cliSeconds / fitBest - 1) * 100).toFixed(1).padStart(6)}%   (target: within 5%; medians: ${((median(cliRuns.map((r) => r.epochSeconds)) / median(fitSeconds) - 1) * 100).toFixed(1)}%)`,
+  );
+  console.log(
+    `  runs (s): fit ${fitSeconds.map((s) => s.toFixed(2)).join(', ')}; CLI ${cliRuns.map((r) => r.epochSeconds.toFixed(2)).join(', ')}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
 
   // 2. The fastest CPU backend, and PyTorch.
   const backends = wasmUsable() ? ['cpu-reference', 'wasm'] : ['cpu-reference'];
@@ -169,12 +245,21 @@ try {
   const torch = torchEpoch();
   const fastest = [...results.entries()].sort((a, b) => b[1].samplesPerSecond - a[1].samplesPerSecond)[0]!;
   console.log('');
-  console.log(`One epoch via myelin train, test accuracy on the 10,000 test images (${backends.includes('wasm') ? 'wasm is usable here' : 'wasm is not usable here: cpu-reference only'})`);
-  for (const [backend, result] of results) console.log(`  ${backend.padEnd(22)}  ${rate(result.samplesPerSecond)}   test accuracy ${pct(result.testAccuracy)}${backend === fastest[0] ? '   <- fastest' : ''}`);
+  console.log(
+    `One epoch via myelin train, test accuracy on the 10,000 test images (${backends.includes('wasm') ? 'wasm is usable here' : 'wasm is not usable here: cpu-reference only'})`,
+  );
+  for (const [backend, result] of results)
+    console.log(
+      `  ${backend.padEnd(22)}  ${rate(result.samplesPerSecond)}   test accuracy ${pct(result.testAccuracy)}${backend === fastest[0] ? '   <- fastest' : ''}`,
+    );
   if (typeof torch === 'string') console.log(`  PyTorch: ${torch}`);
   else {
-    console.log(`  PyTorch ${torch.torch} (1 thread)  ${rate(torch.samples_per_second)}   test accuracy ${pct(torch.test_accuracy)}`);
-    console.log(`  ${fastest[0]} / PyTorch throughput: ${(fastest[1].samplesPerSecond / torch.samples_per_second).toFixed(3)}x; accuracy ${pct(fastest[1].testAccuracy)} vs ${pct(torch.test_accuracy)} (reference: 86.8%)`);
+    console.log(
+      `  PyTorch ${torch.torch} (1 thread)  ${rate(torch.samples_per_second)}   test accuracy ${pct(torch.test_accuracy)}`,
+    );
+    console.log(
+      `  ${fastest[0]} / PyTorch throughput: ${(fastest[1].samplesPerSecond / torch.samples_per_second).toFixed(3)}x; accuracy ${pct(fastest[1].testAccuracy)} vs ${pct(torch.test_accuracy)} (reference: 86.8%)`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,17 @@
-import { Adam, CrossEntropyLoss, Generator, Linear, ReLU, Sequential, fit, fromHost, noGrad, tidy, type Batch, type Tensor } from '@myelin/core';
+import {
+  Adam,
+  CrossEntropyLoss,
+  Generator,
+  Linear,
+  ReLU,
+  Sequential,
+  fit,
+  fromHost,
+  noGrad,
+  tidy,
+  type Batch,
+  type Tensor,
+} from '@myelin/core';
 import { medianSeconds } from './timing.js';
 
 import { CLASSES, HIDDEN, INPUT } from './backend-mlp.js';
@@ -25,15 +38,24 @@ export async function benchFitApi(steps: number, runs: number): Promise<FitApiRe
     y: fromHost(generator.integers(BATCH, 0, CLASSES), [BATCH], { dtype: 'int32' }),
   }));
 
-  const model = new Sequential(new Linear(INPUT, HIDDEN, { generator }), new ReLU(), new Linear(HIDDEN, CLASSES, { generator }));
+  const model = new Sequential(
+    new Linear(INPUT, HIDDEN, { generator }),
+    new ReLU(),
+    new Linear(HIDDEN, CLASSES, { generator }),
+  );
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const composedOptimizer = new Adam(model.parameters(), { lr: 1e-3, fused: false });
   const loss = new CrossEntropyLoss();
   const fitSeconds = await medianSeconds(() => fit(model, { train: batches, loss, optimizer, epochs: 1 }), runs);
-  const fitComposedSeconds = await medianSeconds(() => fit(model, { train: batches, loss, optimizer: composedOptimizer, epochs: 1 }), runs);
+  const fitComposedSeconds = await medianSeconds(
+    () => fit(model, { train: batches, loss, optimizer: composedOptimizer, epochs: 1 }),
+    runs,
+  );
 
   const parameters = model.parameters().map((p) => p.detach().requiresGrad_());
-  const moments = parameters.map((p) => [fromHost(new Float32Array(p.size), p.shape), fromHost(new Float32Array(p.size), p.shape)] as const);
+  const moments = parameters.map(
+    (p) => [fromHost(new Float32Array(p.size), p.shape), fromHost(new Float32Array(p.size), p.shape)] as const,
+  );
   let step = 0;
   const plainSeconds = await medianSeconds(async () => {
     for (const { x, y } of batches) {
@@ -48,7 +70,15 @@ export async function benchFitApi(steps: number, runs: number): Promise<FitApiRe
             const [m, v] = moments[i]!;
             m.assign(m.mul(0.9).add(p.grad!.mul(0.1)));
             v.assign(v.mul(0.999).add(p.grad!.square().mul(0.001)));
-            const update = m.div(1 - 0.9 ** step).div(v.div(1 - 0.999 ** step).sqrt().add(1e-8)).mul(1e-3);
+            const update = m
+              .div(1 - 0.9 ** step)
+              .div(
+                v
+                  .div(1 - 0.999 ** step)
+                  .sqrt()
+                  .add(1e-8),
+              )
+              .mul(1e-3);
             p.assign(p.sub(update));
             p.grad = null;
           }),
@@ -64,5 +94,9 @@ export async function benchFitApi(steps: number, runs: number): Promise<FitApiRe
   optimizer.dispose();
   composedOptimizer.dispose();
   model.dispose();
-  return { plainStepsPerSecond: steps / plainSeconds, fitStepsPerSecond: steps / fitSeconds, fitComposedStepsPerSecond: steps / fitComposedSeconds };
+  return {
+    plainStepsPerSecond: steps / plainSeconds,
+    fitStepsPerSecond: steps / fitSeconds,
+    fitComposedStepsPerSecond: steps / fitComposedSeconds,
+  };
 }

@@ -16,8 +16,11 @@ interface ProbeResult {
   details?: Record<string, string>;
 }
 
-
-async function probePackage(name: string, packageName: string, probe: () => Promise<ProbeResult>): Promise<BackendReport> {
+async function probePackage(
+  name: string,
+  packageName: string,
+  probe: () => Promise<ProbeResult>,
+): Promise<BackendReport> {
   try {
     return { name, packageName, ...(await probe()) };
   } catch (error) {
@@ -28,7 +31,12 @@ async function probePackage(name: string, packageName: string, probe: () => Prom
 /** Probes every backend in turn (each may initialise its runtime: Dawn, the wasm module, libtensorflow). */
 export async function listBackends(): Promise<BackendReport[]> {
   const reports: BackendReport[] = [];
-  reports.push({ name: 'cpu-reference', packageName: '@myelin/backend-cpu-reference', usable: true, details: { kernels: 'TypeScript', dtypes: 'float32, float64, int32, bool' } });
+  reports.push({
+    name: 'cpu-reference',
+    packageName: '@myelin/backend-cpu-reference',
+    usable: true,
+    details: { kernels: 'TypeScript', dtypes: 'float32, float64, int32, bool' },
+  });
   reports.push(
     await probePackage('tfjs-cpu', '@myelin/backend-tfjs', async () => {
       const tf = await import('@tensorflow/tfjs');
@@ -36,9 +44,17 @@ export async function listBackends(): Promise<BackendReport[]> {
       return { usable: await tf.setBackend('cpu'), details: { tfjs: tf.version.tfjs } };
     }),
   );
-  reports.push(await probePackage('wasm', '@myelin/backend-wasm', async () => (await import('@myelin/backend-wasm')).probe()));
-  reports.push(await probePackage('webgpu', '@myelin/backend-webgpu', async () => (await import('@myelin/backend-webgpu')).probe()));
-  reports.push(await probePackage('cuda', '@myelin/backend-cuda', async () => (await import('@myelin/backend-cuda')).probe()));
+  reports.push(
+    await probePackage('wasm', '@myelin/backend-wasm', async () => (await import('@myelin/backend-wasm')).probe()),
+  );
+  reports.push(
+    await probePackage('webgpu', '@myelin/backend-webgpu', async () =>
+      (await import('@myelin/backend-webgpu')).probe(),
+    ),
+  );
+  reports.push(
+    await probePackage('cuda', '@myelin/backend-cuda', async () => (await import('@myelin/backend-cuda')).probe()),
+  );
   return reports;
 }
 
@@ -47,7 +63,9 @@ export function formatBackendTable(reports: readonly BackendReport[]): string {
   const lines = ['backend        usable  details / reason', '-------------  ------  ----------------'];
   for (const report of reports) {
     const text = report.usable
-      ? Object.entries(report.details ?? {}).map(([key, value]) => `${key}=${value}`).join(', ')
+      ? Object.entries(report.details ?? {})
+          .map(([key, value]) => `${key}=${value}`)
+          .join(', ')
       : (report.reason ?? 'unknown').replace(/\n\s*/g, ' | ');
     lines.push(`${report.name.padEnd(13)}  ${(report.usable ? 'yes' : 'no').padEnd(6)}  ${text}`);
   }

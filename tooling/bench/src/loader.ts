@@ -19,11 +19,18 @@ export interface LoaderResult {
 }
 
 async function trainingImages(): Promise<{ dataset: TensorDataset; source: LoaderResult['source'] }> {
-  if (findMnistFiles(FASHION_MNIST_DIRECTORY).images !== undefined) return { dataset: await loadFashionMnist(), source: 'fashion-mnist' };
+  if (findMnistFiles(FASHION_MNIST_DIRECTORY).images !== undefined)
+    return { dataset: await loadFashionMnist(), source: 'fashion-mnist' };
   const count = 60000;
   const generator = new Generator(7);
   const pixels = Uint8Array.from(generator.integers(count * 28 * 28, 0, 256));
-  return { dataset: new TensorDataset({ data: pixels, shape: [count, 28, 28] }, { data: generator.integers(count, 0, 10), shape: [count] }), source: 'synthetic' };
+  return {
+    dataset: new TensorDataset(
+      { data: pixels, shape: [count, 28, 28] },
+      { data: generator.integers(count, 0, 10), shape: [count] },
+    ),
+    source: 'synthetic',
+  };
 }
 
 async function epochSeconds(dataset: DatasetLike<Sample>, runs: number): Promise<number> {

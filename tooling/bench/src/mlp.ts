@@ -27,7 +27,12 @@ export async function benchMlp(tf: typeof Tf, steps: number, runs: number): Prom
     const size = shape.reduce((a, b) => a * b, 1);
     return fromHost(generator.uniform(size, -bound, bound), shape, { dtype: 'float32', requiresGrad: true });
   };
-  const parameters = [init(INPUT, [HIDDEN, INPUT]), init(INPUT, [HIDDEN]), init(HIDDEN, [CLASSES, HIDDEN]), init(HIDDEN, [CLASSES])];
+  const parameters = [
+    init(INPUT, [HIDDEN, INPUT]),
+    init(INPUT, [HIDDEN]),
+    init(HIDDEN, [CLASSES, HIDDEN]),
+    init(HIDDEN, [CLASSES]),
+  ];
   const batches = Array.from({ length: steps }, (_, i) => ({
     x: fromHost(inputs.subarray(i * BATCH * INPUT, (i + 1) * BATCH * INPUT), [BATCH, INPUT], { dtype: 'float32' }),
     y: fromHost(labels.subarray(i * BATCH, (i + 1) * BATCH), [BATCH], { dtype: 'int32' }),
@@ -57,7 +62,10 @@ export async function benchMlp(tf: typeof Tf, steps: number, runs: number): Prom
 
   // TensorFlow.js: the same model, loss and optimizer through tfjs-layers' model.fit.
   const model = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [INPUT], units: HIDDEN, activation: 'relu' }), tf.layers.dense({ units: CLASSES, activation: 'softmax' })],
+    layers: [
+      tf.layers.dense({ inputShape: [INPUT], units: HIDDEN, activation: 'relu' }),
+      tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
+    ],
   });
   model.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
   const xs = tf.tensor2d(Float32Array.from(inputs), [samples, INPUT]);

@@ -17,8 +17,21 @@ describe('myelin evaluate (the built binary)', () => {
   it('scores the best checkpoint of a run directory on its test split, with the same preprocessing and split as training', async () => {
     const result = await runCli(['evaluate', 'runs/digits', '--json'], cwd);
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { checkpoint: string; split: string; samples: number; loss: number; accuracy: number; confusionMatrix: number[][]; classes: string[] };
-    expect(report).toMatchObject({ checkpoint: 'runs/digits/best', split: 'test', samples: 269, classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+    const report = JSON.parse(result.stdout) as {
+      checkpoint: string;
+      split: string;
+      samples: number;
+      loss: number;
+      accuracy: number;
+      confusionMatrix: number[][];
+      classes: string[];
+    };
+    expect(report).toMatchObject({
+      checkpoint: 'runs/digits/best',
+      split: 'test',
+      samples: 269,
+      classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    });
     // The final table of `train` evaluated the same checkpoint on the same 269 samples.
     const trained = finalResults(trainOutput);
     expect(report.accuracy).toBeCloseTo(trained.accuracy!, 4);
@@ -37,9 +50,14 @@ describe('myelin evaluate (the built binary)', () => {
   });
 
   it('evaluates on other data given with --data / --data-path (a CSV of digits rows)', async () => {
-    const rows = ['0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0,0'];
+    const rows = [
+      '0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0,0',
+    ];
     writeFileSync(path.join(cwd, 'digits.csv'), `${rows.join('\n')}\n`);
-    const result = await runCli(['evaluate', 'runs/digits', '--data', 'csv', '--data-path', 'digits.csv', '--json'], cwd);
+    const result = await runCli(
+      ['evaluate', 'runs/digits', '--data', 'csv', '--data-path', 'digits.csv', '--json'],
+      cwd,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ data: 'csv', split: 'all', samples: 1 });
   });

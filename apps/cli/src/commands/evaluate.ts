@@ -33,18 +33,33 @@ export function evaluationDataConfig(config: RunConfig, flags: ReadonlyMap<strin
   applyFlags(raw, flags);
   if (split === 'all') Object.assign(raw.data as object, { validationSplit: 0, testSplit: 0, testPath: null });
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`invalid data flags for evaluate: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success)
+    throw new UsageError(
+      `invalid data flags for evaluate: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`,
+    );
   return parsed.data;
 }
 
-async function pickSplit(config: RunConfig, split: string): Promise<{ dataset: DatasetLike<Sample>; name: string; summary: string }> {
+async function pickSplit(
+  config: RunConfig,
+  split: string,
+): Promise<{ dataset: DatasetLike<Sample>; name: string; summary: string }> {
   const data = await loadData(config);
   // 'all' includes a separate test set (MNIST-format t10k files), not only the training files.
   const dataset =
-    split === 'all' ? (data.test && !config.data.testSplit ? new ConcatDataset([data.train, data.test]) : data.train)
-    : split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
+    split === 'all'
+      ? data.test && !config.data.testSplit
+        ? new ConcatDataset([data.train, data.test])
+        : data.train
+      : split === 'train'
+        ? data.train
+        : split === 'validation'
+          ? data.validation
+          : data.test;
   if (dataset === null) {
-    throw new UsageError(`invalid value for --split: got ${describeValue(split)}, but the ${config.data.source} data has no ${split} set here (validation ${config.data.validationSplit}, test ${config.data.testSplit}); allowed: ${['train', data.validation ? 'validation' : '', data.test ? 'test' : '', 'all'].filter(Boolean).join(', ')}`);
+    throw new UsageError(
+      `invalid value for --split: got ${describeValue(split)}, but the ${config.data.source} data has no ${split} set here (validation ${config.data.validationSplit}, test ${config.data.testSplit}); allowed: ${['train', data.validation ? 'validation' : '', data.test ? 'test' : '', 'all'].filter(Boolean).join(', ')}`,
+    );
   }
   return { dataset, name: split === 'all' ? 'all samples' : `${split} set`, summary: data.summary };
 }
@@ -53,20 +68,30 @@ async function pickSplit(config: RunConfig, split: string): Promise<{ dataset: D
 export async function evaluate(options: EvaluateOptions): Promise<number> {
   const changesSource = options.flags.has('data') || options.flags.has('data-path');
   const split = options.split ?? (changesSource ? 'all' : 'test');
-  if (!(EVALUATE_SPLITS as readonly string[]).includes(split)) throw new UsageError(`invalid value for --split: got ${describeValue(split)}; allowed: ${EVALUATE_SPLITS.join(', ')}`);
+  if (!(EVALUATE_SPLITS as readonly string[]).includes(split))
+    throw new UsageError(
+      `invalid value for --split: got ${describeValue(split)}; allowed: ${EVALUATE_SPLITS.join(', ')}`,
+    );
   const batchSize = options.batchSize === undefined ? 256 : Number(options.batchSize);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`invalid value for --batch-size: got ${describeValue(options.batchSize)}; allowed: an integer >= 1`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new UsageError(
+      `invalid value for --batch-size: got ${describeValue(options.batchSize)}; allowed: an integer >= 1`,
+    );
   await activateBackend(options.backend);
   const saved = await loadSavedModel(options.checkpoint);
   try {
     const config = evaluationDataConfig(saved.config, options.flags, split);
     const { dataset, name, summary } = await pickSplit(config, split);
-    const metrics: Metric[] = metricNames(saved.config, saved.data.task).map((m) => resolveMetric(m, { threshold: saved.loss.config().type === 'BCEWithLogitsLoss' ? 0 : 0.5 }));
+    const metrics: Metric[] = metricNames(saved.config, saved.data.task).map((m) =>
+      resolveMetric(m, { threshold: saved.loss.config().type === 'BCEWithLogitsLoss' ? 0 : 0.5 }),
+    );
     const loader = (): DataLoader => new DataLoader(dataset, { batchSize, seed: 0 });
     const values = await evaluateModel(saved.model, loader(), { loss: saved.loss, metrics });
     const matrix = saved.data.task === 'classification' ? await classConfusion(saved, dataset, loader()) : null;
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ checkpoint: saved.label, epoch: saved.epoch, data: config.data.source, split, samples: dataset.length, ...values, ...(matrix ? { confusionMatrix: matrix, classes: saved.data.classes } : {}) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ checkpoint: saved.label, epoch: saved.epoch, data: config.data.source, split, samples: dataset.length, ...values, ...(matrix ? { confusionMatrix: matrix, classes: saved.data.classes } : {}) }, null, 2)}\n`,
+      );
       return 0;
     }
     let text = `myelin evaluate  ${saved.label} (epoch ${saved.epoch}) on the ${name} of ${summary}\n`;
@@ -79,7 +104,11 @@ export async function evaluate(options: EvaluateOptions): Promise<number> {
   }
 }
 
-async function classConfusion(saved: SavedModel, dataset: DatasetLike<Sample>, loader: DataLoader): Promise<number[][]> {
+async function classConfusion(
+  saved: SavedModel,
+  dataset: DatasetLike<Sample>,
+  loader: DataLoader,
+): Promise<number[][]> {
   const outputs = await predict(saved.model, loader);
   const values = await outputs.data();
   const classes = outputs.shape[outputs.shape.length - 1]!;

@@ -19,7 +19,11 @@ describe('myelin info (the built binary)', () => {
     expect(report.machine.node).toBe(process.version);
     const names = report.backends.map((b) => b.name);
     expect(names.slice(0, 4)).toEqual(['cpu-reference', 'wasm', 'webgpu', 'cuda']);
-    expect(report.backends[0]).toMatchObject({ packageName: '@myelin/backend-cpu-reference', installed: true, usable: true });
+    expect(report.backends[0]).toMatchObject({
+      packageName: '@myelin/backend-cpu-reference',
+      installed: true,
+      usable: true,
+    });
     for (const backend of report.backends) if (!backend.usable) expect(backend.reason, backend.name).toMatch(/\S/);
 
     const text = await runCli(['info'], cwd);

@@ -13,7 +13,10 @@ function versionOf(specifier: string): string {
     let directory = path.dirname(fileURLToPath(import.meta.resolve(specifier)));
     for (;;) {
       try {
-        const manifest = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        const manifest = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
         if (manifest.name === specifier) return manifest.version ?? '?';
       } catch {
         // keep looking upwards
@@ -36,7 +39,12 @@ export async function info(options: { json: boolean }): Promise<number> {
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     node: process.version,
   };
-  const versions = { myelin: versionOf('@myelin/core'), cli: CLI_VERSION, data: versionOf('@myelin/data'), backendContract: BACKEND_CONTRACT_VERSION };
+  const versions = {
+    myelin: versionOf('@myelin/core'),
+    cli: CLI_VERSION,
+    data: versionOf('@myelin/data'),
+    backendContract: BACKEND_CONTRACT_VERSION,
+  };
   const backends = await listBackends();
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ versions, machine, backends }, null, 2)}\n`);
@@ -50,7 +58,9 @@ export async function info(options: { json: boolean }): Promise<number> {
       b.name,
       !b.installed ? 'not installed' : b.usable ? 'usable' : 'not usable',
       `${b.packageName}${b.version ? ` ${b.version}` : ''}`,
-      b.usable ? clip([b.description, ...Object.entries(b.details ?? {}).map(([k, v]) => `${k}: ${v}`)].join('; ')) : (b.reason ?? '').replace(/\s*\n\s*/g, ' | '),
+      b.usable
+        ? clip([b.description, ...Object.entries(b.details ?? {}).map(([k, v]) => `${k}: ${v}`)].join('; '))
+        : (b.reason ?? '').replace(/\s*\n\s*/g, ' | '),
     ]),
   ]);
   text += '\n(myelin info --json prints every detail)\n';

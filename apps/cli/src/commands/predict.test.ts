@@ -19,12 +19,39 @@ beforeAll(async () => {
   const digits = await runCli(['train', '--epochs', '6', '--name', 'digits'], cwd);
   expect(digits.code, digits.stderr).toBe(0);
   await makeImageFolder(path.join(cwd, 'weather'));
-  const images = await runCli(['train', '--preset', 'image-folder', '--data-path', 'weather', '--resize', '8', '--hidden', '16', '--dropout', '0', '--epochs', '12', '--batch-size', '4', '--optimizer', 'adam', '--lr', '0.01', '--schedule', 'none', '--name', 'weather'], cwd);
+  const images = await runCli(
+    [
+      'train',
+      '--preset',
+      'image-folder',
+      '--data-path',
+      'weather',
+      '--resize',
+      '8',
+      '--hidden',
+      '16',
+      '--dropout',
+      '0',
+      '--epochs',
+      '12',
+      '--batch-size',
+      '4',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.01',
+      '--schedule',
+      'none',
+      '--name',
+      'weather',
+    ],
+    cwd,
+  );
   expect(images.code, images.stderr).toBe(0);
 });
 
 describe('myelin predict (the built binary)', () => {
-  it('predicts samples of the run\'s test data by index, with their labels', async () => {
+  it("predicts samples of the run's test data by index, with their labels", async () => {
     const result = await runCli(['predict', 'runs/digits', '0', '1', '2', '3', '4', '5', '6', '7', '--json'], cwd);
     expect(result.code, result.stderr).toBe(0);
     const predictions = JSON.parse(result.stdout) as Prediction[];
@@ -40,7 +67,8 @@ describe('myelin predict (the built binary)', () => {
   });
 
   it('predicts a CSV row given inline or in a file (with or without the label)', async () => {
-    const zero = '0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0';
+    const zero =
+      '0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0';
     writeFileSync(path.join(cwd, 'rows.csv'), `${zero},0\n`);
     const result = await runCli(['predict', 'runs/digits/best', zero, 'rows.csv'], cwd);
     expect(result.code, result.stderr).toBe(0);
@@ -48,8 +76,11 @@ describe('myelin predict (the built binary)', () => {
     expect(result.stdout).toMatch(/rows\.csv:1: 0 \(0\.\d{4}\) {2}\(label 0: correct\)/);
   });
 
-  it('predicts an image file with the run\'s decoding, resize and normalisation', async () => {
-    const result = await runCli(['predict', 'runs/weather', 'weather/Rain/image-3.png', 'weather/Shine/image-1.png', '--top', '2', '--json'], cwd);
+  it("predicts an image file with the run's decoding, resize and normalisation", async () => {
+    const result = await runCli(
+      ['predict', 'runs/weather', 'weather/Rain/image-3.png', 'weather/Shine/image-1.png', '--top', '2', '--json'],
+      cwd,
+    );
     expect(result.code, result.stderr).toBe(0);
     const predictions = JSON.parse(result.stdout) as Prediction[];
     expect(predictions.map((p) => p.prediction)).toEqual(['Rain', 'Shine']);

@@ -28,7 +28,8 @@ interface Input {
 /** `myelin predict <checkpoint> <input...>`: an image file, a CSV row (or a CSV file of rows), or an index into the run's test data. */
 export async function predict(options: PredictOptions): Promise<number> {
   const top = options.top === undefined ? 3 : Number(options.top);
-  if (!Number.isInteger(top) || top < 1) throw new UsageError(`invalid value for --top: got ${describeValue(options.top)}; allowed: an integer >= 1`);
+  if (!Number.isInteger(top) || top < 1)
+    throw new UsageError(`invalid value for --top: got ${describeValue(options.top)}; allowed: an integer >= 1`);
   await activateBackend(options.backend);
   const saved = await loadSavedModel(options.checkpoint);
   try {
@@ -36,8 +37,11 @@ export async function predict(options: PredictOptions): Promise<number> {
     // The run's data is loaded (and split) once, however many indices are asked for.
     let data: ReturnType<typeof loadUntransformed> | null = null;
     const runData = () => (data ??= loadUntransformed(saved));
-    for (const input of options.inputs) inputs.push(...(await readInput(input, saved, options.split ?? 'test', runData)));
-    const results = await Promise.all(inputs.map(async (input) => describePrediction(input, await run(saved, input), saved, top)));
+    for (const input of options.inputs)
+      inputs.push(...(await readInput(input, saved, options.split ?? 'test', runData)));
+    const results = await Promise.all(
+      inputs.map(async (input) => describePrediction(input, await run(saved, input), saved, top)),
+    );
     if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else for (const result of results) process.stdout.write(formatResult(result));
     return 0;
@@ -46,35 +50,67 @@ export async function predict(options: PredictOptions): Promise<number> {
   }
 }
 
-async function readInput(text: string, saved: SavedModel, split: string, runData: () => ReturnType<typeof loadUntransformed>): Promise<Input[]> {
+async function readInput(
+  text: string,
+  saved: SavedModel,
+  split: string,
+  runData: () => ReturnType<typeof loadUntransformed>,
+): Promise<Input[]> {
   if (/^\d+$/.test(text)) return [await indexedInput(Number(text), saved, split, await runData())];
   if (IMAGE.test(text)) return [await imageInput(text, saved)];
-  if (existsSync(text)) return readFileSync(text, 'utf8').split(/\r?\n/).map((line) => line.replace(/#.*/, '').trim()).filter((line) => line !== '' && /^[-+.\d]/.test(line)).map((line, i) => rowInput(line, `${text}:${i + 1}`, saved));
+  if (existsSync(text))
+    return readFileSync(text, 'utf8')
+      .split(/\r?\n/)
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter((line) => line !== '' && /^[-+.\d]/.test(line))
+      .map((line, i) => rowInput(line, `${text}:${i + 1}`, saved));
   if (/^[-+.\deE,;\s]+$/.test(text) && /\d/.test(text)) return [rowInput(text, `row ${text}`, saved)];
-  throw new UsageError(`invalid value for <input>: got ${describeValue(text)}; allowed: an image file (.png, .jpg, ...), a CSV row of numbers ("0,1"), a CSV file of rows, or a sample index of the run's ${split} data (e.g. 17)`);
+  throw new UsageError(
+    `invalid value for <input>: got ${describeValue(text)}; allowed: an image file (.png, .jpg, ...), a CSV row of numbers ("0,1"), a CSV file of rows, or a sample index of the run's ${split} data (e.g. 17)`,
+  );
 }
 
 /** The run's data without its transforms (image folders keep their resize: sharp applies it while decoding); predict applies the transforms itself, as for every input. */
 function loadUntransformed(saved: SavedModel): ReturnType<typeof loadData> {
-  const transforms = saved.config.data.source === 'image-folder' ? (saved.config.data.transforms ?? []).filter((t) => t.type === 'resize') : [];
+  const transforms =
+    saved.config.data.source === 'image-folder'
+      ? (saved.config.data.transforms ?? []).filter((t) => t.type === 'resize')
+      : [];
   return loadData({ ...saved.config, data: { ...saved.config.data, transforms } });
 }
 
-async function indexedInput(index: number, saved: SavedModel, split: string, data: Awaited<ReturnType<typeof loadData>>): Promise<Input> {
+async function indexedInput(
+  index: number,
+  saved: SavedModel,
+  split: string,
+  data: Awaited<ReturnType<typeof loadData>>,
+): Promise<Input> {
   const dataset = split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
   if (dataset === null || index >= dataset.length) {
-    throw new UsageError(`invalid value for <input>: got ${index}; allowed: a sample index below ${dataset?.length ?? 0} (the ${split} data of ${data.summary})`);
+    throw new UsageError(
+      `invalid value for <input>: got ${index}; allowed: a sample index below ${dataset?.length ?? 0} (the ${split} data of ${data.summary})`,
+    );
   }
   const sample = dataset.get(index, { epoch: 0 });
-  const label = typeof sample.y === 'number' ? sample.y : sample.y.data.length === 1 ? Number(sample.y.data[0]) : undefined;
-  return { name: `${saved.config.data.source} ${split} sample ${index}`, sample, ...(label === undefined ? {} : { label }) };
+  const label =
+    typeof sample.y === 'number' ? sample.y : sample.y.data.length === 1 ? Number(sample.y.data[0]) : undefined;
+  return {
+    name: `${saved.config.data.source} ${split} sample ${index}`,
+    sample,
+    ...(label === undefined ? {} : { label }),
+  };
 }
 
 function rowInput(line: string, name: string, saved: SavedModel): Input {
-  const values = line.split(/[,;\s]+/).filter((v) => v !== '').map(Number);
+  const values = line
+    .split(/[,;\s]+/)
+    .filter((v) => v !== '')
+    .map(Number);
   const features = saved.data.inputShape.reduce((a, b) => a * b, 1);
   if (values.some((v) => !Number.isFinite(v)) || (values.length !== features && values.length !== features + 1)) {
-    throw new UsageError(`invalid value for <input>: got ${describeValue(line)} (${values.length} values); allowed: ${features} numbers (the model's input), or ${features + 1} with the label`);
+    throw new UsageError(
+      `invalid value for <input>: got ${describeValue(line)} (${values.length} values); allowed: ${features} numbers (the model's input), or ${features + 1} with the label`,
+    );
   }
   let label: number | undefined;
   if (values.length === features + 1) {
@@ -82,14 +118,20 @@ function rowInput(line: string, name: string, saved: SavedModel): Input {
     const at = column < 0 ? values.length + column : column;
     label = values.splice(at, 1)[0];
   }
-  return { name, sample: { x: { data: Float32Array.from(values), shape: saved.data.inputShape }, y: label ?? 0 }, ...(label === undefined ? {} : { label }) };
+  return {
+    name,
+    sample: { x: { data: Float32Array.from(values), shape: saved.data.inputShape }, y: label ?? 0 },
+    ...(label === undefined ? {} : { label }),
+  };
 }
 
 /** Decodes an image the way loadImageFolder does (sharp: drop alpha, sRGB or grey, fill-resize), as CHW or HW bytes. */
 async function imageInput(file: string, saved: SavedModel): Promise<Input> {
   const shape = saved.data.inputShape;
   if (shape.length !== 2 && shape.length !== 3) {
-    throw new UsageError(`invalid value for <input>: got the image ${describeValue(file)}, but this model takes rows of ${shape.join('x')} values (${saved.config.data.source}); allowed: a CSV row or a sample index`);
+    throw new UsageError(
+      `invalid value for <input>: got the image ${describeValue(file)}, but this model takes rows of ${shape.join('x')} values (${saved.config.data.source}); allowed: a CSV row or a sample index`,
+    );
   }
   const [channels, height, width] = shape.length === 3 ? [shape[0]!, shape[1]!, shape[2]!] : [1, shape[0]!, shape[1]!];
   const sharp = (await import('sharp')).default;
@@ -99,13 +141,16 @@ async function imageInput(file: string, saved: SavedModel): Promise<Input> {
     pipeline = channels === 3 ? pipeline.toColourspace('srgb') : pipeline.greyscale();
     ({ data } = await pipeline.resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }));
   } catch (error) {
-    throw new UsageError(`invalid value for <input>: got ${describeValue(file)}; allowed: a readable image (${(error as Error).message})`);
+    throw new UsageError(
+      `invalid value for <input>: got ${describeValue(file)}; allowed: a readable image (${(error as Error).message})`,
+    );
   }
   const plane = height * width;
   const chw = new Uint8Array(channels * plane);
   for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) chw[c * plane + p] = data[p * channels + c]!;
   const resized = resizeSize(saved.config.data.transforms ?? []);
-  const note = saved.config.data.source !== 'image-folder' && resized === undefined ? ` (resized to ${height}x${width})` : '';
+  const note =
+    saved.config.data.source !== 'image-folder' && resized === undefined ? ` (resized to ${height}x${width})` : '';
   return { name: `${file}${note}`, sample: { x: { data: chw, shape }, y: 0 } };
 }
 
@@ -118,12 +163,14 @@ async function run(saved: SavedModel, input: Input): Promise<Float32Array> {
   try {
     const output = await predictOutputs(saved.model, x);
     const lossType = saved.loss.config().type;
-    const probabilities = noGrad(() => tidy(() => {
-      if (lossType === 'CrossEntropyLoss') return output.softmax(-1);
-      if (lossType === 'NLLLoss') return output.exp();
-      if (lossType === 'BCEWithLogitsLoss') return output.sigmoid();
-      return output.add(0);
-    }));
+    const probabilities = noGrad(() =>
+      tidy(() => {
+        if (lossType === 'CrossEntropyLoss') return output.softmax(-1);
+        if (lossType === 'NLLLoss') return output.exp();
+        if (lossType === 'BCEWithLogitsLoss') return output.sigmoid();
+        return output.add(0);
+      }),
+    );
     output.dispose();
     const values = Float32Array.from(await probabilities.data());
     probabilities.dispose();
@@ -145,21 +192,27 @@ interface PredictionResult {
 function describePrediction(input: Input, values: Float32Array, saved: SavedModel, top: number): PredictionResult {
   const name = (index: number): string => saved.data.classes?.[index] ?? String(index);
   const task = saved.data.task;
-  if (task === 'regression') return { input: input.name, prediction: values[0]!, ...(input.label === undefined ? {} : { label: input.label }) };
+  if (task === 'regression')
+    return { input: input.name, prediction: values[0]!, ...(input.label === undefined ? {} : { label: input.label }) };
   const scores = task === 'binary' ? [1 - values[0]!, values[0]!] : Array.from(values);
-  const ranked = scores.map((probability, index) => ({ index, probability })).sort((a, b) => b.probability - a.probability);
+  const ranked = scores
+    .map((probability, index) => ({ index, probability }))
+    .sort((a, b) => b.probability - a.probability);
   const best = ranked[0]!;
   return {
     input: input.name,
     prediction: name(best.index),
     probability: best.probability,
-    top: ranked.slice(0, Math.min(top, ranked.length)).map((r) => ({ class: name(r.index), probability: r.probability })),
+    top: ranked
+      .slice(0, Math.min(top, ranked.length))
+      .map((r) => ({ class: name(r.index), probability: r.probability })),
     ...(input.label === undefined ? {} : { label: name(input.label), correct: input.label === best.index }),
   };
 }
 
 function formatResult(result: PredictionResult): string {
-  if (result.probability === undefined) return `${result.input}: ${Number(result.prediction).toPrecision(6)}${result.label === undefined ? '' : `  (target ${result.label})`}\n`;
+  if (result.probability === undefined)
+    return `${result.input}: ${Number(result.prediction).toPrecision(6)}${result.label === undefined ? '' : `  (target ${result.label})`}\n`;
   const label = result.label === undefined ? '' : `  (label ${result.label}: ${result.correct ? 'correct' : 'wrong'})`;
   const top = (result.top ?? []).map((t) => `${t.class} ${t.probability.toFixed(4)}`).join(', ');
   return `${result.input}: ${result.prediction} (${result.probability.toFixed(4)})${label}\n  top ${result.top?.length ?? 0}: ${top}\n`;

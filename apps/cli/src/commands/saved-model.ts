@@ -1,6 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ArgumentError, CheckpointError, disposeCheckpoint, lossFromConfig, moduleFromConfig, type Loss, type Module, type ModuleConfig } from '@myelin/core';
+import {
+  ArgumentError,
+  CheckpointError,
+  disposeCheckpoint,
+  lossFromConfig,
+  moduleFromConfig,
+  type Loss,
+  type Module,
+  type ModuleConfig,
+} from '@myelin/core';
 import { listCheckpoints, loadCheckpoint } from '@myelin/core/node';
 import { configSchema, type RunConfig } from '../config/schema.js';
 import { CliError, UsageError, describeValue } from '../errors.js';
@@ -28,7 +37,11 @@ export async function locateCheckpoint(reference: string): Promise<{ directory: 
   if (existsSync(resolved) && statSync(resolved).isDirectory()) {
     const found = await listCheckpoints(resolved);
     const name = found.includes('best') ? 'best' : found.includes('last') ? 'last' : undefined;
-    if (name === undefined) throw notACheckpoint(reference, `the directory has ${found.length > 0 ? `checkpoints ${found.join(', ')} but no best or last` : 'no checkpoints'}`);
+    if (name === undefined)
+      throw notACheckpoint(
+        reference,
+        `the directory has ${found.length > 0 ? `checkpoints ${found.join(', ')} but no best or last` : 'no checkpoints'}`,
+      );
     return { directory: resolved, name };
   }
   const name = path.basename(resolved).replace(/(\.optimizer)?\.safetensors$|\.json$/, '');
@@ -38,7 +51,9 @@ export async function locateCheckpoint(reference: string): Promise<{ directory: 
 }
 
 function notACheckpoint(reference: string, why: string): UsageError {
-  return new UsageError(`invalid value for <checkpoint>: got ${describeValue(reference)} (${why}); allowed: a run directory (runs/<run>) or a checkpoint (runs/<run>/best, runs/<run>/last.json)`);
+  return new UsageError(
+    `invalid value for <checkpoint>: got ${describeValue(reference)} (${why}); allowed: a run directory (runs/<run>) or a checkpoint (runs/<run>/best, runs/<run>/last.json)`,
+  );
 }
 
 /** Loads a checkpoint written by `myelin train` onto the active backend and rebuilds its model from modelConfig. */
@@ -48,18 +63,23 @@ export async function loadSavedModel(reference: string): Promise<SavedModel> {
   try {
     checkpoint = await loadCheckpoint(directory, name);
   } catch (error) {
-    if (error instanceof CheckpointError) throw new CliError(`cannot load checkpoint ${reference}: ${error.message}`, undefined, { cause: error });
+    if (error instanceof CheckpointError)
+      throw new CliError(`cannot load checkpoint ${reference}: ${error.message}`, undefined, { cause: error });
     throw error;
   }
   try {
     const extra = (checkpoint.extra as { myelin?: CheckpointExtra } | undefined)?.myelin;
     if (extra === undefined || checkpoint.modelConfig === null) {
-      throw new CliError(`${reference} was not written by myelin train: it lacks ${checkpoint.modelConfig === null ? 'a modelConfig' : 'the run config (extra.myelin)'}, so the model or its preprocessing cannot be rebuilt`);
+      throw new CliError(
+        `${reference} was not written by myelin train: it lacks ${checkpoint.modelConfig === null ? 'a modelConfig' : 'the run config (extra.myelin)'}, so the model or its preprocessing cannot be rebuilt`,
+      );
     }
     const parsed = configSchema.safeParse(extra.config);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new CliError(`${reference}: its stored run config is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new CliError(
+        `${reference}: its stored run config is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      );
     }
     const config = parsed.data;
     const modelConfig = checkpoint.modelConfig as ModuleConfig;
@@ -67,12 +87,21 @@ export async function loadSavedModel(reference: string): Promise<SavedModel> {
     try {
       model = moduleFromConfig(modelConfig);
     } catch (error) {
-      if (error instanceof ArgumentError) throw new CliError(`${reference}: its modelConfig cannot be rebuilt: ${error.message}`);
+      if (error instanceof ArgumentError)
+        throw new CliError(`${reference}: its modelConfig cannot be rebuilt: ${error.message}`);
       throw error;
     }
     model.loadStateDict(checkpoint.modelState);
     model.eval();
-    return { model, modelConfig, config, data: extra.data, loss: lossFromConfig(config.loss as { type: string }), epoch: checkpoint.epoch, label: path.join(path.relative(process.cwd(), directory) || '.', name) };
+    return {
+      model,
+      modelConfig,
+      config,
+      data: extra.data,
+      loss: lossFromConfig(config.loss as { type: string }),
+      epoch: checkpoint.epoch,
+      label: path.join(path.relative(process.cwd(), directory) || '.', name),
+    };
   } finally {
     disposeCheckpoint(checkpoint);
   }

@@ -13,29 +13,63 @@ describe('myelin train (the built binary)', () => {
     expect(result.code).toBe(0);
     // Plain progress lines (stdout is a pipe), an epoch summary per epoch, then the final table.
     expect(result.stdout).toMatch(/^myelin train {2}digits: 1,797 samples of shape \[64\], 10 classes/);
-    expect(result.stdout).toMatch(/epoch 1\/40 {2}batch 20\/40 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}[\d,]+ samples\/s {2}ETA /);
-    expect(result.stdout).toMatch(/epoch 40\/40 {2}loss \S+ {2}accuracy \S+ {2}val_loss \S+ {2}val_accuracy \S+ {2}lr 0\.002 /);
+    expect(result.stdout).toMatch(
+      /epoch 1\/40 {2}batch 20\/40 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}[\d,]+ samples\/s {2}ETA /,
+    );
+    expect(result.stdout).toMatch(
+      /epoch 40\/40 {2}loss \S+ {2}accuracy \S+ {2}val_loss \S+ {2}val_accuracy \S+ {2}lr 0\.002 /,
+    );
     expect(result.stdout).toMatch(/Results on the test set \(269 samples\)/);
     expect(finalResults(result.stdout).accuracy).toBeGreaterThanOrEqual(0.95);
 
     const run = path.join(cwd, 'runs', 'default');
-    for (const file of ['config.json', 'metrics.jsonl', 'metrics.csv', 'best.json', 'best.safetensors', 'best.optimizer.safetensors', 'last.json', 'last.safetensors', 'loss.svg', 'accuracy.svg']) {
+    for (const file of [
+      'config.json',
+      'metrics.jsonl',
+      'metrics.csv',
+      'best.json',
+      'best.safetensors',
+      'best.optimizer.safetensors',
+      'last.json',
+      'last.safetensors',
+      'loss.svg',
+      'accuracy.svg',
+    ]) {
       expect(existsSync(path.join(run, file)), file).toBe(true);
     }
-    const config = readJson<{ data: { transforms: unknown }; optimizer: unknown; training: { epochs: number } }>(path.join(run, 'config.json'));
+    const config = readJson<{ data: { transforms: unknown }; optimizer: unknown; training: { epochs: number } }>(
+      path.join(run, 'config.json'),
+    );
     expect(config.data.transforms).toEqual([{ type: 'toFloat', scale: 0.0625 }]); // stored, so evaluate/predict preprocess the same way
     expect(config.optimizer).toEqual({ type: 'adam', lr: 0.002 });
-    const records = readLines(path.join(run, 'metrics.jsonl')).map((line) => JSON.parse(line) as Record<string, number>);
+    const records = readLines(path.join(run, 'metrics.jsonl')).map(
+      (line) => JSON.parse(line) as Record<string, number>,
+    );
     expect(records.map((r) => r.epoch)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    expect(Object.keys(records[0]!).sort()).toEqual(['accuracy', 'duration', 'epoch', 'loss', 'lr', 'samples_per_second', 'val_accuracy', 'val_loss']);
+    expect(Object.keys(records[0]!).sort()).toEqual([
+      'accuracy',
+      'duration',
+      'epoch',
+      'loss',
+      'lr',
+      'samples_per_second',
+      'val_accuracy',
+      'val_loss',
+    ]);
     const csv = readLines(path.join(run, 'metrics.csv'));
     expect(csv[0]).toBe('epoch,loss,accuracy,val_loss,val_accuracy,lr,duration,samples_per_second');
     expect(csv).toHaveLength(41);
-    const last = readJson<{ epoch: number; modelConfig: unknown; extra: { myelin: { position: unknown } } }>(path.join(run, 'last.json'));
+    const last = readJson<{ epoch: number; modelConfig: unknown; extra: { myelin: { position: unknown } } }>(
+      path.join(run, 'last.json'),
+    );
     expect(last.epoch).toBe(40);
     expect(last.modelConfig).toEqual({
       type: 'Sequential',
-      modules: [{ type: 'Linear', inFeatures: 64, outFeatures: 128, bias: true }, { type: 'ReLU' }, { type: 'Linear', inFeatures: 128, outFeatures: 10, bias: true }],
+      modules: [
+        { type: 'Linear', inFeatures: 64, outFeatures: 128, bias: true },
+        { type: 'ReLU' },
+        { type: 'Linear', inFeatures: 128, outFeatures: 10, bias: true },
+      ],
     });
     expect(last.extra.myelin.position).toEqual({ batchesDone: 0, partial: null });
     const svg = readFileSync(path.join(run, 'accuracy.svg'), 'utf8');
@@ -47,10 +81,19 @@ describe('myelin train (the built binary)', () => {
 
   it('lets flags override the config file, and stores the resolved config', async () => {
     const file = path.join(cwd, 'run.json');
-    writeFileSync(file, JSON.stringify({ training: { epochs: 9, batchSize: 64 }, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, model: { type: 'mlp', hidden: [16] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        training: { epochs: 9, batchSize: 64 },
+        optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
+        model: { type: 'mlp', hidden: [16] },
+      }),
+    );
     const result = await runCli(['train', '--config', file, '--epochs', '2', '--lr', '0.1', '--name', 'override'], cwd);
     expect(result.code).toBe(0);
-    const config = readJson<{ training: { epochs: number; batchSize: number }; optimizer: unknown; model: unknown }>(path.join(cwd, 'runs', 'override', 'config.json'));
+    const config = readJson<{ training: { epochs: number; batchSize: number }; optimizer: unknown; model: unknown }>(
+      path.join(cwd, 'runs', 'override', 'config.json'),
+    );
     expect(config.training).toMatchObject({ epochs: 2, batchSize: 64 });
     expect(config.optimizer).toEqual({ type: 'sgd', lr: 0.1, momentum: 0.9 });
     expect(config.model).toEqual({ type: 'mlp', hidden: [16], activation: 'relu', dropout: 0 });
@@ -60,33 +103,77 @@ describe('myelin train (the built binary)', () => {
 
   it('reads YAML configs and a layer list, and stops early when the monitored value stalls', async () => {
     const file = path.join(cwd, 'run.yaml');
-    writeFileSync(file, [
-      'training:',
-      '  epochs: 30',
-      '  earlyStopping: { monitor: val_loss, patience: 0, minDelta: 10 }',
-      'model:',
-      '  type: Sequential',
-      '  modules:',
-      '    - { type: Linear, inFeatures: 64, outFeatures: 10 }',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'training:',
+        '  epochs: 30',
+        '  earlyStopping: { monitor: val_loss, patience: 0, minDelta: 10 }',
+        'model:',
+        '  type: Sequential',
+        '  modules:',
+        '    - { type: Linear, inFeatures: 64, outFeatures: 10 }',
+      ].join('\n'),
+    );
     const result = await runCli(['train', '--config', file, '--name', 'yaml'], cwd);
     expect(result.code).toBe(0);
     expect(readLines(path.join(cwd, 'runs', 'yaml', 'metrics.jsonl'))).toHaveLength(2); // improves once, then stops
-    expect(readJson<{ extra: { myelin: { stopReason: string } } }>(path.join(cwd, 'runs', 'yaml', 'last.json')).extra.myelin.stopReason).toMatch(/^early stopping: val_loss did not improve/);
+    expect(
+      readJson<{ extra: { myelin: { stopReason: string } } }>(path.join(cwd, 'runs', 'yaml', 'last.json')).extra.myelin
+        .stopReason,
+    ).toMatch(/^early stopping: val_loss did not improve/);
   });
 
   it('trains on a CSV: regression with MSELoss on float labels, and a binary classifier with BCEWithLogitsLoss', async () => {
     let state = 3;
     const random = (): number => ((state = (state * 16807) % 2147483647) / 2147483647) * 2 - 1;
     const rows = Array.from({ length: 200 }, () => [random(), random()]);
-    writeFileSync(path.join(cwd, 'linear.csv'), `a,b,y\n${rows.map(([a, b]) => `${a!.toFixed(4)},${b!.toFixed(4)},${(2 * a! - b! + 0.5).toFixed(4)}`).join('\n')}\n`);
-    writeFileSync(path.join(cwd, 'quadrants.txt'), `${rows.map(([a, b]) => `${a!.toFixed(4)} ${b!.toFixed(4)} ${a! * b! > 0 ? 1 : 0}`).join('\n')}\n`);
-    const regression = await runCli(['train', '--data', 'csv', '--data-path', 'linear.csv', '--loss', 'MSELoss', '--epochs', '30', '--name', 'linear'], cwd);
+    writeFileSync(
+      path.join(cwd, 'linear.csv'),
+      `a,b,y\n${rows.map(([a, b]) => `${a!.toFixed(4)},${b!.toFixed(4)},${(2 * a! - b! + 0.5).toFixed(4)}`).join('\n')}\n`,
+    );
+    writeFileSync(
+      path.join(cwd, 'quadrants.txt'),
+      `${rows.map(([a, b]) => `${a!.toFixed(4)} ${b!.toFixed(4)} ${a! * b! > 0 ? 1 : 0}`).join('\n')}\n`,
+    );
+    const regression = await runCli(
+      [
+        'train',
+        '--data',
+        'csv',
+        '--data-path',
+        'linear.csv',
+        '--loss',
+        'MSELoss',
+        '--epochs',
+        '30',
+        '--name',
+        'linear',
+      ],
+      cwd,
+    );
     expect(regression.code, regression.stderr).toBe(0);
     expect(finalResults(regression.stdout).loss).toBeLessThan(0.01);
     const predicted = await runCli(['predict', 'runs/linear', '0.5,0.5', '--json'], cwd);
     expect((JSON.parse(predicted.stdout) as { prediction: number }[])[0]!.prediction).toBeCloseTo(1, 1);
-    const binary = await runCli(['train', '--data', 'csv', '--data-path', 'quadrants.txt', '--loss', 'BCEWithLogitsLoss', '--hidden', '16,16', '--epochs', '40', '--name', 'quadrants'], cwd);
+    const binary = await runCli(
+      [
+        'train',
+        '--data',
+        'csv',
+        '--data-path',
+        'quadrants.txt',
+        '--loss',
+        'BCEWithLogitsLoss',
+        '--hidden',
+        '16,16',
+        '--epochs',
+        '40',
+        '--name',
+        'quadrants',
+      ],
+      cwd,
+    );
     expect(binary.code, binary.stderr).toBe(0);
     expect(finalResults(binary.stdout).accuracy).toBeGreaterThan(0.75);
   });
@@ -95,9 +182,13 @@ describe('myelin train (the built binary)', () => {
     const result = await runCli(['train', '--help'], cwd);
     expect(result.code).toBe(0);
     // One block per option (descriptions wrap onto indented lines).
-    const blocks = result.stdout.split(/\n(?= {2}-)/).filter((block) => /^ {2}--/.test(block)).map((block) => block.replace(/\s+/g, ' ').trim());
+    const blocks = result.stdout
+      .split(/\n(?= {2}-)/)
+      .filter((block) => /^ {2}--/.test(block))
+      .map((block) => block.replace(/\s+/g, ' ').trim());
     expect(blocks.length).toBeGreaterThanOrEqual(43);
-    const shown = (flag: string): string | undefined => /\(default: ([^)]*(?:\([^)]*\))?[^)]*)\)/.exec(blocks.find((b) => b.startsWith(`${flag} `)) ?? '')?.[1];
+    const shown = (flag: string): string | undefined =>
+      /\(default: ([^)]*(?:\([^)]*\))?[^)]*)\)/.exec(blocks.find((b) => b.startsWith(`${flag} `)) ?? '')?.[1];
     expect(shown('--epochs')).toBe('40');
     expect(shown('--batch-size')).toBe('32');
     expect(shown('--lr')).toBe('0.002');
@@ -106,6 +197,7 @@ describe('myelin train (the built binary)', () => {
     expect(shown('--hidden')).toBe('128');
     expect(shown('--seed')).toBe('0');
     // Every option but --help says its default.
-    for (const block of blocks.filter((b) => !b.startsWith('--help'))) expect(block).toMatch(/\(default: |the default when stdout is not a terminal/);
+    for (const block of blocks.filter((b) => !b.startsWith('--help')))
+      expect(block).toMatch(/\(default: |the default when stdout is not a terminal/);
   });
 });

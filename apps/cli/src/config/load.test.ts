@@ -10,7 +10,8 @@ import { DEFAULT_CONFIG } from './schema.js';
 const directory = temporaryDirectory('config');
 afterAll(() => removeDirectory(directory));
 
-const resolve = (flags: Record<string, string>, file?: string) => resolveConfig({ flags: new Map(Object.entries(flags)), ...(file ? { file } : {}), cwd: directory }).config;
+const resolve = (flags: Record<string, string>, file?: string) =>
+  resolveConfig({ flags: new Map(Object.entries(flags)), ...(file ? { file } : {}), cwd: directory }).config;
 const failure = (flags: Record<string, string>, file?: string): string => {
   try {
     resolve(flags, file);
@@ -24,14 +25,22 @@ const failure = (flags: Record<string, string>, file?: string): string => {
 describe('run config: defaults, file, flags', () => {
   it('defaults to the digits MLP on cpu-reference, with the digits transforms filled in', () => {
     const config = resolve({});
-    expect(config).toMatchObject({ backend: 'cpu-reference', seed: 0, model: { type: 'mlp', hidden: [128] }, training: { epochs: 40, batchSize: 32 } });
+    expect(config).toMatchObject({
+      backend: 'cpu-reference',
+      seed: 0,
+      model: { type: 'mlp', hidden: [128] },
+      training: { epochs: 40, batchSize: 32 },
+    });
     expect(config.data).toMatchObject({ source: 'digits', transforms: [{ type: 'toFloat', scale: 1 / 16 }] });
     expect(DEFAULT_CONFIG.data.transforms).toBeNull(); // unresolved: depends on the source
   });
 
   it('applies flags over the file, keeping what the flags do not touch', () => {
     const file = path.join(directory, 'run.json');
-    writeFileSync(file, JSON.stringify({ training: { epochs: 9, batchSize: 64 }, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ training: { epochs: 9, batchSize: 64 }, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } }),
+    );
     const config = resolve({ epochs: '3', lr: '0.1' }, file);
     expect(config.training).toMatchObject({ epochs: 3, batchSize: 64 });
     expect(config.optimizer).toEqual({ type: 'sgd', lr: 0.1, momentum: 0.9 });
@@ -57,35 +66,76 @@ describe('run config: defaults, file, flags', () => {
   it('reads YAML files', () => {
     const file = path.join(directory, 'run.yml');
     writeFileSync(file, 'training:\n  epochs: 7\nmodel:\n  type: mlp\n  hidden: [32, 16]\n  dropout: 0.1\n');
-    expect(resolve({}, file)).toMatchObject({ training: { epochs: 7 }, model: { hidden: [32, 16], dropout: 0.1, activation: 'relu' } });
+    expect(resolve({}, file)).toMatchObject({
+      training: { epochs: 7 },
+      model: { hidden: [32, 16], dropout: 0.1, activation: 'relu' },
+    });
   });
 
-  it('--resize adds a resize to the source\'s default transforms, or replaces the size of an existing one', () => {
-    expect(resolve({ data: 'fashion-mnist', resize: '14' }).data.transforms).toEqual([{ type: 'resize', size: 14 }, { type: 'toFloat' }, { type: 'normalize', mean: 0.5, std: 0.5 }]);
-    expect(resolve({ transforms: '[{"type":"toFloat"},{"type":"resize","size":20}]', resize: '8x6' }).data.transforms).toEqual([{ type: 'toFloat' }, { type: 'resize', size: [8, 6] }]);
+  it("--resize adds a resize to the source's default transforms, or replaces the size of an existing one", () => {
+    expect(resolve({ data: 'fashion-mnist', resize: '14' }).data.transforms).toEqual([
+      { type: 'resize', size: 14 },
+      { type: 'toFloat' },
+      { type: 'normalize', mean: 0.5, std: 0.5 },
+    ]);
+    expect(
+      resolve({ transforms: '[{"type":"toFloat"},{"type":"resize","size":20}]', resize: '8x6' }).data.transforms,
+    ).toEqual([{ type: 'toFloat' }, { type: 'resize', size: [8, 6] }]);
   });
 
   it('--hidden, --layers, --batch-size full, --metrics none, --schedule none', () => {
-    expect(resolve({ hidden: '64,32', dropout: '0.25', activation: 'tanh' }).model).toEqual({ type: 'mlp', hidden: [64, 32], dropout: 0.25, activation: 'tanh' });
+    expect(resolve({ hidden: '64,32', dropout: '0.25', activation: 'tanh' }).model).toEqual({
+      type: 'mlp',
+      hidden: [64, 32],
+      dropout: 0.25,
+      activation: 'tanh',
+    });
     expect(resolve({ hidden: 'none' }).model).toMatchObject({ hidden: [] });
-    expect(resolve({ layers: '[{"type":"Linear","inFeatures":64,"outFeatures":10}]' }).model).toEqual({ type: 'Sequential', modules: [{ type: 'Linear', inFeatures: 64, outFeatures: 10 }] });
-    expect(resolve({ 'batch-size': 'full', metrics: 'none', schedule: 'none' }).training).toMatchObject({ batchSize: 'full', metrics: [] });
-    expect(resolve({ 'early-stopping': '4' }).training.earlyStopping).toEqual({ monitor: 'val_loss', patience: 4, minDelta: 0, mode: 'auto' });
+    expect(resolve({ layers: '[{"type":"Linear","inFeatures":64,"outFeatures":10}]' }).model).toEqual({
+      type: 'Sequential',
+      modules: [{ type: 'Linear', inFeatures: 64, outFeatures: 10 }],
+    });
+    expect(resolve({ 'batch-size': 'full', metrics: 'none', schedule: 'none' }).training).toMatchObject({
+      batchSize: 'full',
+      metrics: [],
+    });
+    expect(resolve({ 'early-stopping': '4' }).training.earlyStopping).toEqual({
+      monitor: 'val_loss',
+      patience: 4,
+      minDelta: 0,
+      mode: 'auto',
+    });
   });
 
   it('names the option, the flag or file, the value and what is allowed', () => {
-    expect(failure({ epochs: '2.5' })).toBe('invalid value for training.epochs (--epochs): got 2.5; allowed: an integer >= 1');
-    expect(failure({ hidden: '64,x' })).toBe('invalid value for model.hidden[1] (--hidden): got "x"; allowed: integers >= 1 separated by commas, or none');
-    expect(failure({ transforms: '[{"type":"blur"}]' })).toBe('invalid value for data.transforms[0].type (--transforms): got "blur"; allowed: toFloat, normalize, resize, flatten');
-    expect(failure({ transforms: '[{"type":"flatten"' })).toMatch(/^invalid value for --transforms: got "\[\{\\"type\\":\\"flatten\\"" ?; allowed: JSON \(/);
-    expect(failure({ name: 'my run' })).toBe('invalid value for output.name (--name): got "my run"; allowed: letters, digits, \'.\', \'_\' and \'-\'');
-    expect(failure({ layers: '[{"type":"Linear"}]', hidden: '8' })).toMatch(/^--hidden sets an option of the mlp model, but the model is "Sequential"/);
-    expect(failure({ 'clip-grad-norm': '1', 'clip-grad-value': '1' })).toMatch(/^invalid value for training\.clipGradValue: got 1 together with training\.clipGradNorm 1; allowed: one of the two$/);
+    expect(failure({ epochs: '2.5' })).toBe(
+      'invalid value for training.epochs (--epochs): got 2.5; allowed: an integer >= 1',
+    );
+    expect(failure({ hidden: '64,x' })).toBe(
+      'invalid value for model.hidden[1] (--hidden): got "x"; allowed: integers >= 1 separated by commas, or none',
+    );
+    expect(failure({ transforms: '[{"type":"blur"}]' })).toBe(
+      'invalid value for data.transforms[0].type (--transforms): got "blur"; allowed: toFloat, normalize, resize, flatten',
+    );
+    expect(failure({ transforms: '[{"type":"flatten"' })).toMatch(
+      /^invalid value for --transforms: got "\[\{\\"type\\":\\"flatten\\"" ?; allowed: JSON \(/,
+    );
+    expect(failure({ name: 'my run' })).toBe(
+      "invalid value for output.name (--name): got \"my run\"; allowed: letters, digits, '.', '_' and '-'",
+    );
+    expect(failure({ layers: '[{"type":"Linear"}]', hidden: '8' })).toMatch(
+      /^--hidden sets an option of the mlp model, but the model is "Sequential"/,
+    );
+    expect(failure({ 'clip-grad-norm': '1', 'clip-grad-value': '1' })).toMatch(
+      /^invalid value for training\.clipGradValue: got 1 together with training\.clipGradNorm 1; allowed: one of the two$/,
+    );
     const file = path.join(directory, 'model.json');
     writeFileSync(file, JSON.stringify({ model: { type: 'mlp', hidden: [0] } }));
     expect(failure({}, file)).toBe(`invalid value for model.hidden[0] in ${file}: got 0; allowed: a number >= 1`);
     writeFileSync(file, JSON.stringify({ model: { type: 'transformer' } }));
-    expect(failure({}, file)).toBe(`invalid value for model.type in ${file}: got "transformer"; allowed: mlp, Sequential`);
+    expect(failure({}, file)).toBe(
+      `invalid value for model.type in ${file}: got "transformer"; allowed: mlp, Sequential`,
+    );
   });
 
   it('every preset is a valid config', () => {
@@ -98,9 +148,42 @@ describe('run config: defaults, file, flags', () => {
 
   it('has a flag for every config option', () => {
     const flagged = new Set(CONFIG_OPTIONS.map((o) => o.path.split('.').slice(0, 2).join('.')));
-    const leaves = ['data.source', 'data.path', 'data.testPath', 'data.labelColumn', 'data.channels', 'data.validationSplit', 'data.testSplit', 'data.splitSeed', 'data.limit', 'data.transforms',
-      'model', 'loss', 'optimizer', 'schedule', 'training.epochs', 'training.batchSize', 'training.metrics', 'training.earlyStopping', 'training.clipGradNorm', 'training.clipGradValue',
-      'training.readLossEvery', 'checkpoint.monitor', 'checkpoint.every', 'checkpoint.saveBest', 'log.everyBatches', 'log.everyEpochs', 'backend', 'seed', 'output.dir', 'output.name'];
-    for (const leaf of leaves) expect([...flagged].some((p) => p === leaf || p.startsWith(`${leaf}.`) || leaf.startsWith(`${p}.`)), leaf).toBe(true);
+    const leaves = [
+      'data.source',
+      'data.path',
+      'data.testPath',
+      'data.labelColumn',
+      'data.channels',
+      'data.validationSplit',
+      'data.testSplit',
+      'data.splitSeed',
+      'data.limit',
+      'data.transforms',
+      'model',
+      'loss',
+      'optimizer',
+      'schedule',
+      'training.epochs',
+      'training.batchSize',
+      'training.metrics',
+      'training.earlyStopping',
+      'training.clipGradNorm',
+      'training.clipGradValue',
+      'training.readLossEvery',
+      'checkpoint.monitor',
+      'checkpoint.every',
+      'checkpoint.saveBest',
+      'log.everyBatches',
+      'log.everyEpochs',
+      'backend',
+      'seed',
+      'output.dir',
+      'output.name',
+    ];
+    for (const leaf of leaves)
+      expect(
+        [...flagged].some((p) => p === leaf || p.startsWith(`${leaf}.`) || leaf.startsWith(`${p}.`)),
+        leaf,
+      ).toBe(true);
   });
 });

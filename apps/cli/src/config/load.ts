@@ -13,7 +13,10 @@ export const PRESET_DIRECTORY = fileURLToPath(new URL('../../configs/', import.m
 
 export function presetNames(): string[] {
   try {
-    return readdirSync(PRESET_DIRECTORY).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+    return readdirSync(PRESET_DIRECTORY)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+      .sort();
   } catch {
     return [];
   }
@@ -37,22 +40,30 @@ export function readConfigFile(file: string): JsonObject {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as { code?: string }).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new UsageError(`invalid value for --config: got ${describeValue(file)}; allowed: a readable JSON or YAML file (${reason})`);
+    throw new UsageError(
+      `invalid value for --config: got ${describeValue(file)}; allowed: a readable JSON or YAML file (${reason})`,
+    );
   }
   let value: unknown;
   const yaml = /\.ya?ml$/i.test(file);
   try {
     value = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`config file ${file} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(
+      `config file ${file} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
-  if (!isObject(value)) throw new UsageError(`config file ${file} must hold an object like {"data": {...}, "training": {...}}, got ${describeValue(value)}`);
+  if (!isObject(value))
+    throw new UsageError(
+      `config file ${file} must hold an object like {"data": {...}, "training": {...}}, got ${describeValue(value)}`,
+    );
   return value;
 }
 
 function presetFile(name: string): string {
   const names = presetNames();
-  if (!names.includes(name)) throw new UsageError(`invalid value for --preset: got ${describeValue(name)}; allowed: ${names.join(', ')}`);
+  if (!names.includes(name))
+    throw new UsageError(`invalid value for --preset: got ${describeValue(name)}; allowed: ${names.join(', ')}`);
   return path.join(PRESET_DIRECTORY, `${name}.json`);
 }
 
@@ -72,7 +83,9 @@ function resolveDataPaths(config: JsonObject, base: string): void {
  */
 export function resolveConfig(input: ConfigInput): { config: RunConfig; file: string | undefined } {
   if (input.file !== undefined && input.preset !== undefined) {
-    throw new UsageError(`invalid value for --preset: got ${describeValue(input.preset)} together with --config ${input.file}; allowed: one of --config or --preset`);
+    throw new UsageError(
+      `invalid value for --preset: got ${describeValue(input.preset)} together with --config ${input.file}; allowed: one of --config or --preset`,
+    );
   }
   const file = input.preset !== undefined ? presetFile(input.preset) : input.file;
   const raw: JsonObject = file === undefined ? {} : readConfigFile(file);
@@ -89,7 +102,8 @@ function resolveFlagPaths(config: JsonObject, origins: ReadonlyMap<string, strin
   if (!isObject(data)) return;
   for (const key of ['path', 'testPath']) {
     const value = data[key];
-    if (origins.has(`data.${key}`) && typeof value === 'string' && !path.isAbsolute(value)) data[key] = path.resolve(cwd, value);
+    if (origins.has(`data.${key}`) && typeof value === 'string' && !path.isAbsolute(value))
+      data[key] = path.resolve(cwd, value);
   }
 }
 
@@ -98,14 +112,22 @@ function completeConfig(config: RunConfig, origins: ReadonlyMap<string, string>,
   const where = (option: string): string => origins.get(option) ?? (file ? `in ${file}` : '');
   const { data } = config;
   if (data.path === null && (data.source === 'mnist' || data.source === 'csv' || data.source === 'image-folder')) {
-    throw new UsageError(`missing value for data.path (--data-path): data source '${data.source}' needs one; allowed: ${data.source === 'csv' ? 'a CSV or whitespace-separated file' : data.source === 'mnist' ? 'an MNIST-format directory' : 'a folder with one sub-folder of images per class'}`);
+    throw new UsageError(
+      `missing value for data.path (--data-path): data source '${data.source}' needs one; allowed: ${data.source === 'csv' ? 'a CSV or whitespace-separated file' : data.source === 'mnist' ? 'an MNIST-format directory' : 'a folder with one sub-folder of images per class'}`,
+    );
   }
   if (data.validationSplit + data.testSplit >= 1) {
-    const from = [where('data.validationSplit'), where('data.testSplit')].filter((w, i, all) => w !== '' && all.indexOf(w) === i).join(', ');
-    throw new UsageError(`invalid value for data.validationSplit + data.testSplit${from ? ` (${from})` : ''}: got ${data.validationSplit} + ${data.testSplit}; allowed: a sum below 1 (the rest is the training set)`);
+    const from = [where('data.validationSplit'), where('data.testSplit')]
+      .filter((w, i, all) => w !== '' && all.indexOf(w) === i)
+      .join(', ');
+    throw new UsageError(
+      `invalid value for data.validationSplit + data.testSplit${from ? ` (${from})` : ''}: got ${data.validationSplit} + ${data.testSplit}; allowed: a sum below 1 (the rest is the training set)`,
+    );
   }
   if (config.training.clipGradNorm !== null && config.training.clipGradValue !== null) {
-    throw new UsageError(`invalid value for training.clipGradValue: got ${config.training.clipGradValue} together with training.clipGradNorm ${config.training.clipGradNorm}; allowed: one of the two`);
+    throw new UsageError(
+      `invalid value for training.clipGradValue: got ${config.training.clipGradValue} together with training.clipGradNorm ${config.training.clipGradNorm}; allowed: one of the two`,
+    );
   }
   return { ...config, data: { ...data, transforms: data.transforms ?? defaultTransforms(data.source) } };
 }
@@ -113,22 +135,36 @@ function completeConfig(config: RunConfig, origins: ReadonlyMap<string, string>,
 type Issue = z.core.$ZodIssue;
 
 /** One message for the first schema problem: the option (and the flag or file that set it), the value, what is allowed. */
-export function usageErrorFromIssue(issue: Issue, raw: unknown, origins: ReadonlyMap<string, string>, file: string | undefined): UsageError {
+export function usageErrorFromIssue(
+  issue: Issue,
+  raw: unknown,
+  origins: ReadonlyMap<string, string>,
+  file: string | undefined,
+): UsageError {
   const { issue: leaf, prefix } = innermost(issue);
   const fullPath = [...prefix, ...leaf.path];
   const dotted = formatPath(fullPath);
   const keyPath = fullPath.filter((k) => typeof k === 'string').join('.');
   const option = optionForPath(keyPath);
-  const flag = [...origins.entries()].find(([p]) => dotted === p || dotted.startsWith(`${p}.`) || dotted.startsWith(`${p}[`))?.[1];
+  const flag = [...origins.entries()].find(
+    ([p]) => dotted === p || dotted.startsWith(`${p}.`) || dotted.startsWith(`${p}[`),
+  )?.[1];
   const where = flag ? ` (${flag})` : file ? ` in ${file}` : '';
   if (leaf.code === 'unrecognized_keys') {
     const parent = dotted === '' ? 'the config' : dotted;
     const allowed = allowedKeys(fullPath);
-    return new UsageError(`unknown option${leaf.keys.length > 1 ? 's' : ''} ${leaf.keys.map((k) => `'${k}'`).join(', ')} in ${parent}${file ? ` (${file})` : ''}; allowed: ${allowed}`);
+    return new UsageError(
+      `unknown option${leaf.keys.length > 1 ? 's' : ''} ${leaf.keys.map((k) => `'${k}'`).join(', ')} in ${parent}${file ? ` (${file})` : ''}; allowed: ${allowed}`,
+    );
   }
   const value = getPath(raw, fullPath as (string | number)[]);
-  const allowed = option && (dotted === option.path || (flag !== undefined && keyPath === option.path)) ? option.allowed : describeAllowed(leaf);
-  return new UsageError(`invalid value for ${dotted || 'the config'}${where}: got ${describeValue(value)}; allowed: ${allowed}`);
+  const allowed =
+    option && (dotted === option.path || (flag !== undefined && keyPath === option.path))
+      ? option.allowed
+      : describeAllowed(leaf);
+  return new UsageError(
+    `invalid value for ${dotted || 'the config'}${where}: got ${describeValue(value)}; allowed: ${allowed}`,
+  );
 }
 
 /** For a union, the issue of the branch that matched the "type" (or the type issue itself). */
@@ -137,9 +173,22 @@ function innermost(issue: Issue, prefix: PropertyKey[] = []): { issue: Issue; pr
   const branches = issue.errors.filter((branch) => branch.length > 0);
   const matching = branches.find((branch) => !branch.some((i) => i.path.length === 1 && i.path[0] === 'type'));
   if (matching) return innermost(matching[0]!, [...prefix, ...issue.path]);
-  const types = branches.flatMap((branch) => branch.filter((i) => i.path[0] === 'type' && i.code === 'invalid_value').flatMap((i) => (i.code === 'invalid_value' ? i.values : [])));
+  const types = branches.flatMap((branch) =>
+    branch
+      .filter((i) => i.path[0] === 'type' && i.code === 'invalid_value')
+      .flatMap((i) => (i.code === 'invalid_value' ? i.values : [])),
+  );
   if (types.length > 0) {
-    return { issue: { code: 'invalid_value', values: types, path: [...issue.path, 'type'], message: '', input: undefined } as Issue, prefix };
+    return {
+      issue: {
+        code: 'invalid_value',
+        values: types,
+        path: [...issue.path, 'type'],
+        message: '',
+        input: undefined,
+      } as Issue,
+      prefix,
+    };
   }
   return { issue, prefix };
 }
@@ -147,9 +196,19 @@ function innermost(issue: Issue, prefix: PropertyKey[] = []): { issue: Issue; pr
 function describeAllowed(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return { number: 'a number', string: 'a string', boolean: 'true or false', array: 'a list', object: 'an object', int: 'an integer' }[issue.expected as string] ?? String(issue.expected);
+      return (
+        {
+          number: 'a number',
+          string: 'a string',
+          boolean: 'true or false',
+          array: 'a list',
+          object: 'an object',
+          int: 'an integer',
+        }[issue.expected as string] ?? String(issue.expected)
+      );
     case 'too_small':
-      if (issue.origin === 'array') return `a list of at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
+      if (issue.origin === 'array')
+        return `a list of at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
       if (issue.origin === 'string') return 'a non-empty string';
       return `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     case 'too_big':
@@ -160,7 +219,12 @@ function describeAllowed(issue: Issue): string {
       return "letters, digits, '.', '_' and '-'";
     case 'invalid_union': {
       const expected = /Expected (.*)$/.exec(issue.message)?.[1];
-      return expected ? expected.split('|').map((v) => v.trim().replace(/^'|'$/g, '')).join(', ') : issue.message;
+      return expected
+        ? expected
+            .split('|')
+            .map((v) => v.trim().replace(/^'|'$/g, ''))
+            .join(', ')
+        : issue.message;
     }
     default:
       return issue.message;
@@ -172,7 +236,18 @@ function allowedKeys(objectPath: readonly PropertyKey[]): string {
   const key = objectPath.filter((k) => typeof k === 'string').join('.');
   if (key === '') return Object.keys(configSchema.shape).join(', ');
   const shapes: Record<string, readonly string[]> = {
-    data: ['source', 'path', 'testPath', 'labelColumn', 'channels', 'validationSplit', 'testSplit', 'splitSeed', 'limit', 'transforms'],
+    data: [
+      'source',
+      'path',
+      'testPath',
+      'labelColumn',
+      'channels',
+      'validationSplit',
+      'testSplit',
+      'splitSeed',
+      'limit',
+      'transforms',
+    ],
     training: ['epochs', 'batchSize', 'metrics', 'earlyStopping', 'clipGradNorm', 'clipGradValue', 'readLossEvery'],
     'training.earlyStopping': ['monitor', 'patience', 'minDelta', 'mode'],
     checkpoint: ['monitor', 'mode', 'saveBest', 'every'],

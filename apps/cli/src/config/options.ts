@@ -37,7 +37,9 @@ function parseJson(text: string, flag: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`invalid value for --${flag}: got ${describeValue(text)}; allowed: JSON (${(error as Error).message})`);
+    throw new UsageError(
+      `invalid value for --${flag}: got ${describeValue(text)}; allowed: JSON (${(error as Error).message})`,
+    );
   }
 }
 
@@ -46,7 +48,13 @@ function parseTyped(text: string, flag: string): unknown {
   return text.trim().startsWith('{') ? parseJson(text, flag) : { type: text };
 }
 
-const parseList = (text: string): unknown => (/^(none|null)$/i.test(text) ? [] : text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+const parseList = (text: string): unknown =>
+  /^(none|null)$/i.test(text)
+    ? []
+    : text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
 const parseNumberList = (text: string): unknown => (parseList(text) as string[]).map((item) => parseNumber(item));
 
 function parseBoolean(text: string): unknown {
@@ -65,7 +73,9 @@ function parseLayers(text: string, flag: string): unknown {
     try {
       content = readFileSync(trimmed, 'utf8');
     } catch (error) {
-      throw new UsageError(`invalid value for --${flag}: got ${describeValue(text)}; allowed: a JSON layer list or a JSON file holding one (${(error as Error).message})`);
+      throw new UsageError(
+        `invalid value for --${flag}: got ${describeValue(text)}; allowed: a JSON layer list or a JSON file holding one (${(error as Error).message})`,
+      );
     }
     value = parseJson(content, flag);
   }
@@ -77,7 +87,8 @@ function currentObject(config: JsonObject, key: 'loss' | 'optimizer' | 'model'):
   return isObject(value) ? value : { ...(DEFAULT_CONFIG[key] as JsonObject) };
 }
 
-const sameType = (a: unknown, b: unknown): boolean => typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+const sameType = (a: unknown, b: unknown): boolean =>
+  typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 
 /**
  * --loss / --optimizer: a JSON object with options replaces the entry; a bare type keeps the
@@ -103,7 +114,9 @@ function applyMlpOption(option: string) {
   return (config: JsonObject, value: unknown, flag: string): void => {
     const model = currentObject(config, 'model');
     if (model.type !== 'mlp') {
-      throw new UsageError(`--${flag} sets an option of the mlp model, but the model is ${describeValue(model.type)}; allowed: --${flag} with model {"type": "mlp"} (or change the layers with --layers)`);
+      throw new UsageError(
+        `--${flag} sets an option of the mlp model, but the model is ${describeValue(model.type)}; allowed: --${flag} with model {"type": "mlp"} (or change the layers with --layers)`,
+      );
     }
     config.model = { ...model, [option]: value };
   };
@@ -113,7 +126,9 @@ function applyMlpOption(option: string) {
 function applyResize(config: JsonObject, value: unknown): void {
   const data = isObject(config.data) ? config.data : (config.data = {});
   const source = typeof data.source === 'string' ? data.source : DEFAULT_CONFIG.data.source;
-  const transforms: unknown[] = Array.isArray(data.transforms) ? [...data.transforms] : defaultTransforms(source as DataSource);
+  const transforms: unknown[] = Array.isArray(data.transforms)
+    ? [...data.transforms]
+    : defaultTransforms(source as DataSource);
   const index = transforms.findIndex((t) => isObject(t) && t.type === 'resize');
   if (value === null) {
     if (index >= 0) transforms.splice(index, 1);
@@ -132,7 +147,8 @@ function parseSize(text: string): unknown {
 function applyEarlyStopping(config: JsonObject, value: unknown): void {
   const training = isObject(config.training) ? config.training : (config.training = {});
   if (value === null) training.earlyStopping = null;
-  else training.earlyStopping = { ...(isObject(training.earlyStopping) ? training.earlyStopping : {}), patience: value };
+  else
+    training.earlyStopping = { ...(isObject(training.earlyStopping) ? training.earlyStopping : {}), patience: value };
 }
 
 function applyEarlyStoppingMonitor(config: JsonObject, value: unknown): void {
@@ -143,61 +159,355 @@ function applyEarlyStoppingMonitor(config: JsonObject, value: unknown): void {
 const integerAtLeast = (minimum: number) => `an integer >= ${minimum}`;
 
 export const CONFIG_OPTIONS: readonly ConfigOption[] = [
-  { flag: 'data', argument: '<source>', path: 'data.source', description: 'dataset', allowed: DATA_SOURCES.join(', '), parse: parseText },
   {
-    flag: 'data-path', argument: '<path>', path: 'data.path', description: 'dataset location: MNIST-format directory (mnist, fashion-mnist), CSV or whitespace-separated file (csv), folder with a sub-folder per class (image-folder)',
-    allowed: 'a path', shownDefault: `none (fashion-mnist: /usr/share/datasets/fashion-mnist)`, parse: parseNullableText,
+    flag: 'data',
+    argument: '<source>',
+    path: 'data.source',
+    description: 'dataset',
+    allowed: DATA_SOURCES.join(', '),
+    parse: parseText,
   },
-  { flag: 'test-path', argument: '<path>', path: 'data.testPath', description: 'a separate test set of the same kind (instead of --test-split)', allowed: 'a path', shownDefault: 'none', parse: parseNullableText },
-  { flag: 'label-column', argument: '<column>', path: 'data.labelColumn', description: 'CSV label column: index (negative from the end) or header name', allowed: 'an integer or a column name', parse: (text) => (/^-?\d+$/.test(text) ? Number(text) : text) },
-  { flag: 'channels', argument: '<1|3>', path: 'data.channels', description: 'image-folder: 3 (RGB) or 1 (grayscale)', allowed: '1 or 3', parse: parseNumber },
-  { flag: 'val-split', argument: '<fraction>', path: 'data.validationSplit', description: 'fraction of the training data held out for validation', allowed: 'a number in [0, 0.95]', parse: parseNumber },
-  { flag: 'test-split', argument: '<fraction>', path: 'data.testSplit', description: 'fraction held out for testing (sources without a test set: digits, csv, image-folder)', allowed: 'a number in [0, 0.95]', parse: parseNumber },
-  { flag: 'split-seed', argument: '<n>', path: 'data.splitSeed', description: 'seed of the train/validation/test split', allowed: `${integerAtLeast(0)} or none`, shownDefault: 'the run seed', parse: parseNullableNumber },
-  { flag: 'limit', argument: '<n>', path: 'data.limit', description: 'use only the first n samples of each source (quick trials)', allowed: `${integerAtLeast(1)} or none`, shownDefault: 'none', parse: parseNullableNumber },
   {
-    flag: 'transforms', argument: '<json>', path: 'data.transforms', description: 'preprocessing, in order, e.g. \'[{"type":"toFloat"},{"type":"normalize","mean":0.5,"std":0.5},{"type":"flatten"}]\' (types: toFloat, normalize, resize, flatten)',
-    allowed: 'a JSON list of {"type": "toFloat"|"normalize"|"resize"|"flatten", ...}', shownDefault: 'per dataset (digits: toFloat scale 1/16)', parse: (text, flag) => (/^(auto|default|null)$/i.test(text) ? null : parseJson(text, flag)),
+    flag: 'data-path',
+    argument: '<path>',
+    path: 'data.path',
+    description:
+      'dataset location: MNIST-format directory (mnist, fashion-mnist), CSV or whitespace-separated file (csv), folder with a sub-folder per class (image-folder)',
+    allowed: 'a path',
+    shownDefault: `none (fashion-mnist: /usr/share/datasets/fashion-mnist)`,
+    parse: parseNullableText,
   },
-  { flag: 'resize', argument: '<size>', path: 'data.transforms', description: 'resize images to HxW (or a square) before the other transforms', allowed: 'a size like 64 or 64x48, or none', shownDefault: 'none', parse: parseSize, apply: applyResize },
   {
-    flag: 'layers', argument: '<json|file>', path: 'model', description: 'the model as a layer list in the JSON form checkpoints store ({"type":"Sequential","modules":[...]} or just the list), inline or in a file',
-    allowed: 'a JSON layer list, a Sequential config, or a file holding one', shownDefault: 'the MLP above', parse: parseLayers,
+    flag: 'test-path',
+    argument: '<path>',
+    path: 'data.testPath',
+    description: 'a separate test set of the same kind (instead of --test-split)',
+    allowed: 'a path',
+    shownDefault: 'none',
+    parse: parseNullableText,
   },
-  { flag: 'hidden', argument: '<sizes>', path: 'model.hidden', description: 'MLP hidden layer sizes, comma-separated (none: a linear model)', allowed: 'integers >= 1 separated by commas, or none', parse: parseNumberList, apply: applyMlpOption('hidden') },
-  { flag: 'activation', argument: '<name>', path: 'model.activation', description: 'MLP activation', allowed: ACTIVATIONS.join(', '), parse: parseText, apply: applyMlpOption('activation') },
-  { flag: 'dropout', argument: '<p>', path: 'model.dropout', description: 'MLP dropout after each hidden layer', allowed: 'a number in [0, 0.99]', parse: parseNumber, apply: applyMlpOption('dropout') },
-  { flag: 'loss', argument: '<type|json>', path: 'loss', description: 'loss: CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, or a JSON config with options', allowed: 'a loss type or a JSON object {"type": ..., options}', shownDefault: 'CrossEntropyLoss', parse: parseTyped, apply: applyTyped('loss') },
-  { flag: 'optimizer', argument: '<type|json>', path: 'optimizer', description: 'optimizer: sgd, adam, adamw, or a JSON config with options', allowed: 'an optimizer type or a JSON object {"type": ..., options}', shownDefault: 'adam', parse: parseTyped, apply: applyTyped('optimizer') },
-  { flag: 'lr', argument: '<rate>', path: 'optimizer.lr', description: 'learning rate', allowed: 'a number > 0', parse: parseNumber, apply: applyOptimizerOption('lr') },
-  { flag: 'momentum', argument: '<m>', path: 'optimizer.momentum', description: 'SGD momentum', allowed: 'a number in [0, 1)', shownDefault: '0', parse: parseNumber, apply: applyOptimizerOption('momentum') },
-  { flag: 'weight-decay', argument: '<w>', path: 'optimizer.weightDecay', description: 'weight decay (L2 for sgd/adam, decoupled for adamw)', allowed: 'a number >= 0', shownDefault: '0', parse: parseNumber, apply: applyOptimizerOption('weightDecay') },
   {
-    flag: 'schedule', argument: '<json|none>', path: 'schedule', description: 'LR schedule stepped each epoch, e.g. \'{"type":"MultiStepLR","milestones":[3,7],"gamma":0.1}\' (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau)',
-    allowed: 'a JSON object {"type": ..., options} or none', shownDefault: 'none', parse: (text, flag) => (/^(none|null|off)$/i.test(text) ? null : parseTyped(text, flag)),
+    flag: 'label-column',
+    argument: '<column>',
+    path: 'data.labelColumn',
+    description: 'CSV label column: index (negative from the end) or header name',
+    allowed: 'an integer or a column name',
+    parse: (text) => (/^-?\d+$/.test(text) ? Number(text) : text),
   },
-  { flag: 'epochs', argument: '<n>', path: 'training.epochs', description: 'epochs to train (the total, also when resuming)', allowed: integerAtLeast(1), parse: parseNumber },
-  { flag: 'batch-size', argument: '<n|full>', path: 'training.batchSize', description: 'samples per batch (full: the whole training set)', allowed: `${integerAtLeast(1)} or full`, parse: (text) => (text === 'full' ? text : parseNumber(text)) },
-  { flag: 'metrics', argument: '<names>', path: 'training.metrics', description: 'metrics besides the loss, comma-separated: accuracy, top5, ... (none: only the loss)', allowed: 'accuracy, topK (e.g. top5), or none', shownDefault: 'accuracy for classification losses', parse: parseList },
-  { flag: 'early-stopping', argument: '<patience|none>', path: 'training.earlyStopping.patience', description: 'stop after this many epochs without improvement of the monitored value', allowed: `${integerAtLeast(0)} or none`, shownDefault: 'none', parse: parseNullableNumber, apply: applyEarlyStopping },
-  { flag: 'early-stopping-monitor', argument: '<name>', path: 'training.earlyStopping.monitor', description: 'value early stopping watches (loss, accuracy, val_loss, val_accuracy, ...)', allowed: 'a logged value name', shownDefault: 'val_loss', parse: parseText, apply: applyEarlyStoppingMonitor },
-  { flag: 'clip-grad-norm', argument: '<max|none>', path: 'training.clipGradNorm', description: 'clip the global gradient norm before each step', allowed: 'a number > 0 or none', shownDefault: 'none', parse: parseNullableNumber },
-  { flag: 'clip-grad-value', argument: '<max|none>', path: 'training.clipGradValue', description: 'clip each gradient element to [-max, max]', allowed: 'a number > 0 or none', shownDefault: 'none', parse: parseNullableNumber },
-  { flag: 'read-loss-every', argument: '<k>', path: 'training.readLossEvery', description: 'read the loss back every k steps (GPU backends: > 1 keeps the device busy)', allowed: `${integerAtLeast(1)} or none`, shownDefault: '1 with synchronous reads (cpu-reference), else 10', parse: parseNullableNumber },
-  { flag: 'checkpoint-monitor', argument: '<name>', path: 'checkpoint.monitor', description: 'value that picks the best checkpoint', allowed: 'a logged value name, or auto', shownDefault: 'val_accuracy (classification) or val_loss; loss without validation', parse: parseNullableText },
-  { flag: 'checkpoint-every', argument: '<n>', path: 'checkpoint.every', description: "write the 'last' checkpoint every n epochs (and always at the end)", allowed: integerAtLeast(1), parse: parseNumber },
-  { flag: 'save-best', argument: '<true|false>', path: 'checkpoint.saveBest', description: "keep a 'best' checkpoint", allowed: 'true or false', parse: parseBoolean },
-  { flag: 'log-every', argument: '<batches>', path: 'log.everyBatches', description: 'without a progress bar: a line every this many batches', allowed: integerAtLeast(1), parse: parseNumber },
-  { flag: 'log-epochs-every', argument: '<n>', path: 'log.everyEpochs', description: 'print the epoch summary every n epochs', allowed: integerAtLeast(1), parse: parseNumber },
-  { flag: 'backend', argument: '<name>', path: 'backend', description: 'compute backend: cpu-reference, wasm, webgpu, cuda or any installed @myelin/backend-<name> (see myelin info)', allowed: 'an installed backend name', parse: parseText },
-  { flag: 'seed', argument: '<n>', path: 'seed', description: 'seed of initialisation, shuffling, dropout and the split', allowed: integerAtLeast(0), parse: parseNumber },
-  { flag: 'output', argument: '<dir>', path: 'output.dir', description: 'directory that holds the run directories', allowed: 'a path', parse: parseText },
-  { flag: 'name', argument: '<name>', path: 'output.name', description: 'run directory name', allowed: "letters, digits, '.', '_' and '-'", shownDefault: '<dataset>-<date>-<time>', parse: parseNullableText },
+  {
+    flag: 'channels',
+    argument: '<1|3>',
+    path: 'data.channels',
+    description: 'image-folder: 3 (RGB) or 1 (grayscale)',
+    allowed: '1 or 3',
+    parse: parseNumber,
+  },
+  {
+    flag: 'val-split',
+    argument: '<fraction>',
+    path: 'data.validationSplit',
+    description: 'fraction of the training data held out for validation',
+    allowed: 'a number in [0, 0.95]',
+    parse: parseNumber,
+  },
+  {
+    flag: 'test-split',
+    argument: '<fraction>',
+    path: 'data.testSplit',
+    description: 'fraction held out for testing (sources without a test set: digits, csv, image-folder)',
+    allowed: 'a number in [0, 0.95]',
+    parse: parseNumber,
+  },
+  {
+    flag: 'split-seed',
+    argument: '<n>',
+    path: 'data.splitSeed',
+    description: 'seed of the train/validation/test split',
+    allowed: `${integerAtLeast(0)} or none`,
+    shownDefault: 'the run seed',
+    parse: parseNullableNumber,
+  },
+  {
+    flag: 'limit',
+    argument: '<n>',
+    path: 'data.limit',
+    description: 'use only the first n samples of each source (quick trials)',
+    allowed: `${integerAtLeast(1)} or none`,
+    shownDefault: 'none',
+    parse: parseNullableNumber,
+  },
+  {
+    flag: 'transforms',
+    argument: '<json>',
+    path: 'data.transforms',
+    description:
+      'preprocessing, in order, e.g. \'[{"type":"toFloat"},{"type":"normalize","mean":0.5,"std":0.5},{"type":"flatten"}]\' (types: toFloat, normalize, resize, flatten)',
+    allowed: 'a JSON list of {"type": "toFloat"|"normalize"|"resize"|"flatten", ...}',
+    shownDefault: 'per dataset (digits: toFloat scale 1/16)',
+    parse: (text, flag) => (/^(auto|default|null)$/i.test(text) ? null : parseJson(text, flag)),
+  },
+  {
+    flag: 'resize',
+    argument: '<size>',
+    path: 'data.transforms',
+    description: 'resize images to HxW (or a square) before the other transforms',
+    allowed: 'a size like 64 or 64x48, or none',
+    shownDefault: 'none',
+    parse: parseSize,
+    apply: applyResize,
+  },
+  {
+    flag: 'layers',
+    argument: '<json|file>',
+    path: 'model',
+    description:
+      'the model as a layer list in the JSON form checkpoints store ({"type":"Sequential","modules":[...]} or just the list), inline or in a file',
+    allowed: 'a JSON layer list, a Sequential config, or a file holding one',
+    shownDefault: 'the MLP above',
+    parse: parseLayers,
+  },
+  {
+    flag: 'hidden',
+    argument: '<sizes>',
+    path: 'model.hidden',
+    description: 'MLP hidden layer sizes, comma-separated (none: a linear model)',
+    allowed: 'integers >= 1 separated by commas, or none',
+    parse: parseNumberList,
+    apply: applyMlpOption('hidden'),
+  },
+  {
+    flag: 'activation',
+    argument: '<name>',
+    path: 'model.activation',
+    description: 'MLP activation',
+    allowed: ACTIVATIONS.join(', '),
+    parse: parseText,
+    apply: applyMlpOption('activation'),
+  },
+  {
+    flag: 'dropout',
+    argument: '<p>',
+    path: 'model.dropout',
+    description: 'MLP dropout after each hidden layer',
+    allowed: 'a number in [0, 0.99]',
+    parse: parseNumber,
+    apply: applyMlpOption('dropout'),
+  },
+  {
+    flag: 'loss',
+    argument: '<type|json>',
+    path: 'loss',
+    description:
+      'loss: CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, or a JSON config with options',
+    allowed: 'a loss type or a JSON object {"type": ..., options}',
+    shownDefault: 'CrossEntropyLoss',
+    parse: parseTyped,
+    apply: applyTyped('loss'),
+  },
+  {
+    flag: 'optimizer',
+    argument: '<type|json>',
+    path: 'optimizer',
+    description: 'optimizer: sgd, adam, adamw, or a JSON config with options',
+    allowed: 'an optimizer type or a JSON object {"type": ..., options}',
+    shownDefault: 'adam',
+    parse: parseTyped,
+    apply: applyTyped('optimizer'),
+  },
+  {
+    flag: 'lr',
+    argument: '<rate>',
+    path: 'optimizer.lr',
+    description: 'learning rate',
+    allowed: 'a number > 0',
+    parse: parseNumber,
+    apply: applyOptimizerOption('lr'),
+  },
+  {
+    flag: 'momentum',
+    argument: '<m>',
+    path: 'optimizer.momentum',
+    description: 'SGD momentum',
+    allowed: 'a number in [0, 1)',
+    shownDefault: '0',
+    parse: parseNumber,
+    apply: applyOptimizerOption('momentum'),
+  },
+  {
+    flag: 'weight-decay',
+    argument: '<w>',
+    path: 'optimizer.weightDecay',
+    description: 'weight decay (L2 for sgd/adam, decoupled for adamw)',
+    allowed: 'a number >= 0',
+    shownDefault: '0',
+    parse: parseNumber,
+    apply: applyOptimizerOption('weightDecay'),
+  },
+  {
+    flag: 'schedule',
+    argument: '<json|none>',
+    path: 'schedule',
+    description:
+      'LR schedule stepped each epoch, e.g. \'{"type":"MultiStepLR","milestones":[3,7],"gamma":0.1}\' (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau)',
+    allowed: 'a JSON object {"type": ..., options} or none',
+    shownDefault: 'none',
+    parse: (text, flag) => (/^(none|null|off)$/i.test(text) ? null : parseTyped(text, flag)),
+  },
+  {
+    flag: 'epochs',
+    argument: '<n>',
+    path: 'training.epochs',
+    description: 'epochs to train (the total, also when resuming)',
+    allowed: integerAtLeast(1),
+    parse: parseNumber,
+  },
+  {
+    flag: 'batch-size',
+    argument: '<n|full>',
+    path: 'training.batchSize',
+    description: 'samples per batch (full: the whole training set)',
+    allowed: `${integerAtLeast(1)} or full`,
+    parse: (text) => (text === 'full' ? text : parseNumber(text)),
+  },
+  {
+    flag: 'metrics',
+    argument: '<names>',
+    path: 'training.metrics',
+    description: 'metrics besides the loss, comma-separated: accuracy, top5, ... (none: only the loss)',
+    allowed: 'accuracy, topK (e.g. top5), or none',
+    shownDefault: 'accuracy for classification losses',
+    parse: parseList,
+  },
+  {
+    flag: 'early-stopping',
+    argument: '<patience|none>',
+    path: 'training.earlyStopping.patience',
+    description: 'stop after this many epochs without improvement of the monitored value',
+    allowed: `${integerAtLeast(0)} or none`,
+    shownDefault: 'none',
+    parse: parseNullableNumber,
+    apply: applyEarlyStopping,
+  },
+  {
+    flag: 'early-stopping-monitor',
+    argument: '<name>',
+    path: 'training.earlyStopping.monitor',
+    description: 'value early stopping watches (loss, accuracy, val_loss, val_accuracy, ...)',
+    allowed: 'a logged value name',
+    shownDefault: 'val_loss',
+    parse: parseText,
+    apply: applyEarlyStoppingMonitor,
+  },
+  {
+    flag: 'clip-grad-norm',
+    argument: '<max|none>',
+    path: 'training.clipGradNorm',
+    description: 'clip the global gradient norm before each step',
+    allowed: 'a number > 0 or none',
+    shownDefault: 'none',
+    parse: parseNullableNumber,
+  },
+  {
+    flag: 'clip-grad-value',
+    argument: '<max|none>',
+    path: 'training.clipGradValue',
+    description: 'clip each gradient element to [-max, max]',
+    allowed: 'a number > 0 or none',
+    shownDefault: 'none',
+    parse: parseNullableNumber,
+  },
+  {
+    flag: 'read-loss-every',
+    argument: '<k>',
+    path: 'training.readLossEvery',
+    description: 'read the loss back every k steps (GPU backends: > 1 keeps the device busy)',
+    allowed: `${integerAtLeast(1)} or none`,
+    shownDefault: '1 with synchronous reads (cpu-reference), else 10',
+    parse: parseNullableNumber,
+  },
+  {
+    flag: 'checkpoint-monitor',
+    argument: '<name>',
+    path: 'checkpoint.monitor',
+    description: 'value that picks the best checkpoint',
+    allowed: 'a logged value name, or auto',
+    shownDefault: 'val_accuracy (classification) or val_loss; loss without validation',
+    parse: parseNullableText,
+  },
+  {
+    flag: 'checkpoint-every',
+    argument: '<n>',
+    path: 'checkpoint.every',
+    description: "write the 'last' checkpoint every n epochs (and always at the end)",
+    allowed: integerAtLeast(1),
+    parse: parseNumber,
+  },
+  {
+    flag: 'save-best',
+    argument: '<true|false>',
+    path: 'checkpoint.saveBest',
+    description: "keep a 'best' checkpoint",
+    allowed: 'true or false',
+    parse: parseBoolean,
+  },
+  {
+    flag: 'log-every',
+    argument: '<batches>',
+    path: 'log.everyBatches',
+    description: 'without a progress bar: a line every this many batches',
+    allowed: integerAtLeast(1),
+    parse: parseNumber,
+  },
+  {
+    flag: 'log-epochs-every',
+    argument: '<n>',
+    path: 'log.everyEpochs',
+    description: 'print the epoch summary every n epochs',
+    allowed: integerAtLeast(1),
+    parse: parseNumber,
+  },
+  {
+    flag: 'backend',
+    argument: '<name>',
+    path: 'backend',
+    description:
+      'compute backend: cpu-reference, wasm, webgpu, cuda or any installed @myelin/backend-<name> (see myelin info)',
+    allowed: 'an installed backend name',
+    parse: parseText,
+  },
+  {
+    flag: 'seed',
+    argument: '<n>',
+    path: 'seed',
+    description: 'seed of initialisation, shuffling, dropout and the split',
+    allowed: integerAtLeast(0),
+    parse: parseNumber,
+  },
+  {
+    flag: 'output',
+    argument: '<dir>',
+    path: 'output.dir',
+    description: 'directory that holds the run directories',
+    allowed: 'a path',
+    parse: parseText,
+  },
+  {
+    flag: 'name',
+    argument: '<name>',
+    path: 'output.name',
+    description: 'run directory name',
+    allowed: "letters, digits, '.', '_' and '-'",
+    shownDefault: '<dataset>-<date>-<time>',
+    parse: parseNullableText,
+  },
 ];
 
 /** The option that set `path` (or a parent of it), for messages. */
 export function optionForPath(path: string): ConfigOption | undefined {
-  return CONFIG_OPTIONS.find((option) => option.path === path) ?? CONFIG_OPTIONS.find((option) => path.startsWith(`${option.path}.`) && !option.apply);
+  return (
+    CONFIG_OPTIONS.find((option) => option.path === path) ??
+    CONFIG_OPTIONS.find((option) => path.startsWith(`${option.path}.`) && !option.apply)
+  );
 }
 
 /** The default --help shows for an option. */

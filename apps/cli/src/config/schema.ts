@@ -67,31 +67,43 @@ export const configSchema = z.strictObject({
   loss: typed.default(() => ({ type: 'CrossEntropyLoss' })),
   optimizer: typed.default(() => ({ type: 'adam', lr: 2e-3 })),
   schedule: typed.nullable().default(null),
-  training: z.strictObject({
-    epochs: integer(1).default(40),
-    batchSize: z.union([integer(1), z.literal('full')]).default(32),
-    metrics: z.array(z.string().min(1)).nullable().default(null),
-    earlyStopping: earlyStopping.nullable().default(null),
-    clipGradNorm: positive.nullable().default(null),
-    clipGradValue: positive.nullable().default(null),
-    readLossEvery: integer(1).nullable().default(null),
-  }).prefault({}),
-  checkpoint: z.strictObject({
-    monitor: z.string().min(1).nullable().default(null),
-    mode: z.enum(['auto', 'min', 'max']).default('auto'),
-    saveBest: z.boolean().default(true),
-    every: integer(1).default(1),
-  }).prefault({}),
-  log: z.strictObject({
-    everyBatches: integer(1).default(20),
-    everyEpochs: integer(1).default(1),
-  }).prefault({}),
+  training: z
+    .strictObject({
+      epochs: integer(1).default(40),
+      batchSize: z.union([integer(1), z.literal('full')]).default(32),
+      metrics: z.array(z.string().min(1)).nullable().default(null),
+      earlyStopping: earlyStopping.nullable().default(null),
+      clipGradNorm: positive.nullable().default(null),
+      clipGradValue: positive.nullable().default(null),
+      readLossEvery: integer(1).nullable().default(null),
+    })
+    .prefault({}),
+  checkpoint: z
+    .strictObject({
+      monitor: z.string().min(1).nullable().default(null),
+      mode: z.enum(['auto', 'min', 'max']).default('auto'),
+      saveBest: z.boolean().default(true),
+      every: integer(1).default(1),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      everyBatches: integer(1).default(20),
+      everyEpochs: integer(1).default(1),
+    })
+    .prefault({}),
   backend: z.string().min(1).default('cpu-reference'),
   seed: integer(0).default(0),
-  output: z.strictObject({
-    dir: z.string().min(1).default('runs'),
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/).nullable().default(null),
-  }).prefault({}),
+  output: z
+    .strictObject({
+      dir: z.string().min(1).default('runs'),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+        .nullable()
+        .default(null),
+    })
+    .prefault({}),
 });
 
 export type RunConfig = z.infer<typeof configSchema>;
@@ -103,8 +115,11 @@ export const DEFAULT_CONFIG: RunConfig = configSchema.parse({});
 /** The preprocessing a source gets when the config names none (stored resolved in the run config). */
 export function defaultTransforms(source: DataSource): TransformConfig[] {
   switch (source) {
-    case 'digits': return [{ type: 'toFloat', scale: 1 / 16 }];
-    case 'csv': return [];
-    default: return [{ type: 'toFloat' }, { type: 'normalize', mean: 0.5, std: 0.5 }];
+    case 'digits':
+      return [{ type: 'toFloat', scale: 1 / 16 }];
+    case 'csv':
+      return [];
+    default:
+      return [{ type: 'toFloat' }, { type: 'normalize', mean: 0.5, std: 0.5 }];
   }
 }

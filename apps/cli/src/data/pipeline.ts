@@ -1,5 +1,13 @@
 import { DataError, MappedDataset, Subset, randomSplit, type DatasetLike, type Sample } from '@myelin/data';
-import { findMnistFiles, loadDigits, loadFashionMnist, loadImageFolder, loadMnistDirectory, readCsv, FASHION_MNIST_DIRECTORY } from '@myelin/data/node';
+import {
+  findMnistFiles,
+  loadDigits,
+  loadFashionMnist,
+  loadImageFolder,
+  loadMnistDirectory,
+  readCsv,
+  FASHION_MNIST_DIRECTORY,
+} from '@myelin/data/node';
 import type { RunConfig } from '../config/schema.js';
 import { CliError } from '../errors.js';
 import { buildTransform, floatTarget, resizeSize, taskOfLoss, type Task } from './transforms.js';
@@ -40,9 +48,14 @@ function dataProblem(config: DataConfig, error: unknown, file: string | null): n
   if (config.source === 'fashion-mnist') {
     hint = `. Get it with \`apt-get install -y dataset-fashion-mnist\` (Debian puts it in ${FASHION_MNIST_DIRECTORY}), or pass --data-path to a directory with train-images-idx3-ubyte.gz`;
   } else if (config.source === 'mnist') {
-    hint = '. Put the IDX files there (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, and t10k-* for a test set)';
+    hint =
+      '. Put the IDX files there (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, and t10k-* for a test set)';
   }
-  throw new CliError(`cannot load the ${config.source} dataset${file ? ` from ${file}` : ''}: ${where}expected ${error.expected}, found ${error.found}${hint}`, undefined, { cause: error });
+  throw new CliError(
+    `cannot load the ${config.source} dataset${file ? ` from ${file}` : ''}: ${where}expected ${error.expected}, found ${error.found}${hint}`,
+    undefined,
+    { cause: error },
+  );
 }
 
 async function loadSource(config: DataConfig, role: 'train' | 'test', file: string | null): Promise<RawSource | null> {
@@ -60,9 +73,10 @@ async function loadSource(config: DataConfig, role: 'train' | 'test', file: stri
         const hasTestFiles = findMnistFiles(directory, 'test').images !== undefined;
         if (role === 'test' && file === null && !hasTestFiles) return null;
         const split = role === 'test' && hasTestFiles ? 'test' : 'train';
-        const dataset = config.source === 'fashion-mnist'
-          ? await loadFashionMnist({ split, ...(file ?? config.path ? { directory } : {}) })
-          : await loadMnistDirectory(directory, { split });
+        const dataset =
+          config.source === 'fashion-mnist'
+            ? await loadFashionMnist({ split, ...((file ?? config.path) ? { directory } : {}) })
+            : await loadMnistDirectory(directory, { split });
         return { dataset, classes: dataset.classes };
       }
       case 'csv': {
@@ -73,7 +87,11 @@ async function loadSource(config: DataConfig, role: 'train' | 'test', file: stri
       case 'image-folder': {
         if (role === 'test' && file === null) return null;
         const size = resizeSize(config.transforms ?? []);
-        const folder = await loadImageFolder(file ?? config.path!, { channels: config.channels, ...(size ? { size } : {}), onWarning: (m) => console.warn(`myelin: ${m}`) });
+        const folder = await loadImageFolder(file ?? config.path!, {
+          channels: config.channels,
+          ...(size ? { size } : {}),
+          onWarning: (m) => console.warn(`myelin: ${m}`),
+        });
         return { dataset: folder, classes: folder.classes };
       }
     }
@@ -84,7 +102,13 @@ async function loadSource(config: DataConfig, role: 'train' | 'test', file: stri
 
 function limited(source: RawSource | null, limit: number | null): RawSource | null {
   if (source === null || limit === null || source.dataset.length <= limit) return source;
-  return { ...source, dataset: new Subset(source.dataset, Array.from({ length: limit }, (_, i) => i)) };
+  return {
+    ...source,
+    dataset: new Subset(
+      source.dataset,
+      Array.from({ length: limit }, (_, i) => i),
+    ),
+  };
 }
 
 /** The number of classes of integer labels: the names when known, else the largest label + 1. */
@@ -94,7 +118,9 @@ function classCount(source: RawSource): number {
   for (let i = 0; i < source.dataset.length; i++) {
     const y = source.dataset.get(i).y;
     if (typeof y !== 'number' || !Number.isInteger(y) || y < 0) {
-      throw new CliError(`the data's label ${typeof y === 'number' ? y : '(an array)'} at sample ${i} is not a class index (an integer >= 0), so a classification loss cannot use it; use --loss MSELoss for real-valued targets`);
+      throw new CliError(
+        `the data's label ${typeof y === 'number' ? y : '(an array)'} at sample ${i} is not a class index (an integer >= 0), so a classification loss cannot use it; use --loss MSELoss for real-valued targets`,
+      );
     }
     largest = Math.max(largest, y);
   }
@@ -110,29 +136,51 @@ export async function loadData(config: RunConfig): Promise<DataSplits> {
   const main = limited(await loadSource(data, 'train', null), data.limit)!;
   const separateTest = limited(await loadSource(data, 'test', data.testPath), data.limit);
   const splitSeed = data.splitSeed ?? config.seed;
-  const fractions = separateTest ? [1 - data.validationSplit, data.validationSplit] : [1 - data.validationSplit - data.testSplit, data.validationSplit, data.testSplit];
+  const fractions = separateTest
+    ? [1 - data.validationSplit, data.validationSplit]
+    : [1 - data.validationSplit - data.testSplit, data.validationSplit, data.testSplit];
   const parts = randomSplit(main.dataset, fractions, { seed: splitSeed });
   const task = taskOfLoss(String(config.loss.type));
   const transform = buildTransform(data.transforms ?? [], { decodedResized: data.source === 'image-folder' });
   const prepare = (dataset: DatasetLike<Sample> | undefined): DatasetLike<Sample> | null => {
     if (dataset === undefined || dataset.length === 0) return null;
-    return new MappedDataset(dataset, task === 'classification' ? transform : (sample, context) => floatTarget(transform(sample, context)));
+    return new MappedDataset(
+      dataset,
+      task === 'classification' ? transform : (sample, context) => floatTarget(transform(sample, context)),
+    );
   };
   const train = prepare(parts[0]);
-  if (train === null) throw new CliError(`the ${data.source} data has no training samples left after the split (validation ${data.validationSplit}, test ${data.testSplit}, limit ${data.limit ?? 'none'})`);
+  if (train === null)
+    throw new CliError(
+      `the ${data.source} data has no training samples left after the split (validation ${data.validationSplit}, test ${data.testSplit}, limit ${data.limit ?? 'none'})`,
+    );
   const validation = prepare(parts[1]);
   const test = prepare(separateTest ? separateTest.dataset : parts[2]);
   let sampleShape: readonly number[];
   try {
     sampleShape = train.get(0, { epoch: 0 }).x.shape;
   } catch (error) {
-    if (error instanceof DataError) throw new CliError(`the transforms ${JSON.stringify(data.transforms)} do not fit the ${data.source} data: ${error.message}`);
+    if (error instanceof DataError)
+      throw new CliError(
+        `the transforms ${JSON.stringify(data.transforms)} do not fit the ${data.source} data: ${error.message}`,
+      );
     throw error;
   }
   const outputs = task === 'classification' ? classCount(main) : 1;
-  const sizes = [`train ${count(train.length)}`, `validation ${count(validation?.length ?? 0)}`, `test ${count(test?.length ?? 0)}${separateTest ? ' (separate)' : ''}`];
+  const sizes = [
+    `train ${count(train.length)}`,
+    `validation ${count(validation?.length ?? 0)}`,
+    `test ${count(test?.length ?? 0)}${separateTest ? ' (separate)' : ''}`,
+  ];
   return {
-    train, validation, test, classes: main.classes, outputs, sampleShape, task, inputShape: main.dataset.get(0).x.shape,
+    train,
+    validation,
+    test,
+    classes: main.classes,
+    outputs,
+    sampleShape,
+    task,
+    inputShape: main.dataset.get(0).x.shape,
     summary: `${data.source}${data.path ? ` (${data.path})` : ''}: ${count(main.dataset.length)} samples of shape [${sampleShape.join(', ')}]${task === 'classification' ? `, ${outputs} classes` : ''} (${sizes.join(', ')})`,
   };
 }

@@ -21,14 +21,26 @@ export function resizeSize(transforms: readonly TransformConfig[]): [number, num
  * The configured preprocessing as one sample transform. Image folders are resized by sharp as
  * they are decoded (`decodedResized`), so their resize entry is skipped here.
  */
-export function buildTransform(transforms: readonly TransformConfig[], options: { decodedResized?: boolean } = {}): SampleTransform {
+export function buildTransform(
+  transforms: readonly TransformConfig[],
+  options: { decodedResized?: boolean } = {},
+): SampleTransform {
   const steps: SampleTransform[] = [];
   for (const entry of transforms) {
     switch (entry.type) {
-      case 'toFloat': steps.push(toFloat(entry.scale === undefined ? {} : { scale: entry.scale })); break;
-      case 'normalize': steps.push(normalize(entry.mean, entry.std)); break;
-      case 'resize': if (!options.decodedResized) steps.push(resize(...(typeof entry.size === 'number' ? [entry.size, entry.size] as const : entry.size))); break;
-      case 'flatten': steps.push(flatten()); break;
+      case 'toFloat':
+        steps.push(toFloat(entry.scale === undefined ? {} : { scale: entry.scale }));
+        break;
+      case 'normalize':
+        steps.push(normalize(entry.mean, entry.std));
+        break;
+      case 'resize':
+        if (!options.decodedResized)
+          steps.push(resize(...(typeof entry.size === 'number' ? ([entry.size, entry.size] as const) : entry.size)));
+        break;
+      case 'flatten':
+        steps.push(flatten());
+        break;
     }
   }
   return compose(...steps);
@@ -40,6 +52,10 @@ const ONE: readonly number[] = Object.freeze([1]);
 export function floatTarget(sample: Sample): Sample {
   const y = sample.y;
   if (typeof y === 'number') return { x: sample.x, y: { data: Float32Array.of(y), shape: ONE } };
-  if (y.shape.length === 0) return { x: sample.x, y: { data: y.data instanceof Float32Array ? y.data : Float32Array.from(y.data), shape: ONE } };
+  if (y.shape.length === 0)
+    return {
+      x: sample.x,
+      y: { data: y.data instanceof Float32Array ? y.data : Float32Array.from(y.data), shape: ONE },
+    };
   return sample;
 }

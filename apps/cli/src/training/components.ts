@@ -1,6 +1,20 @@
 import {
-  ArgumentError, Generator, MyelinError, lossFromConfig, moduleFromConfig, noGrad, optimizerFromConfig, resolveMetric, schedulerFromConfig, tidy,
-  type Loss, type LRScheduler, type Metric, type Module, type ModuleConfig, type Optimizer,
+  ArgumentError,
+  Generator,
+  MyelinError,
+  lossFromConfig,
+  moduleFromConfig,
+  noGrad,
+  optimizerFromConfig,
+  resolveMetric,
+  schedulerFromConfig,
+  tidy,
+  type Loss,
+  type LRScheduler,
+  type Metric,
+  type Module,
+  type ModuleConfig,
+  type Optimizer,
 } from '@myelin/core';
 import { collate, type DatasetLike, type Sample } from '@myelin/data';
 import type { RunConfig } from '../config/schema.js';
@@ -11,7 +25,11 @@ import { UsageError } from '../errors.js';
 // *FromConfig functions; their validation errors become usage errors naming the config key.
 
 const ACTIVATION_TYPES: Record<string, ModuleConfig> = {
-  relu: { type: 'ReLU' }, tanh: { type: 'Tanh' }, sigmoid: { type: 'Sigmoid' }, 'leaky-relu': { type: 'LeakyReLU' }, elu: { type: 'ELU' },
+  relu: { type: 'ReLU' },
+  tanh: { type: 'Tanh' },
+  sigmoid: { type: 'Sigmoid' },
+  'leaky-relu': { type: 'LeakyReLU' },
+  elu: { type: 'ELU' },
 };
 
 /** Independent random streams from the one run seed (Philox keys differ, so the streams do). */
@@ -96,7 +114,12 @@ function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss): Me
  * Runs two training samples through the model and the loss before training starts, so a
  * model that does not fit the data is a usage error naming both shapes, not a crash mid-run.
  */
-export function checkModelFitsData(model: Module, loss: Loss, train: DatasetLike<Sample>, data: Pick<DataSplits, 'sampleShape' | 'outputs' | 'task'>): void {
+export function checkModelFitsData(
+  model: Module,
+  loss: Loss,
+  train: DatasetLike<Sample>,
+  data: Pick<DataSplits, 'sampleShape' | 'outputs' | 'task'>,
+): void {
   const samples = Array.from({ length: Math.min(2, train.length) }, (_, i) => train.get(i, { epoch: 0 }));
   const batch = collate(samples, { targetDtype: data.task === 'classification' ? 'int32' : 'float32' });
   model.eval(); // no dropout: the check must not draw from the generator training uses
@@ -105,7 +128,9 @@ export function checkModelFitsData(model: Module, loss: Loss, train: DatasetLike
   } catch (error) {
     if (!(error instanceof MyelinError)) throw error;
     const expects = data.task === 'classification' ? `${data.outputs} class scores` : 'one output per sample';
-    throw new UsageError(`invalid value for model (--layers): it does not fit the data: ${error.message}; allowed: a model taking samples of shape [${data.sampleShape.join(', ')}] and giving ${expects}`);
+    throw new UsageError(
+      `invalid value for model (--layers): it does not fit the data: ${error.message}; allowed: a model taking samples of shape [${data.sampleShape.join(', ')}] and giving ${expects}`,
+    );
   } finally {
     model.train();
     batch.x.dispose();

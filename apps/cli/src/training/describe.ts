@@ -14,7 +14,9 @@ export function describeModel(config: ModuleConfig): string {
 
 export function describeOptions(options: Record<string, unknown>): string {
   const { type, ...rest } = options;
-  const parts = Object.entries(rest).map(([key, value]) => `${key} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}`);
+  const parts = Object.entries(rest).map(
+    ([key, value]) => `${key} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}`,
+  );
   return [String(type), ...parts].join(' ');
 }
 
@@ -33,5 +35,13 @@ export function commandPrefix(): string {
 /** Rows of cells as aligned columns. */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-  return rows.map((row) => `${indent}${row.map((cell, column) => cell.padEnd(widths[column]!)).join('   ').trimEnd()}\n`).join('');
+  return rows
+    .map(
+      (row) =>
+        `${indent}${row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('   ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }

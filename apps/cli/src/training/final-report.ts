@@ -22,8 +22,18 @@ export interface FinalEvaluation {
  * The table after training: loss and metrics of the final model, and of the best checkpoint
  * when that is another epoch, on the test set (or validation, or train, when there is none).
  */
-export async function finalReport(directory: string, data: DataSplits, records: readonly EpochRecord[], recorder: RunRecorder, evaluation: FinalEvaluation): Promise<string> {
-  const [splitName, dataset] = data.test ? ['test', data.test] as const : data.validation ? ['validation', data.validation] as const : ['train', data.train] as const;
+export async function finalReport(
+  directory: string,
+  data: DataSplits,
+  records: readonly EpochRecord[],
+  recorder: RunRecorder,
+  evaluation: FinalEvaluation,
+): Promise<string> {
+  const [splitName, dataset] = data.test
+    ? (['test', data.test] as const)
+    : data.validation
+      ? (['validation', data.validation] as const)
+      : (['train', data.train] as const);
   const loader = (): DataLoader => new DataLoader(dataset, { batchSize: evaluation.batchSize, seed: 0 });
   const options = { loss: evaluation.loss, metrics: evaluation.metrics };
   const lastEpoch = records.at(-1)?.epoch ?? 0;
@@ -46,12 +56,17 @@ export async function finalReport(directory: string, data: DataSplits, records: 
 
   const names = Object.keys(rows[0]!.values);
   let text = `\nResults on the ${splitName} set (${dataset.length.toLocaleString('en-US')} samples)${data.test ? '' : `: there is no test set, so this is the ${splitName} data`}\n`;
-  text += table([['checkpoint', ...names], ...rows.map((row) => [row.label, ...names.map((n) => row.values[n]!.toFixed(4))])]);
+  text += table([
+    ['checkpoint', ...names],
+    ...rows.map((row) => [row.label, ...names.map((n) => row.values[n]!.toFixed(4))]),
+  ]);
   if (hasBest) {
     const monitor = recorder.checkpointer.tracker.monitor;
     text += `Best epoch ${bestEpoch} by ${monitor} ${recorder.checkpointer.tracker.best.toFixed(4)}\n`;
   }
-  const files = readdirSync(directory).filter((f) => !f.startsWith('.') && !f.endsWith('.safetensors')).sort();
+  const files = readdirSync(directory)
+    .filter((f) => !f.startsWith('.') && !f.endsWith('.safetensors'))
+    .sort();
   text += `Run directory: ${displayPath(directory)}  (${files.join(', ')})\n`;
   return text;
 }

@@ -35,14 +35,17 @@ export class InterruptController {
     const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
     if (this.phase === 'training' && this.requested === null) {
       this.requested = signal;
-      this.onRequest(`\nmyelin: ${name}: stopping after the current batch and saving the 'last' checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again quits at once)`);
+      this.onRequest(
+        `\nmyelin: ${name}: stopping after the current batch and saving the 'last' checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again quits at once)`,
+      );
       return;
     }
-    const state = this.phase === 'setup'
-      ? 'stopped before training started'
-      : this.phase === 'finishing'
-        ? 'stopped after training; its checkpoints are complete'
-        : 'stopped at once; the files already written are complete (resume from the last saved checkpoint)';
+    const state =
+      this.phase === 'setup'
+        ? 'stopped before training started'
+        : this.phase === 'finishing'
+          ? 'stopped after training; its checkpoints are complete'
+          : 'stopped at once; the files already written are complete (resume from the last saved checkpoint)';
     process.stderr.write(`\nmyelin: ${name}: ${state}\n`);
     process.exit(InterruptController.exitCodeOf(signal));
   }

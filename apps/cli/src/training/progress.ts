@@ -13,7 +13,9 @@ export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-';
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+  return minutes < 60
+    ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+    : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 export function formatValue(name: string, value: number): string {
@@ -64,9 +66,16 @@ export class ProgressDisplay implements Callback {
     if (logs.runningLoss !== undefined) {
       // In the epoch a resume landed in, the running values include the batches trained before it.
       const partial = this.state.resume?.epoch === logs.epoch ? this.state.resume.partial : null;
-      const merged = (name: string, value: number): string => mergePartial(partial, name, value, this.#samples).toFixed(4);
-      const metrics = Object.entries(logs.runningMetrics ?? {}).map(([name, value]) => ` ${SHORT[name] ?? name} ${merged(name, value)} |`).join('');
-      this.#payload = { ...this.#payload, rate: formatRate(logs.samplesPerSecond), metrics: ` loss ${merged('loss', logs.runningLoss)} |${metrics}` };
+      const merged = (name: string, value: number): string =>
+        mergePartial(partial, name, value, this.#samples).toFixed(4);
+      const metrics = Object.entries(logs.runningMetrics ?? {})
+        .map(([name, value]) => ` ${SHORT[name] ?? name} ${merged(name, value)} |`)
+        .join('');
+      this.#payload = {
+        ...this.#payload,
+        rate: formatRate(logs.samplesPerSecond),
+        metrics: ` loss ${merged('loss', logs.runningLoss)} |${metrics}`,
+      };
     }
     if (this.#bar) {
       this.#bar.update(done, this.#payload);
@@ -76,7 +85,9 @@ export class ProgressDisplay implements Callback {
     if (done % this.options.everyBatches !== 0 || done === total) return;
     const elapsed = (performance.now() - this.#started) / 1000;
     const eta = (elapsed / (logs.batch + 1)) * (total - done);
-    this.options.write(`epoch ${this.#payload.epoch}  batch ${done}/${total}  ${(this.#payload.metrics ?? '').replace(/ \|/g, ' ').trim()}  ${this.#payload.rate} samples/s  ETA ${formatSeconds(eta)}\n`);
+    this.options.write(
+      `epoch ${this.#payload.epoch}  batch ${done}/${total}  ${(this.#payload.metrics ?? '').replace(/ \|/g, ' ').trim()}  ${this.#payload.rate} samples/s  ETA ${formatSeconds(eta)}\n`,
+    );
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, context: TrainingContext): void {
@@ -84,7 +95,9 @@ export class ProgressDisplay implements Callback {
     this.#bar = null;
     const stopped = this.state.stoppedMidEpoch;
     if (stopped !== null) {
-      this.options.write(`epoch ${epoch + 1}/${this.state.epochs}  stopped after batch ${stopped.batchesDone}/${this.state.batchesPerEpoch}\n`);
+      this.options.write(
+        `epoch ${epoch + 1}/${this.state.epochs}  stopped after batch ${stopped.batchesDone}/${this.state.batchesPerEpoch}\n`,
+      );
       return;
     }
     const always = epoch === 0 || epoch + 1 === this.state.epochs || context.stopTraining;
@@ -94,7 +107,9 @@ export class ProgressDisplay implements Callback {
       .filter(([name]) => !['epoch', 'duration', 'samples_per_second'].includes(name))
       .map(([name, value]) => `${name} ${formatValue(name, value)}`);
     const note = this.state.epochNote ? `  ${this.state.epochNote}` : '';
-    this.options.write(`epoch ${epoch + 1}/${this.state.epochs}  ${values.join('  ')}  ${formatSeconds(record.duration ?? 0)}  ${formatRate(record.samples_per_second)} samples/s${note}\n`);
+    this.options.write(
+      `epoch ${epoch + 1}/${this.state.epochs}  ${values.join('  ')}  ${formatSeconds(record.duration ?? 0)}  ${formatRate(record.samples_per_second)} samples/s${note}\n`,
+    );
   }
 
   /** The first Ctrl-C: take the bar down so the notice and what follows read cleanly. */

@@ -1,6 +1,14 @@
 import {
-  ModelCheckpoint, captureCheckpoint, releaseCapturedCheckpoint,
-  type BatchLogs, type Callback, type EpochLogs, type MonitorMode, type SchedulerLike, type TrainingContext, type TrainingState,
+  ModelCheckpoint,
+  captureCheckpoint,
+  releaseCapturedCheckpoint,
+  type BatchLogs,
+  type Callback,
+  type EpochLogs,
+  type MonitorMode,
+  type SchedulerLike,
+  type TrainingContext,
+  type TrainingState,
 } from '@myelin/core';
 import { saveCheckpoint } from '@myelin/core/node';
 import type { RunConfig } from '../config/schema.js';
@@ -13,7 +21,13 @@ import { mergePartial, type PartialEpoch, type RunState } from './run-state.js';
 export interface CheckpointExtra {
   cli: string;
   config: RunConfig;
-  data: { classes: readonly string[] | null; sampleShape: readonly number[]; inputShape: readonly number[]; outputs: number; task: Task };
+  data: {
+    classes: readonly string[] | null;
+    sampleShape: readonly number[];
+    inputShape: readonly number[];
+    outputs: number;
+    task: Task;
+  };
   /** Batches of the next epoch already trained (0 at an epoch boundary) and their sums. */
   position: { batchesDone: number; partial: PartialEpoch | null };
   best: { monitor: string; value: number | null; epoch: number | null };
@@ -49,7 +63,13 @@ export class RunRecorder implements Callback {
 
   constructor(readonly options: RecorderOptions) {
     const { monitor, mode, saveBest } = options.checkpoint;
-    this.checkpointer = new ModelCheckpoint({ monitor, mode, saveBest, saveLast: true, save: (name, info) => this.#saveAtEpochEnd(name, info) });
+    this.checkpointer = new ModelCheckpoint({
+      monitor,
+      mode,
+      saveBest,
+      saveLast: true,
+      save: (name, info) => this.#saveAtEpochEnd(name, info),
+    });
   }
 
   /** Replays earlier epochs' records (a resumed run), so 'best' means best over the whole run. */
@@ -57,7 +77,8 @@ export class RunRecorder implements Callback {
     if (!this.options.checkpoint.saveBest) return;
     for (const record of records) {
       const value = record[this.checkpointer.tracker.monitor];
-      if (value !== undefined && this.checkpointer.tracker.improve(value)) this.checkpointer.bestEpoch = record.epoch - 1;
+      if (value !== undefined && this.checkpointer.tracker.improve(value))
+        this.checkpointer.bestEpoch = record.epoch - 1;
     }
   }
 
@@ -73,8 +94,15 @@ export class RunRecorder implements Callback {
   async onBatchEnd(logs: BatchLogs, context: TrainingContext): Promise<void> {
     this.#samples += logs.size;
     if (logs.runningLoss !== undefined) {
-      const metricSums = Object.fromEntries(Object.entries(logs.runningMetrics ?? {}).map(([name, value]) => [name, value * this.#samples]));
-      this.#current = { samples: this.#samples, lossSum: logs.runningLoss * this.#samples, metricSums, duration: (performance.now() - this.#epochStarted) / 1000 };
+      const metricSums = Object.fromEntries(
+        Object.entries(logs.runningMetrics ?? {}).map(([name, value]) => [name, value * this.#samples]),
+      );
+      this.#current = {
+        samples: this.#samples,
+        lossSum: logs.runningLoss * this.#samples,
+        metricSums,
+        duration: (performance.now() - this.#epochStarted) / 1000,
+      };
     }
     // Stop only on a batch whose sums were read, so the partial epoch's numbers are exact.
     if (this.options.interrupts.requested === null || logs.loss === undefined) return;
@@ -125,21 +153,37 @@ export class RunRecorder implements Callback {
     return record;
   }
 
-  async #saveAtEpochEnd(name: 'best' | 'last', info: { epoch: number; logs: EpochLogs; context: TrainingContext }): Promise<void> {
+  async #saveAtEpochEnd(
+    name: 'best' | 'last',
+    info: { epoch: number; logs: EpochLogs; context: TrainingContext },
+  ): Promise<void> {
     const final = info.epoch + 1 === this.options.state.epochs || info.context.stopTraining;
     if (name === 'last' && !final && (info.epoch + 1) % this.options.checkpoint.every !== 0) return;
     await this.#write(name, info.epoch + 1, info.logs, { batchesDone: 0, partial: null }, info.context);
   }
 
-  async #write(name: 'best' | 'last', epochsCompleted: number, logs: EpochLogs, position: CheckpointExtra['position'], context: TrainingContext): Promise<void> {
+  async #write(
+    name: 'best' | 'last',
+    epochsCompleted: number,
+    logs: EpochLogs,
+    position: CheckpointExtra['position'],
+    context: TrainingContext,
+  ): Promise<void> {
     const { tracker, bestEpoch } = this.checkpointer;
     const extra: CheckpointExtra = {
       ...this.options.describe,
       position,
-      best: { monitor: tracker.monitor, value: Number.isFinite(tracker.best) ? tracker.best : null, epoch: bestEpoch >= 0 ? bestEpoch + 1 : null },
+      best: {
+        monitor: tracker.monitor,
+        value: Number.isFinite(tracker.best) ? tracker.best : null,
+        epoch: bestEpoch >= 0 ? bestEpoch + 1 : null,
+      },
       stopReason: context.stopReason ?? null,
     };
-    const checkpoint = captureCheckpoint(this.options.training, epochsCompleted, { metrics: { ...logs }, extra: { myelin: extra } });
+    const checkpoint = captureCheckpoint(this.options.training, epochsCompleted, {
+      metrics: { ...logs },
+      extra: { myelin: extra },
+    });
     try {
       await saveCheckpoint(this.options.directory, name, checkpoint);
     } finally {
@@ -153,7 +197,12 @@ function addPartial(earlier: PartialEpoch | null, current: PartialEpoch): Partia
   if (earlier === null) return current;
   const metricSums = { ...earlier.metricSums };
   for (const [name, sum] of Object.entries(current.metricSums)) metricSums[name] = (metricSums[name] ?? 0) + sum;
-  return { samples: earlier.samples + current.samples, lossSum: earlier.lossSum + current.lossSum, metricSums, duration: earlier.duration + current.duration };
+  return {
+    samples: earlier.samples + current.samples,
+    lossSum: earlier.lossSum + current.lossSum,
+    metricSums,
+    duration: earlier.duration + current.duration,
+  };
 }
 
 /** The schedule as fit sees it: stepped with the epoch's value merged across a resume. */

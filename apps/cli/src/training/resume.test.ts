@@ -1,18 +1,42 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, readLines, removeDirectory, runCli, startCli, temporaryDirectory, waitForFile, type CliResult } from '../test-cli.js';
+import {
+  readJson,
+  readLines,
+  removeDirectory,
+  runCli,
+  startCli,
+  temporaryDirectory,
+  waitForFile,
+  type CliResult,
+} from '../test-cli.js';
 
 const cwd = temporaryDirectory('resume');
 afterAll(() => removeDirectory(cwd));
 
 // Dropout, a step schedule and Adam: everything a resume must restore (RNG, schedule, moments).
 // Small batches make an epoch long enough (~1-2 s) for a signal to land inside one.
-const RUN = ['train', '--hidden', '256,256', '--dropout', '0.2', '--batch-size', '8', '--epochs', '3', '--schedule', '{"type":"StepLR","stepSize":1,"gamma":0.5}', '--seed', '5'];
+const RUN = [
+  'train',
+  '--hidden',
+  '256,256',
+  '--dropout',
+  '0.2',
+  '--batch-size',
+  '8',
+  '--epochs',
+  '3',
+  '--schedule',
+  '{"type":"StepLR","stepSize":1,"gamma":0.5}',
+  '--seed',
+  '5',
+];
 
 const runDirectory = (name: string): string => path.join(cwd, 'runs', name);
 const bytes = (name: string, file: string): Buffer => readFileSync(path.join(runDirectory(name), file));
-const records = (name: string): Record<string, number>[] => readLines(path.join(runDirectory(name), 'metrics.jsonl')).map((line) => JSON.parse(line) as Record<string, number>);
+const records = (name: string): Record<string, number>[] =>
+  readLines(path.join(runDirectory(name), 'metrics.jsonl')).map((line) => JSON.parse(line) as Record<string, number>);
 
 /** Starts a run, waits for its first epoch's checkpoint, then sends `signals` SIGINTs `gapMs` apart. */
 async function interrupt(name: string, signals: number, gapMs = 0): Promise<CliResult> {
@@ -51,9 +75,13 @@ describe('Ctrl-C and --resume (the built binary)', () => {
     const stopped = await interrupt('interrupted', 1);
     expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stdout).toContain("Ctrl-C: stopping after the current batch and saving the 'last' checkpoint");
-    expect(stopped.stdout).toMatch(/Stopped by Ctrl-C: saved runs\/interrupted\/last after (batch \d+\/158 of epoch [23]|epoch [123])\./);
+    expect(stopped.stdout).toMatch(
+      /Stopped by Ctrl-C: saved runs\/interrupted\/last after (batch \d+\/158 of epoch [23]|epoch [123])\./,
+    );
     expect(stopped.stdout).toContain('Resume with: myelin train --resume runs/interrupted');
-    const last = readJson<{ epoch: number; extra: { myelin: { position: { batchesDone: number } } } }>(path.join(runDirectory('interrupted'), 'last.json'));
+    const last = readJson<{ epoch: number; extra: { myelin: { position: { batchesDone: number } } } }>(
+      path.join(runDirectory('interrupted'), 'last.json'),
+    );
     expect(last.epoch).toBeGreaterThanOrEqual(1);
     expect(records('interrupted')).toHaveLength(last.epoch);
 
@@ -72,7 +100,9 @@ describe('Ctrl-C and --resume (the built binary)', () => {
     // No half-written file under a final name: every checkpoint present loads (sizes and CRCs checked).
     const evaluated = await runCli(['evaluate', 'runs/twice/last', '--json'], cwd);
     expect(evaluated.code, evaluated.stderr).toBe(0);
-    expect(readdirSync(runDirectory('twice')).filter((f) => f.endsWith('.json') && !f.startsWith('.'))).toContain('config.json');
+    expect(readdirSync(runDirectory('twice')).filter((f) => f.endsWith('.json') && !f.startsWith('.'))).toContain(
+      'config.json',
+    );
     const resumed = await runCli(['train', '--resume', 'runs/twice'], cwd);
     expect(resumed.code, resumed.stderr).toBe(0);
     expectSameFinalState('twice');
@@ -85,10 +115,14 @@ describe('Ctrl-C and --resume (the built binary)', () => {
     expect(longer.code).toBe(0);
     const finished = await runCli(['train', '--resume', 'runs/short'], cwd);
     expect(finished.code).toBe(2);
-    expect(finished.stderr).toMatch(/^myelin: invalid value for --resume: runs\/short already finished 2 of 2 epochs; allowed: a run with epochs left \(pass --epochs with more than 2 to train further\)\n$/);
+    expect(finished.stderr).toMatch(
+      /^myelin: invalid value for --resume: runs\/short already finished 2 of 2 epochs; allowed: a run with epochs left \(pass --epochs with more than 2 to train further\)\n$/,
+    );
     const extended = await runCli(['train', '--resume', 'runs/short', '--epochs', '3'], cwd);
     expect(extended.code, extended.stderr).toBe(0);
     expect(bytes('short', 'last.safetensors').equals(bytes('long', 'last.safetensors'))).toBe(true);
-    expect(readJson<{ training: { epochs: number } }>(path.join(runDirectory('short'), 'config.json')).training.epochs).toBe(3);
+    expect(
+      readJson<{ training: { epochs: number } }>(path.join(runDirectory('short'), 'config.json')).training.epochs,
+    ).toBe(3);
   });
 });

@@ -16,7 +16,9 @@ export const RESUME_FLAGS = ['epochs', 'backend', 'log-every', 'log-epochs-every
 export function configForResume(directory: string, flags: ReadonlyMap<string, string>): RunConfig {
   const file = path.join(directory, 'config.json');
   if (!existsSync(file)) {
-    throw new UsageError(`invalid value for --resume: got ${describeValue(displayPath(directory))}; allowed: a run directory made by myelin train (it has config.json and a 'last' checkpoint)`);
+    throw new UsageError(
+      `invalid value for --resume: got ${describeValue(displayPath(directory))}; allowed: a run directory made by myelin train (it has config.json and a 'last' checkpoint)`,
+    );
   }
   const refused = [...flags.keys()].filter((flag) => !(RESUME_FLAGS as readonly string[]).includes(flag));
   if (refused.length > 0) {
@@ -35,7 +37,9 @@ export function configForResume(directory: string, flags: ReadonlyMap<string, st
   const parsed = configSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`${file} (or a flag given with --resume) is not a valid run config: ${issue.path.join('.')}: ${issue.message}`);
+    throw new UsageError(
+      `${file} (or a flag given with --resume) is not a valid run config: ${issue.path.join('.')}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }
@@ -56,12 +60,17 @@ export async function loadResumePoint(directory: string): Promise<ResumePoint> {
     if (!(error instanceof CheckpointError)) throw error;
     const found = await listCheckpoints(directory);
     if (!found.includes('last')) {
-      throw new UsageError(`invalid value for --resume: got ${describeValue(displayPath(directory))}; allowed: a run directory with a 'last' checkpoint (it has ${found.length > 0 ? found.join(', ') : 'none yet: it was stopped before its first checkpoint'})`);
+      throw new UsageError(
+        `invalid value for --resume: got ${describeValue(displayPath(directory))}; allowed: a run directory with a 'last' checkpoint (it has ${found.length > 0 ? found.join(', ') : 'none yet: it was stopped before its first checkpoint'})`,
+      );
     }
     throw new CliError(`cannot resume from ${directory}: ${error.message}`, undefined, { cause: error });
   }
   const extra = (checkpoint.extra as { myelin?: CheckpointExtra } | undefined)?.myelin;
-  if (extra === undefined) throw new CliError(`cannot resume from ${directory}: its 'last' checkpoint was not written by myelin train (no extra.myelin)`);
+  if (extra === undefined)
+    throw new CliError(
+      `cannot resume from ${directory}: its 'last' checkpoint was not written by myelin train (no extra.myelin)`,
+    );
   return { checkpoint, epoch: checkpoint.epoch, extra };
 }
 
@@ -70,14 +79,23 @@ export async function loadResumePoint(directory: string): Promise<ResumePoint> {
  * the batches trained before the interruption. The loader's order is a function of (seed,
  * epoch), so the rest of that epoch is exactly what the uninterrupted run trained on.
  */
-export function resumableSource(loader: DataLoader, dataset: DatasetLike<Sample>, resume: { epoch: number; batchesDone: number } | null): EpochSource<Batch> {
+export function resumableSource(
+  loader: DataLoader,
+  dataset: DatasetLike<Sample>,
+  resume: { epoch: number; batchesDone: number } | null,
+): EpochSource<Batch> {
   return {
     yieldsFreshBatches: true,
     epoch(epoch: number) {
       if (resume === null || epoch !== resume.epoch || resume.batchesDone === 0) return loader.epoch(epoch);
       const rest = loader.order(epoch).slice(resume.batchesDone * loader.batchSize);
       // An unshuffled loader over the rest, with an explicit seed: none is drawn from the generator dropout uses.
-      return new DataLoader(new Subset(dataset, rest), { batchSize: loader.batchSize, dropLast: loader.dropLast, prefetch: loader.prefetch, seed: 0 }).epoch(epoch);
+      return new DataLoader(new Subset(dataset, rest), {
+        batchSize: loader.batchSize,
+        dropLast: loader.dropLast,
+        prefetch: loader.prefetch,
+        seed: 0,
+      }).epoch(epoch);
     },
   };
 }

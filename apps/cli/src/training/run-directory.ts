@@ -24,7 +24,9 @@ export function createRunDirectory(outputDir: string, name: string | null, prefi
   if (!existsSync(outputDir)) {
     mkdirSync(outputDir, { recursive: true });
     try {
-      writeFileSync(path.join(outputDir, '.gitignore'), '# made by myelin: run directories stay out of git\n*\n', { flag: 'wx' });
+      writeFileSync(path.join(outputDir, '.gitignore'), '# made by myelin: run directories stay out of git\n*\n', {
+        flag: 'wx',
+      });
     } catch {
       // Only a convenience.
     }
@@ -68,7 +70,10 @@ export class MetricsLog {
   readonly records: EpochRecord[];
   #columns: string[] | null = null;
 
-  constructor(readonly directory: string, records: readonly EpochRecord[] = []) {
+  constructor(
+    readonly directory: string,
+    records: readonly EpochRecord[] = [],
+  ) {
     this.records = [...records];
   }
 
@@ -84,7 +89,12 @@ export class MetricsLog {
   async rewrite(): Promise<void> {
     this.#columns = this.records.length > 0 ? columnsOf(this.records) : null;
     await writeFileAtomic(this.jsonlPath, this.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await writeFileAtomic(this.csvPath, this.#columns ? `${this.#columns.join(',')}\n${this.records.map((r) => csvLine(this.#columns!, r)).join('')}` : '');
+    await writeFileAtomic(
+      this.csvPath,
+      this.#columns
+        ? `${this.#columns.join(',')}\n${this.records.map((r) => csvLine(this.#columns!, r)).join('')}`
+        : '',
+    );
   }
 
   append(record: EpochRecord): void {
@@ -105,13 +115,17 @@ export class MetricsLog {
     } catch {
       return [];
     }
-    return text.split('\n').filter((line) => line.trim() !== '').flatMap((line) => {
-      try {
-        return [JSON.parse(line) as EpochRecord];
-      } catch {
-        return []; // a line cut by a crash
-      }
-    }).filter((r) => typeof r.epoch === 'number' && r.epoch <= epochs);
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as EpochRecord];
+        } catch {
+          return []; // a line cut by a crash
+        }
+      })
+      .filter((r) => typeof r.epoch === 'number' && r.epoch <= epochs);
   }
 }
 
@@ -124,7 +138,13 @@ export async function writePlots(directory: string, records: readonly EpochRecor
   for (const column of columns) if (column !== 'epoch') history[column] = records.map((r) => r[column] ?? Number.NaN);
   const charts: [string, string[], string, string][] = [['loss.svg', ['loss', 'val_loss'], 'Loss per epoch', 'loss']];
   const metrics = columns.filter((c) => !c.startsWith('val_') && !['epoch', 'loss', ...FIXED_LAST].includes(c));
-  if (metrics.length > 0) charts.push([`${metrics.includes('accuracy') ? 'accuracy' : metrics[0]}.svg`, metrics.flatMap((m) => [m, `val_${m}`]), `${metrics.join(', ')} per epoch`, metrics.length === 1 ? metrics[0]! : 'value']);
+  if (metrics.length > 0)
+    charts.push([
+      `${metrics.includes('accuracy') ? 'accuracy' : metrics[0]}.svg`,
+      metrics.flatMap((m) => [m, `val_${m}`]),
+      `${metrics.join(', ')} per epoch`,
+      metrics.length === 1 ? metrics[0]! : 'value',
+    ]);
   const written: string[] = [];
   for (const [file, names, title, label] of charts) {
     const svg = await renderChartSvg(historyChart(history, names, title, label));

@@ -22,11 +22,16 @@ export class WorkerClient {
   status: BackendStatus | null = null;
 
   private constructor(readonly backend: BackendName) {
-    this.#worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: `myelin-${backend}` });
+    this.#worker = new Worker(new URL('../worker/worker.ts', import.meta.url), {
+      type: 'module',
+      name: `myelin-${backend}`,
+    });
     this.#worker.onmessage = (event: MessageEvent<FromWorker>) => this.#receive(event.data);
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      this.#failAll(new WorkerError('WorkerError', `the ${backend} worker failed: ${event.message || 'it could not be loaded'}`));
+      this.#failAll(
+        new WorkerError('WorkerError', `the ${backend} worker failed: ${event.message || 'it could not be loaded'}`),
+      );
     };
   }
 
@@ -34,15 +39,24 @@ export class WorkerClient {
   static async start(backend: BackendName, featureLevel?: 'auto' | 'core' | 'compatibility'): Promise<WorkerClient> {
     const client = new WorkerClient(backend);
     try {
-      client.status = await client.call('start', { backend, assets: assetUrls(), ...(featureLevel ? { featureLevel } : {}) });
+      client.status = await client.call('start', {
+        backend,
+        assets: assetUrls(),
+        ...(featureLevel ? { featureLevel } : {}),
+      });
     } catch (error) {
       client.status = { name: backend, usable: false, reason: (error as Error).message };
     }
     return client;
   }
 
-  call<M extends Method>(method: M, argument: WorkerApi[M][0], transfer: Transferable[] = []): Promise<WorkerApi[M][1]> {
-    if (this.#terminated) return Promise.reject(new WorkerError('WorkerError', `the ${this.backend} worker was stopped`));
+  call<M extends Method>(
+    method: M,
+    argument: WorkerApi[M][0],
+    transfer: Transferable[] = [],
+  ): Promise<WorkerApi[M][1]> {
+    if (this.#terminated)
+      return Promise.reject(new WorkerError('WorkerError', `the ${this.backend} worker was stopped`));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });

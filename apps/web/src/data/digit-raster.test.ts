@@ -13,15 +13,27 @@ describe('rasterToDigit', () => {
   });
 
   it('fills every pixel with 16 for a fully inked square, wherever and however large it is drawn', () => {
-    const small = rasterToDigit(canvas(200, 200, (x, y) => x >= 20 && x < 60 && y >= 100 && y < 140), 200, 200);
-    const large = rasterToDigit(canvas(200, 200, (x, y) => x >= 10 && x < 190 && y >= 10 && y < 190), 200, 200);
+    const small = rasterToDigit(
+      canvas(200, 200, (x, y) => x >= 20 && x < 60 && y >= 100 && y < 140),
+      200,
+      200,
+    );
+    const large = rasterToDigit(
+      canvas(200, 200, (x, y) => x >= 10 && x < 190 && y >= 10 && y < 190),
+      200,
+      200,
+    );
     expect([...small]).toEqual(new Array(64).fill(16));
     expect([...large]).toEqual(new Array(64).fill(16));
   });
 
   it('scales a tall stroke to the full height and centres it, like the UCI bitmaps', () => {
     // A vertical bar 20 px wide and 160 px tall: 32 bitmap rows, about 4 bitmap columns in the middle.
-    const digit = rasterToDigit(canvas(200, 200, (x, y) => x >= 90 && x < 110 && y >= 20 && y < 180), 200, 200);
+    const digit = rasterToDigit(
+      canvas(200, 200, (x, y) => x >= 90 && x < 110 && y >= 20 && y < 180),
+      200,
+      200,
+    );
     for (let row = 0; row < 8; row++) {
       expect(digit[row * 8 + 0]).toBe(0);
       expect(digit[row * 8 + 7]).toBe(0);

@@ -21,37 +21,90 @@ export function backendsPage(backends: BackendManager): Page {
   const body = h('tbody');
   const measureButton = button('Measure speed', () => void measure(), { kind: 'primary', id: 'backends-measure' });
 
-  const element = h('div', { class: 'page backends' },
-    h('header', { class: 'page-intro' },
+  const element = h(
+    'div',
+    { class: 'page backends' },
+    h(
+      'header',
+      { class: 'page-intro' },
       h('h2', {}, 'Backends'),
-      h('p', {}, 'Every demo runs the same Myelin code in a Web Worker; the backend decides where the arithmetic happens, and each loads only when it is used. The page starts on WebGPU when it has a real GPU, else on WebAssembly, else on the CPU reference; ?backend= in the address, your last choice, or the fastest one measured here takes precedence.')),
-    h('section', { class: 'panel' },
-      h('div', { class: 'table-scroll' },
-        h('table', { class: 'backend-table', id: 'backend-table' },
-          h('caption', {}, `Training speed: the digits MLP 64-32-16-10, Adam, batches of ${BENCHMARK.batchSize}, ${BENCHMARK.epochs} epochs after one warm-up epoch.`),
-          h('thead', {}, h('tr', {}, ...['Backend', 'Available', 'Details', 'Start-up', 'Samples/s', ''].map((t) => h('th', { scope: 'col' }, t)))),
-          body)),
+      h(
+        'p',
+        {},
+        'Every demo runs the same Myelin code in a Web Worker; the backend decides where the arithmetic happens, and each loads only when it is used. The page starts on WebGPU when it has a real GPU, else on WebAssembly, else on the CPU reference; ?backend= in the address, your last choice, or the fastest one measured here takes precedence.',
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h(
+        'div',
+        { class: 'table-scroll' },
+        h(
+          'table',
+          { class: 'backend-table', id: 'backend-table' },
+          h(
+            'caption',
+            {},
+            `Training speed: the digits MLP 64-32-16-10, Adam, batches of ${BENCHMARK.batchSize}, ${BENCHMARK.epochs} epochs after one warm-up epoch.`,
+          ),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['Backend', 'Available', 'Details', 'Start-up', 'Samples/s', ''].map((t) =>
+                h('th', { scope: 'col' }, t),
+              ),
+            ),
+          ),
+          body,
+        ),
+      ),
       h('div', { class: 'button-row' }, measureButton),
-      status.element));
+      status.element,
+    ),
+  );
 
   function render(): void {
-    body.replaceChildren(...BACKEND_NAMES.map((name) => {
-      const state = backends.states.get(name)!;
-      const active = backends.active === name;
-      const available = state.usable === null ? 'checking...' : state.usable ? (active ? 'yes, in use' : 'yes') : 'no';
-      const details = state.usable === false ? state.reason ?? '' : state.usable ? Object.entries(state.details ?? {}).filter(([k]) => k !== 'tried').map(([k, v]) => `${k}: ${v}`).join(' · ') : '';
-      const speed = speeds.get(name);
-      const use = button(active ? 'In use' : 'Use', () => void switchTo(name), { id: `use-${name}` });
-      use.disabled = active || state.usable !== true;
-      return h('tr', { 'data-backend': name, class: active ? 'active' : '' },
-        h('th', { scope: 'row' }, BACKEND_LABELS[name], h('small', { class: 'hint block' }, DESCRIPTIONS[name])),
-        h('td', { class: `availability ${state.usable === false ? 'no' : state.usable ? 'yes' : ''}` }, available),
-        h('td', { class: 'details' }, details),
-        h('td', {}, 'startMs' in state && state.startMs !== undefined ? `${formatNumber(state.startMs)} ms` : ''),
-        h('td', { class: 'speed', 'data-samples-per-second': typeof speed === 'object' ? String(Math.round(speed.samplesPerSecond)) : '' },
-          typeof speed === 'object' ? formatRate(speed.samplesPerSecond) : speed ?? ''),
-        h('td', {}, use));
-    }));
+    body.replaceChildren(
+      ...BACKEND_NAMES.map((name) => {
+        const state = backends.states.get(name)!;
+        const active = backends.active === name;
+        const available =
+          state.usable === null ? 'checking...' : state.usable ? (active ? 'yes, in use' : 'yes') : 'no';
+        const details =
+          state.usable === false
+            ? (state.reason ?? '')
+            : state.usable
+              ? Object.entries(state.details ?? {})
+                  .filter(([k]) => k !== 'tried')
+                  .map(([k, v]) => `${k}: ${v}`)
+                  .join(' · ')
+              : '';
+        const speed = speeds.get(name);
+        const use = button(active ? 'In use' : 'Use', () => void switchTo(name), { id: `use-${name}` });
+        use.disabled = active || state.usable !== true;
+        return h(
+          'tr',
+          { 'data-backend': name, class: active ? 'active' : '' },
+          h('th', { scope: 'row' }, BACKEND_LABELS[name], h('small', { class: 'hint block' }, DESCRIPTIONS[name])),
+          h('td', { class: `availability ${state.usable === false ? 'no' : state.usable ? 'yes' : ''}` }, available),
+          h('td', { class: 'details' }, details),
+          h('td', {}, 'startMs' in state && state.startMs !== undefined ? `${formatNumber(state.startMs)} ms` : ''),
+          h(
+            'td',
+            {
+              class: 'speed',
+              'data-samples-per-second': typeof speed === 'object' ? String(Math.round(speed.samplesPerSecond)) : '',
+            },
+            typeof speed === 'object' ? formatRate(speed.samplesPerSecond) : (speed ?? ''),
+          ),
+          h('td', {}, use),
+        );
+      }),
+    );
   }
 
   async function switchTo(name: BackendName): Promise<void> {
@@ -89,7 +142,10 @@ export function backendsPage(backends: BackendManager): Page {
       const fastest = measured[0];
       if (fastest) {
         backends.remember(fastest.name);
-        status.show('success', `Fastest here: ${BACKEND_LABELS[fastest.name]}; the page will start on it next time. Speeds depend on the machine: a software GPU adapter (SwiftShader, llvmpipe) is far slower than a real GPU.`);
+        status.show(
+          'success',
+          `Fastest here: ${BACKEND_LABELS[fastest.name]}; the page will start on it next time. Speeds depend on the machine: a software GPU adapter (SwiftShader, llvmpipe) is far slower than a real GPU.`,
+        );
       }
     } finally {
       measureButton.disabled = false;

@@ -12,7 +12,14 @@ import { digitPreview, drawPad } from '../ui/draw-pad.js';
 import { modelFiles } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import { probabilityBars } from '../ui/probability-bars.js';
-import type { ActivationName, DigitsConfig, EpochSummary, ModelSummary, OptimizerName, WorkerEvent } from '../worker/protocol.js';
+import type {
+  ActivationName,
+  DigitsConfig,
+  EpochSummary,
+  ModelSummary,
+  OptimizerName,
+  WorkerEvent,
+} from '../worker/protocol.js';
 import { RunHistory, frameThrottle, type DemoPage } from './page.js';
 
 interface DigitsForm {
@@ -26,7 +33,16 @@ interface DigitsForm {
   seed: number;
 }
 
-export const DEFAULT_DIGITS: DigitsForm = { hidden: [32, 16], activation: 'relu', dropout: 0, optimizer: 'adam', lr: 0.01, batchSize: 32, epochs: 20, seed: 0 };
+export const DEFAULT_DIGITS: DigitsForm = {
+  hidden: [32, 16],
+  activation: 'relu',
+  dropout: 0,
+  optimizer: 'adam',
+  lr: 0.01,
+  batchSize: 32,
+  epochs: 20,
+  seed: 0,
+};
 
 export function digitsPage(backends: BackendManager): DemoPage {
   let form: DigitsForm = { ...DEFAULT_DIGITS };
@@ -41,50 +57,122 @@ export function digitsPage(backends: BackendManager): DemoPage {
   let lastLivePredict = 0;
   const history = new RunHistory();
   const status = notice();
-  const describeForm = (f: DigitsForm): string => `64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
+  const describeForm = (f: DigitsForm): string =>
+    `64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
   let runLabel = describeForm(form);
   /** Set while a model moves to a new backend's worker (its run continues). */
   let carrying = false;
 
-  const hiddenControl = textControl('Hidden layers', form.hidden.join(', '), (text) => {
-    const sizes = parseLayerSizes(text, 512);
-    if (typeof sizes === 'string') return sizes;
-    change({ hidden: sizes });
-    return null;
-  }, 'Neurons per layer; "32, 16" is the reference model 64-32-16-10.');
-  const activationControl = selectControl<ActivationName>('Activation', [
-    { value: 'relu', label: 'ReLU' }, { value: 'tanh', label: 'Tanh' }, { value: 'sigmoid', label: 'Sigmoid' },
-  ], form.activation, (v) => change({ activation: v }));
-  const dropoutControl = selectControl('Dropout', [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })), form.dropout, (v) => change({ dropout: v }));
-  const optimizerControl = selectControl<OptimizerName>('Optimizer', [{ value: 'adam', label: 'Adam' }, { value: 'sgd', label: 'SGD' }], form.optimizer, (v) => change({ optimizer: v }));
-  const lrControl = selectControl('Learning rate', [0.001, 0.003, 0.01, 0.03, 0.1, 0.3].map((v) => ({ value: v, label: String(v) })), form.lr, (v) => change({ lr: v }));
-  const batchControl = selectControl('Batch size', [8, 16, 32, 64, 128, 0].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })), form.batchSize, (v) => change({ batchSize: v }));
-  const epochsControl = selectControl('Epochs', [5, 10, 20, 50, 100].map((v) => ({ value: v, label: String(v) })), form.epochs, (v) => change({ epochs: v }));
+  const hiddenControl = textControl(
+    'Hidden layers',
+    form.hidden.join(', '),
+    (text) => {
+      const sizes = parseLayerSizes(text, 512);
+      if (typeof sizes === 'string') return sizes;
+      change({ hidden: sizes });
+      return null;
+    },
+    'Neurons per layer; "32, 16" is the reference model 64-32-16-10.',
+  );
+  const activationControl = selectControl<ActivationName>(
+    'Activation',
+    [
+      { value: 'relu', label: 'ReLU' },
+      { value: 'tanh', label: 'Tanh' },
+      { value: 'sigmoid', label: 'Sigmoid' },
+    ],
+    form.activation,
+    (v) => change({ activation: v }),
+  );
+  const dropoutControl = selectControl(
+    'Dropout',
+    [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })),
+    form.dropout,
+    (v) => change({ dropout: v }),
+  );
+  const optimizerControl = selectControl<OptimizerName>(
+    'Optimizer',
+    [
+      { value: 'adam', label: 'Adam' },
+      { value: 'sgd', label: 'SGD' },
+    ],
+    form.optimizer,
+    (v) => change({ optimizer: v }),
+  );
+  const lrControl = selectControl(
+    'Learning rate',
+    [0.001, 0.003, 0.01, 0.03, 0.1, 0.3].map((v) => ({ value: v, label: String(v) })),
+    form.lr,
+    (v) => change({ lr: v }),
+  );
+  const batchControl = selectControl(
+    'Batch size',
+    [8, 16, 32, 64, 128, 0].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })),
+    form.batchSize,
+    (v) => change({ batchSize: v }),
+  );
+  const epochsControl = selectControl(
+    'Epochs',
+    [5, 10, 20, 50, 100].map((v) => ({ value: v, label: String(v) })),
+    form.epochs,
+    (v) => change({ epochs: v }),
+  );
 
-  const startButton = button('Train', () => void (running ? pause() : train()), { kind: 'primary', id: 'digits-train' });
+  const startButton = button('Train', () => void (running ? pause() : train()), {
+    kind: 'primary',
+    id: 'digits-train',
+  });
   const resetButton = button('Reset', () => void reset(), { title: 'New initial weights', id: 'digits-reset' });
-  const progress = h('progress', { id: 'digits-progress', max: String(form.epochs), value: '0', 'aria-label': 'Training progress' });
+  const progress = h('progress', {
+    id: 'digits-progress',
+    max: String(form.epochs),
+    value: '0',
+    'aria-label': 'Training progress',
+  });
   const progressLabel = h('span', { class: 'progress-label', id: 'digits-progress-label' }, 'Not trained yet');
   const speed = h('span', { class: 'speed', id: 'digits-speed' });
   const modelLine = h('p', { class: 'model-line', id: 'digits-model' });
   const splitLine = h('p', { class: 'hint', id: 'digits-split' });
 
-  const lossChart = lineChart({ title: 'Loss', xLabel: 'epoch', yLabel: 'cross-entropy', logY: true, series: [
-    { label: 'train', color: '#2563eb' }, { label: 'validation', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-  ] });
-  const accuracyChart = lineChart({ title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: [
-    { label: 'train', color: '#2563eb' }, { label: 'validation', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-  ] });
+  const lossChart = lineChart({
+    title: 'Loss',
+    xLabel: 'epoch',
+    yLabel: 'cross-entropy',
+    logY: true,
+    series: [
+      { label: 'train', color: '#2563eb' },
+      { label: 'validation', color: '#f97316' },
+      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+    ],
+  });
+  const accuracyChart = lineChart({
+    title: 'Accuracy',
+    xLabel: 'epoch',
+    yLabel: 'accuracy',
+    series: [
+      { label: 'train', color: '#2563eb' },
+      { label: 'validation', color: '#f97316' },
+      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+    ],
+  });
 
   const preview = digitPreview();
   const bars = probabilityBars();
-  const verdict = h('p', { class: 'verdict', id: 'digits-prediction', 'aria-live': 'polite' }, 'Draw a digit in the box.');
+  const verdict = h(
+    'p',
+    { class: 'verdict', id: 'digits-prediction', 'aria-live': 'polite' },
+    'Draw a digit in the box.',
+  );
   const pad = drawPad((drawn, final) => {
     pixels = drawn;
     preview.show(drawn);
     if (final || performance.now() - lastLivePredict > 150) void predict(final);
   });
-  const confusionBox = h('div', { class: 'confusion-box', id: 'digits-confusion' }, h('p', { class: 'hint' }, 'Train a model (or import one) to see where it errs on the test split.'));
+  const confusionBox = h(
+    'div',
+    { class: 'confusion-box', id: 'digits-confusion' },
+    h('p', { class: 'hint' }, 'Train a model (or import one) to see where it errs on the test split.'),
+  );
 
   const files = modelFiles({
     demo: 'digits',
@@ -94,31 +182,79 @@ export function digitsPage(backends: BackendManager): DemoPage {
     onImported: (summary) => onImported(summary),
   });
 
-  const element = h('div', { class: 'page digits' },
-    h('header', { class: 'page-intro' },
+  const element = h(
+    'div',
+    { class: 'page digits' },
+    h(
+      'header',
+      { class: 'page-intro' },
       h('h2', {}, 'Handwritten digits'),
-      h('p', {}, '1,797 scans of handwritten digits, 8x8 pixels each (the UCI set that scikit-learn ships). Train a network on 70% of them, watch it on the 15% it never trains on, then draw your own digit.')),
-    h('div', { class: 'digits-grid' },
-      h('section', { class: 'panel', 'aria-labelledby': 'digits-train-title' },
+      h(
+        'p',
+        {},
+        '1,797 scans of handwritten digits, 8x8 pixels each (the UCI set that scikit-learn ships). Train a network on 70% of them, watch it on the 15% it never trains on, then draw your own digit.',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'digits-grid' },
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'digits-train-title' },
         h('h3', { id: 'digits-train-title' }, 'Train'),
-        h('div', { class: 'form-grid' }, hiddenControl.element, activationControl.element, dropoutControl.element, optimizerControl.element, lrControl.element, batchControl.element, epochsControl.element),
+        h(
+          'div',
+          { class: 'form-grid' },
+          hiddenControl.element,
+          activationControl.element,
+          dropoutControl.element,
+          optimizerControl.element,
+          lrControl.element,
+          batchControl.element,
+          epochsControl.element,
+        ),
         h('div', { class: 'button-row' }, startButton, resetButton),
-        modelLine, splitLine,
+        modelLine,
+        splitLine,
         h('div', { class: 'progress-row' }, progress, progressLabel, speed),
         status.element,
-        h('div', { class: 'chart-pair' }, lossChart.element, accuracyChart.element)),
-      h('section', { class: 'panel draw-panel', 'aria-labelledby': 'digits-draw-title' },
+        h('div', { class: 'chart-pair' }, lossChart.element, accuracyChart.element),
+      ),
+      h(
+        'section',
+        { class: 'panel draw-panel', 'aria-labelledby': 'digits-draw-title' },
         h('h3', { id: 'digits-draw-title' }, 'Draw a digit'),
-        h('div', { class: 'draw-row' },
+        h(
+          'div',
+          { class: 'draw-row' },
           pad.element,
-          h('div', { class: 'draw-side' },
-            h('span', { class: 'hint' }, 'What the model sees'), preview.element,
+          h(
+            'div',
+            { class: 'draw-side' },
+            h('span', { class: 'hint' }, 'What the model sees'),
+            preview.element,
             button('Clear', () => clearDrawing(), { id: 'digits-clear' }),
-            button('Show a test digit', () => void showSample(), { id: 'digits-sample', title: 'Load the next image of the test split (keyboard alternative to drawing)' }))),
-        verdict, bars.element)),
-    h('div', { class: 'lower-grid' },
-      h('section', { class: 'panel', 'aria-labelledby': 'digits-confusion-title' }, h('h3', { id: 'digits-confusion-title' }, 'Confusion matrix (test split)'), confusionBox),
-      files.element),
+            button('Show a test digit', () => void showSample(), {
+              id: 'digits-sample',
+              title: 'Load the next image of the test split (keyboard alternative to drawing)',
+            }),
+          ),
+        ),
+        verdict,
+        bars.element,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'lower-grid' },
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'digits-confusion-title' },
+        h('h3', { id: 'digits-confusion-title' }, 'Confusion matrix (test split)'),
+        confusionBox,
+      ),
+      files.element,
+    ),
   );
   preview.show(null);
   bars.show(null);
@@ -135,13 +271,17 @@ export function digitsPage(backends: BackendManager): DemoPage {
     progress.value = s?.epoch ?? 0;
     progressLabel.textContent = s
       ? `Epoch ${s.epoch} of ${totalEpochs} · train ${pct(s.accuracy)} · validation ${pct(s.valAccuracy)}`
-      : trained ? 'Imported model' : 'Not trained yet';
-    speed.textContent = s && s.samplesPerSecond > 0 ? `${formatRate(s.samplesPerSecond)} samples/s on ${backends.active}` : '';
+      : trained
+        ? 'Imported model'
+        : 'Not trained yet';
+    speed.textContent =
+      s && s.samplesPerSecond > 0 ? `${formatRate(s.samplesPerSecond)} samples/s on ${backends.active}` : '';
     if (s && s.samplesPerSecond > 0) speed.dataset.samplesPerSecond = String(Math.round(s.samplesPerSecond));
   });
 
   function onEvent(event: WorkerEvent): void {
-    if (event.kind === 'status' && event.demo === 'digits' && event.status === 'failed') status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
+    if (event.kind === 'status' && event.demo === 'digits' && event.status === 'failed')
+      status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
     if (event.kind !== 'progress' || event.demo !== 'digits') return;
     const s = event.summary;
     totalEpochs = event.epochs;
@@ -201,7 +341,9 @@ export function digitsPage(backends: BackendManager): DemoPage {
     runLabel = describeForm(form);
     lastSummary = null;
     startButton.textContent = 'Train';
-    confusionBox.replaceChildren(h('p', { class: 'hint' }, 'Train a model (or import one) to see where it errs on the test split.'));
+    confusionBox.replaceChildren(
+      h('p', { class: 'hint' }, 'Train a model (or import one) to see where it errs on the test split.'),
+    );
     await setup();
   }
 
@@ -218,7 +360,9 @@ export function digitsPage(backends: BackendManager): DemoPage {
       const { probabilities } = await client.call('digits.predict', { pixels: pixels.slice() });
       bars.show(probabilities);
       const best = Array.from(probabilities).indexOf(Math.max(...probabilities));
-      verdict.textContent = pixels.every((v) => v === 0) ? 'Draw a digit in the box.' : `It looks like a ${best} (${(probabilities[best]! * 100).toFixed(1)}%)${trained ? '' : ', but the network has not been trained yet'}.`;
+      verdict.textContent = pixels.every((v) => v === 0)
+        ? 'Draw a digit in the box.'
+        : `It looks like a ${best} (${(probabilities[best]! * 100).toFixed(1)}%)${trained ? '' : ', but the network has not been trained yet'}.`;
       verdict.dataset.digit = String(best);
       verdict.dataset.probabilities = Array.from(probabilities, (p) => p.toFixed(6)).join(',');
       verdict.dataset.final = String(final);
@@ -252,7 +396,9 @@ export function digitsPage(backends: BackendManager): DemoPage {
     if (!client) return;
     try {
       const { matrix, accuracy, samples } = await client.call('digits.confusion', undefined);
-      confusionBox.replaceChildren(confusionTable(matrix, `${formatNumber(samples)} test images: ${(accuracy * 100).toFixed(1)}% correct`));
+      confusionBox.replaceChildren(
+        confusionTable(matrix, `${formatNumber(samples)} test images: ${(accuracy * 100).toFixed(1)}% correct`),
+      );
       confusionBox.dataset.accuracy = accuracy.toFixed(4);
     } catch (error) {
       confusionBox.replaceChildren(h('p', { class: 'hint' }, `No confusion matrix: ${(error as Error).message}`));

@@ -26,7 +26,15 @@ interface FunctionForm {
   seed: number;
 }
 
-const DEFAULT_FUNCTION: FunctionForm = { width: 6, activation: 'relu', optimizer: 'adam', lr: 0.01, batchSize: 1, steps: 10_000, seed: 0 };
+const DEFAULT_FUNCTION: FunctionForm = {
+  width: 6,
+  activation: 'relu',
+  optimizer: 'adam',
+  lr: 0.01,
+  batchSize: 1,
+  steps: 10_000,
+  seed: 0,
+};
 
 function cubic(x: number): number {
   return x * x * x + x * x - x - 1;
@@ -43,43 +51,127 @@ export function functionPage(backends: BackendManager): DemoPage {
   let totalSteps = form.steps;
   const losses: { steps: number[]; loss: number[] } = { steps: [], loss: [] };
   const status = notice();
-  const xs = Array.from({ length: POINTS }, (_, i) => PLOT_RANGE[0] + ((PLOT_RANGE[1] - PLOT_RANGE[0]) * i) / (POINTS - 1));
+  const xs = Array.from(
+    { length: POINTS },
+    (_, i) => PLOT_RANGE[0] + ((PLOT_RANGE[1] - PLOT_RANGE[0]) * i) / (POINTS - 1),
+  );
   const truth = xs.map(cubic);
 
-  const widthControl = selectControl('Hidden units', [2, 6, 16, 64].map((v) => ({ value: v, label: String(v) })), form.width, (v) => change({ width: v }));
-  const activationControl = selectControl<ActivationName>('Activation', [{ value: 'relu', label: 'ReLU' }, { value: 'tanh', label: 'Tanh' }, { value: 'sigmoid', label: 'Sigmoid' }], form.activation, (v) => change({ activation: v }));
-  const lrControl = selectControl('Learning rate', [0.001, 0.003, 0.01, 0.03, 0.1].map((v) => ({ value: v, label: String(v) })), form.lr, (v) => change({ lr: v }));
-  const batchControl = selectControl('Samples per step', [1, 8, 32, 128].map((v) => ({ value: v, label: String(v) })), form.batchSize, (v) => change({ batchSize: v }));
-  const stepsControl = selectControl('Steps', [1_000, 10_000, 30_000].map((v) => ({ value: v, label: formatNumber(v) })), form.steps, (v) => change({ steps: v }));
+  const widthControl = selectControl(
+    'Hidden units',
+    [2, 6, 16, 64].map((v) => ({ value: v, label: String(v) })),
+    form.width,
+    (v) => change({ width: v }),
+  );
+  const activationControl = selectControl<ActivationName>(
+    'Activation',
+    [
+      { value: 'relu', label: 'ReLU' },
+      { value: 'tanh', label: 'Tanh' },
+      { value: 'sigmoid', label: 'Sigmoid' },
+    ],
+    form.activation,
+    (v) => change({ activation: v }),
+  );
+  const lrControl = selectControl(
+    'Learning rate',
+    [0.001, 0.003, 0.01, 0.03, 0.1].map((v) => ({ value: v, label: String(v) })),
+    form.lr,
+    (v) => change({ lr: v }),
+  );
+  const batchControl = selectControl(
+    'Samples per step',
+    [1, 8, 32, 128].map((v) => ({ value: v, label: String(v) })),
+    form.batchSize,
+    (v) => change({ batchSize: v }),
+  );
+  const stepsControl = selectControl(
+    'Steps',
+    [1_000, 10_000, 30_000].map((v) => ({ value: v, label: formatNumber(v) })),
+    form.steps,
+    (v) => change({ steps: v }),
+  );
 
-  const startButton = button('Start', () => void (running ? pause() : start()), { kind: 'primary', id: 'function-start' });
+  const startButton = button('Start', () => void (running ? pause() : start()), {
+    kind: 'primary',
+    id: 'function-start',
+  });
   const resetButton = button('Reset', () => void reset(), { id: 'function-reset' });
   const progress = h('progress', { max: String(form.steps), value: '0', 'aria-label': 'Steps trained' });
   const progressLabel = h('span', { class: 'progress-label', id: 'function-progress' }, 'Step 0');
   const modelLine = h('p', { class: 'model-line' });
 
-  const fitChart = lineChart({ title: 'Prediction and truth', xLabel: 'x', yLabel: 'y', shade: [-5, 5], height: 320, yRange: [-300, 400], series: [
-    { label: 'truth: x³ + x² − x − 1', color: '#0f172a', width: 2 }, { label: 'network', color: '#2563eb', width: 3 },
-  ] });
-  const lossChart = lineChart({ title: 'Training loss (mean squared error per 100 steps)', xLabel: 'step', yLabel: 'MSE', logY: true, series: [{ label: 'train', color: '#2563eb' }] });
+  const fitChart = lineChart({
+    title: 'Prediction and truth',
+    xLabel: 'x',
+    yLabel: 'y',
+    shade: [-5, 5],
+    height: 320,
+    yRange: [-300, 400],
+    series: [
+      { label: 'truth: x³ + x² − x − 1', color: '#0f172a', width: 2 },
+      { label: 'network', color: '#2563eb', width: 3 },
+    ],
+  });
+  const lossChart = lineChart({
+    title: 'Training loss (mean squared error per 100 steps)',
+    xLabel: 'step',
+    yLabel: 'MSE',
+    logY: true,
+    series: [{ label: 'train', color: '#2563eb' }],
+  });
 
-  const files = modelFiles({ demo: 'function', client: () => client, ui: () => ({ ...form }), beforeExport: () => pause(), onImported: (summary) => onImported(summary) });
+  const files = modelFiles({
+    demo: 'function',
+    client: () => client,
+    ui: () => ({ ...form }),
+    beforeExport: () => pause(),
+    onImported: (summary) => onImported(summary),
+  });
 
-  const element = h('div', { class: 'page function' },
-    h('header', { class: 'page-intro' },
+  const element = h(
+    'div',
+    { class: 'page function' },
+    h(
+      'header',
+      { class: 'page-intro' },
       h('h2', {}, 'Function approximation'),
-      h('p', {}, 'A network with one hidden layer learns y = x³ + x² − x − 1 from random x in [−5, 5] (shaded), one sample per step. Watch where it fits: well in the middle of the sampled range, poorly at its edges, and not at all outside it, where a ReLU network can only continue in straight lines.')),
-    h('div', { class: 'function-grid' },
-      h('section', { class: 'panel', 'aria-labelledby': 'function-settings' },
+      h(
+        'p',
+        {},
+        'A network with one hidden layer learns y = x³ + x² − x − 1 from random x in [−5, 5] (shaded), one sample per step. Watch where it fits: well in the middle of the sampled range, poorly at its edges, and not at all outside it, where a ReLU network can only continue in straight lines.',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'function-grid' },
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'function-settings' },
         h('h3', { id: 'function-settings' }, 'Model and training'),
-        widthControl.element, activationControl.element,
-        selectControl<OptimizerName>('Optimizer', [{ value: 'adam', label: 'Adam' }, { value: 'sgd', label: 'SGD' }], form.optimizer, (v) => change({ optimizer: v })).element,
-        lrControl.element, batchControl.element, stepsControl.element,
+        widthControl.element,
+        activationControl.element,
+        selectControl<OptimizerName>(
+          'Optimizer',
+          [
+            { value: 'adam', label: 'Adam' },
+            { value: 'sgd', label: 'SGD' },
+          ],
+          form.optimizer,
+          (v) => change({ optimizer: v }),
+        ).element,
+        lrControl.element,
+        batchControl.element,
+        stepsControl.element,
         h('div', { class: 'button-row' }, startButton, resetButton),
         h('div', { class: 'progress-row' }, progress, progressLabel),
-        modelLine, status.element),
-      h('section', { class: 'panel plots-panel', 'aria-label': 'Plots' }, fitChart.element, lossChart.element)),
-    h('div', { class: 'lower-grid' }, files.element));
+        modelLine,
+        status.element,
+      ),
+      h('section', { class: 'panel plots-panel', 'aria-label': 'Plots' }, fitChart.element, lossChart.element),
+    ),
+    h('div', { class: 'lower-grid' }, files.element),
+  );
 
   const render = frameThrottle(() => {
     fitChart.setData(xs, [truth, curve ? Array.from(curve) : xs.map(() => null)]);
@@ -90,7 +182,8 @@ export function functionPage(backends: BackendManager): DemoPage {
   });
 
   function onEvent(event: WorkerEvent): void {
-    if (event.kind === 'status' && event.demo === 'function' && event.status === 'failed') status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
+    if (event.kind === 'status' && event.demo === 'function' && event.status === 'failed')
+      status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
     if (event.kind !== 'progress' || event.demo !== 'function') return;
     curve = event.curve;
     totalSteps = event.steps;
@@ -112,7 +205,16 @@ export function functionPage(backends: BackendManager): DemoPage {
 
   async function setup(): Promise<void> {
     if (!client) return;
-    const config: FunctionConfig = { hidden: [form.width], activation: form.activation, dropout: 0, optimizer: form.optimizer, lr: form.lr, batchSize: form.batchSize, seed: form.seed, steps: form.steps };
+    const config: FunctionConfig = {
+      hidden: [form.width],
+      activation: form.activation,
+      dropout: 0,
+      optimizer: form.optimizer,
+      lr: form.lr,
+      batchSize: form.batchSize,
+      seed: form.seed,
+      steps: form.steps,
+    };
     try {
       const result = await client.call('function.setup', { config, plotRange: PLOT_RANGE, points: POINTS });
       curve = result.curve;

@@ -45,7 +45,8 @@ export class RunHistory {
 
   /** Starts a new run; the current one (if it trained) becomes the dashed "previous" line. */
   reset(label: string | null): void {
-    if (label !== null && this.epochs.length > 1) this.previous = { label, epochs: this.epochs, loss: this.loss, accuracy: this.accuracy };
+    if (label !== null && this.epochs.length > 1)
+      this.previous = { label, epochs: this.epochs, loss: this.loss, accuracy: this.accuracy };
     this.epochs = [];
     this.loss = [];
     this.valLoss = [];
@@ -54,9 +55,17 @@ export class RunHistory {
   }
 
   /** x values covering both runs, and each series aligned to them. */
-  aligned(): { x: number[]; series: (key: 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy' | 'previousLoss' | 'previousAccuracy') => (number | null)[] } {
+  aligned(): {
+    x: number[];
+    series: (
+      key: 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy' | 'previousLoss' | 'previousAccuracy',
+    ) => (number | null)[];
+  } {
     const previous = this.previous;
-    const length = Math.max(this.epochs.length ? this.epochs[this.epochs.length - 1]! : 0, previous?.epochs.length ? previous.epochs[previous.epochs.length - 1]! : 0);
+    const length = Math.max(
+      this.epochs.length ? this.epochs[this.epochs.length - 1]! : 0,
+      previous?.epochs.length ? previous.epochs[previous.epochs.length - 1]! : 0,
+    );
     const x = Array.from({ length }, (_, i) => i + 1);
     const index = new Map(this.epochs.map((e, i) => [e, i]));
     const previousIndex = new Map((previous?.epochs ?? []).map((e, i) => [e, i]));
@@ -65,10 +74,10 @@ export class RunHistory {
       series: (key) => {
         if (key === 'previousLoss' || key === 'previousAccuracy') {
           const values = key === 'previousLoss' ? previous?.loss : previous?.accuracy;
-          return x.map((e) => (values && previousIndex.has(e) ? values[previousIndex.get(e)!] ?? null : null));
+          return x.map((e) => (values && previousIndex.has(e) ? (values[previousIndex.get(e)!] ?? null) : null));
         }
         const values = this[key];
-        return x.map((e) => (index.has(e) ? values[index.get(e)!] ?? null : null));
+        return x.map((e) => (index.has(e) ? (values[index.get(e)!] ?? null) : null));
       },
     };
   }

@@ -12,9 +12,24 @@ import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { heatmap } from '../ui/heatmap.js';
 import { modelFiles } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
-import type { ActivationName, EpochSummary, ModelSummary, OptimizerName, PlaygroundConfig, ToyData, WorkerEvent } from '../worker/protocol.js';
+import type {
+  ActivationName,
+  EpochSummary,
+  ModelSummary,
+  OptimizerName,
+  PlaygroundConfig,
+  ToyData,
+  WorkerEvent,
+} from '../worker/protocol.js';
 import { RunHistory, frameThrottle, type DemoPage } from './page.js';
-import { DEFAULT_PLAYGROUND, LESSONS, describeForm, pickTraining, type Lesson, type PlaygroundForm } from './playground-lessons.js';
+import {
+  DEFAULT_PLAYGROUND,
+  LESSONS,
+  describeForm,
+  pickTraining,
+  type Lesson,
+  type PlaygroundForm,
+} from './playground-lessons.js';
 
 const GRID = 64;
 
@@ -37,47 +52,158 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   const status = notice();
 
   // ----- controls -----
-  const datasetControl = selectControl('Dataset', TOY_DATASETS.map((d) => ({ value: d, label: TOY_LABELS[d] })), form.dataset, (v) => changeData({ dataset: v }));
-  const noiseControl = rangeControl('Noise', { min: 0, max: 50, step: 5, value: form.noise * 100, format: (v) => `${v}%` }, (v) => changeData({ noise: v / 100 }));
-  const splitControl = rangeControl('Training share', { min: 10, max: 90, step: 10, value: form.trainPercent, format: (v) => `${v}%` }, (v) => changeData({ trainPercent: v }));
-  const samplesControl = selectControl('Points', [100, 200, 400, 800].map((n) => ({ value: n, label: String(n) })), form.samples, (v) => changeData({ samples: v }));
-  const showTestBox = h('input', { type: 'checkbox', id: 'playground-show-test', checked: true, onchange: () => { showTest = showTestBox.checked; draw(); } });
-  const hiddenControl = textControl('Hidden layers', form.hidden.join(', '), (text) => {
-    const sizes = parseLayerSizes(text, 64);
-    if (typeof sizes === 'string') return sizes;
-    changeModel({ hidden: sizes });
-    return null;
-  }, 'Neurons per layer, e.g. "8, 8"; empty: no hidden layer.');
-  const activationControl = selectControl<ActivationName>('Activation', [
-    { value: 'relu', label: 'ReLU' }, { value: 'tanh', label: 'Tanh' }, { value: 'sigmoid', label: 'Sigmoid' }, { value: 'linear', label: 'Linear (none)' },
-  ], form.activation, (v) => changeModel({ activation: v }));
-  const dropoutControl = selectControl('Dropout', [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })), form.dropout, (v) => changeModel({ dropout: v }));
-  const lossControl = selectControl<'bce' | 'mse'>('Loss', [{ value: 'bce', label: 'Binary cross-entropy' }, { value: 'mse', label: 'Mean squared error' }], form.loss, (v) => changeModel({ loss: v }));
-  const optimizerControl = selectControl<OptimizerName>('Optimizer', [{ value: 'adam', label: 'Adam' }, { value: 'sgd', label: 'SGD' }], form.optimizer, (v) => changeModel({ optimizer: v }));
-  const lrControl = selectControl('Learning rate', [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3].map((v) => ({ value: v, label: String(v) })), form.lr, (v) => changeModel({ lr: v }));
-  const batchControl = selectControl('Batch size', [0, 1, 8, 16, 32, 64].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })), form.batchSize, (v) => changeModel({ batchSize: v }));
-  const seedControl = selectControl('Weight seed', [1, 2, 3, 4, 5].map((v) => ({ value: v, label: String(v) })), form.seed, (v) => changeModel({ seed: v }));
+  const datasetControl = selectControl(
+    'Dataset',
+    TOY_DATASETS.map((d) => ({ value: d, label: TOY_LABELS[d] })),
+    form.dataset,
+    (v) => changeData({ dataset: v }),
+  );
+  const noiseControl = rangeControl(
+    'Noise',
+    { min: 0, max: 50, step: 5, value: form.noise * 100, format: (v) => `${v}%` },
+    (v) => changeData({ noise: v / 100 }),
+  );
+  const splitControl = rangeControl(
+    'Training share',
+    { min: 10, max: 90, step: 10, value: form.trainPercent, format: (v) => `${v}%` },
+    (v) => changeData({ trainPercent: v }),
+  );
+  const samplesControl = selectControl(
+    'Points',
+    [100, 200, 400, 800].map((n) => ({ value: n, label: String(n) })),
+    form.samples,
+    (v) => changeData({ samples: v }),
+  );
+  const showTestBox = h('input', {
+    type: 'checkbox',
+    id: 'playground-show-test',
+    checked: true,
+    onchange: () => {
+      showTest = showTestBox.checked;
+      draw();
+    },
+  });
+  const hiddenControl = textControl(
+    'Hidden layers',
+    form.hidden.join(', '),
+    (text) => {
+      const sizes = parseLayerSizes(text, 64);
+      if (typeof sizes === 'string') return sizes;
+      changeModel({ hidden: sizes });
+      return null;
+    },
+    'Neurons per layer, e.g. "8, 8"; empty: no hidden layer.',
+  );
+  const activationControl = selectControl<ActivationName>(
+    'Activation',
+    [
+      { value: 'relu', label: 'ReLU' },
+      { value: 'tanh', label: 'Tanh' },
+      { value: 'sigmoid', label: 'Sigmoid' },
+      { value: 'linear', label: 'Linear (none)' },
+    ],
+    form.activation,
+    (v) => changeModel({ activation: v }),
+  );
+  const dropoutControl = selectControl(
+    'Dropout',
+    [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })),
+    form.dropout,
+    (v) => changeModel({ dropout: v }),
+  );
+  const lossControl = selectControl<'bce' | 'mse'>(
+    'Loss',
+    [
+      { value: 'bce', label: 'Binary cross-entropy' },
+      { value: 'mse', label: 'Mean squared error' },
+    ],
+    form.loss,
+    (v) => changeModel({ loss: v }),
+  );
+  const optimizerControl = selectControl<OptimizerName>(
+    'Optimizer',
+    [
+      { value: 'adam', label: 'Adam' },
+      { value: 'sgd', label: 'SGD' },
+    ],
+    form.optimizer,
+    (v) => changeModel({ optimizer: v }),
+  );
+  const lrControl = selectControl(
+    'Learning rate',
+    [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3].map((v) => ({ value: v, label: String(v) })),
+    form.lr,
+    (v) => changeModel({ lr: v }),
+  );
+  const batchControl = selectControl(
+    'Batch size',
+    [0, 1, 8, 16, 32, 64].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })),
+    form.batchSize,
+    (v) => changeModel({ batchSize: v }),
+  );
+  const seedControl = selectControl(
+    'Weight seed',
+    [1, 2, 3, 4, 5].map((v) => ({ value: v, label: String(v) })),
+    form.seed,
+    (v) => changeModel({ seed: v }),
+  );
 
-  const startButton = button('Start', () => void (running ? pause() : start()), { kind: 'primary', id: 'playground-start' });
+  const startButton = button('Start', () => void (running ? pause() : start()), {
+    kind: 'primary',
+    id: 'playground-start',
+  });
   const stepButton = button('Step', () => void step(), { title: 'Train one epoch', id: 'playground-step' });
-  const resetButton = button('Reset', () => void reset(), { title: 'New initial weights; the last run stays on the charts, dashed', id: 'playground-reset' });
+  const resetButton = button('Reset', () => void reset(), {
+    title: 'New initial weights; the last run stays on the charts, dashed',
+    id: 'playground-reset',
+  });
 
-  const stat = (label: string, id: string): HTMLElement => h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value', id }, '-'));
-  const stats = h('div', { class: 'stats' },
-    stat('Epoch', 'playground-epoch'), stat('Train loss', 'playground-loss'), stat('Test loss', 'playground-val-loss'),
-    stat('Train accuracy', 'playground-accuracy'), stat('Test accuracy', 'playground-val-accuracy'), stat('Samples/s', 'playground-speed'));
+  const stat = (label: string, id: string): HTMLElement =>
+    h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value', id }, '-'));
+  const stats = h(
+    'div',
+    { class: 'stats' },
+    stat('Epoch', 'playground-epoch'),
+    stat('Train loss', 'playground-loss'),
+    stat('Test loss', 'playground-val-loss'),
+    stat('Train accuracy', 'playground-accuracy'),
+    stat('Test accuracy', 'playground-val-accuracy'),
+    stat('Samples/s', 'playground-speed'),
+  );
   const reachedLine = h('p', { class: 'reached', id: 'playground-reached', 'aria-live': 'polite' });
   const modelLine = h('p', { class: 'model-line', id: 'playground-model' });
 
-  const map = heatmap('Decision boundary: the model\'s probability of the blue class over the plane, with the data points');
-  const lossChart = lineChart({ title: 'Loss', xLabel: 'epoch', yLabel: 'loss', logY: true, series: [
-    { label: 'train', color: '#2563eb' }, { label: 'test', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-  ] });
-  const accuracyChart = lineChart({ title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', yRange: [0, 1.02], series: [
-    { label: 'train', color: '#2563eb' }, { label: 'test', color: '#f97316' }, { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-  ] });
+  const map = heatmap(
+    "Decision boundary: the model's probability of the blue class over the plane, with the data points",
+  );
+  const lossChart = lineChart({
+    title: 'Loss',
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    logY: true,
+    series: [
+      { label: 'train', color: '#2563eb' },
+      { label: 'test', color: '#f97316' },
+      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+    ],
+  });
+  const accuracyChart = lineChart({
+    title: 'Accuracy',
+    xLabel: 'epoch',
+    yLabel: 'accuracy',
+    yRange: [0, 1.02],
+    series: [
+      { label: 'train', color: '#2563eb' },
+      { label: 'test', color: '#f97316' },
+      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+    ],
+  });
 
-  const lessonText = h('p', { class: 'lesson-text', id: 'playground-lesson-text', 'aria-live': 'polite' }, 'Pick a lesson to set up the experiment, then press Start.');
+  const lessonText = h(
+    'p',
+    { class: 'lesson-text', id: 'playground-lesson-text', 'aria-live': 'polite' },
+    'Pick a lesson to set up the experiment, then press Start.',
+  );
   const lessonButtons = LESSONS.map((lesson) => button(lesson.title, () => void runLesson(lesson), { kind: 'ghost' }));
 
   const files = modelFiles({
@@ -88,30 +214,83 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     onImported: (summary) => onImported(summary),
   });
 
-  const element = h('div', { class: 'page playground' },
-    h('header', { class: 'page-intro' },
+  const element = h(
+    'div',
+    { class: 'page playground' },
+    h(
+      'header',
+      { class: 'page-intro' },
       h('h2', {}, 'Playground'),
-      h('p', {}, 'A small network learns to separate blue from orange points. The colour behind the points is its prediction over the whole plane; it updates while the network trains in a Web Worker.')),
-    h('div', { class: 'playground-grid' },
-      h('section', { class: 'panel controls-panel', 'aria-labelledby': 'pg-data' },
+      h(
+        'p',
+        {},
+        'A small network learns to separate blue from orange points. The colour behind the points is its prediction over the whole plane; it updates while the network trains in a Web Worker.',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'playground-grid' },
+      h(
+        'section',
+        { class: 'panel controls-panel', 'aria-labelledby': 'pg-data' },
         h('h3', { id: 'pg-data' }, 'Data'),
-        datasetControl.element, noiseControl.element, splitControl.element, samplesControl.element,
-        h('div', { class: 'field checkbox' }, showTestBox, h('label', { for: 'playground-show-test' }, 'Show test points (dark rim)')),
+        datasetControl.element,
+        noiseControl.element,
+        splitControl.element,
+        samplesControl.element,
+        h(
+          'div',
+          { class: 'field checkbox' },
+          showTestBox,
+          h('label', { for: 'playground-show-test' }, 'Show test points (dark rim)'),
+        ),
         button('New points', () => changeData({ dataSeed: form.dataSeed + 1 })),
         h('h3', { id: 'pg-network' }, 'Network'),
-        hiddenControl.element, activationControl.element, dropoutControl.element,
+        hiddenControl.element,
+        activationControl.element,
+        dropoutControl.element,
         h('h3', {}, 'Training'),
-        lossControl.element, optimizerControl.element, lrControl.element, batchControl.element, seedControl.element),
-      h('section', { class: 'panel view-panel', 'aria-label': 'Training' },
-        h('div', { class: 'lessons', role: 'group', 'aria-labelledby': 'pg-lessons' },
+        lossControl.element,
+        optimizerControl.element,
+        lrControl.element,
+        batchControl.element,
+        seedControl.element,
+      ),
+      h(
+        'section',
+        { class: 'panel view-panel', 'aria-label': 'Training' },
+        h(
+          'div',
+          { class: 'lessons', role: 'group', 'aria-labelledby': 'pg-lessons' },
           h('h3', { id: 'pg-lessons' }, 'Lessons'),
-          h('div', { class: 'button-row' }, ...lessonButtons), lessonText),
+          h('div', { class: 'button-row' }, ...lessonButtons),
+          lessonText,
+        ),
         h('div', { class: 'button-row run-buttons' }, startButton, stepButton, resetButton),
-        modelLine, stats, reachedLine, status.element,
-        h('div', { class: 'view-grid' },
-          h('div', { class: 'map-column' }, map.element, h('p', { class: 'legend' },
-            h('span', { class: 'swatch orange' }), 'class 0 ', h('span', { class: 'swatch blue' }), 'class 1 · white rim: training point, dark rim: test point')),
-          h('div', { class: 'chart-column' }, lossChart.element, accuracyChart.element)))),
+        modelLine,
+        stats,
+        reachedLine,
+        status.element,
+        h(
+          'div',
+          { class: 'view-grid' },
+          h(
+            'div',
+            { class: 'map-column' },
+            map.element,
+            h(
+              'p',
+              { class: 'legend' },
+              h('span', { class: 'swatch orange' }),
+              'class 0 ',
+              h('span', { class: 'swatch blue' }),
+              'class 1 · white rim: training point, dark rim: test point',
+            ),
+          ),
+          h('div', { class: 'chart-column' }, lossChart.element, accuracyChart.element),
+        ),
+      ),
+    ),
     h('div', { class: 'lower-grid' }, files.element),
   );
 
@@ -174,9 +353,19 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   async function setup(): Promise<void> {
     const c = client;
     if (!c) return;
-    const config: PlaygroundConfig = { hidden: form.hidden, activation: form.activation, dropout: form.dropout, loss: form.loss, optimizer: form.optimizer, lr: form.lr, batchSize: form.batchSize, seed: form.seed };
+    const config: PlaygroundConfig = {
+      hidden: form.hidden,
+      activation: form.activation,
+      dropout: form.dropout,
+      loss: form.loss,
+      optimizer: form.optimizer,
+      lr: form.lr,
+      batchSize: form.batchSize,
+      seed: form.seed,
+    };
     element.dataset.ready = 'false';
-    if (backends.active === 'webgpu') status.show('info', 'Preparing the model: compiling the WebGPU shaders for this network...');
+    if (backends.active === 'webgpu')
+      status.show('info', 'Preparing the model: compiling the WebGPU shaders for this network...');
     const done = (async () => {
       const result = await c.call('playground.setup', { config, data: copyData(data), gridSize: GRID });
       element.dataset.ready = 'true';
@@ -339,9 +528,21 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 }
 
 function makeData(form: PlaygroundForm): ToyData {
-  return makeToyData({ dataset: form.dataset, samples: form.samples, noise: form.noise, trainFraction: form.trainPercent / 100, seed: form.dataSeed });
+  return makeToyData({
+    dataset: form.dataset,
+    samples: form.samples,
+    noise: form.noise,
+    trainFraction: form.trainPercent / 100,
+    seed: form.dataSeed,
+  });
 }
 
 function copyData(data: ToyData): ToyData {
-  return { trainX: data.trainX.slice(), trainY: data.trainY.slice(), testX: data.testX.slice(), testY: data.testY.slice(), extent: data.extent };
+  return {
+    trainX: data.trainX.slice(),
+    trainY: data.trainY.slice(),
+    testX: data.testX.slice(),
+    testY: data.testY.slice(),
+    extent: data.extent,
+  };
 }

@@ -25,7 +25,7 @@ export interface ChartSpec {
 export interface LineChart {
   element: HTMLElement;
   /** x values and one array per series (null: no point). */
-  setData(x: ArrayLike<number>, ys: (ArrayLike<number | null>)[]): void;
+  setData(x: ArrayLike<number>, ys: ArrayLike<number | null>[]): void;
   /** Renames series `index` in the legend; null hides its legend entry. */
   setLabel(index: number, label: string | null): void;
 }
@@ -38,7 +38,11 @@ function loadUPlot(): Promise<typeof uPlotType> {
 
 export function lineChart(spec: ChartSpec): LineChart {
   const element = h('figure', { class: 'chart' }, h('figcaption', {}, spec.title));
-  const plotBox = h('div', { class: 'chart-plot', role: 'img', 'aria-label': `${spec.title}: ${spec.series.map((s) => s.label).join(', ')} against ${spec.xLabel}` });
+  const plotBox = h('div', {
+    class: 'chart-plot',
+    role: 'img',
+    'aria-label': `${spec.title}: ${spec.series.map((s) => s.label).join(', ')} against ${spec.xLabel}`,
+  });
   element.append(plotBox);
   let plot: uPlotType | null = null;
   let pending: uPlotType.AlignedData = [[], ...spec.series.map(() => [])];
@@ -68,7 +72,17 @@ export function lineChart(spec: ChartSpec): LineChart {
         { label: spec.xLabel, stroke: '#475569', grid: { stroke: '#e2e8f0' }, ticks: { stroke: '#cbd5e1' } },
         { label: spec.yLabel, stroke: '#475569', grid: { stroke: '#e2e8f0' }, ticks: { stroke: '#cbd5e1' }, size: 56 },
       ],
-      series: [{ label: spec.xLabel }, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 2, ...(s.dash ? { dash: s.dash } : {}), points: { show: false }, spanGaps: true }))],
+      series: [
+        { label: spec.xLabel },
+        ...spec.series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: s.width ?? 2,
+          ...(s.dash ? { dash: s.dash } : {}),
+          points: { show: false },
+          spanGaps: true,
+        })),
+      ],
       ...(shade
         ? {
             hooks: {

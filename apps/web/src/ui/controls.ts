@@ -16,11 +16,17 @@ export interface SelectControl<T extends string | number> {
   setOptions(options: Option<T>[]): void;
 }
 
-export function selectControl<T extends string | number>(label: string, options: Option<T>[], value: T, onChange: (value: T) => void, hint?: string): SelectControl<T> {
+export function selectControl<T extends string | number>(
+  label: string,
+  options: Option<T>[],
+  value: T,
+  onChange: (value: T) => void,
+  hint?: string,
+): SelectControl<T> {
   const id = uid('select');
   const select = h('select', { id, name: id });
   let current = options;
-  const parse = (raw: string): T => (current.find((o) => String(o.value) === raw)?.value ?? current[0]!.value);
+  const parse = (raw: string): T => current.find((o) => String(o.value) === raw)?.value ?? current[0]!.value;
   const fill = (list: Option<T>[]): void => {
     current = list;
     const previous = select.value;
@@ -30,7 +36,13 @@ export function selectControl<T extends string | number>(label: string, options:
   fill(options);
   select.value = String(value);
   select.addEventListener('change', () => onChange(parse(select.value)));
-  const element = h('div', { class: 'field' }, h('label', { for: id }, label), select, hint ? h('small', { class: 'hint' }, hint) : null);
+  const element = h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    select,
+    hint ? h('small', { class: 'hint' }, hint) : null,
+  );
   return {
     element,
     select,
@@ -50,10 +62,21 @@ export interface RangeControl {
   value: number;
 }
 
-export function rangeControl(label: string, options: { min: number; max: number; step: number; value: number; format: (v: number) => string }, onChange: (value: number) => void): RangeControl {
+export function rangeControl(
+  label: string,
+  options: { min: number; max: number; step: number; value: number; format: (v: number) => string },
+  onChange: (value: number) => void,
+): RangeControl {
   const id = uid('range');
   const output = h('output', { for: id }, options.format(options.value));
-  const input = h('input', { id, type: 'range', min: String(options.min), max: String(options.max), step: String(options.step), value: String(options.value) });
+  const input = h('input', {
+    id,
+    type: 'range',
+    min: String(options.min),
+    max: String(options.max),
+    step: String(options.step),
+    value: String(options.value),
+  });
   input.addEventListener('input', () => {
     output.textContent = options.format(Number(input.value));
     input.setAttribute('aria-valuetext', options.format(Number(input.value)));
@@ -81,18 +104,37 @@ export interface TextControl {
 }
 
 /** A text input validated on change; `parse` returns an error message or null. */
-export function textControl(label: string, value: string, onChange: (value: string) => string | null, hint?: string): TextControl {
+export function textControl(
+  label: string,
+  value: string,
+  onChange: (value: string) => string | null,
+  hint?: string,
+): TextControl {
   const id = uid('text');
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const input = h('input', { id, type: 'text', value, autocomplete: 'off', spellcheck: false, 'aria-describedby': hint ? hintId : undefined });
+  const input = h('input', {
+    id,
+    type: 'text',
+    value,
+    autocomplete: 'off',
+    spellcheck: false,
+    'aria-describedby': hint ? hintId : undefined,
+  });
   const error = h('small', { id: errorId, class: 'field-error', role: 'alert' });
   const setError = (message: string | null): void => {
     error.textContent = message ?? '';
     input.setAttribute('aria-invalid', message ? 'true' : 'false');
   };
   input.addEventListener('change', () => setError(onChange(input.value)));
-  const element = h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('small', { id: hintId, class: 'hint' }, hint) : null, error);
+  const element = h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    input,
+    hint ? h('small', { id: hintId, class: 'hint' }, hint) : null,
+    error,
+  );
   return {
     element,
     input,
@@ -107,8 +149,22 @@ export function textControl(label: string, value: string, onChange: (value: stri
   };
 }
 
-export function button(label: string, onClick: () => void, options: { kind?: 'primary' | 'secondary' | 'ghost'; title?: string; id?: string } = {}): HTMLButtonElement {
-  return h('button', { type: 'button', class: `button ${options.kind ?? 'secondary'}`, title: options.title, id: options.id, onclick: onClick }, label);
+export function button(
+  label: string,
+  onClick: () => void,
+  options: { kind?: 'primary' | 'secondary' | 'ghost'; title?: string; id?: string } = {},
+): HTMLButtonElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: `button ${options.kind ?? 'secondary'}`,
+      title: options.title,
+      id: options.id,
+      onclick: onClick,
+    },
+    label,
+  );
 }
 
 /** Parses "8, 8" into layer sizes; "" is no hidden layer. */

@@ -15,7 +15,12 @@ const SIZE = 256;
 const PEN = 20;
 
 export function drawPad(onDigit: (pixels: Float32Array, final: boolean) => void): DrawPad {
-  const canvas = h('canvas', { width: SIZE, height: SIZE, class: 'draw-pad', 'aria-label': 'Drawing area: draw a digit from 0 to 9 with the mouse, a pen or a finger' });
+  const canvas = h('canvas', {
+    width: SIZE,
+    height: SIZE,
+    class: 'draw-pad',
+    'aria-label': 'Drawing area: draw a digit from 0 to 9 with the mouse, a pen or a finger',
+  });
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   let drawing = false;
   let showingImage = false;
@@ -96,7 +101,13 @@ export function drawPad(onDigit: (pixels: Float32Array, final: boolean) => void)
 
 /** The 8x8 input the model sees, drawn large. */
 export function digitPreview(): { element: HTMLCanvasElement; show(pixels: ArrayLike<number> | null): void } {
-  const element = h('canvas', { width: 8, height: 8, class: 'digit-preview', role: 'img', 'aria-label': 'The 8 by 8 image the model sees' });
+  const element = h('canvas', {
+    width: 8,
+    height: 8,
+    class: 'digit-preview',
+    role: 'img',
+    'aria-label': 'The 8 by 8 image the model sees',
+  });
   const ctx = element.getContext('2d')!;
   return {
     element,

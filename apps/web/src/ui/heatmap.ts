@@ -21,7 +21,13 @@ export function probabilityColour(p: number): number[] {
 export interface Heatmap {
   element: HTMLElement;
   canvas: HTMLCanvasElement;
-  draw(grid: Float32Array | null, gridSize: number, points: { trainX: Float32Array; trainY: Float32Array; testX: Float32Array; testY: Float32Array }, extent: number, showTest: boolean): void;
+  draw(
+    grid: Float32Array | null,
+    gridSize: number,
+    points: { trainX: Float32Array; trainY: Float32Array; testX: Float32Array; testY: Float32Array },
+    extent: number,
+    showTest: boolean,
+  ): void;
 }
 
 export function heatmap(label: string): Heatmap {
@@ -72,8 +78,11 @@ export function heatmap(label: string): Heatmap {
         ctx.strokeStyle = rim;
         ctx.stroke();
       };
-      for (let i = 0; i < points.trainY.length; i++) dot(points.trainX[2 * i]!, points.trainX[2 * i + 1]!, points.trainY[i]!, '#ffffff');
-      if (showTest) for (let i = 0; i < points.testY.length; i++) dot(points.testX[2 * i]!, points.testX[2 * i + 1]!, points.testY[i]!, '#0f172a');
+      for (let i = 0; i < points.trainY.length; i++)
+        dot(points.trainX[2 * i]!, points.trainX[2 * i + 1]!, points.trainY[i]!, '#ffffff');
+      if (showTest)
+        for (let i = 0; i < points.testY.length; i++)
+          dot(points.testX[2 * i]!, points.testX[2 * i + 1]!, points.testY[i]!, '#0f172a');
     },
   };
 }

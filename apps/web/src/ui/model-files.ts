@@ -36,7 +36,13 @@ export function modelFiles(options: ModelFilesOptions): ModelFiles {
   const status = notice();
   status.element.id = `${options.demo}-file-status`;
   const summaryLine = h('p', { class: 'model-summary' });
-  const input = h('input', { id: inputId, type: 'file', multiple: true, accept: '.safetensors,.json', class: 'visually-hidden' });
+  const input = h('input', {
+    id: inputId,
+    type: 'file',
+    multiple: true,
+    accept: '.safetensors,.json',
+    class: 'visually-hidden',
+  });
 
   const requireClient = (): WorkerClient => {
     const client = options.client();
@@ -63,11 +69,18 @@ export function modelFiles(options: ModelFilesOptions): ModelFiles {
 
   const importFiles = async (files: { name: string; bytes: Uint8Array }[], what: string): Promise<ModelSummary> => {
     const client = requireClient();
-    const summary = await client.call('model.import', { demo: options.demo, files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
+    const summary = await client.call(
+      'model.import',
+      { demo: options.demo, files },
+      files.map((f) => f.bytes.buffer as ArrayBuffer),
+    );
     await options.onImported(summary);
     describe(summary);
     void saveModel(options.demo, { bytes: await requireExport(), savedAt: Date.now(), summary });
-    status.show('success', `${what}: ${summary.layers}${summary.fromCli ? ' (trained by myelin train)' : ''}, ${summary.epoch} epoch${summary.epoch === 1 ? '' : 's'}${summary.optimizerRestored ? ', optimizer state restored' : ''}.`);
+    status.show(
+      'success',
+      `${what}: ${summary.layers}${summary.fromCli ? ' (trained by myelin train)' : ''}, ${summary.epoch} epoch${summary.epoch === 1 ? '' : 's'}${summary.optimizerRestored ? ', optimizer state restored' : ''}.`,
+    );
     return summary;
   };
 
@@ -82,14 +95,19 @@ export function modelFiles(options: ModelFilesOptions): ModelFiles {
       const client = requireClient();
       await options.beforeExport();
       const { bytes, summary } = await client.call('model.export', { demo: options.demo, ui: options.ui() });
-      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      const url = URL.createObjectURL(
+        new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+      );
       const link = h('a', { href: url, download: `myelin-${options.demo}.safetensors` });
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       void saveModel(options.demo, { bytes, savedAt: Date.now(), summary });
-      status.show('success', `Exported myelin-${options.demo}.safetensors (${formatNumber(bytes.length / 1024, 1)} KB): ${summary.layers}.`);
+      status.show(
+        'success',
+        `Exported myelin-${options.demo}.safetensors (${formatNumber(bytes.length / 1024, 1)} KB): ${summary.layers}.`,
+      );
     } catch (error) {
       status.show('error', `Export failed: ${(error as Error).message}`);
     }
@@ -102,7 +120,9 @@ export function modelFiles(options: ModelFilesOptions): ModelFiles {
     status.show('info', `Reading ${chosen.map((f) => f.name).join(', ')}...`);
     void (async () => {
       try {
-        const files = await Promise.all(chosen.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+        const files = await Promise.all(
+          chosen.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })),
+        );
         await importFiles(files, `Imported ${chosen.map((f) => f.name).join(' + ')}`);
       } catch (error) {
         status.show('error', `Import failed, nothing was changed. ${(error as Error).message}`);
@@ -118,11 +138,32 @@ export function modelFiles(options: ModelFilesOptions): ModelFiles {
     h(
       'div',
       { class: 'button-row' },
-      button('Export model', () => void onExport(), { title: 'Download the model and optimizer state as one .safetensors checkpoint' }),
-      h('label', { for: inputId, class: 'button secondary file-button', tabindex: '0', role: 'button', onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); } } }, 'Import model...'),
+      button('Export model', () => void onExport(), {
+        title: 'Download the model and optimizer state as one .safetensors checkpoint',
+      }),
+      h(
+        'label',
+        {
+          for: inputId,
+          class: 'button secondary file-button',
+          tabindex: '0',
+          role: 'button',
+          onkeydown: (e: KeyboardEvent) => {
+            if (e.key === 'Enter' || e.key === ' ') {
+              e.preventDefault();
+              input.click();
+            }
+          },
+        },
+        'Import model...',
+      ),
       input,
     ),
-    h('small', { class: 'hint' }, 'A file exported here, or the files myelin train writes: choose best.json and best.safetensors (and best.optimizer.safetensors) together.'),
+    h(
+      'small',
+      { class: 'hint' },
+      'A file exported here, or the files myelin train writes: choose best.json and best.safetensors (and best.optimizer.safetensors) together.',
+    ),
     status.element,
   );
 
@@ -142,11 +183,17 @@ export function modelFiles(options: ModelFilesOptions): ModelFiles {
       const stored = await loadModel(options.demo);
       if (!stored) return false;
       try {
-        const summary = await requireClient().call('model.import', { demo: options.demo, files: [{ name: `${options.demo} (saved in this browser).safetensors`, bytes: stored.bytes }] });
+        const summary = await requireClient().call('model.import', {
+          demo: options.demo,
+          files: [{ name: `${options.demo} (saved in this browser).safetensors`, bytes: stored.bytes }],
+        });
         await options.onImported(summary);
         describe(summary);
         const minutes = Math.round((Date.now() - stored.savedAt) / 60_000);
-        status.show('info', `Restored your last model from this browser (saved ${minutes < 1 ? 'just now' : `${minutes} min ago`}).`);
+        status.show(
+          'info',
+          `Restored your last model from this browser (saved ${minutes < 1 ? 'just now' : `${minutes} min ago`}).`,
+        );
         return true;
       } catch {
         return false;

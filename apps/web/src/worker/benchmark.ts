@@ -7,21 +7,34 @@ import { buildMlp, buildOptimizer } from './network.js';
 import { DEFAULT_DIGITS_PREPROCESSING, applyPreprocessing } from './preprocessing.js';
 import type { AssetUrls } from './protocol.js';
 
-export async function benchmark(assets: () => AssetUrls | null, batchSize: number, epochs: number): Promise<{ samplesPerSecond: number; stepsPerSecond: number }> {
+export async function benchmark(
+  assets: () => AssetUrls | null,
+  batchSize: number,
+  epochs: number,
+): Promise<{ samplesPerSecond: number; stepsPerSecond: number }> {
   const urls = assets();
   if (!urls) throw new Error('benchmark: the worker has not been started');
   const splits = await loadDigits(urls.digits);
   manualSeed(0);
   const model = buildMlp(64, 10, { hidden: [32, 16], activation: 'relu', dropout: 0 }, { seed: 0 });
   const optimizer = buildOptimizer(model, { optimizer: 'adam', lr: 1e-3 });
-  const train = new DataLoader(splits.train.map((s) => ({ x: { data: applyPreprocessing(DEFAULT_DIGITS_PREPROCESSING, s.x.data), shape: s.x.shape }, y: s.y })), { batchSize, shuffle: true, seed: 0 });
+  const train = new DataLoader(
+    splits.train.map((s) => ({
+      x: { data: applyPreprocessing(DEFAULT_DIGITS_PREPROCESSING, s.x.data), shape: s.x.shape },
+      y: s.y,
+    })),
+    { batchSize, shuffle: true, seed: 0 },
+  );
   const options = { train, loss: new CrossEntropyLoss(), optimizer, readLossEvery: 1_000_000 };
   try {
     await fit(model, { ...options, epochs: 1 });
     const started = performance.now();
     await fit(model, { ...options, epochs: 1 + epochs, initialEpoch: 1 });
     const seconds = (performance.now() - started) / 1000;
-    return { samplesPerSecond: (splits.train.length * epochs) / seconds, stepsPerSecond: (train.length * epochs) / seconds };
+    return {
+      samplesPerSecond: (splits.train.length * epochs) / seconds,
+      stepsPerSecond: (train.length * epochs) / seconds,
+    };
   } finally {
     model.dispose();
     optimizer.dispose();

@@ -9,7 +9,16 @@ import { ImportError } from './demo-task.js';
 import { PlaygroundTask } from './playground-task.js';
 import type { PlaygroundConfig } from './protocol.js';
 
-const CONFIG: PlaygroundConfig = { hidden: [4], activation: 'tanh', dropout: 0, loss: 'bce', optimizer: 'adam', lr: 0.05, batchSize: 0, seed: 1 };
+const CONFIG: PlaygroundConfig = {
+  hidden: [4],
+  activation: 'tanh',
+  dropout: 0,
+  loss: 'bce',
+  optimizer: 'adam',
+  lr: 0.05,
+  batchSize: 0,
+  seed: 1,
+};
 const DATA = makeToyData({ dataset: 'xor', samples: 80, noise: 0, trainFraction: 0.5, seed: 1 });
 
 async function trainedPlayground(): Promise<PlaygroundTask> {
@@ -23,7 +32,14 @@ async function trainedPlayground(): Promise<PlaygroundTask> {
 async function cliFiles(withOptimizer: boolean): Promise<{ name: string; bytes: Uint8Array }[]> {
   const model = new Sequential([new Linear(64, 8), new ReLU(), new Linear(8, 10)]);
   const optimizer = new Adam(model.parameters(), { lr: 0.002 });
-  const extra = { myelin: { config: { data: { source: 'digits', transforms: [{ type: 'toFloat', scale: 0.0625 }] }, optimizer: { type: 'adam', lr: 0.002 } } } };
+  const extra = {
+    myelin: {
+      config: {
+        data: { source: 'digits', transforms: [{ type: 'toFloat', scale: 0.0625 }] },
+        optimizer: { type: 'adam', lr: 0.002 },
+      },
+    },
+  };
   const files = await serializeCheckpoint(captureCheckpoint({ model, optimizer }, 3, { extra }));
   return [
     { name: 'best.json', bytes: new TextEncoder().encode(files.meta) },
@@ -44,8 +60,17 @@ describe('model export and import', () => {
     expect(summary.layers).toBe('Linear(2->4) Tanh Linear(4->1) Sigmoid');
     await task.setup(CONFIG, { ...DATA }, 8); // fresh weights
     expect(await task.grid()).not.toEqual(before);
-    const imported = await importModel(task, [{ name: 'myelin-playground.safetensors', bytes }], { type: 'adam', lr: 0.05 });
-    expect(imported).toMatchObject({ epoch: 5, optimizerRestored: true, fromCli: false, network: { hidden: [4], activation: 'tanh', dropout: 0 }, ui: { dataset: 'xor' } });
+    const imported = await importModel(task, [{ name: 'myelin-playground.safetensors', bytes }], {
+      type: 'adam',
+      lr: 0.05,
+    });
+    expect(imported).toMatchObject({
+      epoch: 5,
+      optimizerRestored: true,
+      fromCli: false,
+      network: { hidden: [4], activation: 'tanh', dropout: 0 },
+      ui: { dataset: 'xor' },
+    });
     expect(await task.grid()).toEqual(before);
   });
 
@@ -56,7 +81,9 @@ describe('model export and import', () => {
   ])('%s is refused and the model is unchanged', async (_, damage, name) => {
     const before = await task.grid();
     const { bytes } = await exportModel(task, {});
-    await expect(importModel(task, [{ name, bytes: damage(bytes) }], { type: 'adam', lr: 0.05 })).rejects.toThrow(ImportError);
+    await expect(importModel(task, [{ name, bytes: damage(bytes) }], { type: 'adam', lr: 0.05 })).rejects.toThrow(
+      ImportError,
+    );
     expect(await task.grid()).toEqual(before);
     expect(task.session?.epoch).toBe(5);
   });
@@ -74,7 +101,9 @@ describe('readCheckpointFiles', () => {
   it('reads the files myelin train writes, with or without the optimizer file', async () => {
     for (const withOptimizer of [true, false]) {
       const { checkpoint, source } = readCheckpointFiles(await cliFiles(withOptimizer));
-      expect(source).toBe(withOptimizer ? 'best.json + best.safetensors + best.optimizer.safetensors' : 'best.json + best.safetensors');
+      expect(source).toBe(
+        withOptimizer ? 'best.json + best.safetensors + best.optimizer.safetensors' : 'best.json + best.safetensors',
+      );
       expect(checkpoint.epoch).toBe(3);
       expect(checkpoint.optimizerState === undefined).toBe(!withOptimizer);
     }
@@ -82,9 +111,13 @@ describe('readCheckpointFiles', () => {
 
   it('names what is missing or wrong', async () => {
     const [meta, weights] = await cliFiles(false);
-    expect(() => readCheckpointFiles([meta!])).toThrow('best.json needs best.safetensors (the model\'s tensors) chosen with it.');
+    expect(() => readCheckpointFiles([meta!])).toThrow(
+      "best.json needs best.safetensors (the model's tensors) chosen with it.",
+    );
     expect(() => readCheckpointFiles([weights!])).toThrow(/a plain weights file: choose it together with its \.json/);
-    expect(() => readCheckpointFiles([meta!, { ...meta!, name: 'last.json' }])).toThrow(/Choose the files of one checkpoint/);
+    expect(() => readCheckpointFiles([meta!, { ...meta!, name: 'last.json' }])).toThrow(
+      /Choose the files of one checkpoint/,
+    );
     const tampered = weights!.bytes.slice();
     tampered[tampered.length - 1]! ^= 0xff;
     expect(() => readCheckpointFiles([meta!, { name: 'best.safetensors', bytes: tampered }])).toThrow(/CRC-32/);

@@ -3,9 +3,20 @@
 // [+ <name>.optimizer.safetensors]). Everything is read and checked before the demo's model is
 // replaced, so a corrupt or mismatched upload changes nothing.
 import {
-  BUNDLE_META_KEY, CheckpointError, captureCheckpoint, deserializeCheckpoint, disposeCheckpoint, releaseCapturedCheckpoint, moduleFromConfig, optimizerFromConfig,
-  packCheckpoint, unpackCheckpoint,
-  type Checkpoint, type Module, type ModuleConfig, type Optimizer,
+  BUNDLE_META_KEY,
+  CheckpointError,
+  captureCheckpoint,
+  deserializeCheckpoint,
+  disposeCheckpoint,
+  releaseCapturedCheckpoint,
+  moduleFromConfig,
+  optimizerFromConfig,
+  packCheckpoint,
+  unpackCheckpoint,
+  type Checkpoint,
+  type Module,
+  type ModuleConfig,
+  type Optimizer,
 } from '@myelin/core';
 import { ImportError, type DemoTask, type TrainedModel } from './demo-task.js';
 import { describeLayers, networkOfConfig } from './network.js';
@@ -18,11 +29,16 @@ interface WebExtra {
   [key: string]: unknown;
 }
 
-export async function exportModel(task: DemoTask, ui: Record<string, unknown>): Promise<{ bytes: Uint8Array; summary: ModelSummary }> {
+export async function exportModel(
+  task: DemoTask,
+  ui: Record<string, unknown>,
+): Promise<{ bytes: Uint8Array; summary: ModelSummary }> {
   const trained = task.current;
   if (!trained) throw new ImportError(`The ${task.demo} has no model yet: set it up or train it first.`);
   const extra: WebExtra = { demo: task.demo, optimizer: trained.optimizerConfig, ui, ...task.exportExtra() };
-  const checkpoint = captureCheckpoint({ model: trained.model, optimizer: trained.optimizer }, trained.epoch, { extra: { ...trained.inherited, web: extra } });
+  const checkpoint = captureCheckpoint({ model: trained.model, optimizer: trained.optimizer }, trained.epoch, {
+    extra: { ...trained.inherited, web: extra },
+  });
   try {
     const bytes = await packCheckpoint(checkpoint);
     return { bytes, summary: summarize(task, checkpoint, `${task.demo}.safetensors`, { optimizerRestored: true }) };
@@ -31,14 +47,20 @@ export async function exportModel(task: DemoTask, ui: Record<string, unknown>): 
   }
 }
 
-export async function importModel(task: DemoTask, files: UploadedFile[], fallbackOptimizer: { type: string; lr: number }): Promise<ModelSummary> {
+export async function importModel(
+  task: DemoTask,
+  files: UploadedFile[],
+  fallbackOptimizer: { type: string; lr: number },
+): Promise<ModelSummary> {
   const { checkpoint, source } = readCheckpointFiles(files);
   let model: Module | null = null;
   let optimizer: Optimizer | null = null;
   try {
     const modelConfig = checkpoint.modelConfig;
     if (typeof modelConfig !== 'object' || modelConfig === null) {
-      throw new ImportError(`${source} has no model config (modelConfig is ${JSON.stringify(modelConfig)}), so the network cannot be rebuilt.`);
+      throw new ImportError(
+        `${source} has no model config (modelConfig is ${JSON.stringify(modelConfig)}), so the network cannot be rebuilt.`,
+      );
     }
     const { preprocessing } = task.checkImport(modelConfig as ModuleConfig, checkpoint);
     try {
@@ -59,11 +81,17 @@ export async function importModel(task: DemoTask, files: UploadedFile[], fallbac
         optimizer = null;
       }
     }
-    const optimizerConfig = optimizerRestored && saved ? { type: saved.type, lr: Number(saved.lr ?? fallbackOptimizer.lr) } : fallbackOptimizer;
+    const optimizerConfig =
+      optimizerRestored && saved
+        ? { type: saved.type, lr: Number(saved.lr ?? fallbackOptimizer.lr) }
+        : fallbackOptimizer;
     optimizer ??= optimizerFromConfig(model.parameters(), optimizerConfig);
     const { web: _web, ...inherited } = checkpoint.extra ?? {};
     const trained: TrainedModel = { model, optimizer, optimizerConfig, epoch: checkpoint.epoch, inherited };
-    const summary = summarize(task, checkpoint, source, { optimizerRestored, ...(preprocessing ? { preprocessing } : {}) });
+    const summary = summarize(task, checkpoint, source, {
+      optimizerRestored,
+      ...(preprocessing ? { preprocessing } : {}),
+    });
     await task.adopt(trained, checkpoint);
     return summary;
   } catch (error) {
@@ -78,12 +106,18 @@ export async function importModel(task: DemoTask, files: UploadedFile[], fallbac
 function optimizerConfigOf(checkpoint: Checkpoint): { type: string; lr?: number; [key: string]: unknown } | null {
   const web = (checkpoint.extra?.web as WebExtra | undefined)?.optimizer;
   if (web && typeof web.type === 'string') return web;
-  const cli = (checkpoint.extra?.myelin as { config?: { optimizer?: { type?: unknown } } } | undefined)?.config?.optimizer;
+  const cli = (checkpoint.extra?.myelin as { config?: { optimizer?: { type?: unknown } } } | undefined)?.config
+    ?.optimizer;
   if (cli && typeof cli.type === 'string') return cli as { type: string };
   return null;
 }
 
-function summarize(task: DemoTask, checkpoint: Checkpoint, source: string, extra: { optimizerRestored: boolean; preprocessing?: string }): ModelSummary {
+function summarize(
+  task: DemoTask,
+  checkpoint: Checkpoint,
+  source: string,
+  extra: { optimizerRestored: boolean; preprocessing?: string },
+): ModelSummary {
   const config = checkpoint.modelConfig as ModuleConfig;
   const web = checkpoint.extra?.web as WebExtra | undefined;
   const parameters = Object.values(checkpoint.modelState).reduce((total, t) => total + t.size, 0);
@@ -104,14 +138,22 @@ function summarize(task: DemoTask, checkpoint: Checkpoint, source: string, extra
 export function readCheckpointFiles(files: UploadedFile[]): { checkpoint: Checkpoint; source: string } {
   if (files.length === 0) throw new ImportError('No file was chosen.');
   const metas = files.filter((f) => f.name.endsWith('.json'));
-  if (metas.length > 1) throw new ImportError(`Choose the files of one checkpoint: got ${metas.length} .json files (${metas.map((f) => f.name).join(', ')}).`);
+  if (metas.length > 1)
+    throw new ImportError(
+      `Choose the files of one checkpoint: got ${metas.length} .json files (${metas.map((f) => f.name).join(', ')}).`,
+    );
   const unknown = files.filter((f) => !/\.(json|safetensors)$/.test(f.name));
   if (unknown.length > 0) {
-    throw new ImportError(`${unknown.map((f) => f.name).join(', ')}: not a checkpoint file. Choose a .safetensors file exported by this page, or the <name>.json and <name>.safetensors files that myelin train writes.`);
+    throw new ImportError(
+      `${unknown.map((f) => f.name).join(', ')}: not a checkpoint file. Choose a .safetensors file exported by this page, or the <name>.json and <name>.safetensors files that myelin train writes.`,
+    );
   }
   try {
     if (metas.length === 0) {
-      if (files.length > 1) throw new ImportError(`Got ${files.length} .safetensors files without a .json: choose one exported file, or add the checkpoint's .json.`);
+      if (files.length > 1)
+        throw new ImportError(
+          `Got ${files.length} .safetensors files without a .json: choose one exported file, or add the checkpoint's .json.`,
+        );
       const file = files[0]!;
       return { checkpoint: unpackCheckpoint(file.bytes, { source: file.name }), source: file.name };
     }
@@ -123,12 +165,17 @@ export function readCheckpointFiles(files: UploadedFile[]): { checkpoint: Checkp
     let text = new TextDecoder().decode(meta.bytes);
     if (!optimizer) text = withoutOptimizer(text);
     const sources = { meta: meta.name, weights: weights.name, optimizer: `${name}.optimizer.safetensors` };
-    const checkpoint = deserializeCheckpoint({ meta: text, weights: weights.bytes, ...(optimizer ? { optimizer: optimizer.bytes } : {}) }, { sources });
+    const checkpoint = deserializeCheckpoint(
+      { meta: text, weights: weights.bytes, ...(optimizer ? { optimizer: optimizer.bytes } : {}) },
+      { sources },
+    );
     return { checkpoint, source: [meta.name, weights.name, ...(optimizer ? [optimizer.name] : [])].join(' + ') };
   } catch (error) {
     if (error instanceof ImportError) throw error;
     if (error instanceof CheckpointError) {
-      const hint = error.message.includes(BUNDLE_META_KEY) ? ' (a plain weights file: choose it together with its .json)' : '';
+      const hint = error.message.includes(BUNDLE_META_KEY)
+        ? ' (a plain weights file: choose it together with its .json)'
+        : '';
       throw new ImportError(`Not a usable checkpoint: ${error.message}${hint}.`);
     }
     throw new ImportError(`Not a usable checkpoint: ${(error as Error).message}.`);

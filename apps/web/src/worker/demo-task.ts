@@ -37,7 +37,8 @@ export class ImportError extends Error {
 
 /** The first Linear's inputs and the last Linear's outputs of a Sequential config. */
 export function linearEnds(config: ModuleConfig): { inputs: number; outputs: number } | null {
-  const modules = config.type === 'Sequential' && Array.isArray(config.modules) ? (config.modules as ModuleConfig[]) : [config];
+  const modules =
+    config.type === 'Sequential' && Array.isArray(config.modules) ? (config.modules as ModuleConfig[]) : [config];
   const linears = modules.filter((m) => m?.type === 'Linear');
   if (linears.length === 0) return null;
   return { inputs: Number(linears[0]!.inFeatures), outputs: Number(linears[linears.length - 1]!.outFeatures) };
@@ -46,7 +47,10 @@ export function linearEnds(config: ModuleConfig): { inputs: number; outputs: num
 /** Refuses a model whose input or output size differs from what the demo feeds it. */
 export function expectEnds(config: ModuleConfig, inputs: number, outputs: number, demoLabel: string): void {
   const ends = linearEnds(config);
-  if (ends === null) throw new ImportError(`This model has no Linear layer, so it cannot be the ${demoLabel} network (${inputs} inputs, ${outputs} outputs).`);
+  if (ends === null)
+    throw new ImportError(
+      `This model has no Linear layer, so it cannot be the ${demoLabel} network (${inputs} inputs, ${outputs} outputs).`,
+    );
   if (ends.inputs !== inputs || ends.outputs !== outputs) {
     throw new ImportError(
       `This model takes ${ends.inputs} input${ends.inputs === 1 ? '' : 's'} and gives ${ends.outputs} output${ends.outputs === 1 ? '' : 's'}; the ${demoLabel} needs ${inputs} input${inputs === 1 ? '' : 's'} and ${outputs} output${outputs === 1 ? '' : 's'}.`,

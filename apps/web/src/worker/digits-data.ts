@@ -23,7 +23,11 @@ export function loadDigits(url: string): Promise<DigitsSplits> {
     // A server may already have undone the gzip (Content-Encoding); only gunzip real gzip bytes.
     if (isGzip(bytes)) bytes = await gunzip(bytes, 'digits.csv.gz');
     const all = parseDigits(new TextDecoder().decode(bytes));
-    const [train, validation, test] = randomSplit(all, [...DIGITS_SPLIT], { seed: SPLIT_SEED }) as [Subset<Sample>, Subset<Sample>, Subset<Sample>];
+    const [train, validation, test] = randomSplit(all, [...DIGITS_SPLIT], { seed: SPLIT_SEED }) as [
+      Subset<Sample>,
+      Subset<Sample>,
+      Subset<Sample>,
+    ];
     return { all, train, validation, test };
   })().catch((error: unknown) => {
     loading = null;

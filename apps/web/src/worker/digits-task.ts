@@ -1,12 +1,25 @@
 // The digits demo in the worker: an MLP on the bundled 8x8 digits, one drawn digit's class
 // probabilities, and the confusion matrix of the test split.
-import { CrossEntropyLoss, confusionMatrix, fromHost, noGrad, predict, tidy, type Checkpoint, type ModuleConfig } from '@myelin/core';
+import {
+  CrossEntropyLoss,
+  confusionMatrix,
+  fromHost,
+  noGrad,
+  predict,
+  tidy,
+  type Checkpoint,
+  type ModuleConfig,
+} from '@myelin/core';
 import { DataLoader, type Sample } from '@myelin/data';
 import { ImportError, expectEnds, type DemoTask, type TrainedModel } from './demo-task.js';
 import { loadDigits, type DigitsSplits } from './digits-data.js';
 import { buildMlp, buildOptimizer, describeModel } from './network.js';
 import {
-  DEFAULT_DIGITS_PREPROCESSING, applyPreprocessing, describePreprocessing, preprocessingOfTransforms, type Preprocessing,
+  DEFAULT_DIGITS_PREPROCESSING,
+  applyPreprocessing,
+  describePreprocessing,
+  preprocessingOfTransforms,
+  type Preprocessing,
 } from './preprocessing.js';
 import type { AssetUrls, DigitsConfig, WorkerEvent } from './protocol.js';
 import { TrainingSession } from './session.js';
@@ -28,7 +41,9 @@ export class DigitsTask implements DemoTask {
     private readonly assets: () => AssetUrls | null,
   ) {}
 
-  async setup(config: DigitsConfig): Promise<{ parameters: number; layers: string; train: number; validation: number; test: number }> {
+  async setup(
+    config: DigitsConfig,
+  ): Promise<{ parameters: number; layers: string; train: number; validation: number; test: number }> {
     const splits = await this.#data();
     await this.session?.stop();
     this.current?.model.dispose();
@@ -36,9 +51,19 @@ export class DigitsTask implements DemoTask {
     this.#config = config;
     this.#preprocessing = DEFAULT_DIGITS_PREPROCESSING;
     const model = buildMlp(64, 10, config, { seed: config.seed });
-    this.current = { model, optimizer: buildOptimizer(model, config), optimizerConfig: { type: config.optimizer, lr: config.lr }, epoch: 0 };
+    this.current = {
+      model,
+      optimizer: buildOptimizer(model, config),
+      optimizerConfig: { type: config.optimizer, lr: config.lr },
+      epoch: 0,
+    };
     this.#makeSession();
-    return { ...describeModel(model), train: splits.train.length, validation: splits.validation.length, test: splits.test.length };
+    return {
+      ...describeModel(model),
+      train: splits.train.length,
+      validation: splits.validation.length,
+      test: splits.test.length,
+    };
   }
 
   /** Softmax probabilities of the ten classes for one image of raw pixel values 0-16. */
@@ -82,7 +107,11 @@ export class DigitsTask implements DemoTask {
   }
 
   exportExtra(): Record<string, unknown> {
-    return { task: 'classification', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], preprocessing: this.#preprocessing };
+    return {
+      task: 'classification',
+      classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      preprocessing: this.#preprocessing,
+    };
   }
 
   checkImport(modelConfig: ModuleConfig, checkpoint: Checkpoint): { preprocessing?: string } {
@@ -125,13 +154,31 @@ export class DigitsTask implements DemoTask {
     if (!current || !splits) return;
     const config = this.#config ?? { epochs: 20, batchSize: 32, seed: 0 };
     const transform = this.#transform();
-    const train = new DataLoader(splits.train.map(transform), { batchSize: config.batchSize > 0 ? config.batchSize : splits.train.length, shuffle: true, seed: config.seed });
+    const train = new DataLoader(splits.train.map(transform), {
+      batchSize: config.batchSize > 0 ? config.batchSize : splits.train.length,
+      shuffle: true,
+      seed: config.seed,
+    });
     const validation = new DataLoader(splits.validation.map(transform), { batchSize: EVALUATION_BATCH });
     this.session = new TrainingSession(
-      { model: current.model, optimizer: current.optimizer, loss: new CrossEntropyLoss(), train, validation, metrics: ['accuracy'], maxEpochs: Math.max(config.epochs, current.epoch), readLossEvery: 1_000_000 },
+      {
+        model: current.model,
+        optimizer: current.optimizer,
+        loss: new CrossEntropyLoss(),
+        train,
+        validation,
+        metrics: ['accuracy'],
+        maxEpochs: Math.max(config.epochs, current.epoch),
+        readLossEvery: 1_000_000,
+      },
       async (summary) => {
         current.epoch = summary.epoch;
-        this.emit({ kind: 'progress', demo: 'digits', summary, epochs: this.session?.parts.maxEpochs ?? config.epochs });
+        this.emit({
+          kind: 'progress',
+          demo: 'digits',
+          summary,
+          epochs: this.session?.parts.maxEpochs ?? config.epochs,
+        });
       },
     );
     this.session.epoch = current.epoch;
@@ -141,10 +188,13 @@ export class DigitsTask implements DemoTask {
 function preprocessingOf(checkpoint: Checkpoint): Preprocessing {
   const web = (checkpoint.extra?.web as { preprocessing?: Preprocessing } | undefined)?.preprocessing;
   if (web && typeof web.scale === 'number') return web;
-  const cli = checkpoint.extra?.myelin as { config?: { data?: { source?: unknown; transforms?: unknown } } } | undefined;
+  const cli = checkpoint.extra?.myelin as
+    { config?: { data?: { source?: unknown; transforms?: unknown } } } | undefined;
   if (cli?.config?.data) {
     if (cli.config.data.source !== 'digits') {
-      throw new ImportError(`This model was trained by myelin train on '${String(cli.config.data.source)}', not on the 8x8 digits.`);
+      throw new ImportError(
+        `This model was trained by myelin train on '${String(cli.config.data.source)}', not on the 8x8 digits.`,
+      );
     }
     return preprocessingOfTransforms(cli.config.data.transforms, 'the checkpoint');
   }

@@ -27,16 +27,28 @@ export class FunctionTask implements DemoTask {
 
   constructor(private readonly emit: (event: WorkerEvent, transfer?: Transferable[]) => void) {}
 
-  async setup(config: FunctionConfig, plotRange: [number, number], points: number): Promise<{ parameters: number; layers: string; curve: Float32Array }> {
+  async setup(
+    config: FunctionConfig,
+    plotRange: [number, number],
+    points: number,
+  ): Promise<{ parameters: number; layers: string; curve: Float32Array }> {
     await this.session?.stop();
     this.current?.model.dispose();
     this.current?.optimizer.dispose();
     this.#plotX?.dispose();
     this.#config = config;
-    const xs = Float32Array.from({ length: points }, (_, i) => plotRange[0] + ((plotRange[1] - plotRange[0]) * i) / (points - 1));
+    const xs = Float32Array.from(
+      { length: points },
+      (_, i) => plotRange[0] + ((plotRange[1] - plotRange[0]) * i) / (points - 1),
+    );
     this.#plotX = keep(fromHost(xs, [points, 1]));
     const model = buildMlp(1, 1, config, { seed: config.seed });
-    this.current = { model, optimizer: buildOptimizer(model, config), optimizerConfig: { type: config.optimizer, lr: config.lr }, epoch: 0 };
+    this.current = {
+      model,
+      optimizer: buildOptimizer(model, config),
+      optimizerConfig: { type: config.optimizer, lr: config.lr },
+      epoch: 0,
+    };
     this.#makeSession();
     return { ...describeModel(model), curve: await this.curve() };
   }
@@ -68,8 +80,16 @@ export class FunctionTask implements DemoTask {
     this.current = trained;
     this.#makeSession();
     const curve = await this.curve();
-    const summary = { epoch: trained.epoch, step: trained.epoch * STEPS_PER_EPOCH, loss: Number.NaN, samplesPerSecond: 0, elapsed: 0 };
-    this.emit({ kind: 'progress', demo: 'function', summary, curve, steps: this.session?.parts.maxEpochs ?? 0 }, [curve.buffer]);
+    const summary = {
+      epoch: trained.epoch,
+      step: trained.epoch * STEPS_PER_EPOCH,
+      loss: Number.NaN,
+      samplesPerSecond: 0,
+      elapsed: 0,
+    };
+    this.emit({ kind: 'progress', demo: 'function', summary, curve, steps: this.session?.parts.maxEpochs ?? 0 }, [
+      curve.buffer,
+    ]);
   }
 
   #makeSession(): void {
@@ -92,14 +112,30 @@ export class FunctionTask implements DemoTask {
     };
     const maxEpochs = Math.max(1, Math.ceil(config.steps / STEPS_PER_EPOCH));
     this.session = new TrainingSession(
-      { model: current.model, optimizer: current.optimizer, loss: new MSELoss(), train, metrics: [], maxEpochs: Math.max(maxEpochs, current.epoch) },
+      {
+        model: current.model,
+        optimizer: current.optimizer,
+        loss: new MSELoss(),
+        train,
+        metrics: [],
+        maxEpochs: Math.max(maxEpochs, current.epoch),
+      },
       async (summary, final) => {
         current.epoch = summary.epoch;
         const now = performance.now();
         if (!final && now - this.#lastCurve < CURVE_INTERVAL_MS) return;
         this.#lastCurve = now;
         const curve = await this.curve();
-        this.emit({ kind: 'progress', demo: 'function', summary, curve, steps: (this.session?.parts.maxEpochs ?? maxEpochs) * STEPS_PER_EPOCH }, [curve.buffer]);
+        this.emit(
+          {
+            kind: 'progress',
+            demo: 'function',
+            summary,
+            curve,
+            steps: (this.session?.parts.maxEpochs ?? maxEpochs) * STEPS_PER_EPOCH,
+          },
+          [curve.buffer],
+        );
       },
     );
     this.session.epoch = current.epoch;

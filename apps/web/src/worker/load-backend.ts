@@ -4,7 +4,11 @@
 import { setBackend } from '@myelin/core';
 import type { AssetUrls, BackendName, BackendStatus } from './protocol.js';
 
-export async function startBackend(name: BackendName, assets: AssetUrls, featureLevel: 'auto' | 'core' | 'compatibility' = 'auto'): Promise<BackendStatus> {
+export async function startBackend(
+  name: BackendName,
+  assets: AssetUrls,
+  featureLevel: 'auto' | 'core' | 'compatibility' = 'auto',
+): Promise<BackendStatus> {
   const started = performance.now();
   try {
     let details: Record<string, string>;

@@ -1,23 +1,46 @@
 // The models the demos train: an MLP from the page's form, its optimizer, and words for both.
 import {
-  Dropout, Linear, ReLU, Sequential, Sigmoid, Tanh, Generator, optimizerFromConfig,
-  type Module, type ModuleConfig, type Optimizer,
+  Dropout,
+  Linear,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Tanh,
+  Generator,
+  optimizerFromConfig,
+  type Module,
+  type ModuleConfig,
+  type Optimizer,
 } from '@myelin/core';
 import type { ActivationName, NetworkConfig, TrainingConfig } from './protocol.js';
 
-const ACTIVATION_TYPES: Record<ActivationName, string | null> = { relu: 'ReLU', tanh: 'Tanh', sigmoid: 'Sigmoid', linear: null };
+const ACTIVATION_TYPES: Record<ActivationName, string | null> = {
+  relu: 'ReLU',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  linear: null,
+};
 
 function activation(name: ActivationName): Module | null {
   switch (name) {
-    case 'relu': return new ReLU();
-    case 'tanh': return new Tanh();
-    case 'sigmoid': return new Sigmoid();
-    case 'linear': return null;
+    case 'relu':
+      return new ReLU();
+    case 'tanh':
+      return new Tanh();
+    case 'sigmoid':
+      return new Sigmoid();
+    case 'linear':
+      return null;
   }
 }
 
 /** input -> [Linear -> activation -> Dropout?] per hidden size -> Linear(., outputs) [-> head]. */
-export function buildMlp(inputs: number, outputs: number, network: NetworkConfig, options: { seed: number; head?: 'sigmoid' }): Sequential {
+export function buildMlp(
+  inputs: number,
+  outputs: number,
+  network: NetworkConfig,
+  options: { seed: number; head?: 'sigmoid' },
+): Sequential {
   const generator = new Generator(options.seed);
   const layers: Module[] = [];
   let width = inputs;
@@ -43,9 +66,16 @@ export function countParameters(model: Module): number {
 
 /** "Linear(2->8) Tanh Linear(8->1) Sigmoid", from a Sequential's config. */
 export function describeLayers(config: ModuleConfig): string {
-  const modules = config.type === 'Sequential' && Array.isArray(config.modules) ? (config.modules as ModuleConfig[]) : [config];
+  const modules =
+    config.type === 'Sequential' && Array.isArray(config.modules) ? (config.modules as ModuleConfig[]) : [config];
   return modules
-    .map((m) => (m.type === 'Linear' ? `Linear(${String(m.inFeatures)}->${String(m.outFeatures)})` : m.type === 'Dropout' ? `Dropout(${String(m.p ?? 0.5)})` : m.type))
+    .map((m) =>
+      m.type === 'Linear'
+        ? `Linear(${String(m.inFeatures)}->${String(m.outFeatures)})`
+        : m.type === 'Dropout'
+          ? `Dropout(${String(m.p ?? 0.5)})`
+          : m.type,
+    )
     .join(' ');
 }
 

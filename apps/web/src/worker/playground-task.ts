@@ -1,6 +1,20 @@
 // The playground in the worker: a small MLP on 2-D points, a sigmoid output, BCE or MSE, and a
 // grid of predictions over the plane for the decision-boundary heat map.
-import { BCELoss, MSELoss, accuracy, evaluate, fit, fromHost, getBackend, keep, manualSeed, predict, type Loss, type ModuleConfig, type Tensor } from '@myelin/core';
+import {
+  BCELoss,
+  MSELoss,
+  accuracy,
+  evaluate,
+  fit,
+  fromHost,
+  getBackend,
+  keep,
+  manualSeed,
+  predict,
+  type Loss,
+  type ModuleConfig,
+  type Tensor,
+} from '@myelin/core';
 import { DataLoader, TensorDataset } from '@myelin/data';
 import { expectEnds, type DemoTask, type TrainedModel } from './demo-task.js';
 import { buildMlp, buildOptimizer, describeModel } from './network.js';
@@ -36,7 +50,12 @@ export class PlaygroundTask implements DemoTask {
     this.#config = config;
     this.#data = makeData(config, data, gridSize);
     const model = buildMlp(2, 1, config, { seed: config.seed, head: 'sigmoid' });
-    this.current = { model, optimizer: buildOptimizer(model, config), optimizerConfig: { type: config.optimizer, lr: config.lr }, epoch: 0 };
+    this.current = {
+      model,
+      optimizer: buildOptimizer(model, config),
+      optimizerConfig: { type: config.optimizer, lr: config.lr },
+      epoch: 0,
+    };
     this.#makeSession();
     await this.#warmUp(config);
     return { grid: await this.grid() };
@@ -53,7 +72,15 @@ export class PlaygroundTask implements DemoTask {
     const optimizer = buildOptimizer(model, config);
     try {
       const loss: Loss = config.loss === 'bce' ? new BCELoss() : new MSELoss();
-      await fit(model, { train: data.train, validation: [data.test], loss, optimizer, epochs: 1, metrics: ['accuracy'], readLossEvery: 1_000_000 });
+      await fit(model, {
+        train: data.train,
+        validation: [data.test],
+        loss,
+        optimizer,
+        epochs: 1,
+        metrics: ['accuracy'],
+        readLossEvery: 1_000_000,
+      });
       (await predict(model, data.grid)).dispose();
     } finally {
       model.dispose();
@@ -99,7 +126,13 @@ export class PlaygroundTask implements DemoTask {
   emitGrid(): void {
     this.grid().then(
       (grid) => {
-        const summary: EpochSummary = { epoch: this.session?.epoch ?? 0, step: this.session?.step ?? 0, loss: Number.NaN, samplesPerSecond: 0, elapsed: 0 };
+        const summary: EpochSummary = {
+          epoch: this.session?.epoch ?? 0,
+          step: this.session?.step ?? 0,
+          loss: Number.NaN,
+          samplesPerSecond: 0,
+          elapsed: 0,
+        };
         this.emit({ kind: 'progress', demo: 'playground', summary, grid }, [grid.buffer]);
       },
       // The model was replaced (setup/adopt) while the grid was computed: the new model's
@@ -115,7 +148,14 @@ export class PlaygroundTask implements DemoTask {
     if (!current || !data || !config) return;
     const loss: Loss = config.loss === 'bce' ? new BCELoss() : new MSELoss();
     this.session = new TrainingSession(
-      { model: current.model, optimizer: current.optimizer, loss, train: data.train, metrics: ['accuracy'], maxEpochs: 1_000_000 },
+      {
+        model: current.model,
+        optimizer: current.optimizer,
+        loss,
+        train: data.train,
+        metrics: ['accuracy'],
+        maxEpochs: 1_000_000,
+      },
       async (summary, final) => {
         current.epoch = summary.epoch;
         let grid: Float32Array | undefined;
@@ -126,7 +166,10 @@ export class PlaygroundTask implements DemoTask {
           grid = await this.grid();
           this.#lastGrid = performance.now();
         }
-        this.emit({ kind: 'progress', demo: 'playground', summary, ...(grid ? { grid } : {}) }, grid ? [grid.buffer] : []);
+        this.emit(
+          { kind: 'progress', demo: 'playground', summary, ...(grid ? { grid } : {}) },
+          grid ? [grid.buffer] : [],
+        );
       },
     );
     this.session.epoch = current.epoch;
@@ -146,13 +189,19 @@ function makeData(config: PlaygroundConfig, data: ToyData, gridSize: number): Pl
   const trainCount = data.trainY.length;
   const owned: Tensor[] = [];
   const own = (t: Tensor): Tensor => (owned.push(keep(t)), t);
-  const test = { x: own(fromHost(data.testX, [data.testY.length, 2])), y: own(fromHost(data.testY, [data.testY.length, 1])) };
+  const test = {
+    x: own(fromHost(data.testX, [data.testY.length, 2])),
+    y: own(fromHost(data.testY, [data.testY.length, 1])),
+  };
   let train: SessionParts['train'];
   if (config.batchSize <= 0 || config.batchSize >= trainCount) {
     // Full batch: the same two tensors every step, uploaded once.
     train = [{ x: own(fromHost(data.trainX, [trainCount, 2])), y: own(fromHost(data.trainY, [trainCount, 1])) }];
   } else {
-    const dataset = new TensorDataset({ data: data.trainX, shape: [trainCount, 2] }, { data: data.trainY, shape: [trainCount, 1] });
+    const dataset = new TensorDataset(
+      { data: data.trainX, shape: [trainCount, 2] },
+      { data: data.trainY, shape: [trainCount, 1] },
+    );
     train = new DataLoader(dataset, { batchSize: config.batchSize, shuffle: true, seed: config.seed });
   }
   const points = new Float32Array(gridSize * gridSize * 2);
@@ -166,4 +215,3 @@ function makeData(config: PlaygroundConfig, data: ToyData, gridSize: number): Pl
   const grid = own(fromHost(points, [gridSize * gridSize, 2]));
   return { train, test, grid, owned };
 }
-

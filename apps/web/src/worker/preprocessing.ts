@@ -12,7 +12,11 @@ export interface Preprocessing {
 
 export const DEFAULT_DIGITS_PREPROCESSING: Preprocessing = { scale: 1 / 16 };
 
-export function applyPreprocessing(p: Preprocessing, pixels: ArrayLike<number>, out = new Float32Array(pixels.length)): Float32Array {
+export function applyPreprocessing(
+  p: Preprocessing,
+  pixels: ArrayLike<number>,
+  out = new Float32Array(pixels.length),
+): Float32Array {
   const { scale, mean, std } = p;
   for (let i = 0; i < pixels.length; i++) {
     let value = pixels[i]! * scale;
@@ -49,11 +53,18 @@ export function preprocessingOfTransforms(transforms: unknown, source: string): 
         result.scale *= typeof entry.scale === 'number' ? entry.scale : 1;
         break;
       case 'normalize': {
-        const list = (v: unknown): number[] | null => (typeof v === 'number' ? [v] : Array.isArray(v) && v.every((n) => typeof n === 'number') ? (v as number[]) : null);
+        const list = (v: unknown): number[] | null =>
+          typeof v === 'number'
+            ? [v]
+            : Array.isArray(v) && v.every((n) => typeof n === 'number')
+              ? (v as number[])
+              : null;
         const mean = list(entry.mean);
         const std = list(entry.std);
         if (!mean || !std || (mean.length !== 1 && mean.length !== 64) || mean.length !== std.length || result.mean) {
-          throw new ImportError(`${source}: its normalize transform (${JSON.stringify(entry)}) is not one mean/std or 64 of each; the page cannot apply it.`);
+          throw new ImportError(
+            `${source}: its normalize transform (${JSON.stringify(entry)}) is not one mean/std or 64 of each; the page cannot apply it.`,
+          );
         }
         result.mean = mean;
         result.std = std;
@@ -63,7 +74,9 @@ export function preprocessingOfTransforms(transforms: unknown, source: string): 
         break;
       case 'resize':
         if (JSON.stringify(entry.size) === '8' || JSON.stringify(entry.size) === '[8,8]') break;
-        throw new ImportError(`${source}: it was trained on images resized to ${JSON.stringify(entry.size)}; the digits here are 8x8.`);
+        throw new ImportError(
+          `${source}: it was trained on images resized to ${JSON.stringify(entry.size)}; the digits here are 8x8.`,
+        );
       default:
         throw new ImportError(`${source}: unknown transform ${JSON.stringify(entry)} in its run config.`);
     }

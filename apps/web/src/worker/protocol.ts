@@ -112,9 +112,18 @@ export interface UploadedFile {
 /** Every request: [argument, result]. The worker implements all of them (a mapped type checks it). */
 export interface WorkerApi {
   start: [{ backend: BackendName; assets: AssetUrls; featureLevel?: 'auto' | 'core' | 'compatibility' }, BackendStatus];
-  'playground.setup': [{ config: PlaygroundConfig; data: ToyData; gridSize: number }, { parameters: number; layers: string; grid: Float32Array }];
-  'digits.setup': [{ config: DigitsConfig }, { parameters: number; layers: string; train: number; validation: number; test: number }];
-  'function.setup': [{ config: FunctionConfig; plotRange: [number, number]; points: number }, { parameters: number; layers: string; curve: Float32Array }];
+  'playground.setup': [
+    { config: PlaygroundConfig; data: ToyData; gridSize: number },
+    { parameters: number; layers: string; grid: Float32Array },
+  ];
+  'digits.setup': [
+    { config: DigitsConfig },
+    { parameters: number; layers: string; train: number; validation: number; test: number },
+  ];
+  'function.setup': [
+    { config: FunctionConfig; plotRange: [number, number]; points: number },
+    { parameters: number; layers: string; curve: Float32Array },
+  ];
   /** Runs epochs until paused or finished (resolves when it stops); progress comes as events. */
   run: [{ demo: DemoName; epochs?: number }, { status: TrainingStatus; epoch: number }];
   pause: [{ demo: DemoName }, void];

@@ -94,7 +94,10 @@ export class TrainingSession {
           async onEpochEnd(epoch, logs, context) {
             session.epoch = epoch + 1;
             const final = session.#pauseRequested || session.epoch >= target;
-            await session.onEpoch(summarize(epoch + 1, session.step, logs, (performance.now() - started) / 1000), final);
+            await session.onEpoch(
+              summarize(epoch + 1, session.step, logs, (performance.now() - started) / 1000),
+              final,
+            );
             if (session.#pauseRequested) context.stopTraining = true;
           },
         },
@@ -106,7 +109,13 @@ export class TrainingSession {
 }
 
 function summarize(epoch: number, step: number, logs: EpochLogs, elapsed: number): EpochSummary {
-  const summary: EpochSummary = { epoch, step, loss: logs.loss!, samplesPerSecond: logs.samples_per_second ?? 0, elapsed };
+  const summary: EpochSummary = {
+    epoch,
+    step,
+    loss: logs.loss!,
+    samplesPerSecond: logs.samples_per_second ?? 0,
+    elapsed,
+  };
   if (logs.accuracy !== undefined) summary.accuracy = logs.accuracy;
   if (logs.val_loss !== undefined) summary.valLoss = logs.val_loss;
   if (logs.val_accuracy !== undefined) summary.valAccuracy = logs.val_accuracy;

@@ -84,7 +84,12 @@ scope.onmessage = (event) => {
   const handler = handlers[method] as (argument: unknown) => Promise<unknown>;
   handler(argument).then(
     (result) => scope.postMessage({ kind: 'result', id, result }, transferablesOf(result)),
-    (error: Error) => scope.postMessage({ kind: 'error', id, error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) } }),
+    (error: Error) =>
+      scope.postMessage({
+        kind: 'error',
+        id,
+        error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) },
+      }),
   );
 };
 
@@ -93,7 +98,12 @@ function transferablesOf(result: unknown): Transferable[] {
   if (result === null || typeof result !== 'object') return [];
   const buffers: Transferable[] = [];
   for (const value of Object.values(result)) {
-    if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength) buffers.push(value.buffer);
+    if (
+      ArrayBuffer.isView(value) &&
+      value.buffer instanceof ArrayBuffer &&
+      value.byteLength === value.buffer.byteLength
+    )
+      buffers.push(value.buffer);
   }
   return buffers;
 }

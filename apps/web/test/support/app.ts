@@ -37,9 +37,11 @@ export async function startApp(mode: BrowserMode, viewport = { width: 1360, heig
     target.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   };
   watch(page);
-  page.on('worker', (worker) => worker.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`worker console.error: ${message.text()}`);
-  }));
+  page.on('worker', (worker) =>
+    worker.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`worker console.error: ${message.text()}`);
+    }),
+  );
   return {
     server,
     browser,
@@ -83,9 +85,15 @@ export async function drawStrokes(page: Page, selector: string, strokes: [number
 export function unlabelledControls(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const missing: string[] = [];
-    for (const element of document.querySelectorAll<HTMLElement>('main :is(input, select, button, textarea, [role=button])')) {
+    for (const element of document.querySelectorAll<HTMLElement>(
+      'main :is(input, select, button, textarea, [role=button])',
+    )) {
       if (element.closest('[hidden]') || element.classList.contains('visually-hidden')) continue;
-      const labelled = (element as HTMLInputElement).labels?.length || element.getAttribute('aria-label') || element.getAttribute('aria-labelledby') || element.textContent?.trim();
+      const labelled =
+        (element as HTMLInputElement).labels?.length ||
+        element.getAttribute('aria-label') ||
+        element.getAttribute('aria-labelledby') ||
+        element.textContent?.trim();
       if (!labelled) missing.push(element.outerHTML.slice(0, 120));
     }
     return missing;

@@ -3,7 +3,13 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** This machine has no network: keep Chromium from trying. */
-const OFFLINE = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const OFFLINE = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /**
  * 'webgpu': WebGPU on, with the OpenGL ES adapter over ANGLE (about 10x SwiftShader here; the

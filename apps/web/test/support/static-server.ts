@@ -32,7 +32,10 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
       try {
         if (!(await stat(file)).isFile()) throw new Error('not a file');
         const body = await readFile(file);
-        response.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+        response.writeHead(200, {
+          'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+          'Cache-Control': 'no-store',
+        });
         response.end(body);
       } catch {
         response.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${pathname}`);

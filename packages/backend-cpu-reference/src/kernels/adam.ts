@@ -7,7 +7,13 @@ import { unsupported } from '../name.js';
  * fifteen elementwise kernels. Each intermediate is rounded to the storage type exactly where
  * core's composed ops round it, so both paths give bit-identical results.
  */
-export function adamUpdate(param: HostTensor, grad: HostTensor, m: HostTensor, v: HostTensor, options: AdamUpdateOptions): { param: HostTensor; m: HostTensor; v: HostTensor } {
+export function adamUpdate(
+  param: HostTensor,
+  grad: HostTensor,
+  m: HostTensor,
+  v: HostTensor,
+  options: AdamUpdateOptions,
+): { param: HostTensor; m: HostTensor; v: HostTensor } {
   if (param.dtype !== 'float32' && param.dtype !== 'float64') throw unsupported('adamUpdate', param.dtype);
   const round = param.dtype === 'float32' ? Math.fround : (x: number) => x;
   const size = param.data.length;

@@ -4,7 +4,15 @@ import { arrayType, backend, releaseInputs, seeded, stridesOf, take, tensor } fr
 
 afterEach(releaseInputs);
 
-function run(op: BinaryOp, a: number[], aShape: Shape, b: number[], bShape: Shape, outShape: Shape, dtype: 'float32' | 'float64' | 'int32' | 'bool' = 'float64') {
+function run(
+  op: BinaryOp,
+  a: number[],
+  aShape: Shape,
+  b: number[],
+  bShape: Shape,
+  outShape: Shape,
+  dtype: 'float32' | 'float64' | 'int32' | 'bool' = 'float64',
+) {
   return take(backend.binary(op, tensor(a, aShape, dtype), tensor(b, bShape, dtype), outShape));
 }
 
@@ -40,19 +48,43 @@ describe('binary arithmetic', () => {
 
   it('broadcasts a row against a column, and across ranks', () => {
     expect(run('add', [1, 2, 3], [3, 1], [10, 20], [1, 2], [3, 2])).toEqual([11, 21, 12, 22, 13, 23]);
-    expect(run('add', [1, 2, 3, 4, 5, 6], [2, 3], [100, 200, 300], [3], [2, 3])).toEqual([101, 202, 303, 104, 205, 306]);
+    expect(run('add', [1, 2, 3, 4, 5, 6], [2, 3], [100, 200, 300], [3], [2, 3])).toEqual([
+      101, 202, 303, 104, 205, 306,
+    ]);
   });
 
   it('matches a naive broadcast on mixed rank-4 shapes', () => {
     const cases: [Shape, Shape, Shape][] = [
-      [[2, 1, 3, 1], [4, 1, 5], [2, 4, 3, 5]],
-      [[1, 3, 1, 4], [2, 1, 6, 1], [2, 3, 6, 4]],
-      [[5, 1, 1], [1, 1, 7, 1, 1], [1, 1, 7, 5, 1]],
-      [[3, 4], [3, 4], [3, 4]],
+      [
+        [2, 1, 3, 1],
+        [4, 1, 5],
+        [2, 4, 3, 5],
+      ],
+      [
+        [1, 3, 1, 4],
+        [2, 1, 6, 1],
+        [2, 3, 6, 4],
+      ],
+      [
+        [5, 1, 1],
+        [1, 1, 7, 1, 1],
+        [1, 1, 7, 5, 1],
+      ],
+      [
+        [3, 4],
+        [3, 4],
+        [3, 4],
+      ],
     ];
     for (const [aShape, bShape, outShape] of cases) {
-      const a = seeded(aShape.reduce((x, y) => x * y, 1), 3);
-      const b = seeded(bShape.reduce((x, y) => x * y, 1), 4);
+      const a = seeded(
+        aShape.reduce((x, y) => x * y, 1),
+        3,
+      );
+      const b = seeded(
+        bShape.reduce((x, y) => x * y, 1),
+        4,
+      );
       const got = run('sub', a, aShape, b, bShape, outShape);
       const want = got.map((_, i) => a[broadcastIndex(i, outShape, aShape)]! - b[broadcastIndex(i, outShape, bShape)]!);
       expect(got).toEqual(want);

@@ -3,7 +3,14 @@ import { allocate, type HostTensor, sizeOf } from '../handle.js';
 import { unsupported } from '../name.js';
 import { broadcastStrides, collapseLoop, RowCursor } from '../strides.js';
 
-const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual']);
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set([
+  'equal',
+  'notEqual',
+  'less',
+  'lessEqual',
+  'greater',
+  'greaterEqual',
+]);
 // On 0/1 values these stay 0/1: mul and minimum are AND, maximum is OR.
 const BOOL_ARITHMETIC: ReadonlySet<BinaryOp> = new Set(['mul', 'maximum', 'minimum']);
 
@@ -134,7 +141,7 @@ export function where(condition: HostTensor, a: HostTensor, b: HostTensor, outSh
   const c = condition.data;
   const av = a.data;
   const bv = b.data;
-  for (let o = 0; o < size; ) {
+  for (let o = 0; o < size;) {
     let ic = cursor.offsets[0]!;
     let ia = cursor.offsets[1]!;
     let ib = cursor.offsets[2]!;

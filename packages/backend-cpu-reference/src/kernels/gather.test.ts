@@ -16,9 +16,7 @@ describe('gather', () => {
   });
 
   it('accepts indices of any shape, including scalars and empty', () => {
-    expect(take(backend.gather(matrix(), ints([1, 2, 0, 1], [2, 2]), 0))).toEqual([
-      3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 5,
-    ]);
+    expect(take(backend.gather(matrix(), ints([1, 2, 0, 1], [2, 2]), 0))).toEqual([3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 5]);
     expect(take(backend.gather(matrix(), ints([2], []), 0))).toEqual([6, 7, 8]);
     expect(take(backend.gather(matrix(), ints([], [0]), 1))).toEqual([]);
   });

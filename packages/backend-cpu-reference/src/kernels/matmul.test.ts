@@ -34,13 +34,19 @@ function check(batch: number, m: number, k: number, n: number, transposeA: boole
   const a = seeded(batch * m * k, m + 31 * k);
   const b = seeded(batch * k * n, n + 17 * k);
   const want = naive(a, b, batch, m, k, n);
-  const ha = transposeA ? tensor(transposed(a, batch, m, k), [batch, k, m], 'float64') : tensor(a, [batch, m, k], 'float64');
-  const hb = transposeB ? tensor(transposed(b, batch, k, n), [batch, n, k], 'float64') : tensor(b, [batch, k, n], 'float64');
+  const ha = transposeA
+    ? tensor(transposed(a, batch, m, k), [batch, k, m], 'float64')
+    : tensor(a, [batch, m, k], 'float64');
+  const hb = transposeB
+    ? tensor(transposed(b, batch, k, n), [batch, n, k], 'float64')
+    : tensor(b, [batch, k, n], 'float64');
   const got = take(backend.matmul(ha, hb, transposeA, transposeB));
   expect(got.length).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     if (Math.abs(got[i]! - want[i]!) > 1e-12 * (1 + Math.abs(want[i]!))) {
-      expect.fail(`[${batch},${m},${k}]x[${batch},${k},${n}] tA=${transposeA} tB=${transposeB}: index ${i} got ${got[i]} want ${want[i]}`);
+      expect.fail(
+        `[${batch},${m},${k}]x[${batch},${k},${n}] tA=${transposeA} tB=${transposeB}: index ${i} got ${got[i]} want ${want[i]}`,
+      );
     }
   }
 }
@@ -87,7 +93,9 @@ describe('matmul', () => {
   });
 
   it('handles size-0 dimensions: K = 0 gives zeros, M or N = 0 gives nothing', () => {
-    expect(take(backend.matmul(tensor([], [1, 2, 0]), tensor([], [1, 0, 3]), false, false))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(take(backend.matmul(tensor([], [1, 2, 0]), tensor([], [1, 0, 3]), false, false))).toEqual([
+      0, 0, 0, 0, 0, 0,
+    ]);
     expect(take(backend.matmul(tensor([], [1, 0, 2]), tensor([1, 2, 3, 4], [1, 2, 2]), false, false))).toEqual([]);
     expect(take(backend.matmul(tensor([], [0, 2, 2]), tensor([], [0, 2, 2]), false, false))).toEqual([]);
   });

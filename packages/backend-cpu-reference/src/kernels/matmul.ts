@@ -20,7 +20,8 @@ const edgeTile = new Float64Array(MR * NR);
  */
 export function matmul(a: HostTensor, b: HostTensor, transposeA: boolean, transposeB: boolean): HostTensor {
   const dtype = a.dtype;
-  if (dtype !== 'float32' && dtype !== 'float64') throw unsupported('matmul', dtype, 'matmul runs on float32 and float64');
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw unsupported('matmul', dtype, 'matmul runs on float32 and float64');
   const [batch, aRows, aCols] = a.shape as [number, number, number];
   const [, bRows, bCols] = b.shape as [number, number, number];
   const m = transposeA ? aCols : aRows;
@@ -81,7 +82,16 @@ function gemm(
       pack(ops.b, bOffset, ops.bColumnStride, ops.bDepthStride, nc, kc, NR, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        pack(ops.a, aBase + ic * ops.aRowStride + pc * ops.aDepthStride, ops.aRowStride, ops.aDepthStride, mc, kc, MR, packedA);
+        pack(
+          ops.a,
+          aBase + ic * ops.aRowStride + pc * ops.aDepthStride,
+          ops.aRowStride,
+          ops.aDepthStride,
+          mc,
+          kc,
+          MR,
+          packedA,
+        );
         for (let jr = 0; jr < nc; jr += NR) {
           const bPanel = jr * kc;
           const cols = Math.min(NR, nc - jr);
@@ -144,28 +154,67 @@ function microKernel(
   co: number,
   ldc: number,
 ): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let p = 0; p < kc; p++, ai += MR, bi += NR) {
-    const b0 = b[bi]!, b1 = b[bi + 1]!, b2 = b[bi + 2]!, b3 = b[bi + 3]!;
+    const b0 = b[bi]!,
+      b1 = b[bi + 1]!,
+      b2 = b[bi + 2]!,
+      b3 = b[bi + 3]!;
     let x = a[ai]!;
-    c00 += x * b0; c01 += x * b1; c02 += x * b2; c03 += x * b3;
+    c00 += x * b0;
+    c01 += x * b1;
+    c02 += x * b2;
+    c03 += x * b3;
     x = a[ai + 1]!;
-    c10 += x * b0; c11 += x * b1; c12 += x * b2; c13 += x * b3;
+    c10 += x * b0;
+    c11 += x * b1;
+    c12 += x * b2;
+    c13 += x * b3;
     x = a[ai + 2]!;
-    c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
+    c20 += x * b0;
+    c21 += x * b1;
+    c22 += x * b2;
+    c23 += x * b3;
     x = a[ai + 3]!;
-    c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
+    c30 += x * b0;
+    c31 += x * b1;
+    c32 += x * b2;
+    c33 += x * b3;
   }
-  c[co]! += c00; c[co + 1]! += c01; c[co + 2]! += c02; c[co + 3]! += c03;
+  c[co]! += c00;
+  c[co + 1]! += c01;
+  c[co + 2]! += c02;
+  c[co + 3]! += c03;
   co += ldc;
-  c[co]! += c10; c[co + 1]! += c11; c[co + 2]! += c12; c[co + 3]! += c13;
+  c[co]! += c10;
+  c[co + 1]! += c11;
+  c[co + 2]! += c12;
+  c[co + 3]! += c13;
   co += ldc;
-  c[co]! += c20; c[co + 1]! += c21; c[co + 2]! += c22; c[co + 3]! += c23;
+  c[co]! += c20;
+  c[co + 1]! += c21;
+  c[co + 2]! += c22;
+  c[co + 3]! += c23;
   co += ldc;
-  c[co]! += c30; c[co + 1]! += c31; c[co + 2]! += c32; c[co + 3]! += c33;
+  c[co]! += c30;
+  c[co + 1]! += c31;
+  c[co + 2]! += c32;
+  c[co + 3]! += c33;
 }
 
 function roundUp(value: number, multiple: number): number {

@@ -23,8 +23,18 @@ describe('transpose', () => {
   });
 
   it('matches naive index arithmetic for every permutation of rank-3 tensors (small and tiled)', () => {
-    const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
-    for (const [shape, perm] of [[2, 3, 4], [33, 2, 34]].flatMap((s) => perms.map((p) => [s, p] as const))) {
+    const perms = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ];
+    for (const [shape, perm] of [
+      [2, 3, 4],
+      [33, 2, 34],
+    ].flatMap((s) => perms.map((p) => [s, p] as const))) {
       const values = iota(shape.reduce((x, y) => x * y, 1));
       const inStrides = stridesOf(shape);
       const outShape = perm.map((a) => shape[a]!);
@@ -86,9 +96,18 @@ describe('slice', () => {
 
 describe('pad', () => {
   it('pads each axis before and after with a value', () => {
-    expect(take(backend.pad(tensor([1, 2, 3, 4], [2, 2]), [[1, 0], [0, 2]], 9))).toEqual([
-      9, 9, 9, 9, 1, 2, 9, 9, 3, 4, 9, 9,
-    ]);
+    expect(
+      take(
+        backend.pad(
+          tensor([1, 2, 3, 4], [2, 2]),
+          [
+            [1, 0],
+            [0, 2],
+          ],
+          9,
+        ),
+      ),
+    ).toEqual([9, 9, 9, 9, 1, 2, 9, 9, 3, 4, 9, 9]);
     expect(take(backend.pad(tensor([5], [1]), [[2, 1]], 0))).toEqual([0, 0, 5, 0]);
   });
 

@@ -15,7 +15,15 @@ export function transpose(x: HostTensor, perm: readonly number[]): HostTensor {
     // cache line read from the input is used for a whole tile row.
     transposeTiled(x, perm, shape, inStrides, out, TILE);
   } else {
-    copyStrided(x.data, 0, perm.map((axis) => inStrides[axis]!), out, 0, contiguousStrides(shape), shape);
+    copyStrided(
+      x.data,
+      0,
+      perm.map((axis) => inStrides[axis]!),
+      out,
+      0,
+      contiguousStrides(shape),
+      shape,
+    );
   }
   return { data: out, shape, dtype: x.dtype };
 }

@@ -56,7 +56,10 @@ function sumRow(x: TypedArray, start: number, n: number, int32: boolean): number
     return sum;
   }
   // Four running sums break the add-latency chain (and round no worse than one).
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let i = start;
   for (; i + 3 < end; i += 4) {
     s0 += x[i]!;

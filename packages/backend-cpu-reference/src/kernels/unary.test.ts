@@ -4,8 +4,11 @@ import { arrayType, backend, releaseInputs, take, tensor } from '../test-utils.j
 
 afterEach(releaseInputs);
 
-const unaryOf = (op: Parameters<typeof backend.unary>[0], values: number[], dtype: 'float32' | 'float64' | 'int32' = 'float64') =>
-  take(backend.unary(op, tensor(values, [values.length], dtype)));
+const unaryOf = (
+  op: Parameters<typeof backend.unary>[0],
+  values: number[],
+  dtype: 'float32' | 'float64' | 'int32' = 'float64',
+) => take(backend.unary(op, tensor(values, [values.length], dtype)));
 
 describe('unary', () => {
   it('computes each op in float64 exactly as Math does', () => {

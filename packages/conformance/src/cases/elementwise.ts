@@ -15,42 +15,141 @@ const unaryDomain: Record<(typeof UNARY_OPS)[number], { low: number; high: numbe
 
 const unaryCases: OpCase[] = UNARY_OPS.flatMap((op) => {
   const domain = unaryDomain[op];
-  const call = (x: import('@myelin/core').Tensor) => (x as unknown as Record<string, () => import('@myelin/core').Tensor>)[op]!.call(x);
+  const call = (x: import('@myelin/core').Tensor) =>
+    (x as unknown as Record<string, () => import('@myelin/core').Tensor>)[op]!.call(x);
   // abs is checked on both signs: negate half of the positive samples.
   const signed = op === 'abs' ? (x: import('@myelin/core').Tensor) => call(x.mul(x.sub(1).sign())) : call;
   return [
-    { name: `${op} [3,4]`, covers: [op], inputs: [{ shape: [3, 4], ...domain }], run: ([x]) => signed(x!), grad: op !== 'sign' },
-    { name: `${op} scalar`, covers: [op], inputs: [{ shape: [], ...domain }], run: ([x]) => call(x!), grad: op !== 'sign' },
-    { name: `${op} size-0 [0,3]`, covers: [op], inputs: [{ shape: [0, 3], ...domain }], run: ([x]) => call(x!), grad: op !== 'sign' },
-    { name: `${op} after transpose [4,3]^T`, covers: [op, 'transpose'], inputs: [{ shape: [4, 3], ...domain }], run: ([x]) => call(x!.transpose()), grad: op !== 'sign' },
+    {
+      name: `${op} [3,4]`,
+      covers: [op],
+      inputs: [{ shape: [3, 4], ...domain }],
+      run: ([x]) => signed(x!),
+      grad: op !== 'sign',
+    },
+    {
+      name: `${op} scalar`,
+      covers: [op],
+      inputs: [{ shape: [], ...domain }],
+      run: ([x]) => call(x!),
+      grad: op !== 'sign',
+    },
+    {
+      name: `${op} size-0 [0,3]`,
+      covers: [op],
+      inputs: [{ shape: [0, 3], ...domain }],
+      run: ([x]) => call(x!),
+      grad: op !== 'sign',
+    },
+    {
+      name: `${op} after transpose [4,3]^T`,
+      covers: [op, 'transpose'],
+      inputs: [{ shape: [4, 3], ...domain }],
+      run: ([x]) => call(x!.transpose()),
+      grad: op !== 'sign',
+    },
   ] satisfies OpCase[];
 });
 
 const extremeCases: OpCase[] = [
-  { name: 'sigmoid at +-1e4 stays finite', covers: ['sigmoid'], inputs: [{ shape: [4], values: [-1e4, -50, 50, 1e4] }], run: ([x]) => x!.sigmoid(), noFiniteDifferences: 'saturated: the derivative underflows to 0' },
-  { name: 'tanh at +-1e4 stays finite', covers: ['tanh'], inputs: [{ shape: [4], values: [-1e4, -20, 20, 1e4] }], run: ([x]) => x!.tanh(), noFiniteDifferences: 'saturated: the derivative underflows to 0' },
-  { name: 'neg int32', covers: ['neg'], inputs: [{ shape: [5], dtype: 'int32', low: -10, high: 10 }], run: ([x]) => x!.neg() },
-  { name: 'abs int32', covers: ['abs'], inputs: [{ shape: [5], dtype: 'int32', low: -10, high: 10 }], run: ([x]) => x!.abs() },
-  { name: 'sign with zeros', covers: ['sign'], inputs: [{ shape: [5], values: [-3, 0, 2, -0.5, 0] }], run: ([x]) => x!.sign() },
+  {
+    name: 'sigmoid at +-1e4 stays finite',
+    covers: ['sigmoid'],
+    inputs: [{ shape: [4], values: [-1e4, -50, 50, 1e4] }],
+    run: ([x]) => x!.sigmoid(),
+    noFiniteDifferences: 'saturated: the derivative underflows to 0',
+  },
+  {
+    name: 'tanh at +-1e4 stays finite',
+    covers: ['tanh'],
+    inputs: [{ shape: [4], values: [-1e4, -20, 20, 1e4] }],
+    run: ([x]) => x!.tanh(),
+    noFiniteDifferences: 'saturated: the derivative underflows to 0',
+  },
+  {
+    name: 'neg int32',
+    covers: ['neg'],
+    inputs: [{ shape: [5], dtype: 'int32', low: -10, high: 10 }],
+    run: ([x]) => x!.neg(),
+  },
+  {
+    name: 'abs int32',
+    covers: ['abs'],
+    inputs: [{ shape: [5], dtype: 'int32', low: -10, high: 10 }],
+    run: ([x]) => x!.abs(),
+  },
+  {
+    name: 'sign with zeros',
+    covers: ['sign'],
+    inputs: [{ shape: [5], values: [-3, 0, 2, -0.5, 0] }],
+    run: ([x]) => x!.sign(),
+  },
 ];
 
 const castCases: OpCase[] = [
-  { name: 'cast float32 -> int32 truncates toward zero', covers: ['cast'], inputs: [{ shape: [6], values: [-2.7, -1.2, -0.5, 0.5, 1.9, 3] }], run: ([x]) => cast(x!, 'int32'), noFiniteDifferences: 'a step function: the sample 3 sits on a jump' },
-  { name: 'cast int32 -> float32', covers: ['cast'], inputs: [{ shape: [2, 3], dtype: 'int32', low: -5, high: 5 }], run: ([x]) => cast(x!, 'float32') },
-  { name: 'cast float32 -> bool', covers: ['cast'], inputs: [{ shape: [4], values: [0, -1.5, 0.25, 0] }], run: ([x]) => cast(x!, 'bool') },
-  { name: 'cast bool -> float32', covers: ['cast', 'greater'], inputs: [{ shape: [3, 2] }], run: ([x]) => cast(x!.greater(0), 'float32') },
-  { name: 'cast int32 -> bool', covers: ['cast'], inputs: [{ shape: [5], dtype: 'int32', low: -2, high: 3 }], run: ([x]) => cast(x!, 'bool') },
+  {
+    name: 'cast float32 -> int32 truncates toward zero',
+    covers: ['cast'],
+    inputs: [{ shape: [6], values: [-2.7, -1.2, -0.5, 0.5, 1.9, 3] }],
+    run: ([x]) => cast(x!, 'int32'),
+    noFiniteDifferences: 'a step function: the sample 3 sits on a jump',
+  },
+  {
+    name: 'cast int32 -> float32',
+    covers: ['cast'],
+    inputs: [{ shape: [2, 3], dtype: 'int32', low: -5, high: 5 }],
+    run: ([x]) => cast(x!, 'float32'),
+  },
+  {
+    name: 'cast float32 -> bool',
+    covers: ['cast'],
+    inputs: [{ shape: [4], values: [0, -1.5, 0.25, 0] }],
+    run: ([x]) => cast(x!, 'bool'),
+  },
+  {
+    name: 'cast bool -> float32',
+    covers: ['cast', 'greater'],
+    inputs: [{ shape: [3, 2] }],
+    run: ([x]) => cast(x!.greater(0), 'float32'),
+  },
+  {
+    name: 'cast int32 -> bool',
+    covers: ['cast'],
+    inputs: [{ shape: [5], dtype: 'int32', low: -2, high: 3 }],
+    run: ([x]) => cast(x!, 'bool'),
+  },
 ];
 
 type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 const binaryDomains: Record<BinaryName, [{ low: number; high: number }, { low: number; high: number }]> = {
-  add: [{ low: -2, high: 2 }, { low: -2, high: 2 }],
-  sub: [{ low: -2, high: 2 }, { low: -2, high: 2 }],
-  mul: [{ low: -2, high: 2 }, { low: -2, high: 2 }],
-  div: [{ low: -2, high: 2 }, { low: 0.5, high: 2 }],
-  pow: [{ low: 0.5, high: 2 }, { low: -1.5, high: 1.5 }],
-  maximum: [{ low: -2, high: 2 }, { low: -2, high: 2 }],
-  minimum: [{ low: -2, high: 2 }, { low: -2, high: 2 }],
+  add: [
+    { low: -2, high: 2 },
+    { low: -2, high: 2 },
+  ],
+  sub: [
+    { low: -2, high: 2 },
+    { low: -2, high: 2 },
+  ],
+  mul: [
+    { low: -2, high: 2 },
+    { low: -2, high: 2 },
+  ],
+  div: [
+    { low: -2, high: 2 },
+    { low: 0.5, high: 2 },
+  ],
+  pow: [
+    { low: 0.5, high: 2 },
+    { low: -1.5, high: 1.5 },
+  ],
+  maximum: [
+    { low: -2, high: 2 },
+    { low: -2, high: 2 },
+  ],
+  minimum: [
+    { low: -2, high: 2 },
+    { low: -2, high: 2 },
+  ],
 };
 const broadcastPairs: [string, number[], number[]][] = [
   ['same shape', [3, 4], [3, 4]],
@@ -65,7 +164,10 @@ const binaryCases: OpCase[] = (Object.keys(binaryDomains) as BinaryName[]).flatM
   broadcastPairs.map(([label, a, b]): OpCase => ({
     name: `${op} ${label}`,
     covers: [op],
-    inputs: [{ shape: a, ...binaryDomains[op][0] }, { shape: b, ...binaryDomains[op][1] }],
+    inputs: [
+      { shape: a, ...binaryDomains[op][0] },
+      { shape: b, ...binaryDomains[op][1] },
+    ],
     run: ([x, y]) => (x as unknown as Record<BinaryName, (o: unknown) => import('@myelin/core').Tensor>)[op].call(x, y),
   })),
 );
@@ -73,30 +175,121 @@ const binaryCases: OpCase[] = (Object.keys(binaryDomains) as BinaryName[]).flatM
 const intBinaryCases: OpCase[] = (['add', 'sub', 'mul', 'maximum', 'minimum'] as const).map((op) => ({
   name: `${op} int32 [2,3] x [3]`,
   covers: [op],
-  inputs: [{ shape: [2, 3], dtype: 'int32', low: -20, high: 20 }, { shape: [3], dtype: 'int32', low: -20, high: 20 }],
+  inputs: [
+    { shape: [2, 3], dtype: 'int32', low: -20, high: 20 },
+    { shape: [3], dtype: 'int32', low: -20, high: 20 },
+  ],
   run: ([x, y]) => x![op](y!),
 }));
 
 const tieCases: OpCase[] = [
-  { name: 'maximum with ties shares the gradient', covers: ['maximum'], inputs: [{ shape: [4], values: [1, 2, 3, 4] }, { shape: [4], values: [1, 0, 3, 5] }], run: ([x, y]) => x!.maximum(y!), noFiniteDifferences: 'kinks at the ties' },
-  { name: 'pow with zero exponents takes a zero base gradient', covers: ['pow'], inputs: [{ shape: [3], values: [0, 0.5, 2] }, { shape: [3], values: [0, 0, 1], grad: false }], run: ([x, y]) => x!.pow(y!), noFiniteDifferences: '0^y is not differentiable at 0 for y < 1' },
-  { name: 'pow with zero base', covers: ['pow'], inputs: [{ shape: [3], values: [0, 1, 2], grad: false }, { shape: [3], values: [2, 0.5, 3] }], run: ([x, y]) => x!.pow(y!), noFiniteDifferences: 'log(0) edge' },
+  {
+    name: 'maximum with ties shares the gradient',
+    covers: ['maximum'],
+    inputs: [
+      { shape: [4], values: [1, 2, 3, 4] },
+      { shape: [4], values: [1, 0, 3, 5] },
+    ],
+    run: ([x, y]) => x!.maximum(y!),
+    noFiniteDifferences: 'kinks at the ties',
+  },
+  {
+    name: 'pow with zero exponents takes a zero base gradient',
+    covers: ['pow'],
+    inputs: [
+      { shape: [3], values: [0, 0.5, 2] },
+      { shape: [3], values: [0, 0, 1], grad: false },
+    ],
+    run: ([x, y]) => x!.pow(y!),
+    noFiniteDifferences: '0^y is not differentiable at 0 for y < 1',
+  },
+  {
+    name: 'pow with zero base',
+    covers: ['pow'],
+    inputs: [
+      { shape: [3], values: [0, 1, 2], grad: false },
+      { shape: [3], values: [2, 0.5, 3] },
+    ],
+    run: ([x, y]) => x!.pow(y!),
+    noFiniteDifferences: 'log(0) edge',
+  },
   { name: 'mul by a number', covers: ['mul'], inputs: [{ shape: [2, 3] }], run: ([x]) => x!.mul(-1.5) },
 ];
 
-const comparisonCases: OpCase[] = (['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'] as const).flatMap((op) => [
-  { name: `${op} float with ties, broadcast`, covers: [op], inputs: [{ shape: [3, 4], integral: true, low: -2, high: 2 }, { shape: [4], integral: true, low: -2, high: 2 }], run: ([x, y]) => x![op](y!) },
-  { name: `${op} int32`, covers: [op], inputs: [{ shape: [6], dtype: 'int32', low: -2, high: 2 }, { shape: [6], dtype: 'int32', low: -2, high: 2 }], run: ([x, y]) => x![op](y!) },
-  { name: `${op} with NaN`, covers: [op], inputs: [{ shape: [3], values: [NaN, 1, NaN] }, { shape: [3], values: [NaN, NaN, 2] }], run: ([x, y]) => x![op](y!) },
-] satisfies OpCase[]);
+const comparisonCases: OpCase[] = (
+  ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'] as const
+).flatMap(
+  (op) =>
+    [
+      {
+        name: `${op} float with ties, broadcast`,
+        covers: [op],
+        inputs: [
+          { shape: [3, 4], integral: true, low: -2, high: 2 },
+          { shape: [4], integral: true, low: -2, high: 2 },
+        ],
+        run: ([x, y]) => x![op](y!),
+      },
+      {
+        name: `${op} int32`,
+        covers: [op],
+        inputs: [
+          { shape: [6], dtype: 'int32', low: -2, high: 2 },
+          { shape: [6], dtype: 'int32', low: -2, high: 2 },
+        ],
+        run: ([x, y]) => x![op](y!),
+      },
+      {
+        name: `${op} with NaN`,
+        covers: [op],
+        inputs: [
+          { shape: [3], values: [NaN, 1, NaN] },
+          { shape: [3], values: [NaN, NaN, 2] },
+        ],
+        run: ([x, y]) => x![op](y!),
+      },
+    ] satisfies OpCase[],
+);
 
 const whereCases: OpCase[] = [
-  { name: 'where broadcasting [3,1] ? [1,4] : []', covers: ['where', 'greater'], inputs: [{ shape: [3, 1] }, { shape: [1, 4] }, { shape: [] }], run: ([c, a, b]) => where(c!.greater(0), a!, b!) },
-  { name: 'where same shape', covers: ['where', 'less'], inputs: [{ shape: [2, 3] }, { shape: [2, 3] }, { shape: [2, 3] }], run: ([c, a, b]) => where(c!.less(0.5), a!, b!) },
-  { name: 'where int32', covers: ['where', 'greater'], inputs: [{ shape: [4] }, { shape: [4], dtype: 'int32', low: 0, high: 9 }, { shape: [4], dtype: 'int32', low: -9, high: 0 }], run: ([c, a, b]) => where(c!.greater(0), a!, b!) },
-  { name: 'clamp (composite)', covers: ['where', 'less', 'greater'], inputs: [{ shape: [3, 4], low: -3, high: 3 }], run: ([x]) => clamp(x!, -1, 1.5), noFiniteDifferences: 'kinks at the bounds' },
+  {
+    name: 'where broadcasting [3,1] ? [1,4] : []',
+    covers: ['where', 'greater'],
+    inputs: [{ shape: [3, 1] }, { shape: [1, 4] }, { shape: [] }],
+    run: ([c, a, b]) => where(c!.greater(0), a!, b!),
+  },
+  {
+    name: 'where same shape',
+    covers: ['where', 'less'],
+    inputs: [{ shape: [2, 3] }, { shape: [2, 3] }, { shape: [2, 3] }],
+    run: ([c, a, b]) => where(c!.less(0.5), a!, b!),
+  },
+  {
+    name: 'where int32',
+    covers: ['where', 'greater'],
+    inputs: [
+      { shape: [4] },
+      { shape: [4], dtype: 'int32', low: 0, high: 9 },
+      { shape: [4], dtype: 'int32', low: -9, high: 0 },
+    ],
+    run: ([c, a, b]) => where(c!.greater(0), a!, b!),
+  },
+  {
+    name: 'clamp (composite)',
+    covers: ['where', 'less', 'greater'],
+    inputs: [{ shape: [3, 4], low: -3, high: 3 }],
+    run: ([x]) => clamp(x!, -1, 1.5),
+    noFiniteDifferences: 'kinks at the bounds',
+  },
 ];
 
 export const elementwiseCases: OpCase[] = [
-  ...unaryCases, ...extremeCases, ...castCases, ...binaryCases, ...intBinaryCases, ...tieCases, ...comparisonCases, ...whereCases,
+  ...unaryCases,
+  ...extremeCases,
+  ...castCases,
+  ...binaryCases,
+  ...intBinaryCases,
+  ...tieCases,
+  ...comparisonCases,
+  ...whereCases,
 ];

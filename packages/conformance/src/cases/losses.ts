@@ -1,16 +1,27 @@
 import {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss, tensor,
-  type Backend, type PrimitiveOp, type Reduction, type Tensor,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+  tensor,
+  type Backend,
+  type PrimitiveOp,
+  type Reduction,
+  type Tensor,
 } from '@myelin/core';
 import type { OpCase } from './types.js';
 
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
 /** The primitives a reduction adds: mean is sum / count. */
-const reducing = (reduction: Reduction): PrimitiveOp[] => (reduction === 'mean' ? ['sum', 'div'] : reduction === 'sum' ? ['sum'] : []);
+const reducing = (reduction: Reduction): PrimitiveOp[] =>
+  reduction === 'mean' ? ['sum', 'div'] : reduction === 'sum' ? ['sum'] : [];
 
 /** Class indices are fixed values made inside `run`, on the backend under test (like gather's). */
-const classIndices = (values: number[], backend: Backend, shape = [values.length]): Tensor => tensor(values, { dtype: 'int32', shape, backend });
+const classIndices = (values: number[], backend: Backend, shape = [values.length]): Tensor =>
+  tensor(values, { dtype: 'int32', shape, backend });
 
 const LOG_SOFTMAX: PrimitiveOp[] = ['max', 'sub', 'exp', 'sum', 'log'];
 /** One-hot selection of the target class: comparison with arange, cast, product, row sum. */
@@ -61,20 +72,33 @@ const binaryCases: OpCase[] = [
   {
     name: 'binaryCrossEntropy at 0 and 1 (log clamped at -100)',
     covers: [...CLAMPED_LOG, 'sub', 'mul', 'add', 'neg'],
-    inputs: [{ shape: [6], values: [0, 1, 0, 1, 1e-30, 0.5] }, { shape: [6], values: [1, 0, 0, 1, 1, 0.25] }],
+    inputs: [
+      { shape: [6], values: [0, 1, 0, 1, 1e-30, 0.5] },
+      { shape: [6], values: [1, 0, 0, 1, 1, 0.25] },
+    ],
     run: ([p, y]) => binaryCrossEntropy(p!, y!, { reduction: 'none' }),
     noFiniteDifferences: 'probabilities 0 and 1: a central difference steps outside [0, 1], which the loss rejects',
   },
   {
     name: 'binaryCrossEntropyWithLogits with posWeight [4] and weight [3,1] (mean)',
     covers: [...STABLE_SOFTPLUS, 'mul', 'sum', 'div'],
-    inputs: [{ shape: [3, 4], low: -4, high: 4 }, softTargets, { shape: [4], low: 0.5, high: 3 }, { shape: [3, 1], low: 0.5, high: 2 }],
-    run: ([x, y, posWeight, weight]) => binaryCrossEntropyWithLogits(x!, y!, { reduction: 'mean', posWeight: posWeight!, weight: weight! }),
+    inputs: [
+      { shape: [3, 4], low: -4, high: 4 },
+      softTargets,
+      { shape: [4], low: 0.5, high: 3 },
+      { shape: [3, 1], low: 0.5, high: 2 },
+    ],
+    run: ([x, y, posWeight, weight]) =>
+      binaryCrossEntropyWithLogits(x!, y!, { reduction: 'mean', posWeight: posWeight!, weight: weight! }),
   },
   {
     name: 'binaryCrossEntropyWithLogits at logits of +-1e4',
     covers: [...STABLE_SOFTPLUS, 'mul'],
-    inputs: [{ shape: [8], values: [1e4, -1e4, 1e4, -1e4, 0, 30, -30, 100] }, { shape: [8], values: [0, 1, 1, 0, 0.5, 1, 0, 0.3] }, { shape: [8], values: [2, 2, 0.5, 0.5, 1, 3, 1, 1] }],
+    inputs: [
+      { shape: [8], values: [1e4, -1e4, 1e4, -1e4, 0, 30, -30, 100] },
+      { shape: [8], values: [0, 1, 1, 0, 0.5, 1, 0, 0.3] },
+      { shape: [8], values: [2, 2, 0.5, 0.5, 1, 3, 1, 1] },
+    ],
     run: ([x, y, posWeight]) => binaryCrossEntropyWithLogits(x!, y!, { reduction: 'none', posWeight: posWeight! }),
     noFiniteDifferences: EXTREME,
   },
@@ -116,7 +140,8 @@ const crossEntropyCases: OpCase[] = [
     name: `crossEntropy label smoothing 0.25 with class weights ${reduction}`,
     covers: [...LOG_SOFTMAX, ...INDEX_TARGET, 'add', ...reducing(reduction)],
     inputs: [logits, classWeight],
-    run: ([x, w], backend) => crossEntropy(x!, classIndices(targets, backend), { reduction, labelSmoothing: 0.25, weight: w! }),
+    run: ([x, w], backend) =>
+      crossEntropy(x!, classIndices(targets, backend), { reduction, labelSmoothing: 0.25, weight: w! }),
   })),
   {
     name: 'crossEntropy probability targets with class weights and label smoothing 0.2 (mean)',
@@ -139,14 +164,21 @@ const crossEntropyCases: OpCase[] = [
   {
     name: 'crossEntropy class indices at logits of +-1e4 (smoothed, weighted)',
     covers: [...LOG_SOFTMAX, ...INDEX_TARGET, 'add'],
-    inputs: [{ shape: [3, 3], values: [1e4, -1e4, 0, -1e4, 1e4, 1e4, 5e3, -5e3, 1e4] }, { shape: [3], values: [1, 2, 0.5] }],
-    run: ([x, w], backend) => crossEntropy(x!, classIndices([1, 0, 2], backend), { reduction: 'none', labelSmoothing: 0.1, weight: w! }),
+    inputs: [
+      { shape: [3, 3], values: [1e4, -1e4, 0, -1e4, 1e4, 1e4, 5e3, -5e3, 1e4] },
+      { shape: [3], values: [1, 2, 0.5] },
+    ],
+    run: ([x, w], backend) =>
+      crossEntropy(x!, classIndices([1, 0, 2], backend), { reduction: 'none', labelSmoothing: 0.1, weight: w! }),
     noFiniteDifferences: EXTREME,
   },
   {
     name: 'crossEntropy probability targets at logits of +-1e4',
     covers: [...LOG_SOFTMAX, 'mul', 'sum', 'neg'],
-    inputs: [{ shape: [2, 3], values: [1e4, -1e4, 0, -1e4, 1e4, 1e4] }, { shape: [2, 3], values: [0.5, 0.5, 0, 1, 0, 0] }],
+    inputs: [
+      { shape: [2, 3], values: [1e4, -1e4, 0, -1e4, 1e4, 1e4] },
+      { shape: [2, 3], values: [0.5, 0.5, 0, 1, 0, 0] },
+    ],
     run: ([x, p]) => crossEntropy(x!, p!, { reduction: 'none' }),
     noFiniteDifferences: EXTREME,
   },

@@ -1,5 +1,13 @@
 import { describe, expect, it, type TestContext } from 'vitest';
-import { Generator, clipGradNorm_, fromHost, optimizerFromConfig, tidy, type Backend, type OptimizerConfig } from '@myelin/core';
+import {
+  Generator,
+  clipGradNorm_,
+  fromHost,
+  optimizerFromConfig,
+  tidy,
+  type Backend,
+  type OptimizerConfig,
+} from '@myelin/core';
 import { expectClose, type Tolerance } from '../compare.js';
 
 /** One optimizer configuration run for a few steps on every backend. */
@@ -13,7 +21,11 @@ export interface OptimizerCase {
 export const optimizerCases: readonly OptimizerCase[] = [
   { name: 'adam (L2 weight decay)', config: { type: 'adam', lr: 0.05, weightDecay: 0.01 } },
   { name: 'adamw (decoupled weight decay)', config: { type: 'adamw', lr: 0.05, weightDecay: 0.1, betas: [0.8, 0.99] } },
-  { name: 'sgd momentum nesterov + clipGradNorm_', config: { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }, clipNorm: 0.5 },
+  {
+    name: 'sgd momentum nesterov + clipGradNorm_',
+    config: { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 },
+    clipNorm: 0.5,
+  },
 ];
 
 export interface OptimizerRun {
@@ -26,7 +38,12 @@ export interface OptimizerRun {
  * A fixed-seed linear least-squares problem, mean((x W + b - y)^2), optimized for `steps`
  * steps. A third parameter never gets a gradient: every optimizer must skip it.
  */
-export async function runOptimizerSteps(backend: Backend, testCase: OptimizerCase, steps: number, extra: Record<string, unknown> = {}): Promise<OptimizerRun> {
+export async function runOptimizerSteps(
+  backend: Backend,
+  testCase: OptimizerCase,
+  steps: number,
+  extra: Record<string, unknown> = {},
+): Promise<OptimizerRun> {
   const generator = new Generator(2024);
   const make = (shape: number[], requiresGrad = false) =>
     fromHost(generator.normal(shape.reduce((a, b) => a * b, 1)), shape, { backend, dtype: 'float32', requiresGrad });
@@ -56,7 +73,12 @@ export async function runOptimizerSteps(backend: Backend, testCase: OptimizerCas
  * The optimizer tier: a few steps of each case on the backend under test against cpu-reference,
  * and Adam's fused `adamUpdate` kernel against core's composed ops on the same backend.
  */
-export function describeOptimizerConformance(options: { backend: () => Promise<Backend>; oracle: Backend; tolerance: Tolerance; skip: Record<string, string> }): void {
+export function describeOptimizerConformance(options: {
+  backend: () => Promise<Backend>;
+  oracle: Backend;
+  tolerance: Tolerance;
+  skip: Record<string, string>;
+}): void {
   const { backend, oracle, tolerance, skip } = options;
   const test = (name: string, fn: (context: TestContext) => Promise<void>): void => {
     const reason = skip[name];
@@ -69,7 +91,9 @@ export function describeOptimizerConformance(options: { backend: () => Promise<B
       test(`${testCase.name}: 4 steps match cpu-reference, flat live handles`, async () => {
         const expected = await runOptimizerSteps(oracle, testCase, 4);
         const actual = await runOptimizerSteps(await backend(), testCase, 4);
-        expected.parameters.forEach((p, i) => expectClose(actual.parameters[i]!, p, tolerance, `${testCase.name}: parameter ${i}`));
+        expected.parameters.forEach((p, i) =>
+          expectClose(actual.parameters[i]!, p, tolerance, `${testCase.name}: parameter ${i}`),
+        );
         expect(actual.liveHandles[3], 'live handles after step 4 vs step 1').toBe(actual.liveHandles[0]);
       });
     }
@@ -80,15 +104,26 @@ export function describeOptimizerConformance(options: { backend: () => Promise<B
         const composed = await runOptimizerSteps(b, testCase, 4, { fused: false });
         if (b.fused?.adamUpdate) {
           const fused = await runOptimizerSteps(b, testCase, 4, { fused: true });
-          composed.parameters.forEach((p, i) => expectClose(fused.parameters[i]!, p, tolerance, `${testCase.name}: fused vs composed, parameter ${i}`));
+          composed.parameters.forEach((p, i) =>
+            expectClose(fused.parameters[i]!, p, tolerance, `${testCase.name}: fused vs composed, parameter ${i}`),
+          );
           expect(fused.liveHandles[3], 'fused path: live handles after step 4 vs step 1').toBe(fused.liveHandles[0]);
           return;
         }
         // No kernel: nothing fused to compare. Check the default falls back to composed ops and
         // that asking for the kernel says it is missing, and report what ran.
         const fallback = await runOptimizerSteps(b, testCase, 4);
-        composed.parameters.forEach((p, i) => expectClose(fallback.parameters[i]!, p, { atol: 0, rtol: 0 }, `${testCase.name}: default vs fused: false, parameter ${i}`));
-        await expect(runOptimizerSteps(b, testCase, 1, { fused: true })).rejects.toThrow(`backend '${b.name}' has no fused adamUpdate kernel`);
+        composed.parameters.forEach((p, i) =>
+          expectClose(
+            fallback.parameters[i]!,
+            p,
+            { atol: 0, rtol: 0 },
+            `${testCase.name}: default vs fused: false, parameter ${i}`,
+          ),
+        );
+        await expect(runOptimizerSteps(b, testCase, 1, { fused: true })).rejects.toThrow(
+          `backend '${b.name}' has no fused adamUpdate kernel`,
+        );
         await context.annotate(`backend '${b.name}' has no fused.adamUpdate kernel: only the composed path ran`);
       });
     }

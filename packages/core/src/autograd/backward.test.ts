@@ -63,8 +63,18 @@ describe('backward', () => {
 
   it('frees every intermediate inside tidy and keeps leaf gradients', () => {
     const backend = getBackend();
-    const w = tensor([[0.5, -0.5], [1, 2]], { requiresGrad: true });
-    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    const w = tensor(
+      [
+        [0.5, -0.5],
+        [1, 2],
+      ],
+      { requiresGrad: true },
+    );
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const before = backend.liveHandles();
     for (let step = 0; step < 3; step++) {
       tidy(() => {

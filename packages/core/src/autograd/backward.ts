@@ -14,13 +14,22 @@ import type { GradNode } from './node.js';
  */
 export function backward(root: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean }): void {
   if (!root.requiresGrad) {
-    throw new ArgumentError('backward: this tensor does not require gradients (no input had requiresGrad set, or it was made under noGrad)');
+    throw new ArgumentError(
+      'backward: this tensor does not require gradients (no input had requiresGrad set, or it was made under noGrad)',
+    );
   }
   if (gradient === undefined && root.size !== 1) {
-    throw new ShapeError(`backward: a gradient can only be implied for a single-element output, got shape ${formatShape(root.shape)}; pass the gradient explicitly`);
+    throw new ShapeError(
+      `backward: a gradient can only be implied for a single-element output, got shape ${formatShape(root.shape)}; pass the gradient explicitly`,
+    );
   }
-  if (gradient !== undefined && (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i]))) {
-    throw new ShapeError(`backward: gradient of shape ${formatShape(gradient.shape)} does not match output of shape ${formatShape(root.shape)}`);
+  if (
+    gradient !== undefined &&
+    (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i]))
+  ) {
+    throw new ShapeError(
+      `backward: gradient of shape ${formatShape(gradient.shape)} does not match output of shape ${formatShape(root.shape)}`,
+    );
   }
   const order = topologicalOrder(root);
   noGrad(() => {

@@ -2,7 +2,22 @@ import type { PrimitiveOp } from '../backend/contract.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../ops/dispatch.js';
-import { add, cast, div, equal, greater, greaterEqual, less, log, logicalAnd, mul, neg, sign, sub, where } from '../ops/elementwise.js';
+import {
+  add,
+  cast,
+  div,
+  equal,
+  greater,
+  greaterEqual,
+  less,
+  log,
+  logicalAnd,
+  mul,
+  neg,
+  sign,
+  sub,
+  where,
+} from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { expand, gather, pad, permute, reshape, scatterAdd, slice } from '../ops/movement.js';
 import { matmulPrimitive } from '../ops/linalg.js';
@@ -13,7 +28,12 @@ import type { GradNode } from './node.js';
  * itself, returns the gradient of each input (null where none flows). `needs[i]` says whether
  * input i wants one, so rules can skip work. Rules run under noGrad, written in core ops.
  */
-export type GradRule<P extends PrimitiveOp = PrimitiveOp> = (g: Tensor, node: GradNode<P>, output: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+export type GradRule<P extends PrimitiveOp = PrimitiveOp> = (
+  g: Tensor,
+  node: GradNode<P>,
+  output: Tensor,
+  needs: readonly boolean[],
+) => (Tensor | null)[];
 
 /** Sums a broadcast gradient back down to the input's shape. */
 export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
@@ -58,16 +78,30 @@ export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
   // a cast between floats passes the gradient back in the input's dtype
   cast: (g, { inputs: [x] }) => [isFloat(x!.dtype) ? cast(g, x!.dtype) : null],
 
-  add: (g, { inputs: [a, b] }, _y, needs) => [needs[0] ? unbroadcast(g, a!.shape) : null, needs[1] ? unbroadcast(g, b!.shape) : null],
-  sub: (g, { inputs: [a, b] }, _y, needs) => [needs[0] ? unbroadcast(g, a!.shape) : null, needs[1] ? unbroadcast(neg(g), b!.shape) : null],
+  add: (g, { inputs: [a, b] }, _y, needs) => [
+    needs[0] ? unbroadcast(g, a!.shape) : null,
+    needs[1] ? unbroadcast(g, b!.shape) : null,
+  ],
+  sub: (g, { inputs: [a, b] }, _y, needs) => [
+    needs[0] ? unbroadcast(g, a!.shape) : null,
+    needs[1] ? unbroadcast(neg(g), b!.shape) : null,
+  ],
   // d(ab) = b da + a db
-  mul: (g, { inputs: [a, b] }, _y, needs) => [needs[0] ? unbroadcast(mul(g, b!), a!.shape) : null, needs[1] ? unbroadcast(mul(g, a!), b!.shape) : null],
+  mul: (g, { inputs: [a, b] }, _y, needs) => [
+    needs[0] ? unbroadcast(mul(g, b!), a!.shape) : null,
+    needs[1] ? unbroadcast(mul(g, a!), b!.shape) : null,
+  ],
   // d(a/b) = da / b - (a/b) db / b
-  div: (g, { inputs: [a, b] }, y, needs) => [needs[0] ? unbroadcast(div(g, b!), a!.shape) : null, needs[1] ? unbroadcast(neg(div(mul(g, y), b!)), b!.shape) : null],
+  div: (g, { inputs: [a, b] }, y, needs) => [
+    needs[0] ? unbroadcast(div(g, b!), a!.shape) : null,
+    needs[1] ? unbroadcast(neg(div(mul(g, y), b!)), b!.shape) : null,
+  ],
   // d(a^b) = b a^(b-1) da + a^b log(a) db; da is 0 where b = 0 and db is 0 where a = 0 and b >= 0 (PyTorch)
   pow: (g, { inputs: [a, b] }, y, needs) => [
     needs[0] ? unbroadcast(where(equal(b!, 0), 0, mul(g, mul(b!, a!.pow(sub(b!, 1))))), a!.shape) : null,
-    needs[1] ? unbroadcast(mul(g, where(logicalAnd(equal(a!, 0), greaterEqual(b!, 0)), 0, mul(y, log(a!)))), b!.shape) : null,
+    needs[1]
+      ? unbroadcast(mul(g, where(logicalAnd(equal(a!, 0), greaterEqual(b!, 0)), 0, mul(y, log(a!)))), b!.shape)
+      : null,
   ],
   maximum: (g, { inputs: [a, b] }, _y, needs) => [
     needs[0] ? unbroadcast(tieShare(g, greater(a!, b!), equal(a!, b!)), a!.shape) : null,
@@ -109,8 +143,19 @@ export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
   },
   broadcastTo: (g, { inputs: [x] }) => [unbroadcast(g, x!.shape)],
   // a slice's gradient is zero-padded back to the input's extent
-  slice: (g, { inputs: [x], attrs }) => [pad(g, x!.shape.map((d, i) => [attrs.begin[i]!, d - attrs.begin[i]! - attrs.size[i]!] as [number, number]))],
-  pad: (g, { inputs: [x], attrs }) => [slice(g, attrs.paddings.map(([before]) => before), x!.shape)],
+  slice: (g, { inputs: [x], attrs }) => [
+    pad(
+      g,
+      x!.shape.map((d, i) => [attrs.begin[i]!, d - attrs.begin[i]! - attrs.size[i]!] as [number, number]),
+    ),
+  ],
+  pad: (g, { inputs: [x], attrs }) => [
+    slice(
+      g,
+      attrs.paddings.map(([before]) => before),
+      x!.shape,
+    ),
+  ],
   concat: (g, { inputs, attrs }, _y, needs) => {
     let offset = 0;
     return inputs.map((x, i) => {
@@ -125,11 +170,13 @@ export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
 
   // C = op(A) op(B): each case below is dC pushed through the transposes
   matmul: (g, { inputs: [a, b], attrs: { transposeA, transposeB } }, _y, needs) => {
-    const gradA = !needs[0] ? null
+    const gradA = !needs[0]
+      ? null
       : transposeA
         ? matmulPrimitive(b!, g, transposeB, true) // A^T: dA = op(B) dC^T
         : matmulPrimitive(g, b!, false, !transposeB); // dA = dC op(B)^T
-    const gradB = !needs[1] ? null
+    const gradB = !needs[1]
+      ? null
       : transposeB
         ? matmulPrimitive(g, a!, true, transposeA) // B^T: dB = dC^T op(A)
         : matmulPrimitive(a!, g, !transposeA, false); // dB = op(A)^T dC

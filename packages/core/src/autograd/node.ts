@@ -18,7 +18,9 @@ export interface OpAttributes {
   matmul: { transposeA: boolean; transposeB: boolean };
 }
 
-export type AttributesOf<P extends PrimitiveOp> = P extends keyof OpAttributes ? OpAttributes[P] : Record<string, never>;
+export type AttributesOf<P extends PrimitiveOp> = P extends keyof OpAttributes
+  ? OpAttributes[P]
+  : Record<string, never>;
 
 /** One recorded op on the tape: enough to run its gradient rule later. */
 export interface GradNode<P extends PrimitiveOp = PrimitiveOp> {

@@ -80,7 +80,12 @@ import type { Backend } from '../backend/contract.js';
 import type { GeneratorState } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  assembleCheckpoint, collectCheckpoint, parseCheckpointMeta, DEFAULT_SOURCES, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+  assembleCheckpoint,
+  collectCheckpoint,
+  parseCheckpointMeta,
+  DEFAULT_SOURCES,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
   type CheckpointSources,
 } from './checkpoint-meta.js';
 import { crc32Hex } from './crc32.js';
@@ -153,26 +158,53 @@ export function deserializeCheckpoint(
   options: { backend?: Backend | string; sources?: Partial<CheckpointSources> } = {},
 ): Checkpoint {
   const sources: CheckpointSources = { ...DEFAULT_SOURCES, ...options.sources };
-  if (typeof serialized?.meta !== 'string') throw new CheckpointError(`deserializeCheckpoint: meta must be the JSON text of ${sources.meta}, got ${describe(serialized?.meta)}`);
+  if (typeof serialized?.meta !== 'string')
+    throw new CheckpointError(
+      `deserializeCheckpoint: meta must be the JSON text of ${sources.meta}, got ${describe(serialized?.meta)}`,
+    );
   const meta = parseCheckpointMeta(serialized.meta, sources.meta);
   const weights = decodeChecked(serialized.weights, meta.model.file, sources.weights, sources.meta);
   let optimizer;
   if (meta.optimizer !== undefined) {
-    if (serialized.optimizer === undefined) throw new CheckpointError(`${sources.meta} records optimizer state but ${sources.optimizer} is missing`, { file: sources.optimizer });
+    if (serialized.optimizer === undefined)
+      throw new CheckpointError(`${sources.meta} records optimizer state but ${sources.optimizer} is missing`, {
+        file: sources.optimizer,
+      });
     optimizer = decodeChecked(serialized.optimizer, meta.optimizer.file, sources.optimizer, sources.meta);
   }
-  return assembleCheckpoint(meta, weights, optimizer, options.backend === undefined ? {} : { backend: options.backend }, sources);
+  return assembleCheckpoint(
+    meta,
+    weights,
+    optimizer,
+    options.backend === undefined ? {} : { backend: options.backend },
+    sources,
+  );
 }
 
-function decodeChecked(bytes: Uint8Array, info: { bytes: number; crc32: string } | undefined, source: string, metaSource: string): ReturnType<typeof decodeSafetensors> {
-  if (!(bytes instanceof Uint8Array)) throw new CheckpointError(`${source}: expected file bytes (a Uint8Array), got ${describe(bytes)}`, { file: source });
+function decodeChecked(
+  bytes: Uint8Array,
+  info: { bytes: number; crc32: string } | undefined,
+  source: string,
+  metaSource: string,
+): ReturnType<typeof decodeSafetensors> {
+  if (!(bytes instanceof Uint8Array))
+    throw new CheckpointError(`${source}: expected file bytes (a Uint8Array), got ${describe(bytes)}`, {
+      file: source,
+    });
   if (info !== undefined && bytes.length !== info.bytes) {
-    throw new CheckpointError(`${source}: is ${bytes.length} bytes but ${metaSource} records ${info.bytes}: ${bytes.length < info.bytes ? 'truncated' : 'not the file this meta was saved with'}`, { file: source });
+    throw new CheckpointError(
+      `${source}: is ${bytes.length} bytes but ${metaSource} records ${info.bytes}: ${bytes.length < info.bytes ? 'truncated' : 'not the file this meta was saved with'}`,
+      { file: source },
+    );
   }
   const decoded = decodeSafetensors(bytes, { source });
   if (info !== undefined) {
     const crc = crc32Hex(bytes);
-    if (crc !== info.crc32) throw new CheckpointError(`${source}: CRC-32 is ${crc} but ${metaSource} records ${info.crc32}: the file is corrupt or from another save`, { file: source });
+    if (crc !== info.crc32)
+      throw new CheckpointError(
+        `${source}: CRC-32 is ${crc} but ${metaSource} records ${info.crc32}: the file is corrupt or from another save`,
+        { file: source },
+      );
   }
   return decoded;
 }

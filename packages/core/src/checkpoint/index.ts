@@ -1,11 +1,29 @@
 export { CheckpointError } from './errors.js';
 export {
-  encodeSafetensors, encodeHostSafetensors, decodeSafetensors, tensorsFromSafetensors, SAFETENSORS_DTYPES,
-  type DecodedSafetensors, type DecodedTensor, type HostTensor,
+  encodeSafetensors,
+  encodeHostSafetensors,
+  decodeSafetensors,
+  tensorsFromSafetensors,
+  SAFETENSORS_DTYPES,
+  type DecodedSafetensors,
+  type DecodedTensor,
+  type HostTensor,
 } from './safetensors.js';
 export {
-  serializeCheckpoint, deserializeCheckpoint, disposeCheckpoint, checkpointFileNames, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
-  type Checkpoint, type CheckpointOptimizerState, type SerializedCheckpoint,
+  serializeCheckpoint,
+  deserializeCheckpoint,
+  disposeCheckpoint,
+  checkpointFileNames,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type CheckpointOptimizerState,
+  type SerializedCheckpoint,
 } from './checkpoint.js';
-export type { CheckpointMeta, CheckpointFileInfo, CheckpointTensorEntry, CheckpointSources } from './checkpoint-meta.js';
+export type {
+  CheckpointMeta,
+  CheckpointFileInfo,
+  CheckpointTensorEntry,
+  CheckpointSources,
+} from './checkpoint-meta.js';
 export { packCheckpoint, unpackCheckpoint, BUNDLE_META_KEY } from './bundle.js';

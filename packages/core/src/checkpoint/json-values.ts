@@ -14,10 +14,18 @@ export function toJsonValue(value: unknown, path: string, seen: Set<object> = ne
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : { [NUMBER_TAG]: String(value) };
   if (typeof value !== 'object') throw new CheckpointError(`${path} is ${describe(value)}, which JSON cannot hold`);
-  if ((value as { isMyelinTensor?: boolean }).isMyelinTensor || ArrayBuffer.isView(value) || value instanceof Map || value instanceof Set) {
-    throw new CheckpointError(`${path} is ${describe(value)}, which the checkpoint's JSON cannot hold; tensors belong in modelState or optimizerState, and arrays must be plain arrays (Array.from)`);
+  if (
+    (value as { isMyelinTensor?: boolean }).isMyelinTensor ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Map ||
+    value instanceof Set
+  ) {
+    throw new CheckpointError(
+      `${path} is ${describe(value)}, which the checkpoint's JSON cannot hold; tensors belong in modelState or optimizerState, and arrays must be plain arrays (Array.from)`,
+    );
   }
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return toJsonValue((value as { toJSON(): unknown }).toJSON(), path, seen);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    return toJsonValue((value as { toJSON(): unknown }).toJSON(), path, seen);
   if (seen.has(value)) throw new CheckpointError(`${path} refers back to itself (a cycle), which JSON cannot hold`);
   seen.add(value);
   let out: unknown;
@@ -39,7 +47,8 @@ export function reviveJsonValue(_key: string, value: unknown): unknown {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const keys = Object.keys(value);
     const tagged = (value as Record<string, unknown>)[NUMBER_TAG];
-    if (keys.length === 1 && (tagged === 'NaN' || tagged === 'Infinity' || tagged === '-Infinity')) return Number(tagged);
+    if (keys.length === 1 && (tagged === 'NaN' || tagged === 'Infinity' || tagged === '-Infinity'))
+      return Number(tagged);
   }
   return value;
 }

@@ -55,7 +55,8 @@ async function validFile(): Promise<Uint8Array> {
 
 describe('decodeSafetensors refuses malformed files with a CheckpointError naming the problem', () => {
   it('too short to hold the header length', () => {
-    for (let length = 0; length < 8; length++) expectCheckpointError(new Uint8Array(length), new RegExp(`too short: ${length} bytes`));
+    for (let length = 0; length < 8; length++)
+      expectCheckpointError(new Uint8Array(length), new RegExp(`too short: ${length} bytes`));
   });
 
   it('a header length beyond the file, or over the 100 MB limit', () => {
@@ -77,34 +78,75 @@ describe('decodeSafetensors refuses malformed files with a CheckpointError namin
 
   it('bad entries: not an object, unknown or unsupported dtype, bad shape or offsets', () => {
     expectCheckpointError(rawFile('{"a":1}'), /tensor 'a': expected \{dtype, shape, data_offsets\}, got number 1/);
-    expectCheckpointError(rawFile(`{"a":${entry('Q7', [1], 0, 4)}}`, [0, 0, 0, 0]), /tensor 'a': unknown dtype 'Q7'; expected one of F32, F64, I32, BOOL/);
-    expectCheckpointError(rawFile(`{"a":${entry('F16', [2], 0, 4)}}`, [0, 0, 0, 0]), /tensor 'a': dtype 'F16' is not one Myelin loads/);
-    expectCheckpointError(rawFile('{"a":{"dtype":5,"shape":[1],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /dtype must be a string, got number 5/);
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [-1], 0, 4)}}`, [0, 0, 0, 0]), /shape must be an array of non-negative integers, got \[-1\]/);
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [1.5], 0, 4)}}`, [0, 0, 0, 0]), /shape must be an array of non-negative integers/);
-    expectCheckpointError(rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}', [0, 0, 0, 0]), /data_offsets must be \[begin, end\]/);
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [1], 4, 0)}}`, [0, 0, 0, 0]), /data_offsets \[4,0\] end before they begin/);
+    expectCheckpointError(
+      rawFile(`{"a":${entry('Q7', [1], 0, 4)}}`, [0, 0, 0, 0]),
+      /tensor 'a': unknown dtype 'Q7'; expected one of F32, F64, I32, BOOL/,
+    );
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F16', [2], 0, 4)}}`, [0, 0, 0, 0]),
+      /tensor 'a': dtype 'F16' is not one Myelin loads/,
+    );
+    expectCheckpointError(
+      rawFile('{"a":{"dtype":5,"shape":[1],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+      /dtype must be a string, got number 5/,
+    );
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [-1], 0, 4)}}`, [0, 0, 0, 0]),
+      /shape must be an array of non-negative integers, got \[-1\]/,
+    );
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [1.5], 0, 4)}}`, [0, 0, 0, 0]),
+      /shape must be an array of non-negative integers/,
+    );
+    expectCheckpointError(
+      rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}', [0, 0, 0, 0]),
+      /data_offsets must be \[begin, end\]/,
+    );
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [1], 4, 0)}}`, [0, 0, 0, 0]),
+      /data_offsets \[4,0\] end before they begin/,
+    );
   });
 
   it('a shape that does not match its offsets', () => {
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [2, 3], 0, 20)}}`, new Array(20).fill(0)), /tensor 'a': shape \[2,3\] of F32 needs 24 bytes, data_offsets \[0,20\] hold 20/);
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [2, 3], 0, 20)}}`, new Array(20).fill(0)),
+      /tensor 'a': shape \[2,3\] of F32 needs 24 bytes, data_offsets \[0,20\] hold 20/,
+    );
   });
 
   it('out-of-bounds, overlapping and gapped offsets, and trailing bytes', () => {
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [2], 0, 8)}}`, [0, 0, 0, 0]), /data_offsets \[0,8\] reach beyond the 4 data bytes/);
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [2], 0, 8)},"b":${entry('F32', [1], 4, 8)}}`, new Array(8).fill(0)), /tensor 'b': data_offsets \[4,8\] overlap the previous tensor, which ends at 8/);
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [1], 4, 8)}}`, new Array(8).fill(0)), /begin at 4, leaving a gap after byte 0/);
-    expectCheckpointError(rawFile(`{"a":${entry('F32', [1], 0, 4)}}`, new Array(7).fill(0)), /3 trailing bytes after the last tensor \(data ends at 4 of 7\)/);
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [2], 0, 8)}}`, [0, 0, 0, 0]),
+      /data_offsets \[0,8\] reach beyond the 4 data bytes/,
+    );
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [2], 0, 8)},"b":${entry('F32', [1], 4, 8)}}`, new Array(8).fill(0)),
+      /tensor 'b': data_offsets \[4,8\] overlap the previous tensor, which ends at 8/,
+    );
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [1], 4, 8)}}`, new Array(8).fill(0)),
+      /begin at 4, leaving a gap after byte 0/,
+    );
+    expectCheckpointError(
+      rawFile(`{"a":${entry('F32', [1], 0, 4)}}`, new Array(7).fill(0)),
+      /3 trailing bytes after the last tensor \(data ends at 4 of 7\)/,
+    );
     expectCheckpointError(rawFile('{}', [1]), /1 trailing bytes/);
   });
 
   it('metadata that is not an object of strings', () => {
-    expectCheckpointError(rawFile('{"__metadata__":{"step":3}}'), /'__metadata__\.step' must be a string, got number 3/);
+    expectCheckpointError(
+      rawFile('{"__metadata__":{"step":3}}'),
+      /'__metadata__\.step' must be a string, got number 3/,
+    );
     expectCheckpointError(rawFile('{"__metadata__":[]}'), /'__metadata__' must be an object of strings, got an array/);
   });
 
   it('accepts size-0 tensors sharing an offset, and whitespace padding other than spaces', () => {
-    const decoded = decodeSafetensors(rawFile(`{"a":${entry('F32', [0], 0, 0)},"b":${entry('I32', [2, 0], 0, 0)}}\n\t`));
+    const decoded = decodeSafetensors(
+      rawFile(`{"a":${entry('F32', [0], 0, 0)},"b":${entry('I32', [2, 0], 0, 0)}}\n\t`),
+    );
     expect(decoded.tensors.a!.shape).toEqual([0]);
     expect(decoded.tensors.b!.data).toBeInstanceOf(Int32Array);
   });
@@ -116,14 +158,16 @@ describe('decodeSafetensors fuzz: nothing but CheckpointError ever comes out', (
       decodeSafetensors(bytes);
       return 'ok';
     } catch (error) {
-      if (!(error instanceof CheckpointError)) throw new Error(`expected a CheckpointError, got ${String(error)}`, { cause: error });
+      if (!(error instanceof CheckpointError))
+        throw new Error(`expected a CheckpointError, got ${String(error)}`, { cause: error });
       return 'refused';
     }
   };
 
   it('refuses the file truncated at every length', async () => {
     const file = await validFile();
-    for (let length = 0; length < file.length; length++) expect(decodeOrCheckpointError(file.subarray(0, length))).toBe('refused');
+    for (let length = 0; length < file.length; length++)
+      expect(decodeOrCheckpointError(file.subarray(0, length))).toBe('refused');
     expect(decodeOrCheckpointError(file)).toBe('ok');
   });
 
@@ -132,7 +176,16 @@ describe('decodeSafetensors fuzz: nothing but CheckpointError ever comes out', (
     const headerEnd = 8 + new DataView(file.buffer).getUint32(0, true);
     const random = seeded(1234);
     for (let position = 0; position < headerEnd; position++) {
-      for (const value of [0, 0x20, 0x7b, 0x7d, 0x22, 0x30 + (position % 10), Math.floor(random() * 256), file[position]! ^ 0x80]) {
+      for (const value of [
+        0,
+        0x20,
+        0x7b,
+        0x7d,
+        0x22,
+        0x30 + (position % 10),
+        Math.floor(random() * 256),
+        file[position]! ^ 0x80,
+      ]) {
         const corrupt = file.slice();
         corrupt[position] = value;
         decodeOrCheckpointError(corrupt);
@@ -145,7 +198,8 @@ describe('decodeSafetensors fuzz: nothing but CheckpointError ever comes out', (
     for (let i = 0; i < 2000; i++) {
       const bytes = new Uint8Array(Math.floor(random() * 96));
       for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(random() * 256);
-      if (bytes.length >= 8 && random() < 0.5) new DataView(bytes.buffer).setUint32(0, Math.floor(random() * (bytes.length - 7)), true);
+      if (bytes.length >= 8 && random() < 0.5)
+        new DataView(bytes.buffer).setUint32(0, Math.floor(random() * (bytes.length - 7)), true);
       if (bytes.length >= 9 && random() < 0.5) bytes[8] = 0x7b;
       decodeOrCheckpointError(bytes);
     }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
-  CheckpointError, decodeSafetensors, encodeSafetensors, fromHost, getBackend, scalar, tensor, tensorsFromSafetensors, zeros,
+  CheckpointError,
+  decodeSafetensors,
+  encodeSafetensors,
+  fromHost,
+  getBackend,
+  scalar,
+  tensor,
+  tensorsFromSafetensors,
+  zeros,
   type Tensor,
 } from '@myelin/core';
 
@@ -13,9 +21,25 @@ describe('encodeSafetensors: exact bytes', () => {
     const bytes = await encodeSafetensors({ a });
     const header = '{"a":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}}'; // 54 bytes, padded to 56
     const expected = [
-      56, 0, 0, 0, 0, 0, 0, 0, // header length, u64 little-endian
-      ...ascii(header), 0x20, 0x20, // JSON header padded with spaces to a multiple of 8
-      1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, // int32 1 and -2, little-endian
+      56,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // header length, u64 little-endian
+      ...ascii(header),
+      0x20,
+      0x20, // JSON header padded with spaces to a multiple of 8
+      1,
+      0,
+      0,
+      0,
+      0xfe,
+      0xff,
+      0xff,
+      0xff, // int32 1 and -2, little-endian
     ];
     expect([...bytes]).toEqual(expected);
     a.dispose();
@@ -29,10 +53,12 @@ describe('encodeSafetensors: exact bytes', () => {
     const length = bytes[0]!;
     expect(length % 8).toBe(0);
     const text = new TextDecoder().decode(bytes.subarray(8, 8 + length)).trimEnd();
-    expect(text).toBe('{"__metadata__":{"format":"pt"},' +
-      '"d":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},' +
-      '"w":{"dtype":"F32","shape":[],"data_offsets":[8,12]},' +
-      '"flag":{"dtype":"BOOL","shape":[3],"data_offsets":[12,15]}}');
+    expect(text).toBe(
+      '{"__metadata__":{"format":"pt"},' +
+        '"d":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},' +
+        '"w":{"dtype":"F32","shape":[],"data_offsets":[8,12]},' +
+        '"flag":{"dtype":"BOOL","shape":[3],"data_offsets":[12,15]}}',
+    );
     const data = bytes.subarray(8 + length);
     expect([...data]).toEqual([0, 0, 0, 0, 0, 0, 0xd0, 0x3f, 0, 0, 0xc0, 0x3f, 1, 0, 1]);
     for (const t of [flag, w, d]) t.dispose();
@@ -48,8 +74,12 @@ describe('encodeSafetensors: exact bytes', () => {
     await expect(encodeSafetensors({ w: t })).rejects.toThrow(/tensor 'w' of shape \[2\] was disposed/);
     const u = zeros([1]);
     await expect(encodeSafetensors({ __metadata__: u })).rejects.toThrow(CheckpointError);
-    await expect(encodeSafetensors({ u }, { step: 3 as unknown as string })).rejects.toThrow(/metadata 'step' is number 3; .*must be strings/);
-    await expect(encodeSafetensors({ u: [1, 2] as unknown as Tensor })).rejects.toThrow(/'u' is an array, expected a Tensor/);
+    await expect(encodeSafetensors({ u }, { step: 3 as unknown as string })).rejects.toThrow(
+      /metadata 'step' is number 3; .*must be strings/,
+    );
+    await expect(encodeSafetensors({ u: [1, 2] as unknown as Tensor })).rejects.toThrow(
+      /'u' is an array, expected a Tensor/,
+    );
     u.dispose();
   });
 });
@@ -57,10 +87,16 @@ describe('encodeSafetensors: exact bytes', () => {
 describe('safetensors round trip', () => {
   it('keeps every dtype, value and shape, including scalars, size-0 tensors and special floats', async () => {
     const sources: Record<string, Tensor> = {
-      f32: fromHost(new Float32Array([0, -0, 1.5, -3.25, NaN, Infinity, -Infinity, 1e-40, 3.4e38, Math.fround(0.1)]), [2, 5]),
+      f32: fromHost(
+        new Float32Array([0, -0, 1.5, -3.25, NaN, Infinity, -Infinity, 1e-40, 3.4e38, Math.fround(0.1)]),
+        [2, 5],
+      ),
       f64: fromHost(new Float64Array([Math.PI, -1e-300, 5e-324, Number.MAX_VALUE]), [4]),
       i32: fromHost(new Int32Array([0, 1, -1, 2147483647, -2147483648, 12345]), [3, 1, 2]),
-      b: tensor([[true, false], [false, true]]),
+      b: tensor([
+        [true, false],
+        [false, true],
+      ]),
       scalarF32: scalar(7.5),
       scalarI32: scalar(-9, { dtype: 'int32' }),
       scalarBool: scalar(1, { dtype: 'bool' }),
@@ -92,7 +128,10 @@ describe('safetensors round trip', () => {
     const before = backend.liveHandles();
     const tensors = tensorsFromSafetensors(decoded, { backend });
     expect(backend.liveHandles()).toBe(before + 1);
-    expect(await tensors.w!.array()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await tensors.w!.array()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     tensors.w!.dispose();
     w.dispose();
     expect(backend.liveHandles()).toBe(before - 1);

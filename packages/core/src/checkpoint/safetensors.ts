@@ -11,8 +11,18 @@ import { CheckpointError } from './errors.js';
  */
 
 /** The safetensors dtype names Myelin reads and writes, by Myelin dtype. */
-export const SAFETENSORS_DTYPES: Readonly<Record<DType, string>> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
-const FROM_SAFETENSORS: Readonly<Record<string, DType>> = { F32: 'float32', F64: 'float64', I32: 'int32', BOOL: 'bool' };
+export const SAFETENSORS_DTYPES: Readonly<Record<DType, string>> = {
+  float32: 'F32',
+  float64: 'F64',
+  int32: 'I32',
+  bool: 'BOOL',
+};
+const FROM_SAFETENSORS: Readonly<Record<string, DType>> = {
+  F32: 'float32',
+  F64: 'float64',
+  I32: 'int32',
+  BOOL: 'bool',
+};
 /** Other dtypes of the spec: named in errors so a user knows the file is valid but not loadable here. */
 const OTHER_SPEC_DTYPES = ['F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'I64', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8'];
 const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4, bool: 1 };
@@ -46,29 +56,48 @@ export interface HostTensor {
  * (stable, so stateDict order within a dtype), as the reference implementation does: every
  * tensor then starts at an offset aligned to its element size, which PyTorch's loader needs.
  */
-export async function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array> {
+export async function encodeSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Promise<Uint8Array> {
   const host: Record<string, HostTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (t === null || typeof t !== 'object' || !(t as { isMyelinTensor?: boolean }).isMyelinTensor) {
       throw new CheckpointError(`encodeSafetensors: '${name}' is ${describe(t)}, expected a Tensor`);
     }
-    if (t.isDisposed) throw new CheckpointError(`encodeSafetensors: tensor '${name}' of shape [${t.shape.join(',')}] was disposed`);
+    if (t.isDisposed)
+      throw new CheckpointError(`encodeSafetensors: tensor '${name}' of shape [${t.shape.join(',')}] was disposed`);
     host[name] = { dtype: t.dtype, shape: t.shape, data: await t.data() };
   }
   return encodeHostSafetensors(host, metadata);
 }
 
 /** `encodeSafetensors` for values already on the host. */
-export function encodeHostSafetensors(tensors: Record<string, HostTensor>, metadata?: Record<string, string>): Uint8Array {
+export function encodeHostSafetensors(
+  tensors: Record<string, HostTensor>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const entries = Object.entries(tensors);
   for (const [name, { dtype, shape, data }] of entries) {
-    if (name === METADATA_KEY) throw new CheckpointError(`encodeSafetensors: '${METADATA_KEY}' is reserved for metadata and cannot name a tensor`);
-    if (!(dtype in SAFETENSORS_DTYPES)) throw new CheckpointError(`encodeSafetensors: tensor '${name}' has dtype ${dtype}, expected one of ${Object.keys(SAFETENSORS_DTYPES).join(', ')}`);
+    if (name === METADATA_KEY)
+      throw new CheckpointError(
+        `encodeSafetensors: '${METADATA_KEY}' is reserved for metadata and cannot name a tensor`,
+      );
+    if (!(dtype in SAFETENSORS_DTYPES))
+      throw new CheckpointError(
+        `encodeSafetensors: tensor '${name}' has dtype ${dtype}, expected one of ${Object.keys(SAFETENSORS_DTYPES).join(', ')}`,
+      );
     const size = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== size) throw new CheckpointError(`encodeSafetensors: tensor '${name}' has ${data.length} values for shape [${shape.join(',')}] (${size} elements)`);
+    if (data.length !== size)
+      throw new CheckpointError(
+        `encodeSafetensors: tensor '${name}' has ${data.length} values for shape [${shape.join(',')}] (${size} elements)`,
+      );
   }
   for (const [key, value] of Object.entries(metadata ?? {})) {
-    if (typeof value !== 'string') throw new CheckpointError(`encodeSafetensors: metadata '${key}' is ${describe(value)}; safetensors metadata values must be strings`);
+    if (typeof value !== 'string')
+      throw new CheckpointError(
+        `encodeSafetensors: metadata '${key}' is ${describe(value)}; safetensors metadata values must be strings`,
+      );
   }
   const ordered = entries
     .map((entry, index) => ({ entry, index }))
@@ -81,7 +110,9 @@ export function encodeHostSafetensors(tensors: Record<string, HostTensor>, metad
   for (const [name, { dtype, data }] of ordered) {
     const shape = tensors[name]!.shape;
     const end = offset + data.length * BYTES_PER_ELEMENT[dtype];
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${SAFETENSORS_DTYPES[dtype]}","shape":[${shape.join(',')}],"data_offsets":[${offset},${end}]}`);
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"${SAFETENSORS_DTYPES[dtype]}","shape":[${shape.join(',')}],"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
@@ -115,12 +146,19 @@ export function decodeSafetensors(bytes: Uint8Array, options: { source?: string 
     throw new CheckpointError(`${source}: ${problem}`, { file: source });
   };
   if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array of file bytes, got ${describe(bytes)}`);
-  if (bytes.length < 8) fail(`too short: ${bytes.length} bytes, a safetensors file starts with an 8-byte header length`);
+  if (bytes.length < 8)
+    fail(`too short: ${bytes.length} bytes, a safetensors file starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-  if (headerLength > bytes.length - 8) fail(`header length ${headerLength} reaches beyond the file (${bytes.length - 8} bytes follow the length field): truncated or not a safetensors file`);
+  if (headerLength > bytes.length - 8)
+    fail(
+      `header length ${headerLength} reaches beyond the file (${bytes.length - 8} bytes follow the length field): truncated or not a safetensors file`,
+    );
   if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-  if (headerLength < 2 || bytes[8] !== 0x7b) fail(`the header must be a JSON object starting with '{', got ${headerLength === 0 ? 'an empty header' : `byte 0x${bytes[8]!.toString(16).padStart(2, '0')}`}`);
+  if (headerLength < 2 || bytes[8] !== 0x7b)
+    fail(
+      `the header must be a JSON object starting with '{', got ${headerLength === 0 ? 'an empty header' : `byte 0x${bytes[8]!.toString(16).padStart(2, '0')}`}`,
+    );
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
@@ -140,26 +178,43 @@ export function decodeSafetensors(bytes: Uint8Array, options: { source?: string 
     const dtype = FROM_SAFETENSORS[rawDtype as string];
     if (dtype === undefined) {
       const known = OTHER_SPEC_DTYPES.includes(rawDtype as string);
-      fail(`tensor '${name}': ${known ? 'dtype' : 'unknown dtype'} '${rawDtype}'${known ? ' is not one Myelin loads' : ''}; expected one of ${Object.keys(FROM_SAFETENSORS).join(', ')}`);
+      fail(
+        `tensor '${name}': ${known ? 'dtype' : 'unknown dtype'} '${rawDtype}'${known ? ' is not one Myelin loads' : ''}; expected one of ${Object.keys(FROM_SAFETENSORS).join(', ')}`,
+      );
     }
-    if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}': shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) fail(`tensor '${name}': data_offsets must be [begin, end] non-negative integers, got ${JSON.stringify(offsets)}`);
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      fail(`tensor '${name}': shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount))
+      fail(`tensor '${name}': data_offsets must be [begin, end] non-negative integers, got ${JSON.stringify(offsets)}`);
     const [begin, end] = offsets as [number, number];
     if (begin > end) fail(`tensor '${name}': data_offsets [${begin},${end}] end before they begin`);
-    if (end > dataLength) fail(`tensor '${name}': data_offsets [${begin},${end}] reach beyond the ${dataLength} data bytes (truncated file?)`);
+    if (end > dataLength)
+      fail(
+        `tensor '${name}': data_offsets [${begin},${end}] reach beyond the ${dataLength} data bytes (truncated file?)`,
+      );
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
     const expected = size * BYTES_PER_ELEMENT[dtype!];
-    if (end - begin !== expected) fail(`tensor '${name}': shape [${(shape as number[]).join(',')}] of ${rawDtype} needs ${expected} bytes, data_offsets [${begin},${end}] hold ${end - begin}`);
+    if (end - begin !== expected)
+      fail(
+        `tensor '${name}': shape [${(shape as number[]).join(',')}] of ${rawDtype} needs ${expected} bytes, data_offsets [${begin},${end}] hold ${end - begin}`,
+      );
     infos.push({ name, dtype: dtype!, shape: shape as number[], begin, end });
   }
   infos.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const info of infos) {
-    if (info.begin < covered) fail(`tensor '${info.name}': data_offsets [${info.begin},${info.end}] overlap the previous tensor, which ends at ${covered}`);
-    if (info.begin > covered) fail(`tensor '${info.name}': data_offsets begin at ${info.begin}, leaving a gap after byte ${covered}; tensors must be contiguous`);
+    if (info.begin < covered)
+      fail(
+        `tensor '${info.name}': data_offsets [${info.begin},${info.end}] overlap the previous tensor, which ends at ${covered}`,
+      );
+    if (info.begin > covered)
+      fail(
+        `tensor '${info.name}': data_offsets begin at ${info.begin}, leaving a gap after byte ${covered}; tensors must be contiguous`,
+      );
     covered = info.end;
   }
-  if (covered !== dataLength) fail(`${dataLength - covered} trailing bytes after the last tensor (data ends at ${covered} of ${dataLength})`);
+  if (covered !== dataLength)
+    fail(`${dataLength - covered} trailing bytes after the last tensor (data ends at ${covered} of ${dataLength})`);
   const tensors: Record<string, DecodedTensor> = {};
   for (const { name, dtype, shape, begin, end } of infos) {
     tensors[name] = { dtype, shape, data: readData(bytes.subarray(dataStart + begin, dataStart + end), dtype) };
@@ -168,11 +223,17 @@ export function decodeSafetensors(bytes: Uint8Array, options: { source?: string 
 }
 
 /** Makes tensors (owned by the caller) from decoded safetensors; frees them all if one fails. */
-export function tensorsFromSafetensors(decoded: DecodedSafetensors, options: { backend?: Backend | string } = {}): Record<string, Tensor> {
+export function tensorsFromSafetensors(
+  decoded: DecodedSafetensors,
+  options: { backend?: Backend | string } = {},
+): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   try {
     for (const [name, { dtype, shape, data }] of Object.entries(decoded.tensors)) {
-      out[name] = fromHost(data, shape, { dtype, ...(options.backend === undefined ? {} : { backend: options.backend }) });
+      out[name] = fromHost(data, shape, {
+        dtype,
+        ...(options.backend === undefined ? {} : { backend: options.backend }),
+      });
     }
   } catch (error) {
     for (const t of Object.values(out)) t.dispose();
@@ -220,7 +281,9 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return (value as { isMyelinTensor?: boolean }).isMyelinTensor ? 'a Tensor' : 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === 'object')
+    return (value as { isMyelinTensor?: boolean }).isMyelinTensor ? 'a Tensor' : 'an object';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   return `${typeof value} ${String(value)}`;
 }

@@ -31,7 +31,11 @@ const FLOAT_TARGET_HINT = " (binary targets are 0/1 floats: cast them with .cast
  * or 1; in float32 ours overflows to Infinity for subnormal p (< 1.2e-38) of the opposite
  * label. On raw scores, binaryCrossEntropyWithLogits is stable everywhere.
  */
-export function binaryCrossEntropy(probabilities: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
+export function binaryCrossEntropy(
+  probabilities: Tensor,
+  target: Tensor,
+  options: BinaryCrossEntropyOptions = {},
+): Tensor {
   const owner = 'binaryCrossEntropy';
   const reduction = checkBinary(owner, 'probabilities', probabilities, target, options);
   checkProbabilities(owner, probabilities);
@@ -49,7 +53,11 @@ export function binaryCrossEntropy(probabilities: Tensor, target: Tensor, option
  * max(x, 0) - x y + log(1 + exp(-|x|)). Finite in value and gradient (sigmoid(x) - y when
  * unweighted) at any finite x.
  */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  logits: Tensor,
+  target: Tensor,
+  options: BinaryCrossEntropyWithLogitsOptions = {},
+): Tensor {
   const owner = 'binaryCrossEntropyWithLogits';
   const reduction = checkBinary(owner, 'logits', logits, target, options);
   const posWeight = options.posWeight;
@@ -63,7 +71,13 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opt
   });
 }
 
-function checkBinary(owner: string, inputRole: string, input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions): Reduction {
+function checkBinary(
+  owner: string,
+  inputRole: string,
+  input: Tensor,
+  target: Tensor,
+  options: BinaryCrossEntropyOptions,
+): Reduction {
   const reduction = checkReduction(owner, options.reduction);
   requireFloat(owner, inputRole, input);
   requireFloat(owner, 'target', target, FLOAT_TARGET_HINT);

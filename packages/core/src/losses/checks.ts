@@ -10,7 +10,9 @@ export function requireFloat(owner: string, role: string, x: Tensor, hint = ''):
 /** Elementwise losses need equal shapes: silently broadcasting [N,1] against [N] makes [N,N]. */
 export function requireSameShape(owner: string, input: Tensor, target: Tensor, inputRole = 'input'): void {
   if (!shapesEqual(input.shape, target.shape)) {
-    throw new ShapeError(`${owner}: ${inputRole} ${formatShape(input.shape)} and target ${formatShape(target.shape)} must have the same shape`);
+    throw new ShapeError(
+      `${owner}: ${inputRole} ${formatShape(input.shape)} and target ${formatShape(target.shape)} must have the same shape`,
+    );
   }
 }
 
@@ -25,7 +27,10 @@ export function requireBroadcastWeight(owner: string, role: string, weight: Tens
       fits = false;
     }
   }
-  if (!fits) throw new ShapeError(`${owner}: ${role} ${formatShape(weight.shape)} does not broadcast to the input's shape ${formatShape(input.shape)}`);
+  if (!fits)
+    throw new ShapeError(
+      `${owner}: ${role} ${formatShape(weight.shape)} does not broadcast to the input's shape ${formatShape(input.shape)}`,
+    );
 }
 
 /**
@@ -39,7 +44,9 @@ export function checkClassIndices(owner: string, target: Tensor, numClasses: num
   for (let i = 0; i < values.length; i++) {
     const index = values[i]!;
     if (index < 0 || index >= numClasses) {
-      throw new ArgumentError(`${owner}: target class ${index} at position ${i} is out of range for ${numClasses} classes (expected 0..${numClasses - 1})`);
+      throw new ArgumentError(
+        `${owner}: target class ${index} at position ${i} is out of range for ${numClasses} classes (expected 0..${numClasses - 1})`,
+      );
     }
   }
 }
@@ -54,7 +61,9 @@ export function checkProbabilities(owner: string, probabilities: Tensor): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;
     if (!(value >= 0 && value <= 1)) {
-      throw new ArgumentError(`${owner}: probabilities must lie in [0, 1], got ${value} at position ${i} (apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores)`);
+      throw new ArgumentError(
+        `${owner}: probabilities must lie in [0, 1], got ${value} at position ${i} (apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores)`,
+      );
     }
   }
 }

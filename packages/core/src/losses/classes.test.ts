@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { ArgumentError, BackendError, getBackend, tensor, tidy } from '@myelin/core';
 import { binaryCrossEntropyWithLogits } from './binary.js';
-import { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, lossFromConfig, type Loss } from './classes.js';
+import {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  lossFromConfig,
+  type Loss,
+} from './classes.js';
 import { crossEntropy } from './classification.js';
 import { asyncOnlyBackend, expectValues } from './test-helpers.js';
 
@@ -10,19 +19,41 @@ const roundTrip = (loss: Loss): Loss => lossFromConfig(JSON.parse(JSON.stringify
 
 describe('loss classes', () => {
   it('forward the functions with their options', async () => {
-    const logits = tensor([[1, 2, 0.5, -1], [0, -0.5, 3, 1], [2, 2, -2, 0.5]]);
+    const logits = tensor([
+      [1, 2, 0.5, -1],
+      [0, -0.5, 3, 1],
+      [2, 2, -2, 0.5],
+    ]);
     const target = tensor([1, 2, 0], { dtype: 'int32' });
     const options = { weight: [1, 2, 0.5, 1.5], labelSmoothing: 0.1, reduction: 'sum' as const };
     const expected = await crossEntropy(logits, target, { ...options, weight: tensor(options.weight) }).item();
     expect(await new CrossEntropyLoss(options).forward(logits, target).item()).toBeCloseTo(expected, 6);
-    expect(await new CrossEntropyLoss({ ...options, weight: tensor(options.weight) }).forward(logits, target).item()).toBeCloseTo(expected, 6);
+    expect(
+      await new CrossEntropyLoss({ ...options, weight: tensor(options.weight) }).forward(logits, target).item(),
+    ).toBeCloseTo(expected, 6);
     // Same inputs as mseLoss's tests: 0.25166666666666665 (numpy, float64).
-    await expectValues(new MSELoss().forward(tensor([[0.5, -1.2, 2], [0.3, 0, -0.7]]), tensor([[1, -1, 1.5], [0.3, 0.4, 0.2]])), [], [0.25166666666666665]);
+    await expectValues(
+      new MSELoss().forward(
+        tensor([
+          [0.5, -1.2, 2],
+          [0.3, 0, -0.7],
+        ]),
+        tensor([
+          [1, -1, 1.5],
+          [0.3, 0.4, 0.2],
+        ]),
+      ),
+      [],
+      [0.25166666666666665],
+    );
   });
   it('describe themselves in JSON and rebuild from it', async () => {
     const losses: Loss[] = [
-      new MSELoss(), new L1Loss({ reduction: 'sum' }), new BCELoss({ weight: tensor([[1, 2]]) }),
-      new BCEWithLogitsLoss({ posWeight: [2, 0.5], reduction: 'none' }), new CrossEntropyLoss({ labelSmoothing: 0.2, weight: tensor([1, 3]) }),
+      new MSELoss(),
+      new L1Loss({ reduction: 'sum' }),
+      new BCELoss({ weight: tensor([[1, 2]]) }),
+      new BCEWithLogitsLoss({ posWeight: [2, 0.5], reduction: 'none' }),
+      new CrossEntropyLoss({ labelSmoothing: 0.2, weight: tensor([1, 3]) }),
       new NLLLoss({ weight: [0.5, 1] }),
     ];
     expect(losses.map((loss) => loss.config())).toEqual([
@@ -34,15 +65,50 @@ describe('loss classes', () => {
       { type: 'NLLLoss', reduction: 'mean', weight: [0.5, 1] },
     ]);
     for (const loss of losses) expect(roundTrip(loss).config()).toEqual(loss.config());
-    const logits = tensor([[2, -1], [0.5, 3]]);
+    const logits = tensor([
+      [2, -1],
+      [0.5, 3],
+    ]);
     const rebuilt = roundTrip(losses[3]!);
-    await expectValues(rebuilt.forward(logits, tensor([[1, 0], [0, 1]])), [2, 2], Array.from(await binaryCrossEntropyWithLogits(logits, tensor([[1, 0], [0, 1]]), { posWeight: tensor([2, 0.5]), reduction: 'none' }).data()));
+    await expectValues(
+      rebuilt.forward(
+        logits,
+        tensor([
+          [1, 0],
+          [0, 1],
+        ]),
+      ),
+      [2, 2],
+      Array.from(
+        await binaryCrossEntropyWithLogits(
+          logits,
+          tensor([
+            [1, 0],
+            [0, 1],
+          ]),
+          { posWeight: tensor([2, 0.5]), reduction: 'none' },
+        ).data(),
+      ),
+    );
   });
-  it('make weight tensors from numbers on the input\'s backend and free them', async () => {
+  it("make weight tensors from numbers on the input's backend and free them", async () => {
     const backend = asyncOnlyBackend();
     const loss = new NLLLoss({ weight: [1, 3] });
     const before = backend.liveHandles();
-    const value = tidy(() => loss.forward(tensor([[-0.1, -2.4], [-1.2, -0.4]], { backend, requiresGrad: true }).logSoftmax(), tensor([0, 1], { dtype: 'int32', backend })).detach());
+    const value = tidy(() =>
+      loss
+        .forward(
+          tensor(
+            [
+              [-0.1, -2.4],
+              [-1.2, -0.4],
+            ],
+            { backend, requiresGrad: true },
+          ).logSoftmax(),
+          tensor([0, 1], { dtype: 'int32', backend }),
+        )
+        .detach(),
+    );
     // (1 * -logp[0,0] + 3 * -logp[1,1]) / (1 + 3) of the (already normalised) log-probabilities, by hand in float64.
     const logp = (row: number[], i: number) => row[i]! - Math.log(Math.exp(row[0]!) + Math.exp(row[1]!));
     await expectValues(value, [], [(-logp([-0.1, -2.4], 0) - 3 * logp([-1.2, -0.4], 1)) / 4]);
@@ -50,9 +116,15 @@ describe('loss classes', () => {
     expect(backend.liveHandles()).toBe(before);
   });
   it('validate their options when built', () => {
-    expect(() => new MSELoss({ reduction: 'average' as never })).toThrow(`MSELoss: reduction must be 'mean', 'sum' or 'none', got "average"`);
-    expect(() => new CrossEntropyLoss({ labelSmoothing: -0.1 })).toThrow('CrossEntropyLoss: labelSmoothing must be a number in [0, 1), got -0.1');
-    expect(() => new NLLLoss({ weight: [[1, 2], [3]] })).toThrow('NLLLoss: weight: ragged array: item 1 has shape [1], item 0 has [2]');
+    expect(() => new MSELoss({ reduction: 'average' as never })).toThrow(
+      `MSELoss: reduction must be 'mean', 'sum' or 'none', got "average"`,
+    );
+    expect(() => new CrossEntropyLoss({ labelSmoothing: -0.1 })).toThrow(
+      'CrossEntropyLoss: labelSmoothing must be a number in [0, 1), got -0.1',
+    );
+    expect(() => new NLLLoss({ weight: [[1, 2], [3]] })).toThrow(
+      'NLLLoss: weight: ragged array: item 1 has shape [1], item 0 has [2]',
+    );
     expect(() => new BCELoss({ weight: 'heavy' as never })).toThrow(ArgumentError);
   });
   it('cannot serialise a weight tensor that only reads asynchronously', () => {
@@ -68,12 +140,18 @@ describe('lossFromConfig', () => {
     );
     expect(() => lossFromConfig({ type: 'toString' })).toThrow(ArgumentError);
     expect(() => lossFromConfig({} as never)).toThrow('lossFromConfig: unknown loss type undefined');
-    expect(() => lossFromConfig(null as never)).toThrow("lossFromConfig: expected an object like { type: 'MSELoss' }, got null");
+    expect(() => lossFromConfig(null as never)).toThrow(
+      "lossFromConfig: expected an object like { type: 'MSELoss' }, got null",
+    );
   });
   it('rejects options the type does not have, and bad values', () => {
-    expect(() => lossFromConfig({ type: 'MSELoss', labelSmoothing: 0.1 })).toThrow("lossFromConfig: MSELoss has no option 'labelSmoothing' (its options: reduction)");
+    expect(() => lossFromConfig({ type: 'MSELoss', labelSmoothing: 0.1 })).toThrow(
+      "lossFromConfig: MSELoss has no option 'labelSmoothing' (its options: reduction)",
+    );
     expect(() => lossFromConfig({ type: 'CrossEntropyLoss', labelSmoothing: '0.1' })).toThrow(ArgumentError);
-    expect(() => lossFromConfig({ type: 'BCEWithLogitsLoss', posWeight: [1, null] })).toThrow('BCEWithLogitsLoss: posWeight: expected a tensor or (nested) arrays of numbers, got null at [1]');
+    expect(() => lossFromConfig({ type: 'BCEWithLogitsLoss', posWeight: [1, null] })).toThrow(
+      'BCEWithLogitsLoss: posWeight: expected a tensor or (nested) arrays of numbers, got null at [1]',
+    );
     expect(() => lossFromConfig({ type: 'L1Loss', reduction: 'max' })).toThrow(ArgumentError);
   });
   it('builds working losses from hand-written configs', async () => {
@@ -81,6 +159,10 @@ describe('lossFromConfig', () => {
     expect(loss).toBeInstanceOf(CrossEntropyLoss);
     expect(loss.config()).toEqual({ type: 'CrossEntropyLoss', reduction: 'mean', labelSmoothing: 0 });
     // -log softmax([0, 0])[0] = ln 2.
-    await expectValues(loss.forward(tensor([[0, 0]]), tensor([0], { dtype: 'int32', backend: getBackend() })), [], [Math.LN2]);
+    await expectValues(
+      loss.forward(tensor([[0, 0]]), tensor([0], { dtype: 'int32', backend: getBackend() })),
+      [],
+      [Math.LN2],
+    );
   });
 });

@@ -24,7 +24,10 @@ export type WeightValues = Tensor | NestedArray;
 
 abstract class ReducingLoss implements Loss {
   readonly reduction: Reduction;
-  constructor(readonly type: string, options: { reduction?: Reduction }) {
+  constructor(
+    readonly type: string,
+    options: { reduction?: Reduction },
+  ) {
     this.reduction = checkReduction(type, options.reduction);
   }
   abstract forward(input: Tensor, target: Tensor): Tensor;
@@ -34,13 +37,21 @@ abstract class ReducingLoss implements Loss {
 }
 
 export class MSELoss extends ReducingLoss {
-  constructor(options: { reduction?: Reduction } = {}) { super('MSELoss', options); }
-  forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, { reduction: this.reduction }); }
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('MSELoss', options);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, { reduction: this.reduction });
+  }
 }
 
 export class L1Loss extends ReducingLoss {
-  constructor(options: { reduction?: Reduction } = {}) { super('L1Loss', options); }
-  forward(input: Tensor, target: Tensor): Tensor { return l1Loss(input, target, { reduction: this.reduction }); }
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('L1Loss', options);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, { reduction: this.reduction });
+  }
 }
 
 export class BCELoss extends ReducingLoss {
@@ -50,9 +61,13 @@ export class BCELoss extends ReducingLoss {
     this.weight = checkWeightValues(this.type, 'weight', options.weight);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return withWeights(input, [this.weight], ([weight]) => binaryCrossEntropy(input, target, { reduction: this.reduction, weight }));
+    return withWeights(input, [this.weight], ([weight]) =>
+      binaryCrossEntropy(input, target, { reduction: this.reduction, weight }),
+    );
   }
-  override config(): LossConfig { return withSerialisedWeights(super.config(), { weight: this.weight }); }
+  override config(): LossConfig {
+    return withSerialisedWeights(super.config(), { weight: this.weight });
+  }
 }
 
 export class BCEWithLogitsLoss extends ReducingLoss {
@@ -68,7 +83,9 @@ export class BCEWithLogitsLoss extends ReducingLoss {
       binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight, posWeight }),
     );
   }
-  override config(): LossConfig { return withSerialisedWeights(super.config(), { weight: this.weight, posWeight: this.posWeight }); }
+  override config(): LossConfig {
+    return withSerialisedWeights(super.config(), { weight: this.weight, posWeight: this.posWeight });
+  }
 }
 
 export class CrossEntropyLoss extends ReducingLoss {
@@ -79,7 +96,9 @@ export class CrossEntropyLoss extends ReducingLoss {
     this.weight = checkWeightValues(this.type, 'weight', options.weight);
     this.labelSmoothing = options.labelSmoothing ?? 0;
     if (typeof this.labelSmoothing !== 'number' || !(this.labelSmoothing >= 0 && this.labelSmoothing < 1)) {
-      throw new ArgumentError(`CrossEntropyLoss: labelSmoothing must be a number in [0, 1), got ${String(this.labelSmoothing)}`);
+      throw new ArgumentError(
+        `CrossEntropyLoss: labelSmoothing must be a number in [0, 1), got ${String(this.labelSmoothing)}`,
+      );
     }
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -99,14 +118,21 @@ export class NLLLoss extends ReducingLoss {
     this.weight = checkWeightValues(this.type, 'weight', options.weight);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return withWeights(input, [this.weight], ([weight]) => nllLoss(input, target, { reduction: this.reduction, weight }));
+    return withWeights(input, [this.weight], ([weight]) =>
+      nllLoss(input, target, { reduction: this.reduction, weight }),
+    );
   }
-  override config(): LossConfig { return withSerialisedWeights(super.config(), { weight: this.weight }); }
+  override config(): LossConfig {
+    return withSerialisedWeights(super.config(), { weight: this.weight });
+  }
 }
 
 type LossFactory = (options: Record<string, unknown>) => Loss;
 // Options from JSON are unknown values: each constructor validates its own.
-const factory = <O>(LossClass: new (options: O) => Loss): LossFactory => (options) => new LossClass(options as O);
+const factory =
+  <O>(LossClass: new (options: O) => Loss): LossFactory =>
+  (options) =>
+    new LossClass(options as O);
 
 /** Each type with the options its config may carry (beyond `type`). */
 const LOSS_TYPES: Record<string, { options: readonly string[]; create: LossFactory }> = {
@@ -125,14 +151,20 @@ export function lossFromConfig(config: LossConfig): Loss {
   }
   const known = Object.keys(LOSS_TYPES).join(', ');
   // Case-insensitive like optimizerFromConfig and schedulerFromConfig: 'crossentropyloss' works too.
-  const typeName = typeof config.type === 'string' ? Object.keys(LOSS_TYPES).find((name) => name.toLowerCase() === (config.type as string).toLowerCase()) : undefined;
+  const typeName =
+    typeof config.type === 'string'
+      ? Object.keys(LOSS_TYPES).find((name) => name.toLowerCase() === (config.type as string).toLowerCase())
+      : undefined;
   const entry = typeName === undefined ? undefined : LOSS_TYPES[typeName];
-  if (entry === undefined) throw new ArgumentError(`lossFromConfig: unknown loss type ${describe(config.type)} (known types: ${known})`);
+  if (entry === undefined)
+    throw new ArgumentError(`lossFromConfig: unknown loss type ${describe(config.type)} (known types: ${known})`);
   const { type: _type, ...options } = config;
   const type = typeName;
   for (const key of Object.keys(options)) {
     if (!entry.options.includes(key)) {
-      throw new ArgumentError(`lossFromConfig: ${type} has no option '${key}' (its options: ${entry.options.join(', ')})`);
+      throw new ArgumentError(
+        `lossFromConfig: ${type} has no option '${key}' (its options: ${entry.options.join(', ')})`,
+      );
     }
   }
   return entry.create(options);
@@ -155,21 +187,36 @@ function nestedShape(what: string, value: unknown, path = ''): number[] {
     if (!Number.isFinite(value)) throw new ArgumentError(`${what}: expected finite numbers, got ${value} at [${path}]`);
     return [];
   }
-  if (!Array.isArray(value)) throw new ArgumentError(`${what}: expected a tensor or (nested) arrays of numbers, got ${describe(value)}${path ? ` at [${path}]` : ''}`);
+  if (!Array.isArray(value))
+    throw new ArgumentError(
+      `${what}: expected a tensor or (nested) arrays of numbers, got ${describe(value)}${path ? ` at [${path}]` : ''}`,
+    );
   const shapes = value.map((item, i) => nestedShape(what, item, path ? `${path},${i}` : `${i}`));
   const first = shapes[0] ?? [];
   shapes.forEach((shape, i) => {
     if (shape.length !== first.length || shape.some((d, j) => d !== first[j])) {
-      throw new ArgumentError(`${what}: ragged array: item ${i}${path ? ` of [${path}]` : ''} has shape ${formatShape(shape)}, item 0 has ${formatShape(first)}`);
+      throw new ArgumentError(
+        `${what}: ragged array: item ${i}${path ? ` of [${path}]` : ''} has shape ${formatShape(shape)}, item 0 has ${formatShape(first)}`,
+      );
     }
   });
   return [value.length, ...first];
 }
 
 /** Calls `run` with the weights as tensors; those made from numbers live on the input's backend in its dtype. */
-function withWeights(input: Tensor, values: readonly (WeightValues | undefined)[], run: (weights: (Tensor | undefined)[]) => Tensor): Tensor {
+function withWeights(
+  input: Tensor,
+  values: readonly (WeightValues | undefined)[],
+  run: (weights: (Tensor | undefined)[]) => Tensor,
+): Tensor {
   return composite(() =>
-    run(values.map((value) => (value === undefined || value instanceof Tensor ? value : tensor(value, { dtype: input.dtype, backend: input.backend })))),
+    run(
+      values.map((value) =>
+        value === undefined || value instanceof Tensor
+          ? value
+          : tensor(value, { dtype: input.dtype, backend: input.backend }),
+      ),
+    ),
   );
 }
 
@@ -185,7 +232,9 @@ function withSerialisedWeights(config: LossConfig, weights: Record<string, Weigh
 
 function tensorToNested(owner: string, key: string, value: Tensor): NestedArray {
   if (!value.backend.readSync) {
-    throw new BackendError(`${owner}.config(): the ${key} tensor lives on backend '${value.backend.name}', which only reads asynchronously; pass the ${key} as an array of numbers to make the loss serialisable`);
+    throw new BackendError(
+      `${owner}.config(): the ${key} tensor lives on backend '${value.backend.name}', which only reads asynchronously; pass the ${key} as an array of numbers to make the loss serialisable`,
+    );
   }
   const flat = Array.from(value.dataSync());
   let offset = 0;

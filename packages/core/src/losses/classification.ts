@@ -37,24 +37,32 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   if (target.dtype === 'int32') {
     checkIndexTarget(owner, 'logits', logits, target);
     checkClassIndices(owner, target, numClasses);
-    return composite(() => asRows(logits, target, reduction, (rows, indices) =>
-      indexTargetLoss(logSoftmax(rows, 1), indices, weight, reduction, smoothing),
-    ));
+    return composite(() =>
+      asRows(logits, target, reduction, (rows, indices) =>
+        indexTargetLoss(logSoftmax(rows, 1), indices, weight, reduction, smoothing),
+      ),
+    );
   }
   if (target.dtype === 'bool') {
-    throw new DTypeError(`${owner}: target must be int32 class indices or float probabilities, got dtype bool (cast it)`);
+    throw new DTypeError(
+      `${owner}: target must be int32 class indices or float probabilities, got dtype bool (cast it)`,
+    );
   }
   if (!shapesEqual(target.shape, logits.shape)) {
     if (logits.rank === 2 && target.rank === 2) checkBatch(owner, 'logits', logits, target);
-    throw new ShapeError(`${owner}: probability target ${formatShape(target.shape)} must have the logits' shape ${formatShape(logits.shape)} (or be int32 class indices of shape ${formatShape(logits.shape.slice(0, -1))})`);
+    throw new ShapeError(
+      `${owner}: probability target ${formatShape(target.shape)} must have the logits' shape ${formatShape(logits.shape)} (or be int32 class indices of shape ${formatShape(logits.shape.slice(0, -1))})`,
+    );
   }
-  return composite(() => asRows(logits, target, reduction, (rows, probabilities) => {
-    const smoothed = smoothing > 0 ? add(mul(probabilities, 1 - smoothing), smoothing / numClasses) : probabilities;
-    const products = mul(logSoftmax(rows, 1), smoothed);
-    const losses = neg(sum(weight ? mul(products, weight) : products, 1));
-    // PyTorch divides by N here even with class weights.
-    return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), rows.shape[0]!);
-  }));
+  return composite(() =>
+    asRows(logits, target, reduction, (rows, probabilities) => {
+      const smoothed = smoothing > 0 ? add(mul(probabilities, 1 - smoothing), smoothing / numClasses) : probabilities;
+      const products = mul(logSoftmax(rows, 1), smoothed);
+      const losses = neg(sum(weight ? mul(products, weight) : products, 1));
+      // PyTorch divides by N here even with class weights.
+      return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), rows.shape[0]!);
+    }),
+  );
 }
 
 /**
@@ -65,11 +73,17 @@ export function nllLoss(logProbabilities: Tensor, target: Tensor, options: NllLo
   const owner = 'nllLoss';
   const { reduction, weight, numClasses } = checkClassification(owner, 'logProbabilities', logProbabilities, options);
   if (target.dtype !== 'int32') {
-    throw new DTypeError(`${owner}: target must be int32 class indices, got dtype ${target.dtype} (for probability targets use crossEntropy on logits)`);
+    throw new DTypeError(
+      `${owner}: target must be int32 class indices, got dtype ${target.dtype} (for probability targets use crossEntropy on logits)`,
+    );
   }
   checkIndexTarget(owner, 'logProbabilities', logProbabilities, target);
   checkClassIndices(owner, target, numClasses);
-  return composite(() => asRows(logProbabilities, target, reduction, (rows, indices) => indexTargetLoss(rows, indices, weight, reduction, 0)));
+  return composite(() =>
+    asRows(logProbabilities, target, reduction, (rows, indices) =>
+      indexTargetLoss(rows, indices, weight, reduction, 0),
+    ),
+  );
 }
 
 /**
@@ -77,7 +91,13 @@ export function nllLoss(logProbabilities: Tensor, target: Tensor, options: NllLo
  * nll = -w[y] logp[y] and smooth = -sum_c w[c] logp[c]; PyTorch's weighted mean divides both by
  * sum_i w[y_i].
  */
-function indexTargetLoss(logProbabilities: Tensor, target: Tensor, weight: Tensor | undefined, reduction: Reduction, smoothing: number): Tensor {
+function indexTargetLoss(
+  logProbabilities: Tensor,
+  target: Tensor,
+  weight: Tensor | undefined,
+  reduction: Reduction,
+  smoothing: number,
+): Tensor {
   const numClasses = logProbabilities.shape[1]!;
   // One-hot by comparison: an index out of range (unchecked on async backends) selects nothing.
   const classes = arange(numClasses, { dtype: 'int32', backend: target.backend });
@@ -91,7 +111,12 @@ function indexTargetLoss(logProbabilities: Tensor, target: Tensor, weight: Tenso
 }
 
 /** Runs `body` on [N,C] rows; [C] inputs become one row and, unreduced, a scalar again. */
-function asRows(input: Tensor, target: Tensor, reduction: Reduction, body: (rows: Tensor, target: Tensor) => Tensor): Tensor {
+function asRows(
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction,
+  body: (rows: Tensor, target: Tensor) => Tensor,
+): Tensor {
   if (input.rank === 2) return body(input, target);
   const result = body(unsqueeze(input, 0), unsqueeze(target, 0));
   return reduction === 'none' ? reshape(result, []) : result;
@@ -114,7 +139,9 @@ function checkClassification(owner: string, role: string, input: Tensor, options
   if (weight) {
     requireFloat(owner, 'weight', weight);
     if (!shapesEqual(weight.shape, [numClasses])) {
-      throw new ShapeError(`${owner}: weight must have shape [${numClasses}] (one per class of ${role} ${formatShape(input.shape)}), got ${formatShape(weight.shape)}`);
+      throw new ShapeError(
+        `${owner}: weight must have shape [${numClasses}] (one per class of ${role} ${formatShape(input.shape)}), got ${formatShape(weight.shape)}`,
+      );
     }
   }
   return { reduction, weight, numClasses };
@@ -124,12 +151,16 @@ function checkIndexTarget(owner: string, role: string, input: Tensor, target: Te
   if (input.rank === 2 && target.rank === 1) checkBatch(owner, role, input, target);
   const expected = input.shape.slice(0, -1);
   if (!shapesEqual(target.shape, expected)) {
-    throw new ShapeError(`${owner}: class-index target must have shape ${formatShape(expected)} for ${role} ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+    throw new ShapeError(
+      `${owner}: class-index target must have shape ${formatShape(expected)} for ${role} ${formatShape(input.shape)}, got ${formatShape(target.shape)}`,
+    );
   }
 }
 
 function checkBatch(owner: string, role: string, input: Tensor, target: Tensor): void {
   if (input.shape[0] !== target.shape[0]) {
-    throw new ShapeError(`${owner}: ${role} ${formatShape(input.shape)} and target ${formatShape(target.shape)} disagree on the batch size`);
+    throw new ShapeError(
+      `${owner}: ${role} ${formatShape(input.shape)} and target ${formatShape(target.shape)} disagree on the batch size`,
+    );
   }
 }

@@ -1,9 +1,21 @@
 export type { Reduction, ReductionOptions } from './reduction.js';
 export { mseLoss, l1Loss } from './regression.js';
 export {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, type BinaryCrossEntropyOptions, type BinaryCrossEntropyWithLogitsOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
 } from './binary.js';
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './classification.js';
 export {
-  MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, lossFromConfig, type Loss, type LossConfig, type WeightValues,
+  MSELoss,
+  L1Loss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+  lossFromConfig,
+  type Loss,
+  type LossConfig,
+  type WeightValues,
 } from './classes.js';

@@ -16,7 +16,9 @@ export interface ReductionOptions {
 /** The reduction named in `options`, or an error naming the bad value and the allowed ones. */
 export function checkReduction(owner: string, reduction: unknown = 'mean'): Reduction {
   if (typeof reduction !== 'string' || !(REDUCTIONS as readonly string[]).includes(reduction)) {
-    throw new ArgumentError(`${owner}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction) ?? String(reduction)}`);
+    throw new ArgumentError(
+      `${owner}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction) ?? String(reduction)}`,
+    );
   }
   return reduction as Reduction;
 }
@@ -24,8 +26,11 @@ export function checkReduction(owner: string, reduction: unknown = 'mean'): Redu
 /** Applies an unweighted reduction to per-element losses. */
 export function reduce(losses: Tensor, reduction: Reduction): Tensor {
   switch (reduction) {
-    case 'none': return losses;
-    case 'sum': return sum(losses);
-    case 'mean': return mean(losses);
+    case 'none':
+      return losses;
+    case 'sum':
+      return sum(losses);
+    case 'mean':
+      return mean(losses);
   }
 }

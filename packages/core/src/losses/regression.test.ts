@@ -6,8 +6,19 @@ import { expectValues } from './test-helpers.js';
 
 // Fixed inputs; every expected number below was computed in float64 with numpy from the
 // textbook formulas ((x - t)^2, |x - t|, their means and sums), independently of this code.
-const input = () => tensor([[0.5, -1.2, 2.0], [0.3, 0.0, -0.7]], { requiresGrad: true });
-const target = () => tensor([[1.0, -1.0, 1.5], [0.3, 0.4, 0.2]]);
+const input = () =>
+  tensor(
+    [
+      [0.5, -1.2, 2.0],
+      [0.3, 0.0, -0.7],
+    ],
+    { requiresGrad: true },
+  );
+const target = () =>
+  tensor([
+    [1.0, -1.0, 1.5],
+    [0.3, 0.4, 0.2],
+  ]);
 
 describe('mseLoss', () => {
   it('reduces by mean (default), sum and none', async () => {
@@ -21,11 +32,17 @@ describe('mseLoss', () => {
     await expectValues(x.grad!, [2, 3], [-1 / 6, -0.2 / 3, 1 / 6, 0, -0.4 / 3, -0.3]);
   });
   it('rejects differing shapes, int targets and unknown reductions', () => {
-    expect(() => mseLoss(tensor([[1], [2]]), tensor([1, 2]))).toThrow('mseLoss: input [2,1] and target [2] must have the same shape');
+    expect(() => mseLoss(tensor([[1], [2]]), tensor([1, 2]))).toThrow(
+      'mseLoss: input [2,1] and target [2] must have the same shape',
+    );
     expect(() => mseLoss(tensor([[1], [2]]), tensor([1, 2]))).toThrow(ShapeError);
     expect(() => mseLoss(tensor([1, 2]), tensor([1, 2], { dtype: 'int32' }))).toThrow(DTypeError);
-    expect(() => mseLoss(tensor([1, 2]), tensor([1, 2], { dtype: 'int32' }))).toThrow(/target must be a float tensor, got dtype int32/);
-    expect(() => mseLoss(tensor([1]), tensor([1]), { reduction: 'avg' as never })).toThrow(`mseLoss: reduction must be 'mean', 'sum' or 'none', got "avg"`);
+    expect(() => mseLoss(tensor([1, 2]), tensor([1, 2], { dtype: 'int32' }))).toThrow(
+      /target must be a float tensor, got dtype int32/,
+    );
+    expect(() => mseLoss(tensor([1]), tensor([1]), { reduction: 'avg' as never })).toThrow(
+      `mseLoss: reduction must be 'mean', 'sum' or 'none', got "avg"`,
+    );
     expect(() => mseLoss(tensor([1]), tensor([1]), { reduction: 'avg' as never })).toThrow(ArgumentError);
   });
 });
@@ -42,6 +59,8 @@ describe('l1Loss', () => {
     await expectValues(x.grad!, [2, 3], [-1 / 6, -1 / 6, 1 / 6, 0, -1 / 6, -1 / 6]);
   });
   it('rejects an int input', () => {
-    expect(() => l1Loss(tensor([1], { dtype: 'int32' }), tensor([1]))).toThrow('l1Loss: input must be a float tensor, got dtype int32');
+    expect(() => l1Loss(tensor([1], { dtype: 'int32' }), tensor([1]))).toThrow(
+      'l1Loss: input must be a float tensor, got dtype int32',
+    );
   });
 });

@@ -4,7 +4,12 @@ import type { Backend } from '../backend/contract.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Asserts a tensor's shape and that its values match `expected` (flat, row-major) to float32 precision. */
-export async function expectValues(t: Tensor, shape: readonly number[], expected: readonly number[], tolerance = 2e-6): Promise<void> {
+export async function expectValues(
+  t: Tensor,
+  shape: readonly number[],
+  expected: readonly number[],
+  tolerance = 2e-6,
+): Promise<void> {
   expect(t.shape).toEqual(shape);
   const values = Array.from(await t.data());
   expect(values.length).toBe(expected.length);
@@ -19,7 +24,10 @@ export async function expectValues(t: Tensor, shape: readonly number[], expected
 /** Asserts every value is finite (no NaN, no Infinity). */
 export async function expectFinite(t: Tensor): Promise<void> {
   const values = Array.from(await t.data());
-  expect(values.filter((v) => !Number.isFinite(v)), `non-finite values in ${values.join(', ')}`).toEqual([]);
+  expect(
+    values.filter((v) => !Number.isFinite(v)),
+    `non-finite values in ${values.join(', ')}`,
+  ).toEqual([]);
 }
 
 /** cpu-reference without synchronous reads: stands in for a GPU backend, where host-side checks are skipped. */

@@ -1,7 +1,13 @@
 import { ArgumentError } from '../errors.js';
 import {
-  checkBoolean, checkFloatDtype, checkInteger, checkNumber, checkPositiveInteger, describeValue,
-  type FloatDType, type NumberRange,
+  checkBoolean,
+  checkFloatDtype,
+  checkInteger,
+  checkNumber,
+  checkPositiveInteger,
+  describeValue,
+  type FloatDType,
+  type NumberRange,
 } from './checks.js';
 import type { ModuleConfig } from './module.js';
 
@@ -55,7 +61,8 @@ export class ConfigReader {
 
   array(name: string, fallback: readonly unknown[]): readonly unknown[] {
     const value = this.#config[name] ?? fallback;
-    if (!Array.isArray(value)) throw new ArgumentError(`${this.#what(name)} must be an array, got ${describeValue(value)}`);
+    if (!Array.isArray(value))
+      throw new ArgumentError(`${this.#what(name)} must be an array, got ${describeValue(value)}`);
     return value;
   }
 

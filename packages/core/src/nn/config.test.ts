@@ -2,8 +2,24 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { ArgumentError, Generator, type Tensor, getBackend } from '@myelin/core';
 import {
-  Dropout, ELU, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, Module, type ModuleConfig, ReLU, Residual, Sequential, Sigmoid,
-  Softmax, Tanh, moduleFromConfig, registerModuleType, registeredModuleTypes,
+  Dropout,
+  ELU,
+  Flatten,
+  Identity,
+  LeakyReLU,
+  Linear,
+  LogSoftmax,
+  Module,
+  type ModuleConfig,
+  ReLU,
+  Residual,
+  Sequential,
+  Sigmoid,
+  Softmax,
+  Tanh,
+  moduleFromConfig,
+  registerModuleType,
+  registeredModuleTypes,
 } from './index.js';
 
 const everyLayer = () =>
@@ -27,17 +43,27 @@ describe('config round trip', () => {
     const model = everyLayer();
     const config = model.config();
     expect(config.modules).toHaveLength(12);
-    expect((config.modules as ModuleConfig[])[1]).toEqual({ type: 'Linear', inFeatures: 6, outFeatures: 4, bias: true });
+    expect((config.modules as ModuleConfig[])[1]).toEqual({
+      type: 'Linear',
+      inFeatures: 6,
+      outFeatures: 4,
+      bias: true,
+    });
     expect((config.modules as ModuleConfig[])[4]).toEqual({
       type: 'Residual',
-      module: { type: 'Sequential', modules: [{ type: 'Linear', inFeatures: 4, outFeatures: 4, bias: false }, { type: 'Tanh' }] },
+      module: {
+        type: 'Sequential',
+        modules: [{ type: 'Linear', inFeatures: 4, outFeatures: 4, bias: false }, { type: 'Tanh' }],
+      },
     });
     const json = JSON.parse(JSON.stringify(config)) as ModuleConfig;
     const rebuilt = moduleFromConfig(json, { generator: new Generator(7) });
     expect(rebuilt).toBeInstanceOf(Sequential);
     expect(rebuilt.config()).toEqual(config);
     expect(rebuilt.toString()).toBe(model.toString());
-    expect(rebuilt.namedParameters().map(([n, p]) => [n, p.shape, p.dtype])).toEqual(model.namedParameters().map(([n, p]) => [n, p.shape, p.dtype]));
+    expect(rebuilt.namedParameters().map(([n, p]) => [n, p.shape, p.dtype])).toEqual(
+      model.namedParameters().map(([n, p]) => [n, p.shape, p.dtype]),
+    );
     // The generator fixes the rebuilt weights.
     const again = moduleFromConfig(json, { generator: new Generator(7) });
     const first = rebuilt.parameters()[0]!;
@@ -46,10 +72,17 @@ describe('config round trip', () => {
   });
 
   it('fills in defaults for options left out', () => {
-    const model = moduleFromConfig({ type: 'Sequential', modules: [{ type: 'Linear', inFeatures: 2, outFeatures: 1 }, { type: 'Dropout' }, { type: 'Flatten' }] });
+    const model = moduleFromConfig({
+      type: 'Sequential',
+      modules: [{ type: 'Linear', inFeatures: 2, outFeatures: 1 }, { type: 'Dropout' }, { type: 'Flatten' }],
+    });
     expect(model.config()).toEqual({
       type: 'Sequential',
-      modules: [{ type: 'Linear', inFeatures: 2, outFeatures: 1, bias: true }, { type: 'Dropout', p: 0.5 }, { type: 'Flatten', startAxis: 1, endAxis: -1 }],
+      modules: [
+        { type: 'Linear', inFeatures: 2, outFeatures: 1, bias: true },
+        { type: 'Dropout', p: 0.5 },
+        { type: 'Flatten', startAxis: 1, endAxis: -1 },
+      ],
     });
     expect(moduleFromConfig({ type: 'Sequential' }).config()).toEqual({ type: 'Sequential', modules: [] });
     model.dispose();
@@ -60,27 +93,48 @@ describe('config validation', () => {
   const fails = (config: unknown) => () => moduleFromConfig(config as ModuleConfig);
 
   it('lists the known types for an unknown one', () => {
-    const known = 'Dropout, ELU, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Residual, Sequential, Sigmoid, Softmax, Tanh';
-    expect(fails({ type: 'Conv9d' })).toThrow(`moduleFromConfig: unknown module type "Conv9d"; known types are ${known}`);
+    const known =
+      'Dropout, ELU, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Residual, Sequential, Sigmoid, Softmax, Tanh';
+    expect(fails({ type: 'Conv9d' })).toThrow(
+      `moduleFromConfig: unknown module type "Conv9d"; known types are ${known}`,
+    );
     expect(fails({ type: 'linear' })).toThrow(/unknown module type "linear" \(did you mean 'Linear'\?\)/);
-    expect(fails({ inFeatures: 2 })).toThrow(`moduleFromConfig: the config needs a "type" string, got undefined; known types are ${known}`);
+    expect(fails({ inFeatures: 2 })).toThrow(
+      `moduleFromConfig: the config needs a "type" string, got undefined; known types are ${known}`,
+    );
     expect(fails(42)).toThrow('moduleFromConfig: expected a module config object like {"type": "Linear", ...}, got 42');
   });
 
   it('names the option, the value and what is allowed', () => {
     expect(fails({ type: 'Linear', inFeatures: -3, outFeatures: 2 })).toThrow(ArgumentError);
-    expect(fails({ type: 'Linear', inFeatures: -3, outFeatures: 2 })).toThrow("moduleFromConfig: Linear option 'inFeatures' must be a positive integer, got -3");
-    expect(fails({ type: 'Linear', inFeatures: '2', outFeatures: 2 })).toThrow("Linear option 'inFeatures' must be a positive integer, got \"2\"");
-    expect(fails({ type: 'Linear', inFeatures: 2 })).toThrow("moduleFromConfig: Linear option 'outFeatures' is required (a positive integer)");
-    expect(fails({ type: 'Linear', inFeatures: 2, outFeatures: 2, bias: 'no' })).toThrow("Linear option 'bias' must be true or false, got \"no\"");
-    expect(fails({ type: 'Dropout', p: 1.5 })).toThrow("moduleFromConfig: Dropout option 'p' must be a number in [0, 1], got 1.5");
+    expect(fails({ type: 'Linear', inFeatures: -3, outFeatures: 2 })).toThrow(
+      "moduleFromConfig: Linear option 'inFeatures' must be a positive integer, got -3",
+    );
+    expect(fails({ type: 'Linear', inFeatures: '2', outFeatures: 2 })).toThrow(
+      'Linear option \'inFeatures\' must be a positive integer, got "2"',
+    );
+    expect(fails({ type: 'Linear', inFeatures: 2 })).toThrow(
+      "moduleFromConfig: Linear option 'outFeatures' is required (a positive integer)",
+    );
+    expect(fails({ type: 'Linear', inFeatures: 2, outFeatures: 2, bias: 'no' })).toThrow(
+      'Linear option \'bias\' must be true or false, got "no"',
+    );
+    expect(fails({ type: 'Dropout', p: 1.5 })).toThrow(
+      "moduleFromConfig: Dropout option 'p' must be a number in [0, 1], got 1.5",
+    );
     expect(fails({ type: 'Softmax', axis: 0.5 })).toThrow("Softmax option 'axis' must be an integer, got 0.5");
     expect(fails({ type: 'Linear', inFeatures: 2, outFeature: 3 })).toThrow(
       "moduleFromConfig: Linear has no option 'outFeature'; its options are inFeatures, outFeatures, bias, dtype",
     );
-    expect(fails({ type: 'ReLU', inplace: true })).toThrow("moduleFromConfig: ReLU has no option 'inplace'; it takes no options");
-    expect(fails({ type: 'Sequential', modules: { type: 'ReLU' } })).toThrow("Sequential option 'modules' must be an array, got {\"type\":\"ReLU\"}");
-    expect(fails({ type: 'Residual' })).toThrow("moduleFromConfig: Residual option 'module' is required (a module config)");
+    expect(fails({ type: 'ReLU', inplace: true })).toThrow(
+      "moduleFromConfig: ReLU has no option 'inplace'; it takes no options",
+    );
+    expect(fails({ type: 'Sequential', modules: { type: 'ReLU' } })).toThrow(
+      'Sequential option \'modules\' must be an array, got {"type":"ReLU"}',
+    );
+    expect(fails({ type: 'Residual' })).toThrow(
+      "moduleFromConfig: Residual option 'module' is required (a module config)",
+    );
   });
 
   it('says where a nested config is wrong, and frees what it built before', () => {
@@ -88,9 +142,14 @@ describe('config validation', () => {
     const before = backend.liveHandles();
     const config = {
       type: 'Sequential',
-      modules: [{ type: 'Linear', inFeatures: 2, outFeatures: 2 }, { type: 'Residual', module: { type: 'Sequential', modules: [{ type: 'ELU', alpha: 'big' }] } }],
+      modules: [
+        { type: 'Linear', inFeatures: 2, outFeatures: 2 },
+        { type: 'Residual', module: { type: 'Sequential', modules: [{ type: 'ELU', alpha: 'big' }] } },
+      ],
     };
-    expect(fails(config)).toThrow("moduleFromConfig: at modules[1].module.modules[0]: ELU option 'alpha' must be a finite number, got \"big\"");
+    expect(fails(config)).toThrow(
+      'moduleFromConfig: at modules[1].module.modules[0]: ELU option \'alpha\' must be a finite number, got "big"',
+    );
     expect(backend.liveHandles()).toBe(before);
   });
 });
@@ -102,9 +161,15 @@ describe('custom module types', () => {
       super();
       this.factor = factor;
     }
-    forward(x: Tensor): Tensor { return x.mul(this.factor); }
-    override config(): ModuleConfig { return { type: 'Scale', factor: this.factor }; }
-    protected override extraRepr(): string { return `factor=${this.factor}`; }
+    forward(x: Tensor): Tensor {
+      return x.mul(this.factor);
+    }
+    override config(): ModuleConfig {
+      return { type: 'Scale', factor: this.factor };
+    }
+    protected override extraRepr(): string {
+      return `factor=${this.factor}`;
+    }
   }
 
   it('round-trips through registerModuleType, also nested in built-ins', () => {
@@ -112,9 +177,13 @@ describe('custom module types', () => {
     expect(registeredModuleTypes()).toContain('Scale');
     const model = new Sequential(new Scale(2), new ReLU());
     const rebuilt = moduleFromConfig(JSON.parse(JSON.stringify(model.config())) as ModuleConfig);
-    expect(rebuilt.toString()).toBe('Sequential(\n  (0): Scale(factor=2)\n  (1): ReLU()\n)\nParameters: 0 (trainable 0)');
+    expect(rebuilt.toString()).toBe(
+      'Sequential(\n  (0): Scale(factor=2)\n  (1): ReLU()\n)\nParameters: 0 (trainable 0)',
+    );
     expect(() => registerModuleType('', () => new ReLU())).toThrow(/type must be a non-empty string/);
     registerModuleType('Broken', () => 3 as never);
-    expect(() => moduleFromConfig({ type: 'Broken' })).toThrow("moduleFromConfig: the factory registered for 'Broken' returned 3, not a Module");
+    expect(() => moduleFromConfig({ type: 'Broken' })).toThrow(
+      "moduleFromConfig: the factory registered for 'Broken' returned 3, not a Module",
+    );
   });
 });

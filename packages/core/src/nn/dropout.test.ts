@@ -50,7 +50,9 @@ describe('Dropout', () => {
     expect(() => new Dropout(1.5)).toThrow('Dropout: p must be a number in [0, 1], got 1.5');
     expect(() => new Dropout(-0.1)).toThrow('Dropout: p must be a number in [0, 1], got -0.1');
     expect(() => new Dropout(Number.NaN)).toThrow('Dropout: p must be a number in [0, 1], got NaN');
-    expect(() => new Dropout().forward(tensor([1, 2], { dtype: 'int32' }))).toThrow('Dropout: expected a float input, got dtype int32');
+    expect(() => new Dropout().forward(tensor([1, 2], { dtype: 'int32' }))).toThrow(
+      'Dropout: expected a float input, got dtype int32',
+    );
   });
 
   it('leaks nothing, inside tidy or under noGrad without it', () => {

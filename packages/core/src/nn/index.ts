@@ -1,5 +1,11 @@
 export { Module, type ModuleConfig, type LoadStateDictOptions } from './module.js';
-export { moduleFromConfig, registerModuleType, registeredModuleTypes, type ModuleFactory, type ModuleFromConfigOptions } from './registry.js';
+export {
+  moduleFromConfig,
+  registerModuleType,
+  registeredModuleTypes,
+  type ModuleFactory,
+  type ModuleFromConfigOptions,
+} from './registry.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { Sequential } from './sequential.js';
 export { Residual } from './residual.js';
@@ -8,6 +14,19 @@ export { Flatten } from './flatten.js';
 export { Identity } from './identity.js';
 export { ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activation.js';
 export {
-  xavierUniform_, xavierNormal_, kaimingUniform_, kaimingNormal_, uniform_, normal_, zeros_, constant_,
-  fanInAndFanOut, calculateGain, type FanMode, type Nonlinearity, type RandomInitOptions, type XavierOptions, type KaimingOptions,
+  xavierUniform_,
+  xavierNormal_,
+  kaimingUniform_,
+  kaimingNormal_,
+  uniform_,
+  normal_,
+  zeros_,
+  constant_,
+  fanInAndFanOut,
+  calculateGain,
+  type FanMode,
+  type Nonlinearity,
+  type RandomInitOptions,
+  type XavierOptions,
+  type KaimingOptions,
 } from './init.js';

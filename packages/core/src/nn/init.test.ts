@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { Generator, ShapeError, type Tensor, getBackend, ones, zeros } from '@myelin/core';
 import {
-  calculateGain, constant_, fanInAndFanOut, kaimingNormal_, kaimingUniform_, normal_, uniform_, xavierNormal_, xavierUniform_, zeros_,
+  calculateGain,
+  constant_,
+  fanInAndFanOut,
+  kaimingNormal_,
+  kaimingUniform_,
+  normal_,
+  uniform_,
+  xavierNormal_,
+  xavierUniform_,
+  zeros_,
 } from './init.js';
 
 const values = async (t: Tensor) => Array.from(await t.data());
@@ -11,14 +20,17 @@ const std = (xs: number[]) => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
 };
 /** The values a random init must produce: the generator's stream, rounded to float32. */
-const expectedUniform = (seed: number, n: number, bound: number) => Array.from(new Generator(seed).uniform(n, -bound, bound), Math.fround);
+const expectedUniform = (seed: number, n: number, bound: number) =>
+  Array.from(new Generator(seed).uniform(n, -bound, bound), Math.fround);
 
 describe('fans and gains (torch.nn.init formulas)', () => {
   it('computes fan in and fan out like _calculate_fan_in_and_fan_out', () => {
     expect(fanInAndFanOut(zeros([3, 5]))).toEqual({ fanIn: 5, fanOut: 3 });
     expect(fanInAndFanOut(zeros([16, 8, 3, 3]))).toEqual({ fanIn: 72, fanOut: 144 }); // a conv weight
     expect(() => fanInAndFanOut(zeros([4]))).toThrow(ShapeError);
-    expect(() => fanInAndFanOut(zeros([4]))).toThrow('fan in and fan out need a tensor with at least 2 dimensions, got shape [4]');
+    expect(() => fanInAndFanOut(zeros([4]))).toThrow(
+      'fan in and fan out need a tensor with at least 2 dimensions, got shape [4]',
+    );
   });
 
   it('matches calculate_gain', () => {
@@ -58,7 +70,9 @@ describe('random initialisers', () => {
   it('kaimingNormal_ draws N(0, std^2), std = gain / sqrt(fan)', async () => {
     const t = kaimingNormal_(zeros([64, 2000]), { mode: 'fanOut', nonlinearity: 'relu', generator: new Generator(4) });
     expect(std(await values(t))).toBeCloseTo(0.1767766952966369, 3); // sqrt(2) / sqrt(64)
-    expect(() => kaimingNormal_(zeros([2, 2]), { mode: 'fan_in' as never })).toThrow(`kaiming init: mode must be 'fanIn' or 'fanOut', got "fan_in"`);
+    expect(() => kaimingNormal_(zeros([2, 2]), { mode: 'fan_in' as never })).toThrow(
+      `kaiming init: mode must be 'fanIn' or 'fanOut', got "fan_in"`,
+    );
   });
 
   it('uniform_ and normal_ take explicit ranges, and the same seed gives the same values', async () => {
@@ -72,7 +86,9 @@ describe('random initialisers', () => {
     expect(std(n)).toBeCloseTo(0.5, 2);
     expect(() => uniform_(zeros([2]), 3, 2)).toThrow('uniform_: high (with low = 3) must be a number >= 3, got 2');
     expect(() => normal_(zeros([2]), 0, -1)).toThrow('normal_: std must be a number >= 0, got -1');
-    expect(() => uniform_(zeros([2], { dtype: 'int32' }))).toThrow('uniform_: expected a float tensor, got dtype int32');
+    expect(() => uniform_(zeros([2], { dtype: 'int32' }))).toThrow(
+      'uniform_: expected a float tensor, got dtype int32',
+    );
   });
 });
 

@@ -39,7 +39,9 @@ export interface KaimingOptions extends RandomInitOptions {
  */
 export function fanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.rank < 2) {
-    throw new ShapeError(`fan in and fan out need a tensor with at least 2 dimensions, got shape ${formatShape(t.shape)}`);
+    throw new ShapeError(
+      `fan in and fan out need a tensor with at least 2 dimensions, got shape ${formatShape(t.shape)}`,
+    );
   }
   const receptiveField = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: t.shape[1]! * receptiveField, fanOut: t.shape[0]! * receptiveField };
@@ -112,7 +114,8 @@ export function zeros_(t: Tensor): Tensor {
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new ArgumentError(`constant_: value must be a number, got ${String(value)}`);
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new ArgumentError(`constant_: value must be a number, got ${String(value)}`);
   noGrad(() => t.assign(full(t.shape, value, { dtype: t.dtype, backend: t.backend })));
   return t;
 }

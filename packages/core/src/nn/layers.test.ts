@@ -1,14 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { ShapeError, type Tensor, arange, getBackend, ones, tensor } from '@myelin/core';
-import { ELU, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Residual, Sigmoid, Softmax, Tanh } from './index.js';
+import {
+  ELU,
+  Flatten,
+  Identity,
+  LeakyReLU,
+  Linear,
+  LogSoftmax,
+  ReLU,
+  Residual,
+  Sigmoid,
+  Softmax,
+  Tanh,
+} from './index.js';
 
 const values = async (t: Tensor | null) => Array.from(await t!.data());
 
 describe('Residual', () => {
   it('adds the input to the inner output, and the gradient flows through both paths', async () => {
     const block = new Residual(new Linear(2, 2, { bias: false }));
-    block.loadStateDict({ 'module.weight': tensor([[1, 2], [3, 4]]) });
+    block.loadStateDict({
+      'module.weight': tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    });
     const x = tensor([[1, 1]], { requiresGrad: true });
     const y = block.forward(x);
     expect(await values(y)).toEqual([1 + 3, 1 + 7]);
@@ -24,7 +41,9 @@ describe('Residual', () => {
     const before = backend.liveHandles();
     const attempt = () => block.forward(x);
     expect(attempt).toThrow(ShapeError);
-    expect(attempt).toThrow('Residual: input of shape [2,4] and inner Linear output of shape [2,3] differ; x + module(x) needs the module to keep the shape');
+    expect(attempt).toThrow(
+      'Residual: input of shape [2,4] and inner Linear output of shape [2,3] differ; x + module(x) needs the module to keep the shape',
+    );
     expect(backend.liveHandles()).toBe(before);
     expect(() => new Residual({} as never)).toThrow('Residual: module must be a Module, got {}');
     block.dispose();

@@ -10,10 +10,25 @@ describe('Linear', () => {
     const layer = new Linear(2, 3);
     expect(layer.weight.shape).toEqual([3, 2]);
     expect(layer.bias!.shape).toEqual([3]);
-    layer.loadStateDict({ weight: tensor([[1, 2], [3, 4], [5, 6]]), bias: tensor([0.5, -0.5, 1]) });
-    const y = layer.forward(tensor([[1, -1], [2, 0]]));
+    layer.loadStateDict({
+      weight: tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      bias: tensor([0.5, -0.5, 1]),
+    });
+    const y = layer.forward(
+      tensor([
+        [1, -1],
+        [2, 0],
+      ]),
+    );
     expect(y.shape).toEqual([2, 3]);
-    expect(await y.array()).toEqual([[-0.5, -1.5, 0], [2.5, 5.5, 11]]);
+    expect(await y.array()).toEqual([
+      [-0.5, -1.5, 0],
+      [2.5, 5.5, 11],
+    ]);
     expect(layer.forward(ones([4, 5, 2])).shape).toEqual([4, 5, 3]);
     layer.dispose();
   });
@@ -26,7 +41,7 @@ describe('Linear', () => {
     layer.dispose();
   });
 
-  it("initialises like PyTorch: weight and bias U(-1/sqrt(in), 1/sqrt(in))", async () => {
+  it('initialises like PyTorch: weight and bias U(-1/sqrt(in), 1/sqrt(in))', async () => {
     const layer = new Linear(400, 300, { generator: new Generator(11) });
     const bound = 1 / Math.sqrt(400); // 0.05
     const weight = await values(layer.weight);
@@ -73,14 +88,24 @@ describe('Linear', () => {
   it('checks its arguments', () => {
     expect(() => new Linear(0, 3)).toThrow('Linear: inFeatures must be a positive integer, got 0');
     expect(() => new Linear(2, 1.5)).toThrow(ArgumentError);
-    expect(() => new Linear(2, 2, { bias: 'yes' as never })).toThrow('Linear: options.bias must be true or false, got "yes"');
-    expect(() => new Linear(2, 2, { dtype: 'int32' as never })).toThrow("Linear: options.dtype must be 'float32' or 'float64', got \"int32\"");
+    expect(() => new Linear(2, 2, { bias: 'yes' as never })).toThrow(
+      'Linear: options.bias must be true or false, got "yes"',
+    );
+    expect(() => new Linear(2, 2, { dtype: 'int32' as never })).toThrow(
+      "Linear: options.dtype must be 'float32' or 'float64', got \"int32\"",
+    );
   });
 
   it('sends gradients to weight, bias and input', async () => {
     const layer = new Linear(2, 1);
     layer.loadStateDict({ weight: tensor([[2, -3]]), bias: tensor([1]) });
-    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     layer.forward(x).sum().backward();
     expect(await values(layer.weight.grad)).toEqual([4, 6]);
     expect(await values(layer.bias!.grad)).toEqual([2]);

@@ -30,7 +30,10 @@ export class Linear extends Module {
     this.inFeatures = checkPositiveInteger('Linear: inFeatures', inFeatures);
     this.outFeatures = checkPositiveInteger('Linear: outFeatures', outFeatures);
     const withBias = checkBoolean('Linear: options.bias', options.bias ?? true);
-    const creation = { dtype: checkFloatDtype('Linear: options.dtype', options.dtype ?? 'float32'), backend: options.backend };
+    const creation = {
+      dtype: checkFloatDtype('Linear: options.dtype', options.dtype ?? 'float32'),
+      backend: options.backend,
+    };
     this.weight = this.registerParameter('weight', zeros([outFeatures, inFeatures], creation));
     this.bias = this.registerParameter('bias', withBias ? zeros([outFeatures], creation) : null);
     this.resetParameters(options.generator);
@@ -62,7 +65,12 @@ export class Linear extends Module {
   }
 
   override config(): ModuleConfig {
-    const config: ModuleConfig = { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
+    const config: ModuleConfig = {
+      type: 'Linear',
+      inFeatures: this.inFeatures,
+      outFeatures: this.outFeatures,
+      bias: this.bias !== null,
+    };
     if (this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
     return config;
   }

@@ -12,7 +12,10 @@ class Block extends Module {
   readonly block: Sequential;
   constructor(generator = new Generator(1)) {
     super();
-    this.block = this.registerModule('block', new Sequential(new Linear(3, 4, { generator }), new ReLU(), new Linear(4, 2, { generator })));
+    this.block = this.registerModule(
+      'block',
+      new Sequential(new Linear(3, 4, { generator }), new ReLU(), new Linear(4, 2, { generator })),
+    );
     this.scale = this.registerParameter('scale', ones([2]));
     this.registerBuffer('steps', zeros([], { dtype: 'int32' }));
   }
@@ -25,16 +28,31 @@ describe('Module bookkeeping', () => {
   it('names parameters with dots, own ones first, in registration order', () => {
     const model = new Block();
     expect(model.namedParameters().map(([name, p]) => [name, p.shape])).toEqual([
-      ['scale', [2]], ['block.0.weight', [4, 3]], ['block.0.bias', [4]], ['block.2.weight', [2, 4]], ['block.2.bias', [2]],
+      ['scale', [2]],
+      ['block.0.weight', [4, 3]],
+      ['block.0.bias', [4]],
+      ['block.2.weight', [2, 4]],
+      ['block.2.bias', [2]],
     ]);
     expect(model.parameters().every((p) => p.requiresGrad)).toBe(true);
     expect(model.namedBuffers().map(([name]) => name)).toEqual(['steps']);
     expect(model.children().map(([name]) => name)).toEqual(['block']);
-    expect(model.namedModules().map(([name, m]) => `${name}:${m.typeName}`)).toEqual(
-      [':Block', 'block:Sequential', 'block.0:Linear', 'block.1:ReLU', 'block.2:Linear'],
-    );
+    expect(model.namedModules().map(([name, m]) => `${name}:${m.typeName}`)).toEqual([
+      ':Block',
+      'block:Sequential',
+      'block.0:Linear',
+      'block.1:ReLU',
+      'block.2:Linear',
+    ]);
     expect(model.numParameters()).toBe(2 + 12 + 4 + 8 + 2);
-    expect(Object.keys(model.stateDict())).toEqual(['scale', 'steps', 'block.0.weight', 'block.0.bias', 'block.2.weight', 'block.2.bias']);
+    expect(Object.keys(model.stateDict())).toEqual([
+      'scale',
+      'steps',
+      'block.0.weight',
+      'block.0.bias',
+      'block.2.weight',
+      'block.2.bias',
+    ]);
     model.dispose();
   });
 
@@ -50,15 +68,27 @@ describe('Module bookkeeping', () => {
 
   it('refuses bad names, duplicate names, int parameters and cycles', () => {
     class Bad extends Module {
-      forward(x: Tensor): Tensor { return x; }
-      add(name: string, t: Tensor): void { this.registerParameter(name, t); }
-      child(name: string, m: Module): void { this.registerModule(name, m); }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+      add(name: string, t: Tensor): void {
+        this.registerParameter(name, t);
+      }
+      child(name: string, m: Module): void {
+        this.registerModule(name, m);
+      }
     }
     const bad = new Bad();
-    expect(() => bad.add('a.b', zeros([1]))).toThrow("Bad: parameter name must be a non-empty string without '.', got \"a.b\"");
+    expect(() => bad.add('a.b', zeros([1]))).toThrow(
+      'Bad: parameter name must be a non-empty string without \'.\', got "a.b"',
+    );
     bad.add('w', zeros([1]));
-    expect(() => bad.add('w', zeros([1]))).toThrow("Bad: cannot register parameter 'w': the name is already used by a parameter");
-    expect(() => bad.add('n', zeros([1], { dtype: 'int32' }))).toThrow("Bad: parameter 'n' must be a float tensor to take gradients, got dtype int32");
+    expect(() => bad.add('w', zeros([1]))).toThrow(
+      "Bad: cannot register parameter 'w': the name is already used by a parameter",
+    );
+    expect(() => bad.add('n', zeros([1], { dtype: 'int32' }))).toThrow(
+      "Bad: parameter 'n' must be a float tensor to take gradients, got dtype int32",
+    );
     const outer = new Bad();
     outer.child('inner', bad);
     expect(() => bad.child('outer', outer)).toThrow(/would make a cycle/);
@@ -73,7 +103,12 @@ describe('Module bookkeeping', () => {
     model.train();
     expect(model.block.at(1).training).toBe(true);
     expect(() => model.train('no' as never)).toThrow('Block.train: mode must be true or false, got "no"');
-    tidy(() => model.forward(ones([5, 3])).sum().backward());
+    tidy(() =>
+      model
+        .forward(ones([5, 3]))
+        .sum()
+        .backward(),
+    );
     expect(model.parameters().every((p) => p.grad !== null)).toBe(true);
     expect(await values(model.scale.grad)).toHaveLength(2);
     model.zeroGrad();
@@ -83,7 +118,9 @@ describe('Module bookkeeping', () => {
 
   it('gives a clear error when a custom module has no config()', () => {
     const model = new Block();
-    expect(() => model.config()).toThrow(/Block does not describe itself: override config\(\) and call registerModuleType\('Block'/);
+    expect(() => model.config()).toThrow(
+      /Block does not describe itself: override config\(\) and call registerModuleType\('Block'/,
+    );
     model.dispose();
   });
 });
@@ -98,7 +135,8 @@ describe('state dicts', () => {
     const bWeight = (b.block.at(0) as Linear).weight;
     b.loadStateDict(state);
     expect((b.block.at(0) as Linear).weight).toBe(bWeight); // same tensor object, new values
-    for (const [key, tensorA] of Object.entries(state)) expect(await values(b.stateDict()[key]!)).toEqual(await values(tensorA));
+    for (const [key, tensorA] of Object.entries(state))
+      expect(await values(b.stateDict()[key]!)).toEqual(await values(tensorA));
     noGrad(() => a.scale.assign(a.scale.mul(3)));
     expect(await values(b.scale)).toEqual([1, 1]); // a copy, not shared storage
     a.dispose();
@@ -115,11 +153,15 @@ describe('state dicts', () => {
     );
     expect(await values(model.stateDict()['1.weight']!)).toEqual(before);
     // Non-strict loading skips missing and unexpected keys but never a wrong shape.
-    expect(() => model.loadStateDict(state, { strict: false })).toThrow(/^Sequential.loadStateDict: nothing was loaded:\n  0.weight: expected shape \[3,2\], got \[2,3\]$/);
+    expect(() => model.loadStateDict(state, { strict: false })).toThrow(
+      /^Sequential.loadStateDict: nothing was loaded:\n  0.weight: expected shape \[3,2\], got \[2,3\]$/,
+    );
     state['0.weight'] = zeros([3, 2]);
     model.loadStateDict(state, { strict: false });
     expect(await values(model.stateDict()['1.weight']!)).toEqual([0, 0, 0]);
-    expect(() => model.loadStateDict({ '0.weight': 3 } as never, { strict: false })).toThrow('0.weight: expected a Tensor, got 3');
+    expect(() => model.loadStateDict({ '0.weight': 3 } as never, { strict: false })).toThrow(
+      '0.weight: expected a Tensor, got 3',
+    );
     for (const t of Object.values(state)) t.dispose();
     model.dispose();
   });

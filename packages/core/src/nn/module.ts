@@ -45,7 +45,9 @@ export abstract class Module {
     if (tensor !== null) {
       checkTensor(`${this.typeName}: parameter '${name}'`, tensor);
       if (!isFloat(tensor.dtype)) {
-        throw new DTypeError(`${this.typeName}: parameter '${name}' must be a float tensor to take gradients, got dtype ${tensor.dtype}`);
+        throw new DTypeError(
+          `${this.typeName}: parameter '${name}' must be a float tensor to take gradients, got dtype ${tensor.dtype}`,
+        );
       }
       tensor.requiresGrad = true;
       tensor.gradNode = null; // a parameter is a leaf: gradients must collect in its .grad
@@ -66,10 +68,14 @@ export abstract class Module {
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.#checkName('module', name);
     if (!(module instanceof Module)) {
-      throw new ArgumentError(`${this.typeName}: child module '${name}' must be a Module, got ${describeValue(module)}`);
+      throw new ArgumentError(
+        `${this.typeName}: child module '${name}' must be a Module, got ${describeValue(module)}`,
+      );
     }
     if (module.namedModules().some(([, m]) => m === this)) {
-      throw new ArgumentError(`${this.typeName}: cannot register '${name}': it contains this module, which would make a cycle`);
+      throw new ArgumentError(
+        `${this.typeName}: cannot register '${name}': it contains this module, which would make a cycle`,
+      );
     }
     this.#modules.set(name, module);
     return module;
@@ -146,7 +152,9 @@ export abstract class Module {
   loadStateDict(state: Record<string, Tensor>, options: LoadStateDictOptions = {}): void {
     const strict = checkBoolean(`${this.typeName}.loadStateDict: options.strict`, options.strict ?? true);
     if (typeof state !== 'object' || state === null) {
-      throw new ArgumentError(`${this.typeName}.loadStateDict: expected an object of tensors by name, got ${describeValue(state)}`);
+      throw new ArgumentError(
+        `${this.typeName}.loadStateDict: expected an object of tensors by name, got ${describeValue(state)}`,
+      );
     }
     const own = this.stateDict();
     const problems: string[] = [];
@@ -160,16 +168,19 @@ export abstract class Module {
       const value: unknown = state[key];
       if (!isTensor(value)) problems.push(`${key}: expected a Tensor, got ${describeValue(value)}`);
       else if (value.isDisposed) problems.push(`${key}: the given tensor was disposed`);
-      else if (!shapesEqual(value.shape, target.shape)) problems.push(`${key}: expected shape ${formatShape(target.shape)}, got ${formatShape(value.shape)}`);
+      else if (!shapesEqual(value.shape, target.shape))
+        problems.push(`${key}: expected shape ${formatShape(target.shape)}, got ${formatShape(value.shape)}`);
       else pairs.push([target, value]);
     }
     if (problems.length > 0) {
       throw new ArgumentError(`${this.typeName}.loadStateDict: nothing was loaded:\n  ${problems.join('\n  ')}`);
     }
-    noGrad(() => tidy(() => {
-      // assign consumes its argument, so each value is copied (and moved) first.
-      for (const [target, value] of pairs) target.assign(value.to(target.backend));
-    }));
+    noGrad(() =>
+      tidy(() => {
+        // assign consumes its argument, so each value is copied (and moved) first.
+        for (const [target, value] of pairs) target.assign(value.to(target.backend));
+      }),
+    );
   }
 
   /** The number of parameter elements (shared parameters counted once). */
@@ -227,10 +238,21 @@ export abstract class Module {
 
   #checkName(kind: string, name: string): void {
     if (typeof name !== 'string' || name === '' || name.includes('.') || name === '__proto__') {
-      throw new ArgumentError(`${this.typeName}: ${kind} name must be a non-empty string without '.', got ${describeValue(name)}`);
+      throw new ArgumentError(
+        `${this.typeName}: ${kind} name must be a non-empty string without '.', got ${describeValue(name)}`,
+      );
     }
-    const taken = this.#parameters.has(name) ? 'parameter' : this.#buffers.has(name) ? 'buffer' : this.#modules.has(name) ? 'module' : null;
-    if (taken !== null) throw new ArgumentError(`${this.typeName}: cannot register ${kind} '${name}': the name is already used by a ${taken}`);
+    const taken = this.#parameters.has(name)
+      ? 'parameter'
+      : this.#buffers.has(name)
+        ? 'buffer'
+        : this.#modules.has(name)
+          ? 'module'
+          : null;
+    if (taken !== null)
+      throw new ArgumentError(
+        `${this.typeName}: cannot register ${kind} '${name}': the name is already used by a ${taken}`,
+      );
   }
 }
 

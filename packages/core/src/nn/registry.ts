@@ -33,7 +33,9 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
     options: ['inFeatures', 'outFeatures', 'bias', 'dtype'],
     build: (read, { generator }) =>
       new Linear(read.positiveInteger('inFeatures'), read.positiveInteger('outFeatures'), {
-        bias: read.boolean('bias', true), dtype: read.floatDtype('dtype', 'float32'), generator,
+        bias: read.boolean('bias', true),
+        dtype: read.floatDtype('dtype', 'float32'),
+        generator,
       }),
   },
   Sequential: {
@@ -49,8 +51,14 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
       return new Sequential(built);
     },
   },
-  Residual: { options: ['module'], build: (read, _, child) => new Residual(child(read.required('module', 'a module config'), 'module')) },
-  Flatten: { options: ['startAxis', 'endAxis'], build: (read) => new Flatten(read.integer('startAxis', 1), read.integer('endAxis', -1)) },
+  Residual: {
+    options: ['module'],
+    build: (read, _, child) => new Residual(child(read.required('module', 'a module config'), 'module')),
+  },
+  Flatten: {
+    options: ['startAxis', 'endAxis'],
+    build: (read) => new Flatten(read.integer('startAxis', 1), read.integer('endAxis', -1)),
+  },
   Identity: { options: [], build: () => new Identity() },
   Dropout: { options: ['p'], build: (read) => new Dropout(read.number('p', 0.5, { min: 0, max: 1 })) },
   ReLU: { options: [], build: () => new ReLU() },
@@ -69,9 +77,12 @@ const customTypes = new Map<string, ModuleFactory>();
  * name again (a built-in one too) replaces it.
  */
 export function registerModuleType(type: string, fromConfig: ModuleFactory): void {
-  if (typeof type !== 'string' || type === '') throw new ArgumentError(`registerModuleType: type must be a non-empty string, got ${describeValue(type)}`);
+  if (typeof type !== 'string' || type === '')
+    throw new ArgumentError(`registerModuleType: type must be a non-empty string, got ${describeValue(type)}`);
   if (typeof fromConfig !== 'function') {
-    throw new ArgumentError(`registerModuleType: fromConfig for '${type}' must be a function (config, options) => Module, got ${describeValue(fromConfig)}`);
+    throw new ArgumentError(
+      `registerModuleType: fromConfig for '${type}' must be a function (config, options) => Module, got ${describeValue(fromConfig)}`,
+    );
   }
   customTypes.set(type, fromConfig);
 }
@@ -92,23 +103,32 @@ export function moduleFromConfig(config: ModuleConfig, options: ModuleFromConfig
 function build(config: unknown, options: ModuleFromConfigOptions, path: string): Module {
   const at = path === '' ? 'moduleFromConfig: ' : `moduleFromConfig: at ${path}: `;
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ArgumentError(`${at}expected a module config object like {"type": "Linear", ...}, got ${describeValue(config)}`);
+    throw new ArgumentError(
+      `${at}expected a module config object like {"type": "Linear", ...}, got ${describeValue(config)}`,
+    );
   }
   const type: unknown = (config as { type?: unknown }).type;
   const known = registeredModuleTypes();
   if (typeof type !== 'string') {
-    throw new ArgumentError(`${at}the config needs a "type" string, got ${describeValue(type)}; known types are ${known.join(', ')}`);
+    throw new ArgumentError(
+      `${at}the config needs a "type" string, got ${describeValue(type)}; known types are ${known.join(', ')}`,
+    );
   }
   const custom = customTypes.get(type);
   if (custom !== undefined) {
     const module: unknown = custom(config as ModuleConfig, options);
-    if (!(module instanceof Module)) throw new ArgumentError(`${at}the factory registered for '${type}' returned ${describeValue(module)}, not a Module`);
+    if (!(module instanceof Module))
+      throw new ArgumentError(
+        `${at}the factory registered for '${type}' returned ${describeValue(module)}, not a Module`,
+      );
     return module;
   }
   const builtin = Object.hasOwn(builtins, type) ? builtins[type] : undefined;
   if (builtin === undefined) {
     const near = known.find((name) => name.toLowerCase() === type.toLowerCase());
-    throw new ArgumentError(`${at}unknown module type ${JSON.stringify(type)}${near ? ` (did you mean '${near}'?)` : ''}; known types are ${known.join(', ')}`);
+    throw new ArgumentError(
+      `${at}unknown module type ${JSON.stringify(type)}${near ? ` (did you mean '${near}'?)` : ''}; known types are ${known.join(', ')}`,
+    );
   }
   const reader = new ConfigReader(config as ModuleConfig, `${at}${type}`, builtin.options);
   return builtin.build(reader, options, (child, key) => build(child, options, path === '' ? key : `${path}.${key}`));

@@ -12,7 +12,8 @@ export class Residual extends Module {
 
   constructor(module: Module) {
     super();
-    if (!(module instanceof Module)) throw new ArgumentError(`Residual: module must be a Module, got ${describeValue(module)}`);
+    if (!(module instanceof Module))
+      throw new ArgumentError(`Residual: module must be a Module, got ${describeValue(module)}`);
     this.module = this.registerModule('module', module);
   }
 

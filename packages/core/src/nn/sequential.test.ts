@@ -29,10 +29,21 @@ describe('Sequential', () => {
   it('backpropagates through a tiny MLP to the hand-computed gradients', async () => {
     const model = new Sequential(new Linear(2, 2), new Sigmoid(), new Linear(2, 1));
     model.loadStateDict({
-      '0.weight': tensor([[0.1, -0.2], [0.3, 0.4]]), '0.bias': tensor([0.05, -0.1]),
-      '2.weight': tensor([[0.5, -0.6]]), '2.bias': tensor([0.2]),
+      '0.weight': tensor([
+        [0.1, -0.2],
+        [0.3, 0.4],
+      ]),
+      '0.bias': tensor([0.05, -0.1]),
+      '2.weight': tensor([[0.5, -0.6]]),
+      '2.bias': tensor([0.2]),
     });
-    const x = tensor([[1, 2], [-1, 0.5]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [-1, 0.5],
+      ],
+      { requiresGrad: true },
+    );
     const y = model.forward(x);
     // h = sigmoid(x W1^T + b1), y = h W2^T + b2, loss = sum(y); by the chain rule (numpy):
     expectClose(await values(y), [-0.019723397620902028, 0.16118547571561195]);
@@ -40,9 +51,15 @@ describe('Sequential', () => {
     const grads = Object.fromEntries(model.namedParameters().map(([name, p]) => [name, p.grad]));
     expectClose(await values(grads['2.weight']!), [0.9003936537704522, 1.181224581317527]); // sum over rows of h
     expectClose(await values(grads['2.bias']!), [2]);
-    expectClose(await values(grads['0.weight']!), [-0.0012324619699723288, 0.3082838344069841, 0.030542783682226862, -0.3101892917033362]);
+    expectClose(
+      await values(grads['0.weight']!),
+      [-0.0012324619699723288, 0.3082838344069841, 0.030542783682226862, -0.3101892917033362],
+    );
     expectClose(await values(grads['0.bias']!), [0.2473665447075707, -0.2664771035720051]);
-    expectClose(await values(x.grad), [-0.023083443846586813, -0.07180027225171548, -0.03212303275425764, -0.0842638781186007]);
+    expectClose(
+      await values(x.grad),
+      [-0.023083443846586813, -0.07180027225171548, -0.03212303275425764, -0.0842638781186007],
+    );
     model.dispose();
   });
 
@@ -76,7 +93,11 @@ describe('toString', () => {
   });
 
   it('indents nested modules and counts frozen parameters apart', () => {
-    const model = new Sequential(new Linear(784, 128), new Residual(new Sequential(new Linear(128, 128), new ReLU())), new Dropout(0.1));
+    const model = new Sequential(
+      new Linear(784, 128),
+      new Residual(new Sequential(new Linear(128, 128), new ReLU())),
+      new Dropout(0.1),
+    );
     (model.at(0) as Linear).bias!.requiresGrad = false;
     expect(model.toString()).toBe(
       [

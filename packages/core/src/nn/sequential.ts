@@ -15,9 +15,11 @@ export class Sequential extends Module implements Iterable<Module> {
   constructor(...modules: Module[]);
   constructor(...args: (Module | readonly Module[])[]) {
     super();
-    const modules = args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly unknown[]) : (args as readonly unknown[]);
+    const modules =
+      args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly unknown[]) : (args as readonly unknown[]);
     modules.forEach((module, i) => {
-      if (!(module instanceof Module)) throw new ArgumentError(`Sequential: module ${i} must be a Module, got ${describeValue(module)}`);
+      if (!(module instanceof Module))
+        throw new ArgumentError(`Sequential: module ${i} must be a Module, got ${describeValue(module)}`);
       this.append(module);
     });
   }

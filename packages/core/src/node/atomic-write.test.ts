@@ -14,16 +14,26 @@ afterEach(async () => {
 
 /** node:fs/promises with every call logged, so a test can check the order of writes, syncs and renames. */
 function recordingFileSystem(log: string[], overrides: Partial<FileSystemOperations> = {}): FileSystemOperations {
-  const short = (file: string): string => file.replace(directory, '<dir>').replace(/\.[0-9a-z-]+\.tmp$/, '.<unique>.tmp');
+  const short = (file: string): string =>
+    file.replace(directory, '<dir>').replace(/\.[0-9a-z-]+\.tmp$/, '.<unique>.tmp');
   return {
     ...nodeFileSystem,
     async open(file, flags) {
       log.push(`open ${short(file)} ${flags}`);
       const handle = await nodeFileSystem.open(file, flags);
       return {
-        writeFile: async (data) => { log.push(`write ${short(file)}`); await handle.writeFile(data); },
-        sync: async () => { log.push(`sync ${short(file)}`); await handle.sync(); },
-        close: async () => { log.push(`close ${short(file)}`); await handle.close(); },
+        writeFile: async (data) => {
+          log.push(`write ${short(file)}`);
+          await handle.writeFile(data);
+        },
+        sync: async () => {
+          log.push(`sync ${short(file)}`);
+          await handle.sync();
+        },
+        close: async () => {
+          log.push(`close ${short(file)}`);
+          await handle.close();
+        },
       };
     },
     async rename(from, to) {
@@ -62,8 +72,14 @@ describe('writeFileAtomic', () => {
   it('leaves the old file intact and no temp file behind when the rename fails', async () => {
     const target = join(directory, 'config.json');
     await writeFile(target, 'old contents');
-    const failing = recordingFileSystem([], { rename: async () => { throw Object.assign(new Error('simulated crash before rename'), { code: 'EIO' }); } });
-    await expect(writeFileAtomic(target, 'new contents', { fileSystem: failing })).rejects.toThrow(/simulated crash before rename/);
+    const failing = recordingFileSystem([], {
+      rename: async () => {
+        throw Object.assign(new Error('simulated crash before rename'), { code: 'EIO' });
+      },
+    });
+    await expect(writeFileAtomic(target, 'new contents', { fileSystem: failing })).rejects.toThrow(
+      /simulated crash before rename/,
+    );
     expect(await readFile(target, 'utf8')).toBe('old contents');
     expect(await readdir(directory)).toEqual(['config.json']);
   });
@@ -75,7 +91,14 @@ describe('writeFileAtomic', () => {
       ...nodeFileSystem,
       async open(file, flags) {
         const handle = await nodeFileSystem.open(file, flags);
-        return { ...handle, writeFile: async () => { throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); }, sync: () => handle.sync(), close: () => handle.close() };
+        return {
+          ...handle,
+          writeFile: async () => {
+            throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+          },
+          sync: () => handle.sync(),
+          close: () => handle.close(),
+        };
       },
     };
     await expect(writeFileAtomic(target, 'new contents', { fileSystem: fullDisk })).rejects.toThrow(/ENOSPC/);

@@ -43,7 +43,11 @@ export function temporaryPathFor(target: string): string {
 }
 
 /** Writes `data` to a new temporary file beside `target` and fsyncs it; returns its path. */
-export async function writeTemporary(target: string, data: Uint8Array | string, fileSystem: FileSystemOperations): Promise<string> {
+export async function writeTemporary(
+  target: string,
+  data: Uint8Array | string,
+  fileSystem: FileSystemOperations,
+): Promise<string> {
   const temporary = temporaryPathFor(target);
   let file: WritableFile | undefined;
   try {
@@ -93,7 +97,11 @@ export async function removeQuietly(file: string, fileSystem: FileSystemOperatio
  * partial one, even after a crash. Writes a temporary file in the same directory, fsyncs it,
  * renames it over `target`, then fsyncs the directory. The directory must exist.
  */
-export async function writeFileAtomic(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: Uint8Array | string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const fileSystem = options.fileSystem ?? nodeFileSystem;
   const temporary = await writeTemporary(target, data, fileSystem);
   try {

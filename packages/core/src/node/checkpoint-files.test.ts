@@ -30,7 +30,10 @@ function renameFailsAt(failAt: number): FileSystemOperations {
 async function expectLoadRefused(name: string, pattern: RegExp): Promise<void> {
   const backend = getBackend();
   const before = backend.liveHandles();
-  const error = await loadCheckpoint(directory, name).then(() => null, (e: unknown) => e);
+  const error = await loadCheckpoint(directory, name).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CheckpointError);
   expect((error as Error).message).toMatch(pattern);
   expect(backend.liveHandles()).toBe(before);
@@ -86,9 +89,13 @@ describe('saveCheckpoint / loadCheckpoint / listCheckpoints', () => {
   it('keeps the previous checkpoint intact when a crash comes before the renames', async () => {
     const [old, next] = [sampleCheckpoint(1), sampleCheckpoint(2)];
     await saveCheckpoint(directory, 'last', old);
-    const error = await saveCheckpoint(directory, 'last', next, { fileSystem: renameFailsAt(1) }).catch((e: unknown) => e);
+    const error = await saveCheckpoint(directory, 'last', next, { fileSystem: renameFailsAt(1) }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CheckpointError);
-    expect((error as Error).message).toMatch(/simulated crash at rename 1.*the previous 'last' checkpoint is untouched/);
+    expect((error as Error).message).toMatch(
+      /simulated crash at rename 1.*the previous 'last' checkpoint is untouched/,
+    );
     expect((await readdir(directory)).sort()).toEqual(['last.json', 'last.optimizer.safetensors', 'last.safetensors']);
     await withLoaded('last', (loaded) => expectSameCheckpoint(loaded, old));
     disposeCheckpoint(old);
@@ -98,10 +105,14 @@ describe('saveCheckpoint / loadCheckpoint / listCheckpoints', () => {
   it('refuses to mix two saves when a crash comes between the renames', async () => {
     const [old, next] = [sampleCheckpoint(1), sampleCheckpoint(2)];
     await saveCheckpoint(directory, 'last', old);
-    await expect(saveCheckpoint(directory, 'last', next, { fileSystem: renameFailsAt(2) }))
-      .rejects.toThrow(/last\.safetensors already replaced, so loading 'last' will refuse the mix/);
+    await expect(saveCheckpoint(directory, 'last', next, { fileSystem: renameFailsAt(2) })).rejects.toThrow(
+      /last\.safetensors already replaced, so loading 'last' will refuse the mix/,
+    );
     expect((await readdir(directory)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    await expectLoadRefused('last', /last\.safetensors: CRC-32 is [0-9a-f]{8} but .*last\.json records [0-9a-f]{8}: the file is corrupt or from another save/);
+    await expectLoadRefused(
+      'last',
+      /last\.safetensors: CRC-32 is [0-9a-f]{8} but .*last\.json records [0-9a-f]{8}: the file is corrupt or from another save/,
+    );
     await saveCheckpoint(directory, 'last', next); // the next good save repairs it
     await withLoaded('last', (loaded) => expectSameCheckpoint(loaded, next));
     disposeCheckpoint(old);
@@ -119,7 +130,9 @@ describe('saveCheckpoint / loadCheckpoint / listCheckpoints', () => {
         return nodeFileSystem.open(file, flags);
       },
     };
-    await expect(saveCheckpoint(directory, 'best', next, { fileSystem: diskFullOnThirdFile })).rejects.toThrow(/ENOSPC.*untouched/);
+    await expect(saveCheckpoint(directory, 'best', next, { fileSystem: diskFullOnThirdFile })).rejects.toThrow(
+      /ENOSPC.*untouched/,
+    );
     expect((await readdir(directory)).sort()).toEqual(['best.json', 'best.optimizer.safetensors', 'best.safetensors']);
     await withLoaded('best', (loaded) => expectSameCheckpoint(loaded, old));
     disposeCheckpoint(old);
@@ -133,7 +146,10 @@ describe('saveCheckpoint / loadCheckpoint / listCheckpoints', () => {
     const intact = await readFile(weightsPath);
     for (const length of [0, 5, 8, 40, intact.length >> 1, intact.length - 1]) {
       await truncate(weightsPath, length);
-      await expectLoadRefused('last', new RegExp(`last\\.safetensors: is ${length} bytes but .*last\\.json records ${intact.length}: truncated`));
+      await expectLoadRefused(
+        'last',
+        new RegExp(`last\\.safetensors: is ${length} bytes but .*last\\.json records ${intact.length}: truncated`),
+      );
       await writeFile(weightsPath, intact);
     }
     const metaPath = join(directory, 'last.json');
@@ -150,11 +166,16 @@ describe('saveCheckpoint / loadCheckpoint / listCheckpoints', () => {
     await saveCheckpoint(directory, 'best', original);
     await saveCheckpoint(directory, 'last', original);
     await rm(join(directory, 'last.optimizer.safetensors'));
-    await expectLoadRefused('last', /last\.optimizer\.safetensors is missing, but .*last\.json records optimizer state/);
+    await expectLoadRefused(
+      'last',
+      /last\.optimizer\.safetensors is missing, but .*last\.json records optimizer state/,
+    );
     await rm(join(directory, 'last.safetensors'));
     await expectLoadRefused('last', /last\.safetensors is missing, but .*last\.json lists 6 model tensors/);
     await expectLoadRefused('epoch-9', /no checkpoint 'epoch-9' in .*: .*epoch-9\.json does not exist \(found: best\)/);
-    await expect(saveCheckpoint(directory, '../escape', original)).rejects.toThrow(/checkpoint name must be letters, digits, '-' and '_' .* got "\.\.\/escape"/);
+    await expect(saveCheckpoint(directory, '../escape', original)).rejects.toThrow(
+      /checkpoint name must be letters, digits, '-' and '_' .* got "\.\.\/escape"/,
+    );
     await expect(loadCheckpoint(directory, 'a.b')).rejects.toThrow(CheckpointError);
     disposeCheckpoint(original);
   });

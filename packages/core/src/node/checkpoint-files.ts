@@ -1,11 +1,20 @@
 import * as path from 'node:path';
 import type { Backend } from '../backend/contract.js';
 import {
-  checkpointFileNames, deserializeCheckpoint, serializeCheckpoint, type Checkpoint,
+  checkpointFileNames,
+  deserializeCheckpoint,
+  serializeCheckpoint,
+  type Checkpoint,
 } from '../checkpoint/checkpoint.js';
 import { parseCheckpointMeta } from '../checkpoint/checkpoint-meta.js';
 import { CheckpointError } from '../checkpoint/errors.js';
-import { nodeFileSystem, removeQuietly, syncDirectory, writeTemporary, type FileSystemOperations } from './atomic-write.js';
+import {
+  nodeFileSystem,
+  removeQuietly,
+  syncDirectory,
+  writeTemporary,
+  type FileSystemOperations,
+} from './atomic-write.js';
 
 // Checkpoints as files in a directory; the format and the crash-safety argument are in
 // ../checkpoint/checkpoint.ts.
@@ -19,7 +28,9 @@ export interface CheckpointFileOptions {
 
 function checkName(name: string, caller: string): void {
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    throw new CheckpointError(`${caller}: checkpoint name must be letters, digits, '-' and '_' (like 'best', 'last', 'epoch-12'), got ${JSON.stringify(name)}`);
+    throw new CheckpointError(
+      `${caller}: checkpoint name must be letters, digits, '-' and '_' (like 'best', 'last', 'epoch-12'), got ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -30,7 +41,12 @@ function checkName(name: string, caller: string): void {
  * directory is fsynced: a crash never leaves a partial file under a final name, and the
  * previous checkpoint of that name is untouched until every new file is complete.
  */
-export async function saveCheckpoint(directory: string, name: string, checkpoint: Checkpoint, options: CheckpointFileOptions = {}): Promise<void> {
+export async function saveCheckpoint(
+  directory: string,
+  name: string,
+  checkpoint: Checkpoint,
+  options: CheckpointFileOptions = {},
+): Promise<void> {
   checkName(name, 'saveCheckpoint');
   const fileSystem = options.fileSystem ?? nodeFileSystem;
   const serialized = await serializeCheckpoint(checkpoint);
@@ -45,7 +61,10 @@ export async function saveCheckpoint(directory: string, name: string, checkpoint
     for (const [target, data] of writes) temporaries.push(await writeTemporary(target, data, fileSystem));
   } catch (error) {
     for (const temporary of temporaries) await removeQuietly(temporary, fileSystem);
-    throw new CheckpointError(`saveCheckpoint: could not write checkpoint '${name}' in ${directory} (${(error as Error).message}); the previous '${name}' checkpoint is untouched`, { cause: error });
+    throw new CheckpointError(
+      `saveCheckpoint: could not write checkpoint '${name}' in ${directory} (${(error as Error).message}); the previous '${name}' checkpoint is untouched`,
+      { cause: error },
+    );
   }
   let renamed = 0;
   try {
@@ -55,9 +74,9 @@ export async function saveCheckpoint(directory: string, name: string, checkpoint
     const replaced = writes.slice(0, renamed).map(([target]) => path.basename(target));
     throw new CheckpointError(
       `saveCheckpoint: could not rename the new files of checkpoint '${name}' into place in ${directory} (${(error as Error).message}); ` +
-      (renamed === 0
-        ? `the previous '${name}' checkpoint is untouched`
-        : `${replaced.join(', ')} already replaced, so loading '${name}' will refuse the mix until a save succeeds`),
+        (renamed === 0
+          ? `the previous '${name}' checkpoint is untouched`
+          : `${replaced.join(', ')} already replaced, so loading '${name}' will refuse the mix until a save succeeds`),
       { cause: error },
     );
   }
@@ -71,39 +90,63 @@ export async function saveCheckpoint(directory: string, name: string, checkpoint
  * tensors are new and the caller's (see disposeCheckpoint).
  */
 export async function loadCheckpoint(
-  directory: string, name: string, options: CheckpointFileOptions & { backend?: Backend | string } = {},
+  directory: string,
+  name: string,
+  options: CheckpointFileOptions & { backend?: Backend | string } = {},
 ): Promise<Checkpoint> {
   checkName(name, 'loadCheckpoint');
   const fileSystem = options.fileSystem ?? nodeFileSystem;
   const files = checkpointFileNames(name);
-  const sources = { meta: path.join(directory, files.meta), weights: path.join(directory, files.weights), optimizer: path.join(directory, files.optimizer) };
+  const sources = {
+    meta: path.join(directory, files.meta),
+    weights: path.join(directory, files.weights),
+    optimizer: path.join(directory, files.optimizer),
+  };
   let metaBytes: Uint8Array;
   try {
     metaBytes = await fileSystem.readFile(sources.meta);
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw readError(sources.meta, error);
     const available = await listCheckpoints(directory, { fileSystem });
-    throw new CheckpointError(`loadCheckpoint: no checkpoint '${name}' in ${directory}: ${sources.meta} does not exist (${available.length > 0 ? `found: ${available.join(', ')}` : 'no checkpoints there'})`, { file: sources.meta, cause: error });
+    throw new CheckpointError(
+      `loadCheckpoint: no checkpoint '${name}' in ${directory}: ${sources.meta} does not exist (${available.length > 0 ? `found: ${available.join(', ')}` : 'no checkpoints there'})`,
+      { file: sources.meta, cause: error },
+    );
   }
   let metaText: string;
   try {
     metaText = new TextDecoder('utf-8', { fatal: true }).decode(metaBytes);
   } catch (error) {
-    throw new CheckpointError(`${sources.meta}: not valid UTF-8 text; the file is corrupt`, { file: sources.meta, cause: error });
+    throw new CheckpointError(`${sources.meta}: not valid UTF-8 text; the file is corrupt`, {
+      file: sources.meta,
+      cause: error,
+    });
   }
   const meta = parseCheckpointMeta(metaText, sources.meta);
-  const weights = await readTensorFile(sources.weights, `${sources.meta} lists ${meta.model.tensors.length} model tensors`, fileSystem);
-  const optimizer = meta.optimizer === undefined ? undefined : await readTensorFile(sources.optimizer, `${sources.meta} records optimizer state`, fileSystem);
-  return deserializeCheckpoint(optimizer === undefined ? { meta: metaText, weights } : { meta: metaText, weights, optimizer }, {
-    sources, ...(options.backend === undefined ? {} : { backend: options.backend }),
-  });
+  const weights = await readTensorFile(
+    sources.weights,
+    `${sources.meta} lists ${meta.model.tensors.length} model tensors`,
+    fileSystem,
+  );
+  const optimizer =
+    meta.optimizer === undefined
+      ? undefined
+      : await readTensorFile(sources.optimizer, `${sources.meta} records optimizer state`, fileSystem);
+  return deserializeCheckpoint(
+    optimizer === undefined ? { meta: metaText, weights } : { meta: metaText, weights, optimizer },
+    {
+      sources,
+      ...(options.backend === undefined ? {} : { backend: options.backend }),
+    },
+  );
 }
 
 async function readTensorFile(file: string, why: string, fileSystem: FileSystemOperations): Promise<Uint8Array> {
   try {
     return await fileSystem.readFile(file);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') throw new CheckpointError(`${file} is missing, but ${why}`, { file, cause: error });
+    if ((error as { code?: string }).code === 'ENOENT')
+      throw new CheckpointError(`${file} is missing, but ${why}`, { file, cause: error });
     throw readError(file, error);
   }
 }
@@ -123,7 +166,10 @@ export async function listCheckpoints(directory: string, options: CheckpointFile
     entries = await fileSystem.readdir(directory);
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return [];
-    throw new CheckpointError(`listCheckpoints: could not read directory ${directory} (${(error as Error).message})`, { file: directory, cause: error });
+    throw new CheckpointError(`listCheckpoints: could not read directory ${directory} (${(error as Error).message})`, {
+      file: directory,
+      cause: error,
+    });
   }
   const present = new Set(entries);
   return entries

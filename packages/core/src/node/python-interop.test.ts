@@ -97,16 +97,20 @@ describe('safetensors interop with Python + numpy', () => {
     const tensors: Record<string, Tensor> = {
       '0.weight': fromHost(new Float32Array([0.1, -0.2, 1e-40, -0, 3.4e38, 0.5]), [2, 3]),
       '0.bias': fromHost(new Float64Array([Math.PI, -1e-300]), [2]),
-      'count': scalar(-123456789, { dtype: 'int32' }),
-      'mask': tensor([[true, false], [false, true]]),
-      'empty': fromHost(new Float32Array(0), [0, 3]),
-      'flag': tensor([true]), // a 1-byte tensor before 4-byte ones in stateDict order
-      'last': fromHost(new Int32Array([2147483647, -2147483648]), [2]),
+      count: scalar(-123456789, { dtype: 'int32' }),
+      mask: tensor([
+        [true, false],
+        [false, true],
+      ]),
+      empty: fromHost(new Float32Array(0), [0, 3]),
+      flag: tensor([true]), // a 1-byte tensor before 4-byte ones in stateDict order
+      last: fromHost(new Int32Array([2147483647, -2147483648]), [2]),
     };
     const file = join(directory, 'model.safetensors');
     await writeFile(file, await encodeSafetensors(tensors, { format: 'pt', note: 'ünïcödé' }));
     const parsed = JSON.parse(run(READ_SCRIPT, file)) as {
-      metadata: Record<string, string>; tensors: Record<string, { dtype: string; shape: number[]; values: (number | boolean)[] }>;
+      metadata: Record<string, string>;
+      tensors: Record<string, { dtype: string; shape: number[]; values: (number | boolean)[] }>;
     };
     expect(parsed.metadata).toEqual({ format: 'pt', note: 'ünïcödé' });
     const numpyDtype = { float32: 'float32', float64: 'float64', int32: 'int32', bool: 'bool' } as const;
@@ -127,7 +131,11 @@ describe('safetensors interop with Python + numpy', () => {
     run(WRITE_SCRIPT, file);
     const decoded = decodeSafetensors(await readFile(file), { source: file });
     expect(decoded.metadata).toEqual({ source: 'numpy' });
-    expect(decoded.tensors['fc.weight']).toEqual({ dtype: 'float32', shape: [2, 3], data: new Float32Array([0, 0.25, 0.5, 0.75, 1, 1.25]) });
+    expect(decoded.tensors['fc.weight']).toEqual({
+      dtype: 'float32',
+      shape: [2, 3],
+      data: new Float32Array([0, 0.25, 0.5, 0.75, 1, 1.25]),
+    });
     expect(decoded.tensors['fc.bias']).toEqual({ dtype: 'float64', shape: [2], data: new Float64Array([-1.5, 2.25]) });
     expect(decoded.tensors.steps).toEqual({ dtype: 'int32', shape: [], data: new Int32Array([7]) });
     expect(decoded.tensors.mask).toEqual({ dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) });

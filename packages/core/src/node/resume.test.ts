@@ -4,8 +4,23 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
-  Adam, CrossEntropyLoss, Dropout, Generator, Linear, ModelCheckpoint, ReLU, Sequential, StepLR,
-  captureCheckpoint, defaultGenerator, disposeCheckpoint, fit, releaseCapturedCheckpoint, fromHost, restoreCheckpoint, type Batch,
+  Adam,
+  CrossEntropyLoss,
+  Dropout,
+  Generator,
+  Linear,
+  ModelCheckpoint,
+  ReLU,
+  Sequential,
+  StepLR,
+  captureCheckpoint,
+  defaultGenerator,
+  disposeCheckpoint,
+  fit,
+  releaseCapturedCheckpoint,
+  fromHost,
+  restoreCheckpoint,
+  type Batch,
 } from '@myelin/core';
 import { loadCheckpoint, saveCheckpoint } from './index.js';
 
@@ -36,17 +51,33 @@ describe('resume', () => {
   it('2 epochs + save + resume for 2 gives bit-identical parameters to 4 uninterrupted epochs', async () => {
     const train = data();
     const straight = setUp();
-    await fit(straight.model, { train, loss: new CrossEntropyLoss(), optimizer: straight.optimizer, schedule: straight.schedule, epochs: 4 });
+    await fit(straight.model, {
+      train,
+      loss: new CrossEntropyLoss(),
+      optimizer: straight.optimizer,
+      schedule: straight.schedule,
+      epochs: 4,
+    });
     const expected = await Promise.all(straight.model.parameters().map((p) => p.data()));
 
     const first = setUp();
     await fit(first.model, {
-      train, loss: new CrossEntropyLoss(), optimizer: first.optimizer, schedule: first.schedule, epochs: 2,
-      callbacks: [new ModelCheckpoint({ monitor: 'loss', saveBest: false, save: async (name, { epoch }) => {
-        const checkpoint = captureCheckpoint(first, epoch + 1);
-        await saveCheckpoint(directory, name, checkpoint);
-        releaseCapturedCheckpoint(checkpoint);
-      } })],
+      train,
+      loss: new CrossEntropyLoss(),
+      optimizer: first.optimizer,
+      schedule: first.schedule,
+      epochs: 2,
+      callbacks: [
+        new ModelCheckpoint({
+          monitor: 'loss',
+          saveBest: false,
+          save: async (name, { epoch }) => {
+            const checkpoint = captureCheckpoint(first, epoch + 1);
+            await saveCheckpoint(directory, name, checkpoint);
+            releaseCapturedCheckpoint(checkpoint);
+          },
+        }),
+      ],
     });
 
     const resumed = setUp();
@@ -55,7 +86,14 @@ describe('resume', () => {
     const initialEpoch = restoreCheckpoint(checkpoint, resumed);
     disposeCheckpoint(checkpoint);
     expect(initialEpoch).toBe(2);
-    await fit(resumed.model, { train, loss: new CrossEntropyLoss(), optimizer: resumed.optimizer, schedule: resumed.schedule, epochs: 4, initialEpoch });
+    await fit(resumed.model, {
+      train,
+      loss: new CrossEntropyLoss(),
+      optimizer: resumed.optimizer,
+      schedule: resumed.schedule,
+      epochs: 4,
+      initialEpoch,
+    });
     const actual = await Promise.all(resumed.model.parameters().map((p) => p.data()));
     actual.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(expected[i]!)));
     expect(resumed.optimizer.paramGroups[0]!.lr).toBe(straight.optimizer.paramGroups[0]!.lr);

@@ -34,7 +34,10 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('logSoftmax', axis, x.rank);
   return composite(() => {
-    const shifted = sub(x, noGrad(() => max(x, at, true)));
+    const shifted = sub(
+      x,
+      noGrad(() => max(x, at, true)),
+    );
     return sub(shifted, log(sum(exp(shifted), at, true)));
   });
 }

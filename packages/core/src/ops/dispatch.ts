@@ -53,7 +53,12 @@ export function scalarLike(value: number, like: Tensor, dtype: DType = like.dtyp
  * become scalars of the tensor's dtype (a float scalar with an int tensor makes both float).
  * Returns the constants it created, which the caller attaches to the op's output.
  */
-export function coerceOperands(op: string, a: TensorLike, b: TensorLike, minimumDtype?: DType): { a: Tensor; b: Tensor; created: Tensor[] } {
+export function coerceOperands(
+  op: string,
+  a: TensorLike,
+  b: TensorLike,
+  minimumDtype?: DType,
+): { a: Tensor; b: Tensor; created: Tensor[] } {
   const created: Tensor[] = [];
   if (typeof a === 'number' && typeof b === 'number') {
     throw new DTypeError(`${op}: at least one operand must be a tensor`);

@@ -7,7 +7,8 @@ import { adoptAll, coerceOperands, isFloat, runPrimitive } from './dispatch.js';
 
 /** Elementwise unary kernels that need a float input. */
 function floatUnary(op: UnaryOp, x: Tensor): Tensor {
-  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
+  if (!isFloat(x.dtype))
+    throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
   return runPrimitive(op, [x], {}, x.shape, x.dtype, (h) => x.backend.unary(op, h));
 }
 
@@ -29,14 +30,17 @@ export const tanhPrimitive = (x: Tensor): Tensor => floatUnary('tanh', x);
 /** Converts to another dtype; float -> int truncates toward zero, nonzero -> true. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (!x.backend.dtypes.includes(dtype)) {
-    throw new DTypeError(`cast: backend '${x.backend.name}' has no dtype ${dtype} (it has ${x.backend.dtypes.join(', ')})`);
+    throw new DTypeError(
+      `cast: backend '${x.backend.name}' has no dtype ${dtype} (it has ${x.backend.dtypes.join(', ')})`,
+    );
   }
   return runPrimitive('cast', [x], { dtype }, x.shape, dtype, (h) => x.backend.cast(h, dtype));
 }
 
 function arithmetic(op: ArithmeticOp, a: TensorLike, b: TensorLike, minimumDtype?: DType): Tensor {
   const operands = coerceOperands(op, a, b, minimumDtype);
-  if (operands.a.dtype === 'bool') throw new DTypeError(`${op}: expected numeric tensors, got dtype bool (cast them first)`);
+  if (operands.a.dtype === 'bool')
+    throw new DTypeError(`${op}: expected numeric tensors, got dtype bool (cast them first)`);
   const outShape = broadcastShapes(op, operands.a.shape, operands.b.shape);
   const output = runPrimitive(op, [operands.a, operands.b], {}, outShape, operands.a.dtype, (x, y) =>
     operands.a.backend.binary(op, x!, y!, outShape),
@@ -71,9 +75,16 @@ export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => comparison
 
 /** `condition ? a : b` elementwise, broadcasting all three. */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (condition.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got dtype ${condition.dtype} (compare first, e.g. x.greater(0))`);
+  if (condition.dtype !== 'bool')
+    throw new DTypeError(
+      `where: condition must be bool, got dtype ${condition.dtype} (compare first, e.g. x.greater(0))`,
+    );
   const operands = coerceOperands('where', a, b);
-  const outShape = broadcastShapes('where', broadcastShapes('where', condition.shape, operands.a.shape), operands.b.shape);
+  const outShape = broadcastShapes(
+    'where',
+    broadcastShapes('where', condition.shape, operands.a.shape),
+    operands.b.shape,
+  );
   const output = runPrimitive('where', [condition, operands.a, operands.b], {}, outShape, operands.a.dtype, (c, x, y) =>
     condition.backend.where(c!, x!, y!, outShape),
   );
@@ -84,9 +95,11 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
 export const isFinite = (x: Tensor): Tensor => composite(() => equal(sub(x, x), 0));
 
 /** Elementwise AND of two bool tensors (broadcasting). */
-export const logicalAnd = (a: Tensor, b: Tensor): Tensor => composite(() => equal(mul(cast(a, 'int32'), cast(b, 'int32')), 1));
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor =>
+  composite(() => equal(mul(cast(a, 'int32'), cast(b, 'int32')), 1));
 /** Elementwise OR of two bool tensors (broadcasting). */
-export const logicalOr = (a: Tensor, b: Tensor): Tensor => composite(() => greater(add(cast(a, 'int32'), cast(b, 'int32')), 0));
+export const logicalOr = (a: Tensor, b: Tensor): Tensor =>
+  composite(() => greater(add(cast(a, 'int32'), cast(b, 'int32')), 0));
 /** Elementwise NOT of a bool tensor. */
 export const logicalNot = (a: Tensor): Tensor => composite(() => equal(cast(a, 'int32'), 0));
 
@@ -98,7 +111,8 @@ export const reciprocal = (x: Tensor): Tensor => div(1, x);
  * the bounds themselves and 0 outside them.
  */
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
-  if (min !== null && max !== null && min > max) throw new ArgumentError(`clamp: min ${min} is greater than max ${max}`);
+  if (min !== null && max !== null && min > max)
+    throw new ArgumentError(`clamp: min ${min} is greater than max ${max}`);
   return composite(() => {
     let out = x;
     if (min !== null) out = where(less(out, min), min, out);

@@ -26,7 +26,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     throw new DTypeError(`matmul: expected two float tensors of one dtype, got ${a.dtype} and ${b.dtype}`);
   }
   if (a.rank === 0 || b.rank === 0) {
-    throw new ShapeError(`matmul: operands must have at least one dimension, got lhs ${formatShape(a.shape)}, rhs ${formatShape(b.shape)}`);
+    throw new ShapeError(
+      `matmul: operands must have at least one dimension, got lhs ${formatShape(a.shape)}, rhs ${formatShape(b.shape)}`,
+    );
   }
   const aShape = a.rank === 1 ? [1, a.shape[0]!] : [...a.shape];
   const bShape = b.rank === 1 ? [b.shape[0]!, 1] : [...b.shape];
@@ -35,7 +37,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
   const [kB, n] = transposeB ? [bCols, bRows] : [bRows, bCols];
   if (k !== kB) {
-    throw new ShapeError(`matmul: inner dimensions differ (${k} vs ${kB}): lhs ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, rhs ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`);
+    throw new ShapeError(
+      `matmul: inner dimensions differ (${k} vs ${kB}): lhs ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, rhs ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`,
+    );
   }
   const batch = broadcastShapes('matmul', aShape.slice(0, -2), bShape.slice(0, -2));
   const batchSize = batch.reduce((x, y) => x * y, 1);
@@ -64,10 +68,17 @@ export type LinearActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * `activation(x @ weight^T + bias)` with PyTorch's Linear layout (weight is [out, in]).
  * Uses the backend's fused kernel when it has one and no gradient is being recorded.
  */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, activation: LinearActivation = 'linear'): Tensor {
+export function linear(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  activation: LinearActivation = 'linear',
+): Tensor {
   const inFeatures = weight.shape[1];
   if (weight.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== inFeatures) {
-    throw new ShapeError(`linear: input of shape ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)}: last dimension must be ${inFeatures}`);
+    throw new ShapeError(
+      `linear: input of shape ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)}: last dimension must be ${inFeatures}`,
+    );
   }
   const fused = x.backend.fused?.matmulBiasActivation;
   const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false));
@@ -84,10 +95,14 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, ac
     let out = matmul(x, weight, { transposeB: true });
     if (bias !== null) out = add(out, bias);
     switch (activation) {
-      case 'relu': return relu(out);
-      case 'sigmoid': return sigmoid(out);
-      case 'tanh': return tanh(out);
-      case 'linear': return out;
+      case 'relu':
+        return relu(out);
+      case 'sigmoid':
+        return sigmoid(out);
+      case 'tanh':
+        return tanh(out);
+      case 'linear':
+        return out;
     }
   });
 }

@@ -10,7 +10,9 @@ import { arange } from '../tensor/creation.js';
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const resolved = resolveShape('reshape', shape, x.size);
   if (sizeOf(resolved) !== x.size) {
-    throw new ShapeError(`reshape: cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)} (${sizeOf(resolved)} elements)`);
+    throw new ShapeError(
+      `reshape: cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)} (${sizeOf(resolved)} elements)`,
+    );
   }
   return runPrimitive('reshape', [x], { shape: resolved }, resolved, x.dtype, (h) => x.backend.reshape(h, resolved));
 }
@@ -27,11 +29,16 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 
 /** Removes size-1 axes (all of them, or the given ones, which must have size 1). */
 export function squeeze(x: Tensor, axes?: number | number[]): Tensor {
-  const targets = axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axes, x.rank);
+  const targets =
+    axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axes, x.rank);
   for (const axis of targets) {
-    if (x.shape[axis] !== 1) throw new ShapeError(`squeeze: axis ${axis} of shape ${formatShape(x.shape)} has size ${x.shape[axis]}, not 1`);
+    if (x.shape[axis] !== 1)
+      throw new ShapeError(`squeeze: axis ${axis} of shape ${formatShape(x.shape)} has size ${x.shape[axis]}, not 1`);
   }
-  return reshape(x, x.shape.filter((_, i) => !targets.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !targets.includes(i)),
+  );
 }
 
 /** Inserts a size-1 axis at `axis` (which may be -1 for the end). */
@@ -42,16 +49,24 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /** Reorders axes: output axis i is input axis perm[i]. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
-  if (perm.length !== x.rank) throw new ShapeError(`permute: got ${perm.length} axes [${perm.join(',')}] for a tensor of rank ${x.rank}`);
+  if (perm.length !== x.rank)
+    throw new ShapeError(`permute: got ${perm.length} axes [${perm.join(',')}] for a tensor of rank ${x.rank}`);
   const normalized = perm.map((axis) => normalizeAxis('permute', axis, x.rank));
-  if (new Set(normalized).size !== normalized.length) throw new ArgumentError(`permute: [${perm.join(',')}] is not a permutation of 0..${x.rank - 1}`);
+  if (new Set(normalized).size !== normalized.length)
+    throw new ArgumentError(`permute: [${perm.join(',')}] is not a permutation of 0..${x.rank - 1}`);
   const outShape = normalized.map((axis) => x.shape[axis]!);
-  return runPrimitive('transpose', [x], { perm: normalized }, outShape, x.dtype, (h) => x.backend.transpose(h, normalized));
+  return runPrimitive('transpose', [x], { perm: normalized }, outShape, x.dtype, (h) =>
+    x.backend.transpose(h, normalized),
+  );
 }
 
 /** Swaps two axes (the last two by default, i.e. the matrix transpose). */
 export function transpose(x: Tensor, axisA = -2, axisB = -1): Tensor {
-  if (x.rank < 2) return permute(x, x.shape.map((_, i) => i));
+  if (x.rank < 2)
+    return permute(
+      x,
+      x.shape.map((_, i) => i),
+    );
   const a = normalizeAxis('transpose', axisA, x.rank);
   const b = normalizeAxis('transpose', axisB, x.rank);
   const perm = x.shape.map((_, i) => i);
@@ -62,27 +77,36 @@ export function transpose(x: Tensor, axisA = -2, axisB = -1): Tensor {
 
 /** Broadcasts to `shape` (NumPy rules; -1 keeps a dimension). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  if (shape.length < x.rank) throw new ShapeError(`expand: cannot expand shape ${formatShape(x.shape)} to fewer dimensions ${formatShape(shape)}`);
+  if (shape.length < x.rank)
+    throw new ShapeError(
+      `expand: cannot expand shape ${formatShape(x.shape)} to fewer dimensions ${formatShape(shape)}`,
+    );
   const lead = shape.length - x.rank;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
   resolveShape('expand', target);
   target.forEach((d, i) => {
     const own = i >= lead ? x.shape[i - lead]! : 1;
     if (own !== d && own !== 1) {
-      throw new ShapeError(`expand: shape ${formatShape(x.shape)} cannot be broadcast to ${formatShape(shape)} (dimension ${i} is ${own}, must be 1 or ${d})`);
+      throw new ShapeError(
+        `expand: shape ${formatShape(x.shape)} cannot be broadcast to ${formatShape(shape)} (dimension ${i} is ${own}, must be 1 or ${d})`,
+      );
     }
   });
   return composite(() => {
     const aligned = lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
     if (shapesEqual(aligned.shape, target)) return aligned === x ? reshape(x, target) : aligned;
-    return runPrimitive('broadcastTo', [aligned], { shape: target }, target, x.dtype, (h) => x.backend.broadcastTo(h, target));
+    return runPrimitive('broadcastTo', [aligned], { shape: target }, target, x.dtype, (h) =>
+      x.backend.broadcastTo(h, target),
+    );
   });
 }
 
 /** The box starting at `begin` with extent `size` (-1 = to the end); negative begins count from the end. */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   if (begin.length > x.rank || (size && size.length !== begin.length)) {
-    throw new ShapeError(`slice: begin [${begin.join(',')}]${size ? ` and size [${size.join(',')}]` : ''} do not fit a tensor of shape ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `slice: begin [${begin.join(',')}]${size ? ` and size [${size.join(',')}]` : ''} do not fit a tensor of shape ${formatShape(x.shape)}`,
+    );
   }
   const start = x.shape.map((dim, i) => {
     const b = begin[i] ?? 0;
@@ -93,11 +117,21 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     return s === -1 ? dim - start[i]! : s;
   });
   x.shape.forEach((dim, i) => {
-    if (!Number.isInteger(start[i]) || !Number.isInteger(extent[i]) || start[i]! < 0 || extent[i]! < 0 || start[i]! + extent[i]! > dim) {
-      throw new ShapeError(`slice: begin ${start[i]} with size ${extent[i]} is out of bounds for axis ${i} of shape ${formatShape(x.shape)}`);
+    if (
+      !Number.isInteger(start[i]) ||
+      !Number.isInteger(extent[i]) ||
+      start[i]! < 0 ||
+      extent[i]! < 0 ||
+      start[i]! + extent[i]! > dim
+    ) {
+      throw new ShapeError(
+        `slice: begin ${start[i]} with size ${extent[i]} is out of bounds for axis ${i} of shape ${formatShape(x.shape)}`,
+      );
     }
   });
-  return runPrimitive('slice', [x], { begin: start, size: extent }, extent, x.dtype, (h) => x.backend.slice(h, start, extent));
+  return runPrimitive('slice', [x], { begin: start, size: extent }, extent, x.dtype, (h) =>
+    x.backend.slice(h, start, extent),
+  );
 }
 
 /** Pads each axis with [before, after] elements of `value` (missing trailing axes get none). */
@@ -122,7 +156,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   for (const x of xs) {
     if (x.dtype !== first.dtype) throw new DTypeError(`concat: dtypes differ (${first.dtype} vs ${x.dtype})`);
     if (x.rank !== first.rank || x.shape.some((d, i) => i !== at && d !== first.shape[i])) {
-      throw new ShapeError(`concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} differ outside axis ${at}`);
+      throw new ShapeError(
+        `concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} differ outside axis ${at}`,
+      );
     }
   }
   const outShape = [...first.shape];
@@ -135,9 +171,15 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   const first = xs[0];
   if (first === undefined) throw new ArgumentError('stack: needs at least one tensor');
   for (const x of xs) {
-    if (!shapesEqual(x.shape, first.shape)) throw new ShapeError(`stack: all shapes must match, got ${xs.map((t) => formatShape(t.shape)).join(', ')}`);
+    if (!shapesEqual(x.shape, first.shape))
+      throw new ShapeError(`stack: all shapes must match, got ${xs.map((t) => formatShape(t.shape)).join(', ')}`);
   }
-  return composite(() => concat(xs.map((x) => unsqueeze(x, axis)), normalizeAxis('stack', axis, first.rank + 1)));
+  return composite(() =>
+    concat(
+      xs.map((x) => unsqueeze(x, axis)),
+      normalizeAxis('stack', axis, first.rank + 1),
+    ),
+  );
 }
 
 /**
@@ -154,7 +196,8 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
 
 /** PyTorch's index_select: `indices` must be 1-D. */
 export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
-  if (indices.rank !== 1) throw new ShapeError(`indexSelect: indices must be 1-D, got shape ${formatShape(indices.shape)}`);
+  if (indices.rank !== 1)
+    throw new ShapeError(`indexSelect: indices must be 1-D, got shape ${formatShape(indices.shape)}`);
   return gather(x, indices, axis);
 }
 
@@ -165,7 +208,9 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, dimSi
   const at = normalizeAxis('scatterAdd', axis, rank);
   const expected = updates.shape.slice(at, at + indices.rank);
   if (!shapesEqual(expected, indices.shape)) {
-    throw new ShapeError(`scatterAdd: updates of shape ${formatShape(updates.shape)} do not match indices of shape ${formatShape(indices.shape)} at axis ${at}`);
+    throw new ShapeError(
+      `scatterAdd: updates of shape ${formatShape(updates.shape)} do not match indices of shape ${formatShape(indices.shape)} at axis ${at}`,
+    );
   }
   if (indices.backend.readSync) checkIndices('scatterAdd', indices, dimSize);
   const outShape = [...updates.shape.slice(0, at), dimSize, ...updates.shape.slice(at + indices.rank)];
@@ -177,9 +222,12 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, dimSi
 /** Class indices (int32, any shape) to one-hot float32 vectors on a new last axis. */
 export function oneHot(indices: Tensor, numClasses: number): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: indices must be int32, got ${indices.dtype}`);
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new ArgumentError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   if (indices.backend.readSync) checkIndices('oneHot', indices, numClasses);
-  return composite(() => cast(equal(unsqueeze(indices, -1), arange(numClasses, { dtype: 'int32', backend: indices.backend })), 'float32'));
+  return composite(() =>
+    cast(equal(unsqueeze(indices, -1), arange(numClasses, { dtype: 'int32', backend: indices.backend })), 'float32'),
+  );
 }
 
 /** Host-side bounds check, where the values can be read without stalling a device. */
@@ -188,7 +236,9 @@ function checkIndices(op: string, indices: Tensor, dimSize: number): void {
   for (let i = 0; i < values.length; i++) {
     const index = values[i]!;
     if (index < 0 || index >= dimSize) {
-      throw new ArgumentError(`${op}: index ${index} at position ${i} is out of range for a dimension of size ${dimSize} (expected 0..${dimSize - 1})`);
+      throw new ArgumentError(
+        `${op}: index ${index} at position ${i} is out of range for a dimension of size ${dimSize} (expected 0..${dimSize - 1})`,
+      );
     }
   }
 }

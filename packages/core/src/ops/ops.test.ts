@@ -1,12 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { ShapeError, arange, concat, eye, full, matmul, ones, rand, randn, stack, tensor, where, zeros } from '@myelin/core';
+import {
+  ShapeError,
+  arange,
+  concat,
+  eye,
+  full,
+  matmul,
+  ones,
+  rand,
+  randn,
+  stack,
+  tensor,
+  where,
+  zeros,
+} from '@myelin/core';
 
 const read = async (t: { array(): Promise<unknown> }) => t.array();
 
 describe('creation', () => {
   it('infers shapes from nested arrays and rejects ragged ones', async () => {
-    expect(tensor([[1, 2, 3], [4, 5, 6]]).shape).toEqual([2, 3]);
+    expect(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).shape,
+    ).toEqual([2, 3]);
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged nested array at index \[1\]/);
     expect(() => tensor(new Float32Array(5), { shape: [2, 3] })).toThrow(/5 values do not fill shape \[2,3\]/);
   });
@@ -16,28 +35,41 @@ describe('creation', () => {
     expect(await read(full([2], 7, { dtype: 'int32' }))).toEqual([7, 7]);
     expect(await read(arange(5))).toEqual([0, 1, 2, 3, 4]);
     expect(await read(arange(2, 10, 3))).toEqual([2, 5, 8]);
-    expect(await read(eye(2, 3))).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(await read(eye(2, 3))).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
   });
   it('draws the same seeded numbers every time', async () => {
     const { Generator } = await import('@myelin/core');
-    expect(await read(rand([3], { generator: new Generator(4) }))).toEqual(await read(rand([3], { generator: new Generator(4) })));
+    expect(await read(rand([3], { generator: new Generator(4) }))).toEqual(
+      await read(rand([3], { generator: new Generator(4) })),
+    );
     expect(randn([2, 2]).shape).toEqual([2, 2]);
   });
 });
 
 describe('shape errors show the shapes', () => {
   it('matmul names both shapes and the inner dimensions', () => {
-    expect(() => matmul(ones([2, 3]), ones([4, 5]))).toThrow('matmul: inner dimensions differ (3 vs 4): lhs [2,3], rhs [4,5]');
+    expect(() => matmul(ones([2, 3]), ones([4, 5]))).toThrow(
+      'matmul: inner dimensions differ (3 vs 4): lhs [2,3], rhs [4,5]',
+    );
     expect(() => matmul(ones([2, 3]), ones([4, 5]))).toThrow(ShapeError);
   });
   it('broadcasting names both shapes and the dimension', () => {
-    expect(() => ones([2, 3]).add(ones([4]))).toThrow('add: shapes [2,3] and [4] cannot be broadcast (dimension -1 is 3 vs 4; each pair must be equal or one of them 1)');
+    expect(() => ones([2, 3]).add(ones([4]))).toThrow(
+      'add: shapes [2,3] and [4] cannot be broadcast (dimension -1 is 3 vs 4; each pair must be equal or one of them 1)',
+    );
   });
   it('reshape, concat, axes and gather indices say what was wrong', () => {
-    expect(() => ones([2, 3]).reshape([4, 2])).toThrow(/cannot reshape a tensor of shape \[2,3\] \(6 elements\) to \[4,2\]/);
+    expect(() => ones([2, 3]).reshape([4, 2])).toThrow(
+      /cannot reshape a tensor of shape \[2,3\] \(6 elements\) to \[4,2\]/,
+    );
     expect(() => concat([ones([2, 3]), ones([2, 4])], 0)).toThrow(/\[2,3\], \[2,4\] differ outside axis 0/);
     expect(() => ones([2, 3]).sum(2)).toThrow(/axis 2 is out of range for a tensor of rank 2/);
-    expect(() => ones([3]).gather(tensor([0, 3], { dtype: 'int32' }))).toThrow(/index 3 at position 1 is out of range for a dimension of size 3/);
+    expect(() => ones([3]).gather(tensor([0, 3], { dtype: 'int32' }))).toThrow(
+      /index 3 at position 1 is out of range for a dimension of size 3/,
+    );
   });
 });
 
@@ -49,16 +81,28 @@ describe('ops', () => {
     expect(await read(i.div(2))).toEqual([0.5, 1]);
   });
   it('stacks, wheres and one-hots', async () => {
-    expect(await read(stack([tensor([1, 2]), tensor([3, 4])], 1))).toEqual([[1, 3], [2, 4]]);
+    expect(await read(stack([tensor([1, 2]), tensor([3, 4])], 1))).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(await read(where(tensor([true, false]), 1, tensor([5, 6])))).toEqual([1, 6]);
-    expect(await read(tensor([2, 0], { dtype: 'int32' }).oneHot(3))).toEqual([[0, 0, 1], [1, 0, 0]]);
+    expect(await read(tensor([2, 0], { dtype: 'int32' }).oneHot(3))).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
   });
   it('computes mean, min, argmax, clamp and softmax', async () => {
-    const x = tensor([[1, 5, 3], [4, 2, 6]]);
+    const x = tensor([
+      [1, 5, 3],
+      [4, 2, 6],
+    ]);
     expect(await read(x.mean(1))).toEqual([3, 4]);
     expect(await read(x.min(0))).toEqual([1, 2, 3]);
     expect(await read(x.argmax(1))).toEqual([1, 2]);
-    expect(await read(x.clamp(2, 4))).toEqual([[2, 4, 3], [4, 2, 4]]);
+    expect(await read(x.clamp(2, 4))).toEqual([
+      [2, 4, 3],
+      [4, 2, 4],
+    ]);
     const rows = (await read(x.softmax().sum(1))) as number[];
     rows.forEach((r) => expect(r).toBeCloseTo(1, 6));
   });
@@ -73,7 +117,9 @@ describe('review fixes', () => {
   it('pow: no NaN gradient at 0^0, like PyTorch', async () => {
     const { tensor } = await import('@myelin/core');
     const x = tensor([0, 0, 2], { requiresGrad: true });
-    x.pow(tensor([0, 1, 0])).sum().backward();
+    x.pow(tensor([0, 1, 0]))
+      .sum()
+      .backward();
     expect(Array.from(await x.grad!.data())).toEqual([0, 1, 0]);
   });
   it('typed arrays other than Float32/Float64/Int32 become float32 values, not bools', async () => {
@@ -87,7 +133,10 @@ describe('review fixes', () => {
     const { getBackend, tensor } = await import('@myelin/core');
     const backend = getBackend();
     const x = tensor([1, 2, 3]);
-    const b = tensor([[true, false, true], [false, false, true]]);
+    const b = tensor([
+      [true, false, true],
+      [false, false, true],
+    ]);
     const before = backend.liveHandles();
     const expanded = x.expand([4, 2, 3]);
     const index = b.argmax(1);

@@ -11,8 +11,13 @@ export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tens
   return composite(() => {
     const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
     const normalized = normalizeAxes('sum', axes, x.rank);
-    return runPrimitive('sum', [input], { axes: normalized, keepDims }, reducedShape(x.shape, normalized, keepDims), input.dtype, (h) =>
-      x.backend.reduce('sum', h, normalized, keepDims),
+    return runPrimitive(
+      'sum',
+      [input],
+      { axes: normalized, keepDims },
+      reducedShape(x.shape, normalized, keepDims),
+      input.dtype,
+      (h) => x.backend.reduce('sum', h, normalized, keepDims),
     );
   });
 }
@@ -22,8 +27,13 @@ export function max(x: Tensor, axes?: number | number[], keepDims = false): Tens
   if (x.dtype === 'bool') throw new DTypeError('max: expected a numeric tensor, got dtype bool');
   const normalized = normalizeAxes('max', axes, x.rank);
   checkNotEmpty('max', x, normalized);
-  return runPrimitive('max', [x], { axes: normalized, keepDims }, reducedShape(x.shape, normalized, keepDims), x.dtype, (h) =>
-    x.backend.reduce('max', h, normalized, keepDims),
+  return runPrimitive(
+    'max',
+    [x],
+    { axes: normalized, keepDims },
+    reducedShape(x.shape, normalized, keepDims),
+    x.dtype,
+    (h) => x.backend.reduce('max', h, normalized, keepDims),
   );
 }
 
@@ -53,8 +63,13 @@ export function argmax(x: Tensor, axis?: number): Tensor {
   checkNotEmpty('argmax', x, [normalized]);
   if (x.dtype === 'bool') return composite(() => argmax(cast(x, 'int32'), normalized));
   const input = x;
-  return runPrimitive('argmax', [input], { axis: normalized }, reducedShape(x.shape, [normalized], false), 'int32', (h) =>
-    x.backend.argmax(h, normalized),
+  return runPrimitive(
+    'argmax',
+    [input],
+    { axis: normalized },
+    reducedShape(x.shape, [normalized], false),
+    'int32',
+    (h) => x.backend.argmax(h, normalized),
   );
 }
 
@@ -79,6 +94,8 @@ export function logsumexp(x: Tensor, axes?: number | number[], keepDims = false)
 
 function checkNotEmpty(op: string, x: Tensor, axes: readonly number[]): void {
   if (axes.some((axis) => x.shape[axis] === 0) || (x.size === 0 && axes.length === 0 && x.rank === 0)) {
-    throw new ShapeError(`${op}: cannot reduce an empty dimension of a tensor of shape ${formatShape(x.shape)} (it has no identity)`);
+    throw new ShapeError(
+      `${op}: cannot reduce an empty dimension of a tensor of shape ${formatShape(x.shape)} (it has no identity)`,
+    );
   }
 }

@@ -9,7 +9,13 @@ import type { Tensor } from '../tensor/tensor.js';
  *   param = param - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * Updates param, m and v in place; call it under noGrad inside tidy.
  */
-export function composedAdamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamUpdateOptions): void {
+export function composedAdamUpdate(
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  options: AdamUpdateOptions,
+): void {
   const { lr, beta1, beta2, eps, weightDecay } = options;
   let g = grad;
   if (weightDecay !== 0) {

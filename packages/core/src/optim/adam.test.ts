@@ -3,7 +3,14 @@ import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { Adam, AdamW, ArgumentError, fromHost, type Tensor } from '@myelin/core';
 import { fakeFusedBackend, param, quadraticGrad, setGrad, values } from './test-helpers.js';
 
-interface Reference { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean }
+interface Reference {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+}
 
 /** torch.optim.Adam / AdamW written out in float64 from the documented algorithm, one scalar parameter. */
 function referenceAdam(p0: number, grads: number[], o: Reference): number[] {
@@ -64,7 +71,9 @@ describe('Adam: hand-checked steps (torch.optim.Adam)', () => {
     expect(values(p)[0]).toBeCloseTo(1.98, 6);
     expect(values(q)[0]).toBeCloseTo(1.9, 6);
     const got = run((t) => new AdamW([t], { lr: 0.1, weightDecay: 0.5 }), grads);
-    referenceAdam(1, grads, { ...defaults, weightDecay: 0.5, decoupled: true }).forEach((w, i) => expect(got[i]).toBeCloseTo(w, 6));
+    referenceAdam(1, grads, { ...defaults, weightDecay: 0.5, decoupled: true }).forEach((w, i) =>
+      expect(got[i]).toBeCloseTo(w, 6),
+    );
   });
 
   it('defaults match PyTorch: Adam lr 1e-3, betas [0.9, 0.999], eps 1e-8, wd 0; AdamW wd 1e-2', () => {
@@ -82,26 +91,37 @@ describe('Adam: hand-checked steps (torch.optim.Adam)', () => {
     opt.step();
     const { state } = opt.stateDict();
     expect(state[0]!.step).toBe(1);
-    expect(values(state[0]!.expAvg as Tensor)).toEqual([Math.fround(0.05), Math.fround(-0.1)].map((x) => expect.closeTo(x, 7)));
+    expect(values(state[0]!.expAvg as Tensor)).toEqual(
+      [Math.fround(0.05), Math.fround(-0.1)].map((x) => expect.closeTo(x, 7)),
+    );
     (state[0]!.expAvg as Tensor).dispose();
     (state[0]!.expAvgSq as Tensor).dispose();
   });
 
   it('validates betas in [0, 1), eps and weight decay >= 0, fused as a boolean', () => {
     const p = param([1]);
-    expect(() => new Adam([p], { betas: [1, 0.999] })).toThrow('Adam parameter group 0: invalid beta1 (betas[0]) 1 (must be in [0, 1))');
+    expect(() => new Adam([p], { betas: [1, 0.999] })).toThrow(
+      'Adam parameter group 0: invalid beta1 (betas[0]) 1 (must be in [0, 1))',
+    );
     expect(() => new Adam([p], { betas: [0.9, -0.1] })).toThrow(/invalid beta2 \(betas\[1\]\) -0.1/);
     expect(() => new Adam([p], { eps: -1 })).toThrow(/invalid eps -1/);
-    expect(() => new AdamW([p], { lr: -1 })).toThrow('AdamW parameter group 0: invalid lr -1 (must be a finite number >= 0)');
+    expect(() => new AdamW([p], { lr: -1 })).toThrow(
+      'AdamW parameter group 0: invalid lr -1 (must be a finite number >= 0)',
+    );
     expect(() => new Adam([p], { weightDecay: -0.1 })).toThrow(ArgumentError);
     const { fused: _fused, ...withoutKernels } = createCpuReferenceBackend();
     const plain = fromHost([1], [1], { backend: { ...withoutKernels, name: 'plain-cpu' }, requiresGrad: true });
-    expect(() => new Adam([plain], { fused: true })).toThrow("fused is true, but backend 'plain-cpu' has no fused adamUpdate kernel");
+    expect(() => new Adam([plain], { fused: true })).toThrow(
+      "fused is true, but backend 'plain-cpu' has no fused adamUpdate kernel",
+    );
   });
 });
 
 describe('Adam: fused kernel and composed ops give the same numbers', () => {
-  for (const [name, Optimizer, weightDecay] of [['Adam', Adam, 0.1], ['AdamW', AdamW, 0.1]] as const) {
+  for (const [name, Optimizer, weightDecay] of [
+    ['Adam', Adam, 0.1],
+    ['AdamW', AdamW, 0.1],
+  ] as const) {
     it(`${name}: backend.fused.adamUpdate is used when present and matches fused: false`, () => {
       const { backend, calls } = fakeFusedBackend();
       const fused = param([0.5, -1.5, 2, 0.1], backend);

@@ -25,7 +25,10 @@ export interface AdamOptions extends OptimizerOptions {
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super(params, withDefaults<AdamOptions>({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options ?? {}));
+    super(
+      params,
+      withDefaults<AdamOptions>({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options ?? {}),
+    );
   }
 
   protected override get label(): string {
@@ -46,7 +49,9 @@ export class Adam extends Optimizer<AdamOptions> {
     requireBoolean(where, 'fused', group.fused);
     const without = group.fused ? group.params.find((p) => !p.backend.fused?.adamUpdate) : undefined;
     if (without !== undefined) {
-      throw new ArgumentError(`${where}: fused is true, but backend '${without.backend.name}' has no fused adamUpdate kernel (leave fused unset to compose core ops instead)`);
+      throw new ArgumentError(
+        `${where}: fused is true, but backend '${without.backend.name}' has no fused adamUpdate kernel (leave fused unset to compose core ops instead)`,
+      );
     }
   }
 

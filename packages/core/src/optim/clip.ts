@@ -20,8 +20,10 @@ function gradients(params: Tensor | readonly Tensor[]): Tensor[] {
  * Returns the total norm before clipping, a scalar tensor the caller owns.
  */
 export function clipGradNorm_(params: Tensor | readonly Tensor[], maxNorm: number, normType = 2): Tensor {
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ArgumentError(`clipGradNorm_: maxNorm must be a number >= 0, got ${maxNorm}`);
-  if (typeof normType !== 'number' || !(normType > 0)) throw new ArgumentError(`clipGradNorm_: normType must be a number > 0 or Infinity, got ${normType}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0))
+    throw new ArgumentError(`clipGradNorm_: maxNorm must be a number >= 0, got ${maxNorm}`);
+  if (typeof normType !== 'number' || !(normType > 0))
+    throw new ArgumentError(`clipGradNorm_: normType must be a number > 0 or Infinity, got ${normType}`);
   const grads = gradients(params);
   const first = Array.isArray(params) ? (params as readonly Tensor[])[0] : (params as Tensor);
   if (grads.length === 0) return scalar(0, first === undefined ? {} : { backend: first.backend, dtype: first.dtype });
@@ -42,14 +44,16 @@ function globalNorm(grads: readonly Tensor[], normType: number): Tensor {
     if (maxima.length === 0) return scalar(0, { backend: grads[0]!.backend, dtype: grads[0]!.dtype });
     return maxima.reduce((a, b) => a.maximum(b));
   }
-  const powered = (g: Tensor): Tensor => (normType === 1 ? g.abs() : normType === 2 ? g.square() : g.abs().pow(normType));
+  const powered = (g: Tensor): Tensor =>
+    normType === 1 ? g.abs() : normType === 2 ? g.square() : g.abs().pow(normType);
   const sum = grads.map((g) => powered(g).sum()).reduce((a, b) => a.add(b));
   return normType === 1 ? sum : normType === 2 ? sum.sqrt() : sum.pow(1 / normType);
 }
 
 /** Clamps every gradient elementwise to [-clipValue, clipValue] in place (torch.nn.utils.clip_grad_value_). */
 export function clipGradValue_(params: Tensor | readonly Tensor[], clipValue: number): void {
-  if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new ArgumentError(`clipGradValue_: clipValue must be a number >= 0, got ${clipValue}`);
+  if (typeof clipValue !== 'number' || !(clipValue >= 0))
+    throw new ArgumentError(`clipGradValue_: clipValue must be a number >= 0, got ${clipValue}`);
   const grads = gradients(params);
   tidy(() =>
     noGrad(() => {

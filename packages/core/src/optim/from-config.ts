@@ -22,20 +22,30 @@ const OPTIONS: Record<string, readonly string[]> = {
  * unknown types and options are errors that list what is allowed, and values are checked by
  * the optimizer itself.
  */
-export function optimizerFromConfig(params: Tensor[] | ParamGroupInput<Record<string, unknown>>[], config: OptimizerConfig): Optimizer {
+export function optimizerFromConfig(
+  params: Tensor[] | ParamGroupInput<Record<string, unknown>>[],
+  config: OptimizerConfig,
+): Optimizer {
   if (typeof config !== 'object' || config === null || typeof config.type !== 'string') {
-    throw new ArgumentError(`optimizerFromConfig: expected a config object with a string 'type' (one of ${Object.keys(OPTIONS).join(', ')}), got ${JSON.stringify(config)}`);
+    throw new ArgumentError(
+      `optimizerFromConfig: expected a config object with a string 'type' (one of ${Object.keys(OPTIONS).join(', ')}), got ${JSON.stringify(config)}`,
+    );
   }
   const type = config.type.toLowerCase();
   const allowed = OPTIONS[type];
   if (allowed === undefined) {
-    throw new ArgumentError(`optimizerFromConfig: unknown optimizer type '${config.type}' (known: ${Object.keys(OPTIONS).join(', ')})`);
+    throw new ArgumentError(
+      `optimizerFromConfig: unknown optimizer type '${config.type}' (known: ${Object.keys(OPTIONS).join(', ')})`,
+    );
   }
   const { type: _type, ...options } = config as { type: string; [option: string]: unknown };
   rejectUnknownKeys(`optimizerFromConfig(${type})`, options, allowed);
   switch (type) {
-    case 'sgd': return new SGD(params as Tensor[], options as { lr: number } & Partial<SGDOptions>);
-    case 'adam': return new Adam(params as Tensor[], options as Partial<AdamOptions>);
-    default: return new AdamW(params as Tensor[], options as Partial<AdamOptions>);
+    case 'sgd':
+      return new SGD(params as Tensor[], options as { lr: number } & Partial<SGDOptions>);
+    case 'adam':
+      return new Adam(params as Tensor[], options as Partial<AdamOptions>);
+    default:
+      return new AdamW(params as Tensor[], options as Partial<AdamOptions>);
   }
 }

@@ -1,4 +1,11 @@
-export { Optimizer, type OptimizerOptions, type OptimizerState, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
+export {
+  Optimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+} from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { clipGradNorm_, clipGradValue_ } from './clip.js';

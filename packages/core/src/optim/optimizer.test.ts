@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { Adam, AdamW, Generator, SGD, dispose, getBackend, randn, tidy, type Backend, type Optimizer, type OptimizerState, type Tensor } from '@myelin/core';
+import {
+  Adam,
+  AdamW,
+  Generator,
+  SGD,
+  dispose,
+  getBackend,
+  randn,
+  tidy,
+  type Backend,
+  type Optimizer,
+  type OptimizerState,
+  type Tensor,
+} from '@myelin/core';
 import { countingBackend, fakeFusedBackend, param, quadraticGrad, setGrad, values } from './test-helpers.js';
 
 type Make = (params: Tensor[]) => Optimizer;
@@ -26,7 +39,10 @@ describe('param groups', () => {
   it('groups override the defaults, option by option', () => {
     const [a, b] = [param([1]), param([1])];
     const opt = new SGD([{ params: [a] }, { params: [b], lr: 0.01, momentum: 0.9 }], { lr: 0.1 });
-    expect(opt.paramGroups.map((g) => [g.lr, g.momentum, g.nesterov])).toEqual([[0.1, 0, false], [0.01, 0.9, false]]);
+    expect(opt.paramGroups.map((g) => [g.lr, g.momentum, g.nesterov])).toEqual([
+      [0.1, 0, false],
+      [0.01, 0.9, false],
+    ]);
     setGrad(a, [1]);
     setGrad(b, [1]);
     opt.step();
@@ -35,8 +51,12 @@ describe('param groups', () => {
   });
   it('validates each group and names it', () => {
     const [a, b] = [param([1]), param([1])];
-    expect(() => new SGD([{ params: [a] }, { params: [b], lr: -1 }], { lr: 0.1 })).toThrow('SGD parameter group 1: invalid lr -1');
-    expect(() => new Adam([{ params: [a] }, { params: [a] }])).toThrow(/parameter group 1: params\[0\] .* appears more than once/);
+    expect(() => new SGD([{ params: [a] }, { params: [b], lr: -1 }], { lr: 0.1 })).toThrow(
+      'SGD parameter group 1: invalid lr -1',
+    );
+    expect(() => new Adam([{ params: [a] }, { params: [a] }])).toThrow(
+      /parameter group 1: params\[0\] .* appears more than once/,
+    );
     const opt = new SGD([a], { lr: 0.1 });
     opt.addParamGroup({ params: [b], lr: 0.5 });
     expect(opt.paramGroups[1]!.lr).toBe(0.5);
@@ -44,7 +64,10 @@ describe('param groups', () => {
 });
 
 describe('step: memory, backend and host reads', () => {
-  for (const [name, make] of [...makers, ['Adam (fused kernel)', (ps: Tensor[]) => new Adam(ps, { lr: 0.01 })] as [string, Make]]) {
+  for (const [name, make] of [
+    ...makers,
+    ['Adam (fused kernel)', (ps: Tensor[]) => new Adam(ps, { lr: 0.01 })] as [string, Make],
+  ]) {
     it(`${name}: live handles after step 20 equal those after step 1; no host reads`, () => {
       // The fake fused kernel reads on the host by design, so reads are counted on the composed paths only.
       const fused = name.includes('fused') ? fakeFusedBackend() : null;
@@ -84,7 +107,10 @@ describe('stateDict / loadStateDict', () => {
       const saved = first.stateDict();
       first.dispose();
       // The JSON half goes through JSON, as a checkpoint would store it.
-      const restored: OptimizerState = { state: saved.state, paramGroups: JSON.parse(JSON.stringify(saved.paramGroups)) };
+      const restored: OptimizerState = {
+        state: saved.state,
+        paramGroups: JSON.parse(JSON.stringify(saved.paramGroups)),
+      };
       const second = make(resumed);
       second.loadStateDict(restored);
       dispose(saved.state);
@@ -125,22 +151,36 @@ describe('stateDict / loadStateDict', () => {
     train(opt, ps, 1);
     const saved = opt.stateDict();
     const other = new Adam([{ params: [ps[0]!] }, { params: [ps[1]!] }]);
-    expect(() => other.loadStateDict(saved)).toThrow('Adam.loadStateDict: the saved state has 1 parameter groups, this optimizer has 2');
-    expect(() => new Adam([ps[0]!]).loadStateDict(saved)).toThrow('Adam.loadStateDict: parameter group 0 has 2 parameters in the saved state, 1 in this optimizer');
+    expect(() => other.loadStateDict(saved)).toThrow(
+      'Adam.loadStateDict: the saved state has 1 parameter groups, this optimizer has 2',
+    );
+    expect(() => new Adam([ps[0]!]).loadStateDict(saved)).toThrow(
+      'Adam.loadStateDict: parameter group 0 has 2 parameters in the saved state, 1 in this optimizer',
+    );
     const swapped = new Adam([ps[1]!, ps[0]!]);
-    expect(() => swapped.loadStateDict(saved)).toThrow("Adam.loadStateDict: parameter 0: state 'expAvg' has shape [3], expected the parameter's shape [2]");
+    expect(() => swapped.loadStateDict(saved)).toThrow(
+      "Adam.loadStateDict: parameter 0: state 'expAvg' has shape [3], expected the parameter's shape [2]",
+    );
     const missing = { ...saved, state: { 0: { step: 1, expAvg: saved.state[0]!.expAvg! } } };
-    expect(() => new Adam(ps).loadStateDict(missing)).toThrow("state 'expAvgSq' is missing (expected step, expAvg, expAvgSq)");
+    expect(() => new Adam(ps).loadStateDict(missing)).toThrow(
+      "state 'expAvgSq' is missing (expected step, expAvg, expAvgSq)",
+    );
     const sgdGroups = new SGD(ps, { lr: 0.1 }).stateDict().paramGroups;
-    expect(() => new SGD(ps, { lr: 0.1 }).loadStateDict({ state: saved.state, paramGroups: sgdGroups })).toThrow("SGD.loadStateDict: parameter 0: unknown state 'step' (expected momentumBuffer)");
-    expect(() => new Adam(ps).loadStateDict({ ...saved, state: { 9: saved.state[0]! } })).toThrow('state for parameter index 9, which no saved parameter group lists');
-    expect(() => new Adam(ps).loadStateDict({ ...saved, paramGroups: [{ ...saved.paramGroups[0]!, lr: -2 }] })).toThrow('Adam.loadStateDict: parameter group 0: invalid lr -2');
+    expect(() => new SGD(ps, { lr: 0.1 }).loadStateDict({ state: saved.state, paramGroups: sgdGroups })).toThrow(
+      "SGD.loadStateDict: parameter 0: unknown state 'step' (expected momentumBuffer)",
+    );
+    expect(() => new Adam(ps).loadStateDict({ ...saved, state: { 9: saved.state[0]! } })).toThrow(
+      'state for parameter index 9, which no saved parameter group lists',
+    );
+    expect(() => new Adam(ps).loadStateDict({ ...saved, paramGroups: [{ ...saved.paramGroups[0]!, lr: -2 }] })).toThrow(
+      'Adam.loadStateDict: parameter group 0: invalid lr -2',
+    );
     // The failed loads left `swapped` untouched and usable.
     expect(swapped.stateDict().state).toEqual({});
     dispose(saved.state);
   });
 
-  it('copies loaded tensors onto the parameters\' backend', () => {
+  it("copies loaded tensors onto the parameters' backend", () => {
     const { backend } = countingBackend();
     const p = param([1, 2], backend);
     const source = new SGD([param([1, 2])], { lr: 0.1, momentum: 0.9 });

@@ -56,10 +56,14 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
   constructor(params: Tensor[] | ParamGroupInput<Options>[], defaults: Options) {
     this.defaults = { ...defaults };
     if (!Array.isArray(params)) {
-      throw new ArgumentError(`${this.label}: params must be an array of tensors or of parameter groups ({ params, ...options }), got ${typeof params}`);
+      throw new ArgumentError(
+        `${this.label}: params must be an array of tensors or of parameter groups ({ params, ...options }), got ${typeof params}`,
+      );
     }
     if (params.length === 0) throw new ArgumentError(`${this.label}: got an empty parameter list`);
-    const groups = (params as unknown[]).every(isTensor) ? [{ params: params as Tensor[] } as ParamGroupInput<Options>] : (params as ParamGroupInput<Options>[]);
+    const groups = (params as unknown[]).every(isTensor)
+      ? [{ params: params as Tensor[] } as ParamGroupInput<Options>]
+      : (params as ParamGroupInput<Options>[]);
     for (const group of groups) this.addParamGroup(group);
   }
 
@@ -72,14 +76,20 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
   addParamGroup(group: ParamGroupInput<Options>): void {
     const where = `${this.label} parameter group ${this.paramGroups.length}`;
     if (typeof group !== 'object' || group === null || isTensor(group) || !Array.isArray(group.params)) {
-      throw new ArgumentError(`${where}: expected a tensor or an object { params: Tensor[], ...options }, got ${isTensor(group) ? 'a tensor mixed with groups' : String(group)}`);
+      throw new ArgumentError(
+        `${where}: expected a tensor or an object { params: Tensor[], ...options }, got ${isTensor(group) ? 'a tensor mixed with groups' : String(group)}`,
+      );
     }
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     group.params.forEach((param, i) => {
       if (!isTensor(param)) throw new ArgumentError(`${where}: params[${i}] is not a tensor (got ${typeof param})`);
       if (param.isDisposed) throw new ArgumentError(`${where}: params[${i}] (tensor #${param.id}) was disposed`);
-      if (!isFloat(param.dtype)) throw new ArgumentError(`${where}: params[${i}] has dtype ${param.dtype}; only float tensors can be optimized`);
-      if (seen.has(param)) throw new ArgumentError(`${where}: params[${i}] (tensor #${param.id}, shape ${formatShape(param.shape)}) appears more than once across the parameter groups`);
+      if (!isFloat(param.dtype))
+        throw new ArgumentError(`${where}: params[${i}] has dtype ${param.dtype}; only float tensors can be optimized`);
+      if (seen.has(param))
+        throw new ArgumentError(
+          `${where}: params[${i}] (tensor #${param.id}, shape ${formatShape(param.shape)}) appears more than once across the parameter groups`,
+        );
       seen.add(param);
     });
     const merged = withDefaults(this.defaults, group) as ParamGroup & Options;
@@ -128,9 +138,14 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
     for (const [param, entry] of this.state) {
       const id = index.get(param);
       if (id === undefined) continue;
-      state[id] = Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, typeof value === 'number' ? value : keep(value.detach())]));
+      state[id] = Object.fromEntries(
+        Object.entries(entry).map(([key, value]) => [key, typeof value === 'number' ? value : keep(value.detach())]),
+      );
     }
-    const paramGroups = this.paramGroups.map(({ params, ...options }) => ({ params: params.map((p) => index.get(p)!), ...structuredClone(options) }));
+    const paramGroups = this.paramGroups.map(({ params, ...options }) => ({
+      params: params.map((p) => index.get(p)!),
+      ...structuredClone(options),
+    }));
     return { state, paramGroups };
   }
 
@@ -141,18 +156,28 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
    */
   loadStateDict(saved: OptimizerState): void {
     const where = `${this.label}.loadStateDict`;
-    if (typeof saved !== 'object' || saved === null || !Array.isArray(saved.paramGroups) || typeof saved.state !== 'object' || saved.state === null) {
+    if (
+      typeof saved !== 'object' ||
+      saved === null ||
+      !Array.isArray(saved.paramGroups) ||
+      typeof saved.state !== 'object' ||
+      saved.state === null
+    ) {
       throw new ArgumentError(`${where}: expected { state, paramGroups } as stateDict() returns`);
     }
     if (saved.paramGroups.length !== this.paramGroups.length) {
-      throw new ArgumentError(`${where}: the saved state has ${saved.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+      throw new ArgumentError(
+        `${where}: the saved state has ${saved.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
+      );
     }
     const byIndex = new Map<number, Tensor>();
     const groups = saved.paramGroups.map((savedGroup, g) => {
       const current = this.paramGroups[g]!;
       const ids = savedGroup.params;
       if (!Array.isArray(ids) || ids.length !== current.params.length) {
-        throw new ArgumentError(`${where}: parameter group ${g} has ${Array.isArray(ids) ? ids.length : 'no'} parameters in the saved state, ${current.params.length} in this optimizer`);
+        throw new ArgumentError(
+          `${where}: parameter group ${g} has ${Array.isArray(ids) ? ids.length : 'no'} parameters in the saved state, ${current.params.length} in this optimizer`,
+        );
       }
       ids.forEach((id, k) => byIndex.set(id, current.params[k]!));
       const { params: _ids, ...options } = savedGroup;
@@ -163,7 +188,8 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
     const entries: [Tensor, Record<string, Tensor | number>][] = [];
     for (const [key, entry] of Object.entries(saved.state)) {
       const param = byIndex.get(Number(key));
-      if (param === undefined) throw new ArgumentError(`${where}: state for parameter index ${key}, which no saved parameter group lists`);
+      if (param === undefined)
+        throw new ArgumentError(`${where}: state for parameter index ${key}, which no saved parameter group lists`);
       this.checkStateEntry(entry, param, `${where}: parameter ${key}`);
       entries.push([param, entry]);
     }
@@ -172,7 +198,10 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
     tidy(() =>
       noGrad(() => {
         for (const [param, entry] of entries) {
-          const copy = Object.entries(entry).map(([name, value]) => [name, typeof value === 'number' ? value : keep(copyLike(value, param))]);
+          const copy = Object.entries(entry).map(([name, value]) => [
+            name,
+            typeof value === 'number' ? value : keep(copyLike(value, param)),
+          ]);
           this.state.set(param, Object.fromEntries(copy) as ParamState);
         }
       }),
@@ -184,30 +213,39 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
   }
 
   private checkStateEntry(entry: unknown, param: Tensor, where: string): void {
-    if (typeof entry !== 'object' || entry === null) throw new ArgumentError(`${where}: state must be an object, got ${String(entry)}`);
+    if (typeof entry !== 'object' || entry === null)
+      throw new ArgumentError(`${where}: state must be an object, got ${String(entry)}`);
     const kinds = this.stateKinds();
     const record = entry as Record<string, unknown>;
     for (const [name, value] of Object.entries(record)) {
       const kind = kinds[name];
-      if (kind === undefined) throw new ArgumentError(`${where}: unknown state '${name}' (expected ${Object.keys(kinds).join(', ')})`);
+      if (kind === undefined)
+        throw new ArgumentError(`${where}: unknown state '${name}' (expected ${Object.keys(kinds).join(', ')})`);
       if (kind === 'number' && (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))) {
         throw new ArgumentError(`${where}: state '${name}' must be a finite number >= 0, got ${String(value)}`);
       }
       if (kind === 'tensor') {
-        if (!isTensor(value) || value.isDisposed) throw new ArgumentError(`${where}: state '${name}' must be a live tensor, got ${isTensor(value) ? 'a disposed tensor' : String(value)}`);
+        if (!isTensor(value) || value.isDisposed)
+          throw new ArgumentError(
+            `${where}: state '${name}' must be a live tensor, got ${isTensor(value) ? 'a disposed tensor' : String(value)}`,
+          );
         if (!shapesEqual(value.shape, param.shape)) {
-          throw new ShapeError(`${where}: state '${name}' has shape ${formatShape(value.shape)}, expected the parameter's shape ${formatShape(param.shape)}`);
+          throw new ShapeError(
+            `${where}: state '${name}' has shape ${formatShape(value.shape)}, expected the parameter's shape ${formatShape(param.shape)}`,
+          );
         }
       }
     }
     for (const name of Object.keys(kinds)) {
-      if (!(name in record)) throw new ArgumentError(`${where}: state '${name}' is missing (expected ${Object.keys(kinds).join(', ')})`);
+      if (!(name in record))
+        throw new ArgumentError(`${where}: state '${name}' is missing (expected ${Object.keys(kinds).join(', ')})`);
     }
   }
 
   /** Frees the state tensors; a later step starts the state afresh. */
   dispose(): void {
-    for (const entry of this.state.values()) for (const value of Object.values(entry)) if (typeof value !== 'number') value.dispose();
+    for (const entry of this.state.values())
+      for (const value of Object.values(entry)) if (typeof value !== 'number') value.dispose();
     this.state.clear();
   }
 

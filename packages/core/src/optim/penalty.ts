@@ -13,7 +13,12 @@ function penalty(name: string, params: readonly Tensor[], weight: number, term: 
   checkWeight(name, weight);
   if (params.length === 0) return scalar(0);
   // composite: the per-parameter terms live exactly as long as the result's graph needs them.
-  return composite(() => params.map((p) => term(p).sum()).reduce((a, b) => a.add(b)).mul(weight));
+  return composite(() =>
+    params
+      .map((p) => term(p).sum())
+      .reduce((a, b) => a.add(b))
+      .mul(weight),
+  );
 }
 
 /** weight * sum(|w|) over every element of every parameter; add it to the loss (differentiable). */

@@ -79,14 +79,20 @@ describe('SGD: hand-checked steps (torch.optim.SGD formulas)', () => {
 describe('SGD: validation (PyTorch rules, errors that name the value)', () => {
   const p = param([1]);
   it('rejects a negative or missing lr, negative momentum and weight decay', () => {
-    expect(() => new SGD([p], { lr: -0.1 })).toThrow('SGD parameter group 0: invalid lr -0.1 (must be a finite number >= 0)');
+    expect(() => new SGD([p], { lr: -0.1 })).toThrow(
+      'SGD parameter group 0: invalid lr -0.1 (must be a finite number >= 0)',
+    );
     expect(() => new SGD([p], {} as { lr: number })).toThrow(/invalid lr undefined/);
     expect(() => new SGD([p], { lr: 0.1, momentum: -1 })).toThrow(/invalid momentum -1/);
     expect(() => new SGD([p], { lr: 0.1, weightDecay: -1 })).toThrow(ArgumentError);
   });
   it('nesterov needs momentum > 0 and zero dampening', () => {
-    expect(() => new SGD([p], { lr: 0.1, nesterov: true })).toThrow('nesterov momentum requires momentum > 0 and dampening = 0, got momentum 0 and dampening 0');
-    expect(() => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/got momentum 0.9 and dampening 0.1/);
+    expect(() => new SGD([p], { lr: 0.1, nesterov: true })).toThrow(
+      'nesterov momentum requires momentum > 0 and dampening = 0, got momentum 0 and dampening 0',
+    );
+    expect(() => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(
+      /got momentum 0.9 and dampening 0.1/,
+    );
   });
   it('rejects empty, duplicate and non-float parameters', () => {
     expect(() => new SGD([], { lr: 0.1 })).toThrow('SGD: got an empty parameter list');

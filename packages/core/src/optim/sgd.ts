@@ -22,7 +22,10 @@ export interface SGDOptions extends OptimizerOptions {
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Tensor[] | ParamGroupInput<SGDOptions>[], options: { lr: number } & Partial<SGDOptions>) {
     // lr has no default (PyTorch's classic SGD): a missing one fails validation by name.
-    super(params, withDefaults({ momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 } as SGDOptions, options ?? {}));
+    super(
+      params,
+      withDefaults({ momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 } as SGDOptions, options ?? {}),
+    );
   }
 
   protected override get label(): string {
@@ -36,7 +39,9 @@ export class SGD extends Optimizer<SGDOptions> {
     requireNonNegative(where, 'weightDecay', group.weightDecay);
     requireBoolean(where, 'nesterov', group.nesterov);
     if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
-      throw new ArgumentError(`${where}: nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${group.momentum} and dampening ${group.dampening}`);
+      throw new ArgumentError(
+        `${where}: nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${group.momentum} and dampening ${group.dampening}`,
+      );
     }
   }
 

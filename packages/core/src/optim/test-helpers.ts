@@ -5,7 +5,8 @@ import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 export const values = (t: Tensor): number[] => Array.from(t.dataSync());
 
 /** A parameter with the given values (float32, requiresGrad). */
-export const param = (data: number[], backend?: Backend): Tensor => tensor(data, { requiresGrad: true, ...(backend ? { backend } : {}) });
+export const param = (data: number[], backend?: Backend): Tensor =>
+  tensor(data, { requiresGrad: true, ...(backend ? { backend } : {}) });
 
 /** Sets p.grad from plain numbers. */
 export function setGrad(p: Tensor, data: number[]): void {
@@ -23,8 +24,14 @@ export function countingBackend(extra: Partial<Backend> = {}): { backend: Backen
   let reads = 0;
   const backend: Backend = {
     ...cpu,
-    read: (h) => { reads++; return cpu.read(h); },
-    readSync: (h) => { reads++; return cpu.readSync!(h); },
+    read: (h) => {
+      reads++;
+      return cpu.read(h);
+    },
+    readSync: (h) => {
+      reads++;
+      return cpu.readSync!(h);
+    },
     ...extra,
   };
   return { backend, reads: () => reads };
@@ -53,13 +60,17 @@ export function fakeFusedBackend(): { backend: Backend; calls: () => number } {
           else g += o.weightDecay * p;
           m1[i] = o.beta1 * m0![i]! + (1 - o.beta1) * g;
           v1[i] = o.beta2 * v0![i]! + (1 - o.beta2) * g * g;
-          p1[i] = p - (o.lr * (m1[i]! / (1 - o.beta1 ** o.step))) / (Math.sqrt(v1[i]! / (1 - o.beta2 ** o.step)) + o.eps);
+          p1[i] =
+            p - (o.lr * (m1[i]! / (1 - o.beta1 ** o.step))) / (Math.sqrt(v1[i]! / (1 - o.beta2 ** o.step)) + o.eps);
         }
         const shape = shapeOf(param);
-        return { param: cpu.fromData(p1, shape, 'float32'), m: cpu.fromData(m1, shape, 'float32'), v: cpu.fromData(v1, shape, 'float32') };
+        return {
+          param: cpu.fromData(p1, shape, 'float32'),
+          m: cpu.fromData(m1, shape, 'float32'),
+          v: cpu.fromData(v1, shape, 'float32'),
+        };
       },
     },
   };
   return { backend, calls: () => calls };
 }
-

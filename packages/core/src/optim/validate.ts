@@ -22,7 +22,8 @@ export function requireUnitInterval(where: string, name: string, value: unknown)
 }
 
 export function requireBoolean(where: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new ArgumentError(`${where}: invalid ${name} ${show(value)} (must be true or false)`);
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(`${where}: invalid ${name} ${show(value)} (must be true or false)`);
   return value;
 }
 
@@ -30,13 +31,18 @@ export function requireBetas(where: string, value: unknown): readonly [number, n
   if (!Array.isArray(value) || value.length !== 2) {
     throw new ArgumentError(`${where}: invalid betas ${show(value)} (must be a pair [beta1, beta2], each in [0, 1))`);
   }
-  return [requireUnitInterval(where, 'beta1 (betas[0])', value[0]), requireUnitInterval(where, 'beta2 (betas[1])', value[1])];
+  return [
+    requireUnitInterval(where, 'beta1 (betas[0])', value[0]),
+    requireUnitInterval(where, 'beta2 (betas[1])', value[1]),
+  ];
 }
 
 /** Rejects keys a config does not know, listing the ones it does. */
 export function rejectUnknownKeys(where: string, given: object, allowed: readonly string[]): void {
   const unknown = Object.keys(given).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
-    throw new ArgumentError(`${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (allowed: ${allowed.join(', ')})`);
+    throw new ArgumentError(
+      `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (allowed: ${allowed.join(', ')})`,
+    );
   }
 }

@@ -3,26 +3,45 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { rejectUnknownKeys, requireNonNegative } from '../optim/validate.js';
 import { ClosedFormLRScheduler } from './scheduler.js';
 
-export interface StepLROptions { stepSize: number; gamma?: number }
-export interface MultiStepLROptions { milestones: readonly number[]; gamma?: number }
-export interface ExponentialLROptions { gamma: number }
-export interface CosineAnnealingLROptions { tMax: number; etaMin?: number }
-export interface LinearWarmupOptions { warmupEpochs: number; startFactor?: number }
+export interface StepLROptions {
+  stepSize: number;
+  gamma?: number;
+}
+export interface MultiStepLROptions {
+  milestones: readonly number[];
+  gamma?: number;
+}
+export interface ExponentialLROptions {
+  gamma: number;
+}
+export interface CosineAnnealingLROptions {
+  tMax: number;
+  etaMin?: number;
+}
+export interface LinearWarmupOptions {
+  warmupEpochs: number;
+  startFactor?: number;
+}
 
 function requirePositiveInteger(where: string, name: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 1) throw new ArgumentError(`${where}: invalid ${name} ${String(value)} (must be an integer >= 1)`);
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new ArgumentError(`${where}: invalid ${name} ${String(value)} (must be an integer >= 1)`);
   return value as number;
 }
 
 function requireOptions(where: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null) throw new ArgumentError(`${where}: expected an options object { ${allowed.join(', ')} }, got ${String(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new ArgumentError(`${where}: expected an options object { ${allowed.join(', ')} }, got ${String(options)}`);
   rejectUnknownKeys(where, options, allowed);
   return options as Record<string, unknown>;
 }
 
 function resolveStep(raw: unknown): Required<StepLROptions> {
   const o = requireOptions('StepLR', raw, ['stepSize', 'gamma']);
-  return { stepSize: requirePositiveInteger('StepLR', 'stepSize', o.stepSize), gamma: requireNonNegative('StepLR', 'gamma', o.gamma ?? 0.1) };
+  return {
+    stepSize: requirePositiveInteger('StepLR', 'stepSize', o.stepSize),
+    gamma: requireNonNegative('StepLR', 'gamma', o.gamma ?? 0.1),
+  };
 }
 
 /** lr = initialLr * gamma^floor(epoch / stepSize) (torch StepLR). */
@@ -33,23 +52,34 @@ export class StepLR extends ClosedFormLRScheduler {
     this.settings = resolveStep(options);
     this.initialStep();
   }
-  protected override get label(): string { return 'StepLR'; }
+  protected override get label(): string {
+    return 'StepLR';
+  }
   protected lrAt(baseLr: number, epoch: number): number {
     return baseLr * this.settings.gamma ** Math.floor(epoch / this.settings.stepSize);
   }
-  protected options(): Record<string, unknown> { return { ...this.settings }; }
+  protected options(): Record<string, unknown> {
+    return { ...this.settings };
+  }
   protected loadOptions(raw: Record<string, unknown>): () => void {
     const settings = resolveStep(raw);
-    return () => { this.settings = settings; };
+    return () => {
+      this.settings = settings;
+    };
   }
 }
 
 function resolveMultiStep(raw: unknown): { milestones: number[]; gamma: number } {
   const o = requireOptions('MultiStepLR', raw, ['milestones', 'gamma']);
   if (!Array.isArray(o.milestones) || o.milestones.some((m) => !Number.isInteger(m) || m < 0)) {
-    throw new ArgumentError(`MultiStepLR: invalid milestones ${JSON.stringify(o.milestones)} (must be an array of integers >= 0)`);
+    throw new ArgumentError(
+      `MultiStepLR: invalid milestones ${JSON.stringify(o.milestones)} (must be an array of integers >= 0)`,
+    );
   }
-  return { milestones: [...(o.milestones as number[])].sort((a, b) => a - b), gamma: requireNonNegative('MultiStepLR', 'gamma', o.gamma ?? 0.1) };
+  return {
+    milestones: [...(o.milestones as number[])].sort((a, b) => a - b),
+    gamma: requireNonNegative('MultiStepLR', 'gamma', o.gamma ?? 0.1),
+  };
 }
 
 /** lr = initialLr * gamma^(number of milestones <= epoch) (torch MultiStepLR; a repeated milestone counts twice). */
@@ -60,15 +90,21 @@ export class MultiStepLR extends ClosedFormLRScheduler {
     this.settings = resolveMultiStep(options);
     this.initialStep();
   }
-  protected override get label(): string { return 'MultiStepLR'; }
+  protected override get label(): string {
+    return 'MultiStepLR';
+  }
   protected lrAt(baseLr: number, epoch: number): number {
     const passed = this.settings.milestones.filter((m) => m <= epoch).length;
     return baseLr * this.settings.gamma ** passed;
   }
-  protected options(): Record<string, unknown> { return { milestones: [...this.settings.milestones], gamma: this.settings.gamma }; }
+  protected options(): Record<string, unknown> {
+    return { milestones: [...this.settings.milestones], gamma: this.settings.gamma };
+  }
   protected loadOptions(raw: Record<string, unknown>): () => void {
     const settings = resolveMultiStep(raw);
-    return () => { this.settings = settings; };
+    return () => {
+      this.settings = settings;
+    };
   }
 }
 
@@ -85,20 +121,29 @@ export class ExponentialLR extends ClosedFormLRScheduler {
     this.settings = resolveExponential(options);
     this.initialStep();
   }
-  protected override get label(): string { return 'ExponentialLR'; }
+  protected override get label(): string {
+    return 'ExponentialLR';
+  }
   protected lrAt(baseLr: number, epoch: number): number {
     return baseLr * this.settings.gamma ** epoch;
   }
-  protected options(): Record<string, unknown> { return { ...this.settings }; }
+  protected options(): Record<string, unknown> {
+    return { ...this.settings };
+  }
   protected loadOptions(raw: Record<string, unknown>): () => void {
     const settings = resolveExponential(raw);
-    return () => { this.settings = settings; };
+    return () => {
+      this.settings = settings;
+    };
   }
 }
 
 function resolveCosine(raw: unknown): Required<CosineAnnealingLROptions> {
   const o = requireOptions('CosineAnnealingLR', raw, ['tMax', 'etaMin']);
-  return { tMax: requirePositiveInteger('CosineAnnealingLR', 'tMax', o.tMax), etaMin: requireNonNegative('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0) };
+  return {
+    tMax: requirePositiveInteger('CosineAnnealingLR', 'tMax', o.tMax),
+    etaMin: requireNonNegative('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0),
+  };
 }
 
 /**
@@ -112,15 +157,21 @@ export class CosineAnnealingLR extends ClosedFormLRScheduler {
     this.settings = resolveCosine(options);
     this.initialStep();
   }
-  protected override get label(): string { return 'CosineAnnealingLR'; }
+  protected override get label(): string {
+    return 'CosineAnnealingLR';
+  }
   protected lrAt(baseLr: number, epoch: number): number {
     const { tMax, etaMin } = this.settings;
     return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
   }
-  protected options(): Record<string, unknown> { return { ...this.settings }; }
+  protected options(): Record<string, unknown> {
+    return { ...this.settings };
+  }
   protected loadOptions(raw: Record<string, unknown>): () => void {
     const settings = resolveCosine(raw);
-    return () => { this.settings = settings; };
+    return () => {
+      this.settings = settings;
+    };
   }
 }
 
@@ -144,14 +195,20 @@ export class LinearWarmup extends ClosedFormLRScheduler {
     this.settings = resolveWarmup(options);
     this.initialStep();
   }
-  protected override get label(): string { return 'LinearWarmup'; }
+  protected override get label(): string {
+    return 'LinearWarmup';
+  }
   protected lrAt(baseLr: number, epoch: number): number {
     const { warmupEpochs, startFactor } = this.settings;
     return baseLr * (startFactor + ((1 - startFactor) * Math.min(warmupEpochs, epoch)) / warmupEpochs);
   }
-  protected options(): Record<string, unknown> { return { ...this.settings }; }
+  protected options(): Record<string, unknown> {
+    return { ...this.settings };
+  }
   protected loadOptions(raw: Record<string, unknown>): () => void {
     const settings = resolveWarmup(raw);
-    return () => { this.settings = settings; };
+    return () => {
+      this.settings = settings;
+    };
   }
 }

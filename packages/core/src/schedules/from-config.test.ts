@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { CosineAnnealingLR, LinearWarmup, MultiStepLR, ReduceLROnPlateau, SGD, StepLR, schedulerFromConfig, tensor } from '@myelin/core';
+import {
+  CosineAnnealingLR,
+  LinearWarmup,
+  MultiStepLR,
+  ReduceLROnPlateau,
+  SGD,
+  StepLR,
+  schedulerFromConfig,
+  tensor,
+} from '@myelin/core';
 
 const optimizer = () => new SGD([tensor([1])], { lr: 0.1 });
 
@@ -17,8 +26,14 @@ describe('schedulerFromConfig', () => {
   });
 
   it('rejects unknown types and options', () => {
-    expect(() => schedulerFromConfig(optimizer(), { type: 'OneCycleLR' })).toThrow("schedulerFromConfig: unknown schedule type 'OneCycleLR' (known: StepLR, MultiStepLR");
-    expect(() => schedulerFromConfig(optimizer(), { type: 'StepLR', stepSize: 2, gamm: 0.1 })).toThrow("StepLR: unknown option 'gamm' (allowed: stepSize, gamma)");
-    expect(() => schedulerFromConfig(optimizer(), {} as never)).toThrow(/expected a config object with a string 'type'/);
+    expect(() => schedulerFromConfig(optimizer(), { type: 'OneCycleLR' })).toThrow(
+      "schedulerFromConfig: unknown schedule type 'OneCycleLR' (known: StepLR, MultiStepLR",
+    );
+    expect(() => schedulerFromConfig(optimizer(), { type: 'StepLR', stepSize: 2, gamm: 0.1 })).toThrow(
+      "StepLR: unknown option 'gamm' (allowed: stepSize, gamma)",
+    );
+    expect(() => schedulerFromConfig(optimizer(), {} as never)).toThrow(
+      /expected a config object with a string 'type'/,
+    );
   });
 });

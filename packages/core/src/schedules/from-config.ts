@@ -20,10 +20,16 @@ const TYPES: Record<string, Factory> = {
 
 /** Short names accepted besides the class names. */
 const ALIASES: Record<string, string> = {
-  step: 'steplr', multistep: 'multisteplr', exponential: 'exponentiallr', cosine: 'cosineannealinglr', warmup: 'linearwarmup', plateau: 'reducelronplateau',
+  step: 'steplr',
+  multistep: 'multisteplr',
+  exponential: 'exponentiallr',
+  cosine: 'cosineannealinglr',
+  warmup: 'linearwarmup',
+  plateau: 'reducelronplateau',
 };
 
-const KNOWN = 'StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau (or step, multistep, exponential, cosine, warmup, plateau)';
+const KNOWN =
+  'StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau (or step, multistep, exponential, cosine, warmup, plateau)';
 
 /**
  * Builds a schedule from a config; `type` is a class name (case-insensitive) or a short alias.
@@ -31,11 +37,14 @@ const KNOWN = 'StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarm
  */
 export function schedulerFromConfig(optimizer: Optimizer, config: SchedulerConfig): LRScheduler {
   if (typeof config !== 'object' || config === null || typeof config.type !== 'string') {
-    throw new ArgumentError(`schedulerFromConfig: expected a config object with a string 'type' (one of ${KNOWN}), got ${JSON.stringify(config)}`);
+    throw new ArgumentError(
+      `schedulerFromConfig: expected a config object with a string 'type' (one of ${KNOWN}), got ${JSON.stringify(config)}`,
+    );
   }
   const key = config.type.toLowerCase();
   const factory = TYPES[ALIASES[key] ?? key];
-  if (factory === undefined) throw new ArgumentError(`schedulerFromConfig: unknown schedule type '${config.type}' (known: ${KNOWN})`);
+  if (factory === undefined)
+    throw new ArgumentError(`schedulerFromConfig: unknown schedule type '${config.type}' (known: ${KNOWN})`);
   const { type: _type, ...options } = config;
   return factory(optimizer, options as never);
 }

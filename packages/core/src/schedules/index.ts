@@ -1,7 +1,15 @@
 export { LRScheduler, ClosedFormLRScheduler, type SchedulerState } from './scheduler.js';
 export {
-  StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup,
-  type StepLROptions, type MultiStepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearWarmupOptions,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  LinearWarmup,
+  type StepLROptions,
+  type MultiStepLROptions,
+  type ExponentialLROptions,
+  type CosineAnnealingLROptions,
+  type LinearWarmupOptions,
 } from './closed-form.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-on-plateau.js';
 export { schedulerFromConfig, type SchedulerConfig } from './from-config.js';

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { ReduceLROnPlateau, SGD, tensor, type ReduceLROnPlateauOptions } from '@myelin/core';
 
-const optimizer = (...lrs: number[]) => new SGD(lrs.map((lr) => ({ params: [tensor([1])], lr })), { lr: lrs[0]! });
+const optimizer = (...lrs: number[]) =>
+  new SGD(
+    lrs.map((lr) => ({ params: [tensor([1])], lr })),
+    { lr: lrs[0]! },
+  );
 
 /** The lr after each step(metric). */
 function run(metrics: number[], options: ReduceLROnPlateauOptions, lr = 1): number[] {
@@ -20,7 +24,9 @@ describe('ReduceLROnPlateau (torch.optim.lr_scheduler.ReduceLROnPlateau)', () =>
   });
 
   it('counts no bad epochs during cooldown', () => {
-    expect(run([10, 10, 10, 10, 10, 10, 10], { patience: 1, factor: 0.5, cooldown: 2 })).toEqual([1, 1, 0.5, 0.5, 0.5, 0.5, 0.25]);
+    expect(run([10, 10, 10, 10, 10, 10, 10], { patience: 1, factor: 0.5, cooldown: 2 })).toEqual([
+      1, 1, 0.5, 0.5, 0.5, 0.5, 0.25,
+    ]);
   });
 
   it('needs a relative improvement beyond threshold (rel) or an absolute one (abs)', () => {
@@ -32,7 +38,9 @@ describe('ReduceLROnPlateau (torch.optim.lr_scheduler.ReduceLROnPlateau)', () =>
 
   it('mode max treats higher metrics as better', () => {
     expect(run([0.5, 0.6, 0.7, 0.7], { mode: 'max', patience: 0 })).toEqual([1, 1, 1, 0.1]);
-    expect(run([0.5, 0.6, 0.7, 0.7], { mode: 'min', patience: 0 })).toEqual([1, 0.1, 0.010000000000000002, 0.0010000000000000002]);
+    expect(run([0.5, 0.6, 0.7, 0.7], { mode: 'min', patience: 0 })).toEqual([
+      1, 0.1, 0.010000000000000002, 0.0010000000000000002,
+    ]);
   });
 
   it('never goes below minLr (one or per group), and skips reductions smaller than eps', () => {
@@ -46,11 +54,21 @@ describe('ReduceLROnPlateau (torch.optim.lr_scheduler.ReduceLROnPlateau)', () =>
 
   it('requires the metric and validates options', () => {
     const scheduler = new ReduceLROnPlateau(optimizer(1));
-    expect(() => scheduler.step()).toThrow("ReduceLROnPlateau.step: pass the epoch's metric, e.g. step(validationLoss); got undefined");
-    expect(() => new ReduceLROnPlateau(optimizer(1), { factor: 1 })).toThrow('ReduceLROnPlateau: invalid factor 1 (must be in [0, 1))');
-    expect(() => new ReduceLROnPlateau(optimizer(1), { mode: 'maximum' as never })).toThrow("invalid mode 'maximum' (must be 'min' or 'max')");
-    expect(() => new ReduceLROnPlateau(optimizer(1), { patience: -1 })).toThrow('ReduceLROnPlateau: invalid patience -1 (must be an integer >= 0)');
-    expect(() => new ReduceLROnPlateau(optimizer(1, 1), { minLr: [0] })).toThrow('minLr has 1 entries, but the optimizer has 2 parameter groups');
+    expect(() => scheduler.step()).toThrow(
+      "ReduceLROnPlateau.step: pass the epoch's metric, e.g. step(validationLoss); got undefined",
+    );
+    expect(() => new ReduceLROnPlateau(optimizer(1), { factor: 1 })).toThrow(
+      'ReduceLROnPlateau: invalid factor 1 (must be in [0, 1))',
+    );
+    expect(() => new ReduceLROnPlateau(optimizer(1), { mode: 'maximum' as never })).toThrow(
+      "invalid mode 'maximum' (must be 'min' or 'max')",
+    );
+    expect(() => new ReduceLROnPlateau(optimizer(1), { patience: -1 })).toThrow(
+      'ReduceLROnPlateau: invalid patience -1 (must be an integer >= 0)',
+    );
+    expect(() => new ReduceLROnPlateau(optimizer(1, 1), { minLr: [0] })).toThrow(
+      'minLr has 1 entries, but the optimizer has 2 parameter groups',
+    );
   });
 
   it('round-trips best, bad epochs, cooldown and lrs through JSON (an unset best is null)', () => {
@@ -58,7 +76,12 @@ describe('ReduceLROnPlateau (torch.optim.lr_scheduler.ReduceLROnPlateau)', () =>
     const metrics = [5, 4, 4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3];
     const straight = run(metrics, options);
     const fresh = new ReduceLROnPlateau(optimizer(1), options);
-    expect(JSON.parse(JSON.stringify(fresh.stateDict()))).toMatchObject({ best: null, numBadEpochs: 0, cooldownCounter: 0, lastEpoch: 0 });
+    expect(JSON.parse(JSON.stringify(fresh.stateDict()))).toMatchObject({
+      best: null,
+      numBadEpochs: 0,
+      cooldownCounter: 0,
+      lastEpoch: 0,
+    });
     const first = new ReduceLROnPlateau(optimizer(1), options);
     metrics.slice(0, 6).forEach((m) => first.step(m));
     const saved = JSON.parse(JSON.stringify(first.stateDict()));

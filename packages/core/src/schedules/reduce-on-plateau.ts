@@ -26,29 +26,42 @@ type Settings = Required<Omit<ReduceLROnPlateauOptions, 'minLr'>> & { minLr: num
 const KEYS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'] as const;
 
 function requireCount(name: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 0) throw new ArgumentError(`ReduceLROnPlateau: invalid ${name} ${String(value)} (must be an integer >= 0)`);
+  if (!Number.isInteger(value) || (value as number) < 0)
+    throw new ArgumentError(`ReduceLROnPlateau: invalid ${name} ${String(value)} (must be an integer >= 0)`);
   return value as number;
 }
 
 function resolve(raw: unknown, groups: number): Settings {
-  if (typeof raw !== 'object' || raw === null) throw new ArgumentError(`ReduceLROnPlateau: expected an options object, got ${String(raw)}`);
+  if (typeof raw !== 'object' || raw === null)
+    throw new ArgumentError(`ReduceLROnPlateau: expected an options object, got ${String(raw)}`);
   rejectUnknownKeys('ReduceLROnPlateau', raw, KEYS);
   const o = raw as ReduceLROnPlateauOptions;
   const mode = o.mode ?? 'min';
-  if (mode !== 'min' && mode !== 'max') throw new ArgumentError(`ReduceLROnPlateau: invalid mode '${String(mode)}' (must be 'min' or 'max')`);
+  if (mode !== 'min' && mode !== 'max')
+    throw new ArgumentError(`ReduceLROnPlateau: invalid mode '${String(mode)}' (must be 'min' or 'max')`);
   const thresholdMode = o.thresholdMode ?? 'rel';
-  if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new ArgumentError(`ReduceLROnPlateau: invalid thresholdMode '${String(thresholdMode)}' (must be 'rel' or 'abs')`);
+  if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
+    throw new ArgumentError(
+      `ReduceLROnPlateau: invalid thresholdMode '${String(thresholdMode)}' (must be 'rel' or 'abs')`,
+    );
   const factor = o.factor ?? 0.1;
-  if (typeof factor !== 'number' || !(factor >= 0 && factor < 1)) throw new ArgumentError(`ReduceLROnPlateau: invalid factor ${String(factor)} (must be in [0, 1))`);
+  if (typeof factor !== 'number' || !(factor >= 0 && factor < 1))
+    throw new ArgumentError(`ReduceLROnPlateau: invalid factor ${String(factor)} (must be in [0, 1))`);
   let minLr: number | number[];
   if (Array.isArray(o.minLr)) {
-    if (o.minLr.length !== groups) throw new ArgumentError(`ReduceLROnPlateau: minLr has ${o.minLr.length} entries, but the optimizer has ${groups} parameter groups`);
+    if (o.minLr.length !== groups)
+      throw new ArgumentError(
+        `ReduceLROnPlateau: minLr has ${o.minLr.length} entries, but the optimizer has ${groups} parameter groups`,
+      );
     minLr = o.minLr.map((v, i) => requireNonNegative('ReduceLROnPlateau', `minLr[${i}]`, v));
   } else {
     minLr = requireNonNegative('ReduceLROnPlateau', 'minLr', o.minLr ?? 0);
   }
   return {
-    mode, thresholdMode, factor, minLr,
+    mode,
+    thresholdMode,
+    factor,
+    minLr,
     patience: requireCount('patience', o.patience ?? 10),
     cooldown: requireCount('cooldown', o.cooldown ?? 0),
     threshold: requireNonNegative('ReduceLROnPlateau', 'threshold', o.threshold ?? 1e-4),
@@ -79,7 +92,10 @@ export class ReduceLROnPlateau extends LRScheduler {
 
   /** Records the epoch's metric (required) and reduces the lrs after too many bad epochs. */
   step(metric?: number): void {
-    if (typeof metric !== 'number') throw new ArgumentError(`ReduceLROnPlateau.step: pass the epoch's metric, e.g. step(validationLoss); got ${String(metric)}`);
+    if (typeof metric !== 'number')
+      throw new ArgumentError(
+        `ReduceLROnPlateau.step: pass the epoch's metric, e.g. step(validationLoss); got ${String(metric)}`,
+      );
     this.lastEpoch += 1;
     if (this.isBetter(metric)) {
       this.best = metric;
@@ -122,7 +138,9 @@ export class ReduceLROnPlateau extends LRScheduler {
 
   protected loadOptions(raw: Record<string, unknown>): () => void {
     const settings = resolve(raw, this.optimizer.paramGroups.length);
-    return () => { this.settings = settings; };
+    return () => {
+      this.settings = settings;
+    };
   }
 
   protected override extraState(): Record<string, unknown> {
@@ -133,7 +151,9 @@ export class ReduceLROnPlateau extends LRScheduler {
   protected override loadExtraState(state: Record<string, unknown>): () => void {
     const { best, numBadEpochs, cooldownCounter } = state;
     if (best !== null && (typeof best !== 'number' || !Number.isFinite(best))) {
-      throw new ArgumentError(`ReduceLROnPlateau.loadStateDict: best must be a finite number or null, got ${String(best)}`);
+      throw new ArgumentError(
+        `ReduceLROnPlateau.loadStateDict: best must be a finite number or null, got ${String(best)}`,
+      );
     }
     const bad = requireCount('numBadEpochs', numBadEpochs);
     const cooldown = requireCount('cooldownCounter', cooldownCounter);

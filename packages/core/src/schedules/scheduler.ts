@@ -67,7 +67,14 @@ export abstract class LRScheduler {
 
   /** JSON: type, options, lastEpoch, baseLrs, lastLr (and subclass counters). */
   stateDict(): SchedulerState {
-    return { type: this.label, options: this.options(), lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr], ...this.extraState() };
+    return {
+      type: this.label,
+      options: this.options(),
+      lastEpoch: this.lastEpoch,
+      baseLrs: [...this.baseLrs],
+      lastLr: [...this.lastLr],
+      ...this.extraState(),
+    };
   }
 
   /**
@@ -76,15 +83,18 @@ export abstract class LRScheduler {
    */
   loadStateDict(state: SchedulerState): void {
     const where = `${this.label}.loadStateDict`;
-    if (typeof state !== 'object' || state === null) throw new ArgumentError(`${where}: expected the object stateDict() returns, got ${String(state)}`);
-    if (state.type !== this.label) throw new ArgumentError(`${where}: the state is from a ${String(state.type)}, not a ${this.label}`);
+    if (typeof state !== 'object' || state === null)
+      throw new ArgumentError(`${where}: expected the object stateDict() returns, got ${String(state)}`);
+    if (state.type !== this.label)
+      throw new ArgumentError(`${where}: the state is from a ${String(state.type)}, not a ${this.label}`);
     if (!Number.isInteger(state.lastEpoch) || (state.lastEpoch as number) < -1) {
       throw new ArgumentError(`${where}: lastEpoch must be an integer >= -1, got ${String(state.lastEpoch)}`);
     }
     const groups = this.optimizer.paramGroups.length;
     const baseLrs = numberList(where, 'baseLrs', state.baseLrs, groups);
     const lastLr = numberList(where, 'lastLr', state.lastLr, groups);
-    if (typeof state.options !== 'object' || state.options === null) throw new ArgumentError(`${where}: options must be an object, got ${String(state.options)}`);
+    if (typeof state.options !== 'object' || state.options === null)
+      throw new ArgumentError(`${where}: options must be an object, got ${String(state.options)}`);
     const applyOptions = this.loadOptions(state.options as Record<string, unknown>);
     const applyExtra = this.loadExtraState(state);
     applyOptions();
@@ -99,7 +109,10 @@ function numberList(where: string, name: string, value: unknown, length: number)
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
     throw new ArgumentError(`${where}: ${name} must be an array of finite numbers, got ${JSON.stringify(value)}`);
   }
-  if (value.length !== length) throw new ArgumentError(`${where}: ${name} has ${value.length} entries, but the optimizer has ${length} parameter groups`);
+  if (value.length !== length)
+    throw new ArgumentError(
+      `${where}: ${name} has ${value.length} entries, but the optimizer has ${length} parameter groups`,
+    );
   return [...(value as number[])];
 }
 

@@ -24,10 +24,14 @@ function resolveBackend(backend: Backend | string | undefined): Backend {
 
 function allocate(dtype: DType, size: number): TypedArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'float64': return new Float64Array(size);
-    case 'int32': return new Int32Array(size);
-    case 'bool': return new Uint8Array(size);
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'bool':
+      return new Uint8Array(size);
   }
 }
 
@@ -49,10 +53,13 @@ function nativeStorage(values: ArrayBufferView, dtype: DType): boolean {
 export function fromHost(values: ArrayLike<number>, shape: readonly number[], options: CreationOptions = {}): Tensor {
   const backend = resolveBackend(options.backend);
   const dtype = options.dtype ?? (ArrayBuffer.isView(values) ? dtypeOfArray(values) : 'float32');
-  if (!backend.dtypes.includes(dtype)) throw new DTypeError(`backend '${backend.name}' has no dtype ${dtype} (it has ${backend.dtypes.join(', ')})`);
+  if (!backend.dtypes.includes(dtype))
+    throw new DTypeError(`backend '${backend.name}' has no dtype ${dtype} (it has ${backend.dtypes.join(', ')})`);
   const resolved = resolveShape('tensor', shape);
   if (values.length !== sizeOf(resolved)) {
-    throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(resolved)} (${sizeOf(resolved)} elements)`);
+    throw new ShapeError(
+      `tensor: ${values.length} values do not fill shape ${formatShape(resolved)} (${sizeOf(resolved)} elements)`,
+    );
   }
   let storage: TypedArray;
   if (ArrayBuffer.isView(values) && nativeStorage(values, dtype)) {
@@ -70,7 +77,10 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], op
  * Creates a tensor from a number, nested arrays of numbers/booleans, or a typed array with
  * `shape` (1-D by default).
  */
-export function tensor(data: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray,
+  options: CreationOptions & { shape?: readonly number[] } = {},
+): Tensor {
   if (ArrayBuffer.isView(data)) return fromHost(data, options.shape ?? [data.length], options);
   const shape: number[] = [];
   for (let level: NestedArray = data; Array.isArray(level); level = level[0]!) {
@@ -82,13 +92,21 @@ export function tensor(data: NestedArray | TypedArray, options: CreationOptions 
   const walk = (value: NestedArray, depth: number, path: number[]): void => {
     if (Array.isArray(value)) {
       if (depth >= shape.length || value.length !== shape[depth]) {
-        throw new ShapeError(`tensor: ragged nested array at index [${path.join(',')}]: expected ${depth < shape.length ? `length ${shape[depth]}` : 'a number'}, got an array of length ${value.length}`);
+        throw new ShapeError(
+          `tensor: ragged nested array at index [${path.join(',')}]: expected ${depth < shape.length ? `length ${shape[depth]}` : 'a number'}, got an array of length ${value.length}`,
+        );
       }
       value.forEach((item, i) => walk(item, depth + 1, [...path, i]));
     } else {
-      if (depth !== shape.length) throw new ShapeError(`tensor: ragged nested array at index [${path.join(',')}]: expected an array of length ${shape[depth]}, got ${value}`);
+      if (depth !== shape.length)
+        throw new ShapeError(
+          `tensor: ragged nested array at index [${path.join(',')}]: expected an array of length ${shape[depth]}, got ${value}`,
+        );
       if (typeof value === 'boolean') sawBoolean = true;
-      else if (typeof value !== 'number') throw new ArgumentError(`tensor: expected numbers or booleans, got ${typeof value} at index [${path.join(',')}]`);
+      else if (typeof value !== 'number')
+        throw new ArgumentError(
+          `tensor: expected numbers or booleans, got ${typeof value} at index [${path.join(',')}]`,
+        );
       flat.push(Number(value));
     }
   };
@@ -110,17 +128,27 @@ export function full(shape: readonly number[], value: number, options: CreationO
 export const zeros = (shape: readonly number[], options: CreationOptions = {}): Tensor => full(shape, 0, options);
 export const ones = (shape: readonly number[], options: CreationOptions = {}): Tensor => full(shape, 1, options);
 export const scalar = (value: number, options: CreationOptions = {}): Tensor => full([], value, options);
-export const zerosLike = (x: Tensor, options: CreationOptions = {}): Tensor => full(x.shape, 0, { dtype: x.dtype, backend: x.backend, ...options });
-export const onesLike = (x: Tensor, options: CreationOptions = {}): Tensor => full(x.shape, 1, { dtype: x.dtype, backend: x.backend, ...options });
-export const fullLike = (x: Tensor, value: number, options: CreationOptions = {}): Tensor => full(x.shape, value, { dtype: x.dtype, backend: x.backend, ...options });
+export const zerosLike = (x: Tensor, options: CreationOptions = {}): Tensor =>
+  full(x.shape, 0, { dtype: x.dtype, backend: x.backend, ...options });
+export const onesLike = (x: Tensor, options: CreationOptions = {}): Tensor =>
+  full(x.shape, 1, { dtype: x.dtype, backend: x.backend, ...options });
+export const fullLike = (x: Tensor, value: number, options: CreationOptions = {}): Tensor =>
+  full(x.shape, value, { dtype: x.dtype, backend: x.backend, ...options });
 
 /**
  * Evenly spaced values in [start, stop): `arange(5)`, `arange(2, 10, 2)`. float32 unless
  * `dtype` says otherwise.
  */
-export function arange(startOrStop: number, stopOrOptions?: number | CreationOptions, step = 1, options: CreationOptions = {}): Tensor {
-  const [start, stop, opts] = typeof stopOrOptions === 'number' ? [startOrStop, stopOrOptions, options] : [0, startOrStop, stopOrOptions ?? {}];
-  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a finite non-zero number, got ${step}`);
+export function arange(
+  startOrStop: number,
+  stopOrOptions?: number | CreationOptions,
+  step = 1,
+  options: CreationOptions = {},
+): Tensor {
+  const [start, stop, opts] =
+    typeof stopOrOptions === 'number' ? [startOrStop, stopOrOptions, options] : [0, startOrStop, stopOrOptions ?? {}];
+  if (step === 0 || !Number.isFinite(step))
+    throw new ArgumentError(`arange: step must be a finite non-zero number, got ${step}`);
   const count = Math.max(0, Math.ceil((stop - start) / step));
   const values = new Float64Array(count);
   for (let i = 0; i < count; i++) values[i] = start + i * step;
@@ -139,19 +167,28 @@ export function eye(n: number, m: number | CreationOptions = n, options: Creatio
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const generator = options.generator ?? defaultGenerator;
   const resolved = resolveShape('rand', shape);
-  return fromHost(generator.uniform(sizeOf(resolved), options.low ?? 0, options.high ?? 1), resolved, { ...options, dtype: options.dtype ?? 'float32' });
+  return fromHost(generator.uniform(sizeOf(resolved), options.low ?? 0, options.high ?? 1), resolved, {
+    ...options,
+    dtype: options.dtype ?? 'float32',
+  });
 }
 
 /** Normal(mean, std) from the seeded host generator, identical on every backend. */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const generator = options.generator ?? defaultGenerator;
   const resolved = resolveShape('randn', shape);
-  return fromHost(generator.normal(sizeOf(resolved), options.mean ?? 0, options.std ?? 1), resolved, { ...options, dtype: options.dtype ?? 'float32' });
+  return fromHost(generator.normal(sizeOf(resolved), options.mean ?? 0, options.std ?? 1), resolved, {
+    ...options,
+    dtype: options.dtype ?? 'float32',
+  });
 }
 
 /** Integers uniform in [low, high), int32. */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
   const generator = options.generator ?? defaultGenerator;
   const resolved = resolveShape('randint', shape);
-  return fromHost(generator.integers(sizeOf(resolved), low, high), resolved, { ...options, dtype: options.dtype ?? 'int32' });
+  return fromHost(generator.integers(sizeOf(resolved), low, high), resolved, {
+    ...options,
+    dtype: options.dtype ?? 'int32',
+  });
 }

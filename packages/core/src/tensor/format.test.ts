@@ -4,7 +4,12 @@ import { tensor, zeros } from '@myelin/core';
 
 describe('toString prints like PyTorch', () => {
   it('prints floats with 4 decimals, aligned', () => {
-    expect(tensor([[1.5, -2.25], [3, 4.125]]).toString()).toBe('tensor([[ 1.5000, -2.2500],\n        [ 3.0000,  4.1250]])');
+    expect(
+      tensor([
+        [1.5, -2.25],
+        [3, 4.125],
+      ]).toString(),
+    ).toBe('tensor([[ 1.5000, -2.2500],\n        [ 3.0000,  4.1250]])');
   });
   it('prints integral floats with a trailing dot', () => {
     expect(tensor([1, 2, 3]).toString()).toBe('tensor([1., 2., 3.])');

@@ -8,7 +8,12 @@ const PRECISION = 4;
  * Formats values the way PyTorch prints tensors: fixed 4 decimals, `1.` for integral floats,
  * scientific notation for wide ranges, aligned columns, `...` beyond 1000 elements.
  */
-export function formatTensor(values: TypedArray, shape: readonly number[], dtype: DType, requiresGrad: boolean): string {
+export function formatTensor(
+  values: TypedArray,
+  shape: readonly number[],
+  dtype: DType,
+  requiresGrad: boolean,
+): string {
   const size = values.length;
   const summarize = size > SUMMARIZE_THRESHOLD;
   const formatValue = makeFormatter(visibleValues(values, shape, summarize), dtype);
@@ -46,14 +51,20 @@ function formatBlock(
     return `[${indices.map((i) => (i === -1 ? '...' : pad(values[offset + i]!))).join(', ')}]`;
   }
   const separator = `,${'\n'.repeat(shape.length - axis - 1)}${' '.repeat(indent + axis + 1)}`;
-  const parts = indices.map((i) => (i === -1 ? '...' : formatBlock(values, shape, axis + 1, offset + i * stride, indent, pad, summarize)));
+  const parts = indices.map((i) =>
+    i === -1 ? '...' : formatBlock(values, shape, axis + 1, offset + i * stride, indent, pad, summarize),
+  );
   return `[${parts.join(separator)}]`;
 }
 
 /** Indices to show along one axis; -1 marks the ellipsis. */
 function visibleIndices(dim: number, summarize: boolean): number[] {
   if (!summarize || dim <= 2 * EDGE_ITEMS) return Array.from({ length: dim }, (_, i) => i);
-  return [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), -1, ...Array.from({ length: EDGE_ITEMS }, (_, i) => dim - EDGE_ITEMS + i)];
+  return [
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
+    -1,
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => dim - EDGE_ITEMS + i),
+  ];
 }
 
 function visibleValues(values: TypedArray, shape: readonly number[], summarize: boolean): number[] {
@@ -75,7 +86,8 @@ function makeFormatter(values: readonly number[], dtype: DType): (v: number) => 
   if (dtype === 'bool') return (v) => (v ? 'True' : 'False');
   if (dtype === 'int32') return (v) => String(v);
   const finite = values.filter((v) => Number.isFinite(v));
-  const special = (v: number): string | null => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : null);
+  const special = (v: number): string | null =>
+    Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : null;
   if (finite.every((v) => Number.isInteger(v))) {
     const maxAbs = Math.max(0, ...finite.map(Math.abs));
     if (maxAbs < 1e8) return (v) => special(v) ?? `${v.toFixed(0)}.`;

@@ -6,11 +6,26 @@ describe('Philox4x32-10', () => {
   it('matches the Random123 known-answer vectors', () => {
     const out = new Uint32Array(4);
     philox4x32(0, 0, 0, 0, out);
-    expect([...out].map((w) => w.toString(16).padStart(8, '0'))).toEqual(['6627e8d5', 'e169c58d', 'bc57ac4c', '9b00dbd8']);
+    expect([...out].map((w) => w.toString(16).padStart(8, '0'))).toEqual([
+      '6627e8d5',
+      'e169c58d',
+      'bc57ac4c',
+      '9b00dbd8',
+    ]);
     philox4x32(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, out, 0xffffffff, 0xffffffff);
-    expect([...out].map((w) => w.toString(16).padStart(8, '0'))).toEqual(['408f276d', '41c83b0e', 'a20bc7c6', '6d5451fd']);
+    expect([...out].map((w) => w.toString(16).padStart(8, '0'))).toEqual([
+      '408f276d',
+      '41c83b0e',
+      'a20bc7c6',
+      '6d5451fd',
+    ]);
     philox4x32(0x243f6a88, 0x85a308d3, 0xa4093822, 0x299f31d0, out, 0x13198a2e, 0x03707344);
-    expect([...out].map((w) => w.toString(16).padStart(8, '0'))).toEqual(['d16cfe09', '94fdcceb', '5001e420', '24126ea1']);
+    expect([...out].map((w) => w.toString(16).padStart(8, '0'))).toEqual([
+      'd16cfe09',
+      '94fdcceb',
+      '5001e420',
+      '24126ea1',
+    ]);
   });
 });
 

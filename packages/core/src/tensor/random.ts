@@ -29,7 +29,15 @@ function mulHigh(a: number, b: number): number {
 }
 
 /** One Philox4x32-10 block: four uint32 words for `counter` under `key`, written to `out`. */
-export function philox4x32(counterLo: number, counterHi: number, keyLo: number, keyHi: number, out: Uint32Array, counter2 = 0, counter3 = 0): void {
+export function philox4x32(
+  counterLo: number,
+  counterHi: number,
+  keyLo: number,
+  keyHi: number,
+  out: Uint32Array,
+  counter2 = 0,
+  counter3 = 0,
+): void {
   let c0 = counterLo >>> 0;
   let c1 = counterHi >>> 0;
   let c2 = counter2 >>> 0;
@@ -98,7 +106,7 @@ export class Generator {
   uint32(count: number): Uint32Array {
     const out = new Uint32Array(count);
     const block = this.#block;
-    const keyLo = this.#seed % TWO_POW_32 >>> 0;
+    const keyLo = (this.#seed % TWO_POW_32) >>> 0;
     const keyHi = Math.floor(this.#seed / TWO_POW_32) >>> 0;
     for (let i = 0; i < count; i += 4) {
       const counter = this.#offset++;

@@ -21,7 +21,8 @@ export function keep<T extends Tensor>(tensor: T): T {
 }
 
 /** A value `tidy` may return: tensors anywhere inside arrays and plain objects are kept. */
-export type TensorContainer = Tensor | number | string | boolean | null | undefined | void | TensorContainer[] | { [key: string]: TensorContainer };
+export type TensorContainer =
+  Tensor | number | string | boolean | null | undefined | void | TensorContainer[] | { [key: string]: TensorContainer };
 
 /**
  * Runs `fn`, then disposes every tensor created inside it except the returned ones, which

@@ -66,7 +66,9 @@ export function resolveShape(op: string, shape: readonly number[], size?: number
 /** Turns a possibly negative axis into 0..rank-1, or throws naming the op and the range. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    throw new ArgumentError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-rank}..${Math.max(rank - 1, 0)})`);
+    throw new ArgumentError(
+      `${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-rank}..${Math.max(rank - 1, 0)})`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -77,7 +79,9 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
   const list = typeof axes === 'number' ? [axes] : axes;
   const normalized = list.map((axis) => {
     if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-      throw new ArgumentError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-rank}..${rank - 1})`);
+      throw new ArgumentError(
+        `${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-rank}..${rank - 1})`,
+      );
     }
     return axis < 0 ? axis + rank : axis;
   });

@@ -66,7 +66,9 @@ export class Tensor {
   /** The backend storage. Throws if the tensor was disposed. */
   get handle(): BackendHandle {
     if (this.#handle === null) {
-      throw new DisposedTensorError(`tensor #${this.id} of shape ${formatShape(this.shape)} was disposed and cannot be used`);
+      throw new DisposedTensorError(
+        `tensor #${this.id} of shape ${formatShape(this.shape)} was disposed and cannot be used`,
+      );
     }
     return this.#handle;
   }
@@ -105,7 +107,9 @@ export class Tensor {
   assign(value: Tensor): this {
     if (value === this) return this;
     if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
-      throw new ShapeError(`assign: value of shape ${formatShape(value.shape)} does not match tensor of shape ${formatShape(this.shape)}`);
+      throw new ShapeError(
+        `assign: value of shape ${formatShape(value.shape)} does not match tensor of shape ${formatShape(this.shape)}`,
+      );
     }
     if (value.backend !== this.backend) {
       const moved = value.to(this.backend);
@@ -173,7 +177,9 @@ export class Tensor {
   /** Synchronous readback; only on backends that can do it without stalling a device. */
   dataSync(): TypedArray {
     if (!this.backend.readSync) {
-      throw new BackendError(`dataSync: backend '${this.backend.name}' only reads asynchronously; use await tensor.data()`);
+      throw new BackendError(
+        `dataSync: backend '${this.backend.name}' only reads asynchronously; use await tensor.data()`,
+      );
     }
     return this.backend.readSync(this.handle);
   }
@@ -185,71 +191,173 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   async item(): Promise<number> {
-    if (this.size !== 1) throw new ShapeError(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
+    if (this.size !== 1)
+      throw new ShapeError(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
     return (await this.data())[0]!;
   }
 
   /** Prints like PyTorch: `tensor([[1.0000, 2.0000]], requires_grad=True)`. */
   toString(): string {
     if (this.isDisposed) return `tensor(<disposed>, shape=${formatShape(this.shape)})`;
-    if (!this.backend.readSync) return `tensor(<on ${this.backend.name}; await t.data() to read>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+    if (!this.backend.readSync)
+      return `tensor(<on ${this.backend.name}; await t.data() to read>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
     return formatTensor(this.dataSync(), this.shape, this.dtype, this.requiresGrad);
   }
 
   // ---- ops as methods (see ops/*.ts for the documentation) -------------------------------
-  add(other: TensorLike): Tensor { return elementwise.add(this, other); }
-  sub(other: TensorLike): Tensor { return elementwise.sub(this, other); }
-  mul(other: TensorLike): Tensor { return elementwise.mul(this, other); }
-  div(other: TensorLike): Tensor { return elementwise.div(this, other); }
-  pow(exponent: TensorLike): Tensor { return elementwise.pow(this, exponent); }
-  maximum(other: TensorLike): Tensor { return elementwise.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return elementwise.minimum(this, other); }
-  neg(): Tensor { return elementwise.neg(this); }
-  exp(): Tensor { return elementwise.exp(this); }
-  log(): Tensor { return elementwise.log(this); }
-  sqrt(): Tensor { return elementwise.sqrt(this); }
-  abs(): Tensor { return elementwise.abs(this); }
-  sign(): Tensor { return elementwise.sign(this); }
-  square(): Tensor { return elementwise.square(this); }
-  reciprocal(): Tensor { return elementwise.reciprocal(this); }
-  cast(dtype: DType): Tensor { return elementwise.cast(this, dtype); }
-  clamp(min: number | null, max: number | null): Tensor { return elementwise.clamp(this, min, max); }
-  equal(other: TensorLike): Tensor { return elementwise.equal(this, other); }
-  notEqual(other: TensorLike): Tensor { return elementwise.notEqual(this, other); }
-  less(other: TensorLike): Tensor { return elementwise.less(this, other); }
-  lessEqual(other: TensorLike): Tensor { return elementwise.lessEqual(this, other); }
-  greater(other: TensorLike): Tensor { return elementwise.greater(this, other); }
-  greaterEqual(other: TensorLike): Tensor { return elementwise.greaterEqual(this, other); }
+  add(other: TensorLike): Tensor {
+    return elementwise.add(this, other);
+  }
+  sub(other: TensorLike): Tensor {
+    return elementwise.sub(this, other);
+  }
+  mul(other: TensorLike): Tensor {
+    return elementwise.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return elementwise.div(this, other);
+  }
+  pow(exponent: TensorLike): Tensor {
+    return elementwise.pow(this, exponent);
+  }
+  maximum(other: TensorLike): Tensor {
+    return elementwise.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return elementwise.minimum(this, other);
+  }
+  neg(): Tensor {
+    return elementwise.neg(this);
+  }
+  exp(): Tensor {
+    return elementwise.exp(this);
+  }
+  log(): Tensor {
+    return elementwise.log(this);
+  }
+  sqrt(): Tensor {
+    return elementwise.sqrt(this);
+  }
+  abs(): Tensor {
+    return elementwise.abs(this);
+  }
+  sign(): Tensor {
+    return elementwise.sign(this);
+  }
+  square(): Tensor {
+    return elementwise.square(this);
+  }
+  reciprocal(): Tensor {
+    return elementwise.reciprocal(this);
+  }
+  cast(dtype: DType): Tensor {
+    return elementwise.cast(this, dtype);
+  }
+  clamp(min: number | null, max: number | null): Tensor {
+    return elementwise.clamp(this, min, max);
+  }
+  equal(other: TensorLike): Tensor {
+    return elementwise.equal(this, other);
+  }
+  notEqual(other: TensorLike): Tensor {
+    return elementwise.notEqual(this, other);
+  }
+  less(other: TensorLike): Tensor {
+    return elementwise.less(this, other);
+  }
+  lessEqual(other: TensorLike): Tensor {
+    return elementwise.lessEqual(this, other);
+  }
+  greater(other: TensorLike): Tensor {
+    return elementwise.greater(this, other);
+  }
+  greaterEqual(other: TensorLike): Tensor {
+    return elementwise.greaterEqual(this, other);
+  }
 
-  sum(axes?: number | number[], keepDims = false): Tensor { return reduce.sum(this, axes, keepDims); }
-  mean(axes?: number | number[], keepDims = false): Tensor { return reduce.mean(this, axes, keepDims); }
-  max(axes?: number | number[], keepDims = false): Tensor { return reduce.max(this, axes, keepDims); }
-  min(axes?: number | number[], keepDims = false): Tensor { return reduce.min(this, axes, keepDims); }
-  argmax(axis?: number): Tensor { return reduce.argmax(this, axis); }
-  argmin(axis?: number): Tensor { return reduce.argmin(this, axis); }
-  logsumexp(axes?: number | number[], keepDims = false): Tensor { return reduce.logsumexp(this, axes, keepDims); }
+  sum(axes?: number | number[], keepDims = false): Tensor {
+    return reduce.sum(this, axes, keepDims);
+  }
+  mean(axes?: number | number[], keepDims = false): Tensor {
+    return reduce.mean(this, axes, keepDims);
+  }
+  max(axes?: number | number[], keepDims = false): Tensor {
+    return reduce.max(this, axes, keepDims);
+  }
+  min(axes?: number | number[], keepDims = false): Tensor {
+    return reduce.min(this, axes, keepDims);
+  }
+  argmax(axis?: number): Tensor {
+    return reduce.argmax(this, axis);
+  }
+  argmin(axis?: number): Tensor {
+    return reduce.argmin(this, axis);
+  }
+  logsumexp(axes?: number | number[], keepDims = false): Tensor {
+    return reduce.logsumexp(this, axes, keepDims);
+  }
 
-  reshape(shape: readonly number[]): Tensor { return movement.reshape(this, shape); }
-  flatten(startAxis = 0, endAxis = -1): Tensor { return movement.flatten(this, startAxis, endAxis); }
-  squeeze(axes?: number | number[]): Tensor { return movement.squeeze(this, axes); }
-  unsqueeze(axis: number): Tensor { return movement.unsqueeze(this, axis); }
-  transpose(axisA?: number, axisB?: number): Tensor { return movement.transpose(this, axisA, axisB); }
-  permute(perm: readonly number[]): Tensor { return movement.permute(this, perm); }
-  expand(shape: readonly number[]): Tensor { return movement.expand(this, shape); }
-  slice(begin: readonly number[], size?: readonly number[]): Tensor { return movement.slice(this, begin, size); }
-  pad(paddings: readonly (readonly [number, number])[], value = 0): Tensor { return movement.pad(this, paddings, value); }
-  gather(indices: Tensor, axis = 0): Tensor { return movement.gather(this, indices, axis); }
-  indexSelect(axis: number, indices: Tensor): Tensor { return movement.indexSelect(this, axis, indices); }
-  oneHot(numClasses: number): Tensor { return movement.oneHot(this, numClasses); }
-  matmul(other: Tensor, options?: MatmulOptions): Tensor { return matmul(this, other, options); }
+  reshape(shape: readonly number[]): Tensor {
+    return movement.reshape(this, shape);
+  }
+  flatten(startAxis = 0, endAxis = -1): Tensor {
+    return movement.flatten(this, startAxis, endAxis);
+  }
+  squeeze(axes?: number | number[]): Tensor {
+    return movement.squeeze(this, axes);
+  }
+  unsqueeze(axis: number): Tensor {
+    return movement.unsqueeze(this, axis);
+  }
+  transpose(axisA?: number, axisB?: number): Tensor {
+    return movement.transpose(this, axisA, axisB);
+  }
+  permute(perm: readonly number[]): Tensor {
+    return movement.permute(this, perm);
+  }
+  expand(shape: readonly number[]): Tensor {
+    return movement.expand(this, shape);
+  }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor {
+    return movement.slice(this, begin, size);
+  }
+  pad(paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+    return movement.pad(this, paddings, value);
+  }
+  gather(indices: Tensor, axis = 0): Tensor {
+    return movement.gather(this, indices, axis);
+  }
+  indexSelect(axis: number, indices: Tensor): Tensor {
+    return movement.indexSelect(this, axis, indices);
+  }
+  oneHot(numClasses: number): Tensor {
+    return movement.oneHot(this, numClasses);
+  }
+  matmul(other: Tensor, options?: MatmulOptions): Tensor {
+    return matmul(this, other, options);
+  }
 
-  relu(): Tensor { return activation.relu(this); }
-  leakyRelu(negativeSlope = 0.01): Tensor { return activation.leakyRelu(this, negativeSlope); }
-  elu(alpha = 1): Tensor { return activation.elu(this, alpha); }
-  sigmoid(): Tensor { return activation.sigmoid(this); }
-  tanh(): Tensor { return activation.tanh(this); }
-  softmax(axis = -1): Tensor { return activation.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return activation.logSoftmax(this, axis); }
+  relu(): Tensor {
+    return activation.relu(this);
+  }
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return activation.leakyRelu(this, negativeSlope);
+  }
+  elu(alpha = 1): Tensor {
+    return activation.elu(this, alpha);
+  }
+  sigmoid(): Tensor {
+    return activation.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return activation.tanh(this);
+  }
+  softmax(axis = -1): Tensor {
+    return activation.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return activation.logSoftmax(this, axis);
+  }
 }
 
 function toNested(values: TypedArray, shape: readonly number[], dtype: DType): NestedArray {

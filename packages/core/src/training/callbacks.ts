@@ -10,7 +10,11 @@ class MonitorTracker {
   readonly mode: 'min' | 'max';
   best: number;
 
-  constructor(readonly monitor: string, mode: MonitorMode, readonly minDelta: number) {
+  constructor(
+    readonly monitor: string,
+    mode: MonitorMode,
+    readonly minDelta: number,
+  ) {
     if (!(minDelta >= 0)) throw new ArgumentError(`${monitor}: minDelta must be >= 0, got ${minDelta}`);
     this.mode = mode === 'auto' ? (/acc|accuracy|auc|precision|recall|f1/.test(monitor) ? 'max' : 'min') : mode;
     this.best = this.mode === 'min' ? Infinity : -Infinity;
@@ -20,7 +24,9 @@ class MonitorTracker {
   read(logs: EpochLogs): number {
     const value = logs[this.monitor];
     if (value === undefined) {
-      throw new ArgumentError(`monitor '${this.monitor}' is not logged; logged values are ${Object.keys(logs).join(', ')} (validation values need validation data)`);
+      throw new ArgumentError(
+        `monitor '${this.monitor}' is not logged; logged values are ${Object.keys(logs).join(', ')} (validation values need validation data)`,
+      );
     }
     return value;
   }
@@ -60,7 +66,8 @@ export class EarlyStopping implements Callback {
   constructor(options: EarlyStoppingOptions = {}) {
     this.tracker = new MonitorTracker(options.monitor ?? 'val_loss', options.mode ?? 'auto', options.minDelta ?? 0);
     this.patience = options.patience ?? 0;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new ArgumentError(`EarlyStopping: patience must be a non-negative integer, got ${options.patience}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0)
+      throw new ArgumentError(`EarlyStopping: patience must be a non-negative integer, got ${options.patience}`);
     this.restoreBestWeights = options.restoreBestWeights ?? false;
   }
 
@@ -91,9 +98,12 @@ export class EarlyStopping implements Callback {
   }
 
   #takeSnapshot(context: TrainingContext): void {
-    if (!context.model.stateDict) throw new ArgumentError('EarlyStopping: restoreBestWeights needs a model with stateDict()/loadStateDict()');
+    if (!context.model.stateDict)
+      throw new ArgumentError('EarlyStopping: restoreBestWeights needs a model with stateDict()/loadStateDict()');
     this.#dropSnapshot();
-    this.#snapshot = Object.fromEntries(Object.entries(context.model.stateDict()).map(([name, t]) => [name, t.detach()]));
+    this.#snapshot = Object.fromEntries(
+      Object.entries(context.model.stateDict()).map(([name, t]) => [name, t.detach()]),
+    );
   }
 
   #dropSnapshot(): void {
@@ -143,11 +153,19 @@ export class ProgressLogger implements Callback {
     // The loss is read only every readLossEvery steps (GPU backends): log at the first read
     // batch at or past each `every` boundary, so no epoch goes silent.
     const every = this.options.every ?? 20;
-    if (logs.runningLoss === undefined || Math.floor((logs.batch + 1) / every) <= Math.floor((this.#lastLogged + 1) / every)) return;
+    if (
+      logs.runningLoss === undefined ||
+      Math.floor((logs.batch + 1) / every) <= Math.floor((this.#lastLogged + 1) / every)
+    )
+      return;
     this.#lastLogged = logs.batch;
-    const metrics = Object.entries(logs.runningMetrics ?? {}).map(([name, value]) => `  ${name} ${value.toFixed(4)}`).join('');
+    const metrics = Object.entries(logs.runningMetrics ?? {})
+      .map(([name, value]) => `  ${name} ${value.toFixed(4)}`)
+      .join('');
     const rate = logs.samplesPerSecond === undefined ? '' : `  ${Math.round(logs.samplesPerSecond)} samples/s`;
-    this.#log(`epoch ${logs.epoch + 1}/${context.epochs}  batch ${logs.batch + 1}${logs.batches ? `/${logs.batches}` : ''}  loss ${logs.runningLoss.toFixed(4)}${metrics}${rate}`);
+    this.#log(
+      `epoch ${logs.epoch + 1}/${context.epochs}  batch ${logs.batch + 1}${logs.batches ? `/${logs.batches}` : ''}  loss ${logs.runningLoss.toFixed(4)}${metrics}${rate}`,
+    );
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, context: TrainingContext): void {

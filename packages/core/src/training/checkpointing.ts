@@ -17,7 +17,11 @@ export interface TrainingState {
  * its live ones; the optimizer state's are copies: free those with `releaseCapturedCheckpoint`
  * once saved (not `disposeCheckpoint`, which would free the live model too).
  */
-export function captureCheckpoint(state: TrainingState, epoch: number, extra: { metrics?: Record<string, unknown>; extra?: Record<string, unknown> } = {}): Checkpoint {
+export function captureCheckpoint(
+  state: TrainingState,
+  epoch: number,
+  extra: { metrics?: Record<string, unknown>; extra?: Record<string, unknown> } = {},
+): Checkpoint {
   return {
     modelConfig: state.model.config(),
     modelState: state.model.stateDict(),

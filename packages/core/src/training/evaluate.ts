@@ -5,14 +5,32 @@ import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { concat } from '../ops/movement.js';
 import type { Metric } from './metrics.js';
-import { applyLoss, yieldsFreshBatches, type Batch, type DataSource, type EpochSource, type LossLike, type TrainableModel } from './types.js';
+import {
+  applyLoss,
+  yieldsFreshBatches,
+  type Batch,
+  type DataSource,
+  type EpochSource,
+  type LossLike,
+  type TrainableModel,
+} from './types.js';
 
 /** Iterates a data source for one epoch, sync or async. */
 export async function* iterateBatches<B>(source: DataSource<B>, epoch: number): AsyncGenerator<B> {
   const iterable =
-    typeof source === 'function' ? source(epoch) : typeof (source as EpochSource<B>).epoch === 'function' ? (source as EpochSource<B>).epoch(epoch) : source;
-  if (iterable === null || typeof iterable !== 'object' || (!(Symbol.iterator in iterable) && !(Symbol.asyncIterator in iterable))) {
-    throw new ArgumentError('data: expected an iterable or async iterable of batches (or a function of the epoch returning one)');
+    typeof source === 'function'
+      ? source(epoch)
+      : typeof (source as EpochSource<B>).epoch === 'function'
+        ? (source as EpochSource<B>).epoch(epoch)
+        : source;
+  if (
+    iterable === null ||
+    typeof iterable !== 'object' ||
+    (!(Symbol.iterator in iterable) && !(Symbol.asyncIterator in iterable))
+  ) {
+    throw new ArgumentError(
+      'data: expected an iterable or async iterable of batches (or a function of the epoch returning one)',
+    );
   }
   yield* iterable as AsyncIterable<B>;
 }
@@ -49,7 +67,8 @@ export async function evaluate(
         noGrad(() =>
           tidy(() => {
             const output = model.forward(batch.x);
-            if (options.loss) lossSum.assign(lossSum.add(applyLoss(options.loss, output, batch.y).reshape([]).mul(size)));
+            if (options.loss)
+              lossSum.assign(lossSum.add(applyLoss(options.loss, output, batch.y).reshape([]).mul(size)));
             metrics.forEach((metric, i) => metricSums[i]!.assign(metricSums[i]!.add(metric.batchSum(output, batch.y))));
           }),
         );

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { Generator, fromHost, getBackend, noGrad, tensor, type Tensor } from '@myelin/core';
-import { EarlyStopping, LambdaCallback, ModelCheckpoint, TrainingDivergedError, confusionMatrix, evaluate, fit, predict, type Batch, type TrainableModel } from './index.js';
+import {
+  EarlyStopping,
+  LambdaCallback,
+  ModelCheckpoint,
+  TrainingDivergedError,
+  confusionMatrix,
+  evaluate,
+  fit,
+  predict,
+  type Batch,
+  type TrainableModel,
+} from './index.js';
 
 /** A logistic-regression model written without nn, so these tests only exercise the loop. */
 function tinyModel(seed = 1): TrainableModel & { training: boolean; weight: Tensor; bias: Tensor; dispose(): void } {
@@ -13,22 +24,39 @@ function tinyModel(seed = 1): TrainableModel & { training: boolean; weight: Tens
     bias,
     training: true,
     forward: (x) => x.matmul(weight, { transposeB: true }).add(bias),
-    train() { this.training = true; },
-    eval() { this.training = false; },
+    train() {
+      this.training = true;
+    },
+    eval() {
+      this.training = false;
+    },
     parameters: () => [weight, bias],
     stateDict: () => ({ weight, bias }),
-    loadStateDict(state) { noGrad(() => { weight.assign(state.weight!.detach()); bias.assign(state.bias!.detach()); }); },
-    dispose() { weight.dispose(); bias.dispose(); },
+    loadStateDict(state) {
+      noGrad(() => {
+        weight.assign(state.weight!.detach());
+        bias.assign(state.bias!.detach());
+      });
+    },
+    dispose() {
+      weight.dispose();
+      bias.dispose();
+    },
   };
 }
 
-const crossEntropy = (logits: Tensor, target: Tensor): Tensor => logits.logSoftmax(1).mul(target.oneHot(3)).sum(1).mean().neg();
+const crossEntropy = (logits: Tensor, target: Tensor): Tensor =>
+  logits.logSoftmax(1).mul(target.oneHot(3)).sum(1).mean().neg();
 
 function sgd(parameters: Tensor[], lr: number) {
   return {
     paramGroups: [{ lr }],
-    step() { noGrad(() => parameters.forEach((p) => p.grad && p.assign(p.sub(p.grad.mul(this.paramGroups[0]!.lr))))); },
-    zeroGrad() { parameters.forEach((p) => (p.grad = null)); },
+    step() {
+      noGrad(() => parameters.forEach((p) => p.grad && p.assign(p.sub(p.grad.mul(this.paramGroups[0]!.lr)))));
+    },
+    zeroGrad() {
+      parameters.forEach((p) => (p.grad = null));
+    },
   };
 }
 
@@ -36,13 +64,20 @@ function sgd(parameters: Tensor[], lr: number) {
 function clusters(count: number, batch: number, seed = 7): Batch[] {
   const g = new Generator(seed);
   const labels = g.integers(count, 0, 3);
-  const centres = [[2, 0], [-2, 2], [-2, -2]];
+  const centres = [
+    [2, 0],
+    [-2, 2],
+    [-2, -2],
+  ];
   const noise = g.normal(count * 2, 0, 0.5);
   const points = Float32Array.from({ length: count * 2 }, (_, i) => centres[labels[i >> 1]!]![i & 1]! + noise[i]!);
   const batches: Batch[] = [];
   for (let start = 0; start < count; start += batch) {
     const end = Math.min(count, start + batch);
-    batches.push({ x: fromHost(points.subarray(start * 2, end * 2), [end - start, 2]), y: fromHost(labels.subarray(start, end), [end - start], { dtype: 'int32' }) });
+    batches.push({
+      x: fromHost(points.subarray(start * 2, end * 2), [end - start, 2]),
+      y: fromHost(labels.subarray(start, end), [end - start], { dtype: 'int32' }),
+    });
   }
   return batches;
 }
@@ -52,11 +87,20 @@ describe('fit', () => {
     const model = tinyModel();
     const train = clusters(240, 32);
     const validation = clusters(90, 45, 8);
-    const history = await fit(model, { train, validation, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.3), epochs: 8, metrics: ['accuracy'] });
+    const history = await fit(model, {
+      train,
+      validation,
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.3),
+      epochs: 8,
+      metrics: ['accuracy'],
+    });
     expect(history.epochs).toHaveLength(8);
     expect(history.series('loss')[7]!).toBeLessThan(history.series('loss')[0]!);
     expect(history.series('val_accuracy')[7]!).toBeGreaterThan(0.95);
-    expect(history.keys()).toEqual(expect.arrayContaining(['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'epoch']));
+    expect(history.keys()).toEqual(
+      expect.arrayContaining(['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'epoch']),
+    );
     const result = await evaluate(model, validation, { loss: crossEntropy });
     expect(result.loss).toBeCloseTo(history.series('val_loss')[7]!, 5);
     const outputs = await predict(model, validation);
@@ -72,14 +116,28 @@ describe('fit', () => {
     const model = tinyModel();
     const train = clusters(64, 16);
     const counts: number[] = [];
-    await fit(model, { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 5, metrics: ['accuracy', 'top2'], callbacks: [new LambdaCallback({ onEpochEnd: () => void counts.push(backend.liveHandles()) })] });
+    await fit(model, {
+      train,
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 5,
+      metrics: ['accuracy', 'top2'],
+      callbacks: [new LambdaCallback({ onEpochEnd: () => void counts.push(backend.liveHandles()) })],
+    });
     expect(new Set(counts).size).toBe(1);
   });
 
   it('reads the loss back only every readLossEvery steps', async () => {
     const model = tinyModel();
     const read: number[] = [];
-    await fit(model, { train: clusters(64, 8), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1, readLossEvery: 4, callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void (logs.loss !== undefined && read.push(logs.step)) })] });
+    await fit(model, {
+      train: clusters(64, 8),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 1,
+      readLossEvery: 4,
+      callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void (logs.loss !== undefined && read.push(logs.step)) })],
+    });
     expect(read).toEqual([4, 8]);
   });
 
@@ -87,8 +145,12 @@ describe('fit', () => {
     const model = tinyModel();
     const train = clusters(64, 16);
     train[2] = { x: tensor([[NaN, 1]]), y: tensor([0], { dtype: 'int32' }) };
-    await expect(fit(model, { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 })).rejects.toThrow(TrainingDivergedError);
-    await expect(fit(tinyModel(), { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 })).rejects.toThrow(/loss became NaN at epoch 1, step 3 \(batch 3\); the last finite loss was [\d.]+ at step 2/);
+    await expect(
+      fit(model, { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 }),
+    ).rejects.toThrow(TrainingDivergedError);
+    await expect(
+      fit(tinyModel(), { train, loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 }),
+    ).rejects.toThrow(/loss became NaN at epoch 1, step 3 \(batch 3\); the last finite loss was [\d.]+ at step 2/);
   });
 
   it('early stopping stops after patience and restores the best weights', async () => {
@@ -97,9 +159,17 @@ describe('fit', () => {
     const stopper = new EarlyStopping({ monitor: 'fake', patience: 2, restoreBestWeights: true });
     let bestWeight: number[] = [];
     const history = await fit(model, {
-      train: clusters(32, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.5), epochs: 6,
+      train: clusters(32, 16),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.5),
+      epochs: 6,
       callbacks: [
-        new LambdaCallback({ onEpochEnd: async (epoch, logs) => { logs.fake = values[epoch]!; if (epoch === 1) bestWeight = Array.from(await model.weight.data()); } }),
+        new LambdaCallback({
+          onEpochEnd: async (epoch, logs) => {
+            logs.fake = values[epoch]!;
+            if (epoch === 1) bestWeight = Array.from(await model.weight.data());
+          },
+        }),
         stopper,
       ],
     });
@@ -112,8 +182,18 @@ describe('fit', () => {
     const saved: string[] = [];
     const model = tinyModel();
     await fit(model, {
-      train: clusters(48, 16), validation: clusters(30, 30, 3), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.2), epochs: 3, metrics: ['accuracy'],
-      callbacks: [new ModelCheckpoint({ monitor: 'val_loss', save: async (name, { epoch }) => void saved.push(`${name}@${epoch}`) })],
+      train: clusters(48, 16),
+      validation: clusters(30, 30, 3),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.2),
+      epochs: 3,
+      metrics: ['accuracy'],
+      callbacks: [
+        new ModelCheckpoint({
+          monitor: 'val_loss',
+          save: async (name, { epoch }) => void saved.push(`${name}@${epoch}`),
+        }),
+      ],
     });
     expect(saved.filter((s) => s.startsWith('last'))).toEqual(['last@0', 'last@1', 'last@2']);
     expect(saved[0]).toBe('best@0');
@@ -121,8 +201,18 @@ describe('fit', () => {
 
   it('names a monitor that is not logged and rejects bad options', async () => {
     const model = tinyModel();
-    await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1, callbacks: [new EarlyStopping()] })).rejects.toThrow(/monitor 'val_loss' is not logged; logged values are loss/);
-    await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 0 })).rejects.toThrow(/epochs must be a positive integer, got 0/);
+    await expect(
+      fit(model, {
+        train: clusters(16, 16),
+        loss: crossEntropy,
+        optimizer: sgd(model.parameters(), 0.1),
+        epochs: 1,
+        callbacks: [new EarlyStopping()],
+      }),
+    ).rejects.toThrow(/monitor 'val_loss' is not logged; logged values are loss/);
+    await expect(
+      fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 0 }),
+    ).rejects.toThrow(/epochs must be a positive integer, got 0/);
   });
 });
 
@@ -133,16 +223,22 @@ describe('fit interruption', () => {
     let scheduleSteps = 0;
     const train = clusters(64, 16);
     const history = await fit(model, {
-      train, validation: clusters(16, 16, 2), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 3,
+      train,
+      validation: clusters(16, 16, 2),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 3,
       schedule: { step: () => void scheduleSteps++ },
-      callbacks: [new LambdaCallback({
-        onBatchEnd: (logs, context) => {
-          expect(logs.batches).toBe(4);
-          if (logs.epoch === 1 && logs.batch === 1) context.stopTraining = true;
-        },
-        onEpochEnd: (epoch) => void ended.push(epoch),
-        onTrainEnd: (context) => expect(context.interrupted).toEqual({ epoch: 1, batches: 2 }),
-      })],
+      callbacks: [
+        new LambdaCallback({
+          onBatchEnd: (logs, context) => {
+            expect(logs.batches).toBe(4);
+            if (logs.epoch === 1 && logs.batch === 1) context.stopTraining = true;
+          },
+          onEpochEnd: (epoch) => void ended.push(epoch),
+          onTrainEnd: (context) => expect(context.interrupted).toEqual({ epoch: 1, batches: 2 }),
+        }),
+      ],
     });
     expect(history.epochs).toHaveLength(1);
     expect(ended).toEqual([0]);
@@ -156,7 +252,10 @@ describe('callback state', () => {
     const run = async (values: number[]) => {
       const model = tinyModel();
       return fit(model, {
-        train: clusters(32, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: values.length,
+        train: clusters(32, 16),
+        loss: crossEntropy,
+        optimizer: sgd(model.parameters(), 0.1),
+        epochs: values.length,
         callbacks: [new LambdaCallback({ onEpochEnd: (epoch, logs) => void (logs.fake = values[epoch]!) }), stopper],
       });
     };
@@ -166,7 +265,18 @@ describe('callback state', () => {
     const lines: string[] = [];
     const model = tinyModel();
     const { ProgressLogger } = await import('./index.js');
-    await fit(model, { train: clusters(15 * 4, 4), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 2, readLossEvery: 10, callbacks: [new ProgressLogger({ every: 5, log: (line) => void lines.push(line) })] });
-    expect(lines.filter((line) => line.includes('batch')).map((line) => line.split('  ')[0])).toEqual(['epoch 1/2', 'epoch 2/2', 'epoch 2/2']);
+    await fit(model, {
+      train: clusters(15 * 4, 4),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 2,
+      readLossEvery: 10,
+      callbacks: [new ProgressLogger({ every: 5, log: (line) => void lines.push(line) })],
+    });
+    expect(lines.filter((line) => line.includes('batch')).map((line) => line.split('  ')[0])).toEqual([
+      'epoch 1/2',
+      'epoch 2/2',
+      'epoch 2/2',
+    ]);
   });
 });

@@ -7,7 +7,18 @@ import { runCallbacks, type Callback, type TrainingContext } from './callback.js
 import { evaluate, iterateBatches } from './evaluate.js';
 import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
-import { applyLoss, yieldsFreshBatches, type Batch, type BatchLogs, type DataSource, type EpochLogs, type LossLike, type OptimizerLike, type SchedulerLike, type TrainableModel } from './types.js';
+import {
+  applyLoss,
+  yieldsFreshBatches,
+  type Batch,
+  type BatchLogs,
+  type DataSource,
+  type EpochLogs,
+  type LossLike,
+  type OptimizerLike,
+  type SchedulerLike,
+  type TrainableModel,
+} from './types.js';
 
 export interface FitOptions {
   train: DataSource;
@@ -48,7 +59,8 @@ export class TrainingDivergedError extends MyelinError {
  */
 export async function fit(model: TrainableModel, options: FitOptions): Promise<History> {
   const initialEpoch = options.initialEpoch ?? 0;
-  if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new ArgumentError(`fit: epochs must be a positive integer, got ${options.epochs}`);
+  if (!Number.isInteger(options.epochs) || options.epochs < 1)
+    throw new ArgumentError(`fit: epochs must be a positive integer, got ${options.epochs}`);
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > options.epochs) {
     throw new ArgumentError(`fit: initialEpoch must be an integer in 0..${options.epochs}, got ${initialEpoch}`);
   }
@@ -56,14 +68,23 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   if (parameters.length === 0) throw new ArgumentError('fit: the model has no parameters to train');
   const backend = parameters[0]!.backend;
   const readEvery = options.readLossEvery ?? (backend.readSync ? 1 : 10);
-  if (!Number.isInteger(readEvery) || readEvery < 1) throw new ArgumentError(`fit: readLossEvery must be a positive integer, got ${readEvery}`);
+  if (!Number.isInteger(readEvery) || readEvery < 1)
+    throw new ArgumentError(`fit: readLossEvery must be a positive integer, got ${readEvery}`);
   const lossType = typeof options.loss === 'function' ? '' : (options.loss.config?.().type ?? '');
-  const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, { threshold: /WithLogits/.test(lossType) ? 0 : 0.5 }));
+  const metrics = (options.metrics ?? []).map((m) =>
+    resolveMetric(m, { threshold: /WithLogits/.test(lossType) ? 0 : 0.5 }),
+  );
   const callbacks = options.callbacks ?? [];
   const history = new History();
   const batchesPerEpoch = knownLength(options.train);
   const context: TrainingContext = {
-    model, optimizer: options.optimizer, schedule: options.schedule, history, epochs: options.epochs, stopTraining: false, epoch: initialEpoch,
+    model,
+    optimizer: options.optimizer,
+    schedule: options.schedule,
+    history,
+    epochs: options.epochs,
+    stopTraining: false,
+    epoch: initialEpoch,
     step: batchesPerEpoch === undefined ? 0 : initialEpoch * batchesPerEpoch,
   };
   const monitor = options.monitor ?? (options.validation ? 'val_loss' : 'loss');
@@ -121,7 +142,9 @@ async function trainEpoch(
         const output = model.forward(batch.x);
         const loss = applyLoss(options.loss, output, batch.y);
         if (loss.size !== 1) {
-          throw new ShapeError(`fit: the loss must be a single number, got shape ${formatShape(loss.shape)} (use reduction 'mean' or 'sum')`);
+          throw new ShapeError(
+            `fit: the loss must be a single number, got shape ${formatShape(loss.shape)} (use reduction 'mean' or 'sum')`,
+          );
         }
         loss.backward();
         options.beforeStep?.(parameters);
@@ -143,8 +166,11 @@ async function trainEpoch(
       const read = context.step % readEvery === 0;
       const logs: BatchLogs = { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size };
       if (read) {
-        const [loss, total, ...sums] = await Promise.all([lastLoss, lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
-        if (!Number.isFinite(loss!) || !Number.isFinite(total!)) throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
+        const [loss, total, ...sums] = await Promise.all(
+          [lastLoss, lossSum, ...metricSums].map(async (t) => (await t.data())[0]!),
+        );
+        if (!Number.isFinite(loss!) || !Number.isFinite(total!))
+          throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
         lastFinite = { loss: loss!, step: context.step };
         logs.loss = loss!;
         logs.runningLoss = total! / samples;
@@ -180,8 +206,16 @@ function batchSize(batch: Batch): number {
   return batch.x.rank === 0 ? 1 : batch.x.shape[0]!;
 }
 
-function divergence(loss: number, epoch: number, batch: number, step: number, lastFinite: { loss: number; step: number } | null): TrainingDivergedError {
-  const last = lastFinite ? `the last finite loss was ${lastFinite.loss.toPrecision(6)} at step ${lastFinite.step}` : 'no finite loss was seen before it';
+function divergence(
+  loss: number,
+  epoch: number,
+  batch: number,
+  step: number,
+  lastFinite: { loss: number; step: number } | null,
+): TrainingDivergedError {
+  const last = lastFinite
+    ? `the last finite loss was ${lastFinite.loss.toPrecision(6)} at step ${lastFinite.step}`
+    : 'no finite loss was seen before it';
   return new TrainingDivergedError(
     `fit: the loss became ${loss} at epoch ${epoch + 1}, step ${step} (batch ${batch + 1}); ${last}. Lower the learning rate, clip gradients, or check the data for NaN/Infinity.`,
   );

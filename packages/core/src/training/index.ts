@@ -3,7 +3,30 @@ export { evaluate, predict, iterateBatches } from './evaluate.js';
 export { History } from './history.js';
 export { accuracy, topKAccuracy, resolveMetric, confusionMatrix, type Metric } from './metrics.js';
 export { runCallbacks, type Callback, type TrainingContext } from './callback.js';
-export { EarlyStopping, ModelCheckpoint, ProgressLogger, LambdaCallback, type EarlyStoppingOptions, type ModelCheckpointOptions, type MonitorMode } from './callbacks.js';
+export {
+  EarlyStopping,
+  ModelCheckpoint,
+  ProgressLogger,
+  LambdaCallback,
+  type EarlyStoppingOptions,
+  type ModelCheckpointOptions,
+  type MonitorMode,
+} from './callbacks.js';
 export { yieldsFreshBatches } from './types.js';
-export type { Batch, BatchLogs, DataSource, EpochSource, EpochLogs, LossLike, OptimizerLike, SchedulerLike, TrainableModel } from './types.js';
-export { captureCheckpoint, releaseCapturedCheckpoint, restoreCheckpoint, type TrainingState } from './checkpointing.js';
+export type {
+  Batch,
+  BatchLogs,
+  DataSource,
+  EpochSource,
+  EpochLogs,
+  LossLike,
+  OptimizerLike,
+  SchedulerLike,
+  TrainableModel,
+} from './types.js';
+export {
+  captureCheckpoint,
+  releaseCapturedCheckpoint,
+  restoreCheckpoint,
+  type TrainingState,
+} from './checkpointing.js';

@@ -29,7 +29,9 @@ function targetClasses(output: Tensor, target: Tensor): Tensor {
     return composite(() => cast(greater(target, 0.5), 'int32').reshape(target.shape.slice(0, -1)));
   }
   if (target.rank === output.rank) return target.argmax(-1);
-  throw new ShapeError(`accuracy: cannot compare output ${formatShape(output.shape)} with target ${formatShape(target.shape)} (expected class indices of shape ${formatShape(output.shape.slice(0, -1))} or one-hot ${formatShape(output.shape)})`);
+  throw new ShapeError(
+    `accuracy: cannot compare output ${formatShape(output.shape)} with target ${formatShape(target.shape)} (expected class indices of shape ${formatShape(output.shape.slice(0, -1))} or one-hot ${formatShape(output.shape)})`,
+  );
 }
 
 /**
@@ -40,7 +42,8 @@ export function accuracy(options: { threshold?: number } = {}): Metric {
   const threshold = options.threshold ?? 0.5;
   return {
     name: 'accuracy',
-    batchSum: (output, target) => composite(() => cast(predictedClasses(output, threshold).equal(targetClasses(output, target)), 'float32').sum()),
+    batchSum: (output, target) =>
+      composite(() => cast(predictedClasses(output, threshold).equal(targetClasses(output, target)), 'float32').sum()),
   };
 }
 
@@ -71,7 +74,11 @@ export function resolveMetric(metric: string | Metric, options: { threshold?: nu
 /**
  * Confusion matrix from host arrays: rows are true classes, columns predicted classes.
  */
-export function confusionMatrix(predicted: ArrayLike<number>, actual: ArrayLike<number>, numClasses: number): number[][] {
+export function confusionMatrix(
+  predicted: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  numClasses: number,
+): number[][] {
   if (predicted.length !== actual.length) {
     throw new ShapeError(`confusionMatrix: ${predicted.length} predictions but ${actual.length} targets`);
   }
@@ -79,7 +86,9 @@ export function confusionMatrix(predicted: ArrayLike<number>, actual: ArrayLike<
   for (let i = 0; i < predicted.length; i++) {
     const row = matrix[actual[i]!];
     if (row === undefined || predicted[i]! < 0 || predicted[i]! >= numClasses) {
-      throw new ArgumentError(`confusionMatrix: class ${actual[i]} or prediction ${predicted[i]} at sample ${i} is outside 0..${numClasses - 1}`);
+      throw new ArgumentError(
+        `confusionMatrix: class ${actual[i]} or prediction ${predicted[i]} at sample ${i} is outside 0..${numClasses - 1}`,
+      );
     }
     row[predicted[i]!]!++;
   }

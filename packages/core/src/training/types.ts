@@ -16,11 +16,16 @@ export interface EpochSource<B = Batch> {
 }
 
 /** What fit/evaluate accept: batches, sync or async, a function of the epoch, or an EpochSource. */
-export type DataSource<B = Batch> = Iterable<B> | AsyncIterable<B> | ((epoch: number) => Iterable<B> | AsyncIterable<B>) | EpochSource<B>;
+export type DataSource<B = Batch> =
+  Iterable<B> | AsyncIterable<B> | ((epoch: number) => Iterable<B> | AsyncIterable<B>) | EpochSource<B>;
 
 /** Whether the loop owns (and must dispose) the batches a source yields. */
 export function yieldsFreshBatches(source: DataSource<unknown>): boolean {
-  return typeof source === 'object' && source !== null && (source as { yieldsFreshBatches?: unknown }).yieldsFreshBatches === true;
+  return (
+    typeof source === 'object' &&
+    source !== null &&
+    (source as { yieldsFreshBatches?: unknown }).yieldsFreshBatches === true
+  );
 }
 
 /** The parts of a Module the loop uses (structural, so any model-like object works). */
@@ -35,7 +40,9 @@ export interface TrainableModel {
 }
 
 /** A loss module (`forward(input, target)`) or a plain function. */
-export type LossLike = { forward(input: Tensor, target: Tensor): Tensor; config?(): { type: string } } | ((input: Tensor, target: Tensor) => Tensor);
+export type LossLike =
+  | { forward(input: Tensor, target: Tensor): Tensor; config?(): { type: string } }
+  | ((input: Tensor, target: Tensor) => Tensor);
 
 export interface OptimizerLike {
   step(): void;

@@ -25,6 +25,10 @@ export async function readMaybeGzip(path: string): Promise<Uint8Array> {
     const out = await gunzipAsync(bytes);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (error) {
-    throw new DataError({ source: path, expected: 'a complete, valid gzip stream', found: `corrupt or truncated data (${(error as Error).message})` });
+    throw new DataError({
+      source: path,
+      expected: 'a complete, valid gzip stream',
+      found: `corrupt or truncated data (${(error as Error).message})`,
+    });
   }
 }

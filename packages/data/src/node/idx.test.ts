@@ -6,12 +6,21 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../errors.js';
 import { encodeIdx } from '../sources/idx.js';
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIRECTORY, fashionMnistMissing, loadFashionMnist, loadMnistDirectory, readIdx } from './idx.js';
+import {
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DIRECTORY,
+  fashionMnistMissing,
+  loadFashionMnist,
+  loadMnistDirectory,
+  readIdx,
+} from './idx.js';
 
 let directory: string;
 
-const imagesOf = (count: number): Uint8Array => encodeIdx({ data: new Uint8Array(count * 28 * 28).map((_, i) => i % 256), shape: [count, 28, 28], dtype: 'uint8' });
-const labelsOf = (values: number[]): Uint8Array => encodeIdx({ data: Uint8Array.from(values), shape: [values.length], dtype: 'uint8' });
+const imagesOf = (count: number): Uint8Array =>
+  encodeIdx({ data: new Uint8Array(count * 28 * 28).map((_, i) => i % 256), shape: [count, 28, 28], dtype: 'uint8' });
+const labelsOf = (values: number[]): Uint8Array =>
+  encodeIdx({ data: Uint8Array.from(values), shape: [values.length], dtype: 'uint8' });
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'myelin-idx-'));
@@ -38,11 +47,15 @@ describe('readIdx', () => {
     await expect(readIdx(missing)).rejects.toThrow(`${missing}: expected a readable file, found ENOENT`);
     const cut = join(directory, 'cut.idx');
     await writeFile(cut, imagesOf(1).subarray(0, 100));
-    await expect(readIdx(cut)).rejects.toThrow(`${cut}: expected 800 bytes (16-byte header + 784 uint8 values for shape [1,28,28]), found 100 bytes (truncated file?)`);
+    await expect(readIdx(cut)).rejects.toThrow(
+      `${cut}: expected 800 bytes (16-byte header + 784 uint8 values for shape [1,28,28]), found 100 bytes (truncated file?)`,
+    );
     const badGzip = join(directory, 'bad.gz');
     const zipped = gzipSync(imagesOf(1));
     await writeFile(badGzip, zipped.subarray(0, zipped.length >> 1));
-    await expect(readIdx(badGzip)).rejects.toThrow(`${badGzip}: expected a complete, valid gzip stream, found corrupt or truncated data`);
+    await expect(readIdx(badGzip)).rejects.toThrow(
+      `${badGzip}: expected a complete, valid gzip stream, found corrupt or truncated data`,
+    );
   });
 });
 
@@ -57,7 +70,9 @@ describe('loadMnistDirectory', () => {
   });
 
   it('rejects images and labels of different counts, naming both files', async () => {
-    await expect(loadMnistDirectory(directory, { split: 'test' })).rejects.toThrow(/t10k-images.idx3-ubyte \+ .*t10k-labels.idx1-ubyte: expected as many labels as images, found 2 images and 3 labels/);
+    await expect(loadMnistDirectory(directory, { split: 'test' })).rejects.toThrow(
+      /t10k-images.idx3-ubyte \+ .*t10k-labels.idx1-ubyte: expected as many labels as images, found 2 images and 3 labels/,
+    );
   });
 
   it('says which file is missing', async () => {
@@ -68,7 +83,9 @@ describe('loadMnistDirectory', () => {
   });
 
   it('asks for the Debian package when Fashion-MNIST is not at its default location', () => {
-    expect(fashionMnistMissing(FASHION_MNIST_DIRECTORY, true).message).toMatch(/apt-get install -y dataset-fashion-mnist/);
+    expect(fashionMnistMissing(FASHION_MNIST_DIRECTORY, true).message).toMatch(
+      /apt-get install -y dataset-fashion-mnist/,
+    );
     expect(fashionMnistMissing('/elsewhere', false).message).not.toMatch(/apt-get/);
   });
 });

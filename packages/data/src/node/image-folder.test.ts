@@ -8,7 +8,13 @@ import { loadImageFolder } from './image-folder.js';
 
 let root: string;
 
-async function solid(path: string, width: number, height: number, rgb: [number, number, number], format: 'png' | 'jpeg'): Promise<void> {
+async function solid(
+  path: string,
+  width: number,
+  height: number,
+  rgb: [number, number, number],
+  format: 'png' | 'jpeg',
+): Promise<void> {
   const image = sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } });
   await writeFile(path, await (format === 'png' ? image.png() : image.jpeg({ quality: 100 })).toBuffer());
 }
@@ -42,7 +48,12 @@ describe('loadImageFolder', () => {
     expect(dataset.length).toBe(4);
     expect(dataset.x.shape).toEqual([4, 3, 2, 3]);
     expect([...dataset].map((s) => s.y)).toEqual([0, 0, 1, 1]);
-    expect(dataset.files.map((f) => f.slice(folder.length + 1))).toEqual(['rain/a.png', 'rain/b.PNG', 'sun/c.jpg', 'sun/d.jpeg']);
+    expect(dataset.files.map((f) => f.slice(folder.length + 1))).toEqual([
+      'rain/a.png',
+      'rain/b.PNG',
+      'sun/c.jpg',
+      'sun/d.jpeg',
+    ]);
     const red = dataset.get(1).x;
     expect(red.shape).toEqual([3, 2, 3]);
     expect(red.data).toBeInstanceOf(Uint8Array);
@@ -59,7 +70,9 @@ describe('loadImageFolder', () => {
 
   it('keeps the size when none is given, and says so when images differ', async () => {
     const folder = await makeFolder(root);
-    await expect(loadImageFolder(folder)).rejects.toThrow(/b.PNG: expected an image of 4x6 like the first one \(or pass \{ size \} to resize\), found 5x3/);
+    await expect(loadImageFolder(folder)).rejects.toThrow(
+      /b.PNG: expected an image of 4x6 like the first one \(or pass \{ size \} to resize\), found 5x3/,
+    );
     await rm(join(folder, 'rain', 'b.PNG'));
     expect((await loadImageFolder(folder)).x.shape).toEqual([3, 3, 4, 6]);
   });
@@ -68,9 +81,15 @@ describe('loadImageFolder', () => {
     const folder = await makeFolder(root);
     const broken = join(folder, 'sun', 'broken.png');
     await writeFile(broken, 'definitely not a PNG');
-    await expect(loadImageFolder(folder, { size: 2 })).rejects.toThrow(`${broken}: expected a readable .png/.jpg/.jpeg image, found an unreadable file`);
+    await expect(loadImageFolder(folder, { size: 2 })).rejects.toThrow(
+      `${broken}: expected a readable .png/.jpg/.jpeg image, found an unreadable file`,
+    );
     const warnings: string[] = [];
-    const dataset = await loadImageFolder(folder, { size: 2, onUnreadable: 'skip', onWarning: (m) => warnings.push(m) });
+    const dataset = await loadImageFolder(folder, {
+      size: 2,
+      onUnreadable: 'skip',
+      onWarning: (m) => warnings.push(m),
+    });
     expect(dataset.length).toBe(4);
     expect(dataset.files.some((f) => f.endsWith('broken.png'))).toBe(false);
     expect([...dataset].map((s) => s.y)).toEqual([0, 0, 1, 1]);
@@ -80,9 +99,13 @@ describe('loadImageFolder', () => {
 
   it('rejects a folder with no classes, an empty class and a missing root', async () => {
     const empty = await mkdtemp(join(root, 'empty-'));
-    await expect(loadImageFolder(empty)).rejects.toThrow(`${empty}: expected at least one class sub-folder, found none`);
+    await expect(loadImageFolder(empty)).rejects.toThrow(
+      `${empty}: expected at least one class sub-folder, found none`,
+    );
     await mkdir(join(empty, 'only'));
-    await expect(loadImageFolder(empty)).rejects.toThrow(/expected image files \(.png, .jpg, .jpeg\) in every class folder, found none in 'only'/);
+    await expect(loadImageFolder(empty)).rejects.toThrow(
+      /expected image files \(.png, .jpg, .jpeg\) in every class folder, found none in 'only'/,
+    );
     await expect(loadImageFolder(join(root, 'missing'))).rejects.toThrow(DataError);
   });
 });

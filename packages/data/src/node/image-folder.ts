@@ -37,24 +37,41 @@ async function loadSharp(): Promise<Sharp> {
   try {
     return (await import('sharp')).default;
   } catch (error) {
-    throw new DataError({ source: 'loadImageFolder', expected: 'the sharp package (an npm dependency of @myelin/data)', found: `it failed to load: ${(error as Error).message}` });
+    throw new DataError({
+      source: 'loadImageFolder',
+      expected: 'the sharp package (an npm dependency of @myelin/data)',
+      found: `it failed to load: ${(error as Error).message}`,
+    });
   }
 }
 
-async function listClasses(root: string, extensions: readonly string[]): Promise<{ classes: string[]; files: string[]; labels: number[] }> {
+async function listClasses(
+  root: string,
+  extensions: readonly string[],
+): Promise<{ classes: string[]; files: string[]; labels: number[] }> {
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (error) {
-    throw new DataError({ source: root, expected: 'a readable directory with one sub-folder per class', found: (error as Error).message });
+    throw new DataError({
+      source: root,
+      expected: 'a readable directory with one sub-folder per class',
+      found: (error as Error).message,
+    });
   }
-  const classes = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  if (classes.length === 0) throw new DataError({ source: root, expected: 'at least one class sub-folder', found: 'none' });
+  const classes = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  if (classes.length === 0)
+    throw new DataError({ source: root, expected: 'at least one class sub-folder', found: 'none' });
   const files: string[] = [];
   const labels: number[] = [];
   const empty: string[] = [];
   for (const [label, name] of classes.entries()) {
-    const images = (await readdir(join(root, name))).filter((f) => !f.startsWith('.') && extensions.includes(extname(f).toLowerCase())).sort();
+    const images = (await readdir(join(root, name)))
+      .filter((f) => !f.startsWith('.') && extensions.includes(extname(f).toLowerCase()))
+      .sort();
     if (images.length === 0) empty.push(name);
     for (const image of images) {
       files.push(join(root, name, image));
@@ -62,7 +79,11 @@ async function listClasses(root: string, extensions: readonly string[]): Promise
     }
   }
   if (empty.length > 0) {
-    throw new DataError({ source: root, expected: `image files (${extensions.join(', ')}) in every class folder`, found: `none in ${empty.map((e) => `'${e}'`).join(', ')}` });
+    throw new DataError({
+      source: root,
+      expected: `image files (${extensions.join(', ')}) in every class folder`,
+      found: `none in ${empty.map((e) => `'${e}'`).join(', ')}`,
+    });
   }
   return { classes, files, labels };
 }
@@ -78,7 +99,10 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
   const { classes, files, labels } = await listClasses(root, extensions);
 
-  const decode = async (file: string, size: readonly [number, number] | undefined): Promise<{ data: Uint8Array; height: number; width: number }> => {
+  const decode = async (
+    file: string,
+    size: readonly [number, number] | undefined,
+  ): Promise<{ data: Uint8Array; height: number; width: number }> => {
     let pipeline = sharp(file).removeAlpha();
     pipeline = channels === 3 ? pipeline.toColourspace('srgb') : pipeline.greyscale();
     if (size !== undefined) pipeline = pipeline.resize(size[1], size[0], { fit: 'fill' });
@@ -87,9 +111,14 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
     return { data, height: info.height, width: info.width };
   };
 
-  const requested: readonly [number, number] | undefined = typeof options.size === 'number' ? [options.size, options.size] : options.size;
+  const requested: readonly [number, number] | undefined =
+    typeof options.size === 'number' ? [options.size, options.size] : options.size;
   if (requested !== undefined && !requested.every((v) => Number.isInteger(v) && v > 0)) {
-    throw new DataError({ source: 'loadImageFolder', expected: 'size a positive integer or [height, width]', found: `${JSON.stringify(options.size)}` });
+    throw new DataError({
+      source: 'loadImageFolder',
+      expected: 'size a positive integer or [height, width]',
+      found: `${JSON.stringify(options.size)}`,
+    });
   }
   let size = requested;
   const kept = new Uint8Array(files.length);
@@ -102,7 +131,11 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
     try {
       image = await decode(file, requested);
     } catch (error) {
-      const problem = new DataError({ source: file, expected: `a readable ${extensions.join('/')} image`, found: `an unreadable file (${(error as Error).message})` });
+      const problem = new DataError({
+        source: file,
+        expected: `a readable ${extensions.join('/')} image`,
+        found: `an unreadable file (${(error as Error).message})`,
+      });
       if (options.onUnreadable === 'skip') {
         warn(`${problem.message}; skipped`);
         return;
@@ -111,14 +144,19 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
     }
     if (size === undefined) size = [image.height, image.width];
     if (image.height !== size[0] || image.width !== size[1]) {
-      throw new DataError({ source: file, expected: `an image of ${size[0]}x${size[1]} like the first one (or pass { size } to resize)`, found: `${image.height}x${image.width}` });
+      throw new DataError({
+        source: file,
+        expected: `an image of ${size[0]}x${size[1]} like the first one (or pass { size } to resize)`,
+        found: `${image.height}x${image.width}`,
+      });
     }
     imageSize = channels * size[0] * size[1];
     buffer ??= new Uint8Array(files.length * imageSize);
     // sharp gives HWC; store CHW.
     const plane = size[0] * size[1];
     const offset = index * imageSize;
-    for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) buffer[offset + c * plane + p] = image.data[p * channels + c]!;
+    for (let p = 0; p < plane; p++)
+      for (let c = 0; c < channels; c++) buffer[offset + c * plane + p] = image.data[p * channels + c]!;
     kept[index] = 1;
   };
 
@@ -130,7 +168,8 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   });
   await Promise.all(workers);
 
-  if (buffer === undefined || size === undefined) throw new DataError({ source: root, expected: 'at least one readable image', found: 'none (all were skipped)' });
+  if (buffer === undefined || size === undefined)
+    throw new DataError({ source: root, expected: 'at least one readable image', found: 'none (all were skipped)' });
   let count = 0;
   const keptFiles: string[] = [];
   const keptLabels: number[] = [];
@@ -142,6 +181,11 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
     count++;
   }
   const data = buffer.subarray(0, count * imageSize);
-  return new ImageFolderDataset({ data, shape: [count, channels, size[0], size[1]] }, Int32Array.from(keptLabels), classes, keptFiles, root);
+  return new ImageFolderDataset(
+    { data, shape: [count, channels, size[0], size[1]] },
+    Int32Array.from(keptLabels),
+    classes,
+    keptFiles,
+    root,
+  );
 }
-

@@ -34,6 +34,8 @@ describe('readCsv', () => {
   });
 
   it('names the file in errors', async () => {
-    await expect(readCsv('/nonexistent/table.csv')).rejects.toThrow(/\/nonexistent\/table.csv: expected a readable file, found ENOENT/);
+    await expect(readCsv('/nonexistent/table.csv')).rejects.toThrow(
+      /\/nonexistent\/table.csv: expected a readable file, found ENOENT/,
+    );
   });
 });

@@ -27,13 +27,21 @@ describe('parseCsv', () => {
   });
 
   it('names the line, the expected and the found column count', () => {
-    expect(() => parseCsv('1,2,0\n3,4\n', { source: 'data.csv' })).toThrow("data.csv:2: expected 3 columns (as in line 1), found 2: '3,4'");
-    expect(() => parseCsv('a b c\n1 2 0\n3 4 5 1\n', { source: 't.txt' })).toThrow(/t.txt:3: expected 3 columns \(as in line 1\), found 4/);
+    expect(() => parseCsv('1,2,0\n3,4\n', { source: 'data.csv' })).toThrow(
+      "data.csv:2: expected 3 columns (as in line 1), found 2: '3,4'",
+    );
+    expect(() => parseCsv('a b c\n1 2 0\n3 4 5 1\n', { source: 't.txt' })).toThrow(
+      /t.txt:3: expected 3 columns \(as in line 1\), found 4/,
+    );
   });
 
   it('names the line, column and text of a non-number', () => {
-    expect(() => parseCsv('1,2,0\n3,x4,1\n', { source: 'data.csv' })).toThrow("data.csv:2: expected a number in column 2, found 'x4'");
-    expect(() => parseCsv('1,,0\n', { header: false, source: 'e.csv' })).toThrow("e.csv:1: expected a number in column 2, found ''");
+    expect(() => parseCsv('1,2,0\n3,x4,1\n', { source: 'data.csv' })).toThrow(
+      "data.csv:2: expected a number in column 2, found 'x4'",
+    );
+    expect(() => parseCsv('1,,0\n', { header: false, source: 'e.csv' })).toThrow(
+      "e.csv:1: expected a number in column 2, found ''",
+    );
     expect(() => parseCsv('1,0x10,0\n', { header: false })).toThrow(/expected a number in column 2, found '0x10'/);
     expect(() => parseCsv('1,1e999,0\n', { header: false })).toThrow(/expected a finite number in column 2/);
   });
@@ -42,8 +50,12 @@ describe('parseCsv', () => {
     expect(() => parseCsv('# nothing\n\n')).toThrow(/expected at least one row of numbers, found no data/);
     expect(() => parseCsv('a,b\n')).toThrow(/at least one data row after the header/);
     expect(() => parseCsv('1\n2\n')).toThrow(/at least two columns/);
-    expect(() => parseCsv('a,b\n1,2\n', { labelColumn: 'c' })).toThrow("CSV text: expected a column named 'c', found columns 'a', 'b'");
+    expect(() => parseCsv('a,b\n1,2\n', { labelColumn: 'c' })).toThrow(
+      "CSV text: expected a column named 'c', found columns 'a', 'b'",
+    );
     expect(() => parseCsv('1,2\n', { labelColumn: 2 })).toThrow(/labelColumn in \[-2, 2\), found 2/);
-    expect(() => parseCsv('1,2.5\n', { targetDtype: 'int32', source: 'f.csv' })).toThrow('f.csv:1: expected an integer class label (or targetDtype "float32"), found 2.5');
+    expect(() => parseCsv('1,2.5\n', { targetDtype: 'int32', source: 'f.csv' })).toThrow(
+      'f.csv:1: expected an integer class label (or targetDtype "float32"), found 2.5',
+    );
   });
 });

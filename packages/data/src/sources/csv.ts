@@ -33,12 +33,21 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 function unquote(field: string): string {
   const trimmed = field.trim();
-  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1).trim() : trimmed;
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')
+    ? trimmed.slice(1, -1).trim()
+    : trimmed;
 }
 
 function splitter(delimiter: NonNullable<CsvOptions['delimiter']>, firstLine: string): (line: string) => string[] {
   let chosen = delimiter;
-  if (chosen === 'auto') chosen = firstLine.includes(',') ? ',' : firstLine.includes(';') ? ';' : firstLine.includes('\t') ? '\t' : 'whitespace';
+  if (chosen === 'auto')
+    chosen = firstLine.includes(',')
+      ? ','
+      : firstLine.includes(';')
+        ? ';'
+        : firstLine.includes('\t')
+          ? '\t'
+          : 'whitespace';
   if (chosen === 'whitespace') return (line) => line.trim().split(/\s+/);
   const separator = chosen;
   return (line) => line.split(separator).map(unquote);
@@ -57,15 +66,25 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
     const line = (cut >= 0 ? raw.slice(0, cut) : raw).trim();
     if (line !== '') lines.push({ text: line, number: i + 1 });
   });
-  if (lines.length === 0) throw new DataError({ source, expected: 'at least one row of numbers', found: 'no data (empty or only comments)' });
+  if (lines.length === 0)
+    throw new DataError({ source, expected: 'at least one row of numbers', found: 'no data (empty or only comments)' });
   const split = splitter(options.delimiter ?? 'auto', lines[0]!.text);
   const firstFields = split(lines[0]!.text);
-  const hasHeader = options.header === 'auto' || options.header === undefined ? firstFields.some((f) => !NUMBER.test(f)) : options.header;
+  const hasHeader =
+    options.header === 'auto' || options.header === undefined
+      ? firstFields.some((f) => !NUMBER.test(f))
+      : options.header;
   const columns = hasHeader ? firstFields : undefined;
   const dataLines = hasHeader ? lines.slice(1) : lines;
   const width = firstFields.length;
-  if (dataLines.length === 0) throw new DataError({ source, expected: 'at least one data row after the header', found: 'none' });
-  if (width < 2) throw new DataError({ source: `${source}:${lines[0]!.number}`, expected: 'at least two columns (features and a label)', found: `${width}` });
+  if (dataLines.length === 0)
+    throw new DataError({ source, expected: 'at least one data row after the header', found: 'none' });
+  if (width < 2)
+    throw new DataError({
+      source: `${source}:${lines[0]!.number}`,
+      expected: 'at least two columns (features and a label)',
+      found: `${width}`,
+    });
 
   const labelIndex = resolveLabelColumn(options.labelColumn ?? -1, width, columns, source);
   const features = width - 1;
@@ -74,15 +93,28 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
   dataLines.forEach((line, row) => {
     const fields = split(line.text);
     if (fields.length !== width) {
-      throw new DataError({ source: `${source}:${line.number}`, expected: `${width} columns (as in line ${lines[0]!.number})`, found: `${fields.length}: '${clip(line.text)}'` });
+      throw new DataError({
+        source: `${source}:${line.number}`,
+        expected: `${width} columns (as in line ${lines[0]!.number})`,
+        found: `${fields.length}: '${clip(line.text)}'`,
+      });
     }
     for (let column = 0, feature = 0; column < width; column++) {
       const field = fields[column]!;
       if (!NUMBER.test(field)) {
-        throw new DataError({ source: `${source}:${line.number}`, expected: `a number in column ${column + 1}`, found: `'${clip(field)}'` });
+        throw new DataError({
+          source: `${source}:${line.number}`,
+          expected: `a number in column ${column + 1}`,
+          found: `'${clip(field)}'`,
+        });
       }
       const value = Number(field);
-      if (!Number.isFinite(value)) throw new DataError({ source: `${source}:${line.number}`, expected: `a finite number in column ${column + 1}`, found: `'${clip(field)}'` });
+      if (!Number.isFinite(value))
+        throw new DataError({
+          source: `${source}:${line.number}`,
+          expected: `a finite number in column ${column + 1}`,
+          found: `'${clip(field)}'`,
+        });
       if (column === labelIndex) labels[row] = value;
       else inputs[row * features + feature++] = value;
     }
@@ -92,7 +124,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
   const targetDtype = options.targetDtype ?? (integers ? 'int32' : 'float32');
   if (targetDtype === 'int32' && !integers) {
     const row = labels.findIndex((v) => !Number.isInteger(v));
-    throw new DataError({ source: `${source}:${dataLines[row]!.number}`, expected: 'an integer class label (or targetDtype "float32")', found: `${labels[row]}` });
+    throw new DataError({
+      source: `${source}:${dataLines[row]!.number}`,
+      expected: 'an integer class label (or targetDtype "float32")',
+      found: `${labels[row]}`,
+    });
   }
   const targets = targetDtype === 'int32' ? Int32Array.from(labels) : Float32Array.from(labels);
   return new CsvDataset(
@@ -104,14 +140,25 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
   );
 }
 
-function resolveLabelColumn(label: number | string, width: number, columns: readonly string[] | undefined, source: string): number {
+function resolveLabelColumn(
+  label: number | string,
+  width: number,
+  columns: readonly string[] | undefined,
+  source: string,
+): number {
   if (typeof label === 'string') {
     const index = columns?.indexOf(label) ?? -1;
-    if (index < 0) throw new DataError({ source, expected: `a column named '${label}'`, found: columns ? `columns ${columns.map((c) => `'${c}'`).join(', ')}` : 'no header row' });
+    if (index < 0)
+      throw new DataError({
+        source,
+        expected: `a column named '${label}'`,
+        found: columns ? `columns ${columns.map((c) => `'${c}'`).join(', ')}` : 'no header row',
+      });
     return index;
   }
   const index = label < 0 ? width + label : label;
-  if (!Number.isInteger(label) || index < 0 || index >= width) throw new DataError({ source, expected: `labelColumn in [${-width}, ${width})`, found: `${label}` });
+  if (!Number.isInteger(label) || index < 0 || index >= width)
+    throw new DataError({ source, expected: `labelColumn in [${-width}, ${width})`, found: `${label}` });
   return index;
 }
 

@@ -18,13 +18,21 @@ export function parseDigits(text: string, options: DigitsOptions = {}, source = 
   const table = parseCsv(text, { delimiter: ',', header: false, targetDtype: 'int32', source });
   const [count, width] = table.x.shape as [number, number];
   if (count !== DIGITS_SAMPLES || width !== 64) {
-    throw new DataError({ source, expected: `${DIGITS_SAMPLES} rows of 64 pixels and a label`, found: `${count} rows of ${width} values and a label` });
+    throw new DataError({
+      source,
+      expected: `${DIGITS_SAMPLES} rows of 64 pixels and a label`,
+      found: `${count} rows of ${width} values and a label`,
+    });
   }
   const pixels = table.x.data;
   for (let i = 0; i < pixels.length; i++) {
     const value = pixels[i]!;
     if (!(value >= 0 && value <= 16 && Number.isInteger(value))) {
-      throw new DataError({ source, expected: 'integer pixel values 0-16', found: `${value} in row ${Math.floor(i / 64) + 1}` });
+      throw new DataError({
+        source,
+        expected: 'integer pixel values 0-16',
+        found: `${value} in row ${Math.floor(i / 64) + 1}`,
+      });
     }
   }
   const shape = options.layout === 'image' ? [count, 8, 8] : [count, 64];

@@ -19,7 +19,11 @@ export async function gunzip(bytes: Uint8Array, source = 'gzip data'): Promise<U
       total += (value as Uint8Array).length;
     }
   } catch (error) {
-    throw new DataError({ source, expected: 'a complete, valid gzip stream', found: `corrupt or truncated data (${(error as Error).message})` });
+    throw new DataError({
+      source,
+      expected: 'a complete, valid gzip stream',
+      found: `corrupt or truncated data (${(error as Error).message})`,
+    });
   }
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);

@@ -28,22 +28,44 @@ const hex = (value: number, digits: number): string => `0x${value.toString(16).p
  */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   if (isGzip(bytes)) {
-    throw new DataError({ source, expected: 'uncompressed IDX data (magic 0x0000 then type and rank)', found: 'gzip data', detail: 'decode it with decodeIdx, or readIdx from @myelin/data/node' });
+    throw new DataError({
+      source,
+      expected: 'uncompressed IDX data (magic 0x0000 then type and rank)',
+      found: 'gzip data',
+      detail: 'decode it with decodeIdx, or readIdx from @myelin/data/node',
+    });
   }
-  if (bytes.length < 4) throw new DataError({ source, expected: 'an IDX header of at least 4 bytes', found: `${bytes.length} bytes (truncated file?)` });
+  if (bytes.length < 4)
+    throw new DataError({
+      source,
+      expected: 'an IDX header of at least 4 bytes',
+      found: `${bytes.length} bytes (truncated file?)`,
+    });
   const typeCode = bytes[2]!;
   const rank = bytes[3]!;
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new DataError({ source, expected: 'the IDX magic number 0x0000 in the first two bytes', found: `${hex((bytes[0]! << 8) | bytes[1]!, 4)} (not an IDX file)` });
+    throw new DataError({
+      source,
+      expected: 'the IDX magic number 0x0000 in the first two bytes',
+      found: `${hex((bytes[0]! << 8) | bytes[1]!, 4)} (not an IDX file)`,
+    });
   }
   const type = IDX_TYPES[typeCode as keyof typeof IDX_TYPES];
   if (type === undefined) {
-    throw new DataError({ source, expected: 'an IDX type byte 0x08, 0x09, 0x0b, 0x0c, 0x0d or 0x0e', found: hex(typeCode, 2) });
+    throw new DataError({
+      source,
+      expected: 'an IDX type byte 0x08, 0x09, 0x0b, 0x0c, 0x0d or 0x0e',
+      found: hex(typeCode, 2),
+    });
   }
   if (rank === 0) throw new DataError({ source, expected: 'an IDX rank (fourth byte) of at least 1', found: '0' });
   const headerLength = 4 + 4 * rank;
   if (bytes.length < headerLength) {
-    throw new DataError({ source, expected: `a ${headerLength}-byte header for ${rank} dimensions`, found: `${bytes.length} bytes (truncated file?)` });
+    throw new DataError({
+      source,
+      expected: `a ${headerLength}-byte header for ${rank} dimensions`,
+      found: `${bytes.length} bytes (truncated file?)`,
+    });
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
@@ -67,8 +89,10 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
 
 function decodeValues(bytes: Uint8Array, view: DataView, offset: number, count: number, dtype: IdxDType): NumericArray {
   switch (dtype) {
-    case 'uint8': return bytes.subarray(offset, offset + count);
-    case 'int8': return new Int8Array(bytes.buffer, bytes.byteOffset + offset, count);
+    case 'uint8':
+      return bytes.subarray(offset, offset + count);
+    case 'int8':
+      return new Int8Array(bytes.buffer, bytes.byteOffset + offset, count);
     case 'int16': {
       const out = new Int16Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getInt16(offset + 2 * i, false);

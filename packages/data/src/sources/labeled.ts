@@ -34,10 +34,18 @@ export interface IdxPair {
 export function pairIdxImagesAndLabels(pair: IdxPair, classes: readonly string[]): LabeledDataset {
   const { images, labels, imagesSource, labelsSource } = pair;
   if (images.dtype !== 'uint8' || images.shape.length !== 3) {
-    throw new DataError({ source: imagesSource, expected: 'uint8 images of shape [N, height, width]', found: `${images.dtype} of shape ${formatShape(images.shape)}` });
+    throw new DataError({
+      source: imagesSource,
+      expected: 'uint8 images of shape [N, height, width]',
+      found: `${images.dtype} of shape ${formatShape(images.shape)}`,
+    });
   }
   if (labels.dtype !== 'uint8' || labels.shape.length !== 1) {
-    throw new DataError({ source: labelsSource, expected: 'uint8 labels of shape [N]', found: `${labels.dtype} of shape ${formatShape(labels.shape)}` });
+    throw new DataError({
+      source: labelsSource,
+      expected: 'uint8 labels of shape [N]',
+      found: `${labels.dtype} of shape ${formatShape(labels.shape)}`,
+    });
   }
   if (images.shape[0] !== labels.shape[0]) {
     throw new DataError({

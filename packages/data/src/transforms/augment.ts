@@ -20,7 +20,8 @@ function randomWords(seed: number, stream: number, context: TransformContext, ou
 }
 
 function checkSeed(seed: number, transform: string): number {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new DataError({ source: transform, expected: 'seed a non-negative safe integer', found: `${seed}` });
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new DataError({ source: transform, expected: 'seed a non-negative safe integer', found: `${seed}` });
   return seed;
 }
 
@@ -36,7 +37,8 @@ export interface RandomHorizontalFlipOptions {
 /** Mirrors x (CHW or HW) left-right with probability p; seeded per (sample, epoch). */
 export function randomHorizontalFlip(options: RandomHorizontalFlipOptions = {}): SampleTransform {
   const p = options.p ?? 0.5;
-  if (!(p >= 0 && p <= 1)) throw new DataError({ source: 'randomHorizontalFlip', expected: 'p in [0, 1]', found: `${p}` });
+  if (!(p >= 0 && p <= 1))
+    throw new DataError({ source: 'randomHorizontalFlip', expected: 'p in [0, 1]', found: `${p}` });
   const seed = checkSeed(options.seed ?? drawSeed(), 'randomHorizontalFlip');
   const words = new Uint32Array(4);
   return (sample, context) => {
@@ -65,7 +67,11 @@ export function randomCrop(height: number, width: number = height, options: Rand
   const padding = options.padding ?? 0;
   const fill = options.fill ?? 0;
   if (![height, width].every((v) => Number.isInteger(v) && v > 0) || !Number.isInteger(padding) || padding < 0) {
-    throw new DataError({ source: 'randomCrop', expected: 'a positive integer size and a non-negative integer padding', found: `${height} x ${width}, padding ${padding}` });
+    throw new DataError({
+      source: 'randomCrop',
+      expected: 'a positive integer size and a non-negative integer padding',
+      found: `${height} x ${width}, padding ${padding}`,
+    });
   }
   const seed = checkSeed(options.seed ?? drawSeed(), 'randomCrop');
   const words = new Uint32Array(4);
@@ -74,7 +80,11 @@ export function randomCrop(height: number, width: number = height, options: Rand
     const paddedHeight = inHeight + 2 * padding;
     const paddedWidth = inWidth + 2 * padding;
     if (height > paddedHeight || width > paddedWidth) {
-      throw new DataError({ source: 'randomCrop', expected: `an image of at least ${height} x ${width} after padding ${padding}`, found: `${inHeight} x ${inWidth} at sample ${context.index}` });
+      throw new DataError({
+        source: 'randomCrop',
+        expected: `an image of at least ${height} x ${width} after padding ${padding}`,
+        found: `${inHeight} x ${inWidth} at sample ${context.index}`,
+      });
     }
     randomWords(seed, CROP_STREAM, context, words);
     const top = Math.floor(((words[0]! >>> 8) / 16777216) * (paddedHeight - height + 1)) - padding;
@@ -92,6 +102,9 @@ export function randomCrop(height: number, width: number = height, options: Rand
         }
       }
     }
-    return { x: { data, shape: sample.x.shape.length === 2 ? [height, width] : [channels, height, width] }, y: sample.y };
+    return {
+      x: { data, shape: sample.x.shape.length === 2 ? [height, width] : [channels, height, width] },
+      y: sample.y,
+    };
   };
 }

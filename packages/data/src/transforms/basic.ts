@@ -28,16 +28,26 @@ export function toFloat(options: ToFloatOptions = {}): SampleTransform {
 export function normalize(mean: number | readonly number[], std: number | readonly number[]): SampleTransform {
   const means = typeof mean === 'number' ? [mean] : [...mean];
   const stds = typeof std === 'number' ? [std] : [...std];
-  if (means.length !== stds.length) throw new DataError({ source: 'normalize', expected: 'as many std values as mean values', found: `${means.length} means, ${stds.length} stds` });
+  if (means.length !== stds.length)
+    throw new DataError({
+      source: 'normalize',
+      expected: 'as many std values as mean values',
+      found: `${means.length} means, ${stds.length} stds`,
+    });
   const badStd = stds.find((s) => !(s > 0) || !Number.isFinite(s));
-  if (badStd !== undefined) throw new DataError({ source: 'normalize', expected: 'every std a positive finite number', found: `${badStd}` });
+  if (badStd !== undefined)
+    throw new DataError({ source: 'normalize', expected: 'every std a positive finite number', found: `${badStd}` });
   const scales = Float32Array.from(stds, (s) => 1 / s);
   return (sample) => {
     const { data: source, shape } = sample.x;
     const channels = shape.length === 1 ? shape[0]! : imageGeometry(shape, 'normalize').channels;
     const perChannel = means.length === 1 ? source.length : source.length / channels;
     if (means.length !== 1 && means.length !== channels) {
-      throw new DataError({ source: 'normalize', expected: `1 or ${channels} mean/std values for x of shape ${formatShape(shape)}`, found: `${means.length}` });
+      throw new DataError({
+        source: 'normalize',
+        expected: `1 or ${channels} mean/std values for x of shape ${formatShape(shape)}`,
+        found: `${means.length}`,
+      });
     }
     const data = new Float32Array(source.length);
     for (let c = 0, start = 0; start < source.length; c++, start += perChannel) {
@@ -64,12 +74,17 @@ export function flatten(): SampleTransform {
 
 /** A class-index target y as a float32 one-hot vector of `numClasses`. */
 export function oneHot(numClasses: number): SampleTransform {
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new DataError({ source: 'oneHot', expected: 'numClasses a positive integer', found: `${numClasses}` });
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new DataError({ source: 'oneHot', expected: 'numClasses a positive integer', found: `${numClasses}` });
   const shape = Object.freeze([numClasses]);
   return (sample, context) => {
     const label = sample.y;
     if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= numClasses) {
-      throw new DataError({ source: `oneHot(${numClasses})`, expected: `a class index in [0, ${numClasses})`, found: `${typeof label === 'number' ? label : 'an array'} at sample ${context.index}` });
+      throw new DataError({
+        source: `oneHot(${numClasses})`,
+        expected: `a class index in [0, ${numClasses})`,
+        found: `${typeof label === 'number' ? label : 'an array'} at sample ${context.index}`,
+      });
     }
     const data = new Float32Array(numClasses);
     data[label] = 1;

@@ -27,7 +27,11 @@ function axisTable(inSize: number, outSize: number): AxisTable {
 
 function checkSize(height: number, width: number): void {
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
-    throw new DataError({ source: 'resize', expected: 'a positive integer height and width', found: `${height} x ${width}` });
+    throw new DataError({
+      source: 'resize',
+      expected: 'a positive integer height and width',
+      found: `${height} x ${width}`,
+    });
   }
 }
 
@@ -35,10 +39,16 @@ function checkSize(height: number, width: number): void {
  * Bilinear resize of a CHW or HW image to `height` x `width` (float32 out, same layout), with
  * PyTorch's align_corners=False sampling and no antialiasing.
  */
-export function resizeBilinear(image: HostArray, height: number, width: number, tables?: { rows: AxisTable; columns: AxisTable }): HostArray {
+export function resizeBilinear(
+  image: HostArray,
+  height: number,
+  width: number,
+  tables?: { rows: AxisTable; columns: AxisTable },
+): HostArray {
   checkSize(height, width);
   const { channels, height: inHeight, width: inWidth } = imageGeometry(image.shape, 'resize');
-  if (inHeight < 1 || inWidth < 1) throw new DataError({ source: 'resize', expected: 'a non-empty image', found: `${inHeight} x ${inWidth}` });
+  if (inHeight < 1 || inWidth < 1)
+    throw new DataError({ source: 'resize', expected: 'a non-empty image', found: `${inHeight} x ${inWidth}` });
   const rows = tables?.rows ?? axisTable(inHeight, height);
   const columns = tables?.columns ?? axisTable(inWidth, width);
   const source: NumericArray = image.data;

@@ -26,7 +26,9 @@ describe('toFloat, normalize, flatten, oneHot, compose', () => {
     expect(values(normalize([1, 2, 3], [1, 0.5, 2])(chw, at(0)))).toEqual([0, 0, 0, 0, 0, 0]);
     expect(values(normalize(0.5, 0.5)(sample(new Float32Array([0, 1]), [1, 2]), at(0)))).toEqual([-1, 1]);
     expect(values(normalize([1, 2], [1, 2])(sample(new Float32Array([3, 4]), [2]), at(0)))).toEqual([2, 1]);
-    expect(() => normalize([0, 0], [1, 1])(chw, at(0))).toThrow(/expected 1 or 3 mean\/std values for x of shape \[3,1,2\], found 2/);
+    expect(() => normalize([0, 0], [1, 1])(chw, at(0))).toThrow(
+      /expected 1 or 3 mean\/std values for x of shape \[3,1,2\], found 2/,
+    );
     expect(() => normalize(0, 0)).toThrow(/positive finite/);
   });
 
@@ -37,7 +39,9 @@ describe('toFloat, normalize, flatten, oneHot, compose', () => {
     expect(flat.x.data).toBe(data);
     const hot = oneHot(4)(flat, at(0));
     expect(hot.y).toEqual({ data: new Float32Array([0, 0, 1, 0]), shape: [4] });
-    expect(() => oneHot(4)(sample(data, [12], 4), at(7))).toThrow(/expected a class index in \[0, 4\), found 4 at sample 7/);
+    expect(() => oneHot(4)(sample(data, [12], 4), at(7))).toThrow(
+      /expected a class index in \[0, 4\), found 4 at sample 7/,
+    );
   });
 
   it('compose applies left to right; mapInputs lifts a function of x', () => {
@@ -53,7 +57,9 @@ describe('resize', () => {
   it('matches PyTorch bilinear (align_corners=False) up and down', () => {
     const up = resizeBilinear({ data: new Float32Array([1, 2, 3, 4]), shape: [2, 2] }, 4, 4);
     expect(up.shape).toEqual([4, 4]);
-    expect(Array.from(up.data)).toEqual([1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4]);
+    expect(Array.from(up.data)).toEqual([
+      1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4,
+    ]);
     const down = resizeBilinear({ data: Float32Array.from({ length: 16 }, (_, i) => i), shape: [4, 4] }, 2, 2);
     expect(Array.from(down.data)).toEqual([2.5, 4.5, 10.5, 12.5]);
   });
@@ -63,7 +69,9 @@ describe('resize', () => {
     const out = resize(3)(image, at(0));
     expect(out.x.shape).toEqual([2, 3, 3]);
     expect(values(out)).toEqual([...Array(9).fill(10), ...Array(9).fill(200)]);
-    expect(() => resize(3)(sample(new Uint8Array(8), [2, 2, 2, 1]), at(0))).toThrow(/expected an image of shape \[C,H,W\] or \[H,W\], found shape \[2,2,2,1\]/);
+    expect(() => resize(3)(sample(new Uint8Array(8), [2, 2, 2, 1]), at(0))).toThrow(
+      /expected an image of shape \[C,H,W\] or \[H,W\], found shape \[2,2,2,1\]/,
+    );
     expect(() => resize(0)).toThrow(DataError);
   });
 });
@@ -75,13 +83,16 @@ describe('seeded augmentation', () => {
     expect(values(randomHorizontalFlip({ p: 1, seed: 1 })(image, at(0)))).toEqual([3, 2, 1, 6, 5, 4]);
     expect(randomHorizontalFlip({ p: 0, seed: 1 })(image, at(0))).toBe(image);
     const flip = randomHorizontalFlip({ seed: 9 });
-    const decisions = (epoch: number): boolean[] => Array.from({ length: 200 }, (_, i) => flip(image, at(i, epoch)) !== image);
+    const decisions = (epoch: number): boolean[] =>
+      Array.from({ length: 200 }, (_, i) => flip(image, at(i, epoch)) !== image);
     expect(decisions(0)).toEqual(decisions(0));
     expect(decisions(1)).not.toEqual(decisions(0));
     const flips = decisions(0).filter(Boolean).length;
     expect(flips).toBeGreaterThan(70);
     expect(flips).toBeLessThan(130);
-    expect(decisions(0)).toEqual(Array.from({ length: 200 }, (_, i) => randomHorizontalFlip({ seed: 9 })(image, at(i, 0)) !== image));
+    expect(decisions(0)).toEqual(
+      Array.from({ length: 200 }, (_, i) => randomHorizontalFlip({ seed: 9 })(image, at(i, 0)) !== image),
+    );
   });
 
   it('randomCrop takes windows of the padded image, deterministically', () => {
@@ -99,6 +110,8 @@ describe('seeded augmentation', () => {
     const seen = new Set(Array.from({ length: 200 }, (_, i) => values(padded(image, at(i))).join(',')));
     expect(seen.has('9,9,9,9,1,2')).toBe(true);
     expect(seen.size).toBe(9);
-    expect(() => randomCrop(3, 4)(image, at(0))).toThrow(/expected an image of at least 3 x 4 after padding 0, found 2 x 3/);
+    expect(() => randomCrop(3, 4)(image, at(0))).toThrow(
+      /expected an image of at least 3 x 4 after padding 0, found 2 x 3/,
+    );
   });
 });
