@@ -16,10 +16,10 @@ function linear(generator: Generator, inFeatures: number, outFeatures: number): 
   ];
 }
 
-// REFERENCE-EXPERIMENTS section 2 in plain core ops (the nn/optim API does the same in a few
+// reference experiment 2 in docs/reference-experiments.md in plain core ops (the nn/optim API does the same in a few
 // lines): Linear(64,32)-ReLU-Linear(32,16)-ReLU-Linear(16,10), cross-entropy on logits, Adam
 // lr 1e-3, full batch, 100 epochs, on the unnormalised 0-16 pixels. PyTorch: 2.38 -> 0.2054 at epoch 90.
-describe('digits training (REFERENCE-EXPERIMENTS section 2)', () => {
+describe('digits training (reference experiment 2 in docs/reference-experiments.md)', () => {
   it('reaches a cross-entropy below 0.3 within 100 full-batch Adam epochs', async () => {
     const digits = await loadDigits();
     const loader = new DataLoader(digits, { batchSize: digits.length, shuffle: true, seed: 7 });

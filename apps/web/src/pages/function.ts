@@ -1,4 +1,4 @@
-// Function approximation (REFERENCE-EXPERIMENTS section 3): Linear(1,6)-ReLU-Linear(6,1)
+// Function approximation (reference experiment 3 in docs/reference-experiments.md): Linear(1,6)-ReLU-Linear(6,1)
 // learns y = x^3 + x^2 - x - 1 from one random x in [-5, 5] per step (Adam, lr 0.01, 10,000
 // steps). The plot goes beyond the sampled range: the fit is good in the middle, poor at the
 // edges, and a straight line outside, where ReLU networks can only extrapolate linearly.

@@ -1,4 +1,4 @@
-// Function approximation (REFERENCE-EXPERIMENTS section 3): y = x^3 + x^2 - x - 1 sampled
+// Function approximation (reference experiment 3 in docs/reference-experiments.md): y = x^3 + x^2 - x - 1 sampled
 // uniformly on [-5, 5], fresh samples every step; the page plots prediction against truth on a
 // wider range, where the fit is poor outside the sampled interval.
 import { Generator, MSELoss, fromHost, keep, predict, type ModuleConfig, type Tensor } from '@myelin/core';

@@ -26,7 +26,7 @@ describe('loadDigits (bundled)', () => {
 });
 
 describe('readCsv', () => {
-  it('loads the XOR file of REFERENCE-EXPERIMENTS section 1', async () => {
+  it('loads the XOR file of reference experiment 1 in docs/reference-experiments.md', async () => {
     const xor = await readCsv(XOR_PATH, { targetDtype: 'float32' });
     expect(xor.x.shape).toEqual([4, 2]);
     expect(Array.from(xor.x.data)).toEqual([0, 0, 0, 1, 1, 0, 1, 1]);

@@ -12,7 +12,7 @@ export async function readCsv(path: string, options: Omit<CsvOptions, 'source'> 
 /** The bundled digits file (UCI, CC BY 4.0; see data/README.md in this package). */
 export const DIGITS_PATH = fileURLToPath(new URL('../../data/digits.csv.gz', import.meta.url));
 
-/** The 1,797 8x8 handwritten digits bundled with this package (REFERENCE-EXPERIMENTS section 2). */
+/** The 1,797 8x8 handwritten digits bundled with this package (reference experiment 2 in docs/reference-experiments.md). */
 export async function loadDigits(options: DigitsOptions = {}): Promise<LabeledDataset> {
   return parseDigits(new TextDecoder().decode(await readMaybeGzip(DIGITS_PATH)), options, DIGITS_PATH);
 }

@@ -12,7 +12,7 @@ export interface DigitsOptions {
 
 /**
  * The UCI 8x8 handwritten digits as scikit-learn ships them (digits.csv: 64 pixel values 0-16
- * and the label per row). Values stay 0-16 floats, as in REFERENCE-EXPERIMENTS section 2.
+ * and the label per row). Values stay 0-16 floats, as in reference experiment 2 in docs/reference-experiments.md.
  */
 export function parseDigits(text: string, options: DigitsOptions = {}, source = 'digits.csv'): LabeledDataset {
   const table = parseCsv(text, { delimiter: ',', header: false, targetDtype: 'int32', source });
