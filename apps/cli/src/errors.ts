@@ -23,11 +23,6 @@ export class CliError extends Error {
   }
 }
 
-/** Builds the one-line "option: got value; allowed: ..." message every usage error uses. */
-export function invalidValue(option: string, value: unknown, allowed: string): UsageError {
-  return new UsageError(`invalid value for ${option}: got ${describeValue(value)}; allowed: ${allowed}`);
-}
-
 /** A short, readable rendering of a config or flag value for messages. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';

@@ -47,7 +47,6 @@ const mlp = z.strictObject({
 /** A Sequential in the JSON form `module.config()` returns (and checkpoints store). */
 const sequential = z.looseObject({ type: z.literal('Sequential'), modules: z.array(z.unknown()) });
 const model = z.union([mlp, sequential]);
-export type ModelConfig = z.infer<typeof model>;
 
 /** `{ type, ...options }`: core validates the type and every option. */
 const typed = z.looseObject({ type: z.string().min(1) });
@@ -107,7 +106,6 @@ export const configSchema = z.strictObject({
 });
 
 export type RunConfig = z.infer<typeof configSchema>;
-export const earlyStoppingSchema = earlyStopping;
 
 /** The built-in defaults: the digits MLP on cpu-reference (what `pnpm train` runs). */
 export const DEFAULT_CONFIG: RunConfig = configSchema.parse({});

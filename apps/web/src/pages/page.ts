@@ -1,5 +1,5 @@
 // What the shell knows about a page: its element and, for demos, how it follows the backend.
-import type { BackendManager, BackendUser } from '../client/backend-manager.js';
+import type { BackendUser } from '../client/backend-manager.js';
 
 export interface Page {
   readonly element: HTMLElement;
@@ -8,8 +8,6 @@ export interface Page {
 }
 
 export interface DemoPage extends Page, BackendUser {}
-
-export type PageFactory = (backends: BackendManager) => Page;
 
 /** Runs `fn` at most once per animation frame (chart and label updates while training). */
 export function frameThrottle(fn: () => void): () => void {

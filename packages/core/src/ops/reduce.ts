@@ -62,14 +62,8 @@ export function argmax(x: Tensor, axis?: number): Tensor {
   const normalized = normalizeAxis('argmax', axis, x.rank);
   checkNotEmpty('argmax', x, [normalized]);
   if (x.dtype === 'bool') return composite(() => argmax(cast(x, 'int32'), normalized));
-  const input = x;
-  return runPrimitive(
-    'argmax',
-    [input],
-    { axis: normalized },
-    reducedShape(x.shape, [normalized], false),
-    'int32',
-    (h) => x.backend.argmax(h, normalized),
+  return runPrimitive('argmax', [x], { axis: normalized }, reducedShape(x.shape, [normalized], false), 'int32', (h) =>
+    x.backend.argmax(h, normalized),
   );
 }
 

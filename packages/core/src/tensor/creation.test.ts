@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import '@myelin/backend-cpu-reference';
+import { onesLike, tensor, zerosLike } from '@myelin/core';
+
+describe('onesLike and zerosLike', () => {
+  it("take the input's shape and dtype, like torch.ones_like", async () => {
+    const x = tensor([[1, 2, 3]], { dtype: 'int32' });
+    const ones = onesLike(x);
+    expect(ones.shape).toEqual([1, 3]);
+    expect(ones.dtype).toBe('int32');
+    expect(await ones.array()).toEqual([[1, 1, 1]]);
+    expect(await zerosLike(x).array()).toEqual([[0, 0, 0]]);
+  });
+
+  it('take a dtype override and never require grad unless asked', async () => {
+    const x = tensor([0.5, 1.5], { requiresGrad: true });
+    const ones = onesLike(x, { dtype: 'float64' });
+    expect(ones.dtype).toBe('float64');
+    expect(ones.requiresGrad).toBe(false);
+    expect(await ones.array()).toEqual([1, 1]);
+  });
+});
