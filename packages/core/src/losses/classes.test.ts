@@ -10,6 +10,7 @@ import {
   MSELoss,
   NLLLoss,
   lossFromConfig,
+  lossInfo,
   type Loss,
 } from './classes.js';
 import { crossEntropy } from './classification.js';
@@ -164,5 +165,27 @@ describe('lossFromConfig', () => {
       [],
       [Math.LN2],
     );
+  });
+});
+
+describe('loss metadata', () => {
+  it('says what each loss compares and whether it takes logits, on the class, the instance and by name', () => {
+    const expected = {
+      MSELoss: { task: 'regression', onLogits: false },
+      L1Loss: { task: 'regression', onLogits: false },
+      BCELoss: { task: 'binary', onLogits: false },
+      BCEWithLogitsLoss: { task: 'binary', onLogits: true },
+      CrossEntropyLoss: { task: 'classification', onLogits: true },
+      NLLLoss: { task: 'classification', onLogits: false },
+    };
+    for (const [type, info] of Object.entries(expected)) {
+      expect(lossInfo(type)).toEqual(info);
+      expect(lossInfo({ type })).toEqual(info);
+      const loss = lossFromConfig({ type });
+      expect({ task: loss.task, onLogits: loss.onLogits }).toEqual(info);
+    }
+    expect(BCEWithLogitsLoss.info).toEqual({ task: 'binary', onLogits: true });
+    expect(lossInfo('bcewithlogitsloss')).toEqual({ task: 'binary', onLogits: true });
+    expect(lossInfo('HingeLoss')).toBeUndefined();
   });
 });

@@ -10,10 +10,31 @@ import { l1Loss, mseLoss } from './regression.js';
 /** A JSON-serialisable description of a loss: its class name and options. */
 export type LossConfig = { type: string; [option: string]: unknown };
 
+/**
+ * What a loss compares: class indices ('classification'), one 0/1 value per output ('binary'),
+ * or real values ('regression').
+ */
+export type LossTask = 'classification' | 'binary' | 'regression';
+
+/** What training loops and tools need to know about a loss without knowing its name. */
+export interface LossInfo {
+  readonly task: LossTask;
+  /**
+   * Whether the input is raw scores (logits): a binary prediction is then `input > 0` rather
+   * than `input > 0.5`, and probabilities are its softmax or sigmoid. False for losses on
+   * probabilities (BCELoss), log-probabilities (NLLLoss) or values (MSELoss).
+   */
+  readonly onLogits: boolean;
+}
+
 /** A loss object, for training loops and configs: `forward` returns the (reduced) loss. */
 export interface Loss {
   forward(input: Tensor, target: Tensor): Tensor;
   config(): LossConfig;
+  /** What the targets are; absent on a custom loss that does not say. */
+  readonly task?: LossTask;
+  /** Whether the input is logits (see LossInfo); absent means false. */
+  readonly onLogits?: boolean;
 }
 
 /**
@@ -22,13 +43,17 @@ export interface Loss {
  */
 export type WeightValues = Tensor | NestedArray;
 
-abstract class ReducingLoss implements Loss {
+abstract class ReducingLoss implements Loss, LossInfo {
   readonly reduction: Reduction;
+  readonly task: LossTask;
+  readonly onLogits: boolean;
   constructor(
     readonly type: string,
     options: { reduction?: Reduction },
   ) {
     this.reduction = checkReduction(type, options.reduction);
+    // Each class states its LossInfo once, as a static `info`; instances carry it too.
+    ({ task: this.task, onLogits: this.onLogits } = (new.target as unknown as { info: LossInfo }).info);
   }
   abstract forward(input: Tensor, target: Tensor): Tensor;
   config(): LossConfig {
@@ -37,6 +62,7 @@ abstract class ReducingLoss implements Loss {
 }
 
 export class MSELoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'regression', onLogits: false };
   constructor(options: { reduction?: Reduction } = {}) {
     super('MSELoss', options);
   }
@@ -46,6 +72,7 @@ export class MSELoss extends ReducingLoss {
 }
 
 export class L1Loss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'regression', onLogits: false };
   constructor(options: { reduction?: Reduction } = {}) {
     super('L1Loss', options);
   }
@@ -55,6 +82,7 @@ export class L1Loss extends ReducingLoss {
 }
 
 export class BCELoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'binary', onLogits: false };
   readonly weight: WeightValues | undefined;
   constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
     super('BCELoss', options);
@@ -71,6 +99,7 @@ export class BCELoss extends ReducingLoss {
 }
 
 export class BCEWithLogitsLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'binary', onLogits: true };
   readonly weight: WeightValues | undefined;
   readonly posWeight: WeightValues | undefined;
   constructor(options: { reduction?: Reduction; weight?: WeightValues; posWeight?: WeightValues } = {}) {
@@ -89,6 +118,7 @@ export class BCEWithLogitsLoss extends ReducingLoss {
 }
 
 export class CrossEntropyLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'classification', onLogits: true };
   readonly weight: WeightValues | undefined;
   readonly labelSmoothing: number;
   constructor(options: { reduction?: Reduction; labelSmoothing?: number; weight?: WeightValues } = {}) {
@@ -112,6 +142,7 @@ export class CrossEntropyLoss extends ReducingLoss {
 }
 
 export class NLLLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'classification', onLogits: false };
   readonly weight: WeightValues | undefined;
   constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
     super('NLLLoss', options);
@@ -127,22 +158,33 @@ export class NLLLoss extends ReducingLoss {
   }
 }
 
-type LossFactory = (options: Record<string, unknown>) => Loss;
 // Options from JSON are unknown values: each constructor validates its own.
-const factory =
-  <O>(LossClass: new (options: O) => Loss): LossFactory =>
-  (options) =>
-    new LossClass(options as O);
+type LossClass = (new (options: never) => Loss) & { readonly info: LossInfo };
 
 /** Each type with the options its config may carry (beyond `type`). */
-const LOSS_TYPES: Record<string, { options: readonly string[]; create: LossFactory }> = {
-  MSELoss: { options: ['reduction'], create: factory(MSELoss) },
-  L1Loss: { options: ['reduction'], create: factory(L1Loss) },
-  BCELoss: { options: ['reduction', 'weight'], create: factory(BCELoss) },
-  BCEWithLogitsLoss: { options: ['reduction', 'weight', 'posWeight'], create: factory(BCEWithLogitsLoss) },
-  CrossEntropyLoss: { options: ['reduction', 'labelSmoothing', 'weight'], create: factory(CrossEntropyLoss) },
-  NLLLoss: { options: ['reduction', 'weight'], create: factory(NLLLoss) },
+const LOSS_TYPES: Record<string, { options: readonly string[]; LossClass: LossClass }> = {
+  MSELoss: { options: ['reduction'], LossClass: MSELoss },
+  L1Loss: { options: ['reduction'], LossClass: L1Loss },
+  BCELoss: { options: ['reduction', 'weight'], LossClass: BCELoss },
+  BCEWithLogitsLoss: { options: ['reduction', 'weight', 'posWeight'], LossClass: BCEWithLogitsLoss },
+  CrossEntropyLoss: { options: ['reduction', 'labelSmoothing', 'weight'], LossClass: CrossEntropyLoss },
+  NLLLoss: { options: ['reduction', 'weight'], LossClass: NLLLoss },
 };
+
+/** The built-in loss type a name means, case-insensitively like lossFromConfig. */
+function lossTypeNamed(type: unknown): string | undefined {
+  if (typeof type !== 'string') return undefined;
+  return Object.keys(LOSS_TYPES).find((name) => name.toLowerCase() === type.toLowerCase());
+}
+
+/**
+ * What a built-in loss type (a name or a config, as lossFromConfig takes) compares and whether
+ * it takes logits, without building it; undefined for an unknown type.
+ */
+export function lossInfo(type: string | LossConfig): LossInfo | undefined {
+  const name = lossTypeNamed(typeof type === 'string' ? type : type?.type);
+  return name === undefined ? undefined : LOSS_TYPES[name]!.LossClass.info;
+}
 
 /** Rebuilds a loss from `loss.config()` (or a hand-written config such as `{ type: 'CrossEntropyLoss' }`). */
 export function lossFromConfig(config: LossConfig): Loss {
@@ -151,10 +193,7 @@ export function lossFromConfig(config: LossConfig): Loss {
   }
   const known = Object.keys(LOSS_TYPES).join(', ');
   // Case-insensitive like optimizerFromConfig and schedulerFromConfig: 'crossentropyloss' works too.
-  const typeName =
-    typeof config.type === 'string'
-      ? Object.keys(LOSS_TYPES).find((name) => name.toLowerCase() === (config.type as string).toLowerCase())
-      : undefined;
+  const typeName = lossTypeNamed(config.type);
   const entry = typeName === undefined ? undefined : LOSS_TYPES[typeName];
   if (entry === undefined)
     throw new ArgumentError(`lossFromConfig: unknown loss type ${describe(config.type)} (known types: ${known})`);
@@ -167,7 +206,7 @@ export function lossFromConfig(config: LossConfig): Loss {
       );
     }
   }
-  return entry.create(options);
+  return new entry.LossClass(options as never);
 }
 
 function describe(value: unknown): string {

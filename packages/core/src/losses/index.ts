@@ -15,7 +15,10 @@ export {
   CrossEntropyLoss,
   NLLLoss,
   lossFromConfig,
+  lossInfo,
   type Loss,
+  type LossInfo,
+  type LossTask,
   type LossConfig,
   type WeightValues,
 } from './classes.js';

@@ -70,10 +70,8 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   const readEvery = options.readLossEvery ?? (backend.readSync ? 1 : 10);
   if (!Number.isInteger(readEvery) || readEvery < 1)
     throw new ArgumentError(`fit: readLossEvery must be a positive integer, got ${readEvery}`);
-  const lossType = typeof options.loss === 'function' ? '' : (options.loss.config?.().type ?? '');
-  const metrics = (options.metrics ?? []).map((m) =>
-    resolveMetric(m, { threshold: /WithLogits/.test(lossType) ? 0 : 0.5 }),
-  );
+  const onLogits = typeof options.loss !== 'function' && options.loss.onLogits === true;
+  const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, { threshold: onLogits ? 0 : 0.5 }));
   const callbacks = options.callbacks ?? [];
   const history = new History();
   const batchesPerEpoch = knownLength(options.train);

@@ -41,7 +41,7 @@ export interface TrainableModel {
 
 /** A loss module (`forward(input, target)`) or a plain function. */
 export type LossLike =
-  | { forward(input: Tensor, target: Tensor): Tensor; config?(): { type: string } }
+  | { forward(input: Tensor, target: Tensor): Tensor; config?(): { type: string }; readonly onLogits?: boolean }
   | ((input: Tensor, target: Tensor) => Tensor);
 
 export interface OptimizerLike {
