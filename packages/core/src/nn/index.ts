@@ -7,6 +7,14 @@ export {
   type ModuleFromConfigOptions,
 } from './registry.js';
 export { Linear, type LinearOptions } from './linear.js';
+export {
+  mlpConfig,
+  mlpLayersOfConfig,
+  MLP_ACTIVATIONS,
+  type MlpActivation,
+  type MlpLayers,
+  type MlpConfigOptions,
+} from './mlp.js';
 export { Sequential } from './sequential.js';
 export { Residual } from './residual.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
