@@ -10,6 +10,8 @@ export default defineProject({
   ...base,
   resolve: {
     alias: {
+      // Before '@myelin/core': an alias matches as a prefix, and the first match wins.
+      '@myelin/core/backend': fileURLToPath(new URL('./src/backend/index.ts', import.meta.url)),
       '@myelin/core': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
       '@myelin/backend-cpu-reference': fileURLToPath(new URL('../backend-cpu-reference/src/index.ts', import.meta.url)),
     },

@@ -52,3 +52,24 @@ export class BackendMismatchError extends MyelinError {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/**
+ * How a value prints in an error message: strings quoted, numbers and other primitives as
+ * written, tensors by shape, arrays and objects as short JSON. The one rendering every usage
+ * error in core, the backends and the CLI uses.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' ? 'a function' : String(value);
+  if ((value as { isMyelinTensor?: boolean }).isMyelinTensor === true) {
+    return `a Tensor of shape ${formatShape((value as { shape: readonly number[] }).shape)}`;
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) return Object.prototype.toString.call(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}

@@ -1,5 +1,8 @@
 export * from './backend/contract.js';
 export * from './backend/registry.js';
+export * from './backend/descriptor.js';
+export * from './backend/packages.js';
+export { isFloat } from './backend/dtypes.js';
 export * from './errors.js';
 export { Tensor, type NestedArray, type TensorLike } from './tensor/tensor.js';
 export * from './tensor/creation.js';

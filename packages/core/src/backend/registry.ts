@@ -90,6 +90,12 @@ export function checkContractVersion(backend: Backend): void {
  */
 export interface BackendProbe {
   usable: boolean;
+  /**
+   * False when usable but not a good automatic choice (WebGPU on a software adapter): an
+   * explicit `--backend` still takes it, `--backend auto` passes it over. Default true.
+   */
+  auto?: boolean;
+  /** Why not usable (or, with `auto: false`, why not chosen automatically), and what to do. */
   reason?: string;
   details?: Record<string, string>;
 }

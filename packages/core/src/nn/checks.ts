@@ -1,4 +1,4 @@
-import { ArgumentError, DTypeError, formatShape } from '../errors.js';
+import { ArgumentError, DTypeError, describeValue } from '../errors.js';
 
 /**
  * Argument checks shared by the layer constructors and `moduleFromConfig`. `what` names the
@@ -6,22 +6,7 @@ import { ArgumentError, DTypeError, formatShape } from '../errors.js';
  * check gives the right message in both places.
  */
 
-/** How a value prints in an error message: strings quoted, arrays and objects as short JSON. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value !== 'object' || value === null) return typeof value === 'function' ? 'a function' : String(value);
-  if ((value as { isMyelinTensor?: boolean }).isMyelinTensor === true) {
-    return `a Tensor of shape ${formatShape((value as { shape: readonly number[] }).shape)}`;
-  }
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    json = undefined;
-  }
-  if (json === undefined) return Object.prototype.toString.call(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
+export { describeValue };
 
 export function checkPositiveInteger(what: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {

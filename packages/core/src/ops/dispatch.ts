@@ -1,5 +1,6 @@
 import type { BackendHandle, DType, PrimitiveOp, Shape } from '../backend/contract.js';
 import { BackendMismatchError, DTypeError } from '../errors.js';
+import { isFloat } from '../backend/dtypes.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { AttributesOf } from '../autograd/node.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
@@ -32,9 +33,7 @@ export function runPrimitive<P extends PrimitiveOp>(
   return output;
 }
 
-export function isFloat(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64';
-}
+export { isFloat };
 
 const PROMOTION_ORDER: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 
