@@ -9,8 +9,9 @@ import {
   ShapeError,
   type Shape,
   type TypedArray,
-} from '@myelin/core';
-import { allocate, CpuHandle, type HostTensor, sizeOf } from './handle.js';
+} from '@myelin/core/backend';
+import { allocate, CpuHandle, type HostTensor } from './handle.js';
+import { sizeOf } from '@myelin/core/backend';
 import { binary, where } from './kernels/binary.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { adamUpdate } from './kernels/adam.js';

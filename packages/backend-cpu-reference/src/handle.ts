@@ -1,4 +1,4 @@
-import type { BackendHandle, DType, DTypeArrayMap, Shape, TypedArray } from '@myelin/core';
+import type { BackendHandle, DType, DTypeArrayMap, Shape, TypedArray } from '@myelin/core/backend';
 
 /** Row-major host storage with its shape and dtype: what every kernel reads and returns. */
 export interface HostTensor {
@@ -37,11 +37,3 @@ export function allocate(dtype: DType, size: number): TypedArray {
       return new Uint8Array(size);
   }
 }
-
-export function isFloat(dtype: DType): dtype is 'float32' | 'float64' {
-  return dtype === 'float32' || dtype === 'float64';
-}
-
-/** The number of elements of `shape` (1 for a scalar): core's definition. */
-import { sizeOf } from '@myelin/core';
-export { sizeOf };

@@ -1,4 +1,4 @@
-import { type DType, UnsupportedOpError } from '@myelin/core';
+import { type DType, UnsupportedOpError } from '@myelin/core/backend';
 
 /** The registry name of this backend. */
 export const CPU_REFERENCE_BACKEND_NAME = 'cpu-reference';

@@ -1,4 +1,4 @@
-import { stridesOf, type Shape, type TypedArray } from '@myelin/core';
+import { stridesOf, type Shape, type TypedArray } from '@myelin/core/backend';
 
 /** Row-major strides of `shape` (core's definition, so both sides agree on layout). */
 export const contiguousStrides: (shape: Shape) => number[] = stridesOf;

@@ -1,5 +1,6 @@
-import type { BinaryOp, Shape, TypedArray } from '@myelin/core';
-import { allocate, type HostTensor, sizeOf } from '../handle.js';
+import type { BinaryOp, Shape, TypedArray } from '@myelin/core/backend';
+import { allocate, type HostTensor } from '../handle.js';
+import { sizeOf } from '@myelin/core/backend';
 import { unsupported } from '../name.js';
 import { broadcastStrides, collapseLoop, RowCursor } from '../strides.js';
 

@@ -1,5 +1,6 @@
-import type { TypedArray } from '@myelin/core';
-import { allocate, type HostTensor, isFloat, sizeOf } from '../handle.js';
+import type { TypedArray } from '@myelin/core/backend';
+import { allocate, type HostTensor } from '../handle.js';
+import { isFloat, sizeOf } from '@myelin/core/backend';
 import { unsupported } from '../name.js';
 
 /** Slices of at least this many elements are moved with `set`/`subarray` rather than a loop. */

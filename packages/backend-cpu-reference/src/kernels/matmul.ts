@@ -1,4 +1,4 @@
-import type { TypedArray } from '@myelin/core';
+import type { TypedArray } from '@myelin/core/backend';
 import { allocate, type HostTensor } from '../handle.js';
 import { unsupported } from '../name.js';
 

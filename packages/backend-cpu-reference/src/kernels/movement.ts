@@ -1,5 +1,6 @@
-import type { Shape } from '@myelin/core';
-import { allocate, type HostTensor, sizeOf } from '../handle.js';
+import type { Shape } from '@myelin/core/backend';
+import { allocate, type HostTensor } from '../handle.js';
+import { sizeOf } from '@myelin/core/backend';
 import { contiguousStrides, copyStrided } from '../strides.js';
 
 /** Output axis i is input axis perm[i]: a strided read of the input into a contiguous copy. */

@@ -1,5 +1,6 @@
-import type { ReduceOp, TypedArray } from '@myelin/core';
-import { allocate, type HostTensor, isFloat, sizeOf } from '../handle.js';
+import type { ReduceOp, TypedArray } from '@myelin/core/backend';
+import { allocate, type HostTensor } from '../handle.js';
+import { isFloat, sizeOf } from '@myelin/core/backend';
 import { unsupported } from '../name.js';
 import { collapseLoop, contiguousStrides, RowCursor } from '../strides.js';
 

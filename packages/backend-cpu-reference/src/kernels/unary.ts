@@ -1,4 +1,4 @@
-import type { DType, UnaryOp } from '@myelin/core';
+import type { DType, UnaryOp } from '@myelin/core/backend';
 import { allocate, type HostTensor } from '../handle.js';
 import { unsupported } from '../name.js';
 

@@ -1,0 +1,22 @@
+import { getBackend, registerBackend, type BackendDescriptor } from '@myelin/core/backend';
+import { createCpuReferenceBackend } from './backend.js';
+import { CPU_REFERENCE_BACKEND_NAME } from './name.js';
+
+/** Its rank for an automatic choice: the fallback that always works, below every faster backend. */
+export const CPU_REFERENCE_PRIORITY = 10;
+
+/** What apps and tools need to list, probe and start cpu-reference. It runs wherever JavaScript does. */
+export const descriptor: BackendDescriptor = {
+  name: CPU_REFERENCE_BACKEND_NAME,
+  title: 'CPU reference',
+  description: 'pure TypeScript kernels over typed arrays: runs everywhere; the oracle every backend is tested against',
+  packageName: '@myelin/backend-cpu-reference',
+  install: 'npm install @myelin/backend-cpu-reference',
+  priority: CPU_REFERENCE_PRIORITY,
+  probe: async () => ({ usable: true, details: { kernels: 'TypeScript', dtypes: 'float32, float64, int32, bool' } }),
+  create: async () => createCpuReferenceBackend(),
+  register: async () => {
+    registerBackend(CPU_REFERENCE_BACKEND_NAME, createCpuReferenceBackend, { priority: CPU_REFERENCE_PRIORITY });
+    return getBackend(CPU_REFERENCE_BACKEND_NAME);
+  },
+};
