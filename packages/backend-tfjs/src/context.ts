@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { UnsupportedOpError, type DType, type Shape } from '@myelin/core';
+import { UnsupportedOpError, type DType, type Shape } from '@myelin/core/backend';
 
 /** The tfjs-core module instance the caller set up (we never import tfjs-core at runtime). */
 export type Tf = typeof tfjs;
@@ -15,10 +15,6 @@ export interface KernelContext {
 export const TFJS_DTYPES = ['float32', 'int32', 'bool'] as const satisfies readonly DType[];
 export type TfjsDType = (typeof TFJS_DTYPES)[number];
 
-export function isFloat(t: Tensor): boolean {
-  return t.dtype === 'float32';
-}
-
 /** Narrows a Myelin dtype to one tfjs stores, or throws UnsupportedOpError naming op and backend. */
 export function tfjsDType(ctx: KernelContext, op: string, dtype: DType): TfjsDType {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
@@ -30,9 +26,6 @@ export function requireDType(ctx: KernelContext, op: string, t: Tensor, allowed:
   const dtype = t.dtype as TfjsDType;
   if (!allowed.includes(dtype)) throw new UnsupportedOpError(op, dtype, ctx.name);
 }
-
-import { sizeOf } from '@myelin/core';
-export { sizeOf };
 
 /**
  * A scalar value as the dtype stores it: int32 wraps like Int32Array (truncating), bool is

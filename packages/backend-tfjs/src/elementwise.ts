@@ -1,6 +1,14 @@
 // Elementwise kernels: unary, cast, binary, where. Each runs inside the caller's tf.tidy.
-import { UnsupportedOpError, type BinaryOp, type Shape, type UnaryOp } from '@myelin/core';
-import { filled, isFloat, requireDType, sizeOf, type KernelContext, type Tensor, type TfjsDType } from './context.js';
+import {
+  UnsupportedOpError,
+  type BinaryOp,
+  type Shape,
+  type UnaryOp,
+  isFloat,
+  sizeOf,
+  type DType,
+} from '@myelin/core/backend';
+import { filled, requireDType, type KernelContext, type Tensor, type TfjsDType } from './context.js';
 
 const INT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign']);
 
@@ -21,7 +29,7 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
       return tf.abs(x);
     case 'sign':
       // tfjs sign(NaN) is 0; Math.sign (the reference) keeps NaN.
-      return isFloat(x) ? tf.where(tf.isNaN(x), x, tf.sign(x)) : tf.sign(x);
+      return isFloat(x.dtype as DType) ? tf.where(tf.isNaN(x), x, tf.sign(x)) : tf.sign(x);
     case 'sigmoid':
       return tf.sigmoid(x);
     case 'tanh':

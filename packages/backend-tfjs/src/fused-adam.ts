@@ -1,6 +1,6 @@
 // The fused Adam/AdamW step: param, m and v computed in one tf.tidy, in the same operation
 // order as core's composed path, so both paths give the same float32 numbers.
-import type { AdamUpdateOptions } from '@myelin/core';
+import type { AdamUpdateOptions } from '@myelin/core/backend';
 import { requireDType, type KernelContext, type Tensor } from './context.js';
 
 export interface AdamUpdateResult {

@@ -1,7 +1,7 @@
 // @myelin/backend-tfjs: the Myelin Backend contract over any TensorFlow.js backend. The
 // caller passes its own tfjs-core instance (already set up), so this package never loads
 // tfjs itself and WebGPU/CUDA/WASM packages only choose a tfjs backend.
-import { registerBackend, type Backend } from '@myelin/core';
+import { registerBackend, type Backend } from '@myelin/core/backend';
 import type { Tf } from './context.js';
 import { activeTfjsBackend, TfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
 

@@ -1,5 +1,6 @@
 // Batched matmul and the fused matmul + bias + activation kernel, inside the caller's tf.tidy.
-import { filled, sizeOf, type KernelContext, type Tensor, type TfjsDType } from './context.js';
+import { filled, type KernelContext, type Tensor, type TfjsDType } from './context.js';
+import { sizeOf } from '@myelin/core/backend';
 
 export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 

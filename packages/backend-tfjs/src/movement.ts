@@ -1,8 +1,8 @@
 // Movement kernels: reshape, transpose, broadcastTo, slice, pad, concat, gather, scatterAdd.
 // Each runs inside the caller's tf.tidy. Size-0 results are built with fill: several tfjs
 // ops throw or return a wrong shape on them (see the notes at each kernel).
-import type { Shape } from '@myelin/core';
-import { filled, normaliseValue, sizeOf, type KernelContext, type Tensor, type TfjsDType } from './context.js';
+import { type Shape, sizeOf } from '@myelin/core/backend';
+import { filled, normaliseValue, type KernelContext, type Tensor, type TfjsDType } from './context.js';
 
 const dtypeOf = (t: Tensor): TfjsDType => t.dtype as TfjsDType;
 

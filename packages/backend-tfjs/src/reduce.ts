@@ -1,6 +1,6 @@
 // Reductions and argmax. Each runs inside the caller's tf.tidy.
-import { reducedShape, type ReduceOp } from '@myelin/core';
-import { filled, isFloat, maxIdentity, sizeOf, type KernelContext, type Tensor, type TfjsDType } from './context.js';
+import { reducedShape, type ReduceOp, isFloat, sizeOf, type DType } from '@myelin/core/backend';
+import { filled, maxIdentity, type KernelContext, type Tensor, type TfjsDType } from './context.js';
 
 export function reduce(
   ctx: KernelContext,
@@ -34,7 +34,7 @@ export function argmax(ctx: KernelContext, x: Tensor, axis: number): Tensor {
   const outShape = x.shape.filter((_, i) => i !== axis);
   if (n === 0 || sizeOf(outShape) === 0) return filled(tf, outShape, 0, 'int32');
   let hit: Tensor = tf.equal(x, tf.max(x, axis, true));
-  if (isFloat(x)) {
+  if (isFloat(x.dtype as DType)) {
     const nan = tf.isNaN(x);
     hit = tf.where(tf.any(nan, axis, true), nan, hit);
   }

@@ -13,7 +13,7 @@ import {
   type Shape,
   type TypedArray,
   type UnaryOp,
-} from '@myelin/core';
+} from '@myelin/core/backend';
 import { filled, normaliseValue, tfjsDType, TFJS_DTYPES, type KernelContext, type Tensor, type Tf } from './context.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { adamUpdate } from './fused-adam.js';
