@@ -27,6 +27,14 @@ export {
 } from './transforms/basic.js';
 export { resize, resizeBilinear } from './transforms/resize.js';
 export {
+  transformFromConfig,
+  parseTransformConfigs,
+  defaultTransformConfigs,
+  resizeOfConfig,
+  TRANSFORM_TYPES,
+  type TransformConfig,
+} from './transforms/config.js';
+export {
   randomHorizontalFlip,
   randomCrop,
   type RandomHorizontalFlipOptions,
