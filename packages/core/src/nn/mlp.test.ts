@@ -59,7 +59,7 @@ describe('mlpConfig', () => {
     const base = { inputShape: [2], outFeatures: 1, hidden: [3] };
     expect(() => mlpConfig({ ...base, hidden: [0] })).toThrow(ArgumentError);
     expect(() => mlpConfig({ ...base, outFeatures: 1.5 })).toThrow(/outFeatures must be a positive integer, got 1.5/);
-    expect(() => mlpConfig({ ...base, inputShape: [] })).toThrow(/inputShape/);
+    expect(() => mlpConfig({ ...base, inputShape: [2, -1] })).toThrow(/inputShape/);
     expect(() => mlpConfig({ ...base, activation: 'gelu' as never })).toThrow(
       "mlpConfig: activation must be one of relu, tanh, sigmoid, leaky-relu, elu, linear, got 'gelu'",
     );

@@ -44,10 +44,8 @@ export function mlpConfig(options: MlpConfigOptions): ModuleConfig {
   const dropout = options.dropout ?? 0;
   const head = options.head ?? 'linear';
   const positive = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 1;
-  if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every(positive))
-    throw new ArgumentError(
-      `mlpConfig: inputShape must be a non-empty list of positive integers, got ${show(inputShape)}`,
-    );
+  if (!Array.isArray(inputShape) || !inputShape.every(positive))
+    throw new ArgumentError(`mlpConfig: inputShape must be a list of positive integers, got ${show(inputShape)}`);
   if (!positive(outFeatures))
     throw new ArgumentError(`mlpConfig: outFeatures must be a positive integer, got ${show(outFeatures)}`);
   if (!Array.isArray(hidden) || !hidden.every(positive))
