@@ -9,3 +9,4 @@ export {
   type ProbeResult,
   type WasmBackendOptions,
 } from './wasm-backend.js';
+export { descriptor, WASM_PRIORITY } from './descriptor.js';

@@ -2,7 +2,8 @@
 // wasm-quirks.ts (each failed, or corrupted the wasm heap, before its fix).
 import { describe, expect, it } from 'vitest';
 import { fromHost, linear, noGrad, tidy } from '@myelin/core';
-import { createWasmBackend, probe } from './index.js';
+import { getBackend } from '@myelin/core';
+import { createWasmBackend, descriptor, probe } from './index.js';
 
 describe('backend-wasm', () => {
   it('reports SIMD and threads, and reads are async only', async () => {
@@ -12,6 +13,14 @@ describe('backend-wasm', () => {
     expect(backend.readSync).toBeUndefined();
     const result = await probe();
     expect(result).toEqual({ usable: true, details: backend.details });
+  });
+
+  it('exports a descriptor: priority 20, probe, create and register at that priority', async () => {
+    expect(descriptor).toMatchObject({ name: 'wasm', priority: 20, packageName: '@myelin/backend-wasm' });
+    expect(await descriptor.probe()).toMatchObject({ usable: true });
+    expect((await descriptor.create()).name).toBe('wasm');
+    const registered = await descriptor.register();
+    expect(getBackend('wasm')).toBe(registered);
   });
 });
 

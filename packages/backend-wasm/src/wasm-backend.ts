@@ -2,7 +2,8 @@
 // SIMD. Node finds the .wasm files beside the package; a bundled web app passes `wasmPaths`.
 // tfjs holds one wasm module per process, so initialisation happens once.
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, registerBackend, type BackendProbe } from '@myelin/core';
+import { BackendError, registerBackend, type BackendProbe } from '@myelin/core/backend';
+import { WASM_PRIORITY } from './descriptor.js';
 import { WasmSafeTfjsBackend } from './wasm-quirks.js';
 
 export interface WasmBackendOptions {
@@ -90,12 +91,12 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   return new WasmBackend(details, options.name);
 }
 
-/** Creates the backend and registers it with core (priority 2: the default over cpu-reference). */
+/** Creates the backend and registers it with core (default priority WASM_PRIORITY, 20: above cpu-reference and WebGPU). */
 export async function registerWasmBackend(
   options: WasmBackendOptions & { priority?: number } = {},
 ): Promise<WasmBackend> {
   const backend = await createWasmBackend(options);
-  registerBackend(backend.name, () => backend, { priority: options.priority ?? 2 });
+  registerBackend(backend.name, () => backend, { priority: options.priority ?? WASM_PRIORITY });
   return backend;
 }
 

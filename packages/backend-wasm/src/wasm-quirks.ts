@@ -15,7 +15,7 @@
 //     from a device-resident dataset copies the dataset every step): a slice much smaller than
 //     its input selects rows with gather (a native kernel) first.
 import { TfjsBackend, type Tf, type TfjsBackendOptions } from '@myelin/backend-tfjs';
-import type { BackendHandle, DType, FusedKernels, Shape } from '@myelin/core';
+import type { BackendHandle, DType, FusedKernels, Shape } from '@myelin/core/backend';
 
 interface TensorView {
   readonly dtype: string;
