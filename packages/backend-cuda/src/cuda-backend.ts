@@ -1,7 +1,8 @@
 // backend-tfjs on @tensorflow/tfjs-node-gpu: libtensorflow's CUDA kernels. Reads are async only:
 // a training loop should read the loss every k steps, not stall the GPU every step.
 import { TfjsBackend, type Tf } from '@myelin/backend-tfjs';
-import { registerBackend, type BackendProbe } from '@myelin/core';
+import { registerBackend, type BackendProbe } from '@myelin/core/backend';
+import { CUDA_PRIORITY } from './descriptor.js';
 import { CudaUnavailableError, loadTfjsNodeGpu, type RequireFunction } from './load.js';
 
 export interface CudaBackendOptions {
@@ -55,12 +56,12 @@ export async function createCudaBackend(options: CudaBackendOptions = {}): Promi
   return new CudaBackend(tf, details, options.name);
 }
 
-/** Creates the backend and registers it with core (priority 3: the default over cpu-reference and the others). */
+/** Creates the backend and registers it with core (default priority CUDA_PRIORITY, 40: the default over every other backend). */
 export async function registerCudaBackend(
   options: CudaBackendOptions & { priority?: number } = {},
 ): Promise<CudaBackend> {
   const backend = await createCudaBackend(options);
-  registerBackend(backend.name, () => backend, { priority: options.priority ?? 3 });
+  registerBackend(backend.name, () => backend, { priority: options.priority ?? CUDA_PRIORITY });
   return backend;
 }
 

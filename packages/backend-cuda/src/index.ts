@@ -9,3 +9,4 @@ export {
   type ProbeResult,
 } from './cuda-backend.js';
 export { CUDA_REQUIREMENTS, CudaUnavailableError, TFJS_NODE_GPU, explainLoadFailure } from './load.js';
+export { descriptor, CUDA_PRIORITY } from './descriptor.js';

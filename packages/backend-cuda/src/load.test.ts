@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { CudaBackend, CudaUnavailableError, createCudaBackend, explainLoadFailure, probe } from './index.js';
+import {
+  CudaBackend,
+  CudaUnavailableError,
+  createCudaBackend,
+  descriptor,
+  explainLoadFailure,
+  probe,
+} from './index.js';
 
 function moduleNotFound(message: string): Error {
   return Object.assign(new Error(message), { code: 'MODULE_NOT_FOUND' });
@@ -46,6 +53,12 @@ describe('loading @tensorflow/tfjs-node-gpu', () => {
     const result = await probe();
     expect(result.usable).toBe(false);
     expect(result.reason).toMatch(/tfjs-node-gpu/);
+  });
+
+  it('exports a descriptor (priority 40, the highest) whose probe says the same', async () => {
+    expect(descriptor).toMatchObject({ name: 'cuda', priority: 40, packageName: '@myelin/backend-cuda' });
+    expect(descriptor.install).toContain('@tensorflow/tfjs-node-gpu');
+    expect(await descriptor.probe()).toEqual(await probe());
   });
 });
 

@@ -2,7 +2,7 @@
 // loads it. It is required lazily, and a failed load becomes one error that names what to do.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BackendError } from '@myelin/core';
+import { BackendError } from '@myelin/core/backend';
 import type { Tf } from '@myelin/backend-tfjs';
 
 export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
