@@ -1,4 +1,4 @@
-import { BackendError } from '@myelin/core';
+import { BackendError } from '@myelin/core/backend';
 import type { AdapterAttempt } from './adapter.js';
 
 /**

@@ -14,6 +14,7 @@ import {
 
 export { WebGpuBackend, type ProbeResult, type WebGpuBackendOptions } from './webgpu-backend.js';
 export { WebGpuUnavailableError } from './errors.js';
+export { descriptor, WEBGPU_PRIORITY } from './descriptor.js';
 export { NODE_ADAPTER_CHOICES, type NodeAdapterChoice } from './dawn.js';
 export type { FeatureLevelChoice } from './browser-gpu.js';
 export type { AdapterAttempt, AdapterSource } from './adapter.js';
@@ -29,7 +30,7 @@ export function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise
   return createWebGpuBackendWith(acquire, options);
 }
 
-/** Creates the backend and registers it with core (priority 2: the default over cpu-reference). */
+/** Creates the backend and registers it with core (default priority WEBGPU_PRIORITY, 15: above cpu-reference). */
 export function registerWebGpuBackend(
   options: WebGpuBackendOptions & { priority?: number } = {},
 ): Promise<WebGpuBackend> {

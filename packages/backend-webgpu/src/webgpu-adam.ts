@@ -4,7 +4,7 @@
 //   g = grad + weightDecay * param | p = param * (1 - lr * weightDecay)   (Adam | AdamW)
 //   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g
 //   param = p - (m / (sqrt(v) / sqrt(1 - beta2^t) + eps)) * lr / (1 - beta1^t)
-import type { AdamUpdateOptions } from '@myelin/core';
+import type { AdamUpdateOptions } from '@myelin/core/backend';
 
 /** Which of the three results a dispatch writes. */
 type AdamOutput = 'm' | 'v' | 'param';

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { Adam, AdamW, Generator, fromHost, linear, noGrad, tidy } from '@myelin/core';
 import { acquireNodeAdapter, adapterChoiceFromEnv } from './dawn.js';
-import { WebGpuUnavailableError, createWebGpuBackend, probe } from './index.js';
+import { WebGpuUnavailableError, createWebGpuBackend, descriptor, probe } from './index.js';
+import { isSoftwareAdapter } from './webgpu-backend.js';
 
 describe('backend-webgpu in Node (Dawn)', () => {
   it('picks an adapter automatically and reports it', async () => {
@@ -22,6 +23,20 @@ describe('backend-webgpu in Node (Dawn)', () => {
     const result = await probe();
     expect(result.usable).toBe(true);
     expect(result.details?.source).toBe(backend.adapter.source);
+  });
+
+  it('probe() says auto: false on a software adapter, and the descriptor describes the backend', async () => {
+    const backend = await createWebGpuBackend();
+    const result = await descriptor.probe();
+    expect(result.usable).toBe(true);
+    if (isSoftwareAdapter(backend.adapter)) {
+      expect(result.auto).toBe(false);
+      expect(result.reason).toMatch(/^software adapter \(/);
+    } else {
+      expect(result.auto).toBeUndefined();
+    }
+    expect(descriptor).toMatchObject({ name: 'webgpu', priority: 15, packageName: '@myelin/backend-webgpu' });
+    expect((await descriptor.create()).adapter.source).toBe(backend.adapter.source);
   });
 
   it('forcing the adapter already in use is fine; forcing another names the one in use', async () => {

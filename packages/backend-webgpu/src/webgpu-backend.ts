@@ -3,7 +3,7 @@
 // it and wrap it in backend-tfjs. tfjs keeps one WebGPU backend (and its compiled shaders) per
 // process, so initialisation happens once and every Myelin backend made after shares it.
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, registerBackend, type BackendProbe } from '@myelin/core';
+import { BackendError, registerBackend, type BackendProbe } from '@myelin/core/backend';
 import {
   adapterSummary,
   describeAdapter,
@@ -13,6 +13,7 @@ import {
 } from './adapter.js';
 import type { FeatureLevelChoice } from './browser-gpu.js';
 import type { NodeAdapterChoice } from './dawn.js';
+import { WEBGPU_PRIORITY } from './webgpu-descriptor.js';
 import { WebGpuTfjsBackend } from './webgpu-kernels.js';
 
 export interface WebGpuBackendOptions {
@@ -134,14 +135,14 @@ export async function createWebGpuBackendWith(
 
 /**
  * Creates the backend and registers it with core under its name (default 'webgpu') at priority
- * 2, above cpu-reference, so it becomes the default. Returns the backend.
+ * WEBGPU_PRIORITY (15), above cpu-reference, so it becomes the default over it. Returns the backend.
  */
 export async function registerWebGpuBackendWith(
   acquire: AcquireAdapter,
   options: WebGpuBackendOptions & { priority?: number },
 ): Promise<WebGpuBackend> {
   const backend = await createWebGpuBackendWith(acquire, options);
-  registerBackend(backend.name, () => backend, { priority: options.priority ?? 2 });
+  registerBackend(backend.name, () => backend, { priority: options.priority ?? WEBGPU_PRIORITY });
   return backend;
 }
 
@@ -149,14 +150,29 @@ export async function registerWebGpuBackendWith(
 export type ProbeResult = BackendProbe;
 
 /**
+ * A usable probe's result: on a software adapter `auto: false`, since `--backend auto` should
+ * then prefer a CPU backend (for these models ten times faster than WebGPU emulated on the CPU).
+ */
+function usableOn(details: Record<string, string>): ProbeResult {
+  if (!isSoftwareAdapter(details)) return { usable: true, details };
+  return {
+    usable: true,
+    auto: false,
+    reason: `software adapter (${adapterSummary(details)}): usable when asked for, but slower than the CPU backends`,
+    details,
+  };
+}
+
+/**
  * Whether WebGPU works here, without selecting it in tfjs: gets an adapter and a device, then
  * releases the device. When WebGPU is already initialised in this process, reports that adapter.
+ * On a software adapter the result says `auto: false`.
  */
 export async function probeWith(acquire: AcquireAdapter, options: WebGpuBackendOptions): Promise<ProbeResult> {
   if (initialised !== null) {
     try {
       const { details } = await initialised;
-      return { usable: true, details };
+      return usableOn(details);
     } catch {
       // fall through and try again
     }
@@ -166,7 +182,7 @@ export async function probeWith(acquire: AcquireAdapter, options: WebGpuBackendO
     const device = await requestTfjsDevice(acquired.adapter);
     device.destroy();
     const tried = acquired.attempts.map((a) => `${a.source}: ${a.ok ? 'ok' : a.detail}`).join('; ');
-    return { usable: true, details: { ...describeAdapter(acquired), tried } };
+    return usableOn({ ...describeAdapter(acquired), tried });
   } catch (error) {
     return { usable: false, reason: (error as Error).message };
   }

@@ -10,7 +10,7 @@
 // transpose followed by an untransposed matmul, so there the operand is transposed first.
 // And a fused Adam step in WGSL (webgpu-adam.ts): 3 dispatches per parameter instead of 13.
 import { TfjsBackend, type Tf, type TfjsBackendOptions } from '@myelin/backend-tfjs';
-import type { AdamUpdateOptions, BackendHandle, FusedKernels } from '@myelin/core';
+import type { AdamUpdateOptions, BackendHandle, FusedKernels } from '@myelin/core/backend';
 import { runAdamShaders, type WebGpuProgramRunner } from './webgpu-adam.js';
 
 const shapeOf = (h: BackendHandle): readonly number[] => (h as unknown as { shape: readonly number[] }).shape;
