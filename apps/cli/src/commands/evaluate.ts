@@ -83,7 +83,7 @@ export async function evaluate(options: EvaluateOptions): Promise<number> {
     const config = evaluationDataConfig(saved.config, options.flags, split);
     const { dataset, name, summary } = await pickSplit(config, split);
     const metrics: Metric[] = metricNames(saved.config, saved.data.task).map((m) =>
-      resolveMetric(m, { threshold: saved.loss.config().type === 'BCEWithLogitsLoss' ? 0 : 0.5 }),
+      resolveMetric(m, { threshold: saved.loss.onLogits ? 0 : 0.5 }),
     );
     const loader = (): DataLoader => new DataLoader(dataset, { batchSize, seed: 0 });
     const values = await evaluateModel(saved.model, loader(), { loss: saved.loss, metrics });

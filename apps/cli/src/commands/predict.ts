@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fromHost, noGrad, predict as predictOutputs, tidy } from '@myelin/core';
-import type { Sample } from '@myelin/data';
+import { resizeOfConfig, transformFromConfig, type Sample } from '@myelin/data';
 import { activateBackend } from '../backends.js';
-import { buildTransform, floatTarget, resizeSize } from '../data/transforms.js';
+import { floatTarget } from '../data/float-target.js';
 import { loadData } from '../data/pipeline.js';
 import { UsageError, describeValue } from '../errors.js';
 import { loadSavedModel, type SavedModel } from './saved-model.js';
@@ -148,7 +148,7 @@ async function imageInput(file: string, saved: SavedModel): Promise<Input> {
   const plane = height * width;
   const chw = new Uint8Array(channels * plane);
   for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) chw[c * plane + p] = data[p * channels + c]!;
-  const resized = resizeSize(saved.config.data.transforms ?? []);
+  const resized = resizeOfConfig(saved.config.data.transforms ?? []);
   const note =
     saved.config.data.source !== 'image-folder' && resized === undefined ? ` (resized to ${height}x${width})` : '';
   return { name: `${file}${note}`, sample: { x: { data: chw, shape }, y: 0 } };
@@ -156,18 +156,19 @@ async function imageInput(file: string, saved: SavedModel): Promise<Input> {
 
 async function run(saved: SavedModel, input: Input): Promise<Float32Array> {
   const transforms = saved.config.data.transforms ?? [];
-  const transform = buildTransform(transforms, { decodedResized: saved.config.data.source === 'image-folder' });
+  const transform = transformFromConfig(transforms, { skipResize: saved.config.data.source === 'image-folder' });
   let sample = transform(input.sample, { index: 0, epoch: 0 });
   if (saved.data.task !== 'classification') sample = floatTarget(sample);
   const x = fromHost(Float32Array.from(sample.x.data), [1, ...sample.x.shape], { dtype: 'float32' });
   try {
     const output = await predictOutputs(saved.model, x);
-    const lossType = saved.loss.config().type;
+    const { task, onLogits } = saved.loss;
+    // Classification losses take logits (CrossEntropyLoss) or log-probabilities (NLLLoss);
+    // binary ones logits (BCEWithLogitsLoss) or probabilities (BCELoss).
     const probabilities = noGrad(() =>
       tidy(() => {
-        if (lossType === 'CrossEntropyLoss') return output.softmax(-1);
-        if (lossType === 'NLLLoss') return output.exp();
-        if (lossType === 'BCEWithLogitsLoss') return output.sigmoid();
+        if (task === 'classification') return onLogits ? output.softmax(-1) : output.exp();
+        if (task === 'binary' && onLogits) return output.sigmoid();
         return output.add(0);
       }),
     );

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { MLP_ACTIVATIONS } from '@myelin/core';
 import { UsageError, describeValue } from '../errors.js';
 import { getPath, isObject, setPath, type JsonObject } from './paths.js';
-import { ACTIVATIONS, DATA_SOURCES, DEFAULT_CONFIG, defaultTransforms, type DataSource } from './schema.js';
+import { DATA_SOURCES, DEFAULT_CONFIG, defaultTransforms, type DataSource } from './schema.js';
 
 /**
  * Every config option as a flag of `myelin train`: the flag, the config path it sets, what is
@@ -280,7 +281,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<name>',
     path: 'model.activation',
     description: 'MLP activation',
-    allowed: ACTIVATIONS.join(', '),
+    allowed: MLP_ACTIVATIONS.join(', '),
     parse: parseText,
     apply: applyMlpOption('activation'),
   },

@@ -1,3 +1,5 @@
+import { MLP_ACTIVATIONS } from '@myelin/core';
+import { defaultTransformConfigs, type TransformConfig } from '@myelin/data';
 import { z } from 'zod';
 
 // The run config: what `myelin train` reads from a JSON/YAML file, what every flag sets, and
@@ -6,7 +8,6 @@ import { z } from 'zod';
 
 export const DATA_SOURCES = ['digits', 'fashion-mnist', 'mnist', 'csv', 'image-folder'] as const;
 export type DataSource = (typeof DATA_SOURCES)[number];
-export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky-relu', 'elu'] as const;
 
 const fraction = z.number().min(0).max(0.95);
 const positive = z.number().positive();
@@ -22,8 +23,9 @@ const transform = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('resize'), size: z.union([integer(1), z.tuple([integer(1), integer(1)])]) }),
   z.strictObject({ type: z.literal('flatten') }),
 ]);
-export type TransformConfig = z.infer<typeof transform>;
-export const transformList = z.array(transform);
+/** Checks exactly @myelin/data's TransformConfig, with zod's messages for the CLI's usage errors. */
+export const transformList: z.ZodType<TransformConfig[]> = z.array(transform);
+export type { TransformConfig };
 
 const data = z.strictObject({
   source: z.enum(DATA_SOURCES).default('digits'),
@@ -41,7 +43,7 @@ const data = z.strictObject({
 const mlp = z.strictObject({
   type: z.literal('mlp'),
   hidden: z.array(integer(1)).default(() => [128]),
-  activation: z.enum(ACTIVATIONS).default('relu'),
+  activation: z.enum(MLP_ACTIVATIONS).default('relu'),
   dropout: z.number().min(0).max(0.99).default(0),
 });
 /** A Sequential in the JSON form `module.config()` returns (and checkpoints store). */
@@ -91,7 +93,7 @@ export const configSchema = z.strictObject({
       everyEpochs: integer(1).default(1),
     })
     .prefault({}),
-  backend: z.string().min(1).default('cpu-reference'),
+  backend: z.string().min(1).default('auto'),
   seed: integer(0).default(0),
   output: z
     .strictObject({
@@ -107,17 +109,8 @@ export const configSchema = z.strictObject({
 
 export type RunConfig = z.infer<typeof configSchema>;
 
-/** The built-in defaults: the digits MLP on cpu-reference (what `pnpm train` runs). */
+/** The built-in defaults: the digits MLP on the backend --backend auto picks (what `pnpm train` runs). */
 export const DEFAULT_CONFIG: RunConfig = configSchema.parse({});
 
 /** The preprocessing a source gets when the config names none (stored resolved in the run config). */
-export function defaultTransforms(source: DataSource): TransformConfig[] {
-  switch (source) {
-    case 'digits':
-      return [{ type: 'toFloat', scale: 1 / 16 }];
-    case 'csv':
-      return [];
-    default:
-      return [{ type: 'toFloat' }, { type: 'normalize', mean: 0.5, std: 0.5 }];
-  }
-}
+export const defaultTransforms = (source: DataSource): TransformConfig[] => defaultTransformConfigs(source);

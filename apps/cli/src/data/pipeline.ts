@@ -1,4 +1,14 @@
-import { DataError, MappedDataset, Subset, randomSplit, type DatasetLike, type Sample } from '@myelin/data';
+import { lossInfo, type LossTask } from '@myelin/core';
+import {
+  DataError,
+  MappedDataset,
+  Subset,
+  randomSplit,
+  resizeOfConfig,
+  transformFromConfig,
+  type DatasetLike,
+  type Sample,
+} from '@myelin/data';
 import {
   findMnistFiles,
   loadDigits,
@@ -10,7 +20,7 @@ import {
 } from '@myelin/data/node';
 import type { RunConfig } from '../config/schema.js';
 import { CliError } from '../errors.js';
-import { buildTransform, floatTarget, resizeSize, taskOfLoss, type Task } from './transforms.js';
+import { floatTarget } from './float-target.js';
 
 type DataConfig = RunConfig['data'];
 
@@ -33,7 +43,8 @@ export interface DataSplits {
   sampleShape: readonly number[];
   /** One sample's x shape as the source gives it, before the transforms (image folders: after decoding and resizing). */
   inputShape: readonly number[];
-  task: Task;
+  /** How the loss wants targets: class indices, or one float per sample (shape [1], like the output). */
+  task: LossTask;
   /** "digits: 1,797 samples (train 1,258, validation 269, test 270)". */
   summary: string;
 }
@@ -86,7 +97,7 @@ async function loadSource(config: DataConfig, role: 'train' | 'test', file: stri
       }
       case 'image-folder': {
         if (role === 'test' && file === null) return null;
-        const size = resizeSize(config.transforms ?? []);
+        const size = resizeOfConfig(config.transforms ?? []);
         const folder = await loadImageFolder(file ?? config.path!, {
           channels: config.channels,
           ...(size ? { size } : {}),
@@ -140,8 +151,8 @@ export async function loadData(config: RunConfig): Promise<DataSplits> {
     ? [1 - data.validationSplit, data.validationSplit]
     : [1 - data.validationSplit - data.testSplit, data.validationSplit, data.testSplit];
   const parts = randomSplit(main.dataset, fractions, { seed: splitSeed });
-  const task = taskOfLoss(String(config.loss.type));
-  const transform = buildTransform(data.transforms ?? [], { decodedResized: data.source === 'image-folder' });
+  const task = lossInfo(String(config.loss.type))?.task ?? 'classification';
+  const transform = transformFromConfig(data.transforms ?? [], { skipResize: data.source === 'image-folder' });
   const prepare = (dataset: DatasetLike<Sample> | undefined): DatasetLike<Sample> | null => {
     if (dataset === undefined || dataset.length === 0) return null;
     return new MappedDataset(

@@ -3,6 +3,8 @@ import {
   Generator,
   MyelinError,
   lossFromConfig,
+  lossInfo,
+  mlpConfig,
   moduleFromConfig,
   noGrad,
   optimizerFromConfig,
@@ -24,14 +26,6 @@ import { UsageError } from '../errors.js';
 // The model, loss, optimizer, schedule and metrics of a run, built from the config with core's
 // *FromConfig functions; their validation errors become usage errors naming the config key.
 
-const ACTIVATION_TYPES: Record<string, ModuleConfig> = {
-  relu: { type: 'ReLU' },
-  tanh: { type: 'Tanh' },
-  sigmoid: { type: 'Sigmoid' },
-  'leaky-relu': { type: 'LeakyReLU' },
-  elu: { type: 'ELU' },
-};
-
 /** Independent random streams from the one run seed (Philox keys differ, so the streams do). */
 export const seeds = (seed: number) => ({ init: seed, shuffle: seed + 1, dropout: seed + 2 });
 
@@ -39,17 +33,16 @@ export const seeds = (seed: number) => ({ init: seed, shuffle: seed + 1, dropout
 export function modelConfigFor(config: RunConfig, data: Pick<DataSplits, 'sampleShape' | 'outputs'>): ModuleConfig {
   const model = config.model;
   if (model.type === 'Sequential') return model as ModuleConfig;
-  const modules: ModuleConfig[] = [];
-  if (data.sampleShape.length > 1) modules.push({ type: 'Flatten' });
-  let features = data.sampleShape.reduce((a, b) => a * b, 1);
-  for (const hidden of model.hidden) {
-    modules.push({ type: 'Linear', inFeatures: features, outFeatures: hidden }, ACTIVATION_TYPES[model.activation]!);
-    if (model.dropout > 0) modules.push({ type: 'Dropout', p: model.dropout });
-    features = hidden;
-  }
-  modules.push({ type: 'Linear', inFeatures: features, outFeatures: data.outputs });
-  if (config.loss.type === 'BCELoss') modules.push({ type: 'Sigmoid' });
-  return { type: 'Sequential', modules };
+  const loss = lossInfo(String(config.loss.type));
+  return mlpConfig({
+    inputShape: data.sampleShape,
+    outFeatures: data.outputs,
+    hidden: model.hidden,
+    activation: model.activation,
+    dropout: model.dropout,
+    // A binary loss on probabilities (BCELoss) needs them from the model.
+    head: loss?.task === 'binary' && !loss.onLogits ? 'sigmoid' : 'linear',
+  });
 }
 
 function asUsageError(option: string, flag: string, error: unknown): never {
@@ -100,7 +93,7 @@ export function metricNames(config: RunConfig, task: DataSplits['task']): string
 }
 
 function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss): Metric[] {
-  const threshold = loss.config().type === 'BCEWithLogitsLoss' ? 0 : 0.5;
+  const threshold = loss.onLogits ? 0 : 0.5;
   return metricNames(config, task).map((name) => {
     try {
       return resolveMetric(name, { threshold });

@@ -5,6 +5,7 @@ import {
   type BatchLogs,
   type Callback,
   type EpochLogs,
+  type LossTask,
   type MonitorMode,
   type SchedulerLike,
   type TrainingContext,
@@ -12,7 +13,6 @@ import {
 } from '@myelin/core';
 import { saveCheckpoint } from '@myelin/core/node';
 import type { RunConfig } from '../config/schema.js';
-import type { Task } from '../data/transforms.js';
 import type { InterruptController } from './interrupt.js';
 import { writePlots, type EpochRecord, type MetricsLog } from './run-directory.js';
 import { mergePartial, type PartialEpoch, type RunState } from './run-state.js';
@@ -26,7 +26,7 @@ export interface CheckpointExtra {
     sampleShape: readonly number[];
     inputShape: readonly number[];
     outputs: number;
-    task: Task;
+    task: LossTask;
   };
   /** Batches of the next epoch already trained (0 at an epoch boundary) and their sums. */
   position: { batchesDone: number; partial: PartialEpoch | null };
