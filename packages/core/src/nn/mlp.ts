@@ -81,7 +81,9 @@ export function mlpConfig(options: MlpConfigOptions): ModuleConfig {
  * Flatten, what follows the last Linear layer and activation options such as LeakyReLU's
  * slope), or null when it is not such an MLP: other module types, or mixed activations.
  */
-export function mlpLayersOfConfig(config: ModuleConfig): Required<MlpLayers> | null {
+export function mlpLayersOfConfig(
+  config: ModuleConfig,
+): { hidden: number[]; activation: MlpActivation; dropout: number } | null {
   if (config?.type !== 'Sequential' || !Array.isArray(config.modules)) return null;
   const modules = (config.modules as ModuleConfig[]).filter((m, i) => !(i === 0 && m?.type === 'Flatten'));
   const lastLinear = modules.map((m) => m?.type).lastIndexOf('Linear');
