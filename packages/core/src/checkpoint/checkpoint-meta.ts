@@ -16,6 +16,13 @@ const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 export interface CheckpointFileInfo {
   bytes: number;
   crc32: string;
+  /** The file's name in the checkpoint's directory (written by saveCheckpoint; absent in older checkpoints). */
+  name?: string;
+  /**
+   * The temporary name the file was written under before the commit (saveCheckpoint): until it is
+   * renamed to `name` after the commit, loaders read it from there.
+   */
+  staged?: string;
 }
 export interface CheckpointTensorEntry {
   name: string;
@@ -241,6 +248,16 @@ function checkFileInfo(value: unknown, path: string, fail: (problem: string) => 
   if (!isRecord(value) || !isIndex(info.bytes) || typeof info.crc32 !== 'string' || !/^[0-9a-f]{8}$/.test(info.crc32)) {
     fail(`${path} must be {bytes, crc32 (8 hex digits)}, got ${JSON.stringify(value)}`);
   }
+  for (const key of ['name', 'staged'] as const) {
+    const name = info[key];
+    if (name !== undefined && (typeof name !== 'string' || !isPlainFileName(name)))
+      fail(`${path}.${key} must be a file name in the checkpoint's directory, got ${JSON.stringify(name)}`);
+  }
+}
+
+/** A name of a file in the same directory: no path separators, not '.' or '..'. */
+function isPlainFileName(name: string): boolean {
+  return name.length > 0 && !/[/\\\0]/.test(name) && name !== '.' && name !== '..';
 }
 
 /**

@@ -54,13 +54,24 @@
  *
  * ## Writing and reading (Node: `saveCheckpoint` / `loadCheckpoint` in '@myelin/core/node')
  *
- * Every file is first written in full to a temporary file in the same directory and fsynced;
- * only when all are complete are they renamed over their final names — tensor files first,
- * `<name>.json` last — and the directory is fsynced. So a crash never leaves a half-written
- * file under a final name, the previous checkpoint stays untouched until the new one is
- * complete, and `<name>.json` is the commit marker `listCheckpoints` looks for. A crash in the
- * short window between the renames leaves new tensors beside the old JSON; the recorded sizes
- * and CRCs make loading that refuse with a CheckpointError rather than mix two saves.
+ * A save is one commit: `<name>.json` is the manifest, and renaming it into place is the only
+ * step that switches from the old checkpoint to the new one.
+ *
+ * 1. The tensor files are written in full under new (staged) names in the same directory,
+ *    `.<name>.safetensors.<unique>.tmp` and `.<name>.optimizer.safetensors.<unique>.tmp`, and
+ *    fsynced, then the directory is fsynced. The previous checkpoint's files are untouched.
+ * 2. The new `<name>.json` is written to a temporary file, fsynced, and renamed over the old
+ *    one: the commit. Its `file` entries name each tensor file (`name`, its final name, and
+ *    `staged`, where it is until step 3) with its size and CRC-32.
+ * 3. The staged files are renamed to their final names, `<name>.safetensors` and
+ *    `<name>.optimizer.safetensors` (replacing the superseded files), and the directory is fsynced.
+ *
+ * Loaders read only what the manifest names: a tensor file from its staged name while that
+ * exists, else from its final name, and check size and CRC. A crash before step 2 leaves the
+ * old checkpoint loadable; after it, the new one (from the staged names until step 3 is done).
+ * The next save of that name first finishes an interrupted step 3 and deletes the stale
+ * temporaries a crash left. Checkpoints written before `name`/`staged` existed load from the
+ * final names.
  *
  * ## One file (browser export/import: `packCheckpoint` / `unpackCheckpoint` in bundle.ts)
  *
@@ -133,15 +144,33 @@ export function checkpointFileNames(name: string): { meta: string; weights: stri
   return { meta: `${name}.json`, weights: `${name}.safetensors`, optimizer: `${name}.optimizer.safetensors` };
 }
 
-/** Turns a checkpoint into its files' contents (reads every tensor; takes none). */
-export async function serializeCheckpoint(checkpoint: Checkpoint): Promise<SerializedCheckpoint> {
+/** Where a tensor file lives, recorded in the meta's `file` entry (see saveCheckpoint). */
+export interface CheckpointFileLocation {
+  /** Its final name, e.g. `last.safetensors`. */
+  name: string;
+  /** The name it is written under before the commit. */
+  staged?: string;
+}
+
+/**
+ * Turns a checkpoint into its files' contents (reads every tensor; takes none). `files` adds the
+ * tensor files' names to the meta's `file` entries (saveCheckpoint uses it).
+ */
+export async function serializeCheckpoint(
+  checkpoint: Checkpoint,
+  options: { files?: { weights?: CheckpointFileLocation; optimizer?: CheckpointFileLocation } } = {},
+): Promise<SerializedCheckpoint> {
   const { meta, model, optimizer } = await collectCheckpoint(checkpoint);
   const weights = encodeHostSafetensors(model, { format: 'pt' });
-  meta.model.file = { bytes: weights.length, crc32: crc32Hex(weights) };
+  meta.model.file = { bytes: weights.length, crc32: crc32Hex(weights), ...options.files?.weights };
   let optimizerBytes: Uint8Array | undefined;
   if (optimizer !== undefined && meta.optimizer !== undefined) {
     optimizerBytes = encodeHostSafetensors(optimizer, { 'myelin.content': 'optimizer-state' });
-    meta.optimizer.file = { bytes: optimizerBytes.length, crc32: crc32Hex(optimizerBytes) };
+    meta.optimizer.file = {
+      bytes: optimizerBytes.length,
+      crc32: crc32Hex(optimizerBytes),
+      ...options.files?.optimizer,
+    };
   }
   // Indented for people to read, with number arrays (shapes, param indices) on one line.
   const text = `${JSON.stringify(meta, null, 2).replace(NUMBER_ARRAY, (_, items: string) => `[${items.split(/,\n\s*/).join(', ')}]`)}\n`;

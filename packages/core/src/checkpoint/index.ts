@@ -19,6 +19,7 @@ export {
   type Checkpoint,
   type CheckpointOptimizerState,
   type SerializedCheckpoint,
+  type CheckpointFileLocation,
 } from './checkpoint.js';
 export type {
   CheckpointMeta,

@@ -42,13 +42,54 @@ export function temporaryPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${unique}.tmp`);
 }
 
-/** Writes `data` to a new temporary file beside `target` and fsyncs it; returns its path. */
+/** The temporaries `temporaryPathFor` names: `.<file>.<pid>-<time>-<counter+random>.tmp`. */
+const TEMPORARY = /^\..+\.(\d+)-[0-9a-z]+-[0-9a-z]+\.tmp$/;
+
+/**
+ * Deletes the temporary files in `directory` that a process of this host left when it died
+ * mid-write (their names carry its pid; files of live processes, this one included, stay).
+ * Returns the names deleted; errors are ignored (cleanup must not fail a save).
+ */
+export async function removeStaleTemporaries(
+  directory: string,
+  fileSystem: FileSystemOperations = nodeFileSystem,
+): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await fileSystem.readdir(directory);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const match = TEMPORARY.exec(entry);
+    if (!match || isAlive(Number(match[1]))) continue;
+    await removeQuietly(path.join(directory, entry), fileSystem);
+    removed.push(entry);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/**
+ * Writes `data` to a new temporary file beside `target` (or to `temporary`, which must not
+ * exist) and fsyncs it; returns its path.
+ */
 export async function writeTemporary(
   target: string,
   data: Uint8Array | string,
   fileSystem: FileSystemOperations,
+  temporary: string = temporaryPathFor(target),
 ): Promise<string> {
-  const temporary = temporaryPathFor(target);
   let file: WritableFile | undefined;
   try {
     file = await fileSystem.open(temporary, 'wx'); // 'wx': never reuse a file someone else is writing

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,28 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
+
+/** A file system that dies at rename number `dieAt` (1-based): it and every later call fail, like a killed process. */
+function diesAtRename(dieAt: number): FileSystemOperations {
+  let renames = 0;
+  let dead = false;
+  const check = () => {
+    if (dead) throw Object.assign(new Error('simulated crash'), { code: 'EIO' });
+  };
+  return {
+    open: async (file, flags) => (check(), nodeFileSystem.open(file, flags)),
+    unlink: async (file) => (check(), nodeFileSystem.unlink(file)),
+    readFile: async (file) => (check(), nodeFileSystem.readFile(file)),
+    readdir: async (dir) => (check(), nodeFileSystem.readdir(dir)),
+    mkdir: async (dir, options) => (check(), nodeFileSystem.mkdir(dir, options)),
+    async rename(from, to) {
+      check();
+      if (++renames === dieAt) dead = true;
+      check();
+      await nodeFileSystem.rename(from, to);
+    },
+  };
+}
 
 /** A file system whose `rename` fails on call number `failAt` (1-based), like a crash at that point. */
 function renameFailsAt(failAt: number): FileSystemOperations {
@@ -102,21 +124,55 @@ describe('saveCheckpoint / loadCheckpoint / listCheckpoints', () => {
     disposeCheckpoint(next);
   });
 
-  it('refuses to mix two saves when a crash comes between the renames', async () => {
-    const [old, next] = [sampleCheckpoint(1), sampleCheckpoint(2)];
-    await saveCheckpoint(directory, 'last', old);
-    await expect(saveCheckpoint(directory, 'last', next, { fileSystem: renameFailsAt(2) })).rejects.toThrow(
-      /last\.safetensors already replaced, so loading 'last' will refuse the mix/,
-    );
-    expect((await readdir(directory)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    await expectLoadRefused(
-      'last',
-      /last\.safetensors: CRC-32 is [0-9a-f]{8} but .*last\.json records [0-9a-f]{8}: the file is corrupt or from another save/,
-    );
-    await saveCheckpoint(directory, 'last', next); // the next good save repairs it
-    await withLoaded('last', (loaded) => expectSameCheckpoint(loaded, next));
-    disposeCheckpoint(old);
-    disposeCheckpoint(next);
+  it('leaves the old or the new checkpoint loadable after a crash at any rename, and the next save tidies up', async () => {
+    const [old, next, third] = [sampleCheckpoint(1), sampleCheckpoint(2), sampleCheckpoint(3)];
+    for (const crashAt of [1, 2, 3]) {
+      await rm(directory, { recursive: true, force: true });
+      await saveCheckpoint(directory, 'last', old);
+      await expect(saveCheckpoint(directory, 'last', next, { fileSystem: diesAtRename(crashAt) })).rejects.toThrow(
+        CheckpointError,
+      );
+      // Rename 1 is the manifest's: the commit. Before it the old checkpoint, after it the new one.
+      await withLoaded('last', (loaded) => expectSameCheckpoint(loaded, crashAt === 1 ? old : next));
+      expect(await listCheckpoints(directory)).toEqual(['last']);
+      // The temporaries the manifest does not name are stale: give them a dead process's pid, as after a kill.
+      const named = JSON.stringify(JSON.parse(await readFile(join(directory, 'last.json'), 'utf8')));
+      for (const file of await readdir(directory))
+        if (file.endsWith('.tmp') && !named.includes(file))
+          await rename(join(directory, file), join(directory, file.replace(/\.\d+-/, '.999999999-')));
+      await writeFile(join(directory, '.metrics.jsonl.999999999-abc-def.tmp'), 'stale');
+      await saveCheckpoint(directory, 'last', third);
+      expect((await readdir(directory)).sort()).toEqual([
+        'last.json',
+        'last.optimizer.safetensors',
+        'last.safetensors',
+      ]);
+      await withLoaded('last', (loaded) => expectSameCheckpoint(loaded, third));
+    }
+    for (const c of [old, next, third]) disposeCheckpoint(c);
+  });
+
+  it('names the tensor files and their CRCs in the manifest, and loads a checkpoint written before it did', async () => {
+    const original = sampleCheckpoint();
+    await saveCheckpoint(directory, 'last', original);
+    const meta = JSON.parse(await readFile(join(directory, 'last.json'), 'utf8'));
+    expect(meta.model.file).toMatchObject({
+      name: 'last.safetensors',
+      staged: expect.stringMatching(/^\.last\.safetensors\..*\.tmp$/),
+    });
+    expect(meta.optimizer.file.name).toBe('last.optimizer.safetensors');
+    // The old layout: the same files, a manifest without names.
+    delete meta.model.file.name;
+    delete meta.model.file.staged;
+    delete meta.optimizer.file.name;
+    delete meta.optimizer.file.staged;
+    await writeFile(join(directory, 'last.json'), JSON.stringify(meta));
+    await withLoaded('last', (loaded) => expectSameCheckpoint(loaded, original));
+    // A manifest naming a file outside its directory is refused.
+    meta.model.file.name = '../elsewhere.safetensors';
+    await writeFile(join(directory, 'last.json'), JSON.stringify(meta));
+    await expectLoadRefused('last', /model\.file\.name must be a file name in the checkpoint's directory/);
+    disposeCheckpoint(original);
   });
 
   it('keeps the previous checkpoint intact when writing a temp file fails', async () => {

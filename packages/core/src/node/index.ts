@@ -3,6 +3,7 @@
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, type CheckpointFileOptions } from './checkpoint-files.js';
 export {
   writeFileAtomic,
+  removeStaleTemporaries,
   nodeFileSystem,
   type AtomicWriteOptions,
   type FileSystemOperations,
