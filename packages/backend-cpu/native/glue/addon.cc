@@ -1,0 +1,197 @@
+// Module entry: per-environment state, instruction-set choice, configuration (threads, GEMM),
+// probe and pool statistics, and the table of entry points.
+#include <cstdlib>
+#include <string>
+
+#include "../runtime/blas.h"
+#include "../runtime/threads.h"
+#include "ops.h"
+
+namespace myelin {
+
+namespace {
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+/** Picks the kernel tables: the best the CPU runs, or $MYELIN_CPU_SIMD (avx512, avx2, generic) if it can. */
+void choose_isa(State* st) {
+  const char* env = std::getenv("MYELIN_CPU_SIMD");
+  std::string want = env != nullptr ? env : "";
+  const bool avx512 = cpu_has_avx512() && (want.empty() || want == "avx512");
+  const bool avx2 = cpu_has_avx2() && (want.empty() || want == "avx512" || want == "avx2");
+  if (avx512) {
+    st->k = &kernels_avx512();
+    st->sk = &sgemm_kernel_avx512();
+    st->dk = &dgemm_kernel_avx512();
+    st->simd = "avx512";
+  } else if (avx2) {
+    st->k = &kernels_avx2();
+    st->sk = &sgemm_kernel_avx2();
+    st->dk = &dgemm_kernel_avx2();
+    st->simd = "avx2";
+  } else {
+    st->k = &kernels_generic();
+    st->sk = &sgemm_kernel_generic();
+    st->dk = &dgemm_kernel_generic();
+    st->simd = "generic";
+  }
+}
+
+void apply_threads(State* st, int threads) {
+  if (threads < 1) threads = 1;
+  st->threads = threads;
+  thread_pool().resize(threads);
+  if (blas().loaded && blas().set_threads != nullptr) blas().set_threads(threads);
+}
+
+void finalize(napi_env env, void* data, void*) {
+  State* st = static_cast<State*>(data);
+  for (auto& ref : st->error_classes) {
+    if (ref != nullptr) napi_delete_reference(env, ref);
+  }
+  for (std::size_t i = 0; i < st->tensors.size(); i++) {
+    if (st->tensors[i].live) st->pool.release(st->tensors[i].block);
+  }
+  delete st;
+}
+
+void set_string(napi_env env, napi_value obj, const char* key, const std::string& value) {
+  napi_value v;
+  napi_create_string_utf8(env, value.c_str(), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, key, v);
+}
+
+void set_number(napi_env env, napi_value obj, const char* key, double value) {
+  napi_value v;
+  napi_create_double(env, value, &v);
+  napi_set_named_property(env, obj, key, v);
+}
+
+std::string gemm_name(const State* st) {
+  if (st->gemm_mode != GemmMode::Builtin && blas().loaded) return "openblas (" + blas().path + ")";
+  return "built-in " + st->simd;
+}
+
+/** configure(threads, gemmMode: 0 auto, 1 built-in, 2 blas) */
+napi_value Configure(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const int threads = a.i32(0);
+    const int mode = a.i32(1);
+    if (mode == 2 && !blas().loaded) throw backend_error("backend 'cpu': gemm 'openblas' was asked for, but OpenBLAS did not load (" + blas().error + "); install libopenblas0");
+    a.st->gemm_mode = mode == 1 ? GemmMode::Builtin : mode == 2 ? GemmMode::Blas : GemmMode::Auto;
+    if (threads != a.st->threads || thread_pool().size() != threads) apply_threads(a.st, threads);
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+napi_value Probe(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    napi_value obj;
+    napi_create_object(env, &obj);
+    set_string(env, obj, "gemm", gemm_name(a.st));
+    set_string(env, obj, "simd", a.st->simd);
+    set_number(env, obj, "threads", a.st->threads);
+    set_string(env, obj, "blas", blas().loaded ? blas().path : "");
+    set_string(env, obj, "blasError", blas().loaded ? "" : blas().error);
+    return obj;
+  });
+}
+
+napi_value Stats(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const PoolStats& s = a.st->pool.stats();
+    napi_value obj;
+    napi_create_object(env, &obj);
+    set_number(env, obj, "systemAllocations", double(s.system_allocations));
+    set_number(env, obj, "reuses", double(s.reuses));
+    set_number(env, obj, "systemFrees", double(s.system_frees));
+    set_number(env, obj, "liveBuffers", double(s.live_blocks));
+    set_number(env, obj, "liveBytes", double(s.live_bytes));
+    set_number(env, obj, "pooledBuffers", double(s.pooled_blocks));
+    set_number(env, obj, "pooledBytes", double(s.pooled_bytes));
+    set_number(env, obj, "liveTensors", double(a.st->live_tensors));
+    return obj;
+  });
+}
+
+napi_value TrimPool(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    a.st->pool.trim();
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+/** setErrorClasses(BackendError, ShapeError, UnsupportedOpError, DisposedTensorError, ArgumentError) */
+napi_value SetErrorClasses(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    for (int i = 0; i < 5; i++) {
+      if (a.st->error_classes[i] != nullptr) napi_delete_reference(env, a.st->error_classes[i]);
+      napi_create_reference(env, a.at(std::size_t(i)), 1, &a.st->error_classes[i]);
+    }
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+}  // namespace
+
+}  // namespace myelin
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  using namespace myelin;
+  State* st = new State();
+  choose_isa(st);
+  napi_set_instance_data(env, st, finalize, nullptr);
+  const char* gemm = std::getenv("MYELIN_CPU_GEMM");
+  if (gemm != nullptr && std::string(gemm) == "builtin") st->gemm_mode = GemmMode::Builtin;
+  st->threads = thread_pool().size();
+  const napi_property_descriptor props[] = {
+#define FN(name, fn) {name, nullptr, fn, nullptr, nullptr, nullptr, napi_default, nullptr}
+      FN("configure", Configure),
+      FN("probe", Probe),
+      FN("stats", Stats),
+      FN("trimPool", TrimPool),
+      FN("setErrorClasses", SetErrorClasses),
+      FN("fromData", FromData),
+      FN("fill", Fill),
+      FN("read", Read),
+      FN("release", Release),
+      FN("unary", Unary),
+      FN("cast", Cast),
+      FN("binary", Binary),
+      FN("where", Where),
+      FN("reduce", Reduce),
+      FN("argmax", Argmax),
+      FN("reshape", Reshape),
+      FN("transpose", Transpose),
+      FN("broadcastTo", BroadcastTo),
+      FN("slice", Slice),
+      FN("pad", Pad),
+      FN("concat", Concat),
+      FN("gather", Gather),
+      FN("scatterAdd", ScatterAdd),
+      FN("matmul", Matmul),
+      FN("matmulBiasActivation", MatmulBiasActivation),
+      FN("adamUpdate", AdamUpdate),
+      FN("softmaxCrossEntropy", SoftmaxCrossEntropy),
+#undef FN
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}

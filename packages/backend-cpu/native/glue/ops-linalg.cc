@@ -1,0 +1,229 @@
+// Linear algebra and fused kernels: matmul (OpenBLAS or the built-in GEMM),
+// matmulBiasActivation, adamUpdate, and softmax cross-entropy (forward + gradient).
+#include <climits>
+
+#include "../runtime/blas.h"
+#include "ops.h"
+
+namespace myelin {
+
+namespace {
+
+constexpr i64 BLAS_INT_MAX = INT_MAX;
+
+template <typename T>
+const GemmKernel<T>& builtin_kernel(State* st);
+template <>
+const GemmKernel<float>& builtin_kernel<float>(State* st) { return *st->sk; }
+template <>
+const GemmKernel<double>& builtin_kernel<double>(State* st) { return *st->dk; }
+
+template <typename T>
+T* pack_buffers(State* st, int threads);
+template <>
+float* pack_buffers<float>(State* st, int threads) {
+  const std::size_t need = std::size_t(threads) * std::size_t(GEMM_PACK_A + GEMM_PACK_B);
+  if (st->pack_f.size() < need) st->pack_f.resize(need);
+  return st->pack_f.data();
+}
+template <>
+double* pack_buffers<double>(State* st, int threads) {
+  const std::size_t need = std::size_t(threads) * std::size_t(GEMM_PACK_A + GEMM_PACK_B);
+  if (st->pack_d.size() < need) st->pack_d.resize(need);
+  return st->pack_d.data();
+}
+
+void call_blas(float*, bool ta, bool tb, i64 m, i64 n, i64 k, const float* A, const float* B, float* C) {
+  blas().sgemm(CBLAS_ROW_MAJOR, ta ? CBLAS_TRANS : CBLAS_NO_TRANS, tb ? CBLAS_TRANS : CBLAS_NO_TRANS, int(m), int(n), int(k), 1.0f, A,
+               int(ta ? m : k), B, int(tb ? k : n), 0.0f, C, int(n));
+}
+void call_blas(double*, bool ta, bool tb, i64 m, i64 n, i64 k, const double* A, const double* B, double* C) {
+  blas().dgemm(CBLAS_ROW_MAJOR, ta ? CBLAS_TRANS : CBLAS_NO_TRANS, tb ? CBLAS_TRANS : CBLAS_NO_TRANS, int(m), int(n), int(k), 1.0, A,
+               int(ta ? m : k), B, int(tb ? k : n), 0.0, C, int(n));
+}
+
+/** C [m, n] = op(A) op(B) for one batch entry. */
+template <typename T>
+void gemm(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const T* A, const T* B, T* C) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    std::memset(C, 0, std::size_t(m * n) * sizeof(T));
+    return;
+  }
+  const bool use_blas = st->gemm_mode != GemmMode::Builtin && blas().loaded && m <= BLAS_INT_MAX && n <= BLAS_INT_MAX && k <= BLAS_INT_MAX;
+  if (use_blas) {
+    call_blas(C, ta, tb, m, n, k, A, B, C);
+    return;
+  }
+  const GemmKernel<T>& kern = builtin_kernel<T>(st);
+  GemmProblem<T> p{m, n, k, A, ta ? 1 : k, ta ? m : 1, B, tb ? 1 : n, tb ? k : 1, C, n};
+  const int threads = st->threads;
+  const double work = double(m) * double(n) * double(k);
+  if (threads <= 1 || work < 64.0 * 64 * 64) {
+    T* pack = pack_buffers<T>(st, 1);
+    gemm_block(kern, p, 0, m, 0, n, pack, pack + GEMM_PACK_A);
+    return;
+  }
+  T* packs = pack_buffers<T>(st, threads);
+  // Split the larger side of C into one block per thread, aligned to the micro-tile.
+  const bool split_n = n >= m;
+  const i64 side = split_n ? n : m;
+  const i64 unit = split_n ? kern.nr : kern.mr;
+  const i64 units = (side + unit - 1) / unit;
+  const i64 chunks = units < threads ? units : threads;
+  thread_pool().for_chunks(chunks, [&](i64 c) {
+    const i64 b = units * c / chunks * unit;
+    i64 e = units * (c + 1) / chunks * unit;
+    if (e > side) e = side;
+    T* pack = packs + c * (GEMM_PACK_A + GEMM_PACK_B);
+    if (split_n) gemm_block(kern, p, 0, m, b, e, pack, pack + GEMM_PACK_A);
+    else gemm_block(kern, p, b, e, 0, n, pack, pack + GEMM_PACK_A);
+  });
+}
+
+/** Checks a matmul's operands; returns the output id ([B, M, N]). */
+int matmul_into(Args& a, const Tensor& x, const Tensor& y, bool ta, bool tb, const char* op) {
+  if (x.rank != 3 || y.rank != 3) throw shape_error(std::string(op) + ": operands must be rank 3, got " + format_shape(x.shape, x.rank) + " and " + format_shape(y.shape, y.rank));
+  if (x.dtype != y.dtype) throw argument_error(std::string(op) + ": dtypes differ (" + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
+  if (!is_float(x.dtype)) throw unsupported(op, x.dtype, "matmul runs on float32 and float64");
+  const i64 batch = x.shape[0];
+  const i64 m = ta ? x.shape[2] : x.shape[1];
+  const i64 k = ta ? x.shape[1] : x.shape[2];
+  const i64 k2 = tb ? y.shape[2] : y.shape[1];
+  const i64 n = tb ? y.shape[1] : y.shape[2];
+  if (y.shape[0] != batch || k != k2) {
+    throw shape_error(std::string(op) + ": " + format_shape(x.shape, 3) + (ta ? "^T" : "") + " x " + format_shape(y.shape, 3) + (tb ? "^T" : "") + " do not fit");
+  }
+  const i64 shape[3] = {batch, m, n};
+  const int id = new_tensor(a.st, x.dtype, shape, 3);
+  for (i64 i = 0; i < batch; i++) {
+    if (x.dtype == F32) {
+      gemm<float>(a.st, ta, tb, m, n, k, static_cast<const float*>(x.data()) + i * m * k, static_cast<const float*>(y.data()) + i * k * n,
+                  static_cast<float*>(tensor_at(a.st, id).data()) + i * m * n);
+    } else {
+      gemm<double>(a.st, ta, tb, m, n, k, static_cast<const double*>(x.data()) + i * m * k, static_cast<const double*>(y.data()) + i * k * n,
+                   static_cast<double*>(tensor_at(a.st, id).data()) + i * m * n);
+    }
+  }
+  return id;
+}
+
+void check_same(const Tensor& p, const Tensor& t, const char* op, const char* what) {
+  if (t.dtype != p.dtype || t.size != p.size) {
+    throw shape_error(std::string(op) + ": " + what + " is " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype] + ", the parameter " + format_shape(p.shape, p.rank) + " " + DTYPE_NAMES[p.dtype]);
+  }
+}
+
+napi_value id_array(napi_env env, const int* ids, int n) {
+  napi_value arr;
+  napi_create_array_with_length(env, std::size_t(n), &arr);
+  for (int i = 0; i < n; i++) {
+    napi_value v;
+    if (ids[i] < 0) napi_get_null(env, &v);
+    else napi_create_int32(env, ids[i], &v);
+    napi_set_element(env, arr, uint32_t(i), v);
+  }
+  return arr;
+}
+
+}  // namespace
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const Tensor& y = a.tensor(1);
+    return make_int(env, matmul_into(a, x, y, a.boolean(2), a.boolean(3), "matmul"));
+  });
+}
+
+napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const Tensor& y = a.tensor(1);
+    const int bias_id = a.i32(2);
+    const int act = a.i32(3);
+    if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
+    const Tensor* bias = bias_id >= 0 ? &a.tensor(2) : nullptr;
+    if (bias != nullptr && bias->dtype != x.dtype) throw argument_error("matmulBiasActivation: the bias dtype differs from the operands'");
+    const int id = matmul_into(a, x, y, a.boolean(4), a.boolean(5), "matmulBiasActivation");
+    Tensor& out = tensor_at(a.st, id);
+    Loop loop;
+    if (bias != nullptr) {
+      bool fits = bias->rank <= 3;
+      for (int d = 0; fits && d < bias->rank; d++) {
+        const i64 dim = bias->shape[d], target = out.shape[3 - bias->rank + d];
+        fits = dim == 1 || dim == target;
+      }
+      if (!fits) throw shape_error("matmulBiasActivation: bias " + format_shape(bias->shape, bias->rank) + " does not broadcast to " + format_shape(out.shape, 3));
+      const i64* shapes[2] = {out.shape, bias->shape};
+      const int ranks[2] = {3, bias->rank};
+      make_loop(loop, out.shape, 3, 2, shapes, ranks);
+    }
+    if (bias == nullptr && act == ACT_LINEAR) return make_int(env, id);
+    const i64 n = out.shape[2];
+    const i64 rows = n == 0 ? 0 : out.size / n;
+    const KernelTable& k = *a.st->k;
+    void* dst = out.data();
+    const void* pb = bias != nullptr ? bias->data() : nullptr;
+    const int dtype = x.dtype;
+    parallel_for(a.st, rows, n * (act == ACT_LINEAR || act == ACT_RELU ? 1 : 16), [&](i64 b, i64 e) {
+      k.bias_activation(dtype, act, dst, bias != nullptr ? &loop : nullptr, pb, n, b, e);
+    });
+    return make_int(env, id);
+  });
+}
+
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& p = a.tensor(0);
+    const Tensor& g = a.tensor(1);
+    const Tensor& m = a.tensor(2);
+    const Tensor& v = a.tensor(3);
+    if (!is_float(p.dtype)) throw unsupported("adamUpdate", p.dtype);
+    check_same(p, g, "adamUpdate", "grad");
+    check_same(p, m, "adamUpdate", "m");
+    check_same(p, v, "adamUpdate", "v");
+    AdamConstants c{a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10), a.f64(11), a.f64(12)};
+    int ids[3];
+    ids[0] = new_tensor(a.st, p.dtype, p.shape, p.rank);
+    ids[1] = new_tensor(a.st, p.dtype, p.shape, p.rank);
+    ids[2] = new_tensor(a.st, p.dtype, p.shape, p.rank);
+    void* po = tensor_at(a.st, ids[0]).data();
+    void* mo = tensor_at(a.st, ids[1]).data();
+    void* vo = tensor_at(a.st, ids[2]).data();
+    const KernelTable& k = *a.st->k;
+    const int dtype = p.dtype;
+    const void *pp = p.data(), *pg = g.data(), *pm = m.data(), *pv = v.data();
+    parallel_for(a.st, p.size, 8, [&](i64 b, i64 e) { k.adam(dtype, pp, pg, pm, pv, po, mo, vo, c, b, e); });
+    return id_array(env, ids, 3);
+  });
+}
+
+napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const Tensor& labels = a.tensor(1);
+    const bool with_grad = a.boolean(2);
+    const double scale = a.f64(3);
+    if (!is_float(x.dtype)) throw unsupported("softmaxCrossEntropy", x.dtype);
+    if (x.rank != 2 || labels.rank != 1 || labels.shape[0] != x.shape[0]) {
+      throw shape_error("softmaxCrossEntropy: logits " + format_shape(x.shape, x.rank) + " and labels " + format_shape(labels.shape, labels.rank) + " must be [rows, classes] and [rows]");
+    }
+    if (labels.dtype != I32) throw argument_error("softmaxCrossEntropy: labels must be int32");
+    const i64 rows = x.shape[0], n = x.shape[1];
+    const std::int32_t* lp = static_cast<const std::int32_t*>(labels.data());
+    for (i64 i = 0; i < rows; i++) {
+      if (lp[i] < 0 || lp[i] >= n) throw argument_error("softmaxCrossEntropy: label " + std::to_string(lp[i]) + " is out of range [0, " + std::to_string(n) + ")");
+    }
+    int ids[2] = {new_tensor(a.st, x.dtype, x.shape, 1), with_grad ? new_tensor(a.st, x.dtype, x.shape, 2) : -1};
+    void* loss = tensor_at(a.st, ids[0]).data();
+    void* grad = with_grad ? tensor_at(a.st, ids[1]).data() : nullptr;
+    const KernelTable& k = *a.st->k;
+    const int dtype = x.dtype;
+    const void* px = x.data();
+    parallel_for(a.st, rows, n * 16, [&](i64 b, i64 e) { k.softmax_xent(dtype, px, lp, loss, grad, scale, n, b, e); });
+    return id_array(env, ids, 2);
+  });
+}
+
+}  // namespace myelin

@@ -1,0 +1,213 @@
+// Storage and elementwise entry points: fromData, fill, read, release, unary, cast, binary, where.
+#include "../kernels/movement.h"
+#include "ops.h"
+
+namespace myelin {
+
+namespace {
+template <typename S>
+void convert_any(const S* src, void* dst, int dtype, i64 n) {
+  for (i64 i = 0; i < n; i++) {
+    const double v = double(src[i]);
+    switch (dtype) {
+      case F32: static_cast<float*>(dst)[i] = store_as<float>(v); break;
+      case F64: static_cast<double*>(dst)[i] = v; break;
+      case I32: static_cast<std::int32_t*>(dst)[i] = store_as<std::int32_t>(v); break;
+      case BOOL: static_cast<std::uint8_t*>(dst)[i] = store_as<std::uint8_t>(v); break;
+    }
+  }
+}
+
+int check_dtype(int dtype) {
+  if (dtype < F32 || dtype > BOOL) throw argument_error("unknown dtype code " + std::to_string(dtype));
+  return dtype;
+}
+
+/** Output shape of broadcasting `n` tensors (NumPy rules); throws a ShapeError naming every shape. */
+int broadcast_shapes(const Tensor* const* ts, int n, i64* out) {
+  int rank = 0;
+  for (int k = 0; k < n; k++) rank = ts[k]->rank > rank ? ts[k]->rank : rank;
+  for (int d = 0; d < rank; d++) {
+    i64 dim = 1;
+    for (int k = 0; k < n; k++) {
+      const int id = d - (rank - ts[k]->rank);
+      const i64 v = id >= 0 ? ts[k]->shape[id] : 1;
+      if (v == 1) continue;
+      if (dim != 1 && dim != v) {
+        std::string msg = "shapes do not broadcast:";
+        for (int j = 0; j < n; j++) msg += " " + format_shape(ts[j]->shape, ts[j]->rank);
+        throw shape_error(msg);
+      }
+      dim = v;
+    }
+    out[d] = dim;
+  }
+  return rank;
+}
+}  // namespace
+
+napi_value FromData(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    if (napi_get_typedarray_info(env, a.at(0), &type, &length, &data, nullptr, nullptr) != napi_ok) {
+      throw argument_error("fromData needs a typed array");
+    }
+    i64 shape[MAX_RANK];
+    const int rank = a.dims(1, shape, MAX_RANK);
+    const int dtype = check_dtype(a.i32(2));
+    i64 size = 1;
+    for (int d = 0; d < rank; d++) size *= shape[d];
+    if (i64(length) != size) {
+      throw shape_error("fromData got " + std::to_string(length) + " values for shape " + format_shape(shape, rank) + ": expected " + std::to_string(size));
+    }
+    const int id = new_tensor(a.st, dtype, shape, rank);
+    void* dst = tensor_at(a.st, id).data();
+    const KernelTable& k = *a.st->k;
+    switch (type) {
+      case napi_float32_array: k.cast(F32, dtype, data, dst, 0, size); break;
+      case napi_float64_array: k.cast(F64, dtype, data, dst, 0, size); break;
+      case napi_int32_array: k.cast(I32, dtype, data, dst, 0, size); break;
+      case napi_uint8_array:
+      case napi_uint8_clamped_array: k.cast(BOOL, dtype, data, dst, 0, size); break;
+      case napi_int8_array: convert_any(static_cast<const std::int8_t*>(data), dst, dtype, size); break;
+      case napi_int16_array: convert_any(static_cast<const std::int16_t*>(data), dst, dtype, size); break;
+      case napi_uint16_array: convert_any(static_cast<const std::uint16_t*>(data), dst, dtype, size); break;
+      case napi_uint32_array: convert_any(static_cast<const std::uint32_t*>(data), dst, dtype, size); break;
+      default:
+        release_tensor(a.st, id);
+        throw argument_error("fromData does not take BigInt arrays");
+    }
+    return make_int(env, id);
+  });
+}
+
+napi_value Fill(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    i64 shape[MAX_RANK];
+    const int rank = a.dims(0, shape, MAX_RANK);
+    const double value = a.f64(1);
+    const int dtype = check_dtype(a.i32(2));
+    const int id = new_tensor(a.st, dtype, shape, rank);
+    Tensor& t = tensor_at(a.st, id);
+    unsigned char pattern[8];
+    switch (dtype) {
+      case F32: { float v = store_as<float>(value); std::memcpy(pattern, &v, 4); break; }
+      case F64: std::memcpy(pattern, &value, 8); break;
+      case I32: { std::int32_t v = store_as<std::int32_t>(value); std::memcpy(pattern, &v, 4); break; }
+      case BOOL: pattern[0] = store_as<std::uint8_t>(value); break;
+    }
+    fill_pattern(int(dtype_size(dtype)), t.data(), pattern, t.size);
+    return make_int(env, id);
+  });
+}
+
+napi_value Read(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& t = a.tensor(0);
+    const std::size_t bytes = std::size_t(t.size) * dtype_size(t.dtype);
+    void* data = nullptr;
+    napi_value buffer, out;
+    if (napi_create_arraybuffer(env, bytes, &data, &buffer) != napi_ok) throw backend_error("read: could not allocate " + std::to_string(bytes) + " bytes");
+    if (bytes > 0) std::memcpy(data, t.data(), bytes);
+    static const napi_typedarray_type types[4] = {napi_float32_array, napi_float64_array, napi_int32_array, napi_uint8_array};
+    napi_create_typedarray(env, types[t.dtype], std::size_t(t.size), buffer, 0, &out);
+    return out;
+  });
+}
+
+napi_value Release(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    release_tensor(a.st, a.tensor_id(0));
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+napi_value Unary(napi_env env, napi_callback_info info) {
+  static const char* const names[] = {"neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu"};
+  return guarded(env, info, [&](Args& a) {
+    const int op = a.i32(0);
+    if (op < U_NEG || op > U_RELU) throw argument_error("unknown unary op " + std::to_string(op));
+    const Tensor& x = a.tensor(1);
+    const bool int_ok = op == U_NEG || op == U_ABS || op == U_SIGN || op == U_RELU;
+    if (x.dtype == BOOL || (x.dtype == I32 && !int_ok)) throw unsupported(names[op], x.dtype);
+    const int id = new_tensor(a.st, x.dtype, x.shape, x.rank);
+    const void* src = x.data();
+    void* dst = tensor_at(a.st, id).data();
+    const int dtype = x.dtype;
+    const KernelTable& k = *a.st->k;
+    const i64 cost = op <= U_NEG || op == U_ABS || op == U_RELU ? 1 : 16;
+    parallel_for(a.st, x.size, cost, [&](i64 b, i64 e) { k.unary(op, dtype, src, dst, b, e); });
+    return make_int(env, id);
+  });
+}
+
+napi_value Cast(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const int to = check_dtype(a.i32(1));
+    const int id = new_tensor(a.st, to, x.shape, x.rank);
+    const void* src = x.data();
+    void* dst = tensor_at(a.st, id).data();
+    const int from = x.dtype;
+    const KernelTable& k = *a.st->k;
+    parallel_for(a.st, x.size, 1, [&](i64 b, i64 e) { k.cast(from, to, src, dst, b, e); });
+    return make_int(env, id);
+  });
+}
+
+napi_value Binary(napi_env env, napi_callback_info info) {
+  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                      "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual"};
+  return guarded(env, info, [&](Args& a) {
+    const int op = a.i32(0);
+    if (op < B_ADD || op > B_GE) throw argument_error("unknown binary op " + std::to_string(op));
+    const Tensor& x = a.tensor(1);
+    const Tensor& y = a.tensor(2);
+    if (x.dtype != y.dtype) throw argument_error(std::string(names[op]) + ": dtypes differ (" + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
+    const int dtype = x.dtype;
+    if (dtype == BOOL && !is_comparison(op) && op != B_MUL && op != B_MAX && op != B_MIN) throw unsupported(names[op], dtype);
+    const Tensor* ts[2] = {&x, &y};
+    i64 shape[MAX_RANK];
+    const int rank = broadcast_shapes(ts, 2, shape);
+    Loop loop;
+    const i64* shapes[2] = {x.shape, y.shape};
+    const int ranks[2] = {x.rank, y.rank};
+    make_loop(loop, shape, rank, 2, shapes, ranks);
+    const int id = new_tensor(a.st, is_comparison(op) ? BOOL : dtype, shape, rank);
+    const void* pa = x.data();
+    const void* pb = y.data();
+    void* po = tensor_at(a.st, id).data();
+    const KernelTable& k = *a.st->k;
+    const i64 cost = op == B_POW ? 16 : 1;
+    parallel_for(a.st, tensor_at(a.st, id).size, cost, [&](i64 b, i64 e) { k.binary(op, dtype, loop, pa, pb, po, b, e); });
+    return make_int(env, id);
+  });
+}
+
+napi_value Where(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& c = a.tensor(0);
+    const Tensor& x = a.tensor(1);
+    const Tensor& y = a.tensor(2);
+    if (c.dtype != BOOL) throw argument_error(std::string("where: the condition must be bool, got ") + DTYPE_NAMES[c.dtype]);
+    if (x.dtype != y.dtype) throw argument_error(std::string("where: dtypes differ (") + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
+    const Tensor* ts[3] = {&c, &x, &y};
+    i64 shape[MAX_RANK];
+    const int rank = broadcast_shapes(ts, 3, shape);
+    Loop loop;
+    const i64* shapes[3] = {c.shape, x.shape, y.shape};
+    const int ranks[3] = {c.rank, x.rank, y.rank};
+    make_loop(loop, shape, rank, 3, shapes, ranks);
+    const int dtype = x.dtype;
+    const int id = new_tensor(a.st, dtype, shape, rank);
+    const void *pc = c.data(), *pa = x.data(), *pb = y.data();
+    void* po = tensor_at(a.st, id).data();
+    const KernelTable& k = *a.st->k;
+    parallel_for(a.st, tensor_at(a.st, id).size, 1, [&](i64 b, i64 e) { k.where(dtype, loop, pc, pa, pb, po, b, e); });
+    return make_int(env, id);
+  });
+}
+
+}  // namespace myelin

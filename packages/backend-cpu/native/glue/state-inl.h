@@ -1,0 +1,36 @@
+// Template definitions of state.h.
+#pragma once
+#include <new>
+
+#include "../runtime/threads.h"
+
+namespace myelin {
+
+template <typename F>
+void parallel_for(State* st, i64 n, i64 cost, F&& f) {
+  const int threads = st->threads;
+  if (threads <= 1 || n <= 1 || n * cost < PARALLEL_MIN) {
+    if (n > 0) f(i64(0), n);
+    return;
+  }
+  const i64 chunks = n < threads ? n : threads;
+  thread_pool().for_chunks(chunks, [&](i64 c) {
+    const i64 b = n * c / chunks;
+    const i64 e = n * (c + 1) / chunks;
+    if (e > b) f(b, e);
+  });
+}
+
+template <typename F>
+napi_value guarded(napi_env env, napi_callback_info info, F&& body) {
+  Args args(env, info);
+  try {
+    return body(args);
+  } catch (const GlueError& e) {
+    return throw_glue_error(env, args.st, e);
+  } catch (const std::bad_alloc&) {
+    return throw_glue_error(env, args.st, backend_error("out of memory"));
+  }
+}
+
+}  // namespace myelin

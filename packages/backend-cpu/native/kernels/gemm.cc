@@ -1,0 +1,105 @@
+// The built-in GEMM's blocking and packing (the micro-kernels are in gemm-isa.cc). Loop order:
+// a KC x NC block of B is packed (it stays in L2), then for each MC x KC block of A, each
+// mr-row panel of A (kept in L1) meets every nr-column panel of B. Each element of C is
+// summed over k in the same order whatever block of C a thread computes, so the result does
+// not depend on how the work is split.
+#include <cstring>
+
+#include "gemm.h"
+
+namespace myelin {
+namespace {
+
+template <typename T>
+void pack_a(const GemmProblem<T>& p, i64 ic, i64 mc, i64 pc, i64 kc, int mr, T* dst) {
+  for (i64 i = 0; i < mc; i += mr) {
+    const i64 rows = mc - i < mr ? mc - i : mr;
+    T* panel = dst + i * kc;
+    for (i64 r = 0; r < mr; r++) {
+      if (r >= rows) {
+        for (i64 q = 0; q < kc; q++) panel[q * mr + r] = T(0);
+        continue;
+      }
+      const T* src = p.a + (ic + i + r) * p.rsa + pc * p.csa;
+      for (i64 q = 0; q < kc; q++) panel[q * mr + r] = src[q * p.csa];
+    }
+  }
+}
+
+template <typename T>
+void pack_b(const GemmProblem<T>& p, i64 pc, i64 kc, i64 jc, i64 nc, int nr, T* dst) {
+  for (i64 j = 0; j < nc; j += nr) {
+    const i64 cols = nc - j < nr ? nc - j : nr;
+    T* panel = dst + j * kc;
+    for (i64 q = 0; q < kc; q++) {
+      const T* src = p.b + (pc + q) * p.rsb + (jc + j) * p.csb;
+      T* out = panel + q * nr;
+      if (p.csb == 1) {
+        std::memcpy(out, src, std::size_t(cols) * sizeof(T));
+      } else {
+        for (i64 c = 0; c < cols; c++) out[c] = src[c * p.csb];
+      }
+      for (i64 c = cols; c < nr; c++) out[c] = T(0);
+    }
+  }
+}
+
+template <typename T>
+void gemm_block_t(const GemmKernel<T>& kern, const GemmProblem<T>& p, i64 i0, i64 i1, i64 j0, i64 j1, T* pa,
+                  T* pb) {
+  const int mr = kern.mr, nr = kern.nr;
+  if (p.k == 0) {
+    for (i64 i = i0; i < i1; i++) {
+      for (i64 j = j0; j < j1; j++) p.c[i * p.ldc + j] = T(0);
+    }
+    return;
+  }
+  alignas(64) T tile[16 * 64];
+  for (i64 jc = j0; jc < j1; jc += GEMM_NC) {
+    const i64 nc = j1 - jc < GEMM_NC ? j1 - jc : GEMM_NC;
+    for (i64 pc = 0; pc < p.k; pc += GEMM_KC) {
+      const i64 kc = p.k - pc < GEMM_KC ? p.k - pc : GEMM_KC;
+      const bool accumulate = pc > 0;
+      pack_b(p, pc, kc, jc, nc, nr, pb);
+      for (i64 ic = i0; ic < i1; ic += GEMM_MC) {
+        const i64 mc = i1 - ic < GEMM_MC ? i1 - ic : GEMM_MC;
+        pack_a(p, ic, mc, pc, kc, mr, pa);
+        for (i64 ir = 0; ir < mc; ir += mr) {
+          const i64 rows = mc - ir < mr ? mc - ir : mr;
+          for (i64 jr = 0; jr < nc; jr += nr) {
+            const i64 cols = nc - jr < nr ? nc - jr : nr;
+            T* c = p.c + (ic + ir) * p.ldc + jc + jr;
+            if (rows == mr && cols == nr) {
+              kern.kernel(kc, pa + ir * kc, pb + jr * kc, c, p.ldc, accumulate);
+            } else {
+              kern.kernel(kc, pa + ir * kc, pb + jr * kc, tile, nr, false);
+              for (i64 r = 0; r < rows; r++) {
+                T* dst = c + r * p.ldc;
+                const T* src = tile + r * nr;
+                if (accumulate) {
+                  for (i64 q = 0; q < cols; q++) dst[q] += src[q];
+                } else {
+                  for (i64 q = 0; q < cols; q++) dst[q] = src[q];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void gemm_block(const GemmKernel<float>& kern, const GemmProblem<float>& p, i64 i0, i64 i1, i64 j0, i64 j1,
+                float* pack_a, float* pack_b) {
+  gemm_block_t(kern, p, i0, i1, j0, j1, pack_a, pack_b);
+}
+
+void gemm_block(const GemmKernel<double>& kern, const GemmProblem<double>& p, i64 i0, i64 i1, i64 j0, i64 j1,
+                double* pack_a, double* pack_b) {
+  gemm_block_t(kern, p, i0, i1, j0, j1, pack_a, pack_b);
+}
+
+}  // namespace myelin

@@ -1,0 +1,53 @@
+// The built-in GEMM, used when no BLAS library is found (or when forced): packed panels,
+// cache blocking and a register-tiled micro-kernel per instruction set (AVX-512, AVX2+FMA,
+// portable). Pure computation: the caller provides the packing buffers and splits the work.
+#pragma once
+#include "common.h"
+
+namespace myelin {
+
+/** c (mr x nr, row stride ldc) = (or +=, when accumulate) packed A (kc x mr) times packed B (kc x nr). */
+template <typename T>
+using MicroKernel = void (*)(i64 kc, const T* a, const T* b, T* c, i64 ldc, bool accumulate);
+
+template <typename T>
+struct GemmKernel {
+  const char* name;
+  int mr, nr;
+  MicroKernel<T> kernel;
+};
+
+/** Blocking: A blocks of MC x KC and B blocks of KC x NC are packed, then tiled by mr x nr. */
+constexpr i64 GEMM_KC = 256;
+constexpr i64 GEMM_MC = 240;
+constexpr i64 GEMM_NC = 512;
+
+/** Elements each packing buffer needs (for any kernel of the tables below). */
+constexpr i64 GEMM_PACK_A = GEMM_MC * GEMM_KC;
+constexpr i64 GEMM_PACK_B = GEMM_NC * GEMM_KC;
+
+/** A [m, k] (strides rsa, csa) times B [k, n] (rsb, csb) into C rows [i0, i1) and columns [j0, j1). */
+template <typename T>
+struct GemmProblem {
+  i64 m, n, k;
+  const T* a;
+  i64 rsa, csa;
+  const T* b;
+  i64 rsb, csb;
+  T* c;
+  i64 ldc;
+};
+
+void gemm_block(const GemmKernel<float>& kern, const GemmProblem<float>& p, i64 i0, i64 i1, i64 j0, i64 j1,
+                float* pack_a, float* pack_b);
+void gemm_block(const GemmKernel<double>& kern, const GemmProblem<double>& p, i64 i0, i64 i1, i64 j0, i64 j1,
+                double* pack_a, double* pack_b);
+
+const GemmKernel<float>& sgemm_kernel_avx512();
+const GemmKernel<float>& sgemm_kernel_avx2();
+const GemmKernel<float>& sgemm_kernel_generic();
+const GemmKernel<double>& dgemm_kernel_avx512();
+const GemmKernel<double>& dgemm_kernel_avx2();
+const GemmKernel<double>& dgemm_kernel_generic();
+
+}  // namespace myelin

@@ -1,0 +1,484 @@
+// Elementwise, reduction and fused kernels. This one source is compiled three times by
+// scripts/build-native.mjs: with -mavx512f..., with -mavx2 -mfma and for the baseline ISA,
+// each time into its own namespace (MYELIN_ISA), and the runtime picks one table. The loops
+// are written so that GCC vectorises them (contiguous fast paths, __restrict, no calls).
+// -ffp-contract=off keeps a*b+c as two roundings: the results match cpu-reference's.
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels.h"
+
+#ifndef MYELIN_ISA
+#define MYELIN_ISA generic
+#endif
+#define MYELIN_CAT2(a, b) a##b
+#define MYELIN_CAT(a, b) MYELIN_CAT2(a, b)
+#define MYELIN_STR2(a) #a
+#define MYELIN_STR(a) MYELIN_STR2(a)
+
+// Only float32 (the training dtype) gets per-ISA copies; the baseline build (MYELIN_ALL_DTYPES)
+// holds float64, int32 and bool too, and the other builds forward those dtypes to it. This keeps
+// the build short: each copy of every loop costs compile time.
+#ifdef MYELIN_ALL_DTYPES
+#define MYELIN_OTHER(call) (call)
+#else
+#define MYELIN_OTHER(call) (kernels_generic().call)
+#endif
+
+namespace myelin {
+namespace MYELIN_ISA {
+namespace {
+
+using u8 = std::uint8_t;
+using i32 = std::int32_t;
+using u32 = std::uint32_t;
+
+// ---- unary ---------------------------------------------------------------------------------
+
+template <typename T>
+inline T sigmoid(T v) {
+  T e = std::exp(-std::fabs(v));
+  return v >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e);
+}
+
+template <typename T>
+void unary_float(int op, const T* __restrict x, T* __restrict y, i64 b, i64 e) {
+  switch (op) {
+    case U_NEG: for (i64 i = b; i < e; i++) y[i] = -x[i]; break;
+    case U_EXP: for (i64 i = b; i < e; i++) y[i] = std::exp(x[i]); break;
+    case U_LOG: for (i64 i = b; i < e; i++) y[i] = std::log(x[i]); break;
+    case U_SQRT: for (i64 i = b; i < e; i++) y[i] = std::sqrt(x[i]); break;
+    case U_ABS: for (i64 i = b; i < e; i++) y[i] = std::fabs(x[i]); break;
+    case U_SIGN:
+      for (i64 i = b; i < e; i++) {
+        T v = x[i];
+        y[i] = v == v ? T((v > 0) - (v < 0)) : v;
+      }
+      break;
+    case U_SIGMOID: for (i64 i = b; i < e; i++) y[i] = sigmoid(x[i]); break;
+    case U_TANH: for (i64 i = b; i < e; i++) y[i] = std::tanh(x[i]); break;
+    case U_RELU: for (i64 i = b; i < e; i++) y[i] = (x[i] > 0 || x[i] != x[i]) ? x[i] : T(0); break;  // NaN stays NaN
+  }
+}
+
+void unary_int(int op, const i32* __restrict x, i32* __restrict y, i64 b, i64 e) {
+  switch (op) {
+    case U_NEG: for (i64 i = b; i < e; i++) y[i] = i32(u32(0) - u32(x[i])); break;
+    case U_ABS: for (i64 i = b; i < e; i++) y[i] = x[i] < 0 ? i32(u32(0) - u32(x[i])) : x[i]; break;
+    case U_SIGN: for (i64 i = b; i < e; i++) y[i] = (x[i] > 0) - (x[i] < 0); break;
+    case U_RELU: for (i64 i = b; i < e; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
+    default: break;
+  }
+}
+
+void unary(int op, int dtype, const void* x, void* y, i64 b, i64 e) {
+  if (dtype == F32) return unary_float(op, static_cast<const float*>(x), static_cast<float*>(y), b, e);
+#ifdef MYELIN_ALL_DTYPES
+  if (dtype == F64) unary_float(op, static_cast<const double*>(x), static_cast<double*>(y), b, e);
+  if (dtype == I32) unary_int(op, static_cast<const i32*>(x), static_cast<i32*>(y), b, e);
+#else
+  MYELIN_OTHER(unary(op, dtype, x, y, b, e));
+#endif
+}
+
+// ---- cast ----------------------------------------------------------------------------------
+
+template <typename From, typename To>
+void cast_t(const From* __restrict x, To* __restrict y, i64 b, i64 e) {
+  if constexpr (std::is_same_v<To, u8>) {
+    for (i64 i = b; i < e; i++) y[i] = x[i] != 0 ? 1 : 0;
+  } else if constexpr (std::is_same_v<To, i32> && std::is_floating_point_v<From>) {
+    for (i64 i = b; i < e; i++) {
+      From v = x[i];
+      // The common case, in range, truncates directly; the rest follows JS's ToInt32.
+      y[i] = (v > From(-2147483649.0) && v < From(2147483648.0)) ? i32(v) : to_int32(double(v));
+    }
+  } else {
+    for (i64 i = b; i < e; i++) y[i] = To(x[i]);
+  }
+}
+
+template <typename From>
+void cast_from(int to, const From* x, void* y, i64 b, i64 e) {
+  switch (to) {
+    case F32: cast_t(x, static_cast<float*>(y), b, e); break;
+    case F64: cast_t(x, static_cast<double*>(y), b, e); break;
+    case I32: cast_t(x, static_cast<i32*>(y), b, e); break;
+    case BOOL: cast_t(x, static_cast<u8*>(y), b, e); break;
+  }
+}
+
+void cast(int from, int to, const void* x, void* y, i64 b, i64 e) {
+#ifndef MYELIN_ALL_DTYPES
+  if (from != F32 || to != F32) return MYELIN_OTHER(cast(from, to, x, y, b, e));
+#endif
+  switch (from) {
+    case F32: cast_from(to, static_cast<const float*>(x), y, b, e); break;
+    case F64: cast_from(to, static_cast<const double*>(x), y, b, e); break;
+    case I32: cast_from(to, static_cast<const i32*>(x), y, b, e); break;
+    case BOOL: cast_from(to, static_cast<const u8*>(x), y, b, e); break;
+  }
+}
+
+// ---- binary --------------------------------------------------------------------------------
+
+template <typename T, typename R, typename F>
+__attribute__((noinline)) void binary_row(const T* __restrict a, i64 sa, const T* __restrict b, i64 sb, R* __restrict o, i64 n, F f) {
+  if (sa == 1 && sb == 1) {
+    for (i64 i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+  } else if (sa == 1 && sb == 0) {
+    const T y = *b;
+    for (i64 i = 0; i < n; i++) o[i] = f(a[i], y);
+  } else if (sa == 0 && sb == 1) {
+    const T x = *a;
+    for (i64 i = 0; i < n; i++) o[i] = f(x, b[i]);
+  } else {
+    for (i64 i = 0; i < n; i++) o[i] = f(a[i * sa], b[i * sb]);
+  }
+}
+
+template <typename T, typename R, typename F>
+void binary_loop(const Loop& loop, const void* av, const void* bv, void* ov, i64 begin, i64 end, F f) {
+  const T* a = static_cast<const T*>(av);
+  const T* b = static_cast<const T*>(bv);
+  R* o = static_cast<R*>(ov);
+  walk_rows(loop, begin, end, [&](const i64* off, const i64* inner, i64 pos, i64 len) {
+    binary_row<T, R>(a + off[0], inner[0], b + off[1], inner[1], o + pos, len, f);
+  });
+}
+
+template <typename T>
+void binary_typed(int op, const Loop& L, const void* a, const void* b, void* o, i64 s, i64 e) {
+  constexpr bool INT = std::is_same_v<T, i32>;
+  constexpr bool BOOLEAN = std::is_same_v<T, u8>;
+  switch (op) {
+    case B_ADD:
+      if constexpr (INT) binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(u32(x) + u32(y)); });
+      else binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(x + y); });
+      break;
+    case B_SUB:
+      if constexpr (INT) binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(u32(x) - u32(y)); });
+      else binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(x - y); });
+      break;
+    case B_MUL:
+      if constexpr (INT) binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(u32(x) * u32(y)); });
+      else if constexpr (BOOLEAN) binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(x & y); });
+      else binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(x * y); });
+      break;
+    case B_DIV:
+      if constexpr (INT) binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return to_int32(double(x) / double(y)); });
+      else binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(x / y); });
+      break;
+    case B_POW:
+      if constexpr (INT) binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return to_int32(std::pow(double(x), double(y))); });
+      else binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return T(std::pow(double(x), double(y))); });
+      break;
+    case B_MAX:
+      binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return (x > y || x != x) ? x : y; });
+      break;
+    case B_MIN:
+      binary_loop<T, T>(L, a, b, o, s, e, [](T x, T y) { return (x < y || x != x) ? x : y; });
+      break;
+    case B_EQ: binary_loop<T, u8>(L, a, b, o, s, e, [](T x, T y) { return u8(x == y); }); break;
+    case B_NE: binary_loop<T, u8>(L, a, b, o, s, e, [](T x, T y) { return u8(x != y); }); break;
+    case B_LT: binary_loop<T, u8>(L, a, b, o, s, e, [](T x, T y) { return u8(x < y); }); break;
+    case B_LE: binary_loop<T, u8>(L, a, b, o, s, e, [](T x, T y) { return u8(x <= y); }); break;
+    case B_GT: binary_loop<T, u8>(L, a, b, o, s, e, [](T x, T y) { return u8(x > y); }); break;
+    case B_GE: binary_loop<T, u8>(L, a, b, o, s, e, [](T x, T y) { return u8(x >= y); }); break;
+  }
+}
+
+void binary(int op, int dtype, const Loop& L, const void* a, const void* b, void* o, i64 s, i64 e) {
+  if (dtype == F32) return binary_typed<float>(op, L, a, b, o, s, e);
+#ifdef MYELIN_ALL_DTYPES
+  switch (dtype) {
+    case F64: binary_typed<double>(op, L, a, b, o, s, e); break;
+    case I32: binary_typed<i32>(op, L, a, b, o, s, e); break;
+    case BOOL: binary_typed<u8>(op, L, a, b, o, s, e); break;
+  }
+#else
+  MYELIN_OTHER(binary(op, dtype, L, a, b, o, s, e));
+#endif
+}
+
+// ---- where ---------------------------------------------------------------------------------
+
+template <typename T>
+void where_typed(const Loop& L, const void* cv, const void* av, const void* bv, void* ov, i64 begin, i64 end) {
+  const u8* c = static_cast<const u8*>(cv);
+  const T* a = static_cast<const T*>(av);
+  const T* b = static_cast<const T*>(bv);
+  T* o = static_cast<T*>(ov);
+  walk_rows(L, begin, end, [&](const i64* off, const i64* inner, i64 pos, i64 len) {
+    const u8* __restrict pc = c + off[0];
+    const T* __restrict pa = a + off[1];
+    const T* __restrict pb = b + off[2];
+    T* __restrict po = o + pos;
+    const i64 sc = inner[0], sa = inner[1], sb = inner[2];
+    if (sc == 1 && sa == 1 && sb == 1) {
+      for (i64 i = 0; i < len; i++) po[i] = pc[i] ? pa[i] : pb[i];
+    } else if (sc == 1 && sa == 1 && sb == 0) {
+      const T y = *pb;
+      for (i64 i = 0; i < len; i++) po[i] = pc[i] ? pa[i] : y;
+    } else {
+      for (i64 i = 0; i < len; i++) po[i] = pc[i * sc] ? pa[i * sa] : pb[i * sb];
+    }
+  });
+}
+
+void where(int dtype, const Loop& L, const void* c, const void* a, const void* b, void* o, i64 s, i64 e) {
+  if (dtype == F32) return where_typed<float>(L, c, a, b, o, s, e);
+#ifdef MYELIN_ALL_DTYPES
+  switch (dtype) {
+    case F64: where_typed<double>(L, c, a, b, o, s, e); break;
+    case I32: where_typed<i32>(L, c, a, b, o, s, e); break;
+    case BOOL: where_typed<u8>(L, c, a, b, o, s, e); break;
+  }
+#else
+  MYELIN_OTHER(where(dtype, L, c, a, b, o, s, e));
+#endif
+}
+
+// ---- reductions ----------------------------------------------------------------------------
+
+/** Sum of n floats in double with 8 running sums (a fixed order: deterministic). */
+template <typename T>
+inline double sum_row(const T* __restrict x, i64 n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  i64 i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; j++) s[j] += double(x[i + j]);
+  }
+  for (; i < n; i++) s[0] += double(x[i]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+template <typename T>
+inline T max_row(const T* __restrict x, i64 n, T best) {
+  if constexpr (std::is_floating_point_v<T>) {
+    for (i64 i = 0; i < n; i++) best = max_nan(best, x[i]);
+  } else {
+    for (i64 i = 0; i < n; i++) best = x[i] > best ? x[i] : best;
+  }
+  return best;
+}
+
+template <typename T>
+T identity_max() {
+  if constexpr (std::is_floating_point_v<T>) return -INFINITY;
+  else if constexpr (std::is_same_v<T, i32>) return i32(-2147483647 - 1);
+  else return T(0);
+}
+
+template <typename T>
+void reduce_rows_typed(int op, const T* x, T* out, i64 n, i64 b, i64 e) {
+  for (i64 r = b; r < e; r++) {
+    const T* row = x + r * n;
+    if (op == 0) {
+      if constexpr (std::is_same_v<T, i32>) {
+        u32 s = 0;
+        for (i64 i = 0; i < n; i++) s += u32(row[i]);
+        out[r] = i32(s);
+      } else {
+        out[r] = T(sum_row(row, n));
+      }
+    } else {
+      out[r] = max_row(row, n, identity_max<T>());
+    }
+  }
+}
+
+void reduce_rows(int op, int dtype, const void* x, void* out, i64 n, i64 b, i64 e) {
+  if (dtype == F32) return reduce_rows_typed(op, static_cast<const float*>(x), static_cast<float*>(out), n, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(reduce_rows(op, dtype, x, out, n, b, e));
+#else
+  switch (dtype) {
+    case F64: reduce_rows_typed(op, static_cast<const double*>(x), static_cast<double*>(out), n, b, e); break;
+    case I32: reduce_rows_typed(op, static_cast<const i32*>(x), static_cast<i32*>(out), n, b, e); break;
+    case BOOL: reduce_rows_typed(op, static_cast<const u8*>(x), static_cast<u8*>(out), n, b, e); break;
+  }
+#endif
+}
+
+template <typename T>
+void reduce_cols_typed(int op, const T* x, T* out, double* acc, i64 outer, i64 rows, i64 cols, i64 b, i64 e) {
+  const i64 w = e - b;
+  for (i64 o = 0; o < outer; o++) {
+    const T* slab = x + o * rows * cols;
+    T* dst = out + o * cols;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (op == 0) {
+        double* __restrict a = acc;
+        for (i64 c = 0; c < w; c++) a[c] = 0;
+        for (i64 r = 0; r < rows; r++) {
+          const T* __restrict src = slab + r * cols + b;
+          for (i64 c = 0; c < w; c++) a[c] += double(src[c]);
+        }
+        for (i64 c = 0; c < w; c++) dst[b + c] = T(a[c]);
+        continue;
+      }
+    }
+    T* __restrict d = dst + b;
+    if (op == 0) {
+      // int32 wraps like its storage (bool sums are refused before this).
+      for (i64 c = 0; c < w; c++) d[c] = 0;
+      for (i64 r = 0; r < rows; r++) {
+        const T* __restrict src = slab + r * cols + b;
+        for (i64 c = 0; c < w; c++) d[c] = T(u32(d[c]) + u32(src[c]));
+      }
+    } else {
+      for (i64 c = 0; c < w; c++) d[c] = identity_max<T>();
+      for (i64 r = 0; r < rows; r++) {
+        const T* __restrict src = slab + r * cols + b;
+        if constexpr (std::is_floating_point_v<T>) {
+          for (i64 c = 0; c < w; c++) d[c] = max_nan(d[c], src[c]);
+        } else {
+          for (i64 c = 0; c < w; c++) d[c] = src[c] > d[c] ? src[c] : d[c];
+        }
+      }
+    }
+  }
+}
+
+void reduce_cols(int op, int dtype, const void* x, void* out, double* acc, i64 outer, i64 rows, i64 cols, i64 b,
+                 i64 e) {
+  if (dtype == F32) {
+    return reduce_cols_typed(op, static_cast<const float*>(x), static_cast<float*>(out), acc, outer, rows, cols, b, e);
+  }
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(reduce_cols(op, dtype, x, out, acc, outer, rows, cols, b, e));
+#else
+  switch (dtype) {
+    case F64:
+      reduce_cols_typed(op, static_cast<const double*>(x), static_cast<double*>(out), acc, outer, rows, cols, b, e);
+      break;
+    case I32:
+      reduce_cols_typed(op, static_cast<const i32*>(x), static_cast<i32*>(out), acc, outer, rows, cols, b, e);
+      break;
+    case BOOL:
+      reduce_cols_typed(op, static_cast<const u8*>(x), static_cast<u8*>(out), acc, outer, rows, cols, b, e);
+      break;
+  }
+#endif
+}
+
+// ---- fused ---------------------------------------------------------------------------------
+
+template <typename T>
+void adam_typed(const T* __restrict p, const T* __restrict g, const T* __restrict m, const T* __restrict v,
+                T* __restrict po, T* __restrict mo, T* __restrict vo, const AdamConstants& k, i64 b, i64 e) {
+  const T decay = T(k.decay), coupled = T(k.coupled_decay), b1 = T(k.b1), omb1 = T(k.one_minus_b1);
+  const T b2 = T(k.b2), omb2 = T(k.one_minus_b2), step = T(k.step_size), corr2 = T(k.correction2), eps = T(k.eps);
+  const bool use_decay = k.decay != 1, use_coupled = k.coupled_decay != 0;
+  for (i64 i = b; i < e; i++) {
+    T w = p[i];
+    if (use_decay) w = w * decay;
+    T grad = use_coupled ? T(g[i] + T(w * coupled)) : g[i];
+    T first = T(m[i] * b1) + T(grad * omb1);
+    T second = T(v[i] * b2) + T(T(grad * grad) * omb2);
+    T denom = T(std::sqrt(second) / corr2) + eps;
+    po[i] = w - T(T(first / denom) * step);
+    mo[i] = first;
+    vo[i] = second;
+  }
+}
+
+void adam(int dtype, const void* p, const void* g, const void* m, const void* v, void* po, void* mo, void* vo,
+          const AdamConstants& k, i64 b, i64 e) {
+  if (dtype == F32) {
+    adam_typed(static_cast<const float*>(p), static_cast<const float*>(g), static_cast<const float*>(m),
+               static_cast<const float*>(v), static_cast<float*>(po), static_cast<float*>(mo), static_cast<float*>(vo),
+               k, b, e);
+  } else {
+#ifndef MYELIN_ALL_DTYPES
+    return MYELIN_OTHER(adam(dtype, p, g, m, v, po, mo, vo, k, b, e));
+#endif
+    adam_typed(static_cast<const double*>(p), static_cast<const double*>(g), static_cast<const double*>(m),
+               static_cast<const double*>(v), static_cast<double*>(po), static_cast<double*>(mo),
+               static_cast<double*>(vo), k, b, e);
+  }
+}
+
+template <typename T>
+inline void activate(int act, T* __restrict y, i64 n) {
+  switch (act) {
+    case ACT_RELU: for (i64 i = 0; i < n; i++) y[i] = (y[i] > 0 || y[i] != y[i]) ? y[i] : T(0); break;
+    case ACT_SIGMOID: for (i64 i = 0; i < n; i++) y[i] = sigmoid(y[i]); break;
+    case ACT_TANH: for (i64 i = 0; i < n; i++) y[i] = std::tanh(y[i]); break;
+    default: break;
+  }
+}
+
+template <typename T>
+void bias_activation_typed(int act, T* y, const Loop* L, const T* bias, i64 n, i64 b, i64 e) {
+  if (bias != nullptr) {
+    walk_rows(*L, b * n, e * n, [&](const i64* off, const i64* inner, i64 pos, i64 len) {
+      T* __restrict py = y + pos;
+      const T* __restrict pb = bias + off[1];
+      const i64 sb = inner[1];
+      if (sb == 1) {
+        for (i64 i = 0; i < len; i++) py[i] = py[i] + pb[i];
+      } else {
+        for (i64 i = 0; i < len; i++) py[i] = py[i] + pb[i * sb];
+      }
+      activate(act, py, len);
+    });
+  } else {
+    activate(act, y + b * n, (e - b) * n);
+  }
+}
+
+void bias_activation(int dtype, int act, void* y, const Loop* L, const void* bias, i64 n, i64 b, i64 e) {
+  if (dtype == F32) bias_activation_typed(act, static_cast<float*>(y), L, static_cast<const float*>(bias), n, b, e);
+#ifdef MYELIN_ALL_DTYPES
+  else bias_activation_typed(act, static_cast<double*>(y), L, static_cast<const double*>(bias), n, b, e);
+#else
+  else MYELIN_OTHER(bias_activation(dtype, act, y, L, bias, n, b, e));
+#endif
+}
+
+template <typename T>
+void softmax_xent_typed(const T* x, const i32* labels, T* loss, T* grad, double scale, i64 n, i64 b, i64 e) {
+  for (i64 r = b; r < e; r++) {
+    const T* __restrict row = x + r * n;
+    T m = max_row(row, n, identity_max<T>());
+    double s = 0;
+    for (i64 i = 0; i < n; i++) s += double(std::exp(row[i] - m));
+    const i32 label = labels[r];
+    const double lse = double(m) + std::log(s);
+    loss[r] = T(lse - double(row[label]));
+    if (grad != nullptr) {
+      T* __restrict g = grad + r * n;
+      const double inv = 1.0 / s;
+      for (i64 i = 0; i < n; i++) g[i] = T(double(std::exp(row[i] - m)) * inv * scale);
+      g[label] = T(double(g[label]) - scale);
+    }
+  }
+}
+
+void softmax_xent(int dtype, const void* x, const i32* labels, void* loss, void* grad, double scale, i64 n, i64 b,
+                  i64 e) {
+  if (dtype == F32) {
+    softmax_xent_typed(static_cast<const float*>(x), labels, static_cast<float*>(loss), static_cast<float*>(grad),
+                       scale, n, b, e);
+  } else {
+#ifndef MYELIN_ALL_DTYPES
+    return MYELIN_OTHER(softmax_xent(dtype, x, labels, loss, grad, scale, n, b, e));
+#endif
+    softmax_xent_typed(static_cast<const double*>(x), labels, static_cast<double*>(loss),
+                       static_cast<double*>(grad), scale, n, b, e);
+  }
+}
+
+const KernelTable table = {
+    MYELIN_STR(MYELIN_ISA), unary, cast, binary, where, reduce_rows, reduce_cols, adam, bias_activation, softmax_xent,
+};
+
+}  // namespace
+}  // namespace MYELIN_ISA
+
+const KernelTable& MYELIN_CAT(kernels_, MYELIN_ISA)() { return MYELIN_ISA::table; }
+
+}  // namespace myelin

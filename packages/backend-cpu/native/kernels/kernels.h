@@ -1,0 +1,58 @@
+// The kernel table: every vectorised kernel, compiled once per instruction set (AVX-512,
+// AVX2+FMA, portable) from the same source (kernels-isa.cc); the runtime picks one table at
+// load time. Every kernel works on a range [begin, end) of its output so the runtime can
+// split it across threads; none allocates, locks or calls the OS.
+#pragma once
+#include "common.h"
+#include "strided.h"
+
+namespace myelin {
+
+struct AdamConstants {
+  double decay;          // 1 - lr * weightDecay (decoupled) or 1
+  double coupled_decay;  // weightDecay (coupled) or 0
+  double b1, one_minus_b1, b2, one_minus_b2, step_size, correction2, eps;
+};
+
+struct KernelTable {
+  const char* name;
+  /** y[i] = op(x[i]) for i in [begin, end). */
+  void (*unary)(int op, int dtype, const void* x, void* y, i64 begin, i64 end);
+  /** y[i] = (to) x[i]. */
+  void (*cast)(int from, int to, const void* x, void* y, i64 begin, i64 end);
+  /** out[i] = op(a, b) over a 2-operand loop (comparisons write bool). */
+  void (*binary)(int op, int dtype, const Loop& loop, const void* a, const void* b, void* out, i64 begin, i64 end);
+  /** out[i] = c ? a : b over a 3-operand loop (condition, a, b). */
+  void (*where)(int dtype, const Loop& loop, const void* c, const void* a, const void* b, void* out, i64 begin,
+                i64 end);
+  /** Reduce each of rows [begin, end) of length n (contiguous) into out[row] (dtype storage). */
+  void (*reduce_rows)(int op, int dtype, const void* x, void* out, i64 n, i64 begin, i64 end);
+  /**
+   * Column reduce: x is [outer, rows, cols]; out[o, c] = reduce over r of x[o, r, c], for columns
+   * [begin, end) of every outer slab. acc is scratch of (end - begin) doubles.
+   */
+  void (*reduce_cols)(int op, int dtype, const void* x, void* out, double* acc, i64 outer, i64 rows, i64 cols,
+                      i64 begin, i64 end);
+  /** One Adam step over [begin, end) (float32 or float64). */
+  void (*adam)(int dtype, const void* p, const void* g, const void* m, const void* v, void* p_out, void* m_out,
+               void* v_out, const AdamConstants& k, i64 begin, i64 end);
+  /**
+   * y = act(y + bias) in place for rows [begin, end) of an [rows, n] matrix; bias (optional) is
+   * given by a 2-operand loop over the [rows, n] output (operand 1 = bias).
+   */
+  void (*bias_activation)(int dtype, int act, void* y, const Loop* bias_loop, const void* bias, i64 n, i64 begin,
+                          i64 end);
+  /**
+   * Softmax cross-entropy per row of logits [rows, n] with integer labels: loss[r] =
+   * logsumexp(x[r]) - x[r, label[r]]; if grad != null, grad[r] = softmax(x[r]) - onehot(label[r]),
+   * times scale.
+   */
+  void (*softmax_xent)(int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale,
+                       i64 n, i64 begin, i64 end);
+};
+
+const KernelTable& kernels_avx512();
+const KernelTable& kernels_avx2();
+const KernelTable& kernels_generic();
+
+}  // namespace myelin

@@ -1,0 +1,50 @@
+// A small persistent thread pool: `threads - 1` workers plus the calling thread. Work is
+// split into chunks claimed in any order; every kernel writes disjoint outputs per chunk,
+// so results never depend on which thread ran which chunk.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace myelin {
+
+class ThreadPool {
+ public:
+  ~ThreadPool();
+  /** Total threads including the caller (>= 1). Starts or stops workers. */
+  void resize(int threads);
+  int size() const { return threads_; }
+  /** Runs fn(ctx, chunk) for chunk in [0, chunks), the caller included; returns when all are done. */
+  void run(std::int64_t chunks, void (*fn)(void*, std::int64_t), void* ctx);
+
+  template <typename F>
+  void for_chunks(std::int64_t chunks, F&& f) {
+    run(chunks, [](void* c, std::int64_t i) { (*static_cast<F*>(c))(i); }, &f);
+  }
+
+ private:
+  void worker_loop();
+  void stop_workers();
+  void work();
+
+  int threads_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex run_mutex_;  // one job at a time (several Node environments may share the pool)
+  std::mutex sleep_mutex_;
+  std::condition_variable wake_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> active_{0};
+  std::atomic<std::int64_t> next_{0};
+  std::atomic<std::int64_t> done_{0};
+  std::int64_t chunks_ = 0;
+  void (*fn_)(void*, std::int64_t) = nullptr;
+  void* ctx_ = nullptr;
+};
+
+ThreadPool& thread_pool();
+
+}  // namespace myelin

@@ -1,0 +1,219 @@
+import { availableParallelism } from 'node:os';
+import {
+  type AdamUpdateOptions,
+  type Backend,
+  BACKEND_CONTRACT_VERSION,
+  BackendError,
+  type BackendHandle,
+  BackendMismatchError,
+  type BinaryOp,
+  type DType,
+  DisposedTensorError,
+  type ReduceOp,
+  type Shape,
+  type TypedArray,
+  type UnaryOp,
+} from '@myelin/core/backend';
+import { CPU_BACKEND_NAME } from './name.js';
+import { type CpuPoolStats, loadAddon, type NativeAddon } from './native.js';
+
+/** Which GEMM runs matmul: OpenBLAS when it loads (auto), always the built-in kernel, or OpenBLAS only. */
+export type CpuGemm = 'auto' | 'builtin' | 'openblas';
+
+export interface CpuBackendOptions {
+  /**
+   * Threads for BLAS and for our kernels (small tensors stay on the calling thread). Default:
+   * $MYELIN_CPU_THREADS, else the machine's cores. Results are deterministic for a given count.
+   */
+  threads?: number;
+  /** Default: $MYELIN_CPU_GEMM ('builtin' forces the built-in GEMM), else 'auto'. */
+  gemm?: CpuGemm;
+}
+
+/** The cpu backend: the contract plus a few native extras (pool statistics, a fused loss kernel). */
+export interface CpuBackend extends Backend {
+  readonly threads: number;
+  readonly gemm: CpuGemm;
+  /** The addon's buffer-pool counters (shared by every cpu backend in this process). */
+  stats(): CpuPoolStats;
+  /**
+   * Softmax cross-entropy over the rows of float `logits` [rows, classes] with int32 `labels`
+   * [rows]: per-row losses, and (withGrad) `scale * (softmax(logits) - onehot(labels))`.
+   */
+  softmaxCrossEntropy(
+    logits: BackendHandle,
+    labels: BackendHandle,
+    withGrad: boolean,
+    scale?: number,
+  ): { loss: BackendHandle; grad: BackendHandle | null };
+}
+
+/** A cpu handle: an id into the addon's tensor table; -1 once disposed. */
+export class CpuHandle implements BackendHandle {
+  declare readonly __myelinHandle?: never;
+  constructor(
+    public id: number,
+    readonly owner: object,
+  ) {}
+}
+
+const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
+const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+const UNARY_CODE: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, sigmoid: 6, tanh: 7, relu: 8 };
+const BINARY_CODE: Record<BinaryOp, number> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  equal: 7,
+  notEqual: 8,
+  less: 9,
+  lessEqual: 10,
+  greater: 11,
+  greaterEqual: 12,
+};
+const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, max: 1 };
+const ACTIVATION_CODE = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
+const GEMM_CODE: Record<CpuGemm, number> = { auto: 0, builtin: 1, openblas: 2 };
+
+/** The configuration last applied to the addon (its thread pool and GEMM choice are per process). */
+let applied: object | null = null;
+
+function defaultThreads(): number {
+  const fromEnv = Number(process.env.MYELIN_CPU_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
+}
+
+/** The addon, or one BackendError naming what to install. */
+export function requireAddon(): NativeAddon {
+  const result = loadAddon();
+  if (result.addon === undefined) throw new BackendError(`backend '${CPU_BACKEND_NAME}' is not usable: ${result.error}`);
+  return result.addon;
+}
+
+/** A new cpu backend with its own count of live handles. */
+export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
+  const addon = requireAddon();
+  const threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw new BackendError(`backend '${CPU_BACKEND_NAME}': threads must be an integer from 1 to 1024, got ${threads}`);
+  }
+  const gemm = options.gemm ?? (process.env.MYELIN_CPU_GEMM === 'builtin' ? 'builtin' : 'auto');
+  if (!(gemm in GEMM_CODE)) throw new BackendError(`backend '${CPU_BACKEND_NAME}': gemm must be 'auto', 'builtin' or 'openblas', got '${gemm}'`);
+  const config = { threads, gemm };
+  const apply = (): void => {
+    addon.configure(threads, GEMM_CODE[gemm]);
+    applied = config;
+  };
+  apply(); // fails here, not at the first op, when OpenBLAS is required and missing
+
+  const owner = {};
+  let live = 0;
+
+  const own = (id: number): CpuHandle => {
+    live++;
+    return new CpuHandle(id, owner);
+  };
+  const open = (handle: BackendHandle): number => {
+    if (!(handle instanceof CpuHandle) || handle.owner !== owner) {
+      throw new BackendMismatchError(`backend '${CPU_BACKEND_NAME}' was given a handle it did not create`);
+    }
+    if (handle.id < 0) throw new DisposedTensorError(`backend '${CPU_BACKEND_NAME}': handle used after dispose`);
+    if (applied !== config) apply();
+    return handle.id;
+  };
+  const make = (): void => {
+    if (applied !== config) apply();
+  };
+
+  return {
+    name: CPU_BACKEND_NAME,
+    contractVersion: BACKEND_CONTRACT_VERSION,
+    dtypes: DTYPES,
+    threads,
+    gemm,
+
+    fromData(values: TypedArray, shape: Shape, dtype: DType) {
+      make();
+      return own(addon.fromData(values, shape, DTYPE_CODE[dtype]));
+    },
+    fill(shape: Shape, value: number, dtype: DType) {
+      make();
+      return own(addon.fill(shape, value, DTYPE_CODE[dtype]));
+    },
+    read(handle: BackendHandle) {
+      // The copy is taken now, so a later dispose cannot affect it.
+      try {
+        return Promise.resolve(addon.read(open(handle)));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    readSync: (handle) => addon.read(open(handle)),
+    dispose(handle: BackendHandle) {
+      if (!(handle instanceof CpuHandle) || handle.owner !== owner || handle.id < 0) return;
+      addon.release(handle.id);
+      handle.id = -1;
+      live--;
+    },
+    liveHandles: () => live,
+
+    unary: (op, x) => own(addon.unary(UNARY_CODE[op], open(x))),
+    cast: (x, dtype) => own(addon.cast(open(x), DTYPE_CODE[dtype])),
+    binary: (op, a, b) => own(addon.binary(BINARY_CODE[op], open(a), open(b))),
+    where: (condition, a, b) => own(addon.where(open(condition), open(a), open(b))),
+
+    reduce: (op, x, axes, keepDims) => own(addon.reduce(REDUCE_CODE[op], open(x), axes, keepDims)),
+    argmax: (x, axis) => own(addon.argmax(open(x), axis)),
+
+    // A reshape shares the input's buffer (reference-counted in the addon): no copy.
+    reshape: (x, shape) => own(addon.reshape(open(x), shape)),
+    transpose: (x, perm) => own(addon.transpose(open(x), perm)),
+    broadcastTo: (x, shape) => own(addon.broadcastTo(open(x), shape)),
+    slice: (x, begin, size) => own(addon.slice(open(x), begin, size)),
+    pad: (x, paddings, value) => own(addon.pad(open(x), paddings.flat(), value)),
+    concat: (xs, axis) => own(addon.concat(xs.map(open), axis)),
+    gather: (x, indices, axis) => own(addon.gather(open(x), open(indices), axis)),
+    scatterAdd: (updates, indices, axis, dimSize) => own(addon.scatterAdd(open(updates), open(indices), axis, dimSize)),
+
+    matmul: (a, b, transposeA, transposeB) => own(addon.matmul(open(a), open(b), transposeA, transposeB)),
+
+    fused: {
+      matmulBiasActivation(a, b, bias, activation, transposeA, transposeB) {
+        const code = ACTIVATION_CODE[activation];
+        const biasId = bias === null ? -1 : open(bias);
+        return own(addon.matmulBiasActivation(open(a), open(b), biasId, code, transposeA, transposeB));
+      },
+      adamUpdate(param, grad, m, v, options: AdamUpdateOptions) {
+        const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = options;
+        // The constants are computed here exactly as cpu-reference computes them (JS `**`), and
+        // rounded to the storage type in the kernel.
+        const [p, m1, v1] = addon.adamUpdate(
+          open(param),
+          open(grad),
+          open(m),
+          open(v),
+          weightDecay !== 0 && decoupledWeightDecay ? 1 - lr * weightDecay : 1,
+          weightDecay !== 0 && !decoupledWeightDecay ? weightDecay : 0,
+          beta1,
+          1 - beta1,
+          beta2,
+          1 - beta2,
+          lr / (1 - beta1 ** step),
+          Math.sqrt(1 - beta2 ** step),
+          eps,
+        );
+        return { param: own(p), m: own(m1), v: own(v1) };
+      },
+    },
+
+    stats: () => addon.stats(),
+    softmaxCrossEntropy(logits, labels, withGrad, scale = 1) {
+      const [loss, grad] = addon.softmaxCrossEntropy(open(logits), open(labels), withGrad, scale);
+      return { loss: own(loss), grad: grad === null ? null : own(grad) };
+    },
+  };
+}
