@@ -54,6 +54,26 @@ describe('backward', () => {
     expect(() => x.detach().sum().backward()).toThrow(/does not require gradients/);
   });
 
+  it('refuses a second backward through a freed graph, as PyTorch does, unless retainGraph kept it', async () => {
+    const x = tensor([[1, 2]], { requiresGrad: true });
+    const w = tensor([[3], [4]], { requiresGrad: true });
+    const h = x.matmul(w);
+    h.sum().backward();
+    const second = /backward through the graph a second time.*made by '\w+'.*Specify retainGraph: true/;
+    expect(() => h.mul(2).sum().backward()).toThrow(second);
+    expect(h.grad).toBeNull(); // h is not a leaf: no .grad as if it were one
+    expect(await values(w.grad)).toEqual([1, 2]); // unchanged by the refused call
+    const loss = x.matmul(w).sum();
+    loss.backward();
+    expect(() => loss.backward()).toThrow(second);
+
+    const kept = x.matmul(w);
+    kept.sum().backward(undefined, { retainGraph: true });
+    kept.mul(2).sum().backward();
+    expect(await values(w.grad)).toEqual([1 + 1 + 1 + 2, 2 + 2 + 2 + 4]);
+    expect(kept.grad).toBeNull();
+  });
+
   it('refuses a graph whose input was changed by assign after use', () => {
     const w = tensor([1, 2], { requiresGrad: true });
     const loss = w.mul(w).sum();

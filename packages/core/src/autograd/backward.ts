@@ -32,6 +32,12 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     );
   }
   const order = topologicalOrder(root);
+  const released = order.find((tensor) => tensor.releasedGraphOp !== null);
+  if (released !== undefined) {
+    throw new ArgumentError(
+      `backward: trying to backward through the graph a second time: the graph of a tensor of shape ${formatShape(released.shape)} (made by '${released.releasedGraphOp}') was already freed by an earlier backward(). Specify retainGraph: true in the earlier backward() call if you need to backward through the graph a second time (as PyTorch's retain_graph=True)`,
+    );
+  }
   noGrad(() => {
     const pending = new Map<Tensor, Tensor>();
     pending.set(root, gradient ? gradient.cast(root.dtype) : fullLike(root, 1));
@@ -51,7 +57,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
         pending.set(input, previous === undefined ? value : accumulate(previous, value));
       }
     }
-    if (!options.retainGraph) for (const tensor of order) tensor.gradNode = null;
+    if (!options.retainGraph) for (const tensor of order) tensor.releaseGraph();
   });
 }
 

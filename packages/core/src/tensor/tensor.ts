@@ -29,8 +29,9 @@ export class Tensor {
   readonly backend: Backend;
   /** Whether gradients flow to this tensor. Leaves with it set collect `.grad` in backward. */
   requiresGrad = false;
-  /** The op that produced this tensor, while the graph is alive; null for leaves. */
-  gradNode: GradNode | null = null;
+  #gradNode: GradNode | null = null;
+  /** The op that produced this tensor, when a backward() freed its graph (see releaseGraph). */
+  #releasedOp: string | null = null;
   #handle: BackendHandle | null;
   #grad: Tensor | null = null;
   #version = 0;
@@ -52,6 +53,31 @@ export class Tensor {
 
   get size(): number {
     return sizeOf(this.shape);
+  }
+
+  /** The op that produced this tensor, while the graph is alive; null for leaves. Setting it makes a new node or leaf. */
+  get gradNode(): GradNode | null {
+    return this.#gradNode;
+  }
+
+  set gradNode(node: GradNode | null) {
+    this.#gradNode = node;
+    this.#releasedOp = null;
+  }
+
+  /**
+   * Internal (backward without retainGraph): drops this tensor's graph node but remembers that
+   * it had one, so a later backward through it fails instead of treating it as a leaf.
+   */
+  releaseGraph(): void {
+    if (this.#gradNode === null) return;
+    this.#releasedOp = this.#gradNode.op;
+    this.#gradNode = null;
+  }
+
+  /** The op whose graph node an earlier backward() freed, or null. */
+  get releasedGraphOp(): string | null {
+    return this.#releasedOp;
   }
 
   get isDisposed(): boolean {
@@ -152,7 +178,10 @@ export class Tensor {
     return this;
   }
 
-  /** Computes gradients of this tensor with respect to every leaf that requires them. */
+  /**
+   * Computes gradients of this tensor with respect to every leaf that requires them, then frees
+   * the graph: a second backward through it throws, unless `retainGraph: true` kept it.
+   */
   backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
     backward(this, gradient, options);
   }
