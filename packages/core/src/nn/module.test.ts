@@ -162,6 +162,11 @@ describe('state dicts', () => {
     expect(() => model.loadStateDict({ '0.weight': 3 } as never, { strict: false })).toThrow(
       '0.weight: expected a Tensor, got 3',
     );
+    // An int32 (or bool) tensor is not silently cast into a float weight.
+    state['0.weight'] = zeros([3, 2], { dtype: 'int32' });
+    expect(() => model.loadStateDict(state, { strict: false })).toThrow(
+      /^Sequential.loadStateDict: nothing was loaded:\n  0.weight: expected dtype float32 \(or another float dtype\), got int32; cast it first if it is meant$/,
+    );
     for (const t of Object.values(state)) t.dispose();
     model.dispose();
   });

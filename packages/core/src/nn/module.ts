@@ -170,6 +170,14 @@ export abstract class Module {
       else if (value.isDisposed) problems.push(`${key}: the given tensor was disposed`);
       else if (!shapesEqual(value.shape, target.shape))
         problems.push(`${key}: expected shape ${formatShape(target.shape)}, got ${formatShape(value.shape)}`);
+      else if (
+        isFloat(value.dtype) !== isFloat(target.dtype) ||
+        (!isFloat(target.dtype) && value.dtype !== target.dtype)
+      )
+        // float32 <-> float64 is a cast; int32 or bool values in a float weight (or back) are a mistake
+        problems.push(
+          `${key}: expected dtype ${target.dtype}${isFloat(target.dtype) ? ' (or another float dtype)' : ''}, got ${value.dtype}; cast it first if it is meant`,
+        );
       else pairs.push([target, value]);
     }
     if (problems.length > 0) {
