@@ -9,7 +9,15 @@ export type Tensor = tfjs.Tensor;
 export interface KernelContext {
   readonly tf: Tf;
   readonly name: string;
+  /**
+   * Whether the tfjs backend keeps tensors in host memory (cpu, wasm), so that reading one
+   * element with dataSync is cheap and never stalls a device pipeline.
+   */
+  readonly hostMemory?: boolean;
 }
+
+/** tfjs backends whose tensors live in host memory. */
+export const HOST_MEMORY_TFJS_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
 /** The dtypes tfjs stores; tfjs has no float64. */
 export const TFJS_DTYPES = ['float32', 'int32', 'bool'] as const satisfies readonly DType[];

@@ -1,7 +1,7 @@
 import type { Backend } from '@myelin/core';
 import { UnsupportedOpError } from '@myelin/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpuBackend, expectHandle, expectNoLeak, make, take } from './test-helpers.js';
+import { cpuBackend, expectHandle, expectNoLeak, make, take, tf } from './test-helpers.js';
 
 let b: Backend;
 beforeAll(async () => {
@@ -20,6 +20,7 @@ describe('unary', () => {
       sign: [-1, 0, 1, 1],
       sigmoid: [1 / (1 + Math.E), 0.5, 1 / (1 + Math.exp(-0.5)), 1 / (1 + Math.exp(-2))],
       tanh: [Math.tanh(-1), 0, Math.tanh(0.5), Math.tanh(2)],
+      relu: [0, 0, 0.5, 2],
     } as const;
     for (const [op, want] of Object.entries(cases)) {
       await expectHandle(b, b.unary(op as keyof typeof cases, x), [2, 2], want);
@@ -30,6 +31,12 @@ describe('unary', () => {
   it('keeps NaN through sign (tfjs gives 0)', async () => {
     const x = make(b, [NaN, -3, 0], [3]);
     await expectHandle(b, b.unary('sign', x), [3], [NaN, -1, 0]);
+    b.dispose(x);
+  });
+
+  it('keeps NaN and infinities through relu, as PyTorch does', async () => {
+    const x = make(b, [NaN, -Infinity, Infinity, -0], [4]);
+    await expectHandle(b, b.unary('relu', x), [4], [NaN, 0, Infinity, 0]);
     b.dispose(x);
   });
 
@@ -159,6 +166,30 @@ describe('where', () => {
     const one = make(b, [1], [1]);
     await expectHandle(b, b.where(c1, e, one, [0]), [0], []);
     for (const h of [cond, i, j, c1, e, one]) b.dispose(h);
+  });
+
+  it('fills a size-1 branch or condition instead of tiling it (tfjs Tile walks every index)', async () => {
+    const cond = make(b, [1, 0, 1, 0, 0, 1], [2, 3], 'bool');
+    const x = make(b, [NaN, Infinity, -2, -Infinity, 5, 6], [2, 3]);
+    const zero = make(b, [0], []);
+    const one = make(b, [-0.5], [1, 1]);
+    const yes = make(b, [1], [1], 'bool');
+    const info = await tf.profile(() => {
+      const outs = [
+        b.where(cond, x, zero, [2, 3]),
+        b.where(cond, one, x, [2, 3]),
+        b.where(cond, zero, one, [2, 3]),
+        b.where(yes, x, zero, [2, 3]),
+      ];
+      return outs as unknown as ReturnType<typeof tf.tensor>[];
+    });
+    expect(info.kernelNames).not.toContain('Tile');
+    const [r1, r2, r3, r4] = info.result as unknown as ReturnType<Backend['where']>[];
+    await expectHandle(b, r1!, [2, 3], [NaN, 0, -2, 0, 0, 6]);
+    await expectHandle(b, r2!, [2, 3], [-0.5, Infinity, -0.5, -Infinity, 5, -0.5]);
+    await expectHandle(b, r3!, [2, 3], [0, -0.5, 0, -0.5, -0.5, 0]);
+    await expectHandle(b, r4!, [2, 3], [NaN, Infinity, -2, -Infinity, 5, 6]);
+    for (const h of [cond, x, zero, one, yes]) b.dispose(h);
   });
 });
 

@@ -34,6 +34,9 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
       return tf.sigmoid(x);
     case 'tanh':
       return tf.tanh(x);
+    case 'relu':
+      // tfjs-cpu, wasm and webgpu keep NaN (Math.max / `x < 0 ? 0 : x`), as the contract wants.
+      return tf.relu(x);
   }
 }
 
@@ -97,7 +100,21 @@ function arithmetic(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor): Ten
 
 export function where(ctx: KernelContext, condition: Tensor, a: Tensor, b: Tensor, outShape: Shape): Tensor {
   const { tf } = ctx;
+  const size = sizeOf(outShape);
   // tf.where broadcasts through tf.broadcastTo, which returns the wrong shape for size-0 targets.
-  if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, a.dtype as TfjsDType);
+  if (size === 0) return filled(tf, outShape, 0, a.dtype as TfjsDType);
+  // tf.where broadcasts every operand with tf.broadcastTo, i.e. the Tile kernel, which on cpu
+  // and wasm computes an index per element (relu's `where(x > 0, x, 0)` took 7 ms for 1e5
+  // elements on wasm). Where the tensors live in host memory, a size-1 operand is read (one
+  // element, no stall) and filled instead: one memset-like pass. Full-size operands of another
+  // rank are reshaped (free).
+  if (ctx.hostMemory && size > 1 && [condition, a, b].some((t) => t.size === 1)) {
+    const full = (t: Tensor): Tensor => {
+      if (t.size === size) return t.rank === outShape.length ? t : tf.reshape(t, [...outShape]);
+      if (t.size !== 1) return tf.broadcastTo(t, [...outShape]);
+      return filled(tf, outShape, t.dataSync()[0]!, t.dtype as TfjsDType);
+    };
+    return tf.where(full(condition), full(a), full(b));
+  }
   return tf.where(condition, a, b);
 }

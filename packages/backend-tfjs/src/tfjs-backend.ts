@@ -14,7 +14,16 @@ import {
   type TypedArray,
   type UnaryOp,
 } from '@myelin/core/backend';
-import { filled, normaliseValue, tfjsDType, TFJS_DTYPES, type KernelContext, type Tensor, type Tf } from './context.js';
+import {
+  filled,
+  HOST_MEMORY_TFJS_BACKENDS,
+  normaliseValue,
+  tfjsDType,
+  TFJS_DTYPES,
+  type KernelContext,
+  type Tensor,
+  type Tf,
+} from './context.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { adamUpdate } from './fused-adam.js';
 import { matmul, matmulBiasActivation, type FusedActivation } from './matmul.js';
@@ -61,7 +70,7 @@ export class TfjsBackend implements Backend {
     if (options.tfjsBackend !== undefined) selectTfjsBackend(tf, options.tfjsBackend);
     this.tfjsBackend = activeTfjsBackend(tf);
     this.name = options.name ?? `tfjs-${this.tfjsBackend}`;
-    this.ctx = { tf, name: this.name };
+    this.ctx = { tf, name: this.name, hostMemory: HOST_MEMORY_TFJS_BACKENDS.has(this.tfjsBackend) };
     if (options.syncReads ?? this.tfjsBackend === 'cpu') {
       this.readSync = (h) => {
         const t = asTensor(h);

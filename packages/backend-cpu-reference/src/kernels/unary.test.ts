@@ -30,6 +30,22 @@ describe('unary', () => {
     expect(Object.is(unaryOf('sign', [-0])[0], 0)).toBe(true);
   });
 
+  it('relu: max(x, 0), NaN stays NaN, -0 becomes 0, float32 too', () => {
+    expect(unaryOf('relu', [-2, -0.5, 0, 0.5, 3, NaN, -Infinity, Infinity])).toEqual([
+      0,
+      0,
+      0,
+      0.5,
+      3,
+      NaN,
+      0,
+      Infinity,
+    ]);
+    expect(Object.is(unaryOf('relu', [-0])[0], 0)).toBe(true);
+    expect(unaryOf('relu', [-1, 2.5, NaN], 'float32')).toEqual([0, 2.5, NaN]);
+    expect(() => unaryOf('relu', [1], 'int32')).toThrow(UnsupportedOpError);
+  });
+
   it('sigmoid is stable for large |x|', () => {
     const [low, mid, high, tiny, nan] = unaryOf('sigmoid', [-1000, 0, 1000, -40, NaN]);
     expect(low).toBe(0);

@@ -49,6 +49,10 @@ export function unary(op: UnaryOp, x: HostTensor): HostTensor {
     case 'tanh':
       for (let i = 0; i < n; i++) out[i] = Math.tanh(input[i]!);
       break;
+    case 'relu':
+      // Math.max compiles to a branch-free max; NaN stays NaN and -0 becomes 0, as in PyTorch.
+      for (let i = 0; i < n; i++) out[i] = Math.max(input[i]!, 0);
+      break;
   }
   return { data: out, shape: x.shape, dtype };
 }

@@ -11,14 +11,16 @@ const unaryDomain: Record<(typeof UNARY_OPS)[number], { low: number; high: numbe
   sign: { low: -2, high: 2 },
   sigmoid: { low: -6, high: 6 },
   tanh: { low: -3, high: 3 },
+  relu: { low: 0.1, high: 2 },
 };
 
 const unaryCases: OpCase[] = UNARY_OPS.flatMap((op) => {
   const domain = unaryDomain[op];
   const call = (x: import('@myelin/core').Tensor) =>
     (x as unknown as Record<string, () => import('@myelin/core').Tensor>)[op]!.call(x);
-  // abs is checked on both signs: negate half of the positive samples.
-  const signed = op === 'abs' ? (x: import('@myelin/core').Tensor) => call(x.mul(x.sub(1).sign())) : call;
+  // abs and relu are checked on both signs (away from the kink): negate half of the positive samples.
+  const signed =
+    op === 'abs' || op === 'relu' ? (x: import('@myelin/core').Tensor) => call(x.mul(x.sub(1).sign())) : call;
   return [
     {
       name: `${op} [3,4]`,
@@ -65,6 +67,26 @@ const extremeCases: OpCase[] = [
     inputs: [{ shape: [4], values: [-1e4, -20, 20, 1e4] }],
     run: ([x]) => x!.tanh(),
     noFiniteDifferences: 'saturated: the derivative underflows to 0',
+  },
+  {
+    name: 'relu keeps NaN and Infinity; 0 and -0 give 0',
+    covers: ['relu'],
+    inputs: [{ shape: [7], values: [NaN, -1, 0, -0, 2, -Infinity, Infinity] }],
+    run: ([x]) => x!.relu(),
+    noFiniteDifferences: 'NaN, infinite inputs and the kink at 0',
+  },
+  {
+    name: 'relu gradient at the kink is 0',
+    covers: ['relu'],
+    inputs: [{ shape: [3], values: [-1, 0, 1] }],
+    run: ([x]) => x!.relu().mul(x!.add(3)),
+    noFiniteDifferences: 'the kink at 0 (the subgradient 0 is what PyTorch uses)',
+  },
+  {
+    name: 'relu int32 (composed)',
+    covers: ['where', 'lessEqual'],
+    inputs: [{ shape: [5], dtype: 'int32', low: -4, high: 4 }],
+    run: ([x]) => x!.relu(),
   },
   {
     name: 'neg int32',
@@ -273,6 +295,34 @@ const whereCases: OpCase[] = [
       { shape: [4], dtype: 'int32', low: -9, high: 0 },
     ],
     run: ([c, a, b]) => where(c!.greater(0), a!, b!),
+  },
+  {
+    name: 'where with a scalar branch keeps NaN and Infinity of the other',
+    covers: ['where', 'greater'],
+    inputs: [{ shape: [2, 3] }, { shape: [2, 3], values: [NaN, Infinity, -Infinity, 1, -2, 3] }, { shape: [] }],
+    run: ([c, a, b]) => where(c!.greater(0), a!, b!),
+    noFiniteDifferences: 'non-finite inputs',
+  },
+  {
+    name: 'where with size-1 branches [1] ? : [3,4] and [3,4] ? [1,1] : []',
+    covers: ['where', 'less'],
+    inputs: [{ shape: [3, 4] }, { shape: [1] }, { shape: [3, 4] }, { shape: [1, 1] }, { shape: [] }],
+    run: ([c, a, b, d, e]) => where(c!.less(0), a!, b!).add(where(c!.less(0.5), d!, e!)),
+  },
+  {
+    name: 'where int32 and bool with scalar branches',
+    covers: ['where', 'greater', 'cast'],
+    inputs: [
+      { shape: [2, 3] },
+      { shape: [2, 3], dtype: 'int32', low: -9, high: 9 },
+      { shape: [2, 3], dtype: 'bool', values: [1, 0, 0, 1, 1, 0] },
+    ],
+    run: ([c, a, b]) => {
+      const condition = c!.greater(0);
+      const ints = where(condition, a!, 7).add(where(condition, -3, a!));
+      const bools = cast(where(condition, b!, 0), 'int32').add(cast(where(condition, 1, b!), 'int32'));
+      return ints.add(bools);
+    },
   },
   {
     name: 'clamp (composite)',

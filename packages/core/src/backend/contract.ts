@@ -22,8 +22,13 @@
  * refuses to register a backend built for another major version.
  */
 
-/** Version of this contract. Bump on any change a backend must follow. */
-export const BACKEND_CONTRACT_VERSION = 1;
+/**
+ * Version of this contract. Bump on any change a backend must follow.
+ *
+ * History: 1 = the first contract; 2 = `relu` joined the unary kernels (a required kernel, so a
+ * backend built for 1 would fail at run time: registering it is refused instead).
+ */
+export const BACKEND_CONTRACT_VERSION = 2;
 
 /** Element types. `float64` is optional; cpu-reference runs it for finite differences. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -47,8 +52,11 @@ export interface BackendHandle {
   readonly __myelinHandle?: never;
 }
 
-/** Elementwise unary kernels. `sign(0) = 0`; `log` of a negative number is NaN. */
-export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'sigmoid', 'tanh'] as const;
+/**
+ * Elementwise unary kernels. `sign(0) = 0`; `log` of a negative number is NaN; `relu(x)` is
+ * max(x, 0) with NaN staying NaN (as in PyTorch) and -0 giving 0 or -0.
+ */
+export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'sigmoid', 'tanh', 'relu'] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** Broadcasting arithmetic kernels: output dtype equals the (common) input dtype. */

@@ -2,12 +2,31 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { composite } from '../tensor/scope.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { div, exp, greater, log, minimum, mul, sigmoidPrimitive, sub, tanhPrimitive, where } from './elementwise.js';
+import { isFloat } from '../backend/dtypes.js';
+import {
+  div,
+  exp,
+  greater,
+  lessEqual,
+  log,
+  minimum,
+  mul,
+  reluPrimitive,
+  sigmoidPrimitive,
+  sub,
+  tanhPrimitive,
+  where,
+} from './elementwise.js';
 import { max, sum } from './reduce.js';
 
-/** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
-export const relu = (x: Tensor): Tensor => composite(() => where(greater(x, 0), x, 0));
+/**
+ * max(x, 0) as one kernel on floats; NaN stays NaN and the gradient at 0 is 0, as in PyTorch.
+ * Integer tensors (which the kernel does not take) use the composed form, NaN-free anyway.
+ */
+export const relu = (x: Tensor): Tensor =>
+  isFloat(x.dtype) ? reluPrimitive(x) : composite(() => where(lessEqual(x, 0), 0, x));
 
+/** x for x > 0, negativeSlope * x otherwise (NaN stays NaN); no scalar branch for `where` to broadcast. */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   composite(() => where(greater(x, 0), x, mul(x, negativeSlope)));
 

@@ -26,6 +26,7 @@ export const log = (x: Tensor): Tensor => floatUnary('log', x);
 export const sqrt = (x: Tensor): Tensor => floatUnary('sqrt', x);
 export const sigmoidPrimitive = (x: Tensor): Tensor => floatUnary('sigmoid', x);
 export const tanhPrimitive = (x: Tensor): Tensor => floatUnary('tanh', x);
+export const reluPrimitive = (x: Tensor): Tensor => floatUnary('relu', x);
 
 /** Converts to another dtype; float -> int truncates toward zero, nonzero -> true. */
 export function cast(x: Tensor, dtype: DType): Tensor {
