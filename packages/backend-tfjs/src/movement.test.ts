@@ -1,6 +1,6 @@
 import type { Backend, BackendHandle } from '@myelin/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpuBackend, expectHandle, expectNoLeak, make, take } from './test-helpers.js';
+import { cpuBackend, expectHandle, expectNoLeak, make, take, tf } from './test-helpers.js';
 
 let b: Backend;
 beforeAll(async () => {
@@ -44,6 +44,18 @@ describe('reshape, transpose, broadcastTo', () => {
     await expectHandle(b, b.broadcastTo(i, [2]), [2], [7, 7], 'int32');
     b.dispose(x);
     b.dispose(i);
+  });
+
+  it('fills a size-1 input (a sum or mean gradient) instead of tiling it', async () => {
+    const g = make(b, [NaN], [1, 1]);
+    const t = make(b, [1], [], 'bool');
+    const info = await tf.profile(() => [b.broadcastTo(g, [2, 3]), b.broadcastTo(t, [2])] as unknown as tf.Tensor[]);
+    expect(info.kernelNames).not.toContain('Tile');
+    const [r1, r2] = info.result as unknown as BackendHandle[];
+    await expectHandle(b, r1!, [2, 3], [NaN, NaN, NaN, NaN, NaN, NaN]);
+    await expectHandle(b, r2!, [2], [1, 1], 'bool');
+    b.dispose(g);
+    b.dispose(t);
   });
 });
 

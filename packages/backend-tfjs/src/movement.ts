@@ -16,7 +16,11 @@ export function transpose(ctx: KernelContext, x: Tensor, perm: readonly number[]
 
 export function broadcastTo(ctx: KernelContext, x: Tensor, shape: Shape): Tensor {
   // tf.broadcastTo([1,2] -> [0,2]) returns shape [1,2].
-  if (sizeOf(shape) === 0) return filled(ctx.tf, shape, 0, dtypeOf(x));
+  const size = sizeOf(shape);
+  if (size === 0) return filled(ctx.tf, shape, 0, dtypeOf(x));
+  // A size-1 input (the gradient of a sum or mean) is filled, not tiled: tfjs's Tile computes
+  // an index per element. Only where reading one element is cheap (host memory, see where).
+  if (ctx.hostMemory && x.size === 1 && size > 1) return filled(ctx.tf, shape, x.dataSync()[0]!, dtypeOf(x));
   return ctx.tf.broadcastTo(x, [...shape]);
 }
 

@@ -23,10 +23,10 @@ const failure = (flags: Record<string, string>, file?: string): string => {
 };
 
 describe('run config: defaults, file, flags', () => {
-  it('defaults to the digits MLP on cpu-reference, with the digits transforms filled in', () => {
+  it('defaults to the digits MLP on the automatically chosen backend, with the digits transforms filled in', () => {
     const config = resolve({});
     expect(config).toMatchObject({
-      backend: 'cpu-reference',
+      backend: 'auto',
       seed: 0,
       model: { type: 'mlp', hidden: [128] },
       training: { epochs: 40, batchSize: 32 },

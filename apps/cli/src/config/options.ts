@@ -472,7 +472,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<name>',
     path: 'backend',
     description:
-      'compute backend: cpu-reference, wasm, webgpu, cuda or any installed @myelin/backend-<name> (see myelin info)',
+      'compute backend: auto (the usable one of highest priority), or a name that myelin info lists',
     allowed: 'an installed backend name',
     parse: parseText,
   },

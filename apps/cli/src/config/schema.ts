@@ -93,7 +93,7 @@ export const configSchema = z.strictObject({
       everyEpochs: integer(1).default(1),
     })
     .prefault({}),
-  backend: z.string().min(1).default('cpu-reference'),
+  backend: z.string().min(1).default('auto'),
   seed: integer(0).default(0),
   output: z
     .strictObject({
@@ -109,7 +109,7 @@ export const configSchema = z.strictObject({
 
 export type RunConfig = z.infer<typeof configSchema>;
 
-/** The built-in defaults: the digits MLP on cpu-reference (what `pnpm train` runs). */
+/** The built-in defaults: the digits MLP on the backend --backend auto picks (what `pnpm train` runs). */
 export const DEFAULT_CONFIG: RunConfig = configSchema.parse({});
 
 /** The preprocessing a source gets when the config names none (stored resolved in the run config). */
