@@ -1,55 +1,53 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registeredBackends, setBackend, type Backend, type BackendProbe } from '@myelin/core';
-import { CliError, UsageError, describeValue } from './errors.js';
+import {
+  BACKEND_PACKAGES,
+  byPriority,
+  chooseBackend,
+  describeChoice,
+  describeValue,
+  loadBackendDescriptor,
+  registeredBackends,
+  setBackend,
+  type AnyBackendDescriptor,
+  type Backend,
+  type BackendProbe,
+  type LoadedBackend,
+} from '@myelin/core';
+import { CliError, UsageError } from './errors.js';
 
-// Backends are packages named @myelin/backend-<name>, loaded only when asked for, by name
-// (dynamic import), so a missing or broken one never stops the others. A package may export
-// `probe()` ({ usable, reason?, details? }) and a `register<Name>Backend()` that creates and
-// registers it; cpu-reference registers itself when imported.
+// Every list, help text and choice of a backend comes from the backend packages' descriptors:
+// core's BACKEND_PACKAGES, plus any other installed @myelin/backend-* package that exports one.
+// Each is loaded only when asked for (dynamic import), so a missing or broken one never stops
+// the others.
+
+/** The --backend value that picks the usable backend of highest priority (the default). */
+export const AUTO = 'auto';
 
 export interface BackendStatus {
   name: string;
   packageName: string;
   description: string;
+  /** Rank for --backend auto (absent when the package could not be loaded). */
+  priority?: number;
   installed: boolean;
   version?: string;
   usable: boolean;
+  /** False when usable but passed over by --backend auto (a software GPU adapter). */
+  auto?: boolean;
   /** Why it is not installed or not usable, and what to do. */
   reason?: string;
   details?: Record<string, string>;
 }
 
-const KNOWN: readonly { name: string; description: string; install: string }[] = [
-  {
-    name: 'cpu-reference',
-    description: 'pure TypeScript kernels; the default and the reference',
-    install: 'npm install @myelin/backend-cpu-reference',
-  },
-  {
-    name: 'wasm',
-    description: 'WebAssembly (XNNPACK, SIMD): the fast CPU backend',
-    install: 'npm install @myelin/backend-wasm',
-  },
-  {
-    name: 'webgpu',
-    description: 'WebGPU through Dawn: a GPU, or Mesa software rendering',
-    install: 'npm install @myelin/backend-webgpu',
-  },
-  {
-    name: 'cuda',
-    description: 'NVIDIA GPUs through @tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1)',
-    install: 'npm install @myelin/backend-cuda @tensorflow/tfjs-node-gpu',
-  },
-];
-/** Packages named like backends that are building blocks, not backends of their own. */
-const NOT_SELECTABLE = new Set(['tfjs']);
 const PROBE_TIMEOUT_MS = 60_000;
 
 export const packageNameOf = (name: string): string => `@myelin/backend-${name}`;
 
-/** Directories of installed @myelin/backend-* packages, found the way Node resolves packages from here. */
+const importPackage = (specifier: string): Promise<unknown> => import(specifier);
+
+/** Directories of installed @myelin/backend-* packages, by package name, found the way Node resolves packages from here. */
 function installedPackageDirectories(): Map<string, string> {
   const found = new Map<string, string>();
   let directory = path.dirname(fileURLToPath(import.meta.url));
@@ -57,8 +55,8 @@ function installedPackageDirectories(): Map<string, string> {
     const scope = path.join(directory, 'node_modules', '@myelin');
     if (existsSync(scope)) {
       for (const entry of readdirSync(scope)) {
-        const match = /^backend-(.+)$/.exec(entry);
-        if (match && !found.has(match[1]!)) found.set(match[1]!, path.join(scope, entry));
+        const packageName = `@myelin/${entry}`;
+        if (/^backend-./.test(entry) && !found.has(packageName)) found.set(packageName, path.join(scope, entry));
       }
     }
     const parent = path.dirname(directory);
@@ -76,28 +74,25 @@ function packageVersion(directory: string | undefined): string | undefined {
   }
 }
 
-type BackendModule = Record<string, unknown>;
-type Loaded = { module: BackendModule } | { problem: string; installed: boolean };
+let loading: Promise<LoadedBackend[]> | null = null;
 
-async function importBackend(name: string): Promise<Loaded> {
-  const packageName = packageNameOf(name);
-  try {
-    return { module: (await import(packageName)) as BackendModule };
-  } catch (error) {
-    const message = (error as Error).message;
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${packageName}'`)) {
-      const known = KNOWN.find((k) => k.name === name);
-      return { installed: false, problem: `${packageName} is not installed${known ? ` (${known.install})` : ''}` };
+/**
+ * Every backend package's descriptor, or why it could not be loaded: BACKEND_PACKAGES first,
+ * then other installed @myelin/backend-* packages that export a descriptor (building blocks
+ * such as backend-tfjs export none and are left out).
+ */
+export function loadDescriptors(): Promise<LoadedBackend[]> {
+  loading ??= (async () => {
+    const loaded: LoadedBackend[] = [];
+    for (const packageName of BACKEND_PACKAGES) loaded.push(await loadBackendDescriptor(packageName, importPackage));
+    for (const packageName of installedPackageDirectories().keys()) {
+      if (BACKEND_PACKAGES.includes(packageName)) continue;
+      const extra = await loadBackendDescriptor(packageName, importPackage);
+      if ('descriptor' in extra) loaded.push(extra);
     }
-    if (code === 'ERR_MODULE_NOT_FOUND' && /dist[/\\]index\.js/.test(message)) {
-      return {
-        installed: true,
-        problem: `${packageName} is installed but not built (run pnpm build in the Myelin repository)`,
-      };
-    }
-    return { installed: true, problem: `${packageName} failed to load: ${message.split('\n')[0]}` };
-  }
+    return loaded;
+  })();
+  return loading;
 }
 
 async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -116,93 +111,120 @@ async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-async function probeModule(name: string, module: BackendModule): Promise<BackendProbe> {
-  if (typeof module.probe !== 'function') return { usable: true };
+/** A descriptor's probe, bounded in time; a throw or a timeout is "not usable" with its message. */
+async function probe(descriptor: AnyBackendDescriptor): Promise<BackendProbe> {
   try {
-    const result = (await withTimeout(
-      Promise.resolve((module.probe as () => unknown)()),
-      `${packageNameOf(name)} probe()`,
-    )) as { usable?: unknown; reason?: unknown; details?: unknown };
-    return {
-      usable: result?.usable === true,
-      ...(typeof result?.reason === 'string' ? { reason: result.reason } : {}),
-      ...(typeof result?.details === 'object' && result.details !== null
-        ? { details: result.details as Record<string, string> }
-        : {}),
-    };
+    return await withTimeout(descriptor.probe(), `${descriptor.packageName} probe()`);
   } catch (error) {
     return { usable: false, reason: (error as Error).message };
   }
 }
 
-/** Every known or installed backend, each loaded and probed: for `myelin info`. */
+const descriptors = (loaded: readonly LoadedBackend[]): AnyBackendDescriptor[] =>
+  loaded.flatMap((entry) => ('descriptor' in entry ? [entry.descriptor] : []));
+
+/** Every known or installed backend, highest priority first, each probed: for `myelin info`. */
 export async function listBackends(): Promise<BackendStatus[]> {
   const directories = installedPackageDirectories();
-  const names = [...new Set([...KNOWN.map((k) => k.name), ...directories.keys()])].filter(
-    (name) => !NOT_SELECTABLE.has(name),
-  );
+  const loaded = await loadDescriptors();
   const statuses: BackendStatus[] = [];
-  for (const name of names) {
-    const description = KNOWN.find((k) => k.name === name)?.description ?? 'installed backend package';
-    const base = {
-      name,
-      packageName: packageNameOf(name),
-      description,
-      version: packageVersion(directories.get(name)),
-    };
-    const loaded = await importBackend(name);
-    if ('problem' in loaded) {
-      statuses.push({ ...base, installed: loaded.installed, usable: false, reason: loaded.problem });
-      continue;
-    }
-    const probe = await probeModule(name, loaded.module);
-    statuses.push({ ...base, installed: true, ...probe });
+  for (const descriptor of byPriority(descriptors(loaded))) {
+    const result = await probe(descriptor);
+    statuses.push({
+      name: descriptor.name,
+      packageName: descriptor.packageName,
+      description: descriptor.description,
+      priority: descriptor.priority,
+      installed: true,
+      version: packageVersion(directories.get(descriptor.packageName)),
+      ...result,
+    });
+  }
+  for (const entry of loaded) {
+    if ('descriptor' in entry) continue;
+    statuses.push({
+      name: entry.name,
+      packageName: entry.packageName,
+      description: 'backend package',
+      installed: entry.installed,
+      version: packageVersion(directories.get(entry.packageName)),
+      usable: false,
+      reason: entry.installed ? entry.problem : `${entry.problem} (npm install ${entry.packageName})`,
+    });
   }
   return statuses;
 }
 
-/** Names of installed backend packages (for messages). */
-export function installedBackendNames(): string[] {
-  return [...installedPackageDirectories().keys()].filter((name) => !NOT_SELECTABLE.has(name)).sort();
+/** Names of the installed backends (for messages). */
+export async function installedBackendNames(): Promise<string[]> {
+  return descriptors(await loadDescriptors())
+    .map((d) => d.name)
+    .sort();
+}
+
+/** The backend activateBackend selected, and why (for `auto`). */
+export interface ActivatedBackend {
+  backend: Backend;
+  /** For `auto`: "auto: highest-priority usable backend; cuda: ..."; null for a named backend. */
+  choice: string | null;
 }
 
 /**
- * Loads, checks and selects backend `name`; a backend that is missing or not usable here is a
- * CliError saying which package or system library to install.
+ * Loads, checks and selects backend `name`, or with 'auto' the usable backend of highest
+ * priority. A backend that is missing or not usable here is a CliError saying what to install.
+ * For 'auto', `report` gets one line, "backend: wasm (auto: ...)" (default: none, so stdout and
+ * stderr stay as they were; `myelin info` shows what auto picks here).
  */
-export async function activateBackend(name: string): Promise<Backend> {
-  if (NOT_SELECTABLE.has(name) || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+export async function activateBackend(name: string, report: (line: string) => void = () => {}): Promise<Backend> {
+  const { backend, choice } = await selectBackend(name);
+  if (choice !== null) report(`backend: ${backend.name} (${choice})`);
+  return backend;
+}
+
+/** activateBackend without the report: the backend and, for 'auto', why it was chosen. */
+export async function selectBackend(name: string): Promise<ActivatedBackend> {
+  if (name === AUTO) {
+    let choice;
+    try {
+      choice = await chooseBackend(descriptors(await loadDescriptors()), probe);
+    } catch (error) {
+      throw new CliError(`--backend auto found no backend to run on: ${(error as Error).message}`);
+    }
+    return { backend: await start(choice.descriptor), choice: describeChoice(choice) };
+  }
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     throw new UsageError(
-      `invalid value for backend (--backend): got ${describeValue(name)}; allowed: ${installedBackendNames().join(', ')} (see myelin info)`,
+      `invalid value for backend (--backend): got ${describeValue(name)}; allowed: ${AUTO}, ${(await installedBackendNames()).join(', ')} (see myelin info)`,
     );
   }
-  if (registeredBackends().includes(name)) return setBackend(name);
-  const loaded = await importBackend(name);
-  if ('problem' in loaded) {
-    throw new CliError(
-      `backend '${name}' is not available: ${loaded.problem}. Installed backends: ${installedBackendNames().join(', ')} (myelin info shows which work here)`,
-    );
+  if (registeredBackends().includes(name)) return { backend: setBackend(name), choice: null };
+  let descriptor = descriptors(await loadDescriptors()).find((d) => d.name === name);
+  if (descriptor === undefined) {
+    const entry = await loadBackendDescriptor(packageNameOf(name), importPackage);
+    if (!('descriptor' in entry)) {
+      const known = BACKEND_PACKAGES.includes(entry.packageName);
+      throw new CliError(
+        `backend '${name}' is not available: ${entry.problem}${!entry.installed && known ? ` (npm install ${entry.packageName})` : ''}. Installed backends: ${(await installedBackendNames()).join(', ')} (myelin info shows which work here)`,
+      );
+    }
+    descriptor = entry.descriptor;
   }
-  if (registeredBackends().includes(name)) return setBackend(name);
-  const probe = await probeModule(name, loaded.module);
-  if (!probe.usable)
+  const result = await probe(descriptor);
+  if (!result.usable)
     throw new CliError(
-      `backend '${name}' (${packageNameOf(name)}) is installed but not usable here: ${probe.reason ?? 'its probe() said so'}`,
+      `backend '${name}' (${descriptor.packageName}) is installed but not usable here: ${result.reason ?? 'its probe() said so'}`,
     );
-  const register = Object.entries(loaded.module).find(
-    ([key, value]) => /^register\w*Backend$/.test(key) && typeof value === 'function',
-  );
-  if (register === undefined)
-    throw new CliError(
-      `${packageNameOf(name)} neither registers a backend when imported nor exports a register...Backend() function`,
-    );
-  let backend: unknown;
+  return { backend: await start(descriptor), choice: null };
+}
+
+async function start(descriptor: AnyBackendDescriptor): Promise<Backend> {
+  let backend: Backend;
   try {
-    backend = await (register[1] as () => Promise<unknown>)();
+    backend = await descriptor.register();
   } catch (error) {
-    throw new CliError(`backend '${name}' failed to start: ${(error as Error).message}`, undefined, { cause: error });
+    throw new CliError(`backend '${descriptor.name}' failed to start: ${(error as Error).message}`, undefined, {
+      cause: error,
+    });
   }
-  const registered =
-    typeof (backend as { name?: unknown })?.name === 'string' ? (backend as { name: string }).name : name;
-  return setBackend(registered);
+  return setBackend(backend.name);
 }

@@ -6,6 +6,7 @@ import { train } from './commands/train.js';
 import { presetNames } from './config/load.js';
 import { CONFIG_OPTIONS, shownDefault } from './config/options.js';
 import { EXIT, UsageError, reportError } from './errors.js';
+import { AUTO } from './backends.js';
 import { CLI_VERSION } from './version.js';
 
 type Action = () => Promise<number>;
@@ -89,7 +90,7 @@ Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`,
       '--split <name>',
       `which data: ${EVALUATE_SPLITS.join(', ')} (default: test; all when --data or --data-path is given)`,
     )
-    .option('--backend <name>', 'compute backend (default: cpu-reference)')
+    .option('--backend <name>', 'compute backend, or auto: the usable one of highest priority (default: auto)')
     .option('--batch-size <n>', 'samples per batch (default: 256)');
   addConfigOptions(evaluateCommand, EVALUATE_DATA_FLAGS, "the run's own")
     .option('--json', 'print the results as JSON (default: off)')
@@ -104,7 +105,7 @@ Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`,
           evaluate({
             checkpoint,
             ...pick(options, ['split', 'batchSize']),
-            backend: options.backend ?? 'cpu-reference',
+            backend: options.backend ?? AUTO,
             json: options.json === true,
             flags: givenFlags(command, EVALUATE_DATA_FLAGS),
           }),
@@ -120,7 +121,7 @@ Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`,
     .argument('<input...>', 'image file, CSV row or file, or sample index')
     .option('--top <k>', 'classes to list per input (default: 3)')
     .option('--split <name>', 'the data a sample index refers to: test, validation, train (default: test)')
-    .option('--backend <name>', 'compute backend (default: cpu-reference)')
+    .option('--backend <name>', 'compute backend, or auto: the usable one of highest priority (default: auto)')
     .option('--json', 'print the predictions as JSON (default: off)')
     .option('--verbose', 'print stack traces on errors (default: off)')
     .action(
@@ -134,7 +135,7 @@ Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`,
             checkpoint,
             inputs,
             ...pick(options, ['top', 'split']),
-            backend: options.backend ?? 'cpu-reference',
+            backend: options.backend ?? AUTO,
             json: options.json === true,
           }),
         ),

@@ -1,4 +1,7 @@
-import { MyelinError } from '@myelin/core';
+import { MyelinError, describeValue } from '@myelin/core';
+
+/** Core's rendering of a value in a message, shared with every usage error. */
+export { describeValue };
 
 /** Exit codes: 0 done, 1 a failure while running, 2 a bad command line or config, 130/143 stopped by a signal. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
@@ -21,14 +24,6 @@ export class CliError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** A short, readable rendering of a config or flag value for messages. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /**

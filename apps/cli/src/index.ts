@@ -9,5 +9,12 @@ export {
   type TransformConfig,
 } from './config/schema.js';
 export { CONFIG_OPTIONS, type ConfigOption } from './config/options.js';
-export { listBackends, activateBackend, type BackendStatus } from './backends.js';
+export {
+  AUTO,
+  listBackends,
+  activateBackend,
+  selectBackend,
+  type ActivatedBackend,
+  type BackendStatus,
+} from './backends.js';
 export { EXIT, UsageError, CliError } from './errors.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKEND_CONTRACT_VERSION } from '@myelin/core';
+import { BACKEND_CONTRACT_VERSION, chooseBackend, describeChoice } from '@myelin/core';
 import { listBackends } from '../backends.js';
 import { table } from '../training/describe.js';
 import { CLI_VERSION } from '../version.js';
@@ -46,24 +46,31 @@ export async function info(options: { json: boolean }): Promise<number> {
     backendContract: BACKEND_CONTRACT_VERSION,
   };
   const backends = await listBackends();
+  // What --backend auto would pick, from the probes just made.
+  const ranked = backends.flatMap((b) => (b.priority === undefined ? [] : [{ ...b, priority: b.priority }]));
+  const auto = await chooseBackend(ranked, async (b) => b).then(
+    (choice) => ({ backend: choice.descriptor.name, reason: describeChoice(choice) }),
+    (error: Error) => ({ backend: null, reason: error.message }),
+  );
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ versions, machine, backends }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ versions, machine, backends, auto }, null, 2)}\n`);
     return 0;
   }
   let text = `Myelin ${versions.myelin} (@myelin/cli ${versions.cli}, @myelin/data ${versions.data}, backend contract v${versions.backendContract})\n`;
-  text += `Node ${machine.node} on ${machine.platform}\n${machine.cpu}, ${machine.memory} memory\n\nBackends (--backend <name>):\n`;
+  text += `Node ${machine.node} on ${machine.platform}\n${machine.cpu}, ${machine.memory} memory\n\nBackends (--backend <name>; auto takes the usable one of highest priority):\n`;
   text += table([
-    ['name', 'status', 'package', 'details'],
+    ['name', 'priority', 'status', 'package', 'details'],
     ...backends.map((b) => [
       b.name,
-      !b.installed ? 'not installed' : b.usable ? 'usable' : 'not usable',
+      b.priority === undefined ? '' : String(b.priority),
+      !b.installed ? 'not installed' : !b.usable ? 'not usable' : b.auto === false ? 'usable, not auto' : 'usable',
       `${b.packageName}${b.version ? ` ${b.version}` : ''}`,
       b.usable
         ? clip([b.description, ...Object.entries(b.details ?? {}).map(([k, v]) => `${k}: ${v}`)].join('; '))
         : (b.reason ?? '').replace(/\s*\n\s*/g, ' | '),
     ]),
   ]);
-  text += '\n(myelin info --json prints every detail)\n';
+  text += `\n--backend auto: ${auto.backend ?? 'none'} (${auto.reason})\n(myelin info --json prints every detail)\n`;
   process.stdout.write(text);
   return 0;
 }

@@ -42,6 +42,13 @@ describe('myelin train (the built binary)', () => {
     );
     expect(config.data.transforms).toEqual([{ type: 'toFloat', scale: 0.0625 }]); // stored, so evaluate/predict preprocess the same way
     expect(config.optimizer).toEqual({ type: 'adam', lr: 0.002 });
+    // --backend auto (the default) says what it chose and why; the run records the backend it used,
+    // the one `myelin info` says auto picks here.
+    const chosen = /\n {2}backend {4}(\S+) {2}\(auto: highest-priority usable backend[;)]/.exec(result.stdout)?.[1];
+    expect(chosen, result.stdout).toBeDefined();
+    expect(readJson<{ backend: string }>(path.join(run, 'config.json')).backend).toBe(chosen);
+    const info = JSON.parse((await runCli(['info', '--json'], cwd)).stdout) as { auto: { backend: string } };
+    expect(info.auto.backend).toBe(chosen);
     const records = readLines(path.join(run, 'metrics.jsonl')).map(
       (line) => JSON.parse(line) as Record<string, number>,
     );
@@ -193,7 +200,7 @@ describe('myelin train (the built binary)', () => {
     expect(shown('--batch-size')).toBe('32');
     expect(shown('--lr')).toBe('0.002');
     expect(shown('--data')).toBe('digits');
-    expect(shown('--backend')).toBe('cpu-reference');
+    expect(shown('--backend')).toBe('auto');
     expect(shown('--hidden')).toBe('128');
     expect(shown('--seed')).toBe('0');
     // Every option but --help says its default.

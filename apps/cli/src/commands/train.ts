@@ -14,7 +14,7 @@ import {
   type TrainingContext,
 } from '@myelin/core';
 import { DataLoader } from '@myelin/data';
-import { activateBackend } from '../backends.js';
+import { selectBackend } from '../backends.js';
 import { resolveConfig } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
 import { loadData, type DataSplits } from '../data/pipeline.js';
@@ -99,7 +99,7 @@ async function run(options: TrainOptions, interrupts: InterruptController): Prom
         ...(options.preset === undefined ? {} : { preset: options.preset }),
         flags: options.flags,
       }).config;
-  const backend = await activateBackend(config.backend);
+  const { backend, choice: backendChoice } = await selectBackend(config.backend);
   const data = await loadData(config);
   const modelConfig = modelConfigFor(config, data);
   const model = buildModel(modelConfig, config.seed);
@@ -133,7 +133,9 @@ async function run(options: TrainOptions, interrupts: InterruptController): Prom
       );
     }
   }
-  await writeJson(path.join(directory, 'config.json'), config); // a resume may have changed epochs or backend
+  // The backend actually used, not 'auto': a resume continues on it (a resume may change epochs or backend).
+  config.backend = backend.name;
+  await writeJson(path.join(directory, 'config.json'), config);
   if (!resumeDirectory) {
     defaultGenerator.manualSeed(seeds(config.seed).dropout);
   }
@@ -202,7 +204,7 @@ async function run(options: TrainOptions, interrupts: InterruptController): Prom
   write(
     `  training   ${describeOptions(config.loss)}, ${describeOptions(config.optimizer)}${config.schedule ? `, ${describeOptions(config.schedule)}` : ''}, batch ${batchSize}, ${config.training.epochs} epochs, seed ${config.seed}\n`,
   );
-  write(`  backend    ${backend.name}\n`);
+  write(`  backend    ${backend.name}${backendChoice ? `  (${backendChoice})` : ''}\n`);
   write(
     `  run        ${displayPath(directory)}${resume ? `  (resuming after epoch ${resume.epoch}${position ? `, batch ${position.batchesDone} of epoch ${position.epoch + 1}` : ''})` : ''}\n`,
   );
