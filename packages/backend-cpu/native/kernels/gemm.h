@@ -18,9 +18,14 @@ struct GemmKernel {
 };
 
 /** Blocking: A blocks of MC x KC and B blocks of KC x NC are packed, then tiled by mr x nr. */
-constexpr i64 GEMM_KC = 256;
-constexpr i64 GEMM_MC = 240;
-constexpr i64 GEMM_NC = 512;
+#ifndef MYELIN_GEMM_KC
+#define MYELIN_GEMM_KC 384
+#define MYELIN_GEMM_MC 96
+#define MYELIN_GEMM_NC 1024
+#endif
+constexpr i64 GEMM_KC = MYELIN_GEMM_KC;
+constexpr i64 GEMM_MC = MYELIN_GEMM_MC;
+constexpr i64 GEMM_NC = MYELIN_GEMM_NC;
 
 /** Elements each packing buffer needs (for any kernel of the tables below). */
 constexpr i64 GEMM_PACK_A = GEMM_MC * GEMM_KC;

@@ -39,10 +39,12 @@ Block* BufferPool::acquire(std::size_t bytes) {
     stats_.live_bytes += b->capacity;
     return b;
   }
-  void* data = std::aligned_alloc(64, capacity);
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  const std::size_t bytes_rounded = (capacity + 63) & ~std::size_t(63);
+  void* data = std::aligned_alloc(64, bytes_rounded);
   if (data == nullptr) {
     trim();
-    data = std::aligned_alloc(64, capacity);
+    data = std::aligned_alloc(64, bytes_rounded);
     if (data == nullptr) return nullptr;
   }
   Block* b = new (std::nothrow) Block{data, capacity, 1, cls};

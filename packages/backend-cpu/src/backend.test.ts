@@ -1,0 +1,117 @@
+import {
+  ArgumentError,
+  BACKEND_CONTRACT_VERSION,
+  BackendError,
+  BackendMismatchError,
+  DisposedTensorError,
+  ShapeError,
+  UnsupportedOpError,
+} from '@myelin/core/backend';
+import { trainMlp } from '@myelin/conformance';
+import { describe, expect, it } from 'vitest';
+import { createCpuBackend, probe, probeSync } from './index.js';
+
+const backend = createCpuBackend({ threads: 1 });
+const f32 = (values: number[], shape: number[]) => backend.fromData(Float32Array.from(values), shape, 'float32');
+
+describe('cpu storage', () => {
+  it('states its name, contract version and dtypes', () => {
+    expect(backend.name).toBe('cpu');
+    expect(backend.contractVersion).toBe(BACKEND_CONTRACT_VERSION);
+    expect(backend.dtypes).toEqual(['float32', 'float64', 'int32', 'bool']);
+  });
+
+  it('fromData converts like a typed-array store; read returns copies the caller may keep', async () => {
+    const ints = backend.fromData(new Float64Array([1.7, -1.7, NaN, 2 ** 32 + 5]), [4], 'int32');
+    expect(Array.from(backend.readSync!(ints))).toEqual([1, -1, 0, 5]);
+    const bools = backend.fromData(new Float32Array([0, 2, -0.5, NaN]), [2, 2], 'bool');
+    expect(backend.readSync!(bools)).toBeInstanceOf(Uint8Array);
+    expect(Array.from(backend.readSync!(bools))).toEqual([0, 1, 1, 1]);
+    const x = f32([1, 2], [2]);
+    const first = await backend.read(x);
+    first[0] = 50;
+    expect(Array.from(await backend.read(x))).toEqual([1, 2]);
+    for (const h of [ints, bools, x]) backend.dispose(h);
+  });
+
+  it('counts live handles exactly; dispose is idempotent; a reshape outlives its source', () => {
+    const fresh = createCpuBackend({ threads: 1 });
+    const a = fresh.fill([2], 1, 'float32');
+    const b = fresh.unary('neg', a);
+    const c = fresh.reshape(b, [1, 2]);
+    expect(fresh.liveHandles()).toBe(3);
+    fresh.dispose(b);
+    fresh.dispose(b);
+    expect(fresh.liveHandles()).toBe(2);
+    expect(Array.from(fresh.readSync!(c))).toEqual([-1, -1]);
+    fresh.dispose(a);
+    fresh.dispose(c);
+    expect(fresh.liveHandles()).toBe(0);
+    expect(() => fresh.readSync!(c)).toThrow(DisposedTensorError);
+    expect(() => backend.unary('neg', a)).toThrow(BackendMismatchError);
+  });
+
+  it('a second training run of the same shapes allocates no buffer from the system', async () => {
+    const fresh = createCpuBackend({ threads: 1 });
+    await trainMlp(fresh, { steps: 3, optimizer: 'adam' });
+    const before = fresh.stats();
+    const run = await trainMlp(fresh, { steps: 10, optimizer: 'adam' });
+    const after = fresh.stats();
+    expect(after.systemAllocations - before.systemAllocations, 'buffers from the system in 10 steady steps').toBe(0);
+    expect(after.reuses).toBeGreaterThan(before.reuses);
+    expect(run.liveHandles[9]).toBe(run.liveHandles[0]);
+    expect(fresh.liveHandles()).toBe(0);
+  });
+});
+
+describe('cpu checks every size before a kernel runs', () => {
+  const x = f32([1, 2, 3, 4, 5, 6], [2, 3]);
+  const y = f32([1, 2], [2]);
+  const idx = backend.fromData(new Int32Array([0, 3]), [2], 'int32');
+
+  it.each([
+    ['fromData with the wrong count', () => backend.fromData(new Float32Array(5), [2, 3], 'float32'), ShapeError],
+    ['binary of shapes that do not broadcast', () => backend.binary('add', x, y, [2, 3]), ShapeError],
+    ['matmul with mismatched inner dimensions', () => backend.matmul(backend.reshape(x, [1, 2, 3]), backend.reshape(x, [1, 2, 3]), false, false), ShapeError],
+    ['matmul of rank 2', () => backend.matmul(x, x, false, true), ShapeError],
+    ['reshape to another size', () => backend.reshape(x, [4]), ShapeError],
+    ['broadcastTo a shape that does not fit', () => backend.broadcastTo(x, [3, 3]), ShapeError],
+    ['slice out of bounds', () => backend.slice(x, [1, 1], [2, 1]), ArgumentError],
+    ['gather with an index out of range', () => backend.gather(x, idx, 1), ArgumentError],
+    ['scatterAdd with an index out of range', () => backend.scatterAdd(x, idx, 1, 3), ShapeError],
+    ['transpose with a bad permutation', () => backend.transpose(x, [0, 0]), ArgumentError],
+    ['reduce over an axis out of range', () => backend.reduce('sum', x, [2], false), ArgumentError],
+    ['a shape with a negative dimension', () => backend.fill([-1], 0, 'float32'), ShapeError],
+    ['rank above 16', () => backend.fill(new Array(17).fill(1), 0, 'float32'), UnsupportedOpError],
+    ['exp of int32', () => backend.unary('exp', idx), UnsupportedOpError],
+    ['matmul of int32', () => backend.matmul(backend.reshape(idx, [1, 1, 2]), backend.reshape(idx, [1, 2, 1]), false, false), UnsupportedOpError],
+    ['sum of bool', () => backend.reduce('sum', backend.fill([2], 1, 'bool'), [0], false), UnsupportedOpError],
+  ] as const)('%s throws', (_, run, type) => {
+    const live = backend.liveHandles();
+    expect(run).toThrow(type);
+    // Operands made inside the callback (reshapes) may stay live; the failed kernel adds none.
+    expect(backend.liveHandles()).toBeGreaterThanOrEqual(live);
+  });
+
+  it('the error names the op and dtype', () => {
+    expect(() => backend.unary('log', idx)).toThrow("backend 'cpu' does not support op 'log' for dtype int32");
+  });
+});
+
+describe('probe and options', () => {
+  it('probe reports the GEMM, SIMD level and threads', async () => {
+    const result = await probe();
+    expect(result.usable).toBe(true);
+    expect(result.gemm).toMatch(/^(openblas \(.+\)|built-in (avx512|avx2|generic))$/);
+    expect(result.simd).toMatch(/^(avx512|avx2|generic)$/);
+    expect(probeSync().details?.addon).toMatch(/myelin_cpu\.node$/);
+  });
+
+  it('gemm: builtin shows in probe; bad options are one BackendError', () => {
+    const builtin = createCpuBackend({ threads: 1, gemm: 'builtin' });
+    builtin.fill([1], 0, 'float32');
+    expect(probeSync().gemm).toMatch(/^built-in /);
+    expect(() => createCpuBackend({ threads: 0 })).toThrow(BackendError);
+    expect(() => createCpuBackend({ gemm: 'mkl' as never })).toThrow(BackendError);
+  });
+});
