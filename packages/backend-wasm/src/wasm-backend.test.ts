@@ -12,7 +12,11 @@ describe('backend-wasm', () => {
     expect(backend.details.simd).toBe('true');
     expect(backend.readSync).toBeUndefined();
     const result = await probe();
-    expect(result).toEqual({ usable: true, details: backend.details });
+    expect(result).toEqual({
+      usable: true,
+      summary: `SIMD true, threads ${backend.details.threads}`,
+      details: backend.details,
+    });
   });
 
   it('exports a descriptor: priority 20, probe, create and register at that priority', async () => {

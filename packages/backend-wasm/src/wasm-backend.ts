@@ -110,7 +110,7 @@ export async function probe(options: WasmBackendOptions = {}): Promise<ProbeResu
   const previous = tf.getBackend();
   try {
     const details = await (initialised ?? (initialised = initialise(options)));
-    return { usable: true, details };
+    return { usable: true, summary: `SIMD ${details.simd}, threads ${details.threads}`, details };
   } catch (error) {
     initialised = null;
     return { usable: false, reason: (error as Error).message };

@@ -154,9 +154,18 @@ export type ProbeResult = BackendProbe;
  * then prefer a CPU backend (for these models ten times faster than WebGPU emulated on the CPU).
  */
 function usableOn(details: Record<string, string>): ProbeResult {
-  if (!isSoftwareAdapter(details)) return { usable: true, details };
+  const software = isSoftwareAdapter(details);
+  const summary = [
+    details.description || details.architecture || details.vendor,
+    details.featureLevel ? `${details.featureLevel} adapter` : '',
+    software ? 'software' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  if (!software) return { usable: true, summary, details };
   return {
     usable: true,
+    summary,
     auto: false,
     reason: `software adapter (${adapterSummary(details)}): usable when asked for, but slower than the CPU backends`,
     details,

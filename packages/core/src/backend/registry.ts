@@ -97,5 +97,7 @@ export interface BackendProbe {
   auto?: boolean;
   /** Why not usable (or, with `auto: false`, why not chosen automatically), and what to do. */
   reason?: string;
+  /** When usable, one short line for a status bar: "SIMD true, threads 1", the adapter's name. */
+  summary?: string;
   details?: Record<string, string>;
 }
