@@ -1,5 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import type { Backend } from '../backend/contract.js';
+import { getBackend } from '../backend/registry.js';
 import { full } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -47,6 +49,19 @@ async function inEvalMode<T>(model: TrainableModel, fn: () => Promise<T>): Promi
 }
 
 /**
+ * The dtype of the device-side epoch sums: float64 where the backend has it, so the sums are
+ * exact for float64 models and lose nothing over many float32 batches; float32 elsewhere.
+ */
+export function sumDType(backend: Backend): 'float32' | 'float64' {
+  return backend.dtypes.includes('float64') ? 'float64' : 'float32';
+}
+
+/** `t` in the sums' dtype (no copy when it is already). */
+export function inSumDType(t: Tensor, dtype: 'float32' | 'float64'): Tensor {
+  return t.dtype === dtype ? t : t.cast(dtype);
+}
+
+/**
  * Loss and metrics over a whole data source (sample-weighted means), in eval mode without
  * gradients. Sums stay on the device until the end.
  */
@@ -56,10 +71,11 @@ export async function evaluate(
   options: { loss?: LossLike; metrics?: Metric[]; epoch?: number; disposeBatches?: boolean } = {},
 ): Promise<Record<string, number>> {
   const metrics = options.metrics ?? [];
-  const backend = model.parameters()[0]?.backend;
+  const backend = model.parameters()[0]?.backend ?? getBackend();
+  const dtype = sumDType(backend);
   return inEvalMode(model, async () => {
-    const lossSum = keep(full([], 0, { backend }));
-    const metricSums = metrics.map(() => keep(full([], 0, { backend })));
+    const lossSum = keep(full([], 0, { backend, dtype }));
+    const metricSums = metrics.map(() => keep(full([], 0, { backend, dtype })));
     let samples = 0;
     try {
       for await (const batch of iterateBatches(data, options.epoch ?? 0)) {
@@ -68,8 +84,12 @@ export async function evaluate(
           tidy(() => {
             const output = model.forward(batch.x);
             if (options.loss)
-              lossSum.assign(lossSum.add(applyLoss(options.loss, output, batch.y).reshape([]).mul(size)));
-            metrics.forEach((metric, i) => metricSums[i]!.assign(metricSums[i]!.add(metric.batchSum(output, batch.y))));
+              lossSum.assign(
+                lossSum.add(inSumDType(applyLoss(options.loss, output, batch.y).reshape([]), dtype).mul(size)),
+              );
+            metrics.forEach((metric, i) =>
+              metricSums[i]!.assign(metricSums[i]!.add(inSumDType(metric.batchSum(output, batch.y), dtype))),
+            );
           }),
         );
         if (options.disposeBatches ?? yieldsFreshBatches(data)) {

@@ -280,3 +280,40 @@ describe('callback state', () => {
     ]);
   });
 });
+
+describe('epoch sums', () => {
+  /** y = x + w with one float64 parameter w (0): the loss of a batch is mean((x - y)^2) exactly. */
+  function offsetModel(dtype: 'float32' | 'float64'): TrainableModel {
+    const w = tensor(0, { dtype, requiresGrad: true });
+    return {
+      forward: (x) => x.add(w),
+      train() {},
+      eval() {},
+      parameters: () => [w],
+      stateDict: () => ({ w }),
+      loadStateDict() {},
+    };
+  }
+  const mse = (output: Tensor, target: Tensor): Tensor => output.sub(target).square().mean();
+
+  it('are float64 for a float64 model: the reported loss is the exact mean', async () => {
+    // Batches of 4.35 and 4.35 squared errors (sizes 3 and 1): float32 sums reported 4.350000063578288.
+    const batch = (n: number): Batch => ({
+      x: tensor(Array(n).fill(0), { dtype: 'float64' }),
+      y: tensor(Array(n).fill(Math.sqrt(4.35)), { dtype: 'float64' }),
+    });
+    const data = [batch(3), batch(1)];
+    const expected = Math.sqrt(4.35) ** 2;
+    const model = offsetModel('float64');
+    const history = await fit(model, { train: data, loss: mse, optimizer: sgd(model.parameters(), 0), epochs: 1 });
+    expect(history.series('loss')[0]).toBe(expected);
+    expect((await evaluate(model, data, { loss: mse })).loss).toBe(expected);
+  });
+
+  it('lose nothing over many float32 batches where the backend has float64', async () => {
+    const data = Array.from({ length: 2000 }, () => ({ x: tensor([0]), y: tensor([0.1]) }));
+    const perBatch = Math.fround(Math.fround(0.1) * Math.fround(0.1)); // the float32 loss of every batch
+    const result = await evaluate(offsetModel('float32'), data, { loss: mse });
+    expect(result.loss).toBeCloseTo(perBatch, 13); // float32 sums drift by ~1e-6 over 2000 batches
+  });
+});

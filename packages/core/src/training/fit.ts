@@ -4,7 +4,7 @@ import { full } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { runCallbacks, type Callback, type TrainingContext } from './callback.js';
-import { evaluate, iterateBatches } from './evaluate.js';
+import { evaluate, inSumDType, iterateBatches, sumDType } from './evaluate.js';
 import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
 import {
@@ -126,9 +126,10 @@ async function trainEpoch(
   const parameters = model.parameters();
   const backend = parameters[0]!.backend;
   // Device-side running sums, read back only every `readEvery` steps.
-  const lossSum = keep(full([], 0, { backend }));
-  const lastLoss = keep(full([], 0, { backend }));
-  const metricSums = metrics.map(() => keep(full([], 0, { backend })));
+  const dtype = sumDType(backend);
+  const lossSum = keep(full([], 0, { backend, dtype }));
+  const lastLoss = keep(full([], 0, { backend, dtype }));
+  const metricSums = metrics.map(() => keep(full([], 0, { backend, dtype })));
   let samples = 0;
   let batchIndex = 0;
   let lastFinite: { loss: number; step: number } | null = null;
@@ -151,8 +152,10 @@ async function trainEpoch(
         noGrad(() => {
           const value = loss.reshape([]);
           lastLoss.assign(value.detach());
-          lossSum.assign(lossSum.add(value.mul(size)));
-          metrics.forEach((metric, i) => metricSums[i]!.assign(metricSums[i]!.add(metric.batchSum(output, batch.y))));
+          lossSum.assign(lossSum.add(inSumDType(value, dtype).mul(size)));
+          metrics.forEach((metric, i) =>
+            metricSums[i]!.assign(metricSums[i]!.add(inSumDType(metric.batchSum(output, batch.y), dtype))),
+          );
         });
       });
       if (options.disposeBatches ?? yieldsFreshBatches(options.train)) {
