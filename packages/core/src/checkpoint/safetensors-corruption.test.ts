@@ -80,7 +80,7 @@ describe('decodeSafetensors refuses malformed files with a CheckpointError namin
     expectCheckpointError(rawFile('{"a":1}'), /tensor 'a': expected \{dtype, shape, data_offsets\}, got number 1/);
     expectCheckpointError(
       rawFile(`{"a":${entry('Q7', [1], 0, 4)}}`, [0, 0, 0, 0]),
-      /tensor 'a': unknown dtype 'Q7'; expected one of F32, F64, I32, BOOL/,
+      /tensor 'a': unknown dtype 'Q7'; expected one of F32, F64, I32, I64, BOOL/,
     );
     expectCheckpointError(
       rawFile(`{"a":${entry('F16', [2], 0, 4)}}`, [0, 0, 0, 0]),

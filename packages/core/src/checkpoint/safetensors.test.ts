@@ -155,4 +155,20 @@ describe('safetensors round trip', () => {
     const bytes = new Uint8Array([padded.length, 0, 0, 0, 0, 0, 0, 0, ...ascii(padded), 0, 7, 255]);
     expect([...decodeSafetensors(bytes).tensors.b!.data]).toEqual([0, 1, 1]);
   });
+
+  it("loads I64 (PyTorch's class targets) as int32 when every value fits, and names a value that does not", () => {
+    const i64File = (values: bigint[]): Uint8Array => {
+      const header = `{"y":{"dtype":"I64","shape":[${values.length}],"data_offsets":[0,${values.length * 8}]}}`;
+      const padded = header.padEnd(Math.ceil(header.length / 8) * 8, ' ');
+      const data = new Uint8Array(values.length * 8);
+      values.forEach((v, i) => new DataView(data.buffer).setBigInt64(i * 8, v, true));
+      return new Uint8Array([padded.length, 0, 0, 0, 0, 0, 0, 0, ...ascii(padded), ...data]);
+    };
+    const decoded = decodeSafetensors(i64File([0n, 9n, -2147483648n, 2147483647n])).tensors.y!;
+    expect(decoded.dtype).toBe('int32');
+    expect(decoded.data).toEqual(new Int32Array([0, 9, -2147483648, 2147483647]));
+    expect(() => decodeSafetensors(i64File([1n, 3000000000n]), { source: 'targets.safetensors' })).toThrow(
+      /^targets\.safetensors: tensor 'y': I64 value 3000000000 at index 1 does not fit in int32 \(-2147483648\.\.2147483647\)/,
+    );
+  });
 });

@@ -21,10 +21,11 @@ const FROM_SAFETENSORS: Readonly<Record<string, DType>> = {
   F32: 'float32',
   F64: 'float64',
   I32: 'int32',
+  I64: 'int32', // PyTorch's class targets: loaded as int32 when every value fits (readI64)
   BOOL: 'bool',
 };
 /** Other dtypes of the spec: named in errors so a user knows the file is valid but not loadable here. */
-const OTHER_SPEC_DTYPES = ['F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'I64', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8'];
+const OTHER_SPEC_DTYPES = ['F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8'];
 const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 /** The reference implementation refuses larger headers; so do we (it bounds the allocation). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -169,7 +170,7 @@ export function decodeSafetensors(bytes: Uint8Array, options: { source?: string 
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata = readMetadata((header as Record<string, unknown>)[METADATA_KEY], fail);
-  const infos: { name: string; dtype: DType; shape: number[]; begin: number; end: number }[] = [];
+  const infos: { name: string; dtype: DType; wide: boolean; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) continue;
     if (!isPlainObject(info)) fail(`tensor '${name}': expected {dtype, shape, data_offsets}, got ${describe(info)}`);
@@ -193,12 +194,12 @@ export function decodeSafetensors(bytes: Uint8Array, options: { source?: string 
         `tensor '${name}': data_offsets [${begin},${end}] reach beyond the ${dataLength} data bytes (truncated file?)`,
       );
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
-    const expected = size * BYTES_PER_ELEMENT[dtype!];
+    const expected = size * (rawDtype === 'I64' ? 8 : BYTES_PER_ELEMENT[dtype!]);
     if (end - begin !== expected)
       fail(
         `tensor '${name}': shape [${(shape as number[]).join(',')}] of ${rawDtype} needs ${expected} bytes, data_offsets [${begin},${end}] hold ${end - begin}`,
       );
-    infos.push({ name, dtype: dtype!, shape: shape as number[], begin, end });
+    infos.push({ name, dtype: dtype!, wide: rawDtype === 'I64', shape: shape as number[], begin, end });
   }
   infos.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
@@ -216,8 +217,9 @@ export function decodeSafetensors(bytes: Uint8Array, options: { source?: string 
   if (covered !== dataLength)
     fail(`${dataLength - covered} trailing bytes after the last tensor (data ends at ${covered} of ${dataLength})`);
   const tensors: Record<string, DecodedTensor> = {};
-  for (const { name, dtype, shape, begin, end } of infos) {
-    tensors[name] = { dtype, shape, data: readData(bytes.subarray(dataStart + begin, dataStart + end), dtype) };
+  for (const { name, dtype, wide, shape, begin, end } of infos) {
+    const data = bytes.subarray(dataStart + begin, dataStart + end);
+    tensors[name] = { dtype, shape, data: wide ? readI64(data, name, fail) : readData(data, dtype) };
   }
   return { tensors, metadata };
 }
@@ -262,6 +264,21 @@ function readData(bytes: Uint8Array, dtype: DType): TypedArray {
   if (dtype === 'float32') return new Float32Array(copy.buffer, 0, copy.length / 4);
   if (dtype === 'float64') return new Float64Array(copy.buffer, 0, copy.length / 8);
   return new Int32Array(copy.buffer, 0, copy.length / 4);
+}
+
+/** I64 data as int32 values, or a CheckpointError naming the first value that does not fit. */
+function readI64(bytes: Uint8Array, name: string, fail: (problem: string) => never): Int32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Int32Array(bytes.length / 8);
+  for (let i = 0; i < out.length; i++) {
+    const value = view.getBigInt64(i * 8, true);
+    if (value < -2147483648n || value > 2147483647n)
+      fail(
+        `tensor '${name}': I64 value ${value} at index ${i} does not fit in int32 (-2147483648..2147483647); Myelin loads I64 tensors as int32 when every value fits`,
+      );
+    out[i] = Number(value);
+  }
+  return out;
 }
 
 function swapBytes(bytes: Uint8Array, start: number, length: number, width: number): void {
