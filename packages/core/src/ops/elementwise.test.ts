@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { logicalAnd, logicalNot, logicalOr, tensor } from '@myelin/core';
+import { logicalAnd, logicalNot, logicalOr, reciprocal, tensor } from '@myelin/core';
 
 // The logical ops take bool tensors and give bool tensors, like torch.logical_and/or/not.
 describe('logical ops', () => {
@@ -23,5 +23,16 @@ describe('logical ops', () => {
       [true, true],
       [false, true],
     ]);
+  });
+});
+
+describe('reciprocal', () => {
+  it('is 1 / x with the gradient -1 / x^2, and Infinity at 0 as in PyTorch', async () => {
+    const x = tensor([2, -0.5, 4], { requiresGrad: true });
+    const y = reciprocal(x);
+    expect(Array.from(await y.data())).toEqual([0.5, -2, 0.25]);
+    y.sum().backward();
+    expect(Array.from(await x.grad!.data())).toEqual([-0.25, -4, -0.0625]);
+    expect(Array.from(await reciprocal(tensor([0, -0])).data())).toEqual([Infinity, -Infinity]);
   });
 });

@@ -6,6 +6,7 @@ import {
   concat,
   eye,
   full,
+  indexSelect,
   matmul,
   ones,
   rand,
@@ -152,5 +153,26 @@ describe('review fixes', () => {
     const x = tensor([-2147483648, 0, 5], { dtype: 'int32' });
     expect(Array.from(await x.min().reshape([1]).data())).toEqual([-2147483648]);
     expect(Array.from(await x.argmin().reshape([1]).data())).toEqual([0]);
+  });
+});
+
+describe('indexSelect', () => {
+  it('picks slices along an axis like torch.index_select, repeating indices, and scatters the gradient back', async () => {
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requiresGrad: true },
+    );
+    const picked = indexSelect(x, 1, tensor([2, 0, 2], { dtype: 'int32' }));
+    expect(picked.shape).toEqual([2, 3]);
+    expect(Array.from(await picked.data())).toEqual([3, 1, 3, 6, 4, 6]);
+    picked.sum().backward();
+    expect(Array.from(await x.grad!.data())).toEqual([1, 0, 2, 1, 0, 2]);
+    expect(Array.from(await x.indexSelect(0, tensor([1], { dtype: 'int32' })).data())).toEqual([4, 5, 6]);
+    expect(() => indexSelect(x, 0, tensor([[0]], { dtype: 'int32' }))).toThrow(
+      'indexSelect: indices must be 1-D, got shape [1,1]',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { onesLike, tensor, zerosLike } from '@myelin/core';
+import { Generator, onesLike, randint, tensor, zerosLike } from '@myelin/core';
 
 describe('onesLike and zerosLike', () => {
   it("take the input's shape and dtype, like torch.ones_like", async () => {
@@ -18,5 +18,21 @@ describe('onesLike and zerosLike', () => {
     expect(ones.dtype).toBe('float64');
     expect(ones.requiresGrad).toBe(false);
     expect(await ones.array()).toEqual([1, 1]);
+  });
+});
+
+describe('randint', () => {
+  it('draws int32 integers in [low, high) from the given generator, reproducibly', async () => {
+    const t = randint(-3, 4, [2, 500], { generator: new Generator(11) });
+    expect(t.dtype).toBe('int32');
+    expect(t.shape).toEqual([2, 500]);
+    const values = Array.from(await t.data());
+    expect(Math.min(...values)).toBe(-3);
+    expect(Math.max(...values)).toBe(3); // high is exclusive
+    expect(values.every(Number.isInteger)).toBe(true);
+    const again = randint(-3, 4, [2, 500], { generator: new Generator(11) });
+    expect(Array.from(await again.data())).toEqual(values);
+    expect(Array.from(await randint(0, 1, [3]).data())).toEqual([0, 0, 0]);
+    for (const x of [t, again]) x.dispose();
   });
 });

@@ -10,6 +10,7 @@ import {
   evaluate,
   fit,
   predict,
+  topKAccuracy,
   type Batch,
   type TrainableModel,
 } from './index.js';
@@ -315,5 +316,21 @@ describe('epoch sums', () => {
     const perBatch = Math.fround(Math.fround(0.1) * Math.fround(0.1)); // the float32 loss of every batch
     const result = await evaluate(offsetModel('float32'), data, { loss: mse });
     expect(result.loss).toBeCloseTo(perBatch, 13); // float32 sums drift by ~1e-6 over 2000 batches
+  });
+});
+
+describe('topKAccuracy', () => {
+  it('counts a sample when fewer than k classes score higher than its target (ties count against)', async () => {
+    const output = tensor([
+      [0.1, 0.5, 0.3, 0.2], // target 2: one higher (0.5) -> top2 yes, top1 no
+      [0.4, 0.3, 0.2, 0.1], // target 3: three higher -> top2 no, top3 no, top4 yes
+      [0.2, 0.2, 0.6, 0.0], // target 0: 0.6 higher, the tie 0.2 not -> top2 yes
+      [0.9, 0.1, 0.0, 0.0], // target 0: top1 yes
+    ]);
+    const target = tensor([2, 3, 0, 0], { dtype: 'int32' });
+    const sums = await Promise.all([1, 2, 3, 4].map((k) => topKAccuracy(k).batchSum(output, target).item()));
+    expect(sums).toEqual([1, 3, 3, 4]);
+    expect(topKAccuracy(2).name).toBe('top2_accuracy');
+    expect(() => topKAccuracy(0)).toThrow('topKAccuracy: k must be a positive integer, got 0');
   });
 });
