@@ -32,7 +32,13 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     );
   }
   const order = topologicalOrder(root);
-  const released = order.find((tensor) => tensor.releasedGraphOp !== null);
+  let released: Tensor | undefined;
+  for (const tensor of order) {
+    if (tensor.releasedGraphOp !== null) {
+      released = tensor;
+      break;
+    }
+  }
   if (released !== undefined) {
     throw new ArgumentError(
       `backward: trying to backward through the graph a second time: the graph of a tensor of shape ${formatShape(released.shape)} (made by '${released.releasedGraphOp}') was already freed by an earlier backward(). Specify retainGraph: true in the earlier backward() call if you need to backward through the graph a second time (as PyTorch's retain_graph=True)`,
@@ -65,19 +71,26 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>([root]);
-  const stack: [Tensor, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top[0].gradNode?.inputs ?? [];
-    if (top[1] < inputs.length) {
-      const input = inputs[top[1]++]!;
+  // Two parallel stacks (tensor, next input to visit): no tuple per visited tensor.
+  const tensors: Tensor[] = [root];
+  const next: number[] = [0];
+  while (tensors.length > 0) {
+    const top = tensors.length - 1;
+    const tensor = tensors[top]!;
+    const inputs = tensor.gradNode?.inputs;
+    const at = next[top]!;
+    if (inputs !== undefined && at < inputs.length) {
+      next[top] = at + 1;
+      const input = inputs[at]!;
       if (input.requiresGrad && !visited.has(input)) {
         visited.add(input);
-        stack.push([input, 0]);
+        tensors.push(input);
+        next.push(0);
       }
     } else {
-      order.push(top[0]);
-      stack.pop();
+      order.push(tensor);
+      tensors.pop();
+      next.pop();
     }
   }
   return order;
@@ -85,23 +98,29 @@ function topologicalOrder(root: Tensor): Tensor[] {
 
 /** Runs one rule; returns each (input, gradient) pair that needs accumulating, each owned. */
 function runRule(node: GradNode, grad: Tensor, output: Tensor): [Tensor, Tensor][] {
-  node.inputs.forEach((input, i) => {
+  const inputs = node.inputs;
+  const n = inputs.length;
+  const needs = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const input = inputs[i]!;
     if (input.version !== node.inputVersions[i]) {
       throw new ArgumentError(
         `backward: input ${i} of '${node.op}' (shape ${formatShape(input.shape)}) was modified in place by assign() after the op used it; compute the loss again after updating`,
       );
     }
-  });
-  const needs = node.inputs.map((input) => input.requiresGrad);
+    needs[i] = input.requiresGrad;
+  }
   const rule = gradientRules[node.op] as GradRule;
   const results = tidy(() => rule(grad, node, output, needs));
   const owned: [Tensor, Tensor][] = [];
-  const seen = new Set<Tensor>();
   let gradTaken = false;
-  results.forEach((value, i) => {
+  for (let i = 0; i < results.length; i++) {
+    const value = results[i];
+    // Rules return at most a few gradients: an earlier slot is found by a short scan, not a set.
+    const seen = value !== null && value !== undefined && results.indexOf(value) < i;
     if (value === null || value === undefined || !needs[i]) {
-      if (value && value !== grad && !seen.has(value)) value.dispose();
-      return;
+      if (value && value !== grad && !seen) value.dispose();
+      continue;
     }
     // A rule may pass its incoming gradient straight through, even to two inputs: the first
     // use takes it, later uses get copies, so every pending gradient has exactly one owner.
@@ -109,12 +128,11 @@ function runRule(node: GradNode, grad: Tensor, output: Tensor): [Tensor, Tensor]
     if (value === grad) {
       if (gradTaken) unique = value.detach();
       gradTaken = true;
-    } else if (seen.has(value)) {
+    } else if (seen) {
       unique = value.detach();
     }
-    seen.add(value);
-    owned.push([node.inputs[i]!, unique]);
-  });
+    owned.push([inputs[i]!, unique]);
+  }
   if (!gradTaken) grad.dispose();
   return owned;
 }

@@ -17,18 +17,34 @@ export function runPrimitive<P extends PrimitiveOp>(
   outDtype: DType,
   kernel: (...handles: BackendHandle[]) => BackendHandle,
 ): Tensor {
-  const backend = inputs[0]!.backend;
-  for (const input of inputs) {
+  const n = inputs.length;
+  const first = inputs[0]!;
+  const backend = first.backend;
+  let requiresGrad = first.requiresGrad;
+  for (let i = 1; i < n; i++) {
+    const input = inputs[i]!;
     if (input.backend !== backend) {
       throw new BackendMismatchError(
         `${op}: inputs live on different backends ('${backend.name}' and '${input.backend.name}'); move one with tensor.to(backend)`,
       );
     }
+    if (input.requiresGrad) requiresGrad = true;
   }
-  const output = new Tensor(kernel(...inputs.map((t) => t.handle)), outShape, outDtype, backend);
-  if (isGradEnabled() && isFloat(outDtype) && inputs.some((t) => t.requiresGrad)) {
+  // No spread or array of handles for the usual arities: this runs for every op.
+  const handle =
+    n === 1
+      ? kernel(first.handle)
+      : n === 2
+        ? kernel(first.handle, inputs[1]!.handle)
+        : n === 3
+          ? kernel(first.handle, inputs[1]!.handle, inputs[2]!.handle)
+          : kernel(...inputs.map((t) => t.handle));
+  const output = new Tensor(handle, outShape, outDtype, backend);
+  if (requiresGrad && isGradEnabled() && isFloat(outDtype)) {
     output.requiresGrad = true;
-    output.gradNode = { op, inputs, attrs, inputVersions: inputs.map((t) => t.version) };
+    const inputVersions = new Array<number>(n);
+    for (let i = 0; i < n; i++) inputVersions[i] = inputs[i]!.version;
+    output.gradNode = { op, inputs, attrs, inputVersions };
   }
   return output;
 }
@@ -44,8 +60,11 @@ export function promoteTypes(a: DType, b: DType): DType {
 
 /** A scalar constant on `like`'s backend; owned by nothing (callers attach it to an output). */
 export function scalarLike(value: number, like: Tensor, dtype: DType = like.dtype): Tensor {
-  return new Tensor(like.backend.fill([], value, dtype), [], dtype, like.backend);
+  return new Tensor(like.backend.fill(SCALAR_SHAPE, value, dtype), SCALAR_SHAPE, dtype, like.backend);
 }
+
+const SCALAR_SHAPE: Shape = Object.freeze([]);
+const NO_CONSTANTS: readonly Tensor[] = Object.freeze([]);
 
 /**
  * Turns the operands of a binary op into two tensors of one dtype on one backend. Numbers
@@ -57,7 +76,16 @@ export function coerceOperands(
   a: TensorLike,
   b: TensorLike,
   minimumDtype?: DType,
-): { a: Tensor; b: Tensor; created: Tensor[] } {
+): { a: Tensor; b: Tensor; created: readonly Tensor[] } {
+  // Two tensors of one dtype (most ops): nothing to convert, nothing to allocate.
+  if (
+    typeof a !== 'number' &&
+    typeof b !== 'number' &&
+    a.dtype === b.dtype &&
+    (minimumDtype === undefined || promoteTypes(a.dtype, minimumDtype) === a.dtype)
+  ) {
+    return { a, b, created: NO_CONSTANTS };
+  }
   const created: Tensor[] = [];
   if (typeof a === 'number' && typeof b === 'number') {
     throw new DTypeError(`${op}: at least one operand must be a tensor`);

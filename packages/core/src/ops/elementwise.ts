@@ -1,7 +1,7 @@
 import type { ArithmeticOp, ComparisonOp, DType, UnaryOp } from '../backend/contract.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import { composite } from '../tensor/scope.js';
-import { broadcastShapes } from '../tensor/shape.js';
+import { broadcastOutShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { adoptAll, coerceOperands, isFloat, runPrimitive } from './dispatch.js';
 
@@ -42,7 +42,7 @@ function arithmetic(op: ArithmeticOp, a: TensorLike, b: TensorLike, minimumDtype
   const operands = coerceOperands(op, a, b, minimumDtype);
   if (operands.a.dtype === 'bool')
     throw new DTypeError(`${op}: expected numeric tensors, got dtype bool (cast them first)`);
-  const outShape = broadcastShapes(op, operands.a.shape, operands.b.shape);
+  const outShape = broadcastOutShape(op, operands.a.shape, operands.b.shape);
   const output = runPrimitive(op, [operands.a, operands.b], {}, outShape, operands.a.dtype, (x, y) =>
     operands.a.backend.binary(op, x!, y!, outShape),
   );
@@ -51,7 +51,7 @@ function arithmetic(op: ArithmeticOp, a: TensorLike, b: TensorLike, minimumDtype
 
 function comparison(op: ComparisonOp, a: TensorLike, b: TensorLike): Tensor {
   const operands = coerceOperands(op, a, b);
-  const outShape = broadcastShapes(op, operands.a.shape, operands.b.shape);
+  const outShape = broadcastOutShape(op, operands.a.shape, operands.b.shape);
   const output = runPrimitive(op, [operands.a, operands.b], {}, outShape, 'bool', (x, y) =>
     operands.a.backend.binary(op, x!, y!, outShape),
   );
@@ -81,9 +81,9 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
       `where: condition must be bool, got dtype ${condition.dtype} (compare first, e.g. x.greater(0))`,
     );
   const operands = coerceOperands('where', a, b);
-  const outShape = broadcastShapes(
+  const outShape = broadcastOutShape(
     'where',
-    broadcastShapes('where', condition.shape, operands.a.shape),
+    broadcastOutShape('where', condition.shape, operands.a.shape),
     operands.b.shape,
   );
   const output = runPrimitive('where', [condition, operands.a, operands.b], {}, outShape, operands.a.dtype, (c, x, y) =>

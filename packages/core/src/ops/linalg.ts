@@ -47,8 +47,16 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (a.rank === 1) outShape.splice(-2, 1);
   if (b.rank === 1) outShape.splice(-1, 1);
   return composite(() => {
-    const a3 = reshape(expand(reshape(a, aShape), [...batch, aRows, aCols]), [batchSize, aRows, aCols]);
-    const b3 = reshape(expand(reshape(b, bShape), [...batch, bRows, bCols]), [batchSize, bRows, bCols]);
+    // Without batch axes (matrices and vectors, the usual case) one reshape to [1, rows, cols]
+    // does; otherwise align, broadcast and merge the batch axes.
+    const a3 =
+      batch.length === 0
+        ? reshape(a, [1, aRows, aCols])
+        : reshape(expand(reshape(a, aShape), [...batch, aRows, aCols]), [batchSize, aRows, aCols]);
+    const b3 =
+      batch.length === 0
+        ? reshape(b, [1, bRows, bCols])
+        : reshape(expand(reshape(b, bShape), [...batch, bRows, bCols]), [batchSize, bRows, bCols]);
     return reshape(matmulPrimitive(a3, b3, transposeA, transposeB), outShape);
   });
 }

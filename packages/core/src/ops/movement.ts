@@ -8,13 +8,16 @@ import { arange } from '../tensor/creation.js';
 
 /** Same elements, new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const resolved = resolveShape('reshape', shape, x.size);
+  // To its own shape (gradients of same-shape ops): no shape to resolve, the frozen one is shared.
+  const resolved = shapesEqual(shape, x.shape) ? x.shape : resolveShape('reshape', shape, x.size);
   if (sizeOf(resolved) !== x.size) {
     throw new ShapeError(
       `reshape: cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)} (${sizeOf(resolved)} elements)`,
     );
   }
-  return runPrimitive('reshape', [x], { shape: resolved }, resolved, x.dtype, (h) => x.backend.reshape(h, resolved));
+  return runPrimitive('reshape', [x], { shape: resolved as number[] }, resolved, x.dtype, (h) =>
+    x.backend.reshape(h, resolved),
+  );
 }
 
 /** Merges axes startAxis..endAxis into one (PyTorch's flatten). */

@@ -5,19 +5,39 @@ import type { Tensor } from './tensor.js';
  * Memory scopes. GPU memory is not garbage-collected in time, so core owns disposal: every
  * tensor created while a scope is open belongs to it, and `tidy` disposes all of them except
  * what its function returns (and what `keep` marked).
+ *
+ * A scope is a plain array, and each tensor records (under SCOPE) the one scope that owns it:
+ * `keep` and moving a result to the enclosing scope only change that mark, and a scope skips
+ * the tensors it no longer owns when it closes. No hashing per op (this runs for every tensor).
  */
+export type Scope = Tensor[];
 
-const scopes: Set<Tensor>[] = [];
+/** The property under which a tensor records the scope that owns it (null: none). */
+export const SCOPE: unique symbol = Symbol('myelin.scope');
+
+const scopes: Scope[] = [];
 
 /** Called by the Tensor constructor: the newest open scope adopts the tensor. */
 export function trackTensor(tensor: Tensor): void {
-  scopes[scopes.length - 1]?.add(tensor);
+  const n = scopes.length;
+  if (n === 0) {
+    tensor[SCOPE] = null;
+    return;
+  }
+  const scope = scopes[n - 1]!;
+  scope.push(tensor);
+  tensor[SCOPE] = scope;
 }
 
 /** Removes a tensor from every open scope: it now lives until disposed explicitly. */
 export function keep<T extends Tensor>(tensor: T): T {
-  for (const scope of scopes) scope.delete(tensor);
+  tensor[SCOPE] = null;
   return tensor;
+}
+
+/** Disposes every tensor `scope` still owns (an op or tidy body threw). */
+function disposeOwned(scope: Scope): void {
+  for (const tensor of scope) if (tensor[SCOPE] === scope) tensor.dispose();
 }
 
 /** A value `tidy` may return: tensors anywhere inside arrays and plain objects are kept. */
@@ -30,7 +50,7 @@ export type TensorContainer =
  * scope close before its tensors are created.
  */
 export function tidy<T extends TensorContainer>(fn: () => T): T {
-  const scope = new Set<Tensor>();
+  const scope: Scope = [];
   scopes.push(scope);
   let result: T;
   try {
@@ -39,17 +59,28 @@ export function tidy<T extends TensorContainer>(fn: () => T): T {
       throw new ArgumentError('tidy: the function returned a Promise; tidy only takes synchronous functions');
     }
   } catch (error) {
-    for (const tensor of scope) tensor.dispose();
+    disposeOwned(scope);
     throw error;
   } finally {
     scopes.pop();
   }
-  const returned = new Set<Tensor>();
-  collectTensors(result, returned);
-  const parent = scopes[scopes.length - 1];
+  if (scope.length === 0) return result;
+  // The common results (nothing, one tensor) need no set of returned tensors.
+  let single: Tensor | null = null;
+  let returned: Set<Tensor> | null = null;
+  if (result !== null && typeof result === 'object') {
+    if (isTensor(result)) single = result;
+    else collectTensors(result, (returned = new Set<Tensor>()));
+  }
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
   for (const tensor of scope) {
-    if (returned.has(tensor)) parent?.add(tensor);
-    else tensor.dispose();
+    if (tensor[SCOPE] !== scope) continue;
+    if (tensor === single || (returned !== null && returned.has(tensor))) {
+      tensor[SCOPE] = parent;
+      parent?.push(tensor);
+    } else {
+      tensor.dispose();
+    }
   }
   return result;
 }
@@ -82,20 +113,22 @@ export function dispose(container: TensorContainer): void {
  * them); otherwise they are freed at once.
  */
 export function composite(fn: () => Tensor): Tensor {
-  const scope = new Set<Tensor>();
+  const scope: Scope = [];
   scopes.push(scope);
   let result: Tensor;
   try {
     result = fn();
   } catch (error) {
-    for (const tensor of scope) tensor.dispose();
+    disposeOwned(scope);
     throw error;
   } finally {
     scopes.pop();
   }
-  if (scope.delete(result)) trackTensor(result);
+  if (result[SCOPE] === scope) trackTensor(result);
+  const recorded = result.gradNode !== null;
   for (const intermediate of scope) {
-    if (result.gradNode !== null) result.adoptConstant(intermediate);
+    if (intermediate[SCOPE] !== scope || intermediate === result) continue;
+    if (recorded) result.adoptConstant(intermediate);
     else intermediate.dispose();
   }
   return result;

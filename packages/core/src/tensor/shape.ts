@@ -39,11 +39,28 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   return out;
 }
 
+/**
+ * `broadcastShapes` for core's ops: when one shape is the broadcast of both (equal shapes, or a
+ * scalar operand) it returns that shape itself, so the common cases allocate nothing. The
+ * result may be an input (tensor shapes are frozen), so it is read-only.
+ */
+export function broadcastOutShape(op: string, a: readonly number[], b: readonly number[]): readonly number[] {
+  if (a === b || b.length === 0) return a;
+  if (a.length === 0) return b;
+  if (a.length === b.length) {
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    if (i === a.length) return a;
+  }
+  return broadcastShapes(op, a, b);
+}
+
 /** Checks a user-supplied shape: non-negative integers, at most one -1 which is inferred from `size`. */
 export function resolveShape(op: string, shape: readonly number[], size?: number): number[] {
   let inferAt = -1;
   let known = 1;
-  shape.forEach((dim, i) => {
+  for (let i = 0; i < shape.length; i++) {
+    const dim = shape[i]!;
     if (dim === -1 && size !== undefined) {
       if (inferAt !== -1) throw new ShapeError(`${op}: only one dimension may be -1, got ${formatShape(shape)}`);
       inferAt = i;
@@ -52,8 +69,8 @@ export function resolveShape(op: string, shape: readonly number[], size?: number
     } else {
       known *= dim;
     }
-  });
-  const out = [...shape];
+  }
+  const out = shape.slice();
   if (inferAt !== -1) {
     if (known === 0 || size! % known !== 0) {
       throw new ShapeError(`${op}: cannot infer the -1 in ${formatShape(shape)} for ${size} elements`);
@@ -75,7 +92,19 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 /** Normalises `axes` (undefined = all), sorted and unique. */
 export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
-  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (axes === undefined) return allAxes(rank);
+  if (typeof axes !== 'number') {
+    // Already normalised (the usual call from core itself): non-negative, increasing, in range.
+    let i = 0;
+    while (
+      i < axes.length &&
+      Number.isInteger(axes[i]) &&
+      axes[i]! >= (i === 0 ? 0 : axes[i - 1]! + 1) &&
+      axes[i]! < rank
+    )
+      i++;
+    if (i === axes.length) return axes.slice();
+  }
   const list = typeof axes === 'number' ? [axes] : axes;
   const normalized = list.map((axis) => {
     if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
@@ -88,6 +117,12 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
   const unique = [...new Set(normalized)].sort((x, y) => x - y);
   if (unique.length !== normalized.length) throw new ArgumentError(`${op}: repeated axis in [${list.join(',')}]`);
   return unique;
+}
+
+function allAxes(rank: number): number[] {
+  const axes = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) axes[i] = i;
+  return axes;
 }
 
 /** The shape after reducing `axes`. */

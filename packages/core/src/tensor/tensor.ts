@@ -8,7 +8,7 @@ import * as movement from '../ops/movement.js';
 import * as activation from '../ops/activation.js';
 import { matmul, type MatmulOptions } from '../ops/linalg.js';
 import { formatTensor } from './format.js';
-import { keep, trackTensor } from './scope.js';
+import { keep, SCOPE, trackTensor, type Scope } from './scope.js';
 import { sizeOf } from './shape.js';
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -37,11 +37,16 @@ export class Tensor {
   #version = 0;
   /** Constants (e.g. scalars from `x.mul(2)`) that this tensor's graph node needs; freed with it. */
   #owned: Tensor[] | null = null;
+  /** Internal: the memory scope that owns this tensor (see tensor/scope.ts). */
+  [SCOPE]: Scope | null = null;
 
-  /** Internal: use `tensor()`, `zeros()` and the ops to make tensors. */
+  /**
+   * Internal: use `tensor()`, `zeros()` and the ops to make tensors. A frozen `shape` (another
+   * tensor's) is shared, any other is copied.
+   */
   constructor(handle: BackendHandle, shape: readonly number[], dtype: DType, backend: Backend) {
     this.#handle = handle;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
     this.backend = backend;
     trackTensor(this);
