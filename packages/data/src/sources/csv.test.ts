@@ -46,6 +46,19 @@ describe('parseCsv', () => {
     expect(() => parseCsv('1,1e999,0\n', { header: false })).toThrow(/expected a finite number in column 2/);
   });
 
+  it('names file, line, column, value and range of a value its dtype cannot hold (it would wrap or become Infinity)', () => {
+    expect(() => parseCsv('1,2,0\n3,4,3000000000\n', { source: 'big.csv' })).toThrow(
+      "big.csv:2: expected an int32 value in column 3 (-2147483648 to 2147483647), found '3000000000', out of range",
+    );
+    expect(() => parseCsv('1,2,0\n1e39,4,1\n', { source: 'x.csv' })).toThrow(
+      "x.csv:2: expected a float32 value in column 1 (±3.4028234663852886e38), found '1e39', out of range",
+    );
+    expect(() => parseCsv('1,0.5\n2,-1e39\n', { source: 'y.csv' })).toThrow(
+      "y.csv:2: expected a float32 value in column 2 (±3.4028234663852886e38), found '-1e39', out of range",
+    );
+    expect(() => parseCsv('1,0\n2,5e9\n', { source: 'z.csv', targetDtype: 'float32' })).not.toThrow();
+  });
+
   it('rejects empty input, a header alone, a single column, bad label columns and fractional class labels', () => {
     expect(() => parseCsv('# nothing\n\n')).toThrow(/expected at least one row of numbers, found no data/);
     expect(() => parseCsv('a,b\n')).toThrow(/at least one data row after the header/);

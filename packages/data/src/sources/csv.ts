@@ -57,6 +57,23 @@ function splitter(delimiter: NonNullable<CsvOptions['delimiter']>, firstLine: st
  * Parses delimited text of numbers, one sample per row, with one label column. Every row must
  * have as many fields as the first; every field must be a decimal number. Errors name the line.
  */
+const RANGES = { int32: '-2147483648 to 2147483647', float32: '±3.4028234663852886e38' } as const;
+
+/** A value that the column's dtype cannot hold (it would wrap or become Infinity). */
+function outOfRange(
+  source: string,
+  line: number,
+  column: number,
+  field: string,
+  dtype: 'int32' | 'float32',
+): DataError {
+  return new DataError({
+    source: `${source}:${line}`,
+    expected: `${dtype === 'int32' ? 'an' : 'a'} ${dtype} value in column ${column + 1} (${RANGES[dtype]})`,
+    found: `'${clip(field)}', out of range`,
+  });
+}
+
 export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
   const source = options.source ?? 'CSV text';
   const comment = options.comment ?? '#';
@@ -116,6 +133,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
           found: `'${clip(field)}'`,
         });
       if (column === labelIndex) labels[row] = value;
+      else if (!Number.isFinite(Math.fround(value))) throw outOfRange(source, line.number, column, field, 'float32');
       else inputs[row * features + feature++] = value;
     }
   });
@@ -129,6 +147,15 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
       expected: 'an integer class label (or targetDtype "float32")',
       found: `${labels[row]}`,
     });
+  }
+  const fits =
+    targetDtype === 'int32'
+      ? (v: number) => v >= -2147483648 && v <= 2147483647
+      : (v: number) => Number.isFinite(Math.fround(v));
+  const bad = labels.findIndex((v) => !fits(v));
+  if (bad >= 0) {
+    const line = dataLines[bad]!;
+    throw outOfRange(source, line.number, labelIndex, split(line.text)[labelIndex]!, targetDtype);
   }
   const targets = targetDtype === 'int32' ? Int32Array.from(labels) : Float32Array.from(labels);
   return new CsvDataset(
