@@ -1,9 +1,9 @@
 // The page shell: header with navigation and the backend selector, and the four pages, each
 // loaded when first visited. The training worker starts after the first paint.
 import './styles.css';
-import { BACKEND_LABELS, BackendManager, isSoftwareAdapter } from './client/backend-manager.js';
+import { BACKEND_LABELS, BACKEND_NAMES, BackendManager } from './client/backend-manager.js';
 import { h } from './ui/dom.js';
-import { BACKEND_NAMES, type BackendName } from './worker/protocol.js';
+import type { BackendName } from './worker/protocol.js';
 import type { DemoPage, Page } from './pages/page.js';
 
 type Route = 'playground' | 'digits' | 'function' | 'backends';
@@ -80,18 +80,7 @@ function renderBackends(): void {
   if (active) {
     backendSelect.value = active;
     const details = backends.client?.status?.details ?? {};
-    const adapter =
-      active === 'webgpu'
-        ? [
-            details.description || details.architecture || details.vendor,
-            details.featureLevel ? `${details.featureLevel} adapter` : '',
-            isSoftwareAdapter(details) ? 'software' : '',
-          ]
-            .filter(Boolean)
-            .join(', ')
-        : active === 'wasm'
-          ? `SIMD ${details.simd ?? '?'}, threads ${details.threads ?? '1'}`
-          : 'TypeScript kernels';
+    const adapter = backends.client?.status?.summary ?? '';
     backendStatus.textContent = `${BACKEND_LABELS[active]}${adapter ? `: ${adapter}` : ''}`;
     backendStatus.title = Object.entries(details)
       .map(([k, v]) => `${k}: ${v}`)

@@ -1,17 +1,22 @@
 // Which backend the page trains on. At start-up: the one named by ?backend=, else the one this
-// browser chose or measured fastest before (localStorage), else WebGPU on a hardware adapter,
-// else WebAssembly, else the CPU reference, else WebGPU on a software adapter (SwiftShader or
-// llvmpipe: for these small models ten times slower than the CPU backends). The others are
-// probed afterwards, one at a time, so the selector can say which work here and why not.
+// browser chose or measured fastest before (localStorage), else the automatic choice over the
+// bundled backends' descriptors (../backends.ts): the usable one of highest priority, passing
+// over WebGPU on a software adapter (SwiftShader or llvmpipe: for these small models ten times
+// slower than the CPU backends) unless nothing else works. The others are probed afterwards,
+// one at a time, so the selector can say which work here and why not.
 // Switching starts a new worker: tfjs keeps one backend per realm.
-import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../worker/protocol.js';
+import { chooseBackend } from '@myelin/core/backend';
+import { WEB_BACKENDS } from '../backends.js';
+import type { BackendName, BackendStatus } from '../worker/protocol.js';
 import { WorkerClient } from './worker-client.js';
 
-export const BACKEND_LABELS: Record<BackendName, string> = {
-  webgpu: 'WebGPU',
-  wasm: 'WebAssembly',
-  'cpu-reference': 'CPU reference',
-};
+/** The bundled backends' names, in display order. */
+export const BACKEND_NAMES: readonly BackendName[] = WEB_BACKENDS.map((d) => d.name);
+
+/** Each bundled backend's title, from its descriptor. */
+export const BACKEND_LABELS: Readonly<Record<BackendName, string>> = Object.fromEntries(
+  WEB_BACKENDS.map((d) => [d.name, d.title]),
+);
 
 const PREFERENCE_KEY = 'myelin-web:backend';
 
@@ -22,11 +27,6 @@ function storedPreference(): BackendName | null {
   } catch {
     return null;
   }
-}
-
-/** SwiftShader, llvmpipe, lavapipe: WebGPU emulated on the CPU. */
-export function isSoftwareAdapter(details: Record<string, string> | undefined): boolean {
-  return details?.fallbackAdapter === 'true' || /^software adapter/.test(details?.tuning ?? '');
 }
 
 export type ProbeState = BackendStatus | { name: BackendName; usable: null };
@@ -61,25 +61,21 @@ export class BackendManager {
 
   async start(requested: BackendName | null): Promise<void> {
     const preferred = requested ?? storedPreference();
-    let softwareGpu: WorkerClient | null = null;
-    let chosen: WorkerClient | null = null;
-    const order = preferred ? [preferred, ...BACKEND_NAMES.filter((n) => n !== preferred)] : [...BACKEND_NAMES];
-    for (const name of order) {
+    const started = new Map<BackendName, WorkerClient>();
+    const startOne = async (name: BackendName): Promise<BackendStatus> => {
       const client = await WorkerClient.start(name);
+      started.set(name, client);
       this.#record(client.status!);
-      if (!client.status?.usable) {
-        client.terminate();
-        continue;
-      }
-      if (name === 'webgpu' && name !== preferred && isSoftwareAdapter(client.status.details)) {
-        softwareGpu = client; // kept in case no CPU backend works
-        continue;
-      }
-      chosen = client;
-      break;
+      return client.status!;
+    };
+    let chosen: WorkerClient | null = null;
+    if (preferred && (await startOne(preferred)).usable) chosen = started.get(preferred)!;
+    if (!chosen) {
+      const candidates = WEB_BACKENDS.filter((d) => d.name !== preferred);
+      const choice = await chooseBackend(candidates, (d) => startOne(d.name)).catch(() => null);
+      if (choice) chosen = started.get(choice.descriptor.name)!;
     }
-    if (chosen) softwareGpu?.terminate();
-    chosen ??= softwareGpu;
+    for (const client of started.values()) if (client !== chosen) client.terminate();
     if (chosen) {
       this.client = chosen;
       this.#notify();

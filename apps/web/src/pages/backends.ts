@@ -1,17 +1,12 @@
 // Backends: what this browser can run, why not where it cannot, and how fast each trains the
 // digits MLP. The same model code runs on all of them; only the worker's backend differs.
-import { BACKEND_LABELS, type BackendManager } from '../client/backend-manager.js';
+import { webBackend } from '../backends.js';
+import { BACKEND_LABELS, BACKEND_NAMES, type BackendManager } from '../client/backend-manager.js';
 import { button } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { notice } from '../ui/notice.js';
-import { BACKEND_NAMES, type BackendName } from '../worker/protocol.js';
+import type { BackendName } from '../worker/protocol.js';
 import type { Page } from './page.js';
-
-const DESCRIPTIONS: Record<BackendName, string> = {
-  webgpu: 'tfjs-backend-webgpu on navigator.gpu: shaders on the GPU, reads are asynchronous.',
-  wasm: 'tfjs-backend-wasm: XNNPACK kernels compiled to WebAssembly, with SIMD.',
-  'cpu-reference': 'Plain TypeScript loops over typed arrays: the oracle every backend is tested against.',
-};
 
 const BENCHMARK = { batchSize: 32, epochs: 3 };
 
@@ -31,7 +26,7 @@ export function backendsPage(backends: BackendManager): Page {
       h(
         'p',
         {},
-        'Every demo runs the same Myelin code in a Web Worker; the backend decides where the arithmetic happens, and each loads only when it is used. The page starts on WebGPU when it has a real GPU, else on WebAssembly, else on the CPU reference; ?backend= in the address, your last choice, or the fastest one measured here takes precedence.',
+        'Every demo runs the same Myelin code in a Web Worker; the backend decides where the arithmetic happens, and each loads only when it is used. The page starts on the usable backend of highest priority (WebAssembly, then WebGPU on a real GPU, then the CPU reference; WebGPU on a software adapter only when nothing else works); ?backend= in the address, your last choice, or the fastest one measured here takes precedence.',
       ),
     ),
     h(
@@ -89,7 +84,12 @@ export function backendsPage(backends: BackendManager): Page {
         return h(
           'tr',
           { 'data-backend': name, class: active ? 'active' : '' },
-          h('th', { scope: 'row' }, BACKEND_LABELS[name], h('small', { class: 'hint block' }, DESCRIPTIONS[name])),
+          h(
+            'th',
+            { scope: 'row' },
+            BACKEND_LABELS[name],
+            h('small', { class: 'hint block' }, webBackend(name)?.description ?? ''),
+          ),
           h('td', { class: `availability ${state.usable === false ? 'no' : state.usable ? 'yes' : ''}` }, available),
           h('td', { class: 'details' }, details),
           h('td', {}, 'startMs' in state && state.startMs !== undefined ? `${formatNumber(state.startMs)} ms` : ''),
