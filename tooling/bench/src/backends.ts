@@ -6,10 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { createTfjsBackend, type Tf } from '@myelin/backend-tfjs';
-import { createWasmBackend } from '@myelin/backend-wasm';
-import { createWebGpuBackend } from '@myelin/backend-webgpu';
-import type { Backend } from '@myelin/core';
+import { createTfjsBackend, TfjsBackend, type Tf } from '@myelin/backend-tfjs';
+import { byPriority, loadBackendDescriptors, type Backend } from '@myelin/core';
 import {
   interleavedSamplesPerSecond,
   makeWorkload,
@@ -34,17 +32,25 @@ interface Target {
   setUp: () => Promise<Backend>;
 }
 
+// Every backend package's descriptor, highest priority first; only tfjs-based backends have a
+// tfjs-layers anchor to compare with, the others are reported as such.
+const loaded = await loadBackendDescriptors((specifier) => import(specifier));
 const targets: Target[] = [
-  {
-    label: 'webgpu (Node, Dawn)',
-    samples: quick ? 2560 : 7680,
-    setUp: async () => {
-      const backend = await createWebGpuBackend();
-      console.log(`  adapter: ${JSON.stringify(backend.adapter)}`);
-      return backend;
-    },
-  },
-  { label: 'wasm', samples: quick ? 2560 : 7680, setUp: () => createWasmBackend() },
+  ...byPriority(loaded.flatMap((entry) => ('descriptor' in entry ? [entry.descriptor] : []))).map(
+    (descriptor): Target => ({
+      label: descriptor.name,
+      samples: quick ? 2560 : 7680,
+      setUp: async () => {
+        const backend = await descriptor.create();
+        if (!(backend instanceof TfjsBackend)) {
+          throw new Error('not built on TensorFlow.js: there is no tfjs-layers anchor to compare it with here');
+        }
+        const adapter = (backend as { adapter?: unknown }).adapter;
+        if (adapter !== undefined) console.log(`  adapter: ${JSON.stringify(adapter)}`);
+        return backend;
+      },
+    }),
+  ),
   {
     label: 'tfjs-cpu',
     samples: quick ? 1280 : 3840,

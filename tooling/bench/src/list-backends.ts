@@ -1,73 +1,80 @@
-// Which Myelin backends can run here, and why not: each backend package's probe(), plus the two
-// that always run. `pnpm backends` prints it; the CLI's `myelin info` can call listBackends().
+// Which Myelin backends can run here, and why not: every backend package's descriptor (core's
+// BACKEND_PACKAGES) probed in priority order, plus tfjs's own CPU backend, the bench's anchor.
+// `pnpm backends` prints it; the CLI's `myelin info` shows the same from the same descriptors.
+import { byPriority, chooseBackend, describeChoice, loadBackendDescriptors, type BackendProbe } from '@myelin/core';
 
-export interface BackendReport {
+export interface BackendReport extends BackendProbe {
   name: string;
   /** The npm package that provides it. */
   packageName: string;
-  usable: boolean;
-  reason?: string;
-  details?: Record<string, string>;
+  /** Rank for an automatic choice; absent for a package that could not be loaded and for tfjs-cpu. */
+  priority?: number;
 }
 
-interface ProbeResult {
-  usable: boolean;
-  reason?: string;
-  details?: Record<string, string>;
-}
-
-async function probePackage(
-  name: string,
-  packageName: string,
-  probe: () => Promise<ProbeResult>,
-): Promise<BackendReport> {
+async function safely(probe: () => Promise<BackendProbe>): Promise<BackendProbe> {
   try {
-    return { name, packageName, ...(await probe()) };
+    return await probe();
   } catch (error) {
-    return { name, packageName, usable: false, reason: (error as Error).message };
+    return { usable: false, reason: (error as Error).message };
   }
 }
 
 /** Probes every backend in turn (each may initialise its runtime: Dawn, the wasm module, libtensorflow). */
 export async function listBackends(): Promise<BackendReport[]> {
+  const loaded = await loadBackendDescriptors((specifier) => import(specifier));
   const reports: BackendReport[] = [];
+  const descriptors = loaded.flatMap((entry) => ('descriptor' in entry ? [entry.descriptor] : []));
+  for (const descriptor of byPriority(descriptors)) {
+    const { name, packageName, priority } = descriptor;
+    reports.push({ name, packageName, priority, ...(await safely(() => descriptor.probe())) });
+  }
+  for (const entry of loaded) {
+    if (!('descriptor' in entry))
+      reports.push({ name: entry.name, packageName: entry.packageName, usable: false, reason: entry.problem });
+  }
   reports.push({
-    name: 'cpu-reference',
-    packageName: '@myelin/backend-cpu-reference',
-    usable: true,
-    details: { kernels: 'TypeScript', dtypes: 'float32, float64, int32, bool' },
-  });
-  reports.push(
-    await probePackage('tfjs-cpu', '@myelin/backend-tfjs', async () => {
+    name: 'tfjs-cpu',
+    packageName: '@myelin/backend-tfjs',
+    ...(await safely(async () => {
       const tf = await import('@tensorflow/tfjs');
       await tf.ready();
-      return { usable: await tf.setBackend('cpu'), details: { tfjs: tf.version.tfjs } };
-    }),
-  );
-  reports.push(
-    await probePackage('wasm', '@myelin/backend-wasm', async () => (await import('@myelin/backend-wasm')).probe()),
-  );
-  reports.push(
-    await probePackage('webgpu', '@myelin/backend-webgpu', async () =>
-      (await import('@myelin/backend-webgpu')).probe(),
-    ),
-  );
-  reports.push(
-    await probePackage('cuda', '@myelin/backend-cuda', async () => (await import('@myelin/backend-cuda')).probe()),
-  );
+      return {
+        usable: await tf.setBackend('cpu'),
+        details: { tfjs: tf.version.tfjs, note: 'the bench anchor, not a backend of its own' },
+      };
+    })),
+  });
   return reports;
 }
 
-/** The report as a plain-text table: name, usable, and the adapter/device or the reason. */
+/** What --backend auto picks among the reports, and why. */
+export async function autoChoice(reports: readonly BackendReport[]): Promise<string> {
+  const ranked = reports.flatMap((r) => (r.priority === undefined ? [] : [{ ...r, priority: r.priority }]));
+  return chooseBackend(ranked, async (r) => r).then(
+    (choice) => `${choice.descriptor.name} (${describeChoice(choice)})`,
+    (error: Error) => `none (${error.message})`,
+  );
+}
+
+/** The report as a plain-text table: name, priority, usable, and the adapter/device or the reason. */
 export function formatBackendTable(reports: readonly BackendReport[]): string {
-  const lines = ['backend        usable  details / reason', '-------------  ------  ----------------'];
+  const lines = [
+    'backend        priority  usable  details / reason',
+    '-------------  --------  ------  ----------------',
+  ];
   for (const report of reports) {
     const text = report.usable
-      ? Object.entries(report.details ?? {})
-          .map(([key, value]) => `${key}=${value}`)
-          .join(', ')
+      ? [
+          ...(report.auto === false ? [`not for auto: ${report.reason ?? ''}`] : []),
+          Object.entries(report.details ?? {})
+            .map(([key, value]) => `${key}=${value}`)
+            .join(', '),
+        ].join('; ')
       : (report.reason ?? 'unknown').replace(/\n\s*/g, ' | ');
-    lines.push(`${report.name.padEnd(13)}  ${(report.usable ? 'yes' : 'no').padEnd(6)}  ${text}`);
+    const priority = report.priority === undefined ? '' : String(report.priority);
+    lines.push(
+      `${report.name.padEnd(13)}  ${priority.padEnd(8)}  ${(report.usable ? 'yes' : 'no').padEnd(6)}  ${text}`,
+    );
   }
   return lines.join('\n');
 }
