@@ -1,5 +1,6 @@
-// The playground's 2-D datasets, generated in the page with a small seeded PRNG (core's
-// generator lives in the worker; the page only needs points to draw and send).
+// The playground's 2-D datasets, generated in the page (which draws and sends the points) from
+// core's seeded Philox generator, the one source of randomness everywhere else too.
+import { Generator } from '@myelin/core';
 import type { ToyData } from '../worker/protocol.js';
 
 export const TOY_DATASETS = ['xor', 'circles', 'moons', 'spirals', 'blobs'] as const;
@@ -27,15 +28,17 @@ export interface ToyOptions {
 /** The plot shows [-EXTENT, EXTENT]^2. */
 export const EXTENT = 6;
 
-/** mulberry32: a tiny seeded PRNG, good enough to scatter points. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
+/** Uniform numbers in [0, 1) from core's Generator, drawn a block at a time. */
+function uniformStream(seed: number): () => number {
+  const generator = new Generator(seed);
+  let block: Float64Array = new Float64Array(0);
+  let next = 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    if (next === block.length) {
+      block = generator.uniform(256);
+      next = 0;
+    }
+    return block[next++]!;
   };
 }
 
@@ -86,7 +89,7 @@ function samplePoint(dataset: ToyDatasetName, random: () => number, index: numbe
 
 /** Points with labels 0/1, shuffled and split into train and test. */
 export function makeToyData(options: ToyOptions): ToyData {
-  const random = seededRandom(options.seed * 7919 + TOY_DATASETS.indexOf(options.dataset));
+  const random = uniformStream(options.seed * 7919 + TOY_DATASETS.indexOf(options.dataset));
   const points: Point[] = [];
   for (let i = 0; i < options.samples; i++) {
     const [x, y, label] = samplePoint(options.dataset, random, i, options.samples);
