@@ -2,14 +2,11 @@
 // probability of each class, and the confusion matrix of the test split. Models come and go as
 // checkpoint files, including those `myelin train` writes.
 import type { BackendManager } from '../client/backend-manager.js';
-import type { WorkerClient } from '../client/worker-client.js';
-import { loadModel } from '../storage/model-store.js';
 import { lineChart } from '../ui/chart.js';
 import { confusionTable } from '../ui/confusion-matrix.js';
 import { button, parseLayerSizes, selectControl, textControl } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { digitPreview, drawPad } from '../ui/draw-pad.js';
-import { modelFiles } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import { probabilityBars } from '../ui/probability-bars.js';
 import type {
@@ -20,7 +17,8 @@ import type {
   OptimizerName,
   WorkerEvent,
 } from '../worker/protocol.js';
-import { RunHistory, frameThrottle, type DemoPage } from './page.js';
+import { demoLifecycle } from './demo-lifecycle.js';
+import { RunHistory, activationOptions, frameThrottle, type DemoPage } from './page.js';
 
 interface DigitsForm {
   hidden: number[];
@@ -46,8 +44,6 @@ export const DEFAULT_DIGITS: DigitsForm = {
 
 export function digitsPage(backends: BackendManager): DemoPage {
   let form: DigitsForm = { ...DEFAULT_DIGITS };
-  let client: WorkerClient | null = null;
-  let unsubscribe: (() => void) | null = null;
   let running = false;
   let trained = false;
   let pixels: Float32Array | null = null;
@@ -60,8 +56,6 @@ export function digitsPage(backends: BackendManager): DemoPage {
   const describeForm = (f: DigitsForm): string =>
     `64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
   let runLabel = describeForm(form);
-  /** Set while a model moves to a new backend's worker (its run continues). */
-  let carrying = false;
 
   const hiddenControl = textControl(
     'Hidden layers',
@@ -76,11 +70,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
   );
   const activationControl = selectControl<ActivationName>(
     'Activation',
-    [
-      { value: 'relu', label: 'ReLU' },
-      { value: 'tanh', label: 'Tanh' },
-      { value: 'sigmoid', label: 'Sigmoid' },
-    ],
+    activationOptions({ linear: false }),
     form.activation,
     (v) => change({ activation: v }),
   );
@@ -174,13 +164,27 @@ export function digitsPage(backends: BackendManager): DemoPage {
     h('p', { class: 'hint' }, 'Train a model (or import one) to see where it errs on the test split.'),
   );
 
-  const files = modelFiles({
+  let kept: EpochSummary | null = null;
+  const lifecycle = demoLifecycle({
     demo: 'digits',
-    client: () => client,
+    backends,
+    status,
+    onEvent,
+    pause,
     ui: () => ({ ...form }),
-    beforeExport: () => pause(),
     onImported: (summary) => onImported(summary),
+    hasModel: () => trained,
+    async prepare() {
+      running = false;
+      await setup();
+      kept = lastSummary;
+    },
+    moved() {
+      lastSummary = kept;
+      render();
+    },
   });
+  const files = lifecycle.files;
 
   const element = h(
     'div',
@@ -293,10 +297,10 @@ export function digitsPage(backends: BackendManager): DemoPage {
   }
 
   async function setup(): Promise<void> {
-    if (!client) return;
+    if (!lifecycle.client) return;
     const config: DigitsConfig = { ...form };
     try {
-      const result = await client.call('digits.setup', { config });
+      const result = await lifecycle.client.call('digits.setup', { config });
       modelLine.textContent = `${result.layers} · ${formatNumber(result.parameters)} parameters`;
       splitLine.textContent = `${formatNumber(result.train)} training, ${formatNumber(result.validation)} validation and ${formatNumber(result.test)} test images; pixels / 16.`;
       files.describe(null);
@@ -310,18 +314,21 @@ export function digitsPage(backends: BackendManager): DemoPage {
   }
 
   async function pause(): Promise<void> {
-    if (running && client) await client.call('pause', { demo: 'digits' });
+    if (running && lifecycle.client) await lifecycle.client.call('pause', { demo: 'digits' });
   }
 
   async function train(): Promise<void> {
-    if (!client || running) return;
+    if (!lifecycle.client || running) return;
     running = true;
     startButton.textContent = 'Pause';
     element.dataset.running = 'true';
     status.clear();
     const atEnd = lastSummary !== null && lastSummary.epoch >= totalEpochs;
     try {
-      const result = await client.call('run', atEnd ? { demo: 'digits', epochs: form.epochs } : { demo: 'digits' });
+      const result = await lifecycle.client.call(
+        'run',
+        atEnd ? { demo: 'digits', epochs: form.epochs } : { demo: 'digits' },
+      );
       if (result.status === 'done') status.show('success', `Trained ${result.epoch} epochs.`);
       await showConfusion();
       void files.persist();
@@ -354,10 +361,10 @@ export function digitsPage(backends: BackendManager): DemoPage {
 
   /** `final`: the stroke is finished (tests wait for this one rather than a live update). */
   async function predict(final = true): Promise<void> {
-    if (!client || !pixels) return;
+    if (!lifecycle.client || !pixels) return;
     lastLivePredict = performance.now();
     try {
-      const { probabilities } = await client.call('digits.predict', { pixels: pixels.slice() });
+      const { probabilities } = await lifecycle.client.call('digits.predict', { pixels: pixels.slice() });
       bars.show(probabilities);
       const best = Array.from(probabilities).indexOf(Math.max(...probabilities));
       verdict.textContent = pixels.every((v) => v === 0)
@@ -383,8 +390,8 @@ export function digitsPage(backends: BackendManager): DemoPage {
   }
 
   async function showSample(): Promise<void> {
-    if (!client) return;
-    const sample = await client.call('digits.sample', { index: sampleIndex++ });
+    if (!lifecycle.client) return;
+    const sample = await lifecycle.client.call('digits.sample', { index: sampleIndex++ });
     pixels = sample.pixels;
     pad.showPixels(sample.pixels);
     preview.show(sample.pixels);
@@ -393,9 +400,9 @@ export function digitsPage(backends: BackendManager): DemoPage {
   }
 
   async function showConfusion(): Promise<void> {
-    if (!client) return;
+    if (!lifecycle.client) return;
     try {
-      const { matrix, accuracy, samples } = await client.call('digits.confusion', undefined);
+      const { matrix, accuracy, samples } = await lifecycle.client.call('digits.confusion', undefined);
       confusionBox.replaceChildren(
         confusionTable(matrix, `${formatNumber(samples)} test images: ${(accuracy * 100).toFixed(1)}% correct`),
       );
@@ -409,11 +416,11 @@ export function digitsPage(backends: BackendManager): DemoPage {
     if (summary.network) {
       form = { ...form, ...summary.network };
       hiddenControl.value = form.hidden.join(', ');
-      if (['relu', 'tanh', 'sigmoid'].includes(form.activation)) activationControl.value = form.activation;
+      if (form.activation !== 'linear') activationControl.value = form.activation;
       dropoutControl.value = form.dropout;
     }
     trained = true;
-    if (carrying) return; // the same run, moved to another backend: keep its curves
+    if (lifecycle.carrying) return; // the same run, moved to another backend: keep its curves
     history.reset(null);
     lastSummary = null;
     totalEpochs = Math.max(form.epochs, summary.epoch);
@@ -426,37 +433,8 @@ export function digitsPage(backends: BackendManager): DemoPage {
 
   return {
     element,
-    async attach(next, carried) {
-      unsubscribe?.();
-      client = next;
-      unsubscribe = next.on(onEvent);
-      running = false;
-      await setup();
-      if (carried) {
-        const kept = lastSummary;
-        carrying = true;
-        try {
-          await files.importBytes(carried, 'digits.safetensors');
-          lastSummary = kept;
-          render();
-          status.show('info', `Moved the model to ${backends.active}.`);
-        } catch (error) {
-          status.show('error', `Could not move the model: ${(error as Error).message}`);
-        } finally {
-          carrying = false;
-        }
-      } else if (await loadModel('digits')) {
-        await files.restore();
-      }
-    },
-    async detach() {
-      await pause();
-      unsubscribe?.();
-      unsubscribe = null;
-      const bytes = trained ? await files.exportBytes() : null;
-      client = null;
-      return bytes;
-    },
+    attach: lifecycle.attach,
+    detach: lifecycle.detach,
   };
 }
 

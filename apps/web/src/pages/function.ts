@@ -3,15 +3,13 @@
 // steps). The plot goes beyond the sampled range: the fit is good in the middle, poor at the
 // edges, and a straight line outside, where ReLU networks can only extrapolate linearly.
 import type { BackendManager } from '../client/backend-manager.js';
-import type { WorkerClient } from '../client/worker-client.js';
-import { loadModel } from '../storage/model-store.js';
 import { lineChart } from '../ui/chart.js';
 import { button, selectControl } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
-import { modelFiles } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import type { ActivationName, FunctionConfig, ModelSummary, OptimizerName, WorkerEvent } from '../worker/protocol.js';
-import { frameThrottle, type DemoPage } from './page.js';
+import { demoLifecycle } from './demo-lifecycle.js';
+import { activationOptions, frameThrottle, type DemoPage } from './page.js';
 
 const PLOT_RANGE: [number, number] = [-7, 7];
 const POINTS = 141;
@@ -42,8 +40,6 @@ function cubic(x: number): number {
 
 export function functionPage(backends: BackendManager): DemoPage {
   let form: FunctionForm = { ...DEFAULT_FUNCTION };
-  let client: WorkerClient | null = null;
-  let unsubscribe: (() => void) | null = null;
   let running = false;
   let trained = false;
   let curve: Float32Array | null = null;
@@ -65,11 +61,7 @@ export function functionPage(backends: BackendManager): DemoPage {
   );
   const activationControl = selectControl<ActivationName>(
     'Activation',
-    [
-      { value: 'relu', label: 'ReLU' },
-      { value: 'tanh', label: 'Tanh' },
-      { value: 'sigmoid', label: 'Sigmoid' },
-    ],
+    activationOptions({ linear: false }),
     form.activation,
     (v) => change({ activation: v }),
   );
@@ -121,13 +113,21 @@ export function functionPage(backends: BackendManager): DemoPage {
     series: [{ label: 'train', color: '#2563eb' }],
   });
 
-  const files = modelFiles({
+  const lifecycle = demoLifecycle({
     demo: 'function',
-    client: () => client,
+    backends,
+    status,
+    onEvent,
+    pause,
     ui: () => ({ ...form }),
-    beforeExport: () => pause(),
     onImported: (summary) => onImported(summary),
+    hasModel: () => trained,
+    async prepare() {
+      running = false;
+      await setup();
+    },
   });
+  const files = lifecycle.files;
 
   const element = h(
     'div',
@@ -204,7 +204,7 @@ export function functionPage(backends: BackendManager): DemoPage {
   }
 
   async function setup(): Promise<void> {
-    if (!client) return;
+    if (!lifecycle.client) return;
     const config: FunctionConfig = {
       hidden: [form.width],
       activation: form.activation,
@@ -216,7 +216,7 @@ export function functionPage(backends: BackendManager): DemoPage {
       steps: form.steps,
     };
     try {
-      const result = await client.call('function.setup', { config, plotRange: PLOT_RANGE, points: POINTS });
+      const result = await lifecycle.client.call('function.setup', { config, plotRange: PLOT_RANGE, points: POINTS });
       curve = result.curve;
       step = 0;
       trained = false;
@@ -232,17 +232,17 @@ export function functionPage(backends: BackendManager): DemoPage {
   }
 
   async function pause(): Promise<void> {
-    if (running && client) await client.call('pause', { demo: 'function' });
+    if (running && lifecycle.client) await lifecycle.client.call('pause', { demo: 'function' });
   }
 
   async function start(): Promise<void> {
-    if (!client || running) return;
+    if (!lifecycle.client || running) return;
     running = true;
     startButton.textContent = 'Pause';
     element.dataset.running = 'true';
     try {
       const atEnd = step >= totalSteps;
-      await client.call('run', atEnd ? { demo: 'function', epochs: form.steps / 100 } : { demo: 'function' });
+      await lifecycle.client.call('run', atEnd ? { demo: 'function', epochs: form.steps / 100 } : { demo: 'function' });
       void files.persist();
     } catch (error) {
       if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
@@ -279,29 +279,7 @@ export function functionPage(backends: BackendManager): DemoPage {
 
   return {
     element,
-    async attach(next, carried) {
-      unsubscribe?.();
-      client = next;
-      unsubscribe = next.on(onEvent);
-      running = false;
-      await setup();
-      if (carried) {
-        try {
-          await files.importBytes(carried, 'function.safetensors');
-        } catch (error) {
-          status.show('error', `Could not move the model: ${(error as Error).message}`);
-        }
-      } else if (await loadModel('function')) {
-        await files.restore();
-      }
-    },
-    async detach() {
-      await pause();
-      unsubscribe?.();
-      unsubscribe = null;
-      const bytes = trained ? await files.exportBytes() : null;
-      client = null;
-      return bytes;
-    },
+    attach: lifecycle.attach,
+    detach: lifecycle.detach,
   };
 }

@@ -1,5 +1,7 @@
 // What the shell knows about a page: its element and, for demos, how it follows the backend.
 import type { BackendUser } from '../client/backend-manager.js';
+import type { Option } from '../ui/controls.js';
+import type { ActivationName } from '../worker/protocol.js';
 
 export interface Page {
   readonly element: HTMLElement;
@@ -8,6 +10,22 @@ export interface Page {
 }
 
 export interface DemoPage extends Page, BackendUser {}
+
+const ACTIVATION_LABELS: Record<ActivationName, string> = {
+  relu: 'ReLU',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  'leaky-relu': 'Leaky ReLU',
+  elu: 'ELU',
+  linear: 'Linear (none)',
+};
+
+/** The activation choices of a demo's form: core's MLP activations, in words. */
+export function activationOptions(options: { linear: boolean }): Option<ActivationName>[] {
+  return Object.entries(ACTIVATION_LABELS)
+    .filter(([value]) => options.linear || value !== 'linear')
+    .map(([value, label]) => ({ value: value as ActivationName, label }));
+}
 
 /** Runs `fn` at most once per animation frame (chart and label updates while training). */
 export function frameThrottle(fn: () => void): () => void {

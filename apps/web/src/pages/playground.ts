@@ -3,14 +3,11 @@
 // the classic experiments: one layer cannot solve XOR, hidden layers can, and deep sigmoid
 // networks learn slowly where ReLU does not.
 import type { BackendManager } from '../client/backend-manager.js';
-import type { WorkerClient } from '../client/worker-client.js';
 import { EXTENT, TOY_DATASETS, TOY_LABELS, makeToyData } from '../data/toy-datasets.js';
-import { loadModel } from '../storage/model-store.js';
 import { lineChart } from '../ui/chart.js';
 import { button, parseLayerSizes, rangeControl, selectControl, textControl } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { heatmap } from '../ui/heatmap.js';
-import { modelFiles } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import type {
   ActivationName,
@@ -21,7 +18,8 @@ import type {
   ToyData,
   WorkerEvent,
 } from '../worker/protocol.js';
-import { RunHistory, frameThrottle, type DemoPage } from './page.js';
+import { demoLifecycle } from './demo-lifecycle.js';
+import { RunHistory, activationOptions, frameThrottle, type DemoPage } from './page.js';
 import {
   DEFAULT_PLAYGROUND,
   LESSONS,
@@ -36,8 +34,6 @@ const GRID = 64;
 export function playgroundPage(backends: BackendManager): DemoPage {
   let form: PlaygroundForm = { ...DEFAULT_PLAYGROUND };
   let data: ToyData = makeData(form);
-  let client: WorkerClient | null = null;
-  let unsubscribe: (() => void) | null = null;
   let grid: Float32Array | null = null;
   let running = false;
   let setupDone: Promise<void> = Promise.resolve();
@@ -46,8 +42,6 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   let lastSummary: EpochSummary | null = null;
   let showTest = true;
   let runLabel = describeForm(form);
-  /** Set while a model moves to a new backend's worker (its run continues). */
-  let carrying = false;
   const history = new RunHistory();
   const status = notice();
 
@@ -96,12 +90,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   );
   const activationControl = selectControl<ActivationName>(
     'Activation',
-    [
-      { value: 'relu', label: 'ReLU' },
-      { value: 'tanh', label: 'Tanh' },
-      { value: 'sigmoid', label: 'Sigmoid' },
-      { value: 'linear', label: 'Linear (none)' },
-    ],
+    activationOptions({ linear: true }),
     form.activation,
     (v) => changeModel({ activation: v }),
   );
@@ -206,13 +195,33 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   );
   const lessonButtons = LESSONS.map((lesson) => button(lesson.title, () => void runLesson(lesson), { kind: 'ghost' }));
 
-  const files = modelFiles({
+  let kept: EpochSummary | null = null;
+  const lifecycle = demoLifecycle({
     demo: 'playground',
-    client: () => client,
+    backends,
+    status,
+    onEvent,
+    pause,
     ui: () => ({ ...form }),
-    beforeExport: () => pause(),
     onImported: (summary) => onImported(summary),
+    hasModel: () => history.epochs.length > 0,
+    async prepare(stored) {
+      setRunning(false);
+      const ui = stored?.summary.ui as Partial<PlaygroundForm> | undefined;
+      if (stored && ui?.dataset) {
+        applyForm({ ...DEFAULT_PLAYGROUND, ...ui });
+        data = makeData(form);
+      }
+      kept = lastSummary;
+      await setup();
+    },
+    moved() {
+      lastSummary = kept;
+      render();
+    },
+    attached: () => draw(),
   });
+  const files = lifecycle.files;
 
   const element = h(
     'div',
@@ -351,7 +360,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   }
 
   async function setup(): Promise<void> {
-    const c = client;
+    const c = lifecycle.client;
     if (!c) return;
     const config: PlaygroundConfig = {
       hidden: form.hidden,
@@ -384,17 +393,20 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   }
 
   async function pause(): Promise<void> {
-    if (!running || !client) return;
-    await client.call('pause', { demo: 'playground' });
+    if (!running || !lifecycle.client) return;
+    await lifecycle.client.call('pause', { demo: 'playground' });
   }
 
   async function train(epochs?: number): Promise<void> {
-    if (!client || running) return;
+    if (!lifecycle.client || running) return;
     await setupDone;
     setRunning(true);
     status.clear();
     try {
-      await client.call('run', epochs === undefined ? { demo: 'playground' } : { demo: 'playground', epochs });
+      await lifecycle.client.call(
+        'run',
+        epochs === undefined ? { demo: 'playground' } : { demo: 'playground', epochs },
+      );
     } catch (error) {
       if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
     } finally {
@@ -472,7 +484,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 
   async function onImported(summary: ModelSummary): Promise<void> {
     if (summary.network) applyForm({ ...form, ...summary.network, ...pickTraining(summary.ui) });
-    if (carrying) return; // the same run, moved to another backend: keep its curves
+    if (lifecycle.carrying) return; // the same run, moved to another backend: keep its curves
     history.reset(null);
     lastSummary = null;
     runLabel = describeForm(form);
@@ -482,45 +494,8 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 
   return {
     element,
-    async attach(next, carried) {
-      unsubscribe?.();
-      client = next;
-      unsubscribe = next.on(onEvent);
-      setRunning(false);
-      if (!carried) {
-        const stored = await loadModel('playground');
-        const ui = stored?.summary.ui as Partial<PlaygroundForm> | undefined;
-        if (stored && ui?.dataset) {
-          applyForm({ ...DEFAULT_PLAYGROUND, ...ui });
-          data = makeData(form);
-        }
-        await setup();
-        if (stored) await files.restore();
-      } else {
-        const kept = lastSummary;
-        await setup();
-        carrying = true;
-        try {
-          await files.importBytes(carried, 'playground.safetensors');
-          lastSummary = kept;
-          render();
-          status.show('info', `Moved the model to ${backends.active}.`);
-        } catch (error) {
-          status.show('error', `Could not move the model: ${(error as Error).message}`);
-        } finally {
-          carrying = false;
-        }
-      }
-      draw();
-    },
-    async detach() {
-      await pause();
-      unsubscribe?.();
-      unsubscribe = null;
-      const bytes = history.epochs.length > 0 ? await files.exportBytes() : null;
-      client = null;
-      return bytes;
-    },
+    attach: lifecycle.attach,
+    detach: lifecycle.detach,
     shown() {
       draw();
     },

@@ -1,10 +1,10 @@
 // Training speed of the digits MLP (64-32-16-10, the reference model) on this worker's backend,
 // in samples per second: one warm-up epoch (shader compilation, wasm tier-up), then timed epochs.
 import { CrossEntropyLoss, fit, manualSeed } from '@myelin/core';
-import { DataLoader } from '@myelin/data';
+import { DataLoader, transformFromConfig } from '@myelin/data';
 import { loadDigits } from './digits-data.js';
 import { buildMlp, buildOptimizer } from './network.js';
-import { DEFAULT_DIGITS_PREPROCESSING, applyPreprocessing } from './preprocessing.js';
+import { DIGITS_TRANSFORMS } from './preprocessing.js';
 import type { AssetUrls } from './protocol.js';
 
 export async function benchmark(
@@ -18,13 +18,11 @@ export async function benchmark(
   manualSeed(0);
   const model = buildMlp(64, 10, { hidden: [32, 16], activation: 'relu', dropout: 0 }, { seed: 0 });
   const optimizer = buildOptimizer(model, { optimizer: 'adam', lr: 1e-3 });
-  const train = new DataLoader(
-    splits.train.map((s) => ({
-      x: { data: applyPreprocessing(DEFAULT_DIGITS_PREPROCESSING, s.x.data), shape: s.x.shape },
-      y: s.y,
-    })),
-    { batchSize, shuffle: true, seed: 0 },
-  );
+  const train = new DataLoader(splits.train.map(transformFromConfig(DIGITS_TRANSFORMS)), {
+    batchSize,
+    shuffle: true,
+    seed: 0,
+  });
   const options = { train, loss: new CrossEntropyLoss(), optimizer, readLossEvery: 1_000_000 };
   try {
     await fit(model, { ...options, epochs: 1 });

@@ -9,6 +9,7 @@ import {
   deserializeCheckpoint,
   disposeCheckpoint,
   releaseCapturedCheckpoint,
+  mlpLayersOfConfig,
   moduleFromConfig,
   optimizerFromConfig,
   packCheckpoint,
@@ -19,7 +20,7 @@ import {
   type Optimizer,
 } from '@myelin/core';
 import { ImportError, type DemoTask, type TrainedModel } from './demo-task.js';
-import { describeLayers, networkOfConfig } from './network.js';
+import { describeLayers } from './network.js';
 import type { ModelSummary, UploadedFile } from './protocol.js';
 
 interface WebExtra {
@@ -127,7 +128,7 @@ function summarize(
     parameters,
     epoch: checkpoint.epoch,
     source,
-    network: networkOfConfig(config),
+    network: mlpLayersOfConfig(config),
     fromCli: checkpoint.extra?.myelin !== undefined,
     ...extra,
     ...(web?.ui ? { ui: web.ui } : {}),

@@ -1,7 +1,8 @@
 // What every demo in the worker has: a model with its optimizer, a training session, and the
 // checks an imported checkpoint must pass before it replaces them.
 import type { Checkpoint, Module, ModuleConfig, Optimizer } from '@myelin/core';
-import type { DemoName } from './protocol.js';
+import { buildMlp, buildOptimizer } from './network.js';
+import type { DemoName, NetworkConfig, TrainingConfig } from './protocol.js';
 import type { TrainingSession } from './session.js';
 
 /** The model a demo trains and what is needed to export it. */
@@ -28,6 +29,33 @@ export interface DemoTask {
   checkImport(modelConfig: ModuleConfig, checkpoint: Checkpoint): { preprocessing?: string };
   /** Replaces the model (already validated and loaded) and rebuilds the session around it. */
   adopt(trained: TrainedModel, checkpoint: Checkpoint): Promise<void>;
+}
+
+/** A new model from a demo's form: its MLP (initial weights from the form's seed) and optimizer. */
+export function newTrainedModel(
+  inputs: number,
+  outputs: number,
+  config: NetworkConfig & TrainingConfig,
+  head?: 'sigmoid',
+): TrainedModel {
+  const model = buildMlp(inputs, outputs, config, { seed: config.seed, ...(head ? { head } : {}) });
+  return {
+    model,
+    optimizer: buildOptimizer(model, config),
+    optimizerConfig: { type: config.optimizer, lr: config.lr },
+    epoch: 0,
+  };
+}
+
+/** What setup and adopt do before a task takes a new model: stop its training, free the old one. */
+export async function releaseModel(task: {
+  session: TrainingSession | null;
+  current: TrainedModel | null;
+}): Promise<void> {
+  await task.session?.stop();
+  task.current?.model.dispose();
+  task.current?.optimizer.dispose();
+  task.current = null;
 }
 
 /** A file the page cannot use; the message is shown as it is. */

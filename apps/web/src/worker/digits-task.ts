@@ -10,17 +10,11 @@ import {
   type Checkpoint,
   type ModuleConfig,
 } from '@myelin/core';
-import { DataLoader, type Sample } from '@myelin/data';
-import { ImportError, expectEnds, type DemoTask, type TrainedModel } from './demo-task.js';
+import { DataLoader, transformFromConfig, type SampleTransform, type TransformConfig } from '@myelin/data';
+import { expectEnds, newTrainedModel, releaseModel, type DemoTask, type TrainedModel } from './demo-task.js';
 import { loadDigits, type DigitsSplits } from './digits-data.js';
-import { buildMlp, buildOptimizer, describeModel } from './network.js';
-import {
-  DEFAULT_DIGITS_PREPROCESSING,
-  applyPreprocessing,
-  describePreprocessing,
-  preprocessingOfTransforms,
-  type Preprocessing,
-} from './preprocessing.js';
+import { describeModel } from './network.js';
+import { DIGITS_TRANSFORMS, describeTransforms, pixelTransform, transformsOfCheckpoint } from './preprocessing.js';
 import type { AssetUrls, DigitsConfig, WorkerEvent } from './protocol.js';
 import { TrainingSession } from './session.js';
 
@@ -31,10 +25,10 @@ export class DigitsTask implements DemoTask {
   session: TrainingSession | null = null;
   current: TrainedModel | null = null;
   #config: DigitsConfig | null = null;
-  #preprocessing: Preprocessing = DEFAULT_DIGITS_PREPROCESSING;
+  #transforms: readonly TransformConfig[] = DIGITS_TRANSFORMS;
   #splits: DigitsSplits | null = null;
   /** The preprocessing of the checkpoint being imported, checked before the model is swapped. */
-  #pending: Preprocessing | null = null;
+  #pending: TransformConfig[] | null = null;
 
   constructor(
     private readonly emit: (event: WorkerEvent, transfer?: Transferable[]) => void,
@@ -45,21 +39,13 @@ export class DigitsTask implements DemoTask {
     config: DigitsConfig,
   ): Promise<{ parameters: number; layers: string; train: number; validation: number; test: number }> {
     const splits = await this.#data();
-    await this.session?.stop();
-    this.current?.model.dispose();
-    this.current?.optimizer.dispose();
+    await releaseModel(this);
     this.#config = config;
-    this.#preprocessing = DEFAULT_DIGITS_PREPROCESSING;
-    const model = buildMlp(64, 10, config, { seed: config.seed });
-    this.current = {
-      model,
-      optimizer: buildOptimizer(model, config),
-      optimizerConfig: { type: config.optimizer, lr: config.lr },
-      epoch: 0,
-    };
+    this.#transforms = DIGITS_TRANSFORMS;
+    this.current = newTrainedModel(64, 10, config);
     this.#makeSession();
     return {
-      ...describeModel(model),
+      ...describeModel(this.current.model),
       train: splits.train.length,
       validation: splits.validation.length,
       test: splits.test.length,
@@ -69,7 +55,7 @@ export class DigitsTask implements DemoTask {
   /** Softmax probabilities of the ten classes for one image of raw pixel values 0-16. */
   async predictOne(pixels: Float32Array): Promise<{ probabilities: Float32Array }> {
     const model = this.#model();
-    const input = fromHost(applyPreprocessing(this.#preprocessing, pixels), [1, 64]);
+    const input = fromHost(pixelTransform(this.#transforms)(pixels), [1, 64]);
     try {
       const logits = await predict(model, input);
       const probabilities = noGrad(() => tidy(() => logits.softmax(-1)));
@@ -110,22 +96,20 @@ export class DigitsTask implements DemoTask {
     return {
       task: 'classification',
       classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-      preprocessing: this.#preprocessing,
+      transforms: this.#transforms,
     };
   }
 
   checkImport(modelConfig: ModuleConfig, checkpoint: Checkpoint): { preprocessing?: string } {
     expectEnds(modelConfig, 64, 10, 'digits model (8x8 images, 10 classes)');
-    this.#pending = preprocessingOf(checkpoint);
-    return { preprocessing: describePreprocessing(this.#pending) };
+    this.#pending = transformsOfCheckpoint(checkpoint);
+    return { preprocessing: describeTransforms(this.#pending) };
   }
 
   async adopt(trained: TrainedModel): Promise<void> {
-    await this.session?.stop();
-    this.current?.model.dispose();
-    this.current?.optimizer.dispose();
+    await releaseModel(this);
     this.current = trained;
-    this.#preprocessing = this.#pending ?? DEFAULT_DIGITS_PREPROCESSING;
+    this.#transforms = this.#pending ?? DIGITS_TRANSFORMS;
     this.#pending = null;
     await this.#data();
     this.#makeSession();
@@ -143,9 +127,8 @@ export class DigitsTask implements DemoTask {
     return (this.#splits = await loadDigits(assets.digits));
   }
 
-  #transform(): (sample: Sample) => Sample {
-    const p = this.#preprocessing;
-    return (sample) => ({ x: { data: applyPreprocessing(p, sample.x.data), shape: sample.x.shape }, y: sample.y });
+  #transform(): SampleTransform {
+    return transformFromConfig(this.#transforms, { skipResize: true });
   }
 
   #makeSession(): void {
@@ -183,20 +166,4 @@ export class DigitsTask implements DemoTask {
     );
     this.session.epoch = current.epoch;
   }
-}
-
-function preprocessingOf(checkpoint: Checkpoint): Preprocessing {
-  const web = (checkpoint.extra?.web as { preprocessing?: Preprocessing } | undefined)?.preprocessing;
-  if (web && typeof web.scale === 'number') return web;
-  const cli = checkpoint.extra?.myelin as
-    { config?: { data?: { source?: unknown; transforms?: unknown } } } | undefined;
-  if (cli?.config?.data) {
-    if (cli.config.data.source !== 'digits') {
-      throw new ImportError(
-        `This model was trained by myelin train on '${String(cli.config.data.source)}', not on the 8x8 digits.`,
-      );
-    }
-    return preprocessingOfTransforms(cli.config.data.transforms, 'the checkpoint');
-  }
-  return DEFAULT_DIGITS_PREPROCESSING;
 }

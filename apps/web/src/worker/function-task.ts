@@ -3,8 +3,8 @@
 // wider range, where the fit is poor outside the sampled interval.
 import { Generator, MSELoss, fromHost, keep, predict, type ModuleConfig, type Tensor } from '@myelin/core';
 import type { EpochSource, Batch } from '@myelin/core';
-import { expectEnds, type DemoTask, type TrainedModel } from './demo-task.js';
-import { buildMlp, buildOptimizer, describeModel } from './network.js';
+import { expectEnds, newTrainedModel, releaseModel, type DemoTask, type TrainedModel } from './demo-task.js';
+import { describeModel } from './network.js';
 import type { FunctionConfig, WorkerEvent } from './protocol.js';
 import { TrainingSession } from './session.js';
 
@@ -32,9 +32,7 @@ export class FunctionTask implements DemoTask {
     plotRange: [number, number],
     points: number,
   ): Promise<{ parameters: number; layers: string; curve: Float32Array }> {
-    await this.session?.stop();
-    this.current?.model.dispose();
-    this.current?.optimizer.dispose();
+    await releaseModel(this);
     this.#plotX?.dispose();
     this.#config = config;
     const xs = Float32Array.from(
@@ -42,15 +40,9 @@ export class FunctionTask implements DemoTask {
       (_, i) => plotRange[0] + ((plotRange[1] - plotRange[0]) * i) / (points - 1),
     );
     this.#plotX = keep(fromHost(xs, [points, 1]));
-    const model = buildMlp(1, 1, config, { seed: config.seed });
-    this.current = {
-      model,
-      optimizer: buildOptimizer(model, config),
-      optimizerConfig: { type: config.optimizer, lr: config.lr },
-      epoch: 0,
-    };
+    this.current = newTrainedModel(1, 1, config);
     this.#makeSession();
-    return { ...describeModel(model), curve: await this.curve() };
+    return { ...describeModel(this.current.model), curve: await this.curve() };
   }
 
   /** The model's prediction at each plotted x. */
@@ -74,9 +66,7 @@ export class FunctionTask implements DemoTask {
   }
 
   async adopt(trained: TrainedModel): Promise<void> {
-    await this.session?.stop();
-    this.current?.model.dispose();
-    this.current?.optimizer.dispose();
+    await releaseModel(this);
     this.current = trained;
     this.#makeSession();
     const curve = await this.curve();

@@ -16,7 +16,7 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { DataLoader, TensorDataset } from '@myelin/data';
-import { expectEnds, type DemoTask, type TrainedModel } from './demo-task.js';
+import { expectEnds, newTrainedModel, releaseModel, type DemoTask, type TrainedModel } from './demo-task.js';
 import { buildMlp, buildOptimizer, describeModel } from './network.js';
 import type { EpochSummary, PlaygroundConfig, ToyData, WorkerEvent } from './protocol.js';
 import { TrainingSession, type SessionParts } from './session.js';
@@ -49,13 +49,7 @@ export class PlaygroundTask implements DemoTask {
     this.#dispose();
     this.#config = config;
     this.#data = makeData(config, data, gridSize);
-    const model = buildMlp(2, 1, config, { seed: config.seed, head: 'sigmoid' });
-    this.current = {
-      model,
-      optimizer: buildOptimizer(model, config),
-      optimizerConfig: { type: config.optimizer, lr: config.lr },
-      epoch: 0,
-    };
+    this.current = newTrainedModel(2, 1, config, 'sigmoid');
     this.#makeSession();
     await this.#warmUp(config);
     return { grid: await this.grid() };
@@ -115,9 +109,7 @@ export class PlaygroundTask implements DemoTask {
   }
 
   async adopt(trained: TrainedModel): Promise<void> {
-    await this.session?.stop();
-    this.current?.model.dispose();
-    this.current?.optimizer.dispose();
+    await releaseModel(this);
     this.current = trained;
     this.#makeSession();
     this.emitGrid();

@@ -1,85 +1,92 @@
-// How raw digit pixels (0-16) become model inputs: the page's own choice (pixels / 16), or what
-// a checkpoint records: extra.web.preprocessing (this page) or the run config's data.transforms
-// (myelin train: toFloat with a scale, normalize, flatten).
+// How raw digit pixels (0-16) become model inputs: @myelin/data's transforms from config, as
+// the page trains with them (myelin train's digits default, pixels / 16) or as a checkpoint
+// records them: extra.web.transforms (this page), extra.web.preprocessing (older pages) or the
+// run config's data.transforms (myelin train).
+import type { Checkpoint } from '@myelin/core';
+import {
+  DataError,
+  defaultTransformConfigs,
+  parseTransformConfigs,
+  resizeOfConfig,
+  transformFromConfig,
+  type SampleTransform,
+  type TransformConfig,
+} from '@myelin/data';
 import { ImportError } from './demo-task.js';
 
-export interface Preprocessing {
-  scale: number;
-  /** Per-feature (64 values) or one value for all, applied after the scale. */
-  mean?: number[];
-  std?: number[];
+export const DIGITS_TRANSFORMS: readonly TransformConfig[] = Object.freeze(defaultTransformConfigs('digits'));
+
+/** The transforms as one function on an 8x8 image's 64 pixel values. */
+export function pixelTransform(transforms: readonly TransformConfig[]): (pixels: ArrayLike<number>) => Float32Array {
+  // The digits are 8x8 already: checkDigitsTransforms lets only an 8x8 resize through.
+  const transform: SampleTransform = transformFromConfig(transforms, { skipResize: true });
+  return (pixels) => {
+    const x = transform({ x: { data: Float32Array.from(pixels), shape: [64] }, y: 0 }, { index: 0, epoch: 0 }).x;
+    return x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
+  };
 }
 
-export const DEFAULT_DIGITS_PREPROCESSING: Preprocessing = { scale: 1 / 16 };
-
-export function applyPreprocessing(
-  p: Preprocessing,
-  pixels: ArrayLike<number>,
-  out = new Float32Array(pixels.length),
-): Float32Array {
-  const { scale, mean, std } = p;
-  for (let i = 0; i < pixels.length; i++) {
-    let value = pixels[i]! * scale;
-    if (mean && std) value = (value - mean[mean.length === 1 ? 0 : i]!) / std[std.length === 1 ? 0 : i]!;
-    out[i] = value;
+export function describeTransforms(transforms: readonly TransformConfig[]): string {
+  let scale = 1;
+  let normalized = '';
+  const one = (v: number | number[]): string =>
+    typeof v === 'number' ? String(v) : v.length === 1 ? String(v[0]) : `${v.length} values`;
+  for (const t of transforms) {
+    if (t.type === 'toFloat') scale *= t.scale ?? 1;
+    if (t.type === 'normalize') normalized += `, then (x - ${one(t.mean)}) / ${one(t.std)}`;
   }
-  return out;
+  const scaled = scale === 1 ? 'raw pixel values 0-16' : scale === 1 / 16 ? 'pixels / 16' : `pixels x ${scale}`;
+  return scaled + normalized;
 }
 
-export function describePreprocessing(p: Preprocessing): string {
-  const scaled = p.scale === 1 ? 'raw pixel values 0-16' : p.scale === 1 / 16 ? 'pixels / 16' : `pixels x ${p.scale}`;
-  if (!p.mean || !p.std) return scaled;
-  const one = (values: number[]): string => (values.length === 1 ? String(values[0]) : `${values.length} values`);
-  return `${scaled}, then (x - ${one(p.mean)}) / ${one(p.std)}`;
-}
-
-interface TransformEntry {
-  type?: unknown;
-  scale?: unknown;
-  mean?: unknown;
-  std?: unknown;
-  size?: unknown;
-}
-
-/** The preprocessing a CLI run config's transforms describe, or an ImportError for one the page cannot apply. */
-export function preprocessingOfTransforms(transforms: unknown, source: string): Preprocessing {
+/** A run config's transforms checked for the 8x8 digits, or an ImportError for ones the page cannot apply. */
+export function digitsTransforms(value: unknown, source: string): TransformConfig[] {
   // myelin train's default for digits (its resolved config normally lists it).
-  if (transforms === null || transforms === undefined) return DEFAULT_DIGITS_PREPROCESSING;
-  if (!Array.isArray(transforms)) throw new ImportError(`${source}: data.transforms is not a list.`);
-  const result: Preprocessing = { scale: 1 };
-  for (const entry of transforms as TransformEntry[]) {
-    switch (entry?.type) {
-      case 'toFloat':
-        result.scale *= typeof entry.scale === 'number' ? entry.scale : 1;
-        break;
-      case 'normalize': {
-        const list = (v: unknown): number[] | null =>
-          typeof v === 'number'
-            ? [v]
-            : Array.isArray(v) && v.every((n) => typeof n === 'number')
-              ? (v as number[])
-              : null;
-        const mean = list(entry.mean);
-        const std = list(entry.std);
-        if (!mean || !std || (mean.length !== 1 && mean.length !== 64) || mean.length !== std.length || result.mean) {
-          throw new ImportError(
-            `${source}: its normalize transform (${JSON.stringify(entry)}) is not one mean/std or 64 of each; the page cannot apply it.`,
-          );
-        }
-        result.mean = mean;
-        result.std = std;
-        break;
-      }
-      case 'flatten':
-        break;
-      case 'resize':
-        if (JSON.stringify(entry.size) === '8' || JSON.stringify(entry.size) === '[8,8]') break;
-        throw new ImportError(
-          `${source}: it was trained on images resized to ${JSON.stringify(entry.size)}; the digits here are 8x8.`,
-        );
-      default:
-        throw new ImportError(`${source}: unknown transform ${JSON.stringify(entry)} in its run config.`);
+  if (value === null || value === undefined) return [...DIGITS_TRANSFORMS];
+  let transforms: TransformConfig[];
+  try {
+    transforms = parseTransformConfigs(value, `${source}: data.transforms`);
+  } catch (error) {
+    if (error instanceof DataError) throw new ImportError(`${error.message}; the page cannot apply it.`);
+    throw error;
+  }
+  const size = resizeOfConfig(transforms);
+  if (size && (size[0] !== 8 || size[1] !== 8))
+    throw new ImportError(`${source}: it was trained on images resized to ${size.join('x')}; the digits here are 8x8.`);
+  for (const t of transforms) {
+    if (t.type !== 'normalize') continue;
+    const count = (v: number | number[]): number => (typeof v === 'number' ? 1 : v.length);
+    if (count(t.mean) !== count(t.std) || (count(t.mean) !== 1 && count(t.mean) !== 64)) {
+      throw new ImportError(
+        `${source}: its normalize transform (${JSON.stringify(t)}) is not one mean/std or 64 of each; the page cannot apply it.`,
+      );
     }
   }
-  return result;
+  return transforms;
+}
+
+/** The transforms a checkpoint's model was trained with, checked for the 8x8 digits. */
+export function transformsOfCheckpoint(checkpoint: Checkpoint): TransformConfig[] {
+  const web = checkpoint.extra?.web as
+    { transforms?: unknown; preprocessing?: { scale?: unknown; mean?: unknown; std?: unknown } } | undefined;
+  if (web?.transforms !== undefined) return digitsTransforms(web.transforms, 'the checkpoint');
+  const legacy = web?.preprocessing;
+  if (legacy && typeof legacy.scale === 'number') {
+    // Earlier pages stored { scale, mean?, std? }.
+    const steps: unknown[] = [{ type: 'toFloat', scale: legacy.scale }];
+    if (legacy.mean !== undefined && legacy.std !== undefined)
+      steps.push({ type: 'normalize', mean: legacy.mean, std: legacy.std });
+    return digitsTransforms(steps, 'the checkpoint');
+  }
+  const cli = checkpoint.extra?.myelin as
+    { config?: { data?: { source?: unknown; transforms?: unknown } } } | undefined;
+  if (cli?.config?.data) {
+    if (cli.config.data.source !== 'digits') {
+      throw new ImportError(
+        `This model was trained by myelin train on '${String(cli.config.data.source)}', not on the 8x8 digits.`,
+      );
+    }
+    return digitsTransforms(cli.config.data.transforms, 'the checkpoint');
+  }
+  return [...DIGITS_TRANSFORMS];
 }
