@@ -3,8 +3,8 @@
 // Typed arrays travel as transferables, so a 64x64 grid or a checkpoint is never copied twice.
 import type { MlpActivation } from '@myelin/core';
 
-export const BACKEND_NAMES = ['webgpu', 'wasm', 'cpu-reference'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+/** A backend's descriptor name; the bundled ones are listed in ../backends.ts. */
+export type BackendName = string;
 
 export const DEMO_NAMES = ['playground', 'digits', 'function'] as const;
 export type DemoName = (typeof DEMO_NAMES)[number];
@@ -19,6 +19,10 @@ export interface BackendStatus {
   usable: boolean;
   /** Why not, when unusable: the backend's own error message. */
   reason?: string;
+  /** False when usable but not for an automatic choice (WebGPU on a software adapter). */
+  auto?: boolean;
+  /** One line for the status bar (the adapter's name, "SIMD true, threads 1"). */
+  summary?: string;
   /** Adapter or module details (WebGPU adapter info, wasm SIMD/threads). */
   details?: Record<string, string>;
   /** Milliseconds the worker took to load and start the backend. */
