@@ -1,0 +1,282 @@
+// `pnpm bench:cpu`: Myelin's native CPU backend against PyTorch CPU in the same run.
+//
+// PyTorch (Debian's python3-torch over OpenBLAS) runs the plain loop a user writes, one epoch at a
+// time in a worker process; Myelin trains the same network through `fit` on `cpu`. Epochs are
+// taken in turn (Myelin, PyTorch, Myelin, ...) so that both sides see the same machine, with the
+// same thread count on both sides. Prints medians and the ratio against each target.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  Adam,
+  BCELoss,
+  CrossEntropyLoss,
+  Generator,
+  Linear,
+  ReLU,
+  SGD,
+  Sequential,
+  Sigmoid,
+  fit,
+  fromHost,
+  registerBackend,
+  setBackend,
+  type Batch,
+  type Module,
+  type Tensor,
+} from '@myelin/core';
+import { createCpuBackend, probe as probeCpu } from '@myelin/backend-cpu';
+import { FASHION_MNIST_DIRECTORY, loadFashionMnist } from '@myelin/data/node';
+import { median } from './timing.js';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 7;
+const SAMPLES = quick ? 6_400 : 19_200;
+
+interface Workload {
+  id: string;
+  title: string;
+  threads: number;
+  target: number;
+  setup: { workload: 'mlp'; hidden: number; batch: number; samples: number } | { workload: 'xor'; steps: number };
+}
+
+const mlp = (hidden: number, batch: number) => ({ workload: 'mlp' as const, hidden, batch, samples: SAMPLES });
+const WORKLOADS: Workload[] = [
+  { id: 'W1', title: '784-128-10, batch 64', threads: 1, target: 1.5, setup: mlp(128, 64) },
+  { id: 'W2', title: '784-128-10, batch 256', threads: 1, target: 1.2, setup: mlp(128, 256) },
+  { id: 'W2', title: '784-128-10, batch 256', threads: 2, target: 1.0, setup: mlp(128, 256) },
+  { id: 'W3', title: '784-1568-10, batch 64', threads: 1, target: 1.2, setup: mlp(1568, 64) },
+  {
+    id: 'W4',
+    title: 'XOR 2-2-1, 1001 full-batch SGD steps',
+    threads: 1,
+    target: 3,
+    setup: { workload: 'xor', steps: 1001 },
+  },
+];
+
+/** The PyTorch worker (torch-workloads.py): one JSON line per command. */
+class TorchWorker {
+  private readonly process: ChildProcessWithoutNullStreams;
+  private readonly lines: Interface;
+  private readonly pending: ((line: string) => void)[] = [];
+  private stderr = '';
+
+  constructor(threads: number) {
+    const script = fileURLToPath(new URL('../src/torch-workloads.py', import.meta.url));
+    // Debian's torch links the generic libblas.so.3; point it at OpenBLAS's OpenMP build, the
+    // variant the issue names (the pthread one oversubscribes cores when torch runs threads).
+    const openmp = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+    const env = existsSync(openmp)
+      ? { ...process.env, LD_LIBRARY_PATH: [openmp, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
+      : process.env;
+    this.process = spawn('/usr/bin/python3', [script, String(threads)], { env });
+    this.process.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.lines = createInterface({ input: this.process.stdout });
+    this.lines.on('line', (line) => this.pending.shift()?.(line));
+    this.process.on('exit', (code) => {
+      const reason = `PyTorch worker exited (${code}): ${this.stderr.trim().split('\n').pop() ?? ''}`;
+      for (const reject of this.pending.splice(0)) reject(JSON.stringify({ error: reason }));
+    });
+  }
+
+  private next(): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) =>
+      this.pending.push((line) => {
+        const value = JSON.parse(line) as Record<string, unknown>;
+        if (typeof value.error === 'string') reject(new Error(value.error));
+        else resolve(value);
+      }),
+    );
+  }
+
+  hello(): Promise<Record<string, unknown>> {
+    return this.next();
+  }
+
+  async send(command: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const reply = this.next();
+    this.process.stdin.write(`${JSON.stringify(command)}\n`);
+    return reply;
+  }
+
+  close(): void {
+    this.process.stdin.end();
+  }
+}
+
+/** Myelin's side of one workload: the model, optimizer and pre-made batches, trained with `fit`. */
+interface MyelinRun {
+  samplesPerRun: number;
+  run(): Promise<void>;
+}
+
+async function myelinRun(workload: Workload): Promise<MyelinRun> {
+  const generator = new Generator(0);
+  if (workload.setup.workload === 'xor') {
+    const x = fromHost(new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), [4, 2]);
+    const y = fromHost(new Float32Array([0, 1, 1, 0]), [4, 1]);
+    const model = new Sequential(
+      new Linear(2, 2, { generator }),
+      new Sigmoid(),
+      new Linear(2, 1, { generator }),
+      new Sigmoid(),
+    );
+    const optimizer = new SGD(model.parameters(), { lr: 1 });
+    const loss = new BCELoss();
+    const train: Batch[] = [{ x, y }];
+    const epochs = workload.setup.steps;
+    return { samplesPerRun: epochs * 4, run: async () => void (await fit(model, { train, loss, optimizer, epochs })) };
+  }
+  const { hidden, batch, samples } = workload.setup;
+  const data = await fashionMnist(samples);
+  const train: Batch[] = [];
+  for (let begin = 0; begin + batch <= samples; begin += batch) {
+    train.push({
+      x: fromHost(data.x.subarray(begin * 784, (begin + batch) * 784), [batch, 784]),
+      y: fromHost(data.y.subarray(begin, begin + batch), [batch], { dtype: 'int32' }),
+    });
+  }
+  const model: Module = new Sequential(
+    new Linear(784, hidden, { generator }),
+    new ReLU(),
+    new Linear(hidden, 10, { generator }),
+  );
+  const optimizer = new Adam(model.parameters());
+  const loss = new CrossEntropyLoss();
+  return {
+    samplesPerRun: train.length * batch,
+    run: async () => void (await fit(model, { train, loss, optimizer, epochs: 1 })),
+  };
+}
+
+let cached: { x: Float32Array; y: Int32Array } | undefined;
+async function fashionMnist(samples: number): Promise<{ x: Float32Array; y: Int32Array }> {
+  if (cached === undefined) {
+    const train = await loadFashionMnist();
+    const pixels = train.x.data as Uint8Array;
+    const x = new Float32Array(pixels.length);
+    for (let i = 0; i < pixels.length; i++) x[i] = pixels[i]! / 255;
+    cached = { x, y: Int32Array.from(train.y.data as ArrayLike<number>) };
+  }
+  return { x: cached.x.subarray(0, samples * 784), y: cached.y.subarray(0, samples) };
+}
+
+function fmt(value: number, unit: string): string {
+  return `${value.toFixed(value >= 100 ? 0 : 2).padStart(8)} ${unit}`;
+}
+
+async function main(): Promise<void> {
+  const cpu = await probeCpu();
+  if (!cpu.usable) throw new Error(`bench:cpu needs @myelin/backend-cpu: ${cpu.reason ?? 'not usable'}`);
+  if (!existsSync(`${FASHION_MNIST_DIRECTORY}/train-images-idx3-ubyte.gz`))
+    throw new Error(`bench:cpu needs Fashion-MNIST in ${FASHION_MNIST_DIRECTORY}: run ./setup`);
+  console.log(`Myelin cpu: ${JSON.stringify(cpu.details ?? {})}`);
+  console.log(`${RUNS} timed runs per side, taken in turn after one warm-up each; medians of samples/s\n`);
+
+  const summary: string[] = [];
+  for (const workload of WORKLOADS) {
+    const name = `cpu-bench-${workload.threads}`;
+    registerBackend(name, () => createCpuBackend({ threads: workload.threads }));
+    setBackend(name);
+    const torch = new TorchWorker(workload.threads);
+    const about = await torch.hello();
+    if (workload === WORKLOADS[0]) console.log(`PyTorch: ${JSON.stringify(about)}\n`);
+    await torch.send({ cmd: 'setup', ...workload.setup });
+    const myelin = await myelinRun(workload);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let run = -1; run < RUNS; run++) {
+      const start = process.hrtime.bigint();
+      await myelin.run();
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const reply = await torch.send({ cmd: 'run' });
+      if (run < 0) continue; // warm-up
+      ours.push(myelin.samplesPerRun / seconds);
+      theirs.push(myelin.samplesPerRun / (reply.seconds as number));
+    }
+    torch.close();
+    const [a, b] = [median(ours), median(theirs)];
+    const ratio = a / b;
+    const line =
+      `${workload.id} ${workload.title}, ${workload.threads} thread${workload.threads > 1 ? 's' : ''}: ` +
+      `Myelin ${fmt(a, 'samples/s')}  PyTorch ${fmt(b, 'samples/s')}  ratio ${ratio.toFixed(2)}x ` +
+      `(target >= ${workload.target}x: ${ratio >= workload.target ? 'met' : 'NOT met'})`;
+    console.log(line);
+    summary.push(line);
+  }
+  await gemmComparison(summary);
+  await memoryCheck(summary);
+  console.log('\nsummary');
+  for (const line of summary) console.log(`  ${line}`);
+}
+
+/** The built-in GEMM against OpenBLAS through the same backend contract, one thread each. */
+async function gemmComparison(summary: string[]): Promise<void> {
+  const shapes: [string, number, number, number, boolean, boolean][] = [
+    ['1024x1024x1024', 1024, 1024, 1024, false, false],
+    ['W1 forward 64x784 @ 784x128', 64, 784, 128, false, true],
+    ['W1 weight grad 128x64 @ 64x784', 128, 64, 784, true, false],
+    ['W1 input grad 64x128 @ 128x784', 64, 128, 784, false, false],
+    ['W3 forward 64x784 @ 784x1568', 64, 784, 1568, false, true],
+  ];
+  const openblas = createCpuBackend({ threads: 1 });
+  const builtin = createCpuBackend({ threads: 1, gemm: 'builtin' });
+  const generator = new Generator(1);
+  console.log('');
+  for (const [label, m, k, n, transposeA, transposeB] of shapes) {
+    const flops = 2 * m * n * k;
+    const repeats = Math.max(3, Math.ceil(2e9 / flops));
+    const rates = [openblas, builtin].map((backend) => {
+      const a = backend.fromData(generator.uniform(m * k), transposeA ? [1, k, m] : [1, m, k], 'float32');
+      const b = backend.fromData(generator.uniform(k * n), transposeB ? [1, n, k] : [1, k, n], 'float32');
+      const times: number[] = [];
+      for (let run = -1; run < RUNS; run++) {
+        const start = process.hrtime.bigint();
+        for (let i = 0; i < repeats; i++) backend.dispose(backend.matmul(a, b, transposeA, transposeB));
+        if (run >= 0) times.push(Number(process.hrtime.bigint() - start) / 1e9 / repeats);
+      }
+      backend.dispose(a);
+      backend.dispose(b);
+      return flops / median(times) / 1e9;
+    });
+    const ratio = rates[1]! / rates[0]!;
+    const line =
+      `GEMM ${label}: built-in ${fmt(rates[1]!, 'GFLOP/s')}  OpenBLAS ${fmt(rates[0]!, 'GFLOP/s')}  ` +
+      `ratio ${ratio.toFixed(2)}x (target >= 0.7x: ${ratio >= 0.7 ? 'met' : 'NOT met'})`;
+    console.log(line);
+    summary.push(line);
+  }
+}
+
+/** RSS after 10,000 W1 steps against RSS after 1,000: a steady step must not grow memory. */
+async function memoryCheck(summary: string[]): Promise<void> {
+  registerBackend('cpu-bench-memory', () => createCpuBackend({ threads: 1 }));
+  setBackend('cpu-bench-memory');
+  const batchSize = 64;
+  const data = await fashionMnist(batchSize * 100);
+  const train: Batch[] = Array.from({ length: 100 }, (_, i) => ({
+    x: fromHost(data.x.subarray(i * batchSize * 784, (i + 1) * batchSize * 784), [batchSize, 784]) as Tensor,
+    y: fromHost(data.y.subarray(i * batchSize, (i + 1) * batchSize), [batchSize], { dtype: 'int32' }) as Tensor,
+  }));
+  const generator = new Generator(2);
+  const model = new Sequential(new Linear(784, 128, { generator }), new ReLU(), new Linear(128, 10, { generator }));
+  const optimizer = new Adam(model.parameters());
+  const loss = new CrossEntropyLoss();
+  await fit(model, { train, loss, optimizer, epochs: 10 }); // 1,000 steps
+  global.gc?.();
+  const after1k = process.memoryUsage().rss;
+  await fit(model, { train, loss, optimizer, epochs: 90 }); // 10,000 steps in all
+  global.gc?.();
+  const after10k = process.memoryUsage().rss;
+  const growth = after10k / after1k - 1;
+  const line =
+    `Memory: RSS ${(after1k / 2 ** 20).toFixed(1)} MiB after 1,000 W1 steps, ${(after10k / 2 ** 20).toFixed(1)} MiB ` +
+    `after 10,000 (${(growth * 100).toFixed(1)}%; target within 5%: ${Math.abs(growth) <= 0.05 ? 'met' : 'NOT met'})`;
+  console.log(`\n${line}`);
+  summary.push(line);
+}
+
+await main();
