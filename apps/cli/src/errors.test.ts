@@ -210,17 +210,29 @@ describe('error paths of the built binary: exit code and one message, no stack t
   });
 
   it('a backend that is installed but not usable says what is missing', async () => {
-    const info = await runCli(['info', '--json'], cwd);
-    expect(info.code).toBe(0);
-    const unusable = (
-      JSON.parse(info.stdout) as { backends: { name: string; installed: boolean; usable: boolean; reason?: string }[] }
-    ).backends.find((b) => b.installed && !b.usable);
-    if (unusable === undefined) return; // every installed backend works on this machine
-    const result = await runCli(['train', '--backend', unusable.name, '--epochs', '1'], cwd);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(
-      `myelin: backend '${unusable.name}' (@myelin/backend-${unusable.name}) is installed but not usable here: ${unusable.reason!.split('\n')[0]}`,
-    );
+    // Made unusable on every machine: the WebGPU backend refuses an adapter name it does not know.
+    const saved = process.env.MYELIN_WEBGPU_ADAPTER;
+    process.env.MYELIN_WEBGPU_ADAPTER = 'no-such-adapter';
+    try {
+      const info = await runCli(['info', '--json'], cwd);
+      expect(info.code).toBe(0);
+      const webgpu = (
+        JSON.parse(info.stdout) as {
+          backends: { name: string; installed: boolean; usable: boolean; reason?: string }[];
+        }
+      ).backends.find((b) => b.name === 'webgpu');
+      expect(webgpu).toMatchObject({ installed: true, usable: false });
+      expect(webgpu!.reason).toContain("MYELIN_WEBGPU_ADAPTER='no-such-adapter' is not one of");
+      const result = await runCli(['train', '--backend', 'webgpu', '--epochs', '1'], cwd);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `myelin: backend 'webgpu' (@myelin/backend-webgpu) is installed but not usable here: ${webgpu!.reason!.split('\n')[0]}`,
+      );
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      if (saved === undefined) delete process.env.MYELIN_WEBGPU_ADAPTER;
+      else process.env.MYELIN_WEBGPU_ADAPTER = saved;
+    }
   });
 
   it('a failure while training prints its message, and the stack only with --verbose', async () => {
