@@ -23,6 +23,14 @@ import { CPU_REFERENCE_BACKEND_NAME } from './name.js';
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
 
+/** What a disposed handle holds: one shared empty array per dtype (a dispose allocates nothing). */
+const EMPTY: { readonly [D in DType]: TypedArray } = {
+  float32: allocate('float32', 0),
+  float64: allocate('float64', 0),
+  int32: allocate('int32', 0),
+  bool: allocate('bool', 0),
+};
+
 /** A new cpu-reference backend with its own count of live handles. */
 export function createCpuReferenceBackend(): Backend {
   const owner = {};
@@ -72,7 +80,7 @@ export function createCpuReferenceBackend(): Backend {
       if (!(handle instanceof CpuHandle) || handle.owner !== owner || handle.disposed) return;
       handle.disposed = true;
       // Drop the reference so the storage can be collected even if core keeps the handle.
-      handle.data = allocate(handle.dtype, 0);
+      handle.data = EMPTY[handle.dtype];
       live--;
     },
     liveHandles: () => live,

@@ -27,13 +27,20 @@ export function binary(op: BinaryOp, a: HostTensor, b: HostTensor, outShape: Sha
   const size = sizeOf(outShape);
   const out = allocate(outDType, size);
   if (size === 0) return { data: out, shape: outShape, dtype: outDType };
+  const int32 = dtype === 'int32';
+  // Each operand full-size or a single element (same shapes, scalars): one flat loop, no loop nest.
+  const na = a.data.length;
+  const nb = b.data.length;
+  if ((na === size || na === 1) && (nb === size || nb === 1)) {
+    binaryRow(op, int32, a.data, 0, na === size ? 1 : 0, b.data, 0, nb === size ? 1 : 0, out, 0, size);
+    return { data: out, shape: outShape, dtype: outDType };
+  }
 
   const loop = collapseLoop(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
   const cursor = new RowCursor(loop);
   const n = cursor.rowLength;
   const sa = cursor.innerStride(0);
   const sb = cursor.innerStride(1);
-  const int32 = dtype === 'int32';
   for (let o = 0; o < size; o += n) {
     binaryRow(op, int32, a.data, cursor.offsets[0]!, sa, b.data, cursor.offsets[1]!, sb, out, o, n);
     cursor.next();
@@ -129,6 +136,25 @@ export function where(condition: HostTensor, a: HostTensor, b: HostTensor, outSh
   const size = sizeOf(outShape);
   const out = allocate(dtype, size);
   if (size === 0) return { data: out, shape: outShape, dtype };
+  const c = condition.data;
+  const av = a.data;
+  const bv = b.data;
+  if (
+    (c.length === size || c.length === 1) &&
+    (av.length === size || av.length === 1) &&
+    (bv.length === size || bv.length === 1)
+  ) {
+    // Each operand full-size or a single element: one flat loop, no loop nest.
+    const sc = c.length === size ? 1 : 0;
+    const sa = av.length === size ? 1 : 0;
+    const sb = bv.length === size ? 1 : 0;
+    for (let o = 0, ic = 0, ia = 0, ib = 0; o < size; o++, ic += sc, ia += sa, ib += sb) {
+      pick[0] = bv[ib]!;
+      pick[1] = av[ia]!;
+      out[o] = pick[c[ic]!]!;
+    }
+    return { data: out, shape: outShape, dtype };
+  }
   const loop = collapseLoop(outShape, [
     broadcastStrides(condition.shape, outShape),
     broadcastStrides(a.shape, outShape),
@@ -139,9 +165,6 @@ export function where(condition: HostTensor, a: HostTensor, b: HostTensor, outSh
   const sc = cursor.innerStride(0);
   const sa = cursor.innerStride(1);
   const sb = cursor.innerStride(2);
-  const c = condition.data;
-  const av = a.data;
-  const bv = b.data;
   for (let o = 0; o < size;) {
     let ic = cursor.offsets[0]!;
     let ia = cursor.offsets[1]!;
