@@ -133,6 +133,7 @@ async function trainEpoch(
   let samples = 0;
   let batchIndex = 0;
   let lastFinite: { loss: number; step: number } | null = null;
+  const hasCallbacks = callbacks.length > 0;
   const started = performance.now();
   try {
     for await (const batch of iterateBatches(options.train, epoch)) {
@@ -165,20 +166,24 @@ async function trainEpoch(
       samples += size;
       context.step++;
       const read = context.step % readEvery === 0;
-      const logs: BatchLogs = { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size };
+      // Without callbacks nobody sees the batch logs: build them (metric reads, the clock) only
+      // for callbacks, and read just what the divergence check needs.
+      const logs: BatchLogs | null = hasCallbacks
+        ? { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size }
+        : null;
       if (read) {
-        const [loss, total, ...sums] = await Promise.all(
-          [lastLoss, lossSum, ...metricSums].map(async (t) => (await t.data())[0]!),
-        );
+        const [loss, total, ...sums] = await readScalars([lastLoss, lossSum, ...(logs ? metricSums : [])]);
         if (!Number.isFinite(loss!) || !Number.isFinite(total!))
           throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
         lastFinite = { loss: loss!, step: context.step };
-        logs.loss = loss!;
-        logs.runningLoss = total! / samples;
-        logs.runningMetrics = Object.fromEntries(metrics.map((m, i) => [m.name, sums[i]! / samples]));
-        logs.samplesPerSecond = samples / ((performance.now() - started) / 1000);
+        if (logs) {
+          logs.loss = loss!;
+          logs.runningLoss = total! / samples;
+          logs.runningMetrics = Object.fromEntries(metrics.map((m, i) => [m.name, sums[i]! / samples]));
+          logs.samplesPerSecond = samples / ((performance.now() - started) / 1000);
+        }
       }
-      await runCallbacks(callbacks, 'onBatchEnd', logs, context);
+      if (logs) await runCallbacks(callbacks, 'onBatchEnd', logs, context);
       batchIndex++;
       if (context.stopTraining) {
         context.interrupted = { epoch, batches: batchIndex };
@@ -186,7 +191,7 @@ async function trainEpoch(
       }
     }
     if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
-    const [total, ...sums] = await Promise.all([lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
+    const [total, ...sums] = await readScalars([lossSum, ...metricSums]);
     if (!Number.isFinite(total!)) {
       const last = (await lastLoss.data())[0]!;
       throw divergence(last, epoch, batchIndex - 1, context.step, lastFinite);
@@ -198,6 +203,12 @@ async function trainEpoch(
   } finally {
     for (const t of [lossSum, lastLoss, ...metricSums]) t.dispose();
   }
+}
+
+/** The values of one-element tensors: read synchronously where the backend can (no promise per value). */
+function readScalars(tensors: readonly Tensor[]): number[] | Promise<number[]> {
+  if (tensors[0]!.backend.readSync) return tensors.map((t) => t.dataSync()[0]!);
+  return Promise.all(tensors.map(async (t) => (await t.data())[0]!));
 }
 
 function batchSize(batch: Batch): number {
