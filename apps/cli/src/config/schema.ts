@@ -24,7 +24,7 @@ const transform = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('flatten') }),
 ]);
 /** Checks exactly @myelin/data's TransformConfig, with zod's messages for the CLI's usage errors. */
-export const transformList: z.ZodType<TransformConfig[]> = z.array(transform);
+const transformList: z.ZodType<TransformConfig[]> = z.array(transform);
 export type { TransformConfig };
 
 const data = z.strictObject({
