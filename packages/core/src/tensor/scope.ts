@@ -67,15 +67,20 @@ export function tidy<T extends TensorContainer>(fn: () => T): T {
   if (scope.length === 0) return result;
   // The common results (nothing, one tensor) need no set of returned tensors.
   let single: Tensor | null = null;
-  let returned: Set<Tensor> | null = null;
+  let returned: Set<Tensor> | readonly unknown[] | null = null;
   if (result !== null && typeof result === 'object') {
     if (isTensor(result)) single = result;
+    else if (isFlatTensorList(result)) returned = result;
     else collectTensors(result, (returned = new Set<Tensor>()));
   }
   const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
   for (const tensor of scope) {
     if (tensor[SCOPE] !== scope) continue;
-    if (tensor === single || (returned !== null && returned.has(tensor))) {
+    if (
+      tensor === single ||
+      (returned !== null &&
+        (Array.isArray(returned) ? returned.includes(tensor) : (returned as Set<Tensor>).has(tensor)))
+    ) {
       tensor[SCOPE] = parent;
       parent?.push(tensor);
     } else {
@@ -83,6 +88,14 @@ export function tidy<T extends TensorContainer>(fn: () => T): T {
     }
   }
   return result;
+}
+
+/** A short array of tensors and nulls (what gradient rules return): searched in place. */
+function isFlatTensorList(value: object): value is readonly unknown[] {
+  if (!Array.isArray(value) || value.length > 4) return false;
+  for (const item of value)
+    if (item !== null && item !== undefined && !(typeof item === 'object' && isTensor(item))) return false;
+  return true;
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>): void {

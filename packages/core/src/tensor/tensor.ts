@@ -35,6 +35,7 @@ export class Tensor {
   #handle: BackendHandle | null;
   #grad: Tensor | null = null;
   #version = 0;
+  #size = -1;
   /** Constants (e.g. scalars from `x.mul(2)`) that this tensor's graph node needs; freed with it. */
   #owned: Tensor[] | null = null;
   /** Internal: the memory scope that owns this tensor (see tensor/scope.ts). */
@@ -57,7 +58,9 @@ export class Tensor {
   }
 
   get size(): number {
-    return sizeOf(this.shape);
+    // Shapes never change: count the elements once.
+    if (this.#size < 0) this.#size = sizeOf(this.shape);
+    return this.#size;
   }
 
   /** The op that produced this tensor, while the graph is alive; null for leaves. Setting it makes a new node or leaf. */
