@@ -115,3 +115,23 @@ describe('probe and options', () => {
     expect(() => createCpuBackend({ gemm: 'mkl' as never })).toThrow(BackendError);
   });
 });
+
+describe('denormals', () => {
+  it('are flushed to zero inside the kernels by default, kept with flushDenormals: false; JS math is untouched', () => {
+    const product = (flushDenormals: boolean): number => {
+      const b = createCpuBackend({ threads: 1, flushDenormals });
+      const x = b.fill([4], 1e-20, 'float32');
+      const y = b.binary('mul', x, x, [4]);
+      const value = b.readSync!(y)[0]!;
+      b.dispose(x);
+      b.dispose(y);
+      return value;
+    };
+    expect(product(true)).toBe(0);
+    expect(product(false)).toBe(Math.fround(Math.fround(1e-20) * Math.fround(1e-20)));
+    expect(product(false)).toBeGreaterThan(0);
+    // The caller's floating-point mode is restored: V8's double arithmetic keeps its subnormals.
+    const tiny = Number('1e-310');
+    expect(tiny * 0.5).toBeGreaterThan(0);
+  });
+});

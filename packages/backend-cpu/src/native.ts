@@ -37,7 +37,7 @@ export interface NativeProbe {
 
 /** The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table. */
 export interface NativeAddon {
-  configure(threads: number, gemmMode: number): void;
+  configure(threads: number, gemmMode: number, flushDenormals: boolean): void;
   probe(): NativeProbe;
   stats(): CpuPoolStats;
   trimPool(): void;

@@ -89,11 +89,12 @@ std::string gemm_name(const State* st) {
   return "built-in " + st->simd;
 }
 
-/** configure(threads, gemmMode: 0 auto, 1 built-in, 2 blas) */
+/** configure(threads, gemmMode: 0 auto, 1 built-in, 2 blas, flushDenormals = true) */
 napi_value Configure(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const int threads = a.i32(0);
     const int mode = a.i32(1);
+    a.st->flush_denormals = a.argc < 3 || a.boolean(2);
     if (mode == 2 && !blas().loaded) throw backend_error("backend 'cpu': gemm 'openblas' was asked for, but OpenBLAS did not load (" + blas().error + "); install libopenblas0");
     a.st->gemm_mode = mode == 1 ? GemmMode::Builtin : mode == 2 ? GemmMode::Blas : GemmMode::Auto;
     if (threads != a.st->threads || thread_pool().size() != threads) apply_threads(a.st, threads);

@@ -53,6 +53,7 @@ struct State {
   std::string simd;
   GemmMode gemm_mode = GemmMode::Auto;
   int threads = 1;
+  bool flush_denormals = true;  // FTZ/DAZ while our kernels and BLAS run (restored after)
   std::vector<float> pack_f;    // per-thread packing buffers of the built-in GEMM
   std::vector<double> pack_d;
   std::vector<double> scratch;  // double accumulators (reductions, scatterAdd)

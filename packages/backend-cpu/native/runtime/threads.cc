@@ -3,8 +3,12 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define MYELIN_PAUSE() _mm_pause()
+#define MYELIN_GETCSR() _mm_getcsr()
+#define MYELIN_SETCSR(x) _mm_setcsr(x)
 #else
 #define MYELIN_PAUSE() ((void)0)
+#define MYELIN_GETCSR() 0u
+#define MYELIN_SETCSR(x) ((void)(x))
 #endif
 
 namespace myelin {
@@ -63,7 +67,10 @@ void ThreadPool::worker_loop() {
     seen = g;
     if (stopping_.load()) return;
     active_.fetch_add(1, std::memory_order_acq_rel);
-    if (generation_.load(std::memory_order_acquire) == seen) work();
+    if (generation_.load(std::memory_order_acquire) == seen) {
+      MYELIN_SETCSR(mxcsr_);
+      work();
+    }
     active_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
@@ -78,6 +85,7 @@ void ThreadPool::run(std::int64_t chunks, void (*fn)(void*, std::int64_t), void*
   while (active_.load(std::memory_order_acquire) != 0) MYELIN_PAUSE();
   fn_ = fn;
   ctx_ = ctx;
+  mxcsr_ = MYELIN_GETCSR();
   chunks_ = chunks;
   done_.store(0, std::memory_order_release);
   next_.store(0, std::memory_order_release);

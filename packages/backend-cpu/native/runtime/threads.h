@@ -43,6 +43,7 @@ class ThreadPool {
   std::int64_t chunks_ = 0;
   void (*fn_)(void*, std::int64_t) = nullptr;
   void* ctx_ = nullptr;
+  unsigned mxcsr_ = 0;  // the caller's floating-point control word, copied by every worker
 };
 
 ThreadPool& thread_pool();
