@@ -10,6 +10,7 @@ import {
   greater,
   greaterEqual,
   less,
+  lessEqual,
   log,
   logicalAnd,
   mul,
@@ -75,8 +76,9 @@ export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
   sigmoid: (g, _node, y) => [mul(g, mul(y, sub(1, y)))],
   // d tanh(x) = (1 - y^2) dx
   tanh: (g, _node, y) => [mul(g, sub(1, mul(y, y)))],
-  // d relu(x) = dx where x > 0 (y > 0 exactly there), else 0: also at the kink and for NaN, as in PyTorch
-  relu: (g, _node, y) => [where(greater(y, 0), g, 0)],
+  // d relu(x) = 0 where y <= 0 (the kink included), else dx: PyTorch's threshold_backward, so a NaN
+  // input passes its gradient through (NaN <= 0 is false), as torch.relu does
+  relu: (g, _node, y) => [where(lessEqual(y, 0), 0, g)],
   // a cast between floats passes the gradient back in the input's dtype
   cast: (g, { inputs: [x] }) => [isFloat(x!.dtype) ? cast(g, x!.dtype) : null],
 

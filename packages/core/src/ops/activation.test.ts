@@ -10,14 +10,14 @@ describe('relu', () => {
     expect(await new ReLU().forward(tensor([[NaN, -3]])).array()).toEqual([[NaN, 0]]);
   });
 
-  it('records one relu node whose gradient is 1 where x > 0 and 0 at the kink and for NaN', async () => {
+  it('records one relu node whose gradient is 0 where x <= 0 (the kink too) and 1 elsewhere, NaN included, as torch.relu', async () => {
     const x = tensor([-2, 0, 3, NaN], { requiresGrad: true });
     const y = relu(x);
     expect(y.gradNode?.op).toBe('relu');
     y.mul(tensor([1, 2, 3, 4]))
       .sum()
       .backward();
-    expect(await x.grad!.array()).toEqual([0, 0, 3, 0]);
+    expect(await x.grad!.array()).toEqual([0, 0, 3, 4]); // torch: relu(x).backward -> grad 1 at NaN
   });
 
   it('runs on int32 through the composed form', async () => {
