@@ -287,6 +287,7 @@ describe('epoch sums', () => {
   function offsetModel(dtype: 'float32' | 'float64'): TrainableModel {
     const w = tensor(0, { dtype, requiresGrad: true });
     return {
+      training: true,
       forward: (x) => x.add(w),
       train() {},
       eval() {},
