@@ -1,5 +1,6 @@
-// The oracle runs the suite too: tiers 1-3 check it is deterministic and self-consistent, and
-// the finite-difference tier is the real proof of its (and core's) gradients.
+// The oracle runs the suite too: tiers 1-3 shrink to one determinism test each (oracle: true),
+// and its (and core's) gradients are proven by finite differences and, where those cannot
+// work, by PyTorch's values (cases/pytorch-gradients.ts).
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { runConformanceSuite } from './index.js';
 
@@ -7,4 +8,5 @@ runConformanceSuite({
   name: 'cpu-reference',
   createBackend: createCpuReferenceBackend,
   finiteDifferences: true,
+  oracle: true,
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import {
   PRIMITIVE_OPS,
   fromHost,
@@ -17,6 +17,7 @@ import type { OpCase } from './cases/types.js';
 import { expectClose, type Tolerance } from './compare.js';
 import { finiteDifferenceGradients, runForward, runGradients } from './evaluate.js';
 import { hostInputs } from './inputs.js';
+import { PYTORCH_GRADIENTS } from './cases/pytorch-gradients.js';
 import { trainMlp } from './training.js';
 
 export interface ConformanceOptions {
@@ -30,6 +31,12 @@ export interface ConformanceOptions {
   skip?: Record<string, string>;
   /** Check analytic gradients against central finite differences in float64 (needs float64 and readSync). */
   finiteDifferences?: boolean;
+  /**
+   * The backend under test is cpu-reference itself. Comparing it with a second instance shows
+   * only that it is deterministic, so tiers 1-3 each run as ONE determinism test over every case
+   * instead of one test per case, and the totals count independent checks.
+   */
+  oracle?: boolean;
 }
 
 const FLOAT32_TOLERANCE: Tolerance = { atol: 1e-5, rtol: 1e-5 };
@@ -52,44 +59,52 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   const oracle = createCpuReferenceBackend();
   let backendPromise: Promise<Backend> | null = null;
   const backend = (): Promise<Backend> => (backendPromise ??= Promise.resolve(options.createBackend()));
-  const test = (name: string, fn: () => Promise<void>, timeout?: number): void => {
+  const test = (name: string, fn: (context: TestContext) => Promise<void>, timeout?: number): void => {
     const reason = skip[name];
     if (reason !== undefined) it.skip(`${name} (skipped: ${reason})`, fn);
     else it(name, fn, timeout);
   };
 
   describe(`conformance: ${options.name}`, () => {
-    describe('tier 1: forward values against cpu-reference', () => {
-      for (const testCase of allCases) {
-        test(testCase.name, async () => {
-          const values = hostInputs(testCase);
-          const expected = await runForward(testCase, values, oracle, 'float32');
-          const actual = await runForward(testCase, values, await backend(), 'float32');
-          expect(actual.shape, `${testCase.name}: shape`).toEqual(expected.shape);
-          expect(actual.dtype, `${testCase.name}: dtype`).toBe(expected.dtype);
-          const exact = expected.dtype === 'int32' || expected.dtype === 'bool';
-          expectClose(actual.values, expected.values, exact ? { atol: 0, rtol: 0 } : tolerance.forward, testCase.name);
-        });
-      }
-    });
-
-    describe('tier 2: gradients against cpu-reference', () => {
-      for (const testCase of gradientCases()) {
-        test(testCase.name, async () => {
-          const values = hostInputs(testCase);
-          const expected = await runGradients(testCase, values, oracle, 'float32');
-          const actual = await runGradients(testCase, values, await backend(), 'float32');
-          expected.grads.forEach((grad, i) => {
-            const got = actual.grads[i];
-            if (grad === null || got === null || got === undefined) {
-              expect(got ?? null, `${testCase.name}: input ${i} gradient presence`).toEqual(grad);
-              return;
-            }
-            expectClose(got, grad, tolerance.gradient, `${testCase.name}: gradient of input ${i}`);
+    if (options.oracle) describeDeterminism(backend, oracle);
+    else {
+      describe('tier 1: forward values against cpu-reference', () => {
+        for (const testCase of allCases) {
+          test(testCase.name, async () => {
+            const values = hostInputs(testCase);
+            const expected = await runForward(testCase, values, oracle, 'float32');
+            const actual = await runForward(testCase, values, await backend(), 'float32');
+            expect(actual.shape, `${testCase.name}: shape`).toEqual(expected.shape);
+            expect(actual.dtype, `${testCase.name}: dtype`).toBe(expected.dtype);
+            const exact = expected.dtype === 'int32' || expected.dtype === 'bool';
+            expectClose(
+              actual.values,
+              expected.values,
+              exact ? { atol: 0, rtol: 0 } : tolerance.forward,
+              testCase.name,
+            );
           });
-        });
-      }
-    });
+        }
+      });
+
+      describe('tier 2: gradients against cpu-reference', () => {
+        for (const testCase of gradientCases()) {
+          test(testCase.name, async () => {
+            const values = hostInputs(testCase);
+            const expected = await runGradients(testCase, values, oracle, 'float32');
+            const actual = await runGradients(testCase, values, await backend(), 'float32');
+            expected.grads.forEach((grad, i) => {
+              const got = actual.grads[i];
+              if (grad === null || got === null || got === undefined) {
+                expect(got ?? null, `${testCase.name}: input ${i} gradient presence`).toEqual(grad);
+                return;
+              }
+              expectClose(got, grad, tolerance.gradient, `${testCase.name}: gradient of input ${i}`);
+            });
+          });
+        }
+      });
+    }
 
     // Only where float64 and synchronous reads exist (cpu-reference): other backends are
     // compared with cpu-reference's gradients in the tier above instead.
@@ -121,19 +136,48 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         }
       });
 
-    describe('tier 3: end-to-end fixed-seed MLP', () => {
-      for (const optimizer of ['sgd', 'adam'] as const) {
-        test(`${optimizer}: 5 steps give the same losses and parameters as cpu-reference`, async () => {
-          const expected = await trainMlp(oracle, { steps: 5, optimizer });
-          const actual = await trainMlp(await backend(), { steps: 5, optimizer });
-          expectClose(actual.losses, expected.losses, tolerance.training, `${optimizer} loss trajectory`);
-          expect(actual.losses[4]!, `${optimizer}: the loss decreases`).toBeLessThan(actual.losses[0]!);
-          expected.parameters.forEach((p, i) =>
-            expectClose(actual.parameters[i]!, p, tolerance.training, `${optimizer} parameter ${i}`),
-          );
-        });
-      }
-    });
+    // The cases finite differences skip: their gradients against PyTorch's, as literals.
+    if (options.finiteDifferences)
+      describe("tier 2: gradients against PyTorch's (literals) where finite differences skip", () => {
+        for (const testCase of gradientCases().filter((c) => c.noFiniteDifferences !== undefined)) {
+          test(testCase.name, async () => {
+            const expected = PYTORCH_GRADIENTS[testCase.name];
+            expect(expected, `${testCase.name}: no entry in cases/pytorch-gradients.ts`).toBeDefined();
+            const { grads } = await runGradients(testCase, hostInputs(testCase), await backend(), 'float32');
+            expected!.forEach((want, i) => {
+              const got = grads[i] ?? null;
+              const label = `${testCase.name}: gradient of input ${i} vs PyTorch`;
+              if (want === null || got === null)
+                return void expect(got === null, `${label}: presence`).toBe(want === null);
+              const at = Array.isArray(want) ? want.map((_, j) => j) : Object.keys(want).map(Number);
+              const values = Array.isArray(want) ? want : at.map((j) => (want as Record<number, number>)[j]!);
+              if (!Array.isArray(want)) expect(got.length, `${label}: size`).toBeGreaterThan(Math.max(...at));
+              else expect(got.length, `${label}: size`).toBe(want.length);
+              expectClose(
+                Float64Array.from(at, (j) => got[j]!),
+                Float64Array.from(values),
+                tolerance.gradient,
+                label,
+              );
+            });
+          });
+        }
+      });
+
+    if (!options.oracle)
+      describe('tier 3: end-to-end fixed-seed MLP', () => {
+        for (const optimizer of ['sgd', 'adam'] as const) {
+          test(`${optimizer}: 5 steps give the same losses and parameters as cpu-reference`, async () => {
+            const expected = await trainMlp(oracle, { steps: 5, optimizer });
+            const actual = await trainMlp(await backend(), { steps: 5, optimizer });
+            expectClose(actual.losses, expected.losses, tolerance.training, `${optimizer} loss trajectory`);
+            expect(actual.losses[4]!, `${optimizer}: the loss decreases`).toBeLessThan(actual.losses[0]!);
+            expected.parameters.forEach((p, i) =>
+              expectClose(actual.parameters[i]!, p, tolerance.training, `${optimizer} parameter ${i}`),
+            );
+          });
+        }
+      });
 
     describe('tier 4: memory', () => {
       test('live handles stay flat across 50 training steps and return to the start', async () => {
@@ -161,13 +205,11 @@ export function runConformanceSuite(options: ConformanceOptions): void {
 
     describe('fused kernels', () => {
       for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
-        test(`matmulBiasActivation (${activation}) matches the composed path`, async () => {
+        test(`matmulBiasActivation (${activation}) matches the composed path`, async (context) => {
           const b = await backend();
-          if (!b.fused?.matmulBiasActivation) {
-            // Nothing fused to compare: the composed path is what tiers 1-3 already checked.
-            expect(b.fused?.matmulBiasActivation).toBeUndefined();
-            return;
-          }
+          // Nothing fused to compare: the composed path is what tiers 1-3 already checked.
+          if (!b.fused?.matmulBiasActivation)
+            return context.skip(`backend '${b.name}' has no fused matmulBiasActivation kernel`);
           const make = (values: number[], shape: number[], requiresGrad = false) =>
             fromHost(Float32Array.from(values), shape, { backend: b, requiresGrad });
           const x = make([0.5, -1, 2, 0.1, -0.3, 0.7], [2, 3]);
@@ -190,6 +232,17 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       const missingGradient = PRIMITIVE_OPS.filter((op) => !nonDifferentiableOps.has(op) && !gradient.has(op));
       expect(missingForward, 'primitives without a forward case').toEqual([]);
       expect(missingGradient, 'differentiable primitives without a gradient case').toEqual([]);
+      const skipping = gradientCases()
+        .filter((c) => c.noFiniteDifferences !== undefined)
+        .map((c) => c.name);
+      expect(
+        skipping.filter((name) => PYTORCH_GRADIENTS[name] === undefined),
+        'cases without finite differences and without PyTorch gradients',
+      ).toEqual([]);
+      expect(
+        Object.keys(PYTORCH_GRADIENTS).filter((name) => !skipping.includes(name)),
+        'PyTorch gradients of no such case',
+      ).toEqual([]);
     });
   });
 }
@@ -206,4 +259,51 @@ function gradientCases(): OpCase[] {
 
 function isFloatSpec(dtype: DType | undefined): boolean {
   return dtype === undefined || dtype === 'float32';
+}
+
+/**
+ * The oracle's own run: a second cpu-reference instance must give bit-identical forward values,
+ * gradients and training runs. One test per tier, so these do not count as independent checks.
+ */
+function describeDeterminism(backend: () => Promise<Backend>, oracle: Backend): void {
+  const exact: Tolerance = { atol: 0, rtol: 0 };
+  describe('determinism: cpu-reference against a second instance of itself (not independent checks)', () => {
+    it(`tier 1: forward values of all ${allCases.length} cases are bit-identical`, async () => {
+      const b = await backend();
+      for (const testCase of allCases) {
+        const values = hostInputs(testCase);
+        const [first, second] = [
+          await runForward(testCase, values, oracle, 'float32'),
+          await runForward(testCase, values, b, 'float32'),
+        ];
+        expect(second.shape, `${testCase.name}: shape`).toEqual(first.shape);
+        expectClose(second.values, first.values, exact, testCase.name);
+      }
+    });
+    it(`tier 2: gradients of all ${gradientCases().length} gradient cases are bit-identical`, async () => {
+      const b = await backend();
+      for (const testCase of gradientCases()) {
+        const values = hostInputs(testCase);
+        const first = await runGradients(testCase, values, oracle, 'float32');
+        const second = await runGradients(testCase, values, b, 'float32');
+        first.grads.forEach((grad, i) => {
+          const got = second.grads[i] ?? null;
+          if (grad === null || got === null) return void expect(got, `${testCase.name}: input ${i}`).toEqual(grad);
+          expectClose(got, grad, exact, `${testCase.name}: gradient of input ${i}`);
+        });
+      }
+    });
+    it('tier 3: the fixed-seed MLP trains bit-identically with SGD and Adam, and its loss decreases', async () => {
+      const b = await backend();
+      for (const optimizer of ['sgd', 'adam'] as const) {
+        const [first, second] = [
+          await trainMlp(oracle, { steps: 5, optimizer }),
+          await trainMlp(b, { steps: 5, optimizer }),
+        ];
+        expectClose(second.losses, first.losses, exact, `${optimizer} loss trajectory`);
+        expect(second.losses[4]!, `${optimizer}: the loss decreases`).toBeLessThan(second.losses[0]!);
+        first.parameters.forEach((p, i) => expectClose(second.parameters[i]!, p, exact, `${optimizer} parameter ${i}`));
+      }
+    });
+  });
 }
