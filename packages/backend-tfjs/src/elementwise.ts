@@ -12,6 +12,9 @@ import { filled, requireDType, type KernelContext, type Tensor, type TfjsDType }
 
 const INT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign']);
 
+/** tfjs backends whose relu kernel returns NaN for NaN (checked by the conformance suite). */
+const RELU_KEEPS_NAN: ReadonlySet<string> = new Set(['cpu', 'wasm']);
+
 export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
   const { tf } = ctx;
   // tfjs would silently turn e.g. exp(int32) into float32; the contract says floats only.
@@ -35,8 +38,9 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
     case 'tanh':
       return tf.tanh(x);
     case 'relu':
-      // tfjs-cpu, wasm and webgpu keep NaN (Math.max / `x < 0 ? 0 : x`), as the contract wants.
-      return tf.relu(x);
+      // tfjs-cpu (Math.max) and wasm keep NaN, as the contract wants; webgpu's shader gives 0
+      // (and libtensorflow is unchecked), so there a NaN is put back.
+      return RELU_KEEPS_NAN.has(tf.getBackend()) ? tf.relu(x) : tf.where(tf.isNaN(x), x, tf.relu(x));
   }
 }
 
