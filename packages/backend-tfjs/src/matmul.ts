@@ -12,7 +12,10 @@ function outShape(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean
 
 export function matmul(ctx: KernelContext, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
   const shape = outShape(a, b, transposeA, transposeB);
-  if (sizeOf(shape) === 0) return filled(ctx.tf, shape, 0, a.dtype as TfjsDType);
+  // An empty inner dimension sums nothing: zeros. wasm's XNNPACK refuses K = 0 (status 2) and
+  // tfjs then returns whatever its output buffer held.
+  const inner = a.shape[transposeA ? 1 : 2];
+  if (sizeOf(shape) === 0 || inner === 0) return filled(ctx.tf, shape, 0, a.dtype as TfjsDType);
   return ctx.tf.matMul(a, b, transposeA, transposeB);
 }
 
