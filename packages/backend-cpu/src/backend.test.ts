@@ -51,6 +51,26 @@ describe('cpu storage', () => {
     expect(() => backend.unary('neg', a)).toThrow(BackendMismatchError);
   });
 
+  it('a contiguous slice shares the buffer (no copy) and outlives its source', () => {
+    const fresh = createCpuBackend({ threads: 1 });
+    const x = fresh.fromData(Float32Array.from({ length: 12 }, (_, i) => i), [4, 3], 'float32');
+    const buffers = fresh.stats().liveBuffers;
+    const rows = fresh.slice(x, [1, 0], [2, 3]);
+    expect(fresh.stats().liveBuffers, 'rows 1-2: a view').toBe(buffers);
+    const box = fresh.slice(x, [1, 1], [2, 2]);
+    expect(fresh.stats().liveBuffers, 'a box inside rows: a copy').toBe(buffers + 1);
+    fresh.dispose(x);
+    expect(Array.from(fresh.readSync!(rows))).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(Array.from(fresh.readSync!(box))).toEqual([4, 5, 7, 8]);
+    const doubled = fresh.binary('add', rows, rows, [2, 3]);
+    expect(Array.from(fresh.readSync!(doubled))).toEqual([6, 8, 10, 12, 14, 16]);
+    const reshaped = fresh.reshape(rows, [3, 2]);
+    const inner = fresh.slice(reshaped, [1, 0], [1, 2]);
+    expect(Array.from(fresh.readSync!(inner))).toEqual([5, 6]);
+    for (const h of [rows, box, doubled, reshaped, inner]) fresh.dispose(h);
+    expect(fresh.liveHandles()).toBe(0);
+  });
+
   it('a second training run of the same shapes allocates no buffer from the system', async () => {
     const fresh = createCpuBackend({ threads: 1 });
     await trainMlp(fresh, { steps: 3, optimizer: 'adam' });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { BackendProbe } from '@myelin/core/backend';
 import { addonPath, loadAddon } from './native.js';
 
@@ -16,14 +17,16 @@ export function probeSync(): CpuProbe {
   const result = loadAddon();
   if (result.addon === undefined) return { usable: false, reason: result.error, details: { addon: result.path } };
   const native = result.addon.probe();
+  // Before any backend configured the addon, report the default a new backend would use.
+  const threads = native.threads > 0 ? native.threads : Number(process.env.MYELIN_CPU_THREADS) || availableParallelism();
   const details: Record<string, string> = {
     addon: result.path,
     gemm: native.gemm,
     simd: native.simd,
-    threads: String(native.threads),
+    threads: String(threads),
   };
   if (native.blasError) details.openblas = `not loaded (${native.blasError}): the built-in GEMM runs; install libopenblas0 for OpenBLAS`;
-  return { usable: true, gemm: native.gemm, simd: native.simd, threads: native.threads, details };
+  return { usable: true, gemm: native.gemm, simd: native.simd, threads, details };
 }
 
 /** probeSync() as a promise, like the other backend packages' probe(). */

@@ -161,7 +161,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_set_instance_data(env, st, finalize, nullptr);
   const char* gemm = std::getenv("MYELIN_CPU_GEMM");
   if (gemm != nullptr && std::string(gemm) == "builtin") st->gemm_mode = GemmMode::Builtin;
-  st->threads = thread_pool().size();
+  st->threads = 0;  // not configured yet: the first configure() sets the pool and BLAS threads
   const napi_property_descriptor props[] = {
 #define FN(name, fn) {name, nullptr, fn, nullptr, nullptr, nullptr, napi_default, nullptr}
       FN("configure", Configure),

@@ -240,12 +240,16 @@ napi_value Slice(napi_env env, napi_callback_info info) {
       if (begin[d] + size[d] > x.shape[d]) throw argument_error("slice: begin " + format_shape(begin, rb) + " size " + format_shape(size, rs) + " is out of bounds of " + format_shape(x.shape, x.rank));
       offset += begin[d] * xs[d];
     }
-    const int id = new_tensor(a.st, x.dtype, size, rs);
-    if (tensor_at(a.st, id).size > 0) {
-      Loop loop;
-      make_strided_loop(loop, size, rs, xs);
-      gather_copy(a.st, x, offset, loop, id);
+    Loop loop;
+    make_strided_loop(loop, size, rs, xs);
+    i64 count = 1;
+    for (int d = 0; d < rs; d++) count *= size[d];
+    if (count > 0 && loop.rank == 1 && (loop.strides[0][0] == 1 || count == 1)) {
+      // A contiguous box (e.g. a batch of rows): a view sharing the block, no copy.
+      return make_int(env, new_slice_view(a.st, x, offset, size, rs));
     }
+    const int id = new_tensor(a.st, x.dtype, size, rs);
+    if (count > 0) gather_copy(a.st, x, offset, loop, id);
     return make_int(env, id);
   });
 }

@@ -103,6 +103,7 @@ int new_tensor(State* st, int dtype, const i64* shape, int rank) {
   t.dtype = dtype;
   t.rank = rank;
   t.size = size;
+  t.offset = 0;
   for (int d = 0; d < rank; d++) t.shape[d] = shape[d];
   t.live = true;
   return id;
@@ -111,6 +112,13 @@ int new_tensor(State* st, int dtype, const i64* shape, int rank) {
 int new_view(State* st, const Tensor& src, const i64* shape, int rank) {
   const i64 size = checked_size(shape, rank);
   if (size != src.size) throw shape_error("cannot reshape " + format_shape(src.shape, src.rank) + " to " + format_shape(shape, rank));
+  return new_slice_view(st, src, 0, shape, rank);
+}
+
+int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank) {
+  const i64 size = checked_size(shape, rank);
+  if (element_offset < 0 || element_offset + size > src.size) throw shape_error("view out of bounds of " + format_shape(src.shape, src.rank));
+  const std::size_t offset = src.offset + std::size_t(element_offset) * dtype_size(src.dtype);
   Block* block = src.block;
   const int dtype = src.dtype;
   st->pool.retain(block);
@@ -120,6 +128,7 @@ int new_view(State* st, const Tensor& src, const i64* shape, int rank) {
   t.dtype = dtype;
   t.rank = rank;
   t.size = size;
+  t.offset = offset;
   for (int d = 0; d < rank; d++) t.shape[d] = shape[d];
   t.live = true;
   return id;

@@ -25,7 +25,8 @@ struct Tensor {
   i64 size = 0;
   i64 shape[MAX_RANK] = {};
   bool live = false;
-  void* data() const { return block->data; }
+  std::size_t offset = 0;  // bytes into the block (a contiguous slice is a view)
+  void* data() const { return static_cast<char*>(block->data) + offset; }
 };
 
 enum class ErrorKind { Backend, Shape, Unsupported, Disposed, Argument };
@@ -94,6 +95,8 @@ struct Args {
 int new_tensor(State* st, int dtype, const i64* shape, int rank);
 /** A new view sharing `src`'s block with another shape (same element count); returns its id. */
 int new_view(State* st, const Tensor& src, const i64* shape, int rank);
+/** A view of `size(shape)` elements of `src`'s block starting `element_offset` elements into `src`. */
+int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank);
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
 void release_tensor(State* st, int id);
 napi_value make_int(napi_env env, i64 v);
