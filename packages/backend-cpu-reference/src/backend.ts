@@ -23,6 +23,9 @@ import { CPU_REFERENCE_BACKEND_NAME } from './name.js';
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
 
+/** A shape the handle can keep: a frozen one (core passes its tensors' shapes) is shared, any other copied. */
+const ownShape = (shape: Shape): Shape => (Object.isFrozen(shape) ? shape : shape.slice());
+
 /** What a disposed handle holds: one shared empty array per dtype (a dispose allocates nothing). */
 const EMPTY: { readonly [D in DType]: TypedArray } = {
   float32: allocate('float32', 0),
@@ -62,12 +65,12 @@ export function createCpuReferenceBackend(): Backend {
       const data = allocate(dtype, size);
       if (dtype === 'bool') for (let i = 0; i < size; i++) data[i] = values[i] !== 0 ? 1 : 0;
       else data.set(values);
-      return own({ data, shape: [...shape], dtype });
+      return own({ data, shape: ownShape(shape), dtype });
     },
     fill(shape: Shape, value: number, dtype: DType) {
       const data = allocate(dtype, sizeOf(shape));
       data.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
-      return own({ data, shape: [...shape], dtype });
+      return own({ data, shape: ownShape(shape), dtype });
     },
     read(handle: BackendHandle) {
       // Resolve with a copy taken now, so a later dispose cannot affect it.
@@ -87,8 +90,8 @@ export function createCpuReferenceBackend(): Backend {
 
     unary: (op, x) => own(unary(op, open(x))),
     cast: (x, dtype) => own(cast(open(x), dtype)),
-    binary: (op, a, b, outShape) => own(binary(op, open(a), open(b), [...outShape])),
-    where: (condition, a, b, outShape) => own(where(open(condition), open(a), open(b), [...outShape])),
+    binary: (op, a, b, outShape) => own(binary(op, open(a), open(b), ownShape(outShape))),
+    where: (condition, a, b, outShape) => own(where(open(condition), open(a), open(b), ownShape(outShape))),
 
     reduce: (op, x, axes, keepDims) => own(reduce(op, open(x), axes, keepDims)),
     argmax: (x, axis) => own(argmax(open(x), axis)),
@@ -97,10 +100,10 @@ export function createCpuReferenceBackend(): Backend {
       // Shares the input's array: kernels never write into an input, so sharing is safe, and
       // each handle still counts (and is disposed) on its own; the array lives while either does.
       const input = open(x);
-      return own({ data: input.data, shape: [...shape], dtype: input.dtype });
+      return own({ data: input.data, shape: ownShape(shape), dtype: input.dtype });
     },
     transpose: (x, perm) => own(transpose(open(x), perm)),
-    broadcastTo: (x, shape) => own(broadcastTo(open(x), [...shape])),
+    broadcastTo: (x, shape) => own(broadcastTo(open(x), ownShape(shape))),
     slice: (x, begin, size) => own(slice(open(x), begin, [...size])),
     pad: (x, paddings, value) => own(pad(open(x), paddings, value)),
     concat: (xs, axis) => own(concat(xs.map(open), axis)),

@@ -39,6 +39,11 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 }
 
 function arithmetic(op: ArithmeticOp, a: TensorLike, b: TensorLike, minimumDtype?: DType): Tensor {
+  // Two float tensors of one dtype (most ops, all of autograd's): nothing to coerce or adopt.
+  if (typeof a !== 'number' && typeof b !== 'number' && a.dtype === b.dtype && isFloat(a.dtype)) {
+    const outShape = broadcastOutShape(op, a.shape, b.shape);
+    return runPrimitive(op, [a, b], {}, outShape, a.dtype, (x, y) => a.backend.binary(op, x!, y!, outShape));
+  }
   const operands = coerceOperands(op, a, b, minimumDtype);
   if (operands.a.dtype === 'bool')
     throw new DTypeError(`${op}: expected numeric tensors, got dtype bool (cast them first)`);
