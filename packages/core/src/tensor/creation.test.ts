@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { Generator, onesLike, randint, tensor, zerosLike } from '@myelin/core';
+import {
+  ArgumentError,
+  Generator,
+  MAX_TENSOR_ELEMENTS,
+  onesLike,
+  randint,
+  randn,
+  tensor,
+  zeros,
+  zerosLike,
+} from '@myelin/core';
 
 describe('onesLike and zerosLike', () => {
   it("take the input's shape and dtype, like torch.ones_like", async () => {
@@ -34,5 +44,16 @@ describe('randint', () => {
     expect(Array.from(await again.data())).toEqual(values);
     expect(Array.from(await randint(0, 1, [3]).data())).toEqual([0, 0, 0]);
     for (const x of [t, again]) x.dispose();
+  });
+});
+
+describe('tensor size limit', () => {
+  it('refuses a shape over MAX_TENSOR_ELEMENTS with a typed error naming the shape and the limit', () => {
+    expect(() => zeros([1e6, 1e6])).toThrow(ArgumentError);
+    expect(() => zeros([1e6, 1e6])).toThrow(
+      /full: shape \[1000000,1000000\] has 1\.000e\+12 elements, over the limit of 4,294,967,296/,
+    );
+    expect(() => randn([70000, 70000])).toThrow(/randn: shape \[70000,70000\].*over the limit/);
+    expect(MAX_TENSOR_ELEMENTS).toBe(2 ** 32);
   });
 });

@@ -18,6 +18,37 @@ export interface RandomOptions extends CreationOptions {
   generator?: Generator;
 }
 
+/**
+ * The most elements one tensor may hold: the longest typed array JavaScript engines allocate
+ * (2^32). Creating a larger tensor is an ArgumentError naming the shape, not a RangeError.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 32;
+
+/** The shape, resolved and checked against MAX_TENSOR_ELEMENTS. */
+function creatableShape(op: string, shape: readonly number[]): number[] {
+  const resolved = resolveShape(op, shape);
+  const size = sizeOf(resolved);
+  if (size > MAX_TENSOR_ELEMENTS) {
+    throw new ArgumentError(
+      `${op}: shape ${formatShape(resolved)} has ${size.toExponential(3)} elements, over the limit of ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} (2^32) elements per tensor`,
+    );
+  }
+  return resolved;
+}
+
+/** Runs an allocation; an engine's RangeError (out of memory, too long) becomes an ArgumentError naming the shape. */
+function allocating<T>(op: string, shape: readonly number[], dtype: DType, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ArgumentError(
+      `${op}: cannot allocate a ${dtype} tensor of shape ${formatShape(shape)} (${sizeOf(shape).toLocaleString('en-US')} elements): ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
 function resolveBackend(backend: Backend | string | undefined): Backend {
   return typeof backend === 'object' ? backend : getBackend(backend);
 }
@@ -119,8 +150,9 @@ export function tensor(
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
   const backend = resolveBackend(options.backend);
   const dtype = options.dtype ?? 'float32';
-  const resolved = resolveShape('full', shape);
-  const result = new Tensor(backend.fill(resolved, value, dtype), resolved, dtype, backend);
+  const resolved = creatableShape('full', shape);
+  const handle = allocating('full', resolved, dtype, () => backend.fill(resolved, value, dtype));
+  const result = new Tensor(handle, resolved, dtype, backend);
   result.requiresGrad = options.requiresGrad ?? false;
   return result;
 }
@@ -166,7 +198,7 @@ export function eye(n: number, m: number | CreationOptions = n, options: Creatio
 /** Uniform in [low, high) from the seeded host generator, identical on every backend. */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const generator = options.generator ?? defaultGenerator;
-  const resolved = resolveShape('rand', shape);
+  const resolved = creatableShape('rand', shape);
   return fromHost(generator.uniform(sizeOf(resolved), options.low ?? 0, options.high ?? 1), resolved, {
     ...options,
     dtype: options.dtype ?? 'float32',
@@ -176,7 +208,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
 /** Normal(mean, std) from the seeded host generator, identical on every backend. */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const generator = options.generator ?? defaultGenerator;
-  const resolved = resolveShape('randn', shape);
+  const resolved = creatableShape('randn', shape);
   return fromHost(generator.normal(sizeOf(resolved), options.mean ?? 0, options.std ?? 1), resolved, {
     ...options,
     dtype: options.dtype ?? 'float32',
@@ -186,7 +218,7 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
 /** Integers uniform in [low, high), int32. */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
   const generator = options.generator ?? defaultGenerator;
-  const resolved = resolveShape('randint', shape);
+  const resolved = creatableShape('randint', shape);
   return fromHost(generator.integers(sizeOf(resolved), low, high), resolved, {
     ...options,
     dtype: options.dtype ?? 'int32',
