@@ -11,6 +11,10 @@ Blas load() {
   Blas b;
   std::string tried;
   const char* env = std::getenv("MYELIN_CPU_BLAS");
+  if (env != nullptr && std::string(env) == "none") {
+    b.error = "disabled by MYELIN_CPU_BLAS=none";
+    return b;
+  }
   const char* candidates[] = {env, "libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.so", nullptr};
   for (const char* name : candidates) {
     if (name == nullptr || *name == '\0') continue;
