@@ -4,7 +4,7 @@ import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 import { gradientRules, type GradRule } from './gradients.js';
-import type { GradNode } from './node.js';
+import { PENDING_GRAD, VISITED_IN, type GradNode } from './node.js';
 
 /**
  * Reverse-mode differentiation from `root`: walks the tape in reverse topological order,
@@ -45,32 +45,40 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     );
   }
   noGrad(() => {
-    const pending = new Map<Tensor, Tensor>();
-    pending.set(root, gradient ? gradient.cast(root.dtype) : fullLike(root, 1));
-    for (let i = order.length - 1; i >= 0; i--) {
-      const tensor = order[i]!;
-      const grad = pending.get(tensor);
-      if (grad === undefined) continue;
-      pending.delete(tensor);
-      const node = tensor.gradNode;
-      if (node === null) {
-        tensor.grad = tensor.grad === null ? grad : accumulate(tensor.grad, grad);
-        continue;
+    // Each tensor's pending gradient sits in its PENDING_GRAD slot (only tensors of `order` get one).
+    root[PENDING_GRAD] = gradient ? gradient.cast(root.dtype) : fullLike(root, 1);
+    try {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const tensor = order[i]!;
+        const grad = tensor[PENDING_GRAD];
+        if (grad === null) continue;
+        tensor[PENDING_GRAD] = null;
+        const node = tensor.gradNode;
+        if (node === null) {
+          tensor.grad = tensor.grad === null ? grad : accumulate(tensor.grad, grad);
+          continue;
+        }
+        for (const [input, value] of runRule(node, grad, tensor)) {
+          const previous = input[PENDING_GRAD];
+          input[PENDING_GRAD] = previous === null ? value : accumulate(previous, value);
+        }
       }
-      for (const inputGrad of runRule(node, grad, tensor)) {
-        const [input, value] = inputGrad;
-        const previous = pending.get(input);
-        pending.set(input, previous === undefined ? value : accumulate(previous, value));
-      }
+    } finally {
+      // After a failed rule, drop the references (as the Map of pending gradients was dropped).
+      for (const tensor of order) tensor[PENDING_GRAD] = null;
     }
     if (!options.retainGraph) for (const tensor of order) tensor.releaseGraph();
   });
 }
 
 /** Tensors reachable from `root` through recorded nodes, inputs before the ops using them. */
+let passes = 0;
+
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
+  // A tensor was visited in this pass when its VISITED_IN slot holds this pass's number.
+  const pass = ++passes;
+  root[VISITED_IN] = pass;
   // Two parallel stacks (tensor, next input to visit): no tuple per visited tensor.
   const tensors: Tensor[] = [root];
   const next: number[] = [0];
@@ -82,8 +90,8 @@ function topologicalOrder(root: Tensor): Tensor[] {
     if (inputs !== undefined && at < inputs.length) {
       next[top] = at + 1;
       const input = inputs[at]!;
-      if (input.requiresGrad && !visited.has(input)) {
-        visited.add(input);
+      if (input.requiresGrad && input[VISITED_IN] !== pass) {
+        input[VISITED_IN] = pass;
         tensors.push(input);
         next.push(0);
       }

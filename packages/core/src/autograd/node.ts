@@ -30,3 +30,11 @@ export interface GradNode<P extends PrimitiveOp = PrimitiveOp> {
   /** Each input's version when recorded: an in-place `assign` after that makes backward fail. */
   readonly inputVersions: readonly number[];
 }
+
+/**
+ * Per-tensor slots that backward() uses instead of a Map and a Set (declared on Tensor so every
+ * tensor has the same layout): the gradient waiting to flow into the tensor, and the number of
+ * the last backward pass that visited it.
+ */
+export const PENDING_GRAD: unique symbol = Symbol('myelin.pendingGrad');
+export const VISITED_IN: unique symbol = Symbol('myelin.visitedIn');

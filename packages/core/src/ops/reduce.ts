@@ -8,18 +8,21 @@ import { add, cast, div, exp, isFinite, log, neg, sub, where } from './elementwi
 
 /** Sum over `axes` (all by default). bool and int32 sum to int32. */
 export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
-  return composite(() => {
-    const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
-    const normalized = normalizeAxes('sum', axes, x.rank);
-    return runPrimitive(
-      'sum',
-      [input],
-      { axes: normalized, keepDims },
-      reducedShape(x.shape, normalized, keepDims),
-      input.dtype,
-      (h) => x.backend.reduce('sum', h, normalized, keepDims),
-    );
-  });
+  // Only a bool input needs an intermediate (its cast), hence a composite.
+  if (x.dtype === 'bool') return composite(() => sumPrimitive(cast(x, 'int32'), axes, keepDims));
+  return sumPrimitive(x, axes, keepDims);
+}
+
+function sumPrimitive(input: Tensor, axes: number | number[] | undefined, keepDims: boolean): Tensor {
+  const normalized = normalizeAxes('sum', axes, input.rank);
+  return runPrimitive(
+    'sum',
+    [input],
+    { axes: normalized, keepDims },
+    reducedShape(input.shape, normalized, keepDims),
+    input.dtype,
+    (h) => input.backend.reduce('sum', h, normalized, keepDims),
+  );
 }
 
 /** Largest value over `axes`. Reducing an empty axis is an error, as in PyTorch. */

@@ -1,6 +1,6 @@
 import type { Backend, BackendHandle, DType, TypedArray } from '../backend/contract.js';
 import { BackendError, DisposedTensorError, ShapeError, formatShape } from '../errors.js';
-import type { GradNode } from '../autograd/node.js';
+import { PENDING_GRAD, VISITED_IN, type GradNode } from '../autograd/node.js';
 import { backward } from '../autograd/backward.js';
 import * as elementwise from '../ops/elementwise.js';
 import * as reduce from '../ops/reduce.js';
@@ -40,6 +40,9 @@ export class Tensor {
   #owned: Tensor[] | null = null;
   /** Internal: the memory scope that owns this tensor (see tensor/scope.ts). */
   [SCOPE]: Scope | null = null;
+  /** Internal: backward's gradient waiting for this tensor, and its last pass here (autograd/backward.ts). */
+  [PENDING_GRAD]: Tensor | null = null;
+  [VISITED_IN] = 0;
 
   /**
    * Internal: use `tensor()`, `zeros()` and the ops to make tensors. A frozen `shape` (another
