@@ -83,3 +83,18 @@ describe('results are deterministic for a given thread count', () => {
     });
   }
 });
+
+describe('thread pool', () => {
+  it('runs 500 back-to-back parallel kernels with 2 threads without losing or repeating a chunk', () => {
+    const b = createCpuBackend({ threads: 2 });
+    const n = 100_000;
+    const x = b.fromData(randoms(n, 9), [n], 'float32');
+    const expected = Float32Array.from(b.readSync!(x), (v) => Math.fround(v + v));
+    for (let i = 0; i < 500; i++) {
+      const y = b.binary('add', x, x, [n]);
+      if (i % 50 === 0) expect(b.readSync!(y)).toEqual(expected);
+      b.dispose(y);
+    }
+    b.dispose(x);
+  });
+});

@@ -41,12 +41,18 @@ void ThreadPool::resize(int threads) {
   for (int i = 1; i < threads; i++) workers_.emplace_back([this] { worker_loop(); });
 }
 
-void ThreadPool::work() {
+void ThreadPool::work(std::uint64_t generation) {
+  std::uint64_t t = ticket_.load(std::memory_order_acquire);
   for (;;) {
-    const std::int64_t i = next_.fetch_add(1, std::memory_order_acq_rel);
-    if (i >= chunks_) return;
-    fn_(ctx_, i);
+    if ((t >> 32) != (generation & 0xffffffffu)) return;  // another job now
+    const std::uint64_t chunks = (t >> 16) & 0xffffu, next = t & 0xffffu;
+    if (next >= chunks) return;  // all claimed
+    if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    // The claim succeeded, so this job is unfinished: its fields are the ones published with it.
+    MYELIN_SETCSR(mxcsr_);
+    fn_(ctx_, std::int64_t(next));
     done_.fetch_add(1, std::memory_order_acq_rel);
+    t = ticket_.load(std::memory_order_acquire);
   }
 }
 
@@ -66,37 +72,33 @@ void ThreadPool::worker_loop() {
     }
     seen = g;
     if (stopping_.load()) return;
-    active_.fetch_add(1, std::memory_order_acq_rel);
-    if (generation_.load(std::memory_order_acquire) == seen) {
-      MYELIN_SETCSR(mxcsr_);
-      work();
-    }
-    active_.fetch_sub(1, std::memory_order_acq_rel);
+    work(seen);
   }
 }
 
 void ThreadPool::run(std::int64_t chunks, void (*fn)(void*, std::int64_t), void* ctx) {
   if (chunks <= 0) return;
   std::lock_guard<std::mutex> guard(run_mutex_);
-  if (threads_ == 1 || chunks == 1) {
+  if (threads_ == 1 || chunks == 1 || chunks > 0xffff) {
     for (std::int64_t i = 0; i < chunks; i++) fn(ctx, i);
     return;
   }
-  while (active_.load(std::memory_order_acquire) != 0) MYELIN_PAUSE();
   fn_ = fn;
   ctx_ = ctx;
   mxcsr_ = MYELIN_GETCSR();
-  chunks_ = chunks;
-  done_.store(0, std::memory_order_release);
-  next_.store(0, std::memory_order_release);
+  done_.store(0, std::memory_order_relaxed);
+  std::uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(sleep_mutex_);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
+    // The ticket first, then the generation that wakes the workers: a worker that sees the new
+    // generation finds its ticket.
+    generation = generation_.load(std::memory_order_relaxed) + 1;
+    ticket_.store(((generation & 0xffffffffu) << 32) | (std::uint64_t(chunks) << 16), std::memory_order_release);
+    generation_.store(generation, std::memory_order_release);
   }
   wake_.notify_all();
-  work();
+  work(generation);
   while (done_.load(std::memory_order_acquire) < chunks) MYELIN_PAUSE();
-  while (active_.load(std::memory_order_acquire) != 0) MYELIN_PAUSE();
 }
 
 }  // namespace myelin

@@ -28,7 +28,7 @@ class ThreadPool {
  private:
   void worker_loop();
   void stop_workers();
-  void work();
+  void work(std::uint64_t generation);
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
@@ -37,10 +37,11 @@ class ThreadPool {
   std::condition_variable wake_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> stopping_{false};
-  std::atomic<int> active_{0};
-  std::atomic<std::int64_t> next_{0};
+  // One word per job: generation (32 bits) | chunks (16) | next chunk to claim (16). A worker
+  // claims a chunk with a CAS on it, so a late worker can never claim a chunk of a finished job
+  // nor read the job's fields before the job was published.
+  std::atomic<std::uint64_t> ticket_{0};
   std::atomic<std::int64_t> done_{0};
-  std::int64_t chunks_ = 0;
   void (*fn_)(void*, std::int64_t) = nullptr;
   void* ctx_ = nullptr;
   unsigned mxcsr_ = 0;  // the caller's floating-point control word, copied by every worker
