@@ -58,7 +58,10 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
           tensor.grad = tensor.grad === null ? grad : accumulate(tensor.grad, grad);
           continue;
         }
-        for (const [input, value] of runRule(node, grad, tensor)) {
+        const flowing = runRule(node, grad, tensor);
+        for (let j = 0; j < flowing.length; j += 2) {
+          const input = flowing[j]!;
+          const value = flowing[j + 1]!;
           const previous = input[PENDING_GRAD];
           input[PENDING_GRAD] = previous === null ? value : accumulate(previous, value);
         }
@@ -104,8 +107,11 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** Runs one rule; returns each (input, gradient) pair that needs accumulating, each owned. */
-function runRule(node: GradNode, grad: Tensor, output: Tensor): [Tensor, Tensor][] {
+/**
+ * Runs one rule; returns each (input, gradient) pair that needs accumulating, each gradient
+ * owned, flat: [input, gradient, input, gradient, ...] (no tuple per pair).
+ */
+function runRule(node: GradNode, grad: Tensor, output: Tensor): Tensor[] {
   const inputs = node.inputs;
   const n = inputs.length;
   const needs = new Array<boolean>(n);
@@ -120,7 +126,7 @@ function runRule(node: GradNode, grad: Tensor, output: Tensor): [Tensor, Tensor]
   }
   const rule = gradientRules[node.op] as GradRule;
   const results = tidy(() => rule(grad, node, output, needs));
-  const owned: [Tensor, Tensor][] = [];
+  const owned: Tensor[] = [];
   let gradTaken = false;
   for (let i = 0; i < results.length; i++) {
     const value = results[i];
@@ -139,7 +145,7 @@ function runRule(node: GradNode, grad: Tensor, output: Tensor): [Tensor, Tensor]
     } else if (seen) {
       unique = value.detach();
     }
-    owned.push([inputs[i]!, unique]);
+    owned.push(inputs[i]!, unique);
   }
   if (!gradTaken) grad.dispose();
   return owned;

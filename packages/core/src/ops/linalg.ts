@@ -65,8 +65,13 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
 export function matmulPrimitive(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
   const m = a.shape[transposeA ? 2 : 1]!;
   const n = b.shape[transposeB ? 1 : 2]!;
-  return runPrimitive('matmul', [a, b], { transposeA, transposeB }, [a.shape[0]!, m, n], a.dtype, (x, y) =>
-    a.backend.matmul(x!, y!, transposeA, transposeB),
+  return runPrimitive(
+    'matmul',
+    [a, b],
+    { transposeA, transposeB },
+    Object.freeze([a.shape[0]!, m, n]),
+    a.dtype,
+    (x, y) => a.backend.matmul(x!, y!, transposeA, transposeB),
   );
 }
 

@@ -19,7 +19,7 @@ function sumPrimitive(input: Tensor, axes: number | number[] | undefined, keepDi
     'sum',
     [input],
     { axes: normalized, keepDims },
-    reducedShape(input.shape, normalized, keepDims),
+    Object.freeze(reducedShape(input.shape, normalized, keepDims)),
     input.dtype,
     (h) => input.backend.reduce('sum', h, normalized, keepDims),
   );
@@ -34,7 +34,7 @@ export function max(x: Tensor, axes?: number | number[], keepDims = false): Tens
     'max',
     [x],
     { axes: normalized, keepDims },
-    reducedShape(x.shape, normalized, keepDims),
+    Object.freeze(reducedShape(x.shape, normalized, keepDims)),
     x.dtype,
     (h) => x.backend.reduce('max', h, normalized, keepDims),
   );

@@ -55,7 +55,8 @@ export function broadcastOutShape(op: string, a: readonly number[], b: readonly 
     while (i < a.length && a[i] === b[i]) i++;
     if (i === a.length) return a;
   }
-  return broadcastShapes(op, a, b);
+  // Frozen, so the output tensor keeps it without a copy.
+  return Object.freeze(broadcastShapes(op, a, b));
 }
 
 /** Checks a user-supplied shape: non-negative integers, at most one -1 which is inferred from `size`. */
