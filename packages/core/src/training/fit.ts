@@ -91,7 +91,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   for (let epoch = initialEpoch; epoch < options.epochs && !context.stopTraining; epoch++) {
     context.epoch = epoch;
     model.train();
-    await runCallbacks(callbacks, 'onEpochBegin', epoch, context);
+    if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochBegin', epoch, context);
     const started = performance.now();
     const logs = await trainEpoch(model, options, metrics, readEvery, epoch, batchesPerEpoch, context, callbacks);
     // Stopped by a batch-level callback (an interrupt): the epoch is incomplete, so it gets no
@@ -107,7 +107,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     // Step the schedule before the callbacks, so a checkpoint saved at the end of this epoch
     // holds the schedule state the next epoch starts from (PyTorch's loop order).
     options.schedule?.step(logs[monitor]);
-    await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
+    if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
   }
   await runCallbacks(callbacks, 'onTrainEnd', context);
   return history;
