@@ -9,6 +9,11 @@ import { BIN, removeDirectory, runCli, temporaryDirectory, type CliResult } from
 
 const STRACE = '/usr/bin/strace';
 if (!existsSync(STRACE)) throw new Error(`${STRACE} is missing: install strace (tooling/setup/system-packages.txt)`);
+const probe = spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', 'true'], { encoding: 'utf8' });
+if (probe.status !== 0)
+  throw new Error(
+    `strace cannot trace here (a container needs ptrace, e.g. --cap-add SYS_PTRACE): ${probe.stderr.trim()}`,
+  );
 
 const cwd = temporaryDirectory('kill');
 afterAll(() => removeDirectory(cwd));
