@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeFileSystem, writeFileAtomic, type FileSystemOperations } from './index.js';
+import { nodeFileSystem, removeStaleTemporaries, writeFileAtomic, type FileSystemOperations } from './index.js';
 
 let directory: string;
 beforeEach(async () => {
@@ -104,5 +104,28 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(target, 'new contents', { fileSystem: fullDisk })).rejects.toThrow(/ENOSPC/);
     expect(await readFile(target, 'utf8')).toBe('old contents');
     expect(await readdir(directory)).toEqual(['config.json']);
+  });
+});
+
+describe('removeStaleTemporaries', () => {
+  it("deletes the temporaries of dead processes only: this process's and other files stay", async () => {
+    const files = [
+      `.metrics.jsonl.${process.pid}-abc-def.tmp`, // this process: maybe mid-write
+      '.metrics.jsonl.999999999-abc-def.tmp', // no such process: left by a kill
+      '.last.safetensors.999999999-k2-x9.tmp',
+      'notes.tmp',
+      'last.json',
+    ];
+    for (const file of files) await writeFile(join(directory, file), 'x');
+    expect((await removeStaleTemporaries(directory)).sort()).toEqual([
+      '.last.safetensors.999999999-k2-x9.tmp',
+      '.metrics.jsonl.999999999-abc-def.tmp',
+    ]);
+    expect((await readdir(directory)).sort()).toEqual([
+      `.metrics.jsonl.${process.pid}-abc-def.tmp`,
+      'last.json',
+      'notes.tmp',
+    ]);
+    expect(await removeStaleTemporaries(join(directory, 'missing'))).toEqual([]);
   });
 });
