@@ -1,4 +1,4 @@
-import type { BackendHandle, DType, PrimitiveOp, Shape } from '../backend/contract.js';
+import type { BackendHandle, BinaryOp, DType, PrimitiveOp, Shape, UnaryOp } from '../backend/contract.js';
 import { BackendMismatchError, DTypeError } from '../errors.js';
 import { isFloat } from '../backend/dtypes.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
@@ -7,7 +7,9 @@ import { Tensor, type TensorLike } from '../tensor/tensor.js';
 
 /**
  * Runs one primitive kernel and records it on the tape when any input requires gradients.
- * Every public op goes through here, so recording, backend checks and ownership are in one place.
+ * Every public op goes through here (or through runUnary/runBinary/runWhere, the same steps
+ * without a kernel closure for the most frequent ops), so recording, backend checks and
+ * ownership are in one place.
  */
 export function runPrimitive<P extends PrimitiveOp>(
   op: P,
@@ -47,6 +49,51 @@ export function runPrimitive<P extends PrimitiveOp>(
     output.gradNode = { op, inputs, attrs, inputVersions };
   }
   return output;
+}
+
+/** The attributes of ops that have none: one shared object, not one per op. */
+const NO_ATTRS = Object.freeze({}) as Record<string, never>;
+
+function mismatch(op: string, a: Tensor, b: Tensor): BackendMismatchError {
+  return new BackendMismatchError(
+    `${op}: inputs live on different backends ('${a.backend.name}' and '${b.backend.name}'); move one with tensor.to(backend)`,
+  );
+}
+
+/** Records `output` on the tape (the caller checked that it should be). */
+function record(output: Tensor, op: PrimitiveOp, inputs: Tensor[]): Tensor {
+  output.requiresGrad = true;
+  const inputVersions = new Array<number>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) inputVersions[i] = inputs[i]!.version;
+  output.gradNode = { op, inputs, attrs: NO_ATTRS, inputVersions };
+  return output;
+}
+
+/** runPrimitive for a unary kernel (output shape and dtype are the input's). */
+export function runUnary(op: UnaryOp, x: Tensor): Tensor {
+  const output = new Tensor(x.backend.unary(op, x.handle), x.shape, x.dtype, x.backend);
+  return x.requiresGrad && isGradEnabled() && isFloat(x.dtype) ? record(output, op, [x]) : output;
+}
+
+/** runPrimitive for a broadcasting binary kernel. */
+export function runBinary(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape, outDtype: DType): Tensor {
+  const backend = a.backend;
+  if (b.backend !== backend) throw mismatch(op, a, b);
+  const output = new Tensor(backend.binary(op, a.handle, b.handle, outShape), outShape, outDtype, backend);
+  return (a.requiresGrad || b.requiresGrad) && isGradEnabled() && isFloat(outDtype)
+    ? record(output, op, [a, b])
+    : output;
+}
+
+/** runPrimitive for `where`. */
+export function runWhere(condition: Tensor, a: Tensor, b: Tensor, outShape: Shape): Tensor {
+  const backend = condition.backend;
+  if (a.backend !== backend) throw mismatch('where', condition, a);
+  if (b.backend !== backend) throw mismatch('where', condition, b);
+  const output = new Tensor(backend.where(condition.handle, a.handle, b.handle, outShape), outShape, a.dtype, backend);
+  return (condition.requiresGrad || a.requiresGrad || b.requiresGrad) && isGradEnabled() && isFloat(a.dtype)
+    ? record(output, 'where', [condition, a, b])
+    : output;
 }
 
 export { isFloat };

@@ -3,19 +3,19 @@ import { ArgumentError, DTypeError } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastOutShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { adoptAll, coerceOperands, isFloat, runPrimitive } from './dispatch.js';
+import { adoptAll, coerceOperands, isFloat, runBinary, runPrimitive, runUnary, runWhere } from './dispatch.js';
 
 /** Elementwise unary kernels that need a float input. */
 function floatUnary(op: UnaryOp, x: Tensor): Tensor {
   if (!isFloat(x.dtype))
     throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
-  return runPrimitive(op, [x], {}, x.shape, x.dtype, (h) => x.backend.unary(op, h));
+  return runUnary(op, x);
 }
 
 /** Kernels that also run on int32 (neg, abs, sign). */
 function numericUnary(op: UnaryOp, x: Tensor): Tensor {
   if (x.dtype === 'bool') throw new DTypeError(`${op}: expected a numeric tensor, got dtype bool (cast it first)`);
-  return runPrimitive(op, [x], {}, x.shape, x.dtype, (h) => x.backend.unary(op, h));
+  return runUnary(op, x);
 }
 
 export const neg = (x: Tensor): Tensor => numericUnary('neg', x);
@@ -41,25 +41,20 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 function arithmetic(op: ArithmeticOp, a: TensorLike, b: TensorLike, minimumDtype?: DType): Tensor {
   // Two float tensors of one dtype (most ops, all of autograd's): nothing to coerce or adopt.
   if (typeof a !== 'number' && typeof b !== 'number' && a.dtype === b.dtype && isFloat(a.dtype)) {
-    const outShape = broadcastOutShape(op, a.shape, b.shape);
-    return runPrimitive(op, [a, b], {}, outShape, a.dtype, (x, y) => a.backend.binary(op, x!, y!, outShape));
+    return runBinary(op, a, b, broadcastOutShape(op, a.shape, b.shape), a.dtype);
   }
   const operands = coerceOperands(op, a, b, minimumDtype);
   if (operands.a.dtype === 'bool')
     throw new DTypeError(`${op}: expected numeric tensors, got dtype bool (cast them first)`);
   const outShape = broadcastOutShape(op, operands.a.shape, operands.b.shape);
-  const output = runPrimitive(op, [operands.a, operands.b], {}, outShape, operands.a.dtype, (x, y) =>
-    operands.a.backend.binary(op, x!, y!, outShape),
-  );
+  const output = runBinary(op, operands.a, operands.b, outShape, operands.a.dtype);
   return adoptAll(output, operands.created);
 }
 
 function comparison(op: ComparisonOp, a: TensorLike, b: TensorLike): Tensor {
   const operands = coerceOperands(op, a, b);
   const outShape = broadcastOutShape(op, operands.a.shape, operands.b.shape);
-  const output = runPrimitive(op, [operands.a, operands.b], {}, outShape, 'bool', (x, y) =>
-    operands.a.backend.binary(op, x!, y!, outShape),
-  );
+  const output = runBinary(op, operands.a, operands.b, outShape, 'bool');
   return adoptAll(output, operands.created);
 }
 
@@ -91,9 +86,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
     broadcastOutShape('where', condition.shape, operands.a.shape),
     operands.b.shape,
   );
-  const output = runPrimitive('where', [condition, operands.a, operands.b], {}, outShape, operands.a.dtype, (c, x, y) =>
-    condition.backend.where(c!, x!, y!, outShape),
-  );
+  const output = runWhere(condition, operands.a, operands.b, outShape);
   return adoptAll(output, operands.created);
 }
 
