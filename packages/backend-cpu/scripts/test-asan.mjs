@@ -31,5 +31,18 @@ const env = {
   UBSAN_OPTIONS: process.env.UBSAN_OPTIONS ?? 'print_stacktrace=1:halt_on_error=1',
 };
 console.log(`test:asan: LD_PRELOAD=${env.LD_PRELOAD} ASAN_OPTIONS=${env.ASAN_OPTIONS}`);
-const result = spawnSync(process.execPath, [vitest, 'run', ...args], { cwd: root, env, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const run = (extraEnv, vitestArgs) => {
+  const result = spawnSync(process.execPath, [vitest, 'run', ...vitestArgs], { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  return result.status ?? 1;
+};
+let status = run({}, args);
+// With no arguments, also run the GEMM tests on the AVX2 and portable kernels (their packing
+// and edge tiles differ), the kernels a machine without AVX-512 would use.
+if (args.length === 0) {
+  for (const simd of ['avx2', 'generic']) {
+    if (status !== 0) break;
+    console.log(`test:asan: GEMM tests with MYELIN_CPU_SIMD=${simd}`);
+    status = run({ MYELIN_CPU_SIMD: simd }, ['src/gemm.test.ts']);
+  }
+}
+process.exit(status);

@@ -15,6 +15,16 @@ void pack_a(const GemmProblem<T>& p, i64 ic, i64 mc, i64 pc, i64 kc, int mr, T* 
   for (i64 i = 0; i < mc; i += mr) {
     const i64 rows = mc - i < mr ? mc - i : mr;
     T* panel = dst + i * kc;
+    if (p.rsa == 1 && p.csa != 1) {
+      // A transposed in memory: each depth step reads `rows` contiguous values.
+      for (i64 q = 0; q < kc; q++) {
+        const T* src = p.a + (ic + i) + (pc + q) * p.csa;
+        T* out = panel + q * mr;
+        for (i64 r = 0; r < rows; r++) out[r] = src[r];
+        for (i64 r = rows; r < mr; r++) out[r] = T(0);
+      }
+      continue;
+    }
     for (i64 r = 0; r < mr; r++) {
       if (r >= rows) {
         for (i64 q = 0; q < kc; q++) panel[q * mr + r] = T(0);
@@ -31,6 +41,26 @@ void pack_b(const GemmProblem<T>& p, i64 pc, i64 kc, i64 jc, i64 nc, int nr, T* 
   for (i64 j = 0; j < nc; j += nr) {
     const i64 cols = nc - j < nr ? nc - j : nr;
     T* panel = dst + j * kc;
+    if (p.rsb == 1 && p.csb != 1) {
+      // B transposed in memory (a Linear layer's weight): read each column contiguously.
+      // In 8 x 8 blocks, so that both the reads and the writes stay on a few cache lines.
+      const T* base = p.b + pc + (jc + j) * p.csb;
+      for (i64 c0 = 0; c0 < nr; c0 += 8) {
+        for (i64 q0 = 0; q0 < kc; q0 += 8) {
+          const i64 qn = kc - q0 < 8 ? kc - q0 : 8;
+          const i64 c1 = c0 + 8 < nr ? c0 + 8 : nr;
+          for (i64 c = c0; c < c1; c++) {
+            if (c >= cols) {
+              for (i64 q = 0; q < qn; q++) panel[(q0 + q) * nr + c] = T(0);
+              continue;
+            }
+            const T* src = base + c * p.csb + q0;
+            for (i64 q = 0; q < qn; q++) panel[(q0 + q) * nr + c] = src[q];
+          }
+        }
+      }
+      continue;
+    }
     for (i64 q = 0; q < kc; q++) {
       const T* src = p.b + (pc + q) * p.rsb + (jc + j) * p.csb;
       T* out = panel + q * nr;
@@ -55,10 +85,14 @@ void gemm_block_t(const GemmKernel<T>& kern, const GemmProblem<T>& p, i64 i0, i6
     return;
   }
   alignas(64) T tile[16 * 64];
+  // Depth blocks of equal size (784 = 2 x 392, not 384 + 384 + 16: a thin last block would
+  // load and store all of C for a few multiply-adds).
+  const i64 k_blocks = (p.k + GEMM_KC - 1) / GEMM_KC;
+  const i64 kc_even = (p.k + k_blocks - 1) / k_blocks;
   for (i64 jc = j0; jc < j1; jc += GEMM_NC) {
     const i64 nc = j1 - jc < GEMM_NC ? j1 - jc : GEMM_NC;
-    for (i64 pc = 0; pc < p.k; pc += GEMM_KC) {
-      const i64 kc = p.k - pc < GEMM_KC ? p.k - pc : GEMM_KC;
+    for (i64 pc = 0; pc < p.k; pc += kc_even) {
+      const i64 kc = p.k - pc < kc_even ? p.k - pc : kc_even;
       const bool accumulate = pc > 0;
       pack_b(p, pc, kc, jc, nc, nr, pb);
       for (i64 ic = i0; ic < i1; ic += GEMM_MC) {
