@@ -86,6 +86,21 @@ describe('matmul', () => {
     }
   });
 
+  it('small products (no packing) are bit-identical to the packed path', () => {
+    // Rows of C depend only on rows of A: 2 rows (640 multiply-adds) run unpacked, 24 rows packed.
+    const [m, k, n] = [24, 16, 20];
+    const a = seeded(m * k, 5);
+    const b = seeded(k * n, 6);
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const transposeB of [false, true]) {
+        const hb = tensor(transposeB ? transposed(b, 1, k, n) : b, transposeB ? [1, n, k] : [1, k, n], dtype);
+        const big = take(backend.matmul(tensor(a, [1, m, k], dtype), hb, false, transposeB));
+        const small = take(backend.matmul(tensor(a.slice(0, 2 * k), [1, 2, k], dtype), hb, false, transposeB));
+        expect(small).toEqual(big.slice(0, 2 * n));
+      }
+    }
+  });
+
   it('crosses every cache block boundary (K > 256, M > 128, N > 512)', () => {
     check(1, 131, 300, 517, false, false);
     check(1, 130, 259, 514, true, true);

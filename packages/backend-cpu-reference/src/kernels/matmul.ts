@@ -30,6 +30,11 @@ export function matmul(a: HostTensor, b: HostTensor, transposeA: boolean, transp
   const out = allocate(dtype, batch * m * n);
   if (out.length === 0) return { data: out, shape: [batch, m, n], dtype };
 
+  if (k <= KC && m * n * k <= SMALL) {
+    smallMatmul(a.data, b.data, out, batch, m, n, k, transposeA, transposeB);
+    return { data: out, shape: [batch, m, n], dtype };
+  }
+
   const operands: Operands = {
     a: a.data,
     aRowStride: transposeA ? 1 : k,
@@ -50,6 +55,44 @@ export function matmul(a: HostTensor, b: HostTensor, transposeA: boolean, transp
     if (!direct) out.set(scratch, batchIndex * m * n);
   }
   return { data: out, shape: [batch, m, n], dtype };
+}
+
+/** Products up to this many multiply-adds skip packing (the XOR and small-batch case). */
+const SMALL = 4096;
+
+/**
+ * Each output is one dot product accumulated in double in k order, as the micro-kernel does
+ * when k fits one KC block, so the result is bit-identical to the blocked path, without its
+ * packed buffers (which dominate for tiny matrices).
+ */
+function smallMatmul(
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): void {
+  const aRowStride = transposeA ? 1 : k;
+  const aDepthStride = transposeA ? m : 1;
+  const bColumnStride = transposeB ? k : 1;
+  const bDepthStride = transposeB ? 1 : n;
+  for (let batchIndex = 0, o = 0; batchIndex < batch; batchIndex++) {
+    const aBase = batchIndex * m * k;
+    const bBase = batchIndex * k * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++, o++) {
+        let sum = 0;
+        let ai = aBase + i * aRowStride;
+        let bi = bBase + j * bColumnStride;
+        for (let p = 0; p < k; p++, ai += aDepthStride, bi += bDepthStride) sum += a[ai]! * b[bi]!;
+        out[o] = sum;
+      }
+    }
+  }
 }
 
 interface Operands {

@@ -26,7 +26,10 @@ export function reduce(op: ReduceOp, x: HostTensor, axes: readonly number[], kee
   if (identity !== 0) acc.fill(identity);
 
   const size = x.data.length;
-  if (size > 0) {
+  if (size > 0 && float && axes.length === x.shape.length) {
+    // Every axis reduced (losses, mean): the loop nest below collapses to this one row.
+    acc[0] = op === 'sum' ? acc[0]! + sumRow(x.data, 0, size, false) : maxOf(acc[0]!, maxRow(x.data, 0, size));
+  } else if (size > 0) {
     const outStrides = contiguousStrides(keptShape).map((stride, axis) => (reduced.has(axis) ? 0 : stride));
     const loop = collapseLoop(x.shape, [outStrides]);
     const cursor = new RowCursor(loop);
