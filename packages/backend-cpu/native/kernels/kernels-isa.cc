@@ -221,6 +221,9 @@ void where_typed(const Loop& L, const void* cv, const void* av, const void* bv, 
     } else if (sc == 1 && sa == 1 && sb == 0) {
       const T y = *pb;
       for (i64 i = 0; i < len; i++) po[i] = pc[i] ? pa[i] : y;
+    } else if (sc == 1 && sa == 0 && sb == 1) {
+      const T x = *pa;  // e.g. relu's gradient: where(x <= 0, 0, grad)
+      for (i64 i = 0; i < len; i++) po[i] = pc[i] ? x : pb[i];
     } else {
       for (i64 i = 0; i < len; i++) po[i] = pc[i * sc] ? pa[i * sa] : pb[i * sb];
     }
