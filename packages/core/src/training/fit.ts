@@ -151,9 +151,10 @@ async function trainEpoch(
         options.optimizer.step();
         options.optimizer.zeroGrad();
         noGrad(() => {
-          const value = loss.reshape([]);
-          lastLoss.assign(value.detach());
-          lossSum.assign(lossSum.add(inSumDType(value, dtype).mul(size)));
+          // One copy of the loss in the sums' dtype feeds both; assign then takes its storage.
+          const value = inSumDType(loss.reshape([]), dtype);
+          lossSum.assign(lossSum.add(value.mul(size)));
+          lastLoss.assign(value);
           metrics.forEach((metric, i) =>
             metricSums[i]!.assign(metricSums[i]!.add(inSumDType(metric.batchSum(output, batch.y), dtype))),
           );
