@@ -61,11 +61,11 @@ function mismatch(op: string, a: Tensor, b: Tensor): BackendMismatchError {
 }
 
 /** Records `output` on the tape (the caller checked that it should be). */
-function record(output: Tensor, op: PrimitiveOp, inputs: Tensor[]): Tensor {
+function record(output: Tensor, op: PrimitiveOp, inputs: Tensor[], attrs: object = NO_ATTRS): Tensor {
   output.requiresGrad = true;
   const inputVersions = new Array<number>(inputs.length);
   for (let i = 0; i < inputs.length; i++) inputVersions[i] = inputs[i]!.version;
-  output.gradNode = { op, inputs, attrs: NO_ATTRS, inputVersions };
+  output.gradNode = { op, inputs, attrs: attrs as Record<string, never>, inputVersions };
   return output;
 }
 
@@ -82,6 +82,14 @@ export function runBinary(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape, o
   const output = new Tensor(backend.binary(op, a.handle, b.handle, outShape), outShape, outDtype, backend);
   return (a.requiresGrad || b.requiresGrad) && isGradEnabled() && isFloat(outDtype)
     ? record(output, op, [a, b])
+    : output;
+}
+
+/** runPrimitive for `reshape` to an already resolved (frozen) shape. */
+export function runReshape(x: Tensor, shape: Shape): Tensor {
+  const output = new Tensor(x.backend.reshape(x.handle, shape), shape, x.dtype, x.backend);
+  return x.requiresGrad && isGradEnabled() && isFloat(x.dtype)
+    ? record(output, 'reshape', [x], { shape: shape as number[] })
     : output;
 }
 

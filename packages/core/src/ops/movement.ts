@@ -2,7 +2,7 @@ import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js
 import { composite } from '../tensor/scope.js';
 import { normalizeAxes, normalizeAxis, resolveShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { runPrimitive } from './dispatch.js';
+import { runPrimitive, runReshape } from './dispatch.js';
 import { cast, equal } from './elementwise.js';
 import { arange } from '../tensor/creation.js';
 
@@ -15,9 +15,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
       `reshape: cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)} (${sizeOf(resolved)} elements)`,
     );
   }
-  return runPrimitive('reshape', [x], { shape: resolved as number[] }, resolved, x.dtype, (h) =>
-    x.backend.reshape(h, resolved),
-  );
+  return runReshape(x, resolved);
 }
 
 /** Merges axes startAxis..endAxis into one (PyTorch's flatten). */

@@ -22,7 +22,8 @@ let nextTensorId = 0;
  * values except through `assign` (used by optimizers); every op returns a new tensor.
  */
 export class Tensor {
-  readonly isMyelinTensor = true;
+  /** Marks Myelin tensors across package copies (on the prototype: no field per tensor). */
+  declare readonly isMyelinTensor: true;
   readonly id = nextTensorId++;
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -399,6 +400,8 @@ export class Tensor {
     return activation.logSoftmax(this, axis);
   }
 }
+
+Object.defineProperty(Tensor.prototype, 'isMyelinTensor', { value: true });
 
 function toNested(values: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
   const asValue = (v: number): number | boolean => (dtype === 'bool' ? v !== 0 : v);
