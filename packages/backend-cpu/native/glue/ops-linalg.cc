@@ -50,6 +50,11 @@ void gemm(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const T* A, const T*
     std::memset(C, 0, std::size_t(m * n) * sizeof(T));
     return;
   }
+  if (m * n * k <= 4096) {
+    // Tiny: direct loops beat a BLAS call (~0.5 us) and packing.
+    gemm_small(GemmProblem<T>{m, n, k, A, ta ? 1 : k, ta ? m : 1, B, tb ? 1 : n, tb ? k : 1, C, n});
+    return;
+  }
   const bool use_blas = st->gemm_mode != GemmMode::Builtin && blas().loaded && m <= BLAS_INT_MAX && n <= BLAS_INT_MAX && k <= BLAS_INT_MAX;
   if (use_blas) {
     call_blas(C, ta, tb, m, n, k, A, B, C);

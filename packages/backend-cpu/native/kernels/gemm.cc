@@ -124,7 +124,23 @@ void gemm_block_t(const GemmKernel<T>& kern, const GemmProblem<T>& p, i64 i0, i6
   }
 }
 
+template <typename T>
+void gemm_small_t(const GemmProblem<T>& p) {
+  for (i64 i = 0; i < p.m; i++) {
+    T* c = p.c + i * p.ldc;
+    for (i64 j = 0; j < p.n; j++) c[j] = T(0);
+    for (i64 q = 0; q < p.k; q++) {
+      const T a = p.a[i * p.rsa + q * p.csa];
+      const T* b = p.b + q * p.rsb;
+      for (i64 j = 0; j < p.n; j++) c[j] += a * b[j * p.csb];
+    }
+  }
+}
+
 }  // namespace
+
+void gemm_small(const GemmProblem<float>& p) { gemm_small_t(p); }
+void gemm_small(const GemmProblem<double>& p) { gemm_small_t(p); }
 
 void gemm_block(const GemmKernel<float>& kern, const GemmProblem<float>& p, i64 i0, i64 i1, i64 j0, i64 j1,
                 float* pack_a, float* pack_b) {

@@ -48,6 +48,13 @@ void gemm_block(const GemmKernel<float>& kern, const GemmProblem<float>& p, i64 
 void gemm_block(const GemmKernel<double>& kern, const GemmProblem<double>& p, i64 i0, i64 i1, i64 j0, i64 j1,
                 double* pack_a, double* pack_b);
 
+/**
+ * C = A B by direct loops, no packing: for tiny products (an XOR network's 4x2x2), where a BLAS
+ * call or the packing costs more than the arithmetic.
+ */
+void gemm_small(const GemmProblem<float>& p);
+void gemm_small(const GemmProblem<double>& p);
+
 const GemmKernel<float>& sgemm_kernel_avx512();
 const GemmKernel<float>& sgemm_kernel_avx2();
 const GemmKernel<float>& sgemm_kernel_generic();
