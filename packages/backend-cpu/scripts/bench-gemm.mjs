@@ -6,8 +6,9 @@ import { createCpuBackend, probeSync } from '../dist/index.js';
 
 const threads = Number(process.argv[2] ?? 1);
 const sizes = (process.argv[3] ?? '1024,64x784x128,64x128x784,784x64x128').split(',');
-console.log(`threads ${threads}; ${JSON.stringify(probeSync().details)}`);
-const backends = { builtin: createCpuBackend({ threads, gemm: 'builtin' }), openblas: createCpuBackend({ threads, gemm: 'auto' }) };
+const backends = { builtin: createCpuBackend({ threads, gemm: 'builtin' }), openblas: createCpuBackend({ threads, gemm: 'openblas' }) };
+const { simd, details } = probeSync();
+console.log(`threads ${threads}; kernels ${simd}; OpenBLAS ${details?.openblas ?? 'loaded'}`);
 for (const size of sizes) {
   const [m, k, n] = size.includes('x') ? size.split('x').map(Number) : [Number(size), Number(size), Number(size)];
   const flops = 2 * m * k * n;
