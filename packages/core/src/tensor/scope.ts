@@ -37,7 +37,13 @@ export function keep<T extends Tensor>(tensor: T): T {
 
 /** Disposes every tensor `scope` still owns (an op or tidy body threw). */
 function disposeOwned(scope: Scope): void {
-  for (const tensor of scope) if (tensor[SCOPE] === scope) tensor.dispose();
+  for (const tensor of scope) if (tensor[SCOPE] === scope) release(tensor);
+}
+
+/** Disposes a tensor its scope owned, and drops its mark (a freed tensor should not keep the scope's list alive). */
+function release(tensor: Tensor): void {
+  tensor[SCOPE] = null;
+  tensor.dispose();
 }
 
 /** A value `tidy` may return: tensors anywhere inside arrays and plain objects are kept. */
@@ -84,7 +90,7 @@ export function tidy<T extends TensorContainer>(fn: () => T): T {
       tensor[SCOPE] = parent;
       parent?.push(tensor);
     } else {
-      tensor.dispose();
+      release(tensor);
     }
   }
   return result;
@@ -142,7 +148,7 @@ export function composite(fn: () => Tensor): Tensor {
   for (const intermediate of scope) {
     if (intermediate[SCOPE] !== scope || intermediate === result) continue;
     if (recorded) result.adoptConstant(intermediate);
-    else intermediate.dispose();
+    else release(intermediate);
   }
   return result;
 }
