@@ -6,7 +6,10 @@ import { createCpuBackend, probeSync } from '../dist/index.js';
 
 const threads = Number(process.argv[2] ?? 1);
 const sizes = (process.argv[3] ?? '1024,64x784x128,64x128x784,784x64x128').split(',');
-const backends = { builtin: createCpuBackend({ threads, gemm: 'builtin' }), openblas: createCpuBackend({ threads, gemm: 'openblas' }) };
+const backends = {
+  builtin: createCpuBackend({ threads, gemm: 'builtin' }),
+  openblas: createCpuBackend({ threads, gemm: 'openblas' }),
+};
 const { simd, details } = probeSync();
 console.log(`threads ${threads}; kernels ${simd}; OpenBLAS ${details?.openblas ?? 'loaded'}`);
 for (const size of sizes) {
@@ -29,5 +32,7 @@ for (const size of sizes) {
   }
   const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
   const gf = (name) => flops / median(times[name]) / 1e9;
-  console.log(`${m}x${k}x${n}: built-in ${gf('builtin').toFixed(1)} GFLOP/s, OpenBLAS ${gf('openblas').toFixed(1)} GFLOP/s, ratio ${(gf('builtin') / gf('openblas')).toFixed(2)}`);
+  console.log(
+    `${m}x${k}x${n}: built-in ${gf('builtin').toFixed(1)} GFLOP/s, OpenBLAS ${gf('openblas').toFixed(1)} GFLOP/s, ratio ${(gf('builtin') / gf('openblas')).toFixed(2)}`,
+  );
 }

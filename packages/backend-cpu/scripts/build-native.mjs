@@ -26,7 +26,9 @@ function fail(reason) {
   writeFileSync(path.join(outDir, 'BUILD-FAILED.txt'), `${reason}\n`);
   rmSync(path.join(outDir, 'myelin_cpu.node'), { force: true });
   console.warn(`@myelin/backend-cpu: the native addon was not built: ${reason}`);
-  console.warn('@myelin/backend-cpu: the TypeScript part builds anyway; the backend reports itself unusable (install g++ and libopenblas0).');
+  console.warn(
+    '@myelin/backend-cpu: the TypeScript part builds anyway; the backend reports itself unusable (install g++ and libopenblas0).',
+  );
   process.exit(0);
 }
 
@@ -58,13 +60,23 @@ const base = [
   '-Wno-unused-function',
   '-DNAPI_VERSION=8',
   `-I${napiInclude()}`,
-  ...(sanitize ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'] : ['-O3']),
+  ...(sanitize
+    ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined']
+    : ['-O3']),
 ];
 
 const units = [];
 for (const [name, flags] of Object.entries(isa)) {
-  units.push({ src: 'native/kernels/kernels-isa.cc', obj: `kernels-${name}.o`, flags: [`-DMYELIN_ISA=${name}`, ...(name === 'generic' ? ['-DMYELIN_ALL_DTYPES'] : []), ...flags] });
-  units.push({ src: 'native/kernels/gemm-isa.cc', obj: `gemm-${name}.o`, flags: [`-DMYELIN_ISA=${name}`, '-ffp-contract=fast', ...flags] });
+  units.push({
+    src: 'native/kernels/kernels-isa.cc',
+    obj: `kernels-${name}.o`,
+    flags: [`-DMYELIN_ISA=${name}`, ...(name === 'generic' ? ['-DMYELIN_ALL_DTYPES'] : []), ...flags],
+  });
+  units.push({
+    src: 'native/kernels/gemm-isa.cc',
+    obj: `gemm-${name}.o`,
+    flags: [`-DMYELIN_ISA=${name}`, '-ffp-contract=fast', ...flags],
+  });
 }
 for (const src of [
   'native/kernels/movement.cc',
@@ -133,4 +145,6 @@ if (link.code !== 0) {
   process.exit(1);
 }
 rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
-console.log(`@myelin/backend-cpu: built ${path.relative(root, output)}${sanitize ? ' (AddressSanitizer + UBSan)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `@myelin/backend-cpu: built ${path.relative(root, output)}${sanitize ? ' (AddressSanitizer + UBSan)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

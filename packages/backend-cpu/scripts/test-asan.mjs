@@ -18,7 +18,9 @@ if (!path.isAbsolute(asan) || !existsSync(asan)) {
   process.exit(1);
 }
 if (!existsSync(path.join(root, 'dist/native-asan/myelin_cpu.node'))) {
-  console.error('test:asan: dist/native-asan/myelin_cpu.node is missing: run `pnpm --filter @myelin/backend-cpu build:asan` first');
+  console.error(
+    'test:asan: dist/native-asan/myelin_cpu.node is missing: run `pnpm --filter @myelin/backend-cpu build:asan` first',
+  );
   process.exit(1);
 }
 const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
@@ -32,7 +34,11 @@ const env = {
 };
 console.log(`test:asan: LD_PRELOAD=${env.LD_PRELOAD} ASAN_OPTIONS=${env.ASAN_OPTIONS}`);
 const run = (extraEnv, vitestArgs) => {
-  const result = spawnSync(process.execPath, [vitest, 'run', ...vitestArgs], { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [vitest, 'run', ...vitestArgs], {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: 'inherit',
+  });
   return result.status ?? 1;
 };
 let status = run({}, args);

@@ -53,7 +53,11 @@ describe('cpu storage', () => {
 
   it('a contiguous slice shares the buffer (no copy) and outlives its source', () => {
     const fresh = createCpuBackend({ threads: 1 });
-    const x = fresh.fromData(Float32Array.from({ length: 12 }, (_, i) => i), [4, 3], 'float32');
+    const x = fresh.fromData(
+      Float32Array.from({ length: 12 }, (_, i) => i),
+      [4, 3],
+      'float32',
+    );
     const buffers = fresh.stats().liveBuffers;
     const rows = fresh.slice(x, [1, 0], [2, 3]);
     expect(fresh.stats().liveBuffers, 'rows 1-2: a view').toBe(buffers);
@@ -92,7 +96,11 @@ describe('cpu checks every size before a kernel runs', () => {
   it.each([
     ['fromData with the wrong count', () => backend.fromData(new Float32Array(5), [2, 3], 'float32'), ShapeError],
     ['binary of shapes that do not broadcast', () => backend.binary('add', x, y, [2, 3]), ShapeError],
-    ['matmul with mismatched inner dimensions', () => backend.matmul(backend.reshape(x, [1, 2, 3]), backend.reshape(x, [1, 2, 3]), false, false), ShapeError],
+    [
+      'matmul with mismatched inner dimensions',
+      () => backend.matmul(backend.reshape(x, [1, 2, 3]), backend.reshape(x, [1, 2, 3]), false, false),
+      ShapeError,
+    ],
     ['matmul of rank 2', () => backend.matmul(x, x, false, true), ShapeError],
     ['reshape to another size', () => backend.reshape(x, [4]), ShapeError],
     ['broadcastTo a shape that does not fit', () => backend.broadcastTo(x, [3, 3]), ShapeError],
@@ -104,7 +112,11 @@ describe('cpu checks every size before a kernel runs', () => {
     ['a shape with a negative dimension', () => backend.fill([-1], 0, 'float32'), ShapeError],
     ['rank above 16', () => backend.fill(new Array(17).fill(1), 0, 'float32'), UnsupportedOpError],
     ['exp of int32', () => backend.unary('exp', idx), UnsupportedOpError],
-    ['matmul of int32', () => backend.matmul(backend.reshape(idx, [1, 1, 2]), backend.reshape(idx, [1, 2, 1]), false, false), UnsupportedOpError],
+    [
+      'matmul of int32',
+      () => backend.matmul(backend.reshape(idx, [1, 1, 2]), backend.reshape(idx, [1, 2, 1]), false, false),
+      UnsupportedOpError,
+    ],
     ['sum of bool', () => backend.reduce('sum', backend.fill([2], 1, 'bool'), [0], false), UnsupportedOpError],
   ] as const)('%s throws', (_, run, type) => {
     const live = backend.liveHandles();

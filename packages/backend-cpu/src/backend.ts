@@ -65,7 +65,17 @@ export class CpuHandle implements BackendHandle {
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
 const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
-const UNARY_CODE: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, sigmoid: 6, tanh: 7, relu: 8 };
+const UNARY_CODE: Record<UnaryOp, number> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  sign: 5,
+  sigmoid: 6,
+  tanh: 7,
+  relu: 8,
+};
 const BINARY_CODE: Record<BinaryOp, number> = {
   add: 0,
   sub: 1,
@@ -96,7 +106,8 @@ function defaultThreads(): number {
 /** The addon, or one BackendError naming what to install. */
 export function requireAddon(): NativeAddon {
   const result = loadAddon();
-  if (result.addon === undefined) throw new BackendError(`backend '${CPU_BACKEND_NAME}' is not usable: ${result.error}`);
+  if (result.addon === undefined)
+    throw new BackendError(`backend '${CPU_BACKEND_NAME}' is not usable: ${result.error}`);
   return result.addon;
 }
 
@@ -108,7 +119,10 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     throw new BackendError(`backend '${CPU_BACKEND_NAME}': threads must be an integer from 1 to 1024, got ${threads}`);
   }
   const gemm = options.gemm ?? (process.env.MYELIN_CPU_GEMM === 'builtin' ? 'builtin' : 'auto');
-  if (!(gemm in GEMM_CODE)) throw new BackendError(`backend '${CPU_BACKEND_NAME}': gemm must be 'auto', 'builtin' or 'openblas', got '${gemm}'`);
+  if (!(gemm in GEMM_CODE))
+    throw new BackendError(
+      `backend '${CPU_BACKEND_NAME}': gemm must be 'auto', 'builtin' or 'openblas', got '${gemm}'`,
+    );
   const flushDenormals = options.flushDenormals ?? true;
   const config = { threads, gemm, flushDenormals };
   const apply = (): void => {

@@ -37,10 +37,19 @@ const SHAPES = [
 describe.skipIf(!blasLoaded)('built-in GEMM agrees with OpenBLAS', () => {
   // Created on first use: describe.skipIf still runs this body where OpenBLAS is missing.
   let pair: { blas: CpuBackend; builtin: CpuBackend } | null = null;
-  const backends = () => (pair ??= { blas: createCpuBackend({ threads: 2, gemm: 'openblas' }), builtin: createCpuBackend({ threads: 2, gemm: 'builtin' }) });
+  const backends = () =>
+    (pair ??= {
+      blas: createCpuBackend({ threads: 2, gemm: 'openblas' }),
+      builtin: createCpuBackend({ threads: 2, gemm: 'builtin' }),
+    });
   for (const dtype of ['float32', 'float64'] as const) {
     for (const shape of SHAPES) {
-      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         it(`${dtype} ${shape.join('x')} transposeA=${ta} transposeB=${tb}`, () => {
           const { blas, builtin } = backends();
           const expected = matmul(blas, dtype, shape, ta, tb);

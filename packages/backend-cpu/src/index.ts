@@ -14,4 +14,5 @@ export { probe, probeSync, addonPath, type CpuProbe } from './probe.js';
 export const CPU_PRIORITY = 30;
 
 // The default wherever the addon loads (above cpu-reference); nothing is registered otherwise.
-if (loadAddon().addon !== undefined) registerBackend(CPU_BACKEND_NAME, () => createCpuBackend(), { priority: CPU_PRIORITY });
+if (loadAddon().addon !== undefined)
+  registerBackend(CPU_BACKEND_NAME, () => createCpuBackend(), { priority: CPU_PRIORITY });

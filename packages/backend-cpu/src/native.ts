@@ -61,7 +61,14 @@ export interface NativeAddon {
   gather(x: number, indices: number, axis: number): number;
   scatterAdd(updates: number, indices: number, axis: number, dimSize: number): number;
   matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
-  matmulBiasActivation(a: number, b: number, bias: number, activation: number, transposeA: boolean, transposeB: boolean): number;
+  matmulBiasActivation(
+    a: number,
+    b: number,
+    bias: number,
+    activation: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): number;
   adamUpdate(
     p: number,
     g: number,
@@ -80,7 +87,8 @@ export interface NativeAddon {
   softmaxCrossEntropy(logits: number, labels: number, withGrad: boolean, scale: number): [number, number | null];
 }
 
-export type LoadResult = { addon: NativeAddon; path: string; error?: undefined } | { addon?: undefined; path: string; error: string };
+export type LoadResult =
+  { addon: NativeAddon; path: string; error?: undefined } | { addon?: undefined; path: string; error: string };
 
 /** What to install when the addon is missing or does not load. */
 export const CPU_REQUIREMENTS =
@@ -111,7 +119,10 @@ export function loadAddon(): LoadResult {
     addon.setErrorClasses(BackendError, ShapeError, UnsupportedOpError, DisposedTensorError, ArgumentError);
     loaded = { addon, path };
   } catch (error) {
-    loaded = { path, error: `the native addon ${path} did not load (${(error as Error).message}); install ${CPU_REQUIREMENTS}` };
+    loaded = {
+      path,
+      error: `the native addon ${path} did not load (${(error as Error).message}); install ${CPU_REQUIREMENTS}`,
+    };
   }
   return loaded;
 }

@@ -18,14 +18,16 @@ export function probeSync(): CpuProbe {
   if (result.addon === undefined) return { usable: false, reason: result.error, details: { addon: result.path } };
   const native = result.addon.probe();
   // Before any backend configured the addon, report the default a new backend would use.
-  const threads = native.threads > 0 ? native.threads : Number(process.env.MYELIN_CPU_THREADS) || availableParallelism();
+  const threads =
+    native.threads > 0 ? native.threads : Number(process.env.MYELIN_CPU_THREADS) || availableParallelism();
   const details: Record<string, string> = {
     addon: result.path,
     gemm: native.gemm,
     simd: native.simd,
     threads: String(threads),
   };
-  if (native.blasError) details.openblas = `not loaded (${native.blasError}): the built-in GEMM runs; install libopenblas0 for OpenBLAS`;
+  if (native.blasError)
+    details.openblas = `not loaded (${native.blasError}): the built-in GEMM runs; install libopenblas0 for OpenBLAS`;
   return { usable: true, gemm: native.gemm, simd: native.simd, threads, details };
 }
 
