@@ -167,3 +167,28 @@ describe('denormals', () => {
     expect(tiny * 0.5).toBeGreaterThan(0);
   });
 });
+
+describe('softmaxCrossEntropy (a fused kernel beyond the contract)', () => {
+  it('gives per-row losses and scale * (softmax - onehot), also for extreme logits', () => {
+    const logits = [1, 2, 3, -1e4, 0, 1e4, 0.5, 0.5, -0.5];
+    const labels = [2, 0, 1];
+    const x = backend.fromData(Float32Array.from(logits), [3, 3], 'float32');
+    const y = backend.fromData(Int32Array.from(labels), [3], 'int32');
+    const { loss, grad } = backend.softmaxCrossEntropy(x, y, true, 0.5);
+    const lossValues = Array.from(backend.readSync!(loss));
+    const gradValues = Array.from(backend.readSync!(grad!));
+    for (let r = 0; r < 3; r++) {
+      const row = logits.slice(r * 3, r * 3 + 3).map(Math.fround);
+      const max = Math.max(...row);
+      const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+      expect(lossValues[r]).toBeCloseTo(max + Math.log(sum) - row[labels[r]!]!, 3);
+      row.forEach((v, c) => {
+        const expected = 0.5 * (Math.exp(v - max) / sum - (c === labels[r] ? 1 : 0));
+        expect(gradValues[r * 3 + c]).toBeCloseTo(expected, 6);
+      });
+    }
+    const bad = backend.fromData(Int32Array.from([0, 3, 1]), [3], 'int32');
+    expect(() => backend.softmaxCrossEntropy(x, bad, false)).toThrow(ArgumentError);
+    for (const h of [x, y, loss, grad!, bad]) backend.dispose(h);
+  });
+});
