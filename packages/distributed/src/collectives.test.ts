@@ -1,0 +1,111 @@
+// The binding under mpirun: every call on 3 ranks, the AddressSanitizer build, and the error a
+// machine without MPI gives.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { mpirun, mpirunAvailable, results } from './test-mpirun.js';
+// @ts-expect-error -- a plain .mjs helper shared with scripts/test-asan.mjs
+import { asanEnvironment } from '../scripts/asan-env.mjs';
+import { probeMpi } from './probe.js';
+
+const fixture = fileURLToPath(new URL('../test/fixtures/collectives.mjs', import.meta.url));
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+const usable = probeMpi().usable && mpirunAvailable();
+const asanOnly = process.env.MYELIN_DISTRIBUTED_ASAN_ONLY === '1';
+
+interface Seen {
+  rank: number;
+  size: number;
+  again: boolean;
+  f32: number[];
+  f64: number[];
+  max: number[];
+  min: number[];
+  bigOk: boolean;
+  view: number[];
+  bytes: string;
+  doubles: (number | string)[];
+  errors: string[];
+  afterFinalize: string;
+  addon: string;
+}
+
+function checkCollectives(stdout: string, size: number, build: 'native' | 'native-asan'): void {
+  const seen = results<Seen>(stdout);
+  for (const s of seen) expect(s.addon).toContain(`/dist/${build}/myelin_mpi.node`);
+  expect(seen.map((s) => s.rank)).toEqual([...Array(size).keys()]);
+  const ranks = [...Array(size).keys()];
+  for (const s of seen) {
+    expect(s.size).toBe(size);
+    expect(s.again).toBe(true);
+    expect(s.f32).toEqual([0, 1, 2, 3, 4].map((i) => ranks.reduce((sum, r) => sum + r + i * 0.5, 0)));
+    expect(s.f64[0]).toBeCloseTo(
+      ranks.reduce((sum, r) => sum + 0.1 * (r + 1), 0),
+      15,
+    );
+    expect(s.f64.slice(1)).toEqual([-ranks.reduce((a, b) => a + b, 0), size * 1e-300]);
+    expect(s.max).toEqual([size - 1, 0, 7]);
+    expect(s.min).toEqual([0, -(size - 1)]);
+    expect(s.bigOk).toBe(true);
+    const total = ranks.reduce((a, b) => a + b, 0);
+    expect(s.view).toEqual([s.rank, s.rank, s.rank, total, total, total, s.rank, s.rank, s.rank, s.rank]);
+    expect(s.bytes).toBe('hello from the last rank');
+    expect(s.doubles).toEqual([Math.PI, Number.MIN_VALUE, '-0']);
+    expect(s.errors).toEqual([
+      'DistributedError: allReduce: expected a Float32Array, Float64Array or Int32Array, got Uint8Array',
+      'DistributedError: broadcast: root ' + size + ' is not a rank of 0..' + (size - 1),
+      "DistributedError: allReduce: op must be 'sum', 'max' or 'min', got 'prod'",
+    ]);
+    expect(s.afterFinalize).toBe('barrier: MPI was already finalised');
+  }
+}
+
+describe.skipIf(!usable)('MPI collectives (mpirun)', () => {
+  it.skipIf(asanOnly)('all-reduce, broadcast, barrier and finalize agree on 3 ranks', async () => {
+    const run = await mpirun(3, fixture);
+    expect(run.code, run.stderr).toBe(0);
+    checkCollectives(run.stdout, 3, 'native');
+  });
+
+  it('passes on the AddressSanitizer + UBSan build of the addon (2 ranks)', async () => {
+    const build = spawnSync(process.execPath, ['scripts/build-native.mjs', '--sanitize'], {
+      cwd: packageRoot,
+      encoding: 'utf8',
+    });
+    expect(build.status, build.stderr).toBe(0);
+    const { env, error } = asanEnvironment() as { env?: Record<string, string>; error?: string };
+    expect(error).toBeUndefined();
+    // -x exports the variables to the ranks only (mpirun itself runs without libasan).
+    const exports = Object.entries(env!).flatMap(([k, v]) => ['-x', `${k}=${v}`]);
+    const run = await mpirun(2, fixture, [], { mpirunArgs: exports });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
+    checkCollectives(run.stdout, 2, 'native-asan');
+  });
+});
+
+describe('without MPI', () => {
+  it.skipIf(asanOnly)(
+    'probe and initMpi name what to install (apt-get install openmpi-bin libopenmpi-dev, ./setup)',
+    () => {
+      const script = `
+      import { probeMpi, initMpi } from './dist/index.js';
+      const probe = probeMpi();
+      let thrown;
+      try { initMpi(); } catch (error) { thrown = error.name + ': ' + error.message; }
+      console.log(JSON.stringify({ usable: probe.usable, reason: probe.reason, thrown }));`;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: packageRoot,
+        encoding: 'utf8',
+        env: { ...process.env, MYELIN_MPI_ADDON: '/nonexistent/myelin_mpi.node' },
+      });
+      expect(child.status, child.stderr).toBe(0);
+      const seen = JSON.parse(child.stdout) as { usable: boolean; reason: string; thrown: string };
+      expect(seen.usable).toBe(false);
+      expect(seen.reason).toContain('apt-get install openmpi-bin libopenmpi-dev');
+      expect(seen.thrown).toMatch(
+        /^DistributedError: MPI is not usable: .*apt-get install openmpi-bin libopenmpi-dev, or run \.\/setup/,
+      );
+    },
+  );
+});
