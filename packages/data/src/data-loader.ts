@@ -3,6 +3,7 @@ import { Collator, type Batch, type CollateOptions } from './collate.js';
 import type { DatasetLike, SampleContext } from './dataset.js';
 import { DataError } from './errors.js';
 import type { Sample } from './host-array.js';
+import type { Sampler } from './distributed-sampler.js';
 import { drawSeed } from './random-split.js';
 import { scheduleMacrotask } from './schedule.js';
 
@@ -19,6 +20,8 @@ export interface DataLoaderOptions extends CollateOptions {
   prefetch?: number;
   /** Replaces the default collate (contiguous float32 / int32 batches). */
   collate?: (samples: Sample[]) => Batch;
+  /** Picks the indices of each epoch instead of `shuffle` (a DistributedSampler for data-parallel training). */
+  sampler?: Sampler;
 }
 
 /** One epoch's batches, for `for await` (with prefetch) or plain `for` (synchronous datasets only). */
@@ -54,6 +57,7 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   readonly seed: number;
   readonly dropLast: boolean;
   readonly prefetch: number;
+  readonly sampler: Sampler | undefined;
   /** The epoch that iterating the loader runs next; settable to resume a run. */
   nextEpoch = 0;
   /** Every batch is new and the consumer's: core's fit and evaluate dispose them after use. */
@@ -67,20 +71,29 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     this.prefetch = checkCount('prefetch', options.prefetch ?? 2, 0);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
-    this.seed = options.seed ?? drawSeed();
+    this.sampler = options.sampler;
+    if (this.sampler && options.shuffle)
+      throw new DataError({
+        source: 'DataLoader',
+        expected: 'either shuffle or a sampler',
+        found: 'both',
+        detail: 'the sampler orders the samples',
+      });
+    this.seed = options.seed ?? this.sampler?.seed ?? drawSeed();
     const collator = new Collator(options);
     this.#collate = options.collate ?? ((samples) => collator.collate(samples));
   }
 
   /** Batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler ? this.sampler.length : this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** The sample order of `epoch`: a permutation when shuffling, 0..n-1 otherwise. */
+  /** The sample order of `epoch`: the sampler's indices, a permutation when shuffling, 0..n-1 otherwise. */
   order(epoch: number): Int32Array {
     checkCount('epoch', epoch, 0);
+    if (this.sampler) return this.sampler.indices(epoch);
     const n = this.dataset.length;
     if (!this.shuffle) {
       if (this.#identity?.length !== n) this.#identity = Int32Array.from({ length: n }, (_, i) => i);

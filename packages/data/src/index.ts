@@ -15,6 +15,7 @@ export { TensorDataset, type ArrayInput, type TensorDatasetOptions } from './ten
 export { randomSplit, type RandomSplitOptions } from './random-split.js';
 export { Collator, collate, type Batch, type CollateOptions } from './collate.js';
 export { DataLoader, type DataLoaderOptions, type EpochBatches } from './data-loader.js';
+export { DistributedSampler, type DistributedSamplerOptions, type Sampler } from './distributed-sampler.js';
 export { compose } from './transforms/compose.js';
 export {
   toFloat,
