@@ -51,7 +51,11 @@ export function buildProgram(run: (action: Action) => void): Command {
     )
     .option('--config <file>', 'JSON or YAML run config (flags override it) (default: none: the built-in digits MLP)')
     .option('--preset <name>', `a shipped config: ${presetNames().join(', ')} (default: none)`)
-    .option('--resume <run-dir>', "continue an interrupted run from its 'last' checkpoint, exactly (default: none)");
+    .option('--resume <run-dir>', "continue an interrupted run from its 'last' checkpoint, exactly (default: none)")
+    .option(
+      '--memory-budget <size>',
+      'memory the model, its optimizer state, the dataset and decoded images may take, e.g. 2GiB, 512MB; checked before each is allocated (default: half the physical memory)',
+    );
   addConfigOptions(trainCommand)
     .option('--no-progress', 'plain lines instead of a progress bar (the default when stdout is not a terminal)')
     .option('--verbose', 'print stack traces on errors (default: off)')
@@ -65,19 +69,23 @@ Examples:
   myelin train --resume runs/digits-20250101-120000
 
 Ctrl-C stops after the current batch and saves 'last'; a second Ctrl-C quits at once.
-Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 interrupted.`,
+Exit codes: 0 done, 1 failed (also: the run directory is in use by another myelin train), 2 bad flag or config, 130 interrupted.`,
     )
-    .action((options: { config?: string; preset?: string; resume?: string; progress: boolean }, command: Command) =>
-      run(() =>
-        train({
-          ...pick(options, ['config', 'preset', 'resume']),
-          progress: options.progress,
-          flags: givenFlags(
-            command,
-            CONFIG_OPTIONS.map((o) => o.flag),
-          ),
-        }),
-      ),
+    .action(
+      (
+        options: { config?: string; preset?: string; resume?: string; memoryBudget?: string; progress: boolean },
+        command: Command,
+      ) =>
+        run(() =>
+          train({
+            ...pick(options, ['config', 'preset', 'resume', 'memoryBudget']),
+            progress: options.progress,
+            flags: givenFlags(
+              command,
+              CONFIG_OPTIONS.map((o) => o.flag),
+            ),
+          }),
+        ),
     );
 
   const evaluateCommand = program

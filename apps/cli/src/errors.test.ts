@@ -105,7 +105,7 @@ const CASES: [string, string[], number, RegExp][] = [
     'an unknown optimizer option',
     ['train', '--optimizer', '{"type":"sgd","lr":0.1,"momentun":0.9}'],
     2,
-    /^myelin: invalid value for optimizer \(--optimizer\): .*unknown option 'momentun' \(allowed: lr, momentum, /,
+    /^myelin: invalid value for optimizer\.momentun \(--optimizer\): .*unknown option 'momentun' \(allowed: lr, momentum, /,
   ],
   [
     'an unknown loss',

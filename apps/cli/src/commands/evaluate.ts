@@ -82,6 +82,12 @@ export async function evaluate(options: EvaluateOptions): Promise<number> {
   try {
     const config = evaluationDataConfig(saved.config, options.flags, split);
     const { dataset, name, summary } = await pickSplit(config, split);
+    const found = dataset.get(0, { epoch: 0 }).x.shape;
+    if (found.join('x') !== saved.data.sampleShape.join('x')) {
+      throw new UsageError(
+        `cannot evaluate ${saved.label} on ${summary}: the model takes samples of shape [${saved.data.sampleShape.join(', ')}] (after the run's transforms), this data gives [${found.join(', ')}]; allowed: data of the kind the run trained on`,
+      );
+    }
     const metrics: Metric[] = metricNames(saved.config, saved.data.task).map((m) =>
       resolveMetric(m, { threshold: saved.loss.onLogits ? 0 : 0.5 }),
     );

@@ -9,6 +9,9 @@ import { loadSavedModel, type SavedModel } from './saved-model.js';
 
 const IMAGE = /\.(png|jpe?g|webp|gif|tiff?|avif)$/i;
 
+/** The data a sample index refers to. */
+export const PREDICT_SPLITS = ['test', 'validation', 'train'] as const;
+
 export interface PredictOptions {
   checkpoint: string;
   inputs: readonly string[];
@@ -30,6 +33,11 @@ export async function predict(options: PredictOptions): Promise<number> {
   const top = options.top === undefined ? 3 : Number(options.top);
   if (!Number.isInteger(top) || top < 1)
     throw new UsageError(`invalid value for --top: got ${describeValue(options.top)}; allowed: an integer >= 1`);
+  const split = options.split ?? 'test';
+  if (!(PREDICT_SPLITS as readonly string[]).includes(split))
+    throw new UsageError(
+      `invalid value for --split: got ${describeValue(split)}; allowed: ${PREDICT_SPLITS.join(', ')}`,
+    );
   await activateBackend(options.backend);
   const saved = await loadSavedModel(options.checkpoint);
   try {
@@ -37,8 +45,7 @@ export async function predict(options: PredictOptions): Promise<number> {
     // The run's data is loaded (and split) once, however many indices are asked for.
     let data: ReturnType<typeof loadUntransformed> | null = null;
     const runData = () => (data ??= loadUntransformed(saved));
-    for (const input of options.inputs)
-      inputs.push(...(await readInput(input, saved, options.split ?? 'test', runData)));
+    for (const input of options.inputs) inputs.push(...(await readInput(input, saved, split, runData)));
     const results = await Promise.all(
       inputs.map(async (input) => describePrediction(input, await run(saved, input), saved, top)),
     );

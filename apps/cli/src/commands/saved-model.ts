@@ -9,6 +9,7 @@ import {
   type Loss,
   type Module,
   type ModuleConfig,
+  type Tensor,
 } from '@myelin/core';
 import { listCheckpoints, loadCheckpoint } from '@myelin/core/node';
 import { configSchema, type RunConfig } from '../config/schema.js';
@@ -32,7 +33,7 @@ export interface SavedModel {
  * Where a checkpoint argument points: a run directory (its 'best' checkpoint, else 'last'), a
  * checkpoint file (`best.json`, `last.safetensors`) or a checkpoint path without extension.
  */
-export async function locateCheckpoint(reference: string): Promise<{ directory: string; name: string }> {
+export async function locateCheckpoint(reference: string): Promise<{ directory: string; name: string; note?: string }> {
   const resolved = path.resolve(reference);
   if (existsSync(resolved) && statSync(resolved).isDirectory()) {
     const found = await listCheckpoints(resolved);
@@ -42,12 +43,34 @@ export async function locateCheckpoint(reference: string): Promise<{ directory: 
         reference,
         `the directory has ${found.length > 0 ? `checkpoints ${found.join(', ')} but no best or last` : 'no checkpoints'}`,
       );
+    // A run directory means its best checkpoint; say so when there is none and 'last' is used.
+    if (name === 'last')
+      return {
+        directory: resolved,
+        name,
+        note: `${reference} has no 'best' checkpoint (saveBest off, or stopped before one was written); using 'last'`,
+      };
     return { directory: resolved, name };
   }
   const name = path.basename(resolved).replace(/(\.optimizer)?\.safetensors$|\.json$/, '');
   const directory = path.dirname(resolved);
   if (!existsSync(path.join(directory, `${name}.json`))) throw notACheckpoint(reference, 'no such checkpoint');
   return { directory, name };
+}
+
+/** A checkpoint whose weights hold NaN or Infinity gives NaN losses and meaningless predictions: refuse it, naming the tensor. */
+async function refuseNonFinite(reference: string, state: Record<string, Tensor>): Promise<void> {
+  for (const [name, tensor] of Object.entries(state)) {
+    if (tensor.dtype !== 'float32' && tensor.dtype !== 'float64') continue;
+    const values = await tensor.data();
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) {
+        throw new CliError(
+          `cannot use checkpoint ${reference}: its weight ${name} holds ${values[i]} at index ${i} (the run diverged, or the file was changed); evaluate or predict with an earlier checkpoint`,
+        );
+      }
+    }
+  }
 }
 
 function notACheckpoint(reference: string, why: string): UsageError {
@@ -58,7 +81,8 @@ function notACheckpoint(reference: string, why: string): UsageError {
 
 /** Loads a checkpoint written by `myelin train` onto the active backend and rebuilds its model from modelConfig. */
 export async function loadSavedModel(reference: string): Promise<SavedModel> {
-  const { directory, name } = await locateCheckpoint(reference);
+  const { directory, name, note } = await locateCheckpoint(reference);
+  if (note !== undefined) process.stderr.write(`myelin: ${note}\n`);
   let checkpoint;
   try {
     checkpoint = await loadCheckpoint(directory, name);
@@ -91,6 +115,7 @@ export async function loadSavedModel(reference: string): Promise<SavedModel> {
         throw new CliError(`${reference}: its modelConfig cannot be rebuilt: ${error.message}`);
       throw error;
     }
+    await refuseNonFinite(reference, checkpoint.modelState);
     model.loadStateDict(checkpoint.modelState);
     model.eval();
     return {

@@ -10,6 +10,7 @@ import {
   getBackend,
   restoreCheckpoint,
   type Callback,
+  type ModuleConfig,
   type Tensor,
   type TrainingContext,
 } from '@myelin/core';
@@ -34,6 +35,8 @@ import { ProgressDisplay } from '../training/progress.js';
 import { RunRecorder, mergingSchedule } from '../training/recorder.js';
 import { configForResume, loadResumePoint, resumableSource, type ResumePoint } from '../training/resume.js';
 import { MetricsLog, createRunDirectory, writeJson, writePlots } from '../training/run-directory.js';
+import { RunLock } from '../training/run-lock.js';
+import { MemoryBudget, modelBytes } from '../training/memory-budget.js';
 import type { RunState } from '../training/run-state.js';
 import { CLI_VERSION } from '../version.js';
 
@@ -44,6 +47,39 @@ export interface TrainOptions {
   /** Config flags as given (flag name -> text). */
   flags: ReadonlyMap<string, string>;
   progress: boolean;
+  /** --memory-budget as given (default: half the physical memory). */
+  memoryBudget?: string;
+}
+
+/** Refuses a model whose parameters, optimizer state and activations would not fit the budget, naming what asked for it. */
+function checkModelBudget(
+  budget: MemoryBudget,
+  modelConfig: ModuleConfig,
+  config: RunConfig,
+  data: DataSplits,
+  origins: ReadonlyMap<string, string>,
+  flags: ReadonlyMap<string, string>,
+): void {
+  const batch = config.training.batchSize === 'full' ? data.train.length : config.training.batchSize;
+  const { bytes, parameters, purpose } = modelBytes(modelConfig, config.optimizer, batch);
+  const label = data.largestLabel;
+  // A stray large label (CSV) makes as many classes: name it when it sets a big output layer.
+  const what =
+    label && data.outputs > 1000
+      ? `the label ${label.label} at ${label.where} (making ${data.outputs.toLocaleString('en-US')} classes, a model of ${parameters.toLocaleString('en-US')} parameters)`
+      : origins.has('model.hidden')
+        ? `--hidden ${flags.get('hidden')}`
+        : origins.has('model')
+          ? `the model of --layers (${parameters.toLocaleString('en-US')} parameters)`
+          : `the model (${parameters.toLocaleString('en-US')} parameters)`;
+  budget.check(bytes, what, purpose, !label || data.outputs <= 1000);
+  // Classes counted from the largest label: far more classes than samples is a stray label, not a task.
+  const samples = data.train.length + (data.validation?.length ?? 0) + (data.test?.length ?? 0);
+  if (label && data.outputs > 1000 && data.outputs > samples) {
+    throw new CliError(
+      `the label ${label.label} at ${label.where} makes ${data.outputs.toLocaleString('en-US')} classes for ${samples.toLocaleString('en-US')} samples (class indices count from 0, so a label L means L + 1 classes); check that line, or use --loss MSELoss if the labels are real values`,
+    );
+  }
 }
 
 const write = (text: string): void => void process.stdout.write(text);
@@ -78,33 +114,39 @@ function checkMonitor(option: string, flag: string, monitor: string, logged: rea
 /** `myelin train`: returns the exit code. */
 export async function train(options: TrainOptions): Promise<number> {
   const interrupts = new InterruptController().install();
+  const locks: RunLock[] = [];
   try {
-    return await run(options, interrupts);
+    return await run(options, interrupts, locks);
   } finally {
     interrupts.uninstall();
+    for (const lock of locks) lock.release();
   }
 }
 
-async function run(options: TrainOptions, interrupts: InterruptController): Promise<number> {
+async function run(options: TrainOptions, interrupts: InterruptController, locks: RunLock[]): Promise<number> {
   if (options.resume !== undefined && (options.config !== undefined || options.preset !== undefined)) {
     throw new UsageError(
       `invalid value for --resume: got it together with --${options.config !== undefined ? 'config' : 'preset'}; allowed: --resume alone (the run directory has its config)`,
     );
   }
   const resumeDirectory = options.resume === undefined ? undefined : path.resolve(options.resume);
-  const config = resumeDirectory
-    ? configForResume(resumeDirectory, options.flags)
+  const { config, origins } = resumeDirectory
+    ? { config: configForResume(resumeDirectory, options.flags), origins: new Map<string, string>() }
     : resolveConfig({
         ...(options.config === undefined ? {} : { file: options.config }),
         ...(options.preset === undefined ? {} : { preset: options.preset }),
         flags: options.flags,
-      }).config;
+      });
+  // One writer per run directory, from before anything in it is read for the resume or written.
+  if (resumeDirectory) locks.push(RunLock.acquire(resumeDirectory, (notice) => write(`${notice}\n`)));
   const { backend, choice: backendChoice } = await selectBackend(config.backend);
-  const data = await loadData(config);
+  const budget = MemoryBudget.fromFlag(options.memoryBudget);
+  const data = await loadData(config, budget);
   const modelConfig = modelConfigFor(config, data);
-  const model = buildModel(modelConfig, config.seed);
-  const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task);
-  checkModelFitsData(model, loss, data.train, data);
+  checkModelBudget(budget, modelConfig, config, data, origins, options.flags);
+  const model = buildModel(modelConfig, config.seed, origins);
+  const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task, origins);
+  checkModelFitsData(model, loss, data.train, data, origins);
   const logged = loggedNames(config, data);
   const checkpointMonitor =
     config.checkpoint.monitor ??
@@ -123,6 +165,7 @@ async function run(options: TrainOptions, interrupts: InterruptController): Prom
   const directory =
     resumeDirectory ??
     createRunDirectory(path.resolve(config.output.dir), config.output.name, options.preset ?? config.data.source);
+  if (!resumeDirectory) locks.push(RunLock.acquire(directory));
   if (resumeDirectory) {
     resume = await loadResumePoint(resumeDirectory);
     restoreCheckpoint(resume.checkpoint, { model, optimizer, ...(schedule ? { schedule } : {}) });
@@ -196,7 +239,11 @@ async function run(options: TrainOptions, interrupts: InterruptController): Prom
     write,
   });
   // EarlyStopping first: it sets stopTraining (and the reason) before the recorder saves 'last'.
-  const callbacks: Callback[] = [...(earlyStopping ? [earlyStopping] : []), recorder, progress];
+  // fit counts steps from initialEpoch x batches; a resume inside an epoch adds the batches done before it.
+  const stepOffset: Callback = {
+    onTrainBegin: (context: TrainingContext) => void (context.step += position?.batchesDone ?? 0),
+  };
+  const callbacks: Callback[] = [stepOffset, ...(earlyStopping ? [earlyStopping] : []), recorder, progress];
 
   write(`myelin train  ${data.summary}\n`);
   if (config.description) write(`  about      ${config.description}\n`);

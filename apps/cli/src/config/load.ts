@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { UsageError, describeValue } from '../errors.js';
 import { applyFlags, optionForPath } from './options.js';
 import { formatPath, getPath, isObject, type JsonObject } from './paths.js';
-import { configSchema, defaultTransforms, type RunConfig } from './schema.js';
+import { DEFAULT_CONFIG, configSchema, defaultTransforms, type RunConfig } from './schema.js';
 
 /** apps/cli/configs: the presets shipped with the CLI. */
 export const PRESET_DIRECTORY = fileURLToPath(new URL('../../configs/', import.meta.url));
@@ -81,7 +81,12 @@ function resolveDataPaths(config: JsonObject, base: string): void {
  * The run config: the file (or preset) with the flags applied over it, validated, with the
  * dataset's default transforms filled in and data paths made absolute.
  */
-export function resolveConfig(input: ConfigInput): { config: RunConfig; file: string | undefined } {
+export function resolveConfig(input: ConfigInput): {
+  config: RunConfig;
+  file: string | undefined;
+  /** The flag that set each config path, for messages ('optimizer.lr' -> '--lr'). */
+  origins: ReadonlyMap<string, string>;
+} {
   if (input.file !== undefined && input.preset !== undefined) {
     throw new UsageError(
       `invalid value for --preset: got ${describeValue(input.preset)} together with --config ${input.file}; allowed: one of --config or --preset`,
@@ -94,7 +99,7 @@ export function resolveConfig(input: ConfigInput): { config: RunConfig; file: st
   resolveFlagPaths(raw, origins, input.cwd ?? process.cwd());
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw usageErrorFromIssue(parsed.error.issues[0]!, raw, origins, file);
-  return { config: completeConfig(parsed.data, origins, file), file };
+  return { config: completeConfig(parsed.data, origins, file), file, origins };
 }
 
 function resolveFlagPaths(config: JsonObject, origins: ReadonlyMap<string, string>, cwd: string): void {
@@ -124,12 +129,31 @@ function completeConfig(config: RunConfig, origins: ReadonlyMap<string, string>,
       `invalid value for data.validationSplit + data.testSplit${from ? ` (${from})` : ''}: got ${data.validationSplit} + ${data.testSplit}; allowed: a sum below 1 (the rest is the training set)`,
     );
   }
+  const optimizer = completeOptimizer(config.optimizer, where);
   if (config.training.clipGradNorm !== null && config.training.clipGradValue !== null) {
     throw new UsageError(
       `invalid value for training.clipGradValue: got ${config.training.clipGradValue} together with training.clipGradNorm ${config.training.clipGradNorm}; allowed: one of the two`,
     );
   }
-  return { ...config, data: { ...data, transforms: data.transforms ?? defaultTransforms(data.source) } };
+  return { ...config, optimizer, data: { ...data, transforms: data.transforms ?? defaultTransforms(data.source) } };
+}
+
+/** The documented default learning rate, kept when an optimizer object names none. */
+export const DEFAULT_LR = DEFAULT_CONFIG.optimizer.lr as number;
+
+/**
+ * An optimizer object without `lr` gets the default (`{"type":"sgd","momentum":0.9}` trains at
+ * 2e-3); the learning rate must be a number > 0, as --help says (0 would train nothing).
+ */
+function completeOptimizer(optimizer: RunConfig['optimizer'], where: (path: string) => string): RunConfig['optimizer'] {
+  const lr = optimizer.lr === undefined ? DEFAULT_LR : optimizer.lr;
+  if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) {
+    const from = where('optimizer.lr') || where('optimizer');
+    throw new UsageError(
+      `invalid value for optimizer.lr${from ? ` (${from})` : ''}: got ${describeValue(lr)}; allowed: a number > 0`,
+    );
+  }
+  return { ...optimizer, lr };
 }
 
 type Issue = z.core.$ZodIssue;

@@ -99,7 +99,12 @@ function applyTyped(key: 'loss' | 'optimizer') {
   return (config: JsonObject, value: unknown): void => {
     const current = currentObject(config, key);
     const bareType = isObject(value) && Object.keys(value).length === 1;
-    if (!bareType) config[key] = value;
+    // An object without lr keeps the current one (the --lr default, or the file's).
+    if (!bareType)
+      config[key] =
+        key === 'optimizer' && isObject(value) && value.lr === undefined && current.lr !== undefined
+          ? { ...value, lr: current.lr }
+          : value;
     else if (sameType(current.type, value.type)) config[key] = { ...current, type: value.type };
     else config[key] = key === 'optimizer' && current.lr !== undefined ? { ...value, lr: current.lr } : value;
   };
@@ -471,8 +476,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     flag: 'backend',
     argument: '<name>',
     path: 'backend',
-    description:
-      'compute backend: auto (the usable one of highest priority), or a name that myelin info lists',
+    description: 'compute backend: auto (the usable one of highest priority), or a name that myelin info lists',
     allowed: 'an installed backend name',
     parse: parseText,
   },

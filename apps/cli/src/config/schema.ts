@@ -13,6 +13,10 @@ const fraction = z.number().min(0).max(0.95);
 const positive = z.number().positive();
 const integer = (minimum: number) => z.number().int().min(minimum);
 
+/** Largest resize side: far beyond any training image, and within what the decoder and typed arrays hold. */
+export const MAX_IMAGE_SIDE = 16384;
+const imageSide = integer(1).max(MAX_IMAGE_SIDE);
+
 const transform = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('toFloat'), scale: positive.optional() }),
   z.strictObject({
@@ -20,7 +24,10 @@ const transform = z.discriminatedUnion('type', [
     mean: z.union([z.number(), z.array(z.number()).min(1)]),
     std: z.union([positive, z.array(positive).min(1)]),
   }),
-  z.strictObject({ type: z.literal('resize'), size: z.union([integer(1), z.tuple([integer(1), integer(1)])]) }),
+  z.strictObject({
+    type: z.literal('resize'),
+    size: z.union([imageSide, z.tuple([imageSide, imageSide])]),
+  }),
   z.strictObject({ type: z.literal('flatten') }),
 ]);
 /** Checks exactly @myelin/data's TransformConfig, with zod's messages for the CLI's usage errors. */

@@ -18,8 +18,11 @@ import {
   readCsv,
   FASHION_MNIST_DIRECTORY,
 } from '@myelin/data/node';
+import { readFileSync } from 'node:fs';
 import type { RunConfig } from '../config/schema.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError, describeValue } from '../errors.js';
+import { MemoryBudget } from '../training/memory-budget.js';
+import { checkImageFolder } from './image-check.js';
 import { floatTarget } from './float-target.js';
 
 type DataConfig = RunConfig['data'];
@@ -28,6 +31,10 @@ type DataConfig = RunConfig['data'];
 interface RawSource {
   dataset: DatasetLike<Sample>;
   classes: readonly string[] | undefined;
+  /** The file the samples came from (CSV), for messages naming a line. */
+  file?: string;
+  /** Whether that CSV file has a header row. */
+  header?: boolean;
 }
 
 /** The datasets a run trains, validates and tests on (transforms applied), and what they hold. */
@@ -45,16 +52,35 @@ export interface DataSplits {
   inputShape: readonly number[];
   /** How the loss wants targets: class indices, or one float per sample (shape [1], like the output). */
   task: LossTask;
+  /** Labels without class names (CSV): the largest, which sets the class count, and where it is. */
+  largestLabel?: { label: number; where: string };
   /** "digits: 1,797 samples (train 1,258, validation 269, test 270)". */
   summary: string;
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
+/** A decoder's multi-line text (libvips' warnings after its error) cut to its first line, brackets kept balanced. */
+function firstLine(text: string): string {
+  const line = text.split('\n')[0]!.trim();
+  const open = (line.match(/\(/g) ?? []).length - (line.match(/\)/g) ?? []).length;
+  return `${line.replace(/[:;,]$/, '')}${')'.repeat(Math.max(0, open))}`;
+}
+
 /** Turns a data-loading failure into one message that says what was wrong and how to get the data. */
 function dataProblem(config: DataConfig, error: unknown, file: string | null): never {
+  if (error instanceof CliError || error instanceof UsageError) throw error;
   if (!(error instanceof DataError)) throw error;
   const where = error.source === undefined ? '' : `${error.source}: `;
+  // The label column is a flag's value: a usage error (exit 2) naming it and the columns there are.
+  if (/^a column named|^labelColumn in/.test(error.expected))
+    throw new UsageError(
+      `invalid value for data.labelColumn (--label-column): got ${describeValue(config.labelColumn)}; allowed: ${error.expected.replace(/^labelColumn in/, 'a column index in')} (${where}found ${error.found})`,
+    );
+  // Library wording -> the CLI's flags.
+  const expected = error.expected
+    .replace('(or pass { size } to resize)', '(or pass --resize HxW to resize them all)')
+    .replace('(or targetDtype "float32")', '(or --loss MSELoss for real-valued targets)');
   let hint = '';
   if (config.source === 'fashion-mnist') {
     hint = `. Get it with \`apt-get install -y dataset-fashion-mnist\` (Debian puts it in ${FASHION_MNIST_DIRECTORY}), or pass --data-path to a directory with train-images-idx3-ubyte.gz`;
@@ -63,13 +89,19 @@ function dataProblem(config: DataConfig, error: unknown, file: string | null): n
       '. Put the IDX files there (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, and t10k-* for a test set)';
   }
   throw new CliError(
-    `cannot load the ${config.source} dataset${file ? ` from ${file}` : ''}: ${where}expected ${error.expected}, found ${error.found}${hint}`,
+    `cannot load the ${config.source} dataset${file ? ` from ${file}` : ''}: ${where}expected ${expected}, found ${firstLine(error.found)}${hint}`,
     undefined,
     { cause: error },
   );
 }
 
-async function loadSource(config: DataConfig, role: 'train' | 'test', file: string | null): Promise<RawSource | null> {
+async function loadSource(
+  config: DataConfig,
+  role: 'train' | 'test',
+  file: string | null,
+  task: LossTask,
+  budget: MemoryBudget,
+): Promise<RawSource | null> {
   try {
     switch (config.source) {
       case 'digits': {
@@ -92,12 +124,25 @@ async function loadSource(config: DataConfig, role: 'train' | 'test', file: stri
       }
       case 'csv': {
         if (role === 'test' && file === null) return null;
-        const table = await readCsv(file ?? config.path!, { labelColumn: config.labelColumn });
-        return { dataset: table, classes: undefined };
+        const csv = file ?? config.path!;
+        // Class indices must be integers: a fractional label is an error naming its file, line and value.
+        const table = await readCsv(csv, {
+          labelColumn: config.labelColumn,
+          ...(task === 'classification' ? { targetDtype: 'int32' as const } : {}),
+        });
+        const [rows, features] = [table.length, table.get(0).x.shape.reduce((a, b) => a * b, 1)];
+        budget.check(
+          rows * (features + 1) * 4,
+          `the CSV ${csv} (${count(rows)} rows of ${features} values)`,
+          'its samples',
+          false,
+        );
+        return { dataset: table, classes: undefined, file: csv, header: table.columns !== undefined };
       }
       case 'image-folder': {
         if (role === 'test' && file === null) return null;
         const size = resizeOfConfig(config.transforms ?? []);
+        await checkImageFolder(file ?? config.path!, config.channels, size, budget);
         const folder = await loadImageFolder(file ?? config.path!, {
           channels: config.channels,
           ...(size ? { size } : {}),
@@ -122,36 +167,64 @@ function limited(source: RawSource | null, limit: number | null): RawSource | nu
   };
 }
 
-/** The number of classes of integer labels: the names when known, else the largest label + 1. */
-function classCount(source: RawSource): number {
-  if (source.classes) return source.classes.length;
+/** Where sample `index` of a source is: "data.csv line 17", or "sample 17". */
+export function sampleLocation(source: RawSource, index: number): string {
+  if (source.file === undefined) return `sample ${index}`;
+  const line = csvLineOfRow(source.file, index, source.header === true);
+  return line === undefined ? `${source.file}, sample ${index}` : `${source.file}:${line}`;
+}
+
+/** The line of a CSV data row (blank and comment lines skipped, as readCsv does), read again only for a message. */
+function csvLineOfRow(file: string, row: number, header: boolean): number | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    let seen = header ? -1 : 0;
+    let number = 0;
+    for (const raw of text.split(/\r?\n/)) {
+      number++;
+      const cut = raw.indexOf('#');
+      if ((cut >= 0 ? raw.slice(0, cut) : raw).trim() === '') continue;
+      if (seen === row) return number;
+      seen++;
+    }
+  } catch {
+    // Only a detail of a message.
+  }
+  return undefined;
+}
+
+/** The number of classes of integer labels (the names when known, else the largest label + 1), and where that largest label is. */
+function classCount(source: RawSource): { count: number; largest?: { label: number; where: string } } {
+  if (source.classes) return { count: source.classes.length };
   let largest = -1;
+  let at = 0;
   for (let i = 0; i < source.dataset.length; i++) {
     const y = source.dataset.get(i).y;
-    if (typeof y !== 'number' || !Number.isInteger(y) || y < 0) {
+    const label = typeof y === 'number' ? y : y.data.length === 1 ? Number(y.data[0]) : Number.NaN;
+    if (!Number.isInteger(label) || label < 0) {
       throw new CliError(
-        `the data's label ${typeof y === 'number' ? y : '(an array)'} at sample ${i} is not a class index (an integer >= 0), so a classification loss cannot use it; use --loss MSELoss for real-valued targets`,
+        `the label ${typeof y === 'number' || y.data.length === 1 ? label : `of shape [${y.shape.join(', ')}]`} at ${sampleLocation(source, i)} is not a class index (an integer >= 0), so a classification loss cannot use it; use --loss MSELoss for real-valued targets`,
       );
     }
-    largest = Math.max(largest, y);
+    if (label > largest) [largest, at] = [label, i];
   }
-  return largest + 1;
+  return { count: largest + 1, largest: { label: largest, where: sampleLocation(source, at) } };
 }
 
 /**
  * Loads the configured data source (and separate test set), takes the limit, splits it with
  * the split seed, and maps the transforms (and the target form the loss needs) over each part.
  */
-export async function loadData(config: RunConfig): Promise<DataSplits> {
+export async function loadData(config: RunConfig, budget = MemoryBudget.fromFlag(undefined)): Promise<DataSplits> {
   const data = config.data;
-  const main = limited(await loadSource(data, 'train', null), data.limit)!;
-  const separateTest = limited(await loadSource(data, 'test', data.testPath), data.limit);
+  const task = lossInfo(String(config.loss.type))?.task ?? 'classification';
+  const main = limited(await loadSource(data, 'train', null, task, budget), data.limit)!;
+  const separateTest = limited(await loadSource(data, 'test', data.testPath, task, budget), data.limit);
   const splitSeed = data.splitSeed ?? config.seed;
   const fractions = separateTest
     ? [1 - data.validationSplit, data.validationSplit]
     : [1 - data.validationSplit - data.testSplit, data.validationSplit, data.testSplit];
   const parts = randomSplit(main.dataset, fractions, { seed: splitSeed });
-  const task = lossInfo(String(config.loss.type))?.task ?? 'classification';
   const transform = transformFromConfig(data.transforms ?? [], { skipResize: data.source === 'image-folder' });
   const prepare = (dataset: DatasetLike<Sample> | undefined): DatasetLike<Sample> | null => {
     if (dataset === undefined || dataset.length === 0) return null;
@@ -177,7 +250,18 @@ export async function loadData(config: RunConfig): Promise<DataSplits> {
       );
     throw error;
   }
-  const outputs = task === 'classification' ? classCount(main) : 1;
+  if (separateTest && separateTest.dataset.length > 0) {
+    const testShape = separateTest.dataset.get(0).x.shape;
+    const trainShape = main.dataset.get(0).x.shape;
+    if (testShape.join('x') !== trainShape.join('x')) {
+      const first = (separateTest.dataset as { files?: readonly string[] }).files?.[0] ?? data.testPath;
+      throw new CliError(
+        `the test data (--test-path ${data.testPath}) does not match the training data: ${first} has samples of shape [${testShape.join(', ')}], the training data [${trainShape.join(', ')}]${data.source === 'image-folder' ? '; pass --resize HxW to bring both to one size' : ''}`,
+      );
+    }
+  }
+  const classes = task === 'classification' ? classCount(main) : { count: 1 };
+  const outputs = classes.count;
   const sizes = [
     `train ${count(train.length)}`,
     `validation ${count(validation?.length ?? 0)}`,
@@ -192,6 +276,7 @@ export async function loadData(config: RunConfig): Promise<DataSplits> {
     sampleShape,
     task,
     inputShape: main.dataset.get(0).x.shape,
+    ...(classes.largest ? { largestLabel: classes.largest } : {}),
     summary: `${data.source}${data.path ? ` (${data.path})` : ''}: ${count(main.dataset.length)} samples of shape [${sampleShape.join(', ')}]${task === 'classification' ? `, ${outputs} classes` : ''} (${sizes.join(', ')})`,
   };
 }

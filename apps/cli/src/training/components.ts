@@ -50,12 +50,36 @@ function asUsageError(option: string, flag: string, error: unknown): never {
   throw error;
 }
 
-export function buildModel(modelConfig: ModuleConfig, seed: number): Module {
+/** The flags that set config paths ('optimizer.lr' -> '--lr'), from resolveConfig; empty for a resumed run. */
+export type Origins = ReadonlyMap<string, string>;
+
+/**
+ * An optimizer's validation error blamed on the option it names (`invalid lr -1`, `unknown
+ * option 'momentum'`) and the flag that set it: --lr, --momentum, --weight-decay, else --optimizer.
+ */
+function optimizerProblem(error: unknown, origins: Origins): never {
+  if (!(error instanceof ArgumentError)) throw error;
+  const name = /(?:invalid|unknown options?) '?(\w+)/.exec(error.message)?.[1];
+  const key = name === undefined ? undefined : `optimizer.${name}`;
+  const flag = (key && origins.get(key)) ?? origins.get('optimizer') ?? 'the config';
+  throw new UsageError(`invalid value for ${key ?? 'optimizer'} (${flag}): ${error.message}`);
+}
+
+export function buildModel(modelConfig: ModuleConfig, seed: number, origins: Origins = new Map()): Module {
+  const flag = origins.get('model') ?? 'the config';
+  let model: Module;
   try {
-    return moduleFromConfig(modelConfig, { generator: new Generator(seeds(seed).init) });
+    model = moduleFromConfig(modelConfig, { generator: new Generator(seeds(seed).init) });
   } catch (error) {
-    asUsageError('model', '--layers', error);
+    asUsageError('model', flag, error);
   }
+  if (model.parameters().length === 0) {
+    model.dispose();
+    throw new UsageError(
+      `invalid value for model (${flag}): got ${JSON.stringify(modelConfig).slice(0, 120)}, a model without parameters (nothing to train); allowed: layers with parameters, e.g. [{"type":"Flatten"},{"type":"Linear","inFeatures":64,"outFeatures":10}]`,
+    );
+  }
+  return model;
 }
 
 export interface TrainingParts {
@@ -65,7 +89,12 @@ export interface TrainingParts {
   metrics: Metric[];
 }
 
-export function buildTrainingParts(config: RunConfig, model: Module, task: DataSplits['task']): TrainingParts {
+export function buildTrainingParts(
+  config: RunConfig,
+  model: Module,
+  task: DataSplits['task'],
+  origins: Origins = new Map(),
+): TrainingParts {
   let loss: Loss;
   try {
     loss = lossFromConfig(config.loss as { type: string });
@@ -76,7 +105,7 @@ export function buildTrainingParts(config: RunConfig, model: Module, task: DataS
   try {
     optimizer = optimizerFromConfig(model.parameters(), config.optimizer as { type: string });
   } catch (error) {
-    asUsageError('optimizer', '--optimizer', error);
+    optimizerProblem(error, origins);
   }
   let schedule: LRScheduler | undefined;
   try {
@@ -112,21 +141,37 @@ export function checkModelFitsData(
   loss: Loss,
   train: DatasetLike<Sample>,
   data: Pick<DataSplits, 'sampleShape' | 'outputs' | 'task'>,
+  origins: Origins = new Map(),
 ): void {
+  const flag = origins.get('model') ?? (origins.has('model.hidden') ? origins.get('model.hidden')! : 'the config');
   const samples = Array.from({ length: Math.min(2, train.length) }, (_, i) => train.get(i, { epoch: 0 }));
   const batch = collate(samples, { targetDtype: data.task === 'classification' ? 'int32' : 'float32' });
   model.eval(); // no dropout: the check must not draw from the generator training uses
+  let outputShape: readonly number[] = [];
   try {
-    noGrad(() => tidy(() => void loss.forward(model.forward(batch.x), batch.y)));
+    noGrad(() =>
+      tidy(() => {
+        const output = model.forward(batch.x);
+        outputShape = output.shape;
+        loss.forward(output, batch.y);
+      }),
+    );
   } catch (error) {
     if (!(error instanceof MyelinError)) throw error;
     const expects = data.task === 'classification' ? `${data.outputs} class scores` : 'one output per sample';
     throw new UsageError(
-      `invalid value for model (--layers): it does not fit the data: ${error.message}; allowed: a model taking samples of shape [${data.sampleShape.join(', ')}] and giving ${expects}`,
+      `invalid value for model (${flag}): it does not fit the data: ${error.message}; allowed: a model taking samples of shape [${data.sampleShape.join(', ')}] and giving ${expects}`,
     );
   } finally {
     model.train();
     batch.x.dispose();
     batch.y.dispose();
+  }
+  // Fewer class scores than classes passes the check above when the two samples' labels are small.
+  const scores = outputShape[outputShape.length - 1];
+  if (data.task === 'classification' && scores !== undefined && scores < data.outputs) {
+    throw new UsageError(
+      `invalid value for model (${flag}): it gives ${scores} outputs per sample, but the data has ${data.outputs} classes; allowed: a model whose last layer has ${data.outputs} outputs (e.g. "outFeatures": ${data.outputs})`,
+    );
   }
 }

@@ -4,6 +4,7 @@ import { CheckpointError, type Checkpoint, type EpochSource } from '@myelin/core
 import { listCheckpoints, loadCheckpoint } from '@myelin/core/node';
 import { DataLoader, Subset, type Batch, type DatasetLike, type Sample } from '@myelin/data';
 import { applyFlags } from '../config/options.js';
+import { getPath } from '../config/paths.js';
 import { configSchema, type RunConfig } from '../config/schema.js';
 import { CliError, UsageError, describeValue } from '../errors.js';
 import { displayPath } from './describe.js';
@@ -41,7 +42,60 @@ export function configForResume(directory: string, flags: ReadonlyMap<string, st
       `${file} (or a flag given with --resume) is not a valid run config: ${issue.path.join('.')}: ${issue.message}`,
     );
   }
+  refuseChangedTrajectory(directory, file, parsed.data);
   return parsed.data;
+}
+
+/**
+ * Config paths that decide what a run computes: a resume must find them as the 'last'
+ * checkpoint recorded them, or it would continue another run's trajectory (a new batch size
+ * with the old shuffle position, a new optimizer over the old state, another data source).
+ */
+export const TRAJECTORY_PATHS = [
+  'data',
+  'model',
+  'loss',
+  'optimizer',
+  'schedule',
+  'training.batchSize',
+  'training.clipGradNorm',
+  'training.clipGradValue',
+  'seed',
+] as const;
+
+/** Leaves of a JSON value by dotted path ('optimizer.lr'), as JSON text. */
+function leaves(value: unknown, prefix: string, into: Map<string, string>): Map<string, string> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) leaves(child, prefix ? `${prefix}.${key}` : key, into);
+  } else into.set(prefix, JSON.stringify(value ?? null));
+  return into;
+}
+
+/** The run config the 'last' checkpoint recorded (its manifest's extra.myelin.config), or undefined when unreadable. */
+function checkpointConfig(directory: string): unknown {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(directory, 'last.json'), 'utf8')) as {
+      extra?: { myelin?: { config?: unknown } };
+    };
+    return manifest.extra?.myelin?.config;
+  } catch {
+    return undefined; // no checkpoint yet, or a damaged one: loading it reports that
+  }
+}
+
+function refuseChangedTrajectory(directory: string, file: string, config: RunConfig): void {
+  const recorded = configSchema.safeParse(checkpointConfig(directory));
+  if (!recorded.success) return;
+  for (const root of TRAJECTORY_PATHS) {
+    const now = leaves(getPath(config, root), root, new Map());
+    const then = leaves(getPath(recorded.data, root), root, new Map());
+    for (const key of new Set([...then.keys(), ...now.keys()])) {
+      if (now.get(key) === then.get(key)) continue;
+      throw new UsageError(
+        `cannot resume ${displayPath(directory)}: ${key} is ${now.get(key) ?? 'absent'} in ${file} but was ${then.get(key) ?? 'absent'} when the 'last' checkpoint was saved; a resumed run must keep what decides its trajectory (${TRAJECTORY_PATHS.join(', ')}); allowed: restore ${key}, or train a changed copy with --config ${file}`,
+      );
+    }
+  }
 }
 
 export interface ResumePoint {
@@ -83,8 +137,10 @@ export function resumableSource(
   loader: DataLoader,
   dataset: DatasetLike<Sample>,
   resume: { epoch: number; batchesDone: number } | null,
-): EpochSource<Batch> {
+): EpochSource<Batch> & { length: number } {
   return {
+    // Batches per epoch, so fit's step count (the NaN guard's "step N") continues after a resume.
+    length: loader.length,
     yieldsFreshBatches: true,
     epoch(epoch: number) {
       if (resume === null || epoch !== resume.epoch || resume.batchesDone === 0) return loader.epoch(epoch);

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@myelin/core/node';
+import { CliError } from '../errors.js';
 
 // A run directory: config.json, metrics.jsonl + metrics.csv (one record per epoch), the
 // checkpoints (best.*, last.*) and loss/accuracy plots. Whole files are replaced atomically;
@@ -21,6 +22,25 @@ function timestamp(date: Date): string {
  * when taken). A new output directory gets a .gitignore of '*', so runs never land in git.
  */
 export function createRunDirectory(outputDir: string, name: string | null, prefix: string): string {
+  try {
+    return makeRunDirectory(outputDir, name, prefix);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    const reason =
+      {
+        ENOTDIR: 'a part of the path is a file, not a directory',
+        EROFS: 'the file system is read-only',
+        EACCES: 'permission denied',
+        EPERM: 'operation not permitted',
+        ENOSPC: 'no space left on the device',
+        EEXIST: 'it exists and is not a directory',
+      }[code] ?? (error as Error).message;
+    throw new CliError(`cannot create a run directory in ${outputDir} (--output): ${reason} (${code})`);
+  }
+}
+
+function makeRunDirectory(outputDir: string, name: string | null, prefix: string): string {
   if (!existsSync(outputDir)) {
     mkdirSync(outputDir, { recursive: true });
     try {

@@ -1,0 +1,128 @@
+import { totalmem } from 'node:os';
+import type { ModuleConfig } from '@myelin/core';
+import { CliError, UsageError, describeValue } from '../errors.js';
+
+// --memory-budget: what a run may allocate for its model (parameters, gradients, optimizer
+// state, activations of a batch), its dataset and its decoded images, checked before each is
+// allocated, so a typo like --hidden 5000000 or a stray label of 1,000,000 is one message
+// naming what asked for the memory instead of minutes of swapping or a RangeError.
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 2 ** 10,
+  m: 1e6,
+  mb: 1e6,
+  mib: 2 ** 20,
+  g: 1e9,
+  gb: 1e9,
+  gib: 2 ** 30,
+  t: 1e12,
+  tb: 1e12,
+  tib: 2 ** 40,
+};
+
+export const MEMORY_BUDGET_ALLOWED = 'a size like 2GiB, 512MB, 1.5GB or a number of bytes, > 0';
+
+/** The default budget: half the physical memory. */
+export const defaultMemoryBudget = (): number => Math.floor(totalmem() / 2);
+
+/** "2GiB", "512MB", "1.5g", "1000000" -> bytes; anything else is a usage error naming the flag. */
+export function parseMemoryBudget(text: string | undefined): number {
+  if (text === undefined) return defaultMemoryBudget();
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)(?:e(\d+))?\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? UNITS[match[3]!.toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Number(match[1]) * 10 ** Number(match[2] ?? 0) * unit : Number.NaN;
+  if (!(bytes >= 1) || !Number.isFinite(bytes))
+    throw new UsageError(
+      `invalid value for --memory-budget: got ${describeValue(text)}; allowed: ${MEMORY_BUDGET_ALLOWED}`,
+    );
+  return Math.floor(bytes);
+}
+
+/** 15.7 GB, 512 MB, 12 KB (decimal units, as people read sizes). */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['TB', 1e12],
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['KB', 1e3],
+  ] as const) {
+    if (bytes >= size) {
+      const value = bytes / size;
+      return `${value >= 100 ? Math.round(value) : Number(value.toPrecision(3))} ${unit}`;
+    }
+  }
+  return `${bytes} bytes`;
+}
+
+export class MemoryBudget {
+  constructor(
+    readonly bytes: number,
+    /** Whether --memory-budget was given (else the default, half the physical memory). */
+    readonly given: boolean,
+  ) {}
+
+  static fromFlag(text: string | undefined): MemoryBudget {
+    return new MemoryBudget(parseMemoryBudget(text), text !== undefined);
+  }
+
+  get description(): string {
+    return `the memory budget of ${formatBytes(this.bytes)} (--memory-budget${this.given ? '' : ', by default half the physical memory'})`;
+  }
+
+  /**
+   * Throws when `bytes` exceed the budget: "<what> needs about 15.7 GB for <purpose>, over the
+   * memory budget of 12 GB (--memory-budget)". `usage` makes it exit code 2 (a flag asked for it).
+   */
+  check(bytes: number, what: string, purpose: string, usage: boolean): void {
+    if (bytes <= this.bytes) return;
+    const message = `${what} needs about ${formatBytes(bytes)} for ${purpose}, over ${this.description}; make it smaller or raise --memory-budget`;
+    throw usage ? new UsageError(message) : new CliError(message);
+  }
+}
+
+/** Parameters of a module config (Linear layers, found anywhere inside Sequential, Residual...). */
+export function countParameters(config: unknown): number {
+  if (Array.isArray(config)) return config.reduce((sum: number, item) => sum + countParameters(item), 0);
+  if (typeof config !== 'object' || config === null) return 0;
+  const module = config as Record<string, unknown>;
+  if (module.type === 'Linear' && typeof module.inFeatures === 'number' && typeof module.outFeatures === 'number')
+    return module.inFeatures * module.outFeatures + (module.bias === false ? 0 : module.outFeatures);
+  return Object.values(module).reduce((sum: number, value) => sum + countParameters(value), 0);
+}
+
+/** Per-sample activation values of a module config: every Linear output, kept for the backward pass. */
+function activationsPerSample(config: unknown): number {
+  if (Array.isArray(config)) return config.reduce((sum: number, item) => sum + activationsPerSample(item), 0);
+  if (typeof config !== 'object' || config === null) return 0;
+  const module = config as Record<string, unknown>;
+  if (module.type === 'Linear' && typeof module.outFeatures === 'number') return module.outFeatures;
+  return Object.values(module).reduce((sum: number, value) => sum + activationsPerSample(value), 0);
+}
+
+/** Optimizer state per parameter besides the parameter itself: its gradient, and Adam's two moments or SGD's momentum. */
+export function optimizerCopies(optimizer: { type?: unknown; momentum?: unknown }): { copies: number; name: string } {
+  const type = String(optimizer.type ?? '').toLowerCase();
+  if (type === 'adam' || type === 'adamw') return { copies: 3, name: `${type === 'adam' ? 'Adam' : 'AdamW'} state` };
+  if (type === 'sgd' && typeof optimizer.momentum === 'number' && optimizer.momentum > 0)
+    return { copies: 2, name: 'SGD momentum' };
+  return { copies: 1, name: 'gradients' };
+}
+
+/**
+ * Bytes a model needs while training: float32 parameters x (1 + gradient and optimizer state),
+ * plus a batch's activations (forward values and their gradients).
+ */
+export function modelBytes(
+  modelConfig: ModuleConfig,
+  optimizer: { type?: unknown; momentum?: unknown },
+  batchSize: number,
+): { bytes: number; parameters: number; purpose: string } {
+  const parameters = countParameters(modelConfig);
+  const { copies, name } = optimizerCopies(optimizer);
+  const activations = activationsPerSample(modelConfig) * batchSize * 2;
+  return { bytes: 4 * (parameters * (1 + copies) + activations), parameters, purpose: `parameters and ${name}` };
+}
