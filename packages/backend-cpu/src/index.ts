@@ -2,6 +2,7 @@
 // built-in SIMD GEMM). Importing the package registers it as 'cpu' when the addon loads.
 import { registerBackend } from '@myelin/core/backend';
 import { createCpuBackend } from './backend.js';
+import { CPU_PRIORITY } from './descriptor.js';
 import { CPU_BACKEND_NAME } from './name.js';
 import { loadAddon } from './native.js';
 
@@ -10,8 +11,7 @@ export { CPU_BACKEND_NAME } from './name.js';
 export { CPU_REQUIREMENTS, type CpuPoolStats } from './native.js';
 export { probe, probeSync, addonPath, type CpuProbe } from './probe.js';
 
-/** Its rank for an automatic choice: core's scale puts native CPU (30) below CUDA, above wasm and cpu-reference. */
-export const CPU_PRIORITY = 30;
+export { descriptor, CPU_PRIORITY } from './descriptor.js';
 
 // The default wherever the addon loads (above cpu-reference); nothing is registered otherwise.
 if (loadAddon().addon !== undefined)

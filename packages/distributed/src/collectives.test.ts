@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mpirun, mpirunAvailable, results } from './test-mpirun.js';
+import { mpirun, mpirunAvailable, rankFiles, resultDirectory } from './test-mpirun.js';
 // @ts-expect-error -- a plain .mjs helper shared with scripts/test-asan.mjs
 import { asanEnvironment } from '../scripts/asan-env.mjs';
 import { probeMpi } from './probe.js';
@@ -30,8 +30,8 @@ interface Seen {
   addon: string;
 }
 
-function checkCollectives(stdout: string, size: number, build: 'native' | 'native-asan'): void {
-  const seen = results<Seen>(stdout);
+function checkCollectives(directory: string, size: number, build: 'native' | 'native-asan'): void {
+  const seen = rankFiles<Seen>(directory);
   for (const s of seen) expect(s.addon).toContain(`/dist/${build}/myelin_mpi.node`);
   expect(seen.map((s) => s.rank)).toEqual([...Array(size).keys()]);
   const ranks = [...Array(size).keys()];
@@ -62,9 +62,10 @@ function checkCollectives(stdout: string, size: number, build: 'native' | 'nativ
 
 describe.skipIf(!usable)('MPI collectives (mpirun)', () => {
   it.skipIf(asanOnly)('all-reduce, broadcast, barrier and finalize agree on 3 ranks', async () => {
-    const run = await mpirun(3, fixture);
+    const out = resultDirectory();
+    const run = await mpirun(3, fixture, [out]);
     expect(run.code, run.stderr).toBe(0);
-    checkCollectives(run.stdout, 3, 'native');
+    checkCollectives(out, 3, 'native');
   });
 
   it('passes on the AddressSanitizer + UBSan build of the addon (2 ranks)', async () => {
@@ -77,10 +78,11 @@ describe.skipIf(!usable)('MPI collectives (mpirun)', () => {
     expect(error).toBeUndefined();
     // -x exports the variables to the ranks only (mpirun itself runs without libasan).
     const exports = Object.entries(env!).flatMap(([k, v]) => ['-x', `${k}=${v}`]);
-    const run = await mpirun(2, fixture, [], { mpirunArgs: exports });
+    const out = resultDirectory();
+    const run = await mpirun(2, fixture, [out], { mpirunArgs: exports });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
-    checkCollectives(run.stdout, 2, 'native-asan');
+    checkCollectives(out, 2, 'native-asan');
   });
 });
 

@@ -1,5 +1,8 @@
 // Test helper: runs a script under Open MPI's mpirun with the flags this kind of machine needs.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /**
  * Flags for mpirun here: as root Open MPI refuses to start without --allow-run-as-root;
@@ -78,5 +81,18 @@ export function results<T extends { rank: number }>(stdout: string): T[] {
     .split('\n')
     .filter((line) => line.startsWith('RESULT '))
     .map((line) => JSON.parse(line.slice(7)) as T)
+    .sort((a, b) => a.rank - b.rank);
+}
+
+/** A fresh temporary directory for a run's per-rank result files. */
+export function resultDirectory(): string {
+  return mkdtempSync(path.join(tmpdir(), 'myelin-distributed-'));
+}
+
+/** The `rank-<r>.json` files of a directory, parsed, ordered by rank. */
+export function rankFiles<T extends { rank: number }>(directory: string): T[] {
+  return readdirSync(directory)
+    .filter((name) => /^rank-\d+\.json$/.test(name))
+    .map((name) => JSON.parse(readFileSync(path.join(directory, name), 'utf8')) as T)
     .sort((a, b) => a.rank - b.rank);
 }
