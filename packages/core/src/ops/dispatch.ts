@@ -154,18 +154,20 @@ export function coerceOperands(
     dtype = promoteTypes(dtype, other.dtype);
   }
   if (minimumDtype) dtype = promoteTypes(dtype, minimumDtype);
-  const convert = (operand: TensorLike): Tensor => {
-    if (typeof operand === 'number') {
-      const constant = scalarLike(operand, reference, dtype);
-      created.push(constant);
-      return constant;
-    }
-    if (operand.dtype === dtype) return operand;
-    const converted = operand.cast(dtype);
-    created.push(converted);
-    return converted;
-  };
-  return { a: convert(a), b: convert(b), created };
+  return { a: toOperand(a, reference, dtype, created), b: toOperand(b, reference, dtype, created), created };
+}
+
+/** A number as a scalar of `dtype` beside `reference`, or a tensor cast to `dtype`; what it makes goes into `created`. */
+function toOperand(operand: TensorLike, reference: Tensor, dtype: DType, created: Tensor[]): Tensor {
+  if (typeof operand === 'number') {
+    const constant = scalarLike(operand, reference, dtype);
+    created.push(constant);
+    return constant;
+  }
+  if (operand.dtype === dtype) return operand;
+  const converted = operand.cast(dtype);
+  created.push(converted);
+  return converted;
 }
 
 /**

@@ -8,8 +8,9 @@ import { arange } from '../tensor/creation.js';
 
 /** Same elements, new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  // To its own shape (gradients of same-shape ops): no shape to resolve, the frozen one is shared.
-  const resolved = shapesEqual(shape, x.shape) ? x.shape : Object.freeze(resolveShape('reshape', shape, x.size));
+  // To its own shape (gradients of same-shape ops): nothing to resolve or check, the frozen shape is shared.
+  if (shapesEqual(shape, x.shape)) return runReshape(x, x.shape);
+  const resolved = Object.freeze(resolveShape('reshape', shape, x.size));
   if (sizeOf(resolved) !== x.size) {
     throw new ShapeError(
       `reshape: cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)} (${sizeOf(resolved)} elements)`,
