@@ -32,7 +32,8 @@ export class CliError extends Error {
  */
 export function reportError(error: unknown, verbose: boolean): { exitCode: number; text: string } {
   const exitCode = error instanceof UsageError ? EXIT.usage : error instanceof CliError ? error.exitCode : EXIT.failure;
-  const message = error instanceof Error ? error.message : String(error);
+  // One line: a parser's snippet of the bad input (JSON.parse quotes lines of it) must not break it.
+  const message = (error instanceof Error ? error.message : String(error)).trim().replace(/\s*\n\s*/g, ' ');
   const label =
     error instanceof UsageError || error instanceof CliError || error instanceof MyelinError
       ? ''

@@ -332,3 +332,15 @@ describe('item 2: one writer per run directory', () => {
     expect(() => readFileSync(staleLock)).toThrow(/ENOENT/);
   });
 });
+
+describe('one line, always', () => {
+  it("a message quoting lines of bad input (JSON.parse's snippet of a damaged last.json) is printed on one line", async () => {
+    const { CliError, reportError } = await import('./errors.js');
+    const error = new CliError(
+      'last.json: not valid JSON (Unexpected token \'Y\', ..."     },\n  Y   {\n    "... is not valid JSON)',
+    );
+    expect(reportError(error, false).text).toBe(
+      'myelin: last.json: not valid JSON (Unexpected token \'Y\', ..."     }, Y   { "... is not valid JSON)',
+    );
+  });
+});
