@@ -153,7 +153,7 @@ const CASES: [string, string[], number, RegExp][] = [
     'a backend that is not installed',
     ['train', '--backend', 'tpu'],
     1,
-    /^myelin: backend 'tpu' is not available: @myelin\/backend-tpu is not installed\. Installed backends: cpu-reference, /,
+    /^myelin: backend 'tpu' is not available: @myelin\/backend-tpu is not installed\. Installed backends: (\w[\w-]*, )*cpu-reference, /,
   ],
   [
     'a flag that a resumed run cannot change',
