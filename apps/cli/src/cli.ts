@@ -58,6 +58,10 @@ export function buildProgram(run: (action: Action) => void): Command {
     );
   addConfigOptions(trainCommand)
     .option('--no-progress', 'plain lines instead of a progress bar (the default when stdout is not a terminal)')
+    .option(
+      '--distributed <mode>',
+      'mpi: data-parallel over MPI, one process per rank, --batch-size per rank (default: mpi when started by mpirun, else none)',
+    )
     .option('--verbose', 'print stack traces on errors (default: off)')
     .addHelpText(
       'after',
@@ -67,18 +71,26 @@ Examples:
   myelin train --preset fashion-mnist --epochs 3
   myelin train --config my-run.json --lr 0.01    a flag overrides the file
   myelin train --resume runs/digits-20250101-120000
+  mpirun -np 2 myelin train --preset fashion-mnist   data-parallel on 2 processes (as root: --allow-run-as-root)
 
 Ctrl-C stops after the current batch and saves 'last'; a second Ctrl-C quits at once.
 Exit codes: 0 done, 1 failed (also: the run directory is in use by another myelin train), 2 bad flag or config, 130 interrupted.`,
     )
     .action(
       (
-        options: { config?: string; preset?: string; resume?: string; memoryBudget?: string; progress: boolean },
+        options: {
+          config?: string;
+          preset?: string;
+          resume?: string;
+          memoryBudget?: string;
+          progress: boolean;
+          distributed?: string;
+        },
         command: Command,
       ) =>
         run(() =>
           train({
-            ...pick(options, ['config', 'preset', 'resume', 'memoryBudget']),
+            ...pick(options, ['config', 'preset', 'resume', 'memoryBudget', 'distributed']),
             progress: options.progress,
             flags: givenFlags(
               command,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_CONTRACT_VERSION, chooseBackend, describeChoice } from '@myelin/core';
+import { probeMpi } from '@myelin/distributed';
 import { listBackends } from '../backends.js';
 import { table } from '../training/describe.js';
 import { CLI_VERSION } from '../version.js';
@@ -52,8 +53,10 @@ export async function info(options: { json: boolean }): Promise<number> {
     (choice) => ({ backend: choice.descriptor.name, reason: describeChoice(choice) }),
     (error: Error) => ({ backend: null, reason: error.message }),
   );
+  // Data-parallel training (mpirun -np N myelin train): whether the MPI binding loads here.
+  const mpi = probeMpi();
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ versions, machine, backends, auto }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ versions, machine, backends, auto, mpi }, null, 2)}\n`);
     return 0;
   }
   let text = `Myelin ${versions.myelin} (@myelin/cli ${versions.cli}, @myelin/data ${versions.data}, backend contract v${versions.backendContract})\n`;
@@ -70,7 +73,11 @@ export async function info(options: { json: boolean }): Promise<number> {
         : (b.reason ?? '').replace(/\s*\n\s*/g, ' | '),
     ]),
   ]);
-  text += `\n--backend auto: ${auto.backend ?? 'none'} (${auto.reason})\n(myelin info --json prints every detail)\n`;
+  text += `\n--backend auto: ${auto.backend ?? 'none'} (${auto.reason})\n`;
+  text += mpi.usable
+    ? `MPI (mpirun -np N myelin train): usable, ${mpi.library}; launched ${mpi.details.launched}\n`
+    : `MPI (mpirun -np N myelin train): not usable: ${mpi.reason}\n`;
+  text += '(myelin info --json prints every detail)\n';
   process.stdout.write(text);
   return 0;
 }

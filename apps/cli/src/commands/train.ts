@@ -15,6 +15,7 @@ import {
   type TrainingContext,
 } from '@myelin/core';
 import { DataLoader } from '@myelin/data';
+import { distributedFit } from '@myelin/distributed';
 import { selectBackend } from '../backends.js';
 import { resolveConfig } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
@@ -38,6 +39,15 @@ import { MetricsLog, createRunDirectory, writeJson, writePlots } from '../traini
 import { RunLock } from '../training/run-lock.js';
 import { MemoryBudget, modelBytes } from '../training/memory-budget.js';
 import type { RunState } from '../training/run-state.js';
+import {
+  checkResumeRun,
+  finishDistributed,
+  recordRun,
+  shardSampler,
+  startDistributed,
+  wrapModel,
+  type DistributedTraining,
+} from '../training/distributed.js';
 import { CLI_VERSION } from '../version.js';
 
 export interface TrainOptions {
@@ -49,6 +59,8 @@ export interface TrainOptions {
   progress: boolean;
   /** --memory-budget as given (default: half the physical memory). */
   memoryBudget?: string;
+  /** --distributed: 'mpi' (also implied under mpirun) or 'none'. */
+  distributed?: string;
 }
 
 /** Refuses a model whose parameters, optimizer state and activations would not fit the budget, naming what asked for it. */
@@ -115,15 +127,24 @@ function checkMonitor(option: string, flag: string, monitor: string, logged: rea
 export async function train(options: TrainOptions): Promise<number> {
   const interrupts = new InterruptController().install();
   const locks: RunLock[] = [];
+  const distributed = startDistributed(options.distributed);
   try {
-    return await run(options, interrupts, locks);
+    return await run(options, interrupts, locks, distributed);
   } finally {
     interrupts.uninstall();
     for (const lock of locks) lock.release();
+    finishDistributed(distributed);
   }
 }
 
-async function run(options: TrainOptions, interrupts: InterruptController, locks: RunLock[]): Promise<number> {
+async function run(
+  options: TrainOptions,
+  interrupts: InterruptController,
+  locks: RunLock[],
+  distributed: DistributedTraining | null,
+): Promise<number> {
+  // Under MPI rank 0 alone writes the run directory; the others write only to a scratch directory.
+  const writer = distributed === null || distributed.isRoot;
   if (options.resume !== undefined && (options.config !== undefined || options.preset !== undefined)) {
     throw new UsageError(
       `invalid value for --resume: got it together with --${options.config !== undefined ? 'config' : 'preset'}; allowed: --resume alone (the run directory has its config)`,
@@ -138,7 +159,8 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
         flags: options.flags,
       });
   // One writer per run directory, from before anything in it is read for the resume or written.
-  if (resumeDirectory) locks.push(RunLock.acquire(resumeDirectory, (notice) => write(`${notice}\n`)));
+  if (resumeDirectory) checkResumeRun(resumeDirectory, distributed?.size ?? 1);
+  if (resumeDirectory && writer) locks.push(RunLock.acquire(resumeDirectory, (notice) => write(`${notice}\n`)));
   const { backend, choice: backendChoice } = await selectBackend(config.backend);
   const budget = MemoryBudget.fromFlag(options.memoryBudget);
   const data = await loadData(config, budget);
@@ -162,11 +184,13 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
   const scheduleMonitor = data.validation ? 'val_loss' : 'loss';
 
   let resume: ResumePoint | null = null;
-  const directory =
-    resumeDirectory ??
-    createRunDirectory(path.resolve(config.output.dir), config.output.name, options.preset ?? config.data.source);
-  if (!resumeDirectory) locks.push(RunLock.acquire(directory));
+  const directory = !writer
+    ? distributed!.scratch!
+    : (resumeDirectory ??
+      createRunDirectory(path.resolve(config.output.dir), config.output.name, options.preset ?? config.data.source));
+  if (!resumeDirectory && writer) locks.push(RunLock.acquire(directory));
   if (resumeDirectory) {
+    // Every rank reads the checkpoint (on several machines: the run directory on a shared file system).
     resume = await loadResumePoint(resumeDirectory);
     restoreCheckpoint(resume.checkpoint, { model, optimizer, ...(schedule ? { schedule } : {}) });
     disposeCheckpoint(resume.checkpoint);
@@ -187,7 +211,16 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
   await metricsLog.rewrite();
 
   const batchSize = config.training.batchSize === 'full' ? data.train.length : config.training.batchSize;
-  const loader = new DataLoader(data.train, { batchSize, shuffle: true, seed: seeds(config.seed).shuffle });
+  // Distributed: batchSize per rank on this rank's shard (the global batch is ranks × batchSize).
+  const loader = distributed
+    ? new DataLoader(data.train, {
+        batchSize,
+        sampler: shardSampler(distributed, data.train.length, seeds(config.seed).shuffle),
+      })
+    : new DataLoader(data.train, { batchSize, shuffle: true, seed: seeds(config.seed).shuffle });
+  recordRun(distributed, directory, batchSize);
+  // After any resume, so every replica starts from rank 0's restored weights.
+  const ddp = distributed ? wrapModel(distributed, model) : null;
   const position =
     resume && resume.extra.position.batchesDone > 0 ? { epoch: resume.epoch, ...resume.extra.position } : null;
   const evaluationBatch = evaluationBatchSize(batchSize, data.sampleShape);
@@ -243,7 +276,11 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
   const stepOffset: Callback = {
     onTrainBegin: (context: TrainingContext) => void (context.step += position?.batchesDone ?? 0),
   };
-  const callbacks: Callback[] = [stepOffset, ...(earlyStopping ? [earlyStopping] : []), recorder, progress];
+  const callbacks: Callback[] = [
+    stepOffset,
+    ...(earlyStopping ? [earlyStopping] : []),
+    ...(writer ? [recorder, progress] : []),
+  ];
 
   write(`myelin train  ${data.summary}\n`);
   if (config.description) write(`  about      ${config.description}\n`);
@@ -251,6 +288,10 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
   write(
     `  training   ${describeOptions(config.loss)}, ${describeOptions(config.optimizer)}${config.schedule ? `, ${describeOptions(config.schedule)}` : ''}, batch ${batchSize}, ${config.training.epochs} epochs, seed ${config.seed}\n`,
   );
+  if (distributed)
+    write(
+      `  parallel   ${distributed.size} MPI ranks x batch ${batchSize} = global batch ${distributed.size * batchSize} (rank 0 on ${distributed.comm.processor} writes the run)\n`,
+    );
   write(`  backend    ${backend.name}${backendChoice ? `  (${backendChoice})` : ''}\n`);
   write(
     `  run        ${displayPath(directory)}${resume ? `  (resuming after epoch ${resume.epoch}${position ? `, batch ${position.batchesDone} of epoch ${position.epoch + 1}` : ''})` : ''}\n`,
@@ -267,7 +308,7 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
   interrupts.onRequest = (message) => progress.pause(message);
   interrupts.phase = 'training';
   try {
-    await fit(model, {
+    const fitOptions = {
       train: resumableSource(loader, data.train, position),
       validation,
       loss,
@@ -280,7 +321,8 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
       callbacks,
       ...(schedule ? { schedule: mergingSchedule(schedule, scheduleMonitor, recorder) } : {}),
       ...(beforeStep ? { beforeStep } : {}),
-    });
+    };
+    await (ddp ? distributedFit(ddp, fitOptions) : fit(model, fitOptions));
   } catch (error) {
     progress.onTrainEnd(); // take the bar down (and show the cursor again) before the message
     if (error instanceof TrainingDivergedError) {
@@ -294,6 +336,7 @@ async function run(options: TrainOptions, interrupts: InterruptController, locks
     throw error;
   }
   interrupts.phase = 'finishing';
+  if (!writer) return EXIT.ok;
   await writePlots(directory, metricsLog.records);
 
   if (interrupts.requested !== null) {
