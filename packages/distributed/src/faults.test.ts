@@ -19,7 +19,7 @@ const usable = probeMpi().usable && mpirunAvailable();
 async function runningAfter(pid: number, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
   for (;;) {
-    let state = '';
+    let state: string;
     try {
       state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] ?? '';
     } catch {
