@@ -70,12 +70,10 @@ export type ProbeResult = BackendProbe;
 
 /** Whether the CUDA backend can run here (loads tfjs-node-gpu when present). Never throws. */
 export async function probe(options: CudaBackendOptions = {}): Promise<ProbeResult> {
-  let tf: Tf | null = null;
-  let previous: string | null = null;
   try {
     // start() selects 'tensorflow' for the whole process: put back whatever was active.
-    tf = loadTfjsNodeGpu(options.require);
-    previous = tf.getBackend();
+    const tf = loadTfjsNodeGpu(options.require);
+    const previous: string | null = tf.getBackend();
     const { details } = await start(options);
     if (previous && previous !== 'tensorflow') await tf.setBackend(previous);
     return { usable: true, details };

@@ -1,7 +1,10 @@
 // Elementwise kernels: unary, cast, binary, where. Each runs inside the caller's tf.tidy.
 import {
+  COMPARISON_OPS,
   UnsupportedOpError,
+  type ArithmeticOp,
   type BinaryOp,
+  type ComparisonOp,
   type Shape,
   type UnaryOp,
   isFloat,
@@ -49,9 +52,27 @@ export function cast(ctx: KernelContext, x: Tensor, dtype: TfjsDType): Tensor {
   return ctx.tf.cast(x, dtype);
 }
 
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set(COMPARISON_OPS);
+const isComparison = (op: BinaryOp): op is ComparisonOp => COMPARISONS.has(op);
+
 export function binary(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): Tensor {
   const { tf } = ctx;
   const dtype = a.dtype as TfjsDType;
+  if (isComparison(op)) return comparison(ctx, op, a, b);
+  // tfjs int32 div is a floor division and pow is integer; core sends floats only, so refuse.
+  if ((op === 'div' || op === 'pow') && dtype !== 'float32') throw new UnsupportedOpError(op, dtype, ctx.name);
+  if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, dtype);
+  if (dtype === 'bool') {
+    // tfjs keeps bool dtype yet stores 2 (add) or 255 (sub), and maximum/minimum return
+    // int32: compute in int32 and map nonzero to true (add/maximum = or, mul/minimum = and).
+    const r = arithmetic(ctx, op, tf.cast(a, 'int32'), tf.cast(b, 'int32'));
+    return tf.notEqual(r, tf.scalar(0, 'int32'));
+  }
+  return arithmetic(ctx, op, a, b);
+}
+
+function comparison(ctx: KernelContext, op: ComparisonOp, a: Tensor, b: Tensor): Tensor {
+  const { tf } = ctx;
   switch (op) {
     case 'equal':
       return tf.equal(a, b);
@@ -65,22 +86,10 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor, o
       return tf.greater(a, b);
     case 'greaterEqual':
       return tf.greaterEqual(a, b);
-    default:
-      break;
   }
-  // tfjs int32 div is a floor division and pow is integer; core sends floats only, so refuse.
-  if ((op === 'div' || op === 'pow') && dtype !== 'float32') throw new UnsupportedOpError(op, dtype, ctx.name);
-  if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, dtype);
-  if (dtype === 'bool') {
-    // tfjs keeps bool dtype yet stores 2 (add) or 255 (sub), and maximum/minimum return
-    // int32: compute in int32 and map nonzero to true (add/maximum = or, mul/minimum = and).
-    const r = arithmetic(ctx, op, tf.cast(a, 'int32'), tf.cast(b, 'int32'));
-    return tf.notEqual(r, tf.scalar(0, 'int32'));
-  }
-  return arithmetic(ctx, op, a, b);
 }
 
-function arithmetic(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+function arithmetic(ctx: KernelContext, op: ArithmeticOp, a: Tensor, b: Tensor): Tensor {
   const { tf } = ctx;
   switch (op) {
     case 'add':
@@ -97,8 +106,6 @@ function arithmetic(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor): Ten
       return tf.maximum(a, b);
     case 'minimum':
       return tf.minimum(a, b);
-    default:
-      throw new Error(`not an arithmetic op: ${op}`);
   }
 }
 

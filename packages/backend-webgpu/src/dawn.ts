@@ -3,7 +3,7 @@
 // 12's Mesa 22.3 lavapipe is rejected by Dawn). A real GPU shows up as a Vulkan adapter.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { AcquiredAdapter, AdapterAttempt, AdapterSource } from './adapter.js';
+import type { AcquiredAdapter, AdapterAttempt } from './adapter.js';
 import { WebGpuUnavailableError } from './errors.js';
 
 /** Which Dawn backend to use in Node; 'auto' tries each in AUTO_ORDER. */

@@ -39,7 +39,10 @@ describe('DataLoader', () => {
     expect(batches[0]!.y.dtype).toBe('int32');
     expect(Array.from(await batches[1]!.x.data()).slice(0, 7)).toEqual([24, 25, 26, 27, 28, 29, 30]);
     expect(Array.from(await batches[2]!.y.data())).toEqual([8, 9]);
-    for (const b of batches) (b.x.dispose(), b.y.dispose());
+    for (const b of batches) {
+      b.x.dispose();
+      b.y.dispose();
+    }
   });
 
   it('drops the short last batch with dropLast', async () => {
@@ -81,7 +84,10 @@ describe('DataLoader', () => {
       ...new DataLoader(new TensorDataset([[0], [1]], [0, 1]), { batchSize: 2, targetDtype: 'float32' }),
     ][0]!;
     expect(asFloat.y.dtype).toBe('float32');
-    for (const b of [batch!, asFloat]) (b.x.dispose(), b.y.dispose());
+    for (const b of [batch!, asFloat]) {
+      b.x.dispose();
+      b.y.dispose();
+    }
   });
 
   it('awaits async samples and builds upcoming batches while the consumer waits', async () => {

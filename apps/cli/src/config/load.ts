@@ -250,7 +250,11 @@ function describeAllowed(issue: Issue): string {
             .join(', ')
         : issue.message;
     }
-    default:
+    case 'custom':
+    case 'invalid_element':
+    case 'invalid_key':
+    case 'not_multiple_of':
+    case 'unrecognized_keys':
       return issue.message;
   }
 }

@@ -71,7 +71,6 @@ export class TrainingSession {
     this.status = 'running';
     const started = performance.now();
     let lastYield = started;
-    const session = this;
     await fit(parts.model, {
       train: parts.train,
       ...(parts.validation ? { validation: parts.validation } : {}),
@@ -83,22 +82,19 @@ export class TrainingSession {
       readLossEvery: parts.readLossEvery ?? 1_000_000,
       callbacks: [
         {
-          async onBatchEnd() {
-            session.step++;
+          onBatchEnd: async () => {
+            this.step++;
             // cpu-reference reads synchronously, so fit never yields by itself: let a pause in.
             if (performance.now() - lastYield > 30) {
               await yieldToEventLoop();
               lastYield = performance.now();
             }
           },
-          async onEpochEnd(epoch, logs, context) {
-            session.epoch = epoch + 1;
-            const final = session.#pauseRequested || session.epoch >= target;
-            await session.onEpoch(
-              summarize(epoch + 1, session.step, logs, (performance.now() - started) / 1000),
-              final,
-            );
-            if (session.#pauseRequested) context.stopTraining = true;
+          onEpochEnd: async (epoch, logs, context) => {
+            this.epoch = epoch + 1;
+            const final = this.#pauseRequested || this.epoch >= target;
+            await this.onEpoch(summarize(epoch + 1, this.step, logs, (performance.now() - started) / 1000), final);
+            if (this.#pauseRequested) context.stopTraining = true;
           },
         },
       ],

@@ -1,4 +1,4 @@
-import { UNARY_OPS, cast, clamp, where } from '@myelin/core';
+import { UNARY_OPS, cast, clamp, where, type Tensor } from '@myelin/core';
 import type { OpCase } from './types.js';
 
 /** The domain each unary op is tested on (away from kinks and singularities). */
@@ -16,11 +16,9 @@ const unaryDomain: Record<(typeof UNARY_OPS)[number], { low: number; high: numbe
 
 const unaryCases: OpCase[] = UNARY_OPS.flatMap((op) => {
   const domain = unaryDomain[op];
-  const call = (x: import('@myelin/core').Tensor) =>
-    (x as unknown as Record<string, () => import('@myelin/core').Tensor>)[op]!.call(x);
+  const call = (x: Tensor) => (x as unknown as Record<string, () => Tensor>)[op]!.call(x);
   // abs and relu are checked on both signs (away from the kink): negate half of the positive samples.
-  const signed =
-    op === 'abs' || op === 'relu' ? (x: import('@myelin/core').Tensor) => call(x.mul(x.sub(1).sign())) : call;
+  const signed = op === 'abs' || op === 'relu' ? (x: Tensor) => call(x.mul(x.sub(1).sign())) : call;
   return [
     {
       name: `${op} [3,4]`,
@@ -190,7 +188,7 @@ const binaryCases: OpCase[] = (Object.keys(binaryDomains) as BinaryName[]).flatM
       { shape: a, ...binaryDomains[op][0] },
       { shape: b, ...binaryDomains[op][1] },
     ],
-    run: ([x, y]) => (x as unknown as Record<BinaryName, (o: unknown) => import('@myelin/core').Tensor>)[op].call(x, y),
+    run: ([x, y]) => (x as unknown as Record<BinaryName, (o: unknown) => Tensor>)[op].call(x, y),
   })),
 );
 

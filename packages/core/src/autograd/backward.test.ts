@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { Tensor, getBackend, noGrad, tensor, tidy } from '@myelin/core';
+import { type Tensor, getBackend, noGrad, tensor, tidy } from '@myelin/core';
 
 const values = async (t: Tensor | null) => Array.from(await t!.data());
 

@@ -154,7 +154,7 @@ describe('state dicts', () => {
     expect(await values(model.stateDict()['1.weight']!)).toEqual(before);
     // Non-strict loading skips missing and unexpected keys but never a wrong shape.
     expect(() => model.loadStateDict(state, { strict: false })).toThrow(
-      /^Sequential.loadStateDict: nothing was loaded:\n  0.weight: expected shape \[3,2\], got \[2,3\]$/,
+      /^Sequential.loadStateDict: nothing was loaded:\n {2}0.weight: expected shape \[3,2\], got \[2,3\]$/,
     );
     state['0.weight'] = zeros([3, 2]);
     model.loadStateDict(state, { strict: false });
@@ -165,7 +165,7 @@ describe('state dicts', () => {
     // An int32 (or bool) tensor is not silently cast into a float weight.
     state['0.weight'] = zeros([3, 2], { dtype: 'int32' });
     expect(() => model.loadStateDict(state, { strict: false })).toThrow(
-      /^Sequential.loadStateDict: nothing was loaded:\n  0.weight: expected dtype float32 \(or another float dtype\), got int32; cast it first if it is meant$/,
+      /^Sequential.loadStateDict: nothing was loaded:\n {2}0.weight: expected dtype float32 \(or another float dtype\), got int32; cast it first if it is meant$/,
     );
     for (const t of Object.values(state)) t.dispose();
     model.dispose();

@@ -1,7 +1,7 @@
 import type { Backend, DType, TypedArray } from '../backend/contract.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
-import { Generator, defaultGenerator } from './random.js';
+import { type Generator, defaultGenerator } from './random.js';
 import { resolveShape, sizeOf } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 

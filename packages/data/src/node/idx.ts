@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { parseIdx, type IdxArray } from '../sources/idx.js';
-import { LabeledDataset, pairIdxImagesAndLabels } from '../sources/labeled.js';
+import { type LabeledDataset, pairIdxImagesAndLabels } from '../sources/labeled.js';
 import { readMaybeGzip } from './files.js';
 
 /** Reads an IDX file, gzip or not; see parseIdx for the checks. */

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { LabeledDataset } from '../sources/labeled.js';
+import type sharp from 'sharp';
 
 export interface ImageFolderOptions {
   /** Resize every image to this (height, width), or a square; default: keep sizes, which must then all match. */
@@ -31,7 +32,7 @@ export class ImageFolderDataset extends LabeledDataset {
   }
 }
 
-type Sharp = typeof import('sharp').default;
+type Sharp = typeof sharp;
 
 async function loadSharp(): Promise<Sharp> {
   try {
