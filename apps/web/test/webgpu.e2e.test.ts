@@ -84,8 +84,17 @@ describe('on WebGPU', () => {
     ]);
     await expect.poll(() => page.locator('#digits-prediction').getAttribute('data-final')).toBe('true');
     const p = await probabilities();
+    expect(p).toHaveLength(10);
     expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    measurements.drawnSevenPrediction = await page.locator('#digits-prediction').textContent();
+    // The prediction is recorded: a digit class, the most probable one, named in the text with its probability.
+    const digit = Number(await page.locator('#digits-prediction').getAttribute('data-digit'));
+    expect(Number.isInteger(digit) && digit >= 0 && digit <= 9).toBe(true);
+    expect(p[digit]).toBe(Math.max(...p));
+    const text = (await page.locator('#digits-prediction').textContent()) ?? '';
+    expect(text).toMatch(new RegExp(`It looks like a ${digit} \\(${(p[digit]! * 100).toFixed(1)}%\\)\\.$`));
+    measurements.drawnSevenPrediction = text;
+    // A trained network reads the drawn 7 as a 7 (its top-3 at least, as strokes vary by renderer).
+    expect([...p.keys()].sort((a, b) => p[b]! - p[a]!).slice(0, 3)).toContain(7);
     await app.screenshot('digits-webgpu');
   });
 
@@ -168,6 +177,16 @@ describe('on WebGPU', () => {
     await expect
       .poll(() => page.locator('#function-progress').textContent(), { timeout: 60_000 })
       .toBe('Step 1,000 of 1,000');
+    // The loss plot has points (one per 100 steps), and the loss went down; the fit plot has its curve.
+    const lossPlot = page.locator('figure.chart', { hasText: 'Training loss' });
+    await expect.poll(async () => Number(await lossPlot.getAttribute('data-points'))).toBeGreaterThanOrEqual(5);
+    const [first, last] = [
+      Number(await lossPlot.getAttribute('data-first-value')),
+      Number(await lossPlot.getAttribute('data-last-value')),
+    ];
+    expect(last).toBeLessThan(first * 0.5);
+    const fitPlot = page.locator('.plots-panel figure.chart').first();
+    expect(Number(await fitPlot.getAttribute('data-points'))).toBeGreaterThan(10);
     await app.screenshot('function-webgpu');
   });
 
@@ -179,7 +198,14 @@ describe('on WebGPU', () => {
       const cell = page.locator(`tr[data-backend="${name}"] td.speed`);
       await expect.poll(() => cell.getAttribute('data-samples-per-second'), { timeout: 90_000 }).toMatch(/^\d+$/);
       measurements[`digitsMlpSamplesPerSecond_${name}`] = Number(await cell.getAttribute('data-samples-per-second'));
+      // Each backend is named, and says whether it is usable here (with details).
+      const row = page.locator(`tr[data-backend="${name}"]`);
+      expect((await row.locator('th').textContent())?.trim()).not.toBe('');
+      await expect.poll(() => row.locator('td.availability').getAttribute('class')).toMatch(/availability (yes|no)$/);
+      expect((await row.locator('td.details').textContent())?.trim()).not.toBe('');
     }
+    // The backend in use is one of them, marked as such.
+    expect(await page.locator('tr.active[data-backend]').count()).toBe(1);
     console.info(`digits MLP samples/s: ${JSON.stringify(measurements)}`);
     await app.screenshot('backends-webgpu');
   });

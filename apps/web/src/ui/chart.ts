@@ -115,6 +115,11 @@ export function lineChart(spec: ChartSpec): LineChart {
         Array.from(values, (v) => (v === null || !Number.isFinite(v) || (spec.logY && v <= 0) ? null : v));
       pending = [Array.from(x), ...ys.map(clean)] as uPlotType.AlignedData;
       plot?.setData(pending);
+      // What the first series shows, for tests and scripts: its point count and first/last values.
+      const first = (pending[1] ?? []).filter((v): v is number => typeof v === 'number');
+      element.dataset.points = String(first.length);
+      element.dataset.firstValue = first.length > 0 ? String(first[0]) : '';
+      element.dataset.lastValue = first.length > 0 ? String(first[first.length - 1]) : '';
     },
     setLabel(index, label) {
       if (labels[index] === label) return;
