@@ -48,7 +48,12 @@ if (args.length === 0) {
   for (const simd of ['avx2', 'generic']) {
     if (status !== 0) break;
     console.log(`test:asan: GEMM tests with MYELIN_CPU_SIMD=${simd}`);
-    status = run({ MYELIN_CPU_SIMD: simd }, ['src/gemm.test.ts']);
+    // Its own test report in CI (MYELIN_TEST_REPORT_SUFFIX), beside the full run's.
+    const suffix = process.env.MYELIN_TEST_REPORT_SUFFIX;
+    status = run(
+      { MYELIN_CPU_SIMD: simd, ...(suffix === undefined ? {} : { MYELIN_TEST_REPORT_SUFFIX: `${suffix}-${simd}` }) },
+      ['src/gemm.test.ts'],
+    );
   }
 }
 process.exit(status);
