@@ -75,15 +75,6 @@ export function mpirun(
   });
 }
 
-/** The `RESULT {...}` lines of a run, parsed, ordered by rank. */
-export function results<T extends { rank: number }>(stdout: string): T[] {
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('RESULT '))
-    .map((line) => JSON.parse(line.slice(7)) as T)
-    .sort((a, b) => a.rank - b.rank);
-}
-
 /** A fresh temporary directory for a run's per-rank result files. */
 export function resultDirectory(): string {
   return mkdtempSync(path.join(tmpdir(), 'myelin-distributed-'));
