@@ -14,6 +14,7 @@ import { allocate, CpuHandle, type HostTensor } from './handle.js';
 import { sizeOf } from '@myelin/core/backend';
 import { binary, where } from './kernels/binary.js';
 import { gather, scatterAdd } from './kernels/gather.js';
+import { unfold } from './kernels/unfold.js';
 import { adamUpdate } from './kernels/adam.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
@@ -109,6 +110,7 @@ export function createCpuReferenceBackend(): Backend {
     concat: (xs, axis) => own(concat(xs.map(open), axis)),
     gather: (x, indices, axis) => own(gather(open(x), open(indices), axis)),
     scatterAdd: (updates, indices, axis, dimSize) => own(scatterAdd(open(updates), open(indices), axis, dimSize)),
+    unfold: (x, options) => own(unfold(open(x), options)),
 
     matmul: (a, b, transposeA, transposeB) => own(matmul(open(a), open(b), transposeA, transposeB)),
 

@@ -80,6 +80,7 @@ for (const [name, flags] of Object.entries(isa)) {
 }
 for (const src of [
   'native/kernels/movement.cc',
+  'native/kernels/unfold.cc',
   'native/kernels/gemm.cc',
   'native/runtime/threads.cc',
   'native/runtime/memory.cc',
@@ -87,6 +88,7 @@ for (const src of [
   'native/glue/state.cc',
   'native/glue/ops-storage.cc',
   'native/glue/ops-shape.cc',
+  'native/glue/ops-conv.cc',
   'native/glue/ops-linalg.cc',
   'native/glue/addon.cc',
 ]) {

@@ -199,6 +199,8 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     concat: (xs, axis) => own(addon.concat(xs.map(open), axis)),
     gather: (x, indices, axis) => own(addon.gather(open(x), open(indices), axis)),
     scatterAdd: (updates, indices, axis, dimSize) => own(addon.scatterAdd(open(updates), open(indices), axis, dimSize)),
+    unfold: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
+      own(addon.unfold(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
 
     matmul: (a, b, transposeA, transposeB) => own(addon.matmul(open(a), open(b), transposeA, transposeB)),
 

@@ -60,6 +60,18 @@ export interface NativeAddon {
   concat(ids: readonly number[], axis: number): number;
   gather(x: number, indices: number, axis: number): number;
   scatterAdd(updates: number, indices: number, axis: number, dimSize: number): number;
+  /** im2col of an NCHW float tensor: window [kh, kw], stride, padding and dilation per axis. */
+  unfold(
+    x: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+  ): number;
   matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
   matmulBiasActivation(
     a: number,

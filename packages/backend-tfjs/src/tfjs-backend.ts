@@ -13,6 +13,7 @@ import {
   type Shape,
   type TypedArray,
   type UnaryOp,
+  type UnfoldOptions,
 } from '@myelin/core/backend';
 import {
   filled,
@@ -28,6 +29,7 @@ import { binary, cast, unary, where } from './elementwise.js';
 import { adamUpdate } from './fused-adam.js';
 import { matmul, matmulBiasActivation, type FusedActivation } from './matmul.js';
 import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
+import { unfold } from './unfold.js';
 import { argmax, reduce } from './reduce.js';
 
 export interface TfjsBackendOptions {
@@ -201,6 +203,10 @@ export class TfjsBackend implements Backend {
 
   scatterAdd(updates: BackendHandle, indices: BackendHandle, axis: number, dimSize: number): BackendHandle {
     return this.run([updates, indices], ([u, i]) => scatterAdd(this.ctx, u!, i!, axis, dimSize));
+  }
+
+  unfold(x: BackendHandle, options: UnfoldOptions): BackendHandle {
+    return this.run([x], ([t]) => unfold(this.ctx, t!, options));
   }
 
   matmul(a: BackendHandle, b: BackendHandle, transposeA: boolean, transposeB: boolean): BackendHandle {

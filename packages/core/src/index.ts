@@ -32,6 +32,17 @@ export {
   oneHot,
 } from './ops/movement.js';
 export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
+export { unfold, fold, type Size2d, type UnfoldArgs } from './ops/unfold.js';
+export {
+  conv2d,
+  maxPool2d,
+  avgPool2d,
+  adaptiveAvgPool2d,
+  type Conv2dArgs,
+  type Pool2dArgs,
+  type AvgPool2dArgs,
+} from './ops/conv.js';
+export { batchNorm, layerNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
 export * from './ops/activation.js';
 export * from './checkpoint/index.js';
 export * from './optim/index.js';

@@ -187,6 +187,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("concat", Concat),
       FN("gather", Gather),
       FN("scatterAdd", ScatterAdd),
+      FN("unfold", Unfold),
       FN("matmul", Matmul),
       FN("matmulBiasActivation", MatmulBiasActivation),
       FN("adamUpdate", AdamUpdate),

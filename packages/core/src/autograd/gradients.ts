@@ -22,6 +22,7 @@ import {
 import { sum } from '../ops/reduce.js';
 import { expand, gather, pad, permute, reshape, scatterAdd, slice } from '../ops/movement.js';
 import { matmulPrimitive } from '../ops/linalg.js';
+import { fold } from '../ops/unfold.js';
 import type { GradNode } from './node.js';
 
 /**
@@ -171,6 +172,9 @@ export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
   // gather's adjoint adds each picked slice's gradient back at its index
   gather: (g, { inputs: [x, indices], attrs }) => [scatterAdd(g, indices!, attrs.axis, x!.shape[attrs.axis]!), null],
   scatterAdd: (g, { inputs: [, indices], attrs }) => [gather(g, indices!, attrs.axis), null],
+  // unfold reads each input element into the columns of the windows covering it: its adjoint
+  // (fold, a scatterAdd over the padded image) adds those columns' gradients back
+  unfold: (g, { inputs: [x], attrs }) => [fold(g, [x!.shape[2]!, x!.shape[3]!], attrs.kernelSize, attrs)],
 
   // C = op(A) op(B): each case below is dC pushed through the transposes
   matmul: (g, { inputs: [a, b], attrs: { transposeA, transposeB } }, _y, needs) => {

@@ -1,4 +1,4 @@
-import type { DType, PrimitiveOp } from '../backend/contract.js';
+import type { DType, PrimitiveOp, UnfoldOptions } from '../backend/contract.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The attributes each primitive carries besides its tensor inputs. */
@@ -15,6 +15,7 @@ export interface OpAttributes {
   concat: { axis: number };
   gather: { axis: number };
   scatterAdd: { axis: number; dimSize: number };
+  unfold: UnfoldOptions;
   matmul: { transposeA: boolean; transposeB: boolean };
 }
 

@@ -26,9 +26,10 @@
  * Version of this contract. Bump on any change a backend must follow.
  *
  * History: 1 = the first contract; 2 = `relu` joined the unary kernels (a required kernel, so a
- * backend built for 1 would fail at run time: registering it is refused instead).
+ * backend built for 1 would fail at run time: registering it is refused instead); 3 = `unfold`
+ * (im2col), the one windowed gather that convolution and pooling are built from.
  */
-export const BACKEND_CONTRACT_VERSION = 2;
+export const BACKEND_CONTRACT_VERSION = 3;
 
 /** Element types. `float64` is optional; cpu-reference runs it for finite differences. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -86,6 +87,7 @@ export const STRUCTURAL_OPS = [
   'concat',
   'gather',
   'scatterAdd',
+  'unfold',
   'matmul',
 ] as const;
 export type StructuralOp = (typeof STRUCTURAL_OPS)[number];
@@ -135,6 +137,18 @@ export interface FusedKernels {
     v: BackendHandle,
     options: AdamUpdateOptions,
   ): { param: BackendHandle; m: BackendHandle; v: BackendHandle };
+}
+
+/**
+ * The sliding windows of `unfold` over the two spatial axes of an NCHW tensor, each as
+ * [height, width]: window size, step, zero padding added on both sides, and spacing of the
+ * taps inside a window (PyTorch's `F.unfold` arguments).
+ */
+export interface UnfoldOptions {
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
 }
 
 export interface AdamUpdateOptions {
@@ -219,6 +233,14 @@ export interface Backend {
    * shape `gather` would produce.
    */
   scatterAdd(updates: BackendHandle, indices: BackendHandle, axis: number, dimSize: number): BackendHandle;
+  /**
+   * im2col, as PyTorch's `F.unfold`: x [N, C, H, W] (float) -> [N, C*kh*kw, outH*outW] where
+   * out[n, (c*kh + i)*kw + j, oh*outW + ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw], and 0
+   * where that position falls in the padding. outH = floor((H + 2ph - dh*(kh-1) - 1) / sh) + 1
+   * (outW alike), at least 1 (core checks). Its gradient is a scatterAdd (core composes it), so a
+   * backend implements this one kernel for convolution and pooling.
+   */
+  unfold(x: BackendHandle, options: UnfoldOptions): BackendHandle;
 
   // ---- linear algebra ------------------------------------------------------------------
   /**

@@ -1,0 +1,127 @@
+import {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  batchNorm,
+  conv2d,
+  embedding,
+  fold,
+  layerNorm,
+  maxPool2d,
+  tensor,
+  unfold,
+} from '@myelin/core';
+import type { OpCase } from './types.js';
+
+// The windowed gather (unfold, contract v3) and what core builds from it: convolution = unfold +
+// matmul, pooling = unfold + a reduction, unfold's gradient = fold = scatterAdd + slice. Shapes are
+// small so that finite differences over every input element stay fast.
+
+const unfoldCases: OpCase[] = [
+  { name: 'unfold 3x3 [1,2,5,5]', covers: ['unfold'], inputs: [{ shape: [1, 2, 5, 5] }], run: ([x]) => unfold(x!, 3) },
+  {
+    name: 'unfold 2x3 stride 2 padding 1 dilation [2,1] [2,2,6,7]',
+    covers: ['unfold', 'scatterAdd', 'slice'],
+    inputs: [{ shape: [2, 2, 6, 7] }],
+    run: ([x]) => unfold(x!, [2, 3], { stride: 2, padding: 1, dilation: [2, 1] }),
+  },
+  {
+    name: 'unfold 1x1 stride [1,3] (a strided gather)',
+    covers: ['unfold'],
+    inputs: [{ shape: [2, 3, 4, 7] }],
+    run: ([x]) => unfold(x!, 1, { stride: [1, 3] }),
+  },
+  {
+    name: 'unfold window larger than the image with padding 2',
+    covers: ['unfold'],
+    inputs: [{ shape: [1, 1, 2, 3] }],
+    run: ([x]) => unfold(x!, [4, 5], { padding: 2, stride: [3, 1] }),
+  },
+  {
+    name: 'fold of unfold counts overlaps',
+    covers: ['unfold', 'scatterAdd', 'slice'],
+    inputs: [{ shape: [1, 2, 4, 5] }],
+    run: ([x]) => fold(unfold(x!, 3, { padding: 1 }), [4, 5], 3, { padding: 1 }),
+  },
+  {
+    name: 'unfold of an empty batch',
+    covers: ['unfold'],
+    inputs: [{ shape: [0, 2, 3, 3] }],
+    run: ([x]) => unfold(x!, 2),
+    grad: false,
+  },
+];
+
+const convCases: OpCase[] = [
+  {
+    name: 'conv2d 3x3 padding 1 with bias',
+    covers: ['unfold', 'matmul', 'add'],
+    inputs: [{ shape: [2, 3, 5, 5] }, { shape: [4, 3, 3, 3] }, { shape: [4] }],
+    run: ([x, w, b]) => conv2d(x!, w!, b!, { padding: 1 }),
+  },
+  {
+    name: 'conv2d stride 2 dilation 2 groups 2',
+    covers: ['unfold', 'matmul'],
+    inputs: [{ shape: [1, 4, 7, 6] }, { shape: [6, 2, 2, 3] }],
+    run: ([x, w]) => conv2d(x!, w!, null, { stride: 2, dilation: 2, groups: 2, padding: [1, 0] }),
+  },
+  {
+    name: "conv2d padding 'same' with an even kernel",
+    covers: ['unfold', 'matmul', 'pad'],
+    inputs: [{ shape: [1, 2, 4, 5] }, { shape: [3, 2, 2, 4] }],
+    run: ([x, w]) => conv2d(x!, w!, null, { padding: 'same' }),
+  },
+  {
+    name: 'maxPool2d 2x2',
+    covers: ['unfold', 'max'],
+    inputs: [{ shape: [2, 2, 4, 6] }],
+    run: ([x]) => maxPool2d(x!, 2),
+  },
+  {
+    name: 'maxPool2d 3x3 stride 2 padding 1',
+    covers: ['unfold', 'max', 'pad'],
+    inputs: [{ shape: [1, 2, 5, 6] }],
+    run: ([x]) => maxPool2d(x!, 3, { stride: 2, padding: 1 }),
+  },
+  {
+    name: 'avgPool2d 3x3 stride 2 padding 1 (countIncludePad false)',
+    covers: ['unfold', 'sum', 'div'],
+    inputs: [{ shape: [1, 2, 5, 6] }],
+    run: ([x]) => avgPool2d(x!, 3, { stride: 2, padding: 1, countIncludePad: false }),
+  },
+  {
+    name: 'adaptiveAvgPool2d 5x7 -> 3x2',
+    covers: ['matmul'],
+    inputs: [{ shape: [2, 2, 5, 7] }],
+    run: ([x]) => adaptiveAvgPool2d(x!, [3, 2]),
+  },
+  {
+    name: 'batchNorm training [3,2,2,2]',
+    covers: ['sum', 'sub', 'mul', 'div', 'sqrt'],
+    inputs: [{ shape: [3, 2, 2, 2] }, { shape: [2] }, { shape: [2] }],
+    run: ([x, w, b]) => batchNorm(x!, { weight: w!, bias: b!, training: true }),
+  },
+  {
+    name: 'layerNorm over the last two axes',
+    covers: ['sum', 'sub', 'mul', 'div', 'sqrt'],
+    inputs: [{ shape: [2, 3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([x, w, b]) => layerNorm(x!, [3, 4], w!, b!),
+  },
+  {
+    name: 'embedding with repeated indices',
+    covers: ['gather'],
+    inputs: [{ shape: [5, 3] }],
+    run: ([w], backend) =>
+      embedding(
+        tensor(
+          [
+            [4, 0],
+            [4, 2],
+          ],
+          { dtype: 'int32', backend },
+        ),
+        w!,
+      ),
+  },
+];
+
+export const convolutionCases: OpCase[] = [...unfoldCases, ...convCases];

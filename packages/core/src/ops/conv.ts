@@ -1,0 +1,214 @@
+import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { fromHost } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { isFloat } from './dispatch.js';
+import { add, div } from './elementwise.js';
+import { matmul } from './linalg.js';
+import { pad, reshape } from './movement.js';
+import { max, mean } from './reduce.js';
+import { pair, unfold, unfoldOptions, unfoldOutputSize, type Size2d } from './unfold.js';
+
+export interface Conv2dArgs {
+  /** Step between windows (default 1). */
+  stride?: Size2d;
+  /**
+   * Zeros added on each side (default 0), or 'valid' (0), or 'same' (stride 1 only: the output
+   * keeps the input's size; an odd total goes to the bottom/right, as in PyTorch).
+   */
+  padding?: Size2d | 'same' | 'valid';
+  /** Spacing of the kernel taps (default 1). */
+  dilation?: Size2d;
+  /** Split channels into this many independent groups (default 1; in and out channels divisible). */
+  groups?: number;
+}
+
+function checkNchw(op: string, x: Tensor): void {
+  if (x.rank !== 4) throw new ShapeError(`${op}: expected an NCHW input of rank 4, got shape ${formatShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float input, got dtype ${x.dtype}`);
+}
+
+/** 'same' padding as [top, bottom, left, right] for a kernel and dilation (stride 1). */
+function samePadding(kernel: [number, number], dilation: [number, number]): [number, number, number, number] {
+  const totalH = dilation[0] * (kernel[0] - 1);
+  const totalW = dilation[1] * (kernel[1] - 1);
+  return [
+    Math.floor(totalH / 2),
+    totalH - Math.floor(totalH / 2),
+    Math.floor(totalW / 2),
+    totalW - Math.floor(totalW / 2),
+  ];
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch's `F.conv2d`) of x [N, C, H, W] with
+ * weight [O, C/groups, kh, kw] and an optional bias [O]: unfold (im2col) then one batched
+ * matrix product, so it runs, and differentiates, on every backend.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, args: Conv2dArgs = {}): Tensor {
+  checkNchw('conv2d', x);
+  if (weight.rank !== 4) {
+    throw new ShapeError(
+      `conv2d: weight must be [outChannels, inChannels/groups, kh, kw], got ${formatShape(weight.shape)}`,
+    );
+  }
+  const groups = args.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ArgumentError(`conv2d: groups must be a positive integer, got ${groups}`);
+  const [n, c, height, width] = x.shape as [number, number, number, number];
+  const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+  if (c % groups !== 0 || o % groups !== 0 || cg * groups !== c) {
+    throw new ShapeError(
+      `conv2d: input ${formatShape(x.shape)} with ${groups} group(s) does not fit weight ${formatShape(weight.shape)} (need inChannels = ${cg} x groups and outChannels divisible by groups)`,
+    );
+  }
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== o)) {
+    throw new ShapeError(`conv2d: bias must be [${o}], got ${formatShape(bias.shape)}`);
+  }
+  const dilation = pair('conv2d: dilation', args.dilation ?? 1, 1);
+  const stride = pair('conv2d: stride', args.stride ?? 1, 1);
+  const padding = args.padding ?? 0;
+  let extra: [number, number, number, number] | null = null;
+  let symmetric: Size2d = 0;
+  if (padding === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1)
+      throw new ArgumentError(`conv2d: padding 'same' needs stride 1, got ${stride.join('x')}`);
+    const [top, bottom, left, right] = samePadding([kh, kw], dilation);
+    if (top === bottom && left === right) symmetric = [top, left];
+    else extra = [top, bottom, left, right];
+  } else if (padding !== 'valid') symmetric = padding;
+  const options = unfoldOptions('conv2d', [kh, kw], { stride, padding: symmetric, dilation });
+  return composite(() => {
+    const input =
+      extra === null
+        ? x
+        : pad(x, [
+            [0, 0],
+            [0, 0],
+            [extra[0], extra[1]],
+            [extra[2], extra[3]],
+          ]);
+    const [outH, outW] = unfoldOutputSize('conv2d', input.shape, options);
+    const cols = unfold(input, [kh, kw], options); // [N, C*kh*kw, L]
+    const k = cg * kh * kw;
+    let out: Tensor;
+    if (groups === 1) {
+      out = matmul(reshape(weight, [o, k]), cols); // [N, O, L]
+    } else {
+      const grouped = reshape(cols, [n, groups, k, outH * outW]);
+      out = matmul(reshape(weight, [groups, o / groups, k]), grouped); // [N, groups, O/groups, L]
+    }
+    out = reshape(out, [n, o, outH, outW]);
+    return bias === null ? out : add(out, reshape(bias, [1, o, 1, 1]));
+  });
+}
+
+export interface Pool2dArgs {
+  /** Step between windows (default: the kernel size). */
+  stride?: Size2d;
+  /** Padding on each side (default 0; at most half the kernel, as in PyTorch). */
+  padding?: Size2d;
+  /** Spacing of the taps (max pooling only; default 1). */
+  dilation?: Size2d;
+}
+
+function poolOptions(op: string, kernelSize: Size2d, args: Pool2dArgs) {
+  const kernel = pair(`${op}: kernelSize`, kernelSize, 1);
+  const options = unfoldOptions(op, kernel, {
+    stride: args.stride ?? kernel,
+    padding: args.padding ?? 0,
+    dilation: args.dilation ?? 1,
+  });
+  if (options.padding[0] * 2 > kernel[0] || options.padding[1] * 2 > kernel[1]) {
+    throw new ArgumentError(
+      `${op}: padding ${options.padding.join('x')} must be at most half the kernel ${kernel.join('x')}`,
+    );
+  }
+  return options;
+}
+
+/** Windows as [N, C, kh*kw, outH, outW] (padding with `padValue`), reduced by the caller over axis 2. */
+function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, padValue: number) {
+  checkNchw(op, x);
+  const options = poolOptions(op, kernelSize, args);
+  const [n, c] = x.shape as [number, number];
+  const [ph, pw] = options.padding;
+  // Max pooling pads with -Infinity (never picked); unfold's own padding is zeros.
+  const input =
+    ph + pw > 0 && padValue !== 0
+      ? pad(
+          x,
+          [
+            [0, 0],
+            [0, 0],
+            [ph, ph],
+            [pw, pw],
+          ],
+          padValue,
+        )
+      : x;
+  const unfolded = input === x ? options : { ...options, padding: [0, 0] as const };
+  const [outH, outW] = unfoldOutputSize(op, input.shape, unfolded);
+  const cols = unfold(input, options.kernelSize, unfolded);
+  const k = options.kernelSize[0] * options.kernelSize[1];
+  return { cols: reshape(cols, [n, c, k, outH, outW]), options, outH, outW };
+}
+
+/** Max over each window (PyTorch's `F.max_pool2d`, floor mode); the stride defaults to the kernel size. */
+export function maxPool2d(x: Tensor, kernelSize: Size2d, args: Pool2dArgs = {}): Tensor {
+  return composite(() => max(windows('maxPool2d', x, kernelSize, args, -Infinity).cols, 2));
+}
+
+export interface AvgPool2dArgs extends Omit<Pool2dArgs, 'dilation'> {
+  /** Count the padding zeros in each window's mean (default true, as in PyTorch). */
+  countIncludePad?: boolean;
+}
+
+/** Mean over each window (PyTorch's `F.avg_pool2d`, floor mode); the stride defaults to the kernel size. */
+export function avgPool2d(x: Tensor, kernelSize: Size2d, args: AvgPool2dArgs = {}): Tensor {
+  return composite(() => {
+    const { cols, options, outH, outW } = windows('avgPool2d', x, kernelSize, { ...args, dilation: 1 }, 0);
+    const [ph, pw] = options.padding;
+    if ((args.countIncludePad ?? true) || ph + pw === 0) return mean(cols, 2);
+    // Divide each window's sum by the number of its taps inside the image.
+    const [height, width] = [x.shape[2]!, x.shape[3]!];
+    const inside = (start: number, k: number, size: number) => Math.min(start + k, size) - Math.max(start, 0);
+    const counts = new Float64Array(outH * outW);
+    for (let i = 0; i < outH; i++)
+      for (let j = 0; j < outW; j++)
+        counts[i * outW + j] =
+          inside(i * options.stride[0] - ph, options.kernelSize[0], height) *
+          inside(j * options.stride[1] - pw, options.kernelSize[1], width);
+    const divisor = fromHost(counts, [outH, outW], { dtype: x.dtype, backend: x.backend });
+    return div(cols.sum(2), divisor);
+  });
+}
+
+/**
+ * Averages over PyTorch's adaptive bins (bin i of an axis of size S into n spans
+ * [floor(i*S/n), ceil((i+1)*S/n))): two matrix products with constant averaging matrices,
+ * exact for any sizes. `null` in outputSize keeps that axis.
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+  checkNchw('adaptiveAvgPool2d', x);
+  const [height, width] = [x.shape[2]!, x.shape[3]!];
+  const requested = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+  const outH = requested[0] ?? height;
+  const outW = requested[1] ?? width;
+  pair('adaptiveAvgPool2d: outputSize', [outH, outW], 1);
+  const bins = (size: number, count: number, transposed: boolean): Tensor => {
+    const values = new Float64Array(size * count);
+    for (let i = 0; i < count; i++) {
+      const start = Math.floor((i * size) / count);
+      const end = Math.ceil(((i + 1) * size) / count);
+      for (let s = start; s < end; s++) values[transposed ? s * count + i : i * size + s] = 1 / (end - start);
+    }
+    return fromHost(values, transposed ? [size, count] : [count, size], { dtype: x.dtype, backend: x.backend });
+  };
+  return composite(() => {
+    if (outH === 1 && outW === 1) return mean(x, [2, 3], true);
+    if (height % outH === 0 && width % outW === 0) return avgPool2d(x, [height / outH, width / outW]);
+    const rows = outH === height ? x : matmul(bins(height, outH, false), x); // [N, C, outH, W]
+    return outW === width ? rows : matmul(rows, bins(width, outW, true)); // [N, C, outH, outW]
+  });
+}

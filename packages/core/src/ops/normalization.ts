@@ -1,0 +1,120 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { composite, tidy } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { isFloat } from './dispatch.js';
+import { add, div, mul, sqrt, sub } from './elementwise.js';
+import { gather, reshape } from './movement.js';
+import { mean } from './reduce.js';
+
+export interface BatchNormArgs {
+  /** Per-channel running mean and (unbiased) variance; updated in place in training mode. */
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  /** Per-channel scale (gamma) and shift (beta). */
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalise with the batch's statistics (and update the running ones), else with the running ones. */
+  training?: boolean;
+  /** running = (1 - momentum) * running + momentum * batch (default 0.1, as in PyTorch). */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalisation over the channel axis 1 of [N, C], [N, C, L] or [N, C, H, W] (PyTorch's
+ * `F.batch_norm`): statistics over every other axis, the biased variance to normalise and the
+ * unbiased one for the running estimate.
+ */
+export function batchNorm(x: Tensor, args: BatchNormArgs = {}): Tensor {
+  if (x.rank < 2 || x.rank > 4)
+    throw new ShapeError(`batchNorm: expected [N, C], [N, C, L] or [N, C, H, W], got ${formatShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`batchNorm: expected a float input, got dtype ${x.dtype}`);
+  const channels = x.shape[1]!;
+  const training = args.training ?? false;
+  const eps = args.eps ?? 1e-5;
+  const momentum = args.momentum ?? 0.1;
+  for (const [name, t] of [
+    ['runningMean', args.runningMean],
+    ['runningVar', args.runningVar],
+    ['weight', args.weight],
+    ['bias', args.bias],
+  ] as const) {
+    if (t != null && (t.rank !== 1 || t.shape[0] !== channels))
+      throw new ShapeError(`batchNorm: ${name} must be [${channels}], got ${formatShape(t.shape)}`);
+  }
+  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const count = x.size / channels;
+  const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
+  if (training && count <= 1)
+    throw new ArgumentError(
+      `batchNorm: training needs more than 1 value per channel, got input ${formatShape(x.shape)}`,
+    );
+  const { runningMean, runningVar } = args;
+  if (!training && (runningMean == null || runningVar == null))
+    throw new ArgumentError('batchNorm: evaluation mode needs runningMean and runningVar');
+  return composite(() => {
+    let centered: Tensor;
+    let variance: Tensor;
+    if (training) {
+      const batchMean = mean(x, axes, true);
+      centered = sub(x, batchMean);
+      variance = mean(mul(centered, centered), axes, true);
+      if (runningMean != null && runningVar != null) {
+        noGrad(() =>
+          tidy(() => {
+            const m = reshape(batchMean, [channels]);
+            const v = mul(reshape(variance, [channels]), count / (count - 1));
+            runningMean.assign(add(mul(runningMean, 1 - momentum), mul(m, momentum)));
+            runningVar.assign(add(mul(runningVar, 1 - momentum), mul(v, momentum)));
+          }),
+        );
+      }
+    } else {
+      centered = sub(x, reshape(runningMean!, perChannel));
+      variance = reshape(runningVar!, perChannel);
+    }
+    let out = div(centered, sqrt(add(variance, eps)));
+    if (args.weight != null) out = mul(out, reshape(args.weight, perChannel));
+    if (args.bias != null) out = add(out, reshape(args.bias, perChannel));
+    return out;
+  });
+}
+
+/**
+ * Layer normalisation over the last `normalizedShape.length` axes (PyTorch's `F.layer_norm`),
+ * with an optional elementwise weight and bias of that shape.
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.rank - k);
+  if (k === 0 || k > x.rank || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new ShapeError(
+      `layerNorm: input ${formatShape(x.shape)} does not end in normalizedShape ${formatShape(normalizedShape)}`,
+    );
+  }
+  if (!isFloat(x.dtype)) throw new DTypeError(`layerNorm: expected a float input, got dtype ${x.dtype}`);
+  const axes = tail.map((_, i) => x.rank - k + i);
+  return composite(() => {
+    const centered = sub(x, mean(x, axes, true));
+    const variance = mean(mul(centered, centered), axes, true);
+    let out = div(centered, sqrt(add(variance, eps)));
+    if (weight !== null) out = mul(out, weight);
+    if (bias !== null) out = add(out, bias);
+    return out;
+  });
+}
+
+/** Rows of `weight` [numEmbeddings, dim] picked by int32 `indices` of any shape (PyTorch's `F.embedding`). */
+export function embedding(indices: Tensor, weight: Tensor): Tensor {
+  if (indices.dtype !== 'int32') throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}`);
+  if (weight.rank !== 2)
+    throw new ShapeError(`embedding: weight must be [numEmbeddings, dim], got ${formatShape(weight.shape)}`);
+  return gather(weight, indices, 0);
+}
