@@ -30,7 +30,8 @@ export interface EpochBatches extends AsyncIterable<Batch>, Iterable<Batch> {
   readonly length: number;
 }
 
-type MaybePromise<T> = T | PromiseLike<T>;
+/** A value, or a promise of it (a dataset may load its samples asynchronously). */
+export type MaybePromise<T> = T | PromiseLike<T>;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

@@ -14,7 +14,7 @@ export {
 export { TensorDataset, type ArrayInput, type TensorDatasetOptions } from './tensor-dataset.js';
 export { randomSplit, type RandomSplitOptions } from './random-split.js';
 export { Collator, collate, type Batch, type CollateOptions } from './collate.js';
-export { DataLoader, type DataLoaderOptions, type EpochBatches } from './data-loader.js';
+export { DataLoader, type DataLoaderOptions, type EpochBatches, type MaybePromise } from './data-loader.js';
 export { DistributedSampler, type DistributedSamplerOptions, type Sampler } from './distributed-sampler.js';
 export { compose } from './transforms/compose.js';
 export {
@@ -26,7 +26,7 @@ export {
   type SampleTransform,
   type ToFloatOptions,
 } from './transforms/basic.js';
-export { resize, resizeBilinear } from './transforms/resize.js';
+export { resize, resizeBilinear, type AxisTable } from './transforms/resize.js';
 export {
   transformFromConfig,
   parseTransformConfigs,

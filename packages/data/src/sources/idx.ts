@@ -3,16 +3,17 @@ import { formatShape, type HostArray, type NumericArray } from '../host-array.js
 import { gunzip, isGzip } from './gzip.js';
 
 /** The element types the IDX format (MNIST's) defines, by their type byte. */
-const IDX_TYPES = {
+const IDX_TYPES: Readonly<Record<number, { dtype: IdxDType; bytes: number }>> = {
   0x08: { dtype: 'uint8', bytes: 1 },
   0x09: { dtype: 'int8', bytes: 1 },
   0x0b: { dtype: 'int16', bytes: 2 },
   0x0c: { dtype: 'int32', bytes: 4 },
   0x0d: { dtype: 'float32', bytes: 4 },
   0x0e: { dtype: 'float64', bytes: 8 },
-} as const;
+};
 
-export type IdxDType = (typeof IDX_TYPES)[keyof typeof IDX_TYPES]['dtype'];
+/** The element type of an IDX file's values. */
+export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
 /** A decoded IDX file: values in native byte order, row-major, with the file's shape. */
 export interface IdxArray extends HostArray {
@@ -50,7 +51,7 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
       found: `${hex((bytes[0]! << 8) | bytes[1]!, 4)} (not an IDX file)`,
     });
   }
-  const type = IDX_TYPES[typeCode as keyof typeof IDX_TYPES];
+  const type = IDX_TYPES[typeCode];
   if (type === undefined) {
     throw new DataError({
       source,

@@ -3,7 +3,7 @@ import { imageGeometry, type HostArray, type NumericArray } from '../host-array.
 import type { SampleTransform } from './basic.js';
 
 /** For each output coordinate: the two source coordinates and the weight of the second. */
-interface AxisTable {
+export interface AxisTable {
   low: Int32Array;
   high: Int32Array;
   weight: Float32Array;
