@@ -11,7 +11,7 @@ export { tidy, keep, dispose, type TensorContainer } from './tensor/scope.js';
 export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from './tensor/shape.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { gradientRules, nonDifferentiableOps, unbroadcast, type GradRule } from './autograd/gradients.js';
-export type { GradNode, OpAttributes } from './autograd/node.js';
+export type { FusedOp, GradNode, OpAttributes, TapeOp } from './autograd/node.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
 export {

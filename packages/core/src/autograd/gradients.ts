@@ -23,14 +23,15 @@ import { sum } from '../ops/reduce.js';
 import { expand, gather, pad, permute, reshape, scatterAdd, slice } from '../ops/movement.js';
 import { matmulPrimitive } from '../ops/linalg.js';
 import { fold } from '../ops/unfold.js';
-import type { GradNode } from './node.js';
+import { fusedGradientRules } from './fused-gradients.js';
+import type { GradNode, TapeOp } from './node.js';
 
 /**
  * A gradient rule: given the gradient `g` of an op's output, the recorded node and the output
  * itself, returns the gradient of each input (null where none flows). `needs[i]` says whether
  * input i wants one, so rules can skip work. Rules run under noGrad, written in core ops.
  */
-export type GradRule<P extends PrimitiveOp = PrimitiveOp> = (
+export type GradRule<P extends TapeOp = TapeOp> = (
   g: Tensor,
   node: GradNode<P>,
   output: Tensor,
@@ -60,8 +61,12 @@ function keptShape(inputShape: readonly number[], axes: readonly number[]): numb
   return inputShape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
-/** One rule per primitive; the mapped type makes a primitive without a rule a compile error. */
-export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
+/**
+ * One rule per primitive and fused tape op; the mapped type makes an op without a rule a
+ * compile error.
+ */
+export const gradientRules: { [P in TapeOp]: GradRule<P> } = {
+  ...fusedGradientRules,
   // d(-x) = -dx
   neg: (g) => [neg(g)],
   // d exp(x) = exp(x) dx
@@ -194,5 +199,7 @@ export const gradientRules: { [P in PrimitiveOp]: GradRule<P> } = {
 
 /** The primitives through which no gradient flows (comparisons, argmax, sign). */
 export const nonDifferentiableOps: ReadonlySet<PrimitiveOp> = new Set(
-  (Object.keys(gradientRules) as PrimitiveOp[]).filter((op) => (gradientRules[op] as GradRule) === nonDifferentiable),
+  (Object.keys(gradientRules) as TapeOp[]).filter(
+    (op): op is PrimitiveOp => (gradientRules[op] as GradRule) === nonDifferentiable,
+  ),
 );

@@ -1,4 +1,4 @@
-import type { DType, PrimitiveOp, UnfoldOptions } from '../backend/contract.js';
+import type { DType, FusedActivation, PrimitiveOp, UnfoldOptions } from '../backend/contract.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The attributes each primitive carries besides its tensor inputs. */
@@ -17,14 +17,20 @@ export interface OpAttributes {
   scatterAdd: { axis: number; dimSize: number };
   unfold: UnfoldOptions;
   matmul: { transposeA: boolean; transposeB: boolean };
+  // fused tape ops (ops/fused.ts): `grad` is the kernel's gradient, owned by the op's output
+  softmaxCrossEntropy: { reduction: 'none' | 'sum' | 'mean'; grad: Tensor };
+  linearActivation: { activation: FusedActivation };
 }
 
-export type AttributesOf<P extends PrimitiveOp> = P extends keyof OpAttributes
-  ? OpAttributes[P]
-  : Record<string, never>;
+/** Ops recorded on the tape besides the primitives: fused kernels with their own gradient rules. */
+export type FusedOp = 'softmaxCrossEntropy' | 'linearActivation';
+/** What a tape node can record: a primitive or a fused op. */
+export type TapeOp = PrimitiveOp | FusedOp;
+
+export type AttributesOf<P extends TapeOp> = P extends keyof OpAttributes ? OpAttributes[P] : Record<string, never>;
 
 /** One recorded op on the tape: enough to run its gradient rule later. */
-export interface GradNode<P extends PrimitiveOp = PrimitiveOp> {
+export interface GradNode<P extends TapeOp = TapeOp> {
   readonly op: P;
   readonly inputs: readonly Tensor[];
   readonly attrs: AttributesOf<P>;

@@ -103,9 +103,17 @@ export const PRIMITIVE_OPS: readonly PrimitiveOp[] = [
   ...STRUCTURAL_OPS,
 ];
 
+/** The activations of the fused linear kernels. */
+export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
 /**
  * Optional fused kernels. Core uses one when the backend has it and composes primitives
  * otherwise; the conformance suite checks both paths agree.
+ *
+ * Versioning: every member is optional, so adding one is backward compatible: a backend built
+ * for an earlier list simply lacks it and core composes primitives there. Adding a member does
+ * NOT bump BACKEND_CONTRACT_VERSION; changing the meaning of an existing one does.
+ * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3.)
  */
 export interface FusedKernels {
   /**
@@ -116,7 +124,7 @@ export interface FusedKernels {
     a: BackendHandle,
     b: BackendHandle,
     bias: BackendHandle | null,
-    activation: 'linear' | 'relu' | 'sigmoid' | 'tanh',
+    activation: FusedActivation,
     transposeA: boolean,
     transposeB: boolean,
   ): BackendHandle;
@@ -137,6 +145,82 @@ export interface FusedKernels {
     v: BackendHandle,
     options: AdamUpdateOptions,
   ): { param: BackendHandle; m: BackendHandle; v: BackendHandle };
+
+  /**
+   * Softmax cross-entropy of float `logits` [rows, classes] at int32 `labels` [rows], each in
+   * 0..classes-1 (core checks them where it can read them; a kernel may throw on one out of
+   * range). Per row: logsumexp(logits[r]) - logits[r, labels[r]]. `loss` is [rows] for 'none',
+   * their sum ('sum') or sum / rows ('mean') of shape [] otherwise. `grad` (null unless
+   * withGrad) is [rows, classes]: softmax(logits) - onehot(labels), divided by rows for 'mean',
+   * i.e. the gradient of the reduced loss ('none': of the sum of the per-row losses).
+   */
+  softmaxCrossEntropy?(
+    logits: BackendHandle,
+    labels: BackendHandle,
+    reduction: 'none' | 'sum' | 'mean',
+    withGrad: boolean,
+  ): { loss: BackendHandle; grad: BackendHandle | null };
+
+  /**
+   * The backward of y = activation(z + bias) for float `grad` (dL/dy) and `y`, both [rows, n]:
+   * `input` = dL/dz = grad * activation'(y), written with y as core's rules are (relu: 0 where
+   * y <= 0, else grad, so NaN passes; sigmoid: grad * (y * (1 - y)); tanh: grad * (1 - y * y);
+   * linear: grad), and `bias` = the sum of `input` over its rows, [n].
+   */
+  biasActivationBackward?(
+    grad: BackendHandle,
+    y: BackendHandle,
+    activation: FusedActivation,
+  ): { input: BackendHandle; bias: BackendHandle };
+
+  /**
+   * `adamUpdate` for many parameters in one call (one optimizer step of one parameter group, one
+   * `options` for all): entry i of each array belongs to parameter i. Returns NEW handles.
+   */
+  adamUpdateMany?(
+    params: readonly BackendHandle[],
+    grads: readonly BackendHandle[],
+    ms: readonly BackendHandle[],
+    vs: readonly BackendHandle[],
+    options: AdamUpdateOptions,
+  ): { params: BackendHandle[]; ms: BackendHandle[]; vs: BackendHandle[] };
+
+  /**
+   * One SGD step (torch.optim.SGD) for many float parameters, each with its gradient:
+   *   d = grad + weightDecay * param
+   *   buf = d (buffers[i] null: the first step), else momentum * buf + (1 - dampening) * d
+   *   d = nesterov ? d + momentum * buf : buf            (only when momentum != 0)
+   *   param = param - lr * d
+   * Returns NEW handles: every parameter, and with momentum every buffer (null without).
+   */
+  sgdUpdateMany?(
+    params: readonly BackendHandle[],
+    grads: readonly BackendHandle[],
+    buffers: readonly (BackendHandle | null)[],
+    options: SgdUpdateOptions,
+  ): { params: BackendHandle[]; buffers: (BackendHandle | null)[] };
+}
+
+/** The names of the optional fused kernels (the conformance meta-test checks each has cases). */
+export const FUSED_KERNELS = [
+  'matmulBiasActivation',
+  'adamUpdate',
+  'softmaxCrossEntropy',
+  'biasActivationBackward',
+  'adamUpdateMany',
+  'sgdUpdateMany',
+] as const satisfies readonly (keyof FusedKernels)[];
+export type FusedKernelName = (typeof FUSED_KERNELS)[number];
+// A member of FusedKernels missing from FUSED_KERNELS is a compile error here.
+const _everyFusedKernelListed: Record<Exclude<keyof FusedKernels, FusedKernelName>, never> = {};
+void _everyFusedKernelListed;
+
+export interface SgdUpdateOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
 }
 
 /**

@@ -1,0 +1,58 @@
+import { Tensor } from '../tensor/tensor.js';
+import { lessEqual, mul, sub, where } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import { reshape, unsqueeze } from '../ops/movement.js';
+import { matmulPrimitive } from '../ops/linalg.js';
+import type { FusedOp } from './node.js';
+import type { GradRule } from './gradients.js';
+
+/**
+ * Gradient rules of the fused tape ops (ops/fused.ts). Like every rule they run under noGrad
+ * and are written in core ops, plus the backend's fused backward kernels where it has them.
+ */
+export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
+  // The kernel computed d(loss)/d(logits) with the forward pass: scale it by the incoming
+  // gradient (a scalar for sum/mean, one value per row for 'none').
+  softmaxCrossEntropy: (g, { attrs }) => [mul(attrs.grad, attrs.reduction === 'none' ? unsqueeze(g, 1) : g), null],
+  // y = act(x W^T + b): dz = g * act'(y), db = sum of dz's rows, dx = dz W, dW = dz^T x.
+  linearActivation: (g, { inputs, attrs }, y, needs) => {
+    const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined];
+    const backend = g.backend;
+    const kernel = backend.fused?.biasActivationBackward;
+    let dz: Tensor;
+    let db: Tensor | null = null;
+    if (kernel !== undefined && (b !== undefined || attrs.activation !== 'linear')) {
+      const result = kernel.call(backend.fused, g.handle, y.handle, attrs.activation);
+      dz = new Tensor(result.input, g.shape, g.dtype, backend);
+      db = new Tensor(result.bias, [g.shape[1]!], g.dtype, backend);
+    } else {
+      dz = activationBackward(g, y, attrs.activation);
+      if (b !== undefined && needs[2]) db = sum(dz, [0]);
+    }
+    const rows = g.shape[0]!;
+    const outFeatures = g.shape[1]!;
+    const inFeatures = x.shape[1]!;
+    const dz3 = needs[0] || needs[1] ? reshape(dz, [1, rows, outFeatures]) : null;
+    const dx = needs[0]
+      ? reshape(matmulPrimitive(dz3!, reshape(w, [1, outFeatures, inFeatures]), false, false), [rows, inFeatures])
+      : null;
+    const dw = needs[1]
+      ? reshape(matmulPrimitive(dz3!, reshape(x, [1, rows, inFeatures]), true, false), [outFeatures, inFeatures])
+      : null;
+    return b === undefined ? [dx, dw] : [dx, dw, db];
+  },
+};
+
+/** dz = g * act'(y), written with the activation's output y exactly as the primitives' rules. */
+function activationBackward(g: Tensor, y: Tensor, activation: 'linear' | 'relu' | 'sigmoid' | 'tanh'): Tensor {
+  switch (activation) {
+    case 'relu':
+      return where(lessEqual(y, 0), 0, g);
+    case 'sigmoid':
+      return mul(g, mul(y, sub(1, y)));
+    case 'tanh':
+      return mul(g, sub(1, mul(y, y)));
+    case 'linear':
+      return g;
+  }
+}

@@ -1,0 +1,80 @@
+import type { FusedActivation } from '../backend/contract.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { FusedOp, OpAttributes } from '../autograd/node.js';
+import { Tensor } from '../tensor/tensor.js';
+import { isFloat } from './dispatch.js';
+
+/**
+ * The training step's fused kernels on the tape. Each op here runs ONE optional kernel of the
+ * backend (see FusedKernels in the contract) and records itself as a fused tape op, whose
+ * gradient rule (autograd/fused-gradients.ts) uses the kernel's own gradient or another fused
+ * kernel. Callers check that the backend has the kernel; without it they compose primitives.
+ */
+
+/** Records `output` as made by fused op `op` from `inputs` (the caller checked it should be). */
+function recordFused<P extends FusedOp>(output: Tensor, op: P, inputs: Tensor[], attrs: OpAttributes[P]): Tensor {
+  output.requiresGrad = true;
+  const inputVersions = new Array<number>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) inputVersions[i] = inputs[i]!.version;
+  output.gradNode = { op, inputs, attrs, inputVersions };
+  return output;
+}
+
+/**
+ * Softmax cross-entropy of float logits [rows, classes] at int32 labels [rows] through the
+ * backend's `softmaxCrossEntropy` kernel: per-row losses ('none') or their sum or mean. When
+ * recorded, the kernel's gradient (computed in the same pass) is kept on the node and scaled by
+ * the incoming gradient in backward.
+ */
+export function softmaxCrossEntropyFused(logits: Tensor, labels: Tensor, reduction: 'none' | 'sum' | 'mean'): Tensor {
+  const backend = logits.backend;
+  const kernel = backend.fused!.softmaxCrossEntropy!;
+  const recording = logits.requiresGrad && isGradEnabled() && isFloat(logits.dtype);
+  const { loss, grad } = kernel.call(backend.fused, logits.handle, labels.handle, reduction, recording);
+  const shape = reduction === 'none' ? [logits.shape[0]!] : [];
+  const output = new Tensor(loss, shape, logits.dtype, backend);
+  if (grad === null) return output;
+  const gradient = new Tensor(grad, logits.shape, logits.dtype, backend);
+  if (!recording) {
+    gradient.dispose();
+    return output;
+  }
+  recordFused(output, 'softmaxCrossEntropy', [logits, labels], { reduction, grad: gradient });
+  // The gradient lives exactly as long as the node: owned by the output, freed with it.
+  output.adoptConstant(gradient);
+  return output;
+}
+
+/**
+ * `activation(x @ weight^T + bias)` for x [rows, in], weight [out, in], bias [out] (or null)
+ * through `matmulBiasActivation`, recorded as one op when any input requires gradients: its
+ * backward uses `biasActivationBackward` where the backend has it (and composes it otherwise),
+ * then two matmuls.
+ */
+export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
+  const backend = x.backend;
+  const rows = x.shape[0]!;
+  const inFeatures = x.shape[1]!;
+  const outFeatures = weight.shape[0]!;
+  const kernel = backend.fused!.matmulBiasActivation!;
+  const x3 = backend.reshape(x.handle, [1, rows, inFeatures]);
+  const w3 = backend.reshape(weight.handle, [1, outFeatures, inFeatures]);
+  let out3;
+  try {
+    out3 = kernel.call(backend.fused, x3, w3, bias?.handle ?? null, activation, false, true);
+  } finally {
+    backend.dispose(x3);
+    backend.dispose(w3);
+  }
+  let handle;
+  try {
+    handle = backend.reshape(out3, [rows, outFeatures]);
+  } finally {
+    backend.dispose(out3);
+  }
+  const output = new Tensor(handle, [rows, outFeatures], x.dtype, backend);
+  const recording =
+    (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)) && isGradEnabled() && isFloat(x.dtype);
+  if (!recording) return output;
+  return recordFused(output, 'linearActivation', bias === null ? [x, weight] : [x, weight, bias], { activation });
+}
