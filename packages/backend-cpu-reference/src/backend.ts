@@ -16,6 +16,7 @@ import { binary, where } from './kernels/binary.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { unfold } from './kernels/unfold.js';
 import { adamUpdate } from './kernels/adam.js';
+import { biasActivationBackward, sgdUpdate, softmaxCrossEntropy } from './kernels/fused.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
 import { argmax, reduce } from './kernels/reduce.js';
@@ -118,6 +119,35 @@ export function createCpuReferenceBackend(): Backend {
       adamUpdate(param, grad, m, v, options) {
         const result = adamUpdate(open(param), open(grad), open(m), open(v), options);
         return { param: own(result.param), m: own(result.m), v: own(result.v) };
+      },
+      adamUpdateMany(params, grads, ms, vs, options) {
+        // Opened (and so checked) before any result is made: a bad handle leaks nothing.
+        const inputs = params.map((p, i) => [open(p), open(grads[i]!), open(ms[i]!), open(vs[i]!)] as const);
+        const results = inputs.map(([p, g, m, v]) => adamUpdate(p, g, m, v, options));
+        return {
+          params: results.map((r) => own(r.param)),
+          ms: results.map((r) => own(r.m)),
+          vs: results.map((r) => own(r.v)),
+        };
+      },
+      sgdUpdateMany(params, grads, buffers, options) {
+        const inputs = params.map((p, i) => {
+          const buffer = buffers[i];
+          return [open(p), open(grads[i]!), buffer ? open(buffer) : null] as const;
+        });
+        const results = inputs.map(([p, g, b]) => sgdUpdate(p, g, b, options));
+        return {
+          params: results.map((r) => own(r.param)),
+          buffers: results.map((r) => (r.buffer === null ? null : own(r.buffer))),
+        };
+      },
+      softmaxCrossEntropy(logits, labels, reduction, withGrad) {
+        const result = softmaxCrossEntropy(open(logits), open(labels), reduction, withGrad);
+        return { loss: own(result.loss), grad: result.grad === null ? null : own(result.grad) };
+      },
+      biasActivationBackward(grad, y, activation) {
+        const result = biasActivationBackward(open(grad), open(y), activation);
+        return { input: own(result.input), bias: own(result.bias) };
       },
     },
   };

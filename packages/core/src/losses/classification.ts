@@ -1,5 +1,6 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { logSoftmax } from '../ops/activation.js';
+import { softmaxCrossEntropyFused } from '../ops/fused.js';
 import { add, cast, div, equal, mul, neg } from '../ops/elementwise.js';
 import { reshape, unsqueeze } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
@@ -37,6 +38,16 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   if (target.dtype === 'int32') {
     checkIndexTarget(owner, 'logits', logits, target);
     checkClassIndices(owner, target, numClasses);
+    // The common case in one kernel (forward and gradient together) where the backend has it.
+    if (
+      weight === undefined &&
+      smoothing === 0 &&
+      logits.rank === 2 &&
+      logits.backend.fused?.softmaxCrossEntropy &&
+      target.backend === logits.backend
+    ) {
+      return softmaxCrossEntropyFused(logits, target, reduction);
+    }
     return composite(() =>
       asRows(logits, target, reduction, (rows, indices) =>
         indexTargetLoss(logSoftmax(rows, 1), indices, weight, reduction, smoothing),

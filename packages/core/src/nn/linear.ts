@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/contract.js';
 import { ShapeError, formatShape } from '../errors.js';
-import { linear } from '../ops/linalg.js';
+import { linear, type LinearActivation } from '../ops/linalg.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -62,6 +62,12 @@ export class Linear extends Module {
       );
     }
     return linear(input, this.weight, this.bias);
+  }
+
+  /** activation(forward(input)) as one op: Sequential calls it for a Linear followed by ReLU, Sigmoid or Tanh. */
+  forwardActivation(input: Tensor, activation: LinearActivation): Tensor {
+    if (input.rank < 1 || input.shape[input.rank - 1] !== this.inFeatures) return this.forward(input); // its error
+    return linear(input, this.weight, this.bias, activation);
   }
 
   override config(): ModuleConfig {

@@ -1,8 +1,17 @@
 import { ArgumentError } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { LinearActivation } from '../ops/linalg.js';
+import { ReLU, Sigmoid, Tanh } from './activation.js';
 import { checkInteger, describeValue } from './checks.js';
+import { Linear } from './linear.js';
 import { Module, type ModuleConfig } from './module.js';
+
+/** The activation a plain ReLU/Sigmoid/Tanh module applies (undefined for any other module, subclasses included). */
+function fusableActivation(module: Module | undefined): LinearActivation | undefined {
+  const type = module?.constructor;
+  return type === ReLU ? 'relu' : type === Sigmoid ? 'sigmoid' : type === Tanh ? 'tanh' : undefined;
+}
 
 /**
  * Runs its modules in order, each on the previous one's output, like torch.nn.Sequential.
@@ -58,7 +67,19 @@ export class Sequential extends Module implements Iterable<Module> {
       const outputs: Tensor[] = [];
       let x = input;
       try {
-        for (const layer of this.#layers) outputs.push((x = layer.forward(x)));
+        const layers = this.#layers;
+        for (let i = 0; i < layers.length; i++) {
+          const layer = layers[i]!;
+          // A plain Linear followed by a plain activation runs as one linear op: one fused kernel
+          // (and one fused backward) on backends that have it, the same primitives elsewhere.
+          const activation = layer.constructor === Linear ? fusableActivation(layers[i + 1]) : undefined;
+          if (activation !== undefined) {
+            outputs.push((x = (layer as Linear).forwardActivation(x, activation)));
+            i++;
+          } else {
+            outputs.push((x = layer.forward(x)));
+          }
+        }
       } catch (error) {
         const kept = new Set<Tensor>([input, ...Object.values(this.stateDict())]); // a layer may return its own tensor
         for (const output of outputs) if (!kept.has(output)) output.dispose();

@@ -1,5 +1,4 @@
 import { DTypeError, ShapeError, formatShape } from '../errors.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -7,6 +6,7 @@ import { isFloat, runPrimitive } from './dispatch.js';
 import { add } from './elementwise.js';
 import { expand, reshape } from './movement.js';
 import { relu, sigmoid, tanh } from './activation.js';
+import { linearFused } from './fused.js';
 
 export interface MatmulOptions {
   /** Use the transpose of the last two axes of `a`. */
@@ -79,7 +79,8 @@ export type LinearActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 
 /**
  * `activation(x @ weight^T + bias)` with PyTorch's Linear layout (weight is [out, in]).
- * Uses the backend's fused kernel when it has one and no gradient is being recorded.
+ * Uses the backend's fused `matmulBiasActivation` kernel when it has one (2-D input), recorded
+ * on the tape as one op whose backward uses `biasActivationBackward` where the backend has it.
  */
 export function linear(
   x: Tensor,
@@ -93,16 +94,17 @@ export function linear(
       `linear: input of shape ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)}: last dimension must be ${inFeatures}`,
     );
   }
-  const fused = x.backend.fused?.matmulBiasActivation;
-  const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false));
-  if (fused && !recording && x.rank === 2 && x.dtype === weight.dtype) {
-    return composite(() => {
-      const x3 = reshape(x, [1, x.shape[0]!, inFeatures!]);
-      const w3 = reshape(weight, [1, weight.shape[0]!, inFeatures!]);
-      const outShape = [1, x.shape[0]!, weight.shape[0]!];
-      const handle = fused.call(x.backend.fused, x3.handle, w3.handle, bias?.handle ?? null, activation, false, true);
-      return reshape(new Tensor(handle, outShape, x.dtype, x.backend), [x.shape[0]!, weight.shape[0]!]);
-    });
+  const backend = x.backend;
+  if (
+    backend.fused?.matmulBiasActivation &&
+    x.rank === 2 &&
+    x.dtype === weight.dtype &&
+    isFloat(x.dtype) &&
+    weight.backend === backend &&
+    (bias === null ||
+      (bias.backend === backend && bias.dtype === x.dtype && bias.rank === 1 && bias.shape[0] === weight.shape[0]))
+  ) {
+    return linearFused(x, weight, bias, activation);
   }
   return composite(() => {
     let out = matmul(x, weight, { transposeB: true });

@@ -1,10 +1,17 @@
-import type { AdamUpdateOptions } from '../backend/contract.js';
+import type { AdamUpdateOptions, BackendHandle } from '../backend/contract.js';
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { composedAdamUpdate } from './adam-update.js';
-import { Optimizer, withDefaults, type OptimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import {
+  Optimizer,
+  withDefaults,
+  type OptimizerOptions,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+} from './optimizer.js';
 import { requireBetas, requireBoolean, requireNonNegative } from './validate.js';
 
 export interface AdamOptions extends OptimizerOptions {
@@ -59,6 +66,78 @@ export class Adam extends Optimizer<AdamOptions> {
     return { step: 'number', expAvg: 'tensor', expAvgSq: 'tensor' };
   }
 
+  /**
+   * Every parameter of the group in one `adamUpdateMany` call, where the backend has it (and
+   * `fused` is not false), all parameters and gradients share its backend and dtype, and their
+   * step counts agree; otherwise `update` runs per parameter.
+   */
+  protected override updateGroup(group: ParamGroup & AdamOptions): boolean {
+    const first = group.params[0];
+    const backend = first?.backend;
+    const kernel = backend?.fused?.adamUpdateMany;
+    if (group.fused === false || kernel === undefined) return false;
+    const params: Tensor[] = [];
+    let step = 0;
+    for (const param of group.params) {
+      const grad = param.grad;
+      if (grad === null) continue;
+      if (param.backend !== backend || grad.backend !== backend || grad.dtype !== param.dtype) return false;
+      const next = ((this.state.get(param)?.step as number | undefined) ?? 0) + 1;
+      if (params.length > 0 && next !== step) return false;
+      step = next;
+      params.push(param);
+    }
+    const n = params.length;
+    if (n === 0) return true;
+    const handles = {
+      params: new Array<BackendHandle>(n),
+      grads: new Array<BackendHandle>(n),
+      ms: new Array<BackendHandle>(n),
+      vs: new Array<BackendHandle>(n),
+    };
+    const states = new Array<ParamState>(n);
+    for (let i = 0; i < n; i++) {
+      const param = params[i]!;
+      let state = this.state.get(param);
+      if (state === undefined) {
+        state = { step: 0, expAvg: keep(zerosLike(param)), expAvgSq: keep(zerosLike(param)) };
+        this.state.set(param, state);
+      }
+      state.step = step;
+      states[i] = state;
+      handles.params[i] = param.handle;
+      handles.grads[i] = param.grad!.handle;
+      handles.ms[i] = (state.expAvg as Tensor).handle;
+      handles.vs[i] = (state.expAvgSq as Tensor).handle;
+    }
+    const result = kernel.call(
+      backend!.fused,
+      handles.params,
+      handles.grads,
+      handles.ms,
+      handles.vs,
+      this.adamOptions(group, step),
+    );
+    for (let i = 0; i < n; i++) {
+      params[i]!.replaceHandle(result.params[i]!);
+      (states[i]!.expAvg as Tensor).replaceHandle(result.ms[i]!);
+      (states[i]!.expAvgSq as Tensor).replaceHandle(result.vs[i]!);
+    }
+    return true;
+  }
+
+  private adamOptions(group: ParamGroup & AdamOptions, step: number): AdamUpdateOptions {
+    return {
+      lr: group.lr,
+      beta1: group.betas[0],
+      beta2: group.betas[1],
+      eps: group.eps,
+      weightDecay: group.weightDecay,
+      decoupledWeightDecay: this.decoupledWeightDecay,
+      step,
+    };
+  }
+
   protected override update(param: Tensor, grad: Tensor, group: ParamGroup & AdamOptions): void {
     let state = this.state.get(param);
     if (state === undefined) {
@@ -69,15 +148,7 @@ export class Adam extends Optimizer<AdamOptions> {
     state.step = step;
     const m = state.expAvg as Tensor;
     const v = state.expAvgSq as Tensor;
-    const options: AdamUpdateOptions = {
-      lr: group.lr,
-      beta1: group.betas[0],
-      beta2: group.betas[1],
-      eps: group.eps,
-      weightDecay: group.weightDecay,
-      decoupledWeightDecay: this.decoupledWeightDecay,
-      step,
-    };
+    const options = this.adamOptions(group, step);
     const fused = param.backend.fused;
     if (group.fused !== false && fused?.adamUpdate && grad.dtype === param.dtype && grad.backend === param.backend) {
       const result = fused.adamUpdate(param.handle, grad.handle, m.handle, v.handle, options);

@@ -106,6 +106,15 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
   /** Names and kinds of the state one parameter has once created (loadStateDict checks them). */
   protected abstract stateKinds(): Record<string, 'tensor' | 'number'>;
 
+  /**
+   * Updates every parameter of `group` that has a gradient in one go (a multi-tensor kernel),
+   * or returns false to have `step` call `update` per parameter. Runs inside `step`'s tidy and
+   * noGrad; the default declines.
+   */
+  protected updateGroup(_group: ParamGroup & Options): boolean {
+    return false;
+  }
+
   /** Updates one parameter in place from its gradient; runs inside `step`'s tidy and noGrad. */
   protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup & Options): void;
 
@@ -117,6 +126,7 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
     tidy(() =>
       noGrad(() => {
         for (const group of this.paramGroups) {
+          if (this.updateGroup(group)) continue;
           for (const param of group.params) {
             const grad = param.grad;
             if (grad !== null) this.update(param, grad, group);

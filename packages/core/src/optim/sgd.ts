@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import { keep } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { BackendHandle } from '../backend/contract.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Optimizer, withDefaults, type OptimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import { requireBoolean, requireNonNegative } from './validate.js';
 
@@ -47,6 +48,58 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected override stateKinds(): Record<string, 'tensor' | 'number'> {
     return { momentumBuffer: 'tensor' };
+  }
+
+  /**
+   * Every parameter of the group in one `sgdUpdateMany` call where the backend has it and all
+   * parameters and gradients share its backend and dtype (the same update, in one kernel);
+   * otherwise `update` runs per parameter.
+   */
+  protected override updateGroup(group: ParamGroup & SGDOptions): boolean {
+    const backend = group.params[0]?.backend;
+    const kernel = backend?.fused?.sgdUpdateMany;
+    if (kernel === undefined) return false;
+    const params: Tensor[] = [];
+    for (const param of group.params) {
+      const grad = param.grad;
+      if (grad === null) continue;
+      if (param.backend !== backend || grad.backend !== backend || grad.dtype !== param.dtype) return false;
+      params.push(param);
+    }
+    const n = params.length;
+    if (n === 0) return true;
+    const momentum = group.momentum !== 0;
+    const handles = new Array<BackendHandle>(n);
+    const grads = new Array<BackendHandle>(n);
+    const buffers = new Array<BackendHandle | null>(n);
+    for (let i = 0; i < n; i++) {
+      handles[i] = params[i]!.handle;
+      grads[i] = params[i]!.grad!.handle;
+      buffers[i] = momentum
+        ? ((this.state.get(params[i]!)?.momentumBuffer as Tensor | undefined)?.handle ?? null)
+        : null;
+    }
+    const { lr, dampening, nesterov, weightDecay } = group;
+    const result = kernel.call(backend!.fused, handles, grads, buffers, {
+      lr,
+      momentum: group.momentum,
+      dampening,
+      nesterov,
+      weightDecay,
+    });
+    for (let i = 0; i < n; i++) {
+      const param = params[i]!;
+      param.replaceHandle(result.params[i]!);
+      const buffer = result.buffers[i];
+      if (!momentum || buffer === null || buffer === undefined) continue;
+      const state = this.state.get(param);
+      if (state === undefined) {
+        this.state.set(param, { momentumBuffer: keep(new Tensor(buffer, param.shape, param.dtype, backend!)) });
+      } else {
+        (state.momentumBuffer as Tensor).replaceHandle(buffer);
+      }
+    }
+    return true;
   }
 
   protected override update(param: Tensor, grad: Tensor, group: ParamGroup & SGDOptions): void {
