@@ -10,6 +10,7 @@ import {
   type NumberRange,
 } from './checks.js';
 import type { ModuleConfig } from './module.js';
+import { pair, type Size2d } from '../ops/unfold.js';
 
 /**
  * Reads the options of one hand-written module config. Every error names where the config
@@ -57,6 +58,33 @@ export class ConfigReader {
 
   floatDtype(name: string, fallback: FloatDType): FloatDType {
     return checkFloatDtype(this.#what(name), this.#config[name] ?? fallback);
+  }
+
+  /** A window size: one integer >= min for both spatial axes, or a [height, width] pair of them. */
+  size2d(name: string, fallback: Size2d | undefined, min: number): Size2d {
+    const value = this.#config[name] ?? fallback ?? this.required(name, 'a size or [height, width]');
+    const [a, b] = pair(this.#what(name), value as Size2d, min);
+    return a === b && typeof value === 'number' ? a : [a, b];
+  }
+
+  /** One of `choices`, else a window size as `size2d` reads it (Conv2d's padding: 'same', 'valid' or sizes). */
+  size2dOr<C extends string>(name: string, fallback: Size2d, min: number, choices: readonly C[]): Size2d | C {
+    const value = this.#config[name];
+    if (typeof value === 'string') {
+      if ((choices as readonly string[]).includes(value)) return value as C;
+      throw new ArgumentError(
+        `${this.#what(name)} must be ${choices.map((c) => `'${c}'`).join(', ')} or a size, got ${JSON.stringify(value)}`,
+      );
+    }
+    return this.size2d(name, fallback, min);
+  }
+
+  /** A list of positive integers (a shape), or one positive integer. */
+  dims(name: string): number[] {
+    const value = this.required(name, 'a positive integer or a list of them');
+    const list = Array.isArray(value) ? (value as unknown[]) : [value];
+    if (list.length === 0) throw new ArgumentError(`${this.#what(name)} must not be empty`);
+    return list.map((d, i) => checkPositiveInteger(`${this.#what(name)}[${i}]`, d));
   }
 
   array(name: string, fallback: readonly unknown[]): readonly unknown[] {

@@ -19,6 +19,17 @@ export { Sequential } from './sequential.js';
 export { Residual } from './residual.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Flatten } from './flatten.js';
+export {
+  Conv2d,
+  MaxPool2d,
+  AvgPool2d,
+  AdaptiveAvgPool2d,
+  type Conv2dOptions,
+  type MaxPool2dOptions,
+  type AvgPool2dOptions,
+} from './conv.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
+export { Embedding, Dropout2d, type EmbeddingOptions, type Dropout2dOptions } from './embedding.js';
 export { Identity } from './identity.js';
 export { ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activation.js';
 export {

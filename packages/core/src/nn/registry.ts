@@ -10,6 +10,7 @@ import { Linear } from './linear.js';
 import { Module, type ModuleConfig } from './module.js';
 import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
+import { convolutionBuiltins } from './registry-conv.js';
 
 export interface ModuleFromConfigOptions {
   /**
@@ -68,6 +69,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   Tanh: { options: [], build: () => new Tanh() },
   Softmax: { options: ['axis'], build: (read) => new Softmax(read.integer('axis', -1)) },
   LogSoftmax: { options: ['axis'], build: (read) => new LogSoftmax(read.integer('axis', -1)) },
+  ...convolutionBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();

@@ -1,0 +1,101 @@
+import type { Backend } from '../backend/contract.js';
+import { DTypeError } from '../errors.js';
+import { isFloat } from '../ops/dispatch.js';
+import { mul } from '../ops/elementwise.js';
+import { embedding } from '../ops/normalization.js';
+import { fromHost, zeros } from '../tensor/creation.js';
+import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { composite } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkFloatDtype, checkNumber, checkPositiveInteger, type FloatDType } from './checks.js';
+import { normal_ } from './init.js';
+import { Module, type ModuleConfig } from './module.js';
+
+export interface EmbeddingOptions {
+  generator?: Generator;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/** A lookup table [numEmbeddings, embeddingDim] indexed by int32 ids, like torch.nn.Embedding (weights N(0, 1)). */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly weight: Tensor;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    this.numEmbeddings = checkPositiveInteger('Embedding: numEmbeddings', numEmbeddings);
+    this.embeddingDim = checkPositiveInteger('Embedding: embeddingDim', embeddingDim);
+    const dtype = checkFloatDtype('Embedding: dtype', options.dtype ?? 'float32');
+    this.weight = this.registerParameter(
+      'weight',
+      zeros([numEmbeddings, embeddingDim], { dtype, backend: options.backend }),
+    );
+    normal_(this.weight, 0, 1, { generator: options.generator });
+  }
+
+  override get typeName(): string {
+    return 'Embedding';
+  }
+
+  forward(indices: Tensor): Tensor {
+    return embedding(indices, this.weight);
+  }
+
+  override config(): ModuleConfig {
+    const config: ModuleConfig = {
+      type: 'Embedding',
+      numEmbeddings: this.numEmbeddings,
+      embeddingDim: this.embeddingDim,
+    };
+    if (this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}`;
+  }
+}
+
+export interface Dropout2dOptions {
+  generator?: Generator;
+}
+
+/**
+ * Zeroes whole channels of [N, C, H, W] (or [C, H, W]) input with probability p in train mode and
+ * scales the rest by 1 / (1 - p), like torch.nn.Dropout2d; the identity in eval mode.
+ */
+export class Dropout2d extends Module {
+  readonly p: number;
+  readonly generator: Generator | undefined;
+
+  constructor(p = 0.5, options: Dropout2dOptions = {}) {
+    super();
+    this.p = checkNumber('Dropout2d: p', p, { min: 0, max: 1 });
+    this.generator = options.generator;
+  }
+
+  override get typeName(): string {
+    return 'Dropout2d';
+  }
+
+  forward(input: Tensor): Tensor {
+    if (!this.training || this.p === 0) return input;
+    if (!isFloat(input.dtype)) throw new DTypeError(`Dropout2d: expected a float input, got dtype ${input.dtype}`);
+    const channels = input.rank === 4 ? input.shape[0]! * input.shape[1]! : input.shape[0]!;
+    const maskShape = input.rank === 4 ? [input.shape[0]!, input.shape[1]!, 1, 1] : [input.shape[0]!, 1, 1];
+    const mask = (this.generator ?? defaultGenerator).uniform(channels);
+    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
+    for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! >= this.p ? scale : 0;
+    return composite(() => mul(input, fromHost(mask, maskShape, { dtype: input.dtype, backend: input.backend })));
+  }
+
+  override config(): ModuleConfig {
+    return { type: 'Dropout2d', p: this.p };
+  }
+
+  protected override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}

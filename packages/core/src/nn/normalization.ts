@@ -1,0 +1,168 @@
+import type { Backend } from '../backend/contract.js';
+import { ShapeError, formatShape } from '../errors.js';
+import { batchNorm, layerNorm } from '../ops/normalization.js';
+import { full, zeros } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkBoolean, checkFloatDtype, checkNumber, checkPositiveInteger, type FloatDType } from './checks.js';
+import { Module, type ModuleConfig } from './module.js';
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** running = (1 - momentum) * running + momentum * batch statistic (default 0.1). */
+  momentum?: number;
+  /** Learn a per-channel scale and shift (default true). */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default true); without them eval uses batch statistics. */
+  trackRunningStats?: boolean;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/**
+ * Batch normalisation over channel axis 1, like torch.nn.BatchNorm1d/2d: batch statistics in
+ * train mode (updating the running ones), running statistics in eval mode. The running mean
+ * and variance are buffers named as in PyTorch (`running_mean`, `running_var`,
+ * `num_batches_tracked`), so they are saved in checkpoints and load into PyTorch.
+ */
+abstract class BatchNormBase extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly runningMean: Tensor | null;
+  readonly runningVar: Tensor | null;
+  readonly numBatchesTracked: Tensor | null;
+
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    const name = this.typeName;
+    this.numFeatures = checkPositiveInteger(`${name}: numFeatures`, numFeatures);
+    this.eps = checkNumber(`${name}: eps`, options.eps ?? 1e-5, { min: 0 });
+    this.momentum = checkNumber(`${name}: momentum`, options.momentum ?? 0.1, { min: 0, max: 1 });
+    const affine = checkBoolean(`${name}: affine`, options.affine ?? true);
+    const track = checkBoolean(`${name}: trackRunningStats`, options.trackRunningStats ?? true);
+    const creation = { dtype: checkFloatDtype(`${name}: dtype`, options.dtype ?? 'float32'), backend: options.backend };
+    this.weight = this.registerParameter('weight', affine ? full([numFeatures], 1, creation) : null);
+    this.bias = this.registerParameter('bias', affine ? zeros([numFeatures], creation) : null);
+    this.runningMean = track ? this.registerBuffer('running_mean', zeros([numFeatures], creation)) : null;
+    this.runningVar = track ? this.registerBuffer('running_var', full([numFeatures], 1, creation)) : null;
+    this.numBatchesTracked = track
+      ? this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int32', backend: options.backend }))
+      : null;
+  }
+
+  /** The input ranks this layer takes. */
+  protected abstract readonly ranks: readonly number[];
+
+  forward(input: Tensor): Tensor {
+    if (!this.ranks.includes(input.rank) || input.shape[1] !== this.numFeatures) {
+      const expected = this.ranks.length === 1 ? '[N, C, H, W]' : '[N, C] or [N, C, L]';
+      throw new ShapeError(
+        `${this.typeName}(${this.numFeatures}) got input of shape ${formatShape(input.shape)}: expected ${expected} with C = ${this.numFeatures}`,
+      );
+    }
+    const useBatch = this.training || this.runningMean === null;
+    if (this.training && this.numBatchesTracked !== null) {
+      const count = this.numBatchesTracked;
+      count.assign(composite(() => count.add(1)));
+    }
+    return batchNorm(input, {
+      runningMean: this.training ? this.runningMean : (this.runningMean ?? null),
+      runningVar: this.training ? this.runningVar : (this.runningVar ?? null),
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatch,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+  }
+
+  override config(): ModuleConfig {
+    const config: ModuleConfig = {
+      type: this.typeName,
+      numFeatures: this.numFeatures,
+      eps: this.eps,
+      momentum: this.momentum,
+      affine: this.weight !== null,
+      trackRunningStats: this.runningMean !== null,
+    };
+    const dtype = (this.weight ?? this.runningMean)?.dtype;
+    if (dtype !== undefined && dtype !== 'float32') config['dtype'] = dtype;
+    return config;
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}`;
+  }
+}
+
+/** BatchNorm over [N, C] or [N, C, L] input. */
+export class BatchNorm1d extends BatchNormBase {
+  protected readonly ranks = [2, 3] as const;
+  override get typeName(): string {
+    return 'BatchNorm1d';
+  }
+}
+
+/** BatchNorm over [N, C, H, W] input. */
+export class BatchNorm2d extends BatchNormBase {
+  protected readonly ranks = [4] as const;
+  override get typeName(): string {
+    return 'BatchNorm2d';
+  }
+}
+
+export interface LayerNormOptions {
+  eps?: number;
+  /** Learn an elementwise weight and bias of normalizedShape (default true). */
+  elementwiseAffine?: boolean;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/** Normalises over the last axes (`normalizedShape`), like torch.nn.LayerNorm. */
+export class LayerNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    super();
+    const dims = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape = dims.map((d, i) => checkPositiveInteger(`LayerNorm: normalizedShape[${i}]`, d));
+    this.eps = checkNumber('LayerNorm: eps', options.eps ?? 1e-5, { min: 0 });
+    const affine = checkBoolean('LayerNorm: elementwiseAffine', options.elementwiseAffine ?? true);
+    const creation = {
+      dtype: checkFloatDtype('LayerNorm: dtype', options.dtype ?? 'float32'),
+      backend: options.backend,
+    };
+    this.weight = this.registerParameter('weight', affine ? full(this.normalizedShape, 1, creation) : null);
+    this.bias = this.registerParameter('bias', affine ? zeros(this.normalizedShape, creation) : null);
+  }
+
+  override get typeName(): string {
+    return 'LayerNorm';
+  }
+
+  forward(input: Tensor): Tensor {
+    return layerNorm(input, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+
+  override config(): ModuleConfig {
+    const config: ModuleConfig = {
+      type: 'LayerNorm',
+      normalizedShape: this.normalizedShape,
+      eps: this.eps,
+      elementwiseAffine: this.weight !== null,
+    };
+    if (this.weight !== null && this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+
+  protected override extraRepr(): string {
+    return `[${this.normalizedShape.join(', ')}], eps=${this.eps}`;
+  }
+}
