@@ -96,7 +96,41 @@ export interface NativeAddon {
     correction2: number,
     eps: number,
   ): [number, number, number];
-  softmaxCrossEntropy(logits: number, labels: number, withGrad: boolean, scale: number): [number, number | null];
+  /** reduction: 0 none (per-row losses), 1 sum, 2 mean (a scalar). */
+  softmaxCrossEntropy(
+    logits: number,
+    labels: number,
+    withGrad: boolean,
+    scale: number,
+    reduction: number,
+  ): [number, number | null];
+  /** A reshape with its dimensions as numbers (rank 0 to 4): no array for the addon to read. */
+  reshapeN(id: number, rank: number, d0?: number, d1?: number, d2?: number, d3?: number): number;
+  biasActivationBackward(grad: number, y: number, activation: number): [number, number];
+  /** ids: [p, g, m, v] per parameter; out receives [p', m', v'] per parameter. Then the adamUpdate constants. */
+  adamUpdateMany(
+    ids: Int32Array,
+    out: Int32Array,
+    decay: number,
+    coupledDecay: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    stepSize: number,
+    correction2: number,
+    eps: number,
+  ): void;
+  /** ids: [p, g, buffer or -1] per parameter; out receives [p', buffer' or -1] per parameter. */
+  sgdUpdateMany(
+    ids: Int32Array,
+    out: Int32Array,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void;
 }
 
 export type LoadResult =

@@ -192,6 +192,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("matmulBiasActivation", MatmulBiasActivation),
       FN("adamUpdate", AdamUpdate),
       FN("softmaxCrossEntropy", SoftmaxCrossEntropy),
+      FN("reshapeN", ReshapeDims),
+      FN("biasActivationBackward", BiasActivationBackward),
+      FN("adamUpdateMany", AdamUpdateMany),
+      FN("sgdUpdateMany", SgdUpdateMany),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

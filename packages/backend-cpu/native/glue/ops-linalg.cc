@@ -209,13 +209,14 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     const Tensor& x = a.tensor(0);
     const Tensor& labels = a.tensor(1);
     const bool with_grad = a.boolean(2);
-    const double scale = a.f64(3);
+    double scale = a.f64(3);  // a negative scale means 1 / rows (the mean's gradient)
     if (!is_float(x.dtype)) throw unsupported("softmaxCrossEntropy", x.dtype);
     if (x.rank != 2 || labels.rank != 1 || labels.shape[0] != x.shape[0]) {
       throw shape_error("softmaxCrossEntropy: logits " + format_shape(x.shape, x.rank) + " and labels " + format_shape(labels.shape, labels.rank) + " must be [rows, classes] and [rows]");
     }
     if (labels.dtype != I32) throw argument_error("softmaxCrossEntropy: labels must be int32");
     const i64 rows = x.shape[0], n = x.shape[1];
+    if (scale < 0) scale = rows > 0 ? 1.0 / double(rows) : 0.0;
     const std::int32_t* lp = static_cast<const std::int32_t*>(labels.data());
     for (i64 i = 0; i < rows; i++) {
       if (lp[i] < 0 || lp[i] >= n) throw argument_error("softmaxCrossEntropy: label " + std::to_string(lp[i]) + " is out of range [0, " + std::to_string(n) + ")");
@@ -227,6 +228,24 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     const int dtype = x.dtype;
     const void* px = x.data();
     parallel_for(a.st, rows, n * 16, [&](i64 b, i64 e) { k.softmax_xent(dtype, px, lp, loss, grad, scale, n, b, e); });
+    // Optional argument 4, the reduction: 0 none (per-row losses), 1 sum, 2 mean (a scalar,
+    // summed in double on this thread so the result does not depend on the thread count).
+    const int reduction = a.argc > 4 ? a.i32(4) : 0;
+    if (reduction < 0 || reduction > 2) throw argument_error("softmaxCrossEntropy: unknown reduction code " + std::to_string(reduction));
+    if (reduction != 0) {
+      double total = 0;
+      if (dtype == F32) {
+        for (i64 i = 0; i < rows; i++) total += double(static_cast<const float*>(loss)[i]);
+      } else {
+        for (i64 i = 0; i < rows; i++) total += static_cast<const double*>(loss)[i];
+      }
+      if (reduction == 2) total /= double(rows);
+      const int scalar = new_tensor(a.st, dtype, x.shape, 0);
+      if (dtype == F32) *static_cast<float*>(tensor_at(a.st, scalar).data()) = float(total);
+      else *static_cast<double*>(tensor_at(a.st, scalar).data()) = total;
+      release_tensor(a.st, ids[0]);
+      ids[0] = scalar;
+    }
     return id_array(env, ids, 2);
   });
 }

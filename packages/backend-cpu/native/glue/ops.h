@@ -32,6 +32,11 @@ MYELIN_ENTRY(Matmul)
 MYELIN_ENTRY(MatmulBiasActivation)
 MYELIN_ENTRY(AdamUpdate)
 MYELIN_ENTRY(SoftmaxCrossEntropy)
+// the training step's fused kernels (ops-fused.cc)
+MYELIN_ENTRY(ReshapeDims)
+MYELIN_ENTRY(BiasActivationBackward)
+MYELIN_ENTRY(AdamUpdateMany)
+MYELIN_ENTRY(SgdUpdateMany)
 #undef MYELIN_ENTRY
 
 }  // namespace myelin

@@ -475,8 +475,63 @@ void softmax_xent(int dtype, const void* x, const i32* labels, void* loss, void*
   }
 }
 
+template <typename T>
+void bias_act_backward_typed(int act, const T* __restrict g, const T* __restrict y, T* __restrict dz, i64 b, i64 e) {
+  switch (act) {
+    case ACT_RELU: for (i64 i = b; i < e; i++) dz[i] = y[i] <= T(0) ? T(0) : g[i]; break;
+    case ACT_SIGMOID: for (i64 i = b; i < e; i++) dz[i] = g[i] * T(y[i] * T(T(1) - y[i])); break;
+    case ACT_TANH: for (i64 i = b; i < e; i++) dz[i] = g[i] * T(T(1) - T(y[i] * y[i])); break;
+    default: for (i64 i = b; i < e; i++) dz[i] = g[i]; break;
+  }
+}
+
+void bias_act_backward(int dtype, int act, const void* g, const void* y, void* dz, i64 n, i64 b, i64 e) {
+  if (dtype == F32) {
+    bias_act_backward_typed(act, static_cast<const float*>(g), static_cast<const float*>(y), static_cast<float*>(dz),
+                            b * n, e * n);
+  } else {
+#ifndef MYELIN_ALL_DTYPES
+    return MYELIN_OTHER(bias_act_backward(dtype, act, g, y, dz, n, b, e));
+#endif
+    bias_act_backward_typed(act, static_cast<const double*>(g), static_cast<const double*>(y),
+                            static_cast<double*>(dz), b * n, e * n);
+  }
+}
+
+template <typename T>
+void sgd_typed(const T* __restrict p, const T* __restrict g, const T* __restrict buf, T* __restrict po,
+               T* __restrict bo, const SgdConstants& k, i64 b, i64 e) {
+  const T lr = T(k.lr), mom = T(k.momentum), omd = T(k.one_minus_dampening), wd = T(k.weight_decay);
+  const bool use_wd = k.weight_decay != 0, use_mom = k.momentum != 0;
+  for (i64 i = b; i < e; i++) {
+    T d = use_wd ? T(g[i] + T(p[i] * wd)) : g[i];
+    if (use_mom) {
+      const T nb = k.first ? d : T(T(buf[i] * mom) + T(d * omd));
+      bo[i] = nb;
+      d = k.nesterov ? T(d + T(nb * mom)) : nb;
+    }
+    po[i] = p[i] - T(d * lr);
+  }
+}
+
+void sgd(int dtype, const void* p, const void* g, const void* buf, void* po, void* bo, const SgdConstants& k, i64 b,
+         i64 e) {
+  if (dtype == F32) {
+    sgd_typed(static_cast<const float*>(p), static_cast<const float*>(g), static_cast<const float*>(buf),
+              static_cast<float*>(po), static_cast<float*>(bo), k, b, e);
+  } else {
+#ifndef MYELIN_ALL_DTYPES
+    return MYELIN_OTHER(sgd(dtype, p, g, buf, po, bo, k, b, e));
+#endif
+    sgd_typed(static_cast<const double*>(p), static_cast<const double*>(g), static_cast<const double*>(buf),
+              static_cast<double*>(po), static_cast<double*>(bo), k, b, e);
+  }
+}
+
 const KernelTable table = {
-    MYELIN_STR(MYELIN_ISA), unary, cast, binary, where, reduce_rows, reduce_cols, adam, bias_activation, softmax_xent,
+    MYELIN_STR(MYELIN_ISA), unary,        cast,         binary,          where,
+    reduce_rows,            reduce_cols,  adam,         bias_activation, softmax_xent,
+    bias_act_backward,      sgd,
 };
 
 }  // namespace

@@ -14,6 +14,13 @@ struct AdamConstants {
   double b1, one_minus_b1, b2, one_minus_b2, step_size, correction2, eps;
 };
 
+/** One SGD step's constants (torch.optim.SGD): see sgd in KernelTable. */
+struct SgdConstants {
+  double lr, momentum, one_minus_dampening, weight_decay;
+  bool nesterov;
+  bool first;  // no momentum buffer yet: buf = g
+};
+
 struct KernelTable {
   const char* name;
   /** y[i] = op(x[i]) for i in [begin, end). */
@@ -49,6 +56,19 @@ struct KernelTable {
    */
   void (*softmax_xent)(int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale,
                        i64 n, i64 begin, i64 end);
+  /**
+   * The backward of y = act(z) for rows [begin, end) of [rows, n] matrices: dz = g * act'(y),
+   * written with y (relu: g where !(y <= 0) else 0; sigmoid: g * (y * (1 - y)); tanh:
+   * g * (1 - y * y); linear: g).
+   */
+  void (*bias_act_backward)(int dtype, int act, const void* g, const void* y, void* dz, i64 n, i64 begin, i64 end);
+  /**
+   * One SGD step over [begin, end): d = g + wd * p; buf = first ? d : momentum * buf + (1 -
+   * dampening) * d; d = nesterov ? d + momentum * buf : buf (momentum != 0); p = p - lr * d.
+   * buf/buf_out are null without momentum.
+   */
+  void (*sgd)(int dtype, const void* p, const void* g, const void* buf, void* p_out, void* buf_out,
+              const SgdConstants& k, i64 begin, i64 end);
 };
 
 const KernelTable& kernels_avx512();
