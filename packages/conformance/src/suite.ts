@@ -19,6 +19,7 @@ import { finiteDifferenceGradients, runForward, runGradients } from './evaluate.
 import { hostInputs } from './inputs.js';
 import { PYTORCH_GRADIENTS } from './cases/pytorch-gradients.js';
 import { trainMlp } from './training.js';
+import { describePytorchCnn } from './pytorch-cnn.js';
 
 export interface ConformanceOptions {
   /** Shown in the suite's name. */
@@ -224,6 +225,8 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     });
 
     describeOptimizerConformance({ backend, oracle, tolerance: tolerance.training, skip });
+
+    describePytorchCnn(backend, tolerance.gradient);
 
     it('meta: every primitive has a forward case, and every differentiable one a gradient case', () => {
       const forward = new Set<PrimitiveOp>(allCases.flatMap((c) => c.covers));
