@@ -2,8 +2,6 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import {
   PRIMITIVE_OPS,
   fromHost,
-  linear,
-  noGrad,
   nonDifferentiableOps,
   tidy,
   type Backend,
@@ -13,6 +11,7 @@ import {
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { allCases } from './cases/index.js';
 import { describeOptimizerConformance } from './cases/optimizers.js';
+import { describeFusedConformance } from './cases/fused.js';
 import type { OpCase } from './cases/types.js';
 import { expectClose, type Tolerance } from './compare.js';
 import { finiteDifferenceGradients, runForward, runGradients } from './evaluate.js';
@@ -204,25 +203,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       });
     });
 
-    describe('fused kernels', () => {
-      for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
-        test(`matmulBiasActivation (${activation}) matches the composed path`, async (context) => {
-          const b = await backend();
-          // Nothing fused to compare: the composed path is what tiers 1-3 already checked.
-          if (!b.fused?.matmulBiasActivation)
-            return context.skip(`backend '${b.name}' has no fused matmulBiasActivation kernel`);
-          const make = (values: number[], shape: number[], requiresGrad = false) =>
-            fromHost(Float32Array.from(values), shape, { backend: b, requiresGrad });
-          const x = make([0.5, -1, 2, 0.1, -0.3, 0.7], [2, 3]);
-          const w = make([0.2, -0.4, 0.6, -0.8, 1.0, 0.3, 0.9, -0.1, 0.05, -0.7, 0.25, 0.4], [4, 3], true);
-          const bias = make([0.1, -0.2, 0.3, -0.4], [4]);
-          const fused = noGrad(() => linear(x, w, bias, activation));
-          const composed = tidy(() => linear(x, w, bias, activation).detach());
-          expectClose(await fused.data(), await composed.data(), tolerance.forward, `fused ${activation}`);
-          for (const t of [x, w, bias, fused, composed]) t.dispose();
-        });
-      }
-    });
+    describeFusedConformance({ backend, tolerance, skip });
 
     describeOptimizerConformance({ backend, oracle, tolerance: tolerance.training, skip });
 

@@ -1,0 +1,230 @@
+import { describe, expect, it, type TestContext } from 'vitest';
+import {
+  Adam,
+  AdamW,
+  CrossEntropyLoss,
+  FUSED_KERNELS,
+  Generator,
+  Linear,
+  ReLU,
+  SGD,
+  Sequential,
+  Sigmoid,
+  Tanh,
+  crossEntropy,
+  fromHost,
+  linear,
+  tidy,
+  type Backend,
+  type FusedKernelName,
+  type Optimizer,
+  type Tensor,
+} from '@myelin/core';
+import { expectClose, type Tolerance } from '../compare.js';
+
+/**
+ * The same backend with its fused kernels hidden: core composes primitives for everything it
+ * would otherwise fuse. Tensors made on it are its own (a different Backend object), so a test
+ * builds each path's inputs on its path's backend.
+ */
+export function composedOnly(backend: Backend): Backend {
+  return new Proxy(backend, { get: (target, key) => (key === 'fused' ? undefined : Reflect.get(target, key)) });
+}
+
+/** Which tests below cover each fused kernel (the meta-test checks every kernel has one). */
+export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
+  matmulBiasActivation: ['linear + activation: forward and gradients, fused vs composed'],
+  biasActivationBackward: ['linear + activation: forward and gradients, fused vs composed'],
+  softmaxCrossEntropy: ['cross-entropy on class indices: loss and gradient, fused vs composed'],
+  adamUpdate: ['optimizers: steps against cpu-reference, fused against composed'],
+  adamUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
+  sgdUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
+};
+
+interface FusedOptions {
+  backend: () => Promise<Backend>;
+  tolerance: { forward: Tolerance; gradient: Tolerance; training: Tolerance };
+  skip: Record<string, string>;
+}
+
+/** Forward values and gradients of one function on the fused path and on the composed one. */
+async function bothPaths(
+  backend: Backend,
+  inputs: { values: Float32Array | Int32Array; shape: number[]; grad: boolean }[],
+  fn: (...xs: Tensor[]) => Tensor,
+): Promise<{ fused: Float32Array[]; composed: Float32Array[] }> {
+  const run = async (b: Backend): Promise<Float32Array[]> => {
+    const xs = inputs.map(({ values, shape, grad }) =>
+      fromHost(values, shape, {
+        backend: b,
+        dtype: values instanceof Int32Array ? 'int32' : 'float32',
+        requiresGrad: grad,
+      }),
+    );
+    const before = b.liveHandles();
+    const out = tidy(() => {
+      const y = fn(...xs);
+      const seed = fromHost(
+        Float32Array.from({ length: y.size }, (_, i) => 0.5 + ((i * 7) % 5) / 4),
+        [...y.shape],
+        { backend: b },
+      );
+      y.mul(seed).sum().backward();
+      return y.detach();
+    });
+    const results = [Float32Array.from(await out.data())];
+    for (const x of xs) if (x.grad !== null) results.push(Float32Array.from(await x.grad.data()));
+    out.dispose();
+    expect(b.liveHandles(), 'only the inputs, their gradients and the output survive').toBe(
+      before + xs.filter((x) => x.grad !== null).length,
+    );
+    for (const x of xs) x.dispose();
+    return results;
+  };
+  return { fused: await run(backend), composed: await run(composedOnly(backend)) };
+}
+
+export function describeFusedConformance({ backend, tolerance, skip }: FusedOptions): void {
+  const test = (name: string, fn: (context: TestContext) => Promise<void>): void => {
+    const reason = skip[name];
+    if (reason !== undefined) it.skip(`${name} (skipped: ${reason})`, fn);
+    else it(name, fn, 60_000);
+  };
+  const needs = async (context: TestContext, ...kernels: FusedKernelName[]): Promise<Backend | undefined> => {
+    const b = await backend();
+    const missing = kernels.filter((k) => b.fused?.[k] === undefined);
+    if (missing.length === kernels.length) {
+      context.skip(`backend '${b.name}' has no fused ${missing.join(' / ')} kernel: only the composed path runs`);
+      return undefined;
+    }
+    return b;
+  };
+  const generator = new Generator(77);
+  const floats = (n: number, scale = 1) => Float32Array.from(generator.normal(n, 0, scale));
+
+  describe('fused kernels: fused against composed on the same backend', () => {
+    test('linear + activation: forward and gradients, fused vs composed', async (context) => {
+      const b = await needs(context, 'matmulBiasActivation', 'biasActivationBackward');
+      if (b === undefined) return;
+      for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
+        for (const withBias of [true, false]) {
+          const inputs = [
+            { values: floats(5 * 4), shape: [5, 4], grad: true },
+            { values: floats(3 * 4, 0.7), shape: [3, 4], grad: true },
+            ...(withBias ? [{ values: floats(3, 0.3), shape: [3], grad: true }] : []),
+          ];
+          const { fused, composed } = await bothPaths(b, inputs, (x, w, bias) =>
+            linear(x!, w!, bias ?? null, activation),
+          );
+          const label = `linear ${activation}${withBias ? ' + bias' : ''}`;
+          expect(fused.length).toBe(composed.length);
+          expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: forward`);
+          fused
+            .slice(1)
+            .forEach((g, i) => expectClose(g, composed[i + 1]!, tolerance.gradient, `${label}: gradient ${i}`));
+        }
+      }
+    });
+
+    test('cross-entropy on class indices: loss and gradient, fused vs composed', async (context) => {
+      const b = await needs(context, 'softmaxCrossEntropy');
+      if (b === undefined) return;
+      const logits = floats(6 * 5, 3);
+      logits[3] = 80; // extreme logits stay finite on both paths
+      logits[7] = -80;
+      const labels = Int32Array.from([0, 4, 2, 2, 1, 3]);
+      for (const reduction of ['mean', 'sum', 'none'] as const) {
+        const { fused, composed } = await bothPaths(
+          b,
+          [
+            { values: logits, shape: [6, 5], grad: true },
+            { values: labels, shape: [6], grad: false },
+          ],
+          (x, y) => crossEntropy(x!, y!, { reduction }),
+        );
+        expectClose(fused[0]!, composed[0]!, tolerance.forward, `cross-entropy ${reduction}: loss`);
+        expectClose(fused[1]!, composed[1]!, tolerance.gradient, `cross-entropy ${reduction}: gradient`);
+      }
+    });
+
+    test('training: an MLP trained with fused kernels follows the composed trajectory', async (context) => {
+      const b = await needs(context, 'adamUpdateMany', 'sgdUpdateMany', 'softmaxCrossEntropy', 'matmulBiasActivation');
+      if (b === undefined) return;
+      const makers: [string, (params: Tensor[]) => Optimizer][] = [
+        ['Adam', (p) => new Adam(p, { lr: 0.01 })],
+        ['AdamW', (p) => new AdamW(p, { lr: 0.01, weightDecay: 0.1 })],
+        ['SGD', (p) => new SGD(p, { lr: 0.1 })],
+        [
+          'SGD momentum + Nesterov + decay',
+          (p) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+        ],
+        ['SGD momentum + dampening', (p) => new SGD(p, { lr: 0.05, momentum: 0.8, dampening: 0.3 })],
+      ];
+      const x = floats(12 * 6);
+      const y = Int32Array.from({ length: 12 }, (_, i) => (i * 5) % 3);
+      for (const [name, makeOptimizer] of makers) {
+        const train = async (
+          on: Backend,
+        ): Promise<{ losses: number[]; parameters: Float32Array[]; live: number[] }> => {
+          const seed = new Generator(5);
+          const model = new Sequential(
+            new Linear(6, 8, { generator: seed, backend: on }),
+            new Tanh(),
+            new Linear(8, 8, { generator: seed, backend: on }),
+            new ReLU(),
+            new Linear(8, 8, { generator: seed, backend: on }),
+            new Sigmoid(),
+            new Linear(8, 3, { generator: seed, backend: on }),
+          );
+          const optimizer = makeOptimizer(model.parameters());
+          const input = fromHost(x, [12, 6], { backend: on });
+          const target = fromHost(y, [12], { backend: on, dtype: 'int32' });
+          const lossFn = new CrossEntropyLoss();
+          const losses: number[] = [];
+          const live: number[] = [];
+          for (let step = 0; step < 6; step++) {
+            const loss = tidy(() => {
+              optimizer.zeroGrad();
+              const value = lossFn.forward(model.forward(input), target);
+              value.backward();
+              optimizer.step();
+              return value.detach();
+            });
+            losses.push((await loss.data())[0]!);
+            loss.dispose();
+            live.push(on.liveHandles());
+          }
+          const parameters = await Promise.all(model.parameters().map(async (p) => Float32Array.from(await p.data())));
+          for (const t of [input, target, ...model.parameters()]) t.dispose();
+          optimizer.dispose();
+          return { losses, parameters, live };
+        };
+        const fused = await train(b);
+        const composed = await train(composedOnly(b));
+        expectClose(
+          Float32Array.from(fused.losses),
+          Float32Array.from(composed.losses),
+          tolerance.training,
+          `${name}: losses`,
+        );
+        fused.parameters.forEach((p, i) =>
+          expectClose(p, composed.parameters[i]!, tolerance.training, `${name}: parameter ${i}`),
+        );
+        expect(fused.losses[5]!, `${name}: the loss decreases`).toBeLessThan(fused.losses[0]!);
+        expect(fused.live[5], `${name}: live handles flat on the fused path`).toBe(fused.live[0]);
+      }
+    });
+
+    it('meta: every fused kernel of the contract has a conformance case', () => {
+      const covered = Object.keys(FUSED_KERNEL_CASES);
+      expect(
+        FUSED_KERNELS.filter((k) => !covered.includes(k)),
+        'fused kernels without a case',
+      ).toEqual([]);
+      expect(
+        covered.filter((k) => !(FUSED_KERNELS as readonly string[]).includes(k)),
+        'cases of no such kernel',
+      ).toEqual([]);
+    });
+  });
+}
