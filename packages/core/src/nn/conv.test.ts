@@ -12,6 +12,8 @@ import {
   LayerNorm,
   MaxPool2d,
   Sequential,
+  Unflatten,
+  cnnConfig,
   moduleFromConfig,
 } from './index.js';
 
@@ -151,5 +153,35 @@ describe('configs', () => {
       moduleFromConfig({ type: 'Conv2d', inChannels: 1, outChannels: 2, kernelSize: 3, padding: 'full' }),
     ).toThrow(/'padding' must be 'same', 'valid' or a size/);
     expect(() => moduleFromConfig({ type: 'MaxPool2d', kernelSize: [2, 0] })).toThrow(/'kernelSize'/);
+  });
+});
+
+describe('cnnConfig', () => {
+  it('lays out conv blocks, pooling and the MLP head for [C, H, W] and [H, W] inputs', () => {
+    const config = cnnConfig({ inputShape: [28, 28], outFeatures: 10, channels: [4, 8], head: { hidden: [16] } });
+    const types = (config['modules'] as { type: string }[]).map((m) => m.type);
+    expect(types).toEqual([
+      'Unflatten',
+      'Conv2d',
+      'BatchNorm2d',
+      'ReLU',
+      'MaxPool2d',
+      'Conv2d',
+      'BatchNorm2d',
+      'ReLU',
+      'MaxPool2d',
+      'Flatten',
+      'Linear',
+      'ReLU',
+      'Linear',
+    ]);
+    const model = moduleFromConfig(config);
+    expect(model.forward(ones([2, 28, 28])).shape).toEqual([2, 10]);
+    const global = moduleFromConfig(
+      cnnConfig({ inputShape: [3, 9, 7], outFeatures: 4, channels: [5], batchNorm: false, globalPool: true }),
+    );
+    expect(global.forward(ones([1, 3, 9, 7])).shape).toEqual([1, 4]);
+    expect(() => cnnConfig({ inputShape: [5], outFeatures: 2, channels: [3] })).toThrow(/inputShape/);
+    expect(() => new Unflatten(1, [2, 3]).forward(ones([1, 5]))).toThrow(ShapeError);
   });
 });

@@ -30,6 +30,8 @@ export {
 } from './conv.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
 export { Embedding, Dropout2d, type EmbeddingOptions, type Dropout2dOptions } from './embedding.js';
+export { Unflatten } from './unflatten.js';
+export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';
 export { Identity } from './identity.js';
 export { ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activation.js';
 export {

@@ -4,6 +4,7 @@ import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d } from './conv.js';
 import { Dropout2d, Embedding } from './embedding.js';
 import type { Module } from './module.js';
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from './normalization.js';
+import { Unflatten } from './unflatten.js';
 
 interface ConvBuiltin {
   readonly options: readonly string[];
@@ -89,6 +90,10 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
         dtype: read.floatDtype('dtype', 'float32'),
         generator,
       }),
+  },
+  Unflatten: {
+    options: ['axis', 'sizes'],
+    build: (read) => new Unflatten(read.integer('axis', 1), read.dims('sizes')),
   },
   Dropout2d: { options: ['p'], build: (read) => new Dropout2d(read.number('p', 0.5, { min: 0, max: 1 })) },
 };
