@@ -87,7 +87,7 @@ const CASES: [string, string[], number, RegExp][] = [
     'an unknown preset',
     ['train', '--preset', 'imagenet'],
     2,
-    /^myelin: invalid value for --preset: got "imagenet"; allowed: digits, fashion-mnist, image-folder, xor$/,
+    /^myelin: invalid value for --preset: got "imagenet"; allowed: digits, fashion-mnist, fashion-mnist-cnn, image-folder, image-folder-mlp, xor$/,
   ],
   [
     'an unknown layer type',

@@ -23,7 +23,7 @@ beforeAll(async () => {
     [
       'train',
       '--preset',
-      'image-folder',
+      'image-folder-mlp',
       '--data-path',
       'weather',
       '--resize',

@@ -139,9 +139,16 @@ describe('run config: defaults, file, flags', () => {
   });
 
   it('every preset is a valid config', () => {
-    expect(presetNames()).toEqual(['digits', 'fashion-mnist', 'image-folder', 'xor']);
+    expect(presetNames()).toEqual([
+      'digits',
+      'fashion-mnist',
+      'fashion-mnist-cnn',
+      'image-folder',
+      'image-folder-mlp',
+      'xor',
+    ]);
     for (const preset of presetNames()) {
-      const flags = new Map(preset === 'image-folder' ? [['data-path', directory]] : []);
+      const flags = new Map(preset.startsWith('image-folder') ? [['data-path', directory]] : []);
       expect(() => resolveConfig({ preset, flags })).not.toThrow();
     }
   });

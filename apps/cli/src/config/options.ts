@@ -119,9 +119,9 @@ function applyOptimizerOption(option: string) {
 function applyMlpOption(option: string) {
   return (config: JsonObject, value: unknown, flag: string): void => {
     const model = currentObject(config, 'model');
-    if (model.type !== 'mlp') {
+    if (model.type !== 'mlp' && model.type !== 'cnn') {
       throw new UsageError(
-        `--${flag} sets an option of the mlp model, but the model is ${describeValue(model.type)}; allowed: --${flag} with model {"type": "mlp"} (or change the layers with --layers)`,
+        `--${flag} sets an option of the mlp model (or of a cnn's head), but the model is ${describeValue(model.type)}; allowed: --${flag} with model {"type": "mlp"} or {"type": "cnn"} (or change the layers with --layers)`,
       );
     }
     config.model = { ...model, [option]: value };

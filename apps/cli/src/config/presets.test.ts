@@ -16,8 +16,15 @@ const cwd = temporaryDirectory('presets');
 afterAll(() => removeDirectory(cwd));
 
 describe('presets for the reference experiments, run by the built binary', () => {
-  it('ships xor, digits, fashion-mnist and image-folder', () => {
-    expect(readdirSync(PRESETS).sort()).toEqual(['digits.json', 'fashion-mnist.json', 'image-folder.json', 'xor.json']);
+  it('ships xor, digits, fashion-mnist, fashion-mnist-cnn, image-folder and image-folder-mlp', () => {
+    expect(readdirSync(PRESETS).sort()).toEqual([
+      'digits.json',
+      'fashion-mnist-cnn.json',
+      'fashion-mnist.json',
+      'image-folder-mlp.json',
+      'image-folder.json',
+      'xor.json',
+    ]);
   });
 
   it('xor: the 2-2-1 sigmoid network solves XOR in 1001 full-batch epochs (data from examples/data/xor.txt)', async () => {
@@ -62,14 +69,42 @@ describe('presets for the reference experiments, run by the built binary', () =>
     expect(finalResults(result.stdout).accuracy).toBeGreaterThan(0.6);
   });
 
-  it('image-folder: the reference classifier with its step schedule and best-by-validation-accuracy checkpoints', async () => {
-    const folder = path.join(cwd, 'weather');
+  it('image-folder: a small CNN by default', async () => {
+    const folder = path.join(cwd, 'weather-cnn');
     await makeImageFolder(folder);
     const result = await runCli(
       [
         'train',
         '--preset',
         'image-folder',
+        '--data-path',
+        folder,
+        '--resize',
+        '12',
+        '--epochs',
+        '2',
+        '--batch-size',
+        '8',
+        '--name',
+        'cnn',
+      ],
+      cwd,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('36 samples of shape [3, 12, 12], 3 classes');
+    expect(result.stdout).toContain(
+      'Conv2d(3->16, 3) BatchNorm2d ReLU MaxPool2d(2) Conv2d(16->32, 3) BatchNorm2d ReLU MaxPool2d(2) Conv2d(32->64, 3) BatchNorm2d ReLU MaxPool2d(2) Flatten Linear(64->3)',
+    );
+  });
+
+  it('image-folder-mlp: the reference classifier with its step schedule and best-by-validation-accuracy checkpoints', async () => {
+    const folder = path.join(cwd, 'weather');
+    await makeImageFolder(folder);
+    const result = await runCli(
+      [
+        'train',
+        '--preset',
+        'image-folder-mlp',
         '--data-path',
         folder,
         '--resize',

@@ -55,7 +55,22 @@ const mlp = z.strictObject({
 });
 /** A Sequential in the JSON form `module.config()` returns (and checkpoints store). */
 const sequential = z.looseObject({ type: z.literal('Sequential'), modules: z.array(z.unknown()) });
-const model = z.union([mlp, sequential]);
+/** A small CNN (core's cnnConfig): conv blocks, then the MLP head that hidden/activation/dropout describe. */
+const cnn = z.strictObject({
+  type: z.literal('cnn'),
+  channels: z
+    .array(integer(1))
+    .min(1)
+    .default(() => [16, 32]),
+  kernelSize: integer(1).default(3),
+  batchNorm: z.boolean().default(true),
+  pool: integer(1).default(2),
+  globalPool: z.boolean().default(false),
+  hidden: z.array(integer(1)).default(() => []),
+  activation: z.enum(MLP_ACTIVATIONS).default('relu'),
+  dropout: z.number().min(0).max(0.99).default(0),
+});
+const model = z.union([mlp, cnn, sequential]);
 
 /** `{ type, ...options }`: core validates the type and every option. */
 const typed = z.looseObject({ type: z.string().min(1) });

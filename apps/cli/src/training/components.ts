@@ -4,6 +4,7 @@ import {
   MyelinError,
   lossFromConfig,
   lossInfo,
+  cnnConfig,
   mlpConfig,
   moduleFromConfig,
   noGrad,
@@ -34,6 +35,16 @@ export function modelConfigFor(config: RunConfig, data: Pick<DataSplits, 'sample
   const model = config.model;
   if (model.type === 'Sequential') return model as ModuleConfig;
   const loss = lossInfo(String(config.loss.type));
+  if (model.type === 'cnn') {
+    const { type: _, hidden, activation, dropout, ...layers } = model;
+    return cnnConfig({
+      ...layers,
+      inputShape: data.sampleShape,
+      outFeatures: data.outputs,
+      head: { hidden, activation, dropout },
+      outputActivation: loss?.task === 'binary' && !loss.onLogits ? 'sigmoid' : 'linear',
+    });
+  }
   return mlpConfig({
     inputShape: data.sampleShape,
     outFeatures: data.outputs,

@@ -6,6 +6,9 @@ export function describeModel(config: ModuleConfig): string {
   const describe = (layer: ModuleConfig): string => {
     if (layer.type === 'Linear') return `Linear(${layer.inFeatures}->${layer.outFeatures})`;
     if (layer.type === 'Dropout') return `Dropout(${layer.p ?? 0.5})`;
+    if (layer.type === 'Conv2d')
+      return `Conv2d(${layer.inChannels}->${layer.outChannels}, ${String(layer.kernelSize)})`;
+    if (layer.type === 'MaxPool2d' || layer.type === 'AvgPool2d') return `${layer.type}(${String(layer.kernelSize)})`;
     if (layer.type === 'Sequential') return (layer.modules as ModuleConfig[]).map(describe).join(' ');
     return String(layer.type);
   };
