@@ -32,6 +32,12 @@ const SHAPES = [
   [1, 33, 17, 9],
   [2, 13, 300, 47],
   [1, 257, 129, 515],
+  // the narrow kernel: few columns (a 10-class layer), few rows (its weight gradient), exactly
+  // one vector of columns, and enough rows to split across threads
+  [1, 64, 128, 10],
+  [1, 10, 64, 128],
+  [2, 70, 50, 16],
+  [1, 600, 100, 7],
 ];
 
 describe.skipIf(!blasLoaded)('built-in GEMM agrees with OpenBLAS', () => {

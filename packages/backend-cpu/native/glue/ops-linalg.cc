@@ -18,6 +18,7 @@ const GemmKernel<float>& builtin_kernel<float>(State* st) { return *st->sk; }
 template <>
 const GemmKernel<double>& builtin_kernel<double>(State* st) { return *st->dk; }
 
+
 template <typename T>
 T* pack_buffers(State* st, int threads);
 template <>
@@ -31,6 +32,34 @@ double* pack_buffers<double>(State* st, int threads) {
   const std::size_t need = std::size_t(threads) * std::size_t(GEMM_PACK_A + GEMM_PACK_B);
   if (st->pack_d.size() < need) st->pack_d.resize(need);
   return st->pack_d.data();
+}
+
+/** The narrow built-in GEMM (float, n <= its width): returns false where it does not apply. */
+bool gemm_narrow_any(State*, const GemmProblem<double>&) { return false; }
+bool gemm_narrow_any(State* st, const GemmProblem<float>& problem) {
+  const NarrowGemmKernel<float>& kern = *st->sk_narrow;
+  // Few columns: as is. Few rows (a 10-class layer's weight gradient): as C^T = B^T A^T.
+  const bool transpose_c = problem.n > kern.width && problem.m <= kern.width;
+  const GemmProblem<float> p =
+      transpose_c ? GemmProblem<float>{problem.n, problem.m, problem.k, problem.b, problem.csb, problem.rsb, problem.a, problem.csa, problem.rsa, problem.c, problem.ldc}
+                  : problem;
+  if (p.n > kern.width || p.k * kern.width > GEMM_PACK_B) return false;
+  float* packed = pack_buffers<float>(st, 1) + GEMM_PACK_A;
+  pack_b_narrow(p, kern.width, packed);
+  const int threads = st->threads;
+  const i64 units = (p.m + kern.mr - 1) / kern.mr;
+  if (threads <= 1 || double(p.m) * double(p.k) * double(kern.width) < 64.0 * 64 * 64 || units < 2) {
+    gemm_narrow(kern, p, packed, 0, p.m, transpose_c);
+    return true;
+  }
+  const i64 chunks = units < threads ? units : threads;
+  thread_pool().for_chunks(chunks, [&](i64 c) {
+    const i64 b = units * c / chunks * kern.mr;
+    i64 e = units * (c + 1) / chunks * kern.mr;
+    if (e > p.m) e = p.m;
+    gemm_narrow(kern, p, packed, b, e, transpose_c);
+  });
+  return true;
 }
 
 void call_blas(float*, bool ta, bool tb, i64 m, i64 n, i64 k, const float* A, const float* B, float* C) {
@@ -60,8 +89,9 @@ void gemm(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const T* A, const T*
     call_blas(C, ta, tb, m, n, k, A, B, C);
     return;
   }
-  const GemmKernel<T>& kern = builtin_kernel<T>(st);
   GemmProblem<T> p{m, n, k, A, ta ? 1 : k, ta ? m : 1, B, tb ? 1 : n, tb ? k : 1, C, n};
+  if (gemm_narrow_any(st, p)) return;
+  const GemmKernel<T>& kern = builtin_kernel<T>(st);
   const int threads = st->threads;
   const double work = double(m) * double(n) * double(k);
   if (threads <= 1 || work < 64.0 * 64 * 64) {

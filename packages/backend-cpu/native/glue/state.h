@@ -50,6 +50,7 @@ struct State {
   napi_ref error_classes[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
   const KernelTable* k = nullptr;
   const GemmKernel<float>* sk = nullptr;
+  const NarrowGemmKernel<float>* sk_narrow = nullptr;  // for outputs of at most sk_narrow->width columns
   const GemmKernel<double>* dk = nullptr;
   std::string simd;
   GemmMode gemm_mode = GemmMode::Auto;

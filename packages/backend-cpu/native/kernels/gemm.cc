@@ -139,6 +139,32 @@ void gemm_small_t(const GemmProblem<T>& p) {
 
 }  // namespace
 
+void pack_b_narrow(const GemmProblem<float>& p, int width, float* dst) {
+  for (i64 q = 0; q < p.k; q++) {
+    const float* src = p.b + q * p.rsb;
+    float* out = dst + q * width;
+    for (i64 c = 0; c < p.n; c++) out[c] = src[c * p.csb];
+    for (i64 c = p.n; c < width; c++) out[c] = 0.0f;
+  }
+}
+
+void gemm_narrow(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& p, const float* packed_b, i64 i0, i64 i1,
+                 bool transpose_c) {
+  alignas(64) float tile[MAX_NARROW_ROWS * 16];
+  const int width = kern.width;
+  for (i64 i = i0; i < i1; i += kern.mr) {
+    const int rows = int(i1 - i < kern.mr ? i1 - i : kern.mr);
+    kern.rows(p.k, p.a + i * p.rsa, p.rsa, p.csa, packed_b, tile, rows);
+    if (transpose_c) {
+      for (int r = 0; r < rows; r++) {
+        for (i64 c = 0; c < p.n; c++) p.c[c * p.ldc + i + r] = tile[r * width + c];
+      }
+    } else {
+      for (int r = 0; r < rows; r++) std::memcpy(p.c + (i + r) * p.ldc, tile + r * width, std::size_t(p.n) * sizeof(float));
+    }
+  }
+}
+
 void gemm_small(const GemmProblem<float>& p) { gemm_small_t(p); }
 void gemm_small(const GemmProblem<double>& p) { gemm_small_t(p); }
 

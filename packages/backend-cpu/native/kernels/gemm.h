@@ -58,6 +58,32 @@ void gemm_small(const GemmProblem<double>& p);
 const GemmKernel<float>& sgemm_kernel_avx512();
 const GemmKernel<float>& sgemm_kernel_avx2();
 const GemmKernel<float>& sgemm_kernel_generic();
+/**
+ * The narrow variant, for products with at most `width` output columns (a 10-class layer): B is
+ * packed into one [k, width] panel, A is read in place (no packing: each row of A meets a single
+ * panel), `rows` rows of A at a time into a [rows, width] tile (rows <= MAX_NARROW_ROWS).
+ */
+template <typename T>
+struct NarrowGemmKernel {
+  const char* name;
+  int mr, width;
+  void (*rows)(i64 kc, const T* a, i64 rsa, i64 csa, const T* b, T* tile, int rows);
+};
+constexpr int MAX_NARROW_ROWS = 32;
+
+/**
+ * C rows [i0, i1) of a product with n <= kern.width, B already packed by pack_b_narrow. With
+ * transpose_c, row i of the product is written as column i of p.c (row stride p.ldc): a product
+ * with few ROWS runs as its transpose, C^T = B^T A^T.
+ */
+void gemm_narrow(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& p, const float* packed_b, i64 i0, i64 i1,
+                 bool transpose_c);
+/** Packs all of B [k, n] into [k, width] (zero-padded columns); needs k * width elements. */
+void pack_b_narrow(const GemmProblem<float>& p, int width, float* dst);
+
+const NarrowGemmKernel<float>& sgemm_kernel_narrow_avx512();
+const NarrowGemmKernel<float>& sgemm_kernel_narrow_avx2();
+const NarrowGemmKernel<float>& sgemm_kernel_narrow_generic();
 const GemmKernel<double>& dgemm_kernel_avx512();
 const GemmKernel<double>& dgemm_kernel_avx2();
 const GemmKernel<double>& dgemm_kernel_generic();
