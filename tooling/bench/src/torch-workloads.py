@@ -4,7 +4,8 @@
 # Protocol: one JSON object per line in, one JSON object per line out.
 #   {"cmd": "setup", "workload": "mlp", "hidden": 128, "batch": 64, "samples": 20000}
 #   {"cmd": "setup", "workload": "xor", "steps": 1001}
-#   {"cmd": "run"}   -> {"seconds": s, "loss": l}  (one epoch, or the XOR run's 1001 steps)
+#   {"cmd": "run"}   -> {"seconds": s, "cpuSeconds": c, "loss": l}  (one epoch, or the XOR run's 1001 steps;
+#                       c is the process's CPU time, all threads)
 # The first line out describes the process: torch version, threads, and the BLAS it loaded.
 import gzip
 import json
@@ -69,6 +70,7 @@ for line in sys.stdin:
     elif command["cmd"] == "run":
         model, optimizer, loss_fn, x, y = (state[k] for k in ("model", "optimizer", "loss", "x", "y"))
         start = time.perf_counter()
+        cpu_start = time.process_time()
         if state["kind"] == "mlp":
             batch = state["batch"]
             for begin in range(0, x.shape[0] - batch + 1, batch):
@@ -83,4 +85,7 @@ for line in sys.stdin:
                 loss.backward()
                 optimizer.step()
         value = loss.item()  # the loss read once per run, as a user's epoch print does
-        print(json.dumps({"seconds": time.perf_counter() - start, "loss": value}), flush=True)
+        print(
+            json.dumps({"seconds": time.perf_counter() - start, "cpuSeconds": time.process_time() - cpu_start, "loss": value}),
+            flush=True,
+        )
