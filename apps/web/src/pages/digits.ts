@@ -1,4 +1,4 @@
-// Digits: train an MLP on the bundled 8x8 handwritten digits, then draw a digit and see the
+// Digits: train an MLP or a small CNN on the bundled 8x8 handwritten digits, then draw a digit and see the
 // probability of each class, and the confusion matrix of the test split. Models come and go as
 // checkpoint files, including those `myelin train` writes.
 import type { BackendManager } from '../client/backend-manager.js';
@@ -21,6 +21,7 @@ import { demoLifecycle } from './demo-lifecycle.js';
 import { RunHistory, activationOptions, frameThrottle, type DemoPage } from './page.js';
 
 interface DigitsForm {
+  architecture: 'mlp' | 'cnn';
   hidden: number[];
   activation: ActivationName;
   dropout: number;
@@ -32,6 +33,7 @@ interface DigitsForm {
 }
 
 export const DEFAULT_DIGITS: DigitsForm = {
+  architecture: 'mlp',
   hidden: [32, 16],
   activation: 'relu',
   dropout: 0,
@@ -54,7 +56,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
   const history = new RunHistory();
   const status = notice();
   const describeForm = (f: DigitsForm): string =>
-    `64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
+    `${f.architecture === 'cnn' ? 'CNN 8-16 conv, ' : ''}64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
   let runLabel = describeForm(form);
 
   const hiddenControl = textControl(
@@ -67,6 +69,15 @@ export function digitsPage(backends: BackendManager): DemoPage {
       return null;
     },
     'Neurons per layer; "32, 16" is the reference model 64-32-16-10.',
+  );
+  const architectureControl = selectControl<DigitsForm['architecture']>(
+    'Model',
+    [
+      { value: 'mlp', label: 'MLP' },
+      { value: 'cnn', label: 'CNN (2 conv blocks)' },
+    ],
+    form.architecture,
+    (v) => change({ architecture: v }),
   );
   const activationControl = selectControl<ActivationName>(
     'Activation',
@@ -209,6 +220,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
         h(
           'div',
           { class: 'form-grid' },
+          architectureControl.element,
           hiddenControl.element,
           activationControl.element,
           dropoutControl.element,

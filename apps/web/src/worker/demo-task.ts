@@ -69,7 +69,12 @@ export function linearEnds(config: ModuleConfig): { inputs: number; outputs: num
     config.type === 'Sequential' && Array.isArray(config.modules) ? (config.modules as ModuleConfig[]) : [config];
   const linears = modules.filter((m) => m?.type === 'Linear');
   if (linears.length === 0) return null;
-  return { inputs: Number(linears[0]!.inFeatures), outputs: Number(linears[linears.length - 1]!.outFeatures) };
+  const outputs = Number(linears[linears.length - 1]!.outFeatures);
+  // A CNN over flat images starts by unflattening them: its input size is that of the unflattened axis.
+  const first = modules[0];
+  if (first?.type === 'Unflatten' && Array.isArray(first.sizes))
+    return { inputs: (first.sizes as number[]).reduce((a, b) => a * b, 1), outputs };
+  return { inputs: Number(linears[0]!.inFeatures), outputs };
 }
 
 /** Refuses a model whose input or output size differs from what the demo feeds it. */

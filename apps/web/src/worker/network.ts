@@ -1,6 +1,7 @@
 // The models the demos train: an MLP from the page's form, its optimizer, and words for both.
 import {
   Generator,
+  cnnConfig,
   mlpConfig,
   moduleFromConfig,
   optimizerFromConfig,
@@ -17,8 +18,35 @@ export function buildMlp(
   network: NetworkConfig,
   options: { seed: number; head?: 'sigmoid' },
 ): Module {
-  const config = mlpConfig({ inputShape: [inputs], outFeatures: outputs, ...network, head: options.head });
+  const side = Math.round(Math.sqrt(inputs));
+  const config =
+    network.architecture === 'cnn' && side * side === inputs
+      ? cnnOfFlatImages(side, outputs, network, options.head)
+      : mlpConfig({
+          inputShape: [inputs],
+          outFeatures: outputs,
+          hidden: network.hidden,
+          activation: network.activation,
+          dropout: network.dropout,
+          head: options.head,
+        });
   return moduleFromConfig(config, { generator: new Generator(options.seed) });
+}
+
+/** Unflatten(1, [1, side, side]) then core's small CNN, for flat square images such as the 8x8 digits. */
+function cnnOfFlatImages(side: number, outputs: number, network: NetworkConfig, head?: 'sigmoid'): ModuleConfig {
+  const cnn = cnnConfig({
+    inputShape: [1, side, side],
+    outFeatures: outputs,
+    channels: [8, 16],
+    kernelSize: 3,
+    head: { hidden: network.hidden, activation: network.activation, dropout: network.dropout },
+    outputActivation: head,
+  });
+  return {
+    type: 'Sequential',
+    modules: [{ type: 'Unflatten', axis: 1, sizes: [1, side, side] }, ...(cnn['modules'] as ModuleConfig[])],
+  };
 }
 
 export function buildOptimizer(model: Module, training: Pick<TrainingConfig, 'optimizer' | 'lr'>): Optimizer {
@@ -37,9 +65,11 @@ export function describeLayers(config: ModuleConfig): string {
     .map((m) =>
       m.type === 'Linear'
         ? `Linear(${String(m.inFeatures)}->${String(m.outFeatures)})`
-        : m.type === 'Dropout'
-          ? `Dropout(${String(m.p ?? 0.5)})`
-          : m.type,
+        : m.type === 'Conv2d'
+          ? `Conv2d(${String(m.inChannels)}->${String(m.outChannels)}, ${String(m.kernelSize)})`
+          : m.type === 'Dropout'
+            ? `Dropout(${String(m.p ?? 0.5)})`
+            : m.type,
     )
     .join(' ');
 }

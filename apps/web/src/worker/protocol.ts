@@ -41,6 +41,11 @@ export interface NetworkConfig {
   activation: ActivationName;
   /** Dropout probability after each hidden activation (0: none). */
   dropout: number;
+  /**
+   * 'cnn' puts two conv blocks (8 and 16 channels, 3x3, BatchNorm, ReLU, 2x2 max pooling) before
+   * the hidden layers, for square image inputs (the digits); 'mlp' (the default) is Linear layers only.
+   */
+  architecture?: 'mlp' | 'cnn';
 }
 
 export interface TrainingConfig {
