@@ -38,6 +38,12 @@ const SHAPES = [
   [1, 10, 64, 128],
   [2, 70, 50, 16],
   [1, 600, 100, 7],
+  // the dot-product form (n <= 16, k not a multiple of a vector, 1-3 trailing columns) and the
+  // few-rows form (several row groups, a partial strip of columns)
+  [1, 37, 45, 3],
+  [1, 9, 200, 15],
+  [1, 13, 70, 100],
+  [2, 16, 33, 37],
 ];
 
 describe.skipIf(!blasLoaded)('built-in GEMM agrees with OpenBLAS', () => {
@@ -86,6 +92,20 @@ describe('results are deterministic for a given thread count', () => {
     const out = [y, z, cols, rows, all, e].map((h) => Float64Array.from(b.readSync!(h)));
     return out;
   }
+
+  it('the narrow and few-rows built-in GEMM forms give the same bits on 1 and 2 threads', () => {
+    const shapes: [number[], boolean, boolean][] = [
+      [[1, 600, 100, 10], false, true],
+      [[1, 601, 77, 3], false, true],
+      [[1, 10, 600, 300], true, false],
+      [[1, 14, 90, 333], false, false],
+    ];
+    for (const [shape, ta, tb] of shapes) {
+      const one = matmul(createCpuBackend({ threads: 1, gemm: 'builtin' }), 'float32', shape, ta, tb);
+      const two = matmul(createCpuBackend({ threads: 2, gemm: 'builtin' }), 'float32', shape, ta, tb);
+      expect(two).toEqual(one);
+    }
+  });
 
   for (const gemm of ['builtin', ...(blasLoaded ? ['openblas' as const] : [])] as const) {
     it(`gemm ${gemm}: threads=1 twice, threads=2 twice`, () => {

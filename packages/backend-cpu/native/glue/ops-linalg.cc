@@ -38,6 +38,46 @@ double* pack_buffers<double>(State* st, int threads) {
 bool gemm_narrow_any(State*, const GemmProblem<double>&) { return false; }
 bool gemm_narrow_any(State* st, const GemmProblem<float>& problem) {
   const NarrowGemmKernel<float>& kern = *st->sk_narrow;
+  const int threads = st->threads;
+  const bool parallel = threads > 1 && double(problem.m) * double(problem.n) * double(problem.k) >= 64.0 * 64 * 64;
+  if (problem.n <= kern.width && problem.csa == 1 && problem.rsb == 1 && problem.k >= 2 * kern.width) {
+    // Few columns, A rows and B columns contiguous in k (x W^T): dot products over full vectors.
+    constexpr i64 unit = 4;
+    const i64 units = (problem.m + unit - 1) / unit;
+    if (!parallel || units < 2) {
+      kern.dot(problem, 0, problem.m);
+      return true;
+    }
+    const i64 chunks = units < threads ? units : threads;
+    thread_pool().for_chunks(chunks, [&](i64 c) {
+      const i64 b = units * c / chunks * unit;
+      i64 e = units * (c + 1) / chunks * unit;
+      if (e > problem.m) e = problem.m;
+      kern.dot(problem, b, e);
+    });
+    return true;
+  }
+  const i64 nr_w = kern.wide_nr;
+  if (problem.m <= 16 && problem.n > kern.width && problem.csb == 1 &&
+      problem.m * problem.k <= GEMM_PACK_A && problem.k * nr_w <= GEMM_PACK_B) {
+    // Few rows, B rows contiguous (a weight gradient dY^T x): A packed, B read in place.
+    float* pa = pack_buffers<float>(st, 1);
+    float* pb = pa + GEMM_PACK_A;
+    gemm_few_rows_pack(kern, problem, pa, pb);
+    const i64 units = (problem.n + nr_w - 1) / nr_w;
+    if (!parallel || units < 2) {
+      gemm_few_rows(kern, problem, pa, pb, 0, problem.n);
+      return true;
+    }
+    const i64 chunks = units < threads ? units : threads;
+    thread_pool().for_chunks(chunks, [&](i64 c) {
+      const i64 b = units * c / chunks * nr_w;
+      i64 e = units * (c + 1) / chunks * nr_w;
+      if (e > problem.n) e = problem.n;
+      gemm_few_rows(kern, problem, pa, pb, b, e);
+    });
+    return true;
+  }
   // Few columns: as is. Few rows (a 10-class layer's weight gradient): as C^T = B^T A^T.
   const bool transpose_c = problem.n > kern.width && problem.m <= kern.width;
   const GemmProblem<float> p =
@@ -46,7 +86,6 @@ bool gemm_narrow_any(State* st, const GemmProblem<float>& problem) {
   if (p.n > kern.width || p.k * kern.width > GEMM_PACK_B) return false;
   float* packed = pack_buffers<float>(st, 1) + GEMM_PACK_A;
   pack_b_narrow(p, kern.width, packed);
-  const int threads = st->threads;
   const i64 units = (p.m + kern.mr - 1) / kern.mr;
   if (threads <= 1 || double(p.m) * double(p.k) * double(kern.width) < 64.0 * 64 * 64 || units < 2) {
     gemm_narrow(kern, p, packed, 0, p.m, transpose_c);

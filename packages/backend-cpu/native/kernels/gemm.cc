@@ -165,6 +165,45 @@ void gemm_narrow(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& 
   }
 }
 
+void gemm_few_rows_pack(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& p, float* pa, float* pb) {
+  if (p.rsa != 1) {
+    const i64 groups = (p.m + kern.wide_mr - 1) / kern.wide_mr;
+    for (i64 g = 0; g < groups; g++) {
+      const i64 i0 = p.m * g / groups, rows = p.m * (g + 1) / groups - i0;
+      float* panel = pa + i0 * p.k;
+      for (i64 r = 0; r < rows; r++) {
+        const float* src = p.a + (i0 + r) * p.rsa;
+        for (i64 q = 0; q < p.k; q++) panel[q * rows + r] = src[q * p.csa];
+      }
+    }
+  }
+  const i64 full = p.n / kern.wide_nr * kern.wide_nr;
+  if (full < p.n) pack_b(p, 0, p.k, full, p.n - full, kern.wide_nr, pb);
+}
+
+void gemm_few_rows(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& p, const float* pa, const float* pb,
+                   i64 j0, i64 j1) {
+  const int nr = kern.wide_nr;
+  const i64 groups = (p.m + kern.wide_mr - 1) / kern.wide_mr;
+  alignas(64) float tile[16 * 64];
+  for (i64 g = 0; g < groups; g++) {
+    const i64 i0 = p.m * g / groups;
+    const int rows = int(p.m * (g + 1) / groups - i0);
+    const float* a = p.rsa == 1 ? p.a + i0 : pa + i0 * p.k;
+    const i64 lda = p.rsa == 1 ? p.csa : rows;
+    for (i64 j = j0; j < j1; j += nr) {
+      const i64 cols = j1 - j < nr ? j1 - j : nr;
+      float* c = p.c + i0 * p.ldc + j;
+      if (cols == nr) {
+        kern.wide(rows, p.k, a, lda, p.b + j, p.rsb, c, p.ldc);
+        continue;
+      }
+      kern.wide(rows, p.k, a, lda, pb, nr, tile, nr);
+      for (i64 r = 0; r < rows; r++) std::memcpy(c + r * p.ldc, tile + r * nr, std::size_t(cols) * sizeof(float));
+    }
+  }
+}
+
 void gemm_small(const GemmProblem<float>& p) { gemm_small_t(p); }
 void gemm_small(const GemmProblem<double>& p) { gemm_small_t(p); }
 

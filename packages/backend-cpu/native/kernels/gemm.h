@@ -68,6 +68,17 @@ struct NarrowGemmKernel {
   const char* name;
   int mr, width;
   void (*rows)(i64 kc, const T* a, i64 rsa, i64 csa, const T* b, T* tile, int rows);
+  /**
+   * The dot-product form, for n <= width with A rows and B columns contiguous in k (csa == 1,
+   * rsb == 1: x W^T): C rows [i0, i1), every SIMD lane used.
+   */
+  void (*dot)(const GemmProblem<T>& p, i64 i0, i64 i1);
+  /**
+   * For few rows and B rows contiguous (csb == 1: a weight gradient dY^T x): C [rows, wide_nr]
+   * = A (a[p * lda + r], rows <= wide_mr) times B [kc, wide_nr] read in place (row stride ldb).
+   */
+  int wide_mr, wide_nr;
+  void (*wide)(int rows, i64 kc, const T* a, i64 lda, const T* b, i64 ldb, T* c, i64 ldc);
 };
 constexpr int MAX_NARROW_ROWS = 32;
 
@@ -78,6 +89,16 @@ constexpr int MAX_NARROW_ROWS = 32;
  */
 void gemm_narrow(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& p, const float* packed_b, i64 i0, i64 i1,
                  bool transpose_c);
+/**
+ * Few rows (m <= 16, p.csb == 1), B read in place, the rows split into ceil(m / wide_mr) groups
+ * of near-equal size (no padded rows). gemm_few_rows_pack packs A into [k, rows] panels unless it
+ * is stored transposed (p.rsa == 1: read in place), needing m * k elements, and the last partial
+ * strip of columns into [k, wide_nr] (k * wide_nr elements); gemm_few_rows then computes C
+ * columns [j0, j1) (j0 a multiple of wide_nr).
+ */
+void gemm_few_rows_pack(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& p, float* pack_a, float* pack_b);
+void gemm_few_rows(const NarrowGemmKernel<float>& kern, const GemmProblem<float>& p, const float* pack_a,
+                   const float* pack_b, i64 j0, i64 j1);
 /** Packs all of B [k, n] into [k, width] (zero-padded columns); needs k * width elements. */
 void pack_b_narrow(const GemmProblem<float>& p, int width, float* dst);
 
