@@ -16,7 +16,7 @@ import { binary, where } from './kernels/binary.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { unfold } from './kernels/unfold.js';
 import { adamUpdate } from './kernels/adam.js';
-import { biasActivationBackward, sgdUpdate, softmaxCrossEntropy } from './kernels/fused.js';
+import { binaryCrossEntropy, biasActivationBackward, sgdUpdate, softmaxCrossEntropy } from './kernels/fused.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
 import { argmax, reduce } from './kernels/reduce.js';
@@ -143,6 +143,10 @@ export function createCpuReferenceBackend(): Backend {
       },
       softmaxCrossEntropy(logits, labels, reduction, withGrad) {
         const result = softmaxCrossEntropy(open(logits), open(labels), reduction, withGrad);
+        return { loss: own(result.loss), grad: result.grad === null ? null : own(result.grad) };
+      },
+      binaryCrossEntropy(probabilities, target, reduction, withGrad) {
+        const result = binaryCrossEntropy(open(probabilities), open(target), reduction, withGrad);
         return { loss: own(result.loss), grad: result.grad === null ? null : own(result.grad) };
       },
       biasActivationBackward(grad, y, activation) {

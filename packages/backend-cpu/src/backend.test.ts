@@ -208,6 +208,38 @@ describe('fused.softmaxCrossEntropy', () => {
   });
 });
 
+describe('fused.binaryCrossEntropy', () => {
+  const kernel = () => backend.fused!.binaryCrossEntropy!;
+  it('gives clamped-log losses and their exact gradient (/ size for mean) in float32 and float64', () => {
+    const p = [0.25, 0.9, 0, 1, 0.5, 1e-3];
+    const t = [1, 0, 1, 0, 0.25, 0];
+    const clog = (v: number) => (v > 0 ? Math.max(Math.log(v), -100) : -100);
+    const losses = p.map((v, i) => -(t[i]! * clog(v) + (1 - t[i]!) * clog(1 - v)));
+    const grads = p.map((v, i) => (v > 0 ? -t[i]! / v : 0) + (1 - v > 0 ? (1 - t[i]!) / (1 - v) : 0));
+    for (const dtype of ['float32', 'float64'] as const) {
+      const digits = dtype === 'float32' ? 4 : 10;
+      const probabilities = backend.fromData(Float64Array.from(p), [2, 3], dtype);
+      const target = backend.fromData(Float64Array.from(t), [2, 3], dtype);
+      const none = kernel()(probabilities, target, 'none', true);
+      Array.from(backend.readSync!(none.loss)).forEach((v, i) => expect(v).toBeCloseTo(losses[i]!, digits));
+      Array.from(backend.readSync!(none.grad!)).forEach((v, i) => expect(v).toBeCloseTo(grads[i]!, digits));
+      const mean = kernel()(probabilities, target, 'mean', true);
+      const total = losses.reduce((s, v) => s + v, 0);
+      expect(backend.readSync!(mean.loss)[0]).toBeCloseTo(total / 6, digits);
+      Array.from(backend.readSync!(mean.grad!)).forEach((v, i) => expect(v).toBeCloseTo(grads[i]! / 6, digits));
+      const sum = kernel()(probabilities, target, 'sum', false);
+      expect(sum.grad).toBeNull();
+      expect(backend.readSync!(sum.loss)[0]).toBeCloseTo(total, digits - 2);
+      const wrong = backend.fromData(Float64Array.from(t), [3, 2], dtype);
+      const before = backend.liveHandles();
+      expect(() => kernel()(probabilities, wrong, 'none', true)).toThrow(ShapeError);
+      expect(backend.liveHandles()).toBe(before);
+      for (const h of [probabilities, target, none.loss, none.grad!, mean.loss, mean.grad!, sum.loss, wrong])
+        backend.dispose(h);
+    }
+  });
+});
+
 describe('handles dropped without dispose', () => {
   it('return their buffers to the pool when garbage-collected; liveHandles still counts them', async () => {
     setFlagsFromString('--expose-gc');

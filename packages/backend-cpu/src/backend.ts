@@ -343,6 +343,15 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
         );
         return { loss: own(loss), grad: grad === null ? null : own(grad) };
       },
+      binaryCrossEntropy(probabilities, target, reduction, withGrad) {
+        const [loss, grad] = addon.binaryCrossEntropy(
+          open(probabilities),
+          open(target),
+          withGrad,
+          REDUCTION_CODE[reduction],
+        );
+        return { loss: own(loss), grad: grad === null ? null : own(grad) };
+      },
       biasActivationBackward(grad, y, activation) {
         const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION_CODE[activation]);
         return { input: own(input), bias: own(bias) };

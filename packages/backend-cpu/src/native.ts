@@ -104,6 +104,13 @@ export interface NativeAddon {
     scale: number,
     reduction: number,
   ): [number, number | null];
+  /** reduction: 0 none (the input's shape), 1 sum, 2 mean (a scalar). */
+  binaryCrossEntropy(
+    probabilities: number,
+    target: number,
+    withGrad: boolean,
+    reduction: number,
+  ): [number, number | null];
   /** A reshape with its dimensions as numbers (rank 0 to 4): no array for the addon to read. */
   reshapeN(id: number, rank: number, d0?: number, d1?: number, d2?: number, d3?: number): number;
   biasActivationBackward(grad: number, y: number, activation: number): [number, number];

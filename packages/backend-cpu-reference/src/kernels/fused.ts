@@ -11,6 +11,59 @@ import { unsupported } from '../name.js';
 
 const identity = (x: number): number => x;
 
+/**
+ * Elementwise -(y clog(p) + (1 - y) clog(1 - p)), log clamped at -100 (reduced), and the exact
+ * derivative of the clamped loss with respect to p (scaled for 'mean') when withGrad.
+ */
+export function binaryCrossEntropy(
+  probabilities: HostTensor,
+  target: HostTensor,
+  reduction: 'none' | 'sum' | 'mean',
+  withGrad: boolean,
+): { loss: HostTensor; grad: HostTensor | null } {
+  const dtype = probabilities.dtype;
+  if (dtype !== 'float32' && dtype !== 'float64') throw unsupported('binaryCrossEntropy', dtype);
+  if (target.dtype !== dtype) {
+    throw new ArgumentError(`binaryCrossEntropy: target dtype ${target.dtype} differs from ${dtype}`);
+  }
+  const size = probabilities.data.length;
+  if (target.data.length !== size) {
+    throw new ArgumentError(`binaryCrossEntropy: target has ${target.data.length} elements, probabilities ${size}`);
+  }
+  const round = dtype === 'float32' ? Math.fround : identity;
+  const p = probabilities.data;
+  const y = target.data;
+  const losses = allocate(dtype, size);
+  const grad = withGrad ? allocate(dtype, size) : null;
+  const scale = reduction === 'mean' ? 1 / size : 1;
+  for (let i = 0; i < size; i++) {
+    const pi = p[i]!;
+    const yi = y[i]!;
+    const q = round(1 - pi);
+    const logP = pi > 0 ? round(Math.log(pi)) : -Infinity;
+    const logQ = q > 0 ? round(Math.log(q)) : -Infinity;
+    const clampP = logP > -100 ? logP : -100;
+    const clampQ = logQ > -100 ? logQ : -100;
+    losses[i] = -(round(yi * clampP) + round(round(1 - yi) * clampQ));
+    if (grad !== null) {
+      const dp = logP > -100 ? round(-yi / pi) : 0;
+      const dq = logQ > -100 ? round(round(1 - yi) / q) : 0;
+      grad[i] = round(dp + dq) * scale;
+    }
+  }
+  let loss: HostTensor;
+  if (reduction === 'none') {
+    loss = { data: losses, shape: probabilities.shape.slice(), dtype };
+  } else {
+    let total = 0;
+    for (let i = 0; i < size; i++) total += losses[i]!;
+    const data = allocate(dtype, 1);
+    data[0] = reduction === 'mean' ? total / size : total;
+    loss = { data, shape: [], dtype };
+  }
+  return { loss, grad: grad === null ? null : { data: grad, shape: probabilities.shape.slice(), dtype } };
+}
+
 /** Per-row logsumexp(x) - x[label] (reduced), and softmax - onehot (scaled) when withGrad. */
 export function softmaxCrossEntropy(
   logits: HostTensor,

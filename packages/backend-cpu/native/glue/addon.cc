@@ -199,6 +199,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("biasActivationBackward", BiasActivationBackward),
       FN("adamUpdateMany", AdamUpdateMany),
       FN("sgdUpdateMany", SgdUpdateMany),
+      FN("binaryCrossEntropy", BinaryCrossEntropy),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -1,6 +1,9 @@
 // The training step's fused kernels: the backward of bias + activation, multi-tensor Adam and
 // SGD steps (one call updates every parameter), and reshape with its dimensions as numbers
 // (no JS array to read: a reshape runs several times per step).
+#include <cmath>
+#include <limits>
+
 #include "ops.h"
 
 namespace myelin {
@@ -78,6 +81,77 @@ napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
     napi_create_array_with_length(env, 2, &arr);
     napi_create_int32(env, ids[0], &v0);
     napi_create_int32(env, ids[1], &v1);
+    napi_set_element(env, arr, 0, v0);
+    napi_set_element(env, arr, 1, v1);
+    return arr;
+  });
+}
+
+namespace {
+
+/** Elementwise clamped-log BCE (and its gradient times scale) over [b, e); returns the losses' sum. */
+template <typename T>
+double bce_range(const T* p, const T* y, T* loss, T* grad, T scale, i64 b, i64 e) {
+  double total = 0;
+  for (i64 i = b; i < e; i++) {
+    const T pi = p[i], yi = y[i], q = T(1) - pi, ny = T(1) - yi;
+    const T log_p = pi > T(0) ? std::log(pi) : -std::numeric_limits<T>::infinity();
+    const T log_q = q > T(0) ? std::log(q) : -std::numeric_limits<T>::infinity();
+    const bool in_p = log_p > T(-100), in_q = log_q > T(-100);
+    const T l = -(yi * (in_p ? log_p : T(-100)) + ny * (in_q ? log_q : T(-100)));
+    if (loss != nullptr) loss[i] = l;
+    total += double(l);
+    if (grad != nullptr) grad[i] = ((in_p ? -yi / pi : T(0)) + (in_q ? ny / q : T(0))) * scale;
+  }
+  return total;
+}
+
+}  // namespace
+
+/**
+ * binaryCrossEntropy(p, y, withGrad, reduction) -> [loss, grad | null]: elementwise
+ * -(y clog(p) + (1 - y) clog(1 - p)), log clamped at -100; reduction 0 none (the input's shape),
+ * 1 sum, 2 mean (a scalar, summed in double in index order on this thread). The gradient is the
+ * clamped loss's exact derivative, divided by the size for the mean.
+ */
+napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& p = a.tensor(0);
+    const Tensor& y = a.tensor(1);
+    const bool with_grad = a.boolean(2);
+    const int reduction = a.i32(3);
+    if (!is_float(p.dtype)) throw unsupported("binaryCrossEntropy", p.dtype);
+    if (reduction < 0 || reduction > 2) throw argument_error("binaryCrossEntropy: unknown reduction code " + std::to_string(reduction));
+    bool same = y.dtype == p.dtype && y.rank == p.rank;
+    for (int d = 0; same && d < p.rank; d++) same = y.shape[d] == p.shape[d];
+    if (!same) {
+      throw shape_error("binaryCrossEntropy: probabilities " + format_shape(p.shape, p.rank) + " " + DTYPE_NAMES[p.dtype] + " and target " +
+                        format_shape(y.shape, y.rank) + " " + DTYPE_NAMES[y.dtype] + " must have one shape and dtype");
+    }
+    const i64 n = p.size;
+    int ids[2] = {new_tensor(a.st, p.dtype, p.shape, reduction == 0 ? p.rank : 0), with_grad ? new_tensor(a.st, p.dtype, p.shape, p.rank) : -1};
+    void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : nullptr;
+    void* grad = with_grad ? tensor_at(a.st, ids[1]).data() : nullptr;
+    const double scale = reduction == 2 ? (n > 0 ? 1.0 / double(n) : 0.0) : 1.0;
+    double total;
+    if (p.dtype == F32) {
+      total = bce_range(static_cast<const float*>(p.data()), static_cast<const float*>(y.data()), static_cast<float*>(loss), static_cast<float*>(grad),
+                        float(scale), 0, n);
+    } else {
+      total = bce_range(static_cast<const double*>(p.data()), static_cast<const double*>(y.data()), static_cast<double*>(loss), static_cast<double*>(grad),
+                        scale, 0, n);
+    }
+    if (reduction != 0) {
+      if (reduction == 2) total /= double(n);
+      void* out = tensor_at(a.st, ids[0]).data();
+      if (p.dtype == F32) *static_cast<float*>(out) = float(total);
+      else *static_cast<double*>(out) = total;
+    }
+    napi_value arr, v0, v1;
+    napi_create_array_with_length(env, 2, &arr);
+    napi_create_int32(env, ids[0], &v0);
+    if (ids[1] < 0) napi_get_null(env, &v1);
+    else napi_create_int32(env, ids[1], &v1);
     napi_set_element(env, arr, 0, v0);
     napi_set_element(env, arr, 1, v1);
     return arr;

@@ -37,6 +37,7 @@ MYELIN_ENTRY(ReshapeDims)
 MYELIN_ENTRY(BiasActivationBackward)
 MYELIN_ENTRY(AdamUpdateMany)
 MYELIN_ENTRY(SgdUpdateMany)
+MYELIN_ENTRY(BinaryCrossEntropy)
 #undef MYELIN_ENTRY
 
 }  // namespace myelin

@@ -9,6 +9,7 @@ import {
   ReLU,
   SGD,
   Sequential,
+  binaryCrossEntropy,
   Sigmoid,
   Tanh,
   crossEntropy,
@@ -36,6 +37,7 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   matmulBiasActivation: ['linear + activation: forward and gradients, fused vs composed'],
   biasActivationBackward: ['linear + activation: forward and gradients, fused vs composed'],
   softmaxCrossEntropy: ['cross-entropy on class indices: loss and gradient, fused vs composed'],
+  binaryCrossEntropy: ['binary cross-entropy on probabilities: loss and gradient, fused vs composed'],
   adamUpdate: ['optimizers: steps against cpu-reference, fused against composed'],
   adamUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
   sgdUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
@@ -144,6 +146,31 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
         );
         expectClose(fused[0]!, composed[0]!, tolerance.forward, `cross-entropy ${reduction}: loss`);
         expectClose(fused[1]!, composed[1]!, tolerance.gradient, `cross-entropy ${reduction}: gradient`);
+      }
+    });
+
+    test('binary cross-entropy on probabilities: loss and gradient, fused vs composed', async (context) => {
+      const b = await needs(context, 'binaryCrossEntropy');
+      if (b === undefined) return;
+      const probabilities = floats(4 * 3, 2).map((v) => 1 / (1 + Math.exp(-v)));
+      // both clamps: log(0) and log(1 - 1) count as -100 with a zero gradient on that side
+      probabilities[2] = 0;
+      probabilities[7] = 1;
+      probabilities[9] = 1e-3;
+      const target = Float32Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 1 : i % 3 === 1 ? 0 : 0.25));
+      target[2] = 1;
+      target[7] = 0;
+      for (const reduction of ['mean', 'sum', 'none'] as const) {
+        const { fused, composed } = await bothPaths(
+          b,
+          [
+            { values: probabilities, shape: [4, 3], grad: true },
+            { values: target, shape: [4, 3], grad: false },
+          ],
+          (p, y) => binaryCrossEntropy(p!, y!, { reduction }),
+        );
+        expectClose(fused[0]!, composed[0]!, tolerance.forward, `binary cross-entropy ${reduction}: loss`);
+        expectClose(fused[1]!, composed[1]!, tolerance.gradient, `binary cross-entropy ${reduction}: gradient`);
       }
     });
 

@@ -14,6 +14,8 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
   // The kernel computed d(loss)/d(logits) with the forward pass: scale it by the incoming
   // gradient (a scalar for sum/mean, one value per row for 'none').
   softmaxCrossEntropy: (g, { attrs }) => [mul(attrs.grad, attrs.reduction === 'none' ? unsqueeze(g, 1) : g), null],
+  // Likewise, elementwise ('none': g has the input's shape; sum/mean: a scalar).
+  binaryCrossEntropy: (g, { attrs }) => [mul(attrs.grad, g), null],
   // y = act(x W^T + b): dz = g * act'(y), db = sum of dz's rows, dx = dz W, dW = dz^T x.
   linearActivation: (g, { inputs, attrs }, y, needs) => {
     const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined];

@@ -19,11 +19,12 @@ export interface OpAttributes {
   matmul: { transposeA: boolean; transposeB: boolean };
   // fused tape ops (ops/fused.ts): `grad` is the kernel's gradient, owned by the op's output
   softmaxCrossEntropy: { reduction: 'none' | 'sum' | 'mean'; grad: Tensor };
+  binaryCrossEntropy: { grad: Tensor };
   linearActivation: { activation: FusedActivation };
 }
 
 /** Ops recorded on the tape besides the primitives: fused kernels with their own gradient rules. */
-export type FusedOp = 'softmaxCrossEntropy' | 'linearActivation';
+export type FusedOp = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation';
 /** What a tape node can record: a primitive or a fused op. */
 export type TapeOp = PrimitiveOp | FusedOp;
 

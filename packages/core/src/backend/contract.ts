@@ -113,7 +113,8 @@ export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * Versioning: every member is optional, so adding one is backward compatible: a backend built
  * for an earlier list simply lacks it and core composes primitives there. Adding a member does
  * NOT bump BACKEND_CONTRACT_VERSION; changing the meaning of an existing one does.
- * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3.)
+ * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3;
+ * binaryCrossEntropy later in v3.)
  */
 export interface FusedKernels {
   /**
@@ -157,6 +158,22 @@ export interface FusedKernels {
   softmaxCrossEntropy?(
     logits: BackendHandle,
     labels: BackendHandle,
+    reduction: 'none' | 'sum' | 'mean',
+    withGrad: boolean,
+  ): { loss: BackendHandle; grad: BackendHandle | null };
+
+  /**
+   * Binary cross-entropy of float `probabilities` against a float `target` of the same shape and
+   * dtype, elementwise: -(y clog(p) + (1 - y) clog(1 - p)) with clog(x) = max(log(x), -100) for
+   * x > 0 and -100 otherwise (PyTorch's clamp, also for NaN). `loss` has the input's shape for
+   * 'none', else it is the sum ('sum') or sum / size ('mean') of shape []. `grad` (null unless
+   * withGrad) has the input's shape: the exact derivative of the clamped loss, per element
+   * -y [p > 0 and log(p) > -100] / p + (1 - y) [1 - p > 0 and log(1 - p) > -100] / (1 - p),
+   * divided by the size for 'mean' (the gradient of the reduced loss; 'none': of their sum).
+   */
+  binaryCrossEntropy?(
+    probabilities: BackendHandle,
+    target: BackendHandle,
     reduction: 'none' | 'sum' | 'mean',
     withGrad: boolean,
   ): { loss: BackendHandle; grad: BackendHandle | null };
@@ -209,6 +226,7 @@ export const FUSED_KERNELS = [
   'biasActivationBackward',
   'adamUpdateMany',
   'sgdUpdateMany',
+  'binaryCrossEntropy',
 ] as const satisfies readonly (keyof FusedKernels)[];
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 // A member of FusedKernels missing from FUSED_KERNELS is a compile error here.

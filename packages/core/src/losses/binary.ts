@@ -1,4 +1,5 @@
-import { noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { binaryCrossEntropyFused } from '../ops/fused.js';
 import { add, exp, greater, log, maximum, mul, neg, sub, where } from '../ops/elementwise.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -39,6 +40,16 @@ export function binaryCrossEntropy(
   const owner = 'binaryCrossEntropy';
   const reduction = checkBinary(owner, 'probabilities', probabilities, target, options);
   checkProbabilities(owner, probabilities);
+  // Forward and gradient in one kernel where the backend has it (no weight, a constant target).
+  if (
+    options.weight === undefined &&
+    probabilities.backend.fused?.binaryCrossEntropy &&
+    target.backend === probabilities.backend &&
+    target.dtype === probabilities.dtype &&
+    !(target.requiresGrad && isGradEnabled())
+  ) {
+    return binaryCrossEntropyFused(probabilities, target, reduction);
+  }
   return composite(() => {
     const positive = mul(target, clampedLog(probabilities));
     const negative = mul(sub(1, target), clampedLog(sub(1, probabilities)));

@@ -46,6 +46,34 @@ export function softmaxCrossEntropyFused(logits: Tensor, labels: Tensor, reducti
 }
 
 /**
+ * Binary cross-entropy of float probabilities against a float target of the same shape through
+ * the backend's `binaryCrossEntropy` kernel (PyTorch's log clamp at -100): elementwise losses
+ * ('none') or their sum or mean. Like softmaxCrossEntropyFused, the kernel's gradient with
+ * respect to the probabilities is kept on the node; the target gets none (callers use this
+ * only when it does not require one).
+ */
+export function binaryCrossEntropyFused(
+  probabilities: Tensor,
+  target: Tensor,
+  reduction: 'none' | 'sum' | 'mean',
+): Tensor {
+  const backend = probabilities.backend;
+  const kernel = backend.fused!.binaryCrossEntropy!;
+  const recording = probabilities.requiresGrad && isGradEnabled();
+  const { loss, grad } = kernel.call(backend.fused, probabilities.handle, target.handle, reduction, recording);
+  const output = new Tensor(loss, reduction === 'none' ? probabilities.shape : [], probabilities.dtype, backend);
+  if (grad === null) return output;
+  const gradient = new Tensor(grad, probabilities.shape, probabilities.dtype, backend);
+  if (!recording) {
+    gradient.dispose();
+    return output;
+  }
+  recordFused(output, 'binaryCrossEntropy', [probabilities, target], { grad: gradient });
+  output.adoptConstant(gradient);
+  return output;
+}
+
+/**
  * `activation(x @ weight^T + bias)` for x [rows, in], weight [out, in], bias [out] (or null)
  * through `matmulBiasActivation`, recorded as one op when any input requires gradients: its
  * backward uses `biasActivationBackward` where the backend has it (and composes it otherwise),
