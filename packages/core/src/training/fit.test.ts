@@ -142,6 +142,26 @@ describe('fit', () => {
     expect(read).toEqual([4, 8]);
   });
 
+  it('sums the loss on the host when it reads every step, to the same bits as the device sums', async () => {
+    const run = async (readLossEvery: number, metrics: string[]) => {
+      const model = tinyModel();
+      const history = await fit(model, {
+        train: clusters(60, 7),
+        loss: crossEntropy,
+        optimizer: sgd(model.parameters(), 0.1),
+        epochs: 3,
+        readLossEvery,
+        metrics,
+      });
+      return history.series('loss');
+    };
+    // every step, nothing else to sum: the host path; with a metric (or every 2 steps): the device's
+    const host = await run(1, []);
+    expect(host).toHaveLength(3);
+    expect(await run(1, ['accuracy'])).toEqual(host);
+    expect(await run(2, [])).toEqual(host);
+  });
+
   it('stops with a clear message when the loss becomes NaN', async () => {
     const model = tinyModel();
     const train = clusters(64, 16);

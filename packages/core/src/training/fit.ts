@@ -93,7 +93,17 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     model.train();
     if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochBegin', epoch, context);
     const started = performance.now();
-    const logs = await trainEpoch(model, options, metrics, readEvery, epoch, batchesPerEpoch, context, callbacks);
+    const logs = await trainEpoch(
+      model,
+      parameters,
+      options,
+      metrics,
+      readEvery,
+      epoch,
+      batchesPerEpoch,
+      context,
+      callbacks,
+    );
     // Stopped by a batch-level callback (an interrupt): the epoch is incomplete, so it gets no
     // validation, schedule step, history entry or epoch-end callbacks.
     if (logs === null) break;
@@ -115,6 +125,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
 
 async function trainEpoch(
   model: TrainableModel,
+  parameters: Tensor[],
   options: FitOptions,
   metrics: Metric[],
   readEvery: number,
@@ -123,12 +134,18 @@ async function trainEpoch(
   context: TrainingContext,
   callbacks: readonly Callback[],
 ): Promise<EpochLogs | null> {
-  const parameters = model.parameters();
   const backend = parameters[0]!.backend;
   // Device-side running sums, read back only every `readEvery` steps.
   const dtype = sumDType(backend);
-  const lossSum = keep(full([], 0, { backend, dtype }));
-  const lastLoss = keep(full([], 0, { backend, dtype }));
+  // Reading every step with nothing but the loss to sum (the default on backends that read
+  // synchronously): the loss is read anyway, so it is summed here, in the sums' dtype exactly
+  // as the device would (float32: each operation rounded), and no device sums are made.
+  const onHost = readEvery === 1 && metrics.length === 0 && backend.readSync !== undefined;
+  const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+  let hostSum = 0;
+  let hostLast = 0;
+  const lossSum = onHost ? null : keep(full([], 0, { backend, dtype }));
+  const lastLoss = onHost ? null : keep(full([], 0, { backend, dtype }));
   const metricSums = metrics.map(() => keep(full([], 0, { backend, dtype })));
   let samples = 0;
   let batchIndex = 0;
@@ -150,11 +167,16 @@ async function trainEpoch(
         options.beforeStep?.(parameters);
         options.optimizer.step();
         options.optimizer.zeroGrad();
+        if (onHost) {
+          hostLast = round(loss.dataSync()[0]!);
+          hostSum = round(hostSum + round(hostLast * size));
+          return;
+        }
         noGrad(() => {
           // One copy of the loss in the sums' dtype feeds both; assign then takes its storage.
           const value = inSumDType(loss.reshape([]), dtype);
-          lossSum.assign(lossSum.add(value.mul(size)));
-          lastLoss.assign(value);
+          lossSum!.assign(lossSum!.add(value.mul(size)));
+          lastLoss!.assign(value);
           metrics.forEach((metric, i) =>
             metricSums[i]!.assign(metricSums[i]!.add(inSumDType(metric.batchSum(output, batch.y), dtype))),
           );
@@ -173,7 +195,8 @@ async function trainEpoch(
         ? { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size }
         : null;
       if (read) {
-        const [loss, total, ...sums] = await readScalars([lastLoss, lossSum, ...(logs ? metricSums : [])]);
+        const values = onHost ? [hostLast, hostSum] : readScalars([lastLoss!, lossSum!, ...(logs ? metricSums : [])]);
+        const [loss, total, ...sums] = values instanceof Promise ? await values : values;
         if (!Number.isFinite(loss!) || !Number.isFinite(total!))
           throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
         lastFinite = { loss: loss!, step: context.step };
@@ -192,9 +215,10 @@ async function trainEpoch(
       }
     }
     if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
-    const [total, ...sums] = await readScalars([lossSum, ...metricSums]);
+    const values = onHost ? [hostSum] : readScalars([lossSum!, ...metricSums]);
+    const [total, ...sums] = values instanceof Promise ? await values : values;
     if (!Number.isFinite(total!)) {
-      const last = (await lastLoss.data())[0]!;
+      const last = onHost ? hostLast : (await lastLoss!.data())[0]!;
       throw divergence(last, epoch, batchIndex - 1, context.step, lastFinite);
     }
     const logs: EpochLogs = { loss: total! / samples };
@@ -202,7 +226,9 @@ async function trainEpoch(
     logs.samples_per_second = samples / ((performance.now() - started) / 1000);
     return logs;
   } finally {
-    for (const t of [lossSum, lastLoss, ...metricSums]) t.dispose();
+    lossSum?.dispose();
+    lastLoss?.dispose();
+    for (const t of metricSums) t.dispose();
   }
 }
 
