@@ -1,8 +1,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { lessEqual, mul, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { reshape, unsqueeze } from '../ops/movement.js';
-import { matmulPrimitive } from '../ops/linalg.js';
+import { unsqueeze } from '../ops/movement.js';
 import type { FusedOp } from './node.js';
 import type { GradRule } from './gradients.js';
 
@@ -34,13 +33,28 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const rows = g.shape[0]!;
     const outFeatures = g.shape[1]!;
     const inFeatures = x.shape[1]!;
-    const dz3 = needs[0] || needs[1] ? reshape(dz, [1, rows, outFeatures]) : null;
-    const dx = needs[0]
-      ? reshape(matmulPrimitive(dz3!, reshape(w, [1, outFeatures, inFeatures]), false, false), [rows, inFeatures])
-      : null;
-    const dw = needs[1]
-      ? reshape(matmulPrimitive(dz3!, reshape(x, [1, rows, inFeatures]), true, false), [outFeatures, inFeatures])
-      : null;
+    // On handles, as the forward (linearFused): the rank-3 views and products are intermediates.
+    const product = (a: Tensor, b: Tensor, aRows: number, bRows: number, transposeA: boolean, shape: number[]) => {
+      const a3 = backend.reshape(a.handle, [1, aRows, a.shape[1]!]);
+      let out3;
+      try {
+        const b3 = backend.reshape(b.handle, [1, bRows, b.shape[1]!]);
+        try {
+          out3 = backend.matmul(a3, b3, transposeA, false);
+        } finally {
+          backend.dispose(b3);
+        }
+      } finally {
+        backend.dispose(a3);
+      }
+      try {
+        return new Tensor(backend.reshape(out3, shape), shape, g.dtype, backend);
+      } finally {
+        backend.dispose(out3);
+      }
+    };
+    const dx = needs[0] ? product(dz, w, rows, outFeatures, false, [rows, inFeatures]) : null;
+    const dw = needs[1] ? product(dz, x, rows, rows, true, [outFeatures, inFeatures]) : null;
     return b === undefined ? [dx, dw] : [dx, dw, db];
   },
 };
