@@ -8,5 +8,11 @@ export {
   type CudaBackendOptions,
   type ProbeResult,
 } from './cuda-backend.js';
-export { CUDA_REQUIREMENTS, CudaUnavailableError, TFJS_NODE_GPU, explainLoadFailure } from './load.js';
+export {
+  CUDA_REQUIREMENTS,
+  CudaUnavailableError,
+  TFJS_NODE_GPU,
+  explainLoadFailure,
+  type RequireFunction,
+} from './load.js';
 export { descriptor, CUDA_PRIORITY } from './descriptor.js';

@@ -2,7 +2,7 @@ export * from './backend/contract.js';
 export * from './backend/registry.js';
 export * from './backend/descriptor.js';
 export * from './backend/packages.js';
-export { isFloat } from './backend/dtypes.js';
+export { isFloat, type FloatDType } from './backend/dtypes.js';
 export * from './errors.js';
 export { Tensor, type NestedArray, type TensorLike } from './tensor/tensor.js';
 export * from './tensor/creation.js';
@@ -11,7 +11,7 @@ export { tidy, keep, dispose, type TensorContainer } from './tensor/scope.js';
 export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from './tensor/shape.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { gradientRules, nonDifferentiableOps, unbroadcast, type GradRule } from './autograd/gradients.js';
-export type { FusedOp, GradNode, OpAttributes, TapeOp } from './autograd/node.js';
+export type { AttributesOf, FusedOp, GradNode, OpAttributes, TapeOp } from './autograd/node.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
 export {

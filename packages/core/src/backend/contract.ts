@@ -243,7 +243,7 @@ export interface SgdUpdateOptions {
 
 /**
  * The sliding windows of `unfold` over the two spatial axes of an NCHW tensor, each as
- * [height, width]: window size, step, zero padding added on both sides, and spacing of the
+ * `[height, width]`: window size, step, zero padding added on both sides, and spacing of the
  * taps inside a window (PyTorch's `F.unfold` arguments).
  */
 export interface UnfoldOptions {

@@ -26,5 +26,6 @@ export type {
   CheckpointFileInfo,
   CheckpointTensorEntry,
   CheckpointSources,
+  OptimizerStateEntry,
 } from './checkpoint-meta.js';
 export { packCheckpoint, unpackCheckpoint, BUNDLE_META_KEY } from './bundle.js';

@@ -1,4 +1,7 @@
 import { ArgumentError, DTypeError, describeValue } from '../errors.js';
+import type { FloatDType } from '../backend/dtypes.js';
+
+export type { FloatDType };
 
 /**
  * Argument checks shared by the layer constructors and `moduleFromConfig`. `what` names the
@@ -48,8 +51,6 @@ export function checkBoolean(what: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new ArgumentError(`${what} must be true or false, got ${describeValue(value)}`);
   return value;
 }
-
-export type FloatDType = 'float32' | 'float64';
 
 /** Layers hold float parameters only: gradients need them. */
 export function checkFloatDtype(what: string, value: unknown): FloatDType {

@@ -39,7 +39,7 @@ export class Tensor {
   #size = -1;
   /** Constants (e.g. scalars from `x.mul(2)`) that this tensor's graph node needs; freed with it. */
   #owned: Tensor[] | null = null;
-  /** Internal: the memory scope that owns this tensor (see tensor/scope.ts). */
+  /** @internal The memory scope that owns this tensor (see tensor/scope.ts). */
   [SCOPE]: Scope | null = null;
   /** Internal: backward's gradient waiting for this tensor, and its last pass here (autograd/backward.ts). */
   [PENDING_GRAD]: Tensor | null = null;

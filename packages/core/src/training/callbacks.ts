@@ -6,7 +6,7 @@ import type { BatchLogs, EpochLogs } from './types.js';
 export type MonitorMode = 'min' | 'max' | 'auto';
 
 /** Tracks the best value of a logged quantity ('auto': accuracy-like names are maximised). */
-class MonitorTracker {
+export class MonitorTracker {
   readonly mode: 'min' | 'max';
   best: number;
 

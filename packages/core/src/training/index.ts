@@ -11,6 +11,7 @@ export {
   type EarlyStoppingOptions,
   type ModelCheckpointOptions,
   type MonitorMode,
+  MonitorTracker,
 } from './callbacks.js';
 export { yieldsFreshBatches } from './types.js';
 export type {
