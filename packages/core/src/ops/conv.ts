@@ -127,7 +127,10 @@ function poolOptions(op: string, kernelSize: Size2d, args: Pool2dArgs) {
   return options;
 }
 
-/** Windows as [N, C, kh*kw, outH, outW] (padding with `padValue`), reduced by the caller over axis 2. */
+/**
+ * Windows as [N*C, kh*kw, outH*outW] (padding with `padValue`), reduced by the caller over axis 1.
+ * Rank 3 on purpose: tfjs-webgpu runs broadcasts (the reductions' gradients) of rank 5 on the CPU.
+ */
 function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, padValue: number) {
   checkNchw(op, x);
   const options = poolOptions(op, kernelSize, args);
@@ -151,12 +154,15 @@ function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, pa
   const [outH, outW] = unfoldOutputSize(op, input.shape, unfolded);
   const cols = unfold(input, options.kernelSize, unfolded);
   const k = options.kernelSize[0] * options.kernelSize[1];
-  return { cols: reshape(cols, [n, c, k, outH, outW]), options, outH, outW };
+  return { cols: reshape(cols, [n * c, k, outH * outW]), options, outH, outW, n, c };
 }
 
 /** Max over each window (PyTorch's `F.max_pool2d`, floor mode); the stride defaults to the kernel size. */
 export function maxPool2d(x: Tensor, kernelSize: Size2d, args: Pool2dArgs = {}): Tensor {
-  return composite(() => max(windows('maxPool2d', x, kernelSize, args, -Infinity).cols, 2));
+  return composite(() => {
+    const { cols, outH, outW, n, c } = windows('maxPool2d', x, kernelSize, args, -Infinity);
+    return reshape(max(cols, 1), [n, c, outH, outW]);
+  });
 }
 
 export interface AvgPool2dArgs extends Omit<Pool2dArgs, 'dilation'> {
@@ -167,9 +173,9 @@ export interface AvgPool2dArgs extends Omit<Pool2dArgs, 'dilation'> {
 /** Mean over each window (PyTorch's `F.avg_pool2d`, floor mode); the stride defaults to the kernel size. */
 export function avgPool2d(x: Tensor, kernelSize: Size2d, args: AvgPool2dArgs = {}): Tensor {
   return composite(() => {
-    const { cols, options, outH, outW } = windows('avgPool2d', x, kernelSize, { ...args, dilation: 1 }, 0);
+    const { cols, options, outH, outW, n, c } = windows('avgPool2d', x, kernelSize, { ...args, dilation: 1 }, 0);
     const [ph, pw] = options.padding;
-    if ((args.countIncludePad ?? true) || ph + pw === 0) return mean(cols, 2);
+    if ((args.countIncludePad ?? true) || ph + pw === 0) return reshape(mean(cols, 1), [n, c, outH, outW]);
     // Divide each window's sum by the number of its taps inside the image.
     const [height, width] = [x.shape[2]!, x.shape[3]!];
     const inside = (start: number, k: number, size: number) => Math.min(start + k, size) - Math.max(start, 0);
@@ -179,8 +185,8 @@ export function avgPool2d(x: Tensor, kernelSize: Size2d, args: AvgPool2dArgs = {
         counts[i * outW + j] =
           inside(i * options.stride[0] - ph, options.kernelSize[0], height) *
           inside(j * options.stride[1] - pw, options.kernelSize[1], width);
-    const divisor = fromHost(counts, [outH, outW], { dtype: x.dtype, backend: x.backend });
-    return div(cols.sum(2), divisor);
+    const divisor = fromHost(counts, [outH * outW], { dtype: x.dtype, backend: x.backend });
+    return reshape(div(cols.sum(1), divisor), [n, c, outH, outW]);
   });
 }
 
