@@ -207,7 +207,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
 
     describeOptimizerConformance({ backend, oracle, tolerance: tolerance.training, skip });
 
-    describePytorchCnn(backend, tolerance.gradient);
+    describePytorchCnn(backend, tolerance.gradient, skip);
 
     it('meta: every primitive has a forward case, and every differentiable one a gradient case', () => {
       const forward = new Set<PrimitiveOp>(allCases.flatMap((c) => c.covers));
