@@ -55,7 +55,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, ar
   const groups = args.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1)
     throw new ArgumentError(`conv2d: groups must be a positive integer, got ${groups}`);
-  const [n, c, height, width] = x.shape as [number, number, number, number];
+  const [n, c] = x.shape as [number, number, number, number];
   const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
   if (c % groups !== 0 || o % groups !== 0 || cg * groups !== c) {
     throw new ShapeError(

@@ -1,7 +1,7 @@
 import { DTypeError, ShapeError, formatShape } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { type Tensor } from '../tensor/tensor.js';
 import { isFloat, runPrimitive } from './dispatch.js';
 import { add } from './elementwise.js';
 import { expand, reshape } from './movement.js';
