@@ -12,9 +12,12 @@ import { fileURLToPath } from 'node:url';
 import {
   Adam,
   BCELoss,
+  Conv2d,
   CrossEntropyLoss,
+  Flatten,
   Generator,
   Linear,
+  MaxPool2d,
   ReLU,
   SGD,
   Sequential,
@@ -40,7 +43,10 @@ interface Workload {
   title: string;
   threads: number;
   target: number;
-  setup: { workload: 'mlp'; hidden: number; batch: number; samples: number } | { workload: 'xor'; steps: number };
+  setup:
+    | { workload: 'mlp'; hidden: number; batch: number; samples: number }
+    | { workload: 'lenet'; batch: number; samples: number }
+    | { workload: 'xor'; steps: number };
 }
 
 const mlp = (hidden: number, batch: number) => ({ workload: 'mlp' as const, hidden, batch, samples: SAMPLES });
@@ -56,7 +62,16 @@ const WORKLOADS: Workload[] = [
     target: 3,
     setup: { workload: 'xor', steps: 1001 },
   },
+  {
+    id: 'W5',
+    title: 'LeNet-5 (conv 5x5x6 pad 2, pool, conv 5x5x16, pool, 400-120-84-10), batch 64',
+    threads: 1,
+    target: 1.0,
+    setup: { workload: 'lenet', batch: 64, samples: SAMPLES / 2 },
+  },
 ];
+/** `--only W5` (repeatable) runs just the named workloads. */
+const only = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--only' ? [arg] : []));
 
 /** The PyTorch worker (torch-workloads.py): one JSON line per command. */
 class TorchWorker {
@@ -131,20 +146,37 @@ async function myelinRun(workload: Workload): Promise<MyelinRun> {
     const epochs = workload.setup.steps;
     return { samplesPerRun: epochs * 4, run: async () => void (await fit(model, { train, loss, optimizer, epochs })) };
   }
-  const { hidden, batch, samples } = workload.setup;
+  const { batch, samples } = workload.setup;
+  const lenet = workload.setup.workload === 'lenet';
   const data = await fashionMnist(samples);
   const train: Batch[] = [];
   for (let begin = 0; begin + batch <= samples; begin += batch) {
     train.push({
-      x: fromHost(data.x.subarray(begin * 784, (begin + batch) * 784), [batch, 784]),
+      x: fromHost(data.x.subarray(begin * 784, (begin + batch) * 784), lenet ? [batch, 1, 28, 28] : [batch, 784]),
       y: fromHost(data.y.subarray(begin, begin + batch), [batch], { dtype: 'int32' }),
     });
   }
-  const model: Module = new Sequential(
-    new Linear(784, hidden, { generator }),
-    new ReLU(),
-    new Linear(hidden, 10, { generator }),
-  );
+  const model: Module =
+    workload.setup.workload === 'lenet'
+      ? new Sequential(
+          new Conv2d(1, 6, 5, { padding: 2, generator }),
+          new ReLU(),
+          new MaxPool2d(2),
+          new Conv2d(6, 16, 5, { generator }),
+          new ReLU(),
+          new MaxPool2d(2),
+          new Flatten(),
+          new Linear(400, 120, { generator }),
+          new ReLU(),
+          new Linear(120, 84, { generator }),
+          new ReLU(),
+          new Linear(84, 10, { generator }),
+        )
+      : new Sequential(
+          new Linear(784, workload.setup.hidden, { generator }),
+          new ReLU(),
+          new Linear(workload.setup.hidden, 10, { generator }),
+        );
   const optimizer = new Adam(model.parameters());
   const loss = new CrossEntropyLoss();
   return {
@@ -187,12 +219,13 @@ async function main(): Promise<void> {
 
   const summary: string[] = [];
   for (const workload of WORKLOADS) {
+    if (only.length > 0 && !only.includes(workload.id)) continue;
     const name = `cpu-bench-${workload.threads}`;
     registerBackend(name, () => createCpuBackend({ threads: workload.threads }));
     setBackend(name);
     const torch = new TorchWorker(workload.threads);
     const about = await torch.hello();
-    if (workload === WORKLOADS[0]) console.log(`PyTorch: ${JSON.stringify(about)}\n`);
+    if (summary.length === 0) console.log(`PyTorch: ${JSON.stringify(about)}\n`);
     await torch.send({ cmd: 'setup', ...workload.setup });
     const myelin = await myelinRun(workload);
     const ours: number[] = [];
@@ -225,8 +258,10 @@ async function main(): Promise<void> {
     console.log(line);
     summary.push(line);
   }
-  await gemmComparison(summary);
-  await memoryCheck(summary);
+  if (only.length === 0) {
+    await gemmComparison(summary);
+    await memoryCheck(summary);
+  }
   summary.push(
     `(machine load average at the end: ${loadavg()
       .map((l) => l.toFixed(1))

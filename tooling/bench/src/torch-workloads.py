@@ -3,6 +3,7 @@
 #
 # Protocol: one JSON object per line in, one JSON object per line out.
 #   {"cmd": "setup", "workload": "mlp", "hidden": 128, "batch": 64, "samples": 20000}
+#   {"cmd": "setup", "workload": "lenet", "batch": 64, "samples": 10000}
 #   {"cmd": "setup", "workload": "xor", "steps": 1001}
 #   {"cmd": "run"}   -> {"seconds": s, "cpuSeconds": c, "loss": l}  (one epoch, or the XOR run's 1001 steps;
 #                       c is the process's CPU time, all threads)
@@ -45,18 +46,28 @@ state = {}
 for line in sys.stdin:
     command = json.loads(line)
     if command["cmd"] == "setup":
-        if command["workload"] == "mlp":
+        if command["workload"] in ("mlp", "lenet"):
             if images is None:
                 images = torch.from_numpy(read_idx(FASHION_MNIST, 16).reshape(-1, 784).astype(np.float32) / 255)
                 labels = torch.from_numpy(read_idx(FASHION_MNIST_LABELS, 8).astype(np.int64))
             samples = command["samples"]
-            model = torch.nn.Sequential(
-                torch.nn.Linear(784, command["hidden"]), torch.nn.ReLU(), torch.nn.Linear(command["hidden"], 10)
-            )
+            if command["workload"] == "lenet":
+                nn = torch.nn
+                model = nn.Sequential(
+                    nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                    nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+                )
+                x = images[:samples].reshape(-1, 1, 28, 28).contiguous()
+            else:
+                model = torch.nn.Sequential(
+                    torch.nn.Linear(784, command["hidden"]), torch.nn.ReLU(), torch.nn.Linear(command["hidden"], 10)
+                )
+                x = images[:samples]
             state = {
-                "kind": "mlp", "model": model, "optimizer": torch.optim.Adam(model.parameters()),
+                "kind": command["workload"], "model": model, "optimizer": torch.optim.Adam(model.parameters()),
                 "loss": torch.nn.CrossEntropyLoss(), "batch": command["batch"],
-                "x": images[:samples], "y": labels[:samples],
+                "x": x, "y": labels[:samples],
             }
         else:
             model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 1), torch.nn.Sigmoid())
@@ -71,7 +82,7 @@ for line in sys.stdin:
         model, optimizer, loss_fn, x, y = (state[k] for k in ("model", "optimizer", "loss", "x", "y"))
         start = time.perf_counter()
         cpu_start = time.process_time()
-        if state["kind"] == "mlp":
+        if state["kind"] in ("mlp", "lenet"):
             batch = state["batch"]
             for begin in range(0, x.shape[0] - batch + 1, batch):
                 optimizer.zero_grad()
