@@ -19,6 +19,11 @@ import {
 
 /** Iterates a data source for one epoch, sync or async. */
 export async function* iterateBatches<B>(source: DataSource<B>, epoch: number): AsyncGenerator<B> {
+  yield* batchesOf(source, epoch) as AsyncIterable<B>;
+}
+
+/** The (async) iterable of one epoch's batches, checked: what iterateBatches walks, without a generator. */
+export function batchesOf<B>(source: DataSource<B>, epoch: number): Iterable<B> | AsyncIterable<B> {
   const iterable =
     typeof source === 'function'
       ? source(epoch)
@@ -34,7 +39,7 @@ export async function* iterateBatches<B>(source: DataSource<B>, epoch: number): 
       'data: expected an iterable or async iterable of batches (or a function of the epoch returning one)',
     );
   }
-  yield* iterable as AsyncIterable<B>;
+  return iterable as Iterable<B> | AsyncIterable<B>;
 }
 
 /** Runs `fn` with the model in eval mode and no gradients, restoring its mode afterwards. */

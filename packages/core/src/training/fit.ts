@@ -4,7 +4,7 @@ import { full } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { runCallbacks, type Callback, type TrainingContext } from './callback.js';
-import { evaluate, inSumDType, iterateBatches, sumDType } from './evaluate.js';
+import { batchesOf, evaluate, inSumDType, sumDType } from './evaluate.js';
 import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
 import {
@@ -90,7 +90,9 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   await runCallbacks(callbacks, 'onTrainBegin', context);
   for (let epoch = initialEpoch; epoch < options.epochs && !context.stopTraining; epoch++) {
     context.epoch = epoch;
-    model.train();
+    // Train mode on the whole model at the start; again after anything that may have changed it
+    // (validation runs in eval mode; callbacks may switch modes).
+    if (epoch === initialEpoch || options.validation || callbacks.length > 0 || !model.training) model.train();
     if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochBegin', epoch, context);
     const started = performance.now();
     const logs = await trainEpoch(
@@ -153,7 +155,7 @@ async function trainEpoch(
   const hasCallbacks = callbacks.length > 0;
   const started = performance.now();
   try {
-    for await (const batch of iterateBatches(options.train, epoch)) {
+    for await (const batch of batchesOf(options.train, epoch)) {
       const size = batchSize(batch);
       tidy(() => {
         const output = model.forward(batch.x);
