@@ -124,7 +124,7 @@ describe('run config: defaults, file, flags', () => {
       "invalid value for output.name (--name): got \"my run\"; allowed: letters, digits, '.', '_' and '-'",
     );
     expect(failure({ layers: '[{"type":"Linear"}]', hidden: '8' })).toMatch(
-      /^--hidden sets an option of the mlp model, but the model is "Sequential"/,
+      /^--hidden sets an option of the mlp model \(or of a cnn's head\), but the model is "Sequential"; allowed: --hidden with model \{"type": "mlp"\} or \{"type": "cnn"\}/,
     );
     expect(failure({ 'clip-grad-norm': '1', 'clip-grad-value': '1' })).toMatch(
       /^invalid value for training\.clipGradValue: got 1 together with training\.clipGradNorm 1; allowed: one of the two$/,
