@@ -17,6 +17,7 @@ import { gather, scatterAdd } from './kernels/gather.js';
 import { unfold } from './kernels/unfold.js';
 import { adamUpdate } from './kernels/adam.js';
 import { binaryCrossEntropy, biasActivationBackward, sgdUpdate, softmaxCrossEntropy } from './kernels/fused.js';
+import { conv2d, conv2dBackward } from './kernels/conv.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
 import { argmax, reduce } from './kernels/reduce.js';
@@ -148,6 +149,14 @@ export function createCpuReferenceBackend(): Backend {
       binaryCrossEntropy(probabilities, target, reduction, withGrad) {
         const result = binaryCrossEntropy(open(probabilities), open(target), reduction, withGrad);
         return { loss: own(result.loss), grad: result.grad === null ? null : own(result.grad) };
+      },
+      conv2d(x, weight, bias, options) {
+        return own(conv2d(open(x), open(weight), bias === null ? null : open(bias), options));
+      },
+      conv2dBackward(grad, x, weight, options, needs) {
+        const result = conv2dBackward(open(grad), open(x), open(weight), options, needs);
+        const wrap = (t: typeof result.input) => (t === null ? null : own(t));
+        return { input: wrap(result.input), weight: wrap(result.weight), bias: wrap(result.bias) };
       },
       biasActivationBackward(grad, y, activation) {
         const result = biasActivationBackward(open(grad), open(y), activation);

@@ -352,6 +352,33 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
         );
         return { loss: own(loss), grad: grad === null ? null : own(grad) };
       },
+      conv2d(x, weight, bias, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }) {
+        return own(
+          addon.conv2d(open(x), open(weight), bias === null ? -1 : open(bias), sh, sw, ph, pw, dh, dw, groups),
+        );
+      },
+      conv2dBackward(grad, x, weight, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }, needs) {
+        const [input, dw2, bias] = addon.conv2dBackward(
+          open(grad),
+          open(x),
+          open(weight),
+          sh,
+          sw,
+          ph,
+          pw,
+          dh,
+          dw,
+          groups,
+          needs.input,
+          needs.weight,
+          needs.bias,
+        );
+        return {
+          input: input === null ? null : own(input),
+          weight: dw2 === null ? null : own(dw2),
+          bias: bias === null ? null : own(bias),
+        };
+      },
       biasActivationBackward(grad, y, activation) {
         const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION_CODE[activation]);
         return { input: own(input), bias: own(bias) };

@@ -104,6 +104,34 @@ export interface NativeAddon {
     scale: number,
     reduction: number,
   ): [number, number | null];
+  /** bias: a handle id or -1; then stride, padding, dilation (height, width) and groups. */
+  conv2d(
+    x: number,
+    weight: number,
+    bias: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    groups: number,
+  ): number;
+  conv2dBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    groups: number,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
   /** reduction: 0 none (the input's shape), 1 sum, 2 mean (a scalar). */
   binaryCrossEntropy(
     probabilities: number,

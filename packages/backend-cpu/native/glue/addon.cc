@@ -191,6 +191,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("gather", Gather),
       FN("scatterAdd", ScatterAdd),
       FN("unfold", Unfold),
+      FN("conv2d", Conv2d),
+      FN("conv2dBackward", Conv2dBackward),
       FN("matmul", Matmul),
       FN("matmulBiasActivation", MatmulBiasActivation),
       FN("adamUpdate", AdamUpdate),

@@ -3,6 +3,9 @@
 #include "../kernels/unfold.h"
 #include "ops.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace myelin {
 
 namespace {
@@ -56,6 +59,221 @@ napi_value Unfold(napi_env env, napi_callback_info info) {
       parallel_for(a.st, planes, taps * length, [&](i64 b, i64 e) { unfold_planes(elem, src, dst, g, b, e); });
     }
     return make_int(env, id);
+  });
+}
+
+}  // namespace myelin
+
+// The fused convolution (optional contract kernels conv2d / conv2dBackward): per image and group,
+// im2col into a reused scratch buffer, then one GEMM; the backward runs the adjoint products and
+// col2im (fold). Every size is checked before a kernel runs.
+namespace myelin {
+
+void gemm_into(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const float* A, const float* B, float* C);
+void gemm_into(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const double* A, const double* B, double* C);
+
+namespace {
+
+struct ConvShape {
+  i64 n, c, o, cg, og, groups, k, length, plane;
+  UnfoldGeometry g;
+};
+
+/** Checks x [N, C, H, W], weight [O, C/groups, kh, kw] and the window arguments from slot `first`. */
+ConvShape conv_shape(Args& a, const Tensor& x, const Tensor& w, size_t first, const char* op) {
+  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
+  if (w.dtype != x.dtype) throw argument_error(std::string(op) + ": weight dtype " + DTYPE_NAMES[w.dtype] + " differs from the input's " + DTYPE_NAMES[x.dtype]);
+  if (x.rank != 4 || w.rank != 4) throw shape_error(std::string(op) + ": input " + format_shape(x.shape, x.rank) + " and weight " + format_shape(w.shape, w.rank) + " must be rank 4");
+  ConvShape s{};
+  s.g.sh = window_arg(a, first, 1, "stride height");
+  s.g.sw = window_arg(a, first + 1, 1, "stride width");
+  s.g.ph = window_arg(a, first + 2, 0, "padding height");
+  s.g.pw = window_arg(a, first + 3, 0, "padding width");
+  s.g.dh = window_arg(a, first + 4, 1, "dilation height");
+  s.g.dw = window_arg(a, first + 5, 1, "dilation width");
+  s.groups = window_arg(a, first + 6, 1, "groups");
+  s.n = x.shape[0];
+  s.c = x.shape[1];
+  s.o = w.shape[0];
+  s.cg = w.shape[1];
+  s.g.kh = w.shape[2];
+  s.g.kw = w.shape[3];
+  s.g.height = x.shape[2];
+  s.g.width = x.shape[3];
+  if (s.g.kh < 1 || s.g.kw < 1 || s.cg * s.groups != s.c || s.o % s.groups != 0) {
+    throw shape_error(std::string(op) + ": input " + format_shape(x.shape, 4) + " with " + std::to_string(s.groups) + " group(s) does not fit weight " + format_shape(w.shape, 4));
+  }
+  const i64 span_h = s.g.height + 2 * s.g.ph - s.g.dh * (s.g.kh - 1) - 1;
+  const i64 span_w = s.g.width + 2 * s.g.pw - s.g.dw * (s.g.kw - 1) - 1;
+  if (span_h < 0 || span_w < 0) throw shape_error(std::string(op) + ": the window does not fit input " + format_shape(x.shape, 4));
+  s.g.out_h = span_h / s.g.sh + 1;
+  s.g.out_w = span_w / s.g.sw + 1;
+  s.og = s.o / s.groups;
+  s.k = s.cg * s.g.kh * s.g.kw;
+  s.length = s.g.out_h * s.g.out_w;
+  s.plane = s.g.height * s.g.width;
+  // The scratch (one image's columns of one group) and the output must stay far inside i64.
+  if (double(s.k) * double(s.length) > 4.0e9 || double(s.n) * double(s.o) * double(s.length) > 9.0e15) {
+    throw argument_error(std::string(op) + ": the columns of " + std::to_string(s.k) + " x " + std::to_string(s.length) + " are too large");
+  }
+  return s;
+}
+
+/** A scratch of `count` elements of T (the state's reused buffer). */
+template <typename T>
+T* typed_scratch(State* st, i64 count) {
+  return reinterpret_cast<T*>(scratch(st, (count * i64(sizeof(T)) + 7) / 8));
+}
+
+template <typename T>
+void conv_forward(State* st, const ConvShape& s, const T* x, const T* w, const T* bias, T* out) {
+  T* cols = typed_scratch<T>(st, s.k * s.length);
+  const int elem = int(sizeof(T));
+  for (i64 i = 0; i < s.n; i++) {
+    for (i64 grp = 0; grp < s.groups; grp++) {
+      unfold_planes(elem, x + (i * s.c + grp * s.cg) * s.plane, cols, s.g, 0, s.cg);
+      gemm_into(st, false, false, s.og, s.length, s.k, w + grp * s.og * s.k, cols, out + (i * s.o + grp * s.og) * s.length);
+    }
+    if (bias != nullptr) {
+      for (i64 ch = 0; ch < s.o; ch++) {
+        T* row = out + (i * s.o + ch) * s.length;
+        const T b = bias[ch];
+        for (i64 l = 0; l < s.length; l++) row[l] += b;
+      }
+    }
+  }
+}
+
+/** col2im: adds columns [cg*kh*kw, L] back into planes [cg, H, W] (the adjoint of unfold_planes). */
+template <typename T>
+void fold_add(const T* cols, T* dx, const ConvShape& s) {
+  const UnfoldGeometry& g = s.g;
+  for (i64 p = 0; p < s.cg; p++) {
+    T* plane = dx + p * s.plane;
+    for (i64 i = 0; i < g.kh; i++) {
+      for (i64 j = 0; j < g.kw; j++, cols += s.length) {
+        for (i64 oh = 0; oh < g.out_h; oh++) {
+          const i64 row = oh * g.sh - g.ph + i * g.dh;
+          if (row < 0 || row >= g.height) continue;
+          T* dst = plane + row * g.width;
+          const T* src = cols + oh * g.out_w;
+          for (i64 ow = 0; ow < g.out_w; ow++) {
+            const i64 col = ow * g.sw - g.pw + j * g.dw;
+            if (col >= 0 && col < g.width) dst[col] += src[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void conv_backward(State* st, const ConvShape& s, const T* grad, const T* x, const T* w, T* dx, T* dw, T* db) {
+  // One scratch: the columns [k, L] and, for dw, one image's product [og, k].
+  T* cols = typed_scratch<T>(st, s.k * s.length + s.og * s.k);
+  T* partial = cols + s.k * s.length;
+  const int elem = int(sizeof(T));
+  if (dx != nullptr) std::fill(dx, dx + s.n * s.c * s.plane, T(0));
+  if (dw != nullptr) std::fill(dw, dw + s.o * s.k, T(0));
+  if (db != nullptr) {
+    for (i64 ch = 0; ch < s.o; ch++) {
+      T total = 0;
+      for (i64 i = 0; i < s.n; i++) {
+        const T* row = grad + (i * s.o + ch) * s.length;
+        for (i64 l = 0; l < s.length; l++) total += row[l];
+      }
+      db[ch] = total;
+    }
+  }
+  for (i64 i = 0; i < s.n; i++) {
+    for (i64 grp = 0; grp < s.groups; grp++) {
+      const T* g = grad + (i * s.o + grp * s.og) * s.length;
+      if (dw != nullptr) {
+        // dW_g += dY_g [og, L] cols^T [L, k]
+        unfold_planes(elem, x + (i * s.c + grp * s.cg) * s.plane, cols, s.g, 0, s.cg);
+        gemm_into(st, false, true, s.og, s.k, s.length, g, cols, partial);
+        T* target = dw + grp * s.og * s.k;
+        for (i64 e = 0; e < s.og * s.k; e++) target[e] += partial[e];
+      }
+      if (dx != nullptr) {
+        // dcols [k, L] = W_g^T [k, og] dY_g [og, L], folded back into the group's planes.
+        gemm_into(st, true, false, s.k, s.length, s.og, w + grp * s.og * s.k, g, cols);
+        fold_add(cols, dx + (i * s.c + grp * s.cg) * s.plane, s);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+/** conv2d(x, w, biasId or -1, sh, sw, ph, pw, dh, dw, groups) -> [N, O, outH, outW]. */
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const Tensor& w = a.tensor(1);
+    const ConvShape s = conv_shape(a, x, w, 3, "conv2d");
+    const Tensor* bias = nullptr;
+    if (a.i32(2) >= 0) {
+      bias = &a.tensor(2);
+      if (bias->dtype != x.dtype || bias->rank != 1 || bias->shape[0] != s.o) {
+        throw shape_error("conv2d: bias must be [" + std::to_string(s.o) + "] " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(bias->shape, bias->rank) + " " + DTYPE_NAMES[bias->dtype]);
+      }
+    }
+    const i64 shape[4] = {s.n, s.o, s.g.out_h, s.g.out_w};
+    const int id = new_tensor(a.st, x.dtype, shape, 4);
+    const Tensor& out = tensor_at(a.st, id);
+    if (out.size > 0) {
+      if (s.k == 0) {
+        std::memset(out.data(), 0, std::size_t(out.size) * dtype_size(x.dtype));
+      }
+      if (x.dtype == F32) {
+        conv_forward<float>(a.st, s, static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),
+                            bias ? static_cast<const float*>(bias->data()) : nullptr, static_cast<float*>(out.data()));
+      } else {
+        conv_forward<double>(a.st, s, static_cast<const double*>(x.data()), static_cast<const double*>(w.data()),
+                             bias ? static_cast<const double*>(bias->data()) : nullptr, static_cast<double*>(out.data()));
+      }
+    }
+    return make_int(env, id);
+  });
+}
+
+/**
+ * conv2dBackward(grad, x, w, sh, sw, ph, pw, dh, dw, groups, needInput, needWeight, needBias)
+ * -> [dx or null, dw or null, db or null].
+ */
+napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& grad = a.tensor(0);
+    const Tensor& x = a.tensor(1);
+    const Tensor& w = a.tensor(2);
+    const ConvShape s = conv_shape(a, x, w, 3, "conv2dBackward");
+    if (grad.dtype != x.dtype || grad.rank != 4 || grad.shape[0] != s.n || grad.shape[1] != s.o || grad.shape[2] != s.g.out_h || grad.shape[3] != s.g.out_w) {
+      const i64 expected[4] = {s.n, s.o, s.g.out_h, s.g.out_w};
+      throw shape_error("conv2dBackward: grad must be " + format_shape(expected, 4) + " " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(grad.shape, grad.rank) + " " + DTYPE_NAMES[grad.dtype]);
+    }
+    int ids[3] = {-1, -1, -1};
+    if (a.boolean(10)) ids[0] = new_tensor(a.st, x.dtype, x.shape, 4);
+    if (a.boolean(11)) ids[1] = new_tensor(a.st, x.dtype, w.shape, 4);
+    const i64 bias_shape[1] = {s.o};
+    if (a.boolean(12)) ids[2] = new_tensor(a.st, x.dtype, bias_shape, 1);
+    auto ptr = [&](int id) -> void* { return id < 0 ? nullptr : tensor_at(a.st, id).data(); };
+    if (x.dtype == F32) {
+      conv_backward<float>(a.st, s, static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),
+                           static_cast<float*>(ptr(ids[0])), static_cast<float*>(ptr(ids[1])), static_cast<float*>(ptr(ids[2])));
+    } else {
+      conv_backward<double>(a.st, s, static_cast<const double*>(grad.data()), static_cast<const double*>(x.data()), static_cast<const double*>(w.data()),
+                            static_cast<double*>(ptr(ids[0])), static_cast<double*>(ptr(ids[1])), static_cast<double*>(ptr(ids[2])));
+    }
+    napi_value arr;
+    napi_create_array_with_length(env, 3, &arr);
+    for (int i = 0; i < 3; i++) {
+      napi_value v;
+      if (ids[i] < 0) napi_get_null(env, &v);
+      else napi_create_int32(env, ids[i], &v);
+      napi_set_element(env, arr, uint32_t(i), v);
+    }
+    return arr;
   });
 }
 

@@ -202,6 +202,10 @@ napi_value id_array(napi_env env, const int* ids, int n) {
 
 }  // namespace
 
+// The dispatching GEMM (small loops, OpenBLAS or the built-in kernels) for the fused convolution.
+void gemm_into(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const float* A, const float* B, float* C) { gemm<float>(st, ta, tb, m, n, k, A, B, C); }
+void gemm_into(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const double* A, const double* B, double* C) { gemm<double>(st, ta, tb, m, n, k, A, B, C); }
+
 napi_value Matmul(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);

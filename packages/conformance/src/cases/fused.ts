@@ -10,6 +10,7 @@ import {
   SGD,
   Sequential,
   binaryCrossEntropy,
+  conv2d,
   Sigmoid,
   Tanh,
   crossEntropy,
@@ -41,6 +42,8 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   adamUpdate: ['optimizers: steps against cpu-reference, fused against composed'],
   adamUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
   sgdUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
+  conv2d: ['conv2d: forward and gradients, fused vs composed'],
+  conv2dBackward: ['conv2d: forward and gradients, fused vs composed'],
 };
 
 interface FusedOptions {
@@ -171,6 +174,36 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
         );
         expectClose(fused[0]!, composed[0]!, tolerance.forward, `binary cross-entropy ${reduction}: loss`);
         expectClose(fused[1]!, composed[1]!, tolerance.gradient, `binary cross-entropy ${reduction}: gradient`);
+      }
+    });
+
+    test('conv2d: forward and gradients, fused vs composed', async (context) => {
+      const b = await needs(context, 'conv2d', 'conv2dBackward');
+      if (b === undefined) return;
+      const configs = [
+        { x: [2, 3, 6, 5], w: [4, 3, 3, 3], args: {} },
+        { x: [2, 1, 7, 7], w: [3, 1, 5, 5], args: { padding: 2 } },
+        { x: [1, 2, 8, 7], w: [4, 2, 3, 2], args: { stride: [2, 1], padding: [1, 0], dilation: [1, 2] } },
+        { x: [2, 4, 5, 5], w: [6, 2, 3, 3], args: { groups: 2, padding: 1 } },
+      ] as const;
+      for (const { x, w, args } of configs) {
+        for (const withBias of [true, false]) {
+          const size = (shape: readonly number[]) => shape.reduce((a, d) => a * d, 1);
+          const inputs = [
+            { values: floats(size(x)), shape: [...x], grad: true },
+            { values: floats(size(w), 0.5), shape: [...w], grad: true },
+            ...(withBias ? [{ values: floats(w[0], 0.3), shape: [w[0]], grad: true }] : []),
+          ];
+          const { fused, composed } = await bothPaths(b, inputs, (xs, ws, bias) =>
+            conv2d(xs!, ws!, bias ?? null, args),
+          );
+          const label = `conv2d x [${x.join(', ')}] w [${w.join(', ')}] ${JSON.stringify(args)}${withBias ? ' + bias' : ''}`;
+          expect(fused.length).toBe(composed.length);
+          expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: forward`);
+          fused
+            .slice(1)
+            .forEach((g, i) => expectClose(g, composed[i + 1]!, tolerance.gradient, `${label}: gradient ${i}`));
+        }
       }
     });
 

@@ -57,6 +57,21 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const dw = needs[1] ? product(dz, x, rows, rows, true, [outFeatures, inFeatures]) : null;
     return b === undefined ? [dx, dw] : [dx, dw, db];
   },
+  // The backend's conv2dBackward (core records conv2d as a fused op only when it has one).
+  conv2d: (g, { inputs, attrs }, _y, needs) => {
+    const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined];
+    const backend = g.backend;
+    const result = backend.fused!.conv2dBackward!.call(backend.fused, g.handle, x.handle, w.handle, attrs, {
+      input: needs[0] ?? false,
+      weight: needs[1] ?? false,
+      bias: b !== undefined && (needs[2] ?? false),
+    });
+    const wrap = (handle: typeof result.input, shape: readonly number[]) =>
+      handle === null ? null : new Tensor(handle, [...shape], g.dtype, backend);
+    const dx = wrap(result.input, x.shape);
+    const dw = wrap(result.weight, w.shape);
+    return b === undefined ? [dx, dw] : [dx, dw, wrap(result.bias, b.shape)];
+  },
 };
 
 /** dz = g * act'(y), written with the activation's output y exactly as the primitives' rules. */

@@ -1,4 +1,4 @@
-import type { DType, FusedActivation, PrimitiveOp, UnfoldOptions } from '../backend/contract.js';
+import type { Conv2dKernelOptions, DType, FusedActivation, PrimitiveOp, UnfoldOptions } from '../backend/contract.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The attributes each primitive carries besides its tensor inputs. */
@@ -21,10 +21,11 @@ export interface OpAttributes {
   softmaxCrossEntropy: { reduction: 'none' | 'sum' | 'mean'; grad: Tensor };
   binaryCrossEntropy: { grad: Tensor };
   linearActivation: { activation: FusedActivation };
+  conv2d: Conv2dKernelOptions;
 }
 
 /** Ops recorded on the tape besides the primitives: fused kernels with their own gradient rules. */
-export type FusedOp = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation';
+export type FusedOp = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation' | 'conv2d';
 /** What a tape node can record: a primitive or a fused op. */
 export type TapeOp = PrimitiveOp | FusedOp;
 

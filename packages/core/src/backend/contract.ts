@@ -114,7 +114,7 @@ export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * for an earlier list simply lacks it and core composes primitives there. Adding a member does
  * NOT bump BACKEND_CONTRACT_VERSION; changing the meaning of an existing one does.
  * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3;
- * binaryCrossEntropy later in v3.)
+ * binaryCrossEntropy, then conv2d and conv2dBackward, later in v3.)
  */
 export interface FusedKernels {
   /**
@@ -179,6 +179,32 @@ export interface FusedKernels {
   ): { loss: BackendHandle; grad: BackendHandle | null };
 
   /**
+   * 2-D convolution (cross-correlation, PyTorch's `F.conv2d`) of float x [N, C, H, W] with
+   * weight [O, C/groups, kh, kw] and an optional bias [O] (same dtype), zero padding on both
+   * sides: y [N, O, outH, outW], out = floor((in + 2 pad - dilation (k - 1) - 1) / stride) + 1.
+   * Equal to unfold + matmul + bias.
+   */
+  conv2d?(
+    x: BackendHandle,
+    weight: BackendHandle,
+    bias: BackendHandle | null,
+    options: Conv2dKernelOptions,
+  ): BackendHandle;
+
+  /**
+   * The gradients of `conv2d` for `grad` = dL/dy [N, O, outH, outW]: `input` = dL/dx (the
+   * transposed convolution), `weight` = dL/dweight, `bias` = dL/dbias (the sum of grad over
+   * N, outH and outW); each null unless asked for in `needs`. Returns NEW handles.
+   */
+  conv2dBackward?(
+    grad: BackendHandle,
+    x: BackendHandle,
+    weight: BackendHandle,
+    options: Conv2dKernelOptions,
+    needs: { input: boolean; weight: boolean; bias: boolean },
+  ): { input: BackendHandle | null; weight: BackendHandle | null; bias: BackendHandle | null };
+
+  /**
    * The backward of y = activation(z + bias) for float `grad` (dL/dy) and `y`, both [rows, n]:
    * `input` = dL/dz = grad * activation'(y), written with y as core's rules are (relu: 0 where
    * y <= 0, else grad, so NaN passes; sigmoid: grad * (y * (1 - y)); tanh: grad * (1 - y * y);
@@ -227,11 +253,21 @@ export const FUSED_KERNELS = [
   'adamUpdateMany',
   'sgdUpdateMany',
   'binaryCrossEntropy',
+  'conv2d',
+  'conv2dBackward',
 ] as const satisfies readonly (keyof FusedKernels)[];
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 // A member of FusedKernels missing from FUSED_KERNELS is a compile error here.
 const _everyFusedKernelListed: Record<Exclude<keyof FusedKernels, FusedKernelName>, never> = {};
 void _everyFusedKernelListed;
+
+/** The window arguments of the fused convolution kernels (each pair: height, width). */
+export interface Conv2dKernelOptions {
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+  groups: number;
+}
 
 export interface SgdUpdateOptions {
   lr: number;

@@ -4,6 +4,7 @@ import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { add, div } from './elementwise.js';
+import { conv2dFused } from './fused.js';
 import { matmul } from './linalg.js';
 import { pad, reshape } from './movement.js';
 import { max, mean } from './reduce.js';
@@ -78,6 +79,24 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, ar
     else extra = [top, bottom, left, right];
   } else if (padding !== 'valid') symmetric = padding;
   const options = unfoldOptions('conv2d', [kh, kw], { stride, padding: symmetric, dilation });
+  const fused = x.backend.fused;
+  if (
+    extra === null &&
+    fused?.conv2d !== undefined &&
+    fused.conv2dBackward !== undefined &&
+    weight.dtype === x.dtype &&
+    (bias === null || bias.dtype === x.dtype) &&
+    weight.backend === x.backend &&
+    (bias === null || bias.backend === x.backend)
+  ) {
+    // One kernel each way (im2col + GEMM where the backend has it).
+    return conv2dFused(x, weight, bias, {
+      stride: options.stride,
+      padding: options.padding,
+      dilation: options.dilation,
+      groups,
+    });
+  }
   return composite(() => {
     const input =
       extra === null

@@ -1,4 +1,4 @@
-import type { FusedActivation } from '../backend/contract.js';
+import type { Conv2dKernelOptions, FusedActivation } from '../backend/contract.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { FusedOp, OpAttributes } from '../autograd/node.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -105,4 +105,22 @@ export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, acti
     (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)) && isGradEnabled() && isFloat(x.dtype);
   if (!recording) return output;
   return recordFused(output, 'linearActivation', bias === null ? [x, weight] : [x, weight, bias], { activation });
+}
+
+/**
+ * conv2d through the backend's fused `conv2d` kernel (symmetric zero padding), recorded as one
+ * op whose backward is the backend's `conv2dBackward`; the caller checked the backend has both.
+ */
+export function conv2dFused(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dKernelOptions): Tensor {
+  const backend = x.backend;
+  const handle = backend.fused!.conv2d!.call(backend.fused, x.handle, weight.handle, bias?.handle ?? null, options);
+  const [n, , height, width] = x.shape as [number, number, number, number];
+  const [o, , kh, kw] = weight.shape as [number, number, number, number];
+  const size = (extent: number, k: number, axis: 0 | 1) =>
+    Math.floor((extent + 2 * options.padding[axis] - options.dilation[axis] * (k - 1) - 1) / options.stride[axis]) + 1;
+  const output = new Tensor(handle, [n, o, size(height, kh, 0), size(width, kw, 1)], x.dtype, backend);
+  const recording =
+    (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)) && isGradEnabled() && isFloat(x.dtype);
+  if (!recording) return output;
+  return recordFused(output, 'conv2d', bias === null ? [x, weight] : [x, weight, bias], options);
 }

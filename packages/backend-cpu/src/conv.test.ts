@@ -1,0 +1,128 @@
+import { ArgumentError, ShapeError, type Conv2dKernelOptions } from '@myelin/core';
+import { describe, expect, it } from 'vitest';
+import { createCpuBackend } from './index.js';
+
+const backend = createCpuBackend({ threads: 2 });
+const options = (s = 1, p = 0, d = 1, groups = 1): Conv2dKernelOptions => ({
+  stride: [s, s],
+  padding: [p, p],
+  dilation: [d, d],
+  groups,
+});
+const values = (n: number, seed: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed));
+const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1);
+
+/** Direct loops in double: y, dx, dw, db for x, w, bias and the output gradient g. */
+function referenceConv(
+  xs: number[],
+  ws: number[],
+  x: Float64Array,
+  w: Float64Array,
+  bias: Float64Array,
+  g: Float64Array,
+  o: Conv2dKernelOptions,
+) {
+  const [n, c, h, wd] = xs as [number, number, number, number];
+  const [oc, cg, kh, kw] = ws as [number, number, number, number];
+  const outH = Math.floor((h + 2 * o.padding[0] - o.dilation[0] * (kh - 1) - 1) / o.stride[0]) + 1;
+  const outW = Math.floor((wd + 2 * o.padding[1] - o.dilation[1] * (kw - 1) - 1) / o.stride[1]) + 1;
+  const y = new Float64Array(n * oc * outH * outW);
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  const db = new Float64Array(oc);
+  const og = oc / o.groups;
+  for (let b = 0; b < n; b++)
+    for (let f = 0; f < oc; f++)
+      for (let i = 0; i < outH; i++)
+        for (let j = 0; j < outW; j++) {
+          const yi = ((b * oc + f) * outH + i) * outW + j;
+          let total = bias[f]!;
+          db[f] = db[f]! + g[yi]!;
+          for (let ch = 0; ch < cg; ch++)
+            for (let p = 0; p < kh; p++)
+              for (let q = 0; q < kw; q++) {
+                const row = i * o.stride[0] - o.padding[0] + p * o.dilation[0];
+                const col = j * o.stride[1] - o.padding[1] + q * o.dilation[1];
+                if (row < 0 || row >= h || col < 0 || col >= wd) continue;
+                const xi = ((b * c + Math.floor(f / og) * cg + ch) * h + row) * wd + col;
+                const wi = ((f * cg + ch) * kh + p) * kw + q;
+                total += x[xi]! * w[wi]!;
+                dx[xi] = dx[xi]! + g[yi]! * w[wi]!;
+                dw[wi] = dw[wi]! + g[yi]! * x[xi]!;
+              }
+          y[yi] = total;
+        }
+  return { out: [y, dx, dw, db], yShape: [n, oc, outH, outW] };
+}
+
+describe('fused conv2d (native: im2col + GEMM)', () => {
+  it('matches the reference loops forward and backward, float32 and float64, with groups, stride, padding and dilation', async () => {
+    const cases = [
+      { x: [3, 4, 9, 8], w: [6, 2, 3, 3], o: options(2, 1, 2, 2) },
+      { x: [2, 1, 28, 28], w: [6, 1, 5, 5], o: options(1, 2) },
+      { x: [2, 6, 14, 14], w: [16, 6, 5, 5], o: options() },
+    ];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const Array_ = dtype === 'float32' ? Float32Array : Float64Array;
+      for (const { x, w, o } of cases as { x: number[]; w: number[]; o: Conv2dKernelOptions }[]) {
+        // values rounded to the dtype first, so both sides see the same inputs
+        const [xv, wv, bv] = [values(size(x), 1), values(size(w), 2), values(w[0]!, 3)].map(
+          (v) => new Float64Array(new Array_(v)),
+        ) as [Float64Array, Float64Array, Float64Array];
+        const probe = referenceConv(x, w, xv, wv, bv, new Float64Array(0), o);
+        const gv = new Float64Array(new Array_(values(size(probe.yShape), 4)));
+        const theirs = referenceConv(x, w, xv, wv, bv, gv, o).out.map((v) => Array.from(v));
+        const xh = backend.fromData(new Array_(xv), x, dtype);
+        const wh = backend.fromData(new Array_(wv), w, dtype);
+        const bh = backend.fromData(new Array_(bv), [w[0]!], dtype);
+        const y = backend.fused!.conv2d!(xh, wh, bh, o);
+        const g = backend.fromData(new Array_(gv), probe.yShape, dtype);
+        const grads = backend.fused!.conv2dBackward!(g, xh, wh, o, { input: true, weight: true, bias: true });
+        const handles = [y, grads.input!, grads.weight!, grads.bias!];
+        const ours = await Promise.all(handles.map(async (h) => Array.from(await backend.read(h))));
+        for (const h of [...handles, xh, wh, bh, g]) backend.dispose(h);
+        const tolerance = dtype === 'float32' ? 1e-4 : 1e-11;
+        ours.forEach((got, i) => {
+          expect(got.length).toBe(theirs[i]!.length);
+          const worst = got.reduce((m, v, j) => Math.max(m, Math.abs(v - theirs[i]![j]!)), 0);
+          expect(worst, `${dtype} x [${x.join(', ')}] output ${i}`).toBeLessThan(tolerance);
+        });
+      }
+    }
+  });
+
+  it('returns only the gradients asked for', () => {
+    const x = backend.fromData(new Float32Array(2 * 3 * 5 * 5), [2, 3, 5, 5], 'float32');
+    const w = backend.fromData(new Float32Array(4 * 3 * 3 * 3), [4, 3, 3, 3], 'float32');
+    const g = backend.fromData(new Float32Array(2 * 4 * 3 * 3), [2, 4, 3, 3], 'float32');
+    const before = backend.liveHandles();
+    const result = backend.fused!.conv2dBackward!(g, x, w, options(), { input: false, weight: true, bias: false });
+    expect(result.input).toBeNull();
+    expect(result.bias).toBeNull();
+    expect(result.weight).not.toBeNull();
+    backend.dispose(result.weight!);
+    expect(backend.liveHandles()).toBe(before);
+    for (const h of [x, w, g]) backend.dispose(h);
+  });
+
+  it('checks every size in the glue', async () => {
+    const x = backend.fromData(new Float32Array(2 * 4 * 5 * 5), [2, 4, 5, 5], 'float32');
+    const w = backend.fromData(new Float32Array(6 * 2 * 3 * 3), [6, 2, 3, 3], 'float32');
+    const wide = backend.fromData(new Float32Array(6 * 2 * 7 * 7), [6, 2, 7, 7], 'float32');
+    const x64 = backend.fromData(new Float64Array(2 * 4 * 5 * 5), [2, 4, 5, 5], 'float64');
+    const bias = backend.fromData(new Float32Array(5), [5], 'float32');
+    const conv = backend.fused!.conv2d!;
+    expect(() => conv(x, w, null, options())).toThrow(ShapeError); // 4 channels, weight takes 2 (1 group)
+    expect(() => conv(x, w, null, options(1, 0, 1, 3))).toThrow(ShapeError); // 4 channels in 3 groups
+    expect(() => conv(x, w, bias, options(1, 0, 1, 2))).toThrow(ShapeError); // bias [5] for 6 outputs
+    expect(() => conv(x, wide, null, options(1, 0, 1, 2))).toThrow(ShapeError); // 7x7 window on 5x5
+    expect(() => conv(x64, w, null, options(1, 0, 1, 2))).toThrow(ArgumentError); // dtypes differ
+    expect(() => conv(x, w, null, options(0, 0, 1, 2))).toThrow(ArgumentError); // stride 0
+    expect(() => conv(x, w, null, options(1, -1, 1, 2))).toThrow(ArgumentError); // negative padding
+    const y = conv(x, w, null, options(1, 0, 1, 2));
+    expect((await backend.read(y)).length).toBe(2 * 6 * 3 * 3);
+    const needs = { input: true, weight: true, bias: true };
+    expect(() => backend.fused!.conv2dBackward!(x, x, w, options(1, 0, 1, 2), needs)).toThrow(ShapeError); // grad shape
+    for (const h of [x, w, wide, x64, bias, y]) backend.dispose(h);
+  });
+});
