@@ -134,7 +134,7 @@ describe('run config: defaults, file, flags', () => {
     expect(failure({}, file)).toBe(`invalid value for model.hidden[0] in ${file}: got 0; allowed: a number >= 1`);
     writeFileSync(file, JSON.stringify({ model: { type: 'transformer' } }));
     expect(failure({}, file)).toBe(
-      `invalid value for model.type in ${file}: got "transformer"; allowed: mlp, Sequential`,
+      `invalid value for model.type in ${file}: got "transformer"; allowed: mlp, cnn, Sequential`,
     );
   });
 
