@@ -3,6 +3,7 @@
 import { inject } from 'vitest';
 import { runConformanceSuite } from '@myelin/conformance';
 import { createWebGpuBackend } from './index.browser.js';
+import { WEBGPU_KNOWN_FAILURES } from './known-failures.js';
 import { WEBGPU_TOLERANCE } from './test-tolerance.js';
 
 declare module 'vitest' {
@@ -21,4 +22,5 @@ runConformanceSuite({
     return backend;
   },
   tolerance: WEBGPU_TOLERANCE,
+  skip: WEBGPU_KNOWN_FAILURES,
 });
