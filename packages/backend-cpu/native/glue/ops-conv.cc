@@ -120,46 +120,67 @@ ConvShape conv_shape(Args& a, const Tensor& x, const Tensor& w, size_t first, co
 }
 
 /** A scratch of `count` elements of T (the state's reused buffer). */
+/** A scratch of `count` elements of T (the state's reused buffer). */
 template <typename T>
 T* typed_scratch(State* st, i64 count) {
   return reinterpret_cast<T*>(scratch(st, (count * i64(sizeof(T)) + 7) / 8));
 }
 
-template <typename T>
-void conv_forward(State* st, const ConvShape& s, const T* x, const T* w, const T* bias, T* out) {
-  T* cols = typed_scratch<T>(st, s.k * s.length);
-  const int elem = int(sizeof(T));
-  for (i64 i = 0; i < s.n; i++) {
-    for (i64 grp = 0; grp < s.groups; grp++) {
-      unfold_planes(elem, x + (i * s.c + grp * s.cg) * s.plane, cols, s.g, 0, s.cg);
-      gemm_into(st, false, false, s.og, s.length, s.k, w + grp * s.og * s.k, cols, out + (i * s.o + grp * s.og) * s.length);
-    }
-    if (bias != nullptr) {
-      for (i64 ch = 0; ch < s.o; ch++) {
-        T* row = out + (i * s.o + ch) * s.length;
-        const T b = bias[ch];
-        for (i64 l = 0; l < s.length; l++) row[l] += b;
-      }
-    }
-  }
+/** ceil(a / b) for b > 0 and any sign of a. */
+inline i64 ceil_div_any(i64 a, i64 b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+/** The first output column whose tap (at col_offset) lies inside the image: ow * sw + col_offset >= 0. */
+inline i64 window_begin(i64 col_offset, i64 sw, i64 out_w) { return std::min(out_w, std::max<i64>(0, ceil_div_any(-col_offset, sw))); }
+
+/**
+ * Columns are built for this many elements at most per chunk of images (at least one image):
+ * small enough to stay in L2 between im2col and the GEMM (LeNet's layers at batch 64, 1 thread:
+ * 2^17 runs forward ~2x and backward ~1.3-2.4x faster than 2^23, and beats one image at a time).
+ */
+constexpr i64 CONV_CHUNK_ELEMENTS = i64(1) << 17;
+
+/** Images per chunk: the columns [k, images * L] of one group stay within CONV_CHUNK_ELEMENTS. */
+i64 chunk_images(const ConvShape& s) {
+  const i64 per_image = (s.k + s.og) * s.length;
+  const i64 images = per_image > 0 ? CONV_CHUNK_ELEMENTS / per_image : s.n;
+  return std::max<i64>(1, std::min(s.n, images));
 }
 
-/** col2im: adds columns [cg*kh*kw, L] back into planes [cg, H, W] (the adjoint of unfold_planes). */
+/**
+ * im2col of `images` images' group planes (x points at image 0's first plane of the group) into
+ * cols [k, images * L]: row r of image i at cols + r * ld + i * L.
+ */
 template <typename T>
-void fold_add(const T* cols, T* dx, const ConvShape& s) {
+void im2col(const T* x, T* cols, const ConvShape& s, i64 images, i64 ld) {
   const UnfoldGeometry& g = s.g;
-  for (i64 p = 0; p < s.cg; p++) {
-    T* plane = dx + p * s.plane;
-    for (i64 i = 0; i < g.kh; i++) {
-      for (i64 j = 0; j < g.kw; j++, cols += s.length) {
-        for (i64 oh = 0; oh < g.out_h; oh++) {
-          const i64 row = oh * g.sh - g.ph + i * g.dh;
-          if (row < 0 || row >= g.height) continue;
-          T* dst = plane + row * g.width;
-          const T* src = cols + oh * g.out_w;
-          for (i64 ow = 0; ow < g.out_w; ow++) {
-            const i64 col = ow * g.sw - g.pw + j * g.dw;
-            if (col >= 0 && col < g.width) dst[col] += src[ow];
+  const i64 ow_full = g.out_w;
+  for (i64 i = 0; i < images; i++) {
+    const T* image = x + i * s.c * s.plane;
+    T* dst_image = cols + i * s.length;
+    i64 r = 0;
+    for (i64 p = 0; p < s.cg; p++) {
+      const T* src = image + p * s.plane;
+      for (i64 a = 0; a < g.kh; a++) {
+        for (i64 b = 0; b < g.kw; b++, r++) {
+          T* dst = dst_image + r * ld;
+          const i64 col_offset = b * g.dw - g.pw;
+          const i64 ow_begin = window_begin(col_offset, g.sw, ow_full);
+          const i64 ow_end = std::max(ow_begin, std::min(ow_full, ceil_div_any(g.width - col_offset, g.sw)));
+          for (i64 oh = 0; oh < g.out_h; oh++) {
+            T* row_out = dst + oh * ow_full;
+            const i64 row = oh * g.sh - g.ph + a * g.dh;
+            if (row < 0 || row >= g.height) {
+              std::fill(row_out, row_out + ow_full, T(0));
+              continue;
+            }
+            const T* row_in = src + row * g.width + col_offset;
+            std::fill(row_out, row_out + ow_begin, T(0));
+            if (g.sw == 1) {
+              std::copy(row_in + ow_begin, row_in + ow_end, row_out + ow_begin);
+            } else {
+              for (i64 ow = ow_begin; ow < ow_end; ow++) row_out[ow] = row_in[ow * g.sw];
+            }
+            std::fill(row_out + ow_end, row_out + ow_full, T(0));
           }
         }
       }
@@ -167,12 +188,76 @@ void fold_add(const T* cols, T* dx, const ConvShape& s) {
   }
 }
 
+/** col2im: adds cols [k, images * L] (layout as im2col) back into the images' group planes. */
+template <typename T>
+void col2im_add(const T* cols, T* dx, const ConvShape& s, i64 images, i64 ld) {
+  const UnfoldGeometry& g = s.g;
+  for (i64 i = 0; i < images; i++) {
+    T* image = dx + i * s.c * s.plane;
+    const T* src_image = cols + i * s.length;
+    i64 r = 0;
+    for (i64 p = 0; p < s.cg; p++) {
+      T* plane = image + p * s.plane;
+      for (i64 a = 0; a < g.kh; a++) {
+        for (i64 b = 0; b < g.kw; b++, r++) {
+          const T* src = src_image + r * ld;
+          const i64 col_offset = b * g.dw - g.pw;
+          const i64 ow_begin = window_begin(col_offset, g.sw, g.out_w);
+          const i64 ow_end = std::max(ow_begin, std::min(g.out_w, ceil_div_any(g.width - col_offset, g.sw)));
+          for (i64 oh = 0; oh < g.out_h; oh++) {
+            const i64 row = oh * g.sh - g.ph + a * g.dh;
+            if (row < 0 || row >= g.height) continue;
+            T* dst = plane + row * g.width;
+            const T* row_src = src + oh * g.out_w;
+            T* row_dst = dst + col_offset;
+            if (g.sw == 1) {
+              for (i64 ow = ow_begin; ow < ow_end; ow++) row_dst[ow] += row_src[ow];
+            } else {
+              for (i64 ow = ow_begin; ow < ow_end; ow++) row_dst[ow * g.sw] += row_src[ow];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Forward: per chunk of images and group, cols [k, images * L], one GEMM W_g [og, k] x cols into
+ * [og, images * L], then scattered to y [N, O, L] with the bias.
+ */
+template <typename T>
+void conv_forward(State* st, const ConvShape& s, const T* x, const T* w, const T* bias, T* out) {
+  const i64 chunk = chunk_images(s);
+  T* cols = typed_scratch<T>(st, (s.k + s.og) * chunk * s.length);
+  for (i64 n0 = 0; n0 < s.n; n0 += chunk) {
+    const i64 images = std::min(chunk, s.n - n0);
+    const i64 ld = images * s.length;
+    T* product = cols + s.k * ld;
+    for (i64 grp = 0; grp < s.groups; grp++) {
+      im2col(x + (n0 * s.c + grp * s.cg) * s.plane, cols, s, images, ld);
+      gemm_into(st, false, false, s.og, ld, s.k, w + grp * s.og * s.k, cols, product);
+      for (i64 oc = 0; oc < s.og; oc++) {
+        const i64 ch = grp * s.og + oc;
+        const T b = bias != nullptr ? bias[ch] : T(0);
+        for (i64 i = 0; i < images; i++) {
+          const T* src = product + oc * ld + i * s.length;
+          T* dst = out + ((n0 + i) * s.o + ch) * s.length;
+          for (i64 l = 0; l < s.length; l++) dst[l] = src[l] + b;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Backward per chunk of images and group: dY_g gathered into [og, images * L]; dW_g += dY_g
+ * cols^T (one GEMM over images * L), dcols = W_g^T dY_g (one GEMM) folded back by col2im.
+ */
 template <typename T>
 void conv_backward(State* st, const ConvShape& s, const T* grad, const T* x, const T* w, T* dx, T* dw, T* db) {
-  // One scratch: the columns [k, L] and, for dw, one image's product [og, k].
-  T* cols = typed_scratch<T>(st, s.k * s.length + s.og * s.k);
-  T* partial = cols + s.k * s.length;
-  const int elem = int(sizeof(T));
+  const i64 chunk = chunk_images(s);
+  T* cols = typed_scratch<T>(st, (s.k + s.og) * chunk * s.length + s.og * s.k);
   if (dx != nullptr) std::fill(dx, dx + s.n * s.c * s.plane, T(0));
   if (dw != nullptr) std::fill(dw, dw + s.o * s.k, T(0));
   if (db != nullptr) {
@@ -185,20 +270,28 @@ void conv_backward(State* st, const ConvShape& s, const T* grad, const T* x, con
       db[ch] = total;
     }
   }
-  for (i64 i = 0; i < s.n; i++) {
+  if (dx == nullptr && dw == nullptr) return;
+  for (i64 n0 = 0; n0 < s.n; n0 += chunk) {
+    const i64 images = std::min(chunk, s.n - n0);
+    const i64 ld = images * s.length;
+    T* gathered = cols + s.k * ld;
+    T* partial = gathered + s.og * ld;
     for (i64 grp = 0; grp < s.groups; grp++) {
-      const T* g = grad + (i * s.o + grp * s.og) * s.length;
+      for (i64 oc = 0; oc < s.og; oc++) {
+        for (i64 i = 0; i < images; i++) {
+          const T* src = grad + ((n0 + i) * s.o + grp * s.og + oc) * s.length;
+          std::copy(src, src + s.length, gathered + oc * ld + i * s.length);
+        }
+      }
       if (dw != nullptr) {
-        // dW_g += dY_g [og, L] cols^T [L, k]
-        unfold_planes(elem, x + (i * s.c + grp * s.cg) * s.plane, cols, s.g, 0, s.cg);
-        gemm_into(st, false, true, s.og, s.k, s.length, g, cols, partial);
+        im2col(x + (n0 * s.c + grp * s.cg) * s.plane, cols, s, images, ld);
+        gemm_into(st, false, true, s.og, s.k, ld, gathered, cols, partial);
         T* target = dw + grp * s.og * s.k;
         for (i64 e = 0; e < s.og * s.k; e++) target[e] += partial[e];
       }
       if (dx != nullptr) {
-        // dcols [k, L] = W_g^T [k, og] dY_g [og, L], folded back into the group's planes.
-        gemm_into(st, true, false, s.k, s.length, s.og, w + grp * s.og * s.k, g, cols);
-        fold_add(cols, dx + (i * s.c + grp * s.cg) * s.plane, s);
+        gemm_into(st, true, false, s.k, ld, s.og, w + grp * s.og * s.k, gathered, cols);
+        col2im_add(cols, dx + (n0 * s.c + grp * s.cg) * s.plane, s, images, ld);
       }
     }
   }
