@@ -17,7 +17,7 @@ import { gather, scatterAdd } from './kernels/gather.js';
 import { unfold } from './kernels/unfold.js';
 import { adamUpdate } from './kernels/adam.js';
 import { binaryCrossEntropy, biasActivationBackward, sgdUpdate, softmaxCrossEntropy } from './kernels/fused.js';
-import { conv2d, conv2dBackward } from './kernels/conv.js';
+import { conv2d, conv2dBackward, maxPool2d, maxPool2dBackward } from './kernels/conv.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
 import { argmax, reduce } from './kernels/reduce.js';
@@ -158,6 +158,8 @@ export function createCpuReferenceBackend(): Backend {
         const wrap = (t: typeof result.input) => (t === null ? null : own(t));
         return { input: wrap(result.input), weight: wrap(result.weight), bias: wrap(result.bias) };
       },
+      maxPool2d: (x, options) => own(maxPool2d(open(x), options)),
+      maxPool2dBackward: (grad, x, y, options) => own(maxPool2dBackward(open(grad), open(x), open(y), options)),
       biasActivationBackward(grad, y, activation) {
         const result = biasActivationBackward(open(grad), open(y), activation);
         return { input: own(result.input), bias: own(result.bias) };

@@ -379,6 +379,24 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
           bias: bias === null ? null : own(bias),
         };
       },
+      maxPool2d: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
+        own(addon.maxPool2d(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
+      maxPool2dBackward: (grad, x, y, o) =>
+        own(
+          addon.maxPool2dBackward(
+            open(grad),
+            open(x),
+            open(y),
+            o.kernelSize[0],
+            o.kernelSize[1],
+            o.stride[0],
+            o.stride[1],
+            o.padding[0],
+            o.padding[1],
+            o.dilation[0],
+            o.dilation[1],
+          ),
+        ),
       biasActivationBackward(grad, y, activation) {
         const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION_CODE[activation]);
         return { input: own(input), bias: own(bias) };

@@ -134,3 +134,45 @@ describe('fused conv2d (native: im2col + GEMM)', () => {
     for (const h of [x, w, wide, x64, bias, y]) backend.dispose(h);
   });
 });
+
+describe('fused maxPool2d (native)', () => {
+  const pool = (k: number, s = k, p = 0, d = 1) => ({
+    kernelSize: [k, k] as const,
+    stride: [s, s] as const,
+    padding: [p, p] as const,
+    dilation: [d, d] as const,
+  });
+
+  it('takes each window max (padding never picked) and sends the gradient to it, ties shared, float32 and float64', async () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const Array_ = dtype === 'float32' ? Float32Array : Float64Array;
+      const x = backend.fromData(new Array_([-1, -5, 2, 2, -3, -4, 0, 1, -2]), [1, 1, 3, 3], dtype);
+      const y = backend.fused!.maxPool2d!(x, pool(2, 2, 1));
+      // the windows' taps inside the image: [-1], [-5, 2], [2, 0], [-3, -4, 1, -2]
+      expect(Array.from(await backend.read(y))).toEqual([-1, 2, 2, 1]);
+      const g = backend.fromData(new Array_([1, 2, 3, 4]), [1, 1, 2, 2], dtype);
+      const dx = backend.fused!.maxPool2dBackward!(g, x, y, pool(2, 2, 1));
+      expect(Array.from(await backend.read(dx))).toEqual([1, 0, 2, 3, 0, 0, 0, 4, 0]);
+      const tied = backend.fromData(new Array_([0, 0, 0, 0]), [1, 1, 2, 2], dtype);
+      const ty = backend.fused!.maxPool2d!(tied, pool(2));
+      const tg = backend.fromData(new Array_([1]), [1, 1, 1, 1], dtype);
+      const tdx = backend.fused!.maxPool2dBackward!(tg, tied, ty, pool(2));
+      expect(Array.from(await backend.read(tdx))).toEqual([0.25, 0.25, 0.25, 0.25]);
+      for (const h of [x, y, g, dx, tied, ty, tg, tdx]) backend.dispose(h);
+    }
+  });
+
+  it('checks every size in the glue', () => {
+    const x = backend.fromData(new Float32Array(2 * 3 * 4 * 4), [2, 3, 4, 4], 'float32');
+    const y = backend.fused!.maxPool2d!(x, pool(2));
+    const wrong = backend.fromData(new Float32Array(2 * 3 * 3 * 3), [2, 3, 3, 3], 'float32');
+    const flat = backend.fromData(new Float32Array(16), [16], 'float32');
+    expect(() => backend.fused!.maxPool2d!(flat, pool(2))).toThrow(ShapeError);
+    expect(() => backend.fused!.maxPool2d!(x, pool(5))).toThrow(ShapeError); // 5x5 window on 4x4
+    expect(() => backend.fused!.maxPool2d!(x, pool(2, 2, 2))).toThrow(ArgumentError); // padding > half
+    expect(() => backend.fused!.maxPool2d!(x, pool(2, 0))).toThrow(ArgumentError); // stride 0
+    expect(() => backend.fused!.maxPool2dBackward!(wrong, x, y, pool(2))).toThrow(ShapeError); // grad shape
+    expect(() => backend.fused!.maxPool2dBackward!(y, x, wrong, pool(2))).toThrow(ShapeError); // y shape
+    for (const h of [x, y, wrong, flat]) backend.dispose(h);
+  });
+});

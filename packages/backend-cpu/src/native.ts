@@ -132,6 +132,9 @@ export interface NativeAddon {
     needWeight: boolean,
     needBias: boolean,
   ): [number | null, number | null, number | null];
+  /** Window arguments: kernel, stride, padding, dilation (height, width each). */
+  maxPool2d(x: number, ...window: number[]): number;
+  maxPool2dBackward(grad: number, x: number, y: number, ...window: number[]): number;
   /** reduction: 0 none (the input's shape), 1 sum, 2 mean (a scalar). */
   binaryCrossEntropy(
     probabilities: number,

@@ -1,4 +1,4 @@
-import { ArgumentError, type Conv2dKernelOptions, ShapeError } from '@myelin/core/backend';
+import { ArgumentError, type Conv2dKernelOptions, ShapeError, type UnfoldOptions } from '@myelin/core/backend';
 import { allocate, type HostTensor } from '../handle.js';
 import { unsupported } from '../name.js';
 
@@ -119,4 +119,70 @@ export function conv2dBackward(
     }
   }
   return { input: host(dx, x.shape), weight: host(dw, weight.shape), bias: host(db, [g.o]) };
+}
+
+/** Calls visit(window, taps) with each window's flat output index and its in-image input indices. */
+function eachWindow(x: HostTensor, options: UnfoldOptions, visit: (yi: number, taps: number[]) => void): number[] {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const { kernelSize, stride, padding, dilation } = options;
+  const outH = Math.floor((h + 2 * padding[0] - dilation[0] * (kernelSize[0] - 1) - 1) / stride[0]) + 1;
+  const outW = Math.floor((w + 2 * padding[1] - dilation[1] * (kernelSize[1] - 1) - 1) / stride[1]) + 1;
+  if (outH < 1 || outW < 1) throw new ShapeError(`maxPool2d: the window does not fit input [${x.shape.join(', ')}]`);
+  const taps: number[] = [];
+  for (let p = 0; p < n * c; p++)
+    for (let oh = 0; oh < outH; oh++)
+      for (let ow = 0; ow < outW; ow++) {
+        taps.length = 0;
+        for (let i = 0; i < kernelSize[0]; i++) {
+          const row = oh * stride[0] - padding[0] + i * dilation[0];
+          if (row < 0 || row >= h) continue;
+          for (let j = 0; j < kernelSize[1]; j++) {
+            const col = ow * stride[1] - padding[1] + j * dilation[1];
+            if (col >= 0 && col < w) taps.push((p * h + row) * w + col);
+          }
+        }
+        visit((p * outH + oh) * outW + ow, taps);
+      }
+  return [n, c, outH, outW];
+}
+
+function checkPool(op: string, x: HostTensor): void {
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw unsupported(op, x.dtype);
+  if (x.shape.length !== 4) throw new ShapeError(`${op}: expected rank 4, got [${x.shape.join(', ')}]`);
+}
+
+export function maxPool2d(x: HostTensor, options: UnfoldOptions): HostTensor {
+  checkPool('maxPool2d', x);
+  const values: number[] = [];
+  const shape = eachWindow(x, options, (yi, taps) => {
+    let best = -Infinity;
+    for (const t of taps) {
+      const v = x.data[t]!;
+      if (Number.isNaN(v) || v > best) best = v;
+      if (Number.isNaN(best)) break;
+    }
+    values[yi] = best;
+  });
+  const data = allocate(x.dtype, values.length);
+  for (let i = 0; i < values.length; i++) data[i] = values[i]!;
+  return { data, shape, dtype: x.dtype };
+}
+
+export function maxPool2dBackward(grad: HostTensor, x: HostTensor, y: HostTensor, options: UnfoldOptions): HostTensor {
+  checkPool('maxPool2dBackward', x);
+  if (grad.dtype !== x.dtype || y.dtype !== x.dtype || grad.data.length !== y.data.length)
+    throw new ShapeError(`maxPool2dBackward: grad [${grad.shape.join(', ')}] and y [${y.shape.join(', ')}] differ`);
+  const sums = new Float64Array(x.data.length);
+  const shape = eachWindow(x, options, (yi, taps) => {
+    const best = y.data[yi]!;
+    let count = 0;
+    for (const t of taps) if (x.data[t] === best) count++;
+    const share = grad.data[yi]! / count; // NaN max: count 0, the composed rule's NaN on every tap
+    for (const t of taps) sums[t] = sums[t]! + (count === 0 ? NaN : x.data[t] === best ? share : 0);
+  });
+  if (shape.some((d, i) => d !== y.shape[i]))
+    throw new ShapeError(`maxPool2dBackward: y is [${y.shape.join(', ')}], the windows [${shape.join(', ')}]`);
+  const data = allocate(x.dtype, sums.length);
+  for (let i = 0; i < sums.length; i++) data[i] = sums[i]!;
+  return { data, shape: x.shape.slice(), dtype: x.dtype };
 }

@@ -193,6 +193,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("unfold", Unfold),
       FN("conv2d", Conv2d),
       FN("conv2dBackward", Conv2dBackward),
+      FN("maxPool2d", MaxPool2d),
+      FN("maxPool2dBackward", MaxPool2dBackward),
       FN("matmul", Matmul),
       FN("matmulBiasActivation", MatmulBiasActivation),
       FN("adamUpdate", AdamUpdate),

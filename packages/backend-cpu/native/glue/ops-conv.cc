@@ -4,6 +4,8 @@
 #include "ops.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstring>
 
 namespace myelin {
@@ -367,6 +369,145 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
       napi_set_element(env, arr, uint32_t(i), v);
     }
     return arr;
+  });
+}
+
+}  // namespace myelin
+
+// The fused max pooling (optional contract kernels maxPool2d / maxPool2dBackward): one pass over
+// each window forward; backward, the window's gradient to its taps equal to the max (ties share).
+namespace myelin {
+
+namespace {
+
+/** The window arguments (slots first..first+7) and the output size for x [N, C, H, W]. */
+UnfoldGeometry pool_geometry(Args& a, const Tensor& x, size_t first, const char* op) {
+  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
+  if (x.rank != 4) throw shape_error(std::string(op) + ": expected an NCHW tensor of rank 4, got " + format_shape(x.shape, x.rank));
+  UnfoldGeometry g{};
+  g.height = x.shape[2];
+  g.width = x.shape[3];
+  g.kh = window_arg(a, first, 1, "kernel height");
+  g.kw = window_arg(a, first + 1, 1, "kernel width");
+  g.sh = window_arg(a, first + 2, 1, "stride height");
+  g.sw = window_arg(a, first + 3, 1, "stride width");
+  g.ph = window_arg(a, first + 4, 0, "padding height");
+  g.pw = window_arg(a, first + 5, 0, "padding width");
+  g.dh = window_arg(a, first + 6, 1, "dilation height");
+  g.dw = window_arg(a, first + 7, 1, "dilation width");
+  if (2 * g.ph > g.kh || 2 * g.pw > g.kw) throw argument_error(std::string(op) + ": padding must be at most half the kernel");
+  const i64 span_h = g.height + 2 * g.ph - g.dh * (g.kh - 1) - 1;
+  const i64 span_w = g.width + 2 * g.pw - g.dw * (g.kw - 1) - 1;
+  if (span_h < 0 || span_w < 0) throw shape_error(std::string(op) + ": the window does not fit input " + format_shape(x.shape, x.rank));
+  g.out_h = span_h / g.sh + 1;
+  g.out_w = span_w / g.sw + 1;
+  return g;
+}
+
+/** Visits each window of each plane: visit(plane, y index, row range, col range). */
+template <typename F>
+void each_window(const UnfoldGeometry& g, i64 planes, F&& visit) {
+  for (i64 p = 0; p < planes; p++) {
+    for (i64 oh = 0; oh < g.out_h; oh++) {
+      for (i64 ow = 0; ow < g.out_w; ow++) visit(p, (p * g.out_h + oh) * g.out_w + ow, oh * g.sh - g.ph, ow * g.sw - g.pw);
+    }
+  }
+}
+
+template <typename T>
+void max_pool_forward(const T* x, T* y, const UnfoldGeometry& g, i64 planes) {
+  const i64 plane = g.height * g.width;
+  each_window(g, planes, [&](i64 p, i64 yi, i64 row0, i64 col0) {
+    const T* src = x + p * plane;
+    T best = -std::numeric_limits<T>::infinity();
+    for (i64 i = 0; i < g.kh; i++) {
+      const i64 row = row0 + i * g.dh;
+      if (row < 0 || row >= g.height) continue;
+      for (i64 j = 0; j < g.kw; j++) {
+        const i64 col = col0 + j * g.dw;
+        if (col < 0 || col >= g.width) continue;
+        const T v = src[row * g.width + col];
+        if (v > best || std::isnan(v)) best = v;
+        if (std::isnan(best)) break;
+      }
+      if (std::isnan(best)) break;
+    }
+    y[yi] = best;
+  });
+}
+
+template <typename T>
+void max_pool_backward(const T* grad, const T* x, const T* y, T* dx, const UnfoldGeometry& g, i64 planes) {
+  const i64 plane = g.height * g.width;
+  std::fill(dx, dx + planes * plane, T(0));
+  each_window(g, planes, [&](i64 p, i64 yi, i64 row0, i64 col0) {
+    const T* src = x + p * plane;
+    T* dst = dx + p * plane;
+    const T best = y[yi];
+    i64 count = 0;
+    for (i64 i = 0; i < g.kh; i++) {
+      const i64 row = row0 + i * g.dh;
+      if (row < 0 || row >= g.height) continue;
+      for (i64 j = 0; j < g.kw; j++) {
+        const i64 col = col0 + j * g.dw;
+        if (col >= 0 && col < g.width && src[row * g.width + col] == best) count++;
+      }
+    }
+    // A NaN max (count 0): NaN on every tap, as core's composed rule (g / 0 * 0).
+    const T share = count > 0 ? grad[yi] / T(count) : std::numeric_limits<T>::quiet_NaN();
+    for (i64 i = 0; i < g.kh; i++) {
+      const i64 row = row0 + i * g.dh;
+      if (row < 0 || row >= g.height) continue;
+      for (i64 j = 0; j < g.kw; j++) {
+        const i64 col = col0 + j * g.dw;
+        if (col < 0 || col >= g.width) continue;
+        const i64 at = row * g.width + col;
+        if (count == 0) dst[at] += share;
+        else if (src[at] == best) dst[at] += share;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+/** maxPool2d(x, kh, kw, sh, sw, ph, pw, dh, dw) -> [N, C, outH, outW]. */
+napi_value MaxPool2d(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const UnfoldGeometry g = pool_geometry(a, x, 1, "maxPool2d");
+    const i64 shape[4] = {x.shape[0], x.shape[1], g.out_h, g.out_w};
+    const int id = new_tensor(a.st, x.dtype, shape, 4);
+    const i64 planes = x.shape[0] * x.shape[1];
+    void* out = tensor_at(a.st, id).data();
+    if (x.dtype == F32) max_pool_forward(static_cast<const float*>(x.data()), static_cast<float*>(out), g, planes);
+    else max_pool_forward(static_cast<const double*>(x.data()), static_cast<double*>(out), g, planes);
+    return make_int(env, id);
+  });
+}
+
+/** maxPool2dBackward(grad, x, y, kh, kw, sh, sw, ph, pw, dh, dw) -> dx shaped as x. */
+napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& grad = a.tensor(0);
+    const Tensor& x = a.tensor(1);
+    const Tensor& y = a.tensor(2);
+    const UnfoldGeometry g = pool_geometry(a, x, 3, "maxPool2dBackward");
+    const i64 expected[4] = {x.shape[0], x.shape[1], g.out_h, g.out_w};
+    for (const Tensor* t : {&grad, &y}) {
+      if (t->dtype != x.dtype || t->rank != 4 || t->shape[0] != expected[0] || t->shape[1] != expected[1] || t->shape[2] != expected[2] || t->shape[3] != expected[3]) {
+        throw shape_error("maxPool2dBackward: grad and y must be " + format_shape(expected, 4) + " " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(t->shape, t->rank) + " " + DTYPE_NAMES[t->dtype]);
+      }
+    }
+    const int id = new_tensor(a.st, x.dtype, x.shape, 4);
+    const i64 planes = x.shape[0] * x.shape[1];
+    void* out = tensor_at(a.st, id).data();
+    if (x.dtype == F32) {
+      max_pool_backward(static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(y.data()), static_cast<float*>(out), g, planes);
+    } else {
+      max_pool_backward(static_cast<const double*>(grad.data()), static_cast<const double*>(x.data()), static_cast<const double*>(y.data()), static_cast<double*>(out), g, planes);
+    }
+    return make_int(env, id);
   });
 }
 

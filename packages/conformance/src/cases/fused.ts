@@ -11,6 +11,7 @@ import {
   Sequential,
   binaryCrossEntropy,
   conv2d,
+  maxPool2d,
   Sigmoid,
   Tanh,
   crossEntropy,
@@ -44,6 +45,8 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   sgdUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
   conv2d: ['conv2d: forward and gradients, fused vs composed'],
   conv2dBackward: ['conv2d: forward and gradients, fused vs composed'],
+  maxPool2d: ['maxPool2d: forward and gradient, fused vs composed'],
+  maxPool2dBackward: ['maxPool2d: forward and gradient, fused vs composed'],
 };
 
 interface FusedOptions {
@@ -205,6 +208,33 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
             .forEach((g, i) => expectClose(g, composed[i + 1]!, tolerance.gradient, `${label}: gradient ${i}`));
         }
       }
+    });
+
+    test('maxPool2d: forward and gradient, fused vs composed', async (context) => {
+      const b = await needs(context, 'maxPool2d', 'maxPool2dBackward');
+      if (b === undefined) return;
+      const configs = [
+        { x: [2, 3, 6, 6], kernel: 2, args: {} },
+        { x: [1, 2, 7, 6], kernel: 3, args: { stride: 2, padding: 1 } },
+        { x: [2, 1, 9, 8], kernel: [2, 3], args: { stride: 1, dilation: 2 } },
+      ] as const;
+      for (const { x, kernel, args } of configs) {
+        const size = x.reduce((a: number, d: number) => a * d, 1);
+        // distinct values (no ties: the composed rule shares a tie's gradient, the fused one too)
+        const values = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 1.7) * 3 + i * 1e-3);
+        const { fused, composed } = await bothPaths(b, [{ values, shape: [...x], grad: true }], (xs) =>
+          maxPool2d(xs!, kernel, args),
+        );
+        const label = `maxPool2d x [${x.join(', ')}] kernel ${JSON.stringify(kernel)} ${JSON.stringify(args)}`;
+        expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: forward`);
+        expectClose(fused[1]!, composed[1]!, tolerance.gradient, `${label}: gradient`);
+      }
+      // ties (a ReLU's zeros): the gradient is shared equally on both paths
+      const ties = Float32Array.from({ length: 16 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+      const { fused, composed } = await bothPaths(b, [{ values: ties, shape: [1, 1, 4, 4], grad: true }], (xs) =>
+        maxPool2d(xs!, 2),
+      );
+      expectClose(fused[1]!, composed[1]!, tolerance.gradient, 'maxPool2d with ties: gradient');
     });
 
     test('training: an MLP trained with fused kernels follows the composed trajectory', async (context) => {

@@ -72,6 +72,12 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const dw = wrap(result.weight, w.shape);
     return b === undefined ? [dx, dw] : [dx, dw, wrap(result.bias, b.shape)];
   },
+  // The backend's maxPool2dBackward (recorded only when the backend has one).
+  maxPool2d: (g, { inputs: [x], attrs }, y) => {
+    const backend = g.backend;
+    const handle = backend.fused!.maxPool2dBackward!.call(backend.fused, g.handle, x!.handle, y.handle, attrs);
+    return [new Tensor(handle, [...x!.shape], g.dtype, backend)];
+  },
 };
 
 /** dz = g * act'(y), written with the activation's output y exactly as the primitives' rules. */

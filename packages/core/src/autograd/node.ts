@@ -22,10 +22,11 @@ export interface OpAttributes {
   binaryCrossEntropy: { grad: Tensor };
   linearActivation: { activation: FusedActivation };
   conv2d: Conv2dKernelOptions;
+  maxPool2d: UnfoldOptions;
 }
 
 /** Ops recorded on the tape besides the primitives: fused kernels with their own gradient rules. */
-export type FusedOp = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation' | 'conv2d';
+export type FusedOp = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation' | 'conv2d' | 'maxPool2d';
 /** What a tape node can record: a primitive or a fused op. */
 export type TapeOp = PrimitiveOp | FusedOp;
 

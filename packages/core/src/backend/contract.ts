@@ -114,7 +114,7 @@ export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * for an earlier list simply lacks it and core composes primitives there. Adding a member does
  * NOT bump BACKEND_CONTRACT_VERSION; changing the meaning of an existing one does.
  * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3;
- * binaryCrossEntropy, then conv2d and conv2dBackward, later in v3.)
+ * binaryCrossEntropy, then conv2d, conv2dBackward, maxPool2d and maxPool2dBackward, later in v3.)
  */
 export interface FusedKernels {
   /**
@@ -205,6 +205,21 @@ export interface FusedKernels {
   ): { input: BackendHandle | null; weight: BackendHandle | null; bias: BackendHandle | null };
 
   /**
+   * Max pooling (PyTorch's `F.max_pool2d`, floor mode) of float x [N, C, H, W] with symmetric
+   * padding (never picked: as -Infinity) of at most half the kernel: y [N, C, outH, outW], the
+   * max over each window's taps inside the image (NaN if one is NaN).
+   */
+  maxPool2d?(x: BackendHandle, options: UnfoldOptions): BackendHandle;
+
+  /**
+   * The gradient of `maxPool2d` for `grad` = dL/dy, with its input `x` and output `y`: each
+   * window's gradient goes to its taps equal to the max, shared equally among ties (core's
+   * composed max rule; a NaN max gives NaN to the window's taps); overlapping windows add up.
+   * Returns dL/dx, shaped as x.
+   */
+  maxPool2dBackward?(grad: BackendHandle, x: BackendHandle, y: BackendHandle, options: UnfoldOptions): BackendHandle;
+
+  /**
    * The backward of y = activation(z + bias) for float `grad` (dL/dy) and `y`, both [rows, n]:
    * `input` = dL/dz = grad * activation'(y), written with y as core's rules are (relu: 0 where
    * y <= 0, else grad, so NaN passes; sigmoid: grad * (y * (1 - y)); tanh: grad * (1 - y * y);
@@ -255,6 +270,8 @@ export const FUSED_KERNELS = [
   'binaryCrossEntropy',
   'conv2d',
   'conv2dBackward',
+  'maxPool2d',
+  'maxPool2dBackward',
 ] as const satisfies readonly (keyof FusedKernels)[];
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 // A member of FusedKernels missing from FUSED_KERNELS is a compile error here.

@@ -4,7 +4,7 @@ import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { add, div } from './elementwise.js';
-import { conv2dFused } from './fused.js';
+import { conv2dFused, maxPool2dFused } from './fused.js';
 import { matmul } from './linalg.js';
 import { pad, reshape } from './movement.js';
 import { max, mean } from './reduce.js';
@@ -178,6 +178,13 @@ function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, pa
 
 /** Max over each window (PyTorch's `F.max_pool2d`, floor mode); the stride defaults to the kernel size. */
 export function maxPool2d(x: Tensor, kernelSize: Size2d, args: Pool2dArgs = {}): Tensor {
+  const fused = x.backend.fused;
+  if (fused?.maxPool2d !== undefined && fused.maxPool2dBackward !== undefined) {
+    checkNchw('maxPool2d', x);
+    const options = poolOptions('maxPool2d', kernelSize, args);
+    unfoldOutputSize('maxPool2d', x.shape, options); // checks the window fits
+    return maxPool2dFused(x, options);
+  }
   return composite(() => {
     const { cols, outH, outW, n, c } = windows('maxPool2d', x, kernelSize, args, -Infinity);
     return reshape(max(cols, 1), [n, c, outH, outW]);

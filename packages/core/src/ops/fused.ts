@@ -1,4 +1,4 @@
-import type { Conv2dKernelOptions, FusedActivation } from '../backend/contract.js';
+import type { Conv2dKernelOptions, FusedActivation, UnfoldOptions } from '../backend/contract.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { FusedOp, OpAttributes } from '../autograd/node.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -123,4 +123,22 @@ export function conv2dFused(x: Tensor, weight: Tensor, bias: Tensor | null, opti
     (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)) && isGradEnabled() && isFloat(x.dtype);
   if (!recording) return output;
   return recordFused(output, 'conv2d', bias === null ? [x, weight] : [x, weight, bias], options);
+}
+
+/**
+ * Max pooling through the backend's fused `maxPool2d` kernel, recorded as one op whose backward
+ * is `maxPool2dBackward`; the caller checked the backend has both.
+ */
+export function maxPool2dFused(x: Tensor, options: UnfoldOptions): Tensor {
+  const backend = x.backend;
+  const handle = backend.fused!.maxPool2d!.call(backend.fused, x.handle, options);
+  const [n, c, height, width] = x.shape as [number, number, number, number];
+  const size = (extent: number, axis: 0 | 1) =>
+    Math.floor(
+      (extent + 2 * options.padding[axis] - options.dilation[axis] * (options.kernelSize[axis] - 1) - 1) /
+        options.stride[axis],
+    ) + 1;
+  const output = new Tensor(handle, [n, c, size(height, 0), size(width, 1)], x.dtype, backend);
+  if (!(x.requiresGrad && isGradEnabled())) return output;
+  return recordFused(output, 'maxPool2d', [x], options);
 }
