@@ -3,7 +3,7 @@
 //     the run's metrics.jsonl, so process start-up and data loading are excluded) vs the same
 //     epoch through `fit` in this process, on cpu-reference. Target: within 5%.
 //  2. One epoch of Fashion-MNIST with the 784-128-10 MLP (Adam 1e-3, batch 64, no validation
-//     split, as the reference) on the fastest CPU backend (wasm when usable, else cpu-reference):
+//     split, as the reference) on each CPU backend (native cpu and wasm when usable, cpu-reference):
 //     samples/s and test accuracy, against PyTorch (single-threaded) measured in the same run.
 // `--quick` uses the first 10,000 training images instead of 60,000.
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,7 +30,9 @@ const work = mkdtempSync(path.join(tmpdir(), 'myelin-bench-cli-'));
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    // One thread for the native backend, as PyTorch runs here (unless the caller chose otherwise).
+    const env = { ...process.env, MYELIN_CPU_THREADS: process.env.MYELIN_CPU_THREADS ?? '1' };
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -171,7 +173,7 @@ function torchEpoch(): { torch: string; samples_per_second: number; test_accurac
   }
 }
 
-function wasmUsable(): boolean {
+function usable(name: string): boolean {
   try {
     const info = JSON.parse(
       execFileSync(process.execPath, [BIN, 'info', '--json'], {
@@ -179,7 +181,7 @@ function wasmUsable(): boolean {
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
     ) as { backends: { name: string; usable: boolean }[] };
-    return info.backends.some((b) => b.name === 'wasm' && b.usable);
+    return info.backends.some((b) => b.name === name && b.usable);
   } catch {
     return false;
   }
@@ -238,15 +240,15 @@ try {
   );
 
   // 2. The fastest CPU backend, and PyTorch.
-  const backends = wasmUsable() ? ['cpu-reference', 'wasm'] : ['cpu-reference'];
+  const backends = ['cpu-reference', ...['wasm', 'cpu'].filter(usable)];
   const fastestCpuReference = [...cliRuns].sort((a, b) => a.epochSeconds - b.epochSeconds)[0]!;
   const results = new Map<string, CliEpoch>([['cpu-reference', fastestCpuReference]]);
-  if (backends.includes('wasm')) results.set('wasm', await cliEpoch('wasm'));
+  for (const backend of backends.slice(1)) results.set(backend, await cliEpoch(backend));
   const torch = torchEpoch();
   const fastest = [...results.entries()].sort((a, b) => b[1].samplesPerSecond - a[1].samplesPerSecond)[0]!;
   console.log('');
   console.log(
-    `One epoch via myelin train, test accuracy on the 10,000 test images (${backends.includes('wasm') ? 'wasm is usable here' : 'wasm is not usable here: cpu-reference only'})`,
+    `One epoch via myelin train, test accuracy on the 10,000 test images (backends usable here: ${backends.join(', ')}; the native cpu backend runs MYELIN_CPU_THREADS=1, as PyTorch runs 1 thread)`,
   );
   for (const [backend, result] of results)
     console.log(
