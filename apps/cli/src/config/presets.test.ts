@@ -69,6 +69,17 @@ describe('presets for the reference experiments, run by the built binary', () =>
     expect(finalResults(result.stdout).accuracy).toBeGreaterThan(0.6);
   });
 
+  it('fashion-mnist-cnn: the preset CNN on a slice of the real data', async () => {
+    const result = await runCli(
+      ['train', '--preset', 'fashion-mnist-cnn', '--limit', '1000', '--name', 'fashion-cnn'],
+      cwd,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Conv2d(1->32, 5) BatchNorm2d ReLU MaxPool2d(2) Conv2d(32->64, 5)');
+    expect(result.stdout).toContain('batch 32, 1 epochs');
+    expect(finalResults(result.stdout).accuracy).toBeGreaterThan(0.5);
+  });
+
   it('image-folder: a small CNN by default', async () => {
     const folder = path.join(cwd, 'weather-cnn');
     await makeImageFolder(folder);
