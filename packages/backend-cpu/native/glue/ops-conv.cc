@@ -414,9 +414,33 @@ void each_window(const UnfoldGeometry& g, i64 planes, F&& visit) {
   }
 }
 
+/** Windows that tile the image without padding or gaps (stride = kernel, dilation 1): no bounds checks. */
+inline bool tiled(const UnfoldGeometry& g) { return g.sh == g.kh && g.sw == g.kw && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1; }
+
 template <typename T>
 void max_pool_forward(const T* x, T* y, const UnfoldGeometry& g, i64 planes) {
   const i64 plane = g.height * g.width;
+  if (tiled(g)) {
+    for (i64 p = 0; p < planes; p++) {
+      const T* src = x + p * plane;
+      T* dst = y + p * g.out_h * g.out_w;
+      for (i64 oh = 0; oh < g.out_h; oh++) {
+        for (i64 ow = 0; ow < g.out_w; ow++) {
+          const T* w0 = src + oh * g.kh * g.width + ow * g.kw;
+          T best = w0[0];
+          for (i64 i = 0; i < g.kh; i++) {
+            for (i64 j = 0; j < g.kw; j++) {
+              const T v = w0[i * g.width + j];
+              // NaN wins and stays: NaN > v and v > NaN are both false.
+              best = (v > best || v != v) ? v : best;
+            }
+          }
+          dst[oh * g.out_w + ow] = best;
+        }
+      }
+    }
+    return;
+  }
   each_window(g, planes, [&](i64 p, i64 yi, i64 row0, i64 col0) {
     const T* src = x + p * plane;
     T best = -std::numeric_limits<T>::infinity();
@@ -440,6 +464,31 @@ template <typename T>
 void max_pool_backward(const T* grad, const T* x, const T* y, T* dx, const UnfoldGeometry& g, i64 planes) {
   const i64 plane = g.height * g.width;
   std::fill(dx, dx + planes * plane, T(0));
+  if (tiled(g)) {
+    for (i64 p = 0; p < planes; p++) {
+      const T* src = x + p * plane;
+      T* dst = dx + p * plane;
+      const i64 yp = p * g.out_h * g.out_w;
+      for (i64 oh = 0; oh < g.out_h; oh++) {
+        for (i64 ow = 0; ow < g.out_w; ow++) {
+          const i64 at = oh * g.kh * g.width + ow * g.kw;
+          const T best = y[yp + oh * g.out_w + ow];
+          i64 count = 0;
+          for (i64 i = 0; i < g.kh; i++)
+            for (i64 j = 0; j < g.kw; j++) count += src[at + i * g.width + j] == best;
+          if (count == 0) {
+            for (i64 i = 0; i < g.kh; i++)
+              for (i64 j = 0; j < g.kw; j++) dst[at + i * g.width + j] = std::numeric_limits<T>::quiet_NaN();
+            continue;
+          }
+          const T share = grad[yp + oh * g.out_w + ow] / T(count);
+          for (i64 i = 0; i < g.kh; i++)
+            for (i64 j = 0; j < g.kw; j++) dst[at + i * g.width + j] = src[at + i * g.width + j] == best ? share : T(0);
+        }
+      }
+    }
+    return;
+  }
   each_window(g, planes, [&](i64 p, i64 yi, i64 row0, i64 col0) {
     const T* src = x + p * plane;
     T* dst = dx + p * plane;
