@@ -1,36 +1,12 @@
 // The digits page trains its CNN option in Chromium on the WebAssembly backend: conv2d, pooling
 // and batch norm (unfold + matmul, a tf.gather on wasm) in the worker, end to end.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServer, type ViteDevServer } from 'vite';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './support/browser.js';
+import { expect, it } from 'vitest';
+import { useDevServer } from './support/dev-server.js';
 
-let server: ViteDevServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await createServer({
-    root: fileURLToPath(new URL('..', import.meta.url)),
-    server: { port: 0, host: '127.0.0.1' },
-    logLevel: 'error',
-    clearScreen: false,
-  });
-  await server.listen();
-  browser = await launchChromium('no-webgpu');
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const open = useDevServer();
 
 it('digits: the CNN option trains and predicts', async () => {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  await page.goto(`${server.resolvedUrls!.local[0]}?backend=wasm#/digits`);
+  const { page, errors } = await open('?backend=wasm#/digits');
   await page.waitForFunction(() => document.body.dataset.backend === 'wasm', null, { timeout: 60_000 });
   await expect.poll(() => page.locator('#digits-split').textContent(), { timeout: 60_000 }).toMatch(/1,258 training/);
   await page.getByLabel('Model', { exact: true }).selectOption('cnn');
