@@ -1,4 +1,4 @@
-import type { BackendHandle, DType, DTypeArrayMap, Shape, TypedArray } from '@myelin/core/backend';
+import type { BackendHandle, DType, Shape, TypedArray } from '@myelin/core/backend';
 
 /** Row-major host storage with its shape and dtype: what every kernel reads and returns. */
 export interface HostTensor {
@@ -23,17 +23,5 @@ export class CpuHandle implements BackendHandle, HostTensor {
   ) {}
 }
 
-/** A zeroed host array of `dtype`. */
-export function allocate<D extends DType>(dtype: D, size: number): DTypeArrayMap[D];
-export function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
-  }
-}
+/** A zeroed host array of `dtype` (core's, under the name the kernels use). */
+export { allocateArray as allocate } from '@myelin/core/backend';

@@ -1,5 +1,6 @@
 import type { Backend, DType, TypedArray } from '../backend/contract.js';
 import { getBackend } from '../backend/registry.js';
+import { allocateArray } from '../backend/dtypes.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { type Generator, defaultGenerator } from './random.js';
 import { resolveShape, sizeOf } from './shape.js';
@@ -53,19 +54,6 @@ function resolveBackend(backend: Backend | string | undefined): Backend {
   return typeof backend === 'object' ? backend : getBackend(backend);
 }
 
-function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
-  }
-}
-
 /** The dtype a typed array stores natively; other typed arrays (bytes, int16...) are converted to float32. */
 function dtypeOfArray(values: ArrayBufferView): DType {
   if (values instanceof Float32Array) return 'float32';
@@ -96,7 +84,7 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], op
   if (ArrayBuffer.isView(values) && nativeStorage(values, dtype)) {
     storage = values as TypedArray;
   } else {
-    storage = allocate(dtype, values.length);
+    storage = allocateArray(dtype, values.length);
     for (let i = 0; i < values.length; i++) storage[i] = dtype === 'bool' ? (values[i] ? 1 : 0) : values[i]!;
   }
   const result = new Tensor(backend.fromData(storage, resolved, dtype), resolved, dtype, backend);
