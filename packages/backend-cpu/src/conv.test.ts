@@ -162,6 +162,45 @@ describe('fused maxPool2d (native)', () => {
     }
   });
 
+  it('tiled windows (stride = kernel) match direct loops: odd sizes, ties, NaN, the vector and scalar paths', async () => {
+    // Values from a small set, so windows tie; a few NaN. 2x2 runs 4 windows at a time plus a tail.
+    const shape = [2, 3, 11, 13];
+    const total = size(shape);
+    const xs = Float64Array.from({ length: total }, (_, i) =>
+      i % 37 === 5 ? NaN : Math.floor(Math.abs(Math.sin(i * 1.7)) * 4),
+    );
+    for (const k of [2, 3]) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const Array_ = dtype === 'float32' ? Float32Array : Float64Array;
+        const [n, c, h, w] = shape as [number, number, number, number];
+        const [oh, ow] = [Math.floor(h / k), Math.floor(w / k)];
+        const gs = Float64Array.from({ length: n * c * oh * ow }, (_, i) => new Array_([Math.cos(i)])[0]!);
+        const y = new Float64Array(n * c * oh * ow);
+        const dx = new Float64Array(total);
+        for (let p = 0; p < n * c; p++)
+          for (let i = 0; i < oh; i++)
+            for (let j = 0; j < ow; j++) {
+              const taps: number[] = [];
+              for (let a = 0; a < k; a++)
+                for (let b = 0; b < k; b++) taps.push(p * h * w + (i * k + a) * w + j * k + b);
+              const best = taps.some((t) => Number.isNaN(xs[t])) ? NaN : Math.max(...taps.map((t) => xs[t]!));
+              const yi = (p * oh + i) * ow + j;
+              y[yi] = best;
+              const hits = taps.filter((t) => xs[t] === best);
+              if (hits.length === 0) for (const t of taps) dx[t] = NaN;
+              else for (const t of hits) dx[t] = new Array_([gs[yi]! / hits.length])[0]!;
+            }
+        const xh = backend.fromData(new Array_(xs), shape, dtype);
+        const gh = backend.fromData(new Array_(gs), [n, c, oh, ow], dtype);
+        const yh = backend.fused!.maxPool2d!(xh, pool(k));
+        expect(Array.from(await backend.read(yh))).toEqual(Array.from(y));
+        const dh = backend.fused!.maxPool2dBackward!(gh, xh, yh, pool(k));
+        expect(Array.from(await backend.read(dh))).toEqual(Array.from(dx));
+        for (const handle of [xh, gh, yh, dh]) backend.dispose(handle);
+      }
+    }
+  });
+
   it('checks every size in the glue', () => {
     const x = backend.fromData(new Float32Array(2 * 3 * 4 * 4), [2, 3, 4, 4], 'float32');
     const y = backend.fused!.maxPool2d!(x, pool(2));

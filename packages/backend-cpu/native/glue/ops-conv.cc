@@ -7,6 +7,10 @@
 #include <cmath>
 #include <limits>
 #include <cstring>
+#include <type_traits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace myelin {
 
@@ -417,9 +421,30 @@ void each_window(const UnfoldGeometry& g, i64 planes, F&& visit) {
 /** Windows that tile the image without padding or gaps (stride = kernel, dilation 1): no bounds checks. */
 inline bool tiled(const UnfoldGeometry& g) { return g.sh == g.kh && g.sw == g.kw && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1; }
 
+/** The larger of a and b, a NaN on either side winning (as the composed max). */
+template <typename T>
+inline T pool_max(T a, T b) {
+  return (b > a || b != b) ? b : a;
+}
+
+/** 2x2 windows with stride 2 (LeNet's pooling): branchless rows that the compiler vectorises. */
+template <typename T>
+void max_pool_forward_2x2(const T* __restrict x, T* __restrict y, const UnfoldGeometry& g, i64 planes) {
+  const i64 plane = g.height * g.width;
+  for (i64 p = 0; p < planes; p++) {
+    for (i64 oh = 0; oh < g.out_h; oh++) {
+      const T* __restrict r0 = x + p * plane + 2 * oh * g.width;
+      const T* __restrict r1 = r0 + g.width;
+      T* __restrict dst = y + (p * g.out_h + oh) * g.out_w;
+      for (i64 ow = 0; ow < g.out_w; ow++) dst[ow] = pool_max(pool_max(r0[2 * ow], r0[2 * ow + 1]), pool_max(r1[2 * ow], r1[2 * ow + 1]));
+    }
+  }
+}
+
 template <typename T>
 void max_pool_forward(const T* x, T* y, const UnfoldGeometry& g, i64 planes) {
   const i64 plane = g.height * g.width;
+  if (tiled(g) && g.kh == 2 && g.kw == 2) return max_pool_forward_2x2(x, y, g, planes);
   if (tiled(g)) {
     for (i64 p = 0; p < planes; p++) {
       const T* src = x + p * plane;
@@ -429,11 +454,8 @@ void max_pool_forward(const T* x, T* y, const UnfoldGeometry& g, i64 planes) {
           const T* w0 = src + oh * g.kh * g.width + ow * g.kw;
           T best = w0[0];
           for (i64 i = 0; i < g.kh; i++) {
-            for (i64 j = 0; j < g.kw; j++) {
-              const T v = w0[i * g.width + j];
-              // NaN wins and stays: NaN > v and v > NaN are both false.
-              best = (v > best || v != v) ? v : best;
-            }
+            // NaN wins and stays: NaN > v and v > NaN are both false.
+            for (i64 j = 0; j < g.kw; j++) best = pool_max(best, w0[i * g.width + j]);
           }
           dst[oh * g.out_w + ow] = best;
         }
@@ -460,11 +482,95 @@ void max_pool_forward(const T* x, T* y, const UnfoldGeometry& g, i64 planes) {
   });
 }
 
+/**
+ * One window's 2x2 taps a b / c d with max m and gradient gm: each tap equal to m gets an equal
+ * share; a window whose max matches no tap (a NaN max) gets NaN on every tap, as core's composed
+ * rule (g / 0 * 0).
+ */
+template <typename T>
+inline void pool_window_2x2(T m, T gm, T a, T b, T c, T d, T* d0, T* d1) {
+  const int count = int(a == m) + int(b == m) + int(c == m) + int(d == m);
+  if (count == 0) {
+    d0[0] = d0[1] = d1[0] = d1[1] = std::numeric_limits<T>::quiet_NaN();
+    return;
+  }
+  const T share = gm / T(count);
+  d0[0] = a == m ? share : T(0);
+  d0[1] = b == m ? share : T(0);
+  d1[0] = c == m ? share : T(0);
+  d1[1] = d == m ? share : T(0);
+}
+
+/** Tiled 2x2 windows (stride 2): every tap is written, no zeroing pass; SSE for 4 windows at once. */
+template <typename T>
+void max_pool_backward_2x2(const T* grad, const T* x, const T* y, T* dx, const UnfoldGeometry& g, i64 planes) {
+  const i64 plane = g.height * g.width;
+  for (i64 p = 0; p < planes; p++) {
+    for (i64 oh = 0; oh < g.out_h; oh++) {
+      const i64 row = p * plane + 2 * oh * g.width;
+      const T* x0 = x + row;
+      const T* x1 = x0 + g.width;
+      T* d0 = dx + row;
+      T* d1 = d0 + g.width;
+      const T* ym = y + (p * g.out_h + oh) * g.out_w;
+      const T* gm = grad + (p * g.out_h + oh) * g.out_w;
+      i64 ow = 0;
+#if defined(__SSE2__)
+      if constexpr (std::is_same_v<T, float>) {
+        const __m128 one = _mm_set1_ps(1.0f);
+        const __m128 nan = _mm_set1_ps(std::numeric_limits<float>::quiet_NaN());
+        for (; ow + 4 <= g.out_w; ow += 4) {
+          const __m128 r0a = _mm_loadu_ps(x0 + 2 * ow), r0b = _mm_loadu_ps(x0 + 2 * ow + 4);
+          const __m128 r1a = _mm_loadu_ps(x1 + 2 * ow), r1b = _mm_loadu_ps(x1 + 2 * ow + 4);
+          const __m128 m = _mm_loadu_ps(ym + ow);
+          const __m128 ea = _mm_cmpeq_ps(_mm_shuffle_ps(r0a, r0b, _MM_SHUFFLE(2, 0, 2, 0)), m);
+          const __m128 eb = _mm_cmpeq_ps(_mm_shuffle_ps(r0a, r0b, _MM_SHUFFLE(3, 1, 3, 1)), m);
+          const __m128 ec = _mm_cmpeq_ps(_mm_shuffle_ps(r1a, r1b, _MM_SHUFFLE(2, 0, 2, 0)), m);
+          const __m128 ed = _mm_cmpeq_ps(_mm_shuffle_ps(r1a, r1b, _MM_SHUFFLE(3, 1, 3, 1)), m);
+          const __m128 count = _mm_add_ps(_mm_add_ps(_mm_and_ps(ea, one), _mm_and_ps(eb, one)),
+                                          _mm_add_ps(_mm_and_ps(ec, one), _mm_and_ps(ed, one)));
+          const __m128 none = _mm_cmpeq_ps(count, _mm_setzero_ps());
+          // count + 1 where none: no division by zero; those lanes take NaN instead.
+          const __m128 quotient = _mm_div_ps(_mm_loadu_ps(gm + ow), _mm_add_ps(count, _mm_and_ps(none, one)));
+          const __m128 share = _mm_or_ps(_mm_and_ps(none, nan), _mm_andnot_ps(none, quotient));
+          const __m128 oa = _mm_and_ps(_mm_or_ps(ea, none), share), ob = _mm_and_ps(_mm_or_ps(eb, none), share);
+          const __m128 oc = _mm_and_ps(_mm_or_ps(ec, none), share), od = _mm_and_ps(_mm_or_ps(ed, none), share);
+          _mm_storeu_ps(d0 + 2 * ow, _mm_unpacklo_ps(oa, ob));
+          _mm_storeu_ps(d0 + 2 * ow + 4, _mm_unpackhi_ps(oa, ob));
+          _mm_storeu_ps(d1 + 2 * ow, _mm_unpacklo_ps(oc, od));
+          _mm_storeu_ps(d1 + 2 * ow + 4, _mm_unpackhi_ps(oc, od));
+        }
+      }
+#endif
+      for (; ow < g.out_w; ow++) {
+        pool_window_2x2(ym[ow], gm[ow], x0[2 * ow], x0[2 * ow + 1], x1[2 * ow], x1[2 * ow + 1], d0 + 2 * ow, d1 + 2 * ow);
+      }
+    }
+  }
+}
+
+/** Zeroes what tiled windows leave uncovered: rows from out_h * kh, columns from out_w * kw. */
+template <typename T>
+void zero_untiled(T* dx, const UnfoldGeometry& g, i64 planes) {
+  const i64 plane = g.height * g.width;
+  const i64 rows = g.out_h * g.kh;
+  const i64 cols = g.out_w * g.kw;
+  if (rows == g.height && cols == g.width) return;
+  for (i64 p = 0; p < planes; p++) {
+    T* dst = dx + p * plane;
+    if (cols < g.width) {
+      for (i64 r = 0; r < rows; r++) std::fill(dst + r * g.width + cols, dst + (r + 1) * g.width, T(0));
+    }
+    std::fill(dst + rows * g.width, dst + plane, T(0));
+  }
+}
+
 template <typename T>
 void max_pool_backward(const T* grad, const T* x, const T* y, T* dx, const UnfoldGeometry& g, i64 planes) {
   const i64 plane = g.height * g.width;
-  std::fill(dx, dx + planes * plane, T(0));
   if (tiled(g)) {
+    zero_untiled(dx, g, planes);
+    if (g.kh == 2 && g.kw == 2) return max_pool_backward_2x2(grad, x, y, dx, g, planes);
     for (i64 p = 0; p < planes; p++) {
       const T* src = x + p * plane;
       T* dst = dx + p * plane;
@@ -489,6 +595,7 @@ void max_pool_backward(const T* grad, const T* x, const T* y, T* dx, const Unfol
     }
     return;
   }
+  std::fill(dx, dx + planes * plane, T(0));
   each_window(g, planes, [&](i64 p, i64 yi, i64 row0, i64 col0) {
     const T* src = x + p * plane;
     T* dst = dx + p * plane;
