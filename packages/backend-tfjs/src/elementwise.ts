@@ -48,8 +48,20 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
 }
 
 /** float -> int32 truncates toward zero (tfjs-cpu does, like Int32Array); -> bool is `!= 0`. */
+/**
+ * tfjs backends whose cast of bool to int32 or float32 shares the bool's buffer, which later
+ * programs misread: tfjs-webgpu 4.22 then compiles an invalid Transpose shader (so a sum over a
+ * non-last axis, which transposes first, returns garbage) for a bool computed on the GPU.
+ */
+const BOOL_CAST_SHARES_BUFFER: ReadonlySet<string> = new Set(['webgpu']);
+
 export function cast(ctx: KernelContext, x: Tensor, dtype: TfjsDType): Tensor {
-  return ctx.tf.cast(x, dtype);
+  const { tf } = ctx;
+  if (x.dtype === 'bool' && dtype !== 'bool' && BOOL_CAST_SHARES_BUFFER.has(tf.getBackend())) {
+    // A select writes a fresh buffer of the target dtype.
+    return tf.where(x, tf.fill(x.shape, 1, dtype), tf.fill(x.shape, 0, dtype));
+  }
+  return tf.cast(x, dtype);
 }
 
 const COMPARISONS: ReadonlySet<BinaryOp> = new Set(COMPARISON_OPS);

@@ -25,10 +25,12 @@ import {
   type Tensor,
   type Tf,
 } from './context.js';
+import { conv2d, conv2dBackward } from './conv.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { adamUpdate } from './fused-adam.js';
 import { matmul, matmulBiasActivation, type FusedActivation } from './matmul.js';
 import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
+import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { unfold } from './unfold.js';
 import { argmax, reduce } from './reduce.js';
 
@@ -89,6 +91,24 @@ export class TfjsBackend implements Backend {
         const out = adamUpdate(this.ctx, asTensor(param), asTensor(grad), asTensor(m), asTensor(v), options);
         return { param: this.track(out.param), m: this.track(out.m), v: this.track(out.v) };
       },
+      conv2d: (x, weight, bias, options) =>
+        this.run([x, weight, ...(bias ? [bias] : [])], (ts) =>
+          conv2d(this.ctx, ts[0]!, ts[1]!, ts[2] ?? null, options),
+        ),
+      conv2dBackward: (grad, x, weight, options, needs) => {
+        this.checkActive();
+        const out = this.tf.tidy(() => {
+          const r = conv2dBackward(this.ctx, asTensor(grad), asTensor(x), asTensor(weight), options, needs);
+          return [r.input, r.weight, r.bias].filter((t): t is Tensor => t !== null);
+        });
+        const [input, weightGrad, bias] = [needs.input, needs.weight, needs.bias].map((needed) =>
+          needed ? this.track(out.shift()!) : null,
+        ) as [BackendHandle | null, BackendHandle | null, BackendHandle | null];
+        return { input, weight: weightGrad, bias };
+      },
+      maxPool2d: (x, options) => this.run([x], ([t]) => maxPool2d(this.ctx, t!, options)),
+      maxPool2dBackward: (grad, x, y, options) =>
+        this.run([grad, x, y], ([g, t, out]) => maxPool2dBackward(this.ctx, g!, t!, out!, options)),
     };
   }
 

@@ -2,10 +2,7 @@
 // wasm, webgpu, node-gpu) runs gather natively, so no custom kernel is needed.
 import { type UnfoldOptions, sizeOf } from '@myelin/core/backend';
 import { filled, type KernelContext, type Tensor, type TfjsDType } from './context.js';
-
-/** Index maps by geometry, per tfjs instance; kept alive (outside every tidy) and reused. */
-const indexCache = new WeakMap<object, Map<string, Tensor>>();
-const MAX_CACHED_MAPS = 64;
+import { cachedIndexMap } from './index-maps.js';
 
 /** For tap k = i*kw + j and window l = oh*outW + ow: the flat index it reads in the padded [Hp, Wp] image. */
 function windowIndices(
@@ -16,28 +13,20 @@ function windowIndices(
   outH: number,
   outW: number,
 ) {
-  const key = `${height},${width},${o.kernelSize.join()},${o.stride.join()},${o.padding.join()},${o.dilation.join()}`;
-  let cache = indexCache.get(ctx.tf);
-  if (cache === undefined) indexCache.set(ctx.tf, (cache = new Map()));
-  const hit = cache.get(key);
-  if (hit !== undefined && !hit.isDisposed) return hit;
-  const [kh, kw] = o.kernelSize;
-  const paddedWidth = width + 2 * o.padding[1];
-  const values = new Int32Array(kh * kw * outH * outW);
-  let t = 0;
-  for (let i = 0; i < kh; i++)
-    for (let j = 0; j < kw; j++)
-      for (let oh = 0; oh < outH; oh++) {
-        const row = (oh * o.stride[0] + i * o.dilation[0]) * paddedWidth + j * o.dilation[1];
-        for (let ow = 0; ow < outW; ow++) values[t++] = row + ow * o.stride[1];
-      }
-  if (cache.size >= MAX_CACHED_MAPS) {
-    for (const old of cache.values()) old.dispose();
-    cache.clear();
-  }
-  const indices = ctx.tf.keep(ctx.tf.tensor1d(values, 'int32'));
-  cache.set(key, indices);
-  return indices;
+  const key = `unfold:${height},${width},${o.kernelSize.join()},${o.stride.join()},${o.padding.join()},${o.dilation.join()}`;
+  return cachedIndexMap(ctx, key, () => {
+    const [kh, kw] = o.kernelSize;
+    const paddedWidth = width + 2 * o.padding[1];
+    const values = new Int32Array(kh * kw * outH * outW);
+    let t = 0;
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++)
+        for (let oh = 0; oh < outH; oh++) {
+          const row = (oh * o.stride[0] + i * o.dilation[0]) * paddedWidth + j * o.dilation[1];
+          for (let ow = 0; ow < outW; ow++) values[t++] = row + ow * o.stride[1];
+        }
+    return values;
+  });
 }
 
 export function unfold(ctx: KernelContext, x: Tensor, o: UnfoldOptions): Tensor {

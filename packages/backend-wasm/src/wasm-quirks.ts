@@ -14,6 +14,9 @@
 //  5. Slice copies its whole input out of the wasm heap into JS before cutting (slicing a batch
 //     from a device-resident dataset copies the dataset every step): a slice much smaller than
 //     its input selects rows with gather (a native kernel) first.
+// Two more, in the fused convolution kernels, are mapped in backend-tfjs (src/conv.ts), since
+// they live inside its tfjs calls: Conv2D/FusedConv2D are wrong for non-square filters (3x4:
+// wrong values; 4x3: out-of-bounds writes), and there is no Conv2DBackpropFilter kernel at all.
 import { TfjsBackend, type Tf, type TfjsBackendOptions } from '@myelin/backend-tfjs';
 import type { BackendHandle, DType, FusedKernels, Shape } from '@myelin/core/backend';
 
