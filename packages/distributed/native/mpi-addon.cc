@@ -5,7 +5,9 @@
 //   libraryVersion() -> string           (works before init)
 //   init() -> { rank, size, processor }  (MPI_Init_thread, MPI_THREAD_FUNNELED)
 //   initialized(), finalized() -> bool
-//   allReduce(typedArray, op)            in place; float32, float64, int32; op 0 sum, 1 max, 2 min
+//   allReduce(typedArray, op)            in place; float32, float64, int32; op 0 sum, 1 max, 2 min,
+//                                        3 mean (sum / size; float32 and float64 only)
+//   sharedMemory() -> bool               whether float sums take the shared-memory path (below)
 //   broadcast(typedArray, root)          in place; any typed array or Buffer (sent as bytes)
 //   barrier(), abort(code), finalize()
 #include <dlfcn.h>
@@ -15,12 +17,32 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
 bool g_inited = false;
 bool g_finalized = false;
+
+// ---- the shared-memory all-reduce ------------------------------------------------------------
+// When every rank of MPI_COMM_WORLD runs on this node, float sums and means skip MPI_Allreduce (whose copy-in/copy-out through the shared-memory transport costs several
+// passes over the buffer): each rank copies its values into its own segment of an MPI-3
+// shared-memory window (MPI_Win_allocate_shared), one MPI_Barrier on the node communicator,
+// then each rank sums every rank's segment, in rank order, straight into its output and scales
+// it (mean). Same operations in the same order on every rank, so the replicas get identical
+// bits. Each segment has two halves used alternately, so the next call's copy-in cannot
+// overwrite values a slower rank is still reading: one barrier per call, not two. Ranks on
+// several nodes (or MYELIN_MPI_SHARED_MEMORY=0 on any rank) use MPI_Allreduce.
+MPI_Comm g_node = MPI_COMM_NULL;
+bool g_shm = false;
+MPI_Win g_win = MPI_WIN_NULL;
+std::vector<char*> g_segments;  // each rank's segment, as mapped in this process
+size_t g_half = 0;              // bytes in each half of a segment
+int g_parity = 0;
+constexpr size_t kShmMaxHalf = size_t{4} << 20;  // larger arrays go in chunks of 4 MiB
 
 #define CHECK_NAPI(env, call)                                          \
   do {                                                                 \
@@ -45,6 +67,119 @@ std::string mpi_error_text(int code) {
 napi_value check_mpi(napi_env env, int code, const char* what) {
   if (code == MPI_SUCCESS) return nullptr;
   return throw_error(env, std::string(what) + " failed: " + mpi_error_text(code));
+}
+
+/** Decides (collectively, once, after MPI_Init) whether the shared-memory path is used. */
+int setup_shared_memory() {
+  int world = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &world);
+  int code = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &g_node);
+  if (code != MPI_SUCCESS) return code;
+  int local = 1;
+  MPI_Comm_size(g_node, &local);
+  const char* env = std::getenv("MYELIN_MPI_SHARED_MEMORY");
+  int wanted = world > 1 && local == world && !(env != nullptr && std::strcmp(env, "0") == 0) ? 1 : 0;
+  // Every rank must take the same path: on only if all want it.
+  code = MPI_Allreduce(MPI_IN_PLACE, &wanted, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (code != MPI_SUCCESS) return code;
+  g_shm = wanted == 1;
+  return MPI_SUCCESS;
+}
+
+void free_window() {
+  if (g_win != MPI_WIN_NULL) {
+    MPI_Win_unlock_all(g_win);
+    MPI_Win_free(&g_win);
+  }
+  g_win = MPI_WIN_NULL;
+  g_segments.clear();
+  g_half = 0;
+}
+
+/** A window whose halves hold at least `bytes` (collective over the node; same `bytes` everywhere). */
+int ensure_window(size_t bytes) {
+  if (bytes <= g_half) return MPI_SUCCESS;
+  free_window();
+  size_t half = size_t{64} << 10;
+  while (half < bytes) half *= 2;
+  if (half > kShmMaxHalf) half = kShmMaxHalf;
+  char* mine = nullptr;
+  MPI_Info info;
+  MPI_Info_create(&info);
+  MPI_Info_set(info, "alloc_shared_noncontig", "true");  // each segment near its own rank
+  int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(2 * half), 1, info, g_node, &mine, &g_win);
+  MPI_Info_free(&info);
+  if (code != MPI_SUCCESS) {
+    g_win = MPI_WIN_NULL;
+    return code;
+  }
+  int local = 1;
+  MPI_Comm_size(g_node, &local);
+  g_segments.assign(static_cast<size_t>(local), nullptr);
+  for (int r = 0; r < local; r++) {
+    MPI_Aint size = 0;
+    int unit = 0;
+    void* base = nullptr;
+    code = MPI_Win_shared_query(g_win, r, &size, &unit, &base);
+    if (code != MPI_SUCCESS) return code;
+    // Never trust a size we did not check: every segment must hold both halves.
+    if (base == nullptr || size < static_cast<MPI_Aint>(2 * half)) return MPI_ERR_SIZE;
+    g_segments[static_cast<size_t>(r)] = static_cast<char*>(base);
+  }
+  code = MPI_Win_lock_all(MPI_MODE_NOCHECK, g_win);  // a passive epoch, for MPI_Win_sync
+  if (code != MPI_SUCCESS) return code;
+  g_half = half;
+  g_parity = 0;
+  return MPI_SUCCESS;
+}
+
+/** out[i] = scale * (rank 0's + rank 1's + ...)[i], scale applied in double as in JavaScript. */
+template <typename T>
+void sum_segments(T* __restrict out, size_t count, double scale) {
+  const size_t ranks = g_segments.size();
+  const size_t at = static_cast<size_t>(g_parity) * g_half;
+  const T* __restrict a = reinterpret_cast<const T*>(g_segments[0] + at);
+  if (ranks == 2) {
+    const T* __restrict b = reinterpret_cast<const T*>(g_segments[1] + at);
+    if (scale == 1.0)
+      for (size_t i = 0; i < count; i++) out[i] = a[i] + b[i];
+    else
+      for (size_t i = 0; i < count; i++) out[i] = static_cast<T>(static_cast<double>(a[i] + b[i]) * scale);
+    return;
+  }
+  for (size_t i = 0; i < count; i++) out[i] = a[i];
+  for (size_t r = 1; r < ranks; r++) {
+    const T* __restrict b = reinterpret_cast<const T*>(g_segments[r] + at);
+    for (size_t i = 0; i < count; i++) out[i] += b[i];
+  }
+  if (scale != 1.0)
+    for (size_t i = 0; i < count; i++) out[i] = static_cast<T>(static_cast<double>(out[i]) * scale);
+}
+
+template <typename T>
+int shm_all_reduce(T* values, size_t length, double scale) {
+  int code = ensure_window(length * sizeof(T) < kShmMaxHalf ? length * sizeof(T) : kShmMaxHalf);
+  if (code != MPI_SUCCESS) return code;
+  int rank = 0;
+  MPI_Comm_rank(g_node, &rank);
+  const size_t chunk = g_half / sizeof(T);
+  for (size_t done = 0; done < length; done += chunk) {
+    const size_t count = length - done < chunk ? length - done : chunk;
+    std::memcpy(g_segments[static_cast<size_t>(rank)] + static_cast<size_t>(g_parity) * g_half, values + done,
+                count * sizeof(T));
+    MPI_Win_sync(g_win);  // our copy is visible before the barrier ...
+    code = MPI_Barrier(g_node);
+    if (code != MPI_SUCCESS) return code;
+    MPI_Win_sync(g_win);  // ... and every rank's after it
+    sum_segments<T>(values + done, count, scale);
+    g_parity ^= 1;
+  }
+  return MPI_SUCCESS;
+}
+
+template <typename T>
+void scale_values(T* values, size_t length, double scale) {
+  for (size_t i = 0; i < length; i++) values[i] = static_cast<T>(static_cast<double>(values[i]) * scale);
 }
 
 bool require_active(napi_env env, const char* what) {
@@ -179,6 +314,8 @@ napi_value Init(napi_env env, napi_callback_info) {
       if (code != MPI_SUCCESS) return throw_error(env, "MPI_Init_thread failed: " + mpi_error_text(code));
     }
     g_inited = true;
+    int code = setup_shared_memory();
+    if (code != MPI_SUCCESS) return check_mpi(env, code, "MPI_Comm_split_type (shared memory)");
   }
   int rank = 0, size = 1, length = 0;
   char name[MPI_MAX_PROCESSOR_NAME];
@@ -205,16 +342,33 @@ napi_value AllReduce(napi_env env, napi_callback_info info) {
   if (!get_view(env, args.argv[0], true, &view, "allReduce")) return nullptr;
   int op_code = 0;
   CHECK_NAPI(env, napi_get_value_int32(env, args.argv[1], &op_code));
+  if (op_code < 0 || op_code > 3) return throw_error(env, "allReduce: op must be 0 (sum), 1 (max), 2 (min) or 3 (mean)");
+  const bool is_float = view.type == MPI_FLOAT || view.type == MPI_DOUBLE;
+  if (op_code == 3 && !is_float) return throw_error(env, "allReduce: mean needs a Float32Array or Float64Array");
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const double scale = op_code == 3 ? 1.0 / size : 1.0;
+  if (g_shm && is_float && (op_code == 0 || op_code == 3)) {
+    int code = view.type == MPI_FLOAT ? shm_all_reduce(static_cast<float*>(view.data), view.length, scale)
+                                      : shm_all_reduce(static_cast<double*>(view.data), view.length, scale);
+    if (code != MPI_SUCCESS) return check_mpi(env, code, "allReduce over shared memory");
+    return undefined(env);
+  }
   MPI_Op op = op_code == 1 ? MPI_MAX : op_code == 2 ? MPI_MIN : MPI_SUM;
-  if (op_code < 0 || op_code > 2) return throw_error(env, "allReduce: op must be 0 (sum), 1 (max) or 2 (min)");
   char* base = static_cast<char*>(view.data);
   for (size_t done = 0; done < view.length; done += kChunk) {
     const size_t count = view.length - done < kChunk ? view.length - done : kChunk;
     int code = MPI_Allreduce(MPI_IN_PLACE, base + done * view.element, static_cast<int>(count), view.type, op, MPI_COMM_WORLD);
     if (code != MPI_SUCCESS) return check_mpi(env, code, "MPI_Allreduce");
   }
+  if (scale != 1.0) {
+    if (view.type == MPI_FLOAT) scale_values(static_cast<float*>(view.data), view.length, scale);
+    else scale_values(static_cast<double*>(view.data), view.length, scale);
+  }
   return undefined(env);
 }
+
+napi_value SharedMemory(napi_env env, napi_callback_info) { return make_bool(env, g_inited && !g_finalized && g_shm); }
 
 napi_value Broadcast(napi_env env, napi_callback_info info) {
   Args args;
@@ -255,6 +409,8 @@ napi_value Abort(napi_env env, napi_callback_info info) {
 
 napi_value Finalize(napi_env env, napi_callback_info) {
   if (g_inited && !g_finalized) {
+    free_window();
+    if (g_node != MPI_COMM_NULL) MPI_Comm_free(&g_node);
     int code = MPI_Finalize();
     g_finalized = true;
     if (code != MPI_SUCCESS) return check_mpi(env, code, "MPI_Finalize");
@@ -269,6 +425,7 @@ napi_value Register(napi_env env, napi_value exports) {
       {"initialized", nullptr, Initialized, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"finalized", nullptr, Finalized, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"allReduce", nullptr, AllReduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sharedMemory", nullptr, SharedMemory, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"broadcast", nullptr, Broadcast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"barrier", nullptr, Barrier, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"abort", nullptr, Abort, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -22,6 +22,11 @@ interface Seen {
   max: number[];
   min: number[];
   bigOk: boolean;
+  sharedMemory: boolean;
+  meanSmall: number[];
+  mean32Ok: boolean;
+  mean64Ok: boolean;
+  meanSample: number[];
   view: number[];
   bytes: string;
   doubles: (number | string)[];
@@ -46,15 +51,26 @@ function checkCollectives(directory: string, size: number, build: 'native' | 'na
     expect(s.f64.slice(1)).toEqual([-ranks.reduce((a, b) => a + b, 0), size * 1e-300]);
     expect(s.max).toEqual([size - 1, 0, 7]);
     expect(s.min).toEqual([0, -(size - 1)]);
-    expect(s.bigOk).toBe(true);
     const total = ranks.reduce((a, b) => a + b, 0);
+    expect(s.bigOk).toBe(true);
+    // Every rank on this machine: large float sums go through the shared-memory window.
+    expect(s.sharedMemory).toBe(process.env.MYELIN_MPI_SHARED_MEMORY !== '0');
+    expect(s.meanSmall).toEqual([
+      Math.fround(total * (1 / size)),
+      Math.fround(size * (1 / size)),
+      Math.fround(ranks.reduce((a, r) => Math.fround(a + Math.fround(0.1 * r)), 0) * (1 / size)),
+    ]);
+    expect(s.mean32Ok).toBe(true);
+    expect(s.mean64Ok).toBe(true);
+    expect(s.meanSample).toEqual(seen[0]!.meanSample);
     expect(s.view).toEqual([s.rank, s.rank, s.rank, total, total, total, s.rank, s.rank, s.rank, s.rank]);
     expect(s.bytes).toBe('hello from the last rank');
     expect(s.doubles).toEqual([Math.PI, Number.MIN_VALUE, '-0']);
     expect(s.errors).toEqual([
       'DistributedError: allReduce: expected a Float32Array, Float64Array or Int32Array, got Uint8Array',
       'DistributedError: broadcast: root ' + size + ' is not a rank of 0..' + (size - 1),
-      "DistributedError: allReduce: op must be 'sum', 'max' or 'min', got 'prod'",
+      "DistributedError: allReduce: op must be 'sum', 'max', 'min' or 'mean', got 'prod'",
+      'DistributedError: allReduce: mean needs a Float32Array or Float64Array, got Int32Array',
     ]);
     expect(s.afterFinalize).toBe('barrier: MPI was already finalised');
   }

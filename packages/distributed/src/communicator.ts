@@ -2,8 +2,9 @@
 import { DistributedError, MPI_INSTALL_HINT } from './errors.js';
 import { loadAddon, type MpiAddon } from './native.js';
 
-export type ReduceOp = 'sum' | 'max' | 'min';
-const OPS: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+/** `mean` is the sum divided by the number of ranks (float arrays only). */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'mean';
+const OPS: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, mean: 3 };
 
 /** A group of processes (ranks) that run the same program; every call is collective and blocking. */
 export interface Communicator {
@@ -11,7 +12,10 @@ export interface Communicator {
   readonly size: number;
   /** Where this rank runs (the host name under MPI). */
   readonly processor: string;
-  /** Replaces `values` on every rank by the element-wise sum (max, min) over ranks. */
+  /**
+   * Replaces `values` on every rank by the element-wise sum (max, min, mean) over ranks. Every
+   * rank gets the same bits.
+   */
   allReduce(values: Float32Array | Float64Array | Int32Array, op?: ReduceOp): void;
   /** Copies `root`'s `values` into every rank's `values` (same length everywhere). */
   broadcast(values: ArrayBufferView, root?: number): void;
@@ -51,12 +55,15 @@ export class MpiCommunicator implements Communicator {
   }
 
   allReduce(values: Float32Array | Float64Array | Int32Array, op: ReduceOp = 'sum'): void {
-    const code = OPS[op];
-    if (code === undefined) throw new DistributedError(`allReduce: op must be 'sum', 'max' or 'min', got '${op}'`);
+    const code = Object.hasOwn(OPS, op) ? OPS[op] : undefined;
+    if (code === undefined)
+      throw new DistributedError(`allReduce: op must be 'sum', 'max', 'min' or 'mean', got '${op}'`);
     if (!(values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array))
       throw new DistributedError(
         `allReduce: expected a Float32Array, Float64Array or Int32Array, got ${(values as object)?.constructor?.name ?? typeof values}`,
       );
+    if (op === 'mean' && values instanceof Int32Array)
+      throw new DistributedError('allReduce: mean needs a Float32Array or Float64Array, got Int32Array');
     if (values.length > 0) native(() => this.#addon.allReduce(values, code));
   }
 
@@ -79,6 +86,14 @@ export class MpiCommunicator implements Communicator {
   /** Ends MPI in this process (once; later collectives throw). */
   finalize(): void {
     this.#addon.finalize();
+  }
+
+  /**
+   * Whether float sums and means go through an MPI-3 shared-memory window instead of
+   * MPI_Allreduce: every rank runs on this node, and none has MYELIN_MPI_SHARED_MEMORY=0.
+   */
+  get sharedMemory(): boolean {
+    return this.#addon.sharedMemory();
   }
 
   get finalized(): boolean {

@@ -126,7 +126,6 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
     const started = performance.now();
     const trained = parameters.filter((p) => p.requiresGrad);
     const buckets = this.#bucketsFor(trained);
-    const scale = 1 / this.comm.size;
     for (const bucket of buckets) {
       for (const [index, offset, length] of bucket.slots) {
         const grad = trained[index]!.grad;
@@ -134,13 +133,13 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
         else bucket.values.set(readHost(grad), offset);
       }
       const reduceStarted = performance.now();
-      this.comm.allReduce(bucket.values, 'sum');
+      // The sum and the division by the number of ranks in one native pass.
+      this.comm.allReduce(bucket.values, 'mean');
       this.stats.allReduceSeconds += (performance.now() - reduceStarted) / 1000;
       this.stats.allReduces++;
       for (const [index, offset, length] of bucket.slots) {
         const parameter = trained[index]!;
         const averaged = bucket.values.subarray(offset, offset + length);
-        for (let i = 0; i < length; i++) averaged[i]! *= scale;
         parameter.grad = fromHost(averaged, parameter.shape, { backend: parameter.backend, dtype: parameter.dtype });
       }
     }

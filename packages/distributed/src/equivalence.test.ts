@@ -14,6 +14,7 @@ interface Run {
   size: number;
   parameters: Record<string, number[]>;
   logs: { loss: number; accuracy: number }[];
+  sharedMemory: boolean;
   stats: { steps: number; allReduces: number; allReduceSeconds: number };
 }
 
@@ -53,6 +54,8 @@ describe.skipIf(!usable)('DistributedDataParallel equivalence (mpirun -np 2)', (
       expect(run.code, run.stderr).toBe(0);
       const [rank0, rank1] = rankFiles<Run>(out);
       expect([rank0!.size, rank1!.size]).toEqual([2, 2]);
+      // One machine: the gradients are averaged through the shared-memory window.
+      expect(rank0!.sharedMemory).toBe(process.env.MYELIN_MPI_SHARED_MEMORY !== '0');
       // 640 samples / 64 per global step × 5 epochs = 50 steps, one bucketed all-reduce each.
       expect(rank0!.stats.steps).toBe(50);
       expect(rank0!.stats.allReduces).toBe(50);

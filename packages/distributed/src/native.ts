@@ -11,8 +11,10 @@ export interface MpiAddon {
   init(): { rank: number; size: number; processor: string };
   initialized(): boolean;
   finalized(): boolean;
-  /** In place; op 0 sum, 1 max, 2 min. */
+  /** In place; op 0 sum, 1 max, 2 min, 3 mean (float arrays only). */
   allReduce(values: Float32Array | Float64Array | Int32Array, op: number): void;
+  /** Whether float sums and means use the shared-memory window (all ranks on this node). */
+  sharedMemory(): boolean;
   /** In place, as bytes. */
   broadcast(values: ArrayBufferView, root: number): void;
   barrier(): void;
