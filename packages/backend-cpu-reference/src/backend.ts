@@ -18,6 +18,7 @@ import { unfold } from './kernels/unfold.js';
 import { adamUpdate } from './kernels/adam.js';
 import { binaryCrossEntropy, biasActivationBackward, sgdUpdate, softmaxCrossEntropy } from './kernels/fused.js';
 import { conv2d, conv2dBackward, maxPool2d, maxPool2dBackward } from './kernels/conv.js';
+import { batchNorm, batchNormBackward } from './kernels/normalization.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
 import { argmax, reduce } from './kernels/reduce.js';
@@ -160,6 +161,35 @@ export function createCpuReferenceBackend(): Backend {
       },
       maxPool2d: (x, options) => own(maxPool2d(open(x), options)),
       maxPool2dBackward: (grad, x, y, options) => own(maxPool2dBackward(open(grad), open(x), open(y), options)),
+      batchNorm(x, weight, bias, stats, eps) {
+        const opened = stats === null ? null : { mean: open(stats.mean), variance: open(stats.variance) };
+        const result = batchNorm(
+          open(x),
+          weight === null ? null : open(weight),
+          bias === null ? null : open(bias),
+          opened,
+          eps,
+        );
+        return {
+          output: own(result.output),
+          mean: own(result.mean),
+          variance: own(result.variance),
+          invStd: own(result.invStd),
+        };
+      },
+      batchNormBackward(grad, x, weight, mean, invStd, training, needs) {
+        const result = batchNormBackward(
+          open(grad),
+          open(x),
+          weight === null ? null : open(weight),
+          open(mean),
+          open(invStd),
+          training,
+          needs,
+        );
+        const wrap = (t: typeof result.input) => (t === null ? null : own(t));
+        return { input: wrap(result.input), weight: wrap(result.weight), bias: wrap(result.bias) };
+      },
       biasActivationBackward(grad, y, activation) {
         const result = biasActivationBackward(open(grad), open(y), activation);
         return { input: own(result.input), bias: own(result.bias) };

@@ -397,6 +397,33 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
             o.dilation[1],
           ),
         ),
+      batchNorm(x, weight, bias, stats, eps) {
+        const optional = (h: BackendHandle | null) => (h === null ? -1 : open(h));
+        const [output, mean, variance, invStd] = addon.batchNorm(
+          open(x),
+          optional(weight),
+          optional(bias),
+          stats === null ? -1 : open(stats.mean),
+          stats === null ? -1 : open(stats.variance),
+          eps,
+        );
+        return { output: own(output), mean: own(mean), variance: own(variance), invStd: own(invStd) };
+      },
+      batchNormBackward(grad, x, weight, mean, invStd, training, needs) {
+        const [input, dWeight, bias] = addon.batchNormBackward(
+          open(grad),
+          open(x),
+          weight === null ? -1 : open(weight),
+          open(mean),
+          open(invStd),
+          training,
+          needs.input,
+          needs.weight,
+          needs.bias,
+        );
+        const wrap = (id: number | null) => (id === null ? null : own(id));
+        return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
+      },
       biasActivationBackward(grad, y, activation) {
         const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION_CODE[activation]);
         return { input: own(input), bias: own(bias) };

@@ -135,6 +135,26 @@ export interface NativeAddon {
   /** Window arguments: kernel, stride, padding, dilation (height, width each). */
   maxPool2d(x: number, ...window: number[]): number;
   maxPool2dBackward(grad: number, x: number, y: number, ...window: number[]): number;
+  /** Optional tensors as -1. Returns [y, mean, variance, invStd]. */
+  batchNorm(
+    x: number,
+    weight: number,
+    bias: number,
+    mean: number,
+    variance: number,
+    eps: number,
+  ): [number, number, number, number];
+  batchNormBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    mean: number,
+    invStd: number,
+    training: boolean,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
   /** reduction: 0 none (the input's shape), 1 sum, 2 mean (a scalar). */
   binaryCrossEntropy(
     probabilities: number,

@@ -204,6 +204,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("adamUpdateMany", AdamUpdateMany),
       FN("sgdUpdateMany", SgdUpdateMany),
       FN("binaryCrossEntropy", BinaryCrossEntropy),
+      FN("batchNorm", BatchNorm),
+      FN("batchNormBackward", BatchNormBackward),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -234,4 +234,212 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
   });
 }
 
+namespace {
+
+/** [N, C, ...] as samples, channels and values per channel per sample, checked against x. */
+struct NormLayout {
+  i64 n, c, inner;
+};
+
+NormLayout norm_layout(const Tensor& x, const char* op) {
+  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
+  if (x.rank < 2 || x.rank > 4) throw shape_error(std::string(op) + ": expected [N, C], [N, C, L] or [N, C, H, W], got " + format_shape(x.shape, x.rank));
+  i64 inner = 1;
+  for (int d = 2; d < x.rank; d++) inner *= x.shape[d];
+  return {x.shape[0], x.shape[1], inner};
+}
+
+/** The optional [C] tensor at argument i (a negative id: none), checked against x. */
+const Tensor* per_channel(Args& a, std::size_t i, const Tensor& x, const NormLayout& l, const char* op, const char* what) {
+  if (a.i32(i) < 0) return nullptr;
+  const Tensor& t = a.tensor(i);
+  if (t.dtype != x.dtype || t.rank != 1 || t.shape[0] != l.c) {
+    throw shape_error(std::string(op) + ": " + what + " must be [" + std::to_string(l.c) + "] " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(t.shape, t.rank) + " " +
+                      DTYPE_NAMES[t.dtype]);
+  }
+  return &t;
+}
+
+napi_value id_array(napi_env env, const int* ids, int count) {
+  napi_value arr;
+  napi_create_array_with_length(env, std::size_t(count), &arr);
+  for (int i = 0; i < count; i++) {
+    napi_value v;
+    if (ids[i] < 0) napi_get_null(env, &v);
+    else napi_create_int32(env, ids[i], &v);
+    napi_set_element(env, arr, uint32_t(i), v);
+  }
+  return arr;
+}
+
+/** Channels [cb, ce): statistics (or the given ones) and the normalised output. Sums in double. */
+template <typename T>
+void batch_norm_channels(const NormLayout& l, const T* x, const T* weight, const T* bias, const T* given_mean, const T* given_var, double eps, T* out, T* mean,
+                         T* var, T* inv_std, i64 cb, i64 ce) {
+  const double count = double(l.n * l.inner);
+  for (i64 ch = cb; ch < ce; ch++) {
+    double m, v;
+    if (given_mean == nullptr) {
+      double sum = 0;
+      for (i64 b = 0; b < l.n; b++) {
+        const T* p = x + (b * l.c + ch) * l.inner;
+        for (i64 i = 0; i < l.inner; i++) sum += double(p[i]);
+      }
+      m = sum / count;
+      double squares = 0;
+      for (i64 b = 0; b < l.n; b++) {
+        const T* p = x + (b * l.c + ch) * l.inner;
+        for (i64 i = 0; i < l.inner; i++) {
+          const double d = double(p[i]) - m;
+          squares += d * d;
+        }
+      }
+      v = squares / count;
+    } else {
+      m = double(given_mean[ch]);
+      v = double(given_var[ch]);
+    }
+    const double s = 1.0 / std::sqrt(v + eps);
+    // y = x * scale + shift, with scale = invStd * weight and shift = bias - mean * scale
+    const T scale = T(s * (weight ? double(weight[ch]) : 1.0));
+    const T shift = T((bias ? double(bias[ch]) : 0.0) - m * s * (weight ? double(weight[ch]) : 1.0));
+    for (i64 b = 0; b < l.n; b++) {
+      const i64 at = (b * l.c + ch) * l.inner;
+      const T* p = x + at;
+      T* o = out + at;
+      for (i64 i = 0; i < l.inner; i++) o[i] = p[i] * scale + shift;
+    }
+    mean[ch] = T(m);
+    var[ch] = T(v);
+    inv_std[ch] = T(s);
+  }
+}
+
+/** Channels [cb, ce) of batchNormBackward (see the contract); any output may be null. */
+template <typename T>
+void batch_norm_backward_channels(const NormLayout& l, const T* g, const T* x, const T* weight, const T* mean, const T* inv_std, bool training, T* dx, T* dw, T* db,
+                                  i64 cb, i64 ce) {
+  const double count = double(l.n * l.inner);
+  for (i64 ch = cb; ch < ce; ch++) {
+    const double m = double(mean[ch]), s = double(inv_std[ch]);
+    double sum_g = 0, sum_gx = 0;
+    for (i64 b = 0; b < l.n; b++) {
+      const i64 at = (b * l.c + ch) * l.inner;
+      for (i64 i = 0; i < l.inner; i++) {
+        sum_g += double(g[at + i]);
+        sum_gx += double(g[at + i]) * (double(x[at + i]) - m);
+      }
+    }
+    const double sum_gxhat = sum_gx * s;
+    if (dw != nullptr) dw[ch] = T(sum_gxhat);
+    if (db != nullptr) db[ch] = T(sum_g);
+    if (dx == nullptr) continue;
+    const double w = weight ? double(weight[ch]) : 1.0;
+    if (training) {
+      // dx = s * (g w - w sum_g / M - xhat w sum_gxhat / M) = a g + b x + c
+      const double a = s * w;
+      const double bx = -s * w * sum_gxhat / count * s;
+      const double c = -s * w * sum_g / count - bx * m;
+      for (i64 b = 0; b < l.n; b++) {
+        const i64 at = (b * l.c + ch) * l.inner;
+        for (i64 i = 0; i < l.inner; i++) dx[at + i] = T(a * double(g[at + i]) + bx * double(x[at + i]) + c);
+      }
+    } else {
+      const T a = T(s * w);
+      for (i64 b = 0; b < l.n; b++) {
+        const i64 at = (b * l.c + ch) * l.inner;
+        for (i64 i = 0; i < l.inner; i++) dx[at + i] = g[at + i] * a;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+/**
+ * batchNorm(x, weight | -1, bias | -1, mean | -1, variance | -1, eps) -> [y, mean, variance, invStd]:
+ * per channel of x [N, C, ...], the batch's statistics (biased variance) when mean is -1, else the
+ * given [C] mean and variance; y = (x - mean) * invStd * weight + bias.
+ */
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const NormLayout l = norm_layout(x, "batchNorm");
+    const Tensor* weight = per_channel(a, 1, x, l, "batchNorm", "weight");
+    const Tensor* bias = per_channel(a, 2, x, l, "batchNorm", "bias");
+    const Tensor* given_mean = per_channel(a, 3, x, l, "batchNorm", "mean");
+    const Tensor* given_var = per_channel(a, 4, x, l, "batchNorm", "variance");
+    if ((given_mean == nullptr) != (given_var == nullptr)) throw argument_error("batchNorm: pass both mean and variance, or neither");
+    if (given_mean == nullptr && l.n * l.inner < 1) throw shape_error("batchNorm: no values per channel in " + format_shape(x.shape, x.rank));
+    const double eps = a.f64(5);
+    if (!(eps >= 0)) throw argument_error("batchNorm: eps must be >= 0, got " + std::to_string(eps));
+    const i64 channel[1] = {l.c};
+    const int ids[4] = {new_tensor(a.st, x.dtype, x.shape, x.rank), new_tensor(a.st, x.dtype, channel, 1), new_tensor(a.st, x.dtype, channel, 1),
+                        new_tensor(a.st, x.dtype, channel, 1)};
+    void* p[4];
+    for (int i = 0; i < 4; i++) p[i] = tensor_at(a.st, ids[i]).data();
+    auto data = [](const Tensor* t) { return t == nullptr ? nullptr : t->data(); };
+    const i64 per = l.n * l.inner * (given_mean == nullptr ? 3 : 1);
+    if (x.dtype == F32) {
+      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
+        batch_norm_channels(l, static_cast<const float*>(x.data()), static_cast<const float*>(data(weight)), static_cast<const float*>(data(bias)),
+                            static_cast<const float*>(data(given_mean)), static_cast<const float*>(data(given_var)), eps, static_cast<float*>(p[0]),
+                            static_cast<float*>(p[1]), static_cast<float*>(p[2]), static_cast<float*>(p[3]), b, e);
+      });
+    } else {
+      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
+        batch_norm_channels(l, static_cast<const double*>(x.data()), static_cast<const double*>(data(weight)), static_cast<const double*>(data(bias)),
+                            static_cast<const double*>(data(given_mean)), static_cast<const double*>(data(given_var)), eps, static_cast<double*>(p[0]),
+                            static_cast<double*>(p[1]), static_cast<double*>(p[2]), static_cast<double*>(p[3]), b, e);
+      });
+    }
+    return id_array(env, ids, 4);
+  });
+}
+
+/**
+ * batchNormBackward(grad, x, weight | -1, mean, invStd, training, needInput, needWeight, needBias)
+ * -> [dx | null, dweight | null, dbias | null] (see the contract's batchNormBackward).
+ */
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& g = a.tensor(0);
+    const Tensor& x = a.tensor(1);
+    const NormLayout l = norm_layout(x, "batchNormBackward");
+    if (g.dtype != x.dtype || g.rank != x.rank || g.size != x.size) {
+      throw shape_error("batchNormBackward: grad " + format_shape(g.shape, g.rank) + " " + DTYPE_NAMES[g.dtype] + " differs from x " + format_shape(x.shape, x.rank) + " " +
+                        DTYPE_NAMES[x.dtype]);
+    }
+    for (int d = 0; d < x.rank; d++)
+      if (g.shape[d] != x.shape[d]) throw shape_error("batchNormBackward: grad " + format_shape(g.shape, g.rank) + " differs from x " + format_shape(x.shape, x.rank));
+    const Tensor* weight = per_channel(a, 2, x, l, "batchNormBackward", "weight");
+    const Tensor* mean = per_channel(a, 3, x, l, "batchNormBackward", "mean");
+    const Tensor* inv_std = per_channel(a, 4, x, l, "batchNormBackward", "invStd");
+    if (mean == nullptr || inv_std == nullptr) throw argument_error("batchNormBackward: mean and invStd are required");
+    const bool training = a.boolean(5);
+    const i64 channel[1] = {l.c};
+    const int ids[3] = {a.boolean(6) ? new_tensor(a.st, x.dtype, x.shape, x.rank) : -1, a.boolean(7) ? new_tensor(a.st, x.dtype, channel, 1) : -1,
+                        a.boolean(8) ? new_tensor(a.st, x.dtype, channel, 1) : -1};
+    void* p[3];
+    for (int i = 0; i < 3; i++) p[i] = ids[i] < 0 ? nullptr : tensor_at(a.st, ids[i]).data();
+    const i64 per = l.n * l.inner * 2;
+    if (x.dtype == F32) {
+      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
+        batch_norm_backward_channels(l, static_cast<const float*>(g.data()), static_cast<const float*>(x.data()),
+                                     static_cast<const float*>(weight ? weight->data() : nullptr), static_cast<const float*>(mean->data()),
+                                     static_cast<const float*>(inv_std->data()), training, static_cast<float*>(p[0]), static_cast<float*>(p[1]),
+                                     static_cast<float*>(p[2]), b, e);
+      });
+    } else {
+      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
+        batch_norm_backward_channels(l, static_cast<const double*>(g.data()), static_cast<const double*>(x.data()),
+                                     static_cast<const double*>(weight ? weight->data() : nullptr), static_cast<const double*>(mean->data()),
+                                     static_cast<const double*>(inv_std->data()), training, static_cast<double*>(p[0]), static_cast<double*>(p[1]),
+                                     static_cast<double*>(p[2]), b, e);
+      });
+    }
+    return id_array(env, ids, 3);
+  });
+}
+
 }  // namespace myelin

@@ -42,6 +42,8 @@ MYELIN_ENTRY(BiasActivationBackward)
 MYELIN_ENTRY(AdamUpdateMany)
 MYELIN_ENTRY(SgdUpdateMany)
 MYELIN_ENTRY(BinaryCrossEntropy)
+MYELIN_ENTRY(BatchNorm)
+MYELIN_ENTRY(BatchNormBackward)
 #undef MYELIN_ENTRY
 
 }  // namespace myelin

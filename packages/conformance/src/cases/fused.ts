@@ -2,6 +2,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import {
   Adam,
   AdamW,
+  batchNorm,
   CrossEntropyLoss,
   FUSED_KERNELS,
   Generator,
@@ -47,6 +48,8 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   conv2dBackward: ['conv2d: forward and gradients, fused vs composed'],
   maxPool2d: ['maxPool2d: forward and gradient, fused vs composed'],
   maxPool2dBackward: ['maxPool2d: forward and gradient, fused vs composed'],
+  batchNorm: ['batchNorm: forward, gradients and running statistics, fused vs composed'],
+  batchNormBackward: ['batchNorm: forward, gradients and running statistics, fused vs composed'],
 };
 
 interface FusedOptions {
@@ -235,6 +238,73 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
         maxPool2d(xs!, 2),
       );
       expectClose(fused[1]!, composed[1]!, tolerance.gradient, 'maxPool2d with ties: gradient');
+    });
+
+    test('batchNorm: forward, gradients and running statistics, fused vs composed', async (context) => {
+      const b = await needs(context, 'batchNorm', 'batchNormBackward');
+      if (b === undefined) return;
+      for (const shape of [
+        [6, 3],
+        [4, 3, 5],
+        [2, 3, 4, 5],
+      ]) {
+        const size = shape.reduce((a, d) => a * d, 1);
+        const channels = shape[1]!;
+        // an offset and a spread per channel, as real activations have
+        const x = floats(size, 2).map((v, i) => v + (Math.floor(i / (size / shape[0]! / channels)) % channels) - 1);
+        const statistics = { mean: floats(channels, 0.5), variance: floats(channels).map((v) => 0.5 + v * v) };
+        for (const affine of [true, false])
+          for (const training of [true, false]) {
+            const inputs = [
+              { values: x, shape, grad: true },
+              ...(affine
+                ? [
+                    { values: floats(channels, 0.5).map((v) => v + 1), shape: [channels], grad: true },
+                    { values: floats(channels, 0.3), shape: [channels], grad: true },
+                  ]
+                : []),
+            ];
+            const { fused, composed } = await bothPaths(b, inputs, (xs, weight, bias) => {
+              const running = (values: Float32Array) => fromHost(values, [channels], { backend: xs!.backend });
+              return batchNorm(xs!, {
+                weight: weight ?? null,
+                bias: bias ?? null,
+                training,
+                runningMean: running(statistics.mean),
+                runningVar: running(statistics.variance),
+              });
+            });
+            const label = `batchNorm x [${shape.join(', ')}]${affine ? ' affine' : ''} ${training ? 'training' : 'eval'}`;
+            expect(fused.length).toBe(composed.length);
+            expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: forward`);
+            fused
+              .slice(1)
+              .forEach((g, i) => expectClose(g, composed[i + 1]!, tolerance.gradient, `${label}: gradient ${i}`));
+          }
+        // the running statistics after a training step (momentum 0.1, unbiased variance)
+        const updated = async (on: Backend): Promise<Float32Array[]> => {
+          const runningMean = fromHost(statistics.mean, [channels], { backend: on });
+          const runningVar = fromHost(statistics.variance, [channels], { backend: on });
+          const input = fromHost(x, shape, { backend: on });
+          batchNorm(input, { training: true, runningMean, runningVar }).dispose();
+          const values = [Float32Array.from(await runningMean.data()), Float32Array.from(await runningVar.data())];
+          for (const t of [runningMean, runningVar, input]) t.dispose();
+          return values;
+        };
+        const [fusedStats, composedStats] = [await updated(b), await updated(composedOnly(b))];
+        expectClose(
+          fusedStats[0]!,
+          composedStats[0]!,
+          tolerance.forward,
+          `batchNorm [${shape.join(', ')}]: running mean`,
+        );
+        expectClose(
+          fusedStats[1]!,
+          composedStats[1]!,
+          tolerance.forward,
+          `batchNorm [${shape.join(', ')}]: running var`,
+        );
+      }
     });
 
     test('training: an MLP trained with fused kernels follows the composed trajectory', async (context) => {

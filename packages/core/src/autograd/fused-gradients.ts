@@ -78,6 +78,35 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const handle = backend.fused!.maxPool2dBackward!.call(backend.fused, g.handle, x!.handle, y.handle, attrs);
     return [new Tensor(handle, [...x!.shape], g.dtype, backend)];
   },
+  // The backend's batchNormBackward (recorded only when the backend has one); inputs are x, then
+  // the weight and the bias where the forward had them.
+  batchNorm: (g, { inputs, attrs }, _y, needs) => {
+    const x = inputs[0]!;
+    const weight = attrs.hasWeight ? inputs[1]! : null;
+    const biasAt = attrs.hasWeight ? 2 : 1;
+    const backend = g.backend;
+    const result = backend.fused!.batchNormBackward!.call(
+      backend.fused,
+      g.handle,
+      x.handle,
+      weight?.handle ?? null,
+      attrs.mean.handle,
+      attrs.invStd.handle,
+      attrs.training,
+      {
+        input: needs[0] ?? false,
+        weight: attrs.hasWeight && (needs[1] ?? false),
+        bias: attrs.hasBias && (needs[biasAt] ?? false),
+      },
+    );
+    const channels = [x.shape[1]!];
+    const wrap = (handle: typeof result.input, shape: readonly number[]) =>
+      handle === null ? null : new Tensor(handle, [...shape], g.dtype, backend);
+    const grads: (Tensor | null)[] = [wrap(result.input, x.shape)];
+    if (attrs.hasWeight) grads.push(wrap(result.weight, channels));
+    if (attrs.hasBias) grads.push(wrap(result.bias, channels));
+    return grads;
+  },
 };
 
 /** dz = g * act'(y), written with the activation's output y exactly as the primitives' rules. */

@@ -23,10 +23,13 @@ export interface OpAttributes {
   linearActivation: { activation: FusedActivation };
   conv2d: Conv2dKernelOptions;
   maxPool2d: UnfoldOptions;
+  // the [C] mean and invStd the forward used, owned by the op's output
+  batchNorm: { training: boolean; mean: Tensor; invStd: Tensor; hasWeight: boolean; hasBias: boolean };
 }
 
 /** Ops recorded on the tape besides the primitives: fused kernels with their own gradient rules. */
-export type FusedOp = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation' | 'conv2d' | 'maxPool2d';
+export type FusedOp =
+  'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation' | 'conv2d' | 'maxPool2d' | 'batchNorm';
 /** What a tape node can record: a primitive or a fused op. */
 export type TapeOp = PrimitiveOp | FusedOp;
 

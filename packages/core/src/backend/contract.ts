@@ -114,7 +114,8 @@ export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * for an earlier list simply lacks it and core composes primitives there. Adding a member does
  * NOT bump BACKEND_CONTRACT_VERSION; changing the meaning of an existing one does.
  * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3;
- * binaryCrossEntropy, then conv2d, conv2dBackward, maxPool2d and maxPool2dBackward, later in v3.)
+ * binaryCrossEntropy, then conv2d, conv2dBackward, maxPool2d and maxPool2dBackward, then batchNorm and
+ * batchNormBackward, later in v3.)
  */
 export interface FusedKernels {
   /**
@@ -220,6 +221,40 @@ export interface FusedKernels {
   maxPool2dBackward?(grad: BackendHandle, x: BackendHandle, y: BackendHandle, options: UnfoldOptions): BackendHandle;
 
   /**
+   * Batch normalisation (PyTorch's `F.batch_norm`) of float x [N, C], [N, C, L] or [N, C, H, W]
+   * per channel c: y = (x - mean[c]) * invStd[c] * weight[c] + bias[c], weight and bias [C] or
+   * null (1 and 0). With `stats` null (training) mean and variance are the batch's, over every
+   * axis but 1 (the biased variance); otherwise `stats` holds the [C] mean and variance to use
+   * (the running statistics). invStd = 1 / sqrt(variance + eps). Returns NEW handles: y, and the
+   * [C] mean, variance and invStd used (for the running statistics and the backward).
+   */
+  batchNorm?(
+    x: BackendHandle,
+    weight: BackendHandle | null,
+    bias: BackendHandle | null,
+    stats: { mean: BackendHandle; variance: BackendHandle } | null,
+    eps: number,
+  ): { output: BackendHandle; mean: BackendHandle; variance: BackendHandle; invStd: BackendHandle };
+
+  /**
+   * The gradients of `batchNorm` for `grad` = dL/dy, with its input x and the [C] mean and invStd
+   * the forward used, over every axis but 1 (M values per channel), xhat = (x - mean) * invStd,
+   * dxhat = grad * weight (weight null: grad): `weight` = sum(grad * xhat), `bias` = sum(grad),
+   * `input` = invStd * (dxhat - sum(dxhat) / M - xhat * sum(dxhat * xhat) / M) when `training`
+   * (the statistics were the batch's, so they depend on x), else dxhat * invStd. Each null unless
+   * asked for in `needs`. Returns NEW handles.
+   */
+  batchNormBackward?(
+    grad: BackendHandle,
+    x: BackendHandle,
+    weight: BackendHandle | null,
+    mean: BackendHandle,
+    invStd: BackendHandle,
+    training: boolean,
+    needs: { input: boolean; weight: boolean; bias: boolean },
+  ): { input: BackendHandle | null; weight: BackendHandle | null; bias: BackendHandle | null };
+
+  /**
    * The backward of y = activation(z + bias) for float `grad` (dL/dy) and `y`, both [rows, n]:
    * `input` = dL/dz = grad * activation'(y), written with y as core's rules are (relu: 0 where
    * y <= 0, else grad, so NaN passes; sigmoid: grad * (y * (1 - y)); tanh: grad * (1 - y * y);
@@ -272,6 +307,8 @@ export const FUSED_KERNELS = [
   'conv2dBackward',
   'maxPool2d',
   'maxPool2dBackward',
+  'batchNorm',
+  'batchNormBackward',
 ] as const satisfies readonly (keyof FusedKernels)[];
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 // A member of FusedKernels missing from FUSED_KERNELS is a compile error here.

@@ -142,3 +142,51 @@ export function maxPool2dFused(x: Tensor, options: UnfoldOptions): Tensor {
   if (!(x.requiresGrad && isGradEnabled())) return output;
   return recordFused(output, 'maxPool2d', [x], options);
 }
+
+/**
+ * Batch normalisation through the backend's fused `batchNorm` kernel, recorded as one op whose
+ * backward is `batchNormBackward`; the caller checked the backend has both. `stats` null: the
+ * batch's statistics (training). Returns the output and the [C] mean and (biased) variance used;
+ * the caller disposes those two.
+ */
+export function batchNormFused(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  stats: { mean: Tensor; variance: Tensor } | null,
+  eps: number,
+): { output: Tensor; mean: Tensor; variance: Tensor } {
+  const backend = x.backend;
+  const result = backend.fused!.batchNorm!.call(
+    backend.fused,
+    x.handle,
+    weight?.handle ?? null,
+    bias?.handle ?? null,
+    stats === null ? null : { mean: stats.mean.handle, variance: stats.variance.handle },
+    eps,
+  );
+  const channels = [x.shape[1]!];
+  const output = new Tensor(result.output, x.shape, x.dtype, backend);
+  const mean = new Tensor(result.mean, channels, x.dtype, backend);
+  const variance = new Tensor(result.variance, channels, x.dtype, backend);
+  const invStd = new Tensor(result.invStd, channels, x.dtype, backend);
+  const recording =
+    (x.requiresGrad || (weight?.requiresGrad ?? false) || (bias?.requiresGrad ?? false)) && isGradEnabled();
+  if (!recording) {
+    invStd.dispose();
+    return { output, mean, variance };
+  }
+  const savedMean = new Tensor(backend.reshape(result.mean, channels), channels, x.dtype, backend);
+  const inputs = [x, ...(weight === null ? [] : [weight]), ...(bias === null ? [] : [bias])];
+  recordFused(output, 'batchNorm', inputs, {
+    training: stats === null,
+    mean: savedMean,
+    invStd,
+    hasWeight: weight !== null,
+    hasBias: bias !== null,
+  });
+  // The saved statistics live exactly as long as the node: owned by the output, freed with it.
+  output.adoptConstant(savedMean);
+  output.adoptConstant(invStd);
+  return { output, mean, variance };
+}

@@ -3,6 +3,7 @@ import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js
 import { composite, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
+import { batchNormFused } from './fused.js';
 import { add, div, mul, sqrt, sub } from './elementwise.js';
 import { gather, reshape } from './movement.js';
 import { mean } from './reduce.js';
@@ -53,6 +54,9 @@ export function batchNorm(x: Tensor, args: BatchNormArgs = {}): Tensor {
   const { runningMean, runningVar } = args;
   if (!training && (runningMean == null || runningVar == null))
     throw new ArgumentError('batchNorm: evaluation mode needs runningMean and runningVar');
+  const fused = x.backend.fused;
+  if (fused?.batchNorm !== undefined && fused.batchNormBackward !== undefined)
+    return batchNormThroughKernel(x, args, training, eps, momentum, count);
   return composite(() => {
     let centered: Tensor;
     let variance: Tensor;
@@ -79,6 +83,34 @@ export function batchNorm(x: Tensor, args: BatchNormArgs = {}): Tensor {
     if (args.bias != null) out = add(out, reshape(args.bias, perChannel));
     return out;
   });
+}
+
+/** batchNorm on the backend's fused kernels: one pass for the statistics, one for the output. */
+function batchNormThroughKernel(
+  x: Tensor,
+  args: BatchNormArgs,
+  training: boolean,
+  eps: number,
+  momentum: number,
+  count: number,
+): Tensor {
+  const { runningMean, runningVar } = args;
+  const stats = training ? null : { mean: runningMean!, variance: runningVar! };
+  const { output, mean: batchMean, variance } = batchNormFused(x, args.weight ?? null, args.bias ?? null, stats, eps);
+  try {
+    if (training && runningMean != null && runningVar != null) {
+      noGrad(() =>
+        tidy(() => {
+          runningMean.assign(add(mul(runningMean, 1 - momentum), mul(batchMean, momentum)));
+          runningVar.assign(add(mul(runningVar, 1 - momentum), mul(mul(variance, count / (count - 1)), momentum)));
+        }),
+      );
+    }
+  } finally {
+    batchMean.dispose();
+    variance.dispose();
+  }
+  return output;
 }
 
 /**
