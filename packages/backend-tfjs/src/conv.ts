@@ -10,6 +10,9 @@
 //  - tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter: there the weight gradient is itself
 //    a convolution (channels as the batch, the batch as channels, dy as the filter, the stride as
 //    dilation), on wasm's XNNPACK Conv2D;
+//  - tfjs-backend-wasm 4.22's Conv2DBackpropInput is a plain loop, 5-10x slower than its XNNPACK
+//    Conv2D: there the input gradient is the convolution of dy (spread by the stride, padded by
+//    k - 1 - pad) with the filter turned 180 degrees and its channels swapped;
 //  - tfjs-backend-wasm 4.22's Conv2D and FusedConv2D are wrong for a filter that is not square
 //    (3x4: wrong values; 4x3: writes out of bounds and corrupts the wasm heap): there a filter is
 //    padded with zero taps to a square and the input with as many zero rows or columns at the end.
@@ -225,17 +228,28 @@ export function conv2dBackward(
   let input: Tensor | null = null;
   if (needs.input) {
     const filter = toFilter(ctx, weight, dilation);
+    const asConvolution = CONVOLVE_INPUT_GRADIENT_TFJS_BACKENDS.has(tf.getBackend());
+    const flipped = asConvolution ? tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) : null; // [kh, kw, o, cg]
     const dx = perGroup(
       ctx,
       groups,
       (g) =>
-        tf.conv2dTranspose(
-          channels(ctx, dy!, 3, g, og) as never,
-          channels(ctx, filter, 3, g, og) as never,
-          [n, h, w, cg],
-          strides,
-          tfPad(padding),
-        ),
+        flipped === null
+          ? tf.conv2dTranspose(
+              channels(ctx, dy!, 3, g, og) as never,
+              channels(ctx, filter, 3, g, og) as never,
+              [n, h, w, cg],
+              strides,
+              tfPad(padding),
+            )
+          : inputGradientAsConvolution(
+              ctx,
+              channels(ctx, dy!, 3, g, og),
+              channels(ctx, flipped, 2, g, og),
+              h,
+              w,
+              options,
+            ),
       3,
     );
     input = tf.transpose(dx, NHWC_TO_NCHW);
@@ -266,6 +280,70 @@ export function conv2dBackward(
     weightGrad = tf.transpose(undilateFilter(ctx, filterGrad, dilation), [3, 2, 0, 1]);
   }
   return { input, weight: weightGrad, bias };
+}
+
+/** tfjs backends whose Conv2DBackpropInput is much slower than their Conv2D (see above). */
+const CONVOLVE_INPUT_GRADIENT_TFJS_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
+
+/** Inserts stride - 1 zeros between the rows and columns of NHWC `t` (the strided output's spacing). */
+function spread(ctx: KernelContext, t: Tensor, stride: Pair): Tensor {
+  const { tf } = ctx;
+  if (stride[0] === 1 && stride[1] === 1) return t;
+  const [n, oh, ow, ch] = t.shape as Quad;
+  const rows = tf.pad(tf.reshape(t, [n * oh, 1, ow * ch]), [
+    [0, 0],
+    [0, stride[0] - 1],
+    [0, 0],
+  ]);
+  const tallH = (oh - 1) * stride[0] + 1;
+  const tall = tf.slice(tf.reshape(rows, [n, oh * stride[0], ow * ch]), [0, 0, 0], [n, tallH, ow * ch]);
+  const cols = tf.pad(tf.reshape(tall, [n * tallH * ow, 1, ch]), [
+    [0, 0],
+    [0, stride[1] - 1],
+    [0, 0],
+  ]);
+  const wideW = (ow - 1) * stride[1] + 1;
+  return tf.slice(tf.reshape(cols, [n, tallH, ow * stride[1], ch]), [0, 0, 0, 0], [n, tallH, wideW, ch]);
+}
+
+/**
+ * dx of a convolution as a convolution: dy [N, outH, outW, og] spread by the stride and padded
+ * by kEff - 1 - pad before (and what reaches the input's extent after), convolved with stride 1
+ * by `flipped` [kEff0, kEff1, og, cg] (the dilated filter turned 180 degrees, channels swapped).
+ * Where the padding exceeds kEff - 1 the ends are cut instead. Returns [N, h, w, cg].
+ */
+function inputGradientAsConvolution(
+  ctx: KernelContext,
+  dy: Tensor,
+  flipped: Tensor,
+  h: number,
+  w: number,
+  options: Conv2dKernelOptions,
+): Tensor {
+  const { tf } = ctx;
+  const [k0, k1] = flipped.shape as Quad;
+  const spreadDy = spread(ctx, dy, options.stride);
+  const [, sh, sw] = spreadDy.shape as Quad;
+  // Output row r reads spread rows r - before .. r - before + k - 1: before = k - 1 - pad.
+  const before: Pair = [k0 - 1 - options.padding[0], k1 - 1 - options.padding[1]];
+  const after: Pair = [h + k0 - 1 - before[0] - sh, w + k1 - 1 - before[1] - sw];
+  if (Math.min(...before, ...after) >= 0) {
+    return convolve(ctx, spreadDy, flipped, [1, 1], [before[0], after[0], before[1], after[1]], [1, 1]);
+  }
+  // Padding larger than the kernel: pad by what is non-negative, then cut the rest.
+  const full = convolve(
+    ctx,
+    spreadDy,
+    flipped,
+    [1, 1],
+    [Math.max(0, before[0]), Math.max(0, after[0]), Math.max(0, before[1]), Math.max(0, after[1])],
+    [1, 1],
+  );
+  return tf.slice(
+    full,
+    [0, Math.max(0, -before[0]), Math.max(0, -before[1]), 0],
+    [dy.shape[0]!, h, w, flipped.shape[3]!],
+  );
 }
 
 /** Whether the active tfjs backend registers Conv2DBackpropFilter (tfjs-backend-wasm 4.22 does not). */
