@@ -73,6 +73,11 @@ for (const [name, flags] of Object.entries(isa)) {
     flags: [`-DMYELIN_ISA=${name}`, ...(name === 'generic' ? ['-DMYELIN_ALL_DTYPES'] : []), ...flags],
   });
   units.push({
+    src: 'native/kernels/conv-isa.cc',
+    obj: `conv-${name}.o`,
+    flags: [`-DMYELIN_ISA=${name}`, '-ffp-contract=fast', ...flags],
+  });
+  units.push({
     src: 'native/kernels/gemm-isa.cc',
     obj: `gemm-${name}.o`,
     flags: [`-DMYELIN_ISA=${name}`, '-ffp-contract=fast', ...flags],

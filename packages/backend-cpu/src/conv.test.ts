@@ -65,6 +65,10 @@ describe('fused conv2d (native: im2col + GEMM)', () => {
       { x: [3, 1, 120, 120], w: [4, 1, 1, 1], o: options() },
       // (9 + 2) x 10^2 per image: chunks of 119 images and 1
       { x: [120, 1, 10, 10], w: [2, 1, 3, 3], o: options(1, 1) },
+      // float32's direct kernels: 7 channels (blocks of 6 + 1, pairs + 1), 7x6 taps (5 + 1 per
+      // step), 14 of 16 columns; then two threads' chunks of images (4 + 5: groups of 4 + 1)
+      { x: [5, 3, 11, 13], w: [7, 3, 7, 6], o: options(1, 3) },
+      { x: [9, 6, 14, 14], w: [16, 6, 5, 5], o: options() },
     ];
     for (const dtype of ['float32', 'float64'] as const) {
       const Array_ = dtype === 'float32' ? Float32Array : Float64Array;
@@ -97,6 +101,45 @@ describe('fused conv2d (native: im2col + GEMM)', () => {
         });
       }
     }
+  });
+
+  it('keeps infinities and NaN where the products have them (float32 direct kernels agree with float64 GEMM)', async () => {
+    // The direct weight gradient multiplies padding columns by inputs: 0 * inf must not leak in.
+    const xs = [2, 1, 12, 12];
+    const ws = [3, 1, 3, 3];
+    const xv = values(size(xs), 1);
+    xv[3 * 12 + 11] = Infinity; // last column: read next to the padding columns
+    xv[5 * 12] = -Infinity; // first column
+    xv[144 + 7 * 12 + 4] = Infinity; // inside
+    const wv = values(size(ws), 2);
+    const gv = values(2 * 3 * 12 * 12, 3);
+    const run = async (dtype: 'float32' | 'float64') => {
+      const Array_ = dtype === 'float32' ? Float32Array : Float64Array;
+      const [xh, wh, gh] = [
+        backend.fromData(new Array_(xv), xs, dtype),
+        backend.fromData(new Array_(wv), ws, dtype),
+        backend.fromData(new Array_(gv), [2, 3, 12, 12], dtype),
+      ];
+      const y = backend.fused!.conv2d!(xh, wh, null, options(1, 1));
+      const grads = backend.fused!.conv2dBackward!(gh, xh, wh, options(1, 1), {
+        input: true,
+        weight: true,
+        bias: true,
+      });
+      const handles = [y, grads.input!, grads.weight!, grads.bias!];
+      const out = await Promise.all(handles.map(async (h) => Array.from(await backend.read(h))));
+      for (const h of [...handles, xh, wh, gh]) backend.dispose(h);
+      return out;
+    };
+    const [single, double] = [await run('float32'), await run('float64')];
+    single.forEach((got, i) =>
+      got.forEach((v, j) => {
+        const want = double[i]![j]!;
+        if (!Number.isFinite(want)) expect(v, `output ${i}[${j}]`).toBe(want);
+        else expect(Math.abs(v - want), `output ${i}[${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+      }),
+    );
+    expect(single[2]!.some((v) => !Number.isFinite(v))).toBe(true);
   });
 
   it('returns only the gradients asked for', () => {

@@ -41,18 +41,21 @@ void choose_isa(State* st) {
     st->sk = &sgemm_kernel_avx512();
     st->sk_narrow = &sgemm_kernel_narrow_avx512();
     st->dk = &dgemm_kernel_avx512();
+    st->ck = &conv_kernels_avx512();
     st->simd = "avx512";
   } else if (avx2) {
     st->k = &kernels_avx2();
     st->sk = &sgemm_kernel_avx2();
     st->sk_narrow = &sgemm_kernel_narrow_avx2();
     st->dk = &dgemm_kernel_avx2();
+    st->ck = &conv_kernels_avx2();
     st->simd = "avx2";
   } else {
     st->k = &kernels_generic();
     st->sk = &sgemm_kernel_generic();
     st->sk_narrow = &sgemm_kernel_narrow_generic();
     st->dk = &dgemm_kernel_generic();
+    st->ck = &conv_kernels_generic();
     st->simd = "generic";
   }
 }

@@ -303,6 +303,135 @@ void conv_backward(State* st, const ConvShape& s, const T* grad, const T* x, con
   }
 }
 
+/**
+ * The direct kernels (conv.h) take float32, stride 1, dilation 1, one group, and rows that fill
+ * most of their 16-column steps (LeNet: 28 of 32, 10 of 16, 14 of 16); the padded buffers of an
+ * image must stay small. Elsewhere im2col + GEMM is faster.
+ */
+bool direct_applies(const ConvShape& s, int dtype) {
+  const UnfoldGeometry& g = s.g;
+  if (dtype != F32 || s.groups != 1 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1) return false;
+  if (g.out_w > 128 || g.width > 128 || 8 * g.out_w < 5 * conv_padded_width(g.out_w, 1) || 8 * g.width < 5 * conv_padded_width(g.width, 1)) return false;
+  // The transposed convolution (input gradient) pads by kernel - 1 - padding.
+  if (g.ph >= g.kh || g.pw >= g.kw) return false;
+  const double rows = double(std::max(g.height + 2 * g.ph, g.height + g.kh - 1));
+  const double cols = double(std::max(g.width + 2 * g.pw, conv_padded_width(std::max(g.width, g.out_w), g.kw)));
+  const double padded = double(std::max(s.c, s.o)) * rows * cols;
+  return padded <= double(1 << 20) && double(s.o) * double(s.k) <= double(1 << 20);
+}
+
+/** Copies planes [planes, rows, cols] into zeroed padded planes (plane_stride apart, rows wp apart) at (top, left). */
+void pad_rows(const float* src, float* dst, i64 planes, i64 rows, i64 cols, i64 plane_stride, i64 wp, i64 top, i64 left) {
+  for (i64 p = 0; p < planes; p++) {
+    for (i64 r = 0; r < rows; r++) std::memcpy(dst + p * plane_stride + (r + top) * wp + left, src + (p * rows + r) * cols, std::size_t(cols) * sizeof(float));
+  }
+}
+
+/** Copies planes [planes, rows, cols] into the interior of zeroed padded planes [planes, hp, wp] at (top, left). */
+void pad_planes(const float* src, float* dst, i64 planes, i64 rows, i64 cols, i64 hp, i64 wp, i64 top, i64 left) {
+  pad_rows(src, dst, planes, rows, cols, hp * wp, wp, top, left);
+}
+
+/** Splits images [0, n) over the state's threads: f(chunk, begin, end) with chunk < chunks. */
+template <typename F>
+void image_chunks(State* st, i64 n, i64 chunks, F&& f) {
+  if (chunks <= 1) {
+    f(i64(0), i64(0), n);
+    return;
+  }
+  thread_pool().for_chunks(chunks, [&](i64 c) { f(c, n * c / chunks, n * (c + 1) / chunks); });
+}
+
+i64 direct_chunks(State* st, const ConvShape& s) {
+  const double work = double(s.n) * double(s.o) * double(s.k) * double(s.length);
+  return st->threads > 1 && s.n > 1 && work >= 1.0e6 ? std::min<i64>(st->threads, s.n) : 1;
+}
+
+/** Forward, direct: each image padded into a scratch plane set (borders zeroed once per chunk). */
+void conv_forward_direct(State* st, const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
+  const UnfoldGeometry& g = s.g;
+  const i64 hp = g.height + 2 * g.ph;
+  const i64 wp = conv_padded_width(g.out_w, g.kw);
+  const i64 per = s.c * hp * wp;
+  const i64 chunks = direct_chunks(st, s);
+  float* scratch_all = typed_scratch<float>(st, chunks * per);
+  image_chunks(st, s.n, chunks, [&](i64 c, i64 begin, i64 end) {
+    float* xp = scratch_all + c * per;
+    std::fill(xp, xp + per, 0.0f);
+    for (i64 i = begin; i < end; i++) {
+      pad_planes(x + i * s.c * s.plane, xp, s.c, g.height, g.width, hp, wp, g.ph, g.pw);
+      st->ck->forward(xp, s.c, wp, w, bias, s.o, g.kh, g.kw, out + i * s.o * s.length, g.out_h, g.out_w);
+    }
+  });
+}
+
+/**
+ * Backward, direct. dW (and db): the kernel correlates each image's padded input with its
+ * gradient rows (zero-padded to whole steps); with several threads each chunk of images adds
+ * into its own partial, summed at the end. dX: the transposed convolution, i.e. the forward
+ * kernel over the gradient padded by kernel - 1 - padding with the flipped, transposed weights.
+ */
+void conv_backward_direct(State* st, const ConvShape& s, const float* grad, const float* x, const float* w, float* dx, float* dw, float* db) {
+  const UnfoldGeometry& g = s.g;
+  const i64 hp = g.height + 2 * g.ph;
+  const i64 wp = g.width + 2 * g.pw;  // dW: flat planes, no row padding beyond the zero border
+  const i64 gs = (g.out_h * wp + CONV_COLS - 1) / CONV_COLS * CONV_COLS;
+  const i64 hp2 = g.height + g.kh - 1;  // out_h + 2 (kh - 1 - ph)
+  const i64 wp2 = conv_padded_width(g.width, g.kw);
+  const bool weights = dw != nullptr;
+  const bool input = dx != nullptr;
+  // dW takes a few images per kernel call, so that its per-tap reductions are amortised.
+  const i64 group = std::min<i64>(4, std::max<i64>(1, s.n));
+  const i64 image_x = s.c * hp * wp;
+  const i64 image_g = s.o * gs;
+  const i64 per_x = weights ? group * image_x + CONV_COLS + g.kw : 0;  // the kernel's readable slack
+  const i64 per_g = weights ? group * image_g : 0;
+  const i64 per_dy = input ? s.o * hp2 * wp2 : 0;
+  const i64 per_part = weights ? s.o * s.k + s.o : 0;
+  const i64 per = per_x + per_g + per_dy + per_part;
+  const i64 flipped = input ? s.c * s.o * g.kh * g.kw : 0;
+  const i64 chunks = direct_chunks(st, s);
+  float* scratch_all = typed_scratch<float>(st, chunks * per + flipped);
+  float* wt = scratch_all + chunks * per;
+  if (input) {
+    for (i64 oc = 0; oc < s.o; oc++)
+      for (i64 ci = 0; ci < s.c; ci++)
+        for (i64 a = 0; a < g.kh; a++)
+          for (i64 b = 0; b < g.kw; b++)
+            wt[((ci * s.o + oc) * g.kh + a) * g.kw + b] = w[((oc * s.c + ci) * g.kh + (g.kh - 1 - a)) * g.kw + (g.kw - 1 - b)];
+  }
+  image_chunks(st, s.n, chunks, [&](i64 c, i64 begin, i64 end) {
+    float* base = scratch_all + c * per;
+    float* xp = base;
+    float* gp = xp + per_x;
+    float* dyp = gp + per_g;
+    float* part_w = dyp + per_dy;
+    float* part_b = part_w + s.o * s.k;
+  std::fill(base, base + per, 0.0f);
+    for (i64 i0 = begin; i0 < end; i0 += group) {
+      const i64 images = std::min(group, end - i0);
+      if (weights) {
+        // The images' padded planes one after another ([images, c, hp, wp] and [images, o, out_h, gw]).
+        pad_planes(x + i0 * s.c * s.plane, xp, images * s.c, g.height, g.width, hp, wp, g.ph, g.pw);
+        pad_rows(grad + i0 * s.o * s.length, gp, images * s.o, g.out_h, g.out_w, gs, wp, 0, 0);
+        st->ck->weight_grad(gp, gs, xp, s.c, hp, wp, s.o, g.kh, g.kw, images, part_w, db != nullptr ? part_b : nullptr);
+      }
+      for (i64 i = i0; input && i < i0 + images; i++) {
+        pad_planes(grad + i * s.o * s.length, dyp, s.o, g.out_h, g.out_w, hp2, wp2, g.kh - 1 - g.ph, g.kw - 1 - g.pw);
+        st->ck->forward(dyp, s.o, wp2, wt, nullptr, s.c, g.kh, g.kw, dx + i * s.c * s.plane, g.height, g.width);
+      }
+    }
+  });
+  if (!weights) return;
+  for (i64 c = 0; c < chunks; c++) {
+    const float* part_w = scratch_all + c * per + per_x + per_g + per_dy;
+    for (i64 e = 0; e < s.o * s.k; e++) dw[e] = c == 0 ? part_w[e] : dw[e] + part_w[e];
+    if (db != nullptr) {
+      for (i64 e = 0; e < s.o; e++) db[e] = c == 0 ? part_w[s.o * s.k + e] : db[e] + part_w[s.o * s.k + e];
+    }
+  }
+}
+
 }  // namespace
 
 /** conv2d(x, w, biasId or -1, sh, sw, ph, pw, dh, dw, groups) -> [N, O, outH, outW]. */
@@ -325,7 +454,10 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       if (s.k == 0) {
         std::memset(out.data(), 0, std::size_t(out.size) * dtype_size(x.dtype));
       }
-      if (x.dtype == F32) {
+      if (x.dtype == F32 && direct_applies(s, x.dtype)) {
+        conv_forward_direct(a.st, s, static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),
+                            bias ? static_cast<const float*>(bias->data()) : nullptr, static_cast<float*>(out.data()));
+      } else if (x.dtype == F32) {
         conv_forward<float>(a.st, s, static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),
                             bias ? static_cast<const float*>(bias->data()) : nullptr, static_cast<float*>(out.data()));
       } else {
@@ -357,7 +489,16 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
     const i64 bias_shape[1] = {s.o};
     if (a.boolean(12)) ids[2] = new_tensor(a.st, x.dtype, bias_shape, 1);
     auto ptr = [&](int id) -> void* { return id < 0 ? nullptr : tensor_at(a.st, id).data(); };
-    if (x.dtype == F32) {
+    // The direct weight gradient multiplies padding by input values, the direct input gradient
+    // weights by the gradient's zero border: each only when those are finite (0 * inf is NaN
+    // where the GEMM path, which never forms these products, has +-inf).
+    const bool direct = x.dtype == F32 && direct_applies(s, x.dtype) && (ids[1] >= 0 || ids[2] < 0) &&
+                        (ids[1] < 0 || a.st->ck->finite(static_cast<const float*>(x.data()), x.size)) &&
+                        (ids[0] < 0 || a.st->ck->finite(static_cast<const float*>(w.data()), w.size));
+    if (direct) {
+      conv_backward_direct(a.st, s, static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),
+                           static_cast<float*>(ptr(ids[0])), static_cast<float*>(ptr(ids[1])), static_cast<float*>(ptr(ids[2])));
+    } else if (x.dtype == F32) {
       conv_backward<float>(a.st, s, static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),
                            static_cast<float*>(ptr(ids[0])), static_cast<float*>(ptr(ids[1])), static_cast<float*>(ptr(ids[2])));
     } else {

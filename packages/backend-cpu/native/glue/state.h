@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../kernels/common.h"
+#include "../kernels/conv.h"
 #include "../kernels/gemm.h"
 #include "../kernels/kernels.h"
 #include "../kernels/strided.h"
@@ -52,6 +53,7 @@ struct State {
   const GemmKernel<float>* sk = nullptr;
   const NarrowGemmKernel<float>* sk_narrow = nullptr;  // for outputs of at most sk_narrow->width columns
   const GemmKernel<double>* dk = nullptr;
+  const ConvKernels* ck = nullptr;  // direct float32 convolution (small images)
   std::string simd;
   GemmMode gemm_mode = GemmMode::Auto;
   int threads = 1;

@@ -1,0 +1,43 @@
+// Direct float32 convolution kernels (stride 1, dilation 1, one group) for small images and few
+// channels (LeNet's layers), where im2col + GEMM spends more time building and folding columns
+// than multiplying. Compiled once per instruction set (conv-isa.cc). Pure functions over
+// pointers and sizes: the glue checks every size and lays out the padded buffers.
+#pragma once
+#include "common.h"
+
+namespace myelin {
+
+/** Output columns per step: two vectors of 8 floats. Padded rows are multiples of this. */
+constexpr i64 CONV_COLS = 16;
+
+/** The padded row length the kernels read for `cols` outputs and `kw` taps. */
+inline i64 conv_padded_width(i64 cols, i64 kw) { return (cols + CONV_COLS - 1) / CONV_COLS * CONV_COLS + kw - 1; }
+
+struct ConvKernels {
+  const char* name;
+  /**
+   * y [o, out_h, out_w] = bias (or 0) + sum over c, a < kh, b < kw of w[o, c, a, b] *
+   * xp[c, h + a, w + b], for zero-padded input xp [c, out_h + kh - 1, wp] with
+   * wp >= conv_padded_width(out_w, kw).
+   */
+  void (*forward)(const float* xp, i64 c, i64 wp, const float* w, const float* bias, i64 o, i64 kh, i64 kw, float* y,
+                  i64 out_h, i64 out_w);
+  /**
+   * The weight gradient over flat planes. xp holds `images` images of c zero-padded planes
+   * [hp, wp] one after another (plus CONV_COLS + kw floats of readable slack after the last),
+   * all FINITE (the products below include 0 * x); g holds [images, o] planes of gs floats
+   * (a multiple of CONV_COLS): g[h * wp + w] = dL/dy[h, w] for w < out_w, zero elsewhere. Then
+   * dw [o, c, kh, kw] += sum over images and j < gs of g[o, j] * xp[c, j + a * wp + b], and db
+   * (or null) [o] += the sum of each g plane.
+   */
+  void (*weight_grad)(const float* g, i64 gs, const float* xp, i64 c, i64 hp, i64 wp, i64 o, i64 kh, i64 kw,
+                      i64 images, float* dw, float* db);
+  /** Whether all n values are finite (no NaN, no infinity). */
+  bool (*finite)(const float* x, i64 n);
+};
+
+const ConvKernels& conv_kernels_avx512();
+const ConvKernels& conv_kernels_avx2();
+const ConvKernels& conv_kernels_generic();
+
+}  // namespace myelin
