@@ -108,6 +108,22 @@ describe('myelin train (the built binary)', () => {
     expect(readLines(path.join(cwd, 'runs', 'override', 'metrics.jsonl'))).toHaveLength(2);
   });
 
+  it('sizes a per-batch OneCycleLR schedule to the run: epochs x batches per epoch', async () => {
+    const schedule = JSON.stringify({ type: 'OneCycleLR', maxLr: 0.01 });
+    const result = await runCli(['train', '--epochs', '3', '--schedule', schedule, '--name', 'onecycle'], cwd);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lrs = readLines(path.join(cwd, 'runs', 'onecycle', 'metrics.jsonl')).map(
+      (line) => (JSON.parse(line) as { lr: number }).lr,
+    );
+    // 40 batches per epoch, 120 steps: near the peak after epoch 1 (the rise ends at step 35),
+    // annealed to about maxLr / 25 / 1e4 by the end (a cycle one step too short would have thrown)
+    expect(lrs).toHaveLength(3);
+    expect(lrs[0]).toBeGreaterThan(0.009);
+    expect(lrs[0]).toBeLessThan(0.01);
+    expect(lrs[2]).toBeLessThan(1e-5);
+  });
+
   it('reads YAML configs and a layer list, and stops early when the monitored value stalls', async () => {
     const file = path.join(cwd, 'run.yaml');
     writeFileSync(

@@ -167,7 +167,10 @@ async function run(
   const modelConfig = modelConfigFor(config, data);
   checkModelBudget(budget, modelConfig, config, data, origins, options.flags);
   const model = buildModel(modelConfig, config.seed, origins);
-  const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task, origins);
+  const batchSize = config.training.batchSize === 'full' ? data.train.length : config.training.batchSize;
+  // Optimizer steps per epoch (distributed: on this rank's shard, which DistributedSampler pads to an equal size).
+  const stepsPerEpoch = Math.ceil(Math.ceil(data.train.length / (distributed?.size ?? 1)) / batchSize);
+  const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task, origins, stepsPerEpoch);
   checkModelFitsData(model, loss, data.train, data, origins);
   const logged = loggedNames(config, data);
   const checkpointMonitor =
@@ -210,7 +213,6 @@ async function run(
   const metricsLog = new MetricsLog(directory, resume ? MetricsLog.read(directory, initialEpoch) : []);
   await metricsLog.rewrite();
 
-  const batchSize = config.training.batchSize === 'full' ? data.train.length : config.training.batchSize;
   // Distributed: batchSize per rank on this rank's shard (the global batch is ranks × batchSize).
   const loader = distributed
     ? new DataLoader(data.train, {

@@ -105,6 +105,7 @@ export function buildTrainingParts(
   model: Module,
   task: DataSplits['task'],
   origins: Origins = new Map(),
+  stepsPerEpoch?: number,
 ): TrainingParts {
   let loss: Loss;
   try {
@@ -120,7 +121,9 @@ export function buildTrainingParts(
   }
   let schedule: LRScheduler | undefined;
   try {
-    schedule = config.schedule ? schedulerFromConfig(optimizer, config.schedule as { type: string }) : undefined;
+    schedule = config.schedule
+      ? schedulerFromConfig(optimizer, withCycleLength(config.schedule, config.training.epochs, stepsPerEpoch))
+      : undefined;
   } catch (error) {
     optimizer.dispose();
     asUsageError('schedule', '--schedule', error);
@@ -185,4 +188,19 @@ export function checkModelFitsData(
       `invalid value for model (${flag}): it gives ${scores} outputs per sample, but the data has ${data.outputs} classes; allowed: a model whose last layer has ${data.outputs} outputs (e.g. "outFeatures": ${data.outputs})`,
     );
   }
+}
+
+/**
+ * A per-batch schedule (OneCycleLR) spans the whole run unless the config says otherwise: its
+ * length is the run's epochs times the optimizer steps per epoch.
+ */
+function withCycleLength(
+  schedule: { type: string; [option: string]: unknown },
+  epochs: number,
+  stepsPerEpoch: number | undefined,
+): { type: string; [option: string]: unknown } {
+  const type = schedule.type.toLowerCase();
+  if (type !== 'onecyclelr' && type !== 'onecycle') return schedule;
+  if (stepsPerEpoch === undefined || 'totalSteps' in schedule || 'stepsPerEpoch' in schedule) return schedule;
+  return { ...schedule, epochs: schedule.epochs ?? epochs, stepsPerEpoch };
 }

@@ -210,5 +210,6 @@ export function mergingSchedule(schedule: SchedulerLike, monitor: string, record
   return {
     step: (metric?: number) => schedule.step(metric === undefined ? undefined : recorder.mergedValue(monitor, metric)),
     getLastLr: () => schedule.getLastLr?.() ?? [],
+    ...(schedule.interval ? { interval: schedule.interval } : {}),
   };
 }

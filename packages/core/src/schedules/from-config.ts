@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CosineAnnealingLR, ExponentialLR, LinearWarmup, MultiStepLR, StepLR } from './closed-form.js';
+import { OneCycleLR } from './one-cycle.js';
 import { ReduceLROnPlateau } from './reduce-on-plateau.js';
 import type { LRScheduler } from './scheduler.js';
 
@@ -16,6 +17,7 @@ const TYPES: Record<string, Factory> = {
   cosineannealinglr: (o, options) => new CosineAnnealingLR(o, options),
   linearwarmup: (o, options) => new LinearWarmup(o, options),
   reducelronplateau: (o, options) => new ReduceLROnPlateau(o, options),
+  onecyclelr: (o, options) => new OneCycleLR(o, options),
 };
 
 /** Short names accepted besides the class names. */
@@ -26,10 +28,11 @@ const ALIASES: Record<string, string> = {
   cosine: 'cosineannealinglr',
   warmup: 'linearwarmup',
   plateau: 'reducelronplateau',
+  onecycle: 'onecyclelr',
 };
 
 const KNOWN =
-  'StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau (or step, multistep, exponential, cosine, warmup, plateau)';
+  'StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau, OneCycleLR (or step, multistep, exponential, cosine, warmup, plateau, onecycle)';
 
 /**
  * Builds a schedule from a config; `type` is a class name (case-insensitive) or a short alias.

@@ -11,5 +11,6 @@ export {
   type CosineAnnealingLROptions,
   type LinearWarmupOptions,
 } from './closed-form.js';
+export { OneCycleLR, type OneCycleLROptions } from './one-cycle.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-on-plateau.js';
 export { schedulerFromConfig, type SchedulerConfig } from './from-config.js';

@@ -33,6 +33,11 @@ export abstract class LRScheduler {
     return 'LRScheduler';
   }
 
+  /** When `fit` steps it: after every epoch (the default), or after every optimizer step ('batch': OneCycleLR). */
+  get interval(): 'epoch' | 'batch' {
+    return 'epoch';
+  }
+
   /** Advances one epoch and sets every group's lr. `metric` is for ReduceLROnPlateau. */
   abstract step(metric?: number): void;
 

@@ -29,7 +29,7 @@ export interface FitOptions {
   epochs: number;
   /** First epoch to run, 0-based: resuming from a checkpoint of epoch k passes k. */
   initialEpoch?: number;
-  /** Stepped after every epoch with the `monitor` value. */
+  /** Stepped after every epoch with the `monitor` value (or after every optimizer step when its interval is 'batch'). */
   schedule?: SchedulerLike;
   callbacks?: Callback[];
   /** 'accuracy', 'top5', or Metric objects; computed on the device, read with the loss. */
@@ -118,7 +118,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     history.record(epoch, logs);
     // Step the schedule before the callbacks, so a checkpoint saved at the end of this epoch
     // holds the schedule state the next epoch starts from (PyTorch's loop order).
-    options.schedule?.step(logs[monitor]);
+    if (options.schedule?.interval !== 'batch') options.schedule?.step(logs[monitor]);
     if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
   }
   await runCallbacks(callbacks, 'onTrainEnd', context);
@@ -151,6 +151,7 @@ async function trainEpoch(
   const metricSums = metrics.map(() => keep(full([], 0, { backend, dtype })));
   let samples = 0;
   let batchIndex = 0;
+  const stepsSchedule = options.schedule?.interval === 'batch';
   let lastFinite: { loss: number; step: number } | null = null;
   const hasCallbacks = callbacks.length > 0;
   const started = performance.now();
@@ -169,6 +170,7 @@ async function trainEpoch(
         options.beforeStep?.(parameters);
         options.optimizer.step();
         options.optimizer.zeroGrad();
+        if (stepsSchedule) options.schedule!.step();
         if (onHost) {
           hostLast = round(loss.dataSync()[0]!);
           hostSum = round(hostSum + round(hostLast * size));

@@ -51,8 +51,12 @@ export interface OptimizerLike {
 }
 
 export interface SchedulerLike {
-  /** Called once after every epoch with the monitored metric (plateau schedulers use it). */
+  /**
+   * Called once after every epoch with the monitored metric (plateau schedulers use it), or, for
+   * an `interval` of 'batch', after every optimizer step with none.
+   */
   step(metric?: number): void;
+  readonly interval?: 'epoch' | 'batch';
   getLastLr?(): number[];
 }
 
