@@ -83,5 +83,7 @@ if (process.env.BENCH_DEBUG)
     comm.rank,
     JSON.stringify(epochs.map((e) => [e.seconds.toFixed(3), (e.allReducePerStep * 1000).toFixed(2)])),
   );
-if (comm.rank === 0) console.log(`BENCH ${JSON.stringify({ ranks: comm.size, threads, epochs: epochs.slice(1) })}`);
+const sharedMemory = comm.sharedMemory ?? false;
+if (comm.rank === 0)
+  console.log(`BENCH ${JSON.stringify({ ranks: comm.size, threads, sharedMemory, epochs: epochs.slice(1) })}`);
 comm.finalize();

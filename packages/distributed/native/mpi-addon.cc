@@ -7,6 +7,8 @@
 //   initialized(), finalized() -> bool
 //   allReduce(typedArray, op)            in place; float32, float64, int32; op 0 sum, 1 max, 2 min,
 //                                        3 mean (sum / size; float32 and float64 only)
+//   allReduceParts(parts, out, op)      sum (0) or mean (3) of float arrays (or counts of zeros)
+//                                        laid end to end, into `out` (their lengths add up to its)
 //   sharedMemory() -> bool               whether float sums take the shared-memory path (below)
 //   broadcast(typedArray, root)          in place; any typed array or Buffer (sent as bytes)
 //   barrier(), abort(code), finalize()
@@ -156,8 +158,34 @@ void sum_segments(T* __restrict out, size_t count, double scale) {
     for (size_t i = 0; i < count; i++) out[i] = static_cast<T>(static_cast<double>(out[i]) * scale);
 }
 
+/** A piece of an all-reduce's input: `bytes` from `data`, or zeros where `data` is null. */
+struct Part {
+  const char* data;
+  size_t bytes;
+};
+
+/** Copies bytes [start, start + bytes) of the parts, laid end to end, to `to`. */
+void gather_parts(const std::vector<Part>& parts, size_t start, size_t bytes, char* to) {
+  size_t at = 0;  // where the current part starts
+  for (const Part& part : parts) {
+    if (bytes == 0) return;
+    const size_t end = at + part.bytes;
+    if (start < end) {
+      const size_t from = start - at;
+      const size_t take = part.bytes - from < bytes ? part.bytes - from : bytes;
+      if (part.data == nullptr) std::memset(to, 0, take);
+      else std::memmove(to, part.data + from, take);
+      to += take;
+      start += take;
+      bytes -= take;
+    }
+    at = end;
+  }
+}
+
+/** out (length elements) = the sum over ranks of the parts laid end to end, times scale. */
 template <typename T>
-int shm_all_reduce(T* values, size_t length, double scale) {
+int shm_all_reduce(const std::vector<Part>& parts, T* out, size_t length, double scale) {
   int code = ensure_window(length * sizeof(T) < kShmMaxHalf ? length * sizeof(T) : kShmMaxHalf);
   if (code != MPI_SUCCESS) return code;
   int rank = 0;
@@ -165,13 +193,13 @@ int shm_all_reduce(T* values, size_t length, double scale) {
   const size_t chunk = g_half / sizeof(T);
   for (size_t done = 0; done < length; done += chunk) {
     const size_t count = length - done < chunk ? length - done : chunk;
-    std::memcpy(g_segments[static_cast<size_t>(rank)] + static_cast<size_t>(g_parity) * g_half, values + done,
-                count * sizeof(T));
+    char* mine = g_segments[static_cast<size_t>(rank)] + static_cast<size_t>(g_parity) * g_half;
+    gather_parts(parts, done * sizeof(T), count * sizeof(T), mine);
     MPI_Win_sync(g_win);  // our copy is visible before the barrier ...
     code = MPI_Barrier(g_node);
     if (code != MPI_SUCCESS) return code;
     MPI_Win_sync(g_win);  // ... and every rank's after it
-    sum_segments<T>(values + done, count, scale);
+    sum_segments<T>(out + done, count, scale);
     g_parity ^= 1;
   }
   return MPI_SUCCESS;
@@ -335,27 +363,28 @@ napi_value Initialized(napi_env env, napi_callback_info) { return make_bool(env,
 
 napi_value Finalized(napi_env env, napi_callback_info) { return make_bool(env, g_finalized); }
 
-napi_value AllReduce(napi_env env, napi_callback_info info) {
-  Args args;
-  if (!get_args(env, info, &args, 2, "allReduce") || !require_active(env, "allReduce")) return nullptr;
-  View view;
-  if (!get_view(env, args.argv[0], true, &view, "allReduce")) return nullptr;
-  int op_code = 0;
-  CHECK_NAPI(env, napi_get_value_int32(env, args.argv[1], &op_code));
-  if (op_code < 0 || op_code > 3) return throw_error(env, "allReduce: op must be 0 (sum), 1 (max), 2 (min) or 3 (mean)");
+/**
+ * The all-reduce of `parts` (laid end to end; empty: `view` itself) into `view`, in place. op 0
+ * sum, 1 max, 2 min, 3 mean. Parts are only for float sums and means.
+ */
+napi_value reduce_into(napi_env env, const View& view, const std::vector<Part>& parts, int op_code) {
   const bool is_float = view.type == MPI_FLOAT || view.type == MPI_DOUBLE;
   if (op_code == 3 && !is_float) return throw_error(env, "allReduce: mean needs a Float32Array or Float64Array");
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   const double scale = op_code == 3 ? 1.0 / size : 1.0;
+  std::vector<Part> whole;
+  if (parts.empty()) whole.push_back({static_cast<const char*>(view.data), view.length * view.element});
+  const std::vector<Part>& input = parts.empty() ? whole : parts;
   if (g_shm && is_float && (op_code == 0 || op_code == 3)) {
-    int code = view.type == MPI_FLOAT ? shm_all_reduce(static_cast<float*>(view.data), view.length, scale)
-                                      : shm_all_reduce(static_cast<double*>(view.data), view.length, scale);
+    int code = view.type == MPI_FLOAT ? shm_all_reduce(input, static_cast<float*>(view.data), view.length, scale)
+                                      : shm_all_reduce(input, static_cast<double*>(view.data), view.length, scale);
     if (code != MPI_SUCCESS) return check_mpi(env, code, "allReduce over shared memory");
     return undefined(env);
   }
-  MPI_Op op = op_code == 1 ? MPI_MAX : op_code == 2 ? MPI_MIN : MPI_SUM;
   char* base = static_cast<char*>(view.data);
+  if (!parts.empty()) gather_parts(parts, 0, view.length * view.element, base);
+  MPI_Op op = op_code == 1 ? MPI_MAX : op_code == 2 ? MPI_MIN : MPI_SUM;
   for (size_t done = 0; done < view.length; done += kChunk) {
     const size_t count = view.length - done < kChunk ? view.length - done : kChunk;
     int code = MPI_Allreduce(MPI_IN_PLACE, base + done * view.element, static_cast<int>(count), view.type, op, MPI_COMM_WORLD);
@@ -366,6 +395,77 @@ napi_value AllReduce(napi_env env, napi_callback_info info) {
     else scale_values(static_cast<double*>(view.data), view.length, scale);
   }
   return undefined(env);
+}
+
+bool get_op(napi_env env, napi_value value, int* op_code, const char* what) {
+  if (napi_get_value_int32(env, value, op_code) != napi_ok || *op_code < 0 || *op_code > 3) {
+    throw_error(env, std::string(what) + ": op must be 0 (sum), 1 (max), 2 (min) or 3 (mean)");
+    return false;
+  }
+  return true;
+}
+
+napi_value AllReduce(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!get_args(env, info, &args, 2, "allReduce") || !require_active(env, "allReduce")) return nullptr;
+  View view;
+  int op_code = 0;
+  if (!get_view(env, args.argv[0], true, &view, "allReduce") || !get_op(env, args.argv[1], &op_code, "allReduce"))
+    return nullptr;
+  return reduce_into(env, view, {}, op_code);
+}
+
+/**
+ * allReduceParts(parts, out, op): the sum or mean over ranks of `parts` laid end to end (each a
+ * typed array of out's type, or a number: that many zeros) into `out`, so JavaScript need not
+ * copy them into `out` first. Their lengths must add up to out's; none may overlap `out`.
+ */
+napi_value AllReduceParts(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!get_args(env, info, &args, 3, "allReduceParts") || !require_active(env, "allReduceParts")) return nullptr;
+  View out;
+  int op_code = 0;
+  if (!get_view(env, args.argv[1], true, &out, "allReduceParts") || !get_op(env, args.argv[2], &op_code, "allReduceParts"))
+    return nullptr;
+  if (op_code != 0 && op_code != 3) return throw_error(env, "allReduceParts: op must be 0 (sum) or 3 (mean)");
+  if (out.type != MPI_FLOAT && out.type != MPI_DOUBLE)
+    return throw_error(env, "allReduceParts: out must be a Float32Array or Float64Array");
+  bool is_array = false;
+  napi_is_array(env, args.argv[0], &is_array);
+  if (!is_array) return throw_error(env, "allReduceParts: parts must be an array");
+  uint32_t count = 0;
+  CHECK_NAPI(env, napi_get_array_length(env, args.argv[0], &count));
+  std::vector<Part> parts;
+  parts.reserve(count);
+  size_t total = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    CHECK_NAPI(env, napi_get_element(env, args.argv[0], i, &item));
+    napi_valuetype kind;
+    CHECK_NAPI(env, napi_typeof(env, item, &kind));
+    if (kind == napi_number) {
+      // A run of zeros (a parameter without a gradient on this rank).
+      double zeros = 0;
+      CHECK_NAPI(env, napi_get_value_double(env, item, &zeros));
+      if (!(zeros >= 0) || zeros > static_cast<double>(out.length) || zeros != static_cast<double>(static_cast<size_t>(zeros)))
+        return throw_error(env, "allReduceParts: part " + std::to_string(i) + " is not a count of zeros within out");
+      parts.push_back({nullptr, static_cast<size_t>(zeros) * out.element});
+      total += static_cast<size_t>(zeros);
+    } else {
+      View part;
+      if (!get_view(env, item, true, &part, "allReduceParts")) return nullptr;
+      if (part.type != out.type)
+        return throw_error(env, "allReduceParts: part " + std::to_string(i) + " is not of out's type");
+      parts.push_back({static_cast<const char*>(part.data), part.length * part.element});
+      total += part.length;
+    }
+    if (total > out.length) break;
+  }
+  // Never read or write past a buffer: the parts must fill out exactly.
+  if (total != out.length)
+    return throw_error(env, "allReduceParts: the parts hold " + std::to_string(total) + " elements, out " +
+                                std::to_string(out.length));
+  return reduce_into(env, out, parts, op_code);
 }
 
 napi_value SharedMemory(napi_env env, napi_callback_info) { return make_bool(env, g_inited && !g_finalized && g_shm); }
@@ -425,6 +525,7 @@ napi_value Register(napi_env env, napi_value exports) {
       {"initialized", nullptr, Initialized, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"finalized", nullptr, Finalized, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"allReduce", nullptr, AllReduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"allReduceParts", nullptr, AllReduceParts, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sharedMemory", nullptr, SharedMemory, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"broadcast", nullptr, Broadcast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"barrier", nullptr, Barrier, nullptr, nullptr, nullptr, napi_default, nullptr},

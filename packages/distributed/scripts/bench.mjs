@@ -3,7 +3,8 @@
 // data-parallel on 2 ranks × 1 thread against 1 rank × 1 thread (target >= 1.7x the throughput)
 // and 1 rank × 2 threads (target >= 1.0x). The three set-ups run in turn, round after round, so
 // they see the same machine; the figures are medians over rounds of each run's epochs (the first
-// epoch of each run is warm-up). Prints the all-reduce time per step and its share of the step.
+// epoch of each run is warm-up). Prints the all-reduce time per step and its share of the step,
+// and the whole gradient sync's (reading gradients to the host, the all-reduce, the upload).
 //   node scripts/bench.mjs [--rounds 3] [--epochs 6] [--steps 40]
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -32,6 +33,7 @@ const setups = [
 ];
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const seen = Object.fromEntries(setups.map((s) => [s.id, []]));
+let path = '';
 console.log(
   `W2 784-128-10, batch 256 per rank, Adam, cpu backend; ${args.rounds} rounds x ${Number(args.epochs) - 1} timed epochs x ${args.steps} steps`,
 );
@@ -51,7 +53,9 @@ for (let round = 0; round < Number(args.rounds); round++) {
       console.error(`${setup.label} failed (${run.status}):\n${run.stderr.slice(-2000)}`);
       process.exit(1);
     }
-    seen[setup.id].push(...JSON.parse(line.slice(6)).epochs);
+    const result = JSON.parse(line.slice(6));
+    seen[setup.id].push(...result.epochs);
+    if (result.ranks > 1) path = result.sharedMemory ? 'MPI-3 shared-memory window' : 'MPI_Allreduce';
   }
 }
 const summary = Object.fromEntries(
@@ -72,7 +76,7 @@ for (const s of setups) {
   const r = summary[s.id];
   const comm =
     s.id === '2x1'
-      ? `; all-reduce ${r.allReduceMs.toFixed(3)} ms/step (${((100 * r.allReduceMs) / r.stepMs).toFixed(1)}% of the step), gradient sync incl. copies ${r.syncMs.toFixed(3)} ms (${((100 * r.syncMs) / r.stepMs).toFixed(1)}%)`
+      ? `; all-reduce (${path}) ${r.allReduceMs.toFixed(3)} ms/step (${((100 * r.allReduceMs) / r.stepMs).toFixed(1)}% of the step), whole gradient sync incl. host copies ${r.syncMs.toFixed(3)} ms/step (${((100 * r.syncMs) / r.stepMs).toFixed(1)}%)`
       : '';
   console.log(
     `${s.label.padEnd(20)} ${Math.round(r.samplesPerSecond).toString().padStart(7)} samples/s, ${r.stepMs.toFixed(2)} ms/step${comm}`,

@@ -27,6 +27,9 @@ interface Seen {
   mean32Ok: boolean;
   mean64Ok: boolean;
   meanSample: number[];
+  partsOk: boolean;
+  partsTail: number[];
+  partsSum: number[];
   view: number[];
   bytes: string;
   doubles: (number | string)[];
@@ -35,7 +38,12 @@ interface Seen {
   addon: string;
 }
 
-function checkCollectives(directory: string, size: number, build: 'native' | 'native-asan'): void {
+function checkCollectives(
+  directory: string,
+  size: number,
+  build: 'native' | 'native-asan',
+  sharedMemory = process.env.MYELIN_MPI_SHARED_MEMORY !== '0',
+): void {
   const seen = rankFiles<Seen>(directory);
   for (const s of seen) expect(s.addon).toContain(`/dist/${build}/myelin_mpi.node`);
   expect(seen.map((s) => s.rank)).toEqual([...Array(size).keys()]);
@@ -54,7 +62,7 @@ function checkCollectives(directory: string, size: number, build: 'native' | 'na
     const total = ranks.reduce((a, b) => a + b, 0);
     expect(s.bigOk).toBe(true);
     // Every rank on this machine: large float sums go through the shared-memory window.
-    expect(s.sharedMemory).toBe(process.env.MYELIN_MPI_SHARED_MEMORY !== '0');
+    expect(s.sharedMemory).toBe(sharedMemory);
     expect(s.meanSmall).toEqual([
       Math.fround(total * (1 / size)),
       Math.fround(size * (1 / size)),
@@ -63,6 +71,11 @@ function checkCollectives(directory: string, size: number, build: 'native' | 'na
     expect(s.mean32Ok).toBe(true);
     expect(s.mean64Ok).toBe(true);
     expect(s.meanSample).toEqual(seen[0]!.meanSample);
+    expect(s.partsOk).toBe(true);
+    const mean = (f: (r: number) => number): number =>
+      Math.fround(ranks.reduce((a, r) => Math.fround(a + f(r)), 0) * (1 / size));
+    expect(s.partsTail).toEqual([0, 0, 0, mean((r) => r * 10 + 4), mean((r) => r * 10 + 5)]);
+    expect(s.partsSum).toEqual([total, size, 2 * size, total]);
     expect(s.view).toEqual([s.rank, s.rank, s.rank, total, total, total, s.rank, s.rank, s.rank, s.rank]);
     expect(s.bytes).toBe('hello from the last rank');
     expect(s.doubles).toEqual([Math.PI, Number.MIN_VALUE, '-0']);
@@ -71,6 +84,10 @@ function checkCollectives(directory: string, size: number, build: 'native' | 'na
       'DistributedError: broadcast: root ' + size + ' is not a rank of 0..' + (size - 1),
       "DistributedError: allReduce: op must be 'sum', 'max', 'min' or 'mean', got 'prod'",
       'DistributedError: allReduce: mean needs a Float32Array or Float64Array, got Int32Array',
+      'DistributedError: allReduceParts: the parts hold 3 elements, out 4',
+      "DistributedError: allReduceParts: part 1 is not of out's type",
+      'DistributedError: allReduceParts: part 1 is not a count of zeros within out',
+      'DistributedError: allReduceParts: the parts hold 5 elements, out 4',
     ]);
     expect(s.afterFinalize).toBe('barrier: MPI was already finalised');
   }
@@ -89,22 +106,30 @@ describe.skipIf(!usable)('MPI collectives (mpirun)', () => {
     checkCollectives(out, 3, 'native');
   });
 
-  it('passes on the AddressSanitizer + UBSan build of the addon (2 ranks)', async () => {
-    const build = spawnSync(process.execPath, ['scripts/build-native.mjs', '--sanitize'], {
-      cwd: packageRoot,
-      encoding: 'utf8',
+  // Both all-reduce paths under the sanitizers: the shared-memory window, and MPI_Allreduce
+  // (MYELIN_MPI_SHARED_MEMORY=0) as across machines.
+  for (const sharedMemory of [true, false]) {
+    const path = sharedMemory ? 'shared-memory all-reduce' : 'MPI_Allreduce, MYELIN_MPI_SHARED_MEMORY=0';
+    it(`passes on the AddressSanitizer + UBSan build of the addon (2 ranks, ${path})`, async () => {
+      const build = spawnSync(process.execPath, ['scripts/build-native.mjs', '--sanitize'], {
+        cwd: packageRoot,
+        encoding: 'utf8',
+      });
+      expect(build.status, build.stderr).toBe(0);
+      const { env, error } = asanEnvironment() as { env?: Record<string, string>; error?: string };
+      expect(error).toBeUndefined();
+      // -x exports the variables to the ranks only (mpirun itself runs without libasan).
+      const exports = Object.entries(env!).flatMap(([k, v]) => ['-x', `${k}=${v}`]);
+      const out = resultDirectory();
+      const run = await mpirun(2, fixture, [out], {
+        mpirunArgs: exports,
+        env: { MYELIN_MPI_SHARED_MEMORY: sharedMemory ? '1' : '0' },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
+      checkCollectives(out, 2, 'native-asan', sharedMemory);
     });
-    expect(build.status, build.stderr).toBe(0);
-    const { env, error } = asanEnvironment() as { env?: Record<string, string>; error?: string };
-    expect(error).toBeUndefined();
-    // -x exports the variables to the ranks only (mpirun itself runs without libasan).
-    const exports = Object.entries(env!).flatMap(([k, v]) => ['-x', `${k}=${v}`]);
-    const out = resultDirectory();
-    const run = await mpirun(2, fixture, [out], { mpirunArgs: exports });
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
-    checkCollectives(out, 2, 'native-asan');
-  });
+  }
 });
 
 describe('without MPI', () => {

@@ -6,6 +6,9 @@ import { loadAddon, type MpiAddon } from './native.js';
 export type ReduceOp = 'sum' | 'max' | 'min' | 'mean';
 const OPS: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, mean: 3 };
 
+/** A piece of `allReduceParts`' input: a float array, or a number: that many zeros. */
+export type ReducePart = Float32Array | Float64Array | number;
+
 /** A group of processes (ranks) that run the same program; every call is collective and blocking. */
 export interface Communicator {
   readonly rank: number;
@@ -17,6 +20,11 @@ export interface Communicator {
    * rank gets the same bits.
    */
   allReduce(values: Float32Array | Float64Array | Int32Array, op?: ReduceOp): void;
+  /**
+   * Optional: the same as copying `parts` end to end into `out` and then `allReduce(out, op)`,
+   * without that copy. Every part has out's type, their lengths add up to out's, none overlaps it.
+   */
+  allReduceParts?(parts: readonly ReducePart[], out: Float32Array | Float64Array, op?: 'sum' | 'mean'): void;
   /** Copies `root`'s `values` into every rank's `values` (same length everywhere). */
   broadcast(values: ArrayBufferView, root?: number): void;
   barrier(): void;
@@ -31,6 +39,18 @@ export class LocalCommunicator implements Communicator {
   readonly size = 1;
   readonly processor = 'local';
   allReduce(): void {}
+  allReduceParts(parts: readonly ReducePart[], out: Float32Array | Float64Array): void {
+    let at = 0;
+    for (const part of parts) {
+      if (typeof part === 'number') out.fill(0, at, (at += part));
+      else {
+        out.set(part, at);
+        at += part.length;
+      }
+    }
+    if (at !== out.length)
+      throw new DistributedError(`allReduceParts: the parts hold ${at} elements, out ${out.length}`);
+  }
   broadcast(): void {}
   barrier(): void {}
   abort(code = 1): void {
@@ -65,6 +85,14 @@ export class MpiCommunicator implements Communicator {
     if (op === 'mean' && values instanceof Int32Array)
       throw new DistributedError('allReduce: mean needs a Float32Array or Float64Array, got Int32Array');
     if (values.length > 0) native(() => this.#addon.allReduce(values, code));
+  }
+
+  allReduceParts(parts: readonly ReducePart[], out: Float32Array | Float64Array, op: 'sum' | 'mean' = 'sum'): void {
+    if (op !== 'sum' && op !== 'mean')
+      throw new DistributedError(`allReduceParts: op must be 'sum' or 'mean', got '${op}'`);
+    if (!(out instanceof Float32Array || out instanceof Float64Array))
+      throw new DistributedError('allReduceParts: out must be a Float32Array or Float64Array');
+    native(() => this.#addon.allReduceParts(parts, out, OPS[op]));
   }
 
   broadcast(values: ArrayBufferView, root = 0): void {

@@ -1,7 +1,7 @@
 // DistributedDataParallel: one model replica per rank, kept identical by broadcasting rank 0's
 // state once and averaging gradients after every backward, like torch.nn.parallel.DistributedDataParallel.
 import { ArgumentError, fromHost, type EpochLogs, type Tensor, type TrainableModel } from '@myelin/core';
-import type { Communicator } from './communicator.js';
+import type { Communicator, ReducePart } from './communicator.js';
 import { DistributedError } from './errors.js';
 
 export interface DistributedDataParallelOptions {
@@ -17,7 +17,7 @@ export interface CommunicationStats {
   steps: number;
   /** All-reduce calls made for gradients (buckets × steps). */
   allReduces: number;
-  /** Seconds inside the gradient all-reduces alone. */
+  /** Seconds inside the gradient all-reduces alone (with the copy of the gradients into the reduction buffer). */
   allReduceSeconds: number;
   /** Seconds of the whole gradient sync: reading gradients, the all-reduces, writing them back. */
   syncSeconds: number;
@@ -29,6 +29,8 @@ interface Bucket {
   values: FloatArray;
   /** [parameter index, offset, length] */
   slots: [number, number, number][];
+  /** Each slot's gradient as read this step (a number: that many zeros), for allReduceParts. */
+  parts: ReducePart[];
 }
 
 const DEFAULT_BUCKET_BYTES = 25 * 1024 * 1024;
@@ -127,19 +129,33 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
     const trained = parameters.filter((p) => p.requiresGrad);
     const buckets = this.#bucketsFor(trained);
     for (const bucket of buckets) {
-      for (const [index, offset, length] of bucket.slots) {
-        const grad = trained[index]!.grad;
-        if (grad === null) bucket.values.fill(0, offset, offset + length);
-        else bucket.values.set(readHost(grad), offset);
+      // The gradients go straight from their host copies into the reduction (no copy into the
+      // bucket first) when the communicator can, and they have the bucket's type.
+      const { parts, slots, values } = bucket;
+      let direct = this.comm.allReduceParts !== undefined;
+      for (let k = 0; k < slots.length; k++) {
+        const grad = trained[slots[k]![0]]!.grad;
+        const part = grad === null ? slots[k]![2] : readHost(grad);
+        if (typeof part !== 'number' && part.constructor !== values.constructor) direct = false;
+        parts[k] = part;
       }
+      if (!direct)
+        for (let k = 0; k < slots.length; k++) {
+          const [, offset, length] = slots[k]!;
+          const part = parts[k]!;
+          if (typeof part === 'number') values.fill(0, offset, offset + length);
+          else values.set(part, offset);
+        }
       const reduceStarted = performance.now();
       // The sum and the division by the number of ranks in one native pass.
-      this.comm.allReduce(bucket.values, 'mean');
+      if (direct) this.comm.allReduceParts!(parts, values, 'mean');
+      else this.comm.allReduce(values, 'mean');
       this.stats.allReduceSeconds += (performance.now() - reduceStarted) / 1000;
       this.stats.allReduces++;
-      for (const [index, offset, length] of bucket.slots) {
+      parts.fill(0); // let the host copies go
+      for (const [index, offset, length] of slots) {
         const parameter = trained[index]!;
-        const averaged = bucket.values.subarray(offset, offset + length);
+        const averaged = values.subarray(offset, offset + length);
         parameter.grad = fromHost(averaged, parameter.shape, { backend: parameter.backend, dtype: parameter.dtype });
       }
     }
@@ -203,6 +219,7 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
     this.#buckets = buckets.map((b) => ({
       values: b.dtype === 'float64' ? new Float64Array(b.length) : new Float32Array(b.length),
       slots: b.slots,
+      parts: b.slots.map(() => 0),
     }));
     this.#layoutKey = key;
     return this.#buckets;

@@ -13,6 +13,12 @@ export interface MpiAddon {
   finalized(): boolean;
   /** In place; op 0 sum, 1 max, 2 min, 3 mean (float arrays only). */
   allReduce(values: Float32Array | Float64Array | Int32Array, op: number): void;
+  /** Sum (0) or mean (3) of the parts laid end to end (a number: that many zeros) into out. */
+  allReduceParts(
+    parts: readonly (Float32Array | Float64Array | number)[],
+    out: Float32Array | Float64Array,
+    op: number,
+  ): void;
   /** Whether float sums and means use the shared-memory window (all ranks on this node). */
   sharedMemory(): boolean;
   /** In place, as bytes. */
