@@ -1,5 +1,5 @@
 // The fused max-pooling kernels (maxPool2d, maxPool2dBackward). The forward pass is tf.maxPool
-// (NHWC: transposed around the call) where tfjs has it, i.e. without dilation; with dilation it
+// (on NCHW viewed as one-channel NHWC images) where tfjs has it, i.e. without dilation; with dilation it
 // gathers each window's taps and takes their max. The backward pass is not tfjs's MaxPoolGrad:
 // that sends a window's whole gradient to one tap, where the contract shares it among ties (a
 // ReLU's zeros tie often). Instead, in NCHW with gathers and elementwise ops only:
@@ -95,13 +95,14 @@ export function maxPool2d(ctx: KernelContext, x: Tensor, o: UnfoldOptions): Tens
   const outShape = [n, c, g.outH, g.outW];
   if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, 'float32');
   if (o.dilation[0] === 1 && o.dilation[1] === 1) {
+    // Pooling is per channel: NCHW viewed as NHWC images of one channel needs no transposes.
     const y = tf.maxPool(
-      tf.transpose(x, [0, 2, 3, 1]) as never,
+      tf.reshape(x, [n * c, g.h, g.w, 1]) as never,
       [o.kernelSize[0], o.kernelSize[1]],
       [o.stride[0], o.stride[1]],
       tfPad(o.padding),
     );
-    return tf.transpose(y, [0, 3, 1, 2]);
+    return tf.reshape(y, outShape);
   }
   // Dilated: each window's taps (-Infinity outside the image, never picked), then their max.
   const rows = tf.concat([tf.reshape(x, [n * c, g.h * g.w]), filled(tf, [n * c, 1], -Infinity, 'float32')], 1);
@@ -139,7 +140,11 @@ function tiledBackward(ctx: KernelContext, grad: Tensor, x: Tensor, y: Tensor, g
   const windowShape = [n * c * g.outH, 1, g.outW, 1];
   const best = tf.add(filled(tf, shape, 0, 'float32'), tf.reshape(y, windowShape));
   const hits = cast(ctx, tf.equal(tf.reshape(covered, shape), best), 'float32');
-  const share = tf.div(tf.reshape(grad, windowShape), tf.sum(hits, [1, 3], true));
+  // Ties per window as k times an average pool of the one-channel hits, rounded to the integer
+  // it is: tfjs-webgpu's Sum over many short rows is ~30x slower than its AvgPool.
+  const mean = tf.avgPool(tf.reshape(hits, [n * c, rows, cols, 1]) as never, [kh, kw], [kh, kw], 0);
+  const count = tf.round(tf.mul(mean, tf.scalar(kh * kw, 'float32')));
+  const share = tf.div(tf.reshape(grad, windowShape), tf.reshape(count, windowShape));
   const dx = tf.reshape(tf.mul(hits, share), [n, c, rows, cols]);
   if (dx.shape[2] === h && dx.shape[3] === w) return dx;
   return tf.pad(dx, [

@@ -39,8 +39,9 @@ const BATCH = 64;
 
 interface Target {
   label: string;
-  /** Batches per timed epoch: fewer on the slow software WebGPU adapter, so a run stays short. */
+  /** Batches per timed epoch and epochs per side: fewer on a software WebGPU adapter (seconds a step). */
   batches: number;
+  runs: number;
   setUp: () => Promise<Backend>;
 }
 
@@ -48,6 +49,7 @@ const targets: Target[] = [
   {
     label: 'wasm',
     batches: quick ? 20 : 40,
+    runs: RUNS,
     setUp: async () => {
       const { createWasmBackend } = await import('@myelin/backend-wasm');
       const backend = await createWasmBackend();
@@ -58,7 +60,8 @@ const targets: Target[] = [
   },
   {
     label: 'webgpu',
-    batches: quick ? 4 : 8,
+    batches: quick ? 2 : 4,
+    runs: quick ? 3 : RUNS,
     setUp: async () => {
       const { createWebGpuBackend } = await import('@myelin/backend-webgpu');
       const backend = await createWebGpuBackend();
@@ -185,7 +188,7 @@ function registerWasmFilterGradient(): void {
 console.log('LeNet-5 on Fashion-MNIST, batch 64, Adam(1e-3): Myelin against tfjs-layers on the same tfjs backend');
 console.log('  conv 5x5x6 pad 2, ReLU, max-pool 2, conv 5x5x16, ReLU, max-pool 2, linear 400-120-84-10');
 console.log(
-  `median of ${RUNS} epochs per side, taken in turn after a warm-up epoch each; node ${process.version}, ${process.arch}`,
+  `median of ${RUNS} epochs per side (webgpu: see its line), taken in turn after a warm-up epoch each; node ${process.version}, ${process.arch}`,
 );
 console.log(
   'Myelin: Sequential + CrossEntropyLoss + Adam + fit (loss read every 10 steps), NCHW, fused conv/pool kernels',
@@ -209,9 +212,9 @@ for (const target of targets) {
   const samples = target.batches * BATCH;
   const subset = { x: data.x.subarray(0, samples * 784), y: data.y.subarray(0, samples) };
   const trainers = [myelinTrainer(backend, subset, samples), tfjsLayersTrainer(subset, samples)];
-  const [myelin, layers] = (await interleavedSamplesPerSecond(trainers, RUNS)) as [number, number];
+  const [myelin, layers] = (await interleavedSamplesPerSecond(trainers, target.runs)) as [number, number];
   for (const trainer of trainers) trainer.dispose();
-  const row = `${target.label.padEnd(7)} ${String(target.batches).padStart(3)} batches/epoch  Myelin ${fmt(myelin)}  tfjs-layers ${fmt(layers)}  ratio ${(myelin / layers).toFixed(2)}x`;
+  const row = `${target.label.padEnd(7)} ${String(target.batches).padStart(3)} batches/epoch, ${target.runs} epochs  Myelin ${fmt(myelin)}  tfjs-layers ${fmt(layers)}  ratio ${(myelin / layers).toFixed(2)}x`;
   console.log(`  ${row}`);
   rows.push(row);
 }
