@@ -1,7 +1,7 @@
 // The wasm backend's report, and regressions for the tfjs-backend-wasm quirks worked around in
 // wasm-quirks.ts (each failed, or corrupted the wasm heap, before its fix).
 import { describe, expect, it } from 'vitest';
-import { fromHost, linear, noGrad, tidy } from '@myelin/core';
+import { conv2d, fromHost, linear, maxPool2d, noGrad, tidy, type Backend, type Tensor } from '@myelin/core';
 import { getBackend } from '@myelin/core';
 import { createWasmBackend, descriptor, probe } from './index.js';
 
@@ -105,5 +105,80 @@ describe('tfjs-backend-wasm quirks', () => {
       21 * cols + 7,
     ]);
     for (const h of [x, fullRows, box]) backend.dispose(h);
+  });
+});
+
+/** The same backend with its fused kernels hidden, so core composes unfold + matmul. */
+const composedOnly = (b: Backend): Backend =>
+  new Proxy(b, { get: (target, key) => (key === 'fused' ? undefined : Reflect.get(target, key)) });
+
+/** Output and input gradients of `fn` (seeded by a fixed ramp) on `b`. */
+async function valuesAndGradients(
+  b: Backend,
+  inputs: { shape: number[]; values?: number[] }[],
+  fn: (...xs: Tensor[]) => Tensor,
+): Promise<number[][]> {
+  const xs = inputs.map(({ shape, values }) => {
+    const size = shape.reduce((a, d) => a * d, 1);
+    const data = Float32Array.from(values ?? Array.from({ length: size }, (_, i) => Math.sin(i * 1.3) + i * 1e-3));
+    return fromHost(data, shape, { backend: b, requiresGrad: true });
+  });
+  const out = tidy(() => {
+    const y = fn(...xs);
+    const seed = fromHost(
+      Float32Array.from({ length: y.size }, (_, i) => 0.5 + (i % 7) / 4),
+      [...y.shape],
+      { backend: b },
+    );
+    y.mul(seed).sum().backward();
+    return y.detach();
+  });
+  const results = [Array.from(await out.data())];
+  for (const x of xs) results.push(Array.from(await x.grad!.data()));
+  for (const t of [out, ...xs]) t.dispose();
+  return results;
+}
+
+async function expectFusedMatchesComposed(
+  b: Backend,
+  inputs: { shape: number[]; values?: number[] }[],
+  fn: (...xs: Tensor[]) => Tensor,
+): Promise<void> {
+  const fused = await valuesAndGradients(b, inputs, fn);
+  const composed = await valuesAndGradients(composedOnly(b), inputs, fn);
+  expect(fused.length).toBe(composed.length);
+  fused.forEach((values, i) =>
+    values.forEach((v, j) =>
+      expect(Math.abs(v - composed[i]![j]!)).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(composed[i]![j]!)),
+    ),
+  );
+}
+
+// backend-tfjs's fused convolution kernels map three more wasm quirks (see its src/conv.ts): no
+// Conv2DBackpropFilter, a slow Conv2DBackpropInput (replaced by a convolution) and non-square
+// filters convolved wrongly (padded to square). These cases reach the mapped paths that the shared
+// suite does not.
+describe('fused convolution kernels on tfjs-backend-wasm', () => {
+  it('conv2d: a 1x1 kernel with padding 1 and stride 2 (input gradient as a convolution, cut at the ends)', async () => {
+    const b = await createWasmBackend();
+    await expectFusedMatchesComposed(
+      b,
+      [{ shape: [2, 3, 5, 6] }, { shape: [4, 3, 1, 1] }, { shape: [4] }],
+      (x, w, bias) => conv2d(x!, w!, bias!, { padding: 1, stride: 2 }),
+    );
+  });
+
+  it('conv2d: grouped, dilated, strided 3x2 filters (padded to square)', async () => {
+    const b = await createWasmBackend();
+    await expectFusedMatchesComposed(b, [{ shape: [2, 4, 9, 8] }, { shape: [6, 2, 3, 2] }], (x, w) =>
+      conv2d(x!, w!, null, { groups: 2, stride: [2, 1], dilation: [1, 2], padding: [1, 0] }),
+    );
+  });
+
+  it('maxPool2d: 2x2 windows tiling a 7x5 image (the last row and column get no gradient), with ties', async () => {
+    const b = await createWasmBackend();
+    const ties = Array.from({ length: 2 * 2 * 7 * 5 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    await expectFusedMatchesComposed(b, [{ shape: [2, 2, 7, 5], values: ties }], (x) => maxPool2d(x!, 2));
+    await expectFusedMatchesComposed(b, [{ shape: [2, 2, 7, 5] }], (x) => maxPool2d(x!, 2));
   });
 });
