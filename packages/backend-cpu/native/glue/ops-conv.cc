@@ -320,16 +320,27 @@ bool direct_applies(const ConvShape& s, int dtype) {
   return padded <= double(1 << 20) && double(s.o) * double(s.k) <= double(1 << 20);
 }
 
-/** Copies planes [planes, rows, cols] into zeroed padded planes (plane_stride apart, rows wp apart) at (top, left). */
-void pad_rows(const float* src, float* dst, i64 planes, i64 rows, i64 cols, i64 plane_stride, i64 wp, i64 top, i64 left) {
-  for (i64 p = 0; p < planes; p++) {
-    for (i64 r = 0; r < rows; r++) std::memcpy(dst + p * plane_stride + (r + top) * wp + left, src + (p * rows + r) * cols, std::size_t(cols) * sizeof(float));
+/**
+ * Copies n floats inline: the padded copies move rows of 10-28 floats tens of thousands of times
+ * per LeNet step, where a memcpy call costs more than the copy.
+ */
+inline void copy_short(float* __restrict dst, const float* __restrict src, i64 n) {
+  typedef float V4 __attribute__((vector_size(16), aligned(4)));
+  i64 i = 0;
+  for (; i + 4 <= n; i += 4) *reinterpret_cast<V4*>(dst + i) = *reinterpret_cast<const V4*>(src + i);
+  if (n - i >= 2) {
+    dst[i] = src[i];
+    dst[i + 1] = src[i + 1];
+    i += 2;
   }
+  if (i < n) dst[i] = src[i];
 }
 
 /** Copies planes [planes, rows, cols] into the interior of zeroed padded planes [planes, hp, wp] at (top, left). */
 void pad_planes(const float* src, float* dst, i64 planes, i64 rows, i64 cols, i64 hp, i64 wp, i64 top, i64 left) {
-  pad_rows(src, dst, planes, rows, cols, hp * wp, wp, top, left);
+  for (i64 p = 0; p < planes; p++) {
+    for (i64 r = 0; r < rows; r++) copy_short(dst + (p * hp + r + top) * wp + left, src + (p * rows + r) * cols, cols);
+  }
 }
 
 /** Splits images [0, n) over the state's threads: f(chunk, begin, end) with chunk < chunks. */
@@ -354,38 +365,42 @@ void conv_forward_direct(State* st, const ConvShape& s, const float* x, const fl
   const i64 wp = conv_padded_width(g.out_w, g.kw);
   const i64 per = s.c * hp * wp;
   const i64 chunks = direct_chunks(st, s);
+  // The padding rows are skipped unless a weight is inf or NaN (0 * inf, as im2col + GEMM).
+  const bool skip = st->ck->finite(w, s.o * s.k);
+  const i64 row_lo = skip ? g.ph : 0, row_hi = skip ? g.ph + g.height : hp;
   float* scratch_all = typed_scratch<float>(st, chunks * per);
   image_chunks(st, s.n, chunks, [&](i64 c, i64 begin, i64 end) {
     float* xp = scratch_all + c * per;
     std::fill(xp, xp + per, 0.0f);
     for (i64 i = begin; i < end; i++) {
       pad_planes(x + i * s.c * s.plane, xp, s.c, g.height, g.width, hp, wp, g.ph, g.pw);
-      st->ck->forward(xp, s.c, wp, w, bias, s.o, g.kh, g.kw, out + i * s.o * s.length, g.out_h, g.out_w);
+      st->ck->forward(xp, s.c, wp, w, bias, s.o, g.kh, g.kw, out + i * s.o * s.length, g.out_h, g.out_w, row_lo, row_hi);
     }
   });
 }
 
 /**
- * Backward, direct. dW (and db): the kernel correlates each image's padded input with its
- * gradient rows (zero-padded to whole steps); with several threads each chunk of images adds
- * into its own partial, summed at the end. dX: the transposed convolution, i.e. the forward
- * kernel over the gradient padded by kernel - 1 - padding with the flipped, transposed weights.
+ * Backward, direct. dW (and db): flat correlations of the output gradient (read in place) with
+ * kw column-shifted copies of each padded input plane (row length out_w, so every product is a
+ * real tap: no masking, no wasted lanes), a few images per kernel call; with several threads each
+ * chunk of images adds into its own partial, summed at the end. dX: the transposed convolution,
+ * i.e. the forward kernel over the gradient padded by kernel - 1 - padding with the flipped,
+ * transposed weights.
  */
 void conv_backward_direct(State* st, const ConvShape& s, const float* grad, const float* x, const float* w, float* dx, float* dw, float* db) {
   const UnfoldGeometry& g = s.g;
-  const i64 hp = g.height + 2 * g.ph;
-  const i64 wp = g.width + 2 * g.pw;  // dW: flat planes, no row padding beyond the zero border
-  const i64 gs = (g.out_h * wp + CONV_COLS - 1) / CONV_COLS * CONV_COLS;
+  const i64 hp = g.height + 2 * g.ph;  // = out_h + kh - 1
+  const i64 plane_s = hp * g.out_w;
   const i64 hp2 = g.height + g.kh - 1;  // out_h + 2 (kh - 1 - ph)
   const i64 wp2 = conv_padded_width(g.width, g.kw);
   const bool weights = dw != nullptr;
   const bool input = dx != nullptr;
   // dW takes a few images per kernel call, so that its per-tap reductions are amortised.
   const i64 group = std::min<i64>(4, std::max<i64>(1, s.n));
-  const i64 image_x = s.c * hp * wp;
-  const i64 image_g = s.o * gs;
-  const i64 per_x = weights ? group * image_x + CONV_COLS + g.kw : 0;  // the kernel's readable slack
-  const i64 per_g = weights ? group * image_g : 0;
+  const i64 shift = group * s.c * plane_s;
+  const i64 per_x = weights ? g.kw * shift + CONV_LANES : 0;  // the kernel's readable slack
+  const i64 stride_g = (s.length + CONV_LANES - 1) / CONV_LANES * CONV_LANES;
+  const i64 per_g = weights ? group * s.o * stride_g : 0;
   const i64 per_dy = input ? s.o * hp2 * wp2 : 0;
   const i64 per_part = weights ? s.o * s.k + s.o : 0;
   const i64 per = per_x + per_g + per_dy + per_part;
@@ -402,8 +417,8 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   }
   image_chunks(st, s.n, chunks, [&](i64 c, i64 begin, i64 end) {
     float* base = scratch_all + c * per;
-    float* xp = base;
-    float* gp = xp + per_x;
+    float* xs = base;
+    float* gp = xs + per_x;
     float* dyp = gp + per_g;
     float* part_w = dyp + per_dy;
     float* part_b = part_w + s.o * s.k;
@@ -411,14 +426,27 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
     for (i64 i0 = begin; i0 < end; i0 += group) {
       const i64 images = std::min(group, end - i0);
       if (weights) {
-        // The images' padded planes one after another ([images, c, hp, wp] and [images, o, out_h, gw]).
-        pad_planes(x + i0 * s.c * s.plane, xp, images * s.c, g.height, g.width, hp, wp, g.ph, g.pw);
-        pad_rows(grad + i0 * s.o * s.length, gp, images * s.o, g.out_h, g.out_w, gs, wp, 0, 0);
-        st->ck->weight_grad(gp, gs, xp, s.c, hp, wp, s.o, g.kh, g.kw, images, part_w, db != nullptr ? part_b : nullptr);
+        // xs[b][image, c][h * out_w + w] = padded x at (h, w + b); the padding stays zero.
+        for (i64 p = 0; p < images * s.c; p++) {
+          const float* src = x + (i0 * s.c + p) * s.plane;
+          for (i64 b = 0; b < g.kw; b++) {
+            const i64 w_lo = std::max<i64>(0, g.pw - b);
+            const i64 w_hi = std::min(g.out_w, g.width + g.pw - b);
+            if (w_hi <= w_lo) continue;
+            for (i64 r = 0; r < g.height; r++) {
+              copy_short(xs + b * shift + p * plane_s + (r + g.ph) * g.out_w + w_lo, src + r * g.width + (w_lo + b - g.pw), w_hi - w_lo);
+            }
+          }
+        }
+        // The gradient planes padded to whole vectors (zeros stay past each plane's end).
+        for (i64 p = 0; p < images * s.o; p++) std::memcpy(gp + p * stride_g, grad + (i0 * s.o + p) * s.length, std::size_t(s.length) * sizeof(float));
+        st->ck->weight_grad(gp, s.length, xs, shift, plane_s, g.out_w, s.c, s.o, g.kh, g.kw, images, part_w, db != nullptr ? part_b : nullptr);
       }
       for (i64 i = i0; input && i < i0 + images; i++) {
         pad_planes(grad + i * s.o * s.length, dyp, s.o, g.out_h, g.out_w, hp2, wp2, g.kh - 1 - g.ph, g.kw - 1 - g.pw);
-        st->ck->forward(dyp, s.o, wp2, wt, nullptr, s.c, g.kh, g.kw, dx + i * s.c * s.plane, g.height, g.width);
+        // The weights are finite here (checked by the caller): the zero border rows are skipped.
+        st->ck->forward(dyp, s.o, wp2, wt, nullptr, s.c, g.kh, g.kw, dx + i * s.c * s.plane, g.height, g.width, g.kh - 1 - g.ph,
+                        g.kh - 1 - g.ph + g.out_h);
       }
     }
   });
@@ -489,11 +517,9 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
     const i64 bias_shape[1] = {s.o};
     if (a.boolean(12)) ids[2] = new_tensor(a.st, x.dtype, bias_shape, 1);
     auto ptr = [&](int id) -> void* { return id < 0 ? nullptr : tensor_at(a.st, id).data(); };
-    // The direct weight gradient multiplies padding by input values, the direct input gradient
-    // weights by the gradient's zero border: each only when those are finite (0 * inf is NaN
-    // where the GEMM path, which never forms these products, has +-inf).
+    // The direct input gradient multiplies the weights by the gradient's zero border: only for
+    // finite weights (0 * inf is NaN where the GEMM path, which never forms it, has +-inf).
     const bool direct = x.dtype == F32 && direct_applies(s, x.dtype) && (ids[1] >= 0 || ids[2] < 0) &&
-                        (ids[1] < 0 || a.st->ck->finite(static_cast<const float*>(x.data()), x.size)) &&
                         (ids[0] < 0 || a.st->ck->finite(static_cast<const float*>(w.data()), w.size));
     if (direct) {
       conv_backward_direct(a.st, s, static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),

@@ -28,13 +28,25 @@ static_assert(NV == 2, "the kernels below step two vectors at a time");
 
 // V is declared 4-byte aligned: these are unaligned loads and stores.
 inline V load(const float* p) { return *reinterpret_cast<const V*>(p); }
+
+/**
+ * A loaded vector that several FMAs use: kept in a register (GCC otherwise folds the load into
+ * each FMA as a memory operand, and the loop runs out of load ports before FMA units).
+ */
+inline V load_once(const float* p) {
+  V v = load(p);
+#if defined(__AVX__)
+  __asm__("" : "+x"(v));
+#endif
+  return v;
+}
 inline void store(float* p, V v) { *reinterpret_cast<V*>(p) = v; }
 
 /** Output channels [o0, o0 + OB) of row oh, columns [ow0, ow0 + 16) (stored up to out_w). */
 template <int OB>
 inline void forward_block(const float* __restrict xp, i64 c, i64 hp, i64 wp, const float* __restrict w,
                           const float* bias, i64 kh, i64 kw, float* __restrict y, i64 o0, i64 oh, i64 ow0, i64 out_h,
-                          i64 out_w) {
+                          i64 out_w, i64 a0, i64 a1) {
   const i64 taps = c * kh * kw;
   V acc[OB][NV];
   for (int ob = 0; ob < OB; ob++) {
@@ -43,11 +55,11 @@ inline void forward_block(const float* __restrict xp, i64 c, i64 hp, i64 wp, con
   }
   const float* wo = w + o0 * taps;
   for (i64 ci = 0; ci < c; ci++) {
-    for (i64 a = 0; a < kh; a++) {
+    for (i64 a = a0; a < a1; a++) {
       const float* row = xp + (ci * hp + oh + a) * wp + ow0;
       const float* wt = wo + (ci * kh + a) * kw;
       for (i64 b = 0; b < kw; b++) {
-        const V x0 = load(row + b), x1 = load(row + b + LANES);
+        const V x0 = load_once(row + b), x1 = load_once(row + b + LANES);
         for (int ob = 0; ob < OB; ob++) {
           const float s = wt[ob * taps + b];
           acc[ob][0] += s * x0;
@@ -75,19 +87,22 @@ inline void forward_block(const float* __restrict xp, i64 c, i64 hp, i64 wp, con
 constexpr int OB_MAX = 6;
 
 void forward(const float* xp, i64 c, i64 wp, const float* w, const float* bias, i64 o, i64 kh, i64 kw, float* y,
-             i64 out_h, i64 out_w) {
+             i64 out_h, i64 out_w, i64 row_lo, i64 row_hi) {
   const i64 hp = out_h + kh - 1;
   for (i64 oh = 0; oh < out_h; oh++) {
+    // Only the taps on rows [row_lo, row_hi) (the others are zero padding).
+    const i64 a0 = row_lo - oh > 0 ? row_lo - oh : 0;
+    const i64 a1 = row_hi - oh < kh ? row_hi - oh : kh;
     for (i64 o0 = 0; o0 < o; o0 += OB_MAX) {
       const i64 ob = o - o0 < OB_MAX ? o - o0 : OB_MAX;
       for (i64 ow0 = 0; ow0 < out_w; ow0 += CONV_COLS) {
         switch (ob) {
-          case 6: forward_block<6>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w); break;
-          case 5: forward_block<5>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w); break;
-          case 4: forward_block<4>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w); break;
-          case 3: forward_block<3>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w); break;
-          case 2: forward_block<2>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w); break;
-          default: forward_block<1>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w); break;
+          case 6: forward_block<6>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+          case 5: forward_block<5>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+          case 4: forward_block<4>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+          case 3: forward_block<3>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+          case 2: forward_block<2>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+          default: forward_block<1>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
         }
       }
     }
@@ -99,67 +114,85 @@ inline float lane_sum(V v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v
 /** Taps per step of the weight gradient: 2 channels x TB taps accumulators. */
 constexpr int TB = 5;
 
+/** The weight gradient's operands (see ConvKernels::weight_grad). */
+struct WeightArgs {
+  const float* g;
+  i64 length, stride;
+  const float* xs;
+  i64 shift, plane, row, c, o, kh, kw, images;
+};
+
 /**
- * dw[o0 + ob, ci, a, b0 + t] += sum over the images' flat gradient planes of g * the input plane
- * shifted by a * wp + b0 + t, for OB channels and T taps of one kernel row.
+ * dw[o0 + ob, ci, a, b0 + t] += sum over the images and j < length of g[o0 + ob][j] *
+ * xs[b0 + t][ci][j + a * row], for OB channels and T taps of one kernel row, a vector at a time.
  */
 template <int OB, int T>
-inline void weight_block(const float* __restrict g, i64 gs, const float* __restrict xp, i64 hp, i64 wp, i64 c, i64 o,
-                         i64 kh, i64 kw, i64 ci, i64 a, i64 b0, i64 o0, i64 images, float* __restrict dw) {
+inline void weight_block(const WeightArgs& p, i64 ci, i64 a, i64 b0, i64 o0, float* __restrict dw) {
   V acc[OB][T];
   for (int ob = 0; ob < OB; ob++)
     for (int t = 0; t < T; t++) acc[ob][t] = V{};
-  for (i64 image = 0; image < images; image++) {
-    const float* gi = g + (image * o + o0) * gs;
-    const float* xi = xp + (image * c + ci) * hp * wp + a * wp + b0;
-    for (i64 j = 0; j < gs; j += LANES) {
+  const i64 whole = p.length / LANES * LANES;
+  const i64 rest = p.length - whole;
+  VI mask;
+  for (int l = 0; l < LANES; l++) mask[l] = l < rest ? -1 : 0;
+  for (i64 image = 0; image < p.images; image++) {
+    const float* __restrict gi = p.g + (image * p.o + o0) * p.stride;
+    const float* __restrict xi = p.xs + b0 * p.shift + (image * p.c + ci) * p.plane + a * p.row;
+    for (i64 j = 0; j < whole; j += LANES) {
       V gv[OB];
-      for (int ob = 0; ob < OB; ob++) gv[ob] = load(gi + ob * gs + j);
+      for (int ob = 0; ob < OB; ob++) gv[ob] = load(gi + ob * p.stride + j);
       for (int t = 0; t < T; t++) {
-        const V x = load(xi + j + t);
+        const V x = load_once(xi + t * p.shift + j);
+        for (int ob = 0; ob < OB; ob++) acc[ob][t] += gv[ob] * x;
+      }
+    }
+    if (rest > 0) {
+      // The last partial vector: g's planes are padded with zeros, x is masked (0 * inf).
+      V gv[OB];
+      for (int ob = 0; ob < OB; ob++) gv[ob] = load(gi + ob * p.stride + whole);
+      for (int t = 0; t < T; t++) {
+        const V x = (V)((VI)load(xi + t * p.shift + whole) & mask);
         for (int ob = 0; ob < OB; ob++) acc[ob][t] += gv[ob] * x;
       }
     }
   }
   for (int ob = 0; ob < OB; ob++)
-    for (int t = 0; t < T; t++) dw[(((o0 + ob) * c + ci) * kh + a) * kw + b0 + t] += lane_sum(acc[ob][t]);
+    for (int t = 0; t < T; t++) dw[(((o0 + ob) * p.c + ci) * p.kh + a) * p.kw + b0 + t] += lane_sum(acc[ob][t]);
 }
 
 template <int OB>
-void weight_taps(const float* g, i64 gs, const float* xp, i64 hp, i64 wp, i64 c, i64 o, i64 kh, i64 kw, i64 ci, i64 a,
-                 i64 o0, i64 images, float* dw) {
+void weight_taps(const WeightArgs& p, i64 ci, i64 a, i64 o0, float* dw) {
   i64 b0 = 0;
-  for (; b0 + TB <= kw; b0 += TB) weight_block<OB, TB>(g, gs, xp, hp, wp, c, o, kh, kw, ci, a, b0, o0, images, dw);
-  switch (kw - b0) {
-    case 4: weight_block<OB, 4>(g, gs, xp, hp, wp, c, o, kh, kw, ci, a, b0, o0, images, dw); break;
-    case 3: weight_block<OB, 3>(g, gs, xp, hp, wp, c, o, kh, kw, ci, a, b0, o0, images, dw); break;
-    case 2: weight_block<OB, 2>(g, gs, xp, hp, wp, c, o, kh, kw, ci, a, b0, o0, images, dw); break;
-    case 1: weight_block<OB, 1>(g, gs, xp, hp, wp, c, o, kh, kw, ci, a, b0, o0, images, dw); break;
+  for (; b0 + TB <= p.kw; b0 += TB) weight_block<OB, TB>(p, ci, a, b0, o0, dw);
+  switch (p.kw - b0) {
+    case 4: weight_block<OB, 4>(p, ci, a, b0, o0, dw); break;
+    case 3: weight_block<OB, 3>(p, ci, a, b0, o0, dw); break;
+    case 2: weight_block<OB, 2>(p, ci, a, b0, o0, dw); break;
+    case 1: weight_block<OB, 1>(p, ci, a, b0, o0, dw); break;
     default: break;
   }
 }
 
-void weight_grad(const float* g, i64 gs, const float* xp, i64 c, i64 hp, i64 wp, i64 o, i64 kh, i64 kw, i64 images,
-                 float* dw, float* db) {
+void weight_grad(const float* g, i64 length, const float* xs, i64 shift, i64 plane, i64 row, i64 c, i64 o, i64 kh,
+                 i64 kw, i64 images, float* dw, float* db) {
+  const i64 stride = (length + LANES - 1) / LANES * LANES;
+  const WeightArgs p{g, length, stride, xs, shift, plane, row, c, o, kh, kw, images};
   for (i64 o0 = 0; o0 < o; o0 += 2) {
     for (i64 ci = 0; ci < c; ci++) {
       for (i64 a = 0; a < kh; a++) {
-        if (o - o0 >= 2) weight_taps<2>(g, gs, xp, hp, wp, c, o, kh, kw, ci, a, o0, images, dw);
-        else weight_taps<1>(g, gs, xp, hp, wp, c, o, kh, kw, ci, a, o0, images, dw);
+        if (o - o0 >= 2) weight_taps<2>(p, ci, a, o0, dw);
+        else weight_taps<1>(p, ci, a, o0, dw);
       }
     }
   }
   if (db == nullptr) return;
   for (i64 oc = 0; oc < o; oc++) {
-    V acc[2] = {V{}, V{}};
+    V acc = V{};
     for (i64 image = 0; image < images; image++) {
-      const float* plane = g + (image * o + oc) * gs;
-      for (i64 j = 0; j < gs; j += 2 * LANES) {  // gs is a multiple of 2 * LANES
-        acc[0] += load(plane + j);
-        acc[1] += load(plane + j + LANES);
-      }
+      const float* plane_g = g + (image * o + oc) * stride;
+      for (i64 j = 0; j < stride; j += LANES) acc += load(plane_g + j);  // zero-padded
     }
-    db[oc] += lane_sum(acc[0] + acc[1]);
+    db[oc] += lane_sum(acc);
   }
 }
 

@@ -9,6 +9,8 @@ namespace myelin {
 
 /** Output columns per step: two vectors of 8 floats. Padded rows are multiples of this. */
 constexpr i64 CONV_COLS = 16;
+/** Floats per vector of the kernels. */
+constexpr i64 CONV_LANES = 8;
 
 /** The padded row length the kernels read for `cols` outputs and `kw` taps. */
 inline i64 conv_padded_width(i64 cols, i64 kw) { return (cols + CONV_COLS - 1) / CONV_COLS * CONV_COLS + kw - 1; }
@@ -18,20 +20,22 @@ struct ConvKernels {
   /**
    * y [o, out_h, out_w] = bias (or 0) + sum over c, a < kh, b < kw of w[o, c, a, b] *
    * xp[c, h + a, w + b], for zero-padded input xp [c, out_h + kh - 1, wp] with
-   * wp >= conv_padded_width(out_w, kw).
+   * wp >= conv_padded_width(out_w, kw). Rows of xp outside [row_lo, row_hi) are zero and
+   * skipped (their products are 0 for finite weights; pass 0, out_h + kh - 1 otherwise).
    */
   void (*forward)(const float* xp, i64 c, i64 wp, const float* w, const float* bias, i64 o, i64 kh, i64 kw, float* y,
-                  i64 out_h, i64 out_w);
+                  i64 out_h, i64 out_w, i64 row_lo, i64 row_hi);
   /**
-   * The weight gradient over flat planes. xp holds `images` images of c zero-padded planes
-   * [hp, wp] one after another (plus CONV_COLS + kw floats of readable slack after the last),
-   * all FINITE (the products below include 0 * x); g holds [images, o] planes of gs floats
-   * (a multiple of CONV_COLS): g[h * wp + w] = dL/dy[h, w] for w < out_w, zero elsewhere. Then
-   * dw [o, c, kh, kw] += sum over images and j < gs of g[o, j] * xp[c, j + a * wp + b], and db
-   * (or null) [o] += the sum of each g plane.
+   * The weight gradient as flat correlations. g: `images` x o planes of `length` = out_h * out_w
+   * values (the output gradient), each padded with zeros to a multiple of CONV_LANES; xs: for
+   * each tap column b < kw (`shift` floats apart), `images` x c planes of `plane` = hp * out_w
+   * floats, xs[b][c][h * out_w + w] = the zero-padded input at (h, w + b), then CONV_LANES
+   * readable floats (the last vector is masked), `row` = out_w. Then dw [o, c, kh, kw] += sum
+   * over images and j < length of g[o][j] * xs[b][c][j + a * row], and db (or null) [o] += the
+   * sum of each g plane.
    */
-  void (*weight_grad)(const float* g, i64 gs, const float* xp, i64 c, i64 hp, i64 wp, i64 o, i64 kh, i64 kw,
-                      i64 images, float* dw, float* db);
+  void (*weight_grad)(const float* g, i64 length, const float* xs, i64 shift, i64 plane, i64 row, i64 c, i64 o,
+                      i64 kh, i64 kw, i64 images, float* dw, float* db);
   /** Whether all n values are finite (no NaN, no infinity). */
   bool (*finite)(const float* x, i64 n);
 };
