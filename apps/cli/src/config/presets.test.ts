@@ -104,7 +104,7 @@ describe('presets for the reference experiments, run by the built binary', () =>
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('36 samples of shape [3, 12, 12], 3 classes');
     expect(result.stdout).toContain(
-      'Conv2d(3->16, 3) BatchNorm2d ReLU MaxPool2d(2) Conv2d(16->32, 3) BatchNorm2d ReLU MaxPool2d(2) Conv2d(32->64, 3) BatchNorm2d ReLU MaxPool2d(2) Flatten Linear(64->3)',
+      'Conv2d(3->8, 3) BatchNorm2d ReLU MaxPool2d(2) Conv2d(8->16, 3) BatchNorm2d ReLU MaxPool2d(2) Flatten Linear(144->3)',
     );
   });
 
