@@ -317,7 +317,9 @@ bool direct_applies(const ConvShape& s, int dtype) {
   const double rows = double(std::max(g.height + 2 * g.ph, g.height + g.kh - 1));
   const double cols = double(std::max(g.width + 2 * g.pw, conv_padded_width(std::max(g.width, g.out_w), g.kw)));
   const double padded = double(std::max(s.c, s.o)) * rows * cols;
-  return padded <= double(1 << 20) && double(s.o) * double(s.k) <= double(1 << 20);
+  // The weight gradient's kw shifted copies of one image (conv_backward_direct's xs).
+  const double shifted = double(g.kw) * double(s.c) * double(g.height + 2 * g.ph) * double(g.out_w);
+  return padded <= double(1 << 20) && shifted <= double(1 << 20) && double(s.o) * double(s.k) <= double(1 << 20);
 }
 
 /**
@@ -395,8 +397,9 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   const i64 wp2 = conv_padded_width(g.width, g.kw);
   const bool weights = dw != nullptr;
   const bool input = dx != nullptr;
-  // dW takes a few images per kernel call, so that its per-tap reductions are amortised.
-  const i64 group = std::min<i64>(4, std::max<i64>(1, s.n));
+  // dW takes a few images per kernel call, so that its per-tap reductions are amortised; their
+  // shifted copies stay within 2^20 floats (LeNet: 4 images).
+  const i64 group = std::max<i64>(1, std::min<i64>({4, s.n, (i64(1) << 20) / std::max<i64>(1, g.kw * s.c * plane_s)}));
   const i64 shift = group * s.c * plane_s;
   const i64 per_x = weights ? g.kw * shift + CONV_LANES : 0;  // the kernel's readable slack
   const i64 stride_g = (s.length + CONV_LANES - 1) / CONV_LANES * CONV_LANES;
