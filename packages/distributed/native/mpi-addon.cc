@@ -16,13 +16,21 @@
 #include <mpi.h>
 #include <node_api.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -30,14 +38,20 @@ bool g_inited = false;
 bool g_finalized = false;
 
 // ---- the shared-memory all-reduce ------------------------------------------------------------
-// When every rank of MPI_COMM_WORLD runs on this node, float sums and means skip MPI_Allreduce (whose copy-in/copy-out through the shared-memory transport costs several
-// passes over the buffer): each rank copies its values into its own segment of an MPI-3
-// shared-memory window (MPI_Win_allocate_shared), one MPI_Barrier on the node communicator,
-// then each rank sums every rank's segment, in rank order, straight into its output and scales
-// it (mean). Same operations in the same order on every rank, so the replicas get identical
-// bits. Each segment has two halves used alternately, so the next call's copy-in cannot
-// overwrite values a slower rank is still reading: one barrier per call, not two. Ranks on
-// several nodes (or MYELIN_MPI_SHARED_MEMORY=0 on any rank) use MPI_Allreduce.
+// When every rank of MPI_COMM_WORLD runs on this node, float sums and means skip MPI_Allreduce
+// (whose copy-in/copy-out through the shared-memory transport costs several passes over the
+// buffer): each rank copies its values into its own segment of an MPI-3 shared-memory window
+// (MPI_Win_allocate_shared), one barrier over the node's ranks, then each rank sums every
+// rank's segment, in rank order, straight into its output and scales it (mean). Same operations
+// in the same order on every rank, so the replicas get identical bits. Each segment has two
+// halves used alternately, so the next call's copy-in cannot overwrite values a slower rank is
+// still reading: one barrier per call, not two. Ranks on several nodes (or
+// MYELIN_MPI_SHARED_MEMORY=0 on any rank) use MPI_Allreduce.
+//
+// The barrier (Linux) is a counter in the window that spins for up to kSpinNs and then sleeps on
+// a futex, where MPI_Barrier would spin until the last rank arrives: on a machine with other
+// work, a rank spinning for a descheduled peer takes the core that peer needs. Elsewhere,
+// MPI_Barrier.
 MPI_Comm g_node = MPI_COMM_NULL;
 bool g_shm = false;
 MPI_Win g_win = MPI_WIN_NULL;
@@ -45,6 +59,18 @@ std::vector<char*> g_segments;  // each rank's segment, as mapped in this proces
 size_t g_half = 0;              // bytes in each half of a segment
 int g_parity = 0;
 constexpr size_t kShmMaxHalf = size_t{4} << 20;  // larger arrays go in chunks of 4 MiB
+constexpr size_t kControl = 64;  // bytes before each segment's halves; rank 0's hold the barrier
+constexpr long kSpinNs = 200'000;
+
+/** The node barrier's state, in rank 0's control bytes. */
+struct NodeBarrier {
+  std::atomic<uint32_t> arrived;
+  std::atomic<uint32_t> generation;  // bumped by the last rank to arrive; the futex word
+  std::atomic<uint32_t> sleepers;
+};
+static_assert(sizeof(NodeBarrier) <= kControl, "the barrier fits in the control bytes");
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "atomics shared between processes must be lock-free");
+NodeBarrier* g_barrier = nullptr;
 
 #define CHECK_NAPI(env, call)                                          \
   do {                                                                 \
@@ -95,6 +121,7 @@ void free_window() {
   }
   g_win = MPI_WIN_NULL;
   g_segments.clear();
+  g_barrier = nullptr;
   g_half = 0;
 }
 
@@ -109,7 +136,7 @@ int ensure_window(size_t bytes) {
   MPI_Info info;
   MPI_Info_create(&info);
   MPI_Info_set(info, "alloc_shared_noncontig", "true");  // each segment near its own rank
-  int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(2 * half), 1, info, g_node, &mine, &g_win);
+  int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(kControl + 2 * half), 1, info, g_node, &mine, &g_win);
   MPI_Info_free(&info);
   if (code != MPI_SUCCESS) {
     g_win = MPI_WIN_NULL;
@@ -124,22 +151,93 @@ int ensure_window(size_t bytes) {
     void* base = nullptr;
     code = MPI_Win_shared_query(g_win, r, &size, &unit, &base);
     if (code != MPI_SUCCESS) return code;
-    // Never trust a size we did not check: every segment must hold both halves.
-    if (base == nullptr || size < static_cast<MPI_Aint>(2 * half)) return MPI_ERR_SIZE;
+    // Never trust a size we did not check: every segment must hold the control bytes and both halves.
+    if (base == nullptr || size < static_cast<MPI_Aint>(kControl + 2 * half)) return MPI_ERR_SIZE;
     g_segments[static_cast<size_t>(r)] = static_cast<char*>(base);
   }
   code = MPI_Win_lock_all(MPI_MODE_NOCHECK, g_win);  // a passive epoch, for MPI_Win_sync
+  if (code != MPI_SUCCESS) return code;
+  g_barrier = reinterpret_cast<NodeBarrier*>(g_segments[0]);
+  int rank = 0;
+  MPI_Comm_rank(g_node, &rank);
+  if (rank == 0) new (g_barrier) NodeBarrier{{0}, {0}, {0}};
+  MPI_Win_sync(g_win);
+  code = MPI_Barrier(g_node);  // the barrier's state is set before anyone uses it
   if (code != MPI_SUCCESS) return code;
   g_half = half;
   g_parity = 0;
   return MPI_SUCCESS;
 }
 
+#ifdef __linux__
+long futex(std::atomic<uint32_t>* word, int op, uint32_t value, const timespec* timeout) {
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value, timeout, nullptr, 0);
+}
+
+long elapsed_ns(const timespec& since) {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - since.tv_sec) * 1'000'000'000L + (now.tv_nsec - since.tv_nsec);
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+#endif
+
+/**
+ * Returns once every rank of the node has called it. The last to arrive bumps the generation
+ * (seq_cst, after its acq_rel arrival: every rank's earlier writes are visible to the waiters'
+ * acquire loads). Waiters spin for up to kSpinNs, then sleep on the generation (a shared futex:
+ * not FUTEX_PRIVATE, the word is in memory mapped by several processes), re-checking every 10 ms.
+ * While waiting they still drive MPI's progress engine now and then (MPI_Iprobe on the node
+ * communicator, where no message is ever sent), as MPI_Barrier would: a peer finishing an
+ * earlier operation may need this rank's progress.
+ */
+int node_barrier() {
+#ifdef __linux__
+  NodeBarrier* b = g_barrier;
+  const uint32_t ranks = static_cast<uint32_t>(g_segments.size());
+  const uint32_t generation = b->generation.load(std::memory_order_acquire);
+  if (b->arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == ranks) {
+    b->arrived.store(0, std::memory_order_relaxed);  // no rank re-enters before the bump below
+    b->generation.fetch_add(1, std::memory_order_seq_cst);
+    if (b->sleepers.load(std::memory_order_seq_cst) != 0) futex(&b->generation, FUTEX_WAKE, INT_MAX, nullptr);
+    return MPI_SUCCESS;
+  }
+  timespec started;
+  clock_gettime(CLOCK_MONOTONIC, &started);
+  int flag = 0;
+  for (unsigned spins = 1;; spins++) {
+    if (b->generation.load(std::memory_order_acquire) != generation) return MPI_SUCCESS;
+    cpu_relax();
+    if (spins % 256 == 0) {
+      MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, g_node, &flag, MPI_STATUS_IGNORE);
+      if (elapsed_ns(started) > kSpinNs) break;
+    }
+  }
+  b->sleepers.fetch_add(1, std::memory_order_seq_cst);
+  const timespec recheck = {0, 10'000'000};
+  while (b->generation.load(std::memory_order_seq_cst) == generation) {
+    futex(&b->generation, FUTEX_WAIT, generation, &recheck);
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, g_node, &flag, MPI_STATUS_IGNORE);
+  }
+  b->sleepers.fetch_sub(1, std::memory_order_seq_cst);
+  return MPI_SUCCESS;
+#else
+  return MPI_Barrier(g_node);
+#endif
+}
+
 /** out[i] = scale * (rank 0's + rank 1's + ...)[i], scale applied in double as in JavaScript. */
 template <typename T>
 void sum_segments(T* __restrict out, size_t count, double scale) {
   const size_t ranks = g_segments.size();
-  const size_t at = static_cast<size_t>(g_parity) * g_half;
+  const size_t at = kControl + static_cast<size_t>(g_parity) * g_half;
   const T* __restrict a = reinterpret_cast<const T*>(g_segments[0] + at);
   if (ranks == 2) {
     const T* __restrict b = reinterpret_cast<const T*>(g_segments[1] + at);
@@ -193,10 +291,10 @@ int shm_all_reduce(const std::vector<Part>& parts, T* out, size_t length, double
   const size_t chunk = g_half / sizeof(T);
   for (size_t done = 0; done < length; done += chunk) {
     const size_t count = length - done < chunk ? length - done : chunk;
-    char* mine = g_segments[static_cast<size_t>(rank)] + static_cast<size_t>(g_parity) * g_half;
+    char* mine = g_segments[static_cast<size_t>(rank)] + kControl + static_cast<size_t>(g_parity) * g_half;
     gather_parts(parts, done * sizeof(T), count * sizeof(T), mine);
     MPI_Win_sync(g_win);  // our copy is visible before the barrier ...
-    code = MPI_Barrier(g_node);
+    code = node_barrier();
     if (code != MPI_SUCCESS) return code;
     MPI_Win_sync(g_win);  // ... and every rank's after it
     sum_segments<T>(out + done, count, scale);
