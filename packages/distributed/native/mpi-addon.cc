@@ -58,7 +58,7 @@ MPI_Win g_win = MPI_WIN_NULL;
 std::vector<char*> g_segments;  // each rank's segment, as mapped in this process
 size_t g_half = 0;              // bytes in each half of a segment
 int g_parity = 0;
-constexpr size_t kShmMaxHalf = size_t{4} << 20;  // larger arrays go in chunks of 4 MiB
+constexpr size_t kShmMaxHalf = size_t{1} << 20;  // larger arrays go in chunks of 1 MiB (a small /dev/shm)
 constexpr size_t kControl = 64;  // bytes before each segment's halves; rank 0's hold the barrier
 constexpr long kSpinNs = 200'000;
 

@@ -30,6 +30,7 @@ interface Seen {
   partsOk: boolean;
   partsTail: number[];
   partsSum: number[];
+  partsWideOk: boolean;
   view: number[];
   bytes: string;
   doubles: (number | string)[];
@@ -76,6 +77,7 @@ function checkCollectives(
       Math.fround(ranks.reduce((a, r) => Math.fround(a + f(r)), 0) * (1 / size));
     expect(s.partsTail).toEqual([0, 0, 0, mean((r) => r * 10 + 4), mean((r) => r * 10 + 5)]);
     expect(s.partsSum).toEqual([total, size, 2 * size, total]);
+    expect(s.partsWideOk).toBe(true);
     expect(s.view).toEqual([s.rank, s.rank, s.rank, total, total, total, s.rank, s.rank, s.rank, s.rank]);
     expect(s.bytes).toBe('hello from the last rank');
     expect(s.doubles).toEqual([Math.PI, Number.MIN_VALUE, '-0']);
