@@ -6,7 +6,8 @@
 //    dilated kernel is convolved as the undilated kernel with zeros between its taps (its
 //    gradient is then every dilation-th tap of the dilated kernel's gradient);
 //  - groups: tfjs has no grouped convolution (depthwise only), so each group convolves its own
-//    channel slice and the results are concatenated;
+//    channel slice and the results are concatenated (on webgpu a forward pass whose groups have
+//    one input channel each runs as one depthwise convolution, which is much faster there);
 //  - tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter: there the weight gradient is itself
 //    a convolution (channels as the batch, the batch as channels, dy as the filter, the stride as
 //    dilation), on wasm's XNNPACK Conv2D;
@@ -389,9 +390,14 @@ function inputGradientAsConvolution(
   );
 }
 
-/** Whether the active tfjs backend registers Conv2DBackpropFilter (tfjs-backend-wasm 4.22 does not). */
+/**
+ * Whether the weight gradient runs as tfjs's Conv2DBackpropFilter kernel: not on wasm, which has
+ * none in 4.22 (nor where someone registered one there: the convolution below is what we want),
+ * nor on a backend without one.
+ */
 function hasFilterGradient(ctx: KernelContext): boolean {
-  return ctx.tf.getKernel('Conv2DBackpropFilter', ctx.tf.getBackend()) !== undefined;
+  const backend = ctx.tf.getBackend();
+  return backend !== 'wasm' && ctx.tf.getKernel('Conv2DBackpropFilter', backend) !== undefined;
 }
 
 /**

@@ -7,7 +7,8 @@
 // tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter, so tfjs-layers cannot train a
 // convolution on wasm at all ("Kernel 'Conv2DBackpropFilter' not registered"). For the anchor
 // this script registers one, computed as backend-tfjs computes it there: the weight gradient as
-// a convolution on wasm's XNNPACK Conv2D (see packages/backend-tfjs/src/conv.ts).
+// a convolution on wasm's XNNPACK Conv2D (see packages/backend-tfjs/src/conv.ts; Myelin's kernel
+// runs its own copy of it, not this registered one).
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import {
