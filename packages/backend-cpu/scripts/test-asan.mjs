@@ -42,17 +42,17 @@ const run = (extraEnv, vitestArgs) => {
   return result.status ?? 1;
 };
 let status = run({}, args);
-// With no arguments, also run the GEMM tests on the AVX2 and portable kernels (their packing
-// and edge tiles differ), the kernels a machine without AVX-512 would use.
+// With no arguments, also run the GEMM and convolution tests on the AVX2 and portable kernels
+// (their packing, edge tiles and vectors differ), the kernels a machine without AVX-512 would use.
 if (args.length === 0) {
   for (const simd of ['avx2', 'generic']) {
     if (status !== 0) break;
-    console.log(`test:asan: GEMM tests with MYELIN_CPU_SIMD=${simd}`);
+    console.log(`test:asan: GEMM and convolution tests with MYELIN_CPU_SIMD=${simd}`);
     // Its own test report in CI (MYELIN_TEST_REPORT_SUFFIX), beside the full run's.
     const suffix = process.env.MYELIN_TEST_REPORT_SUFFIX;
     status = run(
       { MYELIN_CPU_SIMD: simd, ...(suffix === undefined ? {} : { MYELIN_TEST_REPORT_SUFFIX: `${suffix}-${simd}` }) },
-      ['src/gemm.test.ts'],
+      ['src/gemm.test.ts', 'src/conv.test.ts'],
     );
   }
 }
