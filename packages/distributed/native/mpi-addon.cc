@@ -241,8 +241,13 @@ void sum_segments(T* __restrict out, size_t count, double scale) {
   const T* __restrict a = reinterpret_cast<const T*>(g_segments[0] + at);
   if (ranks == 2) {
     const T* __restrict b = reinterpret_cast<const T*>(g_segments[1] + at);
+    // 1/2 is exact in T, and so is the product before rounding: multiplying in T rounds once,
+    // to the same value as the double product (and twice the SIMD width for float).
+    const T half = static_cast<T>(scale);
     if (scale == 1.0)
       for (size_t i = 0; i < count; i++) out[i] = a[i] + b[i];
+    else if (scale == 0.5)
+      for (size_t i = 0; i < count; i++) out[i] = (a[i] + b[i]) * half;
     else
       for (size_t i = 0; i < count; i++) out[i] = static_cast<T>(static_cast<double>(a[i] + b[i]) * scale);
     return;
