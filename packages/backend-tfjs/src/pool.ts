@@ -96,13 +96,20 @@ export function maxPool2d(ctx: KernelContext, x: Tensor, o: UnfoldOptions): Tens
   if (sizeOf(outShape) === 0) return filled(tf, outShape, 0, 'float32');
   if (o.dilation[0] === 1 && o.dilation[1] === 1) {
     // Pooling is per channel: NCHW viewed as NHWC images of one channel needs no transposes.
-    const y = tf.maxPool(
-      tf.reshape(x, [n * c, g.h, g.w, 1]) as never,
-      [o.kernelSize[0], o.kernelSize[1]],
-      [o.stride[0], o.stride[1]],
-      tfPad(o.padding),
-    );
-    return tf.reshape(y, outShape);
+    const pool = (t: Tensor): Tensor =>
+      tf.maxPool(
+        tf.reshape(t, [n * c, g.h, g.w, 1]) as never,
+        [o.kernelSize[0], o.kernelSize[1]],
+        [o.stride[0], o.stride[1]],
+        tfPad(o.padding),
+      );
+    // tfjs's MaxPool skips NaN (wasm's XNNPACK even returns -Infinity for a padded window with
+    // one): a window holding a NaN gives NaN, as the contract asks. Where reading is cheap (host
+    // memory), one check of the whole input spares the masks when there is none.
+    const y = pool(x);
+    if (ctx.hostMemory && tf.any(tf.isNaN(x)).dataSync()[0] === 0) return tf.reshape(y, outShape);
+    const hasNan = tf.greater(pool(cast(ctx, tf.isNaN(x), 'float32')), tf.zerosLike(y));
+    return tf.reshape(tf.where(hasNan, filled(tf, y.shape, NaN, 'float32'), y), outShape);
   }
   // Dilated: each window's taps (-Infinity outside the image, never picked), then their max.
   const rows = tf.concat([tf.reshape(x, [n * c, g.h * g.w]), filled(tf, [n * c, 1], -Infinity, 'float32')], 1);

@@ -148,9 +148,11 @@ async function expectFusedMatchesComposed(
   const composed = await valuesAndGradients(composedOnly(b), inputs, fn);
   expect(fused.length).toBe(composed.length);
   fused.forEach((values, i) =>
-    values.forEach((v, j) =>
-      expect(Math.abs(v - composed[i]![j]!)).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(composed[i]![j]!)),
-    ),
+    values.forEach((v, j) => {
+      const want = composed[i]![j]!;
+      if (Number.isNaN(want)) expect(v).toBeNaN();
+      else expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(want));
+    }),
   );
 }
 
@@ -179,6 +181,12 @@ describe('fused convolution kernels on tfjs-backend-wasm', () => {
     const b = await createWasmBackend();
     const ties = Array.from({ length: 2 * 2 * 7 * 5 }, (_, i) => (i % 3 === 0 ? 1 : 0));
     await expectFusedMatchesComposed(b, [{ shape: [2, 2, 7, 5], values: ties }], (x) => maxPool2d(x!, 2));
+    // A window holding a NaN gives NaN and sends NaN back to its taps (tfjs's MaxPool skips NaN).
+    const nan = Array.from({ length: 2 * 2 * 7 * 5 }, (_, i) => (i % 17 === 3 ? NaN : Math.cos(i)));
+    await expectFusedMatchesComposed(b, [{ shape: [2, 2, 7, 5], values: nan }], (x) => maxPool2d(x!, 2));
+    await expectFusedMatchesComposed(b, [{ shape: [2, 2, 7, 5], values: nan }], (x) =>
+      maxPool2d(x!, 3, { stride: 2, padding: 1 }),
+    );
     await expectFusedMatchesComposed(b, [{ shape: [2, 2, 7, 5] }], (x) => maxPool2d(x!, 2));
   });
 });
