@@ -79,7 +79,7 @@ describe('OneCycleLR', () => {
     const schedule = new OneCycleLR(optimizer, { maxLr: 0.01, epochs: 2, stepsPerEpoch: 3 });
     const read = (): [number, number] => [
       optimizer.paramGroups[0]!.lr,
-      (optimizer.paramGroups[0]!.betas as number[])[0]!,
+      (optimizer.paramGroups[0]!.betas as readonly number[])[0]!,
     ];
     const got = [read()];
     for (let i = 0; i < 6; i++) {
@@ -90,7 +90,7 @@ describe('OneCycleLR', () => {
       expect(got[i]![0], `lr at step ${i}`).toBeCloseTo(lr, 12);
       expect(got[i]![1], `beta1 at step ${i}`).toBeCloseTo(beta, 12);
     });
-    expect((optimizer.paramGroups[0]!.betas as number[])[1]).toBe(0.999);
+    expect((optimizer.paramGroups[0]!.betas as readonly number[])[1]).toBe(0.999);
     expect(() => schedule.step()).toThrow(/stepped 7 times, but the cycle has 6 steps/);
   });
 
