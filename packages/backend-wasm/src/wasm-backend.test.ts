@@ -1,7 +1,8 @@
 // The wasm backend's report, and regressions for the tfjs-backend-wasm quirks worked around in
 // wasm-quirks.ts (each failed, or corrupted the wasm heap, before its fix).
 import { describe, expect, it } from 'vitest';
-import { conv2d, fromHost, linear, maxPool2d, noGrad, tidy, type Backend, type Tensor } from '@myelin/core';
+import { expectFusedMatchesComposed } from '@myelin/conformance';
+import { conv2d, fromHost, linear, maxPool2d, noGrad, tidy } from '@myelin/core';
 import { getBackend } from '@myelin/core';
 import { createWasmBackend, descriptor, probe } from './index.js';
 
@@ -107,54 +108,6 @@ describe('tfjs-backend-wasm quirks', () => {
     for (const h of [x, fullRows, box]) backend.dispose(h);
   });
 });
-
-/** The same backend with its fused kernels hidden, so core composes unfold + matmul. */
-const composedOnly = (b: Backend): Backend =>
-  new Proxy(b, { get: (target, key) => (key === 'fused' ? undefined : Reflect.get(target, key)) });
-
-/** Output and input gradients of `fn` (seeded by a fixed ramp) on `b`. */
-async function valuesAndGradients(
-  b: Backend,
-  inputs: { shape: number[]; values?: number[] }[],
-  fn: (...xs: Tensor[]) => Tensor,
-): Promise<number[][]> {
-  const xs = inputs.map(({ shape, values }) => {
-    const size = shape.reduce((a, d) => a * d, 1);
-    const data = Float32Array.from(values ?? Array.from({ length: size }, (_, i) => Math.sin(i * 1.3) + i * 1e-3));
-    return fromHost(data, shape, { backend: b, requiresGrad: true });
-  });
-  const out = tidy(() => {
-    const y = fn(...xs);
-    const seed = fromHost(
-      Float32Array.from({ length: y.size }, (_, i) => 0.5 + (i % 7) / 4),
-      [...y.shape],
-      { backend: b },
-    );
-    y.mul(seed).sum().backward();
-    return y.detach();
-  });
-  const results = [Array.from(await out.data())];
-  for (const x of xs) results.push(Array.from(await x.grad!.data()));
-  for (const t of [out, ...xs]) t.dispose();
-  return results;
-}
-
-async function expectFusedMatchesComposed(
-  b: Backend,
-  inputs: { shape: number[]; values?: number[] }[],
-  fn: (...xs: Tensor[]) => Tensor,
-): Promise<void> {
-  const fused = await valuesAndGradients(b, inputs, fn);
-  const composed = await valuesAndGradients(composedOnly(b), inputs, fn);
-  expect(fused.length).toBe(composed.length);
-  fused.forEach((values, i) =>
-    values.forEach((v, j) => {
-      const want = composed[i]![j]!;
-      if (Number.isNaN(want)) expect(v).toBeNaN();
-      else expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(want));
-    }),
-  );
-}
 
 // backend-tfjs's fused convolution kernels map three more wasm quirks (see its src/conv.ts): no
 // Conv2DBackpropFilter, a slow Conv2DBackpropInput (replaced by a convolution) and non-square
