@@ -288,7 +288,7 @@ async function run(
   if (config.description) write(`  about      ${config.description}\n`);
   write(`  model      ${describeModel(modelConfig)}  (${model.numParameters().toLocaleString('en-US')} parameters)\n`);
   write(
-    `  training   ${describeOptions(config.loss)}, ${describeOptions(config.optimizer)}${config.schedule ? `, ${describeOptions(config.schedule)}` : ''}, batch ${batchSize}, ${config.training.epochs} epochs, seed ${config.seed}\n`,
+    `  training   ${describeOptions(config.loss)}, ${describeOptions(config.optimizer)}${config.schedule ? `, ${describeOptions(config.schedule)}` : ''}, batch ${batchSize}, ${config.training.epochs} epoch${config.training.epochs === 1 ? '' : 's'}, seed ${config.seed}\n`,
   );
   if (distributed)
     write(

@@ -76,7 +76,7 @@ describe('presets for the reference experiments, run by the built binary', () =>
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Conv2d(1->32, 5) BatchNorm2d ReLU MaxPool2d(2) Conv2d(32->64, 5)');
-    expect(result.stdout).toContain('batch 32, 1 epochs');
+    expect(result.stdout).toContain('batch 32, 1 epoch, seed');
     expect(finalResults(result.stdout).accuracy).toBeGreaterThan(0.5);
   });
 
