@@ -64,16 +64,19 @@ export function batchNorm(x: Tensor, args: BatchNormArgs = {}): Tensor {
       const batchMean = mean(x, axes, true);
       centered = sub(x, batchMean);
       variance = mean(mul(centered, centered), axes, true);
-      if (runningMean != null && runningVar != null) {
+      if (runningMean != null && runningVar != null)
         noGrad(() =>
-          tidy(() => {
-            const m = reshape(batchMean, [channels]);
-            const v = mul(reshape(variance, [channels]), count / (count - 1));
-            runningMean.assign(add(mul(runningMean, 1 - momentum), mul(m, momentum)));
-            runningVar.assign(add(mul(runningVar, 1 - momentum), mul(v, momentum)));
-          }),
+          tidy(() =>
+            updateRunningStats(
+              runningMean,
+              runningVar,
+              reshape(batchMean, [channels]),
+              reshape(variance, [channels]),
+              momentum,
+              count,
+            ),
+          ),
         );
-      }
     } else {
       centered = sub(x, reshape(runningMean!, perChannel));
       variance = reshape(runningVar!, perChannel);
@@ -83,6 +86,23 @@ export function batchNorm(x: Tensor, args: BatchNormArgs = {}): Tensor {
     if (args.bias != null) out = add(out, reshape(args.bias, perChannel));
     return out;
   });
+}
+
+/**
+ * running = (1 - momentum) * running + momentum * batch, per channel ([C] tensors), the variance's
+ * batch value made unbiased over the `count` values per channel (PyTorch's rule).
+ */
+function updateRunningStats(
+  runningMean: Tensor,
+  runningVar: Tensor,
+  batchMean: Tensor,
+  biasedVariance: Tensor,
+  momentum: number,
+  count: number,
+): void {
+  const unbiased = mul(biasedVariance, count / (count - 1));
+  runningMean.assign(add(mul(runningMean, 1 - momentum), mul(batchMean, momentum)));
+  runningVar.assign(add(mul(runningVar, 1 - momentum), mul(unbiased, momentum)));
 }
 
 /** batchNorm on the backend's fused kernels: one pass for the statistics, one for the output. */
@@ -98,14 +118,8 @@ function batchNormThroughKernel(
   const stats = training ? null : { mean: runningMean!, variance: runningVar! };
   const { output, mean: batchMean, variance } = batchNormFused(x, args.weight ?? null, args.bias ?? null, stats, eps);
   try {
-    if (training && runningMean != null && runningVar != null) {
-      noGrad(() =>
-        tidy(() => {
-          runningMean.assign(add(mul(runningMean, 1 - momentum), mul(batchMean, momentum)));
-          runningVar.assign(add(mul(runningVar, 1 - momentum), mul(mul(variance, count / (count - 1)), momentum)));
-        }),
-      );
-    }
+    if (training && runningMean != null && runningVar != null)
+      noGrad(() => tidy(() => updateRunningStats(runningMean, runningVar, batchMean, variance, momentum, count)));
   } finally {
     batchMean.dispose();
     variance.dispose();
