@@ -221,7 +221,7 @@ export class OneCycleLR extends LRScheduler {
   }
 
   protected options(): Record<string, unknown> {
-    return { ...this.settings, maxLr: this.settings.maxLr ?? null };
+    return { ...this.settings };
   }
 
   protected loadOptions(raw: Record<string, unknown>): () => void {
