@@ -534,15 +534,7 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
       conv_backward<double>(a.st, s, static_cast<const double*>(grad.data()), static_cast<const double*>(x.data()), static_cast<const double*>(w.data()),
                             static_cast<double*>(ptr(ids[0])), static_cast<double*>(ptr(ids[1])), static_cast<double*>(ptr(ids[2])));
     }
-    napi_value arr;
-    napi_create_array_with_length(env, 3, &arr);
-    for (int i = 0; i < 3; i++) {
-      napi_value v;
-      if (ids[i] < 0) napi_get_null(env, &v);
-      else napi_create_int32(env, ids[i], &v);
-      napi_set_element(env, arr, uint32_t(i), v);
-    }
-    return arr;
+    return id_array(env, ids, 3);
   });
 }
 

@@ -77,13 +77,7 @@ napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
     parallel_for(a.st, rows, n * (act == ACT_LINEAR || act == ACT_RELU ? 1 : 2), [&](i64 b, i64 e) { k.bias_act_backward(dtype, act, pg, py, dz, n, b, e); });
     double* acc = scratch(a.st, n);
     parallel_for(a.st, n, rows, [&](i64 b, i64 e) { k.reduce_cols(0, dtype, dz, db, acc + b, 1, rows, n, b, e); });
-    napi_value arr, v0, v1;
-    napi_create_array_with_length(env, 2, &arr);
-    napi_create_int32(env, ids[0], &v0);
-    napi_create_int32(env, ids[1], &v1);
-    napi_set_element(env, arr, 0, v0);
-    napi_set_element(env, arr, 1, v1);
-    return arr;
+    return id_array(env, ids, 2);
   });
 }
 
@@ -147,14 +141,7 @@ napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
       if (p.dtype == F32) *static_cast<float*>(out) = float(total);
       else *static_cast<double*>(out) = total;
     }
-    napi_value arr, v0, v1;
-    napi_create_array_with_length(env, 2, &arr);
-    napi_create_int32(env, ids[0], &v0);
-    if (ids[1] < 0) napi_get_null(env, &v1);
-    else napi_create_int32(env, ids[1], &v1);
-    napi_set_element(env, arr, 0, v0);
-    napi_set_element(env, arr, 1, v1);
-    return arr;
+    return id_array(env, ids, 2);
   });
 }
 
@@ -260,17 +247,6 @@ const Tensor* per_channel(Args& a, std::size_t i, const Tensor& x, const NormLay
   return &t;
 }
 
-napi_value id_array(napi_env env, const int* ids, int count) {
-  napi_value arr;
-  napi_create_array_with_length(env, std::size_t(count), &arr);
-  for (int i = 0; i < count; i++) {
-    napi_value v;
-    if (ids[i] < 0) napi_get_null(env, &v);
-    else napi_create_int32(env, ids[i], &v);
-    napi_set_element(env, arr, uint32_t(i), v);
-  }
-  return arr;
-}
 
 /** Channels [cb, ce): statistics (or the given ones) and the normalised output. Sums in double. */
 template <typename T>

@@ -188,17 +188,6 @@ void check_same(const Tensor& p, const Tensor& t, const char* op, const char* wh
   }
 }
 
-napi_value id_array(napi_env env, const int* ids, int n) {
-  napi_value arr;
-  napi_create_array_with_length(env, std::size_t(n), &arr);
-  for (int i = 0; i < n; i++) {
-    napi_value v;
-    if (ids[i] < 0) napi_get_null(env, &v);
-    else napi_create_int32(env, ids[i], &v);
-    napi_set_element(env, arr, uint32_t(i), v);
-  }
-  return arr;
-}
 
 }  // namespace
 

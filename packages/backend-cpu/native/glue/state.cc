@@ -149,6 +149,18 @@ napi_value make_int(napi_env env, i64 v) {
   return out;
 }
 
+napi_value id_array(napi_env env, const int* ids, int count) {
+  napi_value arr;
+  napi_create_array_with_length(env, std::size_t(count), &arr);
+  for (int i = 0; i < count; i++) {
+    napi_value v;
+    if (ids[i] < 0) napi_get_null(env, &v);
+    else napi_create_int32(env, ids[i], &v);
+    napi_set_element(env, arr, uint32_t(i), v);
+  }
+  return arr;
+}
+
 double* scratch(State* st, i64 n) {
   if (st->scratch.size() < std::size_t(n)) st->scratch.resize(std::size_t(n));
   return st->scratch.data();

@@ -103,6 +103,8 @@ int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* 
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
 void release_tensor(State* st, int id);
 napi_value make_int(napi_env env, i64 v);
+/** A JS array of tensor ids, null where an id is negative (a result that was not asked for). */
+napi_value id_array(napi_env env, const int* ids, int count);
 /** Double scratch of n elements owned by the state (reused). */
 double* scratch(State* st, i64 n);
 
