@@ -7,6 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
+import { torchEnvironment } from './child-process.js';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
@@ -82,13 +83,7 @@ class TorchWorker {
 
   constructor(threads: number) {
     const script = fileURLToPath(new URL('../src/torch-workloads.py', import.meta.url));
-    // Debian's torch links the generic libblas.so.3; point it at OpenBLAS's OpenMP build, the
-    // variant the issue names (the pthread one oversubscribes cores when torch runs threads).
-    const openmp = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-    const env = existsSync(openmp)
-      ? { ...process.env, LD_LIBRARY_PATH: [openmp, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
-      : process.env;
-    this.process = spawn('/usr/bin/python3', [script, String(threads)], { env });
+    this.process = spawn('/usr/bin/python3', [script, String(threads)], { env: torchEnvironment() });
     this.process.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.lines = createInterface({ input: this.process.stdout });
     this.lines.on('line', (line) => this.pending.shift()?.(line));

@@ -5,37 +5,19 @@
 // Training time is the CLI's own epoch durations (metrics.jsonl; start-up, data loading and
 // validation excluded) against PyTorch's loop time (test evaluation excluded).
 // Options: --threads N (default: every core, the CLI's default), --epochs N (default: the preset's).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FASHION_MNIST_DIRECTORY } from '@myelin/data/node';
+import { flagValue, runToEnd, torchEnvironment } from './child-process.js';
 
 const BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
 const PRESET = fileURLToPath(new URL('../../../apps/cli/configs/fashion-mnist-cnn.json', import.meta.url));
 const TORCH = fileURLToPath(new URL('../src/torch-cnn-preset.py', import.meta.url));
 
-function option(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : undefined;
-}
-const threads = Number(option('threads') ?? cpus().length);
-const epochs = option('epochs');
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${err || out}`)),
-    );
-  });
-}
+const threads = Number(flagValue('threads') ?? cpus().length);
+const epochs = flagValue('epochs');
 
 interface Result {
   seconds: number;
@@ -46,7 +28,7 @@ interface Result {
 async function myelin(work: string): Promise<Result> {
   const env = { ...process.env, MYELIN_CPU_THREADS: String(threads) };
   const common = ['--backend', 'cpu'];
-  await run(
+  await runToEnd(
     process.execPath,
     [
       BIN,
@@ -59,8 +41,7 @@ async function myelin(work: string): Promise<Result> {
       ...common,
       ...(epochs ? ['--epochs', epochs] : []),
     ],
-    env,
-    work,
+    { cwd: work, env },
   );
   const records = readFileSync(path.join(work, 'runs', 'cnn', 'metrics.jsonl'), 'utf8')
     .trim()
@@ -69,22 +50,20 @@ async function myelin(work: string): Promise<Result> {
   const seconds = records.reduce((sum, r) => sum + r.duration, 0);
   const samples = records.reduce((sum, r) => sum + r.duration * r.samples_per_second, 0);
   const evaluation = JSON.parse(
-    await run(process.execPath, [BIN, 'evaluate', 'runs/cnn/last', '--json', ...common], env, work),
+    await runToEnd(process.execPath, [BIN, 'evaluate', 'runs/cnn/last', '--json', ...common], { cwd: work, env }),
   ) as { accuracy: number };
   return { seconds, samplesPerSecond: samples / seconds, testAccuracy: evaluation.accuracy };
 }
 
 async function pytorch(work: string): Promise<Result> {
-  // Debian's torch links the generic libblas.so.3: point it at OpenBLAS's OpenMP build, as pnpm bench:cpu does.
-  const openmp = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-  const env = existsSync(openmp)
-    ? { ...process.env, LD_LIBRARY_PATH: [openmp, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
-    : process.env;
   const preset = JSON.parse(readFileSync(PRESET, 'utf8')) as { training: { epochs: number } };
   if (epochs) preset.training.epochs = Number(epochs);
   const file = path.join(work, 'preset.json');
   writeFileSync(file, JSON.stringify(preset));
-  const line = await run('/usr/bin/python3', [TORCH, file, FASHION_MNIST_DIRECTORY, String(threads)], env, work);
+  const line = await runToEnd('/usr/bin/python3', [TORCH, file, FASHION_MNIST_DIRECTORY, String(threads)], {
+    cwd: work,
+    env: torchEnvironment(),
+  });
   const parsed = JSON.parse(line.trim().split('\n').pop()!) as {
     seconds: number;
     samples_per_second: number;

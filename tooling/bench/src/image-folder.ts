@@ -6,7 +6,6 @@
 // in the same run. Samples/s is the median over epochs 2..5 of the CLI's own per-epoch figure
 // (metrics.jsonl), so image decoding at start-up is excluded for both.
 // Options: --backend NAME (default: the CLI's auto choice), --epochs N (default 5).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { FASHION_MNIST_DIRECTORY } from '@myelin/data/node';
 import sharp from 'sharp';
+import { flagValue, runToEnd } from './child-process.js';
 import { median } from './timing.js';
 
 const BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
@@ -26,12 +26,8 @@ const CLASSES = new Map([
 const PER_CLASS = 500;
 const SIZE = 256;
 
-function option(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : undefined;
-}
-const backend = option('backend');
-const epochs = Number(option('epochs') ?? 5);
+const backend = flagValue('backend');
+const epochs = Number(flagValue('epochs') ?? 5);
 
 /** The image folder, made once per machine (about 15 s) and reused by later runs. */
 async function imageFolder(): Promise<string> {
@@ -61,16 +57,7 @@ async function imageFolder(): Promise<string> {
 }
 
 function cli(args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`myelin ${args.join(' ')} exited ${code}:\n${out}`)),
-    );
-  });
+  return runToEnd(process.execPath, [BIN, ...args], { cwd });
 }
 
 interface PresetRun {
