@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finalResults, removeDirectory, runCli, temporaryDirectory } from '../test-cli.js';
@@ -47,6 +47,17 @@ describe('myelin evaluate (the built binary)', () => {
     expect(result.stdout).toMatch(/^myelin evaluate {2}runs\/digits\/last \(epoch 4\) on the validation set of digits/);
     expect(result.stdout).toMatch(/ {2}loss {5}accuracy\n {2}\d\.\d{4} {3}\d\.\d{4}\n/);
     expect(result.stdout).toContain('Confusion matrix (rows: true class, columns: predicted)');
+  });
+
+  it('refuses a checkpoint whose stored data description is damaged, naming the field (not a TypeError)', async () => {
+    cpSync(path.join(cwd, 'runs', 'digits'), path.join(cwd, 'runs', 'damaged'), { recursive: true });
+    const file = path.join(cwd, 'runs', 'damaged', 'last.json');
+    // a damaged key that still parses (the fuzz suite's byte damage found one): sampleShape is then missing
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"sampleShape"', '"samplXShape"'));
+    const result = await runCli(['evaluate', 'runs/damaged/last'], cwd);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/its stored data description is invalid at data\.sampleShape/);
+    expect(result.stderr).not.toContain('TypeError');
   });
 
   it('evaluates on other data given with --data / --data-path (a CSV of digits rows)', async () => {

@@ -12,6 +12,7 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { listCheckpoints, loadCheckpoint } from '@myelin/core/node';
+import { z } from 'zod';
 import { configSchema, type RunConfig } from '../config/schema.js';
 import { CliError, UsageError, describeValue } from '../errors.js';
 import type { CheckpointExtra } from '../training/recorder.js';
@@ -79,6 +80,16 @@ function notACheckpoint(reference: string, why: string): UsageError {
   );
 }
 
+/** What `myelin train` stores about its data (CheckpointExtra's data), checked before evaluate or predict read it. */
+const dimensions = z.array(z.number().int().min(0));
+const dataSchema = z.object({
+  classes: z.array(z.string()).nullable(),
+  sampleShape: dimensions,
+  inputShape: dimensions,
+  outputs: z.number().int().min(1),
+  task: z.enum(['classification', 'binary', 'regression']),
+}) satisfies z.ZodType<CheckpointExtra['data']>;
+
 /** Loads a checkpoint written by `myelin train` onto the active backend and rebuilds its model from modelConfig. */
 export async function loadSavedModel(reference: string): Promise<SavedModel> {
   const { directory, name, note } = await locateCheckpoint(reference);
@@ -105,6 +116,13 @@ export async function loadSavedModel(reference: string): Promise<SavedModel> {
         `${reference}: its stored run config is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
       );
     }
+    const data = dataSchema.safeParse(extra.data);
+    if (!data.success) {
+      const issue = data.error.issues[0]!;
+      throw new CliError(
+        `${reference}: its stored data description is invalid at data.${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      );
+    }
     const config = parsed.data;
     const modelConfig = checkpoint.modelConfig as ModuleConfig;
     let model: Module;
@@ -122,7 +140,7 @@ export async function loadSavedModel(reference: string): Promise<SavedModel> {
       model,
       modelConfig,
       config,
-      data: extra.data,
+      data: data.data,
       loss: lossFromConfig(config.loss as { type: string }),
       epoch: checkpoint.epoch,
       label: path.join(path.relative(process.cwd(), directory) || '.', name),
