@@ -121,7 +121,18 @@ describe('myelin train (the built binary)', () => {
     expect(lrs).toHaveLength(3);
     expect(lrs[0]).toBeGreaterThan(0.009);
     expect(lrs[0]).toBeLessThan(0.01);
-    expect(lrs[2]).toBeLessThan(1e-5);
+    // Each epoch logs the lr of its last step: the cycle's very end, maxLr / 25 / 1e4 (not the
+    // value the schedule would give one step past its end).
+    expect(lrs[2]).toBeCloseTo(0.01 / 25 / 1e4, 15);
+
+    // A resumed run continues the saved cycle: asking for more epochs is refused before training.
+    const longer = await runCli(['train', '--resume', 'runs/onecycle', '--epochs', '4'], cwd);
+    expect(longer.code).toBe(2);
+    expect(longer.stderr).toContain(
+      "invalid value for --epochs: 4 (160 optimizer steps of 40 per epoch), but the run's OneCycleLR cycle is 120 steps long",
+    );
+    expect(longer.stderr).toContain('allowed: --epochs 3');
+    expect(readLines(path.join(cwd, 'runs', 'onecycle', 'metrics.jsonl'))).toHaveLength(3);
   });
 
   it('reads YAML configs and a layer list, and stops early when the monitored value stalls', async () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   EarlyStopping,
+  OneCycleLR,
   TrainingDivergedError,
   clipGradNorm_,
   clipGradValue_,
@@ -200,6 +201,15 @@ async function run(
     if (resume.epoch >= config.training.epochs) {
       throw new UsageError(
         `invalid value for --resume: ${displayPath(directory)} already finished ${resume.epoch} of ${config.training.epochs} epochs; allowed: a run with epochs left (pass --epochs with more than ${resume.epoch} to train further)`,
+      );
+    }
+    // The restored 1cycle keeps the saved run's length: a different --epochs would step past its
+    // end (an error in the middle of training) or stop before its annealing.
+    const planned = config.training.epochs * stepsPerEpoch;
+    if (schedule instanceof OneCycleLR && schedule.totalSteps !== planned) {
+      const cycleEpochs = schedule.totalSteps / stepsPerEpoch;
+      throw new UsageError(
+        `invalid value for --epochs: ${config.training.epochs} (${planned} optimizer steps of ${stepsPerEpoch} per epoch), but the run's OneCycleLR cycle is ${schedule.totalSteps} steps long and a resumed run continues that cycle; allowed: ${Number.isInteger(cycleEpochs) ? `--epochs ${cycleEpochs} (the cycle's length)` : `the batch size and --epochs the run started with`}, or a new run for a longer schedule`,
       );
     }
   }

@@ -109,12 +109,22 @@ describe('OneCycleLR', () => {
     // The lr each batch after the first trains with: read after each step (fit steps the schedule then).
     const used: number[] = [];
     const record = new LambdaCallback({ onBatchEnd: () => void used.push(optimizer.paramGroups[0]!.lr) });
-    await fit(model, { train: batches, loss: new MSELoss(), optimizer, schedule, epochs: 2, callbacks: [record] });
+    const history = await fit(model, {
+      train: batches,
+      loss: new MSELoss(),
+      optimizer,
+      schedule,
+      epochs: 2,
+      callbacks: [record],
+    });
     expect(schedule.lastEpoch).toBe(8);
+    expect(schedule.totalSteps).toBe(8);
     expect(used).toHaveLength(8);
     // the peak at step 0.3 x 8 - 1 = 1.4 lies between steps 1 and 2; the last batch (step 7) trains at maxLr / 25 / 1e4
     expect(Math.max(...used)).toBeGreaterThan(0.19);
     expect(used[6]).toBeCloseTo(0.2 / 25 / 1e4, 15);
+    // Each epoch's logged lr is its last step's (steps 3 and 7), not the one the schedule moved on to.
+    expect(history.epochs.map((e) => e.lr)).toEqual([used[2], used[6]]);
   });
 
   it('resumes from its state dict at the same step, momentum included', () => {

@@ -139,6 +139,11 @@ export class OneCycleLR extends LRScheduler {
     return 'batch';
   }
 
+  /** The cycle's length in optimizer steps (after loadStateDict: the saved run's). */
+  get totalSteps(): number {
+    return this.settings.totalSteps;
+  }
+
   /** Advances one optimizer step. */
   step(_metric?: number): void {
     if (this.lastEpoch + 1 > this.settings.totalSteps)

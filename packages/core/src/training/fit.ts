@@ -95,6 +95,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     if (epoch === initialEpoch || options.validation || callbacks.length > 0 || !model.training) model.train();
     if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochBegin', epoch, context);
     const started = performance.now();
+    const lastStepLr: { value?: number } = {};
     const logs = await trainEpoch(
       model,
       parameters,
@@ -105,6 +106,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
       batchesPerEpoch,
       context,
       callbacks,
+      lastStepLr,
     );
     // Stopped by a batch-level callback (an interrupt): the epoch is incomplete, so it gets no
     // validation, schedule step, history entry or epoch-end callbacks.
@@ -114,7 +116,9 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
       const validation = await evaluate(model, options.validation, { loss: options.loss, metrics, epoch });
       for (const [name, value] of Object.entries(validation)) logs[`val_${name}`] = value;
     }
-    logs.lr = options.optimizer.paramGroups[0]?.lr ?? Number.NaN;
+    // The lr of the epoch's last optimizer step: a per-batch schedule has already moved on to
+    // the next step's (past a OneCycleLR's end, a value no step uses).
+    logs.lr = lastStepLr.value ?? options.optimizer.paramGroups[0]?.lr ?? Number.NaN;
     history.record(epoch, logs);
     // Step the schedule before the callbacks, so a checkpoint saved at the end of this epoch
     // holds the schedule state the next epoch starts from (PyTorch's loop order).
@@ -135,6 +139,7 @@ async function trainEpoch(
   batchesPerEpoch: number | undefined,
   context: TrainingContext,
   callbacks: readonly Callback[],
+  lastStepLr: { value?: number },
 ): Promise<EpochLogs | null> {
   const backend = parameters[0]!.backend;
   // Device-side running sums, read back only every `readEvery` steps.
@@ -170,7 +175,10 @@ async function trainEpoch(
         options.beforeStep?.(parameters);
         options.optimizer.step();
         options.optimizer.zeroGrad();
-        if (stepsSchedule) options.schedule!.step();
+        if (stepsSchedule) {
+          lastStepLr.value = options.optimizer.paramGroups[0]?.lr;
+          options.schedule!.step();
+        }
         if (onHost) {
           hostLast = round(loss.dataSync()[0]!);
           hostSum = round(hostSum + round(hostLast * size));
