@@ -34,10 +34,12 @@ export {
   resizeOfConfig,
   TRANSFORM_TYPES,
   type TransformConfig,
+  type TransformFromConfigOptions,
 } from './transforms/config.js';
 export {
   randomHorizontalFlip,
   randomCrop,
+  centerCrop,
   type RandomHorizontalFlipOptions,
   type RandomCropOptions,
 } from './transforms/augment.js';

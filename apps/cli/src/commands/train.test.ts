@@ -108,6 +108,43 @@ describe('myelin train (the built binary)', () => {
     expect(readLines(path.join(cwd, 'runs', 'override', 'metrics.jsonl'))).toHaveLength(2);
   });
 
+  it('augments the training images with random crops and flips from the config', async () => {
+    const transforms = [
+      { type: 'toFloat' },
+      { type: 'randomCrop', size: 28, padding: 2 },
+      { type: 'randomHorizontalFlip' },
+      { type: 'flatten' },
+    ];
+    const run = (name: string, list: unknown[]) =>
+      runCli(
+        [
+          'train',
+          '--data',
+          'fashion-mnist',
+          '--limit',
+          '300',
+          '--epochs',
+          '1',
+          '--hidden',
+          '16',
+          '--name',
+          name,
+        ].concat(['--transforms', JSON.stringify(list)]),
+        cwd,
+      );
+    const augmented = await run('augmented', transforms);
+    expect(augmented.stderr).toBe('');
+    expect(augmented.code).toBe(0);
+    const config = readJson<{ data: { transforms: unknown } }>(path.join(cwd, 'runs', 'augmented', 'config.json'));
+    expect(config.data.transforms).toEqual(transforms);
+    // The same run without the two augmentations trains on other inputs: another training loss.
+    const plain = await run('plain', [transforms[0], transforms[3]]);
+    expect(plain.code).toBe(0);
+    const loss = (name: string) =>
+      (JSON.parse(readLines(path.join(cwd, 'runs', name, 'metrics.jsonl'))[0]!) as { loss: number }).loss;
+    expect(loss('augmented')).not.toBe(loss('plain'));
+  });
+
   it('sizes a per-batch OneCycleLR schedule to the run: epochs x batches per epoch', async () => {
     const schedule = JSON.stringify({ type: 'OneCycleLR', maxLr: 0.01 });
     const result = await runCli(['train', '--epochs', '3', '--schedule', schedule, '--name', 'onecycle'], cwd);

@@ -115,7 +115,10 @@ describe('run config: defaults, file, flags', () => {
       'invalid value for model.hidden[1] (--hidden): got "x"; allowed: integers >= 1 separated by commas, or none',
     );
     expect(failure({ transforms: '[{"type":"blur"}]' })).toBe(
-      'invalid value for data.transforms[0].type (--transforms): got "blur"; allowed: toFloat, normalize, resize, flatten',
+      'invalid value for data.transforms[0].type (--transforms): got "blur"; allowed: toFloat, normalize, resize, flatten, randomHorizontalFlip, randomCrop',
+    );
+    expect(failure({ transforms: '[{"type":"randomCrop","size":28,"padding":-2}]' })).toBe(
+      'invalid value for data.transforms[0].padding (--transforms): got -2; allowed: a number >= 0',
     );
     expect(failure({ transforms: '[{"type":"flatten"' })).toMatch(
       /^invalid value for --transforms: got "\[\{\\"type\\":\\"flatten\\"" ?; allowed: JSON \(/,

@@ -29,6 +29,13 @@ const transform = z.discriminatedUnion('type', [
     size: z.union([imageSide, z.tuple([imageSide, imageSide])]),
   }),
   z.strictObject({ type: z.literal('flatten') }),
+  z.strictObject({ type: z.literal('randomHorizontalFlip'), p: z.number().min(0).max(1).optional() }),
+  z.strictObject({
+    type: z.literal('randomCrop'),
+    size: z.union([imageSide, z.tuple([imageSide, imageSide])]),
+    padding: integer(0).max(MAX_IMAGE_SIDE).optional(),
+    fill: z.number().optional(),
+  }),
 ]);
 /** Checks exactly @myelin/data's TransformConfig, with zod's messages for the CLI's usage errors. */
 const transformList: z.ZodType<TransformConfig[]> = z.array(transform);

@@ -225,15 +225,18 @@ export async function loadData(config: RunConfig, budget = MemoryBudget.fromFlag
     ? [1 - data.validationSplit, data.validationSplit]
     : [1 - data.validationSplit - data.testSplit, data.validationSplit, data.testSplit];
   const parts = randomSplit(main.dataset, fractions, { seed: splitSeed });
-  const transform = transformFromConfig(data.transforms ?? [], { skipResize: data.source === 'image-folder' });
-  const prepare = (dataset: DatasetLike<Sample> | undefined): DatasetLike<Sample> | null => {
+  const skipResize = data.source === 'image-folder';
+  // Random augmentations (flips, random crops) run on the training split alone, seeded by the run.
+  const trainTransform = transformFromConfig(data.transforms ?? [], { skipResize, augment: { seed: config.seed } });
+  const evalTransform = transformFromConfig(data.transforms ?? [], { skipResize });
+  const prepare = (dataset: DatasetLike<Sample> | undefined, transform = evalTransform): DatasetLike<Sample> | null => {
     if (dataset === undefined || dataset.length === 0) return null;
     return new MappedDataset(
       dataset,
       task === 'classification' ? transform : (sample, context) => floatTarget(transform(sample, context)),
     );
   };
-  const train = prepare(parts[0]);
+  const train = prepare(parts[0], trainTransform);
   if (train === null)
     throw new CliError(
       `the ${data.source} data has no training samples left after the split (validation ${data.validationSplit}, test ${data.testSplit}, limit ${data.limit ?? 'none'})`,

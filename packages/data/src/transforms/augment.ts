@@ -64,31 +64,63 @@ export interface RandomCropOptions {
 
 /** A random height x width window of x (CHW or HW), after optional padding; seeded per (sample, epoch). */
 export function randomCrop(height: number, width: number = height, options: RandomCropOptions = {}): SampleTransform {
+  const seed = checkSeed(options.seed ?? drawSeed(), 'randomCrop');
+  const words = new Uint32Array(4);
+  return windowCrop('randomCrop', height, width, options, (room, context) => {
+    randomWords(seed, CROP_STREAM, context, words);
+    return [
+      Math.floor(((words[0]! >>> 8) / 16777216) * (room[0] + 1)),
+      Math.floor(((words[1]! >>> 8) / 16777216) * (room[1] + 1)),
+    ];
+  });
+}
+
+/**
+ * The height x width window at the centre of x (CHW or HW) after optional padding
+ * (torchvision's CenterCrop; the evaluation counterpart of randomCrop with the same options).
+ */
+export function centerCrop(
+  height: number,
+  width: number = height,
+  options: Omit<RandomCropOptions, 'seed'> = {},
+): SampleTransform {
+  return windowCrop('centerCrop', height, width, options, (room) => [Math.floor(room[0] / 2), Math.floor(room[1] / 2)]);
+}
+
+/**
+ * Crops height x width out of x padded by `padding` on every side, at the [top, left] (in the
+ * padded image) that `place` picks from the room left, [padded height - height, padded width - width].
+ */
+function windowCrop(
+  name: string,
+  height: number,
+  width: number,
+  options: Omit<RandomCropOptions, 'seed'>,
+  place: (room: [number, number], context: TransformContext) => [number, number],
+): SampleTransform {
   const padding = options.padding ?? 0;
   const fill = options.fill ?? 0;
   if (![height, width].every((v) => Number.isInteger(v) && v > 0) || !Number.isInteger(padding) || padding < 0) {
     throw new DataError({
-      source: 'randomCrop',
+      source: name,
       expected: 'a positive integer size and a non-negative integer padding',
       found: `${height} x ${width}, padding ${padding}`,
     });
   }
-  const seed = checkSeed(options.seed ?? drawSeed(), 'randomCrop');
-  const words = new Uint32Array(4);
   return (sample, context) => {
-    const { channels, height: inHeight, width: inWidth } = imageGeometry(sample.x.shape, 'randomCrop');
+    const { channels, height: inHeight, width: inWidth } = imageGeometry(sample.x.shape, name);
     const paddedHeight = inHeight + 2 * padding;
     const paddedWidth = inWidth + 2 * padding;
     if (height > paddedHeight || width > paddedWidth) {
       throw new DataError({
-        source: 'randomCrop',
+        source: name,
         expected: `an image of at least ${height} x ${width} after padding ${padding}`,
         found: `${inHeight} x ${inWidth} at sample ${context.index}`,
       });
     }
-    randomWords(seed, CROP_STREAM, context, words);
-    const top = Math.floor(((words[0]! >>> 8) / 16777216) * (paddedHeight - height + 1)) - padding;
-    const left = Math.floor(((words[1]! >>> 8) / 16777216) * (paddedWidth - width + 1)) - padding;
+    const [paddedTop, paddedLeft] = place([paddedHeight - height, paddedWidth - width], context);
+    const top = paddedTop - padding;
+    const left = paddedLeft - padding;
     const source = sample.x.data;
     const data = new (source.constructor as ArrayConstructor)(channels * height * width);
     for (let c = 0; c < channels; c++) {

@@ -42,6 +42,40 @@ describe('transforms from config', () => {
     ]);
   });
 
+  it('augments training data only: evaluation data is not flipped and is cropped at the centre', () => {
+    // A 1 x 4 x 4 image of the values 0..15 (row-major).
+    const grid = (): Sample => ({
+      x: { data: Float32Array.from({ length: 16 }, (_, i) => i), shape: [1, 4, 4] },
+      y: 1,
+    });
+    const configs: TransformConfig[] = [
+      { type: 'randomCrop', size: 2, padding: 1, fill: -1 },
+      { type: 'randomHorizontalFlip', p: 1 },
+    ];
+    // Evaluation: the centre 2 x 2 of the 6 x 6 padded image (rows/columns 1-2 of the original), unflipped.
+    const evaluation = transformFromConfig(configs);
+    expect(Array.from(evaluation(grid(), at).x.data)).toEqual([5, 6, 9, 10]);
+    // Training: some crop inside the padded image, always flipped (p = 1), the same for the same
+    // (index, epoch) and the same seed, and other windows across samples.
+    const training = transformFromConfig(configs, { augment: { seed: 7 } });
+    const windows = new Set<string>();
+    for (let index = 0; index < 40; index++) {
+      const out = training(grid(), { index, epoch: 0 });
+      expect(out.x.shape).toEqual([1, 2, 2]);
+      const [a, b, c, d] = Array.from(out.x.data);
+      // Flipped left-right: each row's right value comes from the column left of its left value's.
+      if (a! >= 0 && b! >= 0) expect(a! - b!).toBe(1);
+      if (c! >= 0 && d! >= 0) expect(c! - d!).toBe(1);
+      windows.add(String([a, b, c, d]));
+      expect(Array.from(training(grid(), { index, epoch: 0 }).x.data)).toEqual([a, b, c, d]);
+    }
+    expect(windows.size).toBeGreaterThan(5);
+    const again = transformFromConfig(configs, { augment: { seed: 7 } });
+    expect(Array.from(again(grid(), { index: 3, epoch: 2 }).x.data)).toEqual(
+      Array.from(training(grid(), { index: 3, epoch: 2 }).x.data),
+    );
+  });
+
   it('checks JSON values and names the first bad entry', () => {
     const good = [
       { type: 'toFloat', scale: 0.0625 },
@@ -51,8 +85,18 @@ describe('transforms from config', () => {
     expect(parseTransformConfigs(good)).toEqual(good);
     expect(() => parseTransformConfigs({ type: 'flatten' })).toThrow(DataError);
     expect(() => parseTransformConfigs([{ type: 'flatten' }, { type: 'sharpen' }], 'the checkpoint')).toThrow(
-      'the checkpoint[1]: expected a type among toFloat, normalize, resize, flatten, found {"type":"sharpen"}',
+      'the checkpoint[1]: expected a type among toFloat, normalize, resize, flatten, randomHorizontalFlip, randomCrop, found {"type":"sharpen"}',
     );
+    const augmentations = [
+      { type: 'randomCrop', size: [28, 30], padding: 2, fill: -1 },
+      { type: 'randomHorizontalFlip', p: 0.25 },
+    ];
+    expect(parseTransformConfigs(augmentations)).toEqual(augmentations);
+    expect(() => parseTransformConfigs([{ type: 'randomHorizontalFlip', p: 2 }])).toThrow(/probability p in \[0, 1\]/);
+    expect(() => parseTransformConfigs([{ type: 'randomCrop', size: 28, padding: -1 }])).toThrow(
+      /integer padding >= 0/,
+    );
+    expect(() => parseTransformConfigs([{ type: 'randomCrop' }])).toThrow(/randomCrop with a size/);
     expect(() => parseTransformConfigs([{ type: 'normalize', mean: 0.5, std: 0 }])).toThrow(/positive std/);
     expect(() => parseTransformConfigs([{ type: 'resize', size: [8] }])).toThrow(/\[height, width\]/);
     expect(() => parseTransformConfigs([{ type: 'toFloat', factor: 2 }])).toThrow(/not 'factor'/);

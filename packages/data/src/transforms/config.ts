@@ -1,4 +1,5 @@
 import { DataError } from '../errors.js';
+import { centerCrop, randomCrop, randomHorizontalFlip } from './augment.js';
 import { flatten, normalize, toFloat, type SampleTransform } from './basic.js';
 import { compose } from './compose.js';
 import { resize } from './resize.js';
@@ -6,19 +7,26 @@ import { resize } from './resize.js';
 /**
  * One preprocessing step in JSON form, as a run config's `data.transforms` lists them (and a
  * checkpoint's run config stores them): toFloat (times `scale`), normalize ((x - mean) / std,
- * per channel or per feature), resize (bilinear, to `size` or [height, width]), flatten.
+ * per channel or per feature), resize (bilinear, to `size` or [height, width]), flatten, and
+ * the training-time augmentations randomHorizontalFlip (with probability `p`, default 0.5) and
+ * randomCrop (a `size` window after `padding` pixels of `fill` on every side), which apply to
+ * training data only: evaluation data is not flipped and is cropped at the centre.
  */
 export type TransformConfig =
   | { type: 'toFloat'; scale?: number }
   | { type: 'normalize'; mean: number | number[]; std: number | number[] }
   | { type: 'resize'; size: number | [number, number] }
-  | { type: 'flatten' };
+  | { type: 'flatten' }
+  | { type: 'randomHorizontalFlip'; p?: number }
+  | { type: 'randomCrop'; size: number | [number, number]; padding?: number; fill?: number };
 
 export const TRANSFORM_TYPES: readonly TransformConfig['type'][] = Object.freeze([
   'toFloat',
   'normalize',
   'resize',
   'flatten',
+  'randomHorizontalFlip',
+  'randomCrop',
 ]);
 
 /**
@@ -44,16 +52,27 @@ export function resizeOfConfig(configs: readonly TransformConfig[]): [number, nu
   return typeof entry.size === 'number' ? [entry.size, entry.size] : [entry.size[0], entry.size[1]];
 }
 
-/**
- * The listed steps as one sample transform. `skipResize`: leave resize steps out, for samples
- * that were already decoded at that size (image folders are resized as they are read).
- */
+export interface TransformFromConfigOptions {
+  /** Leave resize steps out, for samples that were already decoded at that size (image folders are resized as they are read). */
+  skipResize?: boolean;
+  /**
+   * Training data: the random augmentations run, seeded from `seed` (each step its own seed;
+   * each sample's draw fixed by its index and the epoch). Without it (evaluation data) flips are
+   * left out and random crops become centre crops.
+   */
+  augment?: { seed: number };
+}
+
+/** The listed steps as one sample transform. */
 export function transformFromConfig(
   configs: readonly TransformConfig[],
-  options: { skipResize?: boolean } = {},
+  options: TransformFromConfigOptions = {},
 ): SampleTransform {
   const steps: SampleTransform[] = [];
-  for (const entry of configs) {
+  const augment = options.augment;
+  for (const [position, entry] of configs.entries()) {
+    // A seed per step, so two random steps of one list do not draw the same numbers.
+    const seed = augment ? (augment.seed + 0x9e3779b9 * (position + 1)) % 2 ** 53 : 0;
     switch (entry.type) {
       case 'toFloat':
         steps.push(toFloat(entry.scale === undefined ? {} : { scale: entry.scale }));
@@ -70,6 +89,15 @@ export function transformFromConfig(
       case 'flatten':
         steps.push(flatten());
         break;
+      case 'randomHorizontalFlip':
+        if (augment) steps.push(randomHorizontalFlip({ seed, ...(entry.p === undefined ? {} : { p: entry.p }) }));
+        break;
+      case 'randomCrop': {
+        const [height, width] = typeof entry.size === 'number' ? [entry.size, entry.size] : entry.size;
+        const crop = { padding: entry.padding ?? 0, fill: entry.fill ?? 0 };
+        steps.push(augment ? randomCrop(height, width, { ...crop, seed }) : centerCrop(height, width, crop));
+        break;
+      }
       default:
         entry satisfies never;
         throw new DataError({ expected: `a transform type (${TRANSFORM_TYPES.join(', ')})`, found: show(entry) });
@@ -97,6 +125,8 @@ export function parseTransformConfigs(value: unknown, source = 'data.transforms'
       normalize: ['mean', 'std'],
       resize: ['size'],
       flatten: [],
+      randomHorizontalFlip: ['p'],
+      randomCrop: ['size', 'padding', 'fill'],
     };
     if (typeof type !== 'string' || !(type in allowed)) return fail(`a type among ${TRANSFORM_TYPES.join(', ')}`);
     const extra = Object.keys(options).find((key) => !allowed[type]!.includes(key));
@@ -120,6 +150,21 @@ export function parseTransformConfigs(value: unknown, source = 'data.transforms'
           !(Array.isArray(options.size) && options.size.length === 2 && options.size.every(isSize))
         )
           fail('resize with a size: a positive integer or [height, width]');
+        break;
+      case 'randomHorizontalFlip':
+        if (options.p !== undefined && !(typeof options.p === 'number' && options.p >= 0 && options.p <= 1))
+          fail('randomHorizontalFlip with a probability p in [0, 1]');
+        break;
+      case 'randomCrop':
+        if (
+          (!isSize(options.size) &&
+            !(Array.isArray(options.size) && options.size.length === 2 && options.size.every(isSize))) ||
+          (options.padding !== undefined && !(Number.isInteger(options.padding) && (options.padding as number) >= 0)) ||
+          (options.fill !== undefined && !isNumber(options.fill))
+        )
+          fail(
+            'randomCrop with a size (a positive integer or [height, width]), an optional integer padding >= 0 and a number fill',
+          );
         break;
     }
     return entry as TransformConfig;
