@@ -4,7 +4,16 @@
 import type { BackendManager } from '../client/backend-manager.js';
 import { lineChart } from '../ui/chart.js';
 import { confusionTable } from '../ui/confusion-matrix.js';
-import { button, parseLayerSizes, selectControl, textControl } from '../ui/controls.js';
+import {
+  batchOptions,
+  button,
+  DROPOUT_OPTIONS,
+  numberOptions,
+  OPTIMIZER_OPTIONS,
+  parseLayerSizes,
+  selectControl,
+  textControl,
+} from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { digitPreview, drawPad } from '../ui/draw-pad.js';
 import { notice } from '../ui/notice.js';
@@ -85,38 +94,18 @@ export function digitsPage(backends: BackendManager): DemoPage {
     form.activation,
     (v) => change({ activation: v }),
   );
-  const dropoutControl = selectControl(
-    'Dropout',
-    [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })),
-    form.dropout,
-    (v) => change({ dropout: v }),
+  const dropoutControl = selectControl('Dropout', DROPOUT_OPTIONS, form.dropout, (v) => change({ dropout: v }));
+  const optimizerControl = selectControl<OptimizerName>('Optimizer', OPTIMIZER_OPTIONS, form.optimizer, (v) =>
+    change({ optimizer: v }),
   );
-  const optimizerControl = selectControl<OptimizerName>(
-    'Optimizer',
-    [
-      { value: 'adam', label: 'Adam' },
-      { value: 'sgd', label: 'SGD' },
-    ],
-    form.optimizer,
-    (v) => change({ optimizer: v }),
+  const lrControl = selectControl('Learning rate', numberOptions([0.001, 0.003, 0.01, 0.03, 0.1, 0.3]), form.lr, (v) =>
+    change({ lr: v }),
   );
-  const lrControl = selectControl(
-    'Learning rate',
-    [0.001, 0.003, 0.01, 0.03, 0.1, 0.3].map((v) => ({ value: v, label: String(v) })),
-    form.lr,
-    (v) => change({ lr: v }),
+  const batchControl = selectControl('Batch size', batchOptions([8, 16, 32, 64, 128, 0]), form.batchSize, (v) =>
+    change({ batchSize: v }),
   );
-  const batchControl = selectControl(
-    'Batch size',
-    [8, 16, 32, 64, 128, 0].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })),
-    form.batchSize,
-    (v) => change({ batchSize: v }),
-  );
-  const epochsControl = selectControl(
-    'Epochs',
-    [5, 10, 20, 50, 100].map((v) => ({ value: v, label: String(v) })),
-    form.epochs,
-    (v) => change({ epochs: v }),
+  const epochsControl = selectControl('Epochs', numberOptions([5, 10, 20, 50, 100]), form.epochs, (v) =>
+    change({ epochs: v }),
   );
 
   const startButton = button('Train', () => void (running ? pause() : train()), {

@@ -4,7 +4,7 @@
 // edges, and a straight line outside, where ReLU networks can only extrapolate linearly.
 import type { BackendManager } from '../client/backend-manager.js';
 import { lineChart } from '../ui/chart.js';
-import { button, selectControl } from '../ui/controls.js';
+import { button, numberOptions, OPTIMIZER_OPTIONS, selectControl } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { notice } from '../ui/notice.js';
 import type { ActivationName, FunctionConfig, ModelSummary, OptimizerName, WorkerEvent } from '../worker/protocol.js';
@@ -53,11 +53,8 @@ export function functionPage(backends: BackendManager): DemoPage {
   );
   const truth = xs.map(cubic);
 
-  const widthControl = selectControl(
-    'Hidden units',
-    [2, 6, 16, 64].map((v) => ({ value: v, label: String(v) })),
-    form.width,
-    (v) => change({ width: v }),
+  const widthControl = selectControl('Hidden units', numberOptions([2, 6, 16, 64]), form.width, (v) =>
+    change({ width: v }),
   );
   const activationControl = selectControl<ActivationName>(
     'Activation',
@@ -65,23 +62,14 @@ export function functionPage(backends: BackendManager): DemoPage {
     form.activation,
     (v) => change({ activation: v }),
   );
-  const lrControl = selectControl(
-    'Learning rate',
-    [0.001, 0.003, 0.01, 0.03, 0.1].map((v) => ({ value: v, label: String(v) })),
-    form.lr,
-    (v) => change({ lr: v }),
+  const lrControl = selectControl('Learning rate', numberOptions([0.001, 0.003, 0.01, 0.03, 0.1]), form.lr, (v) =>
+    change({ lr: v }),
   );
-  const batchControl = selectControl(
-    'Samples per step',
-    [1, 8, 32, 128].map((v) => ({ value: v, label: String(v) })),
-    form.batchSize,
-    (v) => change({ batchSize: v }),
+  const batchControl = selectControl('Samples per step', numberOptions([1, 8, 32, 128]), form.batchSize, (v) =>
+    change({ batchSize: v }),
   );
-  const stepsControl = selectControl(
-    'Steps',
-    [1_000, 10_000, 30_000].map((v) => ({ value: v, label: formatNumber(v) })),
-    form.steps,
-    (v) => change({ steps: v }),
+  const stepsControl = selectControl('Steps', numberOptions([1_000, 10_000, 30_000], formatNumber), form.steps, (v) =>
+    change({ steps: v }),
   );
 
   const startButton = button('Start', () => void (running ? pause() : start()), {
@@ -151,15 +139,8 @@ export function functionPage(backends: BackendManager): DemoPage {
         h('h3', { id: 'function-settings' }, 'Model and training'),
         widthControl.element,
         activationControl.element,
-        selectControl<OptimizerName>(
-          'Optimizer',
-          [
-            { value: 'adam', label: 'Adam' },
-            { value: 'sgd', label: 'SGD' },
-          ],
-          form.optimizer,
-          (v) => change({ optimizer: v }),
-        ).element,
+        selectControl<OptimizerName>('Optimizer', OPTIMIZER_OPTIONS, form.optimizer, (v) => change({ optimizer: v }))
+          .element,
         lrControl.element,
         batchControl.element,
         stepsControl.element,

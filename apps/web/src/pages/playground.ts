@@ -5,7 +5,17 @@
 import type { BackendManager } from '../client/backend-manager.js';
 import { EXTENT, TOY_DATASETS, TOY_LABELS, makeToyData } from '../data/toy-datasets.js';
 import { lineChart } from '../ui/chart.js';
-import { button, parseLayerSizes, rangeControl, selectControl, textControl } from '../ui/controls.js';
+import {
+  batchOptions,
+  button,
+  DROPOUT_OPTIONS,
+  numberOptions,
+  OPTIMIZER_OPTIONS,
+  parseLayerSizes,
+  rangeControl,
+  selectControl,
+  textControl,
+} from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { heatmap } from '../ui/heatmap.js';
 import { notice } from '../ui/notice.js';
@@ -94,12 +104,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     form.activation,
     (v) => changeModel({ activation: v }),
   );
-  const dropoutControl = selectControl(
-    'Dropout',
-    [0, 0.1, 0.2, 0.5].map((p) => ({ value: p, label: p === 0 ? 'none' : String(p) })),
-    form.dropout,
-    (v) => changeModel({ dropout: v }),
-  );
+  const dropoutControl = selectControl('Dropout', DROPOUT_OPTIONS, form.dropout, (v) => changeModel({ dropout: v }));
   const lossControl = selectControl<'bce' | 'mse'>(
     'Loss',
     [
@@ -109,32 +114,20 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     form.loss,
     (v) => changeModel({ loss: v }),
   );
-  const optimizerControl = selectControl<OptimizerName>(
-    'Optimizer',
-    [
-      { value: 'adam', label: 'Adam' },
-      { value: 'sgd', label: 'SGD' },
-    ],
-    form.optimizer,
-    (v) => changeModel({ optimizer: v }),
+  const optimizerControl = selectControl<OptimizerName>('Optimizer', OPTIMIZER_OPTIONS, form.optimizer, (v) =>
+    changeModel({ optimizer: v }),
   );
   const lrControl = selectControl(
     'Learning rate',
-    [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3].map((v) => ({ value: v, label: String(v) })),
+    numberOptions([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]),
     form.lr,
     (v) => changeModel({ lr: v }),
   );
-  const batchControl = selectControl(
-    'Batch size',
-    [0, 1, 8, 16, 32, 64].map((v) => ({ value: v, label: v === 0 ? 'full batch' : String(v) })),
-    form.batchSize,
-    (v) => changeModel({ batchSize: v }),
+  const batchControl = selectControl('Batch size', batchOptions([0, 1, 8, 16, 32, 64]), form.batchSize, (v) =>
+    changeModel({ batchSize: v }),
   );
-  const seedControl = selectControl(
-    'Weight seed',
-    [1, 2, 3, 4, 5].map((v) => ({ value: v, label: String(v) })),
-    form.seed,
-    (v) => changeModel({ seed: v }),
+  const seedControl = selectControl('Weight seed', numberOptions([1, 2, 3, 4, 5]), form.seed, (v) =>
+    changeModel({ seed: v }),
   );
 
   const startButton = button('Start', () => void (running ? pause() : start()), {

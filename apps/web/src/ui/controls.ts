@@ -13,12 +13,33 @@ export interface SelectControl<T extends string | number> {
   select: HTMLSelectElement;
   get value(): T;
   set value(v: T);
-  setOptions(options: Option<T>[]): void;
+  setOptions(options: readonly Option<T>[]): void;
+}
+
+/** Options for a list of numbers, each labelled by `label` (default: the number as written). */
+export function numberOptions(values: readonly number[], label: (value: number) => string = String): Option<number>[] {
+  return values.map((value) => ({ value, label: label(value) }));
+}
+
+/** The dropout choices of the demo's model editors. */
+export const DROPOUT_OPTIONS: readonly Option<number>[] = numberOptions([0, 0.1, 0.2, 0.5], (p) =>
+  p === 0 ? 'none' : String(p),
+);
+
+/** The optimizers the demo trains with. */
+export const OPTIMIZER_OPTIONS: readonly Option<'adam' | 'sgd'>[] = [
+  { value: 'adam', label: 'Adam' },
+  { value: 'sgd', label: 'SGD' },
+];
+
+/** Batch sizes, 0 meaning the whole training set in one batch. */
+export function batchOptions(values: readonly number[]): Option<number>[] {
+  return numberOptions(values, (v) => (v === 0 ? 'full batch' : String(v)));
 }
 
 export function selectControl<T extends string | number>(
   label: string,
-  options: Option<T>[],
+  options: readonly Option<T>[],
   value: T,
   onChange: (value: T) => void,
   hint?: string,
@@ -27,7 +48,7 @@ export function selectControl<T extends string | number>(
   const select = h('select', { id, name: id });
   let current = options;
   const parse = (raw: string): T => current.find((o) => String(o.value) === raw)?.value ?? current[0]!.value;
-  const fill = (list: Option<T>[]): void => {
+  const fill = (list: readonly Option<T>[]): void => {
     current = list;
     const previous = select.value;
     select.replaceChildren(...list.map((o) => h('option', { value: String(o.value), disabled: o.disabled }, o.label)));
