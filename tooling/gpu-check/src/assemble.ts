@@ -1,0 +1,159 @@
+// What goes into the carried folder (.gpu-check/ at the repository root) and how, as data that
+// prepare.ts executes and the tests check. The layout is what the bundles resolve at run time:
+//
+//   .gpu-check/run.sh                          the one command on the GPU machine
+//   .gpu-check/node.xz                         process.execPath, stripped, xz -9 (run.sh unpacks it)
+//   .gpu-check/dist/conformance.mjs            the standalone conformance runner (esbuild bundle)
+//   .gpu-check/dist/bench.mjs                  the benchmark (esbuild bundle)
+//   .gpu-check/dist/torch-gpu.py               PyTorch's side, found beside bench.mjs
+//   .gpu-check/dist/native/myelin_cuda.node    the CUDA addon (also named by MYELIN_CUDA_ADDON)
+//   .gpu-check/node_modules/webgpu/...         the `webgpu` package, external to the bundles, which
+//                                              `import('webgpu')` from dist/ finds by Node's lookup;
+//                                              its dawn.node carried xz-compressed, unpacked in place
+//   .gpu-check/MANIFEST.txt                    what was carried, from which commit
+// Debian's Vulkan loader and GL dispatch debs go to .gl/ beside it (the device README's folder).
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The CUDA addon, relative to the repository root. */
+export const CUDA_ADDON = 'packages/backend-cuda/dist/native/myelin_cuda.node';
+
+/** The device README's Vulkan/EGL loader packages (Debian, amd64), downloaded into .gl/. */
+export const LOADER_DEBS = ['libvulkan1', 'libegl1', 'libglvnd0', 'libopengl0', 'libgl1', 'libglx0', 'libgles2'];
+
+/** The device tool's limit on the working tree plus carried paths. */
+export const TREE_LIMIT_BYTES = 64 * 2 ** 20;
+
+export type How = 'copy' | 'xz' | 'strip-xz';
+
+export interface PlanEntry {
+  /** Absolute source path. */
+  from: string;
+  /** Destination relative to the carried folder (for 'xz' and 'strip-xz' without the .xz suffix). */
+  to: string;
+  how: How;
+}
+
+export interface PlanInputs {
+  repoRoot: string;
+  /** The Node binary to carry (process.execPath). */
+  nodeBinary: string;
+  /** The directory of the `webgpu` npm package (resolved from backend-webgpu). */
+  webgpuPackage: string;
+  /** This package's dist/ (bundles) and src/ (run.sh, torch-gpu.py). */
+  distDir: string;
+  srcDir: string;
+  /** Assemble without the CUDA addon (for checking the rest here before the engine exists). */
+  withoutCuda?: boolean;
+  platform?: string;
+  arch?: string;
+}
+
+/** The entries to carry; throws one error listing every missing input (the CUDA addon by name). */
+export function folderPlan(inputs: PlanInputs): PlanEntry[] {
+  const { repoRoot, distDir, srcDir } = inputs;
+  const platformDir = `${inputs.platform ?? process.platform}-${inputs.arch ?? process.arch}`;
+  const plan: PlanEntry[] = [
+    { from: path.join(srcDir, 'run.sh'), to: 'run.sh', how: 'copy' },
+    { from: inputs.nodeBinary, to: 'node', how: 'strip-xz' },
+    { from: path.join(distDir, 'conformance.mjs'), to: 'dist/conformance.mjs', how: 'copy' },
+    { from: path.join(distDir, 'bench.mjs'), to: 'dist/bench.mjs', how: 'copy' },
+    { from: path.join(distDir, 'torch-gpu.py'), to: 'dist/torch-gpu.py', how: 'copy' },
+    {
+      from: path.join(inputs.webgpuPackage, 'package.json'),
+      to: 'node_modules/webgpu/package.json',
+      how: 'copy',
+    },
+    { from: path.join(inputs.webgpuPackage, 'index.js'), to: 'node_modules/webgpu/index.js', how: 'copy' },
+    {
+      from: path.join(inputs.webgpuPackage, 'dist', platformDir, 'dawn.node'),
+      to: `node_modules/webgpu/dist/${platformDir}/dawn.node`,
+      how: 'xz',
+    },
+  ];
+  if (!inputs.withoutCuda)
+    plan.push({ from: path.join(repoRoot, CUDA_ADDON), to: 'dist/native/myelin_cuda.node', how: 'copy' });
+
+  const problems = plan
+    .filter((entry) => !existsSync(entry.from))
+    .map((entry) => {
+      const shown = path.relative(repoRoot, entry.from);
+      if (shown === CUDA_ADDON)
+        return (
+          `${CUDA_ADDON} is missing: the native CUDA engine is not built. Build it with ` +
+          '`pnpm --filter @myelin/backend-cuda build` (needs nvcc), then run `pnpm gpu-check:prepare` again ' +
+          '(`--without-cuda` assembles the rest, for checking the folder here only).'
+        );
+      if (entry.from.startsWith(distDir))
+        return `${shown} is missing: build the bundles (pnpm --filter @myelin/gpu-check build)`;
+      return `${shown} is missing`;
+    });
+  if (problems.length > 0) throw new Error(`gpu-check prepare cannot assemble the folder:\n  ${problems.join('\n  ')}`);
+  return plan;
+}
+
+/** The path a plan entry has in the carried folder (compressed entries end in .xz). */
+export function carriedPath(entry: PlanEntry): string {
+  return entry.how === 'copy' ? entry.to : `${entry.to}.xz`;
+}
+
+/** Runs a program to its end; with `output`, its stdout (a compressed file, tens of MB) goes there. */
+function run(command: string, args: string[], options: { output?: string } = {}): void {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 2 ** 30 });
+  if (result.error) throw new Error(`${command} ${args.join(' ')}: ${result.error.message}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString().trim()}`);
+  if (options.output !== undefined) writeFileSync(options.output, result.stdout);
+}
+
+/** Executes one entry into `folder`; `scratch` holds the stripped copy of a binary. */
+export function place(entry: PlanEntry, folder: string, scratch: string): void {
+  const target = path.join(folder, carriedPath(entry));
+  mkdirSync(path.dirname(target), { recursive: true });
+  switch (entry.how) {
+    case 'copy':
+      copyFileSync(entry.from, target);
+      return;
+    case 'xz':
+      run('xz', ['-9', '-T1', '-c', entry.from], { output: target });
+      return;
+    case 'strip-xz': {
+      mkdirSync(scratch, { recursive: true });
+      const stripped = path.join(scratch, path.basename(entry.to));
+      run('strip', ['-o', stripped, entry.from]);
+      run('xz', ['-9', '-T1', '-c', stripped], { output: target });
+      return;
+    }
+  }
+}
+
+/** Bytes of a file or, recursively, a folder (symbolic links not followed). */
+export function sizeOf(target: string): number {
+  const stat = statSync(target, { throwIfNoEntry: false });
+  if (stat === undefined) return 0;
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(target).reduce((sum, name) => sum + sizeOf(path.join(target, name)), 0);
+}
+
+/** Null when the tree and the carried paths fit the device tool's limit, else why not. */
+export function budgetProblem(sizes: Record<string, number>, limit = TREE_LIMIT_BYTES): string | null {
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  if (total <= limit) return null;
+  const parts = Object.entries(sizes)
+    .map(([name, bytes]) => `${name} ${mib(bytes)}`)
+    .join(', ');
+  return `${mib(total)} would travel (${parts}), over the device tool's ${mib(limit)}`;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** SHA-256 of a file, hex (for the manifest). */
+export async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,182 @@
+// `pnpm gpu-check:prepare` (after turbo has built the bundles and their dependencies): assembles
+// .gpu-check/ at the repository root (layout in assemble.ts), downloads the device README's
+// Vulkan/GL loader debs into .gl/ when they are not there yet, writes MANIFEST.txt, and checks
+// that the working tree plus both folders fit the device tool's 64 MiB.
+//   --without-cuda   assemble without the CUDA addon (checking the rest here; run.sh then reports
+//                    the cuda steps as not carried)
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CUDA_ADDON,
+  LOADER_DEBS,
+  budgetProblem,
+  carriedPath,
+  folderPlan,
+  mib,
+  place,
+  sha256,
+  sizeOf,
+  type PlanEntry,
+} from './assemble.js';
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(packageDir, '../..');
+const folder = path.join(repoRoot, '.gpu-check');
+const glDir = path.join(repoRoot, '.gl');
+const withoutCuda = process.argv.includes('--without-cuda');
+/** Debian's apt, for the device README's loader debs. */
+const APT_GET = '/usr/bin/apt-get';
+
+const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+
+function log(message: string): void {
+  console.log(`gpu-check prepare: ${message}`);
+}
+
+/** The Node binary is the slow part (strip + xz -9, ~35 s): reused while its source is unchanged. */
+function nodeStamp(): string {
+  const stat = statSync(process.execPath);
+  return `${process.execPath} ${stat.size} ${stat.mtimeMs} ${process.version}\n`;
+}
+
+function assembleFolder(plan: PlanEntry[]): void {
+  const stampFile = path.join(folder, 'node.xz.source');
+  const keepNode =
+    existsSync(path.join(folder, 'node.xz')) &&
+    existsSync(stampFile) &&
+    readFileSync(stampFile, 'utf8') === nodeStamp();
+  if (existsSync(folder))
+    for (const name of readdirSync(folder))
+      if (!(keepNode && (name === 'node.xz' || name === 'node.xz.source')))
+        rmSync(path.join(folder, name), { recursive: true });
+  mkdirSync(folder, { recursive: true });
+  const scratch = path.join(folder, '.scratch');
+  for (const entry of plan) {
+    if (entry.how === 'strip-xz' && keepNode) {
+      log(`${carriedPath(entry)}: kept (same ${process.execPath}, ${process.version})`);
+      continue;
+    }
+    const started = Date.now();
+    place(entry, folder, scratch);
+    log(
+      `${carriedPath(entry)}: ${mib(sizeOf(path.join(folder, carriedPath(entry))))} (${entry.how}, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  writeFileSync(stampFile, nodeStamp());
+}
+
+/** The device README's recipe: the loader debs in .gl/, which .git/info/exclude ignores. */
+function ensureLoaderDebs(): void {
+  mkdirSync(glDir, { recursive: true });
+  const exclude = git('rev-parse', '--git-path', 'info/exclude');
+  const excludePath = path.resolve(repoRoot, exclude);
+  const excluded = existsSync(excludePath) ? readFileSync(excludePath, 'utf8') : '';
+  if (!excluded.split('\n').includes('/.gl/')) {
+    mkdirSync(path.dirname(excludePath), { recursive: true });
+    appendFileSync(excludePath, `${excluded === '' || excluded.endsWith('\n') ? '' : '\n'}/.gl/\n`);
+  }
+  const present = readdirSync(glDir);
+  const missing = LOADER_DEBS.filter(
+    (name) => !present.some((file) => file.startsWith(`${name}_`) && file.endsWith('.deb')),
+  );
+  if (missing.length === 0) {
+    log(`.gl/: ${LOADER_DEBS.length} loader debs already there`);
+    return;
+  }
+  log(`.gl/: downloading ${missing.join(' ')} (amd64, as the device README does)`);
+  // Lists of their own, so that this works on any machine whose apt reaches Debian's mirrors.
+  const lists = '/tmp/amd64';
+  const options = ['-oAPT::Architecture=amd64', '-oAPT::Architectures=amd64', `-oDir::State::Lists=${lists}`];
+  const apt = (args: string[], cwd?: string) => spawnSync(APT_GET, [...options, ...args], { cwd, encoding: 'utf8' });
+  let result = existsSync(path.join(lists, 'partial')) ? apt(['download', ...missing], glDir) : undefined;
+  if (result === undefined || result.status !== 0) {
+    mkdirSync(path.join(lists, 'partial'), { recursive: true });
+    const update = apt(['update']);
+    if (update.status !== 0)
+      throw new Error(`apt-get update (amd64 lists in ${lists}) failed: ${update.stderr.trim()}`);
+    result = apt(['download', ...missing], glDir);
+  }
+  if (result.status !== 0) throw new Error(`apt-get download ${missing.join(' ')} failed: ${result.stderr.trim()}`);
+}
+
+/** What travels to the device machine: tracked and untracked-not-ignored files, and the carried folders. */
+function travellingSizes(): Record<string, number> {
+  const files = [
+    ...git('ls-files', '-z').split('\0'),
+    ...git('ls-files', '-z', '--others', '--exclude-standard').split('\0'),
+  ].filter(Boolean);
+  const tree = files.reduce((sum, file) => {
+    const stat = statSync(path.join(repoRoot, file), { throwIfNoEntry: false });
+    return sum + (stat?.isFile() ? stat.size : 0);
+  }, 0);
+  return { 'working tree': tree, '.gpu-check': sizeOf(folder), '.gl': sizeOf(glDir) };
+}
+
+async function writeManifest(plan: PlanEntry[]): Promise<void> {
+  const lines = [
+    'Myelin prepared GPU check: the carried folder (made by `pnpm gpu-check:prepare`)',
+    `commit: ${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : ''}`,
+    `made: ${new Date().toISOString()} with node ${process.version} (${process.platform}-${process.arch})`,
+    `cuda addon: ${withoutCuda ? `NOT CARRIED (--without-cuda; ${CUDA_ADDON})` : `${CUDA_ADDON}, sha256 ${await sha256(path.join(repoRoot, CUDA_ADDON))}`}`,
+    '',
+    ...plan.map((entry) => {
+      const carried = path.join(folder, carriedPath(entry));
+      return `${carriedPath(entry).padEnd(50)} ${mib(sizeOf(carried)).padStart(10)}  <- ${path.relative(repoRoot, entry.from).startsWith('..') ? entry.from : path.relative(repoRoot, entry.from)} (${entry.how})`;
+    }),
+    ...readdirSync(glDir).map(
+      (name) => `${`../.gl/${name}`.padEnd(50)} ${mib(sizeOf(path.join(glDir, name))).padStart(10)}`,
+    ),
+  ];
+  writeFileSync(path.join(folder, 'MANIFEST.txt'), `${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<number> {
+  let plan: PlanEntry[];
+  try {
+    plan = folderPlan({
+      repoRoot,
+      nodeBinary: process.execPath,
+      webgpuPackage: path.dirname(
+        createRequire(path.join(repoRoot, 'packages/backend-webgpu/package.json')).resolve('webgpu/package.json'),
+      ),
+      distDir: path.join(packageDir, 'dist'),
+      srcDir: path.join(packageDir, 'src'),
+      withoutCuda,
+    });
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  }
+  assembleFolder(plan);
+  ensureLoaderDebs();
+  await writeManifest(plan);
+  const sizes = travellingSizes();
+  const problem = budgetProblem(sizes);
+  log(
+    `travels: ${Object.entries(sizes)
+      .map(([name, bytes]) => `${name} ${mib(bytes)}`)
+      .join(', ')}`,
+  );
+  if (problem !== null) {
+    console.error(`gpu-check prepare: ${problem}`);
+    return 1;
+  }
+  if (withoutCuda) log(`assembled WITHOUT the CUDA addon (${CUDA_ADDON}): not for the GPU run`);
+  log('ready. On the GPU machine (device tool `run`, carry [".gpu-check", ".gl"]): bash .gpu-check/run.sh');
+  return 0;
+}
+
+process.exitCode = await main();

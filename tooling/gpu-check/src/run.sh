@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The GPU machine's half of the prepared GPU check (copied into .gpu-check/ by
+# `pnpm gpu-check:prepare`). Run from the repository root there: `bash .gpu-check/run.sh`.
+#
+# Needs on that machine: bash, coreutils' timeout, dpkg, ldconfig, nvidia-smi, python3 with torch
+# (the device image has them); xz, or python3's lzma module as the fallback, to unpack node.
+# Writes one results folder, $OUT when set (the device tool brings it back), else
+# ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
+# Steps, each under its own timeout so that the whole stays under 5 minutes; a failing step does
+# not stop the others:
+#   setup.log               nvidia-smi, unpacking node, Dawn and the Vulkan loader, the environment
+#   conformance-cuda.log    the whole conformance suite on cuda    } in parallel: correctness only
+#   conformance-webgpu.log  the whole suite on WebGPU over Vulkan  }
+#   bench.log               Myelin vs PyTorch (cuda), Myelin vs tfjs-layers (webgpu): alone on the GPU
+set -u
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+RESULTS="${OUT:-$PWD/gpu-check-results}"
+WORK="${TMPDIR:-/tmp}/myelin-gpu-check"
+mkdir -p "$RESULTS" "$WORK"
+SUMMARY="$RESULTS/summary.txt"
+BEGAN=$(date +%s)
+: >"$SUMMARY"
+
+say() { echo "$*" | tee -a "$SUMMARY"; }
+
+# step NAME SECONDS COMMAND...: runs COMMAND with a timeout, its output in NAME.log, and appends
+# its status and the log's RESULT lines to the summary.
+step() {
+  local name=$1 limit=$2 log="$RESULTS/$1.log" t0 rc status
+  shift 2
+  t0=$(date +%s)
+  timeout -k 5 "$limit" "$@" >>"$log" 2>&1
+  rc=$?
+  case $rc in
+    0) status=PASS ;;
+    124 | 137) status="TIMEOUT after ${limit} s" ;;
+    *) status="FAIL (exit $rc)" ;;
+  esac
+  {
+    echo "$name: $status, $(($(date +%s) - t0)) s (log: $name.log)"
+    grep -a '^RESULT\|^      Tests' "$log" | sed 's/^ */    /'
+  } >"$WORK/$name.summary"
+}
+
+unpack_xz() { # unpack_xz FILE.xz TARGET
+  if command -v xz >/dev/null; then
+    xz -dc "$1" >"$2"
+  else
+    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"
+  fi
+}
+
+setup() {
+  echo "== nvidia-smi"
+  nvidia-smi || echo "(nvidia-smi failed)"
+  echo
+  echo "== $(uname -a)"
+  grep PRETTY_NAME /etc/os-release 2>/dev/null
+  echo "python3: $(command -v python3) $(python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' 2>&1 | tail -1)"
+  echo
+  echo "== unpacking node and Dawn"
+  unpack_xz "$HERE/node.xz" "$WORK/node" && chmod +x "$WORK/node" && "$WORK/node" --version || return 1
+  local dawn
+  for dawn in "$HERE"/node_modules/webgpu/dist/*/dawn.node.xz; do
+    unpack_xz "$dawn" "${dawn%.xz}" || return 1
+  done
+  echo
+  echo "== Vulkan loader"
+  if ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+    echo "libvulkan.so.1 is installed: the carried debs are not unpacked"
+  elif ls "$ROOT"/.gl/*.deb >/dev/null 2>&1; then
+    # The device README's recipe: Debian's loader debs unpacked over /, then ldconfig.
+    for f in "$ROOT"/.gl/*.deb; do dpkg -x "$f" / && echo "unpacked $(basename "$f")"; done
+    ldconfig
+  else
+    echo "no libvulkan.so.1 and no .gl/*.deb: carry .gl (pnpm gpu-check:prepare downloads it)"
+  fi
+  ldconfig -p | grep 'libvulkan\|libGLdispatch' || true
+  ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null || true
+}
+
+say "Myelin prepared GPU check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname)"
+sed -n '2,4p' "$HERE/MANIFEST.txt" 2>/dev/null | tee -a "$SUMMARY"
+step setup 40 setup
+cat "$WORK/setup.summary" >>"$SUMMARY"
+grep -a -m1 'NVIDIA H\|NVIDIA-SMI' "$RESULTS/setup.log" >>"$SUMMARY"
+
+NODE="$WORK/node"
+export MYELIN_CUDA_ADDON="$HERE/dist/native/myelin_cuda.node"
+export MYELIN_WEBGPU_ADAPTER=vulkan
+# The driver's Vulkan ICD where the device README found it, unless one is in the loader's usual places.
+NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -f "$NVIDIA_ICD" ] && ! ls /usr/share/vulkan/icd.d/nvidia*.json /etc/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
+  export VK_DRIVER_FILES="$NVIDIA_ICD" VK_ICD_FILENAMES="$NVIDIA_ICD"
+fi
+echo "environment: MYELIN_CUDA_ADDON=$MYELIN_CUDA_ADDON MYELIN_WEBGPU_ADAPTER=$MYELIN_WEBGPU_ADAPTER VK_DRIVER_FILES=${VK_DRIVER_FILES:-}" >>"$RESULTS/setup.log"
+
+if [ -f "$MYELIN_CUDA_ADDON" ]; then
+  step conformance-cuda 120 "$NODE" "$HERE/dist/conformance.mjs" --backend cuda &
+else
+  echo "conformance-cuda: NOT RUN: the CUDA addon was not carried (prepared with --without-cuda)" >"$WORK/conformance-cuda.summary"
+fi
+step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgpu &
+wait
+cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" >>"$SUMMARY"
+
+step bench 110 "$NODE" "$HERE/dist/bench.mjs" $([ -f "$MYELIN_CUDA_ADDON" ] || echo --only webgpu)
+cat "$WORK/bench.summary" >>"$SUMMARY"
+grep -a '^  \(cuda\|webgpu\) ' "$RESULTS/bench.log" >>"$SUMMARY"
+
+say "total: $(($(date +%s) - BEGAN)) s; logs in $RESULTS"
+if grep -q 'FAIL\|TIMEOUT\|NOT RUN' "$SUMMARY"; then exit 1; fi

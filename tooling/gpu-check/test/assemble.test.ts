@@ -1,0 +1,92 @@
+// The carried folder's plan and placement on small stand-ins (no 22 MB archives): what is missing
+// is named, compressed entries unpack to their source, and the bundles' run-time lookups (the
+// `webgpu` package, torch-gpu.py, the CUDA addon) resolve inside the assembled folder.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CUDA_ADDON, budgetProblem, carriedPath, folderPlan, place, sizeOf, type PlanInputs } from '../src/assemble.js';
+
+/** xz, as the device machine's run.sh unpacks with it. */
+const XZ = 'xz';
+const unxz = (file: string) => spawnSync(XZ, ['-dc', file]);
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'gpu-check-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A fake repository with every input of the plan, the CUDA addon optional. */
+function fakeInputs(withAddon: boolean): PlanInputs {
+  const root = mkdtempSync(path.join(scratch, 'repo-'));
+  const file = (relative: string, text: string) => {
+    mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+    writeFileSync(path.join(root, relative), text);
+  };
+  file('tooling/gpu-check/src/run.sh', '#!/usr/bin/env bash\n');
+  file('tooling/gpu-check/dist/torch-gpu.py', 'import torch\n');
+  file('tooling/gpu-check/dist/conformance.mjs', 'export {};\n');
+  file('tooling/gpu-check/dist/bench.mjs', 'export {};\n');
+  file('webgpu/package.json', JSON.stringify({ name: 'webgpu', main: 'index.js', type: 'module' }));
+  file('webgpu/index.js', 'export const create = null;\n');
+  file('webgpu/dist/linux-x64/dawn.node', 'dawn '.repeat(1000));
+  if (withAddon) file(CUDA_ADDON, 'addon');
+  return {
+    repoRoot: root,
+    nodeBinary: '/bin/true', // a small ELF file stands in for node: strip and xz run for real
+    webgpuPackage: path.join(root, 'webgpu'),
+    distDir: path.join(root, 'tooling/gpu-check/dist'),
+    srcDir: path.join(root, 'tooling/gpu-check/src'),
+    platform: 'linux',
+    arch: 'x64',
+  };
+}
+
+describe('gpu-check folder assembly', () => {
+  it('fails naming the CUDA addon and how to build it when the engine is not built', () => {
+    expect(() => folderPlan(fakeInputs(false))).toThrow(
+      `${CUDA_ADDON} is missing: the native CUDA engine is not built. Build it with \`pnpm --filter @myelin/backend-cuda build\``,
+    );
+    const plan = folderPlan({ ...fakeInputs(false), withoutCuda: true });
+    expect(plan.map((entry) => entry.to)).not.toContain('dist/native/myelin_cuda.node');
+  });
+
+  it('names every missing input at once', () => {
+    const inputs = fakeInputs(true);
+    rmSync(path.join(inputs.distDir, 'bench.mjs'));
+    rmSync(path.join(inputs.webgpuPackage, 'dist/linux-x64/dawn.node'));
+    expect(() => folderPlan(inputs)).toThrow(
+      /bench\.mjs is missing: build the bundles[^]*webgpu\/dist\/linux-x64\/dawn\.node is missing/,
+    );
+  });
+
+  it('places every entry where the bundles look for it; xz entries unpack to their source', () => {
+    const inputs = fakeInputs(true);
+    const plan = folderPlan(inputs);
+    const folder = path.join(inputs.repoRoot, '.gpu-check');
+    for (const entry of plan) place(entry, folder, path.join(folder, '.scratch'));
+    for (const entry of plan) expect(sizeOf(path.join(folder, carriedPath(entry)))).toBeGreaterThan(0);
+
+    const dawn = plan.find((entry) => entry.to.endsWith('dawn.node'))!;
+    const unpacked = unxz(path.join(folder, carriedPath(dawn)));
+    expect(unpacked.stdout.toString()).toBe(readFileSync(dawn.from, 'utf8'));
+    const node = unxz(path.join(folder, 'node.xz'));
+    expect(node.status).toBe(0);
+    expect(node.stdout.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+
+    // Node's lookup from the bundle: `import('webgpu')`, and the files beside the bundle.
+    const bench = path.join(folder, 'dist/bench.mjs');
+    expect(createRequire(bench).resolve('webgpu/package.json')).toBe(
+      path.join(folder, 'node_modules/webgpu/package.json'),
+    );
+    expect(sizeOf(new URL('./torch-gpu.py', `file://${bench}`).pathname)).toBeGreaterThan(0);
+    expect(sizeOf(path.join(folder, 'dist/native/myelin_cuda.node'))).toBe(5);
+  });
+
+  it('says when the working tree and the carried folders would pass the device limit', () => {
+    expect(budgetProblem({ tree: 3 * 2 ** 20, '.gpu-check': 40 * 2 ** 20 })).toBeNull();
+    expect(budgetProblem({ tree: 3 * 2 ** 20, '.gpu-check': 62 * 2 ** 20 })).toBe(
+      "65.0 MiB would travel (tree 3.0 MiB, .gpu-check 62.0 MiB), over the device tool's 64.0 MiB",
+    );
+  });
+});
