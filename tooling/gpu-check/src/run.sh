@@ -71,8 +71,10 @@ setup() {
     echo "libvulkan.so.1 is installed: the carried debs are not unpacked"
   elif ls "$ROOT"/.gl/*.deb >/dev/null 2>&1; then
     # The device README's recipe: Debian's loader debs unpacked over /, then ldconfig.
-    for f in "$ROOT"/.gl/*.deb; do dpkg -x "$f" / && echo "unpacked $(basename "$f")"; done
-    ldconfig
+    # GPU_CHECK_UNPACK_TO=<dir> unpacks them there instead (LD_LIBRARY_PATH), leaving / alone.
+    local to="${GPU_CHECK_UNPACK_TO:-/}"
+    for f in "$ROOT"/.gl/*.deb; do dpkg -x "$f" "$to" && echo "unpacked $(basename "$f") into $to"; done
+    if [ "$to" = / ]; then ldconfig; fi
   else
     echo "no libvulkan.so.1 and no .gl/*.deb: carry .gl (pnpm gpu-check:prepare downloads it)"
   fi
@@ -82,11 +84,22 @@ setup() {
 
 say "Myelin prepared GPU check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname)"
 sed -n '2,4p' "$HERE/MANIFEST.txt" 2>/dev/null | tee -a "$SUMMARY"
-step setup 40 setup
+export HERE ROOT WORK
+export -f setup unpack_xz # `timeout` runs programs: the function runs in a child bash
+step setup 40 bash -c setup
 cat "$WORK/setup.summary" >>"$SUMMARY"
 grep -a -m1 'NVIDIA H\|NVIDIA-SMI' "$RESULTS/setup.log" >>"$SUMMARY"
 
 NODE="$WORK/node"
+if [ -n "${GPU_CHECK_UNPACK_TO:-}" ]; then
+  export LD_LIBRARY_PATH="$GPU_CHECK_UNPACK_TO/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+# python3 on PATH may be a virtual environment that is not activated: say so to the CUDA engine's
+# cuBLAS search (pip's nvidia/cu13/lib under $VIRTUAL_ENV), as activating it would.
+if [ -z "${VIRTUAL_ENV:-}" ]; then
+  venv=$(python3 -c 'import sys; print(sys.prefix if sys.prefix != sys.base_prefix else "")' 2>/dev/null)
+  if [ -n "$venv" ]; then export VIRTUAL_ENV="$venv"; fi
+fi
 export MYELIN_CUDA_ADDON="$HERE/dist/native/myelin_cuda.node"
 export MYELIN_WEBGPU_ADAPTER=vulkan
 # The driver's Vulkan ICD where the device README found it, unless one is in the loader's usual places.
@@ -94,7 +107,11 @@ NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -f "$NVIDIA_ICD" ] && ! ls /usr/share/vulkan/icd.d/nvidia*.json /etc/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
   export VK_DRIVER_FILES="$NVIDIA_ICD" VK_ICD_FILENAMES="$NVIDIA_ICD"
 fi
-echo "environment: MYELIN_CUDA_ADDON=$MYELIN_CUDA_ADDON MYELIN_WEBGPU_ADAPTER=$MYELIN_WEBGPU_ADAPTER VK_DRIVER_FILES=${VK_DRIVER_FILES:-}" >>"$RESULTS/setup.log"
+{
+  echo "environment: MYELIN_CUDA_ADDON=$MYELIN_CUDA_ADDON MYELIN_WEBGPU_ADAPTER=$MYELIN_WEBGPU_ADAPTER"
+  echo "  VK_DRIVER_FILES=${VK_DRIVER_FILES:-} VIRTUAL_ENV=${VIRTUAL_ENV:-} LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+  echo "  pip's cuBLAS: $(ls -d "${VIRTUAL_ENV:-/nonexistent}"/lib/python3*/site-packages/nvidia/cu13/lib/libcublas.so* 2>/dev/null | head -1)"
+} >>"$RESULTS/setup.log"
 
 if [ -f "$MYELIN_CUDA_ADDON" ]; then
   step conformance-cuda 120 "$NODE" "$HERE/dist/conformance.mjs" --backend cuda &

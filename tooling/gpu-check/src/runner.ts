@@ -3,13 +3,18 @@
 // it registered, print one line per test and vitest's totals, and say which exit code that earns.
 import { listCollected, runCollected, type TestReport } from './vitest-shim.js';
 
-function line(report: TestReport): string {
+/** The report's lines; a failure with the same error as the one before is not printed again. */
+function line(report: TestReport, previousError: { detail?: string }): string {
   const mark = { passed: '✓', failed: '✗', skipped: '↓', todo: '□' }[report.state];
   const time = report.state === 'passed' || report.state === 'failed' ? ` (${report.milliseconds} ms)` : '';
   const note = report.state === 'skipped' && report.detail ? ` [skipped: ${report.detail}]` : '';
   const lines = [`${mark} ${report.name}${time}${note}`];
   for (const annotation of report.annotations) lines.push(`    note: ${annotation}`);
-  if (report.state === 'failed' && report.detail) lines.push(...report.detail.split('\n').map((l) => `    ${l}`));
+  if (report.state === 'failed' && report.detail) {
+    if (report.detail === previousError.detail) lines.push('    (the same error as the test before)');
+    else lines.push(...report.detail.split('\n').map((l) => `    ${l}`));
+    previousError.detail = report.detail;
+  }
   return lines.join('\n');
 }
 
@@ -54,7 +59,11 @@ export async function runConformanceFile(options: RunnerOptions): Promise<number
   };
   process.on('unhandledRejection', onUnhandled);
   const started = performance.now();
-  const totals = await runCollected({ report: (report) => print(line(report)), timeout: options.timeout });
+  const previousError: { detail?: string } = {};
+  const totals = await runCollected({
+    report: (report) => print(line(report, previousError)),
+    timeout: options.timeout,
+  });
   process.off('unhandledRejection', onUnhandled);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
 
