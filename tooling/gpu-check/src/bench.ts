@@ -201,13 +201,17 @@ async function cudaBench(): Promise<void> {
     const probe = await cuda.probe();
     console.log(`Myelin cuda probe: ${JSON.stringify(probe)}`);
     if (!probe.usable) throw new Error(`@myelin/backend-cuda is not usable: ${probe.reason ?? 'no reason given'}`);
-    // TF32 is an engine option (off by default); passed by name, and the backend is asked back.
-    createBackend = (tf32) => cuda.createCudaBackend({ name: tf32 ? 'cuda-tf32' : 'cuda', ...{ tf32 } });
+    // TF32 is an engine option (issue 14: off by default, on by an option), passed as `tf32`;
+    // tf32Report() prints whether the backend reports the setting back.
+    type CudaOptions = Parameters<typeof cuda.createCudaBackend>[0];
+    createBackend = (tf32) => cuda.createCudaBackend((tf32 ? { tf32 } : {}) as CudaOptions);
   } else {
     const cpu = await import('@myelin/backend-cpu');
     createBackend = async () => cpu.createCpuBackend({ threads: 1 });
   }
   const torch = new TorchWorker(device);
+  // Each workload's samples, made once for both TF32 settings, and their files for PyTorch.
+  const samples = new Map<string, { data: Workload; files: { inputs: string; labels: string } }>();
   try {
     console.log(`PyTorch: ${JSON.stringify(await torch.next())}`);
     for (const tf32 of [false, true]) {
@@ -217,8 +221,13 @@ async function cudaBench(): Promise<void> {
         if (only !== undefined && only !== 'cuda') continue;
         const title = `${w.id} ${w.layers.join('-')} batch ${w.batch}, ${w.samples} samples/epoch, TF32 ${tf32 ? 'on ' : 'off'}`;
         try {
-          const data = makeWorkload(w.samples);
-          const files = writeSamples(data, w.id.replace(/\W+/g, ''));
+          let made = samples.get(w.id);
+          if (made === undefined) {
+            const data = makeWorkload(w.samples);
+            made = { data, files: writeSamples(data, w.id.replace(/\W+/g, '')) };
+            samples.set(w.id, made);
+          }
+          const { data, files } = made;
           const setup = await torch.send({
             cmd: 'setup',
             layers: w.layers,
@@ -227,7 +236,6 @@ async function cudaBench(): Promise<void> {
             tf32,
             ...files,
           });
-          for (const file of Object.values(files)) rmSync(file); // PyTorch holds the samples now
           const myelin = fitTrainer(backend, data, w.layers, w.batch);
           const ours: number[] = [];
           const theirs: number[] = [];
@@ -254,6 +262,7 @@ async function cudaBench(): Promise<void> {
     }
   } finally {
     torch.close();
+    for (const { files } of samples.values()) for (const file of Object.values(files)) rmSync(file, { force: true });
   }
 }
 
