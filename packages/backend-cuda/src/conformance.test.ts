@@ -1,6 +1,5 @@
-// The whole shared suite on libtensorflow's CUDA kernels, wherever @tensorflow/tfjs-node-gpu
-// loads and finds a GPU. Elsewhere (this repository's CI has no GPU and cannot install the
-// package) the file reports itself skipped with the reason probe() gives.
+// The whole shared suite on the native CUDA engine, wherever it finds a GPU. Elsewhere (this
+// repository's CI has no GPU) the file reports itself skipped with the reason probe() gives.
 import { describe, it } from 'vitest';
 import { runConformanceSuite } from '@myelin/conformance';
 import { createCudaBackend, probe } from './index.js';

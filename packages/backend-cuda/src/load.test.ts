@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import {
-  CudaBackend,
   CudaUnavailableError,
+  TfjsCudaBackend,
   createCudaBackend,
   descriptor,
   explainLoadFailure,
@@ -14,9 +14,10 @@ function moduleNotFound(message: string): Error {
   return Object.assign(new Error(message), { code: 'MODULE_NOT_FOUND' });
 }
 
-describe('loading @tensorflow/tfjs-node-gpu', () => {
+describe("the 'tfjs' engine: loading @tensorflow/tfjs-node-gpu", () => {
   it('a missing package gives one error naming CUDA 11.2, cuDNN 8.1, the package and its build approval', async () => {
     const error = await createCudaBackend({
+      engine: 'tfjs',
       require: () => {
         throw moduleNotFound("Cannot find module '@tensorflow/tfjs-node-gpu'");
       },
@@ -49,16 +50,17 @@ describe('loading @tensorflow/tfjs-node-gpu', () => {
   });
 
   it('here, without the package, the real load fails clearly and probe() says why', async () => {
-    await expect(createCudaBackend()).rejects.toThrow(CudaUnavailableError);
-    const result = await probe();
+    await expect(createCudaBackend({ engine: 'tfjs' })).rejects.toThrow(CudaUnavailableError);
+    const result = await probe({ engine: 'tfjs' });
     expect(result.usable).toBe(false);
     expect(result.reason).toMatch(/tfjs-node-gpu/);
   });
 
   it('exports a descriptor (priority 40, the highest) whose probe says the same', async () => {
     expect(descriptor).toMatchObject({ name: 'cuda', priority: 40, packageName: '@myelin/backend-cuda' });
-    expect(descriptor.install).toContain('@tensorflow/tfjs-node-gpu');
+    expect(descriptor.install).toContain('driver 580');
     expect(await descriptor.probe()).toEqual(await probe());
+    expect(await descriptor.probe({ engine: 'tfjs' })).toEqual(await probe({ engine: 'tfjs' }));
   });
 });
 
@@ -73,9 +75,10 @@ describe('CudaBackend wiring, on a stand-in for libtensorflow', () => {
   };
 
   it('refuses a libtensorflow that found no GPU, unless allowCpu', async () => {
-    await expect(createCudaBackend({ require: standIn })).rejects.toThrow(/no usable CUDA GPU/);
-    const backend = await createCudaBackend({ require: standIn, allowCpu: true });
-    expect(backend).toBeInstanceOf(CudaBackend);
+    await expect(createCudaBackend({ engine: 'tfjs', require: standIn })).rejects.toThrow(/no usable CUDA GPU/);
+    const backend = await createCudaBackend({ engine: 'tfjs', require: standIn, allowCpu: true });
+    expect(backend).toBeInstanceOf(TfjsCudaBackend);
+    expect(backend.engine).toBe('tfjs');
     expect(backend.name).toBe('cuda');
     expect(backend.details.gpu).toBe('false');
     const sum = backend.binary(

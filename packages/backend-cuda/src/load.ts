@@ -1,36 +1,21 @@
-// @tensorflow/tfjs-node-gpu is an optional peer: a GPU server installs it, everyone else never
-// loads it. It is required lazily, and a failed load becomes one error that names what to do.
+// The opt-in 'tfjs' engine: @tensorflow/tfjs-node-gpu is an optional peer: a server where its
+// CUDA 11.2 build runs installs it, everyone else never loads it. It is required lazily, and a failed load becomes one error that names what to do.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BackendError } from '@myelin/core/backend';
 import type { Tf } from '@myelin/backend-tfjs';
+import { CudaUnavailableError, TFJS_CUDA_REQUIREMENTS } from './errors.js';
 
 export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
-
-/** What @tensorflow/tfjs-node-gpu 4.22 is built against (libtensorflow 2.9.1). */
-export const CUDA_REQUIREMENTS = 'an NVIDIA GPU on Linux x64 with CUDA 11.2 and cuDNN 8.1';
 
 const INSTALL_STEPS = [
   `install CUDA 11.2 and cuDNN 8.1 (the libraries libtensorflow 2.9.1 links against) and put their lib64 directories on LD_LIBRARY_PATH`,
   `pnpm add ${TFJS_NODE_GPU}@4.22.0 (npm i ${TFJS_NODE_GPU}@4.22.0), and let its install script run: pnpm blocks it until approved, so add '${TFJS_NODE_GPU}': true under allowBuilds in pnpm-workspace.yaml (or run pnpm approve-builds) before installing; the script downloads libtensorflow`,
-  'check with `pnpm backends` (or probe() from @myelin/backend-cuda)',
+  'check with `pnpm backends` (or probe({ engine: "tfjs" }) from @myelin/backend-cuda)',
 ];
 
-/** The CUDA backend cannot run here; the message says why and what to install. */
-export class CudaUnavailableError extends BackendError {
-  override name = 'CudaUnavailableError';
-  constructor(
-    readonly reason: string,
-    readonly steps: readonly string[] = INSTALL_STEPS,
-  ) {
-    super(
-      [
-        `@myelin/backend-cuda cannot run: ${reason}`,
-        `It needs ${CUDA_REQUIREMENTS}. To set it up:`,
-        ...steps.map((s, i) => `  ${i + 1}. ${s}`),
-      ].join('\n'),
-    );
-  }
+/** The tfjs engine cannot run here: `reason`, with tfjs-node-gpu's requirements and install steps. */
+export function tfjsUnavailable(reason: string): CudaUnavailableError {
+  return new CudaUnavailableError(reason, INSTALL_STEPS, { code: 'tfjs', requirements: TFJS_CUDA_REQUIREMENTS });
 }
 
 export type RequireFunction = (id: string) => unknown;
@@ -79,6 +64,6 @@ export function loadTfjsNodeGpu(requireFunction: RequireFunction = nodeRequire):
   try {
     return requireFunction(TFJS_NODE_GPU) as Tf;
   } catch (error) {
-    throw new CudaUnavailableError(explainLoadFailure(error));
+    throw tfjsUnavailable(explainLoadFailure(error));
   }
 }

@@ -1,0 +1,301 @@
+// The CPU emulator's scheduler (fibers for CUDA threads) and its CUDA runtime API over host
+// memory: see emulator.h for what it is for and what it checks.
+#include <ucontext.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "cuda_runtime_api.h"
+#include "emulator.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MC_EMU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MC_EMU_ASAN 1
+#endif
+#endif
+#ifdef MC_EMU_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+namespace mc_emu {
+
+dim3 grid_dim, block_dim, block_idx, thread_idx;
+unsigned long long slots[1024];
+
+namespace {
+
+// Deep enough for the kernels' register tiles and a sanitizer's red zones.
+constexpr std::size_t kStack = 256 * 1024;
+constexpr unsigned kMaxThreads = 1024;
+
+struct Group {
+  unsigned arrived = 0;
+  unsigned generation = 0;
+};
+
+struct Fiber {
+  ucontext_t context;
+  dim3 index;
+  bool done = false;
+  bool started = false;
+};
+
+struct Block {
+  ucontext_t scheduler;
+  std::vector<Fiber> fibers;
+  std::vector<std::unique_ptr<char[]>> stacks;
+  unsigned current = 0;
+  unsigned live = 0;
+  Group block_group;
+  Group warp_groups[kMaxThreads / 32];
+  unsigned warp_live[kMaxThreads / 32] = {};
+  unsigned long progress = 0;
+  const std::function<void()>* body = nullptr;
+#ifdef MC_EMU_ASAN
+  void* fake_stack = nullptr;
+  const void* main_bottom = nullptr;
+  std::size_t main_size = 0;
+#endif
+};
+
+Block* g_block = nullptr;
+
+void switch_to_fiber(Block& b, unsigned i) {
+  b.current = i;
+  thread_idx = b.fibers[i].index;
+#ifdef MC_EMU_ASAN
+  __sanitizer_start_switch_fiber(&b.fake_stack, b.stacks[i].get(), kStack);
+#endif
+  swapcontext(&b.scheduler, &b.fibers[i].context);
+#ifdef MC_EMU_ASAN
+  __sanitizer_finish_switch_fiber(b.fake_stack, &b.main_bottom, &b.main_size);
+#endif
+}
+
+void yield_to_scheduler(Block& b, bool finishing) {
+#ifdef MC_EMU_ASAN
+  void* fake = nullptr;
+  __sanitizer_start_switch_fiber(finishing ? nullptr : &fake, b.main_bottom, b.main_size);
+#endif
+  swapcontext(&b.fibers[b.current].context, &b.scheduler);
+#ifdef MC_EMU_ASAN
+  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#endif
+  thread_idx = b.fibers[b.current].index;
+}
+
+void release_if_complete(Group& g, unsigned live) {
+  if (g.arrived > 0 && g.arrived >= live) {
+    g.arrived = 0;
+    g.generation++;
+  }
+}
+
+void fiber_entry() {
+  Block& b = *g_block;
+#ifdef MC_EMU_ASAN
+  __sanitizer_finish_switch_fiber(nullptr, &b.main_bottom, &b.main_size);
+#endif
+  (*b.body)();
+  Fiber& f = b.fibers[b.current];
+  f.done = true;
+  b.live--;
+  const unsigned warp = b.current / 32;
+  b.warp_live[warp]--;
+  b.progress++;
+  release_if_complete(b.block_group, b.live);
+  release_if_complete(b.warp_groups[warp], b.warp_live[warp]);
+  yield_to_scheduler(b, true);
+}
+
+}  // namespace
+
+unsigned linear_thread() { return thread_idx.x + block_dim.x * (thread_idx.y + block_dim.y * thread_idx.z); }
+unsigned threads_in_block() { return block_dim.x * block_dim.y * block_dim.z; }
+
+void barrier(int scope) {
+  Block& b = *g_block;
+  const unsigned warp = b.current / 32;
+  Group& g = scope < 0 ? b.block_group : b.warp_groups[warp];
+  const unsigned live = scope < 0 ? b.live : b.warp_live[warp];
+  const unsigned generation = g.generation;
+  g.arrived++;
+  if (g.arrived >= live) {
+    g.arrived = 0;
+    g.generation++;
+    b.progress++;
+    return;
+  }
+  while (g.generation == generation) yield_to_scheduler(b, false);
+}
+
+void run(dim3 grid, dim3 block, const std::function<void()>& body) {
+  const unsigned threads = block.x * block.y * block.z;
+  if (threads == 0 || threads > kMaxThreads || grid.x == 0 || grid.y == 0 || grid.z == 0) {
+    std::fprintf(stderr, "myelin CUDA emulator: invalid launch (grid %ux%ux%u, block %ux%ux%u)\n", grid.x, grid.y, grid.z, block.x, block.y, block.z);
+    std::abort();
+  }
+  static Block b;  // stacks are kept between launches
+  g_block = &b;
+  b.body = &body;
+  grid_dim = grid;
+  block_dim = block;
+  b.fibers.assign(threads, Fiber{});
+  while (b.stacks.size() < threads) b.stacks.emplace_back(new char[kStack]);
+  for (unsigned bz = 0; bz < grid.z; bz++)
+    for (unsigned by = 0; by < grid.y; by++)
+      for (unsigned bx = 0; bx < grid.x; bx++) {
+        block_idx = dim3(bx, by, bz);
+        b.live = threads;
+        b.block_group = Group{};
+        for (unsigned w = 0; w < (threads + 31) / 32; w++) {
+          b.warp_groups[w] = Group{};
+          b.warp_live[w] = threads - w * 32 < 32 ? threads - w * 32 : 32;
+        }
+        for (unsigned i = 0; i < threads; i++) {
+          Fiber& f = b.fibers[i];
+          f.done = false;
+          f.started = false;
+          f.index = dim3(i % block.x, (i / block.x) % block.y, i / (block.x * block.y));
+          getcontext(&f.context);
+          f.context.uc_stack.ss_sp = b.stacks[i].get();
+          f.context.uc_stack.ss_size = kStack;
+          f.context.uc_link = &b.scheduler;
+          makecontext(&f.context, fiber_entry, 0);
+        }
+        while (b.live > 0) {
+          const unsigned long before = b.progress;
+          for (unsigned i = 0; i < threads; i++) {
+            if (b.fibers[i].done) continue;
+            if (!b.fibers[i].started) {
+              b.fibers[i].started = true;
+              b.progress++;
+            }
+            switch_to_fiber(b, i);
+          }
+          if (b.live > 0 && b.progress == before) {
+            std::fprintf(stderr,
+                         "myelin CUDA emulator: deadlock in block (%u, %u, %u): %u threads wait at a barrier that the others never reach "
+                         "(a __syncthreads or shuffle under divergent control flow)\n",
+                         bx, by, bz, b.live);
+            std::abort();
+          }
+        }
+      }
+  thread_idx = dim3(0, 0, 0);
+  block_idx = dim3(0, 0, 0);
+}
+
+}  // namespace mc_emu
+
+// ---- the runtime API on host memory -------------------------------------------------------
+
+namespace {
+cudaError_t g_last = cudaSuccess;
+cudaError_t record(cudaError_t e) {
+  if (e != cudaSuccess) g_last = e;
+  return e;
+}
+struct EmuEvent {};
+struct EmuStream {};
+}  // namespace
+
+struct CUstream_st : EmuStream {};
+struct CUevent_st : EmuEvent {};
+
+cudaError_t cudaGetLastError() {
+  const cudaError_t e = g_last;
+  g_last = cudaSuccess;
+  return e;
+}
+cudaError_t cudaPeekAtLastError() { return g_last; }
+const char* cudaGetErrorName(cudaError_t error) {
+  switch (error) {
+    case cudaSuccess: return "cudaSuccess";
+    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+    case cudaErrorInsufficientDriver: return "cudaErrorInsufficientDriver";
+    case cudaErrorNoDevice: return "cudaErrorNoDevice";
+    case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+    case cudaErrorIllegalAddress: return "cudaErrorIllegalAddress";
+    case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+    case cudaErrorNotReady: return "cudaErrorNotReady";
+  }
+  return "cudaErrorUnknown";
+}
+const char* cudaGetErrorString(cudaError_t error) { return error == cudaSuccess ? "no error" : "an error of the CPU emulator"; }
+cudaError_t cudaDriverGetVersion(int* version) {
+  *version = 13000;
+  return cudaSuccess;
+}
+cudaError_t cudaRuntimeGetVersion(int* version) {
+  *version = 13000;
+  return cudaSuccess;
+}
+cudaError_t cudaGetDeviceCount(int* count) {
+  *count = 1;
+  return cudaSuccess;
+}
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (device != 0) return record(cudaErrorInvalidDevice);
+  *prop = cudaDeviceProp{};
+  std::snprintf(prop->name, sizeof prop->name, "Myelin CUDA emulator (CPU)");
+  prop->totalGlobalMem = std::size_t{4} << 30;
+  prop->major = 9;
+  prop->minor = 0;
+  prop->multiProcessorCount = 1;
+  prop->warpSize = 32;
+  prop->maxThreadsPerBlock = 1024;
+  return cudaSuccess;
+}
+cudaError_t cudaSetDevice(int device) { return device == 0 ? cudaSuccess : record(cudaErrorInvalidDevice); }
+cudaError_t cudaMemGetInfo(std::size_t* free, std::size_t* total) {
+  *total = std::size_t{4} << 30;
+  *free = *total;
+  return cudaSuccess;
+}
+cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
+  // Not zeroed, as cudaMalloc's memory is not; 256-byte aligned as CUDA's allocations are.
+  *pointer = std::aligned_alloc(256, (bytes + 255) / 256 * 256 + 256);
+  return *pointer ? cudaSuccess : record(cudaErrorMemoryAllocation);
+}
+cudaError_t cudaFree(void* pointer) {
+  std::free(pointer);
+  return cudaSuccess;
+}
+cudaError_t cudaMallocHost(void** pointer, std::size_t bytes) { return cudaMalloc(pointer, bytes); }
+cudaError_t cudaFreeHost(void* pointer) { return cudaFree(pointer); }
+cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cudaMemcpyKind) {
+  if (bytes > 0) std::memmove(to, from, bytes);
+  return cudaSuccess;
+}
+cudaError_t cudaMemcpyAsync(void* to, const void* from, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t) { return cudaMemcpy(to, from, bytes, kind); }
+cudaError_t cudaMemsetAsync(void* to, int value, std::size_t bytes, cudaStream_t) {
+  if (bytes > 0) std::memset(to, value, bytes);
+  return cudaSuccess;
+}
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned) {
+  *stream = new CUstream_st();
+  return cudaSuccess;
+}
+cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+  delete stream;
+  return cudaSuccess;
+}
+cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
+  *event = new CUevent_st();
+  return cudaSuccess;
+}
+cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  delete event;
+  return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t, cudaStream_t) { return cudaSuccess; }
+cudaError_t cudaEventQuery(cudaEvent_t) { return cudaSuccess; }
+cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }

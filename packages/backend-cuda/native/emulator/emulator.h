@@ -1,0 +1,191 @@
+// A CPU emulator of the CUDA execution model, for testing this addon's kernels and glue on
+// machines without a GPU (CI, every contributor's laptop). It is not a product path: the real
+// addon is compiled by nvcc; scripts/build-emulator.mjs compiles the same sources with g++
+// against this header and ./cuda_runtime_api.h, into dist/native-emu/myelin_cuda.node, and the
+// conformance suite runs on it. What it checks: every kernel's arithmetic, indexing and bounds
+// (under AddressSanitizer too), block barriers and warp shuffles, and the glue's sizes. What it
+// cannot: timing, coalescing, races between blocks (blocks run one after another) and
+// atomics' nondeterminism (each thread runs alone, so atomics are plain read-modify-writes).
+//
+// How it runs a launch: the blocks one after another; in a block, every CUDA thread is a fiber
+// (ucontext) on its own stack, run round robin until it finishes or waits at __syncthreads or a
+// warp shuffle, so barriers and shuffles have CUDA's meaning within the block.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <type_traits>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __noinline__
+#define __restrict__ __restrict
+#define __launch_bounds__(...)
+// A block's threads run one at a time in one OS thread and blocks run one after another, so a
+// function-local static is exactly one block's shared memory.
+#define __shared__ static
+
+struct dim3 {
+  unsigned x, y, z;
+  constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
+};
+
+namespace mc_emu {
+
+extern dim3 grid_dim, block_dim, block_idx, thread_idx;
+/** Index of the running thread within its block (x fastest). */
+unsigned linear_thread();
+unsigned threads_in_block();
+/** Waits until every live thread of the block (-1) or of the running thread's warp (0) arrives. */
+void barrier(int scope);
+/** One 8-byte slot per thread of the block, for the shuffles. */
+extern unsigned long long slots[1024];
+
+void run(dim3 grid, dim3 block, const std::function<void()>& body);
+
+template <typename Fn>
+void launch(dim3 grid, dim3 block, Fn&& body) {
+  run(grid, block, std::function<void()>(std::forward<Fn>(body)));
+}
+template <typename Fn>
+void launch(dim3 grid, dim3 block, std::size_t, Fn&& body) {
+  run(grid, block, std::function<void()>(std::forward<Fn>(body)));
+}
+template <typename Fn, typename Stream>
+void launch(dim3 grid, dim3 block, std::size_t, Stream, Fn&& body) {
+  run(grid, block, std::function<void()>(std::forward<Fn>(body)));
+}
+
+/** The value `source` (a thread of this block) put in its slot, or `mine` when it is out of range. */
+template <typename T>
+T exchange(T mine, long source, bool valid) {
+  static_assert(sizeof(T) <= sizeof(unsigned long long), "a shuffle moves at most 8 bytes");
+  const unsigned self = linear_thread();
+  std::memcpy(&slots[self], &mine, sizeof(T));
+  barrier(0);
+  T result = mine;
+  if (valid && source >= 0 && source < long(threads_in_block())) std::memcpy(&result, &slots[source], sizeof(T));
+  barrier(0);
+  return result;
+}
+
+}  // namespace mc_emu
+
+#define threadIdx (::mc_emu::thread_idx)
+#define blockIdx (::mc_emu::block_idx)
+#define blockDim (::mc_emu::block_dim)
+#define gridDim (::mc_emu::grid_dim)
+constexpr int warpSize = 32;
+
+inline void __syncthreads() { mc_emu::barrier(-1); }
+inline void __syncwarp(unsigned = 0xffffffffu) { mc_emu::barrier(0); }
+
+template <typename T>
+T __shfl_down_sync(unsigned, T v, unsigned delta, int width = warpSize) {
+  const unsigned t = mc_emu::linear_thread();
+  const unsigned lane = t % unsigned(width);
+  return mc_emu::exchange(v, long(t) + long(delta), lane + delta < unsigned(width));
+}
+template <typename T>
+T __shfl_up_sync(unsigned, T v, unsigned delta, int width = warpSize) {
+  const unsigned t = mc_emu::linear_thread();
+  const unsigned lane = t % unsigned(width);
+  return mc_emu::exchange(v, long(t) - long(delta), lane >= delta);
+}
+template <typename T>
+T __shfl_sync(unsigned, T v, int source, int width = warpSize) {
+  const unsigned t = mc_emu::linear_thread();
+  const long base = long(t) - long(t % unsigned(width));
+  return mc_emu::exchange(v, base + long(unsigned(source) % unsigned(width)), true);
+}
+template <typename T>
+T __shfl_xor_sync(unsigned, T v, int mask, int width = warpSize) {
+  const unsigned t = mc_emu::linear_thread();
+  const unsigned lane = t % unsigned(width);
+  const unsigned other = lane ^ unsigned(mask);
+  return mc_emu::exchange(v, long(t) - long(lane) + long(other), other < unsigned(width));
+}
+
+// CUDA's device math lives in the global namespace, with float overloads.
+using std::ceil;
+using std::copysign;
+using std::cos;
+using std::exp;
+using std::expm1;
+using std::fabs;
+using std::floor;
+using std::fma;
+using std::fmax;
+using std::fmin;
+using std::fmod;
+using std::isfinite;
+using std::isinf;
+using std::isnan;
+using std::log;
+using std::log1p;
+using std::pow;
+using std::round;
+using std::signbit;
+using std::sin;
+using std::sqrt;
+using std::tanh;
+using std::trunc;
+
+namespace mc_emu {
+template <typename T>
+struct same {
+  using type = T;
+};
+}  // namespace mc_emu
+
+// Atomics: only one emulated thread runs at a time, so a plain read-modify-write is atomic.
+template <typename T>
+T atomicAdd(T* address, typename mc_emu::same<T>::type value) {
+  const T old = *address;
+  *address = old + value;
+  return old;
+}
+template <typename T>
+T atomicOr(T* address, typename mc_emu::same<T>::type value) {
+  const T old = *address;
+  *address = old | value;
+  return old;
+}
+template <typename T>
+T atomicMax(T* address, typename mc_emu::same<T>::type value) {
+  const T old = *address;
+  if (value > old) *address = value;
+  return old;
+}
+template <typename T>
+T atomicMin(T* address, typename mc_emu::same<T>::type value) {
+  const T old = *address;
+  if (value < old) *address = value;
+  return old;
+}
+template <typename T>
+T atomicExch(T* address, typename mc_emu::same<T>::type value) {
+  const T old = *address;
+  *address = value;
+  return old;
+}
+template <typename T>
+T atomicCAS(T* address, typename mc_emu::same<T>::type compare, typename mc_emu::same<T>::type value) {
+  const T old = *address;
+  if (old == compare) *address = value;
+  return old;
+}
+
+template <typename T>
+T __ldg(const T* p) {
+  return *p;
+}
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __fdividef(float a, float b) { return a / b; }

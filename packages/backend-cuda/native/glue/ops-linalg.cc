@@ -1,0 +1,442 @@
+// Linear algebra and the training step's fused kernels: matmul (cuBLAS or the built-in GEMM),
+// matmulBiasActivation, softmax and binary cross-entropy, the bias + activation backward,
+// Adam / AdamW and SGD as multi-tensor launches, batch normalisation.
+#include <climits>
+
+#include "ops.h"
+
+namespace mc {
+
+namespace {
+
+bool fits_int(i64 v) { return v >= 0 && v <= INT_MAX; }
+
+/** Checks a matmul's operands; returns the output id ([B, M, N]) with the product computed. */
+int matmul_into(Args& a, const Tensor& x, const Tensor& y, bool ta, bool tb, const char* op) {
+  if (x.rank != 3 || y.rank != 3) throw shape_error(std::string(op) + ": operands must be rank 3, got " + format_shape(x.shape, x.rank) + " and " + format_shape(y.shape, y.rank));
+  if (x.dtype != y.dtype) throw argument_error(std::string(op) + ": dtypes differ (" + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
+  if (!is_float(x.dtype)) throw unsupported(op, x.dtype, "matmul runs on float32 and float64");
+  const i64 batch = x.shape[0];
+  const i64 m = ta ? x.shape[2] : x.shape[1];
+  const i64 k = ta ? x.shape[1] : x.shape[2];
+  const i64 k2 = tb ? y.shape[2] : y.shape[1];
+  const i64 n = tb ? y.shape[1] : y.shape[2];
+  if (y.shape[0] != batch || k != k2) {
+    throw shape_error(std::string(op) + ": " + format_shape(x.shape, 3) + (ta ? "^T" : "") + " x " + format_shape(y.shape, 3) + (tb ? "^T" : "") + " do not fit");
+  }
+  a.ctx();
+  const i64 shape[3] = {batch, m, n};
+  const int id = new_tensor(a.st, x.dtype, shape, 3);
+  GemmCall call{ta, tb, m, n, k, batch, x.data(), ta ? m : k, m * k, y.data(), tb ? k : n, k * n, tensor_at(a.st, id).data(), n, m * n};
+  gemm(a.st, x.dtype, call, op);
+  return id;
+}
+
+void check_like(const Tensor& p, const Tensor& t, const char* op, const char* what) {
+  if (t.dtype != p.dtype || t.size != p.size) {
+    throw shape_error(std::string(op) + ": " + what + " is " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype] + ", the parameter " + format_shape(p.shape, p.rank) + " " +
+                      DTYPE_NAMES[p.dtype]);
+  }
+}
+
+/** The int32 elements of an Int32Array argument (its length in *n). */
+std::int32_t* int32_array(Args& a, std::size_t i, std::size_t* n) {
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_value buffer;
+  std::size_t offset = 0;
+  if (napi_get_typedarray_info(a.env, a.at(i), &type, n, &data, &buffer, &offset) != napi_ok || type != napi_int32_array) {
+    throw argument_error("argument " + std::to_string(i) + " is not an Int32Array");
+  }
+  return static_cast<std::int32_t*>(data);
+}
+
+i64 chunks_of(i64 size) { return (size + OPT_CHUNK - 1) / OPT_CHUNK; }
+
+/** Uploads a table of entries and runs `launch(device_table)`: one launch for the whole table. */
+template <typename Entry, typename F>
+void run_table(State* st, std::vector<Entry>& table, const char* op, F&& launch) {
+  if (table.empty()) return;
+  const std::size_t bytes = table.size() * sizeof(Entry);
+  Scratch device_table(st, bytes, op);
+  upload(st, device_table.data(), table.data(), bytes);
+  launch(static_cast<const Entry*>(device_table.data()));
+  check_launch(op);
+}
+
+/** Runs Adam over parameters `in` ([p, g, m, v] ids each) into `out` ([p', m', v'] ids each): one launch per dtype. */
+void adam_many(State* st, const std::int32_t* in, std::int32_t* out, std::size_t count, const AdamConstants& k, const char* op) {
+  for (std::size_t j = 0; j < count; j++) {
+    const Tensor& p = live_tensor(st, in[4 * j]);
+    if (!is_float(p.dtype)) throw unsupported(op, p.dtype);
+    check_like(p, live_tensor(st, in[4 * j + 1]), op, "grad");
+    check_like(p, live_tensor(st, in[4 * j + 2]), op, "m");
+    check_like(p, live_tensor(st, in[4 * j + 3]), op, "v");
+  }
+  if (st->ctx == nullptr) throw backend_error("backend 'cuda': no GPU is open in this process");
+  std::size_t made = 0;
+  try {
+    for (; made < count; made++) {
+      const Tensor& p = tensor_at(st, in[4 * made]);
+      for (int o = 0; o < 3; o++) out[3 * made + o] = -1;
+      for (int o = 0; o < 3; o++) out[3 * made + o] = new_tensor(st, p.dtype, p.shape, p.rank);
+    }
+  } catch (...) {
+    for (std::size_t j = 0; j <= made && j < count; j++)
+      for (int o = 0; o < 3; o++)
+        if (out[3 * j + o] >= 0) release_tensor(st, out[3 * j + o]);
+    throw;
+  }
+  for (int dtype : {int(F32), int(F64)}) {
+    std::vector<AdamEntry> table;
+    i64 chunks = 0;
+    for (std::size_t j = 0; j < count; j++) {
+      const Tensor& p = tensor_at(st, in[4 * j]);
+      if (p.dtype != dtype) continue;
+      table.push_back(AdamEntry{p.data(), tensor_at(st, in[4 * j + 1]).data(), tensor_at(st, in[4 * j + 2]).data(), tensor_at(st, in[4 * j + 3]).data(),
+                                tensor_at(st, out[3 * j]).data(), tensor_at(st, out[3 * j + 1]).data(), tensor_at(st, out[3 * j + 2]).data(), p.size, chunks});
+      chunks += chunks_of(p.size);
+    }
+    run_table(st, table, op, [&](const AdamEntry* t) { launch_adam_many(st->ctx->stream, dtype, t, int(table.size()), chunks, k); });
+  }
+}
+
+/** [N, C, ...] as samples, channels and values per channel per sample. */
+struct NormLayout {
+  i64 n, c, inner;
+};
+
+NormLayout norm_layout(const Tensor& x, const char* op) {
+  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
+  if (x.rank < 2 || x.rank > 4) throw shape_error(std::string(op) + ": expected [N, C], [N, C, L] or [N, C, H, W], got " + format_shape(x.shape, x.rank));
+  i64 inner = 1;
+  for (int d = 2; d < x.rank; d++) inner *= x.shape[d];
+  return {x.shape[0], x.shape[1], inner};
+}
+
+/** The optional [C] tensor at argument i (a negative id: none), checked against x. */
+const Tensor* per_channel(Args& a, std::size_t i, const Tensor& x, const NormLayout& l, const char* op, const char* what) {
+  if (a.i32(i) < 0) return nullptr;
+  const Tensor& t = a.tensor(i);
+  if (t.dtype != x.dtype || t.rank != 1 || t.shape[0] != l.c) {
+    throw shape_error(std::string(op) + ": " + what + " must be [" + std::to_string(l.c) + "] " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype]);
+  }
+  return &t;
+}
+
+const void* data_or_null(const Tensor* t) { return t == nullptr ? nullptr : t->data(); }
+
+}  // namespace
+
+void gemm(State* st, int dtype, const GemmCall& call, const char* op) {
+  Context& c = *st->ctx;
+  if (call.m <= 0 || call.n <= 0 || call.batch <= 0) return;
+  const bool ints = fits_int(call.m) && fits_int(call.n) && fits_int(call.k) && fits_int(call.batch) && fits_int(call.lda) && fits_int(call.ldb) && fits_int(call.ldc);
+  if (c.blas != nullptr && st->gemm_mode == GemmMode::Auto && call.k > 0 && ints) {
+    const int mode = dtype == F32 && st->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
+    if (c.math_mode != mode) {
+      const cublasStatus s = cublas().set_math_mode(c.blas, mode);
+      if (s != CUBLAS_OK) throw backend_error(std::string("backend 'cuda': cublasSetMathMode failed: ") + cublas_status_name(s));
+      c.math_mode = mode;
+    }
+    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: B first, m and n swapped.
+    const int opb = call.tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const int opa = call.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasStatus s;
+    if (dtype == F32) {
+      const float one = 1.0f, zero = 0.0f;
+      s = cublas().sgemm_strided_batched(c.blas, opb, opa, int(call.n), int(call.m), int(call.k), &one, static_cast<const float*>(call.b), int(call.ldb), call.stride_b,
+                                         static_cast<const float*>(call.a), int(call.lda), call.stride_a, &zero, static_cast<float*>(call.c), int(call.ldc), call.stride_c,
+                                         int(call.batch));
+    } else {
+      const double one = 1.0, zero = 0.0;
+      s = cublas().dgemm_strided_batched(c.blas, opb, opa, int(call.n), int(call.m), int(call.k), &one, static_cast<const double*>(call.b), int(call.ldb), call.stride_b,
+                                         static_cast<const double*>(call.a), int(call.lda), call.stride_a, &zero, static_cast<double*>(call.c), int(call.ldc), call.stride_c,
+                                         int(call.batch));
+    }
+    if (s != CUBLAS_OK) throw backend_error(std::string("backend 'cuda': ") + op + ": cuBLAS GEMM failed: " + cublas_status_name(s));
+    check_launch(op);
+    return;
+  }
+  if (call.m > i64(65535) * 64) throw unsupported(op, dtype, "the built-in GEMM takes at most 4194240 rows; install cuBLAS");
+  launch_gemm_builtin(c.stream, dtype, call);
+  check_launch(op);
+}
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const Tensor& y = a.tensor(1);
+    return make_int(env, matmul_into(a, x, y, a.boolean(2), a.boolean(3), "matmul"));
+  });
+}
+
+napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const Tensor& y = a.tensor(1);
+    const int bias_id = a.i32(2);
+    const int act = a.i32(3);
+    const bool ta = a.boolean(4), tb = a.boolean(5);
+    if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
+    const Tensor* bias = bias_id >= 0 ? &a.tensor(2) : nullptr;
+    if (bias != nullptr && bias->dtype != x.dtype) throw argument_error("matmulBiasActivation: the bias dtype differs from the operands'");
+    if (bias != nullptr && x.rank == 3 && y.rank == 3) {
+      const i64 out_shape[3] = {x.shape[0], ta ? x.shape[2] : x.shape[1], tb ? y.shape[1] : y.shape[2]};
+      bool fits = bias->rank <= 3;
+      for (int d = 0; fits && d < bias->rank; d++) {
+        const i64 dim = bias->shape[d], target = out_shape[3 - bias->rank + d];
+        fits = dim == 1 || dim == target;
+      }
+      if (!fits) throw shape_error("matmulBiasActivation: bias " + format_shape(bias->shape, bias->rank) + " does not broadcast to " + format_shape(out_shape, 3));
+    }
+    const int id = matmul_into(a, x, y, ta, tb, "matmulBiasActivation");
+    Tensor& out = tensor_at(a.st, id);
+    if (bias == nullptr && act == ACT_LINEAR) return make_int(env, id);
+    Loop loop;
+    if (bias != nullptr) {
+      const i64* shapes[2] = {out.shape, bias->shape};
+      const int ranks[2] = {3, bias->rank};
+      broadcast_loop(loop, out.shape, 3, 2, shapes, ranks);
+    }
+    launch_bias_activation(a.st->ctx->stream, x.dtype, act, out.data(), bias != nullptr ? &loop : nullptr, bias != nullptr ? bias->data() : nullptr, out.size);
+    check_launch("matmulBiasActivation");
+    return make_int(env, id);
+  });
+}
+
+napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const Tensor& labels = a.tensor(1);
+    const bool with_grad = a.boolean(2);
+    double scale = a.f64(3);  // a negative scale means 1 / rows (the mean's gradient)
+    const int reduction = a.i32(4);
+    if (!is_float(x.dtype)) throw unsupported("softmaxCrossEntropy", x.dtype);
+    if (x.rank != 2 || labels.rank != 1 || labels.shape[0] != x.shape[0]) {
+      throw shape_error("softmaxCrossEntropy: logits " + format_shape(x.shape, x.rank) + " and labels " + format_shape(labels.shape, labels.rank) + " must be [rows, classes] and [rows]");
+    }
+    if (labels.dtype != I32) throw argument_error("softmaxCrossEntropy: labels must be int32");
+    if (reduction < 0 || reduction > 2) throw argument_error("softmaxCrossEntropy: unknown reduction code " + std::to_string(reduction));
+    const i64 rows = x.shape[0], n = x.shape[1];
+    if (scale < 0) scale = rows > 0 ? 1.0 / double(rows) : 0.0;
+    Context& c = a.ctx();
+    int ids[2] = {new_tensor(a.st, x.dtype, x.shape, reduction == 0 ? 1 : 0), with_grad ? new_tensor(a.st, x.dtype, x.shape, 2) : -1};
+    std::size_t row_bytes = std::size_t(rows) * dtype_size(x.dtype);
+    Scratch per_row(a.st, reduction == 0 ? 8 : row_bytes, "softmaxCrossEntropy");
+    void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : per_row.data();
+    // Labels live on the device: the kernel range-checks each (FLAG_LABEL, reported by the next read).
+    launch_softmax_xent(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), loss, with_grad ? tensor_at(a.st, ids[1]).data() : nullptr, scale, rows, n,
+                        c.flag);
+    if (reduction != 0) launch_sum_scalar(c.stream, x.dtype, loss, tensor_at(a.st, ids[0]).data(), rows, reduction == 2 ? double(rows) : 1.0);
+    check_launch("softmaxCrossEntropy");
+    return id_array(env, ids, 2);
+  });
+}
+
+napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& p = a.tensor(0);
+    const Tensor& y = a.tensor(1);
+    const bool with_grad = a.boolean(2);
+    const int reduction = a.i32(3);
+    if (!is_float(p.dtype)) throw unsupported("binaryCrossEntropy", p.dtype);
+    if (reduction < 0 || reduction > 2) throw argument_error("binaryCrossEntropy: unknown reduction code " + std::to_string(reduction));
+    bool same = y.dtype == p.dtype && y.rank == p.rank;
+    for (int d = 0; same && d < p.rank; d++) same = y.shape[d] == p.shape[d];
+    if (!same) {
+      throw shape_error("binaryCrossEntropy: probabilities " + format_shape(p.shape, p.rank) + " " + DTYPE_NAMES[p.dtype] + " and target " + format_shape(y.shape, y.rank) + " " +
+                        DTYPE_NAMES[y.dtype] + " must have one shape and dtype");
+    }
+    const i64 n = p.size;
+    Context& c = a.ctx();
+    int ids[2] = {new_tensor(a.st, p.dtype, p.shape, reduction == 0 ? p.rank : 0), with_grad ? new_tensor(a.st, p.dtype, p.shape, p.rank) : -1};
+    Scratch elementwise(a.st, reduction == 0 ? 8 : p.bytes(), "binaryCrossEntropy");
+    void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : elementwise.data();
+    const double scale = reduction == 2 ? (n > 0 ? 1.0 / double(n) : 0.0) : 1.0;
+    launch_bce(c.stream, p.dtype, p.data(), y.data(), loss, with_grad ? tensor_at(a.st, ids[1]).data() : nullptr, scale, n);
+    if (reduction != 0) launch_sum_scalar(c.stream, p.dtype, loss, tensor_at(a.st, ids[0]).data(), n, reduction == 2 ? double(n) : 1.0);
+    check_launch("binaryCrossEntropy");
+    return id_array(env, ids, 2);
+  });
+}
+
+napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& g = a.tensor(0);
+    const Tensor& y = a.tensor(1);
+    const int act = a.i32(2);
+    if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
+    if (!is_float(g.dtype)) throw unsupported("biasActivationBackward", g.dtype);
+    if (g.rank != 2 || y.rank != 2 || g.shape[0] != y.shape[0] || g.shape[1] != y.shape[1] || g.dtype != y.dtype) {
+      throw shape_error("biasActivationBackward: grad " + format_shape(g.shape, g.rank) + " " + DTYPE_NAMES[g.dtype] + " and output " + format_shape(y.shape, y.rank) + " " +
+                        DTYPE_NAMES[y.dtype] + " must be [rows, n] of one shape and dtype");
+    }
+    const i64 rows = g.shape[0], n = g.shape[1];
+    Context& c = a.ctx();
+    int ids[2] = {new_tensor(a.st, g.dtype, g.shape, 2), new_tensor(a.st, g.dtype, g.shape + 1, 1)};
+    void* dz = tensor_at(a.st, ids[0]).data();
+    launch_bias_act_backward(c.stream, g.dtype, act, g.data(), y.data(), dz, g.size);
+    if (n > 0) launch_reduce_cols(c.stream, 0, g.dtype, dz, tensor_at(a.st, ids[1]).data(), 1, rows, n);
+    check_launch("biasActivationBackward");
+    return id_array(env, ids, 2);
+  });
+}
+
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const std::int32_t in[4] = {a.i32(0), a.i32(1), a.i32(2), a.i32(3)};
+    AdamConstants k{a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10), a.f64(11), a.f64(12)};
+    std::int32_t out[3] = {-1, -1, -1};
+    adam_many(a.st, in, out, 1, k, "adamUpdate");
+    const int ids[3] = {out[0], out[1], out[2]};
+    return id_array(env, ids, 3);
+  });
+}
+
+/**
+ * adamUpdateMany(ids: Int32Array [p0, g0, m0, v0, p1, ...], out: Int32Array [p0', m0', v0', ...], constants...):
+ * every parameter of one group in one launch; every id and size is checked before any kernel runs.
+ */
+napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    std::size_t n_in = 0, n_out = 0;
+    const std::int32_t* in = int32_array(a, 0, &n_in);
+    std::int32_t* out = int32_array(a, 1, &n_out);
+    if (n_in % 4 != 0 || n_out != n_in / 4 * 3) throw argument_error("adamUpdateMany: expected 4 ids in and 3 out per parameter");
+    AdamConstants k{a.f64(2), a.f64(3), a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10)};
+    adam_many(a.st, in, out, n_in / 4, k, "adamUpdateMany");
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+/**
+ * sgdUpdateMany(ids: Int32Array [p0, g0, buf0 (or -1), ...], out: Int32Array [p0', buf0' (or -1), ...],
+ * lr, momentum, dampening, weightDecay, nesterov): buffers are used (and made) only with momentum.
+ */
+napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    std::size_t n_in = 0, n_out = 0;
+    const std::int32_t* in = int32_array(a, 0, &n_in);
+    std::int32_t* out = int32_array(a, 1, &n_out);
+    if (n_in % 3 != 0 || n_out != n_in / 3 * 2) throw argument_error("sgdUpdateMany: expected 3 ids in and 2 out per parameter");
+    const std::size_t count = n_in / 3;
+    SgdConstants k{a.f64(2), a.f64(3), 1.0 - a.f64(4), a.f64(5), a.boolean(6)};
+    const bool momentum = k.momentum != 0;
+    for (std::size_t j = 0; j < count; j++) {
+      const Tensor& p = live_tensor(a.st, in[3 * j]);
+      if (!is_float(p.dtype)) throw unsupported("sgdUpdateMany", p.dtype);
+      check_like(p, live_tensor(a.st, in[3 * j + 1]), "sgdUpdateMany", "grad");
+      if (momentum && in[3 * j + 2] >= 0) check_like(p, live_tensor(a.st, in[3 * j + 2]), "sgdUpdateMany", "momentum buffer");
+    }
+    a.ctx();
+    for (std::size_t j = 0; j < 2 * count; j++) out[j] = -1;
+    try {
+      for (std::size_t j = 0; j < count; j++) {
+        const Tensor& p = tensor_at(a.st, in[3 * j]);
+        out[2 * j] = new_tensor(a.st, p.dtype, p.shape, p.rank);
+        if (momentum) out[2 * j + 1] = new_tensor(a.st, p.dtype, p.shape, p.rank);
+      }
+    } catch (...) {
+      for (std::size_t j = 0; j < 2 * count; j++)
+        if (out[j] >= 0) release_tensor(a.st, out[j]);
+      throw;
+    }
+    for (int dtype : {int(F32), int(F64)}) {
+      std::vector<SgdEntry> table;
+      i64 chunks = 0;
+      for (std::size_t j = 0; j < count; j++) {
+        const Tensor& p = tensor_at(a.st, in[3 * j]);
+        if (p.dtype != dtype) continue;
+        const void* buf = momentum && in[3 * j + 2] >= 0 ? tensor_at(a.st, in[3 * j + 2]).data() : nullptr;
+        table.push_back(SgdEntry{p.data(), tensor_at(a.st, in[3 * j + 1]).data(), buf, tensor_at(a.st, out[2 * j]).data(), momentum ? tensor_at(a.st, out[2 * j + 1]).data() : nullptr,
+                                 p.size, chunks});
+        chunks += chunks_of(p.size);
+      }
+      run_table(a.st, table, "sgdUpdateMany", [&](const SgdEntry* t) { launch_sgd_many(a.st->ctx->stream, dtype, t, int(table.size()), chunks, k); });
+    }
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+/**
+ * batchNorm(x, weight | -1, bias | -1, mean | -1, variance | -1, eps) -> [y, mean, variance, invStd]:
+ * per channel of x [N, C, ...], the batch's statistics (biased variance) when mean is -1, else the
+ * given [C] mean and variance; y = (x - mean) * invStd * weight + bias.
+ */
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& x = a.tensor(0);
+    const NormLayout l = norm_layout(x, "batchNorm");
+    const Tensor* weight = per_channel(a, 1, x, l, "batchNorm", "weight");
+    const Tensor* bias = per_channel(a, 2, x, l, "batchNorm", "bias");
+    const Tensor* given_mean = per_channel(a, 3, x, l, "batchNorm", "mean");
+    const Tensor* given_var = per_channel(a, 4, x, l, "batchNorm", "variance");
+    if ((given_mean == nullptr) != (given_var == nullptr)) throw argument_error("batchNorm: pass both mean and variance, or neither");
+    if (given_mean == nullptr && l.n * l.inner < 1) throw shape_error("batchNorm: no values per channel in " + format_shape(x.shape, x.rank));
+    const double eps = a.f64(5);
+    if (!(eps >= 0)) throw argument_error("batchNorm: eps must be >= 0, got " + std::to_string(eps));
+    if (l.c > INT_MAX) throw unsupported("batchNorm", x.dtype, "too many channels");
+    Context& c = a.ctx();
+    const i64 channel[1] = {l.c};
+    int ids[4] = {-1, -1, -1, -1};
+    try {
+      ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
+      for (int i = 1; i < 4; i++) ids[i] = new_tensor(a.st, x.dtype, channel, 1);
+    } catch (...) {
+      for (int id : ids)
+        if (id >= 0) release_tensor(a.st, id);
+      throw;
+    }
+    Scratch coef(a.st, std::size_t(2 * l.c + 1) * sizeof(double), "batchNorm");
+    launch_batch_norm(c.stream, x.dtype, x.data(), data_or_null(weight), data_or_null(bias), data_or_null(given_mean), data_or_null(given_var), eps, tensor_at(a.st, ids[0]).data(),
+                      tensor_at(a.st, ids[1]).data(), tensor_at(a.st, ids[2]).data(), tensor_at(a.st, ids[3]).data(), static_cast<double*>(coef.data()), l.n, l.c, l.inner);
+    check_launch("batchNorm");
+    return id_array(env, ids, 4);
+  });
+}
+
+/**
+ * batchNormBackward(grad, x, weight | -1, mean, invStd, training, needInput, needWeight, needBias)
+ * -> [dx | null, dweight | null, dbias | null] (see the contract's batchNormBackward).
+ */
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& g = a.tensor(0);
+    const Tensor& x = a.tensor(1);
+    const NormLayout l = norm_layout(x, "batchNormBackward");
+    bool same = g.dtype == x.dtype && g.rank == x.rank;
+    for (int d = 0; same && d < x.rank; d++) same = g.shape[d] == x.shape[d];
+    if (!same) {
+      throw shape_error("batchNormBackward: grad " + format_shape(g.shape, g.rank) + " " + DTYPE_NAMES[g.dtype] + " differs from x " + format_shape(x.shape, x.rank) + " " +
+                        DTYPE_NAMES[x.dtype]);
+    }
+    const Tensor* weight = per_channel(a, 2, x, l, "batchNormBackward", "weight");
+    const Tensor* mean = per_channel(a, 3, x, l, "batchNormBackward", "mean");
+    const Tensor* inv_std = per_channel(a, 4, x, l, "batchNormBackward", "invStd");
+    if (mean == nullptr || inv_std == nullptr) throw argument_error("batchNormBackward: mean and invStd are required");
+    const bool training = a.boolean(5);
+    const bool need[3] = {a.boolean(6), a.boolean(7), a.boolean(8)};
+    if (l.c > INT_MAX) throw unsupported("batchNormBackward", x.dtype, "too many channels");
+    Context& c = a.ctx();
+    const i64 channel[1] = {l.c};
+    int ids[3] = {-1, -1, -1};
+    try {
+      if (need[0]) ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
+      if (need[1]) ids[1] = new_tensor(a.st, x.dtype, channel, 1);
+      if (need[2]) ids[2] = new_tensor(a.st, x.dtype, channel, 1);
+    } catch (...) {
+      for (int id : ids)
+        if (id >= 0) release_tensor(a.st, id);
+      throw;
+    }
+    auto out = [&](int i) { return ids[i] < 0 ? nullptr : tensor_at(a.st, ids[i]).data(); };
+    Scratch sums(a.st, std::size_t(2 * l.c + 1) * sizeof(double), "batchNormBackward");
+    launch_batch_norm_backward(c.stream, x.dtype, g.data(), x.data(), data_or_null(weight), mean->data(), inv_std->data(), training, out(0), out(1), out(2),
+                               static_cast<double*>(sums.data()), l.n, l.c, l.inner);
+    check_launch("batchNormBackward");
+    return id_array(env, ids, 3);
+  });
+}
+
+}  // namespace mc

@@ -1,0 +1,139 @@
+// The built-in GEMM, used when cuBLAS is not found (or MYELIN_CUDA_GEMM=builtin): 64x64 output
+// tiles per block of 256 threads, each thread a 4x4 register block, operands staged through
+// shared memory in slices of K, any strides (so transposes and batch strides of 0 need no copy).
+// Accumulates with explicit fused multiply-adds in the operand type.
+#include "device.cuh"
+#include "kernels.h"
+
+namespace mc {
+namespace {
+
+constexpr int BM = 64, BN = 64, BK = 16;
+
+template <typename T>
+struct GemmArgs {
+  i64 m, n, k;
+  const T* a;
+  i64 a_row, a_col, stride_a;  // element (i, p) of op(A) at a[i * a_row + p * a_col]
+  const T* b;
+  i64 b_row, b_col, stride_b;  // element (p, j) of op(B) at b[p * b_row + j * b_col]
+  T* c;
+  i64 ldc, stride_c;
+  i64 batch0;
+};
+
+template <typename T>
+__device__ inline T fma_of(T a, T b, T c) {
+  return fma(a, b, c);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(256) gemm_kernel(GemmArgs<T> g) {
+  __shared__ T As[BK][BM + 1];
+  __shared__ T Bs[BK][BN + 1];
+  const i64 batch = g.batch0 + blockIdx.z;
+  const T* A = g.a + batch * g.stride_a;
+  const T* B = g.b + batch * g.stride_b;
+  T* C = g.c + batch * g.stride_c;
+  const i64 m0 = i64(blockIdx.y) * BM, n0 = i64(blockIdx.x) * BN;
+  const int tid = threadIdx.x;
+  const int tx = tid & 15, ty = tid >> 4;
+  // Load maps: consecutive threads along the operand's unit-stride axis where it has one.
+  const bool a_k_fast = g.a_col == 1;
+  const bool b_n_fast = g.b_col == 1;
+  T acc[4][4];
+#pragma unroll
+  for (int i = 0; i < 4; i++)
+#pragma unroll
+    for (int j = 0; j < 4; j++) acc[i][j] = T(0);
+  for (i64 k0 = 0; k0 < g.k; k0 += BK) {
+#pragma unroll
+    for (int l = 0; l < (BM * BK) / 256; l++) {
+      const int e = tid + l * 256;
+      const int kk = a_k_fast ? e % BK : e / BM;
+      const int mm = a_k_fast ? e / BK : e % BM;
+      const i64 gm = m0 + mm, gk = k0 + kk;
+      As[kk][mm] = (gm < g.m && gk < g.k) ? A[gm * g.a_row + gk * g.a_col] : T(0);
+    }
+#pragma unroll
+    for (int l = 0; l < (BN * BK) / 256; l++) {
+      const int e = tid + l * 256;
+      const int kk = b_n_fast ? e / BN : e % BK;
+      const int nn = b_n_fast ? e % BN : e / BK;
+      const i64 gn = n0 + nn, gk = k0 + kk;
+      Bs[kk][nn] = (gn < g.n && gk < g.k) ? B[gk * g.b_row + gn * g.b_col] : T(0);
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < BK; kk++) {
+      T a[4], b[4];
+#pragma unroll
+      for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
+#pragma unroll
+      for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
+#pragma unroll
+      for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++) acc[i][j] = fma_of(a[i], b[j], acc[i][j]);
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    const i64 gm = m0 + ty + 16 * i;
+    if (gm >= g.m) continue;
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+      const i64 gn = n0 + tx + 16 * j;
+      if (gn < g.n) C[gm * g.ldc + gn] = acc[i][j];
+    }
+  }
+}
+
+template <typename T>
+__global__ void zero_matrix(T* c, i64 m, i64 n, i64 ldc, i64 stride_c, i64 batch) {
+  MC_GRID_LOOP(e, batch * m * n) {
+    const i64 j = e % n, i = (e / n) % m, b = e / (m * n);
+    c[b * stride_c + i * ldc + j] = T(0);
+  }
+}
+
+template <typename T>
+void gemm_typed(cudaStream_t s, const GemmCall& call) {
+  if (call.m <= 0 || call.n <= 0 || call.batch <= 0) return;
+  T* c = static_cast<T*>(call.c);
+  if (call.k <= 0) {
+    zero_matrix<T><<<blocks_for(call.batch * call.m * call.n), THREADS, 0, s>>>(c, call.m, call.n, call.ldc, call.stride_c, call.batch);
+    return;
+  }
+  GemmArgs<T> g;
+  g.m = call.m;
+  g.n = call.n;
+  g.k = call.k;
+  g.a = static_cast<const T*>(call.a);
+  g.a_row = call.ta ? 1 : call.lda;
+  g.a_col = call.ta ? call.lda : 1;
+  g.stride_a = call.stride_a;
+  g.b = static_cast<const T*>(call.b);
+  g.b_row = call.tb ? 1 : call.ldb;
+  g.b_col = call.tb ? call.ldb : 1;
+  g.stride_b = call.stride_b;
+  g.c = c;
+  g.ldc = call.ldc;
+  g.stride_c = call.stride_c;
+  const dim3 grid(unsigned((call.n + BN - 1) / BN), unsigned((call.m + BM - 1) / BM), 1);
+  for (i64 b0 = 0; b0 < call.batch; b0 += 65535) {
+    const i64 count = call.batch - b0 < 65535 ? call.batch - b0 : 65535;
+    g.batch0 = b0;
+    gemm_kernel<T><<<dim3(grid.x, grid.y, unsigned(count)), 256, 0, s>>>(g);
+  }
+}
+
+}  // namespace
+
+void launch_gemm_builtin(cudaStream_t s, int dtype, const GemmCall& call) {
+  if (dtype == F32) gemm_typed<float>(s, call);
+  else gemm_typed<double>(s, call);
+}
+
+}  // namespace mc

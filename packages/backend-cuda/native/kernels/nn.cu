@@ -1,0 +1,339 @@
+// Indexing (gather, scatterAdd), windows (unfold, its adjoint fold, max pooling) and the
+// multi-tensor optimizer steps (one launch updates every parameter through a device table).
+#include "device.cuh"
+#include "kernels.h"
+
+namespace mc {
+namespace {
+
+using u8 = std::uint8_t;
+using i32 = std::int32_t;
+using u32 = std::uint32_t;
+
+template <typename E>
+__global__ void gather_kernel(const E* __restrict__ x, const i32* __restrict__ idx, i64 count, E* __restrict__ out, i64 outer, i64 length, i64 inner, int* flag) {
+  MC_GRID_LOOP(i, outer * count * inner) {
+    const i64 in = i % inner;
+    const i64 j = (i / inner) % count;
+    const i64 o = i / (inner * count);
+    const i32 k = idx[j];
+    if (k < 0 || i64(k) >= length) {
+      atomicOr(flag, FLAG_GATHER);
+      out[i] = E(0);
+    } else {
+      out[i] = x[(o * length + k) * inner + in];
+    }
+  }
+}
+
+__global__ void zero_double(double* p, i64 n) {
+  MC_GRID_LOOP(i, n) p[i] = 0;
+}
+
+template <typename T>
+__global__ void scatter_add_float(const T* __restrict__ u, const i32* __restrict__ idx, i64 count, double* acc, i64 outer, i64 dim, i64 inner, int* flag) {
+  MC_GRID_LOOP(i, outer * count * inner) {
+    const i64 in = i % inner;
+    const i64 j = (i / inner) % count;
+    const i64 o = i / (inner * count);
+    const i32 k = idx[j];
+    if (k < 0 || i64(k) >= dim) {
+      atomicOr(flag, FLAG_SCATTER);
+      continue;
+    }
+    atomicAdd(acc + (o * dim + k) * inner + in, double(u[i]));
+  }
+}
+
+template <typename T>
+__global__ void round_from_double(const double* __restrict__ acc, T* __restrict__ out, i64 n) {
+  MC_GRID_LOOP(i, n) out[i] = T(acc[i]);
+}
+
+__global__ void scatter_add_int(const i32* __restrict__ u, const i32* __restrict__ idx, i64 count, i32* out, i64 outer, i64 dim, i64 inner, int* flag) {
+  MC_GRID_LOOP(i, outer * count * inner) {
+    const i64 in = i % inner;
+    const i64 j = (i / inner) % count;
+    const i64 o = i / (inner * count);
+    const i32 k = idx[j];
+    if (k < 0 || i64(k) >= dim) {
+      atomicOr(flag, FLAG_SCATTER);
+      continue;
+    }
+    atomicAdd(reinterpret_cast<unsigned*>(out + (o * dim + k) * inner + in), u32(u[i]));  // wraps like int32 storage
+  }
+}
+
+/** One thread per element of cols [n, c*kh*kw, out_h*out_w]. */
+template <typename T>
+__global__ void unfold_kernel(Window g, const T* __restrict__ x, T* __restrict__ cols, i64 total) {
+  MC_GRID_LOOP(e, total) {
+    const i64 ow = e % g.out_w;
+    i64 r = e / g.out_w;
+    const i64 oh = r % g.out_h;
+    r /= g.out_h;
+    const i64 j = r % g.kw;
+    r /= g.kw;
+    const i64 i = r % g.kh;
+    r /= g.kh;  // r = batch * c + channel
+    const i64 row = oh * g.sh - g.ph + i * g.dh;
+    const i64 col = ow * g.sw - g.pw + j * g.dw;
+    cols[e] = (row >= 0 && row < g.h && col >= 0 && col < g.w) ? x[(r * g.h + row) * g.w + col] : T(0);
+  }
+}
+
+/**
+ * One thread per input element: the sum of every column entry that unfold read from it (the
+ * windows are walked in a fixed order, so the result is deterministic). Accumulated in double.
+ */
+template <typename T>
+__global__ void fold_kernel(Window g, const T* __restrict__ cols, T* __restrict__ dx, i64 total) {
+  const i64 L = g.out_h * g.out_w;
+  MC_GRID_LOOP(e, total) {
+    const i64 col = e % g.w;
+    const i64 row = (e / g.w) % g.h;
+    const i64 plane = e / (g.w * g.h);  // batch * c + channel
+    const i64 b = plane / g.c, ch = plane % g.c;
+    double s = 0;
+    for (i64 i = 0; i < g.kh; i++) {
+      const i64 y = row + g.ph - i * g.dh;
+      if (y < 0 || y % g.sh != 0) continue;
+      const i64 oh = y / g.sh;
+      if (oh >= g.out_h) continue;
+      for (i64 j = 0; j < g.kw; j++) {
+        const i64 x = col + g.pw - j * g.dw;
+        if (x < 0 || x % g.sw != 0) continue;
+        const i64 ow = x / g.sw;
+        if (ow >= g.out_w) continue;
+        s += double(cols[(b * g.c * g.kh * g.kw + (ch * g.kh + i) * g.kw + j) * L + oh * g.out_w + ow]);
+      }
+    }
+    dx[e] = T(s);
+  }
+}
+
+template <typename T>
+__global__ void max_pool_kernel(Window g, const T* __restrict__ x, T* __restrict__ y, i64 total) {
+  MC_GRID_LOOP(e, total) {
+    const i64 ow = e % g.out_w;
+    const i64 oh = (e / g.out_w) % g.out_h;
+    const i64 plane = e / (g.out_w * g.out_h);
+    const T* p = x + plane * g.h * g.w;
+    T best = T(-INFINITY);
+    for (i64 i = 0; i < g.kh; i++) {
+      const i64 row = oh * g.sh - g.ph + i * g.dh;
+      if (row < 0 || row >= g.h) continue;
+      for (i64 j = 0; j < g.kw; j++) {
+        const i64 col = ow * g.sw - g.pw + j * g.dw;
+        if (col < 0 || col >= g.w) continue;
+        best = max_nan(best, p[row * g.w + col]);
+      }
+    }
+    y[e] = best;
+  }
+}
+
+/** Per window: its gradient divided by the number of taps equal to the max (NaN when none is: a NaN max). */
+template <typename T>
+__global__ void pool_share_kernel(Window g, const T* __restrict__ grad, const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ share, i64 total) {
+  MC_GRID_LOOP(e, total) {
+    const i64 ow = e % g.out_w;
+    const i64 oh = (e / g.out_w) % g.out_h;
+    const i64 plane = e / (g.out_w * g.out_h);
+    const T* p = x + plane * g.h * g.w;
+    const T best = y[e];
+    i64 count = 0;
+    for (i64 i = 0; i < g.kh; i++) {
+      const i64 row = oh * g.sh - g.ph + i * g.dh;
+      if (row < 0 || row >= g.h) continue;
+      for (i64 j = 0; j < g.kw; j++) {
+        const i64 col = ow * g.sw - g.pw + j * g.dw;
+        if (col >= 0 && col < g.w && p[row * g.w + col] == best) count++;
+      }
+    }
+    share[e] = count > 0 ? grad[e] / T(count) : T(NAN);
+  }
+}
+
+/** Per input element: the shares of the windows it is a tap of, where it equals the max (every tap of a NaN window). */
+template <typename T>
+__global__ void pool_backward_kernel(Window g, const T* __restrict__ x, const T* __restrict__ y, const T* __restrict__ share, T* __restrict__ dx, i64 total) {
+  MC_GRID_LOOP(e, total) {
+    const i64 col = e % g.w;
+    const i64 row = (e / g.w) % g.h;
+    const i64 plane = e / (g.w * g.h);
+    const T v = x[e];
+    T s = T(0);
+    for (i64 i = 0; i < g.kh; i++) {
+      const i64 yy = row + g.ph - i * g.dh;
+      if (yy < 0 || yy % g.sh != 0) continue;
+      const i64 oh = yy / g.sh;
+      if (oh >= g.out_h) continue;
+      for (i64 j = 0; j < g.kw; j++) {
+        const i64 xx = col + g.pw - j * g.dw;
+        if (xx < 0 || xx % g.sw != 0) continue;
+        const i64 ow = xx / g.sw;
+        if (ow >= g.out_w) continue;
+        const i64 at = (plane * g.out_h + oh) * g.out_w + ow;
+        const T best = y[at];
+        if (best != best || v == best) s += share[at];  // a NaN max gives its NaN share to every tap
+      }
+    }
+    dx[e] = s;
+  }
+}
+
+/** The entry owning chunk `chunk` (entries sorted by first_chunk). */
+template <typename Entry>
+__device__ inline int find_entry(const Entry* table, int entries, i64 chunk) {
+  int lo = 0, hi = entries - 1;
+  while (lo < hi) {
+    const int mid = (lo + hi + 1) >> 1;
+    if (table[mid].first_chunk <= chunk) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+template <typename T>
+__global__ void adam_many_kernel(const AdamEntry* __restrict__ table, int entries, AdamConstants k) {
+  const i64 chunk = blockIdx.x;
+  const AdamEntry& e = table[find_entry(table, entries, chunk)];
+  const i64 begin = (chunk - e.first_chunk) * OPT_CHUNK;
+  i64 end = begin + OPT_CHUNK;
+  if (end > e.size) end = e.size;
+  const T* p = static_cast<const T*>(e.p);
+  const T* g = static_cast<const T*>(e.g);
+  const T* m = static_cast<const T*>(e.m);
+  const T* v = static_cast<const T*>(e.v);
+  T* po = static_cast<T*>(e.po);
+  T* mo = static_cast<T*>(e.mo);
+  T* vo = static_cast<T*>(e.vo);
+  const T decay = T(k.decay), coupled = T(k.coupled_decay), b1 = T(k.b1), omb1 = T(k.one_minus_b1);
+  const T b2 = T(k.b2), omb2 = T(k.one_minus_b2), step = T(k.step_size), corr2 = T(k.correction2), eps = T(k.eps);
+  const bool use_decay = k.decay != 1, use_coupled = k.coupled_decay != 0;
+  for (i64 i = begin + threadIdx.x; i < end; i += blockDim.x) {
+    T w = p[i];
+    if (use_decay) w = w * decay;
+    const T grad = use_coupled ? T(g[i] + T(w * coupled)) : g[i];
+    const T first = T(m[i] * b1) + T(grad * omb1);
+    const T second = T(v[i] * b2) + T(T(grad * grad) * omb2);
+    const T denom = T(sqrt(second) / corr2) + eps;
+    po[i] = w - T(T(first / denom) * step);
+    mo[i] = first;
+    vo[i] = second;
+  }
+}
+
+template <typename T>
+__global__ void sgd_many_kernel(const SgdEntry* __restrict__ table, int entries, SgdConstants k) {
+  const i64 chunk = blockIdx.x;
+  const SgdEntry& e = table[find_entry(table, entries, chunk)];
+  const i64 begin = (chunk - e.first_chunk) * OPT_CHUNK;
+  i64 end = begin + OPT_CHUNK;
+  if (end > e.size) end = e.size;
+  const T* p = static_cast<const T*>(e.p);
+  const T* g = static_cast<const T*>(e.g);
+  const T* buf = static_cast<const T*>(e.buf);
+  T* po = static_cast<T*>(e.po);
+  T* bo = static_cast<T*>(e.bo);
+  const T lr = T(k.lr), mom = T(k.momentum), omd = T(k.one_minus_dampening), wd = T(k.weight_decay);
+  const bool use_wd = k.weight_decay != 0, use_mom = k.momentum != 0;
+  for (i64 i = begin + threadIdx.x; i < end; i += blockDim.x) {
+    T d = use_wd ? T(g[i] + T(p[i] * wd)) : g[i];
+    if (use_mom) {
+      const T nb = buf == nullptr ? d : T(T(buf[i] * mom) + T(d * omd));
+      bo[i] = nb;
+      d = k.nesterov ? T(d + T(nb * mom)) : nb;
+    }
+    po[i] = p[i] - T(d * lr);
+  }
+}
+
+}  // namespace
+
+void launch_gather(cudaStream_t s, int elem, const void* x, const std::int32_t* idx, i64 count, void* out, i64 outer, i64 length, i64 inner, int* flag) {
+  const i64 n = outer * count * inner;
+  if (n <= 0) return;
+  const unsigned blocks = blocks_for(n);
+  switch (elem) {
+    case 1: gather_kernel<u8><<<blocks, THREADS, 0, s>>>(static_cast<const u8*>(x), idx, count, static_cast<u8*>(out), outer, length, inner, flag); break;
+    case 4: gather_kernel<u32><<<blocks, THREADS, 0, s>>>(static_cast<const u32*>(x), idx, count, static_cast<u32*>(out), outer, length, inner, flag); break;
+    default:
+      gather_kernel<std::uint64_t><<<blocks, THREADS, 0, s>>>(static_cast<const std::uint64_t*>(x), idx, count, static_cast<std::uint64_t*>(out), outer, length, inner, flag);
+      break;
+  }
+}
+
+void launch_scatter_add(cudaStream_t s, int dtype, const void* u, const std::int32_t* idx, i64 count, void* out, double* acc, i64 outer, i64 dim, i64 inner, int* flag) {
+  const i64 size = outer * dim * inner;
+  const i64 n = outer * count * inner;
+  if (dtype == I32) {
+    if (size > 0) cudaMemsetAsync(out, 0, std::size_t(size) * 4, s);
+    if (n > 0) scatter_add_int<<<blocks_for(n), THREADS, 0, s>>>(static_cast<const i32*>(u), idx, count, static_cast<i32*>(out), outer, dim, inner, flag);
+    return;
+  }
+  if (size <= 0) return;
+  zero_double<<<blocks_for(size), THREADS, 0, s>>>(acc, size);
+  if (dtype == F32) {
+    if (n > 0) scatter_add_float<float><<<blocks_for(n), THREADS, 0, s>>>(static_cast<const float*>(u), idx, count, acc, outer, dim, inner, flag);
+    round_from_double<float><<<blocks_for(size), THREADS, 0, s>>>(acc, static_cast<float*>(out), size);
+  } else {
+    if (n > 0) scatter_add_float<double><<<blocks_for(n), THREADS, 0, s>>>(static_cast<const double*>(u), idx, count, acc, outer, dim, inner, flag);
+    round_from_double<double><<<blocks_for(size), THREADS, 0, s>>>(acc, static_cast<double*>(out), size);
+  }
+}
+
+void launch_unfold(cudaStream_t s, int dtype, const Window& g, const void* x, void* cols) {
+  const i64 total = g.n * g.c * g.kh * g.kw * g.out_h * g.out_w;
+  if (total <= 0) return;
+  if (dtype == F32) unfold_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(x), static_cast<float*>(cols), total);
+  else unfold_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(x), static_cast<double*>(cols), total);
+}
+
+void launch_fold(cudaStream_t s, int dtype, const Window& g, const void* cols, void* dx) {
+  const i64 total = g.n * g.c * g.h * g.w;
+  if (total <= 0) return;
+  if (dtype == F32) fold_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(cols), static_cast<float*>(dx), total);
+  else fold_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(cols), static_cast<double*>(dx), total);
+}
+
+void launch_max_pool(cudaStream_t s, int dtype, const Window& g, const void* x, void* y) {
+  const i64 total = g.n * g.c * g.out_h * g.out_w;
+  if (total <= 0) return;
+  if (dtype == F32) max_pool_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(x), static_cast<float*>(y), total);
+  else max_pool_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(x), static_cast<double*>(y), total);
+}
+
+void launch_max_pool_backward(cudaStream_t s, int dtype, const Window& g, const void* grad, const void* x, const void* y, void* share, void* dx) {
+  const i64 windows = g.n * g.c * g.out_h * g.out_w;
+  const i64 total = g.n * g.c * g.h * g.w;
+  if (total <= 0) return;
+  if (dtype == F32) {
+    if (windows > 0)
+      pool_share_kernel<float><<<blocks_for(windows), THREADS, 0, s>>>(g, static_cast<const float*>(grad), static_cast<const float*>(x), static_cast<const float*>(y),
+                                                                        static_cast<float*>(share), windows);
+    pool_backward_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(x), static_cast<const float*>(y), static_cast<const float*>(share),
+                                                                     static_cast<float*>(dx), total);
+  } else {
+    if (windows > 0)
+      pool_share_kernel<double><<<blocks_for(windows), THREADS, 0, s>>>(g, static_cast<const double*>(grad), static_cast<const double*>(x), static_cast<const double*>(y),
+                                                                         static_cast<double*>(share), windows);
+    pool_backward_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(x), static_cast<const double*>(y), static_cast<const double*>(share),
+                                                                      static_cast<double*>(dx), total);
+  }
+}
+
+void launch_adam_many(cudaStream_t s, int dtype, const AdamEntry* table, int entries, i64 chunks, const AdamConstants& k) {
+  if (chunks <= 0 || entries <= 0) return;
+  if (dtype == F32) adam_many_kernel<float><<<unsigned(chunks), THREADS, 0, s>>>(table, entries, k);
+  else adam_many_kernel<double><<<unsigned(chunks), THREADS, 0, s>>>(table, entries, k);
+}
+
+void launch_sgd_many(cudaStream_t s, int dtype, const SgdEntry* table, int entries, i64 chunks, const SgdConstants& k) {
+  if (chunks <= 0 || entries <= 0) return;
+  if (dtype == F32) sgd_many_kernel<float><<<unsigned(chunks), THREADS, 0, s>>>(table, entries, k);
+  else sgd_many_kernel<double><<<unsigned(chunks), THREADS, 0, s>>>(table, entries, k);
+}
+
+}  // namespace mc

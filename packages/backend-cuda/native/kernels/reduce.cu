@@ -1,0 +1,437 @@
+// Reductions and the kernels built on them: reduce rows / columns, argmax, softmax
+// cross-entropy, binary cross-entropy, the bias + activation backward, batch normalisation.
+// Float sums are accumulated in double (as backend-cpu does) in a fixed order per launch
+// geometry, so a result does not change from run to run.
+#include "device.cuh"
+#include "kernels.h"
+
+namespace mc {
+namespace {
+
+using u8 = std::uint8_t;
+using i32 = std::int32_t;
+using u32 = std::uint32_t;
+
+template <typename T>
+__device__ inline T identity_max() {
+  if constexpr (std::is_floating_point<T>::value) return T(-INFINITY);
+  else if constexpr (std::is_same<T, i32>::value) return i32(-2147483647 - 1);
+  else return T(0);
+}
+
+template <typename T>
+__device__ inline T max_of(T best, T v) {
+  if constexpr (std::is_floating_point<T>::value) return max_nan(best, v);
+  else return v > best ? v : best;
+}
+
+/** The sum's accumulator: double for floats, wrapping uint32 for int32. */
+template <typename T>
+struct Acc {
+  using type = double;
+};
+template <>
+struct Acc<i32> {
+  using type = u32;
+};
+
+template <typename A>
+__device__ inline A warp_sum(A v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  return v;
+}
+template <typename T>
+__device__ inline T warp_max(T v) {
+  // Lane l combines with lane l + o, l first: NaN wins as in max_nan.
+  for (int o = 16; o > 0; o >>= 1) v = max_of(v, T(__shfl_down_sync(0xffffffffu, v, o)));
+  return v;
+}
+__device__ inline u8 warp_max(u8 v) {
+  for (int o = 16; o > 0; o >>= 1) {
+    const u8 w = u8(__shfl_down_sync(0xffffffffu, unsigned(v), o));
+    v = w > v ? w : v;
+  }
+  return v;
+}
+
+/** A warp per row: rows of at most a few thousand elements. 8 rows per block. */
+template <typename T>
+__global__ void reduce_rows_warp(int op, const T* __restrict__ x, T* __restrict__ out, i64 rows, i64 n) {
+  const int lane = threadIdx.x & 31;
+  const i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const T* p = x + row * n;
+  if (op == 0) {
+    using A = typename Acc<T>::type;
+    A s = 0;
+    for (i64 i = lane; i < n; i += 32) s += A(p[i]);
+    s = warp_sum(s);
+    if (lane == 0) out[row] = T(s);
+  } else {
+    T best = identity_max<T>();
+    for (i64 i = lane; i < n; i += 32) best = max_of(best, p[i]);
+    best = warp_max(best);
+    if (lane == 0) out[row] = best;
+  }
+}
+
+/** A block per row (long rows). */
+template <typename T>
+__global__ void reduce_rows_block(int op, const T* __restrict__ x, T* __restrict__ out, i64 n) {
+  __shared__ double sums[32];
+  __shared__ T bests[32];
+  const T* p = x + i64(blockIdx.x) * n;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (op == 0) {
+    using A = typename Acc<T>::type;
+    A s = 0;
+    for (i64 i = threadIdx.x; i < n; i += blockDim.x) s += A(p[i]);
+    if constexpr (std::is_same<A, double>::value) {
+      const double total = block_sum(s, sums);
+      if (threadIdx.x == 0) out[blockIdx.x] = T(total);
+    } else {
+      s = warp_sum(s);
+      __shared__ u32 parts[32];
+      if (lane == 0) parts[warp] = s;
+      __syncthreads();
+      if (threadIdx.x == 0) {
+        u32 t = 0;
+        for (int w = 0; w < int(blockDim.x >> 5); w++) t += parts[w];
+        out[blockIdx.x] = T(t);
+      }
+    }
+  } else {
+    T best = identity_max<T>();
+    for (i64 i = threadIdx.x; i < n; i += blockDim.x) best = max_of(best, p[i]);
+    best = warp_max(best);
+    if (lane == 0) bests[warp] = best;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      T b = bests[0];
+      for (int w = 1; w < int(blockDim.x >> 5); w++) b = max_of(b, bests[w]);
+      out[blockIdx.x] = b;
+    }
+  }
+}
+
+/** A thread per output column, rows in order (the same order as backend-cpu's column reduce). */
+template <typename T>
+__global__ void reduce_cols_kernel(int op, const T* __restrict__ x, T* __restrict__ out, i64 outer, i64 rows, i64 cols) {
+  MC_GRID_LOOP(i, outer * cols) {
+    const i64 o = i / cols, c = i % cols;
+    const T* p = x + o * rows * cols + c;
+    if (op == 0) {
+      typename Acc<T>::type s = 0;
+      for (i64 r = 0; r < rows; r++) s += typename Acc<T>::type(p[r * cols]);
+      out[i] = T(s);
+    } else {
+      T best = identity_max<T>();
+      for (i64 r = 0; r < rows; r++) best = max_of(best, p[r * cols]);
+      out[i] = best;
+    }
+  }
+}
+
+template <typename T>
+__global__ void argmax_kernel(const T* __restrict__ x, i32* __restrict__ out, i64 outer, i64 length, i64 inner) {
+  MC_GRID_LOOP(i, outer * inner) {
+    const i64 o = i / inner, j = i % inner;
+    const T* p = x + o * length * inner + j;
+    T best = p[0];
+    i32 index = 0;
+    for (i64 k = 1; k < length; k++) {
+      const T v = p[k * inner];
+      if constexpr (std::is_floating_point<T>::value) {
+        if (!(v <= best) && best == best) {
+          best = v;
+          index = i32(k);
+        }
+      } else if (v > best) {
+        best = v;
+        index = i32(k);
+      }
+    }
+    out[i] = index;
+  }
+}
+
+/** A warp per row of logits. */
+template <typename T>
+__global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ loss, T* __restrict__ grad, double scale, i64 rows, i64 n,
+                                    int* flag) {
+  const int lane = threadIdx.x & 31;
+  const i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const T* p = x + row * n;
+  T m = identity_max<T>();
+  for (i64 i = lane; i < n; i += 32) m = max_nan(m, p[i]);
+  m = warp_max(m);
+  m = __shfl_sync(0xffffffffu, m, 0);
+  double s = 0;
+  for (i64 i = lane; i < n; i += 32) s += double(T(exp(p[i] - m)));
+  s = warp_sum(s);
+  s = __shfl_sync(0xffffffffu, s, 0);
+  const i32 label = labels[row];
+  const bool valid = label >= 0 && i64(label) < n;
+  if (lane == 0) {
+    if (!valid) atomicOr(flag, FLAG_LABEL);
+    const double lse = double(m) + log(s);
+    loss[row] = valid ? T(lse - double(p[label])) : T(NAN);
+  }
+  if (grad != nullptr) {
+    T* g = grad + row * n;
+    const double inv = 1.0 / s;
+    for (i64 i = lane; i < n; i += 32) {
+      T v = T(double(T(exp(p[i] - m))) * inv * scale);
+      if (valid && i == i64(label)) v = T(double(v) - scale);
+      g[i] = v;
+    }
+  }
+}
+
+template <typename T>
+__global__ void sum_scalar_kernel(const T* __restrict__ x, T* __restrict__ out, i64 n, double divisor) {
+  __shared__ double sums[32];
+  double s = 0;
+  for (i64 i = threadIdx.x; i < n; i += blockDim.x) s += double(x[i]);
+  s = block_sum(s, sums);
+  if (threadIdx.x == 0) out[0] = T(s / divisor);
+}
+
+template <typename T>
+__global__ void bce_kernel(const T* __restrict__ p, const T* __restrict__ y, T* __restrict__ loss, T* __restrict__ grad, T scale, i64 n) {
+  MC_GRID_LOOP(i, n) {
+    const T pi = p[i], yi = y[i], q = T(1) - pi, ny = T(1) - yi;
+    const T log_p = pi > T(0) ? T(log(pi)) : T(-INFINITY);
+    const T log_q = q > T(0) ? T(log(q)) : T(-INFINITY);
+    const bool in_p = log_p > T(-100), in_q = log_q > T(-100);
+    loss[i] = -(yi * (in_p ? log_p : T(-100)) + ny * (in_q ? log_q : T(-100)));
+    if (grad != nullptr) grad[i] = ((in_p ? -yi / pi : T(0)) + (in_q ? ny / q : T(0))) * scale;
+  }
+}
+
+template <typename T>
+__global__ void bias_act_backward_kernel(int act, const T* __restrict__ g, const T* __restrict__ y, T* __restrict__ dz, i64 n) {
+  MC_GRID_LOOP(i, n) {
+    const T yi = y[i];
+    switch (act) {
+      case ACT_RELU: dz[i] = yi <= T(0) ? T(0) : g[i]; break;
+      case ACT_SIGMOID: dz[i] = g[i] * T(yi * T(T(1) - yi)); break;
+      case ACT_TANH: dz[i] = g[i] * T(T(1) - T(yi * yi)); break;
+      default: dz[i] = g[i]; break;
+    }
+  }
+}
+
+/** Block per channel: mean and biased variance (two passes in double), or the given ones. */
+template <typename T>
+__global__ void batch_norm_stats(const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias, const T* __restrict__ given_mean,
+                                 const T* __restrict__ given_var, double eps, T* mean, T* var, T* inv_std, double* coef, i64 n, i64 c, i64 inner) {
+  __shared__ double sums[32];
+  __shared__ double shared_mean;
+  const i64 ch = blockIdx.x;
+  const i64 count = n * inner;
+  double m, v;
+  if (given_mean == nullptr) {
+    double s = 0;
+    for (i64 e = threadIdx.x; e < count; e += blockDim.x) s += double(x[((e / inner) * c + ch) * inner + e % inner]);
+    s = block_sum(s, sums);
+    if (threadIdx.x == 0) shared_mean = s / double(count);
+    __syncthreads();
+    m = shared_mean;
+    double q = 0;
+    for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+      const double d = double(x[((e / inner) * c + ch) * inner + e % inner]) - m;
+      q += d * d;
+    }
+    q = block_sum(q, sums);
+    v = q / double(count);
+  } else {
+    m = double(given_mean[ch]);
+    v = double(given_var[ch]);
+  }
+  if (threadIdx.x == 0) {
+    const double s = 1.0 / sqrt(v + eps);
+    const double w = weight ? double(weight[ch]) : 1.0;
+    coef[2 * ch] = s * w;                                  // scale
+    coef[2 * ch + 1] = (bias ? double(bias[ch]) : 0.0) - m * s * w;  // shift
+    mean[ch] = T(m);
+    var[ch] = T(v);
+    inv_std[ch] = T(s);
+  }
+}
+
+template <typename T>
+__global__ void batch_norm_apply(const T* __restrict__ x, const double* __restrict__ coef, T* __restrict__ y, i64 total, i64 c, i64 inner) {
+  MC_GRID_LOOP(i, total) {
+    const i64 ch = (i / inner) % c;
+    y[i] = x[i] * T(coef[2 * ch]) + T(coef[2 * ch + 1]);
+  }
+}
+
+template <typename T>
+__global__ void batch_norm_backward_sums(const T* __restrict__ g, const T* __restrict__ x, const T* __restrict__ mean, const T* __restrict__ inv_std, T* dw, T* db,
+                                         double* sums_out, i64 n, i64 c, i64 inner) {
+  __shared__ double sums[32];
+  const i64 ch = blockIdx.x;
+  const i64 count = n * inner;
+  const double m = double(mean[ch]);
+  double sg = 0, sgx = 0;
+  for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+    const i64 at = ((e / inner) * c + ch) * inner + e % inner;
+    sg += double(g[at]);
+    sgx += double(g[at]) * (double(x[at]) - m);
+  }
+  sg = block_sum(sg, sums);
+  sgx = block_sum(sgx, sums);
+  if (threadIdx.x == 0) {
+    const double sgxhat = sgx * double(inv_std[ch]);
+    if (dw != nullptr) dw[ch] = T(sgxhat);
+    if (db != nullptr) db[ch] = T(sg);
+    sums_out[2 * ch] = sg;
+    sums_out[2 * ch + 1] = sgxhat;
+  }
+}
+
+template <typename T>
+__global__ void batch_norm_backward_input(const T* __restrict__ g, const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ mean,
+                                          const T* __restrict__ inv_std, const double* __restrict__ sums, bool training, T* __restrict__ dx, i64 total, i64 c, i64 inner,
+                                          double count) {
+  MC_GRID_LOOP(i, total) {
+    const i64 ch = (i / inner) % c;
+    const double s = double(inv_std[ch]);
+    const double w = weight ? double(weight[ch]) : 1.0;
+    if (training) {
+      const double m = double(mean[ch]);
+      const double a = s * w;
+      const double bx = -s * w * sums[2 * ch + 1] / count * s;
+      const double cc = -s * w * sums[2 * ch] / count - bx * m;
+      dx[i] = T(a * double(g[i]) + bx * double(x[i]) + cc);
+    } else {
+      dx[i] = g[i] * T(s * w);
+    }
+  }
+}
+
+template <typename T>
+void reduce_rows_typed(cudaStream_t s, int op, const void* x, void* out, i64 rows, i64 n) {
+  const T* px = static_cast<const T*>(x);
+  T* po = static_cast<T*>(out);
+  if (n > 2048 && rows <= 65535 * 16) {
+    // Long rows: a block each (grid x up to 2^31 - 1).
+    reduce_rows_block<T><<<unsigned(rows), THREADS, 0, s>>>(op, px, po, n);
+  } else {
+    const i64 blocks = (rows + 7) / 8;
+    reduce_rows_warp<T><<<unsigned(blocks), THREADS, 0, s>>>(op, px, po, rows, n);
+  }
+}
+
+}  // namespace
+
+void launch_reduce_rows(cudaStream_t s, int op, int dtype, const void* x, void* out, i64 rows, i64 n) {
+  if (rows <= 0) return;
+  switch (dtype) {
+    case F32: reduce_rows_typed<float>(s, op, x, out, rows, n); break;
+    case F64: reduce_rows_typed<double>(s, op, x, out, rows, n); break;
+    case I32: reduce_rows_typed<i32>(s, op, x, out, rows, n); break;
+    default: reduce_rows_typed<u8>(s, 1, x, out, rows, n); break;  // bool: max only (sum refused by the glue)
+  }
+}
+
+void launch_reduce_cols(cudaStream_t s, int op, int dtype, const void* x, void* out, i64 outer, i64 rows, i64 cols) {
+  const i64 n = outer * cols;
+  if (n <= 0) return;
+  const unsigned blocks = blocks_for(n);
+  switch (dtype) {
+    case F32: reduce_cols_kernel<float><<<blocks, THREADS, 0, s>>>(op, static_cast<const float*>(x), static_cast<float*>(out), outer, rows, cols); break;
+    case F64: reduce_cols_kernel<double><<<blocks, THREADS, 0, s>>>(op, static_cast<const double*>(x), static_cast<double*>(out), outer, rows, cols); break;
+    case I32: reduce_cols_kernel<i32><<<blocks, THREADS, 0, s>>>(op, static_cast<const i32*>(x), static_cast<i32*>(out), outer, rows, cols); break;
+    default: reduce_cols_kernel<u8><<<blocks, THREADS, 0, s>>>(1, static_cast<const u8*>(x), static_cast<u8*>(out), outer, rows, cols); break;
+  }
+}
+
+void launch_argmax(cudaStream_t s, int dtype, const void* x, std::int32_t* out, i64 outer, i64 length, i64 inner) {
+  const i64 n = outer * inner;
+  if (n <= 0) return;
+  const unsigned blocks = blocks_for(n);
+  switch (dtype) {
+    case F32: argmax_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(x), out, outer, length, inner); break;
+    case F64: argmax_kernel<double><<<blocks, THREADS, 0, s>>>(static_cast<const double*>(x), out, outer, length, inner); break;
+    case I32: argmax_kernel<i32><<<blocks, THREADS, 0, s>>>(static_cast<const i32*>(x), out, outer, length, inner); break;
+    default: argmax_kernel<u8><<<blocks, THREADS, 0, s>>>(static_cast<const u8*>(x), out, outer, length, inner); break;
+  }
+}
+
+void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale, i64 rows, i64 n, int* flag) {
+  if (rows <= 0) return;
+  const unsigned blocks = unsigned((rows + 7) / 8);
+  if (dtype == F32) {
+    softmax_xent_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(loss), static_cast<float*>(grad), scale, rows, n, flag);
+  } else {
+    softmax_xent_kernel<double><<<blocks, THREADS, 0, s>>>(static_cast<const double*>(x), labels, static_cast<double*>(loss), static_cast<double*>(grad), scale, rows, n, flag);
+  }
+}
+
+void launch_sum_scalar(cudaStream_t s, int dtype, const void* x, void* out, i64 n, double divisor) {
+  if (dtype == F32) sum_scalar_kernel<float><<<1, 1024, 0, s>>>(static_cast<const float*>(x), static_cast<float*>(out), n, divisor);
+  else sum_scalar_kernel<double><<<1, 1024, 0, s>>>(static_cast<const double*>(x), static_cast<double*>(out), n, divisor);
+}
+
+void launch_bce(cudaStream_t s, int dtype, const void* p, const void* y, void* loss, void* grad, double scale, i64 n) {
+  if (n <= 0) return;
+  const unsigned blocks = blocks_for(n);
+  if (dtype == F32) {
+    bce_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(p), static_cast<const float*>(y), static_cast<float*>(loss), static_cast<float*>(grad), float(scale), n);
+  } else {
+    bce_kernel<double><<<blocks, THREADS, 0, s>>>(static_cast<const double*>(p), static_cast<const double*>(y), static_cast<double*>(loss), static_cast<double*>(grad), scale, n);
+  }
+}
+
+void launch_bias_act_backward(cudaStream_t s, int dtype, int act, const void* g, const void* y, void* dz, i64 n) {
+  if (n <= 0) return;
+  const unsigned blocks = blocks_for(n);
+  if (dtype == F32) {
+    bias_act_backward_kernel<float><<<blocks, THREADS, 0, s>>>(act, static_cast<const float*>(g), static_cast<const float*>(y), static_cast<float*>(dz), n);
+  } else {
+    bias_act_backward_kernel<double><<<blocks, THREADS, 0, s>>>(act, static_cast<const double*>(g), static_cast<const double*>(y), static_cast<double*>(dz), n);
+  }
+}
+
+template <typename T>
+static void batch_norm_typed(cudaStream_t s, const void* x, const void* weight, const void* bias, const void* given_mean, const void* given_var, double eps, void* y, void* mean,
+                             void* var, void* inv_std, double* coef, i64 n, i64 c, i64 inner) {
+  batch_norm_stats<T><<<unsigned(c), THREADS, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias), static_cast<const T*>(given_mean),
+                                                      static_cast<const T*>(given_var), eps, static_cast<T*>(mean), static_cast<T*>(var), static_cast<T*>(inv_std), coef, n, c,
+                                                      inner);
+  const i64 total = n * c * inner;
+  if (total > 0) batch_norm_apply<T><<<blocks_for(total), THREADS, 0, s>>>(static_cast<const T*>(x), coef, static_cast<T*>(y), total, c, inner);
+}
+
+void launch_batch_norm(cudaStream_t s, int dtype, const void* x, const void* weight, const void* bias, const void* given_mean, const void* given_var, double eps, void* y,
+                       void* mean, void* var, void* inv_std, double* scratch, i64 n, i64 c, i64 inner) {
+  if (c <= 0) return;
+  if (dtype == F32) batch_norm_typed<float>(s, x, weight, bias, given_mean, given_var, eps, y, mean, var, inv_std, scratch, n, c, inner);
+  else batch_norm_typed<double>(s, x, weight, bias, given_mean, given_var, eps, y, mean, var, inv_std, scratch, n, c, inner);
+}
+
+template <typename T>
+static void batch_norm_backward_typed(cudaStream_t s, const void* g, const void* x, const void* weight, const void* mean, const void* inv_std, bool training, void* dx, void* dw,
+                                      void* db, double* scratch, i64 n, i64 c, i64 inner) {
+  batch_norm_backward_sums<T><<<unsigned(c), THREADS, 0, s>>>(static_cast<const T*>(g), static_cast<const T*>(x), static_cast<const T*>(mean), static_cast<const T*>(inv_std),
+                                                              static_cast<T*>(dw), static_cast<T*>(db), scratch, n, c, inner);
+  const i64 total = n * c * inner;
+  if (dx != nullptr && total > 0) {
+    batch_norm_backward_input<T><<<blocks_for(total), THREADS, 0, s>>>(static_cast<const T*>(g), static_cast<const T*>(x), static_cast<const T*>(weight),
+                                                                       static_cast<const T*>(mean), static_cast<const T*>(inv_std), scratch, training, static_cast<T*>(dx),
+                                                                       total, c, inner, double(n * inner));
+  }
+}
+
+void launch_batch_norm_backward(cudaStream_t s, int dtype, const void* g, const void* x, const void* weight, const void* mean, const void* inv_std, bool training,
+                                void* dx, void* dw, void* db, double* scratch, i64 n, i64 c, i64 inner) {
+  if (c <= 0) return;
+  if (dtype == F32) batch_norm_backward_typed<float>(s, g, x, weight, mean, inv_std, training, dx, dw, db, scratch, n, c, inner);
+  else batch_norm_backward_typed<double>(s, g, x, weight, mean, inv_std, training, dx, dw, db, scratch, n, c, inner);
+}
+
+}  // namespace mc

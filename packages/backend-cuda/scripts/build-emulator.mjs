@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Builds the CUDA addon for the CPU emulator (native/emulator/emulator.h), so the conformance
+// suite can run this package's kernels and glue on machines without a GPU:
+//   node scripts/build-emulator.mjs              -> dist/native-emu/myelin_cuda.node
+//   node scripts/build-emulator.mjs --sanitize   -> dist/native-emu-asan/myelin_cuda.node (ASan + UBSan, kernels included)
+// The same sources as the real addon, compiled by g++ instead of nvcc: each .cu file is copied
+// with its launches `kernel<<<grid, block, shared, stream>>>(args)` rewritten to
+// `mc_emu::launch(grid, block, shared, stream, [&] { kernel(args); })`, and
+// native/emulator/ comes first on the include path, so <cuda_runtime.h> and
+// <cuda_runtime_api.h> are the emulator's. No CUDA toolkit is needed. Without g++ it prints a
+// warning and exits 0 (the emulated tests then report themselves skipped with the reason).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sanitize = process.argv.includes('--sanitize');
+const outDir = path.join(root, 'dist', sanitize ? 'native-emu-asan' : 'native-emu');
+const genDir = path.join(root, 'build', sanitize ? 'emu-asan' : 'emu');
+const cxx = process.env.CXX || 'g++';
+const started = Date.now();
+
+function fail(reason) {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'BUILD-FAILED.txt'), `${reason}\n`);
+  rmSync(path.join(outDir, 'myelin_cuda.node'), { force: true });
+  console.warn(`@myelin/backend-cuda: the emulator build of the addon was not made: ${reason}`);
+  process.exit(0);
+}
+
+if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`no C++ compiler ('${cxx}' did not run)`);
+
+function napiInclude() {
+  try {
+    const require = createRequire(import.meta.url);
+    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
+  } catch {
+    if (existsSync('/usr/include/node/node_api.h')) return '/usr/include/node';
+    return fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
+  }
+}
+
+/** The index just past the bracket that closes the one at `open` (`(`/`)` or `<`/`>`). */
+function closing(text, open, left, right) {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === left) depth++;
+    else if (text[i] === right && --depth === 0) return i + 1;
+  }
+  throw new Error(`unbalanced '${left}' at offset ${open}`);
+}
+
+/** Rewrites every `name<<<config>>>(args)` launch as an emulator call. */
+export function rewriteLaunches(source, file) {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const launch = source.indexOf('<<<', at);
+    if (launch < 0) return out + source.slice(at);
+    // The kernel expression before `<<<`: an identifier, `::` and template arguments.
+    let start = launch;
+    for (;;) {
+      if (source[start - 1] === '>') {
+        let depth = 0;
+        let i = start - 1;
+        for (; i >= 0; i--) {
+          if (source[i] === '>') depth++;
+          else if (source[i] === '<' && --depth === 0) break;
+        }
+        start = i;
+        continue;
+      }
+      if (/[\w:]/.test(source[start - 1] ?? '')) {
+        start--;
+        continue;
+      }
+      break;
+    }
+    const kernel = source.slice(start, launch);
+    const configEnd = source.indexOf('>>>', launch);
+    if (!kernel.trim() || configEnd < 0) throw new Error(`${file}: cannot read the launch at offset ${launch}`);
+    const config = source.slice(launch + 3, configEnd);
+    const open = source.indexOf('(', configEnd);
+    if (source.slice(configEnd + 3, open).trim() !== '')
+      throw new Error(`${file}: no argument list after the launch at ${launch}`);
+    const close = closing(source, open, '(', ')');
+    const args = source.slice(open + 1, close - 1);
+    out += `${source.slice(at, start)}::mc_emu::launch(${config}, [&]() { ${kernel}(${args}); })`;
+    at = close;
+  }
+}
+
+const include = (dir) => `-I${path.join(root, dir)}`;
+const flags = [
+  '-std=c++17',
+  '-fPIC',
+  '-fvisibility=hidden',
+  '-w',
+  '-DNAPI_VERSION=8',
+  '-DMYELIN_CUDA_EMULATOR=1',
+  include('native/emulator'),
+  include('native/kernels'),
+  `-I${napiInclude()}`,
+  ...(sanitize
+    ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined']
+    : ['-O1']),
+];
+
+mkdirSync(genDir, { recursive: true });
+const sources = [];
+for (const file of readdirSync(path.join(root, 'native', 'kernels'))
+  .filter((f) => f.endsWith('.cu'))
+  .sort()) {
+  const text = readFileSync(path.join(root, 'native', 'kernels', file), 'utf8');
+  const generated = path.join(genDir, file.replace(/\.cu$/, '.emu.cc'));
+  const original = path.join(root, 'native', 'kernels', file);
+  writeFileSync(generated, `#line 1 "${original}"\n${rewriteLaunches(text, file)}`);
+  sources.push(generated);
+}
+for (const dir of ['runtime', 'glue', 'emulator'])
+  for (const file of readdirSync(path.join(root, 'native', dir))
+    .filter((f) => f.endsWith('.cc'))
+    .sort())
+    sources.push(path.join(root, 'native', dir, file));
+
+mkdirSync(outDir, { recursive: true });
+const output = path.join(outDir, 'myelin_cuda.node');
+const result = spawnSync(cxx, [...flags, '-shared', '-o', output, ...sources, '-ldl', '-lpthread'], {
+  cwd: root,
+  encoding: 'utf8',
+});
+if (result.status !== 0) {
+  // A compile error in the sources is a bug to fix, not a missing tool: fail loudly.
+  console.error(result.stderr.slice(-6000));
+  console.error('@myelin/backend-cuda: the emulator build failed');
+  process.exit(1);
+}
+rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
+console.log(
+  `@myelin/backend-cuda: built ${path.relative(root, output)} (CPU emulator${sanitize ? ', ASan + UBSan' : ''}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// Builds the CUDA addon with plain compiler calls (no node-gyp, nothing downloaded):
+//   node scripts/build-native.mjs              -> dist/native/myelin_cuda.node
+//   node scripts/build-native.mjs --sanitize   -> dist/native-asan/myelin_cuda.node (host code with ASan + UBSan)
+// (MYELIN_CUDA_SANITIZE=1 also selects the sanitizer build.) nvcc compiles the kernels (.cu) to
+// SASS for sm_80, sm_90 and sm_100 plus compute_90 PTX (which newer GPUs JIT-compile); g++
+// compiles the host glue (.cc); the addon links cudart statically, so at run time it needs only
+// the driver's libcuda.so.1. Objects are cached in build/ by a hash of their inputs and flags.
+// Without nvcc (or g++) it prints a warning, writes BUILD-FAILED.txt with the reason and exits
+// 0, so the TypeScript part still builds; the backend then reports itself unusable with it.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_CUDA_SANITIZE === '1';
+const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
+const objDir = path.join(root, 'build', sanitize ? 'obj-asan' : 'obj');
+const cxx = process.env.CXX || 'g++';
+const started = Date.now();
+// CI runs this on 2 shared cores: at most 2 compilers at once.
+const jobs = Math.max(1, Math.min(2, Number(process.env.MYELIN_BUILD_JOBS) || availableParallelism()));
+
+function fail(reason) {
+  // The TypeScript loader reads this file to say why the addon is missing.
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'BUILD-FAILED.txt'), `${reason}\n`);
+  rmSync(path.join(outDir, 'myelin_cuda.node'), { force: true });
+  console.warn(`@myelin/backend-cuda: the native CUDA addon was not built: ${reason}`);
+  console.warn(
+    '@myelin/backend-cuda: the TypeScript part builds anyway; the native engine reports itself unusable (install the CUDA 13 toolkit, nvcc, to build it).',
+  );
+  process.exit(0);
+}
+
+function findNvcc() {
+  const candidates = [
+    process.env.NVCC,
+    process.env.CUDA_HOME && path.join(process.env.CUDA_HOME, 'bin', 'nvcc'),
+    process.env.CUDA_PATH && path.join(process.env.CUDA_PATH, 'bin', 'nvcc'),
+    '/usr/local/cuda/bin/nvcc',
+  ].filter(Boolean);
+  for (const candidate of candidates) if (existsSync(candidate)) return candidate;
+  const which = spawnSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' });
+  return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : null;
+}
+
+const nvcc = findNvcc();
+if (nvcc === null) fail('nvcc was not found (set NVCC or CUDA_HOME, or install the CUDA toolkit in /usr/local/cuda)');
+if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`no C++ compiler ('${cxx}' did not run)`);
+const nvccVersion = spawnSync(nvcc, ['--version'], { encoding: 'utf8' });
+if (nvccVersion.status !== 0) fail(`${nvcc} did not run`);
+const release = /release (\d+)\.(\d+)/.exec(nvccVersion.stdout);
+if (release === null || Number(release[1]) < 13) {
+  fail(
+    `${nvcc} is CUDA ${release ? `${release[1]}.${release[2]}` : 'of an unknown version'}; the addon needs CUDA 13 or newer`,
+  );
+}
+const cudaRoot = path.resolve(path.dirname(nvcc), '..');
+const cudaInclude = path.join(cudaRoot, 'include');
+const cudart = [
+  path.join(cudaRoot, 'lib64', 'libcudart_static.a'),
+  path.join(cudaRoot, 'targets', 'x86_64-linux', 'lib', 'libcudart_static.a'),
+  path.join(cudaRoot, 'targets', 'sbsa-linux', 'lib', 'libcudart_static.a'),
+].find((file) => existsSync(file));
+if (cudart === undefined) fail(`libcudart_static.a was not found under ${cudaRoot}`);
+
+function napiInclude() {
+  try {
+    const require = createRequire(import.meta.url);
+    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
+  } catch {
+    if (existsSync('/usr/include/node/node_api.h')) return '/usr/include/node';
+    return fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
+  }
+}
+
+const sanitizeFlags = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'];
+const hostFlags = [
+  '-std=c++17',
+  '-fPIC',
+  '-fvisibility=hidden',
+  '-Wall',
+  '-Wno-unused-function',
+  '-DNAPI_VERSION=8',
+  `-I${napiInclude()}`,
+  `-I${cudaInclude}`,
+  ...(sanitize ? ['-O1', '-g', ...sanitizeFlags] : ['-O2']),
+];
+const gencode = [
+  '-gencode=arch=compute_80,code=sm_80',
+  '-gencode=arch=compute_90,code=sm_90',
+  '-gencode=arch=compute_100,code=sm_100',
+  '-gencode=arch=compute_90,code=compute_90',
+];
+// --fmad=false: a*b+c stays two roundings (the elementwise and optimizer kernels match
+// backend-cpu's and cpu-reference's results); the GEMM uses explicit fma().
+// The kernels' host stubs are not instrumented (only the .cc glue is, in the sanitizer build).
+const deviceFlags = ['-std=c++17', '-O3', '--fmad=false', '-Xcompiler', '-fPIC,-fvisibility=hidden', ...gencode];
+
+const units = [
+  ...['elementwise', 'reduce', 'nn', 'gemm'].map((name) => ({
+    src: `native/kernels/${name}.cu`,
+    tool: nvcc,
+    flags: deviceFlags,
+  })),
+  ...[
+    'native/runtime/allocator.cc',
+    'native/runtime/cublas.cc',
+    'native/runtime/device.cc',
+    'native/glue/state.cc',
+    'native/glue/ops-storage.cc',
+    'native/glue/ops-shape.cc',
+    'native/glue/ops-linalg.cc',
+    'native/glue/ops-conv.cc',
+    'native/glue/addon.cc',
+  ].map((src) => ({ src, tool: cxx, flags: hostFlags })),
+];
+
+// Content-hash cache: an object is reused when its source, every header, the flags and the
+// compiler are unchanged.
+const headerText = readdirSync(path.join(root, 'native'), { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.h') || f.endsWith('.cuh'))
+  .sort()
+  .map((f) => `${f}\n${readFileSync(path.join(root, 'native', f), 'utf8')}`)
+  .join('\n');
+const cxxVersion = spawnSync(cxx, ['--version'], { encoding: 'utf8' }).stdout ?? '';
+for (const unit of units) {
+  const hash = createHash('sha256')
+    .update(readFileSync(path.join(root, unit.src)))
+    .update(headerText)
+    .update(unit.flags.join(' '))
+    .update(unit.tool === nvcc ? nvccVersion.stdout : cxxVersion)
+    .digest('hex')
+    .slice(0, 16);
+  unit.base = path.basename(unit.src).replace(/\.(cu|cc)$/, (m) => (m === '.cu' ? '-cu' : ''));
+  unit.obj = path.join(objDir, `${unit.base}-${hash}.o`);
+}
+
+function run(tool, args) {
+  return new Promise((resolve) => {
+    const child = spawn(tool, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stderr }));
+    child.on('error', (error) => resolve({ code: 1, stderr: String(error) }));
+  });
+}
+
+mkdirSync(objDir, { recursive: true });
+mkdirSync(outDir, { recursive: true });
+// Slowest first (the kernels), so the two jobs finish together.
+const queue = units.filter((unit) => !existsSync(unit.obj));
+const failures = [];
+async function worker() {
+  for (let unit = queue.shift(); unit; unit = queue.shift()) {
+    const { code, stderr } = await run(unit.tool, [...unit.flags, '-c', unit.src, '-o', unit.obj]);
+    if (stderr.trim()) process.stderr.write(stderr);
+    if (code !== 0) failures.push(unit.src);
+  }
+}
+await Promise.all(Array.from({ length: jobs }, worker));
+if (failures.length) {
+  console.error(`@myelin/backend-cuda: compiling ${failures.join(', ')} failed`);
+  process.exit(1);
+}
+// Objects of earlier inputs are removed (the cache keeps one per unit).
+const current = new Set(units.map((u) => path.basename(u.obj)));
+for (const file of readdirSync(objDir)) if (!current.has(file)) rmSync(path.join(objDir, file), { force: true });
+
+const output = path.join(outDir, 'myelin_cuda.node');
+const link = await run(cxx, [
+  '-shared',
+  // libstdc++ stays dynamic: linked in statically it would need glibc 2.36 (arc4random), which
+  // Ubuntu 22.04 GPU servers lack; cudart_static needs glibc 2.34.
+  ...(sanitize ? ['-fsanitize=address,undefined'] : []),
+  '-o',
+  output,
+  ...units.map((u) => u.obj),
+  cudart,
+  '-ldl',
+  '-lrt',
+  '-lpthread',
+]);
+if (link.stderr.trim()) process.stderr.write(link.stderr);
+if (link.code !== 0) {
+  console.error('@myelin/backend-cuda: linking the addon failed');
+  process.exit(1);
+}
+rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
+console.log(
+  `@myelin/backend-cuda: built ${path.relative(root, output)}${sanitize ? ' (host code with AddressSanitizer + UBSan)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

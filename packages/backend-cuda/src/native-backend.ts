@@ -1,0 +1,441 @@
+// The native CUDA engine: the Backend contract over our own kernels (native/), one stream per GPU,
+// a caching device allocator, asynchronous reads. Handles are ids into the addon's table.
+import {
+  type AdamUpdateOptions,
+  type Backend,
+  BACKEND_CONTRACT_VERSION,
+  type BackendHandle,
+  BackendError,
+  BackendMismatchError,
+  type BinaryOp,
+  type DType,
+  DisposedTensorError,
+  type ReduceOp,
+  type SgdUpdateOptions,
+  type Shape,
+  type TypedArray,
+  type UnaryOp,
+} from '@myelin/core/backend';
+import { cublasCandidates } from './cublas-path.js';
+import { CudaAddonMissingError, unavailableError } from './errors.js';
+import { type CudaMemoryStats, loadAddon, type NativeAddon, type NativeInit } from './native.js';
+
+export interface NativeCudaOptions {
+  /** Myelin registry name; default 'cuda'. */
+  name?: string;
+  /** The GPU index (as CUDA numbers them after CUDA_VISIBLE_DEVICES); default 0. */
+  device?: number;
+  /** Let cuBLAS use TF32 tensor cores for float32 GEMMs (faster, ~10 bits of mantissa); default false: exact float32. */
+  tf32?: boolean;
+  /** 'builtin' forces the built-in GEMM; default $MYELIN_CUDA_GEMM, else 'auto' (cuBLAS when found). */
+  gemm?: 'auto' | 'builtin';
+  /**
+   * Also provide the contract's `readSync` (default false). It waits for the GPU, so core would
+   * then read every loss and check every gather's indices on the host, stalling each step;
+   * `readBlocking` is always there for code that wants a synchronous read anyway.
+   */
+  syncReads?: boolean;
+}
+
+/** The native engine's backend: the contract plus device details and allocator controls. */
+export interface NativeCudaBackend extends Backend {
+  readonly engine: 'native';
+  /** The GPU, its GEMM and the driver, as probe() reports them. */
+  readonly details: Readonly<Record<string, string>>;
+  /** A read that waits for the GPU (readSync without the contract's promise not to stall). */
+  readBlocking(handle: BackendHandle): TypedArray;
+  /** Waits until the GPU has run everything enqueued so far. */
+  synchronize(): void;
+  /** The caching allocator's counters for this backend's GPU. */
+  memoryStats(): CudaMemoryStats;
+  /** Returns the cached (free) device and pinned memory to CUDA. */
+  emptyCache(): void;
+}
+
+/** A cuda handle: an id into the addon's tensor table; -1 once disposed. */
+class CudaHandle implements BackendHandle {
+  declare readonly __myelinHandle?: never;
+  watched = false;
+  constructor(
+    public id: number,
+    readonly owner: object,
+  ) {}
+}
+
+/** Handles are watched by a FinalizationRegistry only once they outlive this many newer ones (as backend-cpu). */
+const WATCH_AFTER = 1024;
+
+const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
+const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+const UNARY_CODE: Record<UnaryOp, number> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  sign: 5,
+  sigmoid: 6,
+  tanh: 7,
+  relu: 8,
+};
+const BINARY_CODE: Record<BinaryOp, number> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  equal: 7,
+  notEqual: 8,
+  less: 9,
+  lessEqual: 10,
+  greater: 11,
+  greaterEqual: 12,
+};
+const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, max: 1 };
+const ACTIVATION_CODE = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
+const REDUCTION_CODE = { none: 0, sum: 1, mean: 2 } as const;
+
+/** The configuration last applied to the addon (the GPU in use, TF32, GEMM choice are per process). */
+let applied: object | null = null;
+
+function builtinFromEnvironment(): boolean {
+  return process.env.MYELIN_CUDA_GEMM === 'builtin';
+}
+
+/** The addon and the opened GPU `device`; throws the typed CudaUnavailableError when it cannot run. */
+export function openNative(device: number): { addon: NativeAddon; init: NativeInit; path: string } {
+  const result = loadAddon();
+  if (result.addon === undefined) throw new CudaAddonMissingError(result.error);
+  if (!Number.isInteger(device) || device < 0)
+    throw new BackendError(`backend 'cuda': device must be a GPU index (an integer >= 0), got ${device}`);
+  const init = result.addon.init(device, cublasCandidates(), builtinFromEnvironment());
+  if (!init.ok)
+    throw unavailableError(
+      init.code ?? 'cuda-error',
+      init.message ?? 'the GPU could not be opened',
+      init.driverVersion,
+      init.requiredDriverVersion,
+    );
+  return { addon: result.addon, init, path: result.path };
+}
+
+const GIB = 1024 ** 3;
+
+/** probe()'s details for an opened GPU. */
+export function describeInit(init: NativeInit, path: string): Record<string, string> {
+  const details: Record<string, string> = {
+    engine: 'native',
+    gemm: init.gemm ?? 'builtin',
+    device: `${init.device}: ${init.name ?? '?'}`,
+    computeCapability: init.computeCapability ?? '?',
+    driver: `CUDA ${init.driverCuda}${init.kernelDriver ? ` (${init.kernelDriver.replace(/\s+/g, ' ').trim()})` : ''}`,
+    runtime: `CUDA ${Math.floor(init.runtimeVersion / 1000)}.${(init.runtimeVersion % 1000) / 10}`,
+    memory: `${((init.freeMemory ?? 0) / GIB).toFixed(1)} GiB free of ${((init.totalMemory ?? 0) / GIB).toFixed(1)} GiB`,
+    addon: path,
+  };
+  if (init.gemm === 'cublas') details.cublas = init.cublasPath ?? '';
+  else details.cublas = `not in use (${init.cublasError ?? 'unknown'}): the built-in GEMM runs`;
+  return details;
+}
+
+/** A native CUDA backend on GPU `options.device` (throws a CudaUnavailableError naming what to do). */
+export function createNativeCudaBackend(options: NativeCudaOptions = {}): NativeCudaBackend {
+  const device = options.device ?? 0;
+  const { addon, init, path } = openNative(device);
+  const name = options.name ?? 'cuda';
+  const tf32 = options.tf32 ?? false;
+  const gemm = options.gemm ?? (builtinFromEnvironment() ? 'builtin' : 'auto');
+  if (gemm !== 'auto' && gemm !== 'builtin')
+    throw new BackendError(`backend '${name}': gemm must be 'auto' or 'builtin', got '${String(gemm)}'`);
+  const config = { device, tf32, gemm };
+  const apply = (): void => {
+    addon.configure(device, tf32, gemm === 'builtin');
+    applied = config;
+  };
+  apply();
+  const details = describeInit(init, path);
+  if (gemm === 'builtin') details.gemm = 'builtin';
+  details.tf32 = String(tf32);
+
+  const owner = {};
+  let live = 0;
+  // A handle dropped without dispose() gives its memory back when it is garbage-collected
+  // (liveHandles() still counts it, so leak tests see the leak). See backend-cpu.
+  const registry = new FinalizationRegistry<number>((id) => addon.release(id));
+  const recent = new Array<CudaHandle | undefined>(WATCH_AFTER);
+  let cursor = 0;
+
+  const own = (id: number): CudaHandle => {
+    live++;
+    const handle = new CudaHandle(id, owner);
+    const older = recent[cursor];
+    if (older !== undefined && older.id >= 0 && !older.watched) {
+      older.watched = true;
+      registry.register(older, older.id, older);
+    }
+    recent[cursor] = handle;
+    cursor = cursor + 1 === WATCH_AFTER ? 0 : cursor + 1;
+    return handle;
+  };
+  const open = (handle: BackendHandle): number => {
+    if (!(handle instanceof CudaHandle) || handle.owner !== owner) {
+      throw new BackendMismatchError(`backend '${name}' was given a handle it did not create`);
+    }
+    if (handle.id < 0) throw new DisposedTensorError(`backend '${name}': handle used after dispose`);
+    if (applied !== config) apply();
+    return handle.id;
+  };
+  const make = (): void => {
+    if (applied !== config) apply();
+  };
+  let idsIn = new Int32Array(64);
+  let idsOut = new Int32Array(64);
+  const ids = (inCount: number, outCount: number): void => {
+    if (idsIn.length < inCount) idsIn = new Int32Array(inCount * 2);
+    if (idsOut.length < outCount) idsOut = new Int32Array(outCount * 2);
+  };
+  const adamConstants = (options: AdamUpdateOptions): number[] => {
+    const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = options;
+    // Computed as cpu-reference computes them (JS `**`), rounded to the storage type in the kernel.
+    return [
+      weightDecay !== 0 && decoupledWeightDecay ? 1 - lr * weightDecay : 1,
+      weightDecay !== 0 && !decoupledWeightDecay ? weightDecay : 0,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      lr / (1 - beta1 ** step),
+      Math.sqrt(1 - beta2 ** step),
+      eps,
+    ];
+  };
+  const readBlocking = (handle: BackendHandle): TypedArray => addon.readSync(open(handle));
+
+  const backend: NativeCudaBackend = {
+    name,
+    contractVersion: BACKEND_CONTRACT_VERSION,
+    dtypes: DTYPES,
+    engine: 'native',
+    details,
+
+    fromData(values: TypedArray, shape: Shape, dtype: DType) {
+      make();
+      return own(addon.fromData(values, shape, DTYPE_CODE[dtype]));
+    },
+    fill(shape: Shape, value: number, dtype: DType) {
+      make();
+      return own(addon.fill(shape, value, DTYPE_CODE[dtype]));
+    },
+    read(handle: BackendHandle) {
+      // The copy is enqueued now (before any later dispose); the promise settles from a worker
+      // thread's wait on its event, so Node's event loop keeps running.
+      try {
+        return addon.read(open(handle));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    },
+    readBlocking,
+    dispose(handle: BackendHandle) {
+      if (!(handle instanceof CudaHandle) || handle.owner !== owner || handle.id < 0) return;
+      addon.release(handle.id);
+      handle.id = -1;
+      if (handle.watched) registry.unregister(handle);
+      live--;
+    },
+    liveHandles: () => live,
+
+    unary: (op, x) => own(addon.unary(UNARY_CODE[op], open(x))),
+    cast: (x, dtype) => own(addon.cast(open(x), DTYPE_CODE[dtype])),
+    binary: (op, a, b) => own(addon.binary(BINARY_CODE[op], open(a), open(b))),
+    where: (condition, a, b) => own(addon.where(open(condition), open(a), open(b))),
+
+    reduce: (op, x, axes, keepDims) => own(addon.reduce(REDUCE_CODE[op], open(x), axes, keepDims)),
+    argmax: (x, axis) => own(addon.argmax(open(x), axis)),
+
+    // A reshape shares the input's device block (reference-counted in the addon): no copy.
+    reshape(x, shape) {
+      const id = open(x);
+      const rank = shape.length;
+      return own(
+        rank <= 4 ? addon.reshapeN(id, rank, shape[0], shape[1], shape[2], shape[3]) : addon.reshape(id, shape),
+      );
+    },
+    transpose: (x, perm) => own(addon.transpose(open(x), perm)),
+    broadcastTo: (x, shape) => own(addon.broadcastTo(open(x), shape)),
+    slice: (x, begin, size) => own(addon.slice(open(x), begin, size)),
+    pad: (x, paddings, value) => own(addon.pad(open(x), paddings.flat(), value)),
+    concat: (xs, axis) => own(addon.concat(xs.map(open), axis)),
+    gather: (x, indices, axis) => own(addon.gather(open(x), open(indices), axis)),
+    scatterAdd: (updates, indices, axis, dimSize) => own(addon.scatterAdd(open(updates), open(indices), axis, dimSize)),
+    unfold: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
+      own(addon.unfold(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
+
+    matmul: (a, b, transposeA, transposeB) => own(addon.matmul(open(a), open(b), transposeA, transposeB)),
+
+    fused: {
+      matmulBiasActivation(a, b, bias, activation, transposeA, transposeB) {
+        const biasId = bias === null ? -1 : open(bias);
+        return own(
+          addon.matmulBiasActivation(open(a), open(b), biasId, ACTIVATION_CODE[activation], transposeA, transposeB),
+        );
+      },
+      adamUpdate(param, grad, m, v, options: AdamUpdateOptions) {
+        const [p, m1, v1] = addon.adamUpdate(open(param), open(grad), open(m), open(v), ...adamConstants(options));
+        return { param: own(p), m: own(m1), v: own(v1) };
+      },
+      adamUpdateMany(params, grads, ms, vs, options: AdamUpdateOptions) {
+        const n = params.length;
+        if (grads.length !== n || ms.length !== n || vs.length !== n)
+          throw new BackendError(`backend '${name}': adamUpdateMany needs one grad, m and v per parameter`);
+        ids(4 * n, 3 * n);
+        for (let i = 0; i < n; i++) {
+          idsIn[4 * i] = open(params[i]!);
+          idsIn[4 * i + 1] = open(grads[i]!);
+          idsIn[4 * i + 2] = open(ms[i]!);
+          idsIn[4 * i + 3] = open(vs[i]!);
+        }
+        addon.adamUpdateMany(idsIn.subarray(0, 4 * n), idsOut.subarray(0, 3 * n), ...adamConstants(options));
+        const result = {
+          params: new Array<BackendHandle>(n),
+          ms: new Array<BackendHandle>(n),
+          vs: new Array<BackendHandle>(n),
+        };
+        for (let i = 0; i < n; i++) {
+          result.params[i] = own(idsOut[3 * i]!);
+          result.ms[i] = own(idsOut[3 * i + 1]!);
+          result.vs[i] = own(idsOut[3 * i + 2]!);
+        }
+        return result;
+      },
+      sgdUpdateMany(params, grads, buffers, options: SgdUpdateOptions) {
+        const n = params.length;
+        if (grads.length !== n || buffers.length !== n)
+          throw new BackendError(`backend '${name}': sgdUpdateMany needs one grad and buffer slot per parameter`);
+        ids(3 * n, 2 * n);
+        for (let i = 0; i < n; i++) {
+          idsIn[3 * i] = open(params[i]!);
+          idsIn[3 * i + 1] = open(grads[i]!);
+          const buffer = buffers[i];
+          idsIn[3 * i + 2] = buffer === null || buffer === undefined ? -1 : open(buffer);
+        }
+        const { lr, momentum, dampening, weightDecay, nesterov } = options;
+        addon.sgdUpdateMany(
+          idsIn.subarray(0, 3 * n),
+          idsOut.subarray(0, 2 * n),
+          lr,
+          momentum,
+          dampening,
+          weightDecay,
+          nesterov,
+        );
+        const result = { params: new Array<BackendHandle>(n), buffers: new Array<BackendHandle | null>(n) };
+        for (let i = 0; i < n; i++) {
+          result.params[i] = own(idsOut[2 * i]!);
+          const buffer = idsOut[2 * i + 1]!;
+          result.buffers[i] = buffer < 0 ? null : own(buffer);
+        }
+        return result;
+      },
+      softmaxCrossEntropy(logits, labels, reduction, withGrad) {
+        const [loss, grad] = addon.softmaxCrossEntropy(
+          open(logits),
+          open(labels),
+          withGrad,
+          reduction === 'mean' ? -1 : 1,
+          REDUCTION_CODE[reduction],
+        );
+        return { loss: own(loss), grad: grad === null ? null : own(grad) };
+      },
+      binaryCrossEntropy(probabilities, target, reduction, withGrad) {
+        const [loss, grad] = addon.binaryCrossEntropy(
+          open(probabilities),
+          open(target),
+          withGrad,
+          REDUCTION_CODE[reduction],
+        );
+        return { loss: own(loss), grad: grad === null ? null : own(grad) };
+      },
+      conv2d(x, weight, bias, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }) {
+        return own(
+          addon.conv2d(open(x), open(weight), bias === null ? -1 : open(bias), sh, sw, ph, pw, dh, dw, groups),
+        );
+      },
+      conv2dBackward(grad, x, weight, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }, needs) {
+        const [input, dWeight, bias] = addon.conv2dBackward(
+          open(grad),
+          open(x),
+          open(weight),
+          sh,
+          sw,
+          ph,
+          pw,
+          dh,
+          dw,
+          groups,
+          needs.input,
+          needs.weight,
+          needs.bias,
+        );
+        const wrap = (id: number | null) => (id === null ? null : own(id));
+        return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
+      },
+      maxPool2d: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
+        own(addon.maxPool2d(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
+      maxPool2dBackward: (
+        grad,
+        x,
+        y,
+        { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] },
+      ) => own(addon.maxPool2dBackward(open(grad), open(x), open(y), kh, kw, sh, sw, ph, pw, dh, dw)),
+      batchNorm(x, weight, bias, stats, eps) {
+        const optional = (h: BackendHandle | null) => (h === null ? -1 : open(h));
+        const [output, mean, variance, invStd] = addon.batchNorm(
+          open(x),
+          optional(weight),
+          optional(bias),
+          stats === null ? -1 : open(stats.mean),
+          stats === null ? -1 : open(stats.variance),
+          eps,
+        );
+        return { output: own(output), mean: own(mean), variance: own(variance), invStd: own(invStd) };
+      },
+      batchNormBackward(grad, x, weight, mean, invStd, training, needs) {
+        const [input, dWeight, bias] = addon.batchNormBackward(
+          open(grad),
+          open(x),
+          weight === null ? -1 : open(weight),
+          open(mean),
+          open(invStd),
+          training,
+          needs.input,
+          needs.weight,
+          needs.bias,
+        );
+        const wrap = (id: number | null) => (id === null ? null : own(id));
+        return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
+      },
+      biasActivationBackward(grad, y, activation) {
+        const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION_CODE[activation]);
+        return { input: own(input), bias: own(bias) };
+      },
+    },
+
+    synchronize() {
+      make();
+      addon.synchronize();
+    },
+    memoryStats() {
+      make();
+      return addon.stats();
+    },
+    emptyCache() {
+      make();
+      addon.emptyCache();
+    },
+  };
+  if (options.syncReads) return { ...backend, readSync: readBlocking };
+  return backend;
+}

@@ -1,0 +1,213 @@
+// Loads the native CUDA addon (dist/native/myelin_cuda.node, the sanitizer build with
+// MYELIN_CUDA_SANITIZE=1, or the file named by MYELIN_CUDA_ADDON) once, and remembers why not.
+// Loading needs no GPU: the addon links cudart statically, which opens the driver's
+// libcuda.so.1 only when a GPU is first asked for (init).
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import {
+  ArgumentError,
+  BackendError,
+  DisposedTensorError,
+  ShapeError,
+  UnsupportedOpError,
+  type TypedArray,
+} from '@myelin/core/backend';
+import { CudaOutOfMemoryError } from './errors.js';
+
+/** The driver's and runtime's CUDA versions (cudaDriverGetVersion encoding: 13000 = 13.0; 0 = no driver). */
+export interface NativeDriverInfo {
+  driverVersion: number;
+  driverCuda: string;
+  runtimeVersion: number;
+  requiredDriverVersion: number;
+  /** /proc/driver/nvidia/version's first line, '' when absent. */
+  kernelDriver: string;
+}
+
+/** What init() reports: the GPU and its GEMM, or why it cannot run (`code`, `message`). */
+export interface NativeInit extends NativeDriverInfo {
+  ok: boolean;
+  device: number;
+  code?: string;
+  message?: string;
+  name?: string;
+  computeCapability?: string;
+  totalMemory?: number;
+  freeMemory?: number;
+  gemm?: 'cublas' | 'builtin';
+  cublasPath?: string;
+  cublasError?: string;
+}
+
+/** The caching device allocator's counters (of the GPU in use). */
+export interface CudaMemoryStats {
+  /** cudaMalloc calls so far (a steady training step adds none). */
+  cudaMallocs: number;
+  /** Allocations served from the cache. */
+  reuses: number;
+  cudaFrees: number;
+  liveBlocks: number;
+  liveBytes: number;
+  cachedBlocks: number;
+  cachedBytes: number;
+  /** Page-locked host staging memory held (uploads and reads). */
+  pinnedBytes: number;
+  /** Handles alive in the addon's table (every backend of the process). */
+  liveTensors: number;
+}
+
+/** The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table. */
+export interface NativeAddon {
+  init(device: number, cublasCandidates: readonly string[], builtinGemm: boolean): NativeInit;
+  configure(device: number, tf32: boolean, builtinGemm: boolean): void;
+  stats(): CudaMemoryStats;
+  emptyCache(): void;
+  synchronize(): void;
+  setErrorClasses(...classes: unknown[]): void;
+  driverInfo(): NativeDriverInfo;
+  loadCublas(candidates: readonly string[]): { loaded: boolean; path: string; error: string };
+  sizeClass(bytes: number): [number, number];
+  allocatorTest(
+    steps: readonly (readonly number[])[],
+    budget: number,
+  ): { systemAllocations: number; reuses: number; systemFrees: number; cachedBytes: number; failures: number };
+  fromData(values: TypedArray, shape: readonly number[], dtype: number): number;
+  fill(shape: readonly number[], value: number, dtype: number): number;
+  read(id: number): Promise<TypedArray>;
+  readSync(id: number): TypedArray;
+  release(id: number): void;
+  unary(op: number, id: number): number;
+  cast(id: number, dtype: number): number;
+  binary(op: number, a: number, b: number): number;
+  where(c: number, a: number, b: number): number;
+  reduce(op: number, id: number, axes: readonly number[], keepDims: boolean): number;
+  argmax(id: number, axis: number): number;
+  reshape(id: number, shape: readonly number[]): number;
+  reshapeN(id: number, rank: number, d0?: number, d1?: number, d2?: number, d3?: number): number;
+  transpose(id: number, perm: readonly number[]): number;
+  broadcastTo(id: number, shape: readonly number[]): number;
+  slice(id: number, begin: readonly number[], size: readonly number[]): number;
+  pad(id: number, paddings: readonly number[], value: number): number;
+  concat(ids: readonly number[], axis: number): number;
+  gather(x: number, indices: number, axis: number): number;
+  scatterAdd(updates: number, indices: number, axis: number, dimSize: number): number;
+  /** Window arguments: kernel, stride, padding, dilation (height, width each). */
+  unfold(x: number, ...window: number[]): number;
+  matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
+  matmulBiasActivation(
+    a: number,
+    b: number,
+    bias: number,
+    activation: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): number;
+  /** Then decay, coupledDecay, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrt(1 - beta2^step), eps. */
+  adamUpdate(p: number, g: number, m: number, v: number, ...constants: number[]): [number, number, number];
+  adamUpdateMany(ids: Int32Array, out: Int32Array, ...constants: number[]): void;
+  sgdUpdateMany(
+    ids: Int32Array,
+    out: Int32Array,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void;
+  /** scale: -1 for 1 / rows; reduction: 0 none, 1 sum, 2 mean. */
+  softmaxCrossEntropy(
+    logits: number,
+    labels: number,
+    withGrad: boolean,
+    scale: number,
+    reduction: number,
+  ): [number, number | null];
+  binaryCrossEntropy(p: number, target: number, withGrad: boolean, reduction: number): [number, number | null];
+  biasActivationBackward(grad: number, y: number, activation: number): [number, number];
+  /** bias: a handle id or -1; then stride, padding, dilation (height, width) and groups. */
+  conv2d(x: number, weight: number, bias: number, ...geometry: number[]): number;
+  conv2dBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    groups: number,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
+  maxPool2d(x: number, ...window: number[]): number;
+  maxPool2dBackward(grad: number, x: number, y: number, ...window: number[]): number;
+  batchNorm(
+    x: number,
+    weight: number,
+    bias: number,
+    mean: number,
+    variance: number,
+    eps: number,
+  ): [number, number, number, number];
+  batchNormBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    mean: number,
+    invStd: number,
+    training: boolean,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
+}
+
+export type LoadResult =
+  { addon: NativeAddon; path: string; error?: undefined } | { addon?: undefined; path: string; error: string };
+
+/**
+ * The addon's path in this package (the build's output). A bundle that carries the addon
+ * elsewhere sets MYELIN_CUDA_ADDON instead; `addonPath()` gives the one in use.
+ */
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../dist/native/myelin_cuda.node', import.meta.url));
+
+/** The addon's path for this process: $MYELIN_CUDA_ADDON, else the plain or the sanitizer build. */
+export function addonPath(): string {
+  const override = process.env.MYELIN_CUDA_ADDON;
+  if (override) return override;
+  if (process.env.MYELIN_CUDA_SANITIZE === '1') {
+    return fileURLToPath(new URL('../dist/native-asan/myelin_cuda.node', import.meta.url));
+  }
+  return NATIVE_ADDON_PATH;
+}
+
+let loaded: LoadResult | null = null;
+
+export function loadAddon(): LoadResult {
+  if (loaded !== null) return loaded;
+  const file = addonPath();
+  if (!existsSync(file)) {
+    const marker = file.replace(/myelin_cuda\.node$/, 'BUILD-FAILED.txt');
+    const why = existsSync(marker) ? `the build said: ${readFileSync(marker, 'utf8').trim()}` : 'it was not built';
+    loaded = { path: file, error: `the native addon ${file} is missing (${why})` };
+    return loaded;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    addon.setErrorClasses(
+      BackendError,
+      ShapeError,
+      UnsupportedOpError,
+      DisposedTensorError,
+      ArgumentError,
+      CudaOutOfMemoryError,
+    );
+    loaded = { addon, path: file };
+  } catch (error) {
+    loaded = { path: file, error: `the native addon ${file} did not load (${(error as Error).message})` };
+  }
+  return loaded;
+}
