@@ -85,7 +85,7 @@ setup() {
   ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null || true
 }
 
-say "Myelin prepared GPU check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname)"
+say "Myelin prepared GPU check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(uname -n)"
 sed -n '2,4p' "$HERE/MANIFEST.txt" 2>/dev/null | tee -a "$SUMMARY"
 export HERE ROOT WORK
 export -f setup unpack_xz # `timeout` runs programs: the function runs in a child bash
@@ -125,9 +125,9 @@ step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgp
 wait
 cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" >>"$SUMMARY"
 
-step bench 110 "$NODE" "$HERE/dist/bench.mjs" $([ -f "$MYELIN_CUDA_ADDON" ] || echo --only webgpu)
+step bench 110 "$NODE" "$HERE/dist/bench.mjs" --budget 90 $([ -f "$MYELIN_CUDA_ADDON" ] || echo --only webgpu)
 cat "$WORK/bench.summary" >>"$SUMMARY"
-grep -a '^  \(cuda\|webgpu\) ' "$RESULTS/bench.log" >>"$SUMMARY"
+grep -a '^\(cuda\|webgpu\) ' "$RESULTS/bench.log" | sed 's/^/    /' >>"$SUMMARY"
 
 say "total: $(($(date +%s) - BEGAN)) s; logs in $RESULTS"
 if grep -q 'FAIL\|TIMEOUT\|NOT RUN' "$SUMMARY"; then exit 1; fi
