@@ -53,7 +53,7 @@ function closing(text, open, left, right) {
 }
 
 /** Rewrites every `name<<<config>>>(args)` launch as an emulator call. */
-export function rewriteLaunches(source, file) {
+function rewriteLaunches(source, file) {
   let out = '';
   let at = 0;
   for (;;) {

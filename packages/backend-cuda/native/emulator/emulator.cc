@@ -259,8 +259,10 @@ cudaError_t cudaMemGetInfo(std::size_t* free, std::size_t* total) {
   return cudaSuccess;
 }
 cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
-  // Not zeroed, as cudaMalloc's memory is not; 256-byte aligned as CUDA's allocations are.
-  *pointer = std::aligned_alloc(256, (bytes + 255) / 256 * 256 + 256);
+  // 256-byte aligned as CUDA's allocations are, not zeroed, and exactly `bytes` long, so that
+  // AddressSanitizer sees a kernel step one element past its buffer.
+  *pointer = nullptr;
+  if (posix_memalign(pointer, 256, bytes > 0 ? bytes : 1) != 0) *pointer = nullptr;
   return *pointer ? cudaSuccess : record(cudaErrorMemoryAllocation);
 }
 cudaError_t cudaFree(void* pointer) {
