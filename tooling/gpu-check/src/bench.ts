@@ -340,8 +340,9 @@ for (const [part, kind, run] of parts) {
     await run();
   } catch (error) {
     failures++;
-    console.log(String((error as Error).message));
-    record(`${part}: FAILED ${(error as Error).message.split('\n')[0]}`);
+    const message = (error as Error).message;
+    if (message.includes('\n')) console.log(message); // the whole of a multi-line reason (what was tried)
+    record(`${part}: FAILED ${message.split('\n')[0]}`);
   }
 }
 await closeCudaSide();
