@@ -20,6 +20,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_CUDA_SANITIZE === '1';
 const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
 const objDir = path.join(root, 'build', sanitize ? 'obj-asan' : 'obj');
+// The kernels are compiled alike for both builds (their host stubs are not instrumented): one cache.
+const kernelObjDir = path.join(root, 'build', 'obj-cu');
 const cxx = process.env.CXX || 'g++';
 const started = Date.now();
 // CI runs this on 2 shared cores: at most 2 compilers at once.
@@ -125,7 +127,8 @@ const units = [
 // compiler are unchanged.
 const headerText = readdirSync(path.join(root, 'native'), { recursive: true })
   .map(String)
-  .filter((f) => f.endsWith('.h') || f.endsWith('.cuh'))
+  // native/emulator/ belongs to the emulator build (scripts/build-emulator.mjs), not this one.
+  .filter((f) => (f.endsWith('.h') || f.endsWith('.cuh')) && !f.startsWith('emulator/'))
   .sort()
   .map((f) => `${f}\n${readFileSync(path.join(root, 'native', f), 'utf8')}`)
   .join('\n');
@@ -139,7 +142,7 @@ for (const unit of units) {
     .digest('hex')
     .slice(0, 16);
   unit.base = path.basename(unit.src).replace(/\.(cu|cc)$/, (m) => (m === '.cu' ? '-cu' : ''));
-  unit.obj = path.join(objDir, `${unit.base}-${hash}.o`);
+  unit.obj = path.join(unit.tool === nvcc ? kernelObjDir : objDir, `${unit.base}-${hash}.o`);
 }
 
 function run(tool, args) {
@@ -153,6 +156,7 @@ function run(tool, args) {
 }
 
 mkdirSync(objDir, { recursive: true });
+mkdirSync(kernelObjDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
 // Slowest first (the kernels), so the two jobs finish together.
 const queue = units.filter((unit) => !existsSync(unit.obj));
@@ -170,8 +174,11 @@ if (failures.length) {
   process.exit(1);
 }
 // Objects of earlier inputs are removed (the cache keeps one per unit).
-const current = new Set(units.map((u) => path.basename(u.obj)));
-for (const file of readdirSync(objDir)) if (!current.has(file)) rmSync(path.join(objDir, file), { force: true });
+const current = new Set(units.map((u) => u.obj));
+for (const dir of [objDir, kernelObjDir]) {
+  for (const file of readdirSync(dir))
+    if (!current.has(path.join(dir, file))) rmSync(path.join(dir, file), { force: true });
+}
 
 const output = path.join(outDir, 'myelin_cuda.node');
 const link = await run(cxx, [

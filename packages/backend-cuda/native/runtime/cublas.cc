@@ -67,8 +67,10 @@ bool load_cublas(const std::vector<std::string>& candidates) {
     bind(lib, next.destroy, "cublasDestroy_v2", "cublasDestroy", missing);
     bind(lib, next.set_stream, "cublasSetStream_v2", "cublasSetStream", missing);
     bind(lib, next.set_math_mode, "cublasSetMathMode", nullptr, missing);
-    bind(lib, next.get_version, "cublasGetVersion_v2", "cublasGetVersion", missing);
-    bind(lib, next.status_string, "cublasGetStatusString", nullptr, missing);
+    // Optional: only for messages.
+    std::string optional;
+    bind(lib, next.get_version, "cublasGetVersion_v2", "cublasGetVersion", optional);
+    bind(lib, next.status_string, "cublasGetStatusString", nullptr, optional);
     bind(lib, next.sgemm_strided_batched, "cublasSgemmStridedBatched", nullptr, missing);
     bind(lib, next.dgemm_strided_batched, "cublasDgemmStridedBatched", nullptr, missing);
     if (!missing.empty()) {

@@ -25,8 +25,8 @@ struct CublasApi {
   cublasStatus (*destroy)(cublasHandle) = nullptr;
   cublasStatus (*set_stream)(cublasHandle, cudaStream_t) = nullptr;
   cublasStatus (*set_math_mode)(cublasHandle, int) = nullptr;
-  cublasStatus (*get_version)(cublasHandle, int*) = nullptr;
-  const char* (*status_string)(cublasStatus) = nullptr;
+  cublasStatus (*get_version)(cublasHandle, int*) = nullptr;  // may be null
+  const char* (*status_string)(cublasStatus) = nullptr;       // may be null
   cublasStatus (*sgemm_strided_batched)(cublasHandle, int, int, int, int, int, const float*, const float*, int, long long, const float*, int, long long, const float*, float*, int,
                                         long long, int) = nullptr;
   cublasStatus (*dgemm_strided_batched)(cublasHandle, int, int, int, int, int, const double*, const double*, int, long long, const double*, int, long long, const double*,
