@@ -6,6 +6,9 @@
 # (the device image has them); xz, or python3's lzma module as the fallback, to unpack node.
 # Writes one results folder, $OUT when set (the device tool brings it back), else
 # ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
+# For trying it on a machine without a GPU (docs/gpu-check.md): GPU_CHECK_UNPACK_TO=<dir> (the loader
+# debs go there, not over /), GPU_CHECK_WEBGPU_ADAPTER (default vulkan), GPU_CHECK_BENCH_ARGS
+# (e.g. "--device cpu --smoke"), GPU_CHECK_PYTHON (a python3 with torch).
 # Steps, each under its own timeout so that the whole stays under 5 minutes; a failing step does
 # not stop the others:
 #   setup.log               nvidia-smi, unpacking node, Dawn and the Vulkan loader, the environment
@@ -104,7 +107,7 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
   if [ -n "$venv" ]; then export VIRTUAL_ENV="$venv"; fi
 fi
 export MYELIN_CUDA_ADDON="$HERE/dist/native/myelin_cuda.node"
-export MYELIN_WEBGPU_ADAPTER=vulkan
+export MYELIN_WEBGPU_ADAPTER="${GPU_CHECK_WEBGPU_ADAPTER:-vulkan}"
 # The driver's Vulkan ICD where the device README found it, unless one is in the loader's usual places.
 NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -f "$NVIDIA_ICD" ] && ! ls /usr/share/vulkan/icd.d/nvidia*.json /etc/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
@@ -125,7 +128,8 @@ step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgp
 wait
 cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" >>"$SUMMARY"
 
-step bench 110 "$NODE" "$HERE/dist/bench.mjs" --budget 90 $([ -f "$MYELIN_CUDA_ADDON" ] || echo --only webgpu)
+# shellcheck disable=SC2046,SC2086 # the flags are words on purpose
+step bench 110 "$NODE" "$HERE/dist/bench.mjs" --budget 90 $([ -f "$MYELIN_CUDA_ADDON" ] || echo --only webgpu) ${GPU_CHECK_BENCH_ARGS:-}
 cat "$WORK/bench.summary" >>"$SUMMARY"
 grep -a '^\(cuda\|webgpu\) ' "$RESULTS/bench.log" | sed 's/^/    /' >>"$SUMMARY"
 
