@@ -1,0 +1,144 @@
+// The native engine's own behaviour beyond the conformance suite: the caching allocator, views,
+// asynchronous reads, indices checked on the device, typed errors, the GEMM choice. On a GPU it
+// runs there; elsewhere on the CPU emulator's build of the addon (scripts/build-emulator.mjs)
+// when it is built; otherwise it reports itself skipped with the reason.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { NativeCudaBackend } from './index.js';
+
+const emulator = fileURLToPath(new URL('../dist/native-emu/myelin_cuda.node', import.meta.url));
+let { probe } = await import('./index.js');
+let available = await probe();
+if (
+  !available.usable &&
+  !process.env.MYELIN_CUDA_ADDON &&
+  process.env.MYELIN_CUDA_SANITIZE !== '1' &&
+  existsSync(emulator)
+) {
+  // No GPU: the same kernels and glue on the CPU emulator (this file runs in its own worker).
+  process.env.MYELIN_CUDA_ADDON = emulator;
+  const { vi } = await import('vitest');
+  vi.resetModules();
+  ({ probe } = await import('./index.js'));
+  available = await probe();
+}
+const api = await import('./index.js');
+// After a module reset, core's error classes must come from the same module graph as the package's.
+const { ArgumentError, BackendMismatchError, DisposedTensorError } = await import('@myelin/core/backend');
+
+describe.runIf(available.usable)(`the native engine on ${available.details?.device ?? '?'}`, () => {
+  const create = (options: Parameters<typeof api.createCudaBackend>[0] = {}) =>
+    api.createCudaBackend(options) as Promise<NativeCudaBackend>;
+
+  it('is the default engine and describes its GPU and GEMM', async () => {
+    const backend = await create();
+    expect(backend.engine).toBe('native');
+    expect(backend.name).toBe('cuda');
+    expect(['cublas', 'builtin']).toContain(backend.details.gemm);
+    expect(backend.details.tf32).toBe('false');
+    expect(backend.readSync).toBeUndefined();
+    expect(typeof backend.readBlocking).toBe('function');
+    expect((await create({ syncReads: true })).readSync).toBeTypeOf('function');
+  });
+
+  it('a repeated step allocates device memory only in its first run; reshapes share their block', async () => {
+    const b = await create();
+    const step = () => {
+      const x = b.fromData(new Float32Array(64 * 784).fill(0.5), [1, 64, 784], 'float32');
+      const w = b.fill([1, 784, 128], 0.01, 'float32');
+      const y = b.matmul(x, w, false, false);
+      const r = b.unary('relu', y);
+      const flat = b.reshape(r, [64, 128]);
+      const s = b.reduce('sum', flat, [0], false);
+      for (const h of [x, w, y, r, flat, s]) b.dispose(h);
+    };
+    step();
+    b.synchronize();
+    const first = b.memoryStats().cudaMallocs;
+    for (let i = 0; i < 20; i++) step();
+    b.synchronize();
+    expect(b.memoryStats().cudaMallocs).toBe(first);
+    const x = b.fill([1000], 1, 'float32');
+    const blocks = b.memoryStats().liveBlocks;
+    const view = b.reshape(x, [10, 100]);
+    expect(b.memoryStats().liveBlocks).toBe(blocks);
+    b.dispose(x);
+    expect(Array.from((await b.read(view)).slice(0, 3))).toEqual([1, 1, 1]);
+    b.dispose(view);
+    b.emptyCache();
+    expect(b.memoryStats().cachedBytes).toBe(0);
+  });
+
+  it('read() is a promise that settles off the event loop; readBlocking gives the same values', async () => {
+    const b = await create();
+    const x = b.fromData(new Int32Array([3, -1, 7]), [3], 'int32');
+    const pending = b.read(x);
+    expect(pending).toBeInstanceOf(Promise);
+    b.dispose(x); // the copy was enqueued before: disposing now is safe
+    expect(Array.from(await pending)).toEqual([3, -1, 7]);
+    const y = b.fromData(new Float64Array([0.1, 0.2]), [2], 'float64');
+    expect(Array.from(b.readBlocking(y))).toEqual([0.1, 0.2]);
+  });
+
+  it('an index out of range is caught on the device: the next read fails naming the op, later reads work', async () => {
+    const b = await create();
+    const x = b.fromData(new Float32Array([1, 2, 3]), [3], 'float32');
+    const bad = b.fromData(new Int32Array([0, 5]), [2], 'int32');
+    const gathered = b.gather(x, bad, 0);
+    const error = await b.read(gathered).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArgumentError);
+    expect((error as Error).message).toMatch(/out of range in gather/);
+    expect(Array.from(await b.read(x))).toEqual([1, 2, 3]);
+
+    const scattered = b.scatterAdd(x, b.fromData(new Int32Array([0, 1, -1]), [3], 'int32'), 0, 2);
+    await expect(b.read(scattered)).rejects.toThrow(/scatterAdd/);
+
+    const logits = b.fill([2, 3], 0, 'float32');
+    const labels = b.fromData(new Int32Array([1, 3]), [2], 'int32');
+    const { loss } = b.fused!.softmaxCrossEntropy!(logits, labels, 'mean', true);
+    expect(() => b.readBlocking(loss)).toThrow(/softmaxCrossEntropy/);
+    expect(Array.from(b.readBlocking(x))).toEqual([1, 2, 3]);
+  });
+
+  it('typed errors: a GPU index out of range, a foreign or disposed handle, an allocation that cannot fit', async () => {
+    await expect(create({ device: 7 })).rejects.toBeInstanceOf(api.CudaNoDeviceError);
+    await expect(create({ device: 7 })).rejects.toThrow(/GPU index 7 was asked for/);
+    const a = await create();
+    const b = await create();
+    const x = a.fill([2], 1, 'float32');
+    expect(() => b.unary('neg', x)).toThrow(BackendMismatchError);
+    a.dispose(x);
+    expect(() => a.unary('neg', x)).toThrow(DisposedTensorError);
+    const error = (() => {
+      try {
+        a.fill([2 ** 43], 0, 'float32'); // 32 TiB
+        return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(api.CudaOutOfMemoryError);
+    const oom = error as InstanceType<typeof api.CudaOutOfMemoryError>;
+    expect(oom.requestedBytes).toBeGreaterThanOrEqual(2 ** 45);
+    expect(oom.freeBytes).toBeGreaterThan(0);
+    expect(oom.message).toMatch(/requested \d+ bytes .* free of/);
+  });
+
+  it("gemm 'builtin' and 'auto' agree (cuBLAS where it is found), transposes and batches included", async () => {
+    const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed));
+    const results: Float32Array[] = [];
+    for (const gemm of ['builtin', 'auto'] as const) {
+      const b = await create({ gemm });
+      const x = b.fromData(values(3 * 70 * 33, 1), [3, 33, 70], 'float32');
+      const y = b.fromData(values(3 * 65 * 33, 2), [3, 65, 33], 'float32');
+      results.push((await b.read(b.matmul(x, y, true, true))) as Float32Array);
+    }
+    expect(results[0]!.length).toBe(3 * 70 * 65);
+    for (let i = 0; i < results[0]!.length; i++) expect(results[1]![i]).toBeCloseTo(results[0]![i]!, 3);
+  });
+});
+
+describe.runIf(!available.usable)('the native engine', () => {
+  it.skip(`its own tests (skipped: ${available.reason}; build the emulator with scripts/build-emulator.mjs to run them without a GPU)`, () => {});
+});
