@@ -14,7 +14,9 @@
 // Flags: --only cuda|webgpu; --quick (3 runs, not 7); --budget <s> (default 95: workloads not
 // started by then are reported as skipped); --device cpu with --smoke: a few steps of
 // every code path on Myelin's cpu backend and PyTorch CPU, with shrunk shapes, to prove the
-// program runs on a machine without a GPU (its figures mean nothing). GPU_CHECK_PYTHON names the
+// program runs on a machine without a GPU (its figures mean nothing); --smoke --torch-device cpu
+// runs Myelin's cuda side (e.g. on backend-cuda's CPU emulator build, named by MYELIN_CUDA_ADDON)
+// against PyTorch CPU. GPU_CHECK_PYTHON names the
 // interpreter with torch (default python3). Ends with `RESULT bench: ...`; exits 1 when a target
 // is not met or a part failed.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -53,6 +55,8 @@ const flag = (name: string): string | undefined =>
 const smoke = argv.includes('--smoke');
 const device = flag('device') ?? 'cuda';
 if (device !== 'cuda' && !(device === 'cpu' && smoke)) throw new Error('--device cpu is only for --smoke runs');
+/** PyTorch's device: the same as Myelin's, except in a smoke run (the CUDA emulator against PyTorch CPU). */
+const torchDevice = smoke ? (flag('torch-device') ?? device) : device;
 const RUNS = smoke ? 1 : argv.includes('--quick') ? 3 : 7;
 const only = flag('only');
 /** Seconds after which the remaining workloads are skipped (run.sh's step timeout is longer). */
@@ -223,7 +227,7 @@ async function startCudaSide(): Promise<CudaSide> {
     const cpu = await import('@myelin/backend-cpu');
     createBackend = async () => cpu.createCpuBackend({ threads: 1 });
   }
-  const torch = new TorchWorker(device);
+  const torch = new TorchWorker(torchDevice);
   console.log(`PyTorch: ${JSON.stringify(await torch.next())}`);
   return { createBackend, torch, samples: new Map() };
 }

@@ -13,8 +13,9 @@ type Hook = () => unknown;
 
 /** What a test function receives (the subset of vitest's TestContext the suites use). */
 export interface TestContext {
-  /** Ends the test as skipped (vitest's context.skip). */
+  /** Ends the test as skipped (vitest's context.skip); `skip(condition, note)` only when condition holds. */
   skip(note?: string): never;
+  skip(condition: boolean, note?: string): void;
   /** Attaches a note to the test; the runner prints it. */
   annotate(message: string): Promise<void>;
   task: { name: string };
@@ -543,9 +544,10 @@ export async function runCollected(options: RunOptions): Promise<RunTotals> {
   const runTest = async (test: TestEntry, name: string, chain: SuiteEntry[]): Promise<TestReport> => {
     const annotations: string[] = [];
     const context: TestContext = {
-      skip: (note?: string) => {
-        throw new SkipSignal(note);
-      },
+      skip: ((first?: string | boolean, note?: string) => {
+        if (first === false) return;
+        throw new SkipSignal(typeof first === 'string' ? first : note);
+      }) as TestContext['skip'],
       annotate: async (message: string) => void annotations.push(message),
       task: { name: test.name },
       expect,

@@ -20,6 +20,7 @@ describe('vitest shim: registration and totals', () => {
       shim.test.todo('a todo');
       shim.describe('inner', () => {
         shim.it('skips itself', (context) => context.skip('no kernel'));
+        shim.it('skip(false) goes on', (context) => context.skip(false, 'not skipped'));
         shim.it.skipIf(true)('skipIf(true)', () => {});
         shim.it.runIf(true)('runIf(true)', async () => {});
       });
@@ -31,20 +32,21 @@ describe('vitest shim: registration and totals', () => {
     });
     const reports: shim.TestReport[] = [];
     const totals = await shim.runCollected({ report: (r) => reports.push(r) });
-    expect(totals).toEqual({ passed: 2, failed: 1, skipped: 4, todo: 1, total: 8, hookErrors: 0 });
+    expect(totals).toEqual({ passed: 3, failed: 1, skipped: 4, todo: 1, total: 9, hookErrors: 0 });
     expect(reports.map((r) => `${r.state} ${r.name}`)).toEqual([
       'passed outer > passes',
       'failed outer > fails',
       'skipped outer > skipped by it.skip',
       'todo outer > a todo',
       'skipped outer > inner > skips itself',
+      'passed outer > inner > skip(false) goes on',
       'skipped outer > inner > skipIf(true)',
       'passed outer > inner > runIf(true)',
       'skipped outer > skipped suite > not run',
     ]);
     expect(reports[1]!.detail).toContain('Error: boom');
     expect(reports[4]!.detail).toBe('no kernel');
-    expect(shim.listCollected()).toHaveLength(8);
+    expect(shim.listCollected()).toHaveLength(9);
   });
 
   it('runs only the .only tests when there are any, and counts the rest as skipped', async () => {
