@@ -2,8 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { cublasCandidates, type CublasSearchEnvironment } from './index.js';
 
 /** A machine with the given directories (name -> entries). */
-function machine(env: Record<string, string>, dirs: Record<string, string[]> = {}): CublasSearchEnvironment {
-  return { env, home: '/home/u', list: (dir) => dirs[dir] ?? [] };
+function machine(
+  env: Record<string, string>,
+  dirs: Record<string, string[]> = {},
+  files: string[] = [],
+  pythonPath: string[] = [],
+): CublasSearchEnvironment {
+  return {
+    env,
+    home: '/home/u',
+    list: (dir) => dirs[dir] ?? [],
+    exists: (file) => files.includes(file),
+    pythonPath: () => pythonPath,
+  };
 }
 
 describe('where cuBLAS is looked for', () => {
@@ -48,5 +59,21 @@ describe('where cuBLAS is looked for', () => {
 
   it('without any Python, only the sonames', () => {
     expect(cublasCandidates(machine({}))).toEqual(['libcublas.so.13', 'libcublas.so.12']);
+  });
+
+  it("asks python3's sys.path only when no pip file was found in the usual places", () => {
+    const venv = ['/srv/env/lib/python3.12/site-packages'];
+    const asked = cublasCandidates(machine({}, {}, [], venv));
+    expect(asked).toEqual([
+      'libcublas.so.13',
+      'libcublas.so.12',
+      '/srv/env/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13',
+      '/srv/env/lib/python3.12/site-packages/nvidia/cublas/lib/libcublas.so.13',
+      '/srv/env/lib/python3.12/site-packages/nvidia/cublas/lib/libcublas.so.12',
+    ]);
+    const found = '/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13';
+    const notAsked = cublasCandidates(machine({}, { '/usr/local/lib': ['python3.12'] }, [found], venv));
+    expect(notAsked).toContain(found);
+    expect(notAsked.some((p) => p.startsWith('/srv/env'))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // Where the native engine looks for cuBLAS, in order. The addon dlopens each candidate until one
 // loads (native/runtime/cublas.cc); cuBLAS is optional, and without it a built-in GEMM runs.
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -10,6 +11,10 @@ export interface CublasSearchEnvironment {
   home: string;
   /** The entries of a directory ([] when it does not exist). */
   list(dir: string): string[];
+  /** Whether a file exists. */
+  exists(file: string): boolean;
+  /** Python's own sys.path ([] without a python3), asked only when no pip folder was found otherwise. */
+  pythonPath(): string[];
 }
 
 const nodeEnvironment = (): CublasSearchEnvironment => ({
@@ -21,6 +26,16 @@ const nodeEnvironment = (): CublasSearchEnvironment => ({
     } catch {
       return [];
     }
+  },
+  exists: existsSync,
+  pythonPath: () => {
+    if (process.env.MYELIN_CUBLAS_PYTHON === '0') return [];
+    const python = process.env.MYELIN_CUBLAS_PYTHON || 'python3';
+    const result = spawnSync(python, ['-c', 'import sys; print("\\n".join(sys.path))'], {
+      encoding: 'utf8',
+      timeout: 5000,
+    });
+    return result.status === 0 ? result.stdout.split('\n').filter((line) => line.startsWith('/')) : [];
   },
 });
 
@@ -53,10 +68,21 @@ export function pythonPackageDirs(environment: CublasSearchEnvironment = nodeEnv
   return [...new Set(dirs)];
 }
 
+/** pip's cuBLAS files under one Python package directory, newest first. */
+function pipCandidates(dir: string): string[] {
+  return [
+    path.join(dir, 'nvidia', 'cu13', 'lib', 'libcublas.so.13'),
+    path.join(dir, 'nvidia', 'cublas', 'lib', 'libcublas.so.13'),
+    path.join(dir, 'nvidia', 'cublas', 'lib', 'libcublas.so.12'),
+  ];
+}
+
 /**
  * The candidates, in the order they are tried: $MYELIN_CUBLAS_PATH (a file, or a folder holding
  * libcublas.so.13/.12), then the loader's own search (LD_LIBRARY_PATH, ldconfig) by soname, then
- * pip's nvidia/cu13/lib and nvidia/cublas/lib folders under each Python package directory.
+ * pip's nvidia/cu13/lib and nvidia/cublas/lib folders under each Python package directory; when
+ * none of those files exists, under the directories of python3's own sys.path (a virtualenv
+ * elsewhere; MYELIN_CUBLAS_PYTHON names another interpreter, or 0 to not ask).
  */
 export function cublasCandidates(environment: CublasSearchEnvironment = nodeEnvironment()): string[] {
   const out: string[] = [];
@@ -66,10 +92,10 @@ export function cublasCandidates(environment: CublasSearchEnvironment = nodeEnvi
     else for (const soname of CUBLAS_SONAMES) out.push(path.join(configured, soname));
   }
   out.push(...CUBLAS_SONAMES);
-  for (const dir of pythonPackageDirs(environment)) {
-    out.push(path.join(dir, 'nvidia', 'cu13', 'lib', 'libcublas.so.13'));
-    out.push(path.join(dir, 'nvidia', 'cublas', 'lib', 'libcublas.so.13'));
-    out.push(path.join(dir, 'nvidia', 'cublas', 'lib', 'libcublas.so.12'));
+  const pip = pythonPackageDirs(environment).flatMap(pipCandidates);
+  out.push(...pip);
+  if (!pip.some((file) => environment.exists(file))) {
+    out.push(...environment.pythonPath().flatMap(pipCandidates));
   }
   return [...new Set(out)];
 }
