@@ -11,6 +11,7 @@
 //                                              `import('webgpu')` from dist/ finds by Node's lookup;
 //                                              its dawn.node carried xz-compressed, unpacked in place
 //   .gpu-check/MANIFEST.txt                    what was carried, from which commit
+//   .gpu-check/expected-counts.txt             the tests each conformance file registers here
 // Debian's Vulkan loader and GL dispatch debs go to .gl/ beside it (the device README's folder).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -125,6 +125,43 @@ function travellingSizes(): Record<string, number> {
   return { 'working tree': tree, '.gpu-check': sizeOf(folder), '.gl': sizeOf(glDir) };
 }
 
+/** backend-cuda's build of its addon for the CPU emulator (no GPU needed to load it). */
+const CUDA_EMULATOR_ADDON = 'packages/backend-cuda/dist/native-emu/myelin_cuda.node';
+
+/**
+ * expected-counts.txt: how many tests each conformance file registers here, counted by the
+ * carried runner itself (`--list`), so that run.sh can show the GPU run left nothing out. cuda's
+ * file registers the suite only where the engine opens a device: here that is the emulator build.
+ */
+function writeExpectedCounts(): void {
+  const lines = ['# backend tests-registered-here (pnpm gpu-check:prepare, conformance.mjs --list)'];
+  const emulator = path.join(repoRoot, CUDA_EMULATOR_ADDON);
+  const runs: [string, NodeJS.ProcessEnv | string][] = [
+    ['cuda', existsSync(emulator) ? { MYELIN_CUDA_ADDON: emulator } : `no ${CUDA_EMULATOR_ADDON}`],
+    ['webgpu', {}],
+  ];
+  for (const [backend, env] of runs) {
+    if (typeof env === 'string') {
+      lines.push(`# ${backend}: not counted here (${env})`);
+      continue;
+    }
+    const listed = spawnSync(
+      process.execPath,
+      [path.join(folder, 'dist/conformance.mjs'), '--backend', backend, '--list'],
+      {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      },
+    );
+    const count = /^(\d+) tests registered$/m.exec(listed.stdout)?.[1];
+    if (listed.status !== 0 || count === undefined)
+      throw new Error(`counting the ${backend} conformance tests failed: ${listed.stderr || listed.stdout}`);
+    lines.push(`${backend} ${count}`);
+    log(`${backend} conformance: ${count} tests registered here`);
+  }
+  writeFileSync(path.join(folder, 'expected-counts.txt'), `${lines.join('\n')}\n`);
+}
+
 async function writeManifest(plan: PlanEntry[]): Promise<void> {
   const lines = [
     'Myelin prepared GPU check: the carried folder (made by `pnpm gpu-check:prepare`)',
@@ -162,6 +199,7 @@ async function main(): Promise<number> {
   }
   assembleFolder(plan);
   ensureLoaderDebs();
+  writeExpectedCounts();
   await writeManifest(plan);
   const sizes = travellingSizes();
   const problem = budgetProblem(sizes);

@@ -8,7 +8,8 @@
 # ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
 # For trying it on a machine without a GPU (docs/gpu-check.md): GPU_CHECK_UNPACK_TO=<dir> (the loader
 # debs go there, not over /), GPU_CHECK_WEBGPU_ADAPTER (default vulkan), GPU_CHECK_BENCH_ARGS
-# (e.g. "--device cpu --smoke"), GPU_CHECK_PYTHON (a python3 with torch).
+# (e.g. "--smoke --torch-device cpu"), GPU_CHECK_PYTHON (a python3 with torch), GPU_CHECK_CUDA_ADDON
+# (another build of the addon, e.g. backend-cuda's CPU emulator build).
 # Steps, each under its own timeout so that the whole stays under 5 minutes; a failing step does
 # not stop the others:
 #   setup.log               nvidia-smi, unpacking node, Dawn and the Vulkan loader, the environment
@@ -106,7 +107,7 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
   venv=$(python3 -c 'import sys; print(sys.prefix if sys.prefix != sys.base_prefix else "")' 2>/dev/null)
   if [ -n "$venv" ]; then export VIRTUAL_ENV="$venv"; fi
 fi
-export MYELIN_CUDA_ADDON="$HERE/dist/native/myelin_cuda.node"
+export MYELIN_CUDA_ADDON="${GPU_CHECK_CUDA_ADDON:-$HERE/dist/native/myelin_cuda.node}"
 export MYELIN_WEBGPU_ADAPTER="${GPU_CHECK_WEBGPU_ADAPTER:-vulkan}"
 # The driver's Vulkan ICD where the device README found it, unless one is in the loader's usual places.
 NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
@@ -126,6 +127,21 @@ else
 fi
 step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgpu &
 wait
+# The count against the one prepare recorded here (expected-counts.txt): nothing left out.
+check_count() {
+  local expected got
+  expected=$(awk -v b="$1" '$1 == b { print $2 }' "$HERE/expected-counts.txt" 2>/dev/null)
+  got=$(sed -n "s/^RESULT conformance $1: .* \([0-9][0-9]*\) tests.*/\1/p" "$RESULTS/conformance-$1.log" 2>/dev/null)
+  if [ -z "$expected" ] || [ -z "$got" ]; then
+    echo "    count: ${got:-none} tests; none recorded at prepare to compare with"
+  elif [ "$expected" = "$got" ]; then
+    echo "    count: $got tests, the number registered at prepare"
+  else
+    echo "    FAIL count: $got tests here, $expected registered at prepare"
+  fi
+}
+if [ -f "$MYELIN_CUDA_ADDON" ]; then check_count cuda >>"$WORK/conformance-cuda.summary"; fi
+check_count webgpu >>"$WORK/conformance-webgpu.summary"
 cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" >>"$SUMMARY"
 
 # shellcheck disable=SC2046,SC2086 # the flags are words on purpose
