@@ -235,12 +235,19 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
   }
 }
 
+/**
+ * A tensor's values on the host, now. A GPU backend that keeps the contract's `readSync` off
+ * (it stalls the device) may offer `readBlocking` for code that must wait anyway, as the
+ * gradient sync does between backward and the optimizer step (host staging, as PyTorch's
+ * Gloo path copies CUDA gradients to the host).
+ */
 function readHost(tensor: Tensor): FloatArray {
-  if (!tensor.backend.readSync)
-    throw new DistributedError(
-      `DistributedDataParallel needs a backend that reads synchronously; '${tensor.backend.name}' does not`,
-    );
-  return tensor.dataSync() as FloatArray;
+  if (tensor.backend.readSync) return tensor.dataSync() as FloatArray;
+  const blocking = (tensor.backend as { readBlocking?: (handle: unknown) => unknown }).readBlocking;
+  if (typeof blocking === 'function') return blocking.call(tensor.backend, tensor.handle) as FloatArray;
+  throw new DistributedError(
+    `DistributedDataParallel needs a backend that reads synchronously (readSync or readBlocking); '${tensor.backend.name}' has neither`,
+  );
 }
 
 /** Two 32-bit FNV-1a hashes (different seeds) of a string. */
