@@ -5,7 +5,7 @@
 # Needs on that machine: bash, coreutils' timeout, dpkg, ldconfig, nvidia-smi, python3 with torch
 # (the device image has them); xz, or python3's lzma module as the fallback, to unpack node.
 # Writes one results folder, $OUT when set (the device tool brings it back), else
-# ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
+# ./gpu-check-results: summary.txt and one log per step (5 files, under the tool's 8).
 # For trying it on a machine without a GPU (docs/gpu-check.md): GPU_CHECK_UNPACK_TO=<dir> (the loader
 # debs go there, not over /), GPU_CHECK_WEBGPU_ADAPTER (default vulkan), GPU_CHECK_BENCH_ARGS
 # (e.g. "--smoke --torch-device cpu"), GPU_CHECK_PYTHON (a python3 with torch), GPU_CHECK_CUDA_ADDON
@@ -23,6 +23,7 @@ RESULTS="${OUT:-$PWD/gpu-check-results}"
 WORK="${TMPDIR:-/tmp}/myelin-gpu-check"
 mkdir -p "$RESULTS" "$WORK"
 SUMMARY="$RESULTS/summary.txt"
+rm -f "$RESULTS"/setup.log "$RESULTS"/conformance-cuda.log "$RESULTS"/conformance-webgpu.log "$RESULTS"/bench.log
 # Dawn is unpacked inside the carried folder (the `webgpu` package loads it from beside itself):
 # removed again at the end, so that the folder stays as small as it was carried.
 trap 'rm -f "$HERE"/node_modules/webgpu/dist/*/dawn.node' EXIT
@@ -95,7 +96,7 @@ export HERE ROOT WORK
 export -f setup unpack_xz # `timeout` runs programs: the function runs in a child bash
 step setup 40 bash -c setup
 cat "$WORK/setup.summary" >>"$SUMMARY"
-grep -a -m1 'NVIDIA H\|NVIDIA-SMI' "$RESULTS/setup.log" >>"$SUMMARY"
+grep -a -m2 'NVIDIA' "$RESULTS/setup.log" >>"$SUMMARY" # nvidia-smi's driver line and first GPU
 
 NODE="$WORK/node"
 if [ -n "${GPU_CHECK_UNPACK_TO:-}" ]; then
