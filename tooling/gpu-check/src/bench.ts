@@ -170,6 +170,7 @@ function fitTrainer(backend: Backend, workload: Workload, layers: readonly numbe
   const model = new Sequential(...modules);
   const optimizer = new Adam(model.parameters());
   const loss = new CrossEntropyLoss();
+  const lastParameter = model.parameters().at(-1)!;
   const inputs = layers[0]!;
   const train: Batch[] = [];
   for (let begin = 0; begin + batch <= workload.samples; begin += batch) {
@@ -180,7 +181,13 @@ function fitTrainer(backend: Backend, workload: Workload, layers: readonly numbe
   }
   return {
     samplesPerEpoch: train.length * batch,
-    epoch: () => fit(model, { train, loss, optimizer, epochs: 1 }),
+    epoch: async () => {
+      await fit(model, { train, loss, optimizer, epochs: 1 });
+      // fit returns once it has read the last loss; the last backward and optimizer step may still
+      // be queued on the GPU. Reading the last-updated parameter (10 floats) waits for them, as
+      // PyTorch's side synchronises before it stops its clock.
+      await lastParameter.data();
+    },
     dispose: () => {
       optimizer.dispose();
       model.dispose();
