@@ -125,6 +125,50 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     expect(oom.message).toMatch(/requested \d+ bytes .* free of/);
   });
 
+  it('column reductions over many rows (8 warps per column block) match the host, NaN and int32 wrap included', async () => {
+    const b = await create();
+    const rows = 203;
+    const cols = 45;
+    const values = Float32Array.from({ length: 3 * rows * cols }, (_, i) => Math.fround(Math.cos(i * 0.71) * 3));
+    values[5 * cols + 7] = NaN;
+    const x = b.fromData(values, [3, rows, cols], 'float32');
+    const sums = (await b.read(b.reduce('sum', x, [1], false))) as Float32Array;
+    const maxes = (await b.read(b.reduce('max', x, [1], false))) as Float32Array;
+    for (let o = 0; o < 3; o++) {
+      for (let c = 0; c < cols; c++) {
+        let sum = 0;
+        let max = -Infinity;
+        for (let r = 0; r < rows; r++) {
+          const v = values[(o * rows + r) * cols + c]!;
+          sum += v;
+          max = Number.isNaN(v) || v > max ? v : max;
+          if (Number.isNaN(max)) break;
+        }
+        if (Number.isNaN(max)) {
+          expect(sums[o * cols + c]).toBeNaN();
+          expect(maxes[o * cols + c]).toBeNaN();
+        } else {
+          expect(sums[o * cols + c]).toBeCloseTo(sum, 3);
+          expect(maxes[o * cols + c]).toBe(Math.fround(max));
+        }
+      }
+    }
+    const big = b.fromData(new Int32Array(100).fill(2 ** 30), [100, 1], 'int32');
+    expect(Array.from(await b.read(b.reduce('sum', big, [0], false)))).toEqual([0]); // 100 * 2^30 wraps to 0
+    const grads = b.fromData(
+      Float32Array.from({ length: 300 * 10 }, (_, i) => (i % 7) - 3),
+      [300, 10],
+      'float32',
+    );
+    const { bias } = b.fused!.biasActivationBackward!(grads, b.fill([300, 10], 1, 'float32'), 'relu');
+    const expected = Array.from({ length: 10 }, (_, c) => {
+      let s = 0;
+      for (let r = 0; r < 300; r++) s += ((r * 10 + c) % 7) - 3;
+      return s;
+    });
+    expect(Array.from(await b.read(bias))).toEqual(expected);
+  });
+
   it("gemm 'builtin' and 'auto' agree (cuBLAS where it is found), transposes and batches included", async () => {
     const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed));
     const results: Float32Array[] = [];

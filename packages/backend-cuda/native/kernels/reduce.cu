@@ -132,6 +132,45 @@ __global__ void reduce_cols_kernel(int op, const T* __restrict__ x, T* __restric
   }
 }
 
+/**
+ * Many rows: a block per 32 columns of one outer slice, its 8 warps each summing every 8th row
+ * (lanes on consecutive columns: coalesced), then the 8 partial results combined in warp order.
+ * A fixed order, so the result does not change from run to run.
+ */
+template <typename T>
+__global__ void reduce_cols_split(int op, const T* __restrict__ x, T* __restrict__ out, i64 rows, i64 cols) {
+  using A = typename Acc<T>::type;
+  __shared__ A sums[8][33];
+  __shared__ T bests[8][33];
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  const i64 c = i64(blockIdx.x) * 32 + tx;
+  const i64 o = blockIdx.y;
+  const T* p = x + o * rows * cols + c;
+  if (op == 0) {
+    A s = 0;
+    if (c < cols)
+      for (i64 r = ty; r < rows; r += 8) s += A(p[r * cols]);
+    sums[ty][tx] = s;
+  } else {
+    T best = identity_max<T>();
+    if (c < cols)
+      for (i64 r = ty; r < rows; r += 8) best = max_of(best, p[r * cols]);
+    bests[ty][tx] = best;
+  }
+  __syncthreads();
+  if (ty == 0 && c < cols) {
+    if (op == 0) {
+      A s = sums[0][tx];
+      for (int w = 1; w < 8; w++) s += sums[w][tx];
+      out[o * cols + c] = T(s);
+    } else {
+      T best = bests[0][tx];
+      for (int w = 1; w < 8; w++) best = max_of(best, bests[w][tx]);
+      out[o * cols + c] = best;
+    }
+  }
+}
+
 template <typename T>
 __global__ void argmax_kernel(const T* __restrict__ x, i32* __restrict__ out, i64 outer, i64 length, i64 inner) {
   MC_GRID_LOOP(i, outer * inner) {
@@ -338,9 +377,25 @@ void launch_reduce_rows(cudaStream_t s, int op, int dtype, const void* x, void* 
   }
 }
 
+template <typename T>
+static void reduce_cols_split_typed(cudaStream_t s, int op, const void* x, void* out, i64 outer, i64 rows, i64 cols) {
+  const dim3 grid(unsigned((cols + 31) / 32), unsigned(outer));
+  reduce_cols_split<T><<<grid, dim3(32, 8), 0, s>>>(op, static_cast<const T*>(x), static_cast<T*>(out), rows, cols);
+}
+
 void launch_reduce_cols(cudaStream_t s, int op, int dtype, const void* x, void* out, i64 outer, i64 rows, i64 cols) {
   const i64 n = outer * cols;
   if (n <= 0) return;
+  if (rows >= 64 && outer <= 65535 && (cols + 31) / 32 <= 0x7fffffff) {
+    // Many rows (a bias gradient over a batch): 8 warps share each column's rows.
+    switch (dtype) {
+      case F32: reduce_cols_split_typed<float>(s, op, x, out, outer, rows, cols); break;
+      case F64: reduce_cols_split_typed<double>(s, op, x, out, outer, rows, cols); break;
+      case I32: reduce_cols_split_typed<i32>(s, op, x, out, outer, rows, cols); break;
+      default: reduce_cols_split_typed<u8>(s, 1, x, out, outer, rows, cols); break;
+    }
+    return;
+  }
   const unsigned blocks = blocks_for(n);
   switch (dtype) {
     case F32: reduce_cols_kernel<float><<<blocks, THREADS, 0, s>>>(op, static_cast<const float*>(x), static_cast<float*>(out), outer, rows, cols); break;
