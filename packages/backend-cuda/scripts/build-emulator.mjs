@@ -10,7 +10,7 @@
 // <cuda_runtime_api.h> are the emulator's. No CUDA toolkit is needed. Without g++ it prints a
 // warning and exits 0 (the emulated tests then report themselves skipped with the reason).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,21 @@ const flags = [
     : ['-O1']),
 ];
 
+// Up to date: the library is newer than every native source and this script.
+const output = path.join(outDir, 'myelin_cuda.node');
+const newest = Math.max(
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+  ...readdirSync(path.join(root, 'native'), { recursive: true })
+    .map((file) => path.join(root, 'native', String(file)))
+    .map((file) => statSync(file))
+    .filter((stat) => stat.isFile())
+    .map((stat) => stat.mtimeMs),
+);
+if (existsSync(output) && statSync(output).mtimeMs > newest) {
+  console.log(`@myelin/backend-cuda: ${path.relative(root, output)} is up to date`);
+  process.exit(0);
+}
+
 mkdirSync(genDir, { recursive: true });
 const sources = [];
 for (const file of readdirSync(path.join(root, 'native', 'kernels'))
@@ -126,7 +141,6 @@ for (const dir of ['runtime', 'glue', 'emulator'])
     sources.push(path.join(root, 'native', dir, file));
 
 mkdirSync(outDir, { recursive: true });
-const output = path.join(outDir, 'myelin_cuda.node');
 const result = spawnSync(cxx, [...flags, '-shared', '-o', output, ...sources, '-ldl', '-lpthread'], {
   cwd: root,
   encoding: 'utf8',

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { finalResults, readJson, readLines, removeDirectory, runCli, temporaryDirectory } from '../test-cli.js';
 
@@ -143,6 +144,44 @@ describe('myelin train (the built binary)', () => {
     const loss = (name: string) =>
       (JSON.parse(readLines(path.join(cwd, 'runs', name, 'metrics.jsonl'))[0]!) as { loss: number }).loss;
     expect(loss('augmented')).not.toBe(loss('plain'));
+  });
+
+  it('trains on the native CUDA engine (its CPU emulator build here) exactly as on the native CPU backend', async () => {
+    // backend-cuda's build makes the emulator build of its addon (scripts/build-emulator.mjs):
+    // the same kernels and glue, every CUDA thread a fiber. The CLI loads it through the variable
+    // a carried addon uses.
+    const emulator = fileURLToPath(
+      new URL('../../../../packages/backend-cuda/dist/native-emu/myelin_cuda.node', import.meta.url),
+    );
+    expect(existsSync(emulator), `${emulator} (pnpm --filter @myelin/backend-cuda build)`).toBe(true);
+    const args = (backend: string) =>
+      ['train', '--backend', backend, '--preset', 'fashion-mnist', '--epochs', '1', '--limit', '2000'].concat([
+        '--name',
+        backend,
+        '--no-progress',
+      ]);
+    process.env.MYELIN_CUDA_ADDON = emulator;
+    let cuda: Awaited<ReturnType<typeof runCli>>;
+    try {
+      cuda = await runCli(args('cuda'), cwd);
+    } finally {
+      delete process.env.MYELIN_CUDA_ADDON;
+    }
+    expect(cuda.stderr).toBe('');
+    expect(cuda.code).toBe(0);
+    expect(cuda.stdout).toMatch(/backend\s+cuda/);
+    const cpu = await runCli(args('cpu'), cwd);
+    expect(cpu.code).toBe(0);
+    const epoch = (name: string) => {
+      const { loss, val_loss, val_accuracy } = JSON.parse(
+        readLines(path.join(cwd, 'runs', name, 'metrics.jsonl'))[0]!,
+      ) as Record<string, number>;
+      return { loss, val_loss, val_accuracy };
+    };
+    const [onCuda, onCpu] = [epoch('cuda'), epoch('cpu')];
+    expect(onCuda.val_accuracy).toBe(onCpu.val_accuracy);
+    expect(onCuda.loss).toBeCloseTo(onCpu.loss!, 4);
+    expect(onCuda.val_loss).toBeCloseTo(onCpu.val_loss!, 4);
   });
 
   it('sizes a per-batch OneCycleLR schedule to the run: epochs x batches per epoch', async () => {
