@@ -109,6 +109,20 @@ function run(command: string, args: string[], options: { output?: string } = {})
   if (options.output !== undefined) writeFileSync(options.output, result.stdout);
 }
 
+/** Whether a program is on PATH. */
+export function onPath(program: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** `xz -9` (one thread), or Python's lzma module at the same preset where xz is not installed. */
+function compressXz(from: string, to: string): void {
+  if (onPath('xz')) run('xz', ['-9', '-T1', '-c', from], { output: to });
+  else run('python3', ['-c', PYTHON_XZ, from, to]);
+}
+
+const PYTHON_XZ =
+  'import lzma, shutil, sys; shutil.copyfileobj(open(sys.argv[1], "rb"), lzma.open(sys.argv[2], "wb", preset=9))';
+
 /** Executes one entry into `folder`; `scratch` holds the stripped copy of a binary. */
 export function place(entry: PlanEntry, folder: string, scratch: string): void {
   const target = path.join(folder, carriedPath(entry));
@@ -118,13 +132,13 @@ export function place(entry: PlanEntry, folder: string, scratch: string): void {
       copyFileSync(entry.from, target);
       return;
     case 'xz':
-      run('xz', ['-9', '-T1', '-c', entry.from], { output: target });
+      compressXz(entry.from, target);
       return;
     case 'strip-xz': {
       mkdirSync(scratch, { recursive: true });
       const stripped = path.join(scratch, path.basename(entry.to));
       run('strip', ['-o', stripped, entry.from]);
-      run('xz', ['-9', '-T1', '-c', stripped], { output: target });
+      compressXz(stripped, target);
       return;
     }
   }

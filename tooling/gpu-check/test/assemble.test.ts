@@ -7,11 +7,21 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CUDA_ADDON, budgetProblem, carriedPath, folderPlan, place, sizeOf, type PlanInputs } from '../src/assemble.js';
+import {
+  CUDA_ADDON,
+  budgetProblem,
+  carriedPath,
+  folderPlan,
+  onPath,
+  place,
+  sizeOf,
+  type PlanInputs,
+} from '../src/assemble.js';
 
-/** xz, as the device machine's run.sh unpacks with it. */
-const XZ = 'xz';
-const unxz = (file: string) => spawnSync(XZ, ['-dc', file]);
+/** Unpacks as the device machine's run.sh does: xz, else Python's lzma module. */
+const PYTHON_UNXZ = 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)';
+const unxz = (file: string) =>
+  onPath('xz') ? spawnSync('xz', ['-dc', file]) : spawnSync('python3', ['-c', PYTHON_UNXZ, file]);
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'gpu-check-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
