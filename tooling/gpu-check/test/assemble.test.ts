@@ -20,8 +20,9 @@ import {
 
 /** Unpacks as the device machine's run.sh does: xz, else Python's lzma module. */
 const PYTHON_UNXZ = 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)';
+const XZ = 'xz';
 const unxz = (file: string) =>
-  onPath('xz') ? spawnSync('xz', ['-dc', file]) : spawnSync('python3', ['-c', PYTHON_UNXZ, file]);
+  onPath(XZ) ? spawnSync(XZ, ['-dc', file]) : spawnSync('python3', ['-c', PYTHON_UNXZ, file]);
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'gpu-check-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
