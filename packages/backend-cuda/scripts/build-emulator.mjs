@@ -9,7 +9,7 @@
 // native/emulator/ comes first on the include path, so <cuda_runtime.h> and
 // <cuda_runtime_api.h> are the emulator's. No CUDA toolkit is needed. Without g++ it prints a
 // warning and exits 0 (the emulated tests then report themselves skipped with the reason).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -141,16 +141,31 @@ for (const dir of ['runtime', 'glue', 'emulator'])
     sources.push(path.join(root, 'native', dir, file));
 
 mkdirSync(outDir, { recursive: true });
-const result = spawnSync(cxx, [...flags, '-shared', '-o', output, ...sources, '-ldl', '-lpthread'], {
-  cwd: root,
-  encoding: 'utf8',
-});
-if (result.status !== 0) {
-  // A compile error in the sources is a bug to fix, not a missing tool: fail loudly.
-  console.error(result.stderr.slice(-6000));
-  console.error('@myelin/backend-cuda: the emulator build failed');
-  process.exit(1);
+/** Runs the compiler; on an error (a bug in the sources, not a missing tool) fails loudly. */
+function compile(args) {
+  return new Promise((resolve) => {
+    const child = spawn(cxx, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      console.error(stderr.slice(-6000));
+      console.error('@myelin/backend-cuda: the emulator build failed');
+      process.exit(1);
+    });
+  });
 }
+// Two compilers at a time (CI has 2 shared cores), then one link.
+const objects = sources.map((source, i) => path.join(genDir, `${i}-${path.basename(source).replace(/\.cc$/, '')}.o`));
+let next = 0;
+const worker = async () => {
+  while (next < sources.length) {
+    const i = next++;
+    await compile([...flags, '-c', sources[i], '-o', objects[i]]);
+  }
+};
+await Promise.all([worker(), worker()]);
+await compile([...flags, '-shared', '-o', output, ...objects, '-ldl', '-lpthread']);
 rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
 console.log(
   `@myelin/backend-cuda: built ${path.relative(root, output)} (CPU emulator${sanitize ? ', ASan + UBSan' : ''}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
