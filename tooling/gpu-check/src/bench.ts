@@ -123,7 +123,11 @@ class TorchWorker {
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(line));
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      // Replies are JSON objects; anything else a library prints to stdout is passed through.
+      if (line.startsWith('{')) this.waiting.shift()?.(line);
+      else console.log(`[python] ${line}`);
+    });
     const fail = (why: string) => {
       for (const reject of this.waiting.splice(0)) reject(JSON.stringify({ error: why }));
     };

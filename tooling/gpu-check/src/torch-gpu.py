@@ -30,15 +30,22 @@ def synchronize():
 
 
 def set_tf32(enabled):
-    """TF32 tensor cores for float32 matmuls on or off; returns the setting as torch reports it."""
-    try:  # PyTorch >= 2.9: fp32_precision ("ieee" or "tf32"); mixing it with the old switches is an error there
-        torch.backends.cuda.matmul.fp32_precision = "tf32" if enabled else "ieee"
-        torch.backends.cudnn.conv.fp32_precision = "tf32" if enabled else "ieee"
-        return f"cuda.matmul.fp32_precision={torch.backends.cuda.matmul.fp32_precision}"
-    except Exception:  # older releases (1.13's attribute lookup raises AssertionError, not AttributeError)
+    """TF32 tensor cores for float32 matmuls on or off; returns the setting as torch reports it.
+    PyTorch >= 2.9 has fp32_precision ("ieee" or "tf32") and rejects mixing it with the old
+    allow_tf32 switches, which older releases have alone (1.13's lookup of an unknown attribute
+    raises AssertionError, hence the broad except)."""
+    precision = "tf32" if enabled else "ieee"
+    try:
+        torch.backends.cuda.matmul.fp32_precision = precision
+        reported = f"cuda.matmul.fp32_precision={torch.backends.cuda.matmul.fp32_precision}"
+    except Exception:
         torch.backends.cuda.matmul.allow_tf32 = enabled
+        reported = f"cuda.matmul.allow_tf32={torch.backends.cuda.matmul.allow_tf32}"
+    try:
+        torch.backends.cudnn.conv.fp32_precision = precision
+    except Exception:
         torch.backends.cudnn.allow_tf32 = enabled
-        return f"cuda.matmul.allow_tf32={torch.backends.cuda.matmul.allow_tf32}"
+    return reported
 
 
 about = {"torch": torch.__version__, "device": str(device)}
