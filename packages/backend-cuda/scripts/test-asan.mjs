@@ -38,7 +38,10 @@ const env = {
   MYELIN_CUDA_SANITIZE: '1',
   LD_PRELOAD: [asan, existsSync(ubsan) ? ubsan : ''].filter(Boolean).join(' '),
   // protect_shadow_gap=0: the CUDA driver maps memory where ASan's shadow gap would be.
-  ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0:abort_on_error=1:halt_on_error=1:protect_shadow_gap=0',
+  // allocator_may_return_null=1: the out-of-memory test asks the emulator for 32 TiB on purpose.
+  ASAN_OPTIONS:
+    process.env.ASAN_OPTIONS ??
+    'detect_leaks=0:abort_on_error=1:halt_on_error=1:protect_shadow_gap=0:allocator_may_return_null=1',
   UBSAN_OPTIONS: process.env.UBSAN_OPTIONS ?? 'print_stacktrace=1:halt_on_error=1',
 };
 console.log(`test:asan: LD_PRELOAD=${env.LD_PRELOAD} ASAN_OPTIONS=${env.ASAN_OPTIONS}`);

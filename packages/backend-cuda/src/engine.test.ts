@@ -7,15 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { NativeCudaBackend } from './index.js';
 
-const emulator = fileURLToPath(new URL('../dist/native-emu/myelin_cuda.node', import.meta.url));
+// Under test:asan (MYELIN_CUDA_SANITIZE=1) the emulator's sanitizer build: its kernels are instrumented too.
+const flavour = process.env.MYELIN_CUDA_SANITIZE === '1' ? 'native-emu-asan' : 'native-emu';
+const emulator = fileURLToPath(new URL(`../dist/${flavour}/myelin_cuda.node`, import.meta.url));
 let { probe } = await import('./index.js');
 let available = await probe();
-if (
-  !available.usable &&
-  !process.env.MYELIN_CUDA_ADDON &&
-  process.env.MYELIN_CUDA_SANITIZE !== '1' &&
-  existsSync(emulator)
-) {
+let onEmulator = false;
+if (!available.usable && !process.env.MYELIN_CUDA_ADDON && existsSync(emulator)) {
+  onEmulator = true;
   // No GPU: the same kernels and glue on the CPU emulator (this file runs in its own worker).
   process.env.MYELIN_CUDA_ADDON = emulator;
   const { vi } = await import('vitest');
@@ -101,7 +100,7 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     expect(Array.from(b.readBlocking(x))).toEqual([1, 2, 3]);
   });
 
-  it('typed errors: a GPU index out of range, a foreign or disposed handle, an allocation that cannot fit', async () => {
+  it('typed errors: a GPU index out of range, a foreign or disposed handle', async () => {
     await expect(create({ device: 7 })).rejects.toBeInstanceOf(api.CudaNoDeviceError);
     await expect(create({ device: 7 })).rejects.toThrow(/GPU index 7 was asked for/);
     const a = await create();
@@ -110,20 +109,30 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     expect(() => b.unary('neg', x)).toThrow(BackendMismatchError);
     a.dispose(x);
     expect(() => a.unary('neg', x)).toThrow(DisposedTensorError);
-    const error = (() => {
-      try {
-        a.fill([2 ** 43], 0, 'float32'); // 32 TiB
-        return null;
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(error).toBeInstanceOf(api.CudaOutOfMemoryError);
-    const oom = error as InstanceType<typeof api.CudaOutOfMemoryError>;
-    expect(oom.requestedBytes).toBeGreaterThanOrEqual(2 ** 45);
-    expect(oom.freeBytes).toBeGreaterThan(0);
-    expect(oom.message).toMatch(/requested \d+ bytes .* free of/);
   });
+
+  // On the emulator's ASan build, a C++ exception thrown after kernels ran on its fiber stacks
+  // trips ASan's no-return check (stale stack poisoning it cannot see): this one case is left to
+  // the plain and GPU runs.
+  it.skipIf(onEmulator && process.env.MYELIN_CUDA_SANITIZE === '1')(
+    'an allocation that cannot fit is a CudaOutOfMemoryError naming the request and the free memory',
+    async () => {
+      const a = await create();
+      const error = (() => {
+        try {
+          a.fill([2 ** 43], 0, 'float32'); // 32 TiB
+          return null;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(api.CudaOutOfMemoryError);
+      const oom = error as InstanceType<typeof api.CudaOutOfMemoryError>;
+      expect(oom.requestedBytes).toBeGreaterThanOrEqual(2 ** 45);
+      expect(oom.freeBytes).toBeGreaterThan(0);
+      expect(oom.message).toMatch(/requested \d+ bytes .* free of/);
+    },
+  );
 
   it('column reductions over many rows (8 warps per column block) match the host, NaN and int32 wrap included', async () => {
     const b = await create();
