@@ -117,6 +117,7 @@ int take_slot(State* st) {
     st->tensors.emplace_back();
   }
   st->live_tensors++;
+  st->made_in_call.push_back(id);
   return id;
 }
 
@@ -181,6 +182,14 @@ int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* 
   for (int d = 0; d < rank; d++) t.shape[d] = shape[d];
   t.live = true;
   return id;
+}
+
+void release_made_in_call(State* st) {
+  if (st == nullptr) return;
+  for (int id : st->made_in_call) {
+    if (std::size_t(id) < st->tensors.size() && st->tensors[std::size_t(id)].live) release_tensor(st, id);
+  }
+  st->made_in_call.clear();
 }
 
 void release_tensor(State* st, int id) {

@@ -55,6 +55,8 @@ struct State {
   Context* ctx = nullptr;            // the context of the backend in use
   bool tf32 = false;
   GemmMode gemm_mode = GemmMode::Auto;
+  /** Tensors made by the entry point running now: released if it fails (see guarded). */
+  std::vector<int> made_in_call;
 };
 
 extern const char* const DTYPE_NAMES[4];
@@ -131,14 +133,20 @@ napi_value throw_glue_error(napi_env env, State* st, const GlueError& e);
 napi_value make_glue_error(napi_env env, State* st, const GlueError& e);
 
 /** Wraps a glue body: GlueError (and std::bad_alloc) become JS exceptions. */
+/** Releases the tensors a failing entry point made (an OOM or a failed launch halfway through). */
+void release_made_in_call(State* st);
+
 template <typename F>
 napi_value guarded(napi_env env, napi_callback_info info, F&& body) {
   Args args(env, info);
+  if (args.st != nullptr) args.st->made_in_call.clear();
   try {
     return body(args);
   } catch (const GlueError& e) {
+    release_made_in_call(args.st);
     return throw_glue_error(env, args.st, e);
   } catch (const std::bad_alloc&) {
+    release_made_in_call(args.st);
     return throw_glue_error(env, args.st, backend_error("out of host memory"));
   }
 }

@@ -229,7 +229,7 @@ __global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restri
 }
 
 template <typename T>
-__global__ void sum_scalar_kernel(const T* __restrict__ x, T* __restrict__ out, i64 n, double divisor) {
+__global__ void __launch_bounds__(1024) sum_scalar_kernel(const T* __restrict__ x, T* __restrict__ out, i64 n, double divisor) {
   __shared__ double sums[32];
   double s = 0;
   for (i64 i = threadIdx.x; i < n; i += blockDim.x) s += double(x[i]);
