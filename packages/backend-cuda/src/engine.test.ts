@@ -178,6 +178,37 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     expect(Array.from(await b.read(bias))).toEqual(expected);
   });
 
+  it('the built-in GEMM matches the host on large float32 outputs (its 128x128 tiles) and on float64', async () => {
+    const b = await create({ gemm: 'builtin' });
+    const [batch, m, n, k] = [2, 300, 260, 70];
+    const av = Float64Array.from({ length: batch * m * k }, (_, i) => Math.sin(i * 0.13));
+    const bv = Float64Array.from({ length: batch * k * n }, (_, i) => Math.cos(i * 0.29));
+    for (const [ta, tb] of [
+      [false, false],
+      [true, true],
+    ] as const) {
+      // Stored transposed where asked: A as [k, m], B as [n, k].
+      const at = (bi: number, i: number, p: number) => av[bi * m * k + (ta ? p * m + i : i * k + p)]!;
+      const bt = (bi: number, p: number, j: number) => bv[bi * k * n + (tb ? j * k + p : p * n + j)]!;
+      const x = b.fromData(Float32Array.from(av), ta ? [batch, k, m] : [batch, m, k], 'float32');
+      const y = b.fromData(Float32Array.from(bv), tb ? [batch, n, k] : [batch, k, n], 'float32');
+      const x64 = b.fromData(av, ta ? [batch, k, m] : [batch, m, k], 'float64');
+      const y64 = b.fromData(bv, tb ? [batch, n, k] : [batch, k, n], 'float64');
+      const got = await b.read(b.matmul(x, y, ta, tb));
+      const got64 = await b.read(b.matmul(x64, y64, ta, tb));
+      for (let bi = 0; bi < batch; bi++) {
+        for (let i = 0; i < m; i += 7) {
+          for (let j = 0; j < n; j += 3) {
+            let sum = 0;
+            for (let p = 0; p < k; p++) sum += at(bi, i, p) * bt(bi, p, j);
+            expect(Math.abs(got[(bi * m + i) * n + j]! - sum)).toBeLessThan(1e-4 * (1 + Math.abs(sum)));
+            expect(Math.abs(got64[(bi * m + i) * n + j]! - sum)).toBeLessThan(1e-12 * (1 + Math.abs(sum)));
+          }
+        }
+      }
+    }
+  });
+
   it("gemm 'builtin' and 'auto' agree (cuBLAS where it is found), transposes and batches included", async () => {
     const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed));
     const results: Float32Array[] = [];

@@ -154,9 +154,16 @@ void gemm(State* st, int dtype, const GemmCall& call, const char* op) {
                                          static_cast<const double*>(call.a), int(call.lda), call.stride_a, &zero, static_cast<double*>(call.c), int(call.ldc), call.stride_c,
                                          int(call.batch));
     }
-    if (s != CUBLAS_OK) throw backend_error(std::string("backend 'cuda': ") + op + ": cuBLAS GEMM failed: " + cublas_status_name(s));
-    check_launch(op);
-    return;
+    if (s == CUBLAS_OK) {
+      check_launch(op);
+      return;
+    }
+    // A status that is not an execution failure (e.g. an argument cuBLAS refuses): this call runs
+    // on the built-in GEMM instead, and probe-visible state records why.
+    cudaGetLastError();
+    if (s == CUBLAS_STATUS_EXECUTION_FAILED) throw backend_error(std::string("backend 'cuda': ") + op + ": cuBLAS GEMM failed: " + cublas_status_name(s));
+    c.blas_error = std::string("a cuBLAS GEMM returned ") + cublas_status_name(s) + " (m " + std::to_string(call.m) + ", n " + std::to_string(call.n) + ", k " +
+                   std::to_string(call.k) + "); that call ran on the built-in GEMM";
   }
   if (call.m > i64(65535) * 64) throw unsupported(op, dtype, "the built-in GEMM takes at most 4194240 rows; install cuBLAS");
   launch_gemm_builtin(c.stream, dtype, call);

@@ -90,6 +90,80 @@ __global__ void __launch_bounds__(256) gemm_kernel(GemmArgs<T> g) {
   }
 }
 
+/**
+ * float32, large outputs: 128x128 tiles, each of the 256 threads an 8x8 register block (two 4x4
+ * quadrants, 64 rows / columns apart), operand slices of 8 along K in shared memory read as
+ * float4 (16 multiply-adds per shared load instead of 2).
+ */
+constexpr int LM = 128, LN = 128, LK = 8, LPAD = 4;
+
+/** Four floats loaded from shared memory as one 16-byte access. */
+struct alignas(16) Float4 {
+  float x, y, z, w;
+};
+
+__global__ void __launch_bounds__(256) sgemm_large(GemmArgs<float> g) {
+  alignas(16) __shared__ float As[LK][LM + LPAD];
+  alignas(16) __shared__ float Bs[LK][LN + LPAD];
+  const i64 batch = g.batch0 + blockIdx.z;
+  const float* A = g.a + batch * g.stride_a;
+  const float* B = g.b + batch * g.stride_b;
+  float* C = g.c + batch * g.stride_c;
+  const i64 m0 = i64(blockIdx.y) * LM, n0 = i64(blockIdx.x) * LN;
+  const int tid = threadIdx.x;
+  const int tx = tid & 15, ty = tid >> 4;
+  const bool a_k_fast = g.a_col == 1;
+  const bool b_n_fast = g.b_col == 1;
+  float acc[8][8];
+#pragma unroll
+  for (int i = 0; i < 8; i++)
+#pragma unroll
+    for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
+  for (i64 k0 = 0; k0 < g.k; k0 += LK) {
+#pragma unroll
+    for (int l = 0; l < (LM * LK) / 256; l++) {
+      const int e = tid + l * 256;
+      const int kk = a_k_fast ? e % LK : e / LM;
+      const int mm = a_k_fast ? e / LK : e % LM;
+      const i64 gm = m0 + mm, gk = k0 + kk;
+      As[kk][mm] = (gm < g.m && gk < g.k) ? A[gm * g.a_row + gk * g.a_col] : 0.0f;
+    }
+#pragma unroll
+    for (int l = 0; l < (LN * LK) / 256; l++) {
+      const int e = tid + l * 256;
+      const int kk = b_n_fast ? e / LN : e % LK;
+      const int nn = b_n_fast ? e % LN : e / LK;
+      const i64 gn = n0 + nn, gk = k0 + kk;
+      Bs[kk][nn] = (gn < g.n && gk < g.k) ? B[gk * g.b_row + gn * g.b_col] : 0.0f;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < LK; kk++) {
+      const Float4 a0 = *reinterpret_cast<const Float4*>(&As[kk][ty * 4]);
+      const Float4 a1 = *reinterpret_cast<const Float4*>(&As[kk][ty * 4 + 64]);
+      const Float4 b0 = *reinterpret_cast<const Float4*>(&Bs[kk][tx * 4]);
+      const Float4 b1 = *reinterpret_cast<const Float4*>(&Bs[kk][tx * 4 + 64]);
+      const float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+      const float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+#pragma unroll
+      for (int i = 0; i < 8; i++)
+#pragma unroll
+        for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 8; i++) {
+    const i64 gm = m0 + ty * 4 + (i & 3) + (i >> 2) * 64;
+    if (gm >= g.m) continue;
+#pragma unroll
+    for (int j = 0; j < 8; j++) {
+      const i64 gn = n0 + tx * 4 + (j & 3) + (j >> 2) * 64;
+      if (gn < g.n) C[gm * g.ldc + gn] = acc[i][j];
+    }
+  }
+}
+
 template <typename T>
 __global__ void zero_matrix(T* c, i64 m, i64 n, i64 ldc, i64 stride_c, i64 batch) {
   MC_GRID_LOOP(e, batch * m * n) {
@@ -121,10 +195,19 @@ void gemm_typed(cudaStream_t s, const GemmCall& call) {
   g.c = c;
   g.ldc = call.ldc;
   g.stride_c = call.stride_c;
-  const dim3 grid(unsigned((call.n + BN - 1) / BN), unsigned((call.m + BM - 1) / BM), 1);
+  // Large float32 outputs take the 128x128 kernel; the rest (and float64) the 64x64 one.
+  const bool large = std::is_same<T, float>::value && call.m >= 256 && call.n >= 256;
+  const i64 tm = large ? LM : BM, tn = large ? LN : BN;
+  const dim3 grid(unsigned((call.n + tn - 1) / tn), unsigned((call.m + tm - 1) / tm), 1);
   for (i64 b0 = 0; b0 < call.batch; b0 += 65535) {
     const i64 count = call.batch - b0 < 65535 ? call.batch - b0 : 65535;
     g.batch0 = b0;
+    if constexpr (std::is_same<T, float>::value) {
+      if (large) {
+        sgemm_large<<<dim3(grid.x, grid.y, unsigned(count)), 256, 0, s>>>(g);
+        continue;
+      }
+    }
     gemm_kernel<T><<<dim3(grid.x, grid.y, unsigned(count)), 256, 0, s>>>(g);
   }
 }

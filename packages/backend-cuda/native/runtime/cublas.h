@@ -14,6 +14,7 @@ namespace mc {
 using cublasHandle = void*;
 using cublasStatus = int;
 constexpr cublasStatus CUBLAS_OK = 0;
+constexpr cublasStatus CUBLAS_STATUS_EXECUTION_FAILED = 13;
 constexpr int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
 constexpr int CUBLAS_DEFAULT_MATH = 0, CUBLAS_PEDANTIC_MATH = 2, CUBLAS_TF32_TENSOR_OP_MATH = 3;
 
