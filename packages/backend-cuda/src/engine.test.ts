@@ -43,14 +43,32 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
 
   it('a repeated step allocates device memory only in its first run; reshapes share their block', async () => {
     const b = await create();
+    const opts = {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      decoupledWeightDecay: false,
+      step: 1,
+    };
+    let w = b.fill([1, 784, 128], 0.01, 'float32');
+    let m = b.fill([1, 784, 128], 0, 'float32');
+    let v = b.fill([1, 784, 128], 0, 'float32');
+    // One MLP-like training step: fused forward, loss, backward, a multi-tensor Adam update.
     const step = () => {
       const x = b.fromData(new Float32Array(64 * 784).fill(0.5), [1, 64, 784], 'float32');
-      const w = b.fill([1, 784, 128], 0.01, 'float32');
-      const y = b.matmul(x, w, false, false);
-      const r = b.unary('relu', y);
-      const flat = b.reshape(r, [64, 128]);
+      const labels = b.fromData(new Int32Array(64).fill(3), [64], 'int32');
+      const y = b.fused!.matmulBiasActivation!(x, w, null, 'relu', false, false);
+      const flat = b.reshape(y, [64, 128]);
+      const { loss, grad } = b.fused!.softmaxCrossEntropy!(flat, labels, 'mean', true);
+      const back = b.fused!.biasActivationBackward!(grad!, flat, 'relu');
+      const dz = b.reshape(back.input, [1, 64, 128]);
+      const dw = b.matmul(x, dz, true, false);
       const s = b.reduce('sum', flat, [0], false);
-      for (const h of [x, w, y, r, flat, s]) b.dispose(h);
+      const next = b.fused!.adamUpdateMany!([w], [dw], [m], [v], opts);
+      for (const h of [x, labels, y, flat, loss, grad!, back.input, back.bias, dz, dw, s, w, m, v]) b.dispose(h);
+      [w, m, v] = [next.params[0]!, next.ms[0]!, next.vs[0]!];
     };
     step();
     b.synchronize();
