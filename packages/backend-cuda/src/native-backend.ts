@@ -135,8 +135,12 @@ export function describeInit(init: NativeInit, path: string): Record<string, str
     memory: `${((init.freeMemory ?? 0) / GIB).toFixed(1)} GiB free of ${((init.totalMemory ?? 0) / GIB).toFixed(1)} GiB`,
     addon: path,
   };
-  if (init.gemm === 'cublas') details.cublas = init.cublasPath ?? '';
-  else details.cublas = `not in use (${init.cublasError ?? 'unknown'}): the built-in GEMM runs`;
+  if (init.gemm === 'cublas') {
+    // A call cuBLAS refused since the GPU was opened ran on the built-in GEMM: say which.
+    details.cublas = `${init.cublasPath ?? ''}${init.cublasError ? `; ${init.cublasError}` : ''}`;
+  } else {
+    details.cublas = `not in use (${init.cublasError ?? 'unknown'}): the built-in GEMM runs`;
+  }
   return details;
 }
 
