@@ -12,10 +12,21 @@
 //                                              its dawn.node carried xz-compressed, unpacked in place
 //   .gpu-check/MANIFEST.txt                    what was carried, from which commit
 //   .gpu-check/expected-counts.txt             the tests each conformance file registers here
+//   .gpu-check/cli/, .gpu-check/configs/       the `myelin` CLI bundle and its presets
+//   .gpu-check/fashion-mnist/                  the first FASHION_MNIST_SUBSET training samples
 // Debian's Vulkan loader and GL dispatch debs go to .gl/ beside it (the device README's folder).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** The CUDA addon, relative to the repository root. */
@@ -62,6 +73,9 @@ export function folderPlan(inputs: PlanInputs): PlanEntry[] {
     { from: path.join(distDir, 'conformance.mjs'), to: 'dist/conformance.mjs', how: 'copy' },
     { from: path.join(distDir, 'bench.mjs'), to: 'dist/bench.mjs', how: 'copy' },
     { from: path.join(distDir, 'torch-gpu.py'), to: 'dist/torch-gpu.py', how: 'copy' },
+    // The CLI with its backends as packages, and its presets (see esbuild.config.mjs).
+    { from: path.join(distDir, 'cli'), to: 'cli', how: 'copy' },
+    { from: path.join(distDir, 'configs'), to: 'configs', how: 'copy' },
     {
       from: path.join(inputs.webgpuPackage, 'package.json'),
       to: 'node_modules/webgpu/package.json',
@@ -129,7 +143,8 @@ export function place(entry: PlanEntry, folder: string, scratch: string): void {
   mkdirSync(path.dirname(target), { recursive: true });
   switch (entry.how) {
     case 'copy':
-      copyFileSync(entry.from, target);
+      if (statSync(entry.from).isDirectory()) cpSync(entry.from, target, { recursive: true });
+      else copyFileSync(entry.from, target);
       return;
     case 'xz':
       compressXz(entry.from, target);
@@ -142,6 +157,22 @@ export function place(entry: PlanEntry, folder: string, scratch: string): void {
       return;
     }
   }
+}
+
+/** How many Fashion-MNIST training samples the CLI step carries (its 60,000 do not fit: 26 MiB). */
+export const FASHION_MNIST_SUBSET = 12_000;
+
+/**
+ * The first `count` records of an (uncompressed) IDX file, its header's count set to match:
+ * `headerBytes` 16 for images (magic, count, rows, columns), 8 for labels (magic, count).
+ */
+export function idxSubset(idx: Buffer, count: number, headerBytes: 8 | 16): Buffer {
+  const total = idx.readUInt32BE(4);
+  if (count > total) throw new Error(`an IDX file of ${total} records has no ${count} to take`);
+  const recordBytes = (idx.length - headerBytes) / total;
+  const subset = Buffer.from(idx.subarray(0, headerBytes + count * recordBytes));
+  subset.writeUInt32BE(count, 4);
+  return subset;
 }
 
 /** Bytes of a file or, recursively, a folder (symbolic links not followed). */

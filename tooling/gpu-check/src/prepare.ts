@@ -21,8 +21,12 @@ import {
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { FASHION_MNIST_DIRECTORY } from '@myelin/data/node';
 import {
   CUDA_ADDON,
+  FASHION_MNIST_SUBSET,
+  idxSubset,
   LOADER_DEBS,
   budgetProblem,
   carriedPath,
@@ -132,6 +136,28 @@ function travellingSizes(): Record<string, number> {
   return { 'working tree': tree, '.gpu-check': sizeOf(folder), '.gl': sizeOf(glDir) };
 }
 
+/** The CLI step's data: the first FASHION_MNIST_SUBSET training samples, as IDX files the CLI reads. */
+function writeFashionMnistSubset(): void {
+  const source = FASHION_MNIST_DIRECTORY;
+  const files: [string, 8 | 16][] = [
+    ['train-images-idx3-ubyte.gz', 16],
+    ['train-labels-idx1-ubyte.gz', 8],
+  ];
+  if (!files.every(([name]) => existsSync(path.join(source, name)))) {
+    log(
+      `fashion-mnist/: not carried (no Fashion-MNIST in ${source}: apt-get install dataset-fashion-mnist); run.sh skips the CLI step`,
+    );
+    return;
+  }
+  const target = path.join(folder, 'fashion-mnist');
+  mkdirSync(target, { recursive: true });
+  for (const [name, header] of files) {
+    const subset = idxSubset(gunzipSync(readFileSync(path.join(source, name))), FASHION_MNIST_SUBSET, header);
+    writeFileSync(path.join(target, name), gzipSync(subset, { level: 9 }));
+  }
+  log(`fashion-mnist/: the first ${FASHION_MNIST_SUBSET} training samples, ${mib(sizeOf(target))}`);
+}
+
 /** backend-cuda's build of its addon for the CPU emulator (no GPU needed to load it). */
 const CUDA_EMULATOR_ADDON = 'packages/backend-cuda/dist/native-emu/myelin_cuda.node';
 
@@ -210,6 +236,7 @@ async function main(): Promise<number> {
   }
   assembleFolder(plan);
   ensureLoaderDebs();
+  writeFashionMnistSubset();
   writeExpectedCounts();
   await writeManifest(plan);
   const sizes = travellingSizes();

@@ -5,7 +5,7 @@
 # Needs on that machine: bash, coreutils' timeout, dpkg, ldconfig, nvidia-smi, python3 with torch
 # (the device image has them); xz, or python3's lzma module as the fallback, to unpack node.
 # Writes one results folder, $OUT when set (the device tool brings it back), else
-# ./gpu-check-results: summary.txt and one log per step (5 files, under the tool's 8).
+# ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
 # For trying it on a machine without a GPU (docs/gpu-check.md): GPU_CHECK_UNPACK_TO=<dir> (the loader
 # debs go there, not over /), GPU_CHECK_WEBGPU_ADAPTER (default vulkan), GPU_CHECK_BENCH_ARGS
 # (e.g. "--smoke --torch-device cpu"), GPU_CHECK_PYTHON (a python3 with torch), GPU_CHECK_CUDA_ADDON
@@ -15,6 +15,7 @@
 #   setup.log               nvidia-smi, unpacking node, Dawn and the Vulkan loader, the environment
 #   conformance-cuda.log    the whole conformance suite on cuda    } in parallel: correctness only
 #   conformance-webgpu.log  the whole suite on WebGPU over Vulkan  }
+#   train.log               myelin info; myelin train --backend cuda --preset fashion-mnist (1 epoch)
 #   bench.log               Myelin vs PyTorch (cuda), Myelin vs tfjs-layers (webgpu): alone on the GPU
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,7 +24,7 @@ RESULTS="${OUT:-$PWD/gpu-check-results}"
 WORK="${TMPDIR:-/tmp}/myelin-gpu-check"
 mkdir -p "$RESULTS" "$WORK"
 SUMMARY="$RESULTS/summary.txt"
-rm -f "$RESULTS"/setup.log "$RESULTS"/conformance-cuda.log "$RESULTS"/conformance-webgpu.log "$RESULTS"/bench.log
+rm -f "$RESULTS"/setup.log "$RESULTS"/conformance-cuda.log "$RESULTS"/conformance-webgpu.log "$RESULTS"/train.log "$RESULTS"/bench.log
 # Dawn is unpacked inside the carried folder (the `webgpu` package loads it from beside itself):
 # removed again at the end, so that the folder stays as small as it was carried.
 trap 'rm -f "$HERE"/node_modules/webgpu/dist/*/dawn.node' EXIT
@@ -127,6 +128,22 @@ else
   echo "conformance-cuda: NOT RUN: the CUDA addon was not carried (prepared with --without-cuda)" >"$WORK/conformance-cuda.summary"
 fi
 step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgpu &
+# `myelin info`, then `myelin train --backend cuda --preset fashion-mnist --epochs 1` on the carried
+# subset of Fashion-MNIST's training set (prepare names its size in the log), as a user runs them.
+train_cli() {
+  "$NODE" "$HERE/cli/dist/bin.mjs" info &&
+    "$NODE" "$HERE/cli/dist/bin.mjs" train --backend cuda --preset fashion-mnist --epochs 1 \
+      --data-path "$HERE/fashion-mnist" --output "$WORK/runs" --no-progress
+}
+export NODE
+export -f train_cli
+if [ ! -f "$MYELIN_CUDA_ADDON" ]; then
+  echo "train: NOT RUN: the CUDA addon was not carried (prepared with --without-cuda)" >"$WORK/train.summary"
+elif [ ! -f "$HERE/fashion-mnist/train-images-idx3-ubyte.gz" ]; then
+  echo "train: NOT RUN: no Fashion-MNIST subset was carried (prepare found no dataset)" >"$WORK/train.summary"
+else
+  step train 100 bash -c train_cli &
+fi
 wait
 # The count against the one prepare recorded here (expected-counts.txt): nothing left out.
 check_count() {
@@ -143,7 +160,8 @@ check_count() {
 }
 if [ -f "$MYELIN_CUDA_ADDON" ]; then check_count cuda >>"$WORK/conformance-cuda.summary"; fi
 check_count webgpu >>"$WORK/conformance-webgpu.summary"
-cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" >>"$SUMMARY"
+cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" "$WORK/train.summary" >>"$SUMMARY"
+grep -a '^  backend\|^epoch 1/1  loss\|^  last' "$RESULTS/train.log" 2>/dev/null | sed 's/^ */    /' >>"$SUMMARY"
 
 # shellcheck disable=SC2046,SC2086 # the flags are words on purpose
 step bench 110 "$NODE" "$HERE/dist/bench.mjs" --budget 90 $([ -f "$MYELIN_CUDA_ADDON" ] || echo --only webgpu) ${GPU_CHECK_BENCH_ARGS:-}

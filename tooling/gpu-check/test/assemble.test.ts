@@ -12,6 +12,7 @@ import {
   budgetProblem,
   carriedPath,
   folderPlan,
+  idxSubset,
   onPath,
   place,
   sizeOf,
@@ -38,6 +39,9 @@ function fakeInputs(withAddon: boolean): PlanInputs {
   file('tooling/gpu-check/dist/torch-gpu.py', 'import torch\n');
   file('tooling/gpu-check/dist/conformance.mjs', 'export {};\n');
   file('tooling/gpu-check/dist/bench.mjs', 'export {};\n');
+  file('tooling/gpu-check/dist/cli/dist/bin.mjs', 'export {};\n');
+  file('tooling/gpu-check/dist/cli/node_modules/@myelin/backend-cuda/package.json', '{}\n');
+  file('tooling/gpu-check/dist/configs/fashion-mnist.json', '{}\n');
   file('webgpu/package.json', JSON.stringify({ name: 'webgpu', main: 'index.js', type: 'module' }));
   file('webgpu/index.js', 'export const create = null;\n');
   file('webgpu/dist/linux-x64/dawn.node', 'dawn '.repeat(1000));
@@ -92,6 +96,28 @@ describe('gpu-check folder assembly', () => {
     );
     expect(sizeOf(new URL('./torch-gpu.py', `file://${bench}`).pathname)).toBeGreaterThan(0);
     expect(sizeOf(path.join(folder, 'dist/native/myelin_cuda.node'))).toBe(5);
+    // The CLI reads its presets at ../../configs from its bundle, as from apps/cli/src/config/.
+    const cli = path.join(folder, 'cli/dist/bin.mjs');
+    expect(sizeOf(new URL('../../configs/fashion-mnist.json', `file://${cli}`).pathname)).toBeGreaterThan(0);
+    expect(createRequire(cli).resolve('@myelin/backend-cuda/package.json')).toBe(
+      path.join(folder, 'cli/node_modules/@myelin/backend-cuda/package.json'),
+    );
+  });
+
+  it('takes the first records of an IDX file and sets its count', () => {
+    const images = Buffer.alloc(16 + 3 * 4);
+    images.writeUInt32BE(0x803, 0);
+    images.writeUInt32BE(3, 4);
+    images.writeUInt32BE(2, 8);
+    images.writeUInt32BE(2, 12);
+    images.set([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3], 16);
+    const two = idxSubset(images, 2, 16);
+    expect(two.readUInt32BE(4)).toBe(2);
+    expect([...two.subarray(16)]).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
+    expect(images.readUInt32BE(4)).toBe(3);
+    const labels = Buffer.from([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
+    expect([...idxSubset(labels, 1, 8)]).toEqual([0, 0, 8, 1, 0, 0, 0, 1, 7]);
+    expect(() => idxSubset(labels, 4, 8)).toThrow('an IDX file of 3 records has no 4 to take');
   });
 
   it('says when the working tree and the carried folders would pass the device limit', () => {
