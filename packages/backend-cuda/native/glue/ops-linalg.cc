@@ -97,6 +97,7 @@ void adam_many(State* st, const std::int32_t* in, std::int32_t* out, std::size_t
                                 tensor_at(st, out[3 * j]).data(), tensor_at(st, out[3 * j + 1]).data(), tensor_at(st, out[3 * j + 2]).data(), p.size, chunks});
       chunks += chunks_of(p.size);
     }
+    if (chunks > INT_MAX) throw unsupported(op, dtype, "more than 2^31 blocks of parameters in one group");
     run_table(st, table, op, [&](const AdamEntry* t) { launch_adam_many(st->ctx->stream, dtype, t, int(table.size()), chunks, k); });
   }
 }
@@ -165,7 +166,7 @@ void gemm(State* st, int dtype, const GemmCall& call, const char* op) {
     c.blas_error = std::string("a cuBLAS GEMM returned ") + cublas_status_name(s) + " (m " + std::to_string(call.m) + ", n " + std::to_string(call.n) + ", k " +
                    std::to_string(call.k) + "); that call ran on the built-in GEMM";
   }
-  if (call.m > i64(65535) * 64) throw unsupported(op, dtype, "the built-in GEMM takes at most 4194240 rows; install cuBLAS");
+  if (call.m > i64(65535) * 64 || (call.n + 63) / 64 > INT_MAX) throw unsupported(op, dtype, "the output is too large for the built-in GEMM's grid; install cuBLAS");
   launch_gemm_builtin(c.stream, dtype, call);
   check_launch(op);
 }
@@ -360,6 +361,7 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
                                  p.size, chunks});
         chunks += chunks_of(p.size);
       }
+      if (chunks > INT_MAX) throw unsupported("sgdUpdateMany", dtype, "more than 2^31 blocks of parameters in one call");
       run_table(a.st, table, "sgdUpdateMany", [&](const SgdEntry* t) { launch_sgd_many(a.st->ctx->stream, dtype, t, int(table.size()), chunks, k); });
     }
     return static_cast<napi_value>(nullptr);

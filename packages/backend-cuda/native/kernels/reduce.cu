@@ -58,8 +58,8 @@ __device__ inline u8 warp_max(u8 v) {
 template <typename T>
 __global__ void reduce_rows_warp(int op, const T* __restrict__ x, T* __restrict__ out, i64 rows, i64 n) {
   const int lane = threadIdx.x & 31;
-  const i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5);
-  if (row >= rows) return;
+  const i64 warps = i64(gridDim.x) * (blockDim.x >> 5);
+  for (i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += warps) {  // warp-uniform
   const T* p = x + row * n;
   if (op == 0) {
     using A = typename Acc<T>::type;
@@ -72,6 +72,7 @@ __global__ void reduce_rows_warp(int op, const T* __restrict__ x, T* __restrict_
     for (i64 i = lane; i < n; i += 32) best = max_of(best, p[i]);
     best = warp_max(best);
     if (lane == 0) out[row] = best;
+  }
   }
 }
 
@@ -199,8 +200,8 @@ template <typename T>
 __global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ loss, T* __restrict__ grad, double scale, i64 rows, i64 n,
                                     int* flag) {
   const int lane = threadIdx.x & 31;
-  const i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5);
-  if (row >= rows) return;
+  const i64 warps = i64(gridDim.x) * (blockDim.x >> 5);
+  for (i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += warps) {  // warp-uniform
   const T* p = x + row * n;
   T m = identity_max<T>();
   for (i64 i = lane; i < n; i += 32) m = max_nan(m, p[i]);
@@ -225,6 +226,7 @@ __global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restri
       if (valid && i == i64(label)) v = T(double(v) - scale);
       g[i] = v;
     }
+  }
   }
 }
 
@@ -360,8 +362,7 @@ void reduce_rows_typed(cudaStream_t s, int op, const void* x, void* out, i64 row
     // Long rows: a block each (grid x up to 2^31 - 1).
     reduce_rows_block<T><<<unsigned(rows), THREADS, 0, s>>>(op, px, po, n);
   } else {
-    const i64 blocks = (rows + 7) / 8;
-    reduce_rows_warp<T><<<unsigned(blocks), THREADS, 0, s>>>(op, px, po, rows, n);
+    reduce_rows_warp<T><<<blocks_for(rows, 8), THREADS, 0, s>>>(op, px, po, rows, n);
   }
 }
 
@@ -419,7 +420,7 @@ void launch_argmax(cudaStream_t s, int dtype, const void* x, std::int32_t* out, 
 
 void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale, i64 rows, i64 n, int* flag) {
   if (rows <= 0) return;
-  const unsigned blocks = unsigned((rows + 7) / 8);
+  const unsigned blocks = blocks_for(rows, 8);
   if (dtype == F32) {
     softmax_xent_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(loss), static_cast<float*>(grad), scale, rows, n, flag);
   } else {
