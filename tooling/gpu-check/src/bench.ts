@@ -229,6 +229,7 @@ async function startCudaSide(): Promise<CudaSide> {
     const cuda = await import('@myelin/backend-cuda');
     const probe = await cuda.probe();
     console.log(`Myelin cuda probe: ${JSON.stringify(probe)}`);
+    if (probe.usable) record(`cuda engine: ${probe.summary ?? JSON.stringify(probe.details ?? {})}`);
     if (!probe.usable) throw new Error(`@myelin/backend-cuda is not usable: ${probe.reason ?? 'no reason given'}`);
     // TF32 is an engine option (issue 14: off by default, on by an option), passed as `tf32`;
     // tf32Report() prints whether the backend reports the setting back.
@@ -239,7 +240,9 @@ async function startCudaSide(): Promise<CudaSide> {
     createBackend = async () => cpu.createCpuBackend({ threads: 1 });
   }
   const torch = new TorchWorker(torchDevice);
-  console.log(`PyTorch: ${JSON.stringify(await torch.next())}`);
+  const about = await torch.next();
+  console.log(`PyTorch: ${JSON.stringify(about)}`);
+  record(`cuda anchor: PyTorch ${String(about.torch)} on ${String(about.gpu ?? about.device)}`);
   return { createBackend, torch, samples: new Map() };
 }
 
