@@ -13,9 +13,10 @@
 # Steps, each under its own timeout so that the whole stays under 5 minutes; a failing step does
 # not stop the others:
 #   setup.log               nvidia-smi, unpacking node, Dawn and the Vulkan loader, the environment
-#   conformance-cuda.log    the whole conformance suite on cuda    } in parallel: correctness only
-#   conformance-webgpu.log  the whole suite on WebGPU over Vulkan  }
-#   train.log               myelin info; myelin train --backend cuda --preset fashion-mnist (1 epoch)
+#   conformance-cuda.log    the whole conformance suite on cuda          } in parallel:
+#   conformance-webgpu.log  the whole suite on WebGPU over Vulkan        } correctness
+#   train.log               myelin info; myelin train --backend cuda     } only
+#                           --preset fashion-mnist --epochs 1 (on 12,000 of its samples)
 #   bench.log               Myelin vs PyTorch (cuda), Myelin vs tfjs-layers (webgpu): alone on the GPU
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
