@@ -6,7 +6,7 @@
 //   prepare.mjs      assembles .gpu-check/ (run by `pnpm gpu-check:prepare`, here only)
 //   cli/, configs/   the `myelin` CLI (below)
 // Native addons cannot be bundled: `*.node` files and the `webgpu` package (Dawn) stay external
-// and are carried beside the bundles (see src/prepare.ts for the layout they resolve against).
+// and are carried beside the bundles (see src/assemble.ts for the layout they resolve against).
 import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';

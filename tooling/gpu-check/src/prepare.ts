@@ -1,7 +1,8 @@
 // `pnpm gpu-check:prepare` (after turbo has built the bundles and their dependencies): assembles
 // .gpu-check/ at the repository root (layout in assemble.ts), downloads the device README's
-// Vulkan/GL loader debs into .gl/ when they are not there yet, writes MANIFEST.txt, and checks
-// that the working tree plus both folders fit the device tool's 64 MiB.
+// Vulkan/GL loader debs into .gl/ when they are not there yet, writes the CLI step's
+// Fashion-MNIST subset, expected-counts.txt and MANIFEST.txt, and checks that the working tree
+// plus both folders fit the device tool's 64 MiB.
 //   --without-cuda   assemble without the CUDA addon (checking the rest here; run.sh then reports
 //                    the cuda steps as not carried)
 import { execFileSync, spawnSync } from 'node:child_process';
