@@ -5,12 +5,15 @@ import { ArgumentError, BackendError, DisposedTensorError, ShapeError } from '@m
 import { describe, expect, it } from 'vitest';
 import {
   CudaDriverMissingError,
+  CudaDriverTooOldError,
+  CudaNoDeviceError,
   CudaUnavailableError,
   NATIVE_ADDON_PATH,
   addonPath,
   createCudaBackend,
   probe,
 } from './index.js';
+import { unavailableError } from './errors.js';
 import { loadAddon } from './native.js';
 
 const loaded = loadAddon();
@@ -72,6 +75,37 @@ describe.runIf(noDriver)('without an NVIDIA driver (this machine)', () => {
     expect(() => addon!.fromData(new Float32Array(4), [2, 2], 0)).toThrow(BackendError);
     expect(() => addon!.fromData(new Float32Array(4), [2, 2], 0)).toThrow(/no GPU is open/);
     expect(() => addon!.fill([3], 1, 0)).toThrow(/no GPU is open/);
+  });
+});
+
+describe.runIf(addon !== undefined)('the driver checks', () => {
+  it('a driver older than CUDA 13 is refused naming the version found, the one needed and the driver to install', () => {
+    const old = addon!.classifyDriver(12040);
+    expect(old.code).toBe('driver-too-old');
+    expect(old.message).toContain('supports CUDA 12.4 (cudaDriverGetVersion = 12040');
+    expect(old.message).toContain('needs a driver for CUDA 13.0 or newer');
+    expect(old.message).toContain('driver 580 or newer');
+    expect(addon!.classifyDriver(0).code).toBe('no-driver');
+    expect(addon!.classifyDriver(13000)).toEqual({ code: '', message: '' });
+    expect(addon!.classifyDriver(13020).code).toBe('');
+  });
+
+  it("init's codes become the typed errors, with the versions and the steps to fix", () => {
+    const tooOld = unavailableError('driver-too-old', 'old', 12040, 13000);
+    expect(tooOld).toBeInstanceOf(CudaDriverTooOldError);
+    expect(tooOld).toMatchObject({
+      code: 'driver-too-old',
+      driverVersion: 12040,
+      requiredVersion: 13000,
+      reason: 'old',
+    });
+    expect(tooOld.steps[0]).toContain('driver 580 or newer');
+    expect(unavailableError('no-device', 'none', 13000, 13000)).toBeInstanceOf(CudaNoDeviceError);
+    expect(unavailableError('no-driver', 'x', 0, 13000)).toBeInstanceOf(CudaDriverMissingError);
+    const gpu = unavailableError('unsupported-gpu', 'sm_75', 13000, 13000);
+    expect(gpu).toBeInstanceOf(CudaUnavailableError);
+    expect(gpu.code).toBe('unsupported-gpu');
+    expect(unavailableError('something-new', 'y', 13000, 13000).code).toBe('cuda-error');
   });
 });
 

@@ -66,6 +66,8 @@ export interface NativeAddon {
   synchronize(): void;
   setErrorClasses(...classes: unknown[]): void;
   driverInfo(): NativeDriverInfo;
+  /** What init reports for a driver of this CUDA version (13000 = 13.0; 0 = none); code '' when it can run. */
+  classifyDriver(driverVersion: number): { code: string; message: string };
   loadCublas(candidates: readonly string[]): { loaded: boolean; path: string; error: string };
   sizeClass(bytes: number): [number, number];
   allocatorTest(

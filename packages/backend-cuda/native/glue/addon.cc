@@ -184,6 +184,18 @@ napi_value DriverInfo(napi_env env, napi_callback_info info) {
   });
 }
 
+/** classifyDriver(version) -> { code, message }: what init says for a driver of that CUDA version (code '' when it can run). */
+napi_value ClassifyDriver(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const InitFailure f = classify_driver(a.i32(0));
+    napi_value obj;
+    napi_create_object(env, &obj);
+    set_string(env, obj, "code", f.code);
+    set_string(env, obj, "message", f.message);
+    return obj;
+  });
+}
+
 /** loadCublas(candidates) -> { loaded, path, error }: the loader alone (dlopen + symbols, no GPU needed). */
 napi_value LoadCublas(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
@@ -298,6 +310,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("synchronize", Synchronize),
       FN("setErrorClasses", SetErrorClasses),
       FN("driverInfo", DriverInfo),
+      FN("classifyDriver", ClassifyDriver),
       FN("loadCublas", LoadCublas),
       FN("sizeClass", SizeClass),
       FN("allocatorTest", AllocatorTest),

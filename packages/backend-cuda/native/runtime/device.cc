@@ -95,17 +95,24 @@ InitFailure fail(const std::string& code, const std::string& message) { return I
 
 }  // namespace
 
-Context* open_context(int device, const std::vector<std::string>& blas_candidates, bool builtin_gemm, InitFailure* failure) {
-  const int driver = driver_version();
+InitFailure classify_driver(int driver) {
   if (driver == 0) {
-    *failure = fail("no-driver", "no NVIDIA driver was found: libcuda.so.1 could not be loaded (cudaDriverGetVersion reports 0)." + std::string(DRIVER_STEPS));
-    return nullptr;
+    return fail("no-driver", "no NVIDIA driver was found: libcuda.so.1 could not be loaded (cudaDriverGetVersion reports 0)." + std::string(DRIVER_STEPS));
   }
   if (driver < REQUIRED_DRIVER_CUDA) {
     const std::string module = kernel_driver_text();
-    *failure = fail("driver-too-old", "the NVIDIA driver supports CUDA " + cuda_version_text(driver) + " (cudaDriverGetVersion = " + std::to_string(driver) +
-                                          (module.empty() ? "" : "; " + module) + "), but this addon is built with CUDA " + cuda_version_text(REQUIRED_DRIVER_CUDA) +
-                                          " and needs a driver for CUDA " + cuda_version_text(REQUIRED_DRIVER_CUDA) + " or newer." + DRIVER_STEPS);
+    return fail("driver-too-old", "the NVIDIA driver supports CUDA " + cuda_version_text(driver) + " (cudaDriverGetVersion = " + std::to_string(driver) +
+                                      (module.empty() ? "" : "; " + module) + "), but this addon is built with CUDA " + cuda_version_text(REQUIRED_DRIVER_CUDA) +
+                                      " and needs a driver for CUDA " + cuda_version_text(REQUIRED_DRIVER_CUDA) + " or newer." + DRIVER_STEPS);
+  }
+  return InitFailure{"", ""};
+}
+
+Context* open_context(int device, const std::vector<std::string>& blas_candidates, bool builtin_gemm, InitFailure* failure) {
+  const int driver = driver_version();
+  InitFailure driver_failure = classify_driver(driver);
+  if (!driver_failure.code.empty()) {
+    *failure = driver_failure;
     return nullptr;
   }
   int count = 0;

@@ -56,6 +56,9 @@ std::string cuda_version_text(int version);
 /** The kernel module's version line from /proc/driver/nvidia/version ("" when absent). */
 std::string kernel_driver_text();
 
+/** The failure for a driver's CUDA version (0: none) that cannot run the addon; code "" when it can. */
+InitFailure classify_driver(int driver_version);
+
 /**
  * Opens the context of GPU `device` (cuBLAS from `blas_candidates` unless `builtin_gemm`).
  * Returns nullptr and fills `failure` when the machine cannot run it.
