@@ -128,7 +128,8 @@ if [ -f "$MYELIN_CUDA_ADDON" ]; then
 else
   echo "conformance-cuda: NOT RUN: the CUDA addon was not carried (prepared with --without-cuda)" >"$WORK/conformance-cuda.summary"
 fi
-step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgpu &
+# The Vulkan loader says why a driver did not load (a missing library, say) into this log.
+VK_LOADER_DEBUG="${VK_LOADER_DEBUG:-error,warn}" step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgpu &
 # `myelin info`, then `myelin train --backend cuda --preset fashion-mnist --epochs 1` on the carried
 # subset of Fashion-MNIST's training set (prepare names its size in the log), as a user runs them.
 train_cli() {
