@@ -196,6 +196,41 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     expect(Array.from(await b.read(bias))).toEqual(expected);
   });
 
+  it('long rows (a block per row) reduce like the host: float32 sums in double, NaN-aware max, int32 wrap, bool max', async () => {
+    const b = await create();
+    const n = 5000;
+    const values = Float32Array.from({ length: 3 * n }, (_, i) => Math.fround(Math.sin(i * 0.017) * 100 + 1e-3 * i));
+    values[n + 17] = NaN;
+    const x = b.fromData(values, [3, n], 'float32');
+    const sums = await b.read(b.reduce('sum', x, [1], false));
+    const maxes = await b.read(b.reduce('max', x, [1], true));
+    for (const row of [0, 2]) {
+      const slice = values.subarray(row * n, (row + 1) * n);
+      expect(sums[row]).toBe(Math.fround(slice.reduce((s, v) => s + v, 0)));
+      expect(maxes[row]).toBe(slice.reduce((m, v) => (v > m ? v : m), -Infinity));
+    }
+    expect(sums[1]).toBeNaN();
+    expect(maxes[1]).toBeNaN();
+    const ints = b.fromData(
+      Int32Array.from({ length: n }, (_, i) => (i === 4321 ? 2 ** 31 - 1 : i % 5)),
+      [n],
+      'int32',
+    );
+    const intSum =
+      Array.from({ length: n }, (_, i) => (i === 4321 ? 2 ** 31 - 1 : i % 5)).reduce((s, v) => s + v, 0) | 0;
+    expect(Array.from(await b.read(b.reduce('sum', ints, [0], false)))).toEqual([intSum]);
+    expect(Array.from(await b.read(b.reduce('max', ints, [0], false)))).toEqual([2 ** 31 - 1]);
+    const flags = new Uint8Array(n);
+    flags[4999] = 1;
+    const bools = b.fromData(flags, [1, n], 'bool');
+    expect(Array.from(await b.read(b.reduce('max', bools, [1], false)))).toEqual([1]);
+    expect(Array.from(await b.read(b.argmax(x, 1)))).toEqual([
+      values.subarray(0, n).indexOf(Math.max(...values.subarray(0, n))),
+      17,
+      values.subarray(2 * n).indexOf(Math.max(...values.subarray(2 * n))),
+    ]);
+  });
+
   it('the built-in GEMM matches the host on large float32 outputs (its 128x128 tiles) and on float64', async () => {
     const b = await create({ gemm: 'builtin' });
     const [batch, m, n, k] = [2, 300, 260, 70];
