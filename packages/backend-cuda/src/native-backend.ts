@@ -104,13 +104,26 @@ function builtinFromEnvironment(): boolean {
   return process.env.MYELIN_CUDA_GEMM === 'builtin';
 }
 
+let candidates: string[] | null = null;
+
+/**
+ * cuBLAS's candidates, computed once per process (the search may ask python3), and not at all
+ * without a driver (init fails before it would load cuBLAS).
+ */
+function searchCublas(addon: NativeAddon): string[] {
+  if (candidates !== null) return candidates;
+  if (addon.driverInfo().driverVersion === 0) return [];
+  candidates = cublasCandidates();
+  return candidates;
+}
+
 /** The addon and the opened GPU `device`; throws the typed CudaUnavailableError when it cannot run. */
 export function openNative(device: number): { addon: NativeAddon; init: NativeInit; path: string } {
   const result = loadAddon();
   if (result.addon === undefined) throw new CudaAddonMissingError(result.error);
   if (!Number.isInteger(device) || device < 0)
     throw new BackendError(`backend 'cuda': device must be a GPU index (an integer >= 0), got ${device}`);
-  const init = result.addon.init(device, cublasCandidates(), builtinFromEnvironment());
+  const init = result.addon.init(device, searchCublas(result.addon), builtinFromEnvironment());
   if (!init.ok)
     throw unavailableError(
       init.code ?? 'cuda-error',
