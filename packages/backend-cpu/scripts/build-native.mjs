@@ -6,43 +6,40 @@
 // instruction set (AVX-512, AVX2+FMA, baseline); the addon picks one at load time.
 // Without a C++ compiler it prints a warning and exits 0, so the TypeScript part still builds;
 // the backend then reports what to install.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CXX,
+  SANITIZE_FLAGS,
+  compilerRuns,
+  nodeApiInclude,
+  reportBuilt,
+  runPool,
+  runTool,
+  skipBuild,
+} from '@myelin/native-build';
 
+const packageName = '@myelin/backend-cpu';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_CPU_SANITIZE === '1';
 const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
 const objDir = path.join(root, 'build', sanitize ? 'obj-asan' : 'obj');
-const cxx = process.env.CXX || 'g++';
 const started = Date.now();
 
-function fail(reason) {
-  // The TypeScript loader reads this file to say why the addon is missing.
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'BUILD-FAILED.txt'), `${reason}\n`);
-  rmSync(path.join(outDir, 'myelin_cpu.node'), { force: true });
-  console.warn(`@myelin/backend-cpu: the native addon was not built: ${reason}`);
-  console.warn(
-    '@myelin/backend-cpu: the TypeScript part builds anyway; the backend reports itself unusable (install g++ and libopenblas0).',
-  );
-  process.exit(0);
-}
+const fail = (reason) =>
+  skipBuild({
+    packageName,
+    outDir,
+    addon: 'myelin_cpu.node',
+    reason,
+    advice: 'the TypeScript part builds anyway; the backend reports itself unusable (install g++ and libopenblas0).',
+  });
 
-if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`no C++ compiler ('${cxx}' did not run)`);
-
-function napiInclude() {
-  try {
-    const require = createRequire(import.meta.url);
-    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
-  } catch {
-    if (existsSync('/usr/include/node/node_api.h')) return '/usr/include/node';
-    return fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
-  }
-}
+if (!compilerRuns()) fail(`no C++ compiler ('${CXX}' did not run)`);
+const napi =
+  nodeApiInclude() ?? fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
 
 const x86 = process.arch === 'x64' || process.arch === 'ia32';
 const isa = {
@@ -59,10 +56,8 @@ const base = [
   '-Wall',
   '-Wno-unused-function',
   '-DNAPI_VERSION=8',
-  `-I${napiInclude()}`,
-  ...(sanitize
-    ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined']
-    : ['-O3']),
+  `-I${napi}`,
+  ...(sanitize ? SANITIZE_FLAGS : ['-O3']),
 ];
 
 const units = [];
@@ -101,16 +96,6 @@ for (const src of [
   units.push({ src, obj: `${path.basename(src, '.cc')}.o`, flags: [] });
 }
 
-function run(args) {
-  return new Promise((resolve) => {
-    const child = spawn(cxx, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stderr }));
-    child.on('error', (error) => resolve({ code: 1, stderr: String(error) }));
-  });
-}
-
 mkdirSync(objDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
 // Incremental: a unit is recompiled when its source, any header or this script is newer than its object.
@@ -123,36 +108,36 @@ const stale = (unit) => {
   const obj = mtime(path.join(objDir, unit.obj));
   return obj === 0 || obj < newestInput || obj < mtime(path.join(root, unit.src));
 };
-const queue = units.filter(stale);
-const failures = [];
-async function worker() {
-  for (let unit = queue.shift(); unit; unit = queue.shift()) {
-    const { code, stderr } = await run([...base, ...unit.flags, '-c', unit.src, '-o', path.join(objDir, unit.obj)]);
-    if (stderr.trim()) process.stderr.write(stderr);
-    if (code !== 0) failures.push(unit.src);
-  }
-}
-await Promise.all(Array.from({ length: Math.max(1, cpus().length) }, worker));
+const failures = await runPool(units.filter(stale), cpus().length, async (unit) => {
+  const { code, stderr } = await runTool(
+    CXX,
+    [...base, ...unit.flags, '-c', unit.src, '-o', path.join(objDir, unit.obj)],
+    root,
+  );
+  if (stderr.trim()) process.stderr.write(stderr);
+  return code === 0;
+});
 if (failures.length) {
-  console.error(`@myelin/backend-cpu: compiling ${failures.join(', ')} failed`);
+  console.error(`${packageName}: compiling ${failures.map((u) => u.src).join(', ')} failed`);
   process.exit(1);
 }
 const output = path.join(outDir, 'myelin_cpu.node');
-const link = await run([
-  '-shared',
-  ...(sanitize ? ['-fsanitize=address,undefined'] : []),
-  '-o',
-  output,
-  ...units.map((u) => path.join(objDir, u.obj)),
-  '-ldl',
-  '-lpthread',
-]);
+const link = await runTool(
+  CXX,
+  [
+    '-shared',
+    ...(sanitize ? SANITIZE_FLAGS : []),
+    '-o',
+    output,
+    ...units.map((u) => path.join(objDir, u.obj)),
+    '-ldl',
+    '-lpthread',
+  ],
+  root,
+);
 if (link.stderr.trim()) process.stderr.write(link.stderr);
 if (link.code !== 0) {
-  console.error('@myelin/backend-cpu: linking the addon failed');
+  console.error(`${packageName}: linking the addon failed`);
   process.exit(1);
 }
-rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
-console.log(
-  `@myelin/backend-cpu: built ${path.relative(root, output)}${sanitize ? ' (AddressSanitizer + UBSan)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-);
+reportBuilt({ packageName, root, outDir, output, started, note: sanitize ? 'AddressSanitizer + UBSan' : '' });

@@ -7,14 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asanEnvironment } from '@myelin/native-build';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cxx = process.env.CXX || 'g++';
-const lib = (name) => spawnSync(cxx, [`-print-file-name=${name}`], { encoding: 'utf8' }).stdout.trim();
-const asan = lib('libasan.so');
-const ubsan = lib('libubsan.so');
-if (!path.isAbsolute(asan) || !existsSync(asan)) {
-  console.error(`test:asan: ${cxx} does not know libasan.so (got '${asan}'); install g++ (it ships libasan)`);
+const sanitizer = asanEnvironment();
+if (sanitizer.error) {
+  console.error(`test:asan: ${sanitizer.error}`);
   process.exit(1);
 }
 if (!existsSync(path.join(root, 'dist/native-asan/myelin_cpu.node'))) {
@@ -25,13 +23,7 @@ if (!existsSync(path.join(root, 'dist/native-asan/myelin_cpu.node'))) {
 }
 const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
 const args = process.argv.slice(2);
-const env = {
-  ...process.env,
-  MYELIN_CPU_SANITIZE: '1',
-  LD_PRELOAD: [asan, existsSync(ubsan) ? ubsan : ''].filter(Boolean).join(' '),
-  ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0:abort_on_error=1:halt_on_error=1',
-  UBSAN_OPTIONS: process.env.UBSAN_OPTIONS ?? 'print_stacktrace=1:halt_on_error=1',
-};
+const env = { ...process.env, MYELIN_CPU_SANITIZE: '1', ...sanitizer.env };
 console.log(`test:asan: LD_PRELOAD=${env.LD_PRELOAD} ASAN_OPTIONS=${env.ASAN_OPTIONS}`);
 const run = (extraEnv, vitestArgs) => {
   const result = spawnSync(process.execPath, [vitest, 'run', ...vitestArgs], {

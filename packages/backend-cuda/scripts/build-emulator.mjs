@@ -9,38 +9,39 @@
 // native/emulator/ comes first on the include path, so <cuda_runtime.h> and
 // <cuda_runtime_api.h> are the emulator's. No CUDA toolkit is needed. Without g++ it prints a
 // warning and exits 0 (the emulated tests then report themselves skipped with the reason).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CXX,
+  SANITIZE_FLAGS,
+  compilerRuns,
+  nodeApiInclude,
+  reportBuilt,
+  runPool,
+  runTool,
+  skipBuild,
+} from '@myelin/native-build';
 
+const packageName = '@myelin/backend-cuda';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sanitize = process.argv.includes('--sanitize');
 const outDir = path.join(root, 'dist', sanitize ? 'native-emu-asan' : 'native-emu');
 const genDir = path.join(root, 'build', sanitize ? 'emu-asan' : 'emu');
-const cxx = process.env.CXX || 'g++';
 const started = Date.now();
 
-function fail(reason) {
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'BUILD-FAILED.txt'), `${reason}\n`);
-  rmSync(path.join(outDir, 'myelin_cuda.node'), { force: true });
-  console.warn(`@myelin/backend-cuda: the emulator build of the addon was not made: ${reason}`);
-  process.exit(0);
-}
+const fail = (reason) =>
+  skipBuild({
+    packageName,
+    outDir,
+    addon: 'myelin_cuda.node',
+    reason: `the CPU emulator build: ${reason}`,
+    advice: 'the emulated conformance tests report themselves skipped with this reason.',
+  });
 
-if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`no C++ compiler ('${cxx}' did not run)`);
-
-function napiInclude() {
-  try {
-    const require = createRequire(import.meta.url);
-    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
-  } catch {
-    if (existsSync('/usr/include/node/node_api.h')) return '/usr/include/node';
-    return fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
-  }
-}
+if (!compilerRuns()) fail(`no C++ compiler ('${CXX}' did not run)`);
+const napi =
+  nodeApiInclude() ?? fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
 
 /** The index just past the bracket that closes the one at `open` (`(`/`)` or `<`/`>`). */
 function closing(text, open, left, right) {
@@ -102,10 +103,8 @@ const flags = [
   '-DMYELIN_CUDA_EMULATOR=1',
   include('native/emulator'),
   include('native/kernels'),
-  `-I${napiInclude()}`,
-  ...(sanitize
-    ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined']
-    : ['-O1']),
+  `-I${napi}`,
+  ...(sanitize ? SANITIZE_FLAGS : ['-O1']),
 ];
 
 // Up to date: the library is newer than every native source and this script.
@@ -141,32 +140,21 @@ for (const dir of ['runtime', 'glue', 'emulator'])
     sources.push(path.join(root, 'native', dir, file));
 
 mkdirSync(outDir, { recursive: true });
-/** Runs the compiler; on an error (a bug in the sources, not a missing tool) fails loudly. */
-function compile(args) {
-  return new Promise((resolve) => {
-    const child = spawn(cxx, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => {
-      if (code === 0) return resolve();
-      console.error(stderr.slice(-6000));
-      console.error('@myelin/backend-cuda: the emulator build failed');
-      process.exit(1);
-    });
-  });
-}
-// Two compilers at a time (CI has 2 shared cores), then one link.
+// Two compilers at a time (CI has 2 shared cores), then one link. A compile error is a bug in
+// the sources, not a missing tool: it fails the build.
 const objects = sources.map((source, i) => path.join(genDir, `${i}-${path.basename(source).replace(/\.cc$/, '')}.o`));
-let next = 0;
-const worker = async () => {
-  while (next < sources.length) {
-    const i = next++;
-    await compile([...flags, '-c', sources[i], '-o', objects[i]]);
-  }
+const compiled = async (args) => {
+  const { code, stderr } = await runTool(CXX, args, root);
+  if (code !== 0) console.error(stderr.slice(-6000));
+  return code === 0;
 };
-await Promise.all([worker(), worker()]);
-await compile([...flags, '-shared', '-o', output, ...objects, '-ldl', '-lpthread']);
-rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
-console.log(
-  `@myelin/backend-cuda: built ${path.relative(root, output)} (CPU emulator${sanitize ? ', ASan + UBSan' : ''}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+const failed = await runPool(
+  sources.map((source, i) => i),
+  2,
+  (i) => compiled([...flags, '-c', sources[i], '-o', objects[i]]),
 );
+if (failed.length > 0 || !(await compiled([...flags, '-shared', '-o', output, ...objects, '-ldl', '-lpthread']))) {
+  console.error(`${packageName}: the emulator build failed`);
+  process.exit(1);
+}
+reportBuilt({ packageName, root, outDir, output, started, note: `CPU emulator${sanitize ? ', ASan + UBSan' : ''}` });

@@ -7,41 +7,32 @@
 // Without a C++ compiler or Open MPI's headers it prints a warning and exits 0, so the
 // TypeScript part still builds; the package then reports what to install.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CXX, SANITIZE_FLAGS, compilerRuns, nodeApiInclude, reportBuilt, skipBuild } from '@myelin/native-build';
 
+const packageName = '@myelin/distributed';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_MPI_SANITIZE === '1';
 const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
 const output = path.join(outDir, 'myelin_mpi.node');
 const source = path.join(root, 'native', 'mpi-addon.cc');
-const cxx = process.env.CXX || 'g++';
 const started = Date.now();
 const INSTALL = 'apt-get install openmpi-bin libopenmpi-dev (or ./setup)';
 
-function skip(reason) {
-  // The TypeScript loader reads this file to say why the addon is missing.
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'BUILD-FAILED.txt'), `${reason}\n`);
-  rmSync(output, { force: true });
-  console.warn(`@myelin/distributed: WARNING: the MPI addon was not built: ${reason}`);
-  console.warn(`@myelin/distributed: the TypeScript part builds anyway; distributed training needs ${INSTALL}`);
-  process.exit(0);
-}
+const skip = (reason) =>
+  skipBuild({
+    packageName,
+    outDir,
+    addon: 'myelin_mpi.node',
+    reason,
+    advice: `the TypeScript part builds anyway; distributed training needs ${INSTALL}`,
+  });
 
-if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) skip(`no C++ compiler ('${cxx}' did not run)`);
-
-function napiInclude() {
-  try {
-    const require = createRequire(import.meta.url);
-    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
-  } catch {
-    if (existsSync('/usr/include/node/node_api.h')) return '/usr/include/node';
-    return skip('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
-  }
-}
+if (!compilerRuns()) skip(`no C++ compiler ('${CXX}' did not run)`);
+const napi =
+  nodeApiInclude() ?? skip('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
 
 /** Open MPI's flags: from its compiler wrapper when present, else Debian's multiarch paths. */
 function mpiFlags() {
@@ -81,25 +72,20 @@ const args = [
   // The C API only: mpi.h would otherwise pull in the deprecated C++ bindings (libmpi_cxx).
   '-DOMPI_SKIP_MPICXX=1',
   '-DMPICH_SKIP_MPICXX=1',
-  `-I${napiInclude()}`,
+  `-I${napi}`,
   ...mpi.compile,
-  ...(sanitize
-    ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined']
-    : ['-O3']), // -O3: the shared-memory all-reduce's sum loops are vectorised
+  ...(sanitize ? SANITIZE_FLAGS : ['-O3']), // -O3: the shared-memory all-reduce's sum loops are vectorised
   source,
   '-o',
   output,
   ...mpi.link,
   '-ldl',
 ];
-const result = spawnSync(cxx, args, { cwd: root, encoding: 'utf8' });
+const result = spawnSync(CXX, args, { cwd: root, encoding: 'utf8' });
 if (result.stderr.trim()) process.stderr.write(result.stderr);
 if (result.status !== 0) {
   // Headers present but the compile or link failed: that is a bug here, not a missing package.
-  console.error(`@myelin/distributed: compiling the MPI addon failed: ${cxx} ${args.join(' ')}`);
+  console.error(`${packageName}: compiling the MPI addon failed: ${CXX} ${args.join(' ')}`);
   process.exit(1);
 }
-rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
-console.log(
-  `@myelin/distributed: built ${path.relative(root, output)}${sanitize ? ' (AddressSanitizer + UBSan)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-);
+reportBuilt({ packageName, root, outDir, output, started, note: sanitize ? 'AddressSanitizer + UBSan' : '' });

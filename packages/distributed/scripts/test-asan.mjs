@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asanEnvironment } from './asan-env.mjs';
+import { asanEnvironment } from '@myelin/native-build';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { env, error } = asanEnvironment();
+const { env: sanitizer, error } = asanEnvironment();
+const env = { MYELIN_MPI_SANITIZE: '1', ...sanitizer };
 if (error) {
   console.error(`test:asan: ${error}`);
   process.exit(1);

@@ -4,8 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mpirun, mpirunAvailable, rankFiles, resultDirectory } from './test-mpirun.js';
-// @ts-expect-error -- a plain .mjs helper shared with scripts/test-asan.mjs
-import { asanEnvironment } from '../scripts/asan-env.mjs';
+import { asanEnvironment } from '@myelin/native-build';
 import { probeMpi } from './probe.js';
 
 const fixture = fileURLToPath(new URL('../test/fixtures/collectives.mjs', import.meta.url));
@@ -118,10 +117,10 @@ describe.skipIf(!usable)('MPI collectives (mpirun)', () => {
         encoding: 'utf8',
       });
       expect(build.status, build.stderr).toBe(0);
-      const { env, error } = asanEnvironment() as { env?: Record<string, string>; error?: string };
+      const { env, error } = asanEnvironment();
       expect(error).toBeUndefined();
       // -x exports the variables to the ranks only (mpirun itself runs without libasan).
-      const exports = Object.entries(env!).flatMap(([k, v]) => ['-x', `${k}=${v}`]);
+      const exports = Object.entries({ MYELIN_MPI_SANITIZE: '1', ...env }).flatMap(([k, v]) => ['-x', `${k}=${v}`]);
       const out = resultDirectory();
       const run = await mpirun(2, fixture, [out], {
         mpirunArgs: exports,

@@ -1,0 +1,35 @@
+// Types of index.mjs (a plain module: the build scripts run before any TypeScript is compiled).
+export declare const CXX: string;
+export declare const SANITIZE_FLAGS: readonly string[];
+export declare function compilerRuns(compiler?: string): boolean;
+export declare function skipBuild(options: {
+  packageName: string;
+  outDir: string;
+  addon: string;
+  reason: string;
+  advice?: string;
+}): never;
+export declare function reportBuilt(options: {
+  packageName: string;
+  root: string;
+  outDir: string;
+  output: string;
+  started: number;
+  note?: string;
+}): void;
+export declare function nodeApiInclude(): string | null;
+export declare function runTool(
+  tool: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number | null; stderr: string }>;
+export declare function runPool<T>(
+  items: readonly T[],
+  jobs: number,
+  task: (item: T) => Promise<boolean>,
+): Promise<T[]>;
+export declare function asanEnvironment(extra?: {
+  asanOptions?: string;
+}):
+  | { env: { LD_PRELOAD: string; ASAN_OPTIONS: string; UBSAN_OPTIONS: string }; error?: undefined }
+  | { env?: undefined; error: string };
