@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '@myelin/conformance';
+import type { NativeCudaBackend } from './index.js';
 
 const sanitized = process.env.MYELIN_CUDA_SANITIZE === '1';
 const directory = fileURLToPath(new URL(`../dist/${sanitized ? 'native-emu-asan' : 'native-emu'}/`, import.meta.url));
@@ -26,7 +27,8 @@ if (existsSync(addon)) {
   it('trains with a steady step that calls no cudaMalloc (the caching allocator)', async () => {
     const { Adam, CrossEntropyLoss, Linear, ReLU, Sequential, fit, fromHost, manualSeed, registerBackend, setBackend } =
       await import('@myelin/core');
-    const backend = await createCudaBackend({ name: 'cuda-emulator-allocator' });
+    const backend = (await createCudaBackend({ name: 'cuda-emulator-allocator' })) as NativeCudaBackend;
+    expect(backend.engine).toBe('native');
     registerBackend('cuda-emulator-allocator', () => backend);
     setBackend('cuda-emulator-allocator');
     manualSeed(0);
