@@ -40,6 +40,8 @@ constexpr int MAX_OPERANDS = 3;
 struct Loop {
   int rank = 1;
   int operands = 0;
+  /** Fewer than 2^31 elements: kernels decompose indices in 32 bits (64-bit division is slow on GPUs). */
+  bool narrow = true;
   i64 shape[MAX_RANK] = {1};
   i64 strides[MAX_OPERANDS][MAX_RANK] = {};
   MC_HD i64 size() const {
@@ -85,6 +87,7 @@ inline void collapse_loop(Loop& loop, const i64* out_shape, int out_rank, int op
     r = 1;
   }
   loop.rank = r;
+  loop.narrow = loop.size() < (i64(1) << 31);
 }
 
 /**

@@ -55,6 +55,17 @@ __device__ inline T activate(int act, T v) {
 /** Offsets of output element i in each operand of a loop. */
 __device__ inline void loop_offsets(const Loop& L, i64 i, i64* off) {
   for (int k = 0; k < L.operands; k++) off[k] = 0;
+  if (L.narrow) {
+    // Every index and dimension fits 32 bits: the same decomposition with 32-bit division.
+    unsigned rest = unsigned(i);
+    for (int d = L.rank - 1; d >= 0; d--) {
+      const unsigned dim = unsigned(L.shape[d]);
+      const unsigned c = rest % dim;
+      rest /= dim;
+      for (int k = 0; k < L.operands; k++) off[k] += i64(c) * L.strides[k][d];
+    }
+    return;
+  }
   for (int d = L.rank - 1; d >= 0; d--) {
     const i64 dim = L.shape[d];
     const i64 c = i % dim;
