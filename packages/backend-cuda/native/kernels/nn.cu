@@ -10,6 +10,23 @@ using u8 = std::uint8_t;
 using i32 = std::int32_t;
 using u32 = std::uint32_t;
 
+/** A window's geometry in the index type of a launch: int when every index fits, else i64. */
+template <typename I>
+struct WindowOf {
+  I n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
+};
+
+template <typename I>
+WindowOf<I> window_as(const Window& g) {
+  return WindowOf<I>{I(g.n), I(g.c), I(g.h), I(g.w), I(g.kh), I(g.kw), I(g.sh), I(g.sw), I(g.ph), I(g.pw), I(g.dh), I(g.dw), I(g.out_h), I(g.out_w)};
+}
+
+/** Whether the tensors of `sizes` elements and every intermediate coordinate of `g` fit int (32-bit division is much faster). */
+bool narrow_window(const Window& g, i64 a, i64 b) {
+  const i64 limit = i64(1) << 30;
+  return a < limit * 2 && b < limit * 2 && g.h + 2 * g.ph + g.dh * g.kh + g.sh < limit && g.w + 2 * g.pw + g.dw * g.kw + g.sw < limit;
+}
+
 template <typename E>
 __global__ void gather_kernel(const E* __restrict__ x, const i32* __restrict__ idx, i64 count, E* __restrict__ out, i64 outer, i64 length, i64 inner, int* flag) {
   MC_GRID_LOOP(i, outer * count * inner) {
@@ -65,19 +82,20 @@ __global__ void scatter_add_int(const i32* __restrict__ u, const i32* __restrict
 }
 
 /** One thread per element of cols [n, c*kh*kw, out_h*out_w]. */
-template <typename T>
-__global__ void unfold_kernel(Window g, const T* __restrict__ x, T* __restrict__ cols, i64 total) {
-  MC_GRID_LOOP(e, total) {
-    const i64 ow = e % g.out_w;
-    i64 r = e / g.out_w;
-    const i64 oh = r % g.out_h;
+template <typename T, typename I>
+__global__ void unfold_kernel(WindowOf<I> g, const T* __restrict__ x, T* __restrict__ cols, i64 total) {
+  MC_GRID_LOOP(e64, total) {
+    const I e = I(e64);
+    const I ow = e % g.out_w;
+    I r = e / g.out_w;
+    const I oh = r % g.out_h;
     r /= g.out_h;
-    const i64 j = r % g.kw;
+    const I j = r % g.kw;
     r /= g.kw;
-    const i64 i = r % g.kh;
+    const I i = r % g.kh;
     r /= g.kh;  // r = batch * c + channel
-    const i64 row = oh * g.sh - g.ph + i * g.dh;
-    const i64 col = ow * g.sw - g.pw + j * g.dw;
+    const I row = oh * g.sh - g.ph + i * g.dh;
+    const I col = ow * g.sw - g.pw + j * g.dw;
     cols[e] = (row >= 0 && row < g.h && col >= 0 && col < g.w) ? x[(r * g.h + row) * g.w + col] : T(0);
   }
 }
@@ -86,24 +104,25 @@ __global__ void unfold_kernel(Window g, const T* __restrict__ x, T* __restrict__
  * One thread per input element: the sum of every column entry that unfold read from it (the
  * windows are walked in a fixed order, so the result is deterministic). Accumulated in double.
  */
-template <typename T>
-__global__ void fold_kernel(Window g, const T* __restrict__ cols, T* __restrict__ dx, i64 total) {
-  const i64 L = g.out_h * g.out_w;
-  MC_GRID_LOOP(e, total) {
-    const i64 col = e % g.w;
-    const i64 row = (e / g.w) % g.h;
-    const i64 plane = e / (g.w * g.h);  // batch * c + channel
-    const i64 b = plane / g.c, ch = plane % g.c;
+template <typename T, typename I>
+__global__ void fold_kernel(WindowOf<I> g, const T* __restrict__ cols, T* __restrict__ dx, i64 total) {
+  const I L = g.out_h * g.out_w;
+  MC_GRID_LOOP(e64, total) {
+    const I e = I(e64);
+    const I col = e % g.w;
+    const I row = (e / g.w) % g.h;
+    const I plane = e / (g.w * g.h);  // batch * c + channel
+    const I b = plane / g.c, ch = plane % g.c;
     double s = 0;
-    for (i64 i = 0; i < g.kh; i++) {
-      const i64 y = row + g.ph - i * g.dh;
+    for (I i = 0; i < g.kh; i++) {
+      const I y = row + g.ph - i * g.dh;
       if (y < 0 || y % g.sh != 0) continue;
-      const i64 oh = y / g.sh;
+      const I oh = y / g.sh;
       if (oh >= g.out_h) continue;
-      for (i64 j = 0; j < g.kw; j++) {
-        const i64 x = col + g.pw - j * g.dw;
+      for (I j = 0; j < g.kw; j++) {
+        const I x = col + g.pw - j * g.dw;
         if (x < 0 || x % g.sw != 0) continue;
-        const i64 ow = x / g.sw;
+        const I ow = x / g.sw;
         if (ow >= g.out_w) continue;
         s += double(cols[(b * g.c * g.kh * g.kw + (ch * g.kh + i) * g.kw + j) * L + oh * g.out_w + ow]);
       }
@@ -112,19 +131,20 @@ __global__ void fold_kernel(Window g, const T* __restrict__ cols, T* __restrict_
   }
 }
 
-template <typename T>
-__global__ void max_pool_kernel(Window g, const T* __restrict__ x, T* __restrict__ y, i64 total) {
-  MC_GRID_LOOP(e, total) {
-    const i64 ow = e % g.out_w;
-    const i64 oh = (e / g.out_w) % g.out_h;
-    const i64 plane = e / (g.out_w * g.out_h);
+template <typename T, typename I>
+__global__ void max_pool_kernel(WindowOf<I> g, const T* __restrict__ x, T* __restrict__ y, i64 total) {
+  MC_GRID_LOOP(e64, total) {
+    const I e = I(e64);
+    const I ow = e % g.out_w;
+    const I oh = (e / g.out_w) % g.out_h;
+    const I plane = e / (g.out_w * g.out_h);
     const T* p = x + plane * g.h * g.w;
     T best = T(-INFINITY);
-    for (i64 i = 0; i < g.kh; i++) {
-      const i64 row = oh * g.sh - g.ph + i * g.dh;
+    for (I i = 0; i < g.kh; i++) {
+      const I row = oh * g.sh - g.ph + i * g.dh;
       if (row < 0 || row >= g.h) continue;
-      for (i64 j = 0; j < g.kw; j++) {
-        const i64 col = ow * g.sw - g.pw + j * g.dw;
+      for (I j = 0; j < g.kw; j++) {
+        const I col = ow * g.sw - g.pw + j * g.dw;
         if (col < 0 || col >= g.w) continue;
         best = max_nan(best, p[row * g.w + col]);
       }
@@ -134,20 +154,21 @@ __global__ void max_pool_kernel(Window g, const T* __restrict__ x, T* __restrict
 }
 
 /** Per window: its gradient divided by the number of taps equal to the max (NaN when none is: a NaN max). */
-template <typename T>
-__global__ void pool_share_kernel(Window g, const T* __restrict__ grad, const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ share, i64 total) {
-  MC_GRID_LOOP(e, total) {
-    const i64 ow = e % g.out_w;
-    const i64 oh = (e / g.out_w) % g.out_h;
-    const i64 plane = e / (g.out_w * g.out_h);
+template <typename T, typename I>
+__global__ void pool_share_kernel(WindowOf<I> g, const T* __restrict__ grad, const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ share, i64 total) {
+  MC_GRID_LOOP(e64, total) {
+    const I e = I(e64);
+    const I ow = e % g.out_w;
+    const I oh = (e / g.out_w) % g.out_h;
+    const I plane = e / (g.out_w * g.out_h);
     const T* p = x + plane * g.h * g.w;
     const T best = y[e];
-    i64 count = 0;
-    for (i64 i = 0; i < g.kh; i++) {
-      const i64 row = oh * g.sh - g.ph + i * g.dh;
+    I count = 0;
+    for (I i = 0; i < g.kh; i++) {
+      const I row = oh * g.sh - g.ph + i * g.dh;
       if (row < 0 || row >= g.h) continue;
-      for (i64 j = 0; j < g.kw; j++) {
-        const i64 col = ow * g.sw - g.pw + j * g.dw;
+      for (I j = 0; j < g.kw; j++) {
+        const I col = ow * g.sw - g.pw + j * g.dw;
         if (col >= 0 && col < g.w && p[row * g.w + col] == best) count++;
       }
     }
@@ -156,25 +177,26 @@ __global__ void pool_share_kernel(Window g, const T* __restrict__ grad, const T*
 }
 
 /** Per input element: the shares of the windows it is a tap of, where it equals the max (every tap of a NaN window). */
-template <typename T>
-__global__ void pool_backward_kernel(Window g, const T* __restrict__ x, const T* __restrict__ y, const T* __restrict__ share, T* __restrict__ dx, i64 total) {
-  MC_GRID_LOOP(e, total) {
-    const i64 col = e % g.w;
-    const i64 row = (e / g.w) % g.h;
-    const i64 plane = e / (g.w * g.h);
+template <typename T, typename I>
+__global__ void pool_backward_kernel(WindowOf<I> g, const T* __restrict__ x, const T* __restrict__ y, const T* __restrict__ share, T* __restrict__ dx, i64 total) {
+  MC_GRID_LOOP(e64, total) {
+    const I e = I(e64);
+    const I col = e % g.w;
+    const I row = (e / g.w) % g.h;
+    const I plane = e / (g.w * g.h);
     const T v = x[e];
     T s = T(0);
-    for (i64 i = 0; i < g.kh; i++) {
-      const i64 yy = row + g.ph - i * g.dh;
+    for (I i = 0; i < g.kh; i++) {
+      const I yy = row + g.ph - i * g.dh;
       if (yy < 0 || yy % g.sh != 0) continue;
-      const i64 oh = yy / g.sh;
+      const I oh = yy / g.sh;
       if (oh >= g.out_h) continue;
-      for (i64 j = 0; j < g.kw; j++) {
-        const i64 xx = col + g.pw - j * g.dw;
+      for (I j = 0; j < g.kw; j++) {
+        const I xx = col + g.pw - j * g.dw;
         if (xx < 0 || xx % g.sw != 0) continue;
-        const i64 ow = xx / g.sw;
+        const I ow = xx / g.sw;
         if (ow >= g.out_w) continue;
-        const i64 at = (plane * g.out_h + oh) * g.out_w + ow;
+        const I at = (plane * g.out_h + oh) * g.out_w + ow;
         const T best = y[at];
         if (best != best || v == best) s += share[at];  // a NaN max gives its NaN share to every tap
       }
@@ -284,43 +306,70 @@ void launch_scatter_add(cudaStream_t s, int dtype, const void* u, const std::int
   }
 }
 
+namespace {
+
+template <typename T, typename I>
+void unfold_typed(cudaStream_t s, const Window& g, const void* x, void* cols, i64 total) {
+  unfold_kernel<T, I><<<blocks_for(total), THREADS, 0, s>>>(window_as<I>(g), static_cast<const T*>(x), static_cast<T*>(cols), total);
+}
+
+template <typename T, typename I>
+void fold_typed(cudaStream_t s, const Window& g, const void* cols, void* dx, i64 total) {
+  fold_kernel<T, I><<<blocks_for(total), THREADS, 0, s>>>(window_as<I>(g), static_cast<const T*>(cols), static_cast<T*>(dx), total);
+}
+
+template <typename T, typename I>
+void max_pool_typed(cudaStream_t s, const Window& g, const void* x, void* y, i64 total) {
+  max_pool_kernel<T, I><<<blocks_for(total), THREADS, 0, s>>>(window_as<I>(g), static_cast<const T*>(x), static_cast<T*>(y), total);
+}
+
+template <typename T, typename I>
+void max_pool_backward_typed(cudaStream_t s, const Window& g, const void* grad, const void* x, const void* y, void* share, void* dx, i64 windows, i64 total) {
+  const WindowOf<I> w = window_as<I>(g);
+  if (windows > 0) {
+    pool_share_kernel<T, I><<<blocks_for(windows), THREADS, 0, s>>>(w, static_cast<const T*>(grad), static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(share),
+                                                                      windows);
+  }
+  pool_backward_kernel<T, I><<<blocks_for(total), THREADS, 0, s>>>(w, static_cast<const T*>(x), static_cast<const T*>(y), static_cast<const T*>(share), static_cast<T*>(dx), total);
+}
+
+}  // namespace
+
 void launch_unfold(cudaStream_t s, int dtype, const Window& g, const void* x, void* cols) {
   const i64 total = g.n * g.c * g.kh * g.kw * g.out_h * g.out_w;
   if (total <= 0) return;
-  if (dtype == F32) unfold_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(x), static_cast<float*>(cols), total);
-  else unfold_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(x), static_cast<double*>(cols), total);
+  const bool narrow = narrow_window(g, total, g.n * g.c * g.h * g.w);
+  if (dtype == F32) narrow ? unfold_typed<float, int>(s, g, x, cols, total) : unfold_typed<float, i64>(s, g, x, cols, total);
+  else narrow ? unfold_typed<double, int>(s, g, x, cols, total) : unfold_typed<double, i64>(s, g, x, cols, total);
 }
 
 void launch_fold(cudaStream_t s, int dtype, const Window& g, const void* cols, void* dx) {
   const i64 total = g.n * g.c * g.h * g.w;
   if (total <= 0) return;
-  if (dtype == F32) fold_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(cols), static_cast<float*>(dx), total);
-  else fold_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(cols), static_cast<double*>(dx), total);
+  const bool narrow = narrow_window(g, total, g.n * g.c * g.kh * g.kw * g.out_h * g.out_w);
+  if (dtype == F32) narrow ? fold_typed<float, int>(s, g, cols, dx, total) : fold_typed<float, i64>(s, g, cols, dx, total);
+  else narrow ? fold_typed<double, int>(s, g, cols, dx, total) : fold_typed<double, i64>(s, g, cols, dx, total);
 }
 
 void launch_max_pool(cudaStream_t s, int dtype, const Window& g, const void* x, void* y) {
   const i64 total = g.n * g.c * g.out_h * g.out_w;
   if (total <= 0) return;
-  if (dtype == F32) max_pool_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(x), static_cast<float*>(y), total);
-  else max_pool_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(x), static_cast<double*>(y), total);
+  const bool narrow = narrow_window(g, total, g.n * g.c * g.h * g.w);
+  if (dtype == F32) narrow ? max_pool_typed<float, int>(s, g, x, y, total) : max_pool_typed<float, i64>(s, g, x, y, total);
+  else narrow ? max_pool_typed<double, int>(s, g, x, y, total) : max_pool_typed<double, i64>(s, g, x, y, total);
 }
 
 void launch_max_pool_backward(cudaStream_t s, int dtype, const Window& g, const void* grad, const void* x, const void* y, void* share, void* dx) {
   const i64 windows = g.n * g.c * g.out_h * g.out_w;
   const i64 total = g.n * g.c * g.h * g.w;
   if (total <= 0) return;
+  const bool narrow = narrow_window(g, total, windows);
   if (dtype == F32) {
-    if (windows > 0)
-      pool_share_kernel<float><<<blocks_for(windows), THREADS, 0, s>>>(g, static_cast<const float*>(grad), static_cast<const float*>(x), static_cast<const float*>(y),
-                                                                        static_cast<float*>(share), windows);
-    pool_backward_kernel<float><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const float*>(x), static_cast<const float*>(y), static_cast<const float*>(share),
-                                                                     static_cast<float*>(dx), total);
+    if (narrow) max_pool_backward_typed<float, int>(s, g, grad, x, y, share, dx, windows, total);
+    else max_pool_backward_typed<float, i64>(s, g, grad, x, y, share, dx, windows, total);
   } else {
-    if (windows > 0)
-      pool_share_kernel<double><<<blocks_for(windows), THREADS, 0, s>>>(g, static_cast<const double*>(grad), static_cast<const double*>(x), static_cast<const double*>(y),
-                                                                         static_cast<double*>(share), windows);
-    pool_backward_kernel<double><<<blocks_for(total), THREADS, 0, s>>>(g, static_cast<const double*>(x), static_cast<const double*>(y), static_cast<const double*>(share),
-                                                                      static_cast<double*>(dx), total);
+    if (narrow) max_pool_backward_typed<double, int>(s, g, grad, x, y, share, dx, windows, total);
+    else max_pool_backward_typed<double, i64>(s, g, grad, x, y, share, dx, windows, total);
   }
 }
 
