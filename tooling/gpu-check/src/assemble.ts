@@ -14,19 +14,12 @@
 //   .gpu-check/expected-counts.txt             the tests each conformance file registers here
 //   .gpu-check/cli/, .gpu-check/configs/       the `myelin` CLI bundle and its presets
 //   .gpu-check/fashion-mnist/                  the first FASHION_MNIST_SUBSET training samples
+// Files of PACK_FROM_BYTES or more (the bundles, the addon) travel as <name>.xz; run.sh unpacks
+// them in place and removes them again at its end, and unpacks node.xz to a scratch folder.
 // Debian's Vulkan loader and GL dispatch debs go to .gl/ beside it (the device README's folder).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  cpSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The CUDA addon, relative to the repository root. */
@@ -106,7 +99,23 @@ export function folderPlan(inputs: PlanInputs): PlanEntry[] {
       return `${shown} is missing`;
     });
   if (problems.length > 0) throw new Error(`gpu-check prepare cannot assemble the folder:\n  ${problems.join('\n  ')}`);
-  return plan;
+  return plan.flatMap(packed);
+}
+
+/** Files from this size on travel xz-compressed (bundles and addons shrink 5 to 10 times). */
+export const PACK_FROM_BYTES = 256 * 1024;
+
+/**
+ * A folder entry becomes one entry per file; a file of PACK_FROM_BYTES or more that is copied
+ * travels xz-compressed instead (run.sh unpacks every `.xz` in place, and removes it again).
+ */
+function packed(entry: PlanEntry): PlanEntry[] {
+  const stat = statSync(entry.from);
+  if (stat.isDirectory())
+    return readdirSync(entry.from)
+      .sort()
+      .flatMap((name) => packed({ ...entry, from: path.join(entry.from, name), to: `${entry.to}/${name}` }));
+  return [entry.how === 'copy' && stat.size >= PACK_FROM_BYTES ? { ...entry, how: 'xz' } : entry];
 }
 
 /** The path a plan entry has in the carried folder (compressed entries end in .xz). */
@@ -143,8 +152,7 @@ export function place(entry: PlanEntry, folder: string, scratch: string): void {
   mkdirSync(path.dirname(target), { recursive: true });
   switch (entry.how) {
     case 'copy':
-      if (statSync(entry.from).isDirectory()) cpSync(entry.from, target, { recursive: true });
-      else copyFileSync(entry.from, target);
+      copyFileSync(entry.from, target);
       return;
     case 'xz':
       compressXz(entry.from, target);

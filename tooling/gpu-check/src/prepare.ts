@@ -88,6 +88,9 @@ function assembleFolder(plan: PlanEntry[]): void {
     log(`${carriedPath(entry)}: ${mib(sizeOf(target))} (${how}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   rmSync(path.join(folder, '.scratch'), { recursive: true, force: true });
+  // The cache keeps what this folder holds, nothing older.
+  const used = new Set(plan.filter((entry) => entry.how !== 'copy').map((entry) => path.basename(cacheFile(entry))));
+  for (const name of readdirSync(cacheDir)) if (!used.has(name)) rmSync(path.join(cacheDir, name), { recursive: true });
 }
 
 /** The device README's recipe: the loader debs in .gl/, which .git/info/exclude ignores. */
@@ -181,7 +184,7 @@ function writeExpectedCounts(): void {
     }
     const listed = spawnSync(
       process.execPath,
-      [path.join(folder, 'dist/conformance.mjs'), '--backend', backend, '--list'],
+      [path.join(packageDir, 'dist/conformance.mjs'), '--backend', backend, '--list'],
       {
         env: { ...process.env, ...env },
         encoding: 'utf8',

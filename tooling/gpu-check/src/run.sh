@@ -6,8 +6,8 @@
 # (the device image has them); xz, or python3's lzma module as the fallback, to unpack node.
 # Writes one results folder, $OUT when set (the device tool brings it back), else
 # ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
-# For trying it on a machine without a GPU (docs/gpu-check.md): GPU_CHECK_UNPACK_TO=<dir> (the loader
-# debs go there, not over /), GPU_CHECK_WEBGPU_ADAPTER (default vulkan), GPU_CHECK_BENCH_ARGS
+# For trying it on a machine without a GPU (docs/gpu-check.md; the loader debs never go over /
+# there): GPU_CHECK_UNPACK_TO=<dir> (where they go), GPU_CHECK_WEBGPU_ADAPTER (default vulkan), GPU_CHECK_BENCH_ARGS
 # (e.g. "--smoke --torch-device cpu"), GPU_CHECK_PYTHON (a python3 with torch), GPU_CHECK_CUDA_ADDON
 # (another build of the addon, e.g. backend-cuda's CPU emulator build).
 # Steps, each under its own timeout so that the whole stays under 5 minutes; a failing step does
@@ -26,9 +26,10 @@ WORK="${TMPDIR:-/tmp}/myelin-gpu-check"
 mkdir -p "$RESULTS" "$WORK"
 SUMMARY="$RESULTS/summary.txt"
 rm -f "$RESULTS"/setup.log "$RESULTS"/conformance-cuda.log "$RESULTS"/conformance-webgpu.log "$RESULTS"/train.log "$RESULTS"/bench.log
-# Dawn is unpacked inside the carried folder (the `webgpu` package loads it from beside itself):
-# removed again at the end, so that the folder stays as small as it was carried.
-trap 'rm -f "$HERE"/node_modules/webgpu/dist/*/dawn.node' EXIT
+# The bundles, the addon and Dawn travel as <file>.xz and are unpacked in place (they find each
+# other by their places): removed again at the end, so that the folder stays as it was carried.
+packed() { find "$HERE" -name '*.xz' ! -path "$HERE/node.xz"; }
+trap 'packed | while read -r f; do rm -f "${f%.xz}"; done' EXIT
 BEGAN=$(date +%s)
 : >"$SUMMARY"
 
@@ -69,22 +70,18 @@ setup() {
   grep PRETTY_NAME /etc/os-release 2>/dev/null
   echo "python3: $(command -v python3) $(python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' 2>&1 | tail -1)"
   echo
-  echo "== unpacking node and Dawn"
+  echo "== unpacking node, and in place the bundles, the addon and Dawn"
   unpack_xz "$HERE/node.xz" "$WORK/node" && chmod +x "$WORK/node" && "$WORK/node" --version || return 1
-  local dawn
-  for dawn in "$HERE"/node_modules/webgpu/dist/*/dawn.node.xz; do
-    unpack_xz "$dawn" "${dawn%.xz}" || return 1
-  done
+  packed | while read -r f; do unpack_xz "$f" "${f%.xz}" || exit 1; done || return 1
+  echo "$(packed | wc -l) files unpacked"
   echo
   echo "== Vulkan loader"
   if ldconfig -p | grep -q 'libvulkan\.so\.1'; then
     echo "libvulkan.so.1 is installed: the carried debs are not unpacked"
   elif ls "$ROOT"/.gl/*.deb >/dev/null 2>&1; then
-    # The device README's recipe: Debian's loader debs unpacked over /, then ldconfig.
-    # GPU_CHECK_UNPACK_TO=<dir> unpacks them there instead (LD_LIBRARY_PATH), leaving / alone.
-    local to="${GPU_CHECK_UNPACK_TO:-/}"
-    for f in "$ROOT"/.gl/*.deb; do dpkg -x "$f" "$to" && echo "unpacked $(basename "$f") into $to"; done
-    if [ "$to" = / ]; then ldconfig; fi
+    local f
+    for f in "$ROOT"/.gl/*.deb; do dpkg -x "$f" "$LOADER_ROOT" && echo "unpacked $(basename "$f") into $LOADER_ROOT"; done
+    if [ "$LOADER_ROOT" = / ]; then ldconfig; fi
   else
     echo "no libvulkan.so.1 and no .gl/*.deb: carry .gl (pnpm gpu-check:prepare downloads it)"
   fi
@@ -92,17 +89,30 @@ setup() {
   ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null || true
 }
 
+# Where the loader debs go. Over / (then ldconfig) is the device README's recipe, done only on a
+# machine whose nvidia-smi works, as root: the GPU machine, which is given back after the run. Anywhere
+# else (a developer's machine, run by mistake or to try the script) they go to a folder of their
+# own on LD_LIBRARY_PATH, and / is left alone; GPU_CHECK_UNPACK_TO=<dir> chooses that folder.
+if [ -n "${GPU_CHECK_UNPACK_TO:-}" ]; then
+  LOADER_ROOT=$GPU_CHECK_UNPACK_TO
+elif nvidia-smi >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  LOADER_ROOT=/
+else
+  LOADER_ROOT=$WORK/loader
+fi
+mkdir -p "$LOADER_ROOT"
+
 say "Myelin prepared GPU check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(uname -n)"
 sed -n '2,4p' "$HERE/MANIFEST.txt" 2>/dev/null | tee -a "$SUMMARY"
-export HERE ROOT WORK
-export -f setup unpack_xz # `timeout` runs programs: the function runs in a child bash
+export HERE ROOT WORK LOADER_ROOT
+export -f setup unpack_xz packed # `timeout` runs programs: the function runs in a child bash
 step setup 40 bash -c setup
 cat "$WORK/setup.summary" >>"$SUMMARY"
 grep -a -m2 'NVIDIA' "$RESULTS/setup.log" >>"$SUMMARY" # nvidia-smi's driver line and first GPU
 
 NODE="$WORK/node"
-if [ -n "${GPU_CHECK_UNPACK_TO:-}" ]; then
-  export LD_LIBRARY_PATH="$GPU_CHECK_UNPACK_TO/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if [ "$LOADER_ROOT" != / ]; then
+  export LD_LIBRARY_PATH="$LOADER_ROOT/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 # python3 on PATH may be a virtual environment that is not activated: say so to the CUDA engine's
 # cuBLAS search (pip's nvidia/cu13/lib under $VIRTUAL_ENV), as activating it would.
@@ -123,10 +133,18 @@ fi
   echo "  pip's cuBLAS: $(ls -d "${VIRTUAL_ENV:-/nonexistent}"/lib/python3*/site-packages/nvidia/cu13/lib/libcublas.so* 2>/dev/null | head -1)"
 } >>"$RESULTS/setup.log"
 
+# Why the cuda steps cannot run, if they cannot.
 if [ -f "$MYELIN_CUDA_ADDON" ]; then
+  no_cuda=
+elif [ -f "$MYELIN_CUDA_ADDON.xz" ]; then
+  no_cuda="the CUDA addon was not unpacked (see setup.log)"
+else
+  no_cuda="the CUDA addon was not carried (prepared with --without-cuda)"
+fi
+if [ -z "$no_cuda" ]; then
   step conformance-cuda 120 "$NODE" "$HERE/dist/conformance.mjs" --backend cuda &
 else
-  echo "conformance-cuda: NOT RUN: the CUDA addon was not carried (prepared with --without-cuda)" >"$WORK/conformance-cuda.summary"
+  echo "conformance-cuda: NOT RUN: $no_cuda" >"$WORK/conformance-cuda.summary"
 fi
 # The Vulkan loader says why a driver did not load (a missing library, say) into this log.
 VK_LOADER_DEBUG="${VK_LOADER_DEBUG:-error,warn}" step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgpu &
@@ -139,8 +157,8 @@ train_cli() {
 }
 export NODE
 export -f train_cli
-if [ ! -f "$MYELIN_CUDA_ADDON" ]; then
-  echo "train: NOT RUN: the CUDA addon was not carried (prepared with --without-cuda)" >"$WORK/train.summary"
+if [ -n "$no_cuda" ]; then
+  echo "train: NOT RUN: $no_cuda" >"$WORK/train.summary"
 elif [ ! -f "$HERE/fashion-mnist/train-images-idx3-ubyte.gz" ]; then
   echo "train: NOT RUN: no Fashion-MNIST subset was carried (prepare found no dataset)" >"$WORK/train.summary"
 else
@@ -160,13 +178,13 @@ check_count() {
     echo "    FAIL count: $got tests here, $expected registered at prepare"
   fi
 }
-if [ -f "$MYELIN_CUDA_ADDON" ]; then check_count cuda >>"$WORK/conformance-cuda.summary"; fi
+if [ -z "$no_cuda" ]; then check_count cuda >>"$WORK/conformance-cuda.summary"; fi
 check_count webgpu >>"$WORK/conformance-webgpu.summary"
 cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" "$WORK/train.summary" >>"$SUMMARY"
 grep -a '^  backend\|^epoch 1/1  loss\|^  last' "$RESULTS/train.log" 2>/dev/null | sed 's/^ */    /' >>"$SUMMARY"
 
 # shellcheck disable=SC2046,SC2086 # the flags are words on purpose
-step bench 110 "$NODE" "$HERE/dist/bench.mjs" --budget 90 $([ -f "$MYELIN_CUDA_ADDON" ] || echo --only webgpu) ${GPU_CHECK_BENCH_ARGS:-}
+step bench 110 "$NODE" "$HERE/dist/bench.mjs" --budget 90 $([ -z "$no_cuda" ] || echo --only webgpu) ${GPU_CHECK_BENCH_ARGS:-}
 cat "$WORK/bench.summary" >>"$SUMMARY"
 grep -a '^\(cuda\|webgpu\) ' "$RESULTS/bench.log" | sed 's/^/    /' >>"$SUMMARY"
 

@@ -38,7 +38,7 @@ function fakeInputs(withAddon: boolean): PlanInputs {
   file('tooling/gpu-check/src/run.sh', '#!/usr/bin/env bash\n');
   file('tooling/gpu-check/dist/torch-gpu.py', 'import torch\n');
   file('tooling/gpu-check/dist/conformance.mjs', 'export {};\n');
-  file('tooling/gpu-check/dist/bench.mjs', 'export {};\n');
+  file('tooling/gpu-check/dist/bench.mjs', `export {};\n${'// a bundle\n'.repeat(30_000)}`); // over PACK_FROM_BYTES
   file('tooling/gpu-check/dist/cli/dist/bin.mjs', 'export {};\n');
   file('tooling/gpu-check/dist/cli/node_modules/@myelin/backend-cuda/package.json', '{}\n');
   file('tooling/gpu-check/dist/configs/fashion-mnist.json', '{}\n');
@@ -82,6 +82,15 @@ describe('gpu-check folder assembly', () => {
     for (const entry of plan) place(entry, folder, path.join(folder, '.scratch'));
     for (const entry of plan) expect(sizeOf(path.join(folder, carriedPath(entry)))).toBeGreaterThan(0);
 
+    // Big files travel compressed; a folder becomes its files.
+    expect(plan.filter((entry) => entry.how !== 'copy').map(carriedPath)).toEqual([
+      'node.xz',
+      'dist/bench.mjs.xz',
+      'node_modules/webgpu/dist/linux-x64/dawn.node.xz',
+    ]);
+    expect(plan.map((entry) => entry.to)).toContain('cli/node_modules/@myelin/backend-cuda/package.json');
+    const bench = plan.find((entry) => entry.to === 'dist/bench.mjs')!;
+    expect(unxz(path.join(folder, carriedPath(bench))).stdout.toString()).toBe(readFileSync(bench.from, 'utf8'));
     const dawn = plan.find((entry) => entry.to.endsWith('dawn.node'))!;
     const unpacked = unxz(path.join(folder, carriedPath(dawn)));
     expect(unpacked.stdout.toString()).toBe(readFileSync(dawn.from, 'utf8'));
@@ -90,11 +99,11 @@ describe('gpu-check folder assembly', () => {
     expect(node.stdout.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
 
     // Node's lookup from the bundle: `import('webgpu')`, and the files beside the bundle.
-    const bench = path.join(folder, 'dist/bench.mjs');
-    expect(createRequire(bench).resolve('webgpu/package.json')).toBe(
+    const benchBundle = path.join(folder, 'dist/bench.mjs');
+    expect(createRequire(benchBundle).resolve('webgpu/package.json')).toBe(
       path.join(folder, 'node_modules/webgpu/package.json'),
     );
-    expect(sizeOf(new URL('./torch-gpu.py', `file://${bench}`).pathname)).toBeGreaterThan(0);
+    expect(sizeOf(new URL('./torch-gpu.py', `file://${benchBundle}`).pathname)).toBeGreaterThan(0);
     expect(sizeOf(path.join(folder, 'dist/native/myelin_cuda.node'))).toBe(5);
     // The CLI reads its presets at ../../configs from its bundle, as from apps/cli/src/config/.
     const cli = path.join(folder, 'cli/dist/bin.mjs');

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { place } from '../src/assemble.js';
+import { onPath, place } from '../src/assemble.js';
 
 const RUN_SH = fileURLToPath(new URL('../src/run.sh', import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), 'gpu-check-run-sh-'));
@@ -67,7 +67,11 @@ function carriedFolder(options: { addon: boolean; expected: string }): string {
   return root;
 }
 
-function runSh(root: string): { status: number | null; summary: string; files: string[] } {
+function runSh(
+  root: string,
+  /** GPU_CHECK_UNPACK_TO; null leaves it unset. */
+  unpackTo: string | null = path.join(root, 'loader'),
+): { status: number | null; summary: string; files: string[] } {
   const out = path.join(root, 'out');
   const result = spawnSync('bash', ['.gpu-check/run.sh'], {
     cwd: root,
@@ -77,8 +81,8 @@ function runSh(root: string): { status: number | null; summary: string; files: s
       ...process.env,
       OUT: out,
       TMPDIR: root,
-      GPU_CHECK_UNPACK_TO: path.join(root, 'loader'),
       GPU_CHECK_WEBGPU_ADAPTER: 'opengles',
+      ...(unpackTo === null ? {} : { GPU_CHECK_UNPACK_TO: unpackTo }),
     },
   });
   return {
@@ -124,4 +128,28 @@ describe('run.sh on stand-ins', () => {
     expect(without.summary).toContain('[args: --budget 90 --only webgpu]');
     expect(without.status).toBe(1);
   });
+
+  // Never over / here: only a machine whose nvidia-smi works gets the device README's recipe.
+  it.skipIf(onPath('nvidia-smi') || !onPath('dpkg-deb'))(
+    'unpacks the loader debs into a folder of its own on a machine without a GPU',
+    () => {
+      const root = carriedFolder({ addon: true, expected: 'cuda 3\nwebgpu 3\n' });
+      const marker = 'usr/lib/x86_64-linux-gnu/myelin-gpu-check-test-marker.txt';
+      const tree = path.join(root, 'deb');
+      mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
+      mkdirSync(path.dirname(path.join(tree, marker)), { recursive: true });
+      writeFileSync(path.join(tree, marker), 'marker\n');
+      writeFileSync(
+        path.join(tree, 'DEBIAN/control'),
+        'Package: gpu-check-test\nVersion: 1\nArchitecture: all\nMaintainer: test <test@example.invalid>\nDescription: test\n',
+      );
+      mkdirSync(path.join(root, '.gl'));
+      const built = spawnSync('dpkg-deb', ['--build', tree, path.join(root, '.gl/test.deb')], { encoding: 'utf8' });
+      expect(built.status, built.stderr).toBe(0);
+      const { status } = runSh(root, null);
+      expect(status).toBe(0);
+      expect(existsSync(path.join(root, 'myelin-gpu-check/loader', marker))).toBe(true);
+      expect(existsSync(path.join('/', marker))).toBe(false);
+    },
+  );
 });
