@@ -264,6 +264,21 @@ __global__ void bias_act_backward_kernel(int act, const T* __restrict__ g, const
   }
 }
 
+/** Element e (< n * inner) of channel ch of x [n, c, inner]; 32-bit division when x has fewer than 2^31 elements. */
+__device__ inline i64 channel_at(i64 e, i64 ch, i64 c, i64 inner, bool narrow) {
+  if (narrow) {
+    const unsigned u = unsigned(e), in = unsigned(inner);
+    return i64((u / in * unsigned(c) + unsigned(ch)) * in + u % in);
+  }
+  return ((e / inner) * c + ch) * inner + e % inner;
+}
+
+/** The channel of element i of x [n, c, inner]. */
+__device__ inline i64 channel_of(i64 i, i64 c, i64 inner, bool narrow) {
+  if (narrow) return i64((unsigned(i) / unsigned(inner)) % unsigned(c));
+  return (i / inner) % c;
+}
+
 /** Block per channel: mean and biased variance (two passes in double), or the given ones. */
 template <typename T>
 __global__ void batch_norm_stats(const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias, const T* __restrict__ given_mean,
@@ -272,17 +287,18 @@ __global__ void batch_norm_stats(const T* __restrict__ x, const T* __restrict__ 
   __shared__ double shared_mean;
   const i64 ch = blockIdx.x;
   const i64 count = n * inner;
+  const bool narrow = n * c * inner < (i64(1) << 31);
   double m, v;
   if (given_mean == nullptr) {
     double s = 0;
-    for (i64 e = threadIdx.x; e < count; e += blockDim.x) s += double(x[((e / inner) * c + ch) * inner + e % inner]);
+    for (i64 e = threadIdx.x; e < count; e += blockDim.x) s += double(x[channel_at(e, ch, c, inner, narrow)]);
     s = block_sum(s, sums);
     if (threadIdx.x == 0) shared_mean = s / double(count);
     __syncthreads();
     m = shared_mean;
     double q = 0;
     for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
-      const double d = double(x[((e / inner) * c + ch) * inner + e % inner]) - m;
+      const double d = double(x[channel_at(e, ch, c, inner, narrow)]) - m;
       q += d * d;
     }
     q = block_sum(q, sums);
@@ -304,8 +320,9 @@ __global__ void batch_norm_stats(const T* __restrict__ x, const T* __restrict__ 
 
 template <typename T>
 __global__ void batch_norm_apply(const T* __restrict__ x, const double* __restrict__ coef, T* __restrict__ y, i64 total, i64 c, i64 inner) {
+  const bool narrow = total < (i64(1) << 31);
   MC_GRID_LOOP(i, total) {
-    const i64 ch = (i / inner) % c;
+    const i64 ch = channel_of(i, c, inner, narrow);
     y[i] = x[i] * T(coef[2 * ch]) + T(coef[2 * ch + 1]);
   }
 }
@@ -317,9 +334,10 @@ __global__ void batch_norm_backward_sums(const T* __restrict__ g, const T* __res
   const i64 ch = blockIdx.x;
   const i64 count = n * inner;
   const double m = double(mean[ch]);
+  const bool narrow = n * c * inner < (i64(1) << 31);
   double sg = 0, sgx = 0;
   for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
-    const i64 at = ((e / inner) * c + ch) * inner + e % inner;
+    const i64 at = channel_at(e, ch, c, inner, narrow);
     sg += double(g[at]);
     sgx += double(g[at]) * (double(x[at]) - m);
   }
@@ -338,8 +356,9 @@ template <typename T>
 __global__ void batch_norm_backward_input(const T* __restrict__ g, const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ mean,
                                           const T* __restrict__ inv_std, const double* __restrict__ sums, bool training, T* __restrict__ dx, i64 total, i64 c, i64 inner,
                                           double count) {
+  const bool narrow = total < (i64(1) << 31);
   MC_GRID_LOOP(i, total) {
-    const i64 ch = (i / inner) % c;
+    const i64 ch = channel_of(i, c, inner, narrow);
     const double s = double(inv_std[ch]);
     const double w = weight ? double(weight[ch]) : 1.0;
     if (training) {
