@@ -3,7 +3,7 @@
 # `pnpm gpu-check:prepare`). Run from the repository root there: `bash .gpu-check/run.sh`.
 #
 # Needs on that machine: bash, coreutils' timeout, dpkg, ldconfig, nvidia-smi, python3 with torch
-# (the device image has them); xz, or python3's lzma module as the fallback, to unpack node.
+# (the device image has them); xz, or python3's lzma module as the fallback, to unpack the .xz files.
 # Writes one results folder, $OUT when set (the device tool brings it back), else
 # ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
 # For trying it on a machine without a GPU (docs/gpu-check.md; the loader debs never go over /
