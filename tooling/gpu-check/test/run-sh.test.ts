@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { onPath, place } from '../src/assemble.js';
 
+/** Builds the stand-in loader deb (dpkg's own tool; run.sh unpacks debs with dpkg -x). */
+const DPKG_DEB = 'dpkg-deb';
 const RUN_SH = fileURLToPath(new URL('../src/run.sh', import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), 'gpu-check-run-sh-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -130,7 +132,7 @@ describe('run.sh on stand-ins', () => {
   });
 
   // Never over / here: only a machine whose nvidia-smi works gets the device README's recipe.
-  it.skipIf(onPath('nvidia-smi') || !onPath('dpkg-deb'))(
+  it.skipIf(onPath('nvidia-smi') || !onPath(DPKG_DEB))(
     'unpacks the loader debs into a folder of its own on a machine without a GPU',
     () => {
       const root = carriedFolder({ addon: true, expected: 'cuda 3\nwebgpu 3\n' });
@@ -144,7 +146,7 @@ describe('run.sh on stand-ins', () => {
         'Package: gpu-check-test\nVersion: 1\nArchitecture: all\nMaintainer: test <test@example.invalid>\nDescription: test\n',
       );
       mkdirSync(path.join(root, '.gl'));
-      const built = spawnSync('dpkg-deb', ['--build', tree, path.join(root, '.gl/test.deb')], { encoding: 'utf8' });
+      const built = spawnSync(DPKG_DEB, ['--build', tree, path.join(root, '.gl/test.deb')], { encoding: 'utf8' });
       expect(built.status, built.stderr).toBe(0);
       const { status } = runSh(root, null);
       expect(status).toBe(0);
