@@ -27,12 +27,26 @@ bool narrow_window(const Window& g, i64 a, i64 b) {
   return a < limit * 2 && b < limit * 2 && g.h + 2 * g.ph + g.dh * g.kh + g.sh < limit && g.w + 2 * g.pw + g.dw * g.kw + g.sw < limit;
 }
 
+/** (o, j, in) of element i of an [outer, count, inner] index space; 32-bit division when it has fewer than 2^31 elements. */
+__device__ inline void split3(i64 i, i64 count, i64 inner, bool narrow, i64& o, i64& j, i64& in) {
+  if (narrow) {
+    const unsigned u = unsigned(i), ui = unsigned(inner), uc = unsigned(count);
+    in = u % ui;
+    j = (u / ui) % uc;
+    o = u / (ui * uc);
+    return;
+  }
+  in = i % inner;
+  j = (i / inner) % count;
+  o = i / (inner * count);
+}
+
 template <typename E>
 __global__ void gather_kernel(const E* __restrict__ x, const i32* __restrict__ idx, i64 count, E* __restrict__ out, i64 outer, i64 length, i64 inner, int* flag) {
+  const bool narrow = outer * count * inner < (i64(1) << 31);
   MC_GRID_LOOP(i, outer * count * inner) {
-    const i64 in = i % inner;
-    const i64 j = (i / inner) % count;
-    const i64 o = i / (inner * count);
+    i64 o, j, in;
+    split3(i, count, inner, narrow, o, j, in);
     const i32 k = idx[j];
     if (k < 0 || i64(k) >= length) {
       atomicOr(flag, FLAG_GATHER);
@@ -49,10 +63,10 @@ __global__ void zero_double(double* p, i64 n) {
 
 template <typename T>
 __global__ void scatter_add_float(const T* __restrict__ u, const i32* __restrict__ idx, i64 count, double* acc, i64 outer, i64 dim, i64 inner, int* flag) {
+  const bool narrow = outer * count * inner < (i64(1) << 31);
   MC_GRID_LOOP(i, outer * count * inner) {
-    const i64 in = i % inner;
-    const i64 j = (i / inner) % count;
-    const i64 o = i / (inner * count);
+    i64 o, j, in;
+    split3(i, count, inner, narrow, o, j, in);
     const i32 k = idx[j];
     if (k < 0 || i64(k) >= dim) {
       atomicOr(flag, FLAG_SCATTER);
@@ -68,10 +82,10 @@ __global__ void round_from_double(const double* __restrict__ acc, T* __restrict_
 }
 
 __global__ void scatter_add_int(const i32* __restrict__ u, const i32* __restrict__ idx, i64 count, i32* out, i64 outer, i64 dim, i64 inner, int* flag) {
+  const bool narrow = outer * count * inner < (i64(1) << 31);
   MC_GRID_LOOP(i, outer * count * inner) {
-    const i64 in = i % inner;
-    const i64 j = (i / inner) % count;
-    const i64 o = i / (inner * count);
+    i64 o, j, in;
+    split3(i, count, inner, narrow, o, j, in);
     const i32 k = idx[j];
     if (k < 0 || i64(k) >= dim) {
       atomicOr(flag, FLAG_SCATTER);
