@@ -284,8 +284,14 @@ napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, g.dtype, g.shape, 2), new_tensor(a.st, g.dtype, g.shape + 1, 1)};
     void* dz = tensor_at(a.st, ids[0]).data();
-    launch_bias_act_backward(c.stream, g.dtype, act, g.data(), y.data(), dz, g.size);
-    if (n > 0) launch_reduce_cols(c.stream, 0, g.dtype, dz, tensor_at(a.st, ids[1]).data(), 1, rows, n);
+    if (g.size <= (i64(1) << 20) && (n + 31) / 32 <= INT_MAX) {
+      // A training step's small layers: one launch (a block per 32 columns covers the whole input).
+      launch_bias_act_backward_fused(c.stream, g.dtype, act, g.data(), y.data(), dz, tensor_at(a.st, ids[1]).data(), rows, n);
+    } else {
+      // Large inputs: an elementwise kernel over every element, then the column sums (more blocks in flight).
+      launch_bias_act_backward(c.stream, g.dtype, act, g.data(), y.data(), dz, g.size);
+      if (n > 0) launch_reduce_cols(c.stream, 0, g.dtype, dz, tensor_at(a.st, ids[1]).data(), 1, rows, n);
+    }
     check_launch("biasActivationBackward");
     return id_array(env, ids, 2);
   });

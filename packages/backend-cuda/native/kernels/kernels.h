@@ -42,6 +42,8 @@ void launch_sum_scalar(cudaStream_t s, int dtype, const void* x, void* out, i64 
 void launch_bce(cudaStream_t s, int dtype, const void* p, const void* y, void* loss, void* grad, double scale, i64 n);
 /** dz = g * act'(y) elementwise (written with y, as core's rules). */
 void launch_bias_act_backward(cudaStream_t s, int dtype, int act, const void* g, const void* y, void* dz, i64 n);
+/** dz as above for g, y [rows, n], and db [n] = the sum of dz's rows, in one launch (small inputs: one block per 32 columns). */
+void launch_bias_act_backward_fused(cudaStream_t s, int dtype, int act, const void* g, const void* y, void* dz, void* db, i64 rows, i64 n);
 /**
  * batchNorm over x [n, c, inner]: per channel the batch's mean and biased variance (or the given
  * ones), y = x * scale + shift; writes mean, variance and invStd [c].

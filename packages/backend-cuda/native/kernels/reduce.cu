@@ -251,16 +251,48 @@ __global__ void bce_kernel(const T* __restrict__ p, const T* __restrict__ y, T* 
   }
 }
 
+
+/** dz for one element: grad times the activation's derivative, written with y (core's rules). */
+template <typename T>
+__device__ inline T act_backward(int act, T g, T y) {
+  switch (act) {
+    case ACT_RELU: return y <= T(0) ? T(0) : g;
+    case ACT_SIGMOID: return g * T(y * T(T(1) - y));
+    case ACT_TANH: return g * T(T(1) - T(y * y));
+    default: return g;
+  }
+}
+
+/**
+ * biasActivationBackward in one launch for small [rows, n] inputs: a block per 32 columns, its 8
+ * warps each taking every 8th row, writing dz and summing it (in double) for the bias gradient;
+ * the 8 partial sums are combined in warp order.
+ */
 template <typename T>
 __global__ void bias_act_backward_kernel(int act, const T* __restrict__ g, const T* __restrict__ y, T* __restrict__ dz, i64 n) {
-  MC_GRID_LOOP(i, n) {
-    const T yi = y[i];
-    switch (act) {
-      case ACT_RELU: dz[i] = yi <= T(0) ? T(0) : g[i]; break;
-      case ACT_SIGMOID: dz[i] = g[i] * T(yi * T(T(1) - yi)); break;
-      case ACT_TANH: dz[i] = g[i] * T(T(1) - T(yi * yi)); break;
-      default: dz[i] = g[i]; break;
+  MC_GRID_LOOP(i, n) dz[i] = act_backward(act, g[i], y[i]);
+}
+
+template <typename T>
+__global__ void bias_act_backward_fused(int act, const T* __restrict__ g, const T* __restrict__ y, T* __restrict__ dz, T* __restrict__ db, i64 rows, i64 n) {
+  __shared__ double sums[8][33];
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  const i64 c = i64(blockIdx.x) * 32 + tx;
+  double s = 0;
+  if (c < n) {
+    for (i64 r = ty; r < rows; r += 8) {
+      const i64 at = r * n + c;
+      const T d = act_backward(act, g[at], y[at]);
+      dz[at] = d;
+      s += double(d);
     }
+  }
+  sums[ty][tx] = s;
+  __syncthreads();
+  if (ty == 0 && c < n) {
+    double total = sums[0][tx];
+    for (int w = 1; w < 8; w++) total += sums[w][tx];
+    db[c] = T(total);
   }
 }
 
@@ -459,6 +491,17 @@ void launch_bce(cudaStream_t s, int dtype, const void* p, const void* y, void* l
     bce_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(p), static_cast<const float*>(y), static_cast<float*>(loss), static_cast<float*>(grad), float(scale), n);
   } else {
     bce_kernel<double><<<blocks, THREADS, 0, s>>>(static_cast<const double*>(p), static_cast<const double*>(y), static_cast<double*>(loss), static_cast<double*>(grad), scale, n);
+  }
+}
+
+void launch_bias_act_backward_fused(cudaStream_t s, int dtype, int act, const void* g, const void* y, void* dz, void* db, i64 rows, i64 n) {
+  if (n <= 0) return;
+  const dim3 grid(unsigned((n + 31) / 32));
+  if (dtype == F32) {
+    bias_act_backward_fused<float><<<grid, dim3(32, 8), 0, s>>>(act, static_cast<const float*>(g), static_cast<const float*>(y), static_cast<float*>(dz), static_cast<float*>(db), rows, n);
+  } else {
+    bias_act_backward_fused<double><<<grid, dim3(32, 8), 0, s>>>(act, static_cast<const double*>(g), static_cast<const double*>(y), static_cast<double*>(dz), static_cast<double*>(db), rows,
+                                                                 n);
   }
 }
 
