@@ -230,13 +230,21 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     if (scale < 0) scale = rows > 0 ? 1.0 / double(rows) : 0.0;
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, x.dtype, x.shape, reduction == 0 ? 1 : 0), with_grad ? new_tensor(a.st, x.dtype, x.shape, 2) : -1};
+    void* grad_data = with_grad ? tensor_at(a.st, ids[1]).data() : nullptr;
+    const double divisor = reduction == 2 ? double(rows) : 1.0;
+    if (reduction != 0 && rows <= 8192 && rows * n <= (i64(1) << 22)) {
+      // A training batch: losses, gradient and their reduction in one launch.
+      launch_softmax_xent_reduced(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), tensor_at(a.st, ids[0]).data(), grad_data, scale, divisor, rows,
+                                  n, c.flag);
+      check_launch("softmaxCrossEntropy");
+      return id_array(env, ids, 2);
+    }
     std::size_t row_bytes = std::size_t(rows) * dtype_size(x.dtype);
     Scratch per_row(a.st, reduction == 0 ? 8 : row_bytes, "softmaxCrossEntropy");
     void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : per_row.data();
     // Labels live on the device: the kernel range-checks each (FLAG_LABEL, reported by the next read).
-    launch_softmax_xent(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), loss, with_grad ? tensor_at(a.st, ids[1]).data() : nullptr, scale, rows, n,
-                        c.flag);
-    if (reduction != 0) launch_sum_scalar(c.stream, x.dtype, loss, tensor_at(a.st, ids[0]).data(), rows, reduction == 2 ? double(rows) : 1.0);
+    launch_softmax_xent(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), loss, grad_data, scale, rows, n, c.flag);
+    if (reduction != 0) launch_sum_scalar(c.stream, x.dtype, loss, tensor_at(a.st, ids[0]).data(), rows, divisor);
     check_launch("softmaxCrossEntropy");
     return id_array(env, ids, 2);
   });

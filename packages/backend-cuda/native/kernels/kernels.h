@@ -36,6 +36,9 @@ void launch_reduce_cols(cudaStream_t s, int op, int dtype, const void* x, void* 
 void launch_argmax(cudaStream_t s, int dtype, const void* x, std::int32_t* out, i64 outer, i64 length, i64 inner);
 /** Per row of x [rows, n]: loss[r] = logsumexp - x[label]; grad (may be null) = (softmax - onehot) * scale. */
 void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale, i64 rows, i64 n, int* flag);
+/** softmax cross-entropy reduced to out[0] = (the sum of the row losses) / divisor in one launch (one block: for batches of modest size). */
+void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* out, void* grad, double scale, double divisor, i64 rows, i64 n,
+                                 int* flag);
 /** out[0] = sum(x[0..n)) (accumulated in double) / divisor, in dtype storage (always written, also for n = 0). */
 void launch_sum_scalar(cudaStream_t s, int dtype, const void* x, void* out, i64 n, double divisor);
 /** Elementwise clamped binary cross-entropy: loss (the input's shape) and grad * scale (may be null). */

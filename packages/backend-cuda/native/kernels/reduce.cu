@@ -195,14 +195,13 @@ __global__ void argmax_kernel(const T* __restrict__ x, i32* __restrict__ out, i6
   }
 }
 
-/** A warp per row of logits. */
+/**
+ * One row of softmax cross-entropy by one warp: the gradient row (grad may be null) and the row's
+ * loss in storage precision, valid in lane 0 (NaN for a label out of range, which raises FLAG_LABEL).
+ */
 template <typename T>
-__global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ loss, T* __restrict__ grad, double scale, i64 rows, i64 n,
-                                    int* flag) {
+__device__ inline T softmax_xent_row(const T* __restrict__ p, i32 label, T* __restrict__ g, double scale, i64 n, int* flag) {
   const int lane = threadIdx.x & 31;
-  const i64 warps = i64(gridDim.x) * (blockDim.x >> 5);
-  for (i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += warps) {  // warp-uniform
-  const T* p = x + row * n;
   T m = identity_max<T>();
   for (i64 i = lane; i < n; i += 32) m = max_nan(m, p[i]);
   m = warp_max(m);
@@ -211,15 +210,14 @@ __global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restri
   for (i64 i = lane; i < n; i += 32) s += double(T(exp(p[i] - m)));
   s = warp_sum(s);
   s = __shfl_sync(0xffffffffu, s, 0);
-  const i32 label = labels[row];
   const bool valid = label >= 0 && i64(label) < n;
+  T loss = T(0);
   if (lane == 0) {
     if (!valid) atomicOr(flag, FLAG_LABEL);
     const double lse = double(m) + log(s);
-    loss[row] = valid ? T(lse - double(p[label])) : T(NAN);
+    loss = valid ? T(lse - double(p[label])) : T(NAN);
   }
-  if (grad != nullptr) {
-    T* g = grad + row * n;
+  if (g != nullptr) {
     const double inv = 1.0 / s;
     for (i64 i = lane; i < n; i += 32) {
       T v = T(double(T(exp(p[i] - m))) * inv * scale);
@@ -227,6 +225,41 @@ __global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restri
       g[i] = v;
     }
   }
+  return loss;
+}
+
+/** A warp per row of logits: the per-row losses. */
+template <typename T>
+__global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ loss, T* __restrict__ grad, double scale, i64 rows, i64 n,
+                                    int* flag) {
+  const i64 warps = i64(gridDim.x) * (blockDim.x >> 5);
+  for (i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += warps) {  // warp-uniform
+    const T l = softmax_xent_row(x + row * n, labels[row], grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
+    if ((threadIdx.x & 31) == 0) loss[row] = l;
+  }
+}
+
+/**
+ * The reduced loss in one launch (one block of 32 warps, for a training batch): warp w takes rows
+ * w, w + 32, ... and sums their losses in double in that order, then the 32 sums are added in warp
+ * order and divided by `divisor`: a fixed order, so the result does not change from run to run.
+ */
+template <typename T>
+__global__ void __launch_bounds__(1024) softmax_xent_reduced(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ out, T* __restrict__ grad, double scale,
+                                                             double divisor, i64 rows, i64 n, int* flag) {
+  __shared__ double partial[32];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  double acc = 0;
+  for (i64 row = warp; row < rows; row += 32) {
+    const T l = softmax_xent_row(x + row * n, labels[row], grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
+    if (lane == 0) acc += double(l);
+  }
+  if (lane == 0) partial[warp] = acc;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double total = 0;
+    for (int w = 0; w < 32; w++) total += partial[w];
+    out[0] = T(total / divisor);
   }
 }
 
@@ -476,6 +509,15 @@ void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::in
     softmax_xent_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(loss), static_cast<float*>(grad), scale, rows, n, flag);
   } else {
     softmax_xent_kernel<double><<<blocks, THREADS, 0, s>>>(static_cast<const double*>(x), labels, static_cast<double*>(loss), static_cast<double*>(grad), scale, rows, n, flag);
+  }
+}
+
+void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* out, void* grad, double scale, double divisor, i64 rows, i64 n,
+                                 int* flag) {
+  if (dtype == F32) {
+    softmax_xent_reduced<float><<<1, 1024, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(out), static_cast<float*>(grad), scale, divisor, rows, n, flag);
+  } else {
+    softmax_xent_reduced<double><<<1, 1024, 0, s>>>(static_cast<const double*>(x), labels, static_cast<double*>(out), static_cast<double*>(grad), scale, divisor, rows, n, flag);
   }
 }
 
