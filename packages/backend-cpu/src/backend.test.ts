@@ -36,6 +36,18 @@ describe('cpu storage', () => {
     for (const h of [ints, bools, x]) backend.dispose(h);
   });
 
+  it("readInto copies a handle into the caller's array of its type and length, and refuses any other", () => {
+    const x = f32([1, 2, 3, 4, 5, 6], [2, 3]);
+    const bucket = new Float32Array(8).fill(-1);
+    backend.readInto!(x, bucket.subarray(1, 7));
+    expect(Array.from(bucket)).toEqual([-1, 1, 2, 3, 4, 5, 6, -1]);
+    expect(() => backend.readInto!(x, new Float64Array(6))).toThrow(
+      'readInto: a float32 tensor reads into a Float32Array',
+    );
+    expect(() => backend.readInto!(x, new Float32Array(5))).toThrow('readInto: the tensor has 6 elements, the array 5');
+    backend.dispose(x);
+  });
+
   it('counts live handles exactly; dispose is idempotent; a reshape outlives its source', () => {
     const fresh = createCpuBackend({ threads: 1 });
     const a = fresh.fill([2], 1, 'float32');

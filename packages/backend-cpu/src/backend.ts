@@ -198,6 +198,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
       }
     },
     readSync: (handle) => addon.read(open(handle)),
+    readInto: (handle, out) => addon.readInto(open(handle), out),
     dispose(handle: BackendHandle) {
       if (!(handle instanceof CpuHandle) || handle.owner !== owner || handle.id < 0) return;
       addon.release(handle.id);

@@ -45,6 +45,7 @@ export interface NativeAddon {
   fromData(values: TypedArray, shape: readonly number[], dtype: number): number;
   fill(shape: readonly number[], value: number, dtype: number): number;
   read(id: number): TypedArray;
+  readInto(id: number, out: TypedArray): void;
   release(id: number): void;
   unary(op: number, id: number): number;
   cast(id: number, dtype: number): number;

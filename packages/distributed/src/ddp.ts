@@ -129,17 +129,38 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
     const trained = parameters.filter((p) => p.requiresGrad);
     const buckets = this.#bucketsFor(trained);
     for (const bucket of buckets) {
-      // The gradients go straight from their host copies into the reduction (no copy into the
-      // bucket first) when the communicator can, and they have the bucket's type.
       const { parts, slots, values } = bucket;
+      // Where the backend reads into a given array, each gradient is copied once, straight into
+      // its place in the bucket (no host copy allocated per step); else the gradients go from
+      // their host copies into the reduction (allReduceParts: no copy into the bucket first)
+      // when the communicator can and they have the bucket's type.
       let direct = this.comm.allReduceParts !== undefined;
+      let inPlace = true; // every gradient so far was read into its place in the bucket
+      let anyInPlace = false;
       for (let k = 0; k < slots.length; k++) {
-        const grad = trained[slots[k]![0]]!.grad;
-        const part = grad === null ? slots[k]![2] : readHost(grad);
-        if (typeof part !== 'number' && part.constructor !== values.constructor) direct = false;
-        parts[k] = part;
+        const [index, offset, length] = slots[k]!;
+        const grad = trained[index]!.grad;
+        if (grad === null) {
+          values.fill(0, offset, offset + length);
+          parts[k] = length;
+        } else if (
+          inPlace &&
+          grad.backend.readInto &&
+          grad.dtype === (values instanceof Float64Array ? 'float64' : 'float32')
+        ) {
+          grad.backend.readInto(grad.handle, values.subarray(offset, offset + length));
+          parts[k] = values.subarray(offset, offset + length);
+          anyInPlace = true;
+        } else {
+          inPlace = false;
+          const part = readHost(grad);
+          if (part.constructor !== values.constructor) direct = false;
+          parts[k] = part;
+        }
       }
-      if (!direct)
+      // Parts that are views of the bucket may not go to allReduceParts (they would overlap it).
+      if (anyInPlace) direct = false;
+      if (!inPlace && !direct)
         for (let k = 0; k < slots.length; k++) {
           const [, offset, length] = slots[k]!;
           const part = parts[k]!;

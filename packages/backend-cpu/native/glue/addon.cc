@@ -178,6 +178,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("fromData", FromData),
       FN("fill", Fill),
       FN("read", Read),
+      FN("readInto", ReadInto),
       FN("release", Release),
       FN("unary", Unary),
       FN("cast", Cast),

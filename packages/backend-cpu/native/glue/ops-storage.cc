@@ -117,6 +117,26 @@ napi_value Read(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value ReadInto(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const Tensor& t = a.tensor(0);
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    if (napi_get_typedarray_info(env, a.at(1), &type, &length, &data, nullptr, nullptr) != napi_ok) {
+      throw argument_error("readInto needs a typed array to write to");
+    }
+    static const napi_typedarray_type types[4] = {napi_float32_array, napi_float64_array, napi_int32_array, napi_uint8_array};
+    static const char* const array_names[4] = {"Float32Array", "Float64Array", "Int32Array", "Uint8Array"};
+    if (type != types[t.dtype]) throw argument_error(std::string("readInto: a ") + DTYPE_NAMES[t.dtype] + " tensor reads into a " + array_names[t.dtype]);
+    if (i64(length) != t.size) {
+      throw shape_error("readInto: the tensor has " + std::to_string(t.size) + " elements, the array " + std::to_string(length));
+    }
+    if (length > 0) std::memcpy(data, t.data(), std::size_t(t.size) * dtype_size(t.dtype));
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
 napi_value Release(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     release_tensor(a.st, a.tensor_id(0));

@@ -9,6 +9,7 @@ namespace myelin {
 MYELIN_ENTRY(FromData)
 MYELIN_ENTRY(Fill)
 MYELIN_ENTRY(Read)
+MYELIN_ENTRY(ReadInto)
 MYELIN_ENTRY(Release)
 MYELIN_ENTRY(Unary)
 MYELIN_ENTRY(Cast)

@@ -373,6 +373,12 @@ export interface Backend {
   read(handle: BackendHandle): Promise<TypedArray>;
   /** Synchronous read, where the backend can do it without stalling a device (optional). */
   readSync?(handle: BackendHandle): TypedArray;
+  /**
+   * `readSync` into the caller's array (optional; same condition): `out` has the handle's
+   * dtype's array type and exactly its element count. Code that reads the same tensors every
+   * step (a gradient all-reduce) reuses one buffer instead of allocating each time.
+   */
+  readInto?(handle: BackendHandle, out: TypedArray): void;
   /** Release a handle's storage. Disposing twice is a no-op. */
   dispose(handle: BackendHandle): void;
   /** The number of handles created and not yet disposed (leak tests use it). */
