@@ -8,13 +8,22 @@
 // the driver's libcuda.so.1. Objects are cached in build/ by a hash of their inputs and flags.
 // Without nvcc (or g++) it prints a warning, writes BUILD-FAILED.txt with the reason and exits
 // 0, so the TypeScript part still builds; the backend then reports itself unusable with it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CXX,
+  SANITIZE_FLAGS,
+  compilerRuns,
+  nodeApiInclude,
+  reportBuilt,
+  runPool,
+  runTool,
+  skipBuild,
+} from '@myelin/native-build';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_CUDA_SANITIZE === '1';
@@ -22,22 +31,21 @@ const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
 const objDir = path.join(root, 'build', sanitize ? 'obj-asan' : 'obj');
 // The kernels are compiled alike for both builds (their host stubs are not instrumented): one cache.
 const kernelObjDir = path.join(root, 'build', 'obj-cu');
-const cxx = process.env.CXX || 'g++';
+const cxx = CXX;
 const started = Date.now();
 // CI runs this on 2 shared cores: at most 2 compilers at once.
 const jobs = Math.max(1, Math.min(2, Number(process.env.MYELIN_BUILD_JOBS) || availableParallelism()));
 
-function fail(reason) {
-  // The TypeScript loader reads this file to say why the addon is missing.
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'BUILD-FAILED.txt'), `${reason}\n`);
-  rmSync(path.join(outDir, 'myelin_cuda.node'), { force: true });
-  console.warn(`@myelin/backend-cuda: the native CUDA addon was not built: ${reason}`);
-  console.warn(
-    '@myelin/backend-cuda: the TypeScript part builds anyway; the native engine reports itself unusable (install the CUDA 13 toolkit, nvcc, to build it).',
-  );
-  process.exit(0);
-}
+const packageName = '@myelin/backend-cuda';
+const fail = (reason) =>
+  skipBuild({
+    packageName,
+    outDir,
+    addon: 'myelin_cuda.node',
+    reason,
+    advice:
+      'the TypeScript part builds anyway; the native engine reports itself unusable (install the CUDA 13 toolkit, nvcc, to build it).',
+  });
 
 function findNvcc() {
   const candidates = [
@@ -53,7 +61,7 @@ function findNvcc() {
 
 const nvcc = findNvcc();
 if (nvcc === null) fail('nvcc was not found (set NVCC or CUDA_HOME, or install the CUDA toolkit in /usr/local/cuda)');
-if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`no C++ compiler ('${cxx}' did not run)`);
+if (!compilerRuns()) fail(`no C++ compiler ('${cxx}' did not run)`);
 const nvccVersion = spawnSync(nvcc, ['--version'], { encoding: 'utf8' });
 if (nvccVersion.status !== 0) fail(`${nvcc} did not run`);
 const release = /release (\d+)\.(\d+)/.exec(nvccVersion.stdout);
@@ -71,17 +79,8 @@ const cudart = [
 ].find((file) => existsSync(file));
 if (cudart === undefined) fail(`libcudart_static.a was not found under ${cudaRoot}`);
 
-function napiInclude() {
-  try {
-    const require = createRequire(import.meta.url);
-    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
-  } catch {
-    if (existsSync('/usr/include/node/node_api.h')) return '/usr/include/node';
-    return fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
-  }
-}
-
-const sanitizeFlags = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'];
+const napi =
+  nodeApiInclude() ?? fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
 const hostFlags = [
   '-std=c++17',
   '-fPIC',
@@ -89,9 +88,9 @@ const hostFlags = [
   '-Wall',
   '-Wno-unused-function',
   '-DNAPI_VERSION=8',
-  `-I${napiInclude()}`,
+  `-I${napi}`,
   `-I${cudaInclude}`,
-  ...(sanitize ? ['-O1', '-g', ...sanitizeFlags] : ['-O2']),
+  ...(sanitize ? SANITIZE_FLAGS : ['-O2']),
 ];
 const gencode = [
   '-gencode=arch=compute_80,code=sm_80',
@@ -145,32 +144,21 @@ for (const unit of units) {
   unit.obj = path.join(unit.tool === nvcc ? kernelObjDir : objDir, `${unit.base}-${hash}.o`);
 }
 
-function run(tool, args) {
-  return new Promise((resolve) => {
-    const child = spawn(tool, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stderr }));
-    child.on('error', (error) => resolve({ code: 1, stderr: String(error) }));
-  });
-}
-
 mkdirSync(objDir, { recursive: true });
 mkdirSync(kernelObjDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
 // Slowest first (the kernels), so the two jobs finish together.
-const queue = units.filter((unit) => !existsSync(unit.obj));
-const failures = [];
-async function worker() {
-  for (let unit = queue.shift(); unit; unit = queue.shift()) {
-    const { code, stderr } = await run(unit.tool, [...unit.flags, '-c', unit.src, '-o', unit.obj]);
+const failures = await runPool(
+  units.filter((unit) => !existsSync(unit.obj)),
+  jobs,
+  async (unit) => {
+    const { code, stderr } = await runTool(unit.tool, [...unit.flags, '-c', unit.src, '-o', unit.obj], root);
     if (stderr.trim()) process.stderr.write(stderr);
-    if (code !== 0) failures.push(unit.src);
-  }
-}
-await Promise.all(Array.from({ length: jobs }, worker));
+    return code === 0;
+  },
+);
 if (failures.length) {
-  console.error(`@myelin/backend-cuda: compiling ${failures.join(', ')} failed`);
+  console.error(`${packageName}: compiling ${failures.map((u) => u.src).join(', ')} failed`);
   process.exit(1);
 }
 // Objects of earlier inputs are removed (the cache keeps one per unit).
@@ -181,25 +169,33 @@ for (const dir of [objDir, kernelObjDir]) {
 }
 
 const output = path.join(outDir, 'myelin_cuda.node');
-const link = await run(cxx, [
-  '-shared',
-  // libstdc++ stays dynamic: linked in statically it would need glibc 2.36 (arc4random), which
-  // Ubuntu 22.04 GPU servers lack; cudart_static needs glibc 2.34.
-  ...(sanitize ? ['-fsanitize=address,undefined'] : []),
-  '-o',
-  output,
-  ...units.map((u) => u.obj),
-  cudart,
-  '-ldl',
-  '-lrt',
-  '-lpthread',
-]);
+const link = await runTool(
+  cxx,
+  [
+    '-shared',
+    // libstdc++ stays dynamic: linked in statically it would need glibc 2.36 (arc4random), which
+    // Ubuntu 22.04 GPU servers lack; cudart_static needs glibc 2.34.
+    ...(sanitize ? ['-fsanitize=address,undefined'] : []),
+    '-o',
+    output,
+    ...units.map((u) => u.obj),
+    cudart,
+    '-ldl',
+    '-lrt',
+    '-lpthread',
+  ],
+  root,
+);
 if (link.stderr.trim()) process.stderr.write(link.stderr);
 if (link.code !== 0) {
   console.error('@myelin/backend-cuda: linking the addon failed');
   process.exit(1);
 }
-rmSync(path.join(outDir, 'BUILD-FAILED.txt'), { force: true });
-console.log(
-  `@myelin/backend-cuda: built ${path.relative(root, output)}${sanitize ? ' (host code with AddressSanitizer + UBSan)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-);
+reportBuilt({
+  packageName,
+  root,
+  outDir,
+  output,
+  started,
+  note: sanitize ? 'host code with AddressSanitizer + UBSan' : '',
+});
