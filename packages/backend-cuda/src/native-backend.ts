@@ -7,14 +7,12 @@ import {
   type BackendHandle,
   BackendError,
   BackendMismatchError,
-  type BinaryOp,
   type DType,
   DisposedTensorError,
-  type ReduceOp,
   type SgdUpdateOptions,
   type Shape,
   type TypedArray,
-  type UnaryOp,
+  NATIVE_CODES,
 } from '@myelin/core/backend';
 import { cublasCandidates } from './cublas-path.js';
 import { CudaAddonMissingError, unavailableError } from './errors.js';
@@ -66,36 +64,14 @@ class CudaHandle implements BackendHandle {
 const WATCH_AFTER = 1024;
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
-const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
-const UNARY_CODE: Record<UnaryOp, number> = {
-  neg: 0,
-  exp: 1,
-  log: 2,
-  sqrt: 3,
-  abs: 4,
-  sign: 5,
-  sigmoid: 6,
-  tanh: 7,
-  relu: 8,
-};
-const BINARY_CODE: Record<BinaryOp, number> = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  pow: 4,
-  maximum: 5,
-  minimum: 6,
-  equal: 7,
-  notEqual: 8,
-  less: 9,
-  lessEqual: 10,
-  greater: 11,
-  greaterEqual: 12,
-};
-const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, max: 1 };
-const ACTIVATION_CODE = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
-const REDUCTION_CODE = { none: 0, sum: 1, mean: 2 } as const;
+const {
+  dtype: DTYPE_CODE,
+  unary: UNARY_CODE,
+  binary: BINARY_CODE,
+  reduce: REDUCE_CODE,
+  activation: ACTIVATION_CODE,
+  reduction: REDUCTION_CODE,
+} = NATIVE_CODES;
 
 /** The configuration last applied to the addon (the GPU in use, TF32, GEMM choice are per process). */
 let applied: object | null = null;
