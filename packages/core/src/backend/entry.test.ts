@@ -23,12 +23,13 @@ function importGraph(entry: string): Set<string> {
 }
 
 describe("'@myelin/core/backend'", () => {
-  it('loads only the contract, registry, descriptor, errors and shape helpers', () => {
+  it('loads only the contract, registry, descriptor, native codes, errors and shape helpers', () => {
     expect([...importGraph('backend/index.ts')].sort()).toEqual([
       'backend/contract.ts',
       'backend/descriptor.ts',
       'backend/dtypes.ts',
       'backend/index.ts',
+      'backend/native-codes.ts',
       'backend/packages.ts',
       'backend/registry.ts',
       'errors.ts',
