@@ -118,7 +118,7 @@ describe('OneCycleLR', () => {
       callbacks: [record],
     });
     expect(schedule.lastEpoch).toBe(8);
-    expect(schedule.totalSteps).toBe(8);
+    expect((schedule as OneCycleLR).totalSteps).toBe(8);
     expect(used).toHaveLength(8);
     // the peak at step 0.3 x 8 - 1 = 1.4 lies between steps 1 and 2; the last batch (step 7) trains at maxLr / 25 / 1e4
     expect(Math.max(...used)).toBeGreaterThan(0.19);
