@@ -19,6 +19,9 @@ export default tseslint.config(
       'docs/api/**',
       '.myelin-test-reports/**',
       '**/.scratch/**',
+      // The prepared GPU check's assembled folder and loader debs (pnpm gpu-check:prepare).
+      '.gpu-check/**',
+      '.gl/**',
     ],
   },
   js.configs.recommended,
