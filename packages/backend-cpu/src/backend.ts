@@ -5,13 +5,13 @@ import {
   BACKEND_CONTRACT_VERSION,
   BackendError,
   type BackendHandle,
-  BackendMismatchError,
   type DType,
-  DisposedTensorError,
   type SgdUpdateOptions,
   type Shape,
   type TypedArray,
   NATIVE_CODES,
+  nativeHandleTable,
+  nativePrimitiveKernels,
 } from '@myelin/core/backend';
 import { CPU_BACKEND_NAME } from './name.js';
 import { type CpuPoolStats, loadAddon, type NativeAddon } from './native.js';
@@ -43,30 +43,12 @@ export interface CpuBackend extends Backend {
   stats(): CpuPoolStats;
 }
 
-/** A cpu handle: an id into the addon's tensor table; -1 once disposed. */
-export class CpuHandle implements BackendHandle {
-  declare readonly __myelinHandle?: never;
-  /** Whether the finalization registry watches this handle (see `createCpuBackend`). */
-  watched = false;
-  constructor(
-    public id: number,
-    readonly owner: object,
-  ) {}
-}
-
-/**
- * Handles are watched by a FinalizationRegistry only once they outlive this many newer handles:
- * most handles live for part of one training step and are disposed long before, and registering
- * each would cost ~0.2 us per op.
- */
-const WATCH_AFTER = 1024;
+/** A cpu handle: an id into the addon's tensor table (core's NativeHandle). */
+export { NativeHandle as CpuHandle } from '@myelin/core/backend';
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
 const {
   dtype: DTYPE_CODE,
-  unary: UNARY_CODE,
-  binary: BINARY_CODE,
-  reduce: REDUCE_CODE,
   activation: ACTIVATION_CODE,
   reduction: REDUCTION_CODE,
 } = NATIVE_CODES;
@@ -108,37 +90,16 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
   };
   apply(); // fails here, not at the first op, when OpenBLAS is required and missing
 
-  const owner = {};
-  let live = 0;
-
-  // A handle dropped without dispose() gives its buffer back when it is garbage-collected.
-  // liveHandles() still counts it (it counts handles created and not disposed, exactly, so leak
-  // tests still see the leak); only its memory is reclaimed. Newest handles wait in a ring and
-  // are watched only if still alive when their slot comes round again (see WATCH_AFTER).
-  const registry = new FinalizationRegistry<number>((id) => addon.release(id));
-  const recent = new Array<CpuHandle | undefined>(WATCH_AFTER);
-  let cursor = 0;
-
-  const own = (id: number): CpuHandle => {
-    live++;
-    const handle = new CpuHandle(id, owner);
-    const older = recent[cursor];
-    if (older !== undefined && older.id >= 0 && !older.watched) {
-      older.watched = true;
-      registry.register(older, older.id, older);
-    }
-    recent[cursor] = handle;
-    cursor = cursor + 1 === WATCH_AFTER ? 0 : cursor + 1;
-    return handle;
-  };
-  const open = (handle: BackendHandle): number => {
-    if (!(handle instanceof CpuHandle) || handle.owner !== owner) {
-      throw new BackendMismatchError(`backend '${CPU_BACKEND_NAME}' was given a handle it did not create`);
-    }
-    if (handle.id < 0) throw new DisposedTensorError(`backend '${CPU_BACKEND_NAME}': handle used after dispose`);
-    if (applied !== config) apply();
-    return handle.id;
-  };
+  // Handles dropped without dispose() give their buffers back when garbage-collected; the
+  // settings are applied again when another cpu backend of this process changed them.
+  const table = nativeHandleTable(
+    CPU_BACKEND_NAME,
+    (id) => addon.release(id),
+    () => {
+      if (applied !== config) apply();
+    },
+  );
+  const { own, open } = table;
   const make = (): void => {
     if (applied !== config) apply();
   };
@@ -175,43 +136,10 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     },
     readSync: (handle) => addon.read(open(handle)),
     readInto: (handle, out) => addon.readInto(open(handle), out),
-    dispose(handle: BackendHandle) {
-      if (!(handle instanceof CpuHandle) || handle.owner !== owner || handle.id < 0) return;
-      addon.release(handle.id);
-      handle.id = -1;
-      if (handle.watched) registry.unregister(handle);
-      live--;
-    },
-    liveHandles: () => live,
+    dispose: table.dispose,
+    liveHandles: table.live,
 
-    unary: (op, x) => own(addon.unary(UNARY_CODE[op], open(x))),
-    cast: (x, dtype) => own(addon.cast(open(x), DTYPE_CODE[dtype])),
-    binary: (op, a, b) => own(addon.binary(BINARY_CODE[op], open(a), open(b))),
-    where: (condition, a, b) => own(addon.where(open(condition), open(a), open(b))),
-
-    reduce: (op, x, axes, keepDims) => own(addon.reduce(REDUCE_CODE[op], open(x), axes, keepDims)),
-    argmax: (x, axis) => own(addon.argmax(open(x), axis)),
-
-    // A reshape shares the input's buffer (reference-counted in the addon): no copy.
-    reshape(x, shape) {
-      const id = open(x);
-      const rank = shape.length;
-      // Up to rank 4 the dimensions travel as numbers: reading a JS array costs the addon ~0.15 us.
-      return own(
-        rank <= 4 ? addon.reshapeN(id, rank, shape[0], shape[1], shape[2], shape[3]) : addon.reshape(id, shape),
-      );
-    },
-    transpose: (x, perm) => own(addon.transpose(open(x), perm)),
-    broadcastTo: (x, shape) => own(addon.broadcastTo(open(x), shape)),
-    slice: (x, begin, size) => own(addon.slice(open(x), begin, size)),
-    pad: (x, paddings, value) => own(addon.pad(open(x), paddings.flat(), value)),
-    concat: (xs, axis) => own(addon.concat(xs.map(open), axis)),
-    gather: (x, indices, axis) => own(addon.gather(open(x), open(indices), axis)),
-    scatterAdd: (updates, indices, axis, dimSize) => own(addon.scatterAdd(open(updates), open(indices), axis, dimSize)),
-    unfold: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
-      own(addon.unfold(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
-
-    matmul: (a, b, transposeA, transposeB) => own(addon.matmul(open(a), open(b), transposeA, transposeB)),
+    ...nativePrimitiveKernels(addon, table),
 
     fused: {
       matmulBiasActivation(a, b, bias, activation, transposeA, transposeB) {

@@ -6,13 +6,13 @@ import {
   BACKEND_CONTRACT_VERSION,
   type BackendHandle,
   BackendError,
-  BackendMismatchError,
   type DType,
-  DisposedTensorError,
   type SgdUpdateOptions,
   type Shape,
   type TypedArray,
   NATIVE_CODES,
+  nativeHandleTable,
+  nativePrimitiveKernels,
 } from '@myelin/core/backend';
 import { cublasCandidates } from './cublas-path.js';
 import { CudaAddonMissingError, unavailableError } from './errors.js';
@@ -50,25 +50,9 @@ export interface NativeCudaBackend extends Backend {
   emptyCache(): void;
 }
 
-/** A cuda handle: an id into the addon's tensor table; -1 once disposed. */
-class CudaHandle implements BackendHandle {
-  declare readonly __myelinHandle?: never;
-  watched = false;
-  constructor(
-    public id: number,
-    readonly owner: object,
-  ) {}
-}
-
-/** Handles are watched by a FinalizationRegistry only once they outlive this many newer ones (as backend-cpu). */
-const WATCH_AFTER = 1024;
-
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
 const {
   dtype: DTYPE_CODE,
-  unary: UNARY_CODE,
-  binary: BINARY_CODE,
-  reduce: REDUCE_CODE,
   activation: ACTIVATION_CODE,
   reduction: REDUCTION_CODE,
 } = NATIVE_CODES;
@@ -152,34 +136,15 @@ export function createNativeCudaBackend(options: NativeCudaOptions = {}): Native
   if (gemm === 'builtin') details.gemm = 'builtin';
   details.tf32 = String(tf32);
 
-  const owner = {};
-  let live = 0;
-  // A handle dropped without dispose() gives its memory back when it is garbage-collected
-  // (liveHandles() still counts it, so leak tests see the leak). See backend-cpu.
-  const registry = new FinalizationRegistry<number>((id) => addon.release(id));
-  const recent = new Array<CudaHandle | undefined>(WATCH_AFTER);
-  let cursor = 0;
-
-  const own = (id: number): CudaHandle => {
-    live++;
-    const handle = new CudaHandle(id, owner);
-    const older = recent[cursor];
-    if (older !== undefined && older.id >= 0 && !older.watched) {
-      older.watched = true;
-      registry.register(older, older.id, older);
-    }
-    recent[cursor] = handle;
-    cursor = cursor + 1 === WATCH_AFTER ? 0 : cursor + 1;
-    return handle;
-  };
-  const open = (handle: BackendHandle): number => {
-    if (!(handle instanceof CudaHandle) || handle.owner !== owner) {
-      throw new BackendMismatchError(`backend '${name}' was given a handle it did not create`);
-    }
-    if (handle.id < 0) throw new DisposedTensorError(`backend '${name}': handle used after dispose`);
-    if (applied !== config) apply();
-    return handle.id;
-  };
+  // Handles dropped without dispose() give their memory back when garbage-collected (as backend-cpu).
+  const table = nativeHandleTable(
+    name,
+    (id) => addon.release(id),
+    () => {
+      if (applied !== config) apply();
+    },
+  );
+  const { own, open } = table;
   const make = (): void => {
     if (applied !== config) apply();
   };
@@ -231,42 +196,10 @@ export function createNativeCudaBackend(options: NativeCudaOptions = {}): Native
       }
     },
     readBlocking,
-    dispose(handle: BackendHandle) {
-      if (!(handle instanceof CudaHandle) || handle.owner !== owner || handle.id < 0) return;
-      addon.release(handle.id);
-      handle.id = -1;
-      if (handle.watched) registry.unregister(handle);
-      live--;
-    },
-    liveHandles: () => live,
+    dispose: table.dispose,
+    liveHandles: table.live,
 
-    unary: (op, x) => own(addon.unary(UNARY_CODE[op], open(x))),
-    cast: (x, dtype) => own(addon.cast(open(x), DTYPE_CODE[dtype])),
-    binary: (op, a, b) => own(addon.binary(BINARY_CODE[op], open(a), open(b))),
-    where: (condition, a, b) => own(addon.where(open(condition), open(a), open(b))),
-
-    reduce: (op, x, axes, keepDims) => own(addon.reduce(REDUCE_CODE[op], open(x), axes, keepDims)),
-    argmax: (x, axis) => own(addon.argmax(open(x), axis)),
-
-    // A reshape shares the input's device block (reference-counted in the addon): no copy.
-    reshape(x, shape) {
-      const id = open(x);
-      const rank = shape.length;
-      return own(
-        rank <= 4 ? addon.reshapeN(id, rank, shape[0], shape[1], shape[2], shape[3]) : addon.reshape(id, shape),
-      );
-    },
-    transpose: (x, perm) => own(addon.transpose(open(x), perm)),
-    broadcastTo: (x, shape) => own(addon.broadcastTo(open(x), shape)),
-    slice: (x, begin, size) => own(addon.slice(open(x), begin, size)),
-    pad: (x, paddings, value) => own(addon.pad(open(x), paddings.flat(), value)),
-    concat: (xs, axis) => own(addon.concat(xs.map(open), axis)),
-    gather: (x, indices, axis) => own(addon.gather(open(x), open(indices), axis)),
-    scatterAdd: (updates, indices, axis, dimSize) => own(addon.scatterAdd(open(updates), open(indices), axis, dimSize)),
-    unfold: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
-      own(addon.unfold(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
-
-    matmul: (a, b, transposeA, transposeB) => own(addon.matmul(open(a), open(b), transposeA, transposeB)),
+    ...nativePrimitiveKernels(addon, table),
 
     fused: {
       matmulBiasActivation(a, b, bias, activation, transposeA, transposeB) {

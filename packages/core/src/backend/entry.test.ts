@@ -23,13 +23,14 @@ function importGraph(entry: string): Set<string> {
 }
 
 describe("'@myelin/core/backend'", () => {
-  it('loads only the contract, registry, descriptor, native codes, errors and shape helpers', () => {
+  it('loads only the contract, registry, descriptor, native codes and handles, errors and shape helpers', () => {
     expect([...importGraph('backend/index.ts')].sort()).toEqual([
       'backend/contract.ts',
       'backend/descriptor.ts',
       'backend/dtypes.ts',
       'backend/index.ts',
       'backend/native-codes.ts',
+      'backend/native-handles.ts',
       'backend/packages.ts',
       'backend/registry.ts',
       'errors.ts',

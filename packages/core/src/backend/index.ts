@@ -7,5 +7,6 @@ export * from './descriptor.js';
 export * from './packages.js';
 export * from './dtypes.js';
 export * from './native-codes.js';
+export * from './native-handles.js';
 export * from '../errors.js';
 export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from '../tensor/shape.js';
