@@ -10,6 +10,7 @@ import {
   ShapeError,
   UnsupportedOpError,
   type TypedArray,
+  type NativePrimitiveAddon,
 } from '@myelin/core/backend';
 
 /** Pool counters of the addon (per Node environment, shared by every cpu backend instance). */
@@ -35,8 +36,11 @@ export interface NativeProbe {
   blasError: string;
 }
 
-/** The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table. */
-export interface NativeAddon {
+/**
+ * The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table; the
+ * primitives' entry points are those every native addon has (core's NativePrimitiveAddon).
+ */
+export interface NativeAddon extends NativePrimitiveAddon {
   configure(threads: number, gemmMode: number, flushDenormals: boolean): void;
   probe(): NativeProbe;
   stats(): CpuPoolStats;
@@ -47,33 +51,6 @@ export interface NativeAddon {
   read(id: number): TypedArray;
   readInto(id: number, out: TypedArray): void;
   release(id: number): void;
-  unary(op: number, id: number): number;
-  cast(id: number, dtype: number): number;
-  binary(op: number, a: number, b: number): number;
-  where(c: number, a: number, b: number): number;
-  reduce(op: number, id: number, axes: readonly number[], keepDims: boolean): number;
-  argmax(id: number, axis: number): number;
-  reshape(id: number, shape: readonly number[]): number;
-  transpose(id: number, perm: readonly number[]): number;
-  broadcastTo(id: number, shape: readonly number[]): number;
-  slice(id: number, begin: readonly number[], size: readonly number[]): number;
-  pad(id: number, paddings: readonly number[], value: number): number;
-  concat(ids: readonly number[], axis: number): number;
-  gather(x: number, indices: number, axis: number): number;
-  scatterAdd(updates: number, indices: number, axis: number, dimSize: number): number;
-  /** im2col of an NCHW float tensor: window [kh, kw], stride, padding and dilation per axis. */
-  unfold(
-    x: number,
-    kh: number,
-    kw: number,
-    sh: number,
-    sw: number,
-    ph: number,
-    pw: number,
-    dh: number,
-    dw: number,
-  ): number;
-  matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
   matmulBiasActivation(
     a: number,
     b: number,
@@ -163,8 +140,6 @@ export interface NativeAddon {
     withGrad: boolean,
     reduction: number,
   ): [number, number | null];
-  /** A reshape with its dimensions as numbers (rank 0 to 4): no array for the addon to read. */
-  reshapeN(id: number, rank: number, d0?: number, d1?: number, d2?: number, d3?: number): number;
   biasActivationBackward(grad: number, y: number, activation: number): [number, number];
   /** ids: [p, g, m, v] per parameter; out receives [p', m', v'] per parameter. Then the adamUpdate constants. */
   adamUpdateMany(

@@ -12,6 +12,7 @@ import {
   ShapeError,
   UnsupportedOpError,
   type TypedArray,
+  type NativePrimitiveAddon,
 } from '@myelin/core/backend';
 import { CudaOutOfMemoryError } from './errors.js';
 
@@ -57,8 +58,11 @@ export interface CudaMemoryStats {
   liveTensors: number;
 }
 
-/** The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table. */
-export interface NativeAddon {
+/**
+ * The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table; the
+ * primitives' entry points are those every native addon has (core's NativePrimitiveAddon).
+ */
+export interface NativeAddon extends NativePrimitiveAddon {
   init(device: number, cublasCandidates: readonly string[], builtinGemm: boolean): NativeInit;
   configure(device: number, tf32: boolean, builtinGemm: boolean): void;
   stats(): CudaMemoryStats;
@@ -79,24 +83,6 @@ export interface NativeAddon {
   read(id: number): Promise<TypedArray>;
   readSync(id: number): TypedArray;
   release(id: number): void;
-  unary(op: number, id: number): number;
-  cast(id: number, dtype: number): number;
-  binary(op: number, a: number, b: number): number;
-  where(c: number, a: number, b: number): number;
-  reduce(op: number, id: number, axes: readonly number[], keepDims: boolean): number;
-  argmax(id: number, axis: number): number;
-  reshape(id: number, shape: readonly number[]): number;
-  reshapeN(id: number, rank: number, d0?: number, d1?: number, d2?: number, d3?: number): number;
-  transpose(id: number, perm: readonly number[]): number;
-  broadcastTo(id: number, shape: readonly number[]): number;
-  slice(id: number, begin: readonly number[], size: readonly number[]): number;
-  pad(id: number, paddings: readonly number[], value: number): number;
-  concat(ids: readonly number[], axis: number): number;
-  gather(x: number, indices: number, axis: number): number;
-  scatterAdd(updates: number, indices: number, axis: number, dimSize: number): number;
-  /** Window arguments: kernel, stride, padding, dilation (height, width each). */
-  unfold(x: number, ...window: number[]): number;
-  matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
   matmulBiasActivation(
     a: number,
     b: number,
