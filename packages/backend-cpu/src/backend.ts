@@ -1,17 +1,16 @@
 import { availableParallelism } from 'node:os';
 import {
-  type AdamUpdateOptions,
   type Backend,
   BACKEND_CONTRACT_VERSION,
   BackendError,
   type BackendHandle,
   type DType,
-  type SgdUpdateOptions,
   type Shape,
   type TypedArray,
   NATIVE_CODES,
   nativeHandleTable,
   nativePrimitiveKernels,
+  nativeFusedKernels,
 } from '@myelin/core/backend';
 import { CPU_BACKEND_NAME } from './name.js';
 import { type CpuPoolStats, loadAddon, type NativeAddon } from './native.js';
@@ -47,11 +46,7 @@ export interface CpuBackend extends Backend {
 export { NativeHandle as CpuHandle } from '@myelin/core/backend';
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
-const {
-  dtype: DTYPE_CODE,
-  activation: ACTIVATION_CODE,
-  reduction: REDUCTION_CODE,
-} = NATIVE_CODES;
+const { dtype: DTYPE_CODE } = NATIVE_CODES;
 const GEMM_CODE: Record<CpuGemm, number> = { auto: 0, builtin: 1, openblas: 2 };
 
 /** The configuration last applied to the addon (its thread pool and GEMM choice are per process). */
@@ -103,13 +98,6 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
   const make = (): void => {
     if (applied !== config) apply();
   };
-  // Scratch id arrays of the multi-tensor optimizer kernels, grown as needed.
-  let idsIn = new Int32Array(64);
-  let idsOut = new Int32Array(64);
-  const ids = (inCount: number, outCount: number): void => {
-    if (idsIn.length < inCount) idsIn = new Int32Array(inCount * 2);
-    if (idsOut.length < outCount) idsOut = new Int32Array(outCount * 2);
-  };
 
   return {
     name: CPU_BACKEND_NAME,
@@ -141,199 +129,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
 
     ...nativePrimitiveKernels(addon, table),
 
-    fused: {
-      matmulBiasActivation(a, b, bias, activation, transposeA, transposeB) {
-        const code = ACTIVATION_CODE[activation];
-        const biasId = bias === null ? -1 : open(bias);
-        return own(addon.matmulBiasActivation(open(a), open(b), biasId, code, transposeA, transposeB));
-      },
-      adamUpdate(param, grad, m, v, options: AdamUpdateOptions) {
-        const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = options;
-        // The constants are computed here exactly as cpu-reference computes them (JS `**`), and
-        // rounded to the storage type in the kernel.
-        const [p, m1, v1] = addon.adamUpdate(
-          open(param),
-          open(grad),
-          open(m),
-          open(v),
-          weightDecay !== 0 && decoupledWeightDecay ? 1 - lr * weightDecay : 1,
-          weightDecay !== 0 && !decoupledWeightDecay ? weightDecay : 0,
-          beta1,
-          1 - beta1,
-          beta2,
-          1 - beta2,
-          lr / (1 - beta1 ** step),
-          Math.sqrt(1 - beta2 ** step),
-          eps,
-        );
-        return { param: own(p), m: own(m1), v: own(v1) };
-      },
-      adamUpdateMany(params, grads, ms, vs, options: AdamUpdateOptions) {
-        const n = params.length;
-        if (grads.length !== n || ms.length !== n || vs.length !== n)
-          throw new BackendError(`backend '${CPU_BACKEND_NAME}': adamUpdateMany needs one grad, m and v per parameter`);
-        ids(4 * n, 3 * n);
-        for (let i = 0; i < n; i++) {
-          idsIn[4 * i] = open(params[i]!);
-          idsIn[4 * i + 1] = open(grads[i]!);
-          idsIn[4 * i + 2] = open(ms[i]!);
-          idsIn[4 * i + 3] = open(vs[i]!);
-        }
-        const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = options;
-        addon.adamUpdateMany(
-          idsIn.subarray(0, 4 * n),
-          idsOut.subarray(0, 3 * n),
-          weightDecay !== 0 && decoupledWeightDecay ? 1 - lr * weightDecay : 1,
-          weightDecay !== 0 && !decoupledWeightDecay ? weightDecay : 0,
-          beta1,
-          1 - beta1,
-          beta2,
-          1 - beta2,
-          lr / (1 - beta1 ** step),
-          Math.sqrt(1 - beta2 ** step),
-          eps,
-        );
-        const result = {
-          params: new Array<BackendHandle>(n),
-          ms: new Array<BackendHandle>(n),
-          vs: new Array<BackendHandle>(n),
-        };
-        for (let i = 0; i < n; i++) {
-          result.params[i] = own(idsOut[3 * i]!);
-          result.ms[i] = own(idsOut[3 * i + 1]!);
-          result.vs[i] = own(idsOut[3 * i + 2]!);
-        }
-        return result;
-      },
-      sgdUpdateMany(params, grads, buffers, options: SgdUpdateOptions) {
-        const n = params.length;
-        if (grads.length !== n || buffers.length !== n)
-          throw new BackendError(
-            `backend '${CPU_BACKEND_NAME}': sgdUpdateMany needs one grad and buffer slot per parameter`,
-          );
-        ids(3 * n, 2 * n);
-        for (let i = 0; i < n; i++) {
-          idsIn[3 * i] = open(params[i]!);
-          idsIn[3 * i + 1] = open(grads[i]!);
-          const buffer = buffers[i];
-          idsIn[3 * i + 2] = buffer === null || buffer === undefined ? -1 : open(buffer);
-        }
-        const { lr, momentum, dampening, weightDecay, nesterov } = options;
-        addon.sgdUpdateMany(
-          idsIn.subarray(0, 3 * n),
-          idsOut.subarray(0, 2 * n),
-          lr,
-          momentum,
-          dampening,
-          weightDecay,
-          nesterov,
-        );
-        const result = { params: new Array<BackendHandle>(n), buffers: new Array<BackendHandle | null>(n) };
-        for (let i = 0; i < n; i++) {
-          result.params[i] = own(idsOut[2 * i]!);
-          const buffer = idsOut[2 * i + 1]!;
-          result.buffers[i] = buffer < 0 ? null : own(buffer);
-        }
-        return result;
-      },
-      softmaxCrossEntropy(logits, labels, reduction, withGrad) {
-        const logitsId = open(logits);
-        // 'mean' divides the gradient by the rows, which the addon knows: scale -1 asks it to.
-        const [loss, grad] = addon.softmaxCrossEntropy(
-          logitsId,
-          open(labels),
-          withGrad,
-          reduction === 'mean' ? -1 : 1,
-          REDUCTION_CODE[reduction],
-        );
-        return { loss: own(loss), grad: grad === null ? null : own(grad) };
-      },
-      binaryCrossEntropy(probabilities, target, reduction, withGrad) {
-        const [loss, grad] = addon.binaryCrossEntropy(
-          open(probabilities),
-          open(target),
-          withGrad,
-          REDUCTION_CODE[reduction],
-        );
-        return { loss: own(loss), grad: grad === null ? null : own(grad) };
-      },
-      conv2d(x, weight, bias, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }) {
-        return own(
-          addon.conv2d(open(x), open(weight), bias === null ? -1 : open(bias), sh, sw, ph, pw, dh, dw, groups),
-        );
-      },
-      conv2dBackward(grad, x, weight, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }, needs) {
-        const [input, dw2, bias] = addon.conv2dBackward(
-          open(grad),
-          open(x),
-          open(weight),
-          sh,
-          sw,
-          ph,
-          pw,
-          dh,
-          dw,
-          groups,
-          needs.input,
-          needs.weight,
-          needs.bias,
-        );
-        return {
-          input: input === null ? null : own(input),
-          weight: dw2 === null ? null : own(dw2),
-          bias: bias === null ? null : own(bias),
-        };
-      },
-      maxPool2d: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
-        own(addon.maxPool2d(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
-      maxPool2dBackward: (grad, x, y, o) =>
-        own(
-          addon.maxPool2dBackward(
-            open(grad),
-            open(x),
-            open(y),
-            o.kernelSize[0],
-            o.kernelSize[1],
-            o.stride[0],
-            o.stride[1],
-            o.padding[0],
-            o.padding[1],
-            o.dilation[0],
-            o.dilation[1],
-          ),
-        ),
-      batchNorm(x, weight, bias, stats, eps) {
-        const optional = (h: BackendHandle | null) => (h === null ? -1 : open(h));
-        const [output, mean, variance, invStd] = addon.batchNorm(
-          open(x),
-          optional(weight),
-          optional(bias),
-          stats === null ? -1 : open(stats.mean),
-          stats === null ? -1 : open(stats.variance),
-          eps,
-        );
-        return { output: own(output), mean: own(mean), variance: own(variance), invStd: own(invStd) };
-      },
-      batchNormBackward(grad, x, weight, mean, invStd, training, needs) {
-        const [input, dWeight, bias] = addon.batchNormBackward(
-          open(grad),
-          open(x),
-          weight === null ? -1 : open(weight),
-          open(mean),
-          open(invStd),
-          training,
-          needs.input,
-          needs.weight,
-          needs.bias,
-        );
-        const wrap = (id: number | null) => (id === null ? null : own(id));
-        return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
-      },
-      biasActivationBackward(grad, y, activation) {
-        const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION_CODE[activation]);
-        return { input: own(input), bias: own(bias) };
-      },
-    },
+    fused: nativeFusedKernels(addon, table, CPU_BACKEND_NAME),
 
     stats: () => addon.stats(),
   };

@@ -11,6 +11,7 @@ import {
   UnsupportedOpError,
   type TypedArray,
   type NativePrimitiveAddon,
+  type NativeFusedAddon,
 } from '@myelin/core/backend';
 
 /** Pool counters of the addon (per Node environment, shared by every cpu backend instance). */
@@ -38,9 +39,10 @@ export interface NativeProbe {
 
 /**
  * The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table; the
- * primitives' entry points are those every native addon has (core's NativePrimitiveAddon).
+ * primitives' and fused kernels' entry points are those every native addon has (core's
+ * NativePrimitiveAddon and NativeFusedAddon).
  */
-export interface NativeAddon extends NativePrimitiveAddon {
+export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   configure(threads: number, gemmMode: number, flushDenormals: boolean): void;
   probe(): NativeProbe;
   stats(): CpuPoolStats;
@@ -51,120 +53,6 @@ export interface NativeAddon extends NativePrimitiveAddon {
   read(id: number): TypedArray;
   readInto(id: number, out: TypedArray): void;
   release(id: number): void;
-  matmulBiasActivation(
-    a: number,
-    b: number,
-    bias: number,
-    activation: number,
-    transposeA: boolean,
-    transposeB: boolean,
-  ): number;
-  adamUpdate(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    decay: number,
-    coupledDecay: number,
-    beta1: number,
-    oneMinusBeta1: number,
-    beta2: number,
-    oneMinusBeta2: number,
-    stepSize: number,
-    correction2: number,
-    eps: number,
-  ): [number, number, number];
-  /** reduction: 0 none (per-row losses), 1 sum, 2 mean (a scalar). */
-  softmaxCrossEntropy(
-    logits: number,
-    labels: number,
-    withGrad: boolean,
-    scale: number,
-    reduction: number,
-  ): [number, number | null];
-  /** bias: a handle id or -1; then stride, padding, dilation (height, width) and groups. */
-  conv2d(
-    x: number,
-    weight: number,
-    bias: number,
-    sh: number,
-    sw: number,
-    ph: number,
-    pw: number,
-    dh: number,
-    dw: number,
-    groups: number,
-  ): number;
-  conv2dBackward(
-    grad: number,
-    x: number,
-    weight: number,
-    sh: number,
-    sw: number,
-    ph: number,
-    pw: number,
-    dh: number,
-    dw: number,
-    groups: number,
-    needInput: boolean,
-    needWeight: boolean,
-    needBias: boolean,
-  ): [number | null, number | null, number | null];
-  /** Window arguments: kernel, stride, padding, dilation (height, width each). */
-  maxPool2d(x: number, ...window: number[]): number;
-  maxPool2dBackward(grad: number, x: number, y: number, ...window: number[]): number;
-  /** Optional tensors as -1. Returns [y, mean, variance, invStd]. */
-  batchNorm(
-    x: number,
-    weight: number,
-    bias: number,
-    mean: number,
-    variance: number,
-    eps: number,
-  ): [number, number, number, number];
-  batchNormBackward(
-    grad: number,
-    x: number,
-    weight: number,
-    mean: number,
-    invStd: number,
-    training: boolean,
-    needInput: boolean,
-    needWeight: boolean,
-    needBias: boolean,
-  ): [number | null, number | null, number | null];
-  /** reduction: 0 none (the input's shape), 1 sum, 2 mean (a scalar). */
-  binaryCrossEntropy(
-    probabilities: number,
-    target: number,
-    withGrad: boolean,
-    reduction: number,
-  ): [number, number | null];
-  biasActivationBackward(grad: number, y: number, activation: number): [number, number];
-  /** ids: [p, g, m, v] per parameter; out receives [p', m', v'] per parameter. Then the adamUpdate constants. */
-  adamUpdateMany(
-    ids: Int32Array,
-    out: Int32Array,
-    decay: number,
-    coupledDecay: number,
-    beta1: number,
-    oneMinusBeta1: number,
-    beta2: number,
-    oneMinusBeta2: number,
-    stepSize: number,
-    correction2: number,
-    eps: number,
-  ): void;
-  /** ids: [p, g, buffer or -1] per parameter; out receives [p', buffer' or -1] per parameter. */
-  sgdUpdateMany(
-    ids: Int32Array,
-    out: Int32Array,
-    lr: number,
-    momentum: number,
-    dampening: number,
-    weightDecay: number,
-    nesterov: boolean,
-  ): void;
 }
 
 export type LoadResult =

@@ -13,6 +13,7 @@ import {
   UnsupportedOpError,
   type TypedArray,
   type NativePrimitiveAddon,
+  type NativeFusedAddon,
 } from '@myelin/core/backend';
 import { CudaOutOfMemoryError } from './errors.js';
 
@@ -60,9 +61,10 @@ export interface CudaMemoryStats {
 
 /**
  * The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table; the
- * primitives' entry points are those every native addon has (core's NativePrimitiveAddon).
+ * primitives' and fused kernels' entry points are those every native addon has (core's
+ * NativePrimitiveAddon and NativeFusedAddon).
  */
-export interface NativeAddon extends NativePrimitiveAddon {
+export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   init(device: number, cublasCandidates: readonly string[], builtinGemm: boolean): NativeInit;
   configure(device: number, tf32: boolean, builtinGemm: boolean): void;
   stats(): CudaMemoryStats;
@@ -83,74 +85,6 @@ export interface NativeAddon extends NativePrimitiveAddon {
   read(id: number): Promise<TypedArray>;
   readSync(id: number): TypedArray;
   release(id: number): void;
-  matmulBiasActivation(
-    a: number,
-    b: number,
-    bias: number,
-    activation: number,
-    transposeA: boolean,
-    transposeB: boolean,
-  ): number;
-  /** Then decay, coupledDecay, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrt(1 - beta2^step), eps. */
-  adamUpdate(p: number, g: number, m: number, v: number, ...constants: number[]): [number, number, number];
-  adamUpdateMany(ids: Int32Array, out: Int32Array, ...constants: number[]): void;
-  sgdUpdateMany(
-    ids: Int32Array,
-    out: Int32Array,
-    lr: number,
-    momentum: number,
-    dampening: number,
-    weightDecay: number,
-    nesterov: boolean,
-  ): void;
-  /** scale: -1 for 1 / rows; reduction: 0 none, 1 sum, 2 mean. */
-  softmaxCrossEntropy(
-    logits: number,
-    labels: number,
-    withGrad: boolean,
-    scale: number,
-    reduction: number,
-  ): [number, number | null];
-  binaryCrossEntropy(p: number, target: number, withGrad: boolean, reduction: number): [number, number | null];
-  biasActivationBackward(grad: number, y: number, activation: number): [number, number];
-  /** bias: a handle id or -1; then stride, padding, dilation (height, width) and groups. */
-  conv2d(x: number, weight: number, bias: number, ...geometry: number[]): number;
-  conv2dBackward(
-    grad: number,
-    x: number,
-    weight: number,
-    sh: number,
-    sw: number,
-    ph: number,
-    pw: number,
-    dh: number,
-    dw: number,
-    groups: number,
-    needInput: boolean,
-    needWeight: boolean,
-    needBias: boolean,
-  ): [number | null, number | null, number | null];
-  maxPool2d(x: number, ...window: number[]): number;
-  maxPool2dBackward(grad: number, x: number, y: number, ...window: number[]): number;
-  batchNorm(
-    x: number,
-    weight: number,
-    bias: number,
-    mean: number,
-    variance: number,
-    eps: number,
-  ): [number, number, number, number];
-  batchNormBackward(
-    grad: number,
-    x: number,
-    weight: number,
-    mean: number,
-    invStd: number,
-    training: boolean,
-    needInput: boolean,
-    needWeight: boolean,
-    needBias: boolean,
-  ): [number | null, number | null, number | null];
 }
 
 export type LoadResult =

@@ -2,8 +2,8 @@
 // handles that are ids into the addon's table, ownership checks, a FinalizationRegistry for
 // handles dropped without dispose(), and the primitive kernels whose addon entry points take
 // and return ids in the same way in both addons.
-import type { Backend, BackendHandle } from './contract.js';
-import { BackendMismatchError, DisposedTensorError } from '../errors.js';
+import type { AdamUpdateOptions, Backend, BackendHandle, FusedKernels } from './contract.js';
+import { BackendError, BackendMismatchError, DisposedTensorError } from '../errors.js';
 import { NATIVE_CODES } from './native-codes.js';
 
 /** A native backend's handle: an id into its addon's tensor table; -1 once disposed. */
@@ -164,5 +164,259 @@ export function nativePrimitiveKernels(addon: NativePrimitiveAddon, table: Nativ
     unfold: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
       own(addon.unfold(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
     matmul: (a, b, transposeA, transposeB) => own(addon.matmul(open(a), open(b), transposeA, transposeB)),
+  };
+}
+
+/** The fused kernels' entry points, alike in both native addons (`-1` stands for an absent handle). */
+export interface NativeFusedAddon {
+  matmulBiasActivation(
+    a: number,
+    b: number,
+    bias: number,
+    activation: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): number;
+  /** After the four ids, the constants `adamConstants` computes. Returns [p', m', v']. */
+  adamUpdate(p: number, g: number, m: number, v: number, ...constants: number[]): [number, number, number];
+  /** `ids` holds [p, g, m, v] per parameter; `out` receives [p', m', v'] per parameter. */
+  adamUpdateMany(ids: Int32Array, out: Int32Array, ...constants: number[]): void;
+  /** `ids` holds [p, g, buffer or -1] per parameter; `out` receives [p', buffer' or -1] per parameter. */
+  sgdUpdateMany(
+    ids: Int32Array,
+    out: Int32Array,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void;
+  /** scale -1: divide the gradient by the rows (for 'mean'). reduction: 0 none, 1 sum, 2 mean. */
+  softmaxCrossEntropy(
+    logits: number,
+    labels: number,
+    withGrad: boolean,
+    scale: number,
+    reduction: number,
+  ): [number, number | null];
+  binaryCrossEntropy(
+    probabilities: number,
+    target: number,
+    withGrad: boolean,
+    reduction: number,
+  ): [number, number | null];
+  biasActivationBackward(grad: number, y: number, activation: number): [number, number];
+  /** After the ids: stride, padding, dilation (height, width each) and groups. */
+  conv2d(x: number, weight: number, bias: number, ...geometry: number[]): number;
+  conv2dBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    groups: number,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
+  /** Window arguments: kernel, stride, padding, dilation (height, width each). */
+  maxPool2d(x: number, ...window: number[]): number;
+  maxPool2dBackward(grad: number, x: number, y: number, ...window: number[]): number;
+  /** Returns [y, mean, variance, invStd]. */
+  batchNorm(
+    x: number,
+    weight: number,
+    bias: number,
+    mean: number,
+    variance: number,
+    eps: number,
+  ): [number, number, number, number];
+  batchNormBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    mean: number,
+    invStd: number,
+    training: boolean,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
+}
+
+/**
+ * The Adam constants the native kernels take, computed as cpu-reference computes them (JS `**`)
+ * and rounded to the storage type in the kernel: decoupled decay factor, coupled decay, beta1,
+ * 1 - beta1, beta2, 1 - beta2, step size, sqrt of the second-moment correction, eps.
+ */
+function adamConstants(options: AdamUpdateOptions): number[] {
+  const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = options;
+  return [
+    weightDecay !== 0 && decoupledWeightDecay ? 1 - lr * weightDecay : 1,
+    weightDecay !== 0 && !decoupledWeightDecay ? weightDecay : 0,
+    beta1,
+    1 - beta1,
+    beta2,
+    1 - beta2,
+    lr / (1 - beta1 ** step),
+    Math.sqrt(1 - beta2 ** step),
+    eps,
+  ];
+}
+
+/** All of the contract's fused kernels over a native addon (backend `name`, for its errors). */
+export function nativeFusedKernels(
+  addon: NativeFusedAddon,
+  table: NativeHandleTable,
+  name: string,
+): Required<FusedKernels> {
+  const { own, open } = table;
+  const { activation: ACTIVATION, reduction: REDUCTION } = NATIVE_CODES;
+  const optional = (handle: BackendHandle | null): number => (handle === null ? -1 : open(handle));
+  const wrap = (id: number | null): BackendHandle | null => (id === null ? null : own(id));
+  // Scratch id arrays of the multi-tensor optimizer kernels, grown as needed.
+  let idsIn = new Int32Array(64);
+  let idsOut = new Int32Array(64);
+  const ids = (inCount: number, outCount: number): void => {
+    if (idsIn.length < inCount) idsIn = new Int32Array(inCount * 2);
+    if (idsOut.length < outCount) idsOut = new Int32Array(outCount * 2);
+  };
+  return {
+    matmulBiasActivation(a, b, bias, activation, transposeA, transposeB) {
+      const biasId = optional(bias);
+      return own(addon.matmulBiasActivation(open(a), open(b), biasId, ACTIVATION[activation], transposeA, transposeB));
+    },
+    adamUpdate(param, grad, m, v, options) {
+      const [p, m1, v1] = addon.adamUpdate(open(param), open(grad), open(m), open(v), ...adamConstants(options));
+      return { param: own(p), m: own(m1), v: own(v1) };
+    },
+    adamUpdateMany(params, grads, ms, vs, options) {
+      const n = params.length;
+      if (grads.length !== n || ms.length !== n || vs.length !== n)
+        throw new BackendError(`backend '${name}': adamUpdateMany needs one grad, m and v per parameter`);
+      ids(4 * n, 3 * n);
+      for (let i = 0; i < n; i++) {
+        idsIn[4 * i] = open(params[i]!);
+        idsIn[4 * i + 1] = open(grads[i]!);
+        idsIn[4 * i + 2] = open(ms[i]!);
+        idsIn[4 * i + 3] = open(vs[i]!);
+      }
+      addon.adamUpdateMany(idsIn.subarray(0, 4 * n), idsOut.subarray(0, 3 * n), ...adamConstants(options));
+      const result = {
+        params: new Array<BackendHandle>(n),
+        ms: new Array<BackendHandle>(n),
+        vs: new Array<BackendHandle>(n),
+      };
+      for (let i = 0; i < n; i++) {
+        result.params[i] = own(idsOut[3 * i]!);
+        result.ms[i] = own(idsOut[3 * i + 1]!);
+        result.vs[i] = own(idsOut[3 * i + 2]!);
+      }
+      return result;
+    },
+    sgdUpdateMany(params, grads, buffers, options) {
+      const n = params.length;
+      if (grads.length !== n || buffers.length !== n)
+        throw new BackendError(`backend '${name}': sgdUpdateMany needs one grad and buffer slot per parameter`);
+      ids(3 * n, 2 * n);
+      for (let i = 0; i < n; i++) {
+        idsIn[3 * i] = open(params[i]!);
+        idsIn[3 * i + 1] = open(grads[i]!);
+        idsIn[3 * i + 2] = optional(buffers[i] ?? null);
+      }
+      const { lr, momentum, dampening, weightDecay, nesterov } = options;
+      addon.sgdUpdateMany(
+        idsIn.subarray(0, 3 * n),
+        idsOut.subarray(0, 2 * n),
+        lr,
+        momentum,
+        dampening,
+        weightDecay,
+        nesterov,
+      );
+      const result = { params: new Array<BackendHandle>(n), buffers: new Array<BackendHandle | null>(n) };
+      for (let i = 0; i < n; i++) {
+        result.params[i] = own(idsOut[2 * i]!);
+        const buffer = idsOut[2 * i + 1]!;
+        result.buffers[i] = buffer < 0 ? null : own(buffer);
+      }
+      return result;
+    },
+    softmaxCrossEntropy(logits, labels, reduction, withGrad) {
+      // 'mean' divides the gradient by the rows, which the addon knows: scale -1 asks it to.
+      const [loss, grad] = addon.softmaxCrossEntropy(
+        open(logits),
+        open(labels),
+        withGrad,
+        reduction === 'mean' ? -1 : 1,
+        REDUCTION[reduction],
+      );
+      return { loss: own(loss), grad: wrap(grad) };
+    },
+    binaryCrossEntropy(probabilities, target, reduction, withGrad) {
+      const [loss, grad] = addon.binaryCrossEntropy(open(probabilities), open(target), withGrad, REDUCTION[reduction]);
+      return { loss: own(loss), grad: wrap(grad) };
+    },
+    conv2d: (x, weight, bias, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }) =>
+      own(addon.conv2d(open(x), open(weight), optional(bias), sh, sw, ph, pw, dh, dw, groups)),
+    conv2dBackward(grad, x, weight, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], groups }, needs) {
+      const [input, dWeight, bias] = addon.conv2dBackward(
+        open(grad),
+        open(x),
+        open(weight),
+        sh,
+        sw,
+        ph,
+        pw,
+        dh,
+        dw,
+        groups,
+        needs.input,
+        needs.weight,
+        needs.bias,
+      );
+      return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
+    },
+    maxPool2d: (x, { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] }) =>
+      own(addon.maxPool2d(open(x), kh, kw, sh, sw, ph, pw, dh, dw)),
+    maxPool2dBackward: (
+      grad,
+      x,
+      y,
+      { kernelSize: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] },
+    ) => own(addon.maxPool2dBackward(open(grad), open(x), open(y), kh, kw, sh, sw, ph, pw, dh, dw)),
+    batchNorm(x, weight, bias, stats, eps) {
+      const [output, mean, variance, invStd] = addon.batchNorm(
+        open(x),
+        optional(weight),
+        optional(bias),
+        stats === null ? -1 : open(stats.mean),
+        stats === null ? -1 : open(stats.variance),
+        eps,
+      );
+      return { output: own(output), mean: own(mean), variance: own(variance), invStd: own(invStd) };
+    },
+    batchNormBackward(grad, x, weight, mean, invStd, training, needs) {
+      const [input, dWeight, bias] = addon.batchNormBackward(
+        open(grad),
+        open(x),
+        optional(weight),
+        open(mean),
+        open(invStd),
+        training,
+        needs.input,
+        needs.weight,
+        needs.bias,
+      );
+      return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
+    },
+    biasActivationBackward(grad, y, activation) {
+      const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION[activation]);
+      return { input: own(input), bias: own(bias) };
+    },
   };
 }
