@@ -33,3 +33,5 @@ export declare function asanEnvironment(extra?: {
 }):
   | { env: { LD_PRELOAD: string; ASAN_OPTIONS: string; UBSAN_OPTIONS: string }; error?: undefined }
   | { env?: undefined; error: string };
+export declare function tsanEnvironment():
+  { env: { LD_PRELOAD: string; TSAN_OPTIONS: string }; error?: undefined } | { env?: undefined; error: string };

@@ -99,3 +99,22 @@ export function asanEnvironment(extra = {}) {
     },
   };
 }
+
+/**
+ * The environment that runs Node with a ThreadSanitizer build of an addon (a race check): gcc's
+ * libtsan preloaded, since Node is not instrumented, and the first report ends the process with
+ * exit code 66. `{ env }` to merge into process.env, or `{ error }` naming what is missing.
+ */
+export function tsanEnvironment() {
+  const tsan = spawnSync(CXX, ['-print-file-name=libtsan.so'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  if (!path.isAbsolute(tsan) || !existsSync(tsan))
+    return { error: `${CXX} does not know libtsan.so (got '${tsan}'); install g++ (its libgcc-dev ships libtsan)` };
+  return {
+    env: {
+      LD_PRELOAD: tsan,
+      TSAN_OPTIONS:
+        process.env.TSAN_OPTIONS ??
+        'halt_on_error=1:exitcode=66:report_signal_unsafe=0:ignore_noninstrumented_modules=1',
+    },
+  };
+}

@@ -3,6 +3,9 @@
 // suite can run this package's kernels and glue on machines without a GPU:
 //   node scripts/build-emulator.mjs              -> dist/native-emu/myelin_cuda.node
 //   node scripts/build-emulator.mjs --sanitize   -> dist/native-emu-asan/myelin_cuda.node (ASan + UBSan, kernels included)
+//   node scripts/build-emulator.mjs --race       -> dist/native-emu-tsan/myelin_cuda.node (the race check:
+//     kernels and glue under ThreadSanitizer, each __shared__ declaration rewritten to a
+//     per-block mc_emu::shared_memory reference; see native/emulator/emulator.cc)
 // The same sources as the real addon, compiled by g++ instead of nvcc: each .cu file is copied
 // with its launches `kernel<<<grid, block, shared, stream>>>(args)` rewritten to
 // `mc_emu::launch(grid, block, shared, stream, [&] { kernel(args); })`, and
@@ -26,8 +29,11 @@ import {
 const packageName = '@myelin/backend-cuda';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sanitize = process.argv.includes('--sanitize');
-const outDir = path.join(root, 'dist', sanitize ? 'native-emu-asan' : 'native-emu');
-const genDir = path.join(root, 'build', sanitize ? 'emu-asan' : 'emu');
+const race = process.argv.includes('--race');
+if (sanitize && race) throw new Error('build-emulator: --sanitize and --race are two builds; ask for one');
+const variant = sanitize ? 'asan' : race ? 'tsan' : '';
+const outDir = path.join(root, 'dist', variant ? `native-emu-${variant}` : 'native-emu');
+const genDir = path.join(root, 'build', variant ? `emu-${variant}` : 'emu');
 const started = Date.now();
 
 const fail = (reason) =>
@@ -93,6 +99,30 @@ function rewriteLaunches(source, file) {
   }
 }
 
+/**
+ * The race check build: each `__shared__ T name[dims];` becomes a reference to the running
+ * block's copy (`mc_emu::shared_memory`), so that neighbouring blocks, which the race check runs
+ * as unordered, do not share one static.
+ */
+function rewriteShared(source, file) {
+  const declaration =
+    /(?:alignas\((\d+)\)\s+)?__shared__\s+([A-Za-z_][\w:]*(?:<[^;<>]*>)?)\s+([A-Za-z_]\w*)\s*((?:\[[^\]]+\])*)\s*;/g;
+  const out = source.replace(declaration, (_, align, type, name, dims) => {
+    const key = `${name}_mc_emu_key`;
+    const alignment = align ?? `alignof(${type})`;
+    return (
+      `static char ${key}; ${type} (&${name})${dims} = *reinterpret_cast<${type} (*)${dims}>(` +
+      `::mc_emu::shared_memory(&${key}, sizeof(${type}${dims}), ${alignment}));`
+    );
+  });
+  const left = out.indexOf('__shared__');
+  if (left >= 0)
+    throw new Error(
+      `${file}: a __shared__ declaration the race check cannot rewrite: ${out.slice(left, out.indexOf('\n', left))}`,
+    );
+  return out;
+}
+
 const include = (dir) => `-I${path.join(root, dir)}`;
 const flags = [
   '-std=c++17',
@@ -104,8 +134,11 @@ const flags = [
   include('native/emulator'),
   include('native/kernels'),
   `-I${napi}`,
-  ...(sanitize ? SANITIZE_FLAGS : ['-O1']),
+  ...(sanitize ? SANITIZE_FLAGS : race ? ['-DMC_EMU_RACECHECK=1', '-g', '-O1'] : ['-O1']),
 ];
+// The race check instruments the kernels and the glue, not the scheduler (emulator.cc), whose
+// bookkeeping every fiber touches and which tells ThreadSanitizer the GPU's ordering itself.
+const TSAN = ['-fsanitize=thread'];
 
 // Up to date: the library is newer than every native source and this script.
 const output = path.join(outDir, 'myelin_cuda.node');
@@ -130,7 +163,8 @@ for (const file of readdirSync(path.join(root, 'native', 'kernels'))
   const text = readFileSync(path.join(root, 'native', 'kernels', file), 'utf8');
   const generated = path.join(genDir, file.replace(/\.cu$/, '.emu.cc'));
   const original = path.join(root, 'native', 'kernels', file);
-  writeFileSync(generated, `#line 1 "${original}"\n${rewriteLaunches(text, file)}`);
+  const launches = rewriteLaunches(text, file);
+  writeFileSync(generated, `#line 1 "${original}"\n${race ? rewriteShared(launches, file) : launches}`);
   sources.push(generated);
 }
 for (const dir of ['runtime', 'glue', 'emulator'])
@@ -151,10 +185,37 @@ const compiled = async (args) => {
 const failed = await runPool(
   sources.map((source, i) => i),
   2,
-  (i) => compiled([...flags, '-c', sources[i], '-o', objects[i]]),
+  (i) => {
+    const instrumented = race && path.basename(sources[i]) !== 'emulator.cc';
+    return compiled([...flags, ...(instrumented ? TSAN : []), '-c', sources[i], '-o', objects[i]]);
+  },
 );
-if (failed.length > 0 || !(await compiled([...flags, '-shared', '-o', output, ...objects, '-ldl', '-lpthread']))) {
+const link = [...flags, ...(race ? TSAN : []), '-shared', '-o', output, ...objects, '-ldl', '-lpthread'];
+if (failed.length > 0 || !(await compiled(link))) {
   console.error(`${packageName}: the emulator build failed`);
   process.exit(1);
 }
-reportBuilt({ packageName, root, outDir, output, started, note: `CPU emulator${sanitize ? ', ASan + UBSan' : ''}` });
+if (race) {
+  // The race check's own test: kernels it must flag and kernels it must pass
+  // (native/emulator/race-selftest.cu, run by src/race-check.race.test.ts).
+  const selftest = path.join(root, 'native', 'emulator', 'race-selftest.cu');
+  const generated = path.join(genDir, 'race-selftest.emu.cc');
+  writeFileSync(
+    generated,
+    `#line 1 "${selftest}"\n${rewriteShared(rewriteLaunches(readFileSync(selftest, 'utf8'), 'race-selftest.cu'), 'race-selftest.cu')}`,
+  );
+  const emulatorObject = objects[sources.findIndex((source) => path.basename(source) === 'emulator.cc')];
+  const executable = path.join(outDir, 'race-selftest');
+  if (!(await compiled([...flags, ...TSAN, '-o', executable, generated, emulatorObject, '-lpthread']))) {
+    console.error(`${packageName}: the race check's selftest did not build`);
+    process.exit(1);
+  }
+}
+reportBuilt({
+  packageName,
+  root,
+  outDir,
+  output,
+  started,
+  note: `CPU emulator${sanitize ? ', ASan + UBSan' : race ? ', race check (ThreadSanitizer)' : ''}`,
+});

@@ -1,5 +1,21 @@
 // The CPU emulator's scheduler (fibers for CUDA threads) and its CUDA runtime API over host
 // memory: see emulator.h for what it is for and what it checks.
+//
+// The race check build (MC_EMU_RACECHECK; scripts/build-emulator.mjs --race) compiles the
+// kernels and the glue with ThreadSanitizer and this file without it, and tells ThreadSanitizer
+// what orders what on a GPU, so that it reports every pair of accesses to one address, one a
+// write, that a GPU could run in either order:
+// - each CUDA thread runs as a ThreadSanitizer fiber; switching fibers orders nothing;
+// - a launch: the host's accesses before it come before every thread's, and every thread's
+//   before the host's after it (one stream, as the addon uses);
+// - __syncthreads and the warp barriers of the shuffles: each thread's accesses before the
+//   barrier come before every thread's after it (one sync object per generation parity, so a
+//   thread that runs ahead to the next barrier orders nothing early);
+// - blocks: neighbouring blocks (by linear index) run on two sets of fibers with shared memory
+//   and shuffle slots of their own, and nothing orders one before the other, so a race between
+//   them is reported; block k comes after block k-2 (their fibers and shared memory are the
+//   same), so races between blocks further apart go unseen.
+// Atomics are relaxed atomic accesses (emulator.h): they race with plain accesses only.
 #include <ucontext.h>
 
 #include <cstdint>
@@ -21,6 +37,9 @@
 #ifdef MC_EMU_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef MC_EMU_RACECHECK
+#include <sanitizer/tsan_interface.h>
 #endif
 
 #if defined(__x86_64__)
@@ -57,13 +76,36 @@ mc_emu_switch:
 namespace mc_emu {
 
 dim3 grid_dim, block_dim, block_idx, thread_idx;
-unsigned long long slots[1024];
 
 namespace {
 
 // Deep enough for the kernels' register tiles and a sanitizer's red zones.
 constexpr std::size_t kStack = 256 * 1024;
 constexpr unsigned kMaxThreads = 1024;
+// A GPU's static shared memory per block is at most 48 KiB.
+constexpr std::size_t kSharedBytes = 48 * 1024;
+
+// Per block-parity state (the race check alternates two; the plain build uses the first):
+// shuffle slots and shared memory.
+unsigned long long g_slots[2][kMaxThreads];
+alignas(256) unsigned char g_shared[2][kSharedBytes];
+unsigned g_parity = 0;
+// The shared variables of the running launch: each declaration's key and offset.
+struct SharedVar {
+  const void* key;
+  std::size_t offset;
+};
+std::vector<SharedVar> g_shared_vars;
+std::size_t g_shared_used = 0;
+
+#ifdef MC_EMU_RACECHECK
+// Sync objects: only their addresses matter to ThreadSanitizer.
+char g_launch_sync, g_done_sync, g_parity_sync[2];
+// [parity][0: the block, 1 + w: warp w][generation parity]
+char g_barrier_sync[2][1 + kMaxThreads / 32][2];
+void* g_tsan_fibers[2][kMaxThreads] = {};
+void* g_tsan_host = nullptr;
+#endif
 
 struct Group {
   unsigned arrived = 0;
@@ -88,7 +130,9 @@ struct Block {
   ucontext_t scheduler;
 #endif
   std::vector<Fiber> fibers;
-  std::vector<std::unique_ptr<char[]>> stacks;
+  // Per block parity (see g_parity): the race check must not see neighbouring blocks' threads
+  // write one stack.
+  std::vector<std::unique_ptr<char[]>> stacks[2];
   unsigned current = 0;
   unsigned live = 0;
   Group block_group;
@@ -109,7 +153,10 @@ void switch_to_fiber(Block& b, unsigned i) {
   b.current = i;
   thread_idx = b.fibers[i].index;
 #ifdef MC_EMU_ASAN
-  __sanitizer_start_switch_fiber(&b.fake_stack, b.stacks[i].get(), kStack);
+  __sanitizer_start_switch_fiber(&b.fake_stack, b.stacks[g_parity][i].get(), kStack);
+#endif
+#ifdef MC_EMU_RACECHECK
+  __tsan_switch_to_fiber(g_tsan_fibers[g_parity][i], __tsan_switch_to_fiber_no_sync);
 #endif
 #ifdef MC_EMU_FAST_SWITCH
   mc_emu_switch(&b.scheduler, b.fibers[i].sp);
@@ -125,6 +172,9 @@ void yield_to_scheduler(Block& b, bool finishing) {
 #ifdef MC_EMU_ASAN
   void* fake = nullptr;
   __sanitizer_start_switch_fiber(finishing ? nullptr : &fake, b.main_bottom, b.main_size);
+#endif
+#ifdef MC_EMU_RACECHECK
+  __tsan_switch_to_fiber(g_tsan_host, __tsan_switch_to_fiber_no_sync);
 #endif
 #ifdef MC_EMU_FAST_SWITCH
   mc_emu_switch(&b.fibers[b.current].sp, b.scheduler);
@@ -149,7 +199,24 @@ void fiber_entry() {
 #ifdef MC_EMU_ASAN
   __sanitizer_finish_switch_fiber(nullptr, &b.main_bottom, &b.main_size);
 #endif
+#ifdef MC_EMU_RACECHECK
+  // After the host's work before the launch and after this fiber set's previous block.
+  __tsan_acquire(&g_launch_sync);
+  __tsan_acquire(&g_parity_sync[g_parity]);
+#endif
   (*b.body)();
+#ifdef MC_EMU_RACECHECK
+  {
+    // Before the host's work after the launch, the fiber set's next block, and what the other
+    // threads do after the barriers they have yet to pass (the generation being gathered now;
+    // not the one before, which threads that have passed it but not yet run again acquire).
+    __tsan_release(&g_done_sync);
+    __tsan_release(&g_parity_sync[g_parity]);
+    const unsigned warp = b.current / 32;
+    __tsan_release(&g_barrier_sync[g_parity][0][b.block_group.generation & 1]);
+    __tsan_release(&g_barrier_sync[g_parity][1 + warp][b.warp_groups[warp].generation & 1]);
+  }
+#endif
   Fiber& f = b.fibers[b.current];
   f.done = true;
   b.live--;
@@ -163,6 +230,21 @@ void fiber_entry() {
 
 }  // namespace
 
+unsigned long long* slots = g_slots[0];
+
+void* shared_memory(const void* key, std::size_t bytes, std::size_t align) {
+  for (const SharedVar& v : g_shared_vars)
+    if (v.key == key) return g_shared[g_parity] + v.offset;
+  const std::size_t offset = (g_shared_used + align - 1) / align * align;
+  if (offset + bytes > kSharedBytes) {
+    std::fprintf(stderr, "myelin CUDA emulator: a kernel declares more than %zu bytes of shared memory\n", kSharedBytes);
+    std::abort();
+  }
+  g_shared_vars.push_back({key, offset});
+  g_shared_used = offset + bytes;
+  return g_shared[g_parity] + offset;
+}
+
 unsigned linear_thread() { return thread_idx.x + block_dim.x * (thread_idx.y + block_dim.y * thread_idx.z); }
 unsigned threads_in_block() { return block_dim.x * block_dim.y * block_dim.z; }
 
@@ -172,14 +254,21 @@ void barrier(int scope) {
   Group& g = scope < 0 ? b.block_group : b.warp_groups[warp];
   const unsigned live = scope < 0 ? b.live : b.warp_live[warp];
   const unsigned generation = g.generation;
+#ifdef MC_EMU_RACECHECK
+  char* sync = &g_barrier_sync[g_parity][scope < 0 ? 0 : 1 + warp][generation & 1];
+  __tsan_release(sync);
+#endif
   g.arrived++;
   if (g.arrived >= live) {
     g.arrived = 0;
     g.generation++;
     b.progress++;
-    return;
+  } else {
+    while (g.generation == generation) yield_to_scheduler(b, false);
   }
-  while (g.generation == generation) yield_to_scheduler(b, false);
+#ifdef MC_EMU_RACECHECK
+  __tsan_acquire(sync);
+#endif
 }
 
 void run(dim3 grid, dim3 block, const std::function<void()>& body) {
@@ -190,15 +279,30 @@ void run(dim3 grid, dim3 block, const std::function<void()>& body) {
   }
   static Block b;  // stacks are kept between launches
   g_block = &b;
+  g_shared_vars.clear();
+  g_shared_used = 0;
+#ifdef MC_EMU_RACECHECK
+  g_tsan_host = __tsan_get_current_fiber();
+  __tsan_release(&g_launch_sync);
+  const bool alternate = true;
+#else
+  const bool alternate = false;
+#endif
   b.body = &body;
   grid_dim = grid;
   block_dim = block;
   b.fibers.assign(threads, Fiber{});
-  while (b.stacks.size() < threads) b.stacks.emplace_back(new char[kStack]);
   for (unsigned bz = 0; bz < grid.z; bz++)
     for (unsigned by = 0; by < grid.y; by++)
       for (unsigned bx = 0; bx < grid.x; bx++) {
         block_idx = dim3(bx, by, bz);
+        g_parity = alternate ? (bx + grid.x * (by + grid.y * bz)) & 1u : 0u;
+        slots = g_slots[g_parity];
+        while (b.stacks[g_parity].size() < threads) b.stacks[g_parity].emplace_back(new char[kStack]);
+#ifdef MC_EMU_RACECHECK
+        for (unsigned i = 0; i < threads; i++)
+          if (!g_tsan_fibers[g_parity][i]) g_tsan_fibers[g_parity][i] = __tsan_create_fiber(0);
+#endif
         b.live = threads;
         b.block_group = Group{};
         for (unsigned w = 0; w < (threads + 31) / 32; w++) {
@@ -213,13 +317,13 @@ void run(dim3 grid, dim3 block, const std::function<void()>& body) {
 #ifdef MC_EMU_ASAN
           // A finished fiber never returned from its frames: clear their red zones before the
           // stack is used again.
-          __asan_unpoison_memory_region(b.stacks[i].get(), kStack);
+          __asan_unpoison_memory_region(b.stacks[g_parity][i].get(), kStack);
 #endif
 #ifdef MC_EMU_FAST_SWITCH
           // The new stack as mc_emu_switch leaves one: six saved registers, then the address to
           // return to (fiber_entry), then a slot so that fiber_entry starts with the stack
           // pointer at 8 mod 16, as after a call.
-          const std::uintptr_t top = (reinterpret_cast<std::uintptr_t>(b.stacks[i].get()) + kStack) & ~std::uintptr_t{15};
+          const std::uintptr_t top = (reinterpret_cast<std::uintptr_t>(b.stacks[g_parity][i].get()) + kStack) & ~std::uintptr_t{15};
           void** sp = reinterpret_cast<void**>(top);
           *--sp = nullptr;
           *--sp = reinterpret_cast<void*>(&fiber_entry);
@@ -227,7 +331,7 @@ void run(dim3 grid, dim3 block, const std::function<void()>& body) {
           f.sp = sp;
 #else
           getcontext(&f.context);
-          f.context.uc_stack.ss_sp = b.stacks[i].get();
+          f.context.uc_stack.ss_sp = b.stacks[g_parity][i].get();
           f.context.uc_stack.ss_size = kStack;
           f.context.uc_link = &b.scheduler;
           makecontext(&f.context, fiber_entry, 0);
@@ -254,6 +358,9 @@ void run(dim3 grid, dim3 block, const std::function<void()>& body) {
       }
   thread_idx = dim3(0, 0, 0);
   block_idx = dim3(0, 0, 0);
+#ifdef MC_EMU_RACECHECK
+  __tsan_acquire(&g_done_sync);
+#endif
 }
 
 }  // namespace mc_emu

@@ -3,13 +3,15 @@
 // addon is compiled by nvcc; scripts/build-emulator.mjs compiles the same sources with g++
 // against this header and ./cuda_runtime_api.h, into dist/native-emu/myelin_cuda.node, and the
 // conformance suite runs on it. What it checks: every kernel's arithmetic, indexing and bounds
-// (under AddressSanitizer too), block barriers and warp shuffles, and the glue's sizes. What it
-// cannot: timing, coalescing, races between blocks (blocks run one after another) and
-// atomics' nondeterminism (each thread runs alone, so atomics are plain read-modify-writes).
+// (under AddressSanitizer too), block barriers and warp shuffles, and the glue's sizes. Its race
+// check build (MC_EMU_RACECHECK, ThreadSanitizer: see emulator.cc) also finds data races between
+// the threads of a block (a missing __syncthreads, shared memory reused too early) and between
+// neighbouring blocks (two blocks writing one element without an atomic). What it cannot: timing,
+// coalescing and atomics' order (atomics are read-modify-writes of one running thread).
 //
 // How it runs a launch: the blocks one after another; in a block, every CUDA thread is a fiber
-// (ucontext) on its own stack, run round robin until it finishes or waits at __syncthreads or a
-// warp shuffle, so barriers and shuffles have CUDA's meaning within the block.
+// on its own stack, run round robin until it finishes or waits at __syncthreads or a warp
+// shuffle, so barriers and shuffles have CUDA's meaning within the block.
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -26,7 +28,9 @@
 #define __restrict__ __restrict
 #define __launch_bounds__(...)
 // A block's threads run one at a time in one OS thread and blocks run one after another, so a
-// function-local static is exactly one block's shared memory.
+// function-local static is exactly one block's shared memory. (The race check build rewrites
+// each __shared__ declaration into a reference to mc_emu::shared_memory, so that neighbouring
+// blocks have shared memory of their own, as on a GPU.)
 #define __shared__ static
 
 struct dim3 {
@@ -42,8 +46,10 @@ unsigned linear_thread();
 unsigned threads_in_block();
 /** Waits until every live thread of the block (-1) or of the running thread's warp (0) arrives. */
 void barrier(int scope);
-/** One 8-byte slot per thread of the block, for the shuffles. */
-extern unsigned long long slots[1024];
+/** One 8-byte slot per thread of the running block, for the shuffles. */
+extern unsigned long long* slots;
+/** The running block's copy of the shared variable `key` (race check build). */
+void* shared_memory(const void* key, std::size_t bytes, std::size_t align);
 
 void run(dim3 grid, dim3 block, const std::function<void()>& body);
 
@@ -142,41 +148,64 @@ struct same {
 };
 }  // namespace mc_emu
 
-// Atomics: only one emulated thread runs at a time, so a plain read-modify-write is atomic.
+// Atomics: only one emulated thread runs at a time, so a read-modify-write is atomic. The race
+// check build makes the read and the write relaxed atomic accesses, which ThreadSanitizer knows
+// do not race with each other (and do not order anything, like CUDA's atomics).
+namespace mc_emu {
+template <typename T>
+T atomic_read(const T* address) {
+#ifdef MC_EMU_RACECHECK
+  T value;
+  __atomic_load(address, &value, __ATOMIC_RELAXED);
+  return value;
+#else
+  return *address;
+#endif
+}
+template <typename T>
+void atomic_write(T* address, T value) {
+#ifdef MC_EMU_RACECHECK
+  __atomic_store(address, &value, __ATOMIC_RELAXED);
+#else
+  *address = value;
+#endif
+}
+}  // namespace mc_emu
+
 template <typename T>
 T atomicAdd(T* address, typename mc_emu::same<T>::type value) {
-  const T old = *address;
-  *address = old + value;
+  const T old = mc_emu::atomic_read(address);
+  mc_emu::atomic_write(address, T(old + value));
   return old;
 }
 template <typename T>
 T atomicOr(T* address, typename mc_emu::same<T>::type value) {
-  const T old = *address;
-  *address = old | value;
+  const T old = mc_emu::atomic_read(address);
+  mc_emu::atomic_write(address, T(old | value));
   return old;
 }
 template <typename T>
 T atomicMax(T* address, typename mc_emu::same<T>::type value) {
-  const T old = *address;
-  if (value > old) *address = value;
+  const T old = mc_emu::atomic_read(address);
+  if (value > old) mc_emu::atomic_write(address, value);
   return old;
 }
 template <typename T>
 T atomicMin(T* address, typename mc_emu::same<T>::type value) {
-  const T old = *address;
-  if (value < old) *address = value;
+  const T old = mc_emu::atomic_read(address);
+  if (value < old) mc_emu::atomic_write(address, value);
   return old;
 }
 template <typename T>
 T atomicExch(T* address, typename mc_emu::same<T>::type value) {
-  const T old = *address;
-  *address = value;
+  const T old = mc_emu::atomic_read(address);
+  mc_emu::atomic_write(address, value);
   return old;
 }
 template <typename T>
 T atomicCAS(T* address, typename mc_emu::same<T>::type compare, typename mc_emu::same<T>::type value) {
-  const T old = *address;
-  if (old == compare) *address = value;
+  const T old = mc_emu::atomic_read(address);
+  if (old == compare) mc_emu::atomic_write(address, value);
   return old;
 }
 
