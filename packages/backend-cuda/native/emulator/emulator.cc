@@ -16,8 +16,20 @@
 //   them is reported; block k comes after block k-2 (their fibers and shared memory are the
 //   same), so races between blocks further apart go unseen.
 // Atomics are relaxed atomic accesses (emulator.h): they race with plain accesses only.
+//
+// The trace: with MYELIN_CUDA_EMULATOR_TRACE naming a file, every launch and every call of the
+// runtime API that moves memory or waits for the device appends a line to it (`launch <kernel>
+// <grid> <block>`, `memcpyAsync <kind> <bytes>`, `memcpy <kind> <bytes>`, `memset <bytes>`,
+// `malloc <bytes>`, `sync stream|event|device`), so a test can count what a training step asks
+// of a GPU: launches (each a few microseconds of host time on a real one) and waits.
+//
+// MYELIN_CUDA_EMULATOR_SKIP_KERNELS=1 makes every launch return at once without running its
+// kernel (device memory starts zeroed): the results are meaningless, but what remains is the
+// host's own cost of driving the engine (JavaScript, Node-API, glue, allocator), which is what
+// bounds a launch-bound step on a GPU. For measuring only (the trace still lists each launch).
 #include <ucontext.h>
 
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -75,9 +87,33 @@ mc_emu_switch:
 
 namespace mc_emu {
 
+/** Appends one line to the trace (MYELIN_CUDA_EMULATOR_TRACE), when one is asked for. */
+__attribute__((format(printf, 1, 2))) void trace(const char* format, ...) {
+  static FILE* file = [] {
+    const char* path = std::getenv("MYELIN_CUDA_EMULATOR_TRACE");
+    FILE* f = path != nullptr && *path != '\0' ? std::fopen(path, "a") : nullptr;
+    if (f != nullptr) setvbuf(f, nullptr, _IOLBF, 0);
+    return f;
+  }();
+  if (file == nullptr) return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(file, format, args);
+  va_end(args);
+  std::fputc('\n', file);
+}
+
 dim3 grid_dim, block_dim, block_idx, thread_idx;
 
 namespace {
+
+bool skip_kernels() {
+  static const bool skip = [] {
+    const char* value = std::getenv("MYELIN_CUDA_EMULATOR_SKIP_KERNELS");
+    return value != nullptr && std::strcmp(value, "1") == 0;
+  }();
+  return skip;
+}
 
 // Deep enough for the kernels' register tiles and a sanitizer's red zones.
 constexpr std::size_t kStack = 256 * 1024;
@@ -271,10 +307,13 @@ void barrier(int scope) {
 #endif
 }
 
-void run(dim3 grid, dim3 block, const std::function<void()>& body) {
+void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& body) {
+  trace("launch %s %ux%ux%u %ux%ux%u", name, grid.x, grid.y, grid.z, block.x, block.y, block.z);
+  if (skip_kernels()) return;
   const unsigned threads = block.x * block.y * block.z;
   if (threads == 0 || threads > kMaxThreads || grid.x == 0 || grid.y == 0 || grid.z == 0) {
-    std::fprintf(stderr, "myelin CUDA emulator: invalid launch (grid %ux%ux%u, block %ux%ux%u)\n", grid.x, grid.y, grid.z, block.x, block.y, block.z);
+    std::fprintf(stderr, "myelin CUDA emulator: invalid launch of %s (grid %ux%ux%u, block %ux%ux%u)\n", name, grid.x, grid.y, grid.z, block.x, block.y,
+                 block.z);
     std::abort();
   }
   static Block b;  // stacks are kept between launches
@@ -434,22 +473,46 @@ cudaError_t cudaMemGetInfo(std::size_t* free, std::size_t* total) {
 cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
   // 256-byte aligned as CUDA's allocations are, not zeroed, and exactly `bytes` long, so that
   // AddressSanitizer sees a kernel step one element past its buffer.
+  mc_emu::trace("malloc %zu", bytes);
   *pointer = nullptr;
   if (posix_memalign(pointer, 256, bytes > 0 ? bytes : 1) != 0) *pointer = nullptr;
+  if (*pointer != nullptr && mc_emu::skip_kernels()) std::memset(*pointer, 0, bytes);
   return *pointer ? cudaSuccess : record(cudaErrorMemoryAllocation);
 }
 cudaError_t cudaFree(void* pointer) {
   std::free(pointer);
   return cudaSuccess;
 }
-cudaError_t cudaMallocHost(void** pointer, std::size_t bytes) { return cudaMalloc(pointer, bytes); }
+cudaError_t cudaMallocHost(void** pointer, std::size_t bytes) {
+  mc_emu::trace("mallocHost %zu", bytes);
+  *pointer = nullptr;
+  if (posix_memalign(pointer, 256, bytes > 0 ? bytes : 1) != 0) *pointer = nullptr;
+  return *pointer ? cudaSuccess : record(cudaErrorMemoryAllocation);
+}
 cudaError_t cudaFreeHost(void* pointer) { return cudaFree(pointer); }
-cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cudaMemcpyKind) {
+namespace {
+const char* kind_name(cudaMemcpyKind kind) {
+  switch (kind) {
+    case cudaMemcpyHostToHost: return "HtoH";
+    case cudaMemcpyHostToDevice: return "HtoD";
+    case cudaMemcpyDeviceToHost: return "DtoH";
+    case cudaMemcpyDeviceToDevice: return "DtoD";
+    default: return "default";
+  }
+}
+}  // namespace
+cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cudaMemcpyKind kind) {
+  mc_emu::trace("memcpy %s %zu", kind_name(kind), bytes);
   if (bytes > 0) std::memmove(to, from, bytes);
   return cudaSuccess;
 }
-cudaError_t cudaMemcpyAsync(void* to, const void* from, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t) { return cudaMemcpy(to, from, bytes, kind); }
+cudaError_t cudaMemcpyAsync(void* to, const void* from, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t) {
+  mc_emu::trace("memcpyAsync %s %zu", kind_name(kind), bytes);
+  if (bytes > 0) std::memmove(to, from, bytes);
+  return cudaSuccess;
+}
 cudaError_t cudaMemsetAsync(void* to, int value, std::size_t bytes, cudaStream_t) {
+  mc_emu::trace("memset %zu", bytes);
   if (bytes > 0) std::memset(to, value, bytes);
   return cudaSuccess;
 }
@@ -461,8 +524,14 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   delete stream;
   return cudaSuccess;
 }
-cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
-cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
+cudaError_t cudaStreamSynchronize(cudaStream_t) {
+  mc_emu::trace("sync stream");
+  return cudaSuccess;
+}
+cudaError_t cudaDeviceSynchronize() {
+  mc_emu::trace("sync device");
+  return cudaSuccess;
+}
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
   *event = new CUevent_st();
   return cudaSuccess;
@@ -473,4 +542,7 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 }
 cudaError_t cudaEventRecord(cudaEvent_t, cudaStream_t) { return cudaSuccess; }
 cudaError_t cudaEventQuery(cudaEvent_t) { return cudaSuccess; }
-cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
+cudaError_t cudaEventSynchronize(cudaEvent_t) {
+  mc_emu::trace("sync event");
+  return cudaSuccess;
+}

@@ -51,19 +51,20 @@ extern unsigned long long* slots;
 /** The running block's copy of the shared variable `key` (race check build). */
 void* shared_memory(const void* key, std::size_t bytes, std::size_t align);
 
-void run(dim3 grid, dim3 block, const std::function<void()>& body);
+/** Runs one launch of the kernel `name` (its name for the trace: see emulator.cc). */
+void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& body);
 
 template <typename Fn>
-void launch(dim3 grid, dim3 block, Fn&& body) {
-  run(grid, block, std::function<void()>(std::forward<Fn>(body)));
+void launch(const char* name, dim3 grid, dim3 block, Fn&& body) {
+  run(name, grid, block, std::function<void()>(std::forward<Fn>(body)));
 }
 template <typename Fn>
-void launch(dim3 grid, dim3 block, std::size_t, Fn&& body) {
-  run(grid, block, std::function<void()>(std::forward<Fn>(body)));
+void launch(const char* name, dim3 grid, dim3 block, std::size_t, Fn&& body) {
+  run(name, grid, block, std::function<void()>(std::forward<Fn>(body)));
 }
 template <typename Fn, typename Stream>
-void launch(dim3 grid, dim3 block, std::size_t, Stream, Fn&& body) {
-  run(grid, block, std::function<void()>(std::forward<Fn>(body)));
+void launch(const char* name, dim3 grid, dim3 block, std::size_t, Stream, Fn&& body) {
+  run(name, grid, block, std::function<void()>(std::forward<Fn>(body)));
 }
 
 /** The value `source` (a thread of this block) put in its slot, or `mine` when it is out of range. */

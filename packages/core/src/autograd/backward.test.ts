@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { type Tensor, getBackend, noGrad, tensor, tidy } from '@myelin/core';
+import { type Tensor, binaryCrossEntropy, crossEntropy, getBackend, noGrad, tensor, tidy } from '@myelin/core';
 
 const values = async (t: Tensor | null) => Array.from(await t!.data());
 
@@ -112,5 +112,76 @@ describe('backward', () => {
     out.slice([0, 0], [1, 1]).sum().backward();
     expect((await values(out)).every(Number.isFinite)).toBe(true);
     expect((await values(logits.grad)).every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('backward from a fused loss with the implied gradient 1', () => {
+  const logitsValues = [
+    [1, 2, 0.5, -1],
+    [0, -0.5, 3, 1],
+    [2, 2, -2, 0.5],
+  ];
+  const labels = () => tensor([1, 2, 0], { dtype: 'int32' });
+
+  it('gives the logits the kernel gradient exactly, as the rule does, and leaks nothing', async () => {
+    const backend = getBackend();
+    const probabilities = logitsValues.map((row) => row.map((v) => 1 / (1 + Math.exp(-v))));
+    for (const [name, loss, leaf] of [
+      ['cross-entropy', (x: Tensor) => crossEntropy(x, labels()), logitsValues],
+      [
+        'binary cross-entropy',
+        (p: Tensor) =>
+          binaryCrossEntropy(
+            p,
+            tensor([
+              [1, 0, 0, 1],
+              [0, 1, 1, 0],
+              [1, 1, 0, 0],
+            ]),
+          ),
+        probabilities,
+      ],
+    ] as const) {
+      const direct = tensor(leaf, { requiresGrad: true });
+      const throughRule = tensor(leaf, { requiresGrad: true });
+      const before = backend.liveHandles();
+      const fill = vi.spyOn(backend, 'fill');
+      const binary = vi.spyOn(backend, 'binary');
+      tidy(() => {
+        const value = loss(direct);
+        fill.mockClear();
+        binary.mockClear();
+        value.backward();
+      });
+      // No 1 filled, no product with it: only the rules below the loss ran.
+      expect(fill, `${name}: fills in backward`).not.toHaveBeenCalled();
+      expect(binary, `${name}: binary ops in backward`).not.toHaveBeenCalled();
+      fill.mockRestore();
+      binary.mockRestore();
+      // retainGraph keeps the node's gradient, so this one runs the rule (kernel gradient x 1).
+      tidy(() => loss(throughRule).backward(undefined, { retainGraph: true }));
+      expect(await values(direct.grad), name).toEqual(await values(throughRule.grad));
+      direct.grad = null;
+      throughRule.grad = null;
+      expect(backend.liveHandles(), `${name}: live handles`).toBe(before);
+      direct.dispose();
+      throughRule.dispose();
+    }
+  });
+
+  it('still refuses logits changed in place after the loss', () => {
+    const x = tensor(logitsValues, { requiresGrad: true });
+    const y = x.mul(2);
+    const loss = crossEntropy(y, labels());
+    noGrad(() => y.assign(y.mul(3)));
+    expect(() => loss.backward()).toThrow(/modified in place/);
+  });
+
+  it('accumulates into a gradient already there, as the rule path does', async () => {
+    const x = tensor(logitsValues, { requiresGrad: true });
+    crossEntropy(x, labels()).backward();
+    const once = await values(x.grad);
+    crossEntropy(x, labels()).backward();
+    expect(await values(x.grad)).toEqual(once.map((v) => Math.fround(v + v)));
   });
 });

@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { fullLike } from '../tensor/creation.js';
-import { tidy } from '../tensor/scope.js';
+import { tidy, trackTensor } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 import { gradientRules, type GradRule } from './gradients.js';
@@ -46,7 +46,8 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
   }
   noGrad(() => {
     // Each tensor's pending gradient sits in its PENDING_GRAD slot (only tensors of `order` get one).
-    root[PENDING_GRAD] = gradient ? gradient.cast(root.dtype) : fullLike(root, 1);
+    const seeded = gradient === undefined && !options.retainGraph && seedFromFusedLoss(root);
+    if (!seeded) root[PENDING_GRAD] = gradient ? gradient.cast(root.dtype) : fullLike(root, 1);
     try {
       for (let i = order.length - 1; i >= 0; i--) {
         const tensor = order[i]!;
@@ -72,6 +73,26 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     }
     if (!options.retainGraph) for (const tensor of order) tensor.releaseGraph();
   });
+}
+
+/**
+ * backward() from a scalar loss made by a fused loss kernel, with the implied gradient 1: the
+ * kernel's gradient for its input is already the answer (the rule would multiply it by exactly
+ * 1), so it moves from the loss to the input's pending slot, and no 1 is filled and no product
+ * made (two launches and two allocations a training step on a GPU). Not under retainGraph (the
+ * node must keep it), and not when the input changed in place (the rule's path reports that).
+ */
+function seedFromFusedLoss(root: Tensor): boolean {
+  const node = root.gradNode;
+  if (node === null || (node.op !== 'softmaxCrossEntropy' && node.op !== 'binaryCrossEntropy')) return false;
+  const input = node.inputs[0]!;
+  if (root.shape.length !== 0 || !input.requiresGrad || input.version !== node.inputVersions[0]) return false;
+  const grad = (node.attrs as { grad: Tensor }).grad;
+  if (grad.dtype !== root.dtype || !root.releaseConstant(grad)) return false;
+  // Owned from here by the enclosing scope, as a gradient a rule made would be.
+  trackTensor(grad);
+  input[PENDING_GRAD] = grad;
+  return true;
 }
 
 /** Tensors reachable from `root` through recorded nodes, inputs before the ops using them. */

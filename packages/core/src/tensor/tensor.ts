@@ -138,6 +138,14 @@ export class Tensor {
     (this.#owned ??= []).push(constant);
   }
 
+  /** Internal: gives up a constant `adoptConstant` tied to this tensor; false when it holds none such. */
+  releaseConstant(constant: Tensor): boolean {
+    const at = this.#owned?.indexOf(constant) ?? -1;
+    if (at < 0) return false;
+    this.#owned!.splice(at, 1);
+    return true;
+  }
+
   /**
    * Replaces this tensor's values in place with `value`'s (same shape; cast to this dtype).
    * `value` is consumed: its storage moves here. Used by optimizers; bumps `version`.

@@ -154,6 +154,17 @@ async function trainEpoch(
   const lossSum = onHost ? null : keep(full([], 0, { backend, dtype }));
   const lastLoss = onHost ? null : keep(full([], 0, { backend, dtype }));
   const metricSums = metrics.map(() => keep(full([], 0, { backend, dtype })));
+  // The batch size as a device scalar for the loss sum, made again only when it changes (the
+  // last batch): a number would be filled into a new scalar every step (one more launch).
+  const batchScalar: { tensor: Tensor | null; size: number } = { tensor: null, size: -1 };
+  const batchScalarOf = (size: number): Tensor => {
+    if (batchScalar.tensor === null || batchScalar.size !== size) {
+      batchScalar.tensor?.dispose();
+      batchScalar.tensor = keep(full([], size, { backend, dtype }));
+      batchScalar.size = size;
+    }
+    return batchScalar.tensor;
+  };
   let samples = 0;
   let batchIndex = 0;
   const stepsSchedule = options.schedule?.interval === 'batch';
@@ -187,7 +198,7 @@ async function trainEpoch(
         noGrad(() => {
           // One copy of the loss in the sums' dtype feeds both; assign then takes its storage.
           const value = inSumDType(loss.reshape([]), dtype);
-          lossSum!.assign(lossSum!.add(value.mul(size)));
+          lossSum!.assign(lossSum!.add(value.mul(batchScalarOf(size))));
           lastLoss!.assign(value);
           metrics.forEach((metric, i) =>
             metricSums[i]!.assign(metricSums[i]!.add(inSumDType(metric.batchSum(output, batch.y), dtype))),
@@ -238,6 +249,7 @@ async function trainEpoch(
     logs.samples_per_second = samples / ((performance.now() - started) / 1000);
     return logs;
   } finally {
+    batchScalar.tensor?.dispose();
     lossSum?.dispose();
     lastLoss?.dispose();
     for (const t of metricSums) t.dispose();
