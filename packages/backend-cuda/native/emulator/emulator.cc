@@ -14,7 +14,10 @@
 // - blocks: neighbouring blocks (by linear index) run on two sets of fibers with shared memory
 //   and shuffle slots of their own, and nothing orders one before the other, so a race between
 //   them is reported; block k comes after block k-2 (their fibers and shared memory are the
-//   same), so races between blocks further apart go unseen.
+//   same), so races between blocks further apart go unseen in one run. Generally, the set is
+//   bit s of the block's linear index (MYELIN_CUDA_RACECHECK_BIT, 0 by default): blocks that
+//   differ in that bit are unordered, so runs for bits 0..n-1 together cover every pair of
+//   blocks of a grid of up to 2^n.
 // Atomics are relaxed atomic accesses (emulator.h): they race with plain accesses only.
 //
 // The trace: with MYELIN_CUDA_EMULATOR_TRACE naming a file, every launch and every call of the
@@ -324,8 +327,16 @@ void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& b
   g_tsan_host = __tsan_get_current_fiber();
   __tsan_release(&g_launch_sync);
   const bool alternate = true;
+  // MYELIN_CUDA_RACECHECK_BIT=s pairs blocks by bit s of their linear index instead of bit 0:
+  // one run a bit covers every pair of blocks that differ in it (see the header comment).
+  static const unsigned bit = [] {
+    const char* value = std::getenv("MYELIN_CUDA_RACECHECK_BIT");
+    const int s = value != nullptr ? std::atoi(value) : 0;
+    return unsigned(s >= 0 && s < 31 ? s : 0);
+  }();
 #else
   const bool alternate = false;
+  const unsigned bit = 0;
 #endif
   b.body = &body;
   grid_dim = grid;
@@ -335,7 +346,7 @@ void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& b
     for (unsigned by = 0; by < grid.y; by++)
       for (unsigned bx = 0; bx < grid.x; bx++) {
         block_idx = dim3(bx, by, bz);
-        g_parity = alternate ? (bx + grid.x * (by + grid.y * bz)) & 1u : 0u;
+        g_parity = alternate ? ((bx + grid.x * (by + grid.y * bz)) >> bit) & 1u : 0u;
         slots = g_slots[g_parity];
         while (b.stacks[g_parity].size() < threads) b.stacks[g_parity].emplace_back(new char[kStack]);
 #ifdef MC_EMU_RACECHECK
