@@ -7,7 +7,7 @@
 //   cli/, configs/   the `myelin` CLI (below)
 // Native addons cannot be bundled: `*.node` files and the `webgpu` package (Dawn) stay external
 // and are carried beside the bundles (see src/assemble.ts for the layout they resolve against).
-import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -77,6 +77,21 @@ for (const backend of CLI_BACKENDS) {
   writeFileSync(
     here(`dist/cli/node_modules/@myelin/${backend}/package.json`),
     `${JSON.stringify({ name: own.name, version: own.version, type: 'module', exports: './index.mjs' })}\n`,
+  );
+}
+// `myelin info` prints the versions of @myelin/core and @myelin/data, found by resolving them as
+// installed packages; they are bundled into the chunks, so each gets a manifest and an empty
+// entry that only resolution reads (without them the check printed "Myelin ?").
+for (const name of ['core', 'data']) {
+  const own = JSON.parse(readFileSync(here(`../../packages/${name}/package.json`), 'utf8'));
+  mkdirSync(here(`dist/cli/node_modules/@myelin/${name}`), { recursive: true });
+  writeFileSync(
+    here(`dist/cli/node_modules/@myelin/${name}/package.json`),
+    `${JSON.stringify({ name: own.name, version: own.version, type: 'module', exports: './index.mjs' })}\n`,
+  );
+  writeFileSync(
+    here(`dist/cli/node_modules/@myelin/${name}/index.mjs`),
+    '// Bundled into the CLI: this package is here for its version only.\nexport {};\n',
   );
 }
 cpSync(here('../../apps/cli/configs'), here('dist/configs'), { recursive: true });
