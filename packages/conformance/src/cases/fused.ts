@@ -117,22 +117,29 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
     test('linear + activation: forward and gradients, fused vs composed', async (context) => {
       const b = await needs(context, 'matmulBiasActivation', 'biasActivationBackward');
       if (b === undefined) return;
-      for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
-        for (const withBias of [true, false]) {
-          const inputs = [
-            { values: floats(5 * 4), shape: [5, 4], grad: true },
-            { values: floats(3 * 4, 0.7), shape: [3, 4], grad: true },
-            ...(withBias ? [{ values: floats(3, 0.3), shape: [3], grad: true }] : []),
-          ];
-          const { fused, composed } = await bothPaths(b, inputs, (x, w, bias) =>
-            linear(x!, w!, bias ?? null, activation),
-          );
-          const label = `linear ${activation}${withBias ? ' + bias' : ''}`;
-          expect(fused.length).toBe(composed.length);
-          expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: forward`);
-          fused
-            .slice(1)
-            .forEach((g, i) => expectClose(g, composed[i + 1]!, tolerance.gradient, `${label}: gradient ${i}`));
+      // [rows, in] -> [rows, out]; the second shape has more rows than a kernel's block walks in
+      // one pass and more outputs than one block of columns (backend-cuda's backward: 64 and 32).
+      for (const [rows, inFeatures, outFeatures] of [
+        [5, 4, 3],
+        [70, 6, 37],
+      ] as const) {
+        for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
+          for (const withBias of [true, false]) {
+            const inputs = [
+              { values: floats(rows * inFeatures), shape: [rows, inFeatures], grad: true },
+              { values: floats(outFeatures * inFeatures, 0.7), shape: [outFeatures, inFeatures], grad: true },
+              ...(withBias ? [{ values: floats(outFeatures, 0.3), shape: [outFeatures], grad: true }] : []),
+            ];
+            const { fused, composed } = await bothPaths(b, inputs, (x, w, bias) =>
+              linear(x!, w!, bias ?? null, activation),
+            );
+            const label = `linear ${activation}${withBias ? ' + bias' : ''} [${rows}, ${inFeatures}] -> ${outFeatures}`;
+            expect(fused.length).toBe(composed.length);
+            expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: forward`);
+            fused
+              .slice(1)
+              .forEach((g, i) => expectClose(g, composed[i + 1]!, tolerance.gradient, `${label}: gradient ${i}`));
+          }
         }
       }
     });
