@@ -203,7 +203,11 @@ void switch_to_fiber(Block& b, unsigned i) {
   swapcontext(&b.scheduler, &b.fibers[i].context);
 #endif
 #ifdef MC_EMU_ASAN
-  __sanitizer_finish_switch_fiber(b.fake_stack, &b.main_bottom, &b.main_size);
+  // Back on the scheduler's stack. The bounds this would report are the fiber's (the stack we
+  // came from): main_bottom/main_size must keep the scheduler's, which fiber_entry recorded, or
+  // the next switch back here hands ASan a fiber's bounds as the main stack's (and a C++
+  // exception on the main stack later trips its no-return check).
+  __sanitizer_finish_switch_fiber(b.fake_stack, nullptr, nullptr);
 #endif
 }
 
