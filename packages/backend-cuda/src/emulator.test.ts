@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '@myelin/conformance';
 import type { NativeCudaBackend } from './index.js';
+import { fitSmallMlp } from './test-training.js';
 
 const sanitized = process.env.MYELIN_CUDA_SANITIZE === '1';
 const raceCheck = process.env.MYELIN_CUDA_RACECHECK === '1';
@@ -28,31 +29,14 @@ if (existsSync(addon)) {
     expect(JSON.stringify(available.details)).toContain('Myelin CUDA emulator (CPU)');
   });
   it('trains with a steady step that calls no cudaMalloc (the caching allocator)', async () => {
-    const { Adam, CrossEntropyLoss, Linear, ReLU, Sequential, fit, fromHost, manualSeed, registerBackend, setBackend } =
-      await import('@myelin/core');
     const backend = (await createCudaBackend({ name: 'cuda-emulator-allocator' })) as NativeCudaBackend;
     expect(backend.engine).toBe('native');
-    registerBackend('cuda-emulator-allocator', () => backend);
-    setBackend('cuda-emulator-allocator');
-    manualSeed(0);
-    const model = new Sequential(new Linear(12, 16), new ReLU(), new Linear(16, 3));
-    const batches = Array.from({ length: 4 }, (_, b) => ({
-      x: fromHost(
-        Float32Array.from({ length: 8 * 12 }, (_, i) => Math.sin(i + 13 * b)),
-        [8, 12],
-      ),
-      y: fromHost(
-        Int32Array.from({ length: 8 }, (_, i) => (i + b) % 3),
-        [8],
-      ),
-    }));
     const mallocs: number[] = [];
-    await fit(model, {
-      train: batches,
-      loss: new CrossEntropyLoss(),
-      optimizer: new Adam(model.parameters(), { lr: 1e-2 }),
+    await fitSmallMlp(backend, {
+      features: 12,
+      classes: 3,
+      batches: 4,
       epochs: 4,
-      disposeBatches: false,
       callbacks: [{ onEpochEnd: () => void mallocs.push(backend.memoryStats().cudaMallocs) }],
     });
     // The first epoch fills the cache; every later step reuses its blocks.

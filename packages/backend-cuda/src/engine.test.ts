@@ -12,9 +12,7 @@ const flavour = process.env.MYELIN_CUDA_SANITIZE === '1' ? 'native-emu-asan' : '
 const emulator = fileURLToPath(new URL(`../dist/${flavour}/myelin_cuda.node`, import.meta.url));
 let { probe } = await import('./index.js');
 let available = await probe();
-let onEmulator = false;
 if (!available.usable && !process.env.MYELIN_CUDA_ADDON && existsSync(emulator)) {
-  onEmulator = true;
   // No GPU: the same kernels and glue on the CPU emulator (this file runs in its own worker).
   process.env.MYELIN_CUDA_ADDON = emulator;
   const { vi } = await import('vitest');

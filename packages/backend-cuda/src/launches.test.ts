@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fitSmallMlp } from './test-training.js';
 
 const addon = fileURLToPath(new URL('../dist/native-emu/myelin_cuda.node', import.meta.url));
 const directory = mkdtempSync(path.join(tmpdir(), 'myelin-cuda-trace-'));
@@ -32,40 +33,13 @@ if (!existsSync(addon)) {
 } else {
   describe(title, () => {
     it('launches 14 kernels, copies only the optimizer table up, allocates nothing and waits only at loss reads', async () => {
-      const {
-        Adam,
-        CrossEntropyLoss,
-        Linear,
-        ReLU,
-        Sequential,
-        fit,
-        fromHost,
-        manualSeed,
-        registerBackend,
-        setBackend,
-      } = await import('@myelin/core');
       const backend = await createCudaBackend({ name: 'cuda-emulator-trace' });
-      registerBackend('cuda-emulator-trace', () => backend);
-      setBackend('cuda-emulator-trace');
-      manualSeed(0);
-      const model = new Sequential(new Linear(32, 16), new ReLU(), new Linear(16, 4));
-      const batches = Array.from({ length: 10 }, (_, b) => ({
-        x: fromHost(
-          Float32Array.from({ length: 8 * 32 }, (_, i) => Math.sin(i + 13 * b)),
-          [8, 32],
-        ),
-        y: fromHost(
-          Int32Array.from({ length: 8 }, (_, i) => (i + b) % 4),
-          [8],
-        ),
-      }));
       const marks: number[] = [];
-      await fit(model, {
-        train: batches,
-        loss: new CrossEntropyLoss(),
-        optimizer: new Adam(model.parameters(), { lr: 1e-2 }),
+      await fitSmallMlp(backend, {
+        features: 32,
+        classes: 4,
+        batches: 10,
         epochs: 3,
-        disposeBatches: false,
         callbacks: [{ onBatchEnd: () => void marks.push(lines().length) }],
       });
       const all = lines();
