@@ -52,9 +52,15 @@ __device__ inline T activate(int act, T v) {
   }
 }
 
-/** Offsets of output element i in each operand of a loop. */
-__device__ inline void loop_offsets(const Loop& L, i64 i, i64* off) {
-  for (int k = 0; k < L.operands; k++) off[k] = 0;
+/**
+ * Offsets of output element i in each operand of a loop. All MAX_OPERANDS are computed (an
+ * operand the loop does not have has zero strides): loops of a compile-time length unroll, so
+ * `off` stays in registers; a loop to L.operands put it in local memory (a stack frame, loads
+ * and stores per element, in every strided kernel).
+ */
+__device__ inline void loop_offsets(const Loop& L, i64 i, i64 (&off)[MAX_OPERANDS]) {
+#pragma unroll
+  for (int k = 0; k < MAX_OPERANDS; k++) off[k] = 0;
   if (L.narrow) {
     // Every index and dimension fits 32 bits: the same decomposition with 32-bit division.
     unsigned rest = unsigned(i);
@@ -62,7 +68,8 @@ __device__ inline void loop_offsets(const Loop& L, i64 i, i64* off) {
       const unsigned dim = unsigned(L.shape[d]);
       const unsigned c = rest % dim;
       rest /= dim;
-      for (int k = 0; k < L.operands; k++) off[k] += i64(c) * L.strides[k][d];
+#pragma unroll
+      for (int k = 0; k < MAX_OPERANDS; k++) off[k] += i64(c) * L.strides[k][d];
     }
     return;
   }
@@ -70,7 +77,8 @@ __device__ inline void loop_offsets(const Loop& L, i64 i, i64* off) {
     const i64 dim = L.shape[d];
     const i64 c = i % dim;
     i /= dim;
-    for (int k = 0; k < L.operands; k++) off[k] += c * L.strides[k][d];
+#pragma unroll
+    for (int k = 0; k < MAX_OPERANDS; k++) off[k] += c * L.strides[k][d];
   }
 }
 
