@@ -101,7 +101,18 @@ const gencode = [
 // --fmad=false: a*b+c stays two roundings (the elementwise and optimizer kernels match
 // backend-cpu's and cpu-reference's results); the GEMM uses explicit fma().
 // The kernels' host stubs are not instrumented (only the .cc glue is, in the sanitizer build).
-const deviceFlags = ['-std=c++17', '-O3', '--fmad=false', '-Xcompiler', '-fPIC,-fvisibility=hidden', ...gencode];
+// ptxas fails the build on a register spill or any local memory (a stack frame): each costs
+// memory traffic per element that no test here can see (the emulator has no timing); every
+// kernel fits in registers for each architecture.
+const deviceFlags = [
+  '-std=c++17',
+  '-O3',
+  '--fmad=false',
+  '-Xptxas=--warn-on-spills,--warn-on-local-memory-usage,--warning-as-error',
+  '-Xcompiler',
+  '-fPIC,-fvisibility=hidden',
+  ...gencode,
+];
 
 const units = [
   ...['elementwise', 'reduce', 'nn', 'gemm'].map((name) => ({

@@ -27,6 +27,7 @@
 #define __noinline__
 #define __restrict__ __restrict
 #define __launch_bounds__(...)
+#define __maxnreg__(...)
 // A block's threads run one at a time in one OS thread and blocks run one after another, so a
 // function-local static is exactly one block's shared memory. (The race check build rewrites
 // each __shared__ declaration into a reference to mc_emu::shared_memory, so that neighbouring

@@ -240,17 +240,20 @@ __global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restri
 }
 
 /**
- * The reduced loss in one launch (one block of 32 warps, for a training batch): warp w takes rows
- * w, w + 32, ... and sums their losses in double in that order, then the 32 sums are added in warp
- * order and divided by `divisor`: a fixed order, so the result does not change from run to run.
+ * The reduced loss in one launch (one block of WARPS warps, for a training batch): warp w takes
+ * rows w, w + WARPS, ... and sums their losses in double in that order, then the WARPS sums are
+ * added in warp order and divided by `divisor`: a fixed order, so the result does not change from
+ * run to run. 32 warps for float32; 16 for float64, whose row code needs more than the 64
+ * registers a thread of a 1024-thread block may have (it spilled on sm_100). The register cap
+ * is what a block of that size may use, so the block always fits on a multiprocessor.
  */
-template <typename T>
-__global__ void __launch_bounds__(1024) softmax_xent_reduced(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ out, T* __restrict__ grad, double scale,
-                                                             double divisor, i64 rows, i64 n, int* flag) {
-  __shared__ double partial[32];
+template <typename T, int WARPS>
+__global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ out, T* __restrict__ grad,
+                                                                   double scale, double divisor, i64 rows, i64 n, int* flag) {
+  __shared__ double partial[WARPS];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   double acc = 0;
-  for (i64 row = warp; row < rows; row += 32) {
+  for (i64 row = warp; row < rows; row += WARPS) {
     const T l = softmax_xent_row(x + row * n, labels[row], grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
     if (lane == 0) acc += double(l);
   }
@@ -258,7 +261,7 @@ __global__ void __launch_bounds__(1024) softmax_xent_reduced(const T* __restrict
   __syncthreads();
   if (threadIdx.x == 0) {
     double total = 0;
-    for (int w = 0; w < 32; w++) total += partial[w];
+    for (int w = 0; w < WARPS; w++) total += partial[w];
     out[0] = T(total / divisor);
   }
 }
@@ -539,9 +542,9 @@ void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::in
 void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* out, void* grad, double scale, double divisor, i64 rows, i64 n,
                                  int* flag) {
   if (dtype == F32) {
-    softmax_xent_reduced<float><<<1, 1024, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(out), static_cast<float*>(grad), scale, divisor, rows, n, flag);
+    softmax_xent_reduced<float, 32><<<1, 32 * 32, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(out), static_cast<float*>(grad), scale, divisor, rows, n, flag);
   } else {
-    softmax_xent_reduced<double><<<1, 1024, 0, s>>>(static_cast<const double*>(x), labels, static_cast<double*>(out), static_cast<double*>(grad), scale, divisor, rows, n, flag);
+    softmax_xent_reduced<double, 16><<<1, 16 * 32, 0, s>>>(static_cast<const double*>(x), labels, static_cast<double*>(out), static_cast<double*>(grad), scale, divisor, rows, n, flag);
   }
 }
 
