@@ -95,6 +95,39 @@ __global__ void scatter_add_int(const i32* __restrict__ u, const i32* __restrict
   }
 }
 
+/** Calls tap(row, col) for each tap (i, j) of window (oh, ow) that lies inside the input, i outer. */
+template <typename I, typename Tap>
+__device__ inline void for_each_tap(const WindowOf<I>& g, I oh, I ow, Tap tap) {
+  for (I i = 0; i < g.kh; i++) {
+    const I row = oh * g.sh - g.ph + i * g.dh;
+    if (row < 0 || row >= g.h) continue;
+    for (I j = 0; j < g.kw; j++) {
+      const I col = ow * g.sw - g.pw + j * g.dw;
+      if (col >= 0 && col < g.w) tap(row, col);
+    }
+  }
+}
+
+/**
+ * Calls window(oh, ow, i, j) for each window (oh, ow) whose tap (i, j) is input element
+ * (row, col), i outer: the windows an input element feeds, in a fixed order.
+ */
+template <typename I, typename Window>
+__device__ inline void for_each_window_of(const WindowOf<I>& g, I row, I col, Window window) {
+  for (I i = 0; i < g.kh; i++) {
+    const I y = row + g.ph - i * g.dh;
+    if (y < 0 || y % g.sh != 0) continue;
+    const I oh = y / g.sh;
+    if (oh >= g.out_h) continue;
+    for (I j = 0; j < g.kw; j++) {
+      const I x = col + g.pw - j * g.dw;
+      if (x < 0 || x % g.sw != 0) continue;
+      const I ow = x / g.sw;
+      if (ow < g.out_w) window(oh, ow, i, j);
+    }
+  }
+}
+
 /** One thread per element of cols [n, c*kh*kw, out_h*out_w]. */
 template <typename T, typename I>
 __global__ void unfold_kernel(WindowOf<I> g, const T* __restrict__ x, T* __restrict__ cols, i64 total) {
@@ -128,19 +161,9 @@ __global__ void fold_kernel(WindowOf<I> g, const T* __restrict__ cols, T* __rest
     const I plane = e / (g.w * g.h);  // batch * c + channel
     const I b = plane / g.c, ch = plane % g.c;
     double s = 0;
-    for (I i = 0; i < g.kh; i++) {
-      const I y = row + g.ph - i * g.dh;
-      if (y < 0 || y % g.sh != 0) continue;
-      const I oh = y / g.sh;
-      if (oh >= g.out_h) continue;
-      for (I j = 0; j < g.kw; j++) {
-        const I x = col + g.pw - j * g.dw;
-        if (x < 0 || x % g.sw != 0) continue;
-        const I ow = x / g.sw;
-        if (ow >= g.out_w) continue;
-        s += double(cols[(b * g.c * g.kh * g.kw + (ch * g.kh + i) * g.kw + j) * L + oh * g.out_w + ow]);
-      }
-    }
+    for_each_window_of(g, row, col, [&](I oh, I ow, I i, I j) {
+      s += double(cols[(b * g.c * g.kh * g.kw + (ch * g.kh + i) * g.kw + j) * L + oh * g.out_w + ow]);
+    });
     dx[e] = T(s);
   }
 }
@@ -154,15 +177,7 @@ __global__ void max_pool_kernel(WindowOf<I> g, const T* __restrict__ x, T* __res
     const I plane = e / (g.out_w * g.out_h);
     const T* p = x + plane * g.h * g.w;
     T best = T(-INFINITY);
-    for (I i = 0; i < g.kh; i++) {
-      const I row = oh * g.sh - g.ph + i * g.dh;
-      if (row < 0 || row >= g.h) continue;
-      for (I j = 0; j < g.kw; j++) {
-        const I col = ow * g.sw - g.pw + j * g.dw;
-        if (col < 0 || col >= g.w) continue;
-        best = max_nan(best, p[row * g.w + col]);
-      }
-    }
+    for_each_tap(g, oh, ow, [&](I row, I col) { best = max_nan(best, p[row * g.w + col]); });
     y[e] = best;
   }
 }
@@ -178,14 +193,7 @@ __global__ void pool_share_kernel(WindowOf<I> g, const T* __restrict__ grad, con
     const T* p = x + plane * g.h * g.w;
     const T best = y[e];
     I count = 0;
-    for (I i = 0; i < g.kh; i++) {
-      const I row = oh * g.sh - g.ph + i * g.dh;
-      if (row < 0 || row >= g.h) continue;
-      for (I j = 0; j < g.kw; j++) {
-        const I col = ow * g.sw - g.pw + j * g.dw;
-        if (col >= 0 && col < g.w && p[row * g.w + col] == best) count++;
-      }
-    }
+    for_each_tap(g, oh, ow, [&](I row, I col) { count += p[row * g.w + col] == best ? 1 : 0; });
     share[e] = count > 0 ? grad[e] / T(count) : T(NAN);
   }
 }
@@ -200,21 +208,11 @@ __global__ void pool_backward_kernel(WindowOf<I> g, const T* __restrict__ x, con
     const I plane = e / (g.w * g.h);
     const T v = x[e];
     T s = T(0);
-    for (I i = 0; i < g.kh; i++) {
-      const I yy = row + g.ph - i * g.dh;
-      if (yy < 0 || yy % g.sh != 0) continue;
-      const I oh = yy / g.sh;
-      if (oh >= g.out_h) continue;
-      for (I j = 0; j < g.kw; j++) {
-        const I xx = col + g.pw - j * g.dw;
-        if (xx < 0 || xx % g.sw != 0) continue;
-        const I ow = xx / g.sw;
-        if (ow >= g.out_w) continue;
-        const I at = (plane * g.out_h + oh) * g.out_w + ow;
-        const T best = y[at];
-        if (best != best || v == best) s += share[at];  // a NaN max gives its NaN share to every tap
-      }
-    }
+    for_each_window_of(g, row, col, [&](I oh, I ow, I, I) {
+      const I at = (plane * g.out_h + oh) * g.out_w + ow;
+      const T best = y[at];
+      if (best != best || v == best) s += share[at];  // a NaN max gives its NaN share to every tap
+    });
     dx[e] = s;
   }
 }
