@@ -229,13 +229,20 @@ __device__ inline int find_entry(const Entry* table, int entries, i64 chunk) {
   return lo;
 }
 
+/** The entry owning this block's chunk, and the chunk's elements [begin, end) in it. */
+template <typename Entry>
+__device__ inline const Entry& block_chunk(const Entry* table, int entries, i64& begin, i64& end) {
+  const i64 chunk = blockIdx.x;
+  const Entry& e = table[find_entry(table, entries, chunk)];
+  begin = (chunk - e.first_chunk) * OPT_CHUNK;
+  end = begin + OPT_CHUNK < e.size ? begin + OPT_CHUNK : e.size;
+  return e;
+}
+
 template <typename T>
 __global__ void adam_many_kernel(const AdamEntry* __restrict__ table, int entries, AdamConstants k) {
-  const i64 chunk = blockIdx.x;
-  const AdamEntry& e = table[find_entry(table, entries, chunk)];
-  const i64 begin = (chunk - e.first_chunk) * OPT_CHUNK;
-  i64 end = begin + OPT_CHUNK;
-  if (end > e.size) end = e.size;
+  i64 begin, end;
+  const AdamEntry& e = block_chunk(table, entries, begin, end);
   const T* p = static_cast<const T*>(e.p);
   const T* g = static_cast<const T*>(e.g);
   const T* m = static_cast<const T*>(e.m);
@@ -261,11 +268,8 @@ __global__ void adam_many_kernel(const AdamEntry* __restrict__ table, int entrie
 
 template <typename T>
 __global__ void sgd_many_kernel(const SgdEntry* __restrict__ table, int entries, SgdConstants k) {
-  const i64 chunk = blockIdx.x;
-  const SgdEntry& e = table[find_entry(table, entries, chunk)];
-  const i64 begin = (chunk - e.first_chunk) * OPT_CHUNK;
-  i64 end = begin + OPT_CHUNK;
-  if (end > e.size) end = e.size;
+  i64 begin, end;
+  const SgdEntry& e = block_chunk(table, entries, begin, end);
   const T* p = static_cast<const T*>(e.p);
   const T* g = static_cast<const T*>(e.g);
   const T* buf = static_cast<const T*>(e.buf);
