@@ -53,7 +53,7 @@ if (!existsSync(addon)) {
           'bias_activation_kernel',
           'gemm_kernel',
           'bias_activation_kernel',
-          'softmax_xent_reduced',
+          'softmax_xent_reduced_narrow',
           'bias_act_backward_fused',
           'gemm_kernel',
           'gemm_kernel',

@@ -266,6 +266,50 @@ __global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced(const T* 
   }
 }
 
+/**
+ * The reduced loss for rows of at most 32 classes (a classifier's logits): a thread per row, as a
+ * warp per row would leave most of its lanes idle and walk a large batch 32 rows at a time.
+ * Thread t takes rows t, t + WARPS * 32, ... and sums their losses in double in that order; each
+ * warp adds its threads' sums (a fixed shuffle tree), thread 0 the warps' in warp order. Each row
+ * as softmax_xent_row computes it: the max, the double sum of exp, the loss rounded to T.
+ */
+template <typename T, int WARPS>
+__global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced_narrow(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ out,
+                                                                             T* __restrict__ grad, double scale, double divisor, i64 rows, i64 n, int* flag) {
+  __shared__ double partial[WARPS];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  double acc = 0;
+  for (i64 row = threadIdx.x; row < rows; row += WARPS * 32) {
+    const T* p = x + row * n;
+    T m = identity_max<T>();
+    for (i64 i = 0; i < n; i++) m = max_nan(m, p[i]);
+    double s = 0;
+    for (i64 i = 0; i < n; i++) s += double(T(exp(p[i] - m)));
+    const i32 label = labels[row];
+    const bool valid = label >= 0 && i64(label) < n;
+    if (!valid) atomicOr(flag, FLAG_LABEL);
+    const T loss = valid ? T(double(m) + log(s) - double(p[label])) : T(NAN);
+    acc += double(loss);
+    if (grad != nullptr) {
+      T* g = grad + row * n;
+      const double inv = 1.0 / s;
+      for (i64 i = 0; i < n; i++) {
+        T v = T(double(T(exp(p[i] - m))) * inv * scale);
+        if (valid && i == i64(label)) v = T(double(v) - scale);
+        g[i] = v;
+      }
+    }
+  }
+  acc = warp_sum(acc);
+  if (lane == 0) partial[warp] = acc;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double total = 0;
+    for (int w = 0; w < WARPS; w++) total += partial[w];
+    out[0] = T(total / divisor);
+  }
+}
+
 template <typename T>
 __global__ void __launch_bounds__(1024) sum_scalar_kernel(const T* __restrict__ x, T* __restrict__ out, i64 n, double divisor) {
   __shared__ double sums[32];
@@ -541,10 +585,19 @@ void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::in
 
 void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* out, void* grad, double scale, double divisor, i64 rows, i64 n,
                                  int* flag) {
+  const bool narrow = n <= 32;
   if (dtype == F32) {
-    softmax_xent_reduced<float, 32><<<1, 32 * 32, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(out), static_cast<float*>(grad), scale, divisor, rows, n, flag);
+    const float* px = static_cast<const float*>(x);
+    float* po = static_cast<float*>(out);
+    float* pg = static_cast<float*>(grad);
+    if (narrow) softmax_xent_reduced_narrow<float, 32><<<1, 32 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
+    else softmax_xent_reduced<float, 32><<<1, 32 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
   } else {
-    softmax_xent_reduced<double, 16><<<1, 16 * 32, 0, s>>>(static_cast<const double*>(x), labels, static_cast<double*>(out), static_cast<double*>(grad), scale, divisor, rows, n, flag);
+    const double* px = static_cast<const double*>(x);
+    double* po = static_cast<double*>(out);
+    double* pg = static_cast<double*>(grad);
+    if (narrow) softmax_xent_reduced_narrow<double, 16><<<1, 16 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
+    else softmax_xent_reduced<double, 16><<<1, 16 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
   }
 }
 

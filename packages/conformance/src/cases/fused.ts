@@ -151,17 +151,27 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
       logits[3] = 80; // extreme logits stay finite on both paths
       logits[7] = -80;
       const labels = Int32Array.from([0, 4, 2, 2, 1, 3]);
-      for (const reduction of ['mean', 'sum', 'none'] as const) {
-        const { fused, composed } = await bothPaths(
-          b,
-          [
-            { values: logits, shape: [6, 5], grad: true },
-            { values: labels, shape: [6], grad: false },
-          ],
-          (x, y) => crossEntropy(x!, y!, { reduction }),
-        );
-        expectClose(fused[0]!, composed[0]!, tolerance.forward, `cross-entropy ${reduction}: loss`);
-        expectClose(fused[1]!, composed[1]!, tolerance.gradient, `cross-entropy ${reduction}: gradient`);
+      // Also more classes than a warp has lanes, over more rows than a block has threads
+      // (backend-cuda takes a thread per row up to 32 classes, a warp per row beyond).
+      const wide = { rows: 1100, classes: 40 };
+      const wideLabels = Int32Array.from({ length: wide.rows }, (_, i) => (i * 7) % wide.classes);
+      for (const [rows, classes, values, targets] of [
+        [6, 5, logits, labels],
+        [wide.rows, wide.classes, floats(wide.rows * wide.classes, 2), wideLabels],
+      ] as const) {
+        for (const reduction of ['mean', 'sum', 'none'] as const) {
+          const { fused, composed } = await bothPaths(
+            b,
+            [
+              { values, shape: [rows, classes], grad: true },
+              { values: targets, shape: [rows], grad: false },
+            ],
+            (x, y) => crossEntropy(x!, y!, { reduction }),
+          );
+          const label = `cross-entropy ${reduction} [${rows}, ${classes}]`;
+          expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: loss`);
+          expectClose(fused[1]!, composed[1]!, tolerance.gradient, `${label}: gradient`);
+        }
       }
     });
 
