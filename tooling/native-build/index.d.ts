@@ -1,6 +1,11 @@
 // Types of index.mjs (a plain module: the build scripts run before any TypeScript is compiled).
 export declare const CXX: string;
 export declare const SANITIZE_FLAGS: readonly string[];
+/** The shared N-API glue's include directory (-I) and sources (.cc, absolute paths). */
+export declare const GLUE_INCLUDE: string;
+export declare const GLUE_SOURCES: readonly string[];
+/** The shared glue's headers and sources (absolute paths). */
+export declare function glueFiles(): string[];
 export declare function compilerRuns(compiler?: string): boolean;
 export declare function skipBuild(options: {
   packageName: string;

@@ -1,12 +1,29 @@
 // What the build and sanitizer scripts of Myelin's Node addons share (backend-cpu,
 // backend-cuda, distributed): plain compiler calls, no node-gyp, nothing downloaded.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The C++ compiler the scripts use: $CXX, else g++. */
 export const CXX = process.env.CXX || 'g++';
+
+/**
+ * The N-API glue the addons share (include/myelin/glue.h, native-types.h): its include
+ * directory (pass it as -I to every compile, kernels included) and its sources (compile them
+ * into the addon with the glue's flags).
+ */
+export const GLUE_INCLUDE = fileURLToPath(new URL('./include', import.meta.url));
+export const GLUE_SOURCES = Object.freeze([fileURLToPath(new URL('./src/glue.cc', import.meta.url))]);
+
+/** The shared glue's headers and sources (absolute paths), for the scripts' up-to-date checks. */
+export function glueFiles() {
+  return [
+    ...readdirSync(path.join(GLUE_INCLUDE, 'myelin')).map((file) => path.join(GLUE_INCLUDE, 'myelin', file)),
+    ...GLUE_SOURCES,
+  ].sort();
+}
 
 /** Compile flags of the AddressSanitizer + UndefinedBehaviorSanitizer builds (pass them to the link too). */
 export const SANITIZE_FLAGS = Object.freeze([

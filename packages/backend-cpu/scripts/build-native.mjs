@@ -12,8 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CXX,
+  GLUE_INCLUDE,
+  GLUE_SOURCES,
   SANITIZE_FLAGS,
   compilerRuns,
+  glueFiles,
   nodeApiInclude,
   reportBuilt,
   runPool,
@@ -57,6 +60,7 @@ const base = [
   '-Wno-unused-function',
   '-DNAPI_VERSION=8',
   `-I${napi}`,
+  `-I${GLUE_INCLUDE}`,
   ...(sanitize ? SANITIZE_FLAGS : ['-O3']),
 ];
 
@@ -95,6 +99,8 @@ for (const src of [
 ]) {
   units.push({ src, obj: `${path.basename(src, '.cc')}.o`, flags: [] });
 }
+// The N-API glue shared with backend-cuda (tooling/native-build).
+for (const src of GLUE_SOURCES) units.push({ src, obj: `shared-${path.basename(src, '.cc')}.o`, flags: [] });
 
 mkdirSync(objDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
@@ -103,10 +109,10 @@ const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0);
 const headers = readdirSync(path.join(root, 'native'), { recursive: true })
   .filter((f) => String(f).endsWith('.h'))
   .map((f) => mtime(path.join(root, 'native', String(f))));
-const newestInput = Math.max(mtime(fileURLToPath(import.meta.url)), ...headers);
+const newestInput = Math.max(mtime(fileURLToPath(import.meta.url)), ...headers, ...glueFiles().map(mtime));
 const stale = (unit) => {
   const obj = mtime(path.join(objDir, unit.obj));
-  return obj === 0 || obj < newestInput || obj < mtime(path.join(root, unit.src));
+  return obj === 0 || obj < newestInput || obj < mtime(path.resolve(root, unit.src));
 };
 const failures = await runPool(units.filter(stale), cpus().length, async (unit) => {
   const { code, stderr } = await runTool(

@@ -17,8 +17,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CXX,
+  GLUE_INCLUDE,
+  GLUE_SOURCES,
   SANITIZE_FLAGS,
   compilerRuns,
+  glueFiles,
   nodeApiInclude,
   reportBuilt,
   runPool,
@@ -135,6 +138,7 @@ const flags = [
   '-DMYELIN_CUDA_EMULATOR=1',
   include('native/emulator'),
   include('native/kernels'),
+  `-I${GLUE_INCLUDE}`,
   `-I${napi}`,
   ...(sanitize ? SANITIZE_FLAGS : race ? ['-DMC_EMU_RACECHECK=1', '-g', '-O1'] : ['-O1']),
 ];
@@ -151,6 +155,7 @@ const newest = Math.max(
     .map((file) => statSync(file))
     .filter((stat) => stat.isFile())
     .map((stat) => stat.mtimeMs),
+  ...glueFiles().map((file) => statSync(file).mtimeMs),
 );
 if (existsSync(output) && statSync(output).mtimeMs > newest) {
   console.log(`@myelin/backend-cuda: ${path.relative(root, output)} is up to date`);
@@ -174,6 +179,7 @@ for (const dir of ['runtime', 'glue', 'emulator'])
     .filter((f) => f.endsWith('.cc'))
     .sort())
     sources.push(path.join(root, 'native', dir, file));
+sources.push(...GLUE_SOURCES);
 
 mkdirSync(outDir, { recursive: true });
 // Two compilers at a time (CI has 2 shared cores), then one link. A compile error is a bug in

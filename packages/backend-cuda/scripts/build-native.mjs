@@ -16,8 +16,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CXX,
+  GLUE_INCLUDE,
+  GLUE_SOURCES,
   SANITIZE_FLAGS,
   compilerRuns,
+  glueFiles,
   nodeApiInclude,
   reportBuilt,
   runPool,
@@ -90,6 +93,7 @@ const hostFlags = [
   '-DNAPI_VERSION=8',
   `-I${napi}`,
   `-I${cudaInclude}`,
+  `-I${GLUE_INCLUDE}`,
   ...(sanitize ? SANITIZE_FLAGS : ['-O2']),
 ];
 const gencode = [
@@ -111,6 +115,7 @@ const deviceFlags = [
   '-Xptxas=--warn-on-spills,--warn-on-local-memory-usage,--warning-as-error',
   '-Xcompiler',
   '-fPIC,-fvisibility=hidden',
+  `-I${GLUE_INCLUDE}`,
   ...gencode,
 ];
 
@@ -130,6 +135,8 @@ const units = [
     'native/glue/ops-linalg.cc',
     'native/glue/ops-conv.cc',
     'native/glue/addon.cc',
+    // The N-API glue shared with backend-cpu (tooling/native-build).
+    ...GLUE_SOURCES,
   ].map((src) => ({ src, tool: cxx, flags: hostFlags })),
 ];
 
@@ -141,17 +148,19 @@ const headerText = readdirSync(path.join(root, 'native'), { recursive: true })
   .filter((f) => (f.endsWith('.h') || f.endsWith('.cuh')) && !f.startsWith('emulator/'))
   .sort()
   .map((f) => `${f}\n${readFileSync(path.join(root, 'native', f), 'utf8')}`)
+  .concat(glueFiles().map((f) => `${path.basename(f)}\n${readFileSync(f, 'utf8')}`))
   .join('\n');
 const cxxVersion = spawnSync(cxx, ['--version'], { encoding: 'utf8' }).stdout ?? '';
 for (const unit of units) {
   const hash = createHash('sha256')
-    .update(readFileSync(path.join(root, unit.src)))
+    .update(readFileSync(path.resolve(root, unit.src)))
     .update(headerText)
     .update(unit.flags.join(' '))
     .update(unit.tool === nvcc ? nvccVersion.stdout : cxxVersion)
     .digest('hex')
     .slice(0, 16);
   unit.base = path.basename(unit.src).replace(/\.(cu|cc)$/, (m) => (m === '.cu' ? '-cu' : ''));
+  if (GLUE_SOURCES.includes(unit.src)) unit.base = `shared-${unit.base}`;
   unit.obj = path.join(unit.tool === nvcc ? kernelObjDir : objDir, `${unit.base}-${hash}.o`);
 }
 

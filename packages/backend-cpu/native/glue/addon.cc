@@ -69,26 +69,15 @@ void apply_threads(State* st, int threads) {
 
 void finalize(napi_env env, void* data, void*) {
   State* st = static_cast<State*>(data);
-  for (auto& ref : st->error_classes) {
-    if (ref != nullptr) napi_delete_reference(env, ref);
-  }
-  for (std::size_t i = 0; i < st->tensors.size(); i++) {
-    if (st->tensors[i].live) st->pool.release(st->tensors[i].block);
+  st->errors.release(env);
+  for (Tensor& t : st->tensors) {
+    if (t.live) st->pool.release(t.block);
   }
   delete st;
 }
 
-void set_string(napi_env env, napi_value obj, const char* key, const std::string& value) {
-  napi_value v;
-  napi_create_string_utf8(env, value.c_str(), NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, obj, key, v);
-}
-
-void set_number(napi_env env, napi_value obj, const char* key, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, obj, key, v);
-}
+using glue::set_number;
+using glue::set_string;
 
 std::string gemm_name(const State* st) {
   if (st->gemm_mode != GemmMode::Builtin && blas().loaded) return "openblas (" + blas().path + ")";
@@ -148,10 +137,7 @@ napi_value TrimPool(napi_env env, napi_callback_info info) {
 /** setErrorClasses(BackendError, ShapeError, UnsupportedOpError, DisposedTensorError, ArgumentError) */
 napi_value SetErrorClasses(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    for (int i = 0; i < 5; i++) {
-      if (a.st->error_classes[i] != nullptr) napi_delete_reference(env, a.st->error_classes[i]);
-      napi_create_reference(env, a.at(std::size_t(i)), 1, &a.st->error_classes[i]);
-    }
+    a.st->errors.set(a, ERROR_CLASSES);
     return static_cast<napi_value>(nullptr);
   });
 }
@@ -168,50 +154,46 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const char* gemm = std::getenv("MYELIN_CPU_GEMM");
   if (gemm != nullptr && std::string(gemm) == "builtin") st->gemm_mode = GemmMode::Builtin;
   st->threads = 0;  // not configured yet: the first configure() sets the pool and BLAS threads
-  const napi_property_descriptor props[] = {
-#define FN(name, fn) {name, nullptr, fn, nullptr, nullptr, nullptr, napi_default, nullptr}
-      FN("configure", Configure),
-      FN("probe", Probe),
-      FN("stats", Stats),
-      FN("trimPool", TrimPool),
-      FN("setErrorClasses", SetErrorClasses),
-      FN("fromData", FromData),
-      FN("fill", Fill),
-      FN("read", Read),
-      FN("readInto", ReadInto),
-      FN("release", Release),
-      FN("unary", Unary),
-      FN("cast", Cast),
-      FN("binary", Binary),
-      FN("where", Where),
-      FN("reduce", Reduce),
-      FN("argmax", Argmax),
-      FN("reshape", Reshape),
-      FN("transpose", Transpose),
-      FN("broadcastTo", BroadcastTo),
-      FN("slice", Slice),
-      FN("pad", Pad),
-      FN("concat", Concat),
-      FN("gather", Gather),
-      FN("scatterAdd", ScatterAdd),
-      FN("unfold", Unfold),
-      FN("conv2d", Conv2d),
-      FN("conv2dBackward", Conv2dBackward),
-      FN("maxPool2d", MaxPool2d),
-      FN("maxPool2dBackward", MaxPool2dBackward),
-      FN("matmul", Matmul),
-      FN("matmulBiasActivation", MatmulBiasActivation),
-      FN("adamUpdate", AdamUpdate),
-      FN("softmaxCrossEntropy", SoftmaxCrossEntropy),
-      FN("reshapeN", ReshapeDims),
-      FN("biasActivationBackward", BiasActivationBackward),
-      FN("adamUpdateMany", AdamUpdateMany),
-      FN("sgdUpdateMany", SgdUpdateMany),
-      FN("binaryCrossEntropy", BinaryCrossEntropy),
-      FN("batchNorm", BatchNorm),
-      FN("batchNormBackward", BatchNormBackward),
-#undef FN
-  };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  return exports;
+  return glue::define_entries(env, exports, {
+      {"configure", Configure},
+      {"probe", Probe},
+      {"stats", Stats},
+      {"trimPool", TrimPool},
+      {"setErrorClasses", SetErrorClasses},
+      {"fromData", FromData},
+      {"fill", Fill},
+      {"read", Read},
+      {"readInto", ReadInto},
+      {"release", Release},
+      {"unary", Unary},
+      {"cast", Cast},
+      {"binary", Binary},
+      {"where", Where},
+      {"reduce", Reduce},
+      {"argmax", Argmax},
+      {"reshape", Reshape},
+      {"transpose", Transpose},
+      {"broadcastTo", BroadcastTo},
+      {"slice", Slice},
+      {"pad", Pad},
+      {"concat", Concat},
+      {"gather", Gather},
+      {"scatterAdd", ScatterAdd},
+      {"unfold", Unfold},
+      {"conv2d", Conv2d},
+      {"conv2dBackward", Conv2dBackward},
+      {"maxPool2d", MaxPool2d},
+      {"maxPool2dBackward", MaxPool2dBackward},
+      {"matmul", Matmul},
+      {"matmulBiasActivation", MatmulBiasActivation},
+      {"adamUpdate", AdamUpdate},
+      {"softmaxCrossEntropy", SoftmaxCrossEntropy},
+      {"reshapeN", ReshapeDims},
+      {"biasActivationBackward", BiasActivationBackward},
+      {"adamUpdateMany", AdamUpdateMany},
+      {"sgdUpdateMany", SgdUpdateMany},
+      {"binaryCrossEntropy", BinaryCrossEntropy},
+      {"batchNorm", BatchNorm},
+      {"batchNormBackward", BatchNormBackward},
+  });
 }

@@ -22,14 +22,6 @@ std::int32_t* int32_array(Args& a, std::size_t i, std::size_t* n) {
   return static_cast<std::int32_t*>(data);
 }
 
-/** The live tensor with id `id` (from a typed array, not an argument slot). */
-Tensor& live_tensor(State* st, std::int32_t id) {
-  if (id < 0 || std::size_t(id) >= st->tensors.size() || !st->tensors[std::size_t(id)].live) {
-    throw GlueError{ErrorKind::Disposed, "backend 'cpu': handle " + std::to_string(id) + " is not live (disposed or never created)", "", F32};
-  }
-  return st->tensors[std::size_t(id)];
-}
-
 void check_like(const Tensor& p, const Tensor& t, const char* op, const char* what) {
   if (t.dtype != p.dtype || t.size != p.size) {
     throw shape_error(std::string(op) + ": " + what + " is " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype] + ", the parameter " +

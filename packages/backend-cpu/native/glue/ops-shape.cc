@@ -7,15 +7,6 @@ namespace myelin {
 
 namespace {
 
-/** Contiguous row-major strides of a shape. */
-void strides_of(const i64* shape, int rank, i64* strides) {
-  i64 s = 1;
-  for (int d = rank - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d];
-  }
-}
-
 /** Copies x viewed through `loop` (one operand, source strides) into a new contiguous tensor. */
 void gather_copy(State* st, const Tensor& x, i64 offset, const Loop& loop, int out_id) {
   Tensor& out = tensor_at(st, out_id);
@@ -25,18 +16,9 @@ void gather_copy(State* st, const Tensor& x, i64 offset, const Loop& loop, int o
   parallel_for(st, out.size, 1, [&](i64 b, i64 e) { strided_copy(elem, loop, src, dst, true, b, e); });
 }
 
-void check_axis(int axis, int rank, const char* op) {
-  if (axis < 0 || axis >= rank) throw argument_error(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
-}
-
 void fill_identity(Tensor& t, int op) {
-  unsigned char pattern[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  if (op == 1) {
-    if (t.dtype == F32) { float v = -INFINITY; std::memcpy(pattern, &v, 4); }
-    if (t.dtype == F64) { double v = -INFINITY; std::memcpy(pattern, &v, 8); }
-    if (t.dtype == I32) { std::int32_t v = -2147483647 - 1; std::memcpy(pattern, &v, 4); }
-  }
-  fill_pattern(int(dtype_size(t.dtype)), t.data(), pattern, t.size);
+  const std::uint64_t pattern = glue::reduce_identity_bits(op, t.dtype);
+  fill_pattern(int(dtype_size(t.dtype)), t.data(), &pattern, t.size);
 }
 
 /** Checks that every index lies in [0, limit). */
@@ -265,15 +247,9 @@ napi_value Pad(napi_env env, napi_callback_info info) {
     for (int d = 0; d < x.rank; d++) shape[d] = x.shape[d] + pads[2 * d] + pads[2 * d + 1];
     const int id = new_tensor(a.st, x.dtype, shape, x.rank);
     Tensor& out = tensor_at(a.st, id);
-    unsigned char pattern[8];
-    switch (x.dtype) {
-      case F32: { float v = store_as<float>(value); std::memcpy(pattern, &v, 4); break; }
-      case F64: std::memcpy(pattern, &value, 8); break;
-      case I32: { std::int32_t v = store_as<std::int32_t>(value); std::memcpy(pattern, &v, 4); break; }
-      default: pattern[0] = store_as<std::uint8_t>(value); break;
-    }
+    const std::uint64_t pattern = glue::fill_bits(x.dtype, value);
     const int elem = int(dtype_size(x.dtype));
-    fill_pattern(elem, out.data(), pattern, out.size);
+    fill_pattern(elem, out.data(), &pattern, out.size);
     if (x.size > 0) {
       strides_of(shape, x.rank, os);
       i64 offset = 0;

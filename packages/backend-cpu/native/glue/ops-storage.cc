@@ -18,32 +18,6 @@ void convert_any(const S* src, void* dst, int dtype, i64 n) {
   }
 }
 
-int check_dtype(int dtype) {
-  if (dtype < F32 || dtype > BOOL) throw argument_error("unknown dtype code " + std::to_string(dtype));
-  return dtype;
-}
-
-/** Output shape of broadcasting `n` tensors (NumPy rules); throws a ShapeError naming every shape. */
-int broadcast_shapes(const Tensor* const* ts, int n, i64* out) {
-  int rank = 0;
-  for (int k = 0; k < n; k++) rank = ts[k]->rank > rank ? ts[k]->rank : rank;
-  for (int d = 0; d < rank; d++) {
-    i64 dim = 1;
-    for (int k = 0; k < n; k++) {
-      const int id = d - (rank - ts[k]->rank);
-      const i64 v = id >= 0 ? ts[k]->shape[id] : 1;
-      if (v == 1) continue;
-      if (dim != 1 && dim != v) {
-        std::string msg = "shapes do not broadcast:";
-        for (int j = 0; j < n; j++) msg += " " + format_shape(ts[j]->shape, ts[j]->rank);
-        throw shape_error(msg);
-      }
-      dim = v;
-    }
-    out[d] = dim;
-  }
-  return rank;
-}
 }  // namespace
 
 napi_value FromData(napi_env env, napi_callback_info info) {
@@ -91,14 +65,8 @@ napi_value Fill(napi_env env, napi_callback_info info) {
     const int dtype = check_dtype(a.i32(2));
     const int id = new_tensor(a.st, dtype, shape, rank);
     Tensor& t = tensor_at(a.st, id);
-    unsigned char pattern[8];
-    switch (dtype) {
-      case F32: { float v = store_as<float>(value); std::memcpy(pattern, &v, 4); break; }
-      case F64: std::memcpy(pattern, &value, 8); break;
-      case I32: { std::int32_t v = store_as<std::int32_t>(value); std::memcpy(pattern, &v, 4); break; }
-      case BOOL: pattern[0] = store_as<std::uint8_t>(value); break;
-    }
-    fill_pattern(int(dtype_size(dtype)), t.data(), pattern, t.size);
+    const std::uint64_t pattern = glue::fill_bits(dtype, value);
+    fill_pattern(int(dtype_size(dtype)), t.data(), &pattern, t.size);
     return make_int(env, id);
   });
 }
@@ -190,7 +158,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     if (dtype == BOOL && !is_comparison(op) && op != B_MUL && op != B_MAX && op != B_MIN) throw unsupported(names[op], dtype);
     const Tensor* ts[2] = {&x, &y};
     i64 shape[MAX_RANK];
-    const int rank = broadcast_shapes(ts, 2, shape);
+    const int rank = glue::broadcast_shapes(ts, 2, shape);
     Loop loop;
     const i64* shapes[2] = {x.shape, y.shape};
     const int ranks[2] = {x.rank, y.rank};
@@ -215,7 +183,7 @@ napi_value Where(napi_env env, napi_callback_info info) {
     if (x.dtype != y.dtype) throw argument_error(std::string("where: dtypes differ (") + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
     const Tensor* ts[3] = {&c, &x, &y};
     i64 shape[MAX_RANK];
-    const int rank = broadcast_shapes(ts, 3, shape);
+    const int rank = glue::broadcast_shapes(ts, 3, shape);
     Loop loop;
     const i64* shapes[3] = {c.shape, x.shape, y.shape};
     const int ranks[3] = {c.rank, x.rank, y.rank};

@@ -1,6 +1,5 @@
 // Template definitions of state.h.
 #pragma once
-#include <new>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
@@ -41,13 +40,8 @@ napi_value guarded(napi_env env, napi_callback_info info, F&& body) {
     ~Mxcsr() { _mm_setcsr(saved); }
   } mxcsr(args.st == nullptr || args.st->flush_denormals);
 #endif
-  try {
-    return body(args);
-  } catch (const GlueError& e) {
-    return throw_glue_error(env, args.st, e);
-  } catch (const std::bad_alloc&) {
-    return throw_glue_error(env, args.st, backend_error("out of memory"));
-  }
+  return glue::catch_errors(
+      env, args.st != nullptr ? &args.st->errors : nullptr, BACKEND, "out of memory", [&] { return body(args); }, [] {});
 }
 
 }  // namespace myelin

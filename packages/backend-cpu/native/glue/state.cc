@@ -1,205 +1,41 @@
 #include "state.h"
 
-#include <cmath>
-
 namespace myelin {
 
-const char* const DTYPE_NAMES[4] = {"float32", "float64", "int32", "bool"};
-
-std::string format_shape(const i64* shape, int rank) {
-  std::string s = "[";
-  for (int i = 0; i < rank; i++) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-Args::Args(napi_env e, napi_callback_info info) : env(e) {
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* data = nullptr;
-  napi_get_instance_data(env, &data);
-  st = static_cast<State*>(data);
-}
-
-napi_value Args::at(size_t i) const {
-  if (i >= argc) throw argument_error("missing argument " + std::to_string(i));
-  return argv[i];
-}
-
-int Args::i32(size_t i) const {
-  int32_t v;
-  if (napi_get_value_int32(env, at(i), &v) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not a number");
-  return v;
-}
-
-double Args::f64(size_t i) const {
-  double v;
-  if (napi_get_value_double(env, at(i), &v) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not a number");
-  return v;
-}
-
-bool Args::boolean(size_t i) const {
-  bool v;
-  if (napi_get_value_bool(env, at(i), &v) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not a boolean");
-  return v;
-}
-
-int Args::dims(size_t i, i64* out, int max) const {
-  napi_value arr = at(i);
-  uint32_t n = 0;
-  if (napi_get_array_length(env, arr, &n) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not an array");
-  if (n > uint32_t(max)) throw unsupported("shape", F32, "rank " + std::to_string(n) + " is above the limit of " + std::to_string(max));
-  for (uint32_t k = 0; k < n; k++) {
-    napi_value el;
-    double d;
-    napi_get_element(env, arr, k, &el);
-    if (napi_get_value_double(env, el, &d) != napi_ok || !(d >= 0) || d != std::floor(d) || d > 9.0e15) {
-      throw shape_error("a dimension must be a non-negative integer, got " + std::to_string(d) + " at index " + std::to_string(k));
-    }
-    out[k] = i64(d);
-  }
-  return int(n);
-}
-
 int Args::tensor_id(size_t i) const {
-  int id = i32(i);
-  if (id < 0 || std::size_t(id) >= st->tensors.size() || !st->tensors[std::size_t(id)].live) {
-    throw GlueError{ErrorKind::Disposed, "backend 'cpu': handle " + std::to_string(id) + " is not live (disposed or never created)", "", F32};
-  }
+  const int id = i32(i);
+  st->live(id, BACKEND);
   return id;
 }
 
 Tensor& Args::tensor(size_t i) const { return st->tensors[std::size_t(tensor_id(i))]; }
 
-namespace {
-int take_slot(State* st) {
-  int id;
-  if (!st->free_ids.empty()) {
-    id = st->free_ids.back();
-    st->free_ids.pop_back();
-  } else {
-    id = int(st->tensors.size());
-    st->tensors.emplace_back();
-  }
-  st->live_tensors++;
-  return id;
-}
-
-i64 checked_size(const i64* shape, int rank) {
-  i64 size = 1;
-  for (int d = 0; d < rank; d++) {
-    if (shape[d] != 0 && size > (i64(1) << 50) / shape[d]) throw shape_error("shape " + format_shape(shape, rank) + " is too large");
-    size *= shape[d];
-  }
-  return size;
-}
-}  // namespace
-
 int new_tensor(State* st, int dtype, const i64* shape, int rank) {
   const i64 size = checked_size(shape, rank);
   Block* block = st->pool.acquire(std::size_t(size) * dtype_size(dtype));
   if (block == nullptr) throw backend_error("out of memory allocating " + format_shape(shape, rank) + " " + DTYPE_NAMES[dtype]);
-  const int id = take_slot(st);
-  Tensor& t = st->tensors[std::size_t(id)];
-  t.block = block;
-  t.dtype = dtype;
-  t.rank = rank;
-  t.size = size;
-  t.offset = 0;
-  for (int d = 0; d < rank; d++) t.shape[d] = shape[d];
-  t.live = true;
-  return id;
+  return st->insert(block, dtype, shape, rank, size, 0);
 }
 
 int new_view(State* st, const Tensor& src, const i64* shape, int rank) {
-  const i64 size = checked_size(shape, rank);
-  if (size != src.size) throw shape_error("cannot reshape " + format_shape(src.shape, src.rank) + " to " + format_shape(shape, rank));
+  glue::check_reshape(src.shape, src.rank, src.size, shape, rank);
   return new_slice_view(st, src, 0, shape, rank);
 }
 
 int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank) {
-  const i64 size = checked_size(shape, rank);
-  if (element_offset < 0 || element_offset + size > src.size) throw shape_error("view out of bounds of " + format_shape(src.shape, src.rank));
+  const i64 size = glue::check_view(src.shape, src.rank, src.size, element_offset, shape, rank);
   const std::size_t offset = src.offset + std::size_t(element_offset) * dtype_size(src.dtype);
-  Block* block = src.block;
-  const int dtype = src.dtype;
-  st->pool.retain(block);
-  const int id = take_slot(st);  // may move the table: `src` is not used after this
-  Tensor& t = st->tensors[std::size_t(id)];
-  t.block = block;
-  t.dtype = dtype;
-  t.rank = rank;
-  t.size = size;
-  t.offset = offset;
-  for (int d = 0; d < rank; d++) t.shape[d] = shape[d];
-  t.live = true;
-  return id;
+  st->pool.retain(src.block);
+  return st->insert(src.block, src.dtype, shape, rank, size, offset);  // may grow the table: `src` is read first
 }
 
-void release_tensor(State* st, int id) {
-  Tensor& t = st->tensors[std::size_t(id)];
-  st->pool.release(t.block);
-  t.block = nullptr;
-  t.live = false;
-  st->live_tensors--;
-  st->free_ids.push_back(id);
-}
-
-napi_value make_int(napi_env env, i64 v) {
-  napi_value out;
-  napi_create_int64(env, v, &out);
-  return out;
-}
-
-napi_value id_array(napi_env env, const int* ids, int count) {
-  napi_value arr;
-  napi_create_array_with_length(env, std::size_t(count), &arr);
-  for (int i = 0; i < count; i++) {
-    napi_value v;
-    if (ids[i] < 0) napi_get_null(env, &v);
-    else napi_create_int32(env, ids[i], &v);
-    napi_set_element(env, arr, uint32_t(i), v);
-  }
-  return arr;
-}
+void release_tensor(State* st, int id) { st->pool.release(st->remove(id)); }
 
 double* scratch(State* st, i64 n) {
   if (st->scratch.size() < std::size_t(n)) st->scratch.resize(std::size_t(n));
   return st->scratch.data();
 }
 
-napi_value throw_glue_error(napi_env env, State* st, const GlueError& e) {
-  int slot = 0;
-  switch (e.kind) {
-    case ErrorKind::Backend: slot = 0; break;
-    case ErrorKind::Shape: slot = 1; break;
-    case ErrorKind::Unsupported: slot = 2; break;
-    case ErrorKind::Disposed: slot = 3; break;
-    case ErrorKind::Argument: slot = 4; break;
-  }
-  napi_value ctor = nullptr;
-  if (st != nullptr && st->error_classes[slot] != nullptr) napi_get_reference_value(env, st->error_classes[slot], &ctor);
-  napi_value error = nullptr;
-  if (ctor != nullptr) {
-    if (e.kind == ErrorKind::Unsupported) {
-      napi_value argv[4];
-      napi_create_string_utf8(env, e.op.c_str(), NAPI_AUTO_LENGTH, &argv[0]);
-      napi_create_string_utf8(env, DTYPE_NAMES[e.dtype], NAPI_AUTO_LENGTH, &argv[1]);
-      napi_create_string_utf8(env, "cpu", NAPI_AUTO_LENGTH, &argv[2]);
-      if (e.message.empty()) napi_get_undefined(env, &argv[3]);
-      else napi_create_string_utf8(env, e.message.c_str(), NAPI_AUTO_LENGTH, &argv[3]);
-      napi_new_instance(env, ctor, 4, argv, &error);
-    } else {
-      napi_value msg;
-      napi_create_string_utf8(env, e.message.c_str(), NAPI_AUTO_LENGTH, &msg);
-      napi_new_instance(env, ctor, 1, &msg, &error);
-    }
-  }
-  if (error != nullptr) {
-    napi_throw(env, error);
-  } else {
-    std::string m = e.kind == ErrorKind::Unsupported ? "backend 'cpu' does not support op '" + e.op + "' for dtype " + DTYPE_NAMES[e.dtype] + (e.message.empty() ? "" : ": " + e.message) : e.message;
-    napi_throw_error(env, nullptr, m.c_str());
-  }
-  return nullptr;
-}
+napi_value throw_glue_error(napi_env env, State* st, const GlueError& e) { return glue::throw_error(env, st != nullptr ? &st->errors : nullptr, BACKEND, e); }
 
 }  // namespace myelin

@@ -1,13 +1,15 @@
-// The N-API glue's shared state and helpers: the tensor table, argument checking, errors.
-// Every size a kernel is given is derived here from shapes this file checked; no kernel
-// trusts a size from JavaScript.
+// The N-API glue's state and helpers: the tensor table, argument checking, errors. What
+// backend-cuda's glue does alike is in myelin/glue.h (tooling/native-build); here is what is
+// the CPU's (the buffer pool, kernel tables, threads). Every size a kernel is given is derived
+// from shapes checked here or there; no kernel trusts a size from JavaScript.
 #pragma once
 #include <node_api.h>
 
 #include <cstring>
 #include <string>
-#include <deque>
 #include <vector>
+
+#include <myelin/glue.h>  // shared with backend-cuda (tooling/native-build)
 
 #include "../kernels/common.h"
 #include "../kernels/conv.h"
@@ -18,37 +20,35 @@
 
 namespace myelin {
 
-/** What a handle id refers to: a reference to a block, with the dtype and shape of this view. */
-struct Tensor {
-  Block* block = nullptr;
-  int dtype = F32;
-  int rank = 0;
-  i64 size = 0;
-  i64 shape[MAX_RANK] = {};
-  bool live = false;
-  std::size_t offset = 0;  // bytes into the block (a contiguous slice is a view)
-  void* data() const { return static_cast<char*>(block->data) + offset; }
-};
+using glue::argument_error;
+using glue::backend_error;
+using glue::check_axis;
+using glue::check_dtype;
+using glue::checked_size;
+using glue::DTYPE_NAMES;
+using glue::ErrorKind;
+using glue::format_shape;
+using glue::GlueError;
+using glue::id_array;
+using glue::make_int;
+using glue::shape_error;
+using glue::strides_of;
+using glue::unsupported;
 
-enum class ErrorKind { Backend, Shape, Unsupported, Disposed, Argument };
+/** What a handle id refers to: a reference to a pool block, with the dtype and shape of this view. */
+using Tensor = glue::TensorRecord<Block>;
 
-/** Thrown inside the glue, turned into a JS error (of core's classes) at the boundary. */
-struct GlueError {
-  ErrorKind kind;
-  std::string message;
-  std::string op;  // Unsupported only
-  int dtype = F32;
-};
+/** The backend's name in its errors. */
+constexpr const char* BACKEND = "cpu";
+/** Error classes setErrorClasses takes: core's five (no backend-specific one). */
+constexpr int ERROR_CLASSES = 5;
 
 enum class GemmMode { Auto, Builtin, Blas };
 
 /** One per Node environment (napi instance data). */
-struct State {
+struct State : glue::HandleTable<Tensor> {
   BufferPool pool;
-  std::deque<Tensor> tensors;  // a deque: references stay valid when it grows
-  std::vector<int> free_ids;
-  i64 live_tensors = 0;
-  napi_ref error_classes[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  glue::ErrorClasses errors;
   const KernelTable* k = nullptr;
   const GemmKernel<float>* sk = nullptr;
   const NarrowGemmKernel<float>* sk_narrow = nullptr;  // for outputs of at most sk_narrow->width columns
@@ -63,31 +63,12 @@ struct State {
   std::vector<double> scratch;  // double accumulators (reductions, scatterAdd)
 };
 
-extern const char* const DTYPE_NAMES[4];
-
-inline GlueError unsupported(const char* op, int dtype, const std::string& detail = "") {
-  return GlueError{ErrorKind::Unsupported, detail, op, dtype};
-}
-inline GlueError shape_error(const std::string& message) { return GlueError{ErrorKind::Shape, message, "", F32}; }
-inline GlueError backend_error(const std::string& message) { return GlueError{ErrorKind::Backend, message, "", F32}; }
-inline GlueError argument_error(const std::string& message) { return GlueError{ErrorKind::Argument, message, "", F32}; }
-
-std::string format_shape(const i64* shape, int rank);
-
 // ---- arguments -------------------------------------------------------------------------------
 
-struct Args {
-  napi_env env;
+/** A call's arguments (glue::ArgReader) and this addon's state; tensor arguments are live handles. */
+struct Args : glue::ArgReader {
   State* st;
-  size_t argc = 16;
-  napi_value argv[16];
-  Args(napi_env e, napi_callback_info info);
-  napi_value at(size_t i) const;
-  int i32(size_t i) const;
-  double f64(size_t i) const;
-  bool boolean(size_t i) const;
-  /** A non-negative integer dimension list (JS array of numbers). */
-  int dims(size_t i, i64* out, int max) const;
+  Args(napi_env e, napi_callback_info info) : glue::ArgReader(e, info), st(static_cast<State*>(instance)) {}
   Tensor& tensor(size_t i) const;
   int tensor_id(size_t i) const;
 };
@@ -101,10 +82,9 @@ int new_view(State* st, const Tensor& src, const i64* shape, int rank);
 /** A view of `size(shape)` elements of `src`'s block starting `element_offset` elements into `src`. */
 int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank);
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
+/** The live tensor with id `id` (from a typed array, not an argument slot); a DisposedTensorError otherwise. */
+inline Tensor& live_tensor(State* st, std::int32_t id) { return st->live(id, BACKEND); }
 void release_tensor(State* st, int id);
-napi_value make_int(napi_env env, i64 v);
-/** A JS array of tensor ids, null where an id is negative (a result that was not asked for). */
-napi_value id_array(napi_env env, const int* ids, int count);
 /** Double scratch of n elements owned by the state (reused). */
 double* scratch(State* st, i64 n);
 

@@ -1,4 +1,4 @@
-// Shared definitions of the kernels: dtypes, op codes, JS number-conversion rules.
+// Shared definitions of the kernels: dtypes and op codes (myelin/native-types.h), JS number-conversion rules.
 // Kernel sources are pure functions over pointers and sizes: no OS calls, no allocation,
 // no threads (the runtime splits work into ranges and calls them), so they can also be
 // compiled to WebAssembly.
@@ -7,24 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <myelin/native-types.h>  // dtypes, op codes, MAX_RANK, Loop: shared with backend-cuda (tooling/native-build)
+
 namespace myelin {
-
-using i64 = std::int64_t;
-
-enum DType : int { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 };
-
-inline std::size_t dtype_size(int dtype) { return dtype == F64 ? 8 : dtype == BOOL ? 1 : 4; }
-inline bool is_float(int dtype) { return dtype == F32 || dtype == F64; }
-
-enum UnaryOp : int { U_NEG, U_EXP, U_LOG, U_SQRT, U_ABS, U_SIGN, U_SIGMOID, U_TANH, U_RELU };
-
-enum BinaryOp : int {
-  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN,
-  B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE,
-};
-inline bool is_comparison(int op) { return op >= B_EQ; }
-
-enum Activation : int { ACT_LINEAR = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
 
 /** JavaScript's ToInt32: truncate toward zero, wrap modulo 2^32, NaN and +-Infinity -> 0. */
 inline std::int32_t to_int32(double v) {

@@ -12,48 +12,16 @@ namespace {
 
 void finalize(napi_env env, void* data, void*) {
   State* st = static_cast<State*>(data);
-  for (auto& ref : st->error_classes)
-    if (ref != nullptr) napi_delete_reference(env, ref);
+  st->errors.release(env);
   for (auto& t : st->tensors)
     if (t.live) t.block->owner->release(t.block);
   // The contexts (streams, cached memory) live until the process exits: the driver frees them.
   delete st;
 }
 
-void set_string(napi_env env, napi_value obj, const char* key, const std::string& value) {
-  napi_value v;
-  napi_create_string_utf8(env, value.c_str(), NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, obj, key, v);
-}
-
-void set_number(napi_env env, napi_value obj, const char* key, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, obj, key, v);
-}
-
-void set_bool(napi_env env, napi_value obj, const char* key, bool value) {
-  napi_value v;
-  napi_get_boolean(env, value, &v);
-  napi_set_named_property(env, obj, key, v);
-}
-
-std::vector<std::string> string_list(Args& a, size_t i) {
-  napi_value arr = a.at(i);
-  uint32_t n = 0;
-  if (napi_get_array_length(a.env, arr, &n) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not an array of strings");
-  std::vector<std::string> out;
-  for (uint32_t k = 0; k < n; k++) {
-    napi_value el;
-    napi_get_element(a.env, arr, k, &el);
-    std::size_t length = 0;
-    if (napi_get_value_string_utf8(a.env, el, nullptr, 0, &length) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not an array of strings");
-    std::string s(length, '\0');
-    napi_get_value_string_utf8(a.env, el, &s[0], length + 1, &length);
-    out.push_back(s);
-  }
-  return out;
-}
+using glue::set_bool;
+using glue::set_number;
+using glue::set_string;
 
 void describe_versions(napi_env env, napi_value obj) {
   const int driver = driver_version();
@@ -72,7 +40,7 @@ void describe_versions(napi_env env, napi_value obj) {
 napi_value Init(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const int device = a.i32(0);
-    const std::vector<std::string> candidates = string_list(a, 1);
+    const std::vector<std::string> candidates = a.strings(1);
     const bool builtin = a.boolean(2);
     napi_value obj;
     napi_create_object(env, &obj);
@@ -165,11 +133,7 @@ napi_value Synchronize(napi_env env, napi_callback_info info) {
 /** setErrorClasses(BackendError, ShapeError, UnsupportedOpError, DisposedTensorError, ArgumentError, CudaOutOfMemoryError) */
 napi_value SetErrorClasses(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    for (int i = 0; i < ERROR_CLASSES; i++) {
-      if (a.st->error_classes[i] != nullptr) napi_delete_reference(env, a.st->error_classes[i]);
-      a.st->error_classes[i] = nullptr;
-      napi_create_reference(env, a.at(std::size_t(i)), 1, &a.st->error_classes[i]);
-    }
+    a.st->errors.set(a, ERROR_CLASSES);
     return static_cast<napi_value>(nullptr);
   });
 }
@@ -199,7 +163,7 @@ napi_value ClassifyDriver(napi_env env, napi_callback_info info) {
 /** loadCublas(candidates) -> { loaded, path, error }: the loader alone (dlopen + symbols, no GPU needed). */
 napi_value LoadCublas(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const bool loaded = load_cublas(string_list(a, 0));
+    const bool loaded = load_cublas(a.strings(0));
     napi_value obj;
     napi_create_object(env, &obj);
     set_bool(env, obj, "loaded", loaded);
@@ -301,56 +265,52 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   using namespace mc;
   State* st = new State();
   napi_set_instance_data(env, st, finalize, nullptr);
-  const napi_property_descriptor props[] = {
-#define FN(name, fn) {name, nullptr, fn, nullptr, nullptr, nullptr, napi_default, nullptr}
-      FN("init", Init),
-      FN("configure", Configure),
-      FN("stats", Stats),
-      FN("emptyCache", EmptyCache),
-      FN("synchronize", Synchronize),
-      FN("setErrorClasses", SetErrorClasses),
-      FN("driverInfo", DriverInfo),
-      FN("classifyDriver", ClassifyDriver),
-      FN("loadCublas", LoadCublas),
-      FN("sizeClass", SizeClass),
-      FN("allocatorTest", AllocatorTest),
-      FN("fromData", FromData),
-      FN("fill", Fill),
-      FN("read", Read),
-      FN("readSync", ReadSync),
-      FN("release", Release),
-      FN("unary", Unary),
-      FN("cast", Cast),
-      FN("binary", Binary),
-      FN("where", Where),
-      FN("reduce", Reduce),
-      FN("argmax", Argmax),
-      FN("reshape", Reshape),
-      FN("reshapeN", ReshapeDims),
-      FN("transpose", Transpose),
-      FN("broadcastTo", BroadcastTo),
-      FN("slice", Slice),
-      FN("pad", Pad),
-      FN("concat", Concat),
-      FN("gather", Gather),
-      FN("scatterAdd", ScatterAdd),
-      FN("unfold", Unfold),
-      FN("conv2d", Conv2d),
-      FN("conv2dBackward", Conv2dBackward),
-      FN("maxPool2d", MaxPool2d),
-      FN("maxPool2dBackward", MaxPool2dBackward),
-      FN("matmul", Matmul),
-      FN("matmulBiasActivation", MatmulBiasActivation),
-      FN("adamUpdate", AdamUpdate),
-      FN("adamUpdateMany", AdamUpdateMany),
-      FN("sgdUpdateMany", SgdUpdateMany),
-      FN("softmaxCrossEntropy", SoftmaxCrossEntropy),
-      FN("binaryCrossEntropy", BinaryCrossEntropy),
-      FN("biasActivationBackward", BiasActivationBackward),
-      FN("batchNorm", BatchNorm),
-      FN("batchNormBackward", BatchNormBackward),
-#undef FN
-  };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  return exports;
+  return glue::define_entries(env, exports, {
+      {"init", Init},
+      {"configure", Configure},
+      {"stats", Stats},
+      {"emptyCache", EmptyCache},
+      {"synchronize", Synchronize},
+      {"setErrorClasses", SetErrorClasses},
+      {"driverInfo", DriverInfo},
+      {"classifyDriver", ClassifyDriver},
+      {"loadCublas", LoadCublas},
+      {"sizeClass", SizeClass},
+      {"allocatorTest", AllocatorTest},
+      {"fromData", FromData},
+      {"fill", Fill},
+      {"read", Read},
+      {"readSync", ReadSync},
+      {"release", Release},
+      {"unary", Unary},
+      {"cast", Cast},
+      {"binary", Binary},
+      {"where", Where},
+      {"reduce", Reduce},
+      {"argmax", Argmax},
+      {"reshape", Reshape},
+      {"reshapeN", ReshapeDims},
+      {"transpose", Transpose},
+      {"broadcastTo", BroadcastTo},
+      {"slice", Slice},
+      {"pad", Pad},
+      {"concat", Concat},
+      {"gather", Gather},
+      {"scatterAdd", ScatterAdd},
+      {"unfold", Unfold},
+      {"conv2d", Conv2d},
+      {"conv2dBackward", Conv2dBackward},
+      {"maxPool2d", MaxPool2d},
+      {"maxPool2dBackward", MaxPool2dBackward},
+      {"matmul", Matmul},
+      {"matmulBiasActivation", MatmulBiasActivation},
+      {"adamUpdate", AdamUpdate},
+      {"adamUpdateMany", AdamUpdateMany},
+      {"sgdUpdateMany", SgdUpdateMany},
+      {"softmaxCrossEntropy", SoftmaxCrossEntropy},
+      {"binaryCrossEntropy", BinaryCrossEntropy},
+      {"biasActivationBackward", BiasActivationBackward},
+      {"batchNorm", BatchNorm},
+      {"batchNormBackward", BatchNormBackward},
+  });
 }

@@ -25,20 +25,6 @@ void copy_device(State* st, void* dst, const void* src, std::size_t bytes, const
   }
 }
 
-std::uint64_t max_identity(int dtype) {
-  std::uint64_t bits = 0;
-  if (dtype == F32) {
-    const float v = -INFINITY;
-    std::memcpy(&bits, &v, 4);
-  } else if (dtype == F64) {
-    const double v = -INFINITY;
-    std::memcpy(&bits, &v, 8);
-  } else if (dtype == I32) {
-    bits = 0x80000000u;
-  }
-  return bits;
-}
-
 const char* const REDUCE_NAMES[2] = {"sum", "max"};
 
 }  // namespace
@@ -74,7 +60,7 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
     }
     if (out.size == 0) return make_int(env, id);
     if (x.size == 0) {
-      launch_fill(c.stream, out.data(), int(dtype_size(dtype)), op == 0 ? 0 : max_identity(dtype), out.size);
+      launch_fill(c.stream, out.data(), int(dtype_size(dtype)), glue::reduce_identity_bits(op, dtype), out.size);
       check_launch(name);
       return make_int(env, id);
     }
@@ -264,24 +250,7 @@ napi_value Pad(napi_env env, napi_callback_info info) {
     const int id = new_tensor(a.st, x.dtype, shape, x.rank);
     Tensor& out = tensor_at(a.st, id);
     const int elem = int(dtype_size(x.dtype));
-    // The fill value stored as the dtype stores it (fromData's rules).
-    std::uint64_t bits = 0;
-    switch (x.dtype) {
-      case F32: {
-        const float v = float(value);
-        std::memcpy(&bits, &v, 4);
-        break;
-      }
-      case F64: std::memcpy(&bits, &value, 8); break;
-      case I32: {
-        double t = value != value || value == INFINITY || value == -INFINITY ? 0 : std::trunc(value);
-        t = std::fmod(t, 4294967296.0);
-        if (t < 0) t += 4294967296.0;
-        bits = std::uint32_t(t);
-        break;
-      }
-      default: bits = value != 0 ? 1 : 0; break;
-    }
+    const std::uint64_t bits = glue::fill_bits(x.dtype, value);  // stored as the dtype stores it (fromData's rules)
     launch_fill(c.stream, out.data(), elem, bits, out.size);
     if (x.size > 0) {
       strides_of(shape, x.rank, os);

@@ -31,47 +31,6 @@ void convert_host(const S* src, void* dst, int dtype, i64 n) {
   }
 }
 
-/** Output shape of broadcasting `n` tensors (NumPy rules); throws a ShapeError naming every shape. */
-int broadcast_shapes(const Tensor* const* ts, int n, i64* out) {
-  int rank = 0;
-  for (int k = 0; k < n; k++) rank = ts[k]->rank > rank ? ts[k]->rank : rank;
-  for (int d = 0; d < rank; d++) {
-    i64 dim = 1;
-    for (int k = 0; k < n; k++) {
-      const int id = d - (rank - ts[k]->rank);
-      const i64 v = id >= 0 ? ts[k]->shape[id] : 1;
-      if (v == 1) continue;
-      if (dim != 1 && dim != v) {
-        std::string msg = "shapes do not broadcast:";
-        for (int j = 0; j < n; j++) msg += " " + format_shape(ts[j]->shape, ts[j]->rank);
-        throw shape_error(msg);
-      }
-      dim = v;
-    }
-    out[d] = dim;
-  }
-  return rank;
-}
-
-std::uint64_t pattern_of(int dtype, double value) {
-  std::uint64_t bits = 0;
-  switch (dtype) {
-    case F32: {
-      const float v = static_cast<float>(value);
-      std::memcpy(&bits, &v, 4);
-      break;
-    }
-    case F64: std::memcpy(&bits, &value, 8); break;
-    case I32: {
-      const std::int32_t v = to_int32_host(value);
-      std::memcpy(&bits, &v, 4);
-      break;
-    }
-    default: bits = value != 0 ? 1 : 0; break;
-  }
-  return bits;
-}
-
 std::string flag_text(int flag) {
   std::string ops;
   if (flag & FLAG_GATHER) ops += "gather";
@@ -240,7 +199,7 @@ napi_value Fill(napi_env env, napi_callback_info info) {
     Context& c = a.ctx();
     const int id = new_tensor(a.st, dtype, shape, rank);
     Tensor& t = tensor_at(a.st, id);
-    launch_fill(c.stream, t.data(), int(dtype_size(dtype)), pattern_of(dtype, value), t.size);
+    launch_fill(c.stream, t.data(), int(dtype_size(dtype)), glue::fill_bits(dtype, value), t.size);
     check_launch("fill");
     return make_int(env, id);
   });
@@ -333,7 +292,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     if (dtype == BOOL && !is_comparison(op) && op != B_MUL && op != B_MAX && op != B_MIN) throw unsupported(names[op], dtype);
     const Tensor* ts[2] = {&x, &y};
     i64 shape[MAX_RANK];
-    const int rank = broadcast_shapes(ts, 2, shape);
+    const int rank = glue::broadcast_shapes(ts, 2, shape);
     Loop loop;
     const i64* shapes[2] = {x.shape, y.shape};
     const int ranks[2] = {x.rank, y.rank};
@@ -357,7 +316,7 @@ napi_value Where(napi_env env, napi_callback_info info) {
     if (x.dtype != y.dtype) throw argument_error(std::string("where: dtypes differ (") + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
     const Tensor* ts[3] = {&cnd, &x, &y};
     i64 shape[MAX_RANK];
-    const int rank = broadcast_shapes(ts, 3, shape);
+    const int rank = glue::broadcast_shapes(ts, 3, shape);
     Loop loop;
     const i64* shapes[3] = {cnd.shape, x.shape, y.shape};
     const int ranks[3] = {cnd.rank, x.rank, y.rank};
