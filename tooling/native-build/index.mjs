@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 export const CXX = process.env.CXX || 'g++';
 
 /**
- * The N-API glue the addons share (include/myelin/glue.h, native-types.h): its include
+ * The N-API glue the addons share (include/myelin/glue.h, op-checks.h, native-types.h): its include
  * directory (pass it as -I to every compile, kernels included) and its sources (compile them
  * into the addon with the glue's flags).
  */
 export const GLUE_INCLUDE = fileURLToPath(new URL('./include', import.meta.url));
-export const GLUE_SOURCES = Object.freeze([fileURLToPath(new URL('./src/glue.cc', import.meta.url))]);
+export const GLUE_SOURCES = Object.freeze(
+  ['glue.cc', 'op-checks.cc'].map((file) => fileURLToPath(new URL(`./src/${file}`, import.meta.url))),
+);
 
 /** The shared glue's headers and sources (absolute paths), for the scripts' up-to-date checks. */
 export function glueFiles() {

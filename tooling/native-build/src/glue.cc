@@ -4,7 +4,8 @@
 #include <cmath>
 #include <cstring>
 
-namespace myelin::glue {
+namespace myelin {
+inline namespace glue {
 
 const char* const DTYPE_NAMES[4] = {"float32", "float64", "int32", "bool"};
 
@@ -251,4 +252,5 @@ napi_value define_entries(napi_env env, napi_value exports, std::initializer_lis
   return exports;
 }
 
-}  // namespace myelin::glue
+}  // namespace glue
+}  // namespace myelin

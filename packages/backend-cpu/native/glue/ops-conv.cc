@@ -16,13 +16,22 @@ namespace myelin {
 
 namespace {
 
-/** An integer argument >= min (and small enough that products of a few stay far inside i64). */
-i64 window_arg(Args& a, size_t i, i64 min, const char* what) {
-  const double v = a.f64(i);
-  if (!(v >= double(min)) || v != std::floor(v) || v > 1.0e6) {
-    throw argument_error(std::string("unfold: ") + what + " must be an integer in [" + std::to_string(min) + ", 1e6], got " + std::to_string(v));
-  }
-  return i64(v);
+/** The kernels' geometry of a checked window. */
+UnfoldGeometry unfold_geometry(const WindowShape& w) {
+  UnfoldGeometry g{};
+  g.height = w.h;
+  g.width = w.w;
+  g.kh = w.kh;
+  g.kw = w.kw;
+  g.sh = w.sh;
+  g.sw = w.sw;
+  g.ph = w.ph;
+  g.pw = w.pw;
+  g.dh = w.dh;
+  g.dw = w.dw;
+  g.out_h = w.out_h;
+  g.out_w = w.out_w;
+  return g;
 }
 
 }  // namespace
@@ -31,24 +40,7 @@ i64 window_arg(Args& a, size_t i, i64 min, const char* what) {
 napi_value Unfold(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);
-    if (!is_float(x.dtype)) throw unsupported("unfold", x.dtype);
-    if (x.rank != 4) throw shape_error("unfold: expected an NCHW tensor of rank 4, got " + format_shape(x.shape, x.rank));
-    UnfoldGeometry g{};
-    g.height = x.shape[2];
-    g.width = x.shape[3];
-    g.kh = window_arg(a, 1, 1, "kernel height");
-    g.kw = window_arg(a, 2, 1, "kernel width");
-    g.sh = window_arg(a, 3, 1, "stride height");
-    g.sw = window_arg(a, 4, 1, "stride width");
-    g.ph = window_arg(a, 5, 0, "padding height");
-    g.pw = window_arg(a, 6, 0, "padding width");
-    g.dh = window_arg(a, 7, 1, "dilation height");
-    g.dw = window_arg(a, 8, 1, "dilation width");
-    const i64 span_h = g.height + 2 * g.ph - g.dh * (g.kh - 1) - 1;
-    const i64 span_w = g.width + 2 * g.pw - g.dw * (g.kw - 1) - 1;
-    if (span_h < 0 || span_w < 0) throw shape_error("unfold: the window does not fit input " + format_shape(x.shape, x.rank));
-    g.out_h = span_h / g.sh + 1;
-    g.out_w = span_w / g.sw + 1;
+    const UnfoldGeometry g = unfold_geometry(window_of(a, x, 1, "unfold"));
     const i64 planes = x.shape[0] * x.shape[1];
     const i64 taps = g.kh * g.kw;
     const i64 length = g.out_h * g.out_w;
@@ -81,42 +73,25 @@ void gemm_into(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const double* A
 namespace {
 
 struct ConvShape {
+  ConvDims checked;  // what glue::conv_dims checked
   i64 n, c, o, cg, og, groups, k, length, plane;
   UnfoldGeometry g;
 };
 
 /** Checks x [N, C, H, W], weight [O, C/groups, kh, kw] and the window arguments from slot `first`. */
 ConvShape conv_shape(Args& a, const Tensor& x, const Tensor& w, size_t first, const char* op) {
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
-  if (w.dtype != x.dtype) throw argument_error(std::string(op) + ": weight dtype " + DTYPE_NAMES[w.dtype] + " differs from the input's " + DTYPE_NAMES[x.dtype]);
-  if (x.rank != 4 || w.rank != 4) throw shape_error(std::string(op) + ": input " + format_shape(x.shape, x.rank) + " and weight " + format_shape(w.shape, w.rank) + " must be rank 4");
+  const ConvDims d = conv_dims(a, x, w, first, op);
   ConvShape s{};
-  s.g.sh = window_arg(a, first, 1, "stride height");
-  s.g.sw = window_arg(a, first + 1, 1, "stride width");
-  s.g.ph = window_arg(a, first + 2, 0, "padding height");
-  s.g.pw = window_arg(a, first + 3, 0, "padding width");
-  s.g.dh = window_arg(a, first + 4, 1, "dilation height");
-  s.g.dw = window_arg(a, first + 5, 1, "dilation width");
-  s.groups = window_arg(a, first + 6, 1, "groups");
-  s.n = x.shape[0];
-  s.c = x.shape[1];
-  s.o = w.shape[0];
-  s.cg = w.shape[1];
-  s.g.kh = w.shape[2];
-  s.g.kw = w.shape[3];
-  s.g.height = x.shape[2];
-  s.g.width = x.shape[3];
-  if (s.g.kh < 1 || s.g.kw < 1 || s.cg * s.groups != s.c || s.o % s.groups != 0) {
-    throw shape_error(std::string(op) + ": input " + format_shape(x.shape, 4) + " with " + std::to_string(s.groups) + " group(s) does not fit weight " + format_shape(w.shape, 4));
-  }
-  const i64 span_h = s.g.height + 2 * s.g.ph - s.g.dh * (s.g.kh - 1) - 1;
-  const i64 span_w = s.g.width + 2 * s.g.pw - s.g.dw * (s.g.kw - 1) - 1;
-  if (span_h < 0 || span_w < 0) throw shape_error(std::string(op) + ": the window does not fit input " + format_shape(x.shape, 4));
-  s.g.out_h = span_h / s.g.sh + 1;
-  s.g.out_w = span_w / s.g.sw + 1;
-  s.og = s.o / s.groups;
-  s.k = s.cg * s.g.kh * s.g.kw;
-  s.length = s.g.out_h * s.g.out_w;
+  s.checked = d;
+  s.n = d.g.n;
+  s.c = d.g.c;
+  s.o = d.o;
+  s.cg = d.cg;
+  s.og = d.og;
+  s.groups = d.groups;
+  s.k = d.k;
+  s.length = d.length;
+  s.g = unfold_geometry(d.g);
   s.plane = s.g.height * s.g.width;
   // The scratch (one image's columns of one group) and the output must stay far inside i64.
   if (double(s.k) * double(s.length) > 4.0e9 || double(s.n) * double(s.o) * double(s.length) > 9.0e15) {
@@ -474,9 +449,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     const Tensor* bias = nullptr;
     if (a.i32(2) >= 0) {
       bias = &a.tensor(2);
-      if (bias->dtype != x.dtype || bias->rank != 1 || bias->shape[0] != s.o) {
-        throw shape_error("conv2d: bias must be [" + std::to_string(s.o) + "] " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(bias->shape, bias->rank) + " " + DTYPE_NAMES[bias->dtype]);
-      }
+      check_conv_bias(*bias, x, s.checked);
     }
     const i64 shape[4] = {s.n, s.o, s.g.out_h, s.g.out_w};
     const int id = new_tensor(a.st, x.dtype, shape, 4);
@@ -510,10 +483,7 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
     const Tensor& x = a.tensor(1);
     const Tensor& w = a.tensor(2);
     const ConvShape s = conv_shape(a, x, w, 3, "conv2dBackward");
-    if (grad.dtype != x.dtype || grad.rank != 4 || grad.shape[0] != s.n || grad.shape[1] != s.o || grad.shape[2] != s.g.out_h || grad.shape[3] != s.g.out_w) {
-      const i64 expected[4] = {s.n, s.o, s.g.out_h, s.g.out_w};
-      throw shape_error("conv2dBackward: grad must be " + format_shape(expected, 4) + " " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(grad.shape, grad.rank) + " " + DTYPE_NAMES[grad.dtype]);
-    }
+    check_conv_grad(grad, x, s.checked);
     int ids[3] = {-1, -1, -1};
     if (a.boolean(10)) ids[0] = new_tensor(a.st, x.dtype, x.shape, 4);
     if (a.boolean(11)) ids[1] = new_tensor(a.st, x.dtype, w.shape, 4);
@@ -547,28 +517,7 @@ namespace myelin {
 namespace {
 
 /** The window arguments (slots first..first+7) and the output size for x [N, C, H, W]. */
-UnfoldGeometry pool_geometry(Args& a, const Tensor& x, size_t first, const char* op) {
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
-  if (x.rank != 4) throw shape_error(std::string(op) + ": expected an NCHW tensor of rank 4, got " + format_shape(x.shape, x.rank));
-  UnfoldGeometry g{};
-  g.height = x.shape[2];
-  g.width = x.shape[3];
-  g.kh = window_arg(a, first, 1, "kernel height");
-  g.kw = window_arg(a, first + 1, 1, "kernel width");
-  g.sh = window_arg(a, first + 2, 1, "stride height");
-  g.sw = window_arg(a, first + 3, 1, "stride width");
-  g.ph = window_arg(a, first + 4, 0, "padding height");
-  g.pw = window_arg(a, first + 5, 0, "padding width");
-  g.dh = window_arg(a, first + 6, 1, "dilation height");
-  g.dw = window_arg(a, first + 7, 1, "dilation width");
-  if (2 * g.ph > g.kh || 2 * g.pw > g.kw) throw argument_error(std::string(op) + ": padding must be at most half the kernel");
-  const i64 span_h = g.height + 2 * g.ph - g.dh * (g.kh - 1) - 1;
-  const i64 span_w = g.width + 2 * g.pw - g.dw * (g.kw - 1) - 1;
-  if (span_h < 0 || span_w < 0) throw shape_error(std::string(op) + ": the window does not fit input " + format_shape(x.shape, x.rank));
-  g.out_h = span_h / g.sh + 1;
-  g.out_w = span_w / g.sw + 1;
-  return g;
-}
+UnfoldGeometry pool_geometry(Args& a, const Tensor& x, size_t first, const char* op) { return unfold_geometry(pool_window(a, x, first, op)); }
 
 /** Visits each window of each plane: visit(plane, y index, row range, col range). */
 template <typename F>
@@ -810,13 +759,9 @@ napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) {
     const Tensor& grad = a.tensor(0);
     const Tensor& x = a.tensor(1);
     const Tensor& y = a.tensor(2);
-    const UnfoldGeometry g = pool_geometry(a, x, 3, "maxPool2dBackward");
-    const i64 expected[4] = {x.shape[0], x.shape[1], g.out_h, g.out_w};
-    for (const Tensor* t : {&grad, &y}) {
-      if (t->dtype != x.dtype || t->rank != 4 || t->shape[0] != expected[0] || t->shape[1] != expected[1] || t->shape[2] != expected[2] || t->shape[3] != expected[3]) {
-        throw shape_error("maxPool2dBackward: grad and y must be " + format_shape(expected, 4) + " " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(t->shape, t->rank) + " " + DTYPE_NAMES[t->dtype]);
-      }
-    }
+    const WindowShape window = pool_window(a, x, 3, "maxPool2dBackward");
+    const UnfoldGeometry g = unfold_geometry(window);
+    check_pool_outputs(grad, y, x, window);
     const int id = new_tensor(a.st, x.dtype, x.shape, 4);
     const i64 planes = x.shape[0] * x.shape[1];
     void* out = tensor_at(a.st, id).data();

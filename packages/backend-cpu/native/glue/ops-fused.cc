@@ -10,39 +10,14 @@ namespace myelin {
 
 namespace {
 
-/** The int32 elements of an Int32Array argument (its length in *n). */
-std::int32_t* int32_array(Args& a, std::size_t i, std::size_t* n) {
-  napi_typedarray_type type;
-  void* data = nullptr;
-  napi_value buffer;
-  std::size_t offset = 0;
-  if (napi_get_typedarray_info(a.env, a.at(i), &type, n, &data, &buffer, &offset) != napi_ok || type != napi_int32_array) {
-    throw argument_error("argument " + std::to_string(i) + " is not an Int32Array");
-  }
-  return static_cast<std::int32_t*>(data);
-}
-
-void check_like(const Tensor& p, const Tensor& t, const char* op, const char* what) {
-  if (t.dtype != p.dtype || t.size != p.size) {
-    throw shape_error(std::string(op) + ": " + what + " is " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype] + ", the parameter " +
-                      format_shape(p.shape, p.rank) + " " + DTYPE_NAMES[p.dtype]);
-  }
-}
-
 }  // namespace
 
 /** reshapeN(x, rank, d0, d1, d2, d3): a view with up to four dimensions given as numbers. */
 napi_value ReshapeDims(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);
-    const int rank = a.i32(1);
-    if (rank < 0 || rank > 4) throw argument_error("reshapeN: rank " + std::to_string(rank) + " is outside 0..4");
     i64 shape[4];
-    for (int d = 0; d < rank; d++) {
-      const double v = a.f64(std::size_t(2 + d));
-      if (!(v >= 0) || v != double(i64(v)) || v > 9.0e15) throw shape_error("a dimension must be a non-negative integer, got " + std::to_string(v));
-      shape[d] = i64(v);
-    }
+    const int rank = reshape_dims_args(a, 1, shape);
     return make_int(env, new_view(a.st, x, shape, rank));
   });
 }
@@ -53,12 +28,7 @@ napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
     const Tensor& g = a.tensor(0);
     const Tensor& y = a.tensor(1);
     const int act = a.i32(2);
-    if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
-    if (!is_float(g.dtype)) throw unsupported("biasActivationBackward", g.dtype);
-    if (g.rank != 2 || y.rank != 2 || g.shape[0] != y.shape[0] || g.shape[1] != y.shape[1] || g.dtype != y.dtype) {
-      throw shape_error("biasActivationBackward: grad " + format_shape(g.shape, g.rank) + " " + DTYPE_NAMES[g.dtype] + " and output " + format_shape(y.shape, y.rank) +
-                        " " + DTYPE_NAMES[y.dtype] + " must be [rows, n] of one shape and dtype");
-    }
+    check_bias_activation_backward(g, y, act);
     const i64 rows = g.shape[0], n = g.shape[1];
     int ids[2] = {new_tensor(a.st, g.dtype, g.shape, 2), new_tensor(a.st, g.dtype, g.shape + 1, 1)};
     void* dz = tensor_at(a.st, ids[0]).data();
@@ -106,14 +76,7 @@ napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
     const Tensor& y = a.tensor(1);
     const bool with_grad = a.boolean(2);
     const int reduction = a.i32(3);
-    if (!is_float(p.dtype)) throw unsupported("binaryCrossEntropy", p.dtype);
-    if (reduction < 0 || reduction > 2) throw argument_error("binaryCrossEntropy: unknown reduction code " + std::to_string(reduction));
-    bool same = y.dtype == p.dtype && y.rank == p.rank;
-    for (int d = 0; same && d < p.rank; d++) same = y.shape[d] == p.shape[d];
-    if (!same) {
-      throw shape_error("binaryCrossEntropy: probabilities " + format_shape(p.shape, p.rank) + " " + DTYPE_NAMES[p.dtype] + " and target " +
-                        format_shape(y.shape, y.rank) + " " + DTYPE_NAMES[y.dtype] + " must have one shape and dtype");
-    }
+    check_binary_cross_entropy(p, y, reduction);
     const i64 n = p.size;
     int ids[2] = {new_tensor(a.st, p.dtype, p.shape, reduction == 0 ? p.rank : 0), with_grad ? new_tensor(a.st, p.dtype, p.shape, p.rank) : -1};
     void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : nullptr;
@@ -144,18 +107,11 @@ napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
 napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array(a, 0, &n_in);
-    std::int32_t* out = int32_array(a, 1, &n_out);
-    if (n_in % 4 != 0 || n_out != n_in / 4 * 3) throw argument_error("adamUpdateMany: expected 4 ids in and 3 out per parameter");
-    const std::size_t count = n_in / 4;
+    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
+    std::int32_t* out = int32_array_arg(a, 1, &n_out);
+    const std::size_t count = check_id_tables(n_in, n_out, 4, 3, "adamUpdateMany");
     AdamConstants c{a.f64(2), a.f64(3), a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10)};
-    for (std::size_t j = 0; j < count; j++) {
-      const Tensor& p = live_tensor(a.st, in[4 * j]);
-      if (!is_float(p.dtype)) throw unsupported("adamUpdateMany", p.dtype);
-      check_like(p, live_tensor(a.st, in[4 * j + 1]), "adamUpdateMany", "grad");
-      check_like(p, live_tensor(a.st, in[4 * j + 2]), "adamUpdateMany", "m");
-      check_like(p, live_tensor(a.st, in[4 * j + 3]), "adamUpdateMany", "v");
-    }
+    check_adam_ids(*a.st, in, count, "adamUpdateMany");
     const KernelTable& k = *a.st->k;
     for (std::size_t j = 0; j < count; j++) {
       // Copies of the shapes: new_tensor may grow the table (a deque: references stay valid anyway).
@@ -181,18 +137,12 @@ napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
 napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array(a, 0, &n_in);
-    std::int32_t* out = int32_array(a, 1, &n_out);
-    if (n_in % 3 != 0 || n_out != n_in / 3 * 2) throw argument_error("sgdUpdateMany: expected 3 ids in and 2 out per parameter");
-    const std::size_t count = n_in / 3;
+    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
+    std::int32_t* out = int32_array_arg(a, 1, &n_out);
+    const std::size_t count = check_id_tables(n_in, n_out, 3, 2, "sgdUpdateMany");
     SgdConstants c{a.f64(2), a.f64(3), 1.0 - a.f64(4), a.f64(5), a.boolean(6), false};
     const bool momentum = c.momentum != 0;
-    for (std::size_t j = 0; j < count; j++) {
-      const Tensor& p = live_tensor(a.st, in[3 * j]);
-      if (!is_float(p.dtype)) throw unsupported("sgdUpdateMany", p.dtype);
-      check_like(p, live_tensor(a.st, in[3 * j + 1]), "sgdUpdateMany", "grad");
-      if (momentum && in[3 * j + 2] >= 0) check_like(p, live_tensor(a.st, in[3 * j + 2]), "sgdUpdateMany", "momentum buffer");
-    }
+    check_sgd_ids(*a.st, in, count, momentum);
     const KernelTable& k = *a.st->k;
     for (std::size_t j = 0; j < count; j++) {
       const Tensor& p = tensor_at(a.st, in[3 * j]);
@@ -214,31 +164,6 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
 }
 
 namespace {
-
-/** [N, C, ...] as samples, channels and values per channel per sample, checked against x. */
-struct NormLayout {
-  i64 n, c, inner;
-};
-
-NormLayout norm_layout(const Tensor& x, const char* op) {
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
-  if (x.rank < 2 || x.rank > 4) throw shape_error(std::string(op) + ": expected [N, C], [N, C, L] or [N, C, H, W], got " + format_shape(x.shape, x.rank));
-  i64 inner = 1;
-  for (int d = 2; d < x.rank; d++) inner *= x.shape[d];
-  return {x.shape[0], x.shape[1], inner};
-}
-
-/** The optional [C] tensor at argument i (a negative id: none), checked against x. */
-const Tensor* per_channel(Args& a, std::size_t i, const Tensor& x, const NormLayout& l, const char* op, const char* what) {
-  if (a.i32(i) < 0) return nullptr;
-  const Tensor& t = a.tensor(i);
-  if (t.dtype != x.dtype || t.rank != 1 || t.shape[0] != l.c) {
-    throw shape_error(std::string(op) + ": " + what + " must be [" + std::to_string(l.c) + "] " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(t.shape, t.rank) + " " +
-                      DTYPE_NAMES[t.dtype]);
-  }
-  return &t;
-}
-
 
 /** Channels [cb, ce): statistics (or the given ones) and the normalised output. Sums in double. */
 template <typename T>
@@ -333,14 +258,12 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);
     const NormLayout l = norm_layout(x, "batchNorm");
-    const Tensor* weight = per_channel(a, 1, x, l, "batchNorm", "weight");
-    const Tensor* bias = per_channel(a, 2, x, l, "batchNorm", "bias");
-    const Tensor* given_mean = per_channel(a, 3, x, l, "batchNorm", "mean");
-    const Tensor* given_var = per_channel(a, 4, x, l, "batchNorm", "variance");
-    if ((given_mean == nullptr) != (given_var == nullptr)) throw argument_error("batchNorm: pass both mean and variance, or neither");
-    if (given_mean == nullptr && l.n * l.inner < 1) throw shape_error("batchNorm: no values per channel in " + format_shape(x.shape, x.rank));
+    const Tensor* weight = per_channel_arg(a, 1, x, l, "batchNorm", "weight");
+    const Tensor* bias = per_channel_arg(a, 2, x, l, "batchNorm", "bias");
+    const Tensor* given_mean = per_channel_arg(a, 3, x, l, "batchNorm", "mean");
+    const Tensor* given_var = per_channel_arg(a, 4, x, l, "batchNorm", "variance");
     const double eps = a.f64(5);
-    if (!(eps >= 0)) throw argument_error("batchNorm: eps must be >= 0, got " + std::to_string(eps));
+    check_batch_norm(x, l, given_mean != nullptr, given_var != nullptr, eps);
     const i64 channel[1] = {l.c};
     const int ids[4] = {new_tensor(a.st, x.dtype, x.shape, x.rank), new_tensor(a.st, x.dtype, channel, 1), new_tensor(a.st, x.dtype, channel, 1),
                         new_tensor(a.st, x.dtype, channel, 1)};
@@ -374,15 +297,10 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     const Tensor& g = a.tensor(0);
     const Tensor& x = a.tensor(1);
     const NormLayout l = norm_layout(x, "batchNormBackward");
-    if (g.dtype != x.dtype || g.rank != x.rank || g.size != x.size) {
-      throw shape_error("batchNormBackward: grad " + format_shape(g.shape, g.rank) + " " + DTYPE_NAMES[g.dtype] + " differs from x " + format_shape(x.shape, x.rank) + " " +
-                        DTYPE_NAMES[x.dtype]);
-    }
-    for (int d = 0; d < x.rank; d++)
-      if (g.shape[d] != x.shape[d]) throw shape_error("batchNormBackward: grad " + format_shape(g.shape, g.rank) + " differs from x " + format_shape(x.shape, x.rank));
-    const Tensor* weight = per_channel(a, 2, x, l, "batchNormBackward", "weight");
-    const Tensor* mean = per_channel(a, 3, x, l, "batchNormBackward", "mean");
-    const Tensor* inv_std = per_channel(a, 4, x, l, "batchNormBackward", "invStd");
+    check_batch_norm_grad(g, x);
+    const Tensor* weight = per_channel_arg(a, 2, x, l, "batchNormBackward", "weight");
+    const Tensor* mean = per_channel_arg(a, 3, x, l, "batchNormBackward", "mean");
+    const Tensor* inv_std = per_channel_arg(a, 4, x, l, "batchNormBackward", "invStd");
     if (mean == nullptr || inv_std == nullptr) throw argument_error("batchNormBackward: mean and invStd are required");
     const bool training = a.boolean(5);
     const i64 channel[1] = {l.c};

@@ -157,17 +157,8 @@ void gemm(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const T* A, const T*
 
 /** Checks a matmul's operands; returns the output id ([B, M, N]). */
 int matmul_into(Args& a, const Tensor& x, const Tensor& y, bool ta, bool tb, const char* op) {
-  if (x.rank != 3 || y.rank != 3) throw shape_error(std::string(op) + ": operands must be rank 3, got " + format_shape(x.shape, x.rank) + " and " + format_shape(y.shape, y.rank));
-  if (x.dtype != y.dtype) throw argument_error(std::string(op) + ": dtypes differ (" + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype, "matmul runs on float32 and float64");
-  const i64 batch = x.shape[0];
-  const i64 m = ta ? x.shape[2] : x.shape[1];
-  const i64 k = ta ? x.shape[1] : x.shape[2];
-  const i64 k2 = tb ? y.shape[2] : y.shape[1];
-  const i64 n = tb ? y.shape[1] : y.shape[2];
-  if (y.shape[0] != batch || k != k2) {
-    throw shape_error(std::string(op) + ": " + format_shape(x.shape, 3) + (ta ? "^T" : "") + " x " + format_shape(y.shape, 3) + (tb ? "^T" : "") + " do not fit");
-  }
+  const MatmulDims dims = check_matmul(x, y, ta, tb, op);
+  const i64 batch = dims.batch, m = dims.m, n = dims.n, k = dims.k;
   const i64 shape[3] = {batch, m, n};
   const int id = new_tensor(a.st, x.dtype, shape, 3);
   for (i64 i = 0; i < batch; i++) {
@@ -181,13 +172,6 @@ int matmul_into(Args& a, const Tensor& x, const Tensor& y, bool ta, bool tb, con
   }
   return id;
 }
-
-void check_same(const Tensor& p, const Tensor& t, const char* op, const char* what) {
-  if (t.dtype != p.dtype || t.size != p.size) {
-    throw shape_error(std::string(op) + ": " + what + " is " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype] + ", the parameter " + format_shape(p.shape, p.rank) + " " + DTYPE_NAMES[p.dtype]);
-  }
-}
-
 
 }  // namespace
 
@@ -209,19 +193,14 @@ napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
     const Tensor& y = a.tensor(1);
     const int bias_id = a.i32(2);
     const int act = a.i32(3);
-    if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
+    const bool ta = a.boolean(4), tb = a.boolean(5);
+    check_activation(act);
     const Tensor* bias = bias_id >= 0 ? &a.tensor(2) : nullptr;
-    if (bias != nullptr && bias->dtype != x.dtype) throw argument_error("matmulBiasActivation: the bias dtype differs from the operands'");
-    const int id = matmul_into(a, x, y, a.boolean(4), a.boolean(5), "matmulBiasActivation");
+    if (bias != nullptr) check_matmul_bias(x, y, *bias, ta, tb);  // before the product is made
+    const int id = matmul_into(a, x, y, ta, tb, "matmulBiasActivation");
     Tensor& out = tensor_at(a.st, id);
     Loop loop;
     if (bias != nullptr) {
-      bool fits = bias->rank <= 3;
-      for (int d = 0; fits && d < bias->rank; d++) {
-        const i64 dim = bias->shape[d], target = out.shape[3 - bias->rank + d];
-        fits = dim == 1 || dim == target;
-      }
-      if (!fits) throw shape_error("matmulBiasActivation: bias " + format_shape(bias->shape, bias->rank) + " does not broadcast to " + format_shape(out.shape, 3));
       const i64* shapes[2] = {out.shape, bias->shape};
       const int ranks[2] = {3, bias->rank};
       make_loop(loop, out.shape, 3, 2, shapes, ranks);
@@ -247,9 +226,9 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
     const Tensor& m = a.tensor(2);
     const Tensor& v = a.tensor(3);
     if (!is_float(p.dtype)) throw unsupported("adamUpdate", p.dtype);
-    check_same(p, g, "adamUpdate", "grad");
-    check_same(p, m, "adamUpdate", "m");
-    check_same(p, v, "adamUpdate", "v");
+    check_like(p, g, "adamUpdate", "grad");
+    check_like(p, m, "adamUpdate", "m");
+    check_like(p, v, "adamUpdate", "v");
     AdamConstants c{a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10), a.f64(11), a.f64(12)};
     int ids[3];
     ids[0] = new_tensor(a.st, p.dtype, p.shape, p.rank);
@@ -272,11 +251,7 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     const Tensor& labels = a.tensor(1);
     const bool with_grad = a.boolean(2);
     double scale = a.f64(3);  // a negative scale means 1 / rows (the mean's gradient)
-    if (!is_float(x.dtype)) throw unsupported("softmaxCrossEntropy", x.dtype);
-    if (x.rank != 2 || labels.rank != 1 || labels.shape[0] != x.shape[0]) {
-      throw shape_error("softmaxCrossEntropy: logits " + format_shape(x.shape, x.rank) + " and labels " + format_shape(labels.shape, labels.rank) + " must be [rows, classes] and [rows]");
-    }
-    if (labels.dtype != I32) throw argument_error("softmaxCrossEntropy: labels must be int32");
+    check_softmax_cross_entropy(x, labels);
     const i64 rows = x.shape[0], n = x.shape[1];
     if (scale < 0) scale = rows > 0 ? 1.0 / double(rows) : 0.0;
     const std::int32_t* lp = static_cast<const std::int32_t*>(labels.data());
@@ -293,7 +268,7 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     // Optional argument 4, the reduction: 0 none (per-row losses), 1 sum, 2 mean (a scalar,
     // summed in double on this thread so the result does not depend on the thread count).
     const int reduction = a.argc > 4 ? a.i32(4) : 0;
-    if (reduction < 0 || reduction > 2) throw argument_error("softmaxCrossEntropy: unknown reduction code " + std::to_string(reduction));
+    check_reduction(reduction, "softmaxCrossEntropy");
     if (reduction != 0) {
       double total = 0;
       if (dtype == F32) {

@@ -40,8 +40,11 @@ napi_value guarded(napi_env env, napi_callback_info info, F&& body) {
     ~Mxcsr() { _mm_setcsr(saved); }
   } mxcsr(args.st == nullptr || args.st->flush_denormals);
 #endif
-  return glue::catch_errors(
-      env, args.st != nullptr ? &args.st->errors : nullptr, BACKEND, "out of memory", [&] { return body(args); }, [] {});
+  if (args.st != nullptr) args.st->made_in_call.clear();
+  return glue::catch_errors(env, args.st != nullptr ? &args.st->errors : nullptr, BACKEND, "out of memory", [&] { return body(args); }, [&] {
+    // The tensors a failing entry point made (before a check or an allocation failed) are released.
+    if (args.st != nullptr) args.st->release_made_in_call([&](Block* block) { args.st->pool.release(block); });
+  });
 }
 
 }  // namespace myelin

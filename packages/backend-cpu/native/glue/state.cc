@@ -2,14 +2,6 @@
 
 namespace myelin {
 
-int Args::tensor_id(size_t i) const {
-  const int id = i32(i);
-  st->live(id, BACKEND);
-  return id;
-}
-
-Tensor& Args::tensor(size_t i) const { return st->tensors[std::size_t(tensor_id(i))]; }
-
 int new_tensor(State* st, int dtype, const i64* shape, int rank) {
   const i64 size = checked_size(shape, rank);
   Block* block = st->pool.acquire(std::size_t(size) * dtype_size(dtype));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <myelin/glue.h>  // shared with backend-cuda (tooling/native-build)
+#include <myelin/op-checks.h>
 
 #include "../kernels/common.h"
 #include "../kernels/conv.h"
@@ -19,21 +20,6 @@
 #include "../runtime/memory.h"
 
 namespace myelin {
-
-using glue::argument_error;
-using glue::backend_error;
-using glue::check_axis;
-using glue::check_dtype;
-using glue::checked_size;
-using glue::DTYPE_NAMES;
-using glue::ErrorKind;
-using glue::format_shape;
-using glue::GlueError;
-using glue::id_array;
-using glue::make_int;
-using glue::shape_error;
-using glue::strides_of;
-using glue::unsupported;
 
 /** What a handle id refers to: a reference to a pool block, with the dtype and shape of this view. */
 using Tensor = glue::TensorRecord<Block>;
@@ -47,6 +33,7 @@ enum class GemmMode { Auto, Builtin, Blas };
 
 /** One per Node environment (napi instance data). */
 struct State : glue::HandleTable<Tensor> {
+  State() : HandleTable(BACKEND) {}
   BufferPool pool;
   glue::ErrorClasses errors;
   const KernelTable* k = nullptr;
@@ -65,13 +52,7 @@ struct State : glue::HandleTable<Tensor> {
 
 // ---- arguments -------------------------------------------------------------------------------
 
-/** A call's arguments (glue::ArgReader) and this addon's state; tensor arguments are live handles. */
-struct Args : glue::ArgReader {
-  State* st;
-  Args(napi_env e, napi_callback_info info) : glue::ArgReader(e, info), st(static_cast<State*>(instance)) {}
-  Tensor& tensor(size_t i) const;
-  int tensor_id(size_t i) const;
-};
+using Args = glue::StateArgs<State>;
 
 // ---- results ---------------------------------------------------------------------------------
 
@@ -83,7 +64,7 @@ int new_view(State* st, const Tensor& src, const i64* shape, int rank);
 int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank);
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
 /** The live tensor with id `id` (from a typed array, not an argument slot); a DisposedTensorError otherwise. */
-inline Tensor& live_tensor(State* st, std::int32_t id) { return st->live(id, BACKEND); }
+inline Tensor& live_tensor(State* st, std::int32_t id) { return st->live(id); }
 void release_tensor(State* st, int id);
 /** Double scratch of n elements owned by the state (reused). */
 double* scratch(State* st, i64 n);

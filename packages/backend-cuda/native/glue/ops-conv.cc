@@ -8,48 +8,21 @@ namespace mc {
 
 namespace {
 
-/** An integer argument >= min (and small enough that products of a few stay far inside i64). */
-i64 window_arg(Args& a, size_t i, i64 min, const char* op, const char* what) {
-  const double v = a.f64(i);
-  if (!(v >= double(min)) || v != std::floor(v) || v > 1.0e6) {
-    throw argument_error(std::string(op) + ": " + what + " must be an integer in [" + std::to_string(min) + ", 1e6], got " + std::to_string(v));
-  }
-  return i64(v);
-}
+/** The kernels' window (kernels.h) of a checked WindowShape. */
+Window to_window(const WindowShape& s) { return Window{s.n, s.c, s.h, s.w, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.out_h, s.out_w}; }
 
-/** Fills out_h / out_w from the window; throws when the window does not fit. */
-void finish_window(Window& g, const Tensor& x, const char* op) {
-  const i64 span_h = g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1;
-  const i64 span_w = g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1;
-  if (span_h < 0 || span_w < 0) throw shape_error(std::string(op) + ": the window does not fit input " + format_shape(x.shape, x.rank));
-  g.out_h = span_h / g.sh + 1;
-  g.out_w = span_w / g.sw + 1;
-  const double total = double(g.n) * double(g.c) * double(g.kh * g.kw) * double(g.out_h * g.out_w);
+/** The columns (im2col) of the window must stay far inside i64. */
+Window checked_columns(const WindowShape& s, const char* op) {
+  const double total = double(s.n) * double(s.c) * double(s.kh * s.kw) * double(s.out_h * s.out_w);
   if (total > 9.0e15) throw argument_error(std::string(op) + ": the columns of " + std::to_string(total) + " elements are too large");
+  return to_window(s);
 }
 
 /** x [N, C, H, W] float and the window arguments kernel, stride, padding, dilation from slot `first`. */
-Window window_of(Args& a, const Tensor& x, size_t first, const char* op) {
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
-  if (x.rank != 4) throw shape_error(std::string(op) + ": expected an NCHW tensor of rank 4, got " + format_shape(x.shape, x.rank));
-  Window g{};
-  g.n = x.shape[0];
-  g.c = x.shape[1];
-  g.h = x.shape[2];
-  g.w = x.shape[3];
-  g.kh = window_arg(a, first, 1, op, "kernel height");
-  g.kw = window_arg(a, first + 1, 1, op, "kernel width");
-  g.sh = window_arg(a, first + 2, 1, op, "stride height");
-  g.sw = window_arg(a, first + 3, 1, op, "stride width");
-  g.ph = window_arg(a, first + 4, 0, op, "padding height");
-  g.pw = window_arg(a, first + 5, 0, op, "padding width");
-  g.dh = window_arg(a, first + 6, 1, op, "dilation height");
-  g.dw = window_arg(a, first + 7, 1, op, "dilation width");
-  finish_window(g, x, op);
-  return g;
-}
+Window window_of(Args& a, const Tensor& x, size_t first, const char* op) { return checked_columns(glue::window_of(a, x, first, op), op); }
 
 struct ConvShape {
+  ConvDims checked;  // what glue::conv_dims checked
   Window g;
   i64 groups, o, og, cg, k, length;
   /** A 1x1 window, stride 1, no padding: the columns are the input itself. */
@@ -58,32 +31,16 @@ struct ConvShape {
 
 /** Checks x [N, C, H, W], weight [O, C/groups, kh, kw] and stride, padding, dilation, groups from slot `first`. */
 ConvShape conv_shape(Args& a, const Tensor& x, const Tensor& w, size_t first, const char* op) {
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
-  if (w.dtype != x.dtype) throw argument_error(std::string(op) + ": weight dtype " + DTYPE_NAMES[w.dtype] + " differs from the input's " + DTYPE_NAMES[x.dtype]);
-  if (x.rank != 4 || w.rank != 4) throw shape_error(std::string(op) + ": input " + format_shape(x.shape, x.rank) + " and weight " + format_shape(w.shape, w.rank) + " must be rank 4");
+  const ConvDims d = conv_dims(a, x, w, first, op);
   ConvShape s{};
-  s.g.n = x.shape[0];
-  s.g.c = x.shape[1];
-  s.g.h = x.shape[2];
-  s.g.w = x.shape[3];
-  s.g.sh = window_arg(a, first, 1, op, "stride height");
-  s.g.sw = window_arg(a, first + 1, 1, op, "stride width");
-  s.g.ph = window_arg(a, first + 2, 0, op, "padding height");
-  s.g.pw = window_arg(a, first + 3, 0, op, "padding width");
-  s.g.dh = window_arg(a, first + 4, 1, op, "dilation height");
-  s.g.dw = window_arg(a, first + 5, 1, op, "dilation width");
-  s.groups = window_arg(a, first + 6, 1, op, "groups");
-  s.o = w.shape[0];
-  s.cg = w.shape[1];
-  s.g.kh = w.shape[2];
-  s.g.kw = w.shape[3];
-  if (s.g.kh < 1 || s.g.kw < 1 || s.cg * s.groups != s.g.c || s.o % s.groups != 0) {
-    throw shape_error(std::string(op) + ": input " + format_shape(x.shape, 4) + " with " + std::to_string(s.groups) + " group(s) does not fit weight " + format_shape(w.shape, 4));
-  }
-  finish_window(s.g, x, op);
-  s.og = s.o / s.groups;
-  s.k = s.cg * s.g.kh * s.g.kw;
-  s.length = s.g.out_h * s.g.out_w;
+  s.checked = d;
+  s.g = checked_columns(d.g, op);
+  s.groups = d.groups;
+  s.o = d.o;
+  s.og = d.og;
+  s.cg = d.cg;
+  s.k = d.k;
+  s.length = d.length;
   if (double(s.g.n) * double(s.o) * double(s.length) > 9.0e15) throw argument_error(std::string(op) + ": the output is too large");
   return s;
 }
@@ -111,9 +68,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     const Tensor& w = a.tensor(1);
     const Tensor* bias = a.i32(2) >= 0 ? &a.tensor(2) : nullptr;
     const ConvShape s = conv_shape(a, x, w, 3, "conv2d");
-    if (bias != nullptr && (bias->dtype != x.dtype || bias->rank != 1 || bias->shape[0] != s.o)) {
-      throw shape_error("conv2d: bias must be [" + std::to_string(s.o) + "] " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(bias->shape, bias->rank) + " " + DTYPE_NAMES[bias->dtype]);
-    }
+    if (bias != nullptr) check_conv_bias(*bias, x, s.checked);
     Context& c = a.ctx();
     const i64 shape[4] = {s.g.n, s.o, s.g.out_h, s.g.out_w};
     const int id = new_tensor(a.st, x.dtype, shape, 4);
@@ -152,13 +107,7 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
     const Tensor& w = a.tensor(2);
     const ConvShape s = conv_shape(a, x, w, 3, "conv2dBackward");
     const bool need_input = a.boolean(10), need_weight = a.boolean(11), need_bias = a.boolean(12);
-    const i64 expected[4] = {s.g.n, s.o, s.g.out_h, s.g.out_w};
-    bool fits = grad.dtype == x.dtype && grad.rank == 4;
-    for (int d = 0; fits && d < 4; d++) fits = grad.shape[d] == expected[d];
-    if (!fits) {
-      throw shape_error("conv2dBackward: grad must be " + format_shape(expected, 4) + " " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(grad.shape, grad.rank) + " " +
-                        DTYPE_NAMES[grad.dtype]);
-    }
+    check_conv_grad(grad, x, s.checked);
     Context& c = a.ctx();
     const int dtype = x.dtype;
     const std::size_t elem = dtype_size(dtype);
@@ -237,11 +186,7 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
 }
 
 namespace {
-Window pool_window(Args& a, const Tensor& x, size_t first, const char* op) {
-  Window g = window_of(a, x, first, op);
-  if (2 * g.ph > g.kh || 2 * g.pw > g.kw) throw argument_error(std::string(op) + ": padding must be at most half the kernel");
-  return g;
-}
+Window pool_window(Args& a, const Tensor& x, size_t first, const char* op) { return checked_columns(glue::pool_window(a, x, first, op), op); }
 }  // namespace
 
 /** maxPool2d(x, kh, kw, sh, sw, ph, pw, dh, dw) -> [N, C, outH, outW]. */
@@ -264,16 +209,9 @@ napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) {
     const Tensor& grad = a.tensor(0);
     const Tensor& x = a.tensor(1);
     const Tensor& y = a.tensor(2);
-    const Window g = pool_window(a, x, 3, "maxPool2dBackward");
-    const i64 expected[4] = {g.n, g.c, g.out_h, g.out_w};
-    for (const Tensor* t : {&grad, &y}) {
-      bool ok = t->dtype == x.dtype && t->rank == 4;
-      for (int d = 0; ok && d < 4; d++) ok = t->shape[d] == expected[d];
-      if (!ok) {
-        throw shape_error("maxPool2dBackward: grad and y must be " + format_shape(expected, 4) + " " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(t->shape, t->rank) + " " +
-                          DTYPE_NAMES[t->dtype]);
-      }
-    }
+    const WindowShape window = glue::pool_window(a, x, 3, "maxPool2dBackward");
+    const Window g = checked_columns(window, "maxPool2dBackward");
+    check_pool_outputs(grad, y, x, window);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, x.dtype, x.shape, 4);
     Scratch share(a.st, y.bytes(), "maxPool2dBackward");

@@ -13,42 +13,14 @@ bool fits_int(i64 v) { return v >= 0 && v <= INT_MAX; }
 
 /** Checks a matmul's operands; returns the output id ([B, M, N]) with the product computed. */
 int matmul_into(Args& a, const Tensor& x, const Tensor& y, bool ta, bool tb, const char* op) {
-  if (x.rank != 3 || y.rank != 3) throw shape_error(std::string(op) + ": operands must be rank 3, got " + format_shape(x.shape, x.rank) + " and " + format_shape(y.shape, y.rank));
-  if (x.dtype != y.dtype) throw argument_error(std::string(op) + ": dtypes differ (" + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype, "matmul runs on float32 and float64");
-  const i64 batch = x.shape[0];
-  const i64 m = ta ? x.shape[2] : x.shape[1];
-  const i64 k = ta ? x.shape[1] : x.shape[2];
-  const i64 k2 = tb ? y.shape[2] : y.shape[1];
-  const i64 n = tb ? y.shape[1] : y.shape[2];
-  if (y.shape[0] != batch || k != k2) {
-    throw shape_error(std::string(op) + ": " + format_shape(x.shape, 3) + (ta ? "^T" : "") + " x " + format_shape(y.shape, 3) + (tb ? "^T" : "") + " do not fit");
-  }
+  const MatmulDims dims = check_matmul(x, y, ta, tb, op);
+  const i64 batch = dims.batch, m = dims.m, n = dims.n, k = dims.k;
   a.ctx();
   const i64 shape[3] = {batch, m, n};
   const int id = new_tensor(a.st, x.dtype, shape, 3);
   GemmCall call{ta, tb, m, n, k, batch, x.data(), ta ? m : k, m * k, y.data(), tb ? k : n, k * n, tensor_at(a.st, id).data(), n, m * n};
   gemm(a.st, x.dtype, call, op);
   return id;
-}
-
-void check_like(const Tensor& p, const Tensor& t, const char* op, const char* what) {
-  if (t.dtype != p.dtype || t.size != p.size) {
-    throw shape_error(std::string(op) + ": " + what + " is " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype] + ", the parameter " + format_shape(p.shape, p.rank) + " " +
-                      DTYPE_NAMES[p.dtype]);
-  }
-}
-
-/** The int32 elements of an Int32Array argument (its length in *n). */
-std::int32_t* int32_array(Args& a, std::size_t i, std::size_t* n) {
-  napi_typedarray_type type;
-  void* data = nullptr;
-  napi_value buffer;
-  std::size_t offset = 0;
-  if (napi_get_typedarray_info(a.env, a.at(i), &type, n, &data, &buffer, &offset) != napi_ok || type != napi_int32_array) {
-    throw argument_error("argument " + std::to_string(i) + " is not an Int32Array");
-  }
-  return static_cast<std::int32_t*>(data);
 }
 
 i64 chunks_of(i64 size) { return (size + OPT_CHUNK - 1) / OPT_CHUNK; }
@@ -66,13 +38,7 @@ void run_table(State* st, std::vector<Entry>& table, const char* op, F&& launch)
 
 /** Runs Adam over parameters `in` ([p, g, m, v] ids each) into `out` ([p', m', v'] ids each): one launch per dtype. */
 void adam_many(State* st, const std::int32_t* in, std::int32_t* out, std::size_t count, const AdamConstants& k, const char* op) {
-  for (std::size_t j = 0; j < count; j++) {
-    const Tensor& p = live_tensor(st, in[4 * j]);
-    if (!is_float(p.dtype)) throw unsupported(op, p.dtype);
-    check_like(p, live_tensor(st, in[4 * j + 1]), op, "grad");
-    check_like(p, live_tensor(st, in[4 * j + 2]), op, "m");
-    check_like(p, live_tensor(st, in[4 * j + 3]), op, "v");
-  }
+  check_adam_ids(*st, in, count, op);
   if (st->ctx == nullptr) throw backend_error("backend 'cuda': no GPU is open in this process");
   std::size_t made = 0;
   try {
@@ -100,29 +66,6 @@ void adam_many(State* st, const std::int32_t* in, std::int32_t* out, std::size_t
     if (chunks > INT_MAX) throw unsupported(op, dtype, "more than 2^31 blocks of parameters in one group");
     run_table(st, table, op, [&](const AdamEntry* t) { launch_adam_many(st->ctx->stream, dtype, t, int(table.size()), chunks, k); });
   }
-}
-
-/** [N, C, ...] as samples, channels and values per channel per sample. */
-struct NormLayout {
-  i64 n, c, inner;
-};
-
-NormLayout norm_layout(const Tensor& x, const char* op) {
-  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
-  if (x.rank < 2 || x.rank > 4) throw shape_error(std::string(op) + ": expected [N, C], [N, C, L] or [N, C, H, W], got " + format_shape(x.shape, x.rank));
-  i64 inner = 1;
-  for (int d = 2; d < x.rank; d++) inner *= x.shape[d];
-  return {x.shape[0], x.shape[1], inner};
-}
-
-/** The optional [C] tensor at argument i (a negative id: none), checked against x. */
-const Tensor* per_channel(Args& a, std::size_t i, const Tensor& x, const NormLayout& l, const char* op, const char* what) {
-  if (a.i32(i) < 0) return nullptr;
-  const Tensor& t = a.tensor(i);
-  if (t.dtype != x.dtype || t.rank != 1 || t.shape[0] != l.c) {
-    throw shape_error(std::string(op) + ": " + what + " must be [" + std::to_string(l.c) + "] " + DTYPE_NAMES[x.dtype] + ", got " + format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype]);
-  }
-  return &t;
 }
 
 const void* data_or_null(const Tensor* t) { return t == nullptr ? nullptr : t->data(); }
@@ -186,18 +129,9 @@ napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
     const int bias_id = a.i32(2);
     const int act = a.i32(3);
     const bool ta = a.boolean(4), tb = a.boolean(5);
-    if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
+    check_activation(act);
     const Tensor* bias = bias_id >= 0 ? &a.tensor(2) : nullptr;
-    if (bias != nullptr && bias->dtype != x.dtype) throw argument_error("matmulBiasActivation: the bias dtype differs from the operands'");
-    if (bias != nullptr && x.rank == 3 && y.rank == 3) {
-      const i64 out_shape[3] = {x.shape[0], ta ? x.shape[2] : x.shape[1], tb ? y.shape[1] : y.shape[2]};
-      bool fits = bias->rank <= 3;
-      for (int d = 0; fits && d < bias->rank; d++) {
-        const i64 dim = bias->shape[d], target = out_shape[3 - bias->rank + d];
-        fits = dim == 1 || dim == target;
-      }
-      if (!fits) throw shape_error("matmulBiasActivation: bias " + format_shape(bias->shape, bias->rank) + " does not broadcast to " + format_shape(out_shape, 3));
-    }
+    if (bias != nullptr) check_matmul_bias(x, y, *bias, ta, tb);  // before the product is made
     const int id = matmul_into(a, x, y, ta, tb, "matmulBiasActivation");
     Tensor& out = tensor_at(a.st, id);
     if (bias == nullptr && act == ACT_LINEAR) return make_int(env, id);
@@ -220,12 +154,8 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     const bool with_grad = a.boolean(2);
     double scale = a.f64(3);  // a negative scale means 1 / rows (the mean's gradient)
     const int reduction = a.i32(4);
-    if (!is_float(x.dtype)) throw unsupported("softmaxCrossEntropy", x.dtype);
-    if (x.rank != 2 || labels.rank != 1 || labels.shape[0] != x.shape[0]) {
-      throw shape_error("softmaxCrossEntropy: logits " + format_shape(x.shape, x.rank) + " and labels " + format_shape(labels.shape, labels.rank) + " must be [rows, classes] and [rows]");
-    }
-    if (labels.dtype != I32) throw argument_error("softmaxCrossEntropy: labels must be int32");
-    if (reduction < 0 || reduction > 2) throw argument_error("softmaxCrossEntropy: unknown reduction code " + std::to_string(reduction));
+    check_softmax_cross_entropy(x, labels);
+    check_reduction(reduction, "softmaxCrossEntropy");
     const i64 rows = x.shape[0], n = x.shape[1];
     if (scale < 0) scale = rows > 0 ? 1.0 / double(rows) : 0.0;
     Context& c = a.ctx();
@@ -256,14 +186,7 @@ napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
     const Tensor& y = a.tensor(1);
     const bool with_grad = a.boolean(2);
     const int reduction = a.i32(3);
-    if (!is_float(p.dtype)) throw unsupported("binaryCrossEntropy", p.dtype);
-    if (reduction < 0 || reduction > 2) throw argument_error("binaryCrossEntropy: unknown reduction code " + std::to_string(reduction));
-    bool same = y.dtype == p.dtype && y.rank == p.rank;
-    for (int d = 0; same && d < p.rank; d++) same = y.shape[d] == p.shape[d];
-    if (!same) {
-      throw shape_error("binaryCrossEntropy: probabilities " + format_shape(p.shape, p.rank) + " " + DTYPE_NAMES[p.dtype] + " and target " + format_shape(y.shape, y.rank) + " " +
-                        DTYPE_NAMES[y.dtype] + " must have one shape and dtype");
-    }
+    check_binary_cross_entropy(p, y, reduction);
     const i64 n = p.size;
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, p.dtype, p.shape, reduction == 0 ? p.rank : 0), with_grad ? new_tensor(a.st, p.dtype, p.shape, p.rank) : -1};
@@ -282,12 +205,7 @@ napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
     const Tensor& g = a.tensor(0);
     const Tensor& y = a.tensor(1);
     const int act = a.i32(2);
-    if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
-    if (!is_float(g.dtype)) throw unsupported("biasActivationBackward", g.dtype);
-    if (g.rank != 2 || y.rank != 2 || g.shape[0] != y.shape[0] || g.shape[1] != y.shape[1] || g.dtype != y.dtype) {
-      throw shape_error("biasActivationBackward: grad " + format_shape(g.shape, g.rank) + " " + DTYPE_NAMES[g.dtype] + " and output " + format_shape(y.shape, y.rank) + " " +
-                        DTYPE_NAMES[y.dtype] + " must be [rows, n] of one shape and dtype");
-    }
+    check_bias_activation_backward(g, y, act);
     const i64 rows = g.shape[0], n = g.shape[1];
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, g.dtype, g.shape, 2), new_tensor(a.st, g.dtype, g.shape + 1, 1)};
@@ -323,11 +241,11 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
 napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array(a, 0, &n_in);
-    std::int32_t* out = int32_array(a, 1, &n_out);
-    if (n_in % 4 != 0 || n_out != n_in / 4 * 3) throw argument_error("adamUpdateMany: expected 4 ids in and 3 out per parameter");
+    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
+    std::int32_t* out = int32_array_arg(a, 1, &n_out);
+    const std::size_t count = check_id_tables(n_in, n_out, 4, 3, "adamUpdateMany");
     AdamConstants k{a.f64(2), a.f64(3), a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10)};
-    adam_many(a.st, in, out, n_in / 4, k, "adamUpdateMany");
+    adam_many(a.st, in, out, count, k, "adamUpdateMany");
     return static_cast<napi_value>(nullptr);
   });
 }
@@ -339,18 +257,12 @@ napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
 napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array(a, 0, &n_in);
-    std::int32_t* out = int32_array(a, 1, &n_out);
-    if (n_in % 3 != 0 || n_out != n_in / 3 * 2) throw argument_error("sgdUpdateMany: expected 3 ids in and 2 out per parameter");
-    const std::size_t count = n_in / 3;
+    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
+    std::int32_t* out = int32_array_arg(a, 1, &n_out);
+    const std::size_t count = check_id_tables(n_in, n_out, 3, 2, "sgdUpdateMany");
     SgdConstants k{a.f64(2), a.f64(3), 1.0 - a.f64(4), a.f64(5), a.boolean(6)};
     const bool momentum = k.momentum != 0;
-    for (std::size_t j = 0; j < count; j++) {
-      const Tensor& p = live_tensor(a.st, in[3 * j]);
-      if (!is_float(p.dtype)) throw unsupported("sgdUpdateMany", p.dtype);
-      check_like(p, live_tensor(a.st, in[3 * j + 1]), "sgdUpdateMany", "grad");
-      if (momentum && in[3 * j + 2] >= 0) check_like(p, live_tensor(a.st, in[3 * j + 2]), "sgdUpdateMany", "momentum buffer");
-    }
+    check_sgd_ids(*a.st, in, count, momentum);
     a.ctx();
     for (std::size_t j = 0; j < 2 * count; j++) out[j] = -1;
     try {
@@ -391,14 +303,12 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);
     const NormLayout l = norm_layout(x, "batchNorm");
-    const Tensor* weight = per_channel(a, 1, x, l, "batchNorm", "weight");
-    const Tensor* bias = per_channel(a, 2, x, l, "batchNorm", "bias");
-    const Tensor* given_mean = per_channel(a, 3, x, l, "batchNorm", "mean");
-    const Tensor* given_var = per_channel(a, 4, x, l, "batchNorm", "variance");
-    if ((given_mean == nullptr) != (given_var == nullptr)) throw argument_error("batchNorm: pass both mean and variance, or neither");
-    if (given_mean == nullptr && l.n * l.inner < 1) throw shape_error("batchNorm: no values per channel in " + format_shape(x.shape, x.rank));
+    const Tensor* weight = per_channel_arg(a, 1, x, l, "batchNorm", "weight");
+    const Tensor* bias = per_channel_arg(a, 2, x, l, "batchNorm", "bias");
+    const Tensor* given_mean = per_channel_arg(a, 3, x, l, "batchNorm", "mean");
+    const Tensor* given_var = per_channel_arg(a, 4, x, l, "batchNorm", "variance");
     const double eps = a.f64(5);
-    if (!(eps >= 0)) throw argument_error("batchNorm: eps must be >= 0, got " + std::to_string(eps));
+    check_batch_norm(x, l, given_mean != nullptr, given_var != nullptr, eps);
     if (l.c > INT_MAX) throw unsupported("batchNorm", x.dtype, "too many channels");
     Context& c = a.ctx();
     const i64 channel[1] = {l.c};
@@ -428,15 +338,10 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     const Tensor& g = a.tensor(0);
     const Tensor& x = a.tensor(1);
     const NormLayout l = norm_layout(x, "batchNormBackward");
-    bool same = g.dtype == x.dtype && g.rank == x.rank;
-    for (int d = 0; same && d < x.rank; d++) same = g.shape[d] == x.shape[d];
-    if (!same) {
-      throw shape_error("batchNormBackward: grad " + format_shape(g.shape, g.rank) + " " + DTYPE_NAMES[g.dtype] + " differs from x " + format_shape(x.shape, x.rank) + " " +
-                        DTYPE_NAMES[x.dtype]);
-    }
-    const Tensor* weight = per_channel(a, 2, x, l, "batchNormBackward", "weight");
-    const Tensor* mean = per_channel(a, 3, x, l, "batchNormBackward", "mean");
-    const Tensor* inv_std = per_channel(a, 4, x, l, "batchNormBackward", "invStd");
+    check_batch_norm_grad(g, x);
+    const Tensor* weight = per_channel_arg(a, 2, x, l, "batchNormBackward", "weight");
+    const Tensor* mean = per_channel_arg(a, 3, x, l, "batchNormBackward", "mean");
+    const Tensor* inv_std = per_channel_arg(a, 4, x, l, "batchNormBackward", "invStd");
     if (mean == nullptr || inv_std == nullptr) throw argument_error("batchNormBackward: mean and invStd are required");
     const bool training = a.boolean(5);
     const bool need[3] = {a.boolean(6), a.boolean(7), a.boolean(8)};

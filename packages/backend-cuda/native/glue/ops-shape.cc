@@ -31,26 +31,13 @@ const char* const REDUCE_NAMES[2] = {"sum", "max"};
 
 napi_value Reduce(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const int op = a.i32(0);
-    if (op != 0 && op != 1) throw argument_error("unknown reduce op " + std::to_string(op));
+    const int op = reduce_op_arg(a, 0);
     const Tensor& x = a.tensor(1);
     i64 axes[MAX_RANK];
     const int naxes = a.dims(2, axes, MAX_RANK);
-    const bool keep = a.boolean(3);
-    if (op == 0 && x.dtype == BOOL) throw unsupported("sum", BOOL, "cast to int32 or float32 first");
-    bool reduced[MAX_RANK] = {};
-    for (int i = 0; i < naxes; i++) {
-      if (axes[i] >= x.rank || (i > 0 && axes[i] <= axes[i - 1])) throw argument_error("reduce: axes must be sorted, unique and below rank " + std::to_string(x.rank));
-      reduced[axes[i]] = true;
-    }
-    i64 shape[MAX_RANK];
-    int rank = 0;
-    for (int d = 0; d < x.rank; d++) {
-      if (!reduced[d]) shape[rank++] = x.shape[d];
-      else if (keep) shape[rank++] = 1;
-    }
+    const ReducePlan plan = plan_reduce(op, x, axes, naxes, a.boolean(3));
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, x.dtype, shape, rank);
+    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
     const int dtype = x.dtype;
     const char* name = REDUCE_NAMES[op];
@@ -64,20 +51,10 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
       check_launch(name);
       return make_int(env, id);
     }
-    // Collapse into groups of adjacent axes that are all reduced or all kept.
-    i64 dims[MAX_RANK];
-    bool red[MAX_RANK];
-    int g = 0;
-    for (int d = 0; d < x.rank; d++) {
-      if (x.shape[d] == 1) continue;
-      if (g > 0 && red[g - 1] == reduced[d]) {
-        dims[g - 1] *= x.shape[d];
-      } else {
-        dims[g] = x.shape[d];
-        red[g] = reduced[d];
-        g++;
-      }
-    }
+    // Adjacent axes grouped into runs that are all reduced or all kept (the plan's).
+    const int g = plan.groups;
+    const i64* dims = plan.dims;
+    const bool* red = plan.red;
     if (g == 0 || (g == 1 && !red[0])) {
       copy_device(a.st, out.data(), x.data(), x.bytes(), name);  // nothing of size > 1 is reduced
     } else if (red[g - 1] && (g == 1 || (g == 2 && !red[0]))) {
@@ -86,23 +63,9 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
       launch_reduce_cols(c.stream, op, dtype, x.data(), out.data(), g == 3 ? dims[0] : 1, dims[g - 2], dims[g - 1]);
     } else {
       // General pattern: move the reduced axes last (a strided copy), then reduce rows.
-      i64 xs[MAX_RANK], perm_shape[MAX_RANK], perm_strides[1][MAX_RANK];
-      strides_of(x.shape, x.rank, xs);
-      int r = 0;
-      i64 n = 1;
-      for (int d = 0; d < x.rank; d++)
-        if (!reduced[d]) {
-          perm_shape[r] = x.shape[d];
-          perm_strides[0][r++] = xs[d];
-        }
-      for (int d = 0; d < x.rank; d++)
-        if (reduced[d]) {
-          perm_shape[r] = x.shape[d];
-          perm_strides[0][r++] = xs[d];
-          n *= x.shape[d];
-        }
-      Loop loop;
-      collapse_loop(loop, perm_shape, r, 1, perm_strides);
+      const CopyPlan moved = reduced_axes_last(x, plan);
+      const Loop& loop = moved.loop;
+      const i64 n = plan.reduced_size;
       Scratch tmp(a.st, x.bytes(), name);
       launch_strided_copy(c.stream, int(dtype_size(dtype)), loop, x.data(), tmp.data(), true);
       launch_reduce_rows(c.stream, op, dtype, tmp.data(), out.data(), x.size / n, n);
@@ -115,19 +78,10 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
 napi_value Argmax(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);
-    const int axis = a.i32(1);
-    check_axis(axis, x.rank, "argmax");
-    i64 shape[MAX_RANK];
-    int rank = 0;
-    i64 outer = 1, inner = 1;
-    for (int d = 0; d < x.rank; d++) {
-      if (d != axis) shape[rank++] = x.shape[d];
-      if (d < axis) outer *= x.shape[d];
-      if (d > axis) inner *= x.shape[d];
-    }
-    const i64 length = x.shape[axis];
+    const AxisPlan plan = plan_argmax(x, a.i32(1));
+    const i64 outer = plan.outer, length = plan.length, inner = plan.inner;
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, I32, shape, rank);
+    const int id = new_tensor(a.st, I32, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
     if (length == 0) launch_fill(c.stream, out.data(), 4, 0, out.size);
     else launch_argmax(c.stream, x.dtype, x.data(), static_cast<std::int32_t*>(out.data()), outer, length, inner);
@@ -149,14 +103,8 @@ napi_value Reshape(napi_env env, napi_callback_info info) {
 napi_value ReshapeDims(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);
-    const int rank = a.i32(1);
-    if (rank < 0 || rank > 4) throw argument_error("reshapeN: rank " + std::to_string(rank) + " is outside 0..4");
     i64 shape[4];
-    for (int d = 0; d < rank; d++) {
-      const double v = a.f64(std::size_t(2 + d));
-      if (!(v >= 0) || v != double(i64(v)) || v > 9.0e15) throw shape_error("a dimension must be a non-negative integer, got " + std::to_string(v));
-      shape[d] = i64(v);
-    }
+    const int rank = reshape_dims_args(a, 1, shape);
     return make_int(env, new_view(a.st, x, shape, rank));
   });
 }
@@ -166,20 +114,10 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
     const Tensor& x = a.tensor(0);
     i64 perm[MAX_RANK];
     const int rank = a.dims(1, perm, MAX_RANK);
-    if (rank != x.rank) throw argument_error("transpose: permutation of rank " + std::to_string(rank) + " for a tensor of rank " + std::to_string(x.rank));
-    bool seen[MAX_RANK] = {};
-    i64 xs[MAX_RANK], shape[MAX_RANK], strides[1][MAX_RANK];
-    strides_of(x.shape, x.rank, xs);
-    for (int d = 0; d < rank; d++) {
-      if (perm[d] >= rank || seen[perm[d]]) throw argument_error("transpose: " + format_shape(perm, rank) + " is not a permutation");
-      seen[perm[d]] = true;
-      shape[d] = x.shape[perm[d]];
-      strides[0][d] = xs[perm[d]];
-    }
+    const CopyPlan plan = plan_transpose(x, perm, rank);
     a.ctx();
-    const int id = new_tensor(a.st, x.dtype, shape, rank);
-    Loop loop;
-    collapse_loop(loop, shape, rank, 1, strides);
+    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
+    const Loop& loop = plan.loop;
     gather_copy(a.st, x, 0, loop, id, "transpose");
     return make_int(env, id);
   });
@@ -190,17 +128,10 @@ napi_value BroadcastTo(napi_env env, napi_callback_info info) {
     const Tensor& x = a.tensor(0);
     i64 shape[MAX_RANK];
     const int rank = a.dims(1, shape, MAX_RANK);
-    if (rank != x.rank) throw shape_error("broadcastTo: cannot broadcast " + format_shape(x.shape, x.rank) + " to " + format_shape(shape, rank));
-    i64 xs[MAX_RANK], strides[1][MAX_RANK];
-    strides_of(x.shape, x.rank, xs);
-    for (int d = 0; d < rank; d++) {
-      if (x.shape[d] != shape[d] && x.shape[d] != 1) throw shape_error("broadcastTo: cannot broadcast " + format_shape(x.shape, x.rank) + " to " + format_shape(shape, rank));
-      strides[0][d] = x.shape[d] == 1 ? 0 : xs[d];
-    }
+    const CopyPlan plan = plan_broadcast_to(x, shape, rank);
     a.ctx();
-    const int id = new_tensor(a.st, x.dtype, shape, rank);
-    Loop loop;
-    collapse_loop(loop, shape, rank, 1, strides);
+    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
+    const Loop& loop = plan.loop;
     gather_copy(a.st, x, 0, loop, id, "broadcastTo");
     return make_int(env, id);
   });
@@ -209,29 +140,15 @@ napi_value BroadcastTo(napi_env env, napi_callback_info info) {
 napi_value Slice(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const Tensor& x = a.tensor(0);
-    i64 begin[MAX_RANK], size[MAX_RANK], xs[MAX_RANK], strides[1][MAX_RANK];
+    i64 begin[MAX_RANK], size[MAX_RANK];
     const int rb = a.dims(1, begin, MAX_RANK);
     const int rs = a.dims(2, size, MAX_RANK);
-    if (rb != x.rank || rs != x.rank) throw argument_error("slice: begin and size must have rank " + std::to_string(x.rank));
-    strides_of(x.shape, x.rank, xs);
-    i64 offset = 0;
-    for (int d = 0; d < x.rank; d++) {
-      if (begin[d] + size[d] > x.shape[d]) {
-        throw argument_error("slice: begin " + format_shape(begin, rb) + " size " + format_shape(size, rs) + " is out of bounds of " + format_shape(x.shape, x.rank));
-      }
-      offset += begin[d] * xs[d];
-      strides[0][d] = xs[d];
-    }
-    Loop loop;
-    collapse_loop(loop, size, rs, 1, strides);
-    const i64 count = checked_size(size, rs);
-    if (count > 0 && loop.rank == 1 && (loop.strides[0][0] == 1 || count == 1)) {
-      // A contiguous box (e.g. a batch of rows): a view sharing the block, no copy.
-      return make_int(env, new_slice_view(a.st, x, offset, size, rs));
-    }
+    const CopyPlan plan = plan_slice(x, begin, rb, size, rs);
+    // A contiguous box (e.g. a batch of rows): a view sharing the block, no copy.
+    if (contiguous_slice(plan)) return make_int(env, new_slice_view(a.st, x, plan.offset, size, rs));
     a.ctx();
     const int id = new_tensor(a.st, x.dtype, size, rs);
-    if (count > 0) gather_copy(a.st, x, offset, loop, id, "slice");
+    if (plan.size > 0) gather_copy(a.st, x, plan.offset, plan.loop, id, "slice");
     return make_int(env, id);
   });
 }
@@ -242,27 +159,13 @@ napi_value Pad(napi_env env, napi_callback_info info) {
     i64 pads[2 * MAX_RANK];
     const int np = a.dims(1, pads, 2 * MAX_RANK);
     const double value = a.f64(2);
-    if (np != 2 * x.rank) throw argument_error("pad: expected " + std::to_string(x.rank) + " [before, after] pairs");
-    i64 shape[MAX_RANK], os[MAX_RANK], strides[1][MAX_RANK];
-    for (int d = 0; d < x.rank; d++) shape[d] = x.shape[d] + pads[2 * d] + pads[2 * d + 1];
-    checked_size(shape, x.rank);
+    const PadPlan plan = plan_pad(x, pads, np);
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, x.dtype, shape, x.rank);
+    const int id = new_tensor(a.st, x.dtype, plan.shape, x.rank);
     Tensor& out = tensor_at(a.st, id);
     const int elem = int(dtype_size(x.dtype));
-    const std::uint64_t bits = glue::fill_bits(x.dtype, value);  // stored as the dtype stores it (fromData's rules)
-    launch_fill(c.stream, out.data(), elem, bits, out.size);
-    if (x.size > 0) {
-      strides_of(shape, x.rank, os);
-      i64 offset = 0;
-      for (int d = 0; d < x.rank; d++) {
-        offset += pads[2 * d] * os[d];
-        strides[0][d] = os[d];
-      }
-      Loop loop;
-      collapse_loop(loop, x.shape, x.rank, 1, strides);
-      launch_strided_copy(c.stream, elem, loop, x.data(), static_cast<char*>(out.data()) + offset * elem, false);
-    }
+    launch_fill(c.stream, out.data(), elem, glue::fill_bits(x.dtype, value), out.size);  // stored as the dtype stores it (fromData's rules)
+    if (x.size > 0) launch_strided_copy(c.stream, elem, plan.loop, x.data(), static_cast<char*>(out.data()) + plan.offset * elem, false);
     check_launch("pad");
     return make_int(env, id);
   });
@@ -270,47 +173,22 @@ napi_value Pad(napi_env env, napi_callback_info info) {
 
 napi_value Concat(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    napi_value list = a.at(0);
+    const auto ts = a.tensor_list(0, "concat");
     const int axis = a.i32(1);
-    uint32_t n = 0;
-    if (napi_get_array_length(env, list, &n) != napi_ok || n == 0) throw argument_error("concat needs a non-empty array of handles");
-    std::vector<const Tensor*> ts(n);
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value el;
-      int32_t id = -1;
-      napi_get_element(env, list, i, &el);
-      if (napi_get_value_int32(env, el, &id) != napi_ok) throw argument_error("concat: element " + std::to_string(i) + " is not a handle id");
-      ts[i] = &live_tensor(a.st, id);
-    }
+    const std::vector<const TensorInfo*> infos(ts.begin(), ts.end());
+    const ConcatPlan plan = plan_concat(infos.data(), int(ts.size()), axis);
     const Tensor& first = *ts[0];
-    check_axis(axis, first.rank, "concat");
-    i64 shape[MAX_RANK];
-    for (int d = 0; d < first.rank; d++) shape[d] = first.shape[d];
-    shape[axis] = 0;
-    for (const Tensor* t : ts) {
-      bool ok = t->rank == first.rank && t->dtype == first.dtype;
-      for (int d = 0; ok && d < first.rank; d++) ok = d == axis || t->shape[d] == first.shape[d];
-      if (!ok) {
-        throw shape_error("concat: " + format_shape(t->shape, t->rank) + " " + DTYPE_NAMES[t->dtype] + " does not fit " + format_shape(first.shape, first.rank) + " " +
-                          DTYPE_NAMES[first.dtype] + " on axis " + std::to_string(axis));
-      }
-      shape[axis] += t->shape[axis];
-    }
+    const i64 outer = plan.outer;
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, first.dtype, shape, first.rank);
+    const int id = new_tensor(a.st, first.dtype, plan.shape, first.rank);
     Tensor& out = tensor_at(a.st, id);
-    i64 outer = 1;
-    for (int d = 0; d < axis; d++) outer *= shape[d];
     const i64 row = outer == 0 ? 0 : out.size / outer;
     const int elem = int(dtype_size(first.dtype));
     i64 column = 0;
     for (const Tensor* t : ts) {
       const i64 chunk = outer == 0 ? 0 : t->size / outer;
       if (chunk > 0) {
-        const i64 dims[2] = {outer, chunk};
-        const i64 strides[1][MAX_RANK] = {{row, 1}};
-        Loop loop;
-        collapse_loop(loop, dims, 2, 1, strides);
+        const Loop loop = concat_loop(outer, chunk, row);
         launch_strided_copy(c.stream, elem, loop, t->data(), static_cast<char*>(out.data()) + column * elem, false);
       }
       column += chunk;
@@ -325,23 +203,10 @@ napi_value Gather(napi_env env, napi_callback_info info) {
     const Tensor& x = a.tensor(0);
     const Tensor& idx = a.tensor(1);
     const int axis = a.i32(2);
-    check_axis(axis, x.rank, "gather");
-    if (idx.dtype != I32) throw argument_error(std::string("gather: indices must be int32, got ") + DTYPE_NAMES[idx.dtype]);
-    if (x.rank - 1 + idx.rank > MAX_RANK) throw unsupported("gather", x.dtype, "output rank above " + std::to_string(MAX_RANK));
-    i64 shape[MAX_RANK];
-    int rank = 0;
-    i64 outer = 1, inner = 1;
-    for (int d = 0; d < axis; d++) {
-      shape[rank++] = x.shape[d];
-      outer *= x.shape[d];
-    }
-    for (int d = 0; d < idx.rank; d++) shape[rank++] = idx.shape[d];
-    for (int d = axis + 1; d < x.rank; d++) {
-      shape[rank++] = x.shape[d];
-      inner *= x.shape[d];
-    }
+    const AxisPlan plan = plan_gather(x, idx, axis);
+    const i64 outer = plan.outer, inner = plan.inner;
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, x.dtype, shape, rank);
+    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     // Indices live on the device: the kernel range-checks each one (FLAG_GATHER, reported by the next read).
     launch_gather(c.stream, int(dtype_size(x.dtype)), x.data(), static_cast<const std::int32_t*>(idx.data()), idx.size, tensor_at(a.st, id).data(), outer, x.shape[axis], inner,
                   c.flag);
@@ -355,30 +220,11 @@ napi_value ScatterAdd(napi_env env, napi_callback_info info) {
     const Tensor& u = a.tensor(0);
     const Tensor& idx = a.tensor(1);
     const int axis = a.i32(2);
-    const double dim_arg = a.f64(3);
-    if (u.dtype == BOOL) throw unsupported("scatterAdd", BOOL, "cast to int32 or float32 first");
-    if (idx.dtype != I32) throw argument_error(std::string("scatterAdd: indices must be int32, got ") + DTYPE_NAMES[idx.dtype]);
-    if (!(dim_arg >= 0) || dim_arg != std::floor(dim_arg) || dim_arg > 9.0e15) throw argument_error("scatterAdd: dimSize must be a non-negative integer");
-    const i64 dim = i64(dim_arg);
-    const std::string misfit = "scatterAdd: updates " + format_shape(u.shape, u.rank) + " do not fit indices " + format_shape(idx.shape, idx.rank) + " at axis " + std::to_string(axis);
-    if (axis < 0 || axis + idx.rank > u.rank) throw shape_error(misfit);
-    for (int d = 0; d < idx.rank; d++)
-      if (u.shape[axis + d] != idx.shape[d]) throw shape_error(misfit);
-    i64 shape[MAX_RANK];
-    int rank = 0;
-    i64 outer = 1, inner = 1;
-    for (int d = 0; d < axis; d++) {
-      shape[rank++] = u.shape[d];
-      outer *= u.shape[d];
-    }
-    shape[rank++] = dim;
-    for (int d = axis + idx.rank; d < u.rank; d++) {
-      shape[rank++] = u.shape[d];
-      inner *= u.shape[d];
-    }
-    const i64 out_size = checked_size(shape, rank);
+    const AxisPlan plan = plan_scatter_add(u, idx, axis, a.f64(3));
+    const i64 outer = plan.outer, dim = plan.length, inner = plan.inner;
+    const i64 out_size = checked_size(plan.shape, plan.rank);
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, u.dtype, shape, rank);
+    const int id = new_tensor(a.st, u.dtype, plan.shape, plan.rank);
     const bool floats = is_float(u.dtype);
     Scratch acc(a.st, floats ? std::size_t(out_size) * sizeof(double) : 8, "scatterAdd");
     launch_scatter_add(c.stream, u.dtype, u.data(), static_cast<const std::int32_t*>(idx.data()), idx.size, tensor_at(a.st, id).data(), static_cast<double*>(acc.data()), outer,

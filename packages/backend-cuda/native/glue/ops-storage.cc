@@ -148,20 +148,13 @@ void upload(State* st, void* dst, const void* src, std::size_t bytes) {
 
 napi_value FromData(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    napi_typedarray_type type;
-    size_t length;
-    void* data;
-    if (napi_get_typedarray_info(env, a.at(0), &type, &length, &data, nullptr, nullptr) != napi_ok) throw argument_error("fromData needs a typed array");
-    i64 shape[MAX_RANK];
-    const int rank = a.dims(1, shape, MAX_RANK);
-    const int dtype = check_dtype(a.i32(2));
-    const i64 size = checked_size(shape, rank);
-    if (i64(length) != size) {
-      throw shape_error("fromData got " + std::to_string(length) + " values for shape " + format_shape(shape, rank) + ": expected " + std::to_string(size));
-    }
-    if (type == napi_bigint64_array || type == napi_biguint64_array) throw argument_error("fromData does not take BigInt arrays");
+    const FromDataArgs f = from_data_args(a);
+    const int dtype = f.dtype;
+    const i64 size = f.size;
+    const void* data = f.data;
+    const napi_typedarray_type type = f.type;
     a.ctx();
-    const int id = new_tensor(a.st, dtype, shape, rank);
+    const int id = new_tensor(a.st, dtype, f.shape, f.rank);
     Tensor& t = tensor_at(a.st, id);
     const bool same = (type == napi_float32_array && dtype == F32) || (type == napi_float64_array && dtype == F64) || (type == napi_int32_array && dtype == I32);
     try {
@@ -252,18 +245,15 @@ napi_value Release(napi_env env, napi_callback_info info) {
 }
 
 napi_value Unary(napi_env env, napi_callback_info info) {
-  static const char* const names[] = {"neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu"};
   return guarded(env, info, [&](Args& a) {
-    const int op = a.i32(0);
-    if (op < U_NEG || op > U_RELU) throw argument_error("unknown unary op " + std::to_string(op));
+    const int op = unary_op_arg(a, 0);
     const Tensor& x = a.tensor(1);
-    const bool int_ok = op == U_NEG || op == U_ABS || op == U_SIGN || op == U_RELU;
-    if (x.dtype == BOOL || (x.dtype == I32 && !int_ok)) throw unsupported(names[op], x.dtype);
+    check_unary(op, x);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, x.dtype, x.shape, x.rank);
     const Tensor& src = tensor_at(a.st, a.tensor_id(1));
     launch_unary(c.stream, op, src.dtype, src.data(), tensor_at(a.st, id).data(), src.size);
-    check_launch(names[op]);
+    check_launch(UNARY_NAMES[op]);
     return make_int(env, id);
   });
 }
@@ -281,28 +271,19 @@ napi_value Cast(napi_env env, napi_callback_info info) {
 }
 
 napi_value Binary(napi_env env, napi_callback_info info) {
-  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual"};
   return guarded(env, info, [&](Args& a) {
-    const int op = a.i32(0);
-    if (op < B_ADD || op > B_GE) throw argument_error("unknown binary op " + std::to_string(op));
+    const int op = binary_op_arg(a, 0);
     const Tensor& x = a.tensor(1);
     const Tensor& y = a.tensor(2);
-    if (x.dtype != y.dtype) throw argument_error(std::string(names[op]) + ": dtypes differ (" + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
+    const BroadcastPlan plan = plan_binary(op, x, y);
+    const Loop& loop = plan.loop;
     const int dtype = x.dtype;
-    if (dtype == BOOL && !is_comparison(op) && op != B_MUL && op != B_MAX && op != B_MIN) throw unsupported(names[op], dtype);
-    const Tensor* ts[2] = {&x, &y};
-    i64 shape[MAX_RANK];
-    const int rank = glue::broadcast_shapes(ts, 2, shape);
-    Loop loop;
-    const i64* shapes[2] = {x.shape, y.shape};
-    const int ranks[2] = {x.rank, y.rank};
-    broadcast_loop(loop, shape, rank, 2, shapes, ranks);
     Context& c = a.ctx();
     const void* pa = x.data();
     const void* pb = y.data();
-    const int id = new_tensor(a.st, is_comparison(op) ? BOOL : dtype, shape, rank);
+    const int id = new_tensor(a.st, plan.dtype, plan.shape, plan.rank);
     if (tensor_at(a.st, id).size > 0) launch_binary(c.stream, op, dtype, loop, pa, pb, tensor_at(a.st, id).data());
-    check_launch(names[op]);
+    check_launch(BINARY_NAMES[op]);
     return make_int(env, id);
   });
 }
@@ -312,19 +293,12 @@ napi_value Where(napi_env env, napi_callback_info info) {
     const Tensor& cnd = a.tensor(0);
     const Tensor& x = a.tensor(1);
     const Tensor& y = a.tensor(2);
-    if (cnd.dtype != BOOL) throw argument_error(std::string("where: the condition must be bool, got ") + DTYPE_NAMES[cnd.dtype]);
-    if (x.dtype != y.dtype) throw argument_error(std::string("where: dtypes differ (") + DTYPE_NAMES[x.dtype] + ", " + DTYPE_NAMES[y.dtype] + ")");
-    const Tensor* ts[3] = {&cnd, &x, &y};
-    i64 shape[MAX_RANK];
-    const int rank = glue::broadcast_shapes(ts, 3, shape);
-    Loop loop;
-    const i64* shapes[3] = {cnd.shape, x.shape, y.shape};
-    const int ranks[3] = {cnd.rank, x.rank, y.rank};
-    broadcast_loop(loop, shape, rank, 3, shapes, ranks);
+    const BroadcastPlan plan = plan_where(cnd, x, y);
+    const Loop& loop = plan.loop;
     Context& c = a.ctx();
     const void *pc = cnd.data(), *pa = x.data(), *pb = y.data();
     const int dtype = x.dtype;
-    const int id = new_tensor(a.st, dtype, shape, rank);
+    const int id = new_tensor(a.st, dtype, plan.shape, plan.rank);
     if (tensor_at(a.st, id).size > 0) launch_where(c.stream, int(dtype_size(dtype)), loop, pc, pa, pb, tensor_at(a.st, id).data());
     check_launch("where");
     return make_int(env, id);

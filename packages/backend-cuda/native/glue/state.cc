@@ -4,14 +4,6 @@
 
 namespace mc {
 
-int Args::tensor_id(size_t i) const {
-  const int id = i32(i);
-  st->live(id, BACKEND);
-  return id;
-}
-
-Tensor& Args::tensor(size_t i) const { return st->tensors[std::size_t(tensor_id(i))]; }
-
 Context& Args::ctx() const {
   if (st->ctx == nullptr) throw backend_error("backend 'cuda': no GPU is open in this process (createCudaBackend() opens one; probe() says why it cannot)");
   return *st->ctx;
@@ -44,9 +36,7 @@ Block* acquire_device(State* st, std::size_t bytes, const std::string& what) {
 int new_tensor(State* st, int dtype, const i64* shape, int rank) {
   const i64 size = checked_size(shape, rank);
   Block* block = acquire_device(st, std::size_t(size) * dtype_size(dtype), format_shape(shape, rank) + " " + DTYPE_NAMES[dtype]);
-  const int id = st->insert(block, dtype, shape, rank, size, 0);
-  st->made_in_call.push_back(id);
-  return id;
+  return st->insert(block, dtype, shape, rank, size, 0);
 }
 
 int new_view(State* st, const Tensor& src, const i64* shape, int rank) {
@@ -58,17 +48,11 @@ int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* 
   const i64 size = glue::check_view(src.shape, src.rank, src.size, element_offset, shape, rank);
   const std::size_t offset = src.offset + std::size_t(element_offset) * dtype_size(src.dtype);
   src.block->owner->retain(src.block);
-  const int id = st->insert(src.block, src.dtype, shape, rank, size, offset);  // may grow the table: `src` is read first
-  st->made_in_call.push_back(id);
-  return id;
+  return st->insert(src.block, src.dtype, shape, rank, size, offset);  // may grow the table: `src` is read first
 }
 
 void release_made_in_call(State* st) {
-  if (st == nullptr) return;
-  for (int id : st->made_in_call) {
-    if (std::size_t(id) < st->tensors.size() && st->tensors[std::size_t(id)].live) release_tensor(st, id);
-  }
-  st->made_in_call.clear();
+  if (st != nullptr) st->release_made_in_call([](Block* block) { block->owner->release(block); });
 }
 
 void release_tensor(State* st, int id) {

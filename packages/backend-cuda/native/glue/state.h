@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <myelin/glue.h>  // shared with backend-cpu (tooling/native-build)
+#include <myelin/op-checks.h>
 
 #include "../common.h"
 #include "../kernels/kernels.h"
@@ -20,21 +21,6 @@
 #include "../runtime/device.h"
 
 namespace mc {
-
-using glue::argument_error;
-using glue::backend_error;
-using glue::check_axis;
-using glue::check_dtype;
-using glue::checked_size;
-using glue::DTYPE_NAMES;
-using glue::ErrorKind;
-using glue::format_shape;
-using glue::GlueError;
-using glue::id_array;
-using glue::make_int;
-using glue::shape_error;
-using glue::strides_of;
-using glue::unsupported;
 
 /** What a handle id refers to: a reference to a block of device memory, with the dtype and shape of this view. */
 using Tensor = glue::TensorRecord<Block>;
@@ -48,23 +34,19 @@ enum class GemmMode { Auto, Builtin };
 
 /** One per Node environment (napi instance data). */
 struct State : glue::HandleTable<Tensor> {
+  State() : HandleTable(BACKEND) {}
   glue::ErrorClasses errors;
   std::map<int, Context*> contexts;  // by GPU index
   Context* ctx = nullptr;            // the context of the backend in use
   bool tf32 = false;
   GemmMode gemm_mode = GemmMode::Auto;
-  /** Tensors made by the entry point running now: released if it fails (see guarded). */
-  std::vector<int> made_in_call;
 };
 
 // ---- arguments -------------------------------------------------------------------------------
 
-/** A call's arguments (glue::ArgReader) and this addon's state; tensor arguments are live handles. */
-struct Args : glue::ArgReader {
-  State* st;
-  Args(napi_env e, napi_callback_info info) : glue::ArgReader(e, info), st(static_cast<State*>(instance)) {}
-  Tensor& tensor(size_t i) const;
-  int tensor_id(size_t i) const;
+/** A call's arguments and this addon's state (glue::StateArgs), and the context in use. */
+struct Args : glue::StateArgs<State> {
+  using StateArgs::StateArgs;
   /** The context in use; a BackendError when no GPU was opened (call after validating). */
   Context& ctx() const;
 };
@@ -80,7 +62,7 @@ int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* 
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
 void release_tensor(State* st, int id);
 /** The live tensor with id `id` (from a typed array, not an argument slot); a DisposedTensorError otherwise. */
-inline Tensor& live_tensor(State* st, std::int32_t id) { return st->live(id, BACKEND); }
+inline Tensor& live_tensor(State* st, std::int32_t id) { return st->live(id); }
 
 /** Device scratch for one op: released (in stream order) when it goes out of scope. */
 class Scratch {

@@ -12,11 +12,15 @@
 #include <initializer_list>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "native-types.h"
 
-namespace myelin::glue {
+namespace myelin {
+// Inline: backend-cpu (namespace myelin) and backend-cuda (which uses namespace myelin) see these
+// names unqualified; glue:: still names them where that reads better.
+inline namespace glue {
 
 // ---- errors ----------------------------------------------------------------------------------
 
@@ -137,14 +141,18 @@ struct ArgReader {
 
 // ---- the handle table ------------------------------------------------------------------------
 
-/** What a handle id refers to: a reference to a block, with the dtype and shape of this view. */
-template <typename Block>
-struct TensorRecord {
-  Block* block = nullptr;
+/** A tensor's dtype and shape: what every check reads (op-checks.h). */
+struct TensorInfo {
   int dtype = F32;
   int rank = 0;
   i64 size = 0;
   i64 shape[MAX_RANK] = {};
+};
+
+/** What a handle id refers to: a reference to a block, with the dtype and shape of this view. */
+template <typename Block>
+struct TensorRecord : TensorInfo {
+  Block* block = nullptr;
   bool live = false;
   std::size_t offset = 0;  // bytes into the block (a contiguous slice is a view)
   void* data() const { return static_cast<char*>(block->data) + offset; }
@@ -154,12 +162,18 @@ struct TensorRecord {
 /** The ids JavaScript holds: records in a deque (references stay valid when it grows), reused ids. */
 template <typename Tensor>
 struct HandleTable {
+  /** The backend's name in its errors ("cpu", "cuda"). */
+  const char* backend;
   std::deque<Tensor> tensors;
   std::vector<int> free_ids;
   i64 live_tensors = 0;
+  /** Ids made by the entry point running now: released when it fails (an OOM or a check halfway through). */
+  std::vector<int> made_in_call;
 
-  /** The live record of `id`, or a DisposedTensorError naming `backend`. */
-  Tensor& live(std::int32_t id, const char* backend) {
+  explicit HandleTable(const char* backend_name) : backend(backend_name) {}
+
+  /** The live record of `id`, or a DisposedTensorError naming the backend. */
+  Tensor& live(std::int32_t id) {
     if (id < 0 || std::size_t(id) >= tensors.size() || !tensors[std::size_t(id)].live) {
       throw disposed_error(std::string("backend '") + backend + "': handle " + std::to_string(id) + " is not live (disposed or never created)");
     }
@@ -178,6 +192,7 @@ struct HandleTable {
       tensors.emplace_back();
     }
     live_tensors++;
+    made_in_call.push_back(id);
     Tensor& t = tensors[std::size_t(id)];
     t.block = block;
     t.dtype = dtype;
@@ -198,6 +213,45 @@ struct HandleTable {
     live_tensors--;
     free_ids.push_back(id);
     return block;
+  }
+
+  /** Frees the ids the failing call made that are still live, passing each block to `release`. */
+  template <typename Release>
+  void release_made_in_call(Release&& release) {
+    for (int id : made_in_call) {
+      if (std::size_t(id) < tensors.size() && tensors[std::size_t(id)].live) release(remove(id));
+    }
+    made_in_call.clear();
+  }
+};
+
+/** A call's arguments and the addon's state (a HandleTable): tensor arguments are live handles. */
+template <typename State>
+struct StateArgs : ArgReader {
+  State* st;
+  StateArgs(napi_env e, napi_callback_info info) : ArgReader(e, info), st(static_cast<State*>(instance)) {}
+  /** The id in argument i, or a DisposedTensorError when it is not a live handle. */
+  int tensor_id(size_t i) const {
+    const int id = i32(i);
+    st->live(id);
+    return id;
+  }
+  auto& tensor(size_t i) const { return st->live(i32(i)); }
+  /** A non-empty JS array of live handles (concat's inputs); errors name `op`. */
+  auto tensor_list(size_t i, const char* op) const {
+    using Tensor = typename std::remove_reference<decltype(st->tensors[0])>::type;
+    napi_value list = at(i);
+    uint32_t n = 0;
+    if (napi_get_array_length(env, list, &n) != napi_ok || n == 0) throw argument_error(std::string(op) + " needs a non-empty array of handles");
+    std::vector<const Tensor*> ts(n);
+    for (uint32_t k = 0; k < n; k++) {
+      napi_value el;
+      std::int32_t id = -1;
+      napi_get_element(env, list, k, &el);
+      if (napi_get_value_int32(env, el, &id) != napi_ok) throw argument_error(std::string(op) + ": element " + std::to_string(k) + " is not a handle id");
+      ts[k] = &st->live(id);
+    }
+    return ts;
   }
 };
 
@@ -226,4 +280,5 @@ struct Entry {
 /** Defines `entries` on `exports`; returns exports (for NAPI_MODULE_INIT). */
 napi_value define_entries(napi_env env, napi_value exports, std::initializer_list<Entry> entries);
 
-}  // namespace myelin::glue
+}  // namespace glue
+}  // namespace myelin
