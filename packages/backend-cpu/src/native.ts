@@ -1,18 +1,8 @@
 // Loads the compiled addon (dist/native/myelin_cpu.node, or the sanitizer build with
 // MYELIN_CPU_SANITIZE=1, or a file named by MYELIN_CPU_ADDON) once, and remembers why not.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import {
-  ArgumentError,
-  BackendError,
-  DisposedTensorError,
-  ShapeError,
-  UnsupportedOpError,
-  type TypedArray,
-  type NativePrimitiveAddon,
-  type NativeFusedAddon,
-} from '@myelin/core/backend';
+import { type TypedArray, type NativePrimitiveAddon, type NativeFusedAddon } from '@myelin/core/backend';
+import { loadNativeAddon, nativeAddonPath, type NativeAddonLoad } from '@myelin/core/node';
 
 /** Pool counters of the addon (per Node environment, shared by every cpu backend instance). */
 export interface CpuPoolStats {
@@ -55,8 +45,7 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   release(id: number): void;
 }
 
-export type LoadResult =
-  { addon: NativeAddon; path: string; error?: undefined } | { addon?: undefined; path: string; error: string };
+export type LoadResult = NativeAddonLoad<NativeAddon>;
 
 /** What to install when the addon is missing or does not load. */
 export const CPU_REQUIREMENTS =
@@ -66,31 +55,19 @@ let loaded: LoadResult | null = null;
 
 /** The addon's path for this process: $MYELIN_CPU_ADDON, else the plain or the sanitizer build. */
 export function addonPath(): string {
-  const override = process.env.MYELIN_CPU_ADDON;
-  if (override) return override;
-  const flavour = process.env.MYELIN_CPU_SANITIZE === '1' ? 'native-asan' : 'native';
-  // The same relative path works from src/ (tests) and dist/ (the package).
-  return fileURLToPath(new URL(`../dist/${flavour}/myelin_cpu.node`, import.meta.url));
+  // The same relative paths work from src/ (tests) and dist/ (the package).
+  return nativeAddonPath({
+    override: process.env.MYELIN_CPU_ADDON,
+    sanitize: process.env.MYELIN_CPU_SANITIZE === '1',
+    plain: fileURLToPath(new URL('../dist/native/myelin_cpu.node', import.meta.url)),
+    sanitized: fileURLToPath(new URL('../dist/native-asan/myelin_cpu.node', import.meta.url)),
+  });
 }
 
 export function loadAddon(): LoadResult {
-  if (loaded !== null) return loaded;
-  const path = addonPath();
-  if (!existsSync(path)) {
-    const marker = path.replace(/myelin_cpu\.node$/, 'BUILD-FAILED.txt');
-    const why = existsSync(marker) ? `the build said: ${readFileSync(marker, 'utf8').trim()}` : 'it was not built';
-    loaded = { path, error: `the native addon ${path} is missing (${why}); install ${CPU_REQUIREMENTS}` };
-    return loaded;
-  }
-  try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    addon.setErrorClasses(BackendError, ShapeError, UnsupportedOpError, DisposedTensorError, ArgumentError);
-    loaded = { addon, path };
-  } catch (error) {
-    loaded = {
-      path,
-      error: `the native addon ${path} did not load (${(error as Error).message}); install ${CPU_REQUIREMENTS}`,
-    };
-  }
+  loaded ??= loadNativeAddon<NativeAddon>(addonPath(), {
+    built: 'myelin_cpu.node',
+    advice: `install ${CPU_REQUIREMENTS}`,
+  });
   return loaded;
 }

@@ -2,19 +2,9 @@
 // MYELIN_CUDA_SANITIZE=1, or the file named by MYELIN_CUDA_ADDON) once, and remembers why not.
 // Loading needs no GPU: the addon links cudart statically, which opens the driver's
 // libcuda.so.1 only when a GPU is first asked for (init).
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import {
-  ArgumentError,
-  BackendError,
-  DisposedTensorError,
-  ShapeError,
-  UnsupportedOpError,
-  type TypedArray,
-  type NativePrimitiveAddon,
-  type NativeFusedAddon,
-} from '@myelin/core/backend';
+import { type TypedArray, type NativePrimitiveAddon, type NativeFusedAddon } from '@myelin/core/backend';
+import { loadNativeAddon, nativeAddonPath, type NativeAddonLoad } from '@myelin/core/node';
 import { CudaOutOfMemoryError } from './errors.js';
 
 /** The driver's and runtime's CUDA versions (cudaDriverGetVersion encoding: 13000 = 13.0; 0 = no driver). */
@@ -87,8 +77,7 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   release(id: number): void;
 }
 
-export type LoadResult =
-  { addon: NativeAddon; path: string; error?: undefined } | { addon?: undefined; path: string; error: string };
+export type LoadResult = NativeAddonLoad<NativeAddon>;
 
 /**
  * The addon's path in this package (the build's output). A bundle that carries the addon
@@ -98,38 +87,20 @@ export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../dist/native/myelin_cu
 
 /** The addon's path for this process: $MYELIN_CUDA_ADDON, else the plain or the sanitizer build. */
 export function addonPath(): string {
-  const override = process.env.MYELIN_CUDA_ADDON;
-  if (override) return override;
-  if (process.env.MYELIN_CUDA_SANITIZE === '1') {
-    return fileURLToPath(new URL('../dist/native-asan/myelin_cuda.node', import.meta.url));
-  }
-  return NATIVE_ADDON_PATH;
+  return nativeAddonPath({
+    override: process.env.MYELIN_CUDA_ADDON,
+    sanitize: process.env.MYELIN_CUDA_SANITIZE === '1',
+    plain: NATIVE_ADDON_PATH,
+    sanitized: fileURLToPath(new URL('../dist/native-asan/myelin_cuda.node', import.meta.url)),
+  });
 }
 
 let loaded: LoadResult | null = null;
 
 export function loadAddon(): LoadResult {
-  if (loaded !== null) return loaded;
-  const file = addonPath();
-  if (!existsSync(file)) {
-    const marker = file.replace(/myelin_cuda\.node$/, 'BUILD-FAILED.txt');
-    const why = existsSync(marker) ? `the build said: ${readFileSync(marker, 'utf8').trim()}` : 'it was not built';
-    loaded = { path: file, error: `the native addon ${file} is missing (${why})` };
-    return loaded;
-  }
-  try {
-    const addon = createRequire(import.meta.url)(file) as NativeAddon;
-    addon.setErrorClasses(
-      BackendError,
-      ShapeError,
-      UnsupportedOpError,
-      DisposedTensorError,
-      ArgumentError,
-      CudaOutOfMemoryError,
-    );
-    loaded = { addon, path: file };
-  } catch (error) {
-    loaded = { path: file, error: `the native addon ${file} did not load (${(error as Error).message})` };
-  }
+  loaded ??= loadNativeAddon<NativeAddon>(addonPath(), {
+    built: 'myelin_cuda.node',
+    extraErrorClasses: [CudaOutOfMemoryError],
+  });
   return loaded;
 }

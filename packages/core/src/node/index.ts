@@ -9,3 +9,4 @@ export {
   type FileSystemOperations,
   type WritableFile,
 } from './atomic-write.js';
+export { loadNativeAddon, nativeAddonPath, type NativeAddonErrors, type NativeAddonLoad } from './native-addon.js';
