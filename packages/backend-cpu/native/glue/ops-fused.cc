@@ -15,20 +15,18 @@ namespace {
 /** reshapeN(x, rank, d0, d1, d2, d3): a view with up to four dimensions given as numbers. */
 napi_value ReshapeDims(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 shape[4];
-    const int rank = reshape_dims_args(a, 1, shape);
-    return make_int(env, new_view(a.st, x, shape, rank));
+    const auto call = read_reshape_dims(a);
+    return make_int(env, new_view(a.st, call.x, call.shape, call.rank));
   });
 }
 
 /** biasActivationBackward(g, y, act) -> [dz, dbias]: dz = g * act'(y) [rows, n], dbias = sum of dz's rows [n]. */
 napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& g = a.tensor(0);
-    const Tensor& y = a.tensor(1);
-    const int act = a.i32(2);
-    check_bias_activation_backward(g, y, act);
+    const auto call = read_bias_activation_backward(a);
+    const Tensor& g = call.a;
+    const Tensor& y = call.b;
+    const int act = call.code;
     const i64 rows = g.shape[0], n = g.shape[1];
     int ids[2] = {new_tensor(a.st, g.dtype, g.shape, 2), new_tensor(a.st, g.dtype, g.shape + 1, 1)};
     void* dz = tensor_at(a.st, ids[0]).data();
@@ -72,11 +70,11 @@ double bce_range(const T* p, const T* y, T* loss, T* grad, T scale, i64 b, i64 e
  */
 napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& p = a.tensor(0);
-    const Tensor& y = a.tensor(1);
-    const bool with_grad = a.boolean(2);
-    const int reduction = a.i32(3);
-    check_binary_cross_entropy(p, y, reduction);
+    const auto call = read_binary_cross_entropy(a);
+    const Tensor& p = call.a;
+    const Tensor& y = call.b;
+    const bool with_grad = call.with_grad;
+    const int reduction = call.code;
     const i64 n = p.size;
     int ids[2] = {new_tensor(a.st, p.dtype, p.shape, reduction == 0 ? p.rank : 0), with_grad ? new_tensor(a.st, p.dtype, p.shape, p.rank) : -1};
     void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : nullptr;
@@ -106,10 +104,7 @@ napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
  */
 napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
-    std::int32_t* out = int32_array_arg(a, 1, &n_out);
-    const std::size_t count = check_id_tables(n_in, n_out, 4, 3, "adamUpdateMany");
+    const auto [in, out, count] = read_id_tables(a, 4, 3, "adamUpdateMany");
     AdamConstants c{a.f64(2), a.f64(3), a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10)};
     check_adam_ids(*a.st, in, count, "adamUpdateMany");
     const KernelTable& k = *a.st->k;
@@ -136,10 +131,7 @@ napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
  */
 napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
-    std::int32_t* out = int32_array_arg(a, 1, &n_out);
-    const std::size_t count = check_id_tables(n_in, n_out, 3, 2, "sgdUpdateMany");
+    const auto [in, out, count] = read_id_tables(a, 3, 2, "sgdUpdateMany");
     SgdConstants c{a.f64(2), a.f64(3), 1.0 - a.f64(4), a.f64(5), a.boolean(6), false};
     const bool momentum = c.momentum != 0;
     check_sgd_ids(*a.st, in, count, momentum);
@@ -256,14 +248,11 @@ void batch_norm_backward_channels(const NormLayout& l, const T* g, const T* x, c
  */
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const NormLayout l = norm_layout(x, "batchNorm");
-    const Tensor* weight = per_channel_arg(a, 1, x, l, "batchNorm", "weight");
-    const Tensor* bias = per_channel_arg(a, 2, x, l, "batchNorm", "bias");
-    const Tensor* given_mean = per_channel_arg(a, 3, x, l, "batchNorm", "mean");
-    const Tensor* given_var = per_channel_arg(a, 4, x, l, "batchNorm", "variance");
-    const double eps = a.f64(5);
-    check_batch_norm(x, l, given_mean != nullptr, given_var != nullptr, eps);
+    const auto call = read_batch_norm(a);
+    const Tensor& x = call.x;
+    const NormLayout& l = call.layout;
+    const Tensor *weight = call.weight, *bias = call.bias, *given_mean = call.mean, *given_var = call.variance;
+    const double eps = call.eps;
     const i64 channel[1] = {l.c};
     const int ids[4] = {new_tensor(a.st, x.dtype, x.shape, x.rank), new_tensor(a.st, x.dtype, channel, 1), new_tensor(a.st, x.dtype, channel, 1),
                         new_tensor(a.st, x.dtype, channel, 1)};
@@ -294,18 +283,17 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
  */
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& g = a.tensor(0);
-    const Tensor& x = a.tensor(1);
-    const NormLayout l = norm_layout(x, "batchNormBackward");
-    check_batch_norm_grad(g, x);
-    const Tensor* weight = per_channel_arg(a, 2, x, l, "batchNormBackward", "weight");
-    const Tensor* mean = per_channel_arg(a, 3, x, l, "batchNormBackward", "mean");
-    const Tensor* inv_std = per_channel_arg(a, 4, x, l, "batchNormBackward", "invStd");
-    if (mean == nullptr || inv_std == nullptr) throw argument_error("batchNormBackward: mean and invStd are required");
-    const bool training = a.boolean(5);
+    const auto call = read_batch_norm_backward(a);
+    const Tensor& g = call.grad;
+    const Tensor& x = call.x;
+    const NormLayout& l = call.layout;
+    const Tensor* weight = call.weight;
+    const Tensor* mean = &call.mean;
+    const Tensor* inv_std = &call.inv_std;
+    const bool training = call.training;
     const i64 channel[1] = {l.c};
-    const int ids[3] = {a.boolean(6) ? new_tensor(a.st, x.dtype, x.shape, x.rank) : -1, a.boolean(7) ? new_tensor(a.st, x.dtype, channel, 1) : -1,
-                        a.boolean(8) ? new_tensor(a.st, x.dtype, channel, 1) : -1};
+    const int ids[3] = {call.need[0] ? new_tensor(a.st, x.dtype, x.shape, x.rank) : -1, call.need[1] ? new_tensor(a.st, x.dtype, channel, 1) : -1,
+                        call.need[2] ? new_tensor(a.st, x.dtype, channel, 1) : -1};
     void* p[3];
     for (int i = 0; i < 3; i++) p[i] = ids[i] < 0 ? nullptr : tensor_at(a.st, ids[i]).data();
     const i64 per = l.n * l.inner * 2;

@@ -189,15 +189,11 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
 
 napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const Tensor& y = a.tensor(1);
-    const int bias_id = a.i32(2);
-    const int act = a.i32(3);
-    const bool ta = a.boolean(4), tb = a.boolean(5);
-    check_activation(act);
-    const Tensor* bias = bias_id >= 0 ? &a.tensor(2) : nullptr;
-    if (bias != nullptr) check_matmul_bias(x, y, *bias, ta, tb);  // before the product is made
-    const int id = matmul_into(a, x, y, ta, tb, "matmulBiasActivation");
+    const auto call = read_matmul_bias_activation(a);
+    const Tensor& x = call.x;
+    const Tensor* bias = call.bias;
+    const int act = call.act;
+    const int id = matmul_into(a, x, call.y, call.ta, call.tb, "matmulBiasActivation");
     Tensor& out = tensor_at(a.st, id);
     Loop loop;
     if (bias != nullptr) {

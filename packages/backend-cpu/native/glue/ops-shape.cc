@@ -33,11 +33,10 @@ void check_indices(const Tensor& idx, i64 limit, const char* op) {
 
 napi_value Reduce(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const int op = reduce_op_arg(a, 0);
-    const Tensor& x = a.tensor(1);
-    i64 axes[MAX_RANK];
-    const int naxes = a.dims(2, axes, MAX_RANK);
-    const ReducePlan plan = plan_reduce(op, x, axes, naxes, a.boolean(3));
+    const auto call = read_reduce(a);
+    const int op = call.op, naxes = call.naxes;
+    const Tensor& x = call.x;
+    const ReducePlan& plan = call.plan;
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
     const int elem = int(dtype_size(x.dtype));
@@ -89,8 +88,9 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
 
 napi_value Argmax(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const AxisPlan plan = plan_argmax(x, a.i32(1));
+    const auto call = read_argmax(a);
+    const Tensor& x = call.x;
+    const AxisPlan& plan = call.plan;
     const i64 outer = plan.outer, length = plan.length, inner = plan.inner;
     const int id = new_tensor(a.st, I32, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
@@ -108,19 +108,14 @@ napi_value Argmax(napi_env env, napi_callback_info info) {
 
 napi_value Reshape(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 shape[MAX_RANK];
-    const int rank = a.dims(1, shape, MAX_RANK);
-    return make_int(env, new_view(a.st, x, shape, rank));
+    const auto call = read_reshape(a);
+    return make_int(env, new_view(a.st, call.x, call.shape, call.rank));
   });
 }
 
 napi_value Transpose(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 perm[MAX_RANK];
-    const int rank = a.dims(1, perm, MAX_RANK);
-    const CopyPlan plan = plan_transpose(x, perm, rank);
+    const auto [x, plan] = read_transpose(a);
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     const Loop& loop = plan.loop;
     const int elem = int(dtype_size(x.dtype));
@@ -129,7 +124,7 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
       const i64 rows = loop.shape[1], cols = loop.shape[0];
       const void* src = x.data();
       void* dst = tensor_at(a.st, id).data();
-      parallel_for(a.st, rows, cols, [&](i64 b, i64 e) { transpose2d(elem, src, dst, rows, cols, b, e); });
+      parallel_for(a.st, rows, cols, [&, rows = rows, cols = cols](i64 b, i64 e) { transpose2d(elem, src, dst, rows, cols, b, e); });
     } else {
       gather_copy(a.st, x, 0, loop, id);
     }
@@ -139,27 +134,19 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
 
 napi_value BroadcastTo(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 shape[MAX_RANK];
-    const int rank = a.dims(1, shape, MAX_RANK);
-    const CopyPlan plan = plan_broadcast_to(x, shape, rank);
+    const auto [x, plan] = read_broadcast_to(a);
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
-    const Loop& loop = plan.loop;
-    gather_copy(a.st, x, 0, loop, id);
+    gather_copy(a.st, x, 0, plan.loop, id);
     return make_int(env, id);
   });
 }
 
 napi_value Slice(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 begin[MAX_RANK], size[MAX_RANK];
-    const int rb = a.dims(1, begin, MAX_RANK);
-    const int rs = a.dims(2, size, MAX_RANK);
-    const CopyPlan plan = plan_slice(x, begin, rb, size, rs);
+    const auto [x, plan] = read_slice(a);
     // A contiguous box (e.g. a batch of rows): a view sharing the block, no copy.
-    if (contiguous_slice(plan)) return make_int(env, new_slice_view(a.st, x, plan.offset, size, rs));
-    const int id = new_tensor(a.st, x.dtype, size, rs);
+    if (contiguous_slice(plan)) return make_int(env, new_slice_view(a.st, x, plan.offset, plan.shape, plan.rank));
+    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     if (plan.size > 0) gather_copy(a.st, x, plan.offset, plan.loop, id);
     return make_int(env, id);
   });
@@ -167,11 +154,7 @@ napi_value Slice(napi_env env, napi_callback_info info) {
 
 napi_value Pad(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 pads[2 * MAX_RANK];
-    const int np = a.dims(1, pads, 2 * MAX_RANK);
-    const double value = a.f64(2);
-    const PadPlan plan = plan_pad(x, pads, np);
+    const auto [x, value, plan] = read_pad(a);
     const int id = new_tensor(a.st, x.dtype, plan.shape, x.rank);
     Tensor& out = tensor_at(a.st, id);
     const std::uint64_t pattern = glue::fill_bits(x.dtype, value);
@@ -184,24 +167,17 @@ napi_value Pad(napi_env env, napi_callback_info info) {
 
 napi_value Concat(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const auto ts = a.tensor_list(0, "concat");
-    const int axis = a.i32(1);
-    const std::vector<const TensorInfo*> infos(ts.begin(), ts.end());
-    const ConcatPlan plan = plan_concat(infos.data(), int(ts.size()), axis);
-    const Tensor& first = *ts[0];
-    const i64* shape = plan.shape;
-    const i64 outer = plan.outer;
-    const int id = new_tensor(a.st, first.dtype, shape, first.rank);
+    const auto call = read_concat(a);
+    const Tensor& first = *call.inputs[0];
+    const i64 outer = call.plan.outer;
+    const int id = new_tensor(a.st, first.dtype, call.plan.shape, first.rank);
     Tensor& out = tensor_at(a.st, id);
     const i64 row = outer == 0 ? 0 : out.size / outer;
     const int elem = int(dtype_size(first.dtype));
     i64 column = 0;
-    for (const Tensor* t : ts) {
+    for (const Tensor* t : call.inputs) {
       const i64 chunk = outer == 0 ? 0 : t->size / outer;
-      if (chunk > 0) {
-        const Loop loop = concat_loop(outer, chunk, row);
-        strided_copy(elem, loop, t->data(), static_cast<char*>(out.data()) + column * elem, false, 0, t->size);
-      }
+      if (chunk > 0) strided_copy(elem, concat_loop(outer, chunk, row), t->data(), static_cast<char*>(out.data()) + column * elem, false, 0, t->size);
       column += chunk;
     }
     return make_int(env, id);
@@ -210,31 +186,23 @@ napi_value Concat(napi_env env, napi_callback_info info) {
 
 napi_value Gather(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const Tensor& idx = a.tensor(1);
-    const int axis = a.i32(2);
-    const AxisPlan plan = plan_gather(x, idx, axis);
-    check_indices(idx, plan.length, "gather");
-    const i64 outer = plan.outer, inner = plan.inner;
+    const auto [x, idx, plan] = read_gather(a);
+    check_indices(*idx, plan.length, "gather");
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     const void* src = x.data();
-    const std::int32_t* ip = static_cast<const std::int32_t*>(idx.data());
+    const std::int32_t* ip = static_cast<const std::int32_t*>(idx->data());
     void* dst = tensor_at(a.st, id).data();
-    const i64 count = idx.size, length = x.shape[axis];
+    const i64 count = idx->size, length = plan.length, inner = plan.inner;
     const int elem = int(dtype_size(x.dtype));
-    parallel_for(a.st, outer, count * inner, [&](i64 b, i64 e) { gather_rows(elem, src, ip, count, dst, length, inner, b, e); });
+    parallel_for(a.st, plan.outer, count * inner, [&](i64 b, i64 e) { gather_rows(elem, src, ip, count, dst, length, inner, b, e); });
     return make_int(env, id);
   });
 }
 
 napi_value ScatterAdd(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& u = a.tensor(0);
-    const Tensor& idx = a.tensor(1);
-    const int axis = a.i32(2);
-    const AxisPlan plan = plan_scatter_add(u, idx, axis, a.f64(3));
-    check_indices(idx, plan.length, "scatterAdd");
-    const i64 outer = plan.outer, dim = plan.length, inner = plan.inner;
+    const auto [u, idx, plan] = read_scatter_add(a);
+    check_indices(*idx, plan.length, "scatterAdd");
     const int id = new_tensor(a.st, u.dtype, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
     double* acc = nullptr;
@@ -244,7 +212,7 @@ napi_value ScatterAdd(napi_env env, napi_callback_info info) {
     } else {
       std::memset(out.data(), 0, std::size_t(out.size) * 4);
     }
-    scatter_add(u.dtype, u.data(), static_cast<const std::int32_t*>(idx.data()), idx.size, out.data(), acc, outer, dim, inner);
+    scatter_add(u.dtype, u.data(), static_cast<const std::int32_t*>(idx->data()), idx->size, out.data(), acc, plan.outer, plan.length, plan.inner);
     return make_int(env, id);
   });
 }

@@ -47,14 +47,11 @@ napi_value FromData(napi_env env, napi_callback_info info) {
 
 napi_value Fill(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    i64 shape[MAX_RANK];
-    const int rank = a.dims(0, shape, MAX_RANK);
-    const double value = a.f64(1);
-    const int dtype = check_dtype(a.i32(2));
-    const int id = new_tensor(a.st, dtype, shape, rank);
+    const FillCall c = read_fill(a);
+    const int id = new_tensor(a.st, c.dtype, c.shape, c.rank);
     Tensor& t = tensor_at(a.st, id);
-    const std::uint64_t pattern = glue::fill_bits(dtype, value);
-    fill_pattern(int(dtype_size(dtype)), t.data(), &pattern, t.size);
+    const std::uint64_t pattern = glue::fill_bits(c.dtype, c.value);
+    fill_pattern(int(dtype_size(c.dtype)), t.data(), &pattern, t.size);
     return make_int(env, id);
   });
 }
@@ -102,66 +99,53 @@ napi_value Release(napi_env env, napi_callback_info info) {
 
 napi_value Unary(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const int op = unary_op_arg(a, 0);
-    const Tensor& x = a.tensor(1);
-    check_unary(op, x);
+    const auto [op, x] = read_unary(a);
     const int id = new_tensor(a.st, x.dtype, x.shape, x.rank);
     const void* src = x.data();
     void* dst = tensor_at(a.st, id).data();
-    const int dtype = x.dtype;
     const KernelTable& k = *a.st->k;
     const i64 cost = op <= U_NEG || op == U_ABS || op == U_RELU ? 1 : 16;
-    parallel_for(a.st, x.size, cost, [&](i64 b, i64 e) { k.unary(op, dtype, src, dst, b, e); });
+    parallel_for(a.st, x.size, cost, [&, op = op, dtype = x.dtype](i64 b, i64 e) { k.unary(op, dtype, src, dst, b, e); });
     return make_int(env, id);
   });
 }
 
 napi_value Cast(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const int to = check_dtype(a.i32(1));
+    const auto [x, to] = read_cast(a);
     const int id = new_tensor(a.st, to, x.shape, x.rank);
     const void* src = x.data();
     void* dst = tensor_at(a.st, id).data();
-    const int from = x.dtype;
     const KernelTable& k = *a.st->k;
-    parallel_for(a.st, x.size, 1, [&](i64 b, i64 e) { k.cast(from, to, src, dst, b, e); });
+    parallel_for(a.st, x.size, 1, [&, from = x.dtype, to = to](i64 b, i64 e) { k.cast(from, to, src, dst, b, e); });
     return make_int(env, id);
   });
 }
 
 napi_value Binary(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const int op = binary_op_arg(a, 0);
-    const Tensor& x = a.tensor(1);
-    const Tensor& y = a.tensor(2);
-    const BroadcastPlan plan = plan_binary(op, x, y);
-    const Loop& loop = plan.loop;
-    const int dtype = x.dtype;
-    const int id = new_tensor(a.st, plan.dtype, plan.shape, plan.rank);
-    const void* pa = x.data();
-    const void* pb = y.data();
+    const auto call = read_binary(a);
+    const int id = new_tensor(a.st, call.plan.dtype, call.plan.shape, call.plan.rank);
+    const void* pa = call.x.data();
+    const void* pb = call.y.data();
     void* po = tensor_at(a.st, id).data();
     const KernelTable& k = *a.st->k;
+    const int op = call.op, dtype = call.x.dtype;
     const i64 cost = op == B_POW ? 16 : 1;
-    parallel_for(a.st, tensor_at(a.st, id).size, cost, [&](i64 b, i64 e) { k.binary(op, dtype, loop, pa, pb, po, b, e); });
+    parallel_for(a.st, tensor_at(a.st, id).size, cost, [&](i64 b, i64 e) { k.binary(op, dtype, call.plan.loop, pa, pb, po, b, e); });
     return make_int(env, id);
   });
 }
 
 napi_value Where(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& c = a.tensor(0);
-    const Tensor& x = a.tensor(1);
-    const Tensor& y = a.tensor(2);
-    const BroadcastPlan plan = plan_where(c, x, y);
-    const Loop& loop = plan.loop;
-    const int dtype = x.dtype;
-    const int id = new_tensor(a.st, dtype, plan.shape, plan.rank);
-    const void *pc = c.data(), *pa = x.data(), *pb = y.data();
+    const auto call = read_where(a);
+    const int dtype = call.x.dtype;
+    const int id = new_tensor(a.st, dtype, call.plan.shape, call.plan.rank);
+    const void *pc = call.condition.data(), *pa = call.x.data(), *pb = call.y.data();
     void* po = tensor_at(a.st, id).data();
     const KernelTable& k = *a.st->k;
-    parallel_for(a.st, tensor_at(a.st, id).size, 1, [&](i64 b, i64 e) { k.where(dtype, loop, pc, pa, pb, po, b, e); });
+    parallel_for(a.st, tensor_at(a.st, id).size, 1, [&](i64 b, i64 e) { k.where(dtype, call.plan.loop, pc, pa, pb, po, b, e); });
     return make_int(env, id);
   });
 }

@@ -15,10 +15,7 @@ int new_view(State* st, const Tensor& src, const i64* shape, int rank) {
 }
 
 int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank) {
-  const i64 size = glue::check_view(src.shape, src.rank, src.size, element_offset, shape, rank);
-  const std::size_t offset = src.offset + std::size_t(element_offset) * dtype_size(src.dtype);
-  st->pool.retain(src.block);
-  return st->insert(src.block, src.dtype, shape, rank, size, offset);  // may grow the table: `src` is read first
+  return st->insert_view(src, element_offset, shape, rank, [&](Block* block) { st->pool.retain(block); });
 }
 
 void release_tensor(State* st, int id) { st->pool.release(st->remove(id)); }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include <myelin/glue.h>  // shared with backend-cuda (tooling/native-build)
-#include <myelin/op-checks.h>
+#include <myelin/entry-args.h>
 
 #include "../kernels/common.h"
 #include "../kernels/conv.h"

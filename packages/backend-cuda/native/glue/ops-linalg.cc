@@ -124,15 +124,11 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
 
 napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const Tensor& y = a.tensor(1);
-    const int bias_id = a.i32(2);
-    const int act = a.i32(3);
-    const bool ta = a.boolean(4), tb = a.boolean(5);
-    check_activation(act);
-    const Tensor* bias = bias_id >= 0 ? &a.tensor(2) : nullptr;
-    if (bias != nullptr) check_matmul_bias(x, y, *bias, ta, tb);  // before the product is made
-    const int id = matmul_into(a, x, y, ta, tb, "matmulBiasActivation");
+    const auto call = read_matmul_bias_activation(a);
+    const Tensor& x = call.x;
+    const Tensor* bias = call.bias;
+    const int act = call.act;
+    const int id = matmul_into(a, x, call.y, call.ta, call.tb, "matmulBiasActivation");
     Tensor& out = tensor_at(a.st, id);
     if (bias == nullptr && act == ACT_LINEAR) return make_int(env, id);
     Loop loop;
@@ -182,11 +178,11 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
 
 napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& p = a.tensor(0);
-    const Tensor& y = a.tensor(1);
-    const bool with_grad = a.boolean(2);
-    const int reduction = a.i32(3);
-    check_binary_cross_entropy(p, y, reduction);
+    const auto call = read_binary_cross_entropy(a);
+    const Tensor& p = call.a;
+    const Tensor& y = call.b;
+    const bool with_grad = call.with_grad;
+    const int reduction = call.code;
     const i64 n = p.size;
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, p.dtype, p.shape, reduction == 0 ? p.rank : 0), with_grad ? new_tensor(a.st, p.dtype, p.shape, p.rank) : -1};
@@ -202,10 +198,10 @@ napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
 
 napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& g = a.tensor(0);
-    const Tensor& y = a.tensor(1);
-    const int act = a.i32(2);
-    check_bias_activation_backward(g, y, act);
+    const auto call = read_bias_activation_backward(a);
+    const Tensor& g = call.a;
+    const Tensor& y = call.b;
+    const int act = call.code;
     const i64 rows = g.shape[0], n = g.shape[1];
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, g.dtype, g.shape, 2), new_tensor(a.st, g.dtype, g.shape + 1, 1)};
@@ -240,10 +236,7 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
  */
 napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
-    std::int32_t* out = int32_array_arg(a, 1, &n_out);
-    const std::size_t count = check_id_tables(n_in, n_out, 4, 3, "adamUpdateMany");
+    const auto [in, out, count] = read_id_tables(a, 4, 3, "adamUpdateMany");
     AdamConstants k{a.f64(2), a.f64(3), a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10)};
     adam_many(a.st, in, out, count, k, "adamUpdateMany");
     return static_cast<napi_value>(nullptr);
@@ -256,10 +249,7 @@ napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
  */
 napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    std::size_t n_in = 0, n_out = 0;
-    const std::int32_t* in = int32_array_arg(a, 0, &n_in);
-    std::int32_t* out = int32_array_arg(a, 1, &n_out);
-    const std::size_t count = check_id_tables(n_in, n_out, 3, 2, "sgdUpdateMany");
+    const auto [in, out, count] = read_id_tables(a, 3, 2, "sgdUpdateMany");
     SgdConstants k{a.f64(2), a.f64(3), 1.0 - a.f64(4), a.f64(5), a.boolean(6)};
     const bool momentum = k.momentum != 0;
     check_sgd_ids(*a.st, in, count, momentum);
@@ -301,14 +291,11 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
  */
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const NormLayout l = norm_layout(x, "batchNorm");
-    const Tensor* weight = per_channel_arg(a, 1, x, l, "batchNorm", "weight");
-    const Tensor* bias = per_channel_arg(a, 2, x, l, "batchNorm", "bias");
-    const Tensor* given_mean = per_channel_arg(a, 3, x, l, "batchNorm", "mean");
-    const Tensor* given_var = per_channel_arg(a, 4, x, l, "batchNorm", "variance");
-    const double eps = a.f64(5);
-    check_batch_norm(x, l, given_mean != nullptr, given_var != nullptr, eps);
+    const auto call = read_batch_norm(a);
+    const Tensor& x = call.x;
+    const NormLayout& l = call.layout;
+    const Tensor *weight = call.weight, *bias = call.bias, *given_mean = call.mean, *given_var = call.variance;
+    const double eps = call.eps;
     if (l.c > INT_MAX) throw unsupported("batchNorm", x.dtype, "too many channels");
     Context& c = a.ctx();
     const i64 channel[1] = {l.c};
@@ -335,16 +322,15 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
  */
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& g = a.tensor(0);
-    const Tensor& x = a.tensor(1);
-    const NormLayout l = norm_layout(x, "batchNormBackward");
-    check_batch_norm_grad(g, x);
-    const Tensor* weight = per_channel_arg(a, 2, x, l, "batchNormBackward", "weight");
-    const Tensor* mean = per_channel_arg(a, 3, x, l, "batchNormBackward", "mean");
-    const Tensor* inv_std = per_channel_arg(a, 4, x, l, "batchNormBackward", "invStd");
-    if (mean == nullptr || inv_std == nullptr) throw argument_error("batchNormBackward: mean and invStd are required");
-    const bool training = a.boolean(5);
-    const bool need[3] = {a.boolean(6), a.boolean(7), a.boolean(8)};
+    const auto call = read_batch_norm_backward(a);
+    const Tensor& g = call.grad;
+    const Tensor& x = call.x;
+    const NormLayout& l = call.layout;
+    const Tensor* weight = call.weight;
+    const Tensor* mean = &call.mean;
+    const Tensor* inv_std = &call.inv_std;
+    const bool training = call.training;
+    const bool* need = call.need;
     if (l.c > INT_MAX) throw unsupported("batchNormBackward", x.dtype, "too many channels");
     Context& c = a.ctx();
     const i64 channel[1] = {l.c};

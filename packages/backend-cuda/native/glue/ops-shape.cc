@@ -31,11 +31,10 @@ const char* const REDUCE_NAMES[2] = {"sum", "max"};
 
 napi_value Reduce(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const int op = reduce_op_arg(a, 0);
-    const Tensor& x = a.tensor(1);
-    i64 axes[MAX_RANK];
-    const int naxes = a.dims(2, axes, MAX_RANK);
-    const ReducePlan plan = plan_reduce(op, x, axes, naxes, a.boolean(3));
+    const auto call = read_reduce(a);
+    const int op = call.op, naxes = call.naxes;
+    const Tensor& x = call.x;
+    const ReducePlan& plan = call.plan;
     Context& c = a.ctx();
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
@@ -77,14 +76,12 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
 
 napi_value Argmax(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const AxisPlan plan = plan_argmax(x, a.i32(1));
-    const i64 outer = plan.outer, length = plan.length, inner = plan.inner;
+    const auto [x, indices, plan] = read_argmax(a);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, I32, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
-    if (length == 0) launch_fill(c.stream, out.data(), 4, 0, out.size);
-    else launch_argmax(c.stream, x.dtype, x.data(), static_cast<std::int32_t*>(out.data()), outer, length, inner);
+    if (plan.length == 0) launch_fill(c.stream, out.data(), 4, 0, out.size);
+    else launch_argmax(c.stream, x.dtype, x.data(), static_cast<std::int32_t*>(out.data()), plan.outer, plan.length, plan.inner);
     check_launch("argmax");
     return make_int(env, id);
   });
@@ -92,62 +89,46 @@ napi_value Argmax(napi_env env, napi_callback_info info) {
 
 napi_value Reshape(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 shape[MAX_RANK];
-    const int rank = a.dims(1, shape, MAX_RANK);
-    return make_int(env, new_view(a.st, x, shape, rank));
+    const auto call = read_reshape(a);
+    return make_int(env, new_view(a.st, call.x, call.shape, call.rank));
   });
 }
 
 /** reshapeN(x, rank, d0, d1, d2, d3): a view with up to four dimensions given as numbers. */
 napi_value ReshapeDims(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 shape[4];
-    const int rank = reshape_dims_args(a, 1, shape);
-    return make_int(env, new_view(a.st, x, shape, rank));
+    const auto call = read_reshape_dims(a);
+    return make_int(env, new_view(a.st, call.x, call.shape, call.rank));
   });
 }
 
 napi_value Transpose(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 perm[MAX_RANK];
-    const int rank = a.dims(1, perm, MAX_RANK);
-    const CopyPlan plan = plan_transpose(x, perm, rank);
+    const auto [x, plan] = read_transpose(a);
     a.ctx();
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
-    const Loop& loop = plan.loop;
-    gather_copy(a.st, x, 0, loop, id, "transpose");
+    gather_copy(a.st, x, 0, plan.loop, id, "transpose");
     return make_int(env, id);
   });
 }
 
 napi_value BroadcastTo(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 shape[MAX_RANK];
-    const int rank = a.dims(1, shape, MAX_RANK);
-    const CopyPlan plan = plan_broadcast_to(x, shape, rank);
+    const auto [x, plan] = read_broadcast_to(a);
     a.ctx();
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
-    const Loop& loop = plan.loop;
-    gather_copy(a.st, x, 0, loop, id, "broadcastTo");
+    gather_copy(a.st, x, 0, plan.loop, id, "broadcastTo");
     return make_int(env, id);
   });
 }
 
 napi_value Slice(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 begin[MAX_RANK], size[MAX_RANK];
-    const int rb = a.dims(1, begin, MAX_RANK);
-    const int rs = a.dims(2, size, MAX_RANK);
-    const CopyPlan plan = plan_slice(x, begin, rb, size, rs);
+    const auto [x, plan] = read_slice(a);
     // A contiguous box (e.g. a batch of rows): a view sharing the block, no copy.
-    if (contiguous_slice(plan)) return make_int(env, new_slice_view(a.st, x, plan.offset, size, rs));
+    if (contiguous_slice(plan)) return make_int(env, new_slice_view(a.st, x, plan.offset, plan.shape, plan.rank));
     a.ctx();
-    const int id = new_tensor(a.st, x.dtype, size, rs);
+    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     if (plan.size > 0) gather_copy(a.st, x, plan.offset, plan.loop, id, "slice");
     return make_int(env, id);
   });
@@ -155,11 +136,7 @@ napi_value Slice(napi_env env, napi_callback_info info) {
 
 napi_value Pad(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    i64 pads[2 * MAX_RANK];
-    const int np = a.dims(1, pads, 2 * MAX_RANK);
-    const double value = a.f64(2);
-    const PadPlan plan = plan_pad(x, pads, np);
+    const auto [x, value, plan] = read_pad(a);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, x.dtype, plan.shape, x.rank);
     Tensor& out = tensor_at(a.st, id);
@@ -173,24 +150,18 @@ napi_value Pad(napi_env env, napi_callback_info info) {
 
 napi_value Concat(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const auto ts = a.tensor_list(0, "concat");
-    const int axis = a.i32(1);
-    const std::vector<const TensorInfo*> infos(ts.begin(), ts.end());
-    const ConcatPlan plan = plan_concat(infos.data(), int(ts.size()), axis);
-    const Tensor& first = *ts[0];
-    const i64 outer = plan.outer;
+    const auto call = read_concat(a);
+    const Tensor& first = *call.inputs[0];
+    const i64 outer = call.plan.outer;
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, first.dtype, plan.shape, first.rank);
+    const int id = new_tensor(a.st, first.dtype, call.plan.shape, first.rank);
     Tensor& out = tensor_at(a.st, id);
     const i64 row = outer == 0 ? 0 : out.size / outer;
     const int elem = int(dtype_size(first.dtype));
     i64 column = 0;
-    for (const Tensor* t : ts) {
+    for (const Tensor* t : call.inputs) {
       const i64 chunk = outer == 0 ? 0 : t->size / outer;
-      if (chunk > 0) {
-        const Loop loop = concat_loop(outer, chunk, row);
-        launch_strided_copy(c.stream, elem, loop, t->data(), static_cast<char*>(out.data()) + column * elem, false);
-      }
+      if (chunk > 0) launch_strided_copy(c.stream, elem, concat_loop(outer, chunk, row), t->data(), static_cast<char*>(out.data()) + column * elem, false);
       column += chunk;
     }
     check_launch("concat");
@@ -200,16 +171,12 @@ napi_value Concat(napi_env env, napi_callback_info info) {
 
 napi_value Gather(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const Tensor& idx = a.tensor(1);
-    const int axis = a.i32(2);
-    const AxisPlan plan = plan_gather(x, idx, axis);
-    const i64 outer = plan.outer, inner = plan.inner;
+    const auto [x, idx, plan] = read_gather(a);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
     // Indices live on the device: the kernel range-checks each one (FLAG_GATHER, reported by the next read).
-    launch_gather(c.stream, int(dtype_size(x.dtype)), x.data(), static_cast<const std::int32_t*>(idx.data()), idx.size, tensor_at(a.st, id).data(), outer, x.shape[axis], inner,
-                  c.flag);
+    launch_gather(c.stream, int(dtype_size(x.dtype)), x.data(), static_cast<const std::int32_t*>(idx->data()), idx->size, tensor_at(a.st, id).data(), plan.outer, plan.length,
+                  plan.inner, c.flag);
     check_launch("gather");
     return make_int(env, id);
   });
@@ -217,18 +184,13 @@ napi_value Gather(napi_env env, napi_callback_info info) {
 
 napi_value ScatterAdd(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& u = a.tensor(0);
-    const Tensor& idx = a.tensor(1);
-    const int axis = a.i32(2);
-    const AxisPlan plan = plan_scatter_add(u, idx, axis, a.f64(3));
-    const i64 outer = plan.outer, dim = plan.length, inner = plan.inner;
-    const i64 out_size = checked_size(plan.shape, plan.rank);
+    const auto [u, idx, plan] = read_scatter_add(a);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, u.dtype, plan.shape, plan.rank);
-    const bool floats = is_float(u.dtype);
-    Scratch acc(a.st, floats ? std::size_t(out_size) * sizeof(double) : 8, "scatterAdd");
-    launch_scatter_add(c.stream, u.dtype, u.data(), static_cast<const std::int32_t*>(idx.data()), idx.size, tensor_at(a.st, id).data(), static_cast<double*>(acc.data()), outer,
-                       dim, inner, c.flag);
+    Tensor& out = tensor_at(a.st, id);
+    Scratch acc(a.st, is_float(u.dtype) ? std::size_t(out.size) * sizeof(double) : 8, "scatterAdd");
+    launch_scatter_add(c.stream, u.dtype, u.data(), static_cast<const std::int32_t*>(idx->data()), idx->size, out.data(), static_cast<double*>(acc.data()), plan.outer, plan.length,
+                       plan.inner, c.flag);
     check_launch("scatterAdd");
     return make_int(env, id);
   });

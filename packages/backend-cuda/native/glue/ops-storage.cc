@@ -184,15 +184,11 @@ napi_value FromData(napi_env env, napi_callback_info info) {
 
 napi_value Fill(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    i64 shape[MAX_RANK];
-    const int rank = a.dims(0, shape, MAX_RANK);
-    const double value = a.f64(1);
-    const int dtype = check_dtype(a.i32(2));
-    checked_size(shape, rank);
+    const FillCall f = read_fill(a);
     Context& c = a.ctx();
-    const int id = new_tensor(a.st, dtype, shape, rank);
+    const int id = new_tensor(a.st, f.dtype, f.shape, f.rank);
     Tensor& t = tensor_at(a.st, id);
-    launch_fill(c.stream, t.data(), int(dtype_size(dtype)), glue::fill_bits(dtype, value), t.size);
+    launch_fill(c.stream, t.data(), int(dtype_size(f.dtype)), glue::fill_bits(f.dtype, f.value), t.size);
     check_launch("fill");
     return make_int(env, id);
   });
@@ -246,13 +242,10 @@ napi_value Release(napi_env env, napi_callback_info info) {
 
 napi_value Unary(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const int op = unary_op_arg(a, 0);
-    const Tensor& x = a.tensor(1);
-    check_unary(op, x);
+    const auto [op, x] = read_unary(a);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, x.dtype, x.shape, x.rank);
-    const Tensor& src = tensor_at(a.st, a.tensor_id(1));
-    launch_unary(c.stream, op, src.dtype, src.data(), tensor_at(a.st, id).data(), src.size);
+    launch_unary(c.stream, op, x.dtype, x.data(), tensor_at(a.st, id).data(), x.size);
     check_launch(UNARY_NAMES[op]);
     return make_int(env, id);
   });
@@ -260,8 +253,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
 
 napi_value Cast(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& x = a.tensor(0);
-    const int to = check_dtype(a.i32(1));
+    const auto [x, to] = read_cast(a);
     Context& c = a.ctx();
     const int id = new_tensor(a.st, to, x.shape, x.rank);
     launch_cast(c.stream, x.dtype, to, x.data(), tensor_at(a.st, id).data(), x.size);
@@ -272,34 +264,24 @@ napi_value Cast(napi_env env, napi_callback_info info) {
 
 napi_value Binary(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const int op = binary_op_arg(a, 0);
-    const Tensor& x = a.tensor(1);
-    const Tensor& y = a.tensor(2);
-    const BroadcastPlan plan = plan_binary(op, x, y);
-    const Loop& loop = plan.loop;
-    const int dtype = x.dtype;
+    const auto call = read_binary(a);
     Context& c = a.ctx();
-    const void* pa = x.data();
-    const void* pb = y.data();
-    const int id = new_tensor(a.st, plan.dtype, plan.shape, plan.rank);
-    if (tensor_at(a.st, id).size > 0) launch_binary(c.stream, op, dtype, loop, pa, pb, tensor_at(a.st, id).data());
-    check_launch(BINARY_NAMES[op]);
+    const int id = new_tensor(a.st, call.plan.dtype, call.plan.shape, call.plan.rank);
+    Tensor& out = tensor_at(a.st, id);
+    if (out.size > 0) launch_binary(c.stream, call.op, call.x.dtype, call.plan.loop, call.x.data(), call.y.data(), out.data());
+    check_launch(BINARY_NAMES[call.op]);
     return make_int(env, id);
   });
 }
 
 napi_value Where(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const Tensor& cnd = a.tensor(0);
-    const Tensor& x = a.tensor(1);
-    const Tensor& y = a.tensor(2);
-    const BroadcastPlan plan = plan_where(cnd, x, y);
-    const Loop& loop = plan.loop;
+    const auto call = read_where(a);
     Context& c = a.ctx();
-    const void *pc = cnd.data(), *pa = x.data(), *pb = y.data();
-    const int dtype = x.dtype;
-    const int id = new_tensor(a.st, dtype, plan.shape, plan.rank);
-    if (tensor_at(a.st, id).size > 0) launch_where(c.stream, int(dtype_size(dtype)), loop, pc, pa, pb, tensor_at(a.st, id).data());
+    const int dtype = call.x.dtype;
+    const int id = new_tensor(a.st, dtype, call.plan.shape, call.plan.rank);
+    Tensor& out = tensor_at(a.st, id);
+    if (out.size > 0) launch_where(c.stream, int(dtype_size(dtype)), call.plan.loop, call.condition.data(), call.x.data(), call.y.data(), out.data());
     check_launch("where");
     return make_int(env, id);
   });

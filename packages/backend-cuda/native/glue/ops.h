@@ -1,50 +1,15 @@
-// The addon's entry points (one napi_callback each), registered in addon.cc.
+// The addon's entry points (one napi_callback each), registered in addon.cc: those every native
+// addon has (myelin/entry-points.h; defined in ops-storage.cc, ops-shape.cc, ops-linalg.cc and
+// ops-conv.cc) and readSync, this addon's own.
 #pragma once
+#include <myelin/entry-points.h>
+
 #include "state.h"
 
 namespace mc {
 
-#define MC_ENTRY(name) napi_value name(napi_env env, napi_callback_info info);
-// storage and elementwise (ops-storage.cc)
-MC_ENTRY(FromData)
-MC_ENTRY(Fill)
-MC_ENTRY(Read)
-MC_ENTRY(ReadSync)
-MC_ENTRY(Release)
-MC_ENTRY(Unary)
-MC_ENTRY(Cast)
-MC_ENTRY(Binary)
-MC_ENTRY(Where)
-// reductions and movement (ops-shape.cc)
-MC_ENTRY(Reduce)
-MC_ENTRY(Argmax)
-MC_ENTRY(Reshape)
-MC_ENTRY(ReshapeDims)
-MC_ENTRY(Transpose)
-MC_ENTRY(BroadcastTo)
-MC_ENTRY(Slice)
-MC_ENTRY(Pad)
-MC_ENTRY(Concat)
-MC_ENTRY(Gather)
-MC_ENTRY(ScatterAdd)
-// linear algebra, losses, optimizers, normalisation (ops-linalg.cc)
-MC_ENTRY(Matmul)
-MC_ENTRY(MatmulBiasActivation)
-MC_ENTRY(SoftmaxCrossEntropy)
-MC_ENTRY(BinaryCrossEntropy)
-MC_ENTRY(BiasActivationBackward)
-MC_ENTRY(AdamUpdate)
-MC_ENTRY(AdamUpdateMany)
-MC_ENTRY(SgdUpdateMany)
-MC_ENTRY(BatchNorm)
-MC_ENTRY(BatchNormBackward)
-// windows (ops-conv.cc)
-MC_ENTRY(Unfold)
-MC_ENTRY(Conv2d)
-MC_ENTRY(Conv2dBackward)
-MC_ENTRY(MaxPool2d)
-MC_ENTRY(MaxPool2dBackward)
-#undef MC_ENTRY
+MYELIN_SHARED_ENTRY_POINTS(MYELIN_DECLARE_ENTRY)
+MYELIN_DECLARE_ENTRY("readSync", ReadSync)
 
 /** Row-major batched GEMM on the context's stream: cuBLAS when in use and the sizes fit, else the built-in kernel. */
 void gemm(State* st, int dtype, const GemmCall& call, const char* op);

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <myelin/glue.h>  // shared with backend-cpu (tooling/native-build)
-#include <myelin/op-checks.h>
+#include <myelin/entry-args.h>
 
 #include "../common.h"
 #include "../kernels/kernels.h"

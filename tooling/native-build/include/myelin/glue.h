@@ -141,6 +141,14 @@ struct ArgReader {
 
 // ---- the handle table ------------------------------------------------------------------------
 
+/** Checks that `shape` has as many elements as `from` (a reshape); returns the count. */
+i64 check_reshape(const i64* from, int from_rank, i64 from_size, const i64* shape, int rank);
+/**
+ * Checks that a view of `shape` starting `element_offset` elements into a tensor of `from`
+ * (`from_size` elements) lies inside it; returns the view's element count.
+ */
+i64 check_view(const i64* from, int from_rank, i64 from_size, i64 element_offset, const i64* shape, int rank);
+
 /** A tensor's dtype and shape: what every check reads (op-checks.h). */
 struct TensorInfo {
   int dtype = F32;
@@ -204,6 +212,18 @@ struct HandleTable {
     return id;
   }
 
+  /**
+   * A new id for a view of `shape` starting `element_offset` elements into `src` (checked to lie
+   * inside it), sharing src's block: `retain(block)` takes the view's reference first.
+   */
+  template <typename Retain>
+  int insert_view(const Tensor& src, i64 element_offset, const i64* shape, int rank, Retain&& retain) {
+    const i64 size = check_view(src.shape, src.rank, src.size, element_offset, shape, rank);
+    const std::size_t offset = src.offset + std::size_t(element_offset) * dtype_size(src.dtype);
+    retain(src.block);
+    return insert(src.block, src.dtype, shape, rank, size, offset);  // may grow the table: `src` is read first
+  }
+
   /** Frees id `id`; returns its block reference for the caller to release. */
   auto remove(int id) {
     Tensor& t = tensors[std::size_t(id)];
@@ -255,13 +275,6 @@ struct StateArgs : ArgReader {
   }
 };
 
-/** Checks that `shape` has as many elements as `from` (a reshape); returns the count. */
-i64 check_reshape(const i64* from, int from_rank, i64 from_size, const i64* shape, int rank);
-/**
- * Checks that a view of `shape` starting `element_offset` elements into a tensor of `from`
- * (`from_size` elements) lies inside it; returns the view's element count.
- */
-i64 check_view(const i64* from, int from_rank, i64 from_size, i64 element_offset, const i64* shape, int rank);
 
 // ---- results and registration ----------------------------------------------------------------
 
