@@ -7,6 +7,9 @@
 
 #include <myelin/native-types.h>
 
+/** Host and device (nvcc), or host only: MYELIN_HD under the name this package's code used. */
+#define MC_HD MYELIN_HD
+
 namespace mc {
 
 using namespace ::myelin;  // i64, DType, op codes, MAX_RANK, Loop, collapse_loop, broadcast_loop

@@ -63,8 +63,6 @@ int new_view(State* st, const Tensor& src, const i64* shape, int rank);
 /** A view of `size(shape)` elements of `src`'s block starting `element_offset` elements into `src`. */
 int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank);
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
-/** The live tensor with id `id` (from a typed array, not an argument slot); a DisposedTensorError otherwise. */
-inline Tensor& live_tensor(State* st, std::int32_t id) { return st->live(id); }
 void release_tensor(State* st, int id);
 /** Double scratch of n elements owned by the state (reused). */
 double* scratch(State* st, i64 n);

@@ -61,8 +61,6 @@ int new_view(State* st, const Tensor& src, const i64* shape, int rank);
 int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank);
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
 void release_tensor(State* st, int id);
-/** The live tensor with id `id` (from a typed array, not an argument slot); a DisposedTensorError otherwise. */
-inline Tensor& live_tensor(State* st, std::int32_t id) { return st->live(id); }
 
 /** Device scratch for one op: released (in stream order) when it goes out of scope. */
 class Scratch {
