@@ -284,13 +284,8 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const auto call = read_batch_norm_backward(a);
-    const Tensor& g = call.grad;
     const Tensor& x = call.x;
     const NormLayout& l = call.layout;
-    const Tensor* weight = call.weight;
-    const Tensor* mean = &call.mean;
-    const Tensor* inv_std = &call.inv_std;
-    const bool training = call.training;
     const i64 channel[1] = {l.c};
     const int ids[3] = {call.need[0] ? new_tensor(a.st, x.dtype, x.shape, x.rank) : -1, call.need[1] ? new_tensor(a.st, x.dtype, channel, 1) : -1,
                         call.need[2] ? new_tensor(a.st, x.dtype, channel, 1) : -1};
@@ -299,16 +294,16 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     const i64 per = l.n * l.inner * 2;
     if (x.dtype == F32) {
       parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
-        batch_norm_backward_channels(l, static_cast<const float*>(g.data()), static_cast<const float*>(x.data()),
-                                     static_cast<const float*>(weight ? weight->data() : nullptr), static_cast<const float*>(mean->data()),
-                                     static_cast<const float*>(inv_std->data()), training, static_cast<float*>(p[0]), static_cast<float*>(p[1]),
+        batch_norm_backward_channels(l, static_cast<const float*>(call.grad.data()), static_cast<const float*>(x.data()),
+                                     static_cast<const float*>(call.weight ? call.weight->data() : nullptr), static_cast<const float*>(call.mean.data()),
+                                     static_cast<const float*>(call.inv_std.data()), call.training, static_cast<float*>(p[0]), static_cast<float*>(p[1]),
                                      static_cast<float*>(p[2]), b, e);
       });
     } else {
       parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
-        batch_norm_backward_channels(l, static_cast<const double*>(g.data()), static_cast<const double*>(x.data()),
-                                     static_cast<const double*>(weight ? weight->data() : nullptr), static_cast<const double*>(mean->data()),
-                                     static_cast<const double*>(inv_std->data()), training, static_cast<double*>(p[0]), static_cast<double*>(p[1]),
+        batch_norm_backward_channels(l, static_cast<const double*>(call.grad.data()), static_cast<const double*>(x.data()),
+                                     static_cast<const double*>(call.weight ? call.weight->data() : nullptr), static_cast<const double*>(call.mean.data()),
+                                     static_cast<const double*>(call.inv_std.data()), call.training, static_cast<double*>(p[0]), static_cast<double*>(p[1]),
                                      static_cast<double*>(p[2]), b, e);
       });
     }

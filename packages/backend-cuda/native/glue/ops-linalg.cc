@@ -323,22 +323,16 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const auto call = read_batch_norm_backward(a);
-    const Tensor& g = call.grad;
     const Tensor& x = call.x;
     const NormLayout& l = call.layout;
-    const Tensor* weight = call.weight;
-    const Tensor* mean = &call.mean;
-    const Tensor* inv_std = &call.inv_std;
-    const bool training = call.training;
-    const bool* need = call.need;
     if (l.c > INT_MAX) throw unsupported("batchNormBackward", x.dtype, "too many channels");
     Context& c = a.ctx();
     const i64 channel[1] = {l.c};
     int ids[3] = {-1, -1, -1};
     try {
-      if (need[0]) ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
-      if (need[1]) ids[1] = new_tensor(a.st, x.dtype, channel, 1);
-      if (need[2]) ids[2] = new_tensor(a.st, x.dtype, channel, 1);
+      if (call.need[0]) ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
+      if (call.need[1]) ids[1] = new_tensor(a.st, x.dtype, channel, 1);
+      if (call.need[2]) ids[2] = new_tensor(a.st, x.dtype, channel, 1);
     } catch (...) {
       for (int id : ids)
         if (id >= 0) release_tensor(a.st, id);
@@ -346,7 +340,7 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     }
     auto out = [&](int i) { return ids[i] < 0 ? nullptr : tensor_at(a.st, ids[i]).data(); };
     Scratch sums(a.st, std::size_t(2 * l.c + 1) * sizeof(double), "batchNormBackward");
-    launch_batch_norm_backward(c.stream, x.dtype, g.data(), x.data(), data_or_null(weight), mean->data(), inv_std->data(), training, out(0), out(1), out(2),
+    launch_batch_norm_backward(c.stream, x.dtype, call.grad.data(), x.data(), data_or_null(call.weight), call.mean.data(), call.inv_std.data(), call.training, out(0), out(1), out(2),
                                static_cast<double*>(sums.data()), l.n, l.c, l.inner);
     check_launch("batchNormBackward");
     return id_array(env, ids, 3);

@@ -154,19 +154,21 @@ struct CopyCall {
   const Tensor& x;
   CopyPlan plan;
 };
+/** x and a dimension list (argument 1), planned by `plan` (plan_transpose, plan_broadcast_to). */
+template <typename Args>
+CopyCall<TensorOf<Args>> read_copy(const Args& a, CopyPlan (*plan)(const TensorInfo&, const i64*, int)) {
+  const auto& x = a.tensor(0);
+  i64 dims[MAX_RANK];
+  const int rank = a.dims(1, dims, MAX_RANK);
+  return {x, plan(x, dims, rank)};
+}
 template <typename Args>
 CopyCall<TensorOf<Args>> read_transpose(const Args& a) {
-  const auto& x = a.tensor(0);
-  i64 perm[MAX_RANK];
-  const int rank = a.dims(1, perm, MAX_RANK);
-  return {x, plan_transpose(x, perm, rank)};
+  return read_copy(a, plan_transpose);
 }
 template <typename Args>
 CopyCall<TensorOf<Args>> read_broadcast_to(const Args& a) {
-  const auto& x = a.tensor(0);
-  i64 shape[MAX_RANK];
-  const int rank = a.dims(1, shape, MAX_RANK);
-  return {x, plan_broadcast_to(x, shape, rank)};
+  return read_copy(a, plan_broadcast_to);
 }
 template <typename Args>
 CopyCall<TensorOf<Args>> read_slice(const Args& a) {
