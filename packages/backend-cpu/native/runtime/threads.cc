@@ -38,7 +38,12 @@ void ThreadPool::resize(int threads) {
   if (threads == threads_) return;
   stop_workers();
   threads_ = threads;
-  for (int i = 1; i < threads; i++) workers_.emplace_back([this] { worker_loop(); });
+  // The generation the workers start from, read here rather than by each new thread: a thread
+  // that started late read the one stop_workers() had already moved on to, and waited forever
+  // for a change (a resize right after another hung in join). run_mutex_ is held, so nothing
+  // else moves it before the workers exist.
+  const std::uint64_t start = generation_.load(std::memory_order_acquire);
+  for (int i = 1; i < threads; i++) workers_.emplace_back([this, start] { worker_loop(start); });
 }
 
 void ThreadPool::work(std::uint64_t generation) {
@@ -56,8 +61,7 @@ void ThreadPool::work(std::uint64_t generation) {
   }
 }
 
-void ThreadPool::worker_loop() {
-  std::uint64_t seen = generation_.load(std::memory_order_acquire);
+void ThreadPool::worker_loop(std::uint64_t seen) {
   for (;;) {
     // Spin briefly (back-to-back kernels), then sleep until the next job.
     std::uint64_t g = generation_.load(std::memory_order_acquire);

@@ -26,7 +26,8 @@ class ThreadPool {
   }
 
  private:
-  void worker_loop();
+  /** A worker's loop: waits for generations after `seen` (the one when it was made). */
+  void worker_loop(std::uint64_t seen);
   void stop_workers();
   void work(std::uint64_t generation);
 
