@@ -113,16 +113,11 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
     const std::size_t elem = dtype_size(dtype);
     const i64 rows = s.g.c * s.g.kh * s.g.kw;
     const i64 bias_shape[1] = {s.o};
+    // A failure below releases what this call made (guarded).
     int ids[3] = {-1, -1, -1};
-    try {
-      if (need_input) ids[0] = new_tensor(a.st, dtype, x.shape, 4);
-      if (need_weight) ids[1] = new_tensor(a.st, dtype, w.shape, 4);
-      if (need_bias) ids[2] = new_tensor(a.st, dtype, bias_shape, 1);
-    } catch (...) {
-      for (int id : ids)
-        if (id >= 0) release_tensor(a.st, id);
-      throw;
-    }
+    if (need_input) ids[0] = new_tensor(a.st, dtype, x.shape, 4);
+    if (need_weight) ids[1] = new_tensor(a.st, dtype, w.shape, 4);
+    if (need_bias) ids[2] = new_tensor(a.st, dtype, bias_shape, 1);
     const char* g = static_cast<const char*>(grad.data());
     const char* wd = static_cast<const char*>(w.data());
     const std::size_t cols_bytes = std::size_t(s.g.n * rows * s.length) * elem;

@@ -40,18 +40,10 @@ void run_table(State* st, std::vector<Entry>& table, const char* op, F&& launch)
 void adam_many(State* st, const std::int32_t* in, std::int32_t* out, std::size_t count, const AdamConstants& k, const char* op) {
   check_adam_ids(*st, in, count, op);
   if (st->ctx == nullptr) throw backend_error("backend 'cuda': no GPU is open in this process");
-  std::size_t made = 0;
-  try {
-    for (; made < count; made++) {
-      const Tensor& p = tensor_at(st, in[4 * made]);
-      for (int o = 0; o < 3; o++) out[3 * made + o] = -1;
-      for (int o = 0; o < 3; o++) out[3 * made + o] = new_tensor(st, p.dtype, p.shape, p.rank);
-    }
-  } catch (...) {
-    for (std::size_t j = 0; j <= made && j < count; j++)
-      for (int o = 0; o < 3; o++)
-        if (out[3 * j + o] >= 0) release_tensor(st, out[3 * j + o]);
-    throw;
+  // Called only inside guarded entry points: a failure releases the tensors made here.
+  for (std::size_t j = 0; j < count; j++) {
+    const Tensor& p = tensor_at(st, in[4 * j]);
+    for (int o = 0; o < 3; o++) out[3 * j + o] = new_tensor(st, p.dtype, p.shape, p.rank);
   }
   for (int dtype : {int(F32), int(F64)}) {
     std::vector<AdamEntry> table;
@@ -254,17 +246,12 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
     const bool momentum = k.momentum != 0;
     check_sgd_ids(*a.st, in, count, momentum);
     a.ctx();
+    // -1 where there is no momentum buffer; a failure releases what this call made (guarded).
     for (std::size_t j = 0; j < 2 * count; j++) out[j] = -1;
-    try {
-      for (std::size_t j = 0; j < count; j++) {
-        const Tensor& p = tensor_at(a.st, in[3 * j]);
-        out[2 * j] = new_tensor(a.st, p.dtype, p.shape, p.rank);
-        if (momentum) out[2 * j + 1] = new_tensor(a.st, p.dtype, p.shape, p.rank);
-      }
-    } catch (...) {
-      for (std::size_t j = 0; j < 2 * count; j++)
-        if (out[j] >= 0) release_tensor(a.st, out[j]);
-      throw;
+    for (std::size_t j = 0; j < count; j++) {
+      const Tensor& p = tensor_at(a.st, in[3 * j]);
+      out[2 * j] = new_tensor(a.st, p.dtype, p.shape, p.rank);
+      if (momentum) out[2 * j + 1] = new_tensor(a.st, p.dtype, p.shape, p.rank);
     }
     for (int dtype : {int(F32), int(F64)}) {
       std::vector<SgdEntry> table;
@@ -299,15 +286,10 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
     if (l.c > INT_MAX) throw unsupported("batchNorm", x.dtype, "too many channels");
     Context& c = a.ctx();
     const i64 channel[1] = {l.c};
-    int ids[4] = {-1, -1, -1, -1};
-    try {
-      ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
-      for (int i = 1; i < 4; i++) ids[i] = new_tensor(a.st, x.dtype, channel, 1);
-    } catch (...) {
-      for (int id : ids)
-        if (id >= 0) release_tensor(a.st, id);
-      throw;
-    }
+    // A failure below releases what this call made (guarded).
+    int ids[4];
+    ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
+    for (int i = 1; i < 4; i++) ids[i] = new_tensor(a.st, x.dtype, channel, 1);
     Scratch coef(a.st, std::size_t(2 * l.c + 1) * sizeof(double), "batchNorm");
     launch_batch_norm(c.stream, x.dtype, x.data(), data_or_null(weight), data_or_null(bias), data_or_null(given_mean), data_or_null(given_var), eps, tensor_at(a.st, ids[0]).data(),
                       tensor_at(a.st, ids[1]).data(), tensor_at(a.st, ids[2]).data(), tensor_at(a.st, ids[3]).data(), static_cast<double*>(coef.data()), l.n, l.c, l.inner);
@@ -328,16 +310,11 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     if (l.c > INT_MAX) throw unsupported("batchNormBackward", x.dtype, "too many channels");
     Context& c = a.ctx();
     const i64 channel[1] = {l.c};
+    // A failure below releases what this call made (guarded).
     int ids[3] = {-1, -1, -1};
-    try {
-      if (call.need[0]) ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
-      if (call.need[1]) ids[1] = new_tensor(a.st, x.dtype, channel, 1);
-      if (call.need[2]) ids[2] = new_tensor(a.st, x.dtype, channel, 1);
-    } catch (...) {
-      for (int id : ids)
-        if (id >= 0) release_tensor(a.st, id);
-      throw;
-    }
+    if (call.need[0]) ids[0] = new_tensor(a.st, x.dtype, x.shape, x.rank);
+    if (call.need[1]) ids[1] = new_tensor(a.st, x.dtype, channel, 1);
+    if (call.need[2]) ids[2] = new_tensor(a.st, x.dtype, channel, 1);
     auto out = [&](int i) { return ids[i] < 0 ? nullptr : tensor_at(a.st, ids[i]).data(); };
     Scratch sums(a.st, std::size_t(2 * l.c + 1) * sizeof(double), "batchNormBackward");
     launch_batch_norm_backward(c.stream, x.dtype, call.grad.data(), x.data(), data_or_null(call.weight), call.mean.data(), call.inv_std.data(), call.training, out(0), out(1), out(2),

@@ -157,26 +157,22 @@ napi_value FromData(napi_env env, napi_callback_info info) {
     const int id = new_tensor(a.st, dtype, f.shape, f.rank);
     Tensor& t = tensor_at(a.st, id);
     const bool same = (type == napi_float32_array && dtype == F32) || (type == napi_float64_array && dtype == F64) || (type == napi_int32_array && dtype == I32);
-    try {
-      if (same) {
-        upload(a.st, t.data(), data, t.bytes());
-      } else {
-        std::vector<unsigned char> host(t.bytes());
-        switch (type) {
-          case napi_float32_array: convert_host(static_cast<const float*>(data), host.data(), dtype, size); break;
-          case napi_float64_array: convert_host(static_cast<const double*>(data), host.data(), dtype, size); break;
-          case napi_int32_array: convert_host(static_cast<const std::int32_t*>(data), host.data(), dtype, size); break;
-          case napi_int8_array: convert_host(static_cast<const std::int8_t*>(data), host.data(), dtype, size); break;
-          case napi_int16_array: convert_host(static_cast<const std::int16_t*>(data), host.data(), dtype, size); break;
-          case napi_uint16_array: convert_host(static_cast<const std::uint16_t*>(data), host.data(), dtype, size); break;
-          case napi_uint32_array: convert_host(static_cast<const std::uint32_t*>(data), host.data(), dtype, size); break;
-          default: convert_host(static_cast<const std::uint8_t*>(data), host.data(), dtype, size); break;
-        }
-        upload(a.st, t.data(), host.data(), t.bytes());
+    // A failed upload releases the tensor (guarded).
+    if (same) {
+      upload(a.st, t.data(), data, t.bytes());
+    } else {
+      std::vector<unsigned char> host(t.bytes());
+      switch (type) {
+        case napi_float32_array: convert_host(static_cast<const float*>(data), host.data(), dtype, size); break;
+        case napi_float64_array: convert_host(static_cast<const double*>(data), host.data(), dtype, size); break;
+        case napi_int32_array: convert_host(static_cast<const std::int32_t*>(data), host.data(), dtype, size); break;
+        case napi_int8_array: convert_host(static_cast<const std::int8_t*>(data), host.data(), dtype, size); break;
+        case napi_int16_array: convert_host(static_cast<const std::int16_t*>(data), host.data(), dtype, size); break;
+        case napi_uint16_array: convert_host(static_cast<const std::uint16_t*>(data), host.data(), dtype, size); break;
+        case napi_uint32_array: convert_host(static_cast<const std::uint32_t*>(data), host.data(), dtype, size); break;
+        default: convert_host(static_cast<const std::uint8_t*>(data), host.data(), dtype, size); break;
       }
-    } catch (...) {
-      release_tensor(a.st, id);
-      throw;
+      upload(a.st, t.data(), host.data(), t.bytes());
     }
     return make_int(env, id);
   });
