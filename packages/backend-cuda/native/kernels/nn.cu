@@ -61,8 +61,14 @@ __global__ void zero_double(double* p, i64 n) {
   MC_GRID_LOOP(i, n) p[i] = 0;
 }
 
-template <typename T>
-__global__ void scatter_add_float(const T* __restrict__ u, const i32* __restrict__ idx, i64 count, double* acc, i64 outer, i64 dim, i64 inner, int* flag) {
+/** Adds into a float scatter's double accumulator. */
+__device__ inline void scatter_add_into(double* at, double v) { atomicAdd(at, v); }
+/** Adds into int32 storage, wrapping as int32 storage does. */
+__device__ inline void scatter_add_into(i32* at, i32 v) { atomicAdd(reinterpret_cast<unsigned*>(at), u32(v)); }
+
+/** Adds u [outer, count, inner] into acc [outer, dim, inner] at idx along the middle axis; a bad index raises FLAG_SCATTER. */
+template <typename T, typename A>
+__global__ void scatter_add_kernel(const T* __restrict__ u, const i32* __restrict__ idx, i64 count, A* acc, i64 outer, i64 dim, i64 inner, int* flag) {
   const bool narrow = outer * count * inner < (i64(1) << 31);
   MC_GRID_LOOP(i, outer * count * inner) {
     i64 o, j, in;
@@ -72,7 +78,7 @@ __global__ void scatter_add_float(const T* __restrict__ u, const i32* __restrict
       atomicOr(flag, FLAG_SCATTER);
       continue;
     }
-    atomicAdd(acc + (o * dim + k) * inner + in, double(u[i]));
+    scatter_add_into(acc + (o * dim + k) * inner + in, A(u[i]));
   }
 }
 
@@ -81,19 +87,6 @@ __global__ void round_from_double(const double* __restrict__ acc, T* __restrict_
   MC_GRID_LOOP(i, n) out[i] = T(acc[i]);
 }
 
-__global__ void scatter_add_int(const i32* __restrict__ u, const i32* __restrict__ idx, i64 count, i32* out, i64 outer, i64 dim, i64 inner, int* flag) {
-  const bool narrow = outer * count * inner < (i64(1) << 31);
-  MC_GRID_LOOP(i, outer * count * inner) {
-    i64 o, j, in;
-    split3(i, count, inner, narrow, o, j, in);
-    const i32 k = idx[j];
-    if (k < 0 || i64(k) >= dim) {
-      atomicOr(flag, FLAG_SCATTER);
-      continue;
-    }
-    atomicAdd(reinterpret_cast<unsigned*>(out + (o * dim + k) * inner + in), u32(u[i]));  // wraps like int32 storage
-  }
-}
 
 /** Calls tap(row, col) for each tap (i, j) of window (oh, ow) that lies inside the input, i outer. */
 template <typename I, typename Tap>
@@ -308,16 +301,16 @@ void launch_scatter_add(cudaStream_t s, int dtype, const void* u, const std::int
   const i64 n = outer * count * inner;
   if (dtype == I32) {
     if (size > 0) cudaMemsetAsync(out, 0, std::size_t(size) * 4, s);
-    if (n > 0) scatter_add_int<<<blocks_for(n), THREADS, 0, s>>>(static_cast<const i32*>(u), idx, count, static_cast<i32*>(out), outer, dim, inner, flag);
+    if (n > 0) scatter_add_kernel<i32, i32><<<blocks_for(n), THREADS, 0, s>>>(static_cast<const i32*>(u), idx, count, static_cast<i32*>(out), outer, dim, inner, flag);
     return;
   }
   if (size <= 0) return;
   zero_double<<<blocks_for(size), THREADS, 0, s>>>(acc, size);
   if (dtype == F32) {
-    if (n > 0) scatter_add_float<float><<<blocks_for(n), THREADS, 0, s>>>(static_cast<const float*>(u), idx, count, acc, outer, dim, inner, flag);
+    if (n > 0) scatter_add_kernel<float, double><<<blocks_for(n), THREADS, 0, s>>>(static_cast<const float*>(u), idx, count, acc, outer, dim, inner, flag);
     round_from_double<float><<<blocks_for(size), THREADS, 0, s>>>(acc, static_cast<float*>(out), size);
   } else {
-    if (n > 0) scatter_add_float<double><<<blocks_for(n), THREADS, 0, s>>>(static_cast<const double*>(u), idx, count, acc, outer, dim, inner, flag);
+    if (n > 0) scatter_add_kernel<double, double><<<blocks_for(n), THREADS, 0, s>>>(static_cast<const double*>(u), idx, count, acc, outer, dim, inner, flag);
     round_from_double<double><<<blocks_for(size), THREADS, 0, s>>>(acc, static_cast<double*>(out), size);
   }
 }
