@@ -195,6 +195,25 @@ __global__ void argmax_kernel(const T* __restrict__ x, i32* __restrict__ out, i6
   }
 }
 
+/** The gradient at logit `v` of a row with max `m` and 1 / (sum of exp) `inv`: the softmax times scale, less scale at the label. */
+template <typename T>
+__device__ inline T softmax_xent_grad(T v, T m, double inv, double scale, bool at_label) {
+  const T g = T(double(T(exp(v - m))) * inv * scale);
+  return at_label ? T(double(g) - scale) : g;
+}
+
+/** The reduced loss: each warp's sum in `partial`, added in warp order by thread 0 and divided by `divisor`. */
+template <typename T, int WARPS>
+__device__ inline void write_reduced_loss(double* partial, double warp_total, T* out, double divisor) {
+  if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = warp_total;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double total = 0;
+    for (int w = 0; w < WARPS; w++) total += partial[w];
+    out[0] = T(total / divisor);
+  }
+}
+
 /**
  * One row of softmax cross-entropy by one warp: the gradient row (grad may be null) and the row's
  * loss in storage precision, valid in lane 0 (NaN for a label out of range, which raises FLAG_LABEL).
@@ -219,11 +238,7 @@ __device__ inline T softmax_xent_row(const T* __restrict__ p, i32 label, T* __re
   }
   if (g != nullptr) {
     const double inv = 1.0 / s;
-    for (i64 i = lane; i < n; i += 32) {
-      T v = T(double(T(exp(p[i] - m))) * inv * scale);
-      if (valid && i == i64(label)) v = T(double(v) - scale);
-      g[i] = v;
-    }
+    for (i64 i = lane; i < n; i += 32) g[i] = softmax_xent_grad(p[i], m, inv, scale, valid && i == i64(label));
   }
   return loss;
 }
@@ -257,13 +272,7 @@ __global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced(const T* 
     const T l = softmax_xent_row(x + row * n, labels[row], grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
     if (lane == 0) acc += double(l);
   }
-  if (lane == 0) partial[warp] = acc;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    double total = 0;
-    for (int w = 0; w < WARPS; w++) total += partial[w];
-    out[0] = T(total / divisor);
-  }
+  write_reduced_loss<T, WARPS>(partial, acc, out, divisor);
 }
 
 /**
@@ -277,7 +286,6 @@ template <typename T, int WARPS>
 __global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced_narrow(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ out,
                                                                              T* __restrict__ grad, double scale, double divisor, i64 rows, i64 n, int* flag) {
   __shared__ double partial[WARPS];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   double acc = 0;
   for (i64 row = threadIdx.x; row < rows; row += WARPS * 32) {
     const T* p = x + row * n;
@@ -293,21 +301,10 @@ __global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced_narrow(co
     if (grad != nullptr) {
       T* g = grad + row * n;
       const double inv = 1.0 / s;
-      for (i64 i = 0; i < n; i++) {
-        T v = T(double(T(exp(p[i] - m))) * inv * scale);
-        if (valid && i == i64(label)) v = T(double(v) - scale);
-        g[i] = v;
-      }
+      for (i64 i = 0; i < n; i++) g[i] = softmax_xent_grad(p[i], m, inv, scale, valid && i == i64(label));
     }
   }
-  acc = warp_sum(acc);
-  if (lane == 0) partial[warp] = acc;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    double total = 0;
-    for (int w = 0; w < WARPS; w++) total += partial[w];
-    out[0] = T(total / divisor);
-  }
+  write_reduced_loss<T, WARPS>(partial, warp_sum(acc), out, divisor);
 }
 
 template <typename T>
