@@ -16,7 +16,13 @@ import { binary, where } from './kernels/binary.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { unfold } from './kernels/unfold.js';
 import { adamUpdate } from './kernels/adam.js';
-import { binaryCrossEntropy, biasActivationBackward, sgdUpdate, softmaxCrossEntropy } from './kernels/fused.js';
+import {
+  accumulate,
+  binaryCrossEntropy,
+  biasActivationBackward,
+  sgdUpdate,
+  softmaxCrossEntropy,
+} from './kernels/fused.js';
 import { conv2d, conv2dBackward, maxPool2d, maxPool2dBackward } from './kernels/conv.js';
 import { batchNorm, batchNormBackward } from './kernels/normalization.js';
 import { matmul } from './kernels/matmul.js';
@@ -159,6 +165,7 @@ export function createCpuReferenceBackend(): Backend {
         const wrap = (t: typeof result.input) => (t === null ? null : own(t));
         return { input: wrap(result.input), weight: wrap(result.weight), bias: wrap(result.bias) };
       },
+      accumulate: (sum, x, scale) => own(accumulate(open(sum), open(x), scale)),
       maxPool2d: (x, options) => own(maxPool2d(open(x), options)),
       maxPool2dBackward: (grad, x, y, options) => own(maxPool2dBackward(open(grad), open(x), open(y), options)),
       batchNorm(x, weight, bias, stats, eps) {

@@ -347,6 +347,12 @@ void check_bias_activation_backward(const TensorInfo& g, const TensorInfo& y, in
   }
 }
 
+void check_accumulate(const TensorInfo& sum, const TensorInfo& x) {
+  if (!is_float(sum.dtype)) throw unsupported("accumulate", sum.dtype, "the sum must be float32 or float64");
+  if (x.dtype != F32 && x.dtype != F64 && x.dtype != I32) throw unsupported("accumulate", x.dtype, "the value added must be float32, float64 or int32");
+  if (!same_shape(sum, x)) throw shape_error("accumulate: the value added " + shape_and_dtype(x) + " must have the sum's shape " + shape_and_dtype(sum));
+}
+
 std::size_t check_id_tables(std::size_t n_in, std::size_t n_out, int per_in, int per_out, const char* op) {
   if (n_in % std::size_t(per_in) != 0 || n_out != n_in / std::size_t(per_in) * std::size_t(per_out)) {
     throw argument_error(std::string(op) + ": expected " + std::to_string(per_in) + " ids in and " + std::to_string(per_out) + " out per parameter");

@@ -1,4 +1,4 @@
-import { ArgumentError, type FusedActivation, type SgdUpdateOptions } from '@myelin/core/backend';
+import { ArgumentError, ShapeError, type FusedActivation, type SgdUpdateOptions } from '@myelin/core/backend';
 import { allocate, type HostTensor } from '../handle.js';
 import { unsupported } from '../name.js';
 
@@ -187,4 +187,25 @@ export function sgdUpdate(
     param: { data: newParam, shape: param.shape, dtype },
     buffer: newBuffer === null ? null : { data: newBuffer, shape: param.shape, dtype },
   };
+}
+
+/**
+ * A running sum's step: sum + cast(x) * scale elementwise, for a float sum and an x of its shape
+ * (float32, float64 or int32), the product rounded to the sum's dtype before the add.
+ */
+export function accumulate(sum: HostTensor, x: HostTensor, scale: number): HostTensor {
+  const dtype = sum.dtype;
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw unsupported('accumulate', dtype, 'the sum must be float32 or float64');
+  if (x.dtype === 'bool') throw unsupported('accumulate', x.dtype, 'the value added must be float32, float64 or int32');
+  if (x.shape.length !== sum.shape.length || x.shape.some((d, i) => d !== sum.shape[i])) {
+    throw new ShapeError(
+      `accumulate: the value added [${x.shape.join(', ')}] must have the sum's shape [${sum.shape.join(', ')}]`,
+    );
+  }
+  const f = dtype === 'float32' ? Math.fround : identity;
+  const s = f(scale);
+  const out = allocate(dtype, sum.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = sum.data[i]! + f(f(x.data[i]!) * s);
+  return { data: out, shape: [...sum.shape], dtype };
 }

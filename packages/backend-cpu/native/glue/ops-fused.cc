@@ -43,6 +43,46 @@ napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
 
 namespace {
 
+/** out = sum + T(x) * scale over [b, e): x cast to the sum's type, the product rounded before the add. */
+template <typename T, typename U>
+void accumulate_range(const T* sum, const U* x, T* out, T scale, i64 b, i64 e) {
+  for (i64 i = b; i < e; i++) {
+    const T term = T(x[i]) * scale;
+    out[i] = sum[i] + term;
+  }
+}
+
+template <typename T>
+void accumulate_typed(const T* sum, int x_dtype, const void* x, T* out, double scale, i64 b, i64 e) {
+  switch (x_dtype) {
+    case F32: accumulate_range(sum, static_cast<const float*>(x), out, T(scale), b, e); break;
+    case F64: accumulate_range(sum, static_cast<const double*>(x), out, T(scale), b, e); break;
+    default: accumulate_range(sum, static_cast<const std::int32_t*>(x), out, T(scale), b, e); break;
+  }
+}
+
+}  // namespace
+
+/** accumulate(sum, x, scale): a running sum's step, sum + cast(x) * scale (fit's loss and metric sums). */
+napi_value Accumulate(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const auto call = read_accumulate(a);
+    const Tensor& sum = call.sum;
+    const int id = new_tensor(a.st, sum.dtype, sum.shape, sum.rank);
+    void* out = tensor_at(a.st, id).data();
+    const void *ps = sum.data(), *px = call.x.data();
+    const int x_dtype = call.x.dtype;
+    const double scale = call.scale;
+    parallel_for(a.st, sum.size, 1, [&, dtype = sum.dtype](i64 b, i64 e) {
+      if (dtype == F32) accumulate_typed(static_cast<const float*>(ps), x_dtype, px, static_cast<float*>(out), scale, b, e);
+      else accumulate_typed(static_cast<const double*>(ps), x_dtype, px, static_cast<double*>(out), scale, b, e);
+    });
+    return make_int(env, id);
+  });
+}
+
+namespace {
+
 /** Elementwise clamped-log BCE (and its gradient times scale) over [b, e); returns the losses' sum. */
 template <typename T>
 double bce_range(const T* p, const T* y, T* loss, T* grad, T scale, i64 b, i64 e) {

@@ -258,6 +258,18 @@ napi_value Cast(napi_env env, napi_callback_info info) {
   });
 }
 
+/** accumulate(sum, x, scale): a running sum's step, sum + cast(x) * scale (fit's loss and metric sums). */
+napi_value Accumulate(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const auto call = read_accumulate(a);
+    Context& c = a.ctx();
+    const int id = new_tensor(a.st, call.sum.dtype, call.sum.shape, call.sum.rank);
+    launch_accumulate(c.stream, call.sum.dtype, call.x.dtype, call.sum.data(), call.x.data(), tensor_at(a.st, id).data(), call.scale, call.sum.size);
+    check_launch("accumulate");
+    return make_int(env, id);
+  });
+}
+
 napi_value Binary(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const auto call = read_binary(a);

@@ -76,6 +76,22 @@ void cast_from(cudaStream_t s, int to, const From* x, void* y, i64 n) {
   }
 }
 
+/** A running sum's step: x cast to the sum's type, times scale (rounded: --fmad=false), plus the sum. */
+template <typename T, typename X>
+__global__ void accumulate_kernel(const T* __restrict__ sum, const X* __restrict__ x, T* __restrict__ out, T scale, i64 n) {
+  MC_GRID_LOOP(i, n) out[i] = sum[i] + T(x[i]) * scale;
+}
+
+template <typename T>
+void accumulate_into(cudaStream_t s, int x_dtype, const T* sum, const void* x, T* out, T scale, i64 n) {
+  const unsigned blocks = blocks_for(n);
+  switch (x_dtype) {
+    case F32: accumulate_kernel<T, float><<<blocks, THREADS, 0, s>>>(sum, static_cast<const float*>(x), out, scale, n); break;
+    case F64: accumulate_kernel<T, double><<<blocks, THREADS, 0, s>>>(sum, static_cast<const double*>(x), out, scale, n); break;
+    default: accumulate_kernel<T, i32><<<blocks, THREADS, 0, s>>>(sum, static_cast<const i32*>(x), out, scale, n); break;
+  }
+}
+
 /** An arithmetic op on T (the result is T); int32 wraps, bool mul is AND. */
 template <typename T>
 __device__ inline T arithmetic(int op, T x, T y) {
@@ -223,6 +239,12 @@ void launch_cast(cudaStream_t s, int from, int to, const void* x, void* y, i64 n
     case I32: cast_from(s, to, static_cast<const i32*>(x), y, n); break;
     default: cast_from(s, to, static_cast<const u8*>(x), y, n); break;
   }
+}
+
+void launch_accumulate(cudaStream_t s, int sum_dtype, int x_dtype, const void* sum, const void* x, void* out, double scale, i64 n) {
+  if (n <= 0) return;
+  if (sum_dtype == F32) accumulate_into(s, x_dtype, static_cast<const float*>(sum), x, static_cast<float*>(out), float(scale), n);
+  else accumulate_into(s, x_dtype, static_cast<const double*>(sum), x, static_cast<double*>(out), scale, n);
 }
 
 void launch_binary(cudaStream_t s, int op, int dtype, const Loop& loop, const void* a, const void* b, void* out) {

@@ -15,6 +15,8 @@ namespace mc {
 void launch_fill(cudaStream_t s, void* dst, int elem, std::uint64_t pattern, i64 n);
 void launch_unary(cudaStream_t s, int op, int dtype, const void* x, void* y, i64 n);
 void launch_cast(cudaStream_t s, int from, int to, const void* x, void* y, i64 n);
+/** out[i] = sum[i] + To(x[i]) * To(scale), i < n: a running sum's step (sum float32/float64; x float32/float64/int32). */
+void launch_accumulate(cudaStream_t s, int sum_dtype, int x_dtype, const void* sum, const void* x, void* out, double scale, i64 n);
 /** out[i] = op(a, b) over a 2-operand loop; comparisons write bool. */
 void launch_binary(cudaStream_t s, int op, int dtype, const Loop& loop, const void* a, const void* b, void* out);
 /** out[i] = c ? a : b over a 3-operand loop (condition, a, b), `elem`-byte elements. */

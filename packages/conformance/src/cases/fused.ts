@@ -10,6 +10,7 @@ import {
   ReLU,
   SGD,
   Sequential,
+  ShapeError,
   binaryCrossEntropy,
   conv2d,
   maxPool2d,
@@ -20,6 +21,7 @@ import {
   linear,
   tidy,
   type Backend,
+  type DType,
   type FusedKernelName,
   type Optimizer,
   type Tensor,
@@ -50,6 +52,7 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   maxPool2dBackward: ['maxPool2d: forward and gradient, fused vs composed'],
   batchNorm: ['batchNorm: forward, gradients and running statistics, fused vs composed'],
   batchNormBackward: ['batchNorm: forward, gradients and running statistics, fused vs composed'],
+  accumulate: ['running sums: accumulate, fused vs composed'],
 };
 
 interface FusedOptions {
@@ -322,6 +325,66 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
           `batchNorm [${shape.join(', ')}]: running var`,
         );
       }
+    });
+
+    test('running sums: accumulate, fused vs composed', async (context) => {
+      const b = await needs(context, 'accumulate');
+      if (b === undefined) return;
+      const kernel = b.fused!.accumulate!;
+      const has = (d: DType) => b.dtypes.includes(d);
+      // Large integers round to float32, NaN and infinities pass, tiny and negative scales round.
+      const xValues = [0.37, -2.5, Number.NaN, Infinity, -0, 16777217, 1e-3, 3, -1e6];
+      const sumValues = [1.25, 1e8, -7, 0, Number.NaN, 2.5e-7, -Infinity, 33, 0.1];
+      const sumDtypes = (['float32', 'float64'] as const).filter(has);
+      const xDtypes = (['float32', 'float64', 'int32'] as const).filter(has);
+      for (const sumDtype of sumDtypes) {
+        for (const xDtype of xDtypes) {
+          for (const shape of [[], [9]]) {
+            const n = shape.length === 0 ? 1 : 9;
+            const at = (values: number[], offset: number) =>
+              Array.from({ length: n }, (_, i) => values[(i + offset) % values.length]!);
+            for (const [k, scale] of [1, 64, 0.1, -3].entries()) {
+              const label = `${sumDtype} sum += ${xDtype} x [${shape.join(', ')}] * ${scale}`;
+              const make = (values: number[], dtype: DType) =>
+                fromHost(
+                  dtype === 'int32'
+                    ? Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.trunc(v) : 5))
+                    : dtype === 'float32'
+                      ? Float32Array.from(values)
+                      : Float64Array.from(values),
+                  shape,
+                  { backend: b, dtype },
+                );
+              const sum = make(at(sumValues, k), sumDtype);
+              const x = make(at(xValues, 2 * k), xDtype);
+              const before = b.liveHandles();
+              const handle = kernel.call(b.fused, sum.handle, x.handle, scale);
+              const fused = Array.from(await b.read(handle));
+              b.dispose(handle);
+              const composed = tidy(() => sum.add(x.cast(sumDtype).mul(scale)));
+              const want = Array.from(await composed.data());
+              composed.dispose();
+              expect(b.liveHandles(), `${label}: no handle left behind`).toBe(before);
+              // Exactly equal, NaN included: the kernel is the composed ops' arithmetic.
+              expect(
+                fused.map((v) => (Number.isNaN(v) ? 'NaN' : v)),
+                label,
+              ).toEqual(want.map((v) => (Number.isNaN(v) ? 'NaN' : v)));
+              sum.dispose();
+              x.dispose();
+            }
+          }
+        }
+      }
+      // A value of another shape is refused, naming the op and both shapes.
+      const sum = fromHost(new Float32Array(3), [3], { backend: b });
+      const x = fromHost(new Float32Array(2), [2], { backend: b });
+      const before = b.liveHandles();
+      expect(() => kernel.call(b.fused, sum.handle, x.handle, 1)).toThrow(ShapeError);
+      expect(() => kernel.call(b.fused, sum.handle, x.handle, 1)).toThrow(/accumulate.*\[2\].*\[3\]/);
+      expect(b.liveHandles(), 'a refused call leaves no handle').toBe(before);
+      sum.dispose();
+      x.dispose();
     });
 
     test('training: an MLP trained with fused kernels follows the composed trajectory', async (context) => {

@@ -115,7 +115,7 @@ export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * NOT bump BACKEND_CONTRACT_VERSION; changing the meaning of an existing one does.
  * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3;
  * binaryCrossEntropy, then conv2d, conv2dBackward, maxPool2d and maxPool2dBackward, then batchNorm and
- * batchNormBackward, later in v3.)
+ * batchNormBackward, then accumulate, later in v3.)
  */
 export interface FusedKernels {
   /**
@@ -292,6 +292,15 @@ export interface FusedKernels {
     buffers: readonly (BackendHandle | null)[],
     options: SgdUpdateOptions,
   ): { params: BackendHandle[]; buffers: (BackendHandle | null)[] };
+
+  /**
+   * One step of a running sum: `sum + cast(x) * scale` elementwise, for float `sum` (float32 or
+   * float64) and `x` of the same shape (float32, float64 or int32), cast to sum's dtype first and
+   * the product rounded to that dtype before the add: exactly core's composed cast, multiply and
+   * add. `fit` and `evaluate` keep their loss and metric sums on the device with it, one launch
+   * per sum and step instead of three. Returns a NEW handle.
+   */
+  accumulate?(sum: BackendHandle, x: BackendHandle, scale: number): BackendHandle;
 }
 
 /** The names of the optional fused kernels (the conformance meta-test checks each has cases). */
@@ -309,6 +318,7 @@ export const FUSED_KERNELS = [
   'maxPool2dBackward',
   'batchNorm',
   'batchNormBackward',
+  'accumulate',
 ] as const satisfies readonly (keyof FusedKernels)[];
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 // A member of FusedKernels missing from FUSED_KERNELS is a compile error here.

@@ -206,6 +206,7 @@ export interface NativeFusedAddon {
     reduction: number,
   ): [number, number | null];
   biasActivationBackward(grad: number, y: number, activation: number): [number, number];
+  accumulate(sum: number, x: number, scale: number): number;
   /** After the ids: stride, padding, dilation (height, width each) and groups. */
   conv2d(x: number, weight: number, bias: number, ...geometry: number[]): number;
   conv2dBackward(
@@ -418,5 +419,6 @@ export function nativeFusedKernels(
       const [input, bias] = addon.biasActivationBackward(open(grad), open(y), ACTIVATION[activation]);
       return { input: own(input), bias: own(bias) };
     },
+    accumulate: (sum, x, scale) => own(addon.accumulate(open(sum), open(x), scale)),
   };
 }

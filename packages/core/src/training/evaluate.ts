@@ -1,12 +1,11 @@
 import { ArgumentError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import type { Backend } from '../backend/contract.js';
 import { getBackend } from '../backend/registry.js';
-import { full } from '../tensor/creation.js';
-import { keep, tidy } from '../tensor/scope.js';
+import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { concat } from '../ops/movement.js';
 import type { Metric } from './metrics.js';
+import { RunningSum } from './running-sum.js';
 import {
   applyLoss,
   yieldsFreshBatches,
@@ -57,15 +56,6 @@ async function inEvalMode<T>(model: TrainableModel, fn: () => Promise<T>): Promi
  * The dtype of the device-side epoch sums: float64 where the backend has it, so the sums are
  * exact for float64 models and lose nothing over many float32 batches; float32 elsewhere.
  */
-export function sumDType(backend: Backend): 'float32' | 'float64' {
-  return backend.dtypes.includes('float64') ? 'float64' : 'float32';
-}
-
-/** `t` in the sums' dtype (no copy when it is already). */
-export function inSumDType(t: Tensor, dtype: 'float32' | 'float64'): Tensor {
-  return t.dtype === dtype ? t : t.cast(dtype);
-}
-
 /**
  * Loss and metrics over a whole data source (sample-weighted means), in eval mode without
  * gradients. Sums stay on the device until the end.
@@ -77,10 +67,9 @@ export async function evaluate(
 ): Promise<Record<string, number>> {
   const metrics = options.metrics ?? [];
   const backend = model.parameters()[0]?.backend ?? getBackend();
-  const dtype = sumDType(backend);
   return inEvalMode(model, async () => {
-    const lossSum = keep(full([], 0, { backend, dtype }));
-    const metricSums = metrics.map(() => keep(full([], 0, { backend, dtype })));
+    const lossSum = new RunningSum(backend, 'evaluate: the loss');
+    const metricSums = metrics.map((metric) => new RunningSum(backend, `evaluate: metric '${metric.name}'`));
     let samples = 0;
     try {
       for await (const batch of iterateBatches(data, options.epoch ?? 0)) {
@@ -88,13 +77,8 @@ export async function evaluate(
         noGrad(() =>
           tidy(() => {
             const output = model.forward(batch.x);
-            if (options.loss)
-              lossSum.assign(
-                lossSum.add(inSumDType(applyLoss(options.loss, output, batch.y).reshape([]), dtype).mul(size)),
-              );
-            metrics.forEach((metric, i) =>
-              metricSums[i]!.assign(metricSums[i]!.add(inSumDType(metric.batchSum(output, batch.y), dtype))),
-            );
+            if (options.loss) lossSum.add(applyLoss(options.loss, output, batch.y), size);
+            metrics.forEach((metric, i) => metricSums[i]!.add(metric.batchSum(output, batch.y)));
           }),
         );
         if (options.disposeBatches ?? yieldsFreshBatches(data)) {
@@ -104,13 +88,15 @@ export async function evaluate(
         samples += size;
       }
       if (samples === 0) throw new ArgumentError('evaluate: the data yielded no batches');
-      const [loss, ...sums] = await Promise.all([lossSum, ...metricSums].map(async (t) => (await t.data())[0]!));
+      const [loss, ...sums] = await Promise.all(
+        [lossSum, ...metricSums].map(async (sum) => (await sum.total.data())[0]!),
+      );
       const result: Record<string, number> = {};
       if (options.loss) result.loss = loss! / samples;
       metrics.forEach((metric, i) => (result[metric.name] = sums[i]! / samples));
       return result;
     } finally {
-      for (const t of [lossSum, ...metricSums]) t.dispose();
+      for (const sum of [lossSum, ...metricSums]) sum.dispose();
     }
   });
 }

@@ -4,7 +4,8 @@ import { full } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { runCallbacks, type Callback, type TrainingContext } from './callback.js';
-import { batchesOf, evaluate, inSumDType, sumDType } from './evaluate.js';
+import { batchesOf, evaluate } from './evaluate.js';
+import { RunningSum, sumDType } from './running-sum.js';
 import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
 import {
@@ -151,20 +152,11 @@ async function trainEpoch(
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   let hostSum = 0;
   let hostLast = 0;
-  const lossSum = onHost ? null : keep(full([], 0, { backend, dtype }));
-  const lastLoss = onHost ? null : keep(full([], 0, { backend, dtype }));
-  const metricSums = metrics.map(() => keep(full([], 0, { backend, dtype })));
-  // The batch size as a device scalar for the loss sum, made again only when it changes (the
-  // last batch): a number would be filled into a new scalar every step (one more launch).
-  const batchScalar: { tensor: Tensor | null; size: number } = { tensor: null, size: -1 };
-  const batchScalarOf = (size: number): Tensor => {
-    if (batchScalar.tensor === null || batchScalar.size !== size) {
-      batchScalar.tensor?.dispose();
-      batchScalar.tensor = keep(full([], size, { backend, dtype }));
-      batchScalar.size = size;
-    }
-    return batchScalar.tensor;
-  };
+  const lossSum = onHost ? null : new RunningSum(backend, 'fit: the loss');
+  const metricSums = metrics.map((metric) => new RunningSum(backend, `fit: metric '${metric.name}'`));
+  // The last batch's loss, in the loss's own dtype (made at the first step): it takes the loss's
+  // storage, so keeping it costs no copy and no cast.
+  let lastLoss = null as Tensor | null;
   let samples = 0;
   let batchIndex = 0;
   const stepsSchedule = options.schedule?.interval === 'batch';
@@ -196,13 +188,10 @@ async function trainEpoch(
           return;
         }
         noGrad(() => {
-          // One copy of the loss in the sums' dtype feeds both; assign then takes its storage.
-          const value = inSumDType(loss.reshape([]), dtype);
-          lossSum!.assign(lossSum!.add(value.mul(batchScalarOf(size))));
-          lastLoss!.assign(value);
-          metrics.forEach((metric, i) =>
-            metricSums[i]!.assign(metricSums[i]!.add(inSumDType(metric.batchSum(output, batch.y), dtype))),
-          );
+          lossSum!.add(loss, size);
+          lastLoss ??= keep(full([], 0, { backend, dtype: loss.dtype }));
+          lastLoss.assign(loss.reshape([]));
+          metrics.forEach((metric, i) => metricSums[i]!.add(metric.batchSum(output, batch.y)));
         });
       });
       if (options.disposeBatches ?? yieldsFreshBatches(options.train)) {
@@ -218,7 +207,9 @@ async function trainEpoch(
         ? { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size }
         : null;
       if (read) {
-        const values = onHost ? [hostLast, hostSum] : readScalars([lastLoss!, lossSum!, ...(logs ? metricSums : [])]);
+        const values = onHost
+          ? [hostLast, hostSum]
+          : readScalars([lastLoss!, lossSum!.total, ...(logs ? metricSums.map((sum) => sum.total) : [])]);
         const [loss, total, ...sums] = values instanceof Promise ? await values : values;
         if (!Number.isFinite(loss!) || !Number.isFinite(total!))
           throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
@@ -238,7 +229,7 @@ async function trainEpoch(
       }
     }
     if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
-    const values = onHost ? [hostSum] : readScalars([lossSum!, ...metricSums]);
+    const values = onHost ? [hostSum] : readScalars([lossSum!.total, ...metricSums.map((sum) => sum.total)]);
     const [total, ...sums] = values instanceof Promise ? await values : values;
     if (!Number.isFinite(total!)) {
       const last = onHost ? hostLast : (await lastLoss!.data())[0]!;
@@ -249,10 +240,9 @@ async function trainEpoch(
     logs.samples_per_second = samples / ((performance.now() - started) / 1000);
     return logs;
   } finally {
-    batchScalar.tensor?.dispose();
     lossSum?.dispose();
     lastLoss?.dispose();
-    for (const t of metricSums) t.dispose();
+    for (const sum of metricSums) sum.dispose();
   }
 }
 

@@ -260,6 +260,21 @@ PairCall<TensorOf<Args>> read_bias_activation_backward(const Args& a) {
   return {grad, y, true, act};
 }
 
+/** accumulate(sum, x, scale): sum + cast(x) * scale */
+template <typename Tensor>
+struct AccumulateCall {
+  const Tensor& sum;
+  const Tensor& x;
+  double scale;
+};
+template <typename Args>
+AccumulateCall<TensorOf<Args>> read_accumulate(const Args& a) {
+  const auto& sum = a.tensor(0);
+  const auto& x = a.tensor(1);
+  check_accumulate(sum, x);
+  return {sum, x, a.f64(2)};
+}
+
 /** adamUpdateMany's and sgdUpdateMany's Int32Array id tables (in, out) and their parameter count. */
 struct IdTables {
   const std::int32_t* in;

@@ -43,7 +43,8 @@
   X("adamUpdateMany", AdamUpdateMany)                                                                                        \
   X("sgdUpdateMany", SgdUpdateMany)                                                                                          \
   X("batchNorm", BatchNorm)                                                                                                  \
-  X("batchNormBackward", BatchNormBackward)
+  X("batchNormBackward", BatchNormBackward)                                                                                  \
+  X("accumulate", Accumulate)
 
 #define MYELIN_DECLARE_ENTRY(js_name, name) napi_value name(napi_env env, napi_callback_info info);
 #define MYELIN_REGISTER_ENTRY(js_name, name) {js_name, name},

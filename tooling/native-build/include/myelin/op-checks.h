@@ -137,6 +137,8 @@ void check_softmax_cross_entropy(const TensorInfo& logits, const TensorInfo& lab
 void check_binary_cross_entropy(const TensorInfo& p, const TensorInfo& target, int reduction);
 /** biasActivationBackward: float grad and output [rows, n] of one shape and dtype; a known activation. */
 void check_bias_activation_backward(const TensorInfo& grad, const TensorInfo& y, int act);
+/** accumulate: a float32 or float64 sum and an x of its shape in float32, float64 or int32. */
+void check_accumulate(const TensorInfo& sum, const TensorInfo& x);
 
 /** adamUpdateMany's and sgdUpdateMany's id tables: `per_in` ids in and `per_out` out per parameter; returns the count. */
 std::size_t check_id_tables(std::size_t n_in, std::size_t n_out, int per_in, int per_out, const char* op);
