@@ -6,7 +6,7 @@ import { button } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { notice } from '../ui/notice.js';
 import type { BackendName } from '../worker/protocol.js';
-import type { Page } from './page.js';
+import { pageIntro, type Page } from './page.js';
 
 const BENCHMARK = { batchSize: 32, epochs: 3 };
 
@@ -19,15 +19,9 @@ export function backendsPage(backends: BackendManager): Page {
   const element = h(
     'div',
     { class: 'page backends' },
-    h(
-      'header',
-      { class: 'page-intro' },
-      h('h2', {}, 'Backends'),
-      h(
-        'p',
-        {},
-        'Every demo runs the same Myelin code in a Web Worker; the backend decides where the arithmetic happens, and each loads only when it is used. The page starts on the usable backend of highest priority (WebAssembly, then WebGPU on a real GPU, then the CPU reference; WebGPU on a software adapter only when nothing else works); ?backend= in the address, your last choice, or the fastest one measured here takes precedence.',
-      ),
+    pageIntro(
+      'Backends',
+      'Every demo runs the same Myelin code in a Web Worker; the backend decides where the arithmetic happens, and each loads only when it is used. The page starts on the usable backend of highest priority (WebAssembly, then WebGPU on a real GPU, then the CPU reference; WebGPU on a software adapter only when nothing else works); ?backend= in the address, your last choice, or the fastest one measured here takes precedence.',
     ),
     h(
       'section',

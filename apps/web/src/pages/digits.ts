@@ -16,6 +16,7 @@ import {
 } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { digitPreview, drawPad } from '../ui/draw-pad.js';
+import { describeModel } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import { probabilityBars } from '../ui/probability-bars.js';
 import type {
@@ -27,7 +28,7 @@ import type {
   WorkerEvent,
 } from '../worker/protocol.js';
 import { demoLifecycle } from './demo-lifecycle.js';
-import { RunHistory, activationOptions, frameThrottle, type DemoPage } from './page.js';
+import { RunHistory, activationOptions, frameThrottle, pageIntro, type DemoPage } from './page.js';
 
 interface DigitsForm {
   architecture: 'mlp' | 'cnn';
@@ -189,15 +190,9 @@ export function digitsPage(backends: BackendManager): DemoPage {
   const element = h(
     'div',
     { class: 'page digits' },
-    h(
-      'header',
-      { class: 'page-intro' },
-      h('h2', {}, 'Handwritten digits'),
-      h(
-        'p',
-        {},
-        '1,797 scans of handwritten digits, 8x8 pixels each (the UCI set that scikit-learn ships). Train a network on 70% of them, watch it on the 15% it never trains on, then draw your own digit.',
-      ),
+    pageIntro(
+      'Handwritten digits',
+      '1,797 scans of handwritten digits, 8x8 pixels each (the UCI set that scikit-learn ships). Train a network on 70% of them, watch it on the 15% it never trains on, then draw your own digit.',
     ),
     h(
       'div',
@@ -302,7 +297,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
     const config: DigitsConfig = { ...form };
     try {
       const result = await lifecycle.client.call('digits.setup', { config });
-      modelLine.textContent = `${result.layers} · ${formatNumber(result.parameters)} parameters`;
+      modelLine.textContent = describeModel(result);
       splitLine.textContent = `${formatNumber(result.train)} training, ${formatNumber(result.validation)} validation and ${formatNumber(result.test)} test images; pixels / 16.`;
       files.describe(null);
       trained = false;
@@ -425,7 +420,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
     history.reset(null);
     lastSummary = null;
     totalEpochs = Math.max(form.epochs, summary.epoch);
-    modelLine.textContent = `${summary.layers} · ${formatNumber(summary.parameters)} parameters${summary.fromCli ? ' · trained by myelin train' : ''}`;
+    modelLine.textContent = `${describeModel(summary)}${summary.fromCli ? ' · trained by myelin train' : ''}`;
     splitLine.textContent = summary.preprocessing ? `Input: ${summary.preprocessing}.` : '';
     render();
     await showConfusion();

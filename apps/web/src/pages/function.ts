@@ -6,10 +6,11 @@ import type { BackendManager } from '../client/backend-manager.js';
 import { lineChart } from '../ui/chart.js';
 import { button, numberOptions, OPTIMIZER_OPTIONS, selectControl } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
+import { describeModel } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import type { ActivationName, FunctionConfig, ModelSummary, OptimizerName, WorkerEvent } from '../worker/protocol.js';
 import { demoLifecycle } from './demo-lifecycle.js';
-import { activationOptions, frameThrottle, type DemoPage } from './page.js';
+import { activationOptions, frameThrottle, pageIntro, type DemoPage } from './page.js';
 
 const PLOT_RANGE: [number, number] = [-7, 7];
 const POINTS = 141;
@@ -120,15 +121,9 @@ export function functionPage(backends: BackendManager): DemoPage {
   const element = h(
     'div',
     { class: 'page function' },
-    h(
-      'header',
-      { class: 'page-intro' },
-      h('h2', {}, 'Function approximation'),
-      h(
-        'p',
-        {},
-        'A network with one hidden layer learns y = x³ + x² − x − 1 from random x in [−5, 5] (shaded), one sample per step. Watch where it fits: well in the middle of the sampled range, poorly at its edges, and not at all outside it, where a ReLU network can only continue in straight lines.',
-      ),
+    pageIntro(
+      'Function approximation',
+      'A network with one hidden layer learns y = x³ + x² − x − 1 from random x in [−5, 5] (shaded), one sample per step. Watch where it fits: well in the middle of the sampled range, poorly at its edges, and not at all outside it, where a ReLU network can only continue in straight lines.',
     ),
     h(
       'div',
@@ -204,7 +199,7 @@ export function functionPage(backends: BackendManager): DemoPage {
       totalSteps = form.steps;
       losses.steps = [];
       losses.loss = [];
-      modelLine.textContent = `${result.layers} · ${formatNumber(result.parameters)} parameters`;
+      modelLine.textContent = describeModel(result);
       files.describe(null);
       render();
     } catch (error) {
@@ -254,7 +249,7 @@ export function functionPage(backends: BackendManager): DemoPage {
     losses.steps = [];
     losses.loss = [];
     trained = true;
-    modelLine.textContent = `${summary.layers} · ${formatNumber(summary.parameters)} parameters`;
+    modelLine.textContent = describeModel(summary);
     render();
   }
 

@@ -1,6 +1,7 @@
 // What the shell knows about a page: its element and, for demos, how it follows the backend.
 import type { BackendUser } from '../client/backend-manager.js';
 import type { Option } from '../ui/controls.js';
+import { h } from '../ui/dom.js';
 import type { ActivationName } from '../worker/protocol.js';
 
 export interface Page {
@@ -10,6 +11,11 @@ export interface Page {
 }
 
 export interface DemoPage extends Page, BackendUser {}
+
+/** A page's heading and the paragraph that says what it is about. */
+export function pageIntro(title: string, text: string): HTMLElement {
+  return h('header', { class: 'page-intro' }, h('h2', {}, title), h('p', {}, text));
+}
 
 const ACTIVATION_LABELS: Record<ActivationName, string> = {
   relu: 'ReLU',

@@ -18,6 +18,7 @@ import {
 } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { heatmap } from '../ui/heatmap.js';
+import { describeModel } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import type {
   ActivationName,
@@ -29,7 +30,7 @@ import type {
   WorkerEvent,
 } from '../worker/protocol.js';
 import { demoLifecycle } from './demo-lifecycle.js';
-import { RunHistory, activationOptions, frameThrottle, type DemoPage } from './page.js';
+import { RunHistory, activationOptions, frameThrottle, pageIntro, type DemoPage } from './page.js';
 import {
   DEFAULT_PLAYGROUND,
   LESSONS,
@@ -219,15 +220,9 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   const element = h(
     'div',
     { class: 'page playground' },
-    h(
-      'header',
-      { class: 'page-intro' },
-      h('h2', {}, 'Playground'),
-      h(
-        'p',
-        {},
-        'A small network learns to separate blue from orange points. The colour behind the points is its prediction over the whole plane; it updates while the network trains in a Web Worker.',
-      ),
+    pageIntro(
+      'Playground',
+      'A small network learns to separate blue from orange points. The colour behind the points is its prediction over the whole plane; it updates while the network trains in a Web Worker.',
     ),
     h(
       'div',
@@ -373,7 +368,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
       element.dataset.ready = 'true';
       status.clear();
       grid = result.grid;
-      modelLine.textContent = `${result.layers} · ${formatNumber(result.parameters)} parameters`;
+      modelLine.textContent = describeModel(result);
       files.describe(null);
       render();
     })();
@@ -481,7 +476,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     history.reset(null);
     lastSummary = null;
     runLabel = describeForm(form);
-    modelLine.textContent = `${summary.layers} · ${formatNumber(summary.parameters)} parameters`;
+    modelLine.textContent = describeModel(summary);
     render();
   }
 

@@ -31,6 +31,11 @@ export interface ModelFiles {
   describe(summary: ModelSummary | null): void;
 }
 
+/** A model in one line, as every demo shows it: its layers and how many parameters they have. */
+export function describeModel(model: { layers: string; parameters: number }): string {
+  return `${model.layers} · ${formatNumber(model.parameters)} parameters`;
+}
+
 export function modelFiles(options: ModelFilesOptions): ModelFiles {
   const inputId = uid('import');
   const status = notice();
@@ -52,7 +57,7 @@ export function modelFiles(options: ModelFilesOptions): ModelFiles {
 
   const describe = (summary: ModelSummary | null): void => {
     summaryLine.textContent = summary
-      ? `${summary.layers} · ${formatNumber(summary.parameters)} parameters · ${summary.epoch} epoch${summary.epoch === 1 ? '' : 's'}${summary.preprocessing ? ` · input: ${summary.preprocessing}` : ''}`
+      ? `${describeModel(summary)} · ${summary.epoch} epoch${summary.epoch === 1 ? '' : 's'}${summary.preprocessing ? ` · input: ${summary.preprocessing}` : ''}`
       : '';
   };
 
