@@ -2,7 +2,6 @@
 // probability of each class, and the confusion matrix of the test split. Models come and go as
 // checkpoint files, including those `myelin train` writes.
 import type { BackendManager } from '../client/backend-manager.js';
-import { lineChart } from '../ui/chart.js';
 import { confusionTable } from '../ui/confusion-matrix.js';
 import {
   batchOptions,
@@ -28,7 +27,7 @@ import type {
   WorkerEvent,
 } from '../worker/protocol.js';
 import { demoLifecycle } from './demo-lifecycle.js';
-import { RunHistory, activationOptions, frameThrottle, pageIntro, type DemoPage } from './page.js';
+import { RunHistory, activationOptions, frameThrottle, historyCharts, pageIntro, type DemoPage } from './page.js';
 
 interface DigitsForm {
   architecture: 'mlp' | 'cnn';
@@ -125,27 +124,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
   const modelLine = h('p', { class: 'model-line', id: 'digits-model' });
   const splitLine = h('p', { class: 'hint', id: 'digits-split' });
 
-  const lossChart = lineChart({
-    title: 'Loss',
-    xLabel: 'epoch',
-    yLabel: 'cross-entropy',
-    logY: true,
-    series: [
-      { label: 'train', color: '#2563eb' },
-      { label: 'validation', color: '#f97316' },
-      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-    ],
-  });
-  const accuracyChart = lineChart({
-    title: 'Accuracy',
-    xLabel: 'epoch',
-    yLabel: 'accuracy',
-    series: [
-      { label: 'train', color: '#2563eb' },
-      { label: 'validation', color: '#f97316' },
-      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-    ],
-  });
+  const charts = historyCharts({ lossLabel: 'cross-entropy', heldOut: 'validation' });
 
   const preview = digitPreview();
   const bars = probabilityBars();
@@ -218,7 +197,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
         splitLine,
         h('div', { class: 'progress-row' }, progress, progressLabel, speed),
         status.element,
-        h('div', { class: 'chart-pair' }, lossChart.element, accuracyChart.element),
+        h('div', { class: 'chart-pair' }, charts.loss.element, charts.accuracy.element),
       ),
       h(
         'section',
@@ -260,12 +239,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
   bars.show(null);
 
   const render = frameThrottle(() => {
-    const { x, series } = history.aligned();
-    lossChart.setData(x, [series('loss'), series('valLoss'), series('previousLoss')]);
-    accuracyChart.setData(x, [series('accuracy'), series('valAccuracy'), series('previousAccuracy')]);
-    const previous = history.previous ? `previous run (train): ${history.previous.label}` : null;
-    lossChart.setLabel(2, previous);
-    accuracyChart.setLabel(2, previous);
+    charts.show(history);
     const s = lastSummary;
     progress.max = totalEpochs;
     progress.value = s?.epoch ?? 0;

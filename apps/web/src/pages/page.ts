@@ -1,5 +1,6 @@
 // What the shell knows about a page: its element and, for demos, how it follows the backend.
 import type { BackendUser } from '../client/backend-manager.js';
+import { lineChart, type LineChart } from '../ui/chart.js';
 import type { Option } from '../ui/controls.js';
 import { h } from '../ui/dom.js';
 import type { ActivationName } from '../worker/protocol.js';
@@ -111,4 +112,48 @@ export class RunHistory {
     this.accuracy.pop();
     this.valAccuracy.pop();
   }
+}
+
+export interface HistoryCharts {
+  loss: LineChart;
+  accuracy: LineChart;
+  /** Draws the run so far and the previous run's training curve (named by its label). */
+  show(history: RunHistory): void;
+}
+
+/**
+ * The loss and accuracy charts of a classifier demo, each with the training split, the held-out
+ * split (`heldOut` names it: "validation", "test") and the previous run's training curve, dashed.
+ */
+export function historyCharts(options: {
+  /** The loss axis: what the loss is ("cross-entropy"). */
+  lossLabel: string;
+  heldOut: string;
+  accuracyRange?: [number, number];
+}): HistoryCharts {
+  const series = [
+    { label: 'train', color: '#2563eb' },
+    { label: options.heldOut, color: '#f97316' },
+    { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
+  ];
+  const loss = lineChart({ title: 'Loss', xLabel: 'epoch', yLabel: options.lossLabel, logY: true, series });
+  const accuracy = lineChart({
+    title: 'Accuracy',
+    xLabel: 'epoch',
+    yLabel: 'accuracy',
+    ...(options.accuracyRange ? { yRange: options.accuracyRange } : {}),
+    series,
+  });
+  return {
+    loss,
+    accuracy,
+    show(history) {
+      const { x, series } = history.aligned();
+      loss.setData(x, [series('loss'), series('valLoss'), series('previousLoss')]);
+      accuracy.setData(x, [series('accuracy'), series('valAccuracy'), series('previousAccuracy')]);
+      const previous = history.previous ? `previous run (train): ${history.previous.label}` : null;
+      loss.setLabel(2, previous);
+      accuracy.setLabel(2, previous);
+    },
+  };
 }

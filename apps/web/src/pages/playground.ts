@@ -4,7 +4,6 @@
 // networks learn slowly where ReLU does not.
 import type { BackendManager } from '../client/backend-manager.js';
 import { EXTENT, TOY_DATASETS, TOY_LABELS, makeToyData } from '../data/toy-datasets.js';
-import { lineChart } from '../ui/chart.js';
 import {
   batchOptions,
   button,
@@ -30,7 +29,7 @@ import type {
   WorkerEvent,
 } from '../worker/protocol.js';
 import { demoLifecycle } from './demo-lifecycle.js';
-import { RunHistory, activationOptions, frameThrottle, pageIntro, type DemoPage } from './page.js';
+import { RunHistory, activationOptions, frameThrottle, historyCharts, pageIntro, type DemoPage } from './page.js';
 import {
   DEFAULT_PLAYGROUND,
   LESSONS,
@@ -159,28 +158,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   const map = heatmap(
     "Decision boundary: the model's probability of the blue class over the plane, with the data points",
   );
-  const lossChart = lineChart({
-    title: 'Loss',
-    xLabel: 'epoch',
-    yLabel: 'loss',
-    logY: true,
-    series: [
-      { label: 'train', color: '#2563eb' },
-      { label: 'test', color: '#f97316' },
-      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-    ],
-  });
-  const accuracyChart = lineChart({
-    title: 'Accuracy',
-    xLabel: 'epoch',
-    yLabel: 'accuracy',
-    yRange: [0, 1.02],
-    series: [
-      { label: 'train', color: '#2563eb' },
-      { label: 'test', color: '#f97316' },
-      { label: 'previous run (train)', color: '#94a3b8', dash: [6, 4] },
-    ],
-  });
+  const charts = historyCharts({ lossLabel: 'loss', heldOut: 'test', accuracyRange: [0, 1.02] });
 
   const lessonText = h(
     'p',
@@ -284,7 +262,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
               'class 1 · white rim: training point, dark rim: test point',
             ),
           ),
-          h('div', { class: 'chart-column' }, lossChart.element, accuracyChart.element),
+          h('div', { class: 'chart-column' }, charts.loss.element, charts.accuracy.element),
         ),
       ),
     ),
@@ -293,12 +271,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 
   // ----- behaviour -----
   const render = frameThrottle(() => {
-    const { x, series } = history.aligned();
-    lossChart.setData(x, [series('loss'), series('valLoss'), series('previousLoss')]);
-    accuracyChart.setData(x, [series('accuracy'), series('valAccuracy'), series('previousAccuracy')]);
-    const previous = history.previous ? `previous run (train): ${history.previous.label}` : null;
-    lossChart.setLabel(2, previous);
-    accuracyChart.setLabel(2, previous);
+    charts.show(history);
     const s = lastSummary;
     setText('playground-epoch', s ? formatNumber(s.epoch) : '0');
     setText('playground-loss', s && Number.isFinite(s.loss) ? s.loss.toFixed(4) : '-');
