@@ -39,7 +39,7 @@ const groupOf = (name) => {
   if (/\.wasm$/.test(name)) return 'WebAssembly binaries (one is fetched)';
   if (/^digits\.csv/.test(name)) return 'digits data';
   if (/^uplot/.test(name)) return 'charts (uPlot)';
-  if (/^(playground|digits|function|backends|page|notice)-/.test(name)) return 'pages';
+  if (/^(playground|digits|function|backends|page|training-page|notice)-/.test(name)) return 'pages';
   return 'backends (tfjs-core, WebGPU, WebAssembly, CPU reference)';
 };
 const rows = readdirSync(assets).map((name) => {

@@ -18,16 +18,9 @@ import { digitPreview, drawPad } from '../ui/draw-pad.js';
 import { describeModel } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
 import { probabilityBars } from '../ui/probability-bars.js';
-import type {
-  ActivationName,
-  DigitsConfig,
-  EpochSummary,
-  ModelSummary,
-  OptimizerName,
-  WorkerEvent,
-} from '../worker/protocol.js';
-import { demoLifecycle } from './demo-lifecycle.js';
+import type { ActivationName, DigitsConfig, EpochSummary, ModelSummary, OptimizerName } from '../worker/protocol.js';
 import { RunHistory, activationOptions, frameThrottle, historyCharts, pageIntro, type DemoPage } from './page.js';
+import { trainingPage, type ProgressEvent, type RunResult } from './training-page.js';
 
 interface DigitsForm {
   architecture: 'mlp' | 'cnn';
@@ -55,7 +48,6 @@ export const DEFAULT_DIGITS: DigitsForm = {
 
 export function digitsPage(backends: BackendManager): DemoPage {
   let form: DigitsForm = { ...DEFAULT_DIGITS };
-  let running = false;
   let trained = false;
   let pixels: Float32Array | null = null;
   let sampleIndex = 0;
@@ -108,7 +100,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
     change({ epochs: v }),
   );
 
-  const startButton = button('Train', () => void (running ? pause() : train()), {
+  const startButton = button('Train', () => void (training.running ? training.pause() : train()), {
     kind: 'primary',
     id: 'digits-train',
   });
@@ -145,17 +137,17 @@ export function digitsPage(backends: BackendManager): DemoPage {
   );
 
   let kept: EpochSummary | null = null;
-  const lifecycle = demoLifecycle({
+  const training = trainingPage({
     demo: 'digits',
     backends,
     status,
-    onEvent,
-    pause,
+    onProgress,
+    showRunning,
+    finished,
     ui: () => ({ ...form }),
-    onImported: (summary) => onImported(summary),
+    onImported,
     hasModel: () => trained,
     async prepare() {
-      running = false;
       await setup();
       kept = lastSummary;
     },
@@ -164,7 +156,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
       render();
     },
   });
-  const files = lifecycle.files;
+  const files = training.files;
 
   const element = h(
     'div',
@@ -253,10 +245,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
     if (s && s.samplesPerSecond > 0) speed.dataset.samplesPerSecond = String(Math.round(s.samplesPerSecond));
   });
 
-  function onEvent(event: WorkerEvent): void {
-    if (event.kind === 'status' && event.demo === 'digits' && event.status === 'failed')
-      status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
-    if (event.kind !== 'progress' || event.demo !== 'digits') return;
+  function onProgress(event: ProgressEvent<'digits'>): void {
     const s = event.summary;
     totalEpochs = event.epochs;
     lastSummary = s;
@@ -267,10 +256,10 @@ export function digitsPage(backends: BackendManager): DemoPage {
   }
 
   async function setup(): Promise<void> {
-    if (!lifecycle.client) return;
+    if (!training.client) return;
     const config: DigitsConfig = { ...form };
     try {
-      const result = await lifecycle.client.call('digits.setup', { config });
+      const result = await training.client.call('digits.setup', { config });
       modelLine.textContent = describeModel(result);
       splitLine.textContent = `${formatNumber(result.train)} training, ${formatNumber(result.validation)} validation and ${formatNumber(result.test)} test images; pixels / 16.`;
       files.describe(null);
@@ -283,37 +272,29 @@ export function digitsPage(backends: BackendManager): DemoPage {
     }
   }
 
-  async function pause(): Promise<void> {
-    if (running && lifecycle.client) await lifecycle.client.call('pause', { demo: 'digits' });
+  function trainedToTheEnd(): boolean {
+    return lastSummary !== null && lastSummary.epoch >= totalEpochs;
   }
 
+  /** Train: on from where it paused, or at the end `form.epochs` more; then predict with the new weights. */
   async function train(): Promise<void> {
-    if (!lifecycle.client || running) return;
-    running = true;
-    startButton.textContent = 'Pause';
-    element.dataset.running = 'true';
-    status.clear();
-    const atEnd = lastSummary !== null && lastSummary.epoch >= totalEpochs;
-    try {
-      const result = await lifecycle.client.call(
-        'run',
-        atEnd ? { demo: 'digits', epochs: form.epochs } : { demo: 'digits' },
-      );
-      if (result.status === 'done') status.show('success', `Trained ${result.epoch} epochs.`);
-      await showConfusion();
-      void files.persist();
-    } catch (error) {
-      if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
-    } finally {
-      running = false;
-      startButton.textContent = lastSummary && lastSummary.epoch >= totalEpochs ? `Train ${form.epochs} more` : 'Train';
-      element.dataset.running = 'false';
-      void predict();
-    }
+    if (await training.run(trainedToTheEnd() ? form.epochs : undefined)) void predict();
+  }
+
+  function showRunning(running: boolean): void {
+    startButton.textContent = running ? 'Pause' : trainedToTheEnd() ? `Train ${form.epochs} more` : 'Train';
+    element.dataset.running = String(running);
+    if (running) status.clear(); // a new run: the last one's messages are out of date
+  }
+
+  async function finished(result: RunResult): Promise<void> {
+    if (result.status === 'done') status.show('success', `Trained ${result.epoch} epochs.`);
+    await showConfusion();
+    void files.persist();
   }
 
   async function reset(): Promise<void> {
-    await pause();
+    await training.pause();
     history.reset(lastSummary ? runLabel : null);
     runLabel = describeForm(form);
     lastSummary = null;
@@ -331,10 +312,10 @@ export function digitsPage(backends: BackendManager): DemoPage {
 
   /** `final`: the stroke is finished (tests wait for this one rather than a live update). */
   async function predict(final = true): Promise<void> {
-    if (!lifecycle.client || !pixels) return;
+    if (!training.client || !pixels) return;
     lastLivePredict = performance.now();
     try {
-      const { probabilities } = await lifecycle.client.call('digits.predict', { pixels: pixels.slice() });
+      const { probabilities } = await training.client.call('digits.predict', { pixels: pixels.slice() });
       bars.show(probabilities);
       const best = Array.from(probabilities).indexOf(Math.max(...probabilities));
       verdict.textContent = pixels.every((v) => v === 0)
@@ -360,8 +341,8 @@ export function digitsPage(backends: BackendManager): DemoPage {
   }
 
   async function showSample(): Promise<void> {
-    if (!lifecycle.client) return;
-    const sample = await lifecycle.client.call('digits.sample', { index: sampleIndex++ });
+    if (!training.client) return;
+    const sample = await training.client.call('digits.sample', { index: sampleIndex++ });
     pixels = sample.pixels;
     pad.showPixels(sample.pixels);
     preview.show(sample.pixels);
@@ -370,9 +351,9 @@ export function digitsPage(backends: BackendManager): DemoPage {
   }
 
   async function showConfusion(): Promise<void> {
-    if (!lifecycle.client) return;
+    if (!training.client) return;
     try {
-      const { matrix, accuracy, samples } = await lifecycle.client.call('digits.confusion', undefined);
+      const { matrix, accuracy, samples } = await training.client.call('digits.confusion', undefined);
       confusionBox.replaceChildren(
         confusionTable(matrix, `${formatNumber(samples)} test images: ${(accuracy * 100).toFixed(1)}% correct`),
       );
@@ -390,7 +371,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
       dropoutControl.value = form.dropout;
     }
     trained = true;
-    if (lifecycle.carrying) return; // the same run, moved to another backend: keep its curves
+    if (training.carrying) return; // the same run, moved to another backend: keep its curves
     history.reset(null);
     lastSummary = null;
     totalEpochs = Math.max(form.epochs, summary.epoch);
@@ -403,8 +384,8 @@ export function digitsPage(backends: BackendManager): DemoPage {
 
   return {
     element,
-    attach: lifecycle.attach,
-    detach: lifecycle.detach,
+    attach: training.attach,
+    detach: training.detach,
   };
 }
 

@@ -8,9 +8,9 @@ import { button, numberOptions, OPTIMIZER_OPTIONS, selectControl } from '../ui/c
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { describeModel } from '../ui/model-files.js';
 import { notice } from '../ui/notice.js';
-import type { ActivationName, FunctionConfig, ModelSummary, OptimizerName, WorkerEvent } from '../worker/protocol.js';
-import { demoLifecycle } from './demo-lifecycle.js';
+import type { ActivationName, FunctionConfig, ModelSummary, OptimizerName } from '../worker/protocol.js';
 import { activationOptions, frameThrottle, pageIntro, type DemoPage } from './page.js';
+import { trainingPage, type ProgressEvent } from './training-page.js';
 
 const PLOT_RANGE: [number, number] = [-7, 7];
 const POINTS = 141;
@@ -41,7 +41,6 @@ function cubic(x: number): number {
 
 export function functionPage(backends: BackendManager): DemoPage {
   let form: FunctionForm = { ...DEFAULT_FUNCTION };
-  let running = false;
   let trained = false;
   let curve: Float32Array | null = null;
   let step = 0;
@@ -73,7 +72,7 @@ export function functionPage(backends: BackendManager): DemoPage {
     change({ steps: v }),
   );
 
-  const startButton = button('Start', () => void (running ? pause() : start()), {
+  const startButton = button('Start', () => void (training.running ? training.pause() : start()), {
     kind: 'primary',
     id: 'function-start',
   });
@@ -102,21 +101,19 @@ export function functionPage(backends: BackendManager): DemoPage {
     series: [{ label: 'train', color: '#2563eb' }],
   });
 
-  const lifecycle = demoLifecycle({
+  const training = trainingPage({
     demo: 'function',
     backends,
     status,
-    onEvent,
-    pause,
+    onProgress,
+    showRunning,
+    finished: () => void files.persist(),
     ui: () => ({ ...form }),
-    onImported: (summary) => onImported(summary),
+    onImported,
     hasModel: () => trained,
-    async prepare() {
-      running = false;
-      await setup();
-    },
+    prepare: setup,
   });
-  const files = lifecycle.files;
+  const files = training.files;
 
   const element = h(
     'div',
@@ -157,10 +154,7 @@ export function functionPage(backends: BackendManager): DemoPage {
     progressLabel.textContent = `Step ${formatNumber(step)} of ${formatNumber(totalSteps)}`;
   });
 
-  function onEvent(event: WorkerEvent): void {
-    if (event.kind === 'status' && event.demo === 'function' && event.status === 'failed')
-      status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
-    if (event.kind !== 'progress' || event.demo !== 'function') return;
+  function onProgress(event: ProgressEvent<'function'>): void {
     curve = event.curve;
     totalSteps = event.steps;
     const s = event.summary;
@@ -180,7 +174,7 @@ export function functionPage(backends: BackendManager): DemoPage {
   }
 
   async function setup(): Promise<void> {
-    if (!lifecycle.client) return;
+    if (!training.client) return;
     const config: FunctionConfig = {
       hidden: [form.width],
       activation: form.activation,
@@ -192,7 +186,7 @@ export function functionPage(backends: BackendManager): DemoPage {
       steps: form.steps,
     };
     try {
-      const result = await lifecycle.client.call('function.setup', { config, plotRange: PLOT_RANGE, points: POINTS });
+      const result = await training.client.call('function.setup', { config, plotRange: PLOT_RANGE, points: POINTS });
       curve = result.curve;
       step = 0;
       trained = false;
@@ -207,30 +201,23 @@ export function functionPage(backends: BackendManager): DemoPage {
     }
   }
 
-  async function pause(): Promise<void> {
-    if (running && lifecycle.client) await lifecycle.client.call('pause', { demo: 'function' });
+  function trainedToTheEnd(): boolean {
+    return step >= totalSteps;
   }
 
+  /** Start: on from where it paused, or at the end `form.steps` more (the worker counts epochs of 100 steps). */
   async function start(): Promise<void> {
-    if (!lifecycle.client || running) return;
-    running = true;
-    startButton.textContent = 'Pause';
-    element.dataset.running = 'true';
-    try {
-      const atEnd = step >= totalSteps;
-      await lifecycle.client.call('run', atEnd ? { demo: 'function', epochs: form.steps / 100 } : { demo: 'function' });
-      void files.persist();
-    } catch (error) {
-      if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
-    } finally {
-      running = false;
-      startButton.textContent = step >= totalSteps ? `Train ${formatNumber(form.steps)} more` : 'Start';
-      element.dataset.running = 'false';
-    }
+    await training.run(trainedToTheEnd() ? form.steps / 100 : undefined);
+  }
+
+  function showRunning(running: boolean): void {
+    const more = `Train ${formatNumber(form.steps)} more`;
+    startButton.textContent = running ? 'Pause' : trainedToTheEnd() ? more : 'Start';
+    element.dataset.running = String(running);
   }
 
   async function reset(): Promise<void> {
-    await pause();
+    await training.pause();
     startButton.textContent = 'Start';
     await setup();
   }
@@ -255,7 +242,7 @@ export function functionPage(backends: BackendManager): DemoPage {
 
   return {
     element,
-    attach: lifecycle.attach,
-    detach: lifecycle.detach,
+    attach: training.attach,
+    detach: training.detach,
   };
 }

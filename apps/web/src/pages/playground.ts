@@ -26,9 +26,7 @@ import type {
   OptimizerName,
   PlaygroundConfig,
   ToyData,
-  WorkerEvent,
 } from '../worker/protocol.js';
-import { demoLifecycle } from './demo-lifecycle.js';
 import { RunHistory, activationOptions, frameThrottle, historyCharts, pageIntro, type DemoPage } from './page.js';
 import {
   DEFAULT_PLAYGROUND,
@@ -38,6 +36,7 @@ import {
   type Lesson,
   type PlaygroundForm,
 } from './playground-lessons.js';
+import { trainingPage, type ProgressEvent } from './training-page.js';
 
 const GRID = 64;
 
@@ -45,7 +44,6 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   let form: PlaygroundForm = { ...DEFAULT_PLAYGROUND };
   let data: ToyData = makeData(form);
   let grid: Float32Array | null = null;
-  let running = false;
   let setupDone: Promise<void> = Promise.resolve();
   let startedAt: number | null = null;
   let reachedAt: { seconds: number; epoch: number } | null = null;
@@ -130,7 +128,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     changeModel({ seed: v }),
   );
 
-  const startButton = button('Start', () => void (running ? pause() : start()), {
+  const startButton = button('Start', () => void (training.running ? training.pause() : start()), {
     kind: 'primary',
     id: 'playground-start',
   });
@@ -168,17 +166,17 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   const lessonButtons = LESSONS.map((lesson) => button(lesson.title, () => void runLesson(lesson), { kind: 'ghost' }));
 
   let kept: EpochSummary | null = null;
-  const lifecycle = demoLifecycle({
+  const training = trainingPage({
     demo: 'playground',
     backends,
     status,
-    onEvent,
-    pause,
+    onProgress,
+    showRunning,
     ui: () => ({ ...form }),
-    onImported: (summary) => onImported(summary),
+    onImported,
     hasModel: () => history.epochs.length > 0,
     async prepare(stored) {
-      setRunning(false);
+      showRunning(false);
       const ui = stored?.summary.ui as Partial<PlaygroundForm> | undefined;
       if (stored && ui?.dataset) {
         applyForm({ ...DEFAULT_PLAYGROUND, ...ui });
@@ -193,7 +191,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     },
     attached: () => draw(),
   });
-  const files = lifecycle.files;
+  const files = training.files;
 
   const element = h(
     'div',
@@ -291,12 +289,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     map.draw(grid, GRID, data, EXTENT, showTest);
   }
 
-  function onEvent(event: WorkerEvent): void {
-    if (event.kind === 'status' && event.demo === 'playground') {
-      if (event.status === 'failed') status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
-      return;
-    }
-    if (event.kind !== 'progress' || event.demo !== 'playground') return;
+  function onProgress(event: ProgressEvent<'playground'>): void {
     if (event.grid) grid = event.grid;
     const s = event.summary;
     if (Number.isFinite(s.loss)) {
@@ -312,16 +305,16 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     render();
   }
 
-  function setRunning(value: boolean): void {
-    running = value;
-    startButton.textContent = value ? 'Pause' : 'Start';
-    startButton.setAttribute('aria-pressed', String(value));
-    stepButton.disabled = value;
-    element.dataset.running = String(value);
+  function showRunning(running: boolean): void {
+    startButton.textContent = running ? 'Pause' : 'Start';
+    startButton.setAttribute('aria-pressed', String(running));
+    stepButton.disabled = running;
+    element.dataset.running = String(running);
+    if (running) status.clear(); // a new run: the last one's messages are out of date
   }
 
   async function setup(): Promise<void> {
-    const c = lifecycle.client;
+    const c = training.client;
     if (!c) return;
     const config: PlaygroundConfig = {
       hidden: form.hidden,
@@ -353,27 +346,11 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     }
   }
 
-  async function pause(): Promise<void> {
-    if (!running || !lifecycle.client) return;
-    await lifecycle.client.call('pause', { demo: 'playground' });
-  }
-
+  /** Trains once the model is set up (WebGPU may still be compiling its shaders); saves it, even after a failure. */
   async function train(epochs?: number): Promise<void> {
-    if (!lifecycle.client || running) return;
+    if (!training.client || training.running) return;
     await setupDone;
-    setRunning(true);
-    status.clear();
-    try {
-      await lifecycle.client.call(
-        'run',
-        epochs === undefined ? { demo: 'playground' } : { demo: 'playground', epochs },
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
-    } finally {
-      setRunning(false);
-      void files.persist();
-    }
+    if (await training.run(epochs)) void files.persist();
   }
 
   async function start(): Promise<void> {
@@ -391,7 +368,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 
   /** Stops training and starts a new run of the current form; the old run stays dashed on the charts. */
   async function reset(keepPrevious = true): Promise<void> {
-    await pause();
+    await training.pause();
     history.reset(keepPrevious ? runLabel : null);
     runLabel = describeForm(form);
     lastSummary = null;
@@ -429,7 +406,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
   }
 
   async function runLesson(lesson: Lesson): Promise<void> {
-    await pause();
+    await training.pause();
     lessonText.textContent = lesson.text;
     const before = form;
     applyForm({ ...form, ...lesson.form });
@@ -445,7 +422,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 
   async function onImported(summary: ModelSummary): Promise<void> {
     if (summary.network) applyForm({ ...form, ...summary.network, ...pickTraining(summary.ui) });
-    if (lifecycle.carrying) return; // the same run, moved to another backend: keep its curves
+    if (training.carrying) return; // the same run, moved to another backend: keep its curves
     history.reset(null);
     lastSummary = null;
     runLabel = describeForm(form);
@@ -455,8 +432,8 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 
   return {
     element,
-    attach: lifecycle.attach,
-    detach: lifecycle.detach,
+    attach: training.attach,
+    detach: training.detach,
     shown() {
       draw();
     },
