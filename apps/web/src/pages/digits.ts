@@ -7,11 +7,10 @@ import {
   batchOptions,
   button,
   DROPOUT_OPTIONS,
+  hiddenLayersControl,
   numberOptions,
   OPTIMIZER_OPTIONS,
-  parseLayerSizes,
   selectControl,
-  textControl,
 } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { digitPreview, drawPad } from '../ui/draw-pad.js';
@@ -60,16 +59,10 @@ export function digitsPage(backends: BackendManager): DemoPage {
     `${f.architecture === 'cnn' ? 'CNN 8-16 conv, ' : ''}64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
   let runLabel = describeForm(form);
 
-  const hiddenControl = textControl(
-    'Hidden layers',
-    form.hidden.join(', '),
-    (text) => {
-      const sizes = parseLayerSizes(text, 512);
-      if (typeof sizes === 'string') return sizes;
-      change({ hidden: sizes });
-      return null;
-    },
-    'Neurons per layer; "32, 16" is the reference model 64-32-16-10.',
+  const hiddenControl = hiddenLayersControl(
+    form.hidden,
+    { max: 512, hint: 'Neurons per layer; "32, 16" is the reference model 64-32-16-10.' },
+    (hidden) => change({ hidden }),
   );
   const architectureControl = selectControl<DigitsForm['architecture']>(
     'Model',
@@ -366,7 +359,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
   async function onImported(summary: ModelSummary): Promise<void> {
     if (summary.network) {
       form = { ...form, ...summary.network };
-      hiddenControl.value = form.hidden.join(', ');
+      hiddenControl.show(form.hidden);
       if (form.activation !== 'linear') activationControl.value = form.activation;
       dropoutControl.value = form.dropout;
     }

@@ -8,12 +8,11 @@ import {
   batchOptions,
   button,
   DROPOUT_OPTIONS,
+  hiddenLayersControl,
   numberOptions,
   OPTIMIZER_OPTIONS,
-  parseLayerSizes,
   rangeControl,
   selectControl,
-  textControl,
 } from '../ui/controls.js';
 import { formatNumber, formatRate, h } from '../ui/dom.js';
 import { heatmap } from '../ui/heatmap.js';
@@ -85,16 +84,10 @@ export function playgroundPage(backends: BackendManager): DemoPage {
       draw();
     },
   });
-  const hiddenControl = textControl(
-    'Hidden layers',
-    form.hidden.join(', '),
-    (text) => {
-      const sizes = parseLayerSizes(text, 64);
-      if (typeof sizes === 'string') return sizes;
-      changeModel({ hidden: sizes });
-      return null;
-    },
-    'Neurons per layer, e.g. "8, 8"; empty: no hidden layer.',
+  const hiddenControl = hiddenLayersControl(
+    form.hidden,
+    { max: 64, hint: 'Neurons per layer, e.g. "8, 8"; empty: no hidden layer.' },
+    (hidden) => changeModel({ hidden }),
   );
   const activationControl = selectControl<ActivationName>(
     'Activation',
@@ -395,7 +388,7 @@ export function playgroundPage(backends: BackendManager): DemoPage {
     noiseControl.value = form.noise * 100;
     splitControl.value = form.trainPercent;
     samplesControl.value = form.samples;
-    hiddenControl.value = form.hidden.join(', ');
+    hiddenControl.show(form.hidden);
     activationControl.value = form.activation;
     dropoutControl.value = form.dropout;
     lossControl.value = form.loss;

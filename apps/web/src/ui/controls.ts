@@ -188,6 +188,40 @@ export function button(
   );
 }
 
+export interface HiddenLayersControl {
+  element: HTMLElement;
+  /** Writes sizes into the field (a form restored from a model), clearing any error. */
+  show(sizes: readonly number[]): void;
+}
+
+/**
+ * The "Hidden layers" field of a model editor: sizes typed as "8, 8", each from 1 to `max`.
+ * `onChange` hears only valid sizes; a bad entry shows its error under the field instead.
+ */
+export function hiddenLayersControl(
+  sizes: readonly number[],
+  options: { max: number; hint: string },
+  onChange: (sizes: number[]) => void,
+): HiddenLayersControl {
+  const text = textControl(
+    'Hidden layers',
+    sizes.join(', '),
+    (typed) => {
+      const parsed = parseLayerSizes(typed, options.max);
+      if (typeof parsed === 'string') return parsed;
+      onChange(parsed);
+      return null;
+    },
+    options.hint,
+  );
+  return {
+    element: text.element,
+    show(next) {
+      text.value = next.join(', ');
+    },
+  };
+}
+
 /** Parses "8, 8" into layer sizes; "" is no hidden layer. */
 export function parseLayerSizes(text: string, max = 512): number[] | string {
   const trimmed = text.trim();
