@@ -5,34 +5,10 @@
 //   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g
 //   param = p - (m / (sqrt(v) / sqrt(1 - beta2^t) + eps)) * lr / (1 - beta1^t)
 import type { AdamUpdateOptions } from '@myelin/core/backend';
+import { flatProgram, type WebGpuProgram, type WebGpuProgramRunner } from './webgpu-program.js';
 
 /** Which of the three results a dispatch writes. */
 type AdamOutput = 'm' | 'v' | 'param';
-
-/** The part of tfjs-backend-webgpu's program interface a custom program fills in. */
-interface WebGpuProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  uniforms: string;
-  getUserCode(): string;
-}
-
-/** The tfjs WebGPU backend's method that compiles (once, cached by shaderKey) and records a program. */
-export interface WebGpuProgramRunner {
-  runWebGPUProgram(
-    program: WebGpuProgram,
-    inputs: unknown[],
-    outputDtype: 'float32',
-    uniforms: { type: 'float32'; data: number[] }[],
-  ): unknown;
-}
-
-const WORKGROUP = 128;
 
 const UNIFORMS =
   'beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32, eps : f32, weightDecay : f32, decayFactor : f32, stepSize : f32, biasCorrection2Sqrt : f32,';
@@ -43,7 +19,6 @@ function adamProgram(
   gradientDecay: boolean,
   weightDecay: boolean,
 ): WebGpuProgram {
-  const size = shape.reduce((a, b) => a * b, 1);
   const gradient = gradientDecay ? 'g = g + param * uniforms.weightDecay;' : '';
   const decayed = weightDecay ? 'let p = param * uniforms.decayFactor;' : 'let p = param;';
   const result: Record<AdamOutput, string> = {
@@ -51,16 +26,12 @@ function adamProgram(
     v: 'v',
     param: 'p - (m / (sqrt(v) / uniforms.biasCorrection2Sqrt + uniforms.eps)) * uniforms.stepSize',
   };
-  return {
-    variableNames: ['P', 'G', 'M', 'V'],
-    outputShape: [...shape],
-    shaderKey: `myelin_adam_${output}_${gradientDecay}_${weightDecay}`,
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
-    workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    uniforms: UNIFORMS,
-    getUserCode: () => `
+  return flatProgram(
+    `myelin_adam_${output}_${gradientDecay}_${weightDecay}`,
+    ['P', 'G', 'M', 'V'],
+    shape,
+    UNIFORMS,
+    `
       fn main(index : i32) {
         if (index < uniforms.size) {
           let param = getPByOutputIndex(index);
@@ -73,7 +44,7 @@ function adamProgram(
         }
       }
     `,
-  };
+  );
 }
 
 /**

@@ -2,7 +2,19 @@
 // regressions for the tfjs-backend-webgpu quirks worked around in webgpu-quirks.ts.
 import { describe, expect, it } from 'vitest';
 import { expectFusedMatchesComposed } from '@myelin/conformance';
-import { Adam, AdamW, Generator, conv2d, fromHost, linear, maxPool2d, noGrad, tidy } from '@myelin/core';
+import {
+  Adam,
+  AdamW,
+  Generator,
+  conv2d,
+  crossEntropy,
+  fromHost,
+  linear,
+  maxPool2d,
+  noGrad,
+  tidy,
+  type Tensor,
+} from '@myelin/core';
 import { acquireNodeAdapter, adapterChoiceFromEnv } from './dawn.js';
 import { WebGpuUnavailableError, createWebGpuBackend, descriptor, probe } from './index.js';
 import { isSoftwareAdapter } from './webgpu-backend.js';
@@ -134,6 +146,44 @@ describe('the WGSL fused Adam step', () => {
       expect(backend.liveHandles()).toBeLessThanOrEqual(before + 4);
     });
   }
+});
+
+describe('the WGSL fused softmax cross-entropy', () => {
+  const withLabels = (labels: number[], reduction: 'none' | 'sum' | 'mean') => (x: Tensor) =>
+    crossEntropy(x, fromHost(Int32Array.from(labels), [labels.length], { backend: x.backend, dtype: 'int32' }), {
+      reduction,
+    });
+
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    it(`${reduction}: labels out of range select no class, as on the composed path (loss and gradient 0)`, async () => {
+      const b = await createWebGpuBackend();
+      expect(b.fused?.softmaxCrossEntropy).toBeDefined();
+      await expectFusedMatchesComposed(b, [{ shape: [4, 5] }], withLabels([-1, 5, 2, 4], reduction));
+    });
+  }
+
+  it('takes the row max first: logits of +-80 and a row of equal logits stay finite', async () => {
+    const b = await createWebGpuBackend();
+    const values = [80, -80, 0, 1, 3, 3, 3, 3, 3, 3, -80, 80, 79, 0.5, 2];
+    await expectFusedMatchesComposed(b, [{ shape: [3, 5], values }], withLabels([0, 3, 1], 'mean'));
+  });
+
+  it('no rows: an empty loss, a sum of 0 and a mean of NaN (0 / 0), as composed', async () => {
+    const b = await createWebGpuBackend();
+    const logits = fromHost(new Float32Array(0), [0, 5], { backend: b });
+    const labels = fromHost(new Int32Array(0), [0], { backend: b, dtype: 'int32' });
+    const losses = await Promise.all(
+      (['none', 'sum', 'mean'] as const).map(async (reduction) => {
+        const loss = crossEntropy(logits, labels, { reduction });
+        const values = Array.from(await loss.data());
+        loss.dispose();
+        return values;
+      }),
+    );
+    expect(losses).toEqual([[], [0], [NaN]]);
+    logits.dispose();
+    labels.dispose();
+  });
 });
 
 // backend-tfjs maps one-input-channel convolutions to tfjs's depthwise convolution on webgpu (see

@@ -8,10 +8,20 @@
 // And one speed-up measured on software adapters (llvmpipe, lavapipe, SwiftShader), where the
 // GPU-tuned kernel choice does badly: a matmul with transposeB runs 1.5-2.5x slower than a
 // transpose followed by an untransposed matmul, so there the operand is transposed first.
-// And a fused Adam step in WGSL (webgpu-adam.ts): 3 dispatches per parameter instead of 13.
+// And a fused Adam step in WGSL (webgpu-adam.ts): 3 dispatches per parameter instead of 13; and
+// softmax cross-entropy in WGSL (webgpu-softmax-xent.ts): 4 dispatches for loss and gradient
+// instead of over twenty.
 import { TfjsBackend, type Tf, type TfjsBackendOptions } from '@myelin/backend-tfjs';
-import type { AdamUpdateOptions, BackendHandle, FusedKernels } from '@myelin/core/backend';
-import { runAdamShaders, type WebGpuProgramRunner } from './webgpu-adam.js';
+import {
+  UnsupportedOpError,
+  type AdamUpdateOptions,
+  type BackendHandle,
+  type DType,
+  type FusedKernels,
+} from '@myelin/core/backend';
+import { runAdamShaders } from './webgpu-adam.js';
+import type { WebGpuProgramRunner } from './webgpu-program.js';
+import { runSoftmaxCrossEntropyShaders } from './webgpu-softmax-xent.js';
 
 const shapeOf = (h: BackendHandle): readonly number[] => (h as unknown as { shape: readonly number[] }).shape;
 
@@ -63,6 +73,8 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     (this as { fused: FusedKernels }).fused = {
       ...this.fused,
       adamUpdate: (param, grad, m, v, opts) => this.adamUpdate(param, grad, m, v, opts),
+      softmaxCrossEntropy: (logits, labels, reduction, withGrad) =>
+        this.softmaxCrossEntropy(logits, labels, reduction, withGrad),
     };
   }
 
@@ -92,6 +104,47 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       m: this.adopt(results.m, shape),
       v: this.adopt(results.v, shape),
     };
+  }
+
+  private softmaxCrossEntropy(
+    logits: BackendHandle,
+    labels: BackendHandle,
+    reduction: 'none' | 'sum' | 'mean',
+    withGrad: boolean,
+  ): { loss: BackendHandle; grad: BackendHandle | null } {
+    const dtype = (logits as unknown as { dtype: string }).dtype;
+    if (dtype !== 'float32')
+      throw new UnsupportedOpError('softmaxCrossEntropy', dtype as DType, this.name, 'logits must be float32');
+    const [rows = 0, classes = 0] = shapeOf(logits);
+    if (rows === 0 || classes === 0) {
+      // As the composed path: each row's loss is 0 (no class to select); a mean of no rows is 0 / 0.
+      const loss =
+        reduction === 'none'
+          ? this.fill([rows], 0, 'float32')
+          : this.fill([], reduction === 'mean' && rows === 0 ? NaN : 0, 'float32');
+      return { loss, grad: withGrad ? this.fill([rows, classes], 0, 'float32') : null };
+    }
+    // Checks that the WebGPU backend is the active tfjs backend, like every other kernel.
+    this.dispose(this.reshape(logits, [rows, classes]));
+    const mean = reduction === 'mean' ? 1 / rows : 1;
+    const results = runSoftmaxCrossEntropyShaders(
+      this.tfjs.backend() as unknown as WebGpuProgramRunner,
+      logits,
+      labels,
+      rows,
+      classes,
+      mean,
+      withGrad ? mean : null,
+    );
+    this.dispose(this.adopt(results.lse, [rows]));
+    const perRow = this.adopt(results.loss, [rows]);
+    const grad = results.grad === null ? null : this.adopt(results.grad, [rows, classes]);
+    if (reduction === 'none') return { loss: perRow, grad };
+    try {
+      return { loss: this.reduce('sum', perRow, [0], false), grad };
+    } finally {
+      this.dispose(perRow);
+    }
   }
 
   /** Wraps a TensorInfo a program produced as a tracked handle (a reshape shares its data). */
