@@ -5,9 +5,6 @@ import {
   BackendError,
   type BackendHandle,
   type DType,
-  type Shape,
-  type TypedArray,
-  NATIVE_CODES,
   nativeHandleTable,
   nativePrimitiveKernels,
   nativeFusedKernels,
@@ -46,7 +43,6 @@ export interface CpuBackend extends Backend {
 export { NativeHandle as CpuHandle } from '@myelin/core/backend';
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
-const { dtype: DTYPE_CODE } = NATIVE_CODES;
 const GEMM_CODE: Record<CpuGemm, number> = { auto: 0, builtin: 1, openblas: 2 };
 
 /** The configuration last applied to the addon (its thread pool and GEMM choice are per process). */
@@ -94,10 +90,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
       if (applied !== config) apply();
     },
   );
-  const { own, open } = table;
-  const make = (): void => {
-    if (applied !== config) apply();
-  };
+  const { open } = table;
 
   return {
     name: CPU_BACKEND_NAME,
@@ -106,14 +99,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     threads,
     gemm,
 
-    fromData(values: TypedArray, shape: Shape, dtype: DType) {
-      make();
-      return own(addon.fromData(values, shape, DTYPE_CODE[dtype]));
-    },
-    fill(shape: Shape, value: number, dtype: DType) {
-      make();
-      return own(addon.fill(shape, value, DTYPE_CODE[dtype]));
-    },
+    ...nativePrimitiveKernels(addon, table),
     read(handle: BackendHandle) {
       // The copy is taken now, so a later dispose cannot affect it.
       try {
@@ -126,8 +112,6 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     readInto: (handle, out) => addon.readInto(open(handle), out),
     dispose: table.dispose,
     liveHandles: table.live,
-
-    ...nativePrimitiveKernels(addon, table),
 
     fused: nativeFusedKernels(addon, table, CPU_BACKEND_NAME),
 

@@ -6,9 +6,7 @@ import {
   type BackendHandle,
   BackendError,
   type DType,
-  type Shape,
   type TypedArray,
-  NATIVE_CODES,
   nativeHandleTable,
   nativePrimitiveKernels,
   nativeFusedKernels,
@@ -50,7 +48,6 @@ export interface NativeCudaBackend extends Backend {
 }
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
-const { dtype: DTYPE_CODE } = NATIVE_CODES;
 
 /** The configuration last applied to the addon (the GPU in use, TF32, GEMM choice are per process). */
 let applied: object | null = null;
@@ -139,10 +136,7 @@ export function createNativeCudaBackend(options: NativeCudaOptions = {}): Native
       if (applied !== config) apply();
     },
   );
-  const { own, open } = table;
-  const make = (): void => {
-    if (applied !== config) apply();
-  };
+  const { open, prepare } = table;
   const readBlocking = (handle: BackendHandle): TypedArray => addon.readSync(open(handle));
 
   const backend: NativeCudaBackend = {
@@ -152,14 +146,7 @@ export function createNativeCudaBackend(options: NativeCudaOptions = {}): Native
     engine: 'native',
     details,
 
-    fromData(values: TypedArray, shape: Shape, dtype: DType) {
-      make();
-      return own(addon.fromData(values, shape, DTYPE_CODE[dtype]));
-    },
-    fill(shape: Shape, value: number, dtype: DType) {
-      make();
-      return own(addon.fill(shape, value, DTYPE_CODE[dtype]));
-    },
+    ...nativePrimitiveKernels(addon, table),
     read(handle: BackendHandle) {
       // The copy is enqueued now (before any later dispose); the promise settles from a worker
       // thread's wait on its event, so Node's event loop keeps running.
@@ -173,20 +160,18 @@ export function createNativeCudaBackend(options: NativeCudaOptions = {}): Native
     dispose: table.dispose,
     liveHandles: table.live,
 
-    ...nativePrimitiveKernels(addon, table),
-
     fused: nativeFusedKernels(addon, table, name),
 
     synchronize() {
-      make();
+      prepare();
       addon.synchronize();
     },
     memoryStats() {
-      make();
+      prepare();
       return addon.stats();
     },
     emptyCache() {
-      make();
+      prepare();
       addon.emptyCache();
     },
   };

@@ -2,7 +2,7 @@
 // handles that are ids into the addon's table, ownership checks, a FinalizationRegistry for
 // handles dropped without dispose(), and the primitive kernels whose addon entry points take
 // and return ids in the same way in both addons.
-import type { AdamUpdateOptions, Backend, BackendHandle, FusedKernels } from './contract.js';
+import type { AdamUpdateOptions, Backend, BackendHandle, FusedKernels, Shape, TypedArray } from './contract.js';
 import { BackendError, BackendMismatchError, DisposedTensorError } from '../errors.js';
 import { NATIVE_CODES } from './native-codes.js';
 
@@ -33,6 +33,8 @@ export interface NativeHandleTable {
   dispose(handle: BackendHandle): void;
   /** Handles created and not yet disposed. */
   live(): number;
+  /** Runs the table's `beforeUse` (what `open` runs): for entry points that take no handle. */
+  prepare(): void;
 }
 
 /**
@@ -80,11 +82,14 @@ export function nativeHandleTable(
       live--;
     },
     live: () => live,
+    prepare: beforeUse,
   };
 }
 
 /** The entry points of the primitive kernels, alike in both native addons: ids in, an id out. */
 export interface NativePrimitiveAddon {
+  fromData(values: TypedArray, shape: Shape, dtype: number): number;
+  fill(shape: Shape, value: number, dtype: number): number;
   unary(op: number, id: number): number;
   cast(id: number, dtype: number): number;
   binary(op: number, a: number, b: number): number;
@@ -116,6 +121,8 @@ export interface NativePrimitiveAddon {
 
 type PrimitiveKernels = Pick<
   Backend,
+  | 'fromData'
+  | 'fill'
   | 'unary'
   | 'cast'
   | 'binary'
@@ -134,11 +141,19 @@ type PrimitiveKernels = Pick<
   | 'matmul'
 >;
 
-/** The contract's elementwise, reduction, movement and matmul kernels over a native addon. */
+/** The contract's creation, elementwise, reduction, movement and matmul kernels over a native addon. */
 export function nativePrimitiveKernels(addon: NativePrimitiveAddon, table: NativeHandleTable): PrimitiveKernels {
-  const { own, open } = table;
+  const { own, open, prepare } = table;
   const { dtype: DTYPE, unary: UNARY, binary: BINARY, reduce: REDUCE } = NATIVE_CODES;
   return {
+    fromData(values, shape, dtype) {
+      prepare();
+      return own(addon.fromData(values, shape, DTYPE[dtype]));
+    },
+    fill(shape, value, dtype) {
+      prepare();
+      return own(addon.fill(shape, value, DTYPE[dtype]));
+    },
     unary: (op, x) => own(addon.unary(UNARY[op], open(x))),
     cast: (x, dtype) => own(addon.cast(open(x), DTYPE[dtype])),
     binary: (op, a, b) => own(addon.binary(BINARY[op], open(a), open(b))),
