@@ -27,15 +27,67 @@ __device__ inline T fma_of(T a, T b, T c) {
   return fma(a, b, c);
 }
 
+/** Where a block works: its batch's matrices and the first row and column of its TM x TN tile of C. */
+template <typename T>
+struct BlockTile {
+  const T* a;
+  const T* b;
+  T* c;
+  i64 m0, n0;
+};
+
+template <int TM, int TN, typename T>
+__device__ __forceinline__ BlockTile<T> block_tile(const GemmArgs<T>& g) {
+  const i64 batch = g.batch0 + blockIdx.z;
+  return {g.a + batch * g.stride_a, g.b + batch * g.stride_b, g.c + batch * g.stride_c, i64(blockIdx.y) * TM,
+          i64(blockIdx.x) * TN};
+}
+
+/**
+ * Stages one operand's slice in shared memory: S[kk][xx] = X[(x0 + xx) * x_step + (k0 + kk) * k_step]
+ * for the TX rows (of op(A)) or columns (of op(B)) at x0 and the slice of K at k0, zero past
+ * x_end or k_end. `k_fast`: K is the unit-stride axis, so consecutive threads walk along K
+ * (else along X), which keeps the global loads coalesced.
+ */
+template <int TX, typename T, int TK, int ROW>
+__device__ __forceinline__ void stage_slice(T (&S)[TK][ROW], const T* X, i64 x_step, i64 k_step, i64 x0, i64 x_end,
+                                            i64 k0, i64 k_end, bool k_fast, int tid) {
+  static_assert((TX * TK) % 256 == 0 && ROW >= TX, "a slice is whole loads of 256 threads");
+#pragma unroll
+  for (int l = 0; l < (TX * TK) / 256; l++) {
+    const int e = tid + l * 256;
+    const int kk = k_fast ? e % TK : e / TX;
+    const int xx = k_fast ? e / TK : e % TX;
+    const i64 gx = x0 + xx, gk = k0 + kk;
+    S[kk][xx] = (gx < x_end && gk < k_end) ? X[gx * x_step + gk * k_step] : T(0);
+  }
+}
+
+/**
+ * Writes a thread's R x R register block into C, skipping what lies past the matrix: the thread
+ * (tx, ty) of a 16 x 16 block holds runs of V rows (columns) 16 * V apart, so element (i, j) is
+ * C[m0 + ty * V + i % V + (i / V) * 16 * V][n0 + tx * V + j % V + (j / V) * 16 * V].
+ */
+template <int V, typename T, int R>
+__device__ __forceinline__ void store_block(const T (&acc)[R][R], const GemmArgs<T>& g, T* C, i64 m0, i64 n0, int tx,
+                                            int ty) {
+#pragma unroll
+  for (int i = 0; i < R; i++) {
+    const i64 gm = m0 + ty * V + i % V + (i / V) * 16 * V;
+    if (gm >= g.m) continue;
+#pragma unroll
+    for (int j = 0; j < R; j++) {
+      const i64 gn = n0 + tx * V + j % V + (j / V) * 16 * V;
+      if (gn < g.n) C[gm * g.ldc + gn] = acc[i][j];
+    }
+  }
+}
+
 template <typename T>
 __global__ void __launch_bounds__(256) gemm_kernel(GemmArgs<T> g) {
   __shared__ T As[BK][BM + 1];
   __shared__ T Bs[BK][BN + 1];
-  const i64 batch = g.batch0 + blockIdx.z;
-  const T* A = g.a + batch * g.stride_a;
-  const T* B = g.b + batch * g.stride_b;
-  T* C = g.c + batch * g.stride_c;
-  const i64 m0 = i64(blockIdx.y) * BM, n0 = i64(blockIdx.x) * BN;
+  const auto [A, B, C, m0, n0] = block_tile<BM, BN>(g);
   const int tid = threadIdx.x;
   const int tx = tid & 15, ty = tid >> 4;
   // Load maps: consecutive threads along the operand's unit-stride axis where it has one.
@@ -47,22 +99,8 @@ __global__ void __launch_bounds__(256) gemm_kernel(GemmArgs<T> g) {
 #pragma unroll
     for (int j = 0; j < 4; j++) acc[i][j] = T(0);
   for (i64 k0 = 0; k0 < g.k; k0 += BK) {
-#pragma unroll
-    for (int l = 0; l < (BM * BK) / 256; l++) {
-      const int e = tid + l * 256;
-      const int kk = a_k_fast ? e % BK : e / BM;
-      const int mm = a_k_fast ? e / BK : e % BM;
-      const i64 gm = m0 + mm, gk = k0 + kk;
-      As[kk][mm] = (gm < g.m && gk < g.k) ? A[gm * g.a_row + gk * g.a_col] : T(0);
-    }
-#pragma unroll
-    for (int l = 0; l < (BN * BK) / 256; l++) {
-      const int e = tid + l * 256;
-      const int kk = b_n_fast ? e / BN : e % BK;
-      const int nn = b_n_fast ? e % BN : e / BK;
-      const i64 gn = n0 + nn, gk = k0 + kk;
-      Bs[kk][nn] = (gn < g.n && gk < g.k) ? B[gk * g.b_row + gn * g.b_col] : T(0);
-    }
+    stage_slice<BM>(As, A, g.a_row, g.a_col, m0, g.m, k0, g.k, a_k_fast, tid);
+    stage_slice<BN>(Bs, B, g.b_col, g.b_row, n0, g.n, k0, g.k, !b_n_fast, tid);
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < BK; kk++) {
@@ -78,16 +116,7 @@ __global__ void __launch_bounds__(256) gemm_kernel(GemmArgs<T> g) {
     }
     __syncthreads();
   }
-#pragma unroll
-  for (int i = 0; i < 4; i++) {
-    const i64 gm = m0 + ty + 16 * i;
-    if (gm >= g.m) continue;
-#pragma unroll
-    for (int j = 0; j < 4; j++) {
-      const i64 gn = n0 + tx + 16 * j;
-      if (gn < g.n) C[gm * g.ldc + gn] = acc[i][j];
-    }
-  }
+  store_block<1>(acc, g, C, m0, n0, tx, ty);
 }
 
 /**
@@ -105,11 +134,7 @@ struct alignas(16) Float4 {
 __global__ void __launch_bounds__(256) sgemm_large(GemmArgs<float> g) {
   alignas(16) __shared__ float As[LK][LM + LPAD];
   alignas(16) __shared__ float Bs[LK][LN + LPAD];
-  const i64 batch = g.batch0 + blockIdx.z;
-  const float* A = g.a + batch * g.stride_a;
-  const float* B = g.b + batch * g.stride_b;
-  float* C = g.c + batch * g.stride_c;
-  const i64 m0 = i64(blockIdx.y) * LM, n0 = i64(blockIdx.x) * LN;
+  const auto [A, B, C, m0, n0] = block_tile<LM, LN>(g);
   const int tid = threadIdx.x;
   const int tx = tid & 15, ty = tid >> 4;
   const bool a_k_fast = g.a_col == 1;
@@ -120,22 +145,8 @@ __global__ void __launch_bounds__(256) sgemm_large(GemmArgs<float> g) {
 #pragma unroll
     for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
   for (i64 k0 = 0; k0 < g.k; k0 += LK) {
-#pragma unroll
-    for (int l = 0; l < (LM * LK) / 256; l++) {
-      const int e = tid + l * 256;
-      const int kk = a_k_fast ? e % LK : e / LM;
-      const int mm = a_k_fast ? e / LK : e % LM;
-      const i64 gm = m0 + mm, gk = k0 + kk;
-      As[kk][mm] = (gm < g.m && gk < g.k) ? A[gm * g.a_row + gk * g.a_col] : 0.0f;
-    }
-#pragma unroll
-    for (int l = 0; l < (LN * LK) / 256; l++) {
-      const int e = tid + l * 256;
-      const int kk = b_n_fast ? e / LN : e % LK;
-      const int nn = b_n_fast ? e % LN : e / LK;
-      const i64 gn = n0 + nn, gk = k0 + kk;
-      Bs[kk][nn] = (gn < g.n && gk < g.k) ? B[gk * g.b_row + gn * g.b_col] : 0.0f;
-    }
+    stage_slice<LM>(As, A, g.a_row, g.a_col, m0, g.m, k0, g.k, a_k_fast, tid);
+    stage_slice<LN>(Bs, B, g.b_col, g.b_row, n0, g.n, k0, g.k, !b_n_fast, tid);
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < LK; kk++) {
@@ -152,16 +163,7 @@ __global__ void __launch_bounds__(256) sgemm_large(GemmArgs<float> g) {
     }
     __syncthreads();
   }
-#pragma unroll
-  for (int i = 0; i < 8; i++) {
-    const i64 gm = m0 + ty * 4 + (i & 3) + (i >> 2) * 64;
-    if (gm >= g.m) continue;
-#pragma unroll
-    for (int j = 0; j < 8; j++) {
-      const i64 gn = n0 + tx * 4 + (j & 3) + (j >> 2) * 64;
-      if (gn < g.n) C[gm * g.ldc + gn] = acc[i][j];
-    }
-  }
+  store_block<4>(acc, g, C, m0, n0, tx, ty);
 }
 
 template <typename T>
