@@ -41,18 +41,28 @@ __device__ inline void split3(i64 i, i64 count, i64 inner, bool narrow, i64& o, 
   o = i / (inner * count);
 }
 
+/**
+ * Where element i of an [outer, count, inner] index space lands in an [outer, dim, inner] tensor
+ * whose middle axis is indexed by idx[j]: its offset, or -1 when idx[j] lies outside [0, dim).
+ */
+__device__ inline i64 indexed_offset(i64 i, const i32* __restrict__ idx, i64 count, i64 dim, i64 inner, bool narrow) {
+  i64 o, j, in;
+  split3(i, count, inner, narrow, o, j, in);
+  const i32 k = idx[j];
+  if (k < 0 || i64(k) >= dim) return -1;
+  return (o * dim + k) * inner + in;
+}
+
 template <typename E>
 __global__ void gather_kernel(const E* __restrict__ x, const i32* __restrict__ idx, i64 count, E* __restrict__ out, i64 outer, i64 length, i64 inner, int* flag) {
   const bool narrow = outer * count * inner < (i64(1) << 31);
   MC_GRID_LOOP(i, outer * count * inner) {
-    i64 o, j, in;
-    split3(i, count, inner, narrow, o, j, in);
-    const i32 k = idx[j];
-    if (k < 0 || i64(k) >= length) {
+    const i64 at = indexed_offset(i, idx, count, length, inner, narrow);
+    if (at < 0) {
       atomicOr(flag, FLAG_GATHER);
       out[i] = E(0);
     } else {
-      out[i] = x[(o * length + k) * inner + in];
+      out[i] = x[at];
     }
   }
 }
@@ -71,14 +81,12 @@ template <typename T, typename A>
 __global__ void scatter_add_kernel(const T* __restrict__ u, const i32* __restrict__ idx, i64 count, A* acc, i64 outer, i64 dim, i64 inner, int* flag) {
   const bool narrow = outer * count * inner < (i64(1) << 31);
   MC_GRID_LOOP(i, outer * count * inner) {
-    i64 o, j, in;
-    split3(i, count, inner, narrow, o, j, in);
-    const i32 k = idx[j];
-    if (k < 0 || i64(k) >= dim) {
+    const i64 at = indexed_offset(i, idx, count, dim, inner, narrow);
+    if (at < 0) {
       atomicOr(flag, FLAG_SCATTER);
       continue;
     }
-    scatter_add_into(acc + (o * dim + k) * inner + in, A(u[i]));
+    scatter_add_into(acc + at, A(u[i]));
   }
 }
 
@@ -99,6 +107,16 @@ __device__ inline void for_each_tap(const WindowOf<I>& g, I oh, I ow, Tap tap) {
       if (col >= 0 && col < g.w) tap(row, col);
     }
   }
+}
+
+/** Calls value(v) for each input value v under window e of [n * c, out_h, out_w] (taps in the padding skipped). */
+template <typename T, typename I, typename Value>
+__device__ inline void for_each_window_value(const WindowOf<I>& g, const T* __restrict__ x, I e, Value value) {
+  const I ow = e % g.out_w;
+  const I oh = (e / g.out_w) % g.out_h;
+  const I plane = e / (g.out_w * g.out_h);
+  const T* p = x + plane * g.h * g.w;
+  for_each_tap(g, oh, ow, [&](I row, I col) { value(p[row * g.w + col]); });
 }
 
 /**
@@ -165,12 +183,8 @@ template <typename T, typename I>
 __global__ void max_pool_kernel(WindowOf<I> g, const T* __restrict__ x, T* __restrict__ y, i64 total) {
   MC_GRID_LOOP(e64, total) {
     const I e = I(e64);
-    const I ow = e % g.out_w;
-    const I oh = (e / g.out_w) % g.out_h;
-    const I plane = e / (g.out_w * g.out_h);
-    const T* p = x + plane * g.h * g.w;
     T best = T(-INFINITY);
-    for_each_tap(g, oh, ow, [&](I row, I col) { best = max_nan(best, p[row * g.w + col]); });
+    for_each_window_value(g, x, e, [&](T v) { best = max_nan(best, v); });
     y[e] = best;
   }
 }
@@ -180,13 +194,9 @@ template <typename T, typename I>
 __global__ void pool_share_kernel(WindowOf<I> g, const T* __restrict__ grad, const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ share, i64 total) {
   MC_GRID_LOOP(e64, total) {
     const I e = I(e64);
-    const I ow = e % g.out_w;
-    const I oh = (e / g.out_w) % g.out_h;
-    const I plane = e / (g.out_w * g.out_h);
-    const T* p = x + plane * g.h * g.w;
     const T best = y[e];
     I count = 0;
-    for_each_tap(g, oh, ow, [&](I row, I col) { count += p[row * g.w + col] == best ? 1 : 0; });
+    for_each_window_value(g, x, e, [&](T v) { count += v == best ? 1 : 0; });
     share[e] = count > 0 ? grad[e] / T(count) : T(NAN);
   }
 }
