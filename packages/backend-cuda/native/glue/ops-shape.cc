@@ -8,12 +8,16 @@ namespace mc {
 
 namespace {
 
-/** Copies x (from element `offset`) viewed through the one-operand `loop` into tensor out_id. */
-void gather_copy(State* st, const Tensor& x, i64 offset, const Loop& loop, int out_id, const char* op) {
+/** A new tensor holding x (from element plan.offset) read through plan's one-operand loop: transpose, broadcastTo, slice. */
+int copy_out(Args& a, const Tensor& x, const CopyPlan& plan, const char* op) {
+  Context& c = a.ctx();
+  const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
+  if (plan.size == 0) return id;
   const int elem = int(dtype_size(x.dtype));
-  const char* src = static_cast<const char*>(x.data()) + offset * elem;
-  launch_strided_copy(st->ctx->stream, elem, loop, src, tensor_at(st, out_id).data(), true);
+  const char* src = static_cast<const char*>(x.data()) + plan.offset * elem;
+  launch_strided_copy(c.stream, elem, plan.loop, src, tensor_at(a.st, id).data(), true);
   check_launch(op);
+  return id;
 }
 
 void copy_device(State* st, void* dst, const void* src, std::size_t bytes, const char* op) {
@@ -105,20 +109,14 @@ napi_value ReshapeDims(napi_env env, napi_callback_info info) {
 napi_value Transpose(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const auto [x, plan] = read_transpose(a);
-    a.ctx();
-    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
-    gather_copy(a.st, x, 0, plan.loop, id, "transpose");
-    return make_int(env, id);
+    return make_int(env, copy_out(a, x, plan, "transpose"));
   });
 }
 
 napi_value BroadcastTo(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const auto [x, plan] = read_broadcast_to(a);
-    a.ctx();
-    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
-    gather_copy(a.st, x, 0, plan.loop, id, "broadcastTo");
-    return make_int(env, id);
+    return make_int(env, copy_out(a, x, plan, "broadcastTo"));
   });
 }
 
@@ -127,10 +125,7 @@ napi_value Slice(napi_env env, napi_callback_info info) {
     const auto [x, plan] = read_slice(a);
     // A contiguous box (e.g. a batch of rows): a view sharing the block, no copy.
     if (contiguous_slice(plan)) return make_int(env, new_slice_view(a.st, x, plan.offset, plan.shape, plan.rank));
-    a.ctx();
-    const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
-    if (plan.size > 0) gather_copy(a.st, x, plan.offset, plan.loop, id, "slice");
-    return make_int(env, id);
+    return make_int(env, copy_out(a, x, plan, "slice"));
   });
 }
 
