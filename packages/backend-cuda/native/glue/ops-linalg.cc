@@ -25,15 +25,30 @@ int matmul_into(Args& a, const Tensor& x, const Tensor& y, bool ta, bool tb, con
 
 i64 chunks_of(i64 size) { return (size + OPT_CHUNK - 1) / OPT_CHUNK; }
 
-/** Uploads a table of entries and runs `launch(device_table)`: one launch for the whole table. */
-template <typename Entry, typename F>
-void run_table(State* st, std::vector<Entry>& table, const char* op, F&& launch) {
-  if (table.empty()) return;
-  const std::size_t bytes = table.size() * sizeof(Entry);
-  Scratch device_table(st, bytes, op);
-  upload(st, device_table.data(), table.data(), bytes);
-  launch(static_cast<const Entry*>(device_table.data()));
-  check_launch(op);
+/**
+ * One launch per dtype over the parameters of that dtype (parameter j's tensor is in[stride * j]):
+ * `entry(j, p, first_chunk)` makes its table entry, `launch(dtype, device_table, entries, chunks)`
+ * runs the uploaded table.
+ */
+template <typename Entry, typename MakeEntry, typename Launch>
+void run_tables(State* st, const std::int32_t* in, std::size_t stride, std::size_t count, const char* op, MakeEntry&& entry, Launch&& launch) {
+  for (int dtype : {int(F32), int(F64)}) {
+    std::vector<Entry> table;
+    i64 chunks = 0;
+    for (std::size_t j = 0; j < count; j++) {
+      const Tensor& p = tensor_at(st, in[stride * j]);
+      if (p.dtype != dtype) continue;
+      table.push_back(entry(j, p, chunks));
+      chunks += chunks_of(p.size);
+    }
+    if (table.empty()) continue;
+    if (chunks > INT_MAX) throw unsupported(op, dtype, "more than 2^31 blocks of parameters in one call");
+    const std::size_t bytes = table.size() * sizeof(Entry);
+    Scratch device_table(st, bytes, op);
+    upload(st, device_table.data(), table.data(), bytes);
+    launch(dtype, static_cast<const Entry*>(device_table.data()), int(table.size()), chunks);
+    check_launch(op);
+  }
 }
 
 /** Runs Adam over parameters `in` ([p, g, m, v] ids each) into `out` ([p', m', v'] ids each): one launch per dtype. */
@@ -45,22 +60,32 @@ void adam_many(State* st, const std::int32_t* in, std::int32_t* out, std::size_t
     const Tensor& p = tensor_at(st, in[4 * j]);
     for (int o = 0; o < 3; o++) out[3 * j + o] = new_tensor(st, p.dtype, p.shape, p.rank);
   }
-  for (int dtype : {int(F32), int(F64)}) {
-    std::vector<AdamEntry> table;
-    i64 chunks = 0;
-    for (std::size_t j = 0; j < count; j++) {
-      const Tensor& p = tensor_at(st, in[4 * j]);
-      if (p.dtype != dtype) continue;
-      table.push_back(AdamEntry{p.data(), tensor_at(st, in[4 * j + 1]).data(), tensor_at(st, in[4 * j + 2]).data(), tensor_at(st, in[4 * j + 3]).data(),
-                                tensor_at(st, out[3 * j]).data(), tensor_at(st, out[3 * j + 1]).data(), tensor_at(st, out[3 * j + 2]).data(), p.size, chunks});
-      chunks += chunks_of(p.size);
-    }
-    if (chunks > INT_MAX) throw unsupported(op, dtype, "more than 2^31 blocks of parameters in one group");
-    run_table(st, table, op, [&](const AdamEntry* t) { launch_adam_many(st->ctx->stream, dtype, t, int(table.size()), chunks, k); });
-  }
+  run_tables<AdamEntry>(
+      st, in, 4, count, op,
+      [&](std::size_t j, const Tensor& p, i64 first_chunk) {
+        return AdamEntry{p.data(), tensor_at(st, in[4 * j + 1]).data(), tensor_at(st, in[4 * j + 2]).data(), tensor_at(st, in[4 * j + 3]).data(),
+                         tensor_at(st, out[3 * j]).data(), tensor_at(st, out[3 * j + 1]).data(), tensor_at(st, out[3 * j + 2]).data(), p.size, first_chunk};
+      },
+      [&](int dtype, const AdamEntry* table, int entries, i64 chunks) { launch_adam_many(st->ctx->stream, dtype, table, entries, chunks, k); });
 }
 
 const void* data_or_null(const Tensor* t) { return t == nullptr ? nullptr : t->data(); }
+
+/**
+ * Writes `count` per-element losses with `losses(into)`: into the loss output itself for reduction
+ * 'none' (0), else into scratch that one more launch sums into the scalar loss (divided by `divisor`).
+ */
+template <typename F>
+void losses_reduced(Args& a, int dtype, int reduction, int loss_id, i64 count, double divisor, const char* op, F&& losses) {
+  void* loss = tensor_at(a.st, loss_id).data();
+  if (reduction == 0) {
+    losses(loss);
+    return;
+  }
+  Scratch per_element(a.st, std::size_t(count) * dtype_size(dtype), op);
+  losses(per_element.data());
+  launch_sum_scalar(a.ctx().stream, dtype, per_element.data(), loss, count, divisor);
+}
 
 }  // namespace
 
@@ -157,12 +182,10 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
       check_launch("softmaxCrossEntropy");
       return id_array(env, ids, 2);
     }
-    std::size_t row_bytes = std::size_t(rows) * dtype_size(x.dtype);
-    Scratch per_row(a.st, reduction == 0 ? 8 : row_bytes, "softmaxCrossEntropy");
-    void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : per_row.data();
     // Labels live on the device: the kernel range-checks each (FLAG_LABEL, reported by the next read).
-    launch_softmax_xent(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), loss, grad_data, scale, rows, n, c.flag);
-    if (reduction != 0) launch_sum_scalar(c.stream, x.dtype, loss, tensor_at(a.st, ids[0]).data(), rows, divisor);
+    losses_reduced(a, x.dtype, reduction, ids[0], rows, divisor, "softmaxCrossEntropy", [&](void* loss) {
+      launch_softmax_xent(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), loss, grad_data, scale, rows, n, c.flag);
+    });
     check_launch("softmaxCrossEntropy");
     return id_array(env, ids, 2);
   });
@@ -178,11 +201,10 @@ napi_value BinaryCrossEntropy(napi_env env, napi_callback_info info) {
     const i64 n = p.size;
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, p.dtype, p.shape, reduction == 0 ? p.rank : 0), with_grad ? new_tensor(a.st, p.dtype, p.shape, p.rank) : -1};
-    Scratch elementwise(a.st, reduction == 0 ? 8 : p.bytes(), "binaryCrossEntropy");
-    void* loss = reduction == 0 ? tensor_at(a.st, ids[0]).data() : elementwise.data();
     const double scale = reduction == 2 ? (n > 0 ? 1.0 / double(n) : 0.0) : 1.0;
-    launch_bce(c.stream, p.dtype, p.data(), y.data(), loss, with_grad ? tensor_at(a.st, ids[1]).data() : nullptr, scale, n);
-    if (reduction != 0) launch_sum_scalar(c.stream, p.dtype, loss, tensor_at(a.st, ids[0]).data(), n, reduction == 2 ? double(n) : 1.0);
+    losses_reduced(a, p.dtype, reduction, ids[0], n, reduction == 2 ? double(n) : 1.0, "binaryCrossEntropy", [&](void* loss) {
+      launch_bce(c.stream, p.dtype, p.data(), y.data(), loss, with_grad ? tensor_at(a.st, ids[1]).data() : nullptr, scale, n);
+    });
     check_launch("binaryCrossEntropy");
     return id_array(env, ids, 2);
   });
@@ -253,20 +275,14 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
       out[2 * j] = new_tensor(a.st, p.dtype, p.shape, p.rank);
       if (momentum) out[2 * j + 1] = new_tensor(a.st, p.dtype, p.shape, p.rank);
     }
-    for (int dtype : {int(F32), int(F64)}) {
-      std::vector<SgdEntry> table;
-      i64 chunks = 0;
-      for (std::size_t j = 0; j < count; j++) {
-        const Tensor& p = tensor_at(a.st, in[3 * j]);
-        if (p.dtype != dtype) continue;
-        const void* buf = momentum && in[3 * j + 2] >= 0 ? tensor_at(a.st, in[3 * j + 2]).data() : nullptr;
-        table.push_back(SgdEntry{p.data(), tensor_at(a.st, in[3 * j + 1]).data(), buf, tensor_at(a.st, out[2 * j]).data(), momentum ? tensor_at(a.st, out[2 * j + 1]).data() : nullptr,
-                                 p.size, chunks});
-        chunks += chunks_of(p.size);
-      }
-      if (chunks > INT_MAX) throw unsupported("sgdUpdateMany", dtype, "more than 2^31 blocks of parameters in one call");
-      run_table(a.st, table, "sgdUpdateMany", [&](const SgdEntry* t) { launch_sgd_many(a.st->ctx->stream, dtype, t, int(table.size()), chunks, k); });
-    }
+    run_tables<SgdEntry>(
+        a.st, in, 3, count, "sgdUpdateMany",
+        [&](std::size_t j, const Tensor& p, i64 first_chunk) {
+          const void* buf = momentum && in[3 * j + 2] >= 0 ? tensor_at(a.st, in[3 * j + 2]).data() : nullptr;
+          return SgdEntry{p.data(), tensor_at(a.st, in[3 * j + 1]).data(), buf, tensor_at(a.st, out[2 * j]).data(), momentum ? tensor_at(a.st, out[2 * j + 1]).data() : nullptr,
+                          p.size, first_chunk};
+        },
+        [&](int dtype, const SgdEntry* table, int entries, i64 chunks) { launch_sgd_many(a.st->ctx->stream, dtype, table, entries, chunks, k); });
     return static_cast<napi_value>(nullptr);
   });
 }
