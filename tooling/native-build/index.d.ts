@@ -7,13 +7,22 @@ export declare const GLUE_SOURCES: readonly string[];
 /** The shared glue's headers and sources (absolute paths). */
 export declare function glueFiles(): string[];
 export declare function compilerRuns(compiler?: string): boolean;
-export declare function skipBuild(options: {
+/** The folder above the build script's own (pass `import.meta.url`). */
+export declare function packageRoot(scriptUrl: string): string;
+/** `--sanitize` on the command line, or `variable`=1. */
+export declare function sanitizeRequested(variable?: string): boolean;
+export interface SkipBuildOptions {
   packageName: string;
   outDir: string;
   addon: string;
   reason: string;
   advice?: string;
-}): never;
+}
+export declare function skipBuild(options: SkipBuildOptions): never;
+/** skipBuild with everything but the reason fixed. */
+export declare function skipBuildWith(options: Omit<SkipBuildOptions, 'reason'>): (reason: string) => never;
+/** The Node-API headers' directory; ends the build through `fail` without them or a C++ compiler. */
+export declare function checkHostToolchain(fail: (reason: string) => never): string;
 export declare function reportBuilt(options: {
   packageName: string;
   root: string;

@@ -41,6 +41,16 @@ export function compilerRuns(compiler = CXX) {
   return spawnSync(compiler, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** The package a build script belongs to: the folder above the script's own (pass `import.meta.url`). */
+export function packageRoot(scriptUrl) {
+  return path.resolve(path.dirname(fileURLToPath(scriptUrl)), '..');
+}
+
+/** Whether the sanitizer build is asked for: `--sanitize` on the command line, or `variable`=1. */
+export function sanitizeRequested(variable) {
+  return process.argv.includes('--sanitize') || (variable !== undefined && process.env[variable] === '1');
+}
+
 /**
  * Ends a build that cannot be made here (a missing compiler, headers or library) without
  * failing the workspace build: removes the addon, writes `BUILD-FAILED.txt` beside it (the
@@ -53,6 +63,23 @@ export function skipBuild({ packageName, outDir, addon, reason, advice }) {
   console.warn(`${packageName}: WARNING: the native addon was not built: ${reason}`);
   if (advice) console.warn(`${packageName}: ${advice}`);
   process.exit(0);
+}
+
+/** A build script's `fail(reason)`: skipBuild with the rest of its options fixed. */
+export function skipBuildWith(options) {
+  return (reason) => skipBuild({ ...options, reason });
+}
+
+/**
+ * What every addon build needs on the host: a C++ compiler that runs and the Node-API headers.
+ * Returns the headers' directory, or ends the build through `fail` naming what is missing.
+ */
+export function checkHostToolchain(fail) {
+  if (!compilerRuns()) fail(`no C++ compiler ('${CXX}' did not run)`);
+  return (
+    nodeApiInclude() ??
+    fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)')
+  );
 }
 
 /** A finished build: clears an old BUILD-FAILED.txt and prints what was built, in how long. */

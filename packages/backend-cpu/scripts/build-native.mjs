@@ -15,34 +15,30 @@ import {
   GLUE_INCLUDE,
   GLUE_SOURCES,
   SANITIZE_FLAGS,
-  compilerRuns,
+  checkHostToolchain,
   glueFiles,
-  nodeApiInclude,
+  packageRoot,
   reportBuilt,
   runPool,
   runTool,
-  skipBuild,
+  sanitizeRequested,
+  skipBuildWith,
 } from '@myelin/native-build';
 
 const packageName = '@myelin/backend-cpu';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_CPU_SANITIZE === '1';
+const root = packageRoot(import.meta.url);
+const sanitize = sanitizeRequested('MYELIN_CPU_SANITIZE');
 const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
 const objDir = path.join(root, 'build', sanitize ? 'obj-asan' : 'obj');
 const started = Date.now();
 
-const fail = (reason) =>
-  skipBuild({
-    packageName,
-    outDir,
-    addon: 'myelin_cpu.node',
-    reason,
-    advice: 'the TypeScript part builds anyway; the backend reports itself unusable (install g++ and libopenblas0).',
-  });
-
-if (!compilerRuns()) fail(`no C++ compiler ('${CXX}' did not run)`);
-const napi =
-  nodeApiInclude() ?? fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
+const fail = skipBuildWith({
+  packageName,
+  outDir,
+  addon: 'myelin_cpu.node',
+  advice: 'the TypeScript part builds anyway; the backend reports itself unusable (install g++ and libopenblas0).',
+});
+const napi = checkHostToolchain(fail);
 
 const x86 = process.arch === 'x64' || process.arch === 'ia32';
 const isa = {

@@ -20,18 +20,19 @@ import {
   GLUE_INCLUDE,
   GLUE_SOURCES,
   SANITIZE_FLAGS,
-  compilerRuns,
+  checkHostToolchain,
   glueFiles,
-  nodeApiInclude,
+  packageRoot,
   reportBuilt,
   runPool,
   runTool,
-  skipBuild,
+  sanitizeRequested,
+  skipBuildWith,
 } from '@myelin/native-build';
 
 const packageName = '@myelin/backend-cuda';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sanitize = process.argv.includes('--sanitize');
+const root = packageRoot(import.meta.url);
+const sanitize = sanitizeRequested();
 const race = process.argv.includes('--race');
 if (sanitize && race) throw new Error('build-emulator: --sanitize and --race are two builds; ask for one');
 const variant = sanitize ? 'asan' : race ? 'tsan' : '';
@@ -39,18 +40,13 @@ const outDir = path.join(root, 'dist', variant ? `native-emu-${variant}` : 'nati
 const genDir = path.join(root, 'build', variant ? `emu-${variant}` : 'emu');
 const started = Date.now();
 
-const fail = (reason) =>
-  skipBuild({
-    packageName,
-    outDir,
-    addon: 'myelin_cuda.node',
-    reason: `the CPU emulator build: ${reason}`,
-    advice: 'the emulated conformance tests report themselves skipped with this reason.',
-  });
-
-if (!compilerRuns()) fail(`no C++ compiler ('${CXX}' did not run)`);
-const napi =
-  nodeApiInclude() ?? fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
+const skip = skipBuildWith({
+  packageName,
+  outDir,
+  addon: 'myelin_cuda.node',
+  advice: 'the emulated conformance tests report themselves skipped with this reason.',
+});
+const napi = checkHostToolchain((reason) => skip(`the CPU emulator build: ${reason}`));
 
 /** The index just past the bracket that closes the one at `open` (`(`/`)` or `<`/`>`). */
 function closing(text, open, left, right) {

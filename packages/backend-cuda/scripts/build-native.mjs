@@ -13,23 +13,23 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CXX,
   GLUE_INCLUDE,
   GLUE_SOURCES,
   SANITIZE_FLAGS,
-  compilerRuns,
+  checkHostToolchain,
   glueFiles,
-  nodeApiInclude,
+  packageRoot,
   reportBuilt,
   runPool,
   runTool,
-  skipBuild,
+  sanitizeRequested,
+  skipBuildWith,
 } from '@myelin/native-build';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_CUDA_SANITIZE === '1';
+const root = packageRoot(import.meta.url);
+const sanitize = sanitizeRequested('MYELIN_CUDA_SANITIZE');
 const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
 const objDir = path.join(root, 'build', sanitize ? 'obj-asan' : 'obj');
 // The kernels are compiled alike for both builds (their host stubs are not instrumented): one cache.
@@ -40,15 +40,13 @@ const started = Date.now();
 const jobs = Math.max(1, Math.min(2, Number(process.env.MYELIN_BUILD_JOBS) || availableParallelism()));
 
 const packageName = '@myelin/backend-cuda';
-const fail = (reason) =>
-  skipBuild({
-    packageName,
-    outDir,
-    addon: 'myelin_cuda.node',
-    reason,
-    advice:
-      'the TypeScript part builds anyway; the native engine reports itself unusable (install the CUDA 13 toolkit, nvcc, to build it).',
-  });
+const fail = skipBuildWith({
+  packageName,
+  outDir,
+  addon: 'myelin_cuda.node',
+  advice:
+    'the TypeScript part builds anyway; the native engine reports itself unusable (install the CUDA 13 toolkit, nvcc, to build it).',
+});
 
 function findNvcc() {
   const candidates = [
@@ -64,7 +62,7 @@ function findNvcc() {
 
 const nvcc = findNvcc();
 if (nvcc === null) fail('nvcc was not found (set NVCC or CUDA_HOME, or install the CUDA toolkit in /usr/local/cuda)');
-if (!compilerRuns()) fail(`no C++ compiler ('${cxx}' did not run)`);
+const napi = checkHostToolchain(fail);
 const nvccVersion = spawnSync(nvcc, ['--version'], { encoding: 'utf8' });
 if (nvccVersion.status !== 0) fail(`${nvcc} did not run`);
 const release = /release (\d+)\.(\d+)/.exec(nvccVersion.stdout);
@@ -82,8 +80,6 @@ const cudart = [
 ].find((file) => existsSync(file));
 if (cudart === undefined) fail(`libcudart_static.a was not found under ${cudaRoot}`);
 
-const napi =
-  nodeApiInclude() ?? fail('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
 const hostFlags = [
   '-std=c++17',
   '-fPIC',

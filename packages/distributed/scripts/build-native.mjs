@@ -10,29 +10,32 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CXX, SANITIZE_FLAGS, compilerRuns, nodeApiInclude, reportBuilt, skipBuild } from '@myelin/native-build';
+import {
+  CXX,
+  SANITIZE_FLAGS,
+  checkHostToolchain,
+  packageRoot,
+  reportBuilt,
+  sanitizeRequested,
+  skipBuildWith,
+} from '@myelin/native-build';
 
 const packageName = '@myelin/distributed';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sanitize = process.argv.includes('--sanitize') || process.env.MYELIN_MPI_SANITIZE === '1';
+const root = packageRoot(import.meta.url);
+const sanitize = sanitizeRequested('MYELIN_MPI_SANITIZE');
 const outDir = path.join(root, 'dist', sanitize ? 'native-asan' : 'native');
 const output = path.join(outDir, 'myelin_mpi.node');
 const source = path.join(root, 'native', 'mpi-addon.cc');
 const started = Date.now();
 const INSTALL = 'apt-get install openmpi-bin libopenmpi-dev (or ./setup)';
 
-const skip = (reason) =>
-  skipBuild({
-    packageName,
-    outDir,
-    addon: 'myelin_mpi.node',
-    reason,
-    advice: `the TypeScript part builds anyway; distributed training needs ${INSTALL}`,
-  });
-
-if (!compilerRuns()) skip(`no C++ compiler ('${CXX}' did not run)`);
-const napi =
-  nodeApiInclude() ?? skip('Node-API headers not found (install the node-api-headers devDependency or nodejs headers)');
+const skip = skipBuildWith({
+  packageName,
+  outDir,
+  addon: 'myelin_mpi.node',
+  advice: `the TypeScript part builds anyway; distributed training needs ${INSTALL}`,
+});
+const napi = checkHostToolchain(skip);
 
 /** Open MPI's flags: from its compiler wrapper when present, else Debian's multiarch paths. */
 function mpiFlags() {
