@@ -99,11 +99,14 @@ __attribute__((format(printf, 1, 2))) void trace(const char* format, ...) {
     return f;
   }();
   if (file == nullptr) return;
+  // One line per call even when two host threads trace at once (two reads' event waits).
+  flockfile(file);
   va_list args;
   va_start(args, format);
   std::vfprintf(file, format, args);
   va_end(args);
   std::fputc('\n', file);
+  funlockfile(file);
 }
 
 dim3 grid_dim, block_dim, block_idx, thread_idx;
