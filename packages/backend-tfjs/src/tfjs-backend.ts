@@ -154,8 +154,15 @@ export class TfjsBackend implements Backend {
   }
 
   async read(handle: BackendHandle): Promise<TypedArray> {
-    const t = asTensor(handle);
-    return toHost(await t.data(), t.dtype);
+    // A clone shares t's data and holds it: tfjs-backend-webgpu looks its data up again when the
+    // copy arrives, so disposing t meanwhile would throw inside tfjs (and end the process). The
+    // contract lets a caller dispose a handle while its read is in flight.
+    const held = asTensor(handle).clone();
+    try {
+      return toHost(await held.data(), held.dtype);
+    } finally {
+      held.dispose();
+    }
   }
 
   dispose(handle: BackendHandle): void {

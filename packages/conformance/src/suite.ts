@@ -187,6 +187,44 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         expect(run.liveHandles[49], 'live handles after step 50 vs after step 1').toBe(run.liveHandles[0]);
         expect(b.liveHandles(), 'live handles after disposing the model').toBe(before);
       }, 120_000);
+      test('read takes the values when called: disposing the handle right after changes nothing', async () => {
+        // fit relies on this to keep training while a loss read is in flight.
+        const b = await backend();
+        const before = b.liveHandles();
+        const x = b.fromData(Float32Array.from([1.5, -2, 3]), [3], 'float32');
+        const doubled = b.binary('add', x, x, [3]);
+        const pending = [b.read(x), b.read(doubled)];
+        b.dispose(x);
+        b.dispose(doubled);
+        // Their storage may be handed out again at once: make and fill new handles of that size.
+        const others = [b.fill([3], 7, 'float32'), b.fill([3], -7, 'float32')];
+        const [first, second] = await Promise.all(pending);
+        expect(Array.from(first!)).toEqual([1.5, -2, 3]);
+        expect(Array.from(second!)).toEqual([3, -4, 6]);
+        for (const h of others) b.dispose(h);
+        // As fit does: a running sum replaced every step, read every 10th step and checked one
+        // read later, with other work queued meanwhile.
+        const ones = b.fill([1, 32, 32], 1, 'float32');
+        let sum = b.fill([], 0, 'float32');
+        const reads: Promise<ArrayLike<number>>[] = [];
+        const checked: number[] = [];
+        for (let step = 1; step <= 30; step++) {
+          const product = b.matmul(ones, ones, false, false);
+          const total = b.reduce('sum', product, [0, 1, 2], false); // 32^3
+          const next = b.binary('add', sum, total, []);
+          for (const h of [product, total, sum]) b.dispose(h);
+          sum = next;
+          if (step % 10 === 0) {
+            reads.push(b.read(sum));
+            if (reads.length > 1) checked.push((await reads.at(-2)!)[0]!);
+          }
+        }
+        checked.push((await reads.at(-1)!)[0]!);
+        expect(checked).toEqual([10, 20, 30].map((steps) => steps * 32 ** 3));
+        b.dispose(sum);
+        b.dispose(ones);
+        expect(b.liveHandles()).toBe(before);
+      });
       test('tidy frees intermediates of forward and backward', async () => {
         const b = await backend();
         const x = fromHost(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], { backend: b, requiresGrad: true });

@@ -379,7 +379,11 @@ export interface Backend {
   fromData(values: TypedArray, shape: Shape, dtype: DType): BackendHandle;
   /** A new handle of `shape` with every element `value`. */
   fill(shape: Shape, value: number, dtype: DType): BackendHandle;
-  /** Read a handle back to the host. The returned array is the caller's to keep. */
+  /**
+   * Read a handle back to the host. The returned array is the caller's to keep. The values are
+   * those at the call: disposing the handle (or reusing its storage) before the promise settles
+   * does not change them (`fit` keeps training while a loss read is in flight).
+   */
   read(handle: BackendHandle): Promise<TypedArray>;
   /** Synchronous read, where the backend can do it without stalling a device (optional). */
   readSync?(handle: BackendHandle): TypedArray;

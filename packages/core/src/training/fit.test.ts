@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { Generator, fromHost, getBackend, noGrad, tensor, type Tensor } from '@myelin/core';
+import {
+  Generator,
+  fromHost,
+  getBackend,
+  noGrad,
+  registerBackend,
+  removeBackend,
+  setBackend,
+  tensor,
+  type Tensor,
+} from '@myelin/core';
 import {
   EarlyStopping,
   LambdaCallback,
@@ -160,6 +170,100 @@ describe('fit', () => {
     expect(host).toHaveLength(3);
     expect(await run(1, ['accuracy'])).toEqual(host);
     expect(await run(2, [])).toEqual(host);
+  });
+
+  describe('on a backend that reads asynchronously', () => {
+    /** The default backend without synchronous reads, each read settling on a later event-loop turn. */
+    async function withAsyncReads(body: (progress: { steps: number; settledAt: number[] }) => Promise<void>) {
+      const previous = getBackend();
+      const progress = { steps: 0, settledAt: [] as number[] };
+      const asyncReads = new Proxy(previous, {
+        get(target, key) {
+          if (key === 'readSync' || key === 'readInto') return undefined;
+          if (key === 'read') {
+            return (handle: Parameters<typeof target.read>[0]) => {
+              const values = target.read(handle);
+              return new Promise((resolve) =>
+                setImmediate(() => {
+                  progress.settledAt.push(progress.steps);
+                  resolve(values);
+                }),
+              );
+            };
+          }
+          return Reflect.get(target, key) as unknown;
+        },
+      });
+      registerBackend('fit-test-async-reads', () => asyncReads);
+      setBackend('fit-test-async-reads');
+      try {
+        await body(progress);
+      } finally {
+        setBackend(previous.name);
+        removeBackend('fit-test-async-reads');
+      }
+    }
+    /** sgd that counts its steps. */
+    const countingSgd = (parameters: Tensor[], progress: { steps: number }) => {
+      const optimizer = sgd(parameters, 0.1);
+      const step = optimizer.step.bind(optimizer);
+      optimizer.step = () => {
+        step();
+        progress.steps++;
+      };
+      return optimizer;
+    };
+
+    it('keeps training while a loss read is in flight: a read is checked one read later', async () => {
+      await withAsyncReads(async (progress) => {
+        const model = tinyModel();
+        const history = await fit(model, {
+          train: clusters(160, 8),
+          loss: crossEntropy,
+          optimizer: countingSgd(model.parameters(), progress),
+          epochs: 1,
+          readLossEvery: 5,
+        });
+        // The reads started after step 5 (last loss and running sum) settle when fit checks them,
+        // after step 10; the last ones at the end of the epoch.
+        expect(progress.settledAt.slice(0, 2)).toEqual([10, 10]);
+        expect(progress.settledAt.at(-1)).toBe(20);
+        expect(history.series('loss')[0]).toBeGreaterThan(0);
+        model.dispose();
+      });
+    });
+
+    it('still stops on a NaN loss, naming the step it was read at', async () => {
+      await withAsyncReads(async (progress) => {
+        const model = tinyModel();
+        const train = clusters(160, 8);
+        train[2] = { x: tensor([[NaN, 1]]), y: tensor([0], { dtype: 'int32' }) };
+        const optimizer = countingSgd(model.parameters(), progress);
+        await expect(fit(model, { train, loss: crossEntropy, optimizer, epochs: 1, readLossEvery: 5 })).rejects.toThrow(
+          /loss became NaN at epoch 1, step 5 \(batch 5\); no finite loss was seen before it/,
+        );
+        expect(progress.steps).toBe(10);
+        model.dispose();
+      });
+    });
+
+    it('reads at each read step where callbacks see the logs', async () => {
+      await withAsyncReads(async (progress) => {
+        const model = tinyModel();
+        const losses: [number, number | undefined][] = [];
+        await fit(model, {
+          train: clusters(160, 8),
+          loss: crossEntropy,
+          optimizer: countingSgd(model.parameters(), progress),
+          epochs: 1,
+          readLossEvery: 5,
+          callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void losses.push([logs.step, logs.loss]) })],
+        });
+        expect(progress.settledAt.slice(0, 2)).toEqual([5, 5]);
+        expect(losses.filter(([, loss]) => loss !== undefined).map(([step]) => step)).toEqual([5, 10, 15, 20]);
+        model.dispose();
+      });
+    });
   });
 
   it('stops with a clear message when the loss becomes NaN', async () => {

@@ -38,6 +38,8 @@ export interface FitOptions {
   /**
    * Read the loss back every k steps (default 1 on backends with synchronous reads, 10
    * otherwise): reading stalls a GPU pipeline, so GPU backends should not do it every step.
+   * Without callbacks (nobody sees the batch logs) an asynchronous read is checked for
+   * divergence one read later, so training never waits for the device mid-epoch.
    */
   readLossEvery?: number;
   /** Hook between backward and optimizer step (gradient clipping). */
@@ -161,6 +163,14 @@ async function trainEpoch(
   let batchIndex = 0;
   const stepsSchedule = options.schedule?.interval === 'batch';
   let lastFinite: { loss: number; step: number } | null = null;
+  // A loss read started and not yet checked (see the read below), with the batch and step it is of.
+  let inFlight: { values: Promise<number[]>; batch: number; step: number } | null = null;
+  /** The divergence check of one read's last loss and running sum. */
+  const check = ([loss, total]: readonly number[], at: { batch: number; step: number }): void => {
+    if (!Number.isFinite(loss!) || !Number.isFinite(total!))
+      throw divergence(loss!, epoch, at.batch, at.step, lastFinite);
+    lastFinite = { loss: loss!, step: at.step };
+  };
   const hasCallbacks = callbacks.length > 0;
   const started = performance.now();
   try {
@@ -210,15 +220,25 @@ async function trainEpoch(
         const values = onHost
           ? [hostLast, hostSum]
           : readScalars([lastLoss!, lossSum!.total, ...(logs ? metricSums.map((sum) => sum.total) : [])]);
-        const [loss, total, ...sums] = values instanceof Promise ? await values : values;
-        if (!Number.isFinite(loss!) || !Number.isFinite(total!))
-          throw divergence(loss!, epoch, batchIndex, context.step, lastFinite);
-        lastFinite = { loss: loss!, step: context.step };
-        if (logs) {
-          logs.loss = loss!;
-          logs.runningLoss = total! / samples;
-          logs.runningMetrics = Object.fromEntries(metrics.map((m, i) => [m.name, sums[i]! / samples]));
-          logs.samplesPerSecond = samples / ((performance.now() - started) / 1000);
+        if (values instanceof Promise && logs === null) {
+          // Nobody sees this step's logs, only the divergence check needs its loss: check the
+          // previous read instead of waiting for this one, so the host keeps queueing steps (a
+          // wait here would drain an asynchronous device's queue every readEvery steps). A
+          // read's values are those of its step (the contract's read), and the check comes at
+          // most 2 * readEvery - 1 steps after a bad loss instead of readEvery - 1.
+          values.catch(() => {}); // settled later, where an error surfaces
+          const previous = inFlight;
+          inFlight = { values, batch: batchIndex, step: context.step };
+          if (previous !== null) check(await previous.values, previous);
+        } else {
+          const [loss, total, ...sums] = values instanceof Promise ? await values : values;
+          check([loss!, total!], { batch: batchIndex, step: context.step });
+          if (logs) {
+            logs.loss = loss!;
+            logs.runningLoss = total! / samples;
+            logs.runningMetrics = Object.fromEntries(metrics.map((m, i) => [m.name, sums[i]! / samples]));
+            logs.samplesPerSecond = samples / ((performance.now() - started) / 1000);
+          }
         }
       }
       if (logs) await runCallbacks(callbacks, 'onBatchEnd', logs, context);
@@ -229,6 +249,7 @@ async function trainEpoch(
       }
     }
     if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
+    if (inFlight !== null) check(await inFlight.values, inFlight);
     const values = onHost ? [hostSum] : readScalars([lossSum!.total, ...metricSums.map((sum) => sum.total)]);
     const [total, ...sums] = values instanceof Promise ? await values : values;
     if (!Number.isFinite(total!)) {
