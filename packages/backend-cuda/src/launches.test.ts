@@ -4,8 +4,8 @@
 // a GPU's host a few microseconds per launch and a whole pipeline drain per wait, so `fit` on
 // cuda must stay launch-light: one GEMM and one bias + activation launch per linear layer
 // forward, one fused softmax cross-entropy, one fused bias + activation backward and the weight
-// and input GEMMs per layer back, one Adam launch for every parameter, three launches of loss
-// bookkeeping; no waits and no cudaMalloc between the loss reads (every 10 steps).
+// and input GEMMs per layer back, one Adam launch for every parameter, one launch of loss
+// bookkeeping (accumulate); no waits and no cudaMalloc between the loss reads (every 10 steps).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
