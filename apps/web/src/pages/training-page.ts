@@ -64,6 +64,8 @@ export function trainingPage<D extends DemoName>(options: TrainingPageOptions<D>
   let unsubscribe: (() => void) | null = null;
   let carrying = false;
   let running = false;
+  // The worker reports a failed run twice: a 'failed' status event, then the run call's error.
+  let failureShown = false;
   const files = modelFiles({ ...options, client: () => client, beforeExport: () => pause() });
 
   function setRunning(value: boolean): void {
@@ -73,8 +75,10 @@ export function trainingPage<D extends DemoName>(options: TrainingPageOptions<D>
 
   function onEvent(event: WorkerEvent): void {
     if (event.demo !== demo) return;
-    if (event.kind === 'status' && event.status === 'failed')
+    if (event.kind === 'status' && event.status === 'failed') {
       status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
+      failureShown = true;
+    }
     // The demo was checked above; TypeScript cannot narrow the union by a generic name.
     if (event.kind === 'progress') options.onProgress(event as ProgressEvent<D>);
   }
@@ -83,12 +87,15 @@ export function trainingPage<D extends DemoName>(options: TrainingPageOptions<D>
     const current = client;
     if (!current || running) return false;
     setRunning(true);
+    failureShown = false;
     try {
       const result = await current.call('run', epochs === undefined ? { demo } : { demo, epochs });
       await options.finished?.(result);
     } catch (error) {
-      // 'WorkerError': the worker itself was stopped or crashed (a backend switch), not the training.
-      if ((error as Error).name !== 'WorkerError') status.show('error', `Training failed: ${(error as Error).message}`);
+      // 'WorkerError': the worker itself was stopped or crashed (a backend switch), not the training;
+      // a failure the worker reported is on show already.
+      if ((error as Error).name !== 'WorkerError' && !failureShown)
+        status.show('error', `Training failed: ${(error as Error).message}`);
     } finally {
       setRunning(false);
     }
