@@ -10,16 +10,19 @@
 // transpose followed by an untransposed matmul, so there the operand is transposed first.
 // And a fused Adam step in WGSL (webgpu-adam.ts): 3 dispatches per parameter instead of 13; and
 // softmax cross-entropy in WGSL (webgpu-softmax-xent.ts): 4 dispatches for loss and gradient
-// instead of over twenty.
+// instead of over twenty; and the activation's derivative of a linear layer's backward in one
+// (webgpu-bias-activation.ts) instead of up to four.
 import { TfjsBackend, type Tf, type TfjsBackendOptions } from '@myelin/backend-tfjs';
 import {
   UnsupportedOpError,
   type AdamUpdateOptions,
   type BackendHandle,
   type DType,
+  type FusedActivation,
   type FusedKernels,
 } from '@myelin/core/backend';
 import { runAdamShaders } from './webgpu-adam.js';
+import { runActivationBackwardShader } from './webgpu-bias-activation.js';
 import type { WebGpuProgramRunner } from './webgpu-program.js';
 import { runSoftmaxCrossEntropyShaders } from './webgpu-softmax-xent.js';
 
@@ -75,6 +78,7 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       adamUpdate: (param, grad, m, v, opts) => this.adamUpdate(param, grad, m, v, opts),
       softmaxCrossEntropy: (logits, labels, reduction, withGrad) =>
         this.softmaxCrossEntropy(logits, labels, reduction, withGrad),
+      biasActivationBackward: (grad, y, activation) => this.biasActivationBackward(grad, y, activation),
     };
   }
 
@@ -145,6 +149,31 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     } finally {
       this.dispose(perRow);
     }
+  }
+
+  private biasActivationBackward(
+    grad: BackendHandle,
+    y: BackendHandle,
+    activation: FusedActivation,
+  ): { input: BackendHandle; bias: BackendHandle } {
+    const dtype = (grad as unknown as { dtype: string }).dtype;
+    if (dtype !== 'float32') {
+      throw new UnsupportedOpError('biasActivationBackward', dtype as DType, this.name, 'grad must be float32');
+    }
+    const shape = shapeOf(grad);
+    // Checks that the WebGPU backend is the active tfjs backend, like every other kernel (and
+    // gives 'linear' its new handle of dz = grad).
+    const same = this.reshape(grad, shape);
+    let input = same;
+    if (activation !== 'linear' && shape.every((d) => d > 0)) {
+      this.dispose(same);
+      const runner = this.tfjs.backend() as unknown as WebGpuProgramRunner;
+      input = this.adopt(runActivationBackwardShader(runner, grad, y, shape, activation), shape);
+    } else if (activation !== 'linear') {
+      this.dispose(same);
+      input = this.fill(shape, 0, 'float32'); // no elements
+    }
+    return { input, bias: this.reduce('sum', input, [0], false) };
   }
 
   /** Wraps a TensorInfo a program produced as a tracked handle (a reshape shares its data). */
