@@ -28,6 +28,7 @@ import {
 import { conv2d, conv2dBackward } from './conv.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { adamUpdate } from './fused-adam.js';
+import { softmaxCrossEntropy } from './softmax-xent.js';
 import { matmul, matmulBiasActivation, type FusedActivation } from './matmul.js';
 import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
@@ -105,6 +106,14 @@ export class TfjsBackend implements Backend {
           needed ? this.track(out.shift()!) : null,
         ) as [BackendHandle | null, BackendHandle | null, BackendHandle | null];
         return { input, weight: weightGrad, bias };
+      },
+      softmaxCrossEntropy: (logits, labels, reduction, withGrad) => {
+        this.checkActive();
+        const out = this.tf.tidy(() => {
+          const r = softmaxCrossEntropy(this.ctx, asTensor(logits), asTensor(labels), reduction, withGrad);
+          return r.grad === null ? [r.loss] : [r.loss, r.grad];
+        });
+        return { loss: this.track(out[0]!), grad: out[1] === undefined ? null : this.track(out[1]) };
       },
       maxPool2d: (x, options) => this.run([x], ([t]) => maxPool2d(this.ctx, t!, options)),
       maxPool2dBackward: (grad, x, y, options) =>

@@ -1,0 +1,37 @@
+// Softmax cross-entropy on class indices (the contract's fused softmaxCrossEntropy) as tfjs ops
+// inside the caller's tf.tidy: what core composes from a dozen Myelin ops forward and as many
+// back, each a tracked tfjs tensor of its own, here in one call that also returns the gradient.
+// Written as core's composed path is: a label out of range selects no class (its row's loss and
+// gradient are 0).
+import { requireDType, type KernelContext, type Tensor } from './context.js';
+
+export function softmaxCrossEntropy(
+  ctx: KernelContext,
+  logits: Tensor,
+  labels: Tensor,
+  reduction: 'none' | 'sum' | 'mean',
+  withGrad: boolean,
+): { loss: Tensor; grad: Tensor | null } {
+  const { tf } = ctx;
+  requireDType(ctx, 'softmaxCrossEntropy', logits, ['float32']);
+  requireDType(ctx, 'softmaxCrossEntropy', labels, ['int32']);
+  const [rows = 0, classes = 0] = logits.shape;
+  if (classes === 0) {
+    // No class to select: every row's loss is 0 (and a mean of no rows 0 / 0), as composed.
+    const perRow = tf.zeros([rows]);
+    const loss = reduction === 'none' ? perRow : tf.fill([], reduction === 'mean' && rows === 0 ? NaN : 0);
+    return { loss, grad: withGrad ? tf.zeros([rows, 0]) : null };
+  }
+  // One-hot by comparison, as core composes it (tfjs-backend-wasm's OneHot ignores a float32
+  // dtype and writes int32 data under it).
+  const selected = tf.cast(tf.equal(tf.expandDims(labels, 1), tf.range(0, classes, 1, 'int32')), 'float32');
+  const logProbabilities = tf.logSoftmax(logits, 1);
+  const perRow = tf.neg(tf.sum(tf.mul(logProbabilities, selected), 1));
+  const loss = reduction === 'none' ? perRow : reduction === 'sum' ? tf.sum(perRow) : tf.div(tf.sum(perRow), rows);
+  if (!withGrad) return { loss, grad: null };
+  // d loss_r / d logits_r = softmax_r * (1 if a class was selected, else 0) - onehot_r.
+  const anySelected = tf.sum(selected, 1, true);
+  let grad = tf.sub(tf.mul(tf.exp(logProbabilities), anySelected), selected);
+  if (reduction === 'mean') grad = tf.div(grad, rows);
+  return { loss, grad };
+}
