@@ -24,9 +24,12 @@ export function softmaxCrossEntropy(
   }
   // One-hot by comparison, as core composes it (tfjs-backend-wasm's OneHot ignores a float32
   // dtype and writes int32 data under it).
-  const selected = tf.cast(tf.equal(tf.expandDims(labels, 1), tf.range(0, classes, 1, 'int32')), 'float32');
+  const matches = tf.equal(tf.expandDims(labels, 1), tf.range(0, classes, 1, 'int32'));
+  const selected = tf.cast(matches, 'float32');
   const logProbabilities = tf.logSoftmax(logits, 1);
-  const perRow = tf.neg(tf.sum(tf.mul(logProbabilities, selected), 1));
+  // Picked with a select: another class's logit of -Infinity gives a log-probability of
+  // -Infinity, and -Infinity * 0 would make the row's loss NaN.
+  const perRow = tf.neg(tf.sum(tf.where(matches, logProbabilities, tf.zerosLike(logProbabilities)), 1));
   const loss = reduction === 'none' ? perRow : reduction === 'sum' ? tf.sum(perRow) : tf.div(tf.sum(perRow), rows);
   if (!withGrad) return { loss, grad: null };
   // d loss_r / d logits_r = softmax_r * (1 if a class was selected, else 0) - onehot_r.

@@ -153,6 +153,7 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
       const logits = floats(6 * 5, 3);
       logits[3] = 80; // extreme logits stay finite on both paths
       logits[7] = -80;
+      logits[1] = -Infinity; // a masked class off the target: finite loss, zero gradient
       const labels = Int32Array.from([0, 4, 2, 2, 1, 3]);
       // Also more classes than a warp has lanes, over more rows than a block has threads
       // (backend-cuda takes a thread per row up to 32 classes, a warp per row beyond).

@@ -149,6 +149,21 @@ const crossEntropyCases: OpCase[] = [
     inputs: [logits, { shape: [5, 4], low: 0, high: 1 }, classWeight],
     run: ([x, p, w]) => crossEntropy(x!, p!, { labelSmoothing: 0.2, weight: w! }),
   },
+  ...REDUCTIONS.map((reduction): OpCase => ({
+    // A masked class (logit -Infinity, as attention masks and constrained outputs make) that is
+    // not the target: the loss stays finite, as in PyTorch (no -Infinity * 0 = NaN).
+    name: `crossEntropy class indices with -Infinity logits off the target ${reduction}`,
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, ...reducing(reduction)],
+    inputs: [
+      {
+        shape: [3, 4],
+        values: [0.5, -Infinity, 1.5, -1, -Infinity, -Infinity, 2, 0.25, 1, 2, 3, -Infinity],
+        grad: false,
+      },
+    ],
+    run: ([x], backend) => crossEntropy(x!, classIndices([0, 2, 1], backend), { reduction }),
+    grad: false,
+  })),
   {
     name: 'crossEntropy [C] logits with a scalar target (none)',
     covers: [...LOG_SOFTMAX, ...INDEX_TARGET],

@@ -1,7 +1,7 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { logSoftmax } from '../ops/activation.js';
 import { softmaxCrossEntropyFused } from '../ops/fused.js';
-import { add, cast, div, equal, mul, neg } from '../ops/elementwise.js';
+import { add, cast, div, equal, mul, neg, where } from '../ops/elementwise.js';
 import { reshape, unsqueeze } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { arange } from '../tensor/creation.js';
@@ -112,13 +112,15 @@ function indexTargetLoss(
   const numClasses = logProbabilities.shape[1]!;
   // One-hot by comparison: an index out of range (unchecked on async backends) selects nothing.
   const classes = arange(numClasses, { dtype: 'int32', backend: target.backend });
-  const selected = cast(equal(unsqueeze(target, 1), classes), logProbabilities.dtype);
+  const selected = equal(unsqueeze(target, 1), classes);
   const weighted = weight ? mul(logProbabilities, weight) : logProbabilities;
-  let losses = neg(sum(mul(weighted, selected), 1));
+  // The target's term is picked with a select, not a product with the one-hot: another class
+  // with logit -Infinity has log-probability -Infinity, and -Infinity * 0 is NaN (PyTorch picks).
+  let losses = neg(sum(where(selected, weighted, 0), 1));
   if (smoothing > 0) losses = add(mul(losses, 1 - smoothing), mul(neg(sum(weighted, 1)), smoothing / numClasses));
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return sum(losses);
-  return div(sum(losses), weight ? sum(mul(selected, weight)) : logProbabilities.shape[0]!);
+  return div(sum(losses), weight ? sum(mul(cast(selected, weight.dtype), weight)) : logProbabilities.shape[0]!);
 }
 
 /** Runs `body` on [N,C] rows; [C] inputs become one row and, unreduced, a scalar again. */
