@@ -165,8 +165,12 @@ export class TfjsBackend implements Backend {
   async read(handle: BackendHandle): Promise<TypedArray> {
     // A clone shares t's data and holds it: tfjs-backend-webgpu looks its data up again when the
     // copy arrives, so disposing t meanwhile would throw inside tfjs (and end the process). The
-    // contract lets a caller dispose a handle while its read is in flight.
-    const held = asTensor(handle).clone();
+    // contract lets a caller dispose a handle while its read is in flight. Kept, so that a read
+    // started inside an enclosing tf.tidy holds it too; made only while this backend is tfjs's
+    // active one (a clone runs on the active backend, which would move the data).
+    const t = asTensor(handle);
+    if (this.tf.getBackend() !== this.tfjsBackend) return toHost(await t.data(), t.dtype);
+    const held = this.tf.keep(t.clone());
     try {
       return toHost(await held.data(), held.dtype);
     } finally {
