@@ -168,6 +168,23 @@ describe('the WGSL fused softmax cross-entropy', () => {
     await expectFusedMatchesComposed(b, [{ shape: [3, 5], values }], withLabels([0, 3, 1], 'mean'));
   });
 
+  it('refuses labels that are not int32 [rows] (the WGSL would not compile, and tfjs only logs that)', async () => {
+    const b = await createWebGpuBackend();
+    const logits = b.fromData(new Float32Array(8), [2, 4], 'float32');
+    const floatLabels = b.fromData(new Float32Array(2), [2], 'float32');
+    const shortLabels = b.fromData(new Int32Array(3), [3], 'int32');
+    const before = b.liveHandles();
+    expect(() => b.fused!.softmaxCrossEntropy!(logits, floatLabels, 'mean', true)).toThrow(
+      /labels must be int32 \[2\] for logits \[2, 4\], got float32 \[2\]/,
+    );
+    expect(() => b.fused!.softmaxCrossEntropy!(logits, shortLabels, 'mean', true)).toThrow(/got int32 \[3\]/);
+    expect(() => b.fused!.biasActivationBackward!(logits, shortLabels, 'relu')).toThrow(
+      /the output must be float32 \[2, 4\] like grad, got int32 \[3\]/,
+    );
+    expect(b.liveHandles()).toBe(before);
+    for (const h of [logits, floatLabels, shortLabels]) b.dispose(h);
+  });
+
   it('no rows: an empty loss, a sum of 0 and a mean of NaN (0 / 0), as composed', async () => {
     const b = await createWebGpuBackend();
     const logits = fromHost(new Float32Array(0), [0, 5], { backend: b });

@@ -14,6 +14,7 @@
 // (webgpu-bias-activation.ts) instead of up to four.
 import { TfjsBackend, type Tf, type TfjsBackendOptions } from '@myelin/backend-tfjs';
 import {
+  ShapeError,
   UnsupportedOpError,
   type AdamUpdateOptions,
   type BackendHandle,
@@ -120,6 +121,14 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     if (dtype !== 'float32')
       throw new UnsupportedOpError('softmaxCrossEntropy', dtype as DType, this.name, 'logits must be float32');
     const [rows = 0, classes = 0] = shapeOf(logits);
+    const labelsDtype = (labels as unknown as { dtype: string }).dtype;
+    const labelsShape = shapeOf(labels);
+    // A WGSL program given other inputs would not compile, and tfjs only logs that (zeros result).
+    if (labelsDtype !== 'int32' || labelsShape.length !== 1 || labelsShape[0] !== rows) {
+      throw new ShapeError(
+        `softmaxCrossEntropy: labels must be int32 [${rows}] for logits [${rows}, ${classes}], got ${labelsDtype} [${labelsShape.join(', ')}]`,
+      );
+    }
     if (rows === 0 || classes === 0) {
       // As the composed path: each row's loss is 0 (no class to select); a mean of no rows is 0 / 0.
       const loss =
@@ -161,6 +170,13 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       throw new UnsupportedOpError('biasActivationBackward', dtype as DType, this.name, 'grad must be float32');
     }
     const shape = shapeOf(grad);
+    const yShape = shapeOf(y);
+    const yDtype = (y as unknown as { dtype: string }).dtype;
+    if (yDtype !== 'float32' || yShape.length !== shape.length || yShape.some((d, i) => d !== shape[i])) {
+      throw new ShapeError(
+        `biasActivationBackward: the output must be float32 [${shape.join(', ')}] like grad, got ${yDtype} [${yShape.join(', ')}]`,
+      );
+    }
     // Checks that the WebGPU backend is the active tfjs backend, like every other kernel (and
     // gives 'linear' its new handle of dz = grad).
     const same = this.reshape(grad, shape);
