@@ -53,10 +53,6 @@ async function inEvalMode<T>(model: TrainableModel, fn: () => Promise<T>): Promi
 }
 
 /**
- * The dtype of the device-side epoch sums: float64 where the backend has it, so the sums are
- * exact for float64 models and lose nothing over many float32 batches; float32 elsewhere.
- */
-/**
  * Loss and metrics over a whole data source (sample-weighted means), in eval mode without
  * gradients. Sums stay on the device until the end.
  */

@@ -174,19 +174,27 @@ describe('fit', () => {
 
   describe('on a backend that reads asynchronously', () => {
     /** The default backend without synchronous reads, each read settling on a later event-loop turn. */
-    async function withAsyncReads(body: (progress: { steps: number; settledAt: number[] }) => Promise<void>) {
+    interface Progress {
+      steps: number;
+      settledAt: number[];
+      /** Reads started from this step on reject with this error. */
+      failReads?: { from: number; error: Error };
+    }
+    async function withAsyncReads(body: (progress: Progress) => Promise<void>) {
       const previous = getBackend();
-      const progress = { steps: 0, settledAt: [] as number[] };
+      const progress: Progress = { steps: 0, settledAt: [] };
       const asyncReads = new Proxy(previous, {
         get(target, key) {
           if (key === 'readSync' || key === 'readInto') return undefined;
           if (key === 'read') {
             return (handle: Parameters<typeof target.read>[0]) => {
-              const values = target.read(handle);
+              const failure = progress.failReads;
+              const fails = failure !== undefined && progress.steps >= failure.from;
+              const values = fails ? null : target.read(handle);
               return new Promise((resolve) =>
                 setImmediate(() => {
                   progress.settledAt.push(progress.steps);
-                  resolve(values);
+                  resolve(values ?? Promise.reject(failure!.error));
                 }),
               );
             };
@@ -243,6 +251,35 @@ describe('fit', () => {
           /loss became NaN at epoch 1, step 5 \(batch 5\); no finite loss was seen before it/,
         );
         expect(progress.steps).toBe(10);
+        model.dispose();
+      });
+    });
+
+    it("a read that fails while the loop fails too becomes the error's cause", async () => {
+      await withAsyncReads(async (progress) => {
+        const model = tinyModel();
+        const readFailure = new Error('device error found at the read');
+        const batches = clusters(160, 8);
+        async function* train() {
+          for (const [i, batch] of batches.entries()) {
+            if (i === 7) throw new Error('the data source failed at batch 8');
+            yield batch;
+          }
+        }
+        // The reads started after step 5 fail (as a device-side check reports at a read).
+        progress.failReads = { from: 5, error: readFailure };
+        const error = await fit(model, {
+          train,
+          loss: crossEntropy,
+          optimizer: countingSgd(model.parameters(), progress),
+          epochs: 1,
+          readLossEvery: 5,
+        }).then(
+          () => new Error('fit should have failed'),
+          (e: unknown) => e as Error,
+        );
+        expect(error.message).toBe('the data source failed at batch 8');
+        expect(error.cause).toBe(readFailure);
         model.dispose();
       });
     });

@@ -260,6 +260,17 @@ async function trainEpoch(
     metrics.forEach((metric, i) => (logs[metric.name] = sums[i]! / samples));
     logs.samples_per_second = samples / ((performance.now() - started) / 1000);
     return logs;
+  } catch (error) {
+    // A read still in flight may have failed as well (cuda reports a kernel's bad index at the
+    // next read): it becomes this error's cause instead of being lost behind it.
+    if (inFlight !== null && error instanceof Error && error.cause === undefined) {
+      const readError = await inFlight.values.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      if (readError !== undefined && readError !== error) error.cause = readError;
+    }
+    throw error;
   } finally {
     lossSum?.dispose();
     lastLoss?.dispose();

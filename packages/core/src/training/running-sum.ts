@@ -4,7 +4,10 @@ import { full } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** The dtype of device-side sums: float64 where the backend has it, else float32. */
+/**
+ * The dtype of the device-side epoch sums: float64 where the backend has it, so the sums are
+ * exact for float64 models and lose nothing over many float32 batches; float32 elsewhere.
+ */
 export function sumDType(backend: Backend): 'float32' | 'float64' {
   return backend.dtypes.includes('float64') ? 'float64' : 'float32';
 }
