@@ -1,6 +1,7 @@
 // The Node path: adapter choice and report, one WebGPU device per process, the init error, and
 // regressions for the tfjs-backend-webgpu quirks worked around in webgpu-quirks.ts.
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { expectFusedMatchesComposed } from '@myelin/conformance';
 import {
   Adam,
@@ -109,6 +110,29 @@ describe('tfjs-backend-webgpu quirks', () => {
     const out = noGrad(() => linear(x, w, bias, 'relu'));
     expect(Array.from(await out.data())).toEqual([0, 0.5, 2, 0, 0.5, 2]);
     for (const t of [x, w, bias, out]) t.dispose();
+  });
+});
+
+describe('reads', () => {
+  it('a read started inside a tf.tidy holds its data through the tidy and a dispose', async () => {
+    const b = await createWebGpuBackend();
+    const before = b.liveHandles();
+    const pending: Promise<ArrayLike<number>>[] = [];
+    const two = b.fill([], 2, 'float32');
+    let sum = b.fill([], 0, 'float32');
+    for (let step = 1; step <= 3; step++) {
+      const next = b.binary('add', sum, two, []);
+      tf.tidy(() => void pending.push(b.read(next)));
+      // More work queued before the copy arrives, then the handle goes.
+      const other = b.binary('mul', next, next, []);
+      b.dispose(other);
+      b.dispose(sum);
+      sum = next;
+    }
+    expect((await Promise.all(pending)).map((values) => values[0])).toEqual([2, 4, 6]);
+    b.dispose(sum);
+    b.dispose(two);
+    expect(b.liveHandles()).toBe(before);
   });
 });
 
