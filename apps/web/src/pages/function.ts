@@ -214,6 +214,7 @@ export function functionPage(backends: BackendManager): DemoPage {
     const more = `Train ${formatNumber(form.steps)} more`;
     startButton.textContent = running ? 'Pause' : trainedToTheEnd() ? more : 'Start';
     element.dataset.running = String(running);
+    if (running) status.clear(); // a new run: the last one's messages are out of date
   }
 
   async function reset(): Promise<void> {

@@ -341,8 +341,11 @@ export function playgroundPage(backends: BackendManager): DemoPage {
 
   /** Trains once the model is set up (WebGPU may still be compiling its shaders); saves it, even after a failure. */
   async function train(epochs?: number): Promise<void> {
-    if (!training.client || training.running) return;
+    const client = training.client;
+    if (!client || training.running) return;
     await setupDone;
+    // A backend switch while the model was being set up: the new worker sets its own model up.
+    if (training.client !== client) return;
     if (await training.run(epochs)) void files.persist();
   }
 

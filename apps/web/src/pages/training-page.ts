@@ -76,7 +76,7 @@ export function trainingPage<D extends DemoName>(options: TrainingPageOptions<D>
   function onEvent(event: WorkerEvent): void {
     if (event.demo !== demo) return;
     if (event.kind === 'status' && event.status === 'failed') {
-      status.show('error', `Training stopped: ${event.message ?? 'unknown error'}`);
+      status.show('error', `Training failed: ${event.message ?? 'unknown error'}`);
       failureShown = true;
     }
     // The demo was checked above; TypeScript cannot narrow the union by a generic name.
@@ -90,7 +90,9 @@ export function trainingPage<D extends DemoName>(options: TrainingPageOptions<D>
     failureShown = false;
     try {
       const result = await current.call('run', epochs === undefined ? { demo } : { demo, epochs });
-      await options.finished?.(result);
+      // After a backend switch the page's worker is another one: what follows a run (a
+      // confusion matrix, saving the model) belongs to the new worker's own model.
+      if (client === current) await options.finished?.(result);
     } catch (error) {
       // 'WorkerError': the worker itself was stopped or crashed (a backend switch), not the training;
       // a failure the worker reported is on show already.
