@@ -352,44 +352,43 @@ void max_pool_backward_typed(cudaStream_t s, const Window& g, const void* grad, 
   pool_backward_kernel<T, I><<<blocks_for(total), THREADS, 0, s>>>(w, static_cast<const T*>(x), static_cast<const T*>(y), static_cast<const T*>(share), static_cast<T*>(dx), total);
 }
 
+/** Runs `run(T{}, I{})` for the window's dtype (float or double) and index type (int where narrow_window allows, else i64). */
+template <typename Run>
+void with_window_types(int dtype, bool narrow, Run&& run) {
+  if (dtype == F32) narrow ? run(float{}, int{}) : run(float{}, i64{});
+  else narrow ? run(double{}, int{}) : run(double{}, i64{});
+}
+
 }  // namespace
 
 void launch_unfold(cudaStream_t s, int dtype, const Window& g, const void* x, void* cols) {
   const i64 total = g.n * g.c * g.kh * g.kw * g.out_h * g.out_w;
   if (total <= 0) return;
-  const bool narrow = narrow_window(g, total, g.n * g.c * g.h * g.w);
-  if (dtype == F32) narrow ? unfold_typed<float, int>(s, g, x, cols, total) : unfold_typed<float, i64>(s, g, x, cols, total);
-  else narrow ? unfold_typed<double, int>(s, g, x, cols, total) : unfold_typed<double, i64>(s, g, x, cols, total);
+  with_window_types(dtype, narrow_window(g, total, g.n * g.c * g.h * g.w),
+                    [&](auto t, auto i) { unfold_typed<decltype(t), decltype(i)>(s, g, x, cols, total); });
 }
 
 void launch_fold(cudaStream_t s, int dtype, const Window& g, const void* cols, void* dx) {
   const i64 total = g.n * g.c * g.h * g.w;
   if (total <= 0) return;
-  const bool narrow = narrow_window(g, total, g.n * g.c * g.kh * g.kw * g.out_h * g.out_w);
-  if (dtype == F32) narrow ? fold_typed<float, int>(s, g, cols, dx, total) : fold_typed<float, i64>(s, g, cols, dx, total);
-  else narrow ? fold_typed<double, int>(s, g, cols, dx, total) : fold_typed<double, i64>(s, g, cols, dx, total);
+  with_window_types(dtype, narrow_window(g, total, g.n * g.c * g.kh * g.kw * g.out_h * g.out_w),
+                    [&](auto t, auto i) { fold_typed<decltype(t), decltype(i)>(s, g, cols, dx, total); });
 }
 
 void launch_max_pool(cudaStream_t s, int dtype, const Window& g, const void* x, void* y) {
   const i64 total = g.n * g.c * g.out_h * g.out_w;
   if (total <= 0) return;
-  const bool narrow = narrow_window(g, total, g.n * g.c * g.h * g.w);
-  if (dtype == F32) narrow ? max_pool_typed<float, int>(s, g, x, y, total) : max_pool_typed<float, i64>(s, g, x, y, total);
-  else narrow ? max_pool_typed<double, int>(s, g, x, y, total) : max_pool_typed<double, i64>(s, g, x, y, total);
+  with_window_types(dtype, narrow_window(g, total, g.n * g.c * g.h * g.w),
+                    [&](auto t, auto i) { max_pool_typed<decltype(t), decltype(i)>(s, g, x, y, total); });
 }
 
 void launch_max_pool_backward(cudaStream_t s, int dtype, const Window& g, const void* grad, const void* x, const void* y, void* share, void* dx) {
   const i64 windows = g.n * g.c * g.out_h * g.out_w;
   const i64 total = g.n * g.c * g.h * g.w;
   if (total <= 0) return;
-  const bool narrow = narrow_window(g, total, windows);
-  if (dtype == F32) {
-    if (narrow) max_pool_backward_typed<float, int>(s, g, grad, x, y, share, dx, windows, total);
-    else max_pool_backward_typed<float, i64>(s, g, grad, x, y, share, dx, windows, total);
-  } else {
-    if (narrow) max_pool_backward_typed<double, int>(s, g, grad, x, y, share, dx, windows, total);
-    else max_pool_backward_typed<double, i64>(s, g, grad, x, y, share, dx, windows, total);
-  }
+  with_window_types(dtype, narrow_window(g, total, windows), [&](auto t, auto i) {
+    max_pool_backward_typed<decltype(t), decltype(i)>(s, g, grad, x, y, share, dx, windows, total);
+  });
 }
 
 void launch_adam_many(cudaStream_t s, int dtype, const AdamEntry* table, int entries, i64 chunks, const AdamConstants& k) {
