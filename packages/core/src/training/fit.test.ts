@@ -284,6 +284,22 @@ describe('fit', () => {
       });
     });
 
+    it('epoch-level callbacks (early stopping) see no batch logs, so reads are checked one read later too', async () => {
+      await withAsyncReads(async (progress) => {
+        const model = tinyModel();
+        await fit(model, {
+          train: clusters(160, 8),
+          loss: crossEntropy,
+          optimizer: countingSgd(model.parameters(), progress),
+          epochs: 1,
+          readLossEvery: 5,
+          callbacks: [new EarlyStopping({ monitor: 'loss', patience: 3 })],
+        });
+        expect(progress.settledAt.slice(0, 2)).toEqual([10, 10]);
+        model.dispose();
+      });
+    });
+
     it('reads at each read step where callbacks see the logs', async () => {
       await withAsyncReads(async (progress) => {
         const model = tinyModel();

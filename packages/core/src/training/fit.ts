@@ -38,8 +38,8 @@ export interface FitOptions {
   /**
    * Read the loss back every k steps (default 1 on backends with synchronous reads, 10
    * otherwise): reading stalls a GPU pipeline, so GPU backends should not do it every step.
-   * Without callbacks (nobody sees the batch logs) an asynchronous read is checked for
-   * divergence one read later, so training never waits for the device mid-epoch.
+   * Without an onBatchEnd callback (nobody sees the batch logs) an asynchronous read is checked
+   * for divergence one read later, so training never waits for the device mid-epoch.
    */
   readLossEvery?: number;
   /** Hook between backward and optimizer step (gradient clipping). */
@@ -171,7 +171,8 @@ async function trainEpoch(
       throw divergence(loss!, epoch, at.batch, at.step, lastFinite);
     lastFinite = { loss: loss!, step: at.step };
   };
-  const hasCallbacks = callbacks.length > 0;
+  // Batch logs are for onBatchEnd hooks; epoch-level callbacks (early stopping, checkpoints) need none.
+  const batchCallbacks = callbacks.some((callback) => callback.onBatchEnd !== undefined);
   const started = performance.now();
   try {
     for await (const batch of batchesOf(options.train, epoch)) {
@@ -211,9 +212,9 @@ async function trainEpoch(
       samples += size;
       context.step++;
       const read = context.step % readEvery === 0;
-      // Without callbacks nobody sees the batch logs: build them (metric reads, the clock) only
-      // for callbacks, and read just what the divergence check needs.
-      const logs: BatchLogs | null = hasCallbacks
+      // Without an onBatchEnd hook nobody sees the batch logs: build them (metric reads, the
+      // clock) only for one, and read just what the divergence check needs.
+      const logs: BatchLogs | null = batchCallbacks
         ? { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size }
         : null;
       if (read) {
