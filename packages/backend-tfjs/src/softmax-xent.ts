@@ -16,11 +16,12 @@ export function softmaxCrossEntropy(
   requireDType(ctx, 'softmaxCrossEntropy', logits, ['float32']);
   requireDType(ctx, 'softmaxCrossEntropy', labels, ['int32']);
   const [rows = 0, classes = 0] = logits.shape;
-  if (classes === 0) {
-    // No class to select: every row's loss is 0 (and a mean of no rows 0 / 0), as composed.
+  if (rows === 0 || classes === 0) {
+    // No element (tfjs-backend-webgpu's ops fail on empty inputs): each row's loss is 0 (no class
+    // to select) and a mean of no rows 0 / 0, as composed.
     const perRow = tf.zeros([rows]);
     const loss = reduction === 'none' ? perRow : tf.fill([], reduction === 'mean' && rows === 0 ? NaN : 0);
-    return { loss, grad: withGrad ? tf.zeros([rows, 0]) : null };
+    return { loss, grad: withGrad ? tf.zeros([rows, classes]) : null };
   }
   // One-hot by comparison, as core composes it (tfjs-backend-wasm's OneHot ignores a float32
   // dtype and writes int32 data under it).

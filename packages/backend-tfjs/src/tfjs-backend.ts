@@ -133,7 +133,8 @@ export class TfjsBackend implements Backend {
     return this.track(out);
   }
 
-  private checkActive(): void {
+  /** Throws unless this backend's tfjs backend is tfjs's active one (every kernel checks first). */
+  protected checkActive(): void {
     const active = this.tf.getBackend();
     if (active !== this.tfjsBackend) {
       // A switch would make tfjs copy every tensor across backends behind our back.

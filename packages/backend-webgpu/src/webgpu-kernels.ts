@@ -28,6 +28,7 @@ import type { WebGpuProgramRunner } from './webgpu-program.js';
 import { runSoftmaxCrossEntropyShaders } from './webgpu-softmax-xent.js';
 
 const shapeOf = (h: BackendHandle): readonly number[] => (h as unknown as { shape: readonly number[] }).shape;
+const dtypeOf = (h: BackendHandle): string => (h as unknown as { dtype: string }).dtype;
 
 /** Inner dimension, batch, rows and columns of `op(a) @ op(b)` for rank-3 operands. */
 function dims(
@@ -74,6 +75,7 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       (this as { fused: FusedKernels }).fused = fused;
     }
     this.composedAdam = this.fused.adamUpdate;
+    this.tfjsSoftmaxCrossEntropy = this.fused.softmaxCrossEntropy!;
     (this as { fused: FusedKernels }).fused = {
       ...this.fused,
       adamUpdate: (param, grad, m, v, opts) => this.adamUpdate(param, grad, m, v, opts),
@@ -85,6 +87,8 @@ export class WebGpuTfjsBackend extends TfjsBackend {
 
   /** backend-tfjs's adamUpdate (tfjs ops), for what the shaders do not cover (other dtypes). */
   private readonly composedAdam: FusedKernels['adamUpdate'];
+  /** backend-tfjs's softmaxCrossEntropy (tfjs ops), for what the shaders do not cover (other dtypes, no elements). */
+  private readonly tfjsSoftmaxCrossEntropy: NonNullable<FusedKernels['softmaxCrossEntropy']>;
 
   private adamUpdate(
     param: BackendHandle,
@@ -95,14 +99,12 @@ export class WebGpuTfjsBackend extends TfjsBackend {
   ): { param: BackendHandle; m: BackendHandle; v: BackendHandle } {
     const inputs = [param, grad, m, v];
     const shape = shapeOf(param);
-    const float = inputs.every((h) => (h as unknown as { dtype: string }).dtype === 'float32');
+    const float = inputs.every((h) => dtypeOf(h) === 'float32');
     if (!float || shape.some((d) => d === 0)) {
       if (this.composedAdam === undefined) throw new Error('adamUpdate: backend-tfjs has no adamUpdate for this case');
       return this.composedAdam(param, grad, m, v, options);
     }
-    // Checks that the WebGPU backend is the active tfjs backend, like every other kernel.
-    const probe = this.reshape(param, shape);
-    this.dispose(probe);
+    this.checkActive();
     const results = runAdamShaders(this.tfjs.backend() as unknown as WebGpuProgramRunner, inputs, shape, options);
     return {
       param: this.adopt(results.param, shape),
@@ -117,28 +119,18 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     reduction: 'none' | 'sum' | 'mean',
     withGrad: boolean,
   ): { loss: BackendHandle; grad: BackendHandle | null } {
-    const dtype = (logits as unknown as { dtype: string }).dtype;
-    if (dtype !== 'float32')
-      throw new UnsupportedOpError('softmaxCrossEntropy', dtype as DType, this.name, 'logits must be float32');
     const [rows = 0, classes = 0] = shapeOf(logits);
-    const labelsDtype = (labels as unknown as { dtype: string }).dtype;
     const labelsShape = shapeOf(labels);
     // A WGSL program given other inputs would not compile, and tfjs only logs that (zeros result).
-    if (labelsDtype !== 'int32' || labelsShape.length !== 1 || labelsShape[0] !== rows) {
+    if (dtypeOf(labels) !== 'int32' || labelsShape.length !== 1 || labelsShape[0] !== rows) {
       throw new ShapeError(
-        `softmaxCrossEntropy: labels must be int32 [${rows}] for logits [${rows}, ${classes}], got ${labelsDtype} [${labelsShape.join(', ')}]`,
+        `softmaxCrossEntropy: labels must be int32 [${rows}] for logits [${rows}, ${classes}], got ${dtypeOf(labels)} [${labelsShape.join(', ')}]`,
       );
     }
-    if (rows === 0 || classes === 0) {
-      // As the composed path: each row's loss is 0 (no class to select); a mean of no rows is 0 / 0.
-      const loss =
-        reduction === 'none'
-          ? this.fill([rows], 0, 'float32')
-          : this.fill([], reduction === 'mean' && rows === 0 ? NaN : 0, 'float32');
-      return { loss, grad: withGrad ? this.fill([rows, classes], 0, 'float32') : null };
+    if (dtypeOf(logits) !== 'float32' || rows === 0 || classes === 0) {
+      return this.tfjsSoftmaxCrossEntropy(logits, labels, reduction, withGrad);
     }
-    // Checks that the WebGPU backend is the active tfjs backend, like every other kernel.
-    this.dispose(this.reshape(logits, [rows, classes]));
+    this.checkActive();
     const mean = reduction === 'mean' ? 1 / rows : 1;
     const results = runSoftmaxCrossEntropyShaders(
       this.tfjs.backend() as unknown as WebGpuProgramRunner,
@@ -165,29 +157,25 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     y: BackendHandle,
     activation: FusedActivation,
   ): { input: BackendHandle; bias: BackendHandle } {
-    const dtype = (grad as unknown as { dtype: string }).dtype;
+    const dtype = dtypeOf(grad);
     if (dtype !== 'float32') {
       throw new UnsupportedOpError('biasActivationBackward', dtype as DType, this.name, 'grad must be float32');
     }
     const shape = shapeOf(grad);
     const yShape = shapeOf(y);
-    const yDtype = (y as unknown as { dtype: string }).dtype;
-    if (yDtype !== 'float32' || yShape.length !== shape.length || yShape.some((d, i) => d !== shape[i])) {
+    if (dtypeOf(y) !== 'float32' || yShape.length !== shape.length || yShape.some((d, i) => d !== shape[i])) {
       throw new ShapeError(
-        `biasActivationBackward: the output must be float32 [${shape.join(', ')}] like grad, got ${yDtype} [${yShape.join(', ')}]`,
+        `biasActivationBackward: the output must be float32 [${shape.join(', ')}] like grad, got ${dtypeOf(y)} [${yShape.join(', ')}]`,
       );
     }
-    // Checks that the WebGPU backend is the active tfjs backend, like every other kernel (and
-    // gives 'linear' its new handle of dz = grad).
-    const same = this.reshape(grad, shape);
-    let input = same;
-    if (activation !== 'linear' && shape.every((d) => d > 0)) {
-      this.dispose(same);
+    this.checkActive();
+    let input: BackendHandle;
+    if (activation === 'linear')
+      input = this.reshape(grad, shape); // dz = grad, as a new handle
+    else if (shape.some((d) => d === 0)) input = this.fill(shape, 0, 'float32');
+    else {
       const runner = this.tfjs.backend() as unknown as WebGpuProgramRunner;
       input = this.adopt(runActivationBackwardShader(runner, grad, y, shape, activation), shape);
-    } else if (activation !== 'linear') {
-      this.dispose(same);
-      input = this.fill(shape, 0, 'float32'); // no elements
     }
     return { input, bias: this.reduce('sum', input, [0], false) };
   }
