@@ -22,6 +22,7 @@ import {
   predict,
   topKAccuracy,
   type Batch,
+  type FitOptions,
   type TrainableModel,
 } from './index.js';
 
@@ -211,27 +212,28 @@ describe('fit', () => {
         removeBackend('fit-test-async-reads');
       }
     }
-    /** sgd that counts its steps. */
-    const countingSgd = (parameters: Tensor[], progress: { steps: number }) => {
-      const optimizer = sgd(parameters, 0.1);
+    /** fit for one epoch of 20 batches, reading every 5 steps, with an sgd that counts its steps in `progress`. */
+    const fitCounting = (model: TrainableModel, progress: { steps: number }, options: Partial<FitOptions> = {}) => {
+      const optimizer = sgd(model.parameters(), 0.1);
       const step = optimizer.step.bind(optimizer);
       optimizer.step = () => {
         step();
         progress.steps++;
       };
-      return optimizer;
+      return fit(model, {
+        train: clusters(160, 8),
+        loss: crossEntropy,
+        optimizer,
+        epochs: 1,
+        readLossEvery: 5,
+        ...options,
+      });
     };
 
     it('keeps training while a loss read is in flight: a read is checked one read later', async () => {
       await withAsyncReads(async (progress) => {
         const model = tinyModel();
-        const history = await fit(model, {
-          train: clusters(160, 8),
-          loss: crossEntropy,
-          optimizer: countingSgd(model.parameters(), progress),
-          epochs: 1,
-          readLossEvery: 5,
-        });
+        const history = await fitCounting(model, progress);
         // The reads started after step 5 (last loss and running sum) settle when fit checks them,
         // after step 10; the last ones at the end of the epoch.
         expect(progress.settledAt.slice(0, 2)).toEqual([10, 10]);
@@ -246,8 +248,7 @@ describe('fit', () => {
         const model = tinyModel();
         const train = clusters(160, 8);
         train[2] = { x: tensor([[NaN, 1]]), y: tensor([0], { dtype: 'int32' }) };
-        const optimizer = countingSgd(model.parameters(), progress);
-        await expect(fit(model, { train, loss: crossEntropy, optimizer, epochs: 1, readLossEvery: 5 })).rejects.toThrow(
+        await expect(fitCounting(model, progress, { train })).rejects.toThrow(
           /loss became NaN at epoch 1, step 5 \(batch 5\); no finite loss was seen before it/,
         );
         expect(progress.steps).toBe(10);
@@ -268,13 +269,7 @@ describe('fit', () => {
         }
         // The reads started after step 5 fail (as a device-side check reports at a read).
         progress.failReads = { from: 5, error: readFailure };
-        const error = await fit(model, {
-          train,
-          loss: crossEntropy,
-          optimizer: countingSgd(model.parameters(), progress),
-          epochs: 1,
-          readLossEvery: 5,
-        }).then(
+        const error = await fitCounting(model, progress, { train }).then(
           () => new Error('fit should have failed'),
           (e: unknown) => e as Error,
         );
@@ -287,14 +282,7 @@ describe('fit', () => {
     it('epoch-level callbacks (early stopping) see no batch logs, so reads are checked one read later too', async () => {
       await withAsyncReads(async (progress) => {
         const model = tinyModel();
-        await fit(model, {
-          train: clusters(160, 8),
-          loss: crossEntropy,
-          optimizer: countingSgd(model.parameters(), progress),
-          epochs: 1,
-          readLossEvery: 5,
-          callbacks: [new EarlyStopping({ monitor: 'loss', patience: 3 })],
-        });
+        await fitCounting(model, progress, { callbacks: [new EarlyStopping({ monitor: 'loss', patience: 3 })] });
         expect(progress.settledAt.slice(0, 2)).toEqual([10, 10]);
         model.dispose();
       });
@@ -304,12 +292,7 @@ describe('fit', () => {
       await withAsyncReads(async (progress) => {
         const model = tinyModel();
         const losses: [number, number | undefined][] = [];
-        await fit(model, {
-          train: clusters(160, 8),
-          loss: crossEntropy,
-          optimizer: countingSgd(model.parameters(), progress),
-          epochs: 1,
-          readLossEvery: 5,
+        await fitCounting(model, progress, {
           callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void losses.push([logs.step, logs.loss]) })],
         });
         expect(progress.settledAt.slice(0, 2)).toEqual([5, 5]);
