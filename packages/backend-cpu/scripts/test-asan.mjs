@@ -34,18 +34,28 @@ const run = (extraEnv, vitestArgs) => {
   return result.status ?? 1;
 };
 let status = run({}, args);
-// With no arguments, also run the GEMM and convolution tests on the AVX2 and portable kernels
-// (their packing, edge tiles and vectors differ), the kernels a machine without AVX-512 would use.
+// Its own test report in CI (MYELIN_TEST_REPORT_SUFFIX), beside the full run's.
+const suffix = process.env.MYELIN_TEST_REPORT_SUFFIX;
+const reportAs = (name) => (suffix === undefined ? {} : { MYELIN_TEST_REPORT_SUFFIX: `${suffix}-${name}` });
 if (args.length === 0) {
+  // With no arguments, also run the GEMM and convolution tests on the AVX2 and portable kernels
+  // (their packing, edge tiles and vectors differ), the kernels a machine without AVX-512 would use.
   for (const simd of ['avx2', 'generic']) {
     if (status !== 0) break;
     console.log(`test:asan: GEMM and convolution tests with MYELIN_CPU_SIMD=${simd}`);
-    // Its own test report in CI (MYELIN_TEST_REPORT_SUFFIX), beside the full run's.
-    const suffix = process.env.MYELIN_TEST_REPORT_SUFFIX;
-    status = run(
-      { MYELIN_CPU_SIMD: simd, ...(suffix === undefined ? {} : { MYELIN_TEST_REPORT_SUFFIX: `${suffix}-${simd}` }) },
-      ['src/gemm.test.ts', 'src/conv.test.ts'],
-    );
+    status = run({ MYELIN_CPU_SIMD: simd, ...reportAs(simd) }, ['src/gemm.test.ts', 'src/conv.test.ts']);
+  }
+  // And the conformance, GEMM and convolution tests with each tensor exactly its size, freed at
+  // its release (MYELIN_CPU_NO_CACHING=1): the pool rounds a buffer up to its size class and
+  // keeps it after release, so an access just past a tensor's end or after its release would
+  // land in memory AddressSanitizer counts as allocated.
+  if (status === 0) {
+    console.log('test:asan: conformance, GEMM and convolution tests with MYELIN_CPU_NO_CACHING=1');
+    status = run({ MYELIN_CPU_NO_CACHING: '1', ...reportAs('exact') }, [
+      'src/conformance.test.ts',
+      'src/gemm.test.ts',
+      'src/conv.test.ts',
+    ]);
   }
 }
 process.exit(status);

@@ -22,6 +22,8 @@ export interface CpuPoolStats {
 export interface NativeProbe {
   gemm: string;
   simd: string;
+  /** 'pooled' (the buffer pool), or 'exact' under MYELIN_CPU_NO_CACHING=1. */
+  memory: 'pooled' | 'exact';
   threads: number;
   blas: string;
   blasError: string;

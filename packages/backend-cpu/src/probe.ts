@@ -25,6 +25,10 @@ export function probeSync(): CpuProbe {
     gemm: native.gemm,
     simd: native.simd,
     threads: String(threads),
+    memory:
+      native.memory === 'exact'
+        ? 'exact: each tensor its own allocation, freed at release (MYELIN_CPU_NO_CACHING=1; slower, for memory checkers)'
+        : 'pooled (size classes, reused)',
   };
   if (native.blasError)
     details.openblas = `not loaded (${native.blasError}): the built-in GEMM runs; install libopenblas0 for OpenBLAS`;

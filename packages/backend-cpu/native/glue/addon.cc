@@ -103,6 +103,7 @@ napi_value Probe(napi_env env, napi_callback_info info) {
     napi_create_object(env, &obj);
     set_string(env, obj, "gemm", gemm_name(a.st));
     set_string(env, obj, "simd", a.st->simd);
+    set_string(env, obj, "memory", a.st->pool.exact ? "exact" : "pooled");
     set_number(env, obj, "threads", a.st->threads);
     set_string(env, obj, "blas", blas().loaded ? blas().path : "");
     set_string(env, obj, "blasError", blas().loaded ? "" : blas().error);
@@ -153,6 +154,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_set_instance_data(env, st, finalize, nullptr);
   const char* gemm = std::getenv("MYELIN_CPU_GEMM");
   if (gemm != nullptr && std::string(gemm) == "builtin") st->gemm_mode = GemmMode::Builtin;
+  const char* no_caching = std::getenv("MYELIN_CPU_NO_CACHING");
+  st->pool.exact = no_caching != nullptr && std::string(no_caching) == "1";
   st->threads = 0;  // not configured yet: the first configure() sets the pool and BLAS threads
   return glue::define_entries(env, exports, {
       {"configure", Configure},

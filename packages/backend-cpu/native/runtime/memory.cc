@@ -25,6 +25,20 @@ void size_class(std::size_t bytes, int& cls, std::size_t& capacity) {
 BufferPool::~BufferPool() { trim(); }
 
 Block* BufferPool::acquire(std::size_t bytes) {
+  if (exact) {
+    // Exactly `bytes` (posix_memalign takes any size; one byte for an empty tensor).
+    void* data = nullptr;
+    if (posix_memalign(&data, 64, bytes > 0 ? bytes : 1) != 0) return nullptr;
+    Block* b = new (std::nothrow) Block{data, bytes, 1, -1};
+    if (b == nullptr) {
+      std::free(data);
+      return nullptr;
+    }
+    stats_.system_allocations++;
+    stats_.live_blocks++;
+    stats_.live_bytes += bytes;
+    return b;
+  }
   int cls;
   std::size_t capacity;
   size_class(bytes, cls, capacity);
@@ -62,7 +76,7 @@ void BufferPool::release(Block* b) {
   if (--b->refs > 0) return;
   stats_.live_blocks--;
   stats_.live_bytes -= b->capacity;
-  if (stats_.pooled_bytes + b->capacity > max_pooled_bytes) {
+  if (b->size_class < 0 || stats_.pooled_bytes + b->capacity > max_pooled_bytes) {
     std::free(b->data);
     delete b;
     stats_.system_frees++;

@@ -1,6 +1,9 @@
 // Size-bucketed buffer pool: a released buffer goes back to the free list of its size class
 // (four classes per power of two), so a training step that repeats the same shapes allocates
 // nothing after the first. Buffers are reference-counted so that reshapes share storage.
+// In exact mode (MYELIN_CPU_NO_CACHING=1) each block is exactly the bytes asked for and is
+// freed at its last release: a memory checker then sees an access one element past a tensor's
+// end (not past its size class) and a use after release (not a reuse from the pool).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +15,7 @@ struct Block {
   void* data;  // 64-byte aligned, `capacity` bytes
   std::size_t capacity;
   int refs;
-  int size_class;
+  int size_class;  // -1 in exact mode: freed at its last release
 };
 
 struct PoolStats {
@@ -38,6 +41,8 @@ class BufferPool {
   const PoolStats& stats() const { return stats_; }
   /** Pooled bytes above this limit are freed at once instead of kept. */
   std::size_t max_pooled_bytes = std::size_t(1) << 30;
+  /** Exact mode: no size classes and no pooling (slower; for AddressSanitizer and the like). */
+  bool exact = false;
 
  private:
   std::vector<std::vector<Block*>> free_;
