@@ -28,9 +28,12 @@ if (existsSync(addon)) {
     expect(available.usable, available.reason).toBe(true);
     expect(JSON.stringify(available.details)).toContain('Myelin CUDA emulator (CPU)');
   });
-  it('trains with a steady step that calls no cudaMalloc (the caching allocator)', async () => {
+  // test:asan's exact pass sets MYELIN_CUDA_NO_CACHING=1: then the allocator caches nothing.
+  const exact = process.env.MYELIN_CUDA_NO_CACHING === '1';
+  it(`trains with ${exact ? 'every block freed at its release (exact mode)' : 'a steady step that calls no cudaMalloc (the caching allocator)'}`, async () => {
     const backend = (await createCudaBackend({ name: 'cuda-emulator-allocator' })) as NativeCudaBackend;
     expect(backend.engine).toBe('native');
+    expect(backend.details.allocator).toMatch(exact ? /^exact/ : /^caching/);
     const mallocs: number[] = [];
     await fitSmallMlp(backend, {
       features: 12,
@@ -39,10 +42,19 @@ if (existsSync(addon)) {
       epochs: 4,
       callbacks: [{ onEpochEnd: () => void mallocs.push(backend.memoryStats().cudaMallocs) }],
     });
-    // The first epoch fills the cache; every later step reuses its blocks.
+    const stats = backend.memoryStats();
     expect(mallocs[0]).toBeGreaterThan(0);
-    expect(mallocs.slice(1)).toEqual([mallocs[0], mallocs[0], mallocs[0]]);
-    expect(backend.memoryStats().reuses).toBeGreaterThan(0);
+    if (exact) {
+      // Every step allocates afresh, and nothing is kept once released.
+      expect(mallocs[3]! - mallocs[2]!).toBe(mallocs[1]! - mallocs[0]!);
+      expect(mallocs[1]! - mallocs[0]!).toBeGreaterThan(0);
+      expect(stats).toMatchObject({ reuses: 0, cachedBlocks: 0, cachedBytes: 0 });
+      expect(stats.cudaFrees).toBe(stats.cudaMallocs - stats.liveBlocks);
+    } else {
+      // The first epoch fills the cache; every later step reuses its blocks.
+      expect(mallocs.slice(1)).toEqual([mallocs[0], mallocs[0], mallocs[0]]);
+      expect(stats.reuses).toBeGreaterThan(0);
+    }
   });
   if (available.usable)
     runConformanceSuite({

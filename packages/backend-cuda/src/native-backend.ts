@@ -98,6 +98,10 @@ export function describeInit(init: NativeInit, path: string): Record<string, str
     driver: `CUDA ${init.driverCuda}${init.kernelDriver ? ` (${init.kernelDriver.replace(/\s+/g, ' ').trim()})` : ''}`,
     runtime: `CUDA ${Math.floor(init.runtimeVersion / 1000)}.${(init.runtimeVersion % 1000) / 10}`,
     memory: `${((init.freeMemory ?? 0) / GIB).toFixed(1)} GiB free of ${((init.totalMemory ?? 0) / GIB).toFixed(1)} GiB`,
+    allocator:
+      init.allocator === 'exact'
+        ? 'exact: each tensor its own cudaMalloc, freed at release (MYELIN_CUDA_NO_CACHING=1; slower, for compute-sanitizer)'
+        : 'caching (size classes, reused)',
     addon: path,
   };
   if (init.gemm === 'cublas') {

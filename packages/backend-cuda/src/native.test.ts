@@ -204,18 +204,30 @@ describe.runIf(addon !== undefined)('the caching allocator (host memory stands i
 
   it('a repeated step allocates only in its first; later steps reuse the cache', () => {
     const sizes = [784 * 128 * 4, 128 * 4, 64 * 784 * 4, 64 * 128 * 4, 64 * 128 * 4, 64 * 10 * 4, 40];
-    const stats = addon!.allocatorTest(new Array(50).fill(sizes), 1e9);
+    const stats = addon!.allocatorTest(new Array(50).fill(sizes), 1e9, false);
     expect(stats.systemAllocations).toBe(sizes.length);
     expect(stats.reuses).toBe(sizes.length * 49);
     expect(stats.failures).toBe(0);
   });
 
+  it('exact mode (MYELIN_CUDA_NO_CACHING=1): each block exactly its bytes, back to the system at release', () => {
+    const sizes = [784 * 128 * 4, 128 * 4, 40, 0];
+    const exact = addon!.allocatorTest([sizes, sizes, sizes], 1e9, true);
+    // An empty tensor still gets a valid pointer (one byte), whose capacity is its 0 bytes.
+    expect(exact).toMatchObject({ systemAllocations: 12, reuses: 0, systemFrees: 12, cachedBytes: 0, failures: 0 });
+    expect(exact.firstStepBytes).toBe(784 * 128 * 4 + 128 * 4 + 40);
+    const caching = addon!.allocatorTest([sizes, sizes, sizes], 1e9, false);
+    expect(caching).toMatchObject({ systemAllocations: 4, reuses: 8, systemFrees: 0 });
+    expect(caching.firstStepBytes).toBe(addon!.sizeClass(784 * 128 * 4)[1] + 512 + 512 + 512);
+    expect(addon!.allocatorTest([[20000]], 10000, true)).toMatchObject({ systemAllocations: 0, failures: 1 });
+  });
+
   it('when the system refuses, the cache is emptied and the request retried once; then it fails cleanly', () => {
     // A cached 5120-byte block leaves too little for 8192 bytes: the cache is emptied, and the retry fits.
-    const retried = addon!.allocatorTest([[4097], [8192]], 10000);
+    const retried = addon!.allocatorTest([[4097], [8192]], 10000, false);
     expect(retried).toMatchObject({ systemAllocations: 2, systemFrees: 1, failures: 0, cachedBytes: 8192 });
     // More than the device has: refused every time, nothing leaks into the cache.
-    const refused = addon!.allocatorTest([[20000], [20000]], 10000);
+    const refused = addon!.allocatorTest([[20000], [20000]], 10000, false);
     expect(refused).toMatchObject({ systemAllocations: 0, failures: 2, cachedBytes: 0 });
   });
 });

@@ -28,6 +28,8 @@ export interface NativeInit extends NativeDriverInfo {
   totalMemory?: number;
   freeMemory?: number;
   gemm?: 'cublas' | 'builtin';
+  /** 'caching', or 'exact' under MYELIN_CUDA_NO_CACHING=1. */
+  allocator?: 'caching' | 'exact';
   cublasPath?: string;
   cublasError?: string;
 }
@@ -69,7 +71,15 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   allocatorTest(
     steps: readonly (readonly number[])[],
     budget: number,
-  ): { systemAllocations: number; reuses: number; systemFrees: number; cachedBytes: number; failures: number };
+    exact: boolean,
+  ): {
+    systemAllocations: number;
+    reuses: number;
+    systemFrees: number;
+    cachedBytes: number;
+    failures: number;
+    firstStepBytes: number;
+  };
   fromData(values: TypedArray, shape: readonly number[], dtype: number): number;
   fill(shape: readonly number[], value: number, dtype: number): number;
   read(id: number): Promise<TypedArray>;

@@ -67,6 +67,7 @@ napi_value Init(napi_env env, napi_callback_info info) {
     set_number(env, obj, "freeMemory", double(c->memory_info().first));
     if (a.st->ctx != nullptr) cudaSetDevice(a.st->ctx->device);
     set_string(env, obj, "gemm", c->blas != nullptr ? "cublas" : "builtin");
+    set_string(env, obj, "allocator", c->memory->exact ? "exact" : "caching");
     set_string(env, obj, "cublasPath", c->blas != nullptr ? cublas().path : "");
     set_string(env, obj, "cublasError", c->blas_error);
     return obj;
@@ -206,9 +207,10 @@ void host_free(void* p, void* user) {
 }
 
 /**
- * allocatorTest(steps: number[][], budget) -> stats: the caching allocator over host memory
- * (refusing beyond `budget` bytes in all), as a training loop uses it: each step acquires a block
- * of each of its sizes, then releases them all. Host-only, for the tests.
+ * allocatorTest(steps: number[][], budget, exact) -> stats: the allocator (in exact mode if
+ * `exact`) over host memory (refusing beyond `budget` bytes in all), as a training loop uses it:
+ * each step acquires a block of each of its sizes, then releases them all. `firstStepBytes` is
+ * the capacity the first step's blocks had. Host-only, for the tests.
  */
 napi_value AllocatorTest(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
@@ -230,16 +232,19 @@ napi_value AllocatorTest(napi_env env, napi_callback_info info) {
         plan[s].push_back(std::size_t(v));
       }
     }
-    double failures = 0;
+    const bool exact = a.boolean(2);
+    double failures = 0, first_step_bytes = 0;
     AllocatorStats stats;
     {
       Allocator pool(host_alloc, host_free, &budget);
+      pool.exact = exact;
       std::vector<Block*> held;
-      for (const auto& step : plan) {
-        for (std::size_t bytes : step) {
+      for (std::size_t s = 0; s < plan.size(); s++) {
+        for (std::size_t bytes : plan[s]) {
           Block* b = pool.acquire(bytes);
           if (b == nullptr) failures++;
           else held.push_back(b);
+          if (b != nullptr && s == 0) first_step_bytes += double(b->capacity);
         }
         for (Block* b : held) pool.release(b);
         held.clear();
@@ -253,6 +258,7 @@ napi_value AllocatorTest(napi_env env, napi_callback_info info) {
     set_number(env, obj, "systemFrees", double(stats.system_frees));
     set_number(env, obj, "cachedBytes", double(stats.cached_bytes));
     set_number(env, obj, "failures", failures);
+    set_number(env, obj, "firstStepBytes", first_step_bytes);
     return obj;
   });
 }

@@ -22,6 +22,14 @@ std::size_t class_capacity(int size_class) {
 Allocator::~Allocator() { empty_cache(); }
 
 Block* Allocator::acquire(std::size_t bytes) {
+  if (exact) {
+    void* data = alloc_(bytes > 0 ? bytes : 1, user_);  // one byte for an empty tensor
+    if (data == nullptr) return nullptr;
+    stats_.system_allocations++;
+    stats_.live_blocks++;
+    stats_.live_bytes += bytes;
+    return new Block{data, bytes, 1, -1, this};
+  }
   const int cls = size_class_of(bytes);
   if (std::size_t(cls) < free_lists_.size() && !free_lists_[std::size_t(cls)].empty()) {
     Block* b = free_lists_[std::size_t(cls)].back();
@@ -49,6 +57,14 @@ Block* Allocator::acquire(std::size_t bytes) {
 
 void Allocator::release(Block* b) {
   if (--b->refs > 0) return;
+  if (b->size_class < 0) {
+    stats_.live_blocks--;
+    stats_.live_bytes -= b->capacity;
+    free_(b->data, user_);
+    stats_.system_frees++;
+    delete b;
+    return;
+  }
   if (free_lists_.size() <= std::size_t(b->size_class)) free_lists_.resize(std::size_t(b->size_class) + 1);
   free_lists_[std::size_t(b->size_class)].push_back(b);
   stats_.live_blocks--;

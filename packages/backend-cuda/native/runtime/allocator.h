@@ -5,6 +5,11 @@
 // all work of a context runs on its one stream, a block released here can be handed out again
 // at once: the next use is ordered after every earlier use on that stream.
 //
+// In exact mode (MYELIN_CUDA_NO_CACHING=1, like PyTorch's PYTORCH_NO_CUDA_MEMORY_CACHING) each
+// block is exactly the bytes asked for and goes back to the system at its last release, so that
+// compute-sanitizer's memcheck (and AddressSanitizer on the emulator) sees an access one element
+// past a tensor's end, not past its size class, and a use after release.
+//
 // The class is independent of CUDA (the system allocation is a pair of function pointers), so
 // its size-class logic is tested on the host (see `allocatorTest` in glue/addon.cc).
 #pragma once
@@ -20,7 +25,7 @@ struct Block {
   void* data;
   std::size_t capacity;
   int refs;
-  int size_class;
+  int size_class;  // -1 in exact mode: returned to the system at its last release
   Allocator* owner;
 };
 
@@ -61,6 +66,8 @@ class Allocator {
   /** Returns every cached block to the system. */
   void empty_cache();
   const AllocatorStats& stats() const { return stats_; }
+  /** Exact mode: no size classes, nothing cached (slower; for memory checkers). */
+  bool exact = false;
 
  private:
   SystemAlloc alloc_;

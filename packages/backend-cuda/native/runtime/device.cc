@@ -1,5 +1,6 @@
 #include "device.h"
 
+#include <cstdlib>
 #include <fstream>
 
 #include "../kernels/kernels.h"
@@ -77,6 +78,11 @@ void* device_alloc(std::size_t bytes, void*) {
   return p;
 }
 void device_free(void* p, void*) { cudaFree(p); }
+/** Exact mode's free: after the stream's earlier work (which may still use the block). */
+void device_free_after_stream(void* p, void* stream) {
+  cudaStreamSynchronize(*static_cast<cudaStream_t*>(stream));
+  cudaFree(p);
+}
 void* pinned_alloc(std::size_t bytes, void*) {
   void* p = nullptr;
   if (cudaMallocHost(&p, bytes) != cudaSuccess) {
@@ -175,7 +181,13 @@ Context* open_context(int device, const std::vector<std::string>& blas_candidate
     delete c;
     return nullptr;
   }
-  c->memory = new Allocator(device_alloc, device_free, nullptr);
+  const char* no_caching = std::getenv("MYELIN_CUDA_NO_CACHING");
+  if (no_caching != nullptr && std::string(no_caching) == "1") {
+    c->memory = new Allocator(device_alloc, device_free_after_stream, &c->stream);
+    c->memory->exact = true;
+  } else {
+    c->memory = new Allocator(device_alloc, device_free, nullptr);
+  }
   c->pinned = new Allocator(pinned_alloc, pinned_free, nullptr);
   if (builtin_gemm) {
     c->blas_error = "the built-in GEMM was asked for";
