@@ -166,15 +166,18 @@ function writeFashionMnistSubset(): void {
 const CUDA_EMULATOR_ADDON = 'packages/backend-cuda/dist/native-emu/myelin_cuda.node';
 
 /**
- * expected-counts.txt: how many tests each conformance file registers here, counted by the
- * carried runner itself (`--list`), so that run.sh can show the GPU run left nothing out. cuda's
- * file registers the suite only where the engine opens a device: here that is the emulator build.
+ * expected-counts.txt: how many tests each conformance file (and the CUDA engine's test file)
+ * registers here, counted by the carried runner itself (`--list`), so that run.sh can show the
+ * GPU run left nothing out. cuda's files register their tests only where the engine opens a
+ * device: here that is the emulator build.
  */
 function writeExpectedCounts(): void {
   const lines = ['# backend tests-registered-here (pnpm gpu-check:prepare, conformance.mjs --list)'];
   const emulator = path.join(repoRoot, CUDA_EMULATOR_ADDON);
+  const onEmulator = existsSync(emulator) ? { MYELIN_CUDA_ADDON: emulator } : `no ${CUDA_EMULATOR_ADDON}`;
   const runs: [string, NodeJS.ProcessEnv | string][] = [
-    ['cuda', existsSync(emulator) ? { MYELIN_CUDA_ADDON: emulator } : `no ${CUDA_EMULATOR_ADDON}`],
+    ['cuda', onEmulator],
+    ['cuda-engine', onEmulator],
     ['webgpu', {}],
   ];
   for (const [backend, env] of runs) {

@@ -5,18 +5,22 @@
 # Needs on that machine: bash, coreutils' timeout, dpkg, ldconfig, nvidia-smi, python3 with torch
 # (the device image has them); xz, or python3's lzma module as the fallback, to unpack the .xz files.
 # Writes one results folder, $OUT when set (the device tool brings it back), else
-# ./gpu-check-results: summary.txt and one log per step (6 files, under the tool's 8).
+# ./gpu-check-results: summary.txt and one log per step (8 files, the tool's limit).
 # For trying it on a machine without a GPU (docs/gpu-check.md; the loader debs never go over /
 # there): GPU_CHECK_UNPACK_TO=<dir> (where they go), GPU_CHECK_WEBGPU_ADAPTER (default vulkan), GPU_CHECK_BENCH_ARGS
 # (e.g. "--smoke --torch-device cpu"), GPU_CHECK_PYTHON (a python3 with torch), GPU_CHECK_CUDA_ADDON
-# (another build of the addon, e.g. backend-cuda's CPU emulator build).
+# (another build of the addon, e.g. backend-cuda's CPU emulator build), GPU_CHECK_SANITIZER (the
+# compute-sanitizer to run; default the one on PATH or in /usr/local/cuda/bin).
 # Steps, each under its own timeout so that the whole stays under 5 minutes; a failing step does
 # not stop the others:
 #   setup.log               nvidia-smi, unpacking node, Dawn and the Vulkan loader, the environment
 #   conformance-cuda.log    the whole conformance suite on cuda          } in parallel:
-#   conformance-webgpu.log  the whole suite on WebGPU over Vulkan        } correctness
-#   train.log               myelin info; myelin train --backend cuda     } only
+#   engine-cuda.log         the CUDA engine's own tests (engine.test.ts) } correctness
+#   conformance-webgpu.log  the whole suite on WebGPU over Vulkan        } only
+#   train.log               myelin info; myelin train --backend cuda     }
 #                           --preset fashion-mnist --epochs 1 (on 12,000 of its samples)
+#   sanitize.log            compute-sanitizer's memcheck, racecheck and  }
+#                           synccheck over the cuda conformance suite    }
 #   bench.log               Myelin vs PyTorch (cuda), Myelin vs tfjs-layers (webgpu): alone on the GPU
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,7 +29,8 @@ RESULTS="${OUT:-$PWD/gpu-check-results}"
 WORK="${TMPDIR:-/tmp}/myelin-gpu-check"
 mkdir -p "$RESULTS" "$WORK"
 SUMMARY="$RESULTS/summary.txt"
-rm -f "$RESULTS"/setup.log "$RESULTS"/conformance-cuda.log "$RESULTS"/conformance-webgpu.log "$RESULTS"/train.log "$RESULTS"/bench.log
+rm -f "$RESULTS"/setup.log "$RESULTS"/conformance-cuda.log "$RESULTS"/engine-cuda.log "$RESULTS"/conformance-webgpu.log \
+  "$RESULTS"/train.log "$RESULTS"/sanitize.log "$RESULTS"/bench.log
 # The bundles, the addon and Dawn travel as <file>.xz and are unpacked in place (they find each
 # other by their places): removed again at the end, so that the folder stays as it was carried.
 packed() { find "$HERE" -name '*.xz' ! -path "$HERE/node.xz"; }
@@ -143,8 +148,10 @@ else
 fi
 if [ -z "$no_cuda" ]; then
   step conformance-cuda 120 "$NODE" "$HERE/dist/conformance.mjs" --backend cuda &
+  step engine-cuda 60 "$NODE" "$HERE/dist/conformance.mjs" --backend cuda-engine &
 else
   echo "conformance-cuda: NOT RUN: $no_cuda" >"$WORK/conformance-cuda.summary"
+  echo "engine-cuda: NOT RUN: $no_cuda" >"$WORK/engine-cuda.summary"
 fi
 # The Vulkan loader says why a driver did not load (a missing library, say) into this log.
 VK_LOADER_DEBUG="${VK_LOADER_DEBUG:-error,warn}" step conformance-webgpu 120 "$NODE" "$HERE/dist/conformance.mjs" --backend webgpu &
@@ -155,21 +162,64 @@ train_cli() {
     "$NODE" "$HERE/cli/dist/bin.mjs" train --backend cuda --preset fashion-mnist --epochs 1 \
       --data-path "$HERE/fashion-mnist" --output "$WORK/runs" --no-progress
 }
+# compute-sanitizer over the cuda conformance suite: memcheck (out-of-bounds and misaligned
+# accesses), racecheck (shared-memory hazards between a block's threads), synccheck (barriers
+# misused), each in its own time box. On our own kernels: the built-in GEMM instead of cuBLAS,
+# and each tensor its own exact allocation (MYELIN_CUDA_NO_CACHING=1), so that an access one
+# element past a tensor's end is outside its allocation. A machine where the tool cannot run
+# (gVisor: "Device not supported") is UNAVAILABLE, not a failure; a time box that ends the run
+# early is PARTIAL (the tests checked before it are in the log); errors reported FAIL the step.
+sanitize() {
+  local cs=${GPU_CHECK_SANITIZER:-} spec tool limit rc out tested failed=0
+  if [ -z "$cs" ]; then cs=$(command -v compute-sanitizer || true); fi
+  if [ -z "$cs" ] && [ -x /usr/local/cuda/bin/compute-sanitizer ]; then cs=/usr/local/cuda/bin/compute-sanitizer; fi
+  if [ -z "$cs" ]; then
+    echo "RESULT sanitize: UNAVAILABLE no compute-sanitizer on PATH or in /usr/local/cuda/bin"
+    return 0
+  fi
+  for spec in memcheck:50 racecheck:40 synccheck:20; do
+    tool=${spec%%:*} limit=${spec#*:} out="$WORK/sanitize-$tool.out"
+    echo "== $cs --tool $tool (time box $limit s; MYELIN_CUDA_NO_CACHING=1 MYELIN_CUDA_GEMM=builtin)"
+    MYELIN_CUDA_NO_CACHING=1 MYELIN_CUDA_GEMM=builtin timeout -k 5 "$limit" "$cs" --tool "$tool" --error-exitcode 86 \
+      --report-api-errors no --print-limit 20 "$NODE" "$HERE/dist/conformance.mjs" --backend cuda >"$out" 2>&1
+    rc=$?
+    # The runner's own RESULT and totals lines indented, so that the summary quotes only the tools'.
+    sed 's/^\(RESULT\|      Tests\)/  &/' "$out"
+    tested=$(grep -c -E '^(✓|✗|↓) ' "$out")
+    if grep -q 'Device not supported\|LibraryNotLoaded' "$out"; then
+      echo "RESULT sanitize $tool: UNAVAILABLE compute-sanitizer cannot check this machine's GPU (above)"
+    elif [ "$rc" = 86 ] || grep -q '^========= \(ERROR\|RACECHECK\) SUMMARY: [1-9]' "$out"; then
+      echo "RESULT sanitize $tool: FAIL errors reported (above), in $tested tests"
+      failed=1
+    elif [ "$rc" = 0 ]; then
+      echo "RESULT sanitize $tool: PASS no error over the whole cuda conformance suite ($tested tests)"
+    elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+      echo "RESULT sanitize $tool: PARTIAL no error in the $tested tests run before its $limit s time box"
+    else
+      echo "RESULT sanitize $tool: FAIL exit $rc after $tested tests (the suite failed under the tool, or the tool failed)"
+      failed=1
+    fi
+  done
+  return $failed
+}
 export NODE
-export -f train_cli
+export -f train_cli sanitize
 if [ -n "$no_cuda" ]; then
   echo "train: NOT RUN: $no_cuda" >"$WORK/train.summary"
+  echo "sanitize: NOT RUN: $no_cuda" >"$WORK/sanitize.summary"
 elif [ ! -f "$HERE/fashion-mnist/train-images-idx3-ubyte.gz" ]; then
   echo "train: NOT RUN: no Fashion-MNIST subset was carried (prepare found no dataset)" >"$WORK/train.summary"
 else
   step train 100 bash -c train_cli &
 fi
+# The time boxes above (110 s) and up to 5 s each to stop a tool, inside the step's limit.
+if [ -z "$no_cuda" ]; then step sanitize 130 bash -c sanitize & fi
 wait
 # The count against the one prepare recorded here (expected-counts.txt): nothing left out.
-check_count() {
+check_count() { # check_count SUITE LOG
   local expected got
   expected=$(awk -v b="$1" '$1 == b { print $2 }' "$HERE/expected-counts.txt" 2>/dev/null)
-  got=$(sed -n "s/^RESULT conformance $1: .* \([0-9][0-9]*\) tests.*/\1/p" "$RESULTS/conformance-$1.log" 2>/dev/null)
+  got=$(sed -n "s/^RESULT conformance $1: .* \([0-9][0-9]*\) tests.*/\1/p" "$RESULTS/$2.log" 2>/dev/null)
   if [ -z "$expected" ] || [ -z "$got" ]; then
     echo "    count: ${got:-none} tests; none recorded at prepare to compare with"
   elif [ "$expected" = "$got" ]; then
@@ -178,10 +228,18 @@ check_count() {
     echo "    FAIL count: $got tests here, $expected registered at prepare"
   fi
 }
-if [ -z "$no_cuda" ]; then check_count cuda >>"$WORK/conformance-cuda.summary"; fi
-check_count webgpu >>"$WORK/conformance-webgpu.summary"
-cat "$WORK/conformance-cuda.summary" "$WORK/conformance-webgpu.summary" "$WORK/train.summary" >>"$SUMMARY"
+if [ -z "$no_cuda" ]; then
+  check_count cuda conformance-cuda >>"$WORK/conformance-cuda.summary"
+  check_count cuda-engine engine-cuda >>"$WORK/engine-cuda.summary"
+fi
+check_count webgpu conformance-webgpu >>"$WORK/conformance-webgpu.summary"
+cat "$WORK/conformance-cuda.summary" "$WORK/engine-cuda.summary" "$WORK/conformance-webgpu.summary" \
+  "$WORK/train.summary" >>"$SUMMARY"
 grep -a '^  backend\|^epoch 1/1  loss\|^  last' "$RESULTS/train.log" 2>/dev/null | sed 's/^ */    /' >>"$SUMMARY"
+cat "$WORK/sanitize.summary" >>"$SUMMARY"
+# Nothing of the correctness steps may run on beside the benchmark (a sanitizer's target
+# outliving its tool, say).
+if command -v pkill >/dev/null; then pkill -f "$HERE/dist/conformance.mjs" 2>/dev/null; fi
 
 # shellcheck disable=SC2046,SC2086 # the flags are words on purpose
 step bench 110 "$NODE" "$HERE/dist/bench.mjs" --budget 90 $([ -z "$no_cuda" ] || echo --only webgpu) ${GPU_CHECK_BENCH_ARGS:-}

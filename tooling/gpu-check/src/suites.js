@@ -7,5 +7,8 @@ export const SUITES = {
   'cpu-reference': () => import('../../../packages/conformance/src/cpu-reference.test.ts'),
   cpu: () => import('../../../packages/backend-cpu/src/conformance.test.ts'),
   cuda: () => import('../../../packages/backend-cuda/src/conformance.test.ts'),
+  // Not a conformance file: the CUDA engine's own tests (allocator, asynchronous reads, indices
+  // checked on the device, typed errors such as out of memory, cuBLAS against the built-in GEMM).
+  'cuda-engine': () => import('../../../packages/backend-cuda/src/engine.test.ts'),
   webgpu: () => import('../../../packages/backend-webgpu/src/conformance.test.ts'),
 };

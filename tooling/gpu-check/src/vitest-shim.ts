@@ -308,6 +308,10 @@ const MATCHERS = {
     pass: a instanceof (e as new (...args: never[]) => unknown),
     message: `expected ${show(a)} to be an instance of ${(e as { name?: string }).name ?? show(e)}`,
   }),
+  toBeTypeOf: (a, e) => ({
+    pass: typeof a === e,
+    message: `expected ${show(a)} to be of type ${String(e)} (typeof gives ${typeof a})`,
+  }),
   toThrow,
   toThrowError: toThrow,
 } satisfies Record<string, Matcher>;

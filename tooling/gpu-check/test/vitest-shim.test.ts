@@ -131,6 +131,13 @@ describe('vitest shim: expect', () => {
     fails(() => shim.expect(1).not.toBe(1), 'expected 1 not to be 1');
   });
 
+  it('toBeTypeOf and toBeInstanceOf as the CUDA engine tests use them', () => {
+    shim.expect(() => {}).toBeTypeOf('function');
+    shim.expect(undefined).not.toBeTypeOf('function');
+    shim.expect(new RangeError('x')).toBeInstanceOf(Error);
+    fails(() => shim.expect(1, 'readSync').toBeTypeOf('function'), 'readSync: expected 1 to be of type function');
+  });
+
   it('rejects.toThrow checks the rejection, and fails when the promise resolves', async () => {
     await shim
       .expect(Promise.reject(new Error("backend 'x' has no fused adamUpdate kernel")))
