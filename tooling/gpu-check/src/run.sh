@@ -19,8 +19,8 @@
 #   conformance-webgpu.log  the whole suite on WebGPU over Vulkan        } only
 #   train.log               myelin info; myelin train --backend cuda     }
 #                           --preset fashion-mnist --epochs 1 (on 12,000 of its samples)
-#   sanitize.log            compute-sanitizer's memcheck, racecheck and  }
-#                           synccheck over the cuda conformance suite    }
+#   sanitize.log            compute-sanitizer's memcheck, racecheck,     }
+#                           initcheck and synccheck over the cuda suite  }
 #   bench.log               Myelin vs PyTorch (cuda), Myelin vs tfjs-layers (webgpu): alone on the GPU
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -163,8 +163,8 @@ train_cli() {
       --data-path "$HERE/fashion-mnist" --output "$WORK/runs" --no-progress
 }
 # compute-sanitizer over the cuda conformance suite: memcheck (out-of-bounds and misaligned
-# accesses), racecheck (shared-memory hazards between a block's threads), synccheck (barriers
-# misused), each in its own time box. On our own kernels: the built-in GEMM instead of cuBLAS,
+# accesses), racecheck (shared-memory hazards between a block's threads), initcheck (device
+# memory read before anything wrote it), synccheck (barriers misused), each in its own time box. On our own kernels: the built-in GEMM instead of cuBLAS,
 # and each tensor its own exact allocation (MYELIN_CUDA_NO_CACHING=1), so that an access one
 # element past a tensor's end is outside its allocation. A machine where the tool cannot run
 # (gVisor: "Device not supported") is UNAVAILABLE, not a failure; a time box that ends the run
@@ -177,7 +177,7 @@ sanitize() {
     echo "RESULT sanitize: UNAVAILABLE no compute-sanitizer on PATH or in /usr/local/cuda/bin"
     return 0
   fi
-  for spec in memcheck:50 racecheck:40 synccheck:20; do
+  for spec in memcheck:45 racecheck:35 initcheck:20 synccheck:15; do
     tool=${spec%%:*} limit=${spec#*:} out="$WORK/sanitize-$tool.out"
     echo "== $cs --tool $tool (time box $limit s; MYELIN_CUDA_NO_CACHING=1 MYELIN_CUDA_GEMM=builtin)"
     MYELIN_CUDA_NO_CACHING=1 MYELIN_CUDA_GEMM=builtin timeout -k 5 "$limit" "$cs" --tool "$tool" --error-exitcode 86 \
@@ -212,8 +212,8 @@ elif [ ! -f "$HERE/fashion-mnist/train-images-idx3-ubyte.gz" ]; then
 else
   step train 100 bash -c train_cli &
 fi
-# The time boxes above (110 s) and up to 5 s each to stop a tool, inside the step's limit.
-if [ -z "$no_cuda" ]; then step sanitize 130 bash -c sanitize & fi
+# The time boxes above (115 s) and up to 5 s each to stop a tool, inside the step's limit.
+if [ -z "$no_cuda" ]; then step sanitize 140 bash -c sanitize & fi
 wait
 # The count against the one prepare recorded here (expected-counts.txt): nothing left out.
 check_count() { # check_count SUITE LOG

@@ -146,6 +146,7 @@ describe('run.sh on stand-ins', () => {
       /sanitize: PASS[^]*RESULT sanitize memcheck: PASS no error over the whole cuda conformance suite \(1 tests\)/,
     );
     expect(summary).toContain('RESULT sanitize racecheck: PASS');
+    expect(summary).toContain('RESULT sanitize initcheck: PASS');
     expect(summary).toContain('RESULT sanitize synccheck: PASS');
     expect(summary).not.toContain(
       'RESULT conformance cuda: PASS 3 passed, 0 failed, 0 skipped, 0 todo, 3 tests [1builtin]',
@@ -181,7 +182,7 @@ describe('run.sh on stand-ins', () => {
     expect(found.summary).toContain('RESULT sanitize memcheck: PASS');
     expect(found.status).toBe(1);
     const gvisor = runSh(carriedFolder({ addon: true, expected }), undefined, {
-      FAKE_SANITIZER_UNSUPPORTED: 'memcheck racecheck synccheck',
+      FAKE_SANITIZER_UNSUPPORTED: 'memcheck racecheck initcheck synccheck',
     });
     expect(gvisor.summary).toMatch(/sanitize: PASS[^]*RESULT sanitize memcheck: UNAVAILABLE/);
     expect(gvisor.status).toBe(0);
