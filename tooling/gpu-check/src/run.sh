@@ -180,7 +180,7 @@ sanitize() {
   for spec in memcheck:45 racecheck:35 initcheck:20 synccheck:15; do
     tool=${spec%%:*} limit=${spec#*:} out="$WORK/sanitize-$tool.out"
     echo "== $cs --tool $tool (time box $limit s; MYELIN_CUDA_NO_CACHING=1 MYELIN_CUDA_GEMM=builtin)"
-    MYELIN_CUDA_NO_CACHING=1 MYELIN_CUDA_GEMM=builtin timeout -k 5 "$limit" "$cs" --tool "$tool" --error-exitcode 86 \
+    MYELIN_CUDA_NO_CACHING=1 MYELIN_CUDA_GEMM=builtin timeout -k 5 "$limit" "$cs" --tool "$tool" --launch-timeout 0 --error-exitcode 86 \
       --report-api-errors no --print-limit 20 "$NODE" "$HERE/dist/conformance.mjs" --backend cuda >"$out" 2>&1
     rc=$?
     # The runner's own RESULT and totals lines indented, so that the summary quotes only the tools'.
