@@ -1,6 +1,6 @@
 // Issue 13's CLI items, each as the user meets it: exit code and the one line printed.
 // In-process (main()) where the process itself does not matter; spawned where it does (the lock).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +294,33 @@ describe('item 9 and 8: a resume keeps what decides the trajectory', () => {
     const resumed = await runInProcess(['train', '--resume', 'runs/nan', '--epochs', '2', '--no-progress'], cwd);
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toMatch(/the loss became (NaN|Infinity|-Infinity) at epoch 2, step (4[1-9]|[5-9]\d)\b/);
+  });
+});
+
+describe("a resume keeps the 'best' checkpoint", () => {
+  it('without metrics.jsonl, a resumed epoch worse than the recorded best does not overwrite best', async () => {
+    // lr 0.1 on 8 hidden units: validation accuracy peaks at epoch 2 and drops at epoch 3.
+    const args = ['--hidden', '8', '--lr', '0.1', '--no-progress'];
+    const whole = await runInProcess(['train', ...args, '--epochs', '3', '--name', 'best-whole'], cwd);
+    expect(whole.code, whole.stderr).toBe(0);
+    const accuracies = readFileSync(at('runs', 'best-whole', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { val_accuracy: number }).val_accuracy);
+    const bestEpoch = accuracies.indexOf(Math.max(...accuracies)) + 1;
+    expect(bestEpoch, 'the case needs a best epoch before the last').toBeLessThan(3);
+    expect(readJson<{ epoch: number }>(at('runs', 'best-whole', 'best.json')).epoch).toBe(bestEpoch);
+
+    const first = await runInProcess(['train', ...args, '--epochs', '2', '--name', 'best-resumed'], cwd);
+    expect(first.code, first.stderr).toBe(0);
+    rmSync(at('runs', 'best-resumed', 'metrics.jsonl'));
+    const resumed = await runInProcess(
+      ['train', '--resume', 'runs/best-resumed', '--epochs', '3', '--no-progress'],
+      cwd,
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readJson<{ epoch: number }>(at('runs', 'best-resumed', 'best.json')).epoch).toBe(bestEpoch);
+    expect(resumed.stdout).toContain(`Best epoch ${bestEpoch} by val_accuracy`);
   });
 });
 

@@ -274,7 +274,7 @@ async function run(
       },
     },
   });
-  recorder.replay(metricsLog.records);
+  recorder.replay(metricsLog.records, resume?.extra.best ?? null);
   for (const record of metricsLog.records)
     earlyStopping?.onEpochEnd(record.epoch - 1, record, { stopTraining: false } as TrainingContext);
   const progress = new ProgressDisplay(state, {

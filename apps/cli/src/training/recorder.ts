@@ -72,14 +72,26 @@ export class RunRecorder implements Callback {
     });
   }
 
-  /** Replays earlier epochs' records (a resumed run), so 'best' means best over the whole run. */
-  replay(records: readonly EpochRecord[]): void {
+  /**
+   * Replays earlier epochs' records (a resumed run), so 'best' means best over the whole run.
+   * The best that the 'last' checkpoint recorded counts too: without it, a metrics.jsonl that
+   * was deleted or damaged would let a worse epoch overwrite the 'best' checkpoint.
+   */
+  replay(records: readonly EpochRecord[], recorded: CheckpointExtra['best'] | null = null): void {
     if (!this.options.checkpoint.saveBest) return;
+    const { tracker } = this.checkpointer;
     for (const record of records) {
-      const value = record[this.checkpointer.tracker.monitor];
-      if (value !== undefined && this.checkpointer.tracker.improve(value))
-        this.checkpointer.bestEpoch = record.epoch - 1;
+      const value = record[tracker.monitor];
+      if (value !== undefined && tracker.improve(value)) this.checkpointer.bestEpoch = record.epoch - 1;
     }
+    if (
+      recorded !== null &&
+      recorded.monitor === tracker.monitor &&
+      typeof recorded.value === 'number' &&
+      typeof recorded.epoch === 'number' &&
+      tracker.improve(recorded.value)
+    )
+      this.checkpointer.bestEpoch = recorded.epoch - 1;
   }
 
   onEpochBegin(epoch: number): void {
