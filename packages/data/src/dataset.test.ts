@@ -1,3 +1,5 @@
+import { tensor } from '@myelin/core';
+import '@myelin/backend-cpu-reference';
 import { describe, expect, it } from 'vitest';
 import { ConcatDataset, Subset } from './dataset.js';
 import { DataError } from './errors.js';
@@ -75,6 +77,24 @@ describe('TensorDataset', () => {
     const dataset = new TensorDataset([[1], [2]], [0, 1]);
     expect(() => dataset.get(2)).toThrow(/expected an integer index in \[0, 2\), found 2/);
     expect(() => dataset.get(-1)).toThrow(DataError);
+  });
+
+  it('refuses tensors (naming fromTensors) and inputs that are neither rows nor { data, shape }', () => {
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(() => new TensorDataset(x as never, [0, 1])).toThrow(
+      'TensorDataset inputs: expected rows (nested number arrays) or { data: a typed array, shape }, found a Tensor of shape [2,2] (for tensors use await TensorDataset.fromTensors(inputs, targets))',
+    );
+    expect(() => new TensorDataset([[1], [2]], undefined as never)).toThrow(
+      /^TensorDataset targets: expected rows .*, found undefined$/,
+    );
+    expect(() => new TensorDataset({ data: [1, 2], shape: [2] } as never, [0, 1])).toThrow(/found data of type Array$/);
+    expect(() => new TensorDataset({ values: new Float32Array(2) } as never, [0, 1])).toThrow(
+      /found an object with keys values$/,
+    );
+    x.dispose();
   });
 });
 

@@ -24,6 +24,7 @@ export interface TensorDatasetOptions {
 
 function toHostArray(input: ArrayInput, role: 'inputs' | 'targets', targetDtype?: 'int32' | 'float32'): HostArray {
   if (!Array.isArray(input)) {
+    checkHostArrayInput(input, role);
     const array = input as HostArray;
     checkHostArray(array, `TensorDataset ${role}`);
     if (array.shape.length === 0)
@@ -81,6 +82,42 @@ function toHostArray(input: ArrayInput, role: 'inputs' | 'targets', targetDtype?
   });
   return { data, shape: [rows.length, width] };
 }
+
+/**
+ * A Tensor (PyTorch's `TensorDataset(x, y)` habit), or anything else that is not rows nor a
+ * `{ data: typed array, shape }`, is refused by name: a Tensor's `data` is a method, so the
+ * shape check alone would report "found 0 values".
+ */
+function checkHostArrayInput(input: unknown, role: 'inputs' | 'targets'): void {
+  const source = `TensorDataset ${role}`;
+  const expected = 'rows (nested number arrays) or { data: a typed array, shape }';
+  if ((input as { isMyelinTensor?: unknown } | null)?.isMyelinTensor === true) {
+    throw new DataError({
+      source,
+      expected,
+      found: `a Tensor of shape ${formatShape((input as Tensor).shape)}`,
+      detail: 'for tensors use await TensorDataset.fromTensors(inputs, targets)',
+    });
+  }
+  if (typeof input !== 'object' || input === null) throw new DataError({ source, expected, found: String(input) });
+  const { data, shape } = input as { data?: unknown; shape?: unknown };
+  if (data === undefined || shape === undefined)
+    throw new DataError({
+      source,
+      expected,
+      found: `an object with keys ${Object.keys(input).join(', ') || '(none)'}`,
+    });
+  if (!ArrayBuffer.isView(data) || data instanceof DataView)
+    throw new DataError({ source, expected, found: `data of type ${kindOf(data)}` });
+  if (!Array.isArray(shape)) throw new DataError({ source, expected, found: `shape of type ${kindOf(shape)}` });
+}
+
+const kindOf = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : typeof value === 'object'
+      ? ((value as object).constructor?.name ?? 'object')
+      : typeof value;
 
 /**
  * Samples are rows of one big input array and one big target array. Each sample's
