@@ -159,6 +159,10 @@ describe('state dicts', () => {
     state['0.weight'] = zeros([3, 2]);
     model.loadStateDict(state, { strict: false });
     expect(await values(model.stateDict()['1.weight']!)).toEqual([0, 0, 0]);
+    // PyTorch's positional strict (load_state_dict(sd, False)) is refused, not read as strict.
+    expect(() => model.loadStateDict(state, false as never)).toThrow(
+      'Sequential.loadStateDict: options must be an object like { strict: false }, got false',
+    );
     expect(() => model.loadStateDict({ '0.weight': 3 } as never, { strict: false })).toThrow(
       '0.weight: expected a Tensor, got 3',
     );

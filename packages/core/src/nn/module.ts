@@ -150,6 +150,12 @@ export abstract class Module {
    * backend). Every check runs first: on any problem nothing changes and one error lists them all.
    */
   loadStateDict(state: Record<string, Tensor>, options: LoadStateDictOptions = {}): void {
+    if (typeof options !== 'object' || options === null) {
+      // PyTorch's load_state_dict(state, False) passes strict by position; here it would be ignored.
+      throw new ArgumentError(
+        `${this.typeName}.loadStateDict: options must be an object like { strict: false }, got ${describeValue(options)}`,
+      );
+    }
     const strict = checkBoolean(`${this.typeName}.loadStateDict: options.strict`, options.strict ?? true);
     if (typeof state !== 'object' || state === null) {
       throw new ArgumentError(
