@@ -140,6 +140,13 @@ describe('DataLoader', () => {
   it('rejects bad options and samples that do not stack', async () => {
     expect(() => new DataLoader(dataset, { batchSize: 0 })).toThrow(/batchSize an integer >= 1, found 0/);
     expect(() => new DataLoader(dataset, { prefetch: -1 })).toThrow(DataError);
+    expect(() => new DataLoader(dataset, { batch_size: 4 } as never)).toThrow(
+      "DataLoader: expected options among batchSize, shuffle, seed, dropLast, prefetch, collate, sampler, backend, targetDtype, found 'batch_size' ('batch_size' is 'batchSize' here)",
+    );
+    expect(() => new DataLoader(dataset, { batchSize: 4, num_workers: 2 } as never)).toThrow(/found 'num_workers'$/);
+    expect(() => new DataLoader(dataset, { shuffle: 'yes' } as never)).toThrow(
+      'DataLoader: expected shuffle true or false, found "yes"',
+    );
     const ragged = dataset.map((s, { index }) =>
       index === 1 ? { x: { data: s.x.data.subarray(0, 3), shape: [3] }, y: s.y } : s,
     );

@@ -37,6 +37,45 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+const OPTIONS = [
+  'batchSize',
+  'shuffle',
+  'seed',
+  'dropLast',
+  'prefetch',
+  'collate',
+  'sampler',
+  'backend',
+  'targetDtype',
+];
+
+/** An option the loader does not have (PyTorch's batch_size, num_workers) is an error, not ignored. */
+function checkOptions(options: DataLoaderOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new DataError({
+      source: 'DataLoader',
+      expected: 'options as an object like { batchSize: 32 }',
+      found: String(options),
+    });
+  for (const key of Object.keys(options)) {
+    if (OPTIONS.includes(key)) continue;
+    const camel = key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    throw new DataError({
+      source: 'DataLoader',
+      expected: `options among ${OPTIONS.join(', ')}`,
+      found: `'${key}'`,
+      ...(OPTIONS.includes(camel) ? { detail: `'${key}' is '${camel}' here` } : {}),
+    });
+  }
+  for (const key of ['shuffle', 'dropLast'] as const)
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      throw new DataError({
+        source: 'DataLoader',
+        expected: `${key} true or false`,
+        found: JSON.stringify(options[key]) ?? String(options[key]),
+      });
+}
+
 function checkCount(name: string, value: number, minimum: number): number {
   if (!Number.isSafeInteger(value) || value < minimum)
     throw new DataError({ source: 'DataLoader', expected: `${name} an integer >= ${minimum}`, found: `${value}` });
@@ -68,6 +107,7 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
 
   constructor(dataset: DatasetLike<MaybePromise<Sample>>, options: DataLoaderOptions = {}) {
     this.dataset = dataset;
+    checkOptions(options);
     this.batchSize = checkCount('batchSize', options.batchSize ?? 1, 1);
     this.prefetch = checkCount('prefetch', options.prefetch ?? 2, 0);
     this.shuffle = options.shuffle ?? false;

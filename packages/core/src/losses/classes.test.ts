@@ -127,6 +127,11 @@ describe('loss classes', () => {
       'NLLLoss: weight: ragged array: item 1 has shape [1], item 0 has [2]',
     );
     expect(() => new BCELoss({ weight: 'heavy' as never })).toThrow(ArgumentError);
+    // An option the loss does not have is not ignored (PyTorch's names are camelCase here).
+    expect(() => new CrossEntropyLoss({ label_smoothing: 0.1 } as never)).toThrow(
+      "CrossEntropyLoss: unknown option 'label_smoothing' (allowed: reduction, labelSmoothing, weight; 'label_smoothing' is 'labelSmoothing' here)",
+    );
+    expect(() => new CrossEntropyLoss({ ignoreIndex: -100 } as never)).toThrow(/unknown option 'ignoreIndex'/);
   });
   it('cannot serialise a weight tensor that only reads asynchronously', () => {
     const backend = asyncOnlyBackend();

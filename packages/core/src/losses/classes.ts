@@ -4,6 +4,7 @@ import { composite } from '../tensor/scope.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from './binary.js';
 import { crossEntropy, nllLoss } from './classification.js';
+import { rejectUnknownKeys } from '../optim/validate.js';
 import { checkReduction, type Reduction } from './reduction.js';
 import { l1Loss, mseLoss } from './regression.js';
 
@@ -51,6 +52,9 @@ abstract class ReducingLoss implements Loss, LossInfo {
     readonly type: string,
     options: { reduction?: Reduction },
   ) {
+    // An option this loss does not have (PyTorch's label_smoothing, ignore_index) is an error, not ignored.
+    const allowed = LOSS_TYPES[type]?.options;
+    if (allowed !== undefined) rejectUnknownKeys(type, options ?? {}, allowed);
     this.reduction = checkReduction(type, options.reduction);
     // Each class states its LossInfo once, as a static `info`; instances carry it too.
     ({ task: this.task, onLogits: this.onLogits } = (new.target as unknown as { info: LossInfo }).info);

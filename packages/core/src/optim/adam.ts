@@ -12,7 +12,10 @@ import {
   type ParamGroupInput,
   type ParamState,
 } from './optimizer.js';
-import { requireBetas, requireBoolean, requireNonNegative } from './validate.js';
+import { rejectUnknownKeys, requireBetas, requireBoolean, requireNonNegative } from './validate.js';
+
+/** The options Adam and AdamW take (an unknown one, such as PyTorch's amsgrad, is an error). */
+export const ADAM_OPTIONS: readonly string[] = ['lr', 'betas', 'eps', 'weightDecay', 'fused'];
 
 export interface AdamOptions extends OptimizerOptions {
   betas: readonly [number, number];
@@ -32,6 +35,7 @@ export interface AdamOptions extends OptimizerOptions {
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
+    rejectUnknownKeys(new.target === AdamW ? 'AdamW' : 'Adam', options ?? {}, ADAM_OPTIONS);
     super(
       params,
       withDefaults<AdamOptions>({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options ?? {}),

@@ -1,8 +1,8 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Adam, AdamW, type AdamOptions } from './adam.js';
+import { ADAM_OPTIONS, Adam, AdamW, type AdamOptions } from './adam.js';
 import type { Optimizer, ParamGroupInput } from './optimizer.js';
-import { SGD, type SGDOptions } from './sgd.js';
+import { SGD, SGD_OPTIONS, type SGDOptions } from './sgd.js';
 import { rejectUnknownKeys } from './validate.js';
 
 /** A JSON description of an optimizer, e.g. { type: 'adamw', lr: 3e-4, weightDecay: 0.01 }. */
@@ -11,11 +11,7 @@ export type OptimizerConfig =
   | ({ type: 'adam' | 'adamw' } & Partial<AdamOptions>)
   | { type: string; [option: string]: unknown };
 
-const OPTIONS: Record<string, readonly string[]> = {
-  sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'],
-  adam: ['lr', 'betas', 'eps', 'weightDecay', 'fused'],
-  adamw: ['lr', 'betas', 'eps', 'weightDecay', 'fused'],
-};
+const OPTIONS: Record<string, readonly string[]> = { sgd: SGD_OPTIONS, adam: ADAM_OPTIONS, adamw: ADAM_OPTIONS };
 
 /**
  * Builds an optimizer from a config. The type is matched case-insensitively ('SGD', 'AdamW');

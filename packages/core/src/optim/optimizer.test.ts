@@ -61,6 +61,21 @@ describe('param groups', () => {
     opt.addParamGroup({ params: [b], lr: 0.5 });
     expect(opt.paramGroups[1]!.lr).toBe(0.5);
   });
+
+  it("refuses options it does not have, naming PyTorch's snake_case spelling", () => {
+    const a = param([1]);
+    expect(() => new SGD([a], { lr: 0.1, weight_decay: 0.1 } as never)).toThrow(
+      "SGD: unknown option 'weight_decay' (allowed: lr, momentum, dampening, nesterov, weightDecay; 'weight_decay' is 'weightDecay' here)",
+    );
+    expect(() => new Adam([a], { amsgrad: true } as never)).toThrow(
+      "Adam: unknown option 'amsgrad' (allowed: lr, betas, eps, weightDecay, fused)",
+    );
+    expect(() => new AdamW([a], { lr: 0.1, weight_decay: 0 } as never)).toThrow(
+      /^AdamW: unknown option 'weight_decay'/,
+    );
+    // Parameter groups may carry keys of their own, as in PyTorch.
+    expect(new SGD([{ params: [a], name: 'head' }], { lr: 0.1 }).paramGroups[0]!.name).toBe('head');
+  });
 });
 
 describe('step: memory, backend and host reads', () => {

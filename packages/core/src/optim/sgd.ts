@@ -3,7 +3,10 @@ import { keep } from '../tensor/scope.js';
 import type { BackendHandle } from '../backend/contract.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Optimizer, withDefaults, type OptimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
-import { requireBoolean, requireNonNegative } from './validate.js';
+import { rejectUnknownKeys, requireBoolean, requireNonNegative } from './validate.js';
+
+/** The options SGD takes (an unknown one, such as PyTorch's weight_decay, is an error). */
+export const SGD_OPTIONS: readonly string[] = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'];
 
 export interface SGDOptions extends OptimizerOptions {
   momentum: number;
@@ -23,6 +26,7 @@ export interface SGDOptions extends OptimizerOptions {
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Tensor[] | ParamGroupInput<SGDOptions>[], options: { lr: number } & Partial<SGDOptions>) {
     // lr has no default (PyTorch's classic SGD): a missing one fails validation by name.
+    rejectUnknownKeys('SGD', options ?? {}, SGD_OPTIONS);
     super(
       params,
       withDefaults({ momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 } as SGDOptions, options ?? {}),

@@ -37,12 +37,20 @@ export function requireBetas(where: string, value: unknown): readonly [number, n
   ];
 }
 
-/** Rejects keys a config does not know, listing the ones it does. */
+/**
+ * Rejects keys a config or options object does not know, listing the ones it does; PyTorch's
+ * snake_case names (weight_decay) are named with their camelCase spelling here (weightDecay).
+ */
 export function rejectUnknownKeys(where: string, given: object, allowed: readonly string[]): void {
   const unknown = Object.keys(given).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
+    const renamed = unknown
+      .map((key) => [key, key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] as const)
+      .filter(([key, camel]) => camel !== key && allowed.includes(camel))
+      .map(([key, camel]) => `; '${key}' is '${camel}' here`)
+      .join('');
     throw new ArgumentError(
-      `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (allowed: ${allowed.join(', ')})`,
+      `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (allowed: ${allowed.join(', ')}${renamed})`,
     );
   }
 }
