@@ -298,29 +298,49 @@ describe('item 9 and 8: a resume keeps what decides the trajectory', () => {
 });
 
 describe("a resume keeps the 'best' checkpoint", () => {
-  it('without metrics.jsonl, a resumed epoch worse than the recorded best does not overwrite best', async () => {
-    // lr 0.1 on 8 hidden units: validation accuracy peaks at epoch 2 and drops at epoch 3.
-    const args = ['--hidden', '8', '--lr', '0.1', '--no-progress'];
+  // lr 0.1 on 8 hidden units: validation accuracy peaks at epoch 2 and drops at epoch 3.
+  const args = ['--hidden', '8', '--lr', '0.1', '--no-progress'];
+  let bestEpoch = 0;
+  beforeAll(async () => {
     const whole = await runInProcess(['train', ...args, '--epochs', '3', '--name', 'best-whole'], cwd);
     expect(whole.code, whole.stderr).toBe(0);
     const accuracies = readFileSync(at('runs', 'best-whole', 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => (JSON.parse(line) as { val_accuracy: number }).val_accuracy);
-    const bestEpoch = accuracies.indexOf(Math.max(...accuracies)) + 1;
-    expect(bestEpoch, 'the case needs a best epoch before the last').toBeLessThan(3);
+    bestEpoch = accuracies.indexOf(Math.max(...accuracies)) + 1;
+    expect(bestEpoch, 'the cases need a best epoch before the last').toBeLessThan(3);
     expect(readJson<{ epoch: number }>(at('runs', 'best-whole', 'best.json')).epoch).toBe(bestEpoch);
+  });
 
-    const first = await runInProcess(['train', ...args, '--epochs', '2', '--name', 'best-resumed'], cwd);
+  /** Trains `name` for 2 epochs, lets `damage` act on its directory, then resumes it to epoch 3. */
+  async function resumeAfter(name: string, damage: (directory: string) => void) {
+    const first = await runInProcess(['train', ...args, '--epochs', '2', '--name', name], cwd);
     expect(first.code, first.stderr).toBe(0);
-    rmSync(at('runs', 'best-resumed', 'metrics.jsonl'));
-    const resumed = await runInProcess(
-      ['train', '--resume', 'runs/best-resumed', '--epochs', '3', '--no-progress'],
-      cwd,
-    );
+    damage(at('runs', name));
+    return runInProcess(['train', '--resume', `runs/${name}`, '--epochs', '3', '--no-progress'], cwd);
+  }
+
+  it('without metrics.jsonl, a resumed epoch worse than the recorded best does not overwrite best', async () => {
+    const resumed = await resumeAfter('best-resumed', (run) => rmSync(path.join(run, 'metrics.jsonl')));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(readJson<{ epoch: number }>(at('runs', 'best-resumed', 'best.json')).epoch).toBe(bestEpoch);
     expect(resumed.stdout).toContain(`Best epoch ${bestEpoch} by val_accuracy`);
+  });
+
+  it('a best checkpoint damaged before the run ends is reported under the results, and the run still succeeds', async () => {
+    const resumed = await resumeAfter('best-damaged', (run) => {
+      const file = path.join(run, 'best.safetensors');
+      writeFileSync(file, readFileSync(file).subarray(0, 50));
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/\n {2}last \(epoch 3\) .*\n/);
+    expect(resumed.stdout).toMatch(
+      new RegExp(
+        `\\nThe best checkpoint \\(epoch ${bestEpoch}\\) is not in the table: .*best\\.safetensors: is 50 bytes but .*best\\.json records \\d+: truncated\\n`,
+      ),
+    );
   });
 });
 

@@ -42,15 +42,23 @@ export async function finalReport(
 
   const bestEpoch = recorder.checkpointer.bestEpoch + 1;
   const hasBest = bestEpoch > 0 && existsSync(path.join(directory, 'best.json'));
+  let note = '';
   if (hasBest && bestEpoch !== lastEpoch) {
-    const checkpoint = await loadCheckpoint(directory, 'best');
-    const best = buildModel(evaluation.modelConfig, evaluation.seed);
-    try {
-      best.loadStateDict(checkpoint.modelState);
-      rows.push({ label: `best (epoch ${bestEpoch})`, values: await evaluate(best, loader(), options) });
-    } finally {
-      disposeCheckpoint(checkpoint);
-      best.dispose();
+    // Training is over and 'last' is saved: a 'best' damaged since it was written is reported
+    // under the table, not turned into a failed run.
+    const checkpoint = await loadCheckpoint(directory, 'best').catch((error: unknown) => {
+      note = `The best checkpoint (epoch ${bestEpoch}) is not in the table: ${(error as Error).message}\n`;
+      return null;
+    });
+    if (checkpoint !== null) {
+      const best = buildModel(evaluation.modelConfig, evaluation.seed);
+      try {
+        best.loadStateDict(checkpoint.modelState);
+        rows.push({ label: `best (epoch ${bestEpoch})`, values: await evaluate(best, loader(), options) });
+      } finally {
+        disposeCheckpoint(checkpoint);
+        best.dispose();
+      }
     }
   } else if (hasBest) rows[0]!.label = `last = best (epoch ${lastEpoch})`;
 
@@ -60,6 +68,7 @@ export async function finalReport(
     ['checkpoint', ...names],
     ...rows.map((row) => [row.label, ...names.map((n) => row.values[n]!.toFixed(4))]),
   ]);
+  text += note;
   if (hasBest) {
     const monitor = recorder.checkpointer.tracker.monitor;
     text += `Best epoch ${bestEpoch} by ${monitor} ${recorder.checkpointer.tracker.best.toFixed(4)}\n`;
