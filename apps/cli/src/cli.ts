@@ -67,14 +67,14 @@ export function buildProgram(run: (action: Action) => void): Command {
       'after',
       `
 Examples:
-  myelin train                                   the digits MLP on cpu-reference (the defaults above)
+  myelin train                                   the digits MLP on --backend auto (the defaults above)
   myelin train --preset fashion-mnist --epochs 3
   myelin train --config my-run.json --lr 0.01    a flag overrides the file
   myelin train --resume runs/digits-20250101-120000
   mpirun -np 2 myelin train --preset fashion-mnist   data-parallel on 2 processes (as root: --allow-run-as-root)
 
 Ctrl-C stops after the current batch and saves 'last'; a second Ctrl-C quits at once.
-Exit codes: 0 done, 1 failed (also: the run directory is in use by another myelin train), 2 bad flag or config, 130 interrupted.`,
+Exit codes: 0 done, 1 failed (also: the run directory is in use by another myelin train), 2 bad flag or config, 130 interrupted (143 after SIGTERM).`,
     )
     .action(
       (

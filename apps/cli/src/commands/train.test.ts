@@ -309,5 +309,8 @@ describe('myelin train (the built binary)', () => {
     // Every option but --help says its default.
     for (const block of blocks.filter((b) => !b.startsWith('--help')))
       expect(block).toMatch(/\(default: |the default when stdout is not a terminal/);
+    // The examples and exit codes say what the defaults and signals do.
+    expect(result.stdout).toMatch(/myelin train {2,}the digits MLP on --backend auto \(the defaults above\)/);
+    expect(result.stdout).toContain('130 interrupted (143 after SIGTERM)');
   });
 });
