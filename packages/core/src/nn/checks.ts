@@ -1,5 +1,6 @@
 import { ArgumentError, DTypeError, describeValue } from '../errors.js';
 import type { FloatDType } from '../backend/dtypes.js';
+import { rejectUnknownKeys } from '../optim/validate.js';
 
 export type { FloatDType };
 
@@ -58,4 +59,16 @@ export function checkFloatDtype(what: string, value: unknown): FloatDType {
     throw new DTypeError(`${what} must be 'float32' or 'float64', got ${describeValue(value)}`);
   }
   return value;
+}
+
+/**
+ * A layer's options object: not a positional value (PyTorch's `nn.Linear(2, 2, False)` would
+ * otherwise be ignored) and no option the layer does not have (`pading`, PyTorch's `padding_idx`).
+ */
+export function checkOptions(layer: string, options: unknown, allowed: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new ArgumentError(
+      `${layer}: options must be an object${allowed.length > 0 ? ` like { ${allowed[0]}: ... }` : ''} (allowed: ${allowed.join(', ')}), got ${describeValue(options)}`,
+    );
+  rejectUnknownKeys(layer, options, allowed);
 }

@@ -35,6 +35,12 @@ describe('Conv2d', () => {
     expect(() => new Conv2d(3, 4, 3, { groups: 2 })).toThrow(ArgumentError);
     expect(() => new Conv2d(3, 4, 3, { padding: 'same', stride: 2 })).toThrow(ArgumentError);
     expect(() => new Conv2d(3, 4, 7).forward(ones([1, 3, 5, 5]))).toThrow(/does not fit/);
+    expect(() => new Conv2d(3, 4, 3, { pading: 1 } as never)).toThrow(/^Conv2d: unknown option 'pading'/);
+    expect(() => new MaxPool2d(2, { ceil_mode: true } as never)).toThrow(/^MaxPool2d: unknown option 'ceil_mode'/);
+    expect(() => new BatchNorm2d(3, { track_running_stats: false } as never)).toThrow(
+      "'track_running_stats' is 'trackRunningStats' here",
+    );
+    expect(() => new Embedding(5, 2, { padding_idx: 0 } as never)).toThrow(/^Embedding: unknown option 'padding_idx'/);
   });
 });
 

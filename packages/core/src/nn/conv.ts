@@ -5,7 +5,7 @@ import { pair, type Size2d } from '../ops/unfold.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkFloatDtype, checkPositiveInteger, type FloatDType } from './checks.js';
+import { checkBoolean, checkFloatDtype, checkOptions, checkPositiveInteger, type FloatDType } from './checks.js';
 import { kaimingUniform_, uniform_ } from './init.js';
 import { Module, type ModuleConfig } from './module.js';
 
@@ -39,6 +39,16 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dOptions = {}) {
     super();
+    checkOptions('Conv2d', options, [
+      'stride',
+      'padding',
+      'dilation',
+      'groups',
+      'bias',
+      'generator',
+      'dtype',
+      'backend',
+    ]);
     this.inChannels = checkPositiveInteger('Conv2d: inChannels', inChannels);
     this.outChannels = checkPositiveInteger('Conv2d: outChannels', outChannels);
     this.kernelSize = pair('Conv2d: kernelSize', kernelSize, 1);
@@ -128,6 +138,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: Size2d, options: MaxPool2dOptions = {}) {
     super();
+    checkOptions('MaxPool2d', options, ['stride', 'padding', 'dilation']);
     this.kernelSize = pair('MaxPool2d: kernelSize', kernelSize, 1);
     this.stride = pair('MaxPool2d: stride', options.stride ?? this.kernelSize, 1);
     this.padding = pair('MaxPool2d: padding', options.padding ?? 0, 0);
@@ -174,6 +185,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: Size2d, options: AvgPool2dOptions = {}) {
     super();
+    checkOptions('AvgPool2d', options, ['stride', 'padding', 'countIncludePad']);
     this.kernelSize = pair('AvgPool2d: kernelSize', kernelSize, 1);
     this.stride = pair('AvgPool2d: stride', options.stride ?? this.kernelSize, 1);
     this.padding = pair('AvgPool2d: padding', options.padding ?? 0, 0);

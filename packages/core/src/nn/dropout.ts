@@ -5,7 +5,7 @@ import { fromHost } from '../tensor/creation.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkNumber } from './checks.js';
+import { checkNumber, checkOptions } from './checks.js';
 import { Module, type ModuleConfig } from './module.js';
 
 export interface DropoutOptions {
@@ -24,6 +24,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
+    checkOptions('Dropout', options, ['generator']);
     this.p = checkNumber('Dropout: p', p, { min: 0, max: 1 });
     this.generator = options.generator;
   }

@@ -7,7 +7,7 @@ import { fromHost, zeros } from '../tensor/creation.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkFloatDtype, checkNumber, checkPositiveInteger, type FloatDType } from './checks.js';
+import { checkFloatDtype, checkNumber, checkOptions, checkPositiveInteger, type FloatDType } from './checks.js';
 import { normal_ } from './init.js';
 import { Module, type ModuleConfig } from './module.js';
 
@@ -25,6 +25,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions('Embedding', options, ['generator', 'dtype', 'backend']);
     this.numEmbeddings = checkPositiveInteger('Embedding: numEmbeddings', numEmbeddings);
     this.embeddingDim = checkPositiveInteger('Embedding: embeddingDim', embeddingDim);
     const dtype = checkFloatDtype('Embedding: dtype', options.dtype ?? 'float32');
@@ -72,6 +73,7 @@ export class Dropout2d extends Module {
 
   constructor(p = 0.5, options: Dropout2dOptions = {}) {
     super();
+    checkOptions('Dropout2d', options, ['generator']);
     this.p = checkNumber('Dropout2d: p', p, { min: 0, max: 1 });
     this.generator = options.generator;
   }

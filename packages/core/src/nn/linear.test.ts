@@ -94,6 +94,13 @@ describe('Linear', () => {
     expect(() => new Linear(2, 2, { dtype: 'int32' as never })).toThrow(
       "Linear: options.dtype must be 'float32' or 'float64', got \"int32\"",
     );
+    // PyTorch's positional nn.Linear(2, 2, False) and misspelt options are refused, not ignored.
+    expect(() => new Linear(2, 2, false as never)).toThrow(
+      'Linear: options must be an object like { bias: ... } (allowed: bias, generator, dtype, backend), got false',
+    );
+    expect(() => new Linear(2, 2, { bais: false } as never)).toThrow(
+      "Linear: unknown option 'bais' (allowed: bias, generator, dtype, backend)",
+    );
   });
 
   it('sends gradients to weight, bias and input', async () => {

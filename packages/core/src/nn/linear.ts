@@ -4,7 +4,7 @@ import { linear, type LinearActivation } from '../ops/linalg.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkFloatDtype, checkPositiveInteger, type FloatDType } from './checks.js';
+import { checkBoolean, checkFloatDtype, checkOptions, checkPositiveInteger, type FloatDType } from './checks.js';
 import { kaimingUniform_, uniform_ } from './init.js';
 import { Module, type ModuleConfig } from './module.js';
 
@@ -27,6 +27,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    checkOptions('Linear', options, ['bias', 'generator', 'dtype', 'backend']);
     this.inFeatures = checkPositiveInteger('Linear: inFeatures', inFeatures);
     this.outFeatures = checkPositiveInteger('Linear: outFeatures', outFeatures);
     const withBias = checkBoolean('Linear: options.bias', options.bias ?? true);

@@ -4,7 +4,14 @@ import { batchNorm, layerNorm } from '../ops/normalization.js';
 import { full, zeros } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkFloatDtype, checkNumber, checkPositiveInteger, type FloatDType } from './checks.js';
+import {
+  checkBoolean,
+  checkFloatDtype,
+  checkNumber,
+  checkOptions,
+  checkPositiveInteger,
+  type FloatDType,
+} from './checks.js';
 import { Module, type ModuleConfig } from './module.js';
 
 export interface BatchNormOptions {
@@ -38,6 +45,7 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
     const name = this.typeName;
+    checkOptions(name, options, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype', 'backend']);
     this.numFeatures = checkPositiveInteger(`${name}: numFeatures`, numFeatures);
     this.eps = checkNumber(`${name}: eps`, options.eps ?? 1e-5, { min: 0 });
     this.momentum = checkNumber(`${name}: momentum`, options.momentum ?? 0.1, { min: 0, max: 1 });
@@ -131,6 +139,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    checkOptions('LayerNorm', options, ['eps', 'elementwiseAffine', 'dtype', 'backend']);
     const dims = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape = dims.map((d, i) => checkPositiveInteger(`LayerNorm: normalizedShape[${i}]`, d));
     this.eps = checkNumber('LayerNorm: eps', options.eps ?? 1e-5, { min: 0 });
