@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
   ArgumentError,
+  DTypeError,
   Generator,
   MAX_TENSOR_ELEMENTS,
   onesLike,
@@ -55,5 +56,23 @@ describe('tensor size limit', () => {
     );
     expect(() => randn([70000, 70000])).toThrow(/randn: shape \[70000,70000\].*over the limit/);
     expect(MAX_TENSOR_ELEMENTS).toBe(2 ** 32);
+  });
+});
+
+describe('requiresGrad', () => {
+  it('is refused on int32 and bool tensors, as in PyTorch, instead of failing later in backward', () => {
+    expect(() => tensor([1, 2], { dtype: 'int32', requiresGrad: true })).toThrow(
+      "tensor: only float tensors can require gradients, got dtype int32; create it as float32 or cast it with .cast('float32')",
+    );
+    expect(() => zeros([2], { dtype: 'bool', requiresGrad: true })).toThrow(DTypeError);
+    const indices = tensor([1, 2], { dtype: 'int32' });
+    expect(() => indices.requiresGrad_()).toThrow(
+      /^requiresGrad_: only float tensors can require gradients, got dtype int32/,
+    );
+    expect(indices.requiresGrad_(false).requiresGrad).toBe(false);
+    indices.dispose();
+    const weights = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    expect(weights.requiresGrad).toBe(true);
+    weights.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import type { Backend, DType, TypedArray } from '../backend/contract.js';
 import { getBackend } from '../backend/registry.js';
-import { allocateArray } from '../backend/dtypes.js';
+import { allocateArray, isFloat } from '../backend/dtypes.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { type Generator, defaultGenerator } from './random.js';
 import { resolveShape, sizeOf } from './shape.js';
@@ -87,8 +87,9 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], op
     storage = allocateArray(dtype, values.length);
     for (let i = 0; i < values.length; i++) storage[i] = dtype === 'bool' ? (values[i] ? 1 : 0) : values[i]!;
   }
+  const requiresGrad = checkRequiresGrad('tensor', dtype, options.requiresGrad);
   const result = new Tensor(backend.fromData(storage, resolved, dtype), resolved, dtype, backend);
-  result.requiresGrad = options.requiresGrad ?? false;
+  result.requiresGrad = requiresGrad;
   return result;
 }
 
@@ -139,10 +140,24 @@ export function full(shape: readonly number[], value: number, options: CreationO
   const backend = resolveBackend(options.backend);
   const dtype = options.dtype ?? 'float32';
   const resolved = creatableShape('full', shape);
+  const requiresGrad = checkRequiresGrad('full', dtype, options.requiresGrad);
   const handle = allocating('full', resolved, dtype, () => backend.fill(resolved, value, dtype));
   const result = new Tensor(handle, resolved, dtype, backend);
-  result.requiresGrad = options.requiresGrad ?? false;
+  result.requiresGrad = requiresGrad;
   return result;
+}
+
+/**
+ * Only float tensors take gradients (PyTorch: "Only Tensors of floating point dtype can require
+ * gradients"); an int32 or bool tensor marked so would print requires_grad=True and then fail
+ * backward() with "does not require gradients".
+ */
+function checkRequiresGrad(where: string, dtype: DType, requiresGrad: boolean | undefined): boolean {
+  if (requiresGrad === true && !isFloat(dtype))
+    throw new DTypeError(
+      `${where}: only float tensors can require gradients, got dtype ${dtype}; create it as float32 or cast it with .cast('float32')`,
+    );
+  return requiresGrad ?? false;
 }
 
 export const zeros = (shape: readonly number[], options: CreationOptions = {}): Tensor => full(shape, 0, options);

@@ -1,5 +1,6 @@
 import type { Backend, BackendHandle, DType, TypedArray } from '../backend/contract.js';
-import { BackendError, DisposedTensorError, ShapeError, formatShape } from '../errors.js';
+import { isFloat } from '../backend/dtypes.js';
+import { BackendError, DTypeError, DisposedTensorError, ShapeError, formatShape } from '../errors.js';
 import { PENDING_GRAD, VISITED_IN, type GradNode } from '../autograd/node.js';
 import { backward } from '../autograd/backward.js';
 import * as elementwise from '../ops/elementwise.js';
@@ -194,6 +195,10 @@ export class Tensor {
 
   /** Marks this tensor as a leaf that collects gradients (in place), like requires_grad_(). */
   requiresGrad_(requiresGrad = true): this {
+    if (requiresGrad && !isFloat(this.dtype))
+      throw new DTypeError(
+        `requiresGrad_: only float tensors can require gradients, got dtype ${this.dtype}; cast it with .cast('float32') first`,
+      );
     this.requiresGrad = requiresGrad;
     return this;
   }
