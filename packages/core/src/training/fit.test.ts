@@ -374,6 +374,13 @@ describe('fit', () => {
     await expect(
       fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 0 }),
     ).rejects.toThrow(/epochs must be a positive integer, got 0/);
+    // A missing train, loss or optimizer is named, not a TypeError from inside the loop.
+    await expect(
+      fit(model, { loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 } as never),
+    ).rejects.toThrow('fit: options.train is missing; fit needs train (a DataLoader or batches), loss and optimizer');
+    await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, epochs: 1 } as never)).rejects.toThrow(
+      /^fit: options\.optimizer is missing/,
+    );
   });
 });
 

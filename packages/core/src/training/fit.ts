@@ -61,6 +61,13 @@ export class TrainingDivergedError extends MyelinError {
  * and are read back every `readLossEvery` steps, validation runs after each epoch.
  */
 export async function fit(model: TrainableModel, options: FitOptions): Promise<History> {
+  if (typeof options !== 'object' || options === null)
+    throw new ArgumentError(`fit: expected options { train, loss, optimizer, epochs, ... }, got ${String(options)}`);
+  for (const required of ['train', 'loss', 'optimizer'] as const)
+    if (options[required] === undefined || options[required] === null)
+      throw new ArgumentError(
+        `fit: options.${required} is missing; fit needs train (a DataLoader or batches), loss and optimizer`,
+      );
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isInteger(options.epochs) || options.epochs < 1)
     throw new ArgumentError(`fit: epochs must be a positive integer, got ${options.epochs}`);
