@@ -489,12 +489,15 @@ cudaError_t cudaMemGetInfo(std::size_t* free, std::size_t* total) {
   return cudaSuccess;
 }
 cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
-  // 256-byte aligned as CUDA's allocations are, not zeroed, and exactly `bytes` long, so that
-  // AddressSanitizer sees a kernel step one element past its buffer.
+  // 256-byte aligned as CUDA's allocations are, and exactly `bytes` long, so that
+  // AddressSanitizer sees a kernel step one element past its buffer. Every byte is 0xFF (NaN in
+  // float32 and float64, -1 in int32), so that a kernel reading memory nothing wrote (an output
+  // accumulated without being cleared first, say) gives NaN or -1 instead of a lucky zero: the
+  // emulator's stand-in for compute-sanitizer's initcheck. Zeroed when kernels are skipped.
   mc_emu::trace("malloc %zu", bytes);
   *pointer = nullptr;
   if (posix_memalign(pointer, 256, bytes > 0 ? bytes : 1) != 0) *pointer = nullptr;
-  if (*pointer != nullptr && mc_emu::skip_kernels()) std::memset(*pointer, 0, bytes);
+  if (*pointer != nullptr) std::memset(*pointer, mc_emu::skip_kernels() ? 0 : 0xFF, bytes);
   return *pointer ? cudaSuccess : record(cudaErrorMemoryAllocation);
 }
 cudaError_t cudaFree(void* pointer) {

@@ -71,6 +71,14 @@ const convCases: OpCase[] = [
     run: ([x, w]) => conv2d(x!, w!, null, { padding: 'same' }),
   },
   {
+    // Nothing to sum over: the weight and bias gradients are zeros (outputs a backend must clear,
+    // not leave as whatever memory it was given).
+    name: 'conv2d of an empty batch, with gradients',
+    covers: ['unfold', 'matmul', 'add'],
+    inputs: [{ shape: [0, 2, 4, 4] }, { shape: [3, 2, 3, 3] }, { shape: [3] }],
+    run: ([x, w, b]) => conv2d(x!, w!, b!, { padding: 1 }),
+  },
+  {
     name: 'maxPool2d 2x2',
     covers: ['unfold', 'max'],
     inputs: [{ shape: [2, 2, 4, 6] }],
