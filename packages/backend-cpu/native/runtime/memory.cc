@@ -1,6 +1,7 @@
 #include "memory.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace myelin {
@@ -26,9 +27,12 @@ BufferPool::~BufferPool() { trim(); }
 
 Block* BufferPool::acquire(std::size_t bytes) {
   if (exact) {
-    // Exactly `bytes` (posix_memalign takes any size; one byte for an empty tensor).
+    // Exactly `bytes` (posix_memalign takes any size; one byte for an empty tensor), every byte
+    // 0xFF (NaN in float32/float64, -1 in int32): a kernel reading an output before writing it
+    // gives NaN or -1, not whatever the allocator had there.
     void* data = nullptr;
     if (posix_memalign(&data, 64, bytes > 0 ? bytes : 1) != 0) return nullptr;
+    std::memset(data, 0xFF, bytes);
     Block* b = new (std::nothrow) Block{data, bytes, 1, -1};
     if (b == nullptr) {
       std::free(data);

@@ -3,7 +3,8 @@
 // nothing after the first. Buffers are reference-counted so that reshapes share storage.
 // In exact mode (MYELIN_CPU_NO_CACHING=1) each block is exactly the bytes asked for and is
 // freed at its last release: a memory checker then sees an access one element past a tensor's
-// end (not past its size class) and a use after release (not a reuse from the pool).
+// end (not past its size class) and a use after release (not a reuse from the pool); and its
+// bytes start as 0xFF, so that a kernel reading memory nothing wrote gives NaN or -1.
 #pragma once
 #include <cstddef>
 #include <cstdint>
