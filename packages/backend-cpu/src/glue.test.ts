@@ -7,6 +7,7 @@ import { loadAddon } from './native.js';
 const addon = loadAddon().addon;
 const F32 = NATIVE_CODES.dtype.float32;
 const I32 = NATIVE_CODES.dtype.int32;
+const BOOL = NATIVE_CODES.dtype.bool;
 
 describe.skipIf(addon === undefined)('shared glue', () => {
   const native = addon!;
@@ -43,5 +44,110 @@ describe.skipIf(addon === undefined)('shared glue', () => {
     expect(() => native.concat([x, 9999], 0)).toThrow(DisposedTensorError);
     expect(() => native.concat([x, 9999], 0)).toThrow("backend 'cpu': handle 9999 is not live");
     native.release(x);
+  });
+
+  // Sizes past what int64 holds: each would have been a signed overflow (a UBSan report in
+  // test:asan) before the check. Only shapes and empty tensors: nothing large is allocated.
+  describe('size arithmetic', () => {
+    const empty = (shape: number[], dtype = F32) => native.fill(shape, 0, dtype);
+    const release = (...ids: number[]) => ids.forEach((id) => native.release(id));
+
+    it('refuses an empty shape whose other dimensions multiply past 2^50 (its strides would overflow)', () => {
+      for (const shape of [
+        [0, 2 ** 40, 2 ** 40],
+        [2 ** 40, 0, 2 ** 40],
+      ]) {
+        expect(() => native.fill(shape, 0, F32)).toThrow(ShapeError);
+        expect(() => native.fill(shape, 0, F32)).toThrow(
+          `shape [${shape.join(',')}] is too large: its non-zero dimensions multiply to more than 2^50`,
+        );
+        expect(() => native.fromData(new Float32Array(0), shape, F32)).toThrow(ShapeError);
+      }
+      const x = empty([0, 2 ** 40]);
+      expect(() => native.reshape(x, [2 ** 40, 0, 2 ** 40])).toThrow(/non-zero dimensions multiply to more than 2\^50/);
+      expect(() => native.broadcastTo(empty([1, 0, 1]), [2 ** 40, 0, 2 ** 40])).toThrow(ShapeError);
+      release(x);
+    });
+
+    it('runs every op on an empty tensor at the limit (2^50 non-zero) without overflowing or looping over it', () => {
+      const x = empty([0, 2 ** 25, 2 ** 25]);
+      const outs = [
+        native.transpose(x, [2, 1, 0]),
+        native.slice(x, [0, 1, 1], [0, 2, 2]),
+        native.binary(0, x, x),
+        native.reduce(0, x, [1], false),
+        native.pad(x, [0, 0, 0, 0, 0, 0], 0),
+        native.concat([x, x], 0),
+      ];
+      for (const id of outs) expect(native.read(id).length).toBe(0);
+      release(x, ...outs);
+      // Empty outputs with 2^48 outer rows (or images, or batch entries): nothing to do, at once.
+      const rows = empty([2 ** 48, 0]);
+      const none = native.fromData(new Int32Array(0), [0], I32);
+      const one = native.fromData(new Int32Array([0]), [1], I32);
+      const gathered = native.gather(rows, none, 1);
+      const scattered = native.scatterAdd(empty([2 ** 48, 1, 0]), one, 1, 3);
+      const product = native.matmul(empty([2 ** 48, 0, 1]), empty([2 ** 48, 1, 0]), false, false);
+      const [dx, dw, db] = native.conv2dBackward(
+        empty([2 ** 40, 0, 14, 14]),
+        empty([2 ** 40, 0, 14, 14]),
+        empty([0, 0, 1, 1]),
+        1,
+        1,
+        0,
+        0,
+        1,
+        1,
+        1,
+        true,
+        true,
+        true,
+      );
+      for (const id of [gathered, scattered, product, dx!, dw!, db!]) expect(native.read(id).length).toBe(0);
+    });
+
+    it('refuses a broadcast whose output is past 2^50 elements before building its loop', () => {
+      const c = empty([2 ** 21, 1, 1], BOOL);
+      const a = empty([1, 2 ** 21, 1]);
+      const b = empty([1, 1, 2 ** 21]);
+      // 2^63 elements: int64 itself overflows.
+      expect(() => native.where(c, a, b)).toThrow('shape [2097152,2097152,2097152] is too large');
+      const x = empty([2 ** 40, 1, 0]);
+      const y = empty([1, 2 ** 40, 0]);
+      expect(() => native.binary(0, x, y)).toThrow(ShapeError);
+      release(c, a, b, x, y);
+    });
+
+    it('refuses a concat whose axis sums past 2^50 before the sum can overflow', () => {
+      const x = empty([0, 2 ** 50]);
+      expect(() => native.concat(new Array<number>(8200).fill(x), 1)).toThrow(
+        /shape \[0,2251799813685248\] is too large/,
+      );
+      release(x);
+    });
+
+    it('refuses a scatterAdd axis past the rank without overflowing int', () => {
+      const u = empty([2]);
+      const idx = native.fromData(new Int32Array([0, 0]), [2], I32);
+      expect(() => native.scatterAdd(u, idx, 2 ** 31 - 1, 4)).toThrow(
+        'scatterAdd: updates [2] do not fit indices [2] at axis 2147483647',
+      );
+      release(u, idx);
+    });
+
+    it('refuses windows and columns of an empty input whose products pass 2^50', () => {
+      const tall = empty([0, 1, 2 ** 49, 1]);
+      const w = empty([1, 1, 1, 1]);
+      expect(() => native.unfold(tall, 1, 1, 1, 1, 0, 1e6, 1, 1)).toThrow(
+        'unfold: 562949953421312 x 2000001 windows of input [0,1,562949953421312,1] are too many (at most 2^50)',
+      );
+      expect(() => native.conv2d(tall, w, -1, 1, 1, 0, 1e6, 1, 1, 1)).toThrow(ShapeError);
+      // C x kh x kw = 2^63 rows of columns.
+      const wide = empty([0, 2 ** 50, 1, 1]);
+      expect(() => native.unfold(wide, 8192, 1, 1, 1, 4096, 0, 1, 1)).toThrow(
+        /unfold: the columns of one image of \[0,1125899906842624,1,1\] .* are too large/,
+      );
+      release(tall, w, wide);
+    });
   });
 });

@@ -8,9 +8,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '@myelin/conformance';
 import type { NativeCudaBackend } from './index.js';
+import type { NativeAddon } from './native.js';
 import { fitSmallMlp } from './test-training.js';
 
 const sanitized = process.env.MYELIN_CUDA_SANITIZE === '1';
@@ -21,6 +22,7 @@ const addon = path.join(directory, 'myelin_cuda.node');
 // Before the package loads its addon: this test file runs in its own worker.
 process.env.MYELIN_CUDA_ADDON = addon;
 const { createCudaBackend, probe } = await import('./index.js');
+const { loadAddon } = await import('./native.js');
 
 if (existsSync(addon)) {
   const available = await probe();
@@ -77,6 +79,55 @@ if (existsSync(addon)) {
           }
         : undefined,
     });
+  // Sizes past what int64 holds, straight on the addon (the shared glue's checks, then the
+  // kernels' launches): each was a signed overflow (a UBSan abort under test:asan) before its check.
+  // Only shapes and empty tensors: nothing large is allocated.
+  describe.runIf(available.usable)('size arithmetic on the raw addon', () => {
+    let native: NativeAddon;
+    beforeAll(async () => {
+      await createCudaBackend({ name: 'cuda-emulator-sizes' }); // opens the emulator's device
+      native = loadAddon().addon!;
+    });
+    const [F32, I32, BOOL] = [0, 2, 3];
+    const empty = (shape: number[], dtype = F32) => native.fill(shape, 0, dtype);
+
+    it('refuses an empty shape whose other dimensions multiply past 2^50', () => {
+      expect(() => empty([0, 2 ** 40, 2 ** 40])).toThrow(
+        'shape [0,1099511627776,1099511627776] is too large: its non-zero dimensions multiply to more than 2^50',
+      );
+      const x = empty([0, 2 ** 25, 2 ** 25]);
+      const outs = [
+        native.transpose(x, [2, 1, 0]),
+        native.slice(x, [0, 1, 1], [0, 2, 2]),
+        native.binary(0, x, x),
+        native.reduce(0, x, [1], false),
+        native.matmul(x, x, false, false),
+      ];
+      for (const id of outs) expect(native.readSync(id).length).toBe(0);
+      for (const id of [x, ...outs]) native.release(id);
+    });
+
+    it('refuses a broadcast past 2^50 elements, a concat summing past it and a scatterAdd axis past the rank', () => {
+      const ids = [empty([2 ** 21, 1, 1], BOOL), empty([1, 2 ** 21, 1]), empty([1, 1, 2 ** 21]), empty([0, 2 ** 50])];
+      expect(() => native.where(ids[0]!, ids[1]!, ids[2]!)).toThrow('shape [2097152,2097152,2097152] is too large');
+      expect(() => native.concat(new Array<number>(8200).fill(ids[3]!), 1)).toThrow(/is too large/);
+      const u = empty([2]);
+      const idx = native.fromData(new Int32Array([0, 0]), [2], I32);
+      expect(() => native.scatterAdd(u, idx, 2 ** 31 - 1, 4)).toThrow('do not fit indices [2] at axis 2147483647');
+      for (const id of [...ids, u, idx]) native.release(id);
+    });
+
+    it('refuses windows and columns of an empty input whose products pass 2^50', () => {
+      const tall = empty([0, 1, 2 ** 49, 1]);
+      const wide = empty([0, 2 ** 50, 1, 1]);
+      expect(() => native.unfold(tall, 1, 1, 1, 1, 0, 1e6, 1, 1)).toThrow(/windows of input .* are too many/);
+      expect(() => native.unfold(wide, 8192, 1, 1, 1, 4096, 0, 1, 1)).toThrow(
+        /the columns of one image .* are too large/,
+      );
+      native.release(tall);
+      native.release(wide);
+    });
+  });
 } else {
   const failed = path.join(directory, 'BUILD-FAILED.txt');
   const reason = existsSync(failed)

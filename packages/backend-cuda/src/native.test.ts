@@ -125,6 +125,9 @@ describe.runIf(addon !== undefined)('argument checks before any device call', ()
   it('fill: a shape too large for memory addressing is refused, not allocated', () => {
     expect(() => addon!.fill([2 ** 30, 2 ** 30], 0, 0)).toThrow(ShapeError);
     expect(() => addon!.fill(new Array(17).fill(1), 0, 0)).toThrow(/rank 17 is above the limit of 16/);
+    // Empty, but its strides (products of the other dimensions) would overflow int64.
+    expect(() => addon!.fill([0, 2 ** 40, 2 ** 40], 0, 0)).toThrow(ShapeError);
+    expect(() => addon!.fill([0, 2 ** 40, 2 ** 40], 0, 0)).toThrow(/non-zero dimensions multiply to more than 2\^50/);
   });
 
   it('handles that were never created are DisposedTensorErrors in every kind of entry', () => {

@@ -80,10 +80,20 @@ std::string format_shape(const i64* shape, int rank) {
 }
 
 i64 checked_size(const i64* shape, int rank) {
-  i64 size = 1;
+  // The non-zero dimensions are bounded too: the strides and partial products of an empty tensor
+  // (a shape such as [0, 2^40, 2^40]) are products of them, and must not overflow either.
+  constexpr i64 limit = i64(1) << 50;
+  i64 size = 1, nonzero = 1;
   for (int d = 0; d < rank; d++) {
     if (shape[d] < 0) throw shape_error("shape " + format_shape(shape, rank) + " has a negative dimension");
-    if (shape[d] != 0 && size > (i64(1) << 50) / shape[d]) throw shape_error("shape " + format_shape(shape, rank) + " is too large");
+    if (shape[d] == 0) {
+      size = 0;
+      continue;
+    }
+    if (nonzero > limit / shape[d]) {
+      throw shape_error("shape " + format_shape(shape, rank) + " is too large: its non-zero dimensions multiply to more than 2^50");
+    }
+    nonzero *= shape[d];
     size *= shape[d];
   }
   return size;

@@ -44,6 +44,7 @@ BroadcastPlan plan_binary(int op, const TensorInfo& x, const TensorInfo& y) {
   BroadcastPlan p;
   const TensorInfo* ts[2] = {&x, &y};
   p.rank = broadcast_shapes(ts, 2, p.shape);
+  checked_size(p.shape, p.rank);  // before the loop multiplies its dimensions
   p.dtype = is_comparison(op) ? int(BOOL) : x.dtype;
   const i64* shapes[2] = {x.shape, y.shape};
   const int ranks[2] = {x.rank, y.rank};
@@ -57,6 +58,7 @@ BroadcastPlan plan_where(const TensorInfo& condition, const TensorInfo& x, const
   BroadcastPlan p;
   const TensorInfo* ts[3] = {&condition, &x, &y};
   p.rank = broadcast_shapes(ts, 3, p.shape);
+  checked_size(p.shape, p.rank);  // before the loop multiplies its dimensions
   p.dtype = x.dtype;
   const i64* shapes[3] = {condition.shape, x.shape, y.shape};
   const int ranks[3] = {condition.rank, x.rank, y.rank};
@@ -214,7 +216,8 @@ ConcatPlan plan_concat(const TensorInfo* const* ts, int n, int axis) {
     bool ok = t.rank == first.rank && t.dtype == first.dtype;
     for (int d = 0; ok && d < first.rank; d++) ok = d == axis || t.shape[d] == first.shape[d];
     if (!ok) throw shape_error("concat: " + shape_and_dtype(t) + " does not fit " + shape_and_dtype(first) + " on axis " + std::to_string(axis));
-    p.shape[axis] += t.shape[axis];
+    p.shape[axis] += t.shape[axis];  // each at most 2^50 (checked_size): the sum is checked before it can overflow
+    checked_size(p.shape, first.rank);
   }
   for (int d = 0; d < axis; d++) p.outer *= p.shape[d];
   return p;
@@ -252,7 +255,7 @@ AxisPlan plan_scatter_add(const TensorInfo& u, const TensorInfo& indices, int ax
   if (!(dim_size >= 0) || dim_size != std::floor(dim_size) || dim_size > 9.0e15) throw argument_error("scatterAdd: dimSize must be a non-negative integer");
   const i64 dim = i64(dim_size);
   const std::string misfit = "scatterAdd: updates " + format_shape(u.shape, u.rank) + " do not fit indices " + format_shape(indices.shape, indices.rank) + " at axis " + std::to_string(axis);
-  if (axis < 0 || axis + indices.rank > u.rank) throw shape_error(misfit);
+  if (axis < 0 || axis > u.rank - indices.rank) throw shape_error(misfit);
   for (int d = 0; d < indices.rank; d++)
     if (u.shape[axis + d] != indices.shape[d]) throw shape_error(misfit);
   AxisPlan p;
@@ -433,12 +436,26 @@ void fit_window(WindowShape& g, const TensorInfo& x, const char* op) {
   if (span_h < 0 || span_w < 0) throw shape_error(std::string(op) + ": the window does not fit input " + format_shape(x.shape, x.rank));
   g.out_h = span_h / g.sh + 1;
   g.out_w = span_w / g.sw + 1;
+  // An empty input (N = 0) may have planes of any size: bound the products the kernels form.
+  if (double(g.out_h) * double(g.out_w) > double(i64(1) << 50)) {
+    throw shape_error(std::string(op) + ": " + std::to_string(g.out_h) + " x " + std::to_string(g.out_w) + " windows of input " + format_shape(x.shape, x.rank) +
+                      " are too many (at most 2^50)");
+  }
+}
+
+/** unfold's and conv2d's columns of one image, [C * kh * kw, outH * outW]: at most 2^50 elements (the kernels' products of them stay inside i64). */
+void check_columns(const WindowShape& g, const TensorInfo& x, const char* op) {
+  if (double(g.c) * double(g.kh) * double(g.kw) * double(g.out_h) * double(g.out_w) > double(i64(1) << 50)) {
+    throw shape_error(std::string(op) + ": the columns of one image of " + format_shape(x.shape, x.rank) + " (" + std::to_string(g.c) + " x " + std::to_string(g.kh) + " x " +
+                      std::to_string(g.kw) + " rows of " + std::to_string(g.out_h) + " x " + std::to_string(g.out_w) + ") are too large (at most 2^50 elements)");
+  }
 }
 }  // namespace
 
 WindowShape window_of(const ArgReader& a, const TensorInfo& x, size_t first, const char* op) {
   WindowShape g = window_args(a, x, first, op);
   fit_window(g, x, op);
+  check_columns(g, x, op);
   return g;
 }
 
@@ -482,6 +499,7 @@ ConvDims conv_dims(const ArgReader& a, const TensorInfo& x, const TensorInfo& w,
     throw shape_error(std::string(op) + ": input " + format_shape(x.shape, 4) + " with " + std::to_string(s.groups) + " group(s) does not fit weight " + format_shape(w.shape, 4));
   }
   fit_window(s.g, x, op);
+  check_columns(s.g, x, op);
   s.og = s.o / s.groups;
   s.k = s.cg * s.g.kh * s.g.kw;
   s.length = s.g.out_h * s.g.out_w;

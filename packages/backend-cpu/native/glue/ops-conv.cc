@@ -251,7 +251,9 @@ void conv_backward(State* st, const ConvShape& s, const T* grad, const T* x, con
       db[ch] = total;
     }
   }
-  if (dx == nullptr && dw == nullptr) return;
+  // No columns (C = 0) or no output channels: dx and dw are zeros, and the loops below would walk
+  // up to 2^50 images doing nothing.
+  if ((dx == nullptr && dw == nullptr) || s.k == 0 || s.og == 0) return;
   for (i64 n0 = 0; n0 < s.n; n0 += chunk) {
     const i64 images = std::min(chunk, s.n - n0);
     const i64 ld = images * s.length;
@@ -492,7 +494,7 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
     auto ptr = [&](int id) -> void* { return id < 0 ? nullptr : tensor_at(a.st, id).data(); };
     // The direct input gradient multiplies the weights by the gradient's zero border: only for
     // finite weights (0 * inf is NaN where the GEMM path, which never forms it, has +-inf).
-    const bool direct = x.dtype == F32 && direct_applies(s, x.dtype) && (ids[1] >= 0 || ids[2] < 0) &&
+    const bool direct = x.dtype == F32 && s.k > 0 && s.og > 0 && direct_applies(s, x.dtype) && (ids[1] >= 0 || ids[2] < 0) &&
                         (ids[0] < 0 || a.st->ck->finite(static_cast<const float*>(w.data()), w.size));
     if (direct) {
       conv_backward_direct(a.st, s, static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),

@@ -161,6 +161,13 @@ int matmul_into(Args& a, const Tensor& x, const Tensor& y, bool ta, bool tb, con
   const i64 batch = dims.batch, m = dims.m, n = dims.n, k = dims.k;
   const i64 shape[3] = {batch, m, n};
   const int id = new_tensor(a.st, x.dtype, shape, 3);
+  Tensor& out = tensor_at(a.st, id);
+  // An empty product (m or n of 0) may still have up to 2^50 batch entries: no loop over them.
+  if (out.size == 0) return id;
+  if (k == 0) {
+    std::memset(out.data(), 0, std::size_t(out.size) * dtype_size(x.dtype));
+    return id;
+  }
   for (i64 i = 0; i < batch; i++) {
     if (x.dtype == F32) {
       gemm<float>(a.st, ta, tb, m, n, k, static_cast<const float*>(x.data()) + i * m * k, static_cast<const float*>(y.data()) + i * k * n,

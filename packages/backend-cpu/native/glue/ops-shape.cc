@@ -189,6 +189,8 @@ napi_value Gather(napi_env env, napi_callback_info info) {
     const auto [x, idx, plan] = read_gather(a);
     check_indices(*idx, plan.length, "gather");
     const int id = new_tensor(a.st, x.dtype, plan.shape, plan.rank);
+    // An empty output may still have up to 2^50 outer rows: nothing to copy, so no loop over them.
+    if (tensor_at(a.st, id).size == 0) return make_int(env, id);
     const void* src = x.data();
     const std::int32_t* ip = static_cast<const std::int32_t*>(idx->data());
     void* dst = tensor_at(a.st, id).data();
@@ -205,6 +207,11 @@ napi_value ScatterAdd(napi_env env, napi_callback_info info) {
     check_indices(*idx, plan.length, "scatterAdd");
     const int id = new_tensor(a.st, u.dtype, plan.shape, plan.rank);
     Tensor& out = tensor_at(a.st, id);
+    if (u.size == 0 || out.size == 0) {
+      // Nothing to add (an empty output may still have up to 2^50 outer rows: no loop over them).
+      if (out.size > 0) std::memset(out.data(), 0, std::size_t(out.size) * dtype_size(u.dtype));
+      return make_int(env, id);
+    }
     double* acc = nullptr;
     if (is_float(u.dtype)) {
       acc = scratch(a.st, out.size);

@@ -84,7 +84,10 @@ napi_value catch_errors(napi_env env, const ErrorClasses* classes, const char* b
 
 /** "[2,3]" */
 std::string format_shape(const i64* shape, int rank);
-/** The element count of a shape; a ShapeError for a negative dimension or more than 2^50 elements. */
+/**
+ * The element count of a shape; a ShapeError for a negative dimension or for non-zero dimensions
+ * whose product exceeds 2^50 (an empty tensor's too: its strides are products of them).
+ */
 i64 checked_size(const i64* shape, int rank);
 /** A dtype code of core's NATIVE_CODES, or an ArgumentError naming the code. */
 int check_dtype(int dtype);
