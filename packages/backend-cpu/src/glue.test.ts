@@ -46,6 +46,25 @@ describe.skipIf(addon === undefined)('shared glue', () => {
     native.release(x);
   });
 
+  it('reads an int32 argument exactly: 0.5 is not handle 0, 2^32 is not axis 0', () => {
+    const x = native.fromData(new Float32Array([1, 2, 3, 4]), [2, 2], F32);
+    expect(() => native.unary(0, x + 0.5)).toThrow(ArgumentError);
+    expect(() => native.unary(0, x + 0.5)).toThrow(`argument 1 must be a 32-bit integer, got ${x}.500000`);
+    expect(() => native.read(NaN)).toThrow('argument 0 must be a 32-bit integer, got nan');
+    expect(() => native.argmax(x, 2 ** 32)).toThrow('argument 1 must be a 32-bit integer, got 4294967296.000000');
+    expect(() => native.concat([x, x + 0.5], 0)).toThrow('concat: element 1 is not a handle id');
+    expect(Array.from(native.read(native.argmax(x, 1)))).toEqual([1, 1]);
+    native.release(x);
+  });
+
+  it('ignores arguments past the 16th instead of reading past its argument array', () => {
+    const x = native.fill([2], 1, F32);
+    const y = (native.unary as (...args: unknown[]) => number)(0, x, ...new Array<number>(30).fill(0));
+    expect(Array.from(native.read(y))).toEqual([-1, -1]);
+    native.release(x);
+    native.release(y);
+  });
+
   // Sizes past what int64 holds: each would have been a signed overflow (a UBSan report in
   // test:asan) before the check. Only shapes and empty tensors: nothing large is allocated.
   describe('size arithmetic', () => {

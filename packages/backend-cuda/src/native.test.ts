@@ -153,6 +153,13 @@ describe.runIf(addon !== undefined)('argument checks before any device call', ()
     expect(() => addon!.release(-1)).toThrow(DisposedTensorError);
   });
 
+  it('a handle, axis or code must be exactly a 32-bit integer (0.5 is not handle 0)', () => {
+    expect(() => addon!.unary(0, 0.5)).toThrow(ArgumentError);
+    expect(() => addon!.unary(0, 0.5)).toThrow('argument 1 must be a 32-bit integer, got 0.500000');
+    expect(() => addon!.release(2 ** 32)).toThrow('argument 0 must be a 32-bit integer, got 4294967296.000000');
+    expect(() => addon!.concat([0.5], 0)).toThrow('concat: element 0 is not a handle id');
+  });
+
   it('unknown op codes and malformed id arrays are ArgumentErrors', () => {
     expect(() => addon!.unary(99, 0)).toThrow(ArgumentError);
     expect(() => addon!.binary(-1, 0, 0)).toThrow(ArgumentError);

@@ -160,6 +160,7 @@ i64 check_view(const i64* from, int from_rank, i64 from_size, i64 element_offset
 
 ArgReader::ArgReader(napi_env e, napi_callback_info info) : env(e) {
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc > 16) argc = 16;  // napi_get_cb_info reports every argument passed, argv holds 16: at() reads no further
   napi_get_instance_data(env, &instance);
 }
 
@@ -168,10 +169,20 @@ napi_value ArgReader::at(size_t i) const {
   return argv[i];
 }
 
+bool exact_int32(napi_env env, napi_value value, std::int32_t* out) {
+  double v;
+  if (napi_get_value_double(env, value, &v) != napi_ok || !(v >= -2147483648.0 && v <= 2147483647.0) || v != std::floor(v)) return false;
+  *out = std::int32_t(v);
+  return true;
+}
+
 int ArgReader::i32(size_t i) const {
-  int32_t v;
-  if (napi_get_value_int32(env, at(i), &v) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not a number");
-  return v;
+  // Exactly: napi_get_value_int32 would truncate 0.5 to handle 0 and wrap 2^32 to axis 0.
+  double v;
+  if (napi_get_value_double(env, at(i), &v) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not a number");
+  std::int32_t out;
+  if (!exact_int32(env, at(i), &out)) throw argument_error("argument " + std::to_string(i) + " must be a 32-bit integer, got " + std::to_string(v));
+  return out;
 }
 
 double ArgReader::f64(size_t i) const {

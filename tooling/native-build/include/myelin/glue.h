@@ -125,6 +125,9 @@ int broadcast_shapes(const Tensor* const* ts, int n, i64* out) {
 
 // ---- arguments -------------------------------------------------------------------------------
 
+/** Whether `value` is a number that is exactly a 32-bit integer (not 0.5, NaN or 2^32); then *out is it. */
+bool exact_int32(napi_env env, napi_value value, std::int32_t* out);
+
 /** The arguments of one call (at most 16) and the addon's instance data; each reader checks its argument's type. */
 struct ArgReader {
   napi_env env;
@@ -133,6 +136,7 @@ struct ArgReader {
   void* instance = nullptr;
   ArgReader(napi_env e, napi_callback_info info);
   napi_value at(size_t i) const;
+  /** A number that is exactly a 32-bit integer (a handle, axis or code); an ArgumentError naming the value otherwise. */
   int i32(size_t i) const;
   double f64(size_t i) const;
   bool boolean(size_t i) const;
@@ -271,7 +275,7 @@ struct StateArgs : ArgReader {
       napi_value el;
       std::int32_t id = -1;
       napi_get_element(env, list, k, &el);
-      if (napi_get_value_int32(env, el, &id) != napi_ok) throw argument_error(std::string(op) + ": element " + std::to_string(k) + " is not a handle id");
+      if (!exact_int32(env, el, &id)) throw argument_error(std::string(op) + ": element " + std::to_string(k) + " is not a handle id");
       ts[k] = &st->live(id);
     }
     return ts;
