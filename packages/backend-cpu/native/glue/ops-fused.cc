@@ -146,7 +146,7 @@ napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const auto [in, out, count] = read_id_tables(a, 4, 3, "adamUpdateMany");
     AdamConstants c{a.f64(2), a.f64(3), a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10)};
-    check_adam_ids(*a.st, in, count, "adamUpdateMany");
+    check_adam_ids(*a.st, in.data(), count, "adamUpdateMany");
     const KernelTable& k = *a.st->k;
     for (std::size_t j = 0; j < count; j++) {
       // Copies of the shapes: new_tensor may grow the table (a deque: references stay valid anyway).
@@ -174,7 +174,7 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
     const auto [in, out, count] = read_id_tables(a, 3, 2, "sgdUpdateMany");
     SgdConstants c{a.f64(2), a.f64(3), 1.0 - a.f64(4), a.f64(5), a.boolean(6), false};
     const bool momentum = c.momentum != 0;
-    check_sgd_ids(*a.st, in, count, momentum);
+    check_sgd_ids(*a.st, in.data(), count, momentum);
     const KernelTable& k = *a.st->k;
     for (std::size_t j = 0; j < count; j++) {
       const Tensor& p = tensor_at(a.st, in[3 * j]);

@@ -252,7 +252,7 @@ napi_value AdamUpdateMany(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
     const auto [in, out, count] = read_id_tables(a, 4, 3, "adamUpdateMany");
     AdamConstants k{a.f64(2), a.f64(3), a.f64(4), a.f64(5), a.f64(6), a.f64(7), a.f64(8), a.f64(9), a.f64(10)};
-    adam_many(a.st, in, out, count, k, "adamUpdateMany");
+    adam_many(a.st, in.data(), out, count, k, "adamUpdateMany");
     return static_cast<napi_value>(nullptr);
   });
 }
@@ -266,7 +266,7 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
     const auto [in, out, count] = read_id_tables(a, 3, 2, "sgdUpdateMany");
     SgdConstants k{a.f64(2), a.f64(3), 1.0 - a.f64(4), a.f64(5), a.boolean(6)};
     const bool momentum = k.momentum != 0;
-    check_sgd_ids(*a.st, in, count, momentum);
+    check_sgd_ids(*a.st, in.data(), count, momentum);
     a.ctx();
     // -1 where there is no momentum buffer; a failure releases what this call made (guarded).
     for (std::size_t j = 0; j < 2 * count; j++) out[j] = -1;
@@ -276,7 +276,7 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
       if (momentum) out[2 * j + 1] = new_tensor(a.st, p.dtype, p.shape, p.rank);
     }
     run_tables<SgdEntry>(
-        a.st, in, 3, count, "sgdUpdateMany",
+        a.st, in.data(), 3, count, "sgdUpdateMany",
         [&](std::size_t j, const Tensor& p, i64 first_chunk) {
           const void* buf = momentum && in[3 * j + 2] >= 0 ? tensor_at(a.st, in[3 * j + 2]).data() : nullptr;
           return SgdEntry{p.data(), tensor_at(a.st, in[3 * j + 1]).data(), buf, tensor_at(a.st, out[2 * j]).data(), momentum ? tensor_at(a.st, out[2 * j + 1]).data() : nullptr,

@@ -275,9 +275,13 @@ AccumulateCall<TensorOf<Args>> read_accumulate(const Args& a) {
   return {sum, x, a.f64(2)};
 }
 
-/** adamUpdateMany's and sgdUpdateMany's Int32Array id tables (in, out) and their parameter count. */
+/**
+ * adamUpdateMany's and sgdUpdateMany's Int32Array id tables and their parameter count: the ids in,
+ * copied (the out array may overlap them, or a SharedArrayBuffer change them, after they are
+ * checked), and the out array the new ids are written to.
+ */
 struct IdTables {
-  const std::int32_t* in;
+  std::vector<std::int32_t> in;
   std::int32_t* out;
   std::size_t count;
 };
@@ -285,7 +289,8 @@ inline IdTables read_id_tables(const ArgReader& a, int per_in, int per_out, cons
   std::size_t n_in = 0, n_out = 0;
   const std::int32_t* in = int32_array_arg(a, 0, &n_in);
   std::int32_t* out = int32_array_arg(a, 1, &n_out);
-  return {in, out, check_id_tables(n_in, n_out, per_in, per_out, op)};
+  const std::size_t count = check_id_tables(n_in, n_out, per_in, per_out, op);
+  return {std::vector<std::int32_t>(in, in + n_in), out, count};
 }
 
 /** batchNorm(x, weight | -1, bias | -1, mean | -1, variance | -1, eps) */
