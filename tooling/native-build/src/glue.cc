@@ -169,9 +169,13 @@ napi_value ArgReader::at(size_t i) const {
   return argv[i];
 }
 
+namespace {
+bool is_int32(double v) { return v >= -2147483648.0 && v <= 2147483647.0 && v == std::floor(v); }
+}  // namespace
+
 bool exact_int32(napi_env env, napi_value value, std::int32_t* out) {
   double v;
-  if (napi_get_value_double(env, value, &v) != napi_ok || !(v >= -2147483648.0 && v <= 2147483647.0) || v != std::floor(v)) return false;
+  if (napi_get_value_double(env, value, &v) != napi_ok || !is_int32(v)) return false;
   *out = std::int32_t(v);
   return true;
 }
@@ -180,9 +184,8 @@ int ArgReader::i32(size_t i) const {
   // Exactly: napi_get_value_int32 would truncate 0.5 to handle 0 and wrap 2^32 to axis 0.
   double v;
   if (napi_get_value_double(env, at(i), &v) != napi_ok) throw argument_error("argument " + std::to_string(i) + " is not a number");
-  std::int32_t out;
-  if (!exact_int32(env, at(i), &out)) throw argument_error("argument " + std::to_string(i) + " must be a 32-bit integer, got " + std::to_string(v));
-  return out;
+  if (!is_int32(v)) throw argument_error("argument " + std::to_string(i) + " must be a 32-bit integer, got " + std::to_string(v));
+  return std::int32_t(v);
 }
 
 double ArgReader::f64(size_t i) const {
