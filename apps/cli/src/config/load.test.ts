@@ -91,6 +91,22 @@ describe('run config: defaults, file, flags', () => {
       activation: 'tanh',
     });
     expect(resolve({ hidden: 'none' }).model).toMatchObject({ hidden: [] });
+    expect(resolve({ hidden: ' 16 , 8 ' }).model).toMatchObject({ hidden: [16, 8] });
+  });
+
+  it('an empty --hidden or --metrics list, or one with an empty item, is refused rather than dropped', () => {
+    // These trained a linear model ("" and ",,") or [16, 8] ("16,,8") without a word.
+    const hidden = 'allowed: integers >= 1 separated by commas (e.g. 128,64), or none for no hidden layer';
+    expect(failure({ hidden: '' })).toBe(`invalid value for --hidden: got "" (an empty list); ${hidden}`);
+    expect(failure({ hidden: ',,' })).toBe(`invalid value for --hidden: got ",," (item 1 of 3 is empty); ${hidden}`);
+    expect(failure({ hidden: '16,,8' })).toBe(
+      `invalid value for --hidden: got "16,,8" (item 2 of 3 is empty); ${hidden}`,
+    );
+    expect(failure({ hidden: '16,' })).toBe(`invalid value for --hidden: got "16," (item 2 of 2 is empty); ${hidden}`);
+    expect(failure({ metrics: 'accuracy,,top5' })).toBe(
+      'invalid value for --metrics: got "accuracy,,top5" (item 2 of 3 is empty); allowed: accuracy, topK (e.g. top5), comma-separated, or none',
+    );
+    expect(resolve({ metrics: 'none' }).training.metrics).toEqual([]);
     expect(resolve({ layers: '[{"type":"Linear","inFeatures":64,"outFeatures":10}]' }).model).toEqual({
       type: 'Sequential',
       modules: [{ type: 'Linear', inFeatures: 64, outFeatures: 10 }],
@@ -112,7 +128,7 @@ describe('run config: defaults, file, flags', () => {
       'invalid value for training.epochs (--epochs): got 2.5; allowed: an integer >= 1',
     );
     expect(failure({ hidden: '64,x' })).toBe(
-      'invalid value for model.hidden[1] (--hidden): got "x"; allowed: integers >= 1 separated by commas, or none',
+      'invalid value for model.hidden[1] (--hidden): got "x"; allowed: integers >= 1 separated by commas (e.g. 128,64), or none for no hidden layer',
     );
     expect(failure({ transforms: '[{"type":"blur"}]' })).toBe(
       'invalid value for data.transforms[0].type (--transforms): got "blur"; allowed: toFloat, normalize, resize, flatten, randomHorizontalFlip, randomCrop',

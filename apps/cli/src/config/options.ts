@@ -49,14 +49,25 @@ function parseTyped(text: string, flag: string): unknown {
   return text.trim().startsWith('{') ? parseJson(text, flag) : { type: text };
 }
 
-const parseList = (text: string): unknown =>
-  /^(none|null)$/i.test(text)
-    ? []
-    : text
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-const parseNumberList = (text: string): unknown => (parseList(text) as string[]).map((item) => parseNumber(item));
+/**
+ * A comma-separated list (none or null: the empty list). An empty text or an empty item is
+ * refused: dropping it silently turned `--hidden ""` into a linear model and `16,,8` into [16, 8].
+ */
+function listParser(allowed: string, item: (text: string) => unknown = parseText) {
+  return (text: string, flag: string): unknown[] => {
+    if (/^(none|null)$/i.test(text.trim())) return [];
+    const items = text.split(',').map((entry) => entry.trim());
+    const empty = items.indexOf('');
+    if (empty >= 0) {
+      const what = text.trim() === '' ? 'an empty list' : `item ${empty + 1} of ${items.length} is empty`;
+      throw new UsageError(`invalid value for --${flag}: got ${describeValue(text)} (${what}); allowed: ${allowed}`);
+    }
+    return items.map(item);
+  };
+}
+
+const HIDDEN_ALLOWED = 'integers >= 1 separated by commas (e.g. 128,64), or none for no hidden layer';
+const METRICS_ALLOWED = 'accuracy, topK (e.g. top5), comma-separated, or none';
 
 function parseBoolean(text: string): unknown {
   if (/^(true|yes|on|1)$/i.test(text)) return true;
@@ -277,8 +288,8 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<sizes>',
     path: 'model.hidden',
     description: 'MLP hidden layer sizes, comma-separated (none: a linear model)',
-    allowed: 'integers >= 1 separated by commas, or none',
-    parse: parseNumberList,
+    allowed: HIDDEN_ALLOWED,
+    parse: listParser(HIDDEN_ALLOWED, parseNumber),
     apply: applyMlpOption('hidden'),
   },
   {
@@ -380,9 +391,9 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<names>',
     path: 'training.metrics',
     description: 'metrics besides the loss, comma-separated: accuracy, top5, ... (none: only the loss)',
-    allowed: 'accuracy, topK (e.g. top5), or none',
+    allowed: METRICS_ALLOWED,
     shownDefault: 'accuracy for classification losses',
-    parse: parseList,
+    parse: listParser(METRICS_ALLOWED),
   },
   {
     flag: 'early-stopping',

@@ -20,8 +20,8 @@ describe('the MLP of a run config (core mlpConfig)', () => {
   });
 
   it('ends in a sigmoid for a binary loss on probabilities only, whatever the case of its name', () => {
-    expect(layers({ hidden: '', loss: 'BCELoss' })).toEqual(['Linear', 'Sigmoid']);
-    expect(layers({ hidden: '', loss: 'bceloss' })).toEqual(['Linear', 'Sigmoid']);
-    expect(layers({ hidden: '', loss: 'BCEWithLogitsLoss' })).toEqual(['Linear']);
+    expect(layers({ hidden: 'none', loss: 'BCELoss' })).toEqual(['Linear', 'Sigmoid']);
+    expect(layers({ hidden: 'none', loss: 'bceloss' })).toEqual(['Linear', 'Sigmoid']);
+    expect(layers({ hidden: 'none', loss: 'BCEWithLogitsLoss' })).toEqual(['Linear']);
   });
 });
