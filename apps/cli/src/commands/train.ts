@@ -152,8 +152,12 @@ async function run(
     );
   }
   const resumeDirectory = options.resume === undefined ? undefined : path.resolve(options.resume);
-  const { config, origins } = resumeDirectory
-    ? { config: configForResume(resumeDirectory, options.flags), origins: new Map<string, string>() }
+  const { config, origins, file } = resumeDirectory
+    ? {
+        config: configForResume(resumeDirectory, options.flags),
+        origins: new Map<string, string>(),
+        file: path.join(resumeDirectory, 'config.json'),
+      }
     : resolveConfig({
         ...(options.config === undefined ? {} : { file: options.config }),
         ...(options.preset === undefined ? {} : { preset: options.preset }),
@@ -167,12 +171,14 @@ async function run(
   const data = await loadData(config, budget);
   const modelConfig = modelConfigFor(config, data);
   checkModelBudget(budget, modelConfig, config, data, origins, options.flags);
-  const model = buildModel(modelConfig, config.seed, origins);
+  // Errors from building the parts name the flag that set the value, else the file.
+  const source = { origins, file };
+  const model = buildModel(modelConfig, config.seed, source);
   const batchSize = config.training.batchSize === 'full' ? data.train.length : config.training.batchSize;
   // Optimizer steps per epoch (distributed: on this rank's shard, which DistributedSampler pads to an equal size).
   const stepsPerEpoch = Math.ceil(Math.ceil(data.train.length / (distributed?.size ?? 1)) / batchSize);
-  const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task, origins, stepsPerEpoch);
-  checkModelFitsData(model, loss, data.train, data, origins);
+  const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task, source, stepsPerEpoch);
+  checkModelFitsData(model, loss, data.train, data, source);
   const logged = loggedNames(config, data);
   const checkpointMonitor =
     config.checkpoint.monitor ??

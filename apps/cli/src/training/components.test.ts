@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import '@myelin/backend-cpu-reference';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/load.js';
-import { modelConfigFor } from './components.js';
+import { UsageError } from '../errors.js';
+import { buildModel, buildTrainingParts, modelConfigFor } from './components.js';
 
 const config = (flags: Record<string, string>) =>
   resolveConfig({ flags: new Map(Object.entries(flags)), cwd: process.cwd() }).config;
@@ -23,5 +28,59 @@ describe('the MLP of a run config (core mlpConfig)', () => {
     expect(layers({ hidden: 'none', loss: 'BCELoss' })).toEqual(['Linear', 'Sigmoid']);
     expect(layers({ hidden: 'none', loss: 'bceloss' })).toEqual(['Linear', 'Sigmoid']);
     expect(layers({ hidden: 'none', loss: 'BCEWithLogitsLoss' })).toEqual(['Linear']);
+  });
+});
+
+describe('errors from building the parts name where the value came from', () => {
+  const data = { sampleShape: [2], outputs: 2, task: 'classification' as const };
+  const problem = (flags: Record<string, string>, file?: string): string => {
+    const { config, origins } = resolveConfig({
+      flags: new Map(Object.entries({ hidden: 'none', ...flags })),
+      ...(file === undefined ? {} : { file }),
+      cwd: process.cwd(),
+    });
+    const source = { origins, file };
+    const model = buildModel(modelConfigFor(config, data), 0, source);
+    try {
+      const parts = buildTrainingParts(config, model, data.task, source);
+      parts.optimizer.dispose();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return (error as Error).message;
+    } finally {
+      model.dispose();
+    }
+    throw new Error('expected a usage error');
+  };
+  const directory = mkdtempSync(path.join(tmpdir(), 'myelin-components-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  const file = (name: string, content: object): string => {
+    const at = path.join(directory, name);
+    writeFileSync(at, JSON.stringify(content));
+    return at;
+  };
+
+  it('an optimizer, loss, schedule or metric value from a config file names the file (it said "the config" or a flag)', () => {
+    const c4 = file('c4.json', { optimizer: { type: 'adam', lr: 0.01, betas: [0.9, 1.5] } });
+    expect(problem({}, c4)).toMatch(new RegExp(`^invalid value for optimizer\\.beta2 in ${c4}: Adam .*1\\.5`));
+    const loss = file('loss.json', { loss: { type: 'CrossEntropyLoss', labelSmoothing: 2 } });
+    expect(problem({}, loss)).toMatch(new RegExp(`^invalid value for loss in ${loss}: CrossEntropyLoss`));
+    const schedule = file('schedule.json', { schedule: { type: 'StepLR', stepSize: -1 } });
+    expect(problem({}, schedule)).toMatch(new RegExp(`^invalid value for schedule in ${schedule}: StepLR`));
+    const metrics = file('metrics.json', { training: { metrics: ['top0'] } });
+    expect(problem({}, metrics)).toMatch(new RegExp(`^invalid value for training\\.metrics in ${metrics}: `));
+  });
+
+  it('a flag over the file is named instead', () => {
+    const c4 = file('c4-flag.json', { optimizer: { type: 'adam', lr: 0.01 } });
+    expect(problem({ optimizer: '{"type":"adam","betas":[0.9,1.5]}' }, c4)).toMatch(
+      /^invalid value for optimizer\.beta2 \(--optimizer\): /,
+    );
+    expect(problem({ momentum: '-1', optimizer: 'sgd' }, c4)).toMatch(
+      /^invalid value for optimizer\.momentum \(--momentum\): /,
+    );
+    expect(problem({ loss: '{"type":"CrossEntropyLoss","labelSmoothing":2}' }, c4)).toMatch(
+      /^invalid value for loss \(--loss\): /,
+    );
   });
 });

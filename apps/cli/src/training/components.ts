@@ -56,38 +56,57 @@ export function modelConfigFor(config: RunConfig, data: Pick<DataSplits, 'sample
   });
 }
 
-function asUsageError(option: string, flag: string, error: unknown): never {
-  if (error instanceof ArgumentError) throw new UsageError(`invalid value for ${option} (${flag}): ${error.message}`);
-  throw error;
-}
-
 /** The flags that set config paths ('optimizer.lr' -> '--lr'), from resolveConfig; empty for a resumed run. */
 export type Origins = ReadonlyMap<string, string>;
+
+/** Where the config came from, for messages: the flags that set paths, and the file (config, preset or run's config.json). */
+export interface ConfigSource {
+  origins: Origins;
+  file?: string | undefined;
+}
+
+/** ' (--lr)' for the first key a flag set, else ' in <file>', else nothing: as the config loader's messages say it. */
+export function sourceOf(source: ConfigSource, ...keys: string[]): string {
+  for (const key of keys) {
+    const flag = source.origins.get(key);
+    if (flag !== undefined) return ` (${flag})`;
+  }
+  return source.file === undefined ? '' : ` in ${source.file}`;
+}
+
+function asUsageError(option: string, where: string, error: unknown): never {
+  if (error instanceof ArgumentError) throw new UsageError(`invalid value for ${option}${where}: ${error.message}`);
+  throw error;
+}
 
 /**
  * An optimizer's validation error blamed on the option it names (`invalid lr -1`, `unknown
  * option 'momentum'`) and the flag that set it: --lr, --momentum, --weight-decay, else --optimizer.
  */
-function optimizerProblem(error: unknown, origins: Origins): never {
+function optimizerProblem(error: unknown, source: ConfigSource): never {
   if (!(error instanceof ArgumentError)) throw error;
   const name = /(?:invalid|unknown options?) '?(\w+)/.exec(error.message)?.[1];
   const key = name === undefined ? undefined : `optimizer.${name}`;
-  const flag = (key && origins.get(key)) ?? origins.get('optimizer') ?? 'the config';
-  throw new UsageError(`invalid value for ${key ?? 'optimizer'} (${flag}): ${error.message}`);
+  const where = sourceOf(source, ...(key ? [key] : []), 'optimizer');
+  throw new UsageError(`invalid value for ${key ?? 'optimizer'}${where}: ${error.message}`);
 }
 
-export function buildModel(modelConfig: ModuleConfig, seed: number, origins: Origins = new Map()): Module {
-  const flag = origins.get('model') ?? 'the config';
+export function buildModel(
+  modelConfig: ModuleConfig,
+  seed: number,
+  source: ConfigSource = { origins: new Map() },
+): Module {
+  const where = sourceOf(source, 'model', 'model.hidden');
   let model: Module;
   try {
     model = moduleFromConfig(modelConfig, { generator: new Generator(seeds(seed).init) });
   } catch (error) {
-    asUsageError('model', flag, error);
+    asUsageError('model', where, error);
   }
   if (model.parameters().length === 0) {
     model.dispose();
     throw new UsageError(
-      `invalid value for model (${flag}): got ${JSON.stringify(modelConfig).slice(0, 120)}, a model without parameters (nothing to train); allowed: layers with parameters, e.g. [{"type":"Flatten"},{"type":"Linear","inFeatures":64,"outFeatures":10}]`,
+      `invalid value for model${where}: got ${JSON.stringify(modelConfig).slice(0, 120)}, a model without parameters (nothing to train); allowed: layers with parameters, e.g. [{"type":"Flatten"},{"type":"Linear","inFeatures":64,"outFeatures":10}]`,
     );
   }
   return model;
@@ -104,20 +123,20 @@ export function buildTrainingParts(
   config: RunConfig,
   model: Module,
   task: DataSplits['task'],
-  origins: Origins = new Map(),
+  source: ConfigSource = { origins: new Map() },
   stepsPerEpoch?: number,
 ): TrainingParts {
   let loss: Loss;
   try {
     loss = lossFromConfig(config.loss as { type: string });
   } catch (error) {
-    asUsageError('loss', '--loss', error);
+    asUsageError('loss', sourceOf(source, 'loss'), error);
   }
   let optimizer: Optimizer;
   try {
     optimizer = optimizerFromConfig(model.parameters(), config.optimizer as { type: string });
   } catch (error) {
-    optimizerProblem(error, origins);
+    optimizerProblem(error, source);
   }
   let schedule: LRScheduler | undefined;
   try {
@@ -126,22 +145,22 @@ export function buildTrainingParts(
       : undefined;
   } catch (error) {
     optimizer.dispose();
-    asUsageError('schedule', '--schedule', error);
+    asUsageError('schedule', sourceOf(source, 'schedule'), error);
   }
-  return { loss, optimizer, schedule, metrics: metricsFor(config, task, loss) };
+  return { loss, optimizer, schedule, metrics: metricsFor(config, task, loss, source) };
 }
 
 export function metricNames(config: RunConfig, task: DataSplits['task']): string[] {
   return config.training.metrics ?? (task === 'regression' ? [] : ['accuracy']);
 }
 
-function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss): Metric[] {
+function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss, source: ConfigSource): Metric[] {
   const threshold = loss.onLogits ? 0 : 0.5;
   return metricNames(config, task).map((name) => {
     try {
       return resolveMetric(name, { threshold });
     } catch (error) {
-      asUsageError('training.metrics', '--metrics', error);
+      asUsageError('training.metrics', sourceOf(source, 'training.metrics'), error);
     }
   });
 }
@@ -155,9 +174,9 @@ export function checkModelFitsData(
   loss: Loss,
   train: DatasetLike<Sample>,
   data: Pick<DataSplits, 'sampleShape' | 'outputs' | 'task'>,
-  origins: Origins = new Map(),
+  source: ConfigSource = { origins: new Map() },
 ): void {
-  const flag = origins.get('model') ?? (origins.has('model.hidden') ? origins.get('model.hidden')! : 'the config');
+  const where = sourceOf(source, 'model', 'model.hidden');
   const samples = Array.from({ length: Math.min(2, train.length) }, (_, i) => train.get(i, { epoch: 0 }));
   const batch = collate(samples, { targetDtype: data.task === 'classification' ? 'int32' : 'float32' });
   model.eval(); // no dropout: the check must not draw from the generator training uses
@@ -174,7 +193,7 @@ export function checkModelFitsData(
     if (!(error instanceof MyelinError)) throw error;
     const expects = data.task === 'classification' ? `${data.outputs} class scores` : 'one output per sample';
     throw new UsageError(
-      `invalid value for model (${flag}): it does not fit the data: ${error.message}; allowed: a model taking samples of shape [${data.sampleShape.join(', ')}] and giving ${expects}`,
+      `invalid value for model${where}: it does not fit the data: ${error.message}; allowed: a model taking samples of shape [${data.sampleShape.join(', ')}] and giving ${expects}`,
     );
   } finally {
     model.train();
@@ -185,7 +204,7 @@ export function checkModelFitsData(
   const scores = outputShape[outputShape.length - 1];
   if (data.task === 'classification' && scores !== undefined && scores < data.outputs) {
     throw new UsageError(
-      `invalid value for model (${flag}): it gives ${scores} outputs per sample, but the data has ${data.outputs} classes; allowed: a model whose last layer has ${data.outputs} outputs (e.g. "outFeatures": ${data.outputs})`,
+      `invalid value for model${where}: it gives ${scores} outputs per sample, but the data has ${data.outputs} classes; allowed: a model whose last layer has ${data.outputs} outputs (e.g. "outFeatures": ${data.outputs})`,
     );
   }
 }
