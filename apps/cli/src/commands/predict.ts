@@ -65,13 +65,32 @@ async function readInput(
 ): Promise<Input[]> {
   if (/^\d+$/.test(text)) return [await indexedInput(Number(text), saved, split, await runData())];
   if (IMAGE.test(text)) return [await imageInput(text, saved)];
-  if (existsSync(text))
-    return readFileSync(text, 'utf8')
+  if (existsSync(text)) {
+    const lines = readFileSync(text, 'utf8')
       .split(/\r?\n/)
-      .map((line) => line.replace(/#.*/, '').trim())
-      .filter((line) => line !== '' && /^[-+.\d]/.test(line))
-      .map((line, i) => rowInput(line, `${text}:${i + 1}`, saved));
-  if (/^[-+.\deE,;\s]+$/.test(text) && /\d/.test(text)) return [rowInput(text, `row ${text}`, saved)];
+      .map((line, i) => ({ line: line.replace(/#.*/, '').trim(), number: i + 1 }))
+      .filter(({ line }) => line !== '');
+    // A first line that does not start like a number is a header; any later one is a row, and a bad one is named.
+    const rows = lines.length > 0 && !/^[-+.\d]/.test(lines[0]!.line) ? lines.slice(1) : lines;
+    return rows.map(({ line, number }) => rowInput(line, `${text}:${number}`, saved));
+  }
+  // One number that is no index (-1, 1.5) is a row only for a model of one input: say what both readings need.
+  if (NUMBER.test(text.trim()) && features(saved) !== 1) {
+    let size = '';
+    try {
+      const data = await runData();
+      const dataset = split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
+      size = ` and below ${dataset?.length ?? 0}`;
+    } catch {
+      // The index reading is not what was meant if the data cannot be loaded: name the rule without the size.
+    }
+    throw new UsageError(
+      `invalid value for <input>: got ${describeValue(text)}; allowed: a sample index of the run's ${split} data (an integer >= 0${size}), or a CSV row of ${features(saved)} numbers (the model's input)`,
+    );
+  }
+  // Separators make it a row, whatever its items: rowInput names the one that is not a number.
+  if (/[,;]/.test(text) || (/^[-+.\deE\s]+$/.test(text) && /\d/.test(text)))
+    return [rowInput(text, `row ${text}`, saved)];
   throw new UsageError(
     `invalid value for <input>: got ${describeValue(text)}; allowed: an image file (.png, .jpg, ...), a CSV row of numbers ("0,1"), a CSV file of rows, or a sample index of the run's ${split} data (e.g. 17)`,
   );
@@ -108,19 +127,30 @@ async function indexedInput(
   };
 }
 
+const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
+
+/** The number of values in one model input. */
+const features = (saved: SavedModel): number => saved.data.inputShape.reduce((a, b) => a * b, 1);
+
 function rowInput(line: string, name: string, saved: SavedModel): Input {
-  const values = line
-    .split(/[,;\s]+/)
-    .filter((v) => v !== '')
-    .map(Number);
-  const features = saved.data.inputShape.reduce((a, b) => a * b, 1);
-  if (values.some((v) => !Number.isFinite(v)) || (values.length !== features && values.length !== features + 1)) {
+  const items = line.split(/[,;\s]+/).filter((v) => v !== '');
+  const values = items.map((item) => (NUMBER.test(item) ? Number(item) : Number.NaN));
+  const count = features(saved);
+  const allowed = `${count} numbers (the model's input), or ${count + 1} with the label`;
+  const where = name.startsWith('row ') ? '' : ` at ${name}`;
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
     throw new UsageError(
-      `invalid value for <input>: got ${describeValue(line)} (${values.length} values); allowed: ${features} numbers (the model's input), or ${features + 1} with the label`,
+      `invalid value for <input>${where}: got ${describeValue(line.length > 80 ? `${line.slice(0, 77)}...` : line)}: item ${bad + 1} of ${values.length} is ${describeValue(items[bad])}, not a finite number; allowed: ${allowed}`,
+    );
+  }
+  if (values.length !== count && values.length !== count + 1) {
+    throw new UsageError(
+      `invalid value for <input>${where}: got ${describeValue(line)} (${values.length} values); allowed: ${allowed}`,
     );
   }
   let label: number | undefined;
-  if (values.length === features + 1) {
+  if (values.length === count + 1) {
     const column = typeof saved.config.data.labelColumn === 'number' ? saved.config.data.labelColumn : -1;
     const at = column < 0 ? values.length + column : column;
     label = values.splice(at, 1)[0];
