@@ -1,5 +1,5 @@
 // More CLI items as the user meets them (exit code and the one line printed), in-process.
-import { writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInProcess } from './test-in-process.js';
@@ -63,5 +63,41 @@ describe('predict: an input that is neither a sample index nor a row', () => {
     const ok = await runInProcess(['predict', 'runs/digits', 'header.csv', '--backend', 'cpu-reference'], cwd);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^header\.csv:2: \d/);
+  });
+});
+
+describe('top-k accuracy with k above the class count', () => {
+  it('is refused before training, naming the flag or the file and the class count; k = classes is fine', async () => {
+    const flag = await runInProcess(['train', ...QUICK, '--metrics', 'accuracy,top20', '--name', 'top20'], cwd);
+    expect(flag.code, flag.stderr).toBe(2);
+    expect(oneLine(flag.stderr)).toBe(
+      'myelin: invalid value for training.metrics (--metrics): got "top20", but the data has 10 classes, so it would always read 1; allowed: topK with k <= 10, or accuracy',
+    );
+    writeFileSync(path.join(cwd, 'top11.json'), JSON.stringify({ training: { metrics: ['top11_accuracy'] } }));
+    const file = await runInProcess(['train', ...QUICK, '--config', 'top11.json', '--name', 'top11'], cwd);
+    expect(file.code, file.stderr).toBe(2);
+    expect(oneLine(file.stderr)).toMatch(
+      /^myelin: invalid value for training\.metrics in top11\.json: got "top11_accuracy"/,
+    );
+    const ten = await runInProcess(['train', ...QUICK, '--metrics', 'top10', '--name', 'top10'], cwd);
+    expect(ten.code, ten.stderr).toBe(0);
+  });
+
+  it('a run made before the check still evaluates, without that metric', async () => {
+    cpSync(path.join(cwd, 'runs', 'digits'), path.join(cwd, 'runs', 'old-top20'), { recursive: true });
+    // evaluate reads the run config stored in the checkpoint.
+    for (const name of ['best.json', 'last.json']) {
+      const file = path.join(cwd, 'runs', 'old-top20', name);
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+        extra: { myelin: { config: { training: { metrics: string[] | null } } } };
+      };
+      saved.extra.myelin.config.training.metrics = ['accuracy', 'top20'];
+      writeFileSync(file, JSON.stringify(saved));
+    }
+    const result = await runInProcess(['evaluate', 'runs/old-top20', '--json', '--backend', 'cpu-reference'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    const values = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(values.accuracy).toBeGreaterThan(0);
+    expect(values).not.toHaveProperty('top20_accuracy');
   });
 });

@@ -25,6 +25,7 @@ import { CliError, EXIT, UsageError } from '../errors.js';
 import {
   buildModel,
   buildTrainingParts,
+  checkMetricsFitData,
   checkModelFitsData,
   metricNames,
   modelConfigFor,
@@ -169,10 +170,11 @@ async function run(
   const { backend, choice: backendChoice } = await selectBackend(config.backend);
   const budget = MemoryBudget.fromFlag(options.memoryBudget);
   const data = await loadData(config, budget);
-  const modelConfig = modelConfigFor(config, data);
-  checkModelBudget(budget, modelConfig, config, data, origins, options.flags);
   // Errors from building the parts name the flag that set the value, else the file.
   const source = { origins, file };
+  checkMetricsFitData(config, data, source);
+  const modelConfig = modelConfigFor(config, data);
+  checkModelBudget(budget, modelConfig, config, data, origins, options.flags);
   const model = buildModel(modelConfig, config.seed, source);
   const batchSize = config.training.batchSize === 'full' ? data.train.length : config.training.batchSize;
   // Optimizer steps per epoch (distributed: on this rank's shard, which DistributedSampler pads to an equal size).

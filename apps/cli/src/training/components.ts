@@ -166,6 +166,27 @@ function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss, sou
 }
 
 /**
+ * Top-k accuracy with k above the number of classes always reads 1 (PyTorch's topk refuses such
+ * a k): refused before training, when the data's class count is known (core refuses it at the
+ * first batch otherwise).
+ */
+export function checkMetricsFitData(
+  config: RunConfig,
+  data: Pick<DataSplits, 'outputs' | 'task'>,
+  source: ConfigSource = { origins: new Map() },
+): void {
+  if (data.task !== 'classification') return;
+  for (const name of metricNames(config, data.task)) {
+    const k = /^top(\d+)(?:_accuracy)?$/.exec(name)?.[1];
+    if (k !== undefined && Number(k) > data.outputs) {
+      throw new UsageError(
+        `invalid value for training.metrics${sourceOf(source, 'training.metrics')}: got "${name}", but the data has ${data.outputs} classes, so it would always read 1; allowed: topK with k <= ${data.outputs}, or accuracy`,
+      );
+    }
+  }
+}
+
+/**
  * Runs two training samples through the model and the loss before training starts, so a
  * model that does not fit the data is a usage error naming both shapes, not a crash mid-run.
  */

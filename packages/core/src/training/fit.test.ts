@@ -382,6 +382,20 @@ describe('fit', () => {
       /^fit: options\.optimizer is missing/,
     );
   });
+
+  it('top-k accuracy with k above the classes is refused at the first batch, naming the metric', async () => {
+    const model = tinyModel();
+    await expect(
+      fit(model, {
+        train: clusters(16, 16),
+        loss: crossEntropy,
+        optimizer: sgd(model.parameters(), 0.1),
+        epochs: 1,
+        metrics: ['top20'],
+      }),
+    ).rejects.toThrow(/^top20_accuracy: k = 20 is larger than the 3 classes of the output \[16,3\]/);
+    model.dispose();
+  });
 });
 
 describe('fit interruption', () => {
@@ -500,5 +514,17 @@ describe('topKAccuracy', () => {
     expect(sums).toEqual([1, 3, 3, 4]);
     expect(topKAccuracy(2).name).toBe('top2_accuracy');
     expect(() => topKAccuracy(0)).toThrow('topKAccuracy: k must be a positive integer, got 0');
+  });
+
+  it('refuses k larger than the classes of the output, which would always read 1 (PyTorch topk refuses it too)', () => {
+    const output = tensor([
+      [0.1, 0.5, 0.3],
+      [0.4, 0.3, 0.2],
+    ]);
+    const target = tensor([2, 0], { dtype: 'int32' });
+    expect(() => topKAccuracy(4).batchSum(output, target)).toThrow(
+      "top4_accuracy: k = 4 is larger than the 3 classes of the output [2,3] (it would always be 1); allowed: k <= 3, as PyTorch's topk requires",
+    );
+    expect(() => topKAccuracy(3).batchSum(output, target).dispose()).not.toThrow();
   });
 });

@@ -54,6 +54,13 @@ export function topKAccuracy(k: number): Metric {
     name: `top${k}_accuracy`,
     batchSum: (output, target) =>
       composite(() => {
+        // Every target is among more than all the outputs: the metric would read 1.0 whatever the model did.
+        const columns = output.shape[output.rank - 1];
+        if (columns !== undefined && k > columns) {
+          throw new ArgumentError(
+            `top${k}_accuracy: k = ${k} is larger than the ${columns} classes of the output ${formatShape(output.shape)} (it would always be 1); allowed: k <= ${columns}, as PyTorch's topk requires`,
+          );
+        }
         const classes = targetClasses(output, target);
         const targetScore = output.mul(classes.oneHot(output.shape[output.rank - 1]!)).sum(-1, true);
         const higher = cast(greater(output, targetScore), 'float32').sum(-1);
