@@ -59,7 +59,24 @@ async function inEvalMode<T>(model: TrainableModel, fn: () => Promise<T>): Promi
 export async function evaluate(
   model: TrainableModel,
   data: DataSource,
-  options: { loss?: LossLike; metrics?: Metric[]; epoch?: number; disposeBatches?: boolean } = {},
+  options: EvaluateOptions = {},
+): Promise<Record<string, number>> {
+  return evaluateData(model, data, options, 'evaluate: the data yielded no batches');
+}
+
+interface EvaluateOptions {
+  loss?: LossLike;
+  metrics?: Metric[];
+  epoch?: number;
+  disposeBatches?: boolean;
+}
+
+/** evaluate, with the message for data that yields no batches (fit names its validation data and the epoch). */
+export async function evaluateData(
+  model: TrainableModel,
+  data: DataSource,
+  options: EvaluateOptions,
+  noBatches: string,
 ): Promise<Record<string, number>> {
   const metrics = options.metrics ?? [];
   const backend = model.parameters()[0]?.backend ?? getBackend();
@@ -83,7 +100,7 @@ export async function evaluate(
         }
         samples += size;
       }
-      if (samples === 0) throw new ArgumentError('evaluate: the data yielded no batches');
+      if (samples === 0) throw new ArgumentError(noBatches);
       const [loss, ...sums] = await Promise.all(
         [lossSum, ...metricSums].map(async (sum) => (await sum.total.data())[0]!),
       );

@@ -383,6 +383,17 @@ describe('fit', () => {
     );
   });
 
+  it('empty validation data is named as such with its epoch (evaluate alone keeps its own message)', async () => {
+    const model = tinyModel();
+    const validation = (epoch: number): Batch[] => (epoch === 0 ? clusters(16, 16, 8) : []);
+    const options = { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1) };
+    await expect(fit(model, { ...options, validation, epochs: 2 })).rejects.toThrow(
+      'fit: the validation data yielded no batches in epoch 2',
+    );
+    await expect(evaluate(model, [], { loss: crossEntropy })).rejects.toThrow('evaluate: the data yielded no batches');
+    model.dispose();
+  });
+
   it('top-k accuracy with k above the classes is refused at the first batch, naming the metric', async () => {
     const model = tinyModel();
     await expect(

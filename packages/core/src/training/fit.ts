@@ -4,7 +4,7 @@ import { full } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { runCallbacks, type Callback, type TrainingContext } from './callback.js';
-import { batchesOf, evaluate } from './evaluate.js';
+import { batchesOf, evaluateData } from './evaluate.js';
 import { RunningSum, sumDType } from './running-sum.js';
 import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
@@ -123,7 +123,12 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     if (logs === null) break;
     logs.duration = (performance.now() - started) / 1000;
     if (options.validation) {
-      const validation = await evaluate(model, options.validation, { loss: options.loss, metrics, epoch });
+      const validation = await evaluateData(
+        model,
+        options.validation,
+        { loss: options.loss, metrics, epoch },
+        `fit: the validation data yielded no batches in epoch ${epoch + 1}`,
+      );
       for (const [name, value] of Object.entries(validation)) logs[`val_${name}`] = value;
     }
     // The lr of the epoch's last optimizer step: a per-batch schedule has already moved on to
