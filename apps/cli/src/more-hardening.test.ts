@@ -1,5 +1,5 @@
 // More CLI items as the user meets them (exit code and the one line printed), in-process.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInProcess } from './test-in-process.js';
@@ -99,5 +99,46 @@ describe('top-k accuracy with k above the class count', () => {
     const values = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(values.accuracy).toBeGreaterThan(0);
     expect(values).not.toHaveProperty('top20_accuracy');
+  });
+});
+
+describe('resume with a damaged metrics.jsonl', () => {
+  const lines = (file: string): string[] => readFileSync(file, 'utf8').trim().split('\n');
+
+  it('keeps the epochs metrics.csv still holds (they were rewritten away from both files), and says so', async () => {
+    const first = await runInProcess(['train', ...QUICK, '--epochs', '3', '--name', 'metrics-damaged'], cwd);
+    expect(first.code, first.stderr).toBe(0);
+    const run = path.join(cwd, 'runs', 'metrics-damaged');
+    const csv = lines(path.join(run, 'metrics.csv'));
+    const jsonl = lines(path.join(run, 'metrics.jsonl'));
+    writeFileSync(path.join(run, 'metrics.jsonl'), `${jsonl[0]!.slice(0, 20)}\n${jsonl.slice(1).join('\n')}\n`);
+    const resumed = await runInProcess(
+      ['train', '--resume', 'runs/metrics-damaged', '--epochs', '4', '--no-progress', '--backend', 'cpu-reference'],
+      cwd,
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('metrics.jsonl lacked epoch 1; kept from metrics.csv');
+    const after = lines(path.join(run, 'metrics.csv'));
+    expect(after.slice(0, 4)).toEqual(csv);
+    expect(after).toHaveLength(5);
+    const records = lines(path.join(run, 'metrics.jsonl')).map((line) => JSON.parse(line) as Record<string, number>);
+    expect(records.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
+    expect(records[0]).toEqual(JSON.parse(jsonl[0]!));
+  });
+
+  it('a deleted metrics.jsonl is rebuilt from metrics.csv', async () => {
+    const first = await runInProcess(['train', ...QUICK, '--epochs', '2', '--name', 'metrics-deleted'], cwd);
+    expect(first.code, first.stderr).toBe(0);
+    const run = path.join(cwd, 'runs', 'metrics-deleted');
+    const jsonl = lines(path.join(run, 'metrics.jsonl'));
+    rmSync(path.join(run, 'metrics.jsonl'));
+    const resumed = await runInProcess(
+      ['train', '--resume', 'runs/metrics-deleted', '--epochs', '3', '--no-progress', '--backend', 'cpu-reference'],
+      cwd,
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('metrics.jsonl lacked epochs 1, 2; kept from metrics.csv');
+    const parse = (line: string): unknown => JSON.parse(line);
+    expect(lines(path.join(run, 'metrics.jsonl')).slice(0, 2).map(parse)).toEqual(jsonl.map(parse));
   });
 });

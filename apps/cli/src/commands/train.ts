@@ -228,7 +228,10 @@ async function run(
     defaultGenerator.manualSeed(seeds(config.seed).dropout);
   }
   const initialEpoch = resume?.epoch ?? 0;
-  const metricsLog = new MetricsLog(directory, resume ? MetricsLog.read(directory, initialEpoch) : []);
+  const metricsLog = new MetricsLog(
+    directory,
+    resume ? MetricsLog.read(directory, initialEpoch, (text) => write(`${text}\n`)) : [],
+  );
   await metricsLog.rewrite();
 
   // Distributed: batchSize per rank on this rank's shard (the global batch is ranks × batchSize).

@@ -127,26 +127,67 @@ export class MetricsLog {
     appendFileSync(this.csvPath, csvLine(this.#columns, record));
   }
 
-  /** The records of metrics.jsonl up to `epochs` completed epochs (a resumed run drops later ones). */
-  static read(directory: string, epochs: number): EpochRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(path.join(directory, 'metrics.jsonl'), 'utf8');
-    } catch {
-      return [];
-    }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as EpochRecord];
-        } catch {
-          return []; // a line cut by a crash
-        }
-      })
-      .filter((r) => typeof r.epoch === 'number' && r.epoch <= epochs);
+  /**
+   * The records up to `epochs` completed epochs (a resumed run drops later ones): those of
+   * metrics.jsonl, and for an epoch it lacks (a damaged or deleted line) the row metrics.csv
+   * still holds, so rewriting both files on a resume does not lose it; `notice` is told which.
+   */
+  static read(directory: string, epochs: number, notice?: (text: string) => void): EpochRecord[] {
+    const kept = (r: EpochRecord): boolean => Number.isInteger(r.epoch) && r.epoch >= 1 && r.epoch <= epochs;
+    const records = readJsonl(path.join(directory, 'metrics.jsonl')).filter(kept);
+    const known = new Set(records.map((r) => r.epoch));
+    const recovered = readCsv(path.join(directory, 'metrics.csv'))
+      // One row per epoch: the first whole one.
+      .filter((r) => kept(r) && !known.has(r.epoch) && Boolean(known.add(r.epoch)));
+    if (recovered.length === 0) return records;
+    notice?.(
+      `metrics.jsonl lacked epoch${recovered.length > 1 ? 's' : ''} ${recovered.map((r) => r.epoch).join(', ')}; kept from metrics.csv`,
+    );
+    return [...records, ...recovered].sort((a, b) => a.epoch - b.epoch);
   }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function readJsonl(file: string): EpochRecord[] {
+  return readText(file)
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        const record = JSON.parse(line) as unknown;
+        return record !== null && typeof record === 'object' && typeof (record as EpochRecord).epoch === 'number'
+          ? [record as EpochRecord]
+          : [];
+      } catch {
+        return []; // a line cut by a crash
+      }
+    });
+}
+
+/** The rows of metrics.csv that are whole (as many numbers as the header has columns). */
+function readCsv(file: string): EpochRecord[] {
+  const [header, ...rows] = readText(file).split('\n');
+  const columns = header?.split(',') ?? [];
+  if (columns[0] !== 'epoch') return [];
+  return rows.flatMap((row) => {
+    const cells = row.split(',');
+    if (cells.length !== columns.length) return [];
+    const record: Record<string, number> = {};
+    for (const [i, column] of columns.entries()) {
+      if (cells[i] === '') continue; // a value this epoch did not log
+      const value = Number(cells[i]);
+      if (Number.isNaN(value) && cells[i] !== 'NaN') return [];
+      record[column] = value;
+    }
+    return typeof record.epoch === 'number' ? [record as EpochRecord] : [];
+  });
 }
 
 /** Renders loss.svg and accuracy.svg (train vs validation per epoch) with @myelin/plot; returns the files written. */
