@@ -1,4 +1,4 @@
-export { Module, type ModuleConfig, type LoadStateDictOptions } from './module.js';
+export { Module, type ModuleConfig, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export {
   moduleFromConfig,
   registerModuleType,

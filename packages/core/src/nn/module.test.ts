@@ -157,7 +157,11 @@ describe('state dicts', () => {
       /^Sequential.loadStateDict: nothing was loaded:\n {2}0.weight: expected shape \[3,2\], got \[2,3\]$/,
     );
     state['0.weight'] = zeros([3, 2]);
-    model.loadStateDict(state, { strict: false });
+    // What was skipped is returned, as PyTorch's missing_keys / unexpected_keys (it returned nothing).
+    expect(model.loadStateDict(state, { strict: false })).toEqual({
+      missingKeys: ['1.bias'],
+      unexpectedKeys: ['extra'],
+    });
     expect(await values(model.stateDict()['1.weight']!)).toEqual([0, 0, 0]);
     // PyTorch's positional strict (load_state_dict(sd, False)) is refused, not read as strict.
     expect(() => model.loadStateDict(state, false as never)).toThrow(

@@ -14,6 +14,14 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
+/** What loadStateDict skipped, as PyTorch's load_state_dict returns it (both empty after a strict load). */
+export interface LoadStateDictResult {
+  /** The module's keys the state did not have (left as they were). */
+  missingKeys: string[];
+  /** The state's keys the module does not have (ignored). */
+  unexpectedKeys: string[];
+}
+
 /**
  * The base of every layer, like torch.nn.Module: it owns named parameters, buffers and child
  * modules, walks them recursively (registration order, shared tensors once), switches
@@ -148,8 +156,9 @@ export abstract class Module {
   /**
    * Copies values into the live parameters and buffers (cast to their dtype and moved to their
    * backend). Every check runs first: on any problem nothing changes and one error lists them all.
+   * Returns the keys a non-strict load skipped, as PyTorch does.
    */
-  loadStateDict(state: Record<string, Tensor>, options: LoadStateDictOptions = {}): void {
+  loadStateDict(state: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     if (typeof options !== 'object' || options === null) {
       // PyTorch's load_state_dict(state, False) passes strict by position; here it would be ignored.
       throw new ArgumentError(
@@ -195,6 +204,7 @@ export abstract class Module {
         for (const [target, value] of pairs) target.assign(value.to(target.backend));
       }),
     );
+    return { missingKeys: missing, unexpectedKeys: unexpected };
   }
 
   /** The number of parameter elements (shared parameters counted once). */
