@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
   Generator,
+  SGD,
   fromHost,
   getBackend,
   noGrad,
@@ -381,6 +382,21 @@ describe('fit', () => {
     await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, epochs: 1 } as never)).rejects.toThrow(
       /^fit: options\.optimizer is missing/,
     );
+  });
+
+  it("refuses an optimizer that holds none of the model's parameters (training would change nothing)", async () => {
+    const model = tinyModel();
+    const other = tinyModel(2);
+    const optimizer = new SGD(other.parameters(), { lr: 0.1 });
+    const before = await model.weight.data();
+    await expect(fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer, epochs: 1 })).rejects.toThrow(
+      "fit: the optimizer holds none of the model's 2 parameters (its 2 tensors belong to another model, or the model was rebuilt after the optimizer was made), so training would change nothing; allowed: an optimizer made from model.parameters()",
+    );
+    expect(await model.weight.data()).toEqual(before);
+    // A part of the model (the rest frozen) is fine.
+    const part = new SGD([model.weight], { lr: 0.1 });
+    await fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer: part, epochs: 1 });
+    for (const m of [model, other]) m.dispose();
   });
 
   it('empty validation data is named as such with its epoch (evaluate alone keeps its own message)', async () => {

@@ -56,6 +56,21 @@ export class TrainingDivergedError extends MyelinError {
 }
 
 /**
+ * An optimizer built over another model's parameters (or before the model was rebuilt) would
+ * step tensors the loop never computes gradients for: training would change nothing, silently.
+ * Checked where the optimizer lists its parameters (core's optimizers); others are trusted.
+ */
+function checkOptimizerHoldsModel(optimizer: OptimizerLike, parameters: readonly Tensor[]): void {
+  const groups = optimizer.paramGroups as readonly { params?: unknown }[];
+  if (!Array.isArray(groups) || !groups.every((g) => Array.isArray(g.params))) return;
+  const held = new Set(groups.flatMap((g) => g.params as unknown[]));
+  if (held.size === 0 || parameters.some((p) => held.has(p))) return;
+  throw new ArgumentError(
+    `fit: the optimizer holds none of the model's ${parameters.length} parameters (its ${held.size} tensors belong to another model, or the model was rebuilt after the optimizer was made), so training would change nothing; allowed: an optimizer made from model.parameters()`,
+  );
+}
+
+/**
  * Trains `model` for `epochs`, like Keras' fit with PyTorch's modules: each step runs in a
  * memory scope (forward, loss, backward, optimizer step), metrics accumulate on the device
  * and are read back every `readLossEvery` steps, validation runs after each epoch.
@@ -76,6 +91,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   }
   const parameters = model.parameters();
   if (parameters.length === 0) throw new ArgumentError('fit: the model has no parameters to train');
+  checkOptimizerHoldsModel(options.optimizer, parameters);
   const backend = parameters[0]!.backend;
   const readEvery = options.readLossEvery ?? (backend.readSync ? 1 : 10);
   if (!Number.isInteger(readEvery) || readEvery < 1)
