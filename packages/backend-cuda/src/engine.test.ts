@@ -188,6 +188,48 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     expect(Array.from(await b.read(bias))).toEqual(expected);
   });
 
+  it('batchNorm over more channels than blocks (each block takes several) matches the host, forward and backward', async () => {
+    const b = await create();
+    const [n, c] = [3, 1030]; // 1024 blocks: channels 1024.. are each a block's second
+    const xs = Float32Array.from({ length: n * c }, (_, i) => Math.fround(Math.sin(i * 0.37) * 2));
+    const gs = Float32Array.from({ length: n * c }, (_, i) => Math.fround(Math.cos(i * 0.11)));
+    const x = b.fromData(xs, [n, c], 'float32');
+    const forward = b.fused!.batchNorm!(x, null, null, null, 1e-5);
+    const mean = (await b.read(forward.mean)) as Float32Array;
+    const variance = (await b.read(forward.variance)) as Float32Array;
+    const back = b.fused!.batchNormBackward!(
+      b.fromData(gs, [n, c], 'float32'),
+      x,
+      null,
+      forward.mean,
+      forward.invStd,
+      true,
+      {
+        input: false,
+        weight: true,
+        bias: true,
+      },
+    );
+    const dw = (await b.read(back.weight!)) as Float32Array;
+    const db = (await b.read(back.bias!)) as Float32Array;
+    for (const ch of [0, 1, 1023, 1024, 1025, 1029]) {
+      const column = [0, 1, 2].map((r) => xs[r * c + ch]!);
+      const m = column.reduce((s, v) => s + v, 0) / n;
+      const v = column.reduce((s, x) => s + (x - m) ** 2, 0) / n;
+      const inv = 1 / Math.sqrt(v + 1e-5);
+      expect(mean[ch]).toBeCloseTo(m, 5);
+      expect(variance[ch]).toBeCloseTo(v, 5);
+      expect(db[ch]).toBeCloseTo(
+        [0, 1, 2].reduce((s, r) => s + gs[r * c + ch]!, 0),
+        5,
+      );
+      expect(dw[ch]).toBeCloseTo(
+        [0, 1, 2].reduce((s, r) => s + gs[r * c + ch]! * (xs[r * c + ch]! - m) * inv, 0),
+        4,
+      );
+    }
+  });
+
   it('long rows (a block per row) reduce like the host: float32 sums in double, NaN-aware max, int32 wrap, bool max', async () => {
     const b = await create();
     const n = 5000;

@@ -412,15 +412,19 @@ __device__ inline i64 channel_of(i64 i, i64 c, i64 inner, bool narrow) {
   return (i / inner) % c;
 }
 
-/** Block per channel: mean and biased variance (two passes in double), or the given ones. */
+/** Blocks for the per-channel kernels: one per channel up to this many, then each takes several. */
+constexpr i64 CHANNEL_BLOCKS = 1024;
+
+/** A block per channel (several each beyond CHANNEL_BLOCKS): mean and biased variance (two passes in double), or the given ones. */
 template <typename T>
 __global__ void batch_norm_stats(const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias, const T* __restrict__ given_mean,
                                  const T* __restrict__ given_var, double eps, T* mean, T* var, T* inv_std, double* coef, i64 n, i64 c, i64 inner) {
   __shared__ double sums[32];
   __shared__ double shared_mean;
-  const i64 ch = blockIdx.x;
   const i64 count = n * inner;
   const bool narrow = n * c * inner < (i64(1) << 31);
+  // The bound is the same for every thread of the block: its barriers are reached by all.
+  for (i64 ch = blockIdx.x; ch < c; ch += gridDim.x) {
   double m, v;
   if (given_mean == nullptr) {
     double s = 0;
@@ -449,6 +453,7 @@ __global__ void batch_norm_stats(const T* __restrict__ x, const T* __restrict__ 
     var[ch] = T(v);
     inv_std[ch] = T(s);
   }
+  }
 }
 
 template <typename T>
@@ -464,10 +469,10 @@ template <typename T>
 __global__ void batch_norm_backward_sums(const T* __restrict__ g, const T* __restrict__ x, const T* __restrict__ mean, const T* __restrict__ inv_std, T* dw, T* db,
                                          double* sums_out, i64 n, i64 c, i64 inner) {
   __shared__ double sums[32];
-  const i64 ch = blockIdx.x;
   const i64 count = n * inner;
-  const double m = double(mean[ch]);
   const bool narrow = n * c * inner < (i64(1) << 31);
+  for (i64 ch = blockIdx.x; ch < c; ch += gridDim.x) {
+  const double m = double(mean[ch]);
   double sg = 0, sgx = 0;
   for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
     const i64 at = channel_at(e, ch, c, inner, narrow);
@@ -482,6 +487,7 @@ __global__ void batch_norm_backward_sums(const T* __restrict__ g, const T* __res
     if (db != nullptr) db[ch] = T(sg);
     sums_out[2 * ch] = sg;
     sums_out[2 * ch + 1] = sgxhat;
+  }
   }
 }
 
@@ -637,7 +643,7 @@ void launch_bias_act_backward(cudaStream_t s, int dtype, int act, const void* g,
 template <typename T>
 static void batch_norm_typed(cudaStream_t s, const void* x, const void* weight, const void* bias, const void* given_mean, const void* given_var, double eps, void* y, void* mean,
                              void* var, void* inv_std, double* coef, i64 n, i64 c, i64 inner) {
-  batch_norm_stats<T><<<unsigned(c), THREADS, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias), static_cast<const T*>(given_mean),
+  batch_norm_stats<T><<<unsigned(std::min(c, CHANNEL_BLOCKS)), THREADS, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias), static_cast<const T*>(given_mean),
                                                       static_cast<const T*>(given_var), eps, static_cast<T*>(mean), static_cast<T*>(var), static_cast<T*>(inv_std), coef, n, c,
                                                       inner);
   const i64 total = n * c * inner;
@@ -654,7 +660,7 @@ void launch_batch_norm(cudaStream_t s, int dtype, const void* x, const void* wei
 template <typename T>
 static void batch_norm_backward_typed(cudaStream_t s, const void* g, const void* x, const void* weight, const void* mean, const void* inv_std, bool training, void* dx, void* dw,
                                       void* db, double* scratch, i64 n, i64 c, i64 inner) {
-  batch_norm_backward_sums<T><<<unsigned(c), THREADS, 0, s>>>(static_cast<const T*>(g), static_cast<const T*>(x), static_cast<const T*>(mean), static_cast<const T*>(inv_std),
+  batch_norm_backward_sums<T><<<unsigned(std::min(c, CHANNEL_BLOCKS)), THREADS, 0, s>>>(static_cast<const T*>(g), static_cast<const T*>(x), static_cast<const T*>(mean), static_cast<const T*>(inv_std),
                                                               static_cast<T*>(dw), static_cast<T*>(db), scratch, n, c, inner);
   const i64 total = n * c * inner;
   if (dx != nullptr && total > 0) {
