@@ -321,7 +321,10 @@ void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& b
   trace("launch %s %ux%ux%u %ux%ux%u", name, grid.x, grid.y, grid.z, block.x, block.y, block.z);
   if (skip_kernels()) return;
   const unsigned threads = block.x * block.y * block.z;
-  if (threads == 0 || threads > kMaxThreads || grid.x == 0 || grid.y == 0 || grid.z == 0) {
+  // As a GPU refuses them: no threads, too many, an empty grid, or one past CUDA's grid limits
+  // (x up to 2^31 - 1, y and z up to 65535).
+  if (threads == 0 || threads > kMaxThreads || grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 0x7fffffffu || grid.y > 65535u ||
+      grid.z > 65535u) {
     std::fprintf(stderr, "myelin CUDA emulator: invalid launch of %s (grid %ux%ux%u, block %ux%ux%u)\n", name, grid.x, grid.y, grid.z, block.x, block.y,
                  block.z);
     std::abort();

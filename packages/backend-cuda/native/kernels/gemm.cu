@@ -2,6 +2,9 @@
 // tiles per block of 256 threads, each thread a 4x4 register block, operands staged through
 // shared memory in slices of K, any strides (so transposes and batch strides of 0 need no copy).
 // Accumulates with explicit fused multiply-adds in the operand type.
+#include <algorithm>
+#include <cstdlib>
+
 #include "device.cuh"
 #include "kernels.h"
 
@@ -19,7 +22,8 @@ struct GemmArgs {
   i64 b_row, b_col, stride_b;  // element (p, j) of op(B) at b[p * b_row + j * b_col]
   T* c;
   i64 ldc, stride_c;
-  i64 batch0;
+  i64 batch0;     // the batch of blockIdx.z == 0 (launches of at most grid_yz_chunk() batches each)
+  i64 row_tile0;  // the row tile of blockIdx.y == 0 (likewise)
 };
 
 template <typename T>
@@ -39,7 +43,7 @@ struct BlockTile {
 template <int TM, int TN, typename T>
 __device__ __forceinline__ BlockTile<T> block_tile(const GemmArgs<T>& g) {
   const i64 batch = g.batch0 + blockIdx.z;
-  return {g.a + batch * g.stride_a, g.b + batch * g.stride_b, g.c + batch * g.stride_c, i64(blockIdx.y) * TM,
+  return {g.a + batch * g.stride_a, g.b + batch * g.stride_b, g.c + batch * g.stride_c, (g.row_tile0 + i64(blockIdx.y)) * TM,
           i64(blockIdx.x) * TN};
 }
 
@@ -174,6 +178,25 @@ __global__ void zero_matrix(T* c, i64 m, i64 n, i64 ldc, i64 stride_c, i64 batch
   }
 }
 
+/**
+ * Row tiles and batches per launch: CUDA refuses a gridDim.y or gridDim.z over 65535 (a GEMM of
+ * over 65535 row tiles: 4.19M rows, or of as many batches), so larger ones take several launches.
+ * The emulator build reads MYELIN_CUDA_EMULATOR_GRID_CHUNK, so that a test can run this
+ * chunking on small matrices (the emulator refuses grids past CUDA's limits, as a GPU does).
+ */
+i64 grid_yz_chunk() {
+#ifdef MYELIN_CUDA_EMULATOR
+  static const i64 chunk = [] {
+    const char* value = std::getenv("MYELIN_CUDA_EMULATOR_GRID_CHUNK");
+    const long long n = value != nullptr ? std::atoll(value) : 0;
+    return n >= 1 && n <= 65535 ? i64(n) : i64(65535);
+  }();
+  return chunk;
+#else
+  return 65535;
+#endif
+}
+
 template <typename T>
 void gemm_typed(cudaStream_t s, const GemmCall& call) {
   if (call.m <= 0 || call.n <= 0 || call.batch <= 0) return;
@@ -200,17 +223,22 @@ void gemm_typed(cudaStream_t s, const GemmCall& call) {
   // Large float32 outputs take the 128x128 kernel; the rest (and float64) the 64x64 one.
   const bool large = std::is_same<T, float>::value && call.m >= 256 && call.n >= 256;
   const i64 tm = large ? LM : BM, tn = large ? LN : BN;
-  const dim3 grid(unsigned((call.n + tn - 1) / tn), unsigned((call.m + tm - 1) / tm), 1);
-  for (i64 b0 = 0; b0 < call.batch; b0 += 65535) {
-    const i64 count = call.batch - b0 < 65535 ? call.batch - b0 : 65535;
-    g.batch0 = b0;
-    if constexpr (std::is_same<T, float>::value) {
-      if (large) {
-        sgemm_large<<<dim3(grid.x, grid.y, unsigned(count)), 256, 0, s>>>(g);
-        continue;
+  // Column tiles on x (up to 2^31 - 1: more columns than any device memory holds).
+  const unsigned tiles_x = unsigned((call.n + tn - 1) / tn);
+  const i64 tiles_y = (call.m + tm - 1) / tm, chunk = grid_yz_chunk();
+  for (i64 b0 = 0; b0 < call.batch; b0 += chunk) {
+    for (i64 y0 = 0; y0 < tiles_y; y0 += chunk) {
+      const dim3 grid(tiles_x, unsigned(std::min(chunk, tiles_y - y0)), unsigned(std::min(chunk, call.batch - b0)));
+      g.batch0 = b0;
+      g.row_tile0 = y0;
+      if constexpr (std::is_same<T, float>::value) {
+        if (large) {
+          sgemm_large<<<grid, 256, 0, s>>>(g);
+          continue;
+        }
       }
+      gemm_kernel<T><<<grid, 256, 0, s>>>(g);
     }
-    gemm_kernel<T><<<dim3(grid.x, grid.y, unsigned(count)), 256, 0, s>>>(g);
   }
 }
 
