@@ -44,6 +44,19 @@ function asyncOnly(name: string, blocking: boolean): Backend {
   });
 }
 
+describe('DistributedDataParallel.loadStateDict', () => {
+  it("returns the wrapped module's report of what a non-strict load skipped, as PyTorch's DDP does", () => {
+    setBackend('cpu-reference');
+    const model = new Linear(3, 2);
+    const ddp = new DistributedDataParallel(model, new MirroredCommunicator());
+    const { weight } = model.stateDict();
+    expect(ddp.loadStateDict({ weight: weight!, extra: weight! }, { strict: false })).toEqual({
+      missingKeys: ['bias'],
+      unexpectedKeys: ['extra'],
+    });
+  });
+});
+
 describe('DistributedDataParallel on a backend that reads only asynchronously', () => {
   it("reads the gradients through the backend's readBlocking", () => {
     registerBackend('async-with-blocking', () => asyncOnly('async-with-blocking', true));

@@ -1,6 +1,13 @@
 // DistributedDataParallel: one model replica per rank, kept identical by broadcasting rank 0's
 // state once and averaging gradients after every backward, like torch.nn.parallel.DistributedDataParallel.
-import { ArgumentError, fromHost, type EpochLogs, type Tensor, type TrainableModel } from '@myelin/core';
+import {
+  ArgumentError,
+  fromHost,
+  type EpochLogs,
+  type LoadStateDictResult,
+  type Tensor,
+  type TrainableModel,
+} from '@myelin/core';
 import type { Communicator, ReducePart } from './communicator.js';
 import { DistributedError } from './errors.js';
 
@@ -92,10 +99,11 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
     return this.module.stateDict?.() ?? Object.fromEntries(this.parameters().map((p, i) => [String(i), p]));
   }
 
-  loadStateDict(state: Record<string, Tensor>, options?: { strict?: boolean }): void {
+  /** The wrapped model's load; what it returns (a Module: the keys a non-strict load skipped). */
+  loadStateDict(state: Record<string, Tensor>, options?: { strict?: boolean }): LoadStateDictResult | void {
     if (!this.module.loadStateDict)
       throw new ArgumentError('DistributedDataParallel: the wrapped model has no loadStateDict');
-    this.module.loadStateDict(state, options);
+    return this.module.loadStateDict(state, options);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
+import type { LoadStateDictResult } from '../nn/module.js';
 
 /** One batch of inputs and targets. */
 export interface Batch {
@@ -36,7 +37,8 @@ export interface TrainableModel {
   parameters(): Tensor[];
   readonly training: boolean;
   stateDict?(): Record<string, Tensor>;
-  loadStateDict?(state: Record<string, Tensor>, options?: { strict?: boolean }): void;
+  /** A Module returns what a non-strict load skipped (PyTorch's missing and unexpected keys). */
+  loadStateDict?(state: Record<string, Tensor>, options?: { strict?: boolean }): LoadStateDictResult | void;
 }
 
 /** A loss module (`forward(input, target)`) or a plain function. */
