@@ -64,10 +64,15 @@ export async function evaluate(
   return evaluateData(model, data, options, 'evaluate: the data yielded no batches');
 }
 
-interface EvaluateOptions {
+/** What `evaluate` computes over the data, besides running the model. */
+export interface EvaluateOptions {
+  /** The loss to average (its key in the result: `loss`). */
   loss?: LossLike;
+  /** Metrics to average, each under its name. */
   metrics?: Metric[];
+  /** The epoch a DataLoader is asked for (its shuffle seed; default 0). */
   epoch?: number;
+  /** Dispose each batch's tensors after use (default: when the data makes fresh batches). */
   disposeBatches?: boolean;
 }
 

@@ -1,5 +1,5 @@
 export { fit, TrainingDivergedError, type FitOptions } from './fit.js';
-export { evaluate, predict, iterateBatches } from './evaluate.js';
+export { evaluate, predict, iterateBatches, type EvaluateOptions } from './evaluate.js';
 export { History } from './history.js';
 export { accuracy, topKAccuracy, resolveMetric, confusionMatrix, type Metric } from './metrics.js';
 export { runCallbacks, type Callback, type TrainingContext } from './callback.js';
