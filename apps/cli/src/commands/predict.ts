@@ -79,8 +79,7 @@ async function readInput(
     let size = '';
     try {
       const data = await runData();
-      const dataset = split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
-      size = ` and below ${dataset?.length ?? 0}`;
+      size = ` and below ${splitOf(data, split)?.length ?? 0}`;
     } catch {
       // The index reading is not what was meant if the data cannot be loaded: name the rule without the size.
     }
@@ -105,13 +104,18 @@ function loadUntransformed(saved: SavedModel): ReturnType<typeof loadData> {
   return loadData({ ...saved.config, data: { ...saved.config.data, transforms } });
 }
 
+/** The --split the samples are indexed in (null where the data has none). */
+function splitOf(data: Awaited<ReturnType<typeof loadData>>, split: string) {
+  return split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
+}
+
 async function indexedInput(
   index: number,
   saved: SavedModel,
   split: string,
   data: Awaited<ReturnType<typeof loadData>>,
 ): Promise<Input> {
-  const dataset = split === 'train' ? data.train : split === 'validation' ? data.validation : data.test;
+  const dataset = splitOf(data, split);
   if (dataset === null || index >= dataset.length) {
     throw new UsageError(
       `invalid value for <input>: got ${index}; allowed: a sample index below ${dataset?.length ?? 0} (the ${split} data of ${data.summary})`,
