@@ -21,50 +21,45 @@ void size_class(std::size_t bytes, int& cls, std::size_t& capacity) {
   capacity = base + q * step;
   cls = (e - 6) * 4 + int(q);
 }
+
+/** 64-byte aligned memory: whole 64-byte lines in the pool, exactly `bytes` (one for an empty tensor) in exact mode. */
+void* allocate(std::size_t bytes, bool exact) {
+  void* data = nullptr;
+  const std::size_t size = exact ? (bytes > 0 ? bytes : 1) : (bytes + 63) & ~std::size_t(63);
+  return posix_memalign(&data, 64, size) == 0 ? data : nullptr;
+}
+
 }  // namespace
 
 BufferPool::~BufferPool() { trim(); }
 
 Block* BufferPool::acquire(std::size_t bytes) {
-  if (exact) {
-    // Exactly `bytes` (posix_memalign takes any size; one byte for an empty tensor), every byte
-    // 0xFF (NaN in float32/float64, -1 in int32): a kernel reading an output before writing it
-    // gives NaN or -1, not whatever the allocator had there.
-    void* data = nullptr;
-    if (posix_memalign(&data, 64, bytes > 0 ? bytes : 1) != 0) return nullptr;
-    std::memset(data, 0xFF, bytes);
-    Block* b = new (std::nothrow) Block{data, bytes, 1, -1};
-    if (b == nullptr) {
-      std::free(data);
-      return nullptr;
+  // Exact mode: exactly `bytes`, no size class (-1), never from a free list.
+  int cls = -1;
+  std::size_t capacity = bytes;
+  if (!exact) {
+    size_class(bytes, cls, capacity);
+    if (std::size_t(cls) < free_.size() && !free_[cls].empty()) {
+      Block* b = free_[cls].back();
+      free_[cls].pop_back();
+      b->refs = 1;
+      stats_.reuses++;
+      stats_.pooled_blocks--;
+      stats_.pooled_bytes -= b->capacity;
+      stats_.live_blocks++;
+      stats_.live_bytes += b->capacity;
+      return b;
     }
-    stats_.system_allocations++;
-    stats_.live_blocks++;
-    stats_.live_bytes += bytes;
-    return b;
   }
-  int cls;
-  std::size_t capacity;
-  size_class(bytes, cls, capacity);
-  if (std::size_t(cls) < free_.size() && !free_[cls].empty()) {
-    Block* b = free_[cls].back();
-    free_[cls].pop_back();
-    b->refs = 1;
-    stats_.reuses++;
-    stats_.pooled_blocks--;
-    stats_.pooled_bytes -= b->capacity;
-    stats_.live_blocks++;
-    stats_.live_bytes += b->capacity;
-    return b;
-  }
-  // aligned_alloc wants a size that is a multiple of the alignment.
-  const std::size_t bytes_rounded = (capacity + 63) & ~std::size_t(63);
-  void* data = std::aligned_alloc(64, bytes_rounded);
+  void* data = allocate(capacity, exact);
   if (data == nullptr) {
     trim();
-    data = std::aligned_alloc(64, bytes_rounded);
+    data = allocate(capacity, exact);
     if (data == nullptr) return nullptr;
   }
+  // Exact mode's bytes start as 0xFF (NaN in float32/float64, -1 in int32): a kernel reading an
+  // output before writing it gives NaN or -1, not whatever the allocator had there.
+  if (exact) std::memset(data, 0xFF, capacity);
   Block* b = new (std::nothrow) Block{data, capacity, 1, cls};
   if (b == nullptr) {
     std::free(data);

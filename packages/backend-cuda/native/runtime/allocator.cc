@@ -22,16 +22,9 @@ std::size_t class_capacity(int size_class) {
 Allocator::~Allocator() { empty_cache(); }
 
 Block* Allocator::acquire(std::size_t bytes) {
-  if (exact) {
-    void* data = alloc_(bytes > 0 ? bytes : 1, user_);  // one byte for an empty tensor
-    if (data == nullptr) return nullptr;
-    stats_.system_allocations++;
-    stats_.live_blocks++;
-    stats_.live_bytes += bytes;
-    return new Block{data, bytes, 1, -1, this};
-  }
-  const int cls = size_class_of(bytes);
-  if (std::size_t(cls) < free_lists_.size() && !free_lists_[std::size_t(cls)].empty()) {
+  // Exact mode: exactly `bytes`, no size class (-1), never from a free list.
+  const int cls = exact ? -1 : size_class_of(bytes);
+  if (cls >= 0 && std::size_t(cls) < free_lists_.size() && !free_lists_[std::size_t(cls)].empty()) {
     Block* b = free_lists_[std::size_t(cls)].back();
     free_lists_[std::size_t(cls)].pop_back();
     b->refs = 1;
@@ -42,11 +35,12 @@ Block* Allocator::acquire(std::size_t bytes) {
     stats_.live_bytes += b->capacity;
     return b;
   }
-  const std::size_t capacity = class_capacity(cls);
-  void* data = alloc_(capacity, user_);
+  const std::size_t capacity = exact ? bytes : class_capacity(cls);
+  const std::size_t size = capacity > 0 ? capacity : 1;  // an empty tensor still gets a valid pointer
+  void* data = alloc_(size, user_);
   if (data == nullptr) {
     empty_cache();
-    data = alloc_(capacity, user_);
+    data = alloc_(size, user_);
     if (data == nullptr) return nullptr;
   }
   stats_.system_allocations++;
@@ -57,9 +51,9 @@ Block* Allocator::acquire(std::size_t bytes) {
 
 void Allocator::release(Block* b) {
   if (--b->refs > 0) return;
+  stats_.live_blocks--;
+  stats_.live_bytes -= b->capacity;
   if (b->size_class < 0) {
-    stats_.live_blocks--;
-    stats_.live_bytes -= b->capacity;
     free_(b->data, user_);
     stats_.system_frees++;
     delete b;
@@ -67,8 +61,6 @@ void Allocator::release(Block* b) {
   }
   if (free_lists_.size() <= std::size_t(b->size_class)) free_lists_.resize(std::size_t(b->size_class) + 1);
   free_lists_[std::size_t(b->size_class)].push_back(b);
-  stats_.live_blocks--;
-  stats_.live_bytes -= b->capacity;
   stats_.cached_blocks++;
   stats_.cached_bytes += b->capacity;
 }
