@@ -570,3 +570,8 @@ cudaError_t cudaEventSynchronize(cudaEvent_t) {
   mc_emu::trace("sync event");
   return cudaSuccess;
 }
+cudaError_t cudaLaunchHostFunc(cudaStream_t, cudaHostFn_t fn, void* user_data) {
+  mc_emu::trace("hostFunc");
+  fn(user_data);
+  return cudaSuccess;
+}
