@@ -8,7 +8,7 @@
 //     per-block mc_emu::shared_memory reference; see native/emulator/emulator.cc)
 // The same sources as the real addon, compiled by g++ instead of nvcc: each .cu file is copied
 // with its launches `kernel<<<grid, block, shared, stream>>>(args)` rewritten to
-// `mc_emu::launch("kernel", grid, block, shared, stream, [&] { kernel(args); })`, and
+// `mc_emu::launch("kernel", grid, block, shared, stream, [=] { kernel(args); })`, and
 // native/emulator/ comes first on the include path, so <cuda_runtime.h> and
 // <cuda_runtime_api.h> are the emulator's. No CUDA toolkit is needed. Without g++ it prints a
 // warning and exits 0 (the emulated tests then report themselves skipped with the reason).
@@ -95,7 +95,9 @@ function rewriteLaunches(source, file) {
     const args = source.slice(open + 1, close - 1);
     // The kernel's name for the emulator's trace: without namespace and template arguments.
     const name = kernel.replace(/<.*$/s, '').replace(/^.*::/, '').trim();
-    out += `${source.slice(at, start)}::mc_emu::launch("${name}", ${config}, [&]() { ${kernel}(${args}); })`;
+    // By value, as CUDA copies a kernel's arguments at the launch: the deferred mode
+    // (MYELIN_CUDA_EMULATOR_ASYNC) runs the kernel later, after the launching frame has returned.
+    out += `${source.slice(at, start)}::mc_emu::launch("${name}", ${config}, [=]() { ${kernel}(${args}); })`;
     at = close;
   }
 }

@@ -34,7 +34,7 @@ if (!existsSync(addon)) {
   console.log(
     `test:asan: the nvcc sanitizer build was not made (see ${path.relative(root, marker)}); the emulator's runs`,
   );
-  if (files.length === 0) files = ['src/emulator.test.ts'];
+  if (files.length === 0) files = ['src/emulator.test.ts', 'src/emulator-async.test.ts'];
 }
 const sanitizer = asanEnvironment({
   // protect_shadow_gap=0: the CUDA driver maps memory where ASan's shadow gap would be.
@@ -61,11 +61,15 @@ let status = run({}, files);
 // a tensor's end, or a use after release, would land in memory AddressSanitizer counts as allocated.
 const whole = process.argv.length <= 2;
 if (status === 0 && whole && existsSync(emulator)) {
-  console.log('test:asan: the emulator conformance run with MYELIN_CUDA_NO_CACHING=1');
+  console.log(
+    'test:asan: the emulator conformance runs (immediate and deferred streams) with MYELIN_CUDA_NO_CACHING=1',
+  );
   const suffix = process.env.MYELIN_TEST_REPORT_SUFFIX;
   status = run(
     { MYELIN_CUDA_NO_CACHING: '1', ...(suffix === undefined ? {} : { MYELIN_TEST_REPORT_SUFFIX: `${suffix}-exact` }) },
-    ['src/emulator.test.ts'],
+    // Deferred streams with exact blocks: a kernel that runs after its block was freed is a use
+    // after free.
+    ['src/emulator.test.ts', 'src/emulator-async.test.ts'],
   );
 }
 process.exit(status);

@@ -36,7 +36,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
+#include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "cuda_runtime_api.h"
@@ -317,18 +321,34 @@ void barrier(int scope) {
 #endif
 }
 
-void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& body) {
-  trace("launch %s %ux%ux%u %ux%ux%u", name, grid.x, grid.y, grid.z, block.x, block.y, block.z);
-  if (skip_kernels()) return;
-  const unsigned threads = block.x * block.y * block.z;
-  // As a GPU refuses them: no threads, too many, an empty grid, or one past CUDA's grid limits
-  // (x up to 2^31 - 1, y and z up to 65535).
+namespace {
+
+/** Aborts on a launch a GPU refuses: no threads, too many, an empty grid, or one past CUDA's grid limits (x up to 2^31 - 1, y and z up to 65535). */
+void check_config(const char* name, dim3 grid, dim3 block) {
+  const unsigned long long threads = 1ull * block.x * block.y * block.z;
   if (threads == 0 || threads > kMaxThreads || grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 0x7fffffffu || grid.y > 65535u ||
       grid.z > 65535u) {
     std::fprintf(stderr, "myelin CUDA emulator: invalid launch of %s (grid %ux%ux%u, block %ux%ux%u)\n", name, grid.x, grid.y, grid.z, block.x, block.y,
                  block.z);
     std::abort();
   }
+}
+
+void execute(dim3 grid, dim3 block, const std::function<void()>& body);
+
+}  // namespace
+
+void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& body) {
+  trace("launch %s %ux%ux%u %ux%ux%u", name, grid.x, grid.y, grid.z, block.x, block.y, block.z);
+  if (skip_kernels()) return;
+  check_config(name, grid, block);
+  execute(grid, block, body);
+}
+
+namespace {
+
+void execute(dim3 grid, dim3 block, const std::function<void()>& body) {
+  const unsigned threads = block.x * block.y * block.z;
   static Block b;  // stacks are kept between launches
   g_block = &b;
   g_shared_vars.clear();
@@ -423,22 +443,131 @@ void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& b
 #endif
 }
 
+}  // namespace
+
 }  // namespace mc_emu
 
 // ---- the runtime API on host memory -------------------------------------------------------
+//
+// Streams. By default every stream operation (a launch, an asynchronous copy or memset, a host
+// function) runs at once, on the calling thread, as if the GPU were infinitely fast. The
+// deferred mode (MYELIN_CUDA_EMULATOR_ASYNC=1) instead queues each on its stream and runs the
+// queue only when the host waits for it: cudaStreamSynchronize, cudaEventSynchronize (up to the
+// event), cudaDeviceSynchronize, and the calls that wait on a GPU too (cudaFree and cudaFreeHost
+// wait for the whole device; a copy to or from pageable host memory waits for its stream first,
+// as CUDA's does; the synchronous cudaMemcpy waits for the legacy default stream). A queue runs
+// on the thread that waits (a read's libuv worker, say), under one lock, so the device still
+// runs one operation at a time. cudaEventQuery answers cudaErrorNotReady until the host has
+// waited past the event: the slowest GPU there could be. What this finds, that the immediate
+// mode cannot: the host reading pinned memory before the copy into it ran, the host reusing a
+// pinned staging buffer or a kernel argument before the stream consumed it, work on one stream
+// that another stream's later work was assumed to see, anything that counts on a launch having
+// finished when it returns. The trace adds `exec <kernel>` when a queued launch runs.
 
 namespace {
-cudaError_t g_last = cudaSuccess;
+thread_local cudaError_t g_last = cudaSuccess;  // per host thread, as CUDA's
 cudaError_t record(cudaError_t e) {
   if (e != cudaSuccess) g_last = e;
   return e;
 }
-struct EmuEvent {};
-struct EmuStream {};
+
+bool deferred() {
+  static const bool on = [] {
+    const char* value = std::getenv("MYELIN_CUDA_EMULATOR_ASYNC");
+    const bool asked = value != nullptr && std::strcmp(value, "1") == 0;
+#ifdef MC_EMU_RACECHECK
+    if (asked) {
+      // The race check orders the host's accesses before a launch by the launch's call, which a
+      // deferred launch no longer is.
+      std::fprintf(stderr, "myelin CUDA emulator: MYELIN_CUDA_EMULATOR_ASYNC=1 is not supported by the race check build\n");
+      std::abort();
+    }
+#endif
+    return asked;
+  }();
+  return on;
+}
+
+/** The device: every queue and everything that runs them. */
+std::recursive_mutex g_device;
 }  // namespace
 
-struct CUstream_st : EmuStream {};
-struct CUevent_st : EmuEvent {};
+struct CUstream_st {
+  std::deque<std::function<void()>> queue;
+  unsigned long long enqueued = 0;  // operations ever queued
+  unsigned long long done = 0;      // operations ever run
+  bool blocking = true;             // synchronizes with the legacy default stream
+};
+struct CUevent_st {
+  CUstream_st* stream = nullptr;  // where it was last recorded
+  unsigned long long target = 0;  // done once the stream has run this many operations
+};
+
+namespace {
+CUstream_st g_legacy;                 // stream 0
+std::vector<CUstream_st*> g_streams;  // the others, alive
+std::map<std::uintptr_t, std::size_t> g_pinned;  // cudaMallocHost's blocks: start -> bytes
+
+CUstream_st* stream_of(cudaStream_t s) { return s != nullptr ? s : &g_legacy; }
+
+/** Runs `s`'s queue until it has run `target` operations (g_device held). */
+void drain(CUstream_st* s, unsigned long long target) {
+  while (s->done < target) {
+    std::function<void()> op = std::move(s->queue.front());
+    s->queue.pop_front();
+    op();
+    s->done++;
+  }
+}
+void drain(CUstream_st* s) { drain(s, s->enqueued); }
+void drain_device() {
+  drain(&g_legacy);
+  for (CUstream_st* s : g_streams) drain(s);
+}
+
+/** Queues `op` on stream `s` (deferred mode), or runs it now. */
+void enqueue(cudaStream_t s, std::function<void()> op) {
+  if (!deferred()) {
+    op();
+    return;
+  }
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  CUstream_st* st = stream_of(s);
+  // The legacy default stream waits for the blocking streams' earlier work, and they for its:
+  // running that work now is one order a GPU could take.
+  if (st == &g_legacy) {
+    for (CUstream_st* other : g_streams)
+      if (other->blocking) drain(other);
+  } else if (st->blocking) {
+    drain(&g_legacy);
+  }
+  st->queue.push_back(std::move(op));
+  st->enqueued++;
+}
+
+bool pinned(const void* p, std::size_t bytes) {
+  const std::uintptr_t at = reinterpret_cast<std::uintptr_t>(p);
+  auto it = g_pinned.upper_bound(at);
+  if (it == g_pinned.begin()) return false;
+  --it;
+  return at - it->first + bytes <= it->second;
+}
+}  // namespace
+
+namespace mc_emu {
+void launch_on(const char* name, dim3 grid, dim3 block, CUstream_st* stream, std::function<void()> body) {
+  if (!deferred()) {
+    run(name, grid, block, body);
+    return;
+  }
+  trace("launch %s %ux%ux%u %ux%ux%u", name, grid.x, grid.y, grid.z, block.x, block.y, block.z);
+  check_config(name, grid, block);  // refused at the launch, as a GPU does
+  enqueue(stream, [name, grid, block, body = std::move(body)] {
+    trace("exec %s", name);
+    if (!skip_kernels()) execute(grid, block, body);
+  });
+}
+}  // namespace mc_emu
 
 cudaError_t cudaGetLastError() {
   const cudaError_t e = g_last;
@@ -504,6 +633,11 @@ cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
   return *pointer ? cudaSuccess : record(cudaErrorMemoryAllocation);
 }
 cudaError_t cudaFree(void* pointer) {
+  // cudaFree waits for the device first (the work queued may still use the block).
+  if (deferred()) {
+    std::lock_guard<std::recursive_mutex> lock(g_device);
+    drain_device();
+  }
   std::free(pointer);
   return cudaSuccess;
 }
@@ -511,9 +645,18 @@ cudaError_t cudaMallocHost(void** pointer, std::size_t bytes) {
   mc_emu::trace("mallocHost %zu", bytes);
   *pointer = nullptr;
   if (posix_memalign(pointer, 256, bytes > 0 ? bytes : 1) != 0) *pointer = nullptr;
-  return *pointer ? cudaSuccess : record(cudaErrorMemoryAllocation);
+  if (*pointer == nullptr) return record(cudaErrorMemoryAllocation);
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  g_pinned[reinterpret_cast<std::uintptr_t>(*pointer)] = bytes > 0 ? bytes : 1;
+  return cudaSuccess;
 }
-cudaError_t cudaFreeHost(void* pointer) { return cudaFree(pointer); }
+cudaError_t cudaFreeHost(void* pointer) {
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  if (deferred()) drain_device();  // as cudaFree: the queued copies may still use it
+  g_pinned.erase(reinterpret_cast<std::uintptr_t>(pointer));
+  std::free(pointer);
+  return cudaSuccess;
+}
 namespace {
 const char* kind_name(cudaMemcpyKind kind) {
   switch (kind) {
@@ -527,33 +670,69 @@ const char* kind_name(cudaMemcpyKind kind) {
 }  // namespace
 cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cudaMemcpyKind kind) {
   mc_emu::trace("memcpy %s %zu", kind_name(kind), bytes);
+  if (deferred()) {
+    // On the legacy default stream: after its earlier work and the blocking streams' (not after
+    // a non-blocking stream's, such as the addon's), and done when it returns.
+    std::lock_guard<std::recursive_mutex> lock(g_device);
+    drain(&g_legacy);
+    for (CUstream_st* s : g_streams)
+      if (s->blocking) drain(s);
+  }
   if (bytes > 0) std::memmove(to, from, bytes);
   return cudaSuccess;
 }
-cudaError_t cudaMemcpyAsync(void* to, const void* from, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t) {
+cudaError_t cudaMemcpyAsync(void* to, const void* from, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
   mc_emu::trace("memcpyAsync %s %zu", kind_name(kind), bytes);
-  if (bytes > 0) std::memmove(to, from, bytes);
+  if (bytes == 0) return cudaSuccess;
+  if (deferred()) {
+    std::lock_guard<std::recursive_mutex> lock(g_device);
+    const bool host_from = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyHostToHost;
+    const bool host_to = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyHostToHost;
+    if ((host_from && !pinned(from, bytes)) || (host_to && !pinned(to, bytes))) {
+      // Pageable host memory: CUDA waits for the stream, then copies before returning.
+      drain(stream_of(stream));
+      std::memmove(to, from, bytes);
+      return cudaSuccess;
+    }
+  }
+  enqueue(stream, [to, from, bytes] { std::memmove(to, from, bytes); });
   return cudaSuccess;
 }
-cudaError_t cudaMemsetAsync(void* to, int value, std::size_t bytes, cudaStream_t) {
+cudaError_t cudaMemsetAsync(void* to, int value, std::size_t bytes, cudaStream_t stream) {
   mc_emu::trace("memset %zu", bytes);
-  if (bytes > 0) std::memset(to, value, bytes);
+  if (bytes > 0) enqueue(stream, [to, value, bytes] { std::memset(to, value, bytes); });
   return cudaSuccess;
 }
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned) {
+cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* user_data) {
+  mc_emu::trace("hostFunc");
+  enqueue(stream, [fn, user_data] { fn(user_data); });
+  return cudaSuccess;
+}
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags) {
+  std::lock_guard<std::recursive_mutex> lock(g_device);
   *stream = new CUstream_st();
+  (*stream)->blocking = (flags & cudaStreamNonBlocking) == 0;
+  g_streams.push_back(*stream);
   return cudaSuccess;
 }
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+  // Work still queued runs first (CUDA releases the stream once it is done).
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  drain(stream);
+  g_streams.erase(std::remove(g_streams.begin(), g_streams.end(), stream), g_streams.end());
   delete stream;
   return cudaSuccess;
 }
-cudaError_t cudaStreamSynchronize(cudaStream_t) {
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   mc_emu::trace("sync stream");
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  drain(stream_of(stream));
   return cudaSuccess;
 }
 cudaError_t cudaDeviceSynchronize() {
   mc_emu::trace("sync device");
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  drain_device();
   return cudaSuccess;
 }
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
@@ -564,14 +743,19 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
   delete event;
   return cudaSuccess;
 }
-cudaError_t cudaEventRecord(cudaEvent_t, cudaStream_t) { return cudaSuccess; }
-cudaError_t cudaEventQuery(cudaEvent_t) { return cudaSuccess; }
-cudaError_t cudaEventSynchronize(cudaEvent_t) {
-  mc_emu::trace("sync event");
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  event->stream = stream_of(stream);
+  event->target = event->stream->enqueued;
   return cudaSuccess;
 }
-cudaError_t cudaLaunchHostFunc(cudaStream_t, cudaHostFn_t fn, void* user_data) {
-  mc_emu::trace("hostFunc");
-  fn(user_data);
+cudaError_t cudaEventQuery(cudaEvent_t event) {
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  return event->stream == nullptr || event->stream->done >= event->target ? cudaSuccess : cudaErrorNotReady;
+}
+cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  mc_emu::trace("sync event");
+  std::lock_guard<std::recursive_mutex> lock(g_device);
+  if (event->stream != nullptr) drain(event->stream, event->target);
   return cudaSuccess;
 }

@@ -34,6 +34,8 @@
 // blocks have shared memory of their own, as on a GPU.)
 #define __shared__ static
 
+struct CUstream_st;
+
 struct dim3 {
   unsigned x, y, z;
   constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
@@ -54,18 +56,23 @@ void* shared_memory(const void* key, std::size_t bytes, std::size_t align);
 
 /** Runs one launch of the kernel `name` (its name for the trace: see emulator.cc). */
 void run(const char* name, dim3 grid, dim3 block, const std::function<void()>& body);
+/**
+ * A launch on `stream` (null: the legacy default stream): run at once, or in the deferred mode
+ * (MYELIN_CUDA_EMULATOR_ASYNC=1, see emulator.cc) queued on the stream until the host waits for it.
+ */
+void launch_on(const char* name, dim3 grid, dim3 block, CUstream_st* stream, std::function<void()> body);
 
 template <typename Fn>
 void launch(const char* name, dim3 grid, dim3 block, Fn&& body) {
-  run(name, grid, block, std::function<void()>(std::forward<Fn>(body)));
+  launch_on(name, grid, block, nullptr, std::function<void()>(std::forward<Fn>(body)));
 }
 template <typename Fn>
 void launch(const char* name, dim3 grid, dim3 block, std::size_t, Fn&& body) {
-  run(name, grid, block, std::function<void()>(std::forward<Fn>(body)));
+  launch_on(name, grid, block, nullptr, std::function<void()>(std::forward<Fn>(body)));
 }
-template <typename Fn, typename Stream>
-void launch(const char* name, dim3 grid, dim3 block, std::size_t, Stream, Fn&& body) {
-  run(name, grid, block, std::function<void()>(std::forward<Fn>(body)));
+template <typename Fn>
+void launch(const char* name, dim3 grid, dim3 block, std::size_t, CUstream_st* stream, Fn&& body) {
+  launch_on(name, grid, block, stream, std::function<void()>(std::forward<Fn>(body)));
 }
 
 /** The value `source` (a thread of this block) put in its slot, or `mine` when it is out of range. */
