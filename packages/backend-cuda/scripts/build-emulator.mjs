@@ -201,6 +201,21 @@ if (failed.length > 0 || !(await compiled(link))) {
   console.error(`${packageName}: the emulator build failed`);
   process.exit(1);
 }
+if (!sanitize && !race) {
+  // The warp-synchronous check's own test: shuffles whose masks name exited or missing lanes
+  // (native/emulator/sync-selftest.cu, run by src/warp-sync-check.test.ts).
+  const selftest = path.join(root, 'native', 'emulator', 'sync-selftest.cu');
+  const generated = path.join(genDir, 'sync-selftest.emu.cc');
+  writeFileSync(
+    generated,
+    `#line 1 "${selftest}"\n${rewriteLaunches(readFileSync(selftest, 'utf8'), 'sync-selftest.cu')}`,
+  );
+  const emulatorObject = objects[sources.findIndex((source) => path.basename(source) === 'emulator.cc')];
+  if (!(await compiled([...flags, '-o', path.join(outDir, 'sync-selftest'), generated, emulatorObject, '-lpthread']))) {
+    console.error(`${packageName}: the warp-synchronous check's selftest did not build`);
+    process.exit(1);
+  }
+}
 if (race) {
   // The race check's own test: kernels it must flag and kernels it must pass
   // (native/emulator/race-selftest.cu, run by src/race-check.race.test.ts).

@@ -156,6 +156,9 @@ void* g_tsan_host = nullptr;
 struct Group {
   unsigned arrived = 0;
   unsigned generation = 0;
+  // Warp groups: the lanes arrived in this generation, and the lanes their masks named.
+  unsigned arrived_lanes = 0;
+  unsigned named_lanes = 0;
 };
 
 struct Fiber {
@@ -237,11 +240,24 @@ void yield_to_scheduler(Block& b, bool finishing) {
   thread_idx = b.fibers[b.current].index;
 }
 
-void release_if_complete(Group& g, unsigned live) {
-  if (g.arrived > 0 && g.arrived >= live) {
-    g.arrived = 0;
-    g.generation++;
+/** Opens group g: a named lane that did not arrive (it exited) is reported. */
+void open_group(Group& g) {
+  const unsigned missing = g.named_lanes & ~g.arrived_lanes;
+  if (missing != 0) {
+    std::fprintf(stderr,
+                 "myelin CUDA emulator: a warp shuffle or __syncwarp in block (%u, %u, %u) names lanes 0x%08x of warp %u, which exited "
+                 "without reaching it: undefined on a GPU (every lane in the mask must reach the same call)\n",
+                 block_idx.x, block_idx.y, block_idx.z, missing, g_block->current / 32);
+    std::abort();
   }
+  g.arrived = 0;
+  g.arrived_lanes = 0;
+  g.named_lanes = 0;
+  g.generation++;
+}
+
+void release_if_complete(Group& g, unsigned live) {
+  if (g.arrived > 0 && g.arrived >= live) open_group(g);
 }
 
 void fiber_entry() {
@@ -295,10 +311,30 @@ void* shared_memory(const void* key, std::size_t bytes, std::size_t align) {
   return g_shared[g_parity] + offset;
 }
 
+void check_warp_mask(unsigned mask, const char* what) {
+  Block& b = *g_block;
+  const unsigned warp = b.current / 32;
+  const unsigned threads = threads_in_block();
+  if (!(mask >> (b.current % 32) & 1u)) {
+    std::fprintf(stderr, "myelin CUDA emulator: %s in block (%u, %u, %u), thread %u, with mask 0x%08x, which does not name the calling lane: undefined on a GPU\n",
+                 what, block_idx.x, block_idx.y, block_idx.z, b.current, mask);
+    std::abort();
+  }
+  for (unsigned lane = 0; lane < 32; lane++) {
+    if ((mask >> lane & 1u) && warp * 32 + lane >= threads) {
+      std::fprintf(stderr,
+                   "myelin CUDA emulator: %s in block (%u, %u, %u), thread %u, names lane %u (mask 0x%08x), which the block does not have: "
+                   "undefined on a GPU (every lane in the mask must reach the same call)\n",
+                   what, block_idx.x, block_idx.y, block_idx.z, b.current, lane, mask);
+      std::abort();
+    }
+  }
+}
+
 unsigned linear_thread() { return thread_idx.x + block_dim.x * (thread_idx.y + block_dim.y * thread_idx.z); }
 unsigned threads_in_block() { return block_dim.x * block_dim.y * block_dim.z; }
 
-void barrier(int scope) {
+void barrier(int scope, unsigned mask) {
   Block& b = *g_block;
   const unsigned warp = b.current / 32;
   Group& g = scope < 0 ? b.block_group : b.warp_groups[warp];
@@ -309,9 +345,12 @@ void barrier(int scope) {
   __tsan_release(sync);
 #endif
   g.arrived++;
+  if (scope == 0) {
+    g.arrived_lanes |= 1u << (b.current % 32);
+    g.named_lanes |= mask;
+  }
   if (g.arrived >= live) {
-    g.arrived = 0;
-    g.generation++;
+    open_group(g);
     b.progress++;
   } else {
     while (g.generation == generation) yield_to_scheduler(b, false);

@@ -47,8 +47,20 @@ extern dim3 grid_dim, block_dim, block_idx, thread_idx;
 /** Index of the running thread within its block (x fastest). */
 unsigned linear_thread();
 unsigned threads_in_block();
-/** Waits until every live thread of the block (-1) or of the running thread's warp (0) arrives. */
-void barrier(int scope);
+/**
+ * Waits until every live thread of the block (-1) or of the running thread's warp (0) arrives.
+ * A warp barrier takes the call's mask: when it opens, every lane a caller named must have
+ * arrived (a named lane that exited instead is reported, see check_warp_mask).
+ */
+void barrier(int scope, unsigned mask = 0xffffffffu);
+/**
+ * Aborts when a warp-synchronous call (`what`: a shuffle or __syncwarp) has a `mask` that leaves
+ * out the calling lane or names a lane its warp does not have (a block whose size is not a
+ * multiple of 32); the warp barrier then reports a named lane that exited before the call. CUDA
+ * leaves each undefined, and compute-sanitizer's synccheck reports them, but the emulator's warp
+ * barrier alone would simply not wait for the missing lane.
+ */
+void check_warp_mask(unsigned mask, const char* what);
 /** One 8-byte slot per thread of the running block, for the shuffles. */
 extern unsigned long long* slots;
 /** The running block's copy of the shared variable `key` (race check build). */
@@ -77,14 +89,14 @@ void launch(const char* name, dim3 grid, dim3 block, std::size_t, CUstream_st* s
 
 /** The value `source` (a thread of this block) put in its slot, or `mine` when it is out of range. */
 template <typename T>
-T exchange(T mine, long source, bool valid) {
+T exchange(T mine, long source, bool valid, unsigned mask) {
   static_assert(sizeof(T) <= sizeof(unsigned long long), "a shuffle moves at most 8 bytes");
   const unsigned self = linear_thread();
   std::memcpy(&slots[self], &mine, sizeof(T));
-  barrier(0);
+  barrier(0, mask);
   T result = mine;
   if (valid && source >= 0 && source < long(threads_in_block())) std::memcpy(&result, &slots[source], sizeof(T));
-  barrier(0);
+  barrier(0, mask);
   return result;
 }
 
@@ -97,32 +109,39 @@ T exchange(T mine, long source, bool valid) {
 constexpr int warpSize = 32;
 
 inline void __syncthreads() { mc_emu::barrier(-1); }
-inline void __syncwarp(unsigned = 0xffffffffu) { mc_emu::barrier(0); }
+inline void __syncwarp(unsigned mask = 0xffffffffu) {
+  mc_emu::check_warp_mask(mask, "__syncwarp");
+  mc_emu::barrier(0, mask);
+}
 
 template <typename T>
-T __shfl_down_sync(unsigned, T v, unsigned delta, int width = warpSize) {
+T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
+  mc_emu::check_warp_mask(mask, "__shfl_down_sync");
   const unsigned t = mc_emu::linear_thread();
   const unsigned lane = t % unsigned(width);
-  return mc_emu::exchange(v, long(t) + long(delta), lane + delta < unsigned(width));
+  return mc_emu::exchange(v, long(t) + long(delta), lane + delta < unsigned(width), mask);
 }
 template <typename T>
-T __shfl_up_sync(unsigned, T v, unsigned delta, int width = warpSize) {
+T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
+  mc_emu::check_warp_mask(mask, "__shfl_up_sync");
   const unsigned t = mc_emu::linear_thread();
   const unsigned lane = t % unsigned(width);
-  return mc_emu::exchange(v, long(t) - long(delta), lane >= delta);
+  return mc_emu::exchange(v, long(t) - long(delta), lane >= delta, mask);
 }
 template <typename T>
-T __shfl_sync(unsigned, T v, int source, int width = warpSize) {
+T __shfl_sync(unsigned mask, T v, int source, int width = warpSize) {
+  mc_emu::check_warp_mask(mask, "__shfl_sync");
   const unsigned t = mc_emu::linear_thread();
   const long base = long(t) - long(t % unsigned(width));
-  return mc_emu::exchange(v, base + long(unsigned(source) % unsigned(width)), true);
+  return mc_emu::exchange(v, base + long(unsigned(source) % unsigned(width)), true, mask);
 }
 template <typename T>
-T __shfl_xor_sync(unsigned, T v, int mask, int width = warpSize) {
+T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = warpSize) {
+  mc_emu::check_warp_mask(mask, "__shfl_xor_sync");
   const unsigned t = mc_emu::linear_thread();
   const unsigned lane = t % unsigned(width);
-  const unsigned other = lane ^ unsigned(mask);
-  return mc_emu::exchange(v, long(t) - long(lane) + long(other), other < unsigned(width));
+  const unsigned other = lane ^ unsigned(lane_mask);
+  return mc_emu::exchange(v, long(t) - long(lane) + long(other), other < unsigned(width), mask);
 }
 
 // CUDA's device math lives in the global namespace, with float overloads.
