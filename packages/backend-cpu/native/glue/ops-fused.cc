@@ -198,6 +198,25 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
 namespace {
 
 /** Channels [cb, ce): statistics (or the given ones) and the normalised output. Sums in double. */
+// Sums in double over n values in 8 interleaved partial sums, added up in a fixed order at the
+// end: the same result on every run and thread count, and 8 independent additions in flight
+// instead of one chain (a single double accumulator waits ~4 cycles per element: batchNorm was
+// 8% of a CNN epoch). Lane k takes elements k, k + 8, ...; the tail goes to lanes 0..n%8-1.
+constexpr int kLanes = 8;
+
+double add_lanes(const double (&acc)[kLanes]) {
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/** acc[k] += f(i) for the elements i of [0, n) of lane k. */
+template <typename F>
+void accumulate_lanes(double (&acc)[kLanes], i64 n, F f) {
+  i64 i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; k++) acc[k] += f(i + k);
+  for (int k = 0; i < n; i++, k++) acc[k] += f(i);
+}
+
 template <typename T>
 void batch_norm_channels(const NormLayout& l, const T* x, const T* weight, const T* bias, const T* given_mean, const T* given_var, double eps, T* out, T* mean,
                          T* var, T* inv_std, i64 cb, i64 ce) {
@@ -205,21 +224,21 @@ void batch_norm_channels(const NormLayout& l, const T* x, const T* weight, const
   for (i64 ch = cb; ch < ce; ch++) {
     double m, v;
     if (given_mean == nullptr) {
-      double sum = 0;
+      double sums[kLanes] = {};
       for (i64 b = 0; b < l.n; b++) {
         const T* p = x + (b * l.c + ch) * l.inner;
-        for (i64 i = 0; i < l.inner; i++) sum += double(p[i]);
+        accumulate_lanes(sums, l.inner, [p](i64 i) { return double(p[i]); });
       }
-      m = sum / count;
-      double squares = 0;
+      m = add_lanes(sums) / count;
+      double squares[kLanes] = {};
       for (i64 b = 0; b < l.n; b++) {
         const T* p = x + (b * l.c + ch) * l.inner;
-        for (i64 i = 0; i < l.inner; i++) {
+        accumulate_lanes(squares, l.inner, [p, m](i64 i) {
           const double d = double(p[i]) - m;
-          squares += d * d;
-        }
+          return d * d;
+        });
       }
-      v = squares / count;
+      v = add_lanes(squares) / count;
     } else {
       m = double(given_mean[ch]);
       v = double(given_var[ch]);
@@ -247,14 +266,14 @@ void batch_norm_backward_channels(const NormLayout& l, const T* g, const T* x, c
   const double count = double(l.n * l.inner);
   for (i64 ch = cb; ch < ce; ch++) {
     const double m = double(mean[ch]), s = double(inv_std[ch]);
-    double sum_g = 0, sum_gx = 0;
+    double gs[kLanes] = {}, gxs[kLanes] = {};
     for (i64 b = 0; b < l.n; b++) {
-      const i64 at = (b * l.c + ch) * l.inner;
-      for (i64 i = 0; i < l.inner; i++) {
-        sum_g += double(g[at + i]);
-        sum_gx += double(g[at + i]) * (double(x[at + i]) - m);
-      }
+      const T* gp = g + (b * l.c + ch) * l.inner;
+      const T* xp = x + (b * l.c + ch) * l.inner;
+      accumulate_lanes(gs, l.inner, [gp](i64 i) { return double(gp[i]); });
+      accumulate_lanes(gxs, l.inner, [gp, xp, m](i64 i) { return double(gp[i]) * (double(xp[i]) - m); });
     }
+    const double sum_g = add_lanes(gs), sum_gx = add_lanes(gxs);
     const double sum_gxhat = sum_gx * s;
     if (dw != nullptr) dw[ch] = T(sum_gxhat);
     if (db != nullptr) db[ch] = T(sum_g);
