@@ -2,7 +2,8 @@
 # PyTorch's side of `pnpm bench:fashion-cnn`: the same model, data, optimizer, schedule and epochs
 # as a CLI preset whose model is {"type": "cnn"} (read from the preset's JSON), trained with
 # PyTorch's plain loop on the CPU. Prints one JSON line: training seconds, samples/s, test accuracy.
-#   python3 torch-cnn-preset.py <preset.json> <fashion-mnist dir> <threads>
+#   python3 torch-cnn-preset.py <preset.json> <fashion-mnist dir> <threads> [limit]
+# limit: train on the first `limit` training images only (0 or absent: all), as the CLI's --limit.
 import gzip
 import json
 import sys
@@ -35,6 +36,9 @@ def main():
         return torch.from_numpy(read_idx(f"{directory}/{name}-labels-idx1-ubyte.gz", 8).astype(np.int64))
 
     x_train, y_train = images("train"), labels("train")
+    limit = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    if limit > 0:
+        x_train, y_train = x_train[:limit], y_train[:limit]
     x_test, y_test = images("t10k"), labels("t10k")
     # The preset's validation split leaves this share out of training (which samples: any, for timing).
     keep = len(x_train) - int(round(len(x_train) * data.get("validationSplit", 0)))
