@@ -6,6 +6,10 @@
 //   node scripts/build-emulator.mjs --race       -> dist/native-emu-tsan/myelin_cuda.node (the race check:
 //     kernels and glue under ThreadSanitizer, each __shared__ declaration rewritten to a
 //     per-block mc_emu::shared_memory reference; see native/emulator/emulator.cc)
+// Each variant also gets the emulator's cuBLAS stand-in (native/emulator/cublas/cublas-emu.cc,
+// built with the variant's sanitizer) as cublas/libcublas.so.13 beside the addon, the name the
+// addon's loader looks for (MYELIN_CUBLAS_PATH points at it), and the stand-in's contract test
+// cublas/cublas-emu-selftest (run by src/emulator-cublas.test.ts).
 // The same sources as the real addon, compiled by g++ instead of nvcc: each .cu file is copied
 // with its launches `kernel<<<grid, block, shared, stream>>>(args)` rewritten to
 // `mc_emu::launch("kernel", grid, block, shared, stream, [=] { kernel(args); })`, and
@@ -144,8 +148,11 @@ const flags = [
 // bookkeeping every fiber touches and which tells ThreadSanitizer the GPU's ordering itself.
 const TSAN = ['-fsanitize=thread'];
 
-// Up to date: the library is newer than every native source and this script.
+// Up to date: the library, the cuBLAS stand-in and its self-test are newer than every native
+// source and this script.
 const output = path.join(outDir, 'myelin_cuda.node');
+const standIn = path.join(outDir, 'cublas', 'libcublas.so.13');
+const standInTest = path.join(outDir, 'cublas', 'cublas-emu-selftest');
 const newest = Math.max(
   statSync(fileURLToPath(import.meta.url)).mtimeMs,
   ...readdirSync(path.join(root, 'native'), { recursive: true })
@@ -155,7 +162,7 @@ const newest = Math.max(
     .map((stat) => stat.mtimeMs),
   ...glueFiles().map((file) => statSync(file).mtimeMs),
 );
-if (existsSync(output) && statSync(output).mtimeMs > newest) {
+if ([output, standIn, standInTest].every((file) => existsSync(file) && statSync(file).mtimeMs > newest)) {
   console.log(`@myelin/backend-cuda: ${path.relative(root, output)} is up to date`);
   process.exit(0);
 }
@@ -188,14 +195,44 @@ const compiled = async (args) => {
   if (code !== 0) console.error(stderr.slice(-6000));
   return code === 0;
 };
-const failed = await runPool(
-  sources.map((source, i) => i),
-  2,
-  (i) => {
-    const instrumented = race && path.basename(sources[i]) !== 'emulator.cc';
-    return compiled([...flags, ...(instrumented ? TSAN : []), '-c', sources[i], '-o', objects[i]]);
-  },
-);
+// The cuBLAS stand-in is its own library (Node loads the addon RTLD_LOCAL: the stand-in reaches
+// the emulator's streams only through the pointer the addon's loader hands it), with the
+// variant's sanitizer, so that its reads and writes of device memory are checked as the kernels' are.
+const standInSource = path.join(root, 'native', 'emulator', 'cublas', 'cublas-emu.cc');
+const standInFlags = [
+  '-std=c++17',
+  '-Wall',
+  '-Wextra',
+  ...(sanitize ? SANITIZE_FLAGS : race ? [...TSAN, '-g', '-O1'] : ['-O2']),
+];
+mkdirSync(path.dirname(standIn), { recursive: true });
+const jobs = [
+  ...sources.map((source, i) => () => {
+    const instrumented = race && path.basename(source) !== 'emulator.cc';
+    return compiled([...flags, ...(instrumented ? TSAN : []), '-c', source, '-o', objects[i]]);
+  }),
+  () =>
+    compiled([
+      ...standInFlags,
+      '-fPIC',
+      '-fvisibility=hidden',
+      '-shared',
+      '-Wl,-soname,libcublas.so.13',
+      '-o',
+      standIn,
+      standInSource,
+      '-lpthread',
+    ]),
+  () =>
+    compiled([
+      ...standInFlags,
+      '-o',
+      standInTest,
+      path.join(root, 'native', 'emulator', 'cublas', 'cublas-emu-selftest.cc'),
+      '-ldl',
+    ]),
+];
+const failed = await runPool(jobs, 2, (job) => job());
 const link = [...flags, ...(race ? TSAN : []), '-shared', '-o', output, ...objects, '-ldl', '-lpthread'];
 if (failed.length > 0 || !(await compiled(link))) {
   console.error(`${packageName}: the emulator build failed`);

@@ -78,6 +78,13 @@ bool load_cublas(const std::vector<std::string>& candidates) {
       dlclose(lib);
       continue;
     }
+#ifdef MYELIN_CUDA_EMULATOR
+    // The emulator's cuBLAS stand-in (native/emulator/cublas) runs its GEMMs as host functions
+    // on the handle's stream: it cannot link against this addon (loaded RTLD_LOCAL), so it is
+    // handed the emulator's cudaLaunchHostFunc. Any other library lacks the symbol.
+    if (void* bind_stream = dlsym(lib, "myelinEmulatorCublasBind"))
+      reinterpret_cast<void (*)(void*)>(bind_stream)(reinterpret_cast<void*>(&cudaLaunchHostFunc));
+#endif
     next.loaded = true;
     next.path = candidate;
     api = next;
