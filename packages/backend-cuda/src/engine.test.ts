@@ -1,7 +1,9 @@
 // The native engine's own behaviour beyond the conformance suite: the caching allocator, views,
 // asynchronous reads, indices checked on the device, typed errors, the GEMM choice. On a GPU it
 // runs there; elsewhere on the CPU emulator's build of the addon (scripts/build-emulator.mjs)
-// when it is built; otherwise it reports itself skipped with the reason.
+// when it is built, with cuBLAS from the emulator's stand-in (native/emulator/cublas) unless
+// MYELIN_CUBLAS_PATH names another, so that gemm 'auto' and 'builtin' are two code paths there
+// too; otherwise it reports itself skipped with the reason.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,11 +12,13 @@ import type { NativeCudaBackend } from './index.js';
 // Under test:asan (MYELIN_CUDA_SANITIZE=1) the emulator's sanitizer build: its kernels are instrumented too.
 const flavour = process.env.MYELIN_CUDA_SANITIZE === '1' ? 'native-emu-asan' : 'native-emu';
 const emulator = fileURLToPath(new URL(`../dist/${flavour}/myelin_cuda.node`, import.meta.url));
+const standIn = fileURLToPath(new URL(`../dist/${flavour}/cublas/libcublas.so.13`, import.meta.url));
 let { probe } = await import('./index.js');
 let available = await probe();
 if (!available.usable && !process.env.MYELIN_CUDA_ADDON && existsSync(emulator)) {
   // No GPU: the same kernels and glue on the CPU emulator (this file runs in its own worker).
   process.env.MYELIN_CUDA_ADDON = emulator;
+  if (!process.env.MYELIN_CUBLAS_PATH && existsSync(standIn)) process.env.MYELIN_CUBLAS_PATH = standIn;
   const { vi } = await import('vitest');
   vi.resetModules();
   ({ probe } = await import('./index.js'));
@@ -296,17 +300,43 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     }
   });
 
-  it("gemm 'builtin' and 'auto' agree (cuBLAS where it is found), transposes and batches included", async () => {
+  it("gemm 'builtin' and 'auto' agree (cuBLAS where it is found), every transpose pair and batches included", async () => {
     const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed));
-    const results: Float32Array[] = [];
+    const pairs = [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const;
+    const results: Float32Array[][] = [];
     for (const gemm of ['builtin', 'auto'] as const) {
       const b = await create({ gemm });
-      const x = b.fromData(values(3 * 70 * 33, 1), [3, 33, 70], 'float32');
-      const y = b.fromData(values(3 * 65 * 33, 2), [3, 65, 33], 'float32');
-      results.push((await b.read(b.matmul(x, y, true, true))) as Float32Array);
+      // On the emulator with its cuBLAS stand-in, 'auto' is cuBLAS's call path, not the built-in kernel again.
+      if (gemm === 'builtin' || process.env.MYELIN_CUBLAS_PATH === standIn)
+        expect(b.details.gemm).toBe(gemm === 'auto' ? 'cublas' : 'builtin');
+      const products: Float32Array[] = [];
+      for (const [ta, tb] of pairs) {
+        // [3, 70, 33] x [3, 33, 65], each operand stored transposed where asked.
+        const x = b.fromData(values(3 * 70 * 33, 1), ta ? [3, 33, 70] : [3, 70, 33], 'float32');
+        const y = b.fromData(values(3 * 65 * 33, 2), tb ? [3, 65, 33] : [3, 33, 65], 'float32');
+        products.push((await b.read(b.matmul(x, y, ta, tb))) as Float32Array);
+      }
+      results.push(products);
     }
-    expect(results[0]!.length).toBe(3 * 70 * 65);
-    for (let i = 0; i < results[0]!.length; i++) expect(results[1]![i]).toBeCloseTo(results[0]![i]!, 3);
+    // A call cuBLAS refused would have run on the built-in kernel (and agreed): none did.
+    const after = await api.probe();
+    if (after.details?.gemm === 'cublas') expect(after.details.cublas).not.toContain('ran on the built-in GEMM');
+    for (let p = 0; p < pairs.length; p++) {
+      const [builtin, auto] = [results[0]![p]!, results[1]![p]!];
+      expect(builtin.length).toBe(3 * 70 * 65);
+      // The element furthest apart (NaN counts as furthest), checked once.
+      let [worst, furthest] = [0, -1];
+      for (let i = 0; i < builtin.length; i++) {
+        const apart = Math.abs(auto[i]! - builtin[i]!);
+        if (!(apart <= furthest)) [worst, furthest] = [i, Number.isNaN(apart) ? Infinity : apart];
+      }
+      expect(auto[worst], `transposes ${pairs[p]!.join(', ')}, element ${worst}`).toBeCloseTo(builtin[worst]!, 3);
+    }
   });
 });
 
