@@ -7,8 +7,9 @@
 // through it, then every GEMM call is checked to have gone to the stand-in and succeeded (none
 // fell back to the built-in kernel), then the glue's math-mode switching and its fallback and
 // error on a refused call. The stand-in's own contract (each argument check's status, the quick
-// returns, beta == 0, TF32 rounding, the stream) is its self-test, run first. test:asan and
-// test:race run this file on the sanitizer and race check builds (the stand-in built likewise).
+// returns, beta == 0, TF32 rounding, the stream) is its self-test, run first. test:asan runs this
+// file on the sanitizer build with exact allocations, test:race its GEMM cases on the race check
+// build (the stand-in built with the same sanitizer).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
