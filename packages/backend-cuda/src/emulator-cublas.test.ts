@@ -3,13 +3,16 @@
 // column-major, op N/T, leading dimensions and batch strides checked as cuBLAS checks them, each
 // GEMM a host function on the handle's stream). On a GPU with cuBLAS every GEMM takes this path,
 // so a wrong transpose, leading dimension or batch stride in the glue (ops-linalg.cc gemm(), the
-// conv GEMMs in ops-conv.cc) fails here, not first on the GPU. The whole conformance suite runs
-// through it, then every GEMM call is checked to have gone to the stand-in and succeeded (none
-// fell back to the built-in kernel), then the glue's math-mode switching and its fallback and
-// error on a refused call. The stand-in's own contract (each argument check's status, the quick
+// conv GEMMs in ops-conv.cc) fails here, not first on the GPU. The emulator runs deferred
+// (MYELIN_CUDA_EMULATOR_ASYNC=1: each stream's work queued until the host waits), so a GEMM out
+// of order with the kernels around it (say, on another stream than the engine's) gives wrong
+// values too. The whole conformance suite runs through it, then every GEMM call is checked to
+// have gone to the stand-in on the engine's stream and succeeded (none fell back to the built-in
+// kernel), then the stream order, the glue's math-mode switching and its fallback and error on a
+// refused call. The stand-in's own contract (each argument check's status, the quick
 // returns, beta == 0, TF32 rounding, the stream) is its self-test, run first. test:asan runs this
 // file on the sanitizer build with exact allocations, test:race its GEMM cases on the race check
-// build (the stand-in built with the same sanitizer).
+// build (the stand-in built with the same sanitizer; that build runs streams immediately).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,10 +37,17 @@ const trace = path.join(traceDirectory, 'trace.txt');
 process.env.MYELIN_CUDA_ADDON = addon;
 process.env.MYELIN_CUBLAS_PATH = standIn;
 process.env.MYELIN_CUDA_EMULATOR_TRACE = trace;
+// The race check build refuses the deferred mode (it orders a launch by its call).
+const deferred = !raceCheck;
+if (deferred) process.env.MYELIN_CUDA_EMULATOR_ASYNC = '1';
+else delete process.env.MYELIN_CUDA_EMULATOR_ASYNC;
 delete process.env.MYELIN_CUDA_GEMM;
 delete process.env.MYELIN_CUBLAS_EMU_STATUS;
 const { createCudaBackend, probe } = await import('./index.js');
 afterAll(() => rmSync(traceDirectory, { recursive: true, force: true }));
+
+/** The trace's lines so far. */
+const traceLines = (): string[] => (existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : []);
 
 /** The stand-in's GEMM calls so far, from the trace. */
 interface GemmCall {
@@ -53,10 +63,9 @@ interface GemmCall {
   status: number;
 }
 function gemmCalls(): GemmCall[] {
-  if (!existsSync(trace)) return [];
   const calls: GemmCall[] = [];
-  for (const line of readFileSync(trace, 'utf8').split('\n')) {
-    if (!line.startsWith('cublas ')) continue;
+  for (const line of traceLines()) {
+    if (!line.startsWith('cublas ') || line.startsWith('cublas run ')) continue;
     const match =
       /^cublas (\w+) (\w\w) (-?\d+) (-?\d+) (-?\d+) (-?\d+) -?\d+ -?\d+ -?\d+ (-?\d+) (-?\d+) (-?\d+) mode (-?\d+) stream (\S+) -> (-?\d+)$/.exec(
         line,
@@ -137,6 +146,35 @@ if (missing === undefined) {
         // tf32 is off by default: no GEMM ran in TF32 mode (3).
         expect(calls.filter((call) => call.mode !== 0)).toEqual([]);
       });
+
+      it.runIf(deferred)(
+        'each GEMM runs in its stream when the host waits, after the work before it and before the work after it',
+        async () => {
+          const backend = await createCudaBackend({ name: 'cuda-stream-order' });
+          const start = traceLines().length;
+          const a = backend.fromData(new Float32Array([1, 2, 3, 4]), [1, 2, 2], 'float32');
+          const b = backend.fill([1, 2, 2], 0.5, 'float32');
+          const c = backend.matmul(a, b, false, false);
+          const d = backend.binary('add', c, c, [1, 2, 2]);
+          const queued = traceLines().slice(start);
+          const call = queued.findIndex((line) => line.startsWith('cublas SgemmStridedBatched NN 2 2 2 1'));
+          expect(call).toBeGreaterThan(0);
+          // Enqueued only: nothing of the stream has run yet.
+          expect(queued.filter((line) => line.startsWith('exec ') || line.startsWith('cublas run '))).toEqual([]);
+          const launchedBefore = queued.slice(0, call).filter((line) => line.startsWith('launch ')).length;
+          const launchedAfter = queued.slice(call).filter((line) => line.startsWith('launch ')).length;
+          expect(launchedBefore).toBeGreaterThanOrEqual(1); // fill
+          expect(launchedAfter).toBeGreaterThanOrEqual(1); // add
+          expect(Array.from(await backend.read(d))).toEqual([3, 3, 7, 7]);
+          const ran = traceLines()
+            .slice(start + queued.length)
+            .filter((line) => line.startsWith('exec ') || line.startsWith('cublas run '));
+          const gemm = ran.indexOf('cublas run SgemmStridedBatched 2 2 2 1');
+          expect(gemm).toBe(launchedBefore);
+          expect(ran.length - gemm - 1).toBe(launchedAfter);
+          for (const handle of [a, b, c, d]) backend.dispose(handle);
+        },
+      );
 
       it('the math mode follows each backend: TF32 for its float32 GEMMs only, exact float32 again after it', async () => {
         const exact = (await createCudaBackend({ name: 'cuda-exact', syncReads: true })) as NativeCudaBackend;

@@ -31,7 +31,9 @@
 //
 // With MYELIN_CUDA_EMULATOR_TRACE naming a file (the emulator's trace, see emulator.cc), each
 // GEMM call appends `cublas <S|D>gemmStridedBatched <opa><opb> m n k batch lda ldb ldc strideA
-// strideB strideC mode <math mode> stream <stream> -> <status>`.
+// strideB strideC mode <math mode> stream <stream> -> <status>`, and `cublas run
+// <S|D>gemmStridedBatched m n k batch` when its stream runs it (later, in the emulator's deferred
+// mode).
 //
 // A test hook: MYELIN_CUBLAS_EMU_STATUS=<status> makes each GEMM whose arguments pass the checks
 // return that status (nothing run), so a test can drive the glue's fallback to its built-in GEMM
@@ -127,6 +129,7 @@ int at_least_one(int v) { return v > 1 ? v : 1; }
 /** One GEMM's arguments, by value: what the host function computes after the call returned. */
 template <typename T>
 struct Gemm {
+  const char* name;  // a string literal, for the trace
   int math_mode;
   int transa, transb, m, n, k, batch;
   T alpha, beta;
@@ -218,6 +221,7 @@ void compute(const Gemm<T>& g) {
 template <typename T>
 void run_host(void* record) {
   Gemm<T>* g = static_cast<Gemm<T>*>(record);
+  trace("cublas run %s %d %d %d %d", g->name, g->m, g->n, g->k, g->batch);
   compute(*g);
   delete g;
 }
@@ -242,7 +246,7 @@ int gemm_strided_batched(const char* name, void* handle, int transa, int transb,
   if (m == 0 || n == 0 || batch == 0) return result(CUBLAS_STATUS_SUCCESS);
   if (c == nullptr) return result(CUBLAS_STATUS_INVALID_VALUE);
   // The scalars are read now (host pointer mode): the caller's may be gone when the GEMM runs.
-  const Gemm<T> g{h.math_mode, transa, transb, m, n, k, batch, *alpha, *beta, a, lda, stride_a, b, ldb, stride_b, c, ldc, stride_c};
+  const Gemm<T> g{name, h.math_mode, transa, transb, m, n, k, batch, *alpha, *beta, a, lda, stride_a, b, ldb, stride_b, c, ldc, stride_c};
   // A GPU would fault on these addresses (an execution failure); refuse them before the arithmetic overflows.
   if (!offsets_fit(g)) return result(CUBLAS_STATUS_EXECUTION_FAILED);
   if (const char* forced = std::getenv("MYELIN_CUBLAS_EMU_STATUS"); forced != nullptr && *forced != '\0') return result(std::atoi(forced));
