@@ -6,9 +6,11 @@
 // between neighbouring blocks (see native/emulator/emulator.cc). Node is not instrumented, so
 // gcc's libtsan is preloaded; the first report ends the run with exit code 66. Then the cases
 // whose GEMMs go through the emulator's cuBLAS stand-in (src/emulator-cublas.test.ts: matmul,
-// linear, conv2d, training; the stand-in instrumented too, its GEMMs host functions in the
-// stream), so that a GEMM the emulator ran out of order with the kernels around it is reported;
-// the suite's other cases run the same kernels as the first run's.
+// linear, conv2d, training), the stand-in instrumented too: its GEMMs are host functions in the
+// stream, whose reads and writes of device memory the race check orders like the host's own
+// (after the launches before them, before those after), so a GEMM that touched a tensor while a
+// kernel's threads could is reported. (This build runs streams immediately: it refuses the
+// deferred mode.) The suite's other cases run the same kernels as the first run's.
 //   pnpm --filter @myelin/backend-cuda test:race [vitest args]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
