@@ -232,9 +232,10 @@ void products(Handle h) {
   // k == 0: C = beta C, A and B not read.
   {
     const char* type = sizeof(T) == 4 ? "S" : "D";
-    std::vector<T> c = {T(2), T(4), T(99), T(6), T(8), T(99)};  // 2 x 2 with ldc 3
+    // Two 2 x 1 C at stride 3 (ldc 3); A and B null at strides 64: not read, not even offset.
+    std::vector<T> c = {T(2), T(4), T(99), T(6), T(8), T(99)};
     const T alpha = T(1), beta = T(0.5), zero = T(0);
-    check_status(gemm<T>(h, OP_N, OP_N, 2, 2, 0, &alpha, nullptr, 2, 0, nullptr, 1, 0, &beta, c.data(), 3, 0, 1), SUCCESS, std::string(type) + "gemm k 0");
+    check_status(gemm<T>(h, OP_N, OP_N, 2, 1, 0, &alpha, nullptr, 2, 64, nullptr, 1, 64, &beta, c.data(), 3, 3, 2), SUCCESS, std::string(type) + "gemm k 0");
     synchronize();
     check(c == std::vector<T>{T(1), T(2), T(99), T(3), T(4), T(99)}, std::string(type) + "gemm k 0 gives C = beta C");
     std::vector<T> d(6, std::numeric_limits<T>::quiet_NaN());

@@ -195,8 +195,9 @@ void compute(const Gemm<T>& g) {
   const bool reads_ab = g.k > 0 && g.alpha != T(0);
   const bool tf32 = (g.math_mode & ~CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION) == CUBLAS_TF32_TENSOR_OP_MATH;
   for (long long i = 0; i < g.batch; i++) {
-    const T* a = g.a + i * g.stride_a;
-    const T* b = g.b + i * g.stride_b;
+    // A and B may be null when they are not read (k == 0): no offset is applied to them then.
+    const T* a = reads_ab ? g.a + i * g.stride_a : nullptr;
+    const T* b = reads_ab ? g.b + i * g.stride_b : nullptr;
     T* c = g.c + i * g.stride_c;
     for (long long col = 0; col < g.n; col++) {
       for (long long row = 0; row < g.m; row++) {
