@@ -244,6 +244,40 @@ describe('fused maxPool2d (native)', () => {
     }
   });
 
+  it('splits planes over the threads with the same results as one thread: tiled, overlapping and padded windows', async () => {
+    // 32 planes of 33x35: past the glue's threshold for parallel work, so two threads take 16 each.
+    const one = createCpuBackend({ threads: 1 });
+    const shape = [4, 8, 33, 35];
+    const total = size(shape);
+    const xs = Float32Array.from({ length: total }, (_, i) =>
+      i % 53 === 7 ? NaN : Math.floor(Math.abs(Math.sin(i * 1.3)) * 5),
+    );
+    for (const [k, s, p] of [
+      [2, 2, 0],
+      [3, 3, 0],
+      [3, 2, 1],
+    ] as const) {
+      const window = pool(k, s, p);
+      const out = (n: number) => Math.floor((n + 2 * p - k) / s) + 1;
+      const yShape = [4, 8, out(33), out(35)];
+      const results = [];
+      for (const b of [backend, one]) {
+        const x = b.fromData(xs, shape, 'float32');
+        const y = b.fused!.maxPool2d!(x, window);
+        const ys = await b.read(y);
+        const g = b.fromData(
+          Float32Array.from({ length: size(yShape) }, (_, i) => Math.cos(i)),
+          yShape,
+          'float32',
+        );
+        const dx = b.fused!.maxPool2dBackward!(g, x, y, window);
+        results.push([Array.from(ys), Array.from(await b.read(dx))]);
+        for (const h of [x, y, g, dx]) b.dispose(h);
+      }
+      expect(results[0]).toEqual(results[1]);
+    }
+  });
+
   it('checks every size in the glue', () => {
     const x = backend.fromData(new Float32Array(2 * 3 * 4 * 4), [2, 3, 4, 4], 'float32');
     const y = backend.fused!.maxPool2d!(x, pool(2));

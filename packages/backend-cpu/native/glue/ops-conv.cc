@@ -749,8 +749,13 @@ napi_value MaxPool2d(napi_env env, napi_callback_info info) {
     const int id = new_tensor(a.st, x.dtype, shape, 4);
     const i64 planes = x.shape[0] * x.shape[1];
     void* out = tensor_at(a.st, id).data();
-    if (x.dtype == F32) max_pool_forward(static_cast<const float*>(x.data()), static_cast<float*>(out), g, planes);
-    else max_pool_forward(static_cast<const double*>(x.data()), static_cast<double*>(out), g, planes);
+    // Planes split over the threads as the convolution before it split its images: each thread
+    // pools what it wrote (still in its core's cache), and every window stays within its plane.
+    const i64 in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
+    parallel_for(a.st, planes, in_plane, [&](i64 b, i64 e) {
+      if (x.dtype == F32) max_pool_forward(static_cast<const float*>(x.data()) + b * in_plane, static_cast<float*>(out) + b * out_plane, g, e - b);
+      else max_pool_forward(static_cast<const double*>(x.data()) + b * in_plane, static_cast<double*>(out) + b * out_plane, g, e - b);
+    });
     return make_int(env, id);
   });
 }
@@ -767,11 +772,18 @@ napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) {
     const int id = new_tensor(a.st, x.dtype, x.shape, 4);
     const i64 planes = x.shape[0] * x.shape[1];
     void* out = tensor_at(a.st, id).data();
-    if (x.dtype == F32) {
-      max_pool_backward(static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(y.data()), static_cast<float*>(out), g, planes);
-    } else {
-      max_pool_backward(static_cast<const double*>(grad.data()), static_cast<const double*>(x.data()), static_cast<const double*>(y.data()), static_cast<double*>(out), g, planes);
-    }
+    // Over planes, as the forward: every window, and so every write, stays within its plane.
+    const i64 in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
+    parallel_for(a.st, planes, 2 * in_plane, [&](i64 b, i64 e) {
+      const i64 at = b * in_plane, yat = b * out_plane;
+      if (x.dtype == F32) {
+        max_pool_backward(static_cast<const float*>(grad.data()) + yat, static_cast<const float*>(x.data()) + at, static_cast<const float*>(y.data()) + yat,
+                          static_cast<float*>(out) + at, g, e - b);
+      } else {
+        max_pool_backward(static_cast<const double*>(grad.data()) + yat, static_cast<const double*>(x.data()) + at, static_cast<const double*>(y.data()) + yat,
+                          static_cast<double*>(out) + at, g, e - b);
+      }
+    });
     return make_int(env, id);
   });
 }
