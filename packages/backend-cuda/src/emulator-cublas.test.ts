@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '@myelin/conformance';
+import { RACE_CHECK_SKIPS } from './test-training.js';
 import type { NativeCudaBackend } from './index.js';
 
 const sanitized = process.env.MYELIN_CUDA_SANITIZE === '1';
@@ -115,14 +116,7 @@ if (missing === undefined) {
       // The float64 gradients against central finite differences too (Dgemm's results), as
       // emulator.test.ts: not on the sanitizer and race check builds, whose runs check bounds and ordering.
       finiteDifferences: !sanitized && !raceCheck,
-      skip: raceCheck
-        ? {
-            'live handles stay flat across 50 training steps and return to the start':
-              'the race check: 50 steps of the kernels the 5-step training tier already ran; the plain emulator run checks the memory',
-            'training: an MLP trained with fused kernels follows the composed trajectory':
-              'the race check: the fused optimizer and loss kernels already ran in their own cases; the plain emulator run checks the trajectory',
-          }
-        : undefined,
+      skip: raceCheck ? RACE_CHECK_SKIPS : undefined,
     });
 
     describe('after the conformance suite', () => {

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '@myelin/conformance';
 import type { NativeCudaBackend } from './index.js';
 import type { NativeAddon } from './native.js';
-import { fitSmallMlp } from './test-training.js';
+import { RACE_CHECK_SKIPS, fitSmallMlp } from './test-training.js';
 
 const sanitized = process.env.MYELIN_CUDA_SANITIZE === '1';
 const raceCheck = process.env.MYELIN_CUDA_RACECHECK === '1';
@@ -70,14 +70,7 @@ if (existsSync(addon)) {
       finiteDifferences: !sanitized && !raceCheck,
       // The race check runs every kernel of the suite; these two only run the same kernels for
       // many more steps (half its time under ThreadSanitizer). The plain run keeps them.
-      skip: raceCheck
-        ? {
-            'live handles stay flat across 50 training steps and return to the start':
-              'the race check: 50 steps of the kernels the 5-step training tier already ran; the plain emulator run checks the memory',
-            'training: an MLP trained with fused kernels follows the composed trajectory':
-              'the race check: the fused optimizer and loss kernels already ran in their own cases; the plain emulator run checks the trajectory',
-          }
-        : undefined,
+      skip: raceCheck ? RACE_CHECK_SKIPS : undefined,
     });
   // Sizes past what int64 holds, straight on the addon (the shared glue's checks, then the
   // kernels' launches): each was a signed overflow (a UBSan abort under test:asan) before its check.
