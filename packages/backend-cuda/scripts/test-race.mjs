@@ -4,13 +4,7 @@
 // reports any two accesses to one address, one a write, that a GPU could run in either order:
 // between the threads of a block (a missing __syncthreads, shared memory reused too early) and
 // between neighbouring blocks (see native/emulator/emulator.cc). Node is not instrumented, so
-// gcc's libtsan is preloaded; the first report ends the run with exit code 66. Then the cases
-// whose GEMMs go through the emulator's cuBLAS stand-in (src/emulator-cublas.test.ts: matmul,
-// linear, conv2d, training), the stand-in instrumented too: its GEMMs are host functions in the
-// stream, whose reads and writes of device memory the race check orders like the host's own
-// (after the launches before them, before those after), so a GEMM that touched a tensor while a
-// kernel's threads could is reported. (This build runs streams immediately: it refuses the
-// deferred mode.) The suite's other cases run the same kernels as the first run's.
+// gcc's libtsan is preloaded; the first report ends the run with exit code 66.
 //   pnpm --filter @myelin/backend-cuda test:race [vitest args]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,27 +34,14 @@ const files = process.argv.slice(2);
 const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
 const env = { ...process.env, MYELIN_CUDA_RACECHECK: '1', ...sanitizer.env };
 console.log(`test:race: LD_PRELOAD=${env.LD_PRELOAD} TSAN_OPTIONS=${env.TSAN_OPTIONS}`);
-const run = (vitestArgs, extraEnv = {}) => {
-  const result = spawnSync(process.execPath, [vitest, 'run', ...vitestArgs], {
+const result = spawnSync(
+  process.execPath,
+  [vitest, 'run', ...(files.length ? files : ['src/emulator.test.ts', 'src/race-check.race.test.ts'])],
+  {
     cwd: root,
-    env: { ...env, ...extraEnv },
+    env,
     stdio: 'inherit',
-  });
-  if (result.status === 66) console.error('test:race: ThreadSanitizer reported a data race (above)');
-  return result.status ?? 1;
-};
-let status = run(files.length ? files : ['src/emulator.test.ts', 'src/race-check.race.test.ts']);
-if (status === 0 && files.length === 0) {
-  console.log("test:race: the GEMM cases through the emulator's cuBLAS stand-in");
-  // Its own test report in CI (MYELIN_TEST_REPORT_SUFFIX), beside the first run's.
-  const suffix = process.env.MYELIN_TEST_REPORT_SUFFIX;
-  status = run(
-    [
-      'src/emulator-cublas.test.ts',
-      '-t',
-      'matmul|linear|conv2d|trained|PyTorch CNN|fell back|math mode|cuBLAS refuses|self-test|loads the emulator',
-    ],
-    suffix === undefined ? {} : { MYELIN_TEST_REPORT_SUFFIX: `${suffix}-cublas` },
-  );
-}
-process.exit(status);
+  },
+);
+if (result.status === 66) console.error('test:race: ThreadSanitizer reported a data race (above)');
+process.exit(result.status ?? 1);

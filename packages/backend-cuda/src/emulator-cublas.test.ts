@@ -11,8 +11,8 @@
 // kernel), then the stream order, the glue's math-mode switching and its fallback and error on a
 // refused call. The stand-in's own contract (each argument check's status, the quick
 // returns, beta == 0, TF32 rounding, the stream) is its self-test, run first. test:asan runs this
-// file on the sanitizer build with exact allocations, test:race its GEMM cases on the race check
-// build (the stand-in built with the same sanitizer; that build runs streams immediately).
+// file on the sanitizer build with exact allocations. (test:race does not: its build runs streams
+// immediately, where the stand-in's GEMMs are ordered like the host's own accesses.)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
