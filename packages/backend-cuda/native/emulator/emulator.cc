@@ -32,7 +32,6 @@
 // bounds a launch-bound step on a GPU. For measuring only (the trace still lists each launch).
 #include <ucontext.h>
 
-#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +44,7 @@
 
 #include "cuda_runtime_api.h"
 #include "emulator.h"
+#include "trace.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MC_EMU_ASAN 1
@@ -93,25 +93,6 @@ mc_emu_switch:
 #endif
 
 namespace mc_emu {
-
-/** Appends one line to the trace (MYELIN_CUDA_EMULATOR_TRACE), when one is asked for. */
-__attribute__((format(printf, 1, 2))) void trace(const char* format, ...) {
-  static FILE* file = [] {
-    const char* path = std::getenv("MYELIN_CUDA_EMULATOR_TRACE");
-    FILE* f = path != nullptr && *path != '\0' ? std::fopen(path, "a") : nullptr;
-    if (f != nullptr) setvbuf(f, nullptr, _IOLBF, 0);
-    return f;
-  }();
-  if (file == nullptr) return;
-  // One line per call even when two host threads trace at once (two reads' event waits).
-  flockfile(file);
-  va_list args;
-  va_start(args, format);
-  std::vfprintf(file, format, args);
-  va_end(args);
-  std::fputc('\n', file);
-  funlockfile(file);
-}
 
 dim3 grid_dim, block_dim, block_idx, thread_idx;
 

@@ -40,7 +40,6 @@
 // (a refused call) and its error (CUBLAS_STATUS_EXECUTION_FAILED).
 #include <atomic>
 #include <climits>
-#include <cstdarg>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -51,6 +50,7 @@
 #include <unordered_set>
 
 #include "../cuda_runtime_api.h"
+#include "../trace.h"
 
 #define MC_CUBLAS_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -94,33 +94,22 @@ std::unordered_set<Handle*>& live_handles() {
   return *set;
 }
 
+/** The live handle `handle` is, or null (g_mutex held). */
+Handle* live_handle(void* handle) {
+  auto found = live_handles().find(static_cast<Handle*>(handle));
+  return found == live_handles().end() ? nullptr : *found;
+}
+
 /** The handle's state copied out under the lock; false when it is not a live handle. */
 bool handle_state(void* handle, Handle* out) {
-  if (handle == nullptr) return false;
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto found = live_handles().find(static_cast<Handle*>(handle));
-  if (found == live_handles().end()) return false;
-  *out = **found;
+  const Handle* live = live_handle(handle);
+  if (live == nullptr) return false;
+  *out = *live;
   return true;
 }
 
-void trace(const char* format, ...) __attribute__((format(printf, 1, 2)));
-void trace(const char* format, ...) {
-  static FILE* file = [] {
-    const char* path = std::getenv("MYELIN_CUDA_EMULATOR_TRACE");
-    FILE* f = path != nullptr && *path != '\0' ? std::fopen(path, "a") : nullptr;
-    if (f != nullptr) setvbuf(f, nullptr, _IOLBF, 0);
-    return f;
-  }();
-  if (file == nullptr) return;
-  flockfile(file);
-  va_list args;
-  va_start(args, format);
-  std::vfprintf(file, format, args);
-  va_end(args);
-  std::fputc('\n', file);
-  funlockfile(file);
-}
+using mc_emu::trace;
 
 bool valid_op(int op) { return op == CUBLAS_OP_N || op == CUBLAS_OP_T || op == CUBLAS_OP_C; }
 char op_letter(int op) { return op == CUBLAS_OP_N ? 'N' : op == CUBLAS_OP_T ? 'T' : op == CUBLAS_OP_C ? 'C' : '?'; }
@@ -294,16 +283,16 @@ MC_CUBLAS_EXPORT int cublasDestroy_v2(void* handle) {
 
 MC_CUBLAS_EXPORT int cublasSetStream_v2(void* handle, cudaStream_t stream) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto found = live_handles().find(static_cast<Handle*>(handle));
-  if (handle == nullptr || found == live_handles().end()) return CUBLAS_STATUS_NOT_INITIALIZED;
-  (*found)->stream = stream;
+  Handle* h = live_handle(handle);
+  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
+  h->stream = stream;
   return CUBLAS_STATUS_SUCCESS;
 }
 
 MC_CUBLAS_EXPORT int cublasSetMathMode(void* handle, int mode) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto found = live_handles().find(static_cast<Handle*>(handle));
-  if (handle == nullptr || found == live_handles().end()) return CUBLAS_STATUS_NOT_INITIALIZED;
+  Handle* h = live_handle(handle);
+  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
   const int base = mode & ~CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION;
   switch (base) {
     case CUBLAS_DEFAULT_MATH:
@@ -314,7 +303,7 @@ MC_CUBLAS_EXPORT int cublasSetMathMode(void* handle, int mode) {
     case CUBLAS_FP64_EMULATED_FIXEDPOINT_MATH: break;
     default: return CUBLAS_STATUS_INVALID_VALUE;
   }
-  (*found)->math_mode = mode;
+  h->math_mode = mode;
   return CUBLAS_STATUS_SUCCESS;
 }
 
