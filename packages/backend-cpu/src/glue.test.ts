@@ -2,6 +2,7 @@
 // (tooling/native-build), where they are stricter than backend-cpu's own were.
 import { ArgumentError, DisposedTensorError, NATIVE_CODES, ShapeError } from '@myelin/core/backend';
 import { describe, expect, it } from 'vitest';
+import { expectOptimizerTablesReadOnce } from '@myelin/conformance';
 import { loadAddon } from './native.js';
 
 const addon = loadAddon().addon;
@@ -66,30 +67,7 @@ describe.skipIf(addon === undefined)('shared glue', () => {
   });
 
   it('optimizers read the id table once: an out array overlapping it changes nothing', () => {
-    const values = (id: number) => Array.from(native.read(id));
-    const step = (alias: boolean) => {
-      const ids = new Int32Array([
-        native.fromData(new Float32Array([1, 2]), [2], F32),
-        native.fromData(new Float32Array([0.5, -0.5]), [2], F32),
-        native.fill([2], 0, F32),
-        native.fill([2], 0, F32),
-      ]);
-      const out = alias ? ids.subarray(1) : new Int32Array(3);
-      native.adamUpdateMany(ids, out, 0.1, 0.9, 0.999, 1e-8, 0, 1, 1, 1, 1);
-      return [...out].map(values);
-    };
-    expect(step(true)).toEqual(step(false));
-    const sgd = (alias: boolean) => {
-      const ids = new Int32Array([
-        native.fromData(new Float32Array([1, 2]), [2], F32),
-        native.fromData(new Float32Array([0.5, -0.5]), [2], F32),
-        -1,
-      ]);
-      const out = alias ? ids.subarray(0, 2) : new Int32Array(2);
-      native.sgdUpdateMany(ids, out, 0.1, 0.9, 0, 0, false);
-      return [...out].map(values);
-    };
-    expect(sgd(true)).toEqual(sgd(false));
+    expectOptimizerTablesReadOnce({ addon: native, read: (id) => native.read(id) });
   });
 
   // Sizes past what int64 holds: each would have been a signed overflow (a UBSan report in
