@@ -153,6 +153,12 @@ const TSAN = ['-fsanitize=thread'];
 const output = path.join(outDir, 'myelin_cuda.node');
 const standIn = path.join(outDir, 'cublas', 'libcublas.so.13');
 const standInTest = path.join(outDir, 'cublas', 'cublas-emu-selftest');
+// The emulator's own check, linked against the variant's emulator.cc: the warp-synchronous check
+// on the plain build (sync-selftest.cu, run by src/warp-sync-check.test.ts), the race check on
+// the race build (race-selftest.cu, run by src/race-check.race.test.ts: kernels it must flag and
+// kernels it must pass, their __shared__ declarations rewritten as the kernels' are).
+const selftest = race ? 'race-selftest' : sanitize ? null : 'sync-selftest';
+const selftestOutput = selftest && path.join(outDir, selftest);
 const newest = Math.max(
   statSync(fileURLToPath(import.meta.url)).mtimeMs,
   ...readdirSync(path.join(root, 'native'), { recursive: true })
@@ -162,23 +168,28 @@ const newest = Math.max(
     .map((stat) => stat.mtimeMs),
   ...glueFiles().map((file) => statSync(file).mtimeMs),
 );
-if ([output, standIn, standInTest].every((file) => existsSync(file) && statSync(file).mtimeMs > newest)) {
+if (
+  [output, standIn, standInTest, ...(selftestOutput ? [selftestOutput] : [])].every(
+    (file) => existsSync(file) && statSync(file).mtimeMs > newest,
+  )
+) {
   console.log(`@myelin/backend-cuda: ${path.relative(root, output)} is up to date`);
   process.exit(0);
 }
 
 mkdirSync(genDir, { recursive: true });
-const sources = [];
-for (const file of readdirSync(path.join(root, 'native', 'kernels'))
-  .filter((f) => f.endsWith('.cu'))
-  .sort()) {
-  const text = readFileSync(path.join(root, 'native', 'kernels', file), 'utf8');
+/** Writes the emulator's C++ for the .cu file `dir/file` (launches rewritten; race build: __shared__ too); returns its path. */
+function emulated(dir, file) {
+  const original = path.join(root, 'native', dir, file);
   const generated = path.join(genDir, file.replace(/\.cu$/, '.emu.cc'));
-  const original = path.join(root, 'native', 'kernels', file);
-  const launches = rewriteLaunches(text, file);
+  const launches = rewriteLaunches(readFileSync(original, 'utf8'), file);
   writeFileSync(generated, `#line 1 "${original}"\n${race ? rewriteShared(launches, file) : launches}`);
-  sources.push(generated);
+  return generated;
 }
+const sources = readdirSync(path.join(root, 'native', 'kernels'))
+  .filter((f) => f.endsWith('.cu'))
+  .sort()
+  .map((file) => emulated('kernels', file));
 for (const dir of ['runtime', 'glue', 'emulator'])
   for (const file of readdirSync(path.join(root, 'native', dir))
     .filter((f) => f.endsWith('.cc'))
@@ -238,34 +249,13 @@ if (failed.length > 0 || !(await compiled(link))) {
   console.error(`${packageName}: the emulator build failed`);
   process.exit(1);
 }
-if (!sanitize && !race) {
-  // The warp-synchronous check's own test: shuffles whose masks name exited or missing lanes
-  // (native/emulator/sync-selftest.cu, run by src/warp-sync-check.test.ts).
-  const selftest = path.join(root, 'native', 'emulator', 'sync-selftest.cu');
-  const generated = path.join(genDir, 'sync-selftest.emu.cc');
-  writeFileSync(
-    generated,
-    `#line 1 "${selftest}"\n${rewriteLaunches(readFileSync(selftest, 'utf8'), 'sync-selftest.cu')}`,
-  );
-  const emulatorObject = objects[sources.findIndex((source) => path.basename(source) === 'emulator.cc')];
-  if (!(await compiled([...flags, '-o', path.join(outDir, 'sync-selftest'), generated, emulatorObject, '-lpthread']))) {
-    console.error(`${packageName}: the warp-synchronous check's selftest did not build`);
-    process.exit(1);
-  }
-}
-if (race) {
-  // The race check's own test: kernels it must flag and kernels it must pass
-  // (native/emulator/race-selftest.cu, run by src/race-check.race.test.ts).
-  const selftest = path.join(root, 'native', 'emulator', 'race-selftest.cu');
-  const generated = path.join(genDir, 'race-selftest.emu.cc');
-  writeFileSync(
-    generated,
-    `#line 1 "${selftest}"\n${rewriteShared(rewriteLaunches(readFileSync(selftest, 'utf8'), 'race-selftest.cu'), 'race-selftest.cu')}`,
-  );
-  const emulatorObject = objects[sources.findIndex((source) => path.basename(source) === 'emulator.cc')];
-  const executable = path.join(outDir, 'race-selftest');
-  if (!(await compiled([...flags, ...TSAN, '-o', executable, generated, emulatorObject, '-lpthread']))) {
-    console.error(`${packageName}: the race check's selftest did not build`);
+if (selftest) {
+  const generated = emulated('emulator', `${selftest}.cu`);
+  const emulatorObject = objects[sources.findIndex((file) => path.basename(file) === 'emulator.cc')];
+  if (
+    !(await compiled([...flags, ...(race ? TSAN : []), '-o', selftestOutput, generated, emulatorObject, '-lpthread']))
+  ) {
+    console.error(`${packageName}: ${selftest} did not build`);
     process.exit(1);
   }
 }
