@@ -101,7 +101,6 @@ ConvShape conv_shape(Args& a, const Tensor& x, const Tensor& w, size_t first, co
 }
 
 /** A scratch of `count` elements of T (the state's reused buffer). */
-/** A scratch of `count` elements of T (the state's reused buffer). */
 template <typename T>
 T* typed_scratch(State* st, i64 count) {
   return reinterpret_cast<T*>(scratch(st, (count * i64(sizeof(T)) + 7) / 8));
@@ -377,8 +376,8 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   // dW takes a few images per kernel call, so that its per-tap reductions are amortised; their
   // shifted copies stay within 2^20 floats (LeNet: 4 images).
   const i64 group = std::max<i64>(1, std::min<i64>({4, s.n, (i64(1) << 20) / std::max<i64>(1, g.kw * s.c * plane_s)}));
-  const i64 shift = group * s.c * plane_s;
-  const i64 per_x = weights ? g.kw * shift + CONV_LANES : 0;  // the kernel's readable slack
+  const i64 channel = group * g.kw * plane_s;  // xs[ci][image][b]: one channel's planes contiguous
+  const i64 per_x = weights ? s.c * channel + CONV_LANES : 0;  // the kernel's readable slack
   const i64 stride_g = (s.length + CONV_LANES - 1) / CONV_LANES * CONV_LANES;
   const i64 per_g = weights ? group * s.o * stride_g : 0;
   const i64 per_dy = input ? s.o * hp2 * wp2 : 0;
@@ -406,21 +405,23 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
     for (i64 i0 = begin; i0 < end; i0 += group) {
       const i64 images = std::min(group, end - i0);
       if (weights) {
-        // xs[b][image, c][h * out_w + w] = padded x at (h, w + b); the padding stays zero.
+        // xs[ci][image][b][h * out_w + w] = padded x at (h, w + b); the padding stays zero (the
+        // layout does not depend on `images`).
         for (i64 p = 0; p < images * s.c; p++) {
           const float* src = x + (i0 * s.c + p) * s.plane;
+          float* dst = xs + (p % s.c) * channel + (p / s.c) * g.kw * plane_s;
           for (i64 b = 0; b < g.kw; b++) {
             const i64 w_lo = std::max<i64>(0, g.pw - b);
             const i64 w_hi = std::min(g.out_w, g.width + g.pw - b);
             if (w_hi <= w_lo) continue;
             for (i64 r = 0; r < g.height; r++) {
-              copy_short(xs + b * shift + p * plane_s + (r + g.ph) * g.out_w + w_lo, src + r * g.width + (w_lo + b - g.pw), w_hi - w_lo);
+              copy_short(dst + b * plane_s + (r + g.ph) * g.out_w + w_lo, src + r * g.width + (w_lo + b - g.pw), w_hi - w_lo);
             }
           }
         }
         // The gradient planes padded to whole vectors (zeros stay past each plane's end).
         for (i64 p = 0; p < images * s.o; p++) std::memcpy(gp + p * stride_g, grad + (i0 * s.o + p) * s.length, std::size_t(s.length) * sizeof(float));
-        st->ck->weight_grad(gp, s.length, xs, shift, plane_s, g.out_w, s.c, s.o, g.kh, g.kw, images, part_w, db != nullptr ? part_b : nullptr);
+        st->ck->weight_grad(gp, s.length, xs, plane_s, channel, g.out_w, s.c, s.o, g.kh, g.kw, images, part_w, db != nullptr ? part_b : nullptr);
       }
       for (i64 i = i0; input && i < i0 + images; i++) {
         pad_planes(grad + i * s.o * s.length, dyp, s.o, g.out_h, g.out_w, hp2, wp2, g.kh - 1 - g.ph, g.kw - 1 - g.pw);

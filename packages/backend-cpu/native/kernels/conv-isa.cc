@@ -111,38 +111,46 @@ void forward(const float* xp, i64 c, i64 wp, const float* w, const float* bias, 
 
 inline float lane_sum(V v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
 
-/** Taps per step of the weight gradient: 2 channels x TB taps accumulators. */
-constexpr int TB = 5;
+/**
+ * The weight gradient's register block: OB output channels x TB taps, 12 accumulators (more
+ * chains than an FMA's latency x 2 units), the OB gradient vectors and one input vector: AVX2's
+ * 16 registers.
+ */
+constexpr int OB_W = 3;
+constexpr int TB = 4;
 
 /** The weight gradient's operands (see ConvKernels::weight_grad). */
 struct WeightArgs {
   const float* g;
   i64 length, stride;
   const float* xs;
-  i64 shift, plane, row, c, o, kh, kw, images;
+  i64 plane, channel, row, c, o, kh, kw, images;
 };
 
 /**
- * dw[o0 + ob, ci, a, b0 + t] += sum over the images and j < length of g[o0 + ob][j] *
- * xs[b0 + t][ci][j + a * row], for OB channels and T taps of one kernel row, a vector at a time.
+ * dw[o0 + ob, ci, q0 + t] += sum over the images and j < length of g[o0 + ob][j] *
+ * xs[ci][image][b][j + a * row] for the flat taps q = q0 + t = a * kw + b: OB channels and T taps,
+ * a vector at a time.
  */
 template <int OB, int T>
-inline void weight_block(const WeightArgs& p, i64 ci, i64 a, i64 b0, i64 o0, float* __restrict dw) {
+inline void weight_block(const WeightArgs& p, i64 ci, i64 q0, i64 o0, float* __restrict dw) {
   V acc[OB][T];
   for (int ob = 0; ob < OB; ob++)
     for (int t = 0; t < T; t++) acc[ob][t] = V{};
+  i64 offset[T];
+  for (int t = 0; t < T; t++) offset[t] = (q0 + t) % p.kw * p.plane + (q0 + t) / p.kw * p.row;
   const i64 whole = p.length / LANES * LANES;
   const i64 rest = p.length - whole;
   VI mask;
   for (int l = 0; l < LANES; l++) mask[l] = l < rest ? -1 : 0;
   for (i64 image = 0; image < p.images; image++) {
     const float* __restrict gi = p.g + (image * p.o + o0) * p.stride;
-    const float* __restrict xi = p.xs + b0 * p.shift + (image * p.c + ci) * p.plane + a * p.row;
+    const float* __restrict xi = p.xs + ci * p.channel + image * p.kw * p.plane;
     for (i64 j = 0; j < whole; j += LANES) {
       V gv[OB];
       for (int ob = 0; ob < OB; ob++) gv[ob] = load(gi + ob * p.stride + j);
       for (int t = 0; t < T; t++) {
-        const V x = load_once(xi + t * p.shift + j);
+        const V x = load_once(xi + offset[t] + j);
         for (int ob = 0; ob < OB; ob++) acc[ob][t] += gv[ob] * x;
       }
     }
@@ -151,38 +159,43 @@ inline void weight_block(const WeightArgs& p, i64 ci, i64 a, i64 b0, i64 o0, flo
       V gv[OB];
       for (int ob = 0; ob < OB; ob++) gv[ob] = load(gi + ob * p.stride + whole);
       for (int t = 0; t < T; t++) {
-        const V x = (V)((VI)load(xi + t * p.shift + whole) & mask);
+        const V x = (V)((VI)load(xi + offset[t] + whole) & mask);
         for (int ob = 0; ob < OB; ob++) acc[ob][t] += gv[ob] * x;
       }
     }
   }
+  const i64 taps = p.kh * p.kw;
   for (int ob = 0; ob < OB; ob++)
-    for (int t = 0; t < T; t++) dw[(((o0 + ob) * p.c + ci) * p.kh + a) * p.kw + b0 + t] += lane_sum(acc[ob][t]);
+    for (int t = 0; t < T; t++) dw[((o0 + ob) * p.c + ci) * taps + q0 + t] += lane_sum(acc[ob][t]);
 }
 
+/** All kh x kw taps of input channel ci for OB output channels from o0. */
 template <int OB>
-void weight_taps(const WeightArgs& p, i64 ci, i64 a, i64 o0, float* dw) {
-  i64 b0 = 0;
-  for (; b0 + TB <= p.kw; b0 += TB) weight_block<OB, TB>(p, ci, a, b0, o0, dw);
-  switch (p.kw - b0) {
-    case 4: weight_block<OB, 4>(p, ci, a, b0, o0, dw); break;
-    case 3: weight_block<OB, 3>(p, ci, a, b0, o0, dw); break;
-    case 2: weight_block<OB, 2>(p, ci, a, b0, o0, dw); break;
-    case 1: weight_block<OB, 1>(p, ci, a, b0, o0, dw); break;
+void weight_taps(const WeightArgs& p, i64 ci, i64 o0, float* dw) {
+  const i64 taps = p.kh * p.kw;
+  i64 q0 = 0;
+  for (; q0 + TB <= taps; q0 += TB) weight_block<OB, TB>(p, ci, q0, o0, dw);
+  switch (taps - q0) {
+    case 3: weight_block<OB, 3>(p, ci, q0, o0, dw); break;
+    case 2: weight_block<OB, 2>(p, ci, q0, o0, dw); break;
+    case 1: weight_block<OB, 1>(p, ci, q0, o0, dw); break;
     default: break;
   }
 }
 
-void weight_grad(const float* g, i64 length, const float* xs, i64 shift, i64 plane, i64 row, i64 c, i64 o, i64 kh,
+void weight_grad(const float* g, i64 length, const float* xs, i64 plane, i64 channel, i64 row, i64 c, i64 o, i64 kh,
                  i64 kw, i64 images, float* dw, float* db) {
   const i64 stride = (length + LANES - 1) / LANES * LANES;
-  const WeightArgs p{g, length, stride, xs, shift, plane, row, c, o, kh, kw, images};
-  for (i64 o0 = 0; o0 < o; o0 += 2) {
-    for (i64 ci = 0; ci < c; ci++) {
-      for (i64 a = 0; a < kh; a++) {
-        if (o - o0 >= 2) weight_taps<2>(p, ci, a, o0, dw);
-        else weight_taps<1>(p, ci, a, o0, dw);
-      }
+  const WeightArgs p{g, length, stride, xs, plane, channel, row, c, o, kh, kw, images};
+  // Channel by channel: one input channel's shifted planes (images x kw, contiguous) stay in L1
+  // while every output channel's gradient rows pass over them (all channels' planes exceed L2).
+  for (i64 ci = 0; ci < c; ci++) {
+    i64 o0 = 0;
+    for (; o0 + OB_W <= o; o0 += OB_W) weight_taps<OB_W>(p, ci, o0, dw);
+    switch (o - o0) {
+      case 2: weight_taps<2>(p, ci, o0, dw); break;
+      case 1: weight_taps<1>(p, ci, o0, dw); break;
+      default: break;
     }
   }
   if (db == nullptr) return;

@@ -28,13 +28,14 @@ struct ConvKernels {
   /**
    * The weight gradient as flat correlations. g: `images` x o planes of `length` = out_h * out_w
    * values (the output gradient), each padded with zeros to a multiple of CONV_LANES; xs: for
-   * each tap column b < kw (`shift` floats apart), `images` x c planes of `plane` = hp * out_w
-   * floats, xs[b][c][h * out_w + w] = the zero-padded input at (h, w + b), then CONV_LANES
-   * readable floats (the last vector is masked), `row` = out_w. Then dw [o, c, kh, kw] += sum
-   * over images and j < length of g[o][j] * xs[b][c][j + a * row], and db (or null) [o] += the
-   * sum of each g plane.
+   * each input channel ci (`channel` floats apart), image and tap column b < kw, a plane of
+   * `plane` >= hp * out_w floats (`plane` apart), xs[ci][image][b][h * out_w + w] = the
+   * zero-padded input at (h, w + b), with CONV_LANES readable floats after the last one (the
+   * last vector is masked), `row` = out_w. Then dw [o, c, kh, kw] += sum over images and
+   * j < length of g[o][j] * xs[ci][image][b][j + a * row], and db (or null) [o] += the sum of
+   * each g plane.
    */
-  void (*weight_grad)(const float* g, i64 length, const float* xs, i64 shift, i64 plane, i64 row, i64 c, i64 o,
+  void (*weight_grad)(const float* g, i64 length, const float* xs, i64 plane, i64 channel, i64 row, i64 c, i64 o,
                       i64 kh, i64 kw, i64 images, float* dw, float* db);
   /** Whether all n values are finite (no NaN, no infinity). */
   bool (*finite)(const float* x, i64 n);
