@@ -34,13 +34,19 @@ double* pack_buffers<double>(State* st, int threads) {
   return st->pack_d.data();
 }
 
-/** The narrow built-in GEMM (float, n <= its width): returns false where it does not apply. */
+/**
+ * Output columns up to which x W^T runs as dot products (any ISA: a 10-class layer on AVX2,
+ * whose vectors hold 8 columns, too; the packed kernel would compute 16 columns to keep 10).
+ */
+constexpr i64 NARROW_DOT_COLUMNS = 16;
+
+/** The narrow built-in GEMM (float, few columns or rows): returns false where it does not apply. */
 bool gemm_narrow_any(State*, const GemmProblem<double>&) { return false; }
 bool gemm_narrow_any(State* st, const GemmProblem<float>& problem) {
   const NarrowGemmKernel<float>& kern = *st->sk_narrow;
   const int threads = st->threads;
   const bool parallel = threads > 1 && double(problem.m) * double(problem.n) * double(problem.k) >= 64.0 * 64 * 64;
-  if (problem.n <= kern.width && problem.csa == 1 && problem.rsb == 1 && problem.k >= 2 * kern.width) {
+  if (problem.n <= NARROW_DOT_COLUMNS && problem.csa == 1 && problem.rsb == 1 && problem.k >= 2 * kern.width) {
     // Few columns, A rows and B columns contiguous in k (x W^T): dot products over full vectors.
     constexpr i64 unit = 4;
     const i64 units = (problem.m + unit - 1) / unit;
