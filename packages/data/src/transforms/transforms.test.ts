@@ -51,6 +51,56 @@ describe('toFloat, normalize, flatten, oneHot, compose', () => {
     expect(values(out)).toEqual([1, 2, 3, 4]);
     expect(out.x.shape).toEqual([4]);
   });
+
+  it('compose runs toFloat then normalize as one pass with the same bits, checks and errors', () => {
+    const cases: [Sample, Parameters<typeof toFloat>[0], number | number[], number | number[]][] = [
+      // bytes (scale 1/255), a CHW image with per-channel constants
+      [
+        sample(
+          Uint8Array.from({ length: 24 }, (_, i) => (i * 37) % 256),
+          [3, 2, 4],
+        ),
+        {},
+        [0.485, 0.456, 0.406],
+        [0.229, 0.224, 0.225],
+      ],
+      // float64 values, an explicit scale, one mean for all
+      [
+        sample(
+          Float64Array.from({ length: 10 }, (_, i) => Math.sin(i) * 1e3),
+          [10],
+        ),
+        { scale: 1 / 3 },
+        0.1,
+        0.7,
+      ],
+      // float32 values left alone by toFloat (scale 1); per feature of a vector
+      [sample(Float32Array.from([0.1, -2.5, 7]), [3]), {}, [1, 2, 3], [0.5, 0.25, 3]],
+      // int32 values
+      [sample(Int32Array.from([-7, 0, 65_537, 2 ** 30]), [2, 2]), { scale: 0.01 }, 0.286, 0.353],
+    ];
+    for (const [input, options, mean, std] of cases) {
+      const separate = normalize(mean, std)(toFloat(options)(input, at(0)), at(0));
+      const fused = compose(toFloat(options), normalize(mean, std))(input, at(0));
+      expect(fused.x.data).toBeInstanceOf(Float32Array);
+      expect(fused.x.data).toEqual(separate.x.data);
+      expect(fused.x.shape).toBe(input.x.shape);
+      expect(fused.y).toBe(input.y);
+    }
+    // Not fused (normalize first, or a step between): still the same values.
+    const bytes = sample(new Uint8Array([0, 128, 255]), [3]);
+    const apart = compose(toFloat(), flatten(), normalize(0.5, 0.25))(bytes, at(0));
+    expect(values(apart)).toEqual(values(compose(toFloat(), normalize(0.5, 0.25))(bytes, at(0))));
+    // The fused step checks the means against the sample's channels as normalize does.
+    expect(() => compose(toFloat(), normalize([0, 0], [1, 1]))(sample(new Uint8Array(6), [3, 1, 2]), at(0))).toThrow(
+      /expected 1 or 3 mean\/std values for x of shape \[3,1,2\], found 2/,
+    );
+    // Many small outputs (views into shared slabs) never overlap.
+    const outputs = Array.from({ length: 200 }, (_, i) =>
+      compose(toFloat(), normalize(0, 1))(sample(new Uint8Array(100).fill(i), [100]), at(i)),
+    );
+    outputs.forEach((out, i) => expect(out.x.data.every((v) => v === Math.fround(i / 255))).toBe(true));
+  });
 });
 
 describe('resize', () => {
