@@ -107,6 +107,36 @@ describe('results are deterministic for a given thread count', () => {
     }
   });
 
+  it.skipIf(!blasLoaded)(
+    '(skipped without OpenBLAS: install libopenblas0) OpenBLAS on the pool: row and column slices of C, every transpose, agree with one call',
+    () => {
+      const one = createCpuBackend({ threads: 1, gemm: 'openblas' });
+      const three = createCpuBackend({ threads: 3, gemm: 'openblas' });
+      // [batch, m, k, n]: split by rows (m > n), by columns (n >= m) in a batch, three slices of
+      // 16, 16 and 18 columns, and a product too small to split.
+      const shapes = [
+        [1, 301, 70, 40],
+        [2, 37, 90, 515],
+        [1, 50, 128, 50],
+        [1, 20, 30, 20],
+      ];
+      for (const shape of shapes) {
+        for (const [ta, tb] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ] as const) {
+          const expected = matmul(one, 'float32', shape, ta, tb);
+          const actual = matmul(three, 'float32', shape, ta, tb);
+          let worst = 0;
+          for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+          expect(worst, `${shape.join('x')} ta=${ta} tb=${tb}`).toBeLessThanOrEqual(2e-6 * shape[2]!);
+        }
+      }
+    },
+  );
+
   for (const gemm of ['builtin', ...(blasLoaded ? ['openblas' as const] : [])] as const) {
     it(`gemm ${gemm}: threads=1 twice, threads=2 twice`, () => {
       const one = [run(createCpuBackend({ threads: 1, gemm })), run(createCpuBackend({ threads: 1, gemm }))];

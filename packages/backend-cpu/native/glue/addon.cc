@@ -64,7 +64,8 @@ void apply_threads(State* st, int threads) {
   if (threads < 1) threads = 1;
   st->threads = threads;
   thread_pool().resize(threads);
-  if (blas().loaded && blas().set_threads != nullptr) blas().set_threads(threads);
+  // OpenBLAS runs single-threaded on the pool's threads (gemm_blas): one pool for every kernel.
+  if (blas().loaded && blas().set_threads != nullptr) blas().set_threads(1);
 }
 
 void finalize(napi_env env, void* data, void*) {
