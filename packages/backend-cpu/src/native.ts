@@ -27,8 +27,6 @@ export interface NativeProbe {
   threads: number;
   blas: string;
   blasError: string;
-  /** OPENBLAS_THREAD_TIMEOUT as OpenBLAS read it, e.g. '18 (set by Myelin)'; '' without OpenBLAS. */
-  blasThreadTimeout: string;
 }
 
 /**

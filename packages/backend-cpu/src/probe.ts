@@ -30,8 +30,6 @@ export function probeSync(): CpuProbe {
         ? 'exact: each tensor its own allocation, freed at release (MYELIN_CPU_NO_CACHING=1; slower, for memory checkers)'
         : 'pooled (size classes, reused)',
   };
-  if (native.blasThreadTimeout)
-    details.openblasThreadTimeout = `OPENBLAS_THREAD_TIMEOUT=${native.blasThreadTimeout}: its threads spin 2^N cycles after a GEMM, then sleep`;
   if (native.blasError)
     details.openblas = `not loaded (${native.blasError}): the built-in GEMM runs; install libopenblas0 for OpenBLAS`;
   return { usable: true, gemm: native.gemm, simd: native.simd, threads, details };

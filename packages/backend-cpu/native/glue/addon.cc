@@ -108,7 +108,6 @@ napi_value Probe(napi_env env, napi_callback_info info) {
     set_number(env, obj, "threads", a.st->threads);
     set_string(env, obj, "blas", blas().loaded ? blas().path : "");
     set_string(env, obj, "blasError", blas().loaded ? "" : blas().error);
-    set_string(env, obj, "blasThreadTimeout", blas().loaded ? blas().thread_timeout : "");
     return obj;
   });
 }

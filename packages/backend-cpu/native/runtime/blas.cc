@@ -16,16 +16,9 @@ Blas load() {
     return b;
   }
   const char* candidates[] = {env, "libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.so", nullptr};
-  // OpenBLAS reads OPENBLAS_THREAD_TIMEOUT once, when it loads: ours is set for the dlopen only,
-  // so that processes this one starts (a PyTorch baseline, say) inherit the user's environment.
-  const char* user_timeout = std::getenv("OPENBLAS_THREAD_TIMEOUT");
-  b.thread_timeout = user_timeout != nullptr ? std::string(user_timeout) + " (from the environment)"
-                                             : std::string(BLAS_THREAD_TIMEOUT) + " (set by Myelin)";
   for (const char* name : candidates) {
     if (name == nullptr || *name == '\0') continue;
-    if (user_timeout == nullptr) setenv("OPENBLAS_THREAD_TIMEOUT", BLAS_THREAD_TIMEOUT, 1);
     void* h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (user_timeout == nullptr) unsetenv("OPENBLAS_THREAD_TIMEOUT");
     if (h == nullptr) {
       tried += (tried.empty() ? "" : "; ") + std::string(dlerror());
       continue;

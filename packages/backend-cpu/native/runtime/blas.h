@@ -20,19 +20,7 @@ struct Blas {
   SgemmFn sgemm = nullptr;
   DgemmFn dgemm = nullptr;
   SetThreadsFn set_threads = nullptr;
-  /** OPENBLAS_THREAD_TIMEOUT as OpenBLAS read it at load (see BLAS_THREAD_TIMEOUT), and from where. */
-  std::string thread_timeout;
 };
-
-/**
- * How long OpenBLAS's worker threads spin after a GEMM before they sleep, as its
- * OPENBLAS_THREAD_TIMEOUT (2^N cycles). Its default, 28 (about 0.1 s), keeps a spinning thread on a
- * core through the convolution and normalization kernels that follow a GEMM, where the addon's
- * own pool needs every core: on 2 cores, one training step in ten of the fashion-mnist-cnn model
- * ran at half speed. 18 (about 0.1 ms) is the order of the pool's own spin. A value the user set
- * is kept.
- */
-constexpr const char* BLAS_THREAD_TIMEOUT = "18";
 
 /** Loads OpenBLAS once ($MYELIN_CPU_BLAS, then libopenblas.so.0, libopenblas.so). */
 const Blas& blas();
