@@ -27,6 +27,21 @@ function matmul(b: CpuBackend, dtype: DType, [batch, m, k, n]: number[], ta: boo
   return out;
 }
 
+/** The four transpose pairs (transposeA, transposeB). */
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+/** The largest absolute difference between two results. */
+function worstDifference(expected: Float64Array, actual: Float64Array): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  return worst;
+}
+
 const SHAPES = [
   [1, 1, 1, 1],
   [1, 33, 17, 9],
@@ -56,21 +71,14 @@ describe.skipIf(!blasLoaded)('built-in GEMM agrees with OpenBLAS', () => {
     });
   for (const dtype of ['float32', 'float64'] as const) {
     for (const shape of SHAPES) {
-      for (const [ta, tb] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ] as const) {
+      for (const [ta, tb] of TRANSPOSES) {
         it(`${dtype} ${shape.join('x')} transposeA=${ta} transposeB=${tb}`, () => {
           const { blas, builtin } = backends();
           const expected = matmul(blas, dtype, shape, ta, tb);
           const actual = matmul(builtin, dtype, shape, ta, tb);
           // Each entry is a sum of k products of values in [-1, 1].
           const tolerance = (dtype === 'float32' ? 2e-6 : 1e-13) * shape[2]!;
-          let worst = 0;
-          for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-          expect(worst).toBeLessThanOrEqual(tolerance);
+          expect(worstDifference(expected, actual)).toBeLessThanOrEqual(tolerance);
         });
       }
     }
@@ -121,17 +129,12 @@ describe('results are deterministic for a given thread count', () => {
         [1, 20, 30, 20],
       ];
       for (const shape of shapes) {
-        for (const [ta, tb] of [
-          [false, false],
-          [true, false],
-          [false, true],
-          [true, true],
-        ] as const) {
+        for (const [ta, tb] of TRANSPOSES) {
           const expected = matmul(one, 'float32', shape, ta, tb);
           const actual = matmul(three, 'float32', shape, ta, tb);
-          let worst = 0;
-          for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-          expect(worst, `${shape.join('x')} ta=${ta} tb=${tb}`).toBeLessThanOrEqual(2e-6 * shape[2]!);
+          expect(worstDifference(expected, actual), `${shape.join('x')} ta=${ta} tb=${tb}`).toBeLessThanOrEqual(
+            2e-6 * shape[2]!,
+          );
         }
       }
     },
