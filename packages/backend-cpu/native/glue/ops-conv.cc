@@ -106,6 +106,11 @@ T* typed_scratch(State* st, i64 count) {
   return reinterpret_cast<T*>(scratch(st, (count * i64(sizeof(T)) + 7) / 8));
 }
 
+/** p rounded up to a 64-byte boundary (the buffer must have 15 floats to spare). */
+inline float* align64(float* p) {
+  return reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(p) + 63) & ~std::uintptr_t(63));
+}
+
 /** ceil(a / b) for b > 0 and any sign of a. */
 inline i64 ceil_div_any(i64 a, i64 b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -382,10 +387,13 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   const i64 per_g = weights ? group * s.o * stride_g : 0;
   const i64 per_dy = input ? s.o * hp2 * wp2 : 0;
   const i64 per_part = weights ? s.o * s.k + s.o : 0;
-  const i64 per = per_x + per_g + per_dy + per_part;
+  // Each part starts on a 64-byte boundary (whole cache lines: the kernels' vector loads of g
+  // and x then split a line only where their offsets do).
+  const auto lines = [](i64 floats) { return (floats + 15) / 16 * 16; };
+  const i64 per = lines(per_x) + lines(per_g) + lines(per_dy) + lines(per_part);
   const i64 flipped = input ? s.c * s.o * g.kh * g.kw : 0;
   const i64 chunks = direct_chunks(st, s);
-  float* scratch_all = typed_scratch<float>(st, chunks * per + flipped);
+  float* scratch_all = align64(typed_scratch<float>(st, chunks * per + flipped + 16));
   float* wt = scratch_all + chunks * per;
   if (input) {
     for (i64 oc = 0; oc < s.o; oc++)
@@ -397,9 +405,9 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   image_chunks(st, s.n, chunks, [&](i64 c, i64 begin, i64 end) {
     float* base = scratch_all + c * per;
     float* xs = base;
-    float* gp = xs + per_x;
-    float* dyp = gp + per_g;
-    float* part_w = dyp + per_dy;
+    float* gp = xs + lines(per_x);
+    float* dyp = gp + lines(per_g);
+    float* part_w = dyp + lines(per_dy);
     float* part_b = part_w + s.o * s.k;
   std::fill(base, base + per, 0.0f);
     for (i64 i0 = begin; i0 < end; i0 += group) {
@@ -433,7 +441,7 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   });
   if (!weights) return;
   for (i64 c = 0; c < chunks; c++) {
-    const float* part_w = scratch_all + c * per + per_x + per_g + per_dy;
+    const float* part_w = scratch_all + c * per + lines(per_x) + lines(per_g) + lines(per_dy);
     for (i64 e = 0; e < s.o * s.k; e++) dw[e] = c == 0 ? part_w[e] : dw[e] + part_w[e];
     if (db != nullptr) {
       for (i64 e = 0; e < s.o; e++) db[e] = c == 0 ? part_w[s.o * s.k + e] : db[e] + part_w[s.o * s.k + e];
