@@ -130,7 +130,9 @@ void gemm_blas(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const T* A, con
   const bool split_n = n >= m;
   const i64 side = split_n ? n : m;
   // Slices of at least 16 rows or columns, and enough work per thread to pay for the hand-off.
-  const i64 chunks = std::min<i64>(threads, side / 16);
+  // A BLAS without openblas_set_num_threads (MYELIN_CPU_BLAS naming another library) threads
+  // itself: one call.
+  const i64 chunks = blas().set_threads != nullptr ? std::min<i64>(threads, side / 16) : 1;
   if (chunks <= 1 || double(m) * double(n) * double(k) < 64.0 * 64 * 64) {
     call_blas(ta, tb, m, n, k, A, lda, B, ldb, C, n);
     return;
