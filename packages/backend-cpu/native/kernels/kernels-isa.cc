@@ -55,9 +55,9 @@ typedef float VF __attribute__((vector_size(32), aligned(4)));
 typedef std::int32_t VI __attribute__((vector_size(32)));
 
 /** 2^n for whole n in [-126, 127], as bits. */
-inline VF pow2(VI n) { return (VF)((n + 127) << 23); }
+inline __attribute__((always_inline)) VF pow2(VI n) { return (VF)((n + 127) << 23); }
 
-inline VF exp8(VF x) {
+inline __attribute__((always_inline)) VF exp8(VF x) {
   const VF t = x * 1.44269504088896341f;
   // Round to nearest: adding and subtracting 1.5 * 2^23 (|t| < 2^22 here).
   const VF n = (t + 12582912.0f) - 12582912.0f;
@@ -80,7 +80,7 @@ inline VF exp8(VF x) {
   return x != x ? x : y;
 }
 
-inline VF sigmoid8(VF x) {
+inline __attribute__((always_inline)) VF sigmoid8(VF x) {
   const VF negative_abs = x < 0.0f ? x : -x;
   const VF e = exp8(negative_abs);
   const VF one_plus = e + 1.0f;
@@ -88,7 +88,7 @@ inline VF sigmoid8(VF x) {
   return x != x ? x : y;
 }
 
-inline VF tanh8(VF x) {
+inline __attribute__((always_inline)) VF tanh8(VF x) {
   const VF a = x < 0.0f ? -x : x;
   // |x| < 0.625: an odd polynomial (no cancellation near 0); above, 1 - 2 / (e^{2|x|} + 1).
   const VF z = x * x;
@@ -106,7 +106,7 @@ inline VF tanh8(VF x) {
 
 /** y[i] = f(x[i]) for i in [b, e), 8 at a time; the tail through a padded vector. y may be x. */
 template <typename F>
-inline void map8(const float* x, float* y, i64 b, i64 e, F f) {
+inline __attribute__((always_inline)) void map8(const float* x, float* y, i64 b, i64 e, F f) {
   i64 i = b;
   for (; i + 8 <= e; i += 8) *reinterpret_cast<VF*>(y + i) = f(*reinterpret_cast<const VF*>(x + i));
   if (i < e) {
@@ -121,9 +121,9 @@ template <typename T>
 void unary_float(int op, const T* __restrict x, T* __restrict y, i64 b, i64 e) {
   if constexpr (std::is_same_v<T, float>) {
     switch (op) {
-      case U_EXP: return map8(x, y, b, e, [](VF v) { return exp8(v); });
-      case U_SIGMOID: return map8(x, y, b, e, [](VF v) { return sigmoid8(v); });
-      case U_TANH: return map8(x, y, b, e, [](VF v) { return tanh8(v); });
+      case U_EXP: return map8(x, y, b, e, [](const VF& v) __attribute__((always_inline)) { return exp8(v); });
+      case U_SIGMOID: return map8(x, y, b, e, [](const VF& v) __attribute__((always_inline)) { return sigmoid8(v); });
+      case U_TANH: return map8(x, y, b, e, [](const VF& v) __attribute__((always_inline)) { return tanh8(v); });
       default: break;
     }
   }
@@ -506,8 +506,8 @@ template <typename T>
 inline void activate(int act, T* __restrict y, i64 n) {
   if constexpr (std::is_same_v<T, float>) {
     // In place: map8 reads each vector before it writes it.
-    if (act == ACT_SIGMOID) return map8(y, y, 0, n, [](VF v) { return sigmoid8(v); });
-    if (act == ACT_TANH) return map8(y, y, 0, n, [](VF v) { return tanh8(v); });
+    if (act == ACT_SIGMOID) return map8(y, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return sigmoid8(v); });
+    if (act == ACT_TANH) return map8(y, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return tanh8(v); });
   }
   switch (act) {
     case ACT_RELU: for (i64 i = 0; i < n; i++) y[i] = (y[i] > 0 || y[i] != y[i]) ? y[i] : T(0); break;
