@@ -106,11 +106,6 @@ T* typed_scratch(State* st, i64 count) {
   return reinterpret_cast<T*>(scratch(st, (count * i64(sizeof(T)) + 7) / 8));
 }
 
-/** p rounded up to a 64-byte boundary (the buffer must have 15 floats to spare). */
-inline float* align64(float* p) {
-  return reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(p) + 63) & ~std::uintptr_t(63));
-}
-
 /** ceil(a / b) for b > 0 and any sign of a. */
 inline i64 ceil_div_any(i64 a, i64 b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -393,7 +388,7 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   const i64 per = lines(per_x) + lines(per_g) + lines(per_dy) + lines(per_part);
   const i64 flipped = input ? s.c * s.o * g.kh * g.kw : 0;
   const i64 chunks = direct_chunks(st, s);
-  float* scratch_all = align64(typed_scratch<float>(st, chunks * per + flipped + 16));
+  float* scratch_all = typed_scratch<float>(st, chunks * per + flipped);
   float* wt = scratch_all + chunks * per;
   if (input) {
     for (i64 oc = 0; oc < s.o; oc++)

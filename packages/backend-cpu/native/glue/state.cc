@@ -1,5 +1,7 @@
 #include "state.h"
 
+#include <cstdint>
+
 namespace myelin {
 
 int new_tensor(State* st, int dtype, const i64* shape, int rank) {
@@ -21,8 +23,11 @@ int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* 
 void release_tensor(State* st, int id) { st->pool.release(st->remove(id)); }
 
 double* scratch(State* st, i64 n) {
-  if (st->scratch.size() < std::size_t(n)) st->scratch.resize(std::size_t(n));
-  return st->scratch.data();
+  // Starts on a cache line (the kernels' vector loads then split lines only where their own
+  // offsets do): 7 doubles of slack for the alignment.
+  const std::size_t need = std::size_t(n) + 7;
+  if (st->scratch.size() < need) st->scratch.resize(need);
+  return reinterpret_cast<double*>((reinterpret_cast<std::uintptr_t>(st->scratch.data()) + 63) & ~std::uintptr_t(63));
 }
 
 napi_value throw_glue_error(napi_env env, State* st, const GlueError& e) { return glue::throw_error(env, st != nullptr ? &st->errors : nullptr, BACKEND, e); }

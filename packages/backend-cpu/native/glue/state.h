@@ -64,7 +64,7 @@ int new_view(State* st, const Tensor& src, const i64* shape, int rank);
 int new_slice_view(State* st, const Tensor& src, i64 element_offset, const i64* shape, int rank);
 inline Tensor& tensor_at(State* st, int id) { return st->tensors[std::size_t(id)]; }
 void release_tensor(State* st, int id);
-/** Double scratch of n elements owned by the state (reused). */
+/** Double scratch of n elements owned by the state (reused), 64-byte aligned. */
 double* scratch(State* st, i64 n);
 
 // ---- threading -------------------------------------------------------------------------------
