@@ -47,10 +47,9 @@ inline T sigmoid(T v) {
 
 // float32 exp, sigmoid and tanh 8 at a time (libm's scalar expf/tanhf took ~4 ns per value).
 // Cephes' single-precision algorithms (exp and tanh within 2 ulp of the exact value, sigmoid
-// within 3: e / (1 + e) carries exp's error), with separate
-// multiplies and adds (this file is built with -ffp-contract=off): the same bits from every
-// instruction set, for every position in a tensor (tails go through the same code) and in the
-// fused bias + activation kernel as in unary.
+// within 3: e / (1 + e) carries exp's error), with separate multiplies and adds (this file is
+// built with -ffp-contract=off): the same bits from every instruction set, for every position
+// in a tensor (tails go through the same code) and in the fused bias + activation as in unary.
 typedef float VF __attribute__((vector_size(32), aligned(4)));
 typedef std::int32_t VI __attribute__((vector_size(32)));
 
