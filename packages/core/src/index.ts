@@ -43,7 +43,27 @@ export {
   type AvgPool2dArgs,
 } from './ops/conv.js';
 export { batchNorm, layerNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
-export * from './ops/activation.js';
+export {
+  relu,
+  leakyRelu,
+  elu,
+  sigmoid,
+  tanh,
+  softmax,
+  logSoftmax,
+  gelu,
+  silu,
+  softplus,
+  mish,
+  softsign,
+  hardtanh,
+  relu6,
+  selu,
+  hardsigmoid,
+  hardswish,
+  prelu,
+  type GeluApproximation,
+} from './ops/activation.js';
 export * from './checkpoint/index.js';
 export * from './optim/index.js';
 export * from './schedules/index.js';

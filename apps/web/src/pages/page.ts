@@ -24,6 +24,14 @@ const ACTIVATION_LABELS: Record<ActivationName, string> = {
   sigmoid: 'Sigmoid',
   'leaky-relu': 'Leaky ReLU',
   elu: 'ELU',
+  gelu: 'GELU',
+  silu: 'SiLU (swish)',
+  mish: 'Mish',
+  softplus: 'Softplus',
+  selu: 'SELU',
+  relu6: 'ReLU6',
+  hardswish: 'Hardswish',
+  prelu: 'PReLU (learned slope)',
   linear: 'Linear (none)',
 };
 

@@ -1,4 +1,15 @@
-import { concat, expand, gather, linear, scatterAdd, stack, tensor, type Backend, type Tensor } from '@myelin/core';
+import {
+  concat,
+  expand,
+  gather,
+  linear,
+  prelu,
+  scatterAdd,
+  stack,
+  tensor,
+  type Backend,
+  type Tensor,
+} from '@myelin/core';
 import type { OpCase } from './types.js';
 
 const reductionCases: OpCase[] = (['sum', 'max'] as const).flatMap(
@@ -318,13 +329,65 @@ const activationCases: OpCase[] = [
     inputs: [{ shape: [3, 4] }],
     run: ([x]) => x!.leakyRelu(0.1),
   },
-  { name: 'elu', covers: ['where', 'exp', 'minimum'], inputs: [{ shape: [3, 4] }], run: ([x]) => x!.elu(0.7) },
+  { name: 'elu', covers: ['where', 'exp', 'greater'], inputs: [{ shape: [3, 4] }], run: ([x]) => x!.elu(0.7) },
   {
     name: 'elu at 1e4 has a finite gradient',
-    covers: ['where', 'exp', 'minimum'],
+    covers: ['where', 'exp', 'greater'],
     inputs: [{ shape: [3], values: [1e4, -1e4, 0.5] }],
     run: ([x]) => x!.elu(),
     noFiniteDifferences: 'saturated values',
+  },
+  // The activations core composes beyond the classic ones (their kinks and PyTorch's values at
+  // them are core's activation tests); ranges reach past each bound or threshold.
+  {
+    name: 'gelu (erfc form)',
+    covers: ['abs', 'div', 'exp', 'lessEqual', 'where'],
+    inputs: [{ shape: [3, 5], low: -4, high: 4 }],
+    run: ([x]) => x!.gelu(),
+  },
+  {
+    name: 'gelu tanh',
+    covers: ['tanh', 'mul', 'add'],
+    inputs: [{ shape: [3, 4], low: -4, high: 4 }],
+    run: ([x]) => x!.gelu('tanh'),
+  },
+  { name: 'silu', covers: ['sigmoid', 'mul'], inputs: [{ shape: [3, 4], low: -5, high: 5 }], run: ([x]) => x!.silu() },
+  {
+    name: 'mish',
+    covers: ['tanh', 'exp', 'log', 'maximum'],
+    inputs: [{ shape: [3, 4], low: -5, high: 5 }],
+    run: ([x]) => x!.mish(),
+  },
+  {
+    name: 'softplus beta 2, threshold 3',
+    covers: ['exp', 'log', 'greater', 'where'],
+    inputs: [{ shape: [3, 4], low: -3, high: 3 }],
+    run: ([x]) => x!.softplus(2, 3),
+  },
+  {
+    name: 'softsign',
+    covers: ['abs', 'div'],
+    inputs: [{ shape: [3, 4], low: -3, high: 3 }],
+    run: ([x]) => x!.softsign(),
+  },
+  {
+    name: 'hardtanh and relu6',
+    covers: ['lessEqual', 'greaterEqual', 'where'],
+    inputs: [{ shape: [4, 4], low: -3, high: 8 }],
+    run: ([x]) => x!.hardtanh(-1, 1.5).add(x!.relu6()),
+  },
+  { name: 'selu', covers: ['exp', 'greater', 'where'], inputs: [{ shape: [3, 4] }], run: ([x]) => x!.selu() },
+  {
+    name: 'hardsigmoid and hardswish',
+    covers: ['less', 'lessEqual', 'greaterEqual', 'where'],
+    inputs: [{ shape: [4, 4], low: -5, high: 5 }],
+    run: ([x]) => x!.hardsigmoid().mul(x!.hardswish()),
+  },
+  {
+    name: 'prelu per channel',
+    covers: ['greater', 'where', 'mul', 'reshape'],
+    inputs: [{ shape: [2, 3, 4] }, { shape: [3], low: -0.5, high: 0.5 }],
+    run: ([x, slopes]) => prelu(x!, slopes!),
   },
   {
     name: 'softmax axis -1',

@@ -1,6 +1,7 @@
-import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { stableSoftplus } from '../ops/activation.js';
 import { binaryCrossEntropyFused } from '../ops/fused.js';
-import { add, exp, greater, log, maximum, mul, neg, sub, where } from '../ops/elementwise.js';
+import { add, greater, log, mul, neg, sub, where } from '../ops/elementwise.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkProbabilities, requireBroadcastWeight, requireFloat, requireSameShape } from './checks.js';
@@ -74,7 +75,7 @@ export function binaryCrossEntropyWithLogits(
   const posWeight = options.posWeight;
   if (posWeight) requireBroadcastWeight(owner, 'posWeight', posWeight, logits);
   return composite(() => {
-    const softplusOfNegative = softplus(neg(logits));
+    const softplusOfNegative = stableSoftplus(neg(logits));
     const logWeight = posWeight ? add(mul(sub(posWeight, 1), target), 1) : null;
     const positive = logWeight ? mul(logWeight, softplusOfNegative) : softplusOfNegative;
     const losses = add(mul(sub(1, target), logits), positive);
@@ -103,13 +104,4 @@ function clampedLog(x: Tensor): Tensor {
   // log only sees positive values: log(0)'s gradient 1/0 times the unused branch's 0 is NaN.
   const logs = log(where(positive, x, 1));
   return where(positive, where(greater(logs, -100), logs, -100), -100);
-}
-
-/**
- * log(1 + exp(z)) = m + log(exp(-m) + exp(z - m)) with m = max(z, 0): both exponents are <= 0,
- * so nothing overflows. m cancels out mathematically, so it needs no gradient.
- */
-function softplus(z: Tensor): Tensor {
-  const shift = noGrad(() => maximum(z, 0));
-  return add(shift, log(add(exp(neg(shift)), exp(sub(z, shift)))));
 }

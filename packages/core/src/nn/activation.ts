@@ -1,19 +1,66 @@
-import { elu, leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activation.js';
+import type { Backend } from '../backend/contract.js';
+import { ArgumentError } from '../errors.js';
+import {
+  elu,
+  gelu,
+  hardsigmoid,
+  hardswish,
+  hardtanh,
+  leakyRelu,
+  logSoftmax,
+  mish,
+  prelu,
+  relu,
+  relu6,
+  selu,
+  sigmoid,
+  silu,
+  softmax,
+  softplus,
+  softsign,
+  tanh,
+  type GeluApproximation,
+} from '../ops/activation.js';
+import { full } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkInteger, checkNumber } from './checks.js';
+import {
+  checkFloatDtype,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  checkPositiveInteger,
+  type FloatDType,
+} from './checks.js';
 import { Module, type ModuleConfig } from './module.js';
 
 /** Activation functions as modules, for Sequential; each wraps the op of the same name. */
 
-export class ReLU extends Module {
+/**
+ * An activation module without options: forward is the op, the config its type alone. Not
+ * exported: each activation is its own class, so `instanceof ReLU` and the registry work.
+ */
+class OptionFreeActivation extends Module {
+  readonly #type: string;
+  readonly #fn: (x: Tensor) => Tensor;
+  constructor(type: string, fn: (x: Tensor) => Tensor) {
+    super();
+    this.#type = type;
+    this.#fn = fn;
+  }
   override get typeName(): string {
-    return 'ReLU';
+    return this.#type;
   }
   forward(input: Tensor): Tensor {
-    return relu(input);
+    return this.#fn(input);
   }
   override config(): ModuleConfig {
-    return { type: 'ReLU' };
+    return { type: this.#type };
+  }
+}
+
+export class ReLU extends OptionFreeActivation {
+  constructor() {
+    super('ReLU', relu);
   }
 }
 
@@ -57,27 +104,15 @@ export class ELU extends Module {
   }
 }
 
-export class Sigmoid extends Module {
-  override get typeName(): string {
-    return 'Sigmoid';
-  }
-  forward(input: Tensor): Tensor {
-    return sigmoid(input);
-  }
-  override config(): ModuleConfig {
-    return { type: 'Sigmoid' };
+export class Sigmoid extends OptionFreeActivation {
+  constructor() {
+    super('Sigmoid', sigmoid);
   }
 }
 
-export class Tanh extends Module {
-  override get typeName(): string {
-    return 'Tanh';
-  }
-  forward(input: Tensor): Tensor {
-    return tanh(input);
-  }
-  override config(): ModuleConfig {
-    return { type: 'Tanh' };
+export class Tanh extends OptionFreeActivation {
+  constructor() {
+    super('Tanh', tanh);
   }
 }
 
@@ -118,5 +153,163 @@ export class LogSoftmax extends Module {
   }
   protected override extraRepr(): string {
     return `axis=${this.axis}`;
+  }
+}
+
+/** GELU, x * Phi(x) (torch.nn.GELU); `approximate: 'tanh'` for the tanh approximation. */
+export class GELU extends Module {
+  readonly approximate: GeluApproximation;
+  constructor(approximate: GeluApproximation = 'none') {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw new ArgumentError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+    this.approximate = approximate;
+  }
+  override get typeName(): string {
+    return 'GELU';
+  }
+  forward(input: Tensor): Tensor {
+    return gelu(input, this.approximate);
+  }
+  override config(): ModuleConfig {
+    return { type: 'GELU', approximate: this.approximate };
+  }
+  protected override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** SiLU (swish), x * sigmoid(x). */
+export class SiLU extends OptionFreeActivation {
+  constructor() {
+    super('SiLU', silu);
+  }
+}
+/** Mish, x * tanh(softplus(x)). */
+export class Mish extends OptionFreeActivation {
+  constructor() {
+    super('Mish', mish);
+  }
+}
+/** Softsign, x / (1 + |x|). */
+export class Softsign extends OptionFreeActivation {
+  constructor() {
+    super('Softsign', softsign);
+  }
+}
+/** ReLU6, min(max(x, 0), 6). */
+export class ReLU6 extends OptionFreeActivation {
+  constructor() {
+    super('ReLU6', relu6);
+  }
+}
+/** SELU with PyTorch's alpha and scale (pair it with kaimingNormal_ and calculateGain('selu')). */
+export class SELU extends OptionFreeActivation {
+  constructor() {
+    super('SELU', selu);
+  }
+}
+/** Hardsigmoid, relu6(x + 3) / 6. */
+export class Hardsigmoid extends OptionFreeActivation {
+  constructor() {
+    super('Hardsigmoid', hardsigmoid);
+  }
+}
+/** Hardswish, x * relu6(x + 3) / 6. */
+export class Hardswish extends OptionFreeActivation {
+  constructor() {
+    super('Hardswish', hardswish);
+  }
+}
+
+/** Softplus, log(1 + exp(beta x)) / beta, linear where beta x > threshold (torch.nn.Softplus). */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor(beta = 1, threshold = 20) {
+    super();
+    this.beta = checkNumber('Softplus: beta', beta);
+    if (this.beta === 0) throw new ArgumentError('Softplus: beta must not be 0');
+    this.threshold = checkNumber('Softplus: threshold', threshold);
+  }
+  override get typeName(): string {
+    return 'Softplus';
+  }
+  forward(input: Tensor): Tensor {
+    return softplus(input, this.beta, this.threshold);
+  }
+  override config(): ModuleConfig {
+    return { type: 'Softplus', beta: this.beta, threshold: this.threshold };
+  }
+  protected override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** Hardtanh, x clamped to [minVal, maxVal] (torch.nn.Hardtanh; gradient 0 on the bounds). */
+export class Hardtanh extends Module {
+  readonly minVal: number;
+  readonly maxVal: number;
+  constructor(minVal = -1, maxVal = 1) {
+    super();
+    this.minVal = checkNumber('Hardtanh: minVal', minVal);
+    this.maxVal = checkNumber('Hardtanh: maxVal', maxVal);
+    if (this.minVal > this.maxVal)
+      throw new ArgumentError(`Hardtanh: minVal ${this.minVal} must not be greater than maxVal ${this.maxVal}`);
+  }
+  override get typeName(): string {
+    return 'Hardtanh';
+  }
+  forward(input: Tensor): Tensor {
+    return hardtanh(input, this.minVal, this.maxVal);
+  }
+  override config(): ModuleConfig {
+    return { type: 'Hardtanh', minVal: this.minVal, maxVal: this.maxVal };
+  }
+  protected override extraRepr(): string {
+    return `minVal=${this.minVal}, maxVal=${this.maxVal}`;
+  }
+}
+
+export interface PReLUOptions {
+  dtype?: FloatDType;
+  /** A backend instance or registered name; the active backend by default. */
+  backend?: Backend | string;
+}
+
+/**
+ * PReLU, x for x > 0 and a * x otherwise with a learned slope a (torch.nn.PReLU): one slope
+ * shared by every channel (numParameters 1, the default) or one per channel (axis 1 of the
+ * input), each initialised to `init` (0.25).
+ */
+export class PReLU extends Module {
+  /** How many slopes: 1 (shared) or the input's channel count (the constructor's numParameters, as in PyTorch). */
+  readonly numSlopes: number;
+  readonly init: number;
+  readonly weight: Tensor;
+  constructor(numParameters = 1, init = 0.25, options: PReLUOptions = {}) {
+    super();
+    checkOptions('PReLU', options, ['dtype', 'backend']);
+    this.numSlopes = checkPositiveInteger('PReLU: numParameters', numParameters);
+    this.init = checkNumber('PReLU: init', init);
+    const dtype = checkFloatDtype('PReLU: options.dtype', options.dtype ?? 'float32');
+    this.weight = this.registerParameter(
+      'weight',
+      full([this.numSlopes], this.init, { dtype, backend: options.backend }),
+    );
+  }
+  override get typeName(): string {
+    return 'PReLU';
+  }
+  forward(input: Tensor): Tensor {
+    return prelu(input, this.weight);
+  }
+  override config(): ModuleConfig {
+    const config: ModuleConfig = { type: 'PReLU', numParameters: this.numSlopes, init: this.init };
+    if (this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+  protected override extraRepr(): string {
+    return `numParameters=${this.numSlopes}`;
   }
 }

@@ -56,6 +56,15 @@ export class ConfigReader {
     return checkBoolean(this.#what(name), this.#config[name] ?? fallback);
   }
 
+  /** One of `choices` (GELU's approximate: 'none' or 'tanh'). */
+  choice<const C extends string>(name: string, fallback: NoInfer<C>, choices: readonly C[]): C {
+    const value = this.#config[name] ?? fallback;
+    if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as C;
+    throw new ArgumentError(
+      `${this.#what(name)} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${describeValue(value)}`,
+    );
+  }
+
   floatDtype(name: string, fallback: FloatDType): FloatDType {
     return checkFloatDtype(this.#what(name), this.#config[name] ?? fallback);
   }

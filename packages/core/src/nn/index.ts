@@ -33,7 +33,27 @@ export { Embedding, Dropout2d, type EmbeddingOptions, type Dropout2dOptions } fr
 export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';
 export { Identity } from './identity.js';
-export { ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activation.js';
+export {
+  ReLU,
+  LeakyReLU,
+  ELU,
+  Sigmoid,
+  Tanh,
+  Softmax,
+  LogSoftmax,
+  GELU,
+  SiLU,
+  Mish,
+  Softplus,
+  Softsign,
+  Hardtanh,
+  ReLU6,
+  SELU,
+  Hardsigmoid,
+  Hardswish,
+  PReLU,
+  type PReLUOptions,
+} from './activation.js';
 export {
   xavierUniform_,
   xavierNormal_,

@@ -38,7 +38,8 @@ describe('mlpConfig', () => {
   it('builds every activation, with the same weights as the layers made by hand', async () => {
     for (const activation of MLP_ACTIVATIONS) {
       const model = moduleFromConfig(mlpConfig({ inputShape: [2], outFeatures: 1, hidden: [3], activation }));
-      expect(model.parameters()).toHaveLength(4);
+      // PReLU's slope is a parameter too.
+      expect(model.parameters()).toHaveLength(activation === 'prelu' ? 5 : 4);
       model.dispose();
     }
     const built = moduleFromConfig(mlpConfig({ inputShape: [2], outFeatures: 1, hidden: [3], head: 'sigmoid' }), {
@@ -60,8 +61,8 @@ describe('mlpConfig', () => {
     expect(() => mlpConfig({ ...base, hidden: [0] })).toThrow(ArgumentError);
     expect(() => mlpConfig({ ...base, outFeatures: 1.5 })).toThrow(/outFeatures must be a positive integer, got 1.5/);
     expect(() => mlpConfig({ ...base, inputShape: [2, -1] })).toThrow(/inputShape/);
-    expect(() => mlpConfig({ ...base, activation: 'gelu' as never })).toThrow(
-      "mlpConfig: activation must be one of relu, tanh, sigmoid, leaky-relu, elu, linear, got 'gelu'",
+    expect(() => mlpConfig({ ...base, activation: 'swish' as never })).toThrow(
+      "mlpConfig: activation must be one of relu, tanh, sigmoid, leaky-relu, elu, gelu, silu, mish, softplus, selu, relu6, hardswish, prelu, linear, got 'swish'",
     );
     expect(() => mlpConfig({ ...base, dropout: 1 })).toThrow(/dropout must be a number in \[0, 1\)/);
   });

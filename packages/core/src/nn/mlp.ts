@@ -2,7 +2,22 @@ import { ArgumentError } from '../errors.js';
 import type { ModuleConfig } from './module.js';
 
 /** The activations an MLP config names; 'linear' means none. */
-export const MLP_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky-relu', 'elu', 'linear'] as const;
+export const MLP_ACTIVATIONS = [
+  'relu',
+  'tanh',
+  'sigmoid',
+  'leaky-relu',
+  'elu',
+  'gelu',
+  'silu',
+  'mish',
+  'softplus',
+  'selu',
+  'relu6',
+  'hardswish',
+  'prelu',
+  'linear',
+] as const;
 export type MlpActivation = (typeof MLP_ACTIVATIONS)[number];
 
 /** The module type each activation name stands for (null: no module). */
@@ -12,6 +27,14 @@ const ACTIVATION_MODULES: Readonly<Record<MlpActivation, string | null>> = {
   sigmoid: 'Sigmoid',
   'leaky-relu': 'LeakyReLU',
   elu: 'ELU',
+  gelu: 'GELU',
+  silu: 'SiLU',
+  mish: 'Mish',
+  softplus: 'Softplus',
+  selu: 'SELU',
+  relu6: 'ReLU6',
+  hardswish: 'Hardswish',
+  prelu: 'PReLU',
   linear: null,
 };
 

@@ -1,6 +1,25 @@
 import { ArgumentError } from '../errors.js';
 import type { Generator } from '../tensor/random.js';
-import { ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activation.js';
+import {
+  ELU,
+  GELU,
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  LeakyReLU,
+  LogSoftmax,
+  Mish,
+  PReLU,
+  ReLU,
+  ReLU6,
+  SELU,
+  SiLU,
+  Sigmoid,
+  Softmax,
+  Softplus,
+  Softsign,
+  Tanh,
+} from './activation.js';
 import { describeValue } from './checks.js';
 import { ConfigReader } from './config-reader.js';
 import { Dropout } from './dropout.js';
@@ -69,6 +88,29 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   Tanh: { options: [], build: () => new Tanh() },
   Softmax: { options: ['axis'], build: (read) => new Softmax(read.integer('axis', -1)) },
   LogSoftmax: { options: ['axis'], build: (read) => new LogSoftmax(read.integer('axis', -1)) },
+  GELU: { options: ['approximate'], build: (read) => new GELU(read.choice('approximate', 'none', ['none', 'tanh'])) },
+  SiLU: { options: [], build: () => new SiLU() },
+  Mish: { options: [], build: () => new Mish() },
+  Softplus: {
+    options: ['beta', 'threshold'],
+    build: (read) => new Softplus(read.number('beta', 1), read.number('threshold', 20)),
+  },
+  Softsign: { options: [], build: () => new Softsign() },
+  Hardtanh: {
+    options: ['minVal', 'maxVal'],
+    build: (read) => new Hardtanh(read.number('minVal', -1), read.number('maxVal', 1)),
+  },
+  ReLU6: { options: [], build: () => new ReLU6() },
+  SELU: { options: [], build: () => new SELU() },
+  Hardsigmoid: { options: [], build: () => new Hardsigmoid() },
+  Hardswish: { options: [], build: () => new Hardswish() },
+  PReLU: {
+    options: ['numParameters', 'init', 'dtype'],
+    build: (read) =>
+      new PReLU(read.integer('numParameters', 1), read.number('init', 0.25), {
+        dtype: read.floatDtype('dtype', 'float32'),
+      }),
+  },
   ...convolutionBuiltins,
 };
 

@@ -3,14 +3,20 @@ import { composite } from '../tensor/scope.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../backend/dtypes.js';
+import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import {
+  abs,
+  add,
   div,
   exp,
   greater,
+  greaterEqual,
+  less,
   lessEqual,
   log,
-  minimum,
+  maximum,
   mul,
+  neg,
   reluPrimitive,
   sigmoidPrimitive,
   sub,
@@ -31,10 +37,20 @@ export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   composite(() => where(greater(x, 0), x, mul(x, negativeSlope)));
 
 /** x for x > 0, alpha * (exp(x) - 1) otherwise. */
-export const elu = (x: Tensor, alpha = 1): Tensor =>
-  // exp only sees min(x, 0): exp(x) of a large positive x would be Infinity, and the unused
-  // branch's zero gradient times Infinity is NaN.
-  composite(() => where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha)));
+export const elu = (x: Tensor, alpha = 1): Tensor => composite(() => eluOf(x, alpha, 1));
+
+/**
+ * scale * (x for x > 0, alpha (exp(x) - 1) otherwise); the gradient at 0 is the second branch's,
+ * scale * alpha, as in PyTorch. exp only sees the non-positive part (x itself, 0 elsewhere): exp
+ * of a large positive x would be Infinity, and the unused branch's zero gradient times Infinity
+ * is NaN. (A minimum(x, 0) there would share the gradient at the tie x = 0, halving it.)
+ */
+function eluOf(x: Tensor, alpha: number, scale: number): Tensor {
+  const positive = greater(x, 0);
+  const negativePart = where(positive, 0, x);
+  const negative = mul(sub(exp(negativePart), 1), alpha * scale);
+  return where(positive, scale === 1 ? x : mul(x, scale), negative);
+}
 
 export const sigmoid = (x: Tensor): Tensor => sigmoidPrimitive(x);
 export const tanh = (x: Tensor): Tensor => tanhPrimitive(x);
@@ -58,5 +74,159 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
       noGrad(() => max(x, at, true)),
     );
     return sub(shifted, log(sum(exp(shifted), at, true)));
+  });
+}
+
+// ---- the activations of PyTorch's torch.nn beyond the classic ones ---------------------------
+// Each composes primitives (so every backend runs it and autograd differentiates it) and takes
+// float tensors only, as PyTorch's kernels do. Gradients at the kinks are PyTorch's.
+
+function requireFloat(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype))
+    throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
+}
+
+/**
+ * log(1 + exp(z)) = m + log(exp(-m) + exp(z - m)) with m = max(z, 0): both exponents are <= 0,
+ * so nothing overflows and the gradient is sigmoid(z) everywhere. m cancels out mathematically,
+ * so it needs no gradient. (Call inside a composite.)
+ */
+export function stableSoftplus(z: Tensor): Tensor {
+  const shift = noGrad(() => maximum(z, 0));
+  return add(shift, log(add(exp(neg(shift)), exp(sub(z, shift)))));
+}
+
+/** PyTorch's `approximate` argument of GELU: the exact form or the tanh approximation. */
+export type GeluApproximation = 'none' | 'tanh';
+
+// Numerical Recipes' erfc(z) for z >= 0: t exp(-z^2 + P(t)) with t = 1 / (1 + z / 2), a Chebyshev
+// fit with fractional error below 1.2e-7 everywhere (so Phi(x) for x < 0 keeps its relative
+// accuracy far into the tail). Coefficients of P, lowest degree first.
+const ERFC_COEFFICIENTS = [
+  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
+  0.17087277,
+] as const;
+
+/** The standard normal CDF Phi(x) = erfc(-x / sqrt 2) / 2, within 5e-8 of exact (call inside a composite). */
+function normalCdf(x: Tensor): Tensor {
+  const z = mul(abs(x), Math.SQRT1_2);
+  const t = div(1, add(mul(z, 0.5), 1));
+  let p: Tensor | number = ERFC_COEFFICIENTS[ERFC_COEFFICIENTS.length - 1]!;
+  for (let i = ERFC_COEFFICIENTS.length - 2; i >= 0; i--) p = add(mul(t, p), ERFC_COEFFICIENTS[i]!);
+  const lowerTail = mul(mul(t, exp(sub(p as Tensor, mul(z, z)))), 0.5); // Phi(-|x|)
+  return where(lessEqual(x, 0), lowerTail, sub(1, lowerTail));
+}
+
+/**
+ * GELU, x * Phi(x) (torch.nn.functional.gelu). `approximate: 'none'` (the default, as in
+ * PyTorch) computes Phi from a rational erfc within 5e-8 of exact: float32 results are as
+ * accurate as PyTorch's, float64 ones to about 1e-8. `'tanh'` is the tanh approximation
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+ */
+export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor {
+  requireFloat('gelu', x);
+  if (approximate !== 'none' && approximate !== 'tanh') {
+    throw new ArgumentError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+  }
+  return composite(() => {
+    if (approximate === 'none') return mul(x, normalCdf(x));
+    const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return mul(mul(x, 0.5), add(tanhPrimitive(inner), 1));
+  });
+}
+
+/** SiLU (swish), x * sigmoid(x). */
+export function silu(x: Tensor): Tensor {
+  requireFloat('silu', x);
+  return composite(() => mul(x, sigmoidPrimitive(x)));
+}
+
+/**
+ * Softplus, log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's
+ * defaults: beta 1, threshold 20). Stable for any x.
+ */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  requireFloat('softplus', x);
+  if (!Number.isFinite(beta) || beta === 0)
+    throw new ArgumentError(`softplus: beta must be a finite non-zero number, got ${beta}`);
+  if (Number.isNaN(threshold)) throw new ArgumentError(`softplus: threshold must be a number, got ${threshold}`);
+  return composite(() => {
+    const scaled = beta === 1 ? x : mul(x, beta);
+    const smooth = beta === 1 ? stableSoftplus(scaled) : div(stableSoftplus(scaled), beta);
+    return where(greater(scaled, threshold), x, smooth);
+  });
+}
+
+/** Mish, x * tanh(softplus(x)). */
+export function mish(x: Tensor): Tensor {
+  requireFloat('mish', x);
+  return composite(() => mul(x, tanhPrimitive(stableSoftplus(x))));
+}
+
+/** Softsign, x / (1 + |x|). */
+export function softsign(x: Tensor): Tensor {
+  requireFloat('softsign', x);
+  return composite(() => div(x, add(abs(x), 1)));
+}
+
+/**
+ * Hardtanh: x clamped to [minVal, maxVal] (defaults -1, 1). Unlike clamp, and as PyTorch's
+ * hardtanh, the gradient is 0 on the bounds themselves.
+ */
+export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  requireFloat('hardtanh', x);
+  if (!(minVal <= maxVal))
+    throw new ArgumentError(`hardtanh: minVal ${minVal} must not be greater than maxVal ${maxVal}`);
+  return composite(() => where(lessEqual(x, minVal), minVal, where(greaterEqual(x, maxVal), maxVal, x)));
+}
+
+/** ReLU6, min(max(x, 0), 6): hardtanh(x, 0, 6). */
+export const relu6 = (x: Tensor): Tensor => hardtanh(x, 0, 6);
+
+/** SELU's constants (Klambauer et al. 2017, as in PyTorch). */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/** SELU, scale * (x for x > 0, alpha (exp(x) - 1) otherwise), with PyTorch's constants. */
+export function selu(x: Tensor): Tensor {
+  requireFloat('selu', x);
+  return composite(() => eluOf(x, SELU_ALPHA, SELU_SCALE));
+}
+
+/** Hardsigmoid, 0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between (gradient 0 on the bounds, as in PyTorch). */
+export function hardsigmoid(x: Tensor): Tensor {
+  requireFloat('hardsigmoid', x);
+  return composite(() => where(lessEqual(x, -3), 0, where(greaterEqual(x, 3), 1, add(div(x, 6), 0.5))));
+}
+
+/**
+ * Hardswish, x * hardsigmoid(x): 0 for x < -3, x for x > 3, x (x + 3) / 6 between. The gradient
+ * on the bounds is PyTorch's: the middle piece's (-1/2 at -3, 3/2 at 3).
+ */
+export function hardswish(x: Tensor): Tensor {
+  requireFloat('hardswish', x);
+  return composite(() => where(less(x, -3), 0, where(lessEqual(x, 3), div(mul(x, add(x, 3)), 6), x)));
+}
+
+/**
+ * PReLU, x for x > 0 and weight * x otherwise. `weight` has one element (shared) or one per
+ * channel, axis 1 of the input (as torch.nn.functional.prelu).
+ */
+export function prelu(x: Tensor, weight: Tensor): Tensor {
+  requireFloat('prelu', x);
+  if (weight.rank !== 1) throw new ShapeError(`prelu: weight must be 1-D, got shape ${formatShape(weight.shape)}`);
+  const channels = weight.shape[0]!;
+  if (channels !== 1) {
+    const inputChannels = x.rank >= 2 ? x.shape[1] : undefined;
+    if (inputChannels !== channels)
+      throw new ShapeError(
+        `prelu: weight has ${channels} elements, so the input needs ${channels} channels on axis 1, got input shape ${formatShape(x.shape)}`,
+      );
+  }
+  return composite(() => {
+    // One element broadcasts as it is; per channel, [C] becomes [C, 1, ...] to line up with axis 1.
+    const w =
+      channels === 1 || x.rank === 2 ? weight : weight.reshape([channels, ...new Array<number>(x.rank - 2).fill(1)]);
+    return where(greater(x, 0), x, mul(x, w));
   });
 }

@@ -400,6 +400,36 @@ export class Tensor {
   elu(alpha = 1): Tensor {
     return activation.elu(this, alpha);
   }
+  gelu(approximate: activation.GeluApproximation = 'none'): Tensor {
+    return activation.gelu(this, approximate);
+  }
+  silu(): Tensor {
+    return activation.silu(this);
+  }
+  mish(): Tensor {
+    return activation.mish(this);
+  }
+  softplus(beta = 1, threshold = 20): Tensor {
+    return activation.softplus(this, beta, threshold);
+  }
+  softsign(): Tensor {
+    return activation.softsign(this);
+  }
+  hardtanh(minVal = -1, maxVal = 1): Tensor {
+    return activation.hardtanh(this, minVal, maxVal);
+  }
+  relu6(): Tensor {
+    return activation.relu6(this);
+  }
+  selu(): Tensor {
+    return activation.selu(this);
+  }
+  hardsigmoid(): Tensor {
+    return activation.hardsigmoid(this);
+  }
+  hardswish(): Tensor {
+    return activation.hardswish(this);
+  }
   sigmoid(): Tensor {
     return activation.sigmoid(this);
   }
