@@ -44,6 +44,9 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
       // tfjs-cpu (Math.max) and wasm keep NaN, as the contract wants; webgpu's shader gives 0
       // (and libtensorflow is unchecked), so there a NaN is put back.
       return RELU_KEEPS_NAN.has(tf.getBackend()) ? tf.relu(x) : tf.where(tf.isNaN(x), x, tf.relu(x));
+    case 'erf':
+      // tfjs's Erf kernels (cpu, wasm, webgpu) use Abramowitz & Stegun 7.1.26: within 1.5e-7 absolute.
+      return tf.erf(x);
   }
 }
 

@@ -18,12 +18,12 @@ bool same_shape(const TensorInfo& a, const TensorInfo& b) {
 
 // ---- elementwise -----------------------------------------------------------------------------
 
-const char* const UNARY_NAMES[9] = {"neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu"};
+const char* const UNARY_NAMES[10] = {"neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "erf"};
 const char* const BINARY_NAMES[13] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual"};
 
 int unary_op_arg(const ArgReader& a, size_t i) {
   const int op = a.i32(i);
-  if (op < U_NEG || op > U_RELU) throw argument_error("unknown unary op " + std::to_string(op));
+  if (op < U_NEG || op > U_ERF) throw argument_error("unknown unary op " + std::to_string(op));
   return op;
 }
 

@@ -1,6 +1,7 @@
 import type { DType, UnaryOp } from '@myelin/core/backend';
 import { allocate, type HostTensor } from '../handle.js';
 import { unsupported } from '../name.js';
+import { erf } from './erf.js';
 
 /** Elementwise `op(x)`. Floats compute in double and round once on store. */
 export function unary(op: UnaryOp, x: HostTensor): HostTensor {
@@ -52,6 +53,9 @@ export function unary(op: UnaryOp, x: HostTensor): HostTensor {
     case 'relu':
       // Math.max compiles to a branch-free max; NaN stays NaN and -0 becomes 0, as in PyTorch.
       for (let i = 0; i < n; i++) out[i] = Math.max(input[i]!, 0);
+      break;
+    case 'erf':
+      for (let i = 0; i < n; i++) out[i] = erf(input[i]!);
       break;
   }
   return { data: out, shape: x.shape, dtype };

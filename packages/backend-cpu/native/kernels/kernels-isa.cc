@@ -141,6 +141,7 @@ void unary_float(int op, const T* __restrict x, T* __restrict y, i64 b, i64 e) {
     case U_SIGMOID: for (i64 i = b; i < e; i++) y[i] = sigmoid(x[i]); break;
     case U_TANH: for (i64 i = b; i < e; i++) y[i] = std::tanh(x[i]); break;
     case U_RELU: for (i64 i = b; i < e; i++) y[i] = (x[i] > 0 || x[i] != x[i]) ? x[i] : T(0); break;  // NaN stays NaN
+    case U_ERF: for (i64 i = b; i < e; i++) y[i] = std::erf(x[i]); break;  // libm's erff / erf
   }
 }
 

@@ -148,6 +148,7 @@ T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = warpSize) {
 using std::ceil;
 using std::copysign;
 using std::cos;
+using std::erf;
 using std::exp;
 using std::expm1;
 using std::fabs;

@@ -27,6 +27,7 @@ __device__ inline T unary_float(int op, T v) {
     case U_SIGN: return v == v ? T((v > T(0)) - (v < T(0))) : v;
     case U_SIGMOID: return sigmoid_of(v);
     case U_TANH: return tanh(v);
+    case U_ERF: return erf(v);  // CUDA's erff (2 ulp) / erf (2 ulp)
     default: return (v > T(0) || v != v) ? v : T(0);  // relu: NaN stays NaN, -0 gives 0
   }
 }

@@ -12,6 +12,7 @@ const unaryDomain: Record<(typeof UNARY_OPS)[number], { low: number; high: numbe
   sigmoid: { low: -6, high: 6 },
   tanh: { low: -3, high: 3 },
   relu: { low: 0.1, high: 2 },
+  erf: { low: -3, high: 3 },
 };
 
 const unaryCases: OpCase[] = UNARY_OPS.flatMap((op) => {

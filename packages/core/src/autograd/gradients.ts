@@ -7,6 +7,7 @@ import {
   cast,
   div,
   equal,
+  exp,
   greater,
   greaterEqual,
   less,
@@ -82,6 +83,8 @@ export const gradientRules: { [P in TapeOp]: GradRule<P> } = {
   sigmoid: (g, _node, y) => [mul(g, mul(y, sub(1, y)))],
   // d tanh(x) = (1 - y^2) dx
   tanh: (g, _node, y) => [mul(g, sub(1, mul(y, y)))],
+  // d erf(x) = (2 / sqrt(pi)) exp(-x^2) dx
+  erf: (g, { inputs: [x] }) => [mul(g, mul(exp(neg(mul(x!, x!))), 2 / Math.sqrt(Math.PI)))],
   // d relu(x) = 0 where y <= 0 (the kink included), else dx: PyTorch's threshold_backward, so a NaN
   // input passes its gradient through (NaN <= 0 is false), as torch.relu does
   relu: (g, _node, y) => [where(lessEqual(y, 0), 0, g)],

@@ -27,9 +27,11 @@
  *
  * History: 1 = the first contract; 2 = `relu` joined the unary kernels (a required kernel, so a
  * backend built for 1 would fail at run time: registering it is refused instead); 3 = `unfold`
- * (im2col), the one windowed gather that convolution and pooling are built from.
+ * (im2col), the one windowed gather that convolution and pooling are built from; 4 = `erf` joined
+ * the unary kernels (exact GELU is x (1 + erf(x / sqrt 2)) / 2: one kernel instead of a rational
+ * approximation of ~25, and float64 exact).
  */
-export const BACKEND_CONTRACT_VERSION = 3;
+export const BACKEND_CONTRACT_VERSION = 4;
 
 /** Element types. `float64` is optional; cpu-reference runs it for finite differences. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -55,9 +57,10 @@ export interface BackendHandle {
 
 /**
  * Elementwise unary kernels. `sign(0) = 0`; `log` of a negative number is NaN; `relu(x)` is
- * max(x, 0) with NaN staying NaN (as in PyTorch) and -0 giving 0 or -0.
+ * max(x, 0) with NaN staying NaN (as in PyTorch) and -0 giving 0 or -0; `erf` is the error
+ * function (float32 within a few ulp, as libm's erff and CUDA's; erf(+-Infinity) = +-1).
  */
-export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'sigmoid', 'tanh', 'relu'] as const;
+export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'sigmoid', 'tanh', 'relu', 'erf'] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** Broadcasting arithmetic kernels: output dtype equals the (common) input dtype. */

@@ -6,6 +6,7 @@ describe('NATIVE_CODES', () => {
     expect(NATIVE_CODES.dtype).toEqual({ float32: 0, float64: 1, int32: 2, bool: 3 });
     expect(NATIVE_CODES.unary.neg).toBe(0);
     expect(NATIVE_CODES.unary.relu).toBe(8);
+    expect(NATIVE_CODES.unary.erf).toBe(9);
     // Arithmetic first (add .. minimum), then the comparisons (equal .. greaterEqual).
     expect(NATIVE_CODES.binary.minimum).toBe(6);
     expect(NATIVE_CODES.binary.equal).toBe(7);

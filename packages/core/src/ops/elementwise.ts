@@ -27,6 +27,8 @@ export const sqrt = (x: Tensor): Tensor => floatUnary('sqrt', x);
 export const sigmoidPrimitive = (x: Tensor): Tensor => floatUnary('sigmoid', x);
 export const tanhPrimitive = (x: Tensor): Tensor => floatUnary('tanh', x);
 export const reluPrimitive = (x: Tensor): Tensor => floatUnary('relu', x);
+/** The error function, (2 / sqrt(pi)) times the integral of exp(-t^2) from 0 to x (torch.erf). */
+export const erf = (x: Tensor): Tensor => floatUnary('erf', x);
 
 /** Converts to another dtype; float -> int truncates toward zero, nonzero -> true. */
 export function cast(x: Tensor, dtype: DType): Tensor {

@@ -292,6 +292,9 @@ export class Tensor {
   sqrt(): Tensor {
     return elementwise.sqrt(this);
   }
+  erf(): Tensor {
+    return elementwise.erf(this);
+  }
   abs(): Tensor {
     return elementwise.abs(this);
   }
