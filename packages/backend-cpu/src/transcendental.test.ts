@@ -7,8 +7,8 @@ import { createCpuBackend } from './index.js';
 
 const backend = createCpuBackend({ threads: 1 });
 
-function unary(op: 'exp' | 'sigmoid' | 'tanh', values: Float32Array): Float32Array {
-  const x = backend.fromData(values, [values.length], 'float32');
+function unary(op: 'exp' | 'sigmoid' | 'tanh' | 'erf', values: Float32Array | Float64Array): Float32Array {
+  const x = backend.fromData(values, [values.length], values instanceof Float64Array ? 'float64' : 'float32');
   const y = backend.unary(op, x);
   const out = Float32Array.from(backend.readSync!(y));
   backend.dispose(x);
@@ -63,6 +63,28 @@ describe('float32 exp, sigmoid and tanh (8 at a time)', () => {
     }
   });
 
+  it('erf (our own polynomials, scripts/fit-erf.py) is within 2 ulp of the float64 libm erf over [-6, 6]', () => {
+    const x = sweep(-6, 6, 200_003);
+    const y = unary('erf', x);
+    // The float64 path is libm's erf (within 1 ulp of double): exact for float32's purposes.
+    const x64 = Float64Array.from(x);
+    const xf = backend.fromData(x64, [x64.length], 'float64');
+    const yf = backend.unary('erf', xf);
+    const exactValues = Float64Array.from(backend.readSync!(yf));
+    backend.dispose(xf);
+    backend.dispose(yf);
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, ulps(y[i]!, exactValues[i]!));
+    expect(worst).toBeLessThanOrEqual(2);
+    // Both sides of the polynomial switch at |x| = 1 and the cut to +-1 at 4, and the sign of zero.
+    const edges = Float32Array.from([1, Math.fround(1 + 2 ** -23), 3.999, 4, 10, -0, 0, NaN, Infinity, -Infinity]);
+    const got = unary('erf', edges);
+    expect(Array.from(got.subarray(4))).toEqual([1, -0, 0, NaN, 1, -1]);
+    expect(Object.is(got[5], -0)).toBe(true);
+    expect(got[0]).toBeCloseTo(0.8427007929497149, 7);
+    expect(got[1]).toBeGreaterThan(got[0]!);
+  });
+
   it('special values as libm gives them', () => {
     const x = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 88.8, 89, 200, -104, -200, 3.4e38, -3.4e38]);
     expect(Array.from(unary('exp', x))).toEqual([
@@ -85,7 +107,7 @@ describe('float32 exp, sigmoid and tanh (8 at a time)', () => {
 
   it('the same bits at every position (vector body or tail) and in matmulBiasActivation', () => {
     const values = Float32Array.from({ length: 37 }, (_, i) => Math.sin(i * 1.7) * 6);
-    for (const op of ['exp', 'sigmoid', 'tanh'] as const) {
+    for (const op of ['exp', 'sigmoid', 'tanh', 'erf'] as const) {
       const whole = unary(op, values);
       for (let start = 0; start < 9; start++) {
         expect(unary(op, values.subarray(start)), `${op} from ${start}`).toEqual(whole.subarray(start));
