@@ -53,6 +53,13 @@ describe('run config: defaults, file, flags', () => {
     expect(resolve({ optimizer: 'Adam' }, file).optimizer).toEqual({ type: 'Adam', lr: 0.01, betas: [0.8, 0.9] });
     expect(resolve({ optimizer: '{"type":"adamw","lr":0.003}' }, file).optimizer).toEqual({ type: 'adamw', lr: 0.003 });
     expect(resolve({ loss: 'MSELoss' }).loss).toEqual({ type: 'MSELoss' });
+    expect(resolve({ loss: '{"type":"HuberLoss","delta":0.5}' }).loss).toEqual({ type: 'HuberLoss', delta: 0.5 });
+  });
+
+  it('refuses KLDivLoss, naming why and what to use: every source gives one label per sample', () => {
+    expect(() => resolve({ loss: 'KLDivLoss' })).toThrow(
+      /invalid value for loss \(--loss\): got KLDivLoss, which compares probability distributions.*allowed: CrossEntropyLoss for class labels/,
+    );
   });
 
   it('resolves data paths in a file against the file, and from flags against the working directory', () => {

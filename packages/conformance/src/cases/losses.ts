@@ -2,9 +2,14 @@ import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   crossEntropy,
+  huberLoss,
+  klDivLoss,
   l1Loss,
+  logSoftmax,
   mseLoss,
   nllLoss,
+  poissonNLLLoss,
+  smoothL1Loss,
   tensor,
   type Backend,
   type PrimitiveOp,
@@ -43,7 +48,50 @@ const regressionCases: OpCase[] = REDUCTIONS.flatMap((reduction): OpCase[] => [
     inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
     run: ([x, y]) => l1Loss(x!, y!, { reduction }),
   },
+  // Inputs in [-2, 2): differences reach past delta / beta, so both pieces are checked.
+  {
+    name: `huberLoss delta 0.8 ${reduction}`,
+    covers: ['sub', 'abs', 'less', 'where', 'mul', ...reducing(reduction)],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([x, y]) => huberLoss(x!, y!, { reduction, delta: 0.8 }),
+  },
+  {
+    name: `smoothL1Loss beta 0.5 ${reduction}`,
+    covers: ['sub', 'abs', 'less', 'where', 'mul', ...reducing(reduction)],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([x, y]) => smoothL1Loss(x!, y!, { reduction, beta: 0.5 }),
+  },
+  {
+    name: `poissonNLLLoss ${reduction}`,
+    covers: ['exp', 'mul', 'sub', ...reducing(reduction)],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4], low: 0, high: 5 }],
+    run: ([x, y]) => poissonNLLLoss(x!, y!, { reduction }),
+  },
 ]);
+
+const klDivCases: OpCase[] = [
+  {
+    name: 'klDivLoss batchmean (log-probabilities against probabilities)',
+    covers: ['equal', 'where', 'log', 'sub', 'mul', 'sum'],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4], low: 0.05, high: 1 }],
+    run: ([x, p]) => klDivLoss(logSoftmax(x!), p!.div(p!.sum(1, true)), { reduction: 'batchmean' }),
+  },
+  {
+    name: 'klDivLoss logTarget, none',
+    covers: ['exp', 'sub', 'mul'],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([x, t]) => klDivLoss(logSoftmax(x!), logSoftmax(t!), { reduction: 'none', logTarget: true }),
+  },
+  {
+    name: 'poissonNLLLoss rate, full',
+    covers: ['log', 'add', 'greater', 'where', 'sub', 'mul', 'sum', 'div'],
+    inputs: [
+      { shape: [3, 4], low: 0.2, high: 4 },
+      { shape: [3, 4], low: 0, high: 6, integral: true, grad: false },
+    ],
+    run: ([rate, counts]) => poissonNLLLoss(rate!, counts!, { logInput: false, full: true }),
+  },
+];
 
 const probabilities = { shape: [3, 4], low: 0.05, high: 0.95 };
 const softTargets = { shape: [3, 4], low: 0, high: 1 };
@@ -223,4 +271,10 @@ const nllCases: OpCase[] = [
   },
 ];
 
-export const lossCases: OpCase[] = [...regressionCases, ...binaryCases, ...crossEntropyCases, ...nllCases];
+export const lossCases: OpCase[] = [
+  ...regressionCases,
+  ...klDivCases,
+  ...binaryCases,
+  ...crossEntropyCases,
+  ...nllCases,
+];

@@ -6,7 +6,19 @@ import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from './binary.js';
 import { crossEntropy, nllLoss } from './classification.js';
 import { rejectUnknownKeys } from '../optim/validate.js';
 import { checkReduction, type Reduction } from './reduction.js';
-import { l1Loss, mseLoss } from './regression.js';
+import {
+  KL_DIV_REDUCTIONS,
+  checkBeta,
+  checkFlag,
+  huberLoss,
+  klDivLoss,
+  l1Loss,
+  mseLoss,
+  poissonNLLLoss,
+  positive,
+  smoothL1Loss,
+  type KLDivReduction,
+} from './regression.js';
 
 /** A JSON-serialisable description of a loss: its class name and options. */
 export type LossConfig = { type: string; [option: string]: unknown };
@@ -44,18 +56,19 @@ export interface Loss {
  */
 export type WeightValues = Tensor | NestedArray;
 
-abstract class ReducingLoss implements Loss, LossInfo {
-  readonly reduction: Reduction;
+abstract class ReducingLoss<R extends string = Reduction> implements Loss, LossInfo {
+  readonly reduction: R;
   readonly task: LossTask;
   readonly onLogits: boolean;
   constructor(
     readonly type: string,
-    options: { reduction?: Reduction },
+    options: { reduction?: R },
+    reductions?: readonly R[],
   ) {
     // An option this loss does not have (PyTorch's label_smoothing, ignore_index) is an error, not ignored.
     const allowed = LOSS_TYPES[type]?.options;
     if (allowed !== undefined) rejectUnknownKeys(type, options ?? {}, allowed);
-    this.reduction = checkReduction(type, options.reduction);
+    this.reduction = checkReduction<R>(type, options.reduction, reductions);
     // Each class states its LossInfo once, as a static `info`; instances carry it too.
     ({ task: this.task, onLogits: this.onLogits } = (new.target as unknown as { info: LossInfo }).info);
   }
@@ -162,6 +175,78 @@ export class NLLLoss extends ReducingLoss {
   }
 }
 
+/** torch.nn.HuberLoss: quadratic below `delta` (default 1), linear above. */
+export class HuberLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  readonly delta: number;
+  constructor(options: { reduction?: Reduction; delta?: number } = {}) {
+    super('HuberLoss', options);
+    this.delta = positive(this.type, 'delta', options.delta ?? 1);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+  override config(): LossConfig {
+    return { ...super.config(), delta: this.delta };
+  }
+}
+
+/** torch.nn.SmoothL1Loss: Huber loss / beta (default 1); the L1 loss at beta 0. */
+export class SmoothL1Loss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  readonly beta: number;
+  constructor(options: { reduction?: Reduction; beta?: number } = {}) {
+    super('SmoothL1Loss', options);
+    this.beta = checkBeta(this.type, options.beta ?? 1);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+  override config(): LossConfig {
+    return { ...super.config(), beta: this.beta };
+  }
+}
+
+/**
+ * torch.nn.KLDivLoss: the KL divergence of target distributions from the input's log-probabilities
+ * (targets are probabilities, or log-probabilities with `logTarget`); 'batchmean' is the true KL.
+ */
+export class KLDivLoss extends ReducingLoss<KLDivReduction> {
+  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  readonly logTarget: boolean;
+  constructor(options: { reduction?: KLDivReduction; logTarget?: boolean } = {}) {
+    super('KLDivLoss', options, KL_DIV_REDUCTIONS);
+    this.logTarget = checkFlag(this.type, 'logTarget', options.logTarget ?? false);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return klDivLoss(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+  override config(): LossConfig {
+    return { ...super.config(), logTarget: this.logTarget };
+  }
+}
+
+/** torch.nn.PoissonNLLLoss: counts as targets, the (log) rate as input. */
+export class PoissonNLLLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  readonly logInput: boolean;
+  readonly full: boolean;
+  readonly eps: number;
+  constructor(options: { reduction?: Reduction; logInput?: boolean; full?: boolean; eps?: number } = {}) {
+    super('PoissonNLLLoss', options);
+    this.logInput = checkFlag(this.type, 'logInput', options.logInput ?? true);
+    this.full = checkFlag(this.type, 'full', options.full ?? false);
+    this.eps = positive(this.type, 'eps', options.eps ?? 1e-8);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, logInput, full, eps } = this;
+    return poissonNLLLoss(input, target, { reduction, logInput, full, eps });
+  }
+  override config(): LossConfig {
+    return { ...super.config(), logInput: this.logInput, full: this.full, eps: this.eps };
+  }
+}
+
 // Options from JSON are unknown values: each constructor validates its own.
 type LossClass = (new (options: never) => Loss) & { readonly info: LossInfo };
 
@@ -173,6 +258,10 @@ const LOSS_TYPES: Record<string, { options: readonly string[]; LossClass: LossCl
   BCEWithLogitsLoss: { options: ['reduction', 'weight', 'posWeight'], LossClass: BCEWithLogitsLoss },
   CrossEntropyLoss: { options: ['reduction', 'labelSmoothing', 'weight'], LossClass: CrossEntropyLoss },
   NLLLoss: { options: ['reduction', 'weight'], LossClass: NLLLoss },
+  HuberLoss: { options: ['reduction', 'delta'], LossClass: HuberLoss },
+  SmoothL1Loss: { options: ['reduction', 'beta'], LossClass: SmoothL1Loss },
+  KLDivLoss: { options: ['reduction', 'logTarget'], LossClass: KLDivLoss },
+  PoissonNLLLoss: { options: ['reduction', 'logInput', 'full', 'eps'], LossClass: PoissonNLLLoss },
 };
 
 /** The built-in loss type a name means, case-insensitively like lossFromConfig. */

@@ -1,5 +1,17 @@
 export type { Reduction, ReductionOptions } from './reduction.js';
-export { mseLoss, l1Loss } from './regression.js';
+export {
+  mseLoss,
+  l1Loss,
+  huberLoss,
+  smoothL1Loss,
+  klDivLoss,
+  poissonNLLLoss,
+  type HuberLossOptions,
+  type SmoothL1LossOptions,
+  type KLDivLossOptions,
+  type KLDivReduction,
+  type PoissonNLLLossOptions,
+} from './regression.js';
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
@@ -14,6 +26,10 @@ export {
   BCEWithLogitsLoss,
   CrossEntropyLoss,
   NLLLoss,
+  HuberLoss,
+  SmoothL1Loss,
+  KLDivLoss,
+  PoissonNLLLoss,
   lossFromConfig,
   lossInfo,
   type Loss,

@@ -13,14 +13,22 @@ export interface ReductionOptions {
   reduction?: Reduction;
 }
 
-/** The reduction named in `options`, or an error naming the bad value and the allowed ones. */
-export function checkReduction(owner: string, reduction: unknown = 'mean'): Reduction {
-  if (typeof reduction !== 'string' || !(REDUCTIONS as readonly string[]).includes(reduction)) {
+/**
+ * The reduction named in `options`, or an error naming the bad value and the allowed ones
+ * (`allowed`: a loss with more reductions than the usual three, such as KLDivLoss's 'batchmean').
+ */
+export function checkReduction<R extends string = Reduction>(
+  owner: string,
+  reduction: unknown = 'mean',
+  allowed: readonly R[] = REDUCTIONS as readonly string[] as readonly R[],
+): R {
+  if (typeof reduction !== 'string' || !(allowed as readonly string[]).includes(reduction)) {
+    const names = allowed.map((r) => `'${r}'`);
     throw new ArgumentError(
-      `${owner}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction) ?? String(reduction)}`,
+      `${owner}: reduction must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got ${JSON.stringify(reduction) ?? String(reduction)}`,
     );
   }
-  return reduction as Reduction;
+  return reduction as R;
 }
 
 /** Applies an unweighted reduction to per-element losses. */

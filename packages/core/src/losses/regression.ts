@@ -1,4 +1,6 @@
-import { abs, square, sub } from '../ops/elementwise.js';
+import { ArgumentError } from '../errors.js';
+import { abs, equal, exp, greater, less, log, mul, square, sub, where, add } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { requireFloat, requireSameShape } from './checks.js';
@@ -17,6 +19,131 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const reduction = checkElementwise('l1Loss', input, target, options);
   return composite(() => reduce(abs(sub(input, target)), reduction));
+}
+
+export interface HuberLossOptions extends ReductionOptions {
+  /** Where the loss turns from quadratic to linear (default 1; must be positive). */
+  delta?: number;
+}
+
+/**
+ * Huber loss (torch.nn.functional.huber_loss): 0.5 u^2 where |u| < delta, else
+ * delta (|u| - 0.5 delta), with u = input - target. Less sensitive to outliers than MSE.
+ */
+export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
+  const reduction = checkElementwise('huberLoss', input, target, options);
+  const delta = positive('huberLoss', 'delta', options.delta ?? 1);
+  return composite(() => {
+    const u = sub(input, target);
+    const size = abs(u);
+    return reduce(where(less(size, delta), mul(mul(u, u), 0.5), mul(sub(size, 0.5 * delta), delta)), reduction);
+  });
+}
+
+export interface SmoothL1LossOptions extends ReductionOptions {
+  /** Where the loss turns from quadratic to linear (default 1; 0 is the L1 loss). */
+  beta?: number;
+}
+
+/**
+ * Smooth L1 loss (torch.nn.functional.smooth_l1_loss): 0.5 u^2 / beta where |u| < beta, else
+ * |u| - 0.5 beta, with u = input - target; Huber loss divided by beta, the L1 loss at beta 0.
+ */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
+  const reduction = checkElementwise('smoothL1Loss', input, target, options);
+  const beta = checkBeta('smoothL1Loss', options.beta ?? 1);
+  if (beta === 0) return l1Loss(input, target, { reduction });
+  return composite(() => {
+    const u = sub(input, target);
+    const size = abs(u);
+    return reduce(where(less(size, beta), mul(mul(u, u), 0.5 / beta), sub(size, 0.5 * beta)), reduction);
+  });
+}
+
+/** Smooth L1's beta: a finite number >= 0. */
+export function checkBeta(owner: string, beta: unknown): number {
+  if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta))
+    throw new ArgumentError(`${owner}: beta must be a finite number >= 0, got ${String(beta)}`);
+  return beta;
+}
+
+/** A true/false option, or an error naming it. */
+export function checkFlag(owner: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(`${owner}: ${name} must be true or false, got ${String(value)}`);
+  return value;
+}
+
+/** KLDivLoss's reductions: PyTorch's, with 'batchmean' (the sum over a sample, averaged over the batch). */
+export type KLDivReduction = Reduction | 'batchmean';
+
+export interface KLDivLossOptions {
+  /** 'mean' (default, as PyTorch, which recommends 'batchmean': the true KL divergence), 'batchmean', 'sum', 'none'. */
+  reduction?: KLDivReduction;
+  /** The target is log-probabilities too (default false: probabilities). */
+  logTarget?: boolean;
+}
+
+/**
+ * Kullback-Leibler divergence (torch.nn.functional.kl_div) of the target distribution from the
+ * input, which holds log-probabilities: target (log target - input) per element, 0 where the
+ * target is 0 (with `logTarget`: exp(target) (target - input)).
+ */
+export function klDivLoss(input: Tensor, target: Tensor, options: KLDivLossOptions = {}): Tensor {
+  const reduction = checkReduction('klDivLoss', options.reduction, KL_DIV_REDUCTIONS);
+  const batchMean = reduction === 'batchmean';
+  checkElementwise('klDivLoss', input, target, { reduction: batchMean ? 'sum' : reduction });
+  const logTarget = checkFlag('klDivLoss', 'logTarget', options.logTarget ?? false);
+  return composite(() => {
+    let pointwise: Tensor;
+    if (logTarget) pointwise = mul(exp(target), sub(target, input));
+    else {
+      // target log target is 0 at target 0 (torch.xlogy); log only sees the other values.
+      const zero = equal(target, 0);
+      const safeLog = log(where(zero, 1, target));
+      pointwise = where(zero, 0, mul(target, sub(safeLog, input)));
+    }
+    if (!batchMean) return reduce(pointwise, reduction as Reduction);
+    // The sum divided by the batch size (the first axis; a scalar input is one sample).
+    return mul(sum(pointwise), 1 / (input.rank === 0 ? 1 : input.shape[0]!));
+  });
+}
+
+export const KL_DIV_REDUCTIONS: readonly KLDivReduction[] = ['mean', 'batchmean', 'sum', 'none'];
+
+export interface PoissonNLLLossOptions extends ReductionOptions {
+  /** The input is the log of the rate (default true): exp(input) - target input; else input - target log(input + eps). */
+  logInput?: boolean;
+  /** Add Stirling's approximation of log(target!) for targets above 1 (default false). */
+  full?: boolean;
+  /** Keeps log(input + eps) finite at input 0 when logInput is false (default 1e-8). */
+  eps?: number;
+}
+
+/** Negative log-likelihood of a Poisson target (torch.nn.functional.poisson_nll_loss). */
+export function poissonNLLLoss(input: Tensor, target: Tensor, options: PoissonNLLLossOptions = {}): Tensor {
+  const reduction = checkElementwise('poissonNLLLoss', input, target, options);
+  const logInput = checkFlag('poissonNLLLoss', 'logInput', options.logInput ?? true);
+  const full = checkFlag('poissonNLLLoss', 'full', options.full ?? false);
+  const eps = positive('poissonNLLLoss', 'eps', options.eps ?? 1e-8);
+  return composite(() => {
+    let losses = logInput ? sub(exp(input), mul(target, input)) : sub(input, mul(target, log(add(input, eps))));
+    if (full) {
+      // target log target - target + log(2 pi target) / 2, for targets above 1 only (0 elsewhere).
+      const above = greater(target, 1);
+      const t = where(above, target, 1);
+      const stirling = add(sub(mul(t, log(t)), t), mul(log(mul(t, 2 * Math.PI)), 0.5));
+      losses = add(losses, where(above, stirling, 0));
+    }
+    return reduce(losses, reduction);
+  });
+}
+
+/** A loss option that must be a finite number > 0 (Huber's delta, Poisson's eps). */
+export function positive(owner: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    throw new ArgumentError(`${owner}: ${name} must be a finite number > 0, got ${String(value)}`);
+  return value;
 }
 
 function checkElementwise(owner: string, input: Tensor, target: Tensor, options: ReductionOptions): Reduction {
