@@ -142,7 +142,7 @@ describe('loss classes', () => {
 describe('lossFromConfig', () => {
   it('lists the known types for an unknown one', () => {
     expect(() => lossFromConfig({ type: 'HingeLoss' })).toThrow(
-      "lossFromConfig: unknown loss type 'HingeLoss' (known types: MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss)",
+      "lossFromConfig: unknown loss type 'HingeLoss' (known types: MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, HuberLoss, SmoothL1Loss, KLDivLoss, PoissonNLLLoss)",
     );
     expect(() => lossFromConfig({ type: 'toString' })).toThrow(ArgumentError);
     expect(() => lossFromConfig({} as never)).toThrow('lossFromConfig: unknown loss type undefined');
