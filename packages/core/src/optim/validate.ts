@@ -21,6 +21,19 @@ export function requireUnitInterval(where: string, name: string, value: unknown)
   return value;
 }
 
+/** A decay rate in [0, 1], like Adadelta's rho (1 keeps the average where it is). */
+export function requireFraction(where: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new ArgumentError(`${where}: invalid ${name} ${show(value)} (must be in [0, 1])`);
+  }
+  return value;
+}
+
+/** requireNonNegative for each named option of `group`. */
+export function requireNonNegativeOptions(where: string, group: object, names: readonly string[]): void {
+  for (const name of names) requireNonNegative(where, name, (group as Record<string, unknown>)[name]);
+}
+
 export function requireBoolean(where: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean')
     throw new ArgumentError(`${where}: invalid ${name} ${show(value)} (must be true or false)`);
