@@ -1,17 +1,8 @@
 import type { Tensor } from '../tensor/tensor.js';
-import {
-  Optimizer,
-  constructorOptions,
-  type OptimizerOptions,
-  type ParamGroup,
-  type ParamGroupInput,
-  type StateKind,
-} from './optimizer.js';
+import type { OptimizerOptions, ParamGroup, StateKind } from './optimizer.js';
+import { SpecOptimizer, type OptimizerSpec } from './spec-optimizer.js';
 import { stateTensor, updateSquareAverage, withWeightDecay } from './update-terms.js';
-import { requireFraction, requireNonNegativeOptions } from './validate.js';
-
-/** The options Adadelta takes (an unknown one is an error). */
-export const ADADELTA_OPTIONS: readonly string[] = ['lr', 'rho', 'eps', 'weightDecay'];
+import { requireFraction, requireNonNegative } from './validate.js';
 
 export interface AdadeltaOptions extends OptimizerOptions {
   /** Decay rate of both running averages. */
@@ -32,28 +23,12 @@ export interface AdadeltaOptions extends OptimizerOptions {
  *   param -= lr * delta
  * State per parameter: step, squareAvg, accDelta.
  */
-export class Adadelta extends Optimizer<AdadeltaOptions> {
-  constructor(params: Tensor[] | ParamGroupInput<AdadeltaOptions>[], options: Partial<AdadeltaOptions> = {}) {
-    super(
-      params,
-      constructorOptions<AdadeltaOptions>('Adadelta', options, ADADELTA_OPTIONS, {
-        lr: 1.0,
-        rho: 0.9,
-        eps: 1e-6,
-        weightDecay: 0,
-      }),
-    );
-  }
-
-  protected override get label(): string {
-    return 'Adadelta';
-  }
-
-  protected override checkOptions(group: ParamGroup & AdadeltaOptions, where: string): void {
-    super.checkOptions(group, where);
-    requireFraction(where, 'rho', group.rho);
-    requireNonNegativeOptions(where, group, ['eps', 'weightDecay']);
-  }
+export class Adadelta extends SpecOptimizer<AdadeltaOptions> {
+  static readonly spec: OptimizerSpec<AdadeltaOptions> = {
+    label: 'Adadelta',
+    defaults: { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0 },
+    rules: { rho: requireFraction, eps: requireNonNegative, weightDecay: requireNonNegative },
+  };
 
   protected override stateKinds(): Record<string, StateKind> {
     return { step: 'number', squareAvg: 'tensor', accDelta: 'tensor' };

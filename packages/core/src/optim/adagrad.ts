@@ -1,17 +1,8 @@
 import type { Tensor } from '../tensor/tensor.js';
-import {
-  Optimizer,
-  constructorOptions,
-  type OptimizerOptions,
-  type ParamGroup,
-  type ParamGroupInput,
-  type StateKind,
-} from './optimizer.js';
+import type { OptimizerOptions, ParamGroup, StateKind } from './optimizer.js';
+import { SpecOptimizer, type OptimizerSpec } from './spec-optimizer.js';
 import { stateTensor, withWeightDecay } from './update-terms.js';
-import { requireNonNegativeOptions } from './validate.js';
-
-/** The options Adagrad takes (an unknown one is an error). */
-export const ADAGRAD_OPTIONS: readonly string[] = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'];
+import { requireNonNegative } from './validate.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   /** The step size at step t is lr / (1 + (t - 1) * lrDecay). */
@@ -34,28 +25,17 @@ export interface AdagradOptions extends OptimizerOptions {
  * State per parameter: step, sum (created at the parameter's first gradient; PyTorch creates it
  * in the constructor, which differs only in that a parameter never stepped has state there).
  */
-export class Adagrad extends Optimizer<AdagradOptions> {
-  constructor(params: Tensor[] | ParamGroupInput<AdagradOptions>[], options: Partial<AdagradOptions> = {}) {
-    super(
-      params,
-      constructorOptions<AdagradOptions>('Adagrad', options, ADAGRAD_OPTIONS, {
-        lr: 1e-2,
-        lrDecay: 0,
-        weightDecay: 0,
-        initialAccumulatorValue: 0,
-        eps: 1e-10,
-      }),
-    );
-  }
-
-  protected override get label(): string {
-    return 'Adagrad';
-  }
-
-  protected override checkOptions(group: ParamGroup & AdagradOptions, where: string): void {
-    super.checkOptions(group, where);
-    requireNonNegativeOptions(where, group, ['lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps']);
-  }
+export class Adagrad extends SpecOptimizer<AdagradOptions> {
+  static readonly spec: OptimizerSpec<AdagradOptions> = {
+    label: 'Adagrad',
+    defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 },
+    rules: {
+      lrDecay: requireNonNegative,
+      weightDecay: requireNonNegative,
+      initialAccumulatorValue: requireNonNegative,
+      eps: requireNonNegative,
+    },
+  };
 
   protected override stateKinds(): Record<string, StateKind> {
     return { step: 'number', sum: 'tensor' };

@@ -1,17 +1,8 @@
 import type { Tensor } from '../tensor/tensor.js';
-import {
-  Optimizer,
-  constructorOptions,
-  type OptimizerOptions,
-  type ParamGroup,
-  type ParamGroupInput,
-  type StateKind,
-} from './optimizer.js';
+import type { OptimizerOptions, ParamGroup, StateKind } from './optimizer.js';
+import { SpecOptimizer, type OptimizerSpec } from './spec-optimizer.js';
 import { stateTensor, updateAverage, withWeightDecay } from './update-terms.js';
-import { requireBetas, requireNonNegativeOptions } from './validate.js';
-
-/** The options Adamax takes (an unknown one is an error). */
-export const ADAMAX_OPTIONS: readonly string[] = ['lr', 'betas', 'eps', 'weightDecay'];
+import { requireBetasOption, requireNonNegative } from './validate.js';
 
 export interface AdamaxOptions extends OptimizerOptions {
   betas: readonly [number, number];
@@ -30,28 +21,12 @@ export interface AdamaxOptions extends OptimizerOptions {
  *   param -= (lr / (1 - beta1^step)) * expAvg / expInf
  * State per parameter: step, expAvg, expInf.
  */
-export class Adamax extends Optimizer<AdamaxOptions> {
-  constructor(params: Tensor[] | ParamGroupInput<AdamaxOptions>[], options: Partial<AdamaxOptions> = {}) {
-    super(
-      params,
-      constructorOptions<AdamaxOptions>('Adamax', options, ADAMAX_OPTIONS, {
-        lr: 2e-3,
-        betas: [0.9, 0.999],
-        eps: 1e-8,
-        weightDecay: 0,
-      }),
-    );
-  }
-
-  protected override get label(): string {
-    return 'Adamax';
-  }
-
-  protected override checkOptions(group: ParamGroup & AdamaxOptions, where: string): void {
-    super.checkOptions(group, where);
-    requireBetas(where, group.betas);
-    requireNonNegativeOptions(where, group, ['eps', 'weightDecay']);
-  }
+export class Adamax extends SpecOptimizer<AdamaxOptions> {
+  static readonly spec: OptimizerSpec<AdamaxOptions> = {
+    label: 'Adamax',
+    defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
+    rules: { betas: requireBetasOption, eps: requireNonNegative, weightDecay: requireNonNegative },
+  };
 
   protected override stateKinds(): Record<string, StateKind> {
     return { step: 'number', expAvg: 'tensor', expInf: 'tensor' };

@@ -1,17 +1,8 @@
 import type { Tensor } from '../tensor/tensor.js';
-import {
-  Optimizer,
-  constructorOptions,
-  type OptimizerOptions,
-  type ParamGroup,
-  type ParamGroupInput,
-  type StateKind,
-} from './optimizer.js';
+import type { OptimizerOptions, ParamGroup, StateKind } from './optimizer.js';
+import { SpecOptimizer, type OptimizerSpec } from './spec-optimizer.js';
 import { stateTensor, updateAverage, updateSquareAverage, withWeightDecay } from './update-terms.js';
-import { requireBetas, requireNonNegativeOptions } from './validate.js';
-
-/** The options NAdam takes (an unknown one is an error). */
-export const NADAM_OPTIONS: readonly string[] = ['lr', 'betas', 'eps', 'weightDecay', 'momentumDecay'];
+import { requireBetasOption, requireNonNegative } from './validate.js';
 
 export interface NAdamOptions extends OptimizerOptions {
   betas: readonly [number, number];
@@ -36,29 +27,17 @@ export interface NAdamOptions extends OptimizerOptions {
  *          + lr * muNext / (1 - muProduct * muNext) * expAvg / denom
  * State per parameter: step, muProduct (numbers), expAvg, expAvgSq.
  */
-export class NAdam extends Optimizer<NAdamOptions> {
-  constructor(params: Tensor[] | ParamGroupInput<NAdamOptions>[], options: Partial<NAdamOptions> = {}) {
-    super(
-      params,
-      constructorOptions<NAdamOptions>('NAdam', options, NADAM_OPTIONS, {
-        lr: 2e-3,
-        betas: [0.9, 0.999],
-        eps: 1e-8,
-        weightDecay: 0,
-        momentumDecay: 4e-3,
-      }),
-    );
-  }
-
-  protected override get label(): string {
-    return 'NAdam';
-  }
-
-  protected override checkOptions(group: ParamGroup & NAdamOptions, where: string): void {
-    super.checkOptions(group, where);
-    requireBetas(where, group.betas);
-    requireNonNegativeOptions(where, group, ['eps', 'weightDecay', 'momentumDecay']);
-  }
+export class NAdam extends SpecOptimizer<NAdamOptions> {
+  static readonly spec: OptimizerSpec<NAdamOptions> = {
+    label: 'NAdam',
+    defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },
+    rules: {
+      betas: requireBetasOption,
+      eps: requireNonNegative,
+      weightDecay: requireNonNegative,
+      momentumDecay: requireNonNegative,
+    },
+  };
 
   protected override stateKinds(): Record<string, StateKind> {
     return { step: 'number', muProduct: 'number', expAvg: 'tensor', expAvgSq: 'tensor' };

@@ -4,7 +4,7 @@ import { isFloat } from '../ops/dispatch.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { rejectUnknownKeys, requireNonNegative } from './validate.js';
+import { requireNonNegative } from './validate.js';
 
 /** A set of parameters with its own options; group options override the optimizer's defaults. */
 export interface ParamGroup {
@@ -46,20 +46,6 @@ export function withDefaults<T extends object>(defaults: T, options: object): T 
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
   return merged as T;
-}
-
-/**
- * A constructor's options over the optimizer's defaults, after rejecting keys not in `allowed`
- * (named with the optimizer's `label`); values are checked later, per group, by checkOptions.
- */
-export function constructorOptions<T extends object>(
-  label: string,
-  options: object | undefined,
-  allowed: readonly string[],
-  defaults: T,
-): T {
-  rejectUnknownKeys(label, options ?? {}, allowed);
-  return withDefaults(defaults, options ?? {});
 }
 
 /**

@@ -1,12 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
-import {
-  Optimizer,
-  constructorOptions,
-  type OptimizerOptions,
-  type ParamGroup,
-  type ParamGroupInput,
-  type StateKind,
-} from './optimizer.js';
+import type { OptimizerOptions, ParamGroup, StateKind } from './optimizer.js';
+import { SpecOptimizer, type OptimizerSpec } from './spec-optimizer.js';
 import {
   optionalStateTensor,
   stateTensor,
@@ -14,10 +8,7 @@ import {
   updateSquareAverage,
   withWeightDecay,
 } from './update-terms.js';
-import { requireBoolean, requireFraction, requireNonNegativeOptions } from './validate.js';
-
-/** The options RMSprop takes (an unknown one is an error). */
-export const RMSPROP_OPTIONS: readonly string[] = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered'];
+import { requireBoolean, requireFraction, requireNonNegative } from './validate.js';
 
 export interface RMSpropOptions extends OptimizerOptions {
   /** Smoothing constant of the squared-gradient average. */
@@ -42,31 +33,18 @@ export interface RMSpropOptions extends OptimizerOptions {
  *   otherwise:    param -= lr * g / avg
  * State per parameter: step, squareAvg, and momentumBuffer (momentum > 0) and gradAvg (centered).
  */
-export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Tensor[] | ParamGroupInput<RMSpropOptions>[], options: Partial<RMSpropOptions> = {}) {
-    super(
-      params,
-      constructorOptions<RMSpropOptions>('RMSprop', options, RMSPROP_OPTIONS, {
-        lr: 1e-2,
-        alpha: 0.99,
-        eps: 1e-8,
-        weightDecay: 0,
-        momentum: 0,
-        centered: false,
-      }),
-    );
-  }
-
-  protected override get label(): string {
-    return 'RMSprop';
-  }
-
-  protected override checkOptions(group: ParamGroup & RMSpropOptions, where: string): void {
-    super.checkOptions(group, where);
-    requireFraction(where, 'alpha', group.alpha);
-    requireNonNegativeOptions(where, group, ['eps', 'weightDecay', 'momentum']);
-    requireBoolean(where, 'centered', group.centered);
-  }
+export class RMSprop extends SpecOptimizer<RMSpropOptions> {
+  static readonly spec: OptimizerSpec<RMSpropOptions> = {
+    label: 'RMSprop',
+    defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
+    rules: {
+      alpha: requireFraction,
+      eps: requireNonNegative,
+      weightDecay: requireNonNegative,
+      momentum: requireNonNegative,
+      centered: requireBoolean,
+    },
+  };
 
   protected override stateKinds(group: ParamGroup & RMSpropOptions): Record<string, StateKind> {
     return {

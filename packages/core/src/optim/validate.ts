@@ -29,11 +29,6 @@ export function requireFraction(where: string, name: string, value: unknown): nu
   return value;
 }
 
-/** requireNonNegative for each named option of `group`. */
-export function requireNonNegativeOptions(where: string, group: object, names: readonly string[]): void {
-  for (const name of names) requireNonNegative(where, name, (group as Record<string, unknown>)[name]);
-}
-
 export function requireBoolean(where: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean')
     throw new ArgumentError(`${where}: invalid ${name} ${show(value)} (must be true or false)`);
@@ -48,6 +43,11 @@ export function requireBetas(where: string, value: unknown): readonly [number, n
     requireUnitInterval(where, 'beta1 (betas[0])', value[0]),
     requireUnitInterval(where, 'beta2 (betas[1])', value[1]),
   ];
+}
+
+/** requireBetas in the shape of the other checks (an option rule of a SpecOptimizer). */
+export function requireBetasOption(where: string, _name: string, value: unknown): readonly [number, number] {
+  return requireBetas(where, value);
 }
 
 /**
