@@ -24,6 +24,7 @@ export interface AdadeltaOptions extends OptimizerOptions {
  * State per parameter: step, squareAvg, accDelta.
  */
 export class Adadelta extends SpecOptimizer<AdadeltaOptions> {
+  /** @internal Its options, their defaults and their checks, which SpecOptimizer applies. */
   static readonly spec: OptimizerSpec<AdadeltaOptions> = {
     label: 'Adadelta',
     defaults: { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0 },

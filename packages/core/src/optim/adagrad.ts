@@ -26,6 +26,7 @@ export interface AdagradOptions extends OptimizerOptions {
  * in the constructor, which differs only in that a parameter never stepped has state there).
  */
 export class Adagrad extends SpecOptimizer<AdagradOptions> {
+  /** @internal Its options, their defaults and their checks, which SpecOptimizer applies. */
   static readonly spec: OptimizerSpec<AdagradOptions> = {
     label: 'Adagrad',
     defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 },

@@ -22,6 +22,7 @@ export interface AdamaxOptions extends OptimizerOptions {
  * State per parameter: step, expAvg, expInf.
  */
 export class Adamax extends SpecOptimizer<AdamaxOptions> {
+  /** @internal Its options, their defaults and their checks, which SpecOptimizer applies. */
   static readonly spec: OptimizerSpec<AdamaxOptions> = {
     label: 'Adamax',
     defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },

@@ -24,12 +24,13 @@ export type OptimizerConfig =
   | ({ type: 'nadam' } & Partial<NAdamOptions>)
   | { type: string; [option: string]: unknown };
 
-type Params = Tensor[] | ParamGroupInput<Record<string, unknown>>[];
-
 /** An optimizer type of a config: the options it accepts and how to build it. */
 interface OptimizerType {
   options: readonly string[];
-  create: (params: Params, options: Record<string, unknown>) => Optimizer;
+  create: (
+    params: Tensor[] | ParamGroupInput<Record<string, unknown>>[],
+    options: Record<string, unknown>,
+  ) => Optimizer;
 }
 
 /** A SpecOptimizer's type entry: its options come from its spec. */
@@ -59,7 +60,10 @@ const TYPES: Record<string, OptimizerType> = {
  * unknown types and options are errors that list what is allowed, and values are checked by
  * the optimizer itself.
  */
-export function optimizerFromConfig(params: Params, config: OptimizerConfig): Optimizer {
+export function optimizerFromConfig(
+  params: Tensor[] | ParamGroupInput<Record<string, unknown>>[],
+  config: OptimizerConfig,
+): Optimizer {
   if (typeof config !== 'object' || config === null || typeof config.type !== 'string') {
     throw new ArgumentError(
       `optimizerFromConfig: expected a config object with a string 'type' (one of ${Object.keys(TYPES).join(', ')}), got ${JSON.stringify(config)}`,

@@ -28,6 +28,7 @@ export interface NAdamOptions extends OptimizerOptions {
  * State per parameter: step, muProduct (numbers), expAvg, expAvgSq.
  */
 export class NAdam extends SpecOptimizer<NAdamOptions> {
+  /** @internal Its options, their defaults and their checks, which SpecOptimizer applies. */
   static readonly spec: OptimizerSpec<NAdamOptions> = {
     label: 'NAdam',
     defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },

@@ -34,6 +34,7 @@ export interface RMSpropOptions extends OptimizerOptions {
  * State per parameter: step, squareAvg, and momentumBuffer (momentum > 0) and gradAvg (centered).
  */
 export class RMSprop extends SpecOptimizer<RMSpropOptions> {
+  /** @internal Its options, their defaults and their checks, which SpecOptimizer applies. */
   static readonly spec: OptimizerSpec<RMSpropOptions> = {
     label: 'RMSprop',
     defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
