@@ -211,6 +211,36 @@ describe('myelin train (the built binary)', () => {
     expect(readLines(path.join(cwd, 'runs', 'onecycle', 'metrics.jsonl'))).toHaveLength(3);
   });
 
+  it('trains with --optimizer rmsprop (momentum, centered), and --resume continues exactly as a longer run', async () => {
+    const run = (name: string, epochs: number, ...more: string[]) =>
+      runCli(
+        ['train', '--optimizer', '{"type":"rmsprop","centered":true}', '--momentum', '0.9', '--lr', '0.001'].concat(
+          ['--hidden', '16', '--limit', '400', '--batch-size', '16', '--epochs', String(epochs), '--name', name],
+          more,
+        ),
+        cwd,
+      );
+    const [short, long] = [await run('rmsprop-short', 1), await run('rmsprop-long', 2)];
+    expect(short.code, short.stderr).toBe(0);
+    expect(long.code, long.stderr).toBe(0);
+    const runPath = (name: string, file: string) => path.join(cwd, 'runs', name, file);
+    expect(readJson<{ optimizer: unknown }>(runPath('rmsprop-short', 'config.json')).optimizer).toEqual({
+      type: 'rmsprop',
+      centered: true,
+      lr: 0.001,
+      momentum: 0.9,
+    });
+    // The checkpoint holds RMSprop's whole state: square and gradient averages, momentum buffer.
+    const state = readFileSync(runPath('rmsprop-short', 'last.optimizer.safetensors')).toString('latin1');
+    for (const name of ['squareAvg', 'gradAvg', 'momentumBuffer']) expect(state).toContain(`state.0.${name}`);
+    const resumed = await runCli(['train', '--resume', 'runs/rmsprop-short', '--epochs', '2'], cwd);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const file of ['last.safetensors', 'last.optimizer.safetensors']) {
+      const [a, b] = [readFileSync(runPath('rmsprop-short', file)), readFileSync(runPath('rmsprop-long', file))];
+      expect(a.equals(b), `${file}: resumed vs uninterrupted`).toBe(true);
+    }
+  });
+
   it('reads YAML configs and a layer list, and stops early when the monitored value stalls', async () => {
     const file = path.join(cwd, 'run.yaml');
     writeFileSync(

@@ -103,12 +103,36 @@ function activationsPerSample(config: unknown): number {
   return Object.values(module).reduce((sum: number, value) => sum + activationsPerSample(value), 0);
 }
 
-/** Optimizer state per parameter besides the parameter itself: its gradient, and Adam's two moments or SGD's momentum. */
-export function optimizerCopies(optimizer: { type?: unknown; momentum?: unknown }): { copies: number; name: string } {
+/** What the model-size estimate reads from an optimizer config. */
+interface OptimizerSummary {
+  type?: unknown;
+  momentum?: unknown;
+  centered?: unknown;
+}
+
+/** Tensors of state per parameter of each optimizer type that always has them (besides the gradient). */
+const STATE_COPIES: Record<string, [number, string]> = {
+  adam: [2, 'Adam state'],
+  adamw: [2, 'AdamW state'],
+  adagrad: [1, 'Adagrad state'],
+  adadelta: [2, 'Adadelta state'],
+  adamax: [2, 'Adamax state'],
+  nadam: [2, 'NAdam state'],
+};
+
+/**
+ * Copies of the parameters besides the parameters themselves: the gradient plus the optimizer's
+ * state (Adam's two moments, SGD's momentum buffer, RMSprop's square average, momentum buffer and
+ * gradient average, ...).
+ */
+export function optimizerCopies(optimizer: OptimizerSummary): { copies: number; name: string } {
   const type = String(optimizer.type ?? '').toLowerCase();
-  if (type === 'adam' || type === 'adamw') return { copies: 3, name: `${type === 'adam' ? 'Adam' : 'AdamW'} state` };
-  if (type === 'sgd' && typeof optimizer.momentum === 'number' && optimizer.momentum > 0)
-    return { copies: 2, name: 'SGD momentum' };
+  const momentum = typeof optimizer.momentum === 'number' && optimizer.momentum > 0;
+  const known = STATE_COPIES[type];
+  if (known !== undefined) return { copies: 1 + known[0], name: known[1] };
+  if (type === 'rmsprop')
+    return { copies: 2 + (momentum ? 1 : 0) + (optimizer.centered === true ? 1 : 0), name: 'RMSprop state' };
+  if (type === 'sgd' && momentum) return { copies: 2, name: 'SGD momentum' };
   return { copies: 1, name: 'gradients' };
 }
 
@@ -118,7 +142,7 @@ export function optimizerCopies(optimizer: { type?: unknown; momentum?: unknown 
  */
 export function modelBytes(
   modelConfig: ModuleConfig,
-  optimizer: { type?: unknown; momentum?: unknown },
+  optimizer: OptimizerSummary,
   batchSize: number,
 ): { bytes: number; parameters: number; purpose: string } {
   const parameters = countParameters(modelConfig);

@@ -1,7 +1,7 @@
 // The playground's form, its defaults and the lessons: each lesson is a form to apply (and,
 // for a comparison, a second one trained after it) with the text that says what to look for.
 import type { ToyDatasetName } from '../data/toy-datasets.js';
-import type { ActivationName, OptimizerName } from '../worker/protocol.js';
+import { OPTIMIZER_NAMES, type ActivationName, type OptimizerName } from '../worker/protocol.js';
 
 export interface PlaygroundForm {
   dataset: ToyDatasetName;
@@ -88,7 +88,8 @@ export function describeForm(form: PlaygroundForm): string {
 export function pickTraining(ui: Record<string, unknown> | undefined): Partial<PlaygroundForm> {
   if (!ui) return {};
   const out: Partial<PlaygroundForm> = {};
-  if (ui.optimizer === 'adam' || ui.optimizer === 'sgd') out.optimizer = ui.optimizer;
+  const optimizer = OPTIMIZER_NAMES.find((name) => name === ui.optimizer);
+  if (optimizer) out.optimizer = optimizer;
   if (typeof ui.lr === 'number') out.lr = ui.lr;
   if (ui.loss === 'bce' || ui.loss === 'mse') out.loss = ui.loss;
   if (typeof ui.batchSize === 'number') out.batchSize = ui.batchSize;

@@ -1,5 +1,6 @@
 // Labelled form controls. Every control has a visible <label>, works with the keyboard, and
 // reports changes through one callback.
+import type { OptimizerName } from '../worker/protocol.js';
 import { h, uid } from './dom.js';
 
 export interface Option<T extends string | number> {
@@ -26,10 +27,12 @@ export const DROPOUT_OPTIONS: readonly Option<number>[] = numberOptions([0, 0.1,
   p === 0 ? 'none' : String(p),
 );
 
-/** The optimizers the demo trains with. */
-export const OPTIMIZER_OPTIONS: readonly Option<'adam' | 'sgd'>[] = [
+/** The optimizers the demo trains with (the worker builds them with core's optimizerFromConfig). */
+export const OPTIMIZER_OPTIONS: readonly Option<OptimizerName>[] = [
   { value: 'adam', label: 'Adam' },
   { value: 'sgd', label: 'SGD' },
+  { value: 'rmsprop', label: 'RMSprop' },
+  { value: 'adagrad', label: 'Adagrad' },
 ];
 
 /** Batch sizes, 0 meaning the whole training set in one batch. */

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { ones } from '@myelin/core';
+import { OPTIMIZER_OPTIONS } from '../ui/controls.js';
+import { pickTraining } from '../pages/playground-lessons.js';
 import { linearEnds } from './demo-task.js';
-import { buildMlp, describeModel } from './network.js';
+import { buildMlp, buildOptimizer, describeModel } from './network.js';
 
 describe('the digits models', () => {
   it('builds the MLP by default and a small CNN over the 8x8 image when asked', () => {
@@ -16,5 +18,31 @@ describe('the digits models', () => {
     expect(cnn.forward(ones([5, 64])).shape).toEqual([5, 10]);
     // An exported CNN is recognised as a 64-input, 10-output digits model when imported.
     expect(linearEnds(cnn.config())).toEqual({ inputs: 64, outputs: 10 });
+  });
+});
+
+describe('the optimizers the demos offer', () => {
+  it('each option of the Optimizer select builds, steps, and comes back from a saved form', () => {
+    expect(OPTIMIZER_OPTIONS.map((o) => o.label)).toEqual(['Adam', 'SGD', 'RMSprop', 'Adagrad']);
+    for (const { value, label } of OPTIMIZER_OPTIONS) {
+      const model = buildMlp(2, 1, { hidden: [4], activation: 'tanh', dropout: 0 }, { seed: 0 });
+      const optimizer = buildOptimizer(model, { optimizer: value, lr: 0.01 });
+      expect(optimizer.constructor.name, value).toBe(label);
+      const before = model.parameters().map((p) => Array.from(p.dataSync()));
+      model
+        .forward(ones([3, 2]))
+        .square()
+        .mean()
+        .backward();
+      optimizer.step();
+      expect(
+        model.parameters().map((p) => Array.from(p.dataSync())),
+        `${value} moved the weights`,
+      ).not.toEqual(before);
+      expect(pickTraining({ optimizer: value }).optimizer).toBe(value);
+      optimizer.dispose();
+      model.dispose();
+    }
+    expect(pickTraining({ optimizer: 'lbfgs' }).optimizer).toBeUndefined();
   });
 });

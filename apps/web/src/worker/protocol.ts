@@ -11,7 +11,9 @@ export type DemoName = (typeof DEMO_NAMES)[number];
 
 /** Core's MLP activation names: the CLI's run configs and the demos' forms share them. */
 export type ActivationName = MlpActivation;
-export type OptimizerName = 'sgd' | 'adam';
+/** The optimizers the demos offer, by optimizerFromConfig type. */
+export const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop', 'adagrad'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** What a backend reported when the worker tried to start it. */
 export interface BackendStatus {

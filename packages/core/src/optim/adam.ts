@@ -1,9 +1,8 @@
 import type { AdamUpdateOptions, BackendHandle } from '../backend/contract.js';
 import { ArgumentError } from '../errors.js';
-import { zerosLike } from '../tensor/creation.js';
-import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { composedAdamUpdate } from './adam-update.js';
+import { stateTensor } from './update-terms.js';
 import {
   Optimizer,
   withDefaults,
@@ -102,11 +101,7 @@ export class Adam extends Optimizer<AdamOptions> {
     const states = new Array<ParamState>(n);
     for (let i = 0; i < n; i++) {
       const param = params[i]!;
-      let state = this.state.get(param);
-      if (state === undefined) {
-        state = { step: 0, expAvg: keep(zerosLike(param)), expAvgSq: keep(zerosLike(param)) };
-        this.state.set(param, state);
-      }
+      const state = this.stateFor(param, newAdamState(param));
       state.step = step;
       states[i] = state;
       handles.params[i] = param.handle;
@@ -143,11 +138,7 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected override update(param: Tensor, grad: Tensor, group: ParamGroup & AdamOptions): void {
-    let state = this.state.get(param);
-    if (state === undefined) {
-      state = { step: 0, expAvg: keep(zerosLike(param)), expAvgSq: keep(zerosLike(param)) };
-      this.state.set(param, state);
-    }
+    const state = this.stateFor(param, newAdamState(param));
     const step = (state.step as number) + 1;
     state.step = step;
     const m = state.expAvg as Tensor;
@@ -163,6 +154,11 @@ export class Adam extends Optimizer<AdamOptions> {
       composedAdamUpdate(param, grad, m, v, options);
     }
   }
+}
+
+/** Adam's state before its first step: step 0 and zero moments. */
+function newAdamState(param: Tensor): () => ParamState {
+  return () => ({ step: 0, expAvg: stateTensor(param), expAvgSq: stateTensor(param) });
 }
 
 /**

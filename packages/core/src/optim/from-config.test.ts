@@ -21,8 +21,8 @@ describe('optimizerFromConfig', () => {
 
   it('rejects unknown types and options, and passes values to the optimizer to check', () => {
     const p = param([1]);
-    expect(() => optimizerFromConfig([p], { type: 'rmsprop' })).toThrow(
-      "optimizerFromConfig: unknown optimizer type 'rmsprop' (known: sgd, adam, adamw)",
+    expect(() => optimizerFromConfig([p], { type: 'lbfgs' })).toThrow(
+      "optimizerFromConfig: unknown optimizer type 'lbfgs' (known: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam)",
     );
     expect(() => optimizerFromConfig([p], { type: 'sgd', lr: 0.1, beta: 0.9 })).toThrow(
       "optimizerFromConfig(sgd): unknown option 'beta' (allowed: lr, momentum, dampening, nesterov, weightDecay)",

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
+  Adadelta,
+  Adagrad,
   Adam,
   AdamW,
+  Adamax,
   Generator,
+  NAdam,
+  RMSprop,
   SGD,
   dispose,
   getBackend,
@@ -22,6 +27,18 @@ const makers: [string, Make][] = [
   ['SGD momentum dampening', (ps) => new SGD(ps, { lr: 0.05, momentum: 0.8, dampening: 0.3 })],
   ['Adam', (ps) => new Adam(ps, { lr: 0.05, weightDecay: 0.01 })],
   ['AdamW', (ps) => new AdamW(ps, { lr: 0.05 })],
+  ['RMSprop', (ps) => new RMSprop(ps, { lr: 0.01 })],
+  [
+    'RMSprop centered momentum wd',
+    (ps) => new RMSprop(ps, { lr: 0.01, centered: true, momentum: 0.9, weightDecay: 0.01 }),
+  ],
+  [
+    'Adagrad lrDecay wd',
+    (ps) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1, weightDecay: 0.01 }),
+  ],
+  ['Adadelta wd', (ps) => new Adadelta(ps, { weightDecay: 0.01 })],
+  ['Adamax wd', (ps) => new Adamax(ps, { lr: 0.05, weightDecay: 0.01 })],
+  ['NAdam wd', (ps) => new NAdam(ps, { lr: 0.05, weightDecay: 0.01, momentumDecay: 0.05 })],
 ];
 
 function twoParams(backend?: Backend): Tensor[] {

@@ -24,6 +24,12 @@ export type ParamGroupInput<Options> = { params: Tensor[] } & Partial<Options> &
 /** One parameter's state: tensors (momentum buffers, moments) and numbers (step counts). */
 export type ParamState = Record<string, Tensor | number>;
 
+/**
+ * The kind of one state entry: a tensor of the parameter's shape, a number, or a tensor that
+ * only some options create (RMSprop's momentum buffer) and that a saved state may leave out.
+ */
+export type StateKind = 'tensor' | 'number' | 'optional tensor';
+
 /** What `stateDict` returns and `loadStateDict` takes: tensors are copies the caller owns; the rest is JSON. */
 export interface OptimizerState {
   /** Keyed by the parameter's index across all groups, in group order. */
@@ -103,8 +109,21 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
     requireNonNegative(where, 'lr', group.lr);
   }
 
-  /** Names and kinds of the state one parameter has once created (loadStateDict checks them). */
-  protected abstract stateKinds(): Record<string, 'tensor' | 'number'>;
+  /**
+   * Names and kinds of the state one parameter of `group` has once created (loadStateDict checks
+   * them against the saved group's options).
+   */
+  protected abstract stateKinds(group: ParamGroup & Options): Record<string, StateKind>;
+
+  /** The state of `param`, created by `create` (and kept) on its first step. */
+  protected stateFor(param: Tensor, create: () => ParamState): ParamState {
+    let state = this.state.get(param);
+    if (state === undefined) {
+      state = create();
+      this.state.set(param, state);
+    }
+    return state;
+  }
 
   /**
    * Updates every parameter of `group` that has a gradient in one go (a multi-tensor kernel),
@@ -180,7 +199,7 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
         `${where}: the saved state has ${saved.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
       );
     }
-    const byIndex = new Map<number, Tensor>();
+    const byIndex = new Map<number, { param: Tensor; group: number }>();
     const groups = saved.paramGroups.map((savedGroup, g) => {
       const current = this.paramGroups[g]!;
       const ids = savedGroup.params;
@@ -189,7 +208,7 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
           `${where}: parameter group ${g} has ${Array.isArray(ids) ? ids.length : 'no'} parameters in the saved state, ${current.params.length} in this optimizer`,
         );
       }
-      ids.forEach((id, k) => byIndex.set(id, current.params[k]!));
+      ids.forEach((id, k) => byIndex.set(id, { param: current.params[k]!, group: g }));
       const { params: _ids, ...options } = savedGroup;
       const merged = { ...structuredClone(options), params: current.params } as ParamGroup & Options;
       this.checkOptions(merged, `${where}: parameter group ${g}`);
@@ -197,11 +216,11 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
     });
     const entries: [Tensor, Record<string, Tensor | number>][] = [];
     for (const [key, entry] of Object.entries(saved.state)) {
-      const param = byIndex.get(Number(key));
-      if (param === undefined)
+      const found = byIndex.get(Number(key));
+      if (found === undefined)
         throw new ArgumentError(`${where}: state for parameter index ${key}, which no saved parameter group lists`);
-      this.checkStateEntry(entry, param, `${where}: parameter ${key}`);
-      entries.push([param, entry]);
+      this.checkStateEntry(entry, found.param, this.stateKinds(groups[found.group]!), `${where}: parameter ${key}`);
+      entries.push([found.param, entry]);
     }
     // Everything is valid: now replace the state and the group options.
     this.dispose();
@@ -222,10 +241,9 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
     });
   }
 
-  private checkStateEntry(entry: unknown, param: Tensor, where: string): void {
+  private checkStateEntry(entry: unknown, param: Tensor, kinds: Record<string, StateKind>, where: string): void {
     if (typeof entry !== 'object' || entry === null)
       throw new ArgumentError(`${where}: state must be an object, got ${String(entry)}`);
-    const kinds = this.stateKinds();
     const record = entry as Record<string, unknown>;
     for (const [name, value] of Object.entries(record)) {
       const kind = kinds[name];
@@ -234,7 +252,7 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
       if (kind === 'number' && (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))) {
         throw new ArgumentError(`${where}: state '${name}' must be a finite number >= 0, got ${String(value)}`);
       }
-      if (kind === 'tensor') {
+      if (kind !== 'number') {
         if (!isTensor(value) || value.isDisposed)
           throw new ArgumentError(
             `${where}: state '${name}' must be a live tensor, got ${isTensor(value) ? 'a disposed tensor' : String(value)}`,
@@ -246,8 +264,8 @@ export abstract class Optimizer<Options extends OptimizerOptions = OptimizerOpti
         }
       }
     }
-    for (const name of Object.keys(kinds)) {
-      if (!(name in record))
+    for (const [name, kind] of Object.entries(kinds)) {
+      if (kind !== 'optional tensor' && !(name in record))
         throw new ArgumentError(`${where}: state '${name}' is missing (expected ${Object.keys(kinds).join(', ')})`);
     }
   }

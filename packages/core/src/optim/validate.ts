@@ -21,6 +21,14 @@ export function requireUnitInterval(where: string, name: string, value: unknown)
   return value;
 }
 
+/** A decay rate in [0, 1], like Adadelta's rho (1 keeps the average where it is). */
+export function requireFraction(where: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new ArgumentError(`${where}: invalid ${name} ${show(value)} (must be in [0, 1])`);
+  }
+  return value;
+}
+
 export function requireBoolean(where: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean')
     throw new ArgumentError(`${where}: invalid ${name} ${show(value)} (must be true or false)`);
@@ -35,6 +43,11 @@ export function requireBetas(where: string, value: unknown): readonly [number, n
     requireUnitInterval(where, 'beta1 (betas[0])', value[0]),
     requireUnitInterval(where, 'beta2 (betas[1])', value[1]),
   ];
+}
+
+/** requireBetas in the shape of the other checks (an option rule of a SpecOptimizer). */
+export function requireBetasOption(where: string, _name: string, value: unknown): readonly [number, number] {
+  return requireBetas(where, value);
 }
 
 /**

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { Adam, LambdaCallback, Linear, MSELoss, OneCycleLR, SGD, fit, schedulerFromConfig, tensor } from '@myelin/core';
+import {
+  Adagrad,
+  Adam,
+  LambdaCallback,
+  Linear,
+  MSELoss,
+  NAdam,
+  OneCycleLR,
+  RMSprop,
+  SGD,
+  fit,
+  schedulerFromConfig,
+  tensor,
+} from '@myelin/core';
 
 // Expected values from PyTorch 1.13 (Debian's python3-torch), for an SGD(lr=0.5, momentum=0.9)
 // or Adam(lr=0.5) parameter group, read after construction and after each scheduler.step():
@@ -150,5 +163,21 @@ describe('OneCycleLR', () => {
       /2 entries, but the optimizer has 1/,
     );
     expect(() => new OneCycleLR(sgd(), { totalSteps: 10, annealStrategy: 'exp' as 'cos' })).toThrow(/annealStrategy/);
+  });
+
+  it("cycles RMSprop's momentum and NAdam's first beta; Adagrad has neither", () => {
+    const p = () => tensor([1], { requiresGrad: true });
+    const rmsprop = new RMSprop([p()], { lr: 0.5 });
+    new OneCycleLR(rmsprop, { maxLr: 0.1, totalSteps: 10 });
+    expect(rmsprop.paramGroups[0]!.momentum).toBe(TORCH_COS.momentum[0]);
+    const nadam = new NAdam([p()], { lr: 0.5 });
+    new OneCycleLR(nadam, { maxLr: 0.1, totalSteps: 10 });
+    expect(nadam.paramGroups[0]!.betas).toEqual([TORCH_COS.momentum[0], 0.999]);
+    const adagrad = new Adagrad([p()], { lr: 0.5 });
+    expect(() => new OneCycleLR(adagrad, { maxLr: 0.1, totalSteps: 10 })).toThrow(
+      'OneCycleLR: cycleMomentum needs an optimizer with momentum or betas (SGD, RMSprop, Adam, AdamW, Adamax, NAdam; not Adagrad or Adadelta); pass cycleMomentum: false',
+    );
+    new OneCycleLR(adagrad, { maxLr: 0.1, totalSteps: 10, cycleMomentum: false });
+    expect(adagrad.paramGroups[0]!.lr).toBeCloseTo(TORCH_COS.lr[0]!, 12);
   });
 });

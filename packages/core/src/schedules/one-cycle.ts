@@ -243,6 +243,6 @@ function momentumOf(group: Record<string, unknown>, where: string): 'momentum' |
   if (Array.isArray(group.betas) && group.betas.length === 2) return 'betas';
   if (typeof group.momentum === 'number') return 'momentum';
   throw new ArgumentError(
-    `${where}: cycleMomentum needs an optimizer with momentum or betas (SGD, Adam, AdamW); pass cycleMomentum: false`,
+    `${where}: cycleMomentum needs an optimizer with momentum or betas (SGD, RMSprop, Adam, AdamW, Adamax, NAdam; not Adagrad or Adadelta); pass cycleMomentum: false`,
   );
 }

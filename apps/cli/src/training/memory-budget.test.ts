@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { modelBytes, optimizerCopies } from './memory-budget.js';
+
+describe('optimizerCopies: the gradient plus each optimizer’s state tensors per parameter', () => {
+  it('counts what core’s optimizers keep', () => {
+    const copies = (optimizer: Record<string, unknown>) => optimizerCopies(optimizer).copies;
+    expect(copies({ type: 'sgd' })).toBe(1);
+    expect(copies({ type: 'SGD', momentum: 0.9 })).toBe(2);
+    expect(copies({ type: 'adam' })).toBe(3);
+    expect(copies({ type: 'AdamW' })).toBe(3);
+    expect(copies({ type: 'rmsprop' })).toBe(2);
+    expect(copies({ type: 'rmsprop', momentum: 0.9 })).toBe(3);
+    expect(copies({ type: 'RMSprop', momentum: 0.9, centered: true })).toBe(4);
+    expect(copies({ type: 'adagrad' })).toBe(2);
+    expect(copies({ type: 'adadelta' })).toBe(3);
+    expect(copies({ type: 'adamax' })).toBe(3);
+    expect(copies({ type: 'NAdam' })).toBe(3);
+    expect(optimizerCopies({ type: 'rmsprop', centered: true }).name).toBe('RMSprop state');
+  });
+
+  it('sizes a model with them: 4 bytes x parameters x (1 + copies) plus activations', () => {
+    const model = { type: 'Sequential', modules: [{ type: 'Linear', inFeatures: 10, outFeatures: 5 }] };
+    // 55 parameters, 5 activations per sample, twice (values and gradients), batch 2.
+    expect(modelBytes(model, { type: 'adadelta' }, 2)).toEqual({
+      bytes: 4 * (55 * 4 + 5 * 2 * 2),
+      parameters: 55,
+      purpose: 'parameters and Adadelta state',
+    });
+  });
+});
