@@ -16,6 +16,7 @@ export {
   type MlpConfigOptions,
 } from './mlp.js';
 export { Sequential } from './sequential.js';
+export { summary, ModelSummary, type LayerSummary, type SummaryOptions } from './summary.js';
 export { Residual } from './residual.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Flatten } from './flatten.js';
