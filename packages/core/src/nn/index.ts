@@ -34,6 +34,25 @@ export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';
 export { Identity } from './identity.js';
 export {
+  RNNBase,
+  RNN,
+  LSTM,
+  GRU,
+  SelectTimeStep,
+  lstmCell,
+  gruCell,
+  rnnCell,
+  type RNNBaseOptions,
+  type RNNOptions,
+  type LSTMOptions,
+  type GRUOptions,
+  type RNNNonlinearity,
+  type HiddenState,
+  type LSTMState,
+  type RecurrentResult,
+  type SelectTimeStepOptions,
+} from './recurrent.js';
+export {
   ReLU,
   LeakyReLU,
   ELU,
