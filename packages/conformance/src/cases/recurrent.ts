@@ -1,4 +1,4 @@
-import { concat, gruCell, lstmCell, rnnCell, stack, type Tensor } from '@myelin/core';
+import { concat, gruCell, lstmCell, rnnTanhCell, stack, type Tensor } from '@myelin/core';
 import type { InputSpec, OpCase } from './types.js';
 
 // Recurrent cells run as step sequences (what RNN, LSTM and GRU do per layer and direction):
@@ -46,12 +46,12 @@ export const recurrentCases: OpCase[] = [
     },
   },
   {
-    name: 'rnnCell tanh over 3 steps',
+    name: 'rnnTanhCell over 3 steps',
     covers: ['matmul', 'add', 'tanh', 'slice', 'concat'],
     inputs: cellInputs(1, 1),
     run: ([x, h0, wIh, wHh, bIh, bHh]) => {
       let h = h0!;
-      return stack(steps(x!).map((xt) => (h = rnnCell(xt, h, wIh!, wHh!, bIh!, bHh!))));
+      return stack(steps(x!).map((xt) => (h = rnnTanhCell(xt, h, wIh!, wHh!, bIh!, bHh!))));
     },
   },
 ];

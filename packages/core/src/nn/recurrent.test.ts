@@ -17,7 +17,7 @@ import {
   moduleFromConfig,
   noGrad,
   randn,
-  rnnCell,
+  rnnReluCell,
   tensor,
   tidy,
   type NestedArray,
@@ -306,10 +306,7 @@ describe('recurrent layers', () => {
     const x = randn([1, 2, 3], { dtype: 'float64' });
     for (const [module, cell] of [
       [new GRU(3, 4, { dtype: 'float64' }), gruCell],
-      [
-        new RNN(3, 4, { dtype: 'float64', nonlinearity: 'relu' }),
-        (...a: Parameters<typeof gruCell>) => rnnCell(...a, 'relu'),
-      ],
+      [new RNN(3, 4, { dtype: 'float64', nonlinearity: 'relu' }), rnnReluCell],
     ] as const) {
       const h = randn([1, 2, 4], { dtype: 'float64' });
       const [wIh, wHh, bIh, bHh] = module.allWeights[0]!;

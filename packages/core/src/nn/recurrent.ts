@@ -117,15 +117,16 @@ function unstack(x: Tensor, into: Tensor[] = []): Tensor[] {
   return into;
 }
 
+const isTensor = (value: unknown): value is Tensor =>
+  typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
+
 function checkCellState(where: string, name: string, value: unknown, batch: number, hidden: number): Tensor {
-  const t = value as Tensor;
-  if (typeof value !== 'object' || value === null || (value as { isMyelinTensor?: boolean }).isMyelinTensor !== true)
-    throw new ArgumentError(`${where}: ${name} must be a Tensor, got ${describeValue(value)}`);
-  if (!shapesEqual(t.shape, [batch, hidden]))
+  if (!isTensor(value)) throw new ArgumentError(`${where}: ${name} must be a Tensor, got ${describeValue(value)}`);
+  if (!shapesEqual(value.shape, [batch, hidden]))
     throw new ShapeError(
-      `${where}: ${name} has shape ${formatShape(t.shape)}, expected ${formatShape([batch, hidden])} ([batch, hidden])`,
+      `${where}: ${name} has shape ${formatShape(value.shape)}, expected ${formatShape([batch, hidden])} ([batch, hidden])`,
     );
-  return t;
+  return value;
 }
 
 /** One cell step from an input [batch, input] (the public cells): the projection, then `step`. */
@@ -174,33 +175,27 @@ export function lstmCell(
   return [h!, c!];
 }
 
-/** One GRU step as torch.gru_cell (gates r,z,n; PyTorch's n gate, see GRU). Returns h'. */
-export function gruCell(
+/** A one-state cell's step as a function: (input, h, weightIh, weightHh, biasIh?, biasHh?) -> h'. */
+export type HiddenCell = (
   input: Tensor,
   h: Tensor,
   weightIh: Tensor,
   weightHh: Tensor,
-  biasIh: Tensor | null = null,
-  biasHh: Tensor | null = null,
-): Tensor {
-  return composite(() => cellStep('gruCell', gruStep, input, h, undefined, [weightIh, weightHh, biasIh, biasHh])[0]);
-}
+  biasIh?: Tensor | null,
+  biasHh?: Tensor | null,
+) => Tensor;
 
-/** One Elman RNN step as torch.rnn_tanh_cell (or rnn_relu_cell): h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh). */
-export function rnnCell(
-  input: Tensor,
-  h: Tensor,
-  weightIh: Tensor,
-  weightHh: Tensor,
-  biasIh: Tensor | null = null,
-  biasHh: Tensor | null = null,
-  nonlinearity: RNNNonlinearity = 'tanh',
-): Tensor {
-  const step = nonlinearity === 'tanh' ? rnnTanhStep : nonlinearity === 'relu' ? rnnReluStep : null;
-  if (step === null)
-    throw new ArgumentError(`rnnCell: nonlinearity must be 'tanh' or 'relu', got ${describeValue(nonlinearity)}`);
-  return composite(() => cellStep('rnnCell', step, input, h, undefined, [weightIh, weightHh, biasIh, biasHh])[0]);
-}
+const hiddenCell =
+  (name: string, step: Step): HiddenCell =>
+  (input, h, weightIh, weightHh, biasIh = null, biasHh = null) =>
+    composite(() => cellStep(name, step, input, h, undefined, [weightIh, weightHh, biasIh, biasHh])[0]);
+
+/** One GRU step as torch.gru_cell: gates r,z,n with PyTorch's n gate (see GRU); h [batch, hidden]. Returns h'. */
+export const gruCell: HiddenCell = hiddenCell('gruCell', gruStep);
+/** One Elman RNN step as torch.rnn_tanh_cell: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh). */
+export const rnnTanhCell: HiddenCell = hiddenCell('rnnTanhCell', rnnTanhStep);
+/** One Elman RNN step as torch.rnn_relu_cell: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh). */
+export const rnnReluCell: HiddenCell = hiddenCell('rnnReluCell', rnnReluStep);
 
 export type RNNNonlinearity = 'tanh' | 'relu';
 
@@ -271,16 +266,10 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
   readonly #mode: Mode;
   readonly #dropoutLayer: Dropout;
 
-  protected constructor(
-    mode: Mode,
-    name: string,
-    inputSize: number,
-    hiddenSize: number,
-    options: RNNOptions,
-    allowed: readonly string[],
-  ) {
+  protected constructor(mode: Mode, inputSize: number, hiddenSize: number, options: RNNOptions) {
     super();
-    checkOptions(name, options, allowed);
+    const name = mode === 'LSTM' || mode === 'GRU' ? mode : 'RNN';
+    checkOptions(name, options, name === 'RNN' ? [...baseOptions, 'nonlinearity'] : baseOptions);
     this.#mode = mode;
     this.inputSize = checkPositiveInteger(`${name}: inputSize`, inputSize);
     this.hiddenSize = checkPositiveInteger(`${name}: hiddenSize`, hiddenSize);
@@ -421,22 +410,17 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
       : '[numLayers * numDirections, batch, hiddenSize]';
     const tensors = names.map((name) => {
       const value: unknown = (state as unknown as Record<string, unknown>)[name];
-      if (
-        typeof value !== 'object' ||
-        value === null ||
-        (value as { isMyelinTensor?: boolean }).isMyelinTensor !== true
-      )
+      if (!isTensor(value))
         throw new ArgumentError(
           `${where} needs ${name}, a Tensor of shape ${formatShape(shape)}; got ${describeValue(value)}`,
         );
-      const t = value as Tensor;
-      if (!shapesEqual(t.shape, shape))
+      if (!shapesEqual(value.shape, shape))
         throw new ShapeError(
-          `${where}: ${name} has shape ${formatShape(t.shape)}, expected ${formatShape(shape)} (${meaning})`,
+          `${where}: ${name} has shape ${formatShape(value.shape)}, expected ${formatShape(shape)} (${meaning})`,
         );
-      if (t.dtype !== weight.dtype)
-        throw new DTypeError(`${where}: ${name} has dtype ${t.dtype}, but the parameters are ${weight.dtype}`);
-      return unbatched ? reshape(t, [stateful, 1, this.hiddenSize]) : t;
+      if (value.dtype !== weight.dtype)
+        throw new DTypeError(`${where}: ${name} has dtype ${value.dtype}, but the parameters are ${weight.dtype}`);
+      return unbatched ? reshape(value, [stateful, 1, this.hiddenSize]) : value;
     });
     return [tensors[0]!, tensors[1] ?? null];
   }
@@ -479,7 +463,7 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
  */
 export class LSTM extends RNNBase<LSTMState> {
   constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
-    super('LSTM', 'LSTM', inputSize, hiddenSize, options, baseOptions);
+    super('LSTM', inputSize, hiddenSize, options);
   }
 
   override get typeName(): string {
@@ -494,7 +478,7 @@ export class LSTM extends RNNBase<LSTMState> {
  */
 export class GRU extends RNNBase<HiddenState> {
   constructor(inputSize: number, hiddenSize: number, options: GRUOptions = {}) {
-    super('GRU', 'GRU', inputSize, hiddenSize, options, baseOptions);
+    super('GRU', inputSize, hiddenSize, options);
   }
 
   override get typeName(): string {
@@ -511,10 +495,7 @@ export class RNN extends RNNBase<HiddenState> {
     const nonlinearity = given ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
       throw new ArgumentError(`RNN: options.nonlinearity must be 'tanh' or 'relu', got ${describeValue(nonlinearity)}`);
-    super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', 'RNN', inputSize, hiddenSize, options, [
-      ...baseOptions,
-      'nonlinearity',
-    ]);
+    super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }
 
