@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { approximateCubic } from './function-approximation-experiment.js';
+import { classifyWaves } from './sequence-experiment.js';
 import { readXorFile } from './xor-experiment.js';
 import { xorSeedTable } from './xor-nn-experiment.js';
 
@@ -26,5 +27,14 @@ describe('function approximation (section 3)', () => {
     const result = await approximateCubic({ steps: 4000, seed: 0 });
     expect(result.error.middle).toBeLessThan(result.error.edges);
     expect(result.error.edges).toBeLessThan(result.error.outside);
+  });
+});
+
+describe('sequence classification with an LSTM (pnpm example:sequence)', () => {
+  it('learns to tell noisy sine waves from square waves', async () => {
+    // A shorter run than the example's (15 epochs on 512 waves instead of 30 on 1024).
+    const result = await classifyWaves({ epochs: 15, train: 512, seed: 0 });
+    expect(result.losses.at(-1)!).toBeLessThan(result.losses[0]! * 0.6);
+    expect(result.testAccuracy).toBeGreaterThan(0.8); // chance: 0.5
   });
 });

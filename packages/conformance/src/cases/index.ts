@@ -2,9 +2,16 @@ import { elementwiseCases } from './elementwise.js';
 import { structuralCases } from './structural.js';
 import { lossCases } from './losses.js';
 import { convolutionCases } from './conv.js';
+import { recurrentCases } from './recurrent.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
 
 /** Every conformance case, in a stable order. */
-export const allCases: readonly OpCase[] = [...elementwiseCases, ...structuralCases, ...lossCases, ...convolutionCases];
+export const allCases: readonly OpCase[] = [
+  ...elementwiseCases,
+  ...structuralCases,
+  ...lossCases,
+  ...convolutionCases,
+  ...recurrentCases,
+];

@@ -35,6 +35,27 @@ export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';
 export { Identity } from './identity.js';
 export {
+  RNNBase,
+  RNN,
+  LSTM,
+  GRU,
+  SelectTimeStep,
+  lstmCell,
+  gruCell,
+  rnnTanhCell,
+  rnnReluCell,
+  type HiddenCell,
+  type RNNBaseOptions,
+  type RNNOptions,
+  type LSTMOptions,
+  type GRUOptions,
+  type RNNNonlinearity,
+  type HiddenState,
+  type LSTMState,
+  type RecurrentResult,
+  type SelectTimeStepOptions,
+} from './recurrent.js';
+export {
   ReLU,
   LeakyReLU,
   ELU,

@@ -30,6 +30,7 @@ import { Module, type ModuleConfig } from './module.js';
 import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
 import { convolutionBuiltins } from './registry-conv.js';
+import { recurrentBuiltins } from './registry-recurrent.js';
 
 export interface ModuleFromConfigOptions {
   /**
@@ -112,6 +113,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
       }),
   },
   ...convolutionBuiltins,
+  ...recurrentBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();
