@@ -54,6 +54,8 @@ export {
   type LSTMState,
   type RecurrentResult,
   type SelectTimeStepOptions,
+  type CellWeights,
+  type RecurrentMode,
 } from './recurrent.js';
 export {
   ReLU,

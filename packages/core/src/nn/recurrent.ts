@@ -33,7 +33,7 @@ import { Module, type ModuleConfig } from './module.js';
  */
 
 /** A cell's weights, as PyTorch's all_weights lists them: [weight_ih, weight_hh, bias_ih, bias_hh]. */
-type CellWeights = readonly [weightIh: Tensor, weightHh: Tensor, biasIh: Tensor | null, biasHh: Tensor | null];
+export type CellWeights = readonly [weightIh: Tensor, weightHh: Tensor, biasIh: Tensor | null, biasHh: Tensor | null];
 
 /**
  * One step of a cell: `gx` is this step's input projection x W_ih^T + b_ih ([batch, gates *
@@ -243,9 +243,15 @@ export interface RecurrentResult<S> {
   state: S;
 }
 
-type Mode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
-const steps: Record<Mode, Step> = { LSTM: lstmStep, GRU: gruStep, RNN_TANH: rnnTanhStep, RNN_RELU: rnnReluStep };
-const gateCounts: Record<Mode, number> = { LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1 };
+/** Which cell an RNNBase runs (LSTM, GRU, or the Elman RNN with tanh or relu). */
+export type RecurrentMode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+const steps: Record<RecurrentMode, Step> = {
+  LSTM: lstmStep,
+  GRU: gruStep,
+  RNN_TANH: rnnTanhStep,
+  RNN_RELU: rnnReluStep,
+};
+const gateCounts: Record<RecurrentMode, number> = { LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1 };
 const baseOptions = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'generator', 'dtype', 'backend'];
 
 /**
@@ -263,10 +269,10 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
   readonly bidirectional: boolean;
   /** Per layer and direction (layer 0 forward, layer 0 reverse, ...): [weight_ih, weight_hh, bias_ih, bias_hh], as PyTorch's all_weights (biases null without bias). */
   readonly allWeights: readonly CellWeights[];
-  readonly #mode: Mode;
+  readonly #mode: RecurrentMode;
   readonly #dropoutLayer: Dropout;
 
-  protected constructor(mode: Mode, inputSize: number, hiddenSize: number, options: RNNOptions) {
+  protected constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, options: RNNOptions) {
     super();
     const name = mode === 'LSTM' || mode === 'GRU' ? mode : 'RNN';
     checkOptions(name, options, name === 'RNN' ? [...baseOptions, 'nonlinearity'] : baseOptions);
