@@ -264,6 +264,27 @@ describe('myelin train (the built binary)', () => {
     ).toMatch(/^early stopping: val_loss did not improve/);
   });
 
+  it('trains an LSTM over the rows of each image from a layer list, and evaluates its checkpoint', async () => {
+    // Each 8x8 digit as a sequence of 8 rows: Unflatten -> LSTM -> the last step -> Linear.
+    const layers = [
+      { type: 'Unflatten', axis: 1, sizes: [8, 8] },
+      { type: 'LSTM', inputSize: 8, hiddenSize: 32, batchFirst: true },
+      { type: 'SelectTimeStep', batchFirst: true },
+      { type: 'Linear', inFeatures: 32, outFeatures: 10 },
+    ];
+    const trained = await runCli(
+      ['train', '--layers', JSON.stringify(layers), '--epochs', '8', '--name', 'rows-lstm', '--no-progress'],
+      cwd,
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toContain(
+      'model      Unflatten LSTM(8->32) SelectTimeStep Linear(32->10)  (5,706 parameters)',
+    );
+    expect(finalResults(trained.stdout).accuracy).toBeGreaterThan(0.7);
+    const evaluated = await runCli(['evaluate', 'runs/rows-lstm'], cwd);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+  });
+
   it('trains on a CSV: regression with MSELoss on float labels, and a binary classifier with BCEWithLogitsLoss', async () => {
     let state = 3;
     const random = (): number => ((state = (state * 16807) % 2147483647) / 2147483647) * 2 - 1;

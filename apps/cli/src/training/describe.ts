@@ -9,6 +9,11 @@ export function describeModel(config: ModuleConfig): string {
     if (layer.type === 'Conv2d')
       return `Conv2d(${layer.inChannels}->${layer.outChannels}, ${String(layer.kernelSize)})`;
     if (layer.type === 'MaxPool2d' || layer.type === 'AvgPool2d') return `${layer.type}(${String(layer.kernelSize)})`;
+    if (layer.type === 'LSTM' || layer.type === 'GRU' || layer.type === 'RNN') {
+      const layers = typeof layer.numLayers === 'number' && layer.numLayers > 1 ? `, ${layer.numLayers} layers` : '';
+      const both = layer.bidirectional === true ? ', bidirectional' : '';
+      return `${layer.type}(${layer.inputSize}->${layer.hiddenSize}${layers}${both})`;
+    }
     if (layer.type === 'Sequential') return (layer.modules as ModuleConfig[]).map(describe).join(' ');
     return String(layer.type);
   };
