@@ -1,12 +1,12 @@
 import type { Backend } from '../backend/contract.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
-import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from '../ops/conv.js';
+import { adaptiveAvgPool2d, avgPool2d, checkOutputPadding, conv2d, convTranspose2d, maxPool2d } from '../ops/conv.js';
 import { pair, type Size2d } from '../ops/unfold.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkFloatDtype, checkOptions, checkPositiveInteger, type FloatDType } from './checks.js';
-import { kaimingUniform_, uniform_ } from './init.js';
+import { fanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { Module, type ModuleConfig } from './module.js';
 
 export interface Conv2dOptions {
@@ -24,6 +24,19 @@ export interface Conv2dOptions {
 
 /** A pair as written in configs: one number when both sides agree. */
 const compact = ([a, b]: readonly [number, number]): Size2d => (a === b ? a : [a, b]);
+
+/**
+ * PyTorch's _ConvNd.reset_parameters: kaiming_uniform_(a = sqrt(5)) on the weight and the bias
+ * U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = weight.size(1) * kh * kw. For a transposed weight
+ * [in, out/groups, kh, kw] that is (out/groups) * kh * kw, as in PyTorch.
+ */
+function resetConvParameters(weight: Tensor, bias: Tensor | null, generator: Generator | undefined): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5), generator });
+  if (bias !== null) {
+    const { fanIn } = fanInAndFanOut(weight);
+    uniform_(bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), { generator });
+  }
+}
 
 /** 2-D convolution over NCHW input with weight [out, in/groups, kh, kw], like torch.nn.Conv2d. */
 export class Conv2d extends Module {
@@ -80,11 +93,7 @@ export class Conv2d extends Module {
 
   /** PyTorch's default: kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
   resetParameters(generator?: Generator): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
-    if (this.bias !== null) {
-      const fanIn = (this.inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1];
-      uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), { generator });
-    }
+    resetConvParameters(this.weight, this.bias, generator);
   }
 
   forward(input: Tensor): Tensor {
@@ -119,6 +128,120 @@ export class Conv2d extends Module {
 
   protected override extraRepr(): string {
     return `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize.join('x')}, stride=${this.stride.join('x')}, padding=${typeof this.padding === 'string' ? this.padding : this.padding.join('x')}`;
+  }
+}
+
+export interface ConvTranspose2dOptions {
+  stride?: Size2d;
+  /** Rows and columns cropped from each side of the output (default 0). */
+  padding?: Size2d;
+  /** Rows and columns added at the bottom and right (default 0; less than the stride or the dilation). */
+  outputPadding?: Size2d;
+  dilation?: Size2d;
+  groups?: number;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  generator?: Generator;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/**
+ * Transposed 2-D convolution over NCHW input with weight [in, out/groups, kh, kw], like
+ * torch.nn.ConvTranspose2d: the gradient of Conv2d with respect to its input, used to upsample.
+ */
+export class ConvTranspose2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly outputPadding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: ConvTranspose2dOptions = {}) {
+    super();
+    checkOptions('ConvTranspose2d', options, [
+      'stride',
+      'padding',
+      'outputPadding',
+      'dilation',
+      'groups',
+      'bias',
+      'generator',
+      'dtype',
+      'backend',
+    ]);
+    this.inChannels = checkPositiveInteger('ConvTranspose2d: inChannels', inChannels);
+    this.outChannels = checkPositiveInteger('ConvTranspose2d: outChannels', outChannels);
+    this.kernelSize = pair('ConvTranspose2d: kernelSize', kernelSize, 1);
+    this.stride = pair('ConvTranspose2d: stride', options.stride ?? 1, 1);
+    this.padding = pair('ConvTranspose2d: padding', options.padding ?? 0, 0);
+    this.outputPadding = pair('ConvTranspose2d: outputPadding', options.outputPadding ?? 0, 0);
+    this.dilation = pair('ConvTranspose2d: dilation', options.dilation ?? 1, 1);
+    checkOutputPadding('ConvTranspose2d', this.outputPadding, this.stride, this.dilation);
+    this.groups = checkPositiveInteger('ConvTranspose2d: groups', options.groups ?? 1);
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0)
+      throw new ArgumentError(
+        `ConvTranspose2d: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${this.groups}`,
+      );
+    const creation = {
+      dtype: checkFloatDtype('ConvTranspose2d: options.dtype', options.dtype ?? 'float32'),
+      backend: options.backend,
+    };
+    const shape = [inChannels, outChannels / this.groups, ...this.kernelSize];
+    this.weight = this.registerParameter('weight', zeros(shape, creation));
+    const withBias = checkBoolean('ConvTranspose2d: options.bias', options.bias ?? true);
+    this.bias = this.registerParameter('bias', withBias ? zeros([outChannels], creation) : null);
+    this.resetParameters(options.generator);
+  }
+
+  override get typeName(): string {
+    return 'ConvTranspose2d';
+  }
+
+  /** PyTorch's default, with the transposed weight's fanIn (outChannels/groups) * kh * kw. */
+  resetParameters(generator?: Generator): void {
+    resetConvParameters(this.weight, this.bias, generator);
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input.rank !== 4 || input.shape[1] !== this.inChannels) {
+      throw new ShapeError(
+        `ConvTranspose2d(${this.inChannels} -> ${this.outChannels}) got input of shape ${formatShape(input.shape)}: expected [N, ${this.inChannels}, H, W]`,
+      );
+    }
+    return convTranspose2d(input, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override config(): ModuleConfig {
+    const config: ModuleConfig = {
+      type: 'ConvTranspose2d',
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernelSize: compact(this.kernelSize),
+      stride: compact(this.stride),
+      padding: compact(this.padding),
+      outputPadding: compact(this.outputPadding),
+      dilation: compact(this.dilation),
+      groups: this.groups,
+      bias: this.bias !== null,
+    };
+    if (this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+
+  protected override extraRepr(): string {
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize.join('x')}, stride=${this.stride.join('x')}, padding=${this.padding.join('x')}, outputPadding=${this.outputPadding.join('x')}`;
   }
 }
 

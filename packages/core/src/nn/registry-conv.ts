@@ -1,9 +1,9 @@
 import type { Generator } from '../tensor/random.js';
 import type { ConfigReader } from './config-reader.js';
-import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d } from './conv.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d } from './conv.js';
 import { Dropout2d, Embedding } from './embedding.js';
 import type { Module } from './module.js';
-import { BatchNorm1d, BatchNorm2d, LayerNorm } from './normalization.js';
+import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './normalization.js';
 import { Unflatten } from './unflatten.js';
 
 interface ConvBuiltin {
@@ -32,6 +32,36 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
         {
           stride: read.size2d('stride', 1, 1),
           padding: read.size2dOr('padding', 0, 0, ['same', 'valid'] as const),
+          dilation: read.size2d('dilation', 1, 1),
+          groups: read.integer('groups', 1),
+          bias: read.boolean('bias', true),
+          dtype: read.floatDtype('dtype', 'float32'),
+          generator,
+        },
+      ),
+  },
+  ConvTranspose2d: {
+    options: [
+      'inChannels',
+      'outChannels',
+      'kernelSize',
+      'stride',
+      'padding',
+      'outputPadding',
+      'dilation',
+      'groups',
+      'bias',
+      'dtype',
+    ],
+    build: (read, { generator }) =>
+      new ConvTranspose2d(
+        read.positiveInteger('inChannels'),
+        read.positiveInteger('outChannels'),
+        read.size2d('kernelSize', undefined, 1),
+        {
+          stride: read.size2d('stride', 1, 1),
+          padding: read.size2d('padding', 0, 0),
+          outputPadding: read.size2d('outputPadding', 0, 0),
           dilation: read.size2d('dilation', 1, 1),
           groups: read.integer('groups', 1),
           bias: read.boolean('bias', true),
@@ -80,6 +110,15 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
       new LayerNorm(read.dims('normalizedShape'), {
         eps: read.number('eps', 1e-5, { min: 0 }),
         elementwiseAffine: read.boolean('elementwiseAffine', true),
+        dtype: read.floatDtype('dtype', 'float32'),
+      }),
+  },
+  GroupNorm: {
+    options: ['numGroups', 'numChannels', 'eps', 'affine', 'dtype'],
+    build: (read) =>
+      new GroupNorm(read.positiveInteger('numGroups'), read.positiveInteger('numChannels'), {
+        eps: read.number('eps', 1e-5, { min: 0 }),
+        affine: read.boolean('affine', true),
         dtype: read.floatDtype('dtype', 'float32'),
       }),
   },
