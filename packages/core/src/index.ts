@@ -35,14 +35,16 @@ export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops
 export { unfold, fold, type Size2d, type UnfoldArgs } from './ops/unfold.js';
 export {
   conv2d,
+  convTranspose2d,
   maxPool2d,
   avgPool2d,
   adaptiveAvgPool2d,
   type Conv2dArgs,
+  type ConvTranspose2dArgs,
   type Pool2dArgs,
   type AvgPool2dArgs,
 } from './ops/conv.js';
-export { batchNorm, layerNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
+export { batchNorm, layerNorm, groupNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
 export {
   relu,
   leakyRelu,

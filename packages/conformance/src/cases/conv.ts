@@ -3,8 +3,10 @@ import {
   avgPool2d,
   batchNorm,
   conv2d,
+  convTranspose2d,
   embedding,
   fold,
+  groupNorm,
   layerNorm,
   maxPool2d,
   tensor,
@@ -79,6 +81,15 @@ const convCases: OpCase[] = [
     run: ([x, w, b]) => conv2d(x!, w!, b!, { padding: 1 }),
   },
   {
+    // Columns by one grouped matmul, fold (scatterAdd) into the uncropped image, then pad and
+    // slice: outputPadding 1 reaches past the crop, so both run.
+    name: 'convTranspose2d stride 2 padding 1 outputPadding 1 dilation 2 groups 2 with bias',
+    covers: ['matmul', 'scatterAdd', 'pad', 'slice', 'add'],
+    inputs: [{ shape: [1, 4, 3, 2] }, { shape: [4, 1, 3, 2] }, { shape: [2] }],
+    run: ([x, w, b]) =>
+      convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1, dilation: 2, groups: 2 }),
+  },
+  {
     name: 'maxPool2d 2x2',
     covers: ['unfold', 'max'],
     inputs: [{ shape: [2, 2, 4, 6] }],
@@ -113,6 +124,12 @@ const convCases: OpCase[] = [
     covers: ['sum', 'sub', 'mul', 'div', 'sqrt'],
     inputs: [{ shape: [2, 3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }],
     run: ([x, w, b]) => layerNorm(x!, [3, 4], w!, b!),
+  },
+  {
+    name: 'groupNorm 2 groups over [2,4,3] with weight and bias',
+    covers: ['sum', 'sub', 'mul', 'div', 'sqrt'],
+    inputs: [{ shape: [2, 4, 3] }, { shape: [4] }, { shape: [4] }],
+    run: ([x, w, b]) => groupNorm(x!, 2, w!, b!),
   },
   {
     name: 'embedding with repeated indices',

@@ -22,14 +22,24 @@ export { Dropout, type DropoutOptions } from './dropout.js';
 export { Flatten } from './flatten.js';
 export {
   Conv2d,
+  ConvTranspose2d,
   MaxPool2d,
   AvgPool2d,
   AdaptiveAvgPool2d,
   type Conv2dOptions,
+  type ConvTranspose2dOptions,
   type MaxPool2dOptions,
   type AvgPool2dOptions,
 } from './conv.js';
-export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  GroupNorm,
+  LayerNorm,
+  type BatchNormOptions,
+  type GroupNormOptions,
+  type LayerNormOptions,
+} from './normalization.js';
 export { Embedding, Dropout2d, type EmbeddingOptions, type Dropout2dOptions } from './embedding.js';
 export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/contract.js';
-import { ShapeError, formatShape } from '../errors.js';
-import { batchNorm, layerNorm } from '../ops/normalization.js';
+import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { batchNorm, groupNorm, layerNorm } from '../ops/normalization.js';
 import { full, zeros } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -173,5 +173,71 @@ export class LayerNorm extends Module {
 
   protected override extraRepr(): string {
     return `[${this.normalizedShape.join(', ')}], eps=${this.eps}`;
+  }
+}
+
+export interface GroupNormOptions {
+  eps?: number;
+  /** Learn a per-channel scale (ones) and shift (zeros) (default true). */
+  affine?: boolean;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/**
+ * Normalises each sample's groups of numChannels/numGroups consecutive channels over those
+ * channels and every spatial position, like torch.nn.GroupNorm; the same in train and eval mode.
+ */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+
+  constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
+    super();
+    checkOptions('GroupNorm', options, ['eps', 'affine', 'dtype', 'backend']);
+    this.numGroups = checkPositiveInteger('GroupNorm: numGroups', numGroups);
+    this.numChannels = checkPositiveInteger('GroupNorm: numChannels', numChannels);
+    if (numChannels % numGroups !== 0)
+      throw new ArgumentError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    this.eps = checkNumber('GroupNorm: eps', options.eps ?? 1e-5, { min: 0 });
+    const affine = checkBoolean('GroupNorm: affine', options.affine ?? true);
+    const creation = {
+      dtype: checkFloatDtype('GroupNorm: dtype', options.dtype ?? 'float32'),
+      backend: options.backend,
+    };
+    this.weight = this.registerParameter('weight', affine ? full([numChannels], 1, creation) : null);
+    this.bias = this.registerParameter('bias', affine ? zeros([numChannels], creation) : null);
+  }
+
+  override get typeName(): string {
+    return 'GroupNorm';
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input.rank < 2 || input.shape[1] !== this.numChannels) {
+      throw new ShapeError(
+        `GroupNorm(${this.numGroups}, ${this.numChannels}) got input of shape ${formatShape(input.shape)}: expected [N, ${this.numChannels}, *]`,
+      );
+    }
+    return groupNorm(input, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override config(): ModuleConfig {
+    const config: ModuleConfig = {
+      type: 'GroupNorm',
+      numGroups: this.numGroups,
+      numChannels: this.numChannels,
+      eps: this.eps,
+      affine: this.weight !== null,
+    };
+    if (this.weight !== null && this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
   }
 }

@@ -1,9 +1,9 @@
 import type { Generator } from '../tensor/random.js';
 import type { ConfigReader } from './config-reader.js';
-import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d } from './conv.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d } from './conv.js';
 import { Dropout2d, Embedding } from './embedding.js';
 import type { Module } from './module.js';
-import { BatchNorm1d, BatchNorm2d, LayerNorm } from './normalization.js';
+import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './normalization.js';
 import { Unflatten } from './unflatten.js';
 
 interface ConvBuiltin {
@@ -20,25 +20,51 @@ const batchNorm = (read: ConfigReader) => ({
   dtype: read.floatDtype('dtype', 'float32'),
 });
 
+/** The config keys of Conv2d and ConvTranspose2d: the shared ones around each layer's padding keys. */
+const convOptions = (padding: readonly string[]) => [
+  'inChannels',
+  'outChannels',
+  'kernelSize',
+  'stride',
+  ...padding,
+  'dilation',
+  'groups',
+  'bias',
+  'dtype',
+];
+const convChannels = (read: ConfigReader) =>
+  [
+    read.positiveInteger('inChannels'),
+    read.positiveInteger('outChannels'),
+    read.size2d('kernelSize', undefined, 1),
+  ] as const;
+const convArgs = (read: ConfigReader, generator: Generator | undefined) => ({
+  stride: read.size2d('stride', 1, 1),
+  dilation: read.size2d('dilation', 1, 1),
+  groups: read.integer('groups', 1),
+  bias: read.boolean('bias', true),
+  dtype: read.floatDtype('dtype', 'float32'),
+  generator,
+});
+
 /** The convolutional, pooling, normalisation and embedding layers that moduleFromConfig builds. */
 export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   Conv2d: {
-    options: ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'dtype'],
+    options: convOptions(['padding']),
     build: (read, { generator }) =>
-      new Conv2d(
-        read.positiveInteger('inChannels'),
-        read.positiveInteger('outChannels'),
-        read.size2d('kernelSize', undefined, 1),
-        {
-          stride: read.size2d('stride', 1, 1),
-          padding: read.size2dOr('padding', 0, 0, ['same', 'valid'] as const),
-          dilation: read.size2d('dilation', 1, 1),
-          groups: read.integer('groups', 1),
-          bias: read.boolean('bias', true),
-          dtype: read.floatDtype('dtype', 'float32'),
-          generator,
-        },
-      ),
+      new Conv2d(...convChannels(read), {
+        ...convArgs(read, generator),
+        padding: read.size2dOr('padding', 0, 0, ['same', 'valid'] as const),
+      }),
+  },
+  ConvTranspose2d: {
+    options: convOptions(['padding', 'outputPadding']),
+    build: (read, { generator }) =>
+      new ConvTranspose2d(...convChannels(read), {
+        ...convArgs(read, generator),
+        padding: read.size2d('padding', 0, 0),
+        outputPadding: read.size2d('outputPadding', 0, 0),
+      }),
   },
   MaxPool2d: {
     options: ['kernelSize', 'stride', 'padding', 'dilation'],
@@ -80,6 +106,15 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
       new LayerNorm(read.dims('normalizedShape'), {
         eps: read.number('eps', 1e-5, { min: 0 }),
         elementwiseAffine: read.boolean('elementwiseAffine', true),
+        dtype: read.floatDtype('dtype', 'float32'),
+      }),
+  },
+  GroupNorm: {
+    options: ['numGroups', 'numChannels', 'eps', 'affine', 'dtype'],
+    build: (read) =>
+      new GroupNorm(read.positiveInteger('numGroups'), read.positiveInteger('numChannels'), {
+        eps: read.number('eps', 1e-5, { min: 0 }),
+        affine: read.boolean('affine', true),
         dtype: read.floatDtype('dtype', 'float32'),
       }),
   },

@@ -6,9 +6,9 @@ import { isFloat } from './dispatch.js';
 import { add, div } from './elementwise.js';
 import { conv2dFused, maxPool2dFused } from './fused.js';
 import { matmul } from './linalg.js';
-import { pad, reshape } from './movement.js';
+import { pad, reshape, slice } from './movement.js';
 import { max, mean } from './reduce.js';
-import { pair, unfold, unfoldOptions, unfoldOutputSize, type Size2d } from './unfold.js';
+import { fold, pair, unfold, unfoldOptions, unfoldOutputSize, type Size2d } from './unfold.js';
 
 export interface Conv2dArgs {
   /** Step between windows (default 1). */
@@ -119,6 +119,108 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, ar
     }
     out = reshape(out, [n, o, outH, outW]);
     return bias === null ? out : add(out, reshape(bias, [1, o, 1, 1]));
+  });
+}
+
+export interface ConvTranspose2dArgs {
+  /** Step between the input's positions in the output (default 1). */
+  stride?: Size2d;
+  /** Rows and columns cropped from each side of the full output, dilation*(k-1) - padding zeros of the dual conv2d (default 0). */
+  padding?: Size2d;
+  /** Rows and columns added at the bottom and right (default 0; less than the stride or the dilation, as in PyTorch). */
+  outputPadding?: Size2d;
+  /** Spacing of the kernel taps (default 1). */
+  dilation?: Size2d;
+  /** Split channels into this many independent groups (default 1; in and out channels divisible). */
+  groups?: number;
+}
+
+/** PyTorch's rule for transposed convolutions: outputPadding below the stride or the dilation, per axis. */
+export function checkOutputPadding(
+  op: string,
+  outputPadding: readonly [number, number],
+  stride: readonly [number, number],
+  dilation: readonly [number, number],
+): void {
+  if (outputPadding.some((p, axis) => p >= Math.max(stride[axis]!, dilation[axis]!))) {
+    throw new ArgumentError(
+      `${op}: outputPadding ${outputPadding.join('x')} must be smaller than the stride ${stride.join('x')} or the dilation ${dilation.join('x')}`,
+    );
+  }
+}
+
+/**
+ * Transposed 2-D convolution (PyTorch's `F.conv_transpose2d`, the gradient of conv2d with
+ * respect to its input) of x [N, C, H, W] with weight [C, O/groups, kh, kw] and an optional
+ * bias [O]. The output is [N, O, outH, outW] with outH = (H-1)*stride - 2*padding +
+ * dilation*(kh-1) + outputPadding + 1. One (grouped) matrix product gives each input position's
+ * contribution as columns, and `fold` adds them into the image, so it runs and differentiates
+ * on every backend.
+ */
+export function convTranspose2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  args: ConvTranspose2dArgs = {},
+): Tensor {
+  checkNchw('convTranspose2d', x);
+  if (weight.rank !== 4) {
+    throw new ShapeError(
+      `convTranspose2d: weight must be [inChannels, outChannels/groups, kh, kw], got ${formatShape(weight.shape)}`,
+    );
+  }
+  const groups = args.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ArgumentError(`convTranspose2d: groups must be a positive integer, got ${groups}`);
+  const [n, c, height, width] = x.shape as [number, number, number, number];
+  const [wc, og, kh, kw] = weight.shape as [number, number, number, number];
+  if (wc !== c || c % groups !== 0) {
+    throw new ShapeError(
+      `convTranspose2d: input ${formatShape(x.shape)} with ${groups} group(s) does not fit weight ${formatShape(weight.shape)} (need inChannels = ${wc}, divisible by groups)`,
+    );
+  }
+  const o = og * groups;
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== o)) {
+    throw new ShapeError(`convTranspose2d: bias must be [${o}], got ${formatShape(bias.shape)}`);
+  }
+  const options = unfoldOptions('convTranspose2d', [kh, kw], args);
+  const { stride, padding, dilation } = options;
+  const outputPadding = pair('convTranspose2d: outputPadding', args.outputPadding ?? 0, 0);
+  checkOutputPadding('convTranspose2d', outputPadding, stride, dilation);
+  // The full output before cropping: every input position's kernel footprint, padding 0.
+  const full = [0, 1].map(
+    (axis) => ([height, width][axis]! - 1) * stride[axis]! + dilation[axis]! * ([kh, kw][axis]! - 1) + 1,
+  ) as [number, number];
+  const [outH, outW] = [0, 1].map((axis) => full[axis]! - 2 * padding[axis]! + outputPadding[axis]!) as [
+    number,
+    number,
+  ];
+  if (outH < 1 || outW < 1) {
+    throw new ShapeError(
+      `convTranspose2d: input ${formatShape(x.shape)} with kernel ${kh}x${kw}, stride ${stride.join('x')}, padding ${padding.join('x')}, dilation ${dilation.join('x')} and outputPadding ${outputPadding.join('x')} gives an empty ${outH}x${outW} output`,
+    );
+  }
+  return composite(() => {
+    const cg = c / groups;
+    const k = og * kh * kw;
+    // cols[n, (o, i, j), l] = sum over the group's input channels of w[c, o, i, j] * x[n, c, l].
+    const inputs = reshape(x, [n, groups, cg, height * width]);
+    const taps = reshape(weight, [groups, cg, k]);
+    const cols = reshape(matmul(taps, inputs, { transposeA: true }), [n, o * kh * kw, height * width]);
+    // Folded with padding 0 the window count is exactly H x W; then crop `padding` from the top
+    // and left and keep outH x outW, extended by zeros where outputPadding reaches past the end.
+    let image = fold(cols, full, [kh, kw], { stride, dilation });
+    const [extraH, extraW] = [Math.max(0, outH + padding[0] - full[0]), Math.max(0, outW + padding[1] - full[1])];
+    if (extraH + extraW > 0)
+      image = pad(image, [
+        [0, 0],
+        [0, 0],
+        [0, extraH],
+        [0, extraW],
+      ]);
+    if (padding[0] + padding[1] > 0 || outH !== full[0] + extraH || outW !== full[1] + extraW)
+      image = slice(image, [0, 0, padding[0], padding[1]], [n, o, outH, outW]);
+    return bias === null ? image : add(image, reshape(bias, [1, o, 1, 1]));
   });
 }
 

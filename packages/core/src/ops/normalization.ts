@@ -157,6 +157,46 @@ export function layerNorm(
   });
 }
 
+/**
+ * Group normalisation (PyTorch's `F.group_norm`) of x [N, C, *]: the channels split into
+ * `numGroups` consecutive groups, each sample's group normalised over its C/numGroups channels and
+ * every spatial position with the biased variance, then scaled and shifted per channel by
+ * `weight` and `bias` [C].
+ */
+export function groupNorm(
+  x: Tensor,
+  numGroups: number,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  if (x.rank < 2) throw new ShapeError(`groupNorm: expected [N, C, *], got ${formatShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`groupNorm: expected a float input, got dtype ${x.dtype}`);
+  const channels = x.shape[1]!;
+  if (!Number.isInteger(numGroups) || numGroups < 1 || channels % numGroups !== 0)
+    throw new ShapeError(
+      `groupNorm: ${channels} channels of input ${formatShape(x.shape)} do not split into ${numGroups} groups`,
+    );
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t !== null && (t.rank !== 1 || t.shape[0] !== channels))
+      throw new ShapeError(`groupNorm: ${name} must be [${channels}], got ${formatShape(t.shape)}`);
+  }
+  const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
+  return composite(() => {
+    const groupSize = x.shape.slice(2).reduce((a, b) => a * b, channels / numGroups);
+    const grouped = reshape(x, [x.shape[0]!, numGroups, groupSize]);
+    const centered = sub(grouped, mean(grouped, 2, true));
+    const variance = mean(mul(centered, centered), 2, true);
+    let out = reshape(div(centered, sqrt(add(variance, eps))), x.shape);
+    if (weight !== null) out = mul(out, reshape(weight, perChannel));
+    if (bias !== null) out = add(out, reshape(bias, perChannel));
+    return out;
+  });
+}
+
 /** Rows of `weight` [numEmbeddings, dim] picked by int32 `indices` of any shape (PyTorch's `F.embedding`). */
 export function embedding(indices: Tensor, weight: Tensor): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}`);
