@@ -3,7 +3,8 @@ import { composite } from '../tensor/scope.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../backend/dtypes.js';
-import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { requireFloatInput } from './dispatch.js';
 import {
   abs,
   add,
@@ -82,11 +83,6 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 // Each composes primitives (so every backend runs it and autograd differentiates it) and takes
 // float tensors only, as PyTorch's kernels do. Gradients at the kinks are PyTorch's.
 
-function requireFloat(op: string, x: Tensor): void {
-  if (!isFloat(x.dtype))
-    throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
-}
-
 /**
  * log(1 + exp(z)) = m + log(exp(-m) + exp(z - m)) with m = max(z, 0): both exponents are <= 0,
  * so nothing overflows and the gradient is sigmoid(z) everywhere. m cancels out mathematically,
@@ -106,7 +102,7 @@ export type GeluApproximation = 'none' | 'tanh';
  * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
  */
 export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor {
-  requireFloat('gelu', x);
+  requireFloatInput('gelu', x);
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ArgumentError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
   }
@@ -119,7 +115,7 @@ export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor
 
 /** SiLU (swish), x * sigmoid(x). */
 export function silu(x: Tensor): Tensor {
-  requireFloat('silu', x);
+  requireFloatInput('silu', x);
   return composite(() => mul(x, sigmoidPrimitive(x)));
 }
 
@@ -128,7 +124,7 @@ export function silu(x: Tensor): Tensor {
  * defaults: beta 1, threshold 20). Stable for any x.
  */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
-  requireFloat('softplus', x);
+  requireFloatInput('softplus', x);
   if (!Number.isFinite(beta) || beta === 0)
     throw new ArgumentError(`softplus: beta must be a finite non-zero number, got ${beta}`);
   if (Number.isNaN(threshold)) throw new ArgumentError(`softplus: threshold must be a number, got ${threshold}`);
@@ -141,13 +137,13 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 
 /** Mish, x * tanh(softplus(x)). */
 export function mish(x: Tensor): Tensor {
-  requireFloat('mish', x);
+  requireFloatInput('mish', x);
   return composite(() => mul(x, tanhPrimitive(stableSoftplus(x))));
 }
 
 /** Softsign, x / (1 + |x|). */
 export function softsign(x: Tensor): Tensor {
-  requireFloat('softsign', x);
+  requireFloatInput('softsign', x);
   return composite(() => div(x, add(abs(x), 1)));
 }
 
@@ -156,7 +152,7 @@ export function softsign(x: Tensor): Tensor {
  * hardtanh, the gradient is 0 on the bounds themselves.
  */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
-  requireFloat('hardtanh', x);
+  requireFloatInput('hardtanh', x);
   if (!(minVal <= maxVal))
     throw new ArgumentError(`hardtanh: minVal ${minVal} must not be greater than maxVal ${maxVal}`);
   return composite(() => where(lessEqual(x, minVal), minVal, where(greaterEqual(x, maxVal), maxVal, x)));
@@ -171,13 +167,13 @@ const SELU_SCALE = 1.0507009873554805;
 
 /** SELU, scale * (x for x > 0, alpha (exp(x) - 1) otherwise), with PyTorch's constants. */
 export function selu(x: Tensor): Tensor {
-  requireFloat('selu', x);
+  requireFloatInput('selu', x);
   return composite(() => eluOf(x, SELU_ALPHA, SELU_SCALE));
 }
 
 /** Hardsigmoid, 0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between (gradient 0 on the bounds, as in PyTorch). */
 export function hardsigmoid(x: Tensor): Tensor {
-  requireFloat('hardsigmoid', x);
+  requireFloatInput('hardsigmoid', x);
   return composite(() => where(lessEqual(x, -3), 0, where(greaterEqual(x, 3), 1, add(div(x, 6), 0.5))));
 }
 
@@ -186,7 +182,7 @@ export function hardsigmoid(x: Tensor): Tensor {
  * on the bounds is PyTorch's: the middle piece's (-1/2 at -3, 3/2 at 3).
  */
 export function hardswish(x: Tensor): Tensor {
-  requireFloat('hardswish', x);
+  requireFloatInput('hardswish', x);
   return composite(() => where(less(x, -3), 0, where(lessEqual(x, 3), div(mul(x, add(x, 3)), 6), x)));
 }
 
@@ -195,7 +191,7 @@ export function hardswish(x: Tensor): Tensor {
  * channel, axis 1 of the input (as torch.nn.functional.prelu).
  */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
-  requireFloat('prelu', x);
+  requireFloatInput('prelu', x);
   if (weight.rank !== 1) throw new ShapeError(`prelu: weight must be 1-D, got shape ${formatShape(weight.shape)}`);
   const channels = weight.shape[0]!;
   if (channels !== 1) {

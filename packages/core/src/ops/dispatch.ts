@@ -70,6 +70,12 @@ function record(output: Tensor, op: PrimitiveOp, inputs: Tensor[], attrs: object
 }
 
 /** runPrimitive for a unary kernel (output shape and dtype are the input's). */
+/** Throws a DTypeError naming `op` unless `x` is float32 or float64 (float-only kernels and composites). */
+export function requireFloatInput(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype))
+    throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
+}
+
 export function runUnary(op: UnaryOp, x: Tensor): Tensor {
   const output = new Tensor(x.backend.unary(op, x.handle), x.shape, x.dtype, x.backend);
   return x.requiresGrad && isGradEnabled() && isFloat(x.dtype) ? record(output, op, [x]) : output;

@@ -3,12 +3,20 @@ import { ArgumentError, DTypeError } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastOutShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { adoptAll, coerceOperands, isFloat, runBinary, runPrimitive, runUnary, runWhere } from './dispatch.js';
+import {
+  adoptAll,
+  coerceOperands,
+  isFloat,
+  requireFloatInput,
+  runBinary,
+  runPrimitive,
+  runUnary,
+  runWhere,
+} from './dispatch.js';
 
 /** Elementwise unary kernels that need a float input. */
 function floatUnary(op: UnaryOp, x: Tensor): Tensor {
-  if (!isFloat(x.dtype))
-    throw new DTypeError(`${op}: expected a float tensor, got dtype ${x.dtype} (cast it with .cast('float32'))`);
+  requireFloatInput(op, x);
   return runUnary(op, x);
 }
 
