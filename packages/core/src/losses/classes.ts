@@ -5,11 +5,11 @@ import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from './binary.js';
 import { crossEntropy, nllLoss } from './classification.js';
 import { rejectUnknownKeys } from '../optim/validate.js';
+import { checkBoolean } from '../nn/checks.js';
 import { checkReduction, type Reduction } from './reduction.js';
 import {
   KL_DIV_REDUCTIONS,
   checkBeta,
-  checkFlag,
   huberLoss,
   klDivLoss,
   l1Loss,
@@ -216,7 +216,7 @@ export class KLDivLoss extends ReducingLoss<KLDivReduction> {
   readonly logTarget: boolean;
   constructor(options: { reduction?: KLDivReduction; logTarget?: boolean } = {}) {
     super('KLDivLoss', options, KL_DIV_REDUCTIONS);
-    this.logTarget = checkFlag(this.type, 'logTarget', options.logTarget ?? false);
+    this.logTarget = checkBoolean(`${this.type}: logTarget`, options.logTarget ?? false);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return klDivLoss(input, target, { reduction: this.reduction, logTarget: this.logTarget });
@@ -234,8 +234,8 @@ export class PoissonNLLLoss extends ReducingLoss {
   readonly eps: number;
   constructor(options: { reduction?: Reduction; logInput?: boolean; full?: boolean; eps?: number } = {}) {
     super('PoissonNLLLoss', options);
-    this.logInput = checkFlag(this.type, 'logInput', options.logInput ?? true);
-    this.full = checkFlag(this.type, 'full', options.full ?? false);
+    this.logInput = checkBoolean(`${this.type}: logInput`, options.logInput ?? true);
+    this.full = checkBoolean(`${this.type}: full`, options.full ?? false);
     this.eps = positive(this.type, 'eps', options.eps ?? 1e-8);
   }
   forward(input: Tensor, target: Tensor): Tensor {

@@ -1,4 +1,5 @@
 import { ArgumentError } from '../errors.js';
+import { checkBoolean } from '../nn/checks.js';
 import { abs, equal, exp, greater, less, log, mul, square, sub, where, add } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { composite } from '../tensor/scope.js';
@@ -67,13 +68,6 @@ export function checkBeta(owner: string, beta: unknown): number {
   return beta;
 }
 
-/** A true/false option, or an error naming it. */
-export function checkFlag(owner: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean')
-    throw new ArgumentError(`${owner}: ${name} must be true or false, got ${String(value)}`);
-  return value;
-}
-
 /** KLDivLoss's reductions: PyTorch's, with 'batchmean' (the sum over a sample, averaged over the batch). */
 export type KLDivReduction = Reduction | 'batchmean';
 
@@ -93,7 +87,7 @@ export function klDivLoss(input: Tensor, target: Tensor, options: KLDivLossOptio
   const reduction = checkReduction('klDivLoss', options.reduction, KL_DIV_REDUCTIONS);
   const batchMean = reduction === 'batchmean';
   checkElementwise('klDivLoss', input, target, { reduction: batchMean ? 'sum' : reduction });
-  const logTarget = checkFlag('klDivLoss', 'logTarget', options.logTarget ?? false);
+  const logTarget = checkBoolean('klDivLoss: logTarget', options.logTarget ?? false);
   return composite(() => {
     let pointwise: Tensor;
     if (logTarget) pointwise = mul(exp(target), sub(target, input));
@@ -123,8 +117,8 @@ export interface PoissonNLLLossOptions extends ReductionOptions {
 /** Negative log-likelihood of a Poisson target (torch.nn.functional.poisson_nll_loss). */
 export function poissonNLLLoss(input: Tensor, target: Tensor, options: PoissonNLLLossOptions = {}): Tensor {
   const reduction = checkElementwise('poissonNLLLoss', input, target, options);
-  const logInput = checkFlag('poissonNLLLoss', 'logInput', options.logInput ?? true);
-  const full = checkFlag('poissonNLLLoss', 'full', options.full ?? false);
+  const logInput = checkBoolean('poissonNLLLoss: logInput', options.logInput ?? true);
+  const full = checkBoolean('poissonNLLLoss: full', options.full ?? false);
   const eps = positive('poissonNLLLoss', 'eps', options.eps ?? 1e-8);
   return composite(() => {
     let losses = logInput ? sub(exp(input), mul(target, input)) : sub(input, mul(target, log(add(input, eps))));
