@@ -1,5 +1,6 @@
 import type { AdamUpdateOptions } from '../backend/contract.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { updateAverage, withWeightDecay } from './update-terms.js';
 
 /**
  * One Adam/AdamW step from core ops, for backends without `fused.adamUpdate`. Same formula and
@@ -17,12 +18,11 @@ export function composedAdamUpdate(
   options: AdamUpdateOptions,
 ): void {
   const { lr, beta1, beta2, eps, weightDecay } = options;
-  let g = grad;
-  if (weightDecay !== 0) {
-    if (options.decoupledWeightDecay) param.assign(param.mul(1 - lr * weightDecay));
-    else g = grad.add(param.mul(weightDecay));
-  }
-  m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
+  const decoupled = options.decoupledWeightDecay;
+  if (decoupled && weightDecay !== 0) param.assign(param.mul(1 - lr * weightDecay));
+  const g = decoupled ? grad : withWeightDecay(grad, param, weightDecay);
+  updateAverage(m, g, beta1);
+  // v's product order is the fused kernels' contract (g * g first), unlike updateSquareAverage's torch order.
   v.assign(v.mul(beta2).add(g.mul(g).mul(1 - beta2)));
   const { stepSize, biasCorrection2Sqrt } = adamScalars(options);
   const denominator = v.sqrt().div(biasCorrection2Sqrt).add(eps);
