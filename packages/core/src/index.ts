@@ -44,6 +44,8 @@ export {
   type Pool2dArgs,
   type AvgPool2dArgs,
 } from './ops/conv.js';
+export { dropout, type DropoutArgs } from './ops/dropout.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
 export { batchNorm, layerNorm, groupNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
 export {
   relu,

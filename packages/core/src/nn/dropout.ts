@@ -1,9 +1,7 @@
 import { DTypeError } from '../errors.js';
 import { isFloat } from '../ops/dispatch.js';
-import { mul } from '../ops/elementwise.js';
-import { fromHost } from '../tensor/creation.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { composite } from '../tensor/scope.js';
+import { dropout } from '../ops/dropout.js';
+import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkNumber, checkOptions } from './checks.js';
 import { Module, type ModuleConfig } from './module.js';
@@ -34,13 +32,9 @@ export class Dropout extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    if (!this.training || this.p === 0) return input;
-    if (!isFloat(input.dtype)) throw new DTypeError(`Dropout: expected a float input, got dtype ${input.dtype}`);
-    const mask = (this.generator ?? defaultGenerator).uniform(input.size);
-    // The scale is folded into the mask on the host, as PyTorch does: one upload, one multiply.
-    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
-    for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! >= this.p ? scale : 0;
-    return composite(() => mul(input, fromHost(mask, input.shape, { dtype: input.dtype, backend: input.backend })));
+    if (this.training && this.p > 0 && !isFloat(input.dtype))
+      throw new DTypeError(`Dropout: expected a float input, got dtype ${input.dtype}`);
+    return dropout(input, this.p, { training: this.training, generator: this.generator });
   }
 
   override config(): ModuleConfig {

@@ -16,6 +16,28 @@ export {
   type MlpConfigOptions,
 } from './mlp.js';
 export { Sequential } from './sequential.js';
+export { ModuleList } from './module-list.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionCall,
+  type MultiheadAttentionResult,
+} from './attention.js';
+export {
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerDecoder,
+  Transformer,
+  generateSquareSubsequentMask,
+  type TransformerActivation,
+  type TransformerLayerOptions,
+  type TransformerOptions,
+  type TransformerStackOptions,
+  type EncoderLayerMasks,
+  type DecoderMasks,
+  type TransformerMasks,
+} from './transformer.js';
 export { summary, ModelSummary, type LayerSummary, type SummaryOptions } from './summary.js';
 export { Residual } from './residual.js';
 export { Dropout, type DropoutOptions } from './dropout.js';

@@ -126,6 +126,8 @@ export interface LayerNormOptions {
   eps?: number;
   /** Learn an elementwise weight and bias of normalizedShape (default true). */
   elementwiseAffine?: boolean;
+  /** With elementwiseAffine, learn the bias too (default true); false keeps only the weight, as PyTorch's bias=False. */
+  bias?: boolean;
   dtype?: FloatDType;
   backend?: Backend | string;
 }
@@ -139,17 +141,18 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
-    checkOptions('LayerNorm', options, ['eps', 'elementwiseAffine', 'dtype', 'backend']);
+    checkOptions('LayerNorm', options, ['eps', 'elementwiseAffine', 'bias', 'dtype', 'backend']);
     const dims = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape = dims.map((d, i) => checkPositiveInteger(`LayerNorm: normalizedShape[${i}]`, d));
     this.eps = checkNumber('LayerNorm: eps', options.eps ?? 1e-5, { min: 0 });
     const affine = checkBoolean('LayerNorm: elementwiseAffine', options.elementwiseAffine ?? true);
+    const bias = checkBoolean('LayerNorm: bias', options.bias ?? true);
     const creation = {
       dtype: checkFloatDtype('LayerNorm: dtype', options.dtype ?? 'float32'),
       backend: options.backend,
     };
     this.weight = this.registerParameter('weight', affine ? full(this.normalizedShape, 1, creation) : null);
-    this.bias = this.registerParameter('bias', affine ? zeros(this.normalizedShape, creation) : null);
+    this.bias = this.registerParameter('bias', affine && bias ? zeros(this.normalizedShape, creation) : null);
   }
 
   override get typeName(): string {
@@ -167,6 +170,7 @@ export class LayerNorm extends Module {
       eps: this.eps,
       elementwiseAffine: this.weight !== null,
     };
+    if (this.weight !== null && this.bias === null) config['bias'] = false;
     if (this.weight !== null && this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
     return config;
   }

@@ -6,7 +6,7 @@ import { linear } from '../ops/linalg.js';
 import { concat, reshape, slice, stack, transpose } from '../ops/movement.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import { composite, keep, trackTensor } from '../tensor/scope.js';
+import { composite, compositeResults } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -81,23 +81,6 @@ const rnnStep =
   (gx, h, _c, weightHh, biasHh) => [nonlinearity(add(linear(h, weightHh, biasHh), gx)), null];
 const rnnTanhStep = rnnStep(tanh);
 const rnnReluStep = rnnStep(relu);
-
-/**
- * Like `composite` for an op with several results (a layer's output and final state): every
- * result leaves the scope, and the intermediates, which the results' graphs share, are tied to
- * the first. Outside `tidy`, dispose the first result last.
- */
-function compositeResults(fn: () => Tensor[]): Tensor[] {
-  let rest: Tensor[] = [];
-  const first = composite(() => {
-    const [head, ...tail] = fn();
-    rest = tail;
-    for (const t of rest) keep(t); // out of this scope: composite neither adopts nor frees it
-    return head!;
-  });
-  for (const t of rest) trackTensor(t); // owned by the enclosing scope, as a result should be
-  return [first, ...rest];
-}
 
 /**
  * The steps of x [seq, ...] as tensors of shape x.shape[1:], split by halves: a slice's gradient

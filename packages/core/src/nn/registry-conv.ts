@@ -101,11 +101,12 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
     build: (read) => new BatchNorm2d(read.positiveInteger('numFeatures'), batchNorm(read)),
   },
   LayerNorm: {
-    options: ['normalizedShape', 'eps', 'elementwiseAffine', 'dtype'],
+    options: ['normalizedShape', 'eps', 'elementwiseAffine', 'bias', 'dtype'],
     build: (read) =>
       new LayerNorm(read.dims('normalizedShape'), {
         eps: read.number('eps', 1e-5, { min: 0 }),
         elementwiseAffine: read.boolean('elementwiseAffine', true),
+        bias: read.boolean('bias', true),
         dtype: read.floatDtype('dtype', 'float32'),
       }),
   },

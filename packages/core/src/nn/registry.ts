@@ -31,6 +31,7 @@ import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
 import { convolutionBuiltins } from './registry-conv.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
+import { transformerBuiltins } from './registry-transformer.js';
 
 export interface ModuleFromConfigOptions {
   /**
@@ -114,6 +115,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   },
   ...convolutionBuiltins,
   ...recurrentBuiltins,
+  ...transformerBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();

@@ -102,7 +102,7 @@ export function summary(model: Module, inputShape: readonly number[], options: S
     });
   }
   const restore: (() => void)[] = [];
-  const patch = (m: Module, method: 'forward' | 'forwardActivation') => {
+  const patch = (m: Module, method: 'forward' | 'forwardActivation' | 'forwardWithWeights') => {
     const own = Object.getOwnPropertyDescriptor(m, method);
     const original = (m as unknown as Record<string, (...args: unknown[]) => Tensor>)[method]!;
     Object.defineProperty(m, method, {
@@ -110,7 +110,11 @@ export function summary(model: Module, inputShape: readonly number[], options: S
       writable: true,
       value: (...args: unknown[]) => {
         const output = original.apply(m, args);
-        shapes.set(m, output.shape);
+        // forwardWithWeights (MultiheadAttention) returns { output, weights }.
+        shapes.set(
+          m,
+          method === 'forwardWithWeights' ? (output as unknown as { output: Tensor }).output.shape : output.shape,
+        );
         if (method === 'forwardActivation' && followers.has(m)) shapes.set(followers.get(m)!, output.shape);
         return output;
       },
@@ -124,6 +128,8 @@ export function summary(model: Module, inputShape: readonly number[], options: S
   for (const m of shown) {
     patch(m, 'forward');
     if (m instanceof Linear) patch(m, 'forwardActivation');
+    if (typeof (m as { forwardWithWeights?: unknown }).forwardWithWeights === 'function')
+      patch(m, 'forwardWithWeights');
   }
   const training = modules.map(([, m]) => [m, m.training] as const);
   let outputShape: readonly number[] = [];

@@ -152,3 +152,20 @@ export function composite(fn: () => Tensor): Tensor {
   }
   return result;
 }
+
+/**
+ * Like `composite` for an op with several results (a layer's output and final state): every
+ * result leaves the scope, and the intermediates, which the results' graphs share, are tied to
+ * the first. Outside `tidy`, dispose the first result last.
+ */
+export function compositeResults(fn: () => Tensor[]): Tensor[] {
+  let rest: Tensor[] = [];
+  const first = composite(() => {
+    const [head, ...tail] = fn();
+    rest = tail;
+    for (const t of rest) keep(t); // out of this scope: composite neither adopts nor frees it
+    return head!;
+  });
+  for (const t of rest) trackTensor(t); // owned by the enclosing scope, as a result should be
+  return [first, ...rest];
+}
