@@ -3,6 +3,7 @@ import { structuralCases } from './structural.js';
 import { lossCases } from './losses.js';
 import { convolutionCases } from './conv.js';
 import { recurrentCases } from './recurrent.js';
+import { attentionCases } from './attention.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -14,4 +15,5 @@ export const allCases: readonly OpCase[] = [
   ...lossCases,
   ...convolutionCases,
   ...recurrentCases,
+  ...attentionCases,
 ];
