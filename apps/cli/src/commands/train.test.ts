@@ -285,6 +285,28 @@ describe('myelin train (the built binary)', () => {
     expect(evaluated.code, evaluated.stderr).toBe(0);
   });
 
+  it('trains a Transformer encoder over the rows of each image from a layer list, and evaluates its checkpoint', async () => {
+    // Each 8x8 digit as a sequence of 8 row tokens: embed each row, attend across rows, classify the last token.
+    const layers = [
+      { type: 'Unflatten', axis: 1, sizes: [8, 8] },
+      { type: 'Linear', inFeatures: 8, outFeatures: 32 },
+      { type: 'TransformerEncoderLayer', dModel: 32, nhead: 4, dimFeedforward: 64, batchFirst: true },
+      { type: 'SelectTimeStep', batchFirst: true },
+      { type: 'Linear', inFeatures: 32, outFeatures: 10 },
+    ];
+    const trained = await runCli(
+      ['train', '--layers', JSON.stringify(layers), '--epochs', '8', '--name', 'rows-transformer', '--no-progress'],
+      cwd,
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toContain(
+      'model      Unflatten Linear(8->32) TransformerEncoderLayer(32, 4 heads) SelectTimeStep Linear(32->10)  (9,162 parameters)',
+    );
+    expect(finalResults(trained.stdout).accuracy).toBeGreaterThan(0.7);
+    const evaluated = await runCli(['evaluate', 'runs/rows-transformer'], cwd);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+  });
+
   it('trains on a CSV: regression with MSELoss on float labels, and a binary classifier with BCEWithLogitsLoss', async () => {
     let state = 3;
     const random = (): number => ((state = (state * 16807) % 2147483647) / 2147483647) * 2 - 1;

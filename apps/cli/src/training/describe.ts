@@ -14,6 +14,13 @@ export function describeModel(config: ModuleConfig): string {
       const both = layer.bidirectional === true ? ', bidirectional' : '';
       return `${layer.type}(${layer.inputSize}->${layer.hiddenSize}${layers}${both})`;
     }
+    if (layer.type === 'TransformerEncoderLayer' || layer.type === 'TransformerDecoderLayer')
+      return `${layer.type}(${layer.dModel}, ${layer.nhead} heads${layer.normFirst === true ? ', pre-norm' : ''})`;
+    if (layer.type === 'TransformerEncoder' || layer.type === 'TransformerDecoder') {
+      const inner = (layer.encoderLayer ?? layer.decoderLayer) as ModuleConfig;
+      return `${layer.type}(${layer.numLayers} x ${describe(inner)})`;
+    }
+    if (layer.type === 'MultiheadAttention') return `MultiheadAttention(${layer.embedDim}, ${layer.numHeads} heads)`;
     if (layer.type === 'Sequential') return (layer.modules as ModuleConfig[]).map(describe).join(' ');
     return String(layer.type);
   };
