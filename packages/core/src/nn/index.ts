@@ -24,6 +24,7 @@ export {
   type MultiheadAttentionResult,
 } from './attention.js';
 export {
+  TransformerLayer,
   TransformerEncoderLayer,
   TransformerDecoderLayer,
   TransformerEncoder,

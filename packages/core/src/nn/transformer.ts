@@ -89,7 +89,7 @@ export interface DecoderMasks {
 }
 
 /** What encoder and decoder layers share: options, the feed-forward block, input checks, config. */
-abstract class TransformerLayer extends Module {
+export abstract class TransformerLayer extends Module {
   readonly dModel: number;
   readonly nhead: number;
   readonly dimFeedforward: number;
