@@ -95,7 +95,29 @@ for name, shape, size in [
 ]:
     adaptive[name] = case(lambda x, s=size: F.adaptive_avg_pool1d(x, s), [rand(*shape)], {'outputSize': size})
 
+# A torch.nn model with PyTorch's own init, its state dict and its output: loading that state dict into
+# the same layers in Myelin must give the same output (names, layouts and shapes agree 1:1).
+torch.manual_seed(3)
+model = torch.nn.Sequential(
+    torch.nn.Conv1d(2, 4, 3, padding=1),
+    torch.nn.ReLU(),
+    torch.nn.MaxPool1d(2),
+    torch.nn.ConvTranspose1d(4, 6, 4, stride=2, padding=1, groups=2),
+    torch.nn.AvgPool1d(3, stride=1, padding=1, count_include_pad=False),
+    torch.nn.Conv1d(6, 3, 2, padding='same', bias=False),
+    torch.nn.AdaptiveAvgPool1d(5),
+)
+model_input = torch.rand(2, 2, 9, generator=gen) * 2 - 1
+with torch.no_grad():
+    model_output = model(model_input)
+module = {
+    'stateDict': {name: t.tolist() for name, t in model.state_dict().items()},
+    'input': model_input.tolist(),
+    'output': model_output.tolist(),
+}
+
 write_fixture(__file__, 'ops/conv1d-fixture.ts', 'PYTORCH_CONV1D', {
+    'module': module,
     'conv1d': conv,
     'convTranspose1d': transposed,
     'maxPool1d': maxpool,
