@@ -32,7 +32,7 @@ export {
   oneHot,
 } from './ops/movement.js';
 export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
-export { unfold, fold, type Size2d, type UnfoldArgs } from './ops/unfold.js';
+export { unfold, fold, type Size1d, type Size2d, type UnfoldArgs } from './ops/unfold.js';
 export {
   conv2d,
   convTranspose2d,
@@ -46,6 +46,17 @@ export {
 } from './ops/conv.js';
 export { dropout, type DropoutArgs } from './ops/dropout.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
+export {
+  conv1d,
+  convTranspose1d,
+  maxPool1d,
+  avgPool1d,
+  adaptiveAvgPool1d,
+  type Conv1dArgs,
+  type ConvTranspose1dArgs,
+  type Pool1dArgs,
+  type AvgPool1dArgs,
+} from './ops/conv1d.js';
 export { batchNorm, layerNorm, groupNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
 export {
   relu,

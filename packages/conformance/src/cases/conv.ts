@@ -1,13 +1,18 @@
 import {
+  adaptiveAvgPool1d,
   adaptiveAvgPool2d,
+  avgPool1d,
   avgPool2d,
   batchNorm,
+  conv1d,
   conv2d,
+  convTranspose1d,
   convTranspose2d,
   embedding,
   fold,
   groupNorm,
   layerNorm,
+  maxPool1d,
   maxPool2d,
   tensor,
   unfold,
@@ -112,6 +117,32 @@ const convCases: OpCase[] = [
     covers: ['matmul'],
     inputs: [{ shape: [2, 2, 5, 7] }],
     run: ([x]) => adaptiveAvgPool2d(x!, [3, 2]),
+  },
+  // The 1-D family is the 2-D ops on [N, C, 1, L] (a kernel one row high): these check that each
+  // backend's conv and pooling kernels, fused or composed, take that shape, with its gradients.
+  {
+    name: "conv1d padding 'same' with an even kernel, dilation 2, groups 2 and bias",
+    covers: ['unfold', 'matmul', 'pad', 'add', 'reshape'],
+    inputs: [{ shape: [2, 4, 7] }, { shape: [6, 2, 4] }, { shape: [6] }],
+    run: ([x, w, b]) => conv1d(x!, w!, b!, { padding: 'same', dilation: 2, groups: 2 }),
+  },
+  {
+    name: 'convTranspose1d stride 2 padding 1 outputPadding 1 with bias, unbatched',
+    covers: ['matmul', 'scatterAdd', 'pad', 'slice', 'add', 'reshape'],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 2, 3] }, { shape: [2] }],
+    run: ([x, w, b]) => convTranspose1d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1 }),
+  },
+  {
+    name: 'maxPool1d 3 stride 2 padding 1 dilation 2',
+    covers: ['unfold', 'max', 'pad', 'reshape'],
+    inputs: [{ shape: [2, 3, 9] }],
+    run: ([x]) => maxPool1d(x!, 3, { stride: 2, padding: 1, dilation: 2 }),
+  },
+  {
+    name: 'avgPool1d 3 stride 2 padding 1 (countIncludePad false), then adaptiveAvgPool1d 5 -> 3',
+    covers: ['unfold', 'sum', 'div', 'matmul', 'reshape'],
+    inputs: [{ shape: [2, 2, 9] }],
+    run: ([x]) => adaptiveAvgPool1d(avgPool1d(x!, 3, { stride: 2, padding: 1, countIncludePad: false }), 3),
   },
   {
     name: 'batchNorm training [3,2,2,2]',

@@ -10,7 +10,7 @@ import {
   type NumberRange,
 } from './checks.js';
 import type { ModuleConfig } from './module.js';
-import { pair, type Size2d } from '../ops/unfold.js';
+import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
 
 /**
  * Reads the options of one hand-written module config. Every error names where the config
@@ -78,14 +78,18 @@ export class ConfigReader {
 
   /** One of `choices`, else a window size as `size2d` reads it (Conv2d's padding: 'same', 'valid' or sizes). */
   size2dOr<C extends string>(name: string, fallback: Size2d, min: number, choices: readonly C[]): Size2d | C {
-    const value = this.#config[name];
-    if (typeof value === 'string') {
-      if ((choices as readonly string[]).includes(value)) return value as C;
-      throw new ArgumentError(
-        `${this.#what(name)} must be ${choices.map((c) => `'${c}'`).join(', ')} or a size, got ${JSON.stringify(value)}`,
-      );
-    }
-    return this.size2d(name, fallback, min);
+    return this.#choiceOr(name, choices) ?? this.size2d(name, fallback, min);
+  }
+
+  /** A 1-D window size: one integer >= min, or [it]; read as the number. */
+  size1d(name: string, fallback: Size1d | undefined, min: number): number {
+    const value = this.#config[name] ?? fallback ?? this.required(name, 'a size or [length]');
+    return single(this.#what(name), value as Size1d, min);
+  }
+
+  /** One of `choices`, else a size as `size1d` reads it (Conv1d's padding: 'same', 'valid' or a size). */
+  size1dOr<C extends string>(name: string, fallback: Size1d, min: number, choices: readonly C[]): number | C {
+    return this.#choiceOr(name, choices) ?? this.size1d(name, fallback, min);
   }
 
   /** A list of positive integers (a shape), or one positive integer. */
@@ -101,6 +105,16 @@ export class ConfigReader {
     if (!Array.isArray(value))
       throw new ArgumentError(`${this.#what(name)} must be an array, got ${describeValue(value)}`);
     return value;
+  }
+
+  /** The option when it is a string among `choices`; undefined when it is no string; else throws. */
+  #choiceOr<C extends string>(name: string, choices: readonly C[]): C | undefined {
+    const value = this.#config[name];
+    if (typeof value !== 'string') return undefined;
+    if ((choices as readonly string[]).includes(value)) return value as C;
+    throw new ArgumentError(
+      `${this.#what(name)} must be ${choices.map((c) => `'${c}'`).join(', ')} or a size, got ${JSON.stringify(value)}`,
+    );
   }
 
   #what(name: string): string {

@@ -55,6 +55,17 @@ export {
   type AvgPool2dOptions,
 } from './conv.js';
 export {
+  Conv1d,
+  ConvTranspose1d,
+  MaxPool1d,
+  AvgPool1d,
+  AdaptiveAvgPool1d,
+  type Conv1dOptions,
+  type ConvTranspose1dOptions,
+  type MaxPool1dOptions,
+  type AvgPool1dOptions,
+} from './conv1d.js';
+export {
   BatchNorm1d,
   BatchNorm2d,
   GroupNorm,

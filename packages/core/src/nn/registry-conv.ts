@@ -1,6 +1,8 @@
 import type { Generator } from '../tensor/random.js';
+import type { Size2d } from '../ops/unfold.js';
 import type { ConfigReader } from './config-reader.js';
 import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d } from './conv.js';
+import { AdaptiveAvgPool1d, AvgPool1d, Conv1d, ConvTranspose1d, MaxPool1d } from './conv1d.js';
 import { Dropout2d, Embedding } from './embedding.js';
 import type { Module } from './module.js';
 import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './normalization.js';
@@ -20,7 +22,7 @@ const batchNorm = (read: ConfigReader) => ({
   dtype: read.floatDtype('dtype', 'float32'),
 });
 
-/** The config keys of Conv2d and ConvTranspose2d: the shared ones around each layer's padding keys. */
+/** The config keys of the convolutions: the shared ones around each layer's padding keys. */
 const convOptions = (padding: readonly string[]) => [
   'inChannels',
   'outChannels',
@@ -32,15 +34,19 @@ const convOptions = (padding: readonly string[]) => [
   'bias',
   'dtype',
 ];
-const convChannels = (read: ConfigReader) =>
+/** Reads a window size of a layer's rank: `read.size1d` or `read.size2d`. */
+type ReadSize<S> = (read: ConfigReader, name: string, fallback: number | undefined, min: number) => S;
+const size1d: ReadSize<number> = (read, name, fallback, min) => read.size1d(name, fallback, min);
+const size2d: ReadSize<Size2d> = (read, name, fallback, min) => read.size2d(name, fallback, min);
+const convChannels = <S>(read: ConfigReader, size: ReadSize<S>) =>
   [
     read.positiveInteger('inChannels'),
     read.positiveInteger('outChannels'),
-    read.size2d('kernelSize', undefined, 1),
+    size(read, 'kernelSize', undefined, 1),
   ] as const;
-const convArgs = (read: ConfigReader, generator: Generator | undefined) => ({
-  stride: read.size2d('stride', 1, 1),
-  dilation: read.size2d('dilation', 1, 1),
+const convArgs = <S>(read: ConfigReader, generator: Generator | undefined, size: ReadSize<S>) => ({
+  stride: size(read, 'stride', 1, 1),
+  dilation: size(read, 'dilation', 1, 1),
   groups: read.integer('groups', 1),
   bias: read.boolean('bias', true),
   dtype: read.floatDtype('dtype', 'float32'),
@@ -52,16 +58,16 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   Conv2d: {
     options: convOptions(['padding']),
     build: (read, { generator }) =>
-      new Conv2d(...convChannels(read), {
-        ...convArgs(read, generator),
+      new Conv2d(...convChannels(read, size2d), {
+        ...convArgs(read, generator, size2d),
         padding: read.size2dOr('padding', 0, 0, ['same', 'valid'] as const),
       }),
   },
   ConvTranspose2d: {
     options: convOptions(['padding', 'outputPadding']),
     build: (read, { generator }) =>
-      new ConvTranspose2d(...convChannels(read), {
-        ...convArgs(read, generator),
+      new ConvTranspose2d(...convChannels(read, size2d), {
+        ...convArgs(read, generator, size2d),
         padding: read.size2d('padding', 0, 0),
         outputPadding: read.size2d('outputPadding', 0, 0),
       }),
@@ -91,6 +97,49 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   AdaptiveAvgPool2d: {
     options: ['outputSize'],
     build: (read) => new AdaptiveAvgPool2d(read.size2d('outputSize', undefined, 1)),
+  },
+  Conv1d: {
+    options: convOptions(['padding']),
+    build: (read, { generator }) =>
+      new Conv1d(...convChannels(read, size1d), {
+        ...convArgs(read, generator, size1d),
+        padding: read.size1dOr('padding', 0, 0, ['same', 'valid'] as const),
+      }),
+  },
+  ConvTranspose1d: {
+    options: convOptions(['padding', 'outputPadding']),
+    build: (read, { generator }) =>
+      new ConvTranspose1d(...convChannels(read, size1d), {
+        ...convArgs(read, generator, size1d),
+        padding: read.size1d('padding', 0, 0),
+        outputPadding: read.size1d('outputPadding', 0, 0),
+      }),
+  },
+  MaxPool1d: {
+    options: ['kernelSize', 'stride', 'padding', 'dilation'],
+    build: (read) => {
+      const kernelSize = read.size1d('kernelSize', undefined, 1);
+      return new MaxPool1d(kernelSize, {
+        stride: read.size1d('stride', kernelSize, 1),
+        padding: read.size1d('padding', 0, 0),
+        dilation: read.size1d('dilation', 1, 1),
+      });
+    },
+  },
+  AvgPool1d: {
+    options: ['kernelSize', 'stride', 'padding', 'countIncludePad'],
+    build: (read) => {
+      const kernelSize = read.size1d('kernelSize', undefined, 1);
+      return new AvgPool1d(kernelSize, {
+        stride: read.size1d('stride', kernelSize, 1),
+        padding: read.size1d('padding', 0, 0),
+        countIncludePad: read.boolean('countIncludePad', true),
+      });
+    },
+  },
+  AdaptiveAvgPool1d: {
+    options: ['outputSize'],
+    build: (read) => new AdaptiveAvgPool1d(read.size1d('outputSize', undefined, 1)),
   },
   BatchNorm1d: {
     options: batchNormOptions,

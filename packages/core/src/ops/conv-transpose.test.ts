@@ -18,47 +18,11 @@ import {
   moduleFromConfig,
   ones,
   randn,
-  tensor,
   type ConvTranspose2dArgs,
   type ModuleConfig,
-  type Tensor,
 } from '@myelin/core';
 import { PYTORCH_CONV_TRANSPOSE } from './conv-transpose-fixture.js';
-
-type Nested = number | Nested[];
-const flat = (v: unknown): number[] => (Array.isArray(v) ? (v as Nested[]).flatMap(flat) : [v as number]);
-
-interface FixtureCase {
-  readonly args: Record<string, unknown>;
-  readonly inputs: readonly (Nested | null)[];
-  readonly outputWeights: Nested;
-  readonly values: Nested;
-  readonly gradients: readonly (Nested | null)[];
-}
-
-/** The largest |ours - PyTorch's| over the value and every gradient, after checking the shapes agree. */
-async function worstError(fixture: FixtureCase, fn: (inputs: (Tensor | null)[]) => Tensor): Promise<number> {
-  const inputs = fixture.inputs.map((v) => (v === null ? null : tensor(v, { dtype: 'float64', requiresGrad: true })));
-  const out = fn(inputs);
-  const expected = tensor(fixture.values, { dtype: 'float64' });
-  expect(out.shape).toEqual(expected.shape);
-  out
-    .mul(tensor(fixture.outputWeights, { dtype: 'float64' }))
-    .sum()
-    .backward();
-  const pairs: [unknown, Nested][] = [[await out.array(), fixture.values]];
-  inputs.forEach((t, i) => {
-    if (t !== null) pairs.push([t.grad, fixture.gradients[i]!]);
-  });
-  let worst = 0;
-  for (const [actual, want] of pairs) {
-    const got = flat(actual instanceof Object && 'array' in actual ? await (actual as Tensor).array() : actual);
-    const wanted = flat(want);
-    expect(got.length).toBe(wanted.length);
-    got.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - wanted[i]!))));
-  }
-  return worst;
-}
+import { flat, worstError, type FixtureCase } from './test-helpers.js';
 
 describe('convTranspose2d and groupNorm match PyTorch (float64 values and gradients)', () => {
   for (const [name, fixture] of Object.entries(PYTORCH_CONV_TRANSPOSE.convTranspose2d)) {

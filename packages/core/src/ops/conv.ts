@@ -135,12 +135,12 @@ export interface ConvTranspose2dArgs {
   groups?: number;
 }
 
-/** PyTorch's rule for transposed convolutions: outputPadding below the stride or the dilation, per axis. */
+/** PyTorch's rule for transposed convolutions: outputPadding below the stride or the dilation, per axis (1-D or 2-D). */
 export function checkOutputPadding(
   op: string,
-  outputPadding: readonly [number, number],
-  stride: readonly [number, number],
-  dilation: readonly [number, number],
+  outputPadding: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
 ): void {
   if (outputPadding.some((p, axis) => p >= Math.max(stride[axis]!, dilation[axis]!))) {
     throw new ArgumentError(

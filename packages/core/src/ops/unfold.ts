@@ -9,6 +9,9 @@ import { reshape, slice } from './movement.js';
 /** A size for both spatial axes, or [height, width]. */
 export type Size2d = number | readonly [number, number];
 
+/** A size along the one spatial axis of [N, C, L] data: a number, or [length] as PyTorch's 1-tuples. */
+export type Size1d = number | readonly [number];
+
 export interface UnfoldArgs {
   /** Step between windows (default 1). */
   stride?: Size2d;
@@ -28,6 +31,15 @@ export function pair(what: string, value: Size2d, min: number): [number, number]
     throw new ArgumentError(
       `${what} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value as unknown)}`,
     );
+  }
+  return out;
+}
+
+/** The number in a 1-D size (`n` or `[n]`), checked to be an integer >= `min`. */
+export function single(what: string, value: Size1d, min: number): number {
+  const out = Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
+  if (typeof out !== 'number' || !Number.isInteger(out) || out < min) {
+    throw new ArgumentError(`${what} must be an integer >= ${min} or [one of them], got ${JSON.stringify(value)}`);
   }
   return out;
 }

@@ -1,0 +1,218 @@
+import type { Backend } from '../backend/contract.js';
+import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
+import { zeros } from '../tensor/creation.js';
+import type { Generator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkBoolean, checkFloatDtype, checkOptions, checkPositiveInteger, type FloatDType } from './checks.js';
+import { fanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { Module, type ModuleConfig } from './module.js';
+
+/** Sizes per spatial axis: [length] for the 1-D layers, [height, width] for the 2-D ones. */
+export type SpatialSizes = [number] | [number, number];
+
+/** A size argument read for a layer of `rank` spatial axes: `n` or `[n]`, or `n` or `[h, w]`. */
+export function spatialSizes<S extends SpatialSizes>(
+  rank: S['length'],
+  what: string,
+  value: Size1d | Size2d,
+  min: number,
+): S {
+  return (rank === 1 ? [single(what, value as Size1d, min)] : pair(what, value as Size2d, min)) as S;
+}
+
+/** Sizes as written in configs: one number when every axis agrees. */
+export const compact = (sizes: readonly number[]): number | number[] =>
+  sizes.every((v) => v === sizes[0]) ? sizes[0]! : [...sizes];
+
+/** The options that every convolution layer shares. */
+export interface ConvLayerOptions {
+  stride?: Size1d | Size2d;
+  dilation?: Size1d | Size2d;
+  groups?: number;
+  bias?: boolean;
+  generator?: Generator;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/**
+ * What Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d share: the channels and window
+ * arguments (one size per spatial axis) and their checks, the weight (laid out [out, in/groups,
+ * ...kernel], or [in, out/groups, ...kernel] when transposed) and optional bias with PyTorch's
+ * init, the input check and the common part of the config.
+ */
+export abstract class ConvLayer<S extends SpatialSizes> extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: S;
+  readonly stride: S;
+  readonly dilation: S;
+  readonly groups: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  /** 1 for layers over [N, C, L], 2 for layers over [N, C, H, W]. */
+  protected readonly spatialRank: S['length'];
+
+  protected constructor(
+    spatialRank: S['length'],
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Size1d | Size2d,
+    options: ConvLayerOptions,
+    ownOptions: readonly string[],
+    transposed: boolean,
+  ) {
+    super();
+    const name = this.typeName;
+    checkOptions(name, options, [
+      'stride',
+      ...ownOptions,
+      'dilation',
+      'groups',
+      'bias',
+      'generator',
+      'dtype',
+      'backend',
+    ]);
+    this.spatialRank = spatialRank;
+    this.inChannels = checkPositiveInteger(`${name}: inChannels`, inChannels);
+    this.outChannels = checkPositiveInteger(`${name}: outChannels`, outChannels);
+    this.kernelSize = this.sizes('kernelSize', kernelSize, 1);
+    this.stride = this.sizes('stride', options.stride ?? 1, 1);
+    this.dilation = this.sizes('dilation', options.dilation ?? 1, 1);
+    this.groups = checkPositiveInteger(`${name}: groups`, options.groups ?? 1);
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0)
+      throw new ArgumentError(
+        `${name}: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${this.groups}`,
+      );
+    const creation = {
+      dtype: checkFloatDtype(`${name}: options.dtype`, options.dtype ?? 'float32'),
+      backend: options.backend,
+    };
+    const shape = transposed
+      ? [inChannels, outChannels / this.groups, ...this.kernelSize]
+      : [outChannels, inChannels / this.groups, ...this.kernelSize];
+    this.weight = this.registerParameter('weight', zeros(shape, creation));
+    const withBias = checkBoolean(`${name}: options.bias`, options.bias ?? true);
+    this.bias = this.registerParameter('bias', withBias ? zeros([outChannels], creation) : null);
+    this.resetParameters(options.generator);
+  }
+
+  /**
+   * PyTorch's default: kaiming_uniform_(a = sqrt(5)) on the weight and the bias
+   * U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = weight.size(1) * the kernel's taps (for a transposed
+   * weight that is (outChannels/groups) * taps, as in PyTorch).
+   */
+  resetParameters(generator?: Generator): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
+    if (this.bias !== null) {
+      const { fanIn } = fanInAndFanOut(this.weight);
+      uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), { generator });
+    }
+  }
+
+  /** A size option of this layer's rank, checked (`n` or `[n]` for 1-D; `n` or `[h, w]` for 2-D). */
+  protected sizes(option: string, value: Size1d | Size2d, min: number): S {
+    return spatialSizes<S>(this.spatialRank, `${this.typeName}: ${option}`, value, min);
+  }
+
+  /** A convolution's padding: sizes, 'valid' (none) or 'same' (stride 1 only, as in PyTorch). */
+  protected convPadding(padding: Size1d | Size2d | 'same' | 'valid'): S | 'same' | 'valid' {
+    if (padding === 'valid') return padding;
+    if (padding !== 'same') return this.sizes('padding', padding, 0);
+    if (this.stride.some((s) => s !== 1))
+      throw new ArgumentError(`${this.typeName}: padding 'same' needs stride 1, got ${this.stride.join('x')}`);
+    return padding;
+  }
+
+  /**
+   * Throws unless the input is [N, inChannels, H, W] (2-D), or [N, inChannels, L] or unbatched
+   * [inChannels, L] (1-D, as the 1-D functions and PyTorch take it).
+   */
+  protected checkInput(input: Tensor): void {
+    const c = this.inChannels;
+    const batched = input.rank === this.spatialRank + 2 && input.shape[1] === c;
+    const unbatched = this.spatialRank === 1 && input.rank === 2 && input.shape[0] === c;
+    if (!batched && !unbatched) {
+      const expected = this.spatialRank === 1 ? `[N, ${c}, L] or [${c}, L]` : `[N, ${c}, H, W]`;
+      throw new ShapeError(
+        `${this.typeName}(${c} -> ${this.outChannels}) got input of shape ${formatShape(input.shape)}: expected ${expected}`,
+      );
+    }
+  }
+
+  /** The config, with the subclass's padding entries after the stride. */
+  protected convConfig(padding: Record<string, number | number[] | string>): ModuleConfig {
+    const config: ModuleConfig = {
+      type: this.typeName,
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernelSize: compact(this.kernelSize),
+      stride: compact(this.stride),
+      ...padding,
+      dilation: compact(this.dilation),
+      groups: this.groups,
+      bias: this.bias !== null,
+    };
+    if (this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+
+  /** The repr's start: channels, kernel and stride. */
+  protected convRepr(): string {
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize.join('x')}, stride=${this.stride.join('x')}`;
+  }
+}
+
+/** The options that every windowed pooling layer shares. */
+export interface PoolLayerOptions {
+  stride?: Size1d | Size2d;
+  padding?: Size1d | Size2d;
+}
+
+/**
+ * What MaxPool1d/2d and AvgPool1d/2d share: the window's kernel, stride (default: the kernel) and
+ * padding, one size per spatial axis, with their checks, config entries and repr.
+ */
+export abstract class PoolLayer<S extends SpatialSizes> extends Module {
+  readonly kernelSize: S;
+  readonly stride: S;
+  readonly padding: S;
+  /** 1 for layers over [N, C, L], 2 for layers over [N, C, H, W]. */
+  protected readonly spatialRank: S['length'];
+
+  protected constructor(
+    spatialRank: S['length'],
+    kernelSize: Size1d | Size2d,
+    options: PoolLayerOptions,
+    ownOptions: readonly string[],
+  ) {
+    super();
+    checkOptions(this.typeName, options, ['stride', 'padding', ...ownOptions]);
+    this.spatialRank = spatialRank;
+    this.kernelSize = this.sizes('kernelSize', kernelSize, 1);
+    this.stride = this.sizes('stride', options.stride ?? this.kernelSize, 1);
+    this.padding = this.sizes('padding', options.padding ?? 0, 0);
+  }
+
+  /** A size option of this layer's rank, checked. */
+  protected sizes(option: string, value: Size1d | Size2d, min: number): S {
+    return spatialSizes<S>(this.spatialRank, `${this.typeName}: ${option}`, value, min);
+  }
+
+  /** The config: the window, then the subclass's own entries. */
+  protected poolConfig(own: Record<string, number | number[] | boolean>): ModuleConfig {
+    return {
+      type: this.typeName,
+      kernelSize: compact(this.kernelSize),
+      stride: compact(this.stride),
+      padding: compact(this.padding),
+      ...own,
+    };
+  }
+
+  protected override extraRepr(): string {
+    return `kernelSize=${this.kernelSize.join('x')}, stride=${this.stride.join('x')}`;
+  }
+}

@@ -1,0 +1,42 @@
+import { expect } from 'vitest';
+import { tensor, type Tensor } from '@myelin/core';
+
+// Comparing Myelin with a committed PyTorch fixture (scripts/make-*-fixture.py), for the ops' tests.
+
+export type Nested = number | Nested[];
+
+/** The numbers of a nested array, row-major. */
+export const flat = (v: unknown): number[] => (Array.isArray(v) ? (v as Nested[]).flatMap(flat) : [v as number]);
+
+/** One case of a fixture: PyTorch's output for its inputs and the gradients of sum(out * outputWeights). */
+export interface FixtureCase {
+  readonly args: Record<string, unknown>;
+  readonly inputs: readonly (Nested | null)[];
+  readonly outputWeights: Nested;
+  readonly values: Nested;
+  readonly gradients: readonly (Nested | null)[];
+}
+
+/** The largest |ours - PyTorch's| over the value and every gradient, after checking the shapes agree. */
+export async function worstError(fixture: FixtureCase, fn: (inputs: (Tensor | null)[]) => Tensor): Promise<number> {
+  const inputs = fixture.inputs.map((v) => (v === null ? null : tensor(v, { dtype: 'float64', requiresGrad: true })));
+  const out = fn(inputs);
+  const expected = tensor(fixture.values, { dtype: 'float64' });
+  expect(out.shape).toEqual(expected.shape);
+  out
+    .mul(tensor(fixture.outputWeights, { dtype: 'float64' }))
+    .sum()
+    .backward();
+  const pairs: [unknown, Nested][] = [[await out.array(), fixture.values]];
+  inputs.forEach((t, i) => {
+    if (t !== null) pairs.push([t.grad, fixture.gradients[i]!]);
+  });
+  let worst = 0;
+  for (const [actual, want] of pairs) {
+    const got = flat(actual instanceof Object && 'array' in actual ? await (actual as Tensor).array() : actual);
+    const wanted = flat(want);
+    expect(got.length).toBe(wanted.length);
+    got.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - wanted[i]!))));
+  }
+  return worst;
+}
