@@ -6,9 +6,10 @@ export function describeModel(config: ModuleConfig): string {
   const describe = (layer: ModuleConfig): string => {
     if (layer.type === 'Linear') return `Linear(${layer.inFeatures}->${layer.outFeatures})`;
     if (layer.type === 'Dropout') return `Dropout(${layer.p ?? 0.5})`;
-    if (layer.type === 'Conv2d')
-      return `Conv2d(${layer.inChannels}->${layer.outChannels}, ${String(layer.kernelSize)})`;
-    if (layer.type === 'MaxPool2d' || layer.type === 'AvgPool2d') return `${layer.type}(${String(layer.kernelSize)})`;
+    if (layer.type === 'Conv2d' || layer.type === 'Conv1d')
+      return `${layer.type}(${layer.inChannels}->${layer.outChannels}, ${String(layer.kernelSize)})`;
+    if (['MaxPool2d', 'AvgPool2d', 'MaxPool1d', 'AvgPool1d'].includes(layer.type))
+      return `${layer.type}(${String(layer.kernelSize)})`;
     if (layer.type === 'LSTM' || layer.type === 'GRU' || layer.type === 'RNN') {
       const layers = typeof layer.numLayers === 'number' && layer.numLayers > 1 ? `, ${layer.numLayers} layers` : '';
       const both = layer.bidirectional === true ? ', bidirectional' : '';
