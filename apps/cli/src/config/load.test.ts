@@ -56,6 +56,31 @@ describe('run config: defaults, file, flags', () => {
     expect(resolve({ loss: '{"type":"HuberLoss","delta":0.5}' }).loss).toEqual({ type: 'HuberLoss', delta: 0.5 });
   });
 
+  it("an optimizer without an lr trains at its type's default: PyTorch's, or 0.002 for sgd and adam", () => {
+    expect(resolve({}).optimizer).toEqual({ type: 'adam', lr: 0.002 });
+    expect(resolve({ optimizer: 'adadelta' }).optimizer).toEqual({ type: 'adadelta', lr: 1 });
+    expect(resolve({ optimizer: 'RMSprop' }).optimizer).toEqual({ type: 'RMSprop', lr: 0.01 });
+    expect(resolve({ optimizer: 'sgd', momentum: '0.9' }).optimizer).toEqual({ type: 'sgd', momentum: 0.9, lr: 0.002 });
+    expect(resolve({ optimizer: '{"type":"adagrad","lrDecay":0.1}' }).optimizer).toEqual({
+      type: 'adagrad',
+      lrDecay: 0.1,
+      lr: 0.01,
+    });
+    // --lr wins over the type's default.
+    expect(resolve({ optimizer: 'adadelta', lr: '0.5' }).optimizer).toEqual({ type: 'adadelta', lr: 0.5 });
+    // A config file's optimizer without lr: the type's default; with one, the file's, also under a new --optimizer.
+    const withoutLr = path.join(directory, 'adadelta.json');
+    writeFileSync(withoutLr, JSON.stringify({ optimizer: { type: 'adadelta', rho: 0.95 } }));
+    expect(resolve({}, withoutLr).optimizer).toEqual({ type: 'adadelta', rho: 0.95, lr: 1 });
+    expect(resolve({ lr: '0.1' }, withoutLr).optimizer).toEqual({ type: 'adadelta', rho: 0.95, lr: 0.1 });
+    expect(resolve({ optimizer: 'nadam' }, withoutLr).optimizer).toEqual({ type: 'nadam', lr: 0.002 });
+    // A preset's lr is kept, for its own optimizer and for another named by --optimizer.
+    const preset = (flags: Record<string, string>) =>
+      resolveConfig({ preset: 'digits', flags: new Map(Object.entries(flags)) }).config.optimizer;
+    expect(preset({})).toEqual({ type: 'adam', lr: 0.001 });
+    expect(preset({ optimizer: 'adadelta' })).toEqual({ type: 'adadelta', lr: 0.001 });
+  });
+
   it('refuses KLDivLoss, naming why and what to use: every source gives one label per sample', () => {
     expect(() => resolve({ loss: 'KLDivLoss' })).toThrow(
       /invalid value for loss \(--loss\): got KLDivLoss, which compares probability distributions.*allowed: CrossEntropyLoss for class labels/,
