@@ -87,6 +87,19 @@ describe('run config: defaults, file, flags', () => {
     );
   });
 
+  it("refuses a loss by its target kinds (core's lossInfo), not its name: only kinds a label per sample gives are accepted", () => {
+    const file = path.join(directory, 'kl.json');
+    writeFileSync(file, JSON.stringify({ loss: { type: 'kldivloss', reduction: 'batchmean' } }));
+    expect(failure({}, file)).toBe(
+      `invalid value for loss (in ${file}): got kldivloss, which compares probability distributions, but every data source here gives one label per sample; allowed: CrossEntropyLoss for class labels (it is the KL divergence to one-hot targets plus a constant), or kldivloss in code with a LogSoftmax output and distribution targets`,
+    );
+    // Class indices, 0/1 per output, values; CrossEntropyLoss also takes distributions, but indices suffice.
+    for (const loss of ['CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss', 'MSELoss', 'PoissonNLLLoss'])
+      expect(resolve({ loss }).loss).toEqual({ type: loss });
+    // An unknown type is left to lossFromConfig, which lists the known ones when training starts.
+    expect(resolve({ loss: 'HingeLoss' }).loss).toEqual({ type: 'HingeLoss' });
+  });
+
   it('resolves data paths in a file against the file, and from flags against the working directory', () => {
     mkdirSync(path.join(directory, 'configs'), { recursive: true });
     const file = path.join(directory, 'configs', 'csv.json');

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { UsageError, describeValue } from '../errors.js';
 import { defaultLearningRate } from './learning-rates.js';
+import { checkLossTargets } from './loss-targets.js';
 import { applyFlags, optionForPath } from './options.js';
 import { formatPath, getPath, isObject, type JsonObject } from './paths.js';
 import { configSchema, defaultTransforms, type RunConfig } from './schema.js';
@@ -130,12 +131,7 @@ function completeConfig(config: RunConfig, origins: ReadonlyMap<string, string>,
       `invalid value for data.validationSplit + data.testSplit${from ? ` (${from})` : ''}: got ${data.validationSplit} + ${data.testSplit}; allowed: a sum below 1 (the rest is the training set)`,
     );
   }
-  if (String(config.loss.type).toLowerCase() === 'kldivloss') {
-    // The CLI's sources give one label per sample; KL divergence needs a distribution per sample.
-    throw new UsageError(
-      `invalid value for loss${where('loss') ? ` (${where('loss')})` : ''}: got KLDivLoss, which compares probability distributions, but every data source here gives one label per sample; allowed: CrossEntropyLoss for class labels (it is the KL divergence to one-hot targets plus a constant), or klDivLoss in code with a LogSoftmax output and distribution targets`,
-    );
-  }
+  checkLossTargets(String(config.loss.type), where('loss') ? ` (${where('loss')})` : '');
   const optimizer = completeOptimizer(config.optimizer, where);
   if (config.training.clipGradNorm !== null && config.training.clipGradValue !== null) {
     throw new UsageError(

@@ -174,23 +174,27 @@ describe('lossFromConfig', () => {
 });
 
 describe('loss metadata', () => {
-  it('says what each loss compares and whether it takes logits, on the class, the instance and by name', () => {
+  it('says what each loss compares, its target kinds and whether it takes logits, on the class, the instance and by name', () => {
     const expected = {
-      MSELoss: { task: 'regression', onLogits: false },
-      L1Loss: { task: 'regression', onLogits: false },
-      BCELoss: { task: 'binary', onLogits: false },
-      BCEWithLogitsLoss: { task: 'binary', onLogits: true },
-      CrossEntropyLoss: { task: 'classification', onLogits: true },
-      NLLLoss: { task: 'classification', onLogits: false },
+      MSELoss: { task: 'regression', onLogits: false, targets: ['value'] },
+      L1Loss: { task: 'regression', onLogits: false, targets: ['value'] },
+      BCELoss: { task: 'binary', onLogits: false, targets: ['binary'] },
+      BCEWithLogitsLoss: { task: 'binary', onLogits: true, targets: ['binary'] },
+      CrossEntropyLoss: { task: 'classification', onLogits: true, targets: ['class-index', 'distribution'] },
+      NLLLoss: { task: 'classification', onLogits: false, targets: ['class-index'] },
+      HuberLoss: { task: 'regression', onLogits: false, targets: ['value'] },
+      SmoothL1Loss: { task: 'regression', onLogits: false, targets: ['value'] },
+      KLDivLoss: { task: 'regression', onLogits: false, targets: ['distribution'] },
+      PoissonNLLLoss: { task: 'regression', onLogits: false, targets: ['value'] },
     };
     for (const [type, info] of Object.entries(expected)) {
       expect(lossInfo(type)).toEqual(info);
       expect(lossInfo({ type })).toEqual(info);
       const loss = lossFromConfig({ type });
-      expect({ task: loss.task, onLogits: loss.onLogits }).toEqual(info);
+      expect({ task: loss.task, onLogits: loss.onLogits, targets: loss.targets }).toEqual(info);
     }
-    expect(BCEWithLogitsLoss.info).toEqual({ task: 'binary', onLogits: true });
-    expect(lossInfo('bcewithlogitsloss')).toEqual({ task: 'binary', onLogits: true });
+    expect(BCEWithLogitsLoss.info).toEqual(expected.BCEWithLogitsLoss);
+    expect(lossInfo('bcewithlogitsloss')).toEqual(expected.BCEWithLogitsLoss);
     expect(lossInfo('HingeLoss')).toBeUndefined();
   });
 });
