@@ -3,7 +3,7 @@ import { tensor } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from './binary.js';
-import { crossEntropy, nllLoss } from './classification.js';
+import { checkIgnoreIndex, crossEntropy, nllLoss } from './classification.js';
 import { rejectUnknownKeys } from '../optim/validate.js';
 import { checkBoolean } from '../nn/checks.js';
 import { checkReduction, type Reduction } from './reduction.js';
@@ -157,9 +157,14 @@ export class CrossEntropyLoss extends ReducingLoss {
   static readonly info: LossInfo = { task: 'classification', onLogits: true, targets: ['class-index', 'distribution'] };
   readonly weight: WeightValues | undefined;
   readonly labelSmoothing: number;
-  constructor(options: { reduction?: Reduction; labelSmoothing?: number; weight?: WeightValues } = {}) {
+  /** PyTorch's ignore_index; undefined means its default -100, looked for only where targets are read on the host (see crossEntropy). */
+  readonly ignoreIndex: number | undefined;
+  constructor(
+    options: { reduction?: Reduction; labelSmoothing?: number; weight?: WeightValues; ignoreIndex?: number } = {},
+  ) {
     super('CrossEntropyLoss', options);
     this.weight = checkWeightValues(this.type, 'weight', options.weight);
+    this.ignoreIndex = givenIgnoreIndex(this.type, options.ignoreIndex);
     this.labelSmoothing = options.labelSmoothing ?? 0;
     if (typeof this.labelSmoothing !== 'number' || !(this.labelSmoothing >= 0 && this.labelSmoothing < 1)) {
       throw new ArgumentError(
@@ -168,29 +173,36 @@ export class CrossEntropyLoss extends ReducingLoss {
     }
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, labelSmoothing, ignoreIndex } = this;
     return withWeights(input, [this.weight], ([weight]) =>
-      crossEntropy(input, target, { reduction: this.reduction, labelSmoothing: this.labelSmoothing, weight }),
+      crossEntropy(input, target, { reduction, labelSmoothing, weight, ...ignoring(ignoreIndex) }),
     );
   }
   override config(): LossConfig {
-    return withSerialisedWeights({ ...super.config(), labelSmoothing: this.labelSmoothing }, { weight: this.weight });
+    return withSerialisedWeights(
+      { ...super.config(), labelSmoothing: this.labelSmoothing, ...ignoring(this.ignoreIndex) },
+      { weight: this.weight },
+    );
   }
 }
 
 export class NLLLoss extends ReducingLoss {
   static readonly info: LossInfo = { task: 'classification', onLogits: false, targets: ['class-index'] };
   readonly weight: WeightValues | undefined;
-  constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
+  /** PyTorch's ignore_index; undefined means its default -100, looked for only where targets are read on the host (see nllLoss). */
+  readonly ignoreIndex: number | undefined;
+  constructor(options: { reduction?: Reduction; weight?: WeightValues; ignoreIndex?: number } = {}) {
     super('NLLLoss', options);
     this.weight = checkWeightValues(this.type, 'weight', options.weight);
+    this.ignoreIndex = givenIgnoreIndex(this.type, options.ignoreIndex);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return withWeights(input, [this.weight], ([weight]) =>
-      nllLoss(input, target, { reduction: this.reduction, weight }),
+      nllLoss(input, target, { reduction: this.reduction, weight, ...ignoring(this.ignoreIndex) }),
     );
   }
   override config(): LossConfig {
-    return withSerialisedWeights(super.config(), { weight: this.weight });
+    return withSerialisedWeights({ ...super.config(), ...ignoring(this.ignoreIndex) }, { weight: this.weight });
   }
 }
 
@@ -275,8 +287,11 @@ const LOSS_TYPES: Record<string, { options: readonly string[]; LossClass: LossCl
   L1Loss: { options: ['reduction'], LossClass: L1Loss },
   BCELoss: { options: ['reduction', 'weight'], LossClass: BCELoss },
   BCEWithLogitsLoss: { options: ['reduction', 'weight', 'posWeight'], LossClass: BCEWithLogitsLoss },
-  CrossEntropyLoss: { options: ['reduction', 'labelSmoothing', 'weight'], LossClass: CrossEntropyLoss },
-  NLLLoss: { options: ['reduction', 'weight'], LossClass: NLLLoss },
+  CrossEntropyLoss: {
+    options: ['reduction', 'labelSmoothing', 'weight', 'ignoreIndex'],
+    LossClass: CrossEntropyLoss,
+  },
+  NLLLoss: { options: ['reduction', 'weight', 'ignoreIndex'], LossClass: NLLLoss },
   HuberLoss: { options: ['reduction', 'delta'], LossClass: HuberLoss },
   SmoothL1Loss: { options: ['reduction', 'beta'], LossClass: SmoothL1Loss },
   KLDivLoss: { options: ['reduction', 'logTarget'], LossClass: KLDivLoss },
@@ -320,6 +335,15 @@ export function lossFromConfig(config: LossConfig): Loss {
   }
   return new entry.LossClass(options as never);
 }
+
+/** An ignoreIndex option as given (checked), or undefined: the default stays implicit, as it is looked for differently. */
+function givenIgnoreIndex(owner: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : checkIgnoreIndex(owner, value);
+}
+
+/** `{ ignoreIndex }` when one was given, else nothing (for options and configs). */
+const ignoring = (ignoreIndex: number | undefined): { ignoreIndex?: number } =>
+  ignoreIndex === undefined ? {} : { ignoreIndex };
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
