@@ -52,7 +52,7 @@ beforeAll(async () => {
 });
 
 describe('item 6: config defaults merge with an optimizer object', () => {
-  it('an optimizer object without lr trains at the documented default (2e-3) or the --lr given', async () => {
+  it("an optimizer object without lr trains at its type's default (2e-3 for sgd and adam) or the --lr given", async () => {
     const sgd = await runInProcess(
       ['train', ...QUICK, '--optimizer', '{"type":"sgd","momentum":0.9}', '--name', 'sgd'],
       cwd,
@@ -77,6 +77,14 @@ describe('item 6: config defaults merge with an optimizer object', () => {
     const file = await runInProcess(['train', ...QUICK, '--config', 'adam.yaml', '--name', 'adam-file'], cwd);
     expect(file.code, file.stderr).toBe(0);
     expect(file.stdout).toMatch(/adam weightDecay 0\.01 lr 0\.002/);
+    // Another type without an lr: PyTorch's default for it, printed and stored.
+    const adadelta = await runInProcess(['train', ...QUICK, '--optimizer', 'adadelta', '--name', 'adadelta'], cwd);
+    expect(adadelta.code, adadelta.stderr).toBe(0);
+    expect(adadelta.stdout).toMatch(/adadelta lr 1\b/);
+    expect(readJson<{ optimizer: unknown }>(at('runs', 'adadelta', 'config.json')).optimizer).toEqual({
+      type: 'adadelta',
+      lr: 1,
+    });
   });
 });
 

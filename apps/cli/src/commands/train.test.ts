@@ -374,7 +374,9 @@ describe('myelin train (the built binary)', () => {
       /\(default: ([^)]*(?:\([^)]*\))?[^)]*)\)/.exec(blocks.find((b) => b.startsWith(`${flag} `)) ?? '')?.[1];
     expect(shown('--epochs')).toBe('40');
     expect(shown('--batch-size')).toBe('32');
-    expect(shown('--lr')).toBe('0.002');
+    expect(shown('--lr')).toBe(
+      'by optimizer: sgd, adam, adamw, adamax, nadam 0.002; rmsprop, adagrad 0.01; adadelta 1',
+    );
     expect(shown('--data')).toBe('digits');
     expect(shown('--backend')).toBe('auto');
     expect(shown('--hidden')).toBe('128');

@@ -56,10 +56,48 @@ describe('run config: defaults, file, flags', () => {
     expect(resolve({ loss: '{"type":"HuberLoss","delta":0.5}' }).loss).toEqual({ type: 'HuberLoss', delta: 0.5 });
   });
 
+  it("an optimizer without an lr trains at its type's default: PyTorch's, or 0.002 for sgd and adam", () => {
+    expect(resolve({}).optimizer).toEqual({ type: 'adam', lr: 0.002 });
+    expect(resolve({ optimizer: 'adadelta' }).optimizer).toEqual({ type: 'adadelta', lr: 1 });
+    expect(resolve({ optimizer: 'RMSprop' }).optimizer).toEqual({ type: 'RMSprop', lr: 0.01 });
+    expect(resolve({ optimizer: 'sgd', momentum: '0.9' }).optimizer).toEqual({ type: 'sgd', momentum: 0.9, lr: 0.002 });
+    expect(resolve({ optimizer: '{"type":"adagrad","lrDecay":0.1}' }).optimizer).toEqual({
+      type: 'adagrad',
+      lrDecay: 0.1,
+      lr: 0.01,
+    });
+    // --lr wins over the type's default.
+    expect(resolve({ optimizer: 'adadelta', lr: '0.5' }).optimizer).toEqual({ type: 'adadelta', lr: 0.5 });
+    // A config file's optimizer without lr: the type's default; with one, the file's, also under a new --optimizer.
+    const withoutLr = path.join(directory, 'adadelta.json');
+    writeFileSync(withoutLr, JSON.stringify({ optimizer: { type: 'adadelta', rho: 0.95 } }));
+    expect(resolve({}, withoutLr).optimizer).toEqual({ type: 'adadelta', rho: 0.95, lr: 1 });
+    expect(resolve({ lr: '0.1' }, withoutLr).optimizer).toEqual({ type: 'adadelta', rho: 0.95, lr: 0.1 });
+    expect(resolve({ optimizer: 'nadam' }, withoutLr).optimizer).toEqual({ type: 'nadam', lr: 0.002 });
+    // A preset's lr is kept, for its own optimizer and for another named by --optimizer.
+    const preset = (flags: Record<string, string>) =>
+      resolveConfig({ preset: 'digits', flags: new Map(Object.entries(flags)) }).config.optimizer;
+    expect(preset({})).toEqual({ type: 'adam', lr: 0.001 });
+    expect(preset({ optimizer: 'adadelta' })).toEqual({ type: 'adadelta', lr: 0.001 });
+  });
+
   it('refuses KLDivLoss, naming why and what to use: every source gives one label per sample', () => {
     expect(() => resolve({ loss: 'KLDivLoss' })).toThrow(
       /invalid value for loss \(--loss\): got KLDivLoss, which compares probability distributions.*allowed: CrossEntropyLoss for class labels/,
     );
+  });
+
+  it("refuses a loss by its target kinds (core's lossInfo), not its name: only kinds a label per sample gives are accepted", () => {
+    const file = path.join(directory, 'kl.json');
+    writeFileSync(file, JSON.stringify({ loss: { type: 'kldivloss', reduction: 'batchmean' } }));
+    expect(failure({}, file)).toBe(
+      `invalid value for loss (in ${file}): got kldivloss, which compares probability distributions, but every data source here gives one label per sample; allowed: CrossEntropyLoss for class labels (it is the KL divergence to one-hot targets plus a constant), or kldivloss in code with a LogSoftmax output and distribution targets`,
+    );
+    // Class indices, 0/1 per output, values; CrossEntropyLoss also takes distributions, but indices suffice.
+    for (const loss of ['CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss', 'MSELoss', 'PoissonNLLLoss'])
+      expect(resolve({ loss }).loss).toEqual({ type: loss });
+    // An unknown type is left to lossFromConfig, which lists the known ones when training starts.
+    expect(resolve({ loss: 'HingeLoss' }).loss).toEqual({ type: 'HingeLoss' });
   });
 
   it('resolves data paths in a file against the file, and from flags against the working directory', () => {

@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { UsageError, describeValue } from '../errors.js';
+import { defaultLearningRate } from './learning-rates.js';
+import { checkLossTargets } from './loss-targets.js';
 import { applyFlags, optionForPath } from './options.js';
 import { formatPath, getPath, isObject, type JsonObject } from './paths.js';
-import { DEFAULT_CONFIG, configSchema, defaultTransforms, type RunConfig } from './schema.js';
+import { configSchema, defaultTransforms, type RunConfig } from './schema.js';
 
 /** apps/cli/configs: the presets shipped with the CLI. */
 export const PRESET_DIRECTORY = fileURLToPath(new URL('../../configs/', import.meta.url));
@@ -129,12 +131,7 @@ function completeConfig(config: RunConfig, origins: ReadonlyMap<string, string>,
       `invalid value for data.validationSplit + data.testSplit${from ? ` (${from})` : ''}: got ${data.validationSplit} + ${data.testSplit}; allowed: a sum below 1 (the rest is the training set)`,
     );
   }
-  if (String(config.loss.type).toLowerCase() === 'kldivloss') {
-    // The CLI's sources give one label per sample; KL divergence needs a distribution per sample.
-    throw new UsageError(
-      `invalid value for loss${where('loss') ? ` (${where('loss')})` : ''}: got KLDivLoss, which compares probability distributions, but every data source here gives one label per sample; allowed: CrossEntropyLoss for class labels (it is the KL divergence to one-hot targets plus a constant), or klDivLoss in code with a LogSoftmax output and distribution targets`,
-    );
-  }
+  checkLossTargets(String(config.loss.type), where('loss') ? ` (${where('loss')})` : '');
   const optimizer = completeOptimizer(config.optimizer, where);
   if (config.training.clipGradNorm !== null && config.training.clipGradValue !== null) {
     throw new UsageError(
@@ -144,15 +141,15 @@ function completeConfig(config: RunConfig, origins: ReadonlyMap<string, string>,
   return { ...config, optimizer, data: { ...data, transforms: data.transforms ?? defaultTransforms(data.source) } };
 }
 
-/** The documented default learning rate, kept when an optimizer object names none. */
-export const DEFAULT_LR = DEFAULT_CONFIG.optimizer.lr as number;
-
 /**
- * An optimizer object without `lr` gets the default (`{"type":"sgd","momentum":0.9}` trains at
- * 2e-3); the learning rate must be a number > 0, as --help says (0 would train nothing).
+ * An optimizer object without `lr` gets its type's default (learning-rates.ts: PyTorch's, or the
+ * CLI's 2e-3 for sgd and adam), written into the resolved config so the run shows and stores the
+ * rate it trains at; the learning rate must be a number > 0, as --help says (0 would train nothing).
+ * An unknown type keeps no lr: core's optimizerFromConfig names the known types.
  */
 function completeOptimizer(optimizer: RunConfig['optimizer'], where: (path: string) => string): RunConfig['optimizer'] {
-  const lr = optimizer.lr === undefined ? DEFAULT_LR : optimizer.lr;
+  const lr = optimizer.lr === undefined ? defaultLearningRate(optimizer.type) : optimizer.lr;
+  if (lr === undefined) return optimizer;
   if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) {
     const from = where('optimizer.lr') || where('optimizer');
     throw new UsageError(

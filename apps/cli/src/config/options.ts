@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MLP_ACTIVATIONS } from '@myelin/core';
 import { UsageError, describeValue } from '../errors.js';
+import { describeDefaultLearningRates } from './learning-rates.js';
 import { getPath, isObject, setPath, type JsonObject } from './paths.js';
 import { DATA_SOURCES, DEFAULT_CONFIG, defaultTransforms, type DataSource } from './schema.js';
 
@@ -104,20 +105,17 @@ const sameType = (a: unknown, b: unknown): boolean =>
 
 /**
  * --loss / --optimizer: a JSON object with options replaces the entry; a bare type keeps the
- * options when the type is unchanged, and the learning rate when an optimizer's type changes.
+ * options when the type is unchanged. A learning rate the file (or preset) gave carries over to
+ * an optimizer object without one; the default one does not, as each type has its own
+ * (learning-rates.ts, filled in when the config is resolved).
  */
 function applyTyped(key: 'loss' | 'optimizer') {
   return (config: JsonObject, value: unknown): void => {
     const current = currentObject(config, key);
+    const givenLr = key === 'optimizer' && isObject(config.optimizer) ? config.optimizer.lr : undefined;
     const bareType = isObject(value) && Object.keys(value).length === 1;
-    // An object without lr keeps the current one (the --lr default, or the file's).
-    if (!bareType)
-      config[key] =
-        key === 'optimizer' && isObject(value) && value.lr === undefined && current.lr !== undefined
-          ? { ...value, lr: current.lr }
-          : value;
-    else if (sameType(current.type, value.type)) config[key] = { ...current, type: value.type };
-    else config[key] = key === 'optimizer' && current.lr !== undefined ? { ...value, lr: current.lr } : value;
+    const next = bareType && sameType(current.type, value.type) ? { ...current, type: value.type } : value;
+    config[key] = givenLr !== undefined && isObject(next) && next.lr === undefined ? { ...next, lr: givenLr } : next;
   };
 }
 
@@ -338,6 +336,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     path: 'optimizer.lr',
     description: 'learning rate',
     allowed: 'a number > 0',
+    shownDefault: `by optimizer: ${describeDefaultLearningRates()}`,
     parse: parseNumber,
     apply: applyOptimizerOption('lr'),
   },

@@ -1,6 +1,7 @@
 import { MLP_ACTIVATIONS } from '@myelin/core';
 import { defaultTransformConfigs, type TransformConfig } from '@myelin/data';
 import { z } from 'zod';
+import { DEFAULT_LEARNING_RATES } from './learning-rates.js';
 
 // The run config: what `myelin train` reads from a JSON/YAML file, what every flag sets, and
 // what a run directory's config.json holds once resolved. Model, loss, optimizer and schedule
@@ -95,7 +96,7 @@ export const configSchema = z.strictObject({
   data: data.prefault({}),
   model: model.prefault({ type: 'mlp' }),
   loss: typed.default(() => ({ type: 'CrossEntropyLoss' })),
-  optimizer: typed.default(() => ({ type: 'adam', lr: 2e-3 })),
+  optimizer: typed.default(() => ({ type: 'adam', lr: DEFAULT_LEARNING_RATES.adam })),
   schedule: typed.nullable().default(null),
   training: z
     .strictObject({

@@ -1,7 +1,18 @@
 // Export and import on the CPU reference: a round trip restores the model exactly, the files
 // `myelin train` writes load too, and every bad upload is refused without touching the model.
 import '@myelin/backend-cpu-reference';
-import { Adam, Linear, ReLU, Sequential, captureCheckpoint, serializeCheckpoint } from '@myelin/core';
+import {
+  Adam,
+  Linear,
+  ReLU,
+  SGD,
+  Sequential,
+  Sigmoid,
+  Tanh,
+  captureCheckpoint,
+  serializeCheckpoint,
+  tensor,
+} from '@myelin/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeToyData } from '../data/toy-datasets.js';
 import { exportModel, importModel, readCheckpointFiles } from './checkpoint-io.js';
@@ -72,6 +83,44 @@ describe('model export and import', () => {
       ui: { dataset: 'xor' },
     });
     expect(await task.grid()).toEqual(before);
+  });
+
+  it('an import keeps every option of the saved optimizer config, and an export writes them back', async () => {
+    const model = new Sequential([new Linear(2, 4), new Tanh(), new Linear(4, 1), new Sigmoid()]);
+    const sgd = { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
+    const { type: _, ...options } = sgd;
+    const optimizer = new SGD(model.parameters(), options);
+    model
+      .forward(tensor([[0.5, -1]]))
+      .sum()
+      .backward(); // a step, so there is momentum state to restore
+    optimizer.step();
+    const extra = { myelin: { config: { optimizer: sgd } } };
+    const files = await serializeCheckpoint(captureCheckpoint({ model, optimizer }, 2, { extra }));
+    model.dispose();
+    optimizer.dispose();
+    const uploaded = [
+      { name: 'last.json', bytes: new TextEncoder().encode(files.meta) },
+      { name: 'last.safetensors', bytes: files.weights },
+      { name: 'last.optimizer.safetensors', bytes: files.optimizer! },
+    ];
+    const fallback = { type: 'adam', lr: 0.05 };
+    expect(await importModel(task, uploaded, fallback)).toMatchObject({ optimizerRestored: true, fromCli: true });
+    expect(task.current!.optimizerConfig).toEqual(sgd);
+    expect(task.current!.optimizer.paramGroups[0]).toMatchObject({ momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+    // Exported and imported again, the options survive.
+    const { bytes } = await exportModel(task, {});
+    await importModel(task, [{ name: 'again.safetensors', bytes }], fallback);
+    expect(task.current!.optimizerConfig).toEqual(sgd);
+    // Without the optimizer file nothing is restored: the demo's own optimizer settings apply.
+    await importModel(task, uploaded.slice(0, 2), fallback);
+    expect(task.current!.optimizerConfig).toEqual(fallback);
+    // A saved config that core's optimizerFromConfig refuses is not kept either.
+    const refused = files.meta.replace(/"nesterov": ?true/, '"nesterov": "yes"');
+    expect(refused).not.toBe(files.meta);
+    const bad = [{ name: 'last.json', bytes: new TextEncoder().encode(refused) }, ...uploaded.slice(1)];
+    expect(await importModel(task, bad, fallback)).toMatchObject({ optimizerRestored: false });
+    expect(task.current!.optimizerConfig).toEqual(fallback);
   });
 
   it.each([

@@ -19,13 +19,13 @@ import {
   type ModuleConfig,
   type Optimizer,
 } from '@myelin/core';
-import { ImportError, type DemoTask, type TrainedModel } from './demo-task.js';
+import { ImportError, type DemoOptimizerConfig, type DemoTask, type TrainedModel } from './demo-task.js';
 import { describeLayers } from './network.js';
 import type { ModelSummary, UploadedFile } from './protocol.js';
 
 interface WebExtra {
   demo?: string;
-  optimizer?: { type: string; lr: number };
+  optimizer?: DemoOptimizerConfig;
   ui?: Record<string, unknown>;
   [key: string]: unknown;
 }
@@ -51,7 +51,7 @@ export async function exportModel(
 export async function importModel(
   task: DemoTask,
   files: UploadedFile[],
-  fallbackOptimizer: { type: string; lr: number },
+  fallbackOptimizer: DemoOptimizerConfig,
 ): Promise<ModelSummary> {
   const { checkpoint, source } = readCheckpointFiles(files);
   let model: Module | null = null;
@@ -71,21 +71,22 @@ export async function importModel(
       throw new ImportError(`${source}: the model cannot be rebuilt from it: ${(error as Error).message}.`);
     }
     const saved = optimizerConfigOf(checkpoint);
-    let optimizerRestored = false;
+    // The saved config whole (momentum, betas, weightDecay, ...), once optimizerFromConfig has
+    // accepted it and the state loaded; its lr filled in from the optimizer when it names none.
+    let restoredConfig: DemoOptimizerConfig | null = null;
     if (saved && checkpoint.optimizerState) {
       try {
         optimizer = optimizerFromConfig(model.parameters(), saved);
+        const lr = optimizer.paramGroups[0]!.lr;
         optimizer.loadStateDict(checkpoint.optimizerState);
-        optimizerRestored = true;
+        restoredConfig = { ...saved, lr: typeof saved.lr === 'number' ? saved.lr : lr };
       } catch {
         optimizer?.dispose();
         optimizer = null;
       }
     }
-    const optimizerConfig =
-      optimizerRestored && saved
-        ? { type: saved.type, lr: Number(saved.lr ?? fallbackOptimizer.lr) }
-        : fallbackOptimizer;
+    const optimizerRestored = restoredConfig !== null;
+    const optimizerConfig = restoredConfig ?? fallbackOptimizer;
     optimizer ??= optimizerFromConfig(model.parameters(), optimizerConfig);
     const { web: _web, ...inherited } = checkpoint.extra ?? {};
     const trained: TrainedModel = { model, optimizer, optimizerConfig, epoch: checkpoint.epoch, inherited };

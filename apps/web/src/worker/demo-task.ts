@@ -5,12 +5,15 @@ import { buildMlp, buildOptimizer } from './network.js';
 import type { DemoName, NetworkConfig, TrainingConfig } from './protocol.js';
 import type { TrainingSession } from './session.js';
 
+/** An optimizer config (core's optimizerFromConfig form) with its learning rate: every option it was built with. */
+export type DemoOptimizerConfig = { type: string; lr: number; [option: string]: unknown };
+
 /** The model a demo trains and what is needed to export it. */
 export interface TrainedModel {
   model: Module;
   optimizer: Optimizer;
   /** The optimizer settings, saved with the checkpoint so an import rebuilds the same optimizer. */
-  optimizerConfig: { type: string; lr: number };
+  optimizerConfig: DemoOptimizerConfig;
   epoch: number;
   /** The imported checkpoint's other extras (e.g. myelin train's run config), written back on export. */
   inherited?: Record<string, unknown>;

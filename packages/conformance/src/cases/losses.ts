@@ -31,6 +31,8 @@ const classIndices = (values: number[], backend: Backend, shape = [values.length
 const LOG_SOFTMAX: PrimitiveOp[] = ['max', 'sub', 'exp', 'sum', 'log'];
 /** One-hot selection of the target class: comparison with arange, cast, product, row sum. */
 const INDEX_TARGET: PrimitiveOp[] = ['reshape', 'equal', 'cast', 'mul', 'sum', 'neg'];
+/** Targets equal to ignoreIndex made -1 (selecting no class) and left out of the mean's count. */
+const IGNORED_TARGET: PrimitiveOp[] = ['notEqual', 'where', 'cast', 'sum'];
 const CLAMPED_LOG: PrimitiveOp[] = ['greater', 'where', 'log'];
 const STABLE_SOFTPLUS: PrimitiveOp[] = ['maximum', 'neg', 'exp', 'sub', 'add', 'log'];
 const EXTREME = 'logits 1e4 apart: a central difference with eps 1e-6 is below float64 resolution there';
@@ -191,6 +193,25 @@ const crossEntropyCases: OpCase[] = [
     run: ([x, w], backend) =>
       crossEntropy(x!, classIndices(targets, backend), { reduction, labelSmoothing: 0.25, weight: w! }),
   })),
+  // ignoreIndex given explicitly: backends that read asynchronously look only for a given one.
+  ...REDUCTIONS.map((reduction): OpCase => ({
+    name: `crossEntropy ignoreIndex -100 with class weights and label smoothing 0.1 ${reduction}`,
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, ...IGNORED_TARGET, 'add', ...reducing(reduction)],
+    inputs: [logits, classWeight],
+    run: ([x, w], backend) =>
+      crossEntropy(x!, classIndices([2, -100, 3, -100, 1], backend), {
+        reduction,
+        ignoreIndex: -100,
+        labelSmoothing: 0.1,
+        weight: w!,
+      }),
+  })),
+  {
+    name: 'crossEntropy ignoreIndex at a class (3, mean)',
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, ...IGNORED_TARGET, 'div'],
+    inputs: [logits],
+    run: ([x], backend) => crossEntropy(x!, classIndices(targets, backend), { ignoreIndex: 3 }),
+  },
   {
     name: 'crossEntropy probability targets with class weights and label smoothing 0.2 (mean)',
     covers: [...LOG_SOFTMAX, 'mul', 'add', 'sum', 'neg', 'div'],
@@ -262,6 +283,12 @@ const nllCases: OpCase[] = [
     covers: [...INDEX_TARGET, 'div'],
     inputs: [logProbabilities, { shape: [5], low: 0.5, high: 2 }],
     run: ([x, w], backend) => nllLoss(x!, classIndices([4, 0, 0, 2], backend), { weight: w! }),
+  },
+  {
+    name: 'nllLoss ignoreIndex -1 (mean)',
+    covers: [...INDEX_TARGET, ...IGNORED_TARGET, 'div'],
+    inputs: [logProbabilities],
+    run: ([x], backend) => nllLoss(x!, classIndices([4, -1, 0, 2], backend), { ignoreIndex: -1 }),
   },
   {
     name: 'nllLoss of log-softmax [C] with a scalar target',

@@ -34,21 +34,30 @@ export function requireBroadcastWeight(owner: string, role: string, weight: Tens
 }
 
 /**
- * Host-side check that class indices lie in 0..numClasses-1, only where the values can be read
- * without stalling a device (like gather's index check). Elsewhere an out-of-range index
- * selects no class: its row contributes 0 to the loss and to the weight sum.
+ * Host-side check that class indices lie in 0..numClasses-1 or equal `ignoreIndex`, only where
+ * the values can be read without stalling a device (like gather's index check); returns whether
+ * any equals `ignoreIndex`, or undefined where they were not read. Elsewhere an out-of-range
+ * index selects no class: its row contributes 0 to the loss and to the weight sum.
  */
-export function checkClassIndices(owner: string, target: Tensor, numClasses: number): void {
-  if (!target.backend.readSync) return;
+export function checkClassIndices(
+  owner: string,
+  target: Tensor,
+  numClasses: number,
+  ignoreIndex: number,
+): boolean | undefined {
+  if (!target.backend.readSync) return undefined;
   const values = target.dataSync();
+  let ignored = false;
   for (let i = 0; i < values.length; i++) {
     const index = values[i]!;
-    if (index < 0 || index >= numClasses) {
+    if (index === ignoreIndex) ignored = true;
+    else if (index < 0 || index >= numClasses) {
       throw new ArgumentError(
-        `${owner}: target class ${index} at position ${i} is out of range for ${numClasses} classes (expected 0..${numClasses - 1})`,
+        `${owner}: target class ${index} at position ${i} is out of range for ${numClasses} classes (expected 0..${numClasses - 1}, or ignoreIndex ${ignoreIndex})`,
       );
     }
   }
+  return ignored;
 }
 
 /**

@@ -56,6 +56,8 @@ describe('loss classes', () => {
       new BCEWithLogitsLoss({ posWeight: [2, 0.5], reduction: 'none' }),
       new CrossEntropyLoss({ labelSmoothing: 0.2, weight: tensor([1, 3]) }),
       new NLLLoss({ weight: [0.5, 1] }),
+      new CrossEntropyLoss({ ignoreIndex: 0, reduction: 'sum' }),
+      new NLLLoss({ ignoreIndex: -1 }),
     ];
     expect(losses.map((loss) => loss.config())).toEqual([
       { type: 'MSELoss', reduction: 'mean' },
@@ -64,6 +66,9 @@ describe('loss classes', () => {
       { type: 'BCEWithLogitsLoss', reduction: 'none', posWeight: [2, 0.5] },
       { type: 'CrossEntropyLoss', reduction: 'mean', labelSmoothing: 0.2, weight: [1, 3] },
       { type: 'NLLLoss', reduction: 'mean', weight: [0.5, 1] },
+      // ignoreIndex only when given: the default -100 is looked for only where targets are read.
+      { type: 'CrossEntropyLoss', reduction: 'sum', labelSmoothing: 0, ignoreIndex: 0 },
+      { type: 'NLLLoss', reduction: 'mean', ignoreIndex: -1 },
     ]);
     for (const loss of losses) expect(roundTrip(loss).config()).toEqual(loss.config());
     const logits = tensor([
@@ -129,9 +134,21 @@ describe('loss classes', () => {
     expect(() => new BCELoss({ weight: 'heavy' as never })).toThrow(ArgumentError);
     // An option the loss does not have is not ignored (PyTorch's names are camelCase here).
     expect(() => new CrossEntropyLoss({ label_smoothing: 0.1 } as never)).toThrow(
-      "CrossEntropyLoss: unknown option 'label_smoothing' (allowed: reduction, labelSmoothing, weight; 'label_smoothing' is 'labelSmoothing' here)",
+      "CrossEntropyLoss: unknown option 'label_smoothing' (allowed: reduction, labelSmoothing, weight, ignoreIndex; 'label_smoothing' is 'labelSmoothing' here)",
     );
-    expect(() => new CrossEntropyLoss({ ignoreIndex: -100 } as never)).toThrow(/unknown option 'ignoreIndex'/);
+    expect(() => new NLLLoss({ ignore_index: -1 } as never)).toThrow(/'ignore_index' is 'ignoreIndex' here/);
+    expect(() => new NLLLoss({ ignoreIndex: 0.5 })).toThrow('NLLLoss: ignoreIndex must be an integer, got 0.5');
+  });
+  it('pass ignoreIndex on: CrossEntropyLoss and NLLLoss leave out the rows of that class', async () => {
+    const logits = tensor([
+      [2, -1],
+      [0.5, 3],
+    ]);
+    const target = tensor([0, 1], { dtype: 'int32' });
+    const rowLosses = await new CrossEntropyLoss({ reduction: 'none' }).forward(logits, target).data();
+    const ignored = new CrossEntropyLoss({ ignoreIndex: 0, reduction: 'none' }).forward(logits, target);
+    await expectValues(ignored, [2], [0, rowLosses[1]!]);
+    await expectValues(new NLLLoss({ ignoreIndex: 1 }).forward(logits.logSoftmax(), target), [], [rowLosses[0]!]);
   });
   it('cannot serialise a weight tensor that only reads asynchronously', () => {
     const backend = asyncOnlyBackend();
@@ -174,23 +191,27 @@ describe('lossFromConfig', () => {
 });
 
 describe('loss metadata', () => {
-  it('says what each loss compares and whether it takes logits, on the class, the instance and by name', () => {
+  it('says what each loss compares, its target kinds and whether it takes logits, on the class, the instance and by name', () => {
     const expected = {
-      MSELoss: { task: 'regression', onLogits: false },
-      L1Loss: { task: 'regression', onLogits: false },
-      BCELoss: { task: 'binary', onLogits: false },
-      BCEWithLogitsLoss: { task: 'binary', onLogits: true },
-      CrossEntropyLoss: { task: 'classification', onLogits: true },
-      NLLLoss: { task: 'classification', onLogits: false },
+      MSELoss: { task: 'regression', onLogits: false, targets: ['value'] },
+      L1Loss: { task: 'regression', onLogits: false, targets: ['value'] },
+      BCELoss: { task: 'binary', onLogits: false, targets: ['binary'] },
+      BCEWithLogitsLoss: { task: 'binary', onLogits: true, targets: ['binary'] },
+      CrossEntropyLoss: { task: 'classification', onLogits: true, targets: ['class-index', 'distribution'] },
+      NLLLoss: { task: 'classification', onLogits: false, targets: ['class-index'] },
+      HuberLoss: { task: 'regression', onLogits: false, targets: ['value'] },
+      SmoothL1Loss: { task: 'regression', onLogits: false, targets: ['value'] },
+      KLDivLoss: { task: 'regression', onLogits: false, targets: ['distribution'] },
+      PoissonNLLLoss: { task: 'regression', onLogits: false, targets: ['value'] },
     };
     for (const [type, info] of Object.entries(expected)) {
       expect(lossInfo(type)).toEqual(info);
       expect(lossInfo({ type })).toEqual(info);
       const loss = lossFromConfig({ type });
-      expect({ task: loss.task, onLogits: loss.onLogits }).toEqual(info);
+      expect({ task: loss.task, onLogits: loss.onLogits, targets: loss.targets }).toEqual(info);
     }
-    expect(BCEWithLogitsLoss.info).toEqual({ task: 'binary', onLogits: true });
-    expect(lossInfo('bcewithlogitsloss')).toEqual({ task: 'binary', onLogits: true });
+    expect(BCEWithLogitsLoss.info).toEqual(expected.BCEWithLogitsLoss);
+    expect(lossInfo('bcewithlogitsloss')).toEqual(expected.BCEWithLogitsLoss);
     expect(lossInfo('HingeLoss')).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { tensor } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from './binary.js';
-import { crossEntropy, nllLoss } from './classification.js';
+import { checkIgnoreIndex, crossEntropy, nllLoss } from './classification.js';
 import { rejectUnknownKeys } from '../optim/validate.js';
 import { checkBoolean } from '../nn/checks.js';
 import { checkReduction, type Reduction } from './reduction.js';
@@ -29,9 +29,21 @@ export type LossConfig = { type: string; [option: string]: unknown };
  */
 export type LossTask = 'classification' | 'binary' | 'regression';
 
+/**
+ * A kind of target a loss takes: an int32 class index per sample ('class-index'), a 0/1 label or
+ * probability per output ('binary'), a real value per output ('value'), or a probability
+ * distribution over the classes per sample ('distribution').
+ */
+export type LossTarget = 'class-index' | 'binary' | 'value' | 'distribution';
+
 /** What training loops and tools need to know about a loss without knowing its name. */
 export interface LossInfo {
   readonly task: LossTask;
+  /**
+   * The target kinds it accepts, the one its task calls for first; a tool whose data gives none
+   * of them refuses the loss (the CLI does).
+   */
+  readonly targets: readonly LossTarget[];
   /**
    * Whether the input is raw scores (logits): a binary prediction is then `input > 0` rather
    * than `input > 0.5`, and probabilities are its softmax or sigmoid. False for losses on
@@ -48,6 +60,8 @@ export interface Loss {
   readonly task?: LossTask;
   /** Whether the input is logits (see LossInfo); absent means false. */
   readonly onLogits?: boolean;
+  /** The target kinds it accepts (see LossInfo); absent on a custom loss that does not say. */
+  readonly targets?: readonly LossTarget[];
 }
 
 /**
@@ -60,6 +74,7 @@ abstract class ReducingLoss<R extends string = Reduction> implements Loss, LossI
   readonly reduction: R;
   readonly task: LossTask;
   readonly onLogits: boolean;
+  readonly targets: readonly LossTarget[];
   constructor(
     readonly type: string,
     options: { reduction?: R },
@@ -70,7 +85,11 @@ abstract class ReducingLoss<R extends string = Reduction> implements Loss, LossI
     if (allowed !== undefined) rejectUnknownKeys(type, options ?? {}, allowed);
     this.reduction = checkReduction<R>(type, options.reduction, reductions);
     // Each class states its LossInfo once, as a static `info`; instances carry it too.
-    ({ task: this.task, onLogits: this.onLogits } = (new.target as unknown as { info: LossInfo }).info);
+    ({
+      task: this.task,
+      onLogits: this.onLogits,
+      targets: this.targets,
+    } = (new.target as unknown as { info: LossInfo }).info);
   }
   abstract forward(input: Tensor, target: Tensor): Tensor;
   config(): LossConfig {
@@ -79,7 +98,7 @@ abstract class ReducingLoss<R extends string = Reduction> implements Loss, LossI
 }
 
 export class MSELoss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  static readonly info: LossInfo = { task: 'regression', onLogits: false, targets: ['value'] };
   constructor(options: { reduction?: Reduction } = {}) {
     super('MSELoss', options);
   }
@@ -89,7 +108,7 @@ export class MSELoss extends ReducingLoss {
 }
 
 export class L1Loss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  static readonly info: LossInfo = { task: 'regression', onLogits: false, targets: ['value'] };
   constructor(options: { reduction?: Reduction } = {}) {
     super('L1Loss', options);
   }
@@ -99,7 +118,7 @@ export class L1Loss extends ReducingLoss {
 }
 
 export class BCELoss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'binary', onLogits: false };
+  static readonly info: LossInfo = { task: 'binary', onLogits: false, targets: ['binary'] };
   readonly weight: WeightValues | undefined;
   constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
     super('BCELoss', options);
@@ -116,7 +135,7 @@ export class BCELoss extends ReducingLoss {
 }
 
 export class BCEWithLogitsLoss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'binary', onLogits: true };
+  static readonly info: LossInfo = { task: 'binary', onLogits: true, targets: ['binary'] };
   readonly weight: WeightValues | undefined;
   readonly posWeight: WeightValues | undefined;
   constructor(options: { reduction?: Reduction; weight?: WeightValues; posWeight?: WeightValues } = {}) {
@@ -135,12 +154,17 @@ export class BCEWithLogitsLoss extends ReducingLoss {
 }
 
 export class CrossEntropyLoss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'classification', onLogits: true };
+  static readonly info: LossInfo = { task: 'classification', onLogits: true, targets: ['class-index', 'distribution'] };
   readonly weight: WeightValues | undefined;
   readonly labelSmoothing: number;
-  constructor(options: { reduction?: Reduction; labelSmoothing?: number; weight?: WeightValues } = {}) {
+  /** PyTorch's ignore_index; undefined means its default -100, looked for only where targets are read on the host (see crossEntropy). */
+  readonly ignoreIndex: number | undefined;
+  constructor(
+    options: { reduction?: Reduction; labelSmoothing?: number; weight?: WeightValues; ignoreIndex?: number } = {},
+  ) {
     super('CrossEntropyLoss', options);
     this.weight = checkWeightValues(this.type, 'weight', options.weight);
+    this.ignoreIndex = givenIgnoreIndex(this.type, options.ignoreIndex);
     this.labelSmoothing = options.labelSmoothing ?? 0;
     if (typeof this.labelSmoothing !== 'number' || !(this.labelSmoothing >= 0 && this.labelSmoothing < 1)) {
       throw new ArgumentError(
@@ -149,35 +173,42 @@ export class CrossEntropyLoss extends ReducingLoss {
     }
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, labelSmoothing, ignoreIndex } = this;
     return withWeights(input, [this.weight], ([weight]) =>
-      crossEntropy(input, target, { reduction: this.reduction, labelSmoothing: this.labelSmoothing, weight }),
+      crossEntropy(input, target, { reduction, labelSmoothing, weight, ...ignoring(ignoreIndex) }),
     );
   }
   override config(): LossConfig {
-    return withSerialisedWeights({ ...super.config(), labelSmoothing: this.labelSmoothing }, { weight: this.weight });
+    return withSerialisedWeights(
+      { ...super.config(), labelSmoothing: this.labelSmoothing, ...ignoring(this.ignoreIndex) },
+      { weight: this.weight },
+    );
   }
 }
 
 export class NLLLoss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'classification', onLogits: false };
+  static readonly info: LossInfo = { task: 'classification', onLogits: false, targets: ['class-index'] };
   readonly weight: WeightValues | undefined;
-  constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
+  /** PyTorch's ignore_index; undefined means its default -100, looked for only where targets are read on the host (see nllLoss). */
+  readonly ignoreIndex: number | undefined;
+  constructor(options: { reduction?: Reduction; weight?: WeightValues; ignoreIndex?: number } = {}) {
     super('NLLLoss', options);
     this.weight = checkWeightValues(this.type, 'weight', options.weight);
+    this.ignoreIndex = givenIgnoreIndex(this.type, options.ignoreIndex);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return withWeights(input, [this.weight], ([weight]) =>
-      nllLoss(input, target, { reduction: this.reduction, weight }),
+      nllLoss(input, target, { reduction: this.reduction, weight, ...ignoring(this.ignoreIndex) }),
     );
   }
   override config(): LossConfig {
-    return withSerialisedWeights(super.config(), { weight: this.weight });
+    return withSerialisedWeights({ ...super.config(), ...ignoring(this.ignoreIndex) }, { weight: this.weight });
   }
 }
 
 /** torch.nn.HuberLoss: quadratic below `delta` (default 1), linear above. */
 export class HuberLoss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  static readonly info: LossInfo = { task: 'regression', onLogits: false, targets: ['value'] };
   readonly delta: number;
   constructor(options: { reduction?: Reduction; delta?: number } = {}) {
     super('HuberLoss', options);
@@ -193,7 +224,7 @@ export class HuberLoss extends ReducingLoss {
 
 /** torch.nn.SmoothL1Loss: Huber loss / beta (default 1); the L1 loss at beta 0. */
 export class SmoothL1Loss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  static readonly info: LossInfo = { task: 'regression', onLogits: false, targets: ['value'] };
   readonly beta: number;
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
     super('SmoothL1Loss', options);
@@ -212,7 +243,7 @@ export class SmoothL1Loss extends ReducingLoss {
  * (targets are probabilities, or log-probabilities with `logTarget`); 'batchmean' is the true KL.
  */
 export class KLDivLoss extends ReducingLoss<KLDivReduction> {
-  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  static readonly info: LossInfo = { task: 'regression', onLogits: false, targets: ['distribution'] };
   readonly logTarget: boolean;
   constructor(options: { reduction?: KLDivReduction; logTarget?: boolean } = {}) {
     super('KLDivLoss', options, KL_DIV_REDUCTIONS);
@@ -228,7 +259,7 @@ export class KLDivLoss extends ReducingLoss<KLDivReduction> {
 
 /** torch.nn.PoissonNLLLoss: counts as targets, the (log) rate as input. */
 export class PoissonNLLLoss extends ReducingLoss {
-  static readonly info: LossInfo = { task: 'regression', onLogits: false };
+  static readonly info: LossInfo = { task: 'regression', onLogits: false, targets: ['value'] };
   readonly logInput: boolean;
   readonly full: boolean;
   readonly eps: number;
@@ -256,8 +287,11 @@ const LOSS_TYPES: Record<string, { options: readonly string[]; LossClass: LossCl
   L1Loss: { options: ['reduction'], LossClass: L1Loss },
   BCELoss: { options: ['reduction', 'weight'], LossClass: BCELoss },
   BCEWithLogitsLoss: { options: ['reduction', 'weight', 'posWeight'], LossClass: BCEWithLogitsLoss },
-  CrossEntropyLoss: { options: ['reduction', 'labelSmoothing', 'weight'], LossClass: CrossEntropyLoss },
-  NLLLoss: { options: ['reduction', 'weight'], LossClass: NLLLoss },
+  CrossEntropyLoss: {
+    options: ['reduction', 'labelSmoothing', 'weight', 'ignoreIndex'],
+    LossClass: CrossEntropyLoss,
+  },
+  NLLLoss: { options: ['reduction', 'weight', 'ignoreIndex'], LossClass: NLLLoss },
   HuberLoss: { options: ['reduction', 'delta'], LossClass: HuberLoss },
   SmoothL1Loss: { options: ['reduction', 'beta'], LossClass: SmoothL1Loss },
   KLDivLoss: { options: ['reduction', 'logTarget'], LossClass: KLDivLoss },
@@ -301,6 +335,15 @@ export function lossFromConfig(config: LossConfig): Loss {
   }
   return new entry.LossClass(options as never);
 }
+
+/** An ignoreIndex option as given (checked), or undefined: the default stays implicit, as it is looked for differently. */
+function givenIgnoreIndex(owner: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : checkIgnoreIndex(owner, value);
+}
+
+/** `{ ignoreIndex }` when one was given, else nothing (for options and configs). */
+const ignoring = (ignoreIndex: number | undefined): { ignoreIndex?: number } =>
+  ignoreIndex === undefined ? {} : { ignoreIndex };
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));

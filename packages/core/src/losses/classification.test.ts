@@ -146,7 +146,7 @@ describe('crossEntropy with class-index targets', () => {
   });
   it('checks class indices on the host where it can read them, and skips them elsewhere', async () => {
     expect(() => crossEntropy(tensor([[1, 2, 3]]), tensor([3], { dtype: 'int32' }))).toThrow(
-      'crossEntropy: target class 3 at position 0 is out of range for 3 classes (expected 0..2)',
+      'crossEntropy: target class 3 at position 0 is out of range for 3 classes (expected 0..2, or ignoreIndex -100)',
     );
     expect(() => crossEntropy(tensor([[1, 2, 3]]), tensor([-1], { dtype: 'int32' }))).toThrow(ArgumentError);
     // Without readSync the row with index 7 selects no class: it adds 0 to the sum and to the weight sum.
@@ -246,10 +246,85 @@ describe('nllLoss', () => {
       'nllLoss: target must be int32 class indices, got dtype float32 (for probability targets use crossEntropy on logits)',
     );
     expect(() => nllLoss(logProbabilities(), tensor([1, 2, 4], { dtype: 'int32' }))).toThrow(
-      'nllLoss: target class 4 at position 2 is out of range for 4 classes (expected 0..3)',
+      'nllLoss: target class 4 at position 2 is out of range for 4 classes (expected 0..3, or ignoreIndex -100)',
     );
     expect(() => nllLoss(logProbabilities(), tensor([1, 2], { dtype: 'int32' }))).toThrow(
       'nllLoss: logProbabilities [3,4] and target [2] disagree on the batch size',
+    );
+  });
+});
+
+describe('ignoreIndex (values and gradients against PyTorch: pytorch-losses.test.ts)', () => {
+  const logProbabilities = () => tensor(logitValues).logSoftmax();
+  /** Counts calls of cpu-reference's fused softmax cross-entropy kernel during `body`. */
+  function fusedCalls(body: () => void): number {
+    const fused = getBackend().fused!;
+    const kernel = fused.softmaxCrossEntropy!;
+    let calls = 0;
+    fused.softmaxCrossEntropy = (...args) => {
+      calls++;
+      return kernel.apply(fused, args);
+    };
+    try {
+      tidy(body);
+    } finally {
+      fused.softmaxCrossEntropy = kernel;
+    }
+    return calls;
+  }
+
+  it('keeps the fused path unless a target equals ignoreIndex, and accepts it where it checks classes', () => {
+    expect(fusedCalls(() => crossEntropy(logits(), classes()).backward())).toBe(1);
+    expect(fusedCalls(() => crossEntropy(logits(), classes(), { ignoreIndex: 5 }).backward())).toBe(1);
+    const ignored = tensor([1, -100, 0], { dtype: 'int32' });
+    expect(fusedCalls(() => crossEntropy(logits(), ignored).backward())).toBe(0);
+    expect(fusedCalls(() => crossEntropy(logits(), classes(), { ignoreIndex: 2 }).backward())).toBe(0);
+    expect(() => crossEntropy(logits(), tensor([1, -5, 0], { dtype: 'int32' }), { ignoreIndex: -5 })).not.toThrow();
+    expect(() => crossEntropy(logits(), tensor([1, -100, 0], { dtype: 'int32' }), { ignoreIndex: -5 })).toThrow(
+      'crossEntropy: target class -100 at position 1 is out of range for 4 classes (expected 0..3, or ignoreIndex -5)',
+    );
+  });
+
+  it('gives an ignored row no loss and the mean the count of the others', async () => {
+    const none = crossEntropy(logits(), tensor([1, -100, 0], { dtype: 'int32' }), { reduction: 'none' });
+    const kept = await crossEntropy(logits(), classes(), { reduction: 'none' }).data();
+    await expectValues(none, [3], [kept[0]!, 0, kept[2]!]);
+    await expectValues(
+      crossEntropy(logits(), tensor([1, -100, 0], { dtype: 'int32' })),
+      [],
+      [(kept[0]! + kept[2]!) / 2],
+    );
+    const logp = await logProbabilities().data(); // rows of 4: targets 1 and 0 of rows 0 and 2 are kept
+    const nll = nllLoss(logProbabilities(), classes(), { ignoreIndex: 2 });
+    await expectValues(nll, [], [-(logp[1]! + logp[8]!) / 2]);
+  });
+
+  it('where targets are not read (async backends), honours an ignoreIndex given, not the default', async () => {
+    const backend = asyncOnlyBackend();
+    const x = tensor(logitValues, { backend });
+    const target = tensor([1, -100, 0], { dtype: 'int32', backend });
+    const ignored = crossEntropy(x, target, { reduction: 'none', ignoreIndex: -100 });
+    expect(Math.abs((await ignored.data())[1]!)).toBe(0);
+    const mean = await crossEntropy(x, target, { ignoreIndex: -100 }).data();
+    const sumOfKept = await crossEntropy(x, target, { ignoreIndex: -100, reduction: 'sum' }).data();
+    expect(mean[0]).toBeCloseTo(sumOfKept[0]! / 2, 6);
+    // The default is not looked for: -100 is an unchecked out-of-range class, whose row keeps its smoothing term.
+    const smoothed = (options: { ignoreIndex?: number }) =>
+      crossEntropy(x, target, { reduction: 'none', labelSmoothing: 0.1, ...options }).data();
+    expect((await smoothed({}))[1]).toBeGreaterThan(0);
+    expect(Math.abs((await smoothed({ ignoreIndex: -100 }))[1]!)).toBe(0);
+  });
+
+  it('refuses a non-negative ignoreIndex with probability targets and a non-integer one, as PyTorch does', () => {
+    expect(() => crossEntropy(logits(), probabilities(), { ignoreIndex: 1 })).toThrow(
+      'crossEntropy: ignoreIndex 1 applies to class-index targets, not to probability targets; allowed here: a negative ignoreIndex (the default -100), as in PyTorch',
+    );
+    expect(() => crossEntropy(logits(), probabilities(), { ignoreIndex: -1 })).not.toThrow();
+    expect(() => crossEntropy(logits(), classes(), { ignoreIndex: 1.5 })).toThrow(
+      'crossEntropy: ignoreIndex must be an integer, got 1.5',
+    );
+    expect(() => nllLoss(logProbabilities(), classes(), { ignoreIndex: '1' as never })).toThrow(
+      'nllLoss: ignoreIndex must be an integer, got 1',
     );
   });
 });

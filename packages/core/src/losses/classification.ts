@@ -1,7 +1,7 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { logSoftmax } from '../ops/activation.js';
 import { softmaxCrossEntropyFused } from '../ops/fused.js';
-import { add, cast, div, equal, mul, neg, where } from '../ops/elementwise.js';
+import { add, cast, div, equal, mul, neg, notEqual, where } from '../ops/elementwise.js';
 import { reshape, unsqueeze } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { arange } from '../tensor/creation.js';
@@ -14,6 +14,25 @@ import { checkReduction, type Reduction, type ReductionOptions } from './reducti
 export interface NllLossOptions extends ReductionOptions {
   /** One rescaling weight per class, shape [C]; 'mean' then divides by the sum of the targets' weights. */
   weight?: Tensor;
+  /**
+   * A class-index target equal to it adds no loss and no gradient, and 'mean' divides by the
+   * (weighted) count of the others (NaN when all are ignored): PyTorch's ignore_index, default
+   * -100. Where targets are read on the host (cpu, cpu-reference) only a batch that holds it
+   * leaves the fused path; on backends that read asynchronously (cuda, webgpu, wasm) targets are
+   * not looked at, so only an ignoreIndex given here is honoured there.
+   */
+  ignoreIndex?: number;
+}
+
+/** PyTorch's default ignore_index. */
+const DEFAULT_IGNORE_INDEX = -100;
+
+/** The ignoreIndex option: an integer, -100 when absent. */
+export function checkIgnoreIndex(owner: string, value: unknown): number {
+  if (value === undefined) return DEFAULT_IGNORE_INDEX;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new ArgumentError(`${owner}: ignoreIndex must be an integer, got ${String(value)}`);
+  return value;
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
@@ -25,8 +44,8 @@ export interface CrossEntropyOptions extends NllLossOptions {
  * Cross-entropy of logits [N,C] (or [C]) against int32 class indices [N] (or a scalar), or
  * against float probabilities / one-hot rows of the logits' shape. PyTorch semantics: class
  * weights, label smoothing, and for index targets a weighted 'mean' that divides by the sum of
- * the targets' weights (probability targets divide by N). Built on logSoftmax, so value and
- * gradient stay finite at logits of +-1e4.
+ * the targets' weights (probability targets divide by N), and `ignoreIndex` for index targets.
+ * Built on logSoftmax, so value and gradient stay finite at logits of +-1e4.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const owner = 'crossEntropy';
@@ -35,11 +54,13 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) {
     throw new ArgumentError(`${owner}: labelSmoothing must be a number in [0, 1), got ${String(smoothing)}`);
   }
+  const ignoreIndex = checkIgnoreIndex(owner, options.ignoreIndex);
   if (target.dtype === 'int32') {
     checkIndexTarget(owner, 'logits', logits, target);
-    checkClassIndices(owner, target, numClasses);
+    const ignoring = checkClassIndices(owner, target, numClasses, ignoreIndex) ?? options.ignoreIndex !== undefined;
     // The common case in one kernel (forward and gradient together) where the backend has it.
     if (
+      !ignoring &&
       weight === undefined &&
       smoothing === 0 &&
       logits.rank === 2 &&
@@ -50,7 +71,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
     }
     return composite(() =>
       asRows(logits, target, reduction, (rows, indices) =>
-        indexTargetLoss(logSoftmax(rows, 1), indices, weight, reduction, smoothing),
+        indexTargetLoss(logSoftmax(rows, 1), indices, weight, reduction, smoothing, ignoring ? ignoreIndex : undefined),
       ),
     );
   }
@@ -63,6 +84,12 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
     if (logits.rank === 2 && target.rank === 2) checkBatch(owner, 'logits', logits, target);
     throw new ShapeError(
       `${owner}: probability target ${formatShape(target.shape)} must have the logits' shape ${formatShape(logits.shape)} (or be int32 class indices of shape ${formatShape(logits.shape.slice(0, -1))})`,
+    );
+  }
+  if (ignoreIndex >= 0) {
+    // PyTorch's rule: a negative ignore_index (the default -100) is allowed and does nothing here.
+    throw new ArgumentError(
+      `${owner}: ignoreIndex ${ignoreIndex} applies to class-index targets, not to probability targets; allowed here: a negative ignoreIndex (the default -100), as in PyTorch`,
     );
   }
   return composite(() =>
@@ -88,11 +115,12 @@ export function nllLoss(logProbabilities: Tensor, target: Tensor, options: NllLo
       `${owner}: target must be int32 class indices, got dtype ${target.dtype} (for probability targets use crossEntropy on logits)`,
     );
   }
+  const ignoreIndex = checkIgnoreIndex(owner, options.ignoreIndex);
   checkIndexTarget(owner, 'logProbabilities', logProbabilities, target);
-  checkClassIndices(owner, target, numClasses);
+  const ignoring = checkClassIndices(owner, target, numClasses, ignoreIndex) ?? options.ignoreIndex !== undefined;
   return composite(() =>
     asRows(logProbabilities, target, reduction, (rows, indices) =>
-      indexTargetLoss(rows, indices, weight, reduction, 0),
+      indexTargetLoss(rows, indices, weight, reduction, 0, ignoring ? ignoreIndex : undefined),
     ),
   );
 }
@@ -100,7 +128,7 @@ export function nllLoss(logProbabilities: Tensor, target: Tensor, options: NllLo
 /**
  * The index-target loss on log-probabilities [N,C]: (1 - s) * nll + s / C * smooth per row, where
  * nll = -w[y] logp[y] and smooth = -sum_c w[c] logp[c]; PyTorch's weighted mean divides both by
- * sum_i w[y_i].
+ * sum_i w[y_i]. Rows whose target is `ignoreIndex` (when given) count for nothing, as in PyTorch.
  */
 function indexTargetLoss(
   logProbabilities: Tensor,
@@ -108,19 +136,32 @@ function indexTargetLoss(
   weight: Tensor | undefined,
   reduction: Reduction,
   smoothing: number,
+  ignoreIndex: number | undefined,
 ): Tensor {
   const numClasses = logProbabilities.shape[1]!;
+  // An ignored target becomes -1, which selects no class: no loss term, no weight, no gradient.
+  const kept = ignoreIndex === undefined ? undefined : notEqual(target, ignoreIndex);
+  const indices = kept ? where(kept, target, -1) : target;
   // One-hot by comparison: an index out of range (unchecked on async backends) selects nothing.
   const classes = arange(numClasses, { dtype: 'int32', backend: target.backend });
-  const selected = equal(unsqueeze(target, 1), classes);
+  const selected = equal(unsqueeze(indices, 1), classes);
   const weighted = weight ? mul(logProbabilities, weight) : logProbabilities;
   // The target's term is picked with a select, not a product with the one-hot: another class
   // with logit -Infinity has log-probability -Infinity, and -Infinity * 0 is NaN (PyTorch picks).
   let losses = neg(sum(where(selected, weighted, 0), 1));
-  if (smoothing > 0) losses = add(mul(losses, 1 - smoothing), mul(neg(sum(weighted, 1)), smoothing / numClasses));
+  if (smoothing > 0) {
+    const smooth = neg(sum(weighted, 1));
+    // Selected away, not multiplied by 0: an all-ignored 'mean' has gradient 0 * Infinity otherwise.
+    losses = add(mul(losses, 1 - smoothing), mul(kept ? where(kept, smooth, 0) : smooth, smoothing / numClasses));
+  }
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return sum(losses);
-  return div(sum(losses), weight ? sum(mul(cast(selected, weight.dtype), weight)) : logProbabilities.shape[0]!);
+  const count = weight
+    ? sum(mul(cast(selected, weight.dtype), weight))
+    : kept
+      ? sum(cast(kept, logProbabilities.dtype))
+      : logProbabilities.shape[0]!;
+  return div(sum(losses), count);
 }
 
 /** Runs `body` on [N,C] rows; [C] inputs become one row and, unreduced, a scalar again. */

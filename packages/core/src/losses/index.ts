@@ -34,6 +34,7 @@ export {
   lossInfo,
   type Loss,
   type LossInfo,
+  type LossTarget,
   type LossTask,
   type LossConfig,
   type WeightValues,

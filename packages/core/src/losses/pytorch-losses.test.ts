@@ -6,10 +6,12 @@ import {
   KLDivLoss,
   PoissonNLLLoss,
   SmoothL1Loss,
+  crossEntropy,
   huberLoss,
   klDivLoss,
   lossFromConfig,
   lossInfo,
+  nllLoss,
   poissonNLLLoss,
   smoothL1Loss,
   tensor,
@@ -93,6 +95,34 @@ describe('losses beyond the classic six match PyTorch (float64)', () => {
   }
 });
 
+describe('ignoreIndex of crossEntropy and nllLoss matches PyTorch (float64)', () => {
+  const { rowWeights, classWeight, cases } = PYTORCH_LOSSES.ignoreIndex;
+  for (const [name, fixture] of Object.entries(cases)) {
+    for (const reduction of ['none', 'mean', 'sum'] as const) {
+      it(`${name}, reduction ${reduction}: value and input gradient`, async () => {
+        const x = tensor(fixture.input, { dtype: 'float64', requiresGrad: true });
+        const target = tensor(fixture.target, { dtype: 'int32' });
+        const options = {
+          reduction,
+          ...(fixture.ignoreIndex === null ? {} : { ignoreIndex: fixture.ignoreIndex }),
+          ...(fixture.weight ? { weight: tensor(classWeight, { dtype: 'float64' }) } : {}),
+        };
+        const y =
+          fixture.loss === 'nllLoss'
+            ? nllLoss(x, target, options)
+            : crossEntropy(x, target, { ...options, labelSmoothing: fixture.labelSmoothing });
+        const scalar = reduction === 'none' ? y.mul(tensor(rowWeights, { dtype: 'float64' })).sum() : y;
+        scalar.backward();
+        const expected = fixture[reduction];
+        // All ignored with 'mean' is 0 / 0: NaN, as in PyTorch (whose gradient is still 0).
+        if (Number.isNaN(expected.value)) expect(Number.isNaN((await y.array()) as number), name).toBe(true);
+        else expectNear(await y.array(), expected.value, `${name} ${reduction} value`);
+        expectNear(await x.grad!.array(), expected.inputGradient, `${name} ${reduction} input gradient`);
+      });
+    }
+  }
+});
+
 describe('the loss classes', () => {
   it('round-trip through lossFromConfig, with their options and what they compare', async () => {
     const x = tensor([
@@ -113,7 +143,7 @@ describe('the loss classes', () => {
       const rebuilt = lossFromConfig(JSON.parse(JSON.stringify(config)) as typeof config);
       expect(rebuilt.config()).toEqual(config);
       expect(await rebuilt.forward(x, t).array()).toEqual(await loss.forward(x, t).array());
-      expect(lossInfo(config.type)).toEqual({ task: 'regression', onLogits: false });
+      expect(lossInfo(config.type)).toMatchObject({ task: 'regression', onLogits: false });
     }
     expect(new HuberLoss().config()).toEqual({ type: 'HuberLoss', reduction: 'mean', delta: 1 });
     expect(lossFromConfig({ type: 'smoothl1loss' })).toBeInstanceOf(SmoothL1Loss);
