@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { approximateCubic } from './function-approximation-experiment.js';
 import { classifyWaves } from './sequence-experiment.js';
+import { learnReversal } from './transformer-experiment.js';
 import { readXorFile } from './xor-experiment.js';
 import { xorSeedTable } from './xor-nn-experiment.js';
 
@@ -36,5 +37,14 @@ describe('sequence classification with an LSTM (pnpm example:sequence)', () => {
     const result = await classifyWaves({ epochs: 15, train: 512, seed: 0 });
     expect(result.losses.at(-1)!).toBeLessThan(result.losses[0]! * 0.6);
     expect(result.testAccuracy).toBeGreaterThan(0.8); // chance: 0.5
+  });
+});
+
+describe('sequence to sequence with a Transformer (pnpm example:transformer)', () => {
+  it('learns to reverse digit sequences and decodes held-out ones greedily', async () => {
+    // A shorter run than the example's (60 steps of 32 sequences instead of 200 of 64).
+    const result = await learnReversal({ steps: 60, batch: 32, seed: 0 });
+    expect(result.losses.at(-1)!).toBeLessThan(result.losses[0]! * 0.5);
+    expect(result.sequenceAccuracy).toBeGreaterThan(0.9); // chance: 1e-6
   });
 });
