@@ -45,6 +45,21 @@ export {
   type AvgPool2dArgs,
 } from './ops/conv.js';
 export { dropout, type DropoutArgs } from './ops/dropout.js';
+export {
+  split,
+  chunk,
+  repeat,
+  tile,
+  flip,
+  maskedFill,
+  variance,
+  std,
+  norm,
+  cumsum,
+  any,
+  all,
+  type VarianceOptions,
+} from './ops/tensor-utils.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
 export {
   conv1d,

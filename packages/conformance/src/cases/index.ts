@@ -4,6 +4,7 @@ import { lossCases } from './losses.js';
 import { convolutionCases } from './conv.js';
 import { recurrentCases } from './recurrent.js';
 import { attentionCases } from './attention.js';
+import { tensorUtilityCases } from './tensor-utils.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -16,4 +17,5 @@ export const allCases: readonly OpCase[] = [
   ...convolutionCases,
   ...recurrentCases,
   ...attentionCases,
+  ...tensorUtilityCases,
 ];

@@ -7,6 +7,7 @@ import * as elementwise from '../ops/elementwise.js';
 import * as reduce from '../ops/reduce.js';
 import * as movement from '../ops/movement.js';
 import * as activation from '../ops/activation.js';
+import * as utils from '../ops/tensor-utils.js';
 import { matmul, type MatmulOptions } from '../ops/linalg.js';
 import { formatTensor } from './format.js';
 import { keep, SCOPE, trackTensor, type Scope } from './scope.js';
@@ -352,6 +353,43 @@ export class Tensor {
   }
   logsumexp(axes?: number | number[], keepDims = false): Tensor {
     return reduce.logsumexp(this, axes, keepDims);
+  }
+  /** torch.var: Bessel-corrected by default ({ correction: 0 } for the biased variance). */
+  var(axes?: number | number[], options?: utils.VarianceOptions): Tensor {
+    return utils.variance(this, axes, options);
+  }
+  std(axes?: number | number[], options?: utils.VarianceOptions): Tensor {
+    return utils.std(this, axes, options);
+  }
+  norm(ord = 2, axes?: number | number[], keepDims = false): Tensor {
+    return utils.norm(this, ord, axes, keepDims);
+  }
+  cumsum(axis: number): Tensor {
+    return utils.cumsum(this, axis);
+  }
+  any(axes?: number | number[], keepDims = false): Tensor {
+    return utils.any(this, axes, keepDims);
+  }
+  all(axes?: number | number[], keepDims = false): Tensor {
+    return utils.all(this, axes, keepDims);
+  }
+  split(splitSizeOrSections: number | readonly number[], axis = 0): Tensor[] {
+    return utils.split(this, splitSizeOrSections, axis);
+  }
+  chunk(chunks: number, axis = 0): Tensor[] {
+    return utils.chunk(this, chunks, axis);
+  }
+  repeat(repeats: readonly number[]): Tensor {
+    return utils.repeat(this, repeats);
+  }
+  tile(reps: readonly number[]): Tensor {
+    return utils.tile(this, reps);
+  }
+  flip(axes: number | readonly number[]): Tensor {
+    return utils.flip(this, axes);
+  }
+  maskedFill(mask: Tensor, value: TensorLike): Tensor {
+    return utils.maskedFill(this, mask, value);
   }
 
   reshape(shape: readonly number[]): Tensor {
