@@ -58,7 +58,9 @@ export {
   cumsum,
   any,
   all,
+  padSequence,
   type VarianceOptions,
+  type PadSequenceOptions,
 } from './ops/tensor-utils.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
 export {

@@ -1,4 +1,4 @@
-import { chunk, concat, cumsum, flip, norm, repeat, split, std, variance } from '@myelin/core';
+import { chunk, concat, cumsum, embedding, flip, norm, padSequence, repeat, split, std, variance } from '@myelin/core';
 import type { OpCase } from './types.js';
 
 // The tensor utilities of custom models (torch.split, chunk, repeat, flip, var, std,
@@ -40,5 +40,21 @@ export const tensorUtilityCases: OpCase[] = [
     covers: ['matmul', 'transpose'],
     inputs: [{ shape: [3, 4] }],
     run: ([x]) => cumsum(x!, 1).add(cumsum(x!, 0)),
+  },
+  {
+    name: 'padSequence (left, batch first) and an embedding with a padding row',
+    // The ids avoid the padding row: its lookups take no gradient by design, which finite
+    // differences would call wrong (core's embedding tests check that rule against PyTorch's).
+    covers: ['pad', 'concat', 'gather', 'where', 'equal'],
+    inputs: [
+      { shape: [3, 2] },
+      { shape: [1, 2] },
+      { shape: [4, 2] },
+      { shape: [2, 3], dtype: 'int32', values: [0, 2, 2, 1, 0, 2] },
+    ],
+    run: ([a, b, table, ids]) =>
+      padSequence([a!, b!], { batchFirst: true, paddingSide: 'left', paddingValue: 0.5 }).add(
+        embedding(ids!, table!, 3),
+      ),
   },
 ];

@@ -44,6 +44,12 @@ export class ConfigReader {
     return checkPositiveInteger(this.#what(name), this.required(name, 'a positive integer'));
   }
 
+  /** An integer, or undefined when the option is absent. */
+  optionalInteger(name: string): number | undefined {
+    const value = this.#config[name];
+    return value === undefined ? undefined : checkInteger(this.#what(name), value);
+  }
+
   integer(name: string, fallback: number): number {
     return checkInteger(this.#what(name), this.#config[name] ?? fallback);
   }

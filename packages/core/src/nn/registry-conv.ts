@@ -169,9 +169,10 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
       }),
   },
   Embedding: {
-    options: ['numEmbeddings', 'embeddingDim', 'dtype'],
+    options: ['numEmbeddings', 'embeddingDim', 'paddingIdx', 'dtype'],
     build: (read, { generator }) =>
       new Embedding(read.positiveInteger('numEmbeddings'), read.positiveInteger('embeddingDim'), {
+        paddingIdx: read.optionalInteger('paddingIdx'),
         dtype: read.floatDtype('dtype', 'float32'),
         generator,
       }),

@@ -4,8 +4,8 @@ import { composite, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { batchNormFused } from './fused.js';
-import { add, div, mul, sqrt, sub } from './elementwise.js';
-import { gather, reshape } from './movement.js';
+import { add, div, equal, mul, sqrt, sub, where } from './elementwise.js';
+import { gather, reshape, unsqueeze } from './movement.js';
 import { mean } from './reduce.js';
 
 export interface BatchNormArgs {
@@ -197,10 +197,24 @@ export function groupNorm(
   });
 }
 
-/** Rows of `weight` [numEmbeddings, dim] picked by int32 `indices` of any shape (PyTorch's `F.embedding`). */
-export function embedding(indices: Tensor, weight: Tensor): Tensor {
+/**
+ * Rows of `weight` [numEmbeddings, dim] picked by int32 `indices` of any shape (PyTorch's
+ * `F.embedding`). With `paddingIdx`, that row's lookups take no gradient (its value still shows).
+ */
+export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}`);
   if (weight.rank !== 2)
     throw new ShapeError(`embedding: weight must be [numEmbeddings, dim], got ${formatShape(weight.shape)}`);
-  return gather(weight, indices, 0);
+  if (paddingIdx === undefined) return gather(weight, indices, 0);
+  const rows = weight.shape[0]!;
+  if (!Number.isInteger(paddingIdx) || paddingIdx < -rows || paddingIdx >= rows)
+    throw new ArgumentError(
+      `embedding: paddingIdx must be an integer in [${-rows}, ${rows - 1}] (the weight has ${rows} rows), got ${String(paddingIdx)}`,
+    );
+  const pad = paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
+  return composite(() => {
+    const looked = gather(weight, indices, 0);
+    // The padding row's value, without its gradient (PyTorch's padding_idx): a select routes 0 there.
+    return where(unsqueeze(equal(indices, pad), -1), looked.detach(), looked);
+  });
 }

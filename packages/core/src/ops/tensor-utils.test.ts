@@ -11,6 +11,7 @@ import {
   flip,
   maskedFill,
   norm,
+  padSequence,
   repeat,
   split,
   std,
@@ -142,5 +143,23 @@ describe('tensor utilities', () => {
     expect(flip(tensor([1, 2, 3]), 0).dataSync()).toEqual(new Float32Array([3, 2, 1]));
     expect(tensor([1, 2, 3]).var().dataSync()[0]).toBe(1);
     expect(() => split(tensor([1]), [1], 3)).toThrow(/axis 3 is out of range for a tensor of rank 1/);
+  });
+});
+
+describe('padSequence', () => {
+  it('pads to the longest and stacks, like torch.nn.utils.rnn.pad_sequence, and keeps gradients', async () => {
+    const a = tensor([[1], [2], [3]], { requiresGrad: true });
+    const b = tensor([[4]], { requiresGrad: true });
+    const timeFirst = padSequence([a, b]);
+    expect(timeFirst.shape).toEqual([3, 2, 1]);
+    expect(Array.from(await timeFirst.data())).toEqual([1, 4, 2, 0, 3, 0]);
+    const left = padSequence([a, b], { batchFirst: true, paddingValue: -1, paddingSide: 'left' });
+    expect(Array.from(await left.data())).toEqual([1, 2, 3, -1, -1, 4]);
+    left.sum().backward();
+    expect(Array.from(await b.grad!.data())).toEqual([1]);
+    expect(() => padSequence([a, tensor([[1, 2]])])).toThrow(
+      /sequence 1 is float32 \[1,2\], but sequence 0 is float32 \[3,1\]/,
+    );
+    expect(() => padSequence([])).toThrow(/non-empty array/);
   });
 });

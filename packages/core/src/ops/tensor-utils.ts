@@ -6,7 +6,7 @@ import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { abs, cast, div, equal, logicalNot, mul, notEqual, pow, sqrt, sub, where } from './elementwise.js';
 import { matmul } from './linalg.js';
-import { expand, gather, reshape, slice, transpose } from './movement.js';
+import { expand, gather, pad, reshape, slice, stack, transpose } from './movement.js';
 import { max, mean, min, sum } from './reduce.js';
 
 /*
@@ -209,4 +209,46 @@ export function any(x: Tensor, axes?: number | number[], keepDims = false): Tens
 export function all(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
   const normalized = normalizeAxes('all', axes, x.rank);
   return composite(() => equal(sum(cast(logicalNot(nonZero(x)), 'int32'), normalized, keepDims), 0));
+}
+
+export interface PadSequenceOptions {
+  /** [batch, longest, ...] (default false: [longest, batch, ...]). */
+  batchFirst?: boolean;
+  /** The value of the padded positions (default 0). */
+  paddingValue?: number;
+  /** Pad after each sequence (default 'right') or before it. */
+  paddingSide?: 'right' | 'left';
+}
+
+/**
+ * torch.nn.utils.rnn.pad_sequence: sequences [L_i, ...] of one trailing shape and dtype, padded
+ * to the longest and stacked along a new batch axis.
+ */
+export function padSequence(sequences: readonly Tensor[], options: PadSequenceOptions = {}): Tensor {
+  if (!Array.isArray(sequences) || sequences.length === 0)
+    throw new ArgumentError(`padSequence: expected a non-empty array of tensors, got ${describe(sequences)}`);
+  const side = options.paddingSide ?? 'right';
+  if (side !== 'right' && side !== 'left')
+    throw new ArgumentError(`padSequence: paddingSide must be 'right' or 'left', got ${describe(side)}`);
+  const first = sequences[0]!;
+  sequences.forEach((s: Tensor, i: number) => {
+    const fits =
+      s.rank >= 1 &&
+      s.rank === first.rank &&
+      s.dtype === first.dtype &&
+      s.shape.every((d: number, a: number) => a === 0 || d === first.shape[a]);
+    if (!fits)
+      throw new ShapeError(
+        `padSequence: sequence ${i} is ${s.dtype} ${formatShape(s.shape)}, but sequence 0 is ${first.dtype} ${formatShape(first.shape)}: every sequence needs a length axis first and the same trailing shape and dtype`,
+      );
+  });
+  const longest = Math.max(...sequences.map((s) => s.shape[0]!));
+  return composite(() => {
+    const padded = sequences.map((s) => {
+      const missing = longest - s.shape[0]!;
+      const lengthPadding: [number, number] = side === 'right' ? [0, missing] : [missing, 0];
+      return missing === 0 ? s : pad(s, [lengthPadding], options.paddingValue ?? 0);
+    });
+    return stack(padded, options.batchFirst ? 0 : 1);
+  });
 }
