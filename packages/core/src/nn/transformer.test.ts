@@ -30,6 +30,7 @@ import {
   tidy,
   Adam,
   crossEntropy,
+  concat,
   type Module,
   type NestedArray,
   type Tensor,
@@ -476,6 +477,22 @@ describe('Transformer layers and stacks', () => {
       '2': [4, 3],
     });
     expect(result.layers.every((l) => l.outputShape !== null)).toBe(true);
+  });
+
+  it('with a key padding mask, padding changes nothing at the real positions (any pad length, any pad values)', async () => {
+    manualSeed(8);
+    const encoder = new TransformerEncoder(
+      new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, dtype: 'float64' }),
+      2,
+    ).eval();
+    const tokens = randn([1, 3, 8], { dtype: 'float64' });
+    const alone = encoder.forward(tokens);
+    for (const padding of [1, 4]) {
+      const padded = concat([tokens, randn([1, padding, 8], { dtype: 'float64' }).mul(100)], 1);
+      const mask = tensor([[...[false, false, false], ...new Array<boolean>(padding).fill(true)]], { dtype: 'bool' });
+      const out = encoder.forwardWithMasks(padded, { srcKeyPaddingMask: mask });
+      await allClose(out.slice([0, 0, 0], [1, 3, 8]), alone, 1e-12);
+    }
   });
 
   it('an encoder learns a task that needs attention across positions: is the first token equal to the last?', () => {
