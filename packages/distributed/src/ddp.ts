@@ -77,8 +77,8 @@ export class DistributedDataParallel<M extends TrainableModel = TrainableModel> 
     return this.module.training;
   }
 
-  forward(input: Tensor): Tensor {
-    return this.module.forward(input);
+  forward(input: Tensor, ...rest: Tensor[]): Tensor {
+    return this.module.forward(input, ...rest);
   }
 
   train(mode?: boolean): this {

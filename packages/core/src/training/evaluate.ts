@@ -8,12 +8,15 @@ import type { Metric } from './metrics.js';
 import { RunningSum } from './running-sum.js';
 import {
   applyLoss,
+  batchInputs,
+  forwardBatch,
+  samplesIn,
   yieldsFreshBatches,
-  type Batch,
   type DataSource,
   type EpochSource,
   type LossLike,
   type TrainableModel,
+  type TrainingBatch,
 } from './types.js';
 
 /** Iterates a data source for one epoch, sync or async. */
@@ -58,7 +61,7 @@ async function inEvalMode<T>(model: TrainableModel, fn: () => Promise<T>): Promi
  */
 export async function evaluate(
   model: TrainableModel,
-  data: DataSource,
+  data: DataSource<TrainingBatch>,
   options: EvaluateOptions = {},
 ): Promise<Record<string, number>> {
   return evaluateData(model, data, options, 'evaluate: the data yielded no batches');
@@ -79,7 +82,7 @@ export interface EvaluateOptions {
 /** evaluate, with the message for data that yields no batches (fit names its validation data and the epoch). */
 export async function evaluateData(
   model: TrainableModel,
-  data: DataSource,
+  data: DataSource<TrainingBatch>,
   options: EvaluateOptions,
   noBatches: string,
 ): Promise<Record<string, number>> {
@@ -91,16 +94,16 @@ export async function evaluateData(
     let samples = 0;
     try {
       for await (const batch of iterateBatches(data, options.epoch ?? 0)) {
-        const size = batch.x.rank === 0 ? 1 : batch.x.shape[0]!;
+        const size = samplesIn(batch.x);
         noGrad(() =>
           tidy(() => {
-            const output = model.forward(batch.x);
+            const output = forwardBatch(model, batch.x);
             if (options.loss) lossSum.add(applyLoss(options.loss, output, batch.y), size);
             metrics.forEach((metric, i) => metricSums[i]!.add(metric.batchSum(output, batch.y)));
           }),
         );
         if (options.disposeBatches ?? yieldsFreshBatches(data)) {
-          batch.x.dispose();
+          for (const x of batchInputs(batch.x)) x.dispose();
           batch.y.dispose();
         }
         samples += size;
@@ -120,15 +123,18 @@ export async function evaluateData(
 }
 
 /** The model's outputs for every input (tensors or { x } batches), concatenated along axis 0. */
-export async function predict(model: TrainableModel, data: DataSource<Tensor | Batch> | Tensor): Promise<Tensor> {
-  const source: DataSource<Tensor | Batch> = data instanceof Tensor ? [data] : data;
+export async function predict(
+  model: TrainableModel,
+  data: DataSource<Tensor | TrainingBatch> | Tensor,
+): Promise<Tensor> {
+  const source: DataSource<Tensor | TrainingBatch> = data instanceof Tensor ? [data] : data;
   return inEvalMode(model, async () => {
     const outputs: Tensor[] = [];
     const fresh = yieldsFreshBatches(source);
     for await (const item of iterateBatches(source, 0)) {
       const x = item instanceof Tensor ? item : item.x;
-      outputs.push(noGrad(() => tidy(() => model.forward(x))));
-      if (fresh) (item instanceof Tensor ? [item] : [item.x, item.y]).forEach((t) => t.dispose());
+      outputs.push(noGrad(() => tidy(() => forwardBatch(model, x))));
+      if (fresh) (item instanceof Tensor ? [item] : [...batchInputs(item.x), item.y]).forEach((t) => t.dispose());
     }
     if (outputs.length === 0) throw new ArgumentError('predict: the data yielded no inputs');
     const result = outputs.length === 1 ? outputs[0]! : noGrad(() => concat(outputs, 0));

@@ -24,6 +24,7 @@ import {
   topKAccuracy,
   type Batch,
   type FitOptions,
+  type MultiInputBatch,
   type TrainableModel,
 } from './index.js';
 
@@ -553,5 +554,52 @@ describe('topKAccuracy', () => {
       "top4_accuracy: k = 4 is larger than the 3 classes of the output [2,3] (it would always be 1); allowed: k <= 3, as PyTorch's topk requires",
     );
     expect(() => topKAccuracy(3).batchSum(output, target).dispose()).not.toThrow();
+  });
+});
+
+describe('models with several inputs (Keras model.fit([x1, x2], y))', () => {
+  it('fit, evaluate and predict call forward(...x) with { x: [x1, x2], y } batches', async () => {
+    const g = new Generator(3);
+    const wa = fromHost(g.normal(2, 0, 0.1), [1, 2], { requiresGrad: true });
+    const wb = fromHost(g.normal(1, 0, 0.1), [1, 1], { requiresGrad: true });
+    const model = {
+      training: true,
+      forward: (a: Tensor, b?: Tensor): Tensor => a.matmul(wa, { transposeB: true }).add(b!.matmul(wb)),
+      train() {
+        model.training = true;
+      },
+      eval() {
+        model.training = false;
+      },
+      parameters: () => [wa, wb],
+    };
+    // y = a0 + 2 a1 - b: learnable only from both inputs.
+    const a = fromHost(g.normal(64, 0, 1), [32, 2]);
+    const b = fromHost(g.normal(32, 0, 1), [32, 1]);
+    const [av, bv] = [a.dataSync(), b.dataSync()];
+    const y = fromHost(
+      Float32Array.from({ length: 32 }, (_, i) => av[2 * i]! + 2 * av[2 * i + 1]! - bv[i]!),
+      [32, 1],
+    );
+    const batches: MultiInputBatch[] = [{ x: [a, b], y }];
+    const mse = (p: Tensor, t: Tensor): Tensor => p.sub(t).square().mean();
+    const history = await fit(model, {
+      train: batches,
+      validation: batches,
+      loss: mse,
+      optimizer: new SGD([wa, wb], { lr: 0.1 }),
+      epochs: 60,
+    });
+    expect(history.series('loss').at(-1)!).toBeLessThan(1e-3);
+    expect((await evaluate(model, batches, { loss: mse })).loss).toBeLessThan(1e-3);
+    expect((await predict(model, batches)).shape).toEqual([32, 1]);
+    await expect(
+      fit(model, {
+        train: [{ x: [], y } as unknown as MultiInputBatch],
+        loss: mse,
+        optimizer: new SGD([wa], { lr: 0.1 }),
+        epochs: 1,
+      }),
+    ).rejects.toThrow(/x may be an array of inputs/);
   });
 });

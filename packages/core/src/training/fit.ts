@@ -2,7 +2,7 @@ import { ArgumentError, MyelinError, ShapeError, formatShape } from '../errors.j
 import { noGrad } from '../autograd/grad-mode.js';
 import { full } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { runCallbacks, type Callback, type TrainingContext } from './callback.js';
 import { batchesOf, evaluateData } from './evaluate.js';
 import { RunningSum, sumDType } from './running-sum.js';
@@ -10,8 +10,10 @@ import { History } from './history.js';
 import { resolveMetric, type Metric } from './metrics.js';
 import {
   applyLoss,
+  batchInputs,
+  forwardBatch,
+  samplesIn,
   yieldsFreshBatches,
-  type Batch,
   type BatchLogs,
   type DataSource,
   type EpochLogs,
@@ -19,11 +21,13 @@ import {
   type OptimizerLike,
   type SchedulerLike,
   type TrainableModel,
+  type TrainingBatch,
 } from './types.js';
 
 export interface FitOptions {
-  train: DataSource;
-  validation?: DataSource;
+  /** Batches { x, y } (x an array of tensors for a model with several inputs). */
+  train: DataSource<TrainingBatch>;
+  validation?: DataSource<TrainingBatch>;
   loss: LossLike;
   optimizer: OptimizerLike;
   /** Train until this epoch count (with `initialEpoch`, the total, like Keras). */
@@ -206,7 +210,7 @@ async function trainEpoch(
     for await (const batch of batchesOf(options.train, epoch)) {
       const size = batchSize(batch);
       tidy(() => {
-        const output = model.forward(batch.x);
+        const output = forwardBatch(model, batch.x);
         const loss = applyLoss(options.loss, output, batch.y);
         if (loss.size !== 1) {
           throw new ShapeError(
@@ -234,7 +238,7 @@ async function trainEpoch(
         });
       });
       if (options.disposeBatches ?? yieldsFreshBatches(options.train)) {
-        batch.x.dispose();
+        for (const x of batchInputs(batch.x)) x.dispose();
         batch.y.dispose();
       }
       samples += size;
@@ -313,11 +317,18 @@ function readScalars(tensors: readonly Tensor[]): number[] | Promise<number[]> {
   return Promise.all(tensors.map(async (t) => (await t.data())[0]!));
 }
 
-function batchSize(batch: Batch): number {
-  if (batch === null || typeof batch !== 'object' || !batch.x || !batch.y) {
-    throw new ArgumentError('fit: each batch must be an object { x, y } of tensors');
+function batchSize(batch: TrainingBatch): number {
+  if (
+    batch === null ||
+    typeof batch !== 'object' ||
+    !batch.y ||
+    !(Array.isArray(batch.x)
+      ? batch.x.length > 0 && batch.x.every((x) => x instanceof Tensor)
+      : batch.x instanceof Tensor)
+  ) {
+    throw new ArgumentError('fit: each batch must be an object { x, y } of tensors (x may be an array of inputs)');
   }
-  return batch.x.rank === 0 ? 1 : batch.x.shape[0]!;
+  return samplesIn(batch.x);
 }
 
 function divergence(

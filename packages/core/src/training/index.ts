@@ -16,6 +16,8 @@ export {
 export { yieldsFreshBatches } from './types.js';
 export type {
   Batch,
+  MultiInputBatch,
+  TrainingBatch,
   BatchLogs,
   DataSource,
   EpochSource,

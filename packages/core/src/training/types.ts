@@ -8,6 +8,35 @@ export interface Batch {
 }
 
 /**
+ * A batch for a model whose forward takes several inputs (Keras' `model.fit([x1, x2], y)`):
+ * fit, evaluate and predict call `model.forward(...x)`.
+ */
+export interface MultiInputBatch {
+  x: readonly Tensor[];
+  y: Tensor;
+}
+
+/** What fit and evaluate read: single- or multi-input batches. */
+export type TrainingBatch = Batch | MultiInputBatch;
+
+/** The batch's inputs as a list (one tensor or several). */
+export function batchInputs(x: Tensor | readonly Tensor[]): readonly Tensor[] {
+  return Array.isArray(x) ? (x as readonly Tensor[]) : [x as Tensor];
+}
+
+/** model.forward on a batch's input(s). */
+export function forwardBatch(model: TrainableModel, x: Tensor | readonly Tensor[]): Tensor {
+  const inputs = batchInputs(x);
+  return model.forward(inputs[0]!, ...inputs.slice(1));
+}
+
+/** The samples in a batch: the first axis of its (first) input; a scalar input is one sample. */
+export function samplesIn(x: Tensor | readonly Tensor[]): number {
+  const first = batchInputs(x)[0]!;
+  return first.rank === 0 ? 1 : first.shape[0]!;
+}
+
+/**
  * A source with one batch order per epoch (a DataLoader): `epoch(e)` gives epoch e's batches.
  * With `yieldsFreshBatches`, every batch is new and the loop disposes it after use.
  */
@@ -31,7 +60,7 @@ export function yieldsFreshBatches(source: DataSource<unknown>): boolean {
 
 /** The parts of a Module the loop uses (structural, so any model-like object works). */
 export interface TrainableModel {
-  forward(input: Tensor): Tensor;
+  forward(input: Tensor, ...rest: Tensor[]): Tensor;
   train(mode?: boolean): unknown;
   eval(): unknown;
   parameters(): Tensor[];
