@@ -13,9 +13,10 @@ Each case is a Myelin schedule config (camelCase options; SequentialLR and Chain
 configs) that this script turns into the torch schedule, on an SGD (momentum 0.9) or Adam
 optimizer with two parameter groups of different lrs. LambdaLR and MultiplicativeLR take a named
 function from LAMBDAS, which the test defines again in TypeScript. CyclicLR cases also record
-each group's momentum. torch 1.13's CyclicLR refuses Adam (PyTorch 2 cycles its first beta, which
-Myelin does): the 'adam' CyclicLR case is run on SGD here, and the test expects Adam's betas[0]
-to follow the momentum recorded.
+each group's momentum. torch 1.13's CyclicLR refuses Adam (PyTorch 2 cycles its first beta,
+which Myelin does): the 'adam' CyclicLR case is run on SGD here, and the test expects Adam's
+betas[0] to follow the momentum recorded. A last part records CosineAnnealingWarmRestarts'
+step(epoch) at fractional epochs (stepToEpoch in Myelin).
 """
 
 import warnings
@@ -147,6 +148,26 @@ def run(optimizer_name, config):
     return record
 
 
+# CosineAnnealingWarmRestarts.step(epoch) with fractional epochs (stepToEpoch in Myelin), in this order.
+EPOCHS = [0.5, 1.25, 2.999, 3, 3.5, 8.2, 9, 9.75, 21.5, 4, 0, 45.125]
+
+
+def run_epochs(config):
+    params = [torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(3))]
+    groups = [{'params': [p], 'lr': lr} for p, lr in zip(params, LRS['sgd'])]
+    optimizer = torch.optim.SGD(groups, lr=LRS['sgd'][0], momentum=0.9)
+    schedule = make(optimizer, config)
+    lrs = []
+    for epoch in EPOCHS:
+        optimizer.step()
+        schedule.step(epoch)
+        lrs.append(list(schedule.get_last_lr()))
+    return {'config': config, 'epochs': EPOCHS, 'lrs': lrs, 'lastEpoch': schedule.last_epoch}
+
+
+epoch_cases = [run_epochs({'type': 'CosineAnnealingWarmRestarts', 't0': 3}),
+               run_epochs({'type': 'CosineAnnealingWarmRestarts', 't0': 3, 'tMult': 2, 'etaMin': 0.001})]
+
 cases = []
 for optimizer_name, case_list in (('sgd', CASES), ('adam', ADAM_CASES)):
     for name, config in case_list:
@@ -154,4 +175,4 @@ for optimizer_name, case_list in (('sgd', CASES), ('adam', ADAM_CASES)):
                       **run(optimizer_name, config)})
 
 write_fixture(__file__, 'schedules/test-torch-lr-schedules.ts', 'TORCH_LR_SCHEDULES',
-              {'torch': torch.__version__, 'steps': STEPS, 'cases': cases})
+              {'torch': torch.__version__, 'steps': STEPS, 'cases': cases, 'epochCases': epoch_cases})

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
   Adam,
+  type CosineAnnealingWarmRestarts,
   LambdaLR,
   MultiplicativeLR,
   SGD,
@@ -115,6 +116,21 @@ describe('LR schedules: get_last_lr() after each step() matches torch.optim.lr_s
       const got = trace(testCase, optimizer, makeSchedule(testCase, optimizer), TORCH_LR_SCHEDULES.steps);
       expectClose(got.lrs, testCase.lrs, 'lr');
       if ('momentum' in testCase) expectClose(got.momentum, testCase.momentum as number[][], 'momentum');
+    });
+  }
+});
+
+describe('CosineAnnealingWarmRestarts.stepToEpoch: torch step(epoch) at fractional epochs', () => {
+  for (const epochCase of TORCH_LR_SCHEDULES.epochCases) {
+    it(`tMult ${String(epochCase.config.tMult ?? 1)}: epochs ${epochCase.epochs.join(', ')}`, () => {
+      const optimizer = makeOptimizer(TORCH_LR_SCHEDULES.cases[0]!);
+      const schedule = schedulerFromConfig(optimizer, epochCase.config) as CosineAnnealingWarmRestarts;
+      const got = epochCase.epochs.map((epoch) => {
+        schedule.stepToEpoch(epoch);
+        return schedule.getLastLr();
+      });
+      expectClose(got, epochCase.lrs, 'lr');
+      expect(schedule.lastEpoch).toBe(epochCase.lastEpoch);
     });
   }
 });
