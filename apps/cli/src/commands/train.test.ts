@@ -211,6 +211,49 @@ describe('myelin train (the built binary)', () => {
     expect(readLines(path.join(cwd, 'runs', 'onecycle', 'metrics.jsonl'))).toHaveLength(3);
   });
 
+  it('--schedule SequentialLR: LinearLR warm-up then CosineAnnealingLR as in PyTorch, and --resume continues exactly', async () => {
+    const schedule = JSON.stringify({
+      type: 'SequentialLR',
+      schedulers: [
+        { type: 'LinearLR', startFactor: 0.25, totalIters: 2 },
+        { type: 'CosineAnnealingLR', tMax: 2 },
+      ],
+      milestones: [2],
+    });
+    const run = (name: string, epochs: number) =>
+      runCli(
+        [
+          'train',
+          '--optimizer',
+          'sgd',
+          '--lr',
+          '0.01',
+          '--schedule',
+          schedule,
+          '--hidden',
+          '16',
+          '--limit',
+          '400',
+        ].concat(['--batch-size', '16', '--epochs', String(epochs), '--name', name]),
+        cwd,
+      );
+    const [short, long] = [await run('sequential-short', 2), await run('sequential-long', 4)];
+    expect(short.code, short.stderr).toBe(0);
+    expect(long.code, long.stderr).toBe(0);
+    const runPath = (name: string, file: string) => path.join(cwd, 'runs', name, file);
+    const lrs = readLines(runPath('sequential-long', 'metrics.jsonl')).map(
+      (line) => (JSON.parse(line) as { lr: number }).lr,
+    );
+    // PyTorch: 0.25 and 0.625 of the lr while warming up, the full lr at the milestone (the cosine's step(0)), then half.
+    [0.0025, 0.00625, 0.01, 0.005].forEach((want, i) => expect(lrs[i], `epoch ${i + 1}`).toBeCloseTo(want, 15));
+    const resumed = await runCli(['train', '--resume', 'runs/sequential-short', '--epochs', '4'], cwd);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const file of ['last.safetensors', 'last.optimizer.safetensors']) {
+      const [a, b] = [readFileSync(runPath('sequential-short', file)), readFileSync(runPath('sequential-long', file))];
+      expect(a.equals(b), `${file}: resumed vs uninterrupted`).toBe(true);
+    }
+  });
+
   it('trains with --optimizer rmsprop (momentum, centered), and --resume continues exactly as a longer run', async () => {
     const run = (name: string, epochs: number, ...more: string[]) =>
       runCli(

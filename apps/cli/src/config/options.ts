@@ -365,7 +365,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<json|none>',
     path: 'schedule',
     description:
-      'LR schedule stepped each epoch, e.g. \'{"type":"MultiStepLR","milestones":[3,7],"gamma":0.1}\' (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau), or each batch: \'{"type":"OneCycleLR","maxLr":0.01}\' (its length is the run\'s epochs x batches)',
+      'LR schedule stepped each epoch, e.g. \'{"type":"MultiStepLR","milestones":[3,7],"gamma":0.1}\' (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts, LinearWarmup, ReduceLROnPlateau), or each batch: \'{"type":"OneCycleLR","maxLr":0.01}\' (its length is the run\'s epochs x batches), CyclicLR; SequentialLR and ChainedScheduler nest them: \'{"type":"SequentialLR","schedulers":[{"type":"LinearLR","totalIters":5},{"type":"CosineAnnealingLR","tMax":35}],"milestones":[5]}\'',
     allowed: 'a JSON object {"type": ..., options} or none',
     shownDefault: 'none',
     parse: (text, flag) => (/^(none|null|off)$/i.test(text) ? null : parseTyped(text, flag)),

@@ -71,6 +71,31 @@ describe('errors from building the parts name where the value came from', () => 
     expect(problem({}, metrics)).toMatch(new RegExp(`^invalid value for training\\.metrics in ${metrics}: `));
   });
 
+  it('nested schedules: the one that failed is named, LambdaLR is refused, a OneCycleLR in a ChainedScheduler spans the run', () => {
+    expect(
+      problem({
+        schedule: '{"type":"SequentialLR","schedulers":[{"type":"linear"},{"type":"cosine"}],"milestones":[5]}',
+      }),
+    ).toBe(
+      'invalid value for schedule (--schedule): SequentialLR: schedulers[1]: CosineAnnealingLR: invalid tMax undefined (must be an integer >= 1)',
+    );
+    expect(problem({ schedule: '{"type":"LambdaLR"}' })).toMatch(
+      /^invalid value for schedule \(--schedule\): schedulerFromConfig: LambdaLR takes a function of the epoch/,
+    );
+    const { config } = resolveConfig({
+      flags: new Map([['schedule', '{"type":"chained","schedulers":[{"type":"onecycle","maxLr":0.01}]}']]),
+      cwd: process.cwd(),
+    });
+    const model = buildModel(modelConfigFor(config, data), 0);
+    const parts = buildTrainingParts(config, model, data.task, undefined, 10);
+    expect(parts.schedule?.interval).toBe('batch');
+    expect(parts.schedule?.stateDict()).toMatchObject({
+      schedulers: [{ type: 'OneCycleLR', options: { totalSteps: config.training.epochs * 10 } }],
+    });
+    parts.optimizer.dispose();
+    model.dispose();
+  });
+
   it('a flag over the file is named instead', () => {
     const c4 = file('c4-flag.json', { optimizer: { type: 'adam', lr: 0.01 } });
     expect(problem({ optimizer: '{"type":"adam","betas":[0.9,1.5]}' }, c4)).toMatch(

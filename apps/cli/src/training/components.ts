@@ -232,14 +232,23 @@ export function checkModelFitsData(
 
 /**
  * A per-batch schedule (OneCycleLR) spans the whole run unless the config says otherwise: its
- * length is the run's epochs times the optimizer steps per epoch.
+ * length is the run's epochs times the optimizer steps per epoch (also inside a ChainedScheduler).
  */
 function withCycleLength(
   schedule: { type: string; [option: string]: unknown },
   epochs: number,
   stepsPerEpoch: number | undefined,
 ): { type: string; [option: string]: unknown } {
-  const type = schedule.type.toLowerCase();
+  const type = typeof schedule.type === 'string' ? schedule.type.toLowerCase() : '';
+  if (['chainedscheduler', 'chained'].includes(type) && Array.isArray(schedule.schedulers))
+    return {
+      ...schedule,
+      schedulers: schedule.schedulers.map((child: unknown) =>
+        typeof child === 'object' && child !== null
+          ? withCycleLength(child as { type: string }, epochs, stepsPerEpoch)
+          : child,
+      ),
+    };
   if (type !== 'onecyclelr' && type !== 'onecycle') return schedule;
   if (stepsPerEpoch === undefined || 'totalSteps' in schedule || 'stepsPerEpoch' in schedule) return schedule;
   return { ...schedule, epochs: schedule.epochs ?? epochs, stepsPerEpoch };

@@ -84,14 +84,17 @@ describe("closed-form schedules against PyTorch's documented values", () => {
     expect(scheduler.lastEpoch).toBe(1);
   });
 
-  it("keeps an initialLr already in the group (a resumed optimizer), like torch's setdefault", () => {
+  it("keeps an initialLr already in the group, like torch's setdefault; epoch 0 keeps the group's lr, as torch's get_lr does", () => {
     const opt = optimizer(0.025);
     opt.paramGroups[0]!.initialLr = 0.1;
     const scheduler = new StepLR(opt, { stepSize: 2, gamma: 0.5 });
-    expect(scheduler.getLastLr()).toEqual([0.1]);
+    expect(scheduler.getLastLr()).toEqual([0.025]);
+    expect(scheduler.stateDict()).toMatchObject({ baseLrs: [0.1] });
     scheduler.step();
     scheduler.step();
-    expect(scheduler.getLastLr()).toEqual([0.05]);
+    expect(scheduler.getLastLr()).toEqual([0.0125]);
+    scheduler.stepToEpoch(2);
+    expect(scheduler.getLastLr(), 'stepToEpoch uses the closed form, from initialLr').toEqual([0.05]);
   });
 
   it('validates options with errors that name the value', () => {

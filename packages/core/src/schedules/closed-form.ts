@@ -1,7 +1,9 @@
 import { ArgumentError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { rejectUnknownKeys, requireNonNegative } from '../optim/validate.js';
+import { requireNonNegative } from '../optim/validate.js';
 import { ClosedFormLRScheduler } from './scheduler.js';
+import { linearChained, linearClosedForm } from './linear.js';
+import { requireOptions, requirePositiveInteger } from './validate.js';
 
 export interface StepLROptions {
   stepSize: number;
@@ -21,19 +23,6 @@ export interface CosineAnnealingLROptions {
 export interface LinearWarmupOptions {
   warmupEpochs: number;
   startFactor?: number;
-}
-
-function requirePositiveInteger(where: string, name: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 1)
-    throw new ArgumentError(`${where}: invalid ${name} ${String(value)} (must be an integer >= 1)`);
-  return value as number;
-}
-
-function requireOptions(where: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null)
-    throw new ArgumentError(`${where}: expected an options object { ${allowed.join(', ')} }, got ${String(options)}`);
-  rejectUnknownKeys(where, options, allowed);
-  return options as Record<string, unknown>;
 }
 
 function resolveStep(raw: unknown): Required<StepLROptions> {
@@ -57,6 +46,9 @@ export class StepLR extends ClosedFormLRScheduler {
   }
   protected lrAt(baseLr: number, epoch: number): number {
     return baseLr * this.settings.gamma ** Math.floor(epoch / this.settings.stepSize);
+  }
+  protected override chainedLr(lr: number, _baseLr: number, epoch: number): number {
+    return epoch === 0 || epoch % this.settings.stepSize !== 0 ? lr : lr * this.settings.gamma;
   }
   protected options(): Record<string, unknown> {
     return { ...this.settings };
@@ -97,6 +89,10 @@ export class MultiStepLR extends ClosedFormLRScheduler {
     const passed = this.settings.milestones.filter((m) => m <= epoch).length;
     return baseLr * this.settings.gamma ** passed;
   }
+  protected override chainedLr(lr: number, _baseLr: number, epoch: number): number {
+    const hits = this.settings.milestones.filter((m) => m === epoch).length;
+    return hits === 0 ? lr : lr * this.settings.gamma ** hits;
+  }
   protected options(): Record<string, unknown> {
     return { milestones: [...this.settings.milestones], gamma: this.settings.gamma };
   }
@@ -126,6 +122,9 @@ export class ExponentialLR extends ClosedFormLRScheduler {
   }
   protected lrAt(baseLr: number, epoch: number): number {
     return baseLr * this.settings.gamma ** epoch;
+  }
+  protected override chainedLr(lr: number, _baseLr: number, epoch: number): number {
+    return epoch === 0 ? lr : lr * this.settings.gamma;
   }
   protected options(): Record<string, unknown> {
     return { ...this.settings };
@@ -164,6 +163,16 @@ export class CosineAnnealingLR extends ClosedFormLRScheduler {
     const { tMax, etaMin } = this.settings;
     return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
   }
+  /** torch's recursive rule; at each restart of the cosine's rise it adds the step from etaMin. */
+  protected override chainedLr(lr: number, baseLr: number, epoch: number): number {
+    const { tMax, etaMin } = this.settings;
+    if (epoch === 0) return lr;
+    if ((epoch - 1 - tMax) % (2 * tMax) === 0) return lr + ((baseLr - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2;
+    return (
+      ((1 + Math.cos((Math.PI * epoch) / tMax)) / (1 + Math.cos((Math.PI * (epoch - 1)) / tMax))) * (lr - etaMin) +
+      etaMin
+    );
+  }
   protected options(): Record<string, unknown> {
     return { ...this.settings };
   }
@@ -200,7 +209,11 @@ export class LinearWarmup extends ClosedFormLRScheduler {
   }
   protected lrAt(baseLr: number, epoch: number): number {
     const { warmupEpochs, startFactor } = this.settings;
-    return baseLr * (startFactor + ((1 - startFactor) * Math.min(warmupEpochs, epoch)) / warmupEpochs);
+    return linearClosedForm(baseLr, epoch, startFactor, 1, warmupEpochs);
+  }
+  protected override chainedLr(lr: number, _baseLr: number, epoch: number): number {
+    const { warmupEpochs, startFactor } = this.settings;
+    return linearChained(lr, epoch, startFactor, 1, warmupEpochs);
   }
   protected options(): Record<string, unknown> {
     return { ...this.settings };

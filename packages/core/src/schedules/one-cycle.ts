@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { rejectUnknownKeys } from '../optim/validate.js';
+import { momentumOf, setMomentum } from './momentum.js';
 import { LRScheduler, type SchedulerState } from './scheduler.js';
 
 export interface OneCycleLROptions {
@@ -187,12 +188,7 @@ export class OneCycleLR extends LRScheduler {
   private setMomenta(step: number): void {
     const { baseMomentum, maxMomentum } = this.settings;
     const momentum = this.at(step, [maxMomentum, baseMomentum, maxMomentum, maxMomentum]);
-    for (const group of this.optimizer.paramGroups) {
-      if (momentumOf(group, 'OneCycleLR') === 'betas') {
-        const betas = group.betas as readonly [number, number];
-        group.betas = [momentum, betas[1]];
-      } else group.momentum = momentum;
-    }
+    for (const group of this.optimizer.paramGroups) setMomentum(group, momentum, 'OneCycleLR');
   }
 
   /**
@@ -236,13 +232,4 @@ export class OneCycleLR extends LRScheduler {
       this.settings = settings;
     };
   }
-}
-
-/** Where a group keeps its momentum: 'momentum' (SGD) or 'betas' (Adam's first beta). */
-function momentumOf(group: Record<string, unknown>, where: string): 'momentum' | 'betas' {
-  if (Array.isArray(group.betas) && group.betas.length === 2) return 'betas';
-  if (typeof group.momentum === 'number') return 'momentum';
-  throw new ArgumentError(
-    `${where}: cycleMomentum needs an optimizer with momentum or betas (SGD, RMSprop, Adam, AdamW, Adamax, NAdam; not Adagrad or Adadelta); pass cycleMomentum: false`,
-  );
 }

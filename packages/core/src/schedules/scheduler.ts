@@ -65,7 +65,7 @@ export abstract class LRScheduler {
     return {};
   }
 
-  /** Checks the counters of a state dict; returns what applies them. */
+  /** Checks the counters of a state dict; returns what applies them. Called after every other check (composites load their schedules' states here). */
   protected loadExtraState(_state: Record<string, unknown>): () => void {
     return () => {};
   }
@@ -122,21 +122,61 @@ function numberList(where: string, name: string, value: unknown, length: number)
 }
 
 /**
- * A schedule with a closed form lr(baseLr, epoch), like torch's `_get_closed_form_lr`: the lr
- * depends only on the epoch, so resuming needs nothing but lastEpoch.
+ * A schedule stepped the way torch's LRScheduler steps it: step() advances lastEpoch and sets
+ * torch's get_lr(), the chainable form, computed from each group's current lr, so schedules on
+ * one optimizer compose (ChainedScheduler) and the rounding matches PyTorch's; stepToEpoch(epoch)
+ * is torch's step(epoch): it jumps to an epoch with the closed form where the schedule has one
+ * (SequentialLR does, at a milestone), else with get_lr().
  */
-export abstract class ClosedFormLRScheduler extends LRScheduler {
-  /** The lr at `epoch` for a group whose initial lr is `baseLr`. */
-  protected abstract lrAt(baseLr: number, epoch: number): number;
+export abstract class ChainableLRScheduler extends LRScheduler {
+  /** torch's get_lr(): each group's lr at this.lastEpoch (already advanced). */
+  protected abstract chainedLrs(): number[];
 
-  /** Subclasses call this at the end of their constructor (TypeScript sets their fields after super()). */
+  /** torch's _get_closed_form_lr(), where the schedule has one: each group's lr at this.lastEpoch. */
+  protected closedFormLrs(): number[] | undefined {
+    return undefined;
+  }
+
+  /** Subclasses call this at the end of their constructor, once their fields are set: epoch 0 (torch's _initial_step). */
   protected initialStep(): void {
-    this.lastEpoch = 0;
-    this.setLrs(this.baseLrs.map((base) => this.lrAt(base, 0)));
+    this.lastEpoch = -1;
+    this.step();
   }
 
   step(_metric?: number): void {
     this.lastEpoch += 1;
-    this.setLrs(this.baseLrs.map((base) => this.lrAt(base, this.lastEpoch)));
+    this.setLrs(this.chainedLrs());
+  }
+
+  /** Sets the lrs of `epoch` (an integer >= 0), like torch's step(epoch): the closed form where there is one. */
+  stepToEpoch(epoch: number): void {
+    if (!Number.isInteger(epoch) || epoch < 0)
+      throw new ArgumentError(`${this.label}.stepToEpoch: invalid epoch ${String(epoch)} (must be an integer >= 0)`);
+    this.lastEpoch = epoch;
+    this.setLrs(this.closedFormLrs() ?? this.chainedLrs());
+  }
+}
+
+/**
+ * A schedule with a closed form lr(baseLr, epoch), like torch's `_get_closed_form_lr`. step()
+ * uses `chainedLr`, torch's get_lr() for one group, which the built-in schedules override with
+ * PyTorch's recursive rule; a subclass that only gives `lrAt` steps by the closed form (it then
+ * does not chain with other schedules on the same optimizer, like torch's LambdaLR).
+ */
+export abstract class ClosedFormLRScheduler extends ChainableLRScheduler {
+  /** The lr at `epoch` for a group whose initial lr is `baseLr`. */
+  protected abstract lrAt(baseLr: number, epoch: number): number;
+
+  /** torch's get_lr() for one group whose lr is now `lr`, at `epoch`; by default the closed form. */
+  protected chainedLr(_lr: number, baseLr: number, epoch: number): number {
+    return this.lrAt(baseLr, epoch);
+  }
+
+  protected chainedLrs(): number[] {
+    return this.optimizer.paramGroups.map((group, i) => this.chainedLr(group.lr, this.baseLrs[i]!, this.lastEpoch));
+  }
+
+  protected override closedFormLrs(): number[] {
+    return this.baseLrs.map((base) => this.lrAt(base, this.lastEpoch));
   }
 }
