@@ -30,7 +30,9 @@ export {
   indexSelect,
   scatterAdd,
   oneHot,
+  type PadOptions,
 } from './ops/movement.js';
+export type { PadMode } from './ops/padding.js';
 export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
 export { unfold, fold, type Size1d, type Size2d, type UnfoldArgs } from './ops/unfold.js';
 export {
@@ -44,6 +46,8 @@ export {
   type Pool2dArgs,
   type AvgPool2dArgs,
 } from './ops/conv.js';
+export { interpolate, type InterpolateArgs, type InterpolateMode } from './ops/interpolate.js';
+export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.js';
 export { dropout, type DropoutArgs } from './ops/dropout.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
 export {

@@ -74,6 +74,16 @@ export {
   type GroupNormOptions,
   type LayerNormOptions,
 } from './normalization.js';
+export {
+  Upsample,
+  UpsamplingNearest2d,
+  UpsamplingBilinear2d,
+  PixelShuffle,
+  PixelUnshuffle,
+  type UpsampleOptions,
+  type UpsamplingOptions,
+  type SpatialScale,
+} from './upsampling.js';
 export { Embedding, Dropout2d, type EmbeddingOptions, type Dropout2dOptions } from './embedding.js';
 export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';
