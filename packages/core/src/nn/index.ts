@@ -49,6 +49,7 @@ export {
   MaxPool2d,
   AvgPool2d,
   AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
   type Conv2dOptions,
   type ConvTranspose2dOptions,
   type MaxPool2dOptions,

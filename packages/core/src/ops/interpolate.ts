@@ -2,7 +2,7 @@ import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js
 import { fromHost } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { adaptiveAvgPool2d } from './conv.js';
+import { adaptiveAvgPool2d } from './pool.js';
 import { adaptiveAvgPool1d } from './conv1d.js';
 import { isFloat } from './dispatch.js';
 import { reshape } from './movement.js';

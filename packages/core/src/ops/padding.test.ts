@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { arange, ones, pad, tidy, type PadMode, type Tensor } from '@myelin/core';
+import {
+  arange,
+  conv1d,
+  conv2d,
+  ones,
+  pad,
+  tidy,
+  type Conv1dArgs,
+  type Conv2dArgs,
+  type PadMode,
+  type Tensor,
+} from '@myelin/core';
 import { PYTORCH_IMAGE_LAYERS } from './image-layers-fixture.js';
 import { flat, itMatchesPyTorch } from './test-helpers.js';
 
@@ -10,6 +21,13 @@ describe("pad's modes match PyTorch's F.pad (float64 values and gradients)", () 
   itMatchesPyTorch('pad', PYTORCH_IMAGE_LAYERS.pad, ([x], args) =>
     pad(x!, args['paddings'] as [number, number][], { mode: args['mode'] as PadMode }),
   );
+  // Conv2d and Conv1d with PyTorch's padding_mode: F.pad with the mode, then an unpadded convolution.
+  itMatchesPyTorch('conv', PYTORCH_IMAGE_LAYERS.conv, ([x, w, b], args) => {
+    const { op, ...rest } = args;
+    return op === 'conv2d'
+      ? conv2d(x!, w!, b ?? null, rest as Conv2dArgs)
+      : conv1d(x!, w!, b ?? null, rest as Conv1dArgs);
+  });
 });
 
 describe('pad modes', () => {
