@@ -179,7 +179,7 @@ for name, shape, affine, running, use_input_stats in [
         s.update(runningMean=None if mm is None else mm.tolist(), runningVar=None if vv is None else vv.tolist())
         return y.squeeze(0) if unbatched else y
     instance[name] = case(run, tensors, {
-        'useInputStats': use_input_stats, 'momentum': 0.2, 'eps': 1e-4,
+        'unbatched': 'unbatched' in name, 'useInputStats': use_input_stats, 'momentum': 0.2, 'eps': 1e-4,
         'runningMean': None if mean0 is None else mean0.tolist(), 'runningVar': None if var0 is None else var0.tolist()})
     instance[name]['args'].update({'updatedMean': stats['runningMean'], 'updatedVar': stats['runningVar']})
 

@@ -60,7 +60,15 @@ export {
   type Pool1dArgs,
   type AvgPool1dArgs,
 } from './ops/conv1d.js';
-export { batchNorm, layerNorm, groupNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
+export {
+  batchNorm,
+  instanceNorm,
+  layerNorm,
+  groupNorm,
+  embedding,
+  type BatchNormArgs,
+  type InstanceNormArgs,
+} from './ops/normalization.js';
 export {
   relu,
   leakyRelu,

@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
   AdaptiveMaxPool2d,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  PixelShuffle,
+  PixelUnshuffle,
+  ReLU,
+  Upsample,
+  UpsamplingNearest2d,
+  tensor,
   AvgPool1d,
   AvgPool2d,
   Conv1d,
@@ -24,7 +32,8 @@ import {
   type ModuleConfig,
   type Tensor,
 } from '@myelin/core';
-import { flat } from '../ops/test-helpers.js';
+import { PYTORCH_IMAGE_LAYERS } from '../ops/image-layers-fixture.js';
+import { flat, type Nested } from '../ops/test-helpers.js';
 
 const values = async (t: Tensor) => flat(await t.array());
 
@@ -148,5 +157,113 @@ describe('padding modes, ceil mode and AdaptiveMaxPool2d in layers', () => {
       .sum()
       .backward();
     expect(model.parameters().every((p) => p.grad !== null)).toBe(true);
+  });
+});
+
+describe('InstanceNorm1d and InstanceNorm2d', () => {
+  it("have PyTorch's defaults, buffers and state-dict names", () => {
+    const plain = new InstanceNorm2d(3);
+    expect(plain.weight).toBeNull();
+    expect(plain.runningMean).toBeNull();
+    expect(Object.keys(plain.stateDict())).toEqual([]);
+    const full = new InstanceNorm1d(3, { affine: true, trackRunningStats: true });
+    expect(Object.keys(full.stateDict())).toEqual([
+      'weight',
+      'bias',
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
+    expect(full.toString().split('\n')[0]).toBe(
+      'InstanceNorm1d(3, eps=0.00001, momentum=0.1, affine=true, trackRunningStats=true)',
+    );
+  });
+
+  it('normalise each sample and channel, batched or not, and use running statistics in eval', async () => {
+    const norm = new InstanceNorm2d(2, { trackRunningStats: true });
+    const x = randn([3, 2, 4, 5], { generator: new Generator(1) });
+    const y = await values(norm.forward(x));
+    const first = y.slice(0, 20);
+    expect(Math.abs(first.reduce((a, b) => a + b, 0) / 20)).toBeLessThan(1e-6);
+    expect(await values(norm.runningMean!)).not.toEqual([0, 0]);
+    expect(await values(norm.numBatchesTracked!)).toEqual([0]); // PyTorch's InstanceNorm never counts
+    const unbatched = x.slice([0], [1]).reshape([2, 4, 5]);
+    norm.eval();
+    const evaluated = norm.forward(unbatched);
+    expect(evaluated.shape).toEqual([2, 4, 5]);
+    expect(await values(evaluated)).toEqual(await values(norm.forward(x.slice([0], [1]))));
+    // Without running statistics, eval mode keeps using each input's own.
+    const stateless = new InstanceNorm1d(4).eval();
+    expect(await values(stateless.forward(ones([4, 6])))).toEqual(new Array<number>(24).fill(0));
+  });
+
+  it('check their input', () => {
+    expect(() => new InstanceNorm2d(3, { affine: true }).forward(ones([2, 4, 5, 5]))).toThrow(
+      /^InstanceNorm2d\(3\) got input of shape \[2, ?4, ?5, ?5\]: expected \[N, 3, H, W\] or \[3, H, W\]/,
+    );
+    expect(() => new InstanceNorm1d(3).forward(ones([2, 3, 4, 4]))).toThrow(/expected \[N, C, L\] or \[C, L\]/);
+    // Without weights or statistics per channel, any channel count passes (PyTorch only warns).
+    expect(new InstanceNorm1d(3).forward(ones([2, 5, 4])).shape).toEqual([2, 5, 4]);
+    expect(() => new InstanceNorm2d(3, { track_running_stats: true } as never)).toThrow(
+      /'track_running_stats' is 'trackRunningStats' here/,
+    );
+  });
+
+  it('round-trip through their configs', () => {
+    for (const layer of [new InstanceNorm1d(4), new InstanceNorm2d(3, { affine: true, eps: 1e-3, momentum: 0.2 })]) {
+      expect(moduleFromConfig(layer.config()).config()).toEqual(layer.config());
+    }
+    expect(new InstanceNorm2d(3).config()).toEqual({
+      type: 'InstanceNorm2d',
+      numFeatures: 3,
+      eps: 1e-5,
+      momentum: 0.1,
+      affine: false,
+      trackRunningStats: false,
+    });
+    expect(moduleFromConfig({ type: 'InstanceNorm2d', numFeatures: 2 }).stateDict()).toEqual({});
+  });
+});
+
+describe('an image model of the new layers', () => {
+  it("loads PyTorch's state dict 1:1 and gives its outputs and running statistics in train and eval mode", async () => {
+    const { initialState, stateAfterTrain, input, trainOutput, evalOutput } = PYTORCH_IMAGE_LAYERS.module;
+    const options = { dtype: 'float64' } as const;
+    const model = new Sequential(
+      new Conv2d(2, 4, 3, { padding: 2, paddingMode: 'reflect', ...options }),
+      new InstanceNorm2d(4, { affine: true, trackRunningStats: true, ...options }),
+      new ReLU(),
+      new MaxPool2d(2, { ceilMode: true }),
+      new Upsample({ scaleFactor: 1.5, mode: 'bilinear' }),
+      new Conv2d(4, 8, 3, { padding: 1, paddingMode: 'circular', ...options }),
+      new PixelShuffle(2),
+      new AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+      new UpsamplingNearest2d({ scaleFactor: 1.5 }),
+      new Conv2d(2, 4, 3, { padding: 1, paddingMode: 'replicate', bias: false, ...options }),
+      new PixelUnshuffle(2),
+      new AdaptiveMaxPool2d([3, 2]),
+    );
+    const load = (state: Record<string, Nested>) =>
+      Object.fromEntries(
+        Object.entries(state).map(([k, v]) => [
+          k,
+          tensor(v, { dtype: k.endsWith('num_batches_tracked') ? 'int32' : 'float64' }),
+        ]),
+      );
+    expect(model.loadStateDict(load(initialState))).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    const close = async (t: Tensor, want: Nested) => {
+      const expected = flat(want);
+      const got = await values(t);
+      expect(got.length).toBe(expected.length);
+      got.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThan(1e-12));
+    };
+    const x = tensor(input, options);
+    const trained = model.forward(x);
+    expect(trained.shape).toEqual([2, 16, 3, 2]);
+    await close(trained, trainOutput);
+    const state = model.stateDict();
+    for (const [name, value] of Object.entries(stateAfterTrain)) await close(state[name]!, value);
+    model.eval();
+    await close(model.forward(x), evalOutput);
   });
 });

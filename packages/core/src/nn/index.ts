@@ -70,8 +70,11 @@ export {
   BatchNorm1d,
   BatchNorm2d,
   GroupNorm,
+  InstanceNorm1d,
+  InstanceNorm2d,
   LayerNorm,
   type BatchNormOptions,
+  type InstanceNormOptions,
   type GroupNormOptions,
   type LayerNormOptions,
 } from './normalization.js';

@@ -6,7 +6,7 @@ import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, ConvTranspose2
 import { AdaptiveAvgPool1d, AvgPool1d, Conv1d, ConvTranspose1d, MaxPool1d } from './conv1d.js';
 import { Dropout2d, Embedding } from './embedding.js';
 import type { Module } from './module.js';
-import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './normalization.js';
+import { BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm } from './normalization.js';
 import { Unflatten } from './unflatten.js';
 
 interface ConvBuiltin {
@@ -15,11 +15,12 @@ interface ConvBuiltin {
 }
 
 const batchNormOptions = ['numFeatures', 'eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'];
-const batchNorm = (read: ConfigReader) => ({
+/** BatchNorm's options, or InstanceNorm's (whose affine and trackRunningStats default to false). */
+const batchNorm = (read: ConfigReader, byDefault = true) => ({
   eps: read.number('eps', 1e-5, { min: 0 }),
   momentum: read.number('momentum', 0.1, { min: 0, max: 1 }),
-  affine: read.boolean('affine', true),
-  trackRunningStats: read.boolean('trackRunningStats', true),
+  affine: read.boolean('affine', byDefault),
+  trackRunningStats: read.boolean('trackRunningStats', byDefault),
   dtype: read.floatDtype('dtype', 'float32'),
 });
 
@@ -159,6 +160,14 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   BatchNorm2d: {
     options: batchNormOptions,
     build: (read) => new BatchNorm2d(read.positiveInteger('numFeatures'), batchNorm(read)),
+  },
+  InstanceNorm1d: {
+    options: batchNormOptions,
+    build: (read) => new InstanceNorm1d(read.positiveInteger('numFeatures'), batchNorm(read, false)),
+  },
+  InstanceNorm2d: {
+    options: batchNormOptions,
+    build: (read) => new InstanceNorm2d(read.positiveInteger('numFeatures'), batchNorm(read, false)),
   },
   LayerNorm: {
     options: ['normalizedShape', 'eps', 'elementwiseAffine', 'bias', 'dtype'],
