@@ -104,7 +104,7 @@ function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, pa
       );
   const cols = unfold(input, options.kernelSize, ownPadding ? options : { ...options, padding: [0, 0] as const });
   const k = options.kernelSize[0] * options.kernelSize[1];
-  return { cols: reshape(cols, [n * c, k, outH * outW]), options, outH, outW, n, c };
+  return { cols: reshape(cols, [n * c, k, outH * outW]), options, outH, outW, extraH, extraW, n, c };
 }
 
 /**
@@ -154,9 +154,13 @@ export interface AvgPool2dArgs extends Omit<Pool2dArgs, 'dilation'> {
 export function avgPool2d(x: Tensor, kernelSize: Size2d, args: AvgPool2dArgs = {}): Tensor {
   return withBatchAxis('avgPool2d', x, (image) =>
     composite(() => {
-      const poolArgs = { ...args, dilation: 1 };
-      const { cols, options, outH, outW, n, c } = windows('avgPool2d', image, kernelSize, poolArgs, 0);
-      const { extraH, extraW } = poolOptions('avgPool2d', image, kernelSize, poolArgs);
+      const { cols, options, outH, outW, extraH, extraW, n, c } = windows(
+        'avgPool2d',
+        image,
+        kernelSize,
+        { ...args, dilation: 1 },
+        0,
+      );
       const [ph, pw] = options.padding;
       const includePad = args.countIncludePad ?? true;
       if (extraH + extraW === 0 && (includePad || ph + pw === 0)) return reshape(mean(cols, 1), [n, c, outH, outW]);
