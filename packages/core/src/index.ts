@@ -30,20 +30,23 @@ export {
   indexSelect,
   scatterAdd,
   oneHot,
+  type PadOptions,
 } from './ops/movement.js';
+export type { PadMode } from './ops/padding.js';
 export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
 export { unfold, fold, type Size1d, type Size2d, type UnfoldArgs } from './ops/unfold.js';
+export { conv2d, convTranspose2d, type Conv2dArgs, type ConvTranspose2dArgs, type PaddingMode } from './ops/conv.js';
 export {
-  conv2d,
-  convTranspose2d,
   maxPool2d,
   avgPool2d,
   adaptiveAvgPool2d,
-  type Conv2dArgs,
-  type ConvTranspose2dArgs,
+  adaptiveMaxPool2d,
   type Pool2dArgs,
   type AvgPool2dArgs,
-} from './ops/conv.js';
+  type AdaptiveSize2d,
+} from './ops/pool.js';
+export { interpolate, type InterpolateArgs, type InterpolateMode } from './ops/interpolate.js';
+export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.js';
 export { dropout, type DropoutArgs } from './ops/dropout.js';
 export {
   split,
@@ -74,7 +77,15 @@ export {
   type Pool1dArgs,
   type AvgPool1dArgs,
 } from './ops/conv1d.js';
-export { batchNorm, layerNorm, groupNorm, embedding, type BatchNormArgs } from './ops/normalization.js';
+export {
+  batchNorm,
+  instanceNorm,
+  layerNorm,
+  groupNorm,
+  embedding,
+  type BatchNormArgs,
+  type InstanceNormArgs,
+} from './ops/normalization.js';
 export {
   relu,
   leakyRelu,

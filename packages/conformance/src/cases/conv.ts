@@ -1,4 +1,5 @@
 import {
+  adaptiveMaxPool2d,
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   avgPool1d,
@@ -11,9 +12,13 @@ import {
   embedding,
   fold,
   groupNorm,
+  instanceNorm,
+  interpolate,
   layerNorm,
   maxPool1d,
   maxPool2d,
+  pixelShuffle,
+  pixelUnshuffle,
   tensor,
   unfold,
 } from '@myelin/core';
@@ -180,4 +185,58 @@ const convCases: OpCase[] = [
   },
 ];
 
-export const convolutionCases: OpCase[] = [...unfoldCases, ...convCases];
+// The image layers after Conv2d/MaxPool2d, composed in core from gathers with host-made indices
+// (interpolation, padding modes, adaptive max pooling), a rank-5 permute (pixel shuffles), padding
+// past the end (ceil mode) and reductions (instance norm): every backend's gather, its scatterAdd
+// gradient and its fused pooling kernels on these shapes.
+const imageCases: OpCase[] = [
+  {
+    name: 'interpolate bilinear 3x4 -> 5x7, then nearest by 1.5',
+    covers: ['gather', 'mul', 'add', 'scatterAdd'],
+    inputs: [{ shape: [1, 2, 3, 4] }],
+    run: ([x]) => interpolate(interpolate(x!, { size: [5, 7], mode: 'bilinear' }), { scaleFactor: 1.5 }),
+  },
+  {
+    name: 'interpolate linear with alignCorners, downsampling',
+    covers: ['gather', 'mul', 'add', 'scatterAdd'],
+    inputs: [{ shape: [2, 2, 7] }],
+    run: ([x]) => interpolate(x!, { size: 4, mode: 'linear', alignCorners: true }),
+  },
+  {
+    name: "conv2d paddingMode 'reflect' padding 2 on unbatched [C, H, W], then 'circular' 'same'",
+    covers: ['gather', 'unfold', 'matmul', 'add', 'scatterAdd'],
+    inputs: [{ shape: [2, 5, 4] }, { shape: [3, 2, 3, 3] }, { shape: [3] }, { shape: [2, 3, 2, 2] }],
+    run: ([x, w, b, w2]) =>
+      conv2d(conv2d(x!, w!, b!, { padding: 2, paddingMode: 'reflect' }), w2!, null, {
+        padding: 'same',
+        paddingMode: 'circular',
+      }),
+  },
+  {
+    name: 'pixelShuffle 2 then pixelUnshuffle 3 (rank-5 permutes)',
+    covers: ['transpose', 'reshape'],
+    inputs: [{ shape: [2, 8, 3, 3] }],
+    run: ([x]) => pixelUnshuffle(pixelShuffle(x!, 2), 3),
+  },
+  {
+    name: 'maxPool2d 3x3 stride 2 padding 1 ceilMode, and adaptiveMaxPool2d 7x6 -> 3x4',
+    covers: ['unfold', 'max', 'pad', 'gather', 'add'],
+    inputs: [{ shape: [1, 2, 8, 7] }, { shape: [1, 2, 7, 6] }],
+    run: ([x, y]) =>
+      maxPool2d(x!, 3, { stride: 2, padding: 1, ceilMode: true }).add(adaptiveMaxPool2d(y!, [3, 4]).sum()),
+  },
+  {
+    name: 'avgPool2d 3x3 stride 2 padding 1 ceilMode (countIncludePad false)',
+    covers: ['unfold', 'sum', 'div', 'pad'],
+    inputs: [{ shape: [1, 2, 6, 5] }],
+    run: ([x]) => avgPool2d(x!, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+  },
+  {
+    name: 'instanceNorm [2,3,4,3] with weight and bias',
+    covers: ['sum', 'sub', 'mul', 'div', 'sqrt'],
+    inputs: [{ shape: [2, 3, 4, 3] }, { shape: [3] }, { shape: [3] }],
+    run: ([x, w, b]) => instanceNorm(x!, { weight: w!, bias: b! }),
+  },
+];
+
+export const convolutionCases: OpCase[] = [...unfoldCases, ...convCases, ...imageCases];

@@ -11,6 +11,7 @@ import {
 } from './checks.js';
 import type { ModuleConfig } from './module.js';
 import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
+import { checkSpatialScale } from './upsampling.js';
 
 /**
  * Reads the options of one hand-written module config. Every error names where the config
@@ -104,6 +105,12 @@ export class ConfigReader {
     const list = Array.isArray(value) ? (value as unknown[]) : [value];
     if (list.length === 0) throw new ArgumentError(`${this.#what(name)} must not be empty`);
     return list.map((d, i) => checkPositiveInteger(`${this.#what(name)}[${i}]`, d));
+  }
+
+  /** Upsample's size (integers) or scaleFactor: a positive number or a list of them, as written; undefined when absent. */
+  spatialScale(name: string, integer: boolean): number | number[] | undefined {
+    const value = this.#config[name];
+    return value === undefined ? undefined : checkSpatialScale(this.#what(name), value, integer);
   }
 
   array(name: string, fallback: readonly unknown[]): readonly unknown[] {

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/contract.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { checkPaddingMode, type PaddingMode } from '../ops/conv.js';
 import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
@@ -127,19 +128,24 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
   }
 
   /**
-   * Throws unless the input is [N, inChannels, H, W] (2-D), or [N, inChannels, L] or unbatched
-   * [inChannels, L] (1-D, as the 1-D functions and PyTorch take it).
+   * Throws unless the input is [N, inChannels, H, W] or unbatched [inChannels, H, W] (2-D), or
+   * [N, inChannels, L] or unbatched [inChannels, L] (1-D), as PyTorch takes them.
    */
   protected checkInput(input: Tensor): void {
     const c = this.inChannels;
     const batched = input.rank === this.spatialRank + 2 && input.shape[1] === c;
-    const unbatched = this.spatialRank === 1 && input.rank === 2 && input.shape[0] === c;
+    const unbatched = input.rank === this.spatialRank + 1 && input.shape[0] === c;
     if (!batched && !unbatched) {
-      const expected = this.spatialRank === 1 ? `[N, ${c}, L] or [${c}, L]` : `[N, ${c}, H, W]`;
+      const expected = this.spatialRank === 1 ? `[N, ${c}, L] or [${c}, L]` : `[N, ${c}, H, W] or [${c}, H, W]`;
       throw new ShapeError(
         `${this.typeName}(${c} -> ${this.outChannels}) got input of shape ${formatShape(input.shape)}: expected ${expected}`,
       );
     }
+  }
+
+  /** A convolution's padding mode (PyTorch's padding_mode). */
+  protected paddingModeOf(mode: unknown): PaddingMode {
+    return checkPaddingMode(`${this.typeName}: paddingMode`, mode);
   }
 
   /** The config, with the subclass's padding entries after the stride. */
@@ -169,6 +175,7 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
 export interface PoolLayerOptions {
   stride?: Size1d | Size2d;
   padding?: Size1d | Size2d;
+  ceilMode?: boolean;
 }
 
 /**
@@ -179,6 +186,8 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
   readonly kernelSize: S;
   readonly stride: S;
   readonly padding: S;
+  /** Round the window count up (PyTorch's ceil_mode). */
+  readonly ceilMode: boolean;
   /** 1 for layers over [N, C, L], 2 for layers over [N, C, H, W]. */
   protected readonly spatialRank: S['length'];
 
@@ -189,11 +198,12 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
     ownOptions: readonly string[],
   ) {
     super();
-    checkOptions(this.typeName, options, ['stride', 'padding', ...ownOptions]);
+    checkOptions(this.typeName, options, ['stride', 'padding', ...ownOptions, 'ceilMode']);
     this.spatialRank = spatialRank;
     this.kernelSize = this.sizes('kernelSize', kernelSize, 1);
     this.stride = this.sizes('stride', options.stride ?? this.kernelSize, 1);
     this.padding = this.sizes('padding', options.padding ?? 0, 0);
+    this.ceilMode = checkBoolean(`${this.typeName}: ceilMode`, options.ceilMode ?? false);
   }
 
   /** A size option of this layer's rank, checked. */
@@ -201,7 +211,7 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
     return spatialSizes<S>(this.spatialRank, `${this.typeName}: ${option}`, value, min);
   }
 
-  /** The config: the window, then the subclass's own entries. */
+  /** The config: the window, then the subclass's own entries (and ceilMode when set). */
   protected poolConfig(own: Record<string, number | number[] | boolean>): ModuleConfig {
     return {
       type: this.typeName,
@@ -209,10 +219,11 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
       stride: compact(this.stride),
       padding: compact(this.padding),
       ...own,
+      ...(this.ceilMode ? { ceilMode: true } : {}),
     };
   }
 
   protected override extraRepr(): string {
-    return `kernelSize=${this.kernelSize.join('x')}, stride=${this.stride.join('x')}`;
+    return `kernelSize=${this.kernelSize.join('x')}, stride=${this.stride.join('x')}${this.ceilMode ? ', ceilMode=true' : ''}`;
   }
 }

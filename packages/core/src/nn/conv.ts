@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/contract.js';
-import { adaptiveAvgPool2d, avgPool2d, checkOutputPadding, conv2d, convTranspose2d, maxPool2d } from '../ops/conv.js';
+import { checkOutputPadding, conv2d, convTranspose2d, type PaddingMode } from '../ops/conv.js';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AdaptiveSize2d } from '../ops/pool.js';
 import { pair, type Size2d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -13,6 +14,8 @@ export interface Conv2dOptions {
   padding?: Size2d | 'same' | 'valid';
   dilation?: Size2d;
   groups?: number;
+  /** What the padding holds: 'zeros' (default), 'reflect', 'replicate' or 'circular' (PyTorch's padding_mode). */
+  paddingMode?: PaddingMode;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
   generator?: Generator;
@@ -20,13 +23,18 @@ export interface Conv2dOptions {
   backend?: Backend | string;
 }
 
-/** 2-D convolution over NCHW input with weight [out, in/groups, kh, kw], like torch.nn.Conv2d. */
+/**
+ * 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) input with weight
+ * [out, in/groups, kh, kw], like torch.nn.Conv2d.
+ */
 export class Conv2d extends ConvLayer<[number, number]> {
   readonly padding: [number, number] | 'same' | 'valid';
+  readonly paddingMode: PaddingMode;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dOptions = {}) {
-    super(2, inChannels, outChannels, kernelSize, options, ['padding'], false);
+    super(2, inChannels, outChannels, kernelSize, options, ['padding', 'paddingMode'], false);
     this.padding = this.convPadding(options.padding ?? 0);
+    this.paddingMode = this.paddingModeOf(options.paddingMode ?? 'zeros');
   }
 
   override get typeName(): string {
@@ -40,15 +48,20 @@ export class Conv2d extends ConvLayer<[number, number]> {
       padding: this.padding,
       dilation: this.dilation,
       groups: this.groups,
+      paddingMode: this.paddingMode,
     });
   }
 
   override config(): ModuleConfig {
-    return this.convConfig({ padding: typeof this.padding === 'string' ? this.padding : compact(this.padding) });
+    return this.convConfig({
+      padding: typeof this.padding === 'string' ? this.padding : compact(this.padding),
+      ...(this.paddingMode === 'zeros' ? {} : { paddingMode: this.paddingMode }),
+    });
   }
 
   protected override extraRepr(): string {
-    return `${this.convRepr()}, padding=${typeof this.padding === 'string' ? this.padding : this.padding.join('x')}`;
+    const padding = typeof this.padding === 'string' ? this.padding : this.padding.join('x');
+    return `${this.convRepr()}, padding=${padding}${this.paddingMode === 'zeros' ? '' : `, paddingMode=${this.paddingMode}`}`;
   }
 }
 
@@ -111,9 +124,11 @@ export interface MaxPool2dOptions {
   stride?: Size2d;
   padding?: Size2d;
   dilation?: Size2d;
+  /** Round the window count up (default false), as PyTorch's ceil_mode. */
+  ceilMode?: boolean;
 }
 
-/** Max over each window, like torch.nn.MaxPool2d (floor mode). */
+/** Max over each window of [N, C, H, W] or [C, H, W], like torch.nn.MaxPool2d. */
 export class MaxPool2d extends PoolLayer<[number, number]> {
   readonly dilation: [number, number];
 
@@ -127,7 +142,12 @@ export class MaxPool2d extends PoolLayer<[number, number]> {
   }
 
   forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+    return maxPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
 
   override config(): ModuleConfig {
@@ -141,9 +161,11 @@ export interface AvgPool2dOptions {
   padding?: Size2d;
   /** Count padding zeros in each mean (default true). */
   countIncludePad?: boolean;
+  /** Round the window count up (default false), as PyTorch's ceil_mode. */
+  ceilMode?: boolean;
 }
 
-/** Mean over each window, like torch.nn.AvgPool2d (floor mode). */
+/** Mean over each window of [N, C, H, W] or [C, H, W], like torch.nn.AvgPool2d. */
 export class AvgPool2d extends PoolLayer<[number, number]> {
   readonly countIncludePad: boolean;
 
@@ -161,6 +183,7 @@ export class AvgPool2d extends PoolLayer<[number, number]> {
       stride: this.stride,
       padding: this.padding,
       countIncludePad: this.countIncludePad,
+      ceilMode: this.ceilMode,
     });
   }
 
@@ -169,28 +192,52 @@ export class AvgPool2d extends PoolLayer<[number, number]> {
   }
 }
 
-/** Averages into a fixed output size whatever the input size, like torch.nn.AdaptiveAvgPool2d. */
-export class AdaptiveAvgPool2d extends Module {
+/** What AdaptiveAvgPool2d and AdaptiveMaxPool2d share: the output size, its config and repr. */
+abstract class AdaptivePool2d extends Module {
   readonly outputSize: [number, number];
 
   constructor(outputSize: Size2d) {
     super();
-    this.outputSize = pair('AdaptiveAvgPool2d: outputSize', outputSize, 1);
+    this.outputSize = pair(`${this.typeName}: outputSize`, outputSize, 1);
   }
 
-  override get typeName(): string {
-    return 'AdaptiveAvgPool2d';
-  }
+  /** The functional form. */
+  protected abstract pool(input: Tensor, outputSize: AdaptiveSize2d): Tensor;
 
   forward(input: Tensor): Tensor {
-    return adaptiveAvgPool2d(input, this.outputSize);
+    return this.pool(input, this.outputSize);
   }
 
   override config(): ModuleConfig {
-    return { type: 'AdaptiveAvgPool2d', outputSize: compact(this.outputSize) };
+    return { type: this.typeName, outputSize: compact(this.outputSize) };
   }
 
   protected override extraRepr(): string {
     return `outputSize=${this.outputSize.join('x')}`;
+  }
+}
+
+/** Averages [N, C, H, W] or [C, H, W] into a fixed output size whatever the input size, like torch.nn.AdaptiveAvgPool2d. */
+export class AdaptiveAvgPool2d extends AdaptivePool2d {
+  override get typeName(): string {
+    return 'AdaptiveAvgPool2d';
+  }
+
+  protected pool(input: Tensor, outputSize: AdaptiveSize2d): Tensor {
+    return adaptiveAvgPool2d(input, outputSize);
+  }
+}
+
+/**
+ * Maxima of [N, C, H, W] or [C, H, W] over a fixed output grid of PyTorch's adaptive bins
+ * whatever the input size, like torch.nn.AdaptiveMaxPool2d (without returnIndices).
+ */
+export class AdaptiveMaxPool2d extends AdaptivePool2d {
+  override get typeName(): string {
+    return 'AdaptiveMaxPool2d';
+  }
+
+  protected pool(input: Tensor, outputSize: AdaptiveSize2d): Tensor {
+    return adaptiveMaxPool2d(input, outputSize);
   }
 }

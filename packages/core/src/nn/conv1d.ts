@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/contract.js';
-import { checkOutputPadding } from '../ops/conv.js';
+import { checkOutputPadding, type PaddingMode } from '../ops/conv.js';
 import { adaptiveAvgPool1d, avgPool1d, conv1d, convTranspose1d, maxPool1d } from '../ops/conv1d.js';
 import { single, type Size1d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
@@ -17,6 +17,8 @@ export interface Conv1dOptions {
   padding?: Size1d | 'same' | 'valid';
   dilation?: Size1d;
   groups?: number;
+  /** What the padding holds: 'zeros' (default), 'reflect', 'replicate' or 'circular' (PyTorch's padding_mode). */
+  paddingMode?: PaddingMode;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
   generator?: Generator;
@@ -27,10 +29,12 @@ export interface Conv1dOptions {
 /** 1-D convolution over [N, C, L] input with weight [out, in/groups, k], like torch.nn.Conv1d. */
 export class Conv1d extends ConvLayer<[number]> {
   readonly padding: [number] | 'same' | 'valid';
+  readonly paddingMode: PaddingMode;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size1d, options: Conv1dOptions = {}) {
-    super(1, inChannels, outChannels, kernelSize, options, ['padding'], false);
+    super(1, inChannels, outChannels, kernelSize, options, ['padding', 'paddingMode'], false);
     this.padding = this.convPadding(options.padding ?? 0);
+    this.paddingMode = this.paddingModeOf(options.paddingMode ?? 'zeros');
   }
 
   override get typeName(): string {
@@ -44,15 +48,20 @@ export class Conv1d extends ConvLayer<[number]> {
       padding: this.padding,
       dilation: this.dilation,
       groups: this.groups,
+      paddingMode: this.paddingMode,
     });
   }
 
   override config(): ModuleConfig {
-    return this.convConfig({ padding: typeof this.padding === 'string' ? this.padding : this.padding[0] });
+    return this.convConfig({
+      padding: typeof this.padding === 'string' ? this.padding : this.padding[0],
+      ...(this.paddingMode === 'zeros' ? {} : { paddingMode: this.paddingMode }),
+    });
   }
 
   protected override extraRepr(): string {
-    return `${this.convRepr()}, padding=${typeof this.padding === 'string' ? this.padding : this.padding[0]}`;
+    const padding = typeof this.padding === 'string' ? this.padding : this.padding[0];
+    return `${this.convRepr()}, padding=${padding}${this.paddingMode === 'zeros' ? '' : `, paddingMode=${this.paddingMode}`}`;
   }
 }
 
@@ -115,9 +124,11 @@ export interface MaxPool1dOptions {
   stride?: Size1d;
   padding?: Size1d;
   dilation?: Size1d;
+  /** Round the window count up (default false), as PyTorch's ceil_mode. */
+  ceilMode?: boolean;
 }
 
-/** Max over each window of [N, C, L] or [C, L], like torch.nn.MaxPool1d (floor mode). */
+/** Max over each window of [N, C, L] or [C, L], like torch.nn.MaxPool1d. */
 export class MaxPool1d extends PoolLayer<[number]> {
   readonly dilation: [number];
 
@@ -131,7 +142,12 @@ export class MaxPool1d extends PoolLayer<[number]> {
   }
 
   forward(input: Tensor): Tensor {
-    return maxPool1d(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+    return maxPool1d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
 
   override config(): ModuleConfig {
@@ -145,9 +161,11 @@ export interface AvgPool1dOptions {
   padding?: Size1d;
   /** Count padding zeros in each mean (default true). */
   countIncludePad?: boolean;
+  /** Round the window count up (default false), as PyTorch's ceil_mode. */
+  ceilMode?: boolean;
 }
 
-/** Mean over each window of [N, C, L] or [C, L], like torch.nn.AvgPool1d (floor mode). */
+/** Mean over each window of [N, C, L] or [C, L], like torch.nn.AvgPool1d. */
 export class AvgPool1d extends PoolLayer<[number]> {
   readonly countIncludePad: boolean;
 
@@ -165,6 +183,7 @@ export class AvgPool1d extends PoolLayer<[number]> {
       stride: this.stride,
       padding: this.padding,
       countIncludePad: this.countIncludePad,
+      ceilMode: this.ceilMode,
     });
   }
 

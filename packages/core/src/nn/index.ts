@@ -49,6 +49,7 @@ export {
   MaxPool2d,
   AvgPool2d,
   AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
   type Conv2dOptions,
   type ConvTranspose2dOptions,
   type MaxPool2dOptions,
@@ -69,11 +70,24 @@ export {
   BatchNorm1d,
   BatchNorm2d,
   GroupNorm,
+  InstanceNorm1d,
+  InstanceNorm2d,
   LayerNorm,
   type BatchNormOptions,
+  type InstanceNormOptions,
   type GroupNormOptions,
   type LayerNormOptions,
 } from './normalization.js';
+export {
+  Upsample,
+  UpsamplingNearest2d,
+  UpsamplingBilinear2d,
+  PixelShuffle,
+  PixelUnshuffle,
+  type UpsampleOptions,
+  type UpsamplingOptions,
+  type SpatialScale,
+} from './upsampling.js';
 export { Embedding, Dropout2d, type EmbeddingOptions, type Dropout2dOptions } from './embedding.js';
 export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';

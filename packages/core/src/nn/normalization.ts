@@ -1,7 +1,8 @@
 import type { Backend } from '../backend/contract.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
-import { batchNorm, groupNorm, layerNorm } from '../ops/normalization.js';
+import { batchNorm, groupNorm, instanceNorm, layerNorm } from '../ops/normalization.js';
 import { full, zeros } from '../tensor/creation.js';
+import { reshape } from '../ops/movement.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -32,7 +33,7 @@ export interface BatchNormOptions {
  * and variance are buffers named as in PyTorch (`running_mean`, `running_var`,
  * `num_batches_tracked`), so they are saved in checkpoints and load into PyTorch.
  */
-abstract class BatchNormBase extends Module {
+abstract class NormWithRunningStats extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number;
@@ -49,8 +50,11 @@ abstract class BatchNormBase extends Module {
     this.numFeatures = checkPositiveInteger(`${name}: numFeatures`, numFeatures);
     this.eps = checkNumber(`${name}: eps`, options.eps ?? 1e-5, { min: 0 });
     this.momentum = checkNumber(`${name}: momentum`, options.momentum ?? 0.1, { min: 0, max: 1 });
-    const affine = checkBoolean(`${name}: affine`, options.affine ?? true);
-    const track = checkBoolean(`${name}: trackRunningStats`, options.trackRunningStats ?? true);
+    const affine = checkBoolean(`${name}: affine`, options.affine ?? this.affineAndTrackingByDefault);
+    const track = checkBoolean(
+      `${name}: trackRunningStats`,
+      options.trackRunningStats ?? this.affineAndTrackingByDefault,
+    );
     const creation = { dtype: checkFloatDtype(`${name}: dtype`, options.dtype ?? 'float32'), backend: options.backend };
     this.weight = this.registerParameter('weight', affine ? full([numFeatures], 1, creation) : null);
     this.bias = this.registerParameter('bias', affine ? zeros([numFeatures], creation) : null);
@@ -63,6 +67,11 @@ abstract class BatchNormBase extends Module {
 
   /** The input ranks this layer takes. */
   protected abstract readonly ranks: readonly number[];
+
+  /** PyTorch's defaults of affine and trackRunningStats: true for BatchNorm, false for InstanceNorm. */
+  protected get affineAndTrackingByDefault(): boolean {
+    return true;
+  }
 
   forward(input: Tensor): Tensor {
     if (!this.ranks.includes(input.rank) || input.shape[1] !== this.numFeatures) {
@@ -107,7 +116,7 @@ abstract class BatchNormBase extends Module {
 }
 
 /** BatchNorm over [N, C] or [N, C, L] input. */
-export class BatchNorm1d extends BatchNormBase {
+export class BatchNorm1d extends NormWithRunningStats {
   protected readonly ranks = [2, 3] as const;
   override get typeName(): string {
     return 'BatchNorm1d';
@@ -115,10 +124,86 @@ export class BatchNorm1d extends BatchNormBase {
 }
 
 /** BatchNorm over [N, C, H, W] input. */
-export class BatchNorm2d extends BatchNormBase {
+export class BatchNorm2d extends NormWithRunningStats {
   protected readonly ranks = [4] as const;
   override get typeName(): string {
     return 'BatchNorm2d';
+  }
+}
+
+export interface InstanceNormOptions {
+  eps?: number;
+  /** running = (1 - momentum) * running + momentum * batch statistic (default 0.1). */
+  momentum?: number;
+  /** Learn a per-channel scale and shift (default false). */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default false); without them eval uses each input's own. */
+  trackRunningStats?: boolean;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/**
+ * Instance normalisation, like torch.nn.InstanceNorm1d/2d: each sample's channels normalised by
+ * their own statistics over the spatial axes. PyTorch's defaults: no affine weight and no running
+ * statistics; with trackRunningStats, eval mode normalises by the running ones (buffers named as
+ * in PyTorch; num_batches_tracked stays 0, as PyTorch's InstanceNorm never counts).
+ */
+abstract class InstanceNormBase extends NormWithRunningStats {
+  constructor(numFeatures: number, options: InstanceNormOptions = {}) {
+    super(numFeatures, options);
+  }
+
+  protected override get affineAndTrackingByDefault(): boolean {
+    return false;
+  }
+
+  override forward(input: Tensor): Tensor {
+    const spatial = this.ranks[0]! - 2;
+    const unbatched = input.rank === spatial + 1;
+    const channels = input.shape[unbatched ? 0 : 1];
+    // Like PyTorch, other channel counts pass when nothing per channel is kept (it only warns).
+    const perChannel = this.weight !== null || this.runningMean !== null;
+    if (!this.ranks.includes(input.rank) || (perChannel && channels !== this.numFeatures)) {
+      const c = perChannel ? String(this.numFeatures) : 'C';
+      const expected = spatial === 1 ? `[N, ${c}, L] or [${c}, L]` : `[N, ${c}, H, W] or [${c}, H, W]`;
+      throw new ShapeError(
+        `${this.typeName}(${this.numFeatures}) got input of shape ${formatShape(input.shape)}: expected ${expected}`,
+      );
+    }
+    return composite(() => {
+      const batched = unbatched ? reshape(input, [1, ...input.shape]) : input;
+      const out = instanceNorm(batched, {
+        runningMean: this.runningMean,
+        runningVar: this.runningVar,
+        weight: this.weight,
+        bias: this.bias,
+        useInputStats: this.training || this.runningMean === null,
+        momentum: this.momentum,
+        eps: this.eps,
+      });
+      return unbatched ? reshape(out, input.shape) : out;
+    });
+  }
+
+  protected override extraRepr(): string {
+    return `${super.extraRepr()}, affine=${this.weight !== null}, trackRunningStats=${this.runningMean !== null}`;
+  }
+}
+
+/** InstanceNorm over [N, C, L] or unbatched [C, L] input. */
+export class InstanceNorm1d extends InstanceNormBase {
+  protected readonly ranks = [3, 2] as const;
+  override get typeName(): string {
+    return 'InstanceNorm1d';
+  }
+}
+
+/** InstanceNorm over [N, C, H, W] or unbatched [C, H, W] input (style transfer, GAN generators). */
+export class InstanceNorm2d extends InstanceNormBase {
+  protected readonly ranks = [4, 3] as const;
+  override get typeName(): string {
+    return 'InstanceNorm2d';
   }
 }
 

@@ -1,11 +1,12 @@
 import type { Generator } from '../tensor/random.js';
+import { PADDING_MODES } from '../ops/conv.js';
 import type { Size2d } from '../ops/unfold.js';
 import type { ConfigReader } from './config-reader.js';
-import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d } from './conv.js';
+import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d } from './conv.js';
 import { AdaptiveAvgPool1d, AvgPool1d, Conv1d, ConvTranspose1d, MaxPool1d } from './conv1d.js';
 import { Dropout2d, Embedding } from './embedding.js';
 import type { Module } from './module.js';
-import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './normalization.js';
+import { BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm } from './normalization.js';
 import { Unflatten } from './unflatten.js';
 
 interface ConvBuiltin {
@@ -14,11 +15,12 @@ interface ConvBuiltin {
 }
 
 const batchNormOptions = ['numFeatures', 'eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'];
-const batchNorm = (read: ConfigReader) => ({
+/** BatchNorm's options, or InstanceNorm's (whose affine and trackRunningStats default to false). */
+const batchNorm = (read: ConfigReader, byDefault = true) => ({
   eps: read.number('eps', 1e-5, { min: 0 }),
   momentum: read.number('momentum', 0.1, { min: 0, max: 1 }),
-  affine: read.boolean('affine', true),
-  trackRunningStats: read.boolean('trackRunningStats', true),
+  affine: read.boolean('affine', byDefault),
+  trackRunningStats: read.boolean('trackRunningStats', byDefault),
   dtype: read.floatDtype('dtype', 'float32'),
 });
 
@@ -56,11 +58,12 @@ const convArgs = <S>(read: ConfigReader, generator: Generator | undefined, size:
 /** The convolutional, pooling, normalisation and embedding layers that moduleFromConfig builds. */
 export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   Conv2d: {
-    options: convOptions(['padding']),
+    options: convOptions(['padding', 'paddingMode']),
     build: (read, { generator }) =>
       new Conv2d(...convChannels(read, size2d), {
         ...convArgs(read, generator, size2d),
         padding: read.size2dOr('padding', 0, 0, ['same', 'valid'] as const),
+        paddingMode: read.choice('paddingMode', 'zeros', PADDING_MODES),
       }),
   },
   ConvTranspose2d: {
@@ -73,24 +76,26 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
       }),
   },
   MaxPool2d: {
-    options: ['kernelSize', 'stride', 'padding', 'dilation'],
+    options: ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'],
     build: (read) => {
       const kernelSize = read.size2d('kernelSize', undefined, 1);
       return new MaxPool2d(kernelSize, {
         stride: read.size2d('stride', kernelSize, 1),
         padding: read.size2d('padding', 0, 0),
         dilation: read.size2d('dilation', 1, 1),
+        ceilMode: read.boolean('ceilMode', false),
       });
     },
   },
   AvgPool2d: {
-    options: ['kernelSize', 'stride', 'padding', 'countIncludePad'],
+    options: ['kernelSize', 'stride', 'padding', 'countIncludePad', 'ceilMode'],
     build: (read) => {
       const kernelSize = read.size2d('kernelSize', undefined, 1);
       return new AvgPool2d(kernelSize, {
         stride: read.size2d('stride', kernelSize, 1),
         padding: read.size2d('padding', 0, 0),
         countIncludePad: read.boolean('countIncludePad', true),
+        ceilMode: read.boolean('ceilMode', false),
       });
     },
   },
@@ -98,12 +103,17 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
     options: ['outputSize'],
     build: (read) => new AdaptiveAvgPool2d(read.size2d('outputSize', undefined, 1)),
   },
+  AdaptiveMaxPool2d: {
+    options: ['outputSize'],
+    build: (read) => new AdaptiveMaxPool2d(read.size2d('outputSize', undefined, 1)),
+  },
   Conv1d: {
-    options: convOptions(['padding']),
+    options: convOptions(['padding', 'paddingMode']),
     build: (read, { generator }) =>
       new Conv1d(...convChannels(read, size1d), {
         ...convArgs(read, generator, size1d),
         padding: read.size1dOr('padding', 0, 0, ['same', 'valid'] as const),
+        paddingMode: read.choice('paddingMode', 'zeros', PADDING_MODES),
       }),
   },
   ConvTranspose1d: {
@@ -116,24 +126,26 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
       }),
   },
   MaxPool1d: {
-    options: ['kernelSize', 'stride', 'padding', 'dilation'],
+    options: ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'],
     build: (read) => {
       const kernelSize = read.size1d('kernelSize', undefined, 1);
       return new MaxPool1d(kernelSize, {
         stride: read.size1d('stride', kernelSize, 1),
         padding: read.size1d('padding', 0, 0),
         dilation: read.size1d('dilation', 1, 1),
+        ceilMode: read.boolean('ceilMode', false),
       });
     },
   },
   AvgPool1d: {
-    options: ['kernelSize', 'stride', 'padding', 'countIncludePad'],
+    options: ['kernelSize', 'stride', 'padding', 'countIncludePad', 'ceilMode'],
     build: (read) => {
       const kernelSize = read.size1d('kernelSize', undefined, 1);
       return new AvgPool1d(kernelSize, {
         stride: read.size1d('stride', kernelSize, 1),
         padding: read.size1d('padding', 0, 0),
         countIncludePad: read.boolean('countIncludePad', true),
+        ceilMode: read.boolean('ceilMode', false),
       });
     },
   },
@@ -148,6 +160,14 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   BatchNorm2d: {
     options: batchNormOptions,
     build: (read) => new BatchNorm2d(read.positiveInteger('numFeatures'), batchNorm(read)),
+  },
+  InstanceNorm1d: {
+    options: batchNormOptions,
+    build: (read) => new InstanceNorm1d(read.positiveInteger('numFeatures'), batchNorm(read, false)),
+  },
+  InstanceNorm2d: {
+    options: batchNormOptions,
+    build: (read) => new InstanceNorm2d(read.positiveInteger('numFeatures'), batchNorm(read, false)),
   },
   LayerNorm: {
     options: ['normalizedShape', 'eps', 'elementwiseAffine', 'bias', 'dtype'],

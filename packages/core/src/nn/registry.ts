@@ -30,6 +30,7 @@ import { Module, type ModuleConfig } from './module.js';
 import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
 import { convolutionBuiltins } from './registry-conv.js';
+import { imageBuiltins } from './registry-image.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
 import { transformerBuiltins } from './registry-transformer.js';
 
@@ -114,6 +115,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
       }),
   },
   ...convolutionBuiltins,
+  ...imageBuiltins,
   ...recurrentBuiltins,
   ...transformerBuiltins,
 };

@@ -1,13 +1,11 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
-import { fromHost } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
-import { add, div } from './elementwise.js';
-import { conv2dFused, maxPool2dFused } from './fused.js';
+import { add } from './elementwise.js';
+import { conv2dFused } from './fused.js';
 import { matmul } from './linalg.js';
 import { pad, reshape, slice } from './movement.js';
-import { max, mean } from './reduce.js';
 import { fold, pair, unfold, unfoldOptions, unfoldOutputSize, type Size2d } from './unfold.js';
 
 export interface Conv2dArgs {
@@ -22,11 +20,38 @@ export interface Conv2dArgs {
   dilation?: Size2d;
   /** Split channels into this many independent groups (default 1; in and out channels divisible). */
   groups?: number;
+  /** What the padding holds (default 'zeros'; 'reflect', 'replicate', 'circular' as PyTorch's Conv2d). */
+  paddingMode?: PaddingMode;
 }
 
-function checkNchw(op: string, x: Tensor): void {
-  if (x.rank !== 4) throw new ShapeError(`${op}: expected an NCHW input of rank 4, got shape ${formatShape(x.shape)}`);
+/** How Conv2d/Conv1d pad (PyTorch's padding_mode): zeros, or F.pad's reflect, replicate or circular copies of the input. */
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+export const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+/** Checks a convolution's padding mode. */
+export function checkPaddingMode(what: string, mode: unknown): PaddingMode {
+  if (typeof mode === 'string' && (PADDING_MODES as readonly string[]).includes(mode)) return mode as PaddingMode;
+  throw new ArgumentError(
+    `${what} must be ${PADDING_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
+  );
+}
+
+/**
+ * Runs a 2-D op on x [N, C, H, W], or on unbatched x [C, H, W] (as PyTorch's 2-D ops take it) as
+ * a batch of one, returning the result without that batch axis; x must be float.
+ */
+export function withBatchAxis(op: string, x: Tensor, run: (image: Tensor) => Tensor): Tensor {
+  if (x.rank !== 4 && x.rank !== 3)
+    throw new ShapeError(
+      `${op}: expected an input [N, C, H, W] or unbatched [C, H, W], got shape ${formatShape(x.shape)}`,
+    );
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float input, got dtype ${x.dtype}`);
+  if (x.rank === 4) return run(x);
+  return composite(() => {
+    const out = run(reshape(x, [1, ...x.shape]));
+    return reshape(out, out.shape.slice(1));
+  });
 }
 
 /** 'same' padding as [top, bottom, left, right] for a kernel and dilation (stride 1). */
@@ -42,12 +67,16 @@ function samePadding(kernel: [number, number], dilation: [number, number]): [num
 }
 
 /**
- * 2-D convolution (cross-correlation, as PyTorch's `F.conv2d`) of x [N, C, H, W] with
- * weight [O, C/groups, kh, kw] and an optional bias [O]: unfold (im2col) then one batched
- * matrix product, so it runs, and differentiates, on every backend.
+ * 2-D convolution (cross-correlation, as PyTorch's `F.conv2d`) of x [N, C, H, W] (or unbatched
+ * [C, H, W]) with weight [O, C/groups, kh, kw] and an optional bias [O]: unfold (im2col) then one
+ * batched matrix product, so it runs, and differentiates, on every backend. `paddingMode` pads as
+ * PyTorch's Conv2d does (the functional form has it too, as an extension).
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, args: Conv2dArgs = {}): Tensor {
-  checkNchw('conv2d', x);
+  return withBatchAxis('conv2d', x, (image) => conv2dOfBatch(image, weight, bias, args));
+}
+
+function conv2dOfBatch(x: Tensor, weight: Tensor, bias: Tensor | null, args: Conv2dArgs): Tensor {
   if (weight.rank !== 4) {
     throw new ShapeError(
       `conv2d: weight must be [outChannels, inChannels/groups, kh, kw], got ${formatShape(weight.shape)}`,
@@ -78,6 +107,19 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, ar
     if (top === bottom && left === right) symmetric = [top, left];
     else extra = [top, bottom, left, right];
   } else if (padding !== 'valid') symmetric = padding;
+  const mode = checkPaddingMode('conv2d: paddingMode', args.paddingMode ?? 'zeros');
+  const [ph, pw] = pair('conv2d: padding', symmetric, 0);
+  if (mode !== 'zeros' && (extra !== null || ph + pw > 0)) {
+    // PyTorch's Conv2d: F.pad with the mode, then a convolution without padding.
+    const [top, bottom, left, right] = extra ?? [ph, ph, pw, pw];
+    const paddings = [
+      [0, 0],
+      [0, 0],
+      [top, bottom],
+      [left, right],
+    ] as const;
+    return composite(() => conv2dOfBatch(pad(x, paddings, { mode }), weight, bias, { stride, dilation, groups }));
+  }
   const options = unfoldOptions('conv2d', [kh, kw], { stride, padding: symmetric, dilation });
   const fused = x.backend.fused;
   if (
@@ -151,7 +193,7 @@ export function checkOutputPadding(
 
 /**
  * Transposed 2-D convolution (PyTorch's `F.conv_transpose2d`, the gradient of conv2d with
- * respect to its input) of x [N, C, H, W] with weight [C, O/groups, kh, kw] and an optional
+ * respect to its input) of x [N, C, H, W] (or unbatched [C, H, W]) with weight [C, O/groups, kh, kw] and an optional
  * bias [O]. The output is [N, O, outH, outW] with outH = (H-1)*stride - 2*padding +
  * dilation*(kh-1) + outputPadding + 1. One (grouped) matrix product gives each input position's
  * contribution as columns, and `fold` adds them into the image, so it runs and differentiates
@@ -163,7 +205,10 @@ export function convTranspose2d(
   bias: Tensor | null = null,
   args: ConvTranspose2dArgs = {},
 ): Tensor {
-  checkNchw('convTranspose2d', x);
+  return withBatchAxis('convTranspose2d', x, (image) => convTranspose2dOfBatch(image, weight, bias, args));
+}
+
+function convTranspose2dOfBatch(x: Tensor, weight: Tensor, bias: Tensor | null, args: ConvTranspose2dArgs): Tensor {
   if (weight.rank !== 4) {
     throw new ShapeError(
       `convTranspose2d: weight must be [inChannels, outChannels/groups, kh, kw], got ${formatShape(weight.shape)}`,
@@ -221,128 +266,5 @@ export function convTranspose2d(
     if (padding[0] + padding[1] > 0 || outH !== full[0] + extraH || outW !== full[1] + extraW)
       image = slice(image, [0, 0, padding[0], padding[1]], [n, o, outH, outW]);
     return bias === null ? image : add(image, reshape(bias, [1, o, 1, 1]));
-  });
-}
-
-export interface Pool2dArgs {
-  /** Step between windows (default: the kernel size). */
-  stride?: Size2d;
-  /** Padding on each side (default 0; at most half the kernel, as in PyTorch). */
-  padding?: Size2d;
-  /** Spacing of the taps (max pooling only; default 1). */
-  dilation?: Size2d;
-}
-
-function poolOptions(op: string, kernelSize: Size2d, args: Pool2dArgs) {
-  const kernel = pair(`${op}: kernelSize`, kernelSize, 1);
-  const options = unfoldOptions(op, kernel, {
-    stride: args.stride ?? kernel,
-    padding: args.padding ?? 0,
-    dilation: args.dilation ?? 1,
-  });
-  if (options.padding[0] * 2 > kernel[0] || options.padding[1] * 2 > kernel[1]) {
-    throw new ArgumentError(
-      `${op}: padding ${options.padding.join('x')} must be at most half the kernel ${kernel.join('x')}`,
-    );
-  }
-  return options;
-}
-
-/**
- * Windows as [N*C, kh*kw, outH*outW] (padding with `padValue`), reduced by the caller over axis 1.
- * Rank 3 on purpose: tfjs-webgpu runs broadcasts (the reductions' gradients) of rank 5 on the CPU.
- */
-function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, padValue: number) {
-  checkNchw(op, x);
-  const options = poolOptions(op, kernelSize, args);
-  const [n, c] = x.shape as [number, number];
-  const [ph, pw] = options.padding;
-  // Max pooling pads with -Infinity (never picked); unfold's own padding is zeros.
-  const input =
-    ph + pw > 0 && padValue !== 0
-      ? pad(
-          x,
-          [
-            [0, 0],
-            [0, 0],
-            [ph, ph],
-            [pw, pw],
-          ],
-          padValue,
-        )
-      : x;
-  const unfolded = input === x ? options : { ...options, padding: [0, 0] as const };
-  const [outH, outW] = unfoldOutputSize(op, input.shape, unfolded);
-  const cols = unfold(input, options.kernelSize, unfolded);
-  const k = options.kernelSize[0] * options.kernelSize[1];
-  return { cols: reshape(cols, [n * c, k, outH * outW]), options, outH, outW, n, c };
-}
-
-/** Max over each window (PyTorch's `F.max_pool2d`, floor mode); the stride defaults to the kernel size. */
-export function maxPool2d(x: Tensor, kernelSize: Size2d, args: Pool2dArgs = {}): Tensor {
-  const fused = x.backend.fused;
-  if (fused?.maxPool2d !== undefined && fused.maxPool2dBackward !== undefined) {
-    checkNchw('maxPool2d', x);
-    const options = poolOptions('maxPool2d', kernelSize, args);
-    unfoldOutputSize('maxPool2d', x.shape, options); // checks the window fits
-    return maxPool2dFused(x, options);
-  }
-  return composite(() => {
-    const { cols, outH, outW, n, c } = windows('maxPool2d', x, kernelSize, args, -Infinity);
-    return reshape(max(cols, 1), [n, c, outH, outW]);
-  });
-}
-
-export interface AvgPool2dArgs extends Omit<Pool2dArgs, 'dilation'> {
-  /** Count the padding zeros in each window's mean (default true, as in PyTorch). */
-  countIncludePad?: boolean;
-}
-
-/** Mean over each window (PyTorch's `F.avg_pool2d`, floor mode); the stride defaults to the kernel size. */
-export function avgPool2d(x: Tensor, kernelSize: Size2d, args: AvgPool2dArgs = {}): Tensor {
-  return composite(() => {
-    const { cols, options, outH, outW, n, c } = windows('avgPool2d', x, kernelSize, { ...args, dilation: 1 }, 0);
-    const [ph, pw] = options.padding;
-    if ((args.countIncludePad ?? true) || ph + pw === 0) return reshape(mean(cols, 1), [n, c, outH, outW]);
-    // Divide each window's sum by the number of its taps inside the image.
-    const [height, width] = [x.shape[2]!, x.shape[3]!];
-    const inside = (start: number, k: number, size: number) => Math.min(start + k, size) - Math.max(start, 0);
-    const counts = new Float64Array(outH * outW);
-    for (let i = 0; i < outH; i++)
-      for (let j = 0; j < outW; j++)
-        counts[i * outW + j] =
-          inside(i * options.stride[0] - ph, options.kernelSize[0], height) *
-          inside(j * options.stride[1] - pw, options.kernelSize[1], width);
-    const divisor = fromHost(counts, [outH * outW], { dtype: x.dtype, backend: x.backend });
-    return reshape(div(cols.sum(1), divisor), [n, c, outH, outW]);
-  });
-}
-
-/**
- * Averages over PyTorch's adaptive bins (bin i of an axis of size S into n spans
- * [floor(i*S/n), ceil((i+1)*S/n))): two matrix products with constant averaging matrices,
- * exact for any sizes. `null` in outputSize keeps that axis.
- */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
-  checkNchw('adaptiveAvgPool2d', x);
-  const [height, width] = [x.shape[2]!, x.shape[3]!];
-  const requested = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-  const outH = requested[0] ?? height;
-  const outW = requested[1] ?? width;
-  pair('adaptiveAvgPool2d: outputSize', [outH, outW], 1);
-  const bins = (size: number, count: number, transposed: boolean): Tensor => {
-    const values = new Float64Array(size * count);
-    for (let i = 0; i < count; i++) {
-      const start = Math.floor((i * size) / count);
-      const end = Math.ceil(((i + 1) * size) / count);
-      for (let s = start; s < end; s++) values[transposed ? s * count + i : i * size + s] = 1 / (end - start);
-    }
-    return fromHost(values, transposed ? [size, count] : [count, size], { dtype: x.dtype, backend: x.backend });
-  };
-  return composite(() => {
-    if (outH === 1 && outW === 1) return mean(x, [2, 3], true);
-    if (height % outH === 0 && width % outW === 0) return avgPool2d(x, [height / outH, width / outW]);
-    const rows = outH === height ? x : matmul(bins(height, outH, false), x); // [N, C, outH, W]
-    return outW === width ? rows : matmul(rows, bins(width, outW, true)); // [N, C, outH, outW]
   });
 }

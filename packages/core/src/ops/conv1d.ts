@@ -1,7 +1,8 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { adaptiveAvgPool2d, avgPool2d, checkOutputPadding, conv2d, convTranspose2d, maxPool2d } from './conv.js';
+import { checkOutputPadding, conv2d, convTranspose2d, type PaddingMode } from './conv.js';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, poolOutputSize } from './pool.js';
 import { isFloat } from './dispatch.js';
 import { reshape } from './movement.js';
 import { single, windowCount, type Size1d } from './unfold.js';
@@ -22,6 +23,8 @@ export interface Conv1dArgs {
   dilation?: Size1d;
   /** Split channels into this many independent groups (default 1; in and out channels divisible). */
   groups?: number;
+  /** What the padding holds (default 'zeros'; 'reflect', 'replicate', 'circular' as PyTorch's Conv1d). */
+  paddingMode?: PaddingMode;
 }
 
 /**
@@ -97,6 +100,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, ar
         padding: typeof symmetric === 'number' ? [0, symmetric] : symmetric,
         dilation: [1, dilation],
         groups,
+        paddingMode: args.paddingMode ?? 'zeros',
       }),
     ),
   );
@@ -172,6 +176,8 @@ export interface Pool1dArgs {
   padding?: Size1d;
   /** Spacing of the taps (max pooling only; default 1). */
   dilation?: Size1d;
+  /** Round the window count up (default false): a last, partial window covers the end, as PyTorch's `ceil_mode`. */
+  ceilMode?: boolean;
 }
 
 /** The checked kernel, stride, padding and dilation of a 1-D pooling. */
@@ -182,20 +188,27 @@ function poolArgs(op: string, x: Tensor, kernelSize: Size1d, args: Pool1dArgs) {
   const dilation = single(`${op}: dilation`, args.dilation ?? 1, 1);
   if (padding * 2 > kernel)
     throw new ArgumentError(`${op}: padding ${padding} must be at most half the kernel ${kernel}`);
-  checkWindowFits(op, x, kernel, stride, padding, dilation);
-  return { kernel, stride, padding, dilation };
+  const ceilMode = args.ceilMode ?? false;
+  if (typeof ceilMode !== 'boolean')
+    throw new ArgumentError(`${op}: ceilMode must be true or false, got ${String(ceilMode)}`);
+  if (poolOutputSize(x.shape[x.rank - 1]!, kernel, stride, padding, dilation, ceilMode) < 1)
+    throw new ShapeError(
+      `${op}: a window of ${dilation * (kernel - 1) + 1} (kernel ${kernel}, dilation ${dilation}) does not fit input ${formatShape(x.shape)} with padding ${padding}`,
+    );
+  return { kernel, stride, padding, dilation, ceilMode };
 }
 
-/** Max over each window (PyTorch's `F.max_pool1d`, floor mode) of [N, C, L] or [C, L]; the stride defaults to the kernel size. */
+/** Max over each window (PyTorch's `F.max_pool1d`) of [N, C, L] or [C, L]; the stride defaults to the kernel size. */
 export function maxPool1d(x: Tensor, kernelSize: Size1d, args: Pool1dArgs = {}): Tensor {
   const { shape, back } = asImage('maxPool1d', x);
-  const { kernel, stride, padding, dilation } = poolArgs('maxPool1d', x, kernelSize, args);
+  const { kernel, stride, padding, dilation, ceilMode } = poolArgs('maxPool1d', x, kernelSize, args);
   return composite(() =>
     back(
       maxPool2d(reshape(x, shape), [1, kernel], {
         stride: [1, stride],
         padding: [0, padding],
         dilation: [1, dilation],
+        ceilMode,
       }),
     ),
   );
@@ -206,15 +219,16 @@ export interface AvgPool1dArgs extends Omit<Pool1dArgs, 'dilation'> {
   countIncludePad?: boolean;
 }
 
-/** Mean over each window (PyTorch's `F.avg_pool1d`, floor mode) of [N, C, L] or [C, L]; the stride defaults to the kernel size. */
+/** Mean over each window (PyTorch's `F.avg_pool1d`) of [N, C, L] or [C, L]; the stride defaults to the kernel size. */
 export function avgPool1d(x: Tensor, kernelSize: Size1d, args: AvgPool1dArgs = {}): Tensor {
   const { shape, back } = asImage('avgPool1d', x);
-  const { kernel, stride, padding } = poolArgs('avgPool1d', x, kernelSize, { ...args, dilation: 1 });
+  const { kernel, stride, padding, ceilMode } = poolArgs('avgPool1d', x, kernelSize, { ...args, dilation: 1 });
   return composite(() =>
     back(
       avgPool2d(reshape(x, shape), [1, kernel], {
         stride: [1, stride],
         padding: [0, padding],
+        ceilMode,
         countIncludePad: args.countIncludePad ?? true,
       }),
     ),

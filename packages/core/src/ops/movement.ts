@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { runPrimitive, runReshape } from './dispatch.js';
 import { cast, equal } from './elementwise.js';
 import { arange } from '../tensor/creation.js';
+import { checkPadMode, padByMode, type PadMode } from './padding.js';
 
 /** Same elements, new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -136,9 +137,26 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   );
 }
 
-/** Pads each axis with [before, after] elements of `value` (missing trailing axes get none). */
-export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+export interface PadOptions {
+  /** 'constant' (default) fills with `value`; 'reflect', 'replicate' and 'circular' copy x's own elements, as in PyTorch. */
+  mode?: PadMode;
+  /** The fill of 'constant' (default 0). */
+  value?: number;
+}
+
+/**
+ * Pads each axis with [before, after] elements (missing trailing axes get none): of `value` (a
+ * number, or the options' value), or copied from x by the options' mode (PyTorch's `F.pad` modes).
+ */
+export function pad(
+  x: Tensor,
+  paddings: readonly (readonly [number, number])[],
+  valueOrOptions: number | PadOptions = 0,
+): Tensor {
   if (paddings.length > x.rank) throw new ShapeError(`pad: ${paddings.length} paddings for a tensor of rank ${x.rank}`);
+  const options = typeof valueOrOptions === 'number' ? { value: valueOrOptions } : valueOrOptions;
+  const mode = checkPadMode('pad: mode', options.mode ?? 'constant');
+  const value = options.value ?? 0;
   const full: [number, number][] = x.shape.map((_, i) => {
     const [before, after] = paddings[i] ?? [0, 0];
     if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) {
@@ -146,6 +164,11 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
     }
     return [before, after];
   });
+  if (mode !== 'constant') {
+    if (options.value !== undefined && options.value !== 0)
+      throw new ArgumentError(`pad: mode '${mode}' takes no value, got ${options.value}`);
+    return padByMode(x, full, mode);
+  }
   const outShape = x.shape.map((d, i) => d + full[i]![0] + full[i]![1]);
   return runPrimitive('pad', [x], { paddings: full, value }, outShape, x.dtype, (h) => x.backend.pad(h, full, value));
 }

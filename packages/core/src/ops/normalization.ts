@@ -127,6 +127,84 @@ function batchNormThroughKernel(
   return output;
 }
 
+export interface InstanceNormArgs {
+  /** Per-channel running mean and (unbiased) variance; updated in place when using input statistics. */
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  /** Per-channel scale (gamma) and shift (beta). */
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalise each sample's channels by their own statistics (default true), else by the running ones. */
+  useInputStats?: boolean;
+  /** running = (1 - momentum) * running + momentum * batch (default 0.1, as in PyTorch). */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Instance normalisation (PyTorch's `F.instance_norm`) of x [N, C, *]: each sample's channel
+ * normalised over its spatial positions with the biased variance, then scaled and shifted per
+ * channel. Running statistics, when given, move towards the batch's average of the per-sample mean
+ * and unbiased variance (PyTorch's rule); without useInputStats they normalise instead.
+ */
+export function instanceNorm(x: Tensor, args: InstanceNormArgs = {}): Tensor {
+  if (x.rank < 3)
+    throw new ShapeError(`instanceNorm: expected [N, C, L], [N, C, H, W] or [N, C, *], got ${formatShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`instanceNorm: expected a float input, got dtype ${x.dtype}`);
+  const channels = x.shape[1]!;
+  const useInputStats = args.useInputStats ?? true;
+  const eps = args.eps ?? 1e-5;
+  const momentum = args.momentum ?? 0.1;
+  for (const [name, t] of [
+    ['runningMean', args.runningMean],
+    ['runningVar', args.runningVar],
+    ['weight', args.weight],
+    ['bias', args.bias],
+  ] as const) {
+    if (t != null && (t.rank !== 1 || t.shape[0] !== channels))
+      throw new ShapeError(`instanceNorm: ${name} must be [${channels}], got ${formatShape(t.shape)}`);
+  }
+  const spatial = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  if (useInputStats && spatial <= 1)
+    throw new ArgumentError(
+      `instanceNorm: using input statistics needs more than 1 spatial element, got input ${formatShape(x.shape)}`,
+    );
+  const { runningMean, runningVar } = args;
+  if (!useInputStats && (runningMean == null || runningVar == null))
+    throw new ArgumentError('instanceNorm: useInputStats false needs runningMean and runningVar');
+  const axes = x.shape.slice(2).map((_, i) => i + 2);
+  const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
+  return composite(() => {
+    let centered: Tensor;
+    let variance: Tensor;
+    if (useInputStats) {
+      const instanceMean = mean(x, axes, true); // [N, C, 1, ...]
+      centered = sub(x, instanceMean);
+      variance = mean(mul(centered, centered), axes, true);
+      if (runningMean != null && runningVar != null)
+        noGrad(() =>
+          tidy(() =>
+            updateRunningStats(
+              runningMean,
+              runningVar,
+              mean(reshape(instanceMean, [x.shape[0]!, channels]), 0),
+              mean(reshape(variance, [x.shape[0]!, channels]), 0),
+              momentum,
+              spatial,
+            ),
+          ),
+        );
+    } else {
+      centered = sub(x, reshape(runningMean!, perChannel));
+      variance = reshape(runningVar!, perChannel);
+    }
+    let out = div(centered, sqrt(add(variance, eps)));
+    if (args.weight != null) out = mul(out, reshape(args.weight, perChannel));
+    if (args.bias != null) out = add(out, reshape(args.bias, perChannel));
+    return out;
+  });
+}
+
 /**
  * Layer normalisation over the last `normalizedShape.length` axes (PyTorch's `F.layer_norm`),
  * with an optional elementwise weight and bias of that shape.

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { tensor, type Tensor } from '@myelin/core';
 
 // Comparing Myelin with a committed PyTorch fixture (scripts/make-*-fixture.py), for the ops' tests.
@@ -39,4 +39,18 @@ export async function worstError(fixture: FixtureCase, fn: (inputs: (Tensor | nu
     got.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - wanted[i]!))));
   }
   return worst;
+}
+
+/** One test per case of a fixture section: `run` maps the recorded inputs and args to our op; 1e-12 in float64. */
+export function itMatchesPyTorch(
+  label: string,
+  cases: Record<string, { readonly args: Record<string, unknown> }>,
+  run: (inputs: (Tensor | null)[], args: Record<string, unknown>) => Tensor,
+): void {
+  for (const [name, fixture] of Object.entries(cases)) {
+    it(`${label} ${name}`, async () => {
+      const error = await worstError(fixture as unknown as FixtureCase, (inputs) => run(inputs, fixture.args));
+      expect(error).toBeLessThan(1e-12);
+    });
+  }
 }

@@ -416,8 +416,8 @@ export class Tensor {
   slice(begin: readonly number[], size?: readonly number[]): Tensor {
     return movement.slice(this, begin, size);
   }
-  pad(paddings: readonly (readonly [number, number])[], value = 0): Tensor {
-    return movement.pad(this, paddings, value);
+  pad(paddings: readonly (readonly [number, number])[], valueOrOptions: number | movement.PadOptions = 0): Tensor {
+    return movement.pad(this, paddings, valueOrOptions);
   }
   gather(indices: Tensor, axis = 0): Tensor {
     return movement.gather(this, indices, axis);
