@@ -744,10 +744,22 @@ void layer_norm_backward_rows_typed(const T* g, const T* x, const T* w, const T*
     const T* __restrict xr = x + r * n;
     T* __restrict out = dx + r * n;
     const double m = double(mean[r]), s = double(inv_std[r]);
-    auto dxhat = [gr, w](i64 i) { return w != nullptr ? double(gr[i]) * double(w[i]) : double(gr[i]); };
-    const double a = sum_lanes(n, dxhat) / double(n);
-    const double c = sum_lanes(n, [&](i64 i) { return dxhat(i) * ((double(xr[i]) - m) * s); }) / double(n);
-    for (i64 i = 0; i < n; i++) out[i] = T(s * (dxhat(i) - a - (double(xr[i]) - m) * s * c));
+    // sum(dxhat) and sum(dxhat * (x - mean)) in double; one branch per row, not per element.
+    double sum_d, sum_dx;
+    if (w != nullptr) {
+      sum_d = sum_lanes(n, [gr, w](i64 i) { return double(gr[i]) * double(w[i]); });
+      sum_dx = sum_lanes(n, [gr, w, xr, m](i64 i) { return double(gr[i]) * double(w[i]) * (double(xr[i]) - m); });
+    } else {
+      sum_d = sum_row(gr, n);
+      sum_dx = sum_lanes(n, [gr, xr, m](i64 i) { return double(gr[i]) * (double(xr[i]) - m); });
+    }
+    // dx = s (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) = s dxhat - s mean(dxhat) - (x - mean) s^3 sum_dx / n
+    const T k_g = T(s), k_0 = T(s * sum_d / double(n)), k_x = T(s * s * s * sum_dx / double(n)), mt = T(m);
+    if (w != nullptr) {
+      for (i64 i = 0; i < n; i++) out[i] = k_g * (gr[i] * w[i]) - k_0 - (xr[i] - mt) * k_x;
+    } else {
+      for (i64 i = 0; i < n; i++) out[i] = k_g * gr[i] - k_0 - (xr[i] - mt) * k_x;
+    }
   }
 }
 
