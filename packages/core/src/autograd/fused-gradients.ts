@@ -22,7 +22,8 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const kernel = backend.fused?.biasActivationBackward;
     let dz: Tensor;
     let db: Tensor | null = null;
-    if (kernel !== undefined && (b !== undefined || attrs.activation !== 'linear')) {
+    // Without an activation dz is g itself: its column sum alone gives db (no copy of g).
+    if (kernel !== undefined && attrs.activation !== 'linear') {
       const result = kernel.call(backend.fused, g.handle, y.handle, attrs.activation);
       dz = new Tensor(result.input, g.shape, g.dtype, backend);
       db = new Tensor(result.bias, [g.shape[1]!], g.dtype, backend);
