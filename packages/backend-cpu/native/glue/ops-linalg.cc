@@ -151,14 +151,15 @@ void gemm_blas(State* st, bool ta, bool tb, i64 m, i64 n, i64 k, const T* A, con
 
 /**
  * Whether OpenBLAS runs this product. In auto mode the built-in float kernel takes x W^T with
- * k <= 128 (a Transformer's projections and attention scores): measured 3-24% faster than
- * OpenBLAS's Haswell kernel there (4096x128x128: 84 vs 81 GFLOP/s, 128 x [128x32x128]: 67 vs 54),
- * and slower elsewhere (k = 512, transposed A).
+ * k <= 128, m >= 128 and n >= 64 (a Transformer's projections and attention scores): measured
+ * 3-24% faster than OpenBLAS's Haswell kernel there (4096x128x128: 84 vs 81 GFLOP/s, 128 x
+ * [128x32x128]: 67 vs 54, 2048x128x2048: 98 vs 88), and slower on k = 512, a transposed A and
+ * small products (64x120x84: 56 vs 66, a convolution's 16x100x150 weight gradient: 38 vs 50).
  */
 template <typename T>
 bool blas_runs(const State* st, bool ta, bool tb, i64 m, i64 n, i64 k) {
   if (st->gemm_mode == GemmMode::Builtin || !blas().loaded || m > BLAS_INT_MAX || n > BLAS_INT_MAX || k > BLAS_INT_MAX) return false;
-  if (st->gemm_mode == GemmMode::Auto && std::is_same_v<T, float> && !ta && tb && k <= 128) return false;
+  if (st->gemm_mode == GemmMode::Auto && std::is_same_v<T, float> && !ta && tb && k <= 128 && m >= 128 && n >= 64) return false;
   return true;
 }
 
