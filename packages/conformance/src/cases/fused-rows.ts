@@ -109,6 +109,8 @@ export function rowKernelTests({ test, needs, composedOnly, tolerance, floats }:
     await compare(b, 'softmax of masked scores [4, 9]', [{ values: masked, shape: [4, 9], grad: true }], (x) =>
       softmax(x!, -1),
     );
+    // no rows (rows of no values stay on the composed path, which refuses them as max does)
+    await compare(b, 'softmax [0, 3]', [{ values: [], shape: [0, 3], grad: true }], (x) => softmax(x!, -1));
     // large logits (no overflow: the max is subtracted first)
     await compare(b, 'softmax of large logits [3, 8]', [{ values: values(24, 300), shape: [3, 8], grad: true }], (x) =>
       softmax(x!, -1),
@@ -153,6 +155,16 @@ export function rowKernelTests({ test, needs, composedOnly, tolerance, floats }:
         );
       }
     }
+    // no rows
+    await compare(
+      b,
+      'layerNorm [0, 4]',
+      [
+        { values: [], shape: [0, 4], grad: true },
+        { values: [1, 2, 3, 4], shape: [4], grad: true },
+      ],
+      (x, w) => layerNorm(x!, [4], w!, null, 1e-5),
+    );
     // a constant row: variance 0, so the output is 0 and eps keeps it finite
     await compare(
       b,

@@ -63,7 +63,14 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('softmax', axis, x.rank);
   const fused = x.backend.fused;
   // Over the last axis (attention's scores): one kernel each way where the backend has them.
-  if (at === x.rank - 1 && isFloat(x.dtype) && fused?.softmax !== undefined && fused.softmaxBackward !== undefined)
+  // (Rows of no values stay composed: max refuses an empty axis.)
+  if (
+    at === x.rank - 1 &&
+    x.shape[at]! > 0 &&
+    isFloat(x.dtype) &&
+    fused?.softmax !== undefined &&
+    fused.softmaxBackward !== undefined
+  )
     return softmaxFused(x);
   return composite(() => {
     const shift = noGrad(() => max(x, at, true));
