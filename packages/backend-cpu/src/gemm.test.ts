@@ -140,6 +140,29 @@ describe('results are deterministic for a given thread count', () => {
     },
   );
 
+  it("a batch of products split across threads by entry (attention's heads) agrees with one thread", () => {
+    // [batch, m, k, n]: as many entries as threads and more, x W^T with k <= 128 (the built-in
+    // kernel in auto mode) and the other forms (OpenBLAS in auto mode).
+    const shapes = [
+      [2, 64, 32, 64],
+      [7, 40, 33, 70],
+      [8, 128, 32, 128],
+    ];
+    for (const gemm of ['auto', 'builtin', ...(blasLoaded ? ['openblas' as const] : [])] as const) {
+      const one = createCpuBackend({ threads: 1, gemm });
+      const two = createCpuBackend({ threads: 2, gemm });
+      for (const dtype of ['float32', 'float64'] as const)
+        for (const shape of shapes)
+          for (const [ta, tb] of TRANSPOSES) {
+            const expected = matmul(one, dtype, shape, ta, tb);
+            const actual = matmul(two, dtype, shape, ta, tb);
+            const label = `${gemm} ${dtype} ${shape.join('x')} ta=${ta} tb=${tb}`;
+            // Each entry is one single-threaded product either way: the same bits.
+            expect(worstDifference(expected, actual), label).toBe(0);
+          }
+    }
+  });
+
   for (const gemm of ['builtin', ...(blasLoaded ? ['openblas' as const] : [])] as const) {
     it(`gemm ${gemm}: threads=1 twice, threads=2 twice`, () => {
       const one = [run(createCpuBackend({ threads: 1, gemm })), run(createCpuBackend({ threads: 1, gemm }))];

@@ -45,6 +45,21 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   read(id: number): TypedArray;
   readInto(id: number, out: TypedArray): void;
   release(id: number): void;
+  // The row kernels (native/glue/ops-rows.cc), this addon's own.
+  softmax(x: number): number;
+  softmaxBackward(grad: number, y: number): number;
+  /** weight and bias -1 when absent; returns [y, mean, invStd]. */
+  layerNorm(x: number, weight: number, bias: number, eps: number): [number, number, number];
+  layerNormBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    mean: number,
+    invStd: number,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
 }
 
 export type LoadResult = NativeAddonLoad<NativeAddon>;

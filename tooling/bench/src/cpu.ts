@@ -4,12 +4,8 @@
 // time in a worker process; Myelin trains the same network through `fit` on `cpu`. Epochs are
 // taken in turn (Myelin, PyTorch, Myelin, ...) so that both sides see the same machine, with the
 // same thread count on both sides. Prints medians and the ratio against each target.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface, type Interface } from 'node:readline';
-import { torchEnvironment } from './child-process.js';
 import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import {
   Adam,
   BCELoss,
@@ -34,6 +30,7 @@ import {
 import { createCpuBackend, probe as probeCpu } from '@myelin/backend-cpu';
 import { FASHION_MNIST_DIRECTORY, loadFashionMnist } from '@myelin/data/node';
 import { median } from './timing.js';
+import { TorchWorker } from './torch-worker.js';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 7;
@@ -73,50 +70,6 @@ const WORKLOADS: Workload[] = [
 ];
 /** `--only W5` (repeatable) runs just the named workloads. */
 const only = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--only' ? [arg] : []));
-
-/** The PyTorch worker (torch-workloads.py): one JSON line per command. */
-class TorchWorker {
-  private readonly process: ChildProcessWithoutNullStreams;
-  private readonly lines: Interface;
-  private readonly pending: ((line: string) => void)[] = [];
-  private stderr = '';
-
-  constructor(threads: number) {
-    const script = fileURLToPath(new URL('../src/torch-workloads.py', import.meta.url));
-    this.process = spawn('/usr/bin/python3', [script, String(threads)], { env: torchEnvironment() });
-    this.process.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.lines = createInterface({ input: this.process.stdout });
-    this.lines.on('line', (line) => this.pending.shift()?.(line));
-    this.process.on('exit', (code) => {
-      const reason = `PyTorch worker exited (${code}): ${this.stderr.trim().split('\n').pop() ?? ''}`;
-      for (const reject of this.pending.splice(0)) reject(JSON.stringify({ error: reason }));
-    });
-  }
-
-  private next(): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) =>
-      this.pending.push((line) => {
-        const value = JSON.parse(line) as Record<string, unknown>;
-        if (typeof value.error === 'string') reject(new Error(value.error));
-        else resolve(value);
-      }),
-    );
-  }
-
-  hello(): Promise<Record<string, unknown>> {
-    return this.next();
-  }
-
-  async send(command: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const reply = this.next();
-    this.process.stdin.write(`${JSON.stringify(command)}\n`);
-    return reply;
-  }
-
-  close(): void {
-    this.process.stdin.end();
-  }
-}
 
 /** Myelin's side of one workload: the model, optimizer and pre-made batches, trained with `fit`. */
 interface MyelinRun {
@@ -218,7 +171,7 @@ async function main(): Promise<void> {
     const name = `cpu-bench-${workload.threads}`;
     registerBackend(name, () => createCpuBackend({ threads: workload.threads }));
     setBackend(name);
-    const torch = new TorchWorker(workload.threads);
+    const torch = new TorchWorker('torch-workloads.py', workload.threads);
     const about = await torch.hello();
     if (summary.length === 0) console.log(`PyTorch: ${JSON.stringify(about)}\n`);
     await torch.send({ cmd: 'setup', ...workload.setup });

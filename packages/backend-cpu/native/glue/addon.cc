@@ -165,6 +165,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"trimPool", TrimPool},
       {"setErrorClasses", SetErrorClasses},
       {"readInto", ReadInto},
+      {"softmax", Softmax},
+      {"softmaxBackward", SoftmaxBackward},
+      {"layerNorm", LayerNorm},
+      {"layerNormBackward", LayerNormBackward},
       MYELIN_SHARED_ENTRY_POINTS(MYELIN_REGISTER_ENTRY)
   });
 }

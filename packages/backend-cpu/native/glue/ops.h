@@ -1,6 +1,6 @@
 // The addon's entry points (one napi_callback each), registered in addon.cc: those every native
 // addon has (myelin/entry-points.h; defined in ops-storage.cc, ops-shape.cc, ops-conv.cc,
-// ops-linalg.cc and ops-fused.cc) and readInto, this addon's own.
+// ops-linalg.cc and ops-fused.cc) and this addon's own: readInto, and the row kernels of ops-rows.cc.
 #pragma once
 #include <myelin/entry-points.h>
 
@@ -10,5 +10,10 @@ namespace myelin {
 
 MYELIN_SHARED_ENTRY_POINTS(MYELIN_DECLARE_ENTRY)
 MYELIN_DECLARE_ENTRY("readInto", ReadInto)
+// ops-rows.cc: fused kernels only this addon has (core composes them elsewhere)
+MYELIN_DECLARE_ENTRY("softmax", Softmax)
+MYELIN_DECLARE_ENTRY("softmaxBackward", SoftmaxBackward)
+MYELIN_DECLARE_ENTRY("layerNorm", LayerNorm)
+MYELIN_DECLARE_ENTRY("layerNormBackward", LayerNormBackward)
 
 }  // namespace myelin

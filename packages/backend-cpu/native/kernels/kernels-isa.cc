@@ -665,10 +665,188 @@ void sgd(int dtype, const void* p, const void* g, const void* buf, void* po, voi
   }
 }
 
+// ---- rows: softmax and layer norm over the last axis ----------------------------------------
+
+template <typename T>
+inline void exp_in_place(T* __restrict y, i64 n) {
+  if constexpr (std::is_same_v<T, float>) {
+    map8(y, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return exp8(v); });
+  } else {
+    for (i64 i = 0; i < n; i++) y[i] = std::exp(y[i]);
+  }
+}
+
+template <typename T>
+void softmax_rows_typed(const T* x, T* y, i64 n, i64 b, i64 e) {
+  for (i64 r = b; r < e; r++) {
+    const T* __restrict row = x + r * n;
+    T* __restrict out = y + r * n;
+    const T m = max_row(row, n, identity_max<T>());
+    for (i64 i = 0; i < n; i++) out[i] = row[i] - m;
+    exp_in_place(out, n);
+    const T s = T(sum_row(out, n));
+    for (i64 i = 0; i < n; i++) out[i] = out[i] / s;
+  }
+}
+
+/** Sum over [0, n) of f(i) in double with 8 running sums, as sum_row. */
+template <typename F>
+inline double sum_lanes(i64 n, F f) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  i64 i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; j++) s[j] += f(i + j);
+  }
+  for (; i < n; i++) s[0] += f(i);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+template <typename T>
+void softmax_backward_rows_typed(const T* g, const T* y, T* dx, i64 n, i64 b, i64 e) {
+  for (i64 r = b; r < e; r++) {
+    const T* __restrict gr = g + r * n;
+    const T* __restrict yr = y + r * n;
+    T* __restrict out = dx + r * n;
+    const T dot = T(sum_lanes(n, [gr, yr](i64 i) { return double(gr[i]) * double(yr[i]); }));
+    for (i64 i = 0; i < n; i++) out[i] = yr[i] * (gr[i] - dot);
+  }
+}
+
+template <typename T>
+void layer_norm_rows_typed(const T* x, const T* w, const T* bias, T* y, T* mean, T* inv_std, double eps, i64 n, i64 b,
+                           i64 e) {
+  for (i64 r = b; r < e; r++) {
+    const T* __restrict row = x + r * n;
+    T* __restrict out = y + r * n;
+    const double m = sum_row(row, n) / double(n);
+    const double v = sum_lanes(n, [row, m](i64 i) {
+                       const double d = double(row[i]) - m;
+                       return d * d;
+                     }) /
+                     double(n);
+    const double s = 1.0 / std::sqrt(v + eps);
+    const T mt = T(m), st = T(s);
+    for (i64 i = 0; i < n; i++) out[i] = (row[i] - mt) * st;
+    if (w != nullptr)
+      for (i64 i = 0; i < n; i++) out[i] = out[i] * w[i];
+    if (bias != nullptr)
+      for (i64 i = 0; i < n; i++) out[i] = out[i] + bias[i];
+    mean[r] = mt;
+    inv_std[r] = st;
+  }
+}
+
+template <typename T>
+void layer_norm_backward_rows_typed(const T* g, const T* x, const T* w, const T* mean, const T* inv_std, T* dx, i64 n,
+                                    i64 b, i64 e) {
+  for (i64 r = b; r < e; r++) {
+    const T* __restrict gr = g + r * n;
+    const T* __restrict xr = x + r * n;
+    T* __restrict out = dx + r * n;
+    const double m = double(mean[r]), s = double(inv_std[r]);
+    // sum(dxhat) and sum(dxhat * (x - mean)) in double; one branch per row, not per element.
+    double sum_d, sum_dx;
+    if (w != nullptr) {
+      sum_d = sum_lanes(n, [gr, w](i64 i) { return double(gr[i]) * double(w[i]); });
+      sum_dx = sum_lanes(n, [gr, w, xr, m](i64 i) { return double(gr[i]) * double(w[i]) * (double(xr[i]) - m); });
+    } else {
+      sum_d = sum_row(gr, n);
+      sum_dx = sum_lanes(n, [gr, xr, m](i64 i) { return double(gr[i]) * (double(xr[i]) - m); });
+    }
+    // dx = s (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) = s dxhat - s mean(dxhat) - (x - mean) s^3 sum_dx / n
+    const T k_g = T(s), k_0 = T(s * sum_d / double(n)), k_x = T(s * s * s * sum_dx / double(n)), mt = T(m);
+    if (w != nullptr) {
+      for (i64 i = 0; i < n; i++) out[i] = k_g * (gr[i] * w[i]) - k_0 - (xr[i] - mt) * k_x;
+    } else {
+      for (i64 i = 0; i < n; i++) out[i] = k_g * gr[i] - k_0 - (xr[i] - mt) * k_x;
+    }
+  }
+}
+
+template <typename T>
+void layer_norm_param_rows_typed(const T* g, const T* x, const T* mean, const T* inv_std, double* __restrict dw,
+                                 double* __restrict db, i64 n, i64 b, i64 e) {
+  for (i64 r = b; r < e; r++) {
+    const T* __restrict gr = g + r * n;
+    const T* __restrict xr = x + r * n;
+    const double m = double(mean[r]), s = double(inv_std[r]);
+    if (dw != nullptr)
+      for (i64 i = 0; i < n; i++) dw[i] += double(gr[i]) * ((double(xr[i]) - m) * s);
+    if (db != nullptr)
+      for (i64 i = 0; i < n; i++) db[i] += double(gr[i]);
+  }
+}
+
+void softmax_rows(int dtype, const void* x, void* y, i64 n, i64 b, i64 e) {
+  if (dtype == F32) return softmax_rows_typed(static_cast<const float*>(x), static_cast<float*>(y), n, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(softmax_rows(dtype, x, y, n, b, e));
+#else
+  softmax_rows_typed(static_cast<const double*>(x), static_cast<double*>(y), n, b, e);
+#endif
+}
+
+void softmax_backward_rows(int dtype, const void* g, const void* y, void* dx, i64 n, i64 b, i64 e) {
+  if (dtype == F32)
+    return softmax_backward_rows_typed(static_cast<const float*>(g), static_cast<const float*>(y),
+                                       static_cast<float*>(dx), n, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(softmax_backward_rows(dtype, g, y, dx, n, b, e));
+#else
+  softmax_backward_rows_typed(static_cast<const double*>(g), static_cast<const double*>(y), static_cast<double*>(dx),
+                              n, b, e);
+#endif
+}
+
+void layer_norm_rows(int dtype, const void* x, const void* w, const void* bias, void* y, void* mean, void* inv_std,
+                     double eps, i64 n, i64 b, i64 e) {
+  if (dtype == F32)
+    return layer_norm_rows_typed(static_cast<const float*>(x), static_cast<const float*>(w),
+                                 static_cast<const float*>(bias), static_cast<float*>(y), static_cast<float*>(mean),
+                                 static_cast<float*>(inv_std), eps, n, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(layer_norm_rows(dtype, x, w, bias, y, mean, inv_std, eps, n, b, e));
+#else
+  layer_norm_rows_typed(static_cast<const double*>(x), static_cast<const double*>(w), static_cast<const double*>(bias),
+                        static_cast<double*>(y), static_cast<double*>(mean), static_cast<double*>(inv_std), eps, n, b,
+                        e);
+#endif
+}
+
+void layer_norm_backward_rows(int dtype, const void* g, const void* x, const void* w, const void* mean,
+                              const void* inv_std, void* dx, i64 n, i64 b, i64 e) {
+  if (dtype == F32)
+    return layer_norm_backward_rows_typed(static_cast<const float*>(g), static_cast<const float*>(x),
+                                          static_cast<const float*>(w), static_cast<const float*>(mean),
+                                          static_cast<const float*>(inv_std), static_cast<float*>(dx), n, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(layer_norm_backward_rows(dtype, g, x, w, mean, inv_std, dx, n, b, e));
+#else
+  layer_norm_backward_rows_typed(static_cast<const double*>(g), static_cast<const double*>(x),
+                                 static_cast<const double*>(w), static_cast<const double*>(mean),
+                                 static_cast<const double*>(inv_std), static_cast<double*>(dx), n, b, e);
+#endif
+}
+
+void layer_norm_param_rows(int dtype, const void* g, const void* x, const void* mean, const void* inv_std, double* dw,
+                           double* db, i64 n, i64 b, i64 e) {
+  if (dtype == F32)
+    return layer_norm_param_rows_typed(static_cast<const float*>(g), static_cast<const float*>(x),
+                                       static_cast<const float*>(mean), static_cast<const float*>(inv_std), dw, db, n,
+                                       b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(layer_norm_param_rows(dtype, g, x, mean, inv_std, dw, db, n, b, e));
+#else
+  layer_norm_param_rows_typed(static_cast<const double*>(g), static_cast<const double*>(x),
+                              static_cast<const double*>(mean), static_cast<const double*>(inv_std), dw, db, n, b, e);
+#endif
+}
+
 const KernelTable table = {
     MYELIN_STR(MYELIN_ISA), unary,        cast,         binary,          where,
     reduce_rows,            reduce_cols,  adam,         bias_activation, softmax_xent,
-    bias_act_backward,      sgd,
+    bias_act_backward,      sgd,          softmax_rows, softmax_backward_rows, layer_norm_rows,
+    layer_norm_backward_rows, layer_norm_param_rows,
 };
 
 }  // namespace

@@ -69,6 +69,33 @@ struct KernelTable {
    */
   void (*sgd)(int dtype, const void* p, const void* g, const void* buf, void* p_out, void* buf_out,
               const SgdConstants& k, i64 begin, i64 end);
+  /**
+   * Softmax of rows [begin, end) of [rows, n] (float): y = e / sum(e), e = exp(x - max), each
+   * step rounded as the composed max, sub, exp, sum and div kernels round it (the same bits).
+   */
+  void (*softmax_rows)(int dtype, const void* x, void* y, i64 n, i64 begin, i64 end);
+  /** The backward of softmax_rows for rows [begin, end): dx = y * (g - sum(g * y)), the sum in double. */
+  void (*softmax_backward_rows)(int dtype, const void* g, const void* y, void* dx, i64 n, i64 begin, i64 end);
+  /**
+   * Layer norm of rows [begin, end) of [rows, n]: mean and biased variance in double, invStd =
+   * 1 / sqrt(variance + eps), y = (x - mean) * invStd (* weight) (+ bias); weight and bias [n] or
+   * null. mean and inv_std get one value per row.
+   */
+  void (*layer_norm_rows)(int dtype, const void* x, const void* weight, const void* bias, void* y, void* mean,
+                          void* inv_std, double eps, i64 n, i64 begin, i64 end);
+  /**
+   * The input gradient of layer_norm_rows for rows [begin, end): with xhat = (x - mean) * invStd
+   * and dxhat = g * weight (g without one), dx = invStd * (dxhat - mean(dxhat) - xhat *
+   * mean(dxhat * xhat)), in double.
+   */
+  void (*layer_norm_backward_rows)(int dtype, const void* g, const void* x, const void* weight, const void* mean,
+                                   const void* inv_std, void* dx, i64 n, i64 begin, i64 end);
+  /**
+   * The weight and bias gradients of layer_norm_rows, summed over rows [begin, end) into the
+   * double accumulators dw[n] += g * xhat and db[n] += g (either may be null).
+   */
+  void (*layer_norm_param_rows)(int dtype, const void* g, const void* x, const void* mean, const void* inv_std,
+                                double* dw, double* db, i64 n, i64 begin, i64 end);
 };
 
 const KernelTable& kernels_avx512();

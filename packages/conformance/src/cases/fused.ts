@@ -27,6 +27,7 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { expectClose, type Tolerance } from '../compare.js';
+import { ROW_KERNEL_CASES, rowKernelTests } from './fused-rows.js';
 
 /**
  * The same backend with its fused kernels hidden: core composes primitives for everything it
@@ -53,6 +54,10 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   batchNorm: ['batchNorm: forward, gradients and running statistics, fused vs composed'],
   batchNormBackward: ['batchNorm: forward, gradients and running statistics, fused vs composed'],
   accumulate: ['running sums: accumulate, fused vs composed'],
+  softmax: [ROW_KERNEL_CASES.softmax],
+  softmaxBackward: [ROW_KERNEL_CASES.softmax],
+  layerNorm: [ROW_KERNEL_CASES.layerNorm],
+  layerNormBackward: [ROW_KERNEL_CASES.layerNorm],
 };
 
 interface FusedOptions {
@@ -387,6 +392,8 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
       sum.dispose();
       x.dispose();
     });
+
+    rowKernelTests({ test, needs, composedOnly, tolerance, floats });
 
     test('training: an MLP trained with fused kernels follows the composed trajectory', async (context) => {
       const b = await needs(context, 'adamUpdateMany', 'sgdUpdateMany', 'softmaxCrossEntropy', 'matmulBiasActivation');

@@ -22,7 +22,8 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const kernel = backend.fused?.biasActivationBackward;
     let dz: Tensor;
     let db: Tensor | null = null;
-    if (kernel !== undefined && (b !== undefined || attrs.activation !== 'linear')) {
+    // Without an activation dz is g itself: its column sum alone gives db (no copy of g).
+    if (kernel !== undefined && attrs.activation !== 'linear') {
       const result = kernel.call(backend.fused, g.handle, y.handle, attrs.activation);
       dz = new Tensor(result.input, g.shape, g.dtype, backend);
       db = new Tensor(result.bias, [g.shape[1]!], g.dtype, backend);
@@ -105,6 +106,41 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const grads: (Tensor | null)[] = [wrap(result.input, x.shape)];
     if (attrs.hasWeight) grads.push(wrap(result.weight, channels));
     if (attrs.hasBias) grads.push(wrap(result.bias, channels));
+    return grads;
+  },
+  // The backend's softmaxBackward on the output (recorded only when the backend has one).
+  softmax: (g, _node, y) => {
+    const backend = g.backend;
+    return [
+      new Tensor(backend.fused!.softmaxBackward!.call(backend.fused, g.handle, y.handle), y.shape, g.dtype, backend),
+    ];
+  },
+  // The backend's layerNormBackward (recorded only when the backend has one); inputs are x, then
+  // the weight and the bias where the forward had them.
+  layerNorm: (g, { inputs, attrs }, _y, needs) => {
+    const x = inputs[0]!;
+    const weight = attrs.hasWeight ? inputs[1]! : null;
+    const biasAt = attrs.hasWeight ? 2 : 1;
+    const backend = g.backend;
+    const result = backend.fused!.layerNormBackward!.call(
+      backend.fused,
+      g.handle,
+      x.handle,
+      weight?.handle ?? null,
+      attrs.mean.handle,
+      attrs.invStd.handle,
+      {
+        input: needs[0] ?? false,
+        weight: attrs.hasWeight && (needs[1] ?? false),
+        bias: attrs.hasBias && (needs[biasAt] ?? false),
+      },
+    );
+    const features = [x.shape[x.rank - 1]!];
+    const wrap = (handle: typeof result.input, shape: readonly number[]) =>
+      handle === null ? null : new Tensor(handle, [...shape], g.dtype, backend);
+    const grads: (Tensor | null)[] = [wrap(result.input, x.shape)];
+    if (attrs.hasWeight) grads.push(wrap(result.weight, features));
+    if (attrs.hasBias) grads.push(wrap(result.bias, features));
     return grads;
   },
 };

@@ -25,11 +25,22 @@ export interface OpAttributes {
   maxPool2d: UnfoldOptions;
   // the [C] mean and invStd the forward used, owned by the op's output
   batchNorm: { training: boolean; mean: Tensor; invStd: Tensor; hasWeight: boolean; hasBias: boolean };
+  // over the last axis; the output is all its backward needs
+  softmax: { axis: number };
+  // the [rows] mean and invStd the forward used, owned by the op's output
+  layerNorm: { mean: Tensor; invStd: Tensor; hasWeight: boolean; hasBias: boolean };
 }
 
 /** Ops recorded on the tape besides the primitives: fused kernels with their own gradient rules. */
 export type FusedOp =
-  'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'linearActivation' | 'conv2d' | 'maxPool2d' | 'batchNorm';
+  | 'softmaxCrossEntropy'
+  | 'binaryCrossEntropy'
+  | 'linearActivation'
+  | 'conv2d'
+  | 'maxPool2d'
+  | 'batchNorm'
+  | 'softmax'
+  | 'layerNorm';
 /** What a tape node can record: a primitive or a fused op. */
 export type TapeOp = PrimitiveOp | FusedOp;
 

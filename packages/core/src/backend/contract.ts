@@ -118,7 +118,8 @@ export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * NOT bump BACKEND_CONTRACT_VERSION; changing the meaning of an existing one does.
  * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3;
  * binaryCrossEntropy, then conv2d, conv2dBackward, maxPool2d and maxPool2dBackward, then batchNorm and
- * batchNormBackward, then accumulate, later in v3.)
+ * batchNormBackward, then accumulate, later in v3; softmax, softmaxBackward, layerNorm and
+ * layerNormBackward in v4.)
  */
 export interface FusedKernels {
   /**
@@ -304,6 +305,49 @@ export interface FusedKernels {
    * per sum and step instead of three. Returns a NEW handle.
    */
   accumulate?(sum: BackendHandle, x: BackendHandle, scale: number): BackendHandle;
+
+  /**
+   * Softmax over the last axis of float x (rank >= 1), per row: e = exp(x - max(x)), y = e /
+   * sum(e); a row holding NaN, or whose max is not finite, gives NaN (as the composed max, sub,
+   * exp, sum and div do: an attention query that sees no key). Returns a NEW handle shaped as x.
+   */
+  softmax?(x: BackendHandle): BackendHandle;
+
+  /**
+   * The gradient of `softmax` for `grad` = dL/dy and its output `y` (one shape and dtype): per
+   * row of the last axis, dx = y * (grad - sum(grad * y)). Returns a NEW handle.
+   */
+  softmaxBackward?(grad: BackendHandle, y: BackendHandle): BackendHandle;
+
+  /**
+   * Layer normalisation over the last axis of float x [..., n] (PyTorch's `F.layer_norm` with
+   * its normalized axes merged into one), per row: the mean and the biased variance, invStd =
+   * 1 / sqrt(variance + eps) (eps inside the root), y = (x - mean) * invStd * weight + bias, with
+   * weight and bias [n] or null (1 and 0). Returns NEW handles: y shaped as x, and the mean and
+   * invStd used, [rows] (rows = x's size / n), for the backward.
+   */
+  layerNorm?(
+    x: BackendHandle,
+    weight: BackendHandle | null,
+    bias: BackendHandle | null,
+    eps: number,
+  ): { output: BackendHandle; mean: BackendHandle; invStd: BackendHandle };
+
+  /**
+   * The gradients of `layerNorm` for `grad` = dL/dy, with its input x, weight (or null) and the
+   * [rows] mean and invStd it returned; per row, xhat = (x - mean) * invStd and dxhat = grad *
+   * weight (grad without one): `input` = invStd * (dxhat - mean(dxhat) - xhat * mean(dxhat *
+   * xhat)), `weight` = the sum over rows of grad * xhat, `bias` = the sum over rows of grad, both
+   * [n]. Each null unless asked for in `needs`. Returns NEW handles.
+   */
+  layerNormBackward?(
+    grad: BackendHandle,
+    x: BackendHandle,
+    weight: BackendHandle | null,
+    mean: BackendHandle,
+    invStd: BackendHandle,
+    needs: { input: boolean; weight: boolean; bias: boolean },
+  ): { input: BackendHandle | null; weight: BackendHandle | null; bias: BackendHandle | null };
 }
 
 /** The names of the optional fused kernels (the conformance meta-test checks each has cases). */
@@ -322,6 +366,10 @@ export const FUSED_KERNELS = [
   'batchNorm',
   'batchNormBackward',
   'accumulate',
+  'softmax',
+  'softmaxBackward',
+  'layerNorm',
+  'layerNormBackward',
 ] as const satisfies readonly (keyof FusedKernels)[];
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 // A member of FusedKernels missing from FUSED_KERNELS is a compile error here.

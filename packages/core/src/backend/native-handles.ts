@@ -284,12 +284,15 @@ function adamConstants(options: AdamUpdateOptions): number[] {
   ];
 }
 
-/** All of the contract's fused kernels over a native addon (backend `name`, for its errors). */
+/**
+ * The contract's fused kernels that every native addon has, over one (backend `name`, for its
+ * errors); the row kernels (softmax, layerNorm and their backward) are an addon's own.
+ */
 export function nativeFusedKernels(
   addon: NativeFusedAddon,
   table: NativeHandleTable,
   name: string,
-): Required<FusedKernels> {
+): Required<Omit<FusedKernels, 'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward'>> {
   const { own, open } = table;
   const { activation: ACTIVATION, reduction: REDUCTION } = NATIVE_CODES;
   const optional = (handle: BackendHandle | null): number => (handle === null ? -1 : open(handle));

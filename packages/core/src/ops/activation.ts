@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../backend/dtypes.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { requireFloatInput } from './dispatch.js';
+import { softmaxFused } from './fused.js';
 import {
   abs,
   add,
@@ -60,6 +61,17 @@ export const tanh = (x: Tensor): Tensor => tanhPrimitive(x);
 /** exp(x) / sum(exp(x)) along `axis`, shifted by the (detached) max for stability. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('softmax', axis, x.rank);
+  const fused = x.backend.fused;
+  // Over the last axis (attention's scores): one kernel each way where the backend has them.
+  // (Rows of no values stay composed: max refuses an empty axis.)
+  if (
+    at === x.rank - 1 &&
+    x.shape[at]! > 0 &&
+    isFloat(x.dtype) &&
+    fused?.softmax !== undefined &&
+    fused.softmaxBackward !== undefined
+  )
+    return softmaxFused(x);
   return composite(() => {
     const shift = noGrad(() => max(x, at, true));
     const e = exp(sub(x, shift));

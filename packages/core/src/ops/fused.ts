@@ -190,3 +190,47 @@ export function batchNormFused(
   output.adoptConstant(invStd);
   return { output, mean, variance };
 }
+
+/**
+ * Softmax over the last axis through the backend's `softmax` kernel, recorded as one op whose
+ * backward is `softmaxBackward` on the output; the caller checked the backend has both.
+ */
+export function softmaxFused(x: Tensor): Tensor {
+  const backend = x.backend;
+  const output = new Tensor(backend.fused!.softmax!.call(backend.fused, x.handle), x.shape, x.dtype, backend);
+  if (!(x.requiresGrad && isGradEnabled())) return output;
+  return recordFused(output, 'softmax', [x], { axis: x.rank - 1 });
+}
+
+/**
+ * Layer normalisation over the last axis (weight and bias [n] or null) through the backend's
+ * `layerNorm` kernel, recorded as one op whose backward is `layerNormBackward`; the caller
+ * checked the backend has both.
+ */
+export function layerNormFused(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  const backend = x.backend;
+  const result = backend.fused!.layerNorm!.call(
+    backend.fused,
+    x.handle,
+    weight?.handle ?? null,
+    bias?.handle ?? null,
+    eps,
+  );
+  const output = new Tensor(result.output, x.shape, x.dtype, backend);
+  const rows = [x.shape.reduce((product, d, i) => (i < x.rank - 1 ? product * d : product), 1)];
+  const mean = new Tensor(result.mean, rows, x.dtype, backend);
+  const invStd = new Tensor(result.invStd, rows, x.dtype, backend);
+  const recording =
+    (x.requiresGrad || (weight?.requiresGrad ?? false) || (bias?.requiresGrad ?? false)) && isGradEnabled();
+  if (!recording) {
+    mean.dispose();
+    invStd.dispose();
+    return output;
+  }
+  const inputs = [x, ...(weight === null ? [] : [weight]), ...(bias === null ? [] : [bias])];
+  recordFused(output, 'layerNorm', inputs, { mean, invStd, hasWeight: weight !== null, hasBias: bias !== null });
+  // The saved statistics live exactly as long as the node: owned by the output, freed with it.
+  output.adoptConstant(mean);
+  output.adoptConstant(invStd);
+  return output;
+}

@@ -47,6 +47,13 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (a.rank === 1) outShape.splice(-2, 1);
   if (b.rank === 1) outShape.splice(-1, 1);
   return composite(() => {
+    // A batch of matrices times one matrix (a Linear layer on [N, L, E]): the batch folds into
+    // the rows, one GEMM [B*M, K] x [K, N], instead of copying b B times and summing B gradients.
+    if (batch.length > 0 && bShape.length === 2 && !transposeA)
+      return reshape(
+        matmulPrimitive(reshape(a, [1, batchSize * aRows, aCols]), reshape(b, [1, bRows, bCols]), false, transposeB),
+        outShape,
+      );
     // Without batch axes (matrices and vectors, the usual case) one reshape to [1, rows, cols]
     // does; otherwise align, broadcast and merge the batch axes.
     const a3 =
@@ -97,14 +104,22 @@ export function linear(
   const backend = x.backend;
   if (
     backend.fused?.matmulBiasActivation &&
-    x.rank === 2 &&
+    x.rank >= 2 &&
     x.dtype === weight.dtype &&
     isFloat(x.dtype) &&
     weight.backend === backend &&
     (bias === null ||
       (bias.backend === backend && bias.dtype === x.dtype && bias.rank === 1 && bias.shape[0] === weight.shape[0]))
   ) {
-    return linearFused(x, weight, bias, activation);
+    if (x.rank === 2) return linearFused(x, weight, bias, activation);
+    // [..., in]: the leading axes fold into the rows of one fused call.
+    const rows = x.shape.reduce((product, d, i) => (i < x.rank - 1 ? product * d : product), 1);
+    return composite(() =>
+      reshape(linearFused(reshape(x, [rows, inFeatures!]), weight, bias, activation), [
+        ...x.shape.slice(0, -1),
+        weight.shape[0]!,
+      ]),
+    );
   }
   return composite(() => {
     let out = matmul(x, weight, { transposeB: true });

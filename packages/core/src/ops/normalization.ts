@@ -1,9 +1,10 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { composite, tidy } from '../tensor/scope.js';
+import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
-import { batchNormFused } from './fused.js';
+import { batchNormFused, layerNormFused } from './fused.js';
 import { add, div, equal, mul, sqrt, sub, where } from './elementwise.js';
 import { gather, reshape, unsqueeze } from './movement.js';
 import { mean } from './reduce.js';
@@ -225,6 +226,17 @@ export function layerNorm(
   }
   if (!isFloat(x.dtype)) throw new DTypeError(`layerNorm: expected a float input, got dtype ${x.dtype}`);
   const axes = tail.map((_, i) => x.rank - k + i);
+  const fused = x.backend.fused;
+  if (
+    fused?.layerNorm !== undefined &&
+    fused.layerNormBackward !== undefined &&
+    eps >= 0 &&
+    Number.isFinite(eps) &&
+    [weight, bias].every(
+      (t) => t === null || (t.dtype === x.dtype && t.backend === x.backend && shapesEqual(t.shape, tail)),
+    )
+  )
+    return layerNormThroughKernel(x, tail, weight, bias, eps);
   return composite(() => {
     const centered = sub(x, mean(x, axes, true));
     const variance = mean(mul(centered, centered), axes, true);
@@ -232,6 +244,26 @@ export function layerNorm(
     if (weight !== null) out = mul(out, weight);
     if (bias !== null) out = add(out, bias);
     return out;
+  });
+}
+
+/**
+ * layerNorm on the backend's fused kernels: the normalized axes merged into one last axis (and
+ * weight and bias flattened to it) when there are several.
+ */
+function layerNormThroughKernel(
+  x: Tensor,
+  tail: readonly number[],
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Tensor {
+  if (tail.length === 1) return layerNormFused(x, weight, bias, eps);
+  const n = tail.reduce((a, d) => a * d, 1);
+  return composite(() => {
+    const flat = (t: Tensor | null): Tensor | null => (t === null ? null : reshape(t, [n]));
+    const rows = reshape(x, [...x.shape.slice(0, x.rank - tail.length), n]);
+    return reshape(layerNormFused(rows, flat(weight), flat(bias), eps), x.shape);
   });
 }
 
