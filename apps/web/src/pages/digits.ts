@@ -22,7 +22,7 @@ import { RunHistory, activationOptions, frameThrottle, historyCharts, pageIntro,
 import { trainingPage, type ProgressEvent, type RunResult } from './training-page.js';
 
 interface DigitsForm {
-  architecture: 'mlp' | 'cnn';
+  architecture: 'mlp' | 'cnn' | 'transformer';
   hidden: number[];
   activation: ActivationName;
   dropout: number;
@@ -32,6 +32,13 @@ interface DigitsForm {
   epochs: number;
   seed: number;
 }
+
+/** How a run's label starts for each model: what comes before the hidden and output sizes. */
+const ARCHITECTURE_TEXT: Record<DigitsForm['architecture'], string> = {
+  mlp: '64-',
+  cnn: 'CNN 8-16 conv, 64-',
+  transformer: 'Transformer over 8 rows (32 wide, 4 heads), 32-',
+};
 
 export const DEFAULT_DIGITS: DigitsForm = {
   architecture: 'mlp',
@@ -56,7 +63,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
   const history = new RunHistory();
   const status = notice();
   const describeForm = (f: DigitsForm): string =>
-    `${f.architecture === 'cnn' ? 'CNN 8-16 conv, ' : ''}64-${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
+    `${ARCHITECTURE_TEXT[f.architecture]}${[...f.hidden, 10].join('-')} ${f.activation}, ${f.optimizer} ${f.lr}`;
   let runLabel = describeForm(form);
 
   const hiddenControl = hiddenLayersControl(
@@ -69,6 +76,7 @@ export function digitsPage(backends: BackendManager): DemoPage {
     [
       { value: 'mlp', label: 'MLP' },
       { value: 'cnn', label: 'CNN (2 conv blocks)' },
+      { value: 'transformer', label: 'Transformer (attention over the 8 rows)' },
     ],
     form.architecture,
     (v) => change({ architecture: v }),

@@ -19,6 +19,17 @@ describe('the digits models', () => {
     // An exported CNN is recognised as a 64-input, 10-output digits model when imported.
     expect(linearEnds(cnn.config())).toEqual({ inputs: 64, outputs: 10 });
   });
+
+  it('builds a Transformer encoder over the 8 rows of the image when asked', () => {
+    const network = { hidden: [16], activation: 'gelu' as const, dropout: 0.1, architecture: 'transformer' as const };
+    const model = buildMlp(64, 10, network, { seed: 0 });
+    expect(describeModel(model).layers).toBe(
+      'Unflatten Linear(8->32) TransformerEncoderLayer(32, 4 heads) SelectTimeStep Linear(32->16) GELU Dropout(0.1) Linear(16->10)',
+    );
+    expect((model.config()['modules'] as { activation?: string }[])[2]!.activation).toBe('gelu');
+    expect(model.forward(ones([5, 64])).shape).toEqual([5, 10]);
+    expect(linearEnds(model.config())).toEqual({ inputs: 64, outputs: 10 });
+  });
 });
 
 describe('the optimizers the demos offer', () => {

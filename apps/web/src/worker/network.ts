@@ -19,18 +19,58 @@ export function buildMlp(
   options: { seed: number; head?: 'sigmoid' },
 ): Module {
   const side = Math.round(Math.sqrt(inputs));
+  const square = side * side === inputs;
   const config =
-    network.architecture === 'cnn' && side * side === inputs
+    network.architecture === 'cnn' && square
       ? cnnOfFlatImages(side, outputs, network, options.head)
-      : mlpConfig({
-          inputShape: [inputs],
-          outFeatures: outputs,
-          hidden: network.hidden,
-          activation: network.activation,
-          dropout: network.dropout,
-          head: options.head,
-        });
+      : network.architecture === 'transformer' && square
+        ? transformerOverRows(side, outputs, network, options.head)
+        : mlpConfig({
+            inputShape: [inputs],
+            outFeatures: outputs,
+            hidden: network.hidden,
+            activation: network.activation,
+            dropout: network.dropout,
+            head: options.head,
+          });
   return moduleFromConfig(config, { generator: new Generator(options.seed) });
+}
+
+/** Model width of the Transformer demo: each image row becomes a vector of this many features. */
+const TRANSFORMER_WIDTH = 32;
+
+/**
+ * A flat square image as a sequence of its `side` rows: Unflatten -> Linear(side, 32) ->
+ * TransformerEncoderLayer(32, 4 heads; gelu when the form asks for it, else relu) -> the last
+ * row's vector -> the form's hidden layers -> outputs.
+ */
+function transformerOverRows(side: number, outputs: number, network: NetworkConfig, head?: 'sigmoid'): ModuleConfig {
+  const classifier = mlpConfig({
+    inputShape: [TRANSFORMER_WIDTH],
+    outFeatures: outputs,
+    hidden: network.hidden,
+    activation: network.activation,
+    dropout: network.dropout,
+    head,
+  });
+  return {
+    type: 'Sequential',
+    modules: [
+      { type: 'Unflatten', axis: 1, sizes: [side, side] },
+      { type: 'Linear', inFeatures: side, outFeatures: TRANSFORMER_WIDTH },
+      {
+        type: 'TransformerEncoderLayer',
+        dModel: TRANSFORMER_WIDTH,
+        nhead: 4,
+        dimFeedforward: 2 * TRANSFORMER_WIDTH,
+        dropout: network.dropout,
+        activation: network.activation === 'gelu' ? 'gelu' : 'relu',
+        batchFirst: true,
+      },
+      { type: 'SelectTimeStep', batchFirst: true },
+      ...(classifier['modules'] as ModuleConfig[]),
+    ],
+  };
 }
 
 /** Unflatten(1, [1, side, side]) then core's small CNN, for flat square images such as the 8x8 digits. */
@@ -69,7 +109,9 @@ export function describeLayers(config: ModuleConfig): string {
           ? `Conv2d(${String(m.inChannels)}->${String(m.outChannels)}, ${String(m.kernelSize)})`
           : m.type === 'Dropout'
             ? `Dropout(${String(m.p ?? 0.5)})`
-            : m.type,
+            : m.type === 'TransformerEncoderLayer'
+              ? `TransformerEncoderLayer(${String(m.dModel)}, ${String(m.nhead)} heads)`
+              : m.type,
     )
     .join(' ');
 }

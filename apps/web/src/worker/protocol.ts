@@ -45,9 +45,12 @@ export interface NetworkConfig {
   dropout: number;
   /**
    * 'cnn' puts two conv blocks (8 and 16 channels, 3x3, BatchNorm, ReLU, 2x2 max pooling) before
-   * the hidden layers, for square image inputs (the digits); 'mlp' (the default) is Linear layers only.
+   * the hidden layers, for square image inputs (the digits); 'transformer' reads such an image as
+   * a sequence of its rows (each embedded by a Linear to 32 features), runs a Transformer encoder
+   * layer (4 heads) over them and classifies the last row's vector with the hidden layers;
+   * 'mlp' (the default) is Linear layers only.
    */
-  architecture?: 'mlp' | 'cnn';
+  architecture?: 'mlp' | 'cnn' | 'transformer';
 }
 
 export interface TrainingConfig {
