@@ -54,7 +54,8 @@ if (!existsSync(addon)) {
           'gemm_kernel',
           'bias_activation_kernel',
           'softmax_xent_reduced_narrow',
-          'bias_act_backward_fused',
+          // The output layer has no activation: its bias gradient is the column sum of the incoming gradient.
+          'reduce_cols_kernel',
           'gemm_kernel',
           'gemm_kernel',
           'bias_act_backward_fused',
