@@ -1,11 +1,11 @@
-import { confusionMatrix, evaluate as evaluateModel, predict, resolveMetric, type Metric } from '@myelin/core';
+import { confusionMatrix, evaluate as evaluateModel, predict, resolveMetric, type MetricLike } from '@myelin/core';
 import { ConcatDataset, DataLoader, type DatasetLike, type Sample } from '@myelin/data';
 import { activateBackend } from '../backends.js';
 import { applyFlags } from '../config/options.js';
 import { configSchema, type RunConfig } from '../config/schema.js';
 import { loadData } from '../data/pipeline.js';
 import { UsageError, describeValue } from '../errors.js';
-import { metricNames } from '../training/components.js';
+import { metricNames, metricOptions } from '../training/components.js';
 import { table } from '../training/describe.js';
 import { loadSavedModel, type SavedModel } from './saved-model.js';
 
@@ -89,9 +89,9 @@ export async function evaluate(options: EvaluateOptions): Promise<number> {
       );
     }
     // A run trained before top-k above the class count was refused may name one: it is left out, not an error.
-    const metrics: Metric[] = metricNames(saved.config, saved.data.task)
+    const metrics: MetricLike[] = metricNames(saved.config, saved.data.task)
       .filter((m) => !(saved.data.task === 'classification' && Number(/^top(\d+)/.exec(m)?.[1]) > saved.data.outputs))
-      .map((m) => resolveMetric(m, { threshold: saved.loss.onLogits ? 0 : 0.5 }));
+      .map((m) => resolveMetric(m, metricOptions(saved.loss)));
     const loader = (): DataLoader => new DataLoader(dataset, { batchSize, seed: 0 });
     const values = await evaluateModel(saved.model, loader(), { loss: saved.loss, metrics });
     const matrix = saved.data.task === 'classification' ? await classConfusion(saved, dataset, loader()) : null;

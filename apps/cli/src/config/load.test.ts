@@ -149,7 +149,7 @@ describe('run config: defaults, file, flags', () => {
     );
     expect(failure({ hidden: '16,' })).toBe(`invalid value for --hidden: got "16," (item 2 of 2 is empty); ${hidden}`);
     expect(failure({ metrics: 'accuracy,,top5' })).toBe(
-      'invalid value for --metrics: got "accuracy,,top5" (item 2 of 3 is empty); allowed: accuracy, topK (e.g. top5), comma-separated, or none',
+      'invalid value for --metrics: got "accuracy,,top5" (item 2 of 3 is empty); allowed: accuracy, topK (e.g. top5), precision, recall, f1 (macro; _micro or _weighted for the others, e.g. f1_micro), auc, mae, mse, rmse, r2, comma-separated, or none',
     );
     expect(resolve({ metrics: 'none' }).training.metrics).toEqual([]);
     expect(resolve({ layers: '[{"type":"Linear","inFeatures":64,"outFeatures":10}]' }).model).toEqual({

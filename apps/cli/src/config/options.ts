@@ -68,7 +68,8 @@ function listParser(allowed: string, item: (text: string) => unknown = parseText
 }
 
 const HIDDEN_ALLOWED = 'integers >= 1 separated by commas (e.g. 128,64), or none for no hidden layer';
-const METRICS_ALLOWED = 'accuracy, topK (e.g. top5), comma-separated, or none';
+const METRICS_ALLOWED =
+  'accuracy, topK (e.g. top5), precision, recall, f1 (macro; _micro or _weighted for the others, e.g. f1_micro), auc, mae, mse, rmse, r2, comma-separated, or none';
 
 function parseBoolean(text: string): unknown {
   if (/^(true|yes|on|1)$/i.test(text)) return true;
@@ -390,7 +391,8 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     flag: 'metrics',
     argument: '<names>',
     path: 'training.metrics',
-    description: 'metrics besides the loss, comma-separated: accuracy, top5, ... (none: only the loss)',
+    description:
+      'metrics besides the loss, comma-separated: accuracy, top5, precision, recall, f1, f1_micro, auc, mae, mse, rmse, r2, ... (none: only the loss)',
     allowed: METRICS_ALLOWED,
     shownDefault: 'accuracy for classification losses',
     parse: listParser(METRICS_ALLOWED),

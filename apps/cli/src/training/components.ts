@@ -14,7 +14,8 @@ import {
   tidy,
   type Loss,
   type LRScheduler,
-  type Metric,
+  type MetricLike,
+  type ResolveMetricOptions,
   type Module,
   type ModuleConfig,
   type Optimizer,
@@ -116,7 +117,7 @@ export interface TrainingParts {
   loss: Loss;
   optimizer: Optimizer;
   schedule: LRScheduler | undefined;
-  metrics: Metric[];
+  metrics: MetricLike[];
 }
 
 export function buildTrainingParts(
@@ -154,35 +155,54 @@ export function metricNames(config: RunConfig, task: DataSplits['task']): string
   return config.training.metrics ?? (task === 'regression' ? [] : ['accuracy']);
 }
 
-function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss, source: ConfigSource): Metric[] {
-  const threshold = loss.onLogits ? 0 : 0.5;
+function metricsFor(config: RunConfig, task: DataSplits['task'], loss: Loss, source: ConfigSource): MetricLike[] {
   return metricNames(config, task).map((name) => {
     try {
-      return resolveMetric(name, { threshold });
+      return resolveMetric(name, metricOptions(loss));
     } catch (error) {
       asUsageError('training.metrics', sourceOf(source, 'training.metrics'), error);
     }
   });
 }
 
+/** How a metric name reads the model's outputs: a threshold and a sigmoid for logits (BCE-with-logits). */
+export function metricOptions(loss: Pick<Loss, 'onLogits'>): ResolveMetricOptions {
+  return { threshold: loss.onLogits ? 0 : 0.5, fromLogits: loss.onLogits === true };
+}
+
+const CLASS_SCORES = /^(precision|recall|f1)(_(macro|micro|weighted))?$/;
+const REGRESSION_METRICS = ['mae', 'mse', 'rmse', 'r2'];
+
+/** Why a metric cannot be computed on this task's outputs and targets, or null when it can. */
+function metricMismatch(name: string, data: Pick<DataSplits, 'outputs' | 'task'>): string | null {
+  const k = /^top(\d+)(?:_accuracy)?$/.exec(name)?.[1];
+  if (k !== undefined && data.task === 'classification' && Number(k) > data.outputs)
+    return `the data has ${data.outputs} classes, so it would always read 1; allowed: topK with k <= ${data.outputs}, or accuracy`;
+  if (data.task === 'regression' && (CLASS_SCORES.test(name) || name === 'auc'))
+    return `the loss makes this a regression (real-valued targets), which has no classes to score; allowed: mae, mse, rmse, r2`;
+  if (name === 'auc' && data.task === 'classification')
+    return `auc scores a binary classifier's single output, and this model has ${data.outputs} class outputs; allowed: a binary loss (BCEWithLogitsLoss, BCELoss), or precision, recall, f1`;
+  if (REGRESSION_METRICS.includes(name) && data.task === 'classification')
+    return `its ${data.outputs} class outputs cannot be compared with class-index targets; allowed: accuracy, precision, recall, f1 (or a regression loss)`;
+  return null;
+}
+
 /**
- * Top-k accuracy with k above the number of classes always reads 1 (PyTorch's topk refuses such
- * a k): refused before training, when the data's class count is known (core refuses it at the
- * first batch otherwise).
+ * A metric that cannot be computed on the data's task (top-k with k above the number of classes
+ * always reads 1, as PyTorch's topk refuses; auc of a multi-class model; errors of class indices)
+ * is refused before training, when the data is known (core refuses it at the first batch otherwise).
  */
 export function checkMetricsFitData(
   config: RunConfig,
   data: Pick<DataSplits, 'outputs' | 'task'>,
   source: ConfigSource = { origins: new Map() },
 ): void {
-  if (data.task !== 'classification') return;
   for (const name of metricNames(config, data.task)) {
-    const k = /^top(\d+)(?:_accuracy)?$/.exec(name)?.[1];
-    if (k !== undefined && Number(k) > data.outputs) {
+    const mismatch = metricMismatch(name, data);
+    if (mismatch !== null)
       throw new UsageError(
-        `invalid value for training.metrics${sourceOf(source, 'training.metrics')}: got "${name}", but the data has ${data.outputs} classes, so it would always read 1; allowed: topK with k <= ${data.outputs}, or accuracy`,
+        `invalid value for training.metrics${sourceOf(source, 'training.metrics')}: got "${name}", but ${mismatch}`,
       );
-    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { disposeCheckpoint, evaluate, type Loss, type Metric, type Module, type ModuleConfig } from '@myelin/core';
+import { disposeCheckpoint, evaluate, type Loss, type MetricLike, type Module, type ModuleConfig } from '@myelin/core';
 import { loadCheckpoint } from '@myelin/core/node';
 import { DataLoader } from '@myelin/data';
 import type { DataSplits } from '../data/pipeline.js';
@@ -12,7 +12,7 @@ import type { EpochRecord } from './run-directory.js';
 export interface FinalEvaluation {
   model: Module;
   loss: Loss;
-  metrics: Metric[];
+  metrics: MetricLike[];
   modelConfig: ModuleConfig;
   seed: number;
   batchSize: number;

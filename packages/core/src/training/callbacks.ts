@@ -5,7 +5,7 @@ import type { BatchLogs, EpochLogs } from './types.js';
 
 export type MonitorMode = 'min' | 'max' | 'auto';
 
-/** Tracks the best value of a logged quantity ('auto': accuracy-like names are maximised). */
+/** Tracks the best value of a logged quantity ('auto': accuracy, auc, precision, recall, f1 and r2 are maximised, losses and errors such as mae minimised). */
 export class MonitorTracker {
   readonly mode: 'min' | 'max';
   best: number;
@@ -16,7 +16,7 @@ export class MonitorTracker {
     readonly minDelta: number,
   ) {
     if (!(minDelta >= 0)) throw new ArgumentError(`${monitor}: minDelta must be >= 0, got ${minDelta}`);
-    this.mode = mode === 'auto' ? (/acc|accuracy|auc|precision|recall|f1/.test(monitor) ? 'max' : 'min') : mode;
+    this.mode = mode === 'auto' ? (/acc|auc|precision|recall|f1|(^|_)r2($|_)/.test(monitor) ? 'max' : 'min') : mode;
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 

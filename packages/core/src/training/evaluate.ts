@@ -4,7 +4,8 @@ import { getBackend } from '../backend/registry.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { concat } from '../ops/movement.js';
-import type { Metric } from './metrics.js';
+import type { MetricLike } from './metrics.js';
+import { MetricSums } from './metric-sums.js';
 import { RunningSum } from './running-sum.js';
 import {
   applyLoss,
@@ -71,8 +72,8 @@ export async function evaluate(
 export interface EvaluateOptions {
   /** The loss to average (its key in the result: `loss`). */
   loss?: LossLike;
-  /** Metrics to average, each under its name. */
-  metrics?: Metric[];
+  /** Metrics over the whole data, each under its name (objects: see resolveMetric for names). */
+  metrics?: MetricLike[];
   /** The epoch a DataLoader is asked for (its shuffle seed; default 0). */
   epoch?: number;
   /** Dispose each batch's tensors after use (default: when the data makes fresh batches). */
@@ -90,7 +91,7 @@ export async function evaluateData(
   const backend = model.parameters()[0]?.backend ?? getBackend();
   return inEvalMode(model, async () => {
     const lossSum = new RunningSum(backend, 'evaluate: the loss');
-    const metricSums = metrics.map((metric) => new RunningSum(backend, `evaluate: metric '${metric.name}'`));
+    const metricSums = new MetricSums(backend, metrics, 'evaluate:');
     let samples = 0;
     try {
       for await (const batch of iterateBatches(data, options.epoch ?? 0)) {
@@ -99,7 +100,7 @@ export async function evaluateData(
           tidy(() => {
             const output = forwardBatch(model, batch.x);
             if (options.loss) lossSum.add(applyLoss(options.loss, output, batch.y), size);
-            metrics.forEach((metric, i) => metricSums[i]!.add(metric.batchSum(output, batch.y)));
+            metricSums.add(output, batch.y);
           }),
         );
         if (options.disposeBatches ?? yieldsFreshBatches(data)) {
@@ -109,15 +110,15 @@ export async function evaluateData(
         samples += size;
       }
       if (samples === 0) throw new ArgumentError(noBatches);
-      const [loss, ...sums] = await Promise.all(
-        [lossSum, ...metricSums].map(async (sum) => (await sum.total.data())[0]!),
+      const [losses, ...sums] = await Promise.all(
+        [lossSum.total, ...metricSums.totals()].map(async (total) => Array.from(await total.data())),
       );
       const result: Record<string, number> = {};
-      if (options.loss) result.loss = loss! / samples;
-      metrics.forEach((metric, i) => (result[metric.name] = sums[i]! / samples));
-      return result;
+      if (options.loss) result.loss = losses![0]! / samples;
+      return Object.assign(result, metricSums.values(sums, samples));
     } finally {
-      for (const sum of [lossSum, ...metricSums]) sum.dispose();
+      lossSum.dispose();
+      metricSums.dispose();
     }
   });
 }

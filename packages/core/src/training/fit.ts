@@ -7,7 +7,9 @@ import { runCallbacks, type Callback, type TrainingContext } from './callback.js
 import { batchesOf, evaluateData } from './evaluate.js';
 import { RunningSum, sumDType } from './running-sum.js';
 import { History } from './history.js';
-import { resolveMetric, type Metric } from './metrics.js';
+import type { MetricLike } from './metrics.js';
+import { MetricSums } from './metric-sums.js';
+import { resolveMetric } from './resolve-metric.js';
 import {
   applyLoss,
   batchInputs,
@@ -37,8 +39,12 @@ export interface FitOptions {
   /** Stepped after every epoch with the `monitor` value (or after every optimizer step when its interval is 'batch'). */
   schedule?: SchedulerLike;
   callbacks?: Callback[];
-  /** 'accuracy', 'top5', or Metric objects; computed on the device, read with the loss. */
-  metrics?: (string | Metric)[];
+  /**
+   * Names ('accuracy', 'top5', 'precision', 'recall', 'f1', 'f1_micro', 'auc', 'mae', 'mse',
+   * 'rmse', 'r2', ...: see resolveMetric) or metric objects; accumulated on the device, read
+   * with the loss.
+   */
+  metrics?: (string | MetricLike)[];
   /**
    * Read the loss back every k steps (default 1 on backends with synchronous reads, 10
    * otherwise): reading stalls a GPU pipeline, so GPU backends should not do it every step.
@@ -101,7 +107,9 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   if (!Number.isInteger(readEvery) || readEvery < 1)
     throw new ArgumentError(`fit: readLossEvery must be a positive integer, got ${readEvery}`);
   const onLogits = typeof options.loss !== 'function' && options.loss.onLogits === true;
-  const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, { threshold: onLogits ? 0 : 0.5 }));
+  const metrics = (options.metrics ?? []).map((m) =>
+    resolveMetric(m, { threshold: onLogits ? 0 : 0.5, fromLogits: onLogits }),
+  );
   const callbacks = options.callbacks ?? [];
   const history = new History();
   const batchesPerEpoch = knownLength(options.train);
@@ -168,7 +176,7 @@ async function trainEpoch(
   model: TrainableModel,
   parameters: Tensor[],
   options: FitOptions,
-  metrics: Metric[],
+  metrics: MetricLike[],
   readEvery: number,
   epoch: number,
   batchesPerEpoch: number | undefined,
@@ -187,7 +195,7 @@ async function trainEpoch(
   let hostSum = 0;
   let hostLast = 0;
   const lossSum = onHost ? null : new RunningSum(backend, 'fit: the loss');
-  const metricSums = metrics.map((metric) => new RunningSum(backend, `fit: metric '${metric.name}'`));
+  const metricSums = new MetricSums(backend, metrics, 'fit:');
   // The last batch's loss, in the loss's own dtype (made at the first step): it takes the loss's
   // storage, so keeping it costs no copy and no cast.
   let lastLoss = null as Tensor | null;
@@ -196,7 +204,7 @@ async function trainEpoch(
   const stepsSchedule = options.schedule?.interval === 'batch';
   let lastFinite: { loss: number; step: number } | null = null;
   // A loss read started and not yet checked (see the read below), with the batch and step it is of.
-  let inFlight: { values: Promise<number[]>; batch: number; step: number } | null = null;
+  let inFlight: { values: Promise<number[][]>; batch: number; step: number } | null = null;
   /** The divergence check of one read's last loss and running sum. */
   const check = ([loss, total]: readonly number[], at: { batch: number; step: number }): void => {
     if (!Number.isFinite(loss!) || !Number.isFinite(total!))
@@ -234,7 +242,7 @@ async function trainEpoch(
           lossSum!.add(loss, size);
           lastLoss ??= keep(full([], 0, { backend, dtype: loss.dtype }));
           lastLoss.assign(loss.reshape([]));
-          metrics.forEach((metric, i) => metricSums[i]!.add(metric.batchSum(output, batch.y)));
+          metricSums.add(output, batch.y);
         });
       });
       if (options.disposeBatches ?? yieldsFreshBatches(options.train)) {
@@ -251,8 +259,8 @@ async function trainEpoch(
         : null;
       if (read) {
         const values = onHost
-          ? [hostLast, hostSum]
-          : readScalars([lastLoss!, lossSum!.total, ...(logs ? metricSums.map((sum) => sum.total) : [])]);
+          ? [[hostLast], [hostSum]]
+          : readValues([lastLoss!, lossSum!.total, ...(logs ? metricSums.totals() : [])]);
         if (values instanceof Promise && logs === null) {
           // Nobody sees this step's logs, only the divergence check needs its loss: check the
           // previous read instead of waiting for this one, so the host keeps queueing steps (a
@@ -262,14 +270,15 @@ async function trainEpoch(
           values.catch(() => {}); // settled later, where an error surfaces
           const previous = inFlight;
           inFlight = { values, batch: batchIndex, step: context.step };
-          if (previous !== null) check(await previous.values, previous);
+          if (previous !== null) check(firsts(await previous.values), previous);
         } else {
-          const [loss, total, ...sums] = values instanceof Promise ? await values : values;
-          check([loss!, total!], { batch: batchIndex, step: context.step });
+          const [losses, totals, ...sums] = values instanceof Promise ? await values : values;
+          const [loss, total] = [losses![0]!, totals![0]!];
+          check([loss, total], { batch: batchIndex, step: context.step });
           if (logs) {
             logs.loss = loss!;
             logs.runningLoss = total! / samples;
-            logs.runningMetrics = Object.fromEntries(metrics.map((m, i) => [m.name, sums[i]! / samples]));
+            logs.runningMetrics = metricSums.values(sums, samples);
             logs.samplesPerSecond = samples / ((performance.now() - started) / 1000);
           }
         }
@@ -282,15 +291,16 @@ async function trainEpoch(
       }
     }
     if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
-    if (inFlight !== null) check(await inFlight.values, inFlight);
-    const values = onHost ? [hostSum] : readScalars([lossSum!.total, ...metricSums.map((sum) => sum.total)]);
-    const [total, ...sums] = values instanceof Promise ? await values : values;
-    if (!Number.isFinite(total!)) {
+    if (inFlight !== null) check(firsts(await inFlight.values), inFlight);
+    const values = onHost ? [[hostSum]] : readValues([lossSum!.total, ...metricSums.totals()]);
+    const [totals, ...sums] = values instanceof Promise ? await values : values;
+    const total = totals![0]!;
+    if (!Number.isFinite(total)) {
       const last = onHost ? hostLast : (await lastLoss!.data())[0]!;
       throw divergence(last, epoch, batchIndex - 1, context.step, lastFinite);
     }
     const logs: EpochLogs = { loss: total! / samples };
-    metrics.forEach((metric, i) => (logs[metric.name] = sums[i]! / samples));
+    Object.assign(logs, metricSums.values(sums, samples));
     logs.samples_per_second = samples / ((performance.now() - started) / 1000);
     return logs;
   } catch (error) {
@@ -307,14 +317,19 @@ async function trainEpoch(
   } finally {
     lossSum?.dispose();
     lastLoss?.dispose();
-    for (const sum of metricSums) sum.dispose();
+    metricSums.dispose();
   }
 }
 
-/** The values of one-element tensors: read synchronously where the backend can (no promise per value). */
-function readScalars(tensors: readonly Tensor[]): number[] | Promise<number[]> {
-  if (tensors[0]!.backend.readSync) return tensors.map((t) => t.dataSync()[0]!);
-  return Promise.all(tensors.map(async (t) => (await t.data())[0]!));
+/** The values of small tensors (sums): read synchronously where the backend can (no promise per value). */
+function readValues(tensors: readonly Tensor[]): number[][] | Promise<number[][]> {
+  if (tensors[0]!.backend.readSync) return tensors.map((t) => Array.from(t.dataSync()));
+  return Promise.all(tensors.map(async (t) => Array.from(await t.data())));
+}
+
+/** The first value of each tensor read. */
+function firsts(values: readonly (readonly number[])[]): number[] {
+  return values.map((v) => v[0]!);
 }
 
 function batchSize(batch: TrainingBatch): number {

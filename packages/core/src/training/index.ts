@@ -1,7 +1,25 @@
 export { fit, TrainingDivergedError, type FitOptions } from './fit.js';
 export { evaluate, predict, iterateBatches, type EvaluateOptions } from './evaluate.js';
 export { History } from './history.js';
-export { accuracy, topKAccuracy, resolveMetric, confusionMatrix, type Metric } from './metrics.js';
+export {
+  accuracy,
+  topKAccuracy,
+  confusionMatrix,
+  type Metric,
+  type AccumulatingMetric,
+  type MetricLike,
+} from './metrics.js';
+export {
+  precision,
+  recall,
+  f1,
+  auc,
+  type ClassAverage,
+  type ClassificationMetricOptions,
+  type AucOptions,
+} from './classification-metrics.js';
+export { meanAbsoluteError, meanSquaredError, rootMeanSquaredError, r2Score } from './regression-metrics.js';
+export { resolveMetric, METRIC_NAMES, type ResolveMetricOptions } from './resolve-metric.js';
 export { runCallbacks, type Callback, type TrainingContext } from './callback.js';
 export {
   EarlyStopping,

@@ -14,6 +14,28 @@ export interface Metric {
   batchSum(output: Tensor, target: Tensor): Tensor;
 }
 
+/**
+ * A metric that is not a mean over samples (precision, F1, AUC, R², RMSE): each batch gives a
+ * vector of statistics (counts per class or threshold, sums of errors), which the loop sums on
+ * the device over the epoch; `result` turns the totals into the value, on the host, once per
+ * read. The loop accepts it wherever it accepts a {@link Metric}.
+ */
+export interface AccumulatingMetric {
+  readonly name: string;
+  /** The batch's statistics: a 1-D tensor, the same length in every batch (its first batch's). */
+  batchStats(output: Tensor, target: Tensor): Tensor;
+  /** The value from the statistics summed over the batches so far, and the samples they hold. */
+  result(totals: readonly number[], samples: number): number;
+}
+
+/** Either form of metric: what `fit` and `evaluate` take. */
+export type MetricLike = Metric | AccumulatingMetric;
+
+/** Whether `metric` keeps statistics (an {@link AccumulatingMetric}) rather than a per-sample sum. */
+export function isAccumulating(metric: MetricLike): metric is AccumulatingMetric {
+  return typeof (metric as Partial<AccumulatingMetric>).batchStats === 'function';
+}
+
 /** Class predictions: argmax for multi-class outputs, a threshold for a single output column. */
 function predictedClasses(output: Tensor, threshold: number): Tensor {
   if (output.rank >= 1 && output.shape[output.rank - 1] === 1) {
@@ -23,14 +45,14 @@ function predictedClasses(output: Tensor, threshold: number): Tensor {
 }
 
 /** Integer class targets from indices, one-hot/probabilities, or 0/1 floats for binary outputs. */
-function targetClasses(output: Tensor, target: Tensor): Tensor {
+function targetClasses(output: Tensor, target: Tensor, metric = 'accuracy'): Tensor {
   if (target.dtype === 'int32' && target.rank === output.rank - 1) return target;
   if (target.rank === output.rank && target.shape[target.rank - 1] === 1) {
     return composite(() => cast(greater(target, 0.5), 'int32').reshape(target.shape.slice(0, -1)));
   }
   if (target.rank === output.rank) return target.argmax(-1);
   throw new ShapeError(
-    `accuracy: cannot compare output ${formatShape(output.shape)} with target ${formatShape(target.shape)} (expected class indices of shape ${formatShape(output.shape.slice(0, -1))} or one-hot ${formatShape(output.shape)})`,
+    `${metric}: cannot compare output ${formatShape(output.shape)} with target ${formatShape(target.shape)} (expected class indices of shape ${formatShape(output.shape.slice(0, -1))} or one-hot ${formatShape(output.shape)})`,
   );
 }
 
@@ -67,15 +89,6 @@ export function topKAccuracy(k: number): Metric {
         return cast(higher.less(k), 'float32').sum();
       }),
   };
-}
-
-/** Resolves metric names used in configs: 'accuracy', 'top5' / 'top5_accuracy'. */
-export function resolveMetric(metric: string | Metric, options: { threshold?: number } = {}): Metric {
-  if (typeof metric !== 'string') return metric;
-  if (metric === 'accuracy' || metric === 'acc') return accuracy(options);
-  const topK = /^top(\d+)(_accuracy)?$/.exec(metric);
-  if (topK) return topKAccuracy(Number(topK[1]));
-  throw new ArgumentError(`unknown metric '${metric}': known metrics are 'accuracy' and 'topK' (e.g. 'top5')`);
 }
 
 /**
