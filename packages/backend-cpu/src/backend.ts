@@ -5,11 +5,10 @@ import {
   BackendError,
   type BackendHandle,
   type DType,
-  type FusedKernels,
-  type NativeHandleTable,
   nativeHandleTable,
   nativePrimitiveKernels,
   nativeFusedKernels,
+  nativeRowKernels,
 } from '@myelin/core/backend';
 import { CPU_BACKEND_NAME } from './name.js';
 import { type CpuPoolStats, loadAddon, type NativeAddon } from './native.js';
@@ -119,38 +118,8 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     dispose: table.dispose,
     liveHandles: table.live,
 
-    fused: { ...nativeFusedKernels(addon, table, CPU_BACKEND_NAME), ...rowKernels(addon, table) },
+    fused: { ...nativeFusedKernels(addon, table, CPU_BACKEND_NAME), ...nativeRowKernels(addon, table) },
 
     stats: () => addon.stats(),
-  };
-}
-
-/** The fused kernels over the last axis that only this addon has (native/glue/ops-rows.cc). */
-function rowKernels(
-  addon: NativeAddon,
-  { own, open }: NativeHandleTable,
-): Required<Pick<FusedKernels, 'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward'>> {
-  const optional = (handle: BackendHandle | null): number => (handle === null ? -1 : open(handle));
-  const wrap = (id: number | null): BackendHandle | null => (id === null ? null : own(id));
-  return {
-    softmax: (x) => own(addon.softmax(open(x))),
-    softmaxBackward: (grad, y) => own(addon.softmaxBackward(open(grad), open(y))),
-    layerNorm(x, weight, bias, eps) {
-      const [output, mean, invStd] = addon.layerNorm(open(x), optional(weight), optional(bias), eps);
-      return { output: own(output), mean: own(mean), invStd: own(invStd) };
-    },
-    layerNormBackward(grad, x, weight, mean, invStd, needs) {
-      const [input, dWeight, bias] = addon.layerNormBackward(
-        open(grad),
-        open(x),
-        optional(weight),
-        open(mean),
-        open(invStd),
-        needs.input,
-        needs.weight,
-        needs.bias,
-      );
-      return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
-    },
   };
 }

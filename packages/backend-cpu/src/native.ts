@@ -1,7 +1,12 @@
 // Loads the compiled addon (dist/native/myelin_cpu.node, or the sanitizer build with
 // MYELIN_CPU_SANITIZE=1, or a file named by MYELIN_CPU_ADDON) once, and remembers why not.
 import { fileURLToPath } from 'node:url';
-import { type TypedArray, type NativePrimitiveAddon, type NativeFusedAddon } from '@myelin/core/backend';
+import {
+  type TypedArray,
+  type NativePrimitiveAddon,
+  type NativeFusedAddon,
+  type NativeRowAddon,
+} from '@myelin/core/backend';
 import { loadNativeAddon, nativeAddonPath, type NativeAddonLoad } from '@myelin/core/node';
 
 /** Pool counters of the addon (per Node environment, shared by every cpu backend instance). */
@@ -32,9 +37,9 @@ export interface NativeProbe {
 /**
  * The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table; the
  * primitives' and fused kernels' entry points are those every native addon has (core's
- * NativePrimitiveAddon and NativeFusedAddon).
+ * NativePrimitiveAddon and NativeFusedAddon), and the row kernels' are NativeRowAddon's.
  */
-export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
+export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon, NativeRowAddon {
   configure(threads: number, gemmMode: number, flushDenormals: boolean): void;
   probe(): NativeProbe;
   stats(): CpuPoolStats;
@@ -45,21 +50,6 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   read(id: number): TypedArray;
   readInto(id: number, out: TypedArray): void;
   release(id: number): void;
-  // The row kernels (native/glue/ops-rows.cc), this addon's own.
-  softmax(x: number): number;
-  softmaxBackward(grad: number, y: number): number;
-  /** weight and bias -1 when absent; returns [y, mean, invStd]. */
-  layerNorm(x: number, weight: number, bias: number, eps: number): [number, number, number];
-  layerNormBackward(
-    grad: number,
-    x: number,
-    weight: number,
-    mean: number,
-    invStd: number,
-    needInput: boolean,
-    needWeight: boolean,
-    needBias: boolean,
-  ): [number | null, number | null, number | null];
 }
 
 export type LoadResult = NativeAddonLoad<NativeAddon>;

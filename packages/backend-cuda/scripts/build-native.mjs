@@ -116,7 +116,7 @@ const deviceFlags = [
 ];
 
 const units = [
-  ...['elementwise', 'reduce', 'nn', 'gemm'].map((name) => ({
+  ...['elementwise', 'reduce', 'rows', 'nn', 'gemm'].map((name) => ({
     src: `native/kernels/${name}.cu`,
     tool: nvcc,
     flags: deviceFlags,
@@ -130,6 +130,7 @@ const units = [
     'native/glue/ops-shape.cc',
     'native/glue/ops-linalg.cc',
     'native/glue/ops-conv.cc',
+    'native/glue/ops-rows.cc',
     'native/glue/addon.cc',
     // The N-API glue shared with backend-cpu (tooling/native-build).
     ...GLUE_SOURCES,

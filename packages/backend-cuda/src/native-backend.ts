@@ -10,6 +10,7 @@ import {
   nativeHandleTable,
   nativePrimitiveKernels,
   nativeFusedKernels,
+  nativeRowKernels,
 } from '@myelin/core/backend';
 import { cublasCandidates } from './cublas-path.js';
 import { CudaAddonMissingError, unavailableError } from './errors.js';
@@ -164,7 +165,7 @@ export function createNativeCudaBackend(options: NativeCudaOptions = {}): Native
     dispose: table.dispose,
     liveHandles: table.live,
 
-    fused: nativeFusedKernels(addon, table, name),
+    fused: { ...nativeFusedKernels(addon, table, name), ...nativeRowKernels(addon, table) },
 
     synchronize() {
       prepare();

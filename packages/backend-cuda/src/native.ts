@@ -3,7 +3,12 @@
 // Loading needs no GPU: the addon links cudart statically, which opens the driver's
 // libcuda.so.1 only when a GPU is first asked for (init).
 import { fileURLToPath } from 'node:url';
-import { type TypedArray, type NativePrimitiveAddon, type NativeFusedAddon } from '@myelin/core/backend';
+import {
+  type TypedArray,
+  type NativePrimitiveAddon,
+  type NativeFusedAddon,
+  type NativeRowAddon,
+} from '@myelin/core/backend';
 import { loadNativeAddon, nativeAddonPath, type NativeAddonLoad } from '@myelin/core/node';
 import { CudaOutOfMemoryError } from './errors.js';
 
@@ -54,9 +59,9 @@ export interface CudaMemoryStats {
 /**
  * The addon's functions (see native/glue/addon.cc). Handles are ids into its tensor table; the
  * primitives' and fused kernels' entry points are those every native addon has (core's
- * NativePrimitiveAddon and NativeFusedAddon).
+ * NativePrimitiveAddon and NativeFusedAddon), and the row kernels' are NativeRowAddon's.
  */
-export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
+export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon, NativeRowAddon {
   init(device: number, cublasCandidates: readonly string[], builtinGemm: boolean): NativeInit;
   configure(device: number, tf32: boolean, builtinGemm: boolean): void;
   stats(): CudaMemoryStats;

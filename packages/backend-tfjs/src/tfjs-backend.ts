@@ -28,6 +28,7 @@ import {
 import { conv2d, conv2dBackward } from './conv.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { adamUpdate } from './fused-adam.js';
+import { layerNormBackwardRows, layerNormRows, softmaxBackwardRows, softmaxRows } from './rows.js';
 import { softmaxCrossEntropy } from './softmax-xent.js';
 import { matmul, matmulBiasActivation, type FusedActivation } from './matmul.js';
 import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
@@ -114,6 +115,41 @@ export class TfjsBackend implements Backend {
           return r.grad === null ? [r.loss] : [r.loss, r.grad];
         });
         return { loss: this.track(out[0]!), grad: out[1] === undefined ? null : this.track(out[1]) };
+      },
+      softmax: (x) => this.run([x], ([t]) => softmaxRows(this.ctx, t!)),
+      softmaxBackward: (grad, y) => this.run([grad, y], ([g, t]) => softmaxBackwardRows(this.ctx, g!, t!)),
+      layerNorm: (x, weight, bias, eps) => {
+        this.checkActive();
+        const [output, mean, invStd] = this.tf.tidy(() => {
+          const r = layerNormRows(
+            this.ctx,
+            asTensor(x),
+            weight === null ? null : asTensor(weight),
+            bias === null ? null : asTensor(bias),
+            eps,
+          );
+          return [r.output, r.mean, r.invStd];
+        });
+        return { output: this.track(output!), mean: this.track(mean!), invStd: this.track(invStd!) };
+      },
+      layerNormBackward: (grad, x, weight, mean, invStd, needs) => {
+        this.checkActive();
+        const out = this.tf.tidy(() => {
+          const r = layerNormBackwardRows(
+            this.ctx,
+            asTensor(grad),
+            asTensor(x),
+            weight === null ? null : asTensor(weight),
+            asTensor(mean),
+            asTensor(invStd),
+            needs,
+          );
+          return [r.input, r.weight, r.bias].filter((t): t is Tensor => t !== null);
+        });
+        const [input, weightGrad, bias] = [needs.input, needs.weight, needs.bias].map((needed) =>
+          needed ? this.track(out.shift()!) : null,
+        ) as [BackendHandle | null, BackendHandle | null, BackendHandle | null];
+        return { input, weight: weightGrad, bias };
       },
       maxPool2d: (x, options) => this.run([x], ([t]) => maxPool2d(this.ctx, t!, options)),
       maxPool2dBackward: (grad, x, y, options) =>

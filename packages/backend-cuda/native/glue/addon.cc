@@ -284,6 +284,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"sizeClass", SizeClass},
       {"allocatorTest", AllocatorTest},
       {"readSync", ReadSync},
+      {"softmax", Softmax},
+      {"softmaxBackward", SoftmaxBackward},
+      {"layerNorm", LayerNorm},
+      {"layerNormBackward", LayerNormBackward},
       MYELIN_SHARED_ENTRY_POINTS(MYELIN_REGISTER_ENTRY)
   });
 }

@@ -59,6 +59,17 @@ void launch_batch_norm(cudaStream_t s, int dtype, const void* x, const void* wei
 void launch_batch_norm_backward(cudaStream_t s, int dtype, const void* g, const void* x, const void* weight, const void* mean, const void* inv_std, bool training,
                                 void* dx, void* dw, void* db, double* scratch, i64 n, i64 c, i64 inner);
 
+// ---- rows of the last axis (rows.cu) -------------------------------------------------------
+/** y = softmax of each row of x [rows, n] (NaN for a row holding NaN or whose max is not finite). */
+void launch_softmax_rows(cudaStream_t s, int dtype, const void* x, void* y, i64 rows, i64 n);
+/** dx = y * (g - sum(g * y)) per row of [rows, n]. */
+void launch_softmax_backward_rows(cudaStream_t s, int dtype, const void* g, const void* y, void* dx, i64 rows, i64 n);
+/** Layer norm of each row of x [rows, n] (weight, bias [n] or null); writes y, and mean and invStd [rows]. */
+void launch_layer_norm_rows(cudaStream_t s, int dtype, const void* x, const void* weight, const void* bias, void* y, void* mean, void* inv_std, double eps, i64 rows, i64 n);
+/** layerNormBackward (see the contract): dx [rows, n], dw and db [n]; each may be null. */
+void launch_layer_norm_backward_rows(cudaStream_t s, int dtype, const void* g, const void* x, const void* weight, const void* mean, const void* inv_std, void* dx, void* dw,
+                                     void* db, i64 rows, i64 n);
+
 // ---- indexing, windows and optimizers (nn.cu) ---------------------------------------------
 /** out[o, j, i] = x[o, idx[j], i]; an index outside [0, length) writes 0 and sets FLAG_GATHER. */
 void launch_gather(cudaStream_t s, int elem, const void* x, const std::int32_t* idx, i64 count, void* out, i64 outer, i64 length, i64 inner, int* flag);

@@ -91,13 +91,16 @@ export function rowKernelTests({ test, needs, composedOnly, tolerance, floats }:
   test(ROW_KERNEL_CASES.softmax, async (context) => {
     const b = await needs(context, 'softmax', 'softmaxBackward');
     if (b === undefined) return;
-    // rows shorter than a vector, with a tail, and long; attention's [N, H, L, S] scores
+    // rows shorter than a vector, with a tail, and long; attention's [N, H, L, S] scores; rows
+    // longer than a GPU block's threads, and more rows than a block takes
     for (const shape of [
       [5, 7],
       [3, 1],
       [2, 3, 33],
       [2, 2, 4, 17],
       [2, 70],
+      [3, 1500],
+      [260, 5],
     ]) {
       const size = shape.reduce((a, d) => a * d, 1);
       await compare(b, `softmax [${shape.join(', ')}]`, [{ values: values(size, 3), shape, grad: true }], (x) =>
@@ -133,6 +136,8 @@ export function rowKernelTests({ test, needs, composedOnly, tolerance, floats }:
       [[6, 5], [5]],
       [[2, 3, 33], [33]],
       [[4, 16], [16]],
+      [[3, 1500], [1500]],
+      [[260, 6], [6]],
       [
         [2, 3, 4],
         [3, 4],

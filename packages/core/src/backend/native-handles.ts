@@ -286,7 +286,7 @@ function adamConstants(options: AdamUpdateOptions): number[] {
 
 /**
  * The contract's fused kernels that every native addon has, over one (backend `name`, for its
- * errors); the row kernels (softmax, layerNorm and their backward) are an addon's own.
+ * errors); the row kernels (softmax, layerNorm and their backward) are in nativeRowKernels.
  */
 export function nativeFusedKernels(
   addon: NativeFusedAddon,
@@ -438,5 +438,53 @@ export function nativeFusedKernels(
       return { input: own(input), bias: own(bias) };
     },
     accumulate: (sum, x, scale) => own(addon.accumulate(open(sum), open(x), scale)),
+  };
+}
+
+/** The row kernels' entry points (a native addon's own: backend-cpu's and backend-cuda's have them). */
+export interface NativeRowAddon {
+  softmax(x: number): number;
+  softmaxBackward(grad: number, y: number): number;
+  /** weight and bias -1 when absent; returns [y, mean, invStd]. */
+  layerNorm(x: number, weight: number, bias: number, eps: number): [number, number, number];
+  layerNormBackward(
+    grad: number,
+    x: number,
+    weight: number,
+    mean: number,
+    invStd: number,
+    needInput: boolean,
+    needWeight: boolean,
+    needBias: boolean,
+  ): [number | null, number | null, number | null];
+}
+
+/** The fused kernels over the last axis (softmax, layerNorm and their backward) over an addon that has them. */
+export function nativeRowKernels(
+  addon: NativeRowAddon,
+  { own, open }: NativeHandleTable,
+): Required<Pick<FusedKernels, 'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward'>> {
+  const optional = (handle: BackendHandle | null): number => (handle === null ? -1 : open(handle));
+  const wrap = (id: number | null): BackendHandle | null => (id === null ? null : own(id));
+  return {
+    softmax: (x) => own(addon.softmax(open(x))),
+    softmaxBackward: (grad, y) => own(addon.softmaxBackward(open(grad), open(y))),
+    layerNorm(x, weight, bias, eps) {
+      const [output, mean, invStd] = addon.layerNorm(open(x), optional(weight), optional(bias), eps);
+      return { output: own(output), mean: own(mean), invStd: own(invStd) };
+    },
+    layerNormBackward(grad, x, weight, mean, invStd, needs) {
+      const [input, dWeight, bias] = addon.layerNormBackward(
+        open(grad),
+        open(x),
+        optional(weight),
+        open(mean),
+        open(invStd),
+        needs.input,
+        needs.weight,
+        needs.bias,
+      );
+      return { input: wrap(input), weight: wrap(dWeight), bias: wrap(bias) };
+    },
   };
 }
