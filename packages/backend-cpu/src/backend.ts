@@ -4,6 +4,9 @@ import {
   BACKEND_CONTRACT_VERSION,
   BackendError,
   type BackendHandle,
+  CLASSIC_FUSED_ACTIVATIONS,
+  type FusedActivation,
+  NATIVE_CODES,
   type DType,
   type FusedKernels,
   type NativeHandleTable,
@@ -49,6 +52,13 @@ export interface CpuBackend extends Backend {
 export { NativeHandle as CpuHandle } from '@myelin/core/backend';
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
+/** The classic four, plus GELU (both forms) and SiLU in the linear kernels' epilogue and backward. */
+const FUSED_ACTIVATIONS: readonly FusedActivation[] = Object.freeze([
+  ...CLASSIC_FUSED_ACTIVATIONS,
+  'gelu',
+  'gelu_tanh',
+  'silu',
+]);
 const GEMM_CODE: Record<CpuGemm, number> = { auto: 0, builtin: 1, openblas: 2 };
 
 /** The configuration last applied to the addon (its thread pool and GEMM choice are per process). */
@@ -120,19 +130,36 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     liveHandles: table.live,
 
     fused: { ...nativeFusedKernels(addon, table, CPU_BACKEND_NAME), ...rowKernels(addon, table) },
+    fusedActivations: FUSED_ACTIVATIONS,
 
     stats: () => addon.stats(),
   };
 }
 
-/** The fused kernels over the last axis that only this addon has (native/glue/ops-rows.cc). */
+/** The fused kernels only this addon has: over the last axis (native/glue/ops-rows.cc), and the linear one that keeps z. */
 function rowKernels(
   addon: NativeAddon,
   { own, open }: NativeHandleTable,
-): Required<Pick<FusedKernels, 'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward'>> {
+): Required<
+  Pick<
+    FusedKernels,
+    'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward' | 'matmulBiasActivationWithPreactivation'
+  >
+> {
   const optional = (handle: BackendHandle | null): number => (handle === null ? -1 : open(handle));
   const wrap = (id: number | null): BackendHandle | null => (id === null ? null : own(id));
   return {
+    matmulBiasActivationWithPreactivation(a, b, bias, activation, transposeA, transposeB) {
+      const [output, preactivation] = addon.matmulBiasActivationWithPreactivation(
+        open(a),
+        open(b),
+        optional(bias),
+        NATIVE_CODES.activation[activation],
+        transposeA,
+        transposeB,
+      );
+      return { output: own(output), preactivation: own(preactivation) };
+    },
     softmax: (x) => own(addon.softmax(open(x))),
     softmaxBackward: (grad, y) => own(addon.softmaxBackward(open(grad), open(y))),
     layerNorm(x, weight, bias, eps) {

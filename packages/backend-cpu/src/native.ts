@@ -45,6 +45,15 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon {
   read(id: number): TypedArray;
   readInto(id: number, out: TypedArray): void;
   release(id: number): void;
+  /** matmulBiasActivation that keeps z = a @ b + bias too (gelu, silu's backward): [act(z), z]. */
+  matmulBiasActivationWithPreactivation(
+    a: number,
+    b: number,
+    bias: number,
+    activation: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): [number, number];
   // The row kernels (native/glue/ops-rows.cc), this addon's own.
   softmax(x: number): number;
   softmaxBackward(grad: number, y: number): number;
