@@ -26,12 +26,9 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     let db: Tensor | null = null;
     // gelu and silu differentiate from z (kept by the forward), the others from y.
     const saved = attrs.preactivation ?? y;
+    const listed: readonly FusedActivation[] = backend.fusedActivations ?? CLASSIC_FUSED_ACTIVATIONS;
     // Without an activation dz is g itself: its column sum alone gives db (no copy of g).
-    if (
-      kernel !== undefined &&
-      attrs.activation !== 'linear' &&
-      (backend.fusedActivations ?? CLASSIC_FUSED_ACTIVATIONS).includes(attrs.activation)
-    ) {
+    if (kernel !== undefined && attrs.activation !== 'linear' && listed.includes(attrs.activation)) {
       const result = kernel.call(backend.fused, g.handle, saved.handle, attrs.activation);
       dz = new Tensor(result.input, g.shape, g.dtype, backend);
       db = new Tensor(result.bias, [g.shape[1]!], g.dtype, backend);

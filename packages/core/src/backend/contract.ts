@@ -114,8 +114,11 @@ export const PRIMITIVE_OPS: readonly PrimitiveOp[] = [
  */
 export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'gelu_tanh' | 'silu';
 
+/** The activations of the first contract, which every backend's fused linear kernels take. */
+export type ClassicFusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
 /** The activations every backend's fused linear kernels take (those of the first contract). */
-export const CLASSIC_FUSED_ACTIVATIONS: readonly FusedActivation[] = Object.freeze([
+export const CLASSIC_FUSED_ACTIVATIONS: readonly ClassicFusedActivation[] = Object.freeze([
   'linear',
   'relu',
   'sigmoid',

@@ -99,7 +99,8 @@ export type LinearActivation = FusedActivation;
 function fusesActivation(backend: Backend, activation: LinearActivation, recording: boolean): boolean {
   const fused = backend.fused;
   if (fused?.matmulBiasActivation === undefined) return false;
-  if (!(backend.fusedActivations ?? CLASSIC_FUSED_ACTIVATIONS).includes(activation)) return false;
+  const listed: readonly FusedActivation[] = backend.fusedActivations ?? CLASSIC_FUSED_ACTIVATIONS;
+  if (!listed.includes(activation)) return false;
   // gelu and silu keep z for their backward: the kernel that returns it too.
   return (
     !recording ||
