@@ -4,7 +4,12 @@ import {
   BACKEND_CONTRACT_VERSION,
   BackendError,
   type BackendHandle,
+  CLASSIC_FUSED_ACTIVATIONS,
+  type FusedActivation,
+  NATIVE_CODES,
   type DType,
+  type FusedKernels,
+  type NativeHandleTable,
   nativeHandleTable,
   nativePrimitiveKernels,
   nativeFusedKernels,
@@ -48,6 +53,13 @@ export interface CpuBackend extends Backend {
 export { NativeHandle as CpuHandle } from '@myelin/core/backend';
 
 const DTYPES: readonly DType[] = Object.freeze(['float32', 'float64', 'int32', 'bool']);
+/** The classic four, plus GELU (both forms) and SiLU in the linear kernels' epilogue and backward. */
+const FUSED_ACTIVATIONS: readonly FusedActivation[] = Object.freeze([
+  ...CLASSIC_FUSED_ACTIVATIONS,
+  'gelu',
+  'gelu_tanh',
+  'silu',
+]);
 const GEMM_CODE: Record<CpuGemm, number> = { auto: 0, builtin: 1, openblas: 2 };
 
 /** The configuration last applied to the addon (its thread pool and GEMM choice are per process). */
@@ -118,8 +130,33 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     dispose: table.dispose,
     liveHandles: table.live,
 
-    fused: { ...nativeFusedKernels(addon, table, CPU_BACKEND_NAME), ...nativeRowKernels(addon, table) },
+    fused: {
+      ...nativeFusedKernels(addon, table, CPU_BACKEND_NAME),
+      ...nativeRowKernels(addon, table),
+      ...preactivationKernel(addon, table),
+    },
+    fusedActivations: FUSED_ACTIVATIONS,
 
     stats: () => addon.stats(),
+  };
+}
+
+/** The fused linear kernel that keeps z = a @ b + bias too (GELU's and SiLU's backward need it), this addon's own. */
+function preactivationKernel(
+  addon: NativeAddon,
+  { own, open }: NativeHandleTable,
+): Required<Pick<FusedKernels, 'matmulBiasActivationWithPreactivation'>> {
+  return {
+    matmulBiasActivationWithPreactivation(a, b, bias, activation, transposeA, transposeB) {
+      const [output, preactivation] = addon.matmulBiasActivationWithPreactivation(
+        open(a),
+        open(b),
+        bias === null ? -1 : open(bias),
+        NATIVE_CODES.activation[activation],
+        transposeA,
+        transposeB,
+      );
+      return { output: own(output), preactivation: own(preactivation) };
+    },
   };
 }

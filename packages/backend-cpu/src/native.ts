@@ -50,6 +50,15 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon, Nat
   read(id: number): TypedArray;
   readInto(id: number, out: TypedArray): void;
   release(id: number): void;
+  /** matmulBiasActivation that keeps z = a @ b + bias too (gelu, silu's backward): [act(z), z]. */
+  matmulBiasActivationWithPreactivation(
+    a: number,
+    b: number,
+    bias: number,
+    activation: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): [number, number];
 }
 
 export type LoadResult = NativeAddonLoad<NativeAddon>;

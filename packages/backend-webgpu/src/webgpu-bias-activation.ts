@@ -5,10 +5,10 @@
 //   relu:    0 where y <= 0, else grad (so a NaN y passes grad through)
 //   sigmoid: grad * (y * (1 - y))
 //   tanh:    grad * (1 - y * y)
-import type { FusedActivation } from '@myelin/core/backend';
+import type { ClassicFusedActivation } from '@myelin/core/backend';
 import { flatProgram, type WebGpuProgramRunner } from './webgpu-program.js';
 
-const DERIVATIVE: Record<Exclude<FusedActivation, 'linear'>, string> = {
+const DERIVATIVE: Record<Exclude<ClassicFusedActivation, 'linear'>, string> = {
   relu: 'select(G[index], 0.0, Y[index] <= 0.0)',
   sigmoid: 'G[index] * (Y[index] * (1.0 - Y[index]))',
   tanh: 'G[index] * (1.0 - Y[index] * Y[index])',
@@ -23,7 +23,7 @@ export function runActivationBackwardShader(
   grad: unknown,
   y: unknown,
   shape: readonly number[],
-  activation: Exclude<FusedActivation, 'linear'>,
+  activation: Exclude<ClassicFusedActivation, 'linear'>,
 ): unknown {
   const program = flatProgram(
     `myelin_activation_backward_${activation}`,

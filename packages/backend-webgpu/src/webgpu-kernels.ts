@@ -173,6 +173,9 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     if (activation === 'linear')
       input = this.reshape(grad, shape); // dz = grad, as a new handle
     else if (shape.some((d) => d === 0)) input = this.fill(shape, 0, 'float32');
+    else if (activation !== 'relu' && activation !== 'sigmoid' && activation !== 'tanh')
+      // gelu, gelu_tanh, silu: not in this backend's (absent) fusedActivations, so core composes them.
+      throw new UnsupportedOpError('biasActivationBackward', 'float32', this.name, `activation '${activation}'`);
     else {
       const runner = this.tfjs.backend() as unknown as WebGpuProgramRunner;
       input = this.adopt(runActivationBackwardShader(runner, grad, y, shape, activation), shape);

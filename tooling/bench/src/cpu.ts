@@ -1,5 +1,10 @@
 // `pnpm bench:cpu`: Myelin's native CPU backend against PyTorch CPU in the same run.
 //
+// `--activation gelu|gelu_tanh|silu` (default relu) sets the hidden activation of the MLP rows
+// (W1-W3) on both sides; for an activation other than relu a third side runs Myelin with that
+// activation composed from primitives (the backend's fusedActivations hidden: how it ran before
+// the activation was fused), so the fused kernel's gain shows in the same run.
+//
 // PyTorch (Debian's python3-torch over OpenBLAS) runs the plain loop a user writes, one epoch at a
 // time in a worker process; Myelin trains the same network through `fit` on `cpu`. Epochs are
 // taken in turn (Myelin, PyTorch, Myelin, ...) so that both sides see the same machine, with the
@@ -12,11 +17,13 @@ import {
   Conv2d,
   CrossEntropyLoss,
   Flatten,
+  GELU,
   Generator,
   Linear,
   MaxPool2d,
   ReLU,
   SGD,
+  SiLU,
   Sequential,
   Sigmoid,
   fit,
@@ -33,6 +40,15 @@ import { median } from './timing.js';
 import { TorchWorker } from './torch-worker.js';
 
 const quick = process.argv.includes('--quick');
+const ACTIVATIONS = ['relu', 'gelu', 'gelu_tanh', 'silu'] as const;
+type MlpActivation = (typeof ACTIVATIONS)[number];
+const activationArg = process.argv[process.argv.indexOf('--activation') + 1];
+const ACTIVATION: MlpActivation = process.argv.includes('--activation')
+  ? (ACTIVATIONS.find((a) => a === activationArg) ??
+    (() => {
+      throw new Error(`--activation must be one of ${ACTIVATIONS.join(', ')}, got ${activationArg}`);
+    })())
+  : 'relu';
 const RUNS = quick ? 3 : 7;
 const SAMPLES = quick ? 6_400 : 19_200;
 
@@ -42,12 +58,24 @@ interface Workload {
   threads: number;
   target: number;
   setup:
-    | { workload: 'mlp'; hidden: number; batch: number; samples: number }
+    | { workload: 'mlp'; hidden: number; batch: number; samples: number; activation: MlpActivation }
     | { workload: 'lenet'; batch: number; samples: number }
     | { workload: 'xor'; steps: number };
 }
 
-const mlp = (hidden: number, batch: number) => ({ workload: 'mlp' as const, hidden, batch, samples: SAMPLES });
+const mlp = (hidden: number, batch: number) => ({
+  workload: 'mlp' as const,
+  hidden,
+  batch,
+  samples: SAMPLES,
+  activation: ACTIVATION,
+});
+/** The MLP's hidden activation module. */
+function activationModule(activation: MlpActivation): Module {
+  if (activation === 'relu') return new ReLU();
+  if (activation === 'silu') return new SiLU();
+  return new GELU(activation === 'gelu_tanh' ? 'tanh' : 'none');
+}
 const WORKLOADS: Workload[] = [
   { id: 'W1', title: '784-128-10, batch 64', threads: 1, target: 1.5, setup: mlp(128, 64) },
   { id: 'W2', title: '784-128-10, batch 256', threads: 1, target: 1.2, setup: mlp(128, 256) },
@@ -122,7 +150,7 @@ async function myelinRun(workload: Workload): Promise<MyelinRun> {
         )
       : new Sequential(
           new Linear(784, workload.setup.hidden, { generator }),
-          new ReLU(),
+          activationModule(workload.setup.activation),
           new Linear(workload.setup.hidden, 10, { generator }),
         );
   const optimizer = new Adam(model.parameters());
@@ -176,6 +204,21 @@ async function main(): Promise<void> {
     if (summary.length === 0) console.log(`PyTorch: ${JSON.stringify(about)}\n`);
     await torch.send({ cmd: 'setup', ...workload.setup });
     const myelin = await myelinRun(workload);
+    // The activation composed (fusedActivations hidden): the code path before it was fused.
+    const composedSide = workload.setup.workload === 'mlp' && workload.setup.activation !== 'relu';
+    let composed: MyelinRun | undefined;
+    if (composedSide) {
+      registerBackend(`${name}-composed`, () => {
+        const backend = createCpuBackend({ threads: workload.threads });
+        return new Proxy(backend, {
+          get: (target, key) => (key === 'fusedActivations' ? undefined : Reflect.get(target, key)),
+        });
+      });
+      setBackend(`${name}-composed`);
+      composed = await myelinRun(workload);
+      setBackend(name);
+    }
+    const before: number[] = [];
     const ours: number[] = [];
     const theirs: number[] = [];
     const oursCpu: number[] = [];
@@ -187,7 +230,14 @@ async function main(): Promise<void> {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const cpu = process.cpuUsage(cpuStart);
       const reply = await torch.send({ cmd: 'run' });
+      let composedSeconds = 0;
+      if (composed !== undefined) {
+        const composedStart = process.hrtime.bigint();
+        await composed.run();
+        composedSeconds = Number(process.hrtime.bigint() - composedStart) / 1e9;
+      }
       if (run < 0) continue; // warm-up
+      if (composed !== undefined) before.push(composed.samplesPerRun / composedSeconds);
       ours.push(myelin.samplesPerRun / seconds);
       theirs.push(myelin.samplesPerRun / (reply.seconds as number));
       oursCpu.push(myelin.samplesPerRun / ((cpu.user + cpu.system) / 1e6));
@@ -199,10 +249,15 @@ async function main(): Promise<void> {
     // CPU time (each process, all its threads: Node's GC threads on our side, OpenMP's on
     // PyTorch's): a second view where other load on the machine makes wall time noisy.
     const cpuRatio = median(oursCpu) / median(theirsCpu);
+    const activation = workload.setup.workload === 'mlp' ? `, ${workload.setup.activation}` : '';
+    const composedNote =
+      before.length > 0
+        ? `; Myelin with ${ACTIVATION} composed (before fusing) ${fmt(median(before), 'samples/s')}, fused ${(a / median(before)).toFixed(2)}x that`
+        : '';
     const line =
-      `${workload.id} ${workload.title}, ${workload.threads} thread${workload.threads > 1 ? 's' : ''}: ` +
+      `${workload.id} ${workload.title}${activation}, ${workload.threads} thread${workload.threads > 1 ? 's' : ''}: ` +
       `Myelin ${fmt(a, 'samples/s')}  PyTorch ${fmt(b, 'samples/s')}  ratio ${ratio.toFixed(2)}x ` +
-      `(target >= ${workload.target}x: ${ratio >= workload.target ? 'met' : 'NOT met'}; per CPU second ${cpuRatio.toFixed(2)}x)`;
+      `(target >= ${workload.target}x: ${ratio >= workload.target ? 'met' : 'NOT met'}; per CPU second ${cpuRatio.toFixed(2)}x${composedNote})`;
     console.log(line);
     summary.push(line);
   }

@@ -2,7 +2,7 @@
 # one epoch at a time over stdin so that the benchmark can interleave it with Myelin's epochs.
 #
 # Protocol: one JSON object per line in, one JSON object per line out.
-#   {"cmd": "setup", "workload": "mlp", "hidden": 128, "batch": 64, "samples": 20000}
+#   {"cmd": "setup", "workload": "mlp", "hidden": 128, "batch": 64, "samples": 20000, "activation": "gelu"}
 #   {"cmd": "setup", "workload": "lenet", "batch": 64, "samples": 10000}
 #   {"cmd": "setup", "workload": "xor", "steps": 1001}
 #   {"cmd": "run"}   -> {"seconds": s, "cpuSeconds": c, "loss": l}  (one epoch, or the XOR run's 1001 steps;
@@ -60,8 +60,14 @@ for line in sys.stdin:
                 )
                 x = images[:samples].reshape(-1, 1, 28, 28).contiguous()
             else:
+                activation = {
+                    "relu": lambda: torch.nn.ReLU(),
+                    "gelu": lambda: torch.nn.GELU(),
+                    "gelu_tanh": lambda: torch.nn.GELU(approximate="tanh"),
+                    "silu": lambda: torch.nn.SiLU(),
+                }[command.get("activation", "relu")]()
                 model = torch.nn.Sequential(
-                    torch.nn.Linear(784, command["hidden"]), torch.nn.ReLU(), torch.nn.Linear(command["hidden"], 10)
+                    torch.nn.Linear(784, command["hidden"]), activation, torch.nn.Linear(command["hidden"], 10)
                 )
                 x = images[:samples]
             state = {

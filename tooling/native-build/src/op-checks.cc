@@ -303,7 +303,7 @@ MatmulDims check_matmul(const TensorInfo& x, const TensorInfo& y, bool ta, bool 
 }
 
 void check_activation(int act) {
-  if (act < ACT_LINEAR || act > ACT_TANH) throw argument_error("unknown activation code " + std::to_string(act));
+  if (act < ACT_LINEAR || act > ACT_SILU) throw argument_error("unknown activation code " + std::to_string(act));
 }
 
 void check_matmul_bias(const TensorInfo& x, const TensorInfo& y, const TensorInfo& bias, bool ta, bool tb) {

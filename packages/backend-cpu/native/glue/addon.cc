@@ -165,6 +165,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"trimPool", TrimPool},
       {"setErrorClasses", SetErrorClasses},
       {"readInto", ReadInto},
+      {"matmulBiasActivationWithPreactivation", MatmulBiasActivationPreactivation},
       {"softmax", Softmax},
       {"softmaxBackward", SoftmaxBackward},
       {"layerNorm", LayerNorm},

@@ -278,31 +278,68 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   });
 }
 
+namespace {
+
+/**
+ * matmulBiasActivation's body: the product into a new tensor, then bias + activation in place,
+ * or (keep) the product + bias kept as z and act(z) written to a second new tensor of z's size.
+ * ids[0] = the activation's output, ids[1] = z (keep) or -1.
+ */
+void matmul_bias_activation(Args& a, bool keep, int ids[2]) {
+  const auto call = read_matmul_bias_activation(a);
+  const Tensor& x = call.x;
+  const Tensor* bias = call.bias;
+  const int act = call.act;
+  const int id = matmul_into(a, x, call.y, call.ta, call.tb, "matmulBiasActivation");
+  ids[0] = id;
+  ids[1] = -1;
+  Tensor& z = tensor_at(a.st, id);
+  Loop loop;
+  if (bias != nullptr) {
+    const i64* shapes[2] = {z.shape, bias->shape};
+    const int ranks[2] = {3, bias->rank};
+    make_loop(loop, z.shape, 3, 2, shapes, ranks);
+  }
+  void* out = nullptr;
+  if (keep) {
+    ids[1] = id;
+    ids[0] = new_tensor(a.st, x.dtype, z.shape, 3);
+    Tensor& y = tensor_at(a.st, ids[0]);
+    if (y.size != z.size) throw argument_error("matmulBiasActivation: the output and z differ in size");
+    out = y.data();
+  } else if (bias == nullptr && act == ACT_LINEAR) {
+    return;
+  }
+  // z may have moved in the table when the output was made: look it up again.
+  Tensor& zt = tensor_at(a.st, id);
+  const i64 n = zt.shape[2];
+  const i64 rows = n == 0 ? 0 : zt.size / n;
+  const KernelTable& k = *a.st->k;
+  void* dst = zt.data();
+  const void* pb = bias != nullptr ? bias->data() : nullptr;
+  const int dtype = x.dtype;
+  const i64 cost = act == ACT_LINEAR || act == ACT_RELU ? 1 : act >= ACT_GELU ? 32 : 16;
+  parallel_for(a.st, rows, n * cost, [&](i64 b, i64 e) {
+    k.bias_activation(dtype, act, dst, out, bias != nullptr ? &loop : nullptr, pb, n, b, e);
+  });
+}
+
+}  // namespace
+
 napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args& a) {
-    const auto call = read_matmul_bias_activation(a);
-    const Tensor& x = call.x;
-    const Tensor* bias = call.bias;
-    const int act = call.act;
-    const int id = matmul_into(a, x, call.y, call.ta, call.tb, "matmulBiasActivation");
-    Tensor& out = tensor_at(a.st, id);
-    Loop loop;
-    if (bias != nullptr) {
-      const i64* shapes[2] = {out.shape, bias->shape};
-      const int ranks[2] = {3, bias->rank};
-      make_loop(loop, out.shape, 3, 2, shapes, ranks);
-    }
-    if (bias == nullptr && act == ACT_LINEAR) return make_int(env, id);
-    const i64 n = out.shape[2];
-    const i64 rows = n == 0 ? 0 : out.size / n;
-    const KernelTable& k = *a.st->k;
-    void* dst = out.data();
-    const void* pb = bias != nullptr ? bias->data() : nullptr;
-    const int dtype = x.dtype;
-    parallel_for(a.st, rows, n * (act == ACT_LINEAR || act == ACT_RELU ? 1 : 16), [&](i64 b, i64 e) {
-      k.bias_activation(dtype, act, dst, bias != nullptr ? &loop : nullptr, pb, n, b, e);
-    });
-    return make_int(env, id);
+    int ids[2];
+    matmul_bias_activation(a, false, ids);
+    return make_int(env, ids[0]);
+  });
+}
+
+/** matmulBiasActivationWithPreactivation(x, y, bias | -1, act, ta, tb) -> [act(z), z]. */
+napi_value MatmulBiasActivationPreactivation(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    int ids[2];
+    matmul_bias_activation(a, true, ids);
+    return id_array(env, ids, 2);
   });
 }
 

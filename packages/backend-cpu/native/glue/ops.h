@@ -11,6 +11,7 @@ namespace myelin {
 MYELIN_SHARED_ENTRY_POINTS(MYELIN_DECLARE_ENTRY)
 MYELIN_DECLARE_ENTRY("readInto", ReadInto)
 // ops-rows.cc: fused kernels only this addon has (core composes them elsewhere)
+MYELIN_DECLARE_ENTRY("matmulBiasActivationWithPreactivation", MatmulBiasActivationPreactivation)
 MYELIN_DECLARE_ENTRY("softmax", Softmax)
 MYELIN_DECLARE_ENTRY("softmaxBackward", SoftmaxBackward)
 MYELIN_DECLARE_ENTRY("layerNorm", LayerNorm)

@@ -536,23 +536,115 @@ void adam(int dtype, const void* p, const void* g, const void* m, const void* v,
   }
 }
 
+// GELU (exact and tanh form) and SiLU, each step rounded as core's composed primitives round it
+// (gelu: (x * 0.5) * (erf(x * sqrt(1/2)) + 1); gelu_tanh: (x * 0.5) * (tanh((x + x * x * x *
+// 0.044715) * sqrt(2/pi)) + 1); silu: x * sigmoid(x)), so fused and composed agree to the bit on
+// float32 where the composed kernels are these same vector kernels.
+constexpr double GELU_SQRT1_2 = 0.70710678118654752440;
+constexpr double GELU_SQRT_2_PI = 0.79788456080286535588;      // sqrt(2 / pi)
+constexpr double GELU_INV_SQRT_2PI = 0.39894228040143267794;  // 1 / sqrt(2 pi)
+constexpr double GELU_KAPPA = 0.044715;
+
+inline __attribute__((always_inline)) VF gelu8(VF x) {
+  return (x * 0.5f) * (erf8(x * float(GELU_SQRT1_2)) + 1.0f);
+}
+inline __attribute__((always_inline)) VF gelu_tanh8(VF x) {
+  return (x * 0.5f) * (tanh8((x + x * x * x * float(GELU_KAPPA)) * float(GELU_SQRT_2_PI)) + 1.0f);
+}
+inline __attribute__((always_inline)) VF silu8(VF x) { return x * sigmoid8(x); }
+
 template <typename T>
-inline void activate(int act, T* __restrict y, i64 n) {
+inline T gelu1(T x) { return (x * T(0.5)) * (T(std::erf(x * T(GELU_SQRT1_2))) + T(1)); }
+template <typename T>
+inline T gelu_tanh1(T x) { return (x * T(0.5)) * (T(std::tanh((x + x * x * x * T(GELU_KAPPA)) * T(GELU_SQRT_2_PI))) + T(1)); }
+template <typename T>
+inline T silu1(T x) { return x * sigmoid(x); }
+
+// Their derivatives at the pre-activation z (PyTorch's formulas), rounded as core's composed
+// fallback (autograd/fused-gradients.ts) rounds them.
+inline __attribute__((always_inline)) VF gelu_grad8(VF z) {
+  const VF cdf = (erf8(z * float(GELU_SQRT1_2)) + 1.0f) * 0.5f;
+  const VF pdf = exp8(z * z * -0.5f) * float(GELU_INV_SQRT_2PI);
+  return cdf + z * pdf;
+}
+inline __attribute__((always_inline)) VF gelu_tanh_grad8(VF z) {
+  const VF zz = z * z;
+  const VF t = tanh8((z + zz * z * float(GELU_KAPPA)) * float(GELU_SQRT_2_PI));
+  const VF left = (t + 1.0f) * 0.5f;
+  const VF right = (z * 0.5f) * (1.0f - t * t) * float(GELU_SQRT_2_PI) * (zz * float(3 * GELU_KAPPA) + 1.0f);
+  return left + right;
+}
+inline __attribute__((always_inline)) VF silu_grad8(VF z) {
+  const VF s = sigmoid8(z);
+  return s * (z * (1.0f - s) + 1.0f);
+}
+template <typename T>
+inline T gelu_grad1(T z) {
+  const T cdf = (T(std::erf(z * T(GELU_SQRT1_2))) + T(1)) * T(0.5);
+  const T pdf = T(std::exp(z * z * T(-0.5))) * T(GELU_INV_SQRT_2PI);
+  return cdf + z * pdf;
+}
+template <typename T>
+inline T gelu_tanh_grad1(T z) {
+  const T zz = z * z;
+  const T t = T(std::tanh((z + zz * z * T(GELU_KAPPA)) * T(GELU_SQRT_2_PI)));
+  const T left = (t + T(1)) * T(0.5);
+  const T right = (z * T(0.5)) * (T(1) - t * t) * T(GELU_SQRT_2_PI) * (zz * T(3 * GELU_KAPPA) + T(1));
+  return left + right;
+}
+template <typename T>
+inline T silu_grad1(T z) {
+  const T s = sigmoid(z);
+  return s * (z * (T(1) - s) + T(1));
+}
+
+/** dz[i] = g[i] * f(z[i]) for i in [b, e), 8 at a time; the tail through padded vectors. */
+template <typename F>
+inline __attribute__((always_inline)) void map8_grad(const float* g, const float* z, float* dz, i64 b, i64 e, F f) {
+  i64 i = b;
+  for (; i + 8 <= e; i += 8)
+    *reinterpret_cast<VF*>(dz + i) = *reinterpret_cast<const VF*>(g + i) * f(*reinterpret_cast<const VF*>(z + i));
+  if (i < e) {
+    VF gv = VF{}, zv = VF{};
+    for (i64 j = i; j < e; j++) {
+      gv[j - i] = g[j];
+      zv[j - i] = z[j];
+    }
+    const VF v = gv * f(zv);
+    for (i64 j = i; j < e; j++) dz[j] = v[j - i];
+  }
+}
+
+/** y = act(z) for n values; y may be z (in place). */
+template <typename T>
+inline void activate(int act, const T* z, T* y, i64 n) {
   if constexpr (std::is_same_v<T, float>) {
-    // In place: map8 reads each vector before it writes it.
-    if (act == ACT_SIGMOID) return map8(y, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return sigmoid8(v); });
-    if (act == ACT_TANH) return map8(y, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return tanh8(v); });
+    // In place too: map8 reads each vector before it writes it.
+    switch (act) {
+      case ACT_SIGMOID: return map8(z, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return sigmoid8(v); });
+      case ACT_TANH: return map8(z, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return tanh8(v); });
+      case ACT_GELU: return map8(z, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return gelu8(v); });
+      case ACT_GELU_TANH: return map8(z, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return gelu_tanh8(v); });
+      case ACT_SILU: return map8(z, y, 0, n, [](const VF& v) __attribute__((always_inline)) { return silu8(v); });
+      default: break;
+    }
   }
   switch (act) {
-    case ACT_RELU: for (i64 i = 0; i < n; i++) y[i] = (y[i] > 0 || y[i] != y[i]) ? y[i] : T(0); break;
-    case ACT_SIGMOID: for (i64 i = 0; i < n; i++) y[i] = sigmoid(y[i]); break;
-    case ACT_TANH: for (i64 i = 0; i < n; i++) y[i] = std::tanh(y[i]); break;
-    default: break;
+    case ACT_RELU: for (i64 i = 0; i < n; i++) y[i] = (z[i] > 0 || z[i] != z[i]) ? z[i] : T(0); break;
+    case ACT_SIGMOID: for (i64 i = 0; i < n; i++) y[i] = sigmoid(z[i]); break;
+    case ACT_TANH: for (i64 i = 0; i < n; i++) y[i] = std::tanh(z[i]); break;
+    case ACT_GELU: for (i64 i = 0; i < n; i++) y[i] = gelu1(z[i]); break;
+    case ACT_GELU_TANH: for (i64 i = 0; i < n; i++) y[i] = gelu_tanh1(z[i]); break;
+    case ACT_SILU: for (i64 i = 0; i < n; i++) y[i] = silu1(z[i]); break;
+    default:
+      if (y != z) std::memcpy(y, z, std::size_t(n) * sizeof(T));
+      break;
   }
 }
 
 template <typename T>
-void bias_activation_typed(int act, T* y, const Loop* L, const T* bias, i64 n, i64 b, i64 e) {
+void bias_activation_typed(int act, T* y, T* out, const Loop* L, const T* bias, i64 n, i64 b, i64 e) {
+  // out null: in place in y; else y keeps z = y + bias and out gets act(z).
   if (bias != nullptr) {
     walk_rows(*L, b * n, e * n, [&](const i64* off, const i64* inner, i64 pos, i64 len) {
       T* __restrict py = y + pos;
@@ -563,19 +655,20 @@ void bias_activation_typed(int act, T* y, const Loop* L, const T* bias, i64 n, i
       } else {
         for (i64 i = 0; i < len; i++) py[i] = py[i] + pb[i * sb];
       }
-      activate(act, py, len);
+      activate(act, py, out != nullptr ? out + pos : py, len);
     });
   } else {
-    activate(act, y + b * n, (e - b) * n);
+    activate(act, y + b * n, out != nullptr ? out + b * n : y + b * n, (e - b) * n);
   }
 }
 
-void bias_activation(int dtype, int act, void* y, const Loop* L, const void* bias, i64 n, i64 b, i64 e) {
-  if (dtype == F32) bias_activation_typed(act, static_cast<float*>(y), L, static_cast<const float*>(bias), n, b, e);
+void bias_activation(int dtype, int act, void* y, void* out, const Loop* L, const void* bias, i64 n, i64 b, i64 e) {
+  if (dtype == F32)
+    bias_activation_typed(act, static_cast<float*>(y), static_cast<float*>(out), L, static_cast<const float*>(bias), n, b, e);
 #ifdef MYELIN_ALL_DTYPES
-  else bias_activation_typed(act, static_cast<double*>(y), L, static_cast<const double*>(bias), n, b, e);
+  else bias_activation_typed(act, static_cast<double*>(y), static_cast<double*>(out), L, static_cast<const double*>(bias), n, b, e);
 #else
-  else MYELIN_OTHER(bias_activation(dtype, act, y, L, bias, n, b, e));
+  else MYELIN_OTHER(bias_activation(dtype, act, y, out, L, bias, n, b, e));
 #endif
 }
 
@@ -614,7 +707,19 @@ void softmax_xent(int dtype, const void* x, const i32* labels, void* loss, void*
 
 template <typename T>
 void bias_act_backward_typed(int act, const T* __restrict g, const T* __restrict y, T* __restrict dz, i64 b, i64 e) {
+  // gelu, gelu_tanh and silu: y is the pre-activation z.
+  if constexpr (std::is_same_v<T, float>) {
+    switch (act) {
+      case ACT_GELU: return map8_grad(g, y, dz, b, e, [](const VF& v) __attribute__((always_inline)) { return gelu_grad8(v); });
+      case ACT_GELU_TANH: return map8_grad(g, y, dz, b, e, [](const VF& v) __attribute__((always_inline)) { return gelu_tanh_grad8(v); });
+      case ACT_SILU: return map8_grad(g, y, dz, b, e, [](const VF& v) __attribute__((always_inline)) { return silu_grad8(v); });
+      default: break;
+    }
+  }
   switch (act) {
+    case ACT_GELU: for (i64 i = b; i < e; i++) dz[i] = g[i] * gelu_grad1(y[i]); break;
+    case ACT_GELU_TANH: for (i64 i = b; i < e; i++) dz[i] = g[i] * gelu_tanh_grad1(y[i]); break;
+    case ACT_SILU: for (i64 i = b; i < e; i++) dz[i] = g[i] * silu_grad1(y[i]); break;
     case ACT_RELU: for (i64 i = b; i < e; i++) dz[i] = y[i] <= T(0) ? T(0) : g[i]; break;
     case ACT_SIGMOID: for (i64 i = b; i < e; i++) dz[i] = g[i] * T(y[i] * T(T(1) - y[i])); break;
     case ACT_TANH: for (i64 i = b; i < e; i++) dz[i] = g[i] * T(T(1) - T(y[i] * y[i])); break;

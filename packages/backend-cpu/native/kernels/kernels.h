@@ -45,10 +45,11 @@ struct KernelTable {
                void* v_out, const AdamConstants& k, i64 begin, i64 end);
   /**
    * y = act(y + bias) in place for rows [begin, end) of an [rows, n] matrix; bias (optional) is
-   * given by a 2-operand loop over the [rows, n] output (operand 1 = bias).
+   * given by a 2-operand loop over the [rows, n] output (operand 1 = bias). With `out` (same
+   * size as y, or null) y keeps z = y + bias and out gets act(z) (gelu and silu's backward needs z).
    */
-  void (*bias_activation)(int dtype, int act, void* y, const Loop* bias_loop, const void* bias, i64 n, i64 begin,
-                          i64 end);
+  void (*bias_activation)(int dtype, int act, void* y, void* out, const Loop* bias_loop, const void* bias, i64 n,
+                          i64 begin, i64 end);
   /**
    * Softmax cross-entropy per row of logits [rows, n] with integer labels: loss[r] =
    * logsumexp(x[r]) - x[r, label[r]]; if grad != null, grad[r] = softmax(x[r]) - onehot(label[r]),
@@ -59,7 +60,8 @@ struct KernelTable {
   /**
    * The backward of y = act(z) for rows [begin, end) of [rows, n] matrices: dz = g * act'(y),
    * written with y (relu: g where !(y <= 0) else 0; sigmoid: g * (y * (1 - y)); tanh:
-   * g * (1 - y * y); linear: g).
+   * g * (1 - y * y); linear: g). For gelu, gelu_tanh and silu y is the pre-activation z and
+   * dz = g * act'(z) (PyTorch's derivatives).
    */
   void (*bias_act_backward)(int dtype, int act, const void* g, const void* y, void* dz, i64 n, i64 begin, i64 end);
   /**

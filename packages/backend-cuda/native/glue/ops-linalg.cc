@@ -145,6 +145,8 @@ napi_value MatmulBiasActivation(napi_env env, napi_callback_info info) {
     const Tensor& x = call.x;
     const Tensor* bias = call.bias;
     const int act = call.act;
+    // gelu, gelu_tanh and silu are backend-cpu's (this backend lists no fusedActivations: core composes them).
+    if (act > ACT_TANH) throw unsupported("matmulBiasActivation", x.dtype, "activation code " + std::to_string(act) + " (gelu, gelu_tanh, silu) is not fused on cuda");
     const int id = matmul_into(a, x, call.y, call.ta, call.tb, "matmulBiasActivation");
     Tensor& out = tensor_at(a.st, id);
     if (bias == nullptr && act == ACT_LINEAR) return make_int(env, id);
@@ -216,6 +218,7 @@ napi_value BiasActivationBackward(napi_env env, napi_callback_info info) {
     const Tensor& g = call.a;
     const Tensor& y = call.b;
     const int act = call.code;
+    if (act > ACT_TANH) throw unsupported("biasActivationBackward", g.dtype, "activation code " + std::to_string(act) + " (gelu, gelu_tanh, silu) is not fused on cuda");
     const i64 rows = g.shape[0], n = g.shape[1];
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, g.dtype, g.shape, 2), new_tensor(a.st, g.dtype, g.shape + 1, 1)};

@@ -38,10 +38,13 @@ export function composedOnly(backend: Backend): Backend {
   return new Proxy(backend, { get: (target, key) => (key === 'fused' ? undefined : Reflect.get(target, key)) });
 }
 
+const LINEAR_GELU_CASE = 'linear + gelu / silu: forward and gradients in float32 and float64, fused vs composed';
+
 /** Which tests below cover each fused kernel (the meta-test checks every kernel has one). */
 export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
-  matmulBiasActivation: ['linear + activation: forward and gradients, fused vs composed'],
-  biasActivationBackward: ['linear + activation: forward and gradients, fused vs composed'],
+  matmulBiasActivation: ['linear + activation: forward and gradients, fused vs composed', LINEAR_GELU_CASE],
+  biasActivationBackward: ['linear + activation: forward and gradients, fused vs composed', LINEAR_GELU_CASE],
+  matmulBiasActivationWithPreactivation: [LINEAR_GELU_CASE],
   softmaxCrossEntropy: ['cross-entropy on class indices: loss and gradient, fused vs composed'],
   binaryCrossEntropy: ['binary cross-entropy on probabilities: loss and gradient, fused vs composed'],
   adamUpdate: ['optimizers: steps against cpu-reference, fused against composed'],
@@ -147,6 +150,68 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
             fused
               .slice(1)
               .forEach((g, i) => expectClose(g, composed[i + 1]!, tolerance.gradient, `${label}: gradient ${i}`));
+          }
+        }
+      }
+    });
+
+    test(LINEAR_GELU_CASE, async (context) => {
+      const b = await needs(context, 'matmulBiasActivation', 'biasActivationBackward');
+      if (b === undefined) return;
+      // Inputs spread wide enough (scale 2, weights 0.7) that the pre-activations reach the
+      // tails: erf's polynomial switch at |z| = 1 and its saturation at 4, sigmoid's large |z|.
+      const dtypes: DType[] = b.dtypes.includes('float64') ? ['float32', 'float64'] : ['float32'];
+      for (const dtype of dtypes) {
+        const close = dtype === 'float64' ? { atol: 1e-12, rtol: 1e-12 } : undefined;
+        for (const [rows, inFeatures, outFeatures] of [
+          [5, 4, 3],
+          [70, 6, 37],
+        ] as const) {
+          for (const activation of ['gelu', 'gelu_tanh', 'silu'] as const) {
+            for (const withBias of [true, false]) {
+              const values = [
+                floats(rows * inFeatures, 2),
+                floats(outFeatures * inFeatures, 0.7),
+                ...(withBias ? [floats(outFeatures, 0.3)] : []),
+              ];
+              const shapes = [[rows, inFeatures], [outFeatures, inFeatures], [outFeatures]];
+              const run = async (on: Backend): Promise<Float64Array[]> => {
+                const xs = values.map((v, i) =>
+                  fromHost(dtype === 'float64' ? Float64Array.from(v) : v, shapes[i]!, {
+                    backend: on,
+                    dtype,
+                    requiresGrad: true,
+                  }),
+                );
+                const out = tidy(() => {
+                  const y = linear(xs[0]!, xs[1]!, xs[2] ?? null, activation);
+                  const seed = fromHost(
+                    Float64Array.from({ length: y.size }, (_, i) => 0.5 + ((i * 7) % 5) / 4),
+                    [...y.shape],
+                    { backend: on, dtype },
+                  );
+                  y.mul(seed).sum().backward();
+                  return y.detach();
+                });
+                const results = [Float64Array.from(await out.data())];
+                for (const x of xs) results.push(Float64Array.from(await x.grad!.data()));
+                out.dispose();
+                for (const x of xs) x.dispose();
+                return results;
+              };
+              const before = b.liveHandles();
+              const fused = await run(b);
+              expect(b.liveHandles(), 'z is freed with its output').toBe(before);
+              const composed = await run(composedOnly(b));
+              const label = `linear ${activation}${withBias ? ' + bias' : ''} ${dtype} [${rows}, ${inFeatures}] -> ${outFeatures}`;
+              expect(fused.length).toBe(composed.length);
+              expectClose(fused[0]!, composed[0]!, close ?? tolerance.forward, `${label}: forward`);
+              fused
+                .slice(1)
+                .forEach((g, i) =>
+                  expectClose(g, composed[i + 1]!, close ?? tolerance.gradient, `${label}: gradient ${i}`),
+                );
+            }
           }
         }
       }

@@ -1,5 +1,7 @@
 import { Tensor } from '../tensor/tensor.js';
-import { lessEqual, mul, sub, where } from '../ops/elementwise.js';
+import { CLASSIC_FUSED_ACTIVATIONS, type FusedActivation } from '../backend/contract.js';
+import { add, erf, exp, lessEqual, mul, sub, where } from '../ops/elementwise.js';
+import { sigmoid, tanh } from '../ops/activation.js';
 import { sum } from '../ops/reduce.js';
 import { unsqueeze } from '../ops/movement.js';
 import type { FusedOp } from './node.js';
@@ -22,13 +24,16 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     const kernel = backend.fused?.biasActivationBackward;
     let dz: Tensor;
     let db: Tensor | null = null;
+    // gelu and silu differentiate from z (kept by the forward), the others from y.
+    const saved = attrs.preactivation ?? y;
+    const listed: readonly FusedActivation[] = backend.fusedActivations ?? CLASSIC_FUSED_ACTIVATIONS;
     // Without an activation dz is g itself: its column sum alone gives db (no copy of g).
-    if (kernel !== undefined && attrs.activation !== 'linear') {
-      const result = kernel.call(backend.fused, g.handle, y.handle, attrs.activation);
+    if (kernel !== undefined && attrs.activation !== 'linear' && listed.includes(attrs.activation)) {
+      const result = kernel.call(backend.fused, g.handle, saved.handle, attrs.activation);
       dz = new Tensor(result.input, g.shape, g.dtype, backend);
       db = new Tensor(result.bias, [g.shape[1]!], g.dtype, backend);
     } else {
-      dz = activationBackward(g, y, attrs.activation);
+      dz = activationBackward(g, saved, attrs.activation);
       if (b !== undefined && needs[2]) db = sum(dz, [0]);
     }
     const rows = g.shape[0]!;
@@ -145,8 +150,13 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
   },
 };
 
-/** dz = g * act'(y), written with the activation's output y exactly as the primitives' rules. */
-function activationBackward(g: Tensor, y: Tensor, activation: 'linear' | 'relu' | 'sigmoid' | 'tanh'): Tensor {
+/**
+ * dz = g * act'(y), written with the activation's output y exactly as the primitives' rules; for
+ * gelu, gelu_tanh and silu `saved` is the pre-activation z and the derivatives are PyTorch's.
+ */
+function activationBackward(g: Tensor, saved: Tensor, activation: FusedActivation): Tensor {
+  const y = saved;
+  const z = saved;
   switch (activation) {
     case 'relu':
       return where(lessEqual(y, 0), 0, g);
@@ -154,6 +164,25 @@ function activationBackward(g: Tensor, y: Tensor, activation: 'linear' | 'relu' 
       return mul(g, mul(y, sub(1, y)));
     case 'tanh':
       return mul(g, sub(1, mul(y, y)));
+    case 'gelu': {
+      // Phi(z) + z phi(z): 0.5 (1 + erf(z / sqrt 2)) + z exp(-z^2 / 2) / sqrt(2 pi).
+      const cdf = mul(add(erf(mul(z, Math.SQRT1_2)), 1), 0.5);
+      const pdf = mul(exp(mul(mul(z, z), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return mul(g, add(cdf, mul(z, pdf)));
+    }
+    case 'gelu_tanh': {
+      const beta = Math.sqrt(2 / Math.PI);
+      const kappa = 0.044715;
+      const zz = mul(z, z);
+      const t = tanh(mul(add(z, mul(mul(zz, z), kappa)), beta));
+      const left = mul(add(t, 1), 0.5);
+      const right = mul(mul(mul(mul(z, 0.5), sub(1, mul(t, t))), beta), add(mul(zz, 3 * kappa), 1));
+      return mul(g, add(left, right));
+    }
+    case 'silu': {
+      const s = sigmoid(z);
+      return mul(g, mul(s, add(mul(z, sub(1, s)), 1)));
+    }
     case 'linear':
       return g;
   }

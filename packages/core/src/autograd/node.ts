@@ -20,7 +20,8 @@ export interface OpAttributes {
   // fused tape ops (ops/fused.ts): `grad` is the kernel's gradient, owned by the op's output
   softmaxCrossEntropy: { reduction: 'none' | 'sum' | 'mean'; grad: Tensor };
   binaryCrossEntropy: { grad: Tensor };
-  linearActivation: { activation: FusedActivation };
+  // preactivation: z = x W^T + b where the activation's derivative needs it (gelu, silu), owned by the output
+  linearActivation: { activation: FusedActivation; preactivation: Tensor | null };
   conv2d: Conv2dKernelOptions;
   maxPool2d: UnfoldOptions;
   // the [C] mean and invStd the forward used, owned by the op's output

@@ -106,8 +106,31 @@ export const PRIMITIVE_OPS: readonly PrimitiveOp[] = [
   ...STRUCTURAL_OPS,
 ];
 
-/** The activations of the fused linear kernels. */
-export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+/**
+ * The activations of the fused linear kernels: the four classic ones, exact GELU
+ * (x Phi(x) = x (1 + erf(x / sqrt 2)) / 2), GELU's tanh approximation (PyTorch's
+ * `approximate='tanh'`: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))) and SiLU (x sigmoid(x)).
+ * A backend runs only those it lists in `Backend.fusedActivations` (the classic four without one).
+ */
+export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'gelu_tanh' | 'silu';
+
+/** The activations of the first contract, which every backend's fused linear kernels take. */
+export type ClassicFusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+/** The activations every backend's fused linear kernels take (those of the first contract). */
+export const CLASSIC_FUSED_ACTIVATIONS: readonly ClassicFusedActivation[] = Object.freeze([
+  'linear',
+  'relu',
+  'sigmoid',
+  'tanh',
+]);
+
+/**
+ * The activations whose derivative is not a function of their output: their backward needs the
+ * pre-activation z, so training keeps it (`matmulBiasActivationWithPreactivation`) and
+ * `biasActivationBackward` takes z in place of y for them.
+ */
+export const PREACTIVATION_ACTIVATIONS: readonly FusedActivation[] = Object.freeze(['gelu', 'gelu_tanh', 'silu']);
 
 /**
  * Optional fused kernels. Core uses one when the backend has it and composes primitives
@@ -120,6 +143,13 @@ export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * binaryCrossEntropy, then conv2d, conv2dBackward, maxPool2d and maxPool2dBackward, then batchNorm and
  * batchNormBackward, then accumulate, later in v3; softmax, softmaxBackward, layerNorm and
  * layerNormBackward in v4.)
+ *
+ * The activations 'gelu', 'gelu_tanh' and 'silu' joined FusedActivation in v4 without a bump, as
+ * did `Backend.fusedActivations` and `matmulBiasActivationWithPreactivation`: the meaning of
+ * every earlier activation is unchanged, and core passes a new one to `matmulBiasActivation` /
+ * `biasActivationBackward` only on a backend that lists it in `fusedActivations`. A backend built
+ * for the earlier list has no such list, so core gives it only the classic four and composes the
+ * rest from primitives, exactly as before.
  */
 export interface FusedKernels {
   /**
@@ -134,6 +164,22 @@ export interface FusedKernels {
     transposeA: boolean,
     transposeB: boolean,
   ): BackendHandle;
+
+  /**
+   * `matmulBiasActivation` for training with an activation whose derivative needs its input
+   * (one of PREACTIVATION_ACTIVATIONS): returns the activation's `output` and the
+   * `preactivation` z = a @ b + bias it was computed from, both [B,M,N], which core keeps for
+   * `biasActivationBackward`. Only called with activations the backend lists in
+   * `fusedActivations`; without this kernel core composes those activations when it records.
+   */
+  matmulBiasActivationWithPreactivation?(
+    a: BackendHandle,
+    b: BackendHandle,
+    bias: BackendHandle | null,
+    activation: FusedActivation,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): { output: BackendHandle; preactivation: BackendHandle };
 
   /**
    * One Adam/AdamW step for one float parameter, all handles of the same shape and dtype:
@@ -263,6 +309,10 @@ export interface FusedKernels {
    * `input` = dL/dz = grad * activation'(y), written with y as core's rules are (relu: 0 where
    * y <= 0, else grad, so NaN passes; sigmoid: grad * (y * (1 - y)); tanh: grad * (1 - y * y);
    * linear: grad), and `bias` = the sum of `input` over its rows, [n].
+   * For 'gelu', 'gelu_tanh' and 'silu' (PREACTIVATION_ACTIVATIONS) the second argument is the
+   * pre-activation z instead, and the derivatives are PyTorch's: gelu'(z) = Phi(z) + z phi(z);
+   * gelu_tanh'(z) = 0.5 (1 + t) + 0.5 z (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 z^2) with
+   * t = tanh(sqrt(2/pi) (z + 0.044715 z^3)); silu'(z) = s (1 + z (1 - s)) with s = sigmoid(z).
    */
   biasActivationBackward?(
     grad: BackendHandle,
@@ -353,6 +403,7 @@ export interface FusedKernels {
 /** The names of the optional fused kernels (the conformance meta-test checks each has cases). */
 export const FUSED_KERNELS = [
   'matmulBiasActivation',
+  'matmulBiasActivationWithPreactivation',
   'adamUpdate',
   'softmaxCrossEntropy',
   'biasActivationBackward',
@@ -424,6 +475,11 @@ export interface Backend {
   readonly dtypes: readonly DType[];
   /** Optional fused kernels; absent members fall back to composed primitives. */
   readonly fused?: FusedKernels;
+  /**
+   * The activations its `matmulBiasActivation` and `biasActivationBackward` take; absent, the
+   * classic four (CLASSIC_FUSED_ACTIVATIONS). Core composes any other activation from primitives.
+   */
+  readonly fusedActivations?: readonly FusedActivation[];
 
   // ---- storage -------------------------------------------------------------------------
   /** Copy host values (row-major, `values.length` = product of `shape`) into a new handle. */

@@ -12,7 +12,15 @@ describe('NATIVE_CODES', () => {
     expect(NATIVE_CODES.binary.equal).toBe(7);
     expect(NATIVE_CODES.binary.greaterEqual).toBe(12);
     expect(NATIVE_CODES.reduce).toEqual({ sum: 0, max: 1 });
-    expect(NATIVE_CODES.activation).toEqual({ linear: 0, relu: 1, sigmoid: 2, tanh: 3 });
+    expect(NATIVE_CODES.activation).toEqual({
+      linear: 0,
+      relu: 1,
+      sigmoid: 2,
+      tanh: 3,
+      gelu: 4,
+      gelu_tanh: 5,
+      silu: 6,
+    });
     expect(NATIVE_CODES.reduction).toEqual({ none: 0, sum: 1, mean: 2 });
     expect(Object.isFrozen(NATIVE_CODES.binary)).toBe(true);
   });

@@ -30,6 +30,6 @@ export const NATIVE_CODES: {
   unary: positions(UNARY_OPS),
   binary: positions<BinaryOp>([...ARITHMETIC_OPS, ...COMPARISON_OPS]),
   reduce: positions(REDUCE_OPS),
-  activation: positions<FusedActivation>(['linear', 'relu', 'sigmoid', 'tanh']),
+  activation: positions<FusedActivation>(['linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'gelu_tanh', 'silu']),
   reduction: positions(['none', 'sum', 'mean'] as const),
 });

@@ -292,7 +292,12 @@ export function nativeFusedKernels(
   addon: NativeFusedAddon,
   table: NativeHandleTable,
   name: string,
-): Required<Omit<FusedKernels, 'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward'>> {
+): Required<
+  Omit<
+    FusedKernels,
+    'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward' | 'matmulBiasActivationWithPreactivation'
+  >
+> {
   const { own, open } = table;
   const { activation: ACTIVATION, reduction: REDUCTION } = NATIVE_CODES;
   const optional = (handle: BackendHandle | null): number => (handle === null ? -1 : open(handle));

@@ -65,7 +65,7 @@ export class Linear extends Module {
     return linear(input, this.weight, this.bias);
   }
 
-  /** activation(forward(input)) as one op: Sequential calls it for a Linear followed by ReLU, Sigmoid or Tanh. */
+  /** activation(forward(input)) as one op: Sequential calls it for a Linear followed by ReLU, Sigmoid, Tanh, GELU or SiLU. */
   forwardActivation(input: Tensor, activation: LinearActivation): Tensor {
     if (input.rank < 1 || input.shape[input.rank - 1] !== this.inFeatures) return this.forward(input); // its error
     return linear(input, this.weight, this.bias, activation);

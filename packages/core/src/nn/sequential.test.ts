@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import { ShapeError, type Tensor, getBackend, ones, tensor, tidy } from '@myelin/core';
-import { Dropout, Linear, ReLU, Residual, Sequential, Sigmoid } from './index.js';
+import { Dropout, GELU, Linear, ReLU, Residual, SiLU, Sequential, Sigmoid } from './index.js';
+import { linear } from '../ops/linalg.js';
 
 const values = async (t: Tensor | null) => Array.from(await t!.data());
 const expectClose = (actual: number[], expected: number[]) => {
@@ -71,6 +72,37 @@ describe('Sequential', () => {
     expect(() => model.forward(x)).toThrow('Linear(5 -> 1) got input of shape [2,4]: last dimension must be 5');
     expect(() => model.forward(x)).toThrow(ShapeError);
     expect(backend.liveHandles()).toBe(before);
+    model.dispose();
+    x.dispose();
+  });
+
+  it('runs Linear + GELU (either form) and Linear + SiLU as one linear op, with the composed values', async () => {
+    const model = new Sequential(
+      new Linear(3, 4),
+      new GELU('tanh'),
+      new Linear(4, 4),
+      new SiLU(),
+      new Linear(4, 2),
+      new GELU(),
+    );
+    const seen: string[] = [];
+    for (const i of [0, 2, 4]) {
+      const layer = model.at(i) as Linear;
+      const original = layer.forwardActivation.bind(layer);
+      layer.forwardActivation = (input, activation) => (seen.push(activation), original(input, activation));
+    }
+    const x = tensor([
+      [0.5, -1, 2],
+      [-3, 0.25, 1],
+    ]);
+    const fused = await values(model.forward(x));
+    expect(seen).toEqual(['gelu_tanh', 'silu', 'gelu']);
+    let unfused = x;
+    for (const layer of model) unfused = layer.forward(unfused);
+    expectClose(fused, await values(unfused));
+    expect(() => linear(x, (model.at(0) as Linear).weight, null, 'swish' as never)).toThrow(
+      "linear: activation must be one of 'linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'gelu_tanh', 'silu', got \"swish\"",
+    );
     model.dispose();
     x.dispose();
   });

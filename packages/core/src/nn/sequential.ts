@@ -1,15 +1,24 @@
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { LinearActivation } from '../ops/linalg.js';
-import { ReLU, Sigmoid, Tanh } from './activation.js';
+import { GELU, ReLU, SiLU, Sigmoid, Tanh } from './activation.js';
 import { Linear } from './linear.js';
 import type { Module, ModuleConfig } from './module.js';
 import { IndexedModules } from './module-list.js';
 
-/** The activation a plain ReLU/Sigmoid/Tanh module applies (undefined for any other module, subclasses included). */
+/** The activation a plain ReLU/Sigmoid/Tanh/GELU/SiLU module applies (undefined for any other module, subclasses included). */
 function fusableActivation(module: Module | undefined): LinearActivation | undefined {
   const type = module?.constructor;
-  return type === ReLU ? 'relu' : type === Sigmoid ? 'sigmoid' : type === Tanh ? 'tanh' : undefined;
+  if (type === GELU) return (module as GELU).approximate === 'tanh' ? 'gelu_tanh' : 'gelu';
+  return type === ReLU
+    ? 'relu'
+    : type === Sigmoid
+      ? 'sigmoid'
+      : type === Tanh
+        ? 'tanh'
+        : type === SiLU
+          ? 'silu'
+          : undefined;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Backend } from '../backend/contract.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
-import { gelu } from '../ops/activation.js';
 import { add } from '../ops/elementwise.js';
 import { fromHost } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
@@ -143,7 +142,7 @@ export abstract class TransformerLayer extends Module {
 
   /** linear2(dropout(activation(linear1(x)))); ReLU runs fused with linear1 where a backend can. */
   protected feedForward(x: Tensor, linear1: Linear, dropout: Dropout, linear2: Linear): Tensor {
-    const hidden = this.activation === 'relu' ? linear1.forwardActivation(x, 'relu') : gelu(linear1.forward(x));
+    const hidden = linear1.forwardActivation(x, this.activation === 'relu' ? 'relu' : 'gelu');
     return linear2.forward(dropout.forward(hidden));
   }
 

@@ -1,4 +1,9 @@
-import type { Conv2dKernelOptions, FusedActivation, UnfoldOptions } from '../backend/contract.js';
+import {
+  type Conv2dKernelOptions,
+  type FusedActivation,
+  PREACTIVATION_ACTIVATIONS,
+  type UnfoldOptions,
+} from '../backend/contract.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { FusedOp, OpAttributes } from '../autograd/node.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -77,34 +82,66 @@ export function binaryCrossEntropyFused(
  * `activation(x @ weight^T + bias)` for x [rows, in], weight [out, in], bias [out] (or null)
  * through `matmulBiasActivation`, recorded as one op when any input requires gradients: its
  * backward uses `biasActivationBackward` where the backend has it (and composes it otherwise),
- * then two matmuls.
+ * then two matmuls. For an activation whose derivative needs its input (gelu, gelu_tanh, silu)
+ * a recording call runs `matmulBiasActivationWithPreactivation` (the caller checked the backend
+ * has it) and keeps z = x W^T + b on the node, owned by the output.
  */
 export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
   const backend = x.backend;
   const rows = x.shape[0]!;
   const inFeatures = x.shape[1]!;
   const outFeatures = weight.shape[0]!;
-  const kernel = backend.fused!.matmulBiasActivation!;
+  const recording =
+    (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)) && isGradEnabled() && isFloat(x.dtype);
+  const keepsInput = recording && PREACTIVATION_ACTIVATIONS.includes(activation);
+  const fused = backend.fused!;
   const x3 = backend.reshape(x.handle, [1, rows, inFeatures]);
   const w3 = backend.reshape(weight.handle, [1, outFeatures, inFeatures]);
   let out3;
+  let z3 = null;
   try {
-    out3 = kernel.call(backend.fused, x3, w3, bias?.handle ?? null, activation, false, true);
+    if (keepsInput) {
+      const result = fused.matmulBiasActivationWithPreactivation!.call(
+        fused,
+        x3,
+        w3,
+        bias?.handle ?? null,
+        activation,
+        false,
+        true,
+      );
+      out3 = result.output;
+      z3 = result.preactivation;
+    } else {
+      out3 = fused.matmulBiasActivation!.call(fused, x3, w3, bias?.handle ?? null, activation, false, true);
+    }
   } finally {
     backend.dispose(x3);
     backend.dispose(w3);
   }
-  let handle;
+  const flat = (handle3: typeof out3) => {
+    try {
+      return new Tensor(backend.reshape(handle3, [rows, outFeatures]), [rows, outFeatures], x.dtype, backend);
+    } finally {
+      backend.dispose(handle3);
+    }
+  };
+  let preactivation: Tensor | null = null;
   try {
-    handle = backend.reshape(out3, [rows, outFeatures]);
-  } finally {
+    if (z3 !== null) preactivation = flat(z3);
+  } catch (error) {
     backend.dispose(out3);
+    throw error;
   }
-  const output = new Tensor(handle, [rows, outFeatures], x.dtype, backend);
-  const recording =
-    (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)) && isGradEnabled() && isFloat(x.dtype);
+  const output = flat(out3);
   if (!recording) return output;
-  return recordFused(output, 'linearActivation', bias === null ? [x, weight] : [x, weight, bias], { activation });
+  recordFused(output, 'linearActivation', bias === null ? [x, weight] : [x, weight, bias], {
+    activation,
+    preactivation,
+  });
+  // z lives exactly as long as the node: owned by the output, freed with it.
+  if (preactivation !== null) output.adoptConstant(preactivation);
+  return output;
 }
 
 /**

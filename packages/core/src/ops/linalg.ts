@@ -1,11 +1,18 @@
-import { DTypeError, ShapeError, formatShape } from '../errors.js';
+import {
+  type Backend,
+  CLASSIC_FUSED_ACTIVATIONS,
+  type FusedActivation,
+  PREACTIVATION_ACTIVATIONS,
+} from '../backend/contract.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { type Tensor } from '../tensor/tensor.js';
 import { isFloat, runPrimitive } from './dispatch.js';
 import { add } from './elementwise.js';
 import { expand, reshape } from './movement.js';
-import { relu, sigmoid, tanh } from './activation.js';
+import { gelu, relu, sigmoid, silu, tanh } from './activation.js';
 import { linearFused } from './fused.js';
 
 export interface MatmulOptions {
@@ -82,12 +89,42 @@ export function matmulPrimitive(a: Tensor, b: Tensor, transposeA: boolean, trans
   );
 }
 
-export type LinearActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+/**
+ * The activations `linear` applies: none, ReLU, sigmoid, tanh, exact GELU, GELU's tanh
+ * approximation ('gelu_tanh', PyTorch's `approximate='tanh'`) and SiLU.
+ */
+export type LinearActivation = FusedActivation;
+
+/** Whether `backend` runs `activation` fused with a linear layer (recording: with its backward too). */
+function fusesActivation(backend: Backend, activation: LinearActivation, recording: boolean): boolean {
+  const fused = backend.fused;
+  if (fused?.matmulBiasActivation === undefined) return false;
+  const listed: readonly FusedActivation[] = backend.fusedActivations ?? CLASSIC_FUSED_ACTIVATIONS;
+  if (!listed.includes(activation)) return false;
+  // gelu and silu keep z for their backward: the kernel that returns it too.
+  return (
+    !recording ||
+    !PREACTIVATION_ACTIVATIONS.includes(activation) ||
+    fused.matmulBiasActivationWithPreactivation !== undefined
+  );
+}
+
+const LINEAR_ACTIVATIONS: readonly LinearActivation[] = [
+  'linear',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'gelu',
+  'gelu_tanh',
+  'silu',
+];
 
 /**
  * `activation(x @ weight^T + bias)` with PyTorch's Linear layout (weight is [out, in]).
  * Uses the backend's fused `matmulBiasActivation` kernel when it has one (2-D input), recorded
  * on the tape as one op whose backward uses `biasActivationBackward` where the backend has it.
+ * GELU and SiLU fuse only on backends that list them in `fusedActivations`; elsewhere they
+ * compose (the same values up to float rounding).
  */
 export function linear(
   x: Tensor,
@@ -101,9 +138,15 @@ export function linear(
       `linear: input of shape ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)}: last dimension must be ${inFeatures}`,
     );
   }
+  if (!LINEAR_ACTIVATIONS.includes(activation))
+    throw new ArgumentError(
+      `linear: activation must be one of ${LINEAR_ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(activation)}`,
+    );
   const backend = x.backend;
+  const recording =
+    (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)) && isGradEnabled() && isFloat(x.dtype);
   if (
-    backend.fused?.matmulBiasActivation &&
+    fusesActivation(backend, activation, recording) &&
     x.rank >= 2 &&
     x.dtype === weight.dtype &&
     isFloat(x.dtype) &&
@@ -131,6 +174,12 @@ export function linear(
         return sigmoid(out);
       case 'tanh':
         return tanh(out);
+      case 'gelu':
+        return gelu(out);
+      case 'gelu_tanh':
+        return gelu(out, 'tanh');
+      case 'silu':
+        return silu(out);
       case 'linear':
         return out;
     }

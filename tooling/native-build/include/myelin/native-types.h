@@ -23,7 +23,8 @@ MYELIN_HD inline bool is_float(int dtype) { return dtype == F32 || dtype == F64;
 enum UnaryOp : int { U_NEG, U_EXP, U_LOG, U_SQRT, U_ABS, U_SIGN, U_SIGMOID, U_TANH, U_RELU, U_ERF };
 enum BinaryOp : int { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
 MYELIN_HD inline bool is_comparison(int op) { return op >= B_EQ; }
-enum Activation : int { ACT_LINEAR = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
+// Positions in core's NATIVE_CODES.activation. gelu, gelu_tanh and silu: backend-cpu only (backend-cuda refuses them).
+enum Activation : int { ACT_LINEAR = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3, ACT_GELU = 4, ACT_GELU_TANH = 5, ACT_SILU = 6 };
 
 /** The largest rank of a tensor (the handle tables' limit). */
 constexpr int MAX_RANK = 16;
