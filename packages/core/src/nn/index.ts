@@ -25,6 +25,7 @@ export {
 } from './attention.js';
 export {
   TransformerLayer,
+  TransformerStack,
   TransformerEncoderLayer,
   TransformerDecoderLayer,
   TransformerEncoder,

@@ -379,21 +379,6 @@ export interface TransformerStackOptions {
   norm?: Module | null;
 }
 
-/** `numLayers` copies of `layer` (PyTorch's _get_clones: the copies start with the layer's weights). */
-function cloneLayers(
-  where: string,
-  layer: TransformerLayer,
-  kind: typeof TransformerLayer,
-  numLayers: number,
-): ModuleList {
-  if (!(layer instanceof kind))
-    throw new ArgumentError(`${where}: expected a ${kind.name} to copy, got ${describeValue(layer)}`);
-  checkPositiveInteger(`${where}: numLayers`, numLayers);
-  const list = new ModuleList();
-  for (let i = 0; i < numLayers; i++) list.append(layer.clone());
-  return list;
-}
-
 function checkNorm(where: string, options: TransformerStackOptions): Module | null {
   checkOptions(where, options, ['norm']);
   const norm = options.norm ?? null;
@@ -403,24 +388,61 @@ function checkNorm(where: string, options: TransformerStackOptions): Module | nu
 }
 
 /**
- * A stack of `numLayers` encoder layers, like torch.nn.TransformerEncoder: each a copy of
- * `encoderLayer` (so, as in PyTorch, they start with equal weights; the layer given is not used
- * itself), then the optional norm. Parameters: layers.0.self_attn.in_proj_weight, ..., norm.weight.
+ * What TransformerEncoder and TransformerDecoder share: `numLayers` copies of a layer (PyTorch's
+ * _get_clones: the copies start with the layer's weights, and the layer given is not used
+ * itself) under `layers`, the optional final norm, and the config.
  */
-export class TransformerEncoder extends Module {
+export abstract class TransformerStack<L extends TransformerLayer> extends Module {
   readonly layers: ModuleList;
   readonly norm: Module | null;
   readonly numLayers: number;
 
-  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
+  constructor(
+    layer: L,
+    kind: abstract new (...args: never[]) => L,
+    numLayers: number,
+    options: TransformerStackOptions,
+  ) {
     super();
-    const norm = checkNorm('TransformerEncoder', options);
-    this.layers = this.registerModule(
-      'layers',
-      cloneLayers('TransformerEncoder', encoderLayer, TransformerEncoderLayer as typeof TransformerLayer, numLayers),
-    );
-    this.numLayers = numLayers;
+    const where = this.typeName;
+    const norm = checkNorm(where, options);
+    if (!(layer instanceof kind))
+      throw new ArgumentError(`${where}: expected a ${kind.name} to copy, got ${describeValue(layer)}`);
+    this.numLayers = checkPositiveInteger(`${where}: numLayers`, numLayers);
+    const list = new ModuleList();
+    for (let i = 0; i < numLayers; i++) list.append(layer.clone());
+    this.layers = this.registerModule('layers', list);
     this.norm = norm === null ? null : this.registerModule('norm', norm);
+  }
+
+  /** `step` through every layer, then the norm. */
+  protected run(input: Tensor, step: (layer: L, x: Tensor) => Tensor): Tensor {
+    return composite(() => {
+      let x = input;
+      for (const layer of this.layers) x = step(layer as L, x);
+      return this.norm === null ? x : this.norm.forward(x);
+    });
+  }
+
+  /** The config under the name of its layer option (encoderLayer / decoderLayer). */
+  protected stackConfig(layerKey: string): ModuleConfig {
+    return {
+      type: this.typeName,
+      [layerKey]: this.layers.at(0).config(),
+      numLayers: this.numLayers,
+      norm: this.norm === null ? null : this.norm.config(),
+    };
+  }
+}
+
+/**
+ * A stack of `numLayers` encoder layers, like torch.nn.TransformerEncoder: each a copy of
+ * `encoderLayer` (so, as in PyTorch, they start with equal weights; the layer given is not used
+ * itself), then the optional norm. Parameters: layers.0.self_attn.in_proj_weight, ..., norm.weight.
+ */
+export class TransformerEncoder extends TransformerStack<TransformerEncoderLayer> {
+  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
+    super(encoderLayer, TransformerEncoderLayer, numLayers, options);
   }
 
   override get typeName(): string {
@@ -439,38 +461,18 @@ export class TransformerEncoder extends Module {
       srcKeyPaddingMask: masks.srcKeyPaddingMask,
       isCausal: masks.isCausal,
     };
-    return composite(() => {
-      let x = src;
-      for (const layer of this.layers) x = (layer as TransformerEncoderLayer).forwardWithMasks(x, layerMasks);
-      return this.norm === null ? x : this.norm.forward(x);
-    });
+    return this.run(src, (layer, x) => layer.forwardWithMasks(x, layerMasks));
   }
 
   override config(): ModuleConfig {
-    return {
-      type: 'TransformerEncoder',
-      encoderLayer: this.layers.at(0).config(),
-      numLayers: this.numLayers,
-      norm: this.norm === null ? null : this.norm.config(),
-    };
+    return this.stackConfig('encoderLayer');
   }
 }
 
 /** A stack of decoder layers, like torch.nn.TransformerDecoder (copies of `decoderLayer`, then the optional norm). */
-export class TransformerDecoder extends Module {
-  readonly layers: ModuleList;
-  readonly norm: Module | null;
-  readonly numLayers: number;
-
+export class TransformerDecoder extends TransformerStack<TransformerDecoderLayer> {
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
-    super();
-    const norm = checkNorm('TransformerDecoder', options);
-    this.layers = this.registerModule(
-      'layers',
-      cloneLayers('TransformerDecoder', decoderLayer, TransformerDecoderLayer as typeof TransformerLayer, numLayers),
-    );
-    this.numLayers = numLayers;
-    this.norm = norm === null ? null : this.registerModule('norm', norm);
+    super(decoderLayer, TransformerDecoderLayer, numLayers, options);
   }
 
   override get typeName(): string {
@@ -483,20 +485,11 @@ export class TransformerDecoder extends Module {
 
   forwardWithMasks(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
     checkOptions('TransformerDecoder.forwardWithMasks', masks, decoderMaskNames);
-    return composite(() => {
-      let x = tgt;
-      for (const layer of this.layers) x = (layer as TransformerDecoderLayer).forwardWithMasks(x, memory, masks);
-      return this.norm === null ? x : this.norm.forward(x);
-    });
+    return this.run(tgt, (layer, x) => layer.forwardWithMasks(x, memory, masks));
   }
 
   override config(): ModuleConfig {
-    return {
-      type: 'TransformerDecoder',
-      decoderLayer: this.layers.at(0).config(),
-      numLayers: this.numLayers,
-      norm: this.norm === null ? null : this.norm.config(),
-    };
+    return this.stackConfig('decoderLayer');
   }
 }
 
