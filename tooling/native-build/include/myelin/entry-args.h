@@ -2,6 +2,8 @@
 // (op-checks.h): what an entry point gets before its backend allocates and launches. `Args` is
 // the addon's glue::StateArgs (tensor(i) gives its live tensor records).
 #pragma once
+#include <cmath>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -340,6 +342,117 @@ BatchNormBackwardCall<TensorOf<Args>> read_batch_norm_backward(const Args& a) {
   const auto* inv_std = per_channel_arg(a, 4, x, l, "batchNormBackward", "invStd");
   if (mean == nullptr || inv_std == nullptr) throw argument_error("batchNormBackward: mean and invStd are required");
   return {grad, x, l, weight, *mean, *inv_std, a.boolean(5), {a.boolean(6), a.boolean(7), a.boolean(8)}};
+}
+
+// ---- rows: the fused kernels over the last axis (softmax, layerNorm and their backward) --------
+
+/** A float tensor's rows and row length (its last axis). */
+struct RowLayout {
+  i64 rows, n;
+};
+
+template <typename Tensor>
+std::string describe_rows_arg(const Tensor& t) {
+  return format_shape(t.shape, t.rank) + " " + DTYPE_NAMES[t.dtype];
+}
+
+/** x must be a float tensor of rank >= 1. */
+template <typename Tensor>
+RowLayout row_layout(const Tensor& x, const char* op, const char* what) {
+  if (!is_float(x.dtype)) throw unsupported(op, x.dtype);
+  if (x.rank < 1) throw shape_error(std::string(op) + ": " + what + " must have at least one axis, got " + describe_rows_arg(x));
+  i64 rows = 1;
+  for (int d = 0; d + 1 < x.rank; d++) rows *= x.shape[d];
+  return {rows, x.shape[x.rank - 1]};
+}
+
+/** t must have x's dtype and shape. */
+template <typename Tensor>
+void check_same_rows(const Tensor& t, const Tensor& x, const char* op, const char* what, const char* other) {
+  bool same = t.dtype == x.dtype && t.rank == x.rank;
+  for (int d = 0; same && d < x.rank; d++) same = t.shape[d] == x.shape[d];
+  if (!same) throw shape_error(std::string(op) + ": " + what + " " + describe_rows_arg(t) + " differs from " + other + " " + describe_rows_arg(x));
+}
+
+/** The optional [length] vector of x's dtype in argument i (a negative id: none). */
+template <typename Args>
+const TensorOf<Args>* row_vector_arg(const Args& a, size_t i, const TensorOf<Args>& x, i64 length, bool optional, const char* op, const char* what) {
+  if (optional && a.i32(i) < 0) return nullptr;
+  const auto& t = a.tensor(i);
+  if (t.dtype != x.dtype || t.rank != 1 || t.shape[0] != length)
+    throw shape_error(std::string(op) + ": " + what + " must be [" + std::to_string(length) + "] " + DTYPE_NAMES[x.dtype] + ", got " + describe_rows_arg(t));
+  return &t;
+}
+
+/** softmax(x) */
+template <typename Tensor>
+struct SoftmaxCall {
+  const Tensor& x;
+  RowLayout layout;
+};
+template <typename Args>
+SoftmaxCall<TensorOf<Args>> read_softmax(const Args& a) {
+  const auto& x = a.tensor(0);
+  return {x, row_layout(x, "softmax", "x")};
+}
+
+/** softmaxBackward(grad, y) */
+template <typename Tensor>
+struct SoftmaxBackwardCall {
+  const Tensor& grad;
+  const Tensor& y;
+  RowLayout layout;
+};
+template <typename Args>
+SoftmaxBackwardCall<TensorOf<Args>> read_softmax_backward(const Args& a) {
+  const auto& g = a.tensor(0);
+  const auto& y = a.tensor(1);
+  const RowLayout r = row_layout(y, "softmaxBackward", "y");
+  check_same_rows(g, y, "softmaxBackward", "grad", "y");
+  return {g, y, r};
+}
+
+/** layerNorm(x, weight | -1, bias | -1, eps) */
+template <typename Tensor>
+struct LayerNormCall {
+  const Tensor& x;
+  RowLayout layout;
+  const Tensor* weight;
+  const Tensor* bias;
+  double eps;
+};
+template <typename Args>
+LayerNormCall<TensorOf<Args>> read_layer_norm(const Args& a) {
+  const auto& x = a.tensor(0);
+  const RowLayout r = row_layout(x, "layerNorm", "x");
+  const auto* weight = row_vector_arg(a, 1, x, r.n, true, "layerNorm", "weight");
+  const auto* bias = row_vector_arg(a, 2, x, r.n, true, "layerNorm", "bias");
+  const double eps = a.f64(3);
+  if (!(eps >= 0) || eps == INFINITY) throw argument_error("layerNorm: eps must be finite and >= 0, got " + std::to_string(eps));
+  return {x, r, weight, bias, eps};
+}
+
+/** layerNormBackward(grad, x, weight | -1, mean, invStd, needInput, needWeight, needBias) */
+template <typename Tensor>
+struct LayerNormBackwardCall {
+  const Tensor& grad;
+  const Tensor& x;
+  RowLayout layout;
+  const Tensor* weight;
+  const Tensor& mean;
+  const Tensor& inv_std;
+  bool need[3];
+};
+template <typename Args>
+LayerNormBackwardCall<TensorOf<Args>> read_layer_norm_backward(const Args& a) {
+  const auto& g = a.tensor(0);
+  const auto& x = a.tensor(1);
+  const RowLayout r = row_layout(x, "layerNormBackward", "x");
+  check_same_rows(g, x, "layerNormBackward", "grad", "x");
+  const auto* weight = row_vector_arg(a, 2, x, r.n, true, "layerNormBackward", "weight");
+  const auto* mean = row_vector_arg(a, 3, x, r.rows, false, "layerNormBackward", "mean");
+  const auto* inv_std = row_vector_arg(a, 4, x, r.rows, false, "layerNormBackward", "invStd");
+  return {g, x, r, weight, *mean, *inv_std, {a.boolean(5), a.boolean(6), a.boolean(7)}};
 }
 
 }  // namespace glue
