@@ -141,6 +141,14 @@ export function biasActivationBackward(
     case 'linear':
       dz.set(g as ArrayLike<number>);
       break;
+    case 'gelu':
+    case 'gelu_tanh':
+    case 'silu':
+      // Their derivative needs the pre-activation, not y; this backend does not list them in
+      // fusedActivations, so core composes them and never asks for this.
+      throw new ArgumentError(
+        `biasActivationBackward: activation '${activation}' is not fused on cpu-reference (its fusedActivations are the classic four)`,
+      );
   }
   const sums = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
