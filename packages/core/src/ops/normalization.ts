@@ -23,6 +23,23 @@ export interface BatchNormArgs {
   eps?: number;
 }
 
+/** The optional per-channel tensors of batchNorm and instanceNorm must each be [channels]. */
+function checkPerChannel(
+  op: string,
+  args: Pick<BatchNormArgs, 'runningMean' | 'runningVar' | 'weight' | 'bias'>,
+  channels: number,
+): void {
+  for (const [name, t] of [
+    ['runningMean', args.runningMean],
+    ['runningVar', args.runningVar],
+    ['weight', args.weight],
+    ['bias', args.bias],
+  ] as const) {
+    if (t != null && (t.rank !== 1 || t.shape[0] !== channels))
+      throw new ShapeError(`${op}: ${name} must be [${channels}], got ${formatShape(t.shape)}`);
+  }
+}
+
 /**
  * Batch normalisation over the channel axis 1 of [N, C], [N, C, L] or [N, C, H, W] (PyTorch's
  * `F.batch_norm`): statistics over every other axis, the biased variance to normalise and the
@@ -36,15 +53,7 @@ export function batchNorm(x: Tensor, args: BatchNormArgs = {}): Tensor {
   const training = args.training ?? false;
   const eps = args.eps ?? 1e-5;
   const momentum = args.momentum ?? 0.1;
-  for (const [name, t] of [
-    ['runningMean', args.runningMean],
-    ['runningVar', args.runningVar],
-    ['weight', args.weight],
-    ['bias', args.bias],
-  ] as const) {
-    if (t != null && (t.rank !== 1 || t.shape[0] !== channels))
-      throw new ShapeError(`batchNorm: ${name} must be [${channels}], got ${formatShape(t.shape)}`);
-  }
+  checkPerChannel('batchNorm', args, channels);
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const count = x.size / channels;
   const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
@@ -156,15 +165,7 @@ export function instanceNorm(x: Tensor, args: InstanceNormArgs = {}): Tensor {
   const useInputStats = args.useInputStats ?? true;
   const eps = args.eps ?? 1e-5;
   const momentum = args.momentum ?? 0.1;
-  for (const [name, t] of [
-    ['runningMean', args.runningMean],
-    ['runningVar', args.runningVar],
-    ['weight', args.weight],
-    ['bias', args.bias],
-  ] as const) {
-    if (t != null && (t.rank !== 1 || t.shape[0] !== channels))
-      throw new ShapeError(`instanceNorm: ${name} must be [${channels}], got ${formatShape(t.shape)}`);
-  }
+  checkPerChannel('instanceNorm', args, channels);
   const spatial = x.shape.slice(2).reduce((a, b) => a * b, 1);
   if (useInputStats && spatial <= 1)
     throw new ArgumentError(
