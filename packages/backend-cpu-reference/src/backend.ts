@@ -149,8 +149,8 @@ export function createCpuReferenceBackend(): Backend {
           buffers: results.map((r) => (r.buffer === null ? null : own(r.buffer))),
         };
       },
-      softmaxCrossEntropy(logits, labels, reduction, withGrad) {
-        const result = softmaxCrossEntropy(open(logits), open(labels), reduction, withGrad);
+      softmaxCrossEntropy(logits, labels, reduction, withGrad, ignoreIndex) {
+        const result = softmaxCrossEntropy(open(logits), open(labels), reduction, withGrad, ignoreIndex);
         return { loss: own(result.loss), grad: result.grad === null ? null : own(result.grad) };
       },
       binaryCrossEntropy(probabilities, target, reduction, withGrad) {

@@ -189,8 +189,8 @@ describe('fused.softmaxCrossEntropy', () => {
     const labels = [2, 0, 1];
     const x = backend.fromData(Float32Array.from(logits), [3, 3], 'float32');
     const y = backend.fromData(Int32Array.from(labels), [3], 'int32');
-    const { loss, grad } = kernel()(x, y, 'none', true);
-    const mean = kernel()(x, y, 'mean', true);
+    const { loss, grad } = kernel()(x, y, 'none', true, -100);
+    const mean = kernel()(x, y, 'mean', true, -100);
     const lossValues = Array.from(backend.readSync!(loss));
     const gradValues = Array.from(backend.readSync!(grad!));
     const meanGrad = Array.from(backend.readSync!(mean.grad!));
@@ -209,14 +209,41 @@ describe('fused.softmaxCrossEntropy', () => {
       });
     }
     expect(backend.readSync!(mean.loss)[0]).toBeCloseTo(total / 3, 3);
-    const summed = kernel()(x, y, 'sum', false);
+    const summed = kernel()(x, y, 'sum', false, -100);
     expect(summed.grad).toBeNull();
     expect(backend.readSync!(summed.loss)[0]).toBeCloseTo(total, 3);
     const bad = backend.fromData(Int32Array.from([0, 3, 1]), [3], 'int32');
     const before = backend.liveHandles();
-    expect(() => kernel()(x, bad, 'none', false)).toThrow(ArgumentError);
+    expect(() => kernel()(x, bad, 'none', false, -100)).toThrow(ArgumentError);
     expect(backend.liveHandles()).toBe(before);
     for (const h of [x, y, loss, grad!, mean.loss, mean.grad!, summed.loss, bad]) backend.dispose(h);
+  });
+
+  it('gives rows labelled ignoreIndex no loss and no gradient, and divides a mean by the others', () => {
+    const x = backend.fromData(Float32Array.from([1, 2, 3, 0, 0, 5, 0.5, 0.5, -0.5]), [3, 3], 'float32');
+    const all = backend.fromData(Int32Array.from([2, 0, 1]), [3], 'int32');
+    const some = backend.fromData(Int32Array.from([2, 7, 1]), [3], 'int32');
+    const full = kernel()(x, all, 'none', true, 7);
+    const none = kernel()(x, some, 'none', true, 7);
+    const mean = kernel()(x, some, 'mean', true, 7);
+    const fullLoss = Array.from(backend.readSync!(full.loss));
+    const fullGrad = Array.from(backend.readSync!(full.grad!));
+    expect(Array.from(backend.readSync!(none.loss))).toEqual([fullLoss[0], 0, fullLoss[2]]);
+    const gradValues = Array.from(backend.readSync!(none.grad!));
+    const meanGrad = Array.from(backend.readSync!(mean.grad!));
+    for (let i = 0; i < 9; i++) {
+      const expected = i >= 3 && i < 6 ? 0 : fullGrad[i]!;
+      expect(gradValues[i]).toBe(expected);
+      expect(meanGrad[i]).toBeCloseTo(expected / 2, 7);
+    }
+    expect(backend.readSync!(mean.loss)[0]).toBeCloseTo((fullLoss[0]! + fullLoss[2]!) / 2, 5);
+    const ignored = backend.fromData(Int32Array.from([-100, -100, -100]), [3], 'int32');
+    const empty = kernel()(x, ignored, 'mean', true, -100);
+    expect(backend.readSync!(empty.loss)[0]).toBeNaN();
+    expect(Array.from(backend.readSync!(empty.grad!))).toEqual(new Array(9).fill(0));
+    for (const h of [x, all, some, ignored, full.loss, full.grad!, none.loss, none.grad!, mean.loss, mean.grad!])
+      backend.dispose(h);
+    for (const h of [empty.loss, empty.grad!]) backend.dispose(h);
   });
 });
 

@@ -63,7 +63,7 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
       const labels = b.fromData(new Int32Array(64).fill(3), [64], 'int32');
       const y = b.fused!.matmulBiasActivation!(x, w, null, 'relu', false, false);
       const flat = b.reshape(y, [64, 128]);
-      const { loss, grad } = b.fused!.softmaxCrossEntropy!(flat, labels, 'mean', true);
+      const { loss, grad } = b.fused!.softmaxCrossEntropy!(flat, labels, 'mean', true, -100);
       const back = b.fused!.biasActivationBackward!(grad!, flat, 'relu');
       const dz = b.reshape(back.input, [1, 64, 128]);
       const dw = b.matmul(x, dz, true, false);
@@ -115,7 +115,7 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
 
     const logits = b.fill([2, 3], 0, 'float32');
     const labels = b.fromData(new Int32Array([1, 3]), [2], 'int32');
-    const { loss } = b.fused!.softmaxCrossEntropy!(logits, labels, 'mean', true);
+    const { loss } = b.fused!.softmaxCrossEntropy!(logits, labels, 'mean', true, -100);
     expect(() => b.readBlocking(loss)).toThrow(/softmaxCrossEntropy/);
     expect(Array.from(b.readBlocking(x))).toEqual([1, 2, 3]);
   });

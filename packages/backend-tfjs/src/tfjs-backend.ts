@@ -108,10 +108,10 @@ export class TfjsBackend implements Backend {
         ) as [BackendHandle | null, BackendHandle | null, BackendHandle | null];
         return { input, weight: weightGrad, bias };
       },
-      softmaxCrossEntropy: (logits, labels, reduction, withGrad) => {
+      softmaxCrossEntropy: (logits, labels, reduction, withGrad, ignoreIndex) => {
         this.checkActive();
         const out = this.tf.tidy(() => {
-          const r = softmaxCrossEntropy(this.ctx, asTensor(logits), asTensor(labels), reduction, withGrad);
+          const r = softmaxCrossEntropy(this.ctx, asTensor(logits), asTensor(labels), reduction, withGrad, ignoreIndex);
           return r.grad === null ? [r.loss] : [r.loss, r.grad];
         });
         return { loss: this.track(out[0]!), grad: out[1] === undefined ? null : this.track(out[1]) };

@@ -198,10 +198,10 @@ describe('the WGSL fused softmax cross-entropy', () => {
     const floatLabels = b.fromData(new Float32Array(2), [2], 'float32');
     const shortLabels = b.fromData(new Int32Array(3), [3], 'int32');
     const before = b.liveHandles();
-    expect(() => b.fused!.softmaxCrossEntropy!(logits, floatLabels, 'mean', true)).toThrow(
+    expect(() => b.fused!.softmaxCrossEntropy!(logits, floatLabels, 'mean', true, -100)).toThrow(
       /labels must be int32 \[2\] for logits \[2, 4\], got float32 \[2\]/,
     );
-    expect(() => b.fused!.softmaxCrossEntropy!(logits, shortLabels, 'mean', true)).toThrow(/got int32 \[3\]/);
+    expect(() => b.fused!.softmaxCrossEntropy!(logits, shortLabels, 'mean', true, -100)).toThrow(/got int32 \[3\]/);
     expect(() => b.fused!.biasActivationBackward!(logits, shortLabels, 'relu')).toThrow(
       /the output must be float32 \[2, 4\] like grad, got int32 \[3\]/,
     );

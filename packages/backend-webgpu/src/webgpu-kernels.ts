@@ -79,8 +79,8 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     (this as { fused: FusedKernels }).fused = {
       ...this.fused,
       adamUpdate: (param, grad, m, v, opts) => this.adamUpdate(param, grad, m, v, opts),
-      softmaxCrossEntropy: (logits, labels, reduction, withGrad) =>
-        this.softmaxCrossEntropy(logits, labels, reduction, withGrad),
+      softmaxCrossEntropy: (logits, labels, reduction, withGrad, ignoreIndex) =>
+        this.softmaxCrossEntropy(logits, labels, reduction, withGrad, ignoreIndex),
       biasActivationBackward: (grad, y, activation) => this.biasActivationBackward(grad, y, activation),
     };
   }
@@ -118,6 +118,7 @@ export class WebGpuTfjsBackend extends TfjsBackend {
     labels: BackendHandle,
     reduction: 'none' | 'sum' | 'mean',
     withGrad: boolean,
+    ignoreIndex: number,
   ): { loss: BackendHandle; grad: BackendHandle | null } {
     const [rows = 0, classes = 0] = shapeOf(logits);
     const labelsShape = shapeOf(labels);
@@ -128,27 +129,33 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       );
     }
     if (dtypeOf(logits) !== 'float32' || rows === 0 || classes === 0) {
-      return this.tfjsSoftmaxCrossEntropy(logits, labels, reduction, withGrad);
+      return this.tfjsSoftmaxCrossEntropy(logits, labels, reduction, withGrad, ignoreIndex);
     }
     this.checkActive();
-    const mean = reduction === 'mean' ? 1 / rows : 1;
     const results = runSoftmaxCrossEntropyShaders(
       this.tfjs.backend() as unknown as WebGpuProgramRunner,
       logits,
       labels,
       rows,
       classes,
-      mean,
-      withGrad ? mean : null,
+      ignoreIndex,
+      reduction === 'mean',
+      withGrad,
     );
     this.dispose(this.adopt(results.lse, [rows]));
+    const kept = results.kept === null ? null : this.adopt(results.kept, []);
     const perRow = this.adopt(results.loss, [rows]);
     const grad = results.grad === null ? null : this.adopt(results.grad, [rows, classes]);
     if (reduction === 'none') return { loss: perRow, grad };
+    const total = this.reduce('sum', perRow, [0], false);
+    this.dispose(perRow);
+    if (kept === null) return { loss: total, grad };
     try {
-      return { loss: this.reduce('sum', perRow, [0], false), grad };
+      // 0 / 0 = NaN when every row is ignored, as the composed mean (and PyTorch).
+      return { loss: this.binary('div', total, kept, []), grad };
     } finally {
-      this.dispose(perRow);
+      this.dispose(total);
+      this.dispose(kept);
     }
   }
 

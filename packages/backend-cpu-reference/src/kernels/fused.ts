@@ -64,12 +64,16 @@ export function binaryCrossEntropy(
   return { loss, grad: grad === null ? null : { data: grad, shape: probabilities.shape.slice(), dtype } };
 }
 
-/** Per-row logsumexp(x) - x[label] (reduced), and softmax - onehot (scaled) when withGrad. */
+/**
+ * Per-row logsumexp(x) - x[label] (reduced over the rows not labelled ignoreIndex, which add 0),
+ * and softmax - onehot (scaled; 0 on ignored rows) when withGrad.
+ */
 export function softmaxCrossEntropy(
   logits: HostTensor,
   labels: HostTensor,
   reduction: 'none' | 'sum' | 'mean',
   withGrad: boolean,
+  ignoreIndex: number,
 ): { loss: HostTensor; grad: HostTensor | null } {
   const dtype = logits.dtype;
   if (dtype !== 'float32' && dtype !== 'float64') throw unsupported('softmaxCrossEntropy', dtype);
@@ -77,14 +81,23 @@ export function softmaxCrossEntropy(
   const [rows, classes] = logits.shape as [number, number];
   const x = logits.data;
   const y = labels.data;
-  const losses = new Float64Array(rows);
-  const grad = withGrad ? allocate(dtype, rows * classes) : null;
-  const scale = reduction === 'mean' ? 1 / rows : 1;
+  let kept = 0;
   for (let r = 0; r < rows; r++) {
     const label = y[r]!;
+    if (label === ignoreIndex) continue;
     if (!(label >= 0 && label < classes)) {
-      throw new ArgumentError(`softmaxCrossEntropy: label ${label} at row ${r} is out of range for ${classes} classes`);
+      throw new ArgumentError(
+        `softmaxCrossEntropy: label ${label} at row ${r} is out of range for ${classes} classes (and is not ignoreIndex ${ignoreIndex})`,
+      );
     }
+    kept++;
+  }
+  const losses = new Float64Array(rows);
+  const grad = withGrad ? allocate(dtype, rows * classes) : null;
+  const scale = reduction === 'mean' ? 1 / kept : 1;
+  for (let r = 0; r < rows; r++) {
+    const label = y[r]!;
+    if (label === ignoreIndex) continue; // loss 0, gradient row 0 (allocate zero-fills)
     const base = r * classes;
     let max = -Infinity;
     for (let c = 0; c < classes; c++) {
@@ -108,7 +121,7 @@ export function softmaxCrossEntropy(
     let total = 0;
     for (let r = 0; r < rows; r++) total += round(losses[r]!);
     const data = allocate(dtype, 1);
-    data[0] = reduction === 'mean' ? total / rows : total;
+    data[0] = reduction === 'mean' ? total / kept : total;
     loss = { data, shape: [], dtype };
   }
   return { loss, grad: grad === null ? null : { data: grad, shape: [rows, classes], dtype } };

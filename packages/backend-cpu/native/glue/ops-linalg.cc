@@ -374,25 +374,32 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     const Tensor& x = a.tensor(0);
     const Tensor& labels = a.tensor(1);
     const bool with_grad = a.boolean(2);
-    double scale = a.f64(3);  // a negative scale means 1 / rows (the mean's gradient)
+    double scale = a.f64(3);  // a negative scale means 1 / kept rows (the mean's gradient)
+    // Optional argument 4, the reduction: 0 none (per-row losses), 1 sum, 2 mean (over the kept
+    // rows: a scalar, summed in double on this thread so the result does not depend on the thread
+    // count). Argument 5: the label of rows that add no loss and no gradient (PyTorch's ignore_index).
+    const int reduction = a.argc > 4 ? a.i32(4) : 0;
+    check_reduction(reduction, "softmaxCrossEntropy");
+    const std::int32_t ignore = a.argc > 5 ? a.i32(5) : -100;
     check_softmax_cross_entropy(x, labels);
     const i64 rows = x.shape[0], n = x.shape[1];
-    if (scale < 0) scale = rows > 0 ? 1.0 / double(rows) : 0.0;
     const std::int32_t* lp = static_cast<const std::int32_t*>(labels.data());
+    i64 kept = 0;
     for (i64 i = 0; i < rows; i++) {
-      if (lp[i] < 0 || lp[i] >= n) throw argument_error("softmaxCrossEntropy: label " + std::to_string(lp[i]) + " is out of range [0, " + std::to_string(n) + ")");
+      if (lp[i] == ignore) continue;
+      if (lp[i] < 0 || lp[i] >= n)
+        throw argument_error("softmaxCrossEntropy: label " + std::to_string(lp[i]) + " is out of range [0, " + std::to_string(n) + ") and is not ignoreIndex " +
+                             std::to_string(ignore));
+      kept++;
     }
+    if (scale < 0) scale = kept > 0 ? 1.0 / double(kept) : 0.0;
     int ids[2] = {new_tensor(a.st, x.dtype, x.shape, 1), with_grad ? new_tensor(a.st, x.dtype, x.shape, 2) : -1};
     void* loss = tensor_at(a.st, ids[0]).data();
     void* grad = with_grad ? tensor_at(a.st, ids[1]).data() : nullptr;
     const KernelTable& k = *a.st->k;
     const int dtype = x.dtype;
     const void* px = x.data();
-    parallel_for(a.st, rows, n * 16, [&](i64 b, i64 e) { k.softmax_xent(dtype, px, lp, loss, grad, scale, n, b, e); });
-    // Optional argument 4, the reduction: 0 none (per-row losses), 1 sum, 2 mean (a scalar,
-    // summed in double on this thread so the result does not depend on the thread count).
-    const int reduction = a.argc > 4 ? a.i32(4) : 0;
-    check_reduction(reduction, "softmaxCrossEntropy");
+    parallel_for(a.st, rows, n * 16, [&](i64 b, i64 e) { k.softmax_xent(dtype, px, lp, ignore, loss, grad, scale, n, b, e); });
     if (reduction != 0) {
       double total = 0;
       if (dtype == F32) {
@@ -400,7 +407,7 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
       } else {
         for (i64 i = 0; i < rows; i++) total += static_cast<const double*>(loss)[i];
       }
-      if (reduction == 2) total /= double(rows);
+      if (reduction == 2) total /= double(kept);  // 0 / 0 = NaN when every row is ignored, as PyTorch
       const int scalar = new_tensor(a.st, dtype, x.shape, 0);
       if (dtype == F32) *static_cast<float*>(tensor_at(a.st, scalar).data()) = float(total);
       else *static_cast<double*>(tensor_at(a.st, scalar).data()) = total;

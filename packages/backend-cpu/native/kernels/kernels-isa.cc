@@ -3,6 +3,7 @@
 // each time into its own namespace (MYELIN_ISA), and the runtime picks one table. The loops
 // are written so that GCC vectorises them (contiguous fast paths, __restrict, no calls).
 // -ffp-contract=off keeps a*b+c as two roundings: the results match cpu-reference's.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -673,8 +674,13 @@ void bias_activation(int dtype, int act, void* y, void* out, const Loop* L, cons
 }
 
 template <typename T>
-void softmax_xent_typed(const T* x, const i32* labels, T* loss, T* grad, double scale, i64 n, i64 b, i64 e) {
+void softmax_xent_typed(const T* x, const i32* labels, i32 ignore, T* loss, T* grad, double scale, i64 n, i64 b, i64 e) {
   for (i64 r = b; r < e; r++) {
+    if (labels[r] == ignore) {
+      loss[r] = T(0);
+      if (grad != nullptr) std::fill(grad + r * n, grad + (r + 1) * n, T(0));
+      continue;
+    }
     const T* __restrict row = x + r * n;
     T m = max_row(row, n, identity_max<T>());
     double s = 0;
@@ -691,16 +697,16 @@ void softmax_xent_typed(const T* x, const i32* labels, T* loss, T* grad, double 
   }
 }
 
-void softmax_xent(int dtype, const void* x, const i32* labels, void* loss, void* grad, double scale, i64 n, i64 b,
-                  i64 e) {
+void softmax_xent(int dtype, const void* x, const i32* labels, i32 ignore, void* loss, void* grad, double scale, i64 n,
+                  i64 b, i64 e) {
   if (dtype == F32) {
-    softmax_xent_typed(static_cast<const float*>(x), labels, static_cast<float*>(loss), static_cast<float*>(grad),
-                       scale, n, b, e);
+    softmax_xent_typed(static_cast<const float*>(x), labels, ignore, static_cast<float*>(loss),
+                       static_cast<float*>(grad), scale, n, b, e);
   } else {
 #ifndef MYELIN_ALL_DTYPES
-    return MYELIN_OTHER(softmax_xent(dtype, x, labels, loss, grad, scale, n, b, e));
+    return MYELIN_OTHER(softmax_xent(dtype, x, labels, ignore, loss, grad, scale, n, b, e));
 #endif
-    softmax_xent_typed(static_cast<const double*>(x), labels, static_cast<double*>(loss),
+    softmax_xent_typed(static_cast<const double*>(x), labels, ignore, static_cast<double*>(loss),
                        static_cast<double*>(grad), scale, n, b, e);
   }
 }

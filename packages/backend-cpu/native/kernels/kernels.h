@@ -53,10 +53,11 @@ struct KernelTable {
   /**
    * Softmax cross-entropy per row of logits [rows, n] with integer labels: loss[r] =
    * logsumexp(x[r]) - x[r, label[r]]; if grad != null, grad[r] = softmax(x[r]) - onehot(label[r]),
-   * times scale.
+   * times scale. A row labelled `ignore` gets loss 0 and a zero gradient row; every other label
+   * must be in [0, n) (the glue checks them).
    */
-  void (*softmax_xent)(int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale,
-                       i64 n, i64 begin, i64 end);
+  void (*softmax_xent)(int dtype, const void* x, const std::int32_t* labels, std::int32_t ignore, void* loss, void* grad,
+                       double scale, i64 n, i64 begin, i64 end);
   /**
    * The backward of y = act(z) for rows [begin, end) of [rows, n] matrices: dz = g * act'(y),
    * written with y (relu: g where !(y <= 0) else 0; sigmoid: g * (y * (1 - y)); tanh:

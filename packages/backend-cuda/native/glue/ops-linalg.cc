@@ -2,6 +2,7 @@
 // matmulBiasActivation, softmax and binary cross-entropy, the bias + activation backward,
 // Adam / AdamW and SGD as multi-tensor launches, batch normalisation.
 #include <climits>
+#include <optional>
 
 #include "ops.h"
 
@@ -76,7 +77,7 @@ const void* data_or_null(const Tensor* t) { return t == nullptr ? nullptr : t->d
  * 'none' (0), else into scratch that one more launch sums into the scalar loss (divided by `divisor`).
  */
 template <typename F>
-void losses_reduced(Args& a, int dtype, int reduction, int loss_id, i64 count, double divisor, const char* op, F&& losses) {
+void losses_reduced(Args& a, int dtype, int reduction, int loss_id, i64 count, double divisor, const char* op, F&& losses, const double* kept = nullptr) {
   void* loss = tensor_at(a.st, loss_id).data();
   if (reduction == 0) {
     losses(loss);
@@ -84,7 +85,7 @@ void losses_reduced(Args& a, int dtype, int reduction, int loss_id, i64 count, d
   }
   Scratch per_element(a.st, std::size_t(count) * dtype_size(dtype), op);
   losses(per_element.data());
-  launch_sum_scalar(a.ctx().stream, dtype, per_element.data(), loss, count, divisor);
+  launch_sum_scalar(a.ctx().stream, dtype, per_element.data(), loss, count, divisor, kept);
 }
 
 }  // namespace
@@ -167,27 +168,40 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
     const Tensor& x = a.tensor(0);
     const Tensor& labels = a.tensor(1);
     const bool with_grad = a.boolean(2);
-    double scale = a.f64(3);  // a negative scale means 1 / rows (the mean's gradient)
+    // A negative scale asks for a mean's gradient: 1 / the rows not labelled `ignore`, which the
+    // kernels count on the device (the labels are not read here).
+    const double scale = a.f64(3);
     const int reduction = a.i32(4);
+    const std::int32_t ignore = a.i32(5);  // PyTorch's ignore_index: no loss, no gradient, not counted
     check_softmax_cross_entropy(x, labels);
     check_reduction(reduction, "softmaxCrossEntropy");
+    if ((scale < 0) != (reduction == 2))
+      throw argument_error("softmaxCrossEntropy: the mean (reduction 2) goes with gradient scale -1 and only it, got reduction " + std::to_string(reduction) + " and scale " +
+                           std::to_string(scale));
     const i64 rows = x.shape[0], n = x.shape[1];
-    if (scale < 0) scale = rows > 0 ? 1.0 / double(rows) : 0.0;
     Context& c = a.ctx();
     int ids[2] = {new_tensor(a.st, x.dtype, x.shape, reduction == 0 ? 1 : 0), with_grad ? new_tensor(a.st, x.dtype, x.shape, 2) : -1};
     void* grad_data = with_grad ? tensor_at(a.st, ids[1]).data() : nullptr;
-    const double divisor = reduction == 2 ? double(rows) : 1.0;
+    const std::int32_t* lp = static_cast<const std::int32_t*>(labels.data());
     if (reduction != 0 && rows <= 8192 && rows * n <= (i64(1) << 22)) {
-      // A training batch: losses, gradient and their reduction in one launch.
-      launch_softmax_xent_reduced(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), tensor_at(a.st, ids[0]).data(), grad_data, scale, divisor, rows,
-                                  n, c.flag);
+      // A training batch: losses, gradient and their reduction in one launch (a mean counts its rows there).
+      launch_softmax_xent_reduced(c.stream, x.dtype, x.data(), lp, ignore, tensor_at(a.st, ids[0]).data(), grad_data, scale, 1.0, reduction == 2, rows, n,
+                                  c.flag);
       check_launch("softmaxCrossEntropy");
       return id_array(env, ids, 2);
     }
+    // A mean over many rows: the count first, read by the two launches after it.
+    std::optional<Scratch> kept;
+    if (reduction == 2) {
+      kept.emplace(a.st, sizeof(double), "softmaxCrossEntropy");
+      launch_count_kept(c.stream, lp, ignore, rows, static_cast<double*>(kept->data()));
+    }
+    const double* kept_data = kept ? static_cast<const double*>(kept->data()) : nullptr;
     // Labels live on the device: the kernel range-checks each (FLAG_LABEL, reported by the next read).
-    losses_reduced(a, x.dtype, reduction, ids[0], rows, divisor, "softmaxCrossEntropy", [&](void* loss) {
-      launch_softmax_xent(c.stream, x.dtype, x.data(), static_cast<const std::int32_t*>(labels.data()), loss, grad_data, scale, rows, n, c.flag);
-    });
+    losses_reduced(
+        a, x.dtype, reduction, ids[0], rows, 1.0, "softmaxCrossEntropy",
+        [&](void* loss) { launch_softmax_xent(c.stream, x.dtype, x.data(), lp, ignore, loss, grad_data, scale, kept_data, rows, n, c.flag); },
+        kept_data);
     check_launch("softmaxCrossEntropy");
     return id_array(env, ids, 2);
   });

@@ -36,13 +36,22 @@ void launch_reduce_rows(cudaStream_t s, int op, int dtype, const void* x, void* 
 void launch_reduce_cols(cudaStream_t s, int op, int dtype, const void* x, void* out, i64 outer, i64 rows, i64 cols);
 /** out[o, i] = the first index along the middle axis of x [outer, length, inner] holding the max (NaN wins). */
 void launch_argmax(cudaStream_t s, int dtype, const void* x, std::int32_t* out, i64 outer, i64 length, i64 inner);
-/** Per row of x [rows, n]: loss[r] = logsumexp - x[label]; grad (may be null) = (softmax - onehot) * scale. */
-void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale, i64 rows, i64 n, int* flag);
-/** softmax cross-entropy reduced to out[0] = (the sum of the row losses) / divisor in one launch (one block: for batches of modest size). */
-void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* out, void* grad, double scale, double divisor, i64 rows, i64 n,
-                                 int* flag);
-/** out[0] = sum(x[0..n)) (accumulated in double) / divisor, in dtype storage (always written, also for n = 0). */
-void launch_sum_scalar(cudaStream_t s, int dtype, const void* x, void* out, i64 n, double divisor);
+/** kept[0] (device) = the number of labels[0..rows) other than `ignore`, as a double: a mean's divisor for the launches after it. */
+void launch_count_kept(cudaStream_t s, const std::int32_t* labels, std::int32_t ignore, i64 rows, double* kept);
+/**
+ * Per row of x [rows, n]: loss[r] = logsumexp - x[label]; grad (may be null) = (softmax - onehot) * scale, or * 1 / kept[0]
+ * where kept (device, may be null) is given. A row labelled `ignore` has loss 0 and a zero gradient row.
+ */
+void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, std::int32_t ignore, void* loss, void* grad, double scale, const double* kept,
+                         i64 rows, i64 n, int* flag);
+/**
+ * softmax cross-entropy reduced to out[0] = (the sum of the row losses) / divisor in one launch (one block: for batches of modest
+ * size); with `mean`, divided by the rows not labelled `ignore` instead, the gradient too (scale and divisor unused).
+ */
+void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, std::int32_t ignore, void* out, void* grad, double scale,
+                                 double divisor, bool mean, i64 rows, i64 n, int* flag);
+/** out[0] = sum(x[0..n)) (accumulated in double) / divisor (/ kept[0] where kept, on the device, is given), in dtype storage (always written, also for n = 0). */
+void launch_sum_scalar(cudaStream_t s, int dtype, const void* x, void* out, i64 n, double divisor, const double* kept = nullptr);
 /** Elementwise clamped binary cross-entropy: loss (the input's shape) and grad * scale (may be null). */
 void launch_bce(cudaStream_t s, int dtype, const void* p, const void* y, void* loss, void* grad, double scale, i64 n);
 /** dz = g * act'(y) elementwise (written with y, as core's rules). */

@@ -216,11 +216,17 @@ __device__ inline void write_reduced_loss(double* partial, double warp_total, T*
 
 /**
  * One row of softmax cross-entropy by one warp: the gradient row (grad may be null) and the row's
- * loss in storage precision, valid in lane 0 (NaN for a label out of range, which raises FLAG_LABEL).
+ * loss in storage precision, valid in lane 0 (NaN for a label out of range, which raises
+ * FLAG_LABEL; 0 and a zero gradient row for the label `ignore`).
  */
 template <typename T>
-__device__ inline T softmax_xent_row(const T* __restrict__ p, i32 label, T* __restrict__ g, double scale, i64 n, int* flag) {
+__device__ inline T softmax_xent_row(const T* __restrict__ p, i32 label, i32 ignore, T* __restrict__ g, double scale, i64 n, int* flag) {
   const int lane = threadIdx.x & 31;
+  if (label == ignore) {  // warp-uniform: the whole warp has this row
+    if (g != nullptr)
+      for (i64 i = lane; i < n; i += 32) g[i] = T(0);
+    return T(0);
+  }
   T m = identity_max<T>();
   for (i64 i = lane; i < n; i += 32) m = max_nan(m, p[i]);
   m = warp_max(m);
@@ -243,13 +249,39 @@ __device__ inline T softmax_xent_row(const T* __restrict__ p, i32 label, T* __re
   return loss;
 }
 
-/** A warp per row of logits: the per-row losses. */
+/** The gradient scale of a mean over `kept` rows: 1 / kept, or 0 when none is kept (their gradient rows are 0 anyway). */
+__device__ inline double mean_scale(double kept) { return kept > 0 ? 1.0 / kept : 0.0; }
+
+/**
+ * The number of labels other than `ignore`, the same in every thread of the block (which all
+ * call it): a block sum through `partial` (one slot per warp), then broadcast in partial[0].
+ */
+__device__ inline double block_kept(const i32* __restrict__ labels, i32 ignore, i64 rows, double* partial) {
+  double count = 0;
+  for (i64 row = threadIdx.x; row < rows; row += blockDim.x) count += labels[row] != ignore ? 1.0 : 0.0;
+  count = block_sum(count, partial);
+  if (threadIdx.x == 0) partial[0] = count;
+  __syncthreads();
+  count = partial[0];
+  __syncthreads();  // partial is written again by the caller
+  return count;
+}
+
+/** kept[0] = the number of labels other than `ignore` (one block): a mean's divisor, for the launches after it. */
+__global__ void __launch_bounds__(1024) count_kept_kernel(const i32* __restrict__ labels, i32 ignore, i64 rows, double* __restrict__ kept) {
+  __shared__ double partial[32];
+  const double count = block_kept(labels, ignore, rows, partial);
+  if (threadIdx.x == 0) kept[0] = count;
+}
+
+/** A warp per row of logits: the per-row losses. With `kept` (a mean), the gradient scale is 1 / kept[0] in place of `scale`. */
 template <typename T>
-__global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ loss, T* __restrict__ grad, double scale, i64 rows, i64 n,
-                                    int* flag) {
+__global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restrict__ labels, i32 ignore, T* __restrict__ loss, T* __restrict__ grad, double scale,
+                                    const double* __restrict__ kept, i64 rows, i64 n, int* flag) {
+  if (kept != nullptr) scale = mean_scale(kept[0]);
   const i64 warps = i64(gridDim.x) * (blockDim.x >> 5);
   for (i64 row = i64(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += warps) {  // warp-uniform
-    const T l = softmax_xent_row(x + row * n, labels[row], grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
+    const T l = softmax_xent_row(x + row * n, labels[row], ignore, grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
     if ((threadIdx.x & 31) == 0) loss[row] = l;
   }
 }
@@ -260,16 +292,22 @@ __global__ void softmax_xent_kernel(const T* __restrict__ x, const i32* __restri
  * added in warp order and divided by `divisor`: a fixed order, so the result does not change from
  * run to run. 32 warps for float32; 16 for float64, whose row code needs more than the 64
  * registers a thread of a 1024-thread block may have (it spilled on sm_100). The register cap
- * is what a block of that size may use, so the block always fits on a multiprocessor.
+ * is what a block of that size may use, so the block always fits on a multiprocessor. With
+ * `mean`, the block first counts the rows not labelled `ignore` and divides by that count (the
+ * loss, and the gradient in place of `scale`); else by `divisor`.
  */
 template <typename T, int WARPS>
-__global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ out, T* __restrict__ grad,
-                                                                   double scale, double divisor, i64 rows, i64 n, int* flag) {
+__global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced(const T* __restrict__ x, const i32* __restrict__ labels, i32 ignore, T* __restrict__ out,
+                                                                   T* __restrict__ grad, double scale, double divisor, bool mean, i64 rows, i64 n, int* flag) {
   __shared__ double partial[WARPS];
+  if (mean) {
+    divisor = block_kept(labels, ignore, rows, partial);
+    scale = mean_scale(divisor);
+  }
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   double acc = 0;
   for (i64 row = warp; row < rows; row += WARPS) {
-    const T l = softmax_xent_row(x + row * n, labels[row], grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
+    const T l = softmax_xent_row(x + row * n, labels[row], ignore, grad != nullptr ? grad + row * n : nullptr, scale, n, flag);
     if (lane == 0) acc += double(l);
   }
   write_reduced_loss<T, WARPS>(partial, acc, out, divisor);
@@ -283,12 +321,21 @@ __global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced(const T* 
  * as softmax_xent_row computes it: the max, the double sum of exp, the loss rounded to T.
  */
 template <typename T, int WARPS>
-__global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced_narrow(const T* __restrict__ x, const i32* __restrict__ labels, T* __restrict__ out,
-                                                                             T* __restrict__ grad, double scale, double divisor, i64 rows, i64 n, int* flag) {
+__global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced_narrow(const T* __restrict__ x, const i32* __restrict__ labels, i32 ignore, T* __restrict__ out,
+                                                                             T* __restrict__ grad, double scale, double divisor, bool mean, i64 rows, i64 n, int* flag) {
   __shared__ double partial[WARPS];
+  if (mean) {
+    divisor = block_kept(labels, ignore, rows, partial);
+    scale = mean_scale(divisor);
+  }
   double acc = 0;
   for (i64 row = threadIdx.x; row < rows; row += WARPS * 32) {
     const T* p = x + row * n;
+    if (labels[row] == ignore) {  // no loss, a zero gradient row
+      if (grad != nullptr)
+        for (i64 i = 0; i < n; i++) grad[row * n + i] = T(0);
+      continue;
+    }
     T m = identity_max<T>();
     for (i64 i = 0; i < n; i++) m = max_nan(m, p[i]);
     double s = 0;
@@ -307,13 +354,14 @@ __global__ void __maxnreg__(65536 / (WARPS * 32)) softmax_xent_reduced_narrow(co
   write_reduced_loss<T, WARPS>(partial, warp_sum(acc), out, divisor);
 }
 
+/** out[0] = the sum of x / divisor (/ kept[0] where kept is given: a mean over the kept rows). */
 template <typename T>
-__global__ void __launch_bounds__(1024) sum_scalar_kernel(const T* __restrict__ x, T* __restrict__ out, i64 n, double divisor) {
+__global__ void __launch_bounds__(1024) sum_scalar_kernel(const T* __restrict__ x, T* __restrict__ out, i64 n, double divisor, const double* __restrict__ kept) {
   __shared__ double sums[32];
   double s = 0;
   for (i64 i = threadIdx.x; i < n; i += blockDim.x) s += double(x[i]);
   s = block_sum(s, sums);
-  if (threadIdx.x == 0) out[0] = T(s / divisor);
+  if (threadIdx.x == 0) out[0] = T(s / (kept != nullptr ? kept[0] : divisor));
 }
 
 template <typename T>
@@ -576,37 +624,44 @@ void launch_argmax(cudaStream_t s, int dtype, const void* x, std::int32_t* out, 
   }
 }
 
-void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* loss, void* grad, double scale, i64 rows, i64 n, int* flag) {
+void launch_count_kept(cudaStream_t s, const std::int32_t* labels, std::int32_t ignore, i64 rows, double* kept) {
+  count_kept_kernel<<<1, 1024, 0, s>>>(labels, ignore, rows, kept);
+}
+
+void launch_softmax_xent(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, std::int32_t ignore, void* loss, void* grad, double scale, const double* kept,
+                         i64 rows, i64 n, int* flag) {
   if (rows <= 0) return;
   const unsigned blocks = blocks_for(rows, 8);
   if (dtype == F32) {
-    softmax_xent_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(x), labels, static_cast<float*>(loss), static_cast<float*>(grad), scale, rows, n, flag);
+    softmax_xent_kernel<float><<<blocks, THREADS, 0, s>>>(static_cast<const float*>(x), labels, ignore, static_cast<float*>(loss), static_cast<float*>(grad), scale, kept, rows, n,
+                                                          flag);
   } else {
-    softmax_xent_kernel<double><<<blocks, THREADS, 0, s>>>(static_cast<const double*>(x), labels, static_cast<double*>(loss), static_cast<double*>(grad), scale, rows, n, flag);
+    softmax_xent_kernel<double><<<blocks, THREADS, 0, s>>>(static_cast<const double*>(x), labels, ignore, static_cast<double*>(loss), static_cast<double*>(grad), scale, kept,
+                                                           rows, n, flag);
   }
 }
 
-void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, void* out, void* grad, double scale, double divisor, i64 rows, i64 n,
-                                 int* flag) {
+void launch_softmax_xent_reduced(cudaStream_t s, int dtype, const void* x, const std::int32_t* labels, std::int32_t ignore, void* out, void* grad, double scale,
+                                 double divisor, bool mean, i64 rows, i64 n, int* flag) {
   const bool narrow = n <= 32;
   if (dtype == F32) {
     const float* px = static_cast<const float*>(x);
     float* po = static_cast<float*>(out);
     float* pg = static_cast<float*>(grad);
-    if (narrow) softmax_xent_reduced_narrow<float, 32><<<1, 32 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
-    else softmax_xent_reduced<float, 32><<<1, 32 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
+    if (narrow) softmax_xent_reduced_narrow<float, 32><<<1, 32 * 32, 0, s>>>(px, labels, ignore, po, pg, scale, divisor, mean, rows, n, flag);
+    else softmax_xent_reduced<float, 32><<<1, 32 * 32, 0, s>>>(px, labels, ignore, po, pg, scale, divisor, mean, rows, n, flag);
   } else {
     const double* px = static_cast<const double*>(x);
     double* po = static_cast<double*>(out);
     double* pg = static_cast<double*>(grad);
-    if (narrow) softmax_xent_reduced_narrow<double, 16><<<1, 16 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
-    else softmax_xent_reduced<double, 16><<<1, 16 * 32, 0, s>>>(px, labels, po, pg, scale, divisor, rows, n, flag);
+    if (narrow) softmax_xent_reduced_narrow<double, 16><<<1, 16 * 32, 0, s>>>(px, labels, ignore, po, pg, scale, divisor, mean, rows, n, flag);
+    else softmax_xent_reduced<double, 16><<<1, 16 * 32, 0, s>>>(px, labels, ignore, po, pg, scale, divisor, mean, rows, n, flag);
   }
 }
 
-void launch_sum_scalar(cudaStream_t s, int dtype, const void* x, void* out, i64 n, double divisor) {
-  if (dtype == F32) sum_scalar_kernel<float><<<1, 1024, 0, s>>>(static_cast<const float*>(x), static_cast<float*>(out), n, divisor);
-  else sum_scalar_kernel<double><<<1, 1024, 0, s>>>(static_cast<const double*>(x), static_cast<double*>(out), n, divisor);
+void launch_sum_scalar(cudaStream_t s, int dtype, const void* x, void* out, i64 n, double divisor, const double* kept) {
+  if (dtype == F32) sum_scalar_kernel<float><<<1, 1024, 0, s>>>(static_cast<const float*>(x), static_cast<float*>(out), n, divisor, kept);
+  else sum_scalar_kernel<double><<<1, 1024, 0, s>>>(static_cast<const double*>(x), static_cast<double*>(out), n, divisor, kept);
 }
 
 void launch_bce(cudaStream_t s, int dtype, const void* p, const void* y, void* loss, void* grad, double scale, i64 n) {

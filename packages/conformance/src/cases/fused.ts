@@ -45,7 +45,10 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   matmulBiasActivation: ['linear + activation: forward and gradients, fused vs composed', LINEAR_GELU_CASE],
   biasActivationBackward: ['linear + activation: forward and gradients, fused vs composed', LINEAR_GELU_CASE],
   matmulBiasActivationWithPreactivation: [LINEAR_GELU_CASE],
-  softmaxCrossEntropy: ['cross-entropy on class indices: loss and gradient, fused vs composed'],
+  softmaxCrossEntropy: [
+    'cross-entropy on class indices: loss and gradient, fused vs composed',
+    'cross-entropy with ignored targets (ignoreIndex, the default -100): fused vs composed',
+  ],
   binaryCrossEntropy: ['binary cross-entropy on probabilities: loss and gradient, fused vs composed'],
   adamUpdate: ['optimizers: steps against cpu-reference, fused against composed'],
   adamUpdateMany: ['training: an MLP trained with fused kernels follows the composed trajectory'],
@@ -245,6 +248,48 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
           const label = `cross-entropy ${reduction} [${rows}, ${classes}]`;
           expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: loss`);
           expectClose(fused[1]!, composed[1]!, tolerance.gradient, `${label}: gradient`);
+        }
+      }
+    });
+
+    test('cross-entropy with ignored targets (ignoreIndex, the default -100): fused vs composed', async (context) => {
+      const b = await needs(context, 'softmaxCrossEntropy');
+      if (b === undefined) return;
+      // Rows labelled -100 (PyTorch's default ignore_index: padding) or a given ignoreIndex add no
+      // loss and no gradient, and a mean divides by the others; nothing kept: a NaN mean and a
+      // zero gradient. Also more rows than backend-cuda's one-launch path takes (8192), where it
+      // counts the kept rows in a launch of their own.
+      const big = 8200;
+      const cases = [
+        { rows: 6, classes: 5, labels: [0, -100, 2, -100, 1, 3], options: {} },
+        { rows: 6, classes: 5, labels: [0, 4, 2, 2, 1, 2], options: { ignoreIndex: 2 } },
+        { rows: 4, classes: 40, labels: [39, -100, 0, 17], options: {} },
+        { rows: 3, classes: 5, labels: [-100, -100, -100], options: {} },
+        {
+          rows: big,
+          classes: 3,
+          labels: Array.from({ length: big }, (_, i) => (i % 5 === 0 ? -100 : i % 3)),
+          options: {},
+        },
+      ];
+      for (const { rows, classes, labels, options } of cases) {
+        for (const reduction of ['mean', 'sum', 'none'] as const) {
+          const { fused, composed } = await bothPaths(
+            b,
+            [
+              { values: floats(rows * classes, 2), shape: [rows, classes], grad: true },
+              { values: Int32Array.from(labels), shape: [rows], grad: false },
+            ],
+            (x, y) => crossEntropy(x!, y!, { reduction, ...options }),
+          );
+          const label = `cross-entropy ${reduction} [${rows}, ${classes}] ${JSON.stringify(options)} labels ${labels.slice(0, 6).join(',')}`;
+          expectClose(fused[0]!, composed[0]!, tolerance.forward, `${label}: loss`);
+          expectClose(fused[1]!, composed[1]!, tolerance.gradient, `${label}: gradient`);
+          const ignored = labels.map((l) => l === ((options as { ignoreIndex?: number }).ignoreIndex ?? -100));
+          fused[1]!.forEach((g, i) => {
+            if (ignored[Math.floor(i / classes)]) expect(g, `${label}: an ignored row's gradient`).toBe(0);
+          });
+          if (reduction === 'mean' && ignored.every(Boolean)) expect(fused[0]![0], `${label}: the mean`).toBeNaN();
         }
       }
     });

@@ -29,9 +29,12 @@
  * backend built for 1 would fail at run time: registering it is refused instead); 3 = `unfold`
  * (im2col), the one windowed gather that convolution and pooling are built from; 4 = `erf` joined
  * the unary kernels (exact GELU is x (1 + erf(x / sqrt 2)) / 2: one kernel instead of a rational
- * approximation of ~25, and float64 exact).
+ * approximation of ~25, and float64 exact); 5 = the fused `softmaxCrossEntropy` takes an
+ * `ignoreIndex` (PyTorch's ignore_index, -100 by default): rows labelled with it add no loss and
+ * no gradient and a 'mean' divides by the others, so padded targets train the same on backends
+ * that never read labels on the host (before, only cpu and cpu-reference honoured the default).
  */
-export const BACKEND_CONTRACT_VERSION = 4;
+export const BACKEND_CONTRACT_VERSION = 5;
 
 /** Element types. `float64` is optional; cpu-reference runs it for finite differences. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -200,17 +203,21 @@ export interface FusedKernels {
 
   /**
    * Softmax cross-entropy of float `logits` [rows, classes] at int32 `labels` [rows], each in
-   * 0..classes-1 (core checks them where it can read them; a kernel may throw on one out of
-   * range). Per row: logsumexp(logits[r]) - logits[r, labels[r]]. `loss` is [rows] for 'none',
-   * their sum ('sum') or sum / rows ('mean') of shape [] otherwise. `grad` (null unless
-   * withGrad) is [rows, classes]: softmax(logits) - onehot(labels), divided by rows for 'mean',
-   * i.e. the gradient of the reduced loss ('none': of the sum of the per-row losses).
+   * 0..classes-1 or equal to `ignoreIndex` (core checks them where it can read them; a kernel
+   * may throw on another label out of range). Per row: logsumexp(logits[r]) - logits[r,
+   * labels[r]], and 0 for a row labelled `ignoreIndex` (PyTorch's ignore_index; core passes
+   * -100 by default). `loss` is [rows] for 'none', their sum ('sum') or sum / kept ('mean', kept
+   * = the rows not labelled `ignoreIndex`; NaN when none is) of shape [] otherwise. `grad` (null
+   * unless withGrad) is [rows, classes]: softmax(logits) - onehot(labels) on kept rows and 0 on
+   * ignored ones, divided by kept for 'mean' (all 0 when nothing is kept), i.e. the gradient of
+   * the reduced loss ('none': of the sum of the per-row losses). Since contract 5.
    */
   softmaxCrossEntropy?(
     logits: BackendHandle,
     labels: BackendHandle,
     reduction: 'none' | 'sum' | 'mean',
     withGrad: boolean,
+    ignoreIndex: number,
   ): { loss: BackendHandle; grad: BackendHandle | null };
 
   /**

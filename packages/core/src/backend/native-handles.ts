@@ -206,13 +206,17 @@ export interface NativeFusedAddon {
     weightDecay: number,
     nesterov: boolean,
   ): void;
-  /** scale -1: divide the gradient by the rows (for 'mean'). reduction: 0 none, 1 sum, 2 mean. */
+  /**
+   * scale -1: divide the gradient by the rows not labelled ignoreIndex (for 'mean'). reduction:
+   * 0 none, 1 sum, 2 mean (over those rows).
+   */
   softmaxCrossEntropy(
     logits: number,
     labels: number,
     withGrad: boolean,
     scale: number,
     reduction: number,
+    ignoreIndex: number,
   ): [number, number | null];
   binaryCrossEntropy(
     probabilities: number,
@@ -370,14 +374,15 @@ export function nativeFusedKernels(
       }
       return result;
     },
-    softmaxCrossEntropy(logits, labels, reduction, withGrad) {
-      // 'mean' divides the gradient by the rows, which the addon knows: scale -1 asks it to.
+    softmaxCrossEntropy(logits, labels, reduction, withGrad, ignoreIndex) {
+      // 'mean' divides the gradient by the kept rows, which the addon counts: scale -1 asks it to.
       const [loss, grad] = addon.softmaxCrossEntropy(
         open(logits),
         open(labels),
         withGrad,
         reduction === 'mean' ? -1 : 1,
         REDUCTION[reduction],
+        ignoreIndex,
       );
       return { loss: own(loss), grad: wrap(grad) };
     },

@@ -273,12 +273,14 @@ describe('ignoreIndex (values and gradients against PyTorch: pytorch-losses.test
     return calls;
   }
 
-  it('keeps the fused path unless a target equals ignoreIndex, and accepts it where it checks classes', () => {
+  it('keeps the fused path when a target equals ignoreIndex (the kernel skips it), and accepts it where it checks classes', () => {
     expect(fusedCalls(() => crossEntropy(logits(), classes()).backward())).toBe(1);
     expect(fusedCalls(() => crossEntropy(logits(), classes(), { ignoreIndex: 5 }).backward())).toBe(1);
     const ignored = tensor([1, -100, 0], { dtype: 'int32' });
-    expect(fusedCalls(() => crossEntropy(logits(), ignored).backward())).toBe(0);
-    expect(fusedCalls(() => crossEntropy(logits(), classes(), { ignoreIndex: 2 }).backward())).toBe(0);
+    expect(fusedCalls(() => crossEntropy(logits(), ignored).backward())).toBe(1);
+    expect(fusedCalls(() => crossEntropy(logits(), classes(), { ignoreIndex: 2 }).backward())).toBe(1);
+    // What leaves it: class weights or label smoothing (composed, ignoreIndex masked there).
+    expect(fusedCalls(() => crossEntropy(logits(), ignored, { labelSmoothing: 0.1 }).backward())).toBe(0);
     expect(() => crossEntropy(logits(), tensor([1, -5, 0], { dtype: 'int32' }), { ignoreIndex: -5 })).not.toThrow();
     expect(() => crossEntropy(logits(), tensor([1, -100, 0], { dtype: 'int32' }), { ignoreIndex: -5 })).toThrow(
       'crossEntropy: target class -100 at position 1 is out of range for 4 classes (expected 0..3, or ignoreIndex -5)',
@@ -299,7 +301,7 @@ describe('ignoreIndex (values and gradients against PyTorch: pytorch-losses.test
     await expectValues(nll, [], [-(logp[1]! + logp[8]!) / 2]);
   });
 
-  it('where targets are not read (async backends), honours an ignoreIndex given, not the default', async () => {
+  it('where targets are not read (async backends), honours an ignoreIndex given and the default -100', async () => {
     const backend = asyncOnlyBackend();
     const x = tensor(logitValues, { backend });
     const target = tensor([1, -100, 0], { dtype: 'int32', backend });
@@ -308,11 +310,14 @@ describe('ignoreIndex (values and gradients against PyTorch: pytorch-losses.test
     const mean = await crossEntropy(x, target, { ignoreIndex: -100 }).data();
     const sumOfKept = await crossEntropy(x, target, { ignoreIndex: -100, reduction: 'sum' }).data();
     expect(mean[0]).toBeCloseTo(sumOfKept[0]! / 2, 6);
-    // The default is not looked for: -100 is an unchecked out-of-range class, whose row keeps its smoothing term.
-    const smoothed = (options: { ignoreIndex?: number }) =>
+    // The default too, on the composed path (label smoothing): the ignored row adds nothing, and
+    // the mean divides by the two kept rows.
+    const smoothed = (options: { ignoreIndex?: number; reduction?: 'none' | 'mean' }) =>
       crossEntropy(x, target, { reduction: 'none', labelSmoothing: 0.1, ...options }).data();
-    expect((await smoothed({}))[1]).toBeGreaterThan(0);
-    expect(Math.abs((await smoothed({ ignoreIndex: -100 }))[1]!)).toBe(0);
+    expect(Array.from(await smoothed({}))).toEqual(Array.from(await smoothed({ ignoreIndex: -100 })));
+    expect(Math.abs((await smoothed({}))[1]!)).toBe(0);
+    const perRow = await smoothed({});
+    expect((await smoothed({ reduction: 'mean' }))[0]).toBeCloseTo((perRow[0]! + perRow[2]!) / 2, 6);
   });
 
   it('refuses a non-negative ignoreIndex with probability targets and a non-integer one, as PyTorch does', () => {

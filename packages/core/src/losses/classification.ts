@@ -17,9 +17,7 @@ export interface NllLossOptions extends ReductionOptions {
   /**
    * A class-index target equal to it adds no loss and no gradient, and 'mean' divides by the
    * (weighted) count of the others (NaN when all are ignored): PyTorch's ignore_index, default
-   * -100. Where targets are read on the host (cpu, cpu-reference) only a batch that holds it
-   * leaves the fused path; on backends that read asynchronously (cuda, webgpu, wasm) targets are
-   * not looked at, so only an ignoreIndex given here is honoured there.
+   * -100, on every backend (the fused softmax cross-entropy kernels take it too).
    */
   ignoreIndex?: number;
 }
@@ -57,17 +55,17 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   const ignoreIndex = checkIgnoreIndex(owner, options.ignoreIndex);
   if (target.dtype === 'int32') {
     checkIndexTarget(owner, 'logits', logits, target);
-    const ignoring = checkClassIndices(owner, target, numClasses, ignoreIndex) ?? options.ignoreIndex !== undefined;
-    // The common case in one kernel (forward and gradient together) where the backend has it.
+    // Unread targets (an asynchronous backend) may hold ignoreIndex: the composed path masks them.
+    const ignoring = checkClassIndices(owner, target, numClasses, ignoreIndex) ?? true;
+    // The common case in one kernel (forward and gradient together, ignoreIndex honoured) where the backend has it.
     if (
-      !ignoring &&
       weight === undefined &&
       smoothing === 0 &&
       logits.rank === 2 &&
       logits.backend.fused?.softmaxCrossEntropy &&
       target.backend === logits.backend
     ) {
-      return softmaxCrossEntropyFused(logits, target, reduction);
+      return softmaxCrossEntropyFused(logits, target, reduction, ignoreIndex);
     }
     return composite(() =>
       asRows(logits, target, reduction, (rows, indices) =>
@@ -117,7 +115,7 @@ export function nllLoss(logProbabilities: Tensor, target: Tensor, options: NllLo
   }
   const ignoreIndex = checkIgnoreIndex(owner, options.ignoreIndex);
   checkIndexTarget(owner, 'logProbabilities', logProbabilities, target);
-  const ignoring = checkClassIndices(owner, target, numClasses, ignoreIndex) ?? options.ignoreIndex !== undefined;
+  const ignoring = checkClassIndices(owner, target, numClasses, ignoreIndex) ?? true;
   return composite(() =>
     asRows(logProbabilities, target, reduction, (rows, indices) =>
       indexTargetLoss(rows, indices, weight, reduction, 0, ignoring ? ignoreIndex : undefined),
@@ -128,7 +126,8 @@ export function nllLoss(logProbabilities: Tensor, target: Tensor, options: NllLo
 /**
  * The index-target loss on log-probabilities [N,C]: (1 - s) * nll + s / C * smooth per row, where
  * nll = -w[y] logp[y] and smooth = -sum_c w[c] logp[c]; PyTorch's weighted mean divides both by
- * sum_i w[y_i]. Rows whose target is `ignoreIndex` (when given) count for nothing, as in PyTorch.
+ * sum_i w[y_i]. Rows whose target is `ignoreIndex` (when given: where the targets were read and
+ * hold none, it is not) count for nothing, as in PyTorch.
  */
 function indexTargetLoss(
   logProbabilities: Tensor,

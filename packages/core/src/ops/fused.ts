@@ -27,15 +27,20 @@ function recordFused<P extends FusedOp>(output: Tensor, op: P, inputs: Tensor[],
 
 /**
  * Softmax cross-entropy of float logits [rows, classes] at int32 labels [rows] through the
- * backend's `softmaxCrossEntropy` kernel: per-row losses ('none') or their sum or mean. When
- * recorded, the kernel's gradient (computed in the same pass) is kept on the node and scaled by
- * the incoming gradient in backward.
+ * backend's `softmaxCrossEntropy` kernel: per-row losses ('none') or their sum or mean over the
+ * rows not labelled `ignoreIndex` (those add nothing). When recorded, the kernel's gradient
+ * (computed in the same pass) is kept on the node and scaled by the incoming gradient in backward.
  */
-export function softmaxCrossEntropyFused(logits: Tensor, labels: Tensor, reduction: 'none' | 'sum' | 'mean'): Tensor {
+export function softmaxCrossEntropyFused(
+  logits: Tensor,
+  labels: Tensor,
+  reduction: 'none' | 'sum' | 'mean',
+  ignoreIndex: number,
+): Tensor {
   const backend = logits.backend;
   const kernel = backend.fused!.softmaxCrossEntropy!;
   const recording = logits.requiresGrad && isGradEnabled() && isFloat(logits.dtype);
-  const { loss, grad } = kernel.call(backend.fused, logits.handle, labels.handle, reduction, recording);
+  const { loss, grad } = kernel.call(backend.fused, logits.handle, labels.handle, reduction, recording, ignoreIndex);
   const shape = reduction === 'none' ? [logits.shape[0]!] : [];
   const output = new Tensor(loss, shape, logits.dtype, backend);
   if (grad === null) return output;
