@@ -89,6 +89,54 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     expect(b.memoryStats().cachedBytes).toBe(0);
   });
 
+  it('softmaxCrossEntropy skips rows labelled ignoreIndex on the one-launch path and the many-rows path', async () => {
+    const b = await create();
+    const classes = 3;
+    // 100 rows: one launch counts and reduces; 8200 (over 8192): a count launch, the rows, the sum.
+    for (const rows of [100, 8200]) {
+      const logits = Float32Array.from({ length: rows * classes }, (_, i) => Math.sin(i * 0.37) * 3);
+      const labels = Int32Array.from({ length: rows }, (_, r) => (r % 5 === 0 ? -100 : r % classes));
+      // Expected in float64 on the host: per-row losses and softmax - onehot.
+      const losses: number[] = [];
+      const grads = new Float64Array(rows * classes);
+      let kept = 0;
+      for (let r = 0; r < rows; r++) {
+        if (labels[r] === -100) {
+          losses.push(0);
+          continue;
+        }
+        kept++;
+        const row = Array.from(logits.subarray(r * classes, (r + 1) * classes));
+        const max = Math.max(...row);
+        const total = row.reduce((s, v) => s + Math.exp(v - max), 0);
+        losses.push(max + Math.log(total) - row[labels[r]!]!);
+        row.forEach((v, c) => (grads[r * classes + c] = Math.exp(v - max) / total - (c === labels[r] ? 1 : 0)));
+      }
+      const sum = losses.reduce((s, v) => s + v, 0);
+      const x = b.fromData(logits, [rows, classes], 'float32');
+      const y = b.fromData(labels, [rows], 'int32');
+      for (const [reduction, expected, scale] of [
+        ['mean', [sum / kept], 1 / kept],
+        ['sum', [sum], 1],
+        ['none', losses, 1],
+      ] as const) {
+        const { loss, grad } = b.fused!.softmaxCrossEntropy!(x, y, reduction, true, -100);
+        const got = await b.read(loss);
+        expected.forEach((v, i) => expect(got[i]).toBeCloseTo(v, reduction === 'none' ? 5 : 2));
+        const g = await b.read(grad!);
+        for (let i = 0; i < rows * classes; i++) expect(g[i]).toBeCloseTo(grads[i]! * scale, 6);
+        b.dispose(loss);
+        b.dispose(grad!);
+      }
+      // Nothing kept: a NaN mean and a zero gradient.
+      const none = b.fromData(new Int32Array(rows).fill(-100), [rows], 'int32');
+      const empty = b.fused!.softmaxCrossEntropy!(x, none, 'mean', true, -100);
+      expect((await b.read(empty.loss))[0]).toBeNaN();
+      expect((await b.read(empty.grad!)).every((v) => v === 0)).toBe(true);
+      for (const h of [x, y, none, empty.loss, empty.grad!]) b.dispose(h);
+    }
+  });
+
   it('read() is a promise that settles off the event loop; readBlocking gives the same values', async () => {
     const b = await create();
     const x = b.fromData(new Int32Array([3, -1, 7]), [3], 'int32');

@@ -257,20 +257,13 @@ export function describeFusedConformance({ backend, tolerance, skip }: FusedOpti
       if (b === undefined) return;
       // Rows labelled -100 (PyTorch's default ignore_index: padding) or a given ignoreIndex add no
       // loss and no gradient, and a mean divides by the others; nothing kept: a NaN mean and a
-      // zero gradient. Also more rows than backend-cuda's one-launch path takes (8192), where it
-      // counts the kept rows in a launch of their own.
-      const big = 8200;
+      // zero gradient. (backend-cuda's path for batches over 8192 rows, which counts the kept
+      // rows in a launch of its own, is checked in its engine test: too slow for the race check.)
       const cases = [
         { rows: 6, classes: 5, labels: [0, -100, 2, -100, 1, 3], options: {} },
         { rows: 6, classes: 5, labels: [0, 4, 2, 2, 1, 2], options: { ignoreIndex: 2 } },
         { rows: 4, classes: 40, labels: [39, -100, 0, 17], options: {} },
         { rows: 3, classes: 5, labels: [-100, -100, -100], options: {} },
-        {
-          rows: big,
-          classes: 3,
-          labels: Array.from({ length: big }, (_, i) => (i % 5 === 0 ? -100 : i % 3)),
-          options: {},
-        },
       ];
       for (const { rows, classes, labels, options } of cases) {
         for (const reduction of ['mean', 'sum', 'none'] as const) {
