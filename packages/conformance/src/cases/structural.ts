@@ -3,7 +3,9 @@ import {
   expand,
   gather,
   linear,
+  logSoftmax,
   prelu,
+  softmax,
   scatterAdd,
   stack,
   tensor,
@@ -43,6 +45,19 @@ const reductionCases: OpCase[] = (['sum', 'max'] as const).flatMap(
 const reductionEdgeCases: OpCase[] = [
   { name: 'sum over an empty axis gives 0', covers: ['sum'], inputs: [{ shape: [0, 3] }], run: ([x]) => x!.sum(0) },
   { name: 'sum keeps a size-0 axis', covers: ['sum'], inputs: [{ shape: [0, 3] }], run: ([x]) => x!.sum(1) },
+  // PyTorch: softmax of no values is empty, their logsumexp -Infinity (log of an empty sum).
+  {
+    name: 'softmax and logSoftmax over an empty axis are empty',
+    covers: ['exp', 'sum'],
+    inputs: [{ shape: [2, 0] }],
+    run: ([x]) => softmax(x!, 1).add(logSoftmax(x!, -1)),
+  },
+  {
+    name: 'logsumexp over an empty axis is -Infinity',
+    covers: ['exp', 'sum', 'log'],
+    inputs: [{ shape: [3, 0] }],
+    run: ([x]) => x!.logsumexp(1),
+  },
   {
     name: 'max with ties shares the gradient',
     covers: ['max'],

@@ -63,7 +63,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('softmax', axis, x.rank);
   const fused = x.backend.fused;
   // Over the last axis (attention's scores): one kernel each way where the backend has them.
-  // (Rows of no values stay composed: max refuses an empty axis.)
+  // (Rows of no values stay composed, unshifted: an empty result, as PyTorch's.)
   if (
     at === x.rank - 1 &&
     x.shape[at]! > 0 &&
@@ -73,8 +73,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   )
     return softmaxFused(x);
   return composite(() => {
-    const shift = noGrad(() => max(x, at, true));
-    const e = exp(sub(x, shift));
+    const e = exp(shiftedByMax(x, at));
     return div(e, sum(e, at, true));
   });
 }
@@ -83,12 +82,22 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const at = normalizeAxis('logSoftmax', axis, x.rank);
   return composite(() => {
-    const shifted = sub(
-      x,
-      noGrad(() => max(x, at, true)),
-    );
+    const shifted = shiftedByMax(x, at);
     return sub(shifted, log(sum(exp(shifted), at, true)));
   });
+}
+
+/**
+ * x less its max along `axis` (which cancels out of softmax, so it takes no gradient): exp of it
+ * never overflows. An empty axis has no max and nothing to shift: x itself (the result is empty,
+ * as PyTorch's softmax of no values).
+ */
+function shiftedByMax(x: Tensor, axis: number): Tensor {
+  if (x.shape[axis] === 0) return x;
+  return sub(
+    x,
+    noGrad(() => max(x, axis, true)),
+  );
 }
 
 // ---- the activations of PyTorch's torch.nn beyond the classic ones ---------------------------

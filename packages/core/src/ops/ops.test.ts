@@ -107,6 +107,18 @@ describe('ops', () => {
     const rows = (await read(x.softmax().sum(1))) as number[];
     rows.forEach((r) => expect(r).toBeCloseTo(1, 6));
   });
+  it('softmax, logSoftmax and logsumexp over an empty axis, as PyTorch: empty, empty, -Infinity', async () => {
+    const x = zeros([2, 0], { requiresGrad: true });
+    expect(x.softmax(1).shape).toEqual([2, 0]);
+    expect(x.logSoftmax(-1).shape).toEqual([2, 0]);
+    const lse = x.logsumexp(1);
+    expect(await read(lse)).toEqual([-Infinity, -Infinity]);
+    expect(x.logsumexp(1, true).shape).toEqual([2, 1]);
+    lse.sum().add(x.softmax(1).sum()).backward();
+    expect(x.grad!.shape).toEqual([2, 0]);
+    // A non-empty axis of an empty tensor still reduces: [0, 3] rows of nothing.
+    expect(zeros([0, 3]).softmax(1).shape).toEqual([0, 3]);
+  });
   it('matmul handles vectors and broadcast batches', () => {
     expect(matmul(ones([3]), ones([3, 2])).shape).toEqual([2]);
     expect(matmul(ones([2, 1, 4, 3]), ones([5, 3, 2])).shape).toEqual([2, 5, 4, 2]);

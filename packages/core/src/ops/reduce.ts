@@ -77,6 +77,8 @@ export function argmin(x: Tensor, axis?: number): Tensor {
 /** log(sum(exp(x))) over `axes`, computed stably by shifting by the (detached) maximum. */
 export function logsumexp(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
   const normalized = normalizeAxes('logsumexp', axes, x.rank);
+  // Over an empty axis: log(0) = -Infinity, as PyTorch (max has no value there to shift by).
+  if (normalized.some((axis) => x.shape[axis] === 0)) return composite(() => log(sum(exp(x), normalized, keepDims)));
   return composite(() => {
     // The shift cancels out mathematically, so it needs no gradient; an all -inf row uses 0.
     const shift = noGrad(() => {
