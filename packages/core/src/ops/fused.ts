@@ -101,10 +101,11 @@ export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, acti
   const keepsInput = recording && PREACTIVATION_ACTIVATIONS.includes(activation);
   const fused = backend.fused!;
   const x3 = backend.reshape(x.handle, [1, rows, inFeatures]);
-  const w3 = backend.reshape(weight.handle, [1, outFeatures, inFeatures]);
+  let w3 = null;
   let out3;
   let z3 = null;
   try {
+    w3 = backend.reshape(weight.handle, [1, outFeatures, inFeatures]);
     if (keepsInput) {
       const result = fused.matmulBiasActivationWithPreactivation!.call(
         fused,
@@ -122,7 +123,7 @@ export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, acti
     }
   } finally {
     backend.dispose(x3);
-    backend.dispose(w3);
+    if (w3 !== null) backend.dispose(w3);
   }
   const flat = (handle3: typeof out3) => {
     try {
@@ -138,7 +139,13 @@ export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, acti
     backend.dispose(out3);
     throw error;
   }
-  const output = flat(out3);
+  let output: Tensor;
+  try {
+    output = flat(out3);
+  } catch (error) {
+    preactivation?.dispose();
+    throw error;
+  }
   if (!recording) return output;
   recordFused(output, 'linearActivation', bias === null ? [x, weight] : [x, weight, bias], {
     activation,
