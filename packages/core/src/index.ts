@@ -46,8 +46,17 @@ export {
   type AdaptiveSize2d,
 } from './ops/pool.js';
 export { interpolate, type InterpolateArgs, type InterpolateMode } from './ops/interpolate.js';
-export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.js';
-export { dropout, type DropoutArgs } from './ops/dropout.js';
+export { pixelShuffle, pixelUnshuffle, channelShuffle } from './ops/pixel-shuffle.js';
+export {
+  dropout,
+  dropout1d,
+  dropout2d,
+  dropout3d,
+  alphaDropout,
+  featureAlphaDropout,
+  type DropoutArgs,
+} from './ops/dropout.js';
+export { bilinear } from './ops/bilinear.js';
 export {
   split,
   chunk,
@@ -82,6 +91,8 @@ export {
   instanceNorm,
   layerNorm,
   groupNorm,
+  rmsNorm,
+  localResponseNorm,
   embedding,
   type BatchNormArgs,
   type InstanceNormArgs,
@@ -105,6 +116,17 @@ export {
   hardsigmoid,
   hardswish,
   prelu,
+  celu,
+  logSigmoid,
+  softmin,
+  tanhshrink,
+  softshrink,
+  hardshrink,
+  threshold,
+  glu,
+  rrelu,
+  softmax2d,
+  type RReLUArgs,
   type GeluApproximation,
 } from './ops/activation.js';
 export * from './checkpoint/index.js';

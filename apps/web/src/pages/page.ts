@@ -32,6 +32,12 @@ const ACTIVATION_LABELS: Record<ActivationName, string> = {
   relu6: 'ReLU6',
   hardswish: 'Hardswish',
   prelu: 'PReLU (learned slope)',
+  celu: 'CELU',
+  rrelu: 'RReLU (random slope)',
+  'log-sigmoid': 'LogSigmoid',
+  tanhshrink: 'Tanhshrink',
+  softshrink: 'Softshrink',
+  hardshrink: 'Hardshrink',
   linear: 'Linear (none)',
 };
 

@@ -5,6 +5,7 @@ import { convolutionCases } from './conv.js';
 import { recurrentCases } from './recurrent.js';
 import { attentionCases } from './attention.js';
 import { tensorUtilityCases } from './tensor-utils.js';
+import { layerCases } from './layers.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -18,4 +19,5 @@ export const allCases: readonly OpCase[] = [
   ...recurrentCases,
   ...attentionCases,
   ...tensorUtilityCases,
+  ...layerCases,
 ];

@@ -1,8 +1,18 @@
 import type { Backend } from '../backend/contract.js';
 import { ArgumentError } from '../errors.js';
 import {
+  celu,
   elu,
   gelu,
+  glu,
+  hardshrink,
+  logSigmoid,
+  rrelu,
+  softmax2d,
+  softmin,
+  softshrink,
+  tanhshrink,
+  threshold,
   hardsigmoid,
   hardswish,
   hardtanh,
@@ -22,6 +32,7 @@ import {
   type GeluApproximation,
 } from '../ops/activation.js';
 import { full } from '../tensor/creation.js';
+import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   checkFloatDtype,
@@ -311,5 +322,189 @@ export class PReLU extends Module {
   }
   protected override extraRepr(): string {
     return `numParameters=${this.numSlopes}`;
+  }
+}
+
+/** CELU, max(0, x) + min(0, alpha (exp(x / alpha) - 1)) (torch.nn.CELU, alpha 1 by default). */
+export class CELU extends Module {
+  readonly alpha: number;
+  constructor(alpha = 1) {
+    super();
+    this.alpha = checkNumber('CELU: alpha', alpha);
+    if (this.alpha === 0) throw new ArgumentError('CELU: alpha must not be 0');
+  }
+  override get typeName(): string {
+    return 'CELU';
+  }
+  forward(input: Tensor): Tensor {
+    return celu(input, this.alpha);
+  }
+  override config(): ModuleConfig {
+    return { type: 'CELU', alpha: this.alpha };
+  }
+  protected override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** LogSigmoid, log(sigmoid(x)), stable for any x. */
+export class LogSigmoid extends OptionFreeActivation {
+  constructor() {
+    super('LogSigmoid', logSigmoid);
+  }
+}
+/** Tanhshrink, x - tanh(x). */
+export class Tanhshrink extends OptionFreeActivation {
+  constructor() {
+    super('Tanhshrink', tanhshrink);
+  }
+}
+/** Softmax2d: softmax over the channels of [N, C, H, W] or [C, H, W] at each position. */
+export class Softmax2d extends OptionFreeActivation {
+  constructor() {
+    super('Softmax2d', softmax2d);
+  }
+}
+
+/** Softmin, softmax(-x) along `axis` (torch.nn.Softmin's dim; -1 by default, as Softmax's axis). */
+export class Softmin extends Module {
+  readonly axis: number;
+  constructor(axis = -1) {
+    super();
+    this.axis = checkInteger('Softmin: axis', axis);
+  }
+  override get typeName(): string {
+    return 'Softmin';
+  }
+  forward(input: Tensor): Tensor {
+    return softmin(input, this.axis);
+  }
+  override config(): ModuleConfig {
+    return { type: 'Softmin', axis: this.axis };
+  }
+  protected override extraRepr(): string {
+    return `axis=${this.axis}`;
+  }
+}
+
+/** GLU, a * sigmoid(b) for the halves a, b of the input along `axis` (torch.nn.GLU's dim; -1 by default). */
+export class GLU extends Module {
+  readonly axis: number;
+  constructor(axis = -1) {
+    super();
+    this.axis = checkInteger('GLU: axis', axis);
+  }
+  override get typeName(): string {
+    return 'GLU';
+  }
+  forward(input: Tensor): Tensor {
+    return glu(input, this.axis);
+  }
+  override config(): ModuleConfig {
+    return { type: 'GLU', axis: this.axis };
+  }
+  protected override extraRepr(): string {
+    return `axis=${this.axis}`;
+  }
+}
+
+/** Softshrink and Hardshrink: one threshold lambd >= 0 (0.5 by default). */
+abstract class ShrinkActivation extends Module {
+  readonly lambd: number;
+  constructor(lambd: number) {
+    super();
+    this.lambd = checkNumber(`${this.typeName}: lambd`, lambd, { min: 0 });
+  }
+  override config(): ModuleConfig {
+    return { type: this.typeName, lambd: this.lambd };
+  }
+  protected override extraRepr(): string {
+    return `lambd=${this.lambd}`;
+  }
+}
+
+/** Softshrink, x - lambd above lambd, x + lambd below -lambd, 0 between (torch.nn.Softshrink). */
+export class Softshrink extends ShrinkActivation {
+  constructor(lambd = 0.5) {
+    super(lambd);
+  }
+  override get typeName(): string {
+    return 'Softshrink';
+  }
+  forward(input: Tensor): Tensor {
+    return softshrink(input, this.lambd);
+  }
+}
+
+/** Hardshrink, x where |x| > lambd, 0 elsewhere (torch.nn.Hardshrink). */
+export class Hardshrink extends ShrinkActivation {
+  constructor(lambd = 0.5) {
+    super(lambd);
+  }
+  override get typeName(): string {
+    return 'Hardshrink';
+  }
+  forward(input: Tensor): Tensor {
+    return hardshrink(input, this.lambd);
+  }
+}
+
+/** Threshold, x where x > threshold and `value` elsewhere (torch.nn.Threshold; both required, as in PyTorch). */
+export class Threshold extends Module {
+  readonly threshold: number;
+  readonly value: number;
+  constructor(thresholdValue: number, value: number) {
+    super();
+    this.threshold = checkNumber('Threshold: threshold', thresholdValue);
+    this.value = checkNumber('Threshold: value', value);
+  }
+  override get typeName(): string {
+    return 'Threshold';
+  }
+  forward(input: Tensor): Tensor {
+    return threshold(input, this.threshold, this.value);
+  }
+  override config(): ModuleConfig {
+    return { type: 'Threshold', threshold: this.threshold, value: this.value };
+  }
+  protected override extraRepr(): string {
+    return `threshold=${this.threshold}, value=${this.value}`;
+  }
+}
+
+export interface RReLUOptions {
+  /** Draws the slopes in train mode; the default generator otherwise (whose state checkpoints save). */
+  generator?: Generator;
+}
+
+/**
+ * Randomized leaky ReLU (torch.nn.RReLU): x for x > 0, a x otherwise, with each element's slope
+ * a drawn from U(lower, upper) in train mode (from the seeded host generator, as Dropout's masks)
+ * and fixed at (lower + upper) / 2 in eval mode. Defaults lower 1/8, upper 1/3.
+ */
+export class RReLU extends Module {
+  readonly lower: number;
+  readonly upper: number;
+  readonly generator: Generator | undefined;
+  constructor(lower = 1 / 8, upper = 1 / 3, options: RReLUOptions = {}) {
+    super();
+    checkOptions('RReLU', options, ['generator']);
+    this.lower = checkNumber('RReLU: lower', lower);
+    this.upper = checkNumber('RReLU: upper', upper);
+    if (this.lower > this.upper)
+      throw new ArgumentError(`RReLU: lower ${this.lower} must not be greater than upper ${this.upper}`);
+    this.generator = options.generator;
+  }
+  override get typeName(): string {
+    return 'RReLU';
+  }
+  forward(input: Tensor): Tensor {
+    return rrelu(input, this.lower, this.upper, { training: this.training, generator: this.generator });
+  }
+  override config(): ModuleConfig {
+    return { type: 'RReLU', lower: this.lower, upper: this.upper };
+  }
+  protected override extraRepr(): string {
+    return `lower=${this.lower}, upper=${this.upper}`;
   }
 }

@@ -59,6 +59,17 @@ export class ConfigReader {
     return checkNumber(this.#what(name), this.#config[name] ?? fallback, range);
   }
 
+  /** A number that has no default (Threshold's threshold and value). */
+  requiredNumber(name: string, range?: NumberRange): number {
+    return checkNumber(this.#what(name), this.required(name, 'a number'), range);
+  }
+
+  /** A number, or null when the option is absent or null (RMSNorm's eps: null is the dtype's epsilon). */
+  optionalNumber(name: string, range?: NumberRange): number | null {
+    const value = this.#config[name];
+    return value === undefined || value === null ? null : checkNumber(this.#what(name), value, range);
+  }
+
   boolean(name: string, fallback: boolean): boolean {
     return checkBoolean(this.#what(name), this.#config[name] ?? fallback);
   }

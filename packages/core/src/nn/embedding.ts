@@ -1,17 +1,16 @@
 import type { Backend } from '../backend/contract.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { isFloat } from '../ops/dispatch.js';
-import { equal, mul, where } from '../ops/elementwise.js';
+import { equal, where } from '../ops/elementwise.js';
 import { embedding } from '../ops/normalization.js';
-import { arange, fromHost, zeros } from '../tensor/creation.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { composite, tidy } from '../tensor/scope.js';
+import { arange, zeros } from '../tensor/creation.js';
+import type { Generator } from '../tensor/random.js';
+import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   checkBoolean,
   checkFloatDtype,
-  checkNumber,
   checkOptions,
   checkPositiveInteger,
   describeValue,
@@ -116,47 +115,4 @@ function checkPaddingIdx(value: unknown, rows: number): number | null {
       `Embedding: paddingIdx must be an integer in [${-rows}, ${rows - 1}] (numEmbeddings ${rows}), got ${describeValue(value)}`,
     );
   return value < 0 ? value + rows : value;
-}
-
-export interface Dropout2dOptions {
-  generator?: Generator;
-}
-
-/**
- * Zeroes whole channels of [N, C, H, W] (or [C, H, W]) input with probability p in train mode and
- * scales the rest by 1 / (1 - p), like torch.nn.Dropout2d; the identity in eval mode.
- */
-export class Dropout2d extends Module {
-  readonly p: number;
-  readonly generator: Generator | undefined;
-
-  constructor(p = 0.5, options: Dropout2dOptions = {}) {
-    super();
-    checkOptions('Dropout2d', options, ['generator']);
-    this.p = checkNumber('Dropout2d: p', p, { min: 0, max: 1 });
-    this.generator = options.generator;
-  }
-
-  override get typeName(): string {
-    return 'Dropout2d';
-  }
-
-  forward(input: Tensor): Tensor {
-    if (!this.training || this.p === 0) return input;
-    if (!isFloat(input.dtype)) throw new DTypeError(`Dropout2d: expected a float input, got dtype ${input.dtype}`);
-    const channels = input.rank === 4 ? input.shape[0]! * input.shape[1]! : input.shape[0]!;
-    const maskShape = input.rank === 4 ? [input.shape[0]!, input.shape[1]!, 1, 1] : [input.shape[0]!, 1, 1];
-    const mask = (this.generator ?? defaultGenerator).uniform(channels);
-    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
-    for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! >= this.p ? scale : 0;
-    return composite(() => mul(input, fromHost(mask, maskShape, { dtype: input.dtype, backend: input.backend })));
-  }
-
-  override config(): ModuleConfig {
-    return { type: 'Dropout2d', p: this.p };
-  }
-
-  protected override extraRepr(): string {
-    return `p=${this.p}`;
-  }
 }

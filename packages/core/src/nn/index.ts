@@ -42,7 +42,16 @@ export {
 } from './transformer.js';
 export { summary, ModelSummary, type LayerSummary, type SummaryOptions } from './summary.js';
 export { Residual } from './residual.js';
-export { Dropout, type DropoutOptions } from './dropout.js';
+export {
+  Dropout,
+  Dropout1d,
+  Dropout2d,
+  Dropout3d,
+  AlphaDropout,
+  FeatureAlphaDropout,
+  type DropoutOptions,
+  type Dropout2dOptions,
+} from './dropout.js';
 export { Flatten } from './flatten.js';
 export {
   Conv2d,
@@ -74,6 +83,10 @@ export {
   InstanceNorm1d,
   InstanceNorm2d,
   LayerNorm,
+  RMSNorm,
+  LocalResponseNorm,
+  type RMSNormOptions,
+  type LocalResponseNormOptions,
   type BatchNormOptions,
   type InstanceNormOptions,
   type GroupNormOptions,
@@ -89,7 +102,32 @@ export {
   type UpsamplingOptions,
   type SpatialScale,
 } from './upsampling.js';
-export { Embedding, Dropout2d, type EmbeddingOptions, type Dropout2dOptions } from './embedding.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { Bilinear, type BilinearOptions } from './bilinear.js';
+export {
+  ZeroPad2d,
+  ConstantPad1d,
+  ConstantPad2d,
+  ConstantPad3d,
+  ReflectionPad1d,
+  ReflectionPad2d,
+  ReflectionPad3d,
+  ReplicationPad1d,
+  ReplicationPad2d,
+  ReplicationPad3d,
+  type PaddingSize,
+} from './padding.js';
+export { Fold, Unfold, ChannelShuffle } from './fold.js';
+export {
+  RNNCellBase,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNCellBaseOptions,
+  type RNNCellOptions,
+  type LSTMCellOptions,
+  type GRUCellOptions,
+} from './recurrent-cell.js';
 export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';
 export { Identity } from './identity.js';
@@ -135,7 +173,18 @@ export {
   Hardsigmoid,
   Hardswish,
   PReLU,
+  CELU,
+  LogSigmoid,
+  Softmin,
+  Tanhshrink,
+  Softshrink,
+  Hardshrink,
+  Threshold,
+  GLU,
+  RReLU,
+  Softmax2d,
   type PReLUOptions,
+  type RReLUOptions,
 } from './activation.js';
 export {
   xavierUniform_,

@@ -62,7 +62,7 @@ describe('mlpConfig', () => {
     expect(() => mlpConfig({ ...base, outFeatures: 1.5 })).toThrow(/outFeatures must be a positive integer, got 1.5/);
     expect(() => mlpConfig({ ...base, inputShape: [2, -1] })).toThrow(/inputShape/);
     expect(() => mlpConfig({ ...base, activation: 'swish' as never })).toThrow(
-      "mlpConfig: activation must be one of relu, tanh, sigmoid, leaky-relu, elu, gelu, silu, mish, softplus, selu, relu6, hardswish, prelu, linear, got 'swish'",
+      "mlpConfig: activation must be one of relu, tanh, sigmoid, leaky-relu, elu, gelu, silu, mish, softplus, selu, relu6, hardswish, prelu, celu, rrelu, log-sigmoid, tanhshrink, softshrink, hardshrink, linear, got 'swish'",
     );
     expect(() => mlpConfig({ ...base, dropout: 1 })).toThrow(/dropout must be a number in \[0, 1\)/);
   });

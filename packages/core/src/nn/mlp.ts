@@ -16,6 +16,12 @@ export const MLP_ACTIVATIONS = [
   'relu6',
   'hardswish',
   'prelu',
+  'celu',
+  'rrelu',
+  'log-sigmoid',
+  'tanhshrink',
+  'softshrink',
+  'hardshrink',
   'linear',
 ] as const;
 export type MlpActivation = (typeof MLP_ACTIVATIONS)[number];
@@ -35,6 +41,12 @@ const ACTIVATION_MODULES: Readonly<Record<MlpActivation, string | null>> = {
   relu6: 'ReLU6',
   hardswish: 'Hardswish',
   prelu: 'PReLU',
+  celu: 'CELU',
+  rrelu: 'RReLU',
+  'log-sigmoid': 'LogSigmoid',
+  tanhshrink: 'Tanhshrink',
+  softshrink: 'Softshrink',
+  hardshrink: 'Hardshrink',
   linear: null,
 };
 

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/contract.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
-import { batchNorm, groupNorm, instanceNorm, layerNorm } from '../ops/normalization.js';
+import { batchNorm, groupNorm, instanceNorm, layerNorm, localResponseNorm, rmsNorm } from '../ops/normalization.js';
 import { full, zeros } from '../tensor/creation.js';
 import { reshape } from '../ops/movement.js';
 import { composite } from '../tensor/scope.js';
@@ -328,5 +328,105 @@ export class GroupNorm extends Module {
 
   protected override extraRepr(): string {
     return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
+  }
+}
+
+export interface RMSNormOptions {
+  /** Added to the mean square; the machine epsilon of the input's dtype when omitted or null (PyTorch's eps=None). */
+  eps?: number | null;
+  /** Learn an elementwise scale of normalizedShape, ones at init (default true). */
+  elementwiseAffine?: boolean;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/**
+ * Root-mean-square normalisation over the last axes, like torch.nn.RMSNorm (torch 2.4):
+ * x / sqrt(mean(x^2) + eps) * weight, with no centring and no bias.
+ */
+export class RMSNorm extends Module {
+  readonly normalizedShape: number[];
+  /** null: the machine epsilon of the input's dtype (torch.finfo(dtype).eps). */
+  readonly eps: number | null;
+  readonly weight: Tensor | null;
+
+  constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
+    super();
+    checkOptions('RMSNorm', options, ['eps', 'elementwiseAffine', 'dtype', 'backend']);
+    const dims = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape = dims.map((d, i) => checkPositiveInteger(`RMSNorm: normalizedShape[${i}]`, d));
+    this.eps =
+      options.eps === undefined || options.eps === null ? null : checkNumber('RMSNorm: eps', options.eps, { min: 0 });
+    const affine = checkBoolean('RMSNorm: elementwiseAffine', options.elementwiseAffine ?? true);
+    const creation = { dtype: checkFloatDtype('RMSNorm: dtype', options.dtype ?? 'float32'), backend: options.backend };
+    this.weight = this.registerParameter('weight', affine ? full(this.normalizedShape, 1, creation) : null);
+  }
+
+  override get typeName(): string {
+    return 'RMSNorm';
+  }
+
+  forward(input: Tensor): Tensor {
+    return rmsNorm(input, this.normalizedShape, this.weight, this.eps);
+  }
+
+  override config(): ModuleConfig {
+    const config: ModuleConfig = {
+      type: 'RMSNorm',
+      normalizedShape: this.normalizedShape,
+      eps: this.eps,
+      elementwiseAffine: this.weight !== null,
+    };
+    if (this.weight !== null && this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+
+  protected override extraRepr(): string {
+    return `[${this.normalizedShape.join(', ')}], eps=${this.eps ?? 'null'}`;
+  }
+}
+
+export interface LocalResponseNormOptions {
+  /** Scale of the window's sum of squares (default 1e-4). */
+  alpha?: number;
+  /** Exponent (default 0.75). */
+  beta?: number;
+  /** Additive constant (default 1). */
+  k?: number;
+}
+
+/**
+ * Local response normalisation across channels of [N, C, *], like torch.nn.LocalResponseNorm:
+ * x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta.
+ */
+export class LocalResponseNorm extends Module {
+  readonly size: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly k: number;
+
+  constructor(size: number, options: LocalResponseNormOptions = {}) {
+    super();
+    checkOptions('LocalResponseNorm', options, ['alpha', 'beta', 'k']);
+    this.size = checkPositiveInteger('LocalResponseNorm: size', size);
+    this.alpha = checkNumber('LocalResponseNorm: alpha', options.alpha ?? 1e-4);
+    this.beta = checkNumber('LocalResponseNorm: beta', options.beta ?? 0.75);
+    this.k = checkNumber('LocalResponseNorm: k', options.k ?? 1);
+  }
+
+  override get typeName(): string {
+    return 'LocalResponseNorm';
+  }
+
+  forward(input: Tensor): Tensor {
+    return localResponseNorm(input, this.size, this.alpha, this.beta, this.k);
+  }
+
+  override config(): ModuleConfig {
+    return { type: 'LocalResponseNorm', size: this.size, alpha: this.alpha, beta: this.beta, k: this.k };
+  }
+
+  protected override extraRepr(): string {
+    return `${this.size}, alpha=${this.alpha}, beta=${this.beta}, k=${this.k}`;
   }
 }

@@ -31,6 +31,7 @@ import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
 import { convolutionBuiltins } from './registry-conv.js';
 import { imageBuiltins } from './registry-image.js';
+import { layerBuiltins } from './registry-layers.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
 import { transformerBuiltins } from './registry-transformer.js';
 
@@ -118,6 +119,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   ...imageBuiltins,
   ...recurrentBuiltins,
   ...transformerBuiltins,
+  ...layerBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();

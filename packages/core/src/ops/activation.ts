@@ -4,6 +4,8 @@ import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../backend/dtypes.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { fromHost } from '../tensor/creation.js';
+import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { requireFloatInput } from './dispatch.js';
 import { softmaxFused } from './fused.js';
 import {
@@ -26,6 +28,7 @@ import {
   tanhPrimitive,
   where,
 } from './elementwise.js';
+import { slice } from './movement.js';
 import { max, sum } from './reduce.js';
 
 /**
@@ -228,4 +231,126 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
       channels === 1 || x.rank === 2 ? weight : weight.reshape([channels, ...new Array<number>(x.rank - 2).fill(1)]);
     return where(greater(x, 0), x, mul(x, w));
   });
+}
+
+// ---- the rest of torch.nn's activations: CELU, LogSigmoid, Softmin, the shrinks, Threshold,
+// GLU, RReLU and Softmax2d. Composed like those above; gradients at the kinks are PyTorch's.
+
+/**
+ * CELU, max(0, x) + min(0, alpha (exp(x / alpha) - 1)) (torch.nn.functional.celu, alpha 1 by
+ * default); the gradient at 0 is 1, as in PyTorch. exp only sees the non-positive part.
+ */
+export function celu(x: Tensor, alpha = 1): Tensor {
+  requireFloatInput('celu', x);
+  if (!Number.isFinite(alpha) || alpha === 0)
+    throw new ArgumentError(`celu: alpha must be a finite non-zero number, got ${alpha}`);
+  return composite(() => {
+    const positive = greater(x, 0);
+    const negativePart = where(positive, 0, x);
+    return where(positive, x, mul(sub(exp(div(negativePart, alpha)), 1), alpha));
+  });
+}
+
+/** LogSigmoid, log(1 / (1 + exp(-x))) = -softplus(-x), stable for any x. */
+export function logSigmoid(x: Tensor): Tensor {
+  requireFloatInput('logSigmoid', x);
+  return composite(() => neg(stableSoftplus(neg(x))));
+}
+
+/** Softmin, softmax(-x) along `axis` (default -1). */
+export function softmin(x: Tensor, axis = -1): Tensor {
+  requireFloatInput('softmin', x);
+  return composite(() => softmax(neg(x), axis));
+}
+
+/** Tanhshrink, x - tanh(x). */
+export function tanhshrink(x: Tensor): Tensor {
+  requireFloatInput('tanhshrink', x);
+  return composite(() => sub(x, tanhPrimitive(x)));
+}
+
+function checkLambd(op: string, lambd: number): void {
+  if (!(lambd >= 0) || !Number.isFinite(lambd))
+    throw new ArgumentError(`${op}: lambd must be a finite number >= 0, got ${lambd}`);
+}
+
+/**
+ * Softshrink, x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (lambd 0.5 by
+ * default, >= 0 as PyTorch requires); the gradient is 0 on the bounds.
+ */
+export function softshrink(x: Tensor, lambd = 0.5): Tensor {
+  requireFloatInput('softshrink', x);
+  checkLambd('softshrink', lambd);
+  return composite(() => where(greater(x, lambd), sub(x, lambd), where(less(x, -lambd), add(x, lambd), 0)));
+}
+
+/** Hardshrink, x where |x| > lambd and 0 elsewhere (lambd 0.5 by default); the gradient is 0 on the bounds. */
+export function hardshrink(x: Tensor, lambd = 0.5): Tensor {
+  requireFloatInput('hardshrink', x);
+  checkLambd('hardshrink', lambd);
+  return composite(() => where(lessEqual(abs(x), lambd), 0, x)); // NaN stays NaN, as in PyTorch
+}
+
+/** Threshold, x where x > threshold and `value` elsewhere (torch.nn.functional.threshold). */
+export function threshold(x: Tensor, thresholdValue: number, value: number): Tensor {
+  requireFloatInput('threshold', x);
+  if (Number.isNaN(thresholdValue) || Number.isNaN(value))
+    throw new ArgumentError(`threshold: threshold and value must be numbers, got ${thresholdValue} and ${value}`);
+  return composite(() => where(lessEqual(x, thresholdValue), value, x)); // NaN stays NaN
+}
+
+/**
+ * GLU, a * sigmoid(b) where a and b are the first and second halves of x along `axis`
+ * (default -1), whose size must be even.
+ */
+export function glu(x: Tensor, axis = -1): Tensor {
+  requireFloatInput('glu', x);
+  const at = normalizeAxis('glu', axis, x.rank);
+  const size = x.shape[at]!;
+  if (size % 2 !== 0)
+    throw new ShapeError(`glu: axis ${axis} of shape ${formatShape(x.shape)} must have an even size, got ${size}`);
+  return composite(() => {
+    const half = x.shape.map((d, i) => (i === at ? size / 2 : d));
+    const a = slice(
+      x,
+      x.shape.map(() => 0),
+      half,
+    );
+    const b = slice(
+      x,
+      x.shape.map((_, i) => (i === at ? size / 2 : 0)),
+      half,
+    );
+    return mul(a, sigmoidPrimitive(b));
+  });
+}
+
+export interface RReLUArgs {
+  /** Random slopes (default false): false uses the fixed slope (lower + upper) / 2, as PyTorch's eval mode. */
+  training?: boolean;
+  /** Draws the slopes in training; the default generator otherwise (whose state checkpoints save). */
+  generator?: Generator;
+}
+
+/**
+ * RReLU (torch.nn.functional.rrelu): x for x > 0, a x otherwise. In training each element's
+ * slope a is drawn from U(lower, upper) by the seeded host generator (so a seed gives the same
+ * slopes on every backend); otherwise a = (lower + upper) / 2. Defaults lower 1/8, upper 1/3.
+ */
+export function rrelu(x: Tensor, lower = 1 / 8, upper = 1 / 3, args: RReLUArgs = {}): Tensor {
+  requireFloatInput('rrelu', x);
+  if (!Number.isFinite(lower) || !Number.isFinite(upper) || lower > upper)
+    throw new ArgumentError(`rrelu: lower ${lower} and upper ${upper} must be finite with lower <= upper`);
+  if (args.training !== true) return leakyRelu(x, (lower + upper) / 2);
+  const slopes = (args.generator ?? defaultGenerator).uniform(x.size, lower, upper);
+  return composite(() =>
+    where(greater(x, 0), x, mul(x, fromHost(slopes, x.shape, { dtype: x.dtype, backend: x.backend }))),
+  );
+}
+
+/** Softmax2d: softmax over the channels (axis -3) at every position of [N, C, H, W] or [C, H, W]. */
+export function softmax2d(x: Tensor): Tensor {
+  if (x.rank !== 3 && x.rank !== 4)
+    throw new ShapeError(`softmax2d: expected [N, C, H, W] or [C, H, W] input, got shape ${formatShape(x.shape)}`);
+  return softmax(x, -3);
 }

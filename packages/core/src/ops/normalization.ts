@@ -5,8 +5,8 @@ import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { batchNormFused, layerNormFused } from './fused.js';
-import { add, div, equal, mul, sqrt, sub, where } from './elementwise.js';
-import { gather, reshape, unsqueeze } from './movement.js';
+import { add, div, equal, mul, pow, sqrt, sub, where } from './elementwise.js';
+import { gather, pad, reshape, slice, unsqueeze } from './movement.js';
 import { mean } from './reduce.js';
 
 export interface BatchNormArgs {
@@ -327,5 +327,74 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number):
     const looked = gather(weight, indices, 0);
     // The padding row's value, without its gradient (PyTorch's padding_idx): a select routes 0 there.
     return where(unsqueeze(equal(indices, pad), -1), looked.detach(), looked);
+  });
+}
+
+/** The machine epsilon of a float dtype, torch.finfo(dtype).eps: RMSNorm's default eps. */
+function dtypeEps(dtype: string): number {
+  return dtype === 'float64' ? Number.EPSILON : 2 ** -23;
+}
+
+/**
+ * RMS normalisation over the last `normalizedShape.length` axes (torch 2.4's `F.rms_norm`):
+ * x / sqrt(mean(x^2) + eps), times `weight` (of normalizedShape) when given. `eps` undefined or
+ * null is the machine epsilon of x's dtype (torch.finfo(dtype).eps), as PyTorch's eps=None.
+ */
+export function rmsNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight: Tensor | null = null,
+  eps: number | null = null,
+): Tensor {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.rank - k);
+  if (k === 0 || k > x.rank || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new ShapeError(
+      `rmsNorm: input ${formatShape(x.shape)} does not end in normalizedShape ${formatShape(normalizedShape)}`,
+    );
+  }
+  if (!isFloat(x.dtype)) throw new DTypeError(`rmsNorm: expected a float input, got dtype ${x.dtype}`);
+  if (weight !== null && !shapesEqual(weight.shape, tail))
+    throw new ShapeError(`rmsNorm: weight must be ${formatShape(tail)}, got ${formatShape(weight.shape)}`);
+  if (eps !== null && !(eps >= 0 && Number.isFinite(eps)))
+    throw new ArgumentError(`rmsNorm: eps must be a finite number >= 0, got ${eps}`);
+  const epsilon = eps ?? dtypeEps(x.dtype);
+  const axes = tail.map((_, i) => x.rank - k + i);
+  return composite(() => {
+    const out = div(x, sqrt(add(mean(mul(x, x), axes, true), epsilon)));
+    return weight === null ? out : mul(out, weight);
+  });
+}
+
+/**
+ * Local response normalisation across channels (torch.nn.functional.local_response_norm) of
+ * x [N, C, *]: x / (k + alpha / size * sum of x^2 over the channels c - floor(size/2) ..
+ * c + floor((size-1)/2))^beta, the window zero-padded at the ends. Defaults alpha 1e-4, beta
+ * 0.75, k 1.
+ */
+export function localResponseNorm(x: Tensor, size: number, alpha = 1e-4, beta = 0.75, k = 1): Tensor {
+  if (x.rank < 3)
+    throw new ShapeError(`localResponseNorm: expected [N, C, *] input of rank >= 3, got ${formatShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`localResponseNorm: expected a float input, got dtype ${x.dtype}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new ArgumentError(`localResponseNorm: size must be a positive integer, got ${String(size)}`);
+  for (const [name, value] of [
+    ['alpha', alpha],
+    ['beta', beta],
+    ['k', k],
+  ] as const)
+    if (!Number.isFinite(value)) throw new ArgumentError(`localResponseNorm: ${name} must be finite, got ${value}`);
+  const [n, c] = x.shape as [number, number];
+  const rest = x.size / Math.max(1, n * c);
+  return composite(() => {
+    const squares = reshape(mul(x, x), [n, c, rest]);
+    const padded = pad(squares, [
+      [0, 0],
+      [Math.floor(size / 2), Math.floor((size - 1) / 2)],
+    ]);
+    let window = slice(padded, [0, 0, 0], [n, c, rest]);
+    for (let j = 1; j < size; j++) window = add(window, slice(padded, [0, j, 0], [n, c, rest]));
+    const scale = pow(add(mul(window, alpha / size), k), beta);
+    return div(x, reshape(scale, x.shape));
   });
 }

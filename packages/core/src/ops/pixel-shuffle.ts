@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { permute, reshape } from './movement.js';
+import { permute, reshape, transpose } from './movement.js';
 
 function checkFactor(op: string, name: string, factor: number): void {
   if (!Number.isInteger(factor) || factor < 1)
@@ -44,4 +44,20 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
     const split = reshape(x, [batch * c, h / r, r, w / r, r]); // [B*C, h, i, w, j]
     return reshape(permute(split, [0, 2, 4, 1, 3]), [...lead, c * r * r, h / r, w / r]);
   });
+}
+
+/**
+ * torch.nn.ChannelShuffle: the C channels of [N, C, *] as [groups, C / groups], transposed, so
+ * channel g * (C / groups) + i moves to i * groups + g (ShuffleNet's shuffle).
+ */
+export function channelShuffle(x: Tensor, groups: number): Tensor {
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ArgumentError(`channelShuffle: groups must be a positive integer, got ${String(groups)}`);
+  if (x.rank < 3 || x.shape[1]! % groups !== 0)
+    throw new ShapeError(
+      `channelShuffle: expected [N, C, *] input (rank >= 3) with C divisible by groups ${groups}, got shape ${formatShape(x.shape)}`,
+    );
+  const [n, c] = x.shape as [number, number];
+  const rest = x.shape.slice(2);
+  return composite(() => reshape(transpose(reshape(x, [n, groups, c / groups, ...rest]), 1, 2), x.shape));
 }
