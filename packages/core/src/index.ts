@@ -49,6 +49,12 @@ export { interpolate, type InterpolateArgs, type InterpolateMode } from './ops/i
 export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.js';
 export { dropout, type DropoutArgs } from './ops/dropout.js';
 export {
+  cosineSimilarity,
+  pairwiseDistance,
+  type CosineSimilarityOptions,
+  type PairwiseDistanceOptions,
+} from './ops/distance.js';
+export {
   split,
   chunk,
   repeat,

@@ -94,7 +94,7 @@ describe('config validation', () => {
 
   it('lists the known types for an unknown one', () => {
     const known =
-      'AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Dropout, Dropout2d, ELU, Embedding, Flatten, GELU, GRU, GroupNorm, Hardsigmoid, Hardswish, Hardtanh, Identity, InstanceNorm1d, InstanceNorm2d, LSTM, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, Mish, ModuleList, MultiheadAttention, PReLU, PixelShuffle, PixelUnshuffle, RNN, ReLU, ReLU6, Residual, SELU, SelectTimeStep, Sequential, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, Unflatten, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d';
+      'AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, CosineSimilarity, Dropout, Dropout2d, ELU, Embedding, Flatten, GELU, GRU, GroupNorm, Hardsigmoid, Hardswish, Hardtanh, Identity, InstanceNorm1d, InstanceNorm2d, LSTM, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, Mish, ModuleList, MultiheadAttention, PReLU, PairwiseDistance, PixelShuffle, PixelUnshuffle, RNN, ReLU, ReLU6, Residual, SELU, SelectTimeStep, Sequential, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, Unflatten, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d';
     expect(fails({ type: 'Conv9d' })).toThrow(
       `moduleFromConfig: unknown module type "Conv9d"; known types are ${known}`,
     );

@@ -44,6 +44,7 @@ export { summary, ModelSummary, type LayerSummary, type SummaryOptions } from '.
 export { Residual } from './residual.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Flatten } from './flatten.js';
+export { CosineSimilarity, PairwiseDistance } from './distance.js';
 export {
   Conv2d,
   ConvTranspose2d,
