@@ -58,6 +58,12 @@ export {
 } from './ops/dropout.js';
 export { bilinear } from './ops/bilinear.js';
 export {
+  cosineSimilarity,
+  pairwiseDistance,
+  type CosineSimilarityOptions,
+  type PairwiseDistanceOptions,
+} from './ops/distance.js';
+export {
   split,
   chunk,
   repeat,

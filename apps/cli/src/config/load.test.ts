@@ -94,8 +94,23 @@ describe('run config: defaults, file, flags', () => {
       `invalid value for loss (in ${file}): got kldivloss, which compares probability distributions, but every data source here gives one label per sample; allowed: CrossEntropyLoss for class labels (it is the KL divergence to one-hot targets plus a constant), or kldivloss in code with a LogSoftmax output and distribution targets`,
     );
     // Class indices, 0/1 per output, values; CrossEntropyLoss also takes distributions, but indices suffice.
-    for (const loss of ['CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss', 'MSELoss', 'PoissonNLLLoss'])
+    for (const loss of [
+      'CrossEntropyLoss',
+      'NLLLoss',
+      'MultiMarginLoss',
+      'BCELoss',
+      'BCEWithLogitsLoss',
+      'MultiLabelSoftMarginLoss',
+      'MSELoss',
+      'PoissonNLLLoss',
+    ])
       expect(resolve({ loss }).loss).toEqual({ type: loss });
+    expect(() => resolve({ loss: 'SoftMarginLoss' })).toThrow(
+      /got SoftMarginLoss, which takes -1\/1 targets, .*allowed: BCEWithLogitsLoss for 0\/1 labels/,
+    );
+    expect(() => resolve({ loss: 'MultiLabelMarginLoss' })).toThrow(
+      /got MultiLabelMarginLoss, which takes a list of class indices per sample .*allowed: MultiMarginLoss or CrossEntropyLoss/,
+    );
     // An unknown type is left to lossFromConfig, which lists the known ones when training starts.
     expect(resolve({ loss: 'HingeLoss' }).loss).toEqual({ type: 'HingeLoss' });
   });

@@ -20,6 +20,16 @@ const NOT_FROM_LABELS: Record<
     instead: (type) =>
       `CrossEntropyLoss for class labels (it is the KL divergence to one-hot targets plus a constant), or ${type} in code with a LogSoftmax output and distribution targets`,
   },
+  sign: {
+    compares: 'takes -1/1 targets',
+    instead: (type) =>
+      `BCEWithLogitsLoss for 0/1 labels (SoftMarginLoss is the same logistic loss on -1/1 targets), or ${type} in code with -1/1 targets`,
+  },
+  'class-index-list': {
+    compares: 'takes a list of class indices per sample (padded with -1)',
+    instead: (type) =>
+      `MultiMarginLoss or CrossEntropyLoss for one class label per sample, MultiLabelSoftMarginLoss for 0/1 labels, or ${type} in code with class-index rows`,
+  },
 };
 
 const fromLabels = (kind: LossTarget): kind is TargetFromLabels =>

@@ -314,7 +314,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<type|json>',
     path: 'loss',
     description:
-      'loss: CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, PoissonNLLLoss, or a JSON config with options',
+      'loss: CrossEntropyLoss, NLLLoss, MultiMarginLoss, BCELoss, BCEWithLogitsLoss, MultiLabelSoftMarginLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, PoissonNLLLoss, or a JSON config with options',
     allowed: 'a loss type or a JSON object {"type": ..., options}',
     shownDefault: 'CrossEntropyLoss',
     parse: parseTyped,

@@ -1,7 +1,18 @@
 import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
+  cosineEmbeddingLoss,
+  cosineSimilarity,
   crossEntropy,
+  gaussianNLLLoss,
+  hingeEmbeddingLoss,
+  marginRankingLoss,
+  multiLabelMarginLoss,
+  multiLabelSoftMarginLoss,
+  multiMarginLoss,
+  pairwiseDistance,
+  softMarginLoss,
+  tripletMarginLoss,
   huberLoss,
   klDivLoss,
   l1Loss,
@@ -298,10 +309,144 @@ const nllCases: OpCase[] = [
   },
 ];
 
+// -1/1 targets, fixed (a 0 counts as both for the hinge embedding loss, as in PyTorch).
+const signs = (shape: number[], values: number[]) => ({ shape, values, grad: false });
+const SIGNS_3x4 = [1, -1, -1, 1, -1, 1, -1, -1, 1, -1, 1, 1];
+/** A norm as pairwiseDistance and the distances take it: square, sum, a zero mask, sqrt. */
+const NORM_2: PrimitiveOp[] = ['mul', 'sum', 'equal', 'where', 'sqrt'];
+const CLAMP: PrimitiveOp[] = ['less', 'where'];
+
+const marginCases: OpCase[] = [
+  ...REDUCTIONS.flatMap((reduction): OpCase[] => [
+    {
+      name: `hingeEmbeddingLoss margin 0.8 ${reduction}`,
+      covers: ['notEqual', 'sub', ...CLAMP, 'add', ...reducing(reduction)],
+      inputs: [{ shape: [3, 4], low: 0, high: 2 }, signs([3, 4], SIGNS_3x4)],
+      run: ([x, t]) => hingeEmbeddingLoss(x!, t!, { reduction, margin: 0.8 }),
+    },
+    {
+      name: `softMarginLoss ${reduction}`,
+      covers: [...STABLE_SOFTPLUS, 'mul', ...reducing(reduction)],
+      inputs: [{ shape: [3, 4], low: -3, high: 3 }, signs([3, 4], SIGNS_3x4)],
+      run: ([x, t]) => softMarginLoss(x!, t!, { reduction }),
+    },
+    {
+      name: `multiLabelSoftMarginLoss with class weights ${reduction}`,
+      covers: [...STABLE_SOFTPLUS, 'mul', 'add', 'sum', ...reducing(reduction)],
+      inputs: [{ shape: [3, 4], low: -3, high: 3 }, softTargets, { shape: [4], values: [0.5, 2, 1, 1.5] }],
+      run: ([x, t, w]) => multiLabelSoftMarginLoss(x!, t!, { reduction, weight: w! }),
+    },
+    {
+      name: `multiMarginLoss ${reduction}`,
+      covers: ['reshape', 'equal', 'where', 'sum', 'sub', 'add', 'greater', 'mul', ...reducing(reduction)],
+      inputs: [logits],
+      run: ([x], backend) => multiMarginLoss(x!, classIndices(targets, backend), { reduction }),
+    },
+    {
+      name: `multiMarginLoss p 2, margin 0.5, class weights ${reduction}`,
+      covers: ['reshape', 'equal', 'where', 'sum', 'sub', 'add', 'greater', 'mul', ...reducing(reduction)],
+      inputs: [logits, classWeight],
+      run: ([x, w], backend) =>
+        multiMarginLoss(x!, classIndices(targets, backend), { reduction, p: 2, margin: 0.5, weight: w! }),
+    },
+    {
+      // Rows list 2, 1 and 0 classes, one repeats a class, padding after the first -1.
+      name: `multiLabelMarginLoss ${reduction}`,
+      covers: ['reshape', 'less', 'lessEqual', 'cast', 'mul', 'sum', 'equal', 'greater', 'sub', 'add', 'where'],
+      inputs: [{ shape: [4, 5], low: -2, high: 2 }],
+      run: ([x], backend) =>
+        multiLabelMarginLoss(
+          x!,
+          classIndices([3, 0, -1, 1, 2, 4, -1, -1, -1, -1, -1, 0, 0, 0, 0, 1, 1, 2, -1, 3], backend, [4, 5]),
+          { reduction },
+        ),
+    },
+    {
+      name: `gaussianNLLLoss ${reduction}`,
+      covers: ['maximum', 'sub', 'add', 'log', 'mul', 'div', ...reducing(reduction)],
+      inputs: [{ shape: [3, 4] }, { shape: [3, 4] }, { shape: [3, 4], low: 0.2, high: 3 }],
+      run: ([x, t, v]) => gaussianNLLLoss(x!, t!, v!, { reduction }),
+    },
+    {
+      name: `cosineEmbeddingLoss margin 0.1 ${reduction}`,
+      covers: ['mul', 'sum', 'add', 'sqrt', 'div', 'equal', 'sub', ...CLAMP, ...reducing(reduction)],
+      inputs: [{ shape: [4, 3] }, { shape: [4, 3] }, signs([4], [1, -1, -1, 1])],
+      run: ([a, b, y]) => cosineEmbeddingLoss(a!, b!, y!, { reduction, margin: 0.1 }),
+    },
+    {
+      name: `marginRankingLoss margin 0.3 ${reduction}`,
+      covers: ['neg', 'sub', 'mul', 'add', ...CLAMP, ...reducing(reduction)],
+      inputs: [{ shape: [6] }, { shape: [6] }, signs([6], [1, -1, 1, -1, 1, -1])],
+      run: ([a, b, y]) => marginRankingLoss(a!, b!, y!, { reduction, margin: 0.3 }),
+    },
+    {
+      name: `tripletMarginLoss ${reduction}`,
+      covers: ['sub', 'add', ...NORM_2, ...CLAMP, ...reducing(reduction)],
+      inputs: [{ shape: [4, 3] }, { shape: [4, 3] }, { shape: [4, 3] }],
+      run: ([a, p, n]) => tripletMarginLoss(a!, p!, n!, { reduction }),
+    },
+  ]),
+  {
+    name: 'gaussianNLLLoss one variance per sample, full, eps 0.3 (variances below it)',
+    covers: ['reshape', 'maximum', 'sub', 'add', 'log', 'mul', 'div', 'sum'],
+    inputs: [{ shape: [4, 3] }, { shape: [4, 3] }, { shape: [4], values: [0.5, 0.1, 2, 0] }],
+    run: ([x, t, v]) => gaussianNLLLoss(x!, t!, v!, { full: true, eps: 0.3 }),
+    noFiniteDifferences:
+      'the variance 0 is clamped at eps in value only: a central difference steps to a negative variance',
+  },
+  {
+    name: 'tripletMarginLoss p 1, swap, margin 2 (mean)',
+    covers: ['sub', 'add', 'abs', 'sum', 'minimum', ...CLAMP, 'div'],
+    inputs: [{ shape: [4, 3] }, { shape: [4, 3] }, { shape: [4, 3] }],
+    run: ([a, p, n]) => tripletMarginLoss(a!, p!, n!, { p: 1, swap: true, margin: 2 }),
+  },
+  {
+    name: 'tripletMarginLoss p 3, eps 0 (sum)',
+    covers: ['sub', 'add', 'abs', 'pow', 'sum', 'equal', 'where', ...CLAMP],
+    inputs: [{ shape: [4, 3] }, { shape: [4, 3] }, { shape: [4, 3] }],
+    run: ([a, p, n]) => tripletMarginLoss(a!, p!, n!, { p: 3, eps: 0, margin: 2, reduction: 'sum' }),
+  },
+];
+
+const distanceCases: OpCase[] = [
+  {
+    name: 'cosineSimilarity dim 1',
+    covers: [...NORM_2, 'maximum', 'div', 'add', 'sub'],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([a, b]) => cosineSimilarity(a!, b!),
+  },
+  {
+    // Row 1 is below eps (the clamp), row 2 is zero; x2 [4] broadcasts against x1 [3,4].
+    name: 'cosineSimilarity at and below eps, broadcast',
+    covers: [...NORM_2, 'maximum', 'div', 'add', 'sub', 'broadcastTo'],
+    inputs: [
+      { shape: [3, 4], values: [0.2, -1, 0.5, 1.5, 1e-3, 2e-3, 0, -1e-3, 0, 0, 0, 0] },
+      { shape: [4], values: [0.5, 0.3, -0.2, 1] },
+    ],
+    run: ([a, b]) => cosineSimilarity(a!, b!, { dim: -1, eps: 0.01 }),
+    noFiniteDifferences:
+      "below eps the gradient is PyTorch's x / max(|x|, eps), not the derivative of the clamped value",
+  },
+  {
+    name: 'pairwiseDistance',
+    covers: ['sub', 'add', ...NORM_2],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    run: ([a, b]) => pairwiseDistance(a!, b!),
+  },
+  {
+    name: 'pairwiseDistance p 1.5, keepdim, broadcast',
+    covers: ['sub', 'add', 'abs', 'pow', 'sum', 'equal', 'where'],
+    inputs: [{ shape: [4] }, { shape: [3, 4] }],
+    run: ([a, b]) => pairwiseDistance(a!, b!, { p: 1.5, keepdim: true }),
+  },
+];
+
 export const lossCases: OpCase[] = [
   ...regressionCases,
   ...klDivCases,
   ...binaryCases,
   ...crossEntropyCases,
   ...nllCases,
+  ...marginCases,
+  ...distanceCases,
 ];

@@ -81,4 +81,26 @@ export const PYTORCH_GRADIENTS: Readonly<Record<string, readonly ExpectedGradien
     [0.126694262, -0.126694262, 0, 0.4186929464, -0.2093464732, -0.2093464732],
     [0, 5067.770481, 2533.885241, -8374.149145, -0.2902158353, -0.2902158353],
   ],
+  // F.gaussian_nll_loss(full=True, eps=0.3): the variances 0.1 and 0 lie below eps, whose clamp
+  // PyTorch applies in value only (in place under no_grad), so their gradient is that at eps.
+  'gaussianNLLLoss one variance per sample, full, eps 0.3 (variances below it)': [
+    [
+      0.4404189273, -0.2553779408, -0.47186467, -0.1563770363, -0.06130589519, -0.0748357765, 0.003960051809,
+      -0.02714382142, -0.03428228751, -0.6051915679, -0.1175259664, -0.1235289443,
+    ],
+    [
+      -0.4404189273, 0.2553779408, 0.47186467, 0.1563770363, 0.06130589519, 0.0748357765, -0.003960051809,
+      0.02714382142, 0.03428228751, 0.6051915679, 0.1175259664, 0.1235289443,
+    ],
+    [3.426664555, -0.07776603886, -0.03532539787, 2.642735472],
+  ],
+  // F.cosine_similarity(dim=-1, eps=0.01): row 1's norm is below eps and row 2 is zero; PyTorch's
+  // in-place clamp makes the norm's backward x / max(|x|, eps).
+  'cosineSimilarity at and below eps, broadcast': [
+    [
+      -0.1130358885, -0.167115806, 0.09663460308, -0.1285506197, -22.75465964, -13.58895558, 9.120104205, -45.64612088,
+      26.88081492, 16.12848959, -10.75232613, 53.76162984,
+    ],
+    [0.0174553068, 0.2395505544, -0.1769120624, -0.1159752356],
+  ],
 };

@@ -34,7 +34,7 @@ export function requireBroadcastWeight(owner: string, role: string, weight: Tens
 }
 
 /**
- * Host-side check that class indices lie in 0..numClasses-1 or equal `ignoreIndex`, only where
+ * Host-side check that class indices lie in 0..numClasses-1 or equal `ignoreIndex` (when given), only where
  * the values can be read without stalling a device (like gather's index check); returns whether
  * any equals `ignoreIndex`, or undefined where they were not read. Elsewhere an out-of-range
  * index selects no class: its row contributes 0 to the loss and to the weight sum.
@@ -43,7 +43,8 @@ export function checkClassIndices(
   owner: string,
   target: Tensor,
   numClasses: number,
-  ignoreIndex: number,
+  ignoreIndex?: number,
+  ignoreName = 'ignoreIndex',
 ): boolean | undefined {
   if (!target.backend.readSync) return undefined;
   const values = target.dataSync();
@@ -53,7 +54,7 @@ export function checkClassIndices(
     if (index === ignoreIndex) ignored = true;
     else if (index < 0 || index >= numClasses) {
       throw new ArgumentError(
-        `${owner}: target class ${index} at position ${i} is out of range for ${numClasses} classes (expected 0..${numClasses - 1}, or ignoreIndex ${ignoreIndex})`,
+        `${owner}: target class ${index} at position ${i} is out of range for ${numClasses} classes (expected 0..${numClasses - 1}${ignoreIndex === undefined ? '' : `, or ${ignoreName} ${ignoreIndex}`})`,
       );
     }
   }

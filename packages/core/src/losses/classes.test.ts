@@ -159,7 +159,7 @@ describe('loss classes', () => {
 describe('lossFromConfig', () => {
   it('lists the known types for an unknown one', () => {
     expect(() => lossFromConfig({ type: 'HingeLoss' })).toThrow(
-      "lossFromConfig: unknown loss type 'HingeLoss' (known types: MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, HuberLoss, SmoothL1Loss, KLDivLoss, PoissonNLLLoss)",
+      "lossFromConfig: unknown loss type 'HingeLoss' (known types: MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, HuberLoss, SmoothL1Loss, KLDivLoss, PoissonNLLLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss)",
     );
     expect(() => lossFromConfig({ type: 'toString' })).toThrow(ArgumentError);
     expect(() => lossFromConfig({} as never)).toThrow('lossFromConfig: unknown loss type undefined');

@@ -8,6 +8,15 @@ import { rejectUnknownKeys } from '../optim/validate.js';
 import { checkBoolean } from '../nn/checks.js';
 import { checkReduction, type Reduction } from './reduction.js';
 import {
+  finiteNumber,
+  hingeEmbeddingLoss,
+  multiLabelMarginLoss,
+  multiLabelSoftMarginLoss,
+  multiMarginLoss,
+  softMarginLoss,
+} from './margin.js';
+import { THREE_INPUT_LOSS_TYPES } from './three-input.js';
+import {
   KL_DIV_REDUCTIONS,
   checkBeta,
   huberLoss,
@@ -31,10 +40,12 @@ export type LossTask = 'classification' | 'binary' | 'regression';
 
 /**
  * A kind of target a loss takes: an int32 class index per sample ('class-index'), a 0/1 label or
- * probability per output ('binary'), a real value per output ('value'), or a probability
- * distribution over the classes per sample ('distribution').
+ * probability per output ('binary'), a real value per output ('value'), a probability
+ * distribution over the classes per sample ('distribution'), a -1 or 1 label per output
+ * ('sign': HingeEmbeddingLoss, SoftMarginLoss), or a row of int32 class indices per sample
+ * padded with -1 ('class-index-list': MultiLabelMarginLoss).
  */
-export type LossTarget = 'class-index' | 'binary' | 'value' | 'distribution';
+export type LossTarget = 'class-index' | 'binary' | 'value' | 'distribution' | 'sign' | 'class-index-list';
 
 /** What training loops and tools need to know about a loss without knowing its name. */
 export interface LossInfo {
@@ -278,6 +289,101 @@ export class PoissonNLLLoss extends ReducingLoss {
   }
 }
 
+/**
+ * torch.nn.HingeEmbeddingLoss: for an input that is a distance and -1/1 targets (1: similar),
+ * the input where the target is 1 and max(0, margin - input) where it is -1 (`margin` default 1).
+ * Its input is a distance, not a score: a prediction is `input < margin / 2` or similar, which
+ * a training loop's binary metrics (threshold 0.5) do not know.
+ */
+export class HingeEmbeddingLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'binary', onLogits: false, targets: ['sign'] };
+  readonly margin: number;
+  constructor(options: { reduction?: Reduction; margin?: number } = {}) {
+    super('HingeEmbeddingLoss', options);
+    this.margin = finiteNumber(this.type, 'margin', options.margin ?? 1);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return hingeEmbeddingLoss(input, target, { reduction: this.reduction, margin: this.margin });
+  }
+  override config(): LossConfig {
+    return { ...super.config(), margin: this.margin };
+  }
+}
+
+/** torch.nn.SoftMarginLoss: log(1 + exp(-target * input)), the logistic loss on -1/1 targets. */
+export class SoftMarginLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'binary', onLogits: true, targets: ['sign'] };
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('SoftMarginLoss', options);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return softMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.MultiLabelSoftMarginLoss: scores [N,C] against 0/1 per class, the logistic loss
+ * averaged over the classes of a sample; `weight` one per class.
+ */
+export class MultiLabelSoftMarginLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'binary', onLogits: true, targets: ['binary'] };
+  readonly weight: WeightValues | undefined;
+  constructor(options: { reduction?: Reduction; weight?: WeightValues } = {}) {
+    super('MultiLabelSoftMarginLoss', options);
+    this.weight = checkWeightValues(this.type, 'weight', options.weight);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return withWeights(input, [this.weight], ([weight]) =>
+      multiLabelSoftMarginLoss(input, target, { reduction: this.reduction, weight }),
+    );
+  }
+  override config(): LossConfig {
+    return withSerialisedWeights(super.config(), { weight: this.weight });
+  }
+}
+
+/**
+ * torch.nn.MultiMarginLoss: the multi-class hinge loss of scores [N,C] at int32 class indices
+ * [N]; `p` 1 (default) or 2, `margin` (default 1), `weight` one per class.
+ */
+export class MultiMarginLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'classification', onLogits: true, targets: ['class-index'] };
+  readonly p: 1 | 2;
+  readonly margin: number;
+  readonly weight: WeightValues | undefined;
+  constructor(options: { reduction?: Reduction; p?: 1 | 2; margin?: number; weight?: WeightValues } = {}) {
+    super('MultiMarginLoss', options);
+    this.p = options.p ?? 1;
+    if (this.p !== 1 && this.p !== 2)
+      throw new ArgumentError(`${this.type}: p must be 1 or 2, got ${describe(this.p)}`);
+    this.margin = finiteNumber(this.type, 'margin', options.margin ?? 1);
+    this.weight = checkWeightValues(this.type, 'weight', options.weight);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, p, margin } = this;
+    return withWeights(input, [this.weight], ([weight]) =>
+      multiMarginLoss(input, target, { reduction, p, margin, weight }),
+    );
+  }
+  override config(): LossConfig {
+    return withSerialisedWeights({ ...super.config(), p: this.p, margin: this.margin }, { weight: this.weight });
+  }
+}
+
+/**
+ * torch.nn.MultiLabelMarginLoss: scores [N,C] against rows of int32 class indices [N,C], each
+ * ending at its first -1; every listed class should score 1 above every class not listed.
+ */
+export class MultiLabelMarginLoss extends ReducingLoss {
+  static readonly info: LossInfo = { task: 'classification', onLogits: true, targets: ['class-index-list'] };
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('MultiLabelMarginLoss', options);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return multiLabelMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
 // Options from JSON are unknown values: each constructor validates its own.
 type LossClass = (new (options: never) => Loss) & { readonly info: LossInfo };
 
@@ -296,6 +402,11 @@ const LOSS_TYPES: Record<string, { options: readonly string[]; LossClass: LossCl
   SmoothL1Loss: { options: ['reduction', 'beta'], LossClass: SmoothL1Loss },
   KLDivLoss: { options: ['reduction', 'logTarget'], LossClass: KLDivLoss },
   PoissonNLLLoss: { options: ['reduction', 'logInput', 'full', 'eps'], LossClass: PoissonNLLLoss },
+  HingeEmbeddingLoss: { options: ['reduction', 'margin'], LossClass: HingeEmbeddingLoss },
+  SoftMarginLoss: { options: ['reduction'], LossClass: SoftMarginLoss },
+  MultiLabelSoftMarginLoss: { options: ['reduction', 'weight'], LossClass: MultiLabelSoftMarginLoss },
+  MultiMarginLoss: { options: ['reduction', 'p', 'margin', 'weight'], LossClass: MultiMarginLoss },
+  MultiLabelMarginLoss: { options: ['reduction'], LossClass: MultiLabelMarginLoss },
 };
 
 /** The built-in loss type a name means, case-insensitively like lossFromConfig. */
@@ -322,6 +433,15 @@ export function lossFromConfig(config: LossConfig): Loss {
   // Case-insensitive like optimizerFromConfig and schedulerFromConfig: 'crossentropyloss' works too.
   const typeName = lossTypeNamed(config.type);
   const entry = typeName === undefined ? undefined : LOSS_TYPES[typeName];
+  const threeInput =
+    typeof config.type === 'string'
+      ? Object.keys(THREE_INPUT_LOSS_TYPES).find((name) => name.toLowerCase() === String(config.type).toLowerCase())
+      : undefined;
+  if (threeInput !== undefined) {
+    throw new ArgumentError(
+      `lossFromConfig: ${threeInput} takes three tensors (${THREE_INPUT_LOSS_TYPES[threeInput]!.forward}), not (input, target), so it cannot fill a training loop's loss slot; build it with threeInputLossFromConfig and call it in your own step`,
+    );
+  }
   if (entry === undefined)
     throw new ArgumentError(`lossFromConfig: unknown loss type ${describe(config.type)} (known types: ${known})`);
   const { type: _type, ...options } = config;

@@ -6,6 +6,8 @@ export {
   smoothL1Loss,
   klDivLoss,
   poissonNLLLoss,
+  gaussianNLLLoss,
+  type GaussianNLLLossOptions,
   type HuberLossOptions,
   type SmoothL1LossOptions,
   type KLDivLossOptions,
@@ -20,6 +22,31 @@ export {
 } from './binary.js';
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './classification.js';
 export {
+  hingeEmbeddingLoss,
+  softMarginLoss,
+  multiLabelSoftMarginLoss,
+  multiMarginLoss,
+  multiLabelMarginLoss,
+  type HingeEmbeddingLossOptions,
+  type MultiLabelSoftMarginLossOptions,
+  type MultiMarginLossOptions,
+} from './margin.js';
+export {
+  cosineEmbeddingLoss,
+  marginRankingLoss,
+  tripletMarginLoss,
+  type MarginOptions,
+  type TripletMarginLossOptions,
+} from './pairwise.js';
+export {
+  GaussianNLLLoss,
+  CosineEmbeddingLoss,
+  MarginRankingLoss,
+  TripletMarginLoss,
+  threeInputLossFromConfig,
+  type ThreeInputLoss,
+} from './three-input.js';
+export {
   MSELoss,
   L1Loss,
   BCELoss,
@@ -30,6 +57,11 @@ export {
   SmoothL1Loss,
   KLDivLoss,
   PoissonNLLLoss,
+  HingeEmbeddingLoss,
+  SoftMarginLoss,
+  MultiLabelSoftMarginLoss,
+  MultiMarginLoss,
+  MultiLabelMarginLoss,
   lossFromConfig,
   lossInfo,
   type Loss,

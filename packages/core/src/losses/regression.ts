@@ -1,6 +1,9 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { clampedStraightThrough } from '../ops/distance.js';
+import { unsqueeze } from '../ops/movement.js';
+import { shapesEqual } from '../tensor/shape.js';
 import { checkBoolean } from '../nn/checks.js';
-import { abs, equal, exp, greater, less, log, mul, square, sub, where, add } from '../ops/elementwise.js';
+import { abs, equal, exp, greater, less, log, mul, square, sub, where, add, div } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -146,4 +149,57 @@ function checkElementwise(owner: string, input: Tensor, target: Tensor, options:
   requireFloat(owner, 'target', target, " (cast it with .cast('float32'))");
   requireSameShape(owner, input, target);
   return reduction;
+}
+
+export interface GaussianNLLLossOptions extends ReductionOptions {
+  /** Add the constant log(2 pi) / 2 (default false). */
+  full?: boolean;
+  /** The variance is taken as at least eps (default 1e-6), in value only: see gaussianNLLLoss. */
+  eps?: number;
+}
+
+/**
+ * Negative log-likelihood of targets under Gaussians of mean `input` and variance `variance`
+ * (torch.nn.functional.gaussian_nll_loss, PyTorch 1.13): (log v + (input - target)^2 / v) / 2
+ * with v = max(variance, eps), plus log(2 pi) / 2 with `full`. The variance has the input's shape
+ * (heteroscedastic), or one value per sample: the input's shape without its last axis, or with
+ * it as 1 (homoscedastic). As in PyTorch the clamp at eps changes the value only (PyTorch clamps
+ * in place under no_grad): the variance's gradient is that of the loss at v. A negative variance
+ * throws where it is read without stalling a device (as PyTorch); elsewhere it counts as eps.
+ * Unlike PyTorch (which broadcasts), the target needs the input's shape.
+ */
+export function gaussianNLLLoss(
+  input: Tensor,
+  target: Tensor,
+  variance: Tensor,
+  options: GaussianNLLLossOptions = {},
+): Tensor {
+  const owner = 'gaussianNLLLoss';
+  const reduction = checkElementwise(owner, input, target, options);
+  requireFloat(owner, 'variance', variance);
+  const full = checkBoolean(`${owner}: full`, options.full ?? false);
+  const eps = positive(owner, 'eps', options.eps ?? 1e-6);
+  const leading = input.shape.slice(0, -1);
+  const oneShort = input.rank > 0 && shapesEqual(variance.shape, leading);
+  const lastIsOne =
+    input.rank > 0 &&
+    variance.rank === input.rank &&
+    shapesEqual(variance.shape.slice(0, -1), leading) &&
+    variance.shape[variance.rank - 1] === 1;
+  if (!shapesEqual(variance.shape, input.shape) && !oneShort && !lastIsOne) {
+    throw new ShapeError(
+      `${owner}: variance ${formatShape(variance.shape)} must have the input's shape ${formatShape(input.shape)}, or one value per sample: ${formatShape(leading)} or ${formatShape([...leading, 1])}`,
+    );
+  }
+  if (variance.backend.readSync) {
+    const values = variance.dataSync();
+    const at = values.findIndex((v) => v < 0);
+    if (at >= 0) throw new ArgumentError(`${owner}: variance must be >= 0, got ${values[at]} at position ${at}`);
+  }
+  return composite(() => {
+    const v = clampedStraightThrough(oneShort ? unsqueeze(variance, -1) : variance, eps);
+    let losses = mul(add(log(v), div(square(sub(input, target)), v)), 0.5);
+    if (full) losses = add(losses, 0.5 * Math.log(2 * Math.PI));
+    return reduce(losses, reduction);
+  });
 }

@@ -53,6 +53,7 @@ export {
   type Dropout2dOptions,
 } from './dropout.js';
 export { Flatten } from './flatten.js';
+export { CosineSimilarity, PairwiseDistance } from './distance.js';
 export {
   Conv2d,
   ConvTranspose2d,

@@ -22,6 +22,7 @@ import {
 } from './activation.js';
 import { describeValue } from './checks.js';
 import { ConfigReader } from './config-reader.js';
+import { CosineSimilarity, PairwiseDistance } from './distance.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Identity } from './identity.js';
@@ -114,6 +115,15 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
       new PReLU(read.integer('numParameters', 1), read.number('init', 0.25), {
         dtype: read.floatDtype('dtype', 'float32'),
       }),
+  },
+  CosineSimilarity: {
+    options: ['dim', 'eps'],
+    build: (read) => new CosineSimilarity(read.integer('dim', 1), read.number('eps', 1e-8, { min: 0 })),
+  },
+  PairwiseDistance: {
+    options: ['p', 'eps', 'keepdim'],
+    build: (read) =>
+      new PairwiseDistance(read.number('p', 2), read.number('eps', 1e-6), read.boolean('keepdim', false)),
   },
   ...convolutionBuiltins,
   ...imageBuiltins,
