@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
+  ASGD,
   Adadelta,
   Adagrad,
   Adam,
@@ -8,7 +9,9 @@ import {
   Adamax,
   Generator,
   NAdam,
+  RAdam,
   RMSprop,
+  Rprop,
   SGD,
   dispose,
   getBackend,
@@ -39,6 +42,10 @@ const makers: [string, Make][] = [
   ['Adadelta wd', (ps) => new Adadelta(ps, { weightDecay: 0.01 })],
   ['Adamax wd', (ps) => new Adamax(ps, { lr: 0.05, weightDecay: 0.01 })],
   ['NAdam wd', (ps) => new NAdam(ps, { lr: 0.05, weightDecay: 0.01, momentumDecay: 0.05 })],
+  // betas[1] 0.8 reaches the rectified branch at step 8; 0.5 would never.
+  ['RAdam wd', (ps) => new RAdam(ps, { lr: 0.05, betas: [0.9, 0.8], weightDecay: 0.01 })],
+  ['Rprop', (ps) => new Rprop(ps, { lr: 0.05, etas: [0.4, 1.3], stepSizes: [0.01, 0.2] })],
+  ['ASGD wd t0', (ps) => new ASGD(ps, { lr: 0.05, lambd: 0.01, t0: 2, weightDecay: 0.01 })],
 ];
 
 function twoParams(backend?: Backend): Tensor[] {
