@@ -18,6 +18,16 @@ export { RAdam, type RAdamOptions } from './radam.js';
 export { Rprop, type RpropOptions } from './rprop.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
 export { LBFGS, type LBFGSOptions, type LBFGSClosure } from './lbfgs.js';
+export {
+  AveragedModel,
+  equalAverage,
+  ema,
+  updateBn,
+  type AvgFn,
+  type AveragedModelOptions,
+  type UpdateBnBatch,
+  type UpdateBnOptions,
+} from './swa.js';
 export { clipGradNorm_, clipGradValue_ } from './clip.js';
 export { l1Penalty, l2Penalty } from './penalty.js';
 export { optimizerFromConfig, type OptimizerConfig } from './from-config.js';
