@@ -41,7 +41,9 @@ describe('optimizerFromConfig', () => {
       "optimizerFromConfig: unknown optimizer type 'sparseadam' (known: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam, rprop, asgd)",
     );
     // LBFGS exists but needs a closure per step: the error says how to build it in code.
-    expect(() => optimizerFromConfig([p], { type: 'LBFGS' })).toThrow(/LBFGS's step takes a closure.*new LBFGS\(params/);
+    expect(() => optimizerFromConfig([p], { type: 'LBFGS' })).toThrow(
+      /LBFGS's step takes a closure.*new LBFGS\(params/,
+    );
     expect(() => optimizerFromConfig([p], { type: 'sgd', lr: 0.1, beta: 0.9 })).toThrow(
       "optimizerFromConfig(sgd): unknown option 'beta' (allowed: lr, momentum, dampening, nesterov, weightDecay)",
     );

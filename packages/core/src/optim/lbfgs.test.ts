@@ -45,8 +45,7 @@ function makeProblem(name: string): Problem {
     const params = [f64(a, [4], true), f64(b.flat(), [2, 2], true)];
     const [pa, pb] = params as [Tensor, Tensor];
     // sum(100 * (b - a^2)^2 + (1 - a)^2), with torch's operation order.
-    const loss = () =>
-      pb.reshape([4]).sub(pa.mul(pa)).square().mul(100).add(pa.neg().add(1).square()).sum();
+    const loss = () => pb.reshape([4]).sub(pa.mul(pa)).square().mul(100).add(pa.neg().add(1).square()).sum();
     return { params, loss, constants: [] };
   }
   const { x, y, w, bias } = problems['least squares'];
@@ -136,7 +135,9 @@ describe('LBFGS: state, closures and checks', () => {
     second.loadStateDict({ state: saved.state, paramGroups: JSON.parse(JSON.stringify(saved.paramGroups)) });
     dispose(saved.state);
     for (let i = 0; i < 2; i++) await second.step(closureFor(second, resumed));
-    resumed.params.forEach((p, i) => expect(Array.from(p.dataSync()), `parameter ${i}`).toEqual(Array.from(straight.params[i]!.dataSync())));
+    resumed.params.forEach((p, i) =>
+      expect(Array.from(p.dataSync()), `parameter ${i}`).toEqual(Array.from(straight.params[i]!.dataSync())),
+    );
     for (const o of [a, second]) o.dispose();
     dispose([...straight.params, ...resumed.params]);
   });
@@ -155,9 +156,13 @@ describe('LBFGS: state, closures and checks', () => {
     expect(() => optimizer.loadStateDict(bad({ d: short }))).toThrow(
       "LBFGS.loadStateDict: state 'd' has shape [2], expected [8] (all parameters flattened)",
     );
-    expect(() => optimizer.loadStateDict(bad({ momentum: 1 }))).toThrow(/LBFGS.loadStateDict: unknown state 'momentum'/);
+    expect(() => optimizer.loadStateDict(bad({ momentum: 1 }))).toThrow(
+      /LBFGS.loadStateDict: unknown state 'momentum'/,
+    );
     expect(() => optimizer.loadStateDict(bad({ 'ro.0': undefined }))).toThrow(/state 'ro.0' must be a finite number/);
-    expect(() => optimizer.loadStateDict(bad({ nIter: 1.5 }))).toThrow(/state 'nIter' must be an integer >= 0, got 1.5/);
+    expect(() => optimizer.loadStateDict(bad({ nIter: 1.5 }))).toThrow(
+      /state 'nIter' must be an integer >= 0, got 1.5/,
+    );
     expect(() => optimizer.loadStateDict({ ...saved, state: { 1: entry } })).toThrow(
       'LBFGS.loadStateDict: LBFGS keeps its state under parameter 0, got state for 1',
     );
@@ -178,7 +183,11 @@ describe('LBFGS: state, closures and checks', () => {
       t.dispose();
       return value;
     });
-    expectCloseTo([loss], [TORCH_LBFGS_SWA.lbfgs.find((c) => c.problem === 'least squares')!.trajectory[0]!.loss], 'loss');
+    expectCloseTo(
+      [loss],
+      [TORCH_LBFGS_SWA.lbfgs.find((c) => c.problem === 'least squares')!.trajectory[0]!.loss],
+      'loss',
+    );
     expect(() => (optimizer.step as () => Promise<number>)()).toThrow(/LBFGS.step: needs a closure/);
     await expect(optimizer.step(() => problem.params[0]!.detach())).rejects.toThrow(
       'LBFGS.step: the closure must return a one-element loss, got shape [3,2]',
@@ -201,9 +210,13 @@ describe('LBFGS: state, closures and checks', () => {
       lineSearchFn: null,
     });
     expect(new LBFGS([p], { maxIter: 7 }).defaults.maxEval).toBe(8);
-    expect(() => new LBFGS([p], { maxIter: 0 })).toThrow('LBFGS parameter group 0: invalid maxIter 0 (must be an integer >= 1)');
+    expect(() => new LBFGS([p], { maxIter: 0 })).toThrow(
+      'LBFGS parameter group 0: invalid maxIter 0 (must be an integer >= 1)',
+    );
     expect(() => new LBFGS([p], { historySize: 2.5 })).toThrow(/invalid historySize 2.5 \(must be an integer >= 1\)/);
-    expect(() => new LBFGS([p], { toleranceGrad: -1 })).toThrow(/invalid toleranceGrad -1 \(must be a finite number >= 0\)/);
+    expect(() => new LBFGS([p], { toleranceGrad: -1 })).toThrow(
+      /invalid toleranceGrad -1 \(must be a finite number >= 0\)/,
+    );
     expect(() => new LBFGS([p], { lineSearchFn: 'wolfe' as never })).toThrow(
       `LBFGS parameter group 0: invalid lineSearchFn "wolfe" (must be null or 'strong_wolfe')`,
     );

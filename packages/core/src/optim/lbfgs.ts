@@ -207,7 +207,9 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const result = await closure();
     if (typeof result === 'number') return result;
     if (!isTensor(result))
-      throw new ArgumentError(`LBFGS.step: the closure must return the loss (a tensor or a number), got ${String(result)}`);
+      throw new ArgumentError(
+        `LBFGS.step: the closure must return the loss (a tensor or a number), got ${String(result)}`,
+      );
     if (result.size !== 1)
       throw new ShapeError(
         `LBFGS.step: the closure must return a one-element loss, got shape ${formatShape(result.shape)}`,
@@ -263,7 +265,10 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
 
         // The descent direction.
         if (state.nIter === 1) {
-          this.replace('d', tidy(() => noGrad(() => flatGrad.neg())));
+          this.replace(
+            'd',
+            tidy(() => noGrad(() => flatGrad.neg())),
+          );
           this.clearHistory();
           state.hDiag = 1;
         } else {
@@ -539,7 +544,9 @@ function cubicInterpolate(
   if (d2Square >= 0) {
     const d2 = Math.sqrt(d2Square);
     const minPos =
-      x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+      x1 <= x2
+        ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
     return Math.min(Math.max(minPos, xminBound), xmaxBound);
   }
   return (xminBound + xmaxBound) / 2;

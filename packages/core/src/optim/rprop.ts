@@ -7,9 +7,9 @@ import { SpecOptimizer, type OptimizerSpec } from './spec-optimizer.js';
 import { stateTensor } from './update-terms.js';
 
 export interface RpropOptions extends OptimizerOptions {
-  /** [etaminus, etaplus]: the step size's factor when the gradient's sign flips / holds; 0 < etaminus < 1 < etaplus. */
+  /** The pair `[etaminus, etaplus]`, the step size's factor when the gradient's sign flips or holds; 0 < etaminus < 1 < etaplus. */
   etas: readonly [number, number];
-  /** [min, max]: the range every step size is clamped to. */
+  /** The pair `[min, max]`, the range every step size is clamped to. */
   stepSizes: readonly [number, number];
 }
 

@@ -77,7 +77,9 @@ describe('AveragedModel: matches torch.optim.swa_utils.AveragedModel', () => {
       // forward runs the averaged copy.
       const x = f64([1, 2, 3], [1, 3]);
       const y = tidy(() => swa.forward(x));
-      const expected = tidy(() => x.matmul(swa.module.stateDict().weight!.transpose(0, 1)).add(swa.module.stateDict().bias!));
+      const expected = tidy(() =>
+        x.matmul(swa.module.stateDict().weight!.transpose(0, 1)).add(swa.module.stateDict().bias!),
+      );
       expectCloseTo(y.dataSync(), Array.from(expected.dataSync()), 'forward');
       dispose([x, y, expected]);
       swa.dispose();
@@ -86,7 +88,10 @@ describe('AveragedModel: matches torch.optim.swa_utils.AveragedModel', () => {
   }
 
   it('a custom avgFn gets (averaged, current, numAveraged); useBuffers averages float buffers too', () => {
-    const model = new Sequential(new Linear(2, 2, { dtype: 'float64', backend }), new BatchNorm1d(2, { dtype: 'float64', backend }));
+    const model = new Sequential(
+      new Linear(2, 2, { dtype: 'float64', backend }),
+      new BatchNorm1d(2, { dtype: 'float64', backend }),
+    );
     const seen: number[] = [];
     const swa = new AveragedModel(model, {
       useBuffers: true,
@@ -111,7 +116,9 @@ describe('AveragedModel: matches torch.optim.swa_utils.AveragedModel', () => {
     expect(() => new AveragedModel(model, { avgFn: 1 as never })).toThrow(
       /AveragedModel: avgFn must be a function \(averaged, current, numAveraged\) => Tensor, got 1/,
     );
-    expect(() => new AveragedModel(model, { use_buffers: true } as never)).toThrow(/'use_buffers' is 'useBuffers' here/);
+    expect(() => new AveragedModel(model, { use_buffers: true } as never)).toThrow(
+      /'use_buffers' is 'useBuffers' here/,
+    );
     expect(() => ema(1.5)).toThrow('ema: invalid decay 1.5 (must be in [0, 1])');
     class Custom extends Module {
       forward(x: Tensor): Tensor {
@@ -121,7 +128,9 @@ describe('AveragedModel: matches torch.optim.swa_utils.AveragedModel', () => {
     expect(() => new AveragedModel(new Custom())).toThrow(/cannot copy the model from its config .*pass \{ copy/);
     const copied = new AveragedModel(new Custom(), { copy: () => new Custom() });
     expect(copied.module).toBeInstanceOf(Custom);
-    expect(() => new AveragedModel(model, { copy: (m) => m })).toThrow(/copy must return a new Module .*got the model itself/);
+    expect(() => new AveragedModel(model, { copy: (m) => m })).toThrow(
+      /copy must return a new Module .*got the model itself/,
+    );
     const swa = new AveragedModel(model);
     const other = new Linear(3, 4, { dtype: 'float64', backend });
     expect(() => swa.updateParameters(other)).toThrow(
@@ -135,7 +144,7 @@ describe('AveragedModel: matches torch.optim.swa_utils.AveragedModel', () => {
     expect(() => new AveragedModel(model, { avgFn: () => 'x' as never }).updateParameters(model)).toThrow(
       /avgFn must return a Tensor/,
     );
-    dispose([swa, bad, other, model]);
+    for (const m of [swa, bad, other, model]) m.dispose();
   });
 });
 
@@ -201,9 +210,12 @@ describe('updateBn: matches torch.optim.swa_utils.update_bn', () => {
     await expect(updateBn([5 as never], model)).rejects.toThrow(
       /updateBn: a batch must be a tensor, an array whose first element is the input, or \{ x \}, got 5/,
     );
-    await expect(updateBn([], model, { epoch: -1 })).rejects.toThrow('updateBn: invalid epoch -1 (must be an integer >= 0)');
+    await expect(updateBn([], model, { epoch: -1 })).rejects.toThrow(
+      'updateBn: invalid epoch -1 (must be an integer >= 0)',
+    );
     await expect(updateBn(5 as never, model)).rejects.toThrow(/data: expected an iterable/);
-    dispose([plain, model]);
+    plain.dispose();
+    model.dispose();
   });
 });
 
@@ -213,10 +225,13 @@ describe('SWALR: matches torch.optim.swa_utils.SWALR', () => {
     it(`${testCase.name}: 12 steps, two groups`, () => {
       const a = f64([0], [1]);
       const b = f64([0], [1]);
-      const optimizer = new SGD([
-        { params: [a], lr: startLrs[0]! },
-        { params: [b], lr: startLrs[1]! },
-      ]);
+      const optimizer = new SGD(
+        [
+          { params: [a], lr: startLrs[0]! },
+          { params: [b], lr: startLrs[1]! },
+        ],
+        { lr: startLrs[0]! },
+      );
       const scheduler = new SWALR(optimizer, testCase.options as never);
       const got = [optimizer.paramGroups.map((g) => g.lr)];
       for (let i = 0; i < 12; i++) {
@@ -240,7 +255,9 @@ describe('SWALR: matches torch.optim.swa_utils.SWALR', () => {
     const p = f64([0], [1]);
     const optimizer = new SGD([p], { lr: 0.1 });
     expect(schedulerFromConfig(optimizer, { type: 'SWALR', swaLr: 0.05 })).toBeInstanceOf(SWALR);
-    expect(schedulerFromConfig(optimizer, { type: 'swa', swaLr: 0.05, annealStrategy: 'linear' })).toBeInstanceOf(SWALR);
+    expect(schedulerFromConfig(optimizer, { type: 'swa', swaLr: 0.05, annealStrategy: 'linear' })).toBeInstanceOf(
+      SWALR,
+    );
     expect(() => new SWALR(optimizer, {} as never)).toThrow(/SWALR: swaLr is required/);
     expect(() => new SWALR(optimizer, { swaLr: -1 })).toThrow('SWALR: invalid swaLr -1 (must be a finite number >= 0)');
     expect(() => new SWALR(optimizer, { swaLr: [0.1, 0.2] })).toThrow(

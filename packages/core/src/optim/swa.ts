@@ -141,9 +141,15 @@ export class AveragedModel extends Module {
           const current = source.backend === average.backend ? source : source.to(average.backend);
           if (!isFloat(average.dtype)) return current.detach();
           const n = this.nAveraged.to(average.backend).cast(average.dtype);
-          const folded = this.avgFn(average, current.dtype === average.dtype ? current : current.cast(average.dtype), n);
+          const folded = this.avgFn(
+            average,
+            current.dtype === average.dtype ? current : current.cast(average.dtype),
+            n,
+          );
           if (!isTensor(folded))
-            throw new ArgumentError(`${where_}: avgFn must return a Tensor, got ${describeValue(folded)} for '${name}'`);
+            throw new ArgumentError(
+              `${where_}: avgFn must return a Tensor, got ${describeValue(folded)} for '${name}'`,
+            );
           if (folded.shape.length !== average.shape.length || folded.shape.some((d, k) => d !== average.shape[k]))
             throw new ShapeError(
               `${where_}: avgFn returned shape ${formatShape(folded.shape)} for '${name}' of shape ${formatShape(average.shape)}`,
@@ -214,7 +220,8 @@ export async function updateBn(
   model: Module,
   options: UpdateBnOptions = {},
 ): Promise<void> {
-  if (!(model instanceof Module)) throw new ArgumentError(`updateBn: model must be a Module, got ${describeValue(model)}`);
+  if (!(model instanceof Module))
+    throw new ArgumentError(`updateBn: model must be a Module, got ${describeValue(model)}`);
   rejectUnknownKeys('updateBn', options ?? {}, ['epoch']);
   const epoch = options.epoch ?? 0;
   if (!Number.isInteger(epoch) || epoch < 0)
@@ -222,7 +229,9 @@ export async function updateBn(
   const layers = model
     .namedModules()
     .map(([, m]) => m)
-    .filter((m): m is BatchNormLayer => (m instanceof BatchNorm1d || m instanceof BatchNorm2d) && m.runningMean !== null);
+    .filter(
+      (m): m is BatchNormLayer => (m instanceof BatchNorm1d || m instanceof BatchNorm2d) && m.runningMean !== null,
+    );
   if (layers.length === 0) return;
   const batches = batchesOf(data, epoch);
   noGrad(() =>

@@ -28,7 +28,9 @@ function resolve(raw: unknown, groups: number): Settings {
     throw new ArgumentError(`SWALR: invalid annealEpochs ${String(annealEpochs)} (must be an integer >= 0)`);
   const annealStrategy = o.annealStrategy ?? 'cos';
   if (annealStrategy !== 'cos' && annealStrategy !== 'linear')
-    throw new ArgumentError(`SWALR: invalid annealStrategy ${JSON.stringify(annealStrategy)} (must be 'cos' or 'linear')`);
+    throw new ArgumentError(
+      `SWALR: invalid annealStrategy ${JSON.stringify(annealStrategy)} (must be 'cos' or 'linear')`,
+    );
   return {
     swaLrs: perGroup('SWALR', 'swaLr', o.swaLr, groups, requireNonNegative),
     annealEpochs: annealEpochs as number,
