@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes src/optim/test-torch-trajectories.ts: a few steps of torch.optim's RMSprop, Adagrad,
-Adadelta, Adamax and NAdam in float64, for src/optim/torch-parity.test.ts to compare Myelin's
+Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD in float64, for src/optim/torch-parity.test.ts to compare Myelin's
 optimizers against (to ~1e-12 relative).
 
 Run once with Debian's python3-torch (this was torch 1.13) and commit its output; the tests read
@@ -27,7 +27,7 @@ from ts_fixture import write_fixture
 
 torch.set_default_dtype(torch.float64)  # also makes NAdam's mu_product and the step counters float64
 
-STEPS = 6
+STEPS = 8  # RAdam's rectified branch starts at step 6 (beta2 0.9)
 SHAPES = [[2, 3], [4]]
 gen = torch.Generator().manual_seed(1234)
 
@@ -81,10 +81,11 @@ torch_nadam._single_tensor_nadam = current_single_tensor_nadam
 STATE_NAMES = {
     'step': 'step', 'square_avg': 'squareAvg', 'momentum_buffer': 'momentumBuffer', 'grad_avg': 'gradAvg',
     'sum': 'sum', 'acc_delta': 'accDelta', 'exp_avg': 'expAvg', 'exp_inf': 'expInf',
-    'exp_avg_sq': 'expAvgSq', 'mu_product': 'muProduct',
+    'exp_avg_sq': 'expAvgSq', 'mu_product': 'muProduct', 'prev': 'prev', 'step_size': 'stepSize',
+    'eta': 'eta', 'mu': 'mu', 'ax': 'ax',
 }
 OPTION_NAMES = {'weight_decay': 'weightDecay', 'lr_decay': 'lrDecay', 'momentum_decay': 'momentumDecay',
-                'initial_accumulator_value': 'initialAccumulatorValue'}
+                'initial_accumulator_value': 'initialAccumulatorValue', 'step_sizes': 'stepSizes'}
 
 # (Myelin type, torch class, case name, defaults, second group's own options)
 CASES = [
@@ -107,6 +108,15 @@ CASES = [
     ('nadam', torch.optim.NAdam, 'momentum decay, betas, weight decay',
      {'lr': 0.05, 'momentum_decay': 0.1, 'betas': (0.8, 0.99), 'weight_decay': 0.1}, {'lr': 0.02}),
     ('nadam', torch.optim.NAdam, 'large eps', {'lr': 0.05, 'eps': 1e-3}, {'lr': 0.02, 'momentum_decay': 0.0}),
+    ('radam', torch.optim.RAdam, 'defaults (unrectified throughout)', {}, {'lr': 5e-3}),
+    ('radam', torch.optim.RAdam, 'betas reaching the rectified branch, weight decay',
+     {'lr': 0.05, 'betas': (0.8, 0.9), 'weight_decay': 0.1}, {'lr': 0.02, 'betas': (0.9, 0.8), 'eps': 1e-3}),
+    ('rprop', torch.optim.Rprop, 'defaults', {}, {'lr': 0.05}),
+    ('rprop', torch.optim.Rprop, 'etas, clamped step sizes', {'lr': 0.1, 'etas': (0.3, 1.5), 'step_sizes': (0.02, 0.2)},
+     {'lr': 0.05, 'etas': (0.5, 2.0), 'step_sizes': (0.0, 0.08)}),
+    ('asgd', torch.optim.ASGD, 'defaults', {}, {'lr': 0.05}),
+    ('asgd', torch.optim.ASGD, 'averaging from t0, lambd, alpha, weight decay',
+     {'lr': 0.1, 'lambd': 0.05, 'alpha': 0.5, 't0': 2, 'weight_decay': 0.1}, {'lr': 0.05, 't0': 0, 'lambd': 0.2}),
 ]
 
 

@@ -418,7 +418,7 @@ describe('myelin train (the built binary)', () => {
     expect(shown('--epochs')).toBe('40');
     expect(shown('--batch-size')).toBe('32');
     expect(shown('--lr')).toBe(
-      'by optimizer: sgd, adam, adamw, adamax, nadam 0.002; rmsprop, adagrad 0.01; adadelta 1',
+      'by optimizer: sgd, adam, adamw, adamax, nadam 0.002; rmsprop, adagrad, rprop, asgd 0.01; adadelta 1; radam 0.001',
     );
     expect(shown('--data')).toBe('digits');
     expect(shown('--backend')).toBe('auto');

@@ -26,7 +26,7 @@ describe('default learning rate per optimizer', () => {
     expect(defaultLearningRate('lbfgs')).toBeUndefined();
     expect(defaultLearningRate('toString')).toBeUndefined();
     expect(describeDefaultLearningRates()).toBe(
-      'sgd, adam, adamw, adamax, nadam 0.002; rmsprop, adagrad 0.01; adadelta 1',
+      'sgd, adam, adamw, adamax, nadam 0.002; rmsprop, adagrad, rprop, asgd 0.01; adadelta 1; radam 0.001',
     );
   });
 });

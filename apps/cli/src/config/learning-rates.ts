@@ -17,6 +17,9 @@ export const DEFAULT_LEARNING_RATES: Readonly<Record<string, number>> = {
   adadelta: 1.0,
   adamax: 2e-3,
   nadam: 2e-3,
+  radam: 1e-3,
+  rprop: 1e-2,
+  asgd: 1e-2,
 };
 
 /** The default learning rate of an optimizer type (any case), or undefined for a type core does not know. */
@@ -26,7 +29,7 @@ export function defaultLearningRate(type: string): number | undefined {
     : undefined;
 }
 
-/** The table in words, for --help: 'sgd, adam, adamw, adamax, nadam 0.002; rmsprop, adagrad 0.01; adadelta 1'. */
+/** The table in words, for --help: 'sgd, adam, adamw, adamax, nadam 0.002; rmsprop, adagrad, rprop, asgd 0.01; adadelta 1; radam 0.001'. */
 export function describeDefaultLearningRates(): string {
   const byRate = new Map<number, string[]>();
   for (const [type, lr] of Object.entries(DEFAULT_LEARNING_RATES)) byRate.set(lr, [...(byRate.get(lr) ?? []), type]);

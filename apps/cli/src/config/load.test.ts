@@ -74,6 +74,8 @@ describe('run config: defaults, file, flags', () => {
     expect(resolve({}, withoutLr).optimizer).toEqual({ type: 'adadelta', rho: 0.95, lr: 1 });
     expect(resolve({ lr: '0.1' }, withoutLr).optimizer).toEqual({ type: 'adadelta', rho: 0.95, lr: 0.1 });
     expect(resolve({ optimizer: 'nadam' }, withoutLr).optimizer).toEqual({ type: 'nadam', lr: 0.002 });
+    expect(resolve({ optimizer: 'radam' }, withoutLr).optimizer).toEqual({ type: 'radam', lr: 0.001 });
+    expect(resolve({ optimizer: 'asgd' }, withoutLr).optimizer).toEqual({ type: 'asgd', lr: 0.01 });
     // A preset's lr is kept, for its own optimizer and for another named by --optimizer.
     const preset = (flags: Record<string, string>) =>
       resolveConfig({ preset: 'digits', flags: new Map(Object.entries(flags)) }).config.optimizer;

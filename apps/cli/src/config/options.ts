@@ -325,7 +325,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<type|json>',
     path: 'optimizer',
     description:
-      'optimizer: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, or a JSON config with options',
+      'optimizer: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam, rprop, asgd, or a JSON config with options',
     allowed: 'an optimizer type or a JSON object {"type": ..., options}',
     shownDefault: 'adam',
     parse: parseTyped,

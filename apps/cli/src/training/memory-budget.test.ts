@@ -15,6 +15,9 @@ describe('optimizerCopies: the gradient plus each optimizer’s state tensors pe
     expect(copies({ type: 'adadelta' })).toBe(3);
     expect(copies({ type: 'adamax' })).toBe(3);
     expect(copies({ type: 'NAdam' })).toBe(3);
+    expect(copies({ type: 'RAdam' })).toBe(3);
+    expect(copies({ type: 'rprop' })).toBe(3);
+    expect(copies({ type: 'asgd' })).toBe(2);
     expect(optimizerCopies({ type: 'rmsprop', centered: true }).name).toBe('RMSprop state');
   });
 

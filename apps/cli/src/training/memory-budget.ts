@@ -118,6 +118,9 @@ const STATE_COPIES: Record<string, [number, string]> = {
   adadelta: [2, 'Adadelta state'],
   adamax: [2, 'Adamax state'],
   nadam: [2, 'NAdam state'],
+  radam: [2, 'RAdam state'],
+  rprop: [2, 'Rprop state'],
+  asgd: [1, 'ASGD state'],
 };
 
 /**

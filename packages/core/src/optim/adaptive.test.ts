@@ -1,15 +1,18 @@
-// RMSprop, Adagrad, Adadelta, Adamax and NAdam: defaults, option checks, skipped parameters,
+// RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD: defaults, option checks, skipped parameters,
 // parameter groups and optional state. Their numbers against PyTorch are in torch-parity.test.ts;
 // memory, host reads and the stateDict round trip in optimizer.test.ts.
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
+  ASGD,
   Adadelta,
   Adagrad,
   Adamax,
   ArgumentError,
   NAdam,
+  RAdam,
   RMSprop,
+  Rprop,
   dispose,
   optimizerFromConfig,
   type Optimizer,
@@ -44,6 +47,9 @@ describe('defaults (PyTorch’s, option names camelCased)', () => {
       weightDecay: 0,
       momentumDecay: 4e-3,
     });
+    expect(new RAdam([p]).defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    expect(new Rprop([p]).defaults).toEqual({ lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50] });
+    expect(new ASGD([p]).defaults).toEqual({ lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0 });
   });
 
   it('the first step of each, worked by hand (g = 0.5 on p = 1)', () => {
@@ -68,6 +74,12 @@ describe('defaults (PyTorch’s, option names camelCased)', () => {
     const nadam =
       1 - ((2e-3 * (1 - mu)) / (1 - mu)) * (0.5 / denom) - ((2e-3 * muNext) / (1 - mu * muNext)) * (0.05 / denom);
     expect(first((p) => new NAdam([p]))).toBeCloseTo(nadam, 7);
+    // RAdam at step 1 is unrectified: p = 1 - (0.05 / 0.1) * lr
+    expect(first((p) => new RAdam([p]))).toBeCloseTo(1 - 0.5 * 1e-3, 7);
+    // Rprop: prev = 0, so the step size stays lr and p moves by lr against the sign
+    expect(first((p) => new Rprop([p]))).toBeCloseTo(0.99, 7);
+    // ASGD: p = 1 * (1 - 1e-4 * 0.01) - 0.01 * 0.5
+    expect(first((p) => new ASGD([p]))).toBeCloseTo(1 - 1e-6 - 0.005, 7);
   });
 });
 
@@ -113,6 +125,26 @@ describe('validation: an ArgumentError naming the optimizer, group, option, valu
     );
     expect(() => new NAdam([p], { betas: [-0.1, 0.999] })).toThrow(/NAdam parameter group 0: invalid beta1/);
   });
+  it('RAdam, Rprop and ASGD', () => {
+    expect(() => new RAdam([p], { betas: [0.9, 1.2] })).toThrow(
+      'RAdam parameter group 0: invalid beta2 (betas[1]) 1.2 (must be in [0, 1))',
+    );
+    expect(() => new RAdam([p], { eps: -1 })).toThrow(/RAdam parameter group 0: invalid eps -1/);
+    expect(() => new Rprop([p], { etas: [1.2, 0.5] })).toThrow(
+      'Rprop parameter group 0: invalid etas [1.2, 0.5] (must be a pair [etaminus, etaplus] with 0 < etaminus < 1 < etaplus)',
+    );
+    expect(() => new Rprop([p], { etas: [0, 1.2] })).toThrow(/Rprop parameter group 0: invalid etas \[0, 1.2\]/);
+    expect(() => new Rprop([p], { stepSizes: [1, 0.5] })).toThrow(
+      'Rprop parameter group 0: invalid stepSizes [1, 0.5] (must be a pair [min, max] of finite numbers with 0 <= min <= max)',
+    );
+    expect(() => new Rprop([p], { stepSizes: 0.1 as never })).toThrow(/invalid stepSizes 0.1/);
+    expect(() => new ASGD([p], { lambd: -1 })).toThrow(
+      'ASGD parameter group 0: invalid lambd -1 (must be a finite number >= 0)',
+    );
+    expect(() => new ASGD([p], { alpha: Number.NaN })).toThrow(/ASGD parameter group 0: invalid alpha NaN/);
+    expect(() => new ASGD([p], { t0: -5 })).toThrow(/ASGD parameter group 0: invalid t0 -5/);
+    expect(() => new ASGD([p], { weight_decay: 0.1 } as never)).toThrow(/'weight_decay' is 'weightDecay' here/);
+  });
   it('unknown options, naming the camelCase spelling of PyTorch’s snake_case ones', () => {
     expect(() => new Adagrad([p], { lr_decay: 0.1 } as never)).toThrow(
       "Adagrad: unknown option 'lr_decay' (allowed: lr, lrDecay, weightDecay, initialAccumulatorValue, eps; 'lr_decay' is 'lrDecay' here)",
@@ -138,6 +170,10 @@ const everyOptimizer: [string, (params: Tensor[] | { params: Tensor[]; lr: numbe
   ['Adadelta', (ps) => new Adadelta(ps as Tensor[])],
   ['Adamax', (ps) => new Adamax(ps as Tensor[])],
   ['NAdam', (ps) => new NAdam(ps as Tensor[])],
+  ['RAdam', (ps) => new RAdam(ps as Tensor[])],
+  // stepSizes' minimum would lift lr 0's step sizes to 1e-6 (as in PyTorch): 0 lets lr 0 stand still.
+  ['Rprop', (ps) => new Rprop(ps as Tensor[], { stepSizes: [0, 50] })],
+  ['ASGD', (ps) => new ASGD(ps as Tensor[])],
 ];
 
 describe('parameters without a gradient, and parameter groups', () => {

@@ -4,7 +4,10 @@ import { Adadelta, type AdadeltaOptions } from './adadelta.js';
 import { Adagrad, type AdagradOptions } from './adagrad.js';
 import { ADAM_OPTIONS, Adam, AdamW, type AdamOptions } from './adam.js';
 import { Adamax, type AdamaxOptions } from './adamax.js';
+import { ASGD, type ASGDOptions } from './asgd.js';
 import { NAdam, type NAdamOptions } from './nadam.js';
+import { RAdam, type RAdamOptions } from './radam.js';
+import { Rprop, type RpropOptions } from './rprop.js';
 import type { Optimizer, OptimizerOptions, ParamGroupInput } from './optimizer.js';
 import { RMSprop, type RMSpropOptions } from './rmsprop.js';
 import { SGD, SGD_OPTIONS, type SGDOptions } from './sgd.js';
@@ -12,7 +15,8 @@ import { optionNames, type OptimizerSpec } from './spec-optimizer.js';
 import { rejectUnknownKeys } from './validate.js';
 /**
  * A JSON description of an optimizer, e.g. { type: 'adamw', lr: 3e-4, weightDecay: 0.01 }: sgd,
- * adam, adamw, rmsprop, adagrad, adadelta, adamax or nadam with that optimizer's options.
+ * adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam, rprop or asgd with that
+ * optimizer's options. LBFGS has no config: its step takes a closure, so it is built in code.
  */
 export type OptimizerConfig =
   | ({ type: 'sgd' } & Partial<SGDOptions>)
@@ -22,6 +26,9 @@ export type OptimizerConfig =
   | ({ type: 'adadelta' } & Partial<AdadeltaOptions>)
   | ({ type: 'adamax' } & Partial<AdamaxOptions>)
   | ({ type: 'nadam' } & Partial<NAdamOptions>)
+  | ({ type: 'radam' } & Partial<RAdamOptions>)
+  | ({ type: 'rprop' } & Partial<RpropOptions>)
+  | ({ type: 'asgd' } & Partial<ASGDOptions>)
   | { type: string; [option: string]: unknown };
 
 /** An optimizer type of a config: the options it accepts and how to build it. */
@@ -53,6 +60,15 @@ const TYPES: Record<string, OptimizerType> = {
   adadelta: specType(Adadelta),
   adamax: specType(Adamax),
   nadam: specType(NAdam),
+  radam: specType(RAdam),
+  rprop: specType(Rprop),
+  asgd: specType(ASGD),
+};
+
+/** Types a config cannot build, with what to do instead. */
+const CODE_ONLY: Record<string, string> = {
+  lbfgs:
+    "LBFGS's step takes a closure that re-evaluates the loss, which a config cannot hold (and fit's loop does not call); build it in code: const optimizer = new LBFGS(params, { lineSearchFn: 'strong_wolfe' }); await optimizer.step(closure)",
 };
 
 /**
@@ -70,7 +86,8 @@ export function optimizerFromConfig(
     );
   }
   const type = config.type.toLowerCase();
-  const known = TYPES[type];
+  const known = Object.hasOwn(TYPES, type) ? TYPES[type] : undefined;
+  if (Object.hasOwn(CODE_ONLY, type)) throw new ArgumentError(`optimizerFromConfig: ${CODE_ONLY[type]}`);
   if (known === undefined) {
     throw new ArgumentError(
       `optimizerFromConfig: unknown optimizer type '${config.type}' (known: ${Object.keys(TYPES).join(', ')})`,

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
+  ASGD,
   Adadelta,
   Adagrad,
   Adam,
   AdamW,
   Adamax,
   Generator,
+  LBFGS,
   NAdam,
+  RAdam,
   RMSprop,
+  Rprop,
   SGD,
+  deserializeCheckpoint,
   dispose,
+  disposeCheckpoint,
   getBackend,
   randn,
+  serializeCheckpoint,
   tidy,
   type Backend,
   type Optimizer,
@@ -39,6 +46,10 @@ const makers: [string, Make][] = [
   ['Adadelta wd', (ps) => new Adadelta(ps, { weightDecay: 0.01 })],
   ['Adamax wd', (ps) => new Adamax(ps, { lr: 0.05, weightDecay: 0.01 })],
   ['NAdam wd', (ps) => new NAdam(ps, { lr: 0.05, weightDecay: 0.01, momentumDecay: 0.05 })],
+  // betas[1] 0.8 reaches the rectified branch at step 8; 0.5 would never.
+  ['RAdam wd', (ps) => new RAdam(ps, { lr: 0.05, betas: [0.9, 0.8], weightDecay: 0.01 })],
+  ['Rprop', (ps) => new Rprop(ps, { lr: 0.05, etas: [0.4, 1.3], stepSizes: [0.01, 0.2] })],
+  ['ASGD wd t0', (ps) => new ASGD(ps, { lr: 0.05, lambd: 0.01, t0: 2, weightDecay: 0.01 })],
 ];
 
 function twoParams(backend?: Backend): Tensor[] {
@@ -225,5 +236,81 @@ describe('stateDict / loadStateDict', () => {
     expect((copy.state[0]!.momentumBuffer as Tensor).backend).toBe(backend);
     expect(getBackend()).not.toBe(backend);
     dispose([saved.state, copy.state]);
+  });
+});
+
+describe('through a checkpoint file (serializeCheckpoint / deserializeCheckpoint)', () => {
+  const cases: [string, (ps: Tensor[]) => Optimizer][] = [
+    ['RAdam', (ps) => new RAdam(ps, { lr: 0.05, betas: [0.9, 0.8], weightDecay: 0.01 })],
+    ['Rprop', (ps) => new Rprop(ps, { lr: 0.05 })],
+    ['ASGD', (ps) => new ASGD(ps, { lr: 0.05, t0: 1 })],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}: 4 steps, save, load, 4 more == 8 uninterrupted`, async () => {
+      const straight = twoParams();
+      train(make(straight), straight, 8);
+      const resumed = twoParams();
+      const first = make(resumed);
+      train(first, resumed, 4);
+      const saved = first.stateDict();
+      const files = await serializeCheckpoint({
+        modelConfig: {},
+        modelState: { a: resumed[0]!, b: resumed[1]! },
+        optimizerState: saved,
+        epoch: 4,
+      });
+      dispose(saved.state);
+      first.dispose();
+      const loaded = deserializeCheckpoint(files);
+      const second = make(resumed);
+      second.loadStateDict(loaded.optimizerState!);
+      disposeCheckpoint(loaded);
+      train(second, resumed, 4);
+      resumed.forEach((p, i) => expect(values(p), `parameter ${i}`).toEqual(values(straight[i]!)));
+    });
+  }
+
+  it('LBFGS: its flat history goes through the optimizer file and resumes bit-identically', async () => {
+    const problem = (): { params: Tensor[]; closure: (o: LBFGS) => () => Tensor } => {
+      const params = twoParams();
+      return {
+        params,
+        closure: (o) => () => {
+          o.zeroGrad();
+          return tidy(() => {
+            const loss = params[0]!.sub(0.5).square().sum().add(params[1]!.mul(params[1]!).sub(1).square().sum());
+            loss.backward();
+            return loss;
+          });
+        },
+      };
+    };
+    const options = { maxIter: 3, historySize: 2, lineSearchFn: 'strong_wolfe' as const };
+    const straight = problem();
+    const a = new LBFGS(straight.params, options);
+    for (let i = 0; i < 4; i++) await a.step(straight.closure(a));
+    const resumed = problem();
+    const first = new LBFGS(resumed.params, options);
+    for (let i = 0; i < 2; i++) await first.step(resumed.closure(first));
+    const saved = first.stateDict();
+    expect(Object.keys(saved.state[0]!)).toEqual(
+      expect.arrayContaining(['funcEvals', 'nIter', 'd', 'prevFlatGrad', 'oldDirs.0', 'oldStps.1', 'ro.1']),
+    );
+    const files = await serializeCheckpoint({
+      modelConfig: {},
+      modelState: { a: resumed.params[0]! },
+      optimizerState: saved,
+      epoch: 2,
+    });
+    dispose(saved.state);
+    first.dispose();
+    const loaded = deserializeCheckpoint(files);
+    const second = new LBFGS(resumed.params, options);
+    second.loadStateDict(loaded.optimizerState!);
+    disposeCheckpoint(loaded);
+    for (let i = 0; i < 2; i++) await second.step(resumed.closure(second));
+    resumed.params.forEach((p, i) => expect(values(p), `parameter ${i}`).toEqual(values(straight.params[i]!)));
+    a.dispose();
+    second.dispose();
   });
 });

@@ -1,4 +1,4 @@
-// RMSprop, Adagrad, Adadelta, Adamax and NAdam against PyTorch: the trajectories in
+// RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD against PyTorch: the trajectories in
 // test-torch-trajectories.ts were computed once by torch.optim in float64 (see
 // packages/core/scripts/make-torch-optim-fixture.py); here the same steps run in float64 on
 // cpu-reference and must agree to 1e-12 relative, parameters after every step and the final state.
@@ -24,10 +24,10 @@ function expectCloseTo(got: ArrayLike<number>, want: readonly number[], what: st
   });
 }
 
-describe('RMSprop, Adagrad, Adadelta, Adamax, NAdam: float64 trajectories match torch.optim', () => {
+describe('RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD: float64 trajectories match torch.optim', () => {
   it('the fixture covers every optimizer with several option sets', () => {
     const types = TORCH_TRAJECTORIES.cases.map((c) => c.type);
-    for (const type of ['rmsprop', 'adagrad', 'adadelta', 'adamax', 'nadam'])
+    for (const type of ['rmsprop', 'adagrad', 'adadelta', 'adamax', 'nadam', 'radam', 'rprop', 'asgd'])
       expect(types.filter((t) => t === type).length, type).toBeGreaterThanOrEqual(2);
   });
 

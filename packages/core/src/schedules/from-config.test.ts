@@ -77,8 +77,8 @@ describe('schedulerFromConfig', () => {
   });
 
   it('rejects unknown types and options', () => {
-    expect(() => schedulerFromConfig(optimizer(), { type: 'SWALR' })).toThrow(
-      "schedulerFromConfig: unknown schedule type 'SWALR' (known: StepLR, MultiStepLR",
+    expect(() => schedulerFromConfig(optimizer(), { type: 'CosineLR' })).toThrow(
+      "schedulerFromConfig: unknown schedule type 'CosineLR' (known: StepLR, MultiStepLR",
     );
     expect(() => schedulerFromConfig(optimizer(), { type: 'StepLR', stepSize: 2, gamm: 0.1 })).toThrow(
       "StepLR: unknown option 'gamm' (allowed: stepSize, gamma)",

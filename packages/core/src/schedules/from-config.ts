@@ -7,6 +7,7 @@ import { ConstantLR, LinearLR, PolynomialLR } from './linear.js';
 import { OneCycleLR } from './one-cycle.js';
 import { ReduceLROnPlateau } from './reduce-on-plateau.js';
 import type { ChainableLRScheduler, LRScheduler } from './scheduler.js';
+import { SWALR } from './swalr.js';
 import { requireOptions } from './validate.js';
 import { CosineAnnealingWarmRestarts } from './warm-restarts.js';
 
@@ -32,6 +33,7 @@ const TYPES: Record<string, Factory> = {
   cycliclr: (o, options) => new CyclicLR(o, options),
   reducelronplateau: (o, options) => new ReduceLROnPlateau(o, options),
   onecyclelr: (o, options) => new OneCycleLR(o, options),
+  swalr: (o, options) => new SWALR(o, options),
   sequentiallr: (o, options: Record<string, unknown>) => {
     requireOptions('SequentialLR', options, ['schedulers', 'milestones']);
     const schedulers = children('SequentialLR', o, options.schedulers) as ChainableLRScheduler[];
@@ -57,6 +59,7 @@ const ALIASES: Record<string, string> = {
   cyclic: 'cycliclr',
   plateau: 'reducelronplateau',
   onecycle: 'onecyclelr',
+  swa: 'swalr',
   sequential: 'sequentiallr',
   chained: 'chainedscheduler',
   lambda: 'lambdalr',
@@ -72,7 +75,7 @@ const FUNCTION_TYPES: Record<string, string> = {
 };
 
 const KNOWN =
-  'StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, LinearLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, ReduceLROnPlateau, OneCycleLR, SequentialLR, ChainedScheduler (or step, multistep, exponential, cosine, warmup, linear, constant, polynomial, cosinerestarts, cyclic, plateau, onecycle, sequential, chained)';
+  'StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, LinearLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, ReduceLROnPlateau, OneCycleLR, SWALR, SequentialLR, ChainedScheduler (or step, multistep, exponential, cosine, warmup, linear, constant, polynomial, cosinerestarts, cyclic, plateau, onecycle, swa, sequential, chained)';
 
 /** The schedules of a SequentialLR or ChainedScheduler config, each made on `optimizer`; an error names which one failed. */
 function children(where: string, optimizer: Optimizer, configs: unknown): LRScheduler[] {

@@ -31,4 +31,5 @@ export {
 export { SequentialLR, ChainedScheduler, type SequentialLROptions } from './composite.js';
 export { OneCycleLR, type OneCycleLROptions } from './one-cycle.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-on-plateau.js';
+export { SWALR, type SWALROptions } from './swalr.js';
 export { schedulerFromConfig, type SchedulerConfig } from './from-config.js';
