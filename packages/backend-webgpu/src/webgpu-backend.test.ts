@@ -111,6 +111,68 @@ describe('tfjs-backend-webgpu quirks', () => {
     expect(Array.from(await out.data())).toEqual([0, 0.5, 2, 0, 0.5, 2]);
     for (const t of [x, w, bias, out]) t.dispose();
   });
+
+  it('int32 and bool tensors on the GPU transpose, and sum / max / argmax over any axes, correctly', async () => {
+    // tfjs's own TransposeProgram does not compile for them (and its reductions use it), so these
+    // were zeros or stale memory; over 1000 elements, so tfjs does not run them on the CPU instead.
+    const backend = await createWebGpuBackend();
+    // Any integer program tfjs runs through its TransposeProgram is a failure (it logs a WGSL error only).
+    const runner = tf.backend() as unknown as { runWebGPUProgram: (program: object, ...rest: unknown[]) => unknown };
+    const run = runner.runWebGPUProgram.bind(runner);
+    const failing: string[] = [];
+    runner.runWebGPUProgram = (program, ...rest) => {
+      if (program.constructor.name === 'TransposeProgram' && rest[1] !== 'float32') failing.push(String(rest[1]));
+      return run(program, ...rest);
+    };
+    const host = (values: ArrayLike<number>, shape: number[]) =>
+      fromHost(Float32Array.from(values), shape, { backend });
+    for (const shape of [
+      [2, 30, 40],
+      [2, 3, 20, 20],
+    ]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const values = Int32Array.from({ length: size }, (_, i) => ((i * 37) % 1001) - 500);
+      const zero = fromHost(new Int32Array([0]), [1], { backend, dtype: 'int32' });
+      const ints = fromHost(values, shape, { backend, dtype: 'int32' }).add(zero); // computed on the GPU
+      const bools = ints.greater(100);
+      // The same in float32 (exact for these values), which tfjs handles correctly: the reference.
+      const floats = host(values, shape);
+      const floatBools = floats.greater(100).cast('float32');
+      const orders = [shape.map((_, i) => shape.length - 1 - i), [1, 0, ...shape.slice(2).map((_, i) => i + 2)]];
+      for (const [x, reference] of [
+        [ints, floats],
+        [bools, floatBools],
+      ] as const) {
+        const label = `${x.dtype} [${shape.join(', ')}]`;
+        for (const order of orders) {
+          const got = await x.permute(order).cast('float32').data();
+          expect(Array.from(got), `${label} permute [${order.join(', ')}]`).toEqual(
+            Array.from(await reference.permute(order).data()),
+          );
+        }
+        for (let axis = 0; axis < shape.length; axis++) {
+          const sum = await x.sum(axis).cast('float32').data();
+          expect(Array.from(sum), `${label} sum over ${axis}`).toEqual(Array.from(await reference.sum(axis).data()));
+          if (x.dtype === 'int32') {
+            const max = await x.max(axis, true).cast('float32').data();
+            expect(Array.from(max), `${label} max over ${axis}`).toEqual(
+              Array.from(await reference.max(axis, true).data()),
+            );
+            const argmax = await x.argmax(axis).data();
+            expect(Array.from(argmax), `${label} argmax over ${axis}`).toEqual(
+              Array.from(await reference.argmax(axis).data()),
+            );
+          }
+        }
+        const both = await x.sum([0, 2], true).cast('float32').data();
+        expect(Array.from(both), `${label} sum over [0, 2]`).toEqual(
+          Array.from(await reference.sum([0, 2], true).data()),
+        );
+      }
+    }
+    runner.runWebGPUProgram = run;
+    expect(failing, 'integer transposes left to tfjs').toEqual([]);
+  });
 });
 
 describe('reads', () => {

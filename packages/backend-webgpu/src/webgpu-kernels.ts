@@ -5,6 +5,10 @@
 //     backend in a state where a later matmul of other shapes returns wrong values: K = 0 never
 //     reaches tfjs (zeros; the fused kernel gets a K = 1 product of zeros, so bias and
 //     activation still apply).
+//  2. Transpose of an int32 or bool tensor on the GPU does not compile (webgpu-transpose.ts), and
+//     tfjs's reductions use it to bring leading reduced axes innermost: integer transposes run
+//     our own WGSL program, and integer sum / max over other axes than the innermost, and
+//     argmax of any dtype (built from bool and int32 reductions), transpose those innermost first.
 // And one speed-up measured on software adapters (llvmpipe, lavapipe, SwiftShader), where the
 // GPU-tuned kernel choice does badly: a matmul with transposeB runs 1.5-2.5x slower than a
 // transpose followed by an untransposed matmul, so there the operand is transposed first.
@@ -21,11 +25,13 @@ import {
   type DType,
   type FusedActivation,
   type FusedKernels,
+  type ReduceOp,
 } from '@myelin/core/backend';
 import { runAdamShaders } from './webgpu-adam.js';
 import { runActivationBackwardShader } from './webgpu-bias-activation.js';
 import type { WebGpuProgramRunner } from './webgpu-program.js';
 import { runSoftmaxCrossEntropyShaders } from './webgpu-softmax-xent.js';
+import { runIntegerTranspose } from './webgpu-transpose.js';
 
 const shapeOf = (h: BackendHandle): readonly number[] => (h as unknown as { shape: readonly number[] }).shape;
 const dtypeOf = (h: BackendHandle): string => (h as unknown as { dtype: string }).dtype;
@@ -199,6 +205,71 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       return this.reshape(tensor as unknown as BackendHandle, shape);
     } finally {
       tensor.dispose();
+    }
+  }
+
+  override transpose(x: BackendHandle, perm: readonly number[]): BackendHandle {
+    const dtype = dtypeOf(x);
+    if (dtype !== 'int32' && dtype !== 'bool') return super.transpose(x, perm);
+    const shape = shapeOf(x);
+    const outShape = perm.map((axis) => shape[axis]!);
+    // Nothing to move (an identity order, or no elements): a reshape shares the data.
+    if (perm.every((axis, i) => axis === i) || outShape.some((d) => d === 0)) return this.reshape(x, outShape);
+    this.checkActive();
+    const runner = this.tfjs.backend() as unknown as WebGpuProgramRunner;
+    return this.adopt(runIntegerTranspose(runner, x, shape, perm, dtype), outShape);
+  }
+
+  override reduce(op: ReduceOp, x: BackendHandle, axes: readonly number[], keepDims: boolean): BackendHandle {
+    if (!this.needsInnermost(x, axes)) return super.reduce(op, x, axes, keepDims);
+    return this.overInnermost(x, axes, keepDims, (inner, innerAxes) => super.reduce(op, inner, innerAxes, false));
+  }
+
+  override argmax(x: BackendHandle, axis: number): BackendHandle {
+    // Of any dtype: backend-tfjs builds argmax from bool and int32 reductions (any, min) over the axis.
+    if (!this.needsInnermost(x, [axis], true)) return super.argmax(x, axis);
+    return this.overInnermost(x, [axis], false, (inner, [last]) => super.argmax(inner, last!));
+  }
+
+  /**
+   * Whether x (an integer tensor, or any with `anyDType`; with elements) is reduced over axes that
+   * are not its innermost ones.
+   */
+  private needsInnermost(x: BackendHandle, axes: readonly number[], anyDType = false): boolean {
+    const dtype = dtypeOf(x);
+    const shape = shapeOf(x);
+    if ((!anyDType && dtype !== 'int32' && dtype !== 'bool') || shape.some((d) => d === 0)) return false;
+    const sorted = [...axes].sort((a, b) => a - b);
+    return !sorted.every((axis, i) => axis === shape.length - sorted.length + i);
+  }
+
+  /** `reduction` of x transposed so that `axes` are innermost (their new indices passed), reshaped to keep them if asked. */
+  private overInnermost(
+    x: BackendHandle,
+    axes: readonly number[],
+    keepDims: boolean,
+    reduction: (inner: BackendHandle, innerAxes: readonly number[]) => BackendHandle,
+  ): BackendHandle {
+    const shape = shapeOf(x);
+    const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const transposed = this.transpose(x, [...kept, ...axes]);
+    let reduced: BackendHandle;
+    try {
+      reduced = reduction(
+        transposed,
+        axes.map((_, i) => kept.length + i),
+      );
+    } finally {
+      this.dispose(transposed);
+    }
+    if (!keepDims) return reduced;
+    try {
+      return this.reshape(
+        reduced,
+        shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+      );
+    } finally {
+      this.dispose(reduced);
     }
   }
 

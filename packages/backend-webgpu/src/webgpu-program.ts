@@ -26,7 +26,7 @@ export interface WebGpuProgramRunner {
   runWebGPUProgram(
     program: WebGpuProgram,
     inputs: unknown[],
-    outputDtype: 'float32',
+    outputDtype: 'float32' | 'int32' | 'bool',
     uniforms: WebGpuUniform[],
   ): unknown;
 }
