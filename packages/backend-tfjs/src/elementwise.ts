@@ -61,8 +61,10 @@ const BOOL_CAST_SHARES_BUFFER: ReadonlySet<string> = new Set(['webgpu']);
 export function cast(ctx: KernelContext, x: Tensor, dtype: TfjsDType): Tensor {
   const { tf } = ctx;
   if (x.dtype === 'bool' && dtype !== 'bool' && BOOL_CAST_SHARES_BUFFER.has(tf.getBackend())) {
-    // A select writes a fresh buffer of the target dtype.
-    return tf.where(x, tf.fill(x.shape, 1, dtype), tf.fill(x.shape, 0, dtype));
+    // A select writes a fresh buffer of the target dtype (over the elements flattened: the
+    // WebGPU select stops at rank 4).
+    const flat = tf.reshape(x, [x.size]);
+    return tf.reshape(tf.where(flat, tf.fill([x.size], 1, dtype), tf.fill([x.size], 0, dtype)), x.shape);
   }
   return tf.cast(x, dtype);
 }

@@ -14,11 +14,13 @@ import {
   maxPool2d,
   noGrad,
   tidy,
+  where,
   type Tensor,
 } from '@myelin/core';
 import { acquireNodeAdapter, adapterChoiceFromEnv } from './dawn.js';
 import { WebGpuUnavailableError, createWebGpuBackend, descriptor, probe } from './index.js';
 import { isSoftwareAdapter } from './webgpu-backend.js';
+import { mergedBroadcast } from './webgpu-kernels.js';
 
 describe('backend-webgpu in Node (Dawn)', () => {
   it('picks an adapter automatically and reports it', async () => {
@@ -172,6 +174,57 @@ describe('tfjs-backend-webgpu quirks', () => {
     }
     runner.runWebGPUProgram = run;
     expect(failing, 'integer transposes left to tfjs').toEqual([]);
+  });
+});
+
+describe('rank 5 and 6 on tfjs-backend-webgpu', () => {
+  it('merges neighbouring axes that broadcast alike', () => {
+    expect(mergedBroadcast([2, 4, 1, 1, 1], [2, 4, 3, 5, 6])).toEqual({ from: [8, 1], to: [8, 90] });
+    expect(mergedBroadcast([4, 1, 5, 1], [2, 3, 4, 7, 5, 6])).toEqual({ from: [1, 4, 1, 5, 1], to: [6, 4, 7, 5, 6] });
+    expect(mergedBroadcast([1, 1], [1, 1, 1])).toEqual({ from: [1], to: [1] });
+    expect(mergedBroadcast([3, 1, 1, 2], [3, 1, 4, 2])).toEqual({ from: [3, 1, 2], to: [3, 4, 2] });
+  });
+
+  it('broadcastTo, where and a bool sum of tensors on the GPU, as on the host', async () => {
+    // Tile stops at rank 4 (then reads the input back synchronously: an OffscreenCanvas in Node)
+    // and Select throws above it. Over 1000 elements, so tfjs does not run them on the CPU.
+    const backend = await createWebGpuBackend();
+    const onGpu = (values: number[], shape: number[]) =>
+      fromHost(Float32Array.from(values), shape, { backend }).add(fromHost(new Float32Array([0]), [1], { backend }));
+    const big = [2, 3, 4, 5, 6];
+    const x = onGpu(
+      Array.from({ length: 720 }, (_, i) => (i % 11) - 5),
+      big,
+    );
+    const mask = onGpu([1, 0, 1, 1, 0, 1], [2, 3, 1, 1, 1]);
+    const expanded = await mask.expand(big).data();
+    expect(Array.from(expanded)).toEqual(
+      Array.from({ length: 720 }, (_, i) => [1, 0, 1, 1, 0, 1][Math.floor(i / 120)]),
+    );
+    // Alternating broadcast and copied axes (the add-of-zeros path): [1, 3, 1, 5, 1, 2] -> [2, 3, 4, 5, 2, 2].
+    const alternating = onGpu(
+      Array.from({ length: 30 }, (_, i) => i),
+      [1, 3, 1, 5, 1, 2],
+    );
+    const wide = Array.from(await alternating.expand([2, 3, 4, 5, 2, 2]).data());
+    expect(wide.length).toBe(480);
+    expect(wide.slice(0, 4)).toEqual([0, 1, 0, 1]);
+    expect(wide[479]).toBe(29);
+    const positive = x.greater(0);
+    const picked = await noGrad(() => where(positive, x, mask)).data();
+    expect(Array.from(picked)).toEqual(
+      Array.from({ length: 720 }, (_, i) =>
+        (i % 11) - 5 > 0 ? (i % 11) - 5 : [1, 0, 1, 1, 0, 1][Math.floor(i / 120)],
+      ),
+    );
+    const counts = await positive.sum([2, 3, 4]).data();
+    expect(Array.from(counts)).toEqual(
+      Array.from(
+        { length: 6 },
+        (_, r) => Array.from({ length: 120 }, (_, j) => ((r * 120 + j) % 11) - 5 > 0).filter(Boolean).length,
+      ),
+    );
+    for (const t of [x, mask, alternating, positive]) t.dispose();
   });
 });
 

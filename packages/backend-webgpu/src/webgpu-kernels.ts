@@ -9,6 +9,10 @@
 //     tfjs's reductions use it to bring leading reduced axes innermost: integer transposes run
 //     our own WGSL program, and integer sum / max over other axes than the innermost, and
 //     argmax of any dtype (built from bool and int32 reductions), transpose those innermost first.
+//  3. Tile (so broadcastTo) and Select (where) stop at rank 4: Tile then reads the input back
+//     synchronously (an OffscreenCanvas in Node, a stall in a browser) and Select throws. Above
+//     rank 4, a broadcast merges neighbouring axes that broadcast alike (one reshape each way),
+//     and a where broadcasts its operands first and selects over them flattened.
 // And one speed-up measured on software adapters (llvmpipe, lavapipe, SwiftShader), where the
 // GPU-tuned kernel choice does badly: a matmul with transposeB runs 1.5-2.5x slower than a
 // transpose followed by an untransposed matmul, so there the operand is transposed first.
@@ -46,6 +50,31 @@ function dims(
   const [batch = 0, a1 = 0, a2 = 0] = shapeOf(a);
   const [, b1 = 0, b2 = 0] = shapeOf(b);
   return { batch, m: transposeA ? a2 : a1, k: transposeA ? a1 : a2, n: transposeB ? b1 : b2 };
+}
+
+/**
+ * A broadcast of `input` to `output` (its rank or less) with neighbouring axes merged where they
+ * broadcast alike (the input's axis is 1 and the output's not: broadcast; equal: copied; both 1:
+ * either): `from` for the input, `to` for the output, each of the same rank, often far below it.
+ */
+export function mergedBroadcast(input: readonly number[], output: readonly number[]): { from: number[]; to: number[] } {
+  const aligned = [...new Array<number>(output.length - input.length).fill(1), ...input];
+  const from: number[] = [];
+  const to: number[] = [];
+  let kind: 'copy' | 'broadcast' | undefined;
+  output.forEach((d, i) => {
+    if (d === 1) return; // a size-1 axis joins any group
+    const next = aligned[i] === d ? 'copy' : 'broadcast';
+    if (next === kind) {
+      from[from.length - 1]! *= aligned[i]!;
+      to[to.length - 1]! *= d;
+    } else {
+      from.push(aligned[i]!);
+      to.push(d);
+      kind = next;
+    }
+  });
+  return from.length === 0 ? { from: [1], to: [1] } : { from, to };
 }
 
 /** A TfjsBackend whose kernels avoid the WebGPU quirks listed above, with a WGSL Adam step. */
@@ -270,6 +299,68 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       );
     } finally {
       this.dispose(reduced);
+    }
+  }
+
+  override broadcastTo(x: BackendHandle, shape: readonly number[]): BackendHandle {
+    if (shape.length <= 4 || shape.some((d) => d === 0)) return super.broadcastTo(x, shape);
+    const { from, to } = mergedBroadcast(shapeOf(x), shape);
+    const dtype = dtypeOf(x);
+    if (to.length > 4) {
+      // Axes that alternate between broadcast and copied more than four times: an add of zeros.
+      const numeric = dtype === 'bool' ? this.cast(x, 'int32') : x;
+      const zeros = this.fill(shape, 0, dtype === 'bool' ? 'int32' : (dtype as DType));
+      try {
+        const sum = this.binary('add', numeric, zeros, shape);
+        if (dtype !== 'bool') return sum;
+        try {
+          return this.cast(sum, 'bool');
+        } finally {
+          this.dispose(sum);
+        }
+      } finally {
+        this.dispose(zeros);
+        if (numeric !== x) this.dispose(numeric);
+      }
+    }
+    const merged = this.reshape(x, from);
+    try {
+      const broadcast = super.broadcastTo(merged, to);
+      try {
+        return this.reshape(broadcast, shape);
+      } finally {
+        this.dispose(broadcast);
+      }
+    } finally {
+      this.dispose(merged);
+    }
+  }
+
+  override where(
+    condition: BackendHandle,
+    a: BackendHandle,
+    b: BackendHandle,
+    outShape: readonly number[],
+  ): BackendHandle {
+    if (outShape.length <= 4 || outShape.some((d) => d === 0)) return super.where(condition, a, b, outShape);
+    const size = outShape.reduce((p, d) => p * d, 1);
+    const flat = [condition, a, b].map((h) => {
+      const full = this.broadcastTo(h, outShape);
+      try {
+        return this.reshape(full, [size]);
+      } finally {
+        this.dispose(full);
+      }
+    });
+    try {
+      const selected = super.where(flat[0]!, flat[1]!, flat[2]!, [size]);
+      try {
+        return this.reshape(selected, outShape);
+      } finally {
+        this.dispose(selected);
+      }
+    } finally {
+      for (const h of flat) this.dispose(h);
     }
   }
 
