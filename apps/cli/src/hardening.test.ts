@@ -133,6 +133,22 @@ const MESSAGES: [string, string[], number, RegExp][] = [
     /^myelin: --hidden 100000000 needs about \d+ GB for parameters and Adam state, over the memory budget of .* \(--memory-budget, by default half the physical memory\)/,
   ],
   [
+    "a CNN's feature maps over the budget (Linear layers alone fit it)",
+    [
+      '--layers',
+      JSON.stringify([
+        { type: 'Unflatten', axis: 1, sizes: [1, 8, 8] },
+        { type: 'Conv2d', inChannels: 1, outChannels: 2000, kernelSize: 3, padding: 1 },
+        { type: 'Flatten' },
+        { type: 'Linear', inFeatures: 128000, outFeatures: 10 },
+      ]),
+      '--memory-budget',
+      '60MB',
+    ],
+    2,
+    /^myelin: the model \(1,300,010 parameters, samples of shape \[64\]\) needs about [\d.]+ MB for parameters, Adam state and the activations of a batch of \d+, over the memory budget of 60 MB \(--memory-budget\)/,
+  ],
+  [
     'a bad --memory-budget',
     ['--memory-budget', 'lots'],
     2,

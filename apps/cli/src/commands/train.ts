@@ -11,6 +11,7 @@ import {
   getBackend,
   restoreCheckpoint,
   type Callback,
+  type Module,
   type ModuleConfig,
   type Tensor,
   type TrainingContext,
@@ -39,7 +40,7 @@ import { RunRecorder, mergingSchedule } from '../training/recorder.js';
 import { configForResume, loadResumePoint, resumableSource, type ResumePoint } from '../training/resume.js';
 import { MetricsLog, createRunDirectory, writeJson, writePlots } from '../training/run-directory.js';
 import { RunLock } from '../training/run-lock.js';
-import { MemoryBudget, modelBytes } from '../training/memory-budget.js';
+import { MemoryBudget, builtModelBytes, modelBytes } from '../training/memory-budget.js';
 import type { RunState } from '../training/run-state.js';
 import {
   checkResumeRun,
@@ -94,6 +95,26 @@ function checkModelBudget(
       `the label ${label.label} at ${label.where} makes ${data.outputs.toLocaleString('en-US')} classes for ${samples.toLocaleString('en-US')} samples (class indices count from 0, so a label L means L + 1 classes); check that line, or use --loss MSELoss if the labels are real values`,
     );
   }
+}
+
+/**
+ * The budget again for the built model, every layer counted (the check before building sees
+ * Linear layers only): a CNN's feature maps or a Transformer's attention over a big batch.
+ */
+function checkBuiltModelBudget(
+  budget: MemoryBudget,
+  model: Module,
+  config: RunConfig,
+  data: DataSplits,
+  batchSize: number,
+): void {
+  const { bytes, parameters, purpose } = builtModelBytes(model, data.sampleShape, config.optimizer, batchSize);
+  budget.check(
+    bytes,
+    `the model (${parameters.toLocaleString('en-US')} parameters, samples of shape [${data.sampleShape.join(', ')}])`,
+    purpose,
+    true,
+  );
 }
 
 const write = (text: string): void => void process.stdout.write(text);
@@ -181,6 +202,7 @@ async function run(
   const stepsPerEpoch = Math.ceil(Math.ceil(data.train.length / (distributed?.size ?? 1)) / batchSize);
   const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task, source, stepsPerEpoch);
   checkModelFitsData(model, loss, data.train, data, source);
+  checkBuiltModelBudget(budget, model, config, data, batchSize);
   const logged = loggedNames(config, data);
   const checkpointMonitor =
     config.checkpoint.monitor ??

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { modelBytes, optimizerCopies } from './memory-budget.js';
+import '@myelin/backend-cpu-reference';
+import { Conv2d, Flatten, Linear, ReLU, Sequential } from '@myelin/core';
+import { builtModelBytes, modelBytes, optimizerCopies } from './memory-budget.js';
 
 describe('optimizerCopies: the gradient plus each optimizer’s state tensors per parameter', () => {
   it('counts what core’s optimizers keep', () => {
@@ -28,6 +30,16 @@ describe('optimizerCopies: the gradient plus each optimizer’s state tensors pe
       bytes: 4 * (55 * 4 + 5 * 2 * 2),
       parameters: 55,
       purpose: 'parameters and Adadelta state',
+    });
+  });
+
+  it('sizes a built model with every layer: the parameters and feature maps of a convolution count too', () => {
+    const model = new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), new ReLU(), new Flatten(), new Linear(64, 2));
+    // Parameters 4*9+4 + 64*2+2 = 170; per sample: conv 4*4*4 = 64, relu 64, flatten 64, linear 2.
+    expect(builtModelBytes(model, [1, 4, 4], { type: 'adam' }, 3)).toEqual({
+      bytes: 4 * (170 * 4 + (64 * 3 + 2) * 3 * 2),
+      parameters: 170,
+      purpose: 'parameters, Adam state and the activations of a batch of 3',
     });
   });
 });

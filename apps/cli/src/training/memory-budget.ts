@@ -1,5 +1,5 @@
 import { totalmem } from 'node:os';
-import type { ModuleConfig } from '@myelin/core';
+import { summary, type Module, type ModuleConfig } from '@myelin/core';
 import { CliError, UsageError, describeValue } from '../errors.js';
 
 // --memory-budget: what a run may allocate for its model (parameters, gradients, optimizer
@@ -141,15 +141,54 @@ export function optimizerCopies(optimizer: OptimizerSummary): { copies: number; 
 
 /**
  * Bytes a model needs while training: float32 parameters x (1 + gradient and optimizer state),
- * plus a batch's activations (forward values and their gradients).
+ * plus a batch's activations (forward values and their gradients), from its config before it is
+ * built (Linear layers only: enough for the sizes a flag or a stray label sets).
  */
 export function modelBytes(
   modelConfig: ModuleConfig,
   optimizer: OptimizerSummary,
   batchSize: number,
 ): { bytes: number; parameters: number; purpose: string } {
-  const parameters = countParameters(modelConfig);
+  const { bytes, parameters, state } = trainingBytes(
+    countParameters(modelConfig),
+    activationsPerSample(modelConfig),
+    optimizer,
+    batchSize,
+  );
+  return { bytes, parameters, purpose: `parameters and ${state}` };
+}
+
+/**
+ * The same for a built model, every layer counted: its parameters as they are, and the outputs
+ * of its layers for one sample of `sampleShape` (a forward pass of one sample in eval mode, as
+ * `summary` runs it), so convolutions' feature maps and attention count too.
+ */
+export function builtModelBytes(
+  model: Module,
+  sampleShape: readonly number[],
+  optimizer: OptimizerSummary,
+  batchSize: number,
+): { bytes: number; parameters: number; purpose: string } {
+  const { layers, totalParameters } = summary(model, sampleShape);
+  const activations = layers.reduce(
+    (sum, layer) => sum + (layer.outputShape === null ? 0 : layer.outputShape.reduce((a, d) => a * d, 1)),
+    0,
+  );
+  const { bytes, parameters, state } = trainingBytes(totalParameters, activations, optimizer, batchSize);
+  return {
+    bytes,
+    parameters,
+    purpose: `parameters, ${state} and the activations of a batch of ${batchSize.toLocaleString('en-US')}`,
+  };
+}
+
+function trainingBytes(
+  parameters: number,
+  activationsPerSample: number,
+  optimizer: OptimizerSummary,
+  batchSize: number,
+): { bytes: number; parameters: number; state: string } {
   const { copies, name } = optimizerCopies(optimizer);
-  const activations = activationsPerSample(modelConfig) * batchSize * 2;
-  return { bytes: 4 * (parameters * (1 + copies) + activations), parameters, purpose: `parameters and ${name}` };
+  const activations = activationsPerSample * batchSize * 2;
+  return { bytes: 4 * (parameters * (1 + copies) + activations), parameters, state: name };
 }
