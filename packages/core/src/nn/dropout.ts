@@ -54,7 +54,7 @@ abstract class DropoutVariant extends Module {
   readonly p: number;
   readonly generator: Generator | undefined;
 
-  constructor(p: number, options: DropoutOptions) {
+  constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
     checkOptions(this.typeName, options, ['generator']);
     this.p = checkNumber(`${this.typeName}: p`, p, { min: 0, max: 1 });
@@ -78,9 +78,6 @@ abstract class DropoutVariant extends Module {
 
 /** Zeroes whole channels of [N, C, L] (or [C, L]) with probability p in train mode, scaling the rest by 1 / (1 - p) (torch.nn.Dropout1d). */
 export class Dropout1d extends DropoutVariant {
-  constructor(p = 0.5, options: DropoutOptions = {}) {
-    super(p, options);
-  }
   override get typeName(): string {
     return 'Dropout1d';
   }
@@ -95,9 +92,6 @@ export class Dropout1d extends DropoutVariant {
  * input is unbatched [C, H, W], the meaning PyTorch has announced, not 1.13's [N, C, L].)
  */
 export class Dropout2d extends DropoutVariant {
-  constructor(p = 0.5, options: DropoutOptions = {}) {
-    super(p, options);
-  }
   override get typeName(): string {
     return 'Dropout2d';
   }
@@ -108,9 +102,6 @@ export class Dropout2d extends DropoutVariant {
 
 /** Zeroes whole channels of [N, C, D, H, W] (or [C, D, H, W]) with probability p in train mode (torch.nn.Dropout3d). */
 export class Dropout3d extends DropoutVariant {
-  constructor(p = 0.5, options: DropoutOptions = {}) {
-    super(p, options);
-  }
   override get typeName(): string {
     return 'Dropout3d';
   }
@@ -125,9 +116,6 @@ export class Dropout3d extends DropoutVariant {
  * variance; the identity in eval mode.
  */
 export class AlphaDropout extends DropoutVariant {
-  constructor(p = 0.5, options: DropoutOptions = {}) {
-    super(p, options);
-  }
   override get typeName(): string {
     return 'AlphaDropout';
   }
@@ -138,9 +126,6 @@ export class AlphaDropout extends DropoutVariant {
 
 /** Alpha dropout of whole channels of [N, C, *] (torch.nn.FeatureAlphaDropout). */
 export class FeatureAlphaDropout extends DropoutVariant {
-  constructor(p = 0.5, options: DropoutOptions = {}) {
-    super(p, options);
-  }
   override get typeName(): string {
     return 'FeatureAlphaDropout';
   }

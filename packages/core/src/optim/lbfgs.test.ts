@@ -15,23 +15,15 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { TORCH_LBFGS_SWA } from './test-torch-lbfgs-swa.js';
+import { closeTo } from './test-helpers.js';
 
 const backend = createCpuReferenceBackend();
 const { problems } = TORCH_LBFGS_SWA;
-const RTOL = 1e-8;
-const ATOL = 1e-12;
 
 const f64 = (data: number[], shape: number[], requiresGrad = false): Tensor =>
   fromHost(data, shape, { backend, dtype: 'float64', requiresGrad });
 
-function expectCloseTo(got: ArrayLike<number>, want: readonly number[], what: string): void {
-  expect(got.length, what).toBe(want.length);
-  want.forEach((w, i) => {
-    const error = Math.abs(got[i]! - w);
-    if (!(error <= ATOL + RTOL * Math.abs(w)))
-      expect.fail(`${what}[${i}]: got ${got[i]}, PyTorch ${w} (relative error ${error / Math.abs(w)})`);
-  });
-}
+const expectCloseTo = closeTo(1e-8, 1e-12);
 
 interface Problem {
   params: Tensor[];

@@ -23,22 +23,14 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { TORCH_LBFGS_SWA } from './test-torch-lbfgs-swa.js';
+import { closeTo } from './test-helpers.js';
 
 // The default backend: AveragedModel copies a model from its config, which builds on the default backend.
 const backend: Backend = getBackend();
-const RTOL = 1e-12;
-const ATOL = 1e-14;
 
 const f64 = (data: number[], shape: number[]): Tensor => fromHost(data, shape, { backend, dtype: 'float64' });
 
-function expectCloseTo(got: ArrayLike<number>, want: readonly number[], what: string): void {
-  expect(got.length, what).toBe(want.length);
-  want.forEach((w, i) => {
-    const error = Math.abs(got[i]! - w);
-    if (!(error <= ATOL + RTOL * Math.abs(w)))
-      expect.fail(`${what}[${i}]: got ${got[i]}, PyTorch ${w} (relative error ${error / Math.abs(w)})`);
-  });
-}
+const expectCloseTo = closeTo(1e-12, 1e-14);
 
 const linear = (): Linear => new Linear(3, 2, { dtype: 'float64', backend });
 

@@ -1,8 +1,24 @@
 // Shared by the optim and schedules tests: host values, counting backends and a fake fused kernel.
+import { expect } from 'vitest';
 import { noGrad, tensor, tidy, type Backend, type BackendHandle, type Tensor } from '@myelin/core';
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 
 export const values = (t: Tensor): number[] => Array.from(t.dataSync());
+
+/**
+ * A checker of values against PyTorch's: each within atol + rtol |want|, failing with the index,
+ * both values and the relative error.
+ */
+export function closeTo(rtol: number, atol: number) {
+  return (got: ArrayLike<number>, want: readonly number[], what: string): void => {
+    expect(got.length, what).toBe(want.length);
+    want.forEach((w, i) => {
+      const error = Math.abs(got[i]! - w);
+      if (!(error <= atol + rtol * Math.abs(w)))
+        expect.fail(`${what}[${i}]: got ${got[i]}, PyTorch ${w} (relative error ${error / Math.abs(w)})`);
+    });
+  };
+}
 
 /** A parameter with the given values (float32, requiresGrad). */
 export const param = (data: number[], backend?: Backend): Tensor =>

@@ -6,23 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { fromHost, noGrad, optimizerFromConfig, tidy, type OptimizerConfig, type Tensor } from '@myelin/core';
 import { TORCH_TRAJECTORIES } from './test-torch-trajectories.js';
+import { closeTo } from './test-helpers.js';
 
 const backend = createCpuReferenceBackend();
 const { shapes, init, target, curvature, noise, steps } = TORCH_TRAJECTORIES;
-const RTOL = 1e-12;
-const ATOL = 1e-15;
 
 const f64 = (data: number[], shape: number[], requiresGrad = false): Tensor =>
   fromHost(data, shape, { backend, dtype: 'float64', requiresGrad });
 
-function expectCloseTo(got: ArrayLike<number>, want: readonly number[], what: string): void {
-  expect(got.length, what).toBe(want.length);
-  want.forEach((w, i) => {
-    const error = Math.abs(got[i]! - w);
-    if (!(error <= ATOL + RTOL * Math.abs(w)))
-      expect.fail(`${what}[${i}]: got ${got[i]}, PyTorch ${w} (relative error ${error / Math.abs(w)})`);
-  });
-}
+const expectCloseTo = closeTo(1e-12, 1e-15);
 
 describe('RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD: float64 trajectories match torch.optim', () => {
   it('the fixture covers every optimizer with several option sets', () => {
