@@ -113,6 +113,13 @@ describe('run config: defaults, file, flags', () => {
     expect(() => resolve({ loss: 'MultiLabelMarginLoss' })).toThrow(
       /got MultiLabelMarginLoss, which takes a list of class indices per sample .*allowed: MultiMarginLoss or CrossEntropyLoss/,
     );
+    // The losses of three tensors, before any data is loaded (core's threeInputLossInfo).
+    expect(() => resolve({ loss: 'tripletMarginLoss' })).toThrow(
+      /got tripletMarginLoss, which takes three tensors \(forward\(anchor, positive, negative\)\), .*allowed: a loss of \(output, target\)/,
+    );
+    expect(() => resolve({ loss: 'GaussianNLLLoss' })).toThrow(
+      /which takes three tensors \(forward\(input, target, variance\)\)/,
+    );
     // An unknown type is left to lossFromConfig, which lists the known ones when training starts.
     expect(resolve({ loss: 'HingeLoss' }).loss).toEqual({ type: 'HingeLoss' });
   });

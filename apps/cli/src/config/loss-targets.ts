@@ -1,4 +1,4 @@
-import { lossInfo, type LossTarget } from '@myelin/core';
+import { lossInfo, threeInputLossInfo, type LossTarget } from '@myelin/core';
 import { UsageError } from '../errors.js';
 
 // The CLI's data sources give one label per sample; the data pipeline makes it the target the
@@ -40,6 +40,11 @@ const fromLabels = (kind: LossTarget): kind is TargetFromLabels =>
  * what to use; `where` is ' (--loss)', ' (in run.json)' or ''. Unknown types are left to lossFromConfig.
  */
 export function checkLossTargets(type: string, where: string): void {
+  const threeInput = threeInputLossInfo(type);
+  if (threeInput !== undefined)
+    throw new UsageError(
+      `invalid value for loss${where}: got ${type}, which takes three tensors (${threeInput.forward}), but training compares the model's output with each sample's label; allowed: a loss of (output, target), such as CrossEntropyLoss for class labels or MSELoss for values (use ${type} in code, in your own step)`,
+    );
   const info = lossInfo(type);
   if (info === undefined || info.targets.some(fromLabels)) return;
   const kind = info.targets.find((k): k is Exclude<LossTarget, TargetFromLabels> => !fromLabels(k))!;

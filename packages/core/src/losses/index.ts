@@ -44,6 +44,7 @@ export {
   MarginRankingLoss,
   TripletMarginLoss,
   threeInputLossFromConfig,
+  threeInputLossInfo,
   type ThreeInputLoss,
 } from './three-input.js';
 export {

@@ -20,6 +20,7 @@ import {
   lossInfo,
   moduleFromConfig,
   threeInputLossFromConfig,
+  threeInputLossInfo,
   type Loss,
   type LossConfig,
   type LossInfo,
@@ -278,7 +279,10 @@ describe('the three-input losses', () => {
         new RegExp(`${type} takes three tensors .*threeInputLossFromConfig`),
       );
       expect(lossInfo(type)).toBeUndefined();
+      expect(threeInputLossInfo(type.toLowerCase())?.forward).toMatch(/^forward\(\w+, \w+, \w+\)$/);
     }
+    expect(threeInputLossInfo('TripletMarginLoss')).toEqual({ forward: 'forward(anchor, positive, negative)' });
+    expect(threeInputLossInfo('MSELoss')).toBeUndefined();
     const a = tensor([
       [0.2, -1, 0.5],
       [2, 1, -0.5],

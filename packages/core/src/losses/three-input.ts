@@ -150,6 +150,22 @@ export const THREE_INPUT_LOSS_TYPES: Record<
   },
 };
 
+/** The built-in three-input loss type a name means (case-insensitively), or undefined. */
+function threeInputTypeNamed(type: unknown): string | undefined {
+  if (typeof type !== 'string') return undefined;
+  return Object.keys(THREE_INPUT_LOSS_TYPES).find((name) => name.toLowerCase() === type.toLowerCase());
+}
+
+/**
+ * For a built-in loss of three tensors (GaussianNLLLoss, CosineEmbeddingLoss, MarginRankingLoss,
+ * TripletMarginLoss; case-insensitive), what its forward takes, e.g. 'forward(anchor, positive,
+ * negative)'; undefined for any other name. Such a loss cannot be `fit`'s (input, target) loss.
+ */
+export function threeInputLossInfo(type: string): { forward: string } | undefined {
+  const name = threeInputTypeNamed(type);
+  return name === undefined ? undefined : { forward: THREE_INPUT_LOSS_TYPES[name]!.forward };
+}
+
 /**
  * Rebuilds a three-input loss from its `config()` (or `{ type: 'TripletMarginLoss', margin: 0.5 }`);
  * the type is case-insensitive, like lossFromConfig's.
@@ -161,10 +177,7 @@ export function threeInputLossFromConfig(config: LossConfig): ThreeInputLoss {
     );
   }
   const known = Object.keys(THREE_INPUT_LOSS_TYPES);
-  const type =
-    typeof config.type === 'string'
-      ? known.find((name) => name.toLowerCase() === String(config.type).toLowerCase())
-      : undefined;
+  const type = threeInputTypeNamed(config.type);
   if (type === undefined) {
     throw new ArgumentError(
       `threeInputLossFromConfig: unknown three-input loss type ${JSON.stringify(config.type) ?? String(config.type)} (known types: ${known.join(', ')}; losses of (input, target) are built by lossFromConfig)`,
