@@ -16,6 +16,18 @@ export { randomSplit, type RandomSplitOptions } from './random-split.js';
 export { Collator, collate, type Batch, type CollateOptions } from './collate.js';
 export { DataLoader, type DataLoaderOptions, type EpochBatches, type MaybePromise } from './data-loader.js';
 export { DistributedSampler, type DistributedSamplerOptions, type Sampler } from './distributed-sampler.js';
+export {
+  SequentialSampler,
+  RandomSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+  BatchSampler,
+  type RandomSamplerOptions,
+  type SubsetRandomSamplerOptions,
+  type WeightedRandomSamplerOptions,
+  type BatchSamplerLike,
+  type BatchSamplerOptions,
+} from './samplers.js';
 export { compose } from './transforms/compose.js';
 export {
   toFloat,
