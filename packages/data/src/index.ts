@@ -28,7 +28,13 @@ export {
   type BatchSamplerLike,
   type BatchSamplerOptions,
 } from './samplers.js';
-export { compose } from './transforms/compose.js';
+export {
+  compose,
+  randomApply,
+  randomChoice,
+  type RandomApplyOptions,
+  type RandomChoiceOptions,
+} from './transforms/compose.js';
 export {
   toFloat,
   normalize,
@@ -50,11 +56,33 @@ export {
 } from './transforms/config.js';
 export {
   randomHorizontalFlip,
+  randomVerticalFlip,
   randomCrop,
   centerCrop,
   type RandomHorizontalFlipOptions,
   type RandomCropOptions,
 } from './transforms/augment.js';
+export {
+  randomRotation,
+  randomResizedCrop,
+  pad,
+  type RandomRotationOptions,
+  type RandomResizedCropOptions,
+  type PadOptions,
+  type PaddingMode,
+} from './transforms/geometry.js';
+export {
+  colorJitter,
+  grayscale,
+  randomGrayscale,
+  gaussianBlur,
+  randomErasing,
+  type ColorJitterOptions,
+  type GrayscaleOptions,
+  type RandomGrayscaleOptions,
+  type GaussianBlurOptions,
+  type RandomErasingOptions,
+} from './transforms/photometric.js';
 export { parseIdx, decodeIdx, encodeIdx, type IdxArray, type IdxDType } from './sources/idx.js';
 export { gunzip, isGzip } from './sources/gzip.js';
 export { parseCsv, CsvDataset, type CsvOptions } from './sources/csv.js';
