@@ -50,7 +50,7 @@ export function randomChoice<T>(
 ): Transform<T, T> {
   checkTransforms(transforms, 'randomChoice');
   const weights = options.p ?? transforms.map(() => 1);
-  const total = weights.reduce((a, b) => a + b, 0);
+  const total = Array.isArray(weights) ? weights.reduce((a, b) => a + b, 0) : NaN;
   if (weights.length !== transforms.length || !weights.every((w) => Number.isFinite(w) && w >= 0) || !(total > 0))
     throw new DataError({
       source: 'randomChoice',
