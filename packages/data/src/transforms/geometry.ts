@@ -6,7 +6,7 @@ import type { SampleTransform } from './basic.js';
 import { resizeBilinear } from './resize.js';
 
 /** A [min, max] range from a number n (as [-n, n], n >= 0) or a pair with min <= max. */
-export function symmetricRange(value: number | readonly number[], name: string, transform: string): [number, number] {
+function symmetricRange(value: number | readonly number[], name: string, transform: string): [number, number] {
   const range = typeof value === 'number' ? [-value, value] : [...value];
   if (
     (typeof value === 'number' && !(value >= 0)) ||
@@ -34,7 +34,7 @@ export function positiveRange(value: readonly number[], name: string, transform:
 }
 
 /** A fill value per channel from one number or a list of `channels` numbers. */
-export function fillPerChannel(fill: number | readonly number[], channels: number, transform: string): number[] {
+function fillPerChannel(fill: number | readonly number[], channels: number, transform: string): number[] {
   if (typeof fill === 'number') return new Array<number>(channels).fill(fill);
   if (fill.length === 1) return new Array<number>(channels).fill(fill[0]!);
   if (fill.length !== channels)
@@ -228,7 +228,7 @@ export interface PadOptions {
 }
 
 /** [left, top, right, bottom] from torchvision's padding forms: n, [left/right, top/bottom], or all four. */
-export function paddingSides(padding: number | readonly number[], transform = 'pad'): [number, number, number, number] {
+function paddingSides(padding: number | readonly number[], transform = 'pad'): [number, number, number, number] {
   const list = typeof padding === 'number' ? [padding] : [...padding];
   if (![1, 2, 4].includes(list.length) || !list.every((v) => Number.isInteger(v) && v >= 0))
     throw new DataError({
