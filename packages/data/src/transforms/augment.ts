@@ -94,6 +94,30 @@ export function roundHalfEven(value: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/**
+ * torchvision's box sampling (RandomResizedCrop, RandomErasing): up to 10 tries of an area
+ * uniform in area · [scale] and an aspect ratio log-uniform in [ratio]; the first
+ * [round(sqrt(area · ratio)), round(sqrt(area / ratio))] that `fits` (then a uniform position
+ * for it: [top, left, those two sides]), or undefined when none does.
+ */
+export function sampleBox(
+  draws: Draws,
+  height: number,
+  width: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+  fits: (first: number, second: number) => [number, number] | undefined,
+): [number, number, number, number] | undefined {
+  const area = height * width;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const target = area * draws.uniform(scale[0], scale[1]);
+    const aspect = Math.exp(draws.uniform(Math.log(ratio[0]), Math.log(ratio[1])));
+    const box = fits(roundHalfEven(Math.sqrt(target * aspect)), roundHalfEven(Math.sqrt(target / aspect)));
+    if (box) return [draws.integer(0, height - box[0] + 1), draws.integer(0, width - box[1] + 1), box[0], box[1]];
+  }
+  return undefined;
+}
+
 export type ArrayConstructor = new (length: number) => NumericArray;
 
 export interface RandomHorizontalFlipOptions {

@@ -1,7 +1,7 @@
 import { DataError } from '../errors.js';
 import { imageGeometry, newFloat32, type HostArray } from '../host-array.js';
 import { drawSeed } from '../random-split.js';
-import { Draws, STREAMS, checkSeed, roundHalfEven, type ArrayConstructor } from './augment.js';
+import { Draws, STREAMS, checkSeed, roundHalfEven, sampleBox, type ArrayConstructor } from './augment.js';
 import type { SampleTransform } from './basic.js';
 import { resizeBilinear } from './resize.js';
 
@@ -178,21 +178,14 @@ export function randomResizedCrop(
     });
   const [scaleLow, scaleHigh] = positiveRange(options.scale ?? [0.08, 1], 'scale', name);
   const [ratioLow, ratioHigh] = positiveRange(options.ratio ?? [3 / 4, 4 / 3], 'ratio', name);
-  const logRatio = [Math.log(ratioLow), Math.log(ratioHigh)] as const;
   const draws = new Draws(checkSeed(options.seed ?? drawSeed(), name), STREAMS.resizedCrop);
   return (sample, context) => {
     const { channels, height, width } = imageGeometry(sample.x.shape, name);
     draws.at(context);
-    const area = height * width;
-    let window: [number, number, number, number] | undefined;
-    for (let attempt = 0; attempt < 10 && window === undefined; attempt++) {
-      const targetArea = area * draws.uniform(scaleLow, scaleHigh);
-      const aspect = Math.exp(draws.uniform(logRatio[0], logRatio[1]));
-      const w = roundHalfEven(Math.sqrt(targetArea * aspect));
-      const h = roundHalfEven(Math.sqrt(targetArea / aspect));
-      if (w > 0 && w <= width && h > 0 && h <= height)
-        window = [draws.integer(0, height - h + 1), draws.integer(0, width - w + 1), h, w];
-    }
+    // The ratio is width / height: the longer side of the sampled box is its width.
+    let window = sampleBox(draws, height, width, [scaleLow, scaleHigh], [ratioLow, ratioHigh], (w, h) =>
+      w > 0 && w <= width && h > 0 && h <= height ? [h, w] : undefined,
+    );
     if (window === undefined) {
       // torchvision's fallback: the centre, as much of the image as the ratio range allows.
       const inRatio = width / height;

@@ -1,7 +1,7 @@
 import { DataError } from '../errors.js';
 import { imageGeometry, newFloat32, type NumericArray } from '../host-array.js';
 import { drawSeed } from '../random-split.js';
-import { Draws, STREAMS, checkProbability, checkSeed, roundHalfEven } from './augment.js';
+import { Draws, STREAMS, checkProbability, checkSeed, sampleBox } from './augment.js';
 import type { SampleTransform } from './basic.js';
 import { positiveRange } from './geometry.js';
 
@@ -331,15 +331,12 @@ export function randomErasing(options: RandomErasingOptions = {}): SampleTransfo
         expected: `value one number or ${channels} (one per channel)`,
         found: `${(values as number[]).length} values`,
       });
-    const area = height * width;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const eraseArea = area * draws.uniform(scale[0], scale[1]);
-      const aspect = Math.exp(draws.uniform(Math.log(ratioLow), Math.log(ratioHigh)));
-      const h = roundHalfEven(Math.sqrt(eraseArea * aspect));
-      const w = roundHalfEven(Math.sqrt(eraseArea / aspect));
-      if (!(h < height && w < width)) continue;
-      const top = draws.integer(0, height - h + 1);
-      const left = draws.integer(0, width - w + 1);
+    // Here the ratio is height / width, as in torchvision's RandomErasing.
+    const box = sampleBox(draws, height, width, [scale[0], scale[1]], [ratioLow, ratioHigh], (h, w) =>
+      h < height && w < width ? [h, w] : undefined,
+    );
+    if (box) {
+      const [top, left, h, w] = box;
       const source = sample.x.data;
       const data = newFloat32(source.length);
       data.set(source);
