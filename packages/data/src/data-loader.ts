@@ -104,7 +104,11 @@ function checkExclusive(options: DataLoaderOptions): void {
         `batchSampler with ${given.join(', ')}`,
         'the batch sampler decides the batches; set batch size and dropLast on it',
       );
-    if (typeof options.batchSampler !== 'object' || typeof options.batchSampler.batches !== 'function')
+    if (
+      typeof options.batchSampler !== 'object' ||
+      options.batchSampler === null ||
+      typeof options.batchSampler.batches !== 'function'
+    )
       conflict(
         'batchSampler an object with length and batches(epoch), like a BatchSampler',
         String(options.batchSampler),
@@ -114,7 +118,11 @@ function checkExclusive(options: DataLoaderOptions): void {
   if (options.sampler !== undefined) {
     if (options.shuffle)
       conflict('either shuffle or a sampler', 'sampler with shuffle true', 'the sampler orders the samples');
-    if (typeof options.sampler !== 'object' || typeof options.sampler.indices !== 'function')
+    if (
+      typeof options.sampler !== 'object' ||
+      options.sampler === null ||
+      typeof options.sampler.indices !== 'function'
+    )
       conflict(
         'sampler an object with length and indices(epoch), like a RandomSampler',
         String(options.sampler),
@@ -139,6 +147,7 @@ function checkCount(name: string, value: number, minimum: number): number {
  */
 export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   readonly dataset: DatasetLike<MaybePromise<Sample>>;
+  /** Samples per batch: the option, or a batch sampler's batchSize (1 for one that has none). */
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly seed: number;

@@ -223,6 +223,9 @@ describe('DataLoader with samplers', () => {
       'DataLoader: expected either shuffle or a sampler, found sampler with shuffle true',
     );
     expect(() => new DataLoader(dataset, { batchSampler: {} as BatchSampler })).toThrow(DataError);
+    expect(() => new DataLoader(dataset, { batchSampler: null as unknown as BatchSampler })).toThrow(
+      'DataLoader: expected batchSampler an object with length and batches(epoch), like a BatchSampler, found null',
+    );
     expect(() => new DataLoader(dataset, { sampler: [1, 2] as unknown as SequentialSampler })).toThrow(
       'expected sampler an object with length and indices(epoch)',
     );
