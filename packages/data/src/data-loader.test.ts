@@ -141,7 +141,7 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(dataset, { batchSize: 0 })).toThrow(/batchSize an integer >= 1, found 0/);
     expect(() => new DataLoader(dataset, { prefetch: -1 })).toThrow(DataError);
     expect(() => new DataLoader(dataset, { batch_size: 4 } as never)).toThrow(
-      "DataLoader: expected options among batchSize, shuffle, seed, dropLast, prefetch, collate, sampler, backend, targetDtype, found 'batch_size' ('batch_size' is 'batchSize' here)",
+      "DataLoader: expected options among batchSize, shuffle, seed, dropLast, prefetch, collate, sampler, batchSampler, backend, targetDtype, found 'batch_size' ('batch_size' is 'batchSize' here)",
     );
     expect(() => new DataLoader(dataset, { batchSize: 4, num_workers: 2 } as never)).toThrow(/found 'num_workers'$/);
     expect(() => new DataLoader(dataset, { shuffle: 'yes' } as never)).toThrow(

@@ -5,6 +5,7 @@ import { DataError } from './errors.js';
 import type { Sample } from './host-array.js';
 import type { Sampler } from './distributed-sampler.js';
 import { drawSeed } from './random-split.js';
+import { batchesOf, type BatchSamplerLike } from './samplers.js';
 import { scheduleMacrotask } from './schedule.js';
 
 export interface DataLoaderOptions extends CollateOptions {
@@ -20,8 +21,16 @@ export interface DataLoaderOptions extends CollateOptions {
   prefetch?: number;
   /** Replaces the default collate (contiguous float32 / int32 batches). */
   collate?: (samples: Sample[]) => Batch;
-  /** Picks the indices of each epoch instead of `shuffle` (a DistributedSampler for data-parallel training). */
+  /**
+   * Picks the indices of each epoch instead of `shuffle` (a RandomSampler, WeightedRandomSampler,
+   * SubsetRandomSampler, or a DistributedSampler for data-parallel training). Excludes `shuffle`.
+   */
   sampler?: Sampler;
+  /**
+   * Picks whole batches each epoch (a BatchSampler over a sampler), like PyTorch's batch_sampler:
+   * excludes batchSize, shuffle, sampler and dropLast.
+   */
+  batchSampler?: BatchSamplerLike;
 }
 
 /** One epoch's batches, for `for await` (with prefetch) or plain `for` (synchronous datasets only). */
@@ -45,6 +54,7 @@ const OPTIONS = [
   'prefetch',
   'collate',
   'sampler',
+  'batchSampler',
   'backend',
   'targetDtype',
 ];
@@ -76,6 +86,51 @@ function checkOptions(options: DataLoaderOptions): void {
       });
 }
 
+/** PyTorch's rules: a batchSampler decides batching and order alone; a sampler decides order without shuffle. */
+function checkExclusive(options: DataLoaderOptions): void {
+  const conflict = (expected: string, found: string, detail: string): never => {
+    throw new DataError({ source: 'DataLoader', expected, found, detail });
+  };
+  if (options.batchSampler !== undefined) {
+    const given = [
+      options.batchSize !== undefined && options.batchSize !== 1 ? `batchSize ${options.batchSize}` : '',
+      options.shuffle ? 'shuffle true' : '',
+      options.sampler !== undefined ? 'a sampler' : '',
+      options.dropLast ? 'dropLast true' : '',
+    ].filter((text) => text !== '');
+    if (given.length > 0)
+      conflict(
+        'batchSampler alone, without batchSize, shuffle, sampler or dropLast',
+        `batchSampler with ${given.join(', ')}`,
+        'the batch sampler decides the batches; set batch size and dropLast on it',
+      );
+    if (
+      typeof options.batchSampler !== 'object' ||
+      options.batchSampler === null ||
+      typeof options.batchSampler.batches !== 'function'
+    )
+      conflict(
+        'batchSampler an object with length and batches(epoch), like a BatchSampler',
+        String(options.batchSampler),
+        'wrap a sampler in new BatchSampler(sampler, { batchSize })',
+      );
+  }
+  if (options.sampler !== undefined) {
+    if (options.shuffle)
+      conflict('either shuffle or a sampler', 'sampler with shuffle true', 'the sampler orders the samples');
+    if (
+      typeof options.sampler !== 'object' ||
+      options.sampler === null ||
+      typeof options.sampler.indices !== 'function'
+    )
+      conflict(
+        'sampler an object with length and indices(epoch), like a RandomSampler',
+        String(options.sampler),
+        'pass index lists through a SubsetRandomSampler',
+      );
+  }
+}
+
 function checkCount(name: string, value: number, minimum: number): number {
   if (!Number.isSafeInteger(value) || value < minimum)
     throw new DataError({ source: 'DataLoader', expected: `${name} an integer >= ${minimum}`, found: `${value}` });
@@ -92,12 +147,14 @@ function checkCount(name: string, value: number, minimum: number): number {
  */
 export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   readonly dataset: DatasetLike<MaybePromise<Sample>>;
+  /** Samples per batch: the option, or a batch sampler's batchSize (1 for one that has none). */
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly seed: number;
   readonly dropLast: boolean;
   readonly prefetch: number;
   readonly sampler: Sampler | undefined;
+  readonly batchSampler: BatchSamplerLike | undefined;
   /** The epoch that iterating the loader runs next; settable to resume a run. */
   nextEpoch = 0;
   /** Every batch is new and the consumer's: core's fit and evaluate dispose them after use. */
@@ -108,32 +165,38 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   constructor(dataset: DatasetLike<MaybePromise<Sample>>, options: DataLoaderOptions = {}) {
     this.dataset = dataset;
     checkOptions(options);
-    this.batchSize = checkCount('batchSize', options.batchSize ?? 1, 1);
+    checkExclusive(options);
+    this.batchSampler = options.batchSampler;
+    this.batchSize = checkCount('batchSize', options.batchSize ?? this.batchSampler?.batchSize ?? 1, 1);
     this.prefetch = checkCount('prefetch', options.prefetch ?? 2, 0);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
     this.sampler = options.sampler;
-    if (this.sampler && options.shuffle)
-      throw new DataError({
-        source: 'DataLoader',
-        expected: 'either shuffle or a sampler',
-        found: 'both',
-        detail: 'the sampler orders the samples',
-      });
-    this.seed = options.seed ?? this.sampler?.seed ?? drawSeed();
+    this.seed = options.seed ?? this.sampler?.seed ?? this.batchSampler?.seed ?? drawSeed();
     const collator = new Collator(options);
     this.#collate = options.collate ?? ((samples) => collator.collate(samples));
   }
 
   /** Batches per epoch. */
   get length(): number {
+    if (this.batchSampler) return this.batchSampler.length;
     const n = this.sampler ? this.sampler.length : this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** The sample order of `epoch`: the sampler's indices, a permutation when shuffling, 0..n-1 otherwise. */
+  /**
+   * The sample order of `epoch`: the batch sampler's batches end to end, the sampler's indices,
+   * a permutation when shuffling, 0..n-1 otherwise.
+   */
   order(epoch: number): Int32Array {
     checkCount('epoch', epoch, 0);
+    if (this.batchSampler) {
+      const batches = this.batchSampler.batches(epoch);
+      const out = new Int32Array(batches.reduce((total, batch) => total + batch.length, 0));
+      let at = 0;
+      for (const batch of batches) out.set(batch, (at += batch.length) - batch.length);
+      return out;
+    }
     if (this.sampler) return this.sampler.indices(epoch);
     const n = this.dataset.length;
     if (!this.shuffle) {
@@ -163,19 +226,29 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     return this.epoch(this.nextEpoch++)[Symbol.iterator]();
   }
 
-  #samples(order: Int32Array, batch: number, context: SampleContext): MaybePromise<Sample>[] {
-    const start = batch * this.batchSize;
-    const end = Math.min(start + this.batchSize, order.length);
-    const samples = new Array<MaybePromise<Sample>>(end - start);
-    for (let i = start; i < end; i++) samples[i - start] = this.dataset.get(order[i]!, context);
+  /** The dataset indices of each batch of `epoch`. */
+  batches(epoch: number): Int32Array[] {
+    checkCount('epoch', epoch, 0);
+    const batches = this.batchSampler
+      ? this.batchSampler.batches(epoch)
+      : batchesOf(this.order(epoch), this.batchSize, this.length);
+    const empty = batches.findIndex((batch) => batch.length === 0);
+    if (empty >= 0)
+      throw new DataError({ source: 'DataLoader', expected: 'non-empty batches', found: `batch ${empty} empty` });
+    return batches;
+  }
+
+  #samples(indices: Int32Array, context: SampleContext): MaybePromise<Sample>[] {
+    const samples = new Array<MaybePromise<Sample>>(indices.length);
+    for (let i = 0; i < indices.length; i++) samples[i] = this.dataset.get(indices[i]!, context);
     return samples;
   }
 
   *#iterateSync(epoch: number): IterableIterator<Batch> {
-    const order = this.order(epoch);
+    const batches = this.batches(epoch);
     const context: SampleContext = { epoch };
-    for (let batch = 0; batch < this.length; batch++) {
-      const samples = this.#samples(order, batch, context);
+    for (const indices of batches) {
+      const samples = this.#samples(indices, context);
       if (samples.some(isPromiseLike)) {
         throw new DataError({
           source: 'DataLoader',
@@ -188,11 +261,11 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     }
   }
 
-  #build(order: Int32Array, batch: number, context: SampleContext): Promise<Batch> {
+  #build(indices: Int32Array, context: SampleContext): Promise<Batch> {
     return new Promise<Batch>((resolve, reject) => {
       scheduleMacrotask(() => {
         try {
-          const samples = this.#samples(order, batch, context);
+          const samples = this.#samples(indices, context);
           if (samples.some(isPromiseLike))
             Promise.all(samples)
               .then((resolved) => this.#collate(resolved))
@@ -206,13 +279,13 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   }
 
   async *#iterateAsync(epoch: number): AsyncGenerator<Batch> {
-    const order = this.order(epoch);
+    const batches = this.batches(epoch);
     const context: SampleContext = { epoch };
-    const total = this.length;
+    const total = batches.length;
     const queue: Promise<Batch>[] = [];
     let started = 0;
     const startNext = (): void => {
-      const pending = this.#build(order, started++, context);
+      const pending = this.#build(batches[started++]!, context);
       pending.catch(() => undefined); // awaited later; this only stops an early rejection counting as unhandled
       queue.push(pending);
     };

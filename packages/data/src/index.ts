@@ -16,7 +16,25 @@ export { randomSplit, type RandomSplitOptions } from './random-split.js';
 export { Collator, collate, type Batch, type CollateOptions } from './collate.js';
 export { DataLoader, type DataLoaderOptions, type EpochBatches, type MaybePromise } from './data-loader.js';
 export { DistributedSampler, type DistributedSamplerOptions, type Sampler } from './distributed-sampler.js';
-export { compose } from './transforms/compose.js';
+export {
+  SequentialSampler,
+  RandomSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+  BatchSampler,
+  type RandomSamplerOptions,
+  type SubsetRandomSamplerOptions,
+  type WeightedRandomSamplerOptions,
+  type BatchSamplerLike,
+  type BatchSamplerOptions,
+} from './samplers.js';
+export {
+  compose,
+  randomApply,
+  randomChoice,
+  type RandomApplyOptions,
+  type RandomChoiceOptions,
+} from './transforms/compose.js';
 export {
   toFloat,
   normalize,
@@ -38,11 +56,33 @@ export {
 } from './transforms/config.js';
 export {
   randomHorizontalFlip,
+  randomVerticalFlip,
   randomCrop,
   centerCrop,
   type RandomHorizontalFlipOptions,
   type RandomCropOptions,
 } from './transforms/augment.js';
+export {
+  randomRotation,
+  randomResizedCrop,
+  pad,
+  type RandomRotationOptions,
+  type RandomResizedCropOptions,
+  type PadOptions,
+  type PaddingMode,
+} from './transforms/geometry.js';
+export {
+  colorJitter,
+  grayscale,
+  randomGrayscale,
+  gaussianBlur,
+  randomErasing,
+  type ColorJitterOptions,
+  type GrayscaleOptions,
+  type RandomGrayscaleOptions,
+  type GaussianBlurOptions,
+  type RandomErasingOptions,
+} from './transforms/photometric.js';
 export { parseIdx, decodeIdx, encodeIdx, type IdxArray, type IdxDType } from './sources/idx.js';
 export { gunzip, isGzip } from './sources/gzip.js';
 export { parseCsv, CsvDataset, type CsvOptions } from './sources/csv.js';

@@ -146,6 +146,39 @@ describe('myelin train (the built binary)', () => {
     expect(loss('augmented')).not.toBe(loss('plain'));
   });
 
+  it("trains with torchvision's other augmentations named in the config", async () => {
+    const transforms = [
+      { type: 'toFloat' },
+      { type: 'pad', padding: 2, paddingMode: 'reflect' },
+      { type: 'randomResizedCrop', size: 28, scale: [0.6, 1] },
+      { type: 'randomRotation', degrees: 10, interpolation: 'bilinear' },
+      { type: 'colorJitter', brightness: 0.3, contrast: 0.3 },
+      { type: 'randomApply', transforms: [{ type: 'gaussianBlur', kernelSize: 3 }], p: 0.3 },
+      { type: 'randomErasing', p: 0.5 },
+      { type: 'flatten' },
+    ];
+    const result = await runCli(
+      [
+        'train',
+        '--data',
+        'fashion-mnist',
+        '--limit',
+        '200',
+        '--epochs',
+        '1',
+        '--hidden',
+        '8',
+        '--name',
+        'torchvision',
+      ].concat(['--transforms', JSON.stringify(transforms)]),
+      cwd,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const config = readJson<{ data: { transforms: unknown } }>(path.join(cwd, 'runs', 'torchvision', 'config.json'));
+    expect(config.data.transforms).toEqual(transforms);
+  });
+
   it('trains on the native CUDA engine (its CPU emulator build here) exactly as on the native CPU backend', async () => {
     // backend-cuda's build makes the emulator build of its addon (scripts/build-emulator.mjs):
     // the same kernels and glue, every CUDA thread a fiber. The CLI loads it through the variable

@@ -200,7 +200,18 @@ describe('run config: defaults, file, flags', () => {
       'invalid value for model.hidden[1] (--hidden): got "x"; allowed: integers >= 1 separated by commas (e.g. 128,64), or none for no hidden layer',
     );
     expect(failure({ transforms: '[{"type":"blur"}]' })).toBe(
-      'invalid value for data.transforms[0].type (--transforms): got "blur"; allowed: toFloat, normalize, resize, flatten, randomHorizontalFlip, randomCrop',
+      'invalid value for data.transforms[0].type (--transforms): got "blur"; allowed: toFloat, normalize, resize, flatten, randomHorizontalFlip, randomCrop, randomVerticalFlip, randomRotation, randomResizedCrop, colorJitter, randomErasing, pad, grayscale, randomGrayscale, gaussianBlur, randomApply, randomChoice',
+    );
+    expect(failure({ transforms: '[{"type":"gaussianBlur","kernelSize":4}]' })).toBe(
+      'invalid value for data.transforms[0].kernelSize (--transforms): got 4; allowed: a positive odd integer or [width, height] of them',
+    );
+    expect(
+      failure({ transforms: '[{"type":"randomApply","transforms":[{"type":"randomRotation","degrees":-5}]}]' }),
+    ).toBe(
+      'invalid value for data.transforms[0].transforms[0].degrees (--transforms): got -5; allowed: a number >= 0 or a [min, max] pair',
+    );
+    expect(failure({ transforms: '[{"type":"colorJitter","hue":[0.1]}]' })).toMatch(
+      /^invalid value for data\.transforms\[0\]\.hue \(--transforms\): got \[0\.1\]; allowed: /,
     );
     expect(failure({ transforms: '[{"type":"randomCrop","size":28,"padding":-2}]' })).toBe(
       'invalid value for data.transforms[0].padding (--transforms): got -2; allowed: a number >= 0',

@@ -186,7 +186,8 @@ export function usageErrorFromIssue(
   }
   const value = getPath(raw, fullPath as (string | number)[]);
   const allowed =
-    option && (dotted === option.path || (flag !== undefined && keyPath === option.path))
+    // A custom issue (a check zod cannot express) says itself what is allowed.
+    leaf.code !== 'custom' && option && (dotted === option.path || (flag !== undefined && keyPath === option.path))
       ? option.allowed
       : describeAllowed(leaf);
   return new UsageError(

@@ -257,7 +257,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     argument: '<json>',
     path: 'data.transforms',
     description:
-      'preprocessing, in order, e.g. \'[{"type":"toFloat"},{"type":"normalize","mean":0.5,"std":0.5},{"type":"flatten"}]\' (types: toFloat, normalize, resize, flatten; training data only: randomHorizontalFlip {p}, randomCrop {size, padding, fill}, a centre crop for evaluation)',
+      'preprocessing, in order, e.g. \'[{"type":"toFloat"},{"type":"normalize","mean":0.5,"std":0.5},{"type":"flatten"}]\' (types: toFloat, normalize, resize, flatten, pad {padding, fill, paddingMode}, grayscale {numOutputChannels}; training data only: randomHorizontalFlip {p}, randomCrop {size, padding, fill} (a centre crop for evaluation), randomVerticalFlip {p}, randomRotation {degrees, interpolation, fill}, randomResizedCrop {size, scale, ratio} (a resize for evaluation), colorJitter {brightness, contrast, saturation, hue}, randomErasing {p, scale, ratio, value}, randomGrayscale {p}, gaussianBlur {kernelSize, sigma}, randomApply {transforms, p}, randomChoice {transforms, p})',
     allowed: 'a JSON list of {"type": "toFloat"|"normalize"|"resize"|"flatten", ...}',
     shownDefault: 'per dataset (digits: toFloat scale 1/16)',
     parse: (text, flag) => (/^(auto|default|null)$/i.test(text) ? null : parseJson(text, flag)),

@@ -1,5 +1,5 @@
 import { MLP_ACTIVATIONS } from '@myelin/core';
-import { defaultTransformConfigs, type TransformConfig } from '@myelin/data';
+import { DataError, defaultTransformConfigs, parseTransformConfigs, type TransformConfig } from '@myelin/data';
 import { z } from 'zod';
 import { DEFAULT_LEARNING_RATES } from './learning-rates.js';
 
@@ -18,7 +18,10 @@ const integer = (minimum: number) => z.number().int().min(minimum);
 export const MAX_IMAGE_SIDE = 16384;
 const imageSide = integer(1).max(MAX_IMAGE_SIDE);
 
-const transform = z.discriminatedUnion('type', [
+const pair = z.tuple([z.number(), z.number()]);
+const numberOrPair = z.union([z.number(), pair]);
+const probability = z.number().min(0).max(1).optional();
+const transform: z.ZodType<TransformConfig> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('toFloat'), scale: positive.optional() }),
   z.strictObject({
     type: z.literal('normalize'),
@@ -37,9 +40,83 @@ const transform = z.discriminatedUnion('type', [
     padding: integer(0).max(MAX_IMAGE_SIDE).optional(),
     fill: z.number().optional(),
   }),
+  z.strictObject({ type: z.literal('randomVerticalFlip'), p: probability }),
+  z.strictObject({
+    type: z.literal('randomRotation'),
+    degrees: numberOrPair,
+    interpolation: z.enum(['nearest', 'bilinear']).optional(),
+    fill: z.union([z.number(), z.array(z.number()).min(1)]).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('randomResizedCrop'),
+    size: z.union([imageSide, z.tuple([imageSide, imageSide])]),
+    scale: pair.optional(),
+    ratio: pair.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('colorJitter'),
+    brightness: numberOrPair.optional(),
+    contrast: numberOrPair.optional(),
+    saturation: numberOrPair.optional(),
+    hue: numberOrPair.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('randomErasing'),
+    p: probability,
+    scale: pair.optional(),
+    ratio: pair.optional(),
+    value: z.union([z.number(), z.array(z.number()).min(1), z.literal('random')]).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('pad'),
+    padding: z.union([integer(0), z.array(integer(0))]),
+    fill: z.number().optional(),
+    paddingMode: z.enum(['constant', 'edge', 'reflect', 'symmetric']).optional(),
+  }),
+  z.strictObject({ type: z.literal('grayscale'), numOutputChannels: z.union([z.literal(1), z.literal(3)]).optional() }),
+  z.strictObject({ type: z.literal('randomGrayscale'), p: probability }),
+  z.strictObject({
+    type: z.literal('gaussianBlur'),
+    kernelSize: z.union([integer(1), z.tuple([integer(1), integer(1)])]),
+    sigma: numberOrPair.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('randomApply'),
+    transforms: z.array(z.lazy(() => transform)).min(1),
+    p: probability,
+  }),
+  z.strictObject({
+    type: z.literal('randomChoice'),
+    transforms: z.array(z.lazy(() => transform)).min(1),
+    p: z.array(z.number()).optional(),
+  }),
 ]);
-/** Checks exactly @myelin/data's TransformConfig, with zod's messages for the CLI's usage errors. */
-const transformList: z.ZodType<TransformConfig[]> = z.array(transform);
+/**
+ * Checks exactly @myelin/data's TransformConfig, with zod's messages for the CLI's usage errors,
+ * then the values zod cannot (ranges, odd kernels, padding modes) with the data package's own checks.
+ */
+const transformList: z.ZodType<TransformConfig[]> = z.array(transform).superRefine((list, context) => {
+  try {
+    parseTransformConfigs(list);
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    // The entry the error names ('data.transforms[0].transforms[1]') as a path below the list,
+    // and the option when the message starts with its name ('kernelSize a positive odd integer').
+    const below = (error.source ?? '').slice('data.transforms'.length);
+    const path: PropertyKey[] = [...below.matchAll(/\[(\d+)\]|\.(\w+)/g)].map((m) =>
+      m[1] === undefined ? m[2]! : Number(m[1]),
+    );
+    let entry: unknown = list;
+    for (const key of path) entry = (entry as Record<PropertyKey, unknown>)[key];
+    const option = /^\w+/.exec(error.expected)?.[0];
+    const named = option !== undefined && typeof entry === 'object' && entry !== null && option in entry;
+    context.addIssue(
+      named
+        ? { code: 'custom', message: error.expected.slice(option.length + 1), path: [...path, option] }
+        : { code: 'custom', message: error.expected, path },
+    );
+  }
+});
 export type { TransformConfig };
 
 const data = z.strictObject({

@@ -6,26 +6,119 @@ import { drawSeed } from '../random-split.js';
 import type { SampleTransform } from './basic.js';
 
 const TWO_POW_32 = 4294967296;
-const FLIP_STREAM = 1;
-const CROP_STREAM = 2;
+
+/** One Philox stream per random transform, so two transforms with one seed draw different numbers. */
+export const STREAMS = {
+  horizontalFlip: 1,
+  crop: 2,
+  verticalFlip: 3,
+  rotation: 4,
+  resizedCrop: 5,
+  colorJitter: 6,
+  erasing: 7,
+  grayscale: 8,
+  blur: 9,
+  apply: 10,
+  choice: 11,
+} as const;
 
 /**
- * Four random uint32 words for (seed, stream, sample index, epoch): Philox is counter-based,
- * so each sample's augmentation is fixed by these alone, whatever order or prefetch depth the
- * loader uses, and a resumed run repeats it exactly.
+ * A sample's random numbers, from the Philox blocks of (seed, stream, sample index, epoch):
+ * Philox is counter-based, so each sample's augmentation is fixed by these alone, whatever
+ * order or prefetch depth the loader uses, and a resumed run repeats it exactly.
  */
-function randomWords(seed: number, stream: number, context: TransformContext, out: Uint32Array): Uint32Array {
-  philox4x32(context.index, context.epoch, seed % TWO_POW_32, Math.floor(seed / TWO_POW_32), out, stream);
-  return out;
+export class Draws {
+  readonly #keyLo: number;
+  readonly #keyHi: number;
+  readonly #stream: number;
+  readonly #words = new Uint32Array(4);
+  #context: TransformContext = { index: 0, epoch: 0 };
+  #block = 0;
+  #used = 4;
+
+  constructor(seed: number, stream: number) {
+    this.#keyLo = seed % TWO_POW_32;
+    this.#keyHi = Math.floor(seed / TWO_POW_32);
+    this.#stream = stream;
+  }
+
+  /** Restarts at the first number of `context`'s sample. */
+  at(context: TransformContext): this {
+    this.#context = context;
+    this.#block = 0;
+    this.#used = 4;
+    return this;
+  }
+
+  /** Uniform in [low, high), with 24 random bits. */
+  uniform(low = 0, high = 1): number {
+    if (this.#used === 4) {
+      const { index, epoch } = this.#context;
+      philox4x32(index, epoch, this.#keyLo, this.#keyHi, this.#words, this.#stream, this.#block++);
+      this.#used = 0;
+    }
+    return low + (high - low) * ((this.#words[this.#used++]! >>> 8) / 16777216);
+  }
+
+  /** An integer uniform in [low, high). */
+  integer(low: number, high: number): number {
+    return low + Math.floor(this.uniform() * (high - low));
+  }
+
+  /** A standard normal (Box-Muller on two uniforms). */
+  normal(): number {
+    const u1 = this.uniform() + 2 ** -25;
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * this.uniform());
+  }
 }
 
-function checkSeed(seed: number, transform: string): number {
+export function checkSeed(seed: number, transform: string): number {
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new DataError({ source: transform, expected: 'seed a non-negative safe integer', found: `${seed}` });
   return seed;
 }
 
-type ArrayConstructor = new (length: number) => NumericArray;
+/** A probability option (default `fallback`), checked to lie in [0, 1]. */
+export function checkProbability(p: number | undefined, fallback: number, transform: string): number {
+  const value = p ?? fallback;
+  if (!(typeof value === 'number' && value >= 0 && value <= 1))
+    throw new DataError({ source: transform, expected: 'p in [0, 1]', found: `${value}` });
+  return value;
+}
+
+/** Python's round(): halves to the even neighbour (torchvision's int(round(...))). */
+export function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction !== 0.5) return Math.round(value);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * torchvision's box sampling (RandomResizedCrop, RandomErasing): up to 10 tries of an area
+ * uniform in area · [scale] and an aspect ratio log-uniform in [ratio]; the first
+ * [round(sqrt(area · ratio)), round(sqrt(area / ratio))] that `fits` (then a uniform position
+ * for it: [top, left, those two sides]), or undefined when none does.
+ */
+export function sampleBox(
+  draws: Draws,
+  height: number,
+  width: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+  fits: (first: number, second: number) => [number, number] | undefined,
+): [number, number, number, number] | undefined {
+  const area = height * width;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const target = area * draws.uniform(scale[0], scale[1]);
+    const aspect = Math.exp(draws.uniform(Math.log(ratio[0]), Math.log(ratio[1])));
+    const box = fits(roundHalfEven(Math.sqrt(target * aspect)), roundHalfEven(Math.sqrt(target / aspect)));
+    if (box) return [draws.integer(0, height - box[0] + 1), draws.integer(0, width - box[1] + 1), box[0], box[1]];
+  }
+  return undefined;
+}
+
+export type ArrayConstructor = new (length: number) => NumericArray;
 
 export interface RandomHorizontalFlipOptions {
   /** Probability of flipping (default 0.5). */
@@ -36,19 +129,33 @@ export interface RandomHorizontalFlipOptions {
 
 /** Mirrors x (CHW or HW) left-right with probability p; seeded per (sample, epoch). */
 export function randomHorizontalFlip(options: RandomHorizontalFlipOptions = {}): SampleTransform {
-  const p = options.p ?? 0.5;
-  if (!(p >= 0 && p <= 1))
-    throw new DataError({ source: 'randomHorizontalFlip', expected: 'p in [0, 1]', found: `${p}` });
-  const seed = checkSeed(options.seed ?? drawSeed(), 'randomHorizontalFlip');
-  const words = new Uint32Array(4);
+  return randomFlip('randomHorizontalFlip', STREAMS.horizontalFlip, false, options);
+}
+
+/** Mirrors x (CHW or HW) top-bottom with probability p (default 0.5); seeded per (sample, epoch). */
+export function randomVerticalFlip(options: RandomHorizontalFlipOptions = {}): SampleTransform {
+  return randomFlip('randomVerticalFlip', STREAMS.verticalFlip, true, options);
+}
+
+function randomFlip(
+  name: string,
+  stream: number,
+  vertical: boolean,
+  options: RandomHorizontalFlipOptions,
+): SampleTransform {
+  const p = checkProbability(options.p, 0.5, name);
+  const draws = new Draws(checkSeed(options.seed ?? drawSeed(), name), stream);
   return (sample, context) => {
-    if ((randomWords(seed, FLIP_STREAM, context, words)[0]! >>> 8) / 16777216 >= p) return sample;
-    const { channels, height, width } = imageGeometry(sample.x.shape, 'randomHorizontalFlip');
+    if (draws.at(context).uniform() >= p) return sample;
+    const { channels, height, width } = imageGeometry(sample.x.shape, name);
     const source = sample.x.data;
     const data = new (source.constructor as ArrayConstructor)(source.length);
-    for (let row = 0; row < channels * height; row++) {
-      const start = row * width;
-      for (let x = 0; x < width; x++) data[start + x] = source[start + width - 1 - x]!;
+    for (let c = 0; c < channels; c++) {
+      for (let y = 0; y < height; y++) {
+        const start = (c * height + y) * width;
+        if (vertical) data.set(source.subarray(start, start + width), (c * height + height - 1 - y) * width);
+        else for (let x = 0; x < width; x++) data[start + x] = source[start + width - 1 - x]!;
+      }
     }
     return { x: { data, shape: sample.x.shape }, y: sample.y };
   };
@@ -64,14 +171,10 @@ export interface RandomCropOptions {
 
 /** A random height x width window of x (CHW or HW), after optional padding; seeded per (sample, epoch). */
 export function randomCrop(height: number, width: number = height, options: RandomCropOptions = {}): SampleTransform {
-  const seed = checkSeed(options.seed ?? drawSeed(), 'randomCrop');
-  const words = new Uint32Array(4);
+  const draws = new Draws(checkSeed(options.seed ?? drawSeed(), 'randomCrop'), STREAMS.crop);
   return windowCrop('randomCrop', height, width, options, (room, context) => {
-    randomWords(seed, CROP_STREAM, context, words);
-    return [
-      Math.floor(((words[0]! >>> 8) / 16777216) * (room[0] + 1)),
-      Math.floor(((words[1]! >>> 8) / 16777216) * (room[1] + 1)),
-    ];
+    draws.at(context);
+    return [draws.integer(0, room[0] + 1), draws.integer(0, room[1] + 1)];
   });
 }
 

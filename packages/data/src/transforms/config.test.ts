@@ -85,7 +85,7 @@ describe('transforms from config', () => {
     expect(parseTransformConfigs(good)).toEqual(good);
     expect(() => parseTransformConfigs({ type: 'flatten' })).toThrow(DataError);
     expect(() => parseTransformConfigs([{ type: 'flatten' }, { type: 'sharpen' }], 'the checkpoint')).toThrow(
-      'the checkpoint[1]: expected a type among toFloat, normalize, resize, flatten, randomHorizontalFlip, randomCrop, found {"type":"sharpen"}',
+      'the checkpoint[1]: expected a type among toFloat, normalize, resize, flatten, randomHorizontalFlip, randomCrop, randomVerticalFlip, randomRotation, randomResizedCrop, colorJitter, randomErasing, pad, grayscale, randomGrayscale, gaussianBlur, randomApply, randomChoice, found {"type":"sharpen"}',
     );
     const augmentations = [
       { type: 'randomCrop', size: [28, 30], padding: 2, fill: -1 },
@@ -100,5 +100,81 @@ describe('transforms from config', () => {
     expect(() => parseTransformConfigs([{ type: 'normalize', mean: 0.5, std: 0 }])).toThrow(/positive std/);
     expect(() => parseTransformConfigs([{ type: 'resize', size: [8] }])).toThrow(/\[height, width\]/);
     expect(() => parseTransformConfigs([{ type: 'toFloat', factor: 2 }])).toThrow(/not 'factor'/);
+  });
+
+  it('builds the torchvision augmentations for training data, and the deterministic ones for evaluation too', () => {
+    const configs = parseTransformConfigs([
+      { type: 'toFloat', scale: 0.25 },
+      { type: 'pad', padding: 1, paddingMode: 'reflect' },
+      { type: 'randomResizedCrop', size: 4, scale: [0.5, 1] },
+      { type: 'randomVerticalFlip', p: 0.5 },
+      { type: 'randomRotation', degrees: 15, interpolation: 'bilinear', fill: 0 },
+      { type: 'colorJitter', brightness: 0.2, contrast: [0.8, 1.2], saturation: 0.1, hue: 0.05 },
+      { type: 'randomGrayscale', p: 0.2 },
+      { type: 'gaussianBlur', kernelSize: 3, sigma: [0.1, 1] },
+      { type: 'randomApply', transforms: [{ type: 'randomRotation', degrees: [80, 100] }], p: 0.3 },
+      {
+        type: 'randomChoice',
+        transforms: [{ type: 'grayscale', numOutputChannels: 3 }, { type: 'flatten' }],
+        p: [1, 0],
+      },
+      { type: 'randomErasing', p: 0.5, scale: [0.02, 0.2], ratio: [0.5, 2], value: 'random' },
+    ]);
+    const rgb = (): Sample => ({
+      x: { data: Float32Array.from({ length: 3 * 6 * 6 }, (_, i) => i % 4), shape: [3, 6, 6] },
+      y: 1,
+    });
+    const training = transformFromConfig(configs, { augment: { seed: 9 } });
+    const out = training(rgb(), { index: 2, epoch: 1 });
+    expect(out.x.shape).toEqual([3, 4, 4]);
+    // Seeded: the same (seed, sample, epoch) gives the same augmentation.
+    const again = transformFromConfig(configs, { augment: { seed: 9 } })(rgb(), { index: 2, epoch: 1 });
+    expect(Array.from(again.x.data)).toEqual(Array.from(out.x.data));
+    // Evaluation: pad, then the resized crop's plain resize to 4 x 4; the random steps are left out.
+    const evaluation = transformFromConfig(configs)(rgb(), at);
+    const padded = transformFromConfig([configs[0]!, configs[1]!, { type: 'resize', size: 4 }])(rgb(), at);
+    expect(Array.from(evaluation.x.data)).toEqual(Array.from(padded.x.data));
+    expect(transformFromConfig([{ type: 'grayscale' }])(rgb(), at).x.shape).toEqual([1, 6, 6]);
+  });
+
+  it('checks the options of the new transforms, nested lists included, naming the entry', () => {
+    expect(() => parseTransformConfigs([{ type: 'randomRotation' }])).toThrow(
+      'data.transforms[0]: expected randomRotation with degrees, found {"type":"randomRotation"}',
+    );
+    expect(() => parseTransformConfigs([{ type: 'randomRotation', degrees: -3 }])).toThrow(
+      'data.transforms[0]: expected degrees a number >= 0 or a [min, max] pair, found -3',
+    );
+    expect(() => parseTransformConfigs([{ type: 'pad', padding: 2, paddingMode: 'wrap' }])).toThrow(
+      'data.transforms[0]: expected paddingMode among constant, edge, reflect, symmetric, found "wrap"',
+    );
+    expect(() => parseTransformConfigs([{ type: 'colorJitter', hue: 0.9 }])).toThrow(
+      'data.transforms[0]: expected hue a number in [0, 0.5]',
+    );
+    expect(() => parseTransformConfigs([{ type: 'gaussianBlur', kernelSize: 2 }])).toThrow(
+      'data.transforms[0]: expected kernelSize a positive odd integer',
+    );
+    expect(() => parseTransformConfigs([{ type: 'randomErasing', value: 'noise' }])).toThrow(
+      'data.transforms[0]: expected value a finite number, a list of them (one per channel) or \'random\', found "noise"',
+    );
+    expect(() => parseTransformConfigs([{ type: 'randomResizedCrop', size: 8, scale: { min: 0.1 } }])).toThrow(
+      'data.transforms[0]: expected scale a [min, max] pair of positive numbers',
+    );
+    expect(() => parseTransformConfigs([{ type: 'grayscale', numOutputChannels: 2 }])).toThrow(
+      'data.transforms[0]: expected numOutputChannels 1 or 3, found 2',
+    );
+    expect(() =>
+      parseTransformConfigs([
+        { type: 'randomApply', transforms: [{ type: 'flatten' }, { type: 'randomVerticalFlip', p: 3 }] },
+      ]),
+    ).toThrow('data.transforms[0].transforms[1]: expected p in [0, 1], found 3');
+    expect(() => parseTransformConfigs([{ type: 'randomChoice', transforms: [] }])).toThrow(
+      'data.transforms[0]: expected randomChoice with a non-empty list of transforms',
+    );
+    expect(() =>
+      parseTransformConfigs([{ type: 'randomChoice', transforms: [{ type: 'flatten' }], p: [1, 1] }]),
+    ).toThrow('data.transforms[0]: expected p: 1 finite non-negative weights, not all zero, found [1,1]');
+    expect(() => parseTransformConfigs([{ type: 'randomRotation', degrees: { low: 1 } }])).toThrow(
+      'data.transforms[0]: expected randomRotation options of the documented types',
+    );
   });
 });
