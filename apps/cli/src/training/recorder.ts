@@ -223,5 +223,6 @@ export function mergingSchedule(schedule: SchedulerLike, monitor: string, record
     step: (metric?: number) => schedule.step(metric === undefined ? undefined : recorder.mergedValue(monitor, metric)),
     getLastLr: () => schedule.getLastLr?.() ?? [],
     ...(schedule.interval ? { interval: schedule.interval } : {}),
+    ...(schedule.monitorsMetric ? { monitorsMetric: true } : {}),
   };
 }
