@@ -54,7 +54,7 @@ export interface FitOptions {
    * for divergence one read later, so training never waits for the device mid-epoch.
    */
   readLossEvery?: number;
-  /** Hook between backward and optimizer step (gradient clipping). */
+  /** Hook between backward (after accumulation) and the clipping and optimizer step: gradient averaging, custom clipping. */
   beforeStep?: (parameters: Tensor[]) => void;
   /** The logged value passed to `schedule.step` (default 'val_loss' with validation data, else 'loss'). */
   monitor?: string;
@@ -315,13 +315,15 @@ async function trainEpoch(
         noGrad(() => {
           for (const p of parameters) p.grad?.assign(p.grad.div(pendingSamples));
         });
+      // The hook first: a data-parallel wrapper averages the gradients there, and clipping must
+      // see the global gradient (PyTorch's DDP order).
+      options.beforeStep?.(parameters);
       if (stepping.clipValue !== undefined) clipGradValue_(parameters, stepping.clipValue);
       if (stepping.clipNorm !== undefined) {
         const norm = clipGradNorm_(parameters, stepping.clipNorm.maxNorm, stepping.clipNorm.normType);
         lastGradNorm ??= keep(full([], 0, { backend, dtype: norm.dtype }));
         lastGradNorm.assign(norm);
       }
-      options.beforeStep?.(parameters);
       options.optimizer.step();
       options.optimizer.zeroGrad();
       pending = 0;
