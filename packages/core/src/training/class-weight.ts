@@ -40,7 +40,10 @@ function classWeightValues(classWeight: unknown): number[] {
  * needs a loss object with config() whose targets are classes: int32 class indices, or 0/1
  * labels of a binary loss (a label y weighs w0 + (w1 - w0) * y: exactly w0 or w1 for 0/1).
  */
-export function classWeightedLoss(loss: LossLike, classWeight: unknown): LossLike {
+export function classWeightedLoss(
+  loss: LossLike,
+  classWeight: unknown,
+): { forward(input: Tensor, target: Tensor): Tensor; readonly onLogits?: boolean } {
   const weights = classWeightValues(classWeight);
   const described = typeof loss === 'function' ? 'a loss function' : (loss.config?.().type ?? 'a custom loss object');
   const info = loss as Partial<Loss>;
