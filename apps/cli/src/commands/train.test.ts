@@ -244,6 +244,48 @@ describe('myelin train (the built binary)', () => {
     expect(readLines(path.join(cwd, 'runs', 'onecycle', 'metrics.jsonl'))).toHaveLength(3);
   });
 
+  it('--accumulate-steps 4 with batches of 8 trains as batches of 32; --validation-freq and --class-weight', async () => {
+    const run = (name: string, ...more: string[]) =>
+      runCli(
+        ['train', '--optimizer', 'sgd', '--lr', '0.05', '--hidden', '16', '--limit', '400', '--epochs', '3'].concat(
+          ['--class-weight', 'balanced', '--validation-freq', '2', '--name', name],
+          more,
+        ),
+        cwd,
+      );
+    const [accumulated, whole] = [
+      await run('accumulated', '--batch-size', '8', '--accumulate-steps', '4'),
+      await run('whole', '--batch-size', '32'),
+    ];
+    expect(accumulated.code, accumulated.stderr).toBe(0);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(accumulated.stdout).toMatch(
+      /training {3}CrossEntropyLoss, sgd lr 0\.05, batch 8 x 4 accumulated per step, class weights balanced \[0\.933, 1, 0\.8, [^\]]+\], validation every 2 epochs, 3 epochs/,
+    );
+    const records = (name: string) =>
+      readLines(path.join(cwd, 'runs', name, 'metrics.jsonl')).map(
+        (line) => JSON.parse(line) as Record<string, number>,
+      );
+    const [a, b] = [records('accumulated'), records('whole')];
+    // Validation after epoch 2 only; the best checkpoint is that epoch's.
+    expect(a.map((r) => r.val_loss !== undefined)).toEqual([false, true, false]);
+    expect(readJson<{ epoch: number }>(path.join(cwd, 'runs', 'accumulated', 'best.json')).epoch).toBe(2);
+    a.forEach((record, i) => expect(record.loss).toBeCloseTo(b[i]!.loss!, 5));
+    expect(a[1]!.val_loss).toBeCloseTo(b[1]!.val_loss!, 5);
+    expect(
+      readJson<{ training: unknown }>(path.join(cwd, 'runs', 'accumulated', 'config.json')).training,
+    ).toMatchObject({ accumulateSteps: 4, classWeight: 'balanced', validationFreq: 2 });
+    // Weights that do not fit the data or the loss are refused before training.
+    const wrong = await run('wrong', '--class-weight', '1,2');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      'invalid value for training.classWeight (--class-weight): got [1,2] (2 weights); allowed: one weight >= 0 per class (10 for this data)',
+    );
+    const regression = await run('regression', '--loss', 'MSELoss');
+    expect(regression.code).toBe(2);
+    expect(regression.stderr).toContain('the loss MSELoss is a regression loss whose targets are not classes');
+  });
+
   it('--schedule SequentialLR: LinearLR warm-up then CosineAnnealingLR as in PyTorch, and --resume continues exactly', async () => {
     const schedule = JSON.stringify({
       type: 'SequentialLR',

@@ -3,8 +3,6 @@ import {
   EarlyStopping,
   OneCycleLR,
   TrainingDivergedError,
-  clipGradNorm_,
-  clipGradValue_,
   defaultGenerator,
   disposeCheckpoint,
   fit,
@@ -13,7 +11,6 @@ import {
   type Callback,
   type Module,
   type ModuleConfig,
-  type Tensor,
   type TrainingContext,
 } from '@myelin/core';
 import { DataLoader } from '@myelin/data';
@@ -35,6 +32,7 @@ import {
 import { commandPrefix, describeModel, describeOptions, displayPath } from '../training/describe.js';
 import { finalReport } from '../training/final-report.js';
 import { InterruptController } from '../training/interrupt.js';
+import { resolveClassWeight } from '../training/class-weight.js';
 import { ProgressDisplay } from '../training/progress.js';
 import { RunRecorder, mergingSchedule } from '../training/recorder.js';
 import { configForResume, loadResumePoint, resumableSource, type ResumePoint } from '../training/resume.js';
@@ -146,6 +144,17 @@ function checkMonitor(option: string, flag: string, monitor: string, logged: rea
   }
 }
 
+/** The training line's notes on accumulation, class weights and validation frequency, when set. */
+function loopNotes(config: RunConfig, classWeight: readonly number[] | null): string {
+  const { accumulateSteps, validationFreq } = config.training;
+  const weights = classWeight?.map((weight) => Number(weight.toPrecision(3))).join(', ');
+  return [
+    accumulateSteps > 1 ? ` x ${accumulateSteps} accumulated per step` : '',
+    classWeight ? `, class weights ${config.training.classWeight === 'balanced' ? 'balanced ' : ''}[${weights}]` : '',
+    validationFreq > 1 ? `, validation every ${validationFreq} epochs` : '',
+  ].join('');
+}
+
 /** `myelin train`: returns the exit code. */
 export async function train(options: TrainOptions): Promise<number> {
   const interrupts = new InterruptController().install();
@@ -198,11 +207,14 @@ async function run(
   checkModelBudget(budget, modelConfig, config, data, origins, options.flags);
   const model = buildModel(modelConfig, config.seed, source);
   const batchSize = config.training.batchSize === 'full' ? data.train.length : config.training.batchSize;
-  // Optimizer steps per epoch (distributed: on this rank's shard, which DistributedSampler pads to an equal size).
-  const stepsPerEpoch = Math.ceil(Math.ceil(data.train.length / (distributed?.size ?? 1)) / batchSize);
+  // Optimizer steps per epoch (distributed: on this rank's shard, which DistributedSampler pads to an
+  // equal size); with accumulation one per group of batches, the epoch's leftover group included.
+  const batchesPerEpoch = Math.ceil(Math.ceil(data.train.length / (distributed?.size ?? 1)) / batchSize);
+  const stepsPerEpoch = Math.ceil(batchesPerEpoch / config.training.accumulateSteps);
   const { loss, optimizer, schedule, metrics } = buildTrainingParts(config, model, data.task, source, stepsPerEpoch);
   checkModelFitsData(model, loss, data.train, data, source);
   checkBuiltModelBudget(budget, model, config, data, batchSize);
+  const classWeight = resolveClassWeight(config, data, source);
   const logged = loggedNames(config, data);
   const checkpointMonitor =
     config.checkpoint.monitor ??
@@ -308,8 +320,13 @@ async function run(
     },
   });
   recorder.replay(metricsLog.records, resume?.extra.best ?? null);
-  for (const record of metricsLog.records)
-    earlyStopping?.onEpochEnd(record.epoch - 1, record, { stopTraining: false } as TrainingContext);
+  for (const record of metricsLog.records) {
+    const skippedValidation = data.validation !== null && record.epoch % config.training.validationFreq !== 0;
+    earlyStopping?.onEpochEnd(record.epoch - 1, record, {
+      stopTraining: false,
+      skippedValidation,
+    } as Partial<TrainingContext> as TrainingContext);
+  }
   const progress = new ProgressDisplay(state, {
     tty: options.progress && process.stdout.isTTY === true,
     everyBatches: config.log.everyBatches,
@@ -331,7 +348,7 @@ async function run(
   if (config.description) write(`  about      ${config.description}\n`);
   write(`  model      ${describeModel(modelConfig)}  (${model.numParameters().toLocaleString('en-US')} parameters)\n`);
   write(
-    `  training   ${describeOptions(config.loss)}, ${describeOptions(config.optimizer)}${config.schedule ? `, ${describeOptions(config.schedule)}` : ''}, batch ${batchSize}, ${config.training.epochs} epoch${config.training.epochs === 1 ? '' : 's'}, seed ${config.seed}\n`,
+    `  training   ${describeOptions(config.loss)}, ${describeOptions(config.optimizer)}${config.schedule ? `, ${describeOptions(config.schedule)}` : ''}, batch ${batchSize}${loopNotes(config, classWeight)}, ${config.training.epochs} epoch${config.training.epochs === 1 ? '' : 's'}, seed ${config.seed}\n`,
   );
   if (distributed)
     write(
@@ -342,13 +359,7 @@ async function run(
     `  run        ${displayPath(directory)}${resume ? `  (resuming after epoch ${resume.epoch}${position ? `, batch ${position.batchesDone} of epoch ${position.epoch + 1}` : ''})` : ''}\n`,
   );
 
-  const clip = config.training.clipGradNorm ?? config.training.clipGradValue;
-  const beforeStep =
-    config.training.clipGradNorm !== null
-      ? (parameters: Tensor[]) => clipGradNorm_(parameters, clip!).dispose()
-      : config.training.clipGradValue !== null
-        ? (parameters: Tensor[]) => clipGradValue_(parameters, clip!)
-        : undefined;
+  const { clipGradNorm, clipGradValue, accumulateSteps, validationFreq } = config.training;
   const readLossEvery = config.training.readLossEvery ?? (getBackend().readSync ? 1 : 10);
   interrupts.onRequest = (message) => progress.pause(message);
   interrupts.phase = 'training';
@@ -365,7 +376,11 @@ async function run(
       monitor: scheduleMonitor,
       callbacks,
       ...(schedule ? { schedule: mergingSchedule(schedule, scheduleMonitor, recorder) } : {}),
-      ...(beforeStep ? { beforeStep } : {}),
+      accumulateSteps,
+      validationFreq,
+      ...(clipGradNorm !== null ? { clipGradNorm: { maxNorm: clipGradNorm } } : {}),
+      ...(clipGradValue !== null ? { clipGradValue } : {}),
+      ...(classWeight !== null ? { classWeight } : {}),
     };
     await (ddp ? distributedFit(ddp, fitOptions) : fit(model, fitOptions));
   } catch (error) {

@@ -237,6 +237,31 @@ describe('run config: defaults, file, flags', () => {
     );
   });
 
+  it('reads the training-loop flags --accumulate-steps, --class-weight and --validation-freq', () => {
+    expect(resolve({}).training).toMatchObject({ accumulateSteps: 1, classWeight: null, validationFreq: 1 });
+    expect(
+      resolve({ 'accumulate-steps': '4', 'validation-freq': '3', 'class-weight': 'balanced' }).training,
+    ).toMatchObject({ accumulateSteps: 4, validationFreq: 3, classWeight: 'balanced' });
+    expect(resolve({ 'class-weight': '1, 2,0.5' }).training.classWeight).toEqual([1, 2, 0.5]);
+    expect(resolve({ 'class-weight': '{"0": 1, "1": 3}' }).training.classWeight).toEqual({ 0: 1, 1: 3 });
+    expect(resolve({ 'class-weight': 'none' }).training.classWeight).toBeNull();
+    expect(failure({ 'accumulate-steps': '0' })).toBe(
+      'invalid value for training.accumulateSteps (--accumulate-steps): got 0; allowed: an integer >= 1',
+    );
+    expect(failure({ 'validation-freq': '1.5' })).toMatch(
+      /^invalid value for training\.validationFreq \(--validation-freq\): got 1\.5; allowed: /,
+    );
+    expect(failure({ 'class-weight': '1,-2' })).toMatch(
+      /^invalid value for training\.classWeight.* \(--class-weight\)/,
+    );
+    expect(failure({ 'class-weight': '1,,2' })).toBe(
+      'invalid value for --class-weight: got "1,,2" (item 2 of 3 is empty); allowed: balanced, none, weights >= 0 separated by commas, or JSON',
+    );
+    expect(failure({ 'class-weight': '{"a": 1}' })).toMatch(
+      /^invalid value for training\.classWeight.* \(--class-weight\)/,
+    );
+  });
+
   it('every preset is a valid config', () => {
     expect(presetNames()).toEqual([
       'digits',
@@ -276,6 +301,9 @@ describe('run config: defaults, file, flags', () => {
       'training.clipGradNorm',
       'training.clipGradValue',
       'training.readLossEvery',
+      'training.accumulateSteps',
+      'training.classWeight',
+      'training.validationFreq',
       'checkpoint.monitor',
       'checkpoint.every',
       'checkpoint.saveBest',

@@ -77,6 +77,15 @@ function parseBoolean(text: string): unknown {
   return text;
 }
 
+/** `--class-weight`: balanced, none, JSON, or numbers separated by commas. */
+function parseClassWeight(text: string, flag: string): unknown {
+  const trimmed = text.trim();
+  if (/^(none|null)$/i.test(trimmed)) return null;
+  if (/^balanced$/i.test(trimmed)) return 'balanced';
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) return parseJson(trimmed, flag);
+  return listParser('balanced, none, weights >= 0 separated by commas, or JSON', parseNumber)(text, flag);
+}
+
 /** `--layers`: JSON (a list of module configs or a Sequential config) or a JSON file holding one. */
 function parseLayers(text: string, flag: string): unknown {
   const trimmed = text.trim();
@@ -434,6 +443,34 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     allowed: 'a number > 0 or none',
     shownDefault: 'none',
     parse: parseNullableNumber,
+  },
+  {
+    flag: 'accumulate-steps',
+    argument: '<k>',
+    path: 'training.accumulateSteps',
+    description:
+      "sum the gradients of k batches per optimizer step (each batch weighted by its samples: one step on their concatenation); an epoch's leftover batches step at its end",
+    allowed: integerAtLeast(1),
+    parse: parseNumber,
+  },
+  {
+    flag: 'class-weight',
+    argument: '<weights|balanced|none>',
+    path: 'training.classWeight',
+    description:
+      "multiply each training sample's loss by its class's weight (Keras' class_weight); balanced: samples / (classes x class samples), from the training labels",
+    allowed: 'balanced, none, weights >= 0 separated by commas (one per class), or JSON ([1, 2] or {"0": 1, "1": 2})',
+    shownDefault: 'none',
+    parse: parseClassWeight,
+  },
+  {
+    flag: 'validation-freq',
+    argument: '<n>',
+    path: 'training.validationFreq',
+    description:
+      'validate after every n-th epoch (the best checkpoint, early stopping and plateau schedules skip the others)',
+    allowed: integerAtLeast(1),
+    parse: parseNumber,
   },
   {
     flag: 'read-loss-every',

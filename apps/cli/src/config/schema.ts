@@ -184,6 +184,16 @@ export const configSchema = z.strictObject({
       clipGradNorm: positive.nullable().default(null),
       clipGradValue: positive.nullable().default(null),
       readLossEvery: integer(1).nullable().default(null),
+      accumulateSteps: integer(1).default(1),
+      classWeight: z
+        .union([
+          z.literal('balanced'),
+          z.array(z.number().min(0)).min(1),
+          z.record(z.string().regex(/^(0|[1-9]\d*)$/), z.number().min(0)),
+        ])
+        .nullable()
+        .default(null),
+      validationFreq: integer(1).default(1),
     })
     .prefault({}),
   checkpoint: z

@@ -116,8 +116,10 @@ export class RunRecorder implements Callback {
         duration: (performance.now() - this.#epochStarted) / 1000,
       };
     }
-    // Stop only on a batch whose sums were read, so the partial epoch's numbers are exact.
-    if (this.options.interrupts.requested === null || logs.loss === undefined) return;
+    // Stop only on a batch whose sums were read, so the partial epoch's numbers are exact, and
+    // that ended an optimizer step: a checkpoint inside an accumulation group would lose its
+    // gradients (a resume restarts the group at batchesDone, a multiple of accumulateSteps).
+    if (this.options.interrupts.requested === null || logs.loss === undefined || !logs.stepped) return;
     const { state } = this.options;
     context.stopTraining = true;
     context.stopReason = 'interrupted';
@@ -223,5 +225,6 @@ export function mergingSchedule(schedule: SchedulerLike, monitor: string, record
     step: (metric?: number) => schedule.step(metric === undefined ? undefined : recorder.mergedValue(monitor, metric)),
     getLastLr: () => schedule.getLastLr?.() ?? [],
     ...(schedule.interval ? { interval: schedule.interval } : {}),
+    ...(schedule.monitorsMetric ? { monitorsMetric: true } : {}),
   };
 }

@@ -39,8 +39,8 @@ const records = (name: string): Record<string, number>[] =>
   readLines(path.join(runDirectory(name), 'metrics.jsonl')).map((line) => JSON.parse(line) as Record<string, number>);
 
 /** Starts a run, waits for its first epoch's checkpoint, then sends `signals` SIGINTs `gapMs` apart. */
-async function interrupt(name: string, signals: number, gapMs = 0): Promise<CliResult> {
-  const run = startCli([...RUN, '--name', name], cwd);
+async function interrupt(name: string, signals: number, gapMs = 0, more: string[] = []): Promise<CliResult> {
+  const run = startCli([...RUN, ...more, '--name', name], cwd);
   await waitForFile(path.join(runDirectory(name), 'last.json'));
   for (let i = 0; i < signals; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
@@ -49,12 +49,12 @@ async function interrupt(name: string, signals: number, gapMs = 0): Promise<CliR
   return run.done;
 }
 
-function expectSameFinalState(name: string): void {
+function expectSameFinalState(name: string, reference = 'straight'): void {
   // The weights file holds the model's tensors only, laid out deterministically: equal bytes, equal parameters.
-  expect(bytes(name, 'last.safetensors').equals(bytes('straight', 'last.safetensors'))).toBe(true);
-  expect(bytes(name, 'last.optimizer.safetensors').equals(bytes('straight', 'last.optimizer.safetensors'))).toBe(true);
+  expect(bytes(name, 'last.safetensors').equals(bytes(reference, 'last.safetensors'))).toBe(true);
+  expect(bytes(name, 'last.optimizer.safetensors').equals(bytes(reference, 'last.optimizer.safetensors'))).toBe(true);
   const resumed = records(name);
-  const straight = records('straight');
+  const straight = records(reference);
   expect(resumed.map((r) => r.epoch)).toEqual([1, 2, 3]);
   resumed.forEach((record, i) => {
     // Validation runs on identical weights; the interrupted epoch's train values merge two parts' sums.
@@ -124,5 +124,36 @@ describe('Ctrl-C and --resume (the built binary)', () => {
     expect(
       readJson<{ training: { epochs: number } }>(path.join(runDirectory('short'), 'config.json')).training.epochs,
     ).toBe(3);
+  });
+});
+
+describe('Ctrl-C and --resume with gradient accumulation (the built binary)', () => {
+  // 158 batches per epoch in groups of 3: 52 groups and a leftover of 2 stepped at the epoch's end.
+  const ACCUMULATE = ['--accumulate-steps', '3', '--class-weight', 'balanced', '--clip-grad-norm', '1'];
+
+  it('stops only after a batch that ended a step, and --resume ends bit-identical to an uninterrupted run', async () => {
+    const straight = await runCli([...RUN, ...ACCUMULATE, '--name', 'accumulated-straight'], cwd);
+    expect(straight.code, straight.stderr).toBe(0);
+    const stopped = await interrupt('accumulated', 1, 0, ACCUMULATE);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const last = readJson<{ extra: { myelin: { position: { batchesDone: number }; config: { training: unknown } } } }>(
+      path.join(runDirectory('accumulated'), 'last.json'),
+    );
+    expect(last.extra.myelin.position.batchesDone % 3).toBe(0);
+    expect(
+      readJson<{ training: unknown }>(path.join(runDirectory('accumulated'), 'config.json')).training,
+    ).toMatchObject({
+      accumulateSteps: 3,
+      classWeight: 'balanced',
+      clipGradNorm: 1,
+      validationFreq: 1,
+    });
+    // The run keeps its loop options: a resume may not change them.
+    const changed = await runCli(['train', '--resume', 'runs/accumulated', '--accumulate-steps', '2'], cwd);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain('--accumulate-steps cannot be used with --resume');
+    const resumed = await runCli(['train', '--resume', 'runs/accumulated'], cwd);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameFinalState('accumulated', 'accumulated-straight');
   });
 });

@@ -60,6 +60,9 @@ export const TRAJECTORY_PATHS = [
   'training.batchSize',
   'training.clipGradNorm',
   'training.clipGradValue',
+  'training.accumulateSteps',
+  'training.classWeight',
+  'training.validationFreq',
   'seed',
 ] as const;
 

@@ -1,4 +1,7 @@
 import {
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  classWeightedLoss,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   cosineEmbeddingLoss,
@@ -441,7 +444,32 @@ const distanceCases: OpCase[] = [
   },
 ];
 
+// fit's classWeight: per-sample losses (reduction 'none') times their class's weight, reduced as
+// Keras' sum_over_batch_size; class indices pick their weight with a gather, 0/1 labels interpolate.
+const classWeightedCases: OpCase[] = (['mean', 'sum'] as const).flatMap((reduction): OpCase[] => [
+  {
+    name: `classWeightedLoss CrossEntropyLoss class indices ${reduction}`,
+    covers: [...LOG_SOFTMAX, ...INDEX_TARGET, 'gather', 'mul', ...reducing(reduction)],
+    inputs: [logits],
+    run: ([x], backend) =>
+      classWeightedLoss(new CrossEntropyLoss({ reduction }), [0.5, 2, 1, 1.5]).forward(
+        x!,
+        classIndices(targets, backend),
+      ),
+  },
+  {
+    name: `classWeightedLoss BCEWithLogitsLoss 0/1 labels ${reduction}`,
+    covers: [...STABLE_SOFTPLUS, 'mul', 'add', ...reducing(reduction)],
+    inputs: [
+      { shape: [3, 4], low: -4, high: 4 },
+      { shape: [3, 4], values: [0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0], grad: false },
+    ],
+    run: ([x, y]) => classWeightedLoss(new BCEWithLogitsLoss({ reduction }), [1, 3]).forward(x!, y!),
+  },
+]);
+
 export const lossCases: OpCase[] = [
+  ...classWeightedCases,
   ...regressionCases,
   ...klDivCases,
   ...binaryCases,

@@ -90,6 +90,11 @@ export class ReduceLROnPlateau extends LRScheduler {
     return 'ReduceLROnPlateau';
   }
 
+  /** Each step needs the monitored value: fit skips the step on an epoch that did not validate. */
+  get monitorsMetric(): boolean {
+    return true;
+  }
+
   /** Records the epoch's metric (required) and reduces the lrs after too many bad epochs. */
   step(metric?: number): void {
     if (typeof metric !== 'number')

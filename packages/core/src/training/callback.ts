@@ -14,9 +14,11 @@ export interface TrainingContext {
   stopReason?: string;
   /** Set when a batch-level callback stopped training mid-epoch: that epoch's completed batches. */
   interrupted?: { epoch: number; batches: number };
-  /** The epoch being trained (0-based) and the global step count. */
+  /** The epoch being trained (0-based) and the global batch count (see BatchLogs.step). */
   epoch: number;
   step: number;
+  /** True at the end of an epoch that skipped validation (fit's validationFreq): its logs have no val_ values. */
+  skippedValidation?: boolean;
 }
 
 /** Keras-style hooks; each may be async. */

@@ -21,8 +21,12 @@ export class MonitorTracker {
   }
 
   /** The monitored value from an epoch's logs, or a clear error listing what is logged. */
-  read(logs: EpochLogs): number {
+  read(logs: EpochLogs): number;
+  /** Undefined for a val_ monitor on an epoch that skipped validation (Keras skips such epochs). */
+  read(logs: EpochLogs, context: TrainingContext): number | undefined;
+  read(logs: EpochLogs, context?: TrainingContext): number | undefined {
     const value = logs[this.monitor];
+    if (value === undefined && context?.skippedValidation === true && this.monitor.startsWith('val_')) return undefined;
     if (value === undefined) {
       throw new ArgumentError(
         `monitor '${this.monitor}' is not logged; logged values are ${Object.keys(logs).join(', ')} (validation values need validation data)`,
@@ -81,7 +85,9 @@ export class EarlyStopping implements Callback {
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, context: TrainingContext): void {
-    if (this.tracker.improve(this.tracker.read(logs))) {
+    const value = this.tracker.read(logs, context);
+    if (value === undefined) return;
+    if (this.tracker.improve(value)) {
       this.bestEpoch = epoch;
       this.#wait = 0;
       if (this.restoreBestWeights) this.#takeSnapshot(context);
@@ -131,7 +137,8 @@ export class ModelCheckpoint implements Callback {
   }
 
   async onEpochEnd(epoch: number, logs: EpochLogs, context: TrainingContext): Promise<void> {
-    if ((this.options.saveBest ?? true) && this.tracker.improve(this.tracker.read(logs))) {
+    const value = this.tracker.read(logs, context);
+    if ((this.options.saveBest ?? true) && value !== undefined && this.tracker.improve(value)) {
       this.bestEpoch = epoch;
       await this.options.save('best', { epoch, logs, context });
     }

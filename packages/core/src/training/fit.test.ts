@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
   Generator,
+  MSELoss,
+  ReduceLROnPlateau,
   SGD,
+  StepLR,
+  clipGradNorm_,
+  clipGradValue_,
+  binaryCrossEntropyWithLogits,
   fromHost,
   getBackend,
   noGrad,
@@ -601,5 +609,340 @@ describe('models with several inputs (Keras model.fit([x1, x2], y))', () => {
         epochs: 1,
       }),
     ).rejects.toThrow(/x may be an array of inputs/);
+  });
+});
+
+/** The weights and bias after `fit` on a fresh tinyModel with SGD (momentum) and `options`. */
+async function trainedWeights(options: Partial<FitOptions> & Pick<FitOptions, 'train'>, lr = 0.2): Promise<number[]> {
+  const model = tinyModel();
+  const optimizer = new SGD(model.parameters(), { lr, momentum: 0.9 });
+  await fit(model, { loss: new CrossEntropyLoss(), optimizer, epochs: 3, ...options });
+  const values = [...(await model.weight.data()), ...(await model.bias.data())];
+  model.dispose();
+  return values;
+}
+
+function expectClose(actual: number[], expected: number[], digits = 5): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, digits));
+}
+
+describe('fit: gradient accumulation (accumulateSteps)', () => {
+  it('k = 4 on batches of 8 equals k = 1 on batches of 32 (same data order)', async () => {
+    const accumulated = await trainedWeights({ train: clusters(96, 8), accumulateSteps: 4 });
+    const whole = await trainedWeights({ train: clusters(96, 32) });
+    const unaccumulated = await trainedWeights({ train: clusters(96, 8) });
+    expectClose(accumulated, whole);
+    // The comparison can fail: three times as many steps on the small batches land elsewhere.
+    expect(Math.max(...unaccumulated.map((v, i) => Math.abs(v - whole[i]!)))).toBeGreaterThan(1e-2);
+  });
+
+  it("steps an epoch's leftover batches at its end, each batch weighted by its samples", async () => {
+    // 38 samples in batches of 8: one group of 4 batches (32 samples), then 1 leftover batch of 6.
+    expectClose(
+      await trainedWeights({ train: clusters(38, 8), accumulateSteps: 4 }),
+      await trainedWeights({ train: clusters(38, 32) }),
+    );
+    // Unequal batches inside a group (8, 8, 8, 8, 6): the concatenation of 38, not the mean of 5 means.
+    expectClose(
+      await trainedWeights({ train: clusters(38, 8), accumulateSteps: 5 }),
+      await trainedWeights({ train: clusters(38, 38) }),
+    );
+    // k above the epoch's batches: one step per epoch on all of it.
+    expectClose(
+      await trainedWeights({ train: clusters(38, 8), accumulateSteps: 100 }),
+      await trainedWeights({ train: clusters(38, 38) }),
+    );
+  });
+
+  it("sums a 'sum' loss's gradients unscaled (again the concatenation's step)", async () => {
+    const loss = new CrossEntropyLoss({ reduction: 'sum' });
+    expectClose(
+      await trainedWeights({ train: clusters(38, 8), loss, accumulateSteps: 4 }, 0.01),
+      await trainedWeights({ train: clusters(38, 32), loss }, 0.01),
+    );
+  });
+
+  it('steps a per-batch schedule once per optimizer step and says which batches stepped', async () => {
+    const model = tinyModel();
+    let scheduleSteps = 0;
+    const stepped: boolean[] = [];
+    await fit(model, {
+      train: clusters(40, 8), // 5 batches: a group of 2, a group of 2, a leftover of 1
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 2,
+      accumulateSteps: 2,
+      schedule: { interval: 'batch', step: () => void scheduleSteps++ },
+      callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void stepped.push(logs.stepped) })],
+    });
+    expect(scheduleSteps).toBe(6);
+    expect(stepped).toEqual([false, true, false, true, false, false, true, false, true, false]);
+    model.dispose();
+  });
+
+  it('drops the gradients of a group cut short by a stop, so nothing leaks into a later fit', async () => {
+    const model = tinyModel();
+    const before = [...(await model.weight.data())];
+    await fit(model, {
+      train: clusters(40, 8),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 1,
+      accumulateSteps: 4,
+      callbacks: [
+        new LambdaCallback({ onBatchEnd: (logs, context) => void (context.stopTraining = logs.batch === 1) }),
+      ],
+    });
+    expect([...(await model.weight.data())]).toEqual(before);
+    expect(model.weight.grad).toBeNull();
+    model.dispose();
+  });
+});
+
+describe('fit: gradient clipping (clipGradNorm, clipGradValue)', () => {
+  it('clips after accumulation, before the step, as clipGradNorm_ / clipGradValue_ in beforeStep do', async () => {
+    const train = clusters(64, 8);
+    for (const normType of [2, 1, Infinity]) {
+      expectClose(
+        await trainedWeights({ train, accumulateSteps: 2, clipGradNorm: { maxNorm: 0.05, normType } }),
+        await trainedWeights({
+          train: clusters(64, 16),
+          beforeStep: (parameters) => clipGradNorm_(parameters, 0.05, normType).dispose(),
+        }),
+      );
+    }
+    expectClose(
+      await trainedWeights({ train, clipGradValue: 0.01 }),
+      await trainedWeights({ train, beforeStep: (parameters) => clipGradValue_(parameters, 0.01) }),
+    );
+    // The clipping does something here: unclipped training ends elsewhere.
+    const unclipped = await trainedWeights({ train });
+    const clipped = await trainedWeights({ train, clipGradValue: 0.01 });
+    expect(Math.max(...unclipped.map((v, i) => Math.abs(v - clipped[i]!)))).toBeGreaterThan(1e-2);
+  });
+
+  it("logs each read step's norm before clipping as gradNorm", async () => {
+    const model = tinyModel();
+    const norms: (number | undefined)[] = [];
+    const expected: number[] = [];
+    const stepNorms: number[] = [];
+    const plain = sgd(model.parameters(), 0.1);
+    const optimizer = {
+      ...plain,
+      step() {
+        const norm = clipGradNorm_(model.parameters(), Infinity);
+        stepNorms.push(norm.dataSync()[0]!);
+        norm.dispose();
+        plain.step();
+      },
+    };
+    await fit(model, {
+      train: clusters(32, 8),
+      loss: crossEntropy,
+      optimizer,
+      epochs: 1,
+      readLossEvery: 2,
+      clipGradNorm: { maxNorm: 1e-3 },
+      // beforeStep runs before the clipping: it sees the norm that is logged.
+      beforeStep: (parameters) => {
+        const norm = clipGradNorm_(parameters, Infinity);
+        expected.push(norm.dataSync()[0]!);
+        norm.dispose();
+      },
+      callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void norms.push(logs.gradNorm) })],
+    });
+    expect(norms[0]).toBeUndefined();
+    expect(norms[2]).toBeUndefined();
+    expect(expected[1]).toBeGreaterThan(1e-2);
+    expect(norms[1]).toBeCloseTo(expected[1]!, 6);
+    expect(norms[3]).toBeCloseTo(expected[3]!, 6);
+    // The optimizer steps the gradients clipped to maxNorm.
+    expect(stepNorms).toHaveLength(4);
+    for (const norm of stepNorms) expect(norm).toBeCloseTo(1e-3, 6);
+    model.dispose();
+  });
+
+  it('rejects bad clipping and accumulation options, naming the option, the value and what is allowed', async () => {
+    const model = tinyModel();
+    const base = { train: clusters(16, 16), loss: crossEntropy, optimizer: sgd(model.parameters(), 0.1), epochs: 1 };
+    const cases: [Partial<FitOptions>, string][] = [
+      [{ accumulateSteps: 0 }, 'fit: accumulateSteps must be a positive integer, got 0'],
+      [{ accumulateSteps: 1.5 }, 'fit: accumulateSteps must be a positive integer, got 1.5'],
+      [{ validationFreq: -1 }, 'fit: validationFreq must be a positive integer, got -1'],
+      [{ stepsPerEpoch: '3' as never }, 'fit: stepsPerEpoch must be a positive integer, got 3'],
+      [{ clipGradNorm: { maxNorm: 0 } }, 'fit: clipGradNorm.maxNorm must be a number > 0, got {"maxNorm":0}'],
+      [
+        { clipGradNorm: 1 as never },
+        'fit: clipGradNorm.maxNorm must be a number > 0, got 1; allowed: { maxNorm, normType? }',
+      ],
+      [
+        { clipGradNorm: { maxNorm: 1, normType: -2 } },
+        'fit: clipGradNorm.normType must be a number > 0 or Infinity, got -2',
+      ],
+      [{ clipGradValue: Number.NaN }, 'fit: clipGradValue must be a finite number > 0, got NaN'],
+      [
+        { clipGradValue: 1, clipGradNorm: { maxNorm: 1 } },
+        'fit: clipGradNorm ({"maxNorm":1}) and clipGradValue (1) are both set; allowed: one of them',
+      ],
+    ];
+    for (const [options, message] of cases) await expect(fit(model, { ...base, ...options })).rejects.toThrow(message);
+    model.dispose();
+  });
+});
+
+describe('fit: classWeight (Keras class_weight)', () => {
+  it("multiplies each sample's loss by its class's weight, averaged over the samples as Keras does", async () => {
+    const weights = tensor([0.5, 2, 1]);
+    // By hand: sum(w[y] * loss) / N, with the weights picked by a one-hot product instead of a gather.
+    const byHand = (logits: Tensor, target: Tensor): Tensor =>
+      logits.logSoftmax(1).mul(target.oneHot(3)).sum(1).neg().mul(target.oneHot(3).mul(weights).sum(1)).mean();
+    const train = clusters(64, 16);
+    const expected = await trainedWeights({ train, loss: byHand });
+    expectClose(await trainedWeights({ train, classWeight: [0.5, 2, 1] }), expected);
+    expectClose(await trainedWeights({ train, classWeight: { 0: 0.5, 2: 1, 1: 2 } }), expected);
+    // 'sum' reduction: the weighted sum.
+    expectClose(
+      await trainedWeights(
+        { train, classWeight: [0.5, 2, 1], loss: new CrossEntropyLoss({ reduction: 'sum' }) },
+        0.0125,
+      ),
+      await trainedWeights({ train, loss: byHand }, 0.2),
+    );
+    // The weights matter: unweighted training ends elsewhere.
+    const unweighted = await trainedWeights({ train });
+    expect(Math.max(...unweighted.map((v, i) => Math.abs(v - expected[i]!)))).toBeGreaterThan(1e-2);
+    weights.dispose();
+  });
+
+  it('weighs 0/1 labels of a binary loss by w0 + (w1 - w0) * y; validation losses stay unweighted', async () => {
+    const multiLabel = (batches: Batch[]): Batch[] => batches.map((b) => ({ x: b.x, y: b.y.oneHot(3) }));
+    const train = multiLabel(clusters(64, 16));
+    const byHand = (logits: Tensor, target: Tensor): Tensor =>
+      binaryCrossEntropyWithLogits(logits, target, { reduction: 'none' }).mul(target.mul(2).add(1)).mean();
+    const expected = await trainedWeights({ train, loss: byHand });
+    const model = tinyModel();
+    const history = await fit(model, {
+      train,
+      validation: train,
+      loss: new BCEWithLogitsLoss(),
+      optimizer: new SGD(model.parameters(), { lr: 0.2, momentum: 0.9 }),
+      epochs: 3,
+      classWeight: [1, 3],
+    });
+    expectClose([...(await model.weight.data()), ...(await model.bias.data())], expected);
+    const unweighted = await evaluate(model, train, { loss: new BCEWithLogitsLoss() });
+    expect(history.series('val_loss')[2]).toBeCloseTo(unweighted.loss!, 6);
+    model.dispose();
+  });
+
+  it('refuses class weights where the loss or targets have no classes, and bad weights', async () => {
+    const model = tinyModel();
+    const base = { train: clusters(16, 16), optimizer: sgd(model.parameters(), 0.1), epochs: 1 };
+    const cases: [Partial<FitOptions>, string | RegExp][] = [
+      [
+        { loss: crossEntropy, classWeight: [1, 2, 3] },
+        /classWeight needs a loss object of the library .* got a loss function/,
+      ],
+      [{ loss: new MSELoss(), classWeight: [1, 2, 3] }, 'MSELoss is a regression loss whose targets are not classes'],
+      [
+        { loss: new CrossEntropyLoss({ reduction: 'none' }), classWeight: [1] },
+        "got CrossEntropyLoss with reduction none; allowed: reduction 'mean' or 'sum'",
+      ],
+      [{ loss: new BCEWithLogitsLoss(), classWeight: [1, 2, 3] }, 'must have 2 weights (classes 0 and 1), got 3'],
+      [
+        { loss: new CrossEntropyLoss(), classWeight: [1, 2] },
+        'classWeight has 2 weights but the model outputs 3 classes',
+      ],
+      [{ loss: new CrossEntropyLoss(), classWeight: [1, -2, 1] }, 'fit: classWeight[1] is -2 in [1,-2,1]; allowed:'],
+      [
+        { loss: new CrossEntropyLoss(), classWeight: { 0: 1, 2: 1 } },
+        'fit: classWeight has no weight for class 1 in {"0":1,"2":1}',
+      ],
+      [{ loss: new CrossEntropyLoss(), classWeight: { a: 1 } as never }, 'fit: classWeight keys must be class indices'],
+      [{ loss: new CrossEntropyLoss(), classWeight: [] }, 'fit: classWeight is empty'],
+      [
+        { loss: new CrossEntropyLoss(), classWeight: 2 as never },
+        'fit: classWeight must be an array or an object, got 2',
+      ],
+      [
+        {
+          loss: new CrossEntropyLoss(),
+          classWeight: [1, 2, 3],
+          train: clusters(16, 16).map((b) => ({ x: b.x, y: b.y.oneHot(3) })),
+        },
+        'fit: classWeight needs class-index (int32) targets for CrossEntropyLoss, got float32 targets of shape [16,3]',
+      ],
+    ];
+    for (const [options, message] of cases)
+      await expect(fit(model, { ...base, ...options } as FitOptions)).rejects.toThrow(message);
+    model.dispose();
+  });
+});
+
+describe('fit: validationFreq and stepsPerEpoch', () => {
+  it('validates every n-th epoch; plateau schedules and monitors skip the other epochs', async () => {
+    const model = tinyModel();
+    const plateauMetrics: (number | undefined)[] = [];
+    const history = await fit(model, {
+      train: clusters(32, 16),
+      validation: clusters(16, 16, 8),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 5,
+      validationFreq: 2,
+      schedule: { monitorsMetric: true, step: (metric) => void plateauMetrics.push(metric) },
+      callbacks: [new EarlyStopping({ patience: 1, minDelta: 100 })],
+    });
+    // Early stopping counts only validated epochs: epoch 2 sets the best, epoch 4 is the first bad one.
+    expect(history.epochs.map((logs) => 'val_loss' in logs)).toEqual([false, true, false, true]);
+    expect(plateauMetrics).toEqual(history.epochs.filter((logs) => 'val_loss' in logs).map((logs) => logs.val_loss));
+    // A schedule that does not monitor (StepLR) still steps every epoch.
+    const optimizer = new SGD(model.parameters(), { lr: 1 });
+    await fit(model, {
+      train: clusters(32, 16),
+      validation: clusters(16, 16, 8),
+      loss: crossEntropy,
+      optimizer,
+      epochs: 4,
+      validationFreq: 3,
+      schedule: new StepLR(optimizer, { stepSize: 1, gamma: 0.5 }),
+    });
+    expect(optimizer.paramGroups[0]!.lr).toBe(1 / 16);
+    // A real ReduceLROnPlateau is not stepped without its metric (it would throw).
+    const plateau = new ReduceLROnPlateau(optimizer);
+    await fit(model, {
+      train: clusters(32, 16),
+      validation: clusters(16, 16, 8),
+      loss: crossEntropy,
+      optimizer,
+      epochs: 3,
+      validationFreq: 2,
+      schedule: plateau,
+    });
+    model.dispose();
+  });
+
+  it('caps the batches of each epoch at stepsPerEpoch', async () => {
+    const model = tinyModel();
+    const seen: [number, number, number | undefined][] = [];
+    const history = await fit(model, {
+      train: clusters(64, 8),
+      loss: crossEntropy,
+      optimizer: sgd(model.parameters(), 0.1),
+      epochs: 2,
+      stepsPerEpoch: 3,
+      callbacks: [new LambdaCallback({ onBatchEnd: (logs) => void seen.push([logs.epoch, logs.step, logs.batches]) })],
+    });
+    expect(seen).toEqual([
+      [0, 1, 3],
+      [0, 2, 3],
+      [0, 3, 3],
+      [1, 4, 3],
+      [1, 5, 3],
+      [1, 6, 3],
+    ]);
+    expect(history.epochs).toHaveLength(2);
+    model.dispose();
   });
 });

@@ -5,6 +5,8 @@ import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { runCallbacks, type Callback, type TrainingContext } from './callback.js';
 import { batchesOf, evaluateData } from './evaluate.js';
+import { classWeightedLoss, type ClassWeight } from './class-weight.js';
+import { clipGradNorm_, clipGradValue_ } from '../optim/clip.js';
 import { RunningSum, sumDType } from './running-sum.js';
 import { History } from './history.js';
 import type { MetricLike } from './metrics.js';
@@ -52,12 +54,38 @@ export interface FitOptions {
    * for divergence one read later, so training never waits for the device mid-epoch.
    */
   readLossEvery?: number;
-  /** Hook between backward and optimizer step (gradient clipping). */
+  /** Hook between backward (after accumulation) and the clipping and optimizer step: gradient averaging, custom clipping. */
   beforeStep?: (parameters: Tensor[]) => void;
   /** The logged value passed to `schedule.step` (default 'val_loss' with validation data, else 'loss'). */
   monitor?: string;
   /** Dispose each batch after its step (default: when the source says it yields fresh batches, as DataLoader does). */
   disposeBatches?: boolean;
+  /**
+   * Sum the gradients of k consecutive batches and step the optimizer (and a per-batch schedule)
+   * once per k batches (Lightning's accumulate_grad_batches). Each batch's gradient is weighted
+   * by its samples and the sum divided by the group's samples, so a step equals one step on the
+   * group's concatenation for a 'mean' loss, even for unequal batches; for a loss object with
+   * reduction 'sum' the gradients are summed unscaled (again the concatenation's). An epoch's
+   * leftover batches (fewer than k) step at its end: groups never span epochs. Default 1.
+   */
+  accumulateSteps?: number;
+  /**
+   * Clip the gradients' global norm before each optimizer step (after accumulation), as
+   * clipGradNorm_; the norm before clipping is in the batch logs as `gradNorm` on read steps.
+   */
+  clipGradNorm?: { maxNorm: number; normType?: number };
+  /** Clamp every gradient element to [-v, v] before each optimizer step (clipGradValue_). */
+  clipGradValue?: number;
+  /**
+   * Keras' class_weight: each training sample's loss multiplied by its class's weight (an array
+   * indexed by class, or an object {classIndex: weight}); see classWeightedLoss. Validation
+   * losses are not weighted.
+   */
+  classWeight?: ClassWeight;
+  /** Validate after every n-th epoch (epochs n, 2n, ...: Keras' validation_freq). Default 1. */
+  validationFreq?: number;
+  /** At most this many batches per epoch (Keras' steps_per_epoch); the rest of the epoch's batches are skipped. */
+  stepsPerEpoch?: number;
 }
 
 /** The loss stopped being finite: names where, and the last finite value seen. */
@@ -103,16 +131,18 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   if (parameters.length === 0) throw new ArgumentError('fit: the model has no parameters to train');
   checkOptimizerHoldsModel(options.optimizer, parameters);
   const backend = parameters[0]!.backend;
-  const readEvery = options.readLossEvery ?? (backend.readSync ? 1 : 10);
-  if (!Number.isInteger(readEvery) || readEvery < 1)
-    throw new ArgumentError(`fit: readLossEvery must be a positive integer, got ${readEvery}`);
+  const readEvery = positiveInteger('readLossEvery', options.readLossEvery, backend.readSync ? 1 : 10);
+  const validationFreq = positiveInteger('validationFreq', options.validationFreq, 1);
+  const stepsPerEpoch = positiveInteger('stepsPerEpoch', options.stepsPerEpoch, Infinity);
+  const stepping = stepSettings(options);
   const onLogits = typeof options.loss !== 'function' && options.loss.onLogits === true;
   const metrics = (options.metrics ?? []).map((m) =>
     resolveMetric(m, { threshold: onLogits ? 0 : 0.5, fromLogits: onLogits }),
   );
   const callbacks = options.callbacks ?? [];
   const history = new History();
-  const batchesPerEpoch = knownLength(options.train);
+  const knownBatches = knownLength(options.train);
+  const batchesPerEpoch = knownBatches === undefined ? undefined : Math.min(knownBatches, stepsPerEpoch);
   const context: TrainingContext = {
     model,
     optimizer: options.optimizer,
@@ -138,6 +168,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
       model,
       parameters,
       options,
+      { ...stepping, stepsPerEpoch },
       metrics,
       readEvery,
       epoch,
@@ -150,10 +181,12 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     // validation, schedule step, history entry or epoch-end callbacks.
     if (logs === null) break;
     logs.duration = (performance.now() - started) / 1000;
-    if (options.validation) {
+    const validates = options.validation !== undefined && (epoch + 1) % validationFreq === 0;
+    context.skippedValidation = options.validation !== undefined && !validates;
+    if (validates) {
       const validation = await evaluateData(
         model,
-        options.validation,
+        options.validation!,
         { loss: options.loss, metrics, epoch },
         `fit: the validation data yielded no batches in epoch ${epoch + 1}`,
       );
@@ -165,17 +198,74 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     history.record(epoch, logs);
     // Step the schedule before the callbacks, so a checkpoint saved at the end of this epoch
     // holds the schedule state the next epoch starts from (PyTorch's loop order).
-    if (options.schedule?.interval !== 'batch') options.schedule?.step(logs[monitor]);
+    // An epoch without validation (validationFreq) has no val_ values: a schedule monitoring one
+    // waits for the next validated epoch, as Keras' ReduceLROnPlateau skips a missing monitor.
+    const waits = context.skippedValidation && options.schedule?.monitorsMetric === true;
+    if (options.schedule?.interval !== 'batch' && !waits) options.schedule?.step(logs[monitor]);
     if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
   }
   await runCallbacks(callbacks, 'onTrainEnd', context);
   return history;
 }
 
+/** How batches become optimizer steps: the accumulation, clipping and training loss fit checked once. */
+interface StepSettings {
+  accumulate: number;
+  /** Weight each batch's loss by its samples and divide the group's gradient sum by them ('mean' losses). */
+  weightBySamples: boolean;
+  clipNorm?: { maxNorm: number; normType: number };
+  clipValue?: number;
+  /** The loss trained on: options.loss, class-weighted with classWeight. */
+  loss: LossLike;
+  stepsPerEpoch: number;
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new ArgumentError(`fit: ${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function stepSettings(options: FitOptions): Omit<StepSettings, 'stepsPerEpoch'> {
+  const accumulate = positiveInteger('accumulateSteps', options.accumulateSteps, 1);
+  const config = typeof options.loss === 'function' ? undefined : (options.loss.config?.() as { reduction?: unknown });
+  const reduction = config?.reduction;
+  const settings: Omit<StepSettings, 'stepsPerEpoch'> = {
+    accumulate,
+    weightBySamples: accumulate > 1 && reduction !== 'sum',
+    loss: options.classWeight === undefined ? options.loss : classWeightedLoss(options.loss, options.classWeight),
+  };
+  if (options.clipGradNorm !== undefined && options.clipGradValue !== undefined)
+    throw new ArgumentError(
+      `fit: clipGradNorm (${JSON.stringify(options.clipGradNorm)}) and clipGradValue (${options.clipGradValue}) are both set; allowed: one of them (Keras and Lightning take one clipping algorithm)`,
+    );
+  const norm = options.clipGradNorm as { maxNorm?: unknown; normType?: unknown } | undefined;
+  if (norm !== undefined) {
+    const seen = JSON.stringify(norm) ?? String(norm);
+    if (typeof norm !== 'object' || norm === null || typeof norm.maxNorm !== 'number' || !(norm.maxNorm > 0))
+      throw new ArgumentError(
+        `fit: clipGradNorm.maxNorm must be a number > 0, got ${seen}; allowed: { maxNorm, normType? }`,
+      );
+    const normType = norm.normType ?? 2;
+    if (typeof normType !== 'number' || !(normType > 0))
+      throw new ArgumentError(`fit: clipGradNorm.normType must be a number > 0 or Infinity, got ${String(normType)}`);
+    settings.clipNorm = { maxNorm: norm.maxNorm, normType };
+  }
+  const value: unknown = options.clipGradValue;
+  if (value !== undefined) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0))
+      throw new ArgumentError(`fit: clipGradValue must be a finite number > 0, got ${String(value)}`);
+    settings.clipValue = value;
+  }
+  return settings;
+}
+
 async function trainEpoch(
   model: TrainableModel,
   parameters: Tensor[],
   options: FitOptions,
+  stepping: StepSettings,
   metrics: MetricLike[],
   readEvery: number,
   epoch: number,
@@ -213,25 +303,55 @@ async function trainEpoch(
   };
   // Batch logs are for onBatchEnd hooks; epoch-level callbacks (early stopping, checkpoints) need none.
   const batchCallbacks = callbacks.some((callback) => callback.onBatchEnd !== undefined);
+  // Batches (and their samples) whose gradients are summed and not yet stepped.
+  let pending = 0;
+  let pendingSamples = 0;
+  // The last step's gradient norm before clipping (with clipGradNorm), kept on the device like lastLoss.
+  let lastGradNorm = null as Tensor | null;
+  /** Scale the accumulated gradients, clip them, step the optimizer (and a per-batch schedule). */
+  const optimizerStep = (): void =>
+    tidy(() => {
+      if (stepping.weightBySamples)
+        noGrad(() => {
+          for (const p of parameters) p.grad?.assign(p.grad.div(pendingSamples));
+        });
+      // The hook first: a data-parallel wrapper averages the gradients there, and clipping must
+      // see the global gradient (PyTorch's DDP order).
+      options.beforeStep?.(parameters);
+      if (stepping.clipValue !== undefined) clipGradValue_(parameters, stepping.clipValue);
+      if (stepping.clipNorm !== undefined) {
+        const norm = clipGradNorm_(parameters, stepping.clipNorm.maxNorm, stepping.clipNorm.normType);
+        lastGradNorm ??= keep(full([], 0, { backend, dtype: norm.dtype }));
+        lastGradNorm.assign(norm);
+      }
+      options.optimizer.step();
+      options.optimizer.zeroGrad();
+      pending = 0;
+      pendingSamples = 0;
+      if (stepsSchedule) {
+        lastStepLr.value = options.optimizer.paramGroups[0]?.lr;
+        options.schedule!.step();
+      }
+    });
   const started = performance.now();
   try {
     for await (const batch of batchesOf(options.train, epoch)) {
       const size = batchSize(batch);
+      let stepped = false;
       tidy(() => {
         const output = forwardBatch(model, batch.x);
-        const loss = applyLoss(options.loss, output, batch.y);
+        const loss = applyLoss(stepping.loss, output, batch.y);
         if (loss.size !== 1) {
           throw new ShapeError(
             `fit: the loss must be a single number, got shape ${formatShape(loss.shape)} (use reduction 'mean' or 'sum')`,
           );
         }
-        loss.backward();
-        options.beforeStep?.(parameters);
-        options.optimizer.step();
-        options.optimizer.zeroGrad();
-        if (stepsSchedule) {
-          lastStepLr.value = options.optimizer.paramGroups[0]?.lr;
-          options.schedule!.step();
+        (stepping.weightBySamples ? loss.mul(size) : loss).backward();
+        pending++;
+        pendingSamples += size;
+        if (pending === stepping.accumulate) {
+          optimizerStep();
+          stepped = true;
         }
         if (onHost) {
           hostLast = round(loss.dataSync()[0]!);
@@ -255,7 +375,7 @@ async function trainEpoch(
       // Without an onBatchEnd hook nobody sees the batch logs: build them (metric reads, the
       // clock) only for one, and read just what the divergence check needs.
       const logs: BatchLogs | null = batchCallbacks
-        ? { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size }
+        ? { epoch, batch: batchIndex, batches: batchesPerEpoch, step: context.step, size, stepped }
         : null;
       if (read) {
         const values = onHost
@@ -280,6 +400,10 @@ async function trainEpoch(
             logs.runningLoss = total! / samples;
             logs.runningMetrics = metricSums.values(sums, samples);
             logs.samplesPerSecond = samples / ((performance.now() - started) / 1000);
+            if (lastGradNorm !== null) {
+              const norm = readValues([lastGradNorm]);
+              logs.gradNorm = (norm instanceof Promise ? await norm : norm)[0]![0]!;
+            }
           }
         }
       }
@@ -289,8 +413,11 @@ async function trainEpoch(
         context.interrupted = { epoch, batches: batchIndex };
         return null;
       }
+      if (batchIndex >= stepping.stepsPerEpoch) break;
     }
     if (samples === 0) throw new ArgumentError(`fit: the training data yielded no batches in epoch ${epoch + 1}`);
+    // The epoch's leftover batches (fewer than accumulateSteps) step now: groups never span epochs.
+    if (pending > 0) optimizerStep();
     if (inFlight !== null) check(firsts(await inFlight.values), inFlight);
     const values = onHost ? [[hostSum]] : readValues([lossSum!.total, ...metricSums.totals()]);
     const [totals, ...sums] = values instanceof Promise ? await values : values;
@@ -315,8 +442,12 @@ async function trainEpoch(
     }
     throw error;
   } finally {
+    // Stopped or failed inside an accumulation group: its gradients are dropped, not carried
+    // into a later step (a resumed run restarts the group).
+    if (pending > 0) options.optimizer.zeroGrad();
     lossSum?.dispose();
     lastLoss?.dispose();
+    lastGradNorm?.dispose();
     metricSums.dispose();
   }
 }

@@ -1,4 +1,5 @@
 export { fit, TrainingDivergedError, type FitOptions } from './fit.js';
+export { classWeightedLoss, type ClassWeight } from './class-weight.js';
 export { evaluate, predict, iterateBatches, type EvaluateOptions } from './evaluate.js';
 export { History } from './history.js';
 export {

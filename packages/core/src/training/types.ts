@@ -88,6 +88,8 @@ export interface SchedulerLike {
    */
   step(metric?: number): void;
   readonly interval?: 'epoch' | 'batch';
+  /** Steps need the monitored value (ReduceLROnPlateau): fit does not step it on an epoch without that value. */
+  readonly monitorsMetric?: boolean;
   getLastLr?(): number[];
 }
 
@@ -101,9 +103,13 @@ export interface BatchLogs {
   batch: number;
   /** Batches in the epoch when known (arrays, loaders with a length). */
   batches?: number;
-  /** Global optimizer step count, 1-based. */
+  /** Global batch count, 1-based (the optimizer step count, unless fit's accumulateSteps is above 1). */
   step: number;
   size: number;
+  /** Whether the optimizer stepped after this batch (false inside a gradient-accumulation group). */
+  stepped: boolean;
+  /** The gradients' total norm before clipping at the last optimizer step (fit's clipGradNorm), on read batches. */
+  gradNorm?: number;
   loss?: number;
   runningLoss?: number;
   runningMetrics?: Record<string, number>;
