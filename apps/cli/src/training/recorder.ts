@@ -121,11 +121,13 @@ export class RunRecorder implements Callback {
     // gradients (a resume restarts the group at batchesDone, a multiple of accumulateSteps).
     if (this.options.interrupts.requested === null || logs.loss === undefined || !logs.stepped) return;
     const { state } = this.options;
-    context.stopTraining = true;
-    context.stopReason = 'interrupted';
     const offset = state.resume?.epoch === logs.epoch ? state.resume.batchesDone : 0;
     const batchesDone = offset + logs.batch + 1;
-    if (batchesDone >= state.batchesPerEpoch) return; // the epoch is complete: it ends as usual
+    // The epoch is complete: it ends as usual (validation, records, checkpoints), and onEpochEnd
+    // stops the run. Stopping here would make fit drop the whole epoch as interrupted.
+    if (batchesDone >= state.batchesPerEpoch) return;
+    context.stopTraining = true;
+    context.stopReason = 'interrupted';
     state.stoppedMidEpoch = { epoch: logs.epoch, batchesDone };
     const earlier = state.resume?.epoch === logs.epoch ? state.resume.partial : null;
     await this.#write('last', logs.epoch, {}, { batchesDone, partial: addPartial(earlier, this.#current!) }, context);

@@ -408,6 +408,23 @@ describe('fit', () => {
     for (const m of [model, other]) m.dispose();
   });
 
+  it('starts from zero gradients: a backward before fit does not leak into its first step', async () => {
+    const run = async (backwardFirst: boolean) => {
+      const model = tinyModel();
+      const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+      if (backwardFirst)
+        model
+          .forward(fromHost(new Float32Array([5, -3]), [1, 2]))
+          .sum()
+          .backward();
+      await fit(model, { train: clusters(16, 16), loss: crossEntropy, optimizer, epochs: 1 });
+      const weights = Array.from(await model.weight.data());
+      model.dispose();
+      return weights;
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+
   it('empty validation data is named as such with its epoch (evaluate alone keeps its own message)', async () => {
     const model = tinyModel();
     const validation = (epoch: number): Batch[] => (epoch === 0 ? clusters(16, 16, 8) : []);

@@ -155,6 +155,9 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   };
   const monitor = options.monitor ?? (options.validation ? 'val_loss' : 'loss');
 
+  // Gradients a backward before fit left (a PyTorch-style loop, a check) must not leak into its
+  // first step: fit starts from zero gradients, as Keras' does.
+  options.optimizer.zeroGrad();
   await runCallbacks(callbacks, 'onTrainBegin', context);
   for (let epoch = initialEpoch; epoch < options.epochs && !context.stopTraining; epoch++) {
     context.epoch = epoch;
