@@ -13,6 +13,7 @@ import {
   linear,
   maxPool2d,
   noGrad,
+  pad,
   tidy,
   where,
   type Tensor,
@@ -20,7 +21,7 @@ import {
 import { acquireNodeAdapter, adapterChoiceFromEnv } from './dawn.js';
 import { WebGpuUnavailableError, createWebGpuBackend, descriptor, probe } from './index.js';
 import { isSoftwareAdapter } from './webgpu-backend.js';
-import { mergedBroadcast } from './webgpu-kernels.js';
+import { mergedBroadcast, mergedPad } from './webgpu-kernels.js';
 
 describe('backend-webgpu in Node (Dawn)', () => {
   it('picks an adapter automatically and reports it', async () => {
@@ -183,6 +184,59 @@ describe('rank 5 and 6 on tfjs-backend-webgpu', () => {
     expect(mergedBroadcast([4, 1, 5, 1], [2, 3, 4, 7, 5, 6])).toEqual({ from: [1, 4, 1, 5, 1], to: [6, 4, 7, 5, 6] });
     expect(mergedBroadcast([1, 1], [1, 1, 1])).toEqual({ from: [1], to: [1] });
     expect(mergedBroadcast([3, 1, 1, 2], [3, 1, 4, 2])).toEqual({ from: [3, 1, 2], to: [3, 4, 2] });
+  });
+
+  it('merges each padded axis with the unpadded axes after it', () => {
+    expect(
+      mergedPad(
+        [2, 3, 4, 5, 6],
+        [
+          [0, 0],
+          [0, 0],
+          [1, 1],
+          [0, 2],
+          [0, 0],
+        ],
+      ),
+    ).toEqual({
+      shape: [6, 4, 30],
+      paddings: [
+        [0, 0],
+        [1, 1],
+        [0, 12],
+      ],
+    });
+  });
+
+  it('pads tensors of rank 5 on the GPU (merged axes, or one axis at a time), as on the host', async () => {
+    const backend = await createWebGpuBackend();
+    const shape = [2, 3, 4, 5, 6];
+    const values = Array.from({ length: 720 }, (_, i) => i + 1);
+    const x = fromHost(Float32Array.from(values), shape, { backend }).add(
+      fromHost(new Float32Array([0]), [1], { backend }),
+    );
+    const host = fromHost(Float32Array.from(values), shape);
+    for (const paddings of [
+      [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [1, 0],
+        [2, 1],
+      ],
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+        [0, 2],
+        [1, 1],
+      ],
+    ] as [number, number][][]) {
+      const got = await pad(x, paddings, 0.5).data();
+      expect(Array.from(got), JSON.stringify(paddings)).toEqual(Array.from(await pad(host, paddings, 0.5).data()));
+    }
+    x.dispose();
+    host.dispose();
   });
 
   it('broadcastTo, where and a bool sum of tensors on the GPU, as on the host', async () => {

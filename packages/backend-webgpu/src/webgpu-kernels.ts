@@ -10,9 +10,11 @@
 //     our own WGSL program, and integer sum / max over other axes than the innermost, and
 //     argmax of any dtype (built from bool and int32 reductions), transpose those innermost first.
 //  3. Tile (so broadcastTo) and Select (where) stop at rank 4: Tile then reads the input back
-//     synchronously (an OffscreenCanvas in Node, a stall in a browser) and Select throws. Above
-//     rank 4, a broadcast merges neighbouring axes that broadcast alike (one reshape each way),
-//     and a where broadcasts its operands first and selects over them flattened.
+//     synchronously (an OffscreenCanvas in Node, a stall in a browser) and Select throws; Pad's
+//     shader does not compile above rank 4 ("cannot index type 'vec5'", zeros out). Above rank 4,
+//     a broadcast merges neighbouring axes that broadcast alike (one reshape each way), a where
+//     broadcasts its operands first and selects over them flattened, and a pad merges each padded
+//     axis with the unpadded ones after it (padding one axis at a time if that is still too many).
 // And one speed-up measured on software adapters (llvmpipe, lavapipe, SwiftShader), where the
 // GPU-tuned kernel choice does badly: a matmul with transposeB runs 1.5-2.5x slower than a
 // transpose followed by an untransposed matmul, so there the operand is transposed first.
@@ -75,6 +77,32 @@ export function mergedBroadcast(input: readonly number[], output: readonly numbe
     }
   });
   return from.length === 0 ? { from: [1], to: [1] } : { from, to };
+}
+
+/**
+ * A pad of `shape` with axes merged: each padded axis with the unpadded ones after it (its
+ * padding scaled by their sizes: padded rows are whole blocks of them), and the unpadded axes
+ * before the first padded one into one.
+ */
+export function mergedPad(
+  shape: readonly number[],
+  paddings: readonly (readonly [number, number])[],
+): { shape: number[]; paddings: [number, number][] } {
+  const merged: number[] = [];
+  const mergedPaddings: [number, number][] = [];
+  shape.forEach((d, i) => {
+    const [before, after] = paddings[i]!;
+    if (before > 0 || after > 0 || merged.length === 0) {
+      merged.push(d);
+      mergedPaddings.push([before, after]);
+    } else {
+      merged[merged.length - 1]! *= d;
+      const last = mergedPaddings[mergedPaddings.length - 1]!;
+      last[0] *= d;
+      last[1] *= d;
+    }
+  });
+  return { shape: merged, paddings: mergedPaddings };
 }
 
 /** A TfjsBackend whose kernels avoid the WebGPU quirks listed above, with a WGSL Adam step. */
@@ -361,6 +389,42 @@ export class WebGpuTfjsBackend extends TfjsBackend {
       }
     } finally {
       for (const h of flat) this.dispose(h);
+    }
+  }
+
+  override pad(x: BackendHandle, paddings: readonly (readonly [number, number])[], value: number): BackendHandle {
+    const shape = shapeOf(x);
+    if (shape.length <= 4 || shape.some((d) => d === 0)) return super.pad(x, paddings, value);
+    const outShape = shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
+    const merged = mergedPad(shape, paddings);
+    if (merged.shape.length > 4) {
+      // Too many padded axes to merge into four: the first one alone, then the rest.
+      const first = paddings.findIndex(([before, after]) => before > 0 || after > 0);
+      const once = this.pad(
+        x,
+        paddings.map((p, i) => (i === first ? p : ([0, 0] as const))),
+        value,
+      );
+      try {
+        return this.pad(
+          once,
+          paddings.map((p, i) => (i === first ? ([0, 0] as const) : p)),
+          value,
+        );
+      } finally {
+        this.dispose(once);
+      }
+    }
+    const flat = this.reshape(x, merged.shape);
+    try {
+      const padded = super.pad(flat, merged.paddings, value);
+      try {
+        return this.reshape(padded, outShape);
+      } finally {
+        this.dispose(padded);
+      }
+    } finally {
+      this.dispose(flat);
     }
   }
 
