@@ -71,6 +71,9 @@ if (existsSync(addon)) {
       // The race check runs every kernel of the suite; these two only run the same kernels for
       // many more steps (half its time under ThreadSanitizer). The plain run keeps them.
       skip: raceCheck ? RACE_CHECK_SKIPS : undefined,
+      // ThreadSanitizer runs the emulated kernels about ten times slower: the fused cases near
+      // their 60 s limit on a loaded machine get three times as long there.
+      slowdown: raceCheck ? 3 : 1,
     });
   // Sizes past what int64 holds, straight on the addon (the shared glue's checks, then the
   // kernels' launches): each was a signed overflow (a UBSan abort under test:asan) before its check.

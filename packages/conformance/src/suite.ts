@@ -37,6 +37,11 @@ export interface ConformanceOptions {
    * instead of one test per case, and the totals count independent checks.
    */
   oracle?: boolean;
+  /**
+   * Multiplies the time limit of the slow tests (the fused kernels' 60 s), for an instrumented
+   * build that runs many times slower (backend-cuda's ThreadSanitizer race check). Default 1.
+   */
+  slowdown?: number;
 }
 
 const FLOAT32_TOLERANCE: Tolerance = { atol: 1e-5, rtol: 1e-5 };
@@ -241,7 +246,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       });
     });
 
-    describeFusedConformance({ backend, tolerance, skip });
+    describeFusedConformance({ backend, tolerance, skip, timeout: 60_000 * (options.slowdown ?? 1) });
 
     describeOptimizerConformance({ backend, oracle, tolerance: tolerance.training, skip });
 

@@ -70,6 +70,8 @@ interface FusedOptions {
   backend: () => Promise<Backend>;
   tolerance: { forward: Tolerance; gradient: Tolerance; training: Tolerance };
   skip: Record<string, string>;
+  /** Each test's time limit in ms. */
+  timeout: number;
 }
 
 /** Forward values and gradients of one function on the fused path and on the composed one. */
@@ -109,11 +111,11 @@ async function bothPaths(
   return { fused: await run(backend), composed: await run(composedOnly(backend)) };
 }
 
-export function describeFusedConformance({ backend, tolerance, skip }: FusedOptions): void {
+export function describeFusedConformance({ backend, tolerance, skip, timeout }: FusedOptions): void {
   const test = (name: string, fn: (context: TestContext) => Promise<void>): void => {
     const reason = skip[name];
     if (reason !== undefined) it.skip(`${name} (skipped: ${reason})`, fn);
-    else it(name, fn, 60_000);
+    else it(name, fn, timeout);
   };
   const needs = async (context: TestContext, ...kernels: FusedKernelName[]): Promise<Backend | undefined> => {
     const b = await backend();
