@@ -17,9 +17,15 @@ describe.skipIf(addon === undefined)('shared glue', () => {
     const logits = native.fromData(new Float32Array([1, 2, 3, 4]), [2, 2], F32);
     const labels = native.fromData(new Int32Array([0, 1]), [2], I32);
     const live = native.stats().liveTensors;
-    // The reduction code is read after the losses are made: the failing call must not keep them.
-    expect(() => native.softmaxCrossEntropy(logits, labels, true, 1, 7)).toThrow(ArgumentError);
-    expect(() => native.softmaxCrossEntropy(logits, labels, true, 1, 7)).toThrow(
+    // A failing call (a bad reduction code, or a label out of range found after the checks of
+    // the shapes) keeps no tensor.
+    expect(() => native.softmaxCrossEntropy(logits, labels, true, 1, 7, -100)).toThrow(ArgumentError);
+    const outOfRange = native.fromData(new Int32Array([0, 5]), [2], I32);
+    expect(() => native.softmaxCrossEntropy(logits, outOfRange, true, 1, 0, -100)).toThrow(
+      'softmaxCrossEntropy: label 5 is out of range [0, 2) and is not ignoreIndex -100',
+    );
+    native.release(outOfRange);
+    expect(() => native.softmaxCrossEntropy(logits, labels, true, 1, 7, -100)).toThrow(
       'softmaxCrossEntropy: unknown reduction code 7',
     );
     expect(native.stats().liveTensors).toBe(live);

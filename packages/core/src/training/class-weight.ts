@@ -1,5 +1,6 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { lossFromConfig, type Loss } from '../losses/classes.js';
+import { cast, notEqual, where } from '../ops/elementwise.js';
 import { gather } from '../ops/movement.js';
 import { fromHost } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -32,6 +33,9 @@ function classWeightValues(classWeight: unknown): number[] {
   return values as number[];
 }
 
+/** The losses whose class-index targets may hold an ignoreIndex (default -100). */
+const IGNORING_LOSSES: ReadonlySet<string> = new Set(['CrossEntropyLoss', 'NLLLoss']);
+
 /**
  * The training loss with each sample's (or element's) loss multiplied by its class's weight,
  * reduced like Keras' sum_over_batch_size: sum(weight * loss) / count for a 'mean' loss (so
@@ -39,6 +43,7 @@ function classWeightValues(classWeight: unknown): number[] {
  * sum(weight * loss) for a 'sum' loss. Built from the loss's config with reduction 'none', so it
  * needs a loss object with config() whose targets are classes: int32 class indices, or 0/1
  * labels of a binary loss (a label y weighs w0 + (w1 - w0) * y: exactly w0 or w1 for 0/1).
+ * Targets equal to CrossEntropyLoss's or NLLLoss's ignoreIndex weigh 0 and leave the mean's count.
  */
 export function classWeightedLoss(
   loss: LossLike,
@@ -66,9 +71,17 @@ export function classWeightedLoss(
       `fit: classWeight for the binary loss ${config.type} must have 2 weights (classes 0 and 1), got ${weights.length}`,
     );
   const perElement = lossFromConfig({ ...config, reduction: 'none' });
+  // A target equal to the loss's ignoreIndex (CrossEntropyLoss, NLLLoss: -100 by default) has
+  // no class: its weight is 0 and a 'mean' counts only the others, as the loss's own mean does.
+  const ignoreIndex = IGNORING_LOSSES.has(config.type)
+    ? typeof config.ignoreIndex === 'number'
+      ? config.ignoreIndex
+      : -100
+    : undefined;
   const forward = (input: Tensor, target: Tensor): Tensor => {
     const losses = perElement.forward(input, target);
     let weight: Tensor;
+    let kept: Tensor | undefined;
     if (target.dtype === 'int32') {
       // Class indices: the class axis is axis 1 (axis 0 for one unbatched sample), as in CrossEntropyLoss.
       const classes = input.rank >= 2 ? input.shape[1]! : input.shape[0]!;
@@ -76,7 +89,12 @@ export function classWeightedLoss(
         throw new ShapeError(
           `fit: classWeight has ${weights.length} weights but the model outputs ${classes} classes (input shape ${formatShape(input.shape)}); allowed: one weight per class`,
         );
-      weight = gather(fromHost(weights, [weights.length], { backend: input.backend, dtype: losses.dtype }), target);
+      const table = fromHost(weights, [weights.length], { backend: input.backend, dtype: losses.dtype });
+      if (ignoreIndex === undefined) weight = gather(table, target);
+      else {
+        kept = notEqual(target, ignoreIndex);
+        weight = where(kept, gather(table, where(kept, target, 0)), 0);
+      }
     } else if (info.task === 'binary') {
       weight = target.mul(weights[1]! - weights[0]!).add(weights[0]!);
     } else {
@@ -89,7 +107,8 @@ export function classWeightedLoss(
         `fit: classWeight needs one class per loss value: ${config.type} gives losses of shape ${formatShape(losses.shape)} for targets of shape ${formatShape(target.shape)}`,
       );
     const total = losses.mul(weight).sum();
-    return reduction === 'mean' ? total.div(Math.max(losses.size, 1)) : total;
+    if (reduction === 'sum') return total;
+    return total.div(kept === undefined ? Math.max(losses.size, 1) : cast(kept, losses.dtype).sum());
   };
   return { forward, ...(info.onLogits ? { onLogits: true } : {}) };
 }

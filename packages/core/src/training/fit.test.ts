@@ -3,6 +3,8 @@ import '@myelin/backend-cpu-reference';
 import {
   BCEWithLogitsLoss,
   CrossEntropyLoss,
+  NLLLoss,
+  classWeightedLoss,
   Generator,
   MSELoss,
   ReduceLROnPlateau,
@@ -832,6 +834,33 @@ describe('fit: classWeight (Keras class_weight)', () => {
     weights.dispose();
   });
 
+  it('gives targets equal to ignoreIndex (padding, -100 by default) weight 0 and leaves them out of the mean', async () => {
+    const logits = tensor([
+      [0.2, -1, 0.5],
+      [2, 0, -0.5],
+      [-0.3, 0.3, 0.9],
+    ]);
+    const padded = tensor([0, -100, 2], { dtype: 'int32' });
+    const perRow = await new CrossEntropyLoss({ reduction: 'none' }).forward(logits, padded).data();
+    const weighted = classWeightedLoss(new CrossEntropyLoss(), [0.5, 2, 1]);
+    expect((await weighted.forward(logits, padded).data())[0]).toBeCloseTo((0.5 * perRow[0]! + 1 * perRow[2]!) / 2, 6);
+    // Equal weights give the loss's own mean; a given ignoreIndex is read from the loss's config.
+    const plain = await new CrossEntropyLoss().forward(logits, padded).data();
+    expect((await classWeightedLoss(new CrossEntropyLoss(), [1, 1, 1]).forward(logits, padded).data())[0]).toBeCloseTo(
+      plain[0]!,
+      6,
+    );
+    const ignoreTwo = classWeightedLoss(new NLLLoss({ ignoreIndex: 2, reduction: 'sum' }), [0.5, 2, 1]);
+    const logp = logits.logSoftmax(1);
+    const nll = await new NLLLoss({ reduction: 'none', ignoreIndex: 2 })
+      .forward(logp, tensor([0, 1, 2], { dtype: 'int32' }))
+      .data();
+    expect((await ignoreTwo.forward(logp, tensor([0, 1, 2], { dtype: 'int32' })).data())[0]).toBeCloseTo(
+      0.5 * nll[0]! + 2 * nll[1]!,
+      6,
+    );
+  });
+
   it('weighs 0/1 labels of a binary loss by w0 + (w1 - w0) * y; validation losses stay unweighted', async () => {
     const multiLabel = (batches: Batch[]): Batch[] => batches.map((b) => ({ x: b.x, y: b.y.oneHot(3) }));
     const train = multiLabel(clusters(64, 16));
@@ -937,6 +966,19 @@ describe('fit: validationFreq and stepsPerEpoch', () => {
       validationFreq: 2,
       schedule: plateau,
     });
+    // One monitoring a training value has it every epoch, validated or not.
+    const trainingMetrics: (number | undefined)[] = [];
+    const trained = await fit(model, {
+      train: clusters(32, 16),
+      validation: clusters(16, 16, 8),
+      loss: crossEntropy,
+      optimizer,
+      epochs: 3,
+      validationFreq: 2,
+      monitor: 'loss',
+      schedule: { monitorsMetric: true, step: (metric) => void trainingMetrics.push(metric) },
+    });
+    expect(trainingMetrics).toEqual(trained.series('loss'));
     model.dispose();
   });
 

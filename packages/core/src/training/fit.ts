@@ -202,8 +202,9 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     // Step the schedule before the callbacks, so a checkpoint saved at the end of this epoch
     // holds the schedule state the next epoch starts from (PyTorch's loop order).
     // An epoch without validation (validationFreq) has no val_ values: a schedule monitoring one
-    // waits for the next validated epoch, as Keras' ReduceLROnPlateau skips a missing monitor.
-    const waits = context.skippedValidation && options.schedule?.monitorsMetric === true;
+    // waits for the next validated epoch, as Keras' ReduceLROnPlateau skips a missing monitor
+    // (one monitoring a training value, such as 'loss', steps every epoch).
+    const waits = options.schedule?.monitorsMetric === true && logs[monitor] === undefined;
     if (options.schedule?.interval !== 'batch' && !waits) options.schedule?.step(logs[monitor]);
     if (callbacks.length > 0) await runCallbacks(callbacks, 'onEpochEnd', epoch, logs, context);
   }
