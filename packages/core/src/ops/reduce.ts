@@ -77,8 +77,10 @@ export function argmin(x: Tensor, axis?: number): Tensor {
 /** log(sum(exp(x))) over `axes`, computed stably by shifting by the (detached) maximum. */
 export function logsumexp(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
   const normalized = normalizeAxes('logsumexp', axes, x.rank);
-  // Over an empty axis: log(0) = -Infinity, as PyTorch (max has no value there to shift by).
-  if (normalized.some((axis) => x.shape[axis] === 0)) return composite(() => log(sum(exp(x), normalized, keepDims)));
+  // Over an empty axis: -Infinity (the log of an empty sum), as PyTorch; max has no value there
+  // to shift by. Added to the empty sum (0), not as log(0), which some GPUs' log flushes to -88.
+  if (normalized.some((axis) => x.shape[axis] === 0))
+    return composite(() => add(sum(x, normalized, keepDims), Number.NEGATIVE_INFINITY));
   return composite(() => {
     // The shift cancels out mathematically, so it needs no gradient; an all -inf row uses 0.
     const shift = noGrad(() => {
