@@ -196,7 +196,7 @@ describe('run.sh on stand-ins', () => {
 
   // Never over / here: only a machine whose nvidia-smi works gets the device README's recipe.
   it.skipIf(onPath('nvidia-smi') || !onPath(DPKG_DEB))(
-    'unpacks the loader debs into a folder of its own on a machine without a GPU',
+    'unpacks the loader debs into a folder of its own on a machine without a GPU (left packed where a loader is installed)',
     () => {
       const root = carriedFolder({ addon: true, expected: 'cuda 3\nwebgpu 3\n' });
       const marker = 'usr/lib/x86_64-linux-gnu/myelin-gpu-check-test-marker.txt';
@@ -213,7 +213,13 @@ describe('run.sh on stand-ins', () => {
       expect(built.status, built.stderr).toBe(0);
       const { status } = runSh(root, null);
       expect(status).toBe(0);
-      expect(existsSync(path.join(root, 'myelin-gpu-check/loader', marker))).toBe(true);
+      // A machine with the Vulkan loader installed (a desktop, or here after a Debian package
+      // pulled it in) keeps its own: the carried debs are then left packed.
+      const installed = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout.includes('libvulkan.so.1');
+      const setupLog = readFileSync(path.join(root, 'out/setup.log'), 'utf8');
+      if (installed) expect(setupLog).toContain('libvulkan.so.1 is installed: the carried debs are not unpacked');
+      else expect(setupLog).toMatch(/unpacked test\.deb into .*myelin-gpu-check\/loader/);
+      expect(existsSync(path.join(root, 'myelin-gpu-check/loader', marker))).toBe(!installed);
       expect(existsSync(path.join('/', marker))).toBe(false);
     },
   );
