@@ -44,13 +44,13 @@ function asImage(op: string, x: Tensor): { shape: [number, number, 1, number]; b
   };
 }
 
-function checkGroups(op: string, groups: number): number {
+export function checkGroups(op: string, groups: number): number {
   if (!Number.isInteger(groups) || groups < 1)
     throw new ArgumentError(`${op}: groups must be a positive integer, got ${groups}`);
   return groups;
 }
 
-function checkBias(op: string, bias: Tensor | null, channels: number): void {
+export function checkBias(op: string, bias: Tensor | null, channels: number): void {
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== channels)) {
     throw new ShapeError(`${op}: bias must be [${channels}], got ${formatShape(bias.shape)}`);
   }

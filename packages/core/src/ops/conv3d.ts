@@ -1,0 +1,280 @@
+import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { composite } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkPaddingMode, conv2d, type PaddingMode } from './conv.js';
+import { checkBias, checkGroups } from './conv1d.js';
+import { isFloat } from './dispatch.js';
+import { add } from './elementwise.js';
+import { pad, permute, reshape, slice } from './movement.js';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, poolOutputSize } from './pool.js';
+import { selectAlong } from './select.js';
+import { triple, windowCount, type Size3d } from './unfold.js';
+
+// Every 3-D op is built from the 2-D ones: a convolution is the sum over the kernel's depth taps of
+// conv2d on the depth slices each tap reads (moved into the batch axis), and pooling, whose window
+// is a box, is a 2-D pooling over height and width followed by one over depth (max, mean and their
+// divisors factor over the axes). The checks come first, in 3-D terms, so that an error names the
+// shapes and arguments the caller passed.
+
+export interface Conv3dArgs {
+  /** Step between windows (default 1). */
+  stride?: Size3d;
+  /**
+   * Zeros added on each side (default 0), or 'valid' (0), or 'same' (stride 1 only: the output
+   * keeps the input's size; an odd total goes to the end, as in PyTorch).
+   */
+  padding?: Size3d | 'same' | 'valid';
+  /** Spacing of the kernel taps (default 1). */
+  dilation?: Size3d;
+  /** Split channels into this many independent groups (default 1; in and out channels divisible). */
+  groups?: number;
+  /** What the padding holds (default 'zeros'; 'reflect', 'replicate', 'circular' as PyTorch's Conv3d). */
+  paddingMode?: PaddingMode;
+}
+
+/**
+ * Runs a 3-D op on x [N, C, D, H, W], or on unbatched x [C, D, H, W] as a batch of one, returning
+ * the result without that batch axis; x must be float.
+ */
+function withBatchAxis3d(op: string, x: Tensor, run: (volume: Tensor) => Tensor): Tensor {
+  if (x.rank !== 5 && x.rank !== 4)
+    throw new ShapeError(
+      `${op}: expected an input [N, C, D, H, W] or unbatched [C, D, H, W], got shape ${formatShape(x.shape)}`,
+    );
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float input, got dtype ${x.dtype}`);
+  if (x.rank === 5) return run(x);
+  return composite(() => {
+    const out = run(reshape(x, [1, ...x.shape]));
+    return reshape(out, out.shape.slice(1));
+  });
+}
+
+/**
+ * 3-D convolution (cross-correlation, as PyTorch's `F.conv3d`) of x [N, C, D, H, W] (or unbatched
+ * [C, D, H, W]) with weight [O, C/groups, kd, kh, kw] and an optional bias [O]. `paddingMode` pads
+ * as PyTorch's Conv3d does (the functional form has it too, as an extension).
+ */
+export function conv3d(x: Tensor, weight: Tensor, bias: Tensor | null = null, args: Conv3dArgs = {}): Tensor {
+  return withBatchAxis3d('conv3d', x, (volume) => conv3dOfBatch(volume, weight, bias, args));
+}
+
+function conv3dOfBatch(x: Tensor, weight: Tensor, bias: Tensor | null, args: Conv3dArgs): Tensor {
+  if (weight.rank !== 5) {
+    throw new ShapeError(
+      `conv3d: weight must be [outChannels, inChannels/groups, kd, kh, kw], got ${formatShape(weight.shape)}`,
+    );
+  }
+  const groups = checkGroups('conv3d', args.groups ?? 1);
+  const [n, c, depth, height, width] = x.shape as [number, number, number, number, number];
+  const [o, cg, kd, kh, kw] = weight.shape as [number, number, number, number, number];
+  if (c % groups !== 0 || o % groups !== 0 || cg * groups !== c) {
+    throw new ShapeError(
+      `conv3d: input ${formatShape(x.shape)} with ${groups} group(s) does not fit weight ${formatShape(weight.shape)} (need inChannels = ${cg} x groups and outChannels divisible by groups)`,
+    );
+  }
+  checkBias('conv3d', bias, o);
+  const stride = triple('conv3d: stride', args.stride ?? 1, 1);
+  const dilation = triple('conv3d: dilation', args.dilation ?? 1, 1);
+  const mode = checkPaddingMode('conv3d: paddingMode', args.paddingMode ?? 'zeros');
+  const padding = args.padding ?? 0;
+  if (padding === 'same' && stride.some((s) => s !== 1))
+    throw new ArgumentError(`conv3d: padding 'same' needs stride 1, got ${stride.join('x')}`);
+  const symmetric = typeof padding === 'string' ? [0, 0, 0] : triple('conv3d: padding', padding, 0);
+  // Depth is padded here; height and width by conv2d ('same' there too, with its odd extra at the end).
+  const depthTotal = dilation[0] * (kd - 1);
+  const [front, back] =
+    padding === 'same'
+      ? [Math.floor(depthTotal / 2), depthTotal - Math.floor(depthTotal / 2)]
+      : [symmetric[0]!, symmetric[0]!];
+  if (padding !== 'same') {
+    const sizes = [depth, height, width];
+    const kernel = [kd, kh, kw];
+    if (
+      sizes.some((size, axis) => windowCount(size, kernel[axis]!, stride[axis]!, symmetric[axis]!, dilation[axis]!) < 1)
+    )
+      throw new ShapeError(
+        `conv3d: a ${kernel.map((k, axis) => dilation[axis]! * (k - 1) + 1).join('x')} window (kernel ${kd}x${kh}x${kw}, dilation ${dilation.join('x')}) does not fit input ${formatShape(x.shape)} with padding ${symmetric.join('x')}`,
+      );
+  }
+  const outD = Math.floor((depth + front + back - depthTotal - 1) / stride[0]) + 1;
+  return composite(() => {
+    const padded =
+      front + back === 0
+        ? x
+        : pad(
+            x,
+            [
+              [0, 0],
+              [0, 0],
+              [front, back],
+            ],
+            mode === 'zeros' ? 0 : { mode },
+          );
+    const slices = permute(padded, [0, 2, 1, 3, 4]); // [N, D', C, H, W]: depth beside the batch
+    let out: Tensor | null = null;
+    for (let tap = 0; tap < kd; tap++) {
+      const read = Array.from({ length: outD }, (_, i) => i * stride[0] + tap * dilation[0]);
+      const picked = reshape(selectAlong(slices, 1, read), [n * outD, c, height, width]);
+      const taps = reshape(slice(weight, [0, 0, tap, 0, 0], [o, cg, 1, kh, kw]), [o, cg, kh, kw]);
+      const term = conv2d(picked, taps, null, {
+        stride: [stride[1], stride[2]],
+        padding: padding === 'same' || padding === 'valid' ? padding : [symmetric[1]!, symmetric[2]!],
+        dilation: [dilation[1], dilation[2]],
+        groups,
+        paddingMode: mode,
+      });
+      out = out === null ? term : add(out, term);
+    }
+    const [outH, outW] = [out!.shape[2]!, out!.shape[3]!];
+    const result = permute(reshape(out!, [n, outD, o, outH, outW]), [0, 2, 1, 3, 4]);
+    return bias === null ? result : add(result, reshape(bias, [1, o, 1, 1, 1]));
+  });
+}
+
+export interface Pool3dArgs {
+  /** Step between windows (default: the kernel size). */
+  stride?: Size3d;
+  /** Padding on each side (default 0; at most half the kernel, as in PyTorch). */
+  padding?: Size3d;
+  /** Spacing of the taps (max pooling only; default 1). */
+  dilation?: Size3d;
+  /** Round the window count up (default false): a last, partial window covers the end, as PyTorch's `ceil_mode`. */
+  ceilMode?: boolean;
+}
+
+/** The checked kernel, stride, padding and dilation of a 3-D pooling of x [N, C, D, H, W]. */
+function poolArgs(op: string, x: Tensor, kernelSize: Size3d, args: Pool3dArgs) {
+  const kernel = triple(`${op}: kernelSize`, kernelSize, 1);
+  const stride = triple(`${op}: stride`, args.stride ?? kernel, 1);
+  const padding = triple(`${op}: padding`, args.padding ?? 0, 0);
+  const dilation = triple(`${op}: dilation`, args.dilation ?? 1, 1);
+  if (padding.some((p, axis) => p * 2 > kernel[axis]!))
+    throw new ArgumentError(`${op}: padding ${padding.join('x')} must be at most half the kernel ${kernel.join('x')}`);
+  const ceilMode = args.ceilMode ?? false;
+  if (typeof ceilMode !== 'boolean')
+    throw new ArgumentError(`${op}: ceilMode must be true or false, got ${String(ceilMode)}`);
+  const fits = kernel.every(
+    (k, axis) => poolOutputSize(x.shape[axis + 2]!, k, stride[axis]!, padding[axis]!, dilation[axis]!, ceilMode) >= 1,
+  );
+  if (!fits)
+    throw new ShapeError(
+      `${op}: a ${kernel.map((k, axis) => dilation[axis]! * (k - 1) + 1).join('x')} window (kernel ${kernel.join('x')}, dilation ${dilation.join('x')}) does not fit input ${formatShape(x.shape)} with padding ${padding.join('x')}`,
+    );
+  return { kernel, stride, padding, dilation, ceilMode };
+}
+
+/**
+ * A box-separable op on [N, C, D, H, W]: `planes` over height and width of every depth slice, then
+ * `depths` over depth of [N, C, D, H'*W'] (its width axis left alone).
+ */
+function overPlanesThenDepth(x: Tensor, planes: (image: Tensor) => Tensor, depths: (image: Tensor) => Tensor): Tensor {
+  return composite(() => {
+    const [n, c, depth, height, width] = x.shape as [number, number, number, number, number];
+    const flat = planes(reshape(x, [n, c * depth, height, width])); // [N, C*D, H', W']
+    const [outH, outW] = [flat.shape[2]!, flat.shape[3]!];
+    const pooled = depths(reshape(flat, [n, c, depth, outH * outW])); // [N, C, D', H'*W']
+    return reshape(pooled, [n, c, pooled.shape[2]!, outH, outW]);
+  });
+}
+
+/** Max over each window (PyTorch's `F.max_pool3d`) of [N, C, D, H, W] or [C, D, H, W]; the stride defaults to the kernel size. */
+export function maxPool3d(x: Tensor, kernelSize: Size3d, args: Pool3dArgs = {}): Tensor {
+  return withBatchAxis3d('maxPool3d', x, (volume) => {
+    const { kernel, stride, padding, dilation, ceilMode } = poolArgs('maxPool3d', volume, kernelSize, args);
+    return overPlanesThenDepth(
+      volume,
+      (image) =>
+        maxPool2d(image, [kernel[1], kernel[2]], {
+          stride: [stride[1], stride[2]],
+          padding: [padding[1], padding[2]],
+          dilation: [dilation[1], dilation[2]],
+          ceilMode,
+        }),
+      (image) =>
+        maxPool2d(image, [kernel[0], 1], {
+          stride: [stride[0], 1],
+          padding: [padding[0], 0],
+          dilation: [dilation[0], 1],
+          ceilMode,
+        }),
+    );
+  });
+}
+
+export interface AvgPool3dArgs extends Omit<Pool3dArgs, 'dilation'> {
+  /** Count the padding zeros in each window's mean (default true, as in PyTorch). */
+  countIncludePad?: boolean;
+}
+
+/**
+ * Mean over each window (PyTorch's `F.avg_pool3d`) of [N, C, D, H, W] or [C, D, H, W]; the stride
+ * defaults to the kernel size. The divisor (taps inside the padded input, or inside the input) is
+ * the product of its counts per axis, so the two 2-D poolings give it exactly.
+ */
+export function avgPool3d(x: Tensor, kernelSize: Size3d, args: AvgPool3dArgs = {}): Tensor {
+  return withBatchAxis3d('avgPool3d', x, (volume) => {
+    const { kernel, stride, padding, ceilMode } = poolArgs('avgPool3d', volume, kernelSize, { ...args, dilation: 1 });
+    const countIncludePad = args.countIncludePad ?? true;
+    return overPlanesThenDepth(
+      volume,
+      (image) =>
+        avgPool2d(image, [kernel[1], kernel[2]], {
+          stride: [stride[1], stride[2]],
+          padding: [padding[1], padding[2]],
+          ceilMode,
+          countIncludePad,
+        }),
+      (image) =>
+        avgPool2d(image, [kernel[0], 1], {
+          stride: [stride[0], 1],
+          padding: [padding[0], 0],
+          ceilMode,
+          countIncludePad,
+        }),
+    );
+  });
+}
+
+/** An adaptive 3-D pooling's output size: a number for every axis, or [depth, height, width] with null keeping an axis. */
+export type AdaptiveSize3d = number | readonly [number | null, number | null, number | null];
+
+function adaptiveSizes(op: string, x: Tensor, outputSize: AdaptiveSize3d): [number, number, number] {
+  const requested = typeof outputSize === 'number' ? [outputSize, outputSize, outputSize] : outputSize;
+  if (!Array.isArray(requested) || requested.length !== 3)
+    throw new ArgumentError(
+      `${op}: outputSize must be a positive integer or [depth, height, width] of them (or null), got ${JSON.stringify(outputSize)}`,
+    );
+  const sizes = requested.map((size: number | null, axis) => size ?? x.shape[axis + 2]!);
+  return triple(`${op}: outputSize`, sizes as [number, number, number], 1);
+}
+
+/**
+ * Averages [N, C, D, H, W] (or [C, D, H, W]) over PyTorch's adaptive bins (bin i of an axis of
+ * size S into n spans [floor(i*S/n), ceil((i+1)*S/n))), as `F.adaptive_avg_pool3d`; null in
+ * outputSize keeps that axis.
+ */
+export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize3d): Tensor {
+  return withBatchAxis3d('adaptiveAvgPool3d', x, (volume) => {
+    const [outD, outH, outW] = adaptiveSizes('adaptiveAvgPool3d', volume, outputSize);
+    return overPlanesThenDepth(
+      volume,
+      (image) => adaptiveAvgPool2d(image, [outH, outW]),
+      (image) => adaptiveAvgPool2d(image, [outD, null]),
+    );
+  });
+}
+
+/**
+ * Maxima of [N, C, D, H, W] (or [C, D, H, W]) over PyTorch's adaptive bins, like
+ * `F.adaptive_max_pool3d` without indices; null in outputSize keeps that axis.
+ */
+export function adaptiveMaxPool3d(x: Tensor, outputSize: AdaptiveSize3d): Tensor {
+  return withBatchAxis3d('adaptiveMaxPool3d', x, (volume) => {
+    const [outD, outH, outW] = adaptiveSizes('adaptiveMaxPool3d', volume, outputSize);
+    return overPlanesThenDepth(
+      volume,
+      (image) => adaptiveMaxPool2d(image, [outH, outW]),
+      (image) => adaptiveMaxPool2d(image, [outD, null]),
+    );
+  });
+}
