@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes src/ops/conv3d-fixture.ts: PyTorch's values and gradients of F.conv3d (also with Conv3d's
-padding modes), F.max_pool3d, F.avg_pool3d, F.adaptive_avg_pool3d, F.adaptive_max_pool3d,
+padding modes), F.conv_transpose3d, F.max_pool3d, F.avg_pool3d, F.adaptive_avg_pool3d, F.adaptive_max_pool3d,
 F.batch_norm and F.instance_norm on 5-D input in float64, for sum(out * w) with a fixed w, so that
 the tests compare Myelin's 3-D ops (built from its 2-D ones) with PyTorch's kernels without calling
 Python; and a torch.nn model of the 3-D layers with its state dict and output.
@@ -37,7 +37,7 @@ def case(fn, tensors, args):
 
 
 NAMES = {'kernel_size': 'kernelSize', 'count_include_pad': 'countIncludePad', 'ceil_mode': 'ceilMode',
-         'padding_mode': 'paddingMode'}
+         'padding_mode': 'paddingMode', 'output_padding': 'outputPadding'}
 
 
 def myelin(args):
@@ -76,6 +76,18 @@ for name, x, w, b, args in [
      dict(padding=1, stride=2, groups=2, padding_mode='replicate')),
 ]:
     conv[name] = case(lambda x, w, b, a=args: conv3d_as_module(x, w, b, **a), [x, w, b], myelin(args))
+
+transposed = {}
+for name, x, w, b, args in [
+    ('s2-p1-op1-d121-g2', rand(1, 4, 3, 3, 2), rand(4, 2, 3, 2, 2), None,
+     dict(stride=2, padding=1, output_padding=1, dilation=(1, 2, 1), groups=2)),
+    # outputPadding >= stride on depth (allowed below the dilation), and padding larger than it.
+    ('s1-p2-op100-d3-bias', rand(1, 2, 3, 3, 3), rand(2, 2, 2, 2, 2), rand(2),
+     dict(padding=2, output_padding=(1, 0, 0), dilation=3)),
+    ('s312-op201-bias', rand(2, 2, 2, 3, 2), rand(2, 3, 3, 2, 2), rand(3), dict(stride=(3, 1, 2), output_padding=(2, 0, 1))),
+    ('unbatched-s2-bias', rand(2, 2, 3, 2), rand(2, 3, 2, 2, 2), rand(3), dict(stride=2)),
+]:
+    transposed[name] = case(lambda x, w, b, a=args: F.conv_transpose3d(x, w, b, **a), [x, w, b], myelin(args))
 
 maxpool = {}
 for name, shape, args in [
@@ -138,6 +150,7 @@ model = torch.nn.Sequential(
     torch.nn.AvgPool3d(3, stride=1, padding=1, count_include_pad=False),
     torch.nn.AdaptiveAvgPool3d((3, 2, 3)),
     torch.nn.AdaptiveMaxPool3d(2),
+    torch.nn.ConvTranspose3d(4, 2, (2, 3, 2), stride=2, padding=(0, 1, 0), output_padding=(1, 1, 0), groups=2),
 )
 with torch.no_grad():
     for name, p in model.named_parameters():
@@ -157,6 +170,7 @@ module = {
 write_fixture(__file__, 'ops/conv3d-fixture.ts', 'PYTORCH_CONV3D', {
     'module': module,
     'conv3d': conv,
+    'convTranspose3d': transposed,
     'maxPool3d': maxpool,
     'avgPool3d': avgpool,
     'adaptiveAvgPool3d': adaptive_avg,

@@ -94,11 +94,13 @@ export {
 } from './ops/conv1d.js';
 export {
   conv3d,
+  convTranspose3d,
   maxPool3d,
   avgPool3d,
   adaptiveAvgPool3d,
   adaptiveMaxPool3d,
   type Conv3dArgs,
+  type ConvTranspose3dArgs,
   type Pool3dArgs,
   type AvgPool3dArgs,
   type AdaptiveSize3d,

@@ -1,15 +1,23 @@
 import {
+  adaptiveAvgPool3d,
   adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
+  avgPool3d,
+  conv3d,
+  convTranspose3d,
+  maxPool3d,
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   avgPool1d,
   avgPool2d,
   batchNorm,
+  concat,
   conv1d,
   conv2d,
   convTranspose1d,
   convTranspose2d,
   embedding,
+  flatten,
   fold,
   groupNorm,
   instanceNorm,
@@ -239,4 +247,71 @@ const imageCases: OpCase[] = [
   },
 ];
 
-export const convolutionCases: OpCase[] = [...unfoldCases, ...convCases, ...imageCases];
+// The 3-D family is built from the 2-D ops: conv3d is conv2d per depth tap over depth slices moved
+// into the batch (a gather, a permute and a sum), convTranspose3d convTranspose2d per tap scattered
+// to the depths it reaches, the box poolings a 2-D pooling over height and
+// width then one over depth; these check that every backend runs those shapes, with their gradients.
+// The programs join their results flat, not by broadcasting: tfjs-webgpu broadcasts rank 5 on the CPU.
+const volumeCases: OpCase[] = [
+  {
+    // Regression: tfjs sized a numeric pad's output with the first stride and the filter's height.
+    name: 'conv2d stride [1,2] padding 1 with a 2x3 kernel (one pad, non-square stride and filter)',
+    covers: ['unfold', 'matmul', 'reshape'],
+    inputs: [{ shape: [2, 2, 5, 6] }, { shape: [3, 2, 2, 3] }],
+    run: ([x, w]) => conv2d(x!, w!, null, { stride: [1, 2], padding: 1 }),
+  },
+  {
+    name: "conv3d padding 'same' (even kernel) reflect, groups 2, bias",
+    covers: ['gather', 'transpose', 'unfold', 'matmul', 'add', 'reshape', 'slice'],
+    inputs: [{ shape: [1, 2, 3, 4, 4] }, { shape: [2, 1, 2, 3, 2] }, { shape: [2] }],
+    run: ([x, w, b]) => conv3d(x!, w!, b!, { padding: 'same', groups: 2, paddingMode: 'reflect' }),
+  },
+  {
+    name: 'conv3d stride [2,1,2] padding 1 dilation [1,2,1], unbatched',
+    covers: ['gather', 'transpose', 'unfold', 'matmul', 'add', 'pad', 'reshape'],
+    inputs: [{ shape: [2, 3, 5, 4] }, { shape: [3, 2, 2, 2, 2] }],
+    run: ([x, w]) => conv3d(x!, w!, null, { stride: [2, 1, 2], padding: 1, dilation: [1, 2, 1] }),
+  },
+  {
+    name: 'convTranspose3d stride [2,1,2] padding 1 outputPadding [1,0,1] dilation [1,2,1], groups 2, bias',
+    covers: ['gather', 'transpose', 'matmul', 'scatterAdd', 'concat', 'pad', 'slice', 'add', 'reshape'],
+    inputs: [{ shape: [1, 2, 2, 3, 2] }, { shape: [2, 1, 2, 2, 2] }, { shape: [2] }],
+    run: ([x, w, b]) =>
+      convTranspose3d(x!, w!, b!, {
+        stride: [2, 1, 2],
+        padding: 1,
+        outputPadding: [1, 0, 1],
+        dilation: [1, 2, 1],
+        groups: 2,
+      }),
+  },
+  {
+    name: 'maxPool3d 3 stride 2 padding 1 ceilMode, plus adaptiveMaxPool3d 4x3x5 -> 3x2x2',
+    covers: ['unfold', 'max', 'pad', 'gather', 'reshape', 'concat'],
+    inputs: [{ shape: [1, 2, 4, 5, 4] }, { shape: [1, 2, 4, 3, 5] }],
+    run: ([x, y]) =>
+      concat([
+        flatten(maxPool3d(x!, 3, { stride: 2, padding: 1, ceilMode: true })),
+        flatten(adaptiveMaxPool3d(y!, [3, 2, 2])),
+      ]),
+  },
+  {
+    name: 'avgPool3d [2,3,3] stride 2 padding [1,1,0] (countIncludePad false), then adaptiveAvgPool3d -> 2x1x2',
+    covers: ['unfold', 'sum', 'div', 'matmul', 'pad', 'reshape'],
+    inputs: [{ shape: [2, 1, 4, 5, 6] }],
+    run: ([x]) =>
+      adaptiveAvgPool3d(avgPool3d(x!, [2, 3, 3], { stride: 2, padding: [1, 1, 0], countIncludePad: false }), [2, 1, 2]),
+  },
+  {
+    name: 'batchNorm training and instanceNorm on [2,2,2,3,2]',
+    covers: ['sum', 'sub', 'mul', 'div', 'sqrt', 'reshape', 'concat'],
+    inputs: [{ shape: [2, 2, 2, 3, 2] }, { shape: [2] }, { shape: [2] }],
+    run: ([x, w, b]) =>
+      concat([
+        flatten(batchNorm(x!, { weight: w!, bias: b!, training: true })),
+        flatten(instanceNorm(x!, { weight: w!, bias: b! })),
+      ]),
+  },
+];
+
+export const convolutionCases: OpCase[] = [...unfoldCases, ...convCases, ...imageCases, ...volumeCases];

@@ -6,6 +6,7 @@ import {
   AvgPool3d,
   BatchNorm3d,
   Conv3d,
+  ConvTranspose3d,
   Flatten,
   Generator,
   InstanceNorm3d,
@@ -36,6 +37,7 @@ const model3d = (generator = new Generator(1)) =>
     new ReLU(),
     new MaxPool3d([2, 2, 2], { stride: [1, 2, 2], padding: [1, 0, 0], ceilMode: true }),
     new Conv3d(4, 4, [1, 3, 3], { stride: [1, 2, 2], groups: 2, bias: false, generator }),
+    new ConvTranspose3d(4, 4, 2, { stride: [1, 2, 2], padding: [1, 0, 0], outputPadding: [0, 1, 1], generator }),
     new InstanceNorm3d(4, { affine: true, trackRunningStats: true }),
     new AvgPool3d(3, { stride: 1, padding: 1, countIncludePad: false }),
     new AdaptiveAvgPool3d([3, 2, 2]),
@@ -76,6 +78,13 @@ describe('3-D layers', () => {
       new AvgPool3d(3, { stride: 1, padding: 1, countIncludePad: false }),
       new AdaptiveAvgPool3d([3, 2, 3]),
       new AdaptiveMaxPool3d(2),
+      new ConvTranspose3d(4, 2, [2, 3, 2], {
+        stride: 2,
+        padding: [0, 1, 0],
+        outputPadding: [1, 1, 0],
+        groups: 2,
+        ...options,
+      }),
     );
     const state = Object.fromEntries(
       Object.entries(stateDict).map(([k, v]) => [
@@ -86,7 +95,7 @@ describe('3-D layers', () => {
     expect(Object.keys(model.stateDict()).sort()).toEqual(Object.keys(state).sort());
     expect(model.loadStateDict(state)).toEqual({ missingKeys: [], unexpectedKeys: [] });
     const out = model.forward(tensor(input, options));
-    expect(out.shape).toEqual([2, 4, 2, 2, 2]);
+    expect(out.shape).toEqual([2, 2, 5, 4, 4]);
     const want = flat(output);
     (await values(out)).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-12));
     const after = model.stateDict();
@@ -99,7 +108,7 @@ describe('3-D layers', () => {
   it('round-trip through their configs and a checkpoint, with their reprs', async () => {
     const model = model3d();
     const config = JSON.parse(JSON.stringify(model.config())) as ModuleConfig;
-    expect((config['modules'] as ModuleConfig[]).slice(0, 9)).toEqual([
+    expect((config['modules'] as ModuleConfig[]).slice(0, 10)).toEqual([
       {
         type: 'Conv3d',
         inChannels: 2,
@@ -126,6 +135,18 @@ describe('3-D layers', () => {
         groups: 2,
         bias: false,
       },
+      {
+        type: 'ConvTranspose3d',
+        inChannels: 4,
+        outChannels: 4,
+        kernelSize: 2,
+        stride: [1, 2, 2],
+        padding: [1, 0, 0],
+        outputPadding: [0, 1, 1],
+        dilation: 1,
+        groups: 1,
+        bias: true,
+      },
       expect.objectContaining({ type: 'InstanceNorm3d', affine: true, trackRunningStats: true }),
       { type: 'AvgPool3d', kernelSize: 3, stride: 1, padding: 1, countIncludePad: false },
       { type: 'AdaptiveAvgPool3d', outputSize: [3, 2, 2] },
@@ -135,6 +156,7 @@ describe('3-D layers', () => {
     expect(text).toContain('Conv3d(2, 4, kernelSize=3x3x3, stride=1x1x1, padding=same, paddingMode=replicate)');
     expect(text).toContain('MaxPool3d(kernelSize=2x2x2, stride=1x2x2, ceilMode=true)');
     expect(text).toContain('AdaptiveAvgPool3d(outputSize=3x2x2)');
+    expect(text).toContain('ConvTranspose3d(4, 4, kernelSize=2x2x2, stride=1x2x2, padding=1x0x0, outputPadding=0x1x1)');
 
     const x = randn([2, 2, 6, 8, 8], { generator: new Generator(4) });
     model.forward(x); // train mode: moves the running statistics off their initial values

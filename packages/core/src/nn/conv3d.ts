@@ -1,10 +1,11 @@
 import type { Backend } from '../backend/contract.js';
-import type { PaddingMode } from '../ops/conv.js';
+import { checkOutputPadding, type PaddingMode } from '../ops/conv.js';
 import {
   adaptiveAvgPool3d,
   adaptiveMaxPool3d,
   avgPool3d,
   conv3d,
+  convTranspose3d,
   maxPool3d,
   type AdaptiveSize3d,
 } from '../ops/conv3d.js';
@@ -74,6 +75,60 @@ export class Conv3d extends ConvLayer<Triple> {
   protected override extraRepr(): string {
     const padding = typeof this.padding === 'string' ? this.padding : this.padding.join('x');
     return `${this.convRepr()}, padding=${padding}${this.paddingMode === 'zeros' ? '' : `, paddingMode=${this.paddingMode}`}`;
+  }
+}
+
+export interface ConvTranspose3dOptions {
+  stride?: Size3d;
+  /** Positions cropped from each side of each axis of the output (default 0). */
+  padding?: Size3d;
+  /** Positions added at the end of each axis (default 0; less than the stride or the dilation). */
+  outputPadding?: Size3d;
+  dilation?: Size3d;
+  groups?: number;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  generator?: Generator;
+  dtype?: FloatDType;
+  backend?: Backend | string;
+}
+
+/**
+ * Transposed 3-D convolution over [N, C, D, H, W] input with weight [in, out/groups, kd, kh, kw],
+ * like torch.nn.ConvTranspose3d: the gradient of Conv3d with respect to its input, used to upsample.
+ */
+export class ConvTranspose3d extends ConvLayer<Triple> {
+  readonly padding: Triple;
+  readonly outputPadding: Triple;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Size3d, options: ConvTranspose3dOptions = {}) {
+    super(3, inChannels, outChannels, kernelSize, options, ['padding', 'outputPadding'], true);
+    this.padding = this.sizes('padding', options.padding ?? 0, 0);
+    this.outputPadding = this.sizes('outputPadding', options.outputPadding ?? 0, 0);
+    checkOutputPadding('ConvTranspose3d', this.outputPadding, this.stride, this.dilation);
+  }
+
+  override get typeName(): string {
+    return 'ConvTranspose3d';
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInput(input);
+    return convTranspose3d(input, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override config(): ModuleConfig {
+    return this.convConfig({ padding: compact(this.padding), outputPadding: compact(this.outputPadding) });
+  }
+
+  protected override extraRepr(): string {
+    return `${this.convRepr()}, padding=${this.padding.join('x')}, outputPadding=${this.outputPadding.join('x')}`;
   }
 }
 

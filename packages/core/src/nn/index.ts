@@ -79,11 +79,13 @@ export {
 } from './conv1d.js';
 export {
   Conv3d,
+  ConvTranspose3d,
   MaxPool3d,
   AvgPool3d,
   AdaptiveAvgPool3d,
   AdaptiveMaxPool3d,
   type Conv3dOptions,
+  type ConvTranspose3dOptions,
   type MaxPool3dOptions,
   type AvgPool3dOptions,
 } from './conv3d.js';

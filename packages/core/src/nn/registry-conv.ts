@@ -4,7 +4,7 @@ import type { Size2d, Size3d } from '../ops/unfold.js';
 import type { ConfigReader } from './config-reader.js';
 import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d } from './conv.js';
 import { AdaptiveAvgPool1d, AvgPool1d, Conv1d, ConvTranspose1d, MaxPool1d } from './conv1d.js';
-import { AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, MaxPool3d } from './conv3d.js';
+import { AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d } from './conv3d.js';
 import { Dropout2d } from './dropout.js';
 import { Embedding } from './embedding.js';
 import type { Module } from './module.js';
@@ -162,6 +162,15 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
         ...convArgs(read, generator, size3d),
         padding: read.size3dOr('padding', 0, 0, ['same', 'valid'] as const),
         paddingMode: read.choice('paddingMode', 'zeros', PADDING_MODES),
+      }),
+  },
+  ConvTranspose3d: {
+    options: convOptions(['padding', 'outputPadding']),
+    build: (read, { generator }) =>
+      new ConvTranspose3d(...convChannels(read, size3d), {
+        ...convArgs(read, generator, size3d),
+        padding: read.size3d('padding', 0, 0),
+        outputPadding: read.size3d('outputPadding', 0, 0),
       }),
   },
   MaxPool3d: maxPool(size3d, (kernelSize, options) => new MaxPool3d(kernelSize, options)),

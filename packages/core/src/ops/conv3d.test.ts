@@ -9,6 +9,7 @@ import {
   avgPool3d,
   batchNorm,
   conv3d,
+  convTranspose3d,
   instanceNorm,
   maxPool3d,
   ones,
@@ -17,6 +18,7 @@ import {
   type AdaptiveSize3d,
   type AvgPool3dArgs,
   type Conv3dArgs,
+  type ConvTranspose3dArgs,
   type Pool3dArgs,
   type Size3d,
 } from '@myelin/core';
@@ -31,6 +33,9 @@ const pool = <Options>(args: Record<string, unknown>): [Size3d, Options] => {
 
 describe('3-D convolution, pooling and normalisation match PyTorch (float64 values and gradients)', () => {
   itMatchesPyTorch('conv3d', PYTORCH_CONV3D.conv3d, ([x, w, b], args) => conv3d(x!, w!, b ?? null, args as Conv3dArgs));
+  itMatchesPyTorch('convTranspose3d', PYTORCH_CONV3D.convTranspose3d, ([x, w, b], args) =>
+    convTranspose3d(x!, w!, b ?? null, args as ConvTranspose3dArgs),
+  );
   itMatchesPyTorch('maxPool3d', PYTORCH_CONV3D.maxPool3d, ([x], args) => maxPool3d(x!, ...pool<Pool3dArgs>(args)));
   itMatchesPyTorch('avgPool3d', PYTORCH_CONV3D.avgPool3d, ([x], args) => avgPool3d(x!, ...pool<AvgPool3dArgs>(args)));
   itMatchesPyTorch('adaptiveAvgPool3d', PYTORCH_CONV3D.adaptiveAvgPool3d, ([x], args) =>
@@ -89,6 +94,7 @@ describe('3-D ops', () => {
     const before = live();
     tidy(() => {
       conv3d(x, ones([2, 3, 2, 3, 3]), ones([2]), { padding: 'same', paddingMode: 'reflect' });
+      convTranspose3d(x, ones([3, 2, 2, 2, 2]), ones([2]), { stride: 2, padding: 1, outputPadding: 1 });
       maxPool3d(x, 3, { stride: 2, padding: 1, ceilMode: true });
       avgPool3d(x, 3, { padding: 1, countIncludePad: false });
       adaptiveAvgPool3d(x, [3, 2, 3]);
@@ -122,6 +128,18 @@ describe('3-D ops', () => {
     );
     expect(() => conv3d(x, ones([2, 4, 3, 3, 3]), null, { paddingMode: 'mirror' as never })).toThrow(
       /conv3d: paddingMode must be 'zeros', 'reflect', 'replicate', 'circular', got "mirror"/,
+    );
+    expect(() => convTranspose3d(x, ones([4, 2, 3, 3, 3]), null, { stride: 2, outputPadding: [0, 2, 0] })).toThrow(
+      /convTranspose3d: outputPadding 0x2x0 must be smaller than the stride 2x2x2 or the dilation 1x1x1/,
+    );
+    expect(() => convTranspose3d(x, ones([3, 2, 3, 3, 3]))).toThrow(
+      /convTranspose3d: input \[1, ?4, ?5, ?5, ?5\] with 1 group\(s\) does not fit weight \[3, ?2, ?3, ?3, ?3\] \(need inChannels = 3, divisible by groups\)/,
+    );
+    expect(() => convTranspose3d(ones([1, 4, 1, 2, 2]), ones([4, 2, 1, 1, 1]), null, { padding: 1 })).toThrow(
+      /convTranspose3d: .* gives an empty -1x0x0 output/,
+    );
+    expect(() => convTranspose3d(x, ones([4, 2, 3, 3]))).toThrow(
+      /convTranspose3d: weight must be \[inChannels, outChannels\/groups, kd, kh, kw\]/,
     );
     expect(() => maxPool3d(x, 3, { padding: [1, 2, 1] })).toThrow(
       /maxPool3d: padding 1x2x1 must be at most half the kernel 3x3x3/,

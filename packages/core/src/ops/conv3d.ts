@@ -1,11 +1,12 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { fromHost } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkPaddingMode, conv2d, type PaddingMode } from './conv.js';
+import { checkOutputPadding, checkPaddingMode, conv2d, convTranspose2d, type PaddingMode } from './conv.js';
 import { checkBias, checkGroups } from './conv1d.js';
 import { isFloat } from './dispatch.js';
 import { add } from './elementwise.js';
-import { pad, permute, reshape, slice } from './movement.js';
+import { concat, pad, permute, reshape, scatterAdd, slice } from './movement.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, poolOutputSize } from './pool.js';
 import { selectAlong } from './select.js';
 import { triple, windowCount, type Size3d } from './unfold.js';
@@ -98,11 +99,13 @@ function conv3dOfBatch(x: Tensor, weight: Tensor, bias: Tensor | null, args: Con
   }
   const outD = Math.floor((depth + front + back - depthTotal - 1) / stride[0]) + 1;
   return composite(() => {
+    // Rank 4 throughout, height and width as one axis (tfjs-webgpu compiles no rank-5 pad or gather).
+    const planes = reshape(x, [n, c, depth, height * width]);
     const padded =
       front + back === 0
-        ? x
+        ? planes
         : pad(
-            x,
+            planes,
             [
               [0, 0],
               [0, 0],
@@ -110,13 +113,15 @@ function conv3dOfBatch(x: Tensor, weight: Tensor, bias: Tensor | null, args: Con
             ],
             mode === 'zeros' ? 0 : { mode },
           );
-    const slices = permute(padded, [0, 2, 1, 3, 4]); // [N, D', C, H, W]: depth beside the batch
+    const slices = permute(padded, [0, 2, 1, 3]); // [N, D', C, H*W]: depth beside the batch
+    const kernels = reshape(weight, [o, cg, kd, kh * kw]);
     let out: Tensor | null = null;
     for (let tap = 0; tap < kd; tap++) {
       const read = Array.from({ length: outD }, (_, i) => i * stride[0] + tap * dilation[0]);
       const picked = reshape(selectAlong(slices, 1, read), [n * outD, c, height, width]);
-      const taps = reshape(slice(weight, [0, 0, tap, 0, 0], [o, cg, 1, kh, kw]), [o, cg, kh, kw]);
-      const term = conv2d(picked, taps, null, {
+      const taps = reshape(slice(kernels, [0, 0, tap, 0], [o, cg, 1, kh * kw]), [o, cg, kh, kw]);
+      // The bias joins the first tap's conv2d, at rank 4 (tfjs-webgpu broadcasts rank 5 on the CPU).
+      const term = conv2d(picked, taps, tap === 0 ? bias : null, {
         stride: [stride[1], stride[2]],
         padding: padding === 'same' || padding === 'valid' ? padding : [symmetric[1]!, symmetric[2]!],
         dilation: [dilation[1], dilation[2]],
@@ -126,8 +131,116 @@ function conv3dOfBatch(x: Tensor, weight: Tensor, bias: Tensor | null, args: Con
       out = out === null ? term : add(out, term);
     }
     const [outH, outW] = [out!.shape[2]!, out!.shape[3]!];
-    const result = permute(reshape(out!, [n, outD, o, outH, outW]), [0, 2, 1, 3, 4]);
-    return bias === null ? result : add(result, reshape(bias, [1, o, 1, 1, 1]));
+    const channelsFirst = permute(reshape(out!, [n, outD, o, outH * outW]), [0, 2, 1, 3]);
+    return reshape(channelsFirst, [n, o, outD, outH, outW]);
+  });
+}
+
+export interface ConvTranspose3dArgs {
+  /** Step between the input's positions in the output (default 1). */
+  stride?: Size3d;
+  /** Positions cropped from each side of the full output, dilation*(k-1) - padding zeros of the dual conv3d (default 0). */
+  padding?: Size3d;
+  /** Positions added at the end of each axis (default 0; less than the stride or the dilation, as in PyTorch). */
+  outputPadding?: Size3d;
+  /** Spacing of the kernel taps (default 1). */
+  dilation?: Size3d;
+  /** Split channels into this many independent groups (default 1; in and out channels divisible). */
+  groups?: number;
+}
+
+/**
+ * Transposed 3-D convolution (PyTorch's `F.conv_transpose3d`, the gradient of conv3d with respect
+ * to its input) of x [N, C, D, H, W] (or unbatched [C, D, H, W]) with weight [C, O/groups, kd, kh,
+ * kw] and an optional bias [O]; each output axis is (in-1)*stride - 2*padding + dilation*(k-1) +
+ * outputPadding + 1. Each depth tap's convTranspose2d of every input slice is scattered (added)
+ * to the output depths it reaches, id*stride + tap*dilation, then the depth is cropped.
+ */
+export function convTranspose3d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  args: ConvTranspose3dArgs = {},
+): Tensor {
+  return withBatchAxis3d('convTranspose3d', x, (volume) => convTranspose3dOfBatch(volume, weight, bias, args));
+}
+
+function convTranspose3dOfBatch(x: Tensor, weight: Tensor, bias: Tensor | null, args: ConvTranspose3dArgs): Tensor {
+  if (weight.rank !== 5) {
+    throw new ShapeError(
+      `convTranspose3d: weight must be [inChannels, outChannels/groups, kd, kh, kw], got ${formatShape(weight.shape)}`,
+    );
+  }
+  const groups = checkGroups('convTranspose3d', args.groups ?? 1);
+  const [n, c, depth, height, width] = x.shape as [number, number, number, number, number];
+  const [wc, og, kd, kh, kw] = weight.shape as [number, number, number, number, number];
+  if (wc !== c || c % groups !== 0) {
+    throw new ShapeError(
+      `convTranspose3d: input ${formatShape(x.shape)} with ${groups} group(s) does not fit weight ${formatShape(weight.shape)} (need inChannels = ${wc}, divisible by groups)`,
+    );
+  }
+  const o = og * groups;
+  checkBias('convTranspose3d', bias, o);
+  const stride = triple('convTranspose3d: stride', args.stride ?? 1, 1);
+  const padding = triple('convTranspose3d: padding', args.padding ?? 0, 0);
+  const outputPadding = triple('convTranspose3d: outputPadding', args.outputPadding ?? 0, 0);
+  const dilation = triple('convTranspose3d: dilation', args.dilation ?? 1, 1);
+  checkOutputPadding('convTranspose3d', outputPadding, stride, dilation);
+  const sizes = [depth, height, width];
+  const kernel = [kd, kh, kw];
+  const out = sizes.map(
+    (size, axis) =>
+      (size - 1) * stride[axis]! -
+      2 * padding[axis]! +
+      dilation[axis]! * (kernel[axis]! - 1) +
+      outputPadding[axis]! +
+      1,
+  );
+  if (out.some((size) => size < 1)) {
+    throw new ShapeError(
+      `convTranspose3d: input ${formatShape(x.shape)} with kernel ${kernel.join('x')}, stride ${stride.join('x')}, padding ${padding.join('x')}, dilation ${dilation.join('x')} and outputPadding ${outputPadding.join('x')} gives an empty ${out.join('x')} output`,
+    );
+  }
+  const outD = out[0]!;
+  const fullD = (depth - 1) * stride[0] + dilation[0] * (kd - 1) + 1;
+  return composite(() => {
+    // Rank 4 throughout, as conv3d (tfjs-webgpu compiles no rank-5 pad or gather).
+    const slices = reshape(permute(reshape(x, [n, c, depth, height * width]), [0, 2, 1, 3]), [
+      n * depth,
+      c,
+      height,
+      width,
+    ]);
+    const kernels = reshape(weight, [c, og, kd, kh * kw]);
+    const terms: Tensor[] = [];
+    for (let tap = 0; tap < kd; tap++) {
+      const taps = reshape(slice(kernels, [0, 0, tap, 0], [c, og, 1, kh * kw]), [c, og, kh, kw]);
+      const planes = convTranspose2d(slices, taps, null, {
+        stride: [stride[1], stride[2]],
+        padding: [padding[1], padding[2]],
+        outputPadding: [outputPadding[1], outputPadding[2]],
+        dilation: [dilation[1], dilation[2]],
+        groups,
+      });
+      terms.push(reshape(planes, [n, depth, o * out[1]! * out[2]!]));
+    }
+    const reach = Int32Array.from(
+      { length: kd * depth },
+      (_, i) => (i % depth) * stride[0] + Math.floor(i / depth) * dilation[0],
+    );
+    const indices = fromHost(reach, [kd * depth], { dtype: 'int32', backend: x.backend });
+    let full = scatterAdd(concat(terms, 1), indices, 1, fullD); // [N, fullD, O*H'*W']
+    // Crop `padding` from the front, and extend by zeros where outputPadding reaches past the end.
+    const extra = Math.max(0, outD + padding[0] - fullD);
+    if (extra > 0)
+      full = pad(full, [
+        [0, 0],
+        [0, extra],
+      ]);
+    if (padding[0] > 0 || outD !== full.shape[1]) full = slice(full, [0, padding[0], 0], [n, outD, full.shape[2]!]);
+    let result = permute(reshape(full, [n, outD, o, out[1]! * out[2]!]), [0, 2, 1, 3]);
+    if (bias !== null) result = add(result, reshape(bias, [1, o, 1, 1]));
+    return reshape(result, [n, o, outD, out[1]!, out[2]!]);
   });
 }
 

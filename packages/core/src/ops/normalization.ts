@@ -181,6 +181,10 @@ export function instanceNorm(x: Tensor, args: InstanceNormArgs = {}): Tensor {
   const { runningMean, runningVar } = args;
   if (!useInputStats && (runningMean == null || runningVar == null))
     throw new ArgumentError('instanceNorm: useInputStats false needs runningMean and runningVar');
+  if (x.rank > 4) {
+    // The same statistics over [N, C, S] (tfjs-webgpu runs broadcasts of rank 5 on the CPU).
+    return composite(() => reshape(instanceNorm(reshape(x, [x.shape[0]!, channels, spatial]), args), x.shape));
+  }
   const axes = x.shape.slice(2).map((_, i) => i + 2);
   const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
   return composite(() => {
