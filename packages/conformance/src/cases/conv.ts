@@ -211,6 +211,29 @@ const imageCases: OpCase[] = [
     run: ([x]) => interpolate(x!, { size: 4, mode: 'linear', alignCorners: true }),
   },
   {
+    name: 'interpolate bicubic 3x4 -> 5x7 (border taps clamped), then with alignCorners -> 4x3',
+    covers: ['gather', 'mul', 'add', 'reshape'],
+    inputs: [{ shape: [1, 2, 3, 4] }],
+    run: ([x]) =>
+      interpolate(interpolate(x!, { size: [5, 7], mode: 'bicubic' }), {
+        size: [4, 3],
+        mode: 'bicubic',
+        alignCorners: true,
+      }),
+  },
+  {
+    name: 'interpolate trilinear 2x3x2 -> 3x4x4, then nearest-exact by 0.6',
+    covers: ['gather', 'mul', 'add', 'reshape'],
+    inputs: [{ shape: [1, 2, 2, 3, 2] }],
+    run: ([x]) =>
+      flatten(
+        interpolate(interpolate(x!, { size: [3, 4, 4], mode: 'trilinear' }), {
+          scaleFactor: 0.6,
+          mode: 'nearest-exact',
+        }),
+      ),
+  },
+  {
     name: "conv2d paddingMode 'reflect' padding 2 on unbatched [C, H, W], then 'circular' 'same'",
     covers: ['gather', 'unfold', 'matmul', 'add', 'scatterAdd'],
     inputs: [{ shape: [2, 5, 4] }, { shape: [3, 2, 3, 3] }, { shape: [3] }, { shape: [2, 3, 2, 2] }],
