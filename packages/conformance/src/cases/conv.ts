@@ -326,6 +326,16 @@ const volumeCases: OpCase[] = [
       adaptiveAvgPool3d(avgPool3d(x!, [2, 3, 3], { stride: 2, padding: [1, 1, 0], countIncludePad: false }), [2, 1, 2]),
   },
   {
+    name: 'avgPool3d 3 stride 2 padding 1 ceilMode divisorOverride 5, and avgPool2d divisorOverride -2',
+    covers: ['unfold', 'sum', 'div', 'pad', 'reshape', 'concat'],
+    inputs: [{ shape: [1, 2, 4, 5, 4] }, { shape: [2, 4, 6] }],
+    run: ([x, y]) =>
+      concat([
+        flatten(avgPool3d(x!, 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 5 })),
+        flatten(avgPool2d(y!, [2, 3], { divisorOverride: -2 })),
+      ]),
+  },
+  {
     name: 'batchNorm training and instanceNorm on [2,2,2,3,2]',
     covers: ['sum', 'sub', 'mul', 'div', 'sqrt', 'reshape', 'concat'],
     inputs: [{ shape: [2, 2, 2, 3, 2] }, { shape: [2] }, { shape: [2] }],

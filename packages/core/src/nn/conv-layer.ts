@@ -174,6 +174,12 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
   }
 }
 
+/** An AvgPool layer's own config entries: countIncludePad, and divisorOverride when set. */
+export const avgPoolConfig = (countIncludePad: boolean, divisorOverride: number | null) => ({
+  countIncludePad,
+  ...(divisorOverride === null ? {} : { divisorOverride }),
+});
+
 /** The options that every windowed pooling layer shares. */
 export interface PoolLayerOptions {
   stride?: AnySize;

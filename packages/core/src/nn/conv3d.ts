@@ -9,11 +9,12 @@ import {
   maxPool3d,
   type AdaptiveSize3d,
 } from '../ops/conv3d.js';
+import { checkDivisorOverride } from '../ops/pool.js';
 import { triple, type Size3d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, type FloatDType } from './checks.js';
-import { ConvLayer, PoolLayer, compact } from './conv-layer.js';
+import { ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
 
 // The 3-D layers over [N, C, D, H, W] (or unbatched [C, D, H, W]): the 2-D layers' bases at
@@ -174,6 +175,8 @@ export interface AvgPool3dOptions {
   padding?: Size3d;
   /** Count padding zeros in each mean (default true). */
   countIncludePad?: boolean;
+  /** Divide each window's sum by this non-zero integer instead (default null: the window's count), as PyTorch's divisor_override. */
+  divisorOverride?: number | null;
   /** Round the window count up (default false), as PyTorch's ceil_mode. */
   ceilMode?: boolean;
 }
@@ -181,10 +184,12 @@ export interface AvgPool3dOptions {
 /** Mean over each window of [N, C, D, H, W] or [C, D, H, W], like torch.nn.AvgPool3d. */
 export class AvgPool3d extends PoolLayer<Triple> {
   readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
 
   constructor(kernelSize: Size3d, options: AvgPool3dOptions = {}) {
-    super(3, kernelSize, options, ['countIncludePad']);
+    super(3, kernelSize, options, ['countIncludePad', 'divisorOverride']);
     this.countIncludePad = checkBoolean('AvgPool3d: countIncludePad', options.countIncludePad ?? true);
+    this.divisorOverride = checkDivisorOverride('AvgPool3d', options.divisorOverride);
   }
 
   override get typeName(): string {
@@ -196,12 +201,13 @@ export class AvgPool3d extends PoolLayer<Triple> {
       stride: this.stride,
       padding: this.padding,
       countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
       ceilMode: this.ceilMode,
     });
   }
 
   override config(): ModuleConfig {
-    return this.poolConfig({ countIncludePad: this.countIncludePad });
+    return this.poolConfig(avgPoolConfig(this.countIncludePad, this.divisorOverride));
   }
 }
 

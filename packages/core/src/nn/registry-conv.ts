@@ -87,15 +87,19 @@ const maxPool = <S>(
 /** An AvgPool layer of any rank, read with that rank's sizes. */
 const avgPool = <S>(
   size: ReadSize<S>,
-  make: (kernelSize: S, options: { stride: S; padding: S; countIncludePad: boolean; ceilMode: boolean }) => Module,
+  make: (
+    kernelSize: S,
+    options: { stride: S; padding: S; countIncludePad: boolean; divisorOverride?: number; ceilMode: boolean },
+  ) => Module,
 ): ConvBuiltin => ({
-  options: ['kernelSize', 'stride', 'padding', 'countIncludePad', 'ceilMode'],
+  options: ['kernelSize', 'stride', 'padding', 'countIncludePad', 'divisorOverride', 'ceilMode'],
   build: (read) => {
     const kernelSize = size(read, 'kernelSize', undefined, 1);
     return make(kernelSize, {
       stride: size(read, 'stride', kernelSize, 1),
       padding: size(read, 'padding', 0, 0),
       countIncludePad: read.boolean('countIncludePad', true),
+      divisorOverride: read.optionalInteger('divisorOverride'),
       ceilMode: read.boolean('ceilMode', false),
     });
   },

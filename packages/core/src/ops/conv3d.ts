@@ -7,7 +7,14 @@ import { checkBias, checkGroups } from './conv1d.js';
 import { isFloat } from './dispatch.js';
 import { add } from './elementwise.js';
 import { concat, pad, permute, reshape, scatterAdd, slice } from './movement.js';
-import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, poolOutputSize } from './pool.js';
+import {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool2d,
+  checkDivisorOverride,
+  maxPool2d,
+  poolOutputSize,
+} from './pool.js';
 import { selectAlong } from './select.js';
 import { triple, windowCount, type Size3d } from './unfold.js';
 
@@ -317,6 +324,8 @@ export function maxPool3d(x: Tensor, kernelSize: Size3d, args: Pool3dArgs = {}):
 export interface AvgPool3dArgs extends Omit<Pool3dArgs, 'dilation'> {
   /** Count the padding zeros in each window's mean (default true, as in PyTorch). */
   countIncludePad?: boolean;
+  /** Divide every window's sum by this (a non-zero integer) instead of its count, as PyTorch's `divisor_override`. */
+  divisorOverride?: number | null;
 }
 
 /**
@@ -328,6 +337,8 @@ export function avgPool3d(x: Tensor, kernelSize: Size3d, args: AvgPool3dArgs = {
   return withBatchAxis3d('avgPool3d', x, (volume) => {
     const { kernel, stride, padding, ceilMode } = poolArgs('avgPool3d', volume, kernelSize, { ...args, dilation: 1 });
     const countIncludePad = args.countIncludePad ?? true;
+    // With divisorOverride: the planes' window sums (divisor 1), then the depth's sums over it.
+    const divisorOverride = checkDivisorOverride('avgPool3d', args.divisorOverride);
     return overPlanesThenDepth(
       volume,
       (image) =>
@@ -336,6 +347,7 @@ export function avgPool3d(x: Tensor, kernelSize: Size3d, args: AvgPool3dArgs = {
           padding: [padding[1], padding[2]],
           ceilMode,
           countIncludePad,
+          divisorOverride: divisorOverride === null ? null : 1,
         }),
       (image) =>
         avgPool2d(image, [kernel[0], 1], {
@@ -343,6 +355,7 @@ export function avgPool3d(x: Tensor, kernelSize: Size3d, args: AvgPool3dArgs = {
           padding: [padding[0], 0],
           ceilMode,
           countIncludePad,
+          divisorOverride,
         }),
     );
   });
