@@ -277,6 +277,12 @@ const imageCases: OpCase[] = [
 // The programs join their results flat, not by broadcasting: tfjs-webgpu broadcasts rank 5 on the CPU.
 const volumeCases: OpCase[] = [
   {
+    name: 'convTranspose2d stride 2 padding 1 outputPadding 1 with bias, unbatched [C, H, W]',
+    covers: ['matmul', 'scatterAdd', 'pad', 'slice', 'add', 'reshape'],
+    inputs: [{ shape: [3, 3, 2] }, { shape: [3, 2, 3, 3] }, { shape: [2] }],
+    run: ([x, w, b]) => convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1 }),
+  },
+  {
     // Regression: tfjs sized a numeric pad's output with the first stride and the filter's height.
     name: 'conv2d stride [1,2] padding 1 with a 2x3 kernel (one pad, non-square stride and filter)',
     covers: ['unfold', 'matmul', 'reshape'],
