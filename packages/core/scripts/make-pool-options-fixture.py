@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes src/ops/pool-options-fixture.ts: PyTorch's values and gradients of F.avg_pool2d/3d with
-divisor_override (alone and with padding, count_include_pad and ceil_mode) in float64, for
+divisor_override (alone and with padding, count_include_pad and ceil_mode), the indices of
+F.max_pool1d/2d/3d(return_indices=True) and F.max_unpool1d/2d/3d in float64, for
 sum(out * w) with a fixed w, so that the tests compare Myelin's pools with PyTorch's kernels without
 calling Python. PyTorch's avg_pool1d has no divisor_override; Myelin's (an extension) is checked
 against avg_pool2d of [N, C, 1, L] with a (1, k) window, which is what it runs.
@@ -37,7 +38,7 @@ def case(fn, tensors, args):
 
 
 NAMES = {'kernel_size': 'kernelSize', 'count_include_pad': 'countIncludePad', 'ceil_mode': 'ceilMode',
-         'divisor_override': 'divisorOverride'}
+         'divisor_override': 'divisorOverride', 'output_size': 'outputSize'}
 
 
 def recorded(args):
@@ -67,4 +68,33 @@ for name, fn, shape, args in [
     avg[name] = case(lambda x, f=fn, a=args: f(x, **a), [rand(*shape)], recorded(args))
 
 
-write_fixture(__file__, 'ops/pool-options-fixture.ts', 'PYTORCH_POOL_OPTIONS', {'avgPool': avg})
+max_indices = {}
+unpool = {}
+POOLS = {1: (F.max_pool1d, F.max_unpool1d), 2: (F.max_pool2d, F.max_unpool2d), 3: (F.max_pool3d, F.max_unpool3d)}
+for name, rank, shape, args, output_size in [
+    ('1d-k2', 1, (2, 2, 7), dict(kernel_size=2), [7]),
+    ('1d-k3-s2-p1-d2-ceil', 1, (1, 2, 9), dict(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True), None),
+    ('2d-k2', 2, (2, 2, 5, 6), dict(kernel_size=2), [1, 2, 5, 6]),
+    ('2d-k3-s2-p1', 2, (1, 2, 6, 5), dict(kernel_size=3, stride=2, padding=1), [6, 5]),
+    ('2d-unbatched-k23-s12', 2, (2, 4, 6), dict(kernel_size=(2, 3), stride=(1, 2)), [4, 6]),
+    ('3d-k2', 3, (1, 2, 4, 5, 4), dict(kernel_size=2), [5, 5, 4]),
+    ('3d-k232-s2-p110-d212-ceil', 3, (1, 2, 5, 6, 7),
+     dict(kernel_size=(2, 3, 2), stride=2, padding=(1, 1, 0), dilation=(1, 1, 2), ceil_mode=True), None),
+]:
+    pool, unpool_fn = POOLS[rank]
+    x = torch.rand(*shape, generator=gen) * 2 - 1
+    values, indices = pool(x, return_indices=True, **args)
+    max_indices[name] = {'args': recorded(args), 'input': x.tolist(), 'values': values.tolist(),
+                         'indices': indices.tolist()}
+    # Unpooling (no dilation or ceil mode in PyTorch's max_unpool: kernel, stride, padding only).
+    unpool_args = {k: v for k, v in args.items() if k in ('kernel_size', 'stride', 'padding')}
+    if output_size is not None:
+        unpool_args['output_size'] = output_size
+    if 'dilation' in args or args.get('ceil_mode'):
+        continue
+    # The pooled maxima themselves: where windows overlap, a repeated index carries the same value.
+    unpool[name] = case(lambda v, i=indices, a=unpool_args: unpool_fn(v, i, **a), [values.clone().requires_grad_(True)],
+                        {**recorded(unpool_args), 'indices': indices.tolist()})
+
+write_fixture(__file__, 'ops/pool-options-fixture.ts', 'PYTORCH_POOL_OPTIONS',
+              {'avgPool': avg, 'maxPoolIndices': max_indices, 'maxUnpool': unpool})

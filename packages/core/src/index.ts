@@ -93,6 +93,15 @@ export {
   type AvgPool1dArgs,
 } from './ops/conv1d.js';
 export {
+  maxPool1dWithIndices,
+  maxPool2dWithIndices,
+  maxPool3dWithIndices,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+  type MaxUnpoolArgs,
+} from './ops/unpool.js';
+export {
   conv3d,
   convTranspose3d,
   maxPool3d,

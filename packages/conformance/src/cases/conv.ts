@@ -6,6 +6,12 @@ import {
   conv3d,
   convTranspose3d,
   maxPool3d,
+  maxPool1dWithIndices,
+  maxPool2dWithIndices,
+  maxPool3dWithIndices,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   avgPool1d,
@@ -340,6 +346,32 @@ const volumeCases: OpCase[] = [
         flatten(avgPool3d(x!, 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 5 })),
         flatten(avgPool2d(y!, [2, 3], { divisorOverride: -2 })),
       ]),
+  },
+  {
+    // Windows apart: where they overlap, the gradient (as PyTorch's) counts a shared maximum once per window.
+    name: 'maxPool2dWithIndices 2 padding 1, then maxUnpool2d to 6x5',
+    covers: ['unfold', 'argmax', 'gather', 'mul', 'add', 'scatterAdd', 'maximum', 'div', 'sub', 'reshape'],
+    inputs: [{ shape: [1, 2, 6, 5] }],
+    run: ([x]) => {
+      const [values, indices] = maxPool2dWithIndices(x!, 2, { padding: 1 });
+      return maxUnpool2d(values, indices, 2, { padding: 1, outputSize: [6, 5] });
+    },
+  },
+  {
+    name: 'maxPool1d/3dWithIndices and maxUnpool1d/3d, unbatched 1-D',
+    covers: ['unfold', 'argmax', 'gather', 'scatterAdd', 'concat', 'reshape'],
+    inputs: [{ shape: [2, 7] }, { shape: [1, 2, 2, 4, 4] }],
+    run: ([x, y]) => {
+      const [v1, i1] = maxPool1dWithIndices(x!, 2);
+      const [v3, i3] = maxPool3dWithIndices(y!, 2);
+      return concat([flatten(maxUnpool1d(v1, i1, 2, { outputSize: [7] })), flatten(maxUnpool3d(v3, i3, 2))]);
+    },
+  },
+  {
+    name: 'maxPool3dWithIndices indices [2,3,2] stride 2 padding [1,1,0] ceilMode (int32)',
+    covers: ['unfold', 'argmax', 'gather', 'pad', 'concat', 'reshape'],
+    inputs: [{ shape: [1, 2, 4, 5, 5] }],
+    run: ([x]) => flatten(maxPool3dWithIndices(x!, [2, 3, 2], { stride: 2, padding: [1, 1, 0], ceilMode: true })[1]),
   },
   {
     name: 'batchNorm training and instanceNorm on [2,2,2,3,2]',

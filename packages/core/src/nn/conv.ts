@@ -11,6 +11,7 @@ import {
 import { pair, type Size2d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { maxPool2dWithIndices } from '../ops/unpool.js';
 import { checkBoolean, type FloatDType } from './checks.js';
 import { ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
@@ -149,12 +150,16 @@ export class MaxPool2d extends PoolLayer<[number, number]> {
   }
 
   forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      ceilMode: this.ceilMode,
-    });
+    return maxPool2d(input, this.kernelSize, this.windowArgs());
+  }
+
+  /** The maxima and their flat indices in each input plane (int32), for MaxUnpool2d: PyTorch's return_indices. */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return maxPool2dWithIndices(input, this.kernelSize, this.windowArgs());
+  }
+
+  private windowArgs() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
   override config(): ModuleConfig {

@@ -5,6 +5,7 @@ import { checkDivisorOverride } from '../ops/pool.js';
 import { single, type Size1d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { maxPool1dWithIndices } from '../ops/unpool.js';
 import { checkBoolean, type FloatDType } from './checks.js';
 import { ConvLayer, PoolLayer, avgPoolConfig } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
@@ -143,12 +144,16 @@ export class MaxPool1d extends PoolLayer<[number]> {
   }
 
   forward(input: Tensor): Tensor {
-    return maxPool1d(input, this.kernelSize, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      ceilMode: this.ceilMode,
-    });
+    return maxPool1d(input, this.kernelSize, this.windowArgs());
+  }
+
+  /** The maxima and their flat indices in each input plane (int32), for MaxUnpool1d: PyTorch's return_indices. */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return maxPool1dWithIndices(input, this.kernelSize, this.windowArgs());
+  }
+
+  private windowArgs() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
   override config(): ModuleConfig {

@@ -13,6 +13,7 @@ import { checkDivisorOverride } from '../ops/pool.js';
 import { triple, type Size3d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { maxPool3dWithIndices } from '../ops/unpool.js';
 import { checkBoolean, type FloatDType } from './checks.js';
 import { ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
@@ -156,12 +157,16 @@ export class MaxPool3d extends PoolLayer<Triple> {
   }
 
   forward(input: Tensor): Tensor {
-    return maxPool3d(input, this.kernelSize, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      ceilMode: this.ceilMode,
-    });
+    return maxPool3d(input, this.kernelSize, this.windowArgs());
+  }
+
+  /** The maxima and their flat indices in each input plane (int32), for MaxUnpool3d: PyTorch's return_indices. */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return maxPool3dWithIndices(input, this.kernelSize, this.windowArgs());
+  }
+
+  private windowArgs() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
   override config(): ModuleConfig {

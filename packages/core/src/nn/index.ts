@@ -89,6 +89,7 @@ export {
   type MaxPool3dOptions,
   type AvgPool3dOptions,
 } from './conv3d.js';
+export { MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, type MaxUnpoolOptions } from './unpool.js';
 export {
   BatchNorm1d,
   BatchNorm2d,

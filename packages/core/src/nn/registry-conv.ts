@@ -19,6 +19,7 @@ import {
   LayerNorm,
 } from './normalization.js';
 import { Unflatten } from './unflatten.js';
+import { MaxUnpool1d, MaxUnpool2d, MaxUnpool3d } from './unpool.js';
 
 interface ConvBuiltin {
   readonly options: readonly string[];
@@ -105,6 +106,18 @@ const avgPool = <S>(
   },
 });
 
+/** A MaxUnpool layer of any rank, read with that rank's sizes. */
+const maxUnpool = <S>(
+  size: ReadSize<S>,
+  make: (kernelSize: S, options: { stride: S; padding: S }) => Module,
+): ConvBuiltin => ({
+  options: ['kernelSize', 'stride', 'padding'],
+  build: (read) => {
+    const kernelSize = size(read, 'kernelSize', undefined, 1);
+    return make(kernelSize, { stride: size(read, 'stride', kernelSize, 1), padding: size(read, 'padding', 0, 0) });
+  },
+});
+
 /** The convolutional, pooling, normalisation and embedding layers that moduleFromConfig builds. */
 export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   Conv2d: {
@@ -179,6 +192,9 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   },
   MaxPool3d: maxPool(size3d, (kernelSize, options) => new MaxPool3d(kernelSize, options)),
   AvgPool3d: avgPool(size3d, (kernelSize, options) => new AvgPool3d(kernelSize, options)),
+  MaxUnpool1d: maxUnpool(size1d, (kernelSize, options) => new MaxUnpool1d(kernelSize, options)),
+  MaxUnpool2d: maxUnpool(size2d, (kernelSize, options) => new MaxUnpool2d(kernelSize, options)),
+  MaxUnpool3d: maxUnpool(size3d, (kernelSize, options) => new MaxUnpool3d(kernelSize, options)),
   AdaptiveAvgPool3d: {
     options: ['outputSize'],
     build: (read) => new AdaptiveAvgPool3d(read.size3d('outputSize', undefined, 1)),

@@ -44,7 +44,7 @@ export interface Conv3dArgs {
  * Runs a 3-D op on x [N, C, D, H, W], or on unbatched x [C, D, H, W] as a batch of one, returning
  * the result without that batch axis; x must be float.
  */
-function withBatchAxis3d(op: string, x: Tensor, run: (volume: Tensor) => Tensor): Tensor {
+export function withBatchAxis3d(op: string, x: Tensor, run: (volume: Tensor) => Tensor): Tensor {
   if (x.rank !== 5 && x.rank !== 4)
     throw new ShapeError(
       `${op}: expected an input [N, C, D, H, W] or unbatched [C, D, H, W], got shape ${formatShape(x.shape)}`,

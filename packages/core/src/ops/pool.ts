@@ -108,6 +108,14 @@ function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, pa
 }
 
 /**
+ * The windows of a max pooling of x [N, C, H, W] as [N*C, kh*kw, outH*outW] (-Infinity in the
+ * padding, as maxPool2d's composed path reduces them), with the resolved window arguments.
+ */
+export function maxPoolWindows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs) {
+  return windows(op, x, kernelSize, args, -Infinity);
+}
+
+/**
  * Max over each window (PyTorch's `F.max_pool2d`) of [N, C, H, W] or unbatched [C, H, W]; the
  * stride defaults to the kernel size.
  */
