@@ -23,12 +23,13 @@ import { filled, requireDType, type KernelContext, type Tensor } from './context
 
 type Pair = readonly [number, number];
 type Quad = [number, number, number, number];
-/** tfjs's padding argument for NHWC: one number when every side agrees, else explicit. */
-type TfPad = number | [[number, number], [number, number], [number, number], [number, number]];
+/** tfjs's explicit padding argument for NHWC. */
+type TfPad = [[number, number], [number, number], [number, number], [number, number]];
 
 /** Zero padding as tfjs takes it, from [top, bottom, left, right]. */
 function explicitPad([top, bottom, left, right]: Quad): TfPad {
-  if (top === bottom && top === left && top === right) return top;
+  // Always explicit: tfjs 4.22 sizes the output of a numeric pad with the filter's height and the
+  // stride's first entry for both axes, wrong for a non-square filter or stride (conv3d's slices).
   return [
     [0, 0],
     [top, bottom],
@@ -310,18 +311,14 @@ function depthwise(
 ): Tensor {
   const { tf } = ctx;
   const [k0, k1] = filter.shape as Quad;
-  let pad = tfPad(padding);
-  let x = input;
-  if (typeof pad !== 'number') {
-    // The fused depthwise op takes one padding number: pad the input itself otherwise.
-    x = tf.pad(x, pad);
-    pad = 0;
-  }
+  // The fused depthwise op takes no explicit padding and sizes a numeric one wrongly for a
+  // non-square filter or stride (see explicitPad): pad the input itself, then 'valid'.
+  const x = padding[0] + padding[1] > 0 ? tf.pad(input, tfPad(padding)) : input;
   return tf.fused.depthwiseConv2d({
     x: x as never,
     filter: tf.reshape(filter, [k0, k1, groups, og]) as never,
     strides: [stride[0], stride[1]],
-    pad,
+    pad: 'valid',
     ...(bias === null ? {} : { bias }),
   });
 }

@@ -149,7 +149,8 @@ function tiledBackward(ctx: KernelContext, grad: Tensor, x: Tensor, y: Tensor, g
   const hits = cast(ctx, tf.equal(tf.reshape(covered, shape), best), 'float32');
   // Ties per window as k times an average pool of the one-channel hits, rounded to the integer
   // it is: tfjs-webgpu's Sum over many short rows is ~30x slower than its AvgPool.
-  const mean = tf.avgPool(tf.reshape(hits, [n * c, rows, cols, 1]) as never, [kh, kw], [kh, kw], 0);
+  // 'valid', not 0: tfjs 4.22 sizes a numeric pad with the kernel's height for both axes (see conv.ts).
+  const mean = tf.avgPool(tf.reshape(hits, [n * c, rows, cols, 1]) as never, [kh, kw], [kh, kw], 'valid');
   const count = tf.round(tf.mul(mean, tf.scalar(kh * kw, 'float32')));
   const share = tf.div(tf.reshape(grad, windowShape), tf.reshape(count, windowShape));
   const dx = tf.reshape(tf.mul(hits, share), [n, c, rows, cols]);

@@ -64,5 +64,12 @@ group['g2-rank3-eps0.1'] = case(
     lambda x, w, b: F.group_norm(x, 2, w, b, eps=0.1),
     [rand(3, 4, 5), rand(4), rand(4)], {'numGroups': 2, 'eps': 0.1})
 
+# Unbatched [C, H, W] input (torch 1.13's conv_transpose2d takes it as a batch of one); drawn last so
+# that the cases above keep their values.
+conv['unbatched-s2-p1-op1-bias'] = case(
+    lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+    [rand(3, 3, 2), rand(3, 2, 3, 3), rand(2)],
+    {'stride': 2, 'padding': 1, 'outputPadding': 1, 'dilation': 1, 'groups': 1})
+
 write_fixture(__file__, 'ops/conv-transpose-fixture.ts', 'PYTORCH_CONV_TRANSPOSE',
               {'convTranspose2d': conv, 'groupNorm': group})

@@ -34,7 +34,7 @@ export {
 } from './ops/movement.js';
 export type { PadMode } from './ops/padding.js';
 export { matmul, linear, type MatmulOptions, type LinearActivation } from './ops/linalg.js';
-export { unfold, fold, type Size1d, type Size2d, type UnfoldArgs } from './ops/unfold.js';
+export { unfold, fold, type Size1d, type Size2d, type Size3d, type UnfoldArgs } from './ops/unfold.js';
 export { conv2d, convTranspose2d, type Conv2dArgs, type ConvTranspose2dArgs, type PaddingMode } from './ops/conv.js';
 export {
   maxPool2d,
@@ -92,6 +92,28 @@ export {
   type Pool1dArgs,
   type AvgPool1dArgs,
 } from './ops/conv1d.js';
+export {
+  maxPool1dWithIndices,
+  maxPool2dWithIndices,
+  maxPool3dWithIndices,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+  type MaxUnpoolArgs,
+} from './ops/unpool.js';
+export {
+  conv3d,
+  convTranspose3d,
+  maxPool3d,
+  avgPool3d,
+  adaptiveAvgPool3d,
+  adaptiveMaxPool3d,
+  type Conv3dArgs,
+  type ConvTranspose3dArgs,
+  type Pool3dArgs,
+  type AvgPool3dArgs,
+  type AdaptiveSize3d,
+} from './ops/conv3d.js';
 export {
   batchNorm,
   instanceNorm,

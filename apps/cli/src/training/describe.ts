@@ -6,9 +6,9 @@ export function describeModel(config: ModuleConfig): string {
   const describe = (layer: ModuleConfig): string => {
     if (layer.type === 'Linear') return `Linear(${layer.inFeatures}->${layer.outFeatures})`;
     if (layer.type === 'Dropout') return `Dropout(${layer.p ?? 0.5})`;
-    if (layer.type === 'Conv2d' || layer.type === 'Conv1d')
+    if (['Conv1d', 'Conv2d', 'Conv3d'].includes(layer.type))
       return `${layer.type}(${layer.inChannels}->${layer.outChannels}, ${String(layer.kernelSize)})`;
-    if (['MaxPool2d', 'AvgPool2d', 'MaxPool1d', 'AvgPool1d'].includes(layer.type))
+    if (['MaxPool1d', 'AvgPool1d', 'MaxPool2d', 'AvgPool2d', 'MaxPool3d', 'AvgPool3d'].includes(layer.type))
       return `${layer.type}(${String(layer.kernelSize)})`;
     if (layer.type === 'LSTM' || layer.type === 'GRU' || layer.type === 'RNN') {
       const layers = typeof layer.numLayers === 'number' && layer.numLayers > 1 ? `, ${layer.numLayers} layers` : '';

@@ -1,15 +1,29 @@
 import {
+  adaptiveAvgPool3d,
   adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
+  avgPool3d,
+  conv3d,
+  convTranspose3d,
+  maxPool3d,
+  maxPool1dWithIndices,
+  maxPool2dWithIndices,
+  maxPool3dWithIndices,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   avgPool1d,
   avgPool2d,
   batchNorm,
+  concat,
   conv1d,
   conv2d,
   convTranspose1d,
   convTranspose2d,
   embedding,
+  flatten,
   fold,
   groupNorm,
   instanceNorm,
@@ -203,6 +217,29 @@ const imageCases: OpCase[] = [
     run: ([x]) => interpolate(x!, { size: 4, mode: 'linear', alignCorners: true }),
   },
   {
+    name: 'interpolate bicubic 3x4 -> 5x7 (border taps clamped), then with alignCorners -> 4x3',
+    covers: ['gather', 'mul', 'add', 'reshape'],
+    inputs: [{ shape: [1, 2, 3, 4] }],
+    run: ([x]) =>
+      interpolate(interpolate(x!, { size: [5, 7], mode: 'bicubic' }), {
+        size: [4, 3],
+        mode: 'bicubic',
+        alignCorners: true,
+      }),
+  },
+  {
+    name: 'interpolate trilinear 2x3x2 -> 3x4x4, then nearest-exact by 0.6',
+    covers: ['gather', 'mul', 'add', 'reshape'],
+    inputs: [{ shape: [1, 2, 2, 3, 2] }],
+    run: ([x]) =>
+      flatten(
+        interpolate(interpolate(x!, { size: [3, 4, 4], mode: 'trilinear' }), {
+          scaleFactor: 0.6,
+          mode: 'nearest-exact',
+        }),
+      ),
+  },
+  {
     name: "conv2d paddingMode 'reflect' padding 2 on unbatched [C, H, W], then 'circular' 'same'",
     covers: ['gather', 'unfold', 'matmul', 'add', 'scatterAdd'],
     inputs: [{ shape: [2, 5, 4] }, { shape: [3, 2, 3, 3] }, { shape: [3] }, { shape: [2, 3, 2, 2] }],
@@ -239,4 +276,113 @@ const imageCases: OpCase[] = [
   },
 ];
 
-export const convolutionCases: OpCase[] = [...unfoldCases, ...convCases, ...imageCases];
+// The 3-D family is built from the 2-D ops: conv3d is conv2d per depth tap over depth slices moved
+// into the batch (a gather, a permute and a sum), convTranspose3d convTranspose2d per tap scattered
+// to the depths it reaches, the box poolings a 2-D pooling over height and
+// width then one over depth; these check that every backend runs those shapes, with their gradients.
+// The programs join their results flat, not by broadcasting: tfjs-webgpu broadcasts rank 5 on the CPU.
+const volumeCases: OpCase[] = [
+  {
+    name: 'convTranspose2d stride 2 padding 1 outputPadding 1 with bias, unbatched [C, H, W]',
+    covers: ['matmul', 'scatterAdd', 'pad', 'slice', 'add', 'reshape'],
+    inputs: [{ shape: [3, 3, 2] }, { shape: [3, 2, 3, 3] }, { shape: [2] }],
+    run: ([x, w, b]) => convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1 }),
+  },
+  {
+    // Regression: tfjs sized a numeric pad's output with the first stride and the filter's height.
+    name: 'conv2d stride [1,2] padding 1 with a 2x3 kernel (one pad, non-square stride and filter)',
+    covers: ['unfold', 'matmul', 'reshape'],
+    inputs: [{ shape: [2, 2, 5, 6] }, { shape: [3, 2, 2, 3] }],
+    run: ([x, w]) => conv2d(x!, w!, null, { stride: [1, 2], padding: 1 }),
+  },
+  {
+    name: "conv3d padding 'same' (even kernel) reflect, groups 2, bias",
+    covers: ['gather', 'transpose', 'unfold', 'matmul', 'add', 'reshape', 'slice'],
+    inputs: [{ shape: [1, 2, 3, 4, 4] }, { shape: [2, 1, 2, 3, 2] }, { shape: [2] }],
+    run: ([x, w, b]) => conv3d(x!, w!, b!, { padding: 'same', groups: 2, paddingMode: 'reflect' }),
+  },
+  {
+    name: 'conv3d stride [2,1,2] padding 1 dilation [1,2,1], unbatched',
+    covers: ['gather', 'transpose', 'unfold', 'matmul', 'add', 'pad', 'reshape'],
+    inputs: [{ shape: [2, 3, 5, 4] }, { shape: [3, 2, 2, 2, 2] }],
+    run: ([x, w]) => conv3d(x!, w!, null, { stride: [2, 1, 2], padding: 1, dilation: [1, 2, 1] }),
+  },
+  {
+    name: 'convTranspose3d stride [2,1,2] padding 1 outputPadding [1,0,1] dilation [1,2,1], groups 2, bias',
+    covers: ['gather', 'transpose', 'matmul', 'scatterAdd', 'concat', 'pad', 'slice', 'add', 'reshape'],
+    inputs: [{ shape: [1, 2, 2, 3, 2] }, { shape: [2, 1, 2, 2, 2] }, { shape: [2] }],
+    run: ([x, w, b]) =>
+      convTranspose3d(x!, w!, b!, {
+        stride: [2, 1, 2],
+        padding: 1,
+        outputPadding: [1, 0, 1],
+        dilation: [1, 2, 1],
+        groups: 2,
+      }),
+  },
+  {
+    name: 'maxPool3d 3 stride 2 padding 1 ceilMode, plus adaptiveMaxPool3d 4x3x5 -> 3x2x2',
+    covers: ['unfold', 'max', 'pad', 'gather', 'reshape', 'concat'],
+    inputs: [{ shape: [1, 2, 4, 5, 4] }, { shape: [1, 2, 4, 3, 5] }],
+    run: ([x, y]) =>
+      concat([
+        flatten(maxPool3d(x!, 3, { stride: 2, padding: 1, ceilMode: true })),
+        flatten(adaptiveMaxPool3d(y!, [3, 2, 2])),
+      ]),
+  },
+  {
+    name: 'avgPool3d [2,3,3] stride 2 padding [1,1,0] (countIncludePad false), then adaptiveAvgPool3d -> 2x1x2',
+    covers: ['unfold', 'sum', 'div', 'matmul', 'pad', 'reshape'],
+    inputs: [{ shape: [2, 1, 4, 5, 6] }],
+    run: ([x]) =>
+      adaptiveAvgPool3d(avgPool3d(x!, [2, 3, 3], { stride: 2, padding: [1, 1, 0], countIncludePad: false }), [2, 1, 2]),
+  },
+  {
+    name: 'avgPool3d 3 stride 2 padding 1 ceilMode divisorOverride 5, and avgPool2d divisorOverride -2',
+    covers: ['unfold', 'sum', 'div', 'pad', 'reshape', 'concat'],
+    inputs: [{ shape: [1, 2, 4, 5, 4] }, { shape: [2, 4, 6] }],
+    run: ([x, y]) =>
+      concat([
+        flatten(avgPool3d(x!, 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 5 })),
+        flatten(avgPool2d(y!, [2, 3], { divisorOverride: -2 })),
+      ]),
+  },
+  {
+    // Windows apart: where they overlap, the gradient (as PyTorch's) counts a shared maximum once per window.
+    name: 'maxPool2dWithIndices 2 padding 1, then maxUnpool2d to 6x5',
+    covers: ['unfold', 'argmax', 'gather', 'mul', 'add', 'scatterAdd', 'maximum', 'div', 'sub', 'reshape'],
+    inputs: [{ shape: [1, 2, 6, 5] }],
+    run: ([x]) => {
+      const [values, indices] = maxPool2dWithIndices(x!, 2, { padding: 1 });
+      return maxUnpool2d(values, indices, 2, { padding: 1, outputSize: [6, 5] });
+    },
+  },
+  {
+    name: 'maxPool1d/3dWithIndices and maxUnpool1d/3d, unbatched 1-D',
+    covers: ['unfold', 'argmax', 'gather', 'scatterAdd', 'concat', 'reshape'],
+    inputs: [{ shape: [2, 7] }, { shape: [1, 2, 2, 4, 4] }],
+    run: ([x, y]) => {
+      const [v1, i1] = maxPool1dWithIndices(x!, 2);
+      const [v3, i3] = maxPool3dWithIndices(y!, 2);
+      return concat([flatten(maxUnpool1d(v1, i1, 2, { outputSize: [7] })), flatten(maxUnpool3d(v3, i3, 2))]);
+    },
+  },
+  {
+    name: 'maxPool3dWithIndices indices [2,3,2] stride 2 padding [1,1,0] ceilMode (int32)',
+    covers: ['unfold', 'argmax', 'gather', 'pad', 'concat', 'reshape'],
+    inputs: [{ shape: [1, 2, 4, 5, 5] }],
+    run: ([x]) => flatten(maxPool3dWithIndices(x!, [2, 3, 2], { stride: 2, padding: [1, 1, 0], ceilMode: true })[1]),
+  },
+  {
+    name: 'batchNorm training and instanceNorm on [2,2,2,3,2]',
+    covers: ['sum', 'sub', 'mul', 'div', 'sqrt', 'reshape', 'concat'],
+    inputs: [{ shape: [2, 2, 2, 3, 2] }, { shape: [2] }, { shape: [2] }],
+    run: ([x, w, b]) =>
+      concat([
+        flatten(batchNorm(x!, { weight: w!, bias: b!, training: true })),
+        flatten(instanceNorm(x!, { weight: w!, bias: b! })),
+      ]),
+  },
+];
+
+export const convolutionCases: OpCase[] = [...unfoldCases, ...convCases, ...imageCases, ...volumeCases];

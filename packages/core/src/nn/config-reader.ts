@@ -10,7 +10,7 @@ import {
   type NumberRange,
 } from './checks.js';
 import type { ModuleConfig } from './module.js';
-import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
+import { pair, single, triple, type Size1d, type Size2d, type Size3d } from '../ops/unfold.js';
 import { checkSpatialScale } from './upsampling.js';
 
 /**
@@ -97,6 +97,18 @@ export class ConfigReader {
   /** One of `choices`, else a window size as `size2d` reads it (Conv2d's padding: 'same', 'valid' or sizes). */
   size2dOr<C extends string>(name: string, fallback: Size2d, min: number, choices: readonly C[]): Size2d | C {
     return this.#choiceOr(name, choices) ?? this.size2d(name, fallback, min);
+  }
+
+  /** A 3-D window size: one integer >= min for every spatial axis, or [depth, height, width] of them. */
+  size3d(name: string, fallback: Size3d | undefined, min: number): Size3d {
+    const value = this.#config[name] ?? fallback ?? this.required(name, 'a size or [depth, height, width]');
+    const sizes = triple(this.#what(name), value as Size3d, min);
+    return typeof value === 'number' ? sizes[0] : sizes;
+  }
+
+  /** One of `choices`, else a window size as `size3d` reads it (Conv3d's padding: 'same', 'valid' or sizes). */
+  size3dOr<C extends string>(name: string, fallback: Size3d, min: number, choices: readonly C[]): Size3d | C {
+    return this.#choiceOr(name, choices) ?? this.size3d(name, fallback, min);
   }
 
   /** A 1-D window size: one integer >= min, or [it]; read as the number. */

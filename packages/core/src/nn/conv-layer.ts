@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/contract.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { checkPaddingMode, type PaddingMode } from '../ops/conv.js';
-import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
+import { pair, single, triple, type Size1d, type Size2d, type Size3d } from '../ops/unfold.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -9,17 +9,16 @@ import { checkBoolean, checkFloatDtype, checkOptions, checkPositiveInteger, type
 import { fanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { Module, type ModuleConfig } from './module.js';
 
-/** Sizes per spatial axis: [length] for the 1-D layers, [height, width] for the 2-D ones. */
-export type SpatialSizes = [number] | [number, number];
+/** Sizes per spatial axis: [length] for the 1-D layers, [height, width] for the 2-D ones, [depth, height, width] for the 3-D ones. */
+export type SpatialSizes = [number] | [number, number] | [number, number, number];
 
-/** A size argument read for a layer of `rank` spatial axes: `n` or `[n]`, or `n` or `[h, w]`. */
-export function spatialSizes<S extends SpatialSizes>(
-  rank: S['length'],
-  what: string,
-  value: Size1d | Size2d,
-  min: number,
-): S {
-  return (rank === 1 ? [single(what, value as Size1d, min)] : pair(what, value as Size2d, min)) as S;
+/** A size argument of any spatial rank. */
+type AnySize = Size1d | Size2d | Size3d;
+
+/** A size argument read for a layer of `rank` spatial axes: `n` or `[n]`, `n` or `[h, w]`, or `n` or `[d, h, w]`. */
+export function spatialSizes<S extends SpatialSizes>(rank: S['length'], what: string, value: AnySize, min: number): S {
+  if (rank === 1) return [single(what, value as Size1d, min)] as S;
+  return (rank === 2 ? pair(what, value as Size2d, min) : triple(what, value as Size3d, min)) as S;
 }
 
 /** Sizes as written in configs: one number when every axis agrees. */
@@ -28,8 +27,8 @@ export const compact = (sizes: readonly number[]): number | number[] =>
 
 /** The options that every convolution layer shares. */
 export interface ConvLayerOptions {
-  stride?: Size1d | Size2d;
-  dilation?: Size1d | Size2d;
+  stride?: AnySize;
+  dilation?: AnySize;
   groups?: number;
   bias?: boolean;
   generator?: Generator;
@@ -38,7 +37,7 @@ export interface ConvLayerOptions {
 }
 
 /**
- * What Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d share: the channels and window
+ * What Conv1d/2d/3d, ConvTranspose1d and ConvTranspose2d share: the channels and window
  * arguments (one size per spatial axis) and their checks, the weight (laid out [out, in/groups,
  * ...kernel], or [in, out/groups, ...kernel] when transposed) and optional bias with PyTorch's
  * init, the input check and the common part of the config.
@@ -52,14 +51,14 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
   readonly groups: number;
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  /** 1 for layers over [N, C, L], 2 for layers over [N, C, H, W]. */
+  /** 1 for layers over [N, C, L], 2 over [N, C, H, W], 3 over [N, C, D, H, W]. */
   protected readonly spatialRank: S['length'];
 
   protected constructor(
     spatialRank: S['length'],
     inChannels: number,
     outChannels: number,
-    kernelSize: Size1d | Size2d,
+    kernelSize: AnySize,
     options: ConvLayerOptions,
     ownOptions: readonly string[],
     transposed: boolean,
@@ -114,12 +113,12 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
   }
 
   /** A size option of this layer's rank, checked (`n` or `[n]` for 1-D; `n` or `[h, w]` for 2-D). */
-  protected sizes(option: string, value: Size1d | Size2d, min: number): S {
+  protected sizes(option: string, value: AnySize, min: number): S {
     return spatialSizes<S>(this.spatialRank, `${this.typeName}: ${option}`, value, min);
   }
 
   /** A convolution's padding: sizes, 'valid' (none) or 'same' (stride 1 only, as in PyTorch). */
-  protected convPadding(padding: Size1d | Size2d | 'same' | 'valid'): S | 'same' | 'valid' {
+  protected convPadding(padding: AnySize | 'same' | 'valid'): S | 'same' | 'valid' {
     if (padding === 'valid') return padding;
     if (padding !== 'same') return this.sizes('padding', padding, 0);
     if (this.stride.some((s) => s !== 1))
@@ -136,7 +135,11 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
     const batched = input.rank === this.spatialRank + 2 && input.shape[1] === c;
     const unbatched = input.rank === this.spatialRank + 1 && input.shape[0] === c;
     if (!batched && !unbatched) {
-      const expected = this.spatialRank === 1 ? `[N, ${c}, L] or [${c}, L]` : `[N, ${c}, H, W] or [${c}, H, W]`;
+      const expected = [
+        `[N, ${c}, L] or [${c}, L]`,
+        `[N, ${c}, H, W] or [${c}, H, W]`,
+        `[N, ${c}, D, H, W] or [${c}, D, H, W]`,
+      ][this.spatialRank - 1];
       throw new ShapeError(
         `${this.typeName}(${c} -> ${this.outChannels}) got input of shape ${formatShape(input.shape)}: expected ${expected}`,
       );
@@ -171,15 +174,21 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
   }
 }
 
+/** An AvgPool layer's own config entries: countIncludePad, and divisorOverride when set. */
+export const avgPoolConfig = (countIncludePad: boolean, divisorOverride: number | null) => ({
+  countIncludePad,
+  ...(divisorOverride === null ? {} : { divisorOverride }),
+});
+
 /** The options that every windowed pooling layer shares. */
 export interface PoolLayerOptions {
-  stride?: Size1d | Size2d;
-  padding?: Size1d | Size2d;
+  stride?: AnySize;
+  padding?: AnySize;
   ceilMode?: boolean;
 }
 
 /**
- * What MaxPool1d/2d and AvgPool1d/2d share: the window's kernel, stride (default: the kernel) and
+ * What MaxPool1d/2d/3d and AvgPool1d/2d/3d share: the window's kernel, stride (default: the kernel) and
  * padding, one size per spatial axis, with their checks, config entries and repr.
  */
 export abstract class PoolLayer<S extends SpatialSizes> extends Module {
@@ -188,12 +197,12 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
   readonly padding: S;
   /** Round the window count up (PyTorch's ceil_mode). */
   readonly ceilMode: boolean;
-  /** 1 for layers over [N, C, L], 2 for layers over [N, C, H, W]. */
+  /** 1 for layers over [N, C, L], 2 over [N, C, H, W], 3 over [N, C, D, H, W]. */
   protected readonly spatialRank: S['length'];
 
   protected constructor(
     spatialRank: S['length'],
-    kernelSize: Size1d | Size2d,
+    kernelSize: AnySize,
     options: PoolLayerOptions,
     ownOptions: readonly string[],
   ) {
@@ -207,7 +216,7 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
   }
 
   /** A size option of this layer's rank, checked. */
-  protected sizes(option: string, value: Size1d | Size2d, min: number): S {
+  protected sizes(option: string, value: AnySize, min: number): S {
     return spatialSizes<S>(this.spatialRank, `${this.typeName}: ${option}`, value, min);
   }
 

@@ -1,11 +1,19 @@
 import type { Backend } from '../backend/contract.js';
 import { checkOutputPadding, conv2d, convTranspose2d, type PaddingMode } from '../ops/conv.js';
-import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AdaptiveSize2d } from '../ops/pool.js';
+import {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool2d,
+  checkDivisorOverride,
+  maxPool2d,
+  type AdaptiveSize2d,
+} from '../ops/pool.js';
 import { pair, type Size2d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { maxPool2dWithIndices } from '../ops/unpool.js';
 import { checkBoolean, type FloatDType } from './checks.js';
-import { ConvLayer, PoolLayer, compact } from './conv-layer.js';
+import { ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
 
 export interface Conv2dOptions {
@@ -142,12 +150,16 @@ export class MaxPool2d extends PoolLayer<[number, number]> {
   }
 
   forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      ceilMode: this.ceilMode,
-    });
+    return maxPool2d(input, this.kernelSize, this.windowArgs());
+  }
+
+  /** The maxima and their flat indices in each input plane (int32), for MaxUnpool2d: PyTorch's return_indices. */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return maxPool2dWithIndices(input, this.kernelSize, this.windowArgs());
+  }
+
+  private windowArgs() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
   override config(): ModuleConfig {
@@ -161,6 +173,8 @@ export interface AvgPool2dOptions {
   padding?: Size2d;
   /** Count padding zeros in each mean (default true). */
   countIncludePad?: boolean;
+  /** Divide each window's sum by this non-zero integer instead (default null: the window's count), as PyTorch's divisor_override. */
+  divisorOverride?: number | null;
   /** Round the window count up (default false), as PyTorch's ceil_mode. */
   ceilMode?: boolean;
 }
@@ -168,10 +182,12 @@ export interface AvgPool2dOptions {
 /** Mean over each window of [N, C, H, W] or [C, H, W], like torch.nn.AvgPool2d. */
 export class AvgPool2d extends PoolLayer<[number, number]> {
   readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
 
   constructor(kernelSize: Size2d, options: AvgPool2dOptions = {}) {
-    super(2, kernelSize, options, ['countIncludePad']);
+    super(2, kernelSize, options, ['countIncludePad', 'divisorOverride']);
     this.countIncludePad = checkBoolean('AvgPool2d: countIncludePad', options.countIncludePad ?? true);
+    this.divisorOverride = checkDivisorOverride('AvgPool2d', options.divisorOverride);
   }
 
   override get typeName(): string {
@@ -183,12 +199,13 @@ export class AvgPool2d extends PoolLayer<[number, number]> {
       stride: this.stride,
       padding: this.padding,
       countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
       ceilMode: this.ceilMode,
     });
   }
 
   override config(): ModuleConfig {
-    return this.poolConfig({ countIncludePad: this.countIncludePad });
+    return this.poolConfig(avgPoolConfig(this.countIncludePad, this.divisorOverride));
   }
 }
 

@@ -1,11 +1,13 @@
 import type { Backend } from '../backend/contract.js';
 import { checkOutputPadding, type PaddingMode } from '../ops/conv.js';
 import { adaptiveAvgPool1d, avgPool1d, conv1d, convTranspose1d, maxPool1d } from '../ops/conv1d.js';
+import { checkDivisorOverride } from '../ops/pool.js';
 import { single, type Size1d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { maxPool1dWithIndices } from '../ops/unpool.js';
 import { checkBoolean, type FloatDType } from './checks.js';
-import { ConvLayer, PoolLayer } from './conv-layer.js';
+import { ConvLayer, PoolLayer, avgPoolConfig } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
 
 // The 1-D layers over [N, C, L] (or unbatched [C, L]): the 2-D layers' bases at spatial rank 1,
@@ -142,12 +144,16 @@ export class MaxPool1d extends PoolLayer<[number]> {
   }
 
   forward(input: Tensor): Tensor {
-    return maxPool1d(input, this.kernelSize, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      ceilMode: this.ceilMode,
-    });
+    return maxPool1d(input, this.kernelSize, this.windowArgs());
+  }
+
+  /** The maxima and their flat indices in each input plane (int32), for MaxUnpool1d: PyTorch's return_indices. */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return maxPool1dWithIndices(input, this.kernelSize, this.windowArgs());
+  }
+
+  private windowArgs() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
   override config(): ModuleConfig {
@@ -161,6 +167,8 @@ export interface AvgPool1dOptions {
   padding?: Size1d;
   /** Count padding zeros in each mean (default true). */
   countIncludePad?: boolean;
+  /** Divide each window's sum by this non-zero integer instead (default null: the window's count), as PyTorch's divisor_override. */
+  divisorOverride?: number | null;
   /** Round the window count up (default false), as PyTorch's ceil_mode. */
   ceilMode?: boolean;
 }
@@ -168,10 +176,12 @@ export interface AvgPool1dOptions {
 /** Mean over each window of [N, C, L] or [C, L], like torch.nn.AvgPool1d. */
 export class AvgPool1d extends PoolLayer<[number]> {
   readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
 
   constructor(kernelSize: Size1d, options: AvgPool1dOptions = {}) {
-    super(1, kernelSize, options, ['countIncludePad']);
+    super(1, kernelSize, options, ['countIncludePad', 'divisorOverride']);
     this.countIncludePad = checkBoolean('AvgPool1d: countIncludePad', options.countIncludePad ?? true);
+    this.divisorOverride = checkDivisorOverride('AvgPool1d', options.divisorOverride);
   }
 
   override get typeName(): string {
@@ -183,12 +193,13 @@ export class AvgPool1d extends PoolLayer<[number]> {
       stride: this.stride,
       padding: this.padding,
       countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
       ceilMode: this.ceilMode,
     });
   }
 
   override config(): ModuleConfig {
-    return this.poolConfig({ countIncludePad: this.countIncludePad });
+    return this.poolConfig(avgPoolConfig(this.countIncludePad, this.divisorOverride));
   }
 }
 

@@ -78,11 +78,26 @@ export {
   type AvgPool1dOptions,
 } from './conv1d.js';
 export {
+  Conv3d,
+  ConvTranspose3d,
+  MaxPool3d,
+  AvgPool3d,
+  AdaptiveAvgPool3d,
+  AdaptiveMaxPool3d,
+  type Conv3dOptions,
+  type ConvTranspose3dOptions,
+  type MaxPool3dOptions,
+  type AvgPool3dOptions,
+} from './conv3d.js';
+export { MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, type MaxUnpoolOptions } from './unpool.js';
+export {
   BatchNorm1d,
   BatchNorm2d,
+  BatchNorm3d,
   GroupNorm,
   InstanceNorm1d,
   InstanceNorm2d,
+  InstanceNorm3d,
   LayerNorm,
   RMSNorm,
   LocalResponseNorm,

@@ -28,7 +28,7 @@ export interface BatchNormOptions {
 }
 
 /**
- * Batch normalisation over channel axis 1, like torch.nn.BatchNorm1d/2d: batch statistics in
+ * Batch normalisation over channel axis 1, like torch.nn.BatchNorm1d/2d/3d: batch statistics in
  * train mode (updating the running ones), running statistics in eval mode. The running mean
  * and variance are buffers named as in PyTorch (`running_mean`, `running_var`,
  * `num_batches_tracked`), so they are saved in checkpoints and load into PyTorch.
@@ -75,7 +75,8 @@ abstract class NormWithRunningStats extends Module {
 
   forward(input: Tensor): Tensor {
     if (!this.ranks.includes(input.rank) || input.shape[1] !== this.numFeatures) {
-      const expected = this.ranks.length === 1 ? '[N, C, H, W]' : '[N, C] or [N, C, L]';
+      const expected =
+        this.ranks.length === 2 ? '[N, C] or [N, C, L]' : this.ranks[0] === 4 ? '[N, C, H, W]' : '[N, C, D, H, W]';
       throw new ShapeError(
         `${this.typeName}(${this.numFeatures}) got input of shape ${formatShape(input.shape)}: expected ${expected} with C = ${this.numFeatures}`,
       );
@@ -131,6 +132,14 @@ export class BatchNorm2d extends NormWithRunningStats {
   }
 }
 
+/** BatchNorm over [N, C, D, H, W] input (volumes, video). */
+export class BatchNorm3d extends NormWithRunningStats {
+  protected readonly ranks = [5] as const;
+  override get typeName(): string {
+    return 'BatchNorm3d';
+  }
+}
+
 export interface InstanceNormOptions {
   eps?: number;
   /** running = (1 - momentum) * running + momentum * batch statistic (default 0.1). */
@@ -144,7 +153,7 @@ export interface InstanceNormOptions {
 }
 
 /**
- * Instance normalisation, like torch.nn.InstanceNorm1d/2d: each sample's channels normalised by
+ * Instance normalisation, like torch.nn.InstanceNorm1d/2d/3d: each sample's channels normalised by
  * their own statistics over the spatial axes. PyTorch's defaults: no affine weight and no running
  * statistics; with trackRunningStats, eval mode normalises by the running ones (buffers named as
  * in PyTorch; num_batches_tracked stays 0, as PyTorch's InstanceNorm never counts).
@@ -166,7 +175,8 @@ abstract class InstanceNormBase extends NormWithRunningStats {
     const perChannel = this.weight !== null || this.runningMean !== null;
     if (!this.ranks.includes(input.rank) || (perChannel && channels !== this.numFeatures)) {
       const c = perChannel ? String(this.numFeatures) : 'C';
-      const expected = spatial === 1 ? `[N, ${c}, L] or [${c}, L]` : `[N, ${c}, H, W] or [${c}, H, W]`;
+      const axes = ['L', 'H, W', 'D, H, W'][spatial - 1]!;
+      const expected = `[N, ${c}, ${axes}] or [${c}, ${axes}]`;
       throw new ShapeError(
         `${this.typeName}(${this.numFeatures}) got input of shape ${formatShape(input.shape)}: expected ${expected}`,
       );
@@ -204,6 +214,14 @@ export class InstanceNorm2d extends InstanceNormBase {
   protected readonly ranks = [4, 3] as const;
   override get typeName(): string {
     return 'InstanceNorm2d';
+  }
+}
+
+/** InstanceNorm over [N, C, D, H, W] or unbatched [C, D, H, W] input. */
+export class InstanceNorm3d extends InstanceNormBase {
+  protected readonly ranks = [5, 4] as const;
+  override get typeName(): string {
+    return 'InstanceNorm3d';
   }
 }
 

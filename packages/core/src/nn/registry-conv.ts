@@ -1,14 +1,25 @@
 import type { Generator } from '../tensor/random.js';
 import { PADDING_MODES } from '../ops/conv.js';
-import type { Size2d } from '../ops/unfold.js';
+import type { Size2d, Size3d } from '../ops/unfold.js';
 import type { ConfigReader } from './config-reader.js';
 import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d } from './conv.js';
 import { AdaptiveAvgPool1d, AvgPool1d, Conv1d, ConvTranspose1d, MaxPool1d } from './conv1d.js';
+import { AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d } from './conv3d.js';
 import { Dropout2d } from './dropout.js';
 import { Embedding } from './embedding.js';
 import type { Module } from './module.js';
-import { BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm } from './normalization.js';
+import {
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  GroupNorm,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  InstanceNorm3d,
+  LayerNorm,
+} from './normalization.js';
 import { Unflatten } from './unflatten.js';
+import { MaxUnpool1d, MaxUnpool2d, MaxUnpool3d } from './unpool.js';
 
 interface ConvBuiltin {
   readonly options: readonly string[];
@@ -38,9 +49,10 @@ const convOptions = (padding: readonly string[]) => [
   'dtype',
 ];
 /** Reads a window size of a layer's rank: `read.size1d` or `read.size2d`. */
-type ReadSize<S> = (read: ConfigReader, name: string, fallback: number | undefined, min: number) => S;
+type ReadSize<S> = (read: ConfigReader, name: string, fallback: S | number | undefined, min: number) => S;
 const size1d: ReadSize<number> = (read, name, fallback, min) => read.size1d(name, fallback, min);
 const size2d: ReadSize<Size2d> = (read, name, fallback, min) => read.size2d(name, fallback, min);
+const size3d: ReadSize<Size3d> = (read, name, fallback, min) => read.size3d(name, fallback, min);
 const convChannels = <S>(read: ConfigReader, size: ReadSize<S>) =>
   [
     read.positiveInteger('inChannels'),
@@ -54,6 +66,56 @@ const convArgs = <S>(read: ConfigReader, generator: Generator | undefined, size:
   bias: read.boolean('bias', true),
   dtype: read.floatDtype('dtype', 'float32'),
   generator,
+});
+
+/** A MaxPool layer of any rank, read with that rank's sizes. */
+const maxPool = <S>(
+  size: ReadSize<S>,
+  make: (kernelSize: S, options: { stride: S; padding: S; dilation: S; ceilMode: boolean }) => Module,
+): ConvBuiltin => ({
+  options: ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'],
+  build: (read) => {
+    const kernelSize = size(read, 'kernelSize', undefined, 1);
+    return make(kernelSize, {
+      stride: size(read, 'stride', kernelSize, 1),
+      padding: size(read, 'padding', 0, 0),
+      dilation: size(read, 'dilation', 1, 1),
+      ceilMode: read.boolean('ceilMode', false),
+    });
+  },
+});
+
+/** An AvgPool layer of any rank, read with that rank's sizes. */
+const avgPool = <S>(
+  size: ReadSize<S>,
+  make: (
+    kernelSize: S,
+    options: { stride: S; padding: S; countIncludePad: boolean; divisorOverride?: number; ceilMode: boolean },
+  ) => Module,
+): ConvBuiltin => ({
+  options: ['kernelSize', 'stride', 'padding', 'countIncludePad', 'divisorOverride', 'ceilMode'],
+  build: (read) => {
+    const kernelSize = size(read, 'kernelSize', undefined, 1);
+    return make(kernelSize, {
+      stride: size(read, 'stride', kernelSize, 1),
+      padding: size(read, 'padding', 0, 0),
+      countIncludePad: read.boolean('countIncludePad', true),
+      divisorOverride: read.optionalInteger('divisorOverride'),
+      ceilMode: read.boolean('ceilMode', false),
+    });
+  },
+});
+
+/** A MaxUnpool layer of any rank, read with that rank's sizes. */
+const maxUnpool = <S>(
+  size: ReadSize<S>,
+  make: (kernelSize: S, options: { stride: S; padding: S }) => Module,
+): ConvBuiltin => ({
+  options: ['kernelSize', 'stride', 'padding'],
+  build: (read) => {
+    const kernelSize = size(read, 'kernelSize', undefined, 1);
+    return make(kernelSize, { stride: size(read, 'stride', kernelSize, 1), padding: size(read, 'padding', 0, 0) });
+  },
 });
 
 /** The convolutional, pooling, normalisation and embedding layers that moduleFromConfig builds. */
@@ -76,30 +138,8 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
         outputPadding: read.size2d('outputPadding', 0, 0),
       }),
   },
-  MaxPool2d: {
-    options: ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'],
-    build: (read) => {
-      const kernelSize = read.size2d('kernelSize', undefined, 1);
-      return new MaxPool2d(kernelSize, {
-        stride: read.size2d('stride', kernelSize, 1),
-        padding: read.size2d('padding', 0, 0),
-        dilation: read.size2d('dilation', 1, 1),
-        ceilMode: read.boolean('ceilMode', false),
-      });
-    },
-  },
-  AvgPool2d: {
-    options: ['kernelSize', 'stride', 'padding', 'countIncludePad', 'ceilMode'],
-    build: (read) => {
-      const kernelSize = read.size2d('kernelSize', undefined, 1);
-      return new AvgPool2d(kernelSize, {
-        stride: read.size2d('stride', kernelSize, 1),
-        padding: read.size2d('padding', 0, 0),
-        countIncludePad: read.boolean('countIncludePad', true),
-        ceilMode: read.boolean('ceilMode', false),
-      });
-    },
-  },
+  MaxPool2d: maxPool(size2d, (kernelSize, options) => new MaxPool2d(kernelSize, options)),
+  AvgPool2d: avgPool(size2d, (kernelSize, options) => new AvgPool2d(kernelSize, options)),
   AdaptiveAvgPool2d: {
     options: ['outputSize'],
     build: (read) => new AdaptiveAvgPool2d(read.size2d('outputSize', undefined, 1)),
@@ -126,33 +166,42 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
         outputPadding: read.size1d('outputPadding', 0, 0),
       }),
   },
-  MaxPool1d: {
-    options: ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'],
-    build: (read) => {
-      const kernelSize = read.size1d('kernelSize', undefined, 1);
-      return new MaxPool1d(kernelSize, {
-        stride: read.size1d('stride', kernelSize, 1),
-        padding: read.size1d('padding', 0, 0),
-        dilation: read.size1d('dilation', 1, 1),
-        ceilMode: read.boolean('ceilMode', false),
-      });
-    },
-  },
-  AvgPool1d: {
-    options: ['kernelSize', 'stride', 'padding', 'countIncludePad', 'ceilMode'],
-    build: (read) => {
-      const kernelSize = read.size1d('kernelSize', undefined, 1);
-      return new AvgPool1d(kernelSize, {
-        stride: read.size1d('stride', kernelSize, 1),
-        padding: read.size1d('padding', 0, 0),
-        countIncludePad: read.boolean('countIncludePad', true),
-        ceilMode: read.boolean('ceilMode', false),
-      });
-    },
-  },
+  MaxPool1d: maxPool(size1d, (kernelSize, options) => new MaxPool1d(kernelSize, options)),
+  AvgPool1d: avgPool(size1d, (kernelSize, options) => new AvgPool1d(kernelSize, options)),
   AdaptiveAvgPool1d: {
     options: ['outputSize'],
     build: (read) => new AdaptiveAvgPool1d(read.size1d('outputSize', undefined, 1)),
+  },
+  Conv3d: {
+    options: convOptions(['padding', 'paddingMode']),
+    build: (read, { generator }) =>
+      new Conv3d(...convChannels(read, size3d), {
+        ...convArgs(read, generator, size3d),
+        padding: read.size3dOr('padding', 0, 0, ['same', 'valid'] as const),
+        paddingMode: read.choice('paddingMode', 'zeros', PADDING_MODES),
+      }),
+  },
+  ConvTranspose3d: {
+    options: convOptions(['padding', 'outputPadding']),
+    build: (read, { generator }) =>
+      new ConvTranspose3d(...convChannels(read, size3d), {
+        ...convArgs(read, generator, size3d),
+        padding: read.size3d('padding', 0, 0),
+        outputPadding: read.size3d('outputPadding', 0, 0),
+      }),
+  },
+  MaxPool3d: maxPool(size3d, (kernelSize, options) => new MaxPool3d(kernelSize, options)),
+  AvgPool3d: avgPool(size3d, (kernelSize, options) => new AvgPool3d(kernelSize, options)),
+  MaxUnpool1d: maxUnpool(size1d, (kernelSize, options) => new MaxUnpool1d(kernelSize, options)),
+  MaxUnpool2d: maxUnpool(size2d, (kernelSize, options) => new MaxUnpool2d(kernelSize, options)),
+  MaxUnpool3d: maxUnpool(size3d, (kernelSize, options) => new MaxUnpool3d(kernelSize, options)),
+  AdaptiveAvgPool3d: {
+    options: ['outputSize'],
+    build: (read) => new AdaptiveAvgPool3d(read.size3d('outputSize', undefined, 1)),
+  },
+  AdaptiveMaxPool3d: {
+    options: ['outputSize'],
+    build: (read) => new AdaptiveMaxPool3d(read.size3d('outputSize', undefined, 1)),
   },
   BatchNorm1d: {
     options: batchNormOptions,
@@ -162,6 +211,10 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
     options: batchNormOptions,
     build: (read) => new BatchNorm2d(read.positiveInteger('numFeatures'), batchNorm(read)),
   },
+  BatchNorm3d: {
+    options: batchNormOptions,
+    build: (read) => new BatchNorm3d(read.positiveInteger('numFeatures'), batchNorm(read)),
+  },
   InstanceNorm1d: {
     options: batchNormOptions,
     build: (read) => new InstanceNorm1d(read.positiveInteger('numFeatures'), batchNorm(read, false)),
@@ -169,6 +222,10 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
   InstanceNorm2d: {
     options: batchNormOptions,
     build: (read) => new InstanceNorm2d(read.positiveInteger('numFeatures'), batchNorm(read, false)),
+  },
+  InstanceNorm3d: {
+    options: batchNormOptions,
+    build: (read) => new InstanceNorm3d(read.positiveInteger('numFeatures'), batchNorm(read, false)),
   },
   LayerNorm: {
     options: ['normalizedShape', 'eps', 'elementwiseAffine', 'bias', 'dtype'],

@@ -1,7 +1,7 @@
 import type { ConfigReader } from './config-reader.js';
 import type { Module } from './module.js';
 import { PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d } from './upsampling.js';
-import { INTERPOLATE_MODES } from '../ops/interpolate.js';
+import { CORNER_MODES, INTERPOLATE_MODES } from '../ops/interpolate.js';
 
 interface ImageBuiltin {
   readonly options: readonly string[];
@@ -21,7 +21,7 @@ export const imageBuiltins: Readonly<Record<string, ImageBuiltin>> = {
     options: ['size', 'scaleFactor', 'mode', 'alignCorners'],
     build: (read) => {
       const mode = read.choice('mode', 'nearest', INTERPOLATE_MODES);
-      const linear = mode === 'linear' || mode === 'bilinear';
+      const linear = CORNER_MODES[mode] !== undefined;
       return new Upsample({
         ...scale(read),
         mode,

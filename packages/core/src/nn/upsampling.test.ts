@@ -63,11 +63,11 @@ describe('Upsample, UpsamplingNearest2d and UpsamplingBilinear2d', () => {
     expect(() => new Upsample({ scaleFactor: [2, -1] })).toThrow(
       /scaleFactor must be a positive number or a list of them/,
     );
-    expect(() => new Upsample({ scaleFactor: 2, mode: 'bicubic' as never })).toThrow(
-      /^Upsample: mode must be 'nearest', 'linear', 'bilinear', 'area', got "bicubic"/,
+    expect(() => new Upsample({ scaleFactor: 2, mode: 'cubic' as never })).toThrow(
+      /^Upsample: mode must be 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area', got "cubic"/,
     );
     expect(() => new Upsample({ scaleFactor: 2, alignCorners: true })).toThrow(
-      /alignCorners applies to modes 'linear' and 'bilinear' only, got it with mode 'nearest'/,
+      /alignCorners applies to modes 'linear', 'bilinear', 'bicubic' and 'trilinear' only, got it with mode 'nearest'/,
     );
     expect(() => new UpsamplingBilinear2d({ scaleFactor: 2, mode: 'nearest' } as never)).toThrow(
       /^UpsamplingBilinear2d: unknown option 'mode'/,
@@ -75,6 +75,9 @@ describe('Upsample, UpsamplingNearest2d and UpsamplingBilinear2d', () => {
     expect(() => new Upsample({ scale_factor: 2 } as never)).toThrow(/'scale_factor' is 'scaleFactor' here/);
     expect(() => new PixelShuffle(0)).toThrow(ArgumentError);
     expect(() => new Upsample({ size: [4, 4] }).forward(randn([1, 1, 2, 2, 2]))).toThrow(
+      /interpolate: size \[4,4\] must have 3 entries for input \[1, ?1, ?2, ?2, ?2\]/,
+    );
+    expect(() => new Upsample({ size: 4 }).forward(randn([1, 2, 2, 2, 2, 2]))).toThrow(
       /interpolate: expected an input/,
     );
   });
@@ -118,11 +121,20 @@ describe('image upsampling models', () => {
     expect(moduleFromConfig({ type: 'Upsample', size: [4, 6], mode: 'bilinear' }).config()).toMatchObject({
       alignCorners: false,
     });
+    const bicubic = moduleFromConfig({ type: 'Upsample', scaleFactor: 2, mode: 'bicubic', alignCorners: true });
+    expect(bicubic.config()).toEqual({ type: 'Upsample', scaleFactor: 2, mode: 'bicubic', alignCorners: true });
+    expect(bicubic.toString()).toContain('Upsample(scaleFactor=2, mode=bicubic, alignCorners=true)');
+    const trilinear = moduleFromConfig({ type: 'Upsample', size: [3, 4, 5], mode: 'trilinear' });
+    expect(trilinear.config()).toEqual({ type: 'Upsample', size: [3, 4, 5], mode: 'trilinear', alignCorners: false });
+    expect(trilinear.forward(randn([1, 2, 2, 2, 2])).shape).toEqual([1, 2, 3, 4, 5]);
+    const exact = moduleFromConfig({ type: 'Upsample', scaleFactor: 0.5, mode: 'nearest-exact' });
+    expect(exact.config()).toEqual({ type: 'Upsample', scaleFactor: 0.5, mode: 'nearest-exact' });
+    expect(exact.forward(randn([2, 1, 4, 6])).shape).toEqual([2, 1, 2, 3]);
     expect(() => moduleFromConfig({ type: 'Upsample', scaleFactor: 'x' })).toThrow(
       /Upsample option 'scaleFactor' must be a positive number or a list of them, got "x"/,
     );
     expect(() => moduleFromConfig({ type: 'Upsample', scaleFactor: 2, mode: 'cubic' })).toThrow(
-      /Upsample option 'mode' must be 'nearest' or 'linear' or 'bilinear' or 'area', got "cubic"/,
+      /Upsample option 'mode' must be 'nearest' or 'nearest-exact' or 'linear' or 'bilinear' or 'bicubic' or 'trilinear' or 'area', got "cubic"/,
     );
     expect(() => moduleFromConfig({ type: 'UpsamplingNearest2d' })).toThrow(/give exactly one of size and scaleFactor/);
     expect(() => moduleFromConfig({ type: 'PixelShuffle' })).toThrow(/PixelShuffle option 'upscaleFactor' is required/);

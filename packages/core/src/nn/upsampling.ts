@@ -1,5 +1,5 @@
 import { ArgumentError, describeValue } from '../errors.js';
-import { INTERPOLATE_MODES, interpolate, type InterpolateMode } from '../ops/interpolate.js';
+import { CORNER_MODES, INTERPOLATE_MODES, interpolate, type InterpolateMode } from '../ops/interpolate.js';
 import { pixelShuffle, pixelUnshuffle } from '../ops/pixel-shuffle.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from './checks.js';
@@ -41,7 +41,7 @@ export class Upsample extends Module {
   readonly size: number | number[] | null;
   readonly scaleFactor: number | number[] | null;
   readonly mode: InterpolateMode;
-  /** null for the modes without corners ('nearest', 'area'). */
+  /** null for the modes without corners ('nearest', 'nearest-exact', 'area'). */
   readonly alignCorners: boolean | null;
 
   constructor(options: UpsampleOptions = {}) {
@@ -59,10 +59,10 @@ export class Upsample extends Module {
         `${name}: mode must be ${INTERPOLATE_MODES.map((m) => `'${m}'`).join(', ')}, got ${describeValue(mode)}`,
       );
     this.mode = mode;
-    const linear = mode === 'linear' || mode === 'bilinear';
+    const linear = CORNER_MODES[mode] !== undefined;
     if (!linear && options.alignCorners !== undefined)
       throw new ArgumentError(
-        `${name}: alignCorners applies to modes 'linear' and 'bilinear' only, got it with mode '${mode}'`,
+        `${name}: alignCorners applies to modes 'linear', 'bilinear', 'bicubic' and 'trilinear' only, got it with mode '${mode}'`,
       );
     this.alignCorners = linear ? checkBoolean(`${name}: alignCorners`, options.alignCorners ?? false) : null;
   }

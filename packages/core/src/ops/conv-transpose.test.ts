@@ -75,6 +75,22 @@ describe('convTranspose2d', () => {
 });
 
 describe('ConvTranspose2d', () => {
+  it('takes unbatched [C, H, W] input as a batch of one, and refuses other channel counts', async () => {
+    const layer = new ConvTranspose2d(3, 2, 3, { stride: 2, padding: 1, outputPadding: 1, dtype: 'float64' });
+    const x = randn([3, 4, 5], { dtype: 'float64', generator: new Generator(5) });
+    const unbatched = layer.forward(x);
+    expect(unbatched.shape).toEqual([2, 8, 10]);
+    expect(await unbatched.array()).toEqual(
+      await layer
+        .forward(x.reshape([1, 3, 4, 5]))
+        .reshape([2, 8, 10])
+        .array(),
+    );
+    expect(() => layer.forward(ones([4, 4, 5], { dtype: 'float64' }))).toThrow(
+      /ConvTranspose2d\(3 -> 2\) got input of shape \[4, ?4, ?5\]: expected \[N, 3, H, W\] or \[3, H, W\]/,
+    );
+  });
+
   it("has PyTorch's weight shape, state-dict names and init bounds (fanIn = out/groups * kh * kw)", async () => {
     const layer = new ConvTranspose2d(4, 6, [3, 2], { groups: 2, generator: new Generator(1) });
     expect(layer.weight.shape).toEqual([4, 3, 3, 2]);

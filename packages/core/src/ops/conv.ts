@@ -177,7 +177,7 @@ export interface ConvTranspose2dArgs {
   groups?: number;
 }
 
-/** PyTorch's rule for transposed convolutions: outputPadding below the stride or the dilation, per axis (1-D or 2-D). */
+/** PyTorch's rule for transposed convolutions: outputPadding below the stride or the dilation, per axis (1-D, 2-D or 3-D). */
 export function checkOutputPadding(
   op: string,
   outputPadding: readonly number[],

@@ -2,7 +2,7 @@ import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkOutputPadding, conv2d, convTranspose2d, type PaddingMode } from './conv.js';
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d, poolOutputSize } from './pool.js';
+import { adaptiveAvgPool2d, avgPool2d, checkDivisorOverride, maxPool2d, poolOutputSize } from './pool.js';
 import { isFloat } from './dispatch.js';
 import { reshape } from './movement.js';
 import { single, windowCount, type Size1d } from './unfold.js';
@@ -44,13 +44,13 @@ function asImage(op: string, x: Tensor): { shape: [number, number, 1, number]; b
   };
 }
 
-function checkGroups(op: string, groups: number): number {
+export function checkGroups(op: string, groups: number): number {
   if (!Number.isInteger(groups) || groups < 1)
     throw new ArgumentError(`${op}: groups must be a positive integer, got ${groups}`);
   return groups;
 }
 
-function checkBias(op: string, bias: Tensor | null, channels: number): void {
+export function checkBias(op: string, bias: Tensor | null, channels: number): void {
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== channels)) {
     throw new ShapeError(`${op}: bias must be [${channels}], got ${formatShape(bias.shape)}`);
   }
@@ -217,6 +217,8 @@ export function maxPool1d(x: Tensor, kernelSize: Size1d, args: Pool1dArgs = {}):
 export interface AvgPool1dArgs extends Omit<Pool1dArgs, 'dilation'> {
   /** Count the padding zeros in each window's mean (default true, as in PyTorch). */
   countIncludePad?: boolean;
+  /** Divide every window's sum by this (a non-zero integer) instead of its count, as PyTorch's `divisor_override`. */
+  divisorOverride?: number | null;
 }
 
 /** Mean over each window (PyTorch's `F.avg_pool1d`) of [N, C, L] or [C, L]; the stride defaults to the kernel size. */
@@ -230,6 +232,7 @@ export function avgPool1d(x: Tensor, kernelSize: Size1d, args: AvgPool1dArgs = {
         padding: [0, padding],
         ceilMode,
         countIncludePad: args.countIncludePad ?? true,
+        divisorOverride: checkDivisorOverride('avgPool1d', args.divisorOverride),
       }),
     ),
   );

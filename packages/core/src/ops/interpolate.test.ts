@@ -14,6 +14,7 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { PYTORCH_IMAGE_LAYERS } from './image-layers-fixture.js';
+import { PYTORCH_RESIZE } from './resize-fixture.js';
 import { flat, itMatchesPyTorch } from './test-helpers.js';
 
 const fixture = PYTORCH_IMAGE_LAYERS;
@@ -22,6 +23,7 @@ const values = async (t: Tensor) => flat(await t.array());
 
 describe('interpolate and the pixel shuffles match PyTorch (float64 values and gradients)', () => {
   itMatchesPyTorch('interpolate', fixture.interpolate, ([x], args) => interpolate(x!, args as InterpolateArgs));
+  itMatchesPyTorch('interpolate', PYTORCH_RESIZE.interpolate, ([x], args) => interpolate(x!, args as InterpolateArgs));
   itMatchesPyTorch('pixelShuffle', fixture.pixelShuffle, ([x], args) =>
     (args['op'] === 'pixelShuffle' ? pixelShuffle : pixelUnshuffle)(x!, args['factor'] as number),
   );
@@ -50,7 +52,7 @@ describe('interpolate', () => {
   it('name the value seen and what is expected in their errors', () => {
     const x = ones([1, 2, 4, 5]);
     expect(() => interpolate(ones([2, 4]), { size: 3 })).toThrow(
-      /interpolate: expected an input \[N, C, L\] or \[N, C, H, W\], got shape \[2, ?4\]/,
+      /interpolate: expected an input \[N, C, L\], \[N, C, H, W\] or \[N, C, D, H, W\], got shape \[2, ?4\]/,
     );
     expect(() => interpolate(ones([1, 2, 4], { dtype: 'int32' }), { size: 3 })).toThrow(DTypeError);
     expect(() => interpolate(x, {})).toThrow(/give exactly one of size and scaleFactor/);
@@ -66,9 +68,18 @@ describe('interpolate', () => {
       /mode 'bilinear' needs a 4-D \[N, C, H, W\] input, got shape \[1, ?2, ?4\]/,
     );
     expect(() => interpolate(x, { size: 3, alignCorners: true })).toThrow(
-      /alignCorners applies to modes 'linear' and 'bilinear' only, got it with mode 'nearest'/,
+      /alignCorners applies to modes 'linear', 'bilinear', 'bicubic' and 'trilinear' only, got it with mode 'nearest'/,
     );
-    expect(() => interpolate(x, { size: 3, mode: 'bicubic' as never })).toThrow(ArgumentError);
+    expect(() => interpolate(x, { size: 3, mode: 'cubic' as never })).toThrow(ArgumentError);
+    expect(() => interpolate(x, { size: 3, mode: 'trilinear' })).toThrow(
+      /interpolate: mode 'trilinear' needs a 5-D \[N, C, D, H, W\] input, got shape \[1, ?2, ?4, ?5\]/,
+    );
+    expect(() => interpolate(ones([1, 2, 3, 3, 3]), { size: 3, mode: 'bicubic' })).toThrow(
+      /interpolate: mode 'bicubic' needs a 4-D \[N, C, H, W\] input/,
+    );
+    expect(() => interpolate(x, { size: 3, mode: 'nearest-exact', alignCorners: false })).toThrow(
+      /alignCorners applies to modes .* got it with mode 'nearest-exact'/,
+    );
   });
 });
 

@@ -4,15 +4,35 @@ import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { adaptiveAvgPool2d } from './pool.js';
 import { adaptiveAvgPool1d } from './conv1d.js';
+import { adaptiveAvgPool3d } from './conv3d.js';
 import { isFloat } from './dispatch.js';
 import { reshape } from './movement.js';
 import { add, mul } from './elementwise.js';
 import { selectAlong } from './select.js';
 
-/** 'linear' for [N, C, L], 'bilinear' for [N, C, H, W]; 'nearest' and 'area' (adaptive average pooling) for both. */
-export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'area';
+/**
+ * 'linear' for [N, C, L], 'bilinear' and 'bicubic' for [N, C, H, W], 'trilinear' for [N, C, D, H, W];
+ * 'nearest', 'nearest-exact' and 'area' (adaptive average pooling) for all three.
+ */
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
 
-export const INTERPOLATE_MODES: readonly InterpolateMode[] = ['nearest', 'linear', 'bilinear', 'area'];
+export const INTERPOLATE_MODES: readonly InterpolateMode[] = [
+  'nearest',
+  'nearest-exact',
+  'linear',
+  'bilinear',
+  'bicubic',
+  'trilinear',
+  'area',
+];
+
+/** The modes that mix neighbours, and so take alignCorners, with the input rank each needs. */
+export const CORNER_MODES: Readonly<Partial<Record<InterpolateMode, number>>> = {
+  linear: 3,
+  bilinear: 4,
+  bicubic: 4,
+  trilinear: 5,
+};
 
 export interface InterpolateArgs {
   /** The output's spatial size: one number for every axis, or one per axis. Give this or scaleFactor. */
@@ -22,8 +42,8 @@ export interface InterpolateArgs {
   /** Default 'nearest'. */
   mode?: InterpolateMode;
   /**
-   * linear/bilinear only: map the corner pixels' centres onto each other (scale (in-1)/(out-1)),
-   * else the pixels' edges (PyTorch's default, false).
+   * linear, bilinear, bicubic and trilinear only: map the corner pixels' centres onto each other
+   * (scale (in-1)/(out-1)), else the pixels' edges (PyTorch's default, false).
    */
   alignCorners?: boolean;
 }
@@ -40,23 +60,63 @@ function nearestIndices(inSize: number, outSize: number, scaleFactor: number | u
   );
 }
 
+/** PyTorch's 'nearest-exact' source index: min(floor((i + 0.5) * scale), in - 1), the product rounded to float32. */
+function nearestExactIndices(inSize: number, outSize: number, scaleFactor: number | undefined): number[] {
+  const scale = Math.fround(scaleFactor !== undefined ? 1 / scaleFactor : inSize / outSize);
+  return Array.from({ length: outSize }, (_, i) => Math.min(Math.floor(Math.fround((i + 0.5) * scale)), inSize - 1));
+}
+
+/** PyTorch's source scale of an axis: (in-1)/(out-1) with alignCorners, else 1/scaleFactor when given, else in/out. */
+function sourceScale(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined) {
+  if (alignCorners) return outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
+  return scaleFactor !== undefined ? 1 / scaleFactor : inSize / outSize;
+}
+
+/** Keys' cubic convolution weights of the 4 taps around a fraction t, with PyTorch's A = -0.75. */
+function cubicWeights(t: number): [number, number, number, number] {
+  const a = -0.75;
+  const near = (x: number) => ((a + 2) * x - (a + 3)) * x * x + 1; // |x| <= 1
+  const far = (x: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; // 1 < |x| < 2
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
+/**
+ * PyTorch's bicubic taps per output position: source i * scale (alignCorners) or (i + 0.5) * scale
+ * - 0.5, not clamped; the four neighbours floor(source) - 1 .. + 2, clamped to the axis (border
+ * replication), weighted by cubicWeights of the fraction.
+ */
+function cubicTaps(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): Taps {
+  const scale = sourceScale(inSize, outSize, alignCorners, scaleFactor);
+  const indices: number[][] = [[], [], [], []];
+  const weights = [0, 1, 2, 3].map(() => new Float64Array(outSize));
+  for (let i = 0; i < outSize; i++) {
+    const source = alignCorners ? scale * i : scale * (i + 0.5) - 0.5;
+    const index = Math.floor(source);
+    cubicWeights(source - index).forEach((w, k) => {
+      indices[k]!.push(Math.min(Math.max(index - 1 + k, 0), inSize - 1));
+      weights[k]![i] = w;
+    });
+  }
+  return { indices, weights };
+}
+
+/** An axis' resampling: output i is the sum over taps k of x[indices[k][i]] * weights[k][i] (no weights: one tap, copied). */
+interface Taps {
+  indices: number[][];
+  weights: Float64Array[] | null;
+}
+
 /**
  * PyTorch's linear interpolation per output position: the two neighbours' indices and weights
  * (in double precision). With alignCorners the source position is i * (in-1)/(out-1); without,
  * (i + 0.5) * scale - 0.5 clamped at 0, scale = 1/scaleFactor when given, else in/out.
  */
-function linearWeights(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined) {
+function linearTaps(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): Taps {
   const lower: number[] = [];
   const upper: number[] = [];
   const lowerWeight = new Float64Array(outSize);
   const upperWeight = new Float64Array(outSize);
-  const scale = alignCorners
-    ? outSize > 1
-      ? (inSize - 1) / (outSize - 1)
-      : 0
-    : scaleFactor !== undefined
-      ? 1 / scaleFactor
-      : inSize / outSize;
+  const scale = sourceScale(inSize, outSize, alignCorners, scaleFactor);
   for (let i = 0; i < outSize; i++) {
     const source = alignCorners ? scale * i : Math.max(scale * (i + 0.5) - 0.5, 0);
     const index = Math.floor(source);
@@ -67,7 +127,7 @@ function linearWeights(inSize: number, outSize: number, alignCorners: boolean, s
     lowerWeight[i] = 1 - lambda;
     upperWeight[i] = lambda;
   }
-  return { lower, upper, lowerWeight, upperWeight };
+  return { indices: [lower, upper], weights: [lowerWeight, upperWeight] };
 }
 
 /** Resolves size or scaleFactor into the output sizes and the scale factors given (if any). */
@@ -105,55 +165,80 @@ function outputSizes(x: Tensor, args: InterpolateArgs): { sizes: number[]; facto
 }
 
 /**
- * Resizes the spatial axes of [N, C, L] or [N, C, H, W] as PyTorch's `F.interpolate`
- * (recompute_scale_factor unset): 'nearest' picks one source element per output position, 'linear'
- * and 'bilinear' mix the two nearest along each axis (width first, then height), 'area' averages
- * (adaptive average pooling). Built from gathers with host-computed indices and weighted sums, so
- * every backend runs and differentiates it.
+ * Resizes the spatial axes of [N, C, L], [N, C, H, W] or [N, C, D, H, W] as PyTorch's
+ * `F.interpolate` (recompute_scale_factor unset, no antialias): 'nearest' and 'nearest-exact' pick
+ * one source element per output position, 'linear', 'bilinear' and 'trilinear' mix the two nearest
+ * along each axis, 'bicubic' the four nearest (Keys' cubic convolution, A = -0.75, the border
+ * replicated), 'area' averages (adaptive average pooling). Axis by axis, last first (as PyTorch's
+ * kernels mix), each as gathers with host-computed indices and weighted sums on a rank-3 view
+ * [before, axis, after], so every backend runs and differentiates it.
  */
 export function interpolate(x: Tensor, args: InterpolateArgs): Tensor {
-  if (x.rank !== 3 && x.rank !== 4)
-    throw new ShapeError(`interpolate: expected an input [N, C, L] or [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  if (x.rank < 3 || x.rank > 5)
+    throw new ShapeError(
+      `interpolate: expected an input [N, C, L], [N, C, H, W] or [N, C, D, H, W], got shape ${formatShape(x.shape)}`,
+    );
   if (!isFloat(x.dtype)) throw new DTypeError(`interpolate: expected a float input, got dtype ${x.dtype}`);
   const mode = args.mode ?? 'nearest';
   if (!INTERPOLATE_MODES.includes(mode))
     throw new ArgumentError(
       `interpolate: mode must be ${INTERPOLATE_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
     );
-  const linear = mode === 'linear' || mode === 'bilinear';
-  if (linear && (mode === 'linear') !== (x.rank === 3))
+  const cornerRank = CORNER_MODES[mode];
+  if (cornerRank !== undefined && cornerRank !== x.rank)
     throw new ShapeError(
-      `interpolate: mode '${mode}' needs a ${mode === 'linear' ? '3-D [N, C, L]' : '4-D [N, C, H, W]'} input, got shape ${formatShape(x.shape)}`,
+      `interpolate: mode '${mode}' needs a ${['3-D [N, C, L]', '4-D [N, C, H, W]', '5-D [N, C, D, H, W]'][cornerRank - 3]} input, got shape ${formatShape(x.shape)}`,
     );
-  if (!linear && args.alignCorners !== undefined)
+  if (cornerRank === undefined && args.alignCorners !== undefined)
     throw new ArgumentError(
-      `interpolate: alignCorners applies to modes 'linear' and 'bilinear' only, got it with mode '${mode}'`,
+      `interpolate: alignCorners applies to modes 'linear', 'bilinear', 'bicubic' and 'trilinear' only, got it with mode '${mode}'`,
     );
   const alignCorners = args.alignCorners ?? false;
   if (typeof alignCorners !== 'boolean')
     throw new ArgumentError(`interpolate: alignCorners must be a boolean, got ${String(alignCorners)}`);
   const { sizes, factors } = outputSizes(x, args);
-  if (mode === 'area')
-    return x.rank === 3 ? adaptiveAvgPool1d(x, sizes[0]!) : adaptiveAvgPool2d(x, sizes as [number, number]);
+  if (mode === 'area') {
+    if (x.rank === 3) return adaptiveAvgPool1d(x, sizes[0]!);
+    return x.rank === 4
+      ? adaptiveAvgPool2d(x, sizes as [number, number])
+      : adaptiveAvgPool3d(x, sizes as [number, number, number]);
+  }
+  // PyTorch's bicubic kernel copies only when no axis changes size; else it resamples every axis by its scale.
+  const sameSize = sizes.every((size, i) => size === x.shape[i + 2]);
+  const tapsOf = (inSize: number, outSize: number, factor: number | undefined): Taps | null => {
+    if (mode === 'nearest' || mode === 'nearest-exact') {
+      const indices = (mode === 'nearest' ? nearestIndices : nearestExactIndices)(inSize, outSize, factor);
+      return indices.every((source, i) => source === i) && outSize === inSize
+        ? null
+        : { indices: [indices], weights: null };
+    }
+    if (mode === 'bicubic') return sameSize ? null : cubicTaps(inSize, outSize, alignCorners, factor);
+    if (outSize === inSize) return null; // PyTorch copies an axis whose size stays, whatever the scale
+    return linearTaps(inSize, outSize, alignCorners, factor);
+  };
   return composite(() => {
     let out = x;
-    // The last axis first: PyTorch's bilinear kernel mixes along the width, then the height.
     for (let axis = x.rank - 1; axis >= 2; axis--) {
-      const inSize = x.shape[axis]!;
+      const taps = tapsOf(x.shape[axis]!, sizes[axis - 2]!, factors[axis - 2]);
+      if (taps === null) continue;
+      const shape = out.shape;
+      const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const view = reshape(out, [before, shape[axis]!, after]);
       const outSize = sizes[axis - 2]!;
-      const factor = factors[axis - 2];
-      if (mode === 'nearest') {
-        if (outSize !== inSize) out = selectAlong(out, axis, nearestIndices(inSize, outSize, factor));
-        continue;
-      }
-      if (outSize === inSize) continue; // PyTorch copies an axis whose size stays, whatever the scale
-      const { lower, upper, lowerWeight, upperWeight } = linearWeights(inSize, outSize, alignCorners, factor);
-      // Weights [out, 1, ...] broadcast over the axes after this one.
-      const weightShape = [outSize, ...new Array<number>(x.rank - 1 - axis).fill(1)];
-      const weights = (values: Float64Array) => fromHost(values, weightShape, { dtype: x.dtype, backend: x.backend });
-      out = add(
-        mul(selectAlong(out, axis, lower), weights(lowerWeight)),
-        mul(selectAlong(out, axis, upper), weights(upperWeight)),
+      let mixed: Tensor | null = null;
+      taps.indices.forEach((indices, k) => {
+        const picked = selectAlong(view, 1, indices);
+        const weights = taps.weights?.[k];
+        const term =
+          weights === undefined
+            ? picked
+            : mul(picked, fromHost(weights, [outSize, 1], { dtype: x.dtype, backend: x.backend }));
+        mixed = mixed === null ? term : add(mixed, term);
+      });
+      out = reshape(
+        mixed!,
+        shape.map((d, i) => (i === axis ? outSize : d)),
       );
     }
     return out === x ? reshape(x, x.shape) : out; // a new tensor even when no axis changed

@@ -41,14 +41,21 @@ function checkPerChannel(
 }
 
 /**
- * Batch normalisation over the channel axis 1 of [N, C], [N, C, L] or [N, C, H, W] (PyTorch's
+ * Batch normalisation over the channel axis 1 of [N, C], [N, C, L], [N, C, H, W] or [N, C, D, H, W] (PyTorch's
  * `F.batch_norm`): statistics over every other axis, the biased variance to normalise and the
  * unbiased one for the running estimate.
  */
 export function batchNorm(x: Tensor, args: BatchNormArgs = {}): Tensor {
-  if (x.rank < 2 || x.rank > 4)
-    throw new ShapeError(`batchNorm: expected [N, C], [N, C, L] or [N, C, H, W], got ${formatShape(x.shape)}`);
+  if (x.rank < 2 || x.rank > 5)
+    throw new ShapeError(
+      `batchNorm: expected [N, C], [N, C, L], [N, C, H, W] or [N, C, D, H, W], got ${formatShape(x.shape)}`,
+    );
   if (!isFloat(x.dtype)) throw new DTypeError(`batchNorm: expected a float input, got dtype ${x.dtype}`);
+  if (x.rank === 5) {
+    // The same per-channel statistics over [N, C, D*H, W], so the backends' 4-D kernels serve it.
+    const [n, c, depth, height, width] = x.shape as [number, number, number, number, number];
+    return composite(() => reshape(batchNorm(reshape(x, [n, c, depth * height, width]), args), x.shape));
+  }
   const channels = x.shape[1]!;
   const training = args.training ?? false;
   const eps = args.eps ?? 1e-5;
@@ -174,6 +181,10 @@ export function instanceNorm(x: Tensor, args: InstanceNormArgs = {}): Tensor {
   const { runningMean, runningVar } = args;
   if (!useInputStats && (runningMean == null || runningVar == null))
     throw new ArgumentError('instanceNorm: useInputStats false needs runningMean and runningVar');
+  if (x.rank > 4) {
+    // The same statistics over [N, C, S] (tfjs-webgpu runs broadcasts of rank 5 on the CPU).
+    return composite(() => reshape(instanceNorm(reshape(x, [x.shape[0]!, channels, spatial]), args), x.shape));
+  }
   const axes = x.shape.slice(2).map((_, i) => i + 2);
   const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
   return composite(() => {

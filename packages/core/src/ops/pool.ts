@@ -108,6 +108,14 @@ function windows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs, pa
 }
 
 /**
+ * The windows of a max pooling of x [N, C, H, W] as [N*C, kh*kw, outH*outW] (-Infinity in the
+ * padding, as maxPool2d's composed path reduces them), with the resolved window arguments.
+ */
+export function maxPoolWindows(op: string, x: Tensor, kernelSize: Size2d, args: Pool2dArgs) {
+  return windows(op, x, kernelSize, args, -Infinity);
+}
+
+/**
  * Max over each window (PyTorch's `F.max_pool2d`) of [N, C, H, W] or unbatched [C, H, W]; the
  * stride defaults to the kernel size.
  */
@@ -144,12 +152,24 @@ export function maxPool2d(x: Tensor, kernelSize: Size2d, args: Pool2dArgs = {}):
 export interface AvgPool2dArgs extends Omit<Pool2dArgs, 'dilation'> {
   /** Count the padding zeros in each window's mean (default true, as in PyTorch). */
   countIncludePad?: boolean;
+  /** Divide every window's sum by this (a non-zero integer) instead of its count, as PyTorch's `divisor_override`. */
+  divisorOverride?: number | null;
+}
+
+/** Checks a pooling's divisorOverride: null (none) or a non-zero integer, as PyTorch takes it. */
+export function checkDivisorOverride(op: string, divisor: unknown): number | null {
+  if (divisor === null || divisor === undefined) return null;
+  if (typeof divisor !== 'number' || !Number.isInteger(divisor) || divisor === 0)
+    throw new ArgumentError(
+      `${op}: divisorOverride must be a non-zero integer or null, got ${JSON.stringify(divisor)}`,
+    );
+  return divisor;
 }
 
 /**
  * Mean over each window (PyTorch's `F.avg_pool2d`) of [N, C, H, W] or unbatched [C, H, W]; the
  * stride defaults to the kernel size. A ceil-mode window past the right padding is divided by its
- * taps inside the padded input, as in PyTorch.
+ * taps inside the padded input, as in PyTorch; divisorOverride replaces every divisor.
  */
 export function avgPool2d(x: Tensor, kernelSize: Size2d, args: AvgPool2dArgs = {}): Tensor {
   return withBatchAxis('avgPool2d', x, (image) =>
@@ -163,6 +183,8 @@ export function avgPool2d(x: Tensor, kernelSize: Size2d, args: AvgPool2dArgs = {
       );
       const [ph, pw] = options.padding;
       const includePad = args.countIncludePad ?? true;
+      const divisorOverride = checkDivisorOverride('avgPool2d', args.divisorOverride);
+      if (divisorOverride !== null) return reshape(div(cols.sum(1), divisorOverride), [n, c, outH, outW]);
       if (extraH + extraW === 0 && (includePad || ph + pw === 0)) return reshape(mean(cols, 1), [n, c, outH, outW]);
       // Divide each window's sum by its taps inside the padded image (countIncludePad) or the image.
       const [height, width] = [image.shape[2]!, image.shape[3]!];

@@ -12,6 +12,9 @@ export type Size2d = number | readonly [number, number];
 /** A size along the one spatial axis of [N, C, L] data: a number, or [length] as PyTorch's 1-tuples. */
 export type Size1d = number | readonly [number];
 
+/** A size for the three spatial axes of [N, C, D, H, W] data: a number for all, or [depth, height, width]. */
+export type Size3d = number | readonly [number, number, number];
+
 export interface UnfoldArgs {
   /** Step between windows (default 1). */
   stride?: Size2d;
@@ -33,6 +36,21 @@ export function pair(what: string, value: Size2d, min: number): [number, number]
     );
   }
   return out;
+}
+
+/** `[n, n, n]` for a number, the triple itself otherwise; every entry checked to be an integer >= `min`. */
+export function triple(what: string, value: Size3d, min: number): [number, number, number] {
+  const out = (typeof value === 'number' ? [value, value, value] : value) as unknown;
+  if (
+    !Array.isArray(out) ||
+    out.length !== 3 ||
+    out.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < min)
+  ) {
+    throw new ArgumentError(
+      `${what} must be an integer >= ${min} or [depth, height, width] of them, got ${JSON.stringify(value as unknown)}`,
+    );
+  }
+  return [out[0] as number, out[1] as number, out[2] as number];
 }
 
 /** The number in a 1-D size (`n` or `[n]`), checked to be an integer >= `min`. */
