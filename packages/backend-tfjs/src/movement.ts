@@ -21,34 +21,7 @@ export function broadcastTo(ctx: KernelContext, x: Tensor, shape: Shape): Tensor
   // A size-1 input (the gradient of a sum or mean) is filled, not tiled: tfjs's Tile computes
   // an index per element. Only where reading one element is cheap (host memory, see where).
   if (ctx.hostMemory && x.size === 1 && size > 1) return filled(ctx.tf, shape, x.dataSync()[0]!, dtypeOf(x));
-  if (shape.length > 4) {
-    // tfjs-webgpu tiles rank 5 and up on the CPU (a readSync, which Node lacks): neighbouring axes
-    // that broadcast alike merge into one, so the tile runs at the rank of the broadcast's pattern.
-    const merged = mergeBroadcastAxes([...Array<number>(shape.length - x.rank).fill(1), ...x.shape], shape);
-    if (merged.from.length < shape.length)
-      return ctx.tf.reshape(ctx.tf.broadcastTo(ctx.tf.reshape(x, merged.from), merged.to), [...shape]);
-  }
   return ctx.tf.broadcastTo(x, [...shape]);
-}
-
-/** Runs of axes that all keep their size, or all broadcast from 1, merged: [from, to] shapes of the same tile. */
-function mergeBroadcastAxes(from: readonly number[], to: Shape): { from: number[]; to: number[] } {
-  const out = { from: [] as number[], to: [] as number[] };
-  let last: boolean | null = null;
-  from.forEach((size, axis) => {
-    const target = to[axis]!;
-    if (target === 1) return; // a 1 -> 1 axis joins any run
-    const broadcasts = size !== target;
-    if (broadcasts === last) {
-      out.from[out.from.length - 1]! *= size;
-      out.to[out.to.length - 1]! *= target;
-    } else {
-      out.from.push(size);
-      out.to.push(target);
-      last = broadcasts;
-    }
-  });
-  return out;
 }
 
 export function slice(ctx: KernelContext, x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
