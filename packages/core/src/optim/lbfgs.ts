@@ -341,7 +341,8 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
               loss,
               flatGrad,
               gtd,
-              toleranceChange,
+              // torch 1.13 calls _strong_wolfe without the group's tolerance_change: its own 1e-9.
+              1e-9,
             );
             loss = result.loss;
             flatGrad.dispose();
