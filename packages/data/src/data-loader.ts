@@ -238,17 +238,25 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     return batches;
   }
 
-  #samples(indices: Int32Array, context: SampleContext): MaybePromise<Sample>[] {
+  #samples(indices: Int32Array, context: SampleContext, reads: Map<number, number>): MaybePromise<Sample>[] {
     const samples = new Array<MaybePromise<Sample>>(indices.length);
-    for (let i = 0; i < indices.length; i++) samples[i] = this.dataset.get(indices[i]!, context);
+    for (let i = 0; i < indices.length; i++) {
+      const index = indices[i]!;
+      // A sampler with replacement reads an index again: that copy is told so (its augmentation
+      // draws its own numbers), the first read is as a run without repeats.
+      const occurrence = reads.get(index) ?? 0;
+      reads.set(index, occurrence + 1);
+      samples[i] = this.dataset.get(index, occurrence === 0 ? context : { ...context, occurrence });
+    }
     return samples;
   }
 
   *#iterateSync(epoch: number): IterableIterator<Batch> {
     const batches = this.batches(epoch);
     const context: SampleContext = { epoch };
+    const reads = new Map<number, number>();
     for (const indices of batches) {
-      const samples = this.#samples(indices, context);
+      const samples = this.#samples(indices, context, reads);
       if (samples.some(isPromiseLike)) {
         throw new DataError({
           source: 'DataLoader',
@@ -261,11 +269,11 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     }
   }
 
-  #build(indices: Int32Array, context: SampleContext): Promise<Batch> {
+  #build(indices: Int32Array, context: SampleContext, reads: Map<number, number>): Promise<Batch> {
     return new Promise<Batch>((resolve, reject) => {
       scheduleMacrotask(() => {
         try {
-          const samples = this.#samples(indices, context);
+          const samples = this.#samples(indices, context, reads);
           if (samples.some(isPromiseLike))
             Promise.all(samples)
               .then((resolved) => this.#collate(resolved))
@@ -281,11 +289,12 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   async *#iterateAsync(epoch: number): AsyncGenerator<Batch> {
     const batches = this.batches(epoch);
     const context: SampleContext = { epoch };
+    const reads = new Map<number, number>();
     const total = batches.length;
     const queue: Promise<Batch>[] = [];
     let started = 0;
     const startNext = (): void => {
-      const pending = this.#build(batches[started++]!, context);
+      const pending = this.#build(batches[started++]!, context, reads);
       pending.catch(() => undefined); // awaited later; this only stops an early rejection counting as unhandled
       queue.push(pending);
     };

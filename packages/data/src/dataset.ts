@@ -3,6 +3,12 @@ import { DataError } from './errors.js';
 /** What a sample read knows besides its index: the epoch, so seeded augmentation differs per epoch. */
 export interface SampleContext {
   readonly epoch: number;
+  /**
+   * Which read of this index in the epoch this is, from 0: a sampler with replacement (or more
+   * samples than the dataset) reads an index again, and each copy gets augmentations of its own.
+   * Absent: 0.
+   */
+  readonly occurrence?: number;
 }
 
 /** What a transform is told about the sample it transforms. */
@@ -10,6 +16,8 @@ export interface TransformContext {
   /** The sample's index in the dataset the transform is mapped over. */
   readonly index: number;
   readonly epoch: number;
+  /** Which read of the index in the epoch (SampleContext.occurrence); absent: 0. */
+  readonly occurrence?: number;
 }
 
 /** A function from one sample to another; seeded random transforms use the context. */
@@ -61,7 +69,11 @@ export class MappedDataset<In, Out> extends Dataset<Out> {
   }
 
   get(index: number, context: SampleContext = EPOCH_ZERO): Out {
-    return this.transform(this.source.get(index, context), { index, epoch: context.epoch });
+    const { epoch, occurrence } = context;
+    return this.transform(
+      this.source.get(index, context),
+      occurrence ? { index, epoch, occurrence } : { index, epoch },
+    );
   }
 }
 

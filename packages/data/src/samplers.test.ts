@@ -11,6 +11,7 @@ import {
   WeightedRandomSampler,
 } from './samplers.js';
 import { TensorDataset } from './tensor-dataset.js';
+import { colorJitter } from './transforms/photometric.js';
 
 const N = 10;
 const dataset = new TensorDataset(
@@ -89,6 +90,14 @@ describe('RandomSampler', () => {
     );
     expect(() => new RandomSampler(N, { seed: -1 })).toThrow('expected seed a non-negative safe integer, found -1');
     expect(() => new RandomSampler(N, { seed: 1 }).indices(-1)).toThrow('expected epoch an integer >= 0, found -1');
+  });
+});
+
+describe('RandomSampler over a dataset past 2^24 samples', () => {
+  it('reaches odd indices too with replacement (53-bit draws, not 24-bit ones that skip them)', () => {
+    const drawn = new RandomSampler(2 ** 25 + 1, { replacement: true, numSamples: 64, seed: 5 }).indices(0);
+    expect(drawn.some((i) => i % 2 === 1)).toBe(true);
+    expect(drawn.every((i) => i >= 0 && i <= 2 ** 25)).toBe(true);
   });
 });
 
@@ -205,6 +214,25 @@ describe('DataLoader with samplers', () => {
     const batches = labels(loader);
     expect(batches.map((b) => b.length)).toEqual([4, 2]);
     for (const label of batches.flat()) expect([2, 9]).toContain(label);
+  });
+
+  it('tells each repeated read of an index which one it is, so augmentations differ between the copies', async () => {
+    // One image, drawn 6 times with replacement: every copy is index 0.
+    const image = new TensorDataset([Array.from({ length: 3 * 4 * 4 }, (_, i) => (i % 7) / 7)], [0]);
+    const shaped = image.map((s) => ({ x: { ...s.x, shape: [3, 4, 4] }, y: s.y }));
+    const seen: (number | undefined)[] = [];
+    const recorded = shaped.map((s, context) => (seen.push(context.occurrence), s));
+    const sampler = new RandomSampler(1, { replacement: true, numSamples: 6, seed: 2 });
+    for (const _ of new DataLoader(recorded, { sampler, batchSize: 4 }).epoch(0)) void _;
+    expect(seen).toEqual([undefined, 1, 2, 3, 4, 5]);
+    const jittered = shaped.map(colorJitter({ brightness: 0.5, contrast: 0.5, seed: 4 }));
+    const copies: number[][] = [];
+    for await (const batch of new DataLoader(jittered, { sampler, batchSize: 6 }).epoch(0))
+      for (let i = 0; i < 6; i++) copies.push(Array.from(await batch.x.slice([i], [1]).data()));
+    expect(new Set(copies.map((c) => c.join(','))).size).toBe(6);
+    // The first copy is what a run without repeats gives.
+    const once = new DataLoader(jittered, { batchSize: 1 });
+    for await (const batch of once.epoch(0)) expect(Array.from(await batch.x.data())).toEqual(copies[0]);
   });
 
   it('names the options that conflict, as PyTorch forbids them', () => {

@@ -96,7 +96,9 @@ export class RandomSampler implements Sampler {
     const n = this.datasetLength;
     if (this.length === 0) return new Int32Array(0);
     if (this.replacement) {
-      return epochGenerator(this.seed, epoch, Math.ceil(this.length / 4)).integers(this.length, 0, n);
+      // 53-bit uniforms: 24-bit ones reach only every 2^k-th index of a dataset over 2^24 samples.
+      const uniform = uniform53(epochGenerator(this.seed, epoch, Math.ceil(this.length / 2)), this.length);
+      return Int32Array.from(uniform, (u) => Math.floor(u * n));
     }
     const permutations = Math.ceil(this.length / n);
     const generator = epochGenerator(this.seed, epoch, permutations * Math.ceil(n / 4));

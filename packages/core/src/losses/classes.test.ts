@@ -137,7 +137,7 @@ describe('loss classes', () => {
       "CrossEntropyLoss: unknown option 'label_smoothing' (allowed: reduction, labelSmoothing, weight, ignoreIndex; 'label_smoothing' is 'labelSmoothing' here)",
     );
     expect(() => new NLLLoss({ ignore_index: -1 } as never)).toThrow(/'ignore_index' is 'ignoreIndex' here/);
-    expect(() => new NLLLoss({ ignoreIndex: 0.5 })).toThrow('NLLLoss: ignoreIndex must be an integer, got 0.5');
+    expect(() => new NLLLoss({ ignoreIndex: 0.5 })).toThrow('NLLLoss: ignoreIndex must be an int32 integer, got 0.5');
   });
   it('pass ignoreIndex on: CrossEntropyLoss and NLLLoss leave out the rows of that class', async () => {
     const logits = tensor([

@@ -326,10 +326,14 @@ describe('ignoreIndex (values and gradients against PyTorch: pytorch-losses.test
     );
     expect(() => crossEntropy(logits(), probabilities(), { ignoreIndex: -1 })).not.toThrow();
     expect(() => crossEntropy(logits(), classes(), { ignoreIndex: 1.5 })).toThrow(
-      'crossEntropy: ignoreIndex must be an integer, got 1.5',
+      'crossEntropy: ignoreIndex must be an int32 integer, got 1.5',
     );
     expect(() => nllLoss(logProbabilities(), classes(), { ignoreIndex: '1' as never })).toThrow(
-      'nllLoss: ignoreIndex must be an integer, got 1',
+      'nllLoss: ignoreIndex must be an int32 integer, got 1',
+    );
+    // Past int32 it would wrap in the native kernels (2^32 + 1 would ignore class 1 there).
+    expect(() => crossEntropy(logits(), classes(), { ignoreIndex: 2 ** 32 + 1 })).toThrow(
+      'crossEntropy: ignoreIndex must be an int32 integer, got 4294967297',
     );
   });
 });

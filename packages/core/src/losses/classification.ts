@@ -28,8 +28,9 @@ const DEFAULT_IGNORE_INDEX = -100;
 /** The ignoreIndex option: an integer, -100 when absent. */
 export function checkIgnoreIndex(owner: string, value: unknown): number {
   if (value === undefined) return DEFAULT_IGNORE_INDEX;
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new ArgumentError(`${owner}: ignoreIndex must be an integer, got ${String(value)}`);
+  // An int32, as the targets are (the native kernels read it as one).
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31)
+    throw new ArgumentError(`${owner}: ignoreIndex must be an int32 integer, got ${String(value)}`);
   return value;
 }
 

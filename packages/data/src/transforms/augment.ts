@@ -22,6 +22,9 @@ export const STREAMS = {
   choice: 11,
 } as const;
 
+/** Streams a read of a sample may use: its n-th repeat in an epoch draws from stream + n * STREAM_SPAN. */
+const STREAM_SPAN = 256;
+
 /**
  * A sample's random numbers, from the Philox blocks of (seed, stream, sample index, epoch):
  * Philox is counter-based, so each sample's augmentation is fixed by these alone, whatever
@@ -53,8 +56,11 @@ export class Draws {
   /** Uniform in [low, high), with 24 random bits. */
   uniform(low = 0, high = 1): number {
     if (this.#used === 4) {
-      const { index, epoch } = this.#context;
-      philox4x32(index, epoch, this.#keyLo, this.#keyHi, this.#words, this.#stream, this.#block++);
+      const { index, epoch, occurrence = 0 } = this.#context;
+      // A repeated read of the index (a sampler with replacement) draws its own numbers; the
+      // first read's are those of a run without repeats.
+      const stream = this.#stream + occurrence * STREAM_SPAN;
+      philox4x32(index, epoch, this.#keyLo, this.#keyHi, this.#words, stream, this.#block++);
       this.#used = 0;
     }
     return low + (high - low) * ((this.#words[this.#used++]! >>> 8) / 16777216);

@@ -101,6 +101,12 @@ describe('random augmentations: seeded per (seed, sample index, epoch)', () => {
       'pad: expected reflect padding below the image size on each side, found padding [3, 3, 3, 3] for a 3 x 3 image',
     );
     expect(pad(3, { paddingMode: 'symmetric' })(image([3, 3]), at(0)).x.shape).toEqual([9, 9]);
+    // Edge padding repeats the border however wide (torchvision: torch's 'replicate').
+    const wide = pad([5, 0], { paddingMode: 'edge' })(
+      image([1, 2], (i) => i + 1),
+      at(0),
+    );
+    expect(Array.from(wide.x.data)).toEqual([...new Array<number>(6).fill(1), ...new Array<number>(6).fill(2)]);
   });
 
   it('colorJitter draws factors in range and applies the adjustments in a random order', () => {

@@ -268,14 +268,22 @@ export function pad(padding: number | readonly number[], options: PadOptions = {
   return (sample) => {
     const { channels, height, width } = imageGeometry(sample.x.shape, 'pad');
     const limit = mode === 'reflect' ? 1 : 0;
+    // Mirrored padding reads the image once over: at most its size (reflect: below it). Edge
+    // padding repeats the border however wide it is (torch's 'replicate'), but needs a border.
     if (
-      (mode === 'reflect' || mode === 'symmetric' || mode === 'edge') &&
+      (mode === 'reflect' || mode === 'symmetric') &&
       (Math.max(left, right) > width - limit || Math.max(top, bottom) > height - limit || height * width === 0)
     )
       throw new DataError({
         source: 'pad',
         expected: `${mode} padding ${mode === 'reflect' ? 'below' : 'at most'} the image size on each side`,
         found: `padding [${left}, ${top}, ${right}, ${bottom}] for a ${height} x ${width} image`,
+      });
+    if (mode === 'edge' && height * width === 0)
+      throw new DataError({
+        source: 'pad',
+        expected: 'edge padding of an image with pixels',
+        found: `a ${height} x ${width} image`,
       });
     const outHeight = height + top + bottom;
     const outWidth = width + left + right;
