@@ -12,11 +12,13 @@ import { Module, type ModuleConfig } from './module.js';
 /** Sizes per spatial axis: [length] for the 1-D layers, [height, width] for the 2-D ones, [depth, height, width] for the 3-D ones. */
 export type SpatialSizes = [number] | [number, number] | [number, number, number];
 
-/** A size argument of any spatial rank. */
-type AnySize = Size1d | Size2d | Size3d;
-
 /** A size argument read for a layer of `rank` spatial axes: `n` or `[n]`, `n` or `[h, w]`, or `n` or `[d, h, w]`. */
-export function spatialSizes<S extends SpatialSizes>(rank: S['length'], what: string, value: AnySize, min: number): S {
+export function spatialSizes<S extends SpatialSizes>(
+  rank: S['length'],
+  what: string,
+  value: Size1d | Size2d | Size3d,
+  min: number,
+): S {
   if (rank === 1) return [single(what, value as Size1d, min)] as S;
   return (rank === 2 ? pair(what, value as Size2d, min) : triple(what, value as Size3d, min)) as S;
 }
@@ -27,8 +29,8 @@ export const compact = (sizes: readonly number[]): number | number[] =>
 
 /** The options that every convolution layer shares. */
 export interface ConvLayerOptions {
-  stride?: AnySize;
-  dilation?: AnySize;
+  stride?: Size1d | Size2d | Size3d;
+  dilation?: Size1d | Size2d | Size3d;
   groups?: number;
   bias?: boolean;
   generator?: Generator;
@@ -58,7 +60,7 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
     spatialRank: S['length'],
     inChannels: number,
     outChannels: number,
-    kernelSize: AnySize,
+    kernelSize: Size1d | Size2d | Size3d,
     options: ConvLayerOptions,
     ownOptions: readonly string[],
     transposed: boolean,
@@ -113,12 +115,12 @@ export abstract class ConvLayer<S extends SpatialSizes> extends Module {
   }
 
   /** A size option of this layer's rank, checked (`n` or `[n]` for 1-D; `n` or `[h, w]` for 2-D). */
-  protected sizes(option: string, value: AnySize, min: number): S {
+  protected sizes(option: string, value: Size1d | Size2d | Size3d, min: number): S {
     return spatialSizes<S>(this.spatialRank, `${this.typeName}: ${option}`, value, min);
   }
 
   /** A convolution's padding: sizes, 'valid' (none) or 'same' (stride 1 only, as in PyTorch). */
-  protected convPadding(padding: AnySize | 'same' | 'valid'): S | 'same' | 'valid' {
+  protected convPadding(padding: Size1d | Size2d | Size3d | 'same' | 'valid'): S | 'same' | 'valid' {
     if (padding === 'valid') return padding;
     if (padding !== 'same') return this.sizes('padding', padding, 0);
     if (this.stride.some((s) => s !== 1))
@@ -182,8 +184,8 @@ export const avgPoolConfig = (countIncludePad: boolean, divisorOverride: number 
 
 /** The options that every windowed pooling layer shares. */
 export interface PoolLayerOptions {
-  stride?: AnySize;
-  padding?: AnySize;
+  stride?: Size1d | Size2d | Size3d;
+  padding?: Size1d | Size2d | Size3d;
   ceilMode?: boolean;
 }
 
@@ -202,7 +204,7 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
 
   protected constructor(
     spatialRank: S['length'],
-    kernelSize: AnySize,
+    kernelSize: Size1d | Size2d | Size3d,
     options: PoolLayerOptions,
     ownOptions: readonly string[],
   ) {
@@ -216,7 +218,7 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
   }
 
   /** A size option of this layer's rank, checked. */
-  protected sizes(option: string, value: AnySize, min: number): S {
+  protected sizes(option: string, value: Size1d | Size2d | Size3d, min: number): S {
     return spatialSizes<S>(this.spatialRank, `${this.typeName}: ${option}`, value, min);
   }
 

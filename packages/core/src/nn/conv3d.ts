@@ -21,8 +21,6 @@ import { Module, type ModuleConfig } from './module.js';
 // The 3-D layers over [N, C, D, H, W] (or unbatched [C, D, H, W]): the 2-D layers' bases at
 // spatial rank 3, sizes written to configs as one number when the three axes agree.
 
-type Triple = [number, number, number];
-
 export interface Conv3dOptions {
   stride?: Size3d;
   /** Zeros on each side, or 'valid' (none) or 'same' (stride 1; the output keeps the input's size). */
@@ -42,8 +40,8 @@ export interface Conv3dOptions {
  * 3-D convolution over [N, C, D, H, W] (or unbatched [C, D, H, W]) input with weight
  * [out, in/groups, kd, kh, kw], like torch.nn.Conv3d.
  */
-export class Conv3d extends ConvLayer<Triple> {
-  readonly padding: Triple | 'same' | 'valid';
+export class Conv3d extends ConvLayer<[number, number, number]> {
+  readonly padding: [number, number, number] | 'same' | 'valid';
   readonly paddingMode: PaddingMode;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size3d, options: Conv3dOptions = {}) {
@@ -99,9 +97,9 @@ export interface ConvTranspose3dOptions {
  * Transposed 3-D convolution over [N, C, D, H, W] input with weight [in, out/groups, kd, kh, kw],
  * like torch.nn.ConvTranspose3d: the gradient of Conv3d with respect to its input, used to upsample.
  */
-export class ConvTranspose3d extends ConvLayer<Triple> {
-  readonly padding: Triple;
-  readonly outputPadding: Triple;
+export class ConvTranspose3d extends ConvLayer<[number, number, number]> {
+  readonly padding: [number, number, number];
+  readonly outputPadding: [number, number, number];
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size3d, options: ConvTranspose3dOptions = {}) {
     super(3, inChannels, outChannels, kernelSize, options, ['padding', 'outputPadding'], true);
@@ -144,8 +142,8 @@ export interface MaxPool3dOptions {
 }
 
 /** Max over each window of [N, C, D, H, W] or [C, D, H, W], like torch.nn.MaxPool3d. */
-export class MaxPool3d extends PoolLayer<Triple> {
-  readonly dilation: Triple;
+export class MaxPool3d extends PoolLayer<[number, number, number]> {
+  readonly dilation: [number, number, number];
 
   constructor(kernelSize: Size3d, options: MaxPool3dOptions = {}) {
     super(3, kernelSize, options, ['dilation']);
@@ -187,7 +185,7 @@ export interface AvgPool3dOptions {
 }
 
 /** Mean over each window of [N, C, D, H, W] or [C, D, H, W], like torch.nn.AvgPool3d. */
-export class AvgPool3d extends PoolLayer<Triple> {
+export class AvgPool3d extends PoolLayer<[number, number, number]> {
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
 
@@ -218,7 +216,7 @@ export class AvgPool3d extends PoolLayer<Triple> {
 
 /** What AdaptiveAvgPool3d and AdaptiveMaxPool3d share: the output size, its config and repr. */
 abstract class AdaptivePool3d extends Module {
-  readonly outputSize: Triple;
+  readonly outputSize: [number, number, number];
 
   constructor(outputSize: Size3d) {
     super();
