@@ -238,3 +238,31 @@ export abstract class PoolLayer<S extends SpatialSizes> extends Module {
     return `kernelSize=${this.kernelSize.join('x')}, stride=${this.stride.join('x')}${this.ceilMode ? ', ceilMode=true' : ''}`;
   }
 }
+
+/**
+ * What the adaptive poolings of one spatial rank share (AdaptiveAvgPool2d/3d,
+ * AdaptiveMaxPool2d/3d): the output size per spatial axis, its config and repr; `pool` is the op.
+ */
+export abstract class AdaptivePool<S extends SpatialSizes> extends Module {
+  readonly outputSize: S;
+
+  constructor(rank: S['length'], outputSize: Size1d | Size2d | Size3d) {
+    super();
+    this.outputSize = spatialSizes<S>(rank, `${this.typeName}: outputSize`, outputSize, 1);
+  }
+
+  /** The functional form. */
+  protected abstract pool(input: Tensor, outputSize: S): Tensor;
+
+  forward(input: Tensor): Tensor {
+    return this.pool(input, this.outputSize);
+  }
+
+  override config(): ModuleConfig {
+    return { type: this.typeName, outputSize: compact(this.outputSize) };
+  }
+
+  protected override extraRepr(): string {
+    return `outputSize=${this.outputSize.join('x')}`;
+  }
+}

@@ -8,13 +8,13 @@ import {
   maxPool2d,
   type AdaptiveSize2d,
 } from '../ops/pool.js';
-import { pair, type Size2d } from '../ops/unfold.js';
+import type { Size2d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { maxPool2dWithIndices } from '../ops/unpool.js';
 import { checkBoolean, type FloatDType } from './checks.js';
-import { ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
-import { Module, type ModuleConfig } from './module.js';
+import { AdaptivePool, ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
+import type { ModuleConfig } from './module.js';
 
 export interface Conv2dOptions {
   stride?: Size2d;
@@ -209,28 +209,10 @@ export class AvgPool2d extends PoolLayer<[number, number]> {
   }
 }
 
-/** What AdaptiveAvgPool2d and AdaptiveMaxPool2d share: the output size, its config and repr. */
-abstract class AdaptivePool2d extends Module {
-  readonly outputSize: [number, number];
-
+/** The 2-D adaptive poolings' base: AdaptivePool at spatial rank 2. */
+abstract class AdaptivePool2d extends AdaptivePool<[number, number]> {
   constructor(outputSize: Size2d) {
-    super();
-    this.outputSize = pair(`${this.typeName}: outputSize`, outputSize, 1);
-  }
-
-  /** The functional form. */
-  protected abstract pool(input: Tensor, outputSize: AdaptiveSize2d): Tensor;
-
-  forward(input: Tensor): Tensor {
-    return this.pool(input, this.outputSize);
-  }
-
-  override config(): ModuleConfig {
-    return { type: this.typeName, outputSize: compact(this.outputSize) };
-  }
-
-  protected override extraRepr(): string {
-    return `outputSize=${this.outputSize.join('x')}`;
+    super(2, outputSize);
   }
 }
 

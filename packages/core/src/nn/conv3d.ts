@@ -10,13 +10,13 @@ import {
   type AdaptiveSize3d,
 } from '../ops/conv3d.js';
 import { checkDivisorOverride } from '../ops/pool.js';
-import { triple, type Size3d } from '../ops/unfold.js';
+import type { Size3d } from '../ops/unfold.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { maxPool3dWithIndices } from '../ops/unpool.js';
 import { checkBoolean, type FloatDType } from './checks.js';
-import { ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
-import { Module, type ModuleConfig } from './module.js';
+import { AdaptivePool, ConvLayer, PoolLayer, avgPoolConfig, compact } from './conv-layer.js';
+import type { ModuleConfig } from './module.js';
 
 // The 3-D layers over [N, C, D, H, W] (or unbatched [C, D, H, W]): the 2-D layers' bases at
 // spatial rank 3, sizes written to configs as one number when the three axes agree.
@@ -214,28 +214,10 @@ export class AvgPool3d extends PoolLayer<[number, number, number]> {
   }
 }
 
-/** What AdaptiveAvgPool3d and AdaptiveMaxPool3d share: the output size, its config and repr. */
-abstract class AdaptivePool3d extends Module {
-  readonly outputSize: [number, number, number];
-
+/** The 3-D adaptive poolings' base: AdaptivePool at spatial rank 3. */
+abstract class AdaptivePool3d extends AdaptivePool<[number, number, number]> {
   constructor(outputSize: Size3d) {
-    super();
-    this.outputSize = triple(`${this.typeName}: outputSize`, outputSize, 1);
-  }
-
-  /** The functional form. */
-  protected abstract pool(input: Tensor, outputSize: AdaptiveSize3d): Tensor;
-
-  forward(input: Tensor): Tensor {
-    return this.pool(input, this.outputSize);
-  }
-
-  override config(): ModuleConfig {
-    return { type: this.typeName, outputSize: compact(this.outputSize) };
-  }
-
-  protected override extraRepr(): string {
-    return `outputSize=${this.outputSize.join('x')}`;
+    super(3, outputSize);
   }
 }
 
