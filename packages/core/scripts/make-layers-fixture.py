@@ -211,6 +211,15 @@ for name, groups, xshape in [('ChannelShuffle 2', 2, [2, 6, 2]), ('ChannelShuffl
     add_case(name, {'type': 'ChannelShuffle', 'groups': groups}, nn.ChannelShuffle(groups), [rand(*xshape)],
              call=shuffled)
 
+# ---- negative (cropping) constant padding; ZeroPad1d/3d as ConstantPad with 0 (torch 1.13 has neither) --
+for name, config, module, xshape in [
+    ('ZeroPad2d [-1, 2, 0, -1] crops', {'type': 'ZeroPad2d', 'padding': [-1, 2, 0, -1]}, nn.ZeroPad2d((-1, 2, 0, -1)), [1, 2, 3, 4]),
+    ('ConstantPad1d [-2, 1] value 0.5 crops', {'type': 'ConstantPad1d', 'padding': [-2, 1], 'value': 0.5}, nn.ConstantPad1d((-2, 1), 0.5), [2, 2, 5]),
+    ('ZeroPad1d [2, -1]', {'type': 'ZeroPad1d', 'padding': [2, -1]}, nn.ConstantPad1d((2, -1), 0.0), [2, 3, 4]),
+    ('ZeroPad3d 1 unbatched', {'type': 'ZeroPad3d', 'padding': [1, 1, 1, 1, 1, 1]}, nn.ConstantPad3d(1, 0.0), [1, 2, 2, 2]),
+]:
+    add_case(name, config, module, [rand(*xshape)])
+
 # ---- AlphaDropout: the two values an element can take ------------------------------------------
 alpha_dropout = []
 x = torch.linspace(-3, 3, 4001)

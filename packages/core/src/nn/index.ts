@@ -121,7 +121,9 @@ export {
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Bilinear, type BilinearOptions } from './bilinear.js';
 export {
+  ZeroPad1d,
   ZeroPad2d,
+  ZeroPad3d,
   ConstantPad1d,
   ConstantPad2d,
   ConstantPad3d,
@@ -210,7 +212,13 @@ export {
   uniform_,
   normal_,
   zeros_,
+  ones_,
   constant_,
+  truncNormal_,
+  orthogonal_,
+  sparse_,
+  eye_,
+  dirac_,
   fanInAndFanOut,
   calculateGain,
   type FanMode,
@@ -218,4 +226,5 @@ export {
   type RandomInitOptions,
   type XavierOptions,
   type KaimingOptions,
+  type SparseOptions,
 } from './init.js';

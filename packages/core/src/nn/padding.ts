@@ -13,7 +13,7 @@ import { Module, type ModuleConfig } from './module.js';
 export type PaddingSize = number | readonly number[];
 
 /**
- * The padding modules over `pad` (torch.nn.ZeroPad2d, ConstantPad1d/2d/3d, ReflectionPad1d/2d/3d,
+ * The padding modules over `pad` (torch.nn.ZeroPad1d/2d/3d, ConstantPad1d/2d/3d, ReflectionPad1d/2d/3d,
  * ReplicationPad1d/2d/3d): `d` padded trailing axes of batched [N, C, ...] or unbatched [C, ...]
  * input. Not exported: each layer is its own class, so `instanceof` and the registry work.
  */
@@ -29,13 +29,15 @@ abstract class PadLayer extends Module {
     this.#dims = dims;
     this.#mode = mode;
     const sizes = typeof padding === 'number' ? new Array<number>(2 * dims).fill(padding) : padding;
+    // Constant padding crops where a size is negative (PyTorch's F.pad); the copying modes cannot.
+    const crops = mode === 'constant';
     if (
       !Array.isArray(sizes) ||
       sizes.length !== 2 * dims ||
-      sizes.some((p: unknown) => typeof p !== 'number' || !Number.isInteger(p) || p < 0)
+      sizes.some((p: unknown) => typeof p !== 'number' || !Number.isInteger(p) || (!crops && p < 0))
     )
       throw new ArgumentError(
-        `${this.typeName}: padding must be a non-negative integer or ${2 * dims} of them (last axis first), got ${describeValue(padding)}`,
+        `${this.typeName}: padding must be ${crops ? 'an integer' : 'a non-negative integer'} or ${2 * dims} of them (last axis first${crops ? '; negative sizes crop' : ''}), got ${describeValue(padding)}`,
       );
     this.padding = Object.freeze([...(sizes as number[])]);
     this.#value = checkNumber(`${this.typeName}: value`, value);
@@ -65,6 +67,15 @@ abstract class PadLayer extends Module {
   }
 }
 
+/** Zeros around [N, C, L] or [C, L] (torch.nn.ZeroPad1d): padding [left, right] or one size. */
+export class ZeroPad1d extends PadLayer {
+  constructor(padding: PaddingSize) {
+    super(1, 'constant', padding);
+  }
+  override get typeName(): string {
+    return 'ZeroPad1d';
+  }
+}
 /** Zeros around [N, C, H, W] or [C, H, W] (torch.nn.ZeroPad2d): padding [left, right, top, bottom] or one size. */
 export class ZeroPad2d extends PadLayer {
   constructor(padding: PaddingSize) {
@@ -72,6 +83,15 @@ export class ZeroPad2d extends PadLayer {
   }
   override get typeName(): string {
     return 'ZeroPad2d';
+  }
+}
+/** Zeros around [N, C, D, H, W] or [C, D, H, W] (torch.nn.ZeroPad3d): padding [left, right, top, bottom, front, back] or one size. */
+export class ZeroPad3d extends PadLayer {
+  constructor(padding: PaddingSize) {
+    super(3, 'constant', padding);
+  }
+  override get typeName(): string {
+    return 'ZeroPad3d';
   }
 }
 

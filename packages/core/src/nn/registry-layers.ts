@@ -27,7 +27,9 @@ import {
   ReplicationPad1d,
   ReplicationPad2d,
   ReplicationPad3d,
+  ZeroPad1d,
   ZeroPad2d,
+  ZeroPad3d,
   type PaddingSize,
 } from './padding.js';
 import { GRUCell, LSTMCell, RNNCell } from './recurrent-cell.js';
@@ -120,7 +122,9 @@ export const layerBuiltins: Readonly<Record<string, LayerBuiltin>> = {
   FeatureAlphaDropout: { options: ['p'], build: (read) => new FeatureAlphaDropout(p(read)) },
   Dropout1d: { options: ['p'], build: (read) => new Dropout1d(p(read)) },
   Dropout3d: { options: ['p'], build: (read) => new Dropout3d(p(read)) },
+  ZeroPad1d: { options: ['padding'], build: (read) => new ZeroPad1d(padding(read)) },
   ZeroPad2d: { options: ['padding'], build: (read) => new ZeroPad2d(padding(read)) },
+  ZeroPad3d: { options: ['padding'], build: (read) => new ZeroPad3d(padding(read)) },
   ConstantPad1d: {
     options: ['padding', 'value'],
     build: (read) => new ConstantPad1d(padding(read), read.requiredNumber('value')),

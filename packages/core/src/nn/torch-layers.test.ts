@@ -17,10 +17,12 @@ import {
   RMSNorm,
   RNNCell,
   RReLU,
+  ReflectionPad1d,
   ReflectionPad2d,
   Sequential,
   ShapeError,
   Unfold,
+  ZeroPad1d,
   ZeroPad2d,
   alphaDropout,
   disposeCheckpoint,
@@ -28,6 +30,7 @@ import {
   moduleFromConfig,
   ones,
   packCheckpoint,
+  pad,
   randn,
   rmsNorm,
   rrelu,
@@ -336,7 +339,16 @@ describe('padding, Fold, Unfold and ChannelShuffle', () => {
   it('take one size for every side, check their input, and chain in a Sequential', async () => {
     expect(new ZeroPad2d(2).padding).toEqual([2, 2, 2, 2]);
     expect(() => new ZeroPad2d([1, 2] as never)).toThrow(
-      'ZeroPad2d: padding must be a non-negative integer or 4 of them (last axis first), got [1,2]',
+      'ZeroPad2d: padding must be an integer or 4 of them (last axis first; negative sizes crop), got [1,2]',
+    );
+    expect(() => new ReflectionPad1d([-1, 1]).forward(ones([1, 1, 4]))).toThrow(
+      'ReflectionPad1d: padding must be a non-negative integer or 2 of them (last axis first), got [-1,1]',
+    );
+    expect(() => new ZeroPad1d([-3, -2]).forward(ones([1, 1, 4]))).toThrow(
+      'pad: paddings [-3, -2] would leave -1 elements of axis 2 (size 4) of shape [1,1,4]: a crop can remove at most the whole axis',
+    );
+    expect(() => pad(ones([4]), [[-1, 0]], { mode: 'replicate' })).toThrow(
+      "pad: mode 'replicate' needs non-negative paddings, got [-1, 0] for axis 0 (only 'constant' crops with negative ones)",
     );
     expect(() => new ReflectionPad2d(1).forward(ones([4, 4]))).toThrow(
       'ReflectionPad2d got input of shape [4,4]: expected rank 4 ([N, C, 2-D]) or 3 (unbatched)',

@@ -147,6 +147,7 @@ export interface PadOptions {
 /**
  * Pads each axis with [before, after] elements (missing trailing axes get none): of `value` (a
  * number, or the options' value), or copied from x by the options' mode (PyTorch's `F.pad` modes).
+ * In 'constant' mode a negative size cuts that many elements off that side, as in PyTorch.
  */
 export function pad(
   x: Tensor,
@@ -159,11 +160,15 @@ export function pad(
   const value = options.value ?? 0;
   const full: [number, number][] = x.shape.map((_, i) => {
     const [before, after] = paddings[i] ?? [0, 0];
-    if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) {
-      throw new ArgumentError(`pad: paddings must be non-negative integers, got [${before}, ${after}] for axis ${i}`);
-    }
+    if (!Number.isInteger(before) || !Number.isInteger(after))
+      throw new ArgumentError(`pad: paddings must be integers, got [${before}, ${after}] for axis ${i}`);
+    if (mode !== 'constant' && (before < 0 || after < 0))
+      throw new ArgumentError(
+        `pad: mode '${mode}' needs non-negative paddings, got [${before}, ${after}] for axis ${i} (only 'constant' crops with negative ones)`,
+      );
     return [before, after];
   });
+  if (full.some(([before, after]) => before < 0 || after < 0)) return cropThenPad(x, full, value);
   if (mode !== 'constant') {
     if (options.value !== undefined && options.value !== 0)
       throw new ArgumentError(`pad: mode '${mode}' takes no value, got ${options.value}`);
@@ -171,6 +176,19 @@ export function pad(
   }
   const outShape = x.shape.map((d, i) => d + full[i]![0] + full[i]![1]);
   return runPrimitive('pad', [x], { paddings: full, value }, outShape, x.dtype, (h) => x.backend.pad(h, full, value));
+}
+
+/** Constant padding with negative sizes, as PyTorch's F.pad: those sides are cut off first. */
+function cropThenPad(x: Tensor, full: readonly [number, number][], value: number): Tensor {
+  const begin = full.map(([before]) => Math.max(0, -before));
+  const size = x.shape.map((d, i) => d - begin[i]! - Math.max(0, -full[i]![1]));
+  const axis = size.findIndex((d) => d < 0);
+  if (axis >= 0)
+    throw new ShapeError(
+      `pad: paddings [${full[axis]!.join(', ')}] would leave ${size[axis]} elements of axis ${axis} (size ${x.shape[axis]}) of shape ${formatShape(x.shape)}: a crop can remove at most the whole axis`,
+    );
+  const grow = full.map(([before, after]): [number, number] => [Math.max(0, before), Math.max(0, after)]);
+  return composite(() => pad(slice(x, begin, size), grow, value));
 }
 
 /** Joins tensors along an existing axis. */
