@@ -7,6 +7,7 @@ import {
   cosineEmbeddingLoss,
   cosineSimilarity,
   crossEntropy,
+  ctcLoss,
   gaussianNLLLoss,
   hingeEmbeddingLoss,
   marginRankingLoss,
@@ -468,6 +469,31 @@ const classWeightedCases: OpCase[] = (['mean', 'sum'] as const).flatMap((reducti
   },
 ]);
 
+/** The CTC forward recursion in log space: gathers of the extended targets, shifts, masks, logsumexp of three. */
+const CTC: PrimitiveOp[] = ['reshape', 'gather', 'where', 'add', 'maximum', 'notEqual', 'slice', 'pad'];
+const ctcCases: OpCase[] = [
+  ...REDUCTIONS.map((reduction): OpCase => ({
+    name: `ctcLoss padded targets of different lengths ${reduction}`,
+    covers: [...LOG_SOFTMAX, ...CTC, 'less', 'neg', ...reducing(reduction)],
+    inputs: [{ shape: [7, 3, 4], low: -2, high: 2 }],
+    run: ([x], backend) =>
+      ctcLoss(logSoftmax(x!, -1), classIndices([1, 2, 2, 3, 0, 0, 2, 0, 0], backend, [3, 3]), [7, 6, 4], [3, 1, 0], {
+        reduction,
+      }),
+  })),
+  {
+    name: 'ctcLoss concatenated targets, blank 3, an impossible sample with zeroInfinity (none)',
+    covers: [...LOG_SOFTMAX, ...CTC, 'less', 'neg'],
+    inputs: [{ shape: [5, 2, 4], low: -2, high: 2 }],
+    run: ([x], backend) =>
+      ctcLoss(logSoftmax(x!, -1), classIndices([1, 1, 0, 2], backend), [5, 1], [2, 2], {
+        blank: 3,
+        reduction: 'none',
+        zeroInfinity: true,
+      }),
+  },
+];
+
 export const lossCases: OpCase[] = [
   ...classWeightedCases,
   ...regressionCases,
@@ -477,4 +503,5 @@ export const lossCases: OpCase[] = [
   ...nllCases,
   ...marginCases,
   ...distanceCases,
+  ...ctcCases,
 ];

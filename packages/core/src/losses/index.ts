@@ -38,6 +38,7 @@ export {
   type MarginOptions,
   type TripletMarginLossOptions,
 } from './pairwise.js';
+export { ctcLoss, CTCLoss, type CTCLossOptions, type CTCLengths } from './ctc.js';
 export {
   GaussianNLLLoss,
   CosineEmbeddingLoss,
