@@ -51,9 +51,11 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     try {
       for (let i = order.length - 1; i >= 0; i--) {
         const tensor = order[i]!;
-        const grad = tensor[PENDING_GRAD];
+        let grad = tensor[PENDING_GRAD];
         if (grad === null) continue;
         tensor[PENDING_GRAD] = null;
+        // Complete now: every op using this tensor came later in the order.
+        if (tensor.watchesGradient) grad = tensor.applyGradientHooks(grad);
         const node = tensor.gradNode;
         if (node === null) {
           tensor.grad = tensor.grad === null ? grad : accumulate(tensor.grad, grad);
@@ -85,6 +87,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
 function seedFromFusedLoss(root: Tensor): boolean {
   const node = root.gradNode;
   if (node === null || (node.op !== 'softmaxCrossEntropy' && node.op !== 'binaryCrossEntropy')) return false;
+  if (root.watchesGradient) return false; // its hooks must see the implied 1
   const input = node.inputs[0]!;
   if (root.shape.length !== 0 || !input.requiresGrad || input.version !== node.inputVersions[0]) return false;
   const grad = (node.attrs as { grad: Tensor }).grad;

@@ -1,4 +1,11 @@
-export { Module, type ModuleConfig, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
+export {
+  Module,
+  type ForwardHook,
+  type ForwardPreHook,
+  type ModuleConfig,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+} from './module.js';
 export {
   moduleFromConfig,
   registerModuleType,

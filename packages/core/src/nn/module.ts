@@ -3,7 +3,7 @@ import { ArgumentError, DTypeError, MyelinError, formatShape } from '../errors.j
 import { isFloat } from '../ops/dispatch.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { removableHandle, type RemovableHandle, type Tensor } from '../tensor/tensor.js';
 import { checkBoolean, describeValue } from './checks.js';
 
 /** A module's constructor arguments as JSON: `{ type: 'Linear', inFeatures: 2, outFeatures: 3, bias: true }`. */
@@ -22,6 +22,11 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/** Runs before a module's forward; may return replacement inputs (an array, or one tensor). */
+export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => readonly Tensor[] | Tensor | void;
+/** Runs after a module's forward; may return a replacement output. */
+export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
+
 /**
  * The base of every layer, like torch.nn.Module: it owns named parameters, buffers and child
  * modules, walks them recursively (registration order, shared tensors once), switches
@@ -33,6 +38,9 @@ export abstract class Module {
   readonly #parameters = new Map<string, Tensor | null>();
   readonly #buffers = new Map<string, Tensor>();
   readonly #modules = new Map<string, Module>();
+  readonly #forwardPreHooks: ForwardPreHook[] = [];
+  readonly #forwardHooks: ForwardHook[] = [];
+  #hooked = false;
 
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
 
@@ -136,6 +144,84 @@ export abstract class Module {
   /** Frees every parameter's gradient (sets it to null, like PyTorch's default). */
   zeroGrad(): void {
     for (const parameter of this.parameters()) parameter.grad = null;
+  }
+
+  /** This module and every descendant, pre-order (PyTorch's `modules()`); a shared module appears once. */
+  modules(): Module[] {
+    return this.namedModules().map(([, module]) => module);
+  }
+
+  /**
+   * Calls `fn` on every descendant and then on this module, children first (PyTorch's `apply`,
+   * e.g. a custom initialisation: `model.apply((m) => { if (m instanceof Linear) xavierUniform_(m.weight); })`).
+   */
+  apply(fn: (module: Module) => void): this {
+    if (typeof fn !== 'function')
+      throw new ArgumentError(`${this.typeName}.apply: expected a function (module) => void, got ${describeValue(fn)}`);
+    const seen = new Set<Module>();
+    const visit = (module: Module): void => {
+      if (seen.has(module)) return;
+      seen.add(module);
+      for (const child of module.#modules.values()) visit(child);
+      fn(module);
+    };
+    visit(this);
+    return this;
+  }
+
+  /**
+   * Sets `requiresGrad` on every parameter (PyTorch's `requires_grad_`): `false` freezes the
+   * module — no gradient reaches its parameters, optimizers skip them, `toString` counts them as
+   * not trainable — and `true` unfreezes it.
+   */
+  requiresGrad_(requiresGrad = true): this {
+    checkBoolean(`${this.typeName}.requiresGrad_: requiresGrad`, requiresGrad);
+    for (const parameter of this.parameters()) parameter.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /** The descendant at a dotted path ('encoder.layers.0'; '' is this module), as PyTorch's `get_submodule`. */
+  getSubmodule(target: string): Module {
+    if (typeof target !== 'string')
+      throw new ArgumentError(`${this.typeName}.getSubmodule: expected a dotted path, got ${describeValue(target)}`);
+    const names = target === '' ? [] : target.split('.');
+    return names.reduce<Module>((module, name, depth) => {
+      const child = module.#modules.get(name);
+      if (child !== undefined) return child;
+      const path = names.slice(0, depth).join('.');
+      throw new ArgumentError(
+        `${this.typeName}.getSubmodule('${target}'): ${path === '' ? 'this module' : `'${path}'`} (${module.typeName}) has no child '${name}'; its children are ${describeNames(module.#modules)}`,
+      );
+    }, this);
+  }
+
+  /** The parameter at a dotted path ('0.weight'), as PyTorch's `get_parameter`. */
+  getParameter(target: string): Tensor {
+    return this.#getTensor('getParameter', 'parameter', target, (m) => m.#parameters);
+  }
+
+  /** The buffer at a dotted path ('1.running_mean'), as PyTorch's `get_buffer`. */
+  getBuffer(target: string): Tensor {
+    return this.#getTensor('getBuffer', 'buffer', target, (m) => m.#buffers);
+  }
+
+  /**
+   * A hook run before every `forward` of this module, as PyTorch's `register_forward_pre_hook`:
+   * `hook(module, inputs)` may return replacement inputs (an array, or one tensor for the first).
+   * `remove()` on the returned handle unregisters it.
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return this.#addHook('registerForwardPreHook', this.#forwardPreHooks, hook);
+  }
+
+  /**
+   * A hook run after every `forward` of this module, as PyTorch's `register_forward_hook`:
+   * `hook(module, inputs, output)` may return a replacement output. Feature extraction, activation
+   * statistics and Grad-CAM read intermediate outputs this way (with `output.registerHook` for
+   * their gradients). `remove()` on the returned handle unregisters it.
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return this.#addHook('registerForwardHook', this.#forwardHooks, hook);
   }
 
   /**
@@ -247,6 +333,60 @@ export abstract class Module {
     return `${this.typeName}(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;
   }
 
+  /** Whether forward hooks are registered (a Sequential then runs this module on its own, unfused). */
+  get hasForwardHooks(): boolean {
+    return this.#forwardPreHooks.length > 0 || this.#forwardHooks.length > 0;
+  }
+
+  #getTensor(
+    method: string,
+    kind: string,
+    target: string,
+    pick: (module: Module) => Map<string, Tensor | null>,
+  ): Tensor {
+    if (typeof target !== 'string' || target === '')
+      throw new ArgumentError(`${this.typeName}.${method}: expected a dotted path, got ${describeValue(target)}`);
+    const cut = target.lastIndexOf('.');
+    const owner = this.getSubmodule(cut < 0 ? '' : target.slice(0, cut));
+    const name = target.slice(cut + 1);
+    const tensor = pick(owner).get(name);
+    if (tensor === undefined || tensor === null)
+      throw new ArgumentError(
+        `${this.typeName}.${method}('${target}'): ${owner.typeName} has no ${kind} '${name}'${tensor === null ? ' (it was declared absent, e.g. bias: false)' : `; its ${kind}s are ${describeNames(pick(owner))}`}`,
+      );
+    return tensor;
+  }
+
+  #addHook<H>(method: string, hooks: H[], hook: H): RemovableHandle {
+    if (typeof hook !== 'function')
+      throw new ArgumentError(`${this.typeName}.${method}: expected a function, got ${describeValue(hook)}`);
+    if (!this.#hooked) {
+      // Shadow the class's forward with one that runs the hooks: every caller (a Sequential, a
+      // user's step) goes through it. Hooks are read at each call, so removal takes effect at once.
+      this.#hooked = true;
+      const forward = this.forward;
+      Object.defineProperty(this, 'forward', {
+        configurable: true,
+        writable: true,
+        value: (...args: Tensor[]): Tensor => this.#forwardWithHooks(forward, args),
+      });
+    }
+    hooks.push(hook);
+    return removableHandle(hooks, hook);
+  }
+
+  #forwardWithHooks(forward: (...args: Tensor[]) => Tensor, args: Tensor[]): Tensor {
+    let inputs = args;
+    for (const hook of [...this.#forwardPreHooks]) {
+      const replaced = hook(this, inputs);
+      if (replaced !== undefined)
+        inputs = Array.isArray(replaced) ? [...(replaced as readonly Tensor[])] : [replaced as Tensor];
+    }
+    let output = forward.apply(this, inputs);
+    for (const hook of [...this.#forwardHooks]) output = hook(this, inputs, output) ?? output;
+    return output;
+  }
+
   #collect(pick: (module: Module) => Map<string, Tensor | null>): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
@@ -278,6 +418,10 @@ export abstract class Module {
         `${this.typeName}: cannot register ${kind} '${name}': the name is already used by a ${taken}`,
       );
   }
+}
+
+function describeNames(entries: Map<string, unknown>): string {
+  return entries.size === 0 ? 'none' : [...entries.keys()].map((name) => `'${name}'`).join(', ');
 }
 
 function join(prefix: string, name: string): string {

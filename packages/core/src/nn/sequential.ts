@@ -8,7 +8,8 @@ import { IndexedModules } from './module-list.js';
 
 /** The activation a plain ReLU/Sigmoid/Tanh/GELU/SiLU module applies (undefined for any other module, subclasses included). */
 function fusableActivation(module: Module | undefined): LinearActivation | undefined {
-  const type = module?.constructor;
+  if (module === undefined || module.hasForwardHooks) return undefined; // its hooks must see its own call
+  const type = module.constructor;
   if (type === GELU) return (module as GELU).approximate === 'tanh' ? 'gelu_tanh' : 'gelu';
   return type === ReLU
     ? 'relu'
@@ -47,7 +48,8 @@ export class Sequential extends IndexedModules {
           const layer = layers[i]!;
           // A plain Linear followed by a plain activation runs as one linear op: one fused kernel
           // (and one fused backward) on backends that have it, the same primitives elsewhere.
-          const activation = layer.constructor === Linear ? fusableActivation(layers[i + 1]) : undefined;
+          const activation =
+            !layer.hasForwardHooks && layer.constructor === Linear ? fusableActivation(layers[i + 1]) : undefined;
           if (activation !== undefined) {
             outputs.push((x = (layer as Linear).forwardActivation(x, activation)));
             i++;

@@ -1,6 +1,6 @@
 import type { Backend, BackendHandle, DType, TypedArray } from '../backend/contract.js';
 import { isFloat } from '../backend/dtypes.js';
-import { BackendError, DTypeError, DisposedTensorError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, BackendError, DTypeError, DisposedTensorError, ShapeError, formatShape } from '../errors.js';
 import { PENDING_GRAD, VISITED_IN, type GradNode } from '../autograd/node.js';
 import { backward } from '../autograd/backward.js';
 import * as elementwise from '../ops/elementwise.js';
@@ -10,7 +10,7 @@ import * as activation from '../ops/activation.js';
 import * as utils from '../ops/tensor-utils.js';
 import { matmul, type MatmulOptions } from '../ops/linalg.js';
 import { formatTensor } from './format.js';
-import { keep, SCOPE, trackTensor, type Scope } from './scope.js';
+import { keep, SCOPE, tidy, trackTensor, type Scope } from './scope.js';
 import { sizeOf } from './shape.js';
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -23,6 +23,27 @@ let nextTensorId = 0;
  * An n-dimensional array on a backend, with optional gradient tracking. Tensors are immutable
  * values except through `assign` (used by optimizers); every op returns a new tensor.
  */
+/** A gradient hook (Tensor.registerHook): may return a replacement gradient of the same shape. */
+export type GradientHook = (grad: Tensor) => Tensor | void;
+
+/** What registering a hook returns, as PyTorch's RemovableHandle: `remove()` unregisters it (twice is harmless). */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+/** A handle that takes `item` out of `list` (the first time only). */
+export function removableHandle<T>(list: T[], item: T): RemovableHandle {
+  let removed = false;
+  return {
+    remove(): void {
+      if (removed) return;
+      removed = true;
+      const at = list.indexOf(item);
+      if (at >= 0) list.splice(at, 1);
+    },
+  };
+}
+
 export class Tensor {
   /** Marks Myelin tensors across package copies (on the prototype: no field per tensor). */
   declare readonly isMyelinTensor: true;
@@ -46,6 +67,9 @@ export class Tensor {
   /** Internal: backward's gradient waiting for this tensor, and its last pass here (autograd/backward.ts). */
   [PENDING_GRAD]: Tensor | null = null;
   [VISITED_IN] = 0;
+  /** Gradient hooks (registerHook), in registration order; null until the first. */
+  #hooks: GradientHook[] | null = null;
+  #retainsGrad = false;
 
   /**
    * Internal: use `tensor()`, `zeros()` and the ops to make tensors. A frozen `shape` (another
@@ -202,6 +226,79 @@ export class Tensor {
       );
     this.requiresGrad = requiresGrad;
     return this;
+  }
+
+  /**
+   * Like PyTorch's `register_hook`: `hook(grad)` runs during backward with this tensor's gradient
+   * once it is complete (for a leaf, before it is added to `.grad`); returning a tensor of the
+   * same shape replaces the gradient that flows on. Hooks run in registration order, without
+   * recording gradients; what they make besides their result is freed. `remove()` unregisters.
+   */
+  registerHook(hook: GradientHook): RemovableHandle {
+    if (!this.requiresGrad)
+      throw new ArgumentError(
+        `registerHook: tensor #${this.id} of shape ${formatShape(this.shape)} does not require gradients, so no gradient would reach the hook`,
+      );
+    if (typeof hook !== 'function')
+      throw new ArgumentError(`registerHook: expected a function (grad) => Tensor | void, got ${typeof hook}`);
+    const hooks = (this.#hooks ??= []);
+    hooks.push(hook);
+    return removableHandle(hooks, hook);
+  }
+
+  /**
+   * Like PyTorch's `retain_grad()`: this non-leaf tensor keeps (and accumulates) its gradient in
+   * `.grad` during backward, as a leaf does. A no-op on a leaf.
+   */
+  retainGrad(): this {
+    if (!this.requiresGrad)
+      throw new ArgumentError(
+        `retainGrad: tensor #${this.id} of shape ${formatShape(this.shape)} does not require gradients`,
+      );
+    if (this.#gradNode !== null) this.#retainsGrad = true;
+    return this;
+  }
+
+  /** Whether a non-leaf tensor keeps its gradient (retainGrad). */
+  get retainsGrad(): boolean {
+    return this.#retainsGrad;
+  }
+
+  /** Internal (backward): whether hooks or retainGrad want to see this tensor's gradient. */
+  get watchesGradient(): boolean {
+    return this.#retainsGrad || (this.#hooks !== null && this.#hooks.length > 0);
+  }
+
+  /**
+   * Internal (backward): runs the hooks on this tensor's complete gradient `grad` (owned) and
+   * keeps a copy in `.grad` under retainGrad; returns the gradient that flows on (owned).
+   */
+  applyGradientHooks(grad: Tensor): Tensor {
+    let current = grad;
+    for (const hook of [...(this.#hooks ?? [])]) {
+      const before = current;
+      const result = tidy(() => hook(before) ?? before);
+      if (result === before) continue;
+      if (
+        !(result instanceof Tensor) ||
+        result.shape.length !== this.shape.length ||
+        result.shape.some((d, i) => d !== this.shape[i])
+      ) {
+        if (result instanceof Tensor) result.dispose();
+        throw new ShapeError(
+          `registerHook: a hook on tensor #${this.id} of shape ${formatShape(this.shape)} returned ${result instanceof Tensor ? `a gradient of shape ${formatShape(result.shape)}` : String(result)}; return nothing or a tensor of the tensor's shape`,
+        );
+      }
+      current = result.dtype === this.dtype ? result : result.cast(this.dtype);
+      if (current !== result) result.dispose();
+      before.dispose();
+    }
+    if (this.#retainsGrad && this.#gradNode !== null) {
+      const copy = current.detach();
+      this.grad = this.#grad === null ? copy : this.#grad.add(copy);
+      if (this.#grad !== copy) copy.dispose();
+    }
+    return current;
   }
 
   /**
