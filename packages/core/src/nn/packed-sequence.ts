@@ -122,14 +122,14 @@ function invertPermutation(order: readonly number[]): number[] {
   return inverse;
 }
 
-/** The lengths as host integers: a number[] or a 1-D integer tensor on a backend that reads synchronously. */
+/** The lengths as host integers: a number[], or a 1-D tensor of whole numbers (int32 or float) on a backend that reads synchronously. */
 function hostLengths(where: string, lengths: unknown): number[] {
   const isTensor = typeof lengths === 'object' && lengths !== null && (lengths as Tensor).isMyelinTensor === true;
   if (isTensor) {
     const t = lengths as Tensor;
-    if (t.rank !== 1 || (t.dtype !== 'int32' && t.dtype !== 'float32' && t.dtype !== 'float64'))
+    if (t.rank !== 1 || t.dtype === 'bool')
       throw new ArgumentError(
-        `${where}: lengths must be a 1-D integer tensor or a number[], got ${t.dtype} ${formatShape(t.shape)}`,
+        `${where}: lengths must be a number[] of integers or a 1-D tensor of them, got a ${t.dtype} tensor of shape ${formatShape(t.shape)}`,
       );
     if (!t.backend.readSync)
       throw new ArgumentError(
@@ -139,7 +139,7 @@ function hostLengths(where: string, lengths: unknown): number[] {
   }
   if (!isIntegerList(lengths))
     throw new ArgumentError(
-      `${where}: lengths must be a number[] of integers or a 1-D int tensor, got ${describeValue(lengths)}`,
+      `${where}: lengths must be a number[] of integers or a 1-D tensor of them, got ${describeValue(lengths)}`,
     );
   return lengths;
 }
