@@ -10,8 +10,8 @@ import { checkBoolean, checkInteger, checkNumber, checkOptions, describeValue } 
  * torch.nn.utils.rnn's variable-length batches. A PackedSequence holds only the real steps,
  * time-major with the batch sorted by decreasing length: step t's rows are the first
  * batchSizes[t] sequences. The bookkeeping (batch sizes, orders) lives on the host, as torch
- * keeps batch_sizes on the CPU, so packing, unpacking and the recurrent loop never read the
- * device; the data moves by one gather, whose gradient is a scatter.
+ * keeps batch_sizes on the CPU, so packing, unpacking and the recurrent loop never wait on a
+ * device result; the data moves by one gather, whose gradient is a scatter.
  */
 
 const isIntegerList = (value: unknown): value is number[] =>
