@@ -38,6 +38,12 @@ describe('sequence classification with an LSTM (pnpm example:sequence)', () => {
     expect(result.losses.at(-1)!).toBeLessThan(result.losses[0]! * 0.6);
     expect(result.testAccuracy).toBeGreaterThan(0.8); // chance: 0.5
   });
+
+  it('learns it from waves of 8 to 24 steps, packed (pnpm example:sequence --variable-lengths)', async () => {
+    const result = await classifyWaves({ epochs: 15, train: 512, seed: 0, variableLengths: true });
+    expect(result.losses.at(-1)!).toBeLessThan(result.losses[0]! * 0.6);
+    expect(result.testAccuracy).toBeGreaterThan(0.8); // chance: 0.5
+  });
 });
 
 describe('sequence to sequence with a Transformer (pnpm example:transformer)', () => {

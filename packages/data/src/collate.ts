@@ -1,6 +1,6 @@
 import { fromHost, type Backend, type DType, type Tensor } from '@myelin/core';
 import { DataError } from './errors.js';
-import { batchDTypeOf, formatShape, sameShape, type HostArray, type Sample } from './host-array.js';
+import { batchDTypeOf, formatShape, sameShape, sizeOfShape, type HostArray, type Sample } from './host-array.js';
 
 /** One batch: inputs `[batch, ...sampleShape]` and targets `[batch]` (class indices) or `[batch, ...targetShape]`. */
 export interface Batch {
@@ -13,6 +13,17 @@ export interface CollateOptions {
   backend?: Backend | string;
   /** dtype of number targets: int32 class indices (the default) or float32 values. */
   targetDtype?: 'int32' | 'float32';
+}
+
+/** A batch of variable-length sequences padded to the longest: x [batch, longest, ...], and each sample's length. */
+export interface PaddedBatch extends Batch {
+  /** Each sample's number of steps (its x's first axis), in batch order: packPaddedSequence's lengths. */
+  lengths: number[];
+}
+
+export interface CollatePaddedOptions extends CollateOptions {
+  /** The value of the padded steps (default 0). */
+  paddingValue?: number;
 }
 
 type Staging = Float32Array | Int32Array;
@@ -45,6 +56,42 @@ export class Collator {
     });
     try {
       return { x, y: this.#collateTargets(samples) };
+    } catch (error) {
+      x.dispose();
+      throw error;
+    }
+  }
+
+  /**
+   * Samples whose x are sequences [L_i, ...] of one trailing shape, padded after their end to the
+   * longest: x [batch, longest, ...] (batch first, as packPaddedSequence(x, lengths, { batchFirst: true }) takes it).
+   */
+  collatePadded(samples: readonly Sample[], paddingValue = 0): PaddedBatch {
+    const count = samples.length;
+    if (count === 0)
+      throw new DataError({ source: 'collatePadded', expected: 'at least one sample', found: 'an empty batch' });
+    const first = samples[0]!.x;
+    const trailing = first.shape.slice(1);
+    const isInt = first.data instanceof Int32Array;
+    const lengths = samples.map(({ x }, i) => {
+      if (x.shape.length === 0 || !sameShape(x.shape.slice(1), trailing) || x.data instanceof Int32Array !== isInt)
+        throw new DataError({
+          source: 'collatePadded',
+          expected: `every x a sequence [length, ${trailing.join(', ')}] (${first.data.constructor.name}) like the batch's first sample`,
+          found: `shape ${formatShape(x.shape)} (${x.data.constructor.name}) at batch position ${i}`,
+        });
+      return x.shape[0]!;
+    });
+    const longest = Math.max(...lengths);
+    const step = sizeOfShape(trailing);
+    const dtype = batchDTypeOf(first.data);
+    const size = count * longest * step;
+    const staging = (this.#x = this.#stage(this.#x, dtype, size)).subarray(0, size);
+    staging.fill(paddingValue);
+    samples.forEach(({ x }, i) => staging.set(x.data, i * longest * step));
+    const x = fromHost(staging, [count, longest, ...trailing], { dtype, backend: this.#options.backend });
+    try {
+      return { x, y: this.#collateTargets(samples), lengths };
     } catch (error) {
       x.dispose();
       throw error;
@@ -109,6 +156,16 @@ export class Collator {
       staging.set(value.data, i * size);
     }
   }
+}
+
+/**
+ * Collates variable-length sequences (torch's usual collate_fn with pad_sequence): x padded to
+ * [batch, longest, ...] with each sample's length. As a DataLoader's collate, keep one Collator:
+ * `const collator = new Collator(); new DataLoader(data, { collate: (s) => collator.collatePadded(s) })`.
+ */
+export function collatePadded(samples: readonly Sample[], options: CollatePaddedOptions = {}): PaddedBatch {
+  const { paddingValue, ...collateOptions } = options;
+  return new Collator(collateOptions).collatePadded(samples, paddingValue);
 }
 
 /** Collates samples with a fresh Collator; loaders keep one Collator to reuse its buffers. */

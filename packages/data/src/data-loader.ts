@@ -8,7 +8,7 @@ import { drawSeed } from './random-split.js';
 import { batchesOf, type BatchSamplerLike } from './samplers.js';
 import { scheduleMacrotask } from './schedule.js';
 
-export interface DataLoaderOptions extends CollateOptions {
+export interface DataLoaderOptions<B extends Batch = Batch> extends CollateOptions {
   /** Samples per batch (default 1, like PyTorch). */
   batchSize?: number;
   /** A new order every epoch, a pure function of (seed, epoch). Default false. */
@@ -19,8 +19,8 @@ export interface DataLoaderOptions extends CollateOptions {
   dropLast?: boolean;
   /** Batches prepared ahead of the one being trained on, during async iteration. Default 2; 0 builds each on demand. */
   prefetch?: number;
-  /** Replaces the default collate (contiguous float32 / int32 batches). */
-  collate?: (samples: Sample[]) => Batch;
+  /** Replaces the default collate (contiguous float32 / int32 batches), e.g. collatePadded for variable-length sequences. */
+  collate?: (samples: Sample[]) => B;
   /**
    * Picks the indices of each epoch instead of `shuffle` (a RandomSampler, WeightedRandomSampler,
    * SubsetRandomSampler, or a DistributedSampler for data-parallel training). Excludes `shuffle`.
@@ -34,7 +34,7 @@ export interface DataLoaderOptions extends CollateOptions {
 }
 
 /** One epoch's batches, for `for await` (with prefetch) or plain `for` (synchronous datasets only). */
-export interface EpochBatches extends AsyncIterable<Batch>, Iterable<Batch> {
+export interface EpochBatches<B extends Batch = Batch> extends AsyncIterable<B>, Iterable<B> {
   readonly epoch: number;
   readonly length: number;
 }
@@ -60,7 +60,7 @@ const OPTIONS = [
 ];
 
 /** An option the loader does not have (PyTorch's batch_size, num_workers) is an error, not ignored. */
-function checkOptions(options: DataLoaderOptions): void {
+function checkOptions(options: DataLoaderOptions<Batch>): void {
   if (typeof options !== 'object' || options === null)
     throw new DataError({
       source: 'DataLoader',
@@ -87,7 +87,7 @@ function checkOptions(options: DataLoaderOptions): void {
 }
 
 /** PyTorch's rules: a batchSampler decides batching and order alone; a sampler decides order without shuffle. */
-function checkExclusive(options: DataLoaderOptions): void {
+function checkExclusive(options: DataLoaderOptions<Batch>): void {
   const conflict = (expected: string, found: string, detail: string): never => {
     throw new DataError({ source: 'DataLoader', expected, found, detail });
   };
@@ -145,7 +145,7 @@ function checkCount(name: string, value: number, minimum: number): number {
  * a function of (seed, epoch) alone: set `nextEpoch` to resume a run in the same order.
  * Iterating the loader itself runs epoch `nextEpoch` and advances it; `epoch(e)` runs epoch e.
  */
-export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
+export class DataLoader<B extends Batch = Batch> implements AsyncIterable<B>, Iterable<B> {
   readonly dataset: DatasetLike<MaybePromise<Sample>>;
   /** Samples per batch: the option, or a batch sampler's batchSize (1 for one that has none). */
   readonly batchSize: number;
@@ -159,10 +159,10 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   nextEpoch = 0;
   /** Every batch is new and the consumer's: core's fit and evaluate dispose them after use. */
   readonly yieldsFreshBatches = true;
-  readonly #collate: (samples: Sample[]) => Batch;
+  readonly #collate: (samples: Sample[]) => B;
   #identity: Int32Array | undefined;
 
-  constructor(dataset: DatasetLike<MaybePromise<Sample>>, options: DataLoaderOptions = {}) {
+  constructor(dataset: DatasetLike<MaybePromise<Sample>>, options: DataLoaderOptions<B> = {}) {
     this.dataset = dataset;
     checkOptions(options);
     checkExclusive(options);
@@ -174,7 +174,7 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     this.sampler = options.sampler;
     this.seed = options.seed ?? this.sampler?.seed ?? this.batchSampler?.seed ?? drawSeed();
     const collator = new Collator(options);
-    this.#collate = options.collate ?? ((samples) => collator.collate(samples));
+    this.#collate = options.collate ?? ((samples) => collator.collate(samples) as B); // B is Batch without a collate
   }
 
   /** Batches per epoch. */
@@ -208,7 +208,7 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   }
 
   /** The batches of epoch `epoch`. */
-  epoch(epoch: number): EpochBatches {
+  epoch(epoch: number): EpochBatches<B> {
     checkCount('epoch', epoch, 0);
     return {
       epoch,
@@ -218,11 +218,11 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+  [Symbol.asyncIterator](): AsyncIterator<B> {
     return this.epoch(this.nextEpoch++)[Symbol.asyncIterator]();
   }
 
-  [Symbol.iterator](): Iterator<Batch> {
+  [Symbol.iterator](): Iterator<B> {
     return this.epoch(this.nextEpoch++)[Symbol.iterator]();
   }
 
@@ -251,7 +251,7 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     return samples;
   }
 
-  *#iterateSync(epoch: number): IterableIterator<Batch> {
+  *#iterateSync(epoch: number): IterableIterator<B> {
     const batches = this.batches(epoch);
     const context: SampleContext = { epoch };
     const reads = new Map<number, number>();
@@ -269,8 +269,8 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     }
   }
 
-  #build(indices: Int32Array, context: SampleContext, reads: Map<number, number>): Promise<Batch> {
-    return new Promise<Batch>((resolve, reject) => {
+  #build(indices: Int32Array, context: SampleContext, reads: Map<number, number>): Promise<B> {
+    return new Promise<B>((resolve, reject) => {
       scheduleMacrotask(() => {
         try {
           const samples = this.#samples(indices, context, reads);
@@ -286,12 +286,12 @@ export class DataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
     });
   }
 
-  async *#iterateAsync(epoch: number): AsyncGenerator<Batch> {
+  async *#iterateAsync(epoch: number): AsyncGenerator<B> {
     const batches = this.batches(epoch);
     const context: SampleContext = { epoch };
     const reads = new Map<number, number>();
     const total = batches.length;
-    const queue: Promise<Batch>[] = [];
+    const queue: Promise<B>[] = [];
     let started = 0;
     const startNext = (): void => {
       const pending = this.#build(batches[started++]!, context, reads);

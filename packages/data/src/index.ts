@@ -13,7 +13,15 @@ export {
 } from './dataset.js';
 export { TensorDataset, type ArrayInput, type TensorDatasetOptions } from './tensor-dataset.js';
 export { randomSplit, type RandomSplitOptions } from './random-split.js';
-export { Collator, collate, type Batch, type CollateOptions } from './collate.js';
+export {
+  Collator,
+  collate,
+  collatePadded,
+  type Batch,
+  type CollateOptions,
+  type CollatePaddedOptions,
+  type PaddedBatch,
+} from './collate.js';
 export { DataLoader, type DataLoaderOptions, type EpochBatches, type MaybePromise } from './data-loader.js';
 export { DistributedSampler, type DistributedSamplerOptions, type Sampler } from './distributed-sampler.js';
 export {

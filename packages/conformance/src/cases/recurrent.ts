@@ -1,4 +1,18 @@
-import { concat, gruCell, lstmCell, rnnTanhCell, stack, type Tensor } from '@myelin/core';
+import {
+  GRU,
+  Generator,
+  LSTM,
+  SelectTimeStep,
+  concat,
+  gruCell,
+  lstmCell,
+  packPaddedSequence,
+  padPackedSequence,
+  rnnTanhCell,
+  stack,
+  type FloatDType,
+  type Tensor,
+} from '@myelin/core';
 import type { InputSpec, OpCase } from './types.js';
 
 // Recurrent cells run as step sequences (what RNN, LSTM and GRU do per layer and direction):
@@ -52,6 +66,41 @@ export const recurrentCases: OpCase[] = [
     run: ([x, h0, wIh, wHh, bIh, bHh]) => {
       let h = h0!;
       return stack(steps(x!).map((xt) => (h = rnnTanhCell(xt, h, wIh!, wHh!, bIh!, bHh!))));
+    },
+  },
+  // The layers on a PackedSequence: packing and unpacking gather rows, the batch shrinks from step
+  // to step (forwards) and grows (in reverse), and every gradient crosses the packed recurrence.
+  // The weights come from a seeded generator on the host, the same on every backend.
+  {
+    name: 'packed LSTM, 2 layers, bidirectional, unsorted lengths [2, 3, 1]: padded output, h_n and c_n',
+    covers: ['matmul', 'add', 'mul', 'sigmoid', 'tanh', 'slice', 'concat', 'gather', 'pad'],
+    inputs: [{ shape: [SEQ, 3, INPUT] }],
+    run: ([x], backend) => {
+      const lstm = new LSTM(INPUT, HIDDEN, {
+        numLayers: 2,
+        bidirectional: true,
+        generator: new Generator(3),
+        dtype: x!.dtype as FloatDType,
+        backend,
+      });
+      const { output, state } = lstm.forwardWithState(packPaddedSequence(x!, [2, 3, 1], { enforceSorted: false }));
+      return concat([padPackedSequence(output).output.reshape([-1]), state.h.reshape([-1]), state.c.reshape([-1])]);
+    },
+  },
+  {
+    name: "packed GRU, batchFirst, lengths [3, 2, 1]: each sequence's last output and h_n",
+    covers: ['matmul', 'add', 'sub', 'mul', 'sigmoid', 'tanh', 'slice', 'concat', 'gather'],
+    inputs: [{ shape: [3, SEQ, INPUT] }],
+    run: ([x], backend) => {
+      const gru = new GRU(INPUT, HIDDEN, {
+        bidirectional: true,
+        batchFirst: true,
+        generator: new Generator(4),
+        dtype: x!.dtype as FloatDType,
+        backend,
+      });
+      const { output, state } = gru.forwardWithState(packPaddedSequence(x!, [3, 2, 1], { batchFirst: true }));
+      return concat([new SelectTimeStep(-1).forward(output).reshape([-1]), state.h.reshape([-1])]);
     },
   },
 ];

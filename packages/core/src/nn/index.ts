@@ -157,6 +157,17 @@ export { Unflatten } from './unflatten.js';
 export { cnnConfig, type CnnConfigOptions, type CnnLayers } from './cnn.js';
 export { Identity } from './identity.js';
 export {
+  PackedSequence,
+  packPaddedSequence,
+  padPackedSequence,
+  packSequence,
+  unpackSequence,
+  unpadSequence,
+  type PackPaddedSequenceOptions,
+  type PadPackedSequenceOptions,
+  type PaddedSequence,
+} from './packed-sequence.js';
+export {
   RNNBase,
   RNN,
   LSTM,

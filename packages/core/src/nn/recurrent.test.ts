@@ -16,6 +16,8 @@ import {
   manualSeed,
   moduleFromConfig,
   noGrad,
+  packPaddedSequence,
+  padPackedSequence,
   randn,
   rnnReluCell,
   tensor,
@@ -24,9 +26,33 @@ import {
   type RNNBase,
   type Tensor,
 } from '@myelin/core';
+import { PYTORCH_PACKED_SEQUENCE } from './packed-sequence-fixture.js';
 import { PYTORCH_RECURRENT } from './recurrent-fixture.js';
 
-type Case = (typeof PYTORCH_RECURRENT)[number];
+/** What both fixtures record per case: the module, its parameters, state, loss weights, and PyTorch's results. */
+type Case = Pick<
+  (typeof PYTORCH_RECURRENT)[number],
+  | 'name'
+  | 'type'
+  | 'inputSize'
+  | 'hiddenSize'
+  | 'parameters'
+  | 'input'
+  | 'outputWeights'
+  | 'hWeights'
+  | 'output'
+  | 'h'
+  | 'inputGradient'
+  | 'parameterGradients'
+> & {
+  options: Record<string, unknown>;
+  state: { h: unknown; c?: unknown } | null;
+  cWeights: unknown;
+  c: unknown;
+  stateGradient: { h: unknown; c?: unknown } | null;
+};
+type PackedCase = (typeof PYTORCH_PACKED_SEQUENCE)['layers'][number];
+type AnyState = { h: Tensor; c?: Tensor };
 const t64 = (values: unknown, requiresGrad = false): Tensor =>
   tensor(values as NestedArray, { dtype: 'float64', requiresGrad });
 const flat = (values: unknown): number[] => (Array.isArray(values) ? values.flatMap(flat) : [values as number]);
@@ -40,55 +66,106 @@ async function maxError(actual: Tensor | null, expected: unknown): Promise<numbe
   return got.reduce((worst, value, i) => Math.max(worst, Math.abs(value - want[i]!)), 0);
 }
 
-function build(c: Case): RNNBase<{ h: Tensor; c?: Tensor }> {
+function build(c: Case): RNNBase<AnyState> {
   const options = { ...c.options, dtype: 'float64' as const };
-  if (c.type === 'LSTM') return new LSTM(c.inputSize, c.hiddenSize, options) as RNNBase<{ h: Tensor; c?: Tensor }>;
+  if (c.type === 'LSTM') return new LSTM(c.inputSize, c.hiddenSize, options) as RNNBase<AnyState>;
   if (c.type === 'GRU') return new GRU(c.inputSize, c.hiddenSize, options);
   return new RNN(c.inputSize, c.hiddenSize, options as ConstructorParameters<typeof RNN>[2]);
 }
 
-describe('RNN, LSTM and GRU against PyTorch (float64, cpu-reference)', () => {
-  let worst = 0;
-  for (const c of PYTORCH_RECURRENT) {
-    it(`${c.name}: output, final state and every gradient match torch.nn.${c.type}`, async () => {
-      const module = build(c);
-      // PyTorch's state-dict names and shapes load 1:1.
-      module.loadStateDict(Object.fromEntries(Object.entries(c.parameters).map(([name, v]) => [name, t64(v)])));
-      const input = t64(c.input, true);
-      const state =
-        c.state === null
-          ? undefined
-          : { h: t64(c.state.h, true), ...('c' in c.state ? { c: t64(c.state.c, true) } : {}) };
-      const { output, state: final } = module.forwardWithState(input, state as { h: Tensor; c?: Tensor });
-      let loss = output
-        .mul(t64(c.outputWeights))
-        .sum()
-        .add(final.h.mul(t64(c.hWeights)).sum());
-      if (c.cWeights !== null) loss = loss.add(final.c!.mul(t64(c.cWeights)).sum());
-      loss.backward();
-      const errors: [string, number][] = [
-        ['output', await maxError(output, c.output)],
-        ['h_n', await maxError(final.h, c.h)],
-        ['input gradient', await maxError(input.grad, c.inputGradient)],
-      ];
-      if (c.c !== null) errors.push(['c_n', await maxError(final.c!, c.c)]);
-      if (c.stateGradient !== null) {
-        errors.push(['h0 gradient', await maxError(state!.h.grad, c.stateGradient.h)]);
-        if ('c' in c.stateGradient) errors.push(['c0 gradient', await maxError(state!.c!.grad, c.stateGradient.c)]);
-      }
-      const parameters = Object.fromEntries(module.namedParameters());
-      expect(Object.keys(parameters)).toEqual(Object.keys(c.parameterGradients)); // PyTorch's order too
-      for (const [name, gradient] of Object.entries(c.parameterGradients))
-        errors.push([`${name} gradient`, await maxError(parameters[name]!.grad, gradient)]);
-      for (const [what, error] of errors) expect(error, `${c.name}: ${what}`).toBeLessThan(1e-12);
-      worst = Math.max(worst, ...errors.map(([, e]) => e));
-    });
+/**
+ * Runs a case through `run` (the layer on the input, or on it packed) and returns the largest
+ * error of the output, the final state and every gradient against PyTorch's, per quantity.
+ */
+async function errorsAgainstTorch(
+  c: Case,
+  run: (module: RNNBase<AnyState>, input: Tensor, state: AnyState | undefined) => { output: Tensor; state: AnyState },
+): Promise<[string, number][]> {
+  const module = build(c);
+  // PyTorch's state-dict names and shapes load 1:1.
+  module.loadStateDict(Object.fromEntries(Object.entries(c.parameters).map(([name, v]) => [name, t64(v)])));
+  const input = t64(c.input, true);
+  const state =
+    c.state === null ? undefined : { h: t64(c.state.h, true), ...('c' in c.state ? { c: t64(c.state.c, true) } : {}) };
+  const { output, state: final } = run(module, input, state);
+  let loss = output
+    .mul(t64(c.outputWeights))
+    .sum()
+    .add(final.h.mul(t64(c.hWeights)).sum());
+  if (c.cWeights !== null) loss = loss.add(final.c!.mul(t64(c.cWeights)).sum());
+  loss.backward();
+  const errors: [string, number][] = [
+    ['output', await maxError(output, c.output)],
+    ['h_n', await maxError(final.h, c.h)],
+    ['input gradient', await maxError(input.grad, c.inputGradient)],
+  ];
+  if (c.c !== null) errors.push(['c_n', await maxError(final.c!, c.c)]);
+  if (c.stateGradient !== null) {
+    errors.push(['h0 gradient', await maxError(state!.h.grad, c.stateGradient.h)]);
+    if ('c' in c.stateGradient) errors.push(['c0 gradient', await maxError(state!.c!.grad, c.stateGradient.c)]);
   }
-  it('(worst error over all cases)', () => {
-    console.log(`recurrent layers vs PyTorch: worst absolute error ${worst.toExponential(2)}`);
-    expect(worst).toBeGreaterThan(0); // the cases ran
+  const parameters = Object.fromEntries(module.namedParameters());
+  expect(Object.keys(parameters)).toEqual(Object.keys(c.parameterGradients)); // PyTorch's order too
+  for (const [name, gradient] of Object.entries(c.parameterGradients))
+    errors.push([`${name} gradient`, await maxError(parameters[name]!.grad, gradient)]);
+  return errors;
+}
+
+/** One test per case, each quantity within 1e-12, and a last test that logs the worst error. */
+function describeParity<C extends Case>(
+  title: string,
+  cases: readonly C[],
+  label: (c: C) => string,
+  run: (
+    c: C,
+    module: RNNBase<AnyState>,
+    input: Tensor,
+    state: AnyState | undefined,
+  ) => { output: Tensor; state: AnyState },
+): void {
+  describe(title, () => {
+    let worst = 0;
+    for (const c of cases) {
+      it(`${c.name}: ${label(c)}`, async () => {
+        const errors = await errorsAgainstTorch(c, (module, input, state) => run(c, module, input, state));
+        for (const [what, error] of errors) expect(error, `${c.name}: ${what}`).toBeLessThan(1e-12);
+        worst = Math.max(worst, ...errors.map(([, e]) => e));
+      });
+    }
+    it('(worst error over all cases)', () => {
+      console.log(`${title}: worst absolute error ${worst.toExponential(2)}`);
+      expect(worst).toBeGreaterThan(0); // the cases ran
+    });
   });
-});
+}
+
+describeParity(
+  'RNN, LSTM and GRU against PyTorch (float64, cpu-reference)',
+  PYTORCH_RECURRENT,
+  (c) => `output, final state and every gradient match torch.nn.${c.type}`,
+  (_c, module, input, state) => module.forwardWithState(input, state),
+);
+
+describeParity(
+  'RNN, LSTM and GRU on a PackedSequence against PyTorch (float64, cpu-reference)',
+  PYTORCH_PACKED_SEQUENCE.layers as readonly (PackedCase & Case)[],
+  (c) =>
+    `lengths [${c.lengths.join(', ')}]: padded output, each sequence's final state and every gradient match torch.nn.${c.type}`,
+  (c, module, input, state) => {
+    const batchFirst = c.options.batchFirst === true;
+    const packed = packPaddedSequence(input, c.lengths, { batchFirst, enforceSorted: c.enforceSorted });
+    const result = module.forwardWithState(packed, state);
+    expect(result.output.batchSizes).toEqual(c.batchSizes);
+    const padOptions = {
+      batchFirst,
+      ...(c.pad.totalLength === null ? {} : { totalLength: c.pad.totalLength }),
+      ...(c.pad.paddingValue === null ? {} : { paddingValue: c.pad.paddingValue }),
+    };
+    const { output, lengths } = padPackedSequence(result.output, padOptions);
+    expect(lengths).toEqual(c.lengths);
+    return { output, state: result.state };
+  },
+);
 
 describe('recurrent layers', () => {
   it('register PyTorch-shaped parameters and initialise them in U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize))', async () => {
@@ -192,10 +269,12 @@ describe('recurrent layers', () => {
 
     const lstm = new LSTM(2, 3, { numLayers: 2 });
     expect(() => lstm.forward(randn([4, 2, 5]))).toThrow(
-      new ShapeError('LSTM(2 -> 3) got input of shape [4,2,5]: expected [seq, batch, 2] or unbatched [seq, 2]'),
+      new ShapeError(
+        'LSTM(2 -> 3) got input of shape [4,2,5]: expected [seq, batch, 2], unbatched [seq, 2] or a PackedSequence',
+      ),
     );
     expect(() => new GRU(2, 3, { batchFirst: true }).forward(randn([2]))).toThrow(
-      'GRU(2 -> 3) got input of shape [2]: expected [batch, seq, 2] or unbatched [seq, 2]',
+      'GRU(2 -> 3) got input of shape [2]: expected [batch, seq, 2], unbatched [seq, 2] or a PackedSequence',
     );
     expect(() => lstm.forward(randn([0, 2, 2]))).toThrow(
       'LSTM(2 -> 3) got input of shape [0,2,2]: the sequence is empty',

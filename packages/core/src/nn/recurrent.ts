@@ -3,8 +3,8 @@ import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js
 import { relu, sigmoid, tanh } from '../ops/activation.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { linear } from '../ops/linalg.js';
-import { concat, reshape, slice, stack, transpose } from '../ops/movement.js';
-import { zeros } from '../tensor/creation.js';
+import { concat, gather, indexSelect, reshape, slice, stack, transpose } from '../ops/movement.js';
+import { tensor, zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import { composite, compositeResults } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
@@ -22,6 +22,7 @@ import {
 import { Dropout } from './dropout.js';
 import { uniform_ } from './init.js';
 import { Module, type ModuleConfig } from './module.js';
+import { isPackedSequence, type PackedSequence } from './packed-sequence.js';
 
 /*
  * RNN, LSTM and GRU with torch.nn's semantics: the same parameter names and shapes (a PyTorch
@@ -83,22 +84,29 @@ const rnnTanhStep = rnnStep(tanh);
 const rnnReluStep = rnnStep(relu);
 
 /**
- * The steps of x [seq, ...] as tensors of shape x.shape[1:], split by halves: a slice's gradient
- * is zero-padded to its source's extent, so slicing each of n steps straight from x would make
+ * x's rows split into consecutive blocks of `sizes` rows, by halves: a slice's gradient is
+ * zero-padded to its source's extent, so slicing each of n blocks straight from x would make
  * the backward pass O(n^2) in x's size; halving keeps it O(n log n).
  */
-function unstack(x: Tensor, into: Tensor[] = []): Tensor[] {
-  const n = x.shape[0]!;
-  const rest = x.shape.slice(1);
-  if (n <= 2) {
-    for (let t = 0; t < n; t++) into.push(reshape(slice(x, [t], [1]), rest));
+function splitRows(x: Tensor, sizes: readonly number[], into: Tensor[] = []): Tensor[] {
+  if (sizes.length <= 2) {
+    let begin = 0;
+    for (const size of sizes) {
+      into.push(sizes.length === 1 ? x : slice(x, [begin], [size]));
+      begin += size;
+    }
   } else {
-    const half = Math.ceil(n / 2);
-    unstack(slice(x, [0], [half]), into);
-    unstack(slice(x, [half], [n - half]), into);
+    const half = Math.ceil(sizes.length / 2);
+    const rows = sizes.slice(0, half).reduce((sum, n) => sum + n, 0);
+    splitRows(slice(x, [0], [rows]), sizes.slice(0, half), into);
+    splitRows(slice(x, [rows]), sizes.slice(half), into);
   }
   return into;
 }
+
+/** `count` rows of x from row `begin` (x itself when that is all of it). */
+const rows = (x: Tensor, begin: number, count: number): Tensor =>
+  begin === 0 && count === x.shape[0] ? x : slice(x, [begin], [count]);
 
 const isTensor = (value: unknown): value is Tensor =>
   typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
@@ -219,10 +227,13 @@ export interface LSTMState {
 }
 
 /** What `forwardWithState` returns: every step's output (as `forward`) and the final state. */
-export interface RecurrentResult<S> {
-  /** [seq, batch, numDirections * hiddenSize] ([batch, seq, ...] with batchFirst, [seq, ...] unbatched). */
-  output: Tensor;
-  /** The state after the last step, per layer and direction: layer 0 forward, layer 0 reverse, layer 1 forward, ... */
+export interface RecurrentResult<S, O extends Tensor | PackedSequence = Tensor> {
+  /** [seq, batch, numDirections * hiddenSize] ([batch, seq, ...] with batchFirst, [seq, ...] unbatched), or packed as the input. */
+  output: O;
+  /**
+   * The state after the last step, per layer and direction: layer 0 forward, layer 0 reverse, layer 1 forward, ...
+   * For packed input, each sequence's own: after its last real step (forward) and after step 0 (reverse), in the original batch order.
+   */
   state: S;
 }
 
@@ -302,18 +313,28 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
     for (const parameter of this.parameters()) uniform_(parameter, -bound, bound, { generator });
   }
 
-  /** Every step's output, as PyTorch's `output` (the state starts at zeros), so the layer fits in a Sequential. */
-  forward(input: Tensor): Tensor {
-    return composite(() => this.#run(input, undefined, false)[0]!);
+  /**
+   * Every step's output, as PyTorch's `output` (the state starts at zeros), so the layer fits in a
+   * Sequential. A PackedSequence gives a PackedSequence: each sequence runs over its own steps only.
+   */
+  forward(input: Tensor): Tensor;
+  forward(input: PackedSequence): PackedSequence;
+  forward(input: Tensor | PackedSequence): Tensor | PackedSequence {
+    if (!isPackedSequence(input)) return composite(() => this.#run(input, undefined, false)[0]!);
+    return input.withData(composite(() => this.#run(input, undefined, false)[0]!));
   }
 
   /**
-   * Every step's output and the final state, from `state` (zeros if omitted). Outside `tidy`,
-   * dispose `output` last: it holds the intermediates the state's graph shares.
+   * Every step's output and the final state, from `state` (zeros if omitted; for packed input in
+   * the original batch order, as torch). Outside `tidy`, dispose `output` last: it holds the
+   * intermediates the state's graph shares.
    */
-  forwardWithState(input: Tensor, state?: S): RecurrentResult<S> {
+  forwardWithState(input: Tensor, state?: S): RecurrentResult<S>;
+  forwardWithState(input: PackedSequence, state?: S): RecurrentResult<S, PackedSequence>;
+  forwardWithState(input: Tensor | PackedSequence, state?: S): RecurrentResult<S, Tensor | PackedSequence> {
     const [output, h, c] = compositeResults(() => this.#run(input, state, true));
-    return { output: output!, state: (this.#mode === 'LSTM' ? { h, c } : { h }) as S };
+    const finalState = (this.#mode === 'LSTM' ? { h, c } : { h }) as S;
+    return { output: isPackedSequence(input) ? input.withData(output!) : output!, state: finalState };
   }
 
   /** 'LSTM(10 -> 20)': how errors name the layer. */
@@ -321,20 +342,127 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
     return `${this.typeName}(${this.inputSize} -> ${this.hiddenSize})`;
   }
 
-  /** [output, h_n, c_n (LSTM)], or just [output] without `withState`. */
-  #run(input: Tensor, state: S | undefined, withState: boolean): Tensor[] {
+  /**
+   * [output, h_n, c_n (LSTM)], or just [output] without `withState`; the output is the packed data
+   * for packed input. Dense input runs as a packed batch whose sequences all have every step.
+   */
+  #run(input: Tensor | PackedSequence, state: S | undefined, withState: boolean): Tensor[] {
+    const packed = isPackedSequence(input) ? input : null;
+    const [data, batchSizes, unbatched, restore] =
+      packed === null ? this.#denseSteps(input as Tensor) : [this.#checkPacked(packed), packed.batchSizes, false, null];
+    const batch = batchSizes[0]!;
+    let [h0, c0] = this.#initialState(state, batch, unbatched);
+    const sorted = packed?.sortedIndices ?? null;
+    const order = (indices: readonly number[], s: Tensor): Tensor =>
+      indexSelect(s, 1, tensor(Int32Array.from(indices), { dtype: 'int32', backend: s.backend }));
+    if (sorted !== null) {
+      h0 = order(sorted, h0);
+      c0 = c0 === null ? null : order(sorted, c0);
+    }
+    const directions = this.numDirections;
+    const finalH: Tensor[] = [];
+    const finalC: Tensor[] = [];
+    const at = (s: Tensor, k: number): Tensor => reshape(slice(s, [k], [1]), [batch, this.hiddenSize]);
+    let x = data;
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const outputs: Tensor[] = [];
+      for (let direction = 0; direction < directions; direction++) {
+        const k = layer * directions + direction;
+        const [hs, h, c] = this.#direction(
+          k,
+          x,
+          batchSizes,
+          at(h0, k),
+          c0 === null ? null : at(c0, k),
+          direction === 1,
+        );
+        outputs.push(hs);
+        finalH.push(h);
+        if (c !== null) finalC.push(c);
+      }
+      x = directions === 1 ? outputs[0]! : concat(outputs, 1);
+      if (layer < this.numLayers - 1 && this.training && this.dropout > 0) x = this.#dropoutLayer.forward(x);
+    }
+    const output = restore === null ? x : restore(x);
+    if (!withState) return [output];
+    const finalState = (finals: Tensor[]): Tensor => {
+      const s = stack(finals);
+      if (unbatched) return reshape(s, [finals.length, this.hiddenSize]);
+      return packed?.unsortedIndices ? order(packed.unsortedIndices, s) : s;
+    };
+    return c0 === null ? [output, finalState(finalH)] : [output, finalState(finalH), finalState(finalC)];
+  }
+
+  /**
+   * One layer and direction k over the steps x [rows, features] in packed layout (step t is the
+   * next batchSizes[t] rows): step t runs on the first batchSizes[t] sequences only. Forwards, a
+   * sequence's final state is set aside when it ends; in reverse, a sequence joins at its own last
+   * step with its initial state. Returns [every step's h in x's layout, final h, final c or null].
+   */
+  #direction(
+    k: number,
+    x: Tensor,
+    batchSizes: readonly number[],
+    h0: Tensor,
+    c0: Tensor | null,
+    reverse: boolean,
+  ): [Tensor, Tensor, Tensor | null] {
+    const [weightIh, weightHh, biasIh, biasHh] = this.allWeights[k]!;
+    const step = steps[this.#mode];
+    const projected = splitRows(linear(x, weightIh, biasIh), batchSizes);
+    const length = batchSizes.length;
+    const hs = new Array<Tensor>(length);
+    if (!reverse) {
+      let h = h0;
+      let c = c0;
+      const endedH: Tensor[] = [];
+      const endedC: Tensor[] = [];
+      for (let t = 0; t < length; t++) {
+        const size = batchSizes[t]!;
+        const previous = h.shape[0]!;
+        if (size < previous) {
+          endedH.unshift(rows(h, size, previous - size));
+          h = rows(h, 0, size);
+          if (c !== null) {
+            endedC.unshift(rows(c, size, previous - size));
+            c = rows(c, 0, size);
+          }
+        }
+        [h, c] = step(projected[t]!, h, c, weightHh, biasHh);
+        hs[t] = h;
+      }
+      const whole = (last: Tensor, ended: Tensor[]): Tensor => (ended.length === 0 ? last : concat([last, ...ended]));
+      return [concat(hs), whole(h, endedH), c === null ? null : whole(c, endedC)];
+    }
+    const last = batchSizes[length - 1]!;
+    let h = rows(h0, 0, last);
+    let c = c0 === null ? null : rows(c0, 0, last);
+    for (let t = length - 1; t >= 0; t--) {
+      const size = batchSizes[t]!;
+      const current = h.shape[0]!;
+      if (size > current) {
+        h = concat([h, rows(h0, current, size - current)]);
+        if (c !== null) c = concat([c, rows(c0!, current, size - current)]);
+      }
+      [h, c] = step(projected[t]!, h, c, weightHh, biasHh);
+      hs[t] = h;
+    }
+    return [concat(hs), h, c];
+  }
+
+  /**
+   * Dense input checked and laid out as packed steps: [data [seq * batch, inputSize], batch sizes
+   * (batch at every step), unbatched, how to turn the output rows back into the input's layout].
+   */
+  #denseSteps(input: Tensor): [Tensor, number[], boolean, (rows: Tensor) => Tensor] {
     const expected = this.batchFirst ? `[batch, seq, ${this.inputSize}]` : `[seq, batch, ${this.inputSize}]`;
-    if ((input.rank !== 2 && input.rank !== 3) || input.shape[input.rank - 1] !== this.inputSize)
+    if (!isTensor(input) || (input.rank !== 2 && input.rank !== 3) || input.shape[input.rank - 1] !== this.inputSize)
       throw new ShapeError(
-        `${this.#label} got input of shape ${formatShape(input.shape)}: expected ${expected} or unbatched [seq, ${this.inputSize}]`,
+        `${this.#label} got input ${isTensor(input) ? `of shape ${formatShape(input.shape)}` : describeValue(input)}: expected ${expected}, unbatched [seq, ${this.inputSize}] or a PackedSequence`,
       );
-    const dtype = this.allWeights[0]![0].dtype;
-    if (input.dtype !== dtype)
-      throw new DTypeError(
-        `${this.#label} got input of dtype ${input.dtype}, but its parameters are ${dtype}; cast the input`,
-      );
+    this.#checkDtype(input);
     const unbatched = input.rank === 2;
-    let x = unbatched
+    const x = unbatched
       ? reshape(input, [input.shape[0]!, 1, this.inputSize])
       : this.batchFirst
         ? transpose(input, 0, 1)
@@ -342,41 +470,29 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
     const [length, batch] = x.shape as [number, number];
     if (length === 0)
       throw new ShapeError(`${this.#label} got input of shape ${formatShape(input.shape)}: the sequence is empty`);
-    const [h0, c0] = this.#initialState(state, batch, unbatched);
-    const step = steps[this.#mode];
-    const directions = this.numDirections;
-    const finalH: Tensor[] = [];
-    const finalC: Tensor[] = [];
-    const at = (s: Tensor, k: number): Tensor => reshape(slice(s, [k], [1]), [batch, this.hiddenSize]);
-    for (let layer = 0; layer < this.numLayers; layer++) {
-      const flat = reshape(x, [length * batch, x.shape[2]!]);
-      const outputs: Tensor[] = [];
-      for (let direction = 0; direction < directions; direction++) {
-        const k = layer * directions + direction;
-        const [weightIh, weightHh, biasIh, biasHh] = this.allWeights[k]!;
-        const projected = unstack(reshape(linear(flat, weightIh, biasIh), [length, batch, -1]));
-        let h = at(h0, k);
-        let c = c0 === null ? null : at(c0, k);
-        const hs = new Array<Tensor>(length);
-        for (let i = 0; i < length; i++) {
-          const t = direction === 0 ? i : length - 1 - i;
-          [h, c] = step(projected[t]!, h, c, weightHh, biasHh);
-          hs[t] = h;
-        }
-        outputs.push(stack(hs));
-        finalH.push(h);
-        if (c !== null) finalC.push(c);
-      }
-      x = directions === 1 ? outputs[0]! : concat(outputs, 2);
-      if (layer < this.numLayers - 1 && this.training && this.dropout > 0) x = this.#dropoutLayer.forward(x);
-    }
-    const output = unbatched ? reshape(x, [length, -1]) : this.batchFirst ? transpose(x, 0, 1) : x;
-    if (!withState) return [output];
-    const finalState = (finals: Tensor[]): Tensor => {
-      const s = stack(finals);
-      return unbatched ? reshape(s, [finals.length, this.hiddenSize]) : s;
+    const restore = (output: Tensor): Tensor => {
+      const y = reshape(output, [length, batch, -1]);
+      return unbatched ? reshape(y, [length, -1]) : this.batchFirst ? transpose(y, 0, 1) : y;
     };
-    return c0 === null ? [output, finalState(finalH)] : [output, finalState(finalH), finalState(finalC)];
+    return [reshape(x, [length * batch, this.inputSize]), new Array<number>(length).fill(batch), unbatched, restore];
+  }
+
+  #checkPacked(packed: PackedSequence): Tensor {
+    const { data } = packed;
+    if (data.rank !== 2 || data.shape[1] !== this.inputSize)
+      throw new ShapeError(
+        `${this.#label} got a PackedSequence with data of shape ${formatShape(data.shape)}: expected [steps, ${this.inputSize}]`,
+      );
+    this.#checkDtype(data);
+    return data;
+  }
+
+  #checkDtype(input: Tensor): void {
+    const dtype = this.allWeights[0]![0].dtype;
+    if (input.dtype !== dtype)
+      throw new DTypeError(
+        `${this.#label} got input of dtype ${input.dtype}, but its parameters are ${dtype}; cast the input`,
+      );
   }
 
   /** The given state checked (with a batch axis added when unbatched), or zeros; [h0, c0 or null]. */
@@ -504,6 +620,10 @@ export interface SelectTimeStepOptions {
  * default index -1 is the last step, so `LSTM -> SelectTimeStep -> Linear` classifies a sequence
  * in a Sequential. For a bidirectional layer the reverse half of the last step has seen only
  * that step; the final state of forwardWithState holds both directions' summaries.
+ *
+ * Given a PackedSequence, steps count within each sequence: index -1 is each sequence's own last
+ * real step (torch's `output[lengths - 1, range(batch)]` on the padded output), index 0 its first;
+ * the result is [batch, feature] in the original batch order.
  */
 export class SelectTimeStep extends Module {
   readonly index: number;
@@ -520,7 +640,8 @@ export class SelectTimeStep extends Module {
     return 'SelectTimeStep';
   }
 
-  forward(input: Tensor): Tensor {
+  forward(input: Tensor | PackedSequence): Tensor {
+    if (isPackedSequence(input)) return this.#selectPacked(input);
     const axis = input.rank === 3 && this.batchFirst ? 1 : 0;
     const length = input.shape[axis] ?? 0;
     const at = this.index < 0 ? this.index + length : this.index;
@@ -538,6 +659,21 @@ export class SelectTimeStep extends Module {
         input.shape.filter((_, i) => i !== axis),
       ),
     );
+  }
+
+  /** Step `index` of each packed sequence, counted within its own length: one gather. */
+  #selectPacked(input: PackedSequence): Tensor {
+    const lengths = input.lengths;
+    const shortest = Math.min(...lengths);
+    if (this.index >= shortest || this.index < -shortest)
+      throw new ShapeError(
+        `${this.typeName}(index=${this.index}) got a PackedSequence whose shortest sequence has ${shortest} steps: the index must be in [-${shortest}, ${shortest - 1}] for every sequence (lengths ${describeValue(lengths)})`,
+      );
+    const picked = lengths.map((length, b) =>
+      input.row(this.index < 0 ? length + this.index : this.index, input.sortedPosition(b)),
+    );
+    const { data } = input;
+    return composite(() => gather(data, tensor(Int32Array.from(picked), { dtype: 'int32', backend: data.backend }), 0));
   }
 
   override config(): ModuleConfig {

@@ -1,3 +1,4 @@
+import { ArgumentError } from '../errors.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { LinearActivation } from '../ops/linalg.js';
@@ -5,6 +6,7 @@ import { GELU, ReLU, SiLU, Sigmoid, Tanh } from './activation.js';
 import { Linear } from './linear.js';
 import type { Module, ModuleConfig } from './module.js';
 import { IndexedModules } from './module-list.js';
+import { isPackedSequence, type PackedSequence } from './packed-sequence.js';
 
 /** The activation a plain ReLU/Sigmoid/Tanh/GELU/SiLU module applies (undefined for any other module, subclasses included). */
 function fusableActivation(module: Module | undefined): LinearActivation | undefined {
@@ -37,11 +39,12 @@ export class Sequential extends IndexedModules {
     return 'Sequential';
   }
 
-  forward(input: Tensor): Tensor {
+  /** A PackedSequence input needs a layer that turns it into a tensor (SelectTimeStep after an RNN) before the end. */
+  forward(input: Tensor | PackedSequence): Tensor {
     // composite: called outside tidy, the intermediates live exactly as long as the result needs them.
     return composite(() => {
       const outputs: Tensor[] = [];
-      let x = input;
+      let x = input as Tensor;
       try {
         const layers = this.items;
         for (let i = 0; i < layers.length; i++) {
@@ -57,8 +60,12 @@ export class Sequential extends IndexedModules {
             outputs.push((x = layer.forward(x)));
           }
         }
+        if (isPackedSequence(x))
+          throw new ArgumentError(
+            `Sequential's last layer returned a PackedSequence; end with a layer that returns a tensor, like SelectTimeStep after an RNN, or call padPackedSequence on its output`,
+          );
       } catch (error) {
-        const kept = new Set<Tensor>([input, ...Object.values(this.stateDict())]); // a layer may return its own tensor
+        const kept = new Set<Tensor | PackedSequence>([input, ...Object.values(this.stateDict())]); // a layer may return its own tensor
         for (const output of outputs) if (!kept.has(output)) output.dispose();
         throw error;
       }
