@@ -58,6 +58,12 @@ export {
 } from './ops/dropout.js';
 export { bilinear } from './ops/bilinear.js';
 export {
+  embeddingBag,
+  type BagOffsets,
+  type EmbeddingBagMode,
+  type EmbeddingBagOptions as EmbeddingBagArgs,
+} from './ops/embedding-bag.js';
+export {
   cosineSimilarity,
   pairwiseDistance,
   type CosineSimilarityOptions,

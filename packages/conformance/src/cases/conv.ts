@@ -23,6 +23,7 @@ import {
   convTranspose1d,
   convTranspose2d,
   embedding,
+  embeddingBag,
   flatten,
   fold,
   groupNorm,
@@ -195,6 +196,34 @@ const convCases: OpCase[] = [
           { dtype: 'int32', backend },
         ),
         w!,
+      ),
+  },
+  ...(['sum', 'mean', 'max'] as const).map((mode): OpCase => ({
+    name: `embeddingBag ${mode} with an empty bag and a padding id`,
+    covers: ['gather', 'notEqual', 'where', 'cast', 'mul', 'scatterAdd', 'slice', 'maximum', 'div', 'max', 'sum'],
+    inputs: [{ shape: [6, 3] }],
+    run: ([w], backend) =>
+      embeddingBag(tensor([4, 0, 2, 2, 5, 3, 1], { dtype: 'int32', backend }), w!, {
+        offsets: [0, 3, 3, 5],
+        mode,
+        paddingIdx: 2,
+      }),
+  })),
+  {
+    name: 'embeddingBag sum of a 2-D input with per-sample weights',
+    covers: ['gather', 'cast', 'mul', 'scatterAdd', 'slice'],
+    inputs: [{ shape: [5, 2] }, { shape: [2, 3] }],
+    run: ([w, perSample], backend) =>
+      embeddingBag(
+        tensor(
+          [
+            [1, 4, 0],
+            [3, 3, 2],
+          ],
+          { dtype: 'int32', backend },
+        ),
+        w!,
+        { mode: 'sum', perSampleWeights: perSample! },
       ),
   },
 ];

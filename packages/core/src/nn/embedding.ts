@@ -3,6 +3,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { isFloat } from '../ops/dispatch.js';
 import { equal, where } from '../ops/elementwise.js';
+import { embeddingBag, type BagOffsets, type EmbeddingBagMode } from '../ops/embedding-bag.js';
 import { embedding } from '../ops/normalization.js';
 import { arange, zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
@@ -44,21 +45,10 @@ export class Embedding extends Module {
     this.numEmbeddings = checkPositiveInteger('Embedding: numEmbeddings', numEmbeddings);
     this.embeddingDim = checkPositiveInteger('Embedding: embeddingDim', embeddingDim);
     this.paddingIdx = checkPaddingIdx(options.paddingIdx, numEmbeddings);
-    const dtype = checkFloatDtype('Embedding: dtype', options.dtype ?? 'float32');
     this.weight = this.registerParameter(
       'weight',
-      zeros([numEmbeddings, embeddingDim], { dtype, backend: options.backend }),
+      embeddingTable('Embedding', numEmbeddings, embeddingDim, this.paddingIdx, options),
     );
-    normal_(this.weight, 0, 1, { generator: options.generator });
-    if (this.paddingIdx !== null) {
-      const row = this.paddingIdx;
-      noGrad(() =>
-        tidy(() => {
-          const isPad = equal(arange(numEmbeddings, { dtype: 'int32', backend: this.weight.backend }), row);
-          this.weight.assign(where(isPad.reshape([numEmbeddings, 1]), 0, this.weight));
-        }),
-      );
-    }
   }
 
   /**
@@ -108,11 +98,128 @@ export class Embedding extends Module {
   }
 }
 
-function checkPaddingIdx(value: unknown, rows: number): number | null {
+export interface EmbeddingBagOptions extends EmbeddingOptions {
+  /** How a bag's rows combine: 'mean' (default), 'sum' or 'max'. */
+  mode?: EmbeddingBagMode;
+  /** Offsets carry one more entry, the end of the last bag (PyTorch's include_last_offset). */
+  includeLastOffset?: boolean;
+}
+
+/**
+ * Sums, means or maxima of bags of embedding rows, like torch.nn.EmbeddingBag (weights N(0, 1),
+ * the padding row zero): `forward(input, offsets?, perSampleWeights?)` with int32 ids, 2-D
+ * [bags, ids] or 1-D with host offsets. The text classifier of PyTorch's torchtext tutorial is
+ * EmbeddingBag -> Linear; see embeddingBag.
+ */
+export class EmbeddingBag extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly mode: EmbeddingBagMode;
+  readonly includeLastOffset: boolean;
+  /** The padding row (non-negative), or null. */
+  readonly paddingIdx: number | null;
+  readonly weight: Tensor;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingBagOptions = {}) {
+    super();
+    checkOptions('EmbeddingBag', options, ['mode', 'includeLastOffset', 'paddingIdx', 'generator', 'dtype', 'backend']);
+    this.numEmbeddings = checkPositiveInteger('EmbeddingBag: numEmbeddings', numEmbeddings);
+    this.embeddingDim = checkPositiveInteger('EmbeddingBag: embeddingDim', embeddingDim);
+    const mode = options.mode ?? 'mean';
+    if (mode !== 'sum' && mode !== 'mean' && mode !== 'max')
+      throw new ArgumentError(`EmbeddingBag: mode must be 'sum', 'mean' or 'max', got ${describeValue(mode)}`);
+    this.mode = mode;
+    this.includeLastOffset = checkBoolean('EmbeddingBag: includeLastOffset', options.includeLastOffset ?? false);
+    this.paddingIdx = checkPaddingIdx(options.paddingIdx, numEmbeddings, 'EmbeddingBag');
+    this.weight = this.registerParameter(
+      'weight',
+      embeddingTable('EmbeddingBag', numEmbeddings, embeddingDim, this.paddingIdx, options),
+    );
+  }
+
+  /** An EmbeddingBag holding a copy of `embeddings` (PyTorch's from_pretrained): frozen unless `freeze: false`. */
+  static fromPretrained(
+    embeddings: Tensor,
+    options: { freeze?: boolean; mode?: EmbeddingBagMode; includeLastOffset?: boolean; paddingIdx?: number } = {},
+  ): EmbeddingBag {
+    checkOptions('EmbeddingBag.fromPretrained', options, ['freeze', 'mode', 'includeLastOffset', 'paddingIdx']);
+    if (embeddings.rank !== 2 || !isFloat(embeddings.dtype))
+      throw new ShapeError(
+        `EmbeddingBag.fromPretrained: embeddings must be a float [numEmbeddings, embeddingDim] tensor, got ${embeddings.dtype} ${formatShape(embeddings.shape)}`,
+      );
+    const freeze = checkBoolean('EmbeddingBag.fromPretrained: freeze', options.freeze ?? true);
+    const [rows, dim] = embeddings.shape as [number, number];
+    const { mode, includeLastOffset, paddingIdx } = options;
+    const module = new EmbeddingBag(rows, dim, {
+      mode,
+      includeLastOffset,
+      paddingIdx,
+      dtype: embeddings.dtype as FloatDType,
+      backend: embeddings.backend,
+    });
+    module.loadStateDict({ weight: embeddings });
+    module.weight.requiresGrad = !freeze;
+    return module;
+  }
+
+  override get typeName(): string {
+    return 'EmbeddingBag';
+  }
+
+  forward(input: Tensor, offsets?: BagOffsets, perSampleWeights?: Tensor): Tensor {
+    return embeddingBag(input, this.weight, {
+      offsets,
+      perSampleWeights,
+      mode: this.mode,
+      includeLastOffset: this.includeLastOffset,
+      paddingIdx: this.paddingIdx ?? undefined,
+    });
+  }
+
+  override config(): ModuleConfig {
+    const config: ModuleConfig = {
+      type: 'EmbeddingBag',
+      numEmbeddings: this.numEmbeddings,
+      embeddingDim: this.embeddingDim,
+      mode: this.mode,
+    };
+    if (this.includeLastOffset) config['includeLastOffset'] = true;
+    if (this.paddingIdx !== null) config['paddingIdx'] = this.paddingIdx;
+    if (this.weight.dtype !== 'float32') config['dtype'] = this.weight.dtype;
+    return config;
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}, mode='${this.mode}'${this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`}`;
+  }
+}
+
+/** A [rows, dim] table drawn from N(0, 1) with the padding row zero, as PyTorch's Embedding and EmbeddingBag. */
+function embeddingTable(
+  layer: string,
+  rows: number,
+  dim: number,
+  paddingIdx: number | null,
+  options: EmbeddingOptions,
+): Tensor {
+  const dtype = checkFloatDtype(`${layer}: dtype`, options.dtype ?? 'float32');
+  const table = zeros([rows, dim], { dtype, backend: options.backend });
+  normal_(table, 0, 1, { generator: options.generator });
+  if (paddingIdx !== null)
+    noGrad(() =>
+      tidy(() => {
+        const isPad = equal(arange(rows, { dtype: 'int32', backend: table.backend }), paddingIdx);
+        table.assign(where(isPad.reshape([rows, 1]), 0, table));
+      }),
+    );
+  return table;
+}
+
+function checkPaddingIdx(value: unknown, rows: number, layer = 'Embedding'): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < -rows || value >= rows)
     throw new ArgumentError(
-      `Embedding: paddingIdx must be an integer in [${-rows}, ${rows - 1}] (numEmbeddings ${rows}), got ${describeValue(value)}`,
+      `${layer}: paddingIdx must be an integer in [${-rows}, ${rows - 1}] (numEmbeddings ${rows}), got ${describeValue(value)}`,
     );
   return value < 0 ? value + rows : value;
 }

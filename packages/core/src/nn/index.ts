@@ -125,7 +125,7 @@ export {
   type UpsamplingOptions,
   type SpatialScale,
 } from './upsampling.js';
-export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagOptions } from './embedding.js';
 export { Bilinear, type BilinearOptions } from './bilinear.js';
 export {
   ZeroPad1d,

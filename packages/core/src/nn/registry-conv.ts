@@ -6,7 +6,7 @@ import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, ConvTranspose2
 import { AdaptiveAvgPool1d, AvgPool1d, Conv1d, ConvTranspose1d, MaxPool1d } from './conv1d.js';
 import { AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d } from './conv3d.js';
 import { Dropout2d } from './dropout.js';
-import { Embedding } from './embedding.js';
+import { Embedding, EmbeddingBag } from './embedding.js';
 import type { Module } from './module.js';
 import {
   BatchNorm1d,
@@ -250,6 +250,17 @@ export const convolutionBuiltins: Readonly<Record<string, ConvBuiltin>> = {
     options: ['numEmbeddings', 'embeddingDim', 'paddingIdx', 'dtype'],
     build: (read, { generator }) =>
       new Embedding(read.positiveInteger('numEmbeddings'), read.positiveInteger('embeddingDim'), {
+        paddingIdx: read.optionalInteger('paddingIdx'),
+        dtype: read.floatDtype('dtype', 'float32'),
+        generator,
+      }),
+  },
+  EmbeddingBag: {
+    options: ['numEmbeddings', 'embeddingDim', 'mode', 'includeLastOffset', 'paddingIdx', 'dtype'],
+    build: (read, { generator }) =>
+      new EmbeddingBag(read.positiveInteger('numEmbeddings'), read.positiveInteger('embeddingDim'), {
+        mode: read.choice('mode', 'mean', ['sum', 'mean', 'max']),
+        includeLastOffset: read.boolean('includeLastOffset', false),
         paddingIdx: read.optionalInteger('paddingIdx'),
         dtype: read.floatDtype('dtype', 'float32'),
         generator,
