@@ -11,6 +11,7 @@ export { tidy, keep, dispose, type TensorContainer } from './tensor/scope.js';
 export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from './tensor/shape.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { gradientRules, nonDifferentiableOps, unbroadcast, type GradRule } from './autograd/gradients.js';
+export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
 export type { AttributesOf, FusedOp, GradNode, OpAttributes, TapeOp } from './autograd/node.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
