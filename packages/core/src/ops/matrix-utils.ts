@@ -98,9 +98,9 @@ export function diagEmbed(x: Tensor, offset = 0, dim1 = -2, dim2 = -1): Tensor {
 }
 
 /** torch.diag: a vector to the matrix with it on the `diagonal`-th diagonal, a matrix to that diagonal. */
-export function diag(x: Tensor, diagonal_ = 0): Tensor {
-  if (x.rank === 1) return diagEmbed(x, diagonal_);
-  if (x.rank === 2) return diagonal(x, diagonal_);
+export function diag(x: Tensor, diagonalOffset = 0): Tensor {
+  if (x.rank === 1) return diagEmbed(x, diagonalOffset);
+  if (x.rank === 2) return diagonal(x, diagonalOffset);
   throw new ShapeError(`diag: expected a vector or a matrix, got shape ${formatShape(x.shape)}`);
 }
 

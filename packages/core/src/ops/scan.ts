@@ -18,7 +18,7 @@ import { sum } from './reduce.js';
 export interface ProdOptions {
   /** The axis to multiply along (may be negative); all elements by default. */
   dim?: number;
-  /** Keep the reduced axis with size 1 (default false). */
+  /** Keep the reduced axis (all axes, without a dim) with size 1 (default false). */
   keepdim?: boolean;
 }
 
@@ -42,7 +42,8 @@ export function prod(x: Tensor, options: ProdOptions = {}): Tensor {
   const keepdim = options.keepdim ?? false;
   if (typeof keepdim !== 'boolean')
     throw new ArgumentError(`prod: keepdim must be true or false, got ${String(keepdim)}`);
-  if (options.dim === undefined) return composite(() => reshape(prod(reshape(x, [-1]), { dim: 0 }), []));
+  if (options.dim === undefined)
+    return composite(() => reshape(prod(reshape(x, [-1]), { dim: 0 }), keepdim ? x.shape.map(() => 1) : []));
   const at = normalizeAxis('prod', options.dim, x.rank);
   const outShape = reducedShape(x.shape, [at], keepdim);
   return composite(() => {

@@ -233,6 +233,21 @@ describe('NaN-aware reductions', () => {
   });
 });
 
+describe('empty tensors', () => {
+  it('prod is 1, scans and cummax stay empty (as PyTorch)', async () => {
+    const empty = tensor([], { dtype: 'float64', shape: [0, 3] });
+    expect(Array.from(await prod(empty).data())).toEqual([1]);
+    expect(Array.from(await prod(empty, { dim: 0 }).data())).toEqual([1, 1, 1]);
+    expect(prod(empty, { keepdim: true }).shape).toEqual([1, 1]);
+    expect(cumprod(empty, 0).shape).toEqual([0, 3]);
+    expect(logcumsumexp(empty, 1).shape).toEqual([0, 3]);
+    const { values, indices } = cummax(empty, 0);
+    expect([values.shape, indices.shape, indices.dtype]).toEqual([[0, 3], [0, 3], 'int32']);
+    expect(Array.from(await einsum('ij->j', empty).data())).toEqual([0, 0, 0]);
+    expect(diff(empty, { dim: 0 }).shape).toEqual([0, 3]);
+  });
+});
+
 describe('argument checks', () => {
   const x = tensor([
     [1, 2],
