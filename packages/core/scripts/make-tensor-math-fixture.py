@@ -155,8 +155,13 @@ einsums = [
     ('b i j , b j -> i', [r(2, 3, 4), r(2, 4)]),
     ('abc,cd,bd->ad', [r(2, 3, 4), r(4, 5), r(3, 5)]),
 ]
+einsums += [
+    ('ij,jk->ik', [ints([[1, -2, 3], [0, 4, -1]]), ints([[2, 1], [-3, 0], [1, 5]])]),
+    ('bii,bi->b', [ints([[[1, 2], [3, 4]], [[-1, 0], [2, 5]]]), ints([[3, -1], [2, 2]])]),
+]
 for equation, operands in einsums:
-    cases.append(('einsum ' + equation, 'einsum', {'equation': equation}, operands,
+    dtype = ' int32' if operands[0].dtype == torch.int32 else ''
+    cases.append(('einsum ' + equation + dtype, 'einsum', {'equation': equation}, operands,
                   lambda *t, equation=equation: torch.einsum(equation, *t)))
 
 out = []

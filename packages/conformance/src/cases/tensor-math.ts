@@ -134,6 +134,15 @@ export const tensorMathCases: OpCase[] = [
       ),
   },
   {
+    name: 'einsum of int32 operands (a product and a sum, no matmul)',
+    covers: ['mul', 'sum', 'gather', 'transpose'],
+    inputs: [
+      { shape: [2, 3], dtype: 'int32', low: -4, high: 5 },
+      { shape: [3, 3], dtype: 'int32', low: -4, high: 5 },
+    ],
+    run: ([a, s]) => concat([einsum('ij,jk->ik', a!, s!).reshape([-1]), einsum('ii,ki->k', s!, a!)], 0),
+  },
+  {
     name: 'nansum, nanmean, nanToNum, isNaN and isInf over NaN and infinities',
     covers: ['notEqual', 'equal', 'where', 'sum', 'div', 'abs'],
     inputs: [{ shape: [2, 4] }, { shape: [2, 4], values: [NaN, 1, Infinity, -2, -Infinity, NaN, 0.5, 3], grad: false }],

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { matmul } from './linalg.js';
 import { diagonal } from './matrix-utils.js';
+import { mul } from './elementwise.js';
 import { permute, reshape } from './movement.js';
 import { sum } from './reduce.js';
 
@@ -119,14 +120,18 @@ function contract(equation: string, first: Term, second: Term, kept: Set<Label>)
     ...left.map((l) => sizeOf(a, l)),
     ...right.map((l) => sizeOf(b, l)),
   ];
-  return { tensor: reshape(matmul(lhs, rhs), shape), labels };
+  // Integer operands have no matmul kernel: the same contraction as a broadcast product and a sum.
+  const contracted = isFloat(lhs.dtype)
+    ? matmul(lhs, rhs)
+    : sum(mul(reshape(lhs, [...lhs.shape, 1]), reshape(rhs, [batchSize, 1, ...rhs.shape.slice(1)])), 2);
+  return { tensor: reshape(contracted, shape), labels };
 }
 
 /**
  * torch.einsum: `einsum('bij,bjk->bik', a, b)`. Implicit output (no '->'): the ellipsis axes,
  * then the labels used once, in alphabetical order (capitals first). '...' broadcasts like NumPy;
- * a repeated label within one operand takes a diagonal. Float operands (the contractions are
- * matmuls).
+ * a repeated label within one operand takes a diagonal. Float contractions are matmuls; int32
+ * ones a product and a sum.
  */
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   if (typeof equation !== 'string')
@@ -140,8 +145,8 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
       `einsum '${equation}': the equation has ${terms.length} operand${terms.length === 1 ? '' : 's'}, but ${operands.length} tensor${operands.length === 1 ? ' was' : 's were'} given`,
     );
   operands.forEach((t, i) => {
-    if (!isFloat(t.dtype))
-      throw new DTypeError(`einsum '${equation}': operand ${i} has dtype ${t.dtype}; einsum takes float tensors`);
+    if (t.dtype === 'bool')
+      throw new DTypeError(`einsum '${equation}': operand ${i} is bool; einsum takes numeric tensors (cast it first)`);
     if (t.dtype !== operands[0]!.dtype)
       throw new DTypeError(`einsum '${equation}': operand ${i} is ${t.dtype}, operand 0 is ${operands[0]!.dtype}`);
   });
