@@ -75,6 +75,8 @@ cases = [
     ('logaddexp far apart', 'logaddexp', {}, [torch.tensor([1000.0, -1000.0, 0.0]), torch.tensor([0.0, -999.0, 0.0])],
      torch.logaddexp),
     ('hypot', 'hypot', {}, [r(3, 4), r(3, 4)], torch.hypot),
+    ('hypot of huge and tiny values', 'hypot', {},
+     [torch.tensor([3e200, 1e-300, 0.0, -2.0]), torch.tensor([4e200, 1e-300, 5.0, 0.0])], torch.hypot),
     ('lerp tensor weight either side of 0.5', 'lerp', {}, [r(2, 3), r(2, 3), torch.tensor([[0.1, 0.5, 0.9], [1.0, -0.5, 1.7]])],
      torch.lerp),
     ('lerp number weight 0.3', 'lerp', {'weight': 0.3}, [r(2, 3), r(2, 3)], lambda a, b: torch.lerp(a, b, 0.3)),

@@ -13,6 +13,15 @@ import { sum } from './reduce.js';
  * ops, where and mul, so they run and differentiate on every backend.
  */
 
+/** The elements start..start+length-1 of x along axis `at` (every element of the other axes). */
+export function sliceAlong(x: Tensor, at: number, start: number, length: number): Tensor {
+  return slice(
+    x,
+    x.shape.map((_, axis) => (axis === at ? start : 0)),
+    x.shape.map((_, axis) => (axis === at ? length : -1)),
+  );
+}
+
 function checkInteger(op: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value))
     throw new ArgumentError(`${op}: ${name} must be an integer, got ${String(value)}`);
@@ -169,13 +178,7 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
       const n = x.shape[at]!;
       const s = n === 0 ? 0 : ((shiftList[i]! % n) + n) % n;
       if (s === 0) return;
-      const part = (start: number, length: number): Tensor =>
-        slice(
-          out,
-          out.shape.map((_, axis) => (axis === at ? start : 0)),
-          out.shape.map((_, axis) => (axis === at ? length : -1)),
-        );
-      out = concat([part(n - s, s), part(0, n - s)], at);
+      out = concat([sliceAlong(out, at, n - s, s), sliceAlong(out, at, 0, n - s)], at);
     });
     return out === x ? reshape(x, x.shape) : out;
   });
@@ -185,18 +188,7 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const at = normalizeAxis('unbind', dim, x.rank);
   const shape = x.shape.filter((_, i) => i !== at);
-  return Array.from({ length: x.shape[at]! }, (_, i) =>
-    composite(() =>
-      reshape(
-        slice(
-          x,
-          x.shape.map((_, axis) => (axis === at ? i : 0)),
-          x.shape.map((_, axis) => (axis === at ? 1 : -1)),
-        ),
-        shape,
-      ),
-    ),
-  );
+  return Array.from({ length: x.shape[at]! }, (_, i) => composite(() => reshape(sliceAlong(x, at, i, 1), shape)));
 }
 
 export interface MeshgridOptions {
@@ -286,13 +278,9 @@ export function diff(x: Tensor, options: DiffOptions = {}): Tensor {
     );
     for (let step = 0; step < n; step++) {
       const length = Math.max(0, out.shape[at]! - 1);
-      const part = (start: number): Tensor =>
-        slice(
-          out,
-          out.shape.map((_, axis) => (axis === at ? Math.min(start, out.shape[at]!) : 0)),
-          out.shape.map((_, axis) => (axis === at ? length : -1)),
-        );
-      out = out.dtype === 'bool' ? notEqual(part(1), part(0)) : sub(part(1), part(0));
+      const later = sliceAlong(out, at, Math.min(1, out.shape[at]!), length);
+      const earlier = sliceAlong(out, at, 0, length);
+      out = out.dtype === 'bool' ? notEqual(later, earlier) : sub(later, earlier);
     }
     return out === x ? reshape(x, x.shape) : out;
   });

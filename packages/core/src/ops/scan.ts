@@ -5,6 +5,7 @@ import { composite, compositeResults } from '../tensor/scope.js';
 import { normalizeAxis, reducedShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
+import { sliceAlong } from './matrix-utils.js';
 import { add, cast, exp, greaterEqual, isFinite, log, maximum, mul, neg, sub, where } from './elementwise.js';
 import { concat, gather, pad, reshape, slice } from './movement.js';
 import { sum } from './reduce.js';
@@ -82,18 +83,11 @@ function scanAlong(parts: Tensor[], at: number, combine: (earlier: Tensor[], lat
   const n = parts[0]!.shape[at]!;
   let current = parts;
   for (let step = 1; step < n; step *= 2) {
-    const take = (t: Tensor, start: number, length: number): Tensor => {
-      const begin = t.shape.map(() => 0);
-      const size = t.shape.map(() => -1);
-      begin[at] = start;
-      size[at] = length;
-      return slice(t, begin, size);
-    };
     const combined = combine(
-      current.map((t) => take(t, 0, n - step)),
-      current.map((t) => take(t, step, n - step)),
+      current.map((t) => sliceAlong(t, at, 0, n - step)),
+      current.map((t) => sliceAlong(t, at, step, n - step)),
     );
-    current = current.map((t, i) => concat([take(t, 0, step), combined[i]!], at));
+    current = current.map((t, i) => concat([sliceAlong(t, at, 0, step), combined[i]!], at));
   }
   return current;
 }

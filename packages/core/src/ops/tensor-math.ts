@@ -1,3 +1,4 @@
+import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { full, fullLike } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
@@ -10,10 +11,13 @@ import {
   cast,
   div,
   equal,
+  greater,
+  isFinite,
   lessEqual,
   log,
   logicalAnd,
   logicalNot,
+  maximum,
   mul,
   notEqual,
   sqrt,
@@ -120,11 +124,23 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorLike): Tensor {
   });
 }
 
-/** torch.hypot: sqrt(a^2 + b^2) elementwise (its gradient at a = b = 0 is NaN, as PyTorch's). */
+/**
+ * torch.hypot: sqrt(a^2 + b^2) elementwise, scaled by the larger magnitude as std::hypot is, so
+ * huge values do not overflow; its gradient at a = b = 0 is NaN, as PyTorch's.
+ */
 export function hypot(a: Tensor, b: TensorLike): Tensor {
   requireFloat('hypot', 'a', a);
   requireFloat('hypot', 'b', b);
-  return composite(() => sqrt(add(mul(a, a), mul(b, b))));
+  return composite(() => {
+    // The scale cancels out mathematically, so it needs no gradient; 0 and infinity scale by 1.
+    const scale = noGrad(() => {
+      const larger = maximum(abs(a), typeof b === 'number' ? Math.abs(b) : abs(b));
+      return where(logicalAnd(greater(larger, 0), isFinite(larger)), larger, 1);
+    });
+    const x = div(a, scale);
+    const y = div(b, scale);
+    return mul(sqrt(add(mul(x, x), mul(y, y))), scale);
+  });
 }
 
 /**
