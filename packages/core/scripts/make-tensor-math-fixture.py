@@ -186,12 +186,20 @@ for name, op, args, inputs, fn in cases:
         entry['indices'] = indices.tolist()
     out.append(entry)
 
-# Creation: float32 results are compared bit for bit (JSON keeps each float32 exactly).
+
+
+def float32s(t):
+    """Each float32 as its shortest decimal (which reads back as that float32 and no other), not
+    the double's 17 digits, which eslint's no-loss-of-precision misreads at ties."""
+    return [float(str(v)) for v in t.numpy()]
+
+
+# Creation: float32 results are compared bit for bit (the test rounds each decimal to float32).
 spacings = []
 for start, end, steps in [(0, 1, 7), (-3.3, 11.7, 100), (0.1, 0.9, 33), (1e-3, 7.5, 1001), (5, -2, 17),
                           (-1, 1, 1000), (2.5, 2.5, 4), (3, 9, 1), (0, 1, 0), (-1, 1, 48), (0.3, 0.7, 40)]:
     spacings.append({'op': 'linspace', 'start': start, 'end': end, 'steps': steps, 'dtype': 'float32',
-                     'values': torch.linspace(start, end, steps, dtype=torch.float32).tolist()})
+                     'values': float32s(torch.linspace(start, end, steps, dtype=torch.float32))})
 for start, end, steps in [(-3.3, 11.7, 100), (0.1, 0.9, 33)]:
     spacings.append({'op': 'linspace', 'start': start, 'end': end, 'steps': steps, 'dtype': 'float64',
                      'values': torch.linspace(start, end, steps, dtype=torch.float64).tolist()})
@@ -200,11 +208,11 @@ spacings.append({'op': 'linspace', 'start': -4, 'end': 9, 'steps': 6, 'dtype': '
 for start, end, steps, base in [(0, 1, 7, 10), (-3, 2, 100, 10), (-2, 3, 1001, 10), (1, -1, 17, 2.5),
                                 (-5, 5, 333, 10), (0, 3, 77, math.e), (2, 2, 1, 10), (-1.5, 2.25, 50, 3)]:
     spacings.append({'op': 'logspace', 'start': start, 'end': end, 'steps': steps, 'base': base, 'dtype': 'float32',
-                     'values': torch.logspace(start, end, steps, base=base, dtype=torch.float32).tolist()})
+                     'values': float32s(torch.logspace(start, end, steps, base=base, dtype=torch.float32))})
 spacings.append({'op': 'logspace', 'start': -2, 'end': 3, 'steps': 21, 'base': 10, 'dtype': 'float64',
                  'values': torch.logspace(-2, 3, 21, dtype=torch.float64).tolist()})
 # A float32 logspace that lands one unit in the last place away (see the test): kept to show it.
 spacings.append({'op': 'logspace', 'start': 0.1, 'end': 0.9, 'steps': 33, 'base': 2, 'dtype': 'float32',
-                 'values': torch.logspace(0.1, 0.9, 33, base=2, dtype=torch.float32).tolist()})
+                 'values': float32s(torch.logspace(0.1, 0.9, 33, base=2, dtype=torch.float32))})
 
 write_fixture(__file__, 'ops/tensor-math-fixture.ts', 'PYTORCH_TENSOR_MATH', {'cases': out, 'spacings': spacings})
