@@ -87,6 +87,51 @@ export {
   type VarianceOptions,
   type PadSequenceOptions,
 } from './ops/tensor-utils.js';
+export {
+  prod,
+  cumprod,
+  logcumsumexp,
+  logaddexp,
+  cummax,
+  cummin,
+  type ProdOptions,
+  type ValuesAndIndices,
+} from './ops/scan.js';
+export {
+  tril,
+  triu,
+  diag,
+  diagonal,
+  diagEmbed,
+  trace,
+  outer,
+  kron,
+  roll,
+  unbind,
+  meshgrid,
+  cartesianProd,
+  diff,
+  cross,
+  type MeshgridOptions,
+  type DiffOptions,
+} from './ops/matrix-utils.js';
+export {
+  isNaN,
+  isInf,
+  isPosInf,
+  isNegInf,
+  nanToNum,
+  nansum,
+  nanmean,
+  lerp,
+  hypot,
+  xlogy,
+  cdist,
+  type NanToNumOptions,
+  type NanReduceOptions,
+} from './ops/tensor-math.js';
+export { einsum } from './ops/einsum.js';
+export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
 export {
   conv1d,

@@ -5,6 +5,7 @@ import { convolutionCases } from './conv.js';
 import { recurrentCases } from './recurrent.js';
 import { attentionCases } from './attention.js';
 import { tensorUtilityCases } from './tensor-utils.js';
+import { tensorMathCases } from './tensor-math.js';
 import { layerCases } from './layers.js';
 import type { OpCase } from './types.js';
 
@@ -19,5 +20,6 @@ export const allCases: readonly OpCase[] = [
   ...recurrentCases,
   ...attentionCases,
   ...tensorUtilityCases,
+  ...tensorMathCases,
   ...layerCases,
 ];

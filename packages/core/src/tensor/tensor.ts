@@ -8,6 +8,9 @@ import * as reduce from '../ops/reduce.js';
 import * as movement from '../ops/movement.js';
 import * as activation from '../ops/activation.js';
 import * as utils from '../ops/tensor-utils.js';
+import * as scan from '../ops/scan.js';
+import * as matrix from '../ops/matrix-utils.js';
+import * as tensorMath from '../ops/tensor-math.js';
 import { matmul, type MatmulOptions } from '../ops/linalg.js';
 import { formatTensor } from './format.js';
 import { keep, SCOPE, tidy, trackTensor, type Scope } from './scope.js';
@@ -579,6 +582,91 @@ export class Tensor {
   }
   logSoftmax(axis = -1): Tensor {
     return activation.logSoftmax(this, axis);
+  }
+  // ---- torch's products, scans and matrix utilities (ops/scan.ts, matrix-utils.ts, tensor-math.ts)
+  prod(options?: scan.ProdOptions): Tensor {
+    return scan.prod(this, options);
+  }
+  cumprod(dim: number): Tensor {
+    return scan.cumprod(this, dim);
+  }
+  logcumsumexp(dim: number): Tensor {
+    return scan.logcumsumexp(this, dim);
+  }
+  cummax(dim: number): scan.ValuesAndIndices {
+    return scan.cummax(this, dim);
+  }
+  cummin(dim: number): scan.ValuesAndIndices {
+    return scan.cummin(this, dim);
+  }
+  logaddexp(other: TensorLike): Tensor {
+    return scan.logaddexp(this, other);
+  }
+  nansum(options?: tensorMath.NanReduceOptions): Tensor {
+    return tensorMath.nansum(this, options);
+  }
+  nanmean(options?: tensorMath.NanReduceOptions): Tensor {
+    return tensorMath.nanmean(this, options);
+  }
+  hypot(other: TensorLike): Tensor {
+    return tensorMath.hypot(this, other);
+  }
+  xlogy(other: TensorLike): Tensor {
+    return tensorMath.xlogy(this, other);
+  }
+  lerp(end: Tensor, weight: TensorLike): Tensor {
+    return tensorMath.lerp(this, end, weight);
+  }
+  nanToNum(options?: tensorMath.NanToNumOptions): Tensor {
+    return tensorMath.nanToNum(this, options);
+  }
+  isNaN(): Tensor {
+    return tensorMath.isNaN(this);
+  }
+  isInf(): Tensor {
+    return tensorMath.isInf(this);
+  }
+  isPosInf(): Tensor {
+    return tensorMath.isPosInf(this);
+  }
+  isNegInf(): Tensor {
+    return tensorMath.isNegInf(this);
+  }
+  tril(diagonal = 0): Tensor {
+    return matrix.tril(this, diagonal);
+  }
+  triu(diagonal = 0): Tensor {
+    return matrix.triu(this, diagonal);
+  }
+  diag(diagonal = 0): Tensor {
+    return matrix.diag(this, diagonal);
+  }
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
+    return matrix.diagonal(this, offset, dim1, dim2);
+  }
+  diagEmbed(offset = 0, dim1 = -2, dim2 = -1): Tensor {
+    return matrix.diagEmbed(this, offset, dim1, dim2);
+  }
+  trace(): Tensor {
+    return matrix.trace(this);
+  }
+  outer(other: Tensor): Tensor {
+    return matrix.outer(this, other);
+  }
+  kron(other: Tensor): Tensor {
+    return matrix.kron(this, other);
+  }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return matrix.roll(this, shifts, dims);
+  }
+  unbind(dim = 0): Tensor[] {
+    return matrix.unbind(this, dim);
+  }
+  diff(options?: matrix.DiffOptions): Tensor {
+    return matrix.diff(this, options);
+  }
+  cross(other: Tensor, dim = -1): Tensor {
+    return matrix.cross(this, other, dim);
   }
 }
 
