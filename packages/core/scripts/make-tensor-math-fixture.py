@@ -16,6 +16,7 @@ fixture and never call Python:
 import math
 
 import torch
+import torch.nn.functional as F
 from ts_fixture import write_fixture
 
 torch.set_default_dtype(torch.float64)
@@ -165,6 +166,16 @@ for equation, operands in einsums:
     dtype = ' int32' if operands[0].dtype == torch.int32 else ''
     cases.append(('einsum ' + equation + dtype, 'einsum', {'equation': equation}, operands,
                   lambda *t, equation=equation: torch.einsum(equation, *t)))
+
+# F.normalize (appended last, with literal inputs: the random draws of the cases above are unchanged).
+with_zero_row = torch.tensor([[0.5, -1.5, 2.0], [0.0, 0.0, 0.0], [3.0, 0.25, -0.75], [1e-14, -2e-14, 0.0]])
+cases += [
+    ('normalize p 2 dim 1, a zero row and a row below eps', 'normalize', {}, [with_zero_row],
+     lambda x: F.normalize(x)),
+    ('normalize p 1 dim 0', 'normalize', {'p': 1, 'dim': 0}, [with_zero_row[:3]], lambda x: F.normalize(x, p=1, dim=0)),
+    ('normalize p 3 dim -1, eps 0.5', 'normalize', {'p': 3, 'dim': -1, 'eps': 0.5},
+     [torch.tensor([[[0.1, 0.2], [1.5, -2.0]], [[0.3, -0.1], [4.0, 1.0]]])], lambda x: F.normalize(x, p=3, dim=-1, eps=0.5)),
+]
 
 out = []
 for name, op, args, inputs, fn in cases:

@@ -67,6 +67,8 @@ export {
 export {
   cosineSimilarity,
   pairwiseDistance,
+  normalize,
+  type NormalizeOptions,
   type CosineSimilarityOptions,
   type PairwiseDistanceOptions,
 } from './ops/distance.js';

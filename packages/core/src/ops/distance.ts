@@ -74,6 +74,33 @@ export function pairwiseDistance(x1: Tensor, x2: Tensor, options: PairwiseDistan
   });
 }
 
+export interface NormalizeOptions {
+  /** The norm's order (default 2); any finite p > 0. */
+  p?: number;
+  /** The axis normalised (default 1, as PyTorch's; may be negative). */
+  dim?: number;
+  /** The smallest divisor (default 1e-12): a zero vector stays zero. */
+  eps?: number;
+}
+
+/**
+ * torch.nn.functional.normalize: x divided by its p-norm over `dim`, clamped below at `eps`
+ * (x / max(||x||_p, eps)), so rows become unit vectors (embeddings for cosine similarity,
+ * contrastive losses). Where the norm is below eps its gradient is 0, as clamp_min's in PyTorch.
+ */
+export function normalize(x: Tensor, options: NormalizeOptions = {}): Tensor {
+  const owner = 'normalize';
+  if (!isFloat(x.dtype)) throw new DTypeError(`${owner}: x must be a float tensor, got dtype ${x.dtype}`);
+  const p = checkNormOrder(owner, options.p ?? 2);
+  const eps = nonNegative(owner, 'eps', options.eps ?? 1e-12);
+  const dim = options.dim ?? 1;
+  if (typeof dim !== 'number' || !Number.isInteger(dim))
+    throw new ArgumentError(`${owner}: dim must be an integer, got ${String(dim)}`);
+  if (x.rank === 0) throw new ArgumentError(`${owner}: x is a scalar; normalize needs vectors along dim ${dim}`);
+  const axis = normalizeAxis(owner, dim, x.rank);
+  return composite(() => div(x, maximum(vectorNorm(x, axis, p, true), eps)));
+}
+
 /** A norm order: a finite number > 0. */
 export function checkNormOrder(owner: string, p: unknown): number {
   if (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p))

@@ -29,6 +29,7 @@ import {
   meshgrid,
   nanToNum,
   nanmean,
+  normalize,
   nansum,
   outer,
   prod,
@@ -85,6 +86,8 @@ function run(c: Case, [x, y, z]: Tensor[]): { out: Tensor; indices?: Tensor } {
       return { out: isPosInf(x!) };
     case 'isNegInf':
       return { out: isNegInf(x!) };
+    case 'normalize':
+      return { out: normalize(x!, { p: n('p'), dim: n('dim'), eps: n('eps') }) };
     case 'xlogy':
       return { out: xlogy(x!, y ?? n('y')!) };
     case 'cdist':
