@@ -1,4 +1,5 @@
 import {
+  normalize,
   cartesianProd,
   cdist,
   concat,
@@ -173,6 +174,12 @@ export const tensorMathCases: OpCase[] = [
       { shape: [2, 3], low: 0.5, high: 2 },
     ],
     run: ([a, b, w, y]) => concat([lerp(a!, b!, w!), lerp(a!, b!, 0.7), hypot(a!, b!), xlogy(a!, y!)], 0),
+  },
+  {
+    name: 'normalize p 2 over dim 1 and p 3 over the last axis',
+    covers: ['mul', 'sum', 'sqrt', 'abs', 'pow', 'maximum', 'div'],
+    inputs: [{ shape: [3, 4] }],
+    run: ([x]) => concat([normalize(x!), normalize(x!, { p: 3, dim: -1 })], 1),
   },
   {
     name: 'cdist with p 2, 1, 3 and infinity, batched',
