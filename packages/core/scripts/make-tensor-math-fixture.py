@@ -175,6 +175,15 @@ cases += [
     ('normalize p 1 dim 0', 'normalize', {'p': 1, 'dim': 0}, [with_zero_row[:3]], lambda x: F.normalize(x, p=1, dim=0)),
     ('normalize p 3 dim -1, eps 0.5', 'normalize', {'p': 3, 'dim': -1, 'eps': 0.5},
      [torch.tensor([[[0.1, 0.2], [1.5, -2.0]], [[0.3, -0.1], [4.0, 1.0]]])], lambda x: F.normalize(x, p=3, dim=-1, eps=0.5)),
+    # NaN in a running extreme: it wins and stays, indexed by the latest NaN.
+    ('cummax with NaN', 'cummax', {'dim': 0}, [torch.tensor([1.0, nan, 0.0, 3.0, nan, 5.0])], lambda x: torch.cummax(x, 0)),
+    ('cummin with NaN, dim 1', 'cummin', {'dim': 1}, [torch.tensor([[1.0, nan, 0.0, 3.0], [2.0, -1.0, nan, -4.0]])],
+     lambda x: torch.cummin(x, 1)),
+    # lerp picks its formula by |weight| < 0.5: weights at and beyond -0.5.
+    ('lerp tensor weights below -0.5', 'lerp', {},
+     [torch.tensor([[1.5, -2.25, 0.1]]), torch.tensor([[3.0, 0.5, -7.3]]), torch.tensor([[-0.5, -0.7, -1.3]])], torch.lerp),
+    ('xlogy 0 * log of values below 1 is +0', 'xlogy', {},
+     [torch.tensor([0.0, 0.0, 2.0]), torch.tensor([0.5, 0.25, 0.5])], torch.xlogy),
 ]
 
 out = []

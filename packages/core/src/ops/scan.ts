@@ -6,7 +6,23 @@ import { normalizeAxis, reducedShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { sliceAlong } from './matrix-utils.js';
-import { add, cast, exp, greaterEqual, isFinite, log, maximum, mul, neg, sub, where } from './elementwise.js';
+import {
+  add,
+  cast,
+  exp,
+  greaterEqual,
+  isFinite,
+  log,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  maximum,
+  mul,
+  neg,
+  notEqual,
+  sub,
+  where,
+} from './elementwise.js';
 import { concat, gather, pad, reshape, slice } from './movement.js';
 import { sum } from './reduce.js';
 
@@ -136,7 +152,7 @@ export interface ValuesAndIndices {
 
 /**
  * torch.cummax: the running maximum along `dim` and, as int32, where it was found (the last
- * position of a tie, as PyTorch). The values are gathered from x at those indices, so the
+ * position of a tie, as PyTorch; once a NaN is met the values stay NaN, indexed by the latest NaN). The values are gathered from x at those indices, so the
  * gradient goes to the arg positions.
  */
 export function cummax(x: Tensor, dim: number): ValuesAndIndices {
@@ -147,6 +163,9 @@ export function cummax(x: Tensor, dim: number): ValuesAndIndices {
 export function cummin(x: Tensor, dim: number): ValuesAndIndices {
   return cumulativeExtreme('cummin', x, dim, true);
 }
+
+/** x != x: true exactly at NaN (false everywhere for integers). */
+const isNaN = (x: Tensor): Tensor => notEqual(x, x);
 
 function cumulativeExtreme(op: string, x: Tensor, dim: number, minimum: boolean): ValuesAndIndices {
   if (x.dtype === 'bool') throw new DTypeError(`${op}: expected a numeric tensor, got dtype bool (cast it first)`);
@@ -159,7 +178,9 @@ function cumulativeExtreme(op: string, x: Tensor, dim: number, minimum: boolean)
       const positions = Int32Array.from({ length: x.size }, (_, i) => Math.floor(i / after) % n);
       const start = fromHost(positions, x.shape, { dtype: 'int32', backend: x.backend });
       const [, found] = scanAlong([keys, start], at, ([keyA, indexA], [keyB, indexB]) => {
-        const later = greaterEqual(keyB!, keyA!);
+        // PyTorch's rule, associative as the scan needs: a NaN wins and stays (the latest NaN's
+        // index), otherwise the later of a tie.
+        const later = logicalOr(isNaN(keyB!), logicalAnd(logicalNot(isNaN(keyA!)), greaterEqual(keyB!, keyA!)));
         return [where(later, keyB!, keyA!), where(later, indexB!, indexA!)];
       });
       return found!;

@@ -17,6 +17,7 @@ import {
   log,
   logicalAnd,
   logicalNot,
+  logicalOr,
   maximum,
   mul,
   notEqual,
@@ -107,7 +108,7 @@ export function nanmean(x: Tensor, options: NanReduceOptions = {}): Tensor {
 
 /**
  * torch.lerp: start + weight * (end - start), by PyTorch's formula: from `end` backwards when
- * weight >= 0.5, so a weight of 1 gives `end` exactly.
+ * |weight| >= 0.5, so a weight of 1 gives `end` exactly.
  */
 export function lerp(start: Tensor, end: Tensor, weight: TensorLike): Tensor {
   requireFloat('lerp', 'start', start);
@@ -119,8 +120,8 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorLike): Tensor {
     const span = sub(end, start);
     const fromStart = add(start, mul(weight, span));
     const fromEnd = sub(end, mul(span, typeof weight === 'number' ? 1 - weight : sub(1, weight)));
-    if (typeof weight === 'number') return weight < 0.5 ? fromStart : fromEnd;
-    return where(weight.less(0.5), fromStart, fromEnd);
+    if (typeof weight === 'number') return Math.abs(weight) < 0.5 ? fromStart : fromEnd;
+    return where(abs(weight).less(0.5), fromStart, fromEnd);
   });
 }
 
@@ -139,7 +140,11 @@ export function hypot(a: Tensor, b: TensorLike): Tensor {
     });
     const x = div(a, scale);
     const y = div(b, scale);
-    return mul(sqrt(add(mul(x, x), mul(y, y))), scale);
+    const scaled = mul(sqrt(add(mul(x, x), mul(y, y))), scale);
+    // An infinite side makes the hypotenuse infinite even beside a NaN, as std::hypot and PyTorch.
+    const other = typeof b === 'number' ? full([], b, { dtype: a.dtype, backend: a.backend }) : b;
+    const infinite = noGrad(() => logicalOr(isInf(a), isInf(other)));
+    return where(infinite, Infinity, scaled);
   });
 }
 
@@ -152,8 +157,10 @@ export function xlogy(x: Tensor, y: TensorLike): Tensor {
   requireFloat('xlogy', 'y', y);
   return composite(() => {
     const other = typeof y === 'number' ? full([], y, { dtype: x.dtype, backend: x.backend }) : y;
-    const noLog = logicalAnd(equal(x, 0), lessEqual(other, 0));
-    return mul(x, where(noLog, 0, log(other)));
+    // Where x is 0 the log is not taken for y <= 0 or y = Infinity (0 * Infinity would be NaN);
+    // adding 0 turns 0 * (negative log) = -0 into PyTorch's +0. NaN in y stays NaN.
+    const noLog = logicalAnd(equal(x, 0), logicalOr(lessEqual(other, 0), equal(other, Infinity)));
+    return add(mul(x, where(noLog, 0, log(other))), 0);
   });
 }
 
