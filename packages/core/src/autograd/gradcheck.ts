@@ -29,7 +29,8 @@ type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
  * input that requires gradients). Those inputs must be float64, as PyTorch requires; so does a
  * backend that stores them (cpu, cpu-reference). `fn` must be deterministic (no dropout). Costs
  * one backward per output element and two forwards per input element: for small checks of a
- * custom op or layer. Existing `.grad` values of the inputs are left as they were.
+ * custom op or layer. No `.grad` changes: backward runs on copies of the inputs, with the other
+ * leaves fn uses (a layer's parameters) switched off meanwhile.
  */
 export async function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<boolean> {
   if (typeof fn !== 'function')
@@ -49,14 +50,16 @@ export async function gradcheck(fn: Fn, inputs: readonly Tensor[], options: Grad
         `gradcheck: input ${i} requires gradients and is ${inputs[i]!.dtype}; finite differences need float64 (cast it with .cast('float64') on cpu or cpu-reference)`,
       );
 
-  // backward() accumulates into .grad: keep copies of what the inputs hold and put them back after.
-  const saved = inputs.map((input) => (input.grad === null ? null : keep(input.grad.detach())));
+  // backward() runs on fresh leaves holding the inputs' values, and every other leaf that needs
+  // a gradient (a layer's parameters inside fn) is switched off meanwhile: no .grad anywhere
+  // changes, as torch.autograd.gradcheck (autograd.grad) leaves them.
+  const leaves = inputs.map((input) => (input.requiresGrad ? keep(input.detach()).requiresGrad_() : input));
   let analytical: Float64Array[][];
   let sizes: number[];
   try {
-    ({ jacobians: analytical, sizes } = await analyticalJacobians(fn, inputs, checked));
+    ({ jacobians: analytical, sizes } = await analyticalJacobians(fn, leaves, checked));
   } finally {
-    for (const [i, input] of inputs.entries()) input.grad = saved[i]!;
+    for (const [i, leaf] of leaves.entries()) if (leaf !== inputs[i]) leaf.dispose();
   }
   const numerical = await numericalJacobians(fn, inputs, checked, eps, sizes);
 
@@ -100,26 +103,35 @@ async function analyticalJacobians(
   // tidy (it frees the graph); each row's gradients are copied out of it to be read after.
   const rows: { output: number; element: number; grads: (Tensor | null)[] }[] = [];
   const sizes: number[] = [];
+  let frozen: Tensor[] = [];
   tidy(() => {
-    const outputs = floatOutputs(fn(...inputs));
-    outputs.forEach((output, o) => {
-      sizes.push(output.size);
-      if (!output.requiresGrad) return; // it depends on no checked input: its rows stay zero
-      for (let element = 0; element < output.size; element++) {
-        for (const i of checked) inputs[i]!.grad = null;
-        const seed = new Float64Array(output.size);
-        seed[element] = 1;
-        output.backward(fromHost(seed, output.shape, { dtype: output.dtype, backend: output.backend }), {
-          retainGraph: true,
-        });
-        const grads = checked.map((i) => {
-          const grad = inputs[i]!.grad;
-          return grad === null ? null : keep(grad.detach());
-        });
-        rows.push({ output: o, element, grads });
-      }
-    });
+    frozen = otherLeaves(floatOutputs(fn(...inputs)), inputs);
   });
+  for (const leaf of frozen) leaf.requiresGrad = false;
+  try {
+    tidy(() => {
+      const outputs = floatOutputs(fn(...inputs));
+      outputs.forEach((output, o) => {
+        sizes.push(output.size);
+        if (!output.requiresGrad) return; // it depends on no checked input: its rows stay zero
+        for (let element = 0; element < output.size; element++) {
+          for (const i of checked) inputs[i]!.grad = null;
+          const seed = new Float64Array(output.size);
+          seed[element] = 1;
+          output.backward(fromHost(seed, output.shape, { dtype: output.dtype, backend: output.backend }), {
+            retainGraph: true,
+          });
+          const grads = checked.map((i) => {
+            const grad = inputs[i]!.grad;
+            return grad === null ? null : keep(grad.detach());
+          });
+          rows.push({ output: o, element, grads });
+        }
+      });
+    });
+  } finally {
+    for (const leaf of frozen) leaf.requiresGrad = true;
+  }
   const jacobians = sizes.map((size) => checked.map((i) => new Float64Array(size * inputs[i]!.size)));
   for (const { output, element, grads } of rows)
     for (const [c, grad] of grads.entries()) {
@@ -128,6 +140,21 @@ async function analyticalJacobians(
       grad.dispose();
     }
   return { jacobians, sizes };
+}
+
+/** The leaves of the outputs' graph that require gradients, other than `inputs` (parameters fn uses). */
+function otherLeaves(outputs: readonly Tensor[], inputs: readonly Tensor[]): Tensor[] {
+  const found = new Set<Tensor>();
+  const seen = new Set<Tensor>(inputs);
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const tensor = stack.pop()!;
+    if (seen.has(tensor) || !tensor.requiresGrad) continue;
+    seen.add(tensor);
+    if (tensor.gradNode === null) found.add(tensor);
+    else stack.push(...tensor.gradNode.inputs);
+  }
+  return [...found];
 }
 
 /** Central differences: for each output o (of `sizes[o]` elements) and checked input c, [output size x input size]. */
