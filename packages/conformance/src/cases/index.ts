@@ -6,6 +6,7 @@ import { recurrentCases } from './recurrent.js';
 import { attentionCases } from './attention.js';
 import { tensorUtilityCases } from './tensor-utils.js';
 import { layerCases } from './layers.js';
+import { sortCases } from './sort.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -20,4 +21,5 @@ export const allCases: readonly OpCase[] = [
   ...attentionCases,
   ...tensorUtilityCases,
   ...layerCases,
+  ...sortCases,
 ];
