@@ -120,6 +120,12 @@ describe('sort', () => {
     const scalar = sort(tensor(4));
     expect(scalar.values.shape).toEqual([]);
     expect(await scalar.indices.array()).toBe(0);
+    expect(() => sort(tensor(4), { dim: 1 })).toThrow(/axis 1 is out of range for a tensor of rank 1/);
+    const x = tensor(3, { dtype: 'float64', requiresGrad: true });
+    const picked = topk(x, 1).values;
+    expect(picked.shape).toEqual([]);
+    picked.mul(2).backward();
+    expect(await x.grad!.array()).toBe(2);
     const one = sort(tensor([[2], [1]]), { descending: true });
     expect(await one.values.array()).toEqual([[2], [1]]);
     expect(await one.indices.array()).toEqual([[0], [0]]);
@@ -174,6 +180,7 @@ describe('sort', () => {
       ],
       { dtype: 'float32' },
     );
+    const one = tensor(1);
     const before = x.backend.liveHandles();
     const dispose = (...ts: Tensor[]): void => ts.forEach((t) => t.dispose());
     const s = sort(x, { dim: 0 });
@@ -183,6 +190,8 @@ describe('sort', () => {
     const m = median(x, { dim: 1 });
     dispose(m.values, m.indices);
     dispose(median(x), nanmedian(x), quantile(x, [0.2, 0.8], { dim: 1 }), argsort(x), msort(x));
+    const scalar = sort(one);
+    dispose(scalar.values, scalar.indices);
     expect(x.backend.liveHandles()).toBe(before);
   });
 });

@@ -119,24 +119,15 @@ function sortLast(x: Tensor, descending: boolean): [Tensor, Tensor] {
  * axes back to `dim`; `reduce` squeezes that axis away (the results then have one entry there).
  */
 function onLastAxis(op: string, x: Tensor, dim: number, reduce: boolean, body: (last: Tensor) => Tensor[]): Tensor[] {
-  if (x.rank === 0) {
-    const results = compositeResults(() => body(reshape(x, [1])));
-    return results.map((t) => reshapeOwned(t, []));
-  }
-  const axis = normalizeAxis(op, dim, x.rank);
+  // A scalar is one row of one entry (PyTorch takes dim 0 or -1 for it).
+  const axis = normalizeAxis(op, dim, Math.max(x.rank, 1));
+  if (x.rank === 0) return compositeResults(() => body(reshape(x, [1])).map((t) => reshape(t, [])));
   return compositeResults(() =>
     body(swapLast(x, axis)).map((t) => {
       const back = swapLast(t, axis);
       return reduce ? squeeze(back, axis) : back;
     }),
   );
-}
-
-/** `t` reshaped, the original released (a scalar's one-entry results). */
-function reshapeOwned(t: Tensor, shape: number[]): Tensor {
-  const out = composite(() => reshape(t, shape));
-  if (out !== t && t.gradNode === null) t.dispose();
-  return out;
 }
 
 function checkDim(op: string, dim: unknown): number {
@@ -182,7 +173,8 @@ export function msort(x: Tensor): Tensor {
 
 /** The length of `dim` of x, 1 for a scalar. */
 function axisLength(op: string, x: Tensor, dim: number): number {
-  return x.rank === 0 ? 1 : x.shape[normalizeAxis(op, dim, x.rank)]!;
+  const axis = normalizeAxis(op, dim, Math.max(x.rank, 1));
+  return x.rank === 0 ? 1 : x.shape[axis]!;
 }
 
 /**
