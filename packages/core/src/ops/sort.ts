@@ -104,6 +104,13 @@ function swapLast(x: Tensor, axis: number): Tensor {
   return permute(x, perm);
 }
 
+/** The int32 indices that sort each row of x (its last axis); bool sorts as 0 < 1. */
+function orderOf(last: Tensor, descending: boolean): Tensor {
+  const [values, order] = sortLastPrimitive(last.dtype === 'bool' ? cast(last, 'int32') : last, descending);
+  values.dispose();
+  return order;
+}
+
 /** Sorted values (on the tape where x needs a gradient) and indices of x along its last axis. */
 function sortLast(x: Tensor, descending: boolean): [Tensor, Tensor] {
   const keyed = x.dtype === 'bool' ? cast(x, 'int32') : x;
@@ -154,12 +161,7 @@ export function argsort(x: Tensor, options: SortOptions = {}): Tensor {
   const dim = checkDim('argsort', options.dim ?? -1);
   const descending = checkBoolean('argsort: descending', options.descending ?? false);
   if (options.stable !== undefined) checkBoolean('argsort: stable', options.stable);
-  const [indices] = onLastAxis('argsort', x, dim, false, (last) => {
-    const keyed = last.dtype === 'bool' ? cast(last, 'int32') : last;
-    const [values, order] = sortLastPrimitive(keyed, descending);
-    values.dispose();
-    return [order];
-  });
+  const [indices] = onLastAxis('argsort', x, dim, false, (last) => [orderOf(last, descending)]);
   return indices!;
 }
 
@@ -231,9 +233,7 @@ export function kthvalue(x: Tensor, k: number, options: SelectOptions = {}): Sor
  * their values gathered from x (on the tape where x is) and their indices.
  */
 function pickSorted(last: Tensor, position: Tensor): [Tensor, Tensor] {
-  const keyed = last.dtype === 'bool' ? cast(last, 'int32') : last;
-  const [sortedValues, order] = sortLastPrimitive(keyed, false);
-  sortedValues.dispose();
+  const order = orderOf(last, false);
   const rowShape = [...last.shape.slice(0, -1), 1];
   // positions shared by every row are broadcast to the rows
   const at =
