@@ -28,6 +28,7 @@ import { batchNorm, batchNormBackward } from './kernels/normalization.js';
 import { matmul } from './kernels/matmul.js';
 import { broadcastTo, concat, pad, slice, transpose } from './kernels/movement.js';
 import { argmax, reduce } from './kernels/reduce.js';
+import { sort } from './kernels/sort.js';
 import { cast, unary } from './kernels/unary.js';
 import { CPU_REFERENCE_BACKEND_NAME } from './name.js';
 
@@ -105,6 +106,10 @@ export function createCpuReferenceBackend(): Backend {
 
     reduce: (op, x, axes, keepDims) => own(reduce(op, open(x), axes, keepDims)),
     argmax: (x, axis) => own(argmax(open(x), axis)),
+    sort(x, descending) {
+      const [values, indices] = sort(open(x), descending);
+      return [own(values), own(indices)];
+    },
 
     reshape(x: BackendHandle, shape: Shape) {
       // Shares the input's array: kernels never write into an input, so sharing is safe, and

@@ -64,6 +64,18 @@ describe.skipIf(addon === undefined)('shared glue', () => {
     native.release(x);
   });
 
+  it('sorts rows into [values, indices] and refuses bool before making either', () => {
+    const flags = native.fromData(new Uint8Array([1, 0]), [2], BOOL);
+    const live = native.stats().liveTensors;
+    expect(() => native.sort(flags, false)).toThrow(/sort.*bool.*cast to int32 first/);
+    expect(native.stats().liveTensors).toBe(live);
+    const x = native.fromData(new Float32Array([1, NaN, -0, 0, 1, -Infinity]), [2, 3], F32);
+    const [values, indices] = native.sort(x, true);
+    expect(Array.from(native.read(values))).toEqual([NaN, 1, -0, 1, 0, -Infinity]);
+    expect(Array.from(native.read(indices))).toEqual([1, 0, 2, 1, 0, 2]);
+    for (const id of [flags, x, values, indices]) native.release(id);
+  });
+
   it('ignores arguments past the 16th instead of reading past its argument array', () => {
     const x = native.fill([2], 1, F32);
     const y = (native.unary as (...args: unknown[]) => number)(0, x, ...new Array<number>(30).fill(0));

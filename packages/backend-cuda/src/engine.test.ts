@@ -317,6 +317,45 @@ describe.runIf(available.usable)(`the native engine on ${available.details?.devi
     ]);
   });
 
+  it('sorts rows on either side of the shared-memory tile (2048) and through the merge passes', async () => {
+    const b = await create();
+    // The contract's order on the host: NaN above everything, -0 equal to 0, ties by index.
+    const key = (v: number): number => (Number.isNaN(v) ? Infinity : v);
+    const hostSort = (row: number[], descending: boolean): number[] =>
+      row
+        .map((_, i) => i)
+        .sort((i, j) => {
+          const a = row[i]!;
+          const c = row[j]!;
+          const nanA = Number.isNaN(a);
+          const nanC = Number.isNaN(c);
+          const order = nanA || nanC ? Number(nanA) - Number(nanC) : key(a) - key(c);
+          return (descending ? -order : order) || i - j;
+        });
+    for (const n of [1, 3, 2047, 2048, 2049, 4097, 6145]) {
+      for (const dtype of ['float32', 'float64', 'int32'] as const) {
+        const rows = 2;
+        const host = Array.from({ length: rows * n }, (_, i) =>
+          dtype !== 'int32' && i % 97 === 5 ? NaN : dtype !== 'int32' && i % 89 === 3 ? -0 : ((i * 7919) % 13) - 6,
+        );
+        const x = b.fromData(dtype === 'int32' ? Int32Array.from(host) : Float64Array.from(host), [rows, n], dtype);
+        for (const descending of [false, true]) {
+          const [values, indices] = b.sort(x, descending);
+          const want = Array.from({ length: rows }, (_, r) =>
+            hostSort(host.slice(r * n, (r + 1) * n), descending),
+          ).flat();
+          const got = Array.from(await b.read(indices));
+          expect(got, `${dtype} n=${n} descending=${descending}`).toEqual(want);
+          const gotValues = Array.from(await b.read(values));
+          expect(gotValues).toEqual(want.map((i, k) => host[Math.floor(k / n) * n + i]));
+          b.dispose(values);
+          b.dispose(indices);
+        }
+        b.dispose(x);
+      }
+    }
+  });
+
   it('the built-in GEMM matches the host on large float32 outputs (its 128x128 tiles) and on float64', async () => {
     const b = await create({ gemm: 'builtin' });
     const [batch, m, n, k] = [2, 300, 260, 70];

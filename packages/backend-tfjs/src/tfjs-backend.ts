@@ -35,6 +35,7 @@ import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, transpose
 import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { unfold } from './unfold.js';
 import { argmax, reduce } from './reduce.js';
+import { sort } from './sort.js';
 
 export interface TfjsBackendOptions {
   /** Registry name; default `tfjs-${tf.getBackend()}`. */
@@ -248,6 +249,14 @@ export class TfjsBackend implements Backend {
 
   argmax(x: BackendHandle, axis: number): BackendHandle {
     return this.run([x], ([t]) => argmax(this.ctx, t!, axis));
+  }
+
+  sort(x: BackendHandle, descending: boolean): [BackendHandle, BackendHandle] {
+    this.checkActive();
+    const t = asTensor(x);
+    // tf.tidy keeps the tensors of a returned array; a size-0 or length-1 sort clones x.
+    const [values, indices] = this.tf.tidy(() => sort(this.ctx, t, descending));
+    return [this.track(values!), this.track(indices!)];
   }
 
   reshape(x: BackendHandle, shape: Shape): BackendHandle {

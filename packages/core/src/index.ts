@@ -16,6 +16,23 @@ export type { AttributesOf, FusedOp, GradNode, OpAttributes, TapeOp } from './au
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
 export {
+  sort,
+  argsort,
+  msort,
+  topk,
+  kthvalue,
+  median,
+  nanmedian,
+  quantile,
+  QUANTILE_INTERPOLATIONS,
+  type QuantileInterpolation,
+  type QuantileOptions,
+  type SelectOptions,
+  type SortOptions,
+  type SortResult,
+  type TopkOptions,
+} from './ops/sort.js';
+export {
   reshape,
   flatten,
   squeeze,

@@ -124,6 +124,15 @@ AxisPlan plan_argmax(const TensorInfo& x, int axis) {
   return p;
 }
 
+SortPlan plan_sort(const TensorInfo& x) {
+  if (x.dtype == BOOL) throw unsupported("sort", x.dtype, "cast to int32 first");
+  SortPlan p;
+  p.length = x.rank == 0 ? 1 : x.shape[x.rank - 1];
+  if (p.length > i64(INT32_MAX)) throw unsupported("sort", x.dtype, "an axis of " + std::to_string(p.length) + " elements (int32 indices)");
+  p.rows = p.length == 0 ? 0 : x.size / p.length;
+  return p;
+}
+
 CopyPlan plan_transpose(const TensorInfo& x, const i64* perm, int rank) {
   if (rank != x.rank) throw argument_error("transpose: permutation of rank " + std::to_string(rank) + " for a tensor of rank " + std::to_string(x.rank));
   CopyPlan p;

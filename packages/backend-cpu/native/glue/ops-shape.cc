@@ -1,4 +1,4 @@
-// Reductions and data movement: reduce, argmax, reshape, transpose, broadcastTo, slice, pad,
+// Reductions and data movement: reduce, argmax, sort, reshape, transpose, broadcastTo, slice, pad,
 // concat, gather, scatterAdd.
 #include "../kernels/movement.h"
 #include "ops.h"
@@ -103,6 +103,26 @@ napi_value Argmax(napi_env env, napi_callback_info info) {
     const int dtype = x.dtype;
     parallel_for(a.st, outer, length * inner, [&](i64 b, i64 e) { argmax(dtype, src, dst, outer, length, inner, b, e); });
     return make_int(env, id);
+  });
+}
+
+napi_value Sort(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const auto call = read_sort(a);
+    const Tensor& x = call.x;
+    const i64 rows = call.plan.rows, length = call.plan.length;
+    const bool descending = call.descending;
+    int ids[2] = {new_tensor(a.st, x.dtype, x.shape, x.rank), -1};
+    ids[1] = new_tensor(a.st, I32, x.shape, x.rank);
+    const void* src = x.data();
+    void* values = tensor_at(a.st, ids[0]).data();
+    std::int32_t* indices = static_cast<std::int32_t*>(tensor_at(a.st, ids[1]).data());
+    const int dtype = x.dtype;
+    // n log n comparisons per row
+    i64 log_length = 1;
+    while ((i64(1) << log_length) < length) log_length++;
+    parallel_for(a.st, rows, length * log_length, [&](i64 b, i64 e) { sort_rows(dtype, src, values, indices, length, descending, b, e); });
+    return id_array(env, ids, 2);
   });
 }
 

@@ -1,7 +1,9 @@
 #include "movement.h"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 namespace myelin {
 
@@ -181,6 +183,49 @@ void scatter_add(int dtype, const void* u, const i32* idx, i64 count, void* out,
     case I32:
       scatter_typed(static_cast<const i32*>(u), idx, count, static_cast<i32*>(out), acc, outer, dim, inner);
       break;
+  }
+}
+
+namespace {
+
+/** The contract's strict order of keys: NaN above everything (NaNs equal), -0 equal to +0. */
+template <typename T>
+bool key_less(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b != b) return a == a;  // a number is below NaN; NaN is not below NaN
+  }
+  return a < b;
+}
+
+template <typename T>
+void sort_rows_typed(const T* x, T* values, i32* indices, i64 length, bool descending, i64 b, i64 e) {
+  std::vector<i32> order(static_cast<std::size_t>(length));
+  for (i64 r = b; r < e; r++) {
+    const T* row = x + r * length;
+    for (i64 k = 0; k < length; k++) order[std::size_t(k)] = i32(k);
+    // Ties broken by index make the (unstable) introsort's result that of a stable sort.
+    if (descending) {
+      std::sort(order.begin(), order.end(), [row](i32 i, i32 j) { return key_less(row[j], row[i]) || (!key_less(row[i], row[j]) && i < j); });
+    } else {
+      std::sort(order.begin(), order.end(), [row](i32 i, i32 j) { return key_less(row[i], row[j]) || (!key_less(row[j], row[i]) && i < j); });
+    }
+    T* vout = values + r * length;
+    i32* iout = indices + r * length;
+    for (i64 k = 0; k < length; k++) {
+      const i32 i = order[std::size_t(k)];
+      iout[k] = i;
+      vout[k] = row[i];
+    }
+  }
+}
+
+}  // namespace
+
+void sort_rows(int dtype, const void* x, void* values, i32* indices, i64 length, bool descending, i64 b, i64 e) {
+  switch (dtype) {
+    case F32: sort_rows_typed(static_cast<const float*>(x), static_cast<float*>(values), indices, length, descending, b, e); break;
+    case F64: sort_rows_typed(static_cast<const double*>(x), static_cast<double*>(values), indices, length, descending, b, e); break;
+    case I32: sort_rows_typed(static_cast<const i32*>(x), static_cast<i32*>(values), indices, length, descending, b, e); break;
   }
 }
 

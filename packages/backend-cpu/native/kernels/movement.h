@@ -1,5 +1,5 @@
 // Data movement kernels: strided copies (transpose, broadcast, slice, pad), concat, gather,
-// scatterAdd and argmax. Pure functions over pointers and sizes, like every kernel.
+// scatterAdd, argmax and sort. Pure functions over pointers and sizes, like every kernel.
 #pragma once
 #include "common.h"
 #include "strided.h"
@@ -37,5 +37,13 @@ void scatter_add(int dtype, const void* updates, const std::int32_t* idx, i64 co
 
 /** Index of the first maximum along the middle axis of [outer, length, inner] (NaN wins). */
 void argmax(int dtype, const void* x, std::int32_t* out, i64 outer, i64 length, i64 inner, i64 b, i64 e);
+
+/**
+ * Sorts rows [b, e) of x viewed as [rows, length] (float32, float64 or int32): values and int32
+ * indices. NaN sorts above +Infinity, -0 equals +0, equal keys keep ascending index order in
+ * both directions (a stable sort).
+ */
+void sort_rows(int dtype, const void* x, void* values, std::int32_t* indices, i64 length, bool descending, i64 b,
+               i64 e);
 
 }  // namespace myelin

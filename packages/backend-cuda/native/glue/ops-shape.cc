@@ -1,6 +1,7 @@
-// Reductions and data movement: reduce, argmax, reshape, transpose, broadcastTo, slice, pad,
+// Reductions and data movement: reduce, argmax, sort, reshape, transpose, broadcastTo, slice, pad,
 // concat, gather, scatterAdd. Movement is one strided-copy kernel driven by a collapsed loop.
 #include <cmath>
+#include <optional>
 
 #include "ops.h"
 
@@ -88,6 +89,32 @@ napi_value Argmax(napi_env env, napi_callback_info info) {
     else launch_argmax(c.stream, x.dtype, x.data(), static_cast<std::int32_t*>(out.data()), plan.outer, plan.length, plan.inner);
     check_launch("argmax");
     return make_int(env, id);
+  });
+}
+
+napi_value Sort(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args& a) {
+    const auto call = read_sort(a);
+    const Tensor& x = call.x;
+    const i64 rows = call.plan.rows, n = call.plan.length;
+    Context& c = a.ctx();
+    int ids[2] = {new_tensor(a.st, x.dtype, x.shape, x.rank), -1};
+    ids[1] = new_tensor(a.st, I32, x.shape, x.rank);
+    const i64 scratch_rows = sort_scratch_rows(rows, n);
+    const std::size_t scratch_count = std::size_t(scratch_rows * n);
+    // Rows longer than a shared-memory tile merge through one block: the values, then the indices.
+    std::optional<Scratch> scratch;
+    char* scratch_values = nullptr;
+    std::int32_t* scratch_indices = nullptr;
+    if (scratch_count > 0) {
+      scratch.emplace(a.st, scratch_count * (dtype_size(x.dtype) + 4), "sort");
+      scratch_values = static_cast<char*>(scratch->data());
+      scratch_indices = reinterpret_cast<std::int32_t*>(scratch_values + scratch_count * dtype_size(x.dtype));
+    }
+    launch_sort(c.stream, x.dtype, x.data(), tensor_at(a.st, ids[0]).data(), static_cast<std::int32_t*>(tensor_at(a.st, ids[1]).data()), scratch_values,
+                scratch_indices, rows, n, call.descending);
+    check_launch("sort");
+    return id_array(env, ids, 2);
   });
 }
 

@@ -36,6 +36,14 @@ void launch_reduce_rows(cudaStream_t s, int op, int dtype, const void* x, void* 
 void launch_reduce_cols(cudaStream_t s, int op, int dtype, const void* x, void* out, i64 outer, i64 rows, i64 cols);
 /** out[o, i] = the first index along the middle axis of x [outer, length, inner] holding the max (NaN wins). */
 void launch_argmax(cudaStream_t s, int dtype, const void* x, std::int32_t* out, i64 outer, i64 length, i64 inner);
+/** Rows of n values the sort's scratch holds (a row per block, 0 when every row fits shared memory). */
+i64 sort_scratch_rows(i64 rows, i64 n);
+/**
+ * values, indices = x [rows, n] sorted along its rows (see sort.cu for the order); rows longer than
+ * the shared tile merge through scratch_values / scratch_indices of sort_scratch_rows(rows, n) rows.
+ */
+void launch_sort(cudaStream_t s, int dtype, const void* x, void* values, std::int32_t* indices, void* scratch_values, std::int32_t* scratch_indices, i64 rows, i64 n,
+                 bool descending);
 /** kept[0] (device) = the number of labels[0..rows) other than `ignore`, as a double: a mean's divisor for the launches after it. */
 void launch_count_kept(cudaStream_t s, const std::int32_t* labels, std::int32_t ignore, i64 rows, double* kept);
 /**

@@ -7,6 +7,7 @@ import { attentionCases } from './attention.js';
 import { tensorUtilityCases } from './tensor-utils.js';
 import { tensorMathCases } from './tensor-math.js';
 import { layerCases } from './layers.js';
+import { sortCases } from './sort.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -22,4 +23,5 @@ export const allCases: readonly OpCase[] = [
   ...tensorUtilityCases,
   ...tensorMathCases,
   ...layerCases,
+  ...sortCases,
 ];

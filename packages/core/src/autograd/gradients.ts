@@ -147,6 +147,8 @@ export const gradientRules: { [P in TapeOp]: GradRule<P> } = {
     return [mul(div(reshape(g, kept), count), isMax)];
   },
   argmax: nonDifferentiable,
+  // core's sort ops take the values' gradient through a gather of the indices (ops/sort.ts)
+  sort: nonDifferentiable,
 
   reshape: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
   transpose: (g, { attrs }) => {

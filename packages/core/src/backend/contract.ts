@@ -32,9 +32,11 @@
  * approximation of ~25, and float64 exact); 5 = the fused `softmaxCrossEntropy` takes an
  * `ignoreIndex` (PyTorch's ignore_index, -100 by default): rows labelled with it add no loss and
  * no gradient and a 'mean' divides by the others, so padded targets train the same on backends
- * that never read labels on the host (before, only cpu and cpu-reference honoured the default).
+ * that never read labels on the host (before, only cpu and cpu-reference honoured the default);
+ * 6 = `sort` along the last axis (values and int32 indices, stable, one order on every backend):
+ * sort, argsort, topk, kthvalue, median and quantile cannot be composed efficiently from the rest.
  */
-export const BACKEND_CONTRACT_VERSION = 5;
+export const BACKEND_CONTRACT_VERSION = 6;
 
 /** Element types. `float64` is optional; cpu-reference runs it for finite differences. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -85,6 +87,7 @@ export const STRUCTURAL_OPS = [
   'cast',
   'where',
   'argmax',
+  'sort',
   'reshape',
   'transpose',
   'broadcastTo',
@@ -534,6 +537,15 @@ export interface Backend {
   reduce(op: ReduceOp, x: BackendHandle, axes: readonly number[], keepDims: boolean): BackendHandle;
   /** Index (int32) of the first maximum along `axis`; the axis is removed. NaN counts as max. */
   argmax(x: BackendHandle, axis: number): BackendHandle;
+  /**
+   * Sort along the LAST axis (core moves another axis last): `[values, indices]`, values of x's
+   * dtype (float32, float64 or int32) and int32 indices into the axis, both of x's shape. The
+   * order is one total order so that every backend agrees bit for bit: NaN is larger than
+   * +Infinity, -0 equals +0, and the sort is STABLE in both directions (equal keys keep ascending
+   * index order, as torch.sort(stable=True)); `descending` reverses the key order only. An empty
+   * or length-1 axis works.
+   */
+  sort(x: BackendHandle, descending: boolean): [BackendHandle, BackendHandle];
 
   // ---- movement ------------------------------------------------------------------------
   /** Same elements in row-major order, new shape (same element count). */

@@ -96,6 +96,8 @@ export interface NativePrimitiveAddon {
   where(c: number, a: number, b: number): number;
   reduce(op: number, id: number, axes: readonly number[], keepDims: boolean): number;
   argmax(id: number, axis: number): number;
+  /** Returns [values, indices]. */
+  sort(id: number, descending: boolean): [number, number];
   reshape(id: number, shape: readonly number[]): number;
   reshapeN(id: number, rank: number, d0?: number, d1?: number, d2?: number, d3?: number): number;
   transpose(id: number, perm: readonly number[]): number;
@@ -129,6 +131,7 @@ type PrimitiveKernels = Pick<
   | 'where'
   | 'reduce'
   | 'argmax'
+  | 'sort'
   | 'reshape'
   | 'transpose'
   | 'broadcastTo'
@@ -160,6 +163,10 @@ export function nativePrimitiveKernels(addon: NativePrimitiveAddon, table: Nativ
     where: (condition, a, b) => own(addon.where(open(condition), open(a), open(b))),
     reduce: (op, x, axes, keepDims) => own(addon.reduce(REDUCE[op], open(x), axes, keepDims)),
     argmax: (x, axis) => own(addon.argmax(open(x), axis)),
+    sort(x, descending) {
+      const [values, indices] = addon.sort(open(x), descending);
+      return [own(values), own(indices)];
+    },
     // A reshape shares the input's storage (reference-counted in the addon): no copy.
     reshape(x, shape) {
       const id = open(x);

@@ -11,6 +11,7 @@ import * as utils from '../ops/tensor-utils.js';
 import * as scan from '../ops/scan.js';
 import * as matrix from '../ops/matrix-utils.js';
 import * as tensorMath from '../ops/tensor-math.js';
+import * as sorting from '../ops/sort.js';
 import { matmul, type MatmulOptions } from '../ops/linalg.js';
 import { formatTensor } from './format.js';
 import { keep, SCOPE, tidy, trackTensor, type Scope } from './scope.js';
@@ -453,6 +454,38 @@ export class Tensor {
   }
   logsumexp(axes?: number | number[], keepDims = false): Tensor {
     return reduce.logsumexp(this, axes, keepDims);
+  }
+  /** torch.sort: `{ values, indices }` along `dim` (stable; NaN sorts last ascending). */
+  sort(options?: sorting.SortOptions): sorting.SortResult {
+    return sorting.sort(this, options);
+  }
+  argsort(options?: sorting.SortOptions): Tensor {
+    return sorting.argsort(this, options);
+  }
+  msort(): Tensor {
+    return sorting.msort(this);
+  }
+  topk(k: number, options?: sorting.TopkOptions): sorting.SortResult {
+    return sorting.topk(this, k, options);
+  }
+  kthvalue(k: number, options?: sorting.SelectOptions): sorting.SortResult {
+    return sorting.kthvalue(this, k, options);
+  }
+  /** torch.median: the lower median of every element, or `{ values, indices }` along `dim`. */
+  median(): Tensor;
+  median(options: sorting.SelectOptions & { dim: number }): sorting.SortResult;
+  median(options?: sorting.SelectOptions): Tensor | sorting.SortResult {
+    return options?.dim === undefined ? sorting.median(this) : sorting.median(this, { ...options, dim: options.dim });
+  }
+  nanmedian(): Tensor;
+  nanmedian(options: sorting.SelectOptions & { dim: number }): sorting.SortResult;
+  nanmedian(options?: sorting.SelectOptions): Tensor | sorting.SortResult {
+    return options?.dim === undefined
+      ? sorting.nanmedian(this)
+      : sorting.nanmedian(this, { ...options, dim: options.dim });
+  }
+  quantile(q: number | readonly number[], options?: sorting.QuantileOptions): Tensor {
+    return sorting.quantile(this, q, options);
   }
   /** torch.var: Bessel-corrected by default ({ correction: 0 } for the biased variance). */
   var(axes?: number | number[], options?: utils.VarianceOptions): Tensor {

@@ -130,6 +130,19 @@ AxisCall<TensorOf<Args>> read_scatter_add(const Args& a) {
   return {updates, &indices, plan_scatter_add(updates, indices, axis, a.f64(3))};
 }
 
+/** sort(x, descending): x as [rows, length] over its last axis. */
+template <typename Tensor>
+struct SortCall {
+  const Tensor& x;
+  bool descending;
+  SortPlan plan;
+};
+template <typename Args>
+SortCall<TensorOf<Args>> read_sort(const Args& a) {
+  const auto& x = a.tensor(0);
+  return {x, a.boolean(1), plan_sort(x)};
+}
+
 /** reshape(x, shape) and reshapeN(x, rank, d0, d1, d2, d3): x and the view's shape (its size is new_view's to check). */
 template <typename Tensor>
 struct ReshapeCall {

@@ -18,6 +18,7 @@
   /* reductions and movement */                                                                                              \
   X("reduce", Reduce)                                                                                                        \
   X("argmax", Argmax)                                                                                                        \
+  X("sort", Sort)                                                                                                            \
   X("reshape", Reshape)                                                                                                      \
   X("reshapeN", ReshapeDims)                                                                                                 \
   X("transpose", Transpose)                                                                                                  \

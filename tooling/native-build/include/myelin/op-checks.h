@@ -74,6 +74,12 @@ struct AxisPlan {
 };
 AxisPlan plan_argmax(const TensorInfo& x, int axis);
 
+/** A sort along the last axis: x as [rows, length] (a scalar is one row of one). */
+struct SortPlan {
+  i64 rows = 0, length = 1;
+};
+SortPlan plan_sort(const TensorInfo& x);
+
 /** An output read from x through strides (a transpose, broadcast or slice): its shape, x's element offset, the one-operand loop. */
 struct CopyPlan {
   int rank = 0;
