@@ -47,6 +47,42 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
     case 'erf':
       // tfjs's Erf kernels (cpu, wasm, webgpu) use Abramowitz & Stegun 7.1.26: within 1.5e-7 absolute.
       return tf.erf(x);
+    case 'sin':
+      return tf.sin(x);
+    case 'cos':
+      return tf.cos(x);
+    case 'tan':
+      return tf.tan(x);
+    case 'asin':
+      return tf.asin(x);
+    case 'acos':
+      return tf.acos(x);
+    case 'atan':
+      return tf.atan(x);
+    case 'sinh':
+      return tf.sinh(x);
+    case 'cosh':
+      return tf.cosh(x);
+    case 'asinh':
+      return tf.asinh(x);
+    case 'acosh':
+      return tf.acosh(x);
+    case 'atanh':
+      return tf.atanh(x);
+    case 'log1p':
+      return tf.log1p(x);
+    case 'expm1':
+      return tf.expm1(x);
+    case 'floor':
+      return tf.floor(x);
+    case 'ceil':
+      return tf.ceil(x);
+    case 'round':
+      // tf.round breaks ties to even (banker's rounding) on every tfjs backend, as torch.round.
+      return tf.round(x);
+    case 'trunc':
+      // tfjs has no Trunc kernel: toward zero is ceil below zero and floor elsewhere (-0.5 gives -0).
+      return tf.where(tf.less(x, 0), tf.ceil(x), tf.floor(x));
   }
 }
 

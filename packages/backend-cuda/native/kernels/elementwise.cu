@@ -28,6 +28,24 @@ __device__ inline T unary_float(int op, T v) {
     case U_SIGMOID: return sigmoid_of(v);
     case U_TANH: return tanh(v);
     case U_ERF: return erf(v);  // CUDA's erff (2 ulp) / erf (2 ulp)
+    // CUDA's sinf / sin etc. (within 1 to 4 ulp); rint rounds ties to even, as torch.round
+    case U_SIN: return sin(v);
+    case U_COS: return cos(v);
+    case U_TAN: return tan(v);
+    case U_ASIN: return asin(v);
+    case U_ACOS: return acos(v);
+    case U_ATAN: return atan(v);
+    case U_SINH: return sinh(v);
+    case U_COSH: return cosh(v);
+    case U_ASINH: return asinh(v);
+    case U_ACOSH: return acosh(v);
+    case U_ATANH: return atanh(v);
+    case U_LOG1P: return log1p(v);
+    case U_EXPM1: return expm1(v);
+    case U_FLOOR: return floor(v);
+    case U_CEIL: return ceil(v);
+    case U_ROUND: return rint(v);
+    case U_TRUNC: return trunc(v);
     default: return (v > T(0) || v != v) ? v : T(0);  // relu: NaN stays NaN, -0 gives 0
   }
 }
