@@ -28,10 +28,8 @@ __device__ inline T unary_float(int op, T v) {
     case U_SIGMOID: return sigmoid_of(v);
     case U_TANH: return tanh(v);
     case U_ERF: return erf(v);  // CUDA's erff (2 ulp) / erf (2 ulp)
-    // CUDA's sinf / sin etc. (within 1 to 4 ulp); rint rounds ties to even, as torch.round
-    case U_SIN: return sin(v);
-    case U_COS: return cos(v);
-    case U_TAN: return tan(v);
+    // CUDA's asinf / asin etc. (within 1 to 4 ulp; sin, cos and tan run in trig.cu); rint rounds
+    // ties to even, as torch.round
     case U_ASIN: return asin(v);
     case U_ACOS: return acos(v);
     case U_ATAN: return atan(v);
@@ -242,6 +240,7 @@ void launch_fill(cudaStream_t s, void* dst, int elem, std::uint64_t pattern, i64
 
 void launch_unary(cudaStream_t s, int op, int dtype, const void* x, void* y, i64 n) {
   if (n <= 0) return;
+  if (op == U_SIN || op == U_COS || op == U_TAN) return launch_trig(s, op, dtype, x, y, n);
   const unsigned blocks = blocks_for(n);
   switch (dtype) {
     case F32: unary_kernel<float><<<blocks, THREADS, 0, s>>>(op, static_cast<const float*>(x), static_cast<float*>(y), n); break;
