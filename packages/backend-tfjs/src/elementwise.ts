@@ -22,15 +22,19 @@ const INT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign']);
 const EXACT_ASIN_ACOS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
 /**
- * tfjs backends whose Sinh, Asinh, Atanh, Log1p and Expm1 kernels keep their relative accuracy near
- * 0. webgpu's evaluate (e^x - e^-x) / 2, log(x + sqrt(x^2 + 1)), log((1 + x) / (1 - x)) / 2,
- * log(1 + x) and e^x - 1, which lose all digits as x -> 0 (expm1(1e-4) off by 20%), so there a
- * power series takes over near 0.
+ * tfjs backends whose Sin, Tan, Sinh, Asinh, Atanh, Log1p and Expm1 kernels keep their relative
+ * accuracy near 0 (tfjs-cpu's are Math's). webgpu's evaluate (e^x - e^-x) / 2,
+ * log(x + sqrt(x^2 + 1)), log((1 + x) / (1 - x)) / 2, log(1 + x) and e^x - 1, which lose all
+ * digits as x -> 0 (expm1(1e-4) off by 20%), and WGSL's sin and tan need only an absolute error
+ * of 2^-11; wasm's log1p is log(1 + x) too and its sin is within an absolute 1.6e-7 (sin(-1e-5)
+ * 1.6% off). So there a power series takes over near 0.
  */
-const EXACT_NEAR_ZERO: ReadonlySet<string> = new Set(['cpu', 'wasm']);
+const EXACT_NEAR_ZERO: ReadonlySet<string> = new Set(['cpu']);
 
-// Taylor coefficients, lowest first: sinh x / x and asinh x / x in x^2, atanh x / x in x^2,
-// expm1 x / x in x.
+// Taylor coefficients, lowest first: sin x / x, tan x / x, sinh x / x, asinh x / x and atanh x / x
+// in x^2, expm1 x / x in x.
+const SIN_SERIES = [1, -1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800];
+const TAN_SERIES = [1, 1 / 3, 2 / 15, 17 / 315, 62 / 2835, 1382 / 155925];
 const SINH_SERIES = [1, 1 / 6, 1 / 120, 1 / 5040, 1 / 362880, 1 / 39916800];
 const ASINH_SERIES = [1, -1 / 6, 3 / 40, -5 / 112, 35 / 1152, -63 / 2816];
 const ATANH_SERIES = [1, 1 / 3, 1 / 5, 1 / 7, 1 / 9, 1 / 11, 1 / 13, 1 / 15];
@@ -84,11 +88,13 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
       // tfjs's Erf kernels (cpu, wasm, webgpu) use Abramowitz & Stegun 7.1.26: within 1.5e-7 absolute.
       return tf.erf(x);
     case 'sin':
-      return tf.sin(x);
+      // near 0: x (1 - x^2 / 3! + x^4 / 5! - ...), within 1e-13 below |x| = 1/2
+      return nearZero(ctx, x, 0.5, () => tf.mul(x, horner(ctx, tf.square(x), SIN_SERIES)), tf.sin(x));
     case 'cos':
       return tf.cos(x);
     case 'tan':
-      return tf.tan(x);
+      // near 0: x (1 + x^2 / 3 + 2 x^4 / 15 + ...), within 1e-9 below |x| = 1/4
+      return nearZero(ctx, x, 0.25, () => tf.mul(x, horner(ctx, tf.square(x), TAN_SERIES)), tf.tan(x));
     case 'asin':
       if (!EXACT_ASIN_ACOS.has(tf.getBackend())) {
         // asin x = atan(x / sqrt((1 - x)(1 + x))): +-pi/2 at +-1, NaN beyond, as the contract wants.
