@@ -15,6 +15,46 @@ import { filled, requireDType, type KernelContext, type Tensor, type TfjsDType }
 
 const INT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign']);
 
+/**
+ * tfjs backends whose Asin and Acos kernels are accurate: webgpu's call WGSL's asin / acos, which
+ * Mesa's lavapipe evaluates to within only ~3e-4, so there they are composed from its atan.
+ */
+const EXACT_ASIN_ACOS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
+
+/**
+ * tfjs backends whose Sin, Tan, Sinh, Asinh, Atanh, Log1p and Expm1 kernels keep their relative
+ * accuracy near 0 (tfjs-cpu's are Math's). webgpu's evaluate (e^x - e^-x) / 2,
+ * log(x + sqrt(x^2 + 1)), log((1 + x) / (1 - x)) / 2, log(1 + x) and e^x - 1, which lose all
+ * digits as x -> 0 (expm1(1e-4) off by 20%), and WGSL's sin and tan need only an absolute error
+ * of 2^-11; wasm's log1p is log(1 + x) too and its sin is within an absolute 1.6e-7 (sin(-1e-5)
+ * 1.6% off). So there a power series takes over near 0.
+ */
+const EXACT_NEAR_ZERO: ReadonlySet<string> = new Set(['cpu']);
+
+// Taylor coefficients, lowest first: sin x / x, tan x / x, sinh x / x, asinh x / x and atanh x / x
+// in x^2, expm1 x / x in x.
+const SIN_SERIES = [1, -1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800];
+const TAN_SERIES = [1, 1 / 3, 2 / 15, 17 / 315, 62 / 2835, 1382 / 155925];
+const SINH_SERIES = [1, 1 / 6, 1 / 120, 1 / 5040, 1 / 362880, 1 / 39916800];
+const ASINH_SERIES = [1, -1 / 6, 3 / 40, -5 / 112, 35 / 1152, -63 / 2816];
+const ATANH_SERIES = [1, 1 / 3, 1 / 5, 1 / 7, 1 / 9, 1 / 11, 1 / 13, 1 / 15];
+const EXPM1_SERIES = [1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040, 1 / 40320];
+
+/** c[0] + z (c[1] + z (c[2] + ...)). */
+function horner(ctx: KernelContext, z: Tensor, coefficients: readonly number[]): Tensor {
+  const { tf } = ctx;
+  let sum: Tensor = tf.scalar(coefficients.at(-1)!);
+  for (let i = coefficients.length - 2; i >= 0; i--) sum = tf.add(tf.mul(sum, z), coefficients[i]!);
+  return sum;
+}
+
+/** `kernel` as it is where the backend keeps accuracy near 0; elsewhere `series()` below |x| < `radius`. */
+function nearZero(ctx: KernelContext, x: Tensor, radius: number, series: () => Tensor, kernel: Tensor): Tensor {
+  const { tf } = ctx;
+  if (EXACT_NEAR_ZERO.has(tf.getBackend())) return kernel;
+  return tf.where(tf.less(tf.abs(x), radius), series(), kernel);
+}
+
 /** tfjs backends whose relu kernel returns NaN for NaN (checked by the conformance suite). */
 const RELU_KEEPS_NAN: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
@@ -47,6 +87,66 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
     case 'erf':
       // tfjs's Erf kernels (cpu, wasm, webgpu) use Abramowitz & Stegun 7.1.26: within 1.5e-7 absolute.
       return tf.erf(x);
+    case 'sin':
+      // near 0: x (1 - x^2 / 3! + x^4 / 5! - ...), within 1e-13 below |x| = 1/2
+      return nearZero(ctx, x, 0.5, () => tf.mul(x, horner(ctx, tf.square(x), SIN_SERIES)), tf.sin(x));
+    case 'cos':
+      return tf.cos(x);
+    case 'tan':
+      // near 0: x (1 + x^2 / 3 + 2 x^4 / 15 + ...), within 1e-9 below |x| = 1/4
+      return nearZero(ctx, x, 0.25, () => tf.mul(x, horner(ctx, tf.square(x), TAN_SERIES)), tf.tan(x));
+    case 'asin':
+      if (!EXACT_ASIN_ACOS.has(tf.getBackend())) {
+        // asin x = atan(x / sqrt((1 - x)(1 + x))): +-pi/2 at +-1, NaN beyond, as the contract wants.
+        return tf.atan(tf.div(x, tf.sqrt(tf.mul(tf.sub(1, x), tf.add(1, x)))));
+      }
+      return tf.asin(x);
+    case 'acos':
+      if (!EXACT_ASIN_ACOS.has(tf.getBackend())) {
+        // acos x = 2 atan(sqrt((1 - x) / (1 + x))): 0 at 1, pi at -1 (2 / 0 = Infinity), NaN beyond.
+        return tf.mul(tf.atan(tf.sqrt(tf.div(tf.sub(1, x), tf.add(1, x)))), 2);
+      }
+      return tf.acos(x);
+    case 'atan':
+      return tf.atan(x);
+    case 'sinh':
+      // near 0: x (1 + x^2 / 3! + x^4 / 5! + ...), within 2e-10 below |x| = 1
+      return nearZero(ctx, x, 1, () => tf.mul(x, horner(ctx, tf.square(x), SINH_SERIES)), tf.sinh(x));
+    case 'cosh':
+      return tf.cosh(x);
+    case 'asinh':
+      // near 0: x (1 - x^2 / 6 + 3 x^4 / 40 - ...), within 1e-9 below |x| = 1/4
+      return nearZero(ctx, x, 0.25, () => tf.mul(x, horner(ctx, tf.square(x), ASINH_SERIES)), tf.asinh(x));
+    case 'acosh':
+      return tf.acosh(x);
+    case 'atanh':
+      // near 0: x (1 + x^2 / 3 + x^4 / 5 + ...), within 2e-9 below |x| = 1/3
+      return nearZero(ctx, x, 1 / 3, () => tf.mul(x, horner(ctx, tf.square(x), ATANH_SERIES)), tf.atanh(x));
+    case 'log1p':
+      // near 0: 2 atanh(x / (2 + x)), the series above (|x / (2 + x)| < 1/3 below |x| = 1/2)
+      return nearZero(
+        ctx,
+        x,
+        0.5,
+        () => {
+          const t = tf.div(x, tf.add(x, 2));
+          return tf.mul(tf.mul(t, horner(ctx, tf.square(t), ATANH_SERIES)), 2);
+        },
+        tf.log1p(x),
+      );
+    case 'expm1':
+      // near 0: x (1 + x / 2 + x^2 / 3! + ... + x^7 / 8!), within 1e-8 below |x| = 1/2
+      return nearZero(ctx, x, 0.5, () => tf.mul(x, horner(ctx, x, EXPM1_SERIES)), tf.expm1(x));
+    case 'floor':
+      return tf.floor(x);
+    case 'ceil':
+      return tf.ceil(x);
+    case 'round':
+      // tf.round breaks ties to even (banker's rounding) on every tfjs backend, as torch.round.
+      return tf.round(x);
+    case 'trunc':
+      // tfjs has no Trunc kernel: toward zero is ceil below zero and floor elsewhere (-0.5 gives -0).
+      return tf.where(tf.less(x, 0), tf.ceil(x), tf.floor(x));
   }
 }
 

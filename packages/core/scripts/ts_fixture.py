@@ -7,9 +7,9 @@ import torch
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src')
 
 
-def write_fixture(script, relative_path, const_name, data, note=''):
-    """Writes src/<relative_path>: `export const <const_name> = <data as JSON>;` under a header naming
-    the script and torch's version (`note` adds to it), so nobody edits it by hand."""
+def write_fixture(script, relative_path, const_name, data, note='', encode=json.dumps):
+    """Writes src/<relative_path>: `export const <const_name> = <encode(data)>;` (JSON by default) under a
+    header naming the script and torch's version (`note` adds to it), so nobody edits it by hand."""
     target = os.path.normpath(os.path.join(SRC, relative_path))
     version = torch.__version__.split('+')[0]
     with open(target, 'w') as f:
@@ -17,5 +17,5 @@ def write_fixture(script, relative_path, const_name, data, note=''):
                 % (os.path.basename(script), version, note))
         f.write('//   /usr/bin/python3 packages/core/scripts/%s\n' % os.path.basename(script))
         f.write('// prettier-ignore\n')
-        f.write('export const %s = %s;\n' % (const_name, json.dumps(data)))
+        f.write('export const %s = %s;\n' % (const_name, encode(data)))
     print('wrote', target)

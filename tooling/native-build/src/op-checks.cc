@@ -18,12 +18,15 @@ bool same_shape(const TensorInfo& a, const TensorInfo& b) {
 
 // ---- elementwise -----------------------------------------------------------------------------
 
-const char* const UNARY_NAMES[10] = {"neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "erf"};
+const char* const UNARY_NAMES[27] = {
+    "neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "erf",
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+    "log1p", "expm1", "floor", "ceil", "round", "trunc"};
 const char* const BINARY_NAMES[13] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual"};
 
 int unary_op_arg(const ArgReader& a, size_t i) {
   const int op = a.i32(i);
-  if (op < U_NEG || op > U_ERF) throw argument_error("unknown unary op " + std::to_string(op));
+  if (op < U_NEG || op > U_TRUNC) throw argument_error("unknown unary op " + std::to_string(op));
   return op;
 }
 

@@ -20,6 +20,28 @@ describe('unary', () => {
     expect(unaryOf('sqrt', [0, 4, 2])).toEqual([0, 2, Math.SQRT2]);
   });
 
+  it("the math functions are Math's, with NaN outside their domains and infinities at their poles", () => {
+    const xs = [-0.75, -0.25, 0, 0.3, 0.9];
+    for (const op of ['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'atanh'] as const)
+      expect(unaryOf(op, xs)).toEqual(xs.map(Math[op]));
+    expect(unaryOf('log1p', [-1, -2, 1e-20])).toEqual([-Infinity, NaN, 1e-20]);
+    expect(unaryOf('expm1', [1e-20, -Infinity])).toEqual([1e-20, -1]);
+    expect(unaryOf('asin', [2])).toEqual([NaN]);
+    expect(unaryOf('acosh', [1, 0.5])).toEqual([0, NaN]);
+    expect(unaryOf('atanh', [1, -1])).toEqual([Infinity, -Infinity]);
+  });
+
+  it('floor, ceil, trunc; round breaks ties to even, in float64 and float32', () => {
+    const xs = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999999999999994, -1.7, 2.3, 4503599627370497];
+    expect(unaryOf('round', xs)).toEqual([-2, -2, -0, 0, 2, 2, 0, -2, 2, 4503599627370497]);
+    expect(Object.is(unaryOf('round', [-0.5])[0], -0)).toBe(true);
+    expect(unaryOf('round', [-2.5, 0.5, 1.5, 2.5, 3.5], 'float32')).toEqual([-2, 0, 2, 2, 4]);
+    expect(unaryOf('floor', [-1.5, 1.5, -0])).toEqual([-2, 1, -0]);
+    expect(unaryOf('ceil', [-1.5, 1.5])).toEqual([-1, 2]);
+    expect(unaryOf('trunc', [-1.5, 1.5])).toEqual([-1, 1]);
+    expect(() => unaryOf('floor', [1], 'int32')).toThrow(UnsupportedOpError);
+  });
+
   it('log and sqrt of negative numbers are NaN; log(0) is -Infinity', () => {
     expect(unaryOf('log', [-1, 0, Math.E])).toEqual([NaN, -Infinity, 1]);
     expect(unaryOf('sqrt', [-4])).toEqual([NaN]);

@@ -3,6 +3,39 @@ import { allocate, type HostTensor } from '../handle.js';
 import { unsupported } from '../name.js';
 import { erf } from './erf.js';
 
+type MathOp = Exclude<
+  UnaryOp,
+  'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'tanh' | 'relu' | 'erf' | 'round'
+>;
+
+const MATH: Record<MathOp, (v: number) => number> = {
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  trunc: Math.trunc,
+};
+
+/**
+ * The nearest whole number, ties to even (C's rint, torch.round): Math.round breaks ties
+ * upward, so a tie that landed on an odd number steps down. Exact: for |v| < 2^52, r - v is.
+ */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** Elementwise `op(x)`. Floats compute in double and round once on store. */
 export function unary(op: UnaryOp, x: HostTensor): HostTensor {
   const dtype = x.dtype;
@@ -57,6 +90,29 @@ export function unary(op: UnaryOp, x: HostTensor): HostTensor {
     case 'erf':
       for (let i = 0; i < n; i++) out[i] = erf(input[i]!);
       break;
+    case 'round':
+      for (let i = 0; i < n; i++) out[i] = roundHalfEven(input[i]!);
+      break;
+    case 'sin':
+    case 'cos':
+    case 'tan':
+    case 'asin':
+    case 'acos':
+    case 'atan':
+    case 'sinh':
+    case 'cosh':
+    case 'asinh':
+    case 'acosh':
+    case 'atanh':
+    case 'log1p':
+    case 'expm1':
+    case 'floor':
+    case 'ceil':
+    case 'trunc': {
+      // JavaScript's Math functions of the same names.
+      const f = MATH[op];
+      for (let i = 0; i < n; i++) out[i] = f(input[i]!);
+    }
   }
   return { data: out, shape: x.shape, dtype };
 }

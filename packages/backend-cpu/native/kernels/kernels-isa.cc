@@ -177,6 +177,25 @@ void unary_float(int op, const T* __restrict x, T* __restrict y, i64 b, i64 e) {
     case U_TANH: for (i64 i = b; i < e; i++) y[i] = std::tanh(x[i]); break;
     case U_RELU: for (i64 i = b; i < e; i++) y[i] = (x[i] > 0 || x[i] != x[i]) ? x[i] : T(0); break;  // NaN stays NaN
     case U_ERF: for (i64 i = b; i < e; i++) y[i] = std::erf(x[i]); break;  // float64 (float32: erf8)
+    // libm's, per element (float32: sinf etc.); round is nearbyint in the default rounding mode,
+    // ties to even, as torch.round
+    case U_SIN: for (i64 i = b; i < e; i++) y[i] = std::sin(x[i]); break;
+    case U_COS: for (i64 i = b; i < e; i++) y[i] = std::cos(x[i]); break;
+    case U_TAN: for (i64 i = b; i < e; i++) y[i] = std::tan(x[i]); break;
+    case U_ASIN: for (i64 i = b; i < e; i++) y[i] = std::asin(x[i]); break;
+    case U_ACOS: for (i64 i = b; i < e; i++) y[i] = std::acos(x[i]); break;
+    case U_ATAN: for (i64 i = b; i < e; i++) y[i] = std::atan(x[i]); break;
+    case U_SINH: for (i64 i = b; i < e; i++) y[i] = std::sinh(x[i]); break;
+    case U_COSH: for (i64 i = b; i < e; i++) y[i] = std::cosh(x[i]); break;
+    case U_ASINH: for (i64 i = b; i < e; i++) y[i] = std::asinh(x[i]); break;
+    case U_ACOSH: for (i64 i = b; i < e; i++) y[i] = std::acosh(x[i]); break;
+    case U_ATANH: for (i64 i = b; i < e; i++) y[i] = std::atanh(x[i]); break;
+    case U_LOG1P: for (i64 i = b; i < e; i++) y[i] = std::log1p(x[i]); break;
+    case U_EXPM1: for (i64 i = b; i < e; i++) y[i] = std::expm1(x[i]); break;
+    case U_FLOOR: for (i64 i = b; i < e; i++) y[i] = std::floor(x[i]); break;
+    case U_CEIL: for (i64 i = b; i < e; i++) y[i] = std::ceil(x[i]); break;
+    case U_ROUND: for (i64 i = b; i < e; i++) y[i] = std::nearbyint(x[i]); break;
+    case U_TRUNC: for (i64 i = b; i < e; i++) y[i] = std::trunc(x[i]); break;
   }
 }
 

@@ -145,9 +145,16 @@ T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = warpSize) {
 }
 
 // CUDA's device math lives in the global namespace, with float overloads.
+using std::acos;
+using std::acosh;
+using std::asin;
+using std::asinh;
+using std::atan;
+using std::atanh;
 using std::ceil;
 using std::copysign;
 using std::cos;
+using std::cosh;
 using std::erf;
 using std::exp;
 using std::expm1;
@@ -163,10 +170,13 @@ using std::isnan;
 using std::log;
 using std::log1p;
 using std::pow;
+using std::rint;
 using std::round;
 using std::signbit;
 using std::sin;
+using std::sinh;
 using std::sqrt;
+using std::tan;
 using std::tanh;
 using std::trunc;
 

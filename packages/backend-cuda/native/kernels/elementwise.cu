@@ -28,6 +28,22 @@ __device__ inline T unary_float(int op, T v) {
     case U_SIGMOID: return sigmoid_of(v);
     case U_TANH: return tanh(v);
     case U_ERF: return erf(v);  // CUDA's erff (2 ulp) / erf (2 ulp)
+    // CUDA's asinf / asin etc. (within 1 to 4 ulp; sin, cos and tan run in trig.cu); rint rounds
+    // ties to even, as torch.round
+    case U_ASIN: return asin(v);
+    case U_ACOS: return acos(v);
+    case U_ATAN: return atan(v);
+    case U_SINH: return sinh(v);
+    case U_COSH: return cosh(v);
+    case U_ASINH: return asinh(v);
+    case U_ACOSH: return acosh(v);
+    case U_ATANH: return atanh(v);
+    case U_LOG1P: return log1p(v);
+    case U_EXPM1: return expm1(v);
+    case U_FLOOR: return floor(v);
+    case U_CEIL: return ceil(v);
+    case U_ROUND: return rint(v);
+    case U_TRUNC: return trunc(v);
     default: return (v > T(0) || v != v) ? v : T(0);  // relu: NaN stays NaN, -0 gives 0
   }
 }
@@ -224,6 +240,7 @@ void launch_fill(cudaStream_t s, void* dst, int elem, std::uint64_t pattern, i64
 
 void launch_unary(cudaStream_t s, int op, int dtype, const void* x, void* y, i64 n) {
   if (n <= 0) return;
+  if (op == U_SIN || op == U_COS || op == U_TAN) return launch_trig(s, op, dtype, x, y, n);
   const unsigned blocks = blocks_for(n);
   switch (dtype) {
     case F32: unary_kernel<float><<<blocks, THREADS, 0, s>>>(op, static_cast<const float*>(x), static_cast<float*>(y), n); break;

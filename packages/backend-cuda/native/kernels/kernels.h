@@ -14,6 +14,8 @@ namespace mc {
 /** dst[i] = the `elem`-byte pattern, i < n. */
 void launch_fill(cudaStream_t s, void* dst, int elem, std::uint64_t pattern, i64 n);
 void launch_unary(cudaStream_t s, int op, int dtype, const void* x, void* y, i64 n);
+/** The float unary ops sin, cos and tan (trig.cu: the one unit with a stack frame). */
+void launch_trig(cudaStream_t s, int op, int dtype, const void* x, void* y, i64 n);
 void launch_cast(cudaStream_t s, int from, int to, const void* x, void* y, i64 n);
 /** out[i] = sum[i] + To(x[i]) * To(scale), i < n: a running sum's step (sum float32/float64; x float32/float64/int32). */
 void launch_accumulate(cudaStream_t s, int sum_dtype, int x_dtype, const void* sum, const void* x, void* out, double scale, i64 n);

@@ -1,4 +1,4 @@
-import { UNARY_OPS, cast, clamp, where, type Tensor } from '@myelin/core';
+import { UNARY_OPS, cast, clamp, concat, where, type Tensor } from '@myelin/core';
 import type { OpCase } from './types.js';
 
 /** The domain each unary op is tested on (away from kinks and singularities). */
@@ -13,6 +13,23 @@ const unaryDomain: Record<(typeof UNARY_OPS)[number], { low: number; high: numbe
   tanh: { low: -3, high: 3 },
   relu: { low: 0.1, high: 2 },
   erf: { low: -3, high: 3 },
+  sin: { low: -10, high: 10 },
+  cos: { low: -10, high: 10 },
+  tan: { low: -1.2, high: 1.2 },
+  asin: { low: -0.9, high: 0.9 },
+  acos: { low: -0.9, high: 0.9 },
+  atan: { low: -4, high: 4 },
+  sinh: { low: -3, high: 3 },
+  cosh: { low: -3, high: 3 },
+  asinh: { low: -4, high: 4 },
+  acosh: { low: 1.2, high: 5 },
+  atanh: { low: -0.9, high: 0.9 },
+  log1p: { low: -0.8, high: 3 },
+  expm1: { low: -3, high: 3 },
+  floor: { low: -3, high: 3 },
+  ceil: { low: -3, high: 3 },
+  round: { low: -3, high: 3 },
+  trunc: { low: -3, high: 3 },
 };
 
 const unaryCases: OpCase[] = UNARY_OPS.flatMap((op) => {
@@ -80,6 +97,46 @@ const extremeCases: OpCase[] = [
     inputs: [{ shape: [3], values: [-1, 0, 1] }],
     run: ([x]) => x!.relu().mul(x!.add(3)),
     noFiniteDifferences: 'the kink at 0 (the subgradient 0 is what PyTorch uses)',
+  },
+  {
+    name: 'round breaks ties to even',
+    covers: ['round'],
+    inputs: [{ shape: [9], values: [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, -0.4999, 2.5001] }],
+    run: ([x]) => x!.round(),
+    noFiniteDifferences: 'every tie sits on a jump',
+  },
+  {
+    name: 'floor, ceil, trunc and round of whole numbers, infinities and NaN',
+    covers: ['floor', 'ceil', 'trunc', 'round', 'concat'],
+    inputs: [{ shape: [7], values: [-2, -0.5, 0, 3, -Infinity, Infinity, NaN] }],
+    run: ([x]) => concat([x!.floor(), x!.ceil(), x!.trunc(), x!.round()]),
+    noFiniteDifferences: 'whole numbers sit on jumps',
+  },
+  {
+    name: 'math functions at their domain edges and poles: NaN and infinities as C',
+    covers: ['asin', 'acos', 'acosh', 'atanh', 'log1p', 'concat'],
+    inputs: [{ shape: [3], values: [1, -1, 2] }],
+    run: ([x]) => concat([x!.asin(), x!.acos(), x!.acosh(), x!.atanh(), x!.neg().log1p()]),
+    grad: false,
+  },
+  {
+    // f(x) / x near 0 is near 1, so the absolute tolerance cannot hide a relative error there
+    // (tfjs-webgpu's e^x - 1 gives expm1(1e-4) 20% off). Not atan and asin: Mesa's WGSL atan (which
+    // webgpu's asin is built from) is within only 2e-5 relative anywhere.
+    name: 'math functions near 0 keep their relative accuracy: f(x) / x',
+    covers: ['sin', 'tan', 'sinh', 'asinh', 'atanh', 'log1p', 'expm1', 'concat', 'div'],
+    inputs: [{ shape: [6], values: [1e-6, -1e-5, 3e-4, -2e-3, 0.01, -0.05] }],
+    run: ([x]) =>
+      concat([x!.sin(), x!.tan(), x!.sinh(), x!.asinh(), x!.atanh(), x!.log1p(), x!.expm1()].map((y) => y.div(x!))),
+    // the derivative of f(x) / x cancels f'(x) / x against f(x) / x^2, which float32 cannot do at 1e-6
+    grad: false,
+  },
+  {
+    name: 'log2, log10, exp2, rsqrt and frac (composed)',
+    covers: ['log', 'div', 'pow', 'sqrt', 'trunc', 'sub'],
+    // fixed values away from whole numbers, where frac jumps
+    inputs: [{ shape: [2, 3], values: [0.3, 0.7, 1.25, 2.6, 3.4, 3.9] }],
+    run: ([x]) => x!.log2().add(x!.log10()).add(x!.exp2()).add(x!.rsqrt()).add(x!.frac()),
   },
   {
     name: 'relu int32 (composed)',

@@ -25,6 +25,9 @@ export const PYTORCH_GRADIENTS: Readonly<Record<string, readonly ExpectedGradien
   'relu keeps NaN and Infinity; 0 and -0 give 0': [[0.2627304792, 0, 0, 0, -0.3534859419, 0, -0.5285323858]],
   'relu gradient at the kink is 0': [[0, 0, -0.2541381121]],
   'cast float32 -> int32 truncates toward zero': [null],
+  // torch.round / floor / ceil / trunc: zeros_like(grad), NaN and infinite inputs included
+  'round breaks ties to even': [[0, 0, 0, 0, 0, 0, 0, 0, 0]],
+  'floor, ceil, trunc and round of whole numbers, infinities and NaN': [[0, 0, 0, 0, 0, 0, 0]],
   'maximum with ties shares the gradient': [
     [0.4385789633, 0.2842810154, -0.4923158884, 0],
     [0.4385789633, 0, -0.4923158884, -0.4997446537],

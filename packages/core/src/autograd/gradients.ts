@@ -1,10 +1,13 @@
 import type { PrimitiveOp } from '../backend/contract.js';
+import { zerosLike } from '../tensor/creation.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../ops/dispatch.js';
 import {
   add,
   cast,
+  cos,
+  cosh,
   div,
   equal,
   exp,
@@ -17,6 +20,9 @@ import {
   mul,
   neg,
   sign,
+  sin,
+  sinh,
+  sqrt,
   sub,
   where,
 } from '../ops/elementwise.js';
@@ -56,6 +62,7 @@ function tieShare(g: Tensor, winner: Tensor, tie: Tensor): Tensor {
 }
 
 const nonDifferentiable: GradRule = (_g, node) => node.inputs.map(() => null);
+const zeroGradient: GradRule = (g) => [zerosLike(g)];
 
 /** Shape with the reduced axes kept as size 1, to broadcast a reduction's gradient back. */
 function keptShape(inputShape: readonly number[], axes: readonly number[]): number[] {
@@ -85,6 +92,32 @@ export const gradientRules: { [P in TapeOp]: GradRule<P> } = {
   tanh: (g, _node, y) => [mul(g, sub(1, mul(y, y)))],
   // d erf(x) = (2 / sqrt(pi)) exp(-x^2) dx
   erf: (g, { inputs: [x] }) => [mul(g, mul(exp(neg(mul(x!, x!))), 2 / Math.sqrt(Math.PI)))],
+  // The math functions, as PyTorch's derivatives.yaml writes them (so the domain edges agree:
+  // asin'(1) and acosh'(1) are Infinity, asin'(2) is NaN).
+  sin: (g, { inputs: [x] }) => [mul(g, cos(x!))],
+  cos: (g, { inputs: [x] }) => [mul(g, neg(sin(x!)))],
+  // d tan(x) = (1 + y^2) dx
+  tan: (g, _node, y) => [mul(g, add(mul(y, y), 1))],
+  // d asin(x) = dx / sqrt(1 - x^2); d acos(x) = -dx / sqrt(1 - x^2)
+  asin: (g, { inputs: [x] }) => [div(g, sqrt(sub(1, mul(x!, x!))))],
+  acos: (g, { inputs: [x] }) => [neg(div(g, sqrt(sub(1, mul(x!, x!)))))],
+  // d atan(x) = dx / (1 + x^2)
+  atan: (g, { inputs: [x] }) => [div(g, add(mul(x!, x!), 1))],
+  sinh: (g, { inputs: [x] }) => [mul(g, cosh(x!))],
+  cosh: (g, { inputs: [x] }) => [mul(g, sinh(x!))],
+  // d asinh(x) = dx / sqrt(x^2 + 1); d acosh(x) = dx / sqrt(x^2 - 1); d atanh(x) = dx / (1 - x^2)
+  asinh: (g, { inputs: [x] }) => [div(g, sqrt(add(mul(x!, x!), 1)))],
+  acosh: (g, { inputs: [x] }) => [div(g, sqrt(sub(mul(x!, x!), 1)))],
+  atanh: (g, { inputs: [x] }) => [div(g, sub(1, mul(x!, x!)))],
+  // d log1p(x) = dx / (1 + x); d expm1(x) = exp(x) dx = (y + 1) dx
+  log1p: (g, { inputs: [x] }) => [div(g, add(x!, 1))],
+  expm1: (g, _node, y) => [mul(g, add(y, 1))],
+  // step functions: zero almost everywhere, and PyTorch takes 0 at the steps too (zeros, not
+  // g * 0, so an infinite upstream gradient gives 0 as in torch)
+  floor: zeroGradient,
+  ceil: zeroGradient,
+  round: zeroGradient,
+  trunc: zeroGradient,
   // d relu(x) = 0 where y <= 0 (the kink included), else dx: PyTorch's threshold_backward, so a NaN
   // input passes its gradient through (NaN <= 0 is false), as torch.relu does
   relu: (g, _node, y) => [where(lessEqual(y, 0), 0, g)],

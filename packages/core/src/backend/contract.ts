@@ -34,7 +34,9 @@
  * no gradient and a 'mean' divides by the others, so padded targets train the same on backends
  * that never read labels on the host (before, only cpu and cpu-reference honoured the default);
  * 6 = `sort` along the last axis (values and int32 indices, stable, one order on every backend):
- * sort, argsort, topk, kthvalue, median and quantile cannot be composed efficiently from the rest.
+ * sort, argsort, topk, kthvalue, median and quantile cannot be composed efficiently from the rest;
+ * and the math functions of torch joined the unary kernels: sin, cos, tan, asin, acos, atan, sinh,
+ * cosh, asinh, acosh, atanh, log1p, expm1, floor, ceil, round (half to even) and trunc.
  */
 export const BACKEND_CONTRACT_VERSION = 6;
 
@@ -64,8 +66,41 @@ export interface BackendHandle {
  * Elementwise unary kernels. `sign(0) = 0`; `log` of a negative number is NaN; `relu(x)` is
  * max(x, 0) with NaN staying NaN (as in PyTorch) and -0 giving 0 or -0; `erf` is the error
  * function (float32 within a few ulp, as libm's erff and CUDA's; erf(+-Infinity) = +-1).
+ * The trigonometric, hyperbolic and inverse functions, `log1p` (log(1 + x)) and `expm1`
+ * (exp(x) - 1) are C's: NaN outside the domain (asin(2), acosh(0.5), log1p(-2)), +-Infinity at
+ * its poles (atanh(+-1), log1p(-1)). `floor`, `ceil`, `trunc` and `round` map floats to whole
+ * floats; `round` breaks ties to even (round(2.5) = 2, round(-0.5) = -0), as torch.round.
+ * They take floats only (core's floor, ceil, round and trunc of an int32 tensor copy it).
  */
-export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'sigmoid', 'tanh', 'relu', 'erf'] as const;
+export const UNARY_OPS = [
+  'neg',
+  'exp',
+  'log',
+  'sqrt',
+  'abs',
+  'sign',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'erf',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'log1p',
+  'expm1',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** Broadcasting arithmetic kernels: output dtype equals the (common) input dtype. */

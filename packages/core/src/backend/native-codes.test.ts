@@ -7,6 +7,8 @@ describe('NATIVE_CODES', () => {
     expect(NATIVE_CODES.unary.neg).toBe(0);
     expect(NATIVE_CODES.unary.relu).toBe(8);
     expect(NATIVE_CODES.unary.erf).toBe(9);
+    expect(NATIVE_CODES.unary.sin).toBe(10);
+    expect(NATIVE_CODES.unary.trunc).toBe(26);
     // Arithmetic first (add .. minimum), then the comparisons (equal .. greaterEqual).
     expect(NATIVE_CODES.binary.minimum).toBe(6);
     expect(NATIVE_CODES.binary.equal).toBe(7);

@@ -37,6 +37,40 @@ export const tanhPrimitive = (x: Tensor): Tensor => floatUnary('tanh', x);
 export const reluPrimitive = (x: Tensor): Tensor => floatUnary('relu', x);
 /** The error function, (2 / sqrt(pi)) times the integral of exp(-t^2) from 0 to x (torch.erf). */
 export const erf = (x: Tensor): Tensor => floatUnary('erf', x);
+export const sin = (x: Tensor): Tensor => floatUnary('sin', x);
+export const cos = (x: Tensor): Tensor => floatUnary('cos', x);
+export const tan = (x: Tensor): Tensor => floatUnary('tan', x);
+/** Inverse sine in [-pi/2, pi/2]; NaN outside [-1, 1] (torch.asin). */
+export const asin = (x: Tensor): Tensor => floatUnary('asin', x);
+/** Inverse cosine in [0, pi]; NaN outside [-1, 1] (torch.acos). */
+export const acos = (x: Tensor): Tensor => floatUnary('acos', x);
+export const atan = (x: Tensor): Tensor => floatUnary('atan', x);
+export const sinh = (x: Tensor): Tensor => floatUnary('sinh', x);
+export const cosh = (x: Tensor): Tensor => floatUnary('cosh', x);
+export const asinh = (x: Tensor): Tensor => floatUnary('asinh', x);
+/** Inverse hyperbolic cosine; NaN below 1 (torch.acosh). */
+export const acosh = (x: Tensor): Tensor => floatUnary('acosh', x);
+/** Inverse hyperbolic tangent; +-Infinity at +-1 and NaN beyond (torch.atanh). */
+export const atanh = (x: Tensor): Tensor => floatUnary('atanh', x);
+/** log(1 + x), exact for small x (torch.log1p). */
+export const log1p = (x: Tensor): Tensor => floatUnary('log1p', x);
+/** exp(x) - 1, exact for small x (torch.expm1). */
+export const expm1 = (x: Tensor): Tensor => floatUnary('expm1', x);
+
+/** Rounding kernels: an int32 tensor is already whole, so it is copied (as torch returns it). */
+function roundingUnary(op: UnaryOp, x: Tensor): Tensor {
+  if (x.dtype === 'int32') return x.detach();
+  return floatUnary(op, x);
+}
+
+/** The largest whole number <= x (torch.floor); the gradient is 0, as in PyTorch. */
+export const floor = (x: Tensor): Tensor => roundingUnary('floor', x);
+/** The smallest whole number >= x (torch.ceil); the gradient is 0. */
+export const ceil = (x: Tensor): Tensor => roundingUnary('ceil', x);
+/** The nearest whole number, ties to even: round(0.5) = 0, round(1.5) = 2 (torch.round); gradient 0. */
+export const round = (x: Tensor): Tensor => roundingUnary('round', x);
+/** x rounded toward zero (torch.trunc); the gradient is 0. */
+export const trunc = (x: Tensor): Tensor => roundingUnary('trunc', x);
 
 /** Converts to another dtype; float -> int truncates toward zero, nonzero -> true. */
 export function cast(x: Tensor, dtype: DType): Tensor {
@@ -114,6 +148,23 @@ export const logicalNot = (a: Tensor): Tensor => composite(() => equal(cast(a, '
 
 export const square = (x: Tensor): Tensor => mul(x, x);
 export const reciprocal = (x: Tensor): Tensor => div(1, x);
+
+/** Base-2 logarithm (torch.log2). */
+export const log2 = (x: Tensor): Tensor => composite(() => div(log(x), Math.LN2));
+/** Base-10 logarithm (torch.log10). */
+export const log10 = (x: Tensor): Tensor => composite(() => div(log(x), Math.LN10));
+/** 2 to the power x (torch.exp2). */
+export function exp2(x: Tensor): Tensor {
+  requireFloatInput('exp2', x);
+  return pow(2, x);
+}
+/** 1 / sqrt(x) (torch.rsqrt): Infinity at 0, NaN below. */
+export const rsqrt = (x: Tensor): Tensor => composite(() => div(1, sqrt(x)));
+/** The fractional part, x - trunc(x), with x's sign (torch.frac); the gradient is 1. */
+export function frac(x: Tensor): Tensor {
+  requireFloatInput('frac', x);
+  return composite(() => sub(x, trunc(x)));
+}
 
 /**
  * Limits values to [min, max] (either bound may be null). Like PyTorch, the gradient is 1 on

@@ -397,6 +397,72 @@ export class Tensor {
   erf(): Tensor {
     return elementwise.erf(this);
   }
+  sin(): Tensor {
+    return elementwise.sin(this);
+  }
+  cos(): Tensor {
+    return elementwise.cos(this);
+  }
+  tan(): Tensor {
+    return elementwise.tan(this);
+  }
+  asin(): Tensor {
+    return elementwise.asin(this);
+  }
+  acos(): Tensor {
+    return elementwise.acos(this);
+  }
+  atan(): Tensor {
+    return elementwise.atan(this);
+  }
+  sinh(): Tensor {
+    return elementwise.sinh(this);
+  }
+  cosh(): Tensor {
+    return elementwise.cosh(this);
+  }
+  asinh(): Tensor {
+    return elementwise.asinh(this);
+  }
+  acosh(): Tensor {
+    return elementwise.acosh(this);
+  }
+  atanh(): Tensor {
+    return elementwise.atanh(this);
+  }
+  log1p(): Tensor {
+    return elementwise.log1p(this);
+  }
+  expm1(): Tensor {
+    return elementwise.expm1(this);
+  }
+  log2(): Tensor {
+    return elementwise.log2(this);
+  }
+  log10(): Tensor {
+    return elementwise.log10(this);
+  }
+  exp2(): Tensor {
+    return elementwise.exp2(this);
+  }
+  rsqrt(): Tensor {
+    return elementwise.rsqrt(this);
+  }
+  floor(): Tensor {
+    return elementwise.floor(this);
+  }
+  ceil(): Tensor {
+    return elementwise.ceil(this);
+  }
+  round(): Tensor {
+    return elementwise.round(this);
+  }
+  trunc(): Tensor {
+    return elementwise.trunc(this);
+  }
+  frac(): Tensor {
+    return elementwise.frac(this);
+  }
   abs(): Tensor {
     return elementwise.abs(this);
   }

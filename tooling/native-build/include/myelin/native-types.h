@@ -20,7 +20,11 @@ enum DType : int { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 };
 MYELIN_HD inline std::size_t dtype_size(int dtype) { return dtype == F64 ? 8 : dtype == BOOL ? 1 : 4; }
 MYELIN_HD inline bool is_float(int dtype) { return dtype == F32 || dtype == F64; }
 
-enum UnaryOp : int { U_NEG, U_EXP, U_LOG, U_SQRT, U_ABS, U_SIGN, U_SIGMOID, U_TANH, U_RELU, U_ERF };
+enum UnaryOp : int {
+  U_NEG, U_EXP, U_LOG, U_SQRT, U_ABS, U_SIGN, U_SIGMOID, U_TANH, U_RELU, U_ERF,
+  U_SIN, U_COS, U_TAN, U_ASIN, U_ACOS, U_ATAN, U_SINH, U_COSH, U_ASINH, U_ACOSH, U_ATANH,
+  U_LOG1P, U_EXPM1, U_FLOOR, U_CEIL, U_ROUND, U_TRUNC
+};
 enum BinaryOp : int { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
 MYELIN_HD inline bool is_comparison(int op) { return op >= B_EQ; }
 // Positions in core's NATIVE_CODES.activation. gelu, gelu_tanh and silu: backend-cpu only (backend-cuda refuses them).

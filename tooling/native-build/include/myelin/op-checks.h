@@ -13,7 +13,7 @@ inline namespace glue {
 // ---- elementwise -----------------------------------------------------------------------------
 
 /** core's names of the unary and binary op codes (UnaryOp, BinaryOp), for errors. */
-extern const char* const UNARY_NAMES[10];
+extern const char* const UNARY_NAMES[27];
 extern const char* const BINARY_NAMES[13];
 
 /** The unary op code in argument i; an ArgumentError for an unknown one. */
