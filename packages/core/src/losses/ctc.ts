@@ -35,6 +35,9 @@ const UNREACHABLE = -1e30;
  *   (unbatched: [S]); never the blank.
  * - `inputLengths`, `targetLengths`: on the host, one per sample (each input length <= T).
  *
+ * Labels are checked (a class other than the blank) where the backend reads synchronously (cpu,
+ * cpu-reference); on GPU backends they are not read back, and a bad label gives a wrong loss.
+ *
  * `reduction` 'mean' (default) divides each loss by its target length (at least 1) and averages
  * over the batch, as PyTorch's; 'sum' adds the losses; 'none' returns them ([N], or a scalar
  * unbatched). The forward recursion is composed from tensor ops in log space, so every backend

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/contract.js';
 import { ShapeError, formatShape } from '../errors.js';
-import { linear, type LinearActivation } from '../ops/linalg.js';
+import { applyLinearActivation, linear, type LinearActivation } from '../ops/linalg.js';
+import { composite } from '../tensor/scope.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -68,6 +69,8 @@ export class Linear extends Module {
   /** activation(forward(input)) as one op: Sequential calls it for a Linear followed by ReLU, Sigmoid, Tanh, GELU or SiLU. */
   forwardActivation(input: Tensor, activation: LinearActivation): Tensor {
     if (input.rank < 1 || input.shape[input.rank - 1] !== this.inFeatures) return this.forward(input); // its error
+    // Hooks see forward's call, as in PyTorch (a Transformer's feed-forward calls this): unfused then.
+    if (this.hasForwardHooks) return composite(() => applyLinearActivation(this.forward(input), activation));
     return linear(input, this.weight, this.bias, activation);
   }
 

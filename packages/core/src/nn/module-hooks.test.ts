@@ -5,6 +5,8 @@ import {
   BatchNorm1d,
   Linear,
   ReLU,
+  TransformerEncoderLayer,
+  randn,
   SGD,
   Sequential,
   ShapeError,
@@ -102,6 +104,23 @@ describe('forward hooks', () => {
     );
   });
 
+  it("see a Linear inside a Transformer's feed-forward (which calls it fused otherwise)", async () => {
+    const layer = new TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0 });
+    const seen: number[][] = [];
+    layer.getSubmodule('linear1').registerForwardHook((_m, _inputs, output) => {
+      seen.push([...output.shape]);
+    });
+    const x = randn([3, 1, 4]);
+    const hooked = tidy(() => layer.forward(x));
+    expect(seen).toEqual([[3, 1, 6]]);
+    // The same values as unhooked (the fused kernel and forward + ReLU agree to rounding).
+    const plain = new TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0 });
+    plain.loadStateDict(layer.stateDict());
+    const a = await values(hooked);
+    const b = await values(tidy(() => plain.forward(x)));
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 6));
+  });
+
   it('a pre-hook may return an array of inputs, and hooks run in registration order', () => {
     const m = new Linear(2, 1);
     const order: string[] = [];
@@ -145,6 +164,22 @@ describe('tensor gradient hooks and retainGrad', () => {
     h2.sum().backward();
     expect(await values(w.grad!)).toEqual([0, 0]); // -3 + 3
     expect(h2.grad).toBeNull();
+  });
+
+  it('copies a replacement the hook did not make, so the caller keeps it', async () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const mine = tensor([5, 6]);
+    const handle = x.registerHook(() => mine);
+    x.mul(2).sum().backward();
+    expect(await values(x.grad!)).toEqual([5, 6]);
+    x.grad = null;
+    expect(mine.isDisposed).toBe(false);
+    handle.remove();
+    const y = x.mul(3);
+    y.registerHook(() => mine);
+    y.sum().backward();
+    expect(mine.isDisposed).toBe(false);
+    expect(await values(x.grad!)).toEqual([15, 18]);
   });
 
   it('checks what it is given and leaks nothing', () => {

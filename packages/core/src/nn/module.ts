@@ -22,7 +22,7 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-/** Runs before a module's forward; may return replacement inputs (an array, or one tensor). */
+/** Runs before a module's forward; may return replacement inputs: an array, or one tensor (then the only input, as PyTorch wraps it). */
 export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => readonly Tensor[] | Tensor | void;
 /** Runs after a module's forward; may return a replacement output. */
 export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
@@ -207,8 +207,9 @@ export abstract class Module {
 
   /**
    * A hook run before every `forward` of this module, as PyTorch's `register_forward_pre_hook`:
-   * `hook(module, inputs)` may return replacement inputs (an array, or one tensor for the first).
-   * `remove()` on the returned handle unregisters it.
+   * `hook(module, inputs)` may return replacement inputs: an array, or one tensor, which becomes
+   * the only input (PyTorch wraps a single value in a tuple). `remove()` on the returned handle
+   * unregisters it.
    */
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
     return this.#addHook('registerForwardPreHook', this.#forwardPreHooks, hook);
@@ -218,7 +219,10 @@ export abstract class Module {
    * A hook run after every `forward` of this module, as PyTorch's `register_forward_hook`:
    * `hook(module, inputs, output)` may return a replacement output. Feature extraction, activation
    * statistics and Grad-CAM read intermediate outputs this way (with `output.registerHook` for
-   * their gradients). `remove()` on the returned handle unregisters it.
+   * their gradients). `remove()` on the returned handle unregisters it. Hooks run on calls of
+   * `forward` (a Sequential's, a Linear inside a Transformer's feed-forward); the Transformer
+   * layers reach their attention and each other through `forwardWithWeights`/`forwardWithMasks`,
+   * which run none.
    */
   registerForwardHook(hook: ForwardHook): RemovableHandle {
     return this.#addHook('registerForwardHook', this.#forwardHooks, hook);
@@ -331,6 +335,11 @@ export abstract class Module {
     const lines = extra === '' ? [] : extra.split('\n');
     for (const [name, child] of this.#modules) lines.push(...`(${name}): ${child.#repr()}`.split('\n'));
     return `${this.typeName}(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;
+  }
+
+  /** Whether `forward` takes a PackedSequence (RNN, LSTM, GRU, SelectTimeStep; a Sequential if its first layer does). */
+  get acceptsPackedSequence(): boolean {
+    return false;
   }
 
   /** Whether forward hooks are registered (a Sequential then runs this module on its own, unfused). */

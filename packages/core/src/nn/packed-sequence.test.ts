@@ -236,6 +236,14 @@ describe('recurrent layers on a PackedSequence', () => {
     expect(() => new Sequential(lstm).forward(packed)).toThrow(
       "Sequential's last layer returned a PackedSequence; end with a layer that returns a tensor, like SelectTimeStep after an RNN, or call padPackedSequence on its output",
     );
+    // A layer that cannot take one is named, instead of failing inside it.
+    expect(() => new Sequential(lstm, new Linear(5, 1)).forward(packed)).toThrow(
+      'Sequential: layer 1 (Linear) got a PackedSequence, which only RNN, LSTM, GRU and SelectTimeStep take; put SelectTimeStep after the recurrent layer, or call padPackedSequence on its output',
+    );
+    expect(() => new Sequential(new Linear(3, 3), lstm).forward(packed)).toThrow(
+      /layer 0 \(Linear\) got a PackedSequence/,
+    );
+    expect(new Sequential(new Sequential(lstm, new SelectTimeStep(-1))).forward(packed).shape).toEqual([3, 5]);
   });
 
   it('leaks nothing on packed input, in tidy and outside it', () => {

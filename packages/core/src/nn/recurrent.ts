@@ -303,6 +303,10 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
     this.resetParameters(options.generator);
   }
 
+  override get acceptsPackedSequence(): boolean {
+    return true;
+  }
+
   get numDirections(): number {
     return this.bidirectional ? 2 : 1;
   }
@@ -634,6 +638,10 @@ export class SelectTimeStep extends Module {
     checkOptions('SelectTimeStep', options, ['batchFirst']);
     this.index = checkInteger('SelectTimeStep: index', index);
     this.batchFirst = checkBoolean('SelectTimeStep: options.batchFirst', options.batchFirst ?? false);
+  }
+
+  override get acceptsPackedSequence(): boolean {
+    return true;
   }
 
   override get typeName(): string {

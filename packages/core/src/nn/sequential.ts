@@ -39,6 +39,10 @@ export class Sequential extends IndexedModules {
     return 'Sequential';
   }
 
+  override get acceptsPackedSequence(): boolean {
+    return this.items[0]?.acceptsPackedSequence ?? false;
+  }
+
   /** A PackedSequence input needs a layer that turns it into a tensor (SelectTimeStep after an RNN) before the end. */
   forward(input: Tensor | PackedSequence): Tensor {
     // composite: called outside tidy, the intermediates live exactly as long as the result needs them.
@@ -49,6 +53,10 @@ export class Sequential extends IndexedModules {
         const layers = this.items;
         for (let i = 0; i < layers.length; i++) {
           const layer = layers[i]!;
+          if (isPackedSequence(x) && !layer.acceptsPackedSequence)
+            throw new ArgumentError(
+              `Sequential: layer ${i} (${layer.typeName}) got a PackedSequence, which only RNN, LSTM, GRU and SelectTimeStep take; put SelectTimeStep after the recurrent layer, or call padPackedSequence on its output`,
+            );
           // A plain Linear followed by a plain activation runs as one linear op: one fused kernel
           // (and one fused backward) on backends that have it, the same primitives elsewhere.
           const activation =

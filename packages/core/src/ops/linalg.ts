@@ -167,21 +167,26 @@ export function linear(
   return composite(() => {
     let out = matmul(x, weight, { transposeB: true });
     if (bias !== null) out = add(out, bias);
-    switch (activation) {
-      case 'relu':
-        return relu(out);
-      case 'sigmoid':
-        return sigmoid(out);
-      case 'tanh':
-        return tanh(out);
-      case 'gelu':
-        return gelu(out);
-      case 'gelu_tanh':
-        return gelu(out, 'tanh');
-      case 'silu':
-        return silu(out);
-      case 'linear':
-        return out;
-    }
+    return applyLinearActivation(out, activation);
   });
+}
+
+/** One of linear's activations applied on its own (unfused); call inside a composite. */
+export function applyLinearActivation(out: Tensor, activation: LinearActivation): Tensor {
+  switch (activation) {
+    case 'relu':
+      return relu(out);
+    case 'sigmoid':
+      return sigmoid(out);
+    case 'tanh':
+      return tanh(out);
+    case 'gelu':
+      return gelu(out);
+    case 'gelu_tanh':
+      return gelu(out, 'tanh');
+    case 'silu':
+      return silu(out);
+    case 'linear':
+      return out;
+  }
 }

@@ -236,7 +236,9 @@ export class Tensor {
    * Like PyTorch's `register_hook`: `hook(grad)` runs during backward with this tensor's gradient
    * once it is complete (for a leaf, before it is added to `.grad`); returning a tensor of the
    * same shape replaces the gradient that flows on. Hooks run in registration order, without
-   * recording gradients; what they make besides their result is freed. `remove()` unregisters.
+   * recording gradients; what they make besides their result is freed. The `grad` they are given
+   * belongs to backward (it is freed after use, or becomes a leaf's `.grad`): keep a copy,
+   * `grad.detach()`, to use it later. `remove()` unregisters.
    */
   registerHook(hook: GradientHook): RemovableHandle {
     if (!this.requiresGrad)
@@ -281,6 +283,7 @@ export class Tensor {
     let current = grad;
     for (const hook of [...(this.#hooks ?? [])]) {
       const before = current;
+      const firstNew = nextTensorId;
       const result = tidy(() => hook(before) ?? before);
       if (result === before) continue;
       if (
@@ -288,13 +291,17 @@ export class Tensor {
         result.shape.length !== this.shape.length ||
         result.shape.some((d, i) => d !== this.shape[i])
       ) {
-        if (result instanceof Tensor) result.dispose();
+        if (result instanceof Tensor && result.id >= firstNew) result.dispose();
+        before.dispose();
         throw new ShapeError(
           `registerHook: a hook on tensor #${this.id} of shape ${formatShape(this.shape)} returned ${result instanceof Tensor ? `a gradient of shape ${formatShape(result.shape)}` : String(result)}; return nothing or a tensor of the tensor's shape`,
         );
       }
-      current = result.dtype === this.dtype ? result : result.cast(this.dtype);
-      if (current !== result) result.dispose();
+      // A tensor the hook did not make (one the caller holds) is copied: backward owns, and
+      // later frees, the gradient that flows on.
+      const owned = result.id >= firstNew ? result : result.detach();
+      current = owned.dtype === this.dtype ? owned : owned.cast(this.dtype);
+      if (current !== owned) owned.dispose();
       before.dispose();
     }
     if (this.#retainsGrad && this.#gradNode !== null) {
