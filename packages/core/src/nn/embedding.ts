@@ -58,20 +58,12 @@ export class Embedding extends Module {
    */
   static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number } = {}): Embedding {
     checkOptions('Embedding.fromPretrained', options, ['freeze', 'paddingIdx']);
-    if (embeddings.rank !== 2 || !isFloat(embeddings.dtype))
-      throw new ShapeError(
-        `Embedding.fromPretrained: embeddings must be a float [numEmbeddings, embeddingDim] tensor, got ${embeddings.dtype} ${formatShape(embeddings.shape)}`,
-      );
-    const freeze = checkBoolean('Embedding.fromPretrained: freeze', options.freeze ?? true);
-    const [rows, dim] = embeddings.shape as [number, number];
-    const module = new Embedding(rows, dim, {
-      paddingIdx: options.paddingIdx,
-      dtype: embeddings.dtype as FloatDType,
-      backend: embeddings.backend,
-    });
-    module.loadStateDict({ weight: embeddings });
-    module.weight.requiresGrad = !freeze;
-    return module;
+    return fromTable(
+      'Embedding',
+      embeddings,
+      options.freeze,
+      (rows, dim, table) => new Embedding(rows, dim, { ...table, paddingIdx: options.paddingIdx }),
+    );
   }
 
   override get typeName(): string {
@@ -143,23 +135,13 @@ export class EmbeddingBag extends Module {
     options: { freeze?: boolean; mode?: EmbeddingBagMode; includeLastOffset?: boolean; paddingIdx?: number } = {},
   ): EmbeddingBag {
     checkOptions('EmbeddingBag.fromPretrained', options, ['freeze', 'mode', 'includeLastOffset', 'paddingIdx']);
-    if (embeddings.rank !== 2 || !isFloat(embeddings.dtype))
-      throw new ShapeError(
-        `EmbeddingBag.fromPretrained: embeddings must be a float [numEmbeddings, embeddingDim] tensor, got ${embeddings.dtype} ${formatShape(embeddings.shape)}`,
-      );
-    const freeze = checkBoolean('EmbeddingBag.fromPretrained: freeze', options.freeze ?? true);
-    const [rows, dim] = embeddings.shape as [number, number];
     const { mode, includeLastOffset, paddingIdx } = options;
-    const module = new EmbeddingBag(rows, dim, {
-      mode,
-      includeLastOffset,
-      paddingIdx,
-      dtype: embeddings.dtype as FloatDType,
-      backend: embeddings.backend,
-    });
-    module.loadStateDict({ weight: embeddings });
-    module.weight.requiresGrad = !freeze;
-    return module;
+    return fromTable(
+      'EmbeddingBag',
+      embeddings,
+      options.freeze,
+      (rows, dim, table) => new EmbeddingBag(rows, dim, { ...table, mode, includeLastOffset, paddingIdx }),
+    );
   }
 
   override get typeName(): string {
@@ -192,6 +174,28 @@ export class EmbeddingBag extends Module {
   protected override extraRepr(): string {
     return `${this.numEmbeddings}, ${this.embeddingDim}, mode='${this.mode}'${this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`}`;
   }
+}
+
+/**
+ * `fromPretrained` of Embedding and EmbeddingBag: the layer `make` builds (with the table's dtype
+ * and backend) holding a copy of `embeddings`, frozen unless `freeze` is false.
+ */
+function fromTable<M extends Embedding | EmbeddingBag>(
+  layer: string,
+  embeddings: Tensor,
+  freeze: boolean | undefined,
+  make: (rows: number, dim: number, table: { dtype: FloatDType; backend: Backend }) => M,
+): M {
+  if (embeddings.rank !== 2 || !isFloat(embeddings.dtype))
+    throw new ShapeError(
+      `${layer}.fromPretrained: embeddings must be a float [numEmbeddings, embeddingDim] tensor, got ${embeddings.dtype} ${formatShape(embeddings.shape)}`,
+    );
+  const frozen = checkBoolean(`${layer}.fromPretrained: freeze`, freeze ?? true);
+  const [rows, dim] = embeddings.shape as [number, number];
+  const module = make(rows, dim, { dtype: embeddings.dtype as FloatDType, backend: embeddings.backend });
+  module.loadStateDict({ weight: embeddings });
+  module.weight.requiresGrad = !frozen;
+  return module;
 }
 
 /** A [rows, dim] table drawn from N(0, 1) with the padding row zero, as PyTorch's Embedding and EmbeddingBag. */
