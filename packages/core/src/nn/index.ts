@@ -246,3 +246,4 @@ export {
   type KaimingOptions,
   type SparseOptions,
 } from './init.js';
+export { parametersToVector, vectorToParameters } from './parameter-vector.js';
