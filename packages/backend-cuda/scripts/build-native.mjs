@@ -122,7 +122,7 @@ const trigFlags = deviceFlags.map((flag) =>
 );
 
 const units = [
-  ...['elementwise', 'reduce', 'rows', 'nn', 'gemm'].map((name) => ({
+  ...['elementwise', 'reduce', 'rows', 'nn', 'gemm', 'sort'].map((name) => ({
     src: `native/kernels/${name}.cu`,
     tool: nvcc,
     flags: deviceFlags,
@@ -143,6 +143,22 @@ const units = [
     ...GLUE_SOURCES,
   ].map((src) => ({ src, tool: cxx, flags: hostFlags })),
 ];
+
+// Every kernel and glue source must be built: the link does not resolve the addon's symbols
+// (Node's are only there at load), so a missing unit would link and then kill the process at its
+// first call (sort.cu was missed once: the emulator build, which lists the directories, had it).
+for (const dir of ['kernels', 'runtime', 'glue']) {
+  const missing = readdirSync(path.join(root, 'native', dir))
+    .filter((f) => f.endsWith('.cu') || f.endsWith('.cc'))
+    .map((f) => `native/${dir}/${f}`)
+    .filter((src) => !units.some((unit) => unit.src === src));
+  if (missing.length > 0) {
+    console.error(
+      `build-native: ${missing.join(', ')} not in the build's list of units; add them to scripts/build-native.mjs`,
+    );
+    process.exit(1);
+  }
+}
 
 // Content-hash cache: an object is reused when its source, every header, the flags and the
 // compiler are unchanged.
