@@ -28,6 +28,16 @@ describe('unary', () => {
     b.dispose(x);
   });
 
+  it('round gives -0 for negative values that round to zero (tfjs-cpu gives +0 for -0.5)', async () => {
+    const x = make(b, [-0.5, -0.3, 0.5, -1.5, -2.5], [5]);
+    const rounded = b.unary('round', x);
+    const out = Array.from(await b.read(rounded));
+    b.dispose(rounded);
+    expect(out).toEqual([-0, -0, 0, -2, -2]);
+    expect(Object.is(out[0], -0) && Object.is(out[1], -0) && Object.is(out[2], 0)).toBe(true);
+    b.dispose(x);
+  });
+
   it('keeps NaN through sign (tfjs gives 0)', async () => {
     const x = make(b, [NaN, -3, 0], [3]);
     await expectHandle(b, b.unary('sign', x), [3], [NaN, -1, 0]);

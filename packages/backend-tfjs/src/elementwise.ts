@@ -141,9 +141,12 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
       return tf.floor(x);
     case 'ceil':
       return tf.ceil(x);
-    case 'round':
-      // tf.round breaks ties to even (banker's rounding) on every tfjs backend, as torch.round.
-      return tf.round(x);
+    case 'round': {
+      // tf.round breaks ties to even (banker's rounding) on every tfjs backend, as torch.round;
+      // but tfjs-cpu's gives +0 for -0.5 (floor, then +1): a zero result takes x's sign (x * 0).
+      const r = tf.round(x);
+      return tf.where(tf.equal(r, 0), tf.mul(x, 0), r);
+    }
     case 'trunc':
       // tfjs has no Trunc kernel: toward zero is ceil below zero and floor elsewhere (-0.5 gives -0).
       return tf.where(tf.less(x, 0), tf.ceil(x), tf.floor(x));

@@ -1,5 +1,6 @@
 import type { ArithmeticOp, ComparisonOp, DType, UnaryOp } from '../backend/contract.js';
 import { ArgumentError, DTypeError } from '../errors.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastOutShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
@@ -149,10 +150,24 @@ export const logicalNot = (a: Tensor): Tensor => composite(() => equal(cast(a, '
 export const square = (x: Tensor): Tensor => mul(x, x);
 export const reciprocal = (x: Tensor): Tensor => div(1, x);
 
-/** Base-2 logarithm (torch.log2). */
-export const log2 = (x: Tensor): Tensor => composite(() => div(log(x), Math.LN2));
-/** Base-10 logarithm (torch.log10). */
-export const log10 = (x: Tensor): Tensor => composite(() => div(log(x), Math.LN10));
+/** Base-2 logarithm (torch.log2); exact at powers of 2, as libm's. */
+export const log2 = (x: Tensor): Tensor => composite(() => logBase(x, 2, Math.LN2));
+/** Base-10 logarithm (torch.log10); exact at powers of 10 the backend's pow reproduces (log10(1000) is 3). */
+export const log10 = (x: Tensor): Tensor => composite(() => logBase(x, 10, Math.LN10));
+
+/**
+ * log(x) / ln(base), moved onto the integer r where base^r is x: log(1000) / ln 10 is
+ * 2.9999999999999996, and floor(log10(x)) counts digits. The correction is a constant, so the
+ * gradient stays 1 / (x ln base); y + (r - y) is exactly r (Sterbenz: r - y is exact).
+ */
+function logBase(x: Tensor, base: number, lnBase: number): Tensor {
+  const y = div(log(x), lnBase);
+  const snap = noGrad(() => {
+    const r = round(y);
+    return where(logicalAnd(isFinite(r), equal(pow(base, r), x)), sub(r, y), 0);
+  });
+  return add(y, snap);
+}
 /** 2 to the power x (torch.exp2). */
 export function exp2(x: Tensor): Tensor {
   requireFloatInput('exp2', x);

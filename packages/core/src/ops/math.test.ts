@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { DTypeError, floor, frac, round, sin, tensor, type Tensor } from '@myelin/core';
+import { DTypeError, floor, frac, log10, log2, round, sin, tensor, type Tensor } from '@myelin/core';
 import { PYTORCH_MATH } from './math-fixture.js';
 
 // The math functions against PyTorch: the unary primitives (sin .. trunc) and the composed
@@ -96,6 +96,18 @@ describe('math functions match PyTorch', () => {
       .sum()
       .backward();
     expect(await x.grad!.array()).toEqual([0, 0]);
+  });
+});
+
+describe('log2 and log10 at exact powers', () => {
+  it('are exact integers there (log10(1000) is 3, not 2.9999999999999996) with the usual gradient', async () => {
+    const x = tensor([1000, 1e-3, 100000, 8, 7], { dtype: 'float64', requiresGrad: true });
+    expect(Array.from(await log10(x).data()).slice(0, 3)).toEqual([3, -3, 5]);
+    const two = tensor([8192, 0.125, 1024], { dtype: 'float32' });
+    expect(Array.from(await log2(two).data())).toEqual([13, -3, 10]);
+    log10(x).sum().backward();
+    const grad = Array.from(await x.grad!.data());
+    grad.forEach((g, i) => expect(g).toBeCloseTo(1 / ([1000, 1e-3, 100000, 8, 7][i]! * Math.LN10), 12));
   });
 });
 

@@ -115,6 +115,31 @@ describe('sort and the order statistics match PyTorch 1.13', () => {
   }
 });
 
+describe('edge cases a review found (checked against torch 1.13 by hand)', () => {
+  it('an all-element median spreads its gradient over the entries equal to it', async () => {
+    const x = tensor([1, 2, 2, 3], { dtype: 'float64', requiresGrad: true });
+    const m = median(x);
+    expect(await m.item()).toBe(2);
+    m.backward();
+    expect(Array.from(await x.grad!.data())).toEqual([0, 0.5, 0.5, 0]); // torch: [0, .5, .5, 0]
+    const y = tensor([1, NaN, 2, NaN], { dtype: 'float64', requiresGrad: true });
+    const n = median(y);
+    expect(await n.item()).toBeNaN();
+    n.backward();
+    expect(Array.from(await y.grad!.data())).toEqual([0, 0.5, 0, 0.5]); // torch: [0, .5, 0, .5]
+    const z = tensor([4, NaN, 1, 4], { dtype: 'float64', requiresGrad: true });
+    nanmedian(z).backward();
+    expect(Array.from(await z.grad!.data())).toEqual([0.5, 0, 0, 0.5]);
+  });
+
+  it('quantile of a scalar along dim 0, and of an empty tensor refused', async () => {
+    const s = tensor(5);
+    expect(await quantile(s, 0.5, { dim: 0 }).item()).toBe(5);
+    expect(Array.from(await quantile(s, [0.2, 0.5], { dim: -1 }).data())).toEqual([5, 5]);
+    expect(() => quantile(tensor([[], []]), 0.5, { dim: 0 })).toThrow('quantile: x must not be empty, got shape [2,0]');
+  });
+});
+
 describe('sort', () => {
   it('sorts a scalar, a length-1 axis and an empty axis', async () => {
     const scalar = sort(tensor(4));

@@ -4,7 +4,7 @@
 // differentiated through the primitive: where x needs a gradient they are gathered from x at the
 // picked indices, so the gradient flows to the picked positions through gather's scatterAdd
 // adjoint (as PyTorch's sort, topk, median and quantile do).
-import { isGradEnabled } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { checkBoolean, checkInteger, checkOptions } from '../nn/checks.js';
 import { fromHost } from '../tensor/creation.js';
@@ -12,7 +12,20 @@ import { composite, compositeResults } from '../tensor/scope.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { runPrimitive } from './dispatch.js';
-import { add, cast, greater, less, mul, notEqual, sub, where } from './elementwise.js';
+import {
+  add,
+  cast,
+  div,
+  equal,
+  greater,
+  less,
+  logicalAnd,
+  logicalOr,
+  mul,
+  notEqual,
+  sub,
+  where,
+} from './elementwise.js';
 import { concat, permute, reshape, slice, squeeze } from './movement.js';
 import { sum } from './reduce.js';
 
@@ -276,8 +289,8 @@ function medianOf(op: 'median' | 'nanmedian', x: Tensor, options: SelectOptions)
     if (!float) return pickSorted(last, mid);
     const nans = nanCount(last);
     // median: a row with NaN gives its first NaN, at n - nans of the ascending sort; nanmedian:
-    // the lower median of the row's numbers, (count - 1) / 2, or as PyTorch the middle NaN of a
-    // row of only NaN.
+    // the lower median of the row's numbers, (count - 1) / 2 (exact below 2^24 numbers), or the
+    // middle NaN of a row of only NaN (PyTorch's index there is unspecified).
     const position =
       op === 'median'
         ? where(greater(nans, 0), sub(n, nans), mid)
@@ -286,17 +299,42 @@ function medianOf(op: 'median' | 'nanmedian', x: Tensor, options: SelectOptions)
   };
   if (dim === undefined)
     return composite(() => {
-      const [values, indices] = onLastAxis(op, reshape(x, [x.size]), 0, true, select);
-      indices!.dispose();
-      return values!;
+      const flat = reshape(x, [x.size]);
+      const pick = (): Tensor => {
+        const [values, indices] = onLastAxis(op, flat, 0, true, select);
+        indices!.dispose();
+        return values!;
+      };
+      if (!(float && x.requiresGrad && isGradEnabled())) return pick();
+      // PyTorch spreads the gradient of an all-element median evenly over the entries equal to
+      // it (evenly_distribute_backward; NaN counts as equal to a NaN median): the value is the
+      // picked one plus 0, the gradient 1 / count at each such entry.
+      const value = noGrad(pick);
+      const hit = noGrad(() => logicalOr(equal(flat, value), logicalAnd(notEqual(flat, flat), notEqual(value, value))));
+      const offsets = where(
+        hit,
+        sub(
+          flat,
+          noGrad(() => flat.detach()),
+        ),
+        0,
+      );
+      return add(
+        value,
+        div(
+          sum(offsets),
+          noGrad(() => sum(cast(hit, x.dtype))),
+        ),
+      );
     });
   const [values, indices] = onLastAxis(op, x, dim, !keepdim && x.rank > 0, select);
   return { values: values!, indices: indices! };
 }
 
 /**
- * The lower median (torch.median): without `dim` the median of every element (a scalar tensor);
- * with `dim`, `{ values, indices }` along it. A row holding NaN has median NaN (its first NaN).
+ * The lower median (torch.median): without `dim` the median of every element (a scalar tensor;
+ * its gradient spread evenly over the entries equal to it, as PyTorch's); with `dim`,
+ * `{ values, indices }` along it. A row holding NaN has median NaN (its first NaN).
  */
 export function median(x: Tensor): Tensor;
 export function median(x: Tensor, options: SelectOptions & { dim: number }): SortResult;
@@ -304,7 +342,10 @@ export function median(x: Tensor, options: SelectOptions = {}): Tensor | SortRes
   return medianOf('median', x, options);
 }
 
-/** Like `median` with NaNs ignored (torch.nanmedian): a row of only NaN gives NaN. */
+/**
+ * Like `median` with NaNs ignored (torch.nanmedian): a row of only NaN gives NaN (the index
+ * returned then is one of its NaNs, the middle one; PyTorch's is unspecified).
+ */
 export function nanmedian(x: Tensor): Tensor;
 export function nanmedian(x: Tensor, options: SelectOptions & { dim: number }): SortResult;
 export function nanmedian(x: Tensor, options: SelectOptions = {}): Tensor | SortResult {
@@ -338,8 +379,14 @@ export function quantile(x: Tensor, q: number | readonly number[], options: Quan
   for (const value of qs)
     if (typeof value !== 'number' || !(value >= 0 && value <= 1))
       throw new ArgumentError(`quantile: q must be in [0, 1], got ${describeValue(value)}`);
-  const dim = options.dim === undefined ? undefined : checkDim('quantile', options.dim);
-  checkNotEmptyAxis('quantile', x, dim);
+  let dim = options.dim === undefined ? undefined : checkDim('quantile', options.dim);
+  // PyTorch refuses any empty input, whatever the dim.
+  if (x.size === 0) throw new ShapeError(`quantile: x must not be empty, got shape ${formatShape(x.shape)}`);
+  // A scalar has one entry along dim 0 or -1: its quantiles are over all (one) elements.
+  if (x.rank === 0 && dim !== undefined) {
+    normalizeAxis('quantile', dim, 1);
+    dim = undefined;
+  }
   // torch computes the rank q (n - 1) in x's dtype.
   const round = x.dtype === 'float32' ? Math.fround : (v: number): number => v;
   const select = (last: Tensor): Tensor[] => {
