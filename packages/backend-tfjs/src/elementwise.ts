@@ -55,6 +55,43 @@ function nearZero(ctx: KernelContext, x: Tensor, radius: number, series: () => T
   return tf.where(tf.less(tf.abs(x), radius), series(), kernel);
 }
 
+/**
+ * sin, cos or tan of x on webgpu: WGSL's sin and cos need only an absolute error of 2^-11, and
+ * Chromium's (Tint over SwiftShader or ANGLE) are that coarse (sin off by 1.6e-4 on [-10, 10]),
+ * so they are computed here as cephes' sinf/cosf do: x = k pi/2 + r by a three-part Cody-Waite
+ * reduction (exact products for |k| < 2^16, so |x| up to ~1e5), then minimax polynomials on
+ * |r| <= pi/4 (within a few float32 ulp; relative accuracy kept near 0), picked by k mod 4.
+ */
+function trigByReduction(ctx: KernelContext, op: 'sin' | 'cos' | 'tan', x: Tensor): Tensor {
+  const { tf } = ctx;
+  const k = tf.round(tf.mul(x, 2 / Math.PI));
+  const r = tf.sub(
+    tf.sub(tf.sub(x, tf.mul(k, 1.5703125)), tf.mul(k, 4.837512969970703e-4)),
+    tf.mul(k, 7.549789954891882e-8),
+  );
+  const r2 = tf.square(r);
+  const sinR = tf.add(r, tf.mul(tf.mul(r, r2), horner(ctx, r2, [-1.6666654611e-1, 8.3321608736e-3, -1.9515295891e-4])));
+  const cosR = tf.add(
+    tf.sub(1, tf.mul(r2, 0.5)),
+    tf.mul(tf.square(r2), horner(ctx, r2, [4.166664568298827e-2, -1.388731625493765e-3, 2.443315711809948e-5])),
+  );
+  // The quadrant k mod 4 in 0..3 (k is a whole float32; exact below 2^24).
+  const quadrant = tf.sub(k, tf.mul(tf.floor(tf.div(k, 4)), 4));
+  const odd = tf.equal(tf.mod(quadrant, 2), 1);
+  const sinX = tf.where(odd, cosR, sinR);
+  const cosX = tf.where(odd, sinR, cosR);
+  // sin is negated in quadrants 2 and 3, cos in 1 and 2.
+  const sinSigned = tf.where(tf.greaterEqual(quadrant, 2), tf.neg(sinX), sinX);
+  const cosSigned = tf.where(
+    tf.logicalAnd(tf.greaterEqual(quadrant, 1), tf.lessEqual(quadrant, 2)),
+    tf.neg(cosX),
+    cosX,
+  );
+  if (op === 'sin') return sinSigned;
+  if (op === 'cos') return cosSigned;
+  return tf.div(sinSigned, cosSigned);
+}
+
 /** tfjs backends whose relu kernel returns NaN for NaN (checked by the conformance suite). */
 const RELU_KEEPS_NAN: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 
@@ -88,11 +125,14 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
       // tfjs's Erf kernels (cpu, wasm, webgpu) use Abramowitz & Stegun 7.1.26: within 1.5e-7 absolute.
       return tf.erf(x);
     case 'sin':
+      if (tf.getBackend() === 'webgpu') return trigByReduction(ctx, 'sin', x);
       // near 0: x (1 - x^2 / 3! + x^4 / 5! - ...), within 1e-13 below |x| = 1/2
       return nearZero(ctx, x, 0.5, () => tf.mul(x, horner(ctx, tf.square(x), SIN_SERIES)), tf.sin(x));
     case 'cos':
+      if (tf.getBackend() === 'webgpu') return trigByReduction(ctx, 'cos', x);
       return tf.cos(x);
     case 'tan':
+      if (tf.getBackend() === 'webgpu') return trigByReduction(ctx, 'tan', x);
       // near 0: x (1 + x^2 / 3 + 2 x^4 / 15 + ...), within 1e-9 below |x| = 1/4
       return nearZero(ctx, x, 0.25, () => tf.mul(x, horner(ctx, tf.square(x), TAN_SERIES)), tf.tan(x));
     case 'asin':
@@ -132,7 +172,9 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
           const t = tf.div(x, tf.add(x, 2));
           return tf.mul(tf.mul(t, horner(ctx, tf.square(t), ATANH_SERIES)), 2);
         },
-        tf.log1p(x),
+        // Chromium's WebGPU gives log(0) as -88.03 (the float32 minimum's log) and log of a
+        // negative number as 0: -1 is the pole and below it is NaN, as C's log1p.
+        tf.where(tf.less(x, -1), tf.scalar(NaN), tf.where(tf.equal(x, -1), tf.scalar(-Infinity), tf.log1p(x))),
       );
     case 'expm1':
       // near 0: x (1 + x / 2 + x^2 / 3! + ... + x^7 / 8!), within 1e-8 below |x| = 1/2
