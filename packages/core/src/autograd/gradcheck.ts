@@ -32,7 +32,11 @@ type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
  * custom op or layer. No `.grad` changes: backward runs on copies of the inputs, with the other
  * leaves fn uses (a layer's parameters) switched off meanwhile.
  */
-export async function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<boolean> {
+export async function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[],
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): Promise<boolean> {
   if (typeof fn !== 'function')
     throw new ArgumentError(`gradcheck: expected a function of tensors, got ${describeValue(fn)}`);
   if (!Array.isArray(inputs) || inputs.length === 0)
