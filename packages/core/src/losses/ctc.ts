@@ -1,7 +1,8 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { checkBoolean, describeValue } from '../nn/checks.js';
-import { add, div, exp, less, log, logicalAnd, maximum, neg, notEqual, sub, where } from '../ops/elementwise.js';
-import { gather, pad, reshape, slice } from '../ops/movement.js';
+import { add, div, less, logicalAnd, maximum, neg, notEqual, where } from '../ops/elementwise.js';
+import { gather, pad, reshape, slice, stack } from '../ops/movement.js';
+import { logsumexp } from '../ops/reduce.js';
 import { fromHost, full } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -187,10 +188,9 @@ function shiftStates(x: Tensor, by: number, fill: number): Tensor {
   );
 }
 
-/** log(sum(exp(terms))) elementwise, shifted by the largest term (finite here: every term is >= ~UNREACHABLE). */
+/** log(sum(exp(terms))) elementwise: the terms stacked on a new leading axis, reduced by logsumexp. */
 function logSumExp(terms: Tensor[]): Tensor {
-  const top = terms.reduce((m, x) => maximum(m, x));
-  return add(top, log(terms.map((x) => exp(sub(x, top))).reduce((s, x) => add(s, x))));
+  return logsumexp(stack(terms), 0);
 }
 
 function checkLengths(

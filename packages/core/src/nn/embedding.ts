@@ -3,7 +3,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { isFloat } from '../ops/dispatch.js';
 import { equal, where } from '../ops/elementwise.js';
-import { embeddingBag, type BagOffsets, type EmbeddingBagMode } from '../ops/embedding-bag.js';
+import { checkEmbeddingBagMode, embeddingBag, type BagOffsets, type EmbeddingBagMode } from '../ops/embedding-bag.js';
 import { embedding } from '../ops/normalization.js';
 import { arange, zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
@@ -117,10 +117,7 @@ export class EmbeddingBag extends Module {
     checkOptions('EmbeddingBag', options, ['mode', 'includeLastOffset', 'paddingIdx', 'generator', 'dtype', 'backend']);
     this.numEmbeddings = checkPositiveInteger('EmbeddingBag: numEmbeddings', numEmbeddings);
     this.embeddingDim = checkPositiveInteger('EmbeddingBag: embeddingDim', embeddingDim);
-    const mode = options.mode ?? 'mean';
-    if (mode !== 'sum' && mode !== 'mean' && mode !== 'max')
-      throw new ArgumentError(`EmbeddingBag: mode must be 'sum', 'mean' or 'max', got ${describeValue(mode)}`);
-    this.mode = mode;
+    this.mode = checkEmbeddingBagMode('EmbeddingBag', options.mode ?? 'mean');
     this.includeLastOffset = checkBoolean('EmbeddingBag: includeLastOffset', options.includeLastOffset ?? false);
     this.paddingIdx = checkPaddingIdx(options.paddingIdx, numEmbeddings, 'EmbeddingBag');
     this.weight = this.registerParameter(

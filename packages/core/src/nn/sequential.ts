@@ -59,8 +59,8 @@ export class Sequential extends IndexedModules {
             );
           // A plain Linear followed by a plain activation runs as one linear op: one fused kernel
           // (and one fused backward) on backends that have it, the same primitives elsewhere.
-          const activation =
-            !layer.hasForwardHooks && layer.constructor === Linear ? fusableActivation(layers[i + 1]) : undefined;
+          // A hooked Linear runs its hooks inside forwardActivation; a hooked activation is not fused.
+          const activation = layer.constructor === Linear ? fusableActivation(layers[i + 1]) : undefined;
           if (activation !== undefined) {
             outputs.push((x = (layer as Linear).forwardActivation(x, activation)));
             i++;

@@ -1,6 +1,7 @@
-import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, DTypeError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { fromHost } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
+import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { cast, div, greater, logicalAnd, maximum, mul, notEqual, where } from './elementwise.js';
@@ -28,6 +29,13 @@ export interface EmbeddingBagOptions {
 
 const MODES: readonly EmbeddingBagMode[] = ['sum', 'mean', 'max'];
 
+/** `mode` if it is 'sum', 'mean' or 'max', else an error naming it (embeddingBag and EmbeddingBag). */
+export function checkEmbeddingBagMode(owner: string, mode: unknown): EmbeddingBagMode {
+  if (!MODES.includes(mode as EmbeddingBagMode))
+    throw new ArgumentError(`${owner}: mode must be 'sum', 'mean' or 'max', got ${describeValue(mode)}`);
+  return mode as EmbeddingBagMode;
+}
+
 /**
  * torch.nn.functional.embedding_bag: the sum, mean or max of each bag's embedding rows, without
  * making the [ids, dim] lookups of every bag a padded batch first (fastText-style text
@@ -38,9 +46,7 @@ const MODES: readonly EmbeddingBagMode[] = ['sum', 'mean', 'max'];
 export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBagOptions = {}): Tensor {
   const owner = 'embeddingBag';
   const { offsets, perSampleWeights } = options;
-  const mode = options.mode ?? 'mean';
-  if (!MODES.includes(mode))
-    throw new ArgumentError(`${owner}: mode must be 'sum', 'mean' or 'max', got ${JSON.stringify(mode)}`);
+  const mode = checkEmbeddingBagMode(owner, options.mode ?? 'mean');
   if (input.dtype !== 'int32') throw new DTypeError(`${owner}: input must be int32 ids, got dtype ${input.dtype}`);
   if (weight.rank !== 2 || !isFloat(weight.dtype))
     throw new ShapeError(
@@ -56,7 +62,7 @@ export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBa
   if (perSampleWeights !== undefined) {
     if (mode !== 'sum')
       throw new ArgumentError(`${owner}: perSampleWeights need mode 'sum' (as PyTorch's), got mode '${mode}'`);
-    if (perSampleWeights.shape.join() !== input.shape.join() || !isFloat(perSampleWeights.dtype))
+    if (!shapesEqual(perSampleWeights.shape, input.shape) || !isFloat(perSampleWeights.dtype))
       throw new ShapeError(
         `${owner}: perSampleWeights must be a float tensor of the input's shape ${formatShape(input.shape)}, got ${perSampleWeights.dtype} ${formatShape(perSampleWeights.shape)}`,
       );

@@ -6,6 +6,7 @@ import { normalizeAxis, reducedShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
 import { sliceAlong } from './matrix-utils.js';
+import { isNaN } from './tensor-math.js';
 import {
   add,
   cast,
@@ -19,7 +20,6 @@ import {
   maximum,
   mul,
   neg,
-  notEqual,
   sub,
   where,
 } from './elementwise.js';
@@ -163,9 +163,6 @@ export function cummax(x: Tensor, dim: number): ValuesAndIndices {
 export function cummin(x: Tensor, dim: number): ValuesAndIndices {
   return cumulativeExtreme('cummin', x, dim, true);
 }
-
-/** x != x: true exactly at NaN (false everywhere for integers). */
-const isNaN = (x: Tensor): Tensor => notEqual(x, x);
 
 function cumulativeExtreme(op: string, x: Tensor, dim: number, minimum: boolean): ValuesAndIndices {
   if (x.dtype === 'bool') throw new DTypeError(`${op}: expected a numeric tensor, got dtype bool (cast it first)`);

@@ -15,7 +15,7 @@ import * as sorting from '../ops/sort.js';
 import { matmul, type MatmulOptions } from '../ops/linalg.js';
 import { formatTensor } from './format.js';
 import { keep, SCOPE, tidy, trackTensor, type Scope } from './scope.js';
-import { sizeOf } from './shape.js';
+import { shapesEqual, sizeOf } from './shape.js';
 
 export type NestedArray = number | boolean | NestedArray[];
 /** A tensor or a plain number, which ops turn into a scalar of the other operand's dtype. */
@@ -286,11 +286,7 @@ export class Tensor {
       const firstNew = nextTensorId;
       const result = tidy(() => hook(before) ?? before);
       if (result === before) continue;
-      if (
-        !(result instanceof Tensor) ||
-        result.shape.length !== this.shape.length ||
-        result.shape.some((d, i) => d !== this.shape[i])
-      ) {
+      if (!(result instanceof Tensor) || !shapesEqual(result.shape, this.shape)) {
         if (result instanceof Tensor && result.id >= firstNew) result.dispose();
         before.dispose();
         throw new ShapeError(
