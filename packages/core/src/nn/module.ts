@@ -5,6 +5,7 @@ import { keep, tidy } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { removableHandle, type RemovableHandle, type Tensor } from '../tensor/tensor.js';
 import { checkBoolean, describeValue } from './checks.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /** A module's constructor arguments as JSON: `{ type: 'Linear', inFeatures: 2, outFeatures: 3, bias: true }`. */
 export type ModuleConfig = { type: string; [option: string]: unknown };
@@ -435,10 +436,6 @@ function describeNames(entries: Map<string, unknown>): string {
 
 function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
-}
-
-function isTensor(value: unknown): value is Tensor {
-  return typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
 }
 
 function checkTensor(what: string, value: unknown): void {

@@ -5,6 +5,7 @@ import { tensor } from '../tensor/creation.js';
 import { composite, compositeResults } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkInteger, checkNumber, checkOptions, describeValue } from './checks.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /*
  * torch.nn.utils.rnn's variable-length batches. A PackedSequence holds only the real steps,
@@ -124,9 +125,8 @@ function invertPermutation(order: readonly number[]): number[] {
 
 /** The lengths as host integers: a number[], or a 1-D tensor of whole numbers (int32 or float) on a backend that reads synchronously. */
 function hostLengths(where: string, lengths: unknown): number[] {
-  const isTensor = typeof lengths === 'object' && lengths !== null && (lengths as Tensor).isMyelinTensor === true;
-  if (isTensor) {
-    const t = lengths as Tensor;
+  if (isTensor(lengths)) {
+    const t = lengths;
     if (t.rank !== 1 || t.dtype === 'bool')
       throw new ArgumentError(
         `${where}: lengths must be a number[] of integers or a 1-D tensor of them, got a ${t.dtype} tensor of shape ${formatShape(t.shape)}`,

@@ -21,6 +21,7 @@ import { Linear } from './linear.js';
 import { ModuleList } from './module-list.js';
 import { Module, type ModuleConfig } from './module.js';
 import { LayerNorm } from './normalization.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /*
  * torch.nn's Transformer family: TransformerEncoderLayer, TransformerDecoderLayer, the stacks
@@ -158,7 +159,7 @@ export abstract class TransformerLayer extends Module {
       t.shape[t.rank - 1] !== this.dModel
     )
       throw new ShapeError(
-        `${where}: ${what} must be ${layout} or unbatched [seq, dModel] with dModel = ${this.dModel}, got ${(x as { isMyelinTensor?: boolean } | null)?.isMyelinTensor === true ? formatShape(t.shape) : describeValue(x)}`,
+        `${where}: ${what} must be ${layout} or unbatched [seq, dModel] with dModel = ${this.dModel}, got ${isTensor(x) ? formatShape(t.shape) : describeValue(x)}`,
       );
     return t;
   }
