@@ -26,6 +26,7 @@ import {
   sub,
   where,
 } from './elementwise.js';
+import { sliceAlong } from './matrix-utils.js';
 import { concat, permute, reshape, slice, squeeze } from './movement.js';
 import { sum } from './reduce.js';
 
@@ -207,18 +208,9 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): SortResul
       `topk: k must be an integer in [0, ${n}] (the size of dim ${dim}), got ${describeValue(k)}`,
     );
   const [values, indices] = onLastAxis('topk', x, dim, false, (last) =>
-    sortLast(last, largest).map((t) => firstAlongLast(t, k)),
+    sortLast(last, largest).map((t) => sliceAlong(t, t.rank - 1, 0, k)),
   );
   return { values: values!, indices: indices! };
-}
-
-/** The first k entries of t along its last axis. */
-function firstAlongLast(t: Tensor, k: number): Tensor {
-  return slice(
-    t,
-    t.shape.map(() => 0),
-    t.shape.map((d, i) => (i === t.rank - 1 ? k : d)),
-  );
 }
 
 /**
@@ -415,8 +407,8 @@ export function quantile(x: Tensor, q: number | readonly number[], options: Quan
     const [above] = pickSorted(last, at(highs));
     // torch.lerp: start + w (end - start) below w = 0.5, end - (end - start) (1 - w) from it.
     const parts = weights.map((w, i) => {
-      const lo = column(below, i);
-      const hi = column(above, i);
+      const lo = sliceAlong(below, below.rank - 1, i, 1);
+      const hi = sliceAlong(above, above.rank - 1, i, 1);
       const diff = sub(hi, lo);
       return w < 0.5 ? add(lo, mul(diff, w)) : sub(hi, mul(diff, 1 - w));
     });
@@ -440,15 +432,6 @@ export function quantile(x: Tensor, q: number | readonly number[], options: Quan
     }
     return out;
   });
-}
-
-/** Column i of t's last axis, kept as size 1. */
-function column(t: Tensor, i: number): Tensor {
-  return slice(
-    t,
-    t.shape.map((_, a) => (a === t.rank - 1 ? i : 0)),
-    t.shape.map((d, a) => (a === t.rank - 1 ? 1 : d)),
-  );
 }
 
 function moveToFront(t: Tensor, axis: number): Tensor {
