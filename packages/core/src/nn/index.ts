@@ -5,6 +5,7 @@ export {
   type ModuleConfig,
   type LoadStateDictOptions,
   type LoadStateDictResult,
+  type ModuleTarget,
 } from './module.js';
 export {
   moduleFromConfig,

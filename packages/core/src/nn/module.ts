@@ -4,6 +4,8 @@ import { isFloat } from '../ops/dispatch.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { removableHandle, type RemovableHandle, type Tensor } from '../tensor/tensor.js';
+import type { Backend, DType } from '../backend/contract.js';
+import { getBackend } from '../backend/registry.js';
 import { checkBoolean, describeValue } from './checks.js';
 import { isTensor } from '../tensor/is-tensor.js';
 
@@ -299,6 +301,40 @@ export abstract class Module {
     return { missingKeys: missing, unexpectedKeys: unexpected };
   }
 
+  /**
+   * Moves every parameter and buffer to another backend and/or float dtype in place, as
+   * PyTorch's `model.to(device)` / `model.to(torch.float64)`: `to('webgpu')`, `to(backend)`,
+   * `to('float64')`, `to({ backend, dtype })`. The tensors stay the same objects, so the
+   * module's fields and an optimizer built over its parameters keep referring to them; only
+   * float tensors change dtype (int32 counters stay). Values go through the host, so the source
+   * backend must read synchronously. Optimizer state already made stays where it was: move the
+   * model before its first step, as PyTorch advises.
+   */
+  to(target: string | Backend | ModuleTarget): this {
+    const { backend, dtype } = resolveTarget(`${this.typeName}.to`, target);
+    const tensors = [...this.namedParameters(), ...this.namedBuffers()].map(([, t]) => t);
+    for (const t of tensors) {
+      if (t.backend === (backend ?? t.backend)) continue;
+      if (!t.backend.readSync)
+        throw new ArgumentError(
+          `${this.typeName}.to: backend '${t.backend.name}' reads only asynchronously, so its tensors cannot move synchronously; save a checkpoint and load it on '${backend!.name}'`,
+        );
+    }
+    for (const t of tensors)
+      t.moveInPlace(backend ?? t.backend, dtype !== undefined && isFloat(t.dtype) ? dtype : t.dtype);
+    return this;
+  }
+
+  /** Float parameters and buffers to float64, as PyTorch's `model.double()`. */
+  double(): this {
+    return this.to('float64');
+  }
+
+  /** Float parameters and buffers to float32, as PyTorch's `model.float()`. */
+  float(): this {
+    return this.to('float32');
+  }
+
   /** The number of parameter elements (shared parameters counted once). */
   numParameters(): number {
     return this.parameters().reduce((total, p) => total + p.size, 0);
@@ -451,4 +487,40 @@ function join(prefix: string, name: string): string {
 
 function checkTensor(what: string, value: unknown): void {
   if (!isTensor(value)) throw new ArgumentError(`${what} must be a Tensor, got ${describeValue(value)}`);
+}
+
+/** Where `Module.to` moves a module: a backend (or its registered name) and/or a float dtype. */
+export interface ModuleTarget {
+  backend?: string | Backend;
+  dtype?: DType;
+}
+
+const FLOAT_TARGETS: readonly string[] = ['float32', 'float64'];
+
+function resolveTarget(where: string, target: unknown): { backend: Backend | undefined; dtype: DType | undefined } {
+  if (typeof target === 'string' && FLOAT_TARGETS.includes(target))
+    return { backend: undefined, dtype: target as DType };
+  const dtypeName = typeof target === 'string' && (target === 'int32' || target === 'bool');
+  if ((typeof target === 'string' && !dtypeName) || isBackend(target))
+    return { backend: backendOf(where, target as string | Backend), dtype: undefined };
+  if (typeof target === 'object' && target !== null && !Array.isArray(target)) {
+    const unknown = Object.keys(target).filter((k) => k !== 'backend' && k !== 'dtype');
+    const { backend, dtype } = target as ModuleTarget;
+    if (unknown.length === 0 && (dtype === undefined || FLOAT_TARGETS.includes(dtype)))
+      return { backend: backend === undefined ? undefined : backendOf(where, backend), dtype };
+  }
+  throw new ArgumentError(
+    `${where}: expected a backend, its name, 'float32', 'float64' or { backend, dtype } (dtype 'float32' or 'float64'), got ${describeValue(target)}`,
+  );
+}
+
+function isBackend(value: unknown): value is Backend {
+  return typeof value === 'object' && value !== null && typeof (value as Backend).fromData === 'function';
+}
+
+function backendOf(where: string, value: string | Backend): Backend {
+  if (isBackend(value)) return value;
+  if (typeof value !== 'string')
+    throw new ArgumentError(`${where}: backend must be a Backend or its name, got ${describeValue(value)}`);
+  return getBackend(value);
 }

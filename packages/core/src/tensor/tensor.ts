@@ -3,6 +3,7 @@ import { isFloat } from '../backend/dtypes.js';
 import { ArgumentError, BackendError, DTypeError, DisposedTensorError, ShapeError, formatShape } from '../errors.js';
 import { PENDING_GRAD, VISITED_IN, type GradNode } from '../autograd/node.js';
 import { backward } from '../autograd/backward.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import * as elementwise from '../ops/elementwise.js';
 import * as reduce from '../ops/reduce.js';
 import * as movement from '../ops/movement.js';
@@ -210,6 +211,39 @@ export class Tensor {
     this.#handle = handle;
     this.backend.dispose(old);
     this.#version++;
+    return this;
+  }
+
+  /**
+   * Internal (Module.to): moves a leaf's storage to `backend` and `dtype` in place, keeping this
+   * tensor object (module fields and optimizers keep referring to it), as PyTorch's
+   * `module.to()` replaces `param.data`. Its gradient moves with it. Bumps `version`: a graph
+   * recorded before the move can no longer backpropagate into it.
+   */
+  moveInPlace(backend: Backend, dtype: DType): this {
+    if (backend === this.backend && dtype === this.dtype) return this;
+    if (this.#gradNode !== null)
+      throw new ArgumentError(
+        `moveInPlace: tensor #${this.id} of shape ${formatShape(this.shape)} was made by '${this.#gradNode.op}'; only leaves (parameters, buffers) move in place`,
+      );
+    const converted = noGrad(() => {
+      const cast = dtype === this.dtype ? this.detach() : this.cast(dtype);
+      if (backend === cast.backend) return cast;
+      const moved = cast.to(backend);
+      cast.dispose();
+      return moved;
+    });
+    const old = this.handle;
+    this.#handle = converted.takeHandle();
+    this.backend.dispose(old);
+    (this as { backend: Backend }).backend = backend;
+    (this as { dtype: DType }).dtype = dtype;
+    this.#version++;
+    const grad = this.#grad;
+    if (grad !== null) {
+      this.#grad = null;
+      this.grad = grad.moveInPlace(backend, dtype);
+    }
     return this;
   }
 
