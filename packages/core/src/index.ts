@@ -12,6 +12,8 @@ export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from '.
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { gradientRules, nonDifferentiableOps, unbroadcast, type GradRule } from './autograd/gradients.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
+export { customGrad, type CustomGradResult } from './autograd/custom-grad.js';
+export { checkpoint, checkpointSequential } from './autograd/gradient-checkpoint.js';
 export type { AttributesOf, FusedOp, GradNode, OpAttributes, TapeOp } from './autograd/node.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';

@@ -1,6 +1,8 @@
 import {
   normalize,
   cartesianProd,
+  checkpoint,
+  customGrad,
   cdist,
   concat,
   cross,
@@ -37,6 +39,7 @@ import {
   where,
   xlogy,
 } from '@myelin/core';
+import type { Tensor } from '@myelin/core';
 import type { OpCase } from './types.js';
 
 // torch's products and scans, matrix utilities, einsum, NaN-aware and elementwise helpers
@@ -196,5 +199,21 @@ export const tensorMathCases: OpCase[] = [
       x!
         .mul(linspace(-1, 2, 5, { backend, dtype: x!.dtype }))
         .add(logspace(-1, 1, 5, { backend, dtype: x!.dtype, base: 2 })),
+  },
+  {
+    name: 'customGrad: a function with its own gradient (x·tanh(y), product rule by hand)',
+    covers: ['tanh', 'mul', 'sub'],
+    inputs: [{ shape: [3, 2] }, { shape: [3, 2] }],
+    run: ([x, y]) =>
+      customGrad((a: Tensor, b: Tensor) => {
+        const t = b.tanh();
+        return { value: a.mul(t), gradFunc: (dy: Tensor) => [dy.mul(t), dy.mul(a).mul(t.square().neg().add(1))] };
+      })(x!, y!),
+  },
+  {
+    name: 'checkpoint: a block run again in backward gives the plain gradients',
+    covers: ['matmul', 'tanh', 'sigmoid'],
+    inputs: [{ shape: [4, 3] }, { shape: [3, 3] }],
+    run: ([x, w]) => checkpoint((v: Tensor) => v.matmul(w!).tanh().matmul(w!).sigmoid(), x!),
   },
 ];

@@ -75,6 +75,8 @@ function keptShape(inputShape: readonly number[], axes: readonly number[]): numb
  */
 export const gradientRules: { [P in TapeOp]: GradRule<P> } = {
   ...fusedGradientRules,
+  // customGrad: the user's gradFunc (checked and cast there)
+  custom: (g, { attrs }) => attrs.gradFunc(g),
   // d(-x) = -dx
   neg: (g) => [neg(g)],
   // d exp(x) = exp(x) dx

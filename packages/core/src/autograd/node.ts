@@ -30,6 +30,8 @@ export interface OpAttributes {
   softmax: { axis: number };
   // the [rows] mean and invStd the forward used, owned by the op's output
   layerNorm: { mean: Tensor; invStd: Tensor; hasWeight: boolean; hasBias: boolean };
+  // customGrad: the user's backward, already bound to the forward's saved state
+  custom: { name: string; gradFunc: (g: Tensor) => (Tensor | null)[] };
 }
 
 /** Ops recorded on the tape besides the primitives: fused kernels with their own gradient rules. */
@@ -42,8 +44,8 @@ export type FusedOp =
   | 'batchNorm'
   | 'softmax'
   | 'layerNorm';
-/** What a tape node can record: a primitive or a fused op. */
-export type TapeOp = PrimitiveOp | FusedOp;
+/** What a tape node can record: a primitive, a fused op, or a function with its own gradient (customGrad). */
+export type TapeOp = PrimitiveOp | FusedOp | 'custom';
 
 export type AttributesOf<P extends TapeOp> = P extends keyof OpAttributes ? OpAttributes[P] : Record<string, never>;
 
