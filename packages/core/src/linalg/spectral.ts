@@ -7,7 +7,7 @@ import { arange, fromHost } from '../tensor/creation.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, equal, where } from '../ops/elementwise.js';
-import { diagEmbed } from '../ops/matrix-utils.js';
+import { diagEmbed, sliceAlong } from '../ops/matrix-utils.js';
 import { argsort } from '../ops/sort.js';
 import { cumsum } from '../ops/tensor-utils.js';
 import { MACHINE_EPSILON, identityBatch, jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
@@ -241,20 +241,8 @@ const svdOp = (fullMatrices: boolean): ((a: Tensor) => Tensor[]) =>
     const lead = a.shape.slice(0, -2);
     const [U, S, Vh] = svdForward(asBatch(a), fullMatrices).map((t) => unbatch(t, lead)) as [Tensor, Tensor, Tensor];
     const k = S.shape[S.rank - 1]!;
-    const narrowU = (x: Tensor): Tensor =>
-      fullMatrices
-        ? x.slice(
-            x.shape.map(() => 0),
-            [...x.shape.slice(0, -1).map(() => -1), k],
-          )
-        : x;
-    const narrowVh = (x: Tensor): Tensor =>
-      fullMatrices
-        ? x.slice(
-            x.shape.map(() => 0),
-            [...x.shape.slice(0, -2).map(() => -1), k, -1],
-          )
-        : x;
+    const narrowU = (x: Tensor): Tensor => (fullMatrices ? sliceAlong(x, x.rank - 1, 0, k) : x);
+    const narrowVh = (x: Tensor): Tensor => (fullMatrices ? sliceAlong(x, x.rank - 2, 0, k) : x);
     const [Ur, Vhr] = [narrowU(U), narrowVh(Vh)];
     return {
       value: [U, S, Vh],
@@ -382,14 +370,8 @@ export function cond(a: Tensor, p?: number | string): Tensor {
   }
   const S = svdvals(a);
   const k = S.shape[S.rank - 1]!;
-  const largest = S.slice(
-    S.shape.map(() => 0),
-    [...S.shape.slice(0, -1).map(() => -1), 1],
-  ).squeeze(-1);
-  const smallest = S.slice(
-    [...S.shape.slice(0, -1).map(() => 0), k - 1],
-    [...S.shape.slice(0, -1).map(() => -1), 1],
-  ).squeeze(-1);
+  const largest = sliceAlong(S, S.rank - 1, 0, 1).squeeze(-1);
+  const smallest = sliceAlong(S, S.rank - 1, k - 1, 1).squeeze(-1);
   return p === -2 ? smallest.div(largest) : largest.div(smallest);
 }
 
