@@ -12,8 +12,8 @@ import { concat, gather, pad, unsqueeze } from '../ops/movement.js';
  * rotates the N/2 disjoint index pairs (0,1), (2,3), ... of every matrix of the batch at once,
  * then permutes the indices (the round-robin "circle" schedule), so N - 1 rounds meet every pair
  * once and return the indices to their order: a sweep. Where the backend reads synchronously the
- * sweeps stop one sweep after the off-diagonal part is at rounding level; elsewhere they run a
- * fixed count that is ample for the quadratic convergence.
+ * sweeps stop when the off-diagonal part is at rounding level, or stalls a little above it;
+ * elsewhere they run a fixed count that is ample for the quadratic convergence.
  */
 
 export const MACHINE_EPSILON: Record<FloatDType, number> = { float32: 2 ** -23, float64: 2 ** -52 };
@@ -85,8 +85,8 @@ interface JacobiState {
 }
 
 /**
- * Runs sweeps of `round` until `offDiagonal(state)` (a host number) is at rounding level (plus
- * one more sweep), or a fixed count where the backend cannot read synchronously.
+ * Runs sweeps of `round` until `offDiagonal(state)` (read on the host) is at rounding level or
+ * stalls below its square root; a fixed count where the backend cannot read synchronously.
  */
 function sweep(
   state: JacobiState,
@@ -99,7 +99,7 @@ function sweep(
   const source = fromHost(roundRobinSource(size), [size], { dtype: 'int32', backend });
   const tolerance = size * MACHINE_EPSILON[dtype];
   const limit = backend.readSync ? MAX_SWEEPS : fixedSweeps(dtype, size);
-  let converged = false;
+  let previous = Infinity;
   for (let s = 0; s < limit; s++) {
     for (let r = 0; r < size - 1; r++) {
       const next = tidy(() => {
@@ -110,10 +110,12 @@ function sweep(
       state = { work: next[0]!, rotations: next[1]! };
     }
     if (!backend.readSync) continue;
-    if (converged) break;
     const measure = tidy(() => offDiagonal(state));
-    converged = measure.dataSync()[0]! <= tolerance;
+    const off = measure.dataSync()[0]!;
     measure.dispose();
+    // done at rounding level, or once it stalls (rounding noise) below the square root of it
+    if (off <= tolerance || (off <= Math.sqrt(tolerance) && off >= previous / 2)) break;
+    previous = off;
   }
   source.dispose();
   return state;
@@ -179,13 +181,18 @@ export function jacobiOrthogonalRows(x: Tensor): { rows: Tensor; rotationsT: Ten
         return { work: rotateRows(work, rotationsT, source), rotations: rotateRows(rotations, rotationsT, source) };
       },
       ({ work }) => {
-        // max over pairs of |<x_i, x_j>| / (|x_i| |x_j|): the cosine still to rotate away
+        // max over pairs of |<x_i, x_j>| / (|x_i| |x_j|): the cosine still to rotate away, damped
+        // for rows negligible beside the longest (padding, a rank-deficient input's noise)
         const gram = work.matmul(work, { transposeB: true });
-        const norms = diagonal(gram, 0, 1, 2).sqrt().add(Number.MIN_VALUE);
+        const norms = diagonal(gram, 0, 1, 2).sqrt();
+        const floor = gram
+          .max()
+          .mul(Math.sqrt(MACHINE_EPSILON[x.dtype as FloatDType]))
+          .add(Number.MIN_VALUE);
         return gram
           .mul(offMask)
           .abs()
-          .div(norms.unsqueeze(2).mul(norms.unsqueeze(1)))
+          .div(norms.unsqueeze(2).mul(norms.unsqueeze(1)).add(floor))
           .max();
       },
     );
