@@ -30,23 +30,23 @@ function signFree(values: Tensor, left: Tensor, right: Tensor, backend: Backend)
 
 export const linalgSpectralCases: OpCase[] = [
   {
-    name: 'linalg.eigh of a 4x4 symmetric matrix: eigenvalues, V diag(c) Vᵀ and |V|',
+    name: 'linalg.eigh of a 4x4 symmetric matrix: eigenvalues, V diag(c) Vᵀ and |V|; eigvalsh',
     covers: COVERS,
     inputs: [{ shape: [4, 4], values: MATRIX }],
     run: ([a], backend) => {
-      const { eigenvalues, eigenvectors } = linalg.eigh(symmetricPart(a!));
-      return signFree(eigenvalues, eigenvectors, eigenvectors.transpose(), backend);
+      const s = symmetricPart(a!);
+      const { eigenvalues, eigenvectors } = linalg.eigh(s);
+      const values = eigenvalues.add(linalg.eigvalsh(s).mul(0.5));
+      return signFree(values, eigenvectors, eigenvectors.transpose(), backend);
     },
   },
   {
-    name: 'linalg.eigh batched 2x3x3 reading the upper triangle, and eigvalsh',
+    name: 'linalg.eigh batched 2x3x3 reading the upper triangle',
     covers: COVERS,
     inputs: [{ shape: [2, 3, 3], values: PAIR }],
     run: ([a], backend) => {
-      const s = symmetricPart(a!);
-      const { eigenvalues, eigenvectors } = linalg.eigh(s, { UPLO: 'U' });
-      const values = eigenvalues.add(linalg.eigvalsh(s).mul(0.5));
-      return signFree(values, eigenvectors, eigenvectors.transpose(1, 2), backend);
+      const { eigenvalues, eigenvectors } = linalg.eigh(symmetricPart(a!), { UPLO: 'U' });
+      return signFree(eigenvalues, eigenvectors, eigenvectors.transpose(1, 2), backend);
     },
   },
   {
