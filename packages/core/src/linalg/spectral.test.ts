@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { ArgumentError, DTypeError, ShapeError, linalg, tensor, type NestedArray, type Tensor } from '@myelin/core';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  getBackend,
+  linalg,
+  tensor,
+  type Backend,
+  type NestedArray,
+  type Tensor,
+} from '@myelin/core';
 import { LINALG_SPECTRAL_FIXTURE } from './spectral-fixture.js';
 import { spectralMatrixNorm } from './spectral.js';
 
@@ -186,6 +196,38 @@ describe('linalg spectral identities', () => {
     expect(identityError(Vh, false)).toBeLessThan(1e-5);
     const e = byOp('eigh')[0]!;
     expectClose(linalg.eigvalsh(input(e, 'float32')), e.eigenvalues, 1e-5, 'eigenvalues');
+  });
+});
+
+describe('linalg on a backend without synchronous reads (a fixed number of sweeps)', () => {
+  // cpu-reference with readSync hidden, as wasm and webgpu are: no convergence check on the host
+  const asyncOnly: Backend = Object.assign(Object.create(getBackend('cpu-reference')) as Backend, {
+    readSync: undefined,
+    readInto: undefined,
+  });
+  const onAsync = (c: { input: unknown }): Tensor =>
+    tensor(c.input as NestedArray, { dtype: 'float64', backend: asyncOnly });
+
+  it('eigh and svd reach float64 accuracy', async () => {
+    for (const c of byOp('eigh')) {
+      const { eigenvalues } = linalg.eigh(onAsync(c), c.options as linalg.EighOptions);
+      expectClose(Array.from(await eigenvalues.data()), c.eigenvalues, 1e-12, `${c.name}: eigenvalues`);
+    }
+    for (const c of byOp('svd')) {
+      const { U, S, Vh } = linalg.svd(onAsync(c), c.options as linalg.SvdOptions);
+      expect(S.backend.readSync).toBeUndefined();
+      expectClose(Array.from(await S.data()), c.S, 1e-12, `${c.name}: singular values`);
+      const gramU = U.matmul(U, { transposeA: true });
+      const gramV = Vh.matmul(Vh, { transposeB: true });
+      for (const gram of [gramU, gramV]) {
+        const n = gram.shape[gram.rank - 1]!;
+        const values = await gram.data();
+        const worst = Math.max(
+          ...Array.from(values, (v, i) => Math.abs(v - (Math.floor(i / n) % n === i % n ? 1 : 0))),
+        );
+        expect(worst, `${c.name}: orthogonality`).toBeLessThan(1e-12);
+      }
+    }
   });
 });
 
