@@ -153,6 +153,7 @@ export {
   type NanReduceOptions,
 } from './ops/tensor-math.js';
 export { einsum } from './ops/einsum.js';
+export * as linalg from './linalg/index.js';
 export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
 export {

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import '@myelin/backend-cpu-reference';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  getBackend,
+  linalg,
+  tensor,
+  type Backend,
+  type NestedArray,
+  type Tensor,
+} from '@myelin/core';
+import { LINALG_SPECTRAL_FIXTURE } from './spectral-fixture.js';
+import { spectralMatrixNorm } from './spectral.js';
+
+type Case = (typeof LINALG_SPECTRAL_FIXTURE)[number];
+
+const flat = (v: unknown): number[] =>
+  ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : Array.isArray(v) ? v.flatMap(flat) : [v as number];
+const input = (c: { input: unknown; shape: number[] }, dtype: 'float32' | 'float64' = 'float64'): Tensor =>
+  tensor(c.input as NestedArray, { dtype, requiresGrad: dtype === 'float64' });
+const weights = (v: unknown): Tensor => tensor(v as NestedArray, { dtype: 'float64' });
+
+function expectClose(actual: Tensor | number[], expected: unknown, tolerance: number, what: string): void {
+  const got = Array.isArray(actual) ? actual : Array.from(actual.dataSync());
+  const want = flat(expected);
+  expect(got.length, what).toBe(want.length);
+  const scale = Math.max(1, ...want.map(Math.abs));
+  const worst = Math.max(0, ...got.map((g, i) => Math.abs(g - want[i]!)));
+  expect(worst / scale, what).toBeLessThan(tolerance);
+}
+
+/** The vectors along `axis` (-1: columns of [..., r, k], -2: rows of [..., k, c]) with a sign flipped to match. */
+function alignSigns(actual: Tensor, expected: unknown, vectorsAlongRows: boolean): number[] {
+  const got = Array.from(actual.dataSync());
+  const want = flat(expected);
+  const [r, c] = actual.shape.slice(-2) as [number, number];
+  const out = got.slice();
+  for (let base = 0; base < got.length; base += r * c) {
+    const count = vectorsAlongRows ? r : c;
+    for (let v = 0; v < count; v++) {
+      const at = (i: number): number => base + (vectorsAlongRows ? v * c + i : i * c + v);
+      let dot = 0;
+      for (let i = 0; i < (vectorsAlongRows ? c : r); i++) dot += got[at(i)]! * want[at(i)]!;
+      if (dot < 0) for (let i = 0; i < (vectorsAlongRows ? c : r); i++) out[at(i)] = -got[at(i)]!;
+    }
+  }
+  return out;
+}
+
+const identityError = (q: Tensor, transposeA: boolean): number => {
+  const gram = q.matmul(q, transposeA ? { transposeA } : { transposeB: true });
+  const n = gram.shape[gram.rank - 1]!;
+  const values = gram.dataSync();
+  let worst = 0;
+  for (let i = 0; i < values.length; i++) {
+    const [row, col] = [Math.floor(i / n) % n, i % n];
+    worst = Math.max(worst, Math.abs(values[i]! - (row === col ? 1 : 0)));
+  }
+  return worst;
+};
+
+const byOp = (op: string): Case[] => LINALG_SPECTRAL_FIXTURE.filter((c) => c.op === op);
+
+describe('linalg.eigh against PyTorch', () => {
+  it.each(byOp('eigh').map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const a = input(c);
+    const { eigenvalues: L, eigenvectors: V } = linalg.eigh(a, c.options as linalg.EighOptions);
+    expectClose(L, c.eigenvalues, 1e-12, 'eigenvalues');
+    expectClose(alignSigns(V, c.eigenvectors, false), c.eigenvectors, 1e-10, 'eigenvectors up to sign');
+    expect(identityError(V, true)).toBeLessThan(1e-12);
+    const w = c.weights as Record<string, unknown>;
+    const n = L.shape[L.rank - 1]!;
+    const projected = V.mul(weights(w.c).reshape([n]))
+      .matmul(V, { transposeB: true })
+      .mul(weights(w.WP));
+    L.mul(weights(w.wL))
+      .sum()
+      .add(projected.sum())
+      .add(V.abs().mul(weights(w.WV)).sum())
+      .backward();
+    expectClose(a.grad!, c.grad, 1e-9, 'gradient');
+  });
+});
+
+describe('linalg.svd against PyTorch', () => {
+  it.each(byOp('svd').map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const a = input(c);
+    const { U, S, Vh } = linalg.svd(a, c.options as linalg.SvdOptions);
+    expect(U.shape).toEqual(c.Ushape);
+    expect(Vh.shape).toEqual(c.Vhshape);
+    expectClose(S, c.S, 1e-12, 'singular values');
+    expect(identityError(U, true)).toBeLessThan(1e-12);
+    expect(identityError(Vh, false)).toBeLessThan(1e-12);
+    const k = S.shape[S.rank - 1]!;
+    const Uk = U.slice(
+      U.shape.map(() => 0),
+      [...U.shape.slice(0, -1).map(() => -1), k],
+    );
+    const Vhk = Vh.slice(
+      Vh.shape.map(() => 0),
+      [...Vh.shape.slice(0, -2).map(() => -1), k, -1],
+    );
+    expectClose(Uk.mul(S.unsqueeze(-2)).matmul(Vhk), c.input, 1e-12, 'reconstruction');
+    expectClose(alignSigns(Uk, c.U, false), c.U, 1e-10, 'U up to sign');
+    expectClose(alignSigns(Vhk, c.Vh, true), c.Vh, 1e-10, 'Vh up to sign');
+    const w = c.weights as Record<string, unknown>;
+    const product = Uk.mul(weights(w.c).reshape([k]).unsqueeze(0))
+      .matmul(Vhk)
+      .mul(weights(w.WP))
+      .sum();
+    S.mul(weights(w.wS))
+      .sum()
+      .add(product)
+      .add(Uk.abs().mul(weights(w.WU)).sum())
+      .add(Vhk.abs().mul(weights(w.WV)).sum())
+      .backward();
+    expectClose(a.grad!, c.grad, 1e-9, 'gradient');
+  });
+});
+
+const simpleOps: Record<string, (a: Tensor, options: Record<string, unknown>) => Tensor> = {
+  eigvalsh: (a, o) => linalg.eigvalsh(a, o as linalg.EighOptions),
+  svdvals: (a) => linalg.svdvals(a),
+  pinv: (a, o) => linalg.pinv(a, o as linalg.RankOptions),
+  matrixRank: (a, o) => linalg.matrixRank(a, o as linalg.RankOptions),
+  cond: (a, o) => linalg.cond(a, o.p as number | undefined),
+  matrixNorm: (a, o) => spectralMatrixNorm(a, o.ord as 2 | -2 | 'nuc', o.dim as [number, number], o.keepdim as boolean),
+};
+
+describe('linalg values and gradients against PyTorch', () => {
+  const cases = LINALG_SPECTRAL_FIXTURE.filter((c) => c.op in simpleOps);
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const a = input(c);
+    const out = simpleOps[c.op]!(a, c.options as Record<string, unknown>);
+    expect(out.shape).toEqual(c.outputShape);
+    if (c.op === 'matrixRank') {
+      expect(out.dtype).toBe('int32');
+      expect(Array.from(out.dataSync())).toEqual(flat(c.output));
+      return;
+    }
+    expectClose(out, c.output, 1e-11, 'value');
+    if (!('grad' in c)) return;
+    out.mul(weights(c.W)).sum().backward();
+    expectClose(a.grad!, c.grad, 1e-9, 'gradient');
+  });
+});
+
+describe('linalg spectral identities', () => {
+  it('completes U and Vh to orthonormal bases for rank-deficient inputs', () => {
+    const rank2 = tensor(
+      [
+        [1, 2, 3, 4],
+        [2, 4, 6, 8],
+        [1, 0, 1, 0],
+        [3, 4, 7, 8],
+        [0, 0, 0, 0],
+      ],
+      { dtype: 'float64' },
+    );
+    for (const a of [rank2, rank2.transpose()]) {
+      const { U, S, Vh } = linalg.svd(a);
+      expect(identityError(U, true)).toBeLessThan(1e-12);
+      expect(identityError(Vh, false)).toBeLessThan(1e-12);
+      const k = S.shape[0]!;
+      const Uk = U.slice([0, 0], [-1, k]);
+      const Vhk = Vh.slice([0, 0], [k, -1]);
+      expectClose(Uk.mul(S.unsqueeze(0)).matmul(Vhk), a.dataSync(), 1e-12, 'reconstruction');
+      expect(Array.from(linalg.matrixRank(a).dataSync())).toEqual([2]);
+    }
+  });
+
+  it('eigh of a matrix with repeated eigenvalues: orthonormal vectors that rebuild it', () => {
+    const a = tensor(
+      [
+        [2, 1, 1],
+        [1, 2, 1],
+        [1, 1, 2],
+      ],
+      { dtype: 'float64' },
+    );
+    const { eigenvalues, eigenvectors: V } = linalg.eigh(a);
+    expectClose(eigenvalues, [1, 1, 4], 1e-13, 'eigenvalues');
+    expect(identityError(V, true)).toBeLessThan(1e-13);
+    expectClose(V.mul(eigenvalues.unsqueeze(0)).matmul(V, { transposeB: true }), a.dataSync(), 1e-13, 'rebuilt');
+  });
+
+  it('runs on float32 with float32 accuracy', () => {
+    const c = byOp('svd')[0]!;
+    const a = input(c, 'float32');
+    const { U, S, Vh } = linalg.svd(a);
+    expect(S.dtype).toBe('float32');
+    expectClose(S, c.S, 1e-5, 'singular values');
+    expect(identityError(U, true)).toBeLessThan(1e-5);
+    expect(identityError(Vh, false)).toBeLessThan(1e-5);
+    const e = byOp('eigh')[0]!;
+    expectClose(linalg.eigvalsh(input(e, 'float32')), e.eigenvalues, 1e-5, 'eigenvalues');
+  });
+});
+
+describe('linalg on a backend without synchronous reads (a fixed number of sweeps)', () => {
+  // cpu-reference with readSync hidden, as wasm and webgpu are: no convergence check on the host
+  const asyncOnly: Backend = Object.assign(Object.create(getBackend('cpu-reference')) as Backend, {
+    readSync: undefined,
+    readInto: undefined,
+  });
+  const onAsync = (c: { input: unknown }): Tensor =>
+    tensor(c.input as NestedArray, { dtype: 'float64', backend: asyncOnly });
+
+  it('eigh and svd reach float64 accuracy', async () => {
+    for (const c of byOp('eigh')) {
+      const { eigenvalues } = linalg.eigh(onAsync(c), c.options as linalg.EighOptions);
+      expectClose(Array.from(await eigenvalues.data()), c.eigenvalues, 1e-12, `${c.name}: eigenvalues`);
+    }
+    for (const c of byOp('svd')) {
+      const { U, S, Vh } = linalg.svd(onAsync(c), c.options as linalg.SvdOptions);
+      expect(S.backend.readSync).toBeUndefined();
+      expectClose(Array.from(await S.data()), c.S, 1e-12, `${c.name}: singular values`);
+      const gramU = U.matmul(U, { transposeA: true });
+      const gramV = Vh.matmul(Vh, { transposeB: true });
+      for (const gram of [gramU, gramV]) {
+        const n = gram.shape[gram.rank - 1]!;
+        const values = await gram.data();
+        const worst = Math.max(
+          ...Array.from(values, (v, i) => Math.abs(v - (Math.floor(i / n) % n === i % n ? 1 : 0))),
+        );
+        expect(worst, `${c.name}: orthogonality`).toBeLessThan(1e-12);
+      }
+    }
+  });
+});
+
+describe('linalg spectral errors', () => {
+  const square = tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { dtype: 'float64' },
+  );
+  const wide = tensor(
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    { dtype: 'float64' },
+  );
+  it('names what was wrong', () => {
+    expect(() => linalg.eigh(wide)).toThrow(ShapeError);
+    expect(() => linalg.eigh(wide)).toThrow(/square matrices, but they are 2 by 3 matrices/);
+    expect(() => linalg.eigvalsh(tensor([1, 2], { dtype: 'float64' }))).toThrow(/at least 2 dimensions/);
+    expect(() => linalg.svd(tensor([[1, 2]], { dtype: 'int32' }))).toThrow(DTypeError);
+    expect(() => linalg.eigh(square, { UPLO: 'X' as 'L' })).toThrow(/UPLO must be 'L' or 'U', got "X"/);
+    expect(() => linalg.svd(square, { full_matrices: false } as never)).toThrow(ArgumentError);
+    expect(() => linalg.svd(square, { fullMatrices: 1 as never })).toThrow(/fullMatrices must be true or false/);
+    expect(() => linalg.pinv(square, { atol: -1 })).toThrow(/atol must be a number >= 0, got -1/);
+    expect(() => linalg.matrixRank(wide, { hermitian: true })).toThrow(/square matrices with hermitian: true/);
+    expect(() => linalg.cond(square, 'fro')).toThrow(/needs the matrix inverse/);
+    expect(() => linalg.cond(square, 3)).toThrow(/p must be undefined, 2, -2/);
+    expect(() => spectralMatrixNorm(square, 2, [1, -1], false)).toThrow(/two different dims/);
+  });
+});

@@ -1,0 +1,401 @@
+import { isFloat, type FloatDType } from '../backend/dtypes.js';
+import { customGrad } from '../autograd/custom-grad.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
+import { arange, fromHost } from '../tensor/creation.js';
+import { normalizeAxis } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { cast, equal, where } from '../ops/elementwise.js';
+import { diagEmbed, sliceAlong } from '../ops/matrix-utils.js';
+import { argsort } from '../ops/sort.js';
+import { cumsum } from '../ops/tensor-utils.js';
+import { MACHINE_EPSILON, identityBatch, jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
+
+export interface EighOptions {
+  /** Which triangle of the input is read: 'L' (default, lower) or 'U' (upper), as torch.linalg.eigh. */
+  UPLO?: 'L' | 'U';
+}
+
+export interface SvdOptions {
+  /** U is [m, m] and Vh [n, n] (default true); false: the reduced [m, k] and [k, n], k = min(m, n). */
+  fullMatrices?: boolean;
+}
+
+export interface RankOptions {
+  /** Absolute tolerance: singular values (eigenvalue magnitudes) at most max(atol, rtol * largest) count as zero. */
+  atol?: number;
+  /** Relative tolerance; default eps * max(m, n) when atol is absent or 0, else 0 (as PyTorch). */
+  rtol?: number;
+  /** The input is symmetric (its lower triangle is read): use an eigen- rather than a singular value decomposition. */
+  hermitian?: boolean;
+}
+
+// ---- checks and batch handling -----------------------------------------------------------
+
+function checkMatrices(op: string, a: unknown, square: boolean): Tensor {
+  if (!(a instanceof Tensor)) throw new ArgumentError(`${op}: A must be a Tensor, got ${String(a)}`);
+  if (!isFloat(a.dtype)) throw new DTypeError(`${op}: A must be float32 or float64, got ${a.dtype}`);
+  if (a.rank < 2)
+    throw new ShapeError(`${op}: A must have at least 2 dimensions [..., m, n], got shape ${formatShape(a.shape)}`);
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  if (square && m !== n)
+    throw new ShapeError(`${op}: A must be batches of square matrices, but they are ${m} by ${n} matrices`);
+  if (a.size === 0) throw new ShapeError(`${op}: A must not be empty, got shape ${formatShape(a.shape)}`);
+  return a;
+}
+
+/** The leading dims of [..., m, n] flattened to one: [B, m, n]. */
+function asBatch(a: Tensor): Tensor {
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  return a.reshape([-1, m, n]);
+}
+
+function unbatch(x: Tensor, lead: readonly number[]): Tensor {
+  return x.reshape([...lead, ...x.shape.slice(1)]);
+}
+
+/** The permutation matrices [B, k, k] whose product with x picks x's entries at `order` ([B, k] int32). */
+function permutationMatrices(order: Tensor, size: number, dtype: FloatDType): Tensor {
+  return cast(equal(order.unsqueeze(-1), arange(size, { dtype: 'int32', backend: order.backend })), dtype);
+}
+
+/** Sorts values ([B, k]) and, by the same order, the rows of each rows tensor ([B, k, *]). */
+function sortWithRows(values: Tensor, rows: Tensor[], descending: boolean): Tensor[] {
+  const size = values.shape[1]!;
+  const select = permutationMatrices(argsort(values, { dim: 1, descending }), size, values.dtype as FloatDType);
+  return [select.matmul(values.unsqueeze(2)).squeeze(2), ...rows.map((r) => select.matmul(r))];
+}
+
+function triangleMask(size: number, like: Tensor, keep: (row: number, col: number) => boolean): Tensor {
+  const values = new Float64Array(size * size);
+  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) values[i * size + j] = keep(i, j) ? 1 : 0;
+  return fromHost(values, [size, size], { dtype: like.dtype, backend: like.backend });
+}
+
+/** The symmetric matrix read from one triangle of a ([B, n, n]), as LAPACK's syevd reads it. */
+function symmetricFrom(a: Tensor, uplo: 'L' | 'U'): Tensor {
+  const n = a.shape[1]!;
+  const lower = uplo === 'L';
+  const triangle = triangleMask(n, a, (i, j) => (lower ? i >= j : i <= j));
+  const strict = triangleMask(n, a, (i, j) => (lower ? i > j : i < j));
+  return a.mul(triangle).add(a.mul(strict).transpose(1, 2));
+}
+
+// ---- forward computations (no recording) -------------------------------------------------
+
+function eighForward(a: Tensor, uplo: 'L' | 'U'): [Tensor, Tensor] {
+  const { values, vectorsT } = jacobiEigh(symmetricFrom(a, uplo));
+  const [sorted, sortedRows] = sortWithRows(values, [vectorsT], false);
+  return [sorted!, sortedRows!.transpose(1, 2)];
+}
+
+/**
+ * Orthonormal rows: `rows` ([B, k, l]) where `kept` ([B, k], 1 or 0) and, in place of the rest
+ * and for the rows k..count-1, an orthonormal basis of what `rows` leaves uncovered: the top
+ * eigenvectors of the projector I - rowsᵀ rows.
+ */
+function completeRows(rows: Tensor, kept: Tensor, count: number): Tensor {
+  const [batch, k, l] = rows.shape as [number, number, number];
+  const projector = identityBatch(batch, l, rows).sub(rows.matmul(rows, { transposeA: true }));
+  const { values, vectorsT } = jacobiEigh(projector);
+  const [, basis] = sortWithRows(values, [vectorsT], true);
+  const missing = kept
+    .neg()
+    .add(1)
+    .pad(
+      [
+        [0, 0],
+        [0, count - k],
+      ],
+      1,
+    );
+  const index = cast(
+    cumsum(missing, 1)
+      .sub(1)
+      .clamp(0, l - 1),
+    'int32',
+  );
+  const candidates = permutationMatrices(index, l, rows.dtype as FloatDType).matmul(basis!);
+  return where(
+    missing.unsqueeze(2).greater(0),
+    candidates,
+    rows.pad([
+      [0, 0],
+      [0, count - k],
+      [0, 0],
+    ]),
+  );
+}
+
+function svdForward(a: Tensor, fullMatrices: boolean): [Tensor, Tensor, Tensor] {
+  const [, m, n] = a.shape as [number, number, number];
+  const tall = m >= n;
+  const { rows, rotationsT } = jacobiOrthogonalRows(tall ? a.transpose(1, 2) : a);
+  const [S, longRows, shortRows] = sortWithRows(rows.square().sum(2).sqrt(), [rows, rotationsT], true) as [
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
+  const [k, l] = [Math.min(m, n), Math.max(m, n)];
+  const tolerance = S.slice([0, 0], [-1, 1]).mul(l * MACHINE_EPSILON[a.dtype as FloatDType]);
+  const kept = cast(S.greater(tolerance), a.dtype);
+  let long = longRows.div(where(kept.greater(0), S, 1).unsqueeze(2)).mul(kept.unsqueeze(2));
+  const count = fullMatrices ? l : k;
+  const readable = a.backend.readSync !== undefined;
+  if (count > k || !readable || kept.min().dataSync()[0] === 0) long = completeRows(long, kept, count);
+  return tall ? [long.transpose(1, 2), S, shortRows] : [shortRows.transpose(1, 2), S, long];
+}
+
+// ---- backward formulas (PyTorch's FunctionsManual.cpp, real case) ------------------------
+
+/** linalg_eig_backward for Hermitian input: gA = V (skew(VᵀgV)/2 / E + diag(gL)) Vᵀ, E_ij = λj - λi. */
+function eighBackward(gL: Tensor, gV: Tensor, L: Tensor, V: Tensor): Tensor {
+  const n = L.shape[L.rank - 1]!;
+  const eye = identityBatch(1, n, L).squeeze(0);
+  const VhgV = V.matmul(gV, { transposeA: true });
+  const skew = VhgV.sub(VhgV.transpose(-2, -1)).mul(0.5);
+  const E = L.unsqueeze(-2).sub(L.unsqueeze(-1)).add(eye);
+  const inner = skew.div(E).mul(eye.neg().add(1)).add(diagEmbed(gL));
+  return V.matmul(inner).matmul(V, { transposeB: true });
+}
+
+/** svd_backward on the reduced factors (U [.., m, k], S, Vh [.., k, n]). */
+function svdBackward(gU: Tensor, gS: Tensor, gVh: Tensor, U: Tensor, S: Tensor, Vh: Tensor): Tensor {
+  const m = U.shape[U.rank - 2]!;
+  const n = Vh.shape[Vh.rank - 1]!;
+  const k = S.shape[S.rank - 1]!;
+  const eye = identityBatch(1, k, S).squeeze(0);
+  const UhgU = U.matmul(gU, { transposeA: true });
+  const VhgV = Vh.matmul(gVh, { transposeB: true });
+  const skewU = UhgU.sub(UhgU.transpose(-2, -1));
+  const skewV = VhgV.sub(VhgV.transpose(-2, -1));
+  const S2 = S.square();
+  const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye);
+  let gA = skewU.mul(S.unsqueeze(-2)).add(S.unsqueeze(-1).mul(skewV)).div(E).add(diagEmbed(gS));
+  // gU / S where S = 0 only meets the zeros customGrad passes for an unused U
+  const safeS = where(S.equal(0), 1, S);
+  if (m > n) {
+    const gUSinv = gU.div(safeS.unsqueeze(-2));
+    gA = U.matmul(gA)
+      .add(gUSinv)
+      .sub(U.matmul(U.matmul(gUSinv, { transposeA: true })));
+    return gA.matmul(Vh);
+  }
+  if (m < n) {
+    const SinvgVh = gVh.div(safeS.unsqueeze(-1));
+    gA = gA
+      .matmul(Vh)
+      .add(SinvgVh)
+      .sub(SinvgVh.matmul(Vh, { transposeB: true }).matmul(Vh));
+    return U.matmul(gA);
+  }
+  return U.matmul(gA).matmul(Vh);
+}
+
+/** pinv_backward: the derivative of the pseudo-inverse, valid where the rank does not change. */
+function pinvBackward(grad: Tensor, pinvA: Tensor, A: Tensor): Tensor {
+  const m = A.shape[A.rank - 2]!;
+  const n = A.shape[A.rank - 1]!;
+  const pinvAh = pinvA.transpose(-2, -1);
+  const gradh = grad.transpose(-2, -1);
+  if (m <= n) {
+    const K = gradh.matmul(pinvA);
+    const KpinvAh = K.matmul(pinvAh);
+    return pinvA
+      .matmul(K)
+      .transpose(-2, -1)
+      .neg()
+      .add(KpinvAh)
+      .sub(A.matmul(pinvA).matmul(KpinvAh))
+      .add(pinvAh.matmul(pinvA).matmul(gradh.sub(K.matmul(A))));
+  }
+  const K = pinvA.matmul(gradh);
+  const pinvAhK = pinvAh.matmul(K);
+  return K.matmul(pinvA)
+    .transpose(-2, -1)
+    .neg()
+    .add(gradh.sub(A.matmul(K)).matmul(pinvA).matmul(pinvAh))
+    .add(pinvAhK)
+    .sub(pinvAhK.matmul(pinvA).matmul(A));
+}
+
+// ---- differentiable ops ------------------------------------------------------------------
+
+const eighOp = (uplo: 'L' | 'U'): ((a: Tensor) => Tensor[]) =>
+  customGrad((a: Tensor) => {
+    const lead = a.shape.slice(0, -2);
+    const [L, V] = eighForward(asBatch(a), uplo).map((t) => unbatch(t, lead)) as [Tensor, Tensor];
+    return { value: [L, V], gradFunc: ([gL, gV]: Tensor[]) => [eighBackward(gL!, gV!, L, V)] };
+  }) as (a: Tensor) => Tensor[];
+
+const eigvalshOp = (uplo: 'L' | 'U'): ((a: Tensor) => Tensor) =>
+  customGrad((a: Tensor) => {
+    const lead = a.shape.slice(0, -2);
+    const [L, V] = eighForward(asBatch(a), uplo).map((t) => unbatch(t, lead)) as [Tensor, Tensor];
+    return { value: L, gradFunc: (gL: Tensor) => [V.mul(gL.unsqueeze(-2)).matmul(V, { transposeB: true })] };
+  }) as (a: Tensor) => Tensor;
+
+const svdOp = (fullMatrices: boolean): ((a: Tensor) => Tensor[]) =>
+  customGrad((a: Tensor) => {
+    const lead = a.shape.slice(0, -2);
+    const [U, S, Vh] = svdForward(asBatch(a), fullMatrices).map((t) => unbatch(t, lead)) as [Tensor, Tensor, Tensor];
+    const k = S.shape[S.rank - 1]!;
+    const narrowU = (x: Tensor): Tensor => (fullMatrices ? sliceAlong(x, x.rank - 1, 0, k) : x);
+    const narrowVh = (x: Tensor): Tensor => (fullMatrices ? sliceAlong(x, x.rank - 2, 0, k) : x);
+    const [Ur, Vhr] = [narrowU(U), narrowVh(Vh)];
+    return {
+      value: [U, S, Vh],
+      gradFunc: ([gU, gS, gVh]: Tensor[]) => [svdBackward(narrowU(gU!), gS!, narrowVh(gVh!), Ur, S, Vhr)],
+    };
+  }) as (a: Tensor) => Tensor[];
+
+const svdvalsOp = customGrad((a: Tensor) => {
+  const lead = a.shape.slice(0, -2);
+  const [U, S, Vh] = svdForward(asBatch(a), false).map((t) => unbatch(t, lead)) as [Tensor, Tensor, Tensor];
+  return { value: S, gradFunc: (gS: Tensor) => [U.mul(gS.unsqueeze(-2)).matmul(Vh)] };
+}) as (a: Tensor) => Tensor;
+
+function checkUplo(op: string, options: EighOptions): 'L' | 'U' {
+  checkOptions(op, options, ['UPLO']);
+  const uplo = options.UPLO ?? 'L';
+  if (uplo !== 'L' && uplo !== 'U')
+    throw new ArgumentError(`${op}: UPLO must be 'L' or 'U', got ${JSON.stringify(uplo)}`);
+  return uplo;
+}
+
+/**
+ * Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices [..., n, n], reading
+ * the UPLO triangle (torch.linalg.eigh). Differentiable (PyTorch's formula: distinct eigenvalues).
+ */
+export function eigh(a: Tensor, options: EighOptions = {}): { eigenvalues: Tensor; eigenvectors: Tensor } {
+  const uplo = checkUplo('linalg.eigh', options);
+  const [eigenvalues, eigenvectors] = eighOp(uplo)(checkMatrices('linalg.eigh', a, true)) as [Tensor, Tensor];
+  return { eigenvalues, eigenvectors };
+}
+
+/** The eigenvalues (ascending) of symmetric matrices [..., n, n] (torch.linalg.eigvalsh). */
+export function eigvalsh(a: Tensor, options: EighOptions = {}): Tensor {
+  const uplo = checkUplo('linalg.eigvalsh', options);
+  return eigvalshOp(uplo)(checkMatrices('linalg.eigvalsh', a, true));
+}
+
+/**
+ * Singular value decomposition A = U diag(S) Vh of [..., m, n] (torch.linalg.svd): S descending.
+ * Differentiable (PyTorch's formula: distinct singular values; with fullMatrices only the first
+ * min(m, n) columns of U and rows of Vh carry gradient, as in PyTorch).
+ */
+export function svd(a: Tensor, options: SvdOptions = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
+  checkOptions('linalg.svd', options, ['fullMatrices']);
+  const fullMatrices = checkBoolean('linalg.svd: fullMatrices', options.fullMatrices ?? true);
+  const [U, S, Vh] = svdOp(fullMatrices)(checkMatrices('linalg.svd', a, false)) as [Tensor, Tensor, Tensor];
+  return { U, S, Vh };
+}
+
+/** The singular values (descending) of [..., m, n] (torch.linalg.svdvals). */
+export function svdvals(a: Tensor): Tensor {
+  return svdvalsOp(checkMatrices('linalg.svdvals', a, false));
+}
+
+function rankOptions(op: string, a: Tensor, options: RankOptions): { atol: number; rtol: number; hermitian: boolean } {
+  checkOptions(op, options, ['atol', 'rtol', 'hermitian']);
+  const atol = options.atol === undefined ? 0 : checkNumber(`${op}: atol`, options.atol, { min: 0 });
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  const defaultRtol = atol > 0 ? 0 : MACHINE_EPSILON[a.dtype as FloatDType] * Math.max(m, n);
+  const rtol = options.rtol === undefined ? defaultRtol : checkNumber(`${op}: rtol`, options.rtol, { min: 0 });
+  const hermitian = checkBoolean(`${op}: hermitian`, options.hermitian ?? false);
+  if (hermitian && m !== n)
+    throw new ShapeError(
+      `${op}: A must be batches of square matrices with hermitian: true, but they are ${m} by ${n} matrices`,
+    );
+  return { atol, rtol, hermitian };
+}
+
+/** The values at most max(atol, rtol * largest |value|) along the last dim count as zero. */
+function aboveTolerance(values: Tensor, atol: number, rtol: number): Tensor {
+  const magnitude = values.abs();
+  return magnitude.greater(magnitude.max(-1, true).mul(rtol).maximum(atol));
+}
+
+const pinvOp = (atol: number, rtol: number, hermitian: boolean): ((a: Tensor) => Tensor) =>
+  customGrad((a: Tensor) => {
+    const batch = asBatch(a);
+    let pinvA: Tensor;
+    if (hermitian) {
+      const [L, V] = eighForward(batch, 'L');
+      const inverse = where(aboveTolerance(L, atol, rtol), L.reciprocal(), 0);
+      pinvA = V.mul(inverse.unsqueeze(1)).matmul(V, { transposeB: true });
+    } else {
+      const [U, S, Vh] = svdForward(batch, false);
+      const inverse = where(aboveTolerance(S, atol, rtol), S.reciprocal(), 0);
+      pinvA = Vh.transpose(1, 2).mul(inverse.unsqueeze(1)).matmul(U, { transposeB: true });
+    }
+    const value = unbatch(pinvA, a.shape.slice(0, -2));
+    return { value, gradFunc: (grad: Tensor) => [pinvBackward(grad, value, a)] };
+  }) as (a: Tensor) => Tensor;
+
+/** The Moore-Penrose pseudo-inverse of [..., m, n] (torch.linalg.pinv); differentiable. */
+export function pinv(a: Tensor, options: RankOptions = {}): Tensor {
+  const { atol, rtol, hermitian } = rankOptions('linalg.pinv', checkMatrices('linalg.pinv', a, false), options);
+  return pinvOp(atol, rtol, hermitian)(a);
+}
+
+/** The numerical rank of [..., m, n] (torch.linalg.matrix_rank), int32. */
+export function matrixRank(a: Tensor, options: RankOptions = {}): Tensor {
+  const { atol, rtol, hermitian } = rankOptions(
+    'linalg.matrixRank',
+    checkMatrices('linalg.matrixRank', a, false),
+    options,
+  );
+  return noGrad(() => {
+    const values = hermitian ? eigvalsh(a) : svdvals(a);
+    return cast(cast(aboveTolerance(values, atol, rtol), a.dtype).sum(-1), 'int32');
+  });
+}
+
+/**
+ * The condition number of [..., m, n] in the 2-norm (torch.linalg.cond with p undefined, 2 or
+ * -2): largest over smallest singular value (-2: the inverse). Differentiable.
+ */
+export function cond(a: Tensor, p?: number | string): Tensor {
+  checkMatrices('linalg.cond', a, false);
+  if (p !== undefined && p !== 2 && p !== -2) {
+    if (['fro', 'nuc'].includes(p as string) || [1, -1, Infinity, -Infinity].includes(p as number))
+      throw new ArgumentError(
+        `linalg.cond: p = ${String(p)} needs the matrix inverse, which this build lacks; use p undefined, 2 or -2`,
+      );
+    throw new ArgumentError(
+      `linalg.cond: p must be undefined, 2, -2, 1, -1, Infinity, -Infinity, 'fro' or 'nuc', got ${String(p)}`,
+    );
+  }
+  const S = svdvals(a);
+  const k = S.shape[S.rank - 1]!;
+  const largest = sliceAlong(S, S.rank - 1, 0, 1).squeeze(-1);
+  const smallest = sliceAlong(S, S.rank - 1, k - 1, 1).squeeze(-1);
+  return p === -2 ? smallest.div(largest) : largest.div(smallest);
+}
+
+/**
+ * The matrix norms that need singular values: ord 2 (largest), -2 (smallest), 'nuc' (their sum)
+ * over the two dims `dim` of x; for linalg.matrixNorm.
+ */
+export function spectralMatrixNorm(
+  x: Tensor,
+  ord: 2 | -2 | 'nuc',
+  dim: readonly [number, number],
+  keepdim: boolean,
+): Tensor {
+  if (!(x instanceof Tensor) || x.rank < 2)
+    throw new ShapeError(
+      `linalg.matrixNorm: A must have at least 2 dimensions, got ${x instanceof Tensor ? formatShape(x.shape) : String(x)}`,
+    );
+  const rows = normalizeAxis('linalg.matrixNorm', dim[0], x.rank);
+  const cols = normalizeAxis('linalg.matrixNorm', dim[1], x.rank);
+  if (rows === cols)
+    throw new ArgumentError(`linalg.matrixNorm: dim must name two different dims, got [${dim.join(', ')}]`);
+  const rest = x.shape.map((_, i) => i).filter((i) => i !== rows && i !== cols);
+  const S = svdvals(x.permute([...rest, rows, cols]));
+  let norm = ord === 'nuc' ? S.sum(-1) : ord === 2 ? S.max(-1) : S.min(-1);
+  if (keepdim) for (const axis of [rows, cols].sort((a, b) => a - b)) norm = norm.unsqueeze(axis);
+  return norm;
+}
