@@ -228,6 +228,18 @@ export {
   type RReLUArgs,
   type GeluApproximation,
 } from './ops/activation.js';
+export {
+  lgamma,
+  digamma,
+  polygamma,
+  multigammaln as mvlgamma,
+  erfc,
+  erfinv,
+  i0,
+  logit,
+  sinc,
+} from './special/functions.js';
+export * as special from './special/index.js';
 export * from './checkpoint/index.js';
 export * from './optim/index.js';
 export * from './schedules/index.js';
