@@ -7,6 +7,19 @@ export * from './errors.js';
 export { Tensor, type GradientHook, type NestedArray, type RemovableHandle, type TensorLike } from './tensor/tensor.js';
 export * from './tensor/creation.js';
 export { Generator, defaultGenerator, manualSeed, philox4x32, type GeneratorState } from './tensor/random.js';
+export {
+  bernoulli,
+  multinomial,
+  poisson,
+  normal,
+  exponential,
+  standardGamma,
+  randperm,
+  type SamplingOptions,
+  type NormalOptions,
+  type MultinomialOptions,
+  type RandpermOptions,
+} from './tensor/sampling.js';
 export { tidy, keep, dispose, type TensorContainer } from './tensor/scope.js';
 export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from './tensor/shape.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
