@@ -253,6 +253,7 @@ export {
   sinc,
 } from './special/functions.js';
 export * as special from './special/index.js';
+export * as distributions from './distributions/index.js';
 export * from './checkpoint/index.js';
 export * from './optim/index.js';
 export * from './schedules/index.js';
