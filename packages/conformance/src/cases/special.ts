@@ -1,4 +1,4 @@
-import { concat, special } from '@myelin/core';
+import { concat, distributions, special } from '@myelin/core';
 import type { OpCase } from './types.js';
 
 // torch.special (core's special/functions.ts), composed from primitives: series, continued
@@ -55,5 +55,51 @@ export const specialCases: OpCase[] = [
         ],
         0,
       ),
+  },
+  {
+    name: 'distributions: Normal logProb, entropy and cdf, and Normal-Normal KL',
+    covers: ['log', 'erf', 'div', 'mul', 'sub'],
+    inputs: [
+      { shape: [3], values: [0.5, -1, 2] },
+      { shape: [3], values: [1, 0.3, 2.5] },
+      { shape: [3], values: [0.2, -1.5, 4] },
+    ],
+    run: ([loc, scale, x]) => {
+      const p = new distributions.Normal(loc!, scale!);
+      const q = new distributions.Normal(x!, scale!.add(0.5));
+      return concat([p.logProb(x!), p.entropy(), p.cdf(x!), distributions.klDivergence(p, q)], 0);
+    },
+  },
+  {
+    name: 'distributions: Gamma and Beta logProb and entropy, and Beta-Beta KL (lgamma, digamma)',
+    covers: ['log', 'log1p', 'sin', 'where', 'div'],
+    inputs: [
+      { shape: [3], values: [0.7, 2, 5.5] },
+      { shape: [3], values: [1.5, 0.4, 3] },
+      { shape: [3], values: [0.2, 0.7, 0.45] },
+    ],
+    run: ([a, b, x]) => {
+      const gamma = new distributions.Gamma(a!, b!);
+      const beta = new distributions.Beta(a!, b!);
+      const other = new distributions.Beta(b!, a!.add(1));
+      return concat(
+        [gamma.logProb(x!), gamma.entropy(), beta.logProb(x!), beta.entropy(), distributions.klDivergence(beta, other)],
+        0,
+      );
+    },
+  },
+  {
+    name: 'distributions: Categorical logits logProb, entropy and Categorical-Categorical KL',
+    covers: ['exp', 'log', 'max', 'sum', 'where'],
+    inputs: [
+      { shape: [2, 3], values: [0.5, -1, 2, 0, 0, 3] },
+      { shape: [2, 3], values: [1, 1, 1, -1, 2, 0.5] },
+      { shape: [2], dtype: 'int32', values: [1, 2] },
+    ],
+    run: ([logits, other, index]) => {
+      const p = new distributions.Categorical({ logits: logits! });
+      const q = new distributions.Categorical({ logits: other! });
+      return concat([p.logProb(index!), p.entropy(), distributions.klDivergence(p, q)], 0);
+    },
   },
 ];
