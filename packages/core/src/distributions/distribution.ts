@@ -147,5 +147,3 @@ export function uniformNoise(shape: readonly number[], like: Tensor, options: Sa
   for (let i = 0; i < words.length; i++) values[i] = ((words[i]! >>> 8) + 0.5) / 16777216;
   return fromHost(values, shape, { dtype: like.dtype, backend: like.backend });
 }
-
-export { generatorOf };
