@@ -40,7 +40,7 @@ function requireFloat(op: string, what: string, x: Tensor): void {
 function hostValues(op: string, x: Tensor): TypedArray {
   if (!x.backend.readSync)
     throw new ArgumentError(
-      `${op}: draws on the host and reads its parameters synchronously, which backend '${x.backend.name}' cannot; move them to a backend with synchronous reads (cpu, cpu-reference, wasm) first`,
+      `${op}: draws on the host and reads its parameters synchronously, which backend '${x.backend.name}' cannot; move them to a backend with synchronous reads (cpu, cpu-reference) first`,
     );
   return x.dataSync();
 }
