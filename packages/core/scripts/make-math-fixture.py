@@ -10,12 +10,8 @@ fixture and never call Python:
     /usr/bin/python3 packages/core/scripts/make-math-fixture.py
 """
 
-import json
-import math
-from decimal import ROUND_HALF_UP, Decimal
-
 import torch
-from ts_fixture import write_fixture
+from ts_fixture import encode, write_fixture
 
 TRIG = [-10.0, -3.0, -1.5, -1.0, -0.5, -1e-8, 0.0, 1e-8, 0.5, 1.0, 2.0, 3.0, 10.0, 100.0]
 UNIT = [-2.0, -1.0, -0.999, -0.5, -1e-8, 0.0, 0.3, 0.5, 0.999, 1.0, 1.5]
@@ -45,36 +41,6 @@ cases = {
     'rsqrt': (torch.rsqrt, [-1.0, 0.0, 1e-4, 0.25, 1.0, 2.0, 100.0]),
     'frac': (torch.frac, [-2.5, -1.7, -0.5, -0.0, 0.0, 0.3, 1.5, 2.7, 1e6 + 0.25]),
 }
-
-
-def js_number(x):
-    """The shortest literal that ESLint's no-loss-of-precision accepts: it rounds the exact value to the
-    literal's digit count with ties away from zero (toPrecision), so Python's shortest repr of an exact
-    tie (the float32 value 0.52109527587890625 as 0.5210952758789062) is flagged."""
-    if math.isnan(x):
-        return 'NaN'
-    if math.isinf(x):
-        return 'Infinity' if x > 0 else '-Infinity'
-    if x == 0:
-        return '-0' if math.copysign(1, x) < 0 else '0'
-    if x == int(x) and abs(x) < 2**53:
-        return str(int(x))
-    exact = Decimal(x)
-    for digits in range(1, 18):
-        step = Decimal(1).scaleb(exact.adjusted() - digits + 1)
-        rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
-        if float(rounded) == x:
-            return format(rounded, '.%dg' % digits)
-    return repr(x)
-
-
-def encode(data):
-    """The fixture as a JavaScript literal (JSON, with NaN, the infinities and -0 as JavaScript's)."""
-    if isinstance(data, dict):
-        return '{' + ', '.join('%s: %s' % (json.dumps(k), encode(v)) for k, v in data.items()) + '}'
-    if isinstance(data, list):
-        return '[' + ', '.join(encode(v) for v in data) + ']'
-    return js_number(float(data))
 
 
 out = {}

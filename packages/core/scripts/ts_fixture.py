@@ -1,6 +1,8 @@
 """Writes a PyTorch fixture as a TypeScript module, for the make-*-fixture.py scripts beside it."""
 import json
+import math
 import os
+from decimal import ROUND_HALF_UP, Decimal
 
 import torch
 
@@ -19,3 +21,33 @@ def write_fixture(script, relative_path, const_name, data, note='', encode=json.
         f.write('// prettier-ignore\n')
         f.write('export const %s = %s;\n' % (const_name, encode(data)))
     print('wrote', target)
+
+
+def js_number(x):
+    """The shortest literal that ESLint's no-loss-of-precision accepts: it rounds the exact value to the
+    literal's digit count with ties away from zero (toPrecision), so Python's shortest repr of an exact
+    tie (the float32 value 0.52109527587890625 as 0.5210952758789062) is flagged."""
+    if math.isnan(x):
+        return 'NaN'
+    if math.isinf(x):
+        return 'Infinity' if x > 0 else '-Infinity'
+    if x == 0:
+        return '-0' if math.copysign(1, x) < 0 else '0'
+    if x == int(x) and abs(x) < 2**53:
+        return str(int(x))
+    exact = Decimal(x)
+    for digits in range(1, 18):
+        step = Decimal(1).scaleb(exact.adjusted() - digits + 1)
+        rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
+        if float(rounded) == x:
+            return format(rounded, '.%dg' % digits)
+    return repr(x)
+
+
+def encode(data):
+    """The fixture as a JavaScript literal (JSON, with NaN, the infinities and -0 as JavaScript's)."""
+    if isinstance(data, dict):
+        return '{' + ', '.join('%s: %s' % (json.dumps(k), encode(v)) for k, v in data.items()) + '}'
+    if isinstance(data, list):
+        return '[' + ', '.join(encode(v) for v in data) + ']'
+    return js_number(float(data))

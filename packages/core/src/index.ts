@@ -8,6 +8,19 @@ export { isTensor } from './tensor/is-tensor.js';
 export { Tensor, type GradientHook, type NestedArray, type RemovableHandle, type TensorLike } from './tensor/tensor.js';
 export * from './tensor/creation.js';
 export { Generator, defaultGenerator, manualSeed, philox4x32, type GeneratorState } from './tensor/random.js';
+export {
+  bernoulli,
+  multinomial,
+  poisson,
+  normal,
+  exponential,
+  standardGamma,
+  randperm,
+  type SamplingOptions,
+  type NormalOptions,
+  type MultinomialOptions,
+  type RandpermOptions,
+} from './tensor/sampling.js';
 export { tidy, keep, dispose, type TensorContainer } from './tensor/scope.js';
 export { broadcastShapes, reducedShape, shapesEqual, sizeOf, stridesOf } from './tensor/shape.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
@@ -232,6 +245,19 @@ export {
   type RReLUArgs,
   type GeluApproximation,
 } from './ops/activation.js';
+export {
+  lgamma,
+  digamma,
+  polygamma,
+  multigammaln as mvlgamma,
+  erfc,
+  erfinv,
+  i0,
+  logit,
+  sinc,
+} from './special/functions.js';
+export * as special from './special/index.js';
+export * as distributions from './distributions/index.js';
 export * from './checkpoint/index.js';
 export * from './optim/index.js';
 export * from './schedules/index.js';

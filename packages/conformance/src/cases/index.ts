@@ -9,6 +9,7 @@ import { tensorMathCases } from './tensor-math.js';
 import { layerCases } from './layers.js';
 import { sortCases } from './sort.js';
 import { linalgSpectralCases } from './linalg-spectral.js';
+import { specialCases } from './special.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -26,4 +27,5 @@ export const allCases: readonly OpCase[] = [
   ...layerCases,
   ...sortCases,
   ...linalgSpectralCases,
+  ...specialCases,
 ];

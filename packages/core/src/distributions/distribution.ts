@@ -1,0 +1,149 @@
+import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { checkOptions } from '../nn/checks.js';
+import { full, fromHost } from '../tensor/creation.js';
+import { type Generator, defaultGenerator } from '../tensor/random.js';
+import { broadcastShapes, sizeOf } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** A distribution parameter: a float tensor (gradients flow to it) or a number. */
+export type Parameter = Tensor | number;
+
+export interface DistributionOptions {
+  /**
+   * Check the parameters against their constraints and logProb's values against the support,
+   * as PyTorch does by default (validate_args). The check reads on the host and is skipped on
+   * backends without synchronous reads.
+   */
+  validateArgs?: boolean;
+}
+
+export interface SampleOptions {
+  /** Draw from this generator instead of the default one. */
+  generator?: Generator;
+}
+
+/** The parameters as tensors of one dtype and backend, broadcast to one shape (torch's broadcast_all). */
+export function broadcastParameters(owner: string, named: Record<string, Parameter>): Tensor[] {
+  const entries = Object.entries(named);
+  const tensors = entries.map(([, v]) => v).filter((v): v is Tensor => typeof v !== 'number');
+  for (const [name, v] of entries)
+    if (typeof v !== 'number' && v.dtype !== 'float32' && v.dtype !== 'float64')
+      throw new ArgumentError(`${owner}: ${name} must be a float tensor or a number, got dtype ${v.dtype}`);
+  const first = tensors[0];
+  const shape = tensors.map((t) => [...t.shape]).reduce((a, b) => broadcastShapes(owner, a, b), [] as number[]);
+  return entries.map(([, v]) => {
+    if (typeof v === 'number') return full(shape, v, { dtype: first?.dtype ?? 'float32', backend: first?.backend });
+    return shapesMatch(v.shape, shape) ? v : v.expand(shape);
+  });
+}
+
+function shapesMatch(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Throws when some element breaks the constraint; reads on the host, so skipped where the backend cannot. */
+export function checkConstraint(
+  owner: string,
+  what: string,
+  x: Tensor,
+  ok: (v: number) => boolean,
+  rule: string,
+): void {
+  if (!x.backend.readSync) return;
+  const values = noGrad(() => x.dataSync());
+  for (const v of values) if (!ok(v)) throw new ArgumentError(`${owner}: ${what} must be ${rule}, got ${v}`);
+}
+
+/**
+ * The base of torch.distributions' distributions: a batch of independent distributions
+ * (batchShape) over events of eventShape. Subclasses give logProb, entropy, mean, variance and
+ * sampling; rsample exists where sampling is reparameterizable (its gradient flows to the
+ * parameters through the noise, drawn from the seeded generator).
+ */
+export abstract class Distribution {
+  readonly batchShape: readonly number[];
+  readonly eventShape: readonly number[];
+  readonly validateArgs: boolean;
+
+  protected constructor(batchShape: readonly number[], eventShape: readonly number[], options: DistributionOptions) {
+    checkOptions(this.constructor.name, options, ['validateArgs']);
+    this.batchShape = [...batchShape];
+    this.eventShape = [...eventShape];
+    this.validateArgs = options.validateArgs ?? true;
+  }
+
+  /** Whether rsample exists (pathwise gradients). */
+  get hasRsample(): boolean {
+    return false;
+  }
+
+  abstract get mean(): Tensor;
+  abstract get variance(): Tensor;
+
+  get stddev(): Tensor {
+    return this.variance.sqrt();
+  }
+
+  /** The log density (or mass) of `value`, over the batch shape. */
+  abstract logProb(value: Tensor): Tensor;
+
+  entropy(): Tensor {
+    throw new ArgumentError(`${this.constructor.name}: entropy is not defined (PyTorch has none either)`);
+  }
+
+  cdf(_value: Tensor): Tensor {
+    throw new ArgumentError(`${this.constructor.name}: cdf is not available`);
+  }
+
+  icdf(_value: Tensor): Tensor {
+    throw new ArgumentError(`${this.constructor.name}: icdf is not available`);
+  }
+
+  /** Samples of shape [...sampleShape, ...batchShape, ...eventShape], without gradient. */
+  sample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
+    return noGrad(() => this.rsample(sampleShape, options));
+  }
+
+  /** Reparameterized samples: gradients flow to the parameters. */
+  rsample(_sampleShape: readonly number[] = [], _options: SampleOptions = {}): Tensor {
+    throw new ArgumentError(
+      `${this.constructor.name}: rsample is not available (sampling is not reparameterizable here); use sample`,
+    );
+  }
+
+  /** The full shape of a draw of `sampleShape`. */
+  protected extendedShape(sampleShape: readonly number[]): number[] {
+    for (const d of sampleShape)
+      if (!Number.isInteger(d) || d < 0)
+        throw new ShapeError(
+          `${this.constructor.name}: sample shape ${formatShape(sampleShape)} must hold non-negative integers`,
+        );
+    return [...sampleShape, ...this.batchShape, ...this.eventShape];
+  }
+
+  /** Checks logProb's value against the support when validateArgs is on. */
+  protected checkSupport(value: Tensor, ok: (v: number) => boolean, support: string): void {
+    if (this.validateArgs)
+      checkConstraint(this.constructor.name, 'logProb value', value, ok, `in the support (${support})`);
+  }
+}
+
+function generatorOf(options: SampleOptions): Generator {
+  checkOptions('sample', options, ['generator']);
+  return options.generator ?? defaultGenerator;
+}
+
+/** Standard-normal noise of `shape` like `like` (dtype, backend), from the host generator. */
+export function normalNoise(shape: readonly number[], like: Tensor, options: SampleOptions): Tensor {
+  return fromHost(generatorOf(options).normal(sizeOf(shape)), shape, { dtype: like.dtype, backend: like.backend });
+}
+
+/** Uniform noise in (0, 1) of `shape` like `like`: never exactly 0 or 1 (torch clamps to its tiny and 1 - eps). */
+export function uniformNoise(shape: readonly number[], like: Tensor, options: SampleOptions): Tensor {
+  const words = generatorOf(options).uint32(sizeOf(shape));
+  const values = new Float64Array(words.length);
+  // 24-bit midpoints: strictly inside (0, 1) in float32 and float64
+  for (let i = 0; i < words.length; i++) values[i] = ((words[i]! >>> 8) + 0.5) / 16777216;
+  return fromHost(values, shape, { dtype: like.dtype, backend: like.backend });
+}

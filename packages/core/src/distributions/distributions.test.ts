@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import '@myelin/backend-cpu-reference';
+import { ArgumentError, Generator, distributions, isFinite, tensor, where, type Tensor } from '@myelin/core';
+import { PYTORCH_DISTRIBUTIONS } from './distributions-fixture.js';
+
+const {
+  Bernoulli,
+  Beta,
+  Categorical,
+  Dirichlet,
+  Exponential,
+  Gamma,
+  Independent,
+  Laplace,
+  Normal,
+  OneHotCategorical,
+  Poisson,
+  Uniform,
+  klDivergence,
+} = distributions;
+type Distribution = distributions.Distribution;
+type Params = Record<string, Tensor>;
+
+const MAKE: Record<keyof typeof PYTORCH_DISTRIBUTIONS.cases, (p: Params) => Distribution> = {
+  Normal: (p) => new Normal(p.loc!, p.scale!),
+  Laplace: (p) => new Laplace(p.loc!, p.scale!),
+  Uniform: (p) => new Uniform(p.low!, p.high!, { validateArgs: false }),
+  Exponential: (p) => new Exponential(p.rate!),
+  Gamma: (p) => new Gamma(p.concentration!, p.rate!),
+  Beta: (p) => new Beta(p.concentration1!, p.concentration0!),
+  Dirichlet: (p) => new Dirichlet(p.concentration!),
+  Poisson: (p) => new Poisson(p.rate!),
+  BernoulliProbs: (p) => new Bernoulli({ probs: p.probs! }),
+  BernoulliLogits: (p) => new Bernoulli({ logits: p.logits! }),
+  CategoricalProbs: (p) => new Categorical({ probs: p.probs! }),
+  CategoricalLogits: (p) => new Categorical({ logits: p.logits! }),
+  OneHotCategorical: (p) => new OneHotCategorical({ logits: p.logits! }),
+  IndependentNormal: (p) => new Independent(new Normal(p.loc!, p.scale!), 1),
+};
+
+const TOLERANCE = { abs: 1e-12, rel: 1e-10 };
+/**
+ * The gradients of the Gamma, Beta and Dirichlet entropies and KLs hold trigamma, where
+ * PyTorch's (cephes zeta) is good to about 2e-10 relative, and they cancel: d/da of Gamma's
+ * entropy at a = 2 is 1 - trigamma(2) = 2 - pi^2 / 6 = 0.3550659331517736 (ours), PyTorch's
+ * 0.35506593291181. Values agree to the default tolerance.
+ */
+const TRIGAMMA_TOLERANCE = { abs: 1e-9, rel: 1e-9 };
+
+function leaves(raw: Record<string, unknown>): Params {
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, tensor(v as number[], { dtype: 'float64', requiresGrad: true })]),
+  );
+}
+
+function expectNear(
+  actual: ArrayLike<number>,
+  expected: readonly number[],
+  what: string,
+  tolerance: { abs: number; rel: number } = TOLERANCE,
+): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const got = actual[i]!;
+    const want = expected[i]!;
+    if (!Number.isFinite(want)) {
+      if (!Object.is(got, want)) expect.fail(`${what}[${i}]: got ${got}, PyTorch ${want}`);
+    } else if (!(Math.abs(got - want) <= tolerance.abs + tolerance.rel * Math.abs(want)))
+      expect.fail(`${what}[${i}]: got ${got}, PyTorch ${want}`);
+  }
+}
+
+/** Compares an output and the gradients of its (finite) sum with PyTorch's record of them. */
+function expectRecord(
+  output: Tensor,
+  params: Params,
+  expected: { values: readonly number[]; grads?: Record<string, readonly number[]> },
+  what: string,
+): void {
+  expectNear(output.dataSync(), expected.values, `${what} value`);
+  if (expected.grads === undefined) return;
+  for (const p of Object.values(params)) p.grad = null;
+  where(isFinite(output), output, 0).sum().backward();
+  const tolerance = /Gamma|Beta|Dirichlet/.test(what) ? TRIGAMMA_TOLERANCE : TOLERANCE;
+  for (const [name, grad] of Object.entries(expected.grads))
+    expectNear(params[name]!.grad?.dataSync() ?? new Float64Array(grad.length), grad, `${what} d/d${name}`, tolerance);
+}
+
+describe('torch.distributions matches PyTorch', () => {
+  for (const [name, make] of Object.entries(MAKE)) {
+    const fixture = PYTORCH_DISTRIBUTIONS.cases[name as keyof typeof PYTORCH_DISTRIBUTIONS.cases];
+    it(`${name}: logProb, entropy, moments${'cdf' in fixture ? ', cdf and icdf' : ''} with gradients`, () => {
+      const integerValue = name.startsWith('Categorical');
+      const value = tensor(fixture.value as number[], { dtype: integerValue ? 'int32' : 'float64' });
+      const methods: Record<string, (d: Distribution) => Tensor> = {
+        logProb: (d) => d.logProb(value),
+        mean: (d) => d.mean,
+        variance: (d) => d.variance,
+        stddev: (d) => d.stddev,
+        entropy: (d) => d.entropy(),
+      };
+      if ('cdfValue' in fixture) {
+        methods.cdf = (d) => d.cdf(tensor(fixture.cdfValue, { dtype: 'float64' }));
+        methods.icdf = (d) => d.icdf(tensor(fixture.icdfValue, { dtype: 'float64' }));
+      }
+      for (const [method, fn] of Object.entries(methods)) {
+        const expected = (fixture as Record<string, unknown>)[method] as Parameters<typeof expectRecord>[2] | undefined;
+        if (expected === undefined) continue;
+        const params = leaves(fixture.params);
+        expectRecord(fn(make(params)), params, expected, `${name}.${method}`);
+      }
+    });
+  }
+
+  for (const [name, fixture] of Object.entries(PYTORCH_DISTRIBUTIONS.kl)) {
+    it(`klDivergence of two ${name}: values and gradients in both`, () => {
+      const make = MAKE[name as keyof typeof MAKE];
+      const p = leaves(fixture.p);
+      const q = leaves(fixture.q);
+      const both = {
+        ...Object.fromEntries(Object.entries(p).map(([k, v]) => [`p.${k}`, v])),
+        ...Object.fromEntries(Object.entries(q).map(([k, v]) => [`q.${k}`, v])),
+      };
+      expectRecord(klDivergence(make(p), make(q)), both, fixture, `kl ${name}`);
+    });
+  }
+});
+
+/** Mean over the first axis of a [n, ...batch] sample, per batch element. */
+function sampleMeans(x: Tensor): number[] {
+  return Array.from(x.mean(0).dataSync());
+}
+
+describe('sampling', () => {
+  const N = 4000;
+  const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64' });
+
+  it('sample and rsample have shape [...sampleShape, ...batchShape, ...eventShape] and the right means', () => {
+    const generator = new Generator(29);
+    const cases: [Distribution, number[], number[]][] = [
+      [new Normal(f64([0.5, -1]), f64([1, 0.3])), [0.5, -1], [1, 0.3]],
+      [new Laplace(f64([0.5, -1]), f64([1, 0.3])), [0.5, -1], [Math.SQRT2, 0.3 * Math.SQRT2]],
+      [new Uniform(f64([0, -1]), f64([1, 0.5])), [0.5, -0.25], [1 / Math.sqrt(12), 1.5 / Math.sqrt(12)]],
+      [new Exponential(f64([0.5, 2])), [2, 0.5], [2, 0.5]],
+      [new Gamma(f64([0.5, 7.5]), f64([1, 4])), [0.5, 1.875], [Math.sqrt(0.5), Math.sqrt(7.5) / 4]],
+      [
+        new Beta(f64([0.5, 7.5]), f64([1.5, 4])),
+        [0.25, 7.5 / 11.5],
+        [Math.sqrt(0.75 / (4 * 3)), Math.sqrt(30 / (11.5 ** 2 * 12.5))],
+      ],
+      [new Poisson(f64([0.5, 12])), [0.5, 12], [Math.sqrt(0.5), Math.sqrt(12)]],
+      [new Bernoulli({ probs: f64([0.1, 0.7]) }), [0.1, 0.7], [0.3, Math.sqrt(0.21)]],
+    ];
+    for (const [d, mean, std] of cases) {
+      const x = d.sample([N], { generator });
+      expect(x.shape, d.constructor.name).toEqual([N, 2]);
+      sampleMeans(x).forEach((m, i) =>
+        expect(Math.abs(m - mean[i]!), `${d.constructor.name} mean ${i}`).toBeLessThan((5 * std[i]!) / Math.sqrt(N)),
+      );
+      if (d.hasRsample) expect(d.rsample([3, 1], { generator }).shape).toEqual([3, 1, 2]);
+    }
+  });
+
+  it('Dirichlet, Categorical and OneHotCategorical sample events of the right frequencies', () => {
+    const generator = new Generator(31);
+    const dirichlet = new Dirichlet(f64([1, 2, 7]));
+    expect([dirichlet.batchShape, dirichlet.eventShape]).toEqual([[], [3]]);
+    const simplex = dirichlet.sample([N], { generator });
+    expect(simplex.shape).toEqual([N, 3]);
+    sampleMeans(simplex).forEach((m, i) => expect(Math.abs(m - [0.1, 0.2, 0.7][i]!)).toBeLessThan(0.02));
+    const categorical = new Categorical({ probs: f64([[1, 2, 7]]) });
+    const draws = categorical.sample([N], { generator });
+    expect([draws.shape, draws.dtype]).toEqual([[N, 1], 'int32']);
+    const counts = [0, 0, 0];
+    for (const v of draws.dataSync()) counts[v]!++;
+    counts.forEach((c, i) => expect(Math.abs(c / N - [0.1, 0.2, 0.7][i]!)).toBeLessThan(0.04));
+    const oneHot = new OneHotCategorical({ logits: f64([0, 0]) }).sample([N], { generator });
+    expect(oneHot.shape).toEqual([N, 2]);
+    expect(Array.from(oneHot.sum(1).dataSync()).every((s) => s === 1)).toBe(true);
+  });
+
+  it('the same generator seed gives the same samples', () => {
+    const d = new Gamma(f64([0.5, 3]), 1);
+    const a = d.sample([5], { generator: new Generator(3) }).dataSync();
+    const b = d.sample([5], { generator: new Generator(3) }).dataSync();
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});
+
+describe('rsample: pathwise gradients for the sampled noise', () => {
+  const grads = (loss: Tensor, ...params: Tensor[]) => {
+    loss.backward();
+    return params.map((p) => Array.from(p.grad!.dataSync()));
+  };
+  const columnSums = (values: number[], columns: number) =>
+    Array.from({ length: columns }, (_, c) => values.filter((_, i) => i % columns === c).reduce((a, b) => a + b, 0));
+
+  it('Normal and Laplace: d/dloc = 1, d/dscale = (x - loc) / scale per draw', () => {
+    for (const Family of [Normal, Laplace]) {
+      const loc = tensor([0.5, -1], { dtype: 'float64', requiresGrad: true });
+      const scale = tensor([1, 0.3], { dtype: 'float64', requiresGrad: true });
+      const x = new Family(loc, scale).rsample([50], { generator: new Generator(37) });
+      const values = Array.from(x.dataSync());
+      const [dLoc, dScale] = grads(x.sum(), loc, scale);
+      expect(dLoc).toEqual([50, 50]);
+      const expected = columnSums(
+        values.map((v, i) => (v - [0.5, -1][i % 2]!) / [1, 0.3][i % 2]!),
+        2,
+      );
+      dScale!.forEach((g, i) => expect(g).toBeCloseTo(expected[i]!, 10));
+    }
+  });
+
+  it('Uniform: d/dlow = 1 - u, d/dhigh = u; Exponential: d/drate = -x / rate', () => {
+    const low = tensor([0, -1], { dtype: 'float64', requiresGrad: true });
+    const high = tensor([1, 0.5], { dtype: 'float64', requiresGrad: true });
+    const x = new Uniform(low, high).rsample([40], { generator: new Generator(41) });
+    const u = Array.from(x.dataSync()).map((v, i) => (v - [0, -1][i % 2]!) / [1, 1.5][i % 2]!);
+    const [dLow, dHigh] = grads(x.sum(), low, high);
+    const sumU = columnSums(u, 2);
+    dHigh!.forEach((g, i) => expect(g).toBeCloseTo(sumU[i]!, 10));
+    dLow!.forEach((g, i) => expect(g).toBeCloseTo(40 - sumU[i]!, 10));
+
+    const rate = tensor([0.5, 2], { dtype: 'float64', requiresGrad: true });
+    const e = new Exponential(rate).rsample([40], { generator: new Generator(43) });
+    const expected = columnSums(
+      Array.from(e.dataSync()).map((v, i) => -v / [0.5, 2][i % 2]!),
+      2,
+    );
+    grads(e.sum(), rate)[0]!.forEach((g, i) => expect(g).toBeCloseTo(expected[i]!, 10));
+  });
+
+  it('sample carries no gradient; Gamma, Beta, Dirichlet and the discrete ones have no rsample', () => {
+    const loc = tensor([0.5], { dtype: 'float64', requiresGrad: true });
+    expect(new Normal(loc, 1).sample([2]).requiresGrad).toBe(false);
+    for (const d of [
+      new Gamma(1, 1),
+      new Beta(1, 1),
+      new Dirichlet(tensor([1, 1])),
+      new Poisson(1),
+      new Bernoulli({ probs: 0.5 }),
+    ]) {
+      expect(d.hasRsample).toBe(false);
+      expect(() => d.rsample()).toThrow(/rsample is not available/);
+    }
+  });
+});
+
+describe('shapes, Independent and argument checks', () => {
+  it('parameters broadcast; numbers take the dtype of the tensor parameter', () => {
+    const d = new Normal(tensor([[0], [1]], { dtype: 'float64' }), tensor([1, 2, 3], { dtype: 'float64' }));
+    expect([d.batchShape, d.eventShape, d.loc.dtype, d.scale.shape]).toEqual([[2, 3], [], 'float64', [2, 3]]);
+    expect(new Exponential(tensor([1, 2], { dtype: 'float64' })).mean.dtype).toBe('float64');
+    expect(new Normal(0, 1).batchShape).toEqual([]);
+  });
+
+  it('Independent moves batch axes into the event and sums over them', () => {
+    const base = new Normal(tensor([[0, 1, 2]], { dtype: 'float64' }), 1);
+    const d = new Independent(base, 1);
+    expect([d.batchShape, d.eventShape, d.hasRsample]).toEqual([[1], [3], true]);
+    const value = tensor([[0.1, 0.2, 0.3]], { dtype: 'float64' });
+    expect(d.logProb(value).dataSync()[0]).toBeCloseTo(base.logProb(value).sum().dataSync()[0]!, 14);
+    expect(() => new Independent(base, 3)).toThrow(/reinterpretedBatchNdims must be an integer in \[0, 2\].*got 3/);
+  });
+
+  it('validateArgs: parameters outside their constraints and values outside the support', () => {
+    expect(() => new Normal(0, tensor([1, 0]))).toThrow(/Normal: scale must be > 0, got 0/);
+    expect(() => new Uniform(1, 1)).toThrow(/Uniform: high - low must be > 0 \(low < high\), got 0/);
+    expect(() => new Bernoulli({ probs: 1.5 })).toThrow(/Bernoulli: probs must be in \[0, 1\], got 1.5/);
+    expect(() => new Gamma(-1, 1)).toThrow(/Gamma: concentration must be > 0, got -1/);
+    expect(() => new Exponential(1).logProb(tensor([-1]))).toThrow(
+      /Exponential: logProb value must be in the support \(x >= 0\), got -1/,
+    );
+    expect(() => new Poisson(2).logProb(tensor([1.5]))).toThrow(/non-negative integers\), got 1.5/);
+    expect(() => new Categorical({ logits: tensor([0, 0]) }).logProb(tensor([2], { dtype: 'int32' }))).toThrow(
+      /integers in \[0, 2\)\), got 2/,
+    );
+    expect(new Exponential(1, { validateArgs: false }).logProb(tensor([-1])).dataSync()[0]).toBe(1);
+    expect(() => new Normal(0, 1, { validate: true } as never)).toThrow(ArgumentError);
+  });
+
+  it('probs or logits: exactly one; Categorical values are int32; parameters are float', () => {
+    expect(() => new Bernoulli({})).toThrow(/pass exactly one of probs and logits, got neither/);
+    expect(() => new Categorical({ probs: tensor([1]), logits: tensor([1]) })).toThrow(/got both/);
+    expect(() => new Categorical({ probs: tensor([1, 1]) }).logProb(tensor([0]))).toThrow(
+      /value must be an int32 tensor/,
+    );
+    expect(() => new Normal(tensor([1], { dtype: 'int32' }), 1)).toThrow(
+      /loc must be a float tensor or a number, got dtype int32/,
+    );
+  });
+
+  it('klDivergence refuses pairs of different families, naming the registered ones', () => {
+    expect(() => klDivergence(new Normal(0, 1), new Laplace(0, 1))).toThrow(
+      /klDivergence: no rule for Normal and Laplace; .*Normal, Bernoulli, Categorical/,
+    );
+  });
+
+  it('Poisson has no entropy, Gamma no cdf, as in PyTorch', () => {
+    expect(() => new Poisson(1).entropy()).toThrow(/Poisson: entropy is not defined/);
+    expect(() => new Gamma(1, 1).cdf(tensor([1]))).toThrow(/Gamma: cdf is not available/);
+  });
+});

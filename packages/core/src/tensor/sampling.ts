@@ -1,0 +1,353 @@
+import type { Backend, DType, TypedArray } from '../backend/contract.js';
+import { ArgumentError, DTypeError, ShapeError, describeValue, formatShape } from '../errors.js';
+import { checkBoolean, checkOptions } from '../nn/checks.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { add, cast, less, log1p, mul, neg, div } from '../ops/elementwise.js';
+import { fromHost } from './creation.js';
+import { type Generator, defaultGenerator } from './random.js';
+import { broadcastShapes, sizeOf } from './shape.js';
+import type { Tensor, TensorLike } from './tensor.js';
+
+/**
+ * Random sampling (torch.bernoulli, multinomial, poisson, normal, randperm, and the exponential
+ * and standard-gamma draws that torch.distributions uses). Every random number comes from the
+ * seeded host generator, so a seed gives the same samples on every backend. bernoulli, normal
+ * and exponential combine the host's uniforms or normals with their parameters on the backend
+ * (they run everywhere); poisson, standardGamma and multinomial run rejection or search loops
+ * on the host and so read their parameters with dataSync: on a backend without synchronous
+ * reads they throw, naming the op.
+ */
+
+export interface SamplingOptions {
+  /** Draw from this generator instead of the default one. */
+  generator?: Generator;
+}
+
+function generatorOf(op: string, options: unknown, allowed: readonly string[] = ['generator']): Generator {
+  checkOptions(op, options, allowed);
+  const generator = (options as SamplingOptions).generator ?? defaultGenerator;
+  if (typeof generator.uint32 !== 'function')
+    throw new ArgumentError(`${op}: generator must be a Generator, got ${describeValue(generator)}`);
+  return generator;
+}
+
+function requireFloat(op: string, what: string, x: Tensor): void {
+  if (x.dtype !== 'float32' && x.dtype !== 'float64')
+    throw new DTypeError(`${op}: ${what} must be a float tensor, got dtype ${x.dtype}`);
+}
+
+/** The host values of a parameter tensor; a clear error where the backend only reads asynchronously. */
+function hostValues(op: string, x: Tensor): TypedArray {
+  if (!x.backend.readSync)
+    throw new ArgumentError(
+      `${op}: draws on the host and reads its parameters synchronously, which backend '${x.backend.name}' cannot; move them to a backend with synchronous reads (cpu, cpu-reference) first`,
+    );
+  return x.dataSync();
+}
+
+/** Checks parameters on the host where that is possible (it is skipped on async-only backends). */
+function checkValues(op: string, x: Tensor, ok: (v: number) => boolean, allowed: string): void {
+  if (!x.backend.readSync) return;
+  for (const v of x.dataSync()) if (!ok(v)) throw new ArgumentError(`${op}: ${allowed}, got ${v}`);
+}
+
+/** Uniforms in [0, 1) with 53 random bits (float64) or 24 (float32: exact there, never rounding to 1). */
+function uniforms(generator: Generator, count: number, dtype: DType): Float64Array {
+  if (dtype !== 'float64') return generator.uniform(count);
+  const words = generator.uint32(2 * count);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = ((words[2 * i]! >>> 5) * 67108864 + (words[2 * i + 1]! >>> 6)) / 2 ** 53;
+  return out;
+}
+
+/** A host stream of uniforms in (0, 1) and standard normals, drawn one at a time from the generator. */
+class HostStream {
+  readonly #generator: Generator;
+  #words: Uint32Array = new Uint32Array(0);
+  #next = 0;
+  #spareNormal: number | null = null;
+
+  constructor(generator: Generator) {
+    this.#generator = generator;
+  }
+
+  /** Strictly inside (0, 1), 53 bits. */
+  uniform(): number {
+    if (this.#next + 2 > this.#words.length) {
+      this.#words = this.#generator.uint32(64);
+      this.#next = 0;
+    }
+    const hi = this.#words[this.#next++]! >>> 5;
+    const lo = this.#words[this.#next++]! >>> 6;
+    return (hi * 67108864 + lo + 0.5) / 2 ** 53;
+  }
+
+  normal(): number {
+    if (this.#spareNormal !== null) {
+      const spare = this.#spareNormal;
+      this.#spareNormal = null;
+      return spare;
+    }
+    const radius = Math.sqrt(-2 * Math.log(this.uniform()));
+    const angle = 2 * Math.PI * this.uniform();
+    this.#spareNormal = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  }
+}
+
+/**
+ * 0 or 1 with probability `probs` elementwise (torch.bernoulli), in probs' dtype. Probabilities
+ * outside [0, 1] are an error where the backend reads synchronously. No gradient flows.
+ */
+export function bernoulli(probs: Tensor, options: SamplingOptions = {}): Tensor {
+  const generator = generatorOf('bernoulli', options);
+  requireFloat('bernoulli', 'probs', probs);
+  checkValues('bernoulli', probs, (p) => p >= 0 && p <= 1, 'probabilities must be in [0, 1]');
+  const u = fromHost(uniforms(generator, probs.size, probs.dtype), probs.shape, {
+    dtype: probs.dtype,
+    backend: probs.backend,
+  });
+  const out = noGrad(() => cast(less(u, probs), probs.dtype));
+  u.dispose();
+  return out;
+}
+
+export interface NormalOptions extends SamplingOptions {
+  /** The output shape when mean and std are both numbers (torch.normal(mean, std, size)). */
+  size?: readonly number[];
+  /** The dtype when mean and std are both numbers; float32 by default. */
+  dtype?: 'float32' | 'float64';
+}
+
+/**
+ * Normal(mean, std) samples, mean and std tensors or numbers broadcasting together
+ * (torch.normal). With two numbers, `size` gives the shape. std must be >= 0 (checked where the
+ * backend reads synchronously). No gradient flows (PyTorch's is zero too).
+ */
+export function normal(mean: TensorLike, std: TensorLike, options: NormalOptions = {}): Tensor {
+  const generator = generatorOf('normal', options, ['generator', 'size', 'dtype']);
+  const tensors = [mean, std].filter((t): t is Tensor => typeof t !== 'number');
+  for (const t of tensors) requireFloat('normal', t === mean ? 'mean' : 'std', t);
+  if (typeof std === 'number' && !(std >= 0)) throw new ArgumentError(`normal: std must be >= 0, got ${std}`);
+  if (typeof std !== 'number') checkValues('normal', std, (s) => s >= 0, 'std must be >= 0');
+  let shape: number[];
+  if (tensors.length === 0) {
+    if (options.size === undefined)
+      throw new ArgumentError('normal: with a number mean and std, pass { size } for the output shape');
+    shape = [...options.size];
+  } else {
+    if (options.size !== undefined)
+      throw new ArgumentError(`normal: size is only for number mean and std; the tensors' shapes give the shape`);
+    shape = tensors.map((t) => [...t.shape]).reduce((a, b) => broadcastShapes('normal', a, b));
+  }
+  const first = tensors[0];
+  const dtype = first?.dtype ?? options.dtype ?? 'float32';
+  const z = fromHost(generator.normal(sizeOf(shape)), shape, { dtype, backend: first?.backend });
+  const out = noGrad(() => add(mul(z, std), mean));
+  z.dispose();
+  return out;
+}
+
+/** Exponential(rate) samples elementwise (torch's Tensor.exponential_ with per-element rates). rate must be > 0. */
+export function exponential(rate: Tensor, options: SamplingOptions = {}): Tensor {
+  const generator = generatorOf('exponential', options);
+  requireFloat('exponential', 'rate', rate);
+  checkValues('exponential', rate, (r) => r > 0, 'rate must be > 0');
+  const u = fromHost(uniforms(generator, rate.size, rate.dtype), rate.shape, {
+    dtype: rate.dtype,
+    backend: rate.backend,
+  });
+  // -log(1 - u) / rate, u in [0, 1): finite
+  const out = noGrad(() => div(neg(log1p(neg(u))), rate));
+  u.dispose();
+  return out;
+}
+
+/** log Gamma(x) for the host's Poisson rejection test (x >= 1): Stirling after shifting to 8. */
+function logGammaHost(x: number): number {
+  let shift = 0;
+  while (x < 8) {
+    shift += Math.log(x);
+    x += 1;
+  }
+  const inverse = 1 / x;
+  const inverse2 = inverse * inverse;
+  const series = inverse * (1 / 12 - inverse2 * (1 / 360 - inverse2 * (1 / 1260 - inverse2 / 1680)));
+  return (x - 0.5) * Math.log(x) - x + 0.9189385332046728 + series - shift;
+}
+
+function poissonOne(stream: HostStream, rate: number): number {
+  if (rate === 0) return 0;
+  if (rate < 10) {
+    // Knuth: count uniforms until their product drops below exp(-rate)
+    const limit = Math.exp(-rate);
+    let k = 0;
+    let product = stream.uniform();
+    while (product > limit) {
+      k++;
+      product *= stream.uniform();
+    }
+    return k;
+  }
+  // Hormann's transformed rejection (PTRS), as PyTorch and NumPy
+  const slam = Math.sqrt(rate);
+  const logRate = Math.log(rate);
+  const b = 0.931 + 2.53 * slam;
+  const a = -0.059 + 0.02483 * b;
+  const invAlpha = 1.1239 + 1.1328 / (b - 3.4);
+  const vr = 0.9277 - 3.6224 / (b - 2);
+  for (;;) {
+    const u = stream.uniform() - 0.5;
+    const v = stream.uniform();
+    const us = 0.5 - Math.abs(u);
+    const k = Math.floor(((2 * a) / us + b) * u + rate + 0.43);
+    if (us >= 0.07 && v <= vr) return k;
+    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (Math.log(v) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <= -rate + k * logRate - logGammaHost(k + 1))
+      return k;
+  }
+}
+
+function hostSampler(
+  op: string,
+  what: string,
+  parameters: Tensor,
+  options: unknown,
+  ok: (v: number) => boolean,
+  allowed: string,
+  draw: (stream: HostStream, value: number) => number,
+): Tensor {
+  const generator = generatorOf(op, options);
+  requireFloat(op, what, parameters);
+  const values = hostValues(op, parameters);
+  const stream = new HostStream(generator);
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!ok(v)) throw new ArgumentError(`${op}: ${allowed}, got ${v}`);
+    out[i] = draw(stream, v);
+  }
+  return fromHost(out, parameters.shape, { dtype: parameters.dtype, backend: parameters.backend });
+}
+
+/** Poisson(rates) counts elementwise, in rates' dtype (torch.poisson). rates must be finite and >= 0. */
+export function poisson(rates: Tensor, options: SamplingOptions = {}): Tensor {
+  return hostSampler(
+    'poisson',
+    'rates',
+    rates,
+    options,
+    (r) => r >= 0 && Number.isFinite(r),
+    'rates must be finite and >= 0',
+    poissonOne,
+  );
+}
+
+function standardGammaOne(stream: HostStream, concentration: number): number {
+  // Marsaglia & Tsang (2000); below 1, Gamma(a) = Gamma(a + 1) U^(1/a)
+  const boost = concentration < 1 ? Math.pow(stream.uniform(), 1 / concentration) : 1;
+  const d = (concentration < 1 ? concentration + 1 : concentration) - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = stream.normal();
+    const t = 1 + c * x;
+    if (t <= 0) continue;
+    const v = t * t * t;
+    const u = stream.uniform();
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
+      // below 1 the boost can underflow to 0; PyTorch returns the smallest positive value there
+      return Math.max(d * v * boost, Number.MIN_VALUE);
+    }
+  }
+}
+
+/** Gamma(concentration, rate 1) samples elementwise (torch._standard_gamma). concentration must be > 0. */
+export function standardGamma(concentration: Tensor, options: SamplingOptions = {}): Tensor {
+  return hostSampler(
+    'standardGamma',
+    'concentration',
+    concentration,
+    options,
+    (a) => a > 0 && Number.isFinite(a),
+    'concentration must be finite and > 0',
+    standardGammaOne,
+  );
+}
+
+export interface MultinomialOptions extends SamplingOptions {
+  /** Draw with replacement (default false: each category at most once per row). */
+  replacement?: boolean;
+}
+
+/**
+ * Category indices drawn from the rows of `probs` ([k] or [n, k], non-negative weights that need
+ * not sum to 1), as int32 [numSamples] or [n, numSamples] (torch.multinomial; PyTorch's are int64).
+ */
+export function multinomial(probs: Tensor, numSamples: number, options: MultinomialOptions = {}): Tensor {
+  const generator = generatorOf('multinomial', options, ['generator', 'replacement']);
+  const replacement = checkBoolean('multinomial: replacement', options.replacement ?? false);
+  requireFloat('multinomial', 'probs', probs);
+  if (probs.rank !== 1 && probs.rank !== 2)
+    throw new ShapeError(`multinomial: probs must be 1-D or 2-D, got shape ${formatShape(probs.shape)}`);
+  if (!Number.isInteger(numSamples) || numSamples < 1)
+    throw new ArgumentError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
+  const categories = probs.shape[probs.rank - 1]!;
+  if (!replacement && numSamples > categories)
+    throw new ArgumentError(
+      `multinomial: cannot draw ${numSamples} samples without replacement from ${categories} categories`,
+    );
+  const values = hostValues('multinomial', probs);
+  const rows = values.length / categories;
+  const stream = new HostStream(generator);
+  const out = new Int32Array(rows * numSamples);
+  const weights = new Float64Array(categories);
+  for (let r = 0; r < rows; r++) {
+    let positive = 0;
+    for (let c = 0; c < categories; c++) {
+      const w = values[r * categories + c]!;
+      if (!(w >= 0) || !Number.isFinite(w))
+        throw new ArgumentError(`multinomial: probabilities must be finite and >= 0, got ${w} in row ${r}`);
+      weights[c] = w;
+      if (w > 0) positive++;
+    }
+    if (positive === 0) throw new ArgumentError(`multinomial: row ${r} of probs sums to 0`);
+    if (!replacement && positive < numSamples)
+      throw new ArgumentError(
+        `multinomial: row ${r} has ${positive} categories with nonzero probability, fewer than the ${numSamples} samples to draw without replacement`,
+      );
+    for (let s = 0; s < numSamples; s++) {
+      let total = 0;
+      for (let c = 0; c < categories; c++) total += weights[c]!;
+      const target = stream.uniform() * total;
+      let chosen = -1;
+      let cumulative = 0;
+      for (let c = 0; c < categories; c++) {
+        if (weights[c] === 0) continue;
+        chosen = c;
+        cumulative += weights[c]!;
+        if (target < cumulative) break;
+      }
+      out[r * numSamples + s] = chosen;
+      if (!replacement) weights[chosen] = 0;
+    }
+  }
+  const shape = probs.rank === 1 ? [numSamples] : [rows, numSamples];
+  return fromHost(out, shape, { dtype: 'int32', backend: probs.backend });
+}
+
+export interface RandpermOptions extends SamplingOptions {
+  /** int32 by default (PyTorch's int64); float32 or float64 also. */
+  dtype?: DType;
+  /** A backend instance or registered name; the active backend by default. */
+  backend?: Backend | string;
+}
+
+/** A random permutation of 0 .. n - 1 (torch.randperm). */
+export function randperm(n: number, options: RandpermOptions = {}): Tensor {
+  const generator = generatorOf('randperm', options, ['generator', 'dtype', 'backend']);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ArgumentError(`randperm: n must be a non-negative integer, got ${n}`);
+  const dtype = options.dtype ?? 'int32';
+  if (dtype === 'bool') throw new DTypeError(`randperm: dtype must be int32, float32 or float64, got bool`);
+  return fromHost(generator.permutation(n), [n], { dtype, backend: options.backend });
+}
