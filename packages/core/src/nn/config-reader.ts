@@ -153,6 +153,11 @@ export class ConfigReader {
     );
   }
 
+  /** How errors name an option ("moduleFromConfig: at modules[1]: Linear option 'inFeatures'"), for checks made elsewhere. */
+  describe(name: string): string {
+    return this.#what(name);
+  }
+
   #what(name: string): string {
     return `${this.#where} option '${name}'`;
   }

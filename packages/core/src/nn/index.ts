@@ -24,6 +24,7 @@ export {
 } from './mlp.js';
 export { Sequential } from './sequential.js';
 export { ModuleList } from './module-list.js';
+export { ModuleDict, ParameterList, ParameterDict, type NamedEntries, type ParameterSpec } from './containers.js';
 export {
   MultiheadAttention,
   type MultiheadAttentionOptions,

@@ -331,7 +331,8 @@ export abstract class Module {
 
   #repr(): string {
     const extra = this.extraRepr();
-    if (this.#modules.size === 0) return `${this.typeName}(${extra})`;
+    // A multi-line extra (ParameterList's parameters) goes one per line, as torch prints it.
+    if (this.#modules.size === 0 && !extra.includes('\n')) return `${this.typeName}(${extra})`;
     const lines = extra === '' ? [] : extra.split('\n');
     for (const [name, child] of this.#modules) lines.push(...`(${name}): ${child.#repr()}`.split('\n'));
     return `${this.typeName}(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;

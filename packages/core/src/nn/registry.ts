@@ -30,6 +30,7 @@ import { Linear } from './linear.js';
 import { Module, type ModuleConfig } from './module.js';
 import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
+import { containerBuiltins } from './registry-containers.js';
 import { convolutionBuiltins } from './registry-conv.js';
 import { imageBuiltins } from './registry-image.js';
 import { layerBuiltins } from './registry-layers.js';
@@ -130,6 +131,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   ...recurrentBuiltins,
   ...transformerBuiltins,
   ...layerBuiltins,
+  ...containerBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();
