@@ -15,6 +15,22 @@ export {
 } from './registry.js';
 export { Linear, type LinearOptions } from './linear.js';
 export {
+  LazyModule,
+  LazyLinear,
+  LazyConv1d,
+  LazyConv2d,
+  LazyConv3d,
+  LazyConvTranspose1d,
+  LazyConvTranspose2d,
+  LazyConvTranspose3d,
+  LazyBatchNorm1d,
+  LazyBatchNorm2d,
+  LazyBatchNorm3d,
+  LazyInstanceNorm1d,
+  LazyInstanceNorm2d,
+  LazyInstanceNorm3d,
+} from './lazy.js';
+export {
   mlpConfig,
   mlpLayersOfConfig,
   MLP_ACTIVATIONS,

@@ -34,6 +34,7 @@ import { containerBuiltins } from './registry-containers.js';
 import { convolutionBuiltins } from './registry-conv.js';
 import { imageBuiltins } from './registry-image.js';
 import { layerBuiltins } from './registry-layers.js';
+import { lazyBuiltins } from './registry-lazy.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
 import { transformerBuiltins } from './registry-transformer.js';
 
@@ -132,6 +133,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   ...transformerBuiltins,
   ...layerBuiltins,
   ...containerBuiltins,
+  ...lazyBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();
