@@ -64,6 +64,13 @@ export {
   type AdaptiveSize2d,
 } from './ops/pool.js';
 export { interpolate, type InterpolateArgs, type InterpolateMode } from './ops/interpolate.js';
+export {
+  gridSample,
+  affineGrid,
+  type GridSampleOptions,
+  type GridSampleMode,
+  type GridSamplePaddingMode,
+} from './ops/grid-sample.js';
 export { pixelShuffle, pixelUnshuffle, channelShuffle } from './ops/pixel-shuffle.js';
 export {
   dropout,
