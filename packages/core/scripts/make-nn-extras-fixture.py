@@ -65,7 +65,55 @@ for align in [False, True]:
         affine_cases['%s-%s' % (name, tag)] = case({'size': size, 'alignCorners': align},
                                                    lambda t: F.affine_grid(t, size, align_corners=align), theta)
 
+lp_cases = {}
+signal = torch.rand(2, 3, 7) + 0.1  # positive: a fractional p of a negative number is NaN in torch too
+picture = torch.rand(2, 2, 5, 6) + 0.1
+for p in [1.0, 2.0, 3.5]:
+    lp_cases['1d-p%s' % p] = case({'normType': p, 'kernelSize': 3, 'stride': 2, 'dims': 1},
+                                 lambda x: F.lp_pool1d(x, p, 3, stride=2), signal)
+    lp_cases['2d-p%s' % p] = case({'normType': p, 'kernelSize': [2, 3], 'dims': 2},
+                                 lambda x: F.lp_pool2d(x, p, (2, 3)), picture)
+lp_cases['1d-ceil'] = case({'normType': 2.0, 'kernelSize': 2, 'ceilMode': True, 'dims': 1},
+                           lambda x: F.lp_pool1d(x, 2.0, 2, ceil_mode=True), signal)
+lp_cases['1d-negative-p1'] = case({'normType': 1.0, 'kernelSize': 2, 'dims': 1},
+                                  lambda x: F.lp_pool1d(x, 1.0, 2), torch.randn(1, 2, 6))
+
+adaptive_cases = {}
+sequence = torch.randn(2, 3, 7)
+for size in [1, 3, 5, 7]:
+    values, indices = F.adaptive_max_pool1d(sequence, size, return_indices=True)
+    entry = case({'outputSize': size}, lambda x: F.adaptive_max_pool1d(x, size), sequence)
+    entry['indices'] = indices.tolist()
+    adaptive_cases['size-%d' % size] = entry
+adaptive_cases['unbatched'] = case({'outputSize': 4}, lambda x: F.adaptive_max_pool1d(x, 4), torch.randn(2, 9))
+adaptive_cases['unbatched']['indices'] = F.adaptive_max_pool1d(torch.tensor(adaptive_cases['unbatched']['inputs'][0]), 4,
+                                                                return_indices=True)[1].tolist()
+
+
+def gumbel_softmax_with(logits, gumbels, tau, hard, dim):
+    """torch 1.13's F.gumbel_softmax with its noise given (its source, the draw replaced)."""
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = torch.zeros_like(logits, memory_format=torch.legacy_contiguous_format).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+gumbel_cases = {}
+logits = torch.randn(3, 4)
+gumbels = -torch.empty_like(logits).exponential_().log()
+for tau in [1.0, 0.5]:
+    for hard in [False, True]:
+        for dim in [-1, 0]:
+            gumbel_cases['tau%s-%s-dim%d' % (tau, 'hard' if hard else 'soft', dim)] = case(
+                {'tau': tau, 'hard': hard, 'dim': dim},
+                lambda x, g: gumbel_softmax_with(x, g.detach(), tau, hard, dim), logits, gumbels)
+
 write_fixture(__file__, 'ops/nn-extras-fixture.ts', 'PYTORCH_NN_EXTRAS', {
     'gridSample': grid_cases,
     'affineGrid': affine_cases,
+    'lpPool': lp_cases,
+    'adaptiveMaxPool1d': adaptive_cases,
+    'gumbelSoftmax': gumbel_cases,
 })

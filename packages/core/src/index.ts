@@ -71,6 +71,16 @@ export {
   type GridSampleMode,
   type GridSamplePaddingMode,
 } from './ops/grid-sample.js';
+export {
+  lpPool1d,
+  lpPool2d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool1dWithIndices,
+  gumbelSoftmax,
+  type LpPool1dArgs,
+  type LpPool2dArgs,
+  type GumbelSoftmaxOptions,
+} from './ops/nn-extras.js';
 export { pixelShuffle, pixelUnshuffle, channelShuffle } from './ops/pixel-shuffle.js';
 export {
   dropout,

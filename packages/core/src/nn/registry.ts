@@ -35,6 +35,7 @@ import { convolutionBuiltins } from './registry-conv.js';
 import { imageBuiltins } from './registry-image.js';
 import { layerBuiltins } from './registry-layers.js';
 import { lazyBuiltins } from './registry-lazy.js';
+import { poolExtraBuiltins } from './registry-pool-extras.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
 import { transformerBuiltins } from './registry-transformer.js';
 
@@ -134,6 +135,7 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   ...layerBuiltins,
   ...containerBuiltins,
   ...lazyBuiltins,
+  ...poolExtraBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();
