@@ -138,6 +138,9 @@ describe('lpPool, adaptiveMaxPool1d and gumbelSoftmax match PyTorch', () => {
       expect(indices.dtype).toBe('int32');
       expect(await indices.array()).toEqual(fixture.indices);
       expect(flat(await values.array())).toEqual(flat(await adaptiveMaxPool1d(x, outputSize).array()));
+      // Without a graph too (the indices outlive the op's scope).
+      const [, plain] = adaptiveMaxPool1dWithIndices(x.detach(), outputSize);
+      expect(await plain.array()).toEqual(fixture.indices);
       values
         .mul(tensor(fixture.outputWeights, { dtype: 'float64' }))
         .sum()

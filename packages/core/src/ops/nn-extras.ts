@@ -2,7 +2,7 @@ import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js
 import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
 import { fromHost, rand } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import { composite } from '../tensor/scope.js';
+import { composite, compositeResults } from '../tensor/scope.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { relu, softmax } from './activation.js';
@@ -92,8 +92,7 @@ export function adaptiveMaxPool1d(x: Tensor, outputSize: Size1d): Tensor {
 export function adaptiveMaxPool1dWithIndices(x: Tensor, outputSize: Size1d): [Tensor, Tensor] {
   const count = single('adaptiveMaxPool1d: outputSize', outputSize, 1);
   const { input, back } = batched1d('adaptiveMaxPool1d', x);
-  let indices: Tensor | null = null;
-  const values = composite(() => {
+  const [values, indices] = compositeResults(() => {
     const [n, c, length] = input.shape as [number, number, number];
     const bins = Array.from({ length: count }, (_, i) => [
       Math.floor((i * length) / count),
@@ -122,10 +121,9 @@ export function adaptiveMaxPool1dWithIndices(x: Tensor, outputSize: Size1d): [Te
       [count],
       { dtype: 'int32', backend: x.backend },
     );
-    indices = back(cast(add(argmax(picked.detach(), 3), starts), 'int32'));
-    return back(max(picked, 3));
+    return [back(max(picked, 3)), back(cast(add(argmax(picked.detach(), 3), starts), 'int32'))];
   });
-  return [values, indices!];
+  return [values!, indices!];
 }
 
 export interface GumbelSoftmaxOptions {
