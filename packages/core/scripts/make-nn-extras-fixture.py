@@ -110,10 +110,31 @@ for tau in [1.0, 0.5]:
                 {'tau': tau, 'hard': hard, 'dim': dim},
                 lambda x, g: gumbel_softmax_with(x, g.detach(), tau, hard, dim), logits, gumbels)
 
+triplet_cases = {}
+anchor, positive, negative = torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)
+
+
+def cosine_distance(x1, x2):
+    return 1 - F.cosine_similarity(x1, x2)
+
+
+for name, distance, margin, swap, reduction in [
+        ('default-mean', None, 1.0, False, 'mean'),
+        ('default-swap-sum', None, 0.5, True, 'sum'),
+        ('cosine-none', 'cosine', 0.3, False, 'none'),
+        ('cosine-swap-mean', 'cosine', 1.5, True, 'mean')]:
+    triplet_cases[name] = case(
+        {'distance': distance, 'margin': margin, 'swap': swap, 'reduction': reduction},
+        lambda a, p, n: F.triplet_margin_with_distance_loss(
+            a, p, n, distance_function=cosine_distance if distance else None, margin=margin, swap=swap,
+            reduction=reduction),
+        anchor, positive, negative)
+
 write_fixture(__file__, 'ops/nn-extras-fixture.ts', 'PYTORCH_NN_EXTRAS', {
     'gridSample': grid_cases,
     'affineGrid': affine_cases,
     'lpPool': lp_cases,
     'adaptiveMaxPool1d': adaptive_cases,
     'gumbelSoftmax': gumbel_cases,
+    'tripletMarginWithDistanceLoss': triplet_cases,
 })
