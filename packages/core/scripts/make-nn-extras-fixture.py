@@ -130,6 +130,22 @@ for name, distance, margin, swap, reduction in [
             reduction=reduction),
         anchor, positive, negative)
 
+fractional_cases = {}
+for name, shape, kernel, size, ratio in [
+        ('size-4x3-kernel-2', [2, 2, 7, 6], 2, [4, 3], None),
+        ('ratio-0.5-kernel-3x2', [1, 3, 8, 9], [3, 2], None, 0.5),
+        ('size-1x5-kernel-2x1', [1, 2, 5, 6], [2, 1], [1, 5], None),
+        ('unbatched', [2, 6, 6], 3, [3, 4], None)]:
+    x = torch.randn(shape)
+    planes = [1] + shape[:1] if len(shape) == 3 else shape[:2]
+    samples = torch.rand(planes + [2])
+    entry = case({'kernelSize': kernel, 'outputSize': size, 'outputRatio': ratio},
+                 lambda t, r: F.fractional_max_pool2d(t, kernel, output_size=size, output_ratio=ratio, _random_samples=r.detach()),
+                 x, samples)
+    entry['indices'] = F.fractional_max_pool2d(x, kernel, output_size=size, output_ratio=ratio, return_indices=True,
+                                               _random_samples=samples)[1].tolist()
+    fractional_cases[name] = entry
+
 write_fixture(__file__, 'ops/nn-extras-fixture.ts', 'PYTORCH_NN_EXTRAS', {
     'gridSample': grid_cases,
     'affineGrid': affine_cases,
@@ -137,4 +153,5 @@ write_fixture(__file__, 'ops/nn-extras-fixture.ts', 'PYTORCH_NN_EXTRAS', {
     'adaptiveMaxPool1d': adaptive_cases,
     'gumbelSoftmax': gumbel_cases,
     'tripletMarginWithDistanceLoss': triplet_cases,
+    'fractionalMaxPool2d': fractional_cases,
 })

@@ -2,6 +2,7 @@ import {
   adaptiveMaxPool1d,
   adaptiveMaxPool1dWithIndices,
   affineGrid,
+  fractionalMaxPool2d,
   concat,
   gridSample,
   gumbelSoftmax,
@@ -84,5 +85,11 @@ export const nnExtraCases: OpCase[] = [
     grad: false,
     inputs: [{ shape: [4, 5] }, { shape: [4, 5], low: -1, high: 3, grad: false }],
     run: ([logits, gumbels]) => gumbelSoftmax(logits!, { hard: true, gumbels: gumbels! }),
+  },
+  {
+    name: 'fractionalMaxPool2d with given samples (outputSize 3x2, kernel 2)',
+    covers: ['gather', 'floor', 'argmax', 'max', 'concat'],
+    inputs: [{ shape: [2, 2, 5, 4] }, { shape: [2, 2, 2], low: 0, high: 1, grad: false }],
+    run: ([x, samples]) => fractionalMaxPool2d(x!, 2, { outputSize: [3, 2], randomSamples: samples! }),
   },
 ];

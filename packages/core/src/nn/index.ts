@@ -113,7 +113,14 @@ export {
   type MaxPool3dOptions,
   type AvgPool3dOptions,
 } from './conv3d.js';
-export { LPPool1d, LPPool2d, AdaptiveMaxPool1d, type LPPoolOptions } from './pool-extras.js';
+export {
+  LPPool1d,
+  LPPool2d,
+  AdaptiveMaxPool1d,
+  FractionalMaxPool2d,
+  type LPPoolOptions,
+  type FractionalMaxPool2dOptions,
+} from './pool-extras.js';
 export { MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, type MaxUnpoolOptions } from './unpool.js';
 export {
   BatchNorm1d,

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
   AdaptiveMaxPool1d,
+  FractionalMaxPool2d,
+  fractionalMaxPool2d,
   Generator,
   LPPool1d,
   LPPool2d,
@@ -56,5 +58,29 @@ describe('LPPool1d, LPPool2d, AdaptiveMaxPool1d', () => {
     expect(() => moduleFromConfig({ type: 'LPPool1d', kernelSize: 2 })).toThrow(
       "moduleFromConfig: LPPool1d option 'normType' is required (a number)",
     );
+  });
+
+  it('FractionalMaxPool2d draws new windows each forward from its generator, and round-trips its config', async () => {
+    const x = rand([1, 2, 7, 7], { generator: new Generator(3) });
+    const pool = new FractionalMaxPool2d(2, { outputRatio: 0.5, generator: new Generator(4) });
+    const first = await values(pool.forward(x));
+    expect(first).toEqual(await values(fractionalMaxPool2d(x, 2, { outputRatio: 0.5, generator: new Generator(4) })));
+    expect(pool.forward(x).shape).toEqual([1, 2, 3, 3]);
+    expect(pool.config()).toEqual({ type: 'FractionalMaxPool2d', kernelSize: 2, outputRatio: 0.5 });
+    expect(pool.toString()).toContain('FractionalMaxPool2d(kernelSize=2x2, outputRatio=0.5x0.5)');
+    const sized = new FractionalMaxPool2d([3, 2], { outputSize: [2, 4] });
+    expect(moduleFromConfig(sized.config()).config()).toEqual({
+      type: 'FractionalMaxPool2d',
+      kernelSize: [3, 2],
+      outputSize: [2, 4],
+    });
+    expect(moduleFromConfig(pool.config()).config()).toEqual(pool.config());
+    expect(() => new FractionalMaxPool2d(2)).toThrow(
+      'FractionalMaxPool2d: give exactly one of outputSize and outputRatio',
+    );
+    expect(() => new FractionalMaxPool2d(2, { outputRatio: [0.5, 1] })).toThrow(/outputRatio must be in \(0, 1\)/);
+    expect(() =>
+      moduleFromConfig({ type: 'FractionalMaxPool2d', kernelSize: 2, outputSize: 2, outputRatio: 0.5 }),
+    ).toThrow(/give outputSize or outputRatio, not both/);
   });
 });

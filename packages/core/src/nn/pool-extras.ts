@@ -1,7 +1,9 @@
-import { adaptiveMaxPool1d, lpPool1d, lpPool2d } from '../ops/nn-extras.js';
+import { ArgumentError } from '../errors.js';
+import { adaptiveMaxPool1d, fractionalMaxPool2d, lpPool1d, lpPool2d } from '../ops/nn-extras.js';
+import type { Generator } from '../tensor/random.js';
 import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkNumber, checkOptions } from './checks.js';
+import { checkBoolean, checkNumber, checkOptions, describeValue } from './checks.js';
 import { AdaptivePool, compact } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
 
@@ -92,3 +94,69 @@ export class AdaptiveMaxPool1d extends AdaptivePool<[number]> {
     return adaptiveMaxPool1d(input, size);
   }
 }
+
+export interface FractionalMaxPool2dOptions {
+  /** The output's [height, width] (or one size for both). Give this or outputRatio. */
+  outputSize?: Size2d;
+  /** The output size as a fraction of the input's, in (0, 1). Give this or outputSize. */
+  outputRatio?: number | readonly [number, number];
+  /** Draws each forward's window starts; the default generator otherwise. */
+  generator?: Generator;
+  /** torch's _random_samples ([N, C, 2]): used at every forward instead of draws. */
+  randomSamples?: Tensor;
+}
+
+/** Fractional max pooling of [N, C, H, W] or [C, H, W], like torch.nn.FractionalMaxPool2d (new window starts each forward). */
+export class FractionalMaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly outputSize: [number, number] | null;
+  readonly outputRatio: [number, number] | null;
+  readonly #generator: Generator | undefined;
+  readonly #randomSamples: Tensor | undefined;
+
+  constructor(kernelSize: Size2d, options: FractionalMaxPool2dOptions = {}) {
+    super();
+    checkOptions('FractionalMaxPool2d', options, ['outputSize', 'outputRatio', 'generator', 'randomSamples']);
+    this.kernelSize = pair('FractionalMaxPool2d: kernelSize', kernelSize, 1);
+    if ((options.outputSize === undefined) === (options.outputRatio === undefined))
+      throw new ArgumentError('FractionalMaxPool2d: give exactly one of outputSize and outputRatio');
+    this.outputSize =
+      options.outputSize === undefined ? null : pair('FractionalMaxPool2d: outputSize', options.outputSize, 1);
+    const ratio = options.outputRatio;
+    this.outputRatio = ratio === undefined ? null : typeof ratio === 'number' ? [ratio, ratio] : [ratio[0], ratio[1]];
+    if (this.outputRatio !== null && !this.outputRatio.every((r) => typeof r === 'number' && r > 0 && r < 1))
+      throw new ArgumentError(`FractionalMaxPool2d: outputRatio must be in (0, 1), got ${describeValue(ratio)}`);
+    this.#generator = options.generator;
+    this.#randomSamples = options.randomSamples;
+  }
+
+  override get typeName(): string {
+    return 'FractionalMaxPool2d';
+  }
+
+  forward(input: Tensor): Tensor {
+    return fractionalMaxPool2d(input, this.kernelSize, {
+      ...(this.outputSize === null ? { outputRatio: this.outputRatio! } : { outputSize: this.outputSize }),
+      generator: this.#generator,
+      ...(this.#randomSamples === undefined ? {} : { randomSamples: this.#randomSamples }),
+    });
+  }
+
+  override config(): ModuleConfig {
+    const size =
+      this.outputSize === null
+        ? { outputRatio: compactRatio(this.outputRatio!) }
+        : { outputSize: compact(this.outputSize) };
+    return { type: 'FractionalMaxPool2d', kernelSize: compact(this.kernelSize), ...size };
+  }
+
+  protected override extraRepr(): string {
+    const size =
+      this.outputSize === null
+        ? `outputRatio=${this.outputRatio!.join('x')}`
+        : `outputSize=${this.outputSize.join('x')}`;
+    return `kernelSize=${this.kernelSize.join('x')}, ${size}`;
+  }
+}
+
+const compactRatio = ([h, w]: [number, number]): number | [number, number] => (h === w ? h : [h, w]);

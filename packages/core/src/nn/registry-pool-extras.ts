@@ -1,6 +1,7 @@
 import type { ConfigReader } from './config-reader.js';
 import type { Module } from './module.js';
-import { AdaptiveMaxPool1d, LPPool1d, LPPool2d } from './pool-extras.js';
+import { ArgumentError } from '../errors.js';
+import { AdaptiveMaxPool1d, FractionalMaxPool2d, LPPool1d, LPPool2d } from './pool-extras.js';
 
 interface PoolBuiltin {
   readonly options: readonly string[];
@@ -29,6 +30,19 @@ export const poolExtraBuiltins: Readonly<Record<string, PoolBuiltin>> = {
         stride: read.size2d('stride', kernelSize, 1),
         ceilMode: read.boolean('ceilMode', false),
       });
+    },
+  },
+  FractionalMaxPool2d: {
+    options: ['kernelSize', 'outputSize', 'outputRatio'],
+    build: (read) => {
+      const { outputRatio } = read.given();
+      const size =
+        outputRatio === undefined
+          ? { outputSize: read.size2d('outputSize', undefined, 1) }
+          : { outputRatio: outputRatio as number | [number, number] };
+      if (outputRatio !== undefined && read.given()['outputSize'] !== undefined)
+        throw new ArgumentError(`${read.where}: give outputSize or outputRatio, not both`);
+      return new FractionalMaxPool2d(read.size2d('kernelSize', undefined, 1), size);
     },
   },
   AdaptiveMaxPool1d: {

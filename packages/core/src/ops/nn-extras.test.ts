@@ -10,6 +10,8 @@ import {
   affineGrid,
   gridSample,
   gumbelSoftmax,
+  fractionalMaxPool2d,
+  fractionalMaxPool2dWithIndices,
   lpPool1d,
   lpPool2d,
   ones,
@@ -184,5 +186,46 @@ describe('lpPool, adaptiveMaxPool1d and gumbelSoftmax match PyTorch', () => {
       "gumbelSoftmax: gumbels must have the logits' shape [1,2,4], got [2]",
     );
     expect(() => gumbelSoftmax(x, { temperature: 1 } as never)).toThrow(/temperature/);
+  });
+});
+
+describe("fractionalMaxPool2d matches PyTorch (torch's random samples given)", () => {
+  type Args = {
+    kernelSize: number | [number, number];
+    outputSize: [number, number] | null;
+    outputRatio: number | null;
+  };
+  const argsOf = (fixture: { args: unknown }, samples: Tensor) => {
+    const { kernelSize, outputSize, outputRatio } = fixture.args as Args;
+    const size = outputSize === null ? { outputRatio: outputRatio! } : { outputSize };
+    return [kernelSize, { ...size, randomSamples: samples.detach() }] as const;
+  };
+  for (const [name, fixture] of Object.entries(PYTORCH_NN_EXTRAS.fractionalMaxPool2d)) {
+    it(`fractionalMaxPool2d ${name}, with its indices`, async () => {
+      const run = ([x, samples]: Tensor[]) => fractionalMaxPool2d(x!, ...argsOf(fixture, samples!));
+      expect(await worst(fixture as unknown as FixtureCase, run)).toBeLessThan(1e-12);
+      const x = tensor(fixture.inputs[0] as Nested, { dtype: 'float64' });
+      const samples = tensor(fixture.inputs[1] as Nested, { dtype: 'float64' });
+      const [, indices] = fractionalMaxPool2dWithIndices(x, ...argsOf(fixture, samples));
+      expect(indices.dtype).toBe('int32');
+      expect(await indices.array()).toEqual(fixture.indices);
+    });
+  }
+
+  it('draws its samples from the generator when none are given, and checks its arguments', async () => {
+    const x = randn([1, 2, 6, 6], { generator: new Generator(2) });
+    const draw = (seed: number) => fractionalMaxPool2d(x, 2, { outputSize: 3, generator: new Generator(seed) });
+    expect(await draw(1).array()).toEqual(await draw(1).array());
+    expect(draw(1).shape).toEqual([1, 2, 3, 3]);
+    expect(() => fractionalMaxPool2d(x, 2)).toThrow(
+      'fractionalMaxPool2d: give exactly one of outputSize and outputRatio',
+    );
+    expect(() => fractionalMaxPool2d(x, 2, { outputRatio: 1.5 })).toThrow(/outputRatio must be in \(0, 1\), got 1.5/);
+    expect(() => fractionalMaxPool2d(x, 3, { outputSize: 5 })).toThrow(
+      'fractionalMaxPool2d: outputSize 5x5 with kernelSize 3x3 needs an input of at least 7x7, got 6x6',
+    );
+    expect(() => fractionalMaxPool2d(x, 2, { outputSize: 3, randomSamples: ones([1, 2]) })).toThrow(
+      'fractionalMaxPool2d: randomSamples must be [1, 2, 2], got shape [1,2]',
+    );
   });
 });

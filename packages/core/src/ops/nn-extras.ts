@@ -1,5 +1,5 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
-import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
+import { checkBoolean, checkNumber, checkOptions, describeValue } from '../nn/checks.js';
 import { fromHost, rand } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import { composite, compositeResults } from '../tensor/scope.js';
@@ -8,10 +8,10 @@ import type { Tensor } from '../tensor/tensor.js';
 import { relu, softmax } from './activation.js';
 import { avgPool1d } from './conv1d.js';
 import { isFloat } from './dispatch.js';
-import { abs, add, cast, clamp, div, log, mul, neg, pow, sign, sub } from './elementwise.js';
-import { gather, oneHot, pad, permute, reshape } from './movement.js';
+import { abs, add, cast, clamp, div, floor, log, mul, neg, pow, sign, sub } from './elementwise.js';
+import { concat, gather, oneHot, pad, permute, reshape } from './movement.js';
 import { adaptiveMaxPool2d, avgPool2d } from './pool.js';
-import { argmax, max } from './reduce.js';
+import { argmax, max, sum } from './reduce.js';
 import { pair, single, type Size1d, type Size2d } from './unfold.js';
 
 export interface LpPool1dArgs {
@@ -188,4 +188,108 @@ export function gumbelSoftmax(logits: Tensor, options: GumbelSoftmaxOptions = {}
     const oneHotAtDim = permute(last, order);
     return add(sub(oneHotAtDim, soft.detach()), soft);
   });
+}
+
+export interface FractionalMaxPool2dArgs {
+  /** The output's [height, width] (or one size for both). Give this or outputRatio. */
+  outputSize?: Size2d;
+  /** The output size as a fraction of the input's, in (0, 1) (one for both axes, or [h, w]). Give this or outputSize. */
+  outputRatio?: number | readonly [number, number];
+  /** torch's _random_samples: [N, C, 2] in [0, 1) (width's, then height's), one pair per plane; else drawn. */
+  randomSamples?: Tensor;
+  /** Draws the samples when randomSamples is not given; the default generator otherwise. */
+  generator?: Generator;
+}
+
+/** The window starts of one axis for each plane (torch's generate_intervals), as float tensor values [P, out]. */
+function fractionalStarts(samples: Tensor, inputSize: number, outputSize: number, poolSize: number): Tensor {
+  const last = fromHost([inputSize - poolSize], [1, 1], { dtype: samples.dtype, backend: samples.backend });
+  if (outputSize === 1) return mul(last, samples.mul(0).add(1));
+  const alpha = (inputSize - poolSize) / (outputSize - 1);
+  const steps = fromHost(
+    Array.from({ length: outputSize - 1 }, (_, i) => i),
+    [1, outputSize - 1],
+    { dtype: samples.dtype, backend: samples.backend },
+  );
+  const starts = sub(floor(mul(add(steps, samples), alpha)), floor(mul(samples, alpha)));
+  return concat([starts, add(mul(samples, 0), last)], 1);
+}
+
+/**
+ * Fractional max pooling of [N, C, H, W] or [C, H, W] (Graham's; torch's F.fractional_max_pool2d
+ * with return_indices): kernelSize windows at pseudo-random starts, one sequence per plane from
+ * `randomSamples` (or seeded draws), and the flat index h * W + w of each maximum (int32).
+ */
+export function fractionalMaxPool2dWithIndices(
+  x: Tensor,
+  kernelSize: Size2d,
+  args: FractionalMaxPool2dArgs = {},
+): [Tensor, Tensor] {
+  const op = 'fractionalMaxPool2d';
+  checkOptions(op, args, ['outputSize', 'outputRatio', 'randomSamples', 'generator']);
+  if (x.rank !== 4 && x.rank !== 3)
+    throw new ShapeError(
+      `${op}: expected an input [N, C, H, W] or unbatched [C, H, W], got shape ${formatShape(x.shape)}`,
+    );
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float input, got dtype ${x.dtype}`);
+  const [kh, kw] = pair(`${op}: kernelSize`, kernelSize, 1);
+  const unbatched = x.rank === 3;
+  const [n, c, height, width] = (unbatched ? [1, ...x.shape] : x.shape) as [number, number, number, number];
+  if ((args.outputSize === undefined) === (args.outputRatio === undefined))
+    throw new ArgumentError(`${op}: give exactly one of outputSize and outputRatio`);
+  let outH: number;
+  let outW: number;
+  if (args.outputSize !== undefined) [outH, outW] = pair(`${op}: outputSize`, args.outputSize, 1);
+  else {
+    const ratio = args.outputRatio!;
+    const [rh, rw] = typeof ratio === 'number' ? [ratio, ratio] : ratio;
+    for (const r of [rh, rw])
+      if (typeof r !== 'number' || !(r > 0 && r < 1))
+        throw new ArgumentError(`${op}: outputRatio must be in (0, 1), got ${describeValue(ratio)}`);
+    [outH, outW] = [Math.trunc(height * rh!), Math.trunc(width * rw!)];
+  }
+  if (outH + kh - 1 > height || outW + kw - 1 > width)
+    throw new ShapeError(
+      `${op}: outputSize ${outH}x${outW} with kernelSize ${kh}x${kw} needs an input of at least ${outH + kh - 1}x${outW + kw - 1}, got ${height}x${width}`,
+    );
+  const given = args.randomSamples;
+  if (given !== undefined && (given.rank !== 3 || given.shape[0] !== n || given.shape[1] !== c || given.shape[2] !== 2))
+    throw new ShapeError(`${op}: randomSamples must be [${n}, ${c}, 2], got shape ${formatShape(given.shape)}`);
+  const planes = n * c;
+  const [values, indices] = compositeResults(() => {
+    const options = { dtype: x.dtype, backend: x.backend };
+    const samples = reshape(given?.cast(x.dtype) ?? rand([n, c, 2], { ...options, generator: args.generator }), [
+      planes,
+      2,
+    ]);
+    const column = (k: number) =>
+      reshape(gather(samples, fromHost([k], [1], { dtype: 'int32', backend: x.backend }), 1), [planes, 1]);
+    const startsW = fractionalStarts(column(0), width, outW, kw); // [P, outW]
+    const startsH = fractionalStarts(column(1), height, outH, kh); // [P, outH]
+    const taps = (k: number) =>
+      fromHost(
+        Array.from({ length: k }, (_, i) => i),
+        [k],
+        options,
+      );
+    const rows = add(reshape(startsH, [planes, outH, 1, 1, 1]), reshape(taps(kh), [1, 1, 1, kh, 1]));
+    const cols = add(reshape(startsW, [planes, 1, outW, 1, 1]), reshape(taps(kw), [1, 1, 1, 1, kw]));
+    const inPlane = reshape(add(mul(rows, width), cols), [planes, outH, outW, kh * kw]);
+    const planeStart = reshape(mul(taps(planes), height * width), [planes, 1, 1, 1]);
+    const flat = cast(add(inPlane, planeStart), 'int32');
+    const picked = gather(reshape(x, [planes * height * width]), reshape(flat, [-1]), 0);
+    const windows = reshape(picked, [planes, outH, outW, kh * kw]);
+    const best = cast(oneHot(argmax(windows.detach(), 3), kh * kw), x.dtype);
+    const shape = unbatched ? [c, outH, outW] : [n, c, outH, outW];
+    const where = cast(sum(mul(inPlane, best), 3), 'int32');
+    return [reshape(max(windows, 3), shape), reshape(where, shape)];
+  });
+  return [values!, indices!];
+}
+
+/** fractionalMaxPool2dWithIndices' values (torch's F.fractional_max_pool2d). */
+export function fractionalMaxPool2d(x: Tensor, kernelSize: Size2d, args: FractionalMaxPool2dArgs = {}): Tensor {
+  const [values, indices] = fractionalMaxPool2dWithIndices(x, kernelSize, args);
+  indices.dispose();
+  return values;
 }
