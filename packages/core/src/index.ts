@@ -80,6 +80,26 @@ export {
   type AdaptiveSize2d,
 } from './ops/pool.js';
 export { interpolate, type InterpolateArgs, type InterpolateMode } from './ops/interpolate.js';
+export {
+  gridSample,
+  affineGrid,
+  type GridSampleOptions,
+  type GridSampleMode,
+  type GridSamplePaddingMode,
+} from './ops/grid-sample.js';
+export {
+  lpPool1d,
+  lpPool2d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool1dWithIndices,
+  gumbelSoftmax,
+  fractionalMaxPool2d,
+  fractionalMaxPool2dWithIndices,
+  type FractionalMaxPool2dArgs,
+  type LpPool1dArgs,
+  type LpPool2dArgs,
+  type GumbelSoftmaxOptions,
+} from './ops/nn-extras.js';
 export { pixelShuffle, pixelUnshuffle, channelShuffle } from './ops/pixel-shuffle.js';
 export {
   dropout,

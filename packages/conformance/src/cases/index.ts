@@ -10,6 +10,7 @@ import { layerCases } from './layers.js';
 import { sortCases } from './sort.js';
 import { linalgSpectralCases } from './linalg-spectral.js';
 import { specialCases } from './special.js';
+import { nnExtraCases } from './nn-extras.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -28,4 +29,5 @@ export const allCases: readonly OpCase[] = [
   ...sortCases,
   ...linalgSpectralCases,
   ...specialCases,
+  ...nnExtraCases,
 ];

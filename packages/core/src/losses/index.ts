@@ -38,12 +38,18 @@ export {
   type MarginOptions,
   type TripletMarginLossOptions,
 } from './pairwise.js';
+export {
+  tripletMarginWithDistanceLoss,
+  type DistanceFunction,
+  type TripletMarginWithDistanceLossOptions,
+} from './triplet-distance.js';
 export { ctcLoss, CTCLoss, type CTCLossOptions, type CTCLengths } from './ctc.js';
 export {
   GaussianNLLLoss,
   CosineEmbeddingLoss,
   MarginRankingLoss,
   TripletMarginLoss,
+  TripletMarginWithDistanceLoss,
   threeInputLossFromConfig,
   threeInputLossInfo,
   type ThreeInputLoss,

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, MyelinError } from '../errors.js';
 import { checkBoolean } from '../nn/checks.js';
 import { checkNormOrder } from '../ops/distance.js';
 import { rejectUnknownKeys } from '../optim/validate.js';
@@ -8,6 +8,12 @@ import { finiteNumber } from './margin.js';
 import { cosineEmbeddingLoss, marginRankingLoss, tripletMarginLoss } from './pairwise.js';
 import { checkReduction, type Reduction } from './reduction.js';
 import { gaussianNLLLoss, positive } from './regression.js';
+import {
+  tripletDistanceOptions,
+  tripletMarginWithDistanceLoss,
+  type DistanceFunction,
+  type TripletMarginWithDistanceLossOptions,
+} from './triplet-distance.js';
 
 // PyTorch's losses of three tensors. A training loop's loss slot (fit's `loss`, the Loss
 // interface) calls forward(input, target): these take a third tensor, so they are not Loss
@@ -121,6 +127,36 @@ export class TripletMarginLoss extends ThreeInputReducingLoss {
   }
 }
 
+/**
+ * torch.nn.TripletMarginWithDistanceLoss: `forward(anchor, positive, negative)`, the triplet
+ * margin loss with any `distanceFunction` (default pairwiseDistance); `margin` 1, `swap` false.
+ * Its config covers the default distance only (a function is not JSON).
+ */
+export class TripletMarginWithDistanceLoss extends ThreeInputReducingLoss {
+  readonly margin: number;
+  readonly swap: boolean;
+  readonly distanceFunction: DistanceFunction | null;
+  constructor(options: TripletMarginWithDistanceLossOptions = {}) {
+    super('TripletMarginWithDistanceLoss', options);
+    ({
+      margin: this.margin,
+      swap: this.swap,
+      distanceFunction: this.distanceFunction,
+    } = tripletDistanceOptions(this.type, options));
+  }
+  forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    const { reduction, margin, swap, distanceFunction } = this;
+    return tripletMarginWithDistanceLoss(anchor, positive, negative, { reduction, margin, swap, distanceFunction });
+  }
+  override config(): LossConfig {
+    if (this.distanceFunction !== null)
+      throw new MyelinError(
+        `${this.type}: a custom distanceFunction cannot be saved in a config (it is code); rebuild the loss with it after loading`,
+      );
+    return { ...super.config(), margin: this.margin, swap: this.swap };
+  }
+}
+
 type ThreeInputLossClass = new (options: never) => ThreeInputLoss;
 
 /** Each three-input type: its options, what forward takes (for messages) and its class. */
@@ -147,6 +183,11 @@ export const THREE_INPUT_LOSS_TYPES: Record<
     options: ['reduction', 'margin', 'p', 'eps', 'swap'],
     forward: 'forward(anchor, positive, negative)',
     LossClass: TripletMarginLoss,
+  },
+  TripletMarginWithDistanceLoss: {
+    options: ['reduction', 'distanceFunction', 'margin', 'swap'],
+    forward: 'forward(anchor, positive, negative)',
+    LossClass: TripletMarginWithDistanceLoss,
   },
 };
 

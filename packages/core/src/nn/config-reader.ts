@@ -153,6 +153,22 @@ export class ConfigReader {
     );
   }
 
+  /** The options as written, unchecked and without defaults: for a layer whose constructor checks them itself (the lazy layers). */
+  given(): Record<string, unknown> {
+    const { type: _type, ...options } = this.#config;
+    return options;
+  }
+
+  /** Where this config sits and its type ('moduleFromConfig: at modules[1]: Linear'), for errors made elsewhere. */
+  get where(): string {
+    return this.#where;
+  }
+
+  /** How errors name an option ("moduleFromConfig: at modules[1]: Linear option 'inFeatures'"), for checks made elsewhere. */
+  describe(name: string): string {
+    return this.#what(name);
+  }
+
   #what(name: string): string {
     return `${this.#where} option '${name}'`;
   }

@@ -16,6 +16,22 @@ export {
 } from './registry.js';
 export { Linear, type LinearOptions } from './linear.js';
 export {
+  LazyModule,
+  LazyLinear,
+  LazyConv1d,
+  LazyConv2d,
+  LazyConv3d,
+  LazyConvTranspose1d,
+  LazyConvTranspose2d,
+  LazyConvTranspose3d,
+  LazyBatchNorm1d,
+  LazyBatchNorm2d,
+  LazyBatchNorm3d,
+  LazyInstanceNorm1d,
+  LazyInstanceNorm2d,
+  LazyInstanceNorm3d,
+} from './lazy.js';
+export {
   mlpConfig,
   mlpLayersOfConfig,
   MLP_ACTIVATIONS,
@@ -25,6 +41,7 @@ export {
 } from './mlp.js';
 export { Sequential } from './sequential.js';
 export { ModuleList } from './module-list.js';
+export { ModuleDict, ParameterList, ParameterDict, type NamedEntries, type ParameterSpec } from './containers.js';
 export {
   MultiheadAttention,
   type MultiheadAttentionOptions,
@@ -97,6 +114,14 @@ export {
   type MaxPool3dOptions,
   type AvgPool3dOptions,
 } from './conv3d.js';
+export {
+  LPPool1d,
+  LPPool2d,
+  AdaptiveMaxPool1d,
+  FractionalMaxPool2d,
+  type LPPoolOptions,
+  type FractionalMaxPool2dOptions,
+} from './pool-extras.js';
 export { MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, type MaxUnpoolOptions } from './unpool.js';
 export {
   BatchNorm1d,

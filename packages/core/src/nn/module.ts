@@ -100,12 +100,23 @@ export abstract class Module {
     return module;
   }
 
+  /**
+   * Why this module's parameters do not exist yet, or null: a lazy module (LazyLinear, ...) says
+   * so until its first forward, and parameters() refuses until then (an optimizer built earlier
+   * would miss them).
+   */
+  protected get pendingParameters(): string | null {
+    return null;
+  }
+
   /** Every parameter, recursively, in registration order; a shared one appears once. */
   parameters(): Tensor[] {
+    const pending = this.#pending();
+    if (pending.length > 0) throw new MyelinError(`${this.typeName}.parameters: ${pending.join('; ')}`);
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Parameters with dotted names like PyTorch's: '0.weight', 'block.1.bias'. */
+  /** Parameters with dotted names like PyTorch's: '0.weight', 'block.1.bias' (a lazy layer's only once it ran). */
   namedParameters(): [string, Tensor][] {
     return this.#collect((m) => m.#parameters);
   }
@@ -146,7 +157,7 @@ export abstract class Module {
 
   /** Frees every parameter's gradient (sets it to null, like PyTorch's default). */
   zeroGrad(): void {
-    for (const parameter of this.parameters()) parameter.grad = null;
+    for (const [, parameter] of this.namedParameters()) parameter.grad = null;
   }
 
   /** This module and every descendant, pre-order (PyTorch's `modules()`); a shared module appears once. */
@@ -179,7 +190,7 @@ export abstract class Module {
    */
   requiresGrad_(requiresGrad = true): this {
     checkBoolean(`${this.typeName}.requiresGrad_: requiresGrad`, requiresGrad);
-    for (const parameter of this.parameters()) parameter.requiresGrad = requiresGrad;
+    for (const [, parameter] of this.namedParameters()) parameter.requiresGrad = requiresGrad;
     return this;
   }
 
@@ -271,6 +282,7 @@ export abstract class Module {
     const unexpected = Object.keys(state).filter((key) => !Object.hasOwn(own, key));
     if (strict && missing.length > 0) problems.push(`missing keys: ${missing.join(', ')}`);
     if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    if (strict && unexpected.length > 0) problems.push(...this.#pending()); // why: a lazy module has no weights yet
     const pairs: [Tensor, Tensor][] = [];
     for (const [key, target] of Object.entries(own)) {
       if (!Object.hasOwn(state, key)) continue;
@@ -354,7 +366,7 @@ export abstract class Module {
 
   /** A PyTorch-like tree of the modules, then the parameter counts. */
   toString(): string {
-    const parameters = this.parameters();
+    const parameters = this.namedParameters().map(([, p]) => p);
     const total = parameters.reduce((sum, p) => sum + p.size, 0);
     const trainable = parameters.reduce((sum, p) => sum + (p.requiresGrad ? p.size : 0), 0);
     const count = (n: number): string => n.toLocaleString('en-US');
@@ -369,7 +381,8 @@ export abstract class Module {
 
   #repr(): string {
     const extra = this.extraRepr();
-    if (this.#modules.size === 0) return `${this.typeName}(${extra})`;
+    // A multi-line extra (ParameterList's parameters) goes one per line, as torch prints it.
+    if (this.#modules.size === 0 && !extra.includes('\n')) return `${this.typeName}(${extra})`;
     const lines = extra === '' ? [] : extra.split('\n');
     for (const [name, child] of this.#modules) lines.push(...`(${name}): ${child.#repr()}`.split('\n'));
     return `${this.typeName}(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;
@@ -442,6 +455,14 @@ export abstract class Module {
     let output = forward.apply(this, inputs);
     for (const hook of [...this.#forwardHooks]) output = hook(this, inputs, output) ?? output;
     return output;
+  }
+
+  /** What every lazy module in the tree that has not run yet says (its dotted name first). */
+  #pending(): string[] {
+    return this.namedModules().flatMap(([name, module]) => {
+      const why = module.pendingParameters;
+      return why === null ? [] : [`${name === '' ? '' : `'${name}' `}${why}`];
+    });
   }
 
   #collect(pick: (module: Module) => Map<string, Tensor | null>): [string, Tensor][] {

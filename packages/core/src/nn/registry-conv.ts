@@ -26,7 +26,7 @@ interface ConvBuiltin {
   readonly build: (read: ConfigReader, options: { generator?: Generator }) => Module;
 }
 
-const batchNormOptions = ['numFeatures', 'eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'];
+export const batchNormOptions = ['numFeatures', 'eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'];
 /** BatchNorm's options, or InstanceNorm's (whose affine and trackRunningStats default to false). */
 const batchNorm = (read: ConfigReader, byDefault = true) => ({
   eps: read.number('eps', 1e-5, { min: 0 }),
@@ -37,7 +37,7 @@ const batchNorm = (read: ConfigReader, byDefault = true) => ({
 });
 
 /** The config keys of the convolutions: the shared ones around each layer's padding keys. */
-const convOptions = (padding: readonly string[]) => [
+export const convOptions = (padding: readonly string[]) => [
   'inChannels',
   'outChannels',
   'kernelSize',

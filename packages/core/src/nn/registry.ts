@@ -30,9 +30,12 @@ import { Linear } from './linear.js';
 import { Module, type ModuleConfig } from './module.js';
 import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
+import { containerBuiltins } from './registry-containers.js';
 import { convolutionBuiltins } from './registry-conv.js';
 import { imageBuiltins } from './registry-image.js';
 import { layerBuiltins } from './registry-layers.js';
+import { lazyBuiltins } from './registry-lazy.js';
+import { poolExtraBuiltins } from './registry-pool-extras.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
 import { transformerBuiltins } from './registry-transformer.js';
 
@@ -130,6 +133,9 @@ const builtins: Readonly<Record<string, BuiltinType>> = {
   ...recurrentBuiltins,
   ...transformerBuiltins,
   ...layerBuiltins,
+  ...containerBuiltins,
+  ...lazyBuiltins,
+  ...poolExtraBuiltins,
 };
 
 const customTypes = new Map<string, ModuleFactory>();

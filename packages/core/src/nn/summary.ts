@@ -1,6 +1,7 @@
 import type { DType } from '../backend/contract.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError } from '../errors.js';
+import { isFloat } from '../ops/dispatch.js';
 import { zeros } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -83,8 +84,8 @@ export function summary(model: Module, inputShape: readonly number[], options: S
   inputShape.forEach((d, i) => checkPositiveInteger(`summary: inputShape[${i}]`, d));
   const batchSize = checkPositiveInteger('summary: batchSize', options.batchSize ?? 1);
   const modules = model.namedModules();
-  const parameters = model.parameters();
-  const first = parameters[0];
+  // The first float tensor of the state, not parameters(): a lazy layer has none until this forward.
+  const first = Object.values(model.stateDict()).find((t) => isFloat(t.dtype));
   const dtype =
     options.dtype ?? (modules.find(([, m]) => m.typeName === 'Embedding') ? 'int32' : (first?.dtype ?? 'float32'));
 
@@ -151,6 +152,7 @@ export function summary(model: Module, inputShape: readonly number[], options: S
     outputShape: shapes.get(m) ?? null,
     parameters: ownParameters(m),
   }));
+  const parameters = model.parameters();
   const total = parameters.reduce((sum, p) => sum + p.size, 0);
   const trainable = parameters.reduce((sum, p) => sum + (p.requiresGrad ? p.size : 0), 0);
   return new ModelSummary([batchSize, ...inputShape], outputShape, layers, total, trainable);
