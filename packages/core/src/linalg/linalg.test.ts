@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { ArgumentError, DTypeError, ShapeError, linalg, matmul, tensor, transpose, type Tensor } from '@myelin/core';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  dispose,
+  getBackend,
+  linalg,
+  matmul,
+  tensor,
+  transpose,
+  type Tensor,
+} from '@myelin/core';
 import { PYTORCH_LINALG } from './linalg-fixture.js';
 import { flat } from '../ops/test-helpers.js';
 
@@ -247,4 +258,55 @@ describe('linalg errors', () => {
     x.requiresGrad = true;
     expect(() => linalg.qr(x, 'r').R.sum().backward()).toThrow(/mode='r'/);
   });
+});
+
+describe('linalg memory', () => {
+  const spd = (): Tensor => {
+    const x = seeded([2, 4, 4], 5);
+    return matmul(x, transpose(x)).add(eyeLike(4));
+  };
+  const pivots = tensor(
+    [
+      [2, 2, 4, 4],
+      [1, 3, 3, 4],
+    ],
+    { dtype: 'int32' },
+  );
+  const wide = seeded([2, 4], 4);
+  const wideRhs = seeded([2], 6);
+  const ops: [string, (a: Tensor, b: Tensor) => Tensor[]][] = [
+    ['solve', (a, b) => [linalg.solve(a, b)]],
+    ['inv', (a) => [linalg.inv(a)]],
+    ['det', (a) => [linalg.det(a)]],
+    ['slogdet', (a) => Object.values(linalg.slogdet(a))],
+    ['cholesky', (a) => [linalg.cholesky(a)]],
+    ['qr', (a) => Object.values(linalg.qr(a))],
+    ['lu', (a) => Object.values(linalg.lu(a))],
+    ['luFactor', (a) => Object.values(linalg.luFactor(a))],
+    ['solveTriangular', (a, b) => [linalg.solveTriangular(a, b, { upper: true })]],
+    ['lstsq', (a, b) => Object.values(linalg.lstsq(a, b))],
+    ['lstsq wide', () => Object.values(linalg.lstsq(wide, wideRhs))],
+    ['matrixExp', (a) => [linalg.matrixExp(a)]],
+    ['luSolve', (a, b) => [linalg.luSolve(a, pivots, b)]],
+    ['matrixNorm', (a) => [linalg.matrixNorm(a, 1)]],
+  ];
+  for (const [name, op] of ops) {
+    it(`${name} leaks nothing, with and without a gradient`, () => {
+      const backend = getBackend();
+      const a = spd().mul(0.1);
+      const b = seeded([4, 2], 8);
+      const before = backend.liveHandles();
+      dispose(op(a, b));
+      expect(backend.liveHandles()).toBe(before);
+      for (const input of [a, b, wide]) input.requiresGrad = true;
+      const outputs = op(a, b);
+      const sums = outputs.filter((o) => o.requiresGrad).map((o) => o.sum());
+      const totals = sums.slice(1).reduce((partial: Tensor[], t) => [...partial, partial.at(-1)!.add(t)], [sums[0]!]);
+      totals.at(-1)!.backward();
+      expect([a, b, wide].some((input) => input.grad !== null)).toBe(true);
+      dispose([sums, totals, outputs]);
+      for (const input of [a, b, wide]) input.grad = null;
+      expect(backend.liveHandles()).toBe(before);
+    });
+  }
 });

@@ -29,7 +29,8 @@ export function lstsq(a: Tensor, b: Tensor): LstsqResult {
   checkMatrices('lstsq', 'A', a);
   checkSameDtype('lstsq', a, b);
   const [m, n] = a.shape.slice(-2) as [number, number];
-  const vector = b.rank === a.rank - 1;
+  // torch's rule (as linalg.solve's): B is a batch of vectors when it has A's shape less the last axis.
+  const vector = b.rank === 1 || (b.rank === a.rank - 1 && b.shape.every((d, i) => d === a.shape[i]));
   if (!vector) checkMatrices('lstsq', 'B', b);
   if (b.rank < 1 || b.shape[b.rank - (vector ? 1 : 2)] !== m)
     throw new ShapeError(
