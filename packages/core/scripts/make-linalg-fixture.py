@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes src/linalg/linalg-fixture.ts: torch.linalg's norms (vector_norm, matrix_norm, norm),
 solves and factorizations (solve, inv, det, slogdet, logdet, solve_triangular, cholesky,
-lu_factor, lu, lu_solve, qr, lstsq) and products (matrix_power, multi_dot, vecdot, matrix_exp)
-in float64: each case's inputs, every output and the gradient of each float input for the loss
+cholesky_inverse, lu_factor, lu, lu_solve, qr, lstsq) and products (matrix_power, multi_dot,
+vecdot, matrix_exp) in float64: each case's inputs, every output and the gradient of each float input for the loss
 sum(sum(output_i * w_i)) over the float outputs with fixed weights w_i (none where torch cannot
 differentiate, e.g. qr's mode 'r'). Also torch's messages for singular and indefinite inputs.
 
@@ -112,6 +112,9 @@ cases = [
     ('cholesky 4x4', 'cholesky', {}, [spd(4, 4)], LA.cholesky),
     ('cholesky batch', 'cholesky', {}, [spd(2, 3, 3)], LA.cholesky),
     ('cholesky upper', 'cholesky', {'upper': True}, [spd(3, 3)], lambda a: LA.cholesky(a, upper=True)),
+    ('choleskyInverse', 'choleskyInverse', {}, [LA.cholesky(spd(2, 3, 3))], torch.cholesky_inverse),
+    ('choleskyInverse upper', 'choleskyInverse', {'upper': True}, [LA.cholesky(spd(3, 3), upper=True)],
+     lambda u: torch.cholesky_inverse(u, upper=True)),
     ('luFactor swaps', 'luFactor', {}, [swaps], LA.lu_factor),
     ('luFactor batch', 'luFactor', {}, [r(2, 3, 3)], LA.lu_factor),
     ('lu swaps', 'lu', {}, [swaps], LA.lu),

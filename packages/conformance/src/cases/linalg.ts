@@ -23,13 +23,18 @@ export const linalgCases: OpCase[] = [
     },
   },
   {
-    name: 'linalg.cholesky (lower and upper) and logdet of a positive-definite matrix',
+    name: 'linalg.cholesky (lower and upper), choleskyInverse and logdet of a positive-definite matrix',
     covers: ['sqrt', 'div', 'mul', 'sub', 'where'],
     inputs: [{ shape: [4, 4] }],
     run: ([x], backend) => {
       const a = positiveDefinite(x!, backend);
       return concat(
-        [flat(linalg.cholesky(a)), flat(linalg.cholesky(a, { upper: true }).mul(0.5)), linalg.logdet(a).reshape([1])],
+        [
+          flat(linalg.cholesky(a)),
+          flat(linalg.cholesky(a, { upper: true }).mul(0.5)),
+          flat(linalg.choleskyInverse(linalg.cholesky(a))),
+          linalg.logdet(a).reshape([1]),
+        ],
         0,
       );
     },

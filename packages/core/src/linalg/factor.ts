@@ -353,3 +353,36 @@ export function qr(a: Tensor, mode: QrMode = 'reduced'): QrResult {
   if (mode === 'r') return { Q: zeros([0], { dtype: a.dtype, backend: a.backend }), R: results[0]! };
   return { Q: results[0]!, R: results[1]! };
 }
+
+function makeCholeskyInverse(upper: boolean): (factor: Tensor) => Tensor {
+  return customGrad(function choleskyInverse(factor: Tensor) {
+    const n = factor.shape[factor.rank - 1]!;
+    const identity = eye(n, { dtype: factor.dtype, backend: factor.backend });
+    // A = L Lᵀ: A⁻¹ = L⁻ᵀ L⁻¹; A = Uᵀ U: A⁻¹ = U⁻¹ U⁻ᵀ
+    const solved = triangularSolve(factor, identity, upper, false);
+    const inverse = upper ? matmul(solved, solved, { transposeB: true }) : matmul(solved, solved, { transposeA: true });
+    solved.dispose();
+    identity.dispose();
+    return {
+      value: inverse,
+      // torch's: with C = A⁻¹ (G + Gᵀ) A⁻¹, gL = -C L (gU = -U C), on the whole matrix
+      gradFunc: (g: Tensor) => {
+        const common = matmul(inverse, matmul(add(g, mT(g)), inverse));
+        return [neg(upper ? matmul(factor, common) : matmul(common, factor))];
+      },
+    };
+  });
+}
+
+const choleskyInverseOps = [makeCholeskyInverse(false), makeCholeskyInverse(true)];
+
+/**
+ * torch.cholesky_inverse: A⁻¹ from A's Cholesky factor (lower L, A = L Lᵀ; or upper U, A = Uᵀ U,
+ * with upper: true), by two triangular solves. Its gradient is torch's, on the whole factor.
+ */
+export function choleskyInverse(factor: Tensor, options: CholeskyOptions = {}): Tensor {
+  checkOptions('linalg.choleskyInverse', options, ['upper']);
+  const upper = checkBoolean('linalg.choleskyInverse: upper', options.upper ?? false);
+  checkSquareFloat('choleskyInverse', factor);
+  return choleskyInverseOps[upper ? 1 : 0]!(factor);
+}

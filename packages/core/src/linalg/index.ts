@@ -6,6 +6,7 @@ export {
   lu,
   luSolve,
   cholesky,
+  choleskyInverse,
   qr,
   type SolveTriangularOptions,
   type LuFactorOptions,

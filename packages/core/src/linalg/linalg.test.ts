@@ -48,6 +48,8 @@ function run(c: Case, inputs: Tensor[]): Tensor[] {
       return [linalg.solveTriangular(x, y, options as unknown as linalg.SolveTriangularOptions)];
     case 'cholesky':
       return [linalg.cholesky(x, options)];
+    case 'choleskyInverse':
+      return [linalg.choleskyInverse(x, options)];
     case 'luFactor': {
       const { LU, pivots } = linalg.luFactor(x);
       return [LU, pivots];
@@ -280,6 +282,7 @@ describe('linalg memory', () => {
     ['det', (a) => [linalg.det(a)]],
     ['slogdet', (a) => Object.values(linalg.slogdet(a))],
     ['cholesky', (a) => [linalg.cholesky(a)]],
+    ['choleskyInverse', (a) => [linalg.choleskyInverse(a, { upper: true })]],
     ['qr', (a) => Object.values(linalg.qr(a))],
     ['lu', (a) => Object.values(linalg.lu(a))],
     ['luFactor', (a) => Object.values(linalg.luFactor(a))],
