@@ -61,6 +61,7 @@ export function formatShape(shape: readonly number[]): string {
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value !== 'object' || value === null) return typeof value === 'function' ? 'a function' : String(value);
+  // tensor/is-tensor's check, inline: the backend entry (@myelin/core/backend) loads this file and no tensor module.
   if ((value as { isMyelinTensor?: boolean }).isMyelinTensor === true) {
     return `a Tensor of shape ${formatShape((value as { shape: readonly number[] }).shape)}`;
   }

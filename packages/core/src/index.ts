@@ -4,6 +4,7 @@ export * from './backend/descriptor.js';
 export * from './backend/packages.js';
 export { isFloat, type FloatDType } from './backend/dtypes.js';
 export * from './errors.js';
+export { isTensor } from './tensor/is-tensor.js';
 export { Tensor, type GradientHook, type NestedArray, type RemovableHandle, type TensorLike } from './tensor/tensor.js';
 export * from './tensor/creation.js';
 export { Generator, defaultGenerator, manualSeed, philox4x32, type GeneratorState } from './tensor/random.js';

@@ -1,4 +1,4 @@
-import type { Tensor } from '@myelin/core';
+import { isTensor, type Tensor } from '@myelin/core';
 import { Dataset, checkIndex } from './dataset.js';
 import { DataError } from './errors.js';
 import {
@@ -91,7 +91,7 @@ function toHostArray(input: ArrayInput, role: 'inputs' | 'targets', targetDtype?
 function checkHostArrayInput(input: unknown, role: 'inputs' | 'targets'): void {
   const source = `TensorDataset ${role}`;
   const expected = 'rows (nested number arrays) or { data: a typed array, shape }';
-  if ((input as { isMyelinTensor?: unknown } | null)?.isMyelinTensor === true) {
+  if (isTensor(input)) {
     throw new DataError({
       source,
       expected,

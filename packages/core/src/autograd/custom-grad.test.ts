@@ -107,20 +107,20 @@ describe('customGrad (tf.customGrad, torch.autograd.Function)', () => {
 
   it('names what is wrong: arguments, results, gradients', () => {
     const x = tensor([1, 2], { requiresGrad: true });
-    expect(() => customGrad(3 as never)).toThrow(/customGrad: expected a function, got number 3/);
+    expect(() => customGrad(3 as never)).toThrow(/customGrad: expected a function, got 3/);
     const op = customGrad(function twice(v: Tensor) {
       return { value: v.mul(2), gradFunc: () => [tensor([1, 2, 3])] };
     });
     expect(() => op([1, 2] as never)).toThrow(ArgumentError);
-    expect(() => op([1, 2] as never)).toThrow(/customGrad\(twice\): argument 0 must be a Tensor, got an array of 2/);
+    expect(() => op([1, 2] as never)).toThrow(/customGrad\(twice\): argument 0 must be a Tensor, got \[1,2\]/);
     expect(() => op(x).sum().backward()).toThrow(ShapeError);
     expect(() => op(x).sum().backward()).toThrow(
       /customGrad\(twice\): gradient 0 has shape \[3\] but its input has shape \[2\]/,
     );
     const none = customGrad((v: Tensor) => ({ value: v, gradFunc: () => [] }));
     expect(() => none(x).sum().backward()).toThrow(/one gradient \(or null\) per input, 1 in all, got 0 entries/);
-    const bad = customGrad(() => ({ value: 1 }) as never);
-    expect(() => bad(x)).toThrow(/must return \{ value, gradFunc \}, got an object/);
+    const bad = customGrad((_v: Tensor) => ({ value: 1 }) as never);
+    expect(() => bad(x)).toThrow(/must return \{ value, gradFunc \}, got \{"value":1\}/);
     const mixed = customGrad((v: Tensor) => ({ value: [v, v.cast('float64')], gradFunc: () => [null] }));
     expect(() => mixed(x)).toThrow(DTypeError);
   });

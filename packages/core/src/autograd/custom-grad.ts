@@ -1,9 +1,10 @@
-import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, DTypeError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { isFloat } from '../backend/dtypes.js';
 import { concat, reshape, slice } from '../ops/movement.js';
 import { zerosLike } from '../tensor/creation.js';
 import { compositeResults } from '../tensor/scope.js';
-import { Tensor } from '../tensor/tensor.js';
+import { isTensor } from '../tensor/is-tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 import type { GradNode } from './node.js';
 
@@ -36,11 +37,12 @@ export interface CustomGradResult<V extends Tensor | Tensor[]> {
 export function customGrad<A extends Tensor[], V extends Tensor | Tensor[]>(
   f: (...inputs: A) => CustomGradResult<V>,
 ): (...inputs: A) => V {
-  if (typeof f !== 'function') throw new ArgumentError(`customGrad: expected a function, got ${describe(f)}`);
+  if (typeof f !== 'function') throw new ArgumentError(`customGrad: expected a function, got ${describeValue(f)}`);
   const name = f.name === '' ? 'customGrad' : `customGrad(${f.name})`;
   return (...inputs: A): V => {
     inputs.forEach((input, i) => {
-      if (!isTensor(input)) throw new ArgumentError(`${name}: argument ${i} must be a Tensor, got ${describe(input)}`);
+      if (!isTensor(input))
+        throw new ArgumentError(`${name}: argument ${i} must be a Tensor, got ${describeValue(input)}`);
     });
     const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
     let single = false;
@@ -129,18 +131,18 @@ function checkResult<V extends Tensor | Tensor[]>(
   result: unknown,
 ): { values: Tensor[]; gradFunc: CustomGradResult<V>['gradFunc'] } {
   if (typeof result !== 'object' || result === null || !('value' in result) || !('gradFunc' in result))
-    throw new ArgumentError(`${name}: the function must return { value, gradFunc }, got ${describe(result)}`);
+    throw new ArgumentError(`${name}: the function must return { value, gradFunc }, got ${describeValue(result)}`);
   const { value, gradFunc } = result as CustomGradResult<V>;
   const values: Tensor[] = Array.isArray(value) ? [...(value as Tensor[])] : [value as Tensor];
   if (values.length === 0) throw new ArgumentError(`${name}: value is an empty array; return at least one tensor`);
   values.forEach((v, i) => {
     if (!isTensor(v))
       throw new ArgumentError(
-        `${name}: value${Array.isArray(value) ? `[${i}]` : ''} must be a Tensor, got ${describe(v)}`,
+        `${name}: value${Array.isArray(value) ? `[${i}]` : ''} must be a Tensor, got ${describeValue(v)}`,
       );
   });
   if (typeof gradFunc !== 'function')
-    throw new ArgumentError(`${name}: gradFunc must be a function (dy) => gradients, got ${describe(gradFunc)}`);
+    throw new ArgumentError(`${name}: gradFunc must be a function (dy) => gradients, got ${describeValue(gradFunc)}`);
   return { values, gradFunc };
 }
 
@@ -152,27 +154,17 @@ function checkGradients(
 ): (Tensor | null)[] {
   if (!Array.isArray(gradients) || gradients.length !== inputs.length)
     throw new ArgumentError(
-      `${name}: gradFunc must return an array of one gradient (or null) per input, ${inputs.length} in all, got ${Array.isArray(gradients) ? `${gradients.length} entries` : describe(gradients)}`,
+      `${name}: gradFunc must return an array of one gradient (or null) per input, ${inputs.length} in all, got ${Array.isArray(gradients) ? `${gradients.length} entries` : describeValue(gradients)}`,
     );
   return inputs.map((input, i) => {
     const g = gradients[i];
     if (g === null || g === undefined) return null;
-    if (!isTensor(g)) throw new ArgumentError(`${name}: gradient ${i} must be a Tensor or null, got ${describe(g)}`);
+    if (!isTensor(g))
+      throw new ArgumentError(`${name}: gradient ${i} must be a Tensor or null, got ${describeValue(g)}`);
     if (g.shape.length !== input.shape.length || g.shape.some((d, j) => d !== input.shape[j]))
       throw new ShapeError(
         `${name}: gradient ${i} has shape ${formatShape(g.shape)} but its input has shape ${formatShape(input.shape)}; return one gradient of each input's shape`,
       );
     return g.dtype === input.dtype || !isFloat(input.dtype) ? g : g.cast(input.dtype);
   });
-}
-
-function isTensor(value: unknown): value is Tensor {
-  return value instanceof Tensor;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value instanceof Tensor) return `a tensor of shape ${formatShape(value.shape)}`;
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

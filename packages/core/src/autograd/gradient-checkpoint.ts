@@ -4,7 +4,8 @@ import { add, mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { defaultGenerator } from '../tensor/random.js';
 import { tidy } from '../tensor/scope.js';
-import { Tensor } from '../tensor/tensor.js';
+import { isTensor } from '../tensor/is-tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { customGrad } from './custom-grad.js';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
 
@@ -20,7 +21,7 @@ import { isGradEnabled, setGradEnabled } from './grad-mode.js';
 export function checkpoint<A extends Tensor[], V extends Tensor | Tensor[]>(fn: (...inputs: A) => V, ...inputs: A): V {
   if (typeof fn !== 'function') throw new ArgumentError(`checkpoint: expected a function, got ${typeof fn}`);
   inputs.forEach((input, i) => {
-    if (!(input instanceof Tensor))
+    if (!isTensor(input))
       throw new ArgumentError(`checkpoint: argument ${i + 1} must be a Tensor, got ${typeof input}`);
   });
   if (!isGradEnabled()) return fn(...inputs);
@@ -117,7 +118,7 @@ function cutFrom(x: Tensor): Tensor {
 function checkOutputs(result: unknown): Tensor[] {
   const list = Array.isArray(result) ? result : [result];
   list.forEach((t, i) => {
-    if (!(t instanceof Tensor))
+    if (!isTensor(t))
       throw new ArgumentError(
         `checkpoint: the function must return a Tensor or an array of Tensors; output ${i} is ${typeof t}`,
       );

@@ -98,6 +98,13 @@ describe('ctcLoss', () => {
     expect(() => ctcLoss(lp, padded, [4], [2, 1])).toThrow(
       'ctcLoss: inputLengths must be an array of 2 numbers, one per sample, got [4]',
     );
+    // Lengths as tensors, as PyTorch users pass them (int32 or whole floats), read on the host.
+    const fromArrays = ctcLoss(lp, padded, [4, 4], [2, 1]).dataSync()[0]!;
+    const lengths = tensor([4, 4], { dtype: 'int32' });
+    expect(ctcLoss(lp, padded, lengths, tensor([2, 1])).dataSync()[0]).toBe(fromArrays);
+    expect(() => ctcLoss(lp, padded, tensor([[4, 4]], { dtype: 'int32' }), [2, 1])).toThrow(
+      'ctcLoss: inputLengths must be a number[] of integers, an Int32Array or a 1-D tensor of them, got a tensor of dtype int32 and shape [1,2]',
+    );
     expect(() => ctcLoss(lp, padded, [4, 4], [3, 1])).toThrow(
       'ctcLoss: padded targets [2,2] must be [N = 2, S] with S >= every target length, got lengths [3, 1]',
     );

@@ -8,6 +8,7 @@ import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { requireFloat } from './checks.js';
 import { checkReduction, reduce, type Reduction, type ReductionOptions } from './reduction.js';
+import { hostIntegers } from '../tensor/host-integers.js';
 
 export interface CTCLossOptions extends ReductionOptions {
   /** The blank label's class index (default 0). */
@@ -17,7 +18,7 @@ export interface CTCLossOptions extends ReductionOptions {
 }
 
 /** Lengths on the host, as PyTorch's CPU lengths: one per sample (a number for unbatched input). */
-export type CTCLengths = number | readonly number[] | Int32Array;
+export type CTCLengths = number | readonly number[] | Int32Array | Tensor;
 
 /**
  * A log-probability no path can reach. The recursion stays in finite numbers, so a state no
@@ -205,9 +206,9 @@ function checkLengths(
   const list =
     typeof value === 'number' && unbatched
       ? [value]
-      : Array.isArray(value) || value instanceof Int32Array
-        ? Array.from(value as ArrayLike<number>)
-        : null;
+      : typeof value === 'number'
+        ? null
+        : hostIntegers(owner, role, value);
   if (list === null || list.length !== batch)
     throw new ArgumentError(
       `${owner}: ${role} must be ${unbatched ? 'a number (or one in an array)' : `an array of ${batch} numbers, one per sample`}, got ${describeValue(value)}`,

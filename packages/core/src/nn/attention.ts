@@ -21,6 +21,7 @@ import {
 import { constant_, xavierNormal_, xavierUniform_ } from './init.js';
 import { Linear } from './linear.js';
 import { Module, type ModuleConfig } from './module.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in train mode (default 0). */
@@ -69,9 +70,6 @@ export interface MultiheadAttentionResult {
   output: Tensor;
   weights: Tensor | null;
 }
-
-const isTensor = (value: unknown): value is Tensor =>
-  typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
 
 /**
  * Multi-head attention like torch.nn.MultiheadAttention: the same parameter names and shapes

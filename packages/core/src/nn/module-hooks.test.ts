@@ -5,7 +5,9 @@ import {
   BatchNorm1d,
   Linear,
   ReLU,
+  TransformerEncoder,
   TransformerEncoderLayer,
+  generateSquareSubsequentMask,
   randn,
   SGD,
   Sequential,
@@ -119,6 +121,26 @@ describe('forward hooks', () => {
     const a = await values(hooked);
     const b = await values(tidy(() => plain.forward(x)));
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 6));
+  });
+
+  it('see the attention and each layer of a TransformerEncoder called with masks, and may replace the output', async () => {
+    const encoder = new TransformerEncoder(new TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0 }), 2);
+    const calls: string[] = [];
+    encoder.getSubmodule('layers.0.self_attn').registerForwardHook((_m, inputs, output) => {
+      calls.push(`attn ${inputs.length} ${output.shape.join('x')}`);
+    });
+    encoder.getSubmodule('layers.1').registerForwardPreHook((_m, inputs) => {
+      calls.push(`layer1 ${inputs[0]!.shape.join('x')}`);
+    });
+    const x = randn([3, 1, 4]);
+    const mask = generateSquareSubsequentMask(3);
+    const plain = await values(tidy(() => encoder.forwardWithMasks(x, { mask })));
+    expect(calls).toEqual(['attn 3 3x1x4', 'layer1 3x1x4']);
+    // A hook's replacement output flows on: zeroing layer 1's output zeroes the encoder's.
+    const handle = encoder.getSubmodule('layers.1').registerForwardHook((_m, _inputs, output) => output.mul(0));
+    expect((await values(tidy(() => encoder.forwardWithMasks(x, { mask })))).every((v) => v === 0)).toBe(true);
+    handle.remove();
+    expect(await values(tidy(() => encoder.forwardWithMasks(x, { mask })))).toEqual(plain);
   });
 
   it('a pre-hook may return an array of inputs, and hooks run in registration order', () => {

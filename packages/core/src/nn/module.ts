@@ -5,6 +5,7 @@ import { keep, tidy } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { removableHandle, type RemovableHandle, type Tensor } from '../tensor/tensor.js';
 import { checkBoolean, describeValue } from './checks.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /** A module's constructor arguments as JSON: `{ type: 'Linear', inFeatures: 2, outFeatures: 3, bias: true }`. */
 export type ModuleConfig = { type: string; [option: string]: unknown };
@@ -220,9 +221,10 @@ export abstract class Module {
    * `hook(module, inputs, output)` may return a replacement output. Feature extraction, activation
    * statistics and Grad-CAM read intermediate outputs this way (with `output.registerHook` for
    * their gradients). `remove()` on the returned handle unregisters it. Hooks run on calls of
-   * `forward` (a Sequential's, a Linear inside a Transformer's feed-forward); the Transformer
-   * layers reach their attention and each other through `forwardWithWeights`/`forwardWithMasks`,
-   * which run none.
+   * `forward` (a Sequential's, a user's step), and where a container reaches a child through
+   * another entry (the Transformer layers call their attention with masks through
+   * `forwardWithWeights`, the stacks their layers through `forwardWithMasks`) they run around
+   * that call, with its tensor inputs, as PyTorch's run around every `module(...)` call.
    */
   registerForwardHook(hook: ForwardHook): RemovableHandle {
     return this.#addHook('registerForwardHook', this.#forwardHooks, hook);
@@ -342,6 +344,16 @@ export abstract class Module {
     return false;
   }
 
+  /**
+   * Runs `compute(inputs)` as a call of this module, inside its forward pre-hooks and hooks: for
+   * a container reaching a child through another entry than `forward` (a Transformer layer
+   * calling its attention with masks), so hooks see every call, as in PyTorch.
+   */
+  callWithHooks(inputs: Tensor[], compute: (inputs: Tensor[]) => Tensor): Tensor {
+    if (!this.hasForwardHooks) return compute(inputs);
+    return this.#forwardWithHooks((...args: Tensor[]) => compute(args), inputs);
+  }
+
   /** Whether forward hooks are registered (a Sequential then runs this module on its own, unfused). */
   get hasForwardHooks(): boolean {
     return this.#forwardPreHooks.length > 0 || this.#forwardHooks.length > 0;
@@ -435,10 +447,6 @@ function describeNames(entries: Map<string, unknown>): string {
 
 function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
-}
-
-function isTensor(value: unknown): value is Tensor {
-  return typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
 }
 
 function checkTensor(what: string, value: unknown): void {

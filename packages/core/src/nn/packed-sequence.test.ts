@@ -119,10 +119,10 @@ describe('PackedSequence', () => {
       new ShapeError('packPaddedSequence: got 2 lengths for a batch of 4 (input [4,3,2], batchFirst)'),
     );
     expect(() => packPaddedSequence(x, [2.5, 1, 1])).toThrow(
-      'packPaddedSequence: lengths must be a number[] of integers or a 1-D tensor of them, got [2.5,1,1]',
+      'packPaddedSequence: lengths must be a number[] of integers, an Int32Array or a 1-D tensor of them, got [2.5,1,1]',
     );
     expect(() => packPaddedSequence(x, tensor([[3, 2, 1]]))).toThrow(
-      'packPaddedSequence: lengths must be a number[] of integers or a 1-D tensor of them, got a float32 tensor of shape [1,3]',
+      'packPaddedSequence: lengths must be a number[] of integers, an Int32Array or a 1-D tensor of them, got a tensor of dtype float32 and shape [1,3]',
     );
     expect(() => packPaddedSequence(x, [3, 2, 1], { enforce_sorted: false } as never)).toThrow(/enforce_sorted/);
     expect(() => packSequence([])).toThrow('packSequence: expected a non-empty array of tensors, got []');

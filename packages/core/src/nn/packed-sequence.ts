@@ -5,6 +5,7 @@ import { tensor } from '../tensor/creation.js';
 import { composite, compositeResults } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkInteger, checkNumber, checkOptions, describeValue } from './checks.js';
+import { hostIntegers } from '../tensor/host-integers.js';
 
 /*
  * torch.nn.utils.rnn's variable-length batches. A PackedSequence holds only the real steps,
@@ -122,28 +123,6 @@ function invertPermutation(order: readonly number[]): number[] {
   return inverse;
 }
 
-/** The lengths as host integers: a number[], or a 1-D tensor of whole numbers (int32 or float) on a backend that reads synchronously. */
-function hostLengths(where: string, lengths: unknown): number[] {
-  const isTensor = typeof lengths === 'object' && lengths !== null && (lengths as Tensor).isMyelinTensor === true;
-  if (isTensor) {
-    const t = lengths as Tensor;
-    if (t.rank !== 1 || t.dtype === 'bool')
-      throw new ArgumentError(
-        `${where}: lengths must be a number[] of integers or a 1-D tensor of them, got a ${t.dtype} tensor of shape ${formatShape(t.shape)}`,
-      );
-    if (!t.backend.readSync)
-      throw new ArgumentError(
-        `${where}: backend '${t.backend.name}' cannot read the lengths tensor synchronously; pass lengths as a number[] (torch keeps lengths on the CPU)`,
-      );
-    lengths = Array.from(t.dataSync());
-  }
-  if (!isIntegerList(lengths))
-    throw new ArgumentError(
-      `${where}: lengths must be a number[] of integers or a 1-D tensor of them, got ${describeValue(lengths)}`,
-    );
-  return lengths;
-}
-
 interface Packing {
   batchSizes: number[];
   sortedIndices: number[] | null;
@@ -218,7 +197,7 @@ export function packPaddedSequence(
 ): PackedSequence {
   const where = 'packPaddedSequence';
   const [batchFirst, enforceSorted] = packOptions(where, options, ['batchFirst', 'enforceSorted']);
-  const given = hostLengths(where, lengths);
+  const given = hostIntegers(where, 'lengths', lengths);
   if (input.rank < 2)
     throw new ShapeError(
       `${where}: input has shape ${formatShape(input.shape)}, expected ${batchFirst ? '[batch, seq, ...]' : '[seq, batch, ...]'}`,

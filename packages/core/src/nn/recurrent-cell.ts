@@ -24,6 +24,7 @@ import {
   type LSTMState,
   type RNNNonlinearity,
 } from './recurrent.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /*
  * RNNCell, LSTMCell and GRUCell: one step of the recurrent layers as modules, like torch.nn's.
@@ -49,9 +50,6 @@ export interface RNNCellOptions extends RNNCellBaseOptions {
 }
 export type LSTMCellOptions = RNNCellBaseOptions;
 export type GRUCellOptions = RNNCellBaseOptions;
-
-const isTensor = (value: unknown): value is Tensor =>
-  typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
 
 /** What RNNCell, LSTMCell and GRUCell share, like torch.nn.RNNCellBase: parameters, checks and the state's shape. */
 export abstract class RNNCellBase extends Module {

@@ -23,6 +23,7 @@ import { Dropout } from './dropout.js';
 import { uniform_ } from './init.js';
 import { Module, type ModuleConfig } from './module.js';
 import { isPackedSequence, type PackedSequence } from './packed-sequence.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /*
  * RNN, LSTM and GRU with torch.nn's semantics: the same parameter names and shapes (a PyTorch
@@ -107,9 +108,6 @@ function splitRows(x: Tensor, sizes: readonly number[], into: Tensor[] = []): Te
 /** `count` rows of x from row `begin` (x itself when that is all of it). */
 const rows = (x: Tensor, begin: number, count: number): Tensor =>
   begin === 0 && count === x.shape[0] ? x : slice(x, [begin], [count]);
-
-const isTensor = (value: unknown): value is Tensor =>
-  typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
 
 function checkCellState(where: string, name: string, value: unknown, batch: number, hidden: number): Tensor {
   if (!isTensor(value)) throw new ArgumentError(`${where}: ${name} must be a Tensor, got ${describeValue(value)}`);

@@ -21,6 +21,7 @@ import { Linear } from './linear.js';
 import { ModuleList } from './module-list.js';
 import { Module, type ModuleConfig } from './module.js';
 import { LayerNorm } from './normalization.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /*
  * torch.nn's Transformer family: TransformerEncoderLayer, TransformerDecoderLayer, the stacks
@@ -158,7 +159,7 @@ export abstract class TransformerLayer extends Module {
       t.shape[t.rank - 1] !== this.dModel
     )
       throw new ShapeError(
-        `${where}: ${what} must be ${layout} or unbatched [seq, dModel] with dModel = ${this.dModel}, got ${(x as { isMyelinTensor?: boolean } | null)?.isMyelinTensor === true ? formatShape(t.shape) : describeValue(x)}`,
+        `${where}: ${what} must be ${layout} or unbatched [seq, dModel] with dModel = ${this.dModel}, got ${isTensor(x) ? formatShape(t.shape) : describeValue(x)}`,
       );
     return t;
   }
@@ -209,6 +210,20 @@ export abstract class TransformerLayer extends Module {
   }
 }
 
+/** A call of `attention` with masks (no weights), inside its forward hooks as `forward` would be. */
+function attend(
+  attention: MultiheadAttention,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  masks: { attnMask: Tensor | undefined; keyPaddingMask: Tensor | undefined; isCausal: boolean | undefined },
+): Tensor {
+  return attention.callWithHooks(
+    [query, key, value],
+    ([q, k, v]) => attention.forwardWithWeights(q!, k!, v!, { ...masks, needWeights: false }).output,
+  );
+}
+
 /**
  * One encoder block, like torch.nn.TransformerEncoderLayer: self-attention, then a feed-forward
  * block, each with dropout, a residual connection and LayerNorm (after the add by default, before
@@ -251,12 +266,11 @@ export class TransformerEncoderLayer extends TransformerLayer {
     this.checkSequence(name, 'src', src);
     const selfAttention = (x: Tensor): Tensor =>
       this.dropout1.forward(
-        this.selfAttn.forwardWithWeights(x, x, x, {
+        attend(this.selfAttn, x, x, x, {
           attnMask: masks.srcMask,
           keyPaddingMask: masks.srcKeyPaddingMask,
           isCausal: masks.isCausal,
-          needWeights: false,
-        }).output,
+        }),
       );
     const feedForward = (x: Tensor): Tensor =>
       this.dropout2.forward(this.feedForward(x, this.linear1, this.dropout, this.linear2));
@@ -329,21 +343,19 @@ export class TransformerDecoderLayer extends TransformerLayer {
       );
     const selfAttention = (x: Tensor): Tensor =>
       this.dropout1.forward(
-        this.selfAttn.forwardWithWeights(x, x, x, {
+        attend(this.selfAttn, x, x, x, {
           attnMask: masks.tgtMask,
           keyPaddingMask: masks.tgtKeyPaddingMask,
           isCausal: masks.tgtIsCausal,
-          needWeights: false,
-        }).output,
+        }),
       );
     const crossAttention = (x: Tensor): Tensor =>
       this.dropout2.forward(
-        this.multiheadAttn.forwardWithWeights(x, memory, memory, {
+        attend(this.multiheadAttn, x, memory, memory, {
           attnMask: masks.memoryMask,
           keyPaddingMask: masks.memoryKeyPaddingMask,
           isCausal: masks.memoryIsCausal,
-          needWeights: false,
-        }).output,
+        }),
       );
     const feedForward = (x: Tensor): Tensor =>
       this.dropout3.forward(this.feedForward(x, this.linear1, this.dropout, this.linear2));
@@ -461,7 +473,7 @@ export class TransformerEncoder extends TransformerStack<TransformerEncoderLayer
       srcKeyPaddingMask: masks.srcKeyPaddingMask,
       isCausal: masks.isCausal,
     };
-    return this.run(src, (layer, x) => layer.forwardWithMasks(x, layerMasks));
+    return this.run(src, (layer, x) => layer.callWithHooks([x], ([y]) => layer.forwardWithMasks(y!, layerMasks)));
   }
 
   override config(): ModuleConfig {
@@ -485,7 +497,9 @@ export class TransformerDecoder extends TransformerStack<TransformerDecoderLayer
 
   forwardWithMasks(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
     checkOptions('TransformerDecoder.forwardWithMasks', masks, decoderMaskNames);
-    return this.run(tgt, (layer, x) => layer.forwardWithMasks(x, memory, masks));
+    return this.run(tgt, (layer, x) =>
+      layer.callWithHooks([x, memory], ([y, m]) => layer.forwardWithMasks(y!, m!, masks)),
+    );
   }
 
   override config(): ModuleConfig {
@@ -586,8 +600,10 @@ export class Transformer extends Module {
       );
     const { srcMask, srcKeyPaddingMask, srcIsCausal, ...decoderMasks } = masks;
     return composite(() => {
-      const memory = this.encoder.forwardWithMasks(src, { mask: srcMask, srcKeyPaddingMask, isCausal: srcIsCausal });
-      return this.decoder.forwardWithMasks(tgt, memory, decoderMasks);
+      const memory = this.encoder.callWithHooks([src], ([x]) =>
+        this.encoder.forwardWithMasks(x!, { mask: srcMask, srcKeyPaddingMask, isCausal: srcIsCausal }),
+      );
+      return this.decoder.callWithHooks([tgt, memory], ([t, m]) => this.decoder.forwardWithMasks(t!, m!, decoderMasks));
     });
   }
 

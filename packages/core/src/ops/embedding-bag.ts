@@ -7,6 +7,7 @@ import { isFloat } from './dispatch.js';
 import { cast, div, greater, logicalAnd, maximum, mul, notEqual, where } from './elementwise.js';
 import { gather, reshape, scatterAdd, slice, unsqueeze } from './movement.js';
 import { max, sum } from './reduce.js';
+import { hostIntegers } from '../tensor/host-integers.js';
 
 /** How EmbeddingBag reduces each bag's embeddings. */
 export type EmbeddingBagMode = 'sum' | 'mean' | 'max';
@@ -141,7 +142,7 @@ function bagsOf(owner: string, input: Tensor, offsets: BagOffsets | undefined, i
       throw new ArgumentError(
         `${owner}: 1-D input needs offsets (where each bag starts), or give 2-D [bags, ids] input`,
       );
-    const starts = hostOffsets(owner, offsets);
+    const starts = hostIntegers(owner, 'offsets', offsets);
     if (includeLastOffset && starts.length === 0)
       throw new ArgumentError(`${owner}: includeLastOffset needs at least one offset (the end of the last bag)`);
     bounds = includeLastOffset ? starts : [...starts, count];
@@ -163,22 +164,4 @@ function bagsOf(owner: string, input: Tensor, offsets: BagOffsets | undefined, i
     lengths: bounds.slice(1).map((end, b) => end - bounds[b]!),
     bagOfId,
   };
-}
-
-function hostOffsets(owner: string, offsets: BagOffsets): number[] {
-  if (Array.isArray(offsets) || offsets instanceof Int32Array) return Array.from(offsets as ArrayLike<number>);
-  const tensor = offsets as Tensor;
-  if (
-    typeof tensor !== 'object' ||
-    tensor === null ||
-    !('isMyelinTensor' in tensor) ||
-    tensor.rank !== 1 ||
-    tensor.dtype !== 'int32'
-  )
-    throw new ArgumentError(`${owner}: offsets must be a number array or a 1-D int32 tensor, got ${String(offsets)}`);
-  if (!tensor.backend.readSync)
-    throw new ArgumentError(
-      `${owner}: offsets are read on the host, and backend '${tensor.backend.name}' reads only asynchronously: pass them as a number array`,
-    );
-  return Array.from(tensor.dataSync());
 }

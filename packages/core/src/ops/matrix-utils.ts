@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { mul, notEqual, sub, where } from './elementwise.js';
 import { concat, expand, gather, pad, permute, reshape, slice, stack } from './movement.js';
 import { sum } from './reduce.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /*
  * Matrix and shape utilities of torch (tril, triu, diag, diagonal, diag_embed, trace, outer,
@@ -230,10 +231,6 @@ export function meshgrid(...args: (Tensor | MeshgridOptions)[]): Tensor[] {
       ),
     ),
   );
-}
-
-function isTensor(value: unknown): value is Tensor {
-  return typeof value === 'object' && value !== null && (value as { isMyelinTensor?: boolean }).isMyelinTensor === true;
 }
 
 /** torch.cartesian_prod: every combination of the vectors' elements, as rows [N, k] (one vector: itself). */

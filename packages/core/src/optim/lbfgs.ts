@@ -4,9 +4,9 @@ import { concat } from '../ops/movement.js';
 import { zeros } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { isTensor } from '../tensor/is-tensor.js';
 import {
   Optimizer,
-  isTensor,
   withDefaults,
   type OptimizerOptions,
   type OptimizerState,

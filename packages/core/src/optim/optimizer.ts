@@ -5,6 +5,7 @@ import { keep, tidy } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { requireNonNegative } from './validate.js';
+import { isTensor } from '../tensor/is-tensor.js';
 
 /** A set of parameters with its own options; group options override the optimizer's defaults. */
 export interface ParamGroup {
@@ -35,10 +36,6 @@ export interface OptimizerState {
   /** Keyed by the parameter's index across all groups, in group order. */
   state: Record<number, Record<string, Tensor | number>>;
   paramGroups: { params: number[]; [option: string]: unknown }[];
-}
-
-export function isTensor(value: unknown): value is Tensor {
-  return typeof value === 'object' && value !== null && (value as { isMyelinTensor?: unknown }).isMyelinTensor === true;
 }
 
 /** `defaults` overridden by the options that are not undefined. */

@@ -13,7 +13,7 @@ import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchesOf } from '../training/evaluate.js';
 import { forwardBatch, yieldsFreshBatches, type DataSource } from '../training/types.js';
-import { isTensor } from './optimizer.js';
+import { isTensor } from '../tensor/is-tensor.js';
 import { rejectUnknownKeys } from './validate.js';
 
 /**

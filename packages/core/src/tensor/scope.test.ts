@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { DisposedTensorError, getBackend, keep, ones, tensor, tidy } from '@myelin/core';
+import { DisposedTensorError, getBackend, isTensor, keep, ones, tensor, tidy } from '@myelin/core';
 import { composite } from './scope.js';
 
 describe('tidy', () => {
@@ -74,5 +74,15 @@ describe('scopes on error', () => {
       }),
     ).toThrow('inside a composite');
     expect(backend.liveHandles()).toBe(before);
+  });
+});
+
+describe('isTensor (torch.is_tensor)', () => {
+  it('knows a tensor by its brand, and nothing else', () => {
+    const t = tensor([1, 2]);
+    expect(isTensor(t)).toBe(true);
+    expect(isTensor({ isMyelinTensor: true })).toBe(true); // another copy of core's Tensor
+    for (const other of [null, undefined, 3, 'tensor', [t], { shape: [2] }, { isMyelinTensor: 'yes' }])
+      expect(isTensor(other)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from './tensor.js';
+import { isTensor } from './is-tensor.js';
 
 /**
  * Memory scopes. GPU memory is not garbage-collected in time, so core owns disposal: every
@@ -113,10 +114,6 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
   } else if (Object.getPrototypeOf(value) === Object.prototype) {
     for (const item of Object.values(value)) collectTensors(item, into);
   }
-}
-
-function isTensor(value: object): value is Tensor {
-  return (value as { readonly isMyelinTensor?: boolean }).isMyelinTensor === true;
 }
 
 /** Disposes every tensor found in a container (arrays and plain objects are searched). */
