@@ -235,6 +235,7 @@ describe('linalg errors', () => {
     ).toThrow(DTypeError);
     expect(() => linalg.solve(seeded([3, 3], 2), seeded([4, 2], 3))).toThrow(/do not fit A X = B \(3 vs 4\)/);
     expect(() => linalg.solve(seeded([3, 3], 2), seeded([3, 2], 3, 'float32'))).toThrow(DTypeError);
+    expect(() => linalg.solve(seeded([3, 3], 2), seeded([3], 3), { left: false })).toThrow(/read as a column \[3, 1\]/);
     expect(() => linalg.solve(seeded([2, 3, 3], 2), seeded([4, 3, 1], 3))).toThrow(ShapeError);
     expect(() => linalg.cholesky(seeded([3, 3], 2), { uper: true } as never)).toThrow(ArgumentError);
     expect(() => linalg.solveTriangular(seeded([3, 3], 2), seeded([3, 1], 3), {} as never)).toThrow(

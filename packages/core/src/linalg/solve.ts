@@ -110,6 +110,11 @@ export function solve(a: Tensor, b: Tensor, options: SolveOptions = {}): Tensor 
       throw new ShapeError(
         `linalg.solve: A ${formatShape(a.shape)} and b ${formatShape(b.shape)} differ in size (${n} vs ${b.shape[b.rank - 1]})`,
       );
+    // torch reads a vector b as a column [n, 1], which X A = B cannot take (n > 1)
+    if (!left && n !== 1)
+      throw new ShapeError(
+        `linalg.solve: with left: false, b ${formatShape(b.shape)} is read as a column [${n}, 1], which X A = B with A ${formatShape(a.shape)} cannot take; pass B as a matrix [..., k, ${n}]`,
+      );
     const x = solveMatrices(a, reshape(b, [...b.shape, 1]));
     return reshape(x, x.shape.slice(0, -1));
   }
