@@ -33,6 +33,10 @@ function loop(initial: Tensor[], steps: number, step: (state: Tensor[], k: numbe
   return state;
 }
 
+/** 0..m-1 as int32 [1, m, 1], to compare with pivot rows. */
+const rowIndices = (backend: Backend, m: number): Tensor =>
+  tidy(() => reshape(arange(0, m, 1, { dtype: 'int32', backend }), [1, m, 1]));
+
 /** Row k of x [B, r, c] as [B, 1, c]. */
 const row = (x: Tensor, k: number): Tensor => slice(x, [0, k, 0], [x.shape[0]!, 1, x.shape[2]!]);
 /** Column k of x [B, r, c] as [B, r, 1]. */
@@ -61,7 +65,7 @@ export function luKernel(a: Tensor, pivot = true): LuKernelResult {
   return noGrad(() => {
     const [batch, m, n] = a.shape as [number, number, number];
     const steps = Math.min(m, n);
-    const rowIndex = reshape(arange(0, m, 1, { dtype: 'int32', backend: a.backend }), [1, m, 1]);
+    const rowIndex = rowIndices(a.backend, m);
     const pivotList: Tensor[] = [];
     const square = eye(m, { dtype: a.dtype, backend: a.backend });
     const identity = expand(square, [batch, m, m]);
@@ -99,6 +103,7 @@ export function luKernel(a: Tensor, pivot = true): LuKernelResult {
     });
     const pivots = steps === 0 ? zeros([batch, 0], { dtype: 'int32', backend: a.backend }) : stack(pivotList, 1);
     for (const p of pivotList) p.dispose();
+    rowIndex.dispose();
     if (steps === 0) return { lu: add(a, 0), pivots, permutation: identity };
     identity.dispose();
     return { lu: lu!, pivots, permutation: permutation! };
@@ -234,7 +239,7 @@ export function permutationFromPivots(pivots: Tensor, m: number, dtype: Tensor['
     const square = eye(m, { dtype, backend: pivots.backend });
     const identity = expand(square, [batch, m, m]);
     square.dispose();
-    const rowIndex = reshape(arange(0, m, 1, { dtype: 'int32', backend: pivots.backend }), [1, m, 1]);
+    const rowIndex = rowIndices(pivots.backend, m);
     const [permutation] = loop([identity], steps, ([perm], k) => {
       const p = slice(pivots, [0, k], [batch, 1]);
       const isP = equal(rowIndex, reshape(p, [batch, 1, 1]));
