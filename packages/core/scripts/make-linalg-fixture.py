@@ -144,6 +144,10 @@ cases = [
     ('vecdot dim 0', 'vecdot', {'dim': 0}, [r(3, 2), r(3, 1)], lambda x, y: LA.vecdot(x, y, dim=0)),
     ('matrixExp', 'matrixExp', {}, [r(3, 3)], LA.matrix_exp),
     ('matrixExp large norm', 'matrixExp', {}, [4 * r(2, 3, 3)], LA.matrix_exp),
+    ('luFactor tall', 'luFactor', {}, [r(5, 3)], LA.lu_factor),
+    ('luFactor wide batch', 'luFactor', {}, [r(2, 3, 5)], LA.lu_factor),
+    ('lu tall batch', 'lu', {}, [r(2, 4, 3)], LA.lu),
+    ('lu wide', 'lu', {}, [r(2, 4)], LA.lu),
 ]
 
 out = []

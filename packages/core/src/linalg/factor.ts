@@ -103,27 +103,61 @@ export interface LuFactorResult {
   pivots: Tensor;
 }
 
+/** The leading rows x columns block of x [B, m, n]. */
+const block = (x: Tensor, rows: number, columns: number): Tensor => slice(x, [0, 0, 0], [-1, rows, columns]);
+
+/**
+ * The gradient of A = P L U (L [B, m, k] unit lower, U [B, k, n] upper, k = min(m, n)) from the
+ * gradient g of the packed factor, as PyTorch's linalg_lu_backward: square, wide (the extra
+ * columns of U pass straight through) and tall (the extra rows of L).
+ */
+function luBackward(g: Tensor, lower: Tensor, upperPart: Tensor): Tensor {
+  const [, m, k] = lower.shape as [number, number, number];
+  const n = upperPart.shape[2]!;
+  const gL = tril(block(g, m, k), -1);
+  const gU = triu(block(g, k, n));
+  const lowerTGL = matmul(lower, gL, { transposeA: true });
+  const gUUpperT = matmul(gU, upperPart, { transposeB: true });
+  if (m === n) {
+    // L⁻ᵀ (tril(Lᵀ gL, -1) + triu(gU Uᵀ)) U⁻ᵀ
+    const phi = add(tril(lowerTGL, -1), triu(gUUpperT));
+    const y = triangularSolveKernel(mT(lower), phi, { upper: true, unitriangular: true });
+    return mT(triangularSolveKernel(upperPart, mT(y), { upper: true, unitriangular: false }));
+  }
+  if (m < n) {
+    // L⁻ᵀ [tril(Lᵀ gL - gU Uᵀ, -1) U₁⁻ᵀ + gU₁, gU₂]
+    const inner = tril(sub(lowerTGL, gUUpperT), -1);
+    const right = mT(triangularSolveKernel(block(upperPart, k, k), mT(inner), { upper: true, unitriangular: false }));
+    const top = concat([add(right, block(gU, k, k)), slice(gU, [0, 0, k], [-1, k, n - k])], 2);
+    return triangularSolveKernel(mT(lower), top, { upper: true, unitriangular: true });
+  }
+  // [L₁⁻ᵀ triu(gU Uᵀ - Lᵀ gL) + gL₁; gL₂] U⁻ᵀ
+  const inner = triu(sub(gUUpperT, lowerTGL));
+  const top = triangularSolveKernel(mT(block(lower, k, k)), inner, { upper: true, unitriangular: true });
+  const stacked = concat([add(top, block(gL, k, k)), slice(gL, [0, k, 0], [-1, m - k, k])], 1);
+  return mT(triangularSolveKernel(upperPart, mT(stacked), { upper: true, unitriangular: false }));
+}
+
+/** L [B, m, k] (unit diagonal) and U [B, k, n] from a packed factor [B, m, n]. */
+function unpack(packed: Tensor): [Tensor, Tensor] {
+  const [, m, n] = packed.shape as [number, number, number];
+  const k = Math.min(m, n);
+  const identity = eye(m, k, { dtype: packed.dtype, backend: packed.backend });
+  return [add(tril(block(packed, m, k), -1), identity), triu(block(packed, k, n))];
+}
+
 function makeLuFactor(pivot: boolean): (a: Tensor) => Tensor[] {
   return customGrad(function luFactor(a: Tensor) {
-    const n = a.shape[a.rank - 1]!;
+    const [m, n] = a.shape.slice(-2) as [number, number];
     const factor = luKernel(toBatch(a), pivot);
     const lu = reshape(factor.lu, a.shape);
-    const pivots = reshape(add(factor.pivots, 1), a.shape.slice(0, -1));
+    const pivots = reshape(add(factor.pivots, 1), [...a.shape.slice(0, -2), Math.min(m, n)]);
     return {
       value: [lu, pivots],
-      // A = P L U: gA = P L⁻ᵀ (tril(Lᵀ gL, -1) + triu(gU Uᵀ)) U⁻ᵀ
       gradFunc: ([gLU]: Tensor[]) => {
-        const g = toBatch(gLU!);
-        const identity = eye(n, { dtype: a.dtype, backend: a.backend });
-        const lower = add(tril(factor.lu, -1), identity);
-        const upperPart = triu(factor.lu);
-        const phi = add(
-          tril(matmul(lower, tril(g, -1), { transposeA: true }), -1),
-          triu(matmul(triu(g), upperPart, { transposeB: true })),
-        );
-        const y = triangularSolveKernel(mT(factor.lu), phi, { upper: true, unitriangular: true });
-        const z = mT(triangularSolveKernel(factor.lu, mT(y), { upper: true, unitriangular: false }));
-        return [reshape(matmul(factor.permutation, z, { transposeA: true }), a.shape)];
+        const [lower, upperPart] = unpack(factor.lu);
+        const ga = luBackward(toBatch(gLU!), lower, upperPart);
+        return [reshape(matmul(factor.permutation, ga, { transposeA: true }), a.shape)];
       },
     };
   });
@@ -135,11 +169,11 @@ function checkSquareFloat(op: string, a: Tensor): void {
   checkMatrices(op, 'A', a, true);
 }
 
-/** torch.linalg.lu_factor: the packed LU factorization of square matrices, with 1-based int32 pivots. */
+/** torch.linalg.lu_factor: the packed LU factorization of [..., m, n] matrices, with 1-based int32 pivots. */
 export function luFactor(a: Tensor, options: LuFactorOptions = {}): LuFactorResult {
   checkOptions('linalg.luFactor', options, ['pivot']);
   const pivot = checkBoolean('linalg.luFactor: pivot', options.pivot ?? true);
-  checkSquareFloat('luFactor', a);
+  checkMatrices('luFactor', 'A', a);
   const [LU, pivots] = luFactorOps[pivot ? 1 : 0]!(a);
   return { LU: LU!, pivots: pivots! };
 }
@@ -157,16 +191,19 @@ export interface LuResult {
 export function lu(a: Tensor, options: LuFactorOptions = {}): LuResult {
   checkOptions('linalg.lu', options, ['pivot']);
   const pivot = checkBoolean('linalg.lu: pivot', options.pivot ?? true);
-  checkSquareFloat('lu', a);
-  const n = a.shape[a.rank - 1]!;
+  checkMatrices('lu', 'A', a);
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  const k = Math.min(m, n);
+  const batch = a.shape.slice(0, -2);
   // L first: compositeResults ties the shared intermediates to the first result, which must be recorded.
   const [L, U, P] = compositeResults(() => {
     const [packed, pivots] = luFactorOps[pivot ? 1 : 0]!(a);
-    const permutation = permutationFromPivots(reshape(sub(pivots!, 1), [batchSize(a.shape), n]), n, a.dtype);
+    const permutation = permutationFromPivots(reshape(sub(pivots!, 1), [batchSize(a.shape), k]), m, a.dtype);
+    const [lower, upperPart] = unpack(toBatch(packed!));
     return [
-      add(tril(packed!, -1), eye(n, { dtype: a.dtype, backend: a.backend })),
-      triu(packed!),
-      reshape(mT(permutation), a.shape),
+      reshape(lower, [...batch, m, k]),
+      reshape(upperPart, [...batch, k, n]),
+      reshape(mT(permutation), [...batch, m, m]),
     ];
   });
   return { P: P!, L: L!, U: U! };
