@@ -49,7 +49,7 @@ export const linalgCases: OpCase[] = [
     },
   },
   {
-    name: 'linalg.lu (L and U), luSolve with the adjoint, slogdet',
+    name: 'linalg.lu (L and U), luSolve with the adjoint, slogdet, luFactor of a wide matrix',
     covers: ['argmax', 'equal', 'where', 'sum', 'matmul'],
     // Distinct column magnitudes: the pivot order holds within a finite difference's step.
     inputs: [{ shape: [3, 3], values: [0.5, 2.0, -1.0, 3.5, -1.0, 0.5, -1.5, 1.2, 2.4] }, { shape: [3, 2] }],
@@ -62,6 +62,7 @@ export const linalgCases: OpCase[] = [
           flat(U),
           flat(linalg.luSolve(LU, pivots, b!, { adjoint: true })),
           linalg.slogdet(a!).logabsdet.reshape([1]),
+          flat(linalg.luFactor(a!.slice([0, 0], [2, 3])).LU),
         ],
         0,
       );
