@@ -148,6 +148,11 @@ cases = [
     ('luFactor wide batch', 'luFactor', {}, [r(2, 3, 5)], LA.lu_factor),
     ('lu tall batch', 'lu', {}, [r(2, 4, 3)], LA.lu),
     ('lu wide', 'lu', {}, [r(2, 4)], LA.lu),
+    # Only one triangle is read: the upper one for upper=True (garbage below it here).
+    ('cholesky upper reads the upper triangle', 'cholesky', {'upper': True},
+     [torch.triu(spd(3, 3)) + torch.tril(r(3, 3), -1)], lambda a: LA.cholesky(a, upper=True)),
+    ('cholesky reads the lower triangle', 'cholesky', {}, [torch.tril(spd(3, 3)) + torch.triu(r(3, 3), 1)],
+     LA.cholesky),
 ]
 
 out = []

@@ -277,7 +277,8 @@ function checkPositiveDefinite(factor: Tensor): void {
 
 function makeCholesky(upper: boolean): (a: Tensor) => Tensor {
   return customGrad(function cholesky(a: Tensor) {
-    const factor = choleskyKernel(toBatch(a));
+    // As LAPACK's potrf: the lower factor reads A's lower triangle, the upper one its upper triangle.
+    const factor = choleskyKernel(toBatch(upper ? mT(a) : a));
     checkPositiveDefinite(factor);
     const l = reshape(factor, a.shape);
     return {
@@ -303,7 +304,8 @@ export interface CholeskyOptions {
 }
 
 /**
- * torch.linalg.cholesky: L lower triangular with A = L Lᵀ, read from A's lower triangle. A matrix
+ * torch.linalg.cholesky: L lower triangular with A = L Lᵀ, read from A's lower triangle (U = Lᵀ
+ * from its upper triangle with upper: true, as LAPACK's). A matrix
  * that is not positive-definite raises torch's error on backends that read back synchronously;
  * elsewhere its factor holds NaN from the failing column on.
  */
