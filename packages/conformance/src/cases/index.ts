@@ -11,6 +11,7 @@ import { sortCases } from './sort.js';
 import { linalgSpectralCases } from './linalg-spectral.js';
 import { specialCases } from './special.js';
 import { nnExtraCases } from './nn-extras.js';
+import { linalgCases } from './linalg.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -30,4 +31,5 @@ export const allCases: readonly OpCase[] = [
   ...linalgSpectralCases,
   ...specialCases,
   ...nnExtraCases,
+  ...linalgCases,
 ];
