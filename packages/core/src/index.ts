@@ -284,4 +284,3 @@ export * from './schedules/index.js';
 export * from './losses/index.js';
 export * from './nn/index.js';
 export * from './training/index.js';
-export * as linalg from './linalg/index.js';

@@ -242,8 +242,6 @@ describe('linalg errors', () => {
       /upper must be true or false, got undefined/,
     );
     expect(() => linalg.qr(rect, 'full' as never)).toThrow(/mode must be one of 'reduced', 'complete', 'r', got full/);
-    expect(() => linalg.matrixNorm(rect, 2)).toThrow(/linalg\.svdvals/);
-    expect(() => linalg.matrixNorm(rect, 'nuc')).toThrow(ArgumentError);
     expect(() => linalg.norm(seeded([2, 2, 2], 1), 1)).toThrow(/1-D \(vector\) or 2-D \(matrix\) input, got rank 3/);
     expect(() => linalg.norm(rect, undefined, { dim: [0, 1, 1] })).toThrow(/one or two axes/);
     expect(() => linalg.vectorNorm(rect, Number.NaN)).toThrow(ArgumentError);
@@ -313,4 +311,29 @@ describe('linalg memory', () => {
       expect(backend.liveHandles()).toBe(before);
     });
   }
+
+  it("matrixNorm's spectral orders (2, -2, 'nuc') through svdvals, values and gradients as torch", () => {
+    // torch.linalg.matrix_norm(tensor([[3., 0.], [4., 5.]], dtype=float64), ord) and its gradient
+    const expected: [2 | -2 | 'nuc', number, number[]][] = [
+      [2, 6.70820393249937, [0.223606797749979, 0.223606797749979, 0.6708203932499367, 0.6708203932499367]],
+      [-2, 2.2360679774997894, [0.6708203932499367, -0.6708203932499367, -0.2236067977499789, 0.2236067977499789]],
+      ['nuc', 8.94427190999916, [0.8944271909999156, -0.4472135954999577, 0.44721359549995776, 0.8944271909999156]],
+    ];
+    for (const [ord, value, gradient] of expected) {
+      const a = tensor(
+        [
+          [3, 0],
+          [4, 5],
+        ],
+        { dtype: 'float64', requiresGrad: true },
+      );
+      const n = linalg.matrixNorm(a, ord);
+      expect(n.dataSync()[0]).toBeCloseTo(value, 12);
+      n.backward();
+      Array.from(a.grad!.dataSync()).forEach((g, i) => expect(g).toBeCloseTo(gradient[i]!, 10));
+      // norm dispatches a 2-D input to matrixNorm; keepdim keeps both axes
+      expect(linalg.norm(a, ord).dataSync()[0]).toBeCloseTo(value, 12);
+      expect(linalg.matrixNorm(a, ord, { keepdim: true }).shape).toEqual([1, 1]);
+    }
+  });
 });

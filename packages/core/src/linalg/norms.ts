@@ -7,6 +7,7 @@ import { max, min, sum } from '../ops/reduce.js';
 import { composite } from '../tensor/scope.js';
 import { normalizeAxes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { spectralMatrixNorm } from './spectral.js';
 
 /*
  * torch.linalg's norms: vector_norm, matrix_norm and norm, composed from reductions so their
@@ -74,18 +75,15 @@ function matrixAxes(op: string, x: Tensor, dim: unknown): [number, number] {
 
 /**
  * torch.linalg.matrix_norm over the axes `dim` (default the last two): ord 'fro' (default), 1 / -1
- * (largest / smallest column sum of |x|), Infinity / -Infinity (row sums). 2, -2 and 'nuc' need
- * singular values (linalg.svdvals) and are not supported here yet.
+ * (largest / smallest column sum of |x|), Infinity / -Infinity (row sums), 2 / -2 (largest /
+ * smallest singular value) and 'nuc' (their sum), through linalg.svdvals.
  */
 export function matrixNorm(x: Tensor, ord: MatrixNormOrder = 'fro', options: NormOptions = {}): Tensor {
   checkOptions('linalg.matrixNorm', options, ['dim', 'keepdim']);
   checkFloat('matrixNorm', x);
   const keepdim = checkBoolean('linalg.matrixNorm: keepdim', options.keepdim ?? false);
   const [rows, columns] = matrixAxes('matrixNorm', x, options.dim ?? [-2, -1]);
-  if (ord === 'nuc' || ord === 2 || ord === -2)
-    throw new ArgumentError(
-      `linalg.matrixNorm: ord ${describe(ord)} needs the singular values (linalg.svdvals), which matrixNorm does not compute; use 'fro', 1, -1, Infinity or -Infinity`,
-    );
+  if (ord === 'nuc' || ord === 2 || ord === -2) return spectralMatrixNorm(x, ord, [rows, columns], keepdim);
   if (ord === 'fro') return composite(() => vectorNormOver(x, 2, [rows, columns].sort(), keepdim));
   if (ord !== 1 && ord !== -1 && ord !== Infinity && ord !== -Infinity)
     throw new ArgumentError(
