@@ -149,6 +149,24 @@ export {
   type NanToNumOptions,
   type NanReduceOptions,
 } from './ops/tensor-math.js';
+export {
+  mm,
+  bmm,
+  mv,
+  dot,
+  vdot,
+  inner,
+  tensordot,
+  addmm,
+  addbmm,
+  baddbmm,
+  addmv,
+  addr,
+  addcmul,
+  addcdiv,
+  type AddProductOptions,
+  type AddcOptions,
+} from './ops/products.js';
 export { einsum } from './ops/einsum.js';
 export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';

@@ -8,6 +8,7 @@ import { tensorUtilityCases } from './tensor-utils.js';
 import { tensorMathCases } from './tensor-math.js';
 import { layerCases } from './layers.js';
 import { sortCases } from './sort.js';
+import { tensorFunctionCases } from './tensor-functions.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -24,4 +25,5 @@ export const allCases: readonly OpCase[] = [
   ...tensorMathCases,
   ...layerCases,
   ...sortCases,
+  ...tensorFunctionCases,
 ];
