@@ -60,7 +60,60 @@ products = [
      lambda i, a, b: torch.addcdiv(i, a, b, value=-2)),
 ]
 
-families = {'products': products}
+L = torch.long
+bools = lambda v: torch.tensor(v, dtype=torch.bool)
+idx_dup = ints([2, 0, 2, 3])
+gidx = ints([[0, 2, 1, 0], [1, 1, 0, 2], [2, 0, 0, 1]])
+sidx = ints([[0, 2, 0], [1, 1, 1]])
+sidx_ties = ints([[0, 0, 1, 0], [2, 2, 2, 1]])
+ties_src = torch.tensor([[1.0, 1.0, -0.5, 0.25], [2.0, 2.0, 0.0, -3.0]])
+indexing = [
+    ('indexAdd dim 1, a repeated index, alpha 2', 'indexAdd', {'dim': 1, 'alpha': 2}, [r(3, 4), idx_dup, r(3, 4)],
+     lambda x, i, s: torch.index_add(x, 1, i.to(L), s, alpha=2)),
+    ('indexCopy dim 0', 'indexCopy', {'dim': 0}, [r(4, 3), ints([3, 0]), r(2, 3)],
+     lambda x, i, s: torch.index_copy(x, 0, i.to(L), s)),
+    ('indexFill dim -1', 'indexFill', {'dim': -1, 'value': -1.5}, [r(2, 4), ints([1, 3])],
+     lambda x, i: torch.index_fill(x, -1, i.to(L), -1.5)),
+    ('indexPut two index tensors, broadcast values', 'indexPut', {'accumulate': False}, [r(3, 4, 2), ints([0, 2, 1]), ints([3, 0, 0]), r(2)],
+     lambda x, i, j, v: torch.index_put(x, (i.to(L), j.to(L)), v)),
+    ('indexPut accumulate with repeats', 'indexPut', {'accumulate': True}, [r(4, 3), ints([1, 3, 1]), r(3, 3)],
+     lambda x, i, v: torch.index_put(x, (i.to(L),), v, accumulate=True)),
+    ('scatter src dim 1', 'scatter', {'dim': 1}, [r(3, 5), ints([[4, 0, 2], [1, 3, 0], [2, 4, 1]]), r(3, 3)],
+     lambda x, i, s: torch.scatter(x, 1, i.to(L), s)),
+    ('scatter a value dim 0', 'scatter', {'dim': 0, 'value': 2.5}, [r(3, 4), ints([[2, 0, 1, 1]])],
+     lambda x, i: torch.scatter(x, 0, i.to(L), 2.5)),
+    ('scatter reduce add dim 0, repeats', 'scatter', {'dim': 0, 'reduce': 'add'}, [r(3, 4), gidx, r(3, 4)],
+     lambda x, i, s: torch.scatter(x, 0, i.to(L), s, reduce='add').detach()),  # torch 1.13 has no gradient here
+    ('scatterReduce sum, without self', 'scatterReduce', {'dim': 1, 'reduce': 'sum', 'includeSelf': False}, [r(2, 3), sidx, r(2, 3)],
+     lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'sum', include_self=False)),
+    ('scatterReduce prod with self and a zero', 'scatterReduce', {'dim': 1, 'reduce': 'prod'}, [r(2, 3), sidx, torch.tensor([[0.5, 0.0, -2.0], [1.5, -1.0, 0.7]])],
+     lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'prod')),
+    ('scatterReduce mean with self', 'scatterReduce', {'dim': 1, 'reduce': 'mean'}, [r(2, 3), sidx, r(2, 3)],
+     lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'mean')),
+    ('scatterReduce mean without self', 'scatterReduce', {'dim': 1, 'reduce': 'mean', 'includeSelf': False}, [r(2, 3), sidx, r(2, 3)],
+     lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'mean', include_self=False)),
+    ('scatterReduce amax with self, ties', 'scatterReduce', {'dim': 1, 'reduce': 'amax'}, [torch.tensor([[1.0, 0.25, 3.0], [2.0, -1.0, 0.0]]), sidx_ties, ties_src],
+     lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'amax')),
+    ('scatterReduce amin without self, ties', 'scatterReduce', {'dim': 1, 'reduce': 'amin', 'includeSelf': False}, [r(2, 3), sidx_ties, ties_src],
+     lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'amin', include_self=False)),
+    ('scatterReduce amax dim 0, index shorter than x', 'scatterReduce', {'dim': 0, 'reduce': 'amax'}, [r(3, 4), ints([[2, 0], [2, 1]]), r(2, 2)],
+     lambda x, i, s: torch.scatter_reduce(x, 0, i.to(L), s, 'amax')),
+    ('maskedScatter broadcast mask', 'maskedScatter', {}, [r(2, 3), bools([True, False, True]), r(5)],
+     lambda x, m, s: torch.masked_scatter(x, m, s)),
+    ('takeAlongDim dim 1 broadcasting', 'takeAlongDim', {'dim': 1}, [r(3, 4), ints([[0, 3], [2, 2], [1, 0]])],
+     lambda x, i: torch.take_along_dim(x, i.to(L), 1)),
+    ('takeAlongDim flat', 'takeAlongDim', {}, [r(2, 3), ints([5, 0, 5])], lambda x, i: torch.take_along_dim(x, i.to(L))),
+    ('take with a negative index', 'take', {}, [r(3, 4), ints([[0, -1], [7, 7]])], lambda x, i: torch.take(x, i.to(L))),
+    ('narrow dim 1, negative start', 'narrow', {'dim': 1, 'start': -3, 'length': 2}, [r(2, 4)], lambda x: torch.narrow(x, 1, -3, 2)),
+    ('select dim 0, negative index', 'select', {'dim': 0, 'index': -1}, [r(3, 2)], lambda x: torch.select(x, 0, -1)),
+    ('repeatInterleave a number, flattened', 'repeatInterleave', {'repeats': 2}, [r(2, 2)], lambda x: torch.repeat_interleave(x, 2)),
+    ('repeatInterleave a tensor of counts, dim 1', 'repeatInterleave', {'dim': 1}, [r(2, 3), ints([1, 0, 3])],
+     lambda x, k: torch.repeat_interleave(x, k.to(L), dim=1)),
+    ('scatterReduce prod int32', 'scatterReduce', {'dim': 1, 'reduce': 'prod'}, [ints([[1, 2, 3], [4, 5, 6]]), sidx, ints([[2, -1, 3], [2, 2, -2]])],
+     lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'prod')),
+]
+
+families = {'products': products, 'indexing': indexing}
 
 
 def record(name, op, args, inputs, fn):

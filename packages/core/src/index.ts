@@ -167,6 +167,26 @@ export {
   type AddProductOptions,
   type AddcOptions,
 } from './ops/products.js';
+export {
+  indexAdd,
+  indexCopy,
+  indexFill,
+  indexPut,
+  scatter,
+  scatterReduce,
+  maskedScatter,
+  takeAlongDim,
+  take,
+  narrow,
+  select,
+  repeatInterleave,
+  type IndexAddOptions,
+  type IndexPutOptions,
+  type ScatterOptions,
+  type ScatterReduce,
+  type ScatterReduceOptions,
+  type RepeatInterleaveOptions,
+} from './ops/indexing.js';
 export { einsum } from './ops/einsum.js';
 export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';

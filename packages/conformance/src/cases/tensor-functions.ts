@@ -1,5 +1,18 @@
 import {
   addbmm,
+  indexAdd,
+  indexCopy,
+  indexFill,
+  indexPut,
+  narrow,
+  repeatInterleave,
+  scatter,
+  scatterReduce,
+  select,
+  take,
+  takeAlongDim,
+  tensor,
+  type Backend,
   addcdiv,
   addcmul,
   addmm,
@@ -16,9 +29,11 @@ import type { OpCase } from './types.js';
 
 // torch's everyday tensor functions composed in core (ops/products.ts, ...): these cases run
 // them, with their gradients, on every backend. Core checks each against PyTorch
-// (ops/tensor-functions.test.ts).
+// (ops/tensor-functions.test.ts). maskedScatter and repeatInterleave with a tensor of counts read
+// values on the host, which a browser's WebGPU cannot do synchronously: core's tests cover them.
 
 const flat = (x: Tensor): Tensor => x.reshape([-1]);
+const ints = (values: number[][] | number[], backend: Backend): Tensor => tensor(values, { dtype: 'int32', backend });
 
 export const tensorFunctionCases: OpCase[] = [
   {
@@ -50,5 +65,83 @@ export const tensorFunctionCases: OpCase[] = [
     covers: ['mul', 'div', 'add'],
     inputs: [{ shape: [2, 3] }, { shape: [3] }, { shape: [2, 1], low: 0.5, high: 2 }],
     run: ([x, t, d]) => concat([addcmul(x!, t!, d!, { value: 0.5 }), addcdiv(x!, t!, d!, { value: -2 })], 0),
+  },
+  {
+    name: 'indexing: indexAdd, indexCopy, indexFill, indexPut, takeAlongDim, take, narrow, select, repeatInterleave',
+    covers: ['scatterAdd', 'gather', 'where', 'slice', 'add', 'mul', 'greater'],
+    inputs: [{ shape: [3, 4] }, { shape: [3, 2] }, { shape: [2] }],
+    run: ([x, s, v], backend) =>
+      concat(
+        [
+          flat(indexAdd(x!, 1, ints([3, 0], backend), s!, { alpha: 2 })),
+          flat(indexCopy(x!, 1, ints([2, 1], backend), s!)),
+          flat(indexFill(x!, 0, ints([1], backend), -1)),
+          flat(
+            indexPut(x!, [ints([0, 2, 0], backend), ints([1, 3, 1], backend)], v!.slice([0], [1]), {
+              accumulate: true,
+            }),
+          ),
+          flat(
+            takeAlongDim(
+              x!,
+              ints(
+                [
+                  [0, 3],
+                  [2, 2],
+                  [1, 0],
+                ],
+                backend,
+              ),
+              1,
+            ),
+          ),
+          flat(take(x!, ints([-1, 5], backend))),
+          flat(narrow(x!, 1, -3, 2)),
+          select(x!, 0, 1),
+          repeatInterleave(v!, 2),
+        ],
+        0,
+      ),
+  },
+  {
+    name: 'scatter and scatterReduce (sum, prod, mean, amax without self)',
+    covers: ['scatterAdd', 'gather', 'where', 'equal', 'max', 'pad', 'transpose', 'concat'],
+    // Distinct values: a tie in amax splits the gradient, where a finite difference is not the derivative.
+    inputs: [
+      { shape: [2, 3], values: [0.3, -1.2, 0.8, 1.5, -0.4, 0.9] },
+      { shape: [2, 3], values: [1.1, -0.7, 0.2, -1.6, 0.6, 1.3] },
+    ],
+    run: ([x, s], backend) => {
+      const index = ints(
+        [
+          [0, 2, 0],
+          [1, 1, 1],
+        ],
+        backend,
+      );
+      return concat(
+        [
+          flat(
+            scatter(
+              x!,
+              1,
+              ints(
+                [
+                  [2, 0, 1],
+                  [1, 2, 0],
+                ],
+                backend,
+              ),
+              s!,
+            ),
+          ),
+          flat(scatterReduce(x!, 1, index, s!, 'sum')),
+          flat(scatterReduce(x!, 1, index, s!, 'prod')),
+          flat(scatterReduce(x!, 1, index, s!, 'mean', { includeSelf: false })),
+          flat(scatterReduce(x!, 1, index, s!, 'amax', { includeSelf: false })),
+        ],
+        0,
+      );
+    },
   },
 ];

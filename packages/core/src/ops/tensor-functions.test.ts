@@ -12,6 +12,19 @@ import {
   baddbmm,
   bmm,
   dot,
+  indexAdd,
+  indexCopy,
+  indexFill,
+  indexPut,
+  maskedScatter,
+  narrow,
+  repeatInterleave,
+  scatter,
+  scatterReduce,
+  select,
+  take,
+  takeAlongDim,
+  type ScatterReduce,
   inner,
   mm,
   mv,
@@ -50,6 +63,38 @@ const RUN: Record<string, Run> = {
   addr: addProduct(addr),
   addcmul: ([i, a, b], args) => addcmul(i!, a!, b!, args),
   addcdiv: ([i, a, b], args) => addcdiv(i!, a!, b!, args),
+  indexAdd: ([x, i, s], args) => indexAdd(x!, args['dim'] as number, i!, s!, { alpha: args['alpha'] as number }),
+  indexCopy: ([x, i, s], args) => indexCopy(x!, args['dim'] as number, i!, s!),
+  indexFill: ([x, i], args) => indexFill(x!, args['dim'] as number, i!, args['value'] as number),
+  indexPut: ([x, ...rest], args) => indexPut(x!, rest.slice(0, -1), rest.at(-1)!, args),
+  scatter: ([x, i, s], args) =>
+    scatter(
+      x!,
+      args['dim'] as number,
+      i!,
+      s ?? (args['value'] as number),
+      args['reduce'] ? { reduce: args['reduce'] as 'add' } : {},
+    ),
+  scatterReduce: ([x, i, s], args) =>
+    scatterReduce(
+      x!,
+      args['dim'] as number,
+      i!,
+      s!,
+      args['reduce'] as ScatterReduce,
+      args['includeSelf'] === false ? { includeSelf: false } : {},
+    ),
+  maskedScatter: ([x, m, s]) => maskedScatter(x!, m!, s!),
+  takeAlongDim: ([x, i], args) => takeAlongDim(x!, i!, args['dim'] as number | undefined),
+  take: ([x, i]) => take(x!, i!),
+  narrow: ([x], args) => narrow(x!, args['dim'] as number, args['start'] as number, args['length'] as number),
+  select: ([x], args) => select(x!, args['dim'] as number, args['index'] as number),
+  repeatInterleave: ([x, k], args) =>
+    repeatInterleave(
+      x!,
+      k ?? (args['repeats'] as number),
+      args['dim'] === undefined ? {} : { dim: args['dim'] as number },
+    ),
 };
 
 for (const [family, cases] of Object.entries(PYTORCH_TENSOR_FUNCTIONS)) {
@@ -66,9 +111,11 @@ for (const [family, cases] of Object.entries(PYTORCH_TENSOR_FUNCTIONS)) {
         const { gradients, weights } = c as { gradients?: unknown[]; weights?: unknown };
         if (gradients === undefined) return;
         nansum(out.mul(tensor(weights as NestedArray, { dtype: 'float64' }))).backward();
+        // The fixture lists the gradients of the float inputs, in order.
+        const floats = inputs.filter((t) => t.requiresGrad);
         for (const [i, want] of gradients.entries()) {
           if (want === null) continue;
-          const grad = inputs[i]!.grad;
+          const grad = floats[i]!.grad;
           if (grad === null)
             expect(
               flat(want).every((v) => v === 0),
@@ -103,5 +150,38 @@ describe('products: errors name the shapes and options', () => {
     expect(() => addmm(square, square, square, { betta: 1 } as never)).toThrow(ArgumentError);
     expect(() => addmm(square, square, square, { alpha: Number.NaN })).toThrow(/addmm: alpha must be a finite number/);
     expect(() => addcmul(square, square, square, { value: '2' } as never)).toThrow(/addcmul: value must be/);
+  });
+});
+
+describe('indexing: errors name the index, the shapes and the allowed range', () => {
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const i32 = (v: number[]) => tensor(v, { dtype: 'int32' });
+  it('index dtype, rank and range', () => {
+    expect(() => indexAdd(x, 1, tensor([0, 1]), x.slice([0, 0], [2, 2]))).toThrow(/indexAdd: index must be int32/);
+    expect(() => indexAdd(x, 1, i32([0, 5]), x.slice([0, 0], [2, 2]))).toThrow(/index 5 at position 1 is out of range/);
+    expect(() => indexAdd(x, 1, i32([0, 1]), x)).toThrow(/source must have shape \[2,2\]/);
+    expect(() => indexCopy(x, 1, i32([1, 1]), x.slice([0, 0], [2, 2]))).toThrow(/index 1 repeats/);
+    expect(() => scatter(x, 1, i32([0, 1]), x)).toThrow(/index must have the input's rank 2/);
+    expect(() => scatter(x, 1, tensor([[0, 1]], { dtype: 'int32' }), 1, { reduce: 'max' as 'add' })).toThrow(
+      /reduce must be 'add' or 'multiply', got "max"/,
+    );
+    expect(() => scatterReduce(x, 1, tensor([[0]], { dtype: 'int32' }), x, 'max' as ScatterReduce)).toThrow(
+      /reduce must be one of sum, prod, mean, amax, amin, got "max"/,
+    );
+    expect(() => takeAlongDim(x, i32([0]), 1)).toThrow(/indices must have x's rank 2/);
+  });
+  it('narrow, select and repeatInterleave bounds', () => {
+    expect(() => narrow(x, 1, 2, 2)).toThrow(/start 2 and length 2 do not fit in dim 1 of size 3/);
+    expect(() => select(x, 0, 2)).toThrow(/select: index 2 is out of range for dim 0 of size 2 \(expected -2\.\.1\)/);
+    expect(() => repeatInterleave(x, -1)).toThrow(/repeats must be a non-negative integer, got -1/);
+    expect(() => repeatInterleave(x, i32([1, 2]), { dim: 1 })).toThrow(/repeats must hold 1 or 3 counts/);
+    expect(() => repeatInterleave(x, 2, { outputSize: 5 })).toThrow(/outputSize is 5, but the repeats make 12/);
+  });
+  it('maskedScatter needs enough source elements', () => {
+    const mask = tensor([true, false, true]).cast('bool');
+    expect(() => maskedScatter(x, mask, tensor([1, 2, 3]))).toThrow(/selects 4 elements, but source \[3\] has only 3/);
   });
 });

@@ -1,0 +1,481 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { ArgumentError, DTypeError, ShapeError, describeValue, formatShape } from '../errors.js';
+import { checkBoolean, checkInteger, checkNumber, checkOptions } from '../nn/checks.js';
+import { fromHost, fullLike } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
+import { broadcastShapes, normalizeAxis, sizeOf, stridesOf } from '../tensor/shape.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { isFloat } from './dispatch.js';
+import { add, cast, div, equal, greater, less, mul, sub, where } from './elementwise.js';
+import { sliceAlong } from './matrix-utils.js';
+import {
+  checkIndices,
+  concat,
+  expand,
+  gather,
+  pad,
+  permute,
+  reshape,
+  scatterAdd,
+  slice,
+  unsqueeze,
+} from './movement.js';
+import { max, min, sum } from './reduce.js';
+import { prod } from './scan.js';
+
+/*
+ * torch's indexing functions (index_add/copy/fill, index_put, scatter, scatter_reduce,
+ * masked_scatter, take_along_dim, take, narrow, select, repeat_interleave), composed from
+ * gather and scatterAdd (each other's adjoint), so every backend runs and differentiates them.
+ */
+
+const int32s = (values: ArrayLike<number>, shape: readonly number[], like: Tensor): Tensor =>
+  fromHost(Int32Array.from(values), shape, { dtype: 'int32', backend: like.backend });
+
+function requireInt32(op: string, index: Tensor): void {
+  if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be int32, got dtype ${index.dtype}`);
+}
+
+function requireVector(op: string, index: Tensor): void {
+  requireInt32(op, index);
+  if (index.rank !== 1) throw new ShapeError(`${op}: index must be 1-D, got shape ${formatShape(index.shape)}`);
+}
+
+/** True along `at` where the 1-D index names a position, shaped to broadcast against x. */
+function indexedAlong(x: Tensor, at: number, index: Tensor): Tensor {
+  const hits = scatterAdd(fullLike(index, 1, { dtype: 'float32' }), index, 0, x.shape[at]!);
+  return reshape(
+    greater(hits, 0),
+    x.shape.map((d, i) => (i === at ? d : 1)),
+  );
+}
+
+/** The index_* source's shape: x's, with the index's length along `at`. */
+function checkSource(op: string, x: Tensor, at: number, index: Tensor, source: Tensor): void {
+  const want = x.shape.map((d, i) => (i === at ? index.shape[0]! : d));
+  if (source.rank !== want.length || source.shape.some((d, i) => d !== want[i]))
+    throw new ShapeError(
+      `${op}: source must have shape ${formatShape(want)} (input ${formatShape(x.shape)} with the index's length along dim ${at}), got ${formatShape(source.shape)}`,
+    );
+}
+
+/** Index entries must name distinct positions where torch leaves repeats undefined (checked where readable). */
+function checkDistinct(op: string, index: Tensor): void {
+  if (!index.backend.readSync) return;
+  const seen = new Set<number>();
+  for (const value of index.dataSync()) {
+    if (seen.has(value))
+      throw new ArgumentError(
+        `${op}: index ${value} repeats; torch's result is undefined there, so the indices must differ`,
+      );
+    seen.add(value);
+  }
+}
+
+export interface IndexAddOptions {
+  /** The factor of source (default 1). */
+  alpha?: number;
+}
+
+/** torch.index_add: x with alpha * source's slices added at the 1-D index along dim (repeats add up). */
+export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: IndexAddOptions = {}): Tensor {
+  checkOptions('indexAdd', options, ['alpha']);
+  const alpha = checkNumber('indexAdd: alpha', options.alpha ?? 1);
+  requireVector('indexAdd', index);
+  const at = normalizeAxis('indexAdd', dim, x.rank);
+  checkSource('indexAdd', x, at, index, source);
+  return composite(() => add(x, scatterAdd(alpha === 1 ? source : mul(source, alpha), index, at, x.shape[at]!)));
+}
+
+/** torch.index_copy: x with source's slices written at the 1-D index along dim (indices distinct). */
+export function indexCopy(x: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
+  requireVector('indexCopy', index);
+  const at = normalizeAxis('indexCopy', dim, x.rank);
+  checkSource('indexCopy', x, at, index, source);
+  checkDistinct('indexCopy', index);
+  return composite(() => where(indexedAlong(x, at, index), scatterAdd(source, index, at, x.shape[at]!), x));
+}
+
+/** torch.index_fill: x with `value` at the 1-D index's positions along dim. */
+export function indexFill(x: Tensor, dim: number, index: Tensor, value: TensorLike): Tensor {
+  requireVector('indexFill', index);
+  const at = normalizeAxis('indexFill', dim, x.rank);
+  if (typeof value !== 'number' && value.rank !== 0)
+    throw new ShapeError(`indexFill: value must be a number or a 0-D tensor, got shape ${formatShape(value.shape)}`);
+  return composite(() => {
+    const out = where(indexedAlong(x, at, index), value, x);
+    return out.dtype === x.dtype ? out : cast(out, x.dtype);
+  });
+}
+
+export interface IndexPutOptions {
+  /** Add values at repeated positions instead of writing them (default false). */
+  accumulate?: boolean;
+}
+
+/**
+ * torch.index_put: x with `values` written (or added, with accumulate) at x[indices[0], indices[1], ...],
+ * one int32 index tensor per leading axis, broadcast together; values broadcast to the picked shape.
+ */
+export function indexPut(x: Tensor, indices: readonly Tensor[], values: Tensor, options: IndexPutOptions = {}): Tensor {
+  checkOptions('indexPut', options, ['accumulate']);
+  const accumulate = checkBoolean('indexPut: accumulate', options.accumulate ?? false);
+  if (indices.length === 0 || indices.length > x.rank)
+    throw new ArgumentError(
+      `indexPut: expected 1 to ${x.rank} index tensors for shape ${formatShape(x.shape)}, got ${indices.length}`,
+    );
+  indices.forEach((index) => requireInt32('indexPut', index));
+  const k = indices.length;
+  const lead = x.shape.slice(0, k);
+  const rest = x.shape.slice(k);
+  const picked = indices.map((t) => t.shape).reduce((a, b) => broadcastShapes('indexPut', a, b));
+  indices.forEach((index, i) => {
+    if (index.backend.readSync) checkIndices('indexPut', index, lead[i]!);
+  });
+  const strides = stridesOf(lead);
+  return composite(() => {
+    let linear = mul(expand(indices[0]!, picked), strides[0]!);
+    for (let i = 1; i < k; i++) linear = add(linear, mul(indices[i]!, strides[i]!));
+    const flatIndex = reshape(linear, [-1]);
+    if (!accumulate) checkDistinct('indexPut', flatIndex);
+    const updates = reshape(expand(values, [...picked, ...rest]), [sizeOf(picked), ...rest]);
+    const written = scatterAdd(updates, flatIndex, 0, sizeOf(lead));
+    const base = reshape(x, [sizeOf(lead), ...rest]);
+    const out = accumulate
+      ? add(base, written)
+      : where(reshape(indexedAlong(base, 0, flatIndex), [-1, ...rest.map(() => 1)]), written, base);
+    return reshape(out, x.shape);
+  });
+}
+
+/** An index of torch.gather's kind: int32, x's rank, no longer than x but along dim, in range. */
+function checkElementIndex(op: string, index: Tensor, shape: readonly number[], at: number): void {
+  requireInt32(op, index);
+  if (index.rank !== shape.length)
+    throw new ShapeError(
+      `${op}: index must have the input's rank ${shape.length}, got shape ${formatShape(index.shape)}`,
+    );
+  const tooLong = index.shape.findIndex((d, i) => i !== at && d > shape[i]!);
+  if (tooLong >= 0)
+    throw new ShapeError(
+      `${op}: index ${formatShape(index.shape)} is larger than the input ${formatShape(shape)} along dim ${tooLong}`,
+    );
+  if (index.backend.readSync) checkIndices(op, index, shape[at]!);
+}
+
+/**
+ * Positions in the flattened `shape` of each entry of an index of x's rank along `at`, as
+ * torch.gather addresses them: the index's own coordinates elsewhere.
+ */
+function linearIndex(op: string, index: Tensor, shape: readonly number[], at: number): Tensor {
+  checkElementIndex(op, index, shape, at);
+  const strides = stridesOf(shape);
+  const indexStrides = stridesOf(index.shape);
+  const offsets = new Int32Array(sizeOf(index.shape));
+  for (let p = 0; p < offsets.length; p++) {
+    let rest = p;
+    for (let d = 0; d < index.rank; d++) {
+      const coordinate = Math.floor(rest / indexStrides[d]!);
+      rest -= coordinate * indexStrides[d]!;
+      if (d !== at) offsets[p]! += coordinate * strides[d]!;
+    }
+  }
+  return add(mul(index, strides[at]!), int32s(offsets, index.shape, index));
+}
+
+/** torch.gather's addressing: out[p] = x[p with p[dim] replaced by index[p]]. */
+function gatherElements(op: string, x: Tensor, at: number, index: Tensor): Tensor {
+  return composite(() =>
+    reshape(gather(reshape(x, [-1]), reshape(linearIndex(op, index, x.shape, at), [-1]), 0), index.shape),
+  );
+}
+
+/** The adjoint of gatherElements: src's entries (over the index's shape) added at their positions. */
+function scatterElements(op: string, src: Tensor, at: number, index: Tensor, shape: readonly number[]): Tensor {
+  return composite(() => {
+    const used = src.shape.some((d, i) => d !== index.shape[i])
+      ? slice(
+          src,
+          index.shape.map(() => 0),
+          index.shape,
+        )
+      : src;
+    const linear = reshape(linearIndex(op, index, shape, at), [-1]);
+    return reshape(scatterAdd(reshape(used, [-1]), linear, 0, sizeOf(shape)), shape);
+  });
+}
+
+function checkSrc(op: string, index: Tensor, src: Tensor): void {
+  if (src.rank !== index.rank || src.shape.some((d, i) => d < index.shape[i]!))
+    throw new ShapeError(
+      `${op}: src ${formatShape(src.shape)} must be at least as large as index ${formatShape(index.shape)} in every dim`,
+    );
+}
+
+export type ScatterReduce = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
+const SCATTER_REDUCES: readonly ScatterReduce[] = ['sum', 'prod', 'mean', 'amax', 'amin'];
+
+export interface ScatterOptions {
+  /** Combine with x instead of overwriting: 'add' or 'multiply' (torch's `reduce`). */
+  reduce?: 'add' | 'multiply';
+}
+
+/**
+ * torch.scatter: x with src's entries (or a number) written where index points along dim
+ * (out[p with p[dim] = index[p]] = src[p]); repeated targets must be avoided (torch: undefined),
+ * unless `reduce` adds or multiplies them into x.
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorLike, options: ScatterOptions = {}): Tensor {
+  checkOptions('scatter', options, ['reduce']);
+  const at = normalizeAxis('scatter', dim, x.rank);
+  checkElementIndex('scatter', index, x.shape, at);
+  const source = typeof src === 'number' ? fullLike(index, src, { dtype: x.dtype }) : src;
+  if (typeof src !== 'number') checkSrc('scatter', index, src);
+  if (options.reduce !== undefined) {
+    if (options.reduce !== 'add' && options.reduce !== 'multiply')
+      throw new ArgumentError(`scatter: reduce must be 'add' or 'multiply', got ${describeValue(options.reduce)}`);
+    return scatterReduce(x, at, index, source, options.reduce === 'add' ? 'sum' : 'prod');
+  }
+  return composite(() => {
+    const hits = scatterElements('scatter', fullLike(index, 1, { dtype: 'float32' }), at, index, x.shape);
+    return where(greater(hits, 0), scatterElements('scatter', source, at, index, x.shape), x);
+  });
+}
+
+export interface ScatterReduceOptions {
+  /** Whether x's own values take part in the reduction (default true). */
+  includeSelf?: boolean;
+}
+
+/** The fill that takes no part in a reduction of the dtype. */
+function identityOf(reduce: ScatterReduce, x: Tensor): number {
+  const largest = isFloat(x.dtype) ? Infinity : 2 ** 31 - 1;
+  return { sum: 0, mean: 0, prod: 1, amax: isFloat(x.dtype) ? -largest : -(2 ** 31), amin: largest }[reduce];
+}
+
+/**
+ * torch.scatter_reduce: x with src's entries reduced into the positions index points to along
+ * dim ('sum', 'prod', 'mean', 'amax', 'amin'), with or without x's own values. Exact: each output
+ * row compares its position with every index along dim (memory index.size x input's dim size);
+ * prod is a product tree, amax/amin share the gradient evenly among tied values, as torch.
+ */
+export function scatterReduce(
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Tensor,
+  reduce: ScatterReduce,
+  options: ScatterReduceOptions = {},
+): Tensor {
+  checkOptions('scatterReduce', options, ['includeSelf']);
+  const includeSelf = checkBoolean('scatterReduce: includeSelf', options.includeSelf ?? true);
+  if (!SCATTER_REDUCES.includes(reduce))
+    throw new ArgumentError(
+      `scatterReduce: reduce must be one of ${SCATTER_REDUCES.join(', ')}, got ${describeValue(reduce)}`,
+    );
+  if (src.dtype !== x.dtype)
+    throw new DTypeError(`scatterReduce: src must have x's dtype ${x.dtype}, got ${src.dtype}`);
+  const at = normalizeAxis('scatterReduce', dim, x.rank);
+  checkElementIndex('scatterReduce', index, x.shape, at);
+  checkSrc('scatterReduce', index, src);
+  if (reduce === 'mean' && !isFloat(x.dtype))
+    throw new DTypeError(`scatterReduce: 'mean' wants a float tensor, got dtype ${x.dtype}`);
+  const toLast = [...x.shape.keys()].filter((i) => i !== at).concat(at);
+  const back = x.shape.map((_, i) => toLast.indexOf(i));
+  return composite(() => {
+    const used = slice(
+      src,
+      index.shape.map(() => 0),
+      index.shape,
+    );
+    // The index with dim moved last, [..., 1, n], against the output positions [n_out, 1].
+    const positions = int32s(
+      Array.from({ length: x.shape[at]! }, (_, i) => i),
+      [x.shape[at]!, 1],
+      x,
+    );
+    const hit = equal(unsqueeze(permute(index, toLast), -2), positions);
+    // Where the index is shorter than x in the other dims, those rows take nothing.
+    const grow: [number, number][] = [
+      ...toLast.slice(0, -1).map((axis): [number, number] => [0, x.shape[axis]! - index.shape[axis]!]),
+      [0, 0],
+      [0, 0],
+    ];
+    const fill = identityOf(reduce, x);
+    const mask = pad(cast(hit, 'int32'), grow, 0);
+    const values = pad(where(hit, unsqueeze(permute(used, toLast), -2), fill), grow, fill);
+    const count = sum(mask, -1);
+    const self = permute(x, toLast);
+    const touched = greater(count, 0);
+    let out: Tensor;
+    if (reduce === 'sum' || reduce === 'mean') {
+      const total = sum(values, -1);
+      if (reduce === 'sum') out = includeSelf ? add(self, total) : where(touched, total, self);
+      else {
+        const n = includeSelf ? add(count, 1) : count;
+        const numerator = includeSelf ? add(self, total) : total;
+        out = where(greater(n, 0), div(numerator, cast(n, x.dtype)), self);
+      }
+    } else if (reduce === 'prod') {
+      const total = prod(values, { dim: -1 });
+      out = includeSelf ? mul(self, total) : where(touched, total, self);
+    } else {
+      const candidates = includeSelf ? concat([unsqueeze(self, -1), values], -1) : values;
+      const extreme = noGrad(() => (reduce === 'amax' ? max : min)(candidates, -1, true));
+      const ties = equal(candidates, extreme);
+      const share = div(sum(where(ties, sub(candidates, extreme), 0), -1), cast(sum(cast(ties, 'int32'), -1), x.dtype));
+      const picked = add(reshape(extreme, self.shape), share);
+      out = where(touched, picked, self);
+    }
+    return permute(out, back);
+  });
+}
+
+/** The mask's values on the host, for the ops whose result depends on them (as torch, which syncs). */
+export function readOnHost(op: string, t: Tensor): ArrayLike<number> {
+  if (!t.backend.readSync)
+    throw new ArgumentError(
+      `${op}: needs the values of a tensor on the host, and backend '${t.backend.name}' only reads asynchronously (read it with await t.data() and build the index there)`,
+    );
+  return t.dataSync();
+}
+
+/**
+ * torch.masked_scatter: x with the positions where mask (bool, broadcast to x) is true filled by
+ * source's leading elements in row-major order. The mask is read on the host.
+ */
+export function maskedScatter(x: Tensor, mask: Tensor, source: Tensor): Tensor {
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedScatter: mask must be bool, got dtype ${mask.dtype}`);
+  const shape = broadcastShapes('maskedScatter', x.shape, mask.shape);
+  if (shape.length !== x.rank || shape.some((d, i) => d !== x.shape[i]))
+    throw new ShapeError(
+      `maskedScatter: mask ${formatShape(mask.shape)} must broadcast to x's shape ${formatShape(x.shape)}`,
+    );
+  return composite(() => {
+    const full = expand(mask, x.shape);
+    const bits = readOnHost('maskedScatter', full);
+    const positions: number[] = [];
+    for (let i = 0; i < bits.length; i++) if (bits[i]) positions.push(i);
+    if (positions.length > source.size)
+      throw new ShapeError(
+        `maskedScatter: the mask selects ${positions.length} elements, but source ${formatShape(source.shape)} has only ${source.size}`,
+      );
+    const taken = slice(reshape(source, [-1]), [0], [positions.length]);
+    const placed = scatterAdd(taken, int32s(positions, [positions.length], x), 0, x.size);
+    return where(full, reshape(placed, x.shape), x);
+  });
+}
+
+/**
+ * torch.take_along_dim: the entries of x at `indices` along dim (x and indices broadcast in the
+ * other dims); without dim, both are flattened.
+ */
+export function takeAlongDim(x: Tensor, indices: Tensor, dim?: number): Tensor {
+  requireInt32('takeAlongDim', indices);
+  if (dim === undefined) return composite(() => gather(reshape(x, [-1]), reshape(indices, [-1]), 0));
+  const at = normalizeAxis('takeAlongDim', dim, x.rank);
+  if (indices.rank !== x.rank)
+    throw new ShapeError(
+      `takeAlongDim: indices must have x's rank ${x.rank}, got shape ${formatShape(indices.shape)} for x ${formatShape(x.shape)}`,
+    );
+  const others = broadcastShapes(
+    'takeAlongDim',
+    x.shape.map((d, i) => (i === at ? 1 : d)),
+    indices.shape.map((d, i) => (i === at ? 1 : d)),
+  );
+  return composite(() => {
+    const source = expand(
+      x,
+      others.map((d, i) => (i === at ? x.shape[at]! : d)),
+    );
+    const index = expand(
+      indices,
+      others.map((d, i) => (i === at ? indices.shape[at]! : d)),
+    );
+    return gatherElements('takeAlongDim', source, at, index);
+  });
+}
+
+/** torch.take: x's elements at the flat `index` (row-major; negative counts from the end), shaped like index. */
+export function take(x: Tensor, index: Tensor): Tensor {
+  requireInt32('take', index);
+  return composite(() => {
+    const wrapped = where(less(index, 0), add(index, x.size), index);
+    return reshape(gather(reshape(x, [-1]), reshape(wrapped, [-1]), 0), index.shape);
+  });
+}
+
+/** torch.narrow: `length` elements of x along dim from `start` (negative counts from the end). */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const at = normalizeAxis('narrow', dim, x.rank);
+  const size = x.shape[at]!;
+  checkInteger('narrow: start', start);
+  checkInteger('narrow: length', length);
+  const from = start < 0 ? start + size : start;
+  if (from < 0 || from > size || length < 0 || from + length > size)
+    throw new ArgumentError(
+      `narrow: start ${start} and length ${length} do not fit in dim ${at} of size ${size} (start in ${-size}..${size}, start + length <= ${size})`,
+    );
+  return sliceAlong(x, at, from, length);
+}
+
+/** torch.select: the slice of x at `index` along dim, with that dim removed (negative index from the end). */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  const at = normalizeAxis('select', dim, x.rank);
+  const size = x.shape[at]!;
+  checkInteger('select: index', index);
+  if (index < -size || index >= size)
+    throw new ArgumentError(
+      `select: index ${index} is out of range for dim ${at} of size ${size} (expected ${-size}..${size - 1})`,
+    );
+  return composite(() =>
+    reshape(
+      sliceAlong(x, at, index < 0 ? index + size : index, 1),
+      x.shape.filter((_, i) => i !== at),
+    ),
+  );
+}
+
+export interface RepeatInterleaveOptions {
+  /** The axis to repeat along; without it x is flattened first. */
+  dim?: number;
+  /** The output's length along dim, when known (checked against the repeats). */
+  outputSize?: number;
+}
+
+/**
+ * torch.repeat_interleave: each element (slice along dim) of x repeated `repeats` times, a number
+ * or an int32 tensor with one count per element (read on the host: the output size depends on it).
+ */
+export function repeatInterleave(x: Tensor, repeats: number | Tensor, options: RepeatInterleaveOptions = {}): Tensor {
+  checkOptions('repeatInterleave', options, ['dim', 'outputSize']);
+  const source = options.dim === undefined ? reshape(x, [-1]) : x;
+  const at = options.dim === undefined ? 0 : normalizeAxis('repeatInterleave', options.dim, x.rank);
+  const n = source.shape[at]!;
+  let counts: ArrayLike<number>;
+  if (typeof repeats === 'number') {
+    if (!Number.isSafeInteger(repeats) || repeats < 0)
+      throw new ArgumentError(
+        `repeatInterleave: repeats must be a non-negative integer, got ${describeValue(repeats)}`,
+      );
+    counts = new Array<number>(n).fill(repeats);
+  } else {
+    requireInt32('repeatInterleave', repeats);
+    if (repeats.rank > 1 || (repeats.size !== n && repeats.size !== 1))
+      throw new ShapeError(
+        `repeatInterleave: repeats must hold 1 or ${n} counts (the length along dim ${at}), got shape ${formatShape(repeats.shape)}`,
+      );
+    const values = readOnHost('repeatInterleave', repeats);
+    counts = values.length === 1 ? new Array<number>(n).fill(values[0]!) : values;
+    for (let i = 0; i < counts.length; i++)
+      if (counts[i]! < 0)
+        throw new ArgumentError(`repeatInterleave: repeats must be non-negative, got ${counts[i]} at ${i}`);
+  }
+  const picks: number[] = [];
+  for (let i = 0; i < n; i++) for (let r = 0; r < counts[i]!; r++) picks.push(i);
+  if (options.outputSize !== undefined && options.outputSize !== picks.length)
+    throw new ArgumentError(
+      `repeatInterleave: outputSize is ${options.outputSize}, but the repeats make ${picks.length}`,
+    );
+  return composite(() => gather(source, int32s(picks, [picks.length], x), at));
+}
