@@ -113,7 +113,54 @@ indexing = [
      lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'prod')),
 ]
 
-families = {'products': products, 'indexing': indexing}
+
+def vander(x, n, increasing):
+    """torch.vander's values; its gradient in torch 1.13 fails (an in-place cumprod), so the gradient
+    is that of the same powers as torch.pow, whose derivative of x^0 is 0."""
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    out = torch.stack([x ** p for p in powers], 1)
+    assert torch.equal(out.detach(), torch.vander(x.detach(), n, increasing))
+    return out
+
+
+shapes = [
+    ('movedim lists', 'movedim', {'source': [0, -1], 'destination': [2, 0]}, [r(2, 3, 4, 1)],
+     lambda x: torch.movedim(x, (0, -1), (2, 0))),
+    ('moveaxis one axis', 'moveaxis', {'source': 1, 'destination': -1}, [r(2, 3, 4)], lambda x: torch.moveaxis(x, 1, -1)),
+    ('atleast3d of a vector', 'atleast3d', {}, [r(3)], torch.atleast_3d),
+    ('atleast2d of a scalar', 'atleast2d', {}, [torch.tensor(1.5)], torch.atleast_2d),
+    ('broadcastTensors, stacked', 'broadcastTensors', {}, [r(2, 1), r(3)], lambda a, b: torch.stack(torch.broadcast_tensors(a, b))),
+    ('hstack of vectors', 'hstack', {}, [r(2), r(3)], lambda a, b: torch.hstack((a, b))),
+    ('hstack of matrices', 'hstack', {}, [r(2, 1), r(2, 3)], lambda a, b: torch.hstack((a, b))),
+    ('vstack of a vector and a matrix', 'vstack', {}, [r(3), r(2, 3)], lambda a, b: torch.vstack((a, b))),
+    ('dstack', 'dstack', {}, [r(2, 3), r(2, 3, 2)], lambda a, b: torch.dstack((a, b))),
+    ('columnStack', 'columnStack', {}, [r(3), r(3, 2)], lambda a, b: torch.column_stack((a, b))),
+    ('tensorSplit 3 sections of 7, weighted and joined', 'tensorSplit', {'sections': 3, 'dim': 1}, [r(2, 7)],
+     lambda x: torch.cat([p * (i + 1) for i, p in enumerate(torch.tensor_split(x, 3, dim=1))], 1)),
+    ('tensorSplit at indices, negative and past the end', 'tensorSplit', {'indices': [1, -2, 9], 'dim': 0}, [r(5, 2)],
+     lambda x: torch.cat([p * (i + 1) for i, p in enumerate(torch.tensor_split(x, [1, -2, 9], dim=0))], 0)),
+    ('hsplit 2 sections', 'hsplit', {'sections': 2}, [r(2, 4)],
+     lambda x: torch.cat([p * (i + 1) for i, p in enumerate(torch.hsplit(x, 2))], 1)),
+    ('vsplit at indices', 'vsplit', {'indices': [1]}, [r(3, 2)],
+     lambda x: torch.cat([p * (i + 1) for i, p in enumerate(torch.vsplit(x, [1]))], 0)),
+    ('dsplit 2 sections', 'dsplit', {'sections': 2}, [r(1, 2, 4)],
+     lambda x: torch.cat([p * (i + 1) for i, p in enumerate(torch.dsplit(x, 2))], 2)),
+    ('fliplr', 'fliplr', {}, [r(2, 3)], torch.fliplr),
+    ('flipud', 'flipud', {}, [r(3, 2)], torch.flipud),
+    ('rot90 k 1', 'rot90', {'k': 1, 'dims': [0, 1]}, [r(2, 3)], lambda x: torch.rot90(x, 1, [0, 1])),
+    ('rot90 k -1 dims [2, 0]', 'rot90', {'k': -1, 'dims': [2, 0]}, [r(2, 3, 4)], lambda x: torch.rot90(x, -1, [2, 0])),
+    ('rot90 k 2', 'rot90', {'k': 2, 'dims': [0, 1]}, [r(2, 3)], lambda x: torch.rot90(x, 2, [0, 1])),
+    ('blockDiag of a matrix, a vector and a scalar', 'blockDiag', {}, [r(2, 2), r(3), torch.tensor(0.5)], torch.block_diag),
+    ('diagflat offset -1', 'diagflat', {'offset': -1}, [r(2, 2)], lambda x: torch.diagflat(x, -1)),
+    ('trilIndices 3 x 4 offset 1', 'trilIndices', {'row': 3, 'col': 4, 'offset': 1}, [],
+     lambda: torch.tril_indices(3, 4, 1).to(torch.int32)),
+    ('triuIndices 4 x 3 offset -1', 'triuIndices', {'row': 4, 'col': 3, 'offset': -1}, [],
+     lambda: torch.triu_indices(4, 3, -1).to(torch.int32)),
+    ('vander with a zero', 'vander', {}, [torch.tensor([0.0, 1.5, -2.0])], lambda x: vander(x, 3, False)),
+    ('vander n 4 increasing', 'vander', {'n': 4, 'increasing': True}, [r(3)], lambda x: vander(x, 4, True)),
+]
+
+families = {'products': products, 'indexing': indexing, 'shapes': shapes}
 
 
 def record(name, op, args, inputs, fn):

@@ -187,6 +187,32 @@ export {
   type ScatterReduceOptions,
   type RepeatInterleaveOptions,
 } from './ops/indexing.js';
+export {
+  movedim,
+  moveaxis,
+  atleast1d,
+  atleast2d,
+  atleast3d,
+  broadcastTensors,
+  hstack,
+  vstack,
+  dstack,
+  columnStack,
+  tensorSplit,
+  hsplit,
+  vsplit,
+  dsplit,
+  fliplr,
+  flipud,
+  rot90,
+  blockDiag,
+  diagflat,
+  trilIndices,
+  triuIndices,
+  vander,
+  type TriangleIndicesOptions,
+  type VanderOptions,
+} from './ops/shapes.js';
 export { einsum } from './ops/einsum.js';
 export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';

@@ -1,5 +1,16 @@
 import {
   addbmm,
+  blockDiag,
+  columnStack,
+  diagflat,
+  dstack,
+  fliplr,
+  hstack,
+  movedim,
+  rot90,
+  tensorSplit,
+  vander,
+  vstack,
   indexAdd,
   indexCopy,
   indexFill,
@@ -143,5 +154,32 @@ export const tensorFunctionCases: OpCase[] = [
         0,
       );
     },
+  },
+  {
+    name: 'shapes: movedim, hstack, vstack, dstack, columnStack, tensorSplit, fliplr, rot90, blockDiag, diagflat, vander',
+    covers: ['transpose', 'concat', 'slice', 'gather', 'pad', 'mul', 'reshape'],
+    inputs: [{ shape: [2, 3] }, { shape: [3] }],
+    run: ([x, v]) =>
+      concat(
+        [
+          flat(movedim(x!.reshape([2, 3, 1]), [0, 2], [2, 0])),
+          flat(hstack([v!, v!])),
+          flat(vstack([v!, x!])),
+          flat(dstack([x!, x!])),
+          flat(columnStack([v!, x!.transpose()])),
+          flat(
+            concat(
+              tensorSplit(x!, 2, 1).map((p, i) => p.mul(i + 2)),
+              1,
+            ),
+          ),
+          flat(fliplr(x!)),
+          flat(rot90(x!, 3, [0, 1])),
+          flat(blockDiag(x!, v!)),
+          flat(diagflat(v!, 1)),
+          flat(vander(v!, { n: 4 })),
+        ],
+        0,
+      ),
   },
 ];

@@ -12,6 +12,30 @@ import {
   baddbmm,
   bmm,
   dot,
+  atleast1d,
+  atleast2d,
+  atleast3d,
+  blockDiag,
+  broadcastTensors,
+  columnStack,
+  concat,
+  diagflat,
+  dsplit,
+  dstack,
+  fliplr,
+  flipud,
+  hsplit,
+  hstack,
+  moveaxis,
+  movedim,
+  rot90,
+  stack,
+  tensorSplit,
+  trilIndices,
+  triuIndices,
+  vander,
+  vsplit,
+  vstack,
   indexAdd,
   indexCopy,
   indexFill,
@@ -95,7 +119,42 @@ const RUN: Record<string, Run> = {
       k ?? (args['repeats'] as number),
       args['dim'] === undefined ? {} : { dim: args['dim'] as number },
     ),
+  movedim: ([x], args) => movedim(x!, args['source'] as number[], args['destination'] as number[]),
+  moveaxis: ([x], args) => moveaxis(x!, args['source'] as number, args['destination'] as number),
+  atleast3d: ([x]) => atleast3d(x!),
+  atleast2d: ([x]) => atleast2d(x!),
+  broadcastTensors: (xs) => stack(broadcastTensors(...xs)),
+  hstack: (xs) => hstack(xs),
+  vstack: (xs) => vstack(xs),
+  dstack: (xs) => dstack(xs),
+  columnStack: (xs) => columnStack(xs),
+  tensorSplit: ([x], args) =>
+    joined(
+      tensorSplit(x!, (args['sections'] ?? args['indices']) as number, args['dim'] as number),
+      args['dim'] as number,
+    ),
+  hsplit: ([x], args) => joined(hsplit(x!, (args['sections'] ?? args['indices']) as number), 1),
+  vsplit: ([x], args) => joined(vsplit(x!, (args['sections'] ?? args['indices']) as number), 0),
+  dsplit: ([x], args) => joined(dsplit(x!, (args['sections'] ?? args['indices']) as number), 2),
+  fliplr: ([x]) => fliplr(x!),
+  flipud: ([x]) => flipud(x!),
+  rot90: ([x], args) => rot90(x!, args['k'] as number, args['dims'] as [number, number]),
+  blockDiag: (xs) => blockDiag(...xs),
+  diagflat: ([x], args) => diagflat(x!, args['offset'] as number),
+  trilIndices: (_, args) =>
+    trilIndices(args['row'] as number, args['col'] as number, { offset: args['offset'] as number }),
+  triuIndices: (_, args) =>
+    triuIndices(args['row'] as number, args['col'] as number, { offset: args['offset'] as number }),
+  vander: ([x], args) =>
+    vander(x!, args['n'] === undefined ? {} : { n: args['n'] as number, increasing: args['increasing'] as boolean }),
 };
+
+/** Split pieces weighted 1, 2, ... and joined again along dim, as the fixture does. */
+const joined = (pieces: Tensor[], dim: number): Tensor =>
+  concat(
+    pieces.map((p, i) => p.mul(i + 1)),
+    dim,
+  );
 
 for (const [family, cases] of Object.entries(PYTORCH_TENSOR_FUNCTIONS)) {
   describe(`${family} against PyTorch 1.13 (float64 values and gradients, cpu-reference)`, () => {
@@ -183,5 +242,29 @@ describe('indexing: errors name the index, the shapes and the allowed range', ()
   it('maskedScatter needs enough source elements', () => {
     const mask = tensor([true, false, true]).cast('bool');
     expect(() => maskedScatter(x, mask, tensor([1, 2, 3]))).toThrow(/selects 4 elements, but source \[3\] has only 3/);
+  });
+});
+
+describe('shapes: lists, ranks and errors', () => {
+  const m = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  it('atleast1d of a scalar and of a list', () => {
+    expect(atleast1d(tensor(2)).shape).toEqual([1]);
+    expect(atleast1d([tensor(2), m]).map((t) => t.shape)).toEqual([[1], [2, 3]]);
+  });
+  it('errors', () => {
+    expect(() => movedim(m, [0, 1], [1])).toThrow(
+      /movedim: source and destination must name as many axes, got 2 and 1/,
+    );
+    expect(() => hsplit(m, 2)).toThrow(/hsplit: 2 sections do not divide dim 1 of shape \[2,3\] evenly/);
+    expect(() => vsplit(tensor([1, 2]), 2)).toThrow(/vsplit: expected a tensor of rank 2 or more, got shape \[2\]/);
+    expect(() => tensorSplit(m, 0)).toThrow(/tensorSplit: sections must be at least 1, got 0/);
+    expect(() => rot90(m, 1, [1, -1])).toThrow(/rot90: the two dims must differ, both are axis 1/);
+    expect(() => blockDiag(m.reshape([1, 2, 3]))).toThrow(/blockDiag: expected tensors of rank 2 or less/);
+    expect(() => trilIndices(-1, 2)).toThrow(/trilIndices: row must be >= 0, got -1/);
+    expect(() => vander(m)).toThrow(/vander: x must be 1-D, got shape \[2,3\]/);
+    expect(() => hstack([])).toThrow(/hstack: expected a non-empty list of tensors/);
   });
 });
