@@ -160,7 +160,46 @@ shapes = [
     ('vander n 4 increasing', 'vander', {'n': 4, 'increasing': True}, [r(3)], lambda x: vander(x, 4, True)),
 ]
 
-families = {'products': products, 'indexing': indexing, 'shapes': shapes}
+nan, inf = float('nan'), float('inf')
+signs_a = torch.tensor([5.5, -5.5, 5.5, -5.5, 0.3, -7.0, 1e-3, 2.0])
+signs_b = torch.tensor([2.0, 2.0, -2.0, -2.0, 0.1, 3.5, 0.7, -0.3])
+ints_a = ints([7, -7, 7, -7, 0, 9, -1, 6])
+ints_b = ints([3, 3, -3, -3, 5, 3, 4, -4])
+with_nans_a = torch.tensor([1.0, nan, 2.0, nan, -1.0, 3.0])
+with_nans_b = torch.tensor([0.5, 2.0, nan, nan, -1.0, 4.0])
+elementwise = [
+    ('atan2 all quadrants and the axes', 'atan2', {},
+     [torch.tensor([1.0, 1.0, -1.0, -1.0, 2.0, -2.0, 0.0, 0.5]), torch.tensor([1.0, -1.0, -1.0, 1.0, 0.0, 0.0, 3.0, -2.0])], torch.atan2),
+    ('fmod signs', 'fmod', {}, [signs_a, signs_b], torch.fmod),
+    ('remainder signs', 'remainder', {}, [signs_a, signs_b], torch.remainder),
+    ('remainder by a number', 'remainder', {'other': 1.5}, [r(6) * 4], lambda a: torch.remainder(a, 1.5)),
+    ('fmod int32', 'fmod', {}, [ints_a, ints_b], torch.fmod),
+    ('remainder int32', 'remainder', {}, [ints_a, ints_b], torch.remainder),
+    ('floorDivide float', 'floorDivide', {}, [signs_a, signs_b], lambda a, b: torch.floor_divide(a, b).detach()),
+    ('floorDivide int32', 'floorDivide', {}, [ints_a, ints_b], torch.floor_divide),
+    ('fmax with NaN and a tie', 'fmax', {}, [with_nans_a, with_nans_b], torch.fmax),
+    ('fmin with NaN and a tie', 'fmin', {}, [with_nans_a, with_nans_b], torch.fmin),
+    ('heaviside', 'heaviside', {}, [torch.tensor([-1.5, 0.0, 2.0, 0.0]), torch.tensor([0.5, 0.25, 0.5, 0.75])],
+     lambda x, v: torch.heaviside(x, v).detach()),
+    ('signbit with -0', 'signbit', {}, [torch.tensor([-1.0, -0.0, 0.0, 2.0])], torch.signbit),
+    ('copysign with -0 in b', 'copysign', {}, [torch.tensor([1.5, -2.0, 3.0, -0.5]), torch.tensor([-1.0, 2.0, -0.0, 0.0])], torch.copysign),
+    ('deg2rad', 'deg2rad', {}, [r(3) * 90], torch.deg2rad),
+    ('rad2deg', 'rad2deg', {}, [r(3)], torch.rad2deg),
+    ('floatPower', 'floatPower', {}, [r(4).abs() + 0.1, r(4)], torch.float_power),
+    ('clampMin a tensor with a tie', 'clampMin', {}, [torch.tensor([0.5, -1.0, 2.0, 0.0]), torch.tensor([0.0, 0.0, 2.0, 0.0])], torch.clamp_min),
+    ('clampMax a number', 'clampMax', {'max': 0.25}, [r(5)], lambda x: torch.clamp_max(x, 0.25)),
+    ('logicalXor', 'logicalXor', {}, [torch.tensor([0.0, 1.5, 0.0, -2.0]), torch.tensor([0.0, 0.0, 3.0, 1.0])], torch.logical_xor),
+    ('isclose defaults', 'isclose', {},
+     [torch.tensor([1.0, 1.0, inf, nan, 1e-9, 100.0]), torch.tensor([1.0 + 1e-6, 1.1, inf, nan, 0.0, 100.001])], torch.isclose),
+    ('isclose equalNan rtol 0.01', 'isclose', {'equalNan': True, 'rtol': 0.01},
+     [torch.tensor([1.0, 1.0, inf, nan, 1e-9, 100.0]), torch.tensor([1.0 + 1e-6, 1.1, inf, nan, 0.0, 100.001])],
+     lambda a, b: torch.isclose(a, b, rtol=0.01, equal_nan=True)),
+    ('isin int32', 'isin', {}, [ints([[1, 5, 2], [7, 2, 0]]), ints([2, 7, 9])], torch.isin),
+    ('isin invert', 'isin', {'invert': True}, [torch.tensor([0.5, 1.5, -2.0]), torch.tensor([1.5, 3.0])],
+     lambda a, b: torch.isin(a, b, invert=True)),
+]
+
+families = {'products': products, 'indexing': indexing, 'shapes': shapes, 'elementwise': elementwise}
 
 
 def record(name, op, args, inputs, fn):

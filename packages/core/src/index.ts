@@ -213,6 +213,28 @@ export {
   type TriangleIndicesOptions,
   type VanderOptions,
 } from './ops/shapes.js';
+export {
+  atan2,
+  fmod,
+  remainder,
+  floorDivide,
+  fmax,
+  fmin,
+  heaviside,
+  signbit,
+  copysign,
+  deg2rad,
+  rad2deg,
+  floatPower,
+  clampMin,
+  clampMax,
+  logicalXor,
+  isclose,
+  allclose,
+  isin,
+  type IsCloseOptions,
+  type IsinOptions,
+} from './ops/elementwise-extra.js';
 export { einsum } from './ops/einsum.js';
 export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';

@@ -1,5 +1,16 @@
 import {
   addbmm,
+  atan2,
+  clampMin,
+  copysign,
+  deg2rad,
+  fmax,
+  fmod,
+  isclose,
+  isin,
+  logicalXor,
+  remainder,
+  signbit,
   blockDiag,
   columnStack,
   diagflat,
@@ -179,6 +190,34 @@ export const tensorFunctionCases: OpCase[] = [
           flat(diagflat(v!, 1)),
           flat(vander(v!, { n: 4 })),
         ],
+        0,
+      ),
+  },
+  {
+    name: 'elementwise: atan2, fmod, remainder, fmax, copysign, clampMin, deg2rad',
+    covers: ['atan', 'div', 'trunc', 'floor', 'sign', 'abs', 'where', 'less', 'greaterEqual'],
+    // Away from fmod's and remainder's jumps and from atan2's branch cut, where a finite difference is not the derivative.
+    inputs: [
+      { shape: [6], values: [5.5, -5.5, 5.3, -5.2, 0.7, -1.9] },
+      { shape: [6], values: [2.1, 2.2, -2.3, -1.9, 0.4, 1.3] },
+    ],
+    run: ([a, b]) =>
+      concat(
+        [atan2(a!, b!), fmod(a!, b!), remainder(a!, b!), fmax(a!, b!), copysign(a!, b!), clampMin(a!, b!), deg2rad(a!)],
+        0,
+      ),
+  },
+  {
+    name: 'elementwise predicates: signbit, logicalXor, isclose, isin (as floats)',
+    covers: ['equal', 'notEqual', 'lessEqual', 'cast', 'sum'],
+    inputs: [
+      { shape: [5], values: [-1, 0, 2, 2.5, -0.5] },
+      { shape: [5], values: [-1, 1, 2.00001, 0, 3] },
+    ],
+    grad: false,
+    run: ([a, b]) =>
+      concat(
+        [signbit(a!), logicalXor(a!, b!), isclose(a!, b!, { rtol: 1e-4 }), isin(a!, b!)].map((t) => t.cast(a!.dtype)),
         0,
       ),
   },

@@ -12,6 +12,24 @@ import {
   baddbmm,
   bmm,
   dot,
+  atan2,
+  fmod,
+  remainder,
+  floorDivide,
+  fmax,
+  fmin,
+  heaviside,
+  signbit,
+  copysign,
+  deg2rad,
+  rad2deg,
+  floatPower,
+  clampMin,
+  clampMax,
+  logicalXor,
+  isclose,
+  allclose,
+  isin,
   atleast1d,
   atleast2d,
   atleast3d,
@@ -147,6 +165,23 @@ const RUN: Record<string, Run> = {
     triuIndices(args['row'] as number, args['col'] as number, { offset: args['offset'] as number }),
   vander: ([x], args) =>
     vander(x!, args['n'] === undefined ? {} : { n: args['n'] as number, increasing: args['increasing'] as boolean }),
+  atan2: ([y, x]) => atan2(y!, x!),
+  fmod: ([a, b]) => fmod(a!, b!),
+  remainder: ([a, b], args) => remainder(a!, b ?? (args['other'] as number)),
+  floorDivide: ([a, b]) => floorDivide(a!, b!),
+  fmax: ([a, b]) => fmax(a!, b!),
+  fmin: ([a, b]) => fmin(a!, b!),
+  heaviside: ([x, v]) => heaviside(x!, v!),
+  signbit: ([x]) => signbit(x!),
+  copysign: ([a, b]) => copysign(a!, b!),
+  deg2rad: ([x]) => deg2rad(x!),
+  rad2deg: ([x]) => rad2deg(x!),
+  floatPower: ([a, b]) => floatPower(a!, b!),
+  clampMin: ([x, m]) => clampMin(x!, m!),
+  clampMax: ([x], args) => clampMax(x!, args['max'] as number),
+  logicalXor: ([a, b]) => logicalXor(a!, b!),
+  isclose: ([a, b], args) => isclose(a!, b!, args),
+  isin: ([a, b], args) => isin(a!, b!, args),
 };
 
 /** Split pieces weighted 1, 2, ... and joined again along dim, as the fixture does. */
@@ -266,5 +301,20 @@ describe('shapes: lists, ranks and errors', () => {
     expect(() => trilIndices(-1, 2)).toThrow(/trilIndices: row must be >= 0, got -1/);
     expect(() => vander(m)).toThrow(/vander: x must be 1-D, got shape \[2,3\]/);
     expect(() => hstack([])).toThrow(/hstack: expected a non-empty list of tensors/);
+  });
+});
+
+describe('elementwise extras', () => {
+  it('allclose is a boolean read on the host', () => {
+    const a = tensor([1, 2, Number.NaN]);
+    expect(allclose(a, tensor([1, 2 + 1e-6, Number.NaN]), { equalNan: true })).toBe(true);
+    expect(allclose(a, tensor([1, 2 + 1e-6, Number.NaN]))).toBe(false);
+    expect(allclose(a.slice([0], [2]), tensor([1, 2.1]))).toBe(false);
+  });
+  it('floatPower computes in float64 where the backend has it; isclose checks its options', () => {
+    expect(floatPower(tensor([2, 3], { dtype: 'int32' }), 2).dtype).toBe('float64');
+    expect(() => isclose(tensor([1]), 1, { rtol: -1 })).toThrow(/isclose: rtol must be a number >= 0, got -1/);
+    expect(() => isin(tensor([1]), 1, { invert: 1 } as never)).toThrow(/isin: invert must be true or false, got 1/);
+    expect(() => fmod(2, 3)).toThrow(/fmod: expected at least one tensor, got two numbers 2 and 3/);
   });
 });
