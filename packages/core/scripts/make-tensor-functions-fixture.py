@@ -199,14 +199,52 @@ elementwise = [
      lambda a, b: torch.isin(a, b, invert=True)),
 ]
 
-families = {'products': products, 'indexing': indexing, 'shapes': shapes, 'elementwise': elementwise}
+stat_ties = torch.tensor([[1.0, 3.0, 3.0, 2.0], [-1.0, -1.0, -1.0, 0.5], [2.0, 0.0, 1.0, 2.0]])
+nan_rows = torch.tensor([[0.5, nan, -1.0, 2.0, 0.25], [nan, nan, nan, nan, nan], [1.5, -0.5, nan, 0.75, 3.0]])
+mode_rows = torch.tensor([[1.0, 2.0, 2.0, 3.0, 1.0], [4.0, 4.0, 0.5, 4.0, 0.5], [0.0, -1.0, 2.0, 3.0, 5.0]])
+statistics = [
+    ('amax dim 1 with ties', 'amax', {'dim': 1}, [stat_ties], lambda x: torch.amax(x, 1)),
+    ('amin all, keepdim, ties', 'amin', {'keepdim': True}, [stat_ties], lambda x: torch.amin(x, (0, 1), keepdim=True)),
+    ('amax dims [0] int32', 'amax', {'dim': [0]}, [ints([[1, 5], [7, 2]])], lambda x: torch.amax(x, 0)),
+    ('aminmax dim 0, stacked', 'aminmax', {'dim': 0}, [stat_ties], lambda x: torch.stack(torch.aminmax(x.detach(), dim=0))),  # torch 1.13 has no gradient here
+    ('countNonzero dim 1', 'countNonzero', {'dim': 1}, [torch.tensor([[0.0, 1.0, -2.0], [0.0, 0.0, 3.0]])],
+     lambda x: torch.count_nonzero(x, 1).to(torch.int32)),
+    ('varMean dim 1 correction 0, stacked', 'varMean', {'dim': 1, 'correction': 0}, [r(3, 4)],
+     lambda x: torch.stack(torch.var_mean(x, 1, correction=0))),
+    ('stdMean all, stacked', 'stdMean', {}, [r(3, 4)], lambda x: torch.stack(torch.std_mean(x))),
+    ('nanquantile dim 1, rows with NaN and an all-NaN row', 'nanquantile', {'q': 0.4, 'dim': 1}, [nan_rows],
+     lambda x: torch.nanquantile(x, 0.4, dim=1)),
+    ('nanquantile q list, keepdim, midpoint', 'nanquantile', {'q': [0.25, 0.9], 'dim': 1, 'keepdim': True, 'interpolation': 'midpoint'},
+     [nan_rows[[0, 2]]], lambda x: torch.nanquantile(x, torch.tensor([0.25, 0.9]), dim=1, keepdim=True, interpolation='midpoint')),
+    ('nanquantile flattened, nearest', 'nanquantile', {'q': 0.5, 'interpolation': 'nearest'}, [nan_rows],
+     lambda x: torch.nanquantile(x, 0.5, interpolation='nearest')),
+    ('mode dim 1', 'mode', {'dim': 1}, [mode_rows], lambda x: torch.mode(x, 1)),
+    ('cov', 'cov', {}, [r(3, 5)], torch.cov),
+    ('cov correction 0 with fweights and aweights', 'cov', {'correction': 0}, [r(2, 4), ints([1, 3, 2, 1]), torch.tensor([0.5, 1.0, 2.0, 0.25])],
+     lambda x, f, a: torch.cov(x, correction=0, fweights=f.to(L), aweights=a)),
+    ('cov of a vector', 'cov', {}, [r(5)], torch.cov),
+    ('corrcoef', 'corrcoef', {}, [r(3, 6)], torch.corrcoef),
+    ('dist p 3 broadcasting', 'dist', {'p': 3}, [r(2, 3), r(3)], lambda a, b: torch.dist(a, b, 3)),
+    ('pdist p 2 with a repeated row', 'pdist', {'p': 2}, [torch.tensor([[0.5, 1.0], [2.0, -1.0], [0.5, 1.0], [3.0, 0.0]])], torch.pdist),
+    ('pdist p 1', 'pdist', {'p': 1}, [r(4, 3)], lambda x: torch.pdist(x, 1)),
+    ('renorm p 2 dim 0 maxnorm 1', 'renorm', {'p': 2, 'dim': 0, 'maxnorm': 1}, [r(3, 4)], lambda x: torch.renorm(x, 2, 0, 1)),
+    ('trapezoid dx 0.5', 'trapezoid', {'dx': 0.5}, [r(2, 5)], lambda y: torch.trapezoid(y, dx=0.5)),
+    ('trapezoid with x, dim 0', 'trapezoid', {'dim': 0}, [r(4, 2), torch.tensor([0.0, 0.5, 1.5, 1.75])],
+     lambda y, x: torch.trapezoid(y, x, dim=0)),
+    ('cumulativeTrapezoid with x', 'cumulativeTrapezoid', {}, [r(2, 4), torch.tensor([0.0, 1.0, 1.5, 3.0])],
+     lambda y, x: torch.cumulative_trapezoid(y, x)),
+]
+
+families = {'products': products, 'indexing': indexing, 'shapes': shapes, 'elementwise': elementwise,
+            'statistics': statistics}
 
 
 def record(name, op, args, inputs, fn):
     inputs = [t.clone().requires_grad_(t.is_floating_point()) for t in inputs]
     result = fn(*inputs)
-    if isinstance(result, (tuple, list)):
-        result = torch.stack(list(result))
+    indices = None
+    if isinstance(result, tuple):  # mode: (values, indices)
+        result, indices = result.values, result.indices.to(torch.int32)
     entry = {'name': name, 'op': op, 'args': args, 'inputs': [t.tolist() for t in inputs],
              'dtypes': [str(t.dtype).replace('torch.', '') for t in inputs], 'shape': list(result.shape)}
     floats = [t for t in inputs if t.requires_grad]
@@ -216,6 +254,8 @@ def record(name, op, args, inputs, fn):
         entry['weights'] = w.tolist()
         entry['gradients'] = [g.tolist() if g is not None else None for g in grads]
     entry['output'] = result.detach().tolist() if result.dtype != torch.bool else result.to(torch.int32).tolist()
+    if indices is not None:
+        entry['indices'] = indices.tolist()
     return entry
 
 

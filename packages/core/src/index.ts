@@ -235,6 +235,28 @@ export {
   type IsCloseOptions,
   type IsinOptions,
 } from './ops/elementwise-extra.js';
+export {
+  amax,
+  amin,
+  aminmax,
+  countNonzero,
+  varMean,
+  stdMean,
+  nanquantile,
+  mode,
+  cov,
+  corrcoef,
+  dist,
+  pdist,
+  renorm,
+  trapezoid,
+  cumulativeTrapezoid,
+  type AmaxOptions,
+  type VarMeanOptions,
+  type NanquantileOptions,
+  type CovOptions,
+  type TrapezoidOptions,
+} from './ops/statistics.js';
 export { einsum } from './ops/einsum.js';
 export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';

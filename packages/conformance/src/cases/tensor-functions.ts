@@ -1,5 +1,15 @@
 import {
   addbmm,
+  amax,
+  corrcoef,
+  cov,
+  cumulativeTrapezoid,
+  mode,
+  nanquantile,
+  pdist,
+  renorm,
+  stdMean,
+  trapezoid,
   atan2,
   clampMin,
   copysign,
@@ -220,5 +230,30 @@ export const tensorFunctionCases: OpCase[] = [
         [signbit(a!), logicalXor(a!, b!), isclose(a!, b!, { rtol: 1e-4 }), isin(a!, b!)].map((t) => t.cast(a!.dtype)),
         0,
       ),
+  },
+  {
+    name: 'statistics: amax with ties, stdMean, cov, corrcoef, pdist, renorm, trapezoid, cumulativeTrapezoid, mode, nanquantile',
+    covers: ['max', 'equal', 'sum', 'sqrt', 'matmul', 'sort', 'gather', 'pow'],
+    // Distinct values: a tie (amax sharing its gradient) is a kink for finite differences; core checks ties against PyTorch.
+    inputs: [{ shape: [3, 4], values: [0.7, 1.3, 1.1, -0.2, 0.4, -1.1, 0.9, 1.6, -0.8, 0.3, -1.4, 0.6] }],
+    run: ([x]) => {
+      const [deviation, average] = stdMean(x!, { dim: 1 });
+      return concat(
+        [
+          amax(x!, { dim: 1 }),
+          deviation,
+          average,
+          flat(cov(x!)),
+          flat(corrcoef(x!)),
+          pdist(x!),
+          flat(renorm(x!, 2, 0, 1.5)),
+          trapezoid(x!, { dx: 0.5 }),
+          flat(cumulativeTrapezoid(x!)),
+          mode(x!, { dim: 1 }).values,
+          nanquantile(x!, 0.3, { dim: 1 }),
+        ],
+        0,
+      );
+    },
   },
 ];

@@ -12,6 +12,21 @@ import {
   baddbmm,
   bmm,
   dot,
+  amax,
+  amin,
+  aminmax,
+  countNonzero,
+  varMean,
+  stdMean,
+  nanquantile,
+  mode,
+  cov,
+  corrcoef,
+  dist,
+  pdist,
+  renorm,
+  trapezoid,
+  cumulativeTrapezoid,
   atan2,
   fmod,
   remainder,
@@ -82,7 +97,8 @@ import { PYTORCH_TENSOR_FUNCTIONS } from './tensor-functions-fixture.js';
 import { expectClose, flat } from './test-helpers.js';
 
 type Args = Record<string, unknown>;
-type Run = (inputs: Tensor[], args: Args) => Tensor;
+/** A function's output, or mode's values and indices. */
+type Run = (inputs: Tensor[], args: Args) => Tensor | { values: Tensor; indices: Tensor };
 
 const addProduct =
   (fn: typeof addmm): Run =>
@@ -182,6 +198,24 @@ const RUN: Record<string, Run> = {
   logicalXor: ([a, b]) => logicalXor(a!, b!),
   isclose: ([a, b], args) => isclose(a!, b!, args),
   isin: ([a, b], args) => isin(a!, b!, args),
+  amax: ([x], args) => amax(x!, args),
+  amin: ([x], args) => amin(x!, args),
+  aminmax: ([x], args) => {
+    const { min, max } = aminmax(x!, args);
+    return stack([min, max]);
+  },
+  countNonzero: ([x], args) => countNonzero(x!, args),
+  varMean: ([x], args) => stack(varMean(x!, args)),
+  stdMean: ([x], args) => stack(stdMean(x!, args)),
+  nanquantile: ([x], { q, ...options }) => nanquantile(x!, q as number, options),
+  mode: ([x], args) => mode(x!, args),
+  cov: ([x, f, a], args) => cov(x!, { ...args, ...(f ? { fweights: f, aweights: a } : {}) }),
+  corrcoef: ([x]) => corrcoef(x!),
+  dist: ([a, b], args) => dist(a!, b!, args['p'] as number),
+  pdist: ([x], args) => pdist(x!, args['p'] as number),
+  renorm: ([x], args) => renorm(x!, args['p'] as number, args['dim'] as number, args['maxnorm'] as number),
+  trapezoid: ([y, x], args) => trapezoid(y!, { ...args, ...(x ? { x } : {}) }),
+  cumulativeTrapezoid: ([y, x], args) => cumulativeTrapezoid(y!, { ...args, ...(x ? { x } : {}) }),
 };
 
 /** Split pieces weighted 1, 2, ... and joined again along dim, as the fixture does. */
@@ -199,7 +233,12 @@ for (const [family, cases] of Object.entries(PYTORCH_TENSOR_FUNCTIONS)) {
           const dtype = c.dtypes[i] as DType;
           return tensor(values as NestedArray, { dtype, requiresGrad: dtype === 'float64' });
         });
-        const out = RUN[c.op]!(inputs, c.args as Args);
+        const result = RUN[c.op]!(inputs, c.args as Args);
+        const out = 'values' in result ? result.values : result;
+        if ('indices' in c) {
+          expect('indices' in result && result.indices.dtype).toBe('int32');
+          expect(Array.from(await (result as { indices: Tensor }).indices.data())).toEqual(flat(c.indices));
+        }
         expect(out.shape, 'shape').toEqual(c.shape);
         expectClose(await out.data(), c.output, 'value');
         const { gradients, weights } = c as { gradients?: unknown[]; weights?: unknown };
@@ -316,5 +355,22 @@ describe('elementwise extras', () => {
     expect(() => isclose(tensor([1]), 1, { rtol: -1 })).toThrow(/isclose: rtol must be a number >= 0, got -1/);
     expect(() => isin(tensor([1]), 1, { invert: 1 } as never)).toThrow(/isin: invert must be true or false, got 1/);
     expect(() => fmod(2, 3)).toThrow(/fmod: expected at least one tensor, got two numbers 2 and 3/);
+  });
+});
+
+describe('statistics: errors', () => {
+  const m = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  it('names the option and the value', () => {
+    expect(() => amax(m, { dims: 1 } as never)).toThrow(ArgumentError);
+    expect(() => amax(tensor([]))).toThrow(/amax: x must not be empty/);
+    expect(() => nanquantile(m, 1.5)).toThrow(/nanquantile: q must be a number in \[0, 1\]/);
+    expect(() => cov(m, { aweights: tensor([1, 2]) })).toThrow(/cov: aweights must be a vector of 3 weights/);
+    expect(() => pdist(tensor([1, 2]))).toThrow(/pdist: x must be a matrix \[N, M\], got shape \[2\]/);
+    expect(() => trapezoid(m, { x: tensor([1, 2]) })).toThrow(/trapezoid: x has 2 points, y has 3 along dim 1/);
+    expect(() => trapezoid(m, { x: tensor([1, 2, 3]), dx: 2 })).toThrow(/give x or dx, not both/);
+    expect(() => renorm(m, 2, 0, -1)).toThrow(/renorm: maxnorm must be a number >= 0, got -1/);
   });
 });
