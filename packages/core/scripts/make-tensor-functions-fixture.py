@@ -235,8 +235,51 @@ statistics = [
      lambda y, x: torch.cumulative_trapezoid(y, x)),
 ]
 
+
+def joined_unique(values, *extras):
+    """unique's values, then its inverse indices and counts flattened, as one float vector."""
+    return torch.cat([values.flatten()] + [e.flatten().to(values.dtype) for e in extras])
+
+
+repeats = torch.tensor([[2.0, 1.0, 2.0], [0.5, 1.0, 1.0], [2.0, 1.0, 2.0], [-1.0, 3.0, 0.0]])
+data_dependent = [
+    ('nonzero', 'nonzero', {}, [torch.tensor([[0.0, 1.5, 0.0], [-2.0, 0.0, 3.0]])], lambda x: torch.nonzero(x).to(torch.int32)),
+    ('nonzero asTuple, stacked', 'nonzero', {'asTuple': True}, [torch.tensor([[0.0, 1.5, 0.0], [-2.0, 0.0, 3.0]])],
+     lambda x: torch.stack(torch.nonzero(x, as_tuple=True)).to(torch.int32)),
+    ('argwhere int32', 'argwhere', {}, [ints([0, 4, 0, -1])], lambda x: torch.argwhere(x).to(torch.int32)),
+    ('maskedSelect broadcast mask', 'maskedSelect', {}, [r(2, 3), bools([[True], [False]])], torch.masked_select),
+    ('maskedSelect 2-D mask', 'maskedSelect', {}, [r(2, 3), bools([[True, False, True], [False, True, True]])], torch.masked_select),
+    ('unique with inverse and counts, joined', 'unique', {'returnInverse': True, 'returnCounts': True}, [repeats],
+     lambda x: joined_unique(*torch.unique(x.detach(), return_inverse=True, return_counts=True))),
+    ('unique dim 0 with inverse and counts, joined', 'unique', {'dim': 0, 'returnInverse': True, 'returnCounts': True}, [repeats],
+     lambda x: joined_unique(*torch.unique(x.detach(), dim=0, return_inverse=True, return_counts=True))),
+    ('uniqueConsecutive with counts, joined', 'uniqueConsecutive', {'returnCounts': True},
+     [torch.tensor([1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 3.0, 3.0])],
+     lambda x: joined_unique(*torch.unique_consecutive(x.detach(), return_counts=True))),
+    ('uniqueConsecutive dim 1 with inverse, joined', 'uniqueConsecutive', {'dim': 1, 'returnInverse': True},
+     [torch.tensor([[1.0, 1.0, 2.0, 2.0], [0.0, 0.0, 0.0, 1.0]])],
+     lambda x: joined_unique(*torch.unique_consecutive(x.detach(), dim=1, return_inverse=True))),
+    ('bincount minlength 6', 'bincount', {'minlength': 6}, [ints([1, 3, 1, 0, 3, 3])],
+     lambda x: torch.bincount(x.to(L), minlength=6).to(torch.int32)),
+    ('bincount weights', 'bincount', {}, [ints([2, 0, 2, 4]), torch.tensor([0.5, 1.5, -1.0, 2.0])],
+     lambda x, w: torch.bincount(x.to(L), weights=w.detach())),  # torch 1.13 has no gradient here
+    ('histc 4 bins over [-1, 1]', 'histc', {'bins': 4, 'min': -1, 'max': 1},
+     [torch.tensor([-1.0, -0.5, 0.0, 0.2, 1.0, 1.5, -2.0, 0.49])], lambda x: torch.histc(x.detach(), 4, -1, 1)),
+    ('histc data range', 'histc', {'bins': 5}, [torch.tensor([[0.3, 2.0, 1.1], [0.3, 0.9, 1.7]])],
+     lambda x: torch.histc(x.detach(), 5)),
+    ('bucketize', 'bucketize', {}, [torch.tensor([[0.5, 1.0, 3.5], [4.0, -1.0, 2.0]]), torch.tensor([1.0, 2.0, 3.0, 4.0])],
+     lambda v, b: torch.bucketize(v, b).to(torch.int32)),
+    ('bucketize right', 'bucketize', {'right': True}, [torch.tensor([[0.5, 1.0, 3.5], [4.0, -1.0, 2.0]]), torch.tensor([1.0, 2.0, 3.0, 4.0])],
+     lambda v, b: torch.bucketize(v, b, right=True).to(torch.int32)),
+    ('searchsorted batched, side right', 'searchsorted', {'side': 'right'},
+     [torch.tensor([[1.0, 3.0, 5.0, 7.0], [2.0, 4.0, 6.0, 8.0]]), torch.tensor([[3.0, 6.0, 9.0], [1.0, 4.0, 8.0]])],
+     lambda s, v: torch.searchsorted(s, v, side='right').to(torch.int32)),
+    ('searchsorted 1-D with a sorter', 'searchsorted', {}, [torch.tensor([5.0, 1.0, 3.0, 7.0]), torch.tensor([[3.0, 0.0], [7.5, 5.0]]), ints([1, 2, 0, 3])],
+     lambda s, v, k: torch.searchsorted(s, v, sorter=k.to(L)).to(torch.int32)),
+]
+
 families = {'products': products, 'indexing': indexing, 'shapes': shapes, 'elementwise': elementwise,
-            'statistics': statistics}
+            'statistics': statistics, 'data-dependent': data_dependent}
 
 
 def record(name, op, args, inputs, fn):

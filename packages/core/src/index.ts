@@ -257,6 +257,30 @@ export {
   type CovOptions,
   type TrapezoidOptions,
 } from './ops/statistics.js';
+export {
+  nonzero,
+  nonzeroAsync,
+  argwhere,
+  argwhereAsync,
+  maskedSelect,
+  maskedSelectAsync,
+  unique,
+  uniqueAsync,
+  uniqueConsecutive,
+  uniqueConsecutiveAsync,
+  bincount,
+  bincountAsync,
+  histc,
+  bucketize,
+  searchsorted,
+  type NonzeroOptions,
+  type UniqueOptions,
+  type UniqueResult,
+  type BincountOptions,
+  type HistcOptions,
+  type BucketizeOptions,
+  type SearchsortedOptions,
+} from './ops/data-dependent.js';
 export { einsum } from './ops/einsum.js';
 export { linspace, logspace, type LogspaceOptions } from './tensor/spaced.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';

@@ -1,5 +1,8 @@
 import {
   addbmm,
+  bucketize,
+  histc,
+  searchsorted,
   amax,
   corrcoef,
   cov,
@@ -62,7 +65,8 @@ import type { OpCase } from './types.js';
 // torch's everyday tensor functions composed in core (ops/products.ts, ...): these cases run
 // them, with their gradients, on every backend. Core checks each against PyTorch
 // (ops/tensor-functions.test.ts). maskedScatter and repeatInterleave with a tensor of counts read
-// values on the host, which a browser's WebGPU cannot do synchronously: core's tests cover them.
+// values on the host, which a browser's WebGPU cannot do synchronously: core's tests cover them,
+// as they do nonzero, argwhere, maskedSelect, unique, uniqueConsecutive and bincount.
 
 const flat = (x: Tensor): Tensor => x.reshape([-1]);
 const ints = (values: number[][] | number[], backend: Backend): Tensor => tensor(values, { dtype: 'int32', backend });
@@ -255,5 +259,24 @@ export const tensorFunctionCases: OpCase[] = [
         0,
       );
     },
+  },
+  {
+    name: 'histc, bucketize and searchsorted (fixed output sizes: no host read), as floats',
+    covers: ['less', 'lessEqual', 'greaterEqual', 'floor', 'scatterAdd', 'sum', 'max'],
+    inputs: [
+      { shape: [6], values: [0.3, -1.2, 0.8, 1.5, -0.4, 0.9] },
+      { shape: [2, 3], values: [-1, 0, 1, -0.5, 0.5, 1.5] },
+    ],
+    grad: false,
+    run: ([x, s]) =>
+      concat(
+        [
+          histc(x!, { bins: 4 }),
+          histc(x!, { bins: 3, min: -1, max: 1 }),
+          bucketize(x!, s!.reshape([-1]).slice([0], [3]), { right: true }).cast(x!.dtype),
+          flat(searchsorted(s!, x!.reshape([2, 3]))).cast(x!.dtype),
+        ],
+        0,
+      ),
   },
 ];

@@ -12,6 +12,22 @@ import {
   baddbmm,
   bmm,
   dot,
+  nonzeroAsync,
+  argwhereAsync,
+  maskedSelectAsync,
+  uniqueAsync,
+  uniqueConsecutiveAsync,
+  bincountAsync,
+  nonzero,
+  argwhere,
+  maskedSelect,
+  unique,
+  uniqueConsecutive,
+  bincount,
+  histc,
+  bucketize,
+  searchsorted,
+  type UniqueResult,
   amax,
   amin,
   aminmax,
@@ -95,6 +111,7 @@ import {
 } from '@myelin/core';
 import { PYTORCH_TENSOR_FUNCTIONS } from './tensor-functions-fixture.js';
 import { expectClose, flat } from './test-helpers.js';
+import { asyncOnlyBackend } from '../losses/test-helpers.js';
 
 type Args = Record<string, unknown>;
 /** A function's output, or mode's values and indices. */
@@ -216,7 +233,23 @@ const RUN: Record<string, Run> = {
   renorm: ([x], args) => renorm(x!, args['p'] as number, args['dim'] as number, args['maxnorm'] as number),
   trapezoid: ([y, x], args) => trapezoid(y!, { ...args, ...(x ? { x } : {}) }),
   cumulativeTrapezoid: ([y, x], args) => cumulativeTrapezoid(y!, { ...args, ...(x ? { x } : {}) }),
+  nonzero: ([x], args) => (args['asTuple'] ? stack(nonzero(x!, { asTuple: true })) : nonzero(x!)),
+  argwhere: ([x]) => argwhere(x!),
+  maskedSelect: ([x, m]) => maskedSelect(x!, m!),
+  unique: ([x], args) => joinedUnique(unique(x!, args)),
+  uniqueConsecutive: ([x], args) => joinedUnique(uniqueConsecutive(x!, args)),
+  bincount: ([x, w], args) => bincount(x!, { ...args, ...(w ? { weights: w } : {}) }),
+  histc: ([x], args) => histc(x!, args),
+  bucketize: ([v, b], args) => bucketize(v!, b!, args),
+  searchsorted: ([s, v, k], args) => searchsorted(s!, v!, { ...args, ...(k ? { sorter: k } : {}) }),
 };
+
+/** unique's values, then its inverse indices and counts flattened, as one vector (as the fixture). */
+const joinedUnique = ({ values, inverse, counts }: UniqueResult): Tensor =>
+  concat([
+    values.reshape([-1]),
+    ...[inverse, counts].filter((t) => t !== undefined).map((t) => t.reshape([-1]).cast(values.dtype)),
+  ]);
 
 /** Split pieces weighted 1, 2, ... and joined again along dim, as the fixture does. */
 const joined = (pieces: Tensor[], dim: number): Tensor =>
@@ -372,5 +405,57 @@ describe('statistics: errors', () => {
     expect(() => trapezoid(m, { x: tensor([1, 2]) })).toThrow(/trapezoid: x has 2 points, y has 3 along dim 1/);
     expect(() => trapezoid(m, { x: tensor([1, 2, 3]), dx: 2 })).toThrow(/give x or dx, not both/);
     expect(() => renorm(m, 2, 0, -1)).toThrow(/renorm: maxnorm must be a number >= 0, got -1/);
+  });
+});
+
+describe('data-dependent shapes: async twins and errors', () => {
+  const backend = asyncOnlyBackend();
+  const x = tensor(
+    [
+      [0, 2, 0],
+      [3, 3, 0],
+    ],
+    { backend },
+  );
+  it('without synchronous reads the sync form names its async twin, which gives the same result', async () => {
+    expect(() => nonzero(x)).toThrow(/nonzero: backend .* only reads asynchronously .* use await nonzeroAsync/);
+    expect(() => unique(x)).toThrow(/use await uniqueAsync/);
+    expect(() => maskedSelect(x, x.greater(0))).toThrow(/use await maskedSelectAsync/);
+    expect(await ((await nonzeroAsync(x)) as Tensor).array()).toEqual([
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]);
+    expect(await (await argwhereAsync(x)).array()).toEqual([
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]);
+    expect(Array.from(await (await maskedSelectAsync(x, x.greater(0))).data())).toEqual([2, 3, 3]);
+    const { values, counts } = await uniqueAsync(x, { returnCounts: true });
+    expect(Array.from(await values.data())).toEqual([0, 2, 3]);
+    expect(Array.from(await counts!.data())).toEqual([3, 1, 2]);
+    const runs = await uniqueConsecutiveAsync(x.reshape([-1]));
+    expect(Array.from(await runs.values.data())).toEqual([0, 2, 0, 3, 0]);
+    expect(Array.from(await (await bincountAsync(tensor([1, 1, 3], { dtype: 'int32', backend }))).data())).toEqual([
+      0, 2, 0, 1,
+    ]);
+  });
+  it('histc, bucketize and searchsorted need no read', async () => {
+    expect(Array.from(await histc(x, { bins: 3 }).data())).toEqual([3, 0, 3]);
+    expect(Array.from(await bucketize(x, tensor([1, 2], { backend })).data())).toEqual([0, 1, 0, 2, 2, 0]);
+  });
+  it('errors', () => {
+    expect(() => bincount(tensor([1, -2], { dtype: 'int32' }))).toThrow(
+      /bincount: x must be non-negative, got -2 at position 1/,
+    );
+    expect(() => bincount(tensor([1.5]))).toThrow(/bincount: x must be int32, got dtype float32/);
+    expect(() => histc(tensor([1]), { min: 2, max: 1 })).toThrow(
+      /histc: min must be a number no larger than max, got 2 and 1/,
+    );
+    expect(() => searchsorted(tensor([1, 2]), tensor([1]), { side: 'middle' as 'left' })).toThrow(
+      /side must be 'left' or 'right', got "middle"/,
+    );
+    expect(() => unique(tensor([1]), { sorted: 1 } as never)).toThrow(/unique: sorted must be true or false/);
   });
 });
