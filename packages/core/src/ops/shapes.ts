@@ -41,7 +41,11 @@ export function movedim(
 }
 
 /** torch.moveaxis: NumPy's name for movedim. */
-export const moveaxis = movedim;
+export const moveaxis = (
+  x: Tensor,
+  source: number | readonly number[],
+  destination: number | readonly number[],
+): Tensor => movedim(x, source, destination);
 
 function atLeast(x: Tensor, rank: 1 | 2 | 3): Tensor {
   if (x.rank >= rank) return x;
