@@ -172,8 +172,6 @@ export {
   indexCopy,
   indexFill,
   indexPut,
-  scatter,
-  scatterReduce,
   maskedScatter,
   takeAlongDim,
   take,
@@ -182,11 +180,15 @@ export {
   repeatInterleave,
   type IndexAddOptions,
   type IndexPutOptions,
+  type RepeatInterleaveOptions,
+} from './ops/indexing.js';
+export {
+  scatter,
+  scatterReduce,
   type ScatterOptions,
   type ScatterReduce,
   type ScatterReduceOptions,
-  type RepeatInterleaveOptions,
-} from './ops/indexing.js';
+} from './ops/scatter.js';
 export {
   movedim,
   moveaxis,

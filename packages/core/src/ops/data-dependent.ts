@@ -1,6 +1,6 @@
 import { ArgumentError, DTypeError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { checkBoolean, checkInteger, checkOptions } from '../nn/checks.js';
-import { fromHost, fullLike } from '../tensor/creation.js';
+import { fullLike } from '../tensor/creation.js';
 import { composite, compositeResults } from '../tensor/scope.js';
 import { broadcastShapes, normalizeAxis, sizeOf, stridesOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -20,6 +20,7 @@ import {
   where,
 } from './elementwise.js';
 import { readOnHost, takeAlongDim } from './indexing.js';
+import { int32s } from './scatter.js';
 import { expand, gather, reshape, scatterAdd, slice } from './movement.js';
 import { max, min, sum } from './reduce.js';
 
@@ -41,9 +42,6 @@ function readSync(op: string, t: Tensor): Values {
     );
   return readOnHost(op, t);
 }
-
-const int32s = (values: ArrayLike<number>, shape: readonly number[], like: Tensor): Tensor =>
-  fromHost(Int32Array.from(values), shape, { dtype: 'int32', backend: like.backend });
 
 function nonzeroOf(x: Tensor, values: Values): Tensor {
   const strides = stridesOf(x.shape);
