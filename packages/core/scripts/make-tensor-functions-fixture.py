@@ -84,6 +84,8 @@ indexing = [
      lambda x, i: torch.scatter(x, 0, i.to(L), 2.5)),
     ('scatter reduce add dim 0, repeats', 'scatter', {'dim': 0, 'reduce': 'add'}, [r(3, 4), gidx, r(3, 4)],
      lambda x, i, s: torch.scatter(x, 0, i.to(L), s, reduce='add').detach()),  # torch 1.13 has no gradient here
+    ('scatter reduce multiply dim 1, repeats', 'scatter', {'dim': 1, 'reduce': 'multiply'}, [r(2, 3), sidx, r(2, 3)],
+     lambda x, i, s: torch.scatter(x, 1, i.to(L), s, reduce='multiply').detach()),
     ('scatterReduce sum, without self', 'scatterReduce', {'dim': 1, 'reduce': 'sum', 'includeSelf': False}, [r(2, 3), sidx, r(2, 3)],
      lambda x, i, s: torch.scatter_reduce(x, 1, i.to(L), s, 'sum', include_self=False)),
     ('scatterReduce prod with self and a zero', 'scatterReduce', {'dim': 1, 'reduce': 'prod'}, [r(2, 3), sidx, torch.tensor([[0.5, 0.0, -2.0], [1.5, -1.0, 0.7]])],
