@@ -28,20 +28,11 @@ import { max, min, sum } from './reduce.js';
  * torch's functions whose output size depends on the values (nonzero, argwhere, masked_select,
  * unique, unique_consecutive, bincount): they read the values on the host, as PyTorch syncs. Each
  * has an async twin (nonzeroAsync, ...) for backends that only read asynchronously (WebGPU in a
- * browser), where the sync one throws an error naming it. histc, bucketize and searchsorted have
+ * browser), where the sync one throws an error naming it (readOnHost). histc, bucketize and searchsorted have
  * a fixed output size and run on the device.
  */
 
 type Values = ArrayLike<number>;
-
-/** The sync form reads with dataSync (or names the async twin); the async form awaits data(). */
-function readSync(op: string, t: Tensor): Values {
-  if (!t.backend.readSync)
-    throw new ArgumentError(
-      `${op}: backend '${t.backend.name}' only reads asynchronously and ${op}'s output size depends on the values: use await ${op}Async(...)`,
-    );
-  return readOnHost(op, t);
-}
 
 function nonzeroOf(x: Tensor, values: Values): Tensor {
   const strides = stridesOf(x.shape);
@@ -80,7 +71,7 @@ function nonzeroResult(x: Tensor, values: Values, options: NonzeroOptions): Tens
 export function nonzero(x: Tensor, options?: { asTuple?: false }): Tensor;
 export function nonzero(x: Tensor, options: { asTuple: true }): Tensor[];
 export function nonzero(x: Tensor, options: NonzeroOptions = {}): Tensor | Tensor[] {
-  return nonzeroResult(x, readSync('nonzero', x), options);
+  return nonzeroResult(x, readOnHost('nonzero', x), options);
 }
 
 /** nonzero for backends that read asynchronously. */
@@ -89,7 +80,7 @@ export async function nonzeroAsync(x: Tensor, options: NonzeroOptions = {}): Pro
 }
 
 /** torch.argwhere: the int32 indices [n, rank] of x's non-zero entries. */
-export const argwhere = (x: Tensor): Tensor => nonzeroOf(x, readSync('argwhere', x));
+export const argwhere = (x: Tensor): Tensor => nonzeroOf(x, readOnHost('argwhere', x));
 /** argwhere for backends that read asynchronously. */
 export const argwhereAsync = async (x: Tensor): Promise<Tensor> => nonzeroOf(x, await x.data());
 
@@ -109,7 +100,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const shape = maskedSelectShape(x, mask);
   const full = expand(mask, shape);
   try {
-    return maskedSelectOf(x, mask, readSync('maskedSelect', full), shape);
+    return maskedSelectOf(x, mask, readOnHost('maskedSelect', full), shape);
   } finally {
     if (full !== mask) full.dispose();
   }
@@ -197,14 +188,14 @@ function uniqueOf(op: string, x: Tensor, values: Values, options: UniqueOptions,
 
 /** torch.unique: the distinct elements (or slices along dim), sorted, with inverse indices and counts on request. */
 export const unique = (x: Tensor, options: UniqueOptions = {}): UniqueResult =>
-  uniqueOf('unique', x, readSync('unique', x), options, false);
+  uniqueOf('unique', x, readOnHost('unique', x), options, false);
 /** unique for backends that read asynchronously. */
 export const uniqueAsync = async (x: Tensor, options: UniqueOptions = {}): Promise<UniqueResult> =>
   uniqueOf('unique', x, await x.data(), options, false);
 
 /** torch.unique_consecutive: each run of equal consecutive elements (slices along dim) kept once. */
 export const uniqueConsecutive = (x: Tensor, options: Omit<UniqueOptions, 'sorted'> = {}): UniqueResult =>
-  uniqueOf('uniqueConsecutive', x, readSync('uniqueConsecutive', x), options, true);
+  uniqueOf('uniqueConsecutive', x, readOnHost('uniqueConsecutive', x), options, true);
 /** uniqueConsecutive for backends that read asynchronously. */
 export const uniqueConsecutiveAsync = async (
   x: Tensor,
@@ -244,7 +235,7 @@ function checkBincountInput(x: Tensor): void {
 /** torch.bincount: how often each value 0..max(x) occurs in the non-negative int32 vector x (or the sum of its weights). */
 export function bincount(x: Tensor, options: BincountOptions = {}): Tensor {
   checkBincountInput(x);
-  return bincountOf(x, readSync('bincount', x), options);
+  return bincountOf(x, readOnHost('bincount', x), options);
 }
 
 /** bincount for backends that read asynchronously. */

@@ -127,13 +127,40 @@ export function indexPut(x: Tensor, indices: readonly Tensor[], values: Tensor, 
   });
 }
 
-/** The mask's values on the host, for the ops whose result depends on them (as torch, which syncs). */
+/**
+ * A tensor's values on the host, for the ops whose result depends on them (as torch, which
+ * syncs); a backend that only reads asynchronously gets an error naming the op's async twin.
+ */
 export function readOnHost(op: string, t: Tensor): ArrayLike<number> {
   if (!t.backend.readSync)
     throw new ArgumentError(
-      `${op}: needs the values of a tensor on the host, and backend '${t.backend.name}' only reads asynchronously (read it with await t.data() and build the index there)`,
+      `${op}: backend '${t.backend.name}' only reads asynchronously and ${op} needs the values on the host: use await ${op}Async(...)`,
     );
   return t.dataSync();
+}
+
+function checkMask(x: Tensor, mask: Tensor): void {
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedScatter: mask must be bool, got dtype ${mask.dtype}`);
+  const shape = broadcastShapes('maskedScatter', x.shape, mask.shape);
+  if (shape.length !== x.rank || shape.some((d, i) => d !== x.shape[i]))
+    throw new ShapeError(
+      `maskedScatter: mask ${formatShape(mask.shape)} must broadcast to x's shape ${formatShape(x.shape)}`,
+    );
+}
+
+/** source's leading elements placed where the mask's bits (broadcast to x, row-major) are set. */
+function placeMasked(x: Tensor, mask: Tensor, bits: ArrayLike<number>, source: Tensor): Tensor {
+  const positions: number[] = [];
+  for (let i = 0; i < bits.length; i++) if (bits[i]) positions.push(i);
+  if (positions.length > source.size)
+    throw new ShapeError(
+      `maskedScatter: the mask selects ${positions.length} elements, but source ${formatShape(source.shape)} has only ${source.size}`,
+    );
+  return composite(() => {
+    const taken = slice(reshape(source, [-1]), [0], [positions.length]);
+    const placed = scatterAdd(taken, int32s(positions, [positions.length], x), 0, x.size);
+    return where(mask, reshape(placed, x.shape), x);
+  });
 }
 
 /**
@@ -141,25 +168,24 @@ export function readOnHost(op: string, t: Tensor): ArrayLike<number> {
  * source's leading elements in row-major order. The mask is read on the host.
  */
 export function maskedScatter(x: Tensor, mask: Tensor, source: Tensor): Tensor {
-  if (mask.dtype !== 'bool') throw new DTypeError(`maskedScatter: mask must be bool, got dtype ${mask.dtype}`);
-  const shape = broadcastShapes('maskedScatter', x.shape, mask.shape);
-  if (shape.length !== x.rank || shape.some((d, i) => d !== x.shape[i]))
-    throw new ShapeError(
-      `maskedScatter: mask ${formatShape(mask.shape)} must broadcast to x's shape ${formatShape(x.shape)}`,
-    );
-  return composite(() => {
-    const full = expand(mask, x.shape);
-    const bits = readOnHost('maskedScatter', full);
-    const positions: number[] = [];
-    for (let i = 0; i < bits.length; i++) if (bits[i]) positions.push(i);
-    if (positions.length > source.size)
-      throw new ShapeError(
-        `maskedScatter: the mask selects ${positions.length} elements, but source ${formatShape(source.shape)} has only ${source.size}`,
-      );
-    const taken = slice(reshape(source, [-1]), [0], [positions.length]);
-    const placed = scatterAdd(taken, int32s(positions, [positions.length], x), 0, x.size);
-    return where(full, reshape(placed, x.shape), x);
-  });
+  checkMask(x, mask);
+  const full = expand(mask, x.shape);
+  try {
+    return placeMasked(x, mask, readOnHost('maskedScatter', full), source);
+  } finally {
+    full.dispose();
+  }
+}
+
+/** maskedScatter for backends that read asynchronously. */
+export async function maskedScatterAsync(x: Tensor, mask: Tensor, source: Tensor): Promise<Tensor> {
+  checkMask(x, mask);
+  const full = expand(mask, x.shape);
+  try {
+    return placeMasked(x, mask, await full.data(), source);
+  } finally {
+    full.dispose();
+  }
 }
 
 /**
@@ -239,39 +265,65 @@ export interface RepeatInterleaveOptions {
   outputSize?: number;
 }
 
-/**
- * torch.repeat_interleave: each element (slice along dim) of x repeated `repeats` times, a number
- * or an int32 tensor with one count per element (read on the host: the output size depends on it).
- */
-export function repeatInterleave(x: Tensor, repeats: number | Tensor, options: RepeatInterleaveOptions = {}): Tensor {
+/** Where repeatInterleave reads along, and the count of each slice there (a tensor of counts is checked, not read). */
+function repeatPlan(x: Tensor, repeats: number | Tensor, options: RepeatInterleaveOptions) {
   checkOptions('repeatInterleave', options, ['dim', 'outputSize']);
   const source = options.dim === undefined ? reshape(x, [-1]) : x;
   const at = options.dim === undefined ? 0 : normalizeAxis('repeatInterleave', options.dim, x.rank);
   const n = source.shape[at]!;
-  let counts: ArrayLike<number>;
   if (typeof repeats === 'number') {
     if (!Number.isSafeInteger(repeats) || repeats < 0)
       throw new ArgumentError(
         `repeatInterleave: repeats must be a non-negative integer, got ${describeValue(repeats)}`,
       );
-    counts = new Array<number>(n).fill(repeats);
   } else {
     requireInt32('repeatInterleave', repeats);
     if (repeats.rank > 1 || (repeats.size !== n && repeats.size !== 1))
       throw new ShapeError(
         `repeatInterleave: repeats must hold 1 or ${n} counts (the length along dim ${at}), got shape ${formatShape(repeats.shape)}`,
       );
-    const values = readOnHost('repeatInterleave', repeats);
-    counts = values.length === 1 ? new Array<number>(n).fill(values[0]!) : values;
-    for (let i = 0; i < counts.length; i++)
-      if (counts[i]! < 0)
-        throw new ArgumentError(`repeatInterleave: repeats must be non-negative, got ${counts[i]} at ${i}`);
   }
+  return { source, at, n };
+}
+
+function repeatFromCounts(
+  x: Tensor,
+  plan: { source: Tensor; at: number; n: number },
+  values: ArrayLike<number>,
+  options: RepeatInterleaveOptions,
+): Tensor {
+  const { source, at, n } = plan;
+  const counts = values.length === 1 ? new Array<number>(n).fill(values[0]!) : values;
   const picks: number[] = [];
-  for (let i = 0; i < n; i++) for (let r = 0; r < counts[i]!; r++) picks.push(i);
+  for (let i = 0; i < n; i++) {
+    if (counts[i]! < 0)
+      throw new ArgumentError(`repeatInterleave: repeats must be non-negative, got ${counts[i]} at ${i}`);
+    for (let r = 0; r < counts[i]!; r++) picks.push(i);
+  }
   if (options.outputSize !== undefined && options.outputSize !== picks.length)
     throw new ArgumentError(
       `repeatInterleave: outputSize is ${options.outputSize}, but the repeats make ${picks.length}`,
     );
   return composite(() => gather(source, int32s(picks, [picks.length], x), at));
+}
+
+/**
+ * torch.repeat_interleave: each element (slice along dim) of x repeated `repeats` times, a number
+ * or an int32 tensor with one count per element (read on the host: the output size depends on it).
+ */
+export function repeatInterleave(x: Tensor, repeats: number | Tensor, options: RepeatInterleaveOptions = {}): Tensor {
+  const plan = repeatPlan(x, repeats, options);
+  const counts = typeof repeats === 'number' ? [repeats] : readOnHost('repeatInterleave', repeats);
+  return repeatFromCounts(x, plan, counts, options);
+}
+
+/** repeatInterleave for backends that read asynchronously. */
+export async function repeatInterleaveAsync(
+  x: Tensor,
+  repeats: number | Tensor,
+  options: RepeatInterleaveOptions = {},
+): Promise<Tensor> {
+  const plan = repeatPlan(x, repeats, options);
+  const counts = typeof repeats === 'number' ? [repeats] : await repeats.data();
+  return repeatFromCounts(x, plan, counts, options);
 }

@@ -12,6 +12,9 @@ import {
   baddbmm,
   bmm,
   dot,
+  maskedScatterAsync,
+  repeatInterleaveAsync,
+  allcloseAsync,
   nonzeroAsync,
   argwhereAsync,
   maskedSelectAsync,
@@ -440,6 +443,24 @@ describe('data-dependent shapes: async twins and errors', () => {
     expect(Array.from(await (await bincountAsync(tensor([1, 1, 3], { dtype: 'int32', backend }))).data())).toEqual([
       0, 2, 0, 1,
     ]);
+  });
+  it('maskedScatter, repeatInterleave and allclose: the sync form names the async twin', async () => {
+    const mask = tensor([true, false, true], { backend }).cast('bool');
+    const source = tensor([7, 8, 9, 10], { backend });
+    expect(() => maskedScatter(x, mask, source)).toThrow(/use await maskedScatterAsync/);
+    expect(await (await maskedScatterAsync(x, mask, source)).array()).toEqual([
+      [7, 2, 8],
+      [9, 3, 10],
+    ]);
+    const counts = tensor([2, 0, 1], { dtype: 'int32', backend });
+    expect(() => repeatInterleave(x, counts, { dim: 1 })).toThrow(/use await repeatInterleaveAsync/);
+    expect(await (await repeatInterleaveAsync(x, counts, { dim: 1 })).array()).toEqual([
+      [0, 0, 0],
+      [3, 3, 0],
+    ]);
+    expect(() => allclose(x, x)).toThrow(/use await allcloseAsync/);
+    expect(await allcloseAsync(x, x.add(1e-9))).toBe(true);
+    expect(await allcloseAsync(x, x.add(1))).toBe(false);
   });
   it('histc, bucketize and searchsorted need no read', async () => {
     expect(Array.from(await histc(x, { bins: 3 }).data())).toEqual([3, 0, 3]);
