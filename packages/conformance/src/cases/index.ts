@@ -12,6 +12,7 @@ import { linalgSpectralCases } from './linalg-spectral.js';
 import { specialCases } from './special.js';
 import { nnExtraCases } from './nn-extras.js';
 import { linalgCases } from './linalg.js';
+import { tensorFunctionCases } from './tensor-functions.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -32,4 +33,5 @@ export const allCases: readonly OpCase[] = [
   ...specialCases,
   ...nnExtraCases,
   ...linalgCases,
+  ...tensorFunctionCases,
 ];

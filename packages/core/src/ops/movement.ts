@@ -274,7 +274,7 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
 }
 
 /** Host-side bounds check, where the values can be read without stalling a device. */
-function checkIndices(op: string, indices: Tensor, dimSize: number): void {
+export function checkIndices(op: string, indices: Tensor, dimSize: number): void {
   const values = indices.dataSync();
   for (let i = 0; i < values.length; i++) {
     const index = values[i]!;

@@ -46,7 +46,7 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { PYTORCH_TENSOR_MATH } from './tensor-math-fixture.js';
-import { flat } from './test-helpers.js';
+import { expectClose, flat } from './test-helpers.js';
 
 type Case = (typeof PYTORCH_TENSOR_MATH.cases)[number];
 
@@ -124,20 +124,6 @@ function run(c: Case, [x, y, z]: Tensor[]): { out: Tensor; indices?: Tensor } {
       return { out: einsum(a['equation'] as string, ...[x, y, z].filter((t): t is Tensor => t !== undefined)) };
   }
   throw new Error(`unknown op ${c.op}`);
-}
-
-/** Equal numbers, NaN equal to NaN, or within 1e-12 of each other (relative above 1). */
-function expectClose(got: ArrayLike<number>, want: unknown, what: string): void {
-  const expected = flat(want).map((v) => (v === null ? Number.NaN : v));
-  expect(got.length, what).toBe(expected.length);
-  expected.forEach((v, i) => {
-    const value = got[i]!;
-    if (Number.isNaN(v) || !Number.isFinite(v)) expect(value, `${what} at ${i}`).toBe(v);
-    else
-      expect(Math.abs(value - v), `${what} at ${i}: ${value} vs ${v}`).toBeLessThanOrEqual(
-        1e-12 * Math.max(1, Math.abs(v)),
-      );
-  });
 }
 
 describe('tensor math against PyTorch 1.13 (float64 values and gradients, int32, cpu-reference)', () => {

@@ -54,3 +54,17 @@ export function itMatchesPyTorch(
     });
   }
 }
+
+/** Equal numbers, NaN equal to NaN, or within 1e-12 of each other (relative above 1). */
+export function expectClose(got: ArrayLike<number>, want: unknown, what: string): void {
+  const expected = flat(want).map((v) => (v === null ? Number.NaN : v));
+  expect(got.length, what).toBe(expected.length);
+  expected.forEach((v, i) => {
+    const value = got[i]!;
+    if (Number.isNaN(v) || !Number.isFinite(v)) expect(value, `${what} at ${i}`).toBe(v);
+    else
+      expect(Math.abs(value - v), `${what} at ${i}: ${value} vs ${v}`).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, Math.abs(v)),
+      );
+  });
+}

@@ -1,0 +1,264 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { ArgumentError, DTypeError } from '../errors.js';
+import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
+import { fullLike } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { isFloat } from './dispatch.js';
+import {
+  abs,
+  add,
+  atan,
+  cast,
+  div,
+  equal,
+  floor,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  mul,
+  notEqual,
+  pow,
+  round,
+  sign,
+  sub,
+  trunc,
+  where,
+} from './elementwise.js';
+import { readOnHost } from './indexing.js';
+import { reshape } from './movement.js';
+import { isNaN } from './tensor-math.js';
+import { any, all } from './tensor-utils.js';
+
+/*
+ * torch's remaining elementwise functions (atan2, fmod, remainder, floor_divide, fmax, fmin,
+ * heaviside, signbit, copysign, deg2rad, rad2deg, float_power, clamp_min/max, logical_xor,
+ * isclose, allclose, isin), composed from primitives so every backend has them.
+ */
+
+/** A number operand as a constant tensor beside `like` (float32 for a fraction next to int32). */
+const tensorOf = (x: TensorLike, like: Tensor): Tensor =>
+  typeof x !== 'number'
+    ? x
+    : fullLike(like, x, { dtype: isFloat(like.dtype) || Number.isInteger(x) ? like.dtype : 'float32' });
+
+/** The first tensor operand: its backend hosts any number operand. */
+function anchor(op: string, a: TensorLike, b: TensorLike): Tensor {
+  if (typeof a !== 'number') return a;
+  if (typeof b !== 'number') return b;
+  throw new ArgumentError(`${op}: expected at least one tensor, got two numbers ${a} and ${b}`);
+}
+
+/**
+ * torch.atan2(y, x): the angle of the point (x, y), in (-pi, pi]. The value is atan(y / x)
+ * moved into the right quadrant; the gradient is torch's (x, -y) / (x^2 + y^2), attached to the
+ * exact value (also where y / x is infinite, at x = 0).
+ */
+export function atan2(y: Tensor, x: TensorLike): Tensor {
+  if (!isFloat(y.dtype)) throw new DTypeError(`atan2: expected a float tensor, got dtype ${y.dtype}`);
+  return composite(() => {
+    const xs = tensorOf(x, y);
+    const value = noGrad(() => {
+      const base = where(logicalAnd(equal(xs, 0), equal(y, 0)), 0, atan(div(y, xs)));
+      const halfTurn = sub(mul(cast(greaterEqual(y, 0), y.dtype), 2 * Math.PI), Math.PI);
+      const turn = where(less(xs, 0), halfTurn, 0);
+      return add(base, turn);
+    });
+    if (!y.requiresGrad && !xs.requiresGrad) return value;
+    const [dy, dx] = noGrad(() => {
+      const radius = add(mul(xs, xs), mul(y, y));
+      const zero = equal(radius, 0);
+      const safe = where(zero, 1, radius);
+      return [where(zero, 0, div(xs, safe)), where(zero, 0, div(mul(y, -1), safe))];
+    });
+    // value + dy (y - y') + dx (x - x'): exactly the value, with the gradient (dy, dx).
+    return add(add(value, mul(dy, sub(y, y.detach()))), mul(dx, sub(xs, xs.detach())));
+  });
+}
+
+/**
+ * a - rounding(a / b) * b, then one step back into range where the rounded division was off by
+ * one: the result has the sign of a (fmod) or of b (remainder) and |r| < |b|. int32 operands are
+ * computed in float32 (exact below 2^24) and come back as int32.
+ */
+function modulo(op: string, a: TensorLike, b: TensorLike, rounding: (q: Tensor) => Tensor, signOf: 'a' | 'b'): Tensor {
+  const first = anchor(op, a, b);
+  const isInt = (t: TensorLike): boolean => (typeof t === 'number' ? Number.isInteger(t) : !isFloat(t.dtype));
+  const ints = isInt(a) && isInt(b);
+  if (typeof a !== 'number' && a.dtype === 'bool') throw new DTypeError(`${op}: expected numbers, got dtype bool`);
+  return composite(() => {
+    const r = sub(a, mul(rounding(div(a, b)), b));
+    const size = abs(tensorOf(b, first));
+    const direction = sign(tensorOf(signOf === 'a' ? a : b, first));
+    const step = mul(size, direction);
+    const wrongSign = logicalAnd(notEqual(r, 0), notEqual(sign(r), direction));
+    const back = where(wrongSign, add(r, step), r);
+    const out = where(greaterEqual(abs(back), size), sub(back, step), back);
+    return ints ? cast(out, 'int32') : out;
+  });
+}
+
+/** torch.fmod: the C remainder a - trunc(a / b) * b, with the sign of a; int32 or float. */
+export const fmod = (a: TensorLike, b: TensorLike): Tensor => modulo('fmod', a, b, trunc, 'a');
+
+/** torch.remainder: Python's modulus a - floor(a / b) * b, with the sign of b; int32 or float. */
+export const remainder = (a: TensorLike, b: TensorLike): Tensor => modulo('remainder', a, b, floor, 'b');
+
+/**
+ * torch.floor_divide (torch 1.13: rounding toward minus infinity): floor(a / b), taken from the
+ * remainder so that (a - remainder(a, b)) / b is an integer; int32 operands give int32. No gradient.
+ */
+export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
+  const first = anchor('floorDivide', a, b);
+  const ints =
+    (typeof a === 'number' ? Number.isInteger(a) : !isFloat(a.dtype)) &&
+    (typeof b === 'number' ? Number.isInteger(b) : !isFloat(b.dtype));
+  return noGrad(() =>
+    composite(() => {
+      const out = round(div(sub(a, remainder(a, b)), b));
+      // Division by zero: the quotient itself (±inf or NaN), as torch.
+      const quotient = where(equal(tensorOf(b, first), 0), div(a, b), out);
+      return ints ? cast(quotient, 'int32') : quotient;
+    }),
+  );
+}
+
+/** fmax/fmin: a where pick(a, b) holds or b is NaN (unless a is NaN too), else b; ties pick a, as torch's gradient. */
+function nanIgnoring(op: string, a: Tensor, b: TensorLike, pick: (a: Tensor, b: TensorLike) => Tensor): Tensor {
+  if (a.dtype === 'bool') throw new DTypeError(`${op}: expected numbers, got dtype bool`);
+  return composite(() => {
+    const bNaN = isNaN(tensorOf(b, a));
+    return where(logicalOr(bNaN, logicalAnd(logicalNot(isNaN(a)), pick(a, b))), a, b);
+  });
+}
+
+/** torch.fmax: elementwise maximum where NaN loses to a number (NaN only where both are). */
+export const fmax = (a: Tensor, b: TensorLike): Tensor => nanIgnoring('fmax', a, b, greaterEqual);
+/** torch.fmin: elementwise minimum where NaN loses to a number (NaN only where both are). */
+export const fmin = (a: Tensor, b: TensorLike): Tensor => nanIgnoring('fmin', a, b, lessEqual);
+
+/** torch.heaviside: 0 where x < 0, `values` where x == 0, 1 where x > 0 (no gradient, as torch). */
+export function heaviside(x: Tensor, values: TensorLike): Tensor {
+  if (typeof values !== 'number' && values.dtype !== x.dtype)
+    throw new DTypeError(`heaviside: values must have x's dtype ${x.dtype}, got ${values.dtype}`);
+  return noGrad(() => composite(() => where(equal(x, 0), values, cast(greater(x, 0), x.dtype))));
+}
+
+/** torch.signbit: true where the sign bit is set (negative numbers and -0). */
+export function signbit(x: Tensor): Tensor {
+  if (!isFloat(x.dtype)) return less(x, 0);
+  return composite(() => logicalOr(less(x, 0), logicalAnd(equal(x, 0), less(div(1, x), 0))));
+}
+
+/** torch.copysign: |a| with the sign bit of b (-0 counts as negative); the gradient to a is sign(a) * ±1, to b none. */
+export function copysign(a: Tensor, b: TensorLike): Tensor {
+  if (!isFloat(a.dtype)) throw new DTypeError(`copysign: expected a float tensor, got dtype ${a.dtype}`);
+  return composite(() => {
+    const negative = signbit(typeof b === 'number' ? tensorOf(b, a) : b);
+    return where(negative, mul(abs(a), -1), abs(a));
+  });
+}
+
+/** torch.deg2rad: degrees to radians. */
+export const deg2rad = (x: Tensor): Tensor => mul(x, Math.PI / 180);
+/** torch.rad2deg: radians to degrees. */
+export const rad2deg = (x: Tensor): Tensor => mul(x, 180 / Math.PI);
+
+/**
+ * torch.float_power: a ** b in float64 where the backend stores float64 (cpu-reference); the
+ * others have no float64, so there it is float32's pow.
+ */
+export function floatPower(a: TensorLike, b: TensorLike): Tensor {
+  const first = anchor('floatPower', a, b);
+  const wide = first.backend.dtypes.includes('float64') ? 'float64' : 'float32';
+  const widen = (t: TensorLike): TensorLike => (typeof t === 'number' || t.dtype === wide ? t : cast(t, wide));
+  return composite(() => pow(widen(a), widen(b)));
+}
+
+/** torch.clamp_min: x where x >= min, else min (a number or a broadcasting tensor); the gradient goes to the one taken. */
+export function clampMin(x: Tensor, min: TensorLike): Tensor {
+  return composite(() => where(less(x, min), min, x));
+}
+
+/** torch.clamp_max: x where x <= max, else max (a number or a broadcasting tensor). */
+export function clampMax(x: Tensor, max: TensorLike): Tensor {
+  return composite(() => where(greater(x, max), max, x));
+}
+
+/** torch.logical_xor: true where exactly one of a and b is non-zero. */
+export function logicalXor(a: Tensor, b: Tensor): Tensor {
+  const truth = (t: Tensor): Tensor => (t.dtype === 'bool' ? t : notEqual(t, 0));
+  return composite(() => notEqual(cast(truth(a), 'int32'), cast(truth(b), 'int32')));
+}
+
+export interface IsCloseOptions {
+  /** Relative tolerance (default 1e-5). */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8). */
+  atol?: number;
+  /** Count NaN as equal to NaN (default false). */
+  equalNan?: boolean;
+}
+
+function closeOptions(op: string, options: IsCloseOptions): Required<IsCloseOptions> {
+  checkOptions(op, options, ['rtol', 'atol', 'equalNan']);
+  return {
+    rtol: checkNumber(`${op}: rtol`, options.rtol ?? 1e-5, { min: 0 }),
+    atol: checkNumber(`${op}: atol`, options.atol ?? 1e-8, { min: 0 }),
+    equalNan: checkBoolean(`${op}: equalNan`, options.equalNan ?? false),
+  };
+}
+
+/** torch.isclose: |a - b| <= atol + rtol * |b| elementwise (equal infinities are close; NaN only with equalNan). */
+export function isclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): Tensor {
+  const { rtol, atol, equalNan } = closeOptions('isclose', options);
+  return noGrad(() =>
+    composite(() => {
+      const near = lessEqual(abs(sub(a, b)), add(mul(abs(tensorOf(b, a)), rtol), atol));
+      const same = logicalOr(equal(a, b), near);
+      if (!equalNan || !isFloat(a.dtype)) return same;
+      return logicalOr(same, logicalAnd(isNaN(a), isNaN(tensorOf(b, a))));
+    }),
+  );
+}
+
+/** torch.allclose: whether every element is close (a boolean: read on the host). */
+export function allclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): boolean {
+  const every = all(isclose(a, b, options));
+  try {
+    return readOnHost('allclose', every)[0] === 1;
+  } finally {
+    every.dispose();
+  }
+}
+
+/** allclose for backends that read asynchronously. */
+export async function allcloseAsync(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): Promise<boolean> {
+  const every = all(isclose(a, b, options));
+  try {
+    return (await every.data())[0] === 1;
+  } finally {
+    every.dispose();
+  }
+}
+
+export interface IsinOptions {
+  /** Return the opposite: true where the element is not among testElements (default false). */
+  invert?: boolean;
+}
+
+/** torch.isin: true where an element of `elements` equals some element of `testElements` (memory n x m). */
+export function isin(elements: Tensor, testElements: TensorLike, options: IsinOptions = {}): Tensor {
+  checkOptions('isin', options, ['invert']);
+  const invert = checkBoolean('isin: invert', options.invert ?? false);
+  return composite(() => {
+    const tests =
+      typeof testElements === 'number' ? tensorOf(testElements, elements).reshape([1]) : reshape(testElements, [-1]);
+    const found = any(equal(reshape(elements, [...elements.shape, 1]), tests), -1);
+    return invert ? logicalNot(found) : found;
+  });
+}
