@@ -2,7 +2,8 @@ import { ArgumentError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { standardGamma } from '../tensor/sampling.js';
+import { sampleDirichlet, standardGamma } from '../tensor/sampling.js';
+import { stack } from '../ops/movement.js';
 import { digamma, erfinv, lgamma } from '../special/functions.js';
 import {
   type DistributionOptions,
@@ -64,8 +65,8 @@ export class Normal extends LocationScale {
   }
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
-    const noise = normalNoise(this.extendedShape(sampleShape), this.loc, options);
-    return composite(() => noise.mul(this.scale).add(this.loc));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => normalNoise(shape, this.loc, options).mul(this.scale).add(this.loc));
   }
 
   logProb(value: Tensor): Tensor {
@@ -100,8 +101,11 @@ export class Laplace extends LocationScale {
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
     // u uniform in (-1, 1): loc - scale sign(u) log1p(-|u|)
-    const u = noGrad(() => uniformNoise(this.extendedShape(sampleShape), this.loc, options).mul(2).sub(1));
-    return composite(() => u.sign().mul(u.abs().neg().log1p()).mul(this.scale).neg().add(this.loc));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => {
+      const u = noGrad(() => composite(() => uniformNoise(shape, this.loc, options).mul(2).sub(1)));
+      return u.sign().mul(u.abs().neg().log1p()).mul(this.scale).neg().add(this.loc);
+    });
   }
 
   logProb(value: Tensor): Tensor {
@@ -157,8 +161,8 @@ export class Uniform extends Distribution {
   }
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
-    const u = uniformNoise(this.extendedShape(sampleShape), this.low, options);
-    return composite(() => u.mul(this.high.sub(this.low)).add(this.low));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => uniformNoise(shape, this.low, options).mul(this.high.sub(this.low)).add(this.low));
   }
 
   logProb(value: Tensor): Tensor {
@@ -209,8 +213,8 @@ export class Exponential extends Distribution {
   }
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
-    const u = uniformNoise(this.extendedShape(sampleShape), this.rate, options);
-    return composite(() => u.neg().log1p().neg().div(this.rate));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => uniformNoise(shape, this.rate, options).neg().log1p().neg().div(this.rate));
   }
 
   logProb(value: Tensor): Tensor {
@@ -316,9 +320,9 @@ export class Beta extends Distribution {
     const shape = this.extendedShape(sampleShape);
     return noGrad(() =>
       composite(() => {
-        const x = standardGamma(this.concentration1.expand(shape), options);
-        const y = standardGamma(this.concentration0.expand(shape), options);
-        return x.div(x.add(y));
+        // as PyTorch: the first component of a two-component Dirichlet draw (ratios in float64, clamped)
+        const pair = stack([this.concentration1.expand(shape), this.concentration0.expand(shape)], -1);
+        return sampleDirichlet(pair, options).unbind(-1)[0]!;
       }),
     );
   }
@@ -379,8 +383,7 @@ export class Dirichlet extends Distribution {
   override sample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
     return noGrad(() =>
       composite(() => {
-        const g = standardGamma(this.concentration.expand(this.extendedShape(sampleShape)), options);
-        return g.div(g.sum(-1, true));
+        return sampleDirichlet(this.concentration.expand(this.extendedShape(sampleShape)), options);
       }),
     );
   }

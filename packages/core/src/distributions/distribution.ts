@@ -4,6 +4,7 @@ import { checkOptions } from '../nn/checks.js';
 import { full, fromHost } from '../tensor/creation.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
+import { openUniforms } from '../tensor/sampling.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** A distribution parameter: a float tensor (gradients flow to it) or a number. */
@@ -139,11 +140,8 @@ export function normalNoise(shape: readonly number[], like: Tensor, options: Sam
   return fromHost(generatorOf(options).normal(sizeOf(shape)), shape, { dtype: like.dtype, backend: like.backend });
 }
 
-/** Uniform noise in (0, 1) of `shape` like `like`: never exactly 0 or 1 (torch clamps to its tiny and 1 - eps). */
+/** Uniform noise strictly inside (0, 1) of `shape` like `like` (53 random bits in float64, exact in float32). */
 export function uniformNoise(shape: readonly number[], like: Tensor, options: SampleOptions): Tensor {
-  const words = generatorOf(options).uint32(sizeOf(shape));
-  const values = new Float64Array(words.length);
-  // 24-bit midpoints: strictly inside (0, 1) in float32 and float64
-  for (let i = 0; i < words.length; i++) values[i] = ((words[i]! >>> 8) + 0.5) / 16777216;
+  const values = openUniforms(generatorOf(options), sizeOf(shape), like.dtype);
   return fromHost(values, shape, { dtype: like.dtype, backend: like.backend });
 }

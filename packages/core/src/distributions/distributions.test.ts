@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { ArgumentError, Generator, distributions, isFinite, tensor, where, type Tensor } from '@myelin/core';
+import {
+  ArgumentError,
+  Generator,
+  distributions,
+  getBackend,
+  isFinite,
+  tensor,
+  where,
+  type Tensor,
+} from '@myelin/core';
 import { PYTORCH_DISTRIBUTIONS } from './distributions-fixture.js';
 
 const {
@@ -177,6 +186,50 @@ describe('sampling', () => {
     const oneHot = new OneHotCategorical({ logits: f64([0, 0]) }).sample([N], { generator });
     expect(oneHot.shape).toEqual([N, 2]);
     expect(Array.from(oneHot.sum(1).dataSync()).every((s) => s === 1)).toBe(true);
+  });
+
+  it('small concentrations: Beta and Dirichlet draws are never 0, 1 or NaN, and logProb stays finite (float32 and float64)', () => {
+    const float32 = { dtype: 'float32' } as const;
+    const tiny32 = 1.1754943508222875e-38;
+    const beta = new Beta(tensor([0.02], float32), tensor([0.02], float32));
+    const x = beta.sample([10000], { generator: new Generator(5) });
+    const xs = Array.from(x.dataSync());
+    // PyTorch's clamp: [smallest normal, 1 - eps / 2]
+    expect(xs.every((v) => v >= tiny32 && v <= 1 - 2 ** -24)).toBe(true);
+    expect(xs.filter((v) => v === tiny32).length).toBeGreaterThan(0);
+    const dirichlet = new Dirichlet(tensor([0.02, 0.02, 0.02], float32)).sample([3000], {
+      generator: new Generator(6),
+    });
+    expect(Array.from(dirichlet.dataSync()).every((v) => v >= tiny32 && v <= 1 - 2 ** -24)).toBe(true);
+    const beta64 = new Beta(f64([0.05]), f64([0.05]));
+    const y = beta64.sample([10000], { generator: new Generator(7) });
+    expect(Array.from(y.dataSync()).every((v) => v > 0 && v < 1)).toBe(true);
+    expect(Array.from(beta64.logProb(y).dataSync()).every(Number.isFinite)).toBe(true);
+  });
+
+  it('sample leaves only its result alive, and rsample nothing once its result is disposed', () => {
+    const backend = getBackend();
+    const loc = tensor([0.5, -1], { dtype: 'float64', requiresGrad: true });
+    const scale = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const families: Distribution[] = [
+      new Normal(loc, scale),
+      new Laplace(loc, scale),
+      new Uniform(loc, scale.add(1)),
+      new Exponential(scale),
+      new Beta(scale, scale),
+      new Dirichlet(scale),
+    ];
+    for (const d of families) {
+      const before = backend.liveHandles();
+      const x = d.sample([3]);
+      expect(backend.liveHandles(), d.constructor.name).toBe(before + 1);
+      x.dispose();
+      if (!d.hasRsample) continue;
+      // rsample's noise lives as long as the result's graph, then goes with it
+      const y = d.rsample([3]);
+      y.dispose();
+      expect(backend.liveHandles(), d.constructor.name).toBe(before);
+    }
   });
 
   it('the same generator seed gives the same samples', () => {

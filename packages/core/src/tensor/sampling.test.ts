@@ -173,6 +173,14 @@ describe('standardGamma', () => {
     });
   }
 
+  it('floors draws at the smallest normal number of the dtype, as PyTorch (float32 has no 0 draws)', () => {
+    const small = standardGamma(full([2000], 0.01, { dtype: 'float32' }), { generator: new Generator(14) });
+    const xs = values(small);
+    expect(Math.min(...xs)).toBe(1.1754943508222875e-38);
+    const small64 = values(standardGamma(full([2000], 0.002, { dtype: 'float64' }), { generator: new Generator(14) }));
+    expect(Math.min(...small64)).toBe(2.2250738585072014e-308);
+  });
+
   it('rejects concentrations <= 0', () => {
     expect(() => standardGamma(tensor([1, 0]))).toThrow(/standardGamma: concentration must be finite and > 0, got 0/);
   });
@@ -241,6 +249,19 @@ describe('randperm', () => {
     expect(randperm(3, { dtype: 'float64' }).dtype).toBe('float64');
     expect(randperm(0).shape).toEqual([0]);
     expect(() => randperm(-1)).toThrow(/randperm: n must be a non-negative integer, got -1/);
+  });
+});
+
+describe('memory', () => {
+  it('bernoulli, normal and exponential leave only their result alive', () => {
+    const backend = getBackend();
+    const p = tensor([0.2, 0.9], { dtype: 'float64' });
+    for (const draw of [() => bernoulli(p), () => normal(p, p), () => exponential(p)]) {
+      const before = backend.liveHandles();
+      const x = draw();
+      expect(backend.liveHandles()).toBe(before + 1);
+      x.dispose();
+    }
   });
 });
 
