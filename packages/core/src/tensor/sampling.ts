@@ -383,24 +383,51 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
       throw new ArgumentError(
         `multinomial: row ${r} has ${positive} categories with nonzero probability, fewer than the ${numSamples} samples to draw without replacement`,
       );
-    for (let s = 0; s < numSamples; s++) {
-      let total = 0;
-      for (let c = 0; c < categories; c++) total += weights[c]!;
-      const target = stream.uniform() * total;
-      let chosen = -1;
-      let cumulative = 0;
-      for (let c = 0; c < categories; c++) {
-        if (weights[c] === 0) continue;
-        chosen = c;
-        cumulative += weights[c]!;
-        if (target < cumulative) break;
-      }
-      out[r * numSamples + s] = chosen;
-      if (!replacement) weights[chosen] = 0;
-    }
+    const row = out.subarray(r * numSamples, (r + 1) * numSamples);
+    if (replacement) drawWithReplacement(stream, weights, row);
+    else drawWithoutReplacement(stream, weights, row);
   }
   const shape = probs.rank === 1 ? [numSamples] : [rows, numSamples];
   return fromHost(out, shape, { dtype: 'int32', backend: probs.backend });
+}
+
+/** One prefix sum, then a binary search per draw for the first cumulative weight above u * total. */
+function drawWithReplacement(stream: HostStream, weights: Float64Array, out: Int32Array): void {
+  const cumulative = new Float64Array(weights.length);
+  let total = 0;
+  let last = 0;
+  for (let c = 0; c < weights.length; c++) {
+    total += weights[c]!;
+    cumulative[c] = total;
+    if (weights[c]! > 0) last = c;
+  }
+  for (let s = 0; s < out.length; s++) {
+    const target = stream.uniform() * total;
+    let low = 0;
+    let high = last; // a zero-weight category never has the first cumulative weight above target
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (cumulative[middle]! > target) high = middle;
+      else low = middle + 1;
+    }
+    out[s] = low;
+  }
+}
+
+/**
+ * Successive draws without replacement as an exponential race (the Gumbel top-k trick): each
+ * category with weight w gets the key E / w, E ~ Exp(1), and the smallest keys in order are
+ * distributed as drawing, removing and renormalising one at a time.
+ */
+function drawWithoutReplacement(stream: HostStream, weights: Float64Array, out: Int32Array): void {
+  const keys = new Float64Array(weights.length).fill(Infinity);
+  for (let c = 0; c < weights.length; c++) if (weights[c]! > 0) keys[c] = -Math.log(stream.uniform()) / weights[c]!;
+  // the k-th smallest key by a numeric typed-array sort, then order only the k winners
+  const threshold = keys.slice().sort()[out.length - 1]!;
+  const winners: number[] = [];
+  for (let c = 0; c < keys.length; c++) if (keys[c]! <= threshold) winners.push(c);
+  winners.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  for (let s = 0; s < out.length; s++) out[s] = winners[s]!;
 }
 
 export interface RandpermOptions extends SamplingOptions {
