@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import { customGrad } from '../autograd/custom-grad.js';
 import { composite } from '../tensor/scope.js';
+import { full } from '../tensor/creation.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { requireFloatInput } from '../ops/dispatch.js';
 import {
@@ -523,7 +524,8 @@ export function ndtri(p: Tensor): Tensor {
 export function xlog1py(x: Tensor, y: TensorLike): Tensor {
   floatInput('xlog1py', x);
   return composite(() => {
-    const other = typeof y === 'number' ? x.mul(0).add(y) : y;
+    // a number y as a scalar tensor (x * 0 + y would be NaN where x is infinite), as xlogy does
+    const other = typeof y === 'number' ? full([], y, { dtype: x.dtype, backend: x.backend }) : y;
     const noLog = logicalAnd(equal(x, 0), logicalOr(lessEqual(other, -1), equal(other, Infinity)));
     return add(mul(x, where(noLog, 0, log1p(where(noLog, 0, other)))), 0);
   });

@@ -147,7 +147,7 @@ describe('torch.special edges', () => {
     }
   });
 
-  it("digamma at -0, trigamma at the infinities and ndtri(1/2) are PyTorch's", () => {
+  it("digamma at -0, trigamma at the infinities, ndtri(1/2) and xlog1py(Infinity, number) are PyTorch's", () => {
     const values = (y: Tensor) => Array.from(y.dataSync());
     expect(values(special.digamma(tensor([-0, 0], { dtype: 'float64' })))).toEqual([Infinity, -Infinity]);
     const infinities = tensor([Infinity, -Infinity], { dtype: 'float64' });
@@ -155,6 +155,11 @@ describe('torch.special edges', () => {
     expect(values(special.polygamma(3, infinities))).toEqual([NaN, Infinity]);
     expect(values(special.polygamma(4, infinities))).toEqual([NaN, -Infinity]);
     expect(values(special.ndtri(tensor([0.5], { dtype: 'float64' })))).toEqual([0]);
+    // a number y where x is infinite (PyTorch: inf * log1p(y))
+    const x = tensor([Infinity, -Infinity, 0], { dtype: 'float64' });
+    expect(values(special.xlog1py(x, 1))).toEqual([Infinity, -Infinity, 0]);
+    expect(values(special.xlog1py(x, -1))).toEqual([-Infinity, Infinity, 0]);
+    expect(values(special.xlog1py(x, 0))).toEqual([NaN, NaN, 0]);
   });
 
   it('leaks nothing: disposing the result frees everything it made, with and without a tape', () => {
