@@ -1,4 +1,5 @@
 import { ArgumentError } from '../errors.js';
+import { broadcastShapes } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -19,7 +20,8 @@ import {
 const HALF_LOG_2PI = 0.9189385332046728;
 
 const positive = (v: number) => v > 0;
-const finite = (v: number) => Number.isFinite(v);
+// torch's `real` constraint: anything but NaN (the infinities pass)
+const notNaN = (v: number) => !Number.isNaN(v);
 
 /** A family with a location and a positive scale (Normal, Laplace). */
 abstract class LocationScale extends Distribution {
@@ -32,7 +34,7 @@ abstract class LocationScale extends Distribution {
     this.loc = l!;
     this.scale = s!;
     if (this.validateArgs) {
-      checkConstraint(new.target.name, 'loc', this.loc, finite, 'finite');
+      checkConstraint(new.target.name, 'loc', this.loc, notNaN, 'a real number (not NaN)');
       checkConstraint(new.target.name, 'scale', this.scale, positive, '> 0');
     }
   }
@@ -166,8 +168,23 @@ export class Uniform extends Distribution {
   }
 
   logProb(value: Tensor): Tensor {
+    if (this.validateArgs && value.backend.readSync) {
+      // torch's interval(low, high) support: low <= value <= high (high itself has density 0)
+      const shape = broadcastShapes('Uniform', value.shape, this.low.shape);
+      const [v, low, high] = [value, this.low, this.high].map((t) => {
+        const copy = noGrad(() => composite(() => t.expand(shape).add(0)));
+        const host = copy.dataSync();
+        copy.dispose();
+        return host;
+      });
+      for (let i = 0; i < v!.length; i++)
+        if (!(low![i]! <= v![i]! && v![i]! <= high![i]!))
+          throw new ArgumentError(
+            `Uniform: logProb value must be in the support [low, high] = [${low![i]}, ${high![i]}], got ${v![i]}`,
+          );
+    }
     return composite(() => {
-      // log(1) inside [low, high), log(0) = -Infinity outside, as PyTorch without validation
+      // log(1) inside [low, high), log(0) = -Infinity at high
       const inside = value.greaterEqual(this.low).cast(value.dtype).mul(value.less(this.high).cast(value.dtype));
       return inside.log().sub(this.high.sub(this.low).log());
     });
@@ -390,6 +407,7 @@ export class Dirichlet extends Distribution {
 
   logProb(value: Tensor): Tensor {
     this.checkSupport(value, (v) => v >= 0 && v <= 1, 'the simplex');
+    this.checkEventSums(value, 1e-6, 'the simplex: entries >= 0 summing to 1');
     return composite(() => {
       const a = this.concentration;
       return a

@@ -195,6 +195,7 @@ export class OneHotCategorical extends Distribution {
 
   logProb(value: Tensor): Tensor {
     this.checkSupport(value, (v) => v === 0 || v === 1, 'one-hot vectors');
+    this.checkEventSums(value, 0, 'one-hot vectors: a single 1 per event');
     return composite(() => this.categorical.logProb(value.argmax(-1)));
   }
 
@@ -211,8 +212,7 @@ export class Poisson extends Distribution {
     const [r] = broadcastParameters('Poisson', { rate });
     super(r!.shape, [], options);
     this.rate = r!;
-    if (this.validateArgs)
-      checkConstraint('Poisson', 'rate', this.rate, (v) => v >= 0 && Number.isFinite(v), 'finite and >= 0');
+    if (this.validateArgs) checkConstraint('Poisson', 'rate', this.rate, (v) => v >= 0, '>= 0'); // torch's nonnegative: Infinity passes
   }
 
   get mean(): Tensor {

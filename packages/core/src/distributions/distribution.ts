@@ -123,6 +123,24 @@ export abstract class Distribution {
     return [...sampleShape, ...this.batchShape, ...this.eventShape];
   }
 
+  /**
+   * Checks that each event of logProb's value (its last axis) sums to 1 within `tolerance`, as
+   * torch's simplex (1e-6) and one_hot (exactly) constraints, when validateArgs is on.
+   */
+  protected checkEventSums(value: Tensor, tolerance: number, support: string): void {
+    if (!this.validateArgs || !value.backend.readSync || value.rank === 0) return;
+    const values = noGrad(() => value.dataSync());
+    const k = value.shape[value.rank - 1]!;
+    for (let start = 0; start < values.length; start += k) {
+      let total = 0;
+      for (let i = start; i < start + k; i++) total += values[i]!;
+      if (!(Math.abs(total - 1) <= tolerance))
+        throw new ArgumentError(
+          `${this.constructor.name}: logProb value must be in the support (${support}), got an event summing to ${total}`,
+        );
+    }
+  }
+
   /** Checks logProb's value against the support when validateArgs is on. */
   protected checkSupport(value: Tensor, ok: (v: number) => boolean, support: string): void {
     if (this.validateArgs)

@@ -329,6 +329,31 @@ describe('shapes, Independent and argument checks', () => {
       /integers in \[0, 2\)\), got 2/,
     );
     expect(new Exponential(1, { validateArgs: false }).logProb(tensor([-1])).dataSync()[0]).toBe(1);
+  });
+
+  it('validateArgs as torch: Uniform support, simplex and one-hot sums; infinite loc and rate pass', () => {
+    const f64 = (v: number[]) => tensor(v, { dtype: 'float64' });
+    const uniform = new Uniform(tensor([0, 1]), tensor([1, 3]));
+    expect(() => uniform.logProb(tensor([0.5, 3.5]))).toThrow(
+      /Uniform: logProb value must be in the support \[low, high\] = \[1, 3\], got 3.5/,
+    );
+    expect(() => uniform.logProb(tensor([[-0.5], [1]]))).toThrow(/= \[0, 1\], got -0.5/);
+    // high itself is in torch's closed interval (density 0 there)
+    expect(Array.from(uniform.logProb(tensor([1, 1])).dataSync())).toEqual([-Infinity, Math.fround(-Math.log(2))]);
+    const dirichlet = new Dirichlet(f64([1, 2, 3]));
+    expect(() => dirichlet.logProb(f64([0.2, 0.2, 0.2]))).toThrow(
+      /Dirichlet: logProb value must be in the support \(the simplex: entries >= 0 summing to 1\), got an event summing to 0.6/,
+    );
+    expect(Number.isFinite(dirichlet.logProb(f64([0.2, 0.3, 0.5])).dataSync()[0])).toBe(true);
+    const oneHot = new OneHotCategorical({ probs: f64([0.5, 0.5]) });
+    expect(() => oneHot.logProb(f64([0, 0]))).toThrow(
+      /one-hot vectors: a single 1 per event\), got an event summing to 0/,
+    );
+    expect(() => oneHot.logProb(f64([1, 1]))).toThrow(/summing to 2/);
+    expect(new Normal(Infinity, 1).mean.dataSync()[0]).toBe(Infinity);
+    expect(new Laplace(-Infinity, 1).mean.dataSync()[0]).toBe(-Infinity);
+    expect(() => new Normal(NaN, 1)).toThrow(/Normal: loc must be a real number \(not NaN\), got NaN/);
+    expect(new Poisson(Infinity).mean.dataSync()[0]).toBe(Infinity);
     expect(() => new Normal(0, 1, { validate: true } as never)).toThrow(ArgumentError);
   });
 
