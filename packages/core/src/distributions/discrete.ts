@@ -18,10 +18,10 @@ import {
   checkConstraint,
 } from './distribution.js';
 
-/** Exactly one of probs and logits, as torch's Bernoulli(probs=..., logits=...). */
-/** log(1 + e^x), exact for every x (no threshold: binary_cross_entropy_with_logits' form). */
-const softplus = (x: Tensor): Tensor => softplusThreshold(x, 1, Infinity);
+/** log(1 + e^x), exact for every x (no threshold: binary_cross_entropy_with_logits' form); kl.ts shares it. */
+export const softplus = (x: Tensor): Tensor => softplusThreshold(x, 1, Infinity);
 
+/** Exactly one of probs and logits, as torch's Bernoulli(probs=..., logits=...). */
 export interface ProbsOrLogits extends DistributionOptions {
   probs?: Parameter;
   logits?: Parameter;

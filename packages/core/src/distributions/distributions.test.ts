@@ -374,6 +374,12 @@ describe('shapes, Independent and argument checks', () => {
     );
   });
 
+  it("Poisson-Poisson KL at zero rates is torch's: NaN where p's rate is 0, Infinity where only q's is", () => {
+    const rates = (v: number[]) => new Poisson(tensor(v, { dtype: 'float64' }));
+    const kl = klDivergence(rates([0, 0, 1]), rates([0, 1, 0]));
+    expect(Array.from(kl.dataSync())).toEqual([NaN, NaN, Infinity]);
+  });
+
   it('Poisson has no entropy, Gamma no cdf, as in PyTorch', () => {
     expect(() => new Poisson(1).entropy()).toThrow(/Poisson: entropy is not defined/);
     expect(() => new Gamma(1, 1).cdf(tensor([1]))).toThrow(/Gamma: cdf is not available/);
