@@ -4,7 +4,7 @@ import { checkOptions } from '../nn/checks.js';
 import { full, fromHost } from '../tensor/creation.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
-import { openUniforms } from '../tensor/sampling.js';
+import { checkValues, openUniforms } from '../tensor/sampling.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** A distribution parameter: a float tensor (gradients flow to it) or a number. */
@@ -51,9 +51,7 @@ export function checkConstraint(
   ok: (v: number) => boolean,
   rule: string,
 ): void {
-  if (!x.backend.readSync) return;
-  const values = noGrad(() => x.dataSync());
-  for (const v of values) if (!ok(v)) throw new ArgumentError(`${owner}: ${what} must be ${rule}, got ${v}`);
+  checkValues(owner, x, ok, `${what} must be ${rule}`);
 }
 
 /**

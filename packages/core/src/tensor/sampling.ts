@@ -46,8 +46,8 @@ function hostValues(op: string, x: Tensor): TypedArray {
   return x.dataSync();
 }
 
-/** Checks parameters on the host where that is possible (it is skipped on async-only backends). */
-function checkValues(op: string, x: Tensor, ok: (v: number) => boolean, allowed: string): void {
+/** Checks parameters on the host where that is possible (it is skipped on async-only backends); distributions share it. */
+export function checkValues(op: string, x: Tensor, ok: (v: number) => boolean, allowed: string): void {
   if (!x.backend.readSync) return;
   for (const v of x.dataSync()) if (!ok(v)) throw new ArgumentError(`${op}: ${allowed}, got ${v}`);
 }
