@@ -7,6 +7,7 @@ their ends, the Bessel functions on both sides of the series/asymptotic split.
     /usr/bin/python3 packages/core/scripts/make-special-fixture.py
 """
 
+import mpmath as mp
 import torch
 from ts_fixture import encode, write_fixture
 
@@ -46,6 +47,14 @@ cases = {
     'logitEps': (lambda x: torch.special.logit(x, 1e-3), LOGIT),
     'expit': (torch.special.expit, [-800.0, -5.0, 0.0, 0.5, 5.0, 800.0]),
     'sinc': (torch.special.sinc, SINC),
+    # Appended later (literal points; the cases above are unchanged): lgamma near its zeros 1 and 2
+    # and below the smallest normal, polygamma left of 0 and at its poles.
+    'lgammaNearZeros': (torch.special.gammaln, [1 + 1e-9, 1 - 1e-9, 1 + 1e-5, 0.75, 1.25, 1.49, 1.51, 1.97186,
+                                                2 - 1e-7, 2 + 1e-12, 2.25, 2.49, 2.51, 1e-310, -1e-310, -2.5]),
+    'polygamma2Negative': (lambda x: torch.special.polygamma(2, x),
+                           [-20.7, -2.5, -2.0, -1.0, -0.3, -0.2574, -1e-3, 0.0]),
+    'polygamma3Negative': (lambda x: torch.special.polygamma(3, x), [-20.7, -2.5, -1.0, -0.3, -1e-3, 0.0]),
+    'polygamma4': (lambda x: torch.special.polygamma(4, x), [-20.7, -2.5, -1.5, -1.0, -0.3, 0.0, 0.3, 1.5, 12.5]),
 }
 
 out = {}
@@ -68,5 +77,10 @@ z = torch.special.xlog1py(x, y)
 gx, gy = torch.autograd.grad(z.sum(), (x, y))
 out_xlog1py = {'x': xs, 'y': ys, 'values': z.tolist(), 'gradX': gx.tolist(), 'gradY': gy.tolist()}
 
+# erfinv near +-1, against mpmath: PyTorch's own is 5e-5 relative off at 1 - 1e-15.
+mp.mp.dps = 50
+ERFINV_TAIL = [0.5, 0.500001, 0.9, 0.9999, 1 - 1e-12, 1 - 1e-15, 1 - 2**-53, -(1 - 1e-15), -(1 - 1e-12)]
+out_erfinv_tail = {'points': ERFINV_TAIL, 'values': [float(mp.erfinv(mp.mpf(v))) for v in ERFINV_TAIL]}
+
 write_fixture(__file__, 'special/special-fixture.ts', 'PYTORCH_SPECIAL',
-              {'unary': out, 'xlog1py': out_xlog1py}, ' and float32', encode)
+              {'unary': out, 'xlog1py': out_xlog1py, 'erfinvTail': out_erfinv_tail}, ' and float32; mpmath', encode)

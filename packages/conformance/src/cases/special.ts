@@ -13,10 +13,17 @@ export const specialCases: OpCase[] = [
     run: ([x]) => concat([special.lgamma(x!), special.digamma(x!)], 0),
   },
   {
-    name: 'polygamma(1) and polygamma(2) (trigamma reflected below 1/2) and multigammaln',
+    name: 'polygamma(1) and polygamma(2) (Hurwitz zeta, reflected below 0) and multigammaln',
     covers: ['pow', 'sin', 'cos', 'where', 'div'],
     inputs: [{ shape: [5], values: [1.3, 0.6, 2.2, 4.7, 11.5] }],
     run: ([x]) => concat([special.polygamma(1, x!.sub(1)), special.polygamma(2, x!), special.multigammaln(x!, 2)], 0),
+  },
+  {
+    name: 'polygamma(2) and polygamma(3) left of 0 (the cot-derivative reflection) and lgamma next to its zeros 1 and 2',
+    covers: ['pow', 'sin', 'round', 'floor', 'log1p', 'where', 'div'],
+    inputs: [{ shape: [5], values: [-2.3, -1.6, -0.6, -0.2, 1.4] }],
+    run: ([x]) =>
+      concat([special.polygamma(2, x!), special.polygamma(3, x!), special.lgamma(x!.mul(0.1).add(1.95))], 0),
   },
   {
     name: 'erfc, erfcx, ndtr and logNdtr on both sides of the continued-fraction split',
@@ -25,9 +32,9 @@ export const specialCases: OpCase[] = [
     run: ([x]) => concat([special.erfc(x!), special.erfcx(x!), special.ndtr(x!), special.logNdtr(x!)], 0),
   },
   {
-    name: 'erfinv and ndtri (refined by Halley steps on erf and ndtr)',
+    name: 'erfinv and ndtri (refined by Halley steps on erf and ndtr, and on log erfc near +-1)',
     covers: ['erf', 'exp', 'log', 'sqrt', 'where', 'div'],
-    inputs: [{ shape: [5], values: [0.05, 0.2, 0.45, 0.7, 0.9] }],
+    inputs: [{ shape: [6], values: [0.05, 0.2, 0.45, 0.7, 0.9, 0.98] }],
     run: ([p]) => concat([special.erfinv(p!.mul(2).sub(1)), special.ndtri(p!)], 0),
   },
   {

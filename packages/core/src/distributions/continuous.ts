@@ -1,8 +1,10 @@
 import { ArgumentError } from '../errors.js';
+import { broadcastShapes } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { standardGamma } from '../tensor/sampling.js';
+import { sampleDirichlet, standardGamma } from '../tensor/sampling.js';
+import { stack } from '../ops/movement.js';
 import { digamma, erfinv, lgamma } from '../special/functions.js';
 import {
   type DistributionOptions,
@@ -18,7 +20,8 @@ import {
 const HALF_LOG_2PI = 0.9189385332046728;
 
 const positive = (v: number) => v > 0;
-const finite = (v: number) => Number.isFinite(v);
+// torch's `real` constraint: anything but NaN (the infinities pass)
+const notNaN = (v: number) => !Number.isNaN(v);
 
 /** A family with a location and a positive scale (Normal, Laplace). */
 abstract class LocationScale extends Distribution {
@@ -31,7 +34,7 @@ abstract class LocationScale extends Distribution {
     this.loc = l!;
     this.scale = s!;
     if (this.validateArgs) {
-      checkConstraint(new.target.name, 'loc', this.loc, finite, 'finite');
+      checkConstraint(new.target.name, 'loc', this.loc, notNaN, 'a real number (not NaN)');
       checkConstraint(new.target.name, 'scale', this.scale, positive, '> 0');
     }
   }
@@ -64,8 +67,8 @@ export class Normal extends LocationScale {
   }
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
-    const noise = normalNoise(this.extendedShape(sampleShape), this.loc, options);
-    return composite(() => noise.mul(this.scale).add(this.loc));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => normalNoise(shape, this.loc, options).mul(this.scale).add(this.loc));
   }
 
   logProb(value: Tensor): Tensor {
@@ -100,8 +103,11 @@ export class Laplace extends LocationScale {
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
     // u uniform in (-1, 1): loc - scale sign(u) log1p(-|u|)
-    const u = noGrad(() => uniformNoise(this.extendedShape(sampleShape), this.loc, options).mul(2).sub(1));
-    return composite(() => u.sign().mul(u.abs().neg().log1p()).mul(this.scale).neg().add(this.loc));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => {
+      const u = noGrad(() => composite(() => uniformNoise(shape, this.loc, options).mul(2).sub(1)));
+      return u.sign().mul(u.abs().neg().log1p()).mul(this.scale).neg().add(this.loc);
+    });
   }
 
   logProb(value: Tensor): Tensor {
@@ -157,13 +163,28 @@ export class Uniform extends Distribution {
   }
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
-    const u = uniformNoise(this.extendedShape(sampleShape), this.low, options);
-    return composite(() => u.mul(this.high.sub(this.low)).add(this.low));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => uniformNoise(shape, this.low, options).mul(this.high.sub(this.low)).add(this.low));
   }
 
   logProb(value: Tensor): Tensor {
+    if (this.validateArgs && value.backend.readSync) {
+      // torch's interval(low, high) support: low <= value <= high (high itself has density 0)
+      const shape = broadcastShapes('Uniform', value.shape, this.low.shape);
+      const [v, low, high] = [value, this.low, this.high].map((t) => {
+        const copy = noGrad(() => composite(() => t.expand(shape).add(0)));
+        const host = copy.dataSync();
+        copy.dispose();
+        return host;
+      });
+      for (let i = 0; i < v!.length; i++)
+        if (!(low![i]! <= v![i]! && v![i]! <= high![i]!))
+          throw new ArgumentError(
+            `Uniform: logProb value must be in the support [low, high] = [${low![i]}, ${high![i]}], got ${v![i]}`,
+          );
+    }
     return composite(() => {
-      // log(1) inside [low, high), log(0) = -Infinity outside, as PyTorch without validation
+      // log(1) inside [low, high), log(0) = -Infinity at high
       const inside = value.greaterEqual(this.low).cast(value.dtype).mul(value.less(this.high).cast(value.dtype));
       return inside.log().sub(this.high.sub(this.low).log());
     });
@@ -209,8 +230,8 @@ export class Exponential extends Distribution {
   }
 
   override rsample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
-    const u = uniformNoise(this.extendedShape(sampleShape), this.rate, options);
-    return composite(() => u.neg().log1p().neg().div(this.rate));
+    const shape = this.extendedShape(sampleShape);
+    return composite(() => uniformNoise(shape, this.rate, options).neg().log1p().neg().div(this.rate));
   }
 
   logProb(value: Tensor): Tensor {
@@ -316,9 +337,9 @@ export class Beta extends Distribution {
     const shape = this.extendedShape(sampleShape);
     return noGrad(() =>
       composite(() => {
-        const x = standardGamma(this.concentration1.expand(shape), options);
-        const y = standardGamma(this.concentration0.expand(shape), options);
-        return x.div(x.add(y));
+        // as PyTorch: the first component of a two-component Dirichlet draw (ratios in float64, clamped)
+        const pair = stack([this.concentration1.expand(shape), this.concentration0.expand(shape)], -1);
+        return sampleDirichlet(pair, options).unbind(-1)[0]!;
       }),
     );
   }
@@ -379,14 +400,14 @@ export class Dirichlet extends Distribution {
   override sample(sampleShape: readonly number[] = [], options: SampleOptions = {}): Tensor {
     return noGrad(() =>
       composite(() => {
-        const g = standardGamma(this.concentration.expand(this.extendedShape(sampleShape)), options);
-        return g.div(g.sum(-1, true));
+        return sampleDirichlet(this.concentration.expand(this.extendedShape(sampleShape)), options);
       }),
     );
   }
 
   logProb(value: Tensor): Tensor {
     this.checkSupport(value, (v) => v >= 0 && v <= 1, 'the simplex');
+    this.checkEventSums(value, 1e-6, 'the simplex: entries >= 0 summing to 1');
     return composite(() => {
       const a = this.concentration;
       return a

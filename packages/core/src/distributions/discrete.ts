@@ -18,10 +18,10 @@ import {
   checkConstraint,
 } from './distribution.js';
 
-/** Exactly one of probs and logits, as torch's Bernoulli(probs=..., logits=...). */
-/** log(1 + e^x), exact for every x (no threshold: binary_cross_entropy_with_logits' form). */
-const softplus = (x: Tensor): Tensor => softplusThreshold(x, 1, Infinity);
+/** log(1 + e^x), exact for every x (no threshold: binary_cross_entropy_with_logits' form); kl.ts shares it. */
+export const softplus = (x: Tensor): Tensor => softplusThreshold(x, 1, Infinity);
 
+/** Exactly one of probs and logits, as torch's Bernoulli(probs=..., logits=...). */
 export interface ProbsOrLogits extends DistributionOptions {
   probs?: Parameter;
   logits?: Parameter;
@@ -195,6 +195,7 @@ export class OneHotCategorical extends Distribution {
 
   logProb(value: Tensor): Tensor {
     this.checkSupport(value, (v) => v === 0 || v === 1, 'one-hot vectors');
+    this.checkEventSums(value, 0, 'one-hot vectors: a single 1 per event');
     return composite(() => this.categorical.logProb(value.argmax(-1)));
   }
 
@@ -211,8 +212,7 @@ export class Poisson extends Distribution {
     const [r] = broadcastParameters('Poisson', { rate });
     super(r!.shape, [], options);
     this.rate = r!;
-    if (this.validateArgs)
-      checkConstraint('Poisson', 'rate', this.rate, (v) => v >= 0 && Number.isFinite(v), 'finite and >= 0');
+    if (this.validateArgs) checkConstraint('Poisson', 'rate', this.rate, (v) => v >= 0, '>= 0'); // torch's nonnegative: Infinity passes
   }
 
   get mean(): Tensor {

@@ -4,6 +4,7 @@ import { checkOptions } from '../nn/checks.js';
 import { full, fromHost } from '../tensor/creation.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
+import { checkValues, openUniforms } from '../tensor/sampling.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** A distribution parameter: a float tensor (gradients flow to it) or a number. */
@@ -50,9 +51,7 @@ export function checkConstraint(
   ok: (v: number) => boolean,
   rule: string,
 ): void {
-  if (!x.backend.readSync) return;
-  const values = noGrad(() => x.dataSync());
-  for (const v of values) if (!ok(v)) throw new ArgumentError(`${owner}: ${what} must be ${rule}, got ${v}`);
+  checkValues(owner, x, ok, `${what} must be ${rule}`);
 }
 
 /**
@@ -122,6 +121,24 @@ export abstract class Distribution {
     return [...sampleShape, ...this.batchShape, ...this.eventShape];
   }
 
+  /**
+   * Checks that each event of logProb's value (its last axis) sums to 1 within `tolerance`, as
+   * torch's simplex (1e-6) and one_hot (exactly) constraints, when validateArgs is on.
+   */
+  protected checkEventSums(value: Tensor, tolerance: number, support: string): void {
+    if (!this.validateArgs || !value.backend.readSync || value.rank === 0) return;
+    const values = noGrad(() => value.dataSync());
+    const k = value.shape[value.rank - 1]!;
+    for (let start = 0; start < values.length; start += k) {
+      let total = 0;
+      for (let i = start; i < start + k; i++) total += values[i]!;
+      if (!(Math.abs(total - 1) <= tolerance))
+        throw new ArgumentError(
+          `${this.constructor.name}: logProb value must be in the support (${support}), got an event summing to ${total}`,
+        );
+    }
+  }
+
   /** Checks logProb's value against the support when validateArgs is on. */
   protected checkSupport(value: Tensor, ok: (v: number) => boolean, support: string): void {
     if (this.validateArgs)
@@ -139,11 +156,8 @@ export function normalNoise(shape: readonly number[], like: Tensor, options: Sam
   return fromHost(generatorOf(options).normal(sizeOf(shape)), shape, { dtype: like.dtype, backend: like.backend });
 }
 
-/** Uniform noise in (0, 1) of `shape` like `like`: never exactly 0 or 1 (torch clamps to its tiny and 1 - eps). */
+/** Uniform noise strictly inside (0, 1) of `shape` like `like` (53 random bits in float64, exact in float32). */
 export function uniformNoise(shape: readonly number[], like: Tensor, options: SampleOptions): Tensor {
-  const words = generatorOf(options).uint32(sizeOf(shape));
-  const values = new Float64Array(words.length);
-  // 24-bit midpoints: strictly inside (0, 1) in float32 and float64
-  for (let i = 0; i < words.length; i++) values[i] = ((words[i]! >>> 8) + 0.5) / 16777216;
+  const values = openUniforms(generatorOf(options), sizeOf(shape), like.dtype);
   return fromHost(values, shape, { dtype: like.dtype, backend: like.backend });
 }

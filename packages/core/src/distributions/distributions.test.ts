@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { ArgumentError, Generator, distributions, isFinite, tensor, where, type Tensor } from '@myelin/core';
+import {
+  ArgumentError,
+  Generator,
+  distributions,
+  getBackend,
+  isFinite,
+  tensor,
+  where,
+  type Tensor,
+} from '@myelin/core';
 import { PYTORCH_DISTRIBUTIONS } from './distributions-fixture.js';
 
 const {
@@ -179,6 +188,50 @@ describe('sampling', () => {
     expect(Array.from(oneHot.sum(1).dataSync()).every((s) => s === 1)).toBe(true);
   });
 
+  it('small concentrations: Beta and Dirichlet draws are never 0, 1 or NaN, and logProb stays finite (float32 and float64)', () => {
+    const float32 = { dtype: 'float32' } as const;
+    const tiny32 = 1.1754943508222875e-38;
+    const beta = new Beta(tensor([0.02], float32), tensor([0.02], float32));
+    const x = beta.sample([10000], { generator: new Generator(5) });
+    const xs = Array.from(x.dataSync());
+    // PyTorch's clamp: [smallest normal, 1 - eps / 2]
+    expect(xs.every((v) => v >= tiny32 && v <= 1 - 2 ** -24)).toBe(true);
+    expect(xs.filter((v) => v === tiny32).length).toBeGreaterThan(0);
+    const dirichlet = new Dirichlet(tensor([0.02, 0.02, 0.02], float32)).sample([3000], {
+      generator: new Generator(6),
+    });
+    expect(Array.from(dirichlet.dataSync()).every((v) => v >= tiny32 && v <= 1 - 2 ** -24)).toBe(true);
+    const beta64 = new Beta(f64([0.05]), f64([0.05]));
+    const y = beta64.sample([10000], { generator: new Generator(7) });
+    expect(Array.from(y.dataSync()).every((v) => v > 0 && v < 1)).toBe(true);
+    expect(Array.from(beta64.logProb(y).dataSync()).every(Number.isFinite)).toBe(true);
+  });
+
+  it('sample leaves only its result alive, and rsample nothing once its result is disposed', () => {
+    const backend = getBackend();
+    const loc = tensor([0.5, -1], { dtype: 'float64', requiresGrad: true });
+    const scale = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const families: Distribution[] = [
+      new Normal(loc, scale),
+      new Laplace(loc, scale),
+      new Uniform(loc, scale.add(1)),
+      new Exponential(scale),
+      new Beta(scale, scale),
+      new Dirichlet(scale),
+    ];
+    for (const d of families) {
+      const before = backend.liveHandles();
+      const x = d.sample([3]);
+      expect(backend.liveHandles(), d.constructor.name).toBe(before + 1);
+      x.dispose();
+      if (!d.hasRsample) continue;
+      // rsample's noise lives as long as the result's graph, then goes with it
+      const y = d.rsample([3]);
+      y.dispose();
+      expect(backend.liveHandles(), d.constructor.name).toBe(before);
+    }
+  });
+
   it('the same generator seed gives the same samples', () => {
     const d = new Gamma(f64([0.5, 3]), 1);
     const a = d.sample([5], { generator: new Generator(3) }).dataSync();
@@ -276,6 +329,31 @@ describe('shapes, Independent and argument checks', () => {
       /integers in \[0, 2\)\), got 2/,
     );
     expect(new Exponential(1, { validateArgs: false }).logProb(tensor([-1])).dataSync()[0]).toBe(1);
+  });
+
+  it('validateArgs as torch: Uniform support, simplex and one-hot sums; infinite loc and rate pass', () => {
+    const f64 = (v: number[]) => tensor(v, { dtype: 'float64' });
+    const uniform = new Uniform(tensor([0, 1]), tensor([1, 3]));
+    expect(() => uniform.logProb(tensor([0.5, 3.5]))).toThrow(
+      /Uniform: logProb value must be in the support \[low, high\] = \[1, 3\], got 3.5/,
+    );
+    expect(() => uniform.logProb(tensor([[-0.5], [1]]))).toThrow(/= \[0, 1\], got -0.5/);
+    // high itself is in torch's closed interval (density 0 there)
+    expect(Array.from(uniform.logProb(tensor([1, 1])).dataSync())).toEqual([-Infinity, Math.fround(-Math.log(2))]);
+    const dirichlet = new Dirichlet(f64([1, 2, 3]));
+    expect(() => dirichlet.logProb(f64([0.2, 0.2, 0.2]))).toThrow(
+      /Dirichlet: logProb value must be in the support \(the simplex: entries >= 0 summing to 1\), got an event summing to 0.6/,
+    );
+    expect(Number.isFinite(dirichlet.logProb(f64([0.2, 0.3, 0.5])).dataSync()[0])).toBe(true);
+    const oneHot = new OneHotCategorical({ probs: f64([0.5, 0.5]) });
+    expect(() => oneHot.logProb(f64([0, 0]))).toThrow(
+      /one-hot vectors: a single 1 per event\), got an event summing to 0/,
+    );
+    expect(() => oneHot.logProb(f64([1, 1]))).toThrow(/summing to 2/);
+    expect(new Normal(Infinity, 1).mean.dataSync()[0]).toBe(Infinity);
+    expect(new Laplace(-Infinity, 1).mean.dataSync()[0]).toBe(-Infinity);
+    expect(() => new Normal(NaN, 1)).toThrow(/Normal: loc must be a real number \(not NaN\), got NaN/);
+    expect(new Poisson(Infinity).mean.dataSync()[0]).toBe(Infinity);
     expect(() => new Normal(0, 1, { validate: true } as never)).toThrow(ArgumentError);
   });
 
@@ -294,6 +372,12 @@ describe('shapes, Independent and argument checks', () => {
     expect(() => klDivergence(new Normal(0, 1), new Laplace(0, 1))).toThrow(
       /klDivergence: no rule for Normal and Laplace; .*Normal, Bernoulli, Categorical/,
     );
+  });
+
+  it("Poisson-Poisson KL at zero rates is torch's: NaN where p's rate is 0, Infinity where only q's is", () => {
+    const rates = (v: number[]) => new Poisson(tensor(v, { dtype: 'float64' }));
+    const kl = klDivergence(rates([0, 0, 1]), rates([0, 1, 0]));
+    expect(Array.from(kl.dataSync())).toEqual([NaN, NaN, Infinity]);
   });
 
   it('Poisson has no entropy, Gamma no cdf, as in PyTorch', () => {

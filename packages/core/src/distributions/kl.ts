@@ -1,11 +1,10 @@
 import { ArgumentError } from '../errors.js';
-import { softplus as softplusThreshold } from '../ops/activation.js';
 import { logicalOr } from '../ops/elementwise.js';
 import { composite } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { digamma, lgamma } from '../special/functions.js';
 import { Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform } from './continuous.js';
-import { Bernoulli, Categorical, OneHotCategorical, Poisson } from './discrete.js';
+import { Bernoulli, Categorical, OneHotCategorical, Poisson, softplus } from './discrete.js';
 import type { Distribution } from './distribution.js';
 
 type KlRule<P extends Distribution> = (p: P, q: P) => Tensor;
@@ -14,9 +13,6 @@ type KlRule<P extends Distribution> = (p: P, q: P) => Tensor;
 function infinityWhere(condition: Tensor, x: Tensor): Tensor {
   return x.maskedFill(condition, Infinity);
 }
-
-/** log(1 + e^x), exact for every x (no threshold: binary_cross_entropy_with_logits' form). */
-const softplus = (x: Tensor): Tensor => softplusThreshold(x, 1, Infinity);
 
 function klCategorical(p: Categorical, q: Categorical): Tensor {
   const t = p.probs.mul(p.logits.sub(q.logits));
@@ -101,8 +97,8 @@ const RULES: [abstract new (...args: never[]) => Distribution, KlRule<never>][] 
   [
     Poisson,
     ((p: Poisson, q: Poisson) => {
-      const output = p.rate.mul(p.rate.log().sub(q.rate.log())).sub(p.rate.sub(q.rate));
-      return infinityWhere(q.rate.equal(0), output);
+      // torch's formula as is: NaN where p's rate is 0 (0 * -Infinity), Infinity where only q's is
+      return p.rate.mul(p.rate.log().sub(q.rate.log())).sub(p.rate.sub(q.rate));
     }) as KlRule<never>,
   ],
   [

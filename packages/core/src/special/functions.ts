@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.js';
-import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { customGrad } from '../autograd/custom-grad.js';
 import { composite } from '../tensor/scope.js';
+import { full } from '../tensor/creation.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { requireFloatInput } from '../ops/dispatch.js';
 import {
@@ -14,7 +15,6 @@ import {
   floor,
   greater,
   greaterEqual,
-  isFinite,
   less,
   lessEqual,
   log,
@@ -52,18 +52,15 @@ function polynomial(z: Tensor, coefficients: readonly number[]): Tensor {
 }
 
 /**
- * `value` with derivative `slope` with respect to x: value + (x - detach(x)) * slope adds 0 to
- * the value and g * slope to x's gradient. Both are computed off the tape (their intermediates
- * are freed at once); where the slope is not finite the value is kept as is.
+ * `value` with derivative `slope` with respect to x, as one custom autograd node: the value is
+ * computed off the tape (its intermediates are freed at once) and the slope only in the
+ * backward pass, as g * slope, so an infinite slope gives an infinite gradient as PyTorch's.
  */
 function withDerivative(x: Tensor, value: () => Tensor, slope: (y: Tensor) => Tensor): Tensor {
-  const y = noGrad(() => composite(value));
-  if (!x.requiresGrad || !isGradEnabled()) return y;
-  const dy = noGrad(() => composite(() => slope(y)));
-  return composite(() => {
-    const out = add(y, mul(sub(x, x.detach()), dy));
-    return where(isFinite(dy), out, y);
-  });
+  return customGrad((_input: Tensor) => {
+    const y = composite(value);
+    return { value: y, gradFunc: (g: Tensor) => [composite(() => mul(g, slope(y)))] };
+  })(x);
 }
 
 function floatInput(name: string, x: Tensor): void {
@@ -73,10 +70,12 @@ function floatInput(name: string, x: Tensor): void {
 /** sin(pi x) (or cos) with the argument reduced to [-1/2, 1/2] first, so sin is exactly 0 at integers. */
 function sinPi(x: Tensor, cosine = false): Tensor {
   const n = round(x);
-  const r = mul(sub(x, n), Math.PI);
+  const f = sub(x, n);
+  // cos(pi f) = sin(pi (1/2 - |f|)): exactly 0 at the half-integers (cos(float(pi / 2)) is not)
+  const r = mul(cosine ? sub(0.5, abs(f)) : f, Math.PI);
   // (-1)^n: n - 2 floor(n / 2) is 0 or 1
   const parity = sub(n, mul(floor(div(n, 2)), 2));
-  return mul(cosine ? cos(r) : sin(r), sub(1, mul(parity, 2)));
+  return mul(sin(r), sub(1, mul(parity, 2)));
 }
 
 /** tan(pi x), reduced the same way (period 1). */
@@ -90,7 +89,29 @@ const LGAMMA_SERIES = [-3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 16
 const DIGAMMA_SERIES = [-3617 / 8160, 1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12];
 const SHIFT = 8;
 
-/** log Gamma(y) for y >= 1/2: shift below 8 up by 8 (dividing out the product), then Stirling. */
+// (-1)^k (zeta(k) - 1) / k for k = 2 .. 30, highest first: lgamma(2 + z) = (1 - gamma) z + sum_k c_k z^k,
+// which converges for |z| < 2 (used for |z| <= 1/2, where the last term is below 1e-19).
+const LGAMMA_NEAR_2 = [
+  -1.5021384080754142e-11, 3.1044247747322276e-11, -6.4229645638380996e-11, 1.3304764374244489e-10,
+  -2.7595228851242334e-10, 5.7313672416788623e-10, -1.1921401405860912e-9, 2.4836745438024785e-9,
+  -5.1834750419700466e-9, 1.0838659214896955e-8, -2.2711094608943164e-8, 4.7698101693639804e-8, -1.0043224823968099e-7,
+  2.1207184805554665e-7, -4.4924691987645662e-7, 9.5514121304074194e-7, -2.0392157538013662e-6, 4.3748667899074882e-6,
+  -9.4394882752683967e-6, 2.0507212775670691e-5, -4.4926236738133142e-5, 9.9457512781808531e-5, -2.2315475845357939e-4,
+  5.0966952474304245e-4, -1.192753911703261e-3, 2.8905103307415234e-3, -7.3855510286739857e-3, 2.0580808427784546e-2,
+  -6.7352301053198102e-2, 0.3224670334241132,
+];
+const ONE_MINUS_EULER = 0.42278433509846713;
+
+/** lgamma(2 + z) for |z| <= 1/2, with its zero at z = 0 as an explicit factor z (full relative precision). */
+function lgammaNear2(z: Tensor): Tensor {
+  return mul(z, add(mul(polynomial(z, LGAMMA_NEAR_2), z), ONE_MINUS_EULER));
+}
+
+/**
+ * log Gamma(y) for y >= 1/2. Near the zeros 1 and 2 (y < 5/2) a series in y - 2 (or, below
+ * 3/2, lgamma(y + 1) - log(y) with y - 1 exact): a difference of Stirling's values of about 10
+ * would lose the relative precision there. Above, shift below 8 up by 8, then Stirling.
+ */
 function lgammaPositive(y: Tensor): Tensor {
   const small = less(y, SHIFT);
   let product: Tensor = y;
@@ -99,14 +120,20 @@ function lgammaPositive(y: Tensor): Tensor {
   const inverse = div(1, z);
   const series = mul(polynomial(square(inverse), LGAMMA_SERIES), inverse);
   const stirling = add(sub(mul(sub(z, 0.5), log(z)), z), add(series, LOG_SQRT_2PI));
-  return where(small, sub(stirling, log(product)), stirling);
+  const shifted = where(small, sub(stirling, log(product)), stirling);
+  const below = less(y, 1.5);
+  const offset = where(below, sub(y, 1), sub(y, 2)); // exact: Sterbenz
+  const near = where(less(y, 2.5), offset, 0);
+  const nearZeros = sub(lgammaNear2(near), where(below, log1p(near), 0));
+  return where(less(y, 2.5), nearZeros, shifted);
 }
 
 function lgammaValue(x: Tensor): Tensor {
   const reflect = less(x, 0.5);
   const core = lgammaPositive(where(reflect, sub(1, x), x));
-  // log|Gamma(x)| = log(pi / |sin(pi x)|) - lgamma(1 - x); infinite at the poles 0, -1, ...
-  const reflected = sub(log(div(Math.PI, abs(sinPi(x)))), core);
+  // log|Gamma(x)| = log(pi) - log|sin(pi x)| - lgamma(1 - x); infinite at the poles 0, -1, ...
+  // (the log of the sine, not of pi / sine, which overflows at x = 1e-310)
+  const reflected = sub(sub(Math.log(Math.PI), log(abs(sinPi(x)))), core);
   return where(equal(abs(x), Infinity), Infinity, where(reflect, reflected, core));
 }
 
@@ -128,7 +155,8 @@ function digammaValue(x: Tensor): Tensor {
   const reflected = sub(core, div(Math.PI, tanPi(x)));
   const value = where(reflect, reflected, core);
   const negativeInteger = logicalAnd(less(x, 0), equal(x, floor(x)));
-  return where(equal(x, 0), -Infinity, where(negativeInteger, NaN, where(equal(x, Infinity), Infinity, value)));
+  // -1 / x: -Infinity at +0, Infinity at -0 (as PyTorch)
+  return where(equal(x, 0), div(-1, x), where(negativeInteger, NaN, where(equal(x, Infinity), Infinity, value)));
 }
 
 // B_2j / (2j)! for the Euler-Maclaurin tail of the Hurwitz zeta function.
@@ -175,29 +203,39 @@ function factorial(n: number): number {
   return out;
 }
 
+/**
+ * The coefficients of Q_n, highest power first, where d^n/dx^n pi cot(pi x) = pi^(n + 1) Q_n(cot(pi x)):
+ * Q_0(c) = c and Q_(k+1)(c) = -(1 + c^2) Q_k'(c).
+ */
+function cotDerivative(n: number): number[] {
+  let q = [0, 1]; // lowest power first
+  for (let k = 0; k < n; k++) {
+    const derivative = q.slice(1).map((c, i) => c * (i + 1));
+    const next = new Array<number>(derivative.length + 2).fill(0);
+    derivative.forEach((c, i) => {
+      next[i]! -= c;
+      next[i + 2]! -= c;
+    });
+    q = next;
+  }
+  return q.reverse();
+}
+
 function polygammaValue(n: number, x: Tensor): Tensor {
   if (n === 0) return digammaValue(x);
-  if (n === 1) {
-    // trigamma(x) = pi^2 / sin^2(pi x) - trigamma(1 - x) below 1/2
-    const reflect = less(x, 0.5);
-    const core = hurwitzZeta(2, where(reflect, sub(1, x), x));
-    const reflected = sub(div(Math.PI * Math.PI, square(sinPi(x))), core);
-    const pole = logicalAnd(lessEqual(x, 0), equal(x, floor(x)));
-    return where(pole, Infinity, where(reflect, reflected, core));
-  }
-  if (n === 2) {
-    // psi2(x) = psi2(1 - x) - 2 pi^3 cos(pi x) / sin^3(pi x) below 1/2
-    const reflect = less(x, 0.5);
-    const core = mul(hurwitzZeta(3, where(reflect, sub(1, x), x)), -2);
-    const sine = sinPi(x);
-    const reflected = sub(core, div(mul(sinPi(x, true), 2 * Math.PI ** 3), mul(square(sine), sine)));
-    const pole = logicalAnd(lessEqual(x, 0), equal(x, floor(x)));
-    return where(pole, NaN, where(reflect, reflected, core));
-  }
-  // n >= 3: for x >= 0 (NaN below)
-  const value = mul(hurwitzZeta(n + 1, x), (n % 2 === 1 ? 1 : -1) * factorial(n));
-  // +Infinity at 0 for odd n, as PyTorch's zeta gives
-  return where(equal(x, 0), n % 2 === 1 ? Infinity : NaN, where(less(x, 0), NaN, value));
+  // psi_n(x) = (-1)^(n+1) n! zeta(n + 1, x) for x >= 0; below 0 the reflection
+  // psi_n(x) = (-1)^n psi_n(1 - x) - d^n/dx^n pi cot(pi x)
+  const sign = n % 2 === 1 ? 1 : -1;
+  const reflect = less(x, 0);
+  const direct = mul(hurwitzZeta(n + 1, where(reflect, sub(1, x), x)), sign * factorial(n));
+  const cot = div(sinPi(x, true), sinPi(x));
+  const reflected = sub(mul(direct, -sign), mul(polynomial(cot, cotDerivative(n)), Math.PI ** (n + 1)));
+  // PyTorch: +-Infinity (the sign of (-1)^(n+1)) at 0, -1, -2, ... and at -Infinity (trigamma: NaN
+  // there); at +Infinity trigamma is 0 and the higher orders NaN
+  const pole = logicalAnd(lessEqual(x, 0), equal(x, floor(x)));
+  const finite = where(equal(x, Infinity), n === 1 ? 0 : NaN, where(reflect, reflected, direct));
+  const atPoles = where(pole, sign * Infinity, finite);
+  return n === 1 ? where(equal(x, -Infinity), NaN, atPoles) : atPoles;
 }
 
 /** log |Gamma(x)| (torch.lgamma / torch.special.gammaln): +Infinity at 0, -1, -2, ... */
@@ -220,7 +258,7 @@ export function digamma(x: Tensor): Tensor {
   );
 }
 
-/** The n-th derivative of digamma (torch.polygamma(n, x)); n = 0 is digamma. n >= 3 is computed for x >= 0 (NaN below). */
+/** The n-th derivative of digamma (torch.polygamma(n, x)); n = 0 is digamma. */
 export function polygamma(n: number, x: Tensor): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`polygamma: n must be a non-negative integer, got ${n}`);
   floatInput('polygamma', x);
@@ -306,18 +344,33 @@ const ERFINV_TAIL = [
 function erfinvValue(x: Tensor): Tensor {
   const inside = less(abs(x), 1);
   const safe = where(inside, x, 0);
-  const w = neg(log(mul(sub(1, safe), add(1, safe))));
+  const a = abs(safe);
+  // 1 - a is exact for a >= 1/2 (Sterbenz): the tail's residual is taken against it
+  const complement = sub(1, a);
+  const w = neg(log(mul(complement, add(1, a))));
   const central = polynomial(sub(w, 2.5), ERFINV_CENTRAL);
   const tail = polynomial(sub(sqrt(w), 3), ERFINV_TAIL);
-  let y: Tensor = mul(where(less(w, 5), central, tail), safe);
-  // Two Halley steps on erf(y) = x: y -= f / (f' (1 + y f)), f' = 2 / sqrt(pi) exp(-y^2).
-  for (let step = 0; step < 2; step++) {
-    const f = sub(erf(y), safe);
+  let y: Tensor = mul(where(less(w, 5), central, tail), a);
+  // Up to 1/2, Halley steps on erf(y) = a: y -= f / (f' (1 + y f)), f = erf(y) - a. Above, where
+  // erf(y) rounds near 1 (1 - a can be 1e-16), Newton steps on log erfc(y) = log(1 - a), nearly
+  // linear in y: g = log erfcx(y) - y^2 - log(1 - a), g' = -2 / (sqrt(pi) erfcx(y)).
+  const upper = greater(a, 0.5);
+  const logComplement = log(complement);
+  for (let step = 0; step < 4; step++) {
+    const f = sub(erf(y), a);
     const slope = mul(exp(neg(square(y))), 2 / SQRT_PI);
-    y = sub(y, div(f, mul(slope, add(1, mul(y, f)))));
+    const halley = div(f, mul(slope, add(1, mul(y, f))));
+    const scaled = erfcxValue(y);
+    const g = sub(sub(log(scaled), square(y)), logComplement);
+    const newton = mul(mul(g, scaled), -SQRT_PI / 2);
+    y = sub(y, where(upper, newton, halley));
   }
-  // x / 0 is +-Infinity at +-1
-  return where(inside, y, where(equal(abs(x), 1), div(x, 0), NaN));
+  // x / 0 is +-Infinity at +-1; erfinv is odd (sign(-0) keeps -0)
+  return where(
+    inside,
+    where(less(safe, 0), neg(y), where(equal(safe, 0), safe, y)),
+    where(equal(abs(x), 1), div(x, 0), NaN),
+  );
 }
 
 /** The inverse error function on [-1, 1] (torch.erfinv): +-Infinity at +-1, NaN outside. */
@@ -460,7 +513,8 @@ export function ndtri(p: Tensor): Tensor {
       const signed = where(upper, neg(y), y);
       // (p - 1/2) / 0 is -Infinity at 0 and Infinity at 1
       const edge = where(logicalOr(equal(p, 0), equal(p, 1)), div(sub(p, 0.5), 0), NaN);
-      return where(inside, signed, edge);
+      // the iteration stops 2e-18 short of ndtri(1/2) = 0
+      return where(equal(p, 0.5), 0, where(inside, signed, edge));
     },
     (y) => mul(exp(mul(square(y), 0.5)), Math.sqrt(2 * Math.PI)),
   );
@@ -470,7 +524,8 @@ export function ndtri(p: Tensor): Tensor {
 export function xlog1py(x: Tensor, y: TensorLike): Tensor {
   floatInput('xlog1py', x);
   return composite(() => {
-    const other = typeof y === 'number' ? x.mul(0).add(y) : y;
+    // a number y as a scalar tensor (x * 0 + y would be NaN where x is infinite), as xlogy does
+    const other = typeof y === 'number' ? full([], y, { dtype: x.dtype, backend: x.backend }) : y;
     const noLog = logicalAnd(equal(x, 0), logicalOr(lessEqual(other, -1), equal(other, Infinity)));
     return add(mul(x, where(noLog, 0, log1p(where(noLog, 0, other)))), 0);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
-import { ArgumentError, DTypeError, lgamma, mvlgamma, special, tensor, type Tensor } from '@myelin/core';
+import { ArgumentError, DTypeError, getBackend, lgamma, mvlgamma, special, tensor, type Tensor } from '@myelin/core';
 import { PYTORCH_SPECIAL } from './special-fixture.js';
 
 const FUNCTIONS: Record<keyof typeof PYTORCH_SPECIAL.unary, (x: Tensor) => Tensor> = {
@@ -25,6 +25,10 @@ const FUNCTIONS: Record<keyof typeof PYTORCH_SPECIAL.unary, (x: Tensor) => Tenso
   logitEps: (x) => special.logit(x, 1e-3),
   expit: special.expit,
   sinc: special.sinc,
+  lgammaNearZeros: special.gammaln,
+  polygamma2Negative: (x) => special.polygamma(2, x),
+  polygamma3Negative: (x) => special.polygamma(3, x),
+  polygamma4: (x) => special.polygamma(4, x),
 };
 
 /**
@@ -47,6 +51,11 @@ const LOOSER: Partial<
   polygamma2: { float64: { abs: 1e-14, rel: 1e-9 }, float32: TOLERANCE.float32 },
   polygamma3: { float64: { abs: 1e-14, rel: 1e-9 }, float32: TOLERANCE.float32 },
   erfinv: { float64: { abs: 1e-14, rel: 1e-10 }, float32: { abs: 2e-6, rel: 2e-4 } },
+  // relative only: near the zeros 1 and 2 an absolute tolerance would pass any small value
+  lgammaNearZeros: { float64: { abs: 0, rel: 1e-13 }, float32: { abs: 0, rel: 2e-5 } },
+  polygamma2Negative: { float64: { abs: 0, rel: 1e-9 }, float32: TOLERANCE.float32 },
+  polygamma3Negative: { float64: { abs: 0, rel: 1e-9 }, float32: TOLERANCE.float32 },
+  polygamma4: { float64: { abs: 0, rel: 1e-9 }, float32: TOLERANCE.float32 },
 };
 
 /** Points where PyTorch's own float32 kernels differ from its float64 ones by more than float32 rounding. */
@@ -67,14 +76,17 @@ function expectNear(
       continue;
     }
     const error = Math.abs(value - want);
-    const pole = nonFiniteMatches !== Object.is && Math.abs(want) > POLE && Number.isNaN(value);
+    const pole =
+      nonFiniteMatches !== Object.is &&
+      Math.abs(want) > POLE &&
+      (Number.isNaN(value) || value === Math.sign(want) * Infinity);
     if (!(error <= tol.abs + tol.rel * Math.abs(want)) && !pole)
       expect.fail(`${what} at x = ${points[i]}: got ${value}, PyTorch ${want} (error ${error})`);
   }
 }
 
-// At the poles PyTorch's derivative is +-Infinity or NaN (or, in float32, a huge finite number);
-// ours is NaN there (the slope is not finite).
+// At the poles PyTorch's derivative is +-Infinity or NaN, or a huge finite number where its sin(pi x)
+// is not exactly 0; ours is the infinity itself there (or NaN where PyTorch's is).
 const POLE = 1e15;
 const poleDerivative = (value: number, want: number) => Object.is(value, want) || Number.isNaN(value);
 
@@ -106,6 +118,68 @@ describe('torch.special matches PyTorch', () => {
     expectNear(z.dataSync(), fixture.values, fixture.x, tol, 'xlog1py value');
     expectNear(x.grad!.dataSync(), fixture.gradX, fixture.x, tol, 'xlog1py d/dx');
     expectNear(y.grad!.dataSync(), fixture.gradY, fixture.x, tol, 'xlog1py d/dy');
+  });
+});
+
+describe('erfinv near +-1', () => {
+  it('keeps its relative precision against mpmath where 1 - |x| is 1e-12 .. 1e-16', () => {
+    const { points, values } = PYTORCH_SPECIAL.erfinvTail;
+    const y = special.erfinv(tensor(points, { dtype: 'float64' }));
+    expectNear(y.dataSync(), values, points, { abs: 0, rel: 1e-13 }, 'erfinv');
+  });
+});
+
+describe('torch.special edges', () => {
+  it('an infinite derivative gives an infinite gradient, as PyTorch (not NaN)', () => {
+    const cases: [(x: Tensor) => Tensor, number, number][] = [
+      [special.i0, -710, -Infinity],
+      [special.lgamma, 0, -Infinity],
+      [special.digamma, 0, Infinity],
+      [special.entr, 0, Infinity],
+      [(x) => special.logit(x), 0, Infinity],
+      [(x) => special.logit(x), 1, Infinity],
+      [special.erfinv, 1, Infinity],
+    ];
+    for (const [fn, at, gradient] of cases) {
+      const x = tensor([at], { dtype: 'float64', requiresGrad: true });
+      fn(x).sum().backward();
+      expect(x.grad!.dataSync()[0], `${fn.name} at ${at}`).toBe(gradient);
+    }
+  });
+
+  it("digamma at -0, trigamma at the infinities, ndtri(1/2) and xlog1py(Infinity, number) are PyTorch's", () => {
+    const values = (y: Tensor) => Array.from(y.dataSync());
+    expect(values(special.digamma(tensor([-0, 0], { dtype: 'float64' })))).toEqual([Infinity, -Infinity]);
+    const infinities = tensor([Infinity, -Infinity], { dtype: 'float64' });
+    expect(values(special.polygamma(1, infinities))).toEqual([0, NaN]);
+    expect(values(special.polygamma(3, infinities))).toEqual([NaN, Infinity]);
+    expect(values(special.polygamma(4, infinities))).toEqual([NaN, -Infinity]);
+    expect(values(special.ndtri(tensor([0.5], { dtype: 'float64' })))).toEqual([0]);
+    // a number y where x is infinite (PyTorch: inf * log1p(y))
+    const x = tensor([Infinity, -Infinity, 0], { dtype: 'float64' });
+    expect(values(special.xlog1py(x, 1))).toEqual([Infinity, -Infinity, 0]);
+    expect(values(special.xlog1py(x, -1))).toEqual([-Infinity, Infinity, 0]);
+    expect(values(special.xlog1py(x, 0))).toEqual([NaN, NaN, 0]);
+  });
+
+  it('leaks nothing: disposing the result frees everything it made, with and without a tape', () => {
+    const backend = getBackend();
+    const x = tensor([0.3, 0.5], { dtype: 'float64', requiresGrad: true });
+    const constant = x.detach();
+    for (const fn of [special.lgamma, special.erfinv, special.i1, (t: Tensor) => special.polygamma(2, t)]) {
+      const before = backend.liveHandles();
+      const y = fn(x);
+      const total = y.sum();
+      total.backward();
+      total.dispose();
+      y.dispose();
+      x.grad!.dispose();
+      x.grad = null;
+      expect(backend.liveHandles(), fn.name).toBe(before);
+      const plain = fn(constant);
+      expect(backend.liveHandles(), fn.name).toBe(before + 1);
+      plain.dispose();
+    }
   });
 });
 

@@ -173,6 +173,14 @@ describe('standardGamma', () => {
     });
   }
 
+  it('floors draws at the smallest normal number of the dtype, as PyTorch (float32 has no 0 draws)', () => {
+    const small = standardGamma(full([2000], 0.01, { dtype: 'float32' }), { generator: new Generator(14) });
+    const xs = values(small);
+    expect(Math.min(...xs)).toBe(1.1754943508222875e-38);
+    const small64 = values(standardGamma(full([2000], 0.002, { dtype: 'float64' }), { generator: new Generator(14) }));
+    expect(Math.min(...small64)).toBe(2.2250738585072014e-308);
+  });
+
   it('rejects concentrations <= 0', () => {
     expect(() => standardGamma(tensor([1, 0]))).toThrow(/standardGamma: concentration must be finite and > 0, got 0/);
   });
@@ -210,6 +218,30 @@ describe('multinomial', () => {
     expectChiSquare(first, [0.1, 0.2, 0.3, 0.4]);
   });
 
+  it('without replacement: the second draw is distributed as drawing from the renormalised rest', () => {
+    const weights = [0.1, 0.2, 0.3, 0.4];
+    const draws = values(
+      multinomial(tensor(Array.from({ length: N }, () => weights)), 2, { generator: new Generator(23) }),
+    );
+    const second = [0, 0, 0, 0];
+    for (let i = 0; i < N; i++) second[draws[2 * i + 1]!]!++;
+    // P(second = j) = sum over i != j of p_i p_j / (1 - p_i)
+    const expected = weights.map((pj, j) =>
+      weights.reduce((sum, pi, i) => (i === j ? sum : sum + (pi * pj) / (1 - pi)), 0),
+    );
+    expectChiSquare(second, expected);
+  });
+
+  it('a wide row draws through one prefix sum (with replacement) or one race (without)', () => {
+    const row = Array.from({ length: 5000 }, (_, i) => (i % 7 === 3 ? 0 : 1 + (i % 5)));
+    const probs = tensor([row, row], { dtype: 'float64' });
+    const withReplacement = values(multinomial(probs, 300, { replacement: true, generator: new Generator(29) }));
+    expect(withReplacement.every((c) => row[c]! > 0)).toBe(true);
+    const distinct = values(multinomial(probs, 300, { generator: new Generator(29) }));
+    expect(new Set(distinct.slice(0, 300)).size).toBe(300);
+    expect(distinct.every((c) => row[c]! > 0)).toBe(true);
+  });
+
   it('rejects bad weights, shapes, sample counts and options', () => {
     expect(() => multinomial(tensor([0.5, -0.5]), 1)).toThrow(/finite and >= 0, got -0.5 in row 0/);
     expect(() =>
@@ -241,6 +273,19 @@ describe('randperm', () => {
     expect(randperm(3, { dtype: 'float64' }).dtype).toBe('float64');
     expect(randperm(0).shape).toEqual([0]);
     expect(() => randperm(-1)).toThrow(/randperm: n must be a non-negative integer, got -1/);
+  });
+});
+
+describe('memory', () => {
+  it('bernoulli, normal and exponential leave only their result alive', () => {
+    const backend = getBackend();
+    const p = tensor([0.2, 0.9], { dtype: 'float64' });
+    for (const draw of [() => bernoulli(p), () => normal(p, p), () => exponential(p)]) {
+      const before = backend.liveHandles();
+      const x = draw();
+      expect(backend.liveHandles()).toBe(before + 1);
+      x.dispose();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { checkBoolean, checkOptions } from '../nn/checks.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { add, cast, less, log1p, mul, neg, div } from '../ops/elementwise.js';
 import { fromHost } from './creation.js';
+import { composite } from './scope.js';
 import { type Generator, defaultGenerator } from './random.js';
 import { broadcastShapes, sizeOf } from './shape.js';
 import type { Tensor, TensorLike } from './tensor.js';
@@ -45,8 +46,8 @@ function hostValues(op: string, x: Tensor): TypedArray {
   return x.dataSync();
 }
 
-/** Checks parameters on the host where that is possible (it is skipped on async-only backends). */
-function checkValues(op: string, x: Tensor, ok: (v: number) => boolean, allowed: string): void {
+/** Checks parameters on the host where that is possible (it is skipped on async-only backends); distributions share it. */
+export function checkValues(op: string, x: Tensor, ok: (v: number) => boolean, allowed: string): void {
   if (!x.backend.readSync) return;
   for (const v of x.dataSync()) if (!ok(v)) throw new ArgumentError(`${op}: ${allowed}, got ${v}`);
 }
@@ -58,6 +59,27 @@ function uniforms(generator: Generator, count: number, dtype: DType): Float64Arr
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) out[i] = ((words[2 * i]! >>> 5) * 67108864 + (words[2 * i + 1]! >>> 6)) / 2 ** 53;
   return out;
+}
+
+/**
+ * Uniforms strictly inside (0, 1) and exact in `dtype`: the midpoints of 2^53 (float64) or 2^23
+ * (float32) equal cells, so that no draw is 0 or rounds to 1 (distributions' noise, as PyTorch
+ * clamps its uniforms to [tiny, 1 - eps]).
+ */
+export function openUniforms(generator: Generator, count: number, dtype: DType): Float64Array {
+  const out = new Float64Array(count);
+  if (dtype !== 'float64') {
+    const words = generator.uint32(count);
+    for (let i = 0; i < count; i++) out[i] = ((words[i]! >>> 9) + 0.5) / 8388608;
+    return out;
+  }
+  const words = generator.uint32(2 * count);
+  for (let i = 0; i < count; i++) out[i] = openUniform53(words[2 * i]!, words[2 * i + 1]!);
+  return out;
+}
+
+function openUniform53(high: number, low: number): number {
+  return ((high >>> 5) * 67108864 + (low >>> 6) + 0.5) / 2 ** 53;
 }
 
 /** A host stream of uniforms in (0, 1) and standard normals, drawn one at a time from the generator. */
@@ -77,9 +99,8 @@ class HostStream {
       this.#words = this.#generator.uint32(64);
       this.#next = 0;
     }
-    const hi = this.#words[this.#next++]! >>> 5;
-    const lo = this.#words[this.#next++]! >>> 6;
-    return (hi * 67108864 + lo + 0.5) / 2 ** 53;
+    const high = this.#words[this.#next++]!;
+    return openUniform53(high, this.#words[this.#next++]!);
   }
 
   normal(): number {
@@ -103,13 +124,15 @@ export function bernoulli(probs: Tensor, options: SamplingOptions = {}): Tensor 
   const generator = generatorOf('bernoulli', options);
   requireFloat('bernoulli', 'probs', probs);
   checkValues('bernoulli', probs, (p) => p >= 0 && p <= 1, 'probabilities must be in [0, 1]');
-  const u = fromHost(uniforms(generator, probs.size, probs.dtype), probs.shape, {
-    dtype: probs.dtype,
-    backend: probs.backend,
-  });
-  const out = noGrad(() => cast(less(u, probs), probs.dtype));
-  u.dispose();
-  return out;
+  return noGrad(() =>
+    composite(() => {
+      const u = fromHost(uniforms(generator, probs.size, probs.dtype), probs.shape, {
+        dtype: probs.dtype,
+        backend: probs.backend,
+      });
+      return cast(less(u, probs), probs.dtype);
+    }),
+  );
 }
 
 export interface NormalOptions extends SamplingOptions {
@@ -142,10 +165,12 @@ export function normal(mean: TensorLike, std: TensorLike, options: NormalOptions
   }
   const first = tensors[0];
   const dtype = first?.dtype ?? options.dtype ?? 'float32';
-  const z = fromHost(generator.normal(sizeOf(shape)), shape, { dtype, backend: first?.backend });
-  const out = noGrad(() => add(mul(z, std), mean));
-  z.dispose();
-  return out;
+  return noGrad(() =>
+    composite(() => {
+      const z = fromHost(generator.normal(sizeOf(shape)), shape, { dtype, backend: first?.backend });
+      return add(mul(z, std), mean);
+    }),
+  );
 }
 
 /** Exponential(rate) samples elementwise (torch's Tensor.exponential_ with per-element rates). rate must be > 0. */
@@ -153,14 +178,16 @@ export function exponential(rate: Tensor, options: SamplingOptions = {}): Tensor
   const generator = generatorOf('exponential', options);
   requireFloat('exponential', 'rate', rate);
   checkValues('exponential', rate, (r) => r > 0, 'rate must be > 0');
-  const u = fromHost(uniforms(generator, rate.size, rate.dtype), rate.shape, {
-    dtype: rate.dtype,
-    backend: rate.backend,
-  });
-  // -log(1 - u) / rate, u in [0, 1): finite
-  const out = noGrad(() => div(neg(log1p(neg(u))), rate));
-  u.dispose();
-  return out;
+  return noGrad(() =>
+    composite(() => {
+      const u = fromHost(uniforms(generator, rate.size, rate.dtype), rate.shape, {
+        dtype: rate.dtype,
+        backend: rate.backend,
+      });
+      // -log(1 - u) / rate, u in [0, 1): finite
+      return div(neg(log1p(neg(u))), rate);
+    }),
+  );
 }
 
 /** log Gamma(x) for the host's Poisson rejection test (x >= 1): Stirling after shifting to 8. */
@@ -243,6 +270,12 @@ export function poisson(rates: Tensor, options: SamplingOptions = {}): Tensor {
   );
 }
 
+/** The smallest normal number of a float dtype, where PyTorch floors its gamma draws. */
+function smallestNormal(dtype: DType): number {
+  return dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38;
+}
+
+/** A Gamma(concentration, 1) draw in float64 (it can underflow to 0 for a small concentration). */
 function standardGammaOne(stream: HostStream, concentration: number): number {
   // Marsaglia & Tsang (2000); below 1, Gamma(a) = Gamma(a + 1) U^(1/a)
   const boost = concentration < 1 ? Math.pow(stream.uniform(), 1 / concentration) : 1;
@@ -254,24 +287,59 @@ function standardGammaOne(stream: HostStream, concentration: number): number {
     if (t <= 0) continue;
     const v = t * t * t;
     const u = stream.uniform();
-    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
-      // below 1 the boost can underflow to 0; PyTorch returns the smallest positive value there
-      return Math.max(d * v * boost, Number.MIN_VALUE);
-    }
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * boost;
   }
 }
 
-/** Gamma(concentration, rate 1) samples elementwise (torch._standard_gamma). concentration must be > 0. */
+const positiveConcentration = (a: number) => a > 0 && Number.isFinite(a);
+const CONCENTRATION_RULE = 'concentration must be finite and > 0';
+
+/**
+ * Gamma(concentration, rate 1) samples elementwise (torch._standard_gamma). concentration must be
+ * > 0. Like PyTorch, a draw never falls below the dtype's smallest normal number (not 0: below
+ * 1 the U^(1/a) boost underflows, and float32 flushes denormals).
+ */
 export function standardGamma(concentration: Tensor, options: SamplingOptions = {}): Tensor {
+  const floor = smallestNormal(concentration.dtype);
   return hostSampler(
     'standardGamma',
     'concentration',
     concentration,
     options,
-    (a) => a > 0 && Number.isFinite(a),
-    'concentration must be finite and > 0',
-    standardGammaOne,
+    positiveConcentration,
+    CONCENTRATION_RULE,
+    (stream, a) => Math.max(standardGammaOne(stream, a), floor),
   );
+}
+
+/**
+ * Dirichlet(concentration) draws over the last axis (torch._sample_dirichlet), in
+ * concentration's dtype: the gamma draws and their ratios are taken in float64 on the host, and
+ * each component clamped as PyTorch to [smallest normal, 1 - eps / 2] of the dtype, so that none
+ * is exactly 0 or 1 (or 0 / 0) even for concentrations of 0.01. Beta draws are its two-component case.
+ */
+export function sampleDirichlet(concentration: Tensor, options: SamplingOptions = {}): Tensor {
+  const op = 'Dirichlet.sample';
+  const generator = generatorOf(op, options);
+  requireFloat(op, 'concentration', concentration);
+  const values = hostValues(op, concentration);
+  const k = concentration.shape[concentration.rank - 1] ?? 1;
+  const stream = new HostStream(generator);
+  const out = new Float64Array(values.length);
+  const float64 = concentration.dtype === 'float64';
+  const low = smallestNormal(concentration.dtype);
+  const high = 1 - (float64 ? 2 ** -53 : 2 ** -24);
+  for (let start = 0; start < values.length; start += k) {
+    let total = 0;
+    for (let i = start; i < start + k; i++) {
+      const a = values[i]!;
+      if (!positiveConcentration(a)) throw new ArgumentError(`${op}: ${CONCENTRATION_RULE}, got ${a}`);
+      out[i] = Math.max(standardGammaOne(stream, a), smallestNormal('float64'));
+      total += out[i]!;
+    }
+    for (let i = start; i < start + k; i++) out[i] = Math.min(Math.max(out[i]! / total, low), high);
+  }
+  return fromHost(out, concentration.shape, { dtype: concentration.dtype, backend: concentration.backend });
 }
 
 export interface MultinomialOptions extends SamplingOptions {
@@ -315,24 +383,51 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
       throw new ArgumentError(
         `multinomial: row ${r} has ${positive} categories with nonzero probability, fewer than the ${numSamples} samples to draw without replacement`,
       );
-    for (let s = 0; s < numSamples; s++) {
-      let total = 0;
-      for (let c = 0; c < categories; c++) total += weights[c]!;
-      const target = stream.uniform() * total;
-      let chosen = -1;
-      let cumulative = 0;
-      for (let c = 0; c < categories; c++) {
-        if (weights[c] === 0) continue;
-        chosen = c;
-        cumulative += weights[c]!;
-        if (target < cumulative) break;
-      }
-      out[r * numSamples + s] = chosen;
-      if (!replacement) weights[chosen] = 0;
-    }
+    const row = out.subarray(r * numSamples, (r + 1) * numSamples);
+    if (replacement) drawWithReplacement(stream, weights, row);
+    else drawWithoutReplacement(stream, weights, row);
   }
   const shape = probs.rank === 1 ? [numSamples] : [rows, numSamples];
   return fromHost(out, shape, { dtype: 'int32', backend: probs.backend });
+}
+
+/** One prefix sum, then a binary search per draw for the first cumulative weight above u * total. */
+function drawWithReplacement(stream: HostStream, weights: Float64Array, out: Int32Array): void {
+  const cumulative = new Float64Array(weights.length);
+  let total = 0;
+  let last = 0;
+  for (let c = 0; c < weights.length; c++) {
+    total += weights[c]!;
+    cumulative[c] = total;
+    if (weights[c]! > 0) last = c;
+  }
+  for (let s = 0; s < out.length; s++) {
+    const target = stream.uniform() * total;
+    let low = 0;
+    let high = last; // a zero-weight category never has the first cumulative weight above target
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (cumulative[middle]! > target) high = middle;
+      else low = middle + 1;
+    }
+    out[s] = low;
+  }
+}
+
+/**
+ * Successive draws without replacement as an exponential race (the Gumbel top-k trick): each
+ * category with weight w gets the key E / w, E ~ Exp(1), and the smallest keys in order are
+ * distributed as drawing, removing and renormalising one at a time.
+ */
+function drawWithoutReplacement(stream: HostStream, weights: Float64Array, out: Int32Array): void {
+  const keys = new Float64Array(weights.length).fill(Infinity);
+  for (let c = 0; c < weights.length; c++) if (weights[c]! > 0) keys[c] = -Math.log(stream.uniform()) / weights[c]!;
+  // the k-th smallest key by a numeric typed-array sort, then order only the k winners
+  const threshold = keys.slice().sort()[out.length - 1]!;
+  const winners: number[] = [];
+  for (let c = 0; c < keys.length; c++) if (keys[c]! <= threshold) winners.push(c);
+  winners.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  for (let s = 0; s < out.length; s++) out[s] = winners[s]!;
 }
 
 export interface RandpermOptions extends SamplingOptions {
