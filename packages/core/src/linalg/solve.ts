@@ -12,7 +12,7 @@ import { expand, reshape, transpose } from '../ops/movement.js';
 import { prod } from '../ops/scan.js';
 import { sum } from '../ops/reduce.js';
 import { diagEmbed, diagonal } from '../ops/matrix-utils.js';
-import { checkMatrices, checkSameDtype, toBatch } from './checks.js';
+import { checkMatrices, checkSameDtype, isVectorRhs, toBatch } from './checks.js';
 import { luKernel, triangularSolveKernel, type LuKernelResult } from './kernels.js';
 
 /*
@@ -60,10 +60,6 @@ function luSolveKernel(factor: LuKernelResult, b: Tensor, adjoint: boolean): Ten
   z.dispose();
   return x;
 }
-
-/** Whether torch reads `b` as a vector (batch of vectors) rather than a batch of matrices. */
-const isVectorRhs = (a: Tensor, b: Tensor): boolean =>
-  b.rank === 1 || (b.rank === a.rank - 1 && b.shape.every((d, i) => d === a.shape[i]));
 
 export interface SolveOptions {
   /** Solve A X = B (default true) or X A = B. */
