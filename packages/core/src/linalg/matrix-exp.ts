@@ -98,7 +98,11 @@ export function matrixExp(a: Tensor): Tensor {
       ]),
     );
     let result = solve(sub(v, u), add(v, u));
-    const count = a.backend.readSync ? Math.max(0, ...squarings.dataSync()) : BLIND_SQUARINGS;
+    // Non-finite counts are already 0 (their matrices become NaN below); the filter keeps the loop
+    // finite even where a backend's comparisons would let an Infinity through.
+    const count = a.backend.readSync
+      ? Math.max(0, ...Array.from(squarings.dataSync()).filter(Number.isFinite))
+      : BLIND_SQUARINGS;
     for (let i = 0; i < count; i++) {
       const squared = matmul(result, result);
       result = where(greater(squarings, i), squared, result);
