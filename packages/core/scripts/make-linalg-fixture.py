@@ -21,6 +21,7 @@ torch.set_default_dtype(torch.float64)
 torch.manual_seed(20261206)
 LA = torch.linalg
 inf = math.inf
+nan = math.nan
 
 
 def r(*shape):
@@ -153,6 +154,31 @@ cases = [
      [torch.triu(spd(3, 3)) + torch.tril(r(3, 3), -1)], lambda a: LA.cholesky(a, upper=True)),
     ('cholesky reads the lower triangle', 'cholesky', {}, [torch.tril(spd(3, 3)) + torch.triu(r(3, 3), 1)],
      LA.cholesky),
+    # Appended later (literal inputs, so the cases above keep their values): NaN and Infinity in
+    # the triangle a solve ignores are never read; qr and lstsq scale their columns as dnrm2
+    # does; LU's pivot search skips a NaN as idamax does; matrix_exp of a non-finite matrix is
+    # NaN; det's gradient at a singular matrix is torch's (zero pivots nudged by eps).
+    ('solveTriangular upper ignores NaN and Infinity below', 'solveTriangular', {'upper': True},
+     [torch.tensor([[2.0, 1.0, 1.0], [nan, 3.0, 1.0], [inf, nan, 4.0]]), torch.tensor([[1.0], [2.0], [3.0]])],
+     lambda a, b: LA.solve_triangular(a, b, upper=True)),
+    ('solveTriangular lower ignores NaN and Infinity above', 'solveTriangular', {'upper': False},
+     [torch.tensor([[2.0, nan, inf], [1.0, 3.0, nan], [0.5, 1.0, 4.0]]), torch.tensor([[1.0], [2.0], [3.0]])],
+     lambda a, b: LA.solve_triangular(a, b, upper=False)),
+    ('solveTriangular unitriangular ignores a NaN diagonal', 'solveTriangular', {'upper': True, 'unitriangular': True},
+     [torch.tensor([[nan, 1.0, 2.0], [inf, nan, -1.0], [nan, nan, nan]]), torch.tensor([[1.0, 0.5], [2.0, 1.0], [3.0, -1.0]])],
+     lambda a, b: LA.solve_triangular(a, b, upper=True, unitriangular=True)),
+    ('choleskyInverse ignores NaN above', 'choleskyInverse', {},
+     [torch.tensor([[2.0, nan, inf], [1.0, 3.0, nan], [0.5, 1.0, 4.0]])], lambda a: torch.cholesky_inverse(a)),
+    ('qr huge column', 'qr', {}, [torch.tensor([[1e200, 1.0], [1e200, 2.0], [1e200, 4.0]])], LA.qr),
+    ('qr tiny column', 'qr', {}, [torch.tensor([[1e-200, 1.0], [1e-200, 2.0], [1e-200, 4.0]])], LA.qr),
+    ('lstsq huge', 'lstsq', {}, [torch.tensor([[1e200, 1e200], [1e200, 2e200], [1e200, 4e200]]),
+                                        torch.tensor([[1.0], [2.0], [3.0]])], lstsq),
+    ('luFactor NaN below the pivot', 'luFactor', {}, [torch.tensor([[1.0, 2.0], [nan, 3.0]])], LA.lu_factor),
+    ('luFactor NaN on the pivot', 'luFactor', {}, [torch.tensor([[nan, 2.0], [1.0, 3.0]])], LA.lu_factor),
+    ('matrixExp Infinity', 'matrixExp', {}, [torch.tensor([[inf, 1.0], [0.0, 1.0]])], LA.matrix_exp),
+    ('matrixExp -Infinity batch', 'matrixExp', {}, [torch.tensor([[[-inf, 1.0], [0.0, 1.0]], [[0.5, 1.0], [0.0, 1.0]]])],
+     LA.matrix_exp),
+    ('det singular', 'det', {}, [torch.tensor([[1.0, 2.0], [2.0, 4.0]])], LA.det),
 ]
 
 out = []
@@ -200,4 +226,23 @@ errors = {
     'detSingular': LA.det(singular).item(),
 }
 
-write_fixture(__file__, 'linalg/linalg-fixture.ts', 'PYTORCH_LINALG', {'cases': out, 'errors': errors})
+
+
+def float32_case(name, fn, *inputs):
+    inputs = [torch.tensor(x, dtype=torch.float32) for x in inputs]
+    result = fn(*inputs)
+    outputs = list(result) if isinstance(result, tuple) else [result]
+    return {'name': name, 'inputs': [t.tolist() for t in inputs], 'outputs': [o.tolist() for o in outputs]}
+
+
+# float32 values (no gradients): qr where a column's squares overflow or underflow float32, and
+# a solve and a determinant, to check the float32 paths against torch's.
+float32 = [
+    float32_case('qr huge', LA.qr, [[1e20, 1.0], [1e20, 2.0]]),
+    float32_case('qr tiny', LA.qr, [[1e-25, 1.0], [1e-25, 2.0]]),
+    float32_case('solve', LA.solve, [[4.0, 1.0, -2.0], [1.0, 3.0, 0.5], [-1.0, 2.0, 5.0]], [[1.0], [-2.0], [0.5]]),
+    float32_case('det', LA.det, [[4.0, 1.0, -2.0], [1.0, 3.0, 0.5], [-1.0, 2.0, 5.0]]),
+]
+
+write_fixture(__file__, 'linalg/linalg-fixture.ts', 'PYTORCH_LINALG', {'cases': out, 'errors': errors,
+                                                                     'float32': float32})

@@ -1,4 +1,4 @@
-import { concat, eye, linalg, matmul, transpose } from '@myelin/core';
+import { concat, eye, full, linalg, matmul, transpose, tril, triu, where } from '@myelin/core';
 import type { Backend, Tensor } from '@myelin/core';
 import type { OpCase } from './types.js';
 
@@ -80,6 +80,34 @@ export const linalgCases: OpCase[] = [
           linalg.matrixNorm(x!, 1).reshape([1]),
           linalg.vectorNorm(b!, 3, { dim: 1 }),
           flat(linalg.matrixPower(a, -2)),
+        ],
+        0,
+      );
+    },
+  },
+  {
+    name: 'linalg.solveTriangular never reads the ignored triangle (Infinity there), qr of huge and tiny columns',
+    covers: ['where', 'max', 'maximum', 'sqrt', 'matmul'],
+    inputs: [{ shape: [3, 3] }, { shape: [3, 2] }, { shape: [3, 2] }],
+    run: ([x, b, c], backend) => {
+      const a = shifted(x!, backend);
+      const options = { dtype: a.dtype, backend };
+      const below = tril(full([3, 3], 1, options), -1).equal(1);
+      const upper = where(below, Infinity, triu(a));
+      const lower = where(triu(full([3, 3], 1, options)).equal(1), Infinity, tril(a, -1));
+      // Squares of these overflow (or underflow) the dtype; qr scales them as LAPACK's dnrm2.
+      const huge = a.dtype === 'float32' ? 1e20 : 1e160;
+      const tiny = a.dtype === 'float32' ? 1e-25 : 1e-160;
+      const big = linalg.qr(c!.mul(huge));
+      const small = linalg.qr(c!.mul(tiny));
+      return concat(
+        [
+          flat(linalg.solveTriangular(upper, b!, { upper: true })),
+          flat(linalg.solveTriangular(lower, b!, { upper: false, unitriangular: true })),
+          flat(big.Q),
+          flat(big.R.mul(1 / huge)),
+          flat(small.Q),
+          flat(small.R.mul(1 / tiny)),
         ],
         0,
       );

@@ -97,9 +97,9 @@ export interface LuFactorOptions {
 }
 
 export interface LuFactorResult {
-  /** L below the diagonal (its unit diagonal implied) and U on and above it, [..., n, n]. */
+  /** L below the diagonal (its unit diagonal implied) and U on and above it, [..., m, n]. */
   LU: Tensor;
-  /** 1-based pivot rows as LAPACK's (row i was swapped with row pivots[i]), int32 [..., n]. */
+  /** 1-based pivot rows as LAPACK's (row i was swapped with row pivots[i]), int32 [..., min(m, n)]. */
   pivots: Tensor;
 }
 
@@ -165,10 +165,6 @@ function makeLuFactor(pivot: boolean): (a: Tensor) => Tensor[] {
 
 const luFactorOps = [makeLuFactor(false), makeLuFactor(true)];
 
-function checkSquareFloat(op: string, a: Tensor): void {
-  checkMatrices(op, 'A', a, true);
-}
-
 /** torch.linalg.lu_factor: the packed LU factorization of [..., m, n] matrices, with 1-based int32 pivots. */
 export function luFactor(a: Tensor, options: LuFactorOptions = {}): LuFactorResult {
   checkOptions('linalg.luFactor', options, ['pivot']);
@@ -187,7 +183,10 @@ export interface LuResult {
   U: Tensor;
 }
 
-/** torch.linalg.lu: A = P L U for square matrices (gradients flow to A through L and U). */
+/**
+ * torch.linalg.lu: A = P L U for [..., m, n] matrices, P [..., m, m], L [..., m, k] unit lower and
+ * U [..., k, n] upper with k = min(m, n) (gradients flow to A through L and U).
+ */
 export function lu(a: Tensor, options: LuFactorOptions = {}): LuResult {
   checkOptions('linalg.lu', options, ['pivot']);
   const pivot = checkBoolean('linalg.lu: pivot', options.pivot ?? true);
@@ -312,7 +311,7 @@ export interface CholeskyOptions {
 export function cholesky(a: Tensor, options: CholeskyOptions = {}): Tensor {
   checkOptions('linalg.cholesky', options, ['upper']);
   const upper = checkBoolean('linalg.cholesky: upper', options.upper ?? false);
-  checkSquareFloat('cholesky', a);
+  checkMatrices('cholesky', 'A', a, true);
   return choleskyOps[upper ? 1 : 0]!(a);
 }
 
@@ -422,6 +421,6 @@ const choleskyInverseOps = [makeCholeskyInverse(false), makeCholeskyInverse(true
 export function choleskyInverse(factor: Tensor, options: CholeskyOptions = {}): Tensor {
   checkOptions('linalg.choleskyInverse', options, ['upper']);
   const upper = checkBoolean('linalg.choleskyInverse: upper', options.upper ?? false);
-  checkSquareFloat('choleskyInverse', factor);
+  checkMatrices('choleskyInverse', 'A', factor, true);
   return choleskyInverseOps[upper ? 1 : 0]!(factor);
 }

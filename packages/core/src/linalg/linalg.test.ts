@@ -193,6 +193,47 @@ describe('linalg identities', () => {
   });
 });
 
+describe('torch.linalg parity (float32 values, cpu-reference)', () => {
+  for (const c of PYTORCH_LINALG.float32) {
+    it(c.name, () => {
+      const [x, y] = c.inputs.map((v) => tensor(v as never, { dtype: 'float32' })) as [Tensor, Tensor];
+      const outputs =
+        c.name === 'solve'
+          ? [linalg.solve(x, y)]
+          : c.name === 'det'
+            ? [linalg.det(x)]
+            : (({ Q, R }) => [Q, R])(linalg.qr(x));
+      outputs.forEach((out, i) => {
+        expect(out.dtype).toBe('float32');
+        const want = flat(c.outputs[i]);
+        // Relative to each of torch's values (R's entries span 1e-25 to 1): a few float32 ulps.
+        out
+          .dataSync()
+          .forEach((got, j) => expect(Math.abs(got - want[j]!)).toBeLessThan(1e-6 * Math.abs(want[j]!) + 1e-30));
+      });
+    });
+  }
+});
+
+describe('linalg edge cases', () => {
+  it('matrixExp of 0x0 matrices is empty, as torch', () => {
+    const empty = tensor([], { dtype: 'float64' }).reshape([2, 0, 0]);
+    const result = linalg.matrixExp(empty);
+    expect(result.shape).toEqual([2, 0, 0]);
+  });
+  it('a zero pivot of U leaves the determinant 0 with the gradient 0, as torch', () => {
+    const x = tensor(
+      [
+        [1, 2],
+        [2, 4],
+      ],
+      { dtype: 'float32', requiresGrad: true },
+    );
+    linalg.det(x).backward();
+    expect(Array.from(x.grad!.dataSync())).toEqual([0, -0, -0, 0]);
+  });
+});
+
 describe('linalg errors', () => {
   const singular = tensor(PYTORCH_LINALG.errors.singular, { dtype: 'float64' });
   const indefinite = tensor(PYTORCH_LINALG.errors.indefinite, { dtype: 'float64' });

@@ -5,7 +5,7 @@ import { full, zeros } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkMatrices, checkSameDtype } from './checks.js';
+import { checkMatrices, checkSameDtype, isVectorRhs } from './checks.js';
 import { qr, solveTriangular } from './factor.js';
 
 export interface LstsqResult {
@@ -29,8 +29,7 @@ export function lstsq(a: Tensor, b: Tensor): LstsqResult {
   checkMatrices('lstsq', 'A', a);
   checkSameDtype('lstsq', a, b);
   const [m, n] = a.shape.slice(-2) as [number, number];
-  // torch's rule (as linalg.solve's): B is a batch of vectors when it has A's shape less the last axis.
-  const vector = b.rank === 1 || (b.rank === a.rank - 1 && b.shape.every((d, i) => d === a.shape[i]));
+  const vector = isVectorRhs(a, b);
   if (!vector) checkMatrices('lstsq', 'B', b);
   if (b.rank < 1 || b.shape[b.rank - (vector ? 1 : 2)] !== m)
     throw new ShapeError(

@@ -1,5 +1,21 @@
 import { noGrad } from '../autograd/grad-mode.js';
-import { abs, add, ceil, div, equal, greater, log2, maximum, mul, pow, sub, where } from '../ops/elementwise.js';
+import {
+  abs,
+  add,
+  ceil,
+  div,
+  equal,
+  greater,
+  isFinite,
+  log2,
+  logicalNot,
+  logicalOr,
+  maximum,
+  mul,
+  pow,
+  sub,
+  where,
+} from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { expand, reshape } from '../ops/movement.js';
 import { max, sum } from '../ops/reduce.js';
@@ -22,17 +38,21 @@ const BLIND_SQUARINGS = 40;
 /**
  * torch.linalg.matrix_exp: exp(A) by scaling and squaring with the [13/13] Padé approximant,
  * composed from matmul and solve, so it differentiates on every backend. Each matrix is scaled
- * by 2^-s with s from its own 1-norm; where the backend cannot read back, the squarings run to
- * 40 and are skipped (selected away) past each matrix's s.
+ * by 2^-s with s from its own 1-norm (at most 1024 squarings for a finite float64 norm, 128 for
+ * float32); where the backend cannot read back, the squarings run to 40 and are skipped (selected
+ * away) past each matrix's s. A matrix with a non-finite norm (an Infinity or NaN in it) gives all
+ * NaN, as torch's.
  */
 export function matrixExp(a: Tensor): Tensor {
   checkMatrices('matrixExp', 'A', a, true);
   const n = a.shape[a.rank - 1]!;
+  if (n === 0) return composite(() => add(a, 0));
   return composite(() => {
-    const squarings = noGrad(() => {
-      const norm = max(sum(abs(a), -2), -1, true);
+    const [squarings, finite] = noGrad((): [Tensor, Tensor] => {
+      const norm = reshape(max(sum(abs(a), -2), -1, true), [...a.shape.slice(0, -2), 1, 1]);
       const s = maximum(ceil(log2(div(norm, THETA_13))), 0);
-      return reshape(where(equal(norm, 0), 0, s), [...a.shape.slice(0, -2), 1, 1]);
+      const ok = isFinite(norm);
+      return [where(logicalOr(equal(norm, 0), logicalNot(ok)), 0, s), ok];
     });
     const scaled = div(a, pow(2, squarings));
     const identity = expand(eye(n, { dtype: a.dtype, backend: a.backend }), a.shape);
@@ -78,11 +98,15 @@ export function matrixExp(a: Tensor): Tensor {
       ]),
     );
     let result = solve(sub(v, u), add(v, u));
-    const count = a.backend.readSync ? Math.max(0, ...squarings.dataSync()) : BLIND_SQUARINGS;
+    // Non-finite counts are already 0 (their matrices become NaN below); the filter keeps the loop
+    // finite even where a backend's comparisons would let an Infinity through.
+    const count = a.backend.readSync
+      ? Math.max(0, ...Array.from(squarings.dataSync()).filter(Number.isFinite))
+      : BLIND_SQUARINGS;
     for (let i = 0; i < count; i++) {
       const squared = matmul(result, result);
       result = where(greater(squarings, i), squared, result);
     }
-    return result;
+    return where(finite, result, NaN);
   });
 }

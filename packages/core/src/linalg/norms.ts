@@ -1,12 +1,12 @@
-import { ArgumentError, DTypeError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import { checkBoolean, checkOptions } from '../nn/checks.js';
-import { isFloat } from '../ops/dispatch.js';
 import { abs, cast, equal, mul, notEqual, pow, sqrt, where } from '../ops/elementwise.js';
 import { squeeze } from '../ops/movement.js';
 import { max, min, sum } from '../ops/reduce.js';
 import { composite } from '../tensor/scope.js';
 import { normalizeAxes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkFloat } from './checks.js';
 import { spectralMatrixNorm } from './spectral.js';
 
 /*
@@ -23,10 +23,6 @@ export interface NormOptions {
 
 /** A matrix norm's order: 'fro', 'nuc' or ±1, ±2, ±Infinity. */
 export type MatrixNormOrder = 'fro' | 'nuc' | number;
-
-function checkFloat(op: string, x: Tensor): void {
-  if (!isFloat(x.dtype)) throw new DTypeError(`linalg.${op}: x must be float32 or float64, got dtype ${x.dtype}`);
-}
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : String(value);
@@ -50,7 +46,7 @@ function vectorNormOver(x: Tensor, ord: number, axes: number[], keepdim: boolean
 /** torch.linalg.vector_norm: the ord-norm of x over `dim` (all axes by default) as one vector. */
 export function vectorNorm(x: Tensor, ord = 2, options: NormOptions = {}): Tensor {
   checkOptions('linalg.vectorNorm', options, ['dim', 'keepdim']);
-  checkFloat('vectorNorm', x);
+  checkFloat('vectorNorm', 'x', x);
   if (typeof ord !== 'number' || Number.isNaN(ord))
     throw new ArgumentError(
       `linalg.vectorNorm: ord must be a number (2, 1, Infinity, -Infinity, 0, ...), got ${describe(ord)}`,
@@ -80,7 +76,7 @@ function matrixAxes(op: string, x: Tensor, dim: unknown): [number, number] {
  */
 export function matrixNorm(x: Tensor, ord: MatrixNormOrder = 'fro', options: NormOptions = {}): Tensor {
   checkOptions('linalg.matrixNorm', options, ['dim', 'keepdim']);
-  checkFloat('matrixNorm', x);
+  checkFloat('matrixNorm', 'x', x);
   const keepdim = checkBoolean('linalg.matrixNorm: keepdim', options.keepdim ?? false);
   const [rows, columns] = matrixAxes('matrixNorm', x, options.dim ?? [-2, -1]);
   if (ord === 'nuc' || ord === 2 || ord === -2) return spectralMatrixNorm(x, ord, [rows, columns], keepdim);
@@ -104,7 +100,7 @@ export function matrixNorm(x: Tensor, ord: MatrixNormOrder = 'fro', options: Nor
  */
 export function norm(x: Tensor, ord?: MatrixNormOrder, options: NormOptions = {}): Tensor {
   checkOptions('linalg.norm', options, ['dim', 'keepdim']);
-  checkFloat('norm', x);
+  checkFloat('norm', 'x', x);
   const { dim, keepdim } = options;
   if (dim === undefined) {
     if (ord === undefined) return vectorNorm(x, 2, { keepdim: keepdim ?? false });

@@ -6,13 +6,13 @@ import { arange, eye } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { abs, add, cast, div, floor, log, mul, neg, notEqual, sign, sub } from '../ops/elementwise.js';
+import { abs, add, cast, div, equal, floor, log, mul, neg, notEqual, sign, sub } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { expand, reshape, transpose } from '../ops/movement.js';
 import { prod } from '../ops/scan.js';
 import { sum } from '../ops/reduce.js';
-import { diagonal } from '../ops/matrix-utils.js';
-import { checkMatrices, checkSameDtype, toBatch } from './checks.js';
+import { diagEmbed, diagonal } from '../ops/matrix-utils.js';
+import { checkMatrices, checkSameDtype, isVectorRhs, toBatch } from './checks.js';
 import { luKernel, triangularSolveKernel, type LuKernelResult } from './kernels.js';
 
 /*
@@ -60,10 +60,6 @@ function luSolveKernel(factor: LuKernelResult, b: Tensor, adjoint: boolean): Ten
   z.dispose();
   return x;
 }
-
-/** Whether torch reads `b` as a vector (batch of vectors) rather than a batch of matrices. */
-const isVectorRhs = (a: Tensor, b: Tensor): boolean =>
-  b.rank === 1 || (b.rank === a.rank - 1 && b.shape.every((d, i) => d === a.shape[i]));
 
 export interface SolveOptions {
   /** Solve A X = B (default true) or X A = B. */
@@ -162,17 +158,26 @@ function scaledInverseTranspose(factor: LuKernelResult, scale: Tensor, a: Tensor
   return mul(reshape(scale, [...scale.shape, 1, 1]), inverseT);
 }
 
+/**
+ * The factor with U's zero pivots replaced by the dtype's machine epsilon, as torch's
+ * linalg_det_backward does (without create_graph) so that det A⁻ᵀ stays finite: 0 where det is 0.
+ */
+function nudgeZeroPivots(factor: LuKernelResult, diag: Tensor): LuKernelResult {
+  const eps = factor.lu.dtype === 'float64' ? 2 ** -52 : 2 ** -23;
+  return { ...factor, lu: add(factor.lu, diagEmbed(mul(cast(equal(diag, 0), diag.dtype), eps))) };
+}
+
 const determinant = customGrad(function det(a: Tensor) {
   const { factor, diag, parity, batch } = factorForDet(a);
   const value = reshape(mul(parity, prod(diag, { dim: 1 })), batch);
   return {
     value,
-    // d det / dA = det A⁻ᵀ (A invertible)
-    gradFunc: (g: Tensor) => [scaledInverseTranspose(factor, mul(g, value), a)],
+    // d det / dA = det A⁻ᵀ, through the nudged factor (0 at a matrix with a zero pivot, as torch's)
+    gradFunc: (g: Tensor) => [scaledInverseTranspose(nudgeZeroPivots(factor, diag), mul(g, value), a)],
   };
 });
 
-/** torch.linalg.det: the determinant of each square matrix (0 for a singular one; its gradient then is NaN). */
+/** torch.linalg.det: the determinant of each square matrix (0 for a singular one, with torch's gradient 0 there). */
 export function det(a: Tensor): Tensor {
   checkMatrices('det', 'A', a, true);
   return determinant(a);
