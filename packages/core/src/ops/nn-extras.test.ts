@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import '@myelin/backend-cpu-reference';
+import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import {
   ArgumentError,
   DTypeError,
@@ -187,6 +187,22 @@ describe('lpPool, adaptiveMaxPool1d and gumbelSoftmax match PyTorch', () => {
       "gumbelSoftmax: gumbels must have the logits' shape [1,2,4], got [2]",
     );
     expect(() => gumbelSoftmax(x, { temperature: 1 } as never)).toThrow(/temperature/);
+  });
+});
+
+describe('gumbelSoftmax checks the given noise', () => {
+  it("refuses gumbels of another dtype, or not a tensor, naming the logits' dtype", () => {
+    const logits = zeros([2, 3]);
+    expect(() => gumbelSoftmax(logits, { gumbels: zeros([2, 3], { dtype: 'float64' }) })).toThrow(
+      new DTypeError("gumbelSoftmax: gumbels must have the logits' dtype float32, got float64"),
+    );
+    const elsewhere = zeros([2, 3], { backend: createCpuReferenceBackend() });
+    expect(() => gumbelSoftmax(logits, { gumbels: elsewhere })).toThrow(
+      "gumbelSoftmax: gumbels must be on the logits' backend 'cpu-reference', got another 'cpu-reference' instance",
+    );
+    expect(() => gumbelSoftmax(logits, { gumbels: [[0, 0, 0]] as never })).toThrow(
+      'gumbelSoftmax: gumbels must be a Tensor of Gumbel noise, got',
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { checkBoolean, checkNumber, checkOptions, describeValue } from '../nn/ch
 import { arange, fromHost, rand } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import { composite, compositeResults } from '../tensor/scope.js';
+import { isTensor } from '../tensor/is-tensor.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { relu, softmax } from './activation.js';
@@ -44,7 +45,8 @@ function lpFromMean(meanOfPowers: Tensor, taps: number, normType: number): Tenso
   return pow(mul(mul(sign(meanOfPowers), relu(abs(meanOfPowers))), taps), 1 / normType);
 }
 
-function checkNormType(op: string, normType: unknown): number {
+/** normType as a number other than 0 (lpPool's, and LPPool1d/2d's at construction). */
+export function checkNormType(op: string, normType: unknown): number {
   const p = checkNumber(`${op}: normType`, normType);
   if (p === 0) throw new ArgumentError(`${op}: normType must be a non-zero number, got 0`);
   return p;
@@ -160,13 +162,20 @@ export function gumbelSoftmax(logits: Tensor, options: GumbelSoftmaxOptions = {}
   if (logits.rank === 0) throw new ShapeError('gumbelSoftmax: logits must have a class axis, got a scalar');
   const dim = normalizeAxis('gumbelSoftmax', options.dim ?? -1, logits.rank);
   const given = options.gumbels;
-  if (
-    given !== undefined &&
-    (given.shape.length !== logits.shape.length || given.shape.some((d, i) => d !== logits.shape[i]))
-  )
-    throw new ShapeError(
-      `gumbelSoftmax: gumbels must have the logits' shape ${formatShape(logits.shape)}, got ${formatShape(given.shape)}`,
-    );
+  if (given !== undefined) {
+    if (!isTensor(given))
+      throw new ArgumentError(`gumbelSoftmax: gumbels must be a Tensor of Gumbel noise, got ${describeValue(given)}`);
+    if (given.shape.length !== logits.shape.length || given.shape.some((d, i) => d !== logits.shape[i]))
+      throw new ShapeError(
+        `gumbelSoftmax: gumbels must have the logits' shape ${formatShape(logits.shape)}, got ${formatShape(given.shape)}`,
+      );
+    if (given.dtype !== logits.dtype)
+      throw new DTypeError(`gumbelSoftmax: gumbels must have the logits' dtype ${logits.dtype}, got ${given.dtype}`);
+    if (given.backend !== logits.backend)
+      throw new ArgumentError(
+        `gumbelSoftmax: gumbels must be on the logits' backend '${logits.backend.name}', got ${given.backend.name === logits.backend.name ? `another '${given.backend.name}' instance` : `'${given.backend.name}'`}`,
+      );
+  }
   return composite(() => {
     const gumbels =
       given ??
