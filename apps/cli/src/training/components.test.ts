@@ -109,3 +109,14 @@ describe('errors from building the parts name where the value came from', () => 
     );
   });
 });
+
+describe('buildModel refuses lazy layers (the optimizer is built before any forward)', () => {
+  it('names each unbuilt lazy layer and the concrete one to give instead', () => {
+    const lazy = { type: 'Sequential', modules: [{ type: 'Flatten' }, { type: 'LazyLinear', outFeatures: 2 }] };
+    expect(() => buildModel(lazy, 0)).toThrow(UsageError);
+    expect(() => buildModel(lazy, 0)).toThrow(
+      /^invalid value for model: got LazyLinear at '1', a lazy layer that creates its parameters at its first forward, .*allowed: the concrete layer with its input size, e\.g\. \{"type":"Linear","inFeatures":64/,
+    );
+    expect(() => buildModel({ type: 'LazyBatchNorm1d' }, 0)).toThrow(/^invalid value for model: got LazyBatchNorm1d, /);
+  });
+});

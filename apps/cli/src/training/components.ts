@@ -1,6 +1,7 @@
 import {
   ArgumentError,
   Generator,
+  LazyModule,
   MyelinError,
   lossFromConfig,
   lossInfo,
@@ -103,6 +104,15 @@ export function buildModel(
     model = moduleFromConfig(modelConfig, { generator: new Generator(seeds(seed).init) });
   } catch (error) {
     asUsageError('model', where, error);
+  }
+  // A lazy layer has no parameters until a forward, and the optimizer is built before any: refuse it.
+  const lazy = model.namedModules().filter(([, m]) => m instanceof LazyModule && m.hasUninitializedParameters());
+  if (lazy.length > 0) {
+    const named = lazy.map(([name, m]) => `${m.typeName}${name === '' ? '' : ` at '${name}'`}`).join(', ');
+    model.dispose();
+    throw new UsageError(
+      `invalid value for model${where}: got ${named}, a lazy layer that creates its parameters at its first forward, but training builds the optimizer before it runs; allowed: the concrete layer with its input size, e.g. {"type":"Linear","inFeatures":64,"outFeatures":10} for {"type":"LazyLinear","outFeatures":10}`,
+    );
   }
   if (model.parameters().length === 0) {
     model.dispose();

@@ -92,4 +92,19 @@ export const nnExtraCases: OpCase[] = [
     inputs: [{ shape: [2, 2, 5, 4] }, { shape: [2, 2, 2], low: 0, high: 1, grad: false }],
     run: ([x, samples]) => fractionalMaxPool2d(x!, 2, { outputSize: [3, 2], randomSamples: samples! }),
   },
+  {
+    name: 'fractionalMaxPool2d and adaptiveMaxPool1d on ties (zeros): the gradient to the first maximum only',
+    covers: ['argmax', 'equal', 'where', 'sum', 'gather'],
+    inputs: [
+      { shape: [1, 1, 4, 4], values: new Array<number>(16).fill(0) },
+      { shape: [1, 1, 2], values: [0.3, 0.6], grad: false },
+      { shape: [1, 1, 5], values: [0, 0, 0, 0, 0] },
+    ],
+    run: ([x, samples, y]) =>
+      concat([
+        fractionalMaxPool2d(x!, 2, { outputSize: 2, randomSamples: samples! }).reshape([-1]),
+        adaptiveMaxPool1d(y!, 2).reshape([-1]),
+      ]),
+    noFiniteDifferences: "every input ties, where a max has no derivative: torch's one-hot gradient is checked instead",
+  },
 ];

@@ -106,4 +106,11 @@ export const PYTORCH_GRADIENTS: Readonly<Record<string, readonly ExpectedGradien
     ],
     [0.0174553068, 0.2395505544, -0.1769120624, -0.1159752356],
   ],
+  // F.fractional_max_pool2d(x, 2, output_size=2, _random_samples=[[[0.3, 0.6]]]) and F.adaptive_max_pool1d(y, 2)
+  // of zeros: each window's gradient at its first element (torch's argmax), none split among ties
+  'fractionalMaxPool2d and adaptiveMaxPool1d on ties (zeros): the gradient to the first maximum only': [
+    [-0.06244766712, 0, -0.7248336077, 0, 0, 0, 0, 0, 0.8618376255, 0, 0.2409428358, 0, 0, 0, 0, 0],
+    null,
+    [-0.8372305632, 0, -0.6854556799, 0, 0],
+  ],
 };

@@ -16,6 +16,7 @@ import {
   randn,
   summary,
   tensor,
+  zeros,
   unpackCheckpoint,
   type ModuleConfig,
   type Tensor,
@@ -112,9 +113,12 @@ describe('ModuleDict, ParameterList, ParameterDict', () => {
   it('print as torch lists them', () => {
     const model = heads(1);
     const text = model.toString();
-    expect(text).toContain('(scales): ParameterList(\n    (0): Parameter containing: [float32 of size [4]]');
-    // one entry stays on one line, as torch prints it
-    expect(text).toContain('(extra): ParameterDict((shift): Parameter containing: [float32 of size [2]])');
+    expect(text).toContain('(scales): ParameterList(\n    (0): Parameter containing: [float32 of size 4]');
+    // one entry stays on one line, as torch 1.13 prints it; sizes as torch's 2x3
+    expect(text).toContain('(extra): ParameterDict((shift): Parameter containing: [float32 of size 2])');
+    expect(new ParameterList([zeros([2, 3])]).toString()).toBe(
+      'ParameterList((0): Parameter containing: [float32 of size 2x3])\nParameters: 6 (trainable 6)',
+    );
     expect(text).toContain('(heads): ModuleDict(\n    (body): Linear(');
     model.dispose();
   });

@@ -1,4 +1,4 @@
-import { ArgumentError, MyelinError, formatShape } from '../errors.js';
+import { ArgumentError, MyelinError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkInteger, describeValue } from './checks.js';
 import { Module, type ModuleConfig } from './module.js';
@@ -117,8 +117,9 @@ export interface ParameterSpec {
 }
 
 const specOf = (parameter: Tensor): ParameterSpec => ({ shape: [...parameter.shape], dtype: parameter.dtype });
+/** torch's line for a parameter: its sizes joined by 'x' ('2x3'; nothing for a scalar). */
 const describeParameter = (parameter: Tensor): string =>
-  `Parameter containing: [${parameter.dtype} of size ${formatShape(parameter.shape)}]`;
+  `Parameter containing: [${parameter.dtype} of size ${parameter.shape.join('x')}]`;
 
 /**
  * Parameters held in order and named '0', '1', ..., like torch.nn.ParameterList (each tensor

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import '@myelin/backend-cpu-reference';
 import {
+  AveragedModel,
+  BatchNorm1d,
   BatchNorm2d,
   Conv1d,
   Conv2d,
@@ -22,17 +24,23 @@ import {
   LazyInstanceNorm2d,
   LazyInstanceNorm3d,
   LazyLinear,
+  LazyModule,
   Linear,
   ReLU,
   SGD,
   Sequential,
   ShapeError,
   disposeCheckpoint,
+  evaluate,
+  mseLoss,
   moduleFromConfig,
   packCheckpoint,
   randn,
   summary,
+  tensor,
   unpackCheckpoint,
+  updateBn,
+  xavierUniform_,
   type Module,
   type ModuleConfig,
   type Tensor,
@@ -251,5 +259,72 @@ describe('lazy layers', () => {
       fails({ type: 'Sequential', modules: [{ type: 'LazyConv1d', outChannels: 2, kernelSize: 2, stride: 0 }] }),
     ).toThrow('moduleFromConfig: at modules[0]: LazyConv1d: Conv1d: stride must be');
     expect(fails({ type: 'LazyBatchNorm1d', numFeatures: 3 })).toThrow(/LazyBatchNorm1d has no option 'numFeatures'/);
+  });
+});
+
+describe('a built lazy layer shows its concrete layer to code that looks for one', () => {
+  it("passes weight, bias and a norm's running statistics through; before its forward they throw", async () => {
+    const linear = new LazyLinear(2, { generator: new Generator(1) });
+    expect(() => linear.weight).toThrow(
+      'LazyLinear.weight: LazyLinear creates its parameters at its first forward (it infers inFeatures from the input)',
+    );
+    linear.forward(sample([4, 3]));
+    expect(linear.weight).toBe(linear.materialized!.weight);
+    expect(linear.bias).toBe(linear.namedParameters()[1]![1]);
+    const conv = new LazyConv2d(2, 3, { bias: false });
+    expect(() => conv.bias).toThrow(/^LazyConv2d.bias: LazyConv2d creates its parameters/);
+    conv.forward(sample([1, 2, 4, 4]));
+    expect(conv.bias).toBeNull();
+    expect(conv.weight!.shape).toEqual([2, 2, 3, 3]);
+    const norm = new LazyBatchNorm2d();
+    expect(() => norm.runningMean).toThrow(/^LazyBatchNorm2d.runningMean: /);
+    norm.forward(sample([2, 3, 2, 2]));
+    expect(norm.runningMean).toBe(norm.stateDict()['running_mean']);
+    expect(norm.runningVar).toBe(norm.stateDict()['running_var']);
+    expect(norm.numBatchesTracked).toBe(norm.stateDict()['num_batches_tracked']);
+  });
+
+  it('an init through apply reaches a lazy Linear by its materialized layer', async () => {
+    const model = new Sequential(new LazyLinear(3, { generator: new Generator(2) }), new ReLU());
+    model.forward(sample([2, 4]));
+    const before = await values(model.parameters()[0]!);
+    model.apply((m) => {
+      const layer = m instanceof LazyModule ? m.materialized : m;
+      if (layer instanceof Linear) xavierUniform_(layer.weight, { generator: new Generator(9) });
+    });
+    expect(await values(model.parameters()[0]!)).not.toEqual(before);
+  });
+
+  it('updateBn recomputes a lazy BatchNorm1d running mean as an eager one (mean 10 data)', async () => {
+    const data = [tensor([[9], [11]]), tensor([[10], [10]])];
+    const lazy = new Sequential(new LazyBatchNorm1d());
+    lazy.forward(tensor([[0], [0]]));
+    const eager = new Sequential(new BatchNorm1d(1));
+    await updateBn(data, lazy);
+    await updateBn(data, eager);
+    expect(await values(lazy.stateDict()['0.running_mean']!)).toEqual([10]);
+    expect(await values(lazy.stateDict()['0.running_mean']!)).toEqual(
+      await values(eager.stateDict()['0.running_mean']!),
+    );
+  });
+
+  it('evaluate and AveragedModel take an unbuilt lazy model (parameters() would refuse)', async () => {
+    const model = new Sequential(new LazyLinear(1, { generator: new Generator(3) }));
+    expect(() => model.parameters()).toThrow(/dry run/);
+    const averaged = new AveragedModel(model);
+    expect(averaged.stateDict()['n_averaged']!.dtype).toBe('int32');
+    const x = sample([4, 2]);
+    const result = await evaluate(model, [{ x, y: sample([4, 1], 5) }], { loss: mseLoss });
+    expect(Number.isFinite(result['loss'])).toBe(true);
+    expect(model.parameters()).toHaveLength(2);
+  });
+
+  it('summary reports a built lazy Linear in a Sequential with its activation', () => {
+    const model = new Sequential(new LazyLinear(3, { generator: new Generator(4) }), new ReLU(), new Linear(3, 1));
+    expect(summary(model, [5]).layers.map((l) => [l.name, l.type, l.outputShape, l.parameters])).toEqual([
+      ['0', 'Linear', [1, 3], 18],
+      ['1', 'ReLU', [1, 3], 0],
+      ['2', 'Linear', [1, 1], 4],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { MyelinError, ShapeError, formatShape } from '../errors.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from './conv.js';
@@ -21,17 +21,26 @@ import type { Size1d, Size2d, Size3d } from '../ops/unfold.js';
 /** Builds the concrete layer once the input size is known (`generator` draws its initial weights). */
 type MakeLayer<M extends Module> = (inSize: number, generator: Generator | undefined) => M;
 
+/** What every layer a lazy one builds has: its weight and bias (null where the layer has none). */
+interface WeightedLayer extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+}
+
 /**
  * A layer that learns its input size from the first forward, like torch.nn's Lazy* modules (and
  * Keras' Dense(units)): until then it has no parameters, and parameters() refuses with a message,
  * so build the optimizer after a first forward on a sample batch (torch's "dry run"; summary()
  * does one). At that forward it builds the concrete layer (with torch's init, drawn then from the
- * given generator or the default one) and takes its parameters and buffers under the same names;
- * from then on it reports, prints and configures itself as that layer (torch's class becomes
- * Linear, ...), so a checkpoint of it rebuilds the concrete layer. Before its first forward its
- * config is the lazy one and its state dict is empty.
+ * given generator or the default one), runs it from then on, and takes its parameters and buffers
+ * under the same names. It stays a LazyModule wrapping that layer (`materialized`): it reports,
+ * prints and configures itself as the layer, so a checkpoint of it rebuilds the concrete layer,
+ * and it passes the layer's weight and bias (and a norm's running statistics) through, but it is
+ * not `instanceof Linear`, ...: code that picks layers by class (an init in `apply`, say) should
+ * look at `m instanceof LazyModule ? m.materialized : m`. Before its first forward its config is
+ * the lazy one, its state dict is empty, and the pass-through fields throw.
  */
-export abstract class LazyModule<M extends Module = Module> extends Module {
+export abstract class LazyModule<M extends WeightedLayer = WeightedLayer> extends Module {
   readonly #lazyName: string;
   readonly #inferred: string;
   readonly #make: MakeLayer<M>;
@@ -73,6 +82,22 @@ export abstract class LazyModule<M extends Module = Module> extends Module {
 
   override get typeName(): string {
     return this.#layer?.typeName ?? this.#lazyName;
+  }
+
+  /** The built layer's weight (its Parameter); throws before the first forward, as parameters() does. */
+  get weight(): M['weight'] {
+    return this.built('weight').weight;
+  }
+
+  /** The built layer's bias (null without one); throws before the first forward, as parameters() does. */
+  get bias(): M['bias'] {
+    return this.built('bias').bias;
+  }
+
+  /** The built layer, or an error naming the field asked for and what to do. */
+  protected built(field: string): M {
+    if (this.#layer === null) throw new MyelinError(`${this.#lazyName}.${field}: ${this.pendingParameters!}`);
+    return this.#layer;
   }
 
   protected override get pendingParameters(): string | null {
@@ -133,7 +158,7 @@ const SPATIAL_AXES = ['L', 'H, W', 'D, H, W'] as const;
 type ConvOptions = { generator?: Generator; groups?: number };
 
 /** The lazy convolutions: inChannels from axis 1 of a batched input or axis 0 of an unbatched one, as torch reads it. */
-abstract class LazyConvolution<M extends Module> extends LazyModule<M> {
+abstract class LazyConvolution<M extends WeightedLayer> extends LazyModule<M> {
   readonly #spatial: 1 | 2 | 3;
 
   protected constructor(
@@ -212,12 +237,34 @@ const NORM_INPUTS: Readonly<Record<number, string>> = {
 };
 
 /** The lazy norms: numFeatures from axis 1, as torch's _LazyNormBase reads it (an unbatched input too). */
-abstract class LazyNorm<M extends Module> extends LazyModule<M> {
+/** What a norm with running statistics (BatchNorm*, InstanceNorm*) has beside its weight and bias. */
+interface RunningStatsLayer extends WeightedLayer {
+  readonly runningMean: Tensor | null;
+  readonly runningVar: Tensor | null;
+  readonly numBatchesTracked: Tensor | null;
+}
+
+abstract class LazyNorm<M extends RunningStatsLayer> extends LazyModule<M> {
   readonly #ranks: readonly number[];
 
   protected constructor(name: string, ranks: readonly number[], make: (numFeatures: number) => M) {
     super(name, 'numFeatures', make, undefined, 1);
     this.#ranks = ranks;
+  }
+
+  /** The built norm's running mean (null without trackRunningStats); throws before the first forward. */
+  get runningMean(): Tensor | null {
+    return this.built('runningMean').runningMean;
+  }
+
+  /** The built norm's running variance (null without trackRunningStats); throws before the first forward. */
+  get runningVar(): Tensor | null {
+    return this.built('runningVar').runningVar;
+  }
+
+  /** The built norm's count of batches seen (null without trackRunningStats); throws before the first forward. */
+  get numBatchesTracked(): Tensor | null {
+    return this.built('numBatchesTracked').numBatchesTracked;
   }
 
   protected inferSize(input: Tensor): number {

@@ -167,7 +167,8 @@ export abstract class Module {
 
   /**
    * Calls `fn` on every descendant and then on this module, children first (PyTorch's `apply`,
-   * e.g. a custom initialisation: `model.apply((m) => { if (m instanceof Linear) xavierUniform_(m.weight); })`).
+   * e.g. a custom initialisation: `model.apply((m) => { if (m instanceof Linear) xavierUniform_(m.weight); })`;
+   * a built lazy layer is a LazyModule, its Linear is `m.materialized`, and it passes `m.weight` through).
    */
   apply(fn: (module: Module) => void): this {
     if (typeof fn !== 'function')

@@ -13,6 +13,8 @@ import {
   lpPool2d,
   moduleFromConfig,
   rand,
+  tensor,
+  tidy,
   type ModuleConfig,
   type Tensor,
 } from '@myelin/core';
@@ -53,6 +55,8 @@ describe('LPPool1d, LPPool2d, AdaptiveMaxPool1d', () => {
   it('reject bad arguments naming the layer and the value', () => {
     expect(() => new LPPool1d(2, 0)).toThrow(/LPPool1d: kernelSize/);
     expect(() => new LPPool2d(Number.NaN, 2)).toThrow('LPPool2d: normType must be a finite number, got NaN');
+    expect(() => new LPPool1d(0, 2)).toThrow('LPPool1d: normType must be a non-zero number, got 0');
+    expect(() => new LPPool2d(0, 2)).toThrow('LPPool2d: normType must be a non-zero number, got 0');
     expect(() => new LPPool2d(2, 2, { padding: 1 } as never)).toThrow(/padding/);
     expect(() => new AdaptiveMaxPool1d(0)).toThrow(/AdaptiveMaxPool1d: outputSize/);
     expect(() => moduleFromConfig({ type: 'LPPool1d', kernelSize: 2 })).toThrow(
@@ -82,5 +86,25 @@ describe('LPPool1d, LPPool2d, AdaptiveMaxPool1d', () => {
     expect(() =>
       moduleFromConfig({ type: 'FractionalMaxPool2d', kernelSize: 2, outputSize: 2, outputRatio: 0.5 }),
     ).toThrow(/give outputSize or outputRatio, not both/);
+  });
+});
+
+describe('FractionalMaxPool2d with fixed randomSamples', () => {
+  it('keeps them past the tidy that made them, and refuses a config that would lose them', async () => {
+    const x = rand([1, 1, 5, 5], { generator: new Generator(5) });
+    let pool!: FractionalMaxPool2d;
+    tidy(() => {
+      pool = new FractionalMaxPool2d(2, { outputSize: 2, randomSamples: tensor([[[0.3, 0.6]]]) });
+    });
+    const want = await values(fractionalMaxPool2d(x, 2, { outputSize: 2, randomSamples: tensor([[[0.3, 0.6]]]) }));
+    expect(await values(pool.forward(x))).toEqual(want);
+    expect(await values(pool.forward(x))).toEqual(want);
+    expect(() => pool.config()).toThrow(
+      'FractionalMaxPool2d.config: a layer built with randomSamples has no config (the samples are a tensor, and without them it would draw random windows); build it with a generator to save it',
+    );
+    expect(() => new FractionalMaxPool2d(2, { outputSize: 2, randomSamples: tensor([0.3, 0.6]) })).toThrow(
+      'FractionalMaxPool2d: randomSamples must be a Tensor [N, C, 2], got shape [2]',
+    );
+    pool.dispose();
   });
 });

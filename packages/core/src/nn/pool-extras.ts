@@ -1,9 +1,11 @@
-import { ArgumentError } from '../errors.js';
-import { adaptiveMaxPool1d, fractionalMaxPool2d, lpPool1d, lpPool2d } from '../ops/nn-extras.js';
+import { ArgumentError, formatShape } from '../errors.js';
+import { adaptiveMaxPool1d, checkNormType, fractionalMaxPool2d, lpPool1d, lpPool2d } from '../ops/nn-extras.js';
 import type { Generator } from '../tensor/random.js';
 import { pair, single, type Size1d, type Size2d } from '../ops/unfold.js';
+import { isTensor } from '../tensor/is-tensor.js';
+import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkNumber, checkOptions, describeValue } from './checks.js';
+import { checkBoolean, checkOptions, describeValue } from './checks.js';
 import { AdaptivePool, compact } from './conv-layer.js';
 import { Module, type ModuleConfig } from './module.js';
 
@@ -28,7 +30,7 @@ abstract class LPPool<S extends number | [number, number]> extends Module {
   ) {
     super();
     checkOptions(this.typeName, options, ['stride', 'ceilMode']);
-    this.normType = checkNumber(`${this.typeName}: normType`, normType);
+    this.normType = checkNormType(this.typeName, normType);
     this.kernelSize = sizes(`${this.typeName}: kernelSize`, kernelSize);
     this.stride = sizes(`${this.typeName}: stride`, options.stride ?? kernelSize);
     this.ceilMode = checkBoolean(`${this.typeName}: ceilMode`, options.ceilMode ?? false);
@@ -102,7 +104,10 @@ export interface FractionalMaxPool2dOptions {
   outputRatio?: number | readonly [number, number];
   /** Draws each forward's window starts; the default generator otherwise. */
   generator?: Generator;
-  /** torch's _random_samples ([N, C, 2]): used at every forward instead of draws. */
+  /**
+   * torch's _random_samples ([N, C, 2]): used at every forward instead of draws. The layer keeps
+   * the tensor and disposes it with itself; such a layer has no config (a tensor is not one).
+   */
   randomSamples?: Tensor;
 }
 
@@ -127,7 +132,17 @@ export class FractionalMaxPool2d extends Module {
     if (this.outputRatio !== null && !this.outputRatio.every((r) => typeof r === 'number' && r > 0 && r < 1))
       throw new ArgumentError(`FractionalMaxPool2d: outputRatio must be in (0, 1), got ${describeValue(ratio)}`);
     this.#generator = options.generator;
-    this.#randomSamples = options.randomSamples;
+    const samples = options.randomSamples;
+    if (samples !== undefined && !(isTensor(samples) && samples.rank === 3 && samples.shape[2] === 2))
+      throw new ArgumentError(
+        `FractionalMaxPool2d: randomSamples must be a Tensor [N, C, 2], got ${isTensor(samples) ? `shape ${formatShape(samples.shape)}` : describeValue(samples)}`,
+      );
+    this.#randomSamples = samples === undefined ? undefined : keep(samples);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.#randomSamples?.dispose();
   }
 
   override get typeName(): string {
@@ -143,6 +158,10 @@ export class FractionalMaxPool2d extends Module {
   }
 
   override config(): ModuleConfig {
+    if (this.#randomSamples !== undefined)
+      throw new ArgumentError(
+        'FractionalMaxPool2d.config: a layer built with randomSamples has no config (the samples are a tensor, and without them it would draw random windows); build it with a generator to save it',
+      );
     const size =
       this.outputSize === null
         ? { outputRatio: compactRatio(this.outputRatio!) }

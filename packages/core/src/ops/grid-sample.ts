@@ -111,7 +111,8 @@ export function gridSample(input: Tensor, grid: Tensor, options: GridSampleOptio
     // Channels last, one row per pixel of every sample: a gather picks rows.
     const table = reshape(permute(input, [0, ...sizes.map((_, i) => i + 2), 1]), [n! * pixels, c!]);
     const strides = sizes.map((_, axis) => sizes.slice(axis + 1).reduce((a, b) => a * b, 1));
-    const batchRows = reshape(arange(0, n! * pixels, pixels, { dtype: input.dtype, backend: input.backend }), [
+    // Row indices in int32: float32 holds integers exactly only to 2^24, and N * pixels may pass it.
+    const batchRows = reshape(arange(0, n! * pixels, pixels, { dtype: 'int32', backend: input.backend }), [
       n!,
       ...outSpatial.map(() => 1),
     ]);
@@ -155,11 +156,10 @@ export function gridSample(input: Tensor, grid: Tensor, options: GridSampleOptio
         const size = sizes[axis]!;
         const within = logicalAnd(greaterEqual(position, 0), lessEqual(position, size - 1));
         inside = inside === null ? within : logicalAnd(inside, within);
-        row = add(row, mul(where(within, position, 0), strides[axis]!));
+        row = add(row, mul(cast(where(within, position, 0), 'int32'), strides[axis]!));
         if (w !== null) weight = weight === null ? w : mul(weight, w);
       }
-      const rows = cast(row, 'int32');
-      const picked = gather(table, rows, 0); // [N, ...out, C]
+      const picked = gather(table, row, 0); // [N, ...out, C]
       const mask = cast(inside!, input.dtype);
       const scale = weight === null ? mask : mul(weight, mask);
       const term = mul(picked, reshape(scale, [...scale.shape, 1]));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import '@myelin/backend-cpu-reference';
+import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import {
   ArgumentError,
   DTypeError,
@@ -12,6 +12,7 @@ import {
   gumbelSoftmax,
   fractionalMaxPool2d,
   fractionalMaxPool2dWithIndices,
+  fromHost,
   lpPool1d,
   lpPool2d,
   ones,
@@ -189,6 +190,22 @@ describe('lpPool, adaptiveMaxPool1d and gumbelSoftmax match PyTorch', () => {
   });
 });
 
+describe('gumbelSoftmax checks the given noise', () => {
+  it("refuses gumbels of another dtype, or not a tensor, naming the logits' dtype", () => {
+    const logits = zeros([2, 3]);
+    expect(() => gumbelSoftmax(logits, { gumbels: zeros([2, 3], { dtype: 'float64' }) })).toThrow(
+      new DTypeError("gumbelSoftmax: gumbels must have the logits' dtype float32, got float64"),
+    );
+    const elsewhere = zeros([2, 3], { backend: createCpuReferenceBackend() });
+    expect(() => gumbelSoftmax(logits, { gumbels: elsewhere })).toThrow(
+      "gumbelSoftmax: gumbels must be on the logits' backend 'cpu-reference', got another 'cpu-reference' instance",
+    );
+    expect(() => gumbelSoftmax(logits, { gumbels: [[0, 0, 0]] as never })).toThrow(
+      'gumbelSoftmax: gumbels must be a Tensor of Gumbel noise, got',
+    );
+  });
+});
+
 describe("fractionalMaxPool2d matches PyTorch (torch's random samples given)", () => {
   type Args = {
     kernelSize: number | [number, number];
@@ -227,5 +244,55 @@ describe("fractionalMaxPool2d matches PyTorch (torch's random samples given)", (
     expect(() => fractionalMaxPool2d(x, 2, { outputSize: 3, randomSamples: ones([1, 2]) })).toThrow(
       'fractionalMaxPool2d: randomSamples must be [1, 2, 2], got shape [1,2]',
     );
+  });
+});
+
+describe('gridSample and fractionalMaxPool2d address pixels past 2^24 exactly', () => {
+  // Flat indices past 2^24 are not all float32 numbers: the row arithmetic must be int32. One
+  // float32 input of 2^24 + 2 pixels (67 MB), valued flat index mod 7, so a pixel read one off shows.
+  const width = 2 ** 23 + 1;
+  const big = () => {
+    const values = new Float32Array(2 * width);
+    for (let i = 0; i < values.length; i++) values[i] = i % 7;
+    return fromHost(values, [2, 1, 1, width], { dtype: 'float32' });
+  };
+
+  it('gridSample reads the last pixel of the second sample (flat index 2^24 + 1), not its neighbour', async () => {
+    const x = big();
+    const grid = tensor([[[[1, 0]]], [[[1, 0]]]]); // x = 1: the last pixel with alignCorners
+    const out = gridSample(x, grid, { mode: 'nearest', alignCorners: true });
+    expect(flat(await out.array())).toEqual([(width - 1) % 7, (2 * width - 1) % 7]);
+  });
+
+  it('fractionalMaxPool2d gathers and indexes the second plane past 2^24', async () => {
+    // The window over the last two pixels of each plane; their values are its flat index mod 7.
+    const x = big();
+    const [values, indices] = fractionalMaxPool2dWithIndices(x, [1, 2], {
+      outputSize: [1, 1],
+      randomSamples: zeros([2, 1, 2]),
+    });
+    const last = 2 * width - 1;
+    expect(flat(await values.array())).toEqual([
+      Math.max((width - 2) % 7, (width - 1) % 7),
+      Math.max((last - 1) % 7, last % 7),
+    ]);
+    const at = (v: number, w: number) => (v % 7 >= (v - 1) % 7 ? w - 1 : w - 2);
+    expect(flat(await indices.array())).toEqual([at(width - 1, width), at(last, width)]);
+  });
+});
+
+describe('the new max pools give a tie its gradient at the first maximum only, as torch does', () => {
+  it('fractionalMaxPool2d on zeros (torch: 1 at each window start)', async () => {
+    const x = zeros([1, 1, 4, 4], { requiresGrad: true });
+    fractionalMaxPool2d(x, 2, { outputSize: 2, randomSamples: tensor([[[0.3, 0.6]]]) })
+      .sum()
+      .backward();
+    expect(flat(await x.grad!.array())).toEqual([1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  });
+
+  it('adaptiveMaxPool1d on zeros (torch: [1, 0, 1, 0, 0])', async () => {
+    const x = zeros([1, 1, 5], { requiresGrad: true });
+    adaptiveMaxPool1d(x, 2).sum().backward();
+    expect(flat(await x.grad!.array())).toEqual([1, 0, 1, 0, 0]);
   });
 });

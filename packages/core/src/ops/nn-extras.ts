@@ -1,18 +1,32 @@
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { checkBoolean, checkNumber, checkOptions, describeValue } from '../nn/checks.js';
-import { fromHost, rand } from '../tensor/creation.js';
+import { arange, fromHost, rand } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import { composite, compositeResults } from '../tensor/scope.js';
+import { isTensor } from '../tensor/is-tensor.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { relu, softmax } from './activation.js';
 import { avgPool1d } from './conv1d.js';
 import { isFloat } from './dispatch.js';
-import { abs, add, cast, clamp, div, floor, log, mul, neg, pow, sign, sub } from './elementwise.js';
-import { concat, gather, oneHot, pad, permute, reshape } from './movement.js';
-import { adaptiveMaxPool2d, avgPool2d } from './pool.js';
-import { argmax, max, sum } from './reduce.js';
+import { abs, add, cast, clamp, div, equal, floor, log, mul, neg, pow, sign, sub, where } from './elementwise.js';
+import { concat, gather, oneHot, pad, permute, reshape, unsqueeze } from './movement.js';
+import { avgPool2d } from './pool.js';
+import { argmax, sum } from './reduce.js';
 import { pair, single, type Size1d, type Size2d } from './unfold.js';
+
+/**
+ * The maximum of each window (last axis) and `positions` at it: the first of equal maxima, which
+ * alone gets the gradient, as in torch's max pools (a max would split it among ties).
+ */
+function atArgmax(windows: Tensor, positions: Tensor): { value: Tensor; index: Tensor } {
+  const axis = windows.rank - 1;
+  const chosen = equal(
+    unsqueeze(argmax(windows.detach(), axis), axis),
+    arange(windows.shape[axis]!, { dtype: 'int32', backend: windows.backend }),
+  );
+  return { value: sum(where(chosen, windows, 0), axis), index: sum(where(chosen, positions, 0), axis) };
+}
 
 export interface LpPool1dArgs {
   /** The window step (default: the kernel size). */
@@ -31,7 +45,8 @@ function lpFromMean(meanOfPowers: Tensor, taps: number, normType: number): Tenso
   return pow(mul(mul(sign(meanOfPowers), relu(abs(meanOfPowers))), taps), 1 / normType);
 }
 
-function checkNormType(op: string, normType: unknown): number {
+/** normType as a number other than 0 (lpPool's, and LPPool1d/2d's at construction). */
+export function checkNormType(op: string, normType: unknown): number {
   const p = checkNumber(`${op}: normType`, normType);
   if (p === 0) throw new ArgumentError(`${op}: normType must be a non-zero number, got 0`);
   return p;
@@ -73,21 +88,19 @@ function batched1d(op: string, x: Tensor): { input: Tensor; back: (out: Tensor) 
 
 /**
  * Maxima of [N, C, L] (or [C, L]) over torch's adaptive bins (bin i spans
- * [floor(i*L/n), ceil((i+1)*L/n))), like F.adaptive_max_pool1d.
+ * [floor(i*L/n), ceil((i+1)*L/n))), like F.adaptive_max_pool1d: the gradient goes to the first
+ * of equal maxima only, as torch's.
  */
 export function adaptiveMaxPool1d(x: Tensor, outputSize: Size1d): Tensor {
-  const count = single('adaptiveMaxPool1d: outputSize', outputSize, 1);
-  const { input, back } = batched1d('adaptiveMaxPool1d', x);
-  return composite(() => {
-    const [n, c, length] = input.shape as [number, number, number];
-    return back(reshape(adaptiveMaxPool2d(reshape(input, [n, c, 1, length]), [1, count]), [n, c, count]));
-  });
+  const [values, indices] = adaptiveMaxPool1dWithIndices(x, outputSize);
+  indices.dispose();
+  return values;
 }
 
 /**
  * adaptiveMaxPool1d and the index along L of each maximum (int32; the first of equal ones), like
  * F.adaptive_max_pool1d(..., return_indices=True): one gather of every bin's taps (padded to the
- * widest bin with -Infinity), a max and an argmax.
+ * widest bin with -Infinity) and an argmax, through which the gradient goes.
  */
 export function adaptiveMaxPool1dWithIndices(x: Tensor, outputSize: Size1d): [Tensor, Tensor] {
   const count = single('adaptiveMaxPool1d: outputSize', outputSize, 1);
@@ -112,16 +125,10 @@ export function adaptiveMaxPool1dWithIndices(x: Tensor, outputSize: Size1d): [Te
       ],
       -Infinity,
     );
-    const picked = reshape(
-      gather(padded, fromHost(taps, [count * widest], { dtype: 'int32', backend: x.backend }), 2),
-      [n, c, count, widest],
-    );
-    const starts = fromHost(
-      bins.map(([start]) => start!),
-      [count],
-      { dtype: 'int32', backend: x.backend },
-    );
-    return [back(max(picked, 3)), back(cast(add(argmax(picked.detach(), 3), starts), 'int32'))];
+    const positions = fromHost(taps, [count * widest], { dtype: 'int32', backend: x.backend });
+    const picked = reshape(gather(padded, positions, 2), [n, c, count, widest]);
+    const { value, index } = atArgmax(picked, reshape(positions, [count, widest]));
+    return [back(value), back(index)];
   });
   return [values!, indices!];
 }
@@ -155,13 +162,20 @@ export function gumbelSoftmax(logits: Tensor, options: GumbelSoftmaxOptions = {}
   if (logits.rank === 0) throw new ShapeError('gumbelSoftmax: logits must have a class axis, got a scalar');
   const dim = normalizeAxis('gumbelSoftmax', options.dim ?? -1, logits.rank);
   const given = options.gumbels;
-  if (
-    given !== undefined &&
-    (given.shape.length !== logits.shape.length || given.shape.some((d, i) => d !== logits.shape[i]))
-  )
-    throw new ShapeError(
-      `gumbelSoftmax: gumbels must have the logits' shape ${formatShape(logits.shape)}, got ${formatShape(given.shape)}`,
-    );
+  if (given !== undefined) {
+    if (!isTensor(given))
+      throw new ArgumentError(`gumbelSoftmax: gumbels must be a Tensor of Gumbel noise, got ${describeValue(given)}`);
+    if (given.shape.length !== logits.shape.length || given.shape.some((d, i) => d !== logits.shape[i]))
+      throw new ShapeError(
+        `gumbelSoftmax: gumbels must have the logits' shape ${formatShape(logits.shape)}, got ${formatShape(given.shape)}`,
+      );
+    if (given.dtype !== logits.dtype)
+      throw new DTypeError(`gumbelSoftmax: gumbels must have the logits' dtype ${logits.dtype}, got ${given.dtype}`);
+    if (given.backend !== logits.backend)
+      throw new ArgumentError(
+        `gumbelSoftmax: gumbels must be on the logits' backend '${logits.backend.name}', got ${given.backend.name === logits.backend.name ? `another '${given.backend.name}' instance` : `'${given.backend.name}'`}`,
+      );
+  }
   return composite(() => {
     const gumbels =
       given ??
@@ -266,23 +280,18 @@ export function fractionalMaxPool2dWithIndices(
       reshape(gather(samples, fromHost([k], [1], { dtype: 'int32', backend: x.backend }), 1), [planes, 1]);
     const startsW = fractionalStarts(column(0), width, outW, kw); // [P, outW]
     const startsH = fractionalStarts(column(1), height, outH, kh); // [P, outH]
-    const taps = (k: number) =>
-      fromHost(
-        Array.from({ length: k }, (_, i) => i),
-        [k],
-        options,
-      );
-    const rows = add(reshape(startsH, [planes, outH, 1, 1, 1]), reshape(taps(kh), [1, 1, 1, kh, 1]));
-    const cols = add(reshape(startsW, [planes, 1, outW, 1, 1]), reshape(taps(kw), [1, 1, 1, 1, kw]));
+    // Indices in int32: float32 holds integers exactly only to 2^24, and N * C * H * W may pass it.
+    const int32 = { dtype: 'int32', backend: x.backend } as const;
+    const taps = (k: number) => arange(k, int32);
+    const rows = add(reshape(cast(startsH, 'int32'), [planes, outH, 1, 1, 1]), reshape(taps(kh), [1, 1, 1, kh, 1]));
+    const cols = add(reshape(cast(startsW, 'int32'), [planes, 1, outW, 1, 1]), reshape(taps(kw), [1, 1, 1, 1, kw]));
     const inPlane = reshape(add(mul(rows, width), cols), [planes, outH, outW, kh * kw]);
-    const planeStart = reshape(mul(taps(planes), height * width), [planes, 1, 1, 1]);
-    const flat = cast(add(inPlane, planeStart), 'int32');
-    const picked = gather(reshape(x, [planes * height * width]), reshape(flat, [-1]), 0);
+    const planeStart = reshape(arange(0, planes * height * width, height * width, int32), [planes, 1, 1, 1]);
+    const picked = gather(reshape(x, [planes * height * width]), reshape(add(inPlane, planeStart), [-1]), 0);
     const windows = reshape(picked, [planes, outH, outW, kh * kw]);
-    const best = cast(oneHot(argmax(windows.detach(), 3), kh * kw), x.dtype);
+    const { value, index } = atArgmax(windows, inPlane);
     const shape = unbatched ? [c, outH, outW] : [n, c, outH, outW];
-    const where = cast(sum(mul(inPlane, best), 3), 'int32');
-    return [reshape(max(windows, 3), shape), reshape(where, shape)];
+    return [reshape(value, shape), reshape(index, shape)];
   });
   return [values!, indices!];
 }

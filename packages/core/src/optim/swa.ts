@@ -4,6 +4,8 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { isFloat } from '../ops/dispatch.js';
 import { where } from '../ops/elementwise.js';
+import type { Backend } from '../backend/contract.js';
+import { LazyModule } from '../nn/lazy.js';
 import { Module } from '../nn/module.js';
 import { BatchNorm1d, BatchNorm2d } from '../nn/normalization.js';
 import { moduleFromConfig } from '../nn/registry.js';
@@ -92,7 +94,7 @@ export class AveragedModel extends Module {
     this.avgFn = avgFn;
     this.useBuffers = useBuffers;
     this.module = this.registerModule('module', copyOf(model, options.copy));
-    const backend = model.parameters()[0]?.backend ?? model.namedBuffers()[0]?.[1].backend;
+    const backend = stateBackend(model);
     this.nAveraged = this.registerBuffer('n_averaged', zeros([], { dtype: 'int32', backend }));
     this.training = model.training;
   }
@@ -183,8 +185,8 @@ function copyOf(model: Module, copy: ((model: Module) => Module) | undefined): M
       `AveragedModel: cannot copy the model from its config (${(error as Error).message}); pass { copy: (model) => ... } that builds a copy`,
     );
   }
-  const backend = model.parameters()[0]?.backend;
-  const madeBackend = made.parameters()[0]?.backend;
+  const backend = stateBackend(model);
+  const madeBackend = stateBackend(made);
   if (backend !== undefined && madeBackend !== undefined && backend !== madeBackend) {
     made.dispose();
     throw new ArgumentError(
@@ -194,6 +196,11 @@ function copyOf(model: Module, copy: ((model: Module) => Module) | undefined): M
   made.loadStateDict(model.stateDict());
   made.train(model.training);
   return made;
+}
+
+/** The backend of a model's first parameter or buffer: its state, as a lazy layer has no parameters() before its first forward. */
+function stateBackend(model: Module): Backend | undefined {
+  return Object.values(model.stateDict())[0]?.backend;
 }
 
 /** A batch as updateBn reads it: a tensor, an array whose first element is the input (PyTorch's), or a { x } batch. */
@@ -226,9 +233,10 @@ export async function updateBn(
   const epoch = options.epoch ?? 0;
   if (!Number.isInteger(epoch) || epoch < 0)
     throw new ArgumentError(`updateBn: invalid epoch ${describeValue(epoch)} (must be an integer >= 0)`);
+  // A built lazy norm runs its materialized BatchNorm, whose running statistics it shares.
   const layers = model
     .namedModules()
-    .map(([, m]) => m)
+    .map(([, m]) => (m instanceof LazyModule ? (m.materialized ?? m) : m))
     .filter(
       (m): m is BatchNormLayer => (m instanceof BatchNorm1d || m instanceof BatchNorm2d) && m.runningMean !== null,
     );

@@ -88,7 +88,9 @@ export async function evaluateData(
   noBatches: string,
 ): Promise<Record<string, number>> {
   const metrics = options.metrics ?? [];
-  const backend = model.parameters()[0]?.backend ?? getBackend();
+  // The state's backend, not parameters(): a lazy layer has none until its first forward.
+  const state = model.stateDict?.() ?? model.parameters();
+  const backend = Object.values(state)[0]?.backend ?? getBackend();
   return inEvalMode(model, async () => {
     const lossSum = new RunningSum(backend, 'evaluate: the loss');
     const metricSums = new MetricSums(backend, metrics, 'evaluate:');
