@@ -17,6 +17,8 @@ export {
 export { Linear, type LinearOptions } from './linear.js';
 export {
   LazyModule,
+  type MakeLayer,
+  type WeightedLayer,
   LazyLinear,
   LazyConv1d,
   LazyConv2d,

@@ -19,10 +19,10 @@ import {
 import type { Size1d, Size2d, Size3d } from '../ops/unfold.js';
 
 /** Builds the concrete layer once the input size is known (`generator` draws its initial weights). */
-type MakeLayer<M extends Module> = (inSize: number, generator: Generator | undefined) => M;
+export type MakeLayer<M extends Module> = (inSize: number, generator: Generator | undefined) => M;
 
 /** What every layer a lazy one builds has: its weight and bias (null where the layer has none). */
-interface WeightedLayer extends Module {
+export interface WeightedLayer extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
 }
