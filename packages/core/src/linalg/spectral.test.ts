@@ -262,6 +262,16 @@ describe('linalg spectral errors', () => {
     expect(() => linalg.cond(square, 'fro')).toThrow(/needs the matrix inverse/);
     expect(() => linalg.cond(square, 3)).toThrow(/p must be undefined, 2, -2/);
     expect(() => spectralMatrixNorm(square, 2, [1, -1], false)).toThrow(/two different dims/);
+    expect(() => spectralMatrixNorm([1, 2] as never, 2, [0, 1], false)).toThrow(ArgumentError);
+    expect(() => spectralMatrixNorm([1, 2] as never, 2, [0, 1], false)).toThrow(
+      /^linalg.matrixNorm: A must be a Tensor/,
+    );
+    expect(() => spectralMatrixNorm(tensor([[1]], { dtype: 'int32' }), 2, [0, 1], false)).toThrow(
+      /^linalg.matrixNorm: A must be float32 or float64, got int32/,
+    );
+    expect(() => spectralMatrixNorm(tensor([], { dtype: 'float64', shape: [3, 0] }), 2, [0, 1], false)).toThrow(
+      /ord 2 needs at least one row and one column, got shape \[3,0\]/,
+    );
   });
 });
 
@@ -388,5 +398,43 @@ describe('linalg spectral robustness', () => {
     expect(backend.liveHandles() - before).toBeLessThanOrEqual(15);
     S.sum().add(U.sum()).add(Vh.sum()).backward();
     expect(recorded.grad!.shape).toEqual([40, 3]);
+  });
+});
+
+describe('linalg spectral functions of empty inputs (as PyTorch)', () => {
+  const empty = (shape: number[]): Tensor => tensor([], { dtype: 'float64', shape, requiresGrad: true });
+  it('give empty or identity results of the right shapes', () => {
+    expect(linalg.eigvalsh(empty([0, 3, 3])).shape).toEqual([0, 3]);
+    const { eigenvalues, eigenvectors } = linalg.eigh(empty([2, 0, 0]));
+    expect([eigenvalues.shape, eigenvectors.shape]).toEqual([
+      [2, 0],
+      [2, 0, 0],
+    ]);
+    const full = linalg.svd(empty([3, 0]));
+    expect([full.U.shape, full.S.shape, full.Vh.shape]).toEqual([[3, 3], [0], [0, 0]]);
+    expect(Array.from(full.U.dataSync())).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const reduced = linalg.svd(empty([3, 0]), { fullMatrices: false });
+    expect([reduced.U.shape, reduced.Vh.shape]).toEqual([
+      [3, 0],
+      [0, 0],
+    ]);
+    expect(linalg.svd(empty([0, 2, 3])).U.shape).toEqual([0, 2, 2]);
+    expect(linalg.svdvals(empty([2, 0, 3])).shape).toEqual([2, 0]);
+    expect(linalg.pinv(empty([3, 0])).shape).toEqual([0, 3]);
+    expect(linalg.pinv(empty([0, 3, 2])).shape).toEqual([0, 2, 3]);
+    expect(Array.from(linalg.matrixRank(empty([0, 3])).dataSync())).toEqual([0]);
+    expect(linalg.matrixRank(empty([0, 2, 3])).shape).toEqual([0]);
+    expect(linalg.cond(empty([0, 2, 2])).shape).toEqual([0]);
+    expect(() => linalg.cond(empty([3, 0]))).toThrow(/at least one row and one column, got shape \[3,0\]/);
+  });
+
+  it('give empty gradients', () => {
+    const a = empty([3, 0]);
+    linalg.svdvals(a).sum().backward();
+    expect(a.grad!.shape).toEqual([3, 0]);
+    const b = empty([0, 3, 3]);
+    const { eigenvalues, eigenvectors } = linalg.eigh(b);
+    eigenvalues.sum().add(eigenvectors.sum()).backward();
+    expect(b.grad!.shape).toEqual([0, 3, 3]);
   });
 });

@@ -4,7 +4,7 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { composite, tidy } from '../tensor/scope.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
-import { arange, eye } from '../tensor/creation.js';
+import { arange, eye, zeros } from '../tensor/creation.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, equal, where } from '../ops/elementwise.js';
@@ -41,15 +41,22 @@ function checkMatrices(op: string, a: unknown, square: boolean): Tensor {
   const [m, n] = a.shape.slice(-2) as [number, number];
   if (square && m !== n)
     throw new ShapeError(`${op}: A must be batches of square matrices, but they are ${m} by ${n} matrices`);
-  if (a.size === 0) throw new ShapeError(`${op}: A must not be empty, got shape ${formatShape(a.shape)}`);
   return a;
 }
 
 /** The leading dims of [..., m, n] flattened to one: [B, m, n]. */
 function asBatch(a: Tensor): Tensor {
   const [m, n] = a.shape.slice(-2) as [number, number];
-  return a.reshape([-1, m, n]);
+  return a.reshape([a.shape.slice(0, -2).reduce((x, y) => x * y, 1), m, n]);
 }
+
+/** Identity matrices [B, rows, cols] like x: an empty input's vectors (PyTorch's). */
+function identities(batch: number, rows: number, cols: number, like: Tensor): Tensor {
+  return eye(rows, cols, { dtype: like.dtype, backend: like.backend }).unsqueeze(0).expand([batch, rows, cols]).mul(1);
+}
+
+/** Zeros [B, ...shape] like x. */
+const zerosFor = (shape: number[], like: Tensor): Tensor => zeros(shape, { dtype: like.dtype, backend: like.backend });
 
 function unbatch(x: Tensor, lead: readonly number[]): Tensor {
   return x.reshape([...lead, ...x.shape.slice(1)]);
@@ -75,6 +82,8 @@ function symmetricFrom(a: Tensor, uplo: 'L' | 'U'): Tensor {
 // ---- forward computations (no recording) -------------------------------------------------
 
 function eighForward(a: Tensor, uplo: 'L' | 'U'): [Tensor, Tensor] {
+  const [batch, n] = a.shape as [number, number, number];
+  if (a.size === 0) return [zerosFor([batch, n], a), identities(batch, n, n, a)];
   const { values, vectorsT } = jacobiEigh(symmetricFrom(a, uplo));
   const [sorted, sortedRows] = sortWithRows(values, [vectorsT], false);
   return [sorted!, sortedRows!.transpose(1, 2)];
@@ -142,12 +151,18 @@ function svdForward(
   fullMatrices: boolean,
   vectors: 'none' | 'reduced' | 'complete',
 ): [Tensor | null, Tensor, Tensor | null] {
-  const [, m, n] = a.shape as [number, number, number];
+  const [batch, m, n] = a.shape as [number, number, number];
+  const [k, l] = [Math.min(m, n), Math.max(m, n)];
+  if (a.size === 0) {
+    const S = zerosFor([batch, k], a);
+    if (vectors === 'none') return [null, S, null];
+    const full = fullMatrices && vectors === 'complete';
+    return [identities(batch, m, full ? m : k, a), S, identities(batch, full ? n : k, n, a)];
+  }
   const tall = m >= n;
   const { rows, lengths, rotationsT } = jacobiOrthogonalRows(tall ? a.transpose(1, 2) : a);
   if (vectors === 'none') return [null, sortWithRows(lengths, [], true)[0]!, null];
   const [sorted, longRows, shortRows] = sortWithRows(lengths, [rows, rotationsT], true) as [Tensor, Tensor, Tensor];
-  const [k, l] = [Math.min(m, n), Math.max(m, n)];
   const tolerance = sorted.slice([0, 0], [-1, 1]).mul(l * MACHINE_EPSILON[a.dtype as FloatDType]);
   const kept = cast(sorted.greater(tolerance), a.dtype);
   // the rows are at the input's scale over its largest |entry|: normalise them at that scale
@@ -347,6 +362,7 @@ function rankOptions(op: string, a: Tensor, options: RankOptions): { atol: numbe
 /** The values at most max(atol, rtol * largest |value|) along the last dim count as zero. */
 function aboveTolerance(values: Tensor, atol: number, rtol: number): Tensor {
   const magnitude = values.abs();
+  if (values.shape[values.rank - 1] === 0) return magnitude.greater(0); // no values: empty
   return magnitude.greater(magnitude.max(-1, true).mul(rtol).maximum(atol));
 }
 
@@ -405,6 +421,8 @@ export function cond(a: Tensor, p?: number | string): Tensor {
       `linalg.cond: p must be undefined, 2, -2, 1, -1, Infinity, -Infinity, 'fro' or 'nuc', got ${String(p)}`,
     );
   }
+  if (Math.min(...a.shape.slice(-2)) === 0)
+    throw new ShapeError(`linalg.cond: A must have at least one row and one column, got shape ${formatShape(a.shape)}`);
   return composite(() => {
     const S = svdvals(a);
     const k = S.shape[S.rank - 1]!;
@@ -429,6 +447,10 @@ export function spectralMatrixNorm(
   const cols = normalizeAxis('linalg.matrixNorm', dim[1], x.rank);
   if (rows === cols)
     throw new ArgumentError(`linalg.matrixNorm: dim must name two different dims, got [${dim.join(', ')}]`);
+  if (ord !== 'nuc' && Math.min(x.shape[rows]!, x.shape[cols]!) === 0)
+    throw new ShapeError(
+      `linalg.matrixNorm: ord ${ord} needs at least one row and one column, got shape ${formatShape(x.shape)}`,
+    );
   const rest = x.shape.map((_, i) => i).filter((i) => i !== rows && i !== cols);
   return composite(() => {
     const S = svdvals(x.permute([...rest, rows, cols]));
