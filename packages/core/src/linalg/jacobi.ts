@@ -5,6 +5,7 @@ import { dispose, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cast, where } from '../ops/elementwise.js';
 import { diagonal } from '../ops/matrix-utils.js';
+import { machineEpsilon } from '../ops/normalization.js';
 import { concat, gather, pad } from '../ops/movement.js';
 
 /*
@@ -16,7 +17,6 @@ import { concat, gather, pad } from '../ops/movement.js';
  * elsewhere they run a fixed count that is ample for the quadratic convergence.
  */
 
-export const MACHINE_EPSILON: Record<FloatDType, number> = { float32: 2 ** -23, float64: 2 ** -52 };
 const MAX_SWEEPS = 40;
 
 function fixedSweeps(dtype: FloatDType, size: number): number {
@@ -103,7 +103,7 @@ function sweep(
   const dtype = state.work.dtype as FloatDType;
   const backend = state.work.backend;
   const source = fromHost(roundRobinSource(size), [size], { dtype: 'int32', backend });
-  const tolerance = size * MACHINE_EPSILON[dtype];
+  const tolerance = size * machineEpsilon(dtype);
   const limit = backend.readSync ? MAX_SWEEPS : fixedSweeps(dtype, size);
   let previous = Infinity;
   for (let s = 0; s < limit; s++) {
@@ -205,7 +205,7 @@ export function jacobiOrthogonalRows(x: Tensor): { rows: Tensor; lengths: Tensor
         // input's noise); then the max over the batch
         const gram = work.matmul(work, { transposeB: true });
         const norms = diagonal(gram, 0, 1, 2).sqrt();
-        const floor = gram.max([1, 2], true).mul(Math.sqrt(MACHINE_EPSILON[x.dtype as FloatDType]));
+        const floor = gram.max([1, 2], true).mul(Math.sqrt(machineEpsilon(x.dtype)));
         const denominator = norms.unsqueeze(2).mul(norms.unsqueeze(1)).add(floor);
         return gram
           .mul(offMask)

@@ -10,7 +10,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { cast, equal, where } from '../ops/elementwise.js';
 import { diagEmbed, sliceAlong, tril, triu } from '../ops/matrix-utils.js';
 import { argsort } from '../ops/sort.js';
-import { MACHINE_EPSILON, jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
+import { jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
+import { machineEpsilon } from '../ops/normalization.js';
 
 export interface EighOptions {
   /** Which triangle of the input is read: 'L' (default, lower) or 'U' (upper), as torch.linalg.eigh. */
@@ -163,7 +164,7 @@ function svdForward(
   const { rows, lengths, rotationsT } = jacobiOrthogonalRows(tall ? a.transpose(1, 2) : a);
   if (vectors === 'none') return [null, sortWithRows(lengths, [], true)[0]!, null];
   const [sorted, longRows, shortRows] = sortWithRows(lengths, [rows, rotationsT], true) as [Tensor, Tensor, Tensor];
-  const tolerance = sorted.slice([0, 0], [-1, 1]).mul(l * MACHINE_EPSILON[a.dtype as FloatDType]);
+  const tolerance = sorted.slice([0, 0], [-1, 1]).mul(l * machineEpsilon(a.dtype));
   const kept = cast(sorted.greater(tolerance), a.dtype);
   // the rows are at the input's scale over its largest |entry|: normalise them at that scale
   const rowLengths = longRows.square().sum(2, true).sqrt();
@@ -349,7 +350,7 @@ function rankOptions(op: string, a: Tensor, options: RankOptions): { atol: numbe
   checkOptions(op, options, ['atol', 'rtol', 'hermitian']);
   const atol = options.atol === undefined ? 0 : checkNumber(`${op}: atol`, options.atol, { min: 0 });
   const [m, n] = a.shape.slice(-2) as [number, number];
-  const defaultRtol = atol > 0 ? 0 : MACHINE_EPSILON[a.dtype as FloatDType] * Math.max(m, n);
+  const defaultRtol = atol > 0 ? 0 : machineEpsilon(a.dtype) * Math.max(m, n);
   const rtol = options.rtol === undefined ? defaultRtol : checkNumber(`${op}: rtol`, options.rtol, { min: 0 });
   const hermitian = checkBoolean(`${op}: hermitian`, options.hermitian ?? false);
   if (hermitian && m !== n)
