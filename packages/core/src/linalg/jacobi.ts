@@ -71,8 +71,9 @@ function padToEven(x: Tensor, rows: boolean, cols: boolean): Tensor {
   ]);
 }
 
-function identityBatch(batch: number, size: number, like: Tensor): Tensor {
-  return eye(size, { dtype: like.dtype, backend: like.backend }).unsqueeze(0).expand([batch, size, size]).mul(1);
+/** Identity matrices [B, rows, cols] (cols = rows by default) of x's dtype and backend. */
+export function identities(batch: number, rows: number, like: Tensor, cols = rows): Tensor {
+  return eye(rows, cols, { dtype: like.dtype, backend: like.backend }).unsqueeze(0).expand([batch, rows, cols]).mul(1);
 }
 
 /** Each matrix of x ([B, r, c]) over its largest |entry| (1 for a zero matrix), and that scale ([B, 1, 1]). */
@@ -138,10 +139,10 @@ export function jacobiEigh(a: Tensor): { values: Tensor; vectorsT: Tensor } {
     const odd = n % 2 === 1;
     const size = n + (odd ? 1 : 0);
     const half = size / 2;
-    const blockMask = identityBatch(1, half, a).reshape([1, half, 1, half, 1]);
-    const offMask = identityBatch(1, size, a).neg().add(1);
+    const blockMask = identities(1, half, a).reshape([1, half, 1, half, 1]);
+    const offMask = identities(1, size, a).neg().add(1);
     const { unit, scale } = scaled(a);
-    const start: JacobiState = { work: padToEven(unit, odd, odd), rotations: identityBatch(batch, size, a) };
+    const start: JacobiState = { work: padToEven(unit, odd, odd), rotations: identities(batch, size, a) };
     const done = sweep(
       start,
       size,
@@ -188,9 +189,9 @@ export function jacobiOrthogonalRows(x: Tensor): { rows: Tensor; lengths: Tensor
     const [batch, k, length] = x.shape as [number, number, number];
     const odd = k % 2 === 1;
     const size = k + (odd ? 1 : 0);
-    const offMask = identityBatch(1, size, x).neg().add(1);
+    const offMask = identities(1, size, x).neg().add(1);
     const { unit, scale } = scaled(x);
-    const start: JacobiState = { work: padToEven(unit, odd, false), rotations: identityBatch(batch, size, x) };
+    const start: JacobiState = { work: padToEven(unit, odd, false), rotations: identities(batch, size, x) };
     const done = sweep(
       start,
       size,

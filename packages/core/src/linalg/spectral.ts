@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { cast, equal, where } from '../ops/elementwise.js';
 import { diagEmbed, sliceAlong, tril, triu } from '../ops/matrix-utils.js';
 import { argsort } from '../ops/sort.js';
-import { jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
+import { identities, jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
 import { machineEpsilon } from '../ops/normalization.js';
 
 export interface EighOptions {
@@ -51,11 +51,6 @@ function asBatch(a: Tensor): Tensor {
   return a.reshape([a.shape.slice(0, -2).reduce((x, y) => x * y, 1), m, n]);
 }
 
-/** Identity matrices [B, rows, cols] like x: an empty input's vectors (PyTorch's). */
-function identities(batch: number, rows: number, cols: number, like: Tensor): Tensor {
-  return eye(rows, cols, { dtype: like.dtype, backend: like.backend }).unsqueeze(0).expand([batch, rows, cols]).mul(1);
-}
-
 /** Zeros [B, ...shape] like x. */
 const zerosFor = (shape: number[], like: Tensor): Tensor => zeros(shape, { dtype: like.dtype, backend: like.backend });
 
@@ -84,7 +79,7 @@ function symmetricFrom(a: Tensor, uplo: 'L' | 'U'): Tensor {
 
 function eighForward(a: Tensor, uplo: 'L' | 'U'): [Tensor, Tensor] {
   const [batch, n] = a.shape as [number, number, number];
-  if (a.size === 0) return [zerosFor([batch, n], a), identities(batch, n, n, a)];
+  if (a.size === 0) return [zerosFor([batch, n], a), identities(batch, n, a)];
   const { values, vectorsT } = jacobiEigh(symmetricFrom(a, uplo));
   const [sorted, sortedRows] = sortWithRows(values, [vectorsT], false);
   return [sorted!, sortedRows!.transpose(1, 2)];
@@ -115,7 +110,7 @@ function completeRows(rows: Tensor, kept: Tensor, count: number): Tensor {
     columns = columns.sub(unit.mul(2).matmul(unit.matmul(columns, { transposeA: true })));
   }
   // Q[:, :count] = H_0 H_1 ... H_{k-1} I[:, :count], applied right to left
-  let basis = eye(l, count, { dtype, backend: rows.backend }).unsqueeze(0).expand([batch, l, count]);
+  let basis = identities(batch, l, rows, count);
   for (let j = k - 1; j >= 0; j--) {
     const unit = reflectors[j]!;
     basis = basis.sub(unit.mul(2).matmul(unit.matmul(basis, { transposeA: true })));
@@ -158,7 +153,7 @@ function svdForward(
     const S = zerosFor([batch, k], a);
     if (vectors === 'none') return [null, S, null];
     const full = fullMatrices && vectors === 'complete';
-    return [identities(batch, m, full ? m : k, a), S, identities(batch, full ? n : k, n, a)];
+    return [identities(batch, m, a, full ? m : k), S, identities(batch, full ? n : k, a, n)];
   }
   const tall = m >= n;
   const { rows, lengths, rotationsT } = jacobiOrthogonalRows(tall ? a.transpose(1, 2) : a);
