@@ -42,15 +42,12 @@ function rotationsFor(blocks: Tensor): Tensor {
   const r = blocks.slice([0, 0, 0, 1], [-1, -1, 1, 1]);
   const q = blocks.slice([0, 0, 1, 1], [-1, -1, 1, 1]);
   const d = q.sub(p);
-  // t = sign(ζ) / (|ζ| + √(1 + ζ²)), ζ = d / 2r (Golub and Van Loan), with no square of d or r:
-  // √(1 + ζ²) as |ζ| √(1 + 1/ζ²) where |ζ| > 1, so neither overflows nor underflows
+  // t = sign(ζ) / (|ζ| + √(1 + ζ²)), ζ = d / 2r (Golub and Van Loan): no square of d or r, and
+  // where ζ² overflows the true t (about 1 / 2|ζ|) is below rounding, so the 0 it gives is right
   const positive = (x: Tensor): Tensor => cast(x.greaterEqual(0), x.dtype).mul(2).sub(1);
   const sign = positive(d).mul(positive(r));
   const zeta = d.abs().div(r.abs().mul(2));
-  const large = zeta.greater(1);
-  const inverse = where(large, zeta.reciprocal(), zeta);
-  const root = inverse.square().add(1).sqrt();
-  const t = where(r.equal(0), 0, sign.div(zeta.add(where(large, zeta.mul(root), root))));
+  const t = where(r.equal(0), 0, sign.div(zeta.add(zeta.square().add(1).sqrt())));
   const c = t.square().add(1).rsqrt();
   const s = t.mul(c);
   return concat([concat([c, s.neg()], -1), concat([s, c], -1)], -2);
