@@ -69,13 +69,13 @@ def svd_case(name, a, full):
                   'grad': a.grad.tolist()})
 
 
-def simple_case(name, op, a, fn, options=None, grad=True):
+def simple_case(name, op, a, fn, options=None, grad=True, ones=False):
     a = a.clone().requires_grad_(grad)
     out = fn(a)
     entry = {'name': name, 'op': op, 'options': options or {}, 'input': a.tolist(), 'shape': list(a.shape),
              'output': out.tolist(), 'outputShape': list(out.shape)}
     if grad:
-        W = weights_like(out)
+        W = torch.ones_like(out) if ones else weights_like(out)
         (W * out).sum().backward()
         entry['W'] = W.tolist()
         entry['grad'] = a.grad.tolist()
@@ -147,5 +147,22 @@ simple_case('matrixNorm nuc dim [0, 2] keepdim', 'matrixNorm', randn(3, 2, 4),
             {'ord': 'nuc', 'dim': [0, 2], 'keepdim': True})
 simple_case('matrixNorm ord 2 dim [2, 0]', 'matrixNorm', randn(3, 2, 4),
             lambda a: torch.linalg.matrix_norm(a, ord=2, dim=(2, 0)), {'ord': 2, 'dim': [2, 0], 'keepdim': False})
+
+# Only the values used, with repeated values: PyTorch skips the vectors' term (no 0/0). Unit weights,
+# so the gradient (V V^T, U Vh) does not depend on the basis chosen inside a repeated eigenspace.
+simple_case('eigh eigenvalues only, identity', 'eighValues', torch.eye(3, dtype=D),
+            lambda a: torch.linalg.eigh(a).eigenvalues, ones=True)
+simple_case('eigh eigenvalues only, repeated', 'eighValues', with_values([1.0, 1.0, 2.0, 3.0], 4, 13),
+            lambda a: torch.linalg.eigh(a).eigenvalues, ones=True)
+simple_case('svd S only, 2 I', 'svdS', 2 * torch.eye(2, dtype=D),
+            lambda a: torch.linalg.svd(a, full_matrices=False).S, {'fullMatrices': False}, ones=True)
+simple_case('svd S only, full, repeated', 'svdS', torch.diag(torch.tensor([3.0, 3.0, 1.0], dtype=D)),
+            lambda a: torch.linalg.svd(a).S, {'fullMatrices': True}, ones=True)
+
+# A batch mixing scales: each matrix must converge on its own scale.
+mixed = torch.stack([symmetric(8, 8), torch.diag(torch.arange(1.0, 9.0, dtype=D) * 1e14)])
+simple_case('eigvalsh batch of a small and a 1e14 matrix', 'eigvalsh', mixed, torch.linalg.eigvalsh, grad=False)
+mixed = torch.stack([randn(8, 8), torch.diag(torch.arange(1.0, 9.0, dtype=D) * 1e10)])
+simple_case('svdvals batch of a small and a 1e10 matrix', 'svdvals', mixed, torch.linalg.svdvals, grad=False)
 
 write_fixture(__file__, 'linalg/spectral-fixture.ts', 'LINALG_SPECTRAL_FIXTURE', cases)

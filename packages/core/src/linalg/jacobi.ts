@@ -1,11 +1,12 @@
 import type { FloatDType } from '../backend/dtypes.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { arange, fromHost } from '../tensor/creation.js';
+import { eye, fromHost } from '../tensor/creation.js';
 import { dispose, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { cast, equal, where } from '../ops/elementwise.js';
+import { cast, where } from '../ops/elementwise.js';
 import { diagonal } from '../ops/matrix-utils.js';
-import { concat, gather, pad, unsqueeze } from '../ops/movement.js';
+import { machineEpsilon } from '../ops/normalization.js';
+import { concat, gather, pad } from '../ops/movement.js';
 
 /*
  * Parallel cyclic Jacobi, composed from core's batched ops so every backend runs it. A round
@@ -16,7 +17,6 @@ import { concat, gather, pad, unsqueeze } from '../ops/movement.js';
  * elsewhere they run a fixed count that is ample for the quadratic convergence.
  */
 
-export const MACHINE_EPSILON: Record<FloatDType, number> = { float32: 2 ** -23, float64: 2 ** -52 };
 const MAX_SWEEPS = 40;
 
 function fixedSweeps(dtype: FloatDType, size: number): number {
@@ -42,10 +42,12 @@ function rotationsFor(blocks: Tensor): Tensor {
   const r = blocks.slice([0, 0, 0, 1], [-1, -1, 1, 1]);
   const q = blocks.slice([0, 0, 1, 1], [-1, -1, 1, 1]);
   const d = q.sub(p);
-  const sign = cast(d.greaterEqual(0), d.dtype).mul(2).sub(1);
-  const denominator = d.abs().add(d.square().add(r.square().mul(4)).sqrt());
-  const safe = where(denominator.equal(0), 1, denominator);
-  const t = r.mul(2).mul(sign).div(safe);
+  // t = sign(ζ) / (|ζ| + √(1 + ζ²)), ζ = d / 2r (Golub and Van Loan): no square of d or r, and
+  // where ζ² overflows the true t (about 1 / 2|ζ|) is below rounding, so the 0 it gives is right
+  const positive = (x: Tensor): Tensor => cast(x.greaterEqual(0), x.dtype).mul(2).sub(1);
+  const sign = positive(d).mul(positive(r));
+  const zeta = d.abs().div(r.abs().mul(2));
+  const t = where(r.equal(0), 0, sign.div(zeta.add(zeta.square().add(1).sqrt())));
   const c = t.square().add(1).rsqrt();
   const s = t.mul(c);
   return concat([concat([c, s.neg()], -1), concat([s, c], -1)], -2);
@@ -66,15 +68,16 @@ function padToEven(x: Tensor, rows: boolean, cols: boolean): Tensor {
   ]);
 }
 
-function identityBatch(batch: number, size: number, like: Tensor): Tensor {
-  const eye = cast(
-    equal(
-      unsqueeze(arange(size, { backend: like.backend, dtype: 'int32' }), 1),
-      arange(size, { backend: like.backend, dtype: 'int32' }),
-    ),
-    like.dtype,
-  );
-  return eye.unsqueeze(0).expand([batch, size, size]).mul(1);
+/** Identity matrices [B, rows, cols] (cols = rows by default) of x's dtype and backend. */
+export function identities(batch: number, rows: number, like: Tensor, cols = rows): Tensor {
+  return eye(rows, cols, { dtype: like.dtype, backend: like.backend }).unsqueeze(0).expand([batch, rows, cols]).mul(1);
+}
+
+/** Each matrix of x ([B, r, c]) over its largest |entry| (1 for a zero matrix), and that scale ([B, 1, 1]). */
+function scaled(x: Tensor): { unit: Tensor; scale: Tensor } {
+  const largest = x.abs().max([1, 2], true);
+  const scale = where(largest.equal(0), 1, largest);
+  return { unit: x.div(scale), scale };
 }
 
 interface JacobiState {
@@ -85,8 +88,9 @@ interface JacobiState {
 }
 
 /**
- * Runs sweeps of `round` until `offDiagonal(state)` (read on the host) is at rounding level or
- * stalls below its square root; a fixed count where the backend cannot read synchronously.
+ * Runs sweeps of `round` until `offDiagonal(state)` (read on the host: the largest over the
+ * batch of each matrix's relative measure) is at rounding level or stalls below its square
+ * root; a fixed count where the backend cannot read synchronously.
  */
 function sweep(
   state: JacobiState,
@@ -97,7 +101,7 @@ function sweep(
   const dtype = state.work.dtype as FloatDType;
   const backend = state.work.backend;
   const source = fromHost(roundRobinSource(size), [size], { dtype: 'int32', backend });
-  const tolerance = size * MACHINE_EPSILON[dtype];
+  const tolerance = size * machineEpsilon(dtype);
   const limit = backend.readSync ? MAX_SWEEPS : fixedSweeps(dtype, size);
   let previous = Infinity;
   for (let s = 0; s < limit; s++) {
@@ -113,8 +117,9 @@ function sweep(
     const measure = tidy(() => offDiagonal(state));
     const off = measure.dataSync()[0]!;
     measure.dispose();
-    // done at rounding level, or once it stalls (rounding noise) below the square root of it
-    if (off <= tolerance || (off <= Math.sqrt(tolerance) && off >= previous / 2)) break;
+    // done at rounding level, or once it stalls (rounding noise) below the square root of it; a
+    // NaN or infinite input gives a NaN measure: no sweep will change that
+    if (!Number.isFinite(off) || off <= tolerance || (off <= Math.sqrt(tolerance) && off >= previous / 2)) break;
     previous = off;
   }
   source.dispose();
@@ -131,9 +136,10 @@ export function jacobiEigh(a: Tensor): { values: Tensor; vectorsT: Tensor } {
     const odd = n % 2 === 1;
     const size = n + (odd ? 1 : 0);
     const half = size / 2;
-    const blockMask = identityBatch(1, half, a).reshape([1, half, 1, half, 1]);
-    const offMask = identityBatch(1, size, a).neg().add(1);
-    const start: JacobiState = { work: padToEven(a, odd, odd), rotations: identityBatch(batch, size, a) };
+    const blockMask = identities(1, half, a).reshape([1, half, 1, half, 1]);
+    const offMask = identities(1, size, a).neg().add(1);
+    const { unit, scale } = scaled(a);
+    const start: JacobiState = { work: padToEven(unit, odd, odd), rotations: identities(batch, size, a) };
     const done = sweep(
       start,
       size,
@@ -147,31 +153,42 @@ export function jacobiEigh(a: Tensor): { values: Tensor; vectorsT: Tensor } {
         };
       },
       ({ work }) => {
-        const total = work.square().sum().add(Number.MIN_VALUE);
-        return work.mul(offMask).square().sum().div(total).sqrt();
+        // per matrix: |off-diagonal part| / |matrix| (Frobenius; a zero matrix is converged)
+        const total = work.square().sum([1, 2]);
+        return work
+          .mul(offMask)
+          .square()
+          .sum([1, 2])
+          .div(where(total.equal(0), 1, total))
+          .sqrt()
+          .max();
       },
     );
     blockMask.dispose();
     offMask.dispose();
-    const values = diagonal(done.work, 0, 1, 2).slice([0, 0], [-1, n]);
+    const values = diagonal(done.work, 0, 1, 2)
+      .slice([0, 0], [-1, n])
+      .mul(scale.reshape([batch, 1]));
     const vectorsT = done.rotations.slice([0, 0, 0], [-1, n, n]);
-    dispose([done.work, done.rotations]);
+    dispose([done.work, done.rotations, unit, scale]);
     return { values, vectorsT };
   });
 }
 
 /**
  * One-sided Jacobi on the rows of x ([B, k, l], k <= l): rotates them until mutually orthogonal.
- * Returns the orthogonal rows ([B, k, l]: singular value times left vector) and the rotations
- * (rows: right vectors, [B, k, k]). Runs without recording.
+ * Returns the orthogonal rows of x over its largest |entry| ([B, k, l]: a multiple of the left
+ * vectors), their lengths times that scale ([B, k]: the singular values, never squared at the
+ * input's scale) and the rotations (rows: right vectors, [B, k, k]). Runs without recording.
  */
-export function jacobiOrthogonalRows(x: Tensor): { rows: Tensor; rotationsT: Tensor } {
+export function jacobiOrthogonalRows(x: Tensor): { rows: Tensor; lengths: Tensor; rotationsT: Tensor } {
   return noGrad(() => {
     const [batch, k, length] = x.shape as [number, number, number];
     const odd = k % 2 === 1;
     const size = k + (odd ? 1 : 0);
-    const offMask = identityBatch(1, size, x).neg().add(1);
-    const start: JacobiState = { work: padToEven(x, odd, false), rotations: identityBatch(batch, size, x) };
+    const offMask = identities(1, size, x).neg().add(1);
+    const { unit, scale } = scaled(x);
+    const start: JacobiState = { work: padToEven(unit, odd, false), rotations: identities(batch, size, x) };
     const done = sweep(
       start,
       size,
@@ -181,27 +198,29 @@ export function jacobiOrthogonalRows(x: Tensor): { rows: Tensor; rotationsT: Ten
         return { work: rotateRows(work, rotationsT, source), rotations: rotateRows(rotations, rotationsT, source) };
       },
       ({ work }) => {
-        // max over pairs of |<x_i, x_j>| / (|x_i| |x_j|): the cosine still to rotate away, damped
-        // for rows negligible beside the longest (padding, a rank-deficient input's noise)
+        // per matrix, the max over pairs of |<x_i, x_j>| / (|x_i| |x_j|): the cosine still to rotate
+        // away, damped for rows negligible beside the matrix's longest (padding, a rank-deficient
+        // input's noise); then the max over the batch
         const gram = work.matmul(work, { transposeB: true });
         const norms = diagonal(gram, 0, 1, 2).sqrt();
-        const floor = gram
-          .max()
-          .mul(Math.sqrt(MACHINE_EPSILON[x.dtype as FloatDType]))
-          .add(Number.MIN_VALUE);
+        const floor = gram.max([1, 2], true).mul(Math.sqrt(machineEpsilon(x.dtype)));
+        const denominator = norms.unsqueeze(2).mul(norms.unsqueeze(1)).add(floor);
         return gram
           .mul(offMask)
           .abs()
-          .div(norms.unsqueeze(2).mul(norms.unsqueeze(1)).add(floor))
+          .div(where(denominator.equal(0), 1, denominator))
           .max();
       },
     );
     offMask.dispose();
     const rows = done.work.slice([0, 0, 0], [-1, k, -1]);
+    const lengths = rows
+      .square()
+      .sum(2)
+      .sqrt()
+      .mul(scale.reshape([batch, 1]));
     const rotationsT = done.rotations.slice([0, 0, 0], [-1, k, k]);
-    dispose([done.work, done.rotations]);
-    return { rows, rotationsT };
+    dispose([done.work, done.rotations, unit, scale]);
+    return { rows, lengths, rotationsT };
   });
 }
-
-export { identityBatch };

@@ -12,6 +12,7 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { LINALG_SPECTRAL_FIXTURE } from './spectral-fixture.js';
+import { countingBackend } from '../optim/test-helpers.js';
 import { spectralMatrixNorm } from './spectral.js';
 
 type Case = (typeof LINALG_SPECTRAL_FIXTURE)[number];
@@ -127,6 +128,8 @@ const simpleOps: Record<string, (a: Tensor, options: Record<string, unknown>) =>
   matrixRank: (a, o) => linalg.matrixRank(a, o as linalg.RankOptions),
   cond: (a, o) => linalg.cond(a, o.p as number | undefined),
   matrixNorm: (a, o) => spectralMatrixNorm(a, o.ord as 2 | -2 | 'nuc', o.dim as [number, number], o.keepdim as boolean),
+  eighValues: (a) => linalg.eigh(a).eigenvalues,
+  svdS: (a, o) => linalg.svd(a, o as linalg.SvdOptions).S,
 };
 
 describe('linalg values and gradients against PyTorch', () => {
@@ -259,5 +262,179 @@ describe('linalg spectral errors', () => {
     expect(() => linalg.cond(square, 'fro')).toThrow(/needs the matrix inverse/);
     expect(() => linalg.cond(square, 3)).toThrow(/p must be undefined, 2, -2/);
     expect(() => spectralMatrixNorm(square, 2, [1, -1], false)).toThrow(/two different dims/);
+    expect(() => spectralMatrixNorm([1, 2] as never, 2, [0, 1], false)).toThrow(ArgumentError);
+    expect(() => spectralMatrixNorm([1, 2] as never, 2, [0, 1], false)).toThrow(
+      /^linalg.matrixNorm: A must be a Tensor/,
+    );
+    expect(() => spectralMatrixNorm(tensor([[1]], { dtype: 'int32' }), 2, [0, 1], false)).toThrow(
+      /^linalg.matrixNorm: A must be float32 or float64, got int32/,
+    );
+    expect(() => spectralMatrixNorm(tensor([], { dtype: 'float64', shape: [3, 0] }), 2, [0, 1], false)).toThrow(
+      /ord 2 needs at least one row and one column, got shape \[3,0\]/,
+    );
+  });
+});
+
+describe('linalg spectral robustness', () => {
+  /** The largest error of each matrix of a batch relative to that matrix's largest |value|. */
+  function expectEachClose(actual: Tensor, expected: unknown, tolerance: number, what: string): void {
+    const got = Array.from(actual.dataSync());
+    const want = flat(expected);
+    const per = want.length / actual.shape[0]!;
+    for (let b = 0; b < actual.shape[0]!; b++) {
+      const wanted = want.slice(b * per, (b + 1) * per);
+      const scale = Math.max(...wanted.map(Math.abs));
+      const worst = Math.max(...wanted.map((w, i) => Math.abs(got[b * per + i]! - w)));
+      expect(worst / scale, `${what}, matrix ${b}`).toBeLessThan(tolerance);
+    }
+  }
+  const named = (name: string): Case => LINALG_SPECTRAL_FIXTURE.find((c) => c.name === name)!;
+
+  it('converges each matrix of a batch that mixes scales on its own scale', () => {
+    const e = named('eigvalsh batch of a small and a 1e14 matrix');
+    expectEachClose(linalg.eigvalsh(input(e)), e.output, 1e-12, 'eigenvalues');
+    const s = named('svdvals batch of a small and a 1e10 matrix');
+    expectEachClose(linalg.svdvals(input(s)), s.output, 1e-12, 'singular values');
+    const { U, Vh } = linalg.svd(input(s));
+    expect(identityError(U, true)).toBeLessThan(1e-12);
+    expect(identityError(Vh, false)).toBeLessThan(1e-12);
+  });
+
+  it('scales each matrix: no overflow or underflow of squared entries, float32 and float64', () => {
+    const c = byOp('svd')[0]!;
+    const e = byOp('eigh')[0]!;
+    const times = (v: unknown, factor: number): number[] => flat(v).map((x) => x * factor);
+    const scaledInput = (v: unknown, shape: number[], factor: number, dtype: 'float32' | 'float64'): Tensor =>
+      tensor(times(v, factor), { dtype, shape });
+    for (const factor of [1e10, 1e-10]) {
+      const S = linalg.svdvals(scaledInput(c.input, c.shape, factor, 'float32'));
+      expectClose(times(Array.from(S.dataSync()), 1 / factor), c.S, 1e-5, `float32 svdvals x ${factor}`);
+    }
+    for (const factor of [1e20, 1e-20]) {
+      const L = linalg.eigvalsh(scaledInput(e.input, e.shape, factor, 'float32'));
+      expectClose(times(Array.from(L.dataSync()), 1 / factor), e.eigenvalues, 1e-5, `float32 eigvalsh x ${factor}`);
+    }
+    for (const factor of [1e160, 1e-160]) {
+      const { U, S, Vh } = linalg.svd(scaledInput(c.input, c.shape, factor, 'float64'));
+      expectClose(times(Array.from(S.dataSync()), 1 / factor), c.S, 1e-12, `float64 svd x ${factor}`);
+      expect(identityError(U, true)).toBeLessThan(1e-12);
+      expect(identityError(Vh, false)).toBeLessThan(1e-12);
+      const L = linalg.eigvalsh(scaledInput(e.input, e.shape, factor, 'float64'));
+      expectClose(times(Array.from(L.dataSync()), 1 / factor), e.eigenvalues, 1e-12, `float64 eigvalsh x ${factor}`);
+    }
+  });
+
+  it('stops after one sweep for a zero matrix and at once for NaN input', () => {
+    // host reads: one convergence check per sweep, plus the sort's; a diagonal matrix takes one sweep
+    for (const dtype of ['float32', 'float64'] as const) {
+      const { backend, reads } = countingBackend();
+      const readsOf = (values: number[], op: (a: Tensor) => Tensor): { count: number; out: number[] } => {
+        const a = tensor(values, { dtype, shape: [4, 4], backend });
+        const start = reads();
+        const out = op(a);
+        const count = reads() - start;
+        return { count, out: Array.from(out.dataSync()) };
+      };
+      const diagonal = [1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4];
+      const zeros = new Array<number>(16).fill(0);
+      const nan = diagonal.map((v, i) => (i === 9 ? NaN : v)); // in the lower triangle, which eigvalsh reads
+      for (const [name, op] of [
+        ['eigvalsh', (a: Tensor) => linalg.eigvalsh(a)],
+        ['svdvals', (a: Tensor) => linalg.svdvals(a)],
+      ] as const) {
+        const once = readsOf(diagonal, op).count;
+        const zero = readsOf(zeros, op);
+        expect(zero.count, `${dtype} ${name} of zeros`).toBe(once);
+        expect(zero.out).toEqual([0, 0, 0, 0]);
+        const poisoned = readsOf(nan, op);
+        expect(poisoned.count, `${dtype} ${name} of NaN`).toBe(once);
+        expect(poisoned.out.every(Number.isNaN), `${dtype} ${name} of NaN`).toBe(true);
+      }
+    }
+  });
+
+  it('completes U for a tall rank-deficient input without an l x l eigenproblem', () => {
+    // rank 2 of 60 x 4: U is 60 x 60, its 58 completing columns orthonormal to the first two
+    const columns = [0, 1, 2, 3].map((j) => Array.from({ length: 60 }, (_, i) => Math.sin(i * (j + 1) * 0.37 + j)));
+    const values = Array.from({ length: 60 }, (_, i) => [
+      columns[0]![i]!,
+      columns[1]![i]!,
+      columns[0]![i]! + columns[1]![i]!,
+      columns[0]![i]! * 2,
+    ]);
+    const a = tensor(values, { dtype: 'float64' });
+    const { U, S, Vh } = linalg.svd(a);
+    expect(U.shape).toEqual([60, 60]);
+    expect(identityError(U, true)).toBeLessThan(1e-12);
+    expect(identityError(Vh, false)).toBeLessThan(1e-12);
+    expectClose(U.slice([0, 0], [-1, 4]).mul(S.unsqueeze(0)).matmul(Vh), flat(values), 1e-12, 'reconstruction');
+    expect(Array.from(linalg.matrixRank(a).dataSync())).toEqual([2]);
+  });
+
+  it('leaves no handles behind, and a recorded decomposition keeps only its factors', () => {
+    const backend = getBackend();
+    const a = tensor(flat(byOp('svd')[0]!.input), { dtype: 'float64', shape: [4, 4] });
+    const ops: [string, () => Tensor][] = [
+      ['cond', () => linalg.cond(a)],
+      ['matrixRank', () => linalg.matrixRank(a)],
+      ['matrixRank hermitian', () => linalg.matrixRank(a, { hermitian: true })],
+      ['matrixNorm', () => spectralMatrixNorm(a, 'nuc', [0, 1], true)],
+      ['svdvals', () => linalg.svdvals(a)],
+      ['pinv', () => linalg.pinv(a)],
+    ];
+    for (const [name, op] of ops) {
+      const before = backend.liveHandles();
+      const out = op();
+      expect(backend.liveHandles() - before, name).toBe(1);
+      out.dispose();
+    }
+    const recorded = tensor(
+      Array.from({ length: 120 }, (_, i) => Math.sin(i)),
+      { dtype: 'float64', shape: [40, 3], requiresGrad: true },
+    );
+    const before = backend.liveHandles();
+    const { U, S, Vh } = linalg.svd(recorded);
+    // the factors, their recorded packing and the narrowed factors gradFunc reads (was 121)
+    expect(backend.liveHandles() - before).toBeLessThanOrEqual(15);
+    S.sum().add(U.sum()).add(Vh.sum()).backward();
+    expect(recorded.grad!.shape).toEqual([40, 3]);
+  });
+});
+
+describe('linalg spectral functions of empty inputs (as PyTorch)', () => {
+  const empty = (shape: number[]): Tensor => tensor([], { dtype: 'float64', shape, requiresGrad: true });
+  it('give empty or identity results of the right shapes', () => {
+    expect(linalg.eigvalsh(empty([0, 3, 3])).shape).toEqual([0, 3]);
+    const { eigenvalues, eigenvectors } = linalg.eigh(empty([2, 0, 0]));
+    expect([eigenvalues.shape, eigenvectors.shape]).toEqual([
+      [2, 0],
+      [2, 0, 0],
+    ]);
+    const full = linalg.svd(empty([3, 0]));
+    expect([full.U.shape, full.S.shape, full.Vh.shape]).toEqual([[3, 3], [0], [0, 0]]);
+    expect(Array.from(full.U.dataSync())).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const reduced = linalg.svd(empty([3, 0]), { fullMatrices: false });
+    expect([reduced.U.shape, reduced.Vh.shape]).toEqual([
+      [3, 0],
+      [0, 0],
+    ]);
+    expect(linalg.svd(empty([0, 2, 3])).U.shape).toEqual([0, 2, 2]);
+    expect(linalg.svdvals(empty([2, 0, 3])).shape).toEqual([2, 0]);
+    expect(linalg.pinv(empty([3, 0])).shape).toEqual([0, 3]);
+    expect(linalg.pinv(empty([0, 3, 2])).shape).toEqual([0, 2, 3]);
+    expect(Array.from(linalg.matrixRank(empty([0, 3])).dataSync())).toEqual([0]);
+    expect(linalg.matrixRank(empty([0, 2, 3])).shape).toEqual([0]);
+    expect(linalg.cond(empty([0, 2, 2])).shape).toEqual([0]);
+    expect(() => linalg.cond(empty([3, 0]))).toThrow(/at least one row and one column, got shape \[3,0\]/);
+  });
+
+  it('give empty gradients', () => {
+    const a = empty([3, 0]);
+    linalg.svdvals(a).sum().backward();
+    expect(a.grad!.shape).toEqual([3, 0]);
+    const b = empty([0, 3, 3]);
+    const { eigenvalues, eigenvectors } = linalg.eigh(b);
+    eigenvalues.sum().add(eigenvectors.sum()).backward();
+    expect(b.grad!.shape).toEqual([0, 3, 3]);
   });
 });

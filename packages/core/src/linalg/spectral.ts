@@ -1,16 +1,17 @@
 import { isFloat, type FloatDType } from '../backend/dtypes.js';
 import { customGrad } from '../autograd/custom-grad.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { composite, tidy } from '../tensor/scope.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
-import { arange, fromHost } from '../tensor/creation.js';
+import { arange, eye, zeros } from '../tensor/creation.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, equal, where } from '../ops/elementwise.js';
-import { diagEmbed, sliceAlong } from '../ops/matrix-utils.js';
+import { diagEmbed, sliceAlong, tril, triu } from '../ops/matrix-utils.js';
 import { argsort } from '../ops/sort.js';
-import { cumsum } from '../ops/tensor-utils.js';
-import { MACHINE_EPSILON, identityBatch, jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
+import { identities, jacobiEigh, jacobiOrthogonalRows } from './jacobi.js';
+import { machineEpsilon } from '../ops/normalization.js';
 
 export interface EighOptions {
   /** Which triangle of the input is read: 'L' (default, lower) or 'U' (upper), as torch.linalg.eigh. */
@@ -41,15 +42,17 @@ function checkMatrices(op: string, a: unknown, square: boolean): Tensor {
   const [m, n] = a.shape.slice(-2) as [number, number];
   if (square && m !== n)
     throw new ShapeError(`${op}: A must be batches of square matrices, but they are ${m} by ${n} matrices`);
-  if (a.size === 0) throw new ShapeError(`${op}: A must not be empty, got shape ${formatShape(a.shape)}`);
   return a;
 }
 
 /** The leading dims of [..., m, n] flattened to one: [B, m, n]. */
 function asBatch(a: Tensor): Tensor {
   const [m, n] = a.shape.slice(-2) as [number, number];
-  return a.reshape([-1, m, n]);
+  return a.reshape([a.shape.slice(0, -2).reduce((x, y) => x * y, 1), m, n]);
 }
+
+/** Zeros [B, ...shape] like x. */
+const zerosFor = (shape: number[], like: Tensor): Tensor => zeros(shape, { dtype: like.dtype, backend: like.backend });
 
 function unbatch(x: Tensor, lead: readonly number[]): Tensor {
   return x.reshape([...lead, ...x.shape.slice(1)]);
@@ -67,39 +70,51 @@ function sortWithRows(values: Tensor, rows: Tensor[], descending: boolean): Tens
   return [select.matmul(values.unsqueeze(2)).squeeze(2), ...rows.map((r) => select.matmul(r))];
 }
 
-function triangleMask(size: number, like: Tensor, keep: (row: number, col: number) => boolean): Tensor {
-  const values = new Float64Array(size * size);
-  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) values[i * size + j] = keep(i, j) ? 1 : 0;
-  return fromHost(values, [size, size], { dtype: like.dtype, backend: like.backend });
-}
-
 /** The symmetric matrix read from one triangle of a ([B, n, n]), as LAPACK's syevd reads it. */
 function symmetricFrom(a: Tensor, uplo: 'L' | 'U'): Tensor {
-  const n = a.shape[1]!;
-  const lower = uplo === 'L';
-  const triangle = triangleMask(n, a, (i, j) => (lower ? i >= j : i <= j));
-  const strict = triangleMask(n, a, (i, j) => (lower ? i > j : i < j));
-  return a.mul(triangle).add(a.mul(strict).transpose(1, 2));
+  return uplo === 'L' ? tril(a).add(tril(a, -1).transpose(1, 2)) : triu(a).add(triu(a, 1).transpose(1, 2));
 }
 
 // ---- forward computations (no recording) -------------------------------------------------
 
 function eighForward(a: Tensor, uplo: 'L' | 'U'): [Tensor, Tensor] {
+  const [batch, n] = a.shape as [number, number, number];
+  if (a.size === 0) return [zerosFor([batch, n], a), identities(batch, n, a)];
   const { values, vectorsT } = jacobiEigh(symmetricFrom(a, uplo));
   const [sorted, sortedRows] = sortWithRows(values, [vectorsT], false);
   return [sorted!, sortedRows!.transpose(1, 2)];
 }
 
 /**
- * Orthonormal rows: `rows` ([B, k, l]) where `kept` ([B, k], 1 or 0) and, in place of the rest
- * and for the rows k..count-1, an orthonormal basis of what `rows` leaves uncovered: the top
- * eigenvectors of the projector I - rowsᵀ rows.
+ * Orthonormal rows: `rows` ([B, k, l]) where `kept` ([B, k], 1 or 0; the kept rows come first,
+ * as S is sorted) and, in place of the rest and for the rows k..count-1, an orthonormal basis of
+ * what the kept rows leave uncovered: the matching columns of Q from a Householder QR of rowsᵀ
+ * (O(l k count), not an l x l eigenproblem). Q's first columns are ± the kept rows themselves.
  */
 function completeRows(rows: Tensor, kept: Tensor, count: number): Tensor {
   const [batch, k, l] = rows.shape as [number, number, number];
-  const projector = identityBatch(batch, l, rows).sub(rows.matmul(rows, { transposeA: true }));
-  const { values, vectorsT } = jacobiEigh(projector);
-  const [, basis] = sortWithRows(values, [vectorsT], true);
+  const dtype = rows.dtype as FloatDType;
+  const positions = arange(l, { dtype: 'int32', backend: rows.backend });
+  let columns = rows.transpose(1, 2); // [B, l, k], reduced to R column by column
+  const reflectors: Tensor[] = [];
+  for (let j = 0; j < k; j++) {
+    // x: column j from row j down; v = x - α e_j, α = -sign(x_j) |x|, normalised (0 where x = 0)
+    const x = sliceAlong(columns, 2, j, 1).mul(cast(positions.greaterEqual(j), dtype).reshape([1, l, 1]));
+    const head = sliceAlong(x, 1, j, 1);
+    const sign = cast(head.greaterEqual(0), dtype).mul(2).sub(1);
+    const alpha = x.square().sum(1, true).sqrt().mul(sign).neg();
+    const v = x.sub(cast(positions.equal(j), dtype).reshape([1, l, 1]).mul(alpha));
+    const length = v.square().sum(1, true).sqrt();
+    const unit = v.div(where(length.equal(0), 1, length));
+    reflectors.push(unit);
+    columns = columns.sub(unit.mul(2).matmul(unit.matmul(columns, { transposeA: true })));
+  }
+  // Q[:, :count] = H_0 H_1 ... H_{k-1} I[:, :count], applied right to left
+  let basis = identities(batch, l, rows, count);
+  for (let j = k - 1; j >= 0; j--) {
+    const unit = reflectors[j]!;
+    basis = basis.sub(unit.mul(2).matmul(unit.matmul(basis, { transposeA: true })));
+  }
   const missing = kept
     .neg()
     .add(1)
@@ -110,16 +125,9 @@ function completeRows(rows: Tensor, kept: Tensor, count: number): Tensor {
       ],
       1,
     );
-  const index = cast(
-    cumsum(missing, 1)
-      .sub(1)
-      .clamp(0, l - 1),
-    'int32',
-  );
-  const candidates = permutationMatrices(index, l, rows.dtype as FloatDType).matmul(basis!);
   return where(
     missing.unsqueeze(2).greater(0),
-    candidates,
+    basis.transpose(1, 2),
     rows.pad([
       [0, 0],
       [0, count - k],
@@ -128,35 +136,62 @@ function completeRows(rows: Tensor, kept: Tensor, count: number): Tensor {
   );
 }
 
-function svdForward(a: Tensor, fullMatrices: boolean): [Tensor, Tensor, Tensor] {
-  const [, m, n] = a.shape as [number, number, number];
-  const tall = m >= n;
-  const { rows, rotationsT } = jacobiOrthogonalRows(tall ? a.transpose(1, 2) : a);
-  const [S, longRows, shortRows] = sortWithRows(rows.square().sum(2).sqrt(), [rows, rotationsT], true) as [
-    Tensor,
-    Tensor,
-    Tensor,
-  ];
+/**
+ * The singular values ([B, k], descending) and, when `vectors`, U and Vh (full or reduced; U
+ * completed to orthonormal columns where the rank is short). Without `vectors` U and Vh are
+ * those of the rows Jacobi orthogonalised: reduced, with zero vectors for zero singular values
+ * (enough for pinv), or null.
+ */
+function svdForward(
+  a: Tensor,
+  fullMatrices: boolean,
+  vectors: 'none' | 'reduced' | 'complete',
+): [Tensor | null, Tensor, Tensor | null] {
+  const [batch, m, n] = a.shape as [number, number, number];
   const [k, l] = [Math.min(m, n), Math.max(m, n)];
-  const tolerance = S.slice([0, 0], [-1, 1]).mul(l * MACHINE_EPSILON[a.dtype as FloatDType]);
-  const kept = cast(S.greater(tolerance), a.dtype);
-  let long = longRows.div(where(kept.greater(0), S, 1).unsqueeze(2)).mul(kept.unsqueeze(2));
+  if (a.size === 0) {
+    const S = zerosFor([batch, k], a);
+    if (vectors === 'none') return [null, S, null];
+    const full = fullMatrices && vectors === 'complete';
+    return [identities(batch, m, a, full ? m : k), S, identities(batch, full ? n : k, a, n)];
+  }
+  const tall = m >= n;
+  const { rows, lengths, rotationsT } = jacobiOrthogonalRows(tall ? a.transpose(1, 2) : a);
+  if (vectors === 'none') return [null, sortWithRows(lengths, [], true)[0]!, null];
+  const [sorted, longRows, shortRows] = sortWithRows(lengths, [rows, rotationsT], true) as [Tensor, Tensor, Tensor];
+  const tolerance = sorted.slice([0, 0], [-1, 1]).mul(l * machineEpsilon(a.dtype));
+  const kept = cast(sorted.greater(tolerance), a.dtype);
+  // the rows are at the input's scale over its largest |entry|: normalise them at that scale
+  const rowLengths = longRows.square().sum(2, true).sqrt();
+  let long = longRows.div(where(kept.unsqueeze(2).greater(0), rowLengths, 1)).mul(kept.unsqueeze(2));
   const count = fullMatrices ? l : k;
   const readable = a.backend.readSync !== undefined;
-  if (count > k || !readable || kept.min().dataSync()[0] === 0) long = completeRows(long, kept, count);
-  return tall ? [long.transpose(1, 2), S, shortRows] : [shortRows.transpose(1, 2), S, long];
+  if (vectors === 'complete' && (count > k || !readable || kept.min().dataSync()[0] === 0))
+    long = completeRows(long, kept, count);
+  return tall ? [long.transpose(1, 2), sorted, shortRows] : [shortRows.transpose(1, 2), sorted, long];
 }
 
+const identity = (size: number, like: Tensor): Tensor => eye(size, { dtype: like.dtype, backend: like.backend });
+
 // ---- backward formulas (PyTorch's FunctionsManual.cpp, real case) ------------------------
+
+/**
+ * numerator / E with 0 where the numerator is 0: an unused output's zero gradient over a repeated
+ * value's E_ij = 0 contributes nothing (PyTorch skips the term), not 0/0; a nonzero numerator
+ * there stays infinite, as in PyTorch. The numerators' diagonals are 0 (E's diagonal is 1).
+ */
+function quotient(numerator: Tensor, E: Tensor): Tensor {
+  return where(numerator.equal(0), 0, numerator.div(E));
+}
 
 /** linalg_eig_backward for Hermitian input: gA = V (skew(VᵀgV)/2 / E + diag(gL)) Vᵀ, E_ij = λj - λi. */
 function eighBackward(gL: Tensor, gV: Tensor, L: Tensor, V: Tensor): Tensor {
   const n = L.shape[L.rank - 1]!;
-  const eye = identityBatch(1, n, L).squeeze(0);
+  const eye = identity(n, L);
   const VhgV = V.matmul(gV, { transposeA: true });
   const skew = VhgV.sub(VhgV.transpose(-2, -1)).mul(0.5);
   const E = L.unsqueeze(-2).sub(L.unsqueeze(-1)).add(eye);
-  const inner = skew.div(E).mul(eye.neg().add(1)).add(diagEmbed(gL));
+  const inner = quotient(skew, E).add(diagEmbed(gL));
   return V.matmul(inner).matmul(V, { transposeB: true });
 }
 
@@ -165,14 +200,14 @@ function svdBackward(gU: Tensor, gS: Tensor, gVh: Tensor, U: Tensor, S: Tensor, 
   const m = U.shape[U.rank - 2]!;
   const n = Vh.shape[Vh.rank - 1]!;
   const k = S.shape[S.rank - 1]!;
-  const eye = identityBatch(1, k, S).squeeze(0);
+  const eye = identity(k, S);
   const UhgU = U.matmul(gU, { transposeA: true });
   const VhgV = Vh.matmul(gVh, { transposeB: true });
   const skewU = UhgU.sub(UhgU.transpose(-2, -1));
   const skewV = VhgV.sub(VhgV.transpose(-2, -1));
   const S2 = S.square();
   const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye);
-  let gA = skewU.mul(S.unsqueeze(-2)).add(S.unsqueeze(-1).mul(skewV)).div(E).add(diagEmbed(gS));
+  let gA = quotient(skewU.mul(S.unsqueeze(-2)).add(S.unsqueeze(-1).mul(skewV)), E).add(diagEmbed(gS));
   // gU / S where S = 0 only meets the zeros customGrad passes for an unused U
   const safeS = where(S.equal(0), 1, S);
   if (m > n) {
@@ -222,39 +257,47 @@ function pinvBackward(grad: Tensor, pinvA: Tensor, A: Tensor): Tensor {
 
 // ---- differentiable ops ------------------------------------------------------------------
 
+// Each forward runs in tidy, so a recorded output's graph keeps only what its gradFunc reads.
+
 const eighOp = (uplo: 'L' | 'U'): ((a: Tensor) => Tensor[]) =>
   customGrad((a: Tensor) => {
     const lead = a.shape.slice(0, -2);
-    const [L, V] = eighForward(asBatch(a), uplo).map((t) => unbatch(t, lead)) as [Tensor, Tensor];
+    const [L, V] = tidy(() => eighForward(asBatch(a), uplo).map((t) => unbatch(t, lead))) as [Tensor, Tensor];
     return { value: [L, V], gradFunc: ([gL, gV]: Tensor[]) => [eighBackward(gL!, gV!, L, V)] };
   }) as (a: Tensor) => Tensor[];
 
 const eigvalshOp = (uplo: 'L' | 'U'): ((a: Tensor) => Tensor) =>
   customGrad((a: Tensor) => {
     const lead = a.shape.slice(0, -2);
-    const [L, V] = eighForward(asBatch(a), uplo).map((t) => unbatch(t, lead)) as [Tensor, Tensor];
+    const [L, V] = tidy(() => eighForward(asBatch(a), uplo).map((t) => unbatch(t, lead))) as [Tensor, Tensor];
     return { value: L, gradFunc: (gL: Tensor) => [V.mul(gL.unsqueeze(-2)).matmul(V, { transposeB: true })] };
   }) as (a: Tensor) => Tensor;
 
 const svdOp = (fullMatrices: boolean): ((a: Tensor) => Tensor[]) =>
   customGrad((a: Tensor) => {
     const lead = a.shape.slice(0, -2);
-    const [U, S, Vh] = svdForward(asBatch(a), fullMatrices).map((t) => unbatch(t, lead)) as [Tensor, Tensor, Tensor];
-    const k = S.shape[S.rank - 1]!;
+    const k = Math.min(...(a.shape.slice(-2) as [number, number]));
     const narrowU = (x: Tensor): Tensor => (fullMatrices ? sliceAlong(x, x.rank - 1, 0, k) : x);
     const narrowVh = (x: Tensor): Tensor => (fullMatrices ? sliceAlong(x, x.rank - 2, 0, k) : x);
-    const [Ur, Vhr] = [narrowU(U), narrowVh(Vh)];
+    const [U, S, Vh, Ur, Vhr] = tidy(() => {
+      const factors = svdForward(asBatch(a), fullMatrices, 'complete').map((t) => unbatch(t!, lead));
+      return [...factors, narrowU(factors[0]!), narrowVh(factors[2]!)];
+    }) as [Tensor, Tensor, Tensor, Tensor, Tensor];
     return {
       value: [U, S, Vh],
       gradFunc: ([gU, gS, gVh]: Tensor[]) => [svdBackward(narrowU(gU!), gS!, narrowVh(gVh!), Ur, S, Vhr)],
     };
   }) as (a: Tensor) => Tensor[];
 
-const svdvalsOp = customGrad((a: Tensor) => {
-  const lead = a.shape.slice(0, -2);
-  const [U, S, Vh] = svdForward(asBatch(a), false).map((t) => unbatch(t, lead)) as [Tensor, Tensor, Tensor];
-  return { value: S, gradFunc: (gS: Tensor) => [U.mul(gS.unsqueeze(-2)).matmul(Vh)] };
-}) as (a: Tensor) => Tensor;
+/** svdvals; U and Vh (for the gradient) only when `recording`. */
+const svdvalsOp = (recording: boolean): ((a: Tensor) => Tensor) =>
+  customGrad((a: Tensor) => {
+    const lead = a.shape.slice(0, -2);
+    const [U, S, Vh] = tidy(() =>
+      svdForward(asBatch(a), false, recording ? 'complete' : 'none').map((t) => (t ? unbatch(t, lead) : null)),
+    );
+    return { value: S!, gradFunc: (gS: Tensor) => [U!.mul(gS.unsqueeze(-2)).matmul(Vh!)] };
+  }) as (a: Tensor) => Tensor;
 
 function checkUplo(op: string, options: EighOptions): 'L' | 'U' {
   checkOptions(op, options, ['UPLO']);
@@ -294,14 +337,15 @@ export function svd(a: Tensor, options: SvdOptions = {}): { U: Tensor; S: Tensor
 
 /** The singular values (descending) of [..., m, n] (torch.linalg.svdvals). */
 export function svdvals(a: Tensor): Tensor {
-  return svdvalsOp(checkMatrices('linalg.svdvals', a, false));
+  checkMatrices('linalg.svdvals', a, false);
+  return svdvalsOp(isGradEnabled() && a.requiresGrad)(a);
 }
 
 function rankOptions(op: string, a: Tensor, options: RankOptions): { atol: number; rtol: number; hermitian: boolean } {
   checkOptions(op, options, ['atol', 'rtol', 'hermitian']);
   const atol = options.atol === undefined ? 0 : checkNumber(`${op}: atol`, options.atol, { min: 0 });
   const [m, n] = a.shape.slice(-2) as [number, number];
-  const defaultRtol = atol > 0 ? 0 : MACHINE_EPSILON[a.dtype as FloatDType] * Math.max(m, n);
+  const defaultRtol = atol > 0 ? 0 : machineEpsilon(a.dtype) * Math.max(m, n);
   const rtol = options.rtol === undefined ? defaultRtol : checkNumber(`${op}: rtol`, options.rtol, { min: 0 });
   const hermitian = checkBoolean(`${op}: hermitian`, options.hermitian ?? false);
   if (hermitian && m !== n)
@@ -314,23 +358,26 @@ function rankOptions(op: string, a: Tensor, options: RankOptions): { atol: numbe
 /** The values at most max(atol, rtol * largest |value|) along the last dim count as zero. */
 function aboveTolerance(values: Tensor, atol: number, rtol: number): Tensor {
   const magnitude = values.abs();
+  if (values.shape[values.rank - 1] === 0) return magnitude.greater(0); // no values: empty
   return magnitude.greater(magnitude.max(-1, true).mul(rtol).maximum(atol));
 }
 
 const pinvOp = (atol: number, rtol: number, hermitian: boolean): ((a: Tensor) => Tensor) =>
   customGrad((a: Tensor) => {
-    const batch = asBatch(a);
-    let pinvA: Tensor;
-    if (hermitian) {
-      const [L, V] = eighForward(batch, 'L');
-      const inverse = where(aboveTolerance(L, atol, rtol), L.reciprocal(), 0);
-      pinvA = V.mul(inverse.unsqueeze(1)).matmul(V, { transposeB: true });
-    } else {
-      const [U, S, Vh] = svdForward(batch, false);
-      const inverse = where(aboveTolerance(S, atol, rtol), S.reciprocal(), 0);
-      pinvA = Vh.transpose(1, 2).mul(inverse.unsqueeze(1)).matmul(U, { transposeB: true });
-    }
-    const value = unbatch(pinvA, a.shape.slice(0, -2));
+    const value = tidy(() => {
+      const batch = asBatch(a);
+      let pinvA: Tensor;
+      if (hermitian) {
+        const [L, V] = eighForward(batch, 'L');
+        const inverse = where(aboveTolerance(L, atol, rtol), L.reciprocal(), 0);
+        pinvA = V.mul(inverse.unsqueeze(1)).matmul(V, { transposeB: true });
+      } else {
+        const [U, S, Vh] = svdForward(batch, false, 'reduced') as [Tensor, Tensor, Tensor];
+        const inverse = where(aboveTolerance(S, atol, rtol), S.reciprocal(), 0);
+        pinvA = Vh.transpose(1, 2).mul(inverse.unsqueeze(1)).matmul(U, { transposeB: true });
+      }
+      return unbatch(pinvA, a.shape.slice(0, -2));
+    });
     return { value, gradFunc: (grad: Tensor) => [pinvBackward(grad, value, a)] };
   }) as (a: Tensor) => Tensor;
 
@@ -347,10 +394,12 @@ export function matrixRank(a: Tensor, options: RankOptions = {}): Tensor {
     checkMatrices('linalg.matrixRank', a, false),
     options,
   );
-  return noGrad(() => {
-    const values = hermitian ? eigvalsh(a) : svdvals(a);
-    return cast(cast(aboveTolerance(values, atol, rtol), a.dtype).sum(-1), 'int32');
-  });
+  return noGrad(() =>
+    composite(() => {
+      const values = hermitian ? eigvalsh(a) : svdvals(a);
+      return cast(cast(aboveTolerance(values, atol, rtol), a.dtype).sum(-1), 'int32');
+    }),
+  );
 }
 
 /**
@@ -368,11 +417,15 @@ export function cond(a: Tensor, p?: number | string): Tensor {
       `linalg.cond: p must be undefined, 2, -2, 1, -1, Infinity, -Infinity, 'fro' or 'nuc', got ${String(p)}`,
     );
   }
-  const S = svdvals(a);
-  const k = S.shape[S.rank - 1]!;
-  const largest = sliceAlong(S, S.rank - 1, 0, 1).squeeze(-1);
-  const smallest = sliceAlong(S, S.rank - 1, k - 1, 1).squeeze(-1);
-  return p === -2 ? smallest.div(largest) : largest.div(smallest);
+  if (Math.min(...a.shape.slice(-2)) === 0)
+    throw new ShapeError(`linalg.cond: A must have at least one row and one column, got shape ${formatShape(a.shape)}`);
+  return composite(() => {
+    const S = svdvals(a);
+    const k = S.shape[S.rank - 1]!;
+    const largest = sliceAlong(S, S.rank - 1, 0, 1).squeeze(-1);
+    const smallest = sliceAlong(S, S.rank - 1, k - 1, 1).squeeze(-1);
+    return p === -2 ? smallest.div(largest) : largest.div(smallest);
+  });
 }
 
 /**
@@ -385,17 +438,20 @@ export function spectralMatrixNorm(
   dim: readonly [number, number],
   keepdim: boolean,
 ): Tensor {
-  if (!(x instanceof Tensor) || x.rank < 2)
-    throw new ShapeError(
-      `linalg.matrixNorm: A must have at least 2 dimensions, got ${x instanceof Tensor ? formatShape(x.shape) : String(x)}`,
-    );
+  checkMatrices('linalg.matrixNorm', x, false);
   const rows = normalizeAxis('linalg.matrixNorm', dim[0], x.rank);
   const cols = normalizeAxis('linalg.matrixNorm', dim[1], x.rank);
   if (rows === cols)
     throw new ArgumentError(`linalg.matrixNorm: dim must name two different dims, got [${dim.join(', ')}]`);
+  if (ord !== 'nuc' && Math.min(x.shape[rows]!, x.shape[cols]!) === 0)
+    throw new ShapeError(
+      `linalg.matrixNorm: ord ${ord} needs at least one row and one column, got shape ${formatShape(x.shape)}`,
+    );
   const rest = x.shape.map((_, i) => i).filter((i) => i !== rows && i !== cols);
-  const S = svdvals(x.permute([...rest, rows, cols]));
-  let norm = ord === 'nuc' ? S.sum(-1) : ord === 2 ? S.max(-1) : S.min(-1);
-  if (keepdim) for (const axis of [rows, cols].sort((a, b) => a - b)) norm = norm.unsqueeze(axis);
-  return norm;
+  return composite(() => {
+    const S = svdvals(x.permute([...rest, rows, cols]));
+    let norm = ord === 'nuc' ? S.sum(-1) : ord === 2 ? S.max(-1) : S.min(-1);
+    if (keepdim) for (const axis of [rows, cols].sort((a, b) => a - b)) norm = norm.unsqueeze(axis);
+    return norm;
+  });
 }

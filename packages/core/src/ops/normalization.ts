@@ -341,8 +341,8 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number):
   });
 }
 
-/** The machine epsilon of a float dtype, torch.finfo(dtype).eps: RMSNorm's default eps. */
-function dtypeEps(dtype: string): number {
+/** The machine epsilon of a float dtype, torch.finfo(dtype).eps: RMSNorm's default eps, linalg's tolerances. */
+export function machineEpsilon(dtype: string): number {
   return dtype === 'float64' ? Number.EPSILON : 2 ** -23;
 }
 
@@ -369,7 +369,7 @@ export function rmsNorm(
     throw new ShapeError(`rmsNorm: weight must be ${formatShape(tail)}, got ${formatShape(weight.shape)}`);
   if (eps !== null && !(eps >= 0 && Number.isFinite(eps)))
     throw new ArgumentError(`rmsNorm: eps must be a finite number >= 0, got ${eps}`);
-  const epsilon = eps ?? dtypeEps(x.dtype);
+  const epsilon = eps ?? machineEpsilon(x.dtype);
   const axes = tail.map((_, i) => x.rank - k + i);
   return composite(() => {
     const out = div(x, sqrt(add(mean(mul(x, x), axes, true), epsilon)));
