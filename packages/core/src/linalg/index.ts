@@ -1,5 +1,5 @@
+export { cond } from './cond.js';
 export {
-  cond,
   eigh,
   eigvalsh,
   matrixRank,

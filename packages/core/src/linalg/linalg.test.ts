@@ -377,4 +377,68 @@ describe('linalg memory', () => {
       expect(linalg.matrixNorm(a, ord, { keepdim: true }).shape).toEqual([1, 1]);
     }
   });
+
+  it("cond's inverse-based orders (1, -1, ±Infinity, 'fro', 'nuc'): torch's values, Infinity when singular", () => {
+    // torch.linalg.cond(A, p); gradients of matrix_norm(A, p) * matrix_norm(inv(A), p), as torch
+    // 1.13's own cond backward fails for these p (an in-place inverse)
+    const expected: [number | string, number, number[]][] = [
+      [
+        1,
+        4.444444444444445,
+        [
+          -2.71604938271605, 1.432098765432099, -0.24691358024691362, 2.3765432098765435, -0.4197530864197531,
+          0.6604938271604939, -1.358024691358025, 0.9382716049382717, 0.3209876543209877,
+        ],
+      ],
+      [
+        -Infinity,
+        1.3333333333333335,
+        [
+          0.29629629629629634, 0.5740740740740742, -0.07407407407407408, 0.2962962962962963, -0.2592592592592593,
+          0.14814814814814817, -0.7407407407407407, 0.6481481481481483, -0.3703703703703704,
+        ],
+      ],
+      [
+        'fro',
+        5.066228051190222,
+        [
+          -1.7636760712116026, 1.5205994727959105, -0.46239383006894874, 1.5205994727959107, -0.705470428484641,
+          0.595811812658013, -0.46239383006894874, 0.595811812658013, 0.3527352142423207,
+        ],
+      ],
+      [
+        'nuc',
+        12.000000000000002,
+        [
+          -2.5000000000000044, 2.1666666666666687, -0.6666666666666673, 2.1666666666666683, -1.0000000000000004,
+          0.8333333333333343, -0.6666666666666671, 0.8333333333333338, 0.5000000000000004,
+        ],
+      ],
+    ];
+    for (const [p, value, gradient] of expected) {
+      const a = tensor(
+        [
+          [2, 1, 0],
+          [1, 3, 1],
+          [0, 1, 4],
+        ],
+        { dtype: 'float64', requiresGrad: true },
+      );
+      const c = linalg.cond(a, p);
+      expect(c.dataSync()[0]).toBeCloseTo(value, 12);
+      c.backward();
+      Array.from(a.grad!.dataSync()).forEach((g, i) => expect(g).toBeCloseTo(gradient[i]!, 10));
+    }
+    const singular = tensor(
+      [
+        [1, 2],
+        [2, 4],
+      ],
+      { dtype: 'float64' },
+    );
+    for (const p of [1, 'fro', Infinity]) expect(linalg.cond(singular, p).dataSync()[0]).toBe(Infinity);
+    expect(() => linalg.cond(singular, 3)).toThrow(
+      /p must be undefined, 2, -2, 1, -1, Infinity, -Infinity, 'fro' or 'nuc', got 3/,
+    );
+  });
 });

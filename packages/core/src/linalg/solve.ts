@@ -67,7 +67,7 @@ export interface SolveOptions {
 }
 
 /** A X = B (square a, both broadcast over the batch) as a customGrad op reporting singular inputs as `op`. */
-function makeSolve(op: 'solve' | 'inv'): (a: Tensor, b: Tensor) => Tensor {
+function makeSolve(op: 'solve' | 'inv' | 'cond'): (a: Tensor, b: Tensor) => Tensor {
   return customGrad(function solve(a: Tensor, b: Tensor) {
     const n = a.shape[a.rank - 1]!;
     const batch = broadcastShapes(`linalg.${op}`, a.shape.slice(0, -2), b.shape.slice(0, -2));
@@ -76,7 +76,8 @@ function makeSolve(op: 'solve' | 'inv'): (a: Tensor, b: Tensor) => Tensor {
     const b3 = toBatch(expand(b, [...batch, n, columns]));
     const factor = luKernel(a3);
     a3.dispose();
-    checkSingular(op, factor.lu);
+    // cond wants Inf/NaN for a singular matrix, as torch's cond, not an error
+    if (op !== 'cond') checkSingular(op, factor.lu);
     const x = reshape(luSolveKernel(factor, b3, false), [...batch, n, columns]);
     b3.dispose();
     return {
@@ -93,6 +94,7 @@ function makeSolve(op: 'solve' | 'inv'): (a: Tensor, b: Tensor) => Tensor {
 
 const solveMatrices = makeSolve('solve');
 const invert = makeSolve('inv');
+const invertQuietly = makeSolve('cond');
 
 /** torch.linalg.solve: X with A X = B (or X A = B with left: false); B a vector or matrix as torch reads it. */
 export function solve(a: Tensor, b: Tensor, options: SolveOptions = {}): Tensor {
@@ -127,10 +129,20 @@ export function solve(a: Tensor, b: Tensor, options: SolveOptions = {}): Tensor 
 /** torch.linalg.inv: A⁻¹ (solve(A, I); its gradient -A⁻ᵀ G A⁻ᵀ). */
 export function inv(a: Tensor): Tensor {
   checkMatrices('inv', 'A', a, true);
+  return inverseBy(invert, a);
+}
+
+/** A⁻¹ with Inf/NaN for a singular matrix instead of an error (linalg.cond, as torch's inv_ex). */
+export function inverseOrNonFinite(a: Tensor): Tensor {
+  checkMatrices('cond', 'A', a, true);
+  return inverseBy(invertQuietly, a);
+}
+
+function inverseBy(solver: (a: Tensor, b: Tensor) => Tensor, a: Tensor): Tensor {
   const n = a.shape[a.rank - 1]!;
   const identity = eye(n, { dtype: a.dtype, backend: a.backend });
   try {
-    return invert(a, identity);
+    return solver(a, identity);
   } finally {
     identity.dispose();
   }

@@ -402,21 +402,9 @@ export function matrixRank(a: Tensor, options: RankOptions = {}): Tensor {
   );
 }
 
-/**
- * The condition number of [..., m, n] in the 2-norm (torch.linalg.cond with p undefined, 2 or
- * -2): largest over smallest singular value (-2: the inverse). Differentiable.
- */
-export function cond(a: Tensor, p?: number | string): Tensor {
+/** linalg.cond's 2-norm forms (p undefined or 2: largest over smallest singular value, -2: the inverse); linalg/cond.ts dispatches. */
+export function spectralCond(a: Tensor, p: 2 | -2 | undefined): Tensor {
   checkMatrices('linalg.cond', a, false);
-  if (p !== undefined && p !== 2 && p !== -2) {
-    if (['fro', 'nuc'].includes(p as string) || [1, -1, Infinity, -Infinity].includes(p as number))
-      throw new ArgumentError(
-        `linalg.cond: p = ${String(p)} needs the matrix inverse, which this build lacks; use p undefined, 2 or -2`,
-      );
-    throw new ArgumentError(
-      `linalg.cond: p must be undefined, 2, -2, 1, -1, Infinity, -Infinity, 'fro' or 'nuc', got ${String(p)}`,
-    );
-  }
   if (Math.min(...a.shape.slice(-2)) === 0)
     throw new ShapeError(`linalg.cond: A must have at least one row and one column, got shape ${formatShape(a.shape)}`);
   return composite(() => {
