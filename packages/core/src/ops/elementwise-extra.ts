@@ -228,7 +228,7 @@ export function isclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {}):
 
 /** torch.allclose: whether every element is close (a boolean: read on the host). */
 export function allclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): boolean {
-  const every = all(isclose(a, b, options));
+  const every = composite(() => all(isclose(a, b, options)));
   try {
     return readOnHost('allclose', every)[0] === 1;
   } finally {
@@ -238,7 +238,7 @@ export function allclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {})
 
 /** allclose for backends that read asynchronously. */
 export async function allcloseAsync(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): Promise<boolean> {
-  const every = all(isclose(a, b, options));
+  const every = composite(() => all(isclose(a, b, options)));
   try {
     return (await every.data())[0] === 1;
   } finally {

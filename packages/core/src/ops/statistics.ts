@@ -2,7 +2,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, DTypeError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
 import { fromHost } from '../tensor/creation.js';
-import { composite } from '../tensor/scope.js';
+import { composite, compositeResults } from '../tensor/scope.js';
 import { normalizeAxes, normalizeAxis, reducedShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
@@ -195,29 +195,30 @@ export function mode(
   const keepdim = checkBoolean('mode: keepdim', options.keepdim ?? false);
   const at = normalizeAxis('mode', options.dim ?? -1, Math.max(x.rank, 1));
   if (x.size === 0) throw new ShapeError(`mode: x must not be empty, got shape ${formatShape(x.shape)}`);
-  const source = x.rank === 0 ? reshape(x, [1]) : x;
-  const n = source.shape[at]!;
-  const rows = transpose(source, at, source.rank - 1);
-  const { indices } = noGrad(() => {
-    const same = equal(unsqueeze(rows, -1), unsqueeze(rows, -2));
-    const counts = sum(cast(same, 'int32'), -1);
-    const best = max(counts, -1, true);
-    const candidates = equal(counts, best);
-    const top = isFloat(x.dtype) ? Infinity : 2 ** 31 - 1;
-    const value = min(where(candidates, rows, top), -1, true);
-    const positions = fromHost(
-      Int32Array.from({ length: n }, (_, i) => i),
-      [n],
-      { dtype: 'int32', backend: x.backend },
-    );
-    return { indices: max(where(equal(rows, value), positions, -1), -1, true) };
+  const source = x.rank === 0 ? [1] : x.shape;
+  const n = source[at]!;
+  const [values, indices] = compositeResults(() => {
+    const rows = transpose(reshape(x, source), at, source.length - 1);
+    const index = noGrad(() => {
+      const same = equal(unsqueeze(rows, -1), unsqueeze(rows, -2));
+      const counts = sum(cast(same, 'int32'), -1);
+      const candidates = equal(counts, max(counts, -1, true));
+      const top = isFloat(x.dtype) ? Infinity : 2 ** 31 - 1;
+      const value = min(where(candidates, rows, top), -1, true);
+      const positions = fromHost(
+        Int32Array.from({ length: n }, (_, i) => i),
+        [n],
+        { dtype: 'int32', backend: x.backend },
+      );
+      return max(where(equal(rows, value), positions, -1), -1, true);
+    });
+    const back = (t: Tensor): Tensor => {
+      const moved = transpose(t, at, source.length - 1);
+      return keepdim ? moved : reshape(moved, reducedShape(source, [at], false));
+    };
+    return [back(takeAlongDim(rows, index, -1)), back(index)];
   });
-  const values = takeAlongDim(rows, indices, -1);
-  const back = (t: Tensor): Tensor => {
-    const moved = transpose(t, at, source.rank - 1);
-    return keepdim ? moved : reshape(moved, reducedShape(source.shape, [at], false));
-  };
-  return { values: back(values), indices: back(indices) };
+  return { values: values!, indices: indices! };
 }
 
 export interface CovOptions {

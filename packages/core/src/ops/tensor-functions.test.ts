@@ -480,3 +480,38 @@ describe('data-dependent shapes: async twins and errors', () => {
     expect(() => unique(tensor([1]), { sorted: 1 } as never)).toThrow(/unique: sorted must be true or false/);
   });
 });
+
+describe('review fixes: no handles left behind', () => {
+  const rows = [
+    [1, 2, 2],
+    [3, 3, 1],
+  ];
+  const index = tensor(
+    [
+      [0, 1],
+      [2, 0],
+    ],
+    { dtype: 'int32' },
+  );
+  /** The handles fn leaves alive beyond its results (which it disposes), with and without backward. */
+  const leftBehind = (fn: (x: Tensor) => Tensor[]): number[] =>
+    [false, true].map((withGrad) => {
+      const input = tensor(rows, { dtype: 'float64', requiresGrad: withGrad });
+      const before = input.backend.liveHandles();
+      const results = fn(input);
+      if (withGrad && results.length > 0) {
+        const loss = nansum(results[0]!);
+        loss.backward();
+        loss.dispose();
+        input.grad?.dispose();
+      }
+      results.forEach((t) => t.dispose());
+      return input.backend.liveHandles() - before;
+    });
+  it('mode, scatter with a number and allclose free their intermediates', () => {
+    expect(leftBehind((t) => Object.values(mode(t, { dim: 1 })))).toEqual([0, 0]);
+    expect(leftBehind((t) => [scatter(t, 1, index, 5)])).toEqual([0, 0]);
+    expect(leftBehind((t) => [scatter(t, 1, index, 2, { reduce: 'multiply' })])).toEqual([0, 0]);
+    expect(leftBehind((t) => (allclose(t, t) ? [] : [t]))).toEqual([0, 0]);
+  });
+});
