@@ -304,5 +304,31 @@ def record(name, op, args, inputs, fn):
     return entry
 
 
+# Cases added by the review of these functions (literal inputs, recorded after every case above so
+# that the earlier cases' random inputs and weights stay as they were).
+NAN, INF = float('nan'), float('inf')
+BIG = ints([16777217, 2**30 + 1, -(2**30) - 3, 2147483647, -2147483647, 123456789])
+review = [
+    ('isclose: a finite and an infinite value are not close', 'isclose', {},
+     [torch.tensor([1.0, INF, -INF, INF, 1e308, 2.0]), torch.tensor([INF, 1.0, INF, INF, -1e308, 2.0])],
+     lambda a, b: torch.isclose(a, b)),
+    ('isclose: an infinite tolerance still needs a finite difference', 'isclose', {'rtol': 1.0, 'atol': 1e308},
+     [torch.tensor([1.0, -INF, NAN]), torch.tensor([INF, -INF, 1.0])],
+     lambda a, b: torch.isclose(a, b, rtol=1.0, atol=1e308)),
+    ('bucketize: NaN goes after every boundary', 'bucketize', {}, [torch.tensor([NAN, 1.0, 5.0, -1.0]), torch.tensor([0.0, 2.0, 4.0])],
+     lambda v, b: torch.bucketize(v, b).to(torch.int32)),
+    ('bucketize right: NaN goes after every boundary', 'bucketize', {'right': True}, [torch.tensor([NAN, 2.0]), torch.tensor([0.0, 2.0, 4.0])],
+     lambda v, b: torch.bucketize(v, b, right=True).to(torch.int32)),
+    ('searchsorted: NaN goes last', 'searchsorted', {}, [torch.tensor([[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]), torch.tensor([[NAN, 3.0], [0.0, NAN]])],
+     lambda s, v: torch.searchsorted(s, v).to(torch.int32)),
+    ('unique: NaN sorted last, each NaN its own value', 'unique', {}, [torch.tensor([NAN, 1.0, NAN, 0.0, 2.0, NAN, 1.0])],
+     lambda x: torch.unique(x.detach())),
+    ('remainder of int32 beyond 2^24', 'remainder', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.remainder),
+    ('fmod of int32 beyond 2^24', 'fmod', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.fmod),
+    ('floorDivide of int32 beyond 2^24', 'floorDivide', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.floor_divide),
+    ('remainder of int32 beyond 2^24 by a number', 'remainder', {'other': 3}, [BIG], lambda a: torch.remainder(a, 3)),
+]
+families['review'] = review
+
 out = {family: [record(*case) for case in cases] for family, cases in families.items()}
 write_fixture(__file__, 'ops/tensor-functions-fixture.ts', 'PYTORCH_TENSOR_FUNCTIONS', out)
