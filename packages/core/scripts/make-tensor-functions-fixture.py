@@ -327,6 +327,12 @@ review = [
     ('fmod of int32 beyond 2^24', 'fmod', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.fmod),
     ('floorDivide of int32 beyond 2^24', 'floorDivide', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.floor_divide),
     ('remainder of int32 beyond 2^24 by a number', 'remainder', {'other': 3}, [BIG], lambda a: torch.remainder(a, 3)),
+    ('indexPut with negative indices', 'indexPut', {'accumulate': False},
+     [torch.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]]), ints([-1, 0]), ints([-3, 2]), torch.tensor([5.0, 6.0])],
+     lambda x, i, j, v: torch.index_put(x, (i.to(L), j.to(L)), v)),
+    ('indexPut accumulate with a negative index naming a listed row', 'indexPut', {'accumulate': True},
+     [torch.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]]), ints([-1, 1]), torch.tensor([5.0, 6.0, 7.0])],
+     lambda x, i, v: torch.index_put(x, (i.to(L),), v, accumulate=True)),
 ]
 families['review'] = review
 

@@ -515,3 +515,14 @@ describe('review fixes: no handles left behind', () => {
     expect(leftBehind((t) => (allclose(t, t) ? [] : [t]))).toEqual([0, 0]);
   });
 });
+
+describe('review fixes: negative indices', () => {
+  const x = tensor([1, 2, 3], { dtype: 'float64' });
+  const i32 = (v: number[]) => tensor(v, { dtype: 'int32' });
+  it('take and indexPut count negative indices from the end and name the allowed range', () => {
+    expect(Array.from(take(x, i32([-1, -3, 0])).dataSync())).toEqual([3, 1, 1]);
+    expect(() => take(x, i32([-4]))).toThrow(/take: index -4 at position 0 is out of range .* \(expected -3\.\.2\)/);
+    expect(() => indexPut(x, [i32([3])], x.slice([0], [1]))).toThrow(/indexPut: index 3 .* \(expected -3\.\.2\)/);
+    expect(() => indexPut(x, [i32([-1, 2])], x.slice([0], [2]))).toThrow(/indexPut: index 2 repeats/);
+  });
+});
