@@ -18,6 +18,7 @@ import {
   copysign,
   deg2rad,
   fmax,
+  floorDivide,
   fmod,
   isclose,
   isin,
@@ -256,6 +257,31 @@ export const tensorFunctionCases: OpCase[] = [
           mode(x!, { dim: 1 }).values,
           nanquantile(x!, 0.3, { dim: 1 }),
         ],
+        0,
+      );
+    },
+  },
+  {
+    // int32 beyond 2^24, where a float32 quotient is inexact: quotients are split in base 2^16 so
+    // that every output is exact as a float.
+    name: 'int32 remainder, fmod and floorDivide beyond 2^24; isclose of infinities; negative take (as floats)',
+    covers: ['div', 'floor', 'trunc', 'round', 'mul', 'sub', 'cast', 'where', 'less'],
+    inputs: [{ shape: [3], values: [1, Infinity, Number.NaN] }],
+    grad: false,
+    run: ([x], backend) => {
+      const a = ints([16777217, 1073741825, -1073741827, 2147483647, -2147483647, 123456789], backend);
+      const b = ints([2, 1, 7, -3, 1000003, -10], backend);
+      const q = floorDivide(a, b);
+      return concat(
+        [
+          remainder(a, b),
+          fmod(a, b),
+          remainder(a, 3),
+          floorDivide(q, 65536),
+          remainder(q, 65536),
+          isclose(x!, tensor([Infinity, Infinity, Number.NaN], { dtype: x!.dtype, backend }), { equalNan: true }),
+          take(x!, ints([-3], backend)),
+        ].map((t) => t.cast('float32')),
         0,
       );
     },
