@@ -333,6 +333,11 @@ review = [
     ('indexPut accumulate with a negative index naming a listed row', 'indexPut', {'accumulate': True},
      [torch.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]]), ints([-1, 1]), torch.tensor([5.0, 6.0, 7.0])],
      lambda x, i, v: torch.index_put(x, (i.to(L),), v, accumulate=True)),
+    ('varMean keepdim over the last dim, stacked', 'varMean', {'dim': -1, 'keepdim': True},
+     [torch.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])], lambda x: torch.stack(torch.var_mean(x, -1, keepdim=True))),
+    ('stdMean keepdim correction 0, stacked', 'stdMean', {'dim': 0, 'correction': 0, 'keepdim': True},
+     [torch.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])], lambda x: torch.stack(torch.std_mean(x, 0, correction=0, keepdim=True))),
+    ('amax over a non-empty dim of an empty tensor', 'amax', {'dim': 0}, [torch.zeros(3, 0)], lambda x: torch.amax(x, 0)),
 ]
 families['review'] = review
 

@@ -56,7 +56,9 @@ function reduceOptions(op: string, x: Tensor, options: AmaxOptions): { axes: num
 /** The extreme over axes, its gradient split evenly among the entries equal to it (torch's amax/amin). */
 function evenExtreme(op: string, x: Tensor, options: AmaxOptions, largest: boolean): Tensor {
   const { axes, keepdim } = reduceOptions(op, x, options);
-  if (x.size === 0) throw new ShapeError(`${op}: x must not be empty, got shape ${formatShape(x.shape)}`);
+  const empty = axes.find((axis) => x.shape[axis] === 0);
+  if (empty !== undefined)
+    throw new ShapeError(`${op}: cannot reduce over dim ${empty} of size 0 (shape ${formatShape(x.shape)})`);
   const reduce = largest ? max : min;
   if (!isFloat(x.dtype)) return reduce(x, axes, keepdim);
   return composite(() => {
@@ -87,27 +89,31 @@ export function countNonzero(x: Tensor, options: { dim?: number | number[] } = {
   return composite(() => sum(cast(notEqual(x, 0), 'int32'), axes));
 }
 
-export interface VarMeanOptions extends VarianceOptions {
+export interface VarMeanOptions {
   /** The axes to reduce (default all). */
   dim?: number | number[];
+  /** Subtracted from the count in the variance's divisor (default 1, Bessel's correction). */
+  correction?: number;
+  keepdim?: boolean;
 }
 
+/** dim, and the variance's own options (its keepDims is torch's keepdim). */
 function splitVarianceOptions(op: string, options: VarMeanOptions): [number[] | number | undefined, VarianceOptions] {
-  checkOptions(op, options, ['dim', 'correction', 'keepDims']);
-  const { dim, ...rest } = options;
-  return [dim, rest];
+  checkOptions(op, options, ['dim', 'correction', 'keepdim']);
+  const keepDims = checkBoolean(`${op}: keepdim`, options.keepdim ?? false);
+  return [options.dim, options.correction === undefined ? { keepDims } : { correction: options.correction, keepDims }];
 }
 
 /** torch.var_mean: [variance, mean] over dim, with the variance's correction (default 1). */
 export function varMean(x: Tensor, options: VarMeanOptions = {}): [Tensor, Tensor] {
   const [dim, rest] = splitVarianceOptions('varMean', options);
-  return [variance(x, dim, rest), mean(x, dim, rest.keepDims ?? false)];
+  return [variance(x, dim, rest), mean(x, dim, rest.keepDims)];
 }
 
 /** torch.std_mean: [standard deviation, mean] over dim, with the variance's correction (default 1). */
 export function stdMean(x: Tensor, options: VarMeanOptions = {}): [Tensor, Tensor] {
   const [dim, rest] = splitVarianceOptions('stdMean', options);
-  return [composite(() => sqrt(variance(x, dim, rest))), mean(x, dim, rest.keepDims ?? false)];
+  return [composite(() => sqrt(variance(x, dim, rest))), mean(x, dim, rest.keepDims)];
 }
 
 export interface NanquantileOptions {
