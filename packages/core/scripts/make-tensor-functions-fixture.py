@@ -338,6 +338,13 @@ review = [
     ('stdMean keepdim correction 0, stacked', 'stdMean', {'dim': 0, 'correction': 0, 'keepdim': True},
      [torch.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])], lambda x: torch.stack(torch.std_mean(x, 0, correction=0, keepdim=True))),
     ('amax over a non-empty dim of an empty tensor', 'amax', {'dim': 0}, [torch.zeros(3, 0)], lambda x: torch.amax(x, 0)),
+    ('fmod where the rounded quotient is one too many (5 mod 0.1)', 'fmod', {},
+     [torch.tensor([5.0, 1.0, 7.3, -5.0, 3.0, 1e17]), torch.tensor([0.1, 0.1, 0.7, 0.3, -0.2, 3.0])], torch.fmod),
+    ('remainder where the rounded quotient is one too many (5 mod 0.1)', 'remainder', {},
+     [torch.tensor([5.0, 1.0, 7.3, -5.0, 3.0, 1e17]), torch.tensor([0.1, 0.1, 0.7, 0.3, -0.2, 3.0])], torch.remainder),
+    ('fmod in float32', 'fmod', {},
+     [torch.tensor([5.0, 1.0, 7.3, -5.0], dtype=torch.float32), torch.tensor([0.1, 0.1, 0.7, 0.3], dtype=torch.float32)],
+     lambda a, b: torch.fmod(a.detach(), b.detach())),
 ]
 families['review'] = review
 

@@ -119,17 +119,44 @@ function intDivision(a: Tensor, b: Tensor, rounding: (q: Tensor) => Tensor, sign
 }
 
 /**
+ * The rounding error q b - fl(q b) of a float product (Dekker's two-product, with Veltkamp's split
+ * for the dtype's precision), 0 where it is not finite (an overflowing split).
+ */
+function productError(q: Tensor, b: Tensor, product: Tensor): Tensor {
+  const splitter = product.dtype === 'float64' ? 2 ** 27 + 1 : 2 ** 12 + 1;
+  const split = (x: Tensor): [Tensor, Tensor] => {
+    const c = mul(x, splitter);
+    const high = sub(c, sub(c, x));
+    return [high, sub(x, high)];
+  };
+  const [qh, ql] = split(q);
+  const [bh, bl] = split(b);
+  const error = add(add(add(sub(mul(qh, bh), product), mul(qh, bl)), mul(ql, bh)), mul(ql, bl));
+  return where(less(abs(error), Infinity), error, 0);
+}
+
+/**
  * a - rounding(a / b) * b, then one step back into range where the rounded division was off by
- * one: the result has the sign of a (fmod) or of b (remainder) and |r| < |b|. int32 operands stay
- * int32 and exact (intDivision).
+ * one: the result has the sign of a (fmod) or of b (remainder) and |r| < |b|. A float a - q b
+ * has the product's rounding error taken back (exact while q b is near a, as C's fmod: 5 mod 0.1
+ * is 0.0999..., not 0); int32 operands stay int32 and exact (intDivision).
  */
 function modulo(op: string, a: TensorLike, b: TensorLike, rounding: (q: Tensor) => Tensor, signOf: 'a' | 'b'): Tensor {
   const first = anchor(op, a, b);
   if (typeof a !== 'number' && a.dtype === 'bool') throw new DTypeError(`${op}: expected numbers, got dtype bool`);
   return composite(() => {
     if (integral(a, b)) return intDivision(tensorOf(a, first), tensorOf(b, first), rounding, signOf)[1];
-    const r = sub(a, mul(rounding(div(a, b)), b));
-    return intoRange(r, abs(tensorOf(b, first)), sign(tensorOf(signOf === 'a' ? a : b, first)))[0];
+    const q = rounding(div(a, b));
+    const product = mul(q, b);
+    // a - q b with the rounding error of q b taken back: its sign decides the step into range.
+    const r = sub(
+      sub(a, product),
+      noGrad(() => productError(q, tensorOf(b, first), product)),
+    );
+    // The gradient to b is torch's -(a / b rounded): fmod's plain trunc(a / b) (the step into
+    // range a constant), remainder's exact floor (the step counted).
+    const size = signOf === 'a' ? noGrad(() => abs(tensorOf(b, first))) : abs(tensorOf(b, first));
+    return intoRange(r, size, sign(tensorOf(signOf === 'a' ? a : b, first)))[0];
   });
 }
 
