@@ -304,5 +304,49 @@ def record(name, op, args, inputs, fn):
     return entry
 
 
+# Cases added by the review of these functions (literal inputs, recorded after every case above so
+# that the earlier cases' random inputs and weights stay as they were).
+NAN, INF = float('nan'), float('inf')
+BIG = ints([16777217, 2**30 + 1, -(2**30) - 3, 2147483647, -2147483647, 123456789])
+review = [
+    ('isclose: a finite and an infinite value are not close', 'isclose', {},
+     [torch.tensor([1.0, INF, -INF, INF, 1e308, 2.0]), torch.tensor([INF, 1.0, INF, INF, -1e308, 2.0])],
+     lambda a, b: torch.isclose(a, b)),
+    ('isclose: an infinite tolerance still needs a finite difference', 'isclose', {'rtol': 1.0, 'atol': 1e308},
+     [torch.tensor([1.0, -INF, NAN]), torch.tensor([INF, -INF, 1.0])],
+     lambda a, b: torch.isclose(a, b, rtol=1.0, atol=1e308)),
+    ('bucketize: NaN goes after every boundary', 'bucketize', {}, [torch.tensor([NAN, 1.0, 5.0, -1.0]), torch.tensor([0.0, 2.0, 4.0])],
+     lambda v, b: torch.bucketize(v, b).to(torch.int32)),
+    ('bucketize right: NaN goes after every boundary', 'bucketize', {'right': True}, [torch.tensor([NAN, 2.0]), torch.tensor([0.0, 2.0, 4.0])],
+     lambda v, b: torch.bucketize(v, b, right=True).to(torch.int32)),
+    ('searchsorted: NaN goes last', 'searchsorted', {}, [torch.tensor([[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]), torch.tensor([[NAN, 3.0], [0.0, NAN]])],
+     lambda s, v: torch.searchsorted(s, v).to(torch.int32)),
+    ('unique: NaN sorted last, each NaN its own value', 'unique', {}, [torch.tensor([NAN, 1.0, NAN, 0.0, 2.0, NAN, 1.0])],
+     lambda x: torch.unique(x.detach())),
+    ('remainder of int32 beyond 2^24', 'remainder', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.remainder),
+    ('fmod of int32 beyond 2^24', 'fmod', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.fmod),
+    ('floorDivide of int32 beyond 2^24', 'floorDivide', {}, [BIG, ints([2, 1, 7, -3, 1000003, -10])], torch.floor_divide),
+    ('remainder of int32 beyond 2^24 by a number', 'remainder', {'other': 3}, [BIG], lambda a: torch.remainder(a, 3)),
+    ('indexPut with negative indices', 'indexPut', {'accumulate': False},
+     [torch.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]]), ints([-1, 0]), ints([-3, 2]), torch.tensor([5.0, 6.0])],
+     lambda x, i, j, v: torch.index_put(x, (i.to(L), j.to(L)), v)),
+    ('indexPut accumulate with a negative index naming a listed row', 'indexPut', {'accumulate': True},
+     [torch.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]]), ints([-1, 1]), torch.tensor([5.0, 6.0, 7.0])],
+     lambda x, i, v: torch.index_put(x, (i.to(L),), v, accumulate=True)),
+    ('varMean keepdim over the last dim, stacked', 'varMean', {'dim': -1, 'keepdim': True},
+     [torch.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])], lambda x: torch.stack(torch.var_mean(x, -1, keepdim=True))),
+    ('stdMean keepdim correction 0, stacked', 'stdMean', {'dim': 0, 'correction': 0, 'keepdim': True},
+     [torch.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])], lambda x: torch.stack(torch.std_mean(x, 0, correction=0, keepdim=True))),
+    ('amax over a non-empty dim of an empty tensor', 'amax', {'dim': 0}, [torch.zeros(3, 0)], lambda x: torch.amax(x, 0)),
+    ('fmod where the rounded quotient is one too many (5 mod 0.1)', 'fmod', {},
+     [torch.tensor([5.0, 1.0, 7.3, -5.0, 3.0, 1e17]), torch.tensor([0.1, 0.1, 0.7, 0.3, -0.2, 3.0])], torch.fmod),
+    ('remainder where the rounded quotient is one too many (5 mod 0.1)', 'remainder', {},
+     [torch.tensor([5.0, 1.0, 7.3, -5.0, 3.0, 1e17]), torch.tensor([0.1, 0.1, 0.7, 0.3, -0.2, 3.0])], torch.remainder),
+    ('fmod in float32', 'fmod', {},
+     [torch.tensor([5.0, 1.0, 7.3, -5.0], dtype=torch.float32), torch.tensor([0.1, 0.1, 0.7, 0.3], dtype=torch.float32)],
+     lambda a, b: torch.fmod(a.detach(), b.detach())),
+]
+families['review'] = review
+
 out = {family: [record(*case) for case in cases] for family, cases in families.items()}
 write_fixture(__file__, 'ops/tensor-functions-fixture.ts', 'PYTORCH_TENSOR_FUNCTIONS', out)

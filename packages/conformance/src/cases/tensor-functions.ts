@@ -18,6 +18,7 @@ import {
   copysign,
   deg2rad,
   fmax,
+  floorDivide,
   fmod,
   isclose,
   isin,
@@ -256,6 +257,29 @@ export const tensorFunctionCases: OpCase[] = [
           mode(x!, { dim: 1 }).values,
           nanquantile(x!, 0.3, { dim: 1 }),
         ],
+        0,
+      );
+    },
+  },
+  {
+    // int32 signs and sizes up to 2^24 (beyond it WebGPU's tfjs int32 arithmetic itself rounds:
+    // core tests the whole int32 range on cpu-reference, and cpu, wasm and cuda pass it too).
+    name: 'int32 remainder, fmod and floorDivide; isclose of infinities; negative take (as floats)',
+    covers: ['div', 'floor', 'trunc', 'round', 'mul', 'sub', 'cast', 'where', 'less'],
+    inputs: [{ shape: [3], values: [1, Infinity, Number.NaN] }],
+    grad: false,
+    run: ([x], backend) => {
+      const a = ints([16777215, -16777213, 9999991, -7, 7, -8], backend);
+      const b = ints([2, 7, -3, 3, -3, -4], backend);
+      return concat(
+        [
+          remainder(a, b),
+          fmod(a, b),
+          remainder(a, 3),
+          floorDivide(a, b),
+          isclose(x!, tensor([Infinity, Infinity, Number.NaN], { dtype: x!.dtype, backend }), { equalNan: true }),
+          take(x!, ints([-3], backend)),
+        ].map((t) => t.cast('float32')),
         0,
       );
     },

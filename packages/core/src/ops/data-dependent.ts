@@ -11,10 +11,11 @@ import {
   div,
   equal,
   floor,
+  greater,
   greaterEqual,
-  less,
   lessEqual,
   logicalAnd,
+  logicalNot,
   mul,
   sub,
   where,
@@ -146,10 +147,18 @@ function slicesOf(x: Tensor, values: Values, at: number | undefined): number[][]
   });
 }
 
+/** Lexicographic order of rows; NaN sorts after every number (a total order for Array.sort). */
 const compareRows = (a: number[], b: number[]): number => {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  for (let i = 0; i < a.length; i++) {
+    const [p, q] = [a[i]!, b[i]!];
+    if (p === q || (p !== p && q !== q)) continue;
+    return p !== p ? 1 : q !== q ? -1 : p < q ? -1 : 1;
+  }
   return 0;
 };
+
+/** Rows that unique merges: equal numbers; a NaN equals nothing, so each NaN is its own value (as NumPy's and torch's sorted values). */
+const sameRow = (a: number[], b: number[]): boolean => a.every((v, i) => v === b[i]);
 
 function uniqueOf(op: string, x: Tensor, values: Values, options: UniqueOptions, consecutive: boolean): UniqueResult {
   checkOptions(
@@ -169,7 +178,7 @@ function uniqueOf(op: string, x: Tensor, values: Values, options: UniqueOptions,
   const inverse = new Array<number>(rows.length);
   for (const i of order) {
     const previous = firsts.at(-1);
-    if (previous === undefined || compareRows(rows[previous]!, rows[i]!) !== 0) {
+    if (previous === undefined || !sameRow(rows[previous]!, rows[i]!)) {
       firsts.push(i);
       counts.push(0);
     }
@@ -292,9 +301,12 @@ export interface BucketizeOptions {
   right?: boolean;
 }
 
-/** The count along the last axis of sequence entries below v (or at most v, `right`), as int32. */
+/**
+ * The count along the last axis of sequence entries that are not >= v (not > v, `right`), as
+ * int32: torch's binary-search tests, so a NaN value goes after every entry, as in torch.
+ */
 function countBelow(sequence: Tensor, values: Tensor, right: boolean): Tensor {
-  return sum(cast((right ? lessEqual : less)(sequence, values), 'int32'), -1);
+  return sum(cast(logicalNot((right ? greater : greaterEqual)(sequence, values)), 'int32'), -1);
 }
 
 /** torch.bucketize: for each value, the index of its bucket among the sorted 1-D boundaries (int32; memory n x buckets). */

@@ -80,25 +80,83 @@ export function atan2(y: Tensor, x: TensorLike): Tensor {
   });
 }
 
+/** Both operands integral: int32 tensors or integer numbers. */
+const integral = (a: TensorLike, b: TensorLike): boolean =>
+  [a, b].every((t) => (typeof t === 'number' ? Number.isInteger(t) : !isFloat(t.dtype)));
+
+/**
+ * rounding(n / b) for int32 n and b through float32, as int32: exact while |n| < 2^24, otherwise
+ * off by at most |n| 2^-23 + 1 (intDivision divides the int32 remainder it leaves once more).
+ */
+const quotientGuess = (n: Tensor, b: Tensor, rounding: (q: Tensor) => Tensor): Tensor =>
+  cast(rounding(div(cast(n, 'float32'), cast(b, 'float32'))), 'int32');
+
+/**
+ * r moved by at most one step of |b| into range: the sign `direction` (or 0) and |r| < |b|; with
+ * the number of steps added (1, 0 or -1), for the quotient.
+ */
+function intoRange(r: Tensor, size: Tensor, direction: Tensor): [Tensor, Tensor] {
+  const step = mul(size, direction);
+  const wrongSign = logicalAnd(notEqual(r, 0), notEqual(sign(r), direction));
+  const back = where(wrongSign, add(r, step), r);
+  const over = greaterEqual(abs(back), size);
+  return [where(over, sub(back, step), back), sub(cast(wrongSign, r.dtype), cast(over, r.dtype))];
+}
+
+/**
+ * [quotient, remainder] of int32 a and b, exact over the whole int32 range: the float32 quotient
+ * leaves an int32 remainder (exact, wrapping) small enough to divide once more, and one step into
+ * range settles the rest. The remainder has the sign of a (trunc) or of b (floor).
+ */
+function intDivision(a: Tensor, b: Tensor, rounding: (q: Tensor) => Tensor, signOf: 'a' | 'b'): [Tensor, Tensor] {
+  const first = quotientGuess(a, b, rounding);
+  const rest = sub(a, mul(first, b));
+  const second = quotientGuess(rest, b, rounding);
+  const direction = sign(signOf === 'a' ? a : b);
+  const [r, steps] = intoRange(sub(rest, mul(second, b)), abs(b), direction);
+  // a = q b + r: each step of |b| direction added to r is direction sign(b) taken from q.
+  return [sub(add(first, second), mul(steps, mul(direction, sign(b)))), r];
+}
+
+/**
+ * The rounding error q b - fl(q b) of a float product (Dekker's two-product, with Veltkamp's split
+ * for the dtype's precision), 0 where it is not finite (an overflowing split).
+ */
+function productError(q: Tensor, b: Tensor, product: Tensor): Tensor {
+  const splitter = product.dtype === 'float64' ? 2 ** 27 + 1 : 2 ** 12 + 1;
+  const split = (x: Tensor): [Tensor, Tensor] => {
+    const c = mul(x, splitter);
+    const high = sub(c, sub(c, x));
+    return [high, sub(x, high)];
+  };
+  const [qh, ql] = split(q);
+  const [bh, bl] = split(b);
+  const error = add(add(add(sub(mul(qh, bh), product), mul(qh, bl)), mul(ql, bh)), mul(ql, bl));
+  return where(less(abs(error), Infinity), error, 0);
+}
+
 /**
  * a - rounding(a / b) * b, then one step back into range where the rounded division was off by
- * one: the result has the sign of a (fmod) or of b (remainder) and |r| < |b|. int32 operands are
- * computed in float32 (exact below 2^24) and come back as int32.
+ * one: the result has the sign of a (fmod) or of b (remainder) and |r| < |b|. A float a - q b
+ * has the product's rounding error taken back (exact while q b is near a, as C's fmod: 5 mod 0.1
+ * is 0.0999..., not 0); int32 operands stay int32 and exact (intDivision).
  */
 function modulo(op: string, a: TensorLike, b: TensorLike, rounding: (q: Tensor) => Tensor, signOf: 'a' | 'b'): Tensor {
   const first = anchor(op, a, b);
-  const isInt = (t: TensorLike): boolean => (typeof t === 'number' ? Number.isInteger(t) : !isFloat(t.dtype));
-  const ints = isInt(a) && isInt(b);
   if (typeof a !== 'number' && a.dtype === 'bool') throw new DTypeError(`${op}: expected numbers, got dtype bool`);
   return composite(() => {
-    const r = sub(a, mul(rounding(div(a, b)), b));
-    const size = abs(tensorOf(b, first));
-    const direction = sign(tensorOf(signOf === 'a' ? a : b, first));
-    const step = mul(size, direction);
-    const wrongSign = logicalAnd(notEqual(r, 0), notEqual(sign(r), direction));
-    const back = where(wrongSign, add(r, step), r);
-    const out = where(greaterEqual(abs(back), size), sub(back, step), back);
-    return ints ? cast(out, 'int32') : out;
+    if (integral(a, b)) return intDivision(tensorOf(a, first), tensorOf(b, first), rounding, signOf)[1];
+    const q = rounding(div(a, b));
+    const product = mul(q, b);
+    // a - q b with the rounding error of q b taken back: its sign decides the step into range.
+    const r = sub(
+      sub(a, product),
+      noGrad(() => productError(q, tensorOf(b, first), product)),
+    );
+    // The gradient to b is torch's -(a / b rounded): fmod's plain trunc(a / b) (the step into
+    // range a constant), remainder's exact floor (the step counted).
+    const size = signOf === 'a' ? noGrad(() => abs(tensorOf(b, first))) : abs(tensorOf(b, first));
+    return intoRange(r, size, sign(tensorOf(signOf === 'a' ? a : b, first)))[0];
   });
 }
 
@@ -110,19 +168,17 @@ export const remainder = (a: TensorLike, b: TensorLike): Tensor => modulo('remai
 
 /**
  * torch.floor_divide (torch 1.13: rounding toward minus infinity): floor(a / b), taken from the
- * remainder so that (a - remainder(a, b)) / b is an integer; int32 operands give int32. No gradient.
+ * remainder so that (a - remainder(a, b)) / b is an integer; int32 operands give int32, exact
+ * (intDivision). No gradient.
  */
 export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
   const first = anchor('floorDivide', a, b);
-  const ints =
-    (typeof a === 'number' ? Number.isInteger(a) : !isFloat(a.dtype)) &&
-    (typeof b === 'number' ? Number.isInteger(b) : !isFloat(b.dtype));
   return noGrad(() =>
     composite(() => {
+      if (integral(a, b)) return intDivision(tensorOf(a, first), tensorOf(b, first), floor, 'b')[0];
       const out = round(div(sub(a, remainder(a, b)), b));
       // Division by zero: the quotient itself (±inf or NaN), as torch.
-      const quotient = where(equal(tensorOf(b, first), 0), div(a, b), out);
-      return ints ? cast(quotient, 'int32') : quotient;
+      return where(equal(tensorOf(b, first), 0), div(a, b), out);
     }),
   );
 }
@@ -213,12 +269,17 @@ function closeOptions(op: string, options: IsCloseOptions): Required<IsCloseOpti
   };
 }
 
-/** torch.isclose: |a - b| <= atol + rtol * |b| elementwise (equal infinities are close; NaN only with equalNan). */
+/** torch.isclose: |a - b| finite and <= atol + rtol * |b| elementwise (equal infinities are close; NaN only with equalNan). */
 export function isclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): Tensor {
   const { rtol, atol, equalNan } = closeOptions('isclose', options);
   return noGrad(() =>
     composite(() => {
-      const near = lessEqual(abs(sub(a, b)), add(mul(abs(tensorOf(b, a)), rtol), atol));
+      // torch: a finite difference within the tolerance (1 and Infinity are not close).
+      const difference = abs(sub(a, b));
+      const near = logicalAnd(
+        less(difference, Infinity),
+        lessEqual(difference, add(mul(abs(tensorOf(b, a)), rtol), atol)),
+      );
       const same = logicalOr(equal(a, b), near);
       if (!equalNan || !isFloat(a.dtype)) return same;
       return logicalOr(same, logicalAnd(isNaN(a), isNaN(tensorOf(b, a))));
@@ -228,7 +289,7 @@ export function isclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {}):
 
 /** torch.allclose: whether every element is close (a boolean: read on the host). */
 export function allclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): boolean {
-  const every = all(isclose(a, b, options));
+  const every = composite(() => all(isclose(a, b, options)));
   try {
     return readOnHost('allclose', every)[0] === 1;
   } finally {
@@ -238,7 +299,7 @@ export function allclose(a: Tensor, b: TensorLike, options: IsCloseOptions = {})
 
 /** allclose for backends that read asynchronously. */
 export async function allcloseAsync(a: Tensor, b: TensorLike, options: IsCloseOptions = {}): Promise<boolean> {
-  const every = all(isclose(a, b, options));
+  const every = composite(() => all(isclose(a, b, options)));
   try {
     return (await every.data())[0] === 1;
   } finally {

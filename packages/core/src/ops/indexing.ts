@@ -6,7 +6,7 @@ import { broadcastShapes, normalizeAxis, sizeOf, stridesOf } from '../tensor/sha
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { add, cast, greater, less, mul, where } from './elementwise.js';
 import { sliceAlong } from './matrix-utils.js';
-import { checkIndices, expand, gather, reshape, scatterAdd, slice } from './movement.js';
+import { expand, gather, reshape, scatterAdd, slice } from './movement.js';
 import { gatherElements, int32s, requireInt32 } from './scatter.js';
 
 /*
@@ -94,7 +94,8 @@ export interface IndexPutOptions {
 
 /**
  * torch.index_put: x with `values` written (or added, with accumulate) at x[indices[0], indices[1], ...],
- * one int32 index tensor per leading axis, broadcast together; values broadcast to the picked shape.
+ * one int32 index tensor per leading axis (negative counts from the end), broadcast together;
+ * values broadcast to the picked shape.
  */
 export function indexPut(x: Tensor, indices: readonly Tensor[], values: Tensor, options: IndexPutOptions = {}): Tensor {
   checkOptions('indexPut', options, ['accumulate']);
@@ -108,13 +109,12 @@ export function indexPut(x: Tensor, indices: readonly Tensor[], values: Tensor, 
   const lead = x.shape.slice(0, k);
   const rest = x.shape.slice(k);
   const picked = indices.map((t) => t.shape).reduce((a, b) => broadcastShapes('indexPut', a, b));
-  indices.forEach((index, i) => {
-    if (index.backend.readSync) checkIndices('indexPut', index, lead[i]!);
-  });
+  indices.forEach((index, i) => checkWrapping('indexPut', index, lead[i]!));
   const strides = stridesOf(lead);
   return composite(() => {
-    let linear = mul(expand(indices[0]!, picked), strides[0]!);
-    for (let i = 1; i < k; i++) linear = add(linear, mul(indices[i]!, strides[i]!));
+    const wrapped = indices.map((index, i) => wrap(index, lead[i]!));
+    let linear = mul(expand(wrapped[0]!, picked), strides[0]!);
+    for (let i = 1; i < k; i++) linear = add(linear, mul(wrapped[i]!, strides[i]!));
     const flatIndex = reshape(linear, [-1]);
     if (!accumulate) checkDistinct('indexPut', flatIndex);
     const updates = reshape(expand(values, [...picked, ...rest]), [sizeOf(picked), ...rest]);
@@ -218,13 +218,25 @@ export function takeAlongDim(x: Tensor, indices: Tensor, dim?: number): Tensor {
   });
 }
 
+/** Indices in -size..size-1 (negative counting from the end, as torch's), checked where readable. */
+function checkWrapping(op: string, index: Tensor, size: number): void {
+  if (!index.backend.readSync) return;
+  const values = index.dataSync();
+  for (let i = 0; i < values.length; i++)
+    if (values[i]! < -size || values[i]! >= size)
+      throw new ArgumentError(
+        `${op}: index ${values[i]} at position ${i} is out of range for a dimension of size ${size} (expected ${-size}..${size - 1})`,
+      );
+}
+
+/** A negative index counted from the end of a dimension of `size`. */
+const wrap = (index: Tensor, size: number): Tensor => where(less(index, 0), add(index, size), index);
+
 /** torch.take: x's elements at the flat `index` (row-major; negative counts from the end), shaped like index. */
 export function take(x: Tensor, index: Tensor): Tensor {
   requireInt32('take', index);
-  return composite(() => {
-    const wrapped = where(less(index, 0), add(index, x.size), index);
-    return reshape(gather(reshape(x, [-1]), reshape(wrapped, [-1]), 0), index.shape);
-  });
+  checkWrapping('take', index, x.size);
+  return composite(() => reshape(gather(reshape(x, [-1]), reshape(wrap(index, x.size), [-1]), 0), index.shape));
 }
 
 /** torch.narrow: `length` elements of x along dim from `start` (negative counts from the end). */

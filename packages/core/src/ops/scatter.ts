@@ -105,14 +105,14 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorLike, 
   checkOptions('scatter', options, ['reduce']);
   const at = normalizeAxis('scatter', dim, x.rank);
   checkElementIndex('scatter', index, x.shape, at);
-  const source = typeof src === 'number' ? fullLike(index, src, { dtype: x.dtype }) : src;
   if (typeof src !== 'number') checkSrc('scatter', index, src);
-  if (options.reduce !== undefined) {
-    if (options.reduce !== 'add' && options.reduce !== 'multiply')
-      throw new ArgumentError(`scatter: reduce must be 'add' or 'multiply', got ${describeValue(options.reduce)}`);
-    return scatterReduce(x, at, index, source, options.reduce === 'add' ? 'sum' : 'prod');
-  }
+  if (options.reduce !== undefined && options.reduce !== 'add' && options.reduce !== 'multiply')
+    throw new ArgumentError(`scatter: reduce must be 'add' or 'multiply', got ${describeValue(options.reduce)}`);
   return composite(() => {
+    // A number source is a constant made here, so that this scope frees it.
+    const source = typeof src === 'number' ? fullLike(index, src, { dtype: x.dtype }) : src;
+    if (options.reduce !== undefined)
+      return scatterReduce(x, at, index, source, options.reduce === 'add' ? 'sum' : 'prod');
     const hits = scatterElements('scatter', fullLike(index, 1, { dtype: 'float32' }), at, index, x.shape);
     return where(greater(hits, 0), scatterElements('scatter', source, at, index, x.shape), x);
   });

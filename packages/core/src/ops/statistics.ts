@@ -2,7 +2,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, DTypeError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { checkBoolean, checkNumber, checkOptions } from '../nn/checks.js';
 import { fromHost } from '../tensor/creation.js';
-import { composite } from '../tensor/scope.js';
+import { composite, compositeResults } from '../tensor/scope.js';
 import { normalizeAxes, normalizeAxis, reducedShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from './dispatch.js';
@@ -56,7 +56,9 @@ function reduceOptions(op: string, x: Tensor, options: AmaxOptions): { axes: num
 /** The extreme over axes, its gradient split evenly among the entries equal to it (torch's amax/amin). */
 function evenExtreme(op: string, x: Tensor, options: AmaxOptions, largest: boolean): Tensor {
   const { axes, keepdim } = reduceOptions(op, x, options);
-  if (x.size === 0) throw new ShapeError(`${op}: x must not be empty, got shape ${formatShape(x.shape)}`);
+  const empty = axes.find((axis) => x.shape[axis] === 0);
+  if (empty !== undefined)
+    throw new ShapeError(`${op}: cannot reduce over dim ${empty} of size 0 (shape ${formatShape(x.shape)})`);
   const reduce = largest ? max : min;
   if (!isFloat(x.dtype)) return reduce(x, axes, keepdim);
   return composite(() => {
@@ -87,27 +89,31 @@ export function countNonzero(x: Tensor, options: { dim?: number | number[] } = {
   return composite(() => sum(cast(notEqual(x, 0), 'int32'), axes));
 }
 
-export interface VarMeanOptions extends VarianceOptions {
+export interface VarMeanOptions {
   /** The axes to reduce (default all). */
   dim?: number | number[];
+  /** Subtracted from the count in the variance's divisor (default 1, Bessel's correction). */
+  correction?: number;
+  keepdim?: boolean;
 }
 
+/** dim, and the variance's own options (its keepDims is torch's keepdim). */
 function splitVarianceOptions(op: string, options: VarMeanOptions): [number[] | number | undefined, VarianceOptions] {
-  checkOptions(op, options, ['dim', 'correction', 'keepDims']);
-  const { dim, ...rest } = options;
-  return [dim, rest];
+  checkOptions(op, options, ['dim', 'correction', 'keepdim']);
+  const keepDims = checkBoolean(`${op}: keepdim`, options.keepdim ?? false);
+  return [options.dim, options.correction === undefined ? { keepDims } : { correction: options.correction, keepDims }];
 }
 
 /** torch.var_mean: [variance, mean] over dim, with the variance's correction (default 1). */
 export function varMean(x: Tensor, options: VarMeanOptions = {}): [Tensor, Tensor] {
   const [dim, rest] = splitVarianceOptions('varMean', options);
-  return [variance(x, dim, rest), mean(x, dim, rest.keepDims ?? false)];
+  return [variance(x, dim, rest), mean(x, dim, rest.keepDims)];
 }
 
 /** torch.std_mean: [standard deviation, mean] over dim, with the variance's correction (default 1). */
 export function stdMean(x: Tensor, options: VarMeanOptions = {}): [Tensor, Tensor] {
   const [dim, rest] = splitVarianceOptions('stdMean', options);
-  return [composite(() => sqrt(variance(x, dim, rest))), mean(x, dim, rest.keepDims ?? false)];
+  return [composite(() => sqrt(variance(x, dim, rest))), mean(x, dim, rest.keepDims)];
 }
 
 export interface NanquantileOptions {
@@ -195,29 +201,30 @@ export function mode(
   const keepdim = checkBoolean('mode: keepdim', options.keepdim ?? false);
   const at = normalizeAxis('mode', options.dim ?? -1, Math.max(x.rank, 1));
   if (x.size === 0) throw new ShapeError(`mode: x must not be empty, got shape ${formatShape(x.shape)}`);
-  const source = x.rank === 0 ? reshape(x, [1]) : x;
-  const n = source.shape[at]!;
-  const rows = transpose(source, at, source.rank - 1);
-  const { indices } = noGrad(() => {
-    const same = equal(unsqueeze(rows, -1), unsqueeze(rows, -2));
-    const counts = sum(cast(same, 'int32'), -1);
-    const best = max(counts, -1, true);
-    const candidates = equal(counts, best);
-    const top = isFloat(x.dtype) ? Infinity : 2 ** 31 - 1;
-    const value = min(where(candidates, rows, top), -1, true);
-    const positions = fromHost(
-      Int32Array.from({ length: n }, (_, i) => i),
-      [n],
-      { dtype: 'int32', backend: x.backend },
-    );
-    return { indices: max(where(equal(rows, value), positions, -1), -1, true) };
+  const source = x.rank === 0 ? [1] : x.shape;
+  const n = source[at]!;
+  const [values, indices] = compositeResults(() => {
+    const rows = transpose(reshape(x, source), at, source.length - 1);
+    const index = noGrad(() => {
+      const same = equal(unsqueeze(rows, -1), unsqueeze(rows, -2));
+      const counts = sum(cast(same, 'int32'), -1);
+      const candidates = equal(counts, max(counts, -1, true));
+      const top = isFloat(x.dtype) ? Infinity : 2 ** 31 - 1;
+      const value = min(where(candidates, rows, top), -1, true);
+      const positions = fromHost(
+        Int32Array.from({ length: n }, (_, i) => i),
+        [n],
+        { dtype: 'int32', backend: x.backend },
+      );
+      return max(where(equal(rows, value), positions, -1), -1, true);
+    });
+    const back = (t: Tensor): Tensor => {
+      const moved = transpose(t, at, source.length - 1);
+      return keepdim ? moved : reshape(moved, reducedShape(source, [at], false));
+    };
+    return [back(takeAlongDim(rows, index, -1)), back(index)];
   });
-  const values = takeAlongDim(rows, indices, -1);
-  const back = (t: Tensor): Tensor => {
-    const moved = transpose(t, at, source.rank - 1);
-    return keepdim ? moved : reshape(moved, reducedShape(source.shape, [at], false));
-  };
-  return { values: back(values), indices: back(indices) };
+  return { values: values!, indices: indices! };
 }
 
 export interface CovOptions {
