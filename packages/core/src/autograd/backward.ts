@@ -98,6 +98,79 @@ function seedFromFusedLoss(root: Tensor): boolean {
   return true;
 }
 
+/**
+ * Internal (checkpoint's recomputation, inside another pass's rule): the gradients of `sinks`
+ * from `roots` seeded with `seeds`, over the part of the graph made at or after tensor id
+ * `from`. Its own bookkeeping (no PENDING_GRAD / VISITED_IN slots, which the enclosing pass
+ * uses), no `.grad` written, no hooks run on the sinks and no graph released: the caller hands
+ * the sinks' gradients to the enclosing pass, which does all that once.
+ */
+export function gradientsOf(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  sinks: readonly Tensor[],
+  from: number,
+): (Tensor | null)[] {
+  const isSink = new Set(sinks);
+  const inside = (t: Tensor) => t.requiresGrad && t.id >= from && !isSink.has(t) && t.gradNode !== null;
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  for (const root of roots) {
+    if (!inside(root) || seen.has(root)) continue;
+    seen.add(root);
+    const tensors: Tensor[] = [root];
+    const next: number[] = [0];
+    while (tensors.length > 0) {
+      const top = tensors.length - 1;
+      const tensor = tensors[top]!;
+      const inputs = tensor.gradNode!.inputs;
+      const at = next[top]!;
+      if (at < inputs.length) {
+        next[top] = at + 1;
+        const input = inputs[at]!;
+        if (inside(input) && !seen.has(input)) {
+          seen.add(input);
+          tensors.push(input);
+          next.push(0);
+        }
+      } else {
+        order.push(tensor);
+        tensors.pop();
+        next.pop();
+      }
+    }
+  }
+  const pending = new Map<Tensor, Tensor>();
+  const add = (t: Tensor, g: Tensor) => {
+    const previous = pending.get(t);
+    pending.set(t, previous === undefined ? g : accumulate(previous, g));
+  };
+  return noGrad(() => {
+    roots.forEach((root, i) => {
+      const seed = seeds[i]!;
+      // an alias or a cast: this pass may dispose what it adds up, never the caller's tensor
+      add(root, seed.dtype === root.dtype ? seed.detach() : seed.cast(root.dtype));
+    });
+    for (let i = order.length - 1; i >= 0; i--) {
+      const tensor = order[i]!;
+      let grad = pending.get(tensor);
+      if (grad === undefined) continue;
+      pending.delete(tensor);
+      if (tensor.watchesGradient) grad = tensor.applyGradientHooks(grad);
+      const flowing = runRule(tensor.gradNode!, grad, tensor);
+      for (let j = 0; j < flowing.length; j += 2) {
+        const input = flowing[j]!;
+        const value = flowing[j + 1]!;
+        if (isSink.has(input) || inside(input)) add(input, value);
+        else value.dispose(); // an outer tensor the recorded run did not report: nothing to reach
+      }
+    }
+    const result = sinks.map((sink) => pending.get(sink) ?? null);
+    for (const [t, g] of pending) if (!isSink.has(t)) g.dispose();
+    return result;
+  });
+}
+
 /** Tensors reachable from `root` through recorded nodes, inputs before the ops using them. */
 let passes = 0;
 

@@ -188,6 +188,41 @@ describe('checkpoint (torch.utils.checkpoint)', () => {
     });
   });
 
+  it('reaches a result computed outside the block through it, in either order of the graph', () => {
+    for (const order of ['outer first', 'checkpoint first']) {
+      const w = tensor([2], { dtype: 'float64', requiresGrad: true });
+      const x = tensor([3], { dtype: 'float64', requiresGrad: true });
+      const h = w.mul(5); // a non-leaf the block reads from its closure
+      const y = checkpoint((a: Tensor) => a.mul(h), x);
+      (order === 'outer first' ? h.mul(7).add(y) : y.add(h.mul(7))).sum().backward();
+      // loss = 35 w + 3 · 5 w: d/dw = 50; d/dx = h = 10; h is no leaf and keeps no gradient
+      expect(values(w.grad)).toEqual([50]);
+      expect(values(x.grad)).toEqual([10]);
+      expect(h.grad).toBeNull();
+    }
+  });
+
+  it("runs a parameter's gradient hook once, on the whole gradient, as without checkpointing", () => {
+    const w = tensor([2], { dtype: 'float64', requiresGrad: true });
+    const x = tensor([3], { dtype: 'float64' });
+    let calls = 0;
+    w.registerHook((g) => {
+      calls++;
+      return g.mul(2);
+    });
+    checkpoint((a: Tensor) => a.mul(w), x)
+      .sum()
+      .backward();
+    expect([calls, ...values(w.grad)]).toEqual([1, 6]);
+    w.grad = null;
+    calls = 0;
+    checkpoint((a: Tensor) => a.mul(w), x)
+      .add(w.mul(10))
+      .sum()
+      .backward();
+    expect([calls, ...values(w.grad)]).toEqual([1, 26]);
+  });
+
   it('checkpointSequential splits layers into segments with the plain gradients', () => {
     manualSeed(5);
     const layers = [0, 1, 2, 3, 4].map(() => new Linear(3, 3, { dtype: 'float64' }));
@@ -204,7 +239,7 @@ describe('checkpoint (torch.utils.checkpoint)', () => {
     values(layers[0]!.weight.grad).forEach((g, i) => expect(g).toBeCloseTo(plain[i]!, 12));
     expect(() => checkpointSequential(fns, 0, x)).toThrow(/segments must be a positive integer, got 0/);
     expect(() => checkpoint((() => 3) as never, x)).toThrow(
-      /must return a Tensor or an array of Tensors; output 0 is number/,
+      /must return a Tensor or an array of Tensors; output 0 is 3/,
     );
   });
 });

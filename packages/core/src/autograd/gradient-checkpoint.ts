@@ -1,11 +1,10 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { isFloat } from '../backend/dtypes.js';
-import { add, mul } from '../ops/elementwise.js';
-import { sum } from '../ops/reduce.js';
-import { defaultGenerator } from '../tensor/random.js';
+import { defaultGenerator, type GeneratorState } from '../tensor/random.js';
 import { tidy } from '../tensor/scope.js';
 import { isTensor } from '../tensor/is-tensor.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { nextTensorIdValue, type Tensor } from '../tensor/tensor.js';
+import { gradientsOf } from './backward.js';
 import { customGrad } from './custom-grad.js';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
 
@@ -14,32 +13,36 @@ import { isGradEnabled, setGradEnabled } from './grad-mode.js';
  * none of its intermediates, and runs it again during backward to get its gradients, trading
  * one more forward of `fn` for the memory of its activations. The default generator's state is
  * restored for the second run, so dropout draws the same masks (a module given its own
- * `generator` is not rewound: don't checkpoint those). Parameters `fn` uses get their
- * gradients even when no input requires one (unlike PyTorch's reentrant variant). Running
- * statistics (BatchNorm in training mode) are updated by both runs, as in PyTorch.
+ * `generator` is not rewound: don't checkpoint those). Every tensor from outside that `fn`
+ * reads and that wants a gradient (parameters, or a result computed before) gets it through
+ * the checkpoint, even when no input requires one (unlike PyTorch's reentrant variant), and
+ * gradient hooks run once, as without checkpointing. Running statistics (BatchNorm in training
+ * mode) are updated by both runs, as in PyTorch.
  */
 export function checkpoint<A extends Tensor[], V extends Tensor | Tensor[]>(fn: (...inputs: A) => V, ...inputs: A): V {
-  if (typeof fn !== 'function') throw new ArgumentError(`checkpoint: expected a function, got ${typeof fn}`);
+  if (typeof fn !== 'function') throw new ArgumentError(`checkpoint: expected a function, got ${describeValue(fn)}`);
   inputs.forEach((input, i) => {
     if (!isTensor(input))
-      throw new ArgumentError(`checkpoint: argument ${i + 1} must be a Tensor, got ${typeof input}`);
+      throw new ArgumentError(`checkpoint: argument ${i + 1} must be a Tensor, got ${describeValue(input)}`);
   });
   if (!isGradEnabled()) return fn(...inputs);
   const rng = defaultGenerator.getState();
-  // The first run records, only to find the leaves (parameters) `fn` reads; its graph is freed
-  // with the tidy, so at most one segment's activations are alive at a time.
-  let leaves: Tensor[] = [];
+  // The first run records, only to find the outside tensors `fn` reads (those made before it,
+  // wanting a gradient); its graph is freed with the tidy, so at most one segment's
+  // activations are alive at a time.
+  let outside: Tensor[] = [];
   let single = false;
   const outputs = tidy(() => {
-    const detached = inputs.map((x) => cutFrom(x));
-    const result = withGrad(true, () => fn(...(detached as A)));
+    const from = nextTensorIdValue();
+    const copies = inputs.map((x) => cutFrom(x));
+    const result = withGrad(true, () => fn(...(copies as A)));
     single = !Array.isArray(result);
     const list = checkOutputs(result);
-    leaves = reachableLeaves(list, new Set(detached));
+    outside = outsideTensors(list, new Set(copies), from);
     return list.map((t) => t.detach());
   });
-  const all = [...inputs, ...leaves];
-  const gradFunc = (dys: Tensor[]) => recompute(fn, inputs, leaves, dys, rng);
+  const all = [...inputs, ...outside];
+  const gradFunc = (dys: Tensor[]) => recompute(fn, inputs, outside, dys, rng);
   // One output goes on the node itself (no packing copy).
   const results = single
     ? [customGrad((..._all: Tensor[]) => ({ value: outputs[0]!, gradFunc: (dy: Tensor) => gradFunc([dy]) }))(...all)]
@@ -58,7 +61,9 @@ export function checkpointSequential(
   input: Tensor,
 ): Tensor {
   if (!Number.isInteger(segments) || segments < 1)
-    throw new ArgumentError(`checkpointSequential: segments must be a positive integer, got ${segments}`);
+    throw new ArgumentError(
+      `checkpointSequential: segments must be a positive integer, got ${describeValue(segments)}`,
+    );
   if (functions.length === 0) throw new ArgumentError('checkpointSequential: functions is empty; give at least one');
   const size = Math.ceil(functions.length / Math.min(segments, functions.length));
   let x = input;
@@ -70,40 +75,28 @@ export function checkpointSequential(
   return x;
 }
 
-/** The second run: rewinds the generator, records `fn` again and backpropagates `dys` through it. */
+/**
+ * The second run: rewinds the generator, records `fn` again on fresh copies of the inputs and
+ * takes the gradients of those copies and of the outside tensors through that graph alone
+ * (gradientsOf), for the enclosing backward pass to hand on.
+ */
 function recompute<A extends Tensor[]>(
   fn: (...inputs: A) => Tensor | Tensor[],
   inputs: readonly Tensor[],
-  leaves: readonly Tensor[],
+  outside: readonly Tensor[],
   dys: readonly Tensor[],
-  rng: ReturnType<typeof defaultGenerator.getState>,
+  rng: GeneratorState,
 ): (Tensor | null)[] {
   const after = defaultGenerator.getState();
   defaultGenerator.setState(rng);
-  // The leaves' gradients from earlier backward passes step aside, so what the recomputation
-  // leaves in `.grad` is exactly this node's gradient; they come back after.
-  const stashed = leaves.map((leaf) => (leaf.grad === null ? null : leaf.grad.detach()));
-  for (const leaf of leaves) leaf.grad = null;
   try {
-    const detached = inputs.map((x) => cutFrom(x));
-    withGrad(true, () => {
-      const list = checkOutputs(fn(...(detached as A)));
-      let root: Tensor | null = null;
-      list.forEach((out, i) => {
-        if (!out.requiresGrad) return;
-        const term = sum(mul(out, dys[i]!));
-        root = root === null ? term : add(root, term);
-      });
-      if (root !== null) (root as Tensor).backward();
-    });
-    const taken = (t: Tensor) => {
-      const g = t.grad === null ? null : t.grad.detach();
-      t.grad = null;
-      return g;
-    };
-    return [...detached.map(taken), ...leaves.map(taken)];
+    const from = nextTensorIdValue();
+    const copies = inputs.map((x) => cutFrom(x));
+    const list = withGrad(true, () => checkOutputs(fn(...(copies as A))));
+    const roots = list.filter((out) => out.requiresGrad);
+    const seeds = list.flatMap((out, i) => (out.requiresGrad ? [dys[i]!] : []));
+    return gradientsOf(roots, seeds, [...copies, ...outside], from);
   } finally {
-    leaves.forEach((leaf, i) => (leaf.grad = stashed[i]!));
     defaultGenerator.setState(after);
   }
 }
@@ -120,26 +113,29 @@ function checkOutputs(result: unknown): Tensor[] {
   list.forEach((t, i) => {
     if (!isTensor(t))
       throw new ArgumentError(
-        `checkpoint: the function must return a Tensor or an array of Tensors; output ${i} is ${typeof t}`,
+        `checkpoint: the function must return a Tensor or an array of Tensors; output ${i} is ${describeValue(t)}`,
       );
   });
   return list as Tensor[];
 }
 
-/** Leaves requiring gradients reachable from `outputs`, not through `stop` (the inputs' copies). */
-function reachableLeaves(outputs: readonly Tensor[], stop: ReadonlySet<Tensor>): Tensor[] {
+/**
+ * The tensors made before the run (ids below `from`) that wanting a gradient are reachable from
+ * `outputs`: parameters and earlier results `fn` read. The walk stops at them and at `stop`
+ * (the inputs' copies), so it never enters the graph outside the block.
+ */
+function outsideTensors(outputs: readonly Tensor[], stop: ReadonlySet<Tensor>, from: number): Tensor[] {
   const seen = new Set<Tensor>();
-  const leaves: Tensor[] = [];
+  const found: Tensor[] = [];
   const stack = outputs.filter((t) => t.requiresGrad);
   while (stack.length > 0) {
     const t = stack.pop()!;
     if (seen.has(t) || stop.has(t)) continue;
     seen.add(t);
-    const node = t.gradNode;
-    if (node === null) leaves.push(t);
-    else for (const input of node.inputs) if (input.requiresGrad) stack.push(input);
+    if (t.id < from) found.push(t);
+    else if (t.gradNode !== null) for (const input of t.gradNode.inputs) if (input.requiresGrad) stack.push(input);
   }
-  return leaves;
+  return found;
 }
 
 function withGrad<T>(enabled: boolean, fn: () => T): T {

@@ -24,6 +24,11 @@ export type TensorLike = Tensor | number;
 
 let nextTensorId = 0;
 
+/** Internal (checkpoint): the id the next tensor will get; tensors made from now on have ids at or above it. */
+export function nextTensorIdValue(): number {
+  return nextTensorId;
+}
+
 /**
  * An n-dimensional array on a backend, with optional gradient tracking. Tensors are immutable
  * values except through `assign` (used by optimizers); every op returns a new tensor.
