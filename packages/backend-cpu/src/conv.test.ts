@@ -69,6 +69,14 @@ describe('fused conv2d (native: im2col + GEMM)', () => {
       // step), 14 of 16 columns; then two threads' chunks of images (4 + 5: groups of 4 + 1)
       { x: [5, 3, 11, 13], w: [7, 3, 7, 6], o: options(1, 3) },
       { x: [9, 6, 14, 14], w: [16, 6, 5, 5], o: options() },
+      // AVX-512's blocks (4 rows x 6 channels forward, 4 channels x 5 taps for the weights) and
+      // their remainders: 15 rows (3 blocks + 3), 20 columns (16 + 4), 13 channels (6 + 6 + 1;
+      // 4 + 4 + 4 + 1), 12 taps (5 + 5 + 2); 6 rows (4 + 2), 4 taps; 9 rows (4 + 4 + 1) of a 1x1 kernel
+      { x: [2, 5, 15, 21], w: [13, 5, 3, 4], o: options(1, 1) },
+      { x: [2, 3, 7, 16], w: [5, 3, 2, 2], o: options() },
+      { x: [2, 2, 9, 12], w: [3, 2, 1, 1], o: options() },
+      // the fashion-mnist-cnn preset's second layer (32 -> 64 channels, 5x5, 14x14, padding 2)
+      { x: [3, 32, 14, 14], w: [64, 32, 5, 5], o: options(1, 2) },
     ];
     for (const dtype of ['float32', 'float64'] as const) {
       const Array_ = dtype === 'float32' ? Float32Array : Float64Array;

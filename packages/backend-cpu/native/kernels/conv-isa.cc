@@ -1,6 +1,7 @@
 // Direct convolution kernels (see conv.h), compiled once per instruction set like gemm-isa.cc,
-// with -ffp-contract=fast so that the multiply-adds become FMA instructions. Vectors of 8 floats
-// (GCC vector extensions) along the output row; registers hold a block of output channels.
+// with -ffp-contract=fast so that the multiply-adds become FMA instructions. Vectors (GCC vector
+// extensions: 16 floats with AVX-512, 8 otherwise) along the output row; registers hold a block of
+// output channels (and, with AVX-512's 32 registers, of output rows).
 #include <cstring>
 
 #include "conv.h"
@@ -20,11 +21,31 @@ namespace myelin {
 namespace MYELIN_ISA {
 namespace {
 
-typedef float V __attribute__((vector_size(32), aligned(4)));
-typedef std::int32_t VI __attribute__((vector_size(32), aligned(4)));
-constexpr int LANES = 8;
+#if defined(__AVX512F__)
+// AVX-512: one 16-float vector per 16-column step, 32 registers. The forward block takes 4 output
+// rows x 6 channels (24 accumulators; each weight broadcast serves 4 rows), the weight gradient
+// 4 channels x 5 taps (a 5x5 kernel's row in one block).
+constexpr int VBYTES = 64;
+constexpr int OB_MAX = 6;
+constexpr int RB_MAX = 4;
+constexpr int OB_W = 4;
+constexpr int TB = 5;
+#else
+// AVX2 and the portable build: two 8-float vectors per step, 16 registers. Six output channels
+// of one row (12 accumulators, 2 row vectors and a broadcast: 15 of 16); the weight gradient
+// 3 channels x 4 taps (12 accumulators, 3 gradient vectors and an input vector).
+constexpr int VBYTES = 32;
+constexpr int OB_MAX = 6;
+constexpr int RB_MAX = 1;
+constexpr int OB_W = 3;
+constexpr int TB = 4;
+#endif
+typedef float V __attribute__((vector_size(VBYTES), aligned(4)));
+typedef std::int32_t VI __attribute__((vector_size(VBYTES), aligned(4)));
+constexpr int LANES = VBYTES / 4;
 constexpr int NV = int(CONV_COLS) / LANES;
-static_assert(NV == 2, "the kernels below step two vectors at a time");
+static_assert(NV * LANES == int(CONV_COLS), "a column step is a whole number of vectors");
+static_assert(LANES <= int(CONV_LANES), "the glue pads and leaves slack for CONV_LANES floats");
 
 // V is declared 4-byte aligned: these are unaligned loads and stores.
 inline V load(const float* p) { return *reinterpret_cast<const V*>(p); }
@@ -35,23 +56,29 @@ inline V load(const float* p) { return *reinterpret_cast<const V*>(p); }
  */
 inline V load_once(const float* p) {
   V v = load(p);
-#if defined(__AVX__)
+#if defined(__AVX512F__)
+  __asm__("" : "+v"(v));  // any of the 32 registers ("x" would allow only the first 16)
+#elif defined(__AVX__)
   __asm__("" : "+x"(v));
 #endif
   return v;
 }
 inline void store(float* p, V v) { *reinterpret_cast<V*>(p) = v; }
 
-/** Output channels [o0, o0 + OB) of row oh, columns [ow0, ow0 + 16) (stored up to out_w). */
-template <int OB>
+/**
+ * Output channels [o0, o0 + OB) of rows [oh, oh + RB), columns [ow0, ow0 + CONV_COLS) (stored up
+ * to out_w), over the kernel rows [a0, a1): each weight is loaded once for the RB rows.
+ */
+template <int OB, int RB>
 inline void forward_block(const float* __restrict xp, i64 c, i64 hp, i64 wp, const float* __restrict w,
                           const float* bias, i64 kh, i64 kw, float* __restrict y, i64 o0, i64 oh, i64 ow0, i64 out_h,
                           i64 out_w, i64 a0, i64 a1) {
   const i64 taps = c * kh * kw;
-  V acc[OB][NV];
+  V acc[OB][RB][NV];
   for (int ob = 0; ob < OB; ob++) {
     const float b = bias != nullptr ? bias[o0 + ob] : 0.0f;
-    for (int v = 0; v < NV; v++) acc[ob][v] = V{} + b;
+    for (int r = 0; r < RB; r++)
+      for (int v = 0; v < NV; v++) acc[ob][r][v] = V{} + b;
   }
   const float* wo = w + o0 * taps;
   for (i64 ci = 0; ci < c; ci++) {
@@ -59,65 +86,82 @@ inline void forward_block(const float* __restrict xp, i64 c, i64 hp, i64 wp, con
       const float* row = xp + (ci * hp + oh + a) * wp + ow0;
       const float* wt = wo + (ci * kh + a) * kw;
       for (i64 b = 0; b < kw; b++) {
-        const V x0 = load_once(row + b), x1 = load_once(row + b + LANES);
+        V x[RB][NV];
+        for (int r = 0; r < RB; r++)
+          for (int v = 0; v < NV; v++) x[r][v] = load_once(row + r * wp + b + v * LANES);
         for (int ob = 0; ob < OB; ob++) {
           const float s = wt[ob * taps + b];
-          acc[ob][0] += s * x0;
-          acc[ob][1] += s * x1;
+          for (int r = 0; r < RB; r++)
+            for (int v = 0; v < NV; v++) acc[ob][r][v] += s * x[r][v];
         }
       }
     }
   }
   const i64 valid = out_w - ow0;
   for (int ob = 0; ob < OB; ob++) {
-    float* dst = y + ((o0 + ob) * out_h + oh) * out_w + ow0;
-    if (valid >= CONV_COLS) {
-      store(dst, acc[ob][0]);
-      store(dst + LANES, acc[ob][1]);
-    } else {
-      float tmp[CONV_COLS];
-      store(tmp, acc[ob][0]);
-      store(tmp + LANES, acc[ob][1]);
-      for (i64 l = 0; l < valid; l++) dst[l] = tmp[l];
-    }
-  }
-}
-
-/** Six output channels at a time (12 accumulators, 2 row vectors and a broadcast: 15 of AVX2's 16). */
-constexpr int OB_MAX = 6;
-
-void forward(const float* xp, i64 c, i64 wp, const float* w, const float* bias, i64 o, i64 kh, i64 kw, float* y,
-             i64 out_h, i64 out_w, i64 row_lo, i64 row_hi) {
-  const i64 hp = out_h + kh - 1;
-  for (i64 oh = 0; oh < out_h; oh++) {
-    // Only the taps on rows [row_lo, row_hi) (the others are zero padding).
-    const i64 a0 = row_lo - oh > 0 ? row_lo - oh : 0;
-    const i64 a1 = row_hi - oh < kh ? row_hi - oh : kh;
-    for (i64 o0 = 0; o0 < o; o0 += OB_MAX) {
-      const i64 ob = o - o0 < OB_MAX ? o - o0 : OB_MAX;
-      for (i64 ow0 = 0; ow0 < out_w; ow0 += CONV_COLS) {
-        switch (ob) {
-          case 6: forward_block<6>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
-          case 5: forward_block<5>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
-          case 4: forward_block<4>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
-          case 3: forward_block<3>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
-          case 2: forward_block<2>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
-          default: forward_block<1>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
-        }
+    for (int r = 0; r < RB; r++) {
+      float* dst = y + ((o0 + ob) * out_h + oh + r) * out_w + ow0;
+      if (valid >= CONV_COLS) {
+        for (int v = 0; v < NV; v++) store(dst + v * LANES, acc[ob][r][v]);
+      } else {
+        float tmp[CONV_COLS];
+        for (int v = 0; v < NV; v++) store(tmp + v * LANES, acc[ob][r][v]);
+        for (i64 l = 0; l < valid; l++) dst[l] = tmp[l];
       }
     }
   }
 }
 
-inline float lane_sum(V v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+/** forward_block for `ob` <= OB_MAX channels (the channel count's remainder after whole blocks). */
+template <int RB>
+inline void forward_channels(i64 ob, const float* xp, i64 c, i64 hp, i64 wp, const float* w, const float* bias, i64 kh,
+                             i64 kw, float* y, i64 o0, i64 oh, i64 ow0, i64 out_h, i64 out_w, i64 a0, i64 a1) {
+  static_assert(OB_MAX == 6, "the switch below lists 1 to 6 channels");
+  switch (ob) {
+    case 6: forward_block<6, RB>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+    case 5: forward_block<5, RB>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+    case 4: forward_block<4, RB>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+    case 3: forward_block<3, RB>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+    case 2: forward_block<2, RB>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+    default: forward_block<1, RB>(xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1); break;
+  }
+}
 
-/**
- * The weight gradient's register block: OB output channels x TB taps, 12 accumulators (more
- * chains than an FMA's latency x 2 units), the OB gradient vectors and one input vector: AVX2's
- * 16 registers.
- */
-constexpr int OB_W = 3;
-constexpr int TB = 4;
+/** forward_channels for `rb` <= RB rows (the row count's remainder after whole blocks). */
+template <int RB>
+inline void forward_rows(i64 rb, i64 ob, const float* xp, i64 c, i64 hp, i64 wp, const float* w, const float* bias, i64 kh,
+                         i64 kw, float* y, i64 o0, i64 oh, i64 ow0, i64 out_h, i64 out_w, i64 a0, i64 a1) {
+  if constexpr (RB > 1) {
+    if (rb < RB) return forward_rows<RB - 1>(rb, ob, xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1);
+  }
+  forward_channels<RB>(ob, xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1);
+}
+
+void forward(const float* xp, i64 c, i64 wp, const float* w, const float* bias, i64 o, i64 kh, i64 kw, float* y,
+             i64 out_h, i64 out_w, i64 row_lo, i64 row_hi) {
+  const i64 hp = out_h + kh - 1;
+  for (i64 oh = 0; oh < out_h; oh += RB_MAX) {
+    const i64 rb = out_h - oh < RB_MAX ? out_h - oh : RB_MAX;
+    // Only the kernel rows that reach [row_lo, row_hi) from some row of the block (the others
+    // meet zero padding only); a row of the block may still read padding rows, which are zero.
+    const i64 a0 = row_lo - oh - (rb - 1) > 0 ? row_lo - oh - (rb - 1) : 0;
+    const i64 a1 = row_hi - oh < kh ? row_hi - oh : kh;
+    for (i64 o0 = 0; o0 < o; o0 += OB_MAX) {
+      const i64 ob = o - o0 < OB_MAX ? o - o0 : OB_MAX;
+      for (i64 ow0 = 0; ow0 < out_w; ow0 += CONV_COLS)
+        forward_rows<RB_MAX>(rb, ob, xp, c, hp, wp, w, bias, kh, kw, y, o0, oh, ow0, out_h, out_w, a0, a1);
+    }
+  }
+}
+
+/** The sum of a vector's lanes, pairwise. */
+inline float lane_sum(V v) {
+  float lanes[LANES];
+  store(lanes, v);
+  for (int width = LANES / 2; width > 0; width /= 2)
+    for (int l = 0; l < width; l++) lanes[l] += lanes[l + width];
+  return lanes[0];
+}
 
 /** The weight gradient's operands (see ConvKernels::weight_grad). */
 struct WeightArgs {
@@ -175,7 +219,9 @@ void weight_taps(const WeightArgs& p, i64 ci, i64 o0, float* dw) {
   const i64 taps = p.kh * p.kw;
   i64 q0 = 0;
   for (; q0 + TB <= taps; q0 += TB) weight_block<OB, TB>(p, ci, q0, o0, dw);
+  static_assert(TB <= 5, "the switch below lists remainders of 1 to 4 taps");
   switch (taps - q0) {
+    case 4: weight_block<OB, 4>(p, ci, q0, o0, dw); break;
     case 3: weight_block<OB, 3>(p, ci, q0, o0, dw); break;
     case 2: weight_block<OB, 2>(p, ci, q0, o0, dw); break;
     case 1: weight_block<OB, 1>(p, ci, q0, o0, dw); break;
@@ -185,14 +231,16 @@ void weight_taps(const WeightArgs& p, i64 ci, i64 o0, float* dw) {
 
 void weight_grad(const float* g, i64 length, const float* xs, i64 plane, i64 channel, i64 row, i64 c, i64 o, i64 kh,
                  i64 kw, i64 images, float* dw, float* db) {
-  const i64 stride = (length + LANES - 1) / LANES * LANES;
+  const i64 stride = (length + CONV_LANES - 1) / CONV_LANES * CONV_LANES;  // as the glue pads g
   const WeightArgs p{g, length, stride, xs, plane, channel, row, c, o, kh, kw, images};
   // Channel by channel: one input channel's shifted planes (images x kw, contiguous) stay in L1
   // while every output channel's gradient rows pass over them (all channels' planes exceed L2).
   for (i64 ci = 0; ci < c; ci++) {
     i64 o0 = 0;
     for (; o0 + OB_W <= o; o0 += OB_W) weight_taps<OB_W>(p, ci, o0, dw);
+    static_assert(OB_W <= 4, "the switch below lists remainders of 1 to 3 channels");
     switch (o - o0) {
+      case 3: weight_taps<3>(p, ci, o0, dw); break;
       case 2: weight_taps<2>(p, ci, o0, dw); break;
       case 1: weight_taps<1>(p, ci, o0, dw); break;
       default: break;

@@ -7,10 +7,14 @@
 
 namespace myelin {
 
-/** Output columns per step: two vectors of 8 floats. Padded rows are multiples of this. */
+/** Output columns per step: one vector of 16 floats (AVX-512) or two of 8. Padded rows are multiples of this. */
 constexpr i64 CONV_COLS = 16;
-/** Floats per vector of the kernels. */
-constexpr i64 CONV_LANES = 8;
+/**
+ * Floats per vector of the widest kernels (AVX-512's 16): the gradient planes are padded to a
+ * multiple of this and the shifted inputs have this many readable floats after their end, for
+ * every instruction set's kernels.
+ */
+constexpr i64 CONV_LANES = 16;
 
 /** The padded row length the kernels read for `cols` outputs and `kw` taps. */
 inline i64 conv_padded_width(i64 cols, i64 kw) { return (cols + CONV_COLS - 1) / CONV_COLS * CONV_COLS + kw - 1; }
