@@ -293,9 +293,9 @@ bool direct_applies(const ConvShape& s, int dtype) {
   const double rows = double(std::max(g.height + 2 * g.ph, g.height + g.kh - 1));
   const double cols = double(std::max(g.width + 2 * g.pw, conv_padded_width(std::max(g.width, g.out_w), g.kw)));
   const double padded = double(std::max(s.c, s.o)) * rows * cols;
-  // The weight gradient's kw shifted copies of one image (conv_backward_direct's xs).
-  const double shifted = double(g.kw) * double(s.c) * double(g.height + 2 * g.ph) * double(g.out_w);
-  return padded <= double(1 << 20) && shifted <= double(1 << 20) && double(s.o) * double(s.k) <= double(1 << 20);
+  // The weight gradient's transposed output gradient of one image and its partial sums.
+  const double transposed = double(s.length) * double(s.o + CONV_LANES);
+  return padded <= double(1 << 20) && transposed <= double(1 << 20) && double(s.o + CONV_LANES) * double(s.k) <= double(1 << 20);
 }
 
 /**
@@ -358,32 +358,28 @@ void conv_forward_direct(State* st, const ConvShape& s, const float* x, const fl
 }
 
 /**
- * Backward, direct. dW (and db): flat correlations of the output gradient (read in place) with
- * kw column-shifted copies of each padded input plane (row length out_w, so every product is a
- * real tap: no masking, no wasted lanes), a few images per kernel call; with several threads each
- * chunk of images adds into its own partial, summed at the end. dX: the transposed convolution,
- * i.e. the forward kernel over the gradient padded by kernel - 1 - padding with the flipped,
- * transposed weights.
+ * Backward, direct. dW (and db), one image at a time: the output gradient transposed to
+ * channels last (gt), the input padded (xp), and the kernel's sums along the output channels into
+ * dwt [c, kh, kw, o_pad]; with several threads each chunk of images adds into its own dwt,
+ * summed and transposed to [o, c, kh, kw] at the end. dX: the transposed convolution, i.e. the
+ * forward kernel over the gradient padded by kernel - 1 - padding with the flipped, transposed
+ * weights.
  */
 void conv_backward_direct(State* st, const ConvShape& s, const float* grad, const float* x, const float* w, float* dx, float* dw, float* db) {
   const UnfoldGeometry& g = s.g;
-  const i64 hp = g.height + 2 * g.ph;  // = out_h + kh - 1
-  const i64 plane_s = hp * g.out_w;
+  const i64 hp = g.height + 2 * g.ph;  // = out_h + kh - 1 (stride 1, dilation 1)
+  const i64 wp = g.width + 2 * g.pw;   // = out_w + kw - 1
   const i64 hp2 = g.height + g.kh - 1;  // out_h + 2 (kh - 1 - ph)
   const i64 wp2 = conv_padded_width(g.width, g.kw);
   const bool weights = dw != nullptr;
   const bool input = dx != nullptr;
-  // dW takes a few images per kernel call, so that its per-tap reductions are amortised; their
-  // shifted copies stay within 2^20 floats (LeNet: 4 images).
-  const i64 group = std::max<i64>(1, std::min<i64>({4, s.n, (i64(1) << 20) / std::max<i64>(1, g.kw * s.c * plane_s)}));
-  const i64 channel = group * g.kw * plane_s;  // xs[ci][image][b]: one channel's planes contiguous
-  const i64 per_x = weights ? s.c * channel + CONV_LANES : 0;  // the kernel's readable slack
-  const i64 stride_g = (s.length + CONV_LANES - 1) / CONV_LANES * CONV_LANES;
-  const i64 per_g = weights ? group * s.o * stride_g : 0;
+  const i64 o_pad = (s.o + CONV_LANES - 1) / CONV_LANES * CONV_LANES;
+  const i64 per_x = weights ? s.c * hp * wp : 0;
+  const i64 per_g = weights ? s.length * o_pad : 0;
   const i64 per_dy = input ? s.o * hp2 * wp2 : 0;
-  const i64 per_part = weights ? s.o * s.k + s.o : 0;
-  // Each part starts on a 64-byte boundary (whole cache lines: the kernels' vector loads of g
-  // and x then split a line only where their offsets do).
+  const i64 per_part = weights ? s.k * o_pad + o_pad : 0;
+  // Each part starts on a 64-byte boundary (whole cache lines: the kernels' vector loads of gt and
+  // dwt are then aligned).
   const auto lines = [](i64 floats) { return (floats + 15) / 16 * 16; };
   const i64 per = lines(per_x) + lines(per_g) + lines(per_dy) + lines(per_part);
   const i64 flipped = input ? s.c * s.o * g.kh * g.kw : 0;
@@ -399,34 +395,20 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
   }
   image_chunks(st, s.n, chunks, [&](i64 c, i64 begin, i64 end) {
     float* base = scratch_all + c * per;
-    float* xs = base;
-    float* gp = xs + lines(per_x);
-    float* dyp = gp + lines(per_g);
+    float* xp = base;
+    float* gt = xp + lines(per_x);
+    float* dyp = gt + lines(per_g);
     float* part_w = dyp + lines(per_dy);
-    float* part_b = part_w + s.o * s.k;
-  std::fill(base, base + per, 0.0f);
-    for (i64 i0 = begin; i0 < end; i0 += group) {
-      const i64 images = std::min(group, end - i0);
+    float* part_b = part_w + s.k * o_pad;
+    // Zero once: the padding borders, gt's lanes from o and the partial sums.
+    std::fill(base, base + per, 0.0f);
+    for (i64 i = begin; i < end; i++) {
       if (weights) {
-        // xs[ci][image][b][h * out_w + w] = padded x at (h, w + b); the padding stays zero (the
-        // layout does not depend on `images`).
-        for (i64 p = 0; p < images * s.c; p++) {
-          const float* src = x + (i0 * s.c + p) * s.plane;
-          float* dst = xs + (p % s.c) * channel + (p / s.c) * g.kw * plane_s;
-          for (i64 b = 0; b < g.kw; b++) {
-            const i64 w_lo = std::max<i64>(0, g.pw - b);
-            const i64 w_hi = std::min(g.out_w, g.width + g.pw - b);
-            if (w_hi <= w_lo) continue;
-            for (i64 r = 0; r < g.height; r++) {
-              copy_short(dst + b * plane_s + (r + g.ph) * g.out_w + w_lo, src + r * g.width + (w_lo + b - g.pw), w_hi - w_lo);
-            }
-          }
-        }
-        // The gradient planes padded to whole vectors (zeros stay past each plane's end).
-        for (i64 p = 0; p < images * s.o; p++) std::memcpy(gp + p * stride_g, grad + (i0 * s.o + p) * s.length, std::size_t(s.length) * sizeof(float));
-        st->ck->weight_grad(gp, s.length, xs, plane_s, channel, g.out_w, s.c, s.o, g.kh, g.kw, images, part_w, db != nullptr ? part_b : nullptr);
+        pad_planes(x + i * s.c * s.plane, xp, s.c, g.height, g.width, hp, wp, g.ph, g.pw);
+        st->ck->transpose(grad + i * s.o * s.length, gt, s.o, s.length, o_pad);
+        st->ck->weight_grad(gt, o_pad, xp, s.c, hp, wp, g.kh, g.kw, g.out_h, g.out_w, part_w, db != nullptr ? part_b : nullptr);
       }
-      for (i64 i = i0; input && i < i0 + images; i++) {
+      if (input) {
         pad_planes(grad + i * s.o * s.length, dyp, s.o, g.out_h, g.out_w, hp2, wp2, g.kh - 1 - g.ph, g.kw - 1 - g.pw);
         // The weights are finite here (checked by the caller): the zero border rows are skipped.
         st->ck->forward(dyp, s.o, wp2, wt, nullptr, s.c, g.kh, g.kw, dx + i * s.c * s.plane, g.height, g.width, g.kh - 1 - g.ph,
@@ -435,11 +417,15 @@ void conv_backward_direct(State* st, const ConvShape& s, const float* grad, cons
     }
   });
   if (!weights) return;
+  // dw [o, c, kh, kw] and db [o]: the chunks' partials [c * kh * kw, o_pad] summed and transposed.
   for (i64 c = 0; c < chunks; c++) {
     const float* part_w = scratch_all + c * per + lines(per_x) + lines(per_g) + lines(per_dy);
-    for (i64 e = 0; e < s.o * s.k; e++) dw[e] = c == 0 ? part_w[e] : dw[e] + part_w[e];
+    for (i64 oc = 0; oc < s.o; oc++) {
+      float* dst = dw + oc * s.k;
+      for (i64 q = 0; q < s.k; q++) dst[q] = c == 0 ? part_w[q * o_pad + oc] : dst[q] + part_w[q * o_pad + oc];
+    }
     if (db != nullptr) {
-      for (i64 e = 0; e < s.o; e++) db[e] = c == 0 ? part_w[s.o * s.k + e] : db[e] + part_w[s.o * s.k + e];
+      for (i64 oc = 0; oc < s.o; oc++) db[oc] = c == 0 ? part_w[s.k * o_pad + oc] : db[oc] + part_w[s.k * o_pad + oc];
     }
   }
 }

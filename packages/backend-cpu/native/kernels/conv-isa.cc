@@ -3,6 +3,7 @@
 // extensions: 16 floats with AVX-512, 8 otherwise) along the output row; registers hold a block of
 // output channels (and, with AVX-512's 32 registers, of output rows).
 #include <cstring>
+#include <utility>
 
 #include "conv.h"
 
@@ -24,21 +25,21 @@ namespace {
 #if defined(__AVX512F__)
 // AVX-512: one 16-float vector per 16-column step, 32 registers. The forward block takes 4 output
 // rows x 6 channels (24 accumulators; each weight broadcast serves 4 rows), the weight gradient
-// 4 channels x 5 taps (a 5x5 kernel's row in one block).
+// 4 vectors of output channels x 5 taps (a 5x5 kernel's row: 20 accumulators).
 constexpr int VBYTES = 64;
 constexpr int OB_MAX = 6;
 constexpr int RB_MAX = 4;
-constexpr int OB_W = 4;
+constexpr int OV_W = 4;
 constexpr int TB = 5;
 #else
 // AVX2 and the portable build: two 8-float vectors per step, 16 registers. Six output channels
 // of one row (12 accumulators, 2 row vectors and a broadcast: 15 of 16); the weight gradient
-// 3 channels x 4 taps (12 accumulators, 3 gradient vectors and an input vector).
+// 2 vectors of output channels x 5 taps (10 accumulators, 2 gradient vectors and a broadcast).
 constexpr int VBYTES = 32;
 constexpr int OB_MAX = 6;
 constexpr int RB_MAX = 1;
-constexpr int OB_W = 3;
-constexpr int TB = 4;
+constexpr int OV_W = 2;
+constexpr int TB = 5;
 #endif
 typedef float V __attribute__((vector_size(VBYTES), aligned(4)));
 typedef std::int32_t VI __attribute__((vector_size(VBYTES), aligned(4)));
@@ -165,95 +166,120 @@ inline float lane_sum(V v) {
 
 /** The weight gradient's operands (see ConvKernels::weight_grad). */
 struct WeightArgs {
-  const float* g;
-  i64 length, stride;
-  const float* xs;
-  i64 plane, channel, row, c, o, kh, kw, images;
+  const float* gt;
+  i64 o_pad;
+  const float* xp;
+  i64 hp, wp, kh, kw, out_w;
 };
 
 /**
- * dw[o0 + ob, ci, q0 + t] += sum over the images and j < length of g[o0 + ob][j] *
- * xs[ci][image][b][j + a * row] for the flat taps q = q0 + t = a * kw + b: OB channels and T taps,
- * a vector at a time.
+ * dwt[ci, a, b0 + t, ov0 * LANES ...] for OV vectors of output channels and T taps, over the
+ * output rows [h0, h1): each gradient vector serves T taps, each input value (a broadcast) OV.
  */
-template <int OB, int T>
-inline void weight_block(const WeightArgs& p, i64 ci, i64 q0, i64 o0, float* __restrict dw) {
-  V acc[OB][T];
-  for (int ob = 0; ob < OB; ob++)
-    for (int t = 0; t < T; t++) acc[ob][t] = V{};
-  i64 offset[T];
-  for (int t = 0; t < T; t++) offset[t] = (q0 + t) % p.kw * p.plane + (q0 + t) / p.kw * p.row;
-  const i64 whole = p.length / LANES * LANES;
-  const i64 rest = p.length - whole;
-  VI mask;
-  for (int l = 0; l < LANES; l++) mask[l] = l < rest ? -1 : 0;
-  for (i64 image = 0; image < p.images; image++) {
-    const float* __restrict gi = p.g + (image * p.o + o0) * p.stride;
-    const float* __restrict xi = p.xs + ci * p.channel + image * p.kw * p.plane;
-    for (i64 j = 0; j < whole; j += LANES) {
-      V gv[OB];
-      for (int ob = 0; ob < OB; ob++) gv[ob] = load(gi + ob * p.stride + j);
+template <int OV, int T>
+inline void weight_block(const WeightArgs& p, i64 ci, i64 a, i64 b0, i64 ov0, i64 h0, i64 h1, float* __restrict dwt) {
+  float* out = dwt + ((ci * p.kh + a) * p.kw + b0) * p.o_pad + ov0 * LANES;
+  V acc[T][OV];
+  for (int t = 0; t < T; t++)
+    for (int v = 0; v < OV; v++) acc[t][v] = load(out + t * p.o_pad + v * LANES);
+  for (i64 h = h0; h < h1; h++) {
+    const float* __restrict x = p.xp + (ci * p.hp + h + a) * p.wp + b0;
+    const float* __restrict g = p.gt + h * p.out_w * p.o_pad + ov0 * LANES;
+    for (i64 w = 0; w < p.out_w; w++, g += p.o_pad) {
+      V gv[OV];
+      for (int v = 0; v < OV; v++) gv[v] = load_once(g + v * LANES);
       for (int t = 0; t < T; t++) {
-        const V x = load_once(xi + offset[t] + j);
-        for (int ob = 0; ob < OB; ob++) acc[ob][t] += gv[ob] * x;
-      }
-    }
-    if (rest > 0) {
-      // The last partial vector: g's planes are padded with zeros, x is masked (0 * inf).
-      V gv[OB];
-      for (int ob = 0; ob < OB; ob++) gv[ob] = load(gi + ob * p.stride + whole);
-      for (int t = 0; t < T; t++) {
-        const V x = (V)((VI)load(xi + offset[t] + whole) & mask);
-        for (int ob = 0; ob < OB; ob++) acc[ob][t] += gv[ob] * x;
+        const float s = x[w + t];
+        for (int v = 0; v < OV; v++) acc[t][v] += gv[v] * s;
       }
     }
   }
-  const i64 taps = p.kh * p.kw;
-  for (int ob = 0; ob < OB; ob++)
-    for (int t = 0; t < T; t++) dw[((o0 + ob) * p.c + ci) * taps + q0 + t] += lane_sum(acc[ob][t]);
+  for (int t = 0; t < T; t++)
+    for (int v = 0; v < OV; v++) store(out + t * p.o_pad + v * LANES, acc[t][v]);
 }
 
-/** All kh x kw taps of input channel ci for OB output channels from o0. */
-template <int OB>
-void weight_taps(const WeightArgs& p, i64 ci, i64 o0, float* dw) {
-  const i64 taps = p.kh * p.kw;
-  i64 q0 = 0;
-  for (; q0 + TB <= taps; q0 += TB) weight_block<OB, TB>(p, ci, q0, o0, dw);
-  static_assert(TB <= 5, "the switch below lists remainders of 1 to 4 taps");
-  switch (taps - q0) {
-    case 4: weight_block<OB, 4>(p, ci, q0, o0, dw); break;
-    case 3: weight_block<OB, 3>(p, ci, q0, o0, dw); break;
-    case 2: weight_block<OB, 2>(p, ci, q0, o0, dw); break;
-    case 1: weight_block<OB, 1>(p, ci, q0, o0, dw); break;
+/** weight_block over a kernel row's taps from b0: TB at a time, then the remainder. */
+template <int OV>
+void weight_row(const WeightArgs& p, i64 ci, i64 a, i64 ov0, i64 h0, i64 h1, float* dwt) {
+  i64 b0 = 0;
+  for (; b0 + TB <= p.kw; b0 += TB) weight_block<OV, TB>(p, ci, a, b0, ov0, h0, h1, dwt);
+  static_assert(TB == 5, "the switch below lists remainders of 1 to 4 taps");
+  switch (p.kw - b0) {
+    case 4: weight_block<OV, 4>(p, ci, a, b0, ov0, h0, h1, dwt); break;
+    case 3: weight_block<OV, 3>(p, ci, a, b0, ov0, h0, h1, dwt); break;
+    case 2: weight_block<OV, 2>(p, ci, a, b0, ov0, h0, h1, dwt); break;
+    case 1: weight_block<OV, 1>(p, ci, a, b0, ov0, h0, h1, dwt); break;
     default: break;
   }
 }
 
-void weight_grad(const float* g, i64 length, const float* xs, i64 plane, i64 channel, i64 row, i64 c, i64 o, i64 kh,
-                 i64 kw, i64 images, float* dw, float* db) {
-  const i64 stride = (length + CONV_LANES - 1) / CONV_LANES * CONV_LANES;  // as the glue pads g
-  const WeightArgs p{g, length, stride, xs, plane, channel, row, c, o, kh, kw, images};
-  // Channel by channel: one input channel's shifted planes (images x kw, contiguous) stay in L1
-  // while every output channel's gradient rows pass over them (all channels' planes exceed L2).
-  for (i64 ci = 0; ci < c; ci++) {
-    i64 o0 = 0;
-    for (; o0 + OB_W <= o; o0 += OB_W) weight_taps<OB_W>(p, ci, o0, dw);
-    static_assert(OB_W <= 4, "the switch below lists remainders of 1 to 3 channels");
-    switch (o - o0) {
-      case 3: weight_taps<3>(p, ci, o0, dw); break;
-      case 2: weight_taps<2>(p, ci, o0, dw); break;
-      case 1: weight_taps<1>(p, ci, o0, dw); break;
-      default: break;
+void weight_grad(const float* gt, i64 o_pad, const float* xp, i64 c, i64 hp, i64 wp, i64 kh, i64 kw, i64 out_h,
+                 i64 out_w, float* dwt, float* dbt) {
+  const WeightArgs p{gt, o_pad, xp, hp, wp, kh, kw, out_w};
+  const i64 vectors = o_pad / LANES;
+  // Rows of output positions whose gradient rows (out_w x o_pad floats each) stay in L1 (32 KiB)
+  // while every input channel and tap passes over them.
+  const i64 tile = out_w * o_pad > 0 ? (8192 / (out_w * o_pad) > 1 ? 8192 / (out_w * o_pad) : 1) : 1;
+  for (i64 h0 = 0; h0 < out_h; h0 += tile) {
+    const i64 h1 = h0 + tile < out_h ? h0 + tile : out_h;
+    for (i64 ci = 0; ci < c; ci++) {
+      for (i64 a = 0; a < kh; a++) {
+        i64 ov0 = 0;
+        for (; ov0 + OV_W <= vectors; ov0 += OV_W) weight_row<OV_W>(p, ci, a, ov0, h0, h1, dwt);
+        static_assert(OV_W <= 4, "the switch below lists remainders of 1 to 3 vectors");
+        switch (vectors - ov0) {
+          case 3: weight_row<3>(p, ci, a, ov0, h0, h1, dwt); break;
+          case 2: weight_row<2>(p, ci, a, ov0, h0, h1, dwt); break;
+          case 1: weight_row<1>(p, ci, a, ov0, h0, h1, dwt); break;
+          default: break;
+        }
+      }
     }
   }
-  if (db == nullptr) return;
-  for (i64 oc = 0; oc < o; oc++) {
-    V acc = V{};
-    for (i64 image = 0; image < images; image++) {
-      const float* plane_g = g + (image * o + oc) * stride;
-      for (i64 j = 0; j < stride; j += LANES) acc += load(plane_g + j);  // zero-padded
+  if (dbt == nullptr) return;
+  for (i64 v = 0; v < vectors; v++) {
+    V acc = load(dbt + v * LANES);
+    for (i64 j = 0; j < out_h * out_w; j++) acc += load(gt + j * o_pad + v * LANES);
+    store(dbt + v * LANES, acc);
+  }
+}
+
+/**
+ * Stage S of the in-register transpose: rows i and i + S (i & S == 0) trade their blocks of S
+ * lanes, lo taking i's even blocks and j's even blocks moved up, hi the odd ones.
+ */
+template <int S, std::size_t... K>
+inline void transpose_stage(V (&r)[LANES], std::index_sequence<K...>) {
+  for (int i = 0; i < LANES; i++) {
+    if ((i & S) != 0) continue;
+    const V a = r[i], b = r[i + S];
+    r[i] = __builtin_shufflevector(a, b, ((K & S) == 0 ? int(K) : LANES + int(K) - S)...);
+    r[i + S] = __builtin_shufflevector(a, b, ((K & S) == 0 ? int(K) + S : LANES + int(K))...);
+  }
+}
+
+template <int S>
+inline void transpose_stages(V (&r)[LANES]) {
+  if constexpr (S < LANES) {
+    transpose_stage<S>(r, std::make_index_sequence<LANES>{});
+    transpose_stages<2 * S>(r);
+  }
+}
+
+void transpose(const float* g, float* gt, i64 o, i64 length, i64 o_pad) {
+  const i64 whole = length / LANES * LANES;
+  for (i64 o0 = 0; o0 < o; o0 += LANES) {
+    const i64 rows = o - o0 < LANES ? o - o0 : LANES;
+    // LANES x LANES blocks in registers (rows past o are zeros, written into gt's padding lanes,
+    // which o_pad leaves room for).
+    for (i64 l0 = 0; l0 < whole; l0 += LANES) {
+      V r[LANES];
+      for (int i = 0; i < LANES; i++) r[i] = i < rows ? load(g + (o0 + i) * length + l0) : V{};
+      transpose_stages<1>(r);
+      for (int i = 0; i < LANES; i++) store(gt + (l0 + i) * o_pad + o0, r[i]);
     }
-    db[oc] += lane_sum(acc);
+    for (i64 l = whole; l < length; l++)
+      for (i64 i = 0; i < rows; i++) gt[l * o_pad + o0 + i] = g[(o0 + i) * length + l];
   }
 }
 
@@ -267,7 +293,7 @@ bool finite(const float* x, i64 n) {
   return lane_sum(acc) + tail == 0.0f;
 }
 
-const ConvKernels table = {MYELIN_STR(MYELIN_ISA), forward, weight_grad, finite};
+const ConvKernels table = {MYELIN_STR(MYELIN_ISA), forward, weight_grad, transpose, finite};
 
 }  // namespace
 }  // namespace MYELIN_ISA

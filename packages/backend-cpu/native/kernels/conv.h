@@ -30,17 +30,21 @@ struct ConvKernels {
   void (*forward)(const float* xp, i64 c, i64 wp, const float* w, const float* bias, i64 o, i64 kh, i64 kw, float* y,
                   i64 out_h, i64 out_w, i64 row_lo, i64 row_hi);
   /**
-   * The weight gradient as flat correlations. g: `images` x o planes of `length` = out_h * out_w
-   * values (the output gradient), each padded with zeros to a multiple of CONV_LANES; xs: for
-   * each input channel ci (`channel` floats apart), image and tap column b < kw, a plane of
-   * `plane` >= hp * out_w floats (`plane` apart), xs[ci][image][b][h * out_w + w] = the
-   * zero-padded input at (h, w + b), with CONV_LANES readable floats after the last one (the
-   * last vector is masked), `row` = out_w. Then dw [o, c, kh, kw] += sum over images and
-   * j < length of g[o][j] * xs[ci][image][b][j + a * row], and db (or null) [o] += the sum of
-   * each g plane.
+   * The weight gradient of one image, channels last: gt [out_h * out_w, o_pad] is the output
+   * gradient transposed (output channels along the rows, zero from o to o_pad, a multiple of
+   * CONV_LANES), xp [c, hp, wp] the zero-padded input with hp >= out_h + kh - 1 and
+   * wp >= out_w + kw - 1. Then dwt [c, kh, kw, o_pad] += sum over h < out_h, w < out_w of
+   * gt[h * out_w + w] * xp[ci, h + a, w + b], and dbt (or null) [o_pad] += the sum of gt's rows.
+   * Vectors run along the output channels, so no lane is wasted and no sum crosses lanes.
    */
-  void (*weight_grad)(const float* g, i64 length, const float* xs, i64 plane, i64 channel, i64 row, i64 c, i64 o,
-                      i64 kh, i64 kw, i64 images, float* dw, float* db);
+  void (*weight_grad)(const float* gt, i64 o_pad, const float* xp, i64 c, i64 hp, i64 wp, i64 kh, i64 kw, i64 out_h,
+                      i64 out_w, float* dwt, float* dbt);
+  /**
+   * gt [length, o_pad] = the transpose of g [o, length], for o <= o_pad (a multiple of
+   * CONV_LANES); lanes from o up to the next vector are written as zeros, those past it left as
+   * they are (the caller zeroes them once).
+   */
+  void (*transpose)(const float* g, float* gt, i64 o, i64 length, i64 o_pad);
   /** Whether all n values are finite (no NaN, no infinity). */
   bool (*finite)(const float* x, i64 n);
 };
