@@ -195,111 +195,6 @@ napi_value SgdUpdateMany(napi_env env, napi_callback_info info) {
   });
 }
 
-namespace {
-
-/** Channels [cb, ce): statistics (or the given ones) and the normalised output. Sums in double. */
-// Sums in double over n values in 8 interleaved partial sums, added up in a fixed order at the
-// end: the same result on every run and thread count, and 8 independent additions in flight
-// instead of one chain (a single double accumulator waits ~4 cycles per element: batchNorm was
-// 8% of a CNN epoch). Lane k takes elements k, k + 8, ...; the tail goes to lanes 0..n%8-1.
-constexpr int kLanes = 8;
-
-double add_lanes(const double (&acc)[kLanes]) {
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-/** acc[k] += f(i) for the elements i of [0, n) of lane k. */
-template <typename F>
-void accumulate_lanes(double (&acc)[kLanes], i64 n, F f) {
-  i64 i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; k++) acc[k] += f(i + k);
-  for (int k = 0; i < n; i++, k++) acc[k] += f(i);
-}
-
-template <typename T>
-void batch_norm_channels(const NormLayout& l, const T* x, const T* weight, const T* bias, const T* given_mean, const T* given_var, double eps, T* out, T* mean,
-                         T* var, T* inv_std, i64 cb, i64 ce) {
-  const double count = double(l.n * l.inner);
-  for (i64 ch = cb; ch < ce; ch++) {
-    double m, v;
-    if (given_mean == nullptr) {
-      double sums[kLanes] = {};
-      for (i64 b = 0; b < l.n; b++) {
-        const T* p = x + (b * l.c + ch) * l.inner;
-        accumulate_lanes(sums, l.inner, [p](i64 i) { return double(p[i]); });
-      }
-      m = add_lanes(sums) / count;
-      double squares[kLanes] = {};
-      for (i64 b = 0; b < l.n; b++) {
-        const T* p = x + (b * l.c + ch) * l.inner;
-        accumulate_lanes(squares, l.inner, [p, m](i64 i) {
-          const double d = double(p[i]) - m;
-          return d * d;
-        });
-      }
-      v = add_lanes(squares) / count;
-    } else {
-      m = double(given_mean[ch]);
-      v = double(given_var[ch]);
-    }
-    const double s = 1.0 / std::sqrt(v + eps);
-    // y = x * scale + shift, with scale = invStd * weight and shift = bias - mean * scale
-    const T scale = T(s * (weight ? double(weight[ch]) : 1.0));
-    const T shift = T((bias ? double(bias[ch]) : 0.0) - m * s * (weight ? double(weight[ch]) : 1.0));
-    for (i64 b = 0; b < l.n; b++) {
-      const i64 at = (b * l.c + ch) * l.inner;
-      const T* p = x + at;
-      T* o = out + at;
-      for (i64 i = 0; i < l.inner; i++) o[i] = p[i] * scale + shift;
-    }
-    mean[ch] = T(m);
-    var[ch] = T(v);
-    inv_std[ch] = T(s);
-  }
-}
-
-/** Channels [cb, ce) of batchNormBackward (see the contract); any output may be null. */
-template <typename T>
-void batch_norm_backward_channels(const NormLayout& l, const T* g, const T* x, const T* weight, const T* mean, const T* inv_std, bool training, T* dx, T* dw, T* db,
-                                  i64 cb, i64 ce) {
-  const double count = double(l.n * l.inner);
-  for (i64 ch = cb; ch < ce; ch++) {
-    const double m = double(mean[ch]), s = double(inv_std[ch]);
-    double gs[kLanes] = {}, gxs[kLanes] = {};
-    for (i64 b = 0; b < l.n; b++) {
-      const T* gp = g + (b * l.c + ch) * l.inner;
-      const T* xp = x + (b * l.c + ch) * l.inner;
-      accumulate_lanes(gs, l.inner, [gp](i64 i) { return double(gp[i]); });
-      accumulate_lanes(gxs, l.inner, [gp, xp, m](i64 i) { return double(gp[i]) * (double(xp[i]) - m); });
-    }
-    const double sum_g = add_lanes(gs), sum_gx = add_lanes(gxs);
-    const double sum_gxhat = sum_gx * s;
-    if (dw != nullptr) dw[ch] = T(sum_gxhat);
-    if (db != nullptr) db[ch] = T(sum_g);
-    if (dx == nullptr) continue;
-    const double w = weight ? double(weight[ch]) : 1.0;
-    if (training) {
-      // dx = s * (g w - w sum_g / M - xhat w sum_gxhat / M) = a g + b x + c
-      const double a = s * w;
-      const double bx = -s * w * sum_gxhat / count * s;
-      const double c = -s * w * sum_g / count - bx * m;
-      for (i64 b = 0; b < l.n; b++) {
-        const i64 at = (b * l.c + ch) * l.inner;
-        for (i64 i = 0; i < l.inner; i++) dx[at + i] = T(a * double(g[at + i]) + bx * double(x[at + i]) + c);
-      }
-    } else {
-      const T a = T(s * w);
-      for (i64 b = 0; b < l.n; b++) {
-        const i64 at = (b * l.c + ch) * l.inner;
-        for (i64 i = 0; i < l.inner; i++) dx[at + i] = g[at + i] * a;
-      }
-    }
-  }
-}
-
-}  // namespace
-
 /**
  * batchNorm(x, weight | -1, bias | -1, mean | -1, variance | -1, eps) -> [y, mean, variance, invStd]:
  * per channel of x [N, C, ...], the batch's statistics (biased variance) when mean is -1, else the
@@ -319,19 +214,10 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
     for (int i = 0; i < 4; i++) p[i] = tensor_at(a.st, ids[i]).data();
     auto data = [](const Tensor* t) { return t == nullptr ? nullptr : t->data(); };
     const i64 per = l.n * l.inner * (given_mean == nullptr ? 3 : 1);
-    if (x.dtype == F32) {
-      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
-        batch_norm_channels(l, static_cast<const float*>(x.data()), static_cast<const float*>(data(weight)), static_cast<const float*>(data(bias)),
-                            static_cast<const float*>(data(given_mean)), static_cast<const float*>(data(given_var)), eps, static_cast<float*>(p[0]),
-                            static_cast<float*>(p[1]), static_cast<float*>(p[2]), static_cast<float*>(p[3]), b, e);
-      });
-    } else {
-      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
-        batch_norm_channels(l, static_cast<const double*>(x.data()), static_cast<const double*>(data(weight)), static_cast<const double*>(data(bias)),
-                            static_cast<const double*>(data(given_mean)), static_cast<const double*>(data(given_var)), eps, static_cast<double*>(p[0]),
-                            static_cast<double*>(p[1]), static_cast<double*>(p[2]), static_cast<double*>(p[3]), b, e);
-      });
-    }
+    const ChannelLayout layout{l.n, l.c, l.inner};
+    parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
+      a.st->k->batch_norm_channels(x.dtype, layout, x.data(), data(weight), data(bias), data(given_mean), data(given_var), eps, p[0], p[1], p[2], p[3], b, e);
+    });
     return id_array(env, ids, 4);
   });
 }
@@ -351,21 +237,11 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     void* p[3];
     for (int i = 0; i < 3; i++) p[i] = ids[i] < 0 ? nullptr : tensor_at(a.st, ids[i]).data();
     const i64 per = l.n * l.inner * 2;
-    if (x.dtype == F32) {
-      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
-        batch_norm_backward_channels(l, static_cast<const float*>(call.grad.data()), static_cast<const float*>(x.data()),
-                                     static_cast<const float*>(call.weight ? call.weight->data() : nullptr), static_cast<const float*>(call.mean.data()),
-                                     static_cast<const float*>(call.inv_std.data()), call.training, static_cast<float*>(p[0]), static_cast<float*>(p[1]),
-                                     static_cast<float*>(p[2]), b, e);
-      });
-    } else {
-      parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
-        batch_norm_backward_channels(l, static_cast<const double*>(call.grad.data()), static_cast<const double*>(x.data()),
-                                     static_cast<const double*>(call.weight ? call.weight->data() : nullptr), static_cast<const double*>(call.mean.data()),
-                                     static_cast<const double*>(call.inv_std.data()), call.training, static_cast<double*>(p[0]), static_cast<double*>(p[1]),
-                                     static_cast<double*>(p[2]), b, e);
-      });
-    }
+    const ChannelLayout layout{l.n, l.c, l.inner};
+    parallel_for(a.st, l.c, per, [&](i64 b, i64 e) {
+      a.st->k->batch_norm_backward_channels(x.dtype, layout, call.grad.data(), x.data(), call.weight ? call.weight->data() : nullptr, call.mean.data(),
+                                            call.inv_std.data(), call.training, p[0], p[1], p[2], b, e);
+    });
     return id_array(env, ids, 3);
   });
 }

@@ -21,6 +21,11 @@ struct SgdConstants {
   bool first;  // no momentum buffer yet: buf = g
 };
 
+/** A batch norm's input [n, c, inner], contiguous. */
+struct ChannelLayout {
+  i64 n, c, inner;
+};
+
 struct KernelTable {
   const char* name;
   /** y[i] = op(x[i]) for i in [begin, end). */
@@ -99,6 +104,23 @@ struct KernelTable {
    */
   void (*layer_norm_param_rows)(int dtype, const void* g, const void* x, const void* mean, const void* inv_std,
                                 double* dw, double* db, i64 n, i64 begin, i64 end);
+  /**
+   * Batch norm of channels [begin, end) of x: the batch's mean and biased variance in double
+   * (given_mean null; 8 running sums per channel in a fixed order, the same on every instruction
+   * set and thread count), or the given [c] mean and variance; y = x * scale + shift with scale =
+   * invStd * weight and shift = bias - mean * scale (weight, bias [c] or null); mean, var and
+   * inv_std get one value per channel.
+   */
+  void (*batch_norm_channels)(int dtype, const ChannelLayout& l, const void* x, const void* weight, const void* bias,
+                              const void* given_mean, const void* given_var, double eps, void* y, void* mean,
+                              void* var, void* inv_std, i64 begin, i64 end);
+  /**
+   * The backward of batch_norm_channels for channels [begin, end) (see the contract's
+   * batchNormBackward); dx, dw and db may each be null.
+   */
+  void (*batch_norm_backward_channels)(int dtype, const ChannelLayout& l, const void* g, const void* x,
+                                       const void* weight, const void* mean, const void* inv_std, bool training,
+                                       void* dx, void* dw, void* db, i64 begin, i64 end);
 };
 
 const KernelTable& kernels_avx512();
