@@ -4,6 +4,9 @@
 // output channels (and, with AVX-512's 32 registers, of output rows).
 #include <cstring>
 #include <utility>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "conv.h"
 
@@ -66,6 +69,20 @@ inline V load_once(const float* p) {
 }
 inline void store(float* p, V v) { *reinterpret_cast<V*>(p) = v; }
 
+/** Stores the first `count` (< LANES) lanes of v: a masked store where the instruction set has one. */
+inline void store_first(float* p, V v, i64 count) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1u), __m512(v));
+#elif defined(__AVX2__)
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(int(count)), lanes), __m256(v));
+#else
+  float tmp[LANES];
+  store(tmp, v);
+  for (i64 l = 0; l < count; l++) p[l] = tmp[l];
+#endif
+}
+
 /**
  * Output channels [o0, o0 + OB) of rows [oh, oh + RB), columns [ow0, ow0 + CONV_COLS) (stored up
  * to out_w), over the kernel rows [a0, a1): each weight is loaded once for the RB rows.
@@ -102,12 +119,10 @@ inline void forward_block(const float* __restrict xp, i64 c, i64 hp, i64 wp, con
   for (int ob = 0; ob < OB; ob++) {
     for (int r = 0; r < RB; r++) {
       float* dst = y + ((o0 + ob) * out_h + oh + r) * out_w + ow0;
-      if (valid >= CONV_COLS) {
-        for (int v = 0; v < NV; v++) store(dst + v * LANES, acc[ob][r][v]);
-      } else {
-        float tmp[CONV_COLS];
-        for (int v = 0; v < NV; v++) store(tmp + v * LANES, acc[ob][r][v]);
-        for (i64 l = 0; l < valid; l++) dst[l] = tmp[l];
+      for (int v = 0; v < NV; v++) {
+        const i64 left = valid - v * LANES;
+        if (left >= LANES) store(dst + v * LANES, acc[ob][r][v]);
+        else if (left > 0) store_first(dst + v * LANES, acc[ob][r][v], left);
       }
     }
   }
