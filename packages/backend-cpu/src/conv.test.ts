@@ -55,9 +55,48 @@ function referenceConv(
   return { out: [y, dx, dw, db], yShape: [n, oc, outH, outW] };
 }
 
+interface ConvCase {
+  x: number[];
+  w: number[];
+  o: Conv2dKernelOptions;
+}
+
+/** conv2d and conv2dBackward (every gradient) of each case against referenceConv. */
+async function matchesReference(cases: readonly ConvCase[], dtype: 'float32' | 'float64'): Promise<void> {
+  const Array_ = dtype === 'float32' ? Float32Array : Float64Array;
+  for (const { x, w, o } of cases) {
+    // values rounded to the dtype first, so both sides see the same inputs
+    const [xv, wv, bv] = [values(size(x), 1), values(size(w), 2), values(w[0]!, 3)].map(
+      (v) => new Float64Array(new Array_(v)),
+    ) as [Float64Array, Float64Array, Float64Array];
+    const probe = referenceConv(x, w, xv, wv, bv, new Float64Array(0), o);
+    const gv = new Float64Array(new Array_(values(size(probe.yShape), 4)));
+    const theirs = referenceConv(x, w, xv, wv, bv, gv, o).out.map((v) => Array.from(v));
+    const xh = backend.fromData(new Array_(xv), x, dtype);
+    const wh = backend.fromData(new Array_(wv), w, dtype);
+    const bh = backend.fromData(new Array_(bv), [w[0]!], dtype);
+    const y = backend.fused!.conv2d!(xh, wh, bh, o);
+    const g = backend.fromData(new Array_(gv), probe.yShape, dtype);
+    const grads = backend.fused!.conv2dBackward!(g, xh, wh, o, { input: true, weight: true, bias: true });
+    const handles = [y, grads.input!, grads.weight!, grads.bias!];
+    const ours = await Promise.all(handles.map(async (h) => Array.from(await backend.read(h))));
+    for (const h of [...handles, xh, wh, bh, g]) backend.dispose(h);
+    const tolerance = dtype === 'float32' ? 1e-4 : 1e-11;
+    ours.forEach((got, i) => {
+      expect(got.length).toBe(theirs[i]!.length);
+      // relative to the value's size: the weight and bias gradients sum thousands of products
+      const worst = got.reduce(
+        (m, v, j) => Math.max(m, Math.abs(v - theirs[i]![j]!) / (1 + Math.abs(theirs[i]![j]!))),
+        0,
+      );
+      expect(worst, `${dtype} x [${x.join(', ')}] output ${i}`).toBeLessThan(tolerance);
+    });
+  }
+}
+
 describe('fused conv2d (native: im2col + GEMM)', () => {
   it('matches the reference loops forward and backward, float32 and float64, with groups, stride, padding and dilation', async () => {
-    const cases = [
+    const cases: ConvCase[] = [
       { x: [3, 4, 9, 8], w: [6, 2, 3, 3], o: options(2, 1, 2, 2) },
       { x: [2, 1, 28, 28], w: [6, 1, 5, 5], o: options(1, 2) },
       { x: [2, 6, 14, 14], w: [16, 6, 5, 5], o: options() },
@@ -65,8 +104,8 @@ describe('fused conv2d (native: im2col + GEMM)', () => {
       { x: [3, 1, 120, 120], w: [4, 1, 1, 1], o: options() },
       // (9 + 2) x 10^2 per image: chunks of 119 images and 1
       { x: [120, 1, 10, 10], w: [2, 1, 3, 3], o: options(1, 1) },
-      // float32's direct kernels: 7 channels (blocks of 6 + 1, pairs + 1), 7x6 taps (5 + 1 per
-      // step), 14 of 16 columns; then two threads' chunks of images (4 + 5: groups of 4 + 1)
+      // float32's direct kernels: 7 channels (a block of 6 + 1), 7x6 taps (kernel rows of 5 + 1
+      // taps for the weight gradient), 14 of 16 columns; then two threads' chunks of images (4 + 5)
       { x: [5, 3, 11, 13], w: [7, 3, 7, 6], o: options(1, 3) },
       { x: [9, 6, 14, 14], w: [16, 6, 5, 5], o: options() },
       // AVX-512's blocks (4 rows x 6 channels forward, 4 channels x 5 taps for the weights) and
@@ -78,37 +117,33 @@ describe('fused conv2d (native: im2col + GEMM)', () => {
       // the fashion-mnist-cnn preset's second layer (32 -> 64 channels, 5x5, 14x14, padding 2)
       { x: [3, 32, 14, 14], w: [64, 32, 5, 5], o: options(1, 2) },
     ];
-    for (const dtype of ['float32', 'float64'] as const) {
-      const Array_ = dtype === 'float32' ? Float32Array : Float64Array;
-      for (const { x, w, o } of cases as { x: number[]; w: number[]; o: Conv2dKernelOptions }[]) {
-        // values rounded to the dtype first, so both sides see the same inputs
-        const [xv, wv, bv] = [values(size(x), 1), values(size(w), 2), values(w[0]!, 3)].map(
-          (v) => new Float64Array(new Array_(v)),
-        ) as [Float64Array, Float64Array, Float64Array];
-        const probe = referenceConv(x, w, xv, wv, bv, new Float64Array(0), o);
-        const gv = new Float64Array(new Array_(values(size(probe.yShape), 4)));
-        const theirs = referenceConv(x, w, xv, wv, bv, gv, o).out.map((v) => Array.from(v));
-        const xh = backend.fromData(new Array_(xv), x, dtype);
-        const wh = backend.fromData(new Array_(wv), w, dtype);
-        const bh = backend.fromData(new Array_(bv), [w[0]!], dtype);
-        const y = backend.fused!.conv2d!(xh, wh, bh, o);
-        const g = backend.fromData(new Array_(gv), probe.yShape, dtype);
-        const grads = backend.fused!.conv2dBackward!(g, xh, wh, o, { input: true, weight: true, bias: true });
-        const handles = [y, grads.input!, grads.weight!, grads.bias!];
-        const ours = await Promise.all(handles.map(async (h) => Array.from(await backend.read(h))));
-        for (const h of [...handles, xh, wh, bh, g]) backend.dispose(h);
-        const tolerance = dtype === 'float32' ? 1e-4 : 1e-11;
-        ours.forEach((got, i) => {
-          expect(got.length).toBe(theirs[i]!.length);
-          // relative to the value's size: the weight and bias gradients sum thousands of products
-          const worst = got.reduce(
-            (m, v, j) => Math.max(m, Math.abs(v - theirs[i]![j]!) / (1 + Math.abs(theirs[i]![j]!))),
-            0,
-          );
-          expect(worst, `${dtype} x [${x.join(', ')}] output ${i}`).toBeLessThan(tolerance);
-        });
-      }
+    for (const dtype of ['float32', 'float64'] as const) await matchesReference(cases, dtype);
+  });
+
+  it('matches the reference loops on 60 seeded random shapes of the direct kernels (stride 1, one group) and around them', async () => {
+    // Every remainder of the kernels' blocks: rows (4 per block), 16-column steps, channel blocks
+    // (6 forward, 4 vectors of 16 for the weights), taps (5 per block), and strided or grouped
+    // shapes that take im2col + GEMM instead.
+    let state = 20261206;
+    const pick = (lo: number, hi: number) => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return lo + ((state >>> 0) % (hi - lo + 1));
+    };
+    const cases: ConvCase[] = [];
+    for (let i = 0; i < 60; i++) {
+      const [kh, kw] = [pick(1, 6), pick(1, 6)];
+      const groups = i % 10 === 9 ? 2 : 1;
+      const c = groups * pick(1, 5);
+      const o = groups * pick(1, i % 3 === 0 ? 70 : 21); // up to 5 vectors of 16 channels
+      const stride = i % 10 === 8 ? 2 : 1;
+      const padding = Math.min(pick(0, 2), kh - 1, kw - 1);
+      const h = pick(Math.max(1, kh - 2 * padding), 19);
+      const w = pick(Math.max(1, kw - 2 * padding), 40);
+      cases.push({ x: [pick(1, 3), c, h, w], w: [o, c / groups, kh, kw], o: options(stride, padding, 1, groups) });
     }
+    await matchesReference(cases, 'float32');
   });
 
   it('keeps infinities and NaN where the products have them (float32 direct kernels agree with float64 GEMM)', async () => {
