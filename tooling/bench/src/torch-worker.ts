@@ -1,4 +1,4 @@
-// A PyTorch process driven one JSON line at a time (torch-workloads.py, torch-transformer.py):
+// A PyTorch process driven one JSON line at a time (torch-workloads.py, torch-sequence.py):
 // the benchmarks interleave its runs with Myelin's so that both sides see the same machine.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';

@@ -1,11 +1,13 @@
-# The PyTorch CPU side of `pnpm bench:transformer`: a Transformer encoder classifier trained with
-# the plain loop a PyTorch user writes (Adam, cross-entropy), driven over stdin so that the
-# benchmark can interleave it with Myelin's steps.
+# The PyTorch CPU side of `pnpm bench:transformer` and `pnpm bench:rnn` (sequence-bench.ts): a
+# token classifier (a Transformer encoder, an LSTM or a GRU) trained with the plain loop a PyTorch
+# user writes (Adam, cross-entropy), driven over stdin so that the benchmark can interleave it with
+# Myelin's steps.
 #
 # Protocol: one JSON object per line in, one JSON object per line out.
-#   {"cmd": "setup", "batch": 32, "seq": 32, "d": 64, "heads": 4, "ff": 128, "layers": 2,
-#    "vocab": 1000, "classes": 10, "tokens": "<base64 int32 [batches, batch, seq]>",
+#   {"cmd": "setup", "model": "transformer", "batch": 32, "seq": 32, "d": 64, "heads": 4, "ff": 128,
+#    "layers": 2, "vocab": 1000, "classes": 10, "tokens": "<base64 int32 [batches, batch, seq]>",
 #    "labels": "<base64 int32 [batches, batch]>"}
+#   ("model": "lstm" or "gru" takes "embed", "hidden" and "layers" instead of d, heads and ff)
 #      -> {"state": {name: {"shape": [...], "data": "<base64 float32>"}}}  (the initial weights)
 #   {"cmd": "run", "steps": n}  -> {"seconds": s, "cpuSeconds": c, "losses": [...]}  (n steps over
 #      the batches in turn; c is the process's CPU time, all threads; the losses of every step)
@@ -45,6 +47,22 @@ class Classifier(nn.Module):
         return self.head(self.encoder(self.embedding(tokens) + self.position).mean(dim=1))
 
 
+class Recurrent(nn.Module):
+    """tokens -> embedding -> LSTM or GRU (batch first) -> the last layer's final h -> linear."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.embedding = nn.Embedding(c["vocab"], c["embed"])
+        kind = nn.LSTM if c["model"] == "lstm" else nn.GRU
+        self.rnn = kind(c["embed"], c["hidden"], num_layers=c["layers"], batch_first=True)
+        self.head = nn.Linear(c["hidden"], c["classes"])
+
+    def forward(self, tokens):
+        _, state = self.rnn(self.embedding(tokens))
+        h = state[0] if isinstance(state, tuple) else state
+        return self.head(h[-1])
+
+
 def decode(text, dtype, shape):
     return torch.from_numpy(np.frombuffer(base64.b64decode(text), dtype=dtype).reshape(shape).copy())
 
@@ -63,7 +81,7 @@ for line in sys.stdin:
     command = json.loads(line)
     if command["cmd"] == "setup":
         c = command
-        model = Classifier(c)
+        model = Classifier(c) if c["model"] == "transformer" else Recurrent(c)
         model.train()
         batches = len(base64.b64decode(c["labels"])) // 4 // c["batch"]
         state = {
