@@ -6,11 +6,13 @@ import {
   distributions,
   getBackend,
   isFinite,
+  linalg,
   tensor,
   where,
   type Tensor,
 } from '@myelin/core';
 import { PYTORCH_DISTRIBUTIONS } from './distributions-fixture.js';
+import { PYTORCH_MULTIVARIATE_NORMAL } from './multivariate-normal-fixture.js';
 
 const {
   Bernoulli,
@@ -21,6 +23,8 @@ const {
   Gamma,
   Independent,
   Laplace,
+  LowRankMultivariateNormal,
+  MultivariateNormal,
   Normal,
   OneHotCategorical,
   Poisson,
@@ -28,6 +32,7 @@ const {
   klDivergence,
 } = distributions;
 type Distribution = distributions.Distribution;
+type Gaussian = distributions.MultivariateNormal | distributions.LowRankMultivariateNormal;
 type Params = Record<string, Tensor>;
 
 const MAKE: Record<keyof typeof PYTORCH_DISTRIBUTIONS.cases, (p: Params) => Distribution> = {
@@ -383,5 +388,346 @@ describe('shapes, Independent and argument checks', () => {
   it('Poisson has no entropy, Gamma no cdf, as in PyTorch', () => {
     expect(() => new Poisson(1).entropy()).toThrow(/Poisson: entropy is not defined/);
     expect(() => new Gamma(1, 1).cdf(tensor([1]))).toThrow(/Gamma: cdf is not available/);
+  });
+});
+
+/** A generator whose normal draws are the given arrays in turn: rsample's noise fixed to PyTorch's. */
+class FixedNoise extends Generator {
+  readonly #draws: number[][];
+
+  constructor(...draws: number[][]) {
+    super(0);
+    this.#draws = draws.map((d) => [...d]);
+  }
+
+  override normal(count: number): Float64Array {
+    const next = this.#draws.shift();
+    if (next?.length !== count) throw new Error(`FixedNoise: asked for ${count} draws, holds ${next?.length}`);
+    return Float64Array.from(next);
+  }
+}
+
+describe('MultivariateNormal and LowRankMultivariateNormal match PyTorch', () => {
+  const fixture = PYTORCH_MULTIVARIATE_NORMAL;
+  const value = tensor(fixture.value, { dtype: 'float64' });
+  const MAKE_MVN: Record<keyof typeof fixture.cases, (p: Params) => Gaussian> = {
+    covarianceMatrix: (p) => new MultivariateNormal(p.loc!, { covarianceMatrix: p.covarianceMatrix! }),
+    precisionMatrix: (p) => new MultivariateNormal(p.loc!, { precisionMatrix: p.precisionMatrix! }),
+    scaleTril: (p) => new MultivariateNormal(p.loc!, { scaleTril: p.scaleTril! }),
+    broadcastCovariance: (p) => new MultivariateNormal(p.loc!, { covarianceMatrix: p.covarianceMatrix! }),
+    broadcastLoc: (p) => new MultivariateNormal(p.loc!, { scaleTril: p.scaleTril! }),
+    lowRank: (p) => new LowRankMultivariateNormal(p.loc!, p.covFactor!, p.covDiag!),
+    lowRankBroadcast: (p) => new LowRankMultivariateNormal(p.loc!, p.covFactor!, p.covDiag!),
+  };
+
+  for (const [name, make] of Object.entries(MAKE_MVN)) {
+    const expected = fixture.cases[name as keyof typeof fixture.cases];
+    it(`${name}: logProb, entropy, moments, the three matrices and rsample (PyTorch's noise) with gradients`, () => {
+      const lowRank = name.startsWith('lowRank');
+      const methods: Record<string, (d: Gaussian) => Tensor> = {
+        logProb: (d) => d.logProb(value),
+        entropy: (d) => d.entropy(),
+        mean: (d) => d.mean,
+        mode: (d) => d.mode,
+        variance: (d) => d.variance,
+        stddev: (d) => d.stddev,
+        covarianceMatrix: (d) => d.covarianceMatrix,
+        precisionMatrix: (d) => d.precisionMatrix,
+        scaleTril: (d) => d.scaleTril,
+        rsample: (d) =>
+          d.rsample([2], {
+            generator: lowRank
+              ? new FixedNoise(fixture.epsW.flat(2), fixture.eps.flat(2))
+              : new FixedNoise(fixture.eps.flat(2)),
+          }),
+      };
+      expect(make(leaves(expected.params)).batchShape).toEqual(expected.batchShape);
+      for (const [method, fn] of Object.entries(methods)) {
+        const params = leaves(expected.params);
+        const record = expected[method as keyof typeof expected] as Parameters<typeof expectRecord>[2];
+        expectRecord(fn(make(params)), params, record, `${name}.${method}`);
+      }
+    });
+  }
+
+  const KL_FAMILIES: Record<keyof typeof fixture.kl, [keyof typeof MAKE_MVN, keyof typeof MAKE_MVN]> = {
+    'MultivariateNormal-MultivariateNormal': ['covarianceMatrix', 'scaleTril'],
+    'MultivariateNormal-MultivariateNormal broadcast': ['broadcastCovariance', 'broadcastLoc'],
+    'LowRankMultivariateNormal-LowRankMultivariateNormal': ['lowRank', 'lowRank'],
+    'MultivariateNormal-LowRankMultivariateNormal': ['scaleTril', 'lowRank'],
+    'LowRankMultivariateNormal-MultivariateNormal': ['lowRankBroadcast', 'precisionMatrix'],
+  };
+  for (const [name, [pCase, qCase]] of Object.entries(KL_FAMILIES)) {
+    it(`klDivergence ${name}: values and gradients in both`, () => {
+      const record = fixture.kl[name as keyof typeof fixture.kl];
+      const p = leaves(record.p);
+      const q = leaves(record.q);
+      const both = {
+        ...Object.fromEntries(Object.entries(p).map(([k, v]) => [`p.${k}`, v])),
+        ...Object.fromEntries(Object.entries(q).map(([k, v]) => [`q.${k}`, v])),
+      };
+      expectRecord(klDivergence(MAKE_MVN[pCase](p), MAKE_MVN[qCase](q)), both, record, `kl ${name}`);
+    });
+  }
+});
+
+describe('MultivariateNormal and LowRankMultivariateNormal: sampling, shapes and argument checks', () => {
+  const f64 = (v: number[] | number[][] | number[][][]) => tensor(v, { dtype: 'float64' });
+  const loc = f64([1, -2, 0.5]);
+  const covariance = f64([
+    [2, 0.6, -0.4],
+    [0.6, 1, 0.2],
+    [-0.4, 0.2, 0.5],
+  ]);
+
+  /** The mean and covariance of n draws [n, k]. */
+  function moments(x: Tensor): { mean: number[]; covariance: number[] } {
+    const centred = x.sub(x.mean(0));
+    return {
+      mean: Array.from(x.mean(0).dataSync()),
+      covariance: Array.from(
+        centred
+          .transpose(0, 1)
+          .matmul(centred)
+          .div(x.shape[0]! - 1)
+          .dataSync(),
+      ),
+    };
+  }
+
+  it('draws have the mean and covariance of the distribution (seeded), from all three parameterisations and the low-rank one', () => {
+    const N = 6000;
+    const w = f64([
+      [1, 0.2],
+      [0.5, -0.7],
+      [-0.3, 0.4],
+    ]);
+    const d = f64([0.4, 0.3, 0.2]);
+    const scaleTril = new MultivariateNormal(loc, { covarianceMatrix: covariance }).scaleTril;
+    const families = [
+      new MultivariateNormal(loc, { covarianceMatrix: covariance }),
+      new MultivariateNormal(loc, { precisionMatrix: linalg.inv(covariance) }),
+      new MultivariateNormal(loc, { scaleTril }),
+      new LowRankMultivariateNormal(loc, w, d),
+    ];
+    families.forEach((family, index) => {
+      const x = family.sample([N], { generator: new Generator(47 + index) });
+      expect(x.shape).toEqual([N, 3]);
+      const { mean, covariance: sampleCovariance } = moments(x);
+      const wantCovariance = Array.from(family.covarianceMatrix.dataSync());
+      const variances = [0, 4, 8].map((i) => wantCovariance[i]!);
+      mean.forEach((m, i) =>
+        expect(Math.abs(m - [1, -2, 0.5][i]!), `family ${index} mean ${i}`).toBeLessThan(
+          5 * Math.sqrt(variances[i]! / N),
+        ),
+      );
+      // the sample covariance's standard error is about sqrt((s_ii s_jj + s_ij^2) / N)
+      sampleCovariance.forEach((c, i) => {
+        const [r, col] = [Math.floor(i / 3), i % 3];
+        const error = Math.sqrt((variances[r]! * variances[col]! + wantCovariance[i]! ** 2) / N);
+        expect(Math.abs(c - wantCovariance[i]!), `family ${index} covariance ${i}`).toBeLessThan(5 * error);
+      });
+    });
+  });
+
+  it('shapes broadcast as torch: batchShape from loc and the matrix, samples [...sampleShape, ...batchShape, k]', () => {
+    const batchLoc = f64([
+      [0, 0, 0],
+      [1, 1, 1],
+    ]);
+    const d = new MultivariateNormal(batchLoc, { covarianceMatrix: covariance });
+    expect([d.batchShape, d.eventShape, d.hasRsample]).toEqual([[2], [3], true]);
+    expect(d.rsample([4, 1]).shape).toEqual([4, 1, 2, 3]);
+    expect([d.covarianceMatrix.shape, d.precisionMatrix.shape, d.scaleTril.shape]).toEqual([
+      [2, 3, 3],
+      [2, 3, 3],
+      [2, 3, 3],
+    ]);
+    expect(d.logProb(f64([0, 0, 0])).shape).toEqual([2]);
+    expect(d.entropy().shape).toEqual([2]);
+    const lowRank = new LowRankMultivariateNormal(
+      loc,
+      f64([
+        [[1], [0], [0]],
+        [[0], [1], [0]],
+      ]),
+      f64([1, 1, 1]),
+    );
+    expect([lowRank.batchShape, lowRank.loc.shape, lowRank.covFactor.shape, lowRank.covDiag.shape]).toEqual([
+      [2],
+      [2, 3],
+      [2, 3, 1],
+      [2, 3],
+    ]);
+    expect(lowRank.rsample([5]).shape).toEqual([5, 2, 3]);
+  });
+
+  it('sample leaves only its result alive, and rsample nothing once its result is disposed', () => {
+    const backend = getBackend();
+    const grad = { dtype: 'float64', requiresGrad: true } as const;
+    const families = [
+      new MultivariateNormal(tensor([1, 2, 3], grad), { covarianceMatrix: covariance }),
+      new LowRankMultivariateNormal(tensor([1, 2, 3], grad), f64([[1], [0.5], [0]]), tensor([1, 2, 3], grad)),
+    ];
+    for (const d of families) {
+      const before = backend.liveHandles();
+      d.sample([3]).dispose();
+      d.rsample([3]).dispose();
+      expect(backend.liveHandles(), d.constructor.name).toBe(before);
+    }
+  });
+
+  it("exactly one matrix, of shape [..., k, k], of loc's dtype", () => {
+    expect(() => new MultivariateNormal(loc, {})).toThrow(
+      /MultivariateNormal: pass exactly one of covarianceMatrix, precisionMatrix and scaleTril, got none/,
+    );
+    expect(() => new MultivariateNormal(loc, { covarianceMatrix: covariance, scaleTril: covariance })).toThrow(
+      /got covarianceMatrix and scaleTril/,
+    );
+    expect(
+      () =>
+        new MultivariateNormal(loc, {
+          covarianceMatrix: f64([
+            [1, 0],
+            [0, 1],
+          ]),
+        }),
+    ).toThrow(/covarianceMatrix must be \[\.\.\., 3, 3\] \(k = loc's last dimension\), got shape \[2,2\]/);
+    expect(() => new MultivariateNormal(f64([[1, 2, 3]]), { covarianceMatrix: f64([1, 2, 3]) })).toThrow(
+      /covarianceMatrix must have at least 2 dimensions/,
+    );
+    expect(() => new MultivariateNormal(tensor(1, { dtype: 'float64' }), { scaleTril: covariance })).toThrow(
+      /loc must have at least 1 dimension/,
+    );
+    expect(
+      () =>
+        new MultivariateNormal(loc, {
+          scaleTril: tensor([
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+          ]),
+        }),
+    ).toThrow(/scaleTril must have loc's dtype float64, got float32/);
+    expect(
+      () =>
+        new MultivariateNormal(
+          f64([
+            [0, 0, 0],
+            [1, 1, 1],
+          ]),
+          {
+            covarianceMatrix: covariance.expand([3, 3, 3]),
+          },
+        ),
+    ).toThrow(/MultivariateNormal: .*\[3\].*\[2\]/);
+    expect(() => new MultivariateNormal(loc, { covarianceMatrix: covariance, validate: true } as never)).toThrow(
+      ArgumentError,
+    );
+    expect(() => new MultivariateNormal(loc, { covarianceMatrix: covariance }).logProb(f64([1, 2]))).toThrow(
+      /logProb value must have the event size 3 as its last dimension, got shape \[2\]/,
+    );
+  });
+
+  it('validateArgs as torch: positive-definite, lower Cholesky, positive covDiag, no NaN', () => {
+    const eye3 = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    expect(
+      () =>
+        new MultivariateNormal(loc, {
+          covarianceMatrix: f64([
+            [1, 0.5, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+          ]),
+        }),
+    ).toThrow(
+      /covarianceMatrix must be positive-definite \(symmetric\), got matrix 0 with \[1, 0\] = 0 but \[0, 1\] = 0.5/,
+    );
+    expect(
+      () =>
+        new MultivariateNormal(loc, {
+          precisionMatrix: f64([
+            [1, 2, 0],
+            [2, 1, 0],
+            [0, 0, 1],
+          ]),
+        }),
+    ).toThrow(
+      /precisionMatrix must be positive-definite, got matrix 0 whose leading 2x2 minor is not \(Cholesky pivot -3\)/,
+    );
+    expect(
+      () =>
+        new MultivariateNormal(loc, {
+          scaleTril: f64([
+            [1, 0, 0],
+            [0, 1, 0.1],
+            [0, 0, 1],
+          ]),
+        }),
+    ).toThrow(
+      /scaleTril must be lower triangular with a positive diagonal, got matrix 0 with \[1, 2\] = 0.1 above the diagonal/,
+    );
+    expect(
+      () =>
+        new MultivariateNormal(loc, {
+          scaleTril: f64([
+            [1, 0, 0],
+            [0, -1, 0],
+            [0, 0, 1],
+          ]),
+        }),
+    ).toThrow(/got matrix 0 with \[1, 1\] = -1/);
+    expect(() => new MultivariateNormal(f64([NaN, 0, 0]), { scaleTril: f64(eye3) })).toThrow(
+      /loc must be a real vector \(not NaN\), got NaN/,
+    );
+    expect(() => new LowRankMultivariateNormal(loc, f64([[1], [0], [0]]), f64([1, 0, 1]))).toThrow(
+      /LowRankMultivariateNormal: covDiag must be > 0, got 0/,
+    );
+    expect(() => new MultivariateNormal(loc, { scaleTril: f64(eye3) }).logProb(f64([NaN, 0, 0]))).toThrow(
+      /logProb value must be in the support \(real vectors\), got NaN/,
+    );
+    // without the check, a scaleTril's upper triangle is taken as given, as torch does
+    const unchecked = new MultivariateNormal(loc, {
+      scaleTril: f64([
+        [1, 0, 0],
+        [0, 1, 0.1],
+        [0, 0, 1],
+      ]),
+      validateArgs: false,
+    });
+    expect(unchecked.scaleTril.dataSync()[5]).toBe(0.1);
+  });
+
+  it('LowRankMultivariateNormal: covFactor [..., k, rank] and covDiag [..., k]', () => {
+    expect(() => new LowRankMultivariateNormal(loc, f64([[1], [0]]), f64([1, 1, 1]))).toThrow(
+      /covFactor must be \[\.\.\., 3, rank\] \(k = loc's last dimension\), got shape \[2,1\]/,
+    );
+    expect(() => new LowRankMultivariateNormal(loc, f64([[1], [0], [0]]), f64([1, 1]))).toThrow(
+      /covDiag must be \[\.\.\., 3\] \(k = loc's last dimension\), got shape \[2\]/,
+    );
+    expect(() => new LowRankMultivariateNormal(loc, f64([1, 0, 0]), f64([1, 1, 1]))).toThrow(
+      /covFactor must have at least 2 dimensions/,
+    );
+  });
+
+  it('klDivergence between (low-rank) multivariate normals needs one event shape; other pairs are refused', () => {
+    const p = new MultivariateNormal(loc, { covarianceMatrix: covariance });
+    const q = new MultivariateNormal(f64([0, 0]), {
+      scaleTril: f64([
+        [1, 0],
+        [0, 1],
+      ]),
+    });
+    expect(() => klDivergence(p, q)).toThrow(
+      /klDivergence: MultivariateNormal and MultivariateNormal must have one event shape, got \[3\] and \[2\]/,
+    );
+    expect(() => klDivergence(p, new Normal(0, 1))).toThrow(
+      /no rule for MultivariateNormal and Normal; .*MultivariateNormal, LowRankMultivariateNormal; and for the pairs MultivariateNormal-LowRankMultivariateNormal, LowRankMultivariateNormal-MultivariateNormal/,
+    );
+    expect(klDivergence(p, p).dataSync()[0]).toBeCloseTo(0, 12);
   });
 });
