@@ -690,6 +690,13 @@ describe('MultivariateNormal and LowRankMultivariateNormal: sampling, shapes and
     expect(() => new MultivariateNormal(loc, { scaleTril: f64(eye3) }).logProb(f64([NaN, 0, 0]))).toThrow(
       /logProb value must be in the support \(real vectors\), got NaN/,
     );
+    // symmetric within torch's isclose (atol 1e-6): accepted
+    const nearlySymmetric = f64([
+      [1, 5e-7, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(new MultivariateNormal(loc, { covarianceMatrix: nearlySymmetric }).covarianceMatrix.shape).toEqual([3, 3]);
     // without the check, a scaleTril's upper triangle is taken as given, as torch does
     const unchecked = new MultivariateNormal(loc, {
       scaleTril: f64([

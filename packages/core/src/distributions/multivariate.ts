@@ -88,13 +88,16 @@ function hostMatrices(x: Tensor): Float64Array[] {
   );
 }
 
-/** torch's positive_definite constraint: symmetric (isclose to its transpose, atol 1e-6) with a Cholesky factor. */
+/** torch.isclose(a, b, atol=1e-6) and isclose(b, a): |a - b| <= 1e-6 + 1e-5 min(|a|, |b|). */
+const isClose = (a: number, b: number) => Math.abs(a - b) <= 1e-6 + 1e-5 * Math.min(Math.abs(a), Math.abs(b));
+
+/** torch's positive_definite constraint: symmetric (isclose to its transpose both ways, atol 1e-6, rtol 1e-5) with a Cholesky factor. */
 function checkPositiveDefinite(owner: string, name: string, x: Tensor): void {
   const k = x.shape[x.rank - 1]!;
   hostMatrices(x).forEach((a, index) => {
     for (let i = 0; i < k; i++)
       for (let j = 0; j < i; j++)
-        if (!(Math.abs(a[i * k + j]! - a[j * k + i]!) <= 1e-6 + 1e-5 * Math.abs(a[j * k + i]!)))
+        if (!isClose(a[i * k + j]!, a[j * k + i]!))
           throw new ArgumentError(
             `${owner}: ${name} must be positive-definite (symmetric), got matrix ${index} with [${i}, ${j}] = ${a[i * k + j]} but [${j}, ${i}] = ${a[j * k + i]}`,
           );
