@@ -2,6 +2,7 @@ import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { checkOptions } from '../nn/checks.js';
 import { full, fromHost } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
 import { checkValues, openUniforms } from '../tensor/sampling.js';
@@ -80,8 +81,9 @@ export abstract class Distribution {
   abstract get mean(): Tensor;
   abstract get variance(): Tensor;
 
+  /** The square root of the variance; the variance it is computed from is freed with it (or at once). */
   get stddev(): Tensor {
-    return this.variance.sqrt();
+    return composite(() => this.variance.sqrt());
   }
 
   /** The log density (or mass) of `value`, over the batch shape. */

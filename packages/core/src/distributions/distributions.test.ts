@@ -237,6 +237,30 @@ describe('sampling', () => {
     }
   });
 
+  it('stddev leaves only its result alive, from a fresh variance too, and nothing once disposed', () => {
+    const backend = getBackend();
+    for (const requiresGrad of [false, true]) {
+      const loc = tensor([0.5, -1], { dtype: 'float64', requiresGrad });
+      const scale = tensor([1, 2], { dtype: 'float64', requiresGrad });
+      const high = scale.add(1);
+      const families: Distribution[] = [
+        new Laplace(loc, scale),
+        new Uniform(loc, high),
+        new Gamma(scale, scale),
+        new Beta(scale, scale),
+        new Exponential(scale),
+      ];
+      for (const d of families) {
+        const before = backend.liveHandles();
+        const s = d.stddev;
+        // with gradients the intermediates live as long as the result's graph, then go with it
+        if (!requiresGrad) expect(backend.liveHandles(), d.constructor.name).toBe(before + 1);
+        s.dispose();
+        expect(backend.liveHandles(), `${d.constructor.name} ${requiresGrad}`).toBe(before);
+      }
+    }
+  });
+
   it('the same generator seed gives the same samples', () => {
     const d = new Gamma(f64([0.5, 3]), 1);
     const a = d.sample([5], { generator: new Generator(3) }).dataSync();
