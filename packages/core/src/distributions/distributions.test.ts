@@ -4,6 +4,7 @@ import {
   ArgumentError,
   Generator,
   distributions,
+  eye,
   getBackend,
   isFinite,
   linalg,
@@ -584,6 +585,46 @@ describe('MultivariateNormal and LowRankMultivariateNormal: sampling, shapes and
       [2, 3],
     ]);
     expect(lowRank.rsample([5]).shape).toEqual([5, 2, 3]);
+  });
+
+  it("logProb's Mahalanobis term regroups the rows of x per matrix: as the broadcast solve, for every batch layout", () => {
+    const generator = new Generator(11);
+    const random = (shape: number[]) =>
+      tensor(Array.from(generator.normal(shape.reduce((a, b) => a * b, 1))), { dtype: 'float64' }).reshape(shape);
+    const factor = (shape: number[]) => {
+      const a = random([...shape, 3, 3]);
+      return linalg.cholesky(a.matmul(a.transpose(-2, -1)).add(eye(3, { dtype: 'float64' })));
+    };
+    // [L's batch, loc's batch, value's shape]
+    const layouts: [number[], number[], number[]][] = [
+      [[], [], [4, 3]],
+      [[2, 1], [4], [5, 2, 4, 3]],
+      [
+        [1, 3],
+        [2, 1],
+        [2, 3, 3],
+      ],
+      [[2], [2], [3]],
+    ];
+    for (const [lBatch, locBatch, valueShape] of layouts) {
+      const scaleTril = factor(lBatch);
+      const d = new MultivariateNormal(random([...locBatch, 3]), { scaleTril });
+      const value = random(valueShape);
+      const diff = value.sub(d.loc);
+      const batch = diff.shape.slice(0, -1);
+      const m = linalg
+        .solveTriangular(scaleTril.expand([...batch, 3, 3]), diff.unsqueeze(-1), { upper: false })
+        .square()
+        .sum([-2, -1]);
+      const halfLogDet = scaleTril.diagonal(0, -2, -1).log().sum(-1);
+      const want = m
+        .add(3 * Math.log(2 * Math.PI))
+        .mul(-0.5)
+        .sub(halfLogDet);
+      const got = d.logProb(value);
+      expect(got.shape, JSON.stringify(lBatch)).toEqual(want.shape);
+      expectNear(got.dataSync(), Array.from(want.dataSync()), `layout ${JSON.stringify([lBatch, locBatch])}`);
+    }
   });
 
   it('sample leaves only its result alive, and rsample nothing once its result is disposed', () => {

@@ -33,9 +33,38 @@ function batchMv(matrices: Tensor, vectors: Tensor): Tensor {
   return matrices.matmul(vectors.unsqueeze(-1)).squeeze(-1);
 }
 
-/** xᵀ (L Lᵀ)⁻¹ x = |L⁻¹ x|² for lower-triangular L, batches broadcasting (torch's _batch_mahalanobis). */
-function batchMahalanobis(scaleTril: Tensor, x: Tensor): Tensor {
-  return solveTriangular(scaleTril, x.unsqueeze(-1), { upper: false }).square().sum([-2, -1]);
+/**
+ * xᵀ (L Lᵀ)⁻¹ x = |L⁻¹ x|² for lower-triangular L [..., n, n] and x [..., n], batches broadcasting
+ * (torch's _batch_mahalanobis). As torch, x's rows are regrouped so that each of L's b matrices
+ * solves one [n, c] right-hand side: L is never copied per row of x.
+ */
+function batchMahalanobis(bL: Tensor, bx: Tensor): Tensor {
+  const n = bL.shape[bL.rank - 1]!;
+  const lBatch = bL.shape.slice(0, -2);
+  const xBatch = broadcastShapes('batchMahalanobis', lBatch, bx.shape.slice(0, -1));
+  const x = expandTo(bx, [...xBatch, n]);
+  if (x.size === 0 || bL.size === 0)
+    return solveTriangular(bL, x.unsqueeze(-1), { upper: false }).square().sum([-2, -1]);
+  const outer = xBatch.length - lBatch.length;
+  const dims = lBatch.length;
+  // x as [...outer, (x_i / L_i, L_i) for each of L's batch axes, n], then [...outer, ...x_i / L_i, ...L_i, n]
+  const split = [...xBatch.slice(0, outer), ...lBatch.flatMap((sL, i) => [xBatch[outer + i]! / sL, sL]), n];
+  const range = (start: number, end: number, step = 1) =>
+    Array.from({ length: Math.max(0, Math.ceil((end - start) / step)) }, (_, i) => start + i * step);
+  const grouped = x
+    .reshape(split)
+    .permute([
+      ...range(0, outer),
+      ...range(outer, outer + 2 * dims, 2),
+      ...range(outer + 1, outer + 2 * dims, 2),
+      outer + 2 * dims,
+    ]);
+  const flatL = bL.reshape([-1, n, n]); // [b, n, n]
+  const b = flatL.shape[0]!;
+  const columns = grouped.reshape([-1, b, n]).permute([1, 2, 0]); // [b, n, c]
+  const m = solveTriangular(flatL, columns, { upper: false }).square().sum(-2).transpose(0, 1); // [c, b]
+  const inverse = [...range(0, outer), ...range(0, dims).flatMap((i) => [outer + i, outer + dims + i])];
+  return m.reshape(grouped.shape.slice(0, -1)).permute(inverse).reshape(xBatch);
 }
 
 /** log |det L| of a lower-triangular L with a positive diagonal: half the log-determinant of L Lᵀ. */
