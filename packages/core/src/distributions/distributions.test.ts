@@ -643,6 +643,11 @@ describe('MultivariateNormal and LowRankMultivariateNormal: sampling, shapes and
   });
 
   it("exactly one matrix, of shape [..., k, k], of loc's dtype", () => {
+    const eye3 = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
     expect(() => new MultivariateNormal(loc, {})).toThrow(
       /MultivariateNormal: pass exactly one of covarianceMatrix, precisionMatrix and scaleTril, got none/,
     );
@@ -685,13 +690,138 @@ describe('MultivariateNormal and LowRankMultivariateNormal: sampling, shapes and
             covarianceMatrix: covariance.expand([3, 3, 3]),
           },
         ),
-    ).toThrow(/MultivariateNormal: .*\[3\].*\[2\]/);
+    ).toThrow(
+      'MultivariateNormal: incompatible batch shapes: loc [2,3] (batch shape [2]), covarianceMatrix [3,3,3] (batch shape [3]) do not broadcast',
+    );
+    expect(
+      () =>
+        new LowRankMultivariateNormal(
+          loc.expand([3, 3]),
+          f64([[1], [0], [0]]),
+          f64([
+            [1, 1, 1],
+            [2, 2, 2],
+          ]),
+        ),
+    ).toThrow(
+      'LowRankMultivariateNormal: incompatible batch shapes: loc [3,3] (batch shape [3]), covFactor [3,1] (batch shape []), covDiag [2,3] (batch shape [2]) do not broadcast',
+    );
+    // null is absent, as torch's None
+    const nullCovariance = new MultivariateNormal(loc, { covarianceMatrix: null, scaleTril: f64(eye3) });
+    expect(Array.from(nullCovariance.covarianceMatrix.dataSync())).toEqual(eye3.flat());
+    expect(() => new MultivariateNormal(loc, { covarianceMatrix: null, scaleTril: null })).toThrow(/got none/);
     expect(() => new MultivariateNormal(loc, { covarianceMatrix: covariance, validate: true } as never)).toThrow(
       ArgumentError,
     );
     expect(() => new MultivariateNormal(loc, { covarianceMatrix: covariance }).logProb(f64([1, 2]))).toThrow(
       /logProb value must have the event size 3 as its last dimension, got shape \[2\]/,
     );
+  });
+
+  it('a float32 distribution promotes a float64 value in logProb, as Normal does', () => {
+    const scaleTril = [
+      [1.5, 0, 0],
+      [0.2, 0.8, 0],
+      [-0.4, 0.3, 1.1],
+    ];
+    const value = [0.3, -1, 2];
+    const factor = [
+      [0.5, 0.1],
+      [-0.3, 0.7],
+      [0.2, 0.4],
+    ];
+    for (const make of [
+      (dtype: 'float32' | 'float64') =>
+        new MultivariateNormal(tensor([1, -2, 0.5], { dtype }), { scaleTril: tensor(scaleTril, { dtype }) }),
+      (dtype: 'float32' | 'float64') =>
+        new LowRankMultivariateNormal(
+          tensor([1, -2, 0.5], { dtype }),
+          tensor(factor, { dtype }),
+          tensor([0.5, 1, 2], { dtype }),
+        ),
+    ]) {
+      const got = make('float32').logProb(f64(value));
+      const want = make('float64').logProb(f64(value)).dataSync()[0]!;
+      expect(got.dtype).toBe('float64');
+      expect(Math.abs(got.dataSync()[0]! - want)).toBeLessThan(1e-5 * Math.abs(want));
+    }
+  });
+
+  it('ownership: mean and mode are loc itself; the matrix getters, variance and stddev are new each call, broadcast or not', () => {
+    const backend = getBackend();
+    const batchLoc = f64([
+      [0, 0, 0],
+      [1, 1, 1],
+    ]);
+    const precision = linalg.inv(covariance);
+    const scaleTril = linalg.cholesky(covariance);
+    const w = f64([[1], [0.5], [0]]);
+    const d = f64([1, 2, 3]);
+    const families = [loc, batchLoc].flatMap((l) => [
+      new MultivariateNormal(l, { covarianceMatrix: covariance }),
+      new MultivariateNormal(l, { precisionMatrix: precision }),
+      new MultivariateNormal(l, { scaleTril }),
+      new LowRankMultivariateNormal(l, w, d),
+    ]);
+    const getters = ['covarianceMatrix', 'precisionMatrix', 'scaleTril', 'variance', 'stddev'] as const;
+    for (const family of families) {
+      const what = `${family.constructor.name} batch ${JSON.stringify(family.batchShape)}`;
+      expect(family.mean, what).toBe(family.loc);
+      expect(family.mode, what).toBe(family.loc);
+      const before = getters.map((g) => Array.from(family[g].dataSync()));
+      const logProb = family.logProb(loc).dataSync()[0];
+      for (const g of getters) {
+        const live = backend.liveHandles();
+        const first = family[g];
+        expect(backend.liveHandles(), `${what} ${g}`).toBe(live + 1);
+        const second = family[g];
+        expect(second, `${what} ${g}`).not.toBe(first);
+        first.dispose();
+        second.dispose();
+        expect(backend.liveHandles(), `${what} ${g}`).toBe(live);
+      }
+      // disposing them left the distribution and its parameters intact
+      expect(
+        getters.map((g) => Array.from(family[g].dataSync())),
+        what,
+      ).toEqual(before);
+      expect(family.logProb(loc).dataSync()[0], what).toBe(logProb);
+    }
+    expect(Array.from(covariance.dataSync())).toEqual([2, 0.6, -0.4, 0.6, 1, 0.2, -0.4, 0.2, 0.5]);
+    expect(Array.from(scaleTril.dataSync()).every(Number.isFinite)).toBe(true);
+  });
+
+  it('a rejected construction leaves no tensor behind', () => {
+    const backend = getBackend();
+    const batchLoc = f64([
+      [0, 0, 0],
+      [1, 1, 1],
+    ]);
+    const notSymmetric = f64([
+      [1, 0.5, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    const nanLoc = f64([[NaN, 0, 0]]).expand([2, 3]);
+    const [factor, nanFactor, zeroDiag, diag] = [
+      f64([[1], [0], [0]]),
+      f64([[NaN], [0], [0]]),
+      f64([1, 0, 1]),
+      f64([1, 1, 1]),
+    ];
+    const rejected = [
+      () => new MultivariateNormal(batchLoc, { covarianceMatrix: notSymmetric }),
+      () => new MultivariateNormal(batchLoc, { precisionMatrix: notSymmetric }),
+      () => new MultivariateNormal(nanLoc, { covarianceMatrix: covariance }),
+      () => new MultivariateNormal(batchLoc, { scaleTril: notSymmetric }),
+      () => new LowRankMultivariateNormal(batchLoc, factor, zeroDiag),
+      () => new LowRankMultivariateNormal(batchLoc, nanFactor, diag),
+    ];
+    rejected.forEach((construct, i) => {
+      const before = backend.liveHandles();
+      expect(construct, `case ${i}`).toThrow(ArgumentError);
+      expect(backend.liveHandles(), `case ${i}`).toBe(before);
+    });
   });
 
   it('validateArgs as torch: positive-definite, lower Cholesky, positive covDiag, no NaN', () => {

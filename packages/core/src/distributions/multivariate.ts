@@ -6,12 +6,14 @@ import { diagEmbed } from '../ops/matrix-utils.js';
 import { eye } from '../tensor/creation.js';
 import { composite } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';
+import type { DType } from '../backend/contract.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   type DistributionOptions,
   Distribution,
   type SampleOptions,
   checkConstraint,
+  expandTo,
   normalNoise,
 } from './distribution.js';
 
@@ -88,8 +90,31 @@ function precisionToScaleTril(precision: Tensor): Tensor {
   return solveTriangular(inverse, identityLike(precision), { upper: false });
 }
 
-function expandTo(x: Tensor, shape: readonly number[]): Tensor {
-  return x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]) ? x : x.expand(shape);
+/** x in `dtype`: logProb promotes a value of another float dtype, as Normal's does. */
+function castTo(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : x.cast(dtype);
+}
+
+/**
+ * The batch shape the named parameters broadcast to ([name, tensor, number of event axes]), or an
+ * error naming each with its shape and batch shape (torch's "Incompatible batch shapes").
+ */
+function batchShapeOf(owner: string, named: [string, Tensor, number][]): number[] {
+  const batches = named.map(([, t, eventAxes]) => t.shape.slice(0, t.rank - eventAxes));
+  try {
+    return batches.reduce((a, b) => broadcastShapes(owner, a, b), [] as number[]);
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    const described = named.map(
+      ([name, t], i) => `${name} ${formatShape(t.shape)} (batch shape ${formatShape(batches[i]!)})`,
+    );
+    throw new ShapeError(`${owner}: incompatible batch shapes: ${described.join(', ')} do not broadcast`);
+  }
+}
+
+/** torch's real_vector constraint on loc. */
+function checkLoc(owner: string, loc: Tensor): void {
+  checkConstraint(owner, 'loc', loc, notNaN, 'a real vector (not NaN)');
 }
 
 function checkFloatTensor(owner: string, name: string, x: unknown, minRank: number, like?: Tensor): Tensor {
@@ -162,26 +187,30 @@ function checkLowerCholesky(owner: string, x: Tensor): void {
   });
 }
 
-/** The base of the two: a location vector per batch element, real-vector support. */
+/**
+ * The base of the two: a location vector per batch element, real-vector support. The subclasses
+ * check their parameters before calling it, so that a rejected construction makes no tensor.
+ */
 abstract class Gaussian extends Distribution {
+  /** loc broadcast to [...batchShape, k] (the tensor given where no broadcast is needed): the distribution's. */
   readonly loc: Tensor;
 
   protected constructor(loc: Tensor, batchShape: readonly number[], options: DistributionOptions) {
     const k = loc.shape[loc.rank - 1]!;
     super(batchShape, [k], options);
     this.loc = expandTo(loc, [...batchShape, k]);
-    if (this.validateArgs) checkConstraint(new.target.name, 'loc', this.loc, notNaN, 'a real vector (not NaN)');
   }
 
   override get hasRsample(): boolean {
     return true;
   }
 
+  /** loc itself (the distribution's, as Normal's mean): not to be disposed. */
   get mean(): Tensor {
     return this.loc;
   }
 
-  /** The most likely value: loc. */
+  /** The most likely value: loc itself, as mean. */
   get mode(): Tensor {
     return this.loc;
   }
@@ -209,11 +238,14 @@ abstract class Gaussian extends Distribution {
   }
 }
 
-/** Exactly one of the three, as torch's MultivariateNormal(loc, covariance_matrix=, precision_matrix=, scale_tril=). */
+/**
+ * Exactly one of the three, as torch's MultivariateNormal(loc, covariance_matrix=,
+ * precision_matrix=, scale_tril=); null counts as absent, as torch's None.
+ */
 export interface MultivariateNormalParameters extends DistributionOptions {
-  covarianceMatrix?: Tensor;
-  precisionMatrix?: Tensor;
-  scaleTril?: Tensor;
+  covarianceMatrix?: Tensor | null;
+  precisionMatrix?: Tensor | null;
+  scaleTril?: Tensor | null;
 }
 
 type MatrixName = 'covarianceMatrix' | 'precisionMatrix' | 'scaleTril';
@@ -223,16 +255,23 @@ const MATRIX_NAMES: readonly MatrixName[] = ['covarianceMatrix', 'precisionMatri
  * torch.distributions.MultivariateNormal(loc, { covarianceMatrix } or { precisionMatrix } or
  * { scaleTril }): events of size k = loc's last dimension; the matrix is [..., k, k] and its batch
  * axes broadcast with loc's. Everything is computed from the Cholesky factor L (Σ = L Lᵀ).
+ *
+ * Ownership, as the other families (Normal's loc and scale are its own, its variance is new each
+ * call): loc, unbroadcastedScaleTril, mean and mode (loc itself) are the distribution's, not to
+ * be disposed while it is in use; covarianceMatrix, precisionMatrix, scaleTril, variance and
+ * stddev return a new tensor on every call, broadcast or not (the given matrix as a new view),
+ * which the caller may dispose without touching the distribution.
  */
 export class MultivariateNormal extends Gaussian {
   /** The lower Cholesky factor of the covariance before broadcasting (torch's _unbroadcasted_scale_tril). */
   readonly unbroadcastedScaleTril: Tensor;
+  /** The matrix given, before broadcasting. */
   readonly #given: { name: MatrixName; matrix: Tensor };
 
   constructor(loc: Tensor, parameters: MultivariateNormalParameters) {
     const owner = 'MultivariateNormal';
     checkOptions(owner, parameters, [...MATRIX_NAMES, 'validateArgs']);
-    const named = MATRIX_NAMES.filter((n) => parameters[n] !== undefined);
+    const named = MATRIX_NAMES.filter((n) => parameters[n] != null);
     if (named.length !== 1)
       throw new ArgumentError(
         `${owner}: pass exactly one of covarianceMatrix, precisionMatrix and scaleTril, got ${named.length === 0 ? 'none' : named.join(' and ')}`,
@@ -246,35 +285,42 @@ export class MultivariateNormal extends Gaussian {
       throw new ShapeError(
         `${owner}: ${name} must be [..., ${k}, ${k}] (k = loc's last dimension), got shape ${formatShape(matrix.shape)}`,
       );
-    const batchShape = broadcastShapes(owner, matrix.shape.slice(0, -2), l.shape.slice(0, -1));
-    super(l, batchShape, { validateArgs: parameters.validateArgs });
-    this.#given = { name, matrix: expandTo(matrix, this.matrixShape()) };
-    if (this.validateArgs) {
+    const batchShape = batchShapeOf(owner, [
+      ['loc', l, 1],
+      [name, matrix, 2],
+    ]);
+    if (parameters.validateArgs ?? true) {
+      checkLoc(owner, l);
       if (name === 'scaleTril') checkLowerCholesky(owner, matrix);
       else checkPositiveDefinite(owner, name, matrix);
     }
-    this.unbroadcastedScaleTril =
+    const scaleTril =
       name === 'scaleTril'
         ? matrix
         : name === 'covarianceMatrix'
           ? cholesky(matrix)
           : composite(() => precisionToScaleTril(matrix));
+    super(l, batchShape, { validateArgs: parameters.validateArgs });
+    this.#given = { name, matrix };
+    this.unbroadcastedScaleTril = scaleTril;
   }
 
+  /** L broadcast to [...batchShape, k, k]: a new tensor (view) on each call, the caller's. */
   get scaleTril(): Tensor {
-    if (this.#given.name === 'scaleTril') return this.#given.matrix;
-    return expandTo(this.unbroadcastedScaleTril, this.matrixShape());
+    return this.unbroadcastedScaleTril.expand(this.matrixShape());
   }
 
+  /** Σ = L Lᵀ (the matrix given, if it was) broadcast to [...batchShape, k, k]: a new tensor on each call, the caller's. */
   get covarianceMatrix(): Tensor {
-    if (this.#given.name === 'covarianceMatrix') return this.#given.matrix;
+    if (this.#given.name === 'covarianceMatrix') return this.#given.matrix.expand(this.matrixShape());
     const l = this.unbroadcastedScaleTril;
-    return composite(() => expandTo(l.matmul(mT(l)), this.matrixShape()));
+    return composite(() => l.matmul(mT(l)).expand(this.matrixShape()));
   }
 
+  /** Σ⁻¹ (the matrix given, if it was) broadcast to [...batchShape, k, k]: a new tensor on each call, the caller's. */
   get precisionMatrix(): Tensor {
-    if (this.#given.name === 'precisionMatrix') return this.#given.matrix;
-    return composite(() => expandTo(choleskyInverse(this.unbroadcastedScaleTril), this.matrixShape()));
+    if (this.#given.name === 'precisionMatrix') return this.#given.matrix.expand(this.matrixShape());
+    return composite(() => choleskyInverse(this.unbroadcastedScaleTril).expand(this.matrixShape()));
   }
 
   get variance(): Tensor {
@@ -287,14 +333,16 @@ export class MultivariateNormal extends Gaussian {
     return composite(() => this.loc.add(batchMv(this.unbroadcastedScaleTril, normalNoise(shape, this.loc, options))));
   }
 
+  /** A value of the other float dtype promotes, as Normal's logProb. */
   logProb(value: Tensor): Tensor {
     this.checkValue(value);
     return composite(() => {
-      const m = batchMahalanobis(this.unbroadcastedScaleTril, value.sub(this.loc));
-      return m
+      const diff = value.sub(this.loc);
+      const l = castTo(this.unbroadcastedScaleTril, diff.dtype);
+      return batchMahalanobis(l, diff)
         .add(this.size * LOG_2PI)
         .mul(-0.5)
-        .sub(halfLogDet(this.unbroadcastedScaleTril));
+        .sub(halfLogDet(l));
     });
   }
 
@@ -319,6 +367,10 @@ function woodburyFactor(w: Tensor, d: Tensor, capacitance: Tensor): Tensor {
  * torch.distributions.LowRankMultivariateNormal(loc, covFactor, covDiag): covariance
  * W Wᵀ + diag(D) with W = covFactor [..., k, rank] and D = covDiag [..., k] (positive); logProb
  * and entropy work on the rank x rank capacitance I + Wᵀ D⁻¹ W (Woodbury, determinant lemma).
+ *
+ * Ownership as MultivariateNormal's: the fields (loc, covFactor, covDiag, their unbroadcasted
+ * forms, capacitanceTril), mean and mode are the distribution's; covarianceMatrix,
+ * precisionMatrix, scaleTril, variance and stddev return a new tensor on every call, the caller's.
  */
 export class LowRankMultivariateNormal extends Gaussian {
   readonly covFactor: Tensor;
@@ -331,6 +383,7 @@ export class LowRankMultivariateNormal extends Gaussian {
 
   constructor(loc: Tensor, covFactor: Tensor, covDiag: Tensor, options: DistributionOptions = {}) {
     const owner = 'LowRankMultivariateNormal';
+    checkOptions(owner, options, ['validateArgs']);
     const l = checkFloatTensor(owner, 'loc', loc, 1);
     const w = checkFloatTensor(owner, 'covFactor', covFactor, 2, l);
     const d = checkFloatTensor(owner, 'covDiag', covDiag, 1, l);
@@ -344,19 +397,23 @@ export class LowRankMultivariateNormal extends Gaussian {
         `${owner}: covDiag must be [..., ${k}] (k = loc's last dimension), got shape ${formatShape(d.shape)}`,
       );
     const rank = w.shape[w.rank - 1]!;
-    const batchShape = [l.shape, w.shape, d.shape]
-      .map((s, i) => s.slice(0, i === 1 ? -2 : -1))
-      .reduce((a, b) => broadcastShapes(owner, a, b), [] as number[]);
-    super(l, batchShape, options);
-    this.covFactor = expandTo(w, [...batchShape, k, rank]);
-    this.covDiag = expandTo(d, [...batchShape, k]);
-    if (this.validateArgs) {
+    const batchShape = batchShapeOf(owner, [
+      ['loc', l, 1],
+      ['covFactor', w, 2],
+      ['covDiag', d, 1],
+    ]);
+    if (options.validateArgs ?? true) {
+      checkLoc(owner, l);
       checkConstraint(owner, 'covFactor', w, notNaN, 'real (not NaN)');
       checkConstraint(owner, 'covDiag', d, positive, '> 0');
     }
+    const capacitance = composite(() => capacitanceTril(w, d));
+    super(l, batchShape, options);
+    this.covFactor = expandTo(w, [...batchShape, k, rank]);
+    this.covDiag = expandTo(d, [...batchShape, k]);
     this.unbroadcastedCovFactor = w;
     this.unbroadcastedCovDiag = d;
-    this.capacitanceTril = composite(() => capacitanceTril(w, d));
+    this.capacitanceTril = capacitance;
   }
 
   get variance(): Tensor {
@@ -370,22 +427,24 @@ export class LowRankMultivariateNormal extends Gaussian {
     return composite(() => {
       const sqrtD = this.unbroadcastedCovDiag.sqrt().unsqueeze(-1);
       const scaled = this.unbroadcastedCovFactor.div(sqrtD);
-      const factor = cholesky(scaled.matmul(mT(scaled)).add(identityLike(mT(scaled))));
-      return expandTo(sqrtD.mul(factor), this.matrixShape());
+      const factor = cholesky(
+        scaled.matmul(mT(scaled)).add(eye(this.size, { dtype: scaled.dtype, backend: scaled.backend })),
+      );
+      return sqrtD.mul(factor).expand(this.matrixShape());
     });
   }
 
   get covarianceMatrix(): Tensor {
     return composite(() => {
       const w = this.unbroadcastedCovFactor;
-      return expandTo(w.matmul(mT(w)).add(diagEmbed(this.unbroadcastedCovDiag)), this.matrixShape());
+      return w.matmul(mT(w)).add(diagEmbed(this.unbroadcastedCovDiag)).expand(this.matrixShape());
     });
   }
 
   get precisionMatrix(): Tensor {
     return composite(() => {
       const a = woodburyFactor(this.unbroadcastedCovFactor, this.unbroadcastedCovDiag, this.capacitanceTril);
-      return expandTo(diagEmbed(this.unbroadcastedCovDiag.reciprocal()).sub(mT(a).matmul(a)), this.matrixShape());
+      return diagEmbed(this.unbroadcastedCovDiag.reciprocal()).sub(mT(a).matmul(a)).expand(this.matrixShape());
     });
   }
 
@@ -427,11 +486,13 @@ function lowRankLogDetOf(d: LowRankMultivariateNormal): Tensor {
   return halfLogDet(d.capacitanceTril).mul(2).add(d.unbroadcastedCovDiag.log().sum(-1));
 }
 
-/** xᵀ (W Wᵀ + D)⁻¹ x by Woodbury (torch's _batch_lowrank_mahalanobis). */
+/** xᵀ (W Wᵀ + D)⁻¹ x by Woodbury (torch's _batch_lowrank_mahalanobis), in x's dtype. */
 function lowRankMahalanobisOf(d: LowRankMultivariateNormal, x: Tensor): Tensor {
-  const [w, diag] = [d.unbroadcastedCovFactor, d.unbroadcastedCovDiag];
+  const [w, diag, capacitance] = [d.unbroadcastedCovFactor, d.unbroadcastedCovDiag, d.capacitanceTril].map((t) =>
+    castTo(t, x.dtype),
+  ) as [Tensor, Tensor, Tensor];
   const wtDinvX = batchMv(mT(w).div(diag.unsqueeze(-2)), x);
-  return x.square().div(diag).sum(-1).sub(batchMahalanobis(d.capacitanceTril, wtDinvX));
+  return x.square().div(diag).sum(-1).sub(batchMahalanobis(capacitance, wtDinvX));
 }
 
 function checkEventShapes(p: Gaussian, q: Gaussian): number {
