@@ -47,7 +47,17 @@ CASES = {
                 {'loc': LOC, 'covFactor': COV_FACTOR, 'covDiag': COV_DIAG}),
     'lowRankBroadcast': (lambda p: D.LowRankMultivariateNormal(p['loc'], p['covFactor'], p['covDiag']),
                          {'loc': LOC[0], 'covFactor': COV_FACTOR, 'covDiag': COV_DIAG[1]}),
+    # computed in float32 (parameters, value and noise), recorded as float32 values
+    'float32Covariance': (lambda p: D.MultivariateNormal(p['loc'], covariance_matrix=p['covarianceMatrix']),
+                          {'loc': LOC, 'covarianceMatrix': COVARIANCE}),
+    # events of size 1 (value and noise: the first entry of each event)
+    'k1': (lambda p: D.MultivariateNormal(p['loc'], covariance_matrix=p['covarianceMatrix']),
+           {'loc': [[0.5], [-1.0]], 'covarianceMatrix': [[[2.0]], [[0.7]]]}),
+    # a rank-1 factor (eps_W: the first entry of each)
+    'lowRankRank1': (lambda p: D.LowRankMultivariateNormal(p['loc'], p['covFactor'], p['covDiag']),
+                     {'loc': LOC, 'covFactor': [[r[:1] for r in m] for m in COV_FACTOR], 'covDiag': COV_DIAG}),
 }
+FLOAT32 = {'float32Covariance'}
 
 # (p's case, q's case, p's parameters, q's parameters)
 KL = {
@@ -68,6 +78,11 @@ KL = {
 }
 
 
+def first(x, n):
+    """The first n entries of each innermost list of a [2, 2, m] list (the value and noise for smaller k or rank)."""
+    return [[r[:n] for r in m] for m in x]
+
+
 def fixed_noise(*draws):
     """torch's _standard_normal, returning `draws` in turn (rsample's noise, as our generator's draws in the test)."""
     queue = [torch.tensor(d) for d in draws]
@@ -78,7 +93,9 @@ def rsample(d):
     low_rank = isinstance(d, D.LowRankMultivariateNormal)
     module = lowrank_module if low_rank else mvn_module
     original = module._standard_normal
-    module._standard_normal = fixed_noise(*([EPS_W, EPS] if low_rank else [EPS]))
+    k = d.event_shape[0]
+    eps = first(EPS, k)
+    module._standard_normal = fixed_noise(*([first(EPS_W, d.cov_factor.shape[-1]), eps] if low_rank else [eps]))
     try:
         return d.rsample((2,))
     finally:
@@ -86,7 +103,7 @@ def rsample(d):
 
 
 METHODS = {
-    'logProb': lambda d: d.log_prob(torch.tensor(VALUE)),
+    'logProb': lambda d: d.log_prob(torch.tensor(first(VALUE, d.event_shape[0]), dtype=d.loc.dtype)),
     'entropy': lambda d: d.entropy(),
     'mean': lambda d: d.mean,
     'mode': lambda d: d.mode,
@@ -99,10 +116,17 @@ METHODS = {
 }
 
 out = {}
+def case_leaves(name, raw):
+    params = leaves(raw)
+    if name in FLOAT32:
+        params = {k: v.detach().float().requires_grad_() for k, v in params.items()}
+    return params
+
+
 for name, (make, raw) in CASES.items():
     case = {'params': raw, 'batchShape': list(make(leaves(raw)).batch_shape)}
     for method, fn in METHODS.items():
-        params = leaves(raw)
+        params = case_leaves(name, raw)
         case[method] = record(fn(make(params)), params)
     out[name] = case
 
@@ -114,4 +138,5 @@ for name, (p_case, q_case, raw_p, raw_q) in KL.items():
     kl[name] = {'p': raw_p, 'q': raw_q, **record(result, both)}
 
 write_fixture(__file__, 'distributions/multivariate-normal-fixture.ts', 'PYTORCH_MULTIVARIATE_NORMAL',
-              {'value': VALUE, 'eps': EPS, 'epsW': EPS_W, 'cases': out, 'kl': kl}, '', encode)
+              {'value': VALUE, 'eps': EPS, 'epsW': EPS_W, 'cases': out, 'kl': kl},
+              '; the float32Covariance case in float32', encode)

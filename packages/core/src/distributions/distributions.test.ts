@@ -91,12 +91,13 @@ function expectRecord(
   params: Params,
   expected: { values: readonly number[]; grads?: Record<string, readonly number[]> },
   what: string,
+  valueTolerance = TOLERANCE,
 ): void {
-  expectNear(output.dataSync(), expected.values, `${what} value`);
+  expectNear(output.dataSync(), expected.values, `${what} value`, valueTolerance);
   if (expected.grads === undefined) return;
   for (const p of Object.values(params)) p.grad = null;
   where(isFinite(output), output, 0).sum().backward();
-  const tolerance = /Gamma|Beta|Dirichlet/.test(what) ? TRIGAMMA_TOLERANCE : TOLERANCE;
+  const tolerance = /Gamma|Beta|Dirichlet/.test(what) ? TRIGAMMA_TOLERANCE : valueTolerance;
   for (const [name, grad] of Object.entries(expected.grads))
     expectNear(params[name]!.grad?.dataSync() ?? new Float64Array(grad.length), grad, `${what} d/d${name}`, tolerance);
 }
@@ -434,7 +435,12 @@ class FixedNoise extends Generator {
 
 describe('MultivariateNormal and LowRankMultivariateNormal match PyTorch', () => {
   const fixture = PYTORCH_MULTIVARIATE_NORMAL;
-  const value = tensor(fixture.value, { dtype: 'float64' });
+  /** The first n entries of each event of a [2, 2, m] list: the value and noise for a smaller k or rank. */
+  const first = (x: readonly (readonly (readonly number[])[])[], n: number) =>
+    x.map((m) => m.map((r) => r.slice(0, n)));
+  const FLOAT32 = new Set(['float32Covariance']);
+  /** float32 against PyTorch's float32: rounding differs in the last bits of each step. */
+  const FLOAT32_TOLERANCE = { abs: 1e-5, rel: 1e-5 };
   const MAKE_MVN: Record<keyof typeof fixture.cases, (p: Params) => Gaussian> = {
     covarianceMatrix: (p) => new MultivariateNormal(p.loc!, { covarianceMatrix: p.covarianceMatrix! }),
     precisionMatrix: (p) => new MultivariateNormal(p.loc!, { precisionMatrix: p.precisionMatrix! }),
@@ -443,12 +449,24 @@ describe('MultivariateNormal and LowRankMultivariateNormal match PyTorch', () =>
     broadcastLoc: (p) => new MultivariateNormal(p.loc!, { scaleTril: p.scaleTril! }),
     lowRank: (p) => new LowRankMultivariateNormal(p.loc!, p.covFactor!, p.covDiag!),
     lowRankBroadcast: (p) => new LowRankMultivariateNormal(p.loc!, p.covFactor!, p.covDiag!),
+    float32Covariance: (p) => new MultivariateNormal(p.loc!, { covarianceMatrix: p.covarianceMatrix! }),
+    k1: (p) => new MultivariateNormal(p.loc!, { covarianceMatrix: p.covarianceMatrix! }),
+    lowRankRank1: (p) => new LowRankMultivariateNormal(p.loc!, p.covFactor!, p.covDiag!),
   };
 
   for (const [name, make] of Object.entries(MAKE_MVN)) {
     const expected = fixture.cases[name as keyof typeof fixture.cases];
     it(`${name}: logProb, entropy, moments, the three matrices and rsample (PyTorch's noise) with gradients`, () => {
       const lowRank = name.startsWith('lowRank');
+      const dtype = FLOAT32.has(name) ? 'float32' : 'float64';
+      const caseLeaves = () =>
+        Object.fromEntries(
+          Object.entries(expected.params).map(([k, v]) => [k, tensor(v as number[], { dtype, requiresGrad: true })]),
+        );
+      const shapes = make(caseLeaves());
+      const k = shapes.eventShape[0]!;
+      const rank = shapes instanceof LowRankMultivariateNormal ? shapes.covFactor.shape[shapes.covFactor.rank - 1]! : 0;
+      const value = tensor(first(fixture.value, k), { dtype });
       const methods: Record<string, (d: Gaussian) => Tensor> = {
         logProb: (d) => d.logProb(value),
         entropy: (d) => d.entropy(),
@@ -462,15 +480,17 @@ describe('MultivariateNormal and LowRankMultivariateNormal match PyTorch', () =>
         rsample: (d) =>
           d.rsample([2], {
             generator: lowRank
-              ? new FixedNoise(fixture.epsW.flat(2), fixture.eps.flat(2))
-              : new FixedNoise(fixture.eps.flat(2)),
+              ? new FixedNoise(first(fixture.epsW, rank).flat(2), first(fixture.eps, k).flat(2))
+              : new FixedNoise(first(fixture.eps, k).flat(2)),
           }),
       };
-      expect(make(leaves(expected.params)).batchShape).toEqual(expected.batchShape);
+      expect(shapes.batchShape).toEqual(expected.batchShape);
       for (const [method, fn] of Object.entries(methods)) {
-        const params = leaves(expected.params);
+        const params = caseLeaves();
         const record = expected[method as keyof typeof expected] as Parameters<typeof expectRecord>[2];
-        expectRecord(fn(make(params)), params, record, `${name}.${method}`);
+        const output = fn(make(params));
+        expect(output.dtype, `${name}.${method}`).toBe(dtype);
+        expectRecord(output, params, record, `${name}.${method}`, dtype === 'float32' ? FLOAT32_TOLERANCE : TOLERANCE);
       }
     });
   }
@@ -627,18 +647,40 @@ describe('MultivariateNormal and LowRankMultivariateNormal: sampling, shapes and
     }
   });
 
-  it('sample leaves only its result alive, and rsample nothing once its result is disposed', () => {
+  it('sample, rsample, logProb, entropy, stddev, the matrices and klDivergence leave nothing once their result is disposed', () => {
     const backend = getBackend();
     const grad = { dtype: 'float64', requiresGrad: true } as const;
     const families = [
       new MultivariateNormal(tensor([1, 2, 3], grad), { covarianceMatrix: covariance }),
       new LowRankMultivariateNormal(tensor([1, 2, 3], grad), f64([[1], [0.5], [0]]), tensor([1, 2, 3], grad)),
     ];
+    const value = f64([
+      [0.5, 1, 2],
+      [1, -1, 0],
+    ]);
     for (const d of families) {
       const before = backend.liveHandles();
       d.sample([3]).dispose();
       d.rsample([3]).dispose();
       expect(backend.liveHandles(), d.constructor.name).toBe(before);
+      // every other result too, with its graph: nothing is left once it is disposed
+      const results: [string, () => Tensor][] = [
+        ['logProb', () => d.logProb(value)],
+        ['entropy', () => d.entropy()],
+        ['variance', () => d.variance],
+        ['stddev', () => d.stddev],
+        ['covarianceMatrix', () => d.covarianceMatrix],
+        ['precisionMatrix', () => d.precisionMatrix],
+        ['scaleTril', () => d.scaleTril],
+        ...families.map((q): [string, () => Tensor] => [
+          `klDivergence with ${q.constructor.name}`,
+          () => klDivergence(d, q),
+        ]),
+      ];
+      for (const [what, result] of results) {
+        result().dispose();
+        expect(backend.liveHandles(), `${d.constructor.name} ${what}`).toBe(before);
+      }
     }
   });
 
