@@ -27,7 +27,14 @@ export const multivariateDistributionCases: OpCase[] = [
       const p = new distributions.MultivariateNormal(loc!, { covarianceMatrix: covarianceOf(x!, backend) });
       const q = new distributions.MultivariateNormal(value!, { scaleTril: scaleTril!.tril() });
       return concat(
-        [p.logProb(value!), p.entropy(), flat(p.rsample([2], noise())), distributions.klDivergence(p, q)],
+        [
+          p.logProb(value!),
+          // a sample axis in front of the batch: the Mahalanobis term regroups the rows per factor
+          flat(p.logProb(value!.unsqueeze(0).expand([2, 2, 3]))),
+          p.entropy(),
+          flat(p.rsample([2], noise())),
+          distributions.klDivergence(p, q),
+        ],
         0,
       );
     },
