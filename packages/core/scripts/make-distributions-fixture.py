@@ -8,7 +8,7 @@ pairs) with the gradient of each (summed) with respect to every parameter.
 
 import torch
 import torch.distributions as D
-from ts_fixture import encode, write_fixture
+from ts_fixture import encode, leaves, record, write_fixture
 
 torch.set_default_dtype(torch.float64)
 
@@ -58,21 +58,6 @@ KL = {
     'CategoricalLogits': ({'logits': [[0.5, -1.0, 2.0], [0.0, 0.0, 3.0]]}, {'logits': [[1.0, 1.0, 1.0], [-1.0, 2.0, 0.5]]}),
     'OneHotCategorical': ({'logits': [[0.5, -1.0, 2.0], [0.0, 0.0, 3.0]]}, {'logits': [[1.0, 1.0, 1.0], [-1.0, 2.0, 0.5]]}),
 }
-
-
-def leaves(params):
-    return {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-
-
-def record(output, params):
-    """The output's values and the gradient of its sum (finite entries) with respect to each parameter."""
-    entry = {'values': output.detach().flatten().tolist()}
-    if output.requires_grad:
-        finite = torch.where(torch.isfinite(output), output, torch.zeros_like(output))
-        grads = torch.autograd.grad(finite.sum(), list(params.values()), allow_unused=True)
-        entry['grads'] = {k: (torch.zeros_like(p) if g is None else g).flatten().tolist()
-                          for (k, p), g in zip(params.items(), grads)}
-    return entry
 
 
 out = {}

@@ -51,3 +51,19 @@ def encode(data):
     if isinstance(data, list):
         return '[' + ', '.join(encode(v) for v in data) + ']'
     return js_number(float(data))
+
+
+def leaves(params):
+    """Each parameter (nested lists) as a float64 leaf tensor that records gradients."""
+    return {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+
+
+def record(output, params):
+    """The output's values and the gradient of its sum (finite entries) with respect to each parameter."""
+    entry = {'values': output.detach().flatten().tolist()}
+    if output.requires_grad:
+        finite = torch.where(torch.isfinite(output), output, torch.zeros_like(output))
+        grads = torch.autograd.grad(finite.sum(), list(params.values()), allow_unused=True)
+        entry['grads'] = {k: (torch.zeros_like(p) if g is None else g).flatten().tolist()
+                          for (k, p), g in zip(params.items(), grads)}
+    return entry

@@ -2,6 +2,7 @@ import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { checkOptions } from '../nn/checks.js';
 import { full, fromHost } from '../tensor/creation.js';
+import { composite } from '../tensor/scope.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
 import { checkValues, openUniforms } from '../tensor/sampling.js';
@@ -35,12 +36,13 @@ export function broadcastParameters(owner: string, named: Record<string, Paramet
   const shape = tensors.map((t) => [...t.shape]).reduce((a, b) => broadcastShapes(owner, a, b), [] as number[]);
   return entries.map(([, v]) => {
     if (typeof v === 'number') return full(shape, v, { dtype: first?.dtype ?? 'float32', backend: first?.backend });
-    return shapesMatch(v.shape, shape) ? v : v.expand(shape);
+    return expandTo(v, shape);
   });
 }
 
-function shapesMatch(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+/** x broadcast to `shape`: x itself when it already has that shape, else a new view. */
+export function expandTo(x: Tensor, shape: readonly number[]): Tensor {
+  return x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]) ? x : x.expand(shape);
 }
 
 /** Throws when some element breaks the constraint; reads on the host, so skipped where the backend cannot. */
@@ -80,8 +82,9 @@ export abstract class Distribution {
   abstract get mean(): Tensor;
   abstract get variance(): Tensor;
 
+  /** The square root of the variance; the variance it is computed from is freed with it (or at once). */
   get stddev(): Tensor {
-    return this.variance.sqrt();
+    return composite(() => this.variance.sqrt());
   }
 
   /** The log density (or mass) of `value`, over the batch shape. */

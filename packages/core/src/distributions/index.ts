@@ -3,4 +3,5 @@ export { Distribution, type DistributionOptions, type Parameter, type SampleOpti
 export { Normal, Laplace, Uniform, Exponential, Gamma, Beta, Dirichlet } from './continuous.js';
 export { Bernoulli, Categorical, OneHotCategorical, Poisson, type ProbsOrLogits } from './discrete.js';
 export { Independent } from './independent.js';
+export { MultivariateNormal, LowRankMultivariateNormal, type MultivariateNormalParameters } from './multivariate.js';
 export { klDivergence } from './kl.js';

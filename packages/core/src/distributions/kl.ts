@@ -6,8 +6,17 @@ import { digamma, lgamma } from '../special/functions.js';
 import { Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform } from './continuous.js';
 import { Bernoulli, Categorical, OneHotCategorical, Poisson, softplus } from './discrete.js';
 import type { Distribution } from './distribution.js';
+import {
+  LowRankMultivariateNormal,
+  MultivariateNormal,
+  klLowRank,
+  klLowRankMultivariateNormal,
+  klMultivariateNormal,
+  klMultivariateNormalLowRank,
+} from './multivariate.js';
 
 type KlRule<P extends Distribution> = (p: P, q: P) => Tensor;
+type Family = abstract new (...args: never[]) => Distribution;
 
 /** Infinity where `condition`, else x (PyTorch sets those entries of its result in place). */
 function infinityWhere(condition: Tensor, x: Tensor): Tensor {
@@ -21,7 +30,7 @@ function klCategorical(p: Categorical, q: Categorical): Tensor {
 }
 
 // The same-family pairs torch.distributions registers, with its formulas.
-const RULES: [abstract new (...args: never[]) => Distribution, KlRule<never>][] = [
+const RULES: [Family, KlRule<never>][] = [
   [
     Normal,
     ((p: Normal, q: Normal) => {
@@ -113,17 +122,28 @@ const RULES: [abstract new (...args: never[]) => Distribution, KlRule<never>][] 
       return t1.sub(t2).add(t3.mul(t4).sum(-1));
     }) as KlRule<never>,
   ],
+  [MultivariateNormal, klMultivariateNormal as KlRule<never>],
+  [LowRankMultivariateNormal, klLowRank as KlRule<never>],
+];
+
+// The pairs of two families torch.distributions registers here: p's, q's and the rule
+const MIXED_RULES: [Family, Family, (p: never, q: never) => Tensor][] = [
+  [MultivariateNormal, LowRankMultivariateNormal, klMultivariateNormalLowRank],
+  [LowRankMultivariateNormal, MultivariateNormal, klLowRankMultivariateNormal],
 ];
 
 /**
  * KL(p || q) for two distributions of the same family (torch.distributions.kl_divergence), over
- * the broadcast batch shape. The pairs are those PyTorch registers between one family.
+ * the broadcast batch shape, and for MultivariateNormal with LowRankMultivariateNormal either way
+ * round. The pairs are those PyTorch registers between these families.
  */
 export function klDivergence(p: Distribution, q: Distribution): Tensor {
-  const rule = RULES.find(([family]) => p.constructor === family && q.constructor === family);
+  const same = RULES.find(([family]) => p.constructor === family && q.constructor === family)?.[1];
+  const rule =
+    same ?? MIXED_RULES.find(([pFamily, qFamily]) => p.constructor === pFamily && q.constructor === qFamily)?.[2];
   if (rule === undefined)
     throw new ArgumentError(
-      `klDivergence: no rule for ${p.constructor.name} and ${q.constructor.name}; there are rules for two distributions of one family: ${RULES.map(([f]) => f.name).join(', ')}`,
+      `klDivergence: no rule for ${p.constructor.name} and ${q.constructor.name}; there are rules for two distributions of one family: ${RULES.map(([f]) => f.name).join(', ')}; and for the pairs ${MIXED_RULES.map(([a, b]) => `${a.name}-${b.name}`).join(', ')}`,
     );
-  return composite(() => (rule[1] as KlRule<Distribution>)(p, q));
+  return composite(() => (rule as KlRule<Distribution>)(p, q));
 }
