@@ -200,9 +200,16 @@ export async function compareWithTorch(
       torch.close();
       const [a, b] = [median(ours), median(theirs)];
       const title = `${size.id} ${size.title}, ${threads} thread${threads > 1 ? 's' : ''}`;
+      // Other processes on the cores skew the ratio (PyTorch's OpenMP threads wait on each other
+      // when they are descheduled): say so on the line itself.
+      const load = loadavg()[0]!;
+      const busy =
+        load > availableParallelism() - threads + 0.5
+          ? `  [busy machine: load ${load.toFixed(1)}, not a fair ratio]`
+          : '';
       const line =
         `${title}: Myelin ${fmt(a)} steps/s  PyTorch ${fmt(b)} steps/s  ratio ${(a / b).toFixed(2)}x ` +
-        `(per CPU second ${(median(oursCpu) / median(theirsCpu)).toFixed(2)}x)`;
+        `(per CPU second ${(median(oursCpu) / median(theirsCpu)).toFixed(2)}x)${busy}`;
       console.log(line);
       console.log(
         `  first 3 losses from the same weights: Myelin ${losses(firstOurs)}  PyTorch ${losses(firstTheirs)}`,

@@ -1,7 +1,8 @@
 // Direct convolution kernels (see conv.h), compiled once per instruction set like gemm-isa.cc,
 // with -ffp-contract=fast so that the multiply-adds become FMA instructions. Vectors (GCC vector
-// extensions: 16 floats with AVX-512, 8 otherwise) along the output row; registers hold a block of
-// output channels (and, with AVX-512's 32 registers, of output rows).
+// extensions: 16 floats with AVX-512, 8 otherwise) run along the output row in the forward kernel,
+// whose registers hold a block of output channels (and, with AVX-512's 32 registers, of output
+// rows), and along the output channels in the weight gradient.
 #include <cstring>
 #include <utility>
 #if defined(__AVX2__)

@@ -10,9 +10,8 @@ namespace myelin {
 /** Output columns per step: one vector of 16 floats (AVX-512) or two of 8. Padded rows are multiples of this. */
 constexpr i64 CONV_COLS = 16;
 /**
- * Floats per vector of the widest kernels (AVX-512's 16): the gradient planes are padded to a
- * multiple of this and the shifted inputs have this many readable floats after their end, for
- * every instruction set's kernels.
+ * Floats per vector of the widest kernels (AVX-512's 16): the weight gradient's channels-last
+ * rows (o_pad) are a multiple of this, for every instruction set's kernels.
  */
 constexpr i64 CONV_LANES = 16;
 
@@ -41,8 +40,8 @@ struct ConvKernels {
                       i64 out_w, float* dwt, float* dbt);
   /**
    * gt [length, o_pad] = the transpose of g [o, length], for o <= o_pad (a multiple of
-   * CONV_LANES); lanes from o up to the next vector are written as zeros, those past it left as
-   * they are (the caller zeroes them once).
+   * CONV_LANES); lanes from o on are left as they are or written as zeros (the caller zeroes
+   * them once).
    */
   void (*transpose)(const float* g, float* gt, i64 o, i64 length, i64 o_pad);
   /** Whether all n values are finite (no NaN, no infinity). */
