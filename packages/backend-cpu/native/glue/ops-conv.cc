@@ -284,7 +284,7 @@ void conv_backward(State* st, const ConvShape& s, const T* grad, const T* x, con
  * most of their 16-column steps (LeNet: 28 of 32, 10 of 16, 14 of 16); the padded buffers of an
  * image must stay small. Elsewhere im2col + GEMM is faster.
  */
-bool direct_applies(const ConvShape& s, int dtype, bool weight_gradient) {
+bool direct_applies(const ConvShape& s, int dtype, bool backward) {
   const UnfoldGeometry& g = s.g;
   if (dtype != F32 || s.groups != 1 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1) return false;
   if (g.out_w > 128 || g.width > 128 || 8 * g.out_w < 5 * conv_padded_width(g.out_w, 1) || 8 * g.width < 5 * conv_padded_width(g.width, 1)) return false;
@@ -294,10 +294,10 @@ bool direct_applies(const ConvShape& s, int dtype, bool weight_gradient) {
   const double cols = double(std::max(g.width + 2 * g.pw, conv_padded_width(std::max(g.width, g.out_w), g.kw)));
   const double padded = double(std::max(s.c, s.o)) * rows * cols;
   if (padded > double(1 << 20)) return false;
-  // The weight gradient's transposed output gradient of one image and its partial sums (the
-  // forward and the input gradient allocate neither).
+  // The backward's buffers (the forward allocates none of them): the weight gradient's transposed
+  // output gradient of one image and its partial sums, the input gradient's flipped weights.
   const double transposed = double(s.length) * double(s.o + CONV_LANES);
-  return !weight_gradient || (transposed <= double(1 << 20) && double(s.o + CONV_LANES) * double(s.k) <= double(1 << 20));
+  return !backward || (transposed <= double(1 << 20) && double(s.o + CONV_LANES) * double(s.k) <= double(1 << 20));
 }
 
 /**
@@ -486,7 +486,7 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
     auto ptr = [&](int id) -> void* { return id < 0 ? nullptr : tensor_at(a.st, id).data(); };
     // The direct input gradient multiplies the weights by the gradient's zero border: only for
     // finite weights (0 * inf is NaN where the GEMM path, which never forms it, has +-inf).
-    const bool direct = x.dtype == F32 && s.k > 0 && s.og > 0 && direct_applies(s, x.dtype, ids[1] >= 0) && (ids[1] >= 0 || ids[2] < 0) &&
+    const bool direct = x.dtype == F32 && s.k > 0 && s.og > 0 && direct_applies(s, x.dtype, true) && (ids[1] >= 0 || ids[2] < 0) &&
                         (ids[0] < 0 || a.st->ck->finite(static_cast<const float*>(w.data()), w.size));
     if (direct) {
       conv_backward_direct(a.st, s, static_cast<const float*>(grad.data()), static_cast<const float*>(x.data()), static_cast<const float*>(w.data()),
