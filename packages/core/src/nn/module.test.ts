@@ -3,6 +3,7 @@ import '@myelin/backend-cpu-reference';
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { Generator, type Tensor, fromHost, getBackend, noGrad, ones, tensor, tidy, zeros } from '@myelin/core';
 import { Linear, Module, ReLU, Sequential } from './index.js';
+import { ownTensors } from './module.js';
 
 const values = async (t: Tensor | null) => Array.from(await t!.data());
 
@@ -234,5 +235,28 @@ describe('memory', () => {
     expect(backend.liveHandles()).toBe(start + 2);
     model.dispose();
     expect(backend.liveHandles()).toBe(start);
+  });
+});
+
+describe('ownTensors (internal: weightNorm and spectralNorm swap parameters through it)', () => {
+  it('unregisters a parameter or buffer, keeping the order of the rest, and registers new ones at the end', () => {
+    const model = new Block();
+    const scale = ownTensors.unregister(model, 'parameter', 'scale');
+    expect(scale).toBe(model.scale);
+    const steps = ownTensors.unregister(model, 'buffer', 'steps');
+    ownTensors.registerParameter(model, 'scale_v', scale);
+    ownTensors.registerBuffer(model, 'steps_u', steps);
+    expect(Object.keys(model.stateDict())).toEqual([
+      'scale_v',
+      'steps_u',
+      'block.0.weight',
+      'block.0.bias',
+      'block.2.weight',
+      'block.2.bias',
+    ]);
+    expect(() => ownTensors.unregister(model, 'parameter', 'scale')).toThrow(
+      "Block has no parameter 'scale'; its parameters are 'scale_v'",
+    );
+    expect(() => ownTensors.unregister(model, 'buffer', 'scale_v')).toThrow(/has no buffer 'scale_v'/);
   });
 });

@@ -31,6 +31,17 @@ export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => read
 export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
 
 /**
+ * Internal (not exported from the package): registers and unregisters a module's own parameters
+ * and buffers from outside its class, for nn.utils' weightNorm and spectralNorm, which swap
+ * `weight` for `weight_g` and `weight_v` as torch's do. `unregister` returns the tensor removed.
+ */
+export let ownTensors: {
+  registerParameter(module: Module, name: string, tensor: Tensor): Tensor;
+  registerBuffer(module: Module, name: string, tensor: Tensor): Tensor;
+  unregister(module: Module, kind: 'parameter' | 'buffer', name: string): Tensor;
+};
+
+/**
  * The base of every layer, like torch.nn.Module: it owns named parameters, buffers and child
  * modules, walks them recursively (registration order, shared tensors once), switches
  * train/eval mode, and saves and loads state dicts.
@@ -46,6 +57,24 @@ export abstract class Module {
   #hooked = false;
 
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
+
+  static {
+    // What nn.utils' reparametrizations (weightNorm, spectralNorm) need and users do not: see ownTensors.
+    ownTensors = {
+      registerParameter: (module, name, tensor) => module.registerParameter(name, tensor),
+      registerBuffer: (module, name, tensor) => module.registerBuffer(name, tensor),
+      unregister: (module, kind, name) => {
+        const map = kind === 'parameter' ? module.#parameters : module.#buffers;
+        const tensor = map.get(name);
+        if (tensor === undefined || tensor === null)
+          throw new ArgumentError(
+            `${module.typeName} has no ${kind} '${name}'; its ${kind}s are ${describeNames(map)}`,
+          );
+        map.delete(name);
+        return tensor;
+      },
+    };
+  }
 
   /** The name printed and used in configs; built-in layers spell it out so minifiers cannot rename it. */
   get typeName(): string {
