@@ -275,3 +275,12 @@ export {
   type SparseOptions,
 } from './init.js';
 export { parametersToVector, vectorToParameters } from './parameter-vector.js';
+export {
+  weightNorm,
+  removeWeightNorm,
+  spectralNorm,
+  removeSpectralNorm,
+  type WeightNormOptions,
+  type SpectralNormOptions,
+  type RemoveNormOptions,
+} from './weight-norm.js';

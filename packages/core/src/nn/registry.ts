@@ -22,6 +22,7 @@ import {
 } from './activation.js';
 import { describeValue } from './checks.js';
 import { ConfigReader } from './config-reader.js';
+import { applyReparametrizations } from './weight-norm.js';
 import { CosineSimilarity, PairwiseDistance } from './distance.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -173,6 +174,16 @@ function build(config: unknown, options: ModuleFromConfigOptions, path: string):
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new ArgumentError(
       `${at}expected a module config object like {"type": "Linear", ...}, got ${describeValue(config)}`,
+    );
+  }
+  if (Object.hasOwn(config, 'reparametrizations')) {
+    // weightNorm / spectralNorm recorded by the config of the module they changed
+    const { reparametrizations, ...plain } = config as ModuleConfig;
+    return applyReparametrizations(
+      build(plain, options, path),
+      reparametrizations,
+      `${at}${String(plain.type)}`,
+      options.generator,
     );
   }
   const type: unknown = (config as { type?: unknown }).type;

@@ -1,0 +1,303 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { ArgumentError } from '../errors.js';
+import { div, mul } from '../ops/elementwise.js';
+import { normalize } from '../ops/distance.js';
+import { permute, reshape, transpose } from '../ops/movement.js';
+import { dot, mv } from '../ops/products.js';
+import { norm } from '../ops/tensor-utils.js';
+import { randn } from '../tensor/creation.js';
+import type { Generator } from '../tensor/random.js';
+import { composite, tidy } from '../tensor/scope.js';
+import type { RemovableHandle, Tensor } from '../tensor/tensor.js';
+import { checkInteger, checkNumber, checkOptions, describeValue } from './checks.js';
+import { Module, ownTensors, type ModuleConfig } from './module.js';
+
+/**
+ * torch.nn.utils.weight_norm and spectral_norm (torch 1.13's hook versions): a module's weight
+ * becomes a function of new parameters, recomputed by a forward pre-hook before every forward.
+ * The module's field (`linear.weight`) then reads the latest computed weight.
+ */
+
+export interface WeightNormOptions {
+  /** The parameter to reparametrize (default 'weight'). */
+  name?: string;
+  /** The dimension kept by the norm (default 0: one norm per output); null or -1: one norm over the whole tensor, as torch. */
+  dim?: number | null;
+}
+
+export interface RemoveNormOptions {
+  /** The reparametrized parameter (default 'weight'). */
+  name?: string;
+}
+
+export interface SpectralNormOptions {
+  name?: string;
+  /** Power-iteration steps per forward in training mode (default 1). */
+  nPowerIterations?: number;
+  /** The smallest norm divided by when normalizing u and v (default 1e-12). */
+  eps?: number;
+  /** The dimension of the outputs (default 0; 1 for ConvTranspose1d/2d/3d, as torch). */
+  dim?: number;
+  /** Draws the initial u and v; the default generator otherwise. */
+  generator?: Generator;
+}
+
+/** One reparametrization as a module's config records it, so a checkpoint rebuilds it. */
+type NormConfig =
+  | { type: 'weightNorm'; name: string; dim: number }
+  | { type: 'spectralNorm'; name: string; nPowerIterations: number; eps: number; dim: number };
+
+interface Installed {
+  config: NormConfig;
+  hook: RemovableHandle;
+  /** The weight from the current parameters (no power iteration). */
+  compute(): Tensor;
+  /** The tensors it added, unregistered and freed by the remove function. */
+  added: { kind: 'parameter' | 'buffer'; name: string }[];
+}
+
+/** A module's reparametrizations by parameter name, and its own `config` before they wrapped it. */
+const installed = new WeakMap<Module, { byName: Map<string, Installed>; ownConfig: PropertyDescriptor | undefined }>();
+
+/**
+ * torch.nn.utils.weight_norm: replaces the parameter `name` with `${name}_g` (its norm over every
+ * dimension but `dim`) and `${name}_v` (its direction, the old tensor itself), torch's state-dict
+ * names, and recomputes `name` = g * v / ||v|| before every forward, so gradients reach g and v.
+ * Apply it before building the optimizer. Returns the module.
+ */
+export function weightNorm<M extends Module>(module: M, options: WeightNormOptions = {}): M {
+  const owner = 'weightNorm';
+  checkOptions(owner, options, ['name', 'dim']);
+  const name = options.name ?? 'weight';
+  const weight = findParameter(owner, module, name);
+  const dim = options.dim === null || options.dim === -1 ? -1 : checkDim(owner, options.dim ?? 0, weight);
+  const normOf = (v: Tensor): Tensor =>
+    dim === -1
+      ? norm(v)
+      : norm(
+          v,
+          2,
+          v.shape.map((_, axis) => axis).filter((axis) => axis !== dim),
+          true,
+        );
+  const g = noGrad(() => normOf(weight));
+  ownTensors.unregister(module, 'parameter', name);
+  ownTensors.registerParameter(module, `${name}_g`, g);
+  ownTensors.registerParameter(module, `${name}_v`, weight);
+  const compute = (): Tensor => composite(() => mul(weight, div(g, normOf(weight))));
+  install(module, name, weight, { type: 'weightNorm', name, dim }, compute, () => compute(), [
+    { kind: 'parameter', name: `${name}_g` },
+    { kind: 'parameter', name: `${name}_v` },
+  ]);
+  return module;
+}
+
+/** torch.nn.utils.remove_weight_norm: `name` becomes a parameter again, holding the current weight; g and v are freed. */
+export function removeWeightNorm<M extends Module>(module: M, options: RemoveNormOptions = {}): M {
+  return uninstall('removeWeightNorm', 'weightNorm', module, options);
+}
+
+/**
+ * torch.nn.utils.spectral_norm: divides the parameter `name` by its largest singular value,
+ * estimated by power iteration (the weight as a matrix with `dim` first). The parameter moves to
+ * `${name}_orig`; the buffers `${name}_u` and `${name}_v` hold the singular vectors, updated in
+ * place by `nPowerIterations` steps (without gradient) before each forward in training mode and
+ * used as they are in eval mode. u and v start as normalized draws from `generator`. Returns the module.
+ */
+export function spectralNorm<M extends Module>(module: M, options: SpectralNormOptions = {}): M {
+  const owner = 'spectralNorm';
+  checkOptions(owner, options, ['name', 'nPowerIterations', 'eps', 'dim', 'generator']);
+  const name = options.name ?? 'weight';
+  const steps = checkInteger(`${owner}: nPowerIterations`, options.nPowerIterations ?? 1);
+  if (steps < 0) throw new ArgumentError(`${owner}: nPowerIterations must be an integer >= 0, got ${steps}`);
+  const eps = checkNumber(`${owner}: eps`, options.eps ?? 1e-12, { min: 0 });
+  const weight = findParameter(owner, module, name);
+  const transposed = ['ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d'].includes(module.typeName);
+  const dim = checkDim(owner, options.dim ?? (transposed ? 1 : 0), weight);
+  const matrixOf = (w: Tensor): Tensor => {
+    const front = dim === 0 ? w : permute(w, [dim, ...w.shape.map((_, axis) => axis).filter((axis) => axis !== dim)]);
+    return reshape(front, [w.shape[dim]!, w.size / w.shape[dim]!]);
+  };
+  ownTensors.unregister(module, 'parameter', name);
+  const [u, v] = noGrad(() =>
+    tidy(() => {
+      const [height, width] = matrixOf(weight).shape as [number, number];
+      const draw = (n: number): Tensor =>
+        normalize(randn([n], { generator: options.generator, dtype: weight.dtype, backend: weight.backend }), {
+          dim: 0,
+          eps,
+        });
+      const first = draw(height);
+      return [first, draw(width)];
+    }),
+  );
+  ownTensors.registerParameter(module, `${name}_orig`, weight);
+  ownTensors.registerBuffer(module, `${name}_u`, u!);
+  ownTensors.registerBuffer(module, `${name}_v`, v!);
+  const compute = (powerIteration: boolean): Tensor =>
+    composite(() => {
+      const matrix = matrixOf(weight);
+      if (!powerIteration || steps === 0) return div(weight, dot(u!, mv(matrix, v!)));
+      noGrad(() =>
+        tidy(() => {
+          let [left, right] = [u!, v!];
+          for (let step = 0; step < steps; step++) {
+            right = normalize(mv(transpose(matrix, 0, 1), left), { dim: 0, eps });
+            left = normalize(mv(matrix, right), { dim: 0, eps });
+          }
+          u!.assign(left);
+          v!.assign(right);
+        }),
+      );
+      // Copies, as torch's clones: the next update of the buffers must not change this graph's inputs.
+      return div(weight, dot(u!.detach(), mv(matrix, v!.detach())));
+    });
+  install(
+    module,
+    name,
+    weight,
+    { type: 'spectralNorm', name, nPowerIterations: steps, eps, dim },
+    () => compute(false),
+    (training) => compute(training),
+    [
+      { kind: 'parameter', name: `${name}_orig` },
+      { kind: 'buffer', name: `${name}_u` },
+      { kind: 'buffer', name: `${name}_v` },
+    ],
+  );
+  return module;
+}
+
+/** torch.nn.utils.remove_spectral_norm: `name` becomes a parameter again, holding the current weight (no power iteration). */
+export function removeSpectralNorm<M extends Module>(module: M, options: RemoveNormOptions = {}): M {
+  return uninstall('removeSpectralNorm', 'spectralNorm', module, options);
+}
+
+/**
+ * Internal (moduleFromConfig): applies the reparametrizations a config's `reparametrizations`
+ * lists, so a checkpoint of a weight-normed model loads into a model of the same state-dict names.
+ */
+export function applyReparametrizations(
+  module: Module,
+  list: unknown,
+  where: string,
+  generator: Generator | undefined,
+): Module {
+  if (!Array.isArray(list))
+    throw new ArgumentError(
+      `${where}: 'reparametrizations' must be a list like [{"type": "weightNorm", "name": "weight", "dim": 0}], got ${describeValue(list)}`,
+    );
+  for (const entry of list as unknown[]) {
+    const { type, ...options } = (typeof entry === 'object' && entry !== null ? entry : {}) as { type?: unknown };
+    if (type === 'weightNorm') weightNorm(module, options);
+    else if (type === 'spectralNorm') spectralNorm(module, { ...options, generator });
+    else
+      throw new ArgumentError(
+        `${where}: each of 'reparametrizations' must be {"type": "weightNorm" or "spectralNorm", ...}, got ${describeValue(entry)}`,
+      );
+  }
+  return module;
+}
+
+/** The parameter `name` of `module`, which its forward reads through the field of that name (the caller unregisters it once every check passed). */
+function findParameter(owner: string, module: Module, name: unknown): Tensor {
+  if (!(module instanceof Module)) throw new ArgumentError(`${owner}: expected a Module, got ${describeValue(module)}`);
+  if (typeof name !== 'string' || name === '' || name.includes('.'))
+    throw new ArgumentError(
+      `${owner}: name must be the name of one of the module's own parameters (no '.'), got ${describeValue(name)}`,
+    );
+  const done = installed.get(module)?.byName.get(name);
+  if (done !== undefined)
+    throw new ArgumentError(
+      `${owner}: ${module.typeName}'s '${name}' already has ${done.config.type}; remove it first (remove${done.config.type[0]!.toUpperCase()}${done.config.type.slice(1)})`,
+    );
+  const parameter = module.getParameter(name);
+  if ((module as unknown as Record<string, unknown>)[name] !== parameter)
+    throw new ArgumentError(
+      `${owner}: ${module.typeName} does not read its parameter '${name}' through a field of that name, so a recomputed '${name}' would not reach its forward`,
+    );
+  return parameter;
+}
+
+function checkDim(owner: string, dim: unknown, weight: Tensor): number {
+  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0 || dim >= weight.rank)
+    throw new ArgumentError(
+      `${owner}: dim must be an integer in [0, ${weight.rank}) for a weight of rank ${weight.rank}${owner === 'weightNorm' ? ' (or null or -1: the whole tensor)' : ''}, got ${describeValue(dim)}`,
+    );
+  return dim;
+}
+
+/**
+ * Makes `module[name]` the computed weight: a getter returning what the pre-hook computed last,
+ * or a fresh one when that was freed with its scope or `source` moved (`to()`).
+ */
+function install(
+  module: Module,
+  name: string,
+  source: Tensor,
+  config: NormConfig,
+  compute: () => Tensor,
+  beforeForward: (training: boolean) => Tensor,
+  added: Installed['added'],
+): void {
+  let current: Tensor | null = null;
+  Object.defineProperty(module, name, {
+    configurable: true,
+    enumerable: true,
+    get: (): Tensor => {
+      if (
+        current === null ||
+        current.isDisposed ||
+        current.backend !== source.backend ||
+        current.dtype !== source.dtype
+      )
+        current = compute();
+      return current;
+    },
+  });
+  const hook = module.registerForwardPreHook(() => {
+    current = beforeForward(module.training);
+  });
+  let entry = installed.get(module);
+  if (entry === undefined) {
+    entry = { byName: new Map(), ownConfig: Object.getOwnPropertyDescriptor(module, 'config') };
+    installed.set(module, entry);
+    const base = module.config.bind(module);
+    const byName = entry.byName;
+    // A checkpoint records the reparametrizations, so moduleFromConfig rebuilds the same state-dict names.
+    Object.defineProperty(module, 'config', {
+      configurable: true,
+      writable: true,
+      value: (): ModuleConfig => ({ ...base(), reparametrizations: [...byName.values()].map((r) => r.config) }),
+    });
+  }
+  entry.byName.set(name, { config, hook, compute, added });
+}
+
+function uninstall<M extends Module>(
+  owner: string,
+  type: NormConfig['type'],
+  module: M,
+  options: RemoveNormOptions,
+): M {
+  checkOptions(owner, options, ['name']);
+  const name = options.name ?? 'weight';
+  const entry = module instanceof Module ? installed.get(module) : undefined;
+  const found = entry?.byName.get(name);
+  if (entry === undefined || found === undefined || found.config.type !== type)
+    throw new ArgumentError(
+      `${owner}: ${module instanceof Module ? module.typeName : describeValue(module)} has no ${type} on '${String(name)}'`,
+    );
+  const weight = noGrad(() => found.compute());
+  found.hook.remove();
+  for (const { kind, name: added } of found.added) ownTensors.unregister(module, kind, added).dispose();
+  Object.defineProperty(module, name, { configurable: true, enumerable: true, writable: true, value: weight });
+  ownTensors.registerParameter(module, name, weight);
+  entry.byName.delete(name);
+  if (entry.byName.size === 0) {
+    installed.delete(module);
+    if (entry.ownConfig === undefined) delete (module as { config?: unknown }).config;
+    else Object.defineProperty(module, 'config', entry.ownConfig);
+  }
+  return module;
+}
