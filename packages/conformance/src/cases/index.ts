@@ -13,6 +13,7 @@ import { specialCases } from './special.js';
 import { nnExtraCases } from './nn-extras.js';
 import { linalgCases } from './linalg.js';
 import { tensorFunctionCases } from './tensor-functions.js';
+import { weightNormCases } from './weight-norm.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -34,4 +35,5 @@ export const allCases: readonly OpCase[] = [
   ...nnExtraCases,
   ...linalgCases,
   ...tensorFunctionCases,
+  ...weightNormCases,
 ];
