@@ -31,13 +31,18 @@ export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => read
 export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
 
 /**
- * Internal (not exported from the package): registers and unregisters a module's own parameters
- * and buffers from outside its class, for nn.utils' weightNorm and spectralNorm, which swap
- * `weight` for `weight_g` and `weight_v` as torch's do. `unregister` returns the tensor removed.
+ * Internal (not exported from the package): registers and unregisters a module's own parameters,
+ * buffers and children from outside its class, for nn.utils' weightNorm and spectralNorm, which
+ * swap `weight` for `weight_g` and `weight_v` as torch's do, and parametrize, which moves it into a
+ * child `parametrizations`. `unregister` returns the tensor removed.
  */
-export let ownTensors: {
+export let moduleInternals: {
   registerParameter(module: Module, name: string, tensor: Tensor): Tensor;
   registerBuffer(module: Module, name: string, tensor: Tensor): Tensor;
+  registerModule(module: Module, name: string, child: Module): Module;
+  unregisterModule(module: Module, name: string): void;
+  /** Whether `name` is one of the module's own buffers. */
+  isBuffer(module: Module, name: string): boolean;
   unregister(module: Module, kind: 'parameter' | 'buffer', name: string): Tensor;
 };
 
@@ -59,10 +64,18 @@ export abstract class Module {
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
 
   static {
-    // What nn.utils' reparametrizations (weightNorm, spectralNorm) need and users do not: see ownTensors.
-    ownTensors = {
+    // What nn.utils' reparametrizations (weightNorm, spectralNorm) need and users do not: see moduleInternals.
+    moduleInternals = {
       registerParameter: (module, name, tensor) => module.registerParameter(name, tensor),
       registerBuffer: (module, name, tensor) => module.registerBuffer(name, tensor),
+      registerModule: (module, name, child) => module.registerModule(name, child),
+      unregisterModule: (module, name) => {
+        if (!module.#modules.delete(name))
+          throw new ArgumentError(
+            `${module.typeName} has no child '${name}'; its children are ${describeNames(module.#modules)}`,
+          );
+      },
+      isBuffer: (module, name) => module.#buffers.has(name),
       unregister: (module, kind, name) => {
         const map = kind === 'parameter' ? module.#parameters : module.#buffers;
         const tensor = map.get(name);

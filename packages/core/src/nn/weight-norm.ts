@@ -10,7 +10,7 @@ import type { Generator } from '../tensor/random.js';
 import { composite, tidy } from '../tensor/scope.js';
 import type { RemovableHandle, Tensor } from '../tensor/tensor.js';
 import { checkInteger, checkNumber, checkOptions, describeValue } from './checks.js';
-import { Module, ownTensors, type ModuleConfig } from './module.js';
+import { Module, moduleInternals, type ModuleConfig } from './module.js';
 
 /**
  * torch.nn.utils.weight_norm and spectral_norm (torch 1.13's hook versions): a module's weight
@@ -81,9 +81,9 @@ export function weightNorm<M extends Module>(module: M, options: WeightNormOptio
           true,
         );
   const g = noGrad(() => normOf(weight));
-  ownTensors.unregister(module, 'parameter', name);
-  ownTensors.registerParameter(module, `${name}_g`, g);
-  ownTensors.registerParameter(module, `${name}_v`, weight);
+  moduleInternals.unregister(module, 'parameter', name);
+  moduleInternals.registerParameter(module, `${name}_g`, g);
+  moduleInternals.registerParameter(module, `${name}_v`, weight);
   const compute = (): Tensor => composite(() => mul(weight, div(g, normOf(weight))));
   install(module, name, weight, { type: 'weightNorm', name, dim }, compute, () => compute(), [
     { kind: 'parameter', name: `${name}_g` },
@@ -112,45 +112,19 @@ export function spectralNorm<M extends Module>(module: M, options: SpectralNormO
   if (steps < 0) throw new ArgumentError(`${owner}: nPowerIterations must be an integer >= 0, got ${steps}`);
   const eps = checkNumber(`${owner}: eps`, options.eps ?? 1e-12, { min: 0 });
   const weight = findParameter(owner, module, name);
-  const transposed = ['ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d'].includes(module.typeName);
-  const dim = checkDim(owner, options.dim ?? (transposed ? 1 : 0), weight);
-  const matrixOf = (w: Tensor): Tensor => {
-    const front = dim === 0 ? w : permute(w, [dim, ...w.shape.map((_, axis) => axis).filter((axis) => axis !== dim)]);
-    return reshape(front, [w.shape[dim]!, w.size / w.shape[dim]!]);
-  };
-  ownTensors.unregister(module, 'parameter', name);
-  const [u, v] = noGrad(() =>
-    tidy(() => {
-      const [height, width] = matrixOf(weight).shape as [number, number];
-      const draw = (n: number): Tensor =>
-        normalize(randn([n], { generator: options.generator, dtype: weight.dtype, backend: weight.backend }), {
-          dim: 0,
-          eps,
-        });
-      const first = draw(height);
-      return [first, draw(width)];
-    }),
-  );
-  ownTensors.registerParameter(module, `${name}_orig`, weight);
-  ownTensors.registerBuffer(module, `${name}_u`, u!);
-  ownTensors.registerBuffer(module, `${name}_v`, v!);
+  const dim = checkDim(owner, options.dim ?? defaultSpectralDim(module), weight);
+  moduleInternals.unregister(module, 'parameter', name);
+  const [u, v] = initialSingularVectors(weight, dim, eps, options.generator);
+  moduleInternals.registerParameter(module, `${name}_orig`, weight);
+  moduleInternals.registerBuffer(module, `${name}_u`, u);
+  moduleInternals.registerBuffer(module, `${name}_v`, v);
   const compute = (powerIteration: boolean): Tensor =>
     composite(() => {
-      const matrix = matrixOf(weight);
-      if (!powerIteration || steps === 0) return div(weight, dot(u!, mv(matrix, v!)));
-      noGrad(() =>
-        tidy(() => {
-          let [left, right] = [u!, v!];
-          for (let step = 0; step < steps; step++) {
-            right = normalize(mv(transpose(matrix, 0, 1), left), { dim: 0, eps });
-            left = normalize(mv(matrix, right), { dim: 0, eps });
-          }
-          u!.assign(left);
-          v!.assign(right);
-        }),
-      );
+      const matrix = weightMatrix(weight, dim);
+      if (!powerIteration || steps === 0) return div(weight, dot(u, mv(matrix, v)));
+      powerIterations(matrix, u, v, steps, eps, 'v first');
       // Copies, as torch's clones: the next update of the buffers must not change this graph's inputs.
-      return div(weight, dot(u!.detach(), mv(matrix, v!.detach())));
+      return div(weight, dot(u.detach(), mv(matrix, v.detach())));
     });
   install(
     module,
@@ -166,6 +140,62 @@ export function spectralNorm<M extends Module>(module: M, options: SpectralNormO
     ],
   );
   return module;
+}
+
+/** Spectral norm's default `dim`: 1 for ConvTranspose1d/2d/3d (their weights are [in, out, ...]), 0 otherwise, as torch. */
+export function defaultSpectralDim(module: Module): number {
+  return ['ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d'].includes(module.typeName) ? 1 : 0;
+}
+
+/** The weight as a matrix with `dim` first (spectral norm's rows), the other dimensions flattened. */
+export function weightMatrix(weight: Tensor, dim: number): Tensor {
+  const others = weight.shape.map((_, axis) => axis).filter((axis) => axis !== dim);
+  const front = dim === 0 ? weight : permute(weight, [dim, ...others]);
+  return reshape(front, [weight.shape[dim]!, weight.size / weight.shape[dim]!]);
+}
+
+/** Unit vectors u (a row of the weight matrix long) and v (a column long) drawn from `generator` (torch's normal_). */
+export function initialSingularVectors(
+  weight: Tensor,
+  dim: number,
+  eps: number,
+  generator: Generator | undefined,
+): [Tensor, Tensor] {
+  const [height, width] = [weight.shape[dim]!, weight.size / weight.shape[dim]!];
+  const draw = (n: number): Tensor =>
+    composite(() =>
+      normalize(randn([n], { generator, dtype: weight.dtype, backend: weight.backend }), { dim: 0, eps }),
+    );
+  const u = noGrad(() => draw(height));
+  return [u, noGrad(() => draw(width))];
+}
+
+/**
+ * Updates u and v in place by power-iteration steps, without gradient: torch 1.13's spectral_norm
+ * computes v from u first, its parametrizations.spectral_norm u from v first.
+ */
+export function powerIterations(
+  matrix: Tensor,
+  u: Tensor,
+  v: Tensor,
+  steps: number,
+  eps: number,
+  order: 'v first' | 'u first',
+): void {
+  noGrad(() =>
+    tidy(() => {
+      let [left, right] = [u, v];
+      const nextU = (): Tensor => normalize(mv(matrix, right), { dim: 0, eps });
+      const nextV = (): Tensor => normalize(mv(transpose(matrix, 0, 1), left), { dim: 0, eps });
+      for (let step = 0; step < steps; step++) {
+        if (order === 'v first') right = nextV();
+        left = nextU();
+        if (order === 'u first') right = nextV();
+      }
+      u.assign(left);
+      v.assign(right);
+    }),
+  );
 }
 
 /** torch.nn.utils.remove_spectral_norm: `name` becomes a parameter again, holding the current weight (no power iteration). */
@@ -290,9 +320,9 @@ function uninstall<M extends Module>(
     );
   const weight = noGrad(() => found.compute());
   found.hook.remove();
-  for (const { kind, name: added } of found.added) ownTensors.unregister(module, kind, added).dispose();
+  for (const { kind, name: added } of found.added) moduleInternals.unregister(module, kind, added).dispose();
   Object.defineProperty(module, name, { configurable: true, enumerable: true, writable: true, value: weight });
-  ownTensors.registerParameter(module, name, weight);
+  moduleInternals.registerParameter(module, name, weight);
   entry.byName.delete(name);
   if (entry.byName.size === 0) {
     installed.delete(module);
