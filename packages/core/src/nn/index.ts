@@ -284,3 +284,5 @@ export {
   type SpectralNormOptions,
   type RemoveNormOptions,
 } from './weight-norm.js';
+export * as parametrize from './parametrize.js';
+export * as parametrizations from './parametrizations.js';
