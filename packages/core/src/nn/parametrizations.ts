@@ -121,7 +121,8 @@ class Orthogonal extends Module {
         const q = transposed ? transpose(value, -2, -1) : value;
         const [n, k] = q.shape.slice(-2) as [number, number];
         let base: Tensor;
-        if (n === k) base = isOrthogonal(q) ? q.detach() : makeOrthogonal(q);
+        // torch keeps an orthogonal Q as it is (the QR would round it); a backend that reads only asynchronously cannot check.
+        if (n === k) base = q.backend.readSync !== undefined && isOrthogonal(q) ? q.detach() : makeOrthogonal(q);
         else {
           const filler = randn([...q.shape.slice(0, -2), n, n - k], { ...like(q), generator: this.#generator });
           base = makeOrthogonal(concat([q, filler], -1));

@@ -86,6 +86,13 @@ describe('parametrizations.orthogonal against torch', () => {
     expect(parametrize.isParametrized(module)).toBe(false);
   });
 
+  it('keeps an orthogonal weight as it is (no QR rounding), as torch', () => {
+    const orthogonalWeight = TORCH_WEIGHT_NORM.parametrized['orthogonal-square-default'].initialWeight;
+    const module = linear(3, 3, orthogonalWeight, [0, 0, 0]);
+    parametrizations.orthogonal(module, { orthogonalMap: 'cayley' });
+    expect([...module.weight.dataSync()]).toEqual(flat(orthogonalWeight));
+  });
+
   it('refuses a vector and an unknown map', () => {
     expect(() => parametrizations.orthogonal(new Linear(2, 2), { name: 'bias' })).toThrow(
       /expected a matrix or a batch of matrices, got 'bias' of shape \[2\]/,
