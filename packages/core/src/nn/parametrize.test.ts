@@ -5,14 +5,18 @@ import {
   Generator,
   Linear,
   Module,
+  SGD,
+  Sequential,
   ShapeError,
   matmul,
   parametrizations,
   parametrize,
+  spectralNorm,
   tensor,
   tidy,
   transpose,
   tril,
+  weightNorm,
   type NestedArray,
   type Tensor,
 } from '@myelin/core';
@@ -209,5 +213,30 @@ describe('parametrize', () => {
     expect(() => parametrize.registerParametrization(module, 'bias', new Doubled(), { safe: true } as never)).toThrow(
       /safe/,
     );
+  });
+});
+
+describe('memory', () => {
+  it('a training step of reparametrized layers frees everything it made', () => {
+    const model = new Sequential(
+      weightNorm(new Linear(3, 4)),
+      spectralNorm(new Linear(4, 4)),
+      parametrizations.orthogonal(new Linear(4, 4)),
+      parametrizations.spectralNorm(new Linear(4, 2)),
+    );
+    const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+    const x = tensor([[1, 2, 3]]);
+    const step = (): void =>
+      tidy(() => {
+        optimizer.zeroGrad();
+        model.forward(x).sum().backward();
+        optimizer.step();
+      });
+    step();
+    const backend = x.backend;
+    const before = backend.liveHandles();
+    step();
+    step();
+    expect(backend.liveHandles()).toBe(before);
   });
 });
