@@ -136,6 +136,11 @@ class Orthogonal extends Module {
     );
   }
 
+  /** What the module's config records: the call that redoes this parametrization. */
+  reparametrizationConfig(name: string): Record<string, unknown> {
+    return { type: 'orthogonal', name, orthogonalMap: this.orthogonalMap };
+  }
+
   protected override extraRepr(): string {
     return `orthogonalMap='${this.orthogonalMap}'`;
   }
@@ -236,6 +241,12 @@ class SpectralNorm extends Module {
 
   rightInverse(value: Tensor): Tensor {
     return value;
+  }
+
+  /** What the module's config records: the call that redoes this parametrization. */
+  reparametrizationConfig(name: string): Record<string, unknown> {
+    const [nPowerIterations, eps, dim] = [this.#steps, this.#eps, this.#dim];
+    return { type: 'parametrizations.spectralNorm', name, nPowerIterations, eps, dim };
   }
 }
 

@@ -5,10 +5,15 @@ import {
   Generator,
   Linear,
   Module,
+  ReLU,
   SGD,
   Sequential,
   ShapeError,
   matmul,
+  moduleFromConfig,
+  packCheckpoint,
+  registerModuleType,
+  unpackCheckpoint,
   parametrizations,
   parametrize,
   spectralNorm,
@@ -17,6 +22,7 @@ import {
   transpose,
   tril,
   weightNorm,
+  type ModuleConfig,
   type NestedArray,
   type Tensor,
 } from '@myelin/core';
@@ -186,7 +192,9 @@ describe('parametrize', () => {
         [0, 0, 1],
       ]);
     }).toThrow(/Doubled has no rightInverse/);
-    expect(() => module.config()).toThrow(/Linear has parametrizations \(registerParametrization\)/);
+    expect(() => module.config()).toThrow(
+      "Linear's parametrization Symmetric of 'weight' cannot be recorded in its config: Symmetric does not describe itself",
+    );
     parametrize.removeParametrizations(module, 'weight', { leaveParametrized: false });
     expect(module.weight).toBe(weight);
     expectNear(module.weight, [1, 0, 0, 2, 3, 0, 4, 5, 6], 'the original kept');
@@ -215,6 +223,63 @@ describe('parametrize', () => {
     );
   });
 });
+
+describe('checkpoints of parametrized models', () => {
+  it('the config records the parametrizations in order, and a checkpoint rebuilds the same model', async () => {
+    registerModuleType('Scaled', (config) => new Scaled(config['factor'] as number));
+    const model = new Sequential(
+      parametrizations.orthogonal(new Linear(3, 4, { generator: new Generator(1) })),
+      new ReLU(),
+      parametrize.registerParametrization(
+        weightNorm(new Linear(4, 2, { generator: new Generator(2) }), { dim: null }),
+        'bias',
+        new Scaled(3),
+      ),
+    );
+    parametrizations.spectralNorm(model.getSubmodule('0') as Linear, { name: 'bias' });
+    expect(
+      (model.config() as unknown as { modules: ModuleConfig[] }).modules.map((m) => m['reparametrizations']),
+    ).toEqual([
+      [
+        { type: 'orthogonal', name: 'weight', orthogonalMap: 'householder' },
+        { type: 'parametrizations.spectralNorm', name: 'bias', nPowerIterations: 1, eps: 1e-12, dim: 0 },
+      ],
+      undefined,
+      [
+        { type: 'weightNorm', name: 'weight', dim: -1 },
+        { type: 'parametrization', name: 'bias', module: { type: 'Scaled', factor: 3 } },
+      ],
+    ]);
+    model.eval();
+    const loaded = unpackCheckpoint(
+      await packCheckpoint({ modelConfig: model.config(), modelState: model.stateDict(), epoch: 1 }),
+    );
+    const rebuilt = moduleFromConfig(loaded.modelConfig as ModuleConfig).eval();
+    expect(Object.keys(rebuilt.stateDict())).toEqual(Object.keys(model.stateDict()));
+    rebuilt.loadStateDict(loaded.modelState);
+    const x = tensor([[1, -2, 0.5]]);
+    expect([...rebuilt.forward(x).dataSync()]).toEqual([...model.forward(x).dataSync()]);
+    parametrize.removeParametrizations(model.getSubmodule('0'), 'weight');
+    parametrize.removeParametrizations(model.getSubmodule('0'), 'bias');
+    expect(model.getSubmodule('0').config()).toEqual({ type: 'Linear', inFeatures: 3, outFeatures: 4, bias: true });
+    expect(() =>
+      moduleFromConfig({ type: 'Linear', inFeatures: 2, outFeatures: 2, reparametrizations: [{ type: 'fold' }] }),
+    ).toThrow(/reparametrizations\[0\]: "type" must be one of 'weightNorm', .*got "fold"/);
+  });
+});
+
+/** A user parametrization that describes itself (registered with registerModuleType). */
+class Scaled extends Module {
+  constructor(readonly factor: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.mul(this.factor);
+  }
+  override config(): ModuleConfig {
+    return { type: 'Scaled', factor: this.factor };
+  }
+}
 
 describe('memory', () => {
   it('a training step of reparametrized layers frees everything it made', () => {

@@ -5,7 +5,8 @@ import { tidy } from '../tensor/scope.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, describeValue } from './checks.js';
-import { Module, moduleInternals } from './module.js';
+import { Module, moduleInternals, type ModuleConfig } from './module.js';
+import { forgetReparametrization, recordReparametrization } from './reparametrization-config.js';
 
 /**
  * torch.nn.utils.parametrize: a module's parameter or buffer `name` becomes the output of a chain
@@ -116,8 +117,8 @@ export class ParametrizationList extends Module {
 /** The child `parametrizations` of a parametrized module, as torch's ModuleDict of ParametrizationLists. */
 class Parametrizations extends Module {
   readonly lists = new Map<string, ParametrizationList>();
-  /** The module's own `config` property before the refusing one replaced it. */
-  ownConfig: PropertyDescriptor | undefined;
+  /** Per tensor name, the keys of its parametrizations' records in the module's config. */
+  readonly records = new Map<string, object[]>();
 
   override get typeName(): string {
     return 'ModuleDict';
@@ -170,6 +171,7 @@ export function registerParametrization<M extends Module>(
           );
       });
     existing.append(parametrization);
+    record(module, name, parametrization, unsafe);
     existing.unsafe ||= unsafe;
     return module;
   }
@@ -186,20 +188,10 @@ export function registerParametrization<M extends Module>(
     dict = new Parametrizations();
     moduleInternals.registerModule(module, 'parametrizations', dict);
     dictOf.set(module, dict);
-    dict.ownConfig = Object.getOwnPropertyDescriptor(module, 'config');
-    const typeName = module.typeName;
-    Object.defineProperty(module, 'config', {
-      configurable: true,
-      writable: true,
-      value: (): never => {
-        throw new ArgumentError(
-          `${typeName} has parametrizations (registerParametrization), which its config cannot record: call removeParametrizations before saving a config or checkpoint, or save its stateDict() and rebuild the parametrized model in code`,
-        );
-      },
-    });
   }
   moduleInternals.registerModule(dict, name, list);
   dict.lists.set(name, list);
+  record(module, name, parametrization, unsafe);
   Object.defineProperty(module, name, {
     configurable: true,
     enumerable: true,
@@ -248,11 +240,11 @@ export function removeParametrizations<M extends Module>(
   moduleInternals.unregister(list, list.originalIsBuffer ? 'buffer' : 'parameter', 'original');
   moduleInternals.unregisterModule(dict, name);
   dict.lists.delete(name);
+  for (const key of dict.records.get(name) ?? []) forgetReparametrization(module, key);
+  dict.records.delete(name);
   if (dict.lists.size === 0) {
     moduleInternals.unregisterModule(module, 'parametrizations');
     dictOf.delete(module);
-    if (dict.ownConfig === undefined) delete (module as { config?: unknown }).config;
-    else Object.defineProperty(module, 'config', dict.ownConfig);
   }
   Object.defineProperty(module, name, { configurable: true, enumerable: true, writable: true, value: original });
   if (list.originalIsBuffer) moduleInternals.registerBuffer(module, name, original);
@@ -265,6 +257,31 @@ export function isParametrized(module: Module, name?: string): boolean {
   const dict = dictOf.get(module);
   if (dict === undefined) return false;
   return name === undefined ? dict.lists.size > 0 : dict.lists.has(name);
+}
+
+/** A built-in parametrization (orthogonal, spectralNorm) records the call that redoes it. */
+interface SelfDescribing {
+  reparametrizationConfig(name: string): Record<string, unknown>;
+}
+
+/** Records one parametrization in the module's config: a built-in by its call, a user's by its own config. */
+function record(module: Module, name: string, parametrization: Module, unsafe: boolean): void {
+  const dict = dictOf.get(module)!;
+  const key = {};
+  dict.records.set(name, [...(dict.records.get(name) ?? []), key]);
+  recordReparametrization(module, key, () => {
+    const builtin = (parametrization as Partial<SelfDescribing>).reparametrizationConfig;
+    if (typeof builtin === 'function') return builtin.call(parametrization, name);
+    let config: ModuleConfig;
+    try {
+      config = parametrization.config();
+    } catch (error) {
+      throw new ArgumentError(
+        `${module.typeName}'s parametrization ${parametrization.typeName} of '${name}' cannot be recorded in its config: ${(error as Error).message}`,
+      );
+    }
+    return { type: 'parametrization', name, module: config, ...(unsafe ? { unsafe } : {}) };
+  });
 }
 
 /** The current value of `module[name]`, parametrized or not (for the parametrizations' own checks). */

@@ -22,7 +22,6 @@ import {
 } from './activation.js';
 import { describeValue } from './checks.js';
 import { ConfigReader } from './config-reader.js';
-import { applyReparametrizations } from './weight-norm.js';
 import { CosineSimilarity, PairwiseDistance } from './distance.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -38,6 +37,7 @@ import { layerBuiltins } from './registry-layers.js';
 import { lazyBuiltins } from './registry-lazy.js';
 import { poolExtraBuiltins } from './registry-pool-extras.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
+import { applyReparametrizations } from './registry-reparametrizations.js';
 import { transformerBuiltins } from './registry-transformer.js';
 
 export interface ModuleFromConfigOptions {
@@ -177,13 +177,15 @@ function build(config: unknown, options: ModuleFromConfigOptions, path: string):
     );
   }
   if (Object.hasOwn(config, 'reparametrizations')) {
-    // weightNorm / spectralNorm recorded by the config of the module they changed
+    // weightNorm, spectralNorm and parametrize, recorded by the config of the module they changed
     const { reparametrizations, ...plain } = config as ModuleConfig;
+    const built = build(plain, options, path);
     return applyReparametrizations(
-      build(plain, options, path),
+      built,
       reparametrizations,
       `${at}${String(plain.type)}`,
       options.generator,
+      (child, key) => build(child, options, path === '' ? key : `${path}.${key}`),
     );
   }
   const type: unknown = (config as { type?: unknown }).type;

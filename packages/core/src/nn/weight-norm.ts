@@ -10,7 +10,8 @@ import type { Generator } from '../tensor/random.js';
 import { composite, tidy } from '../tensor/scope.js';
 import type { RemovableHandle, Tensor } from '../tensor/tensor.js';
 import { checkInteger, checkNumber, checkOptions, describeValue } from './checks.js';
-import { Module, moduleInternals, type ModuleConfig } from './module.js';
+import { Module, moduleInternals } from './module.js';
+import { forgetReparametrization, recordReparametrization } from './reparametrization-config.js';
 
 /**
  * torch.nn.utils.weight_norm and spectral_norm (torch 1.13's hook versions): a module's weight
@@ -56,8 +57,8 @@ interface Installed {
   added: { kind: 'parameter' | 'buffer'; name: string }[];
 }
 
-/** A module's reparametrizations by parameter name, and its own `config` before they wrapped it. */
-const installed = new WeakMap<Module, { byName: Map<string, Installed>; ownConfig: PropertyDescriptor | undefined }>();
+/** A module's weight and spectral norms by parameter name. */
+const installed = new WeakMap<Module, Map<string, Installed>>();
 
 /**
  * torch.nn.utils.weight_norm: replaces the parameter `name` with `${name}_g` (its norm over every
@@ -203,32 +204,6 @@ export function removeSpectralNorm<M extends Module>(module: M, options: RemoveN
   return uninstall('removeSpectralNorm', 'spectralNorm', module, options);
 }
 
-/**
- * Internal (moduleFromConfig): applies the reparametrizations a config's `reparametrizations`
- * lists, so a checkpoint of a weight-normed model loads into a model of the same state-dict names.
- */
-export function applyReparametrizations(
-  module: Module,
-  list: unknown,
-  where: string,
-  generator: Generator | undefined,
-): Module {
-  if (!Array.isArray(list))
-    throw new ArgumentError(
-      `${where}: 'reparametrizations' must be a list like [{"type": "weightNorm", "name": "weight", "dim": 0}], got ${describeValue(list)}`,
-    );
-  for (const entry of list as unknown[]) {
-    const { type, ...options } = (typeof entry === 'object' && entry !== null ? entry : {}) as { type?: unknown };
-    if (type === 'weightNorm') weightNorm(module, options);
-    else if (type === 'spectralNorm') spectralNorm(module, { ...options, generator });
-    else
-      throw new ArgumentError(
-        `${where}: each of 'reparametrizations' must be {"type": "weightNorm" or "spectralNorm", ...}, got ${describeValue(entry)}`,
-      );
-  }
-  return module;
-}
-
 /** The parameter `name` of `module`, which its forward reads through the field of that name (the caller unregisters it once every check passed). */
 function findParameter(owner: string, module: Module, name: unknown): Tensor {
   if (!(module instanceof Module)) throw new ArgumentError(`${owner}: expected a Module, got ${describeValue(module)}`);
@@ -236,7 +211,7 @@ function findParameter(owner: string, module: Module, name: unknown): Tensor {
     throw new ArgumentError(
       `${owner}: name must be the name of one of the module's own parameters (no '.'), got ${describeValue(name)}`,
     );
-  const done = installed.get(module)?.byName.get(name);
+  const done = installed.get(module)?.get(name);
   if (done !== undefined)
     throw new ArgumentError(
       `${owner}: ${module.typeName}'s '${name}' already has ${done.config.type}; remove it first (remove${done.config.type[0]!.toUpperCase()}${done.config.type.slice(1)})`,
@@ -288,20 +263,11 @@ function install(
   const hook = module.registerForwardPreHook(() => {
     current = beforeForward(module.training);
   });
-  let entry = installed.get(module);
-  if (entry === undefined) {
-    entry = { byName: new Map(), ownConfig: Object.getOwnPropertyDescriptor(module, 'config') };
-    installed.set(module, entry);
-    const base = module.config.bind(module);
-    const byName = entry.byName;
-    // A checkpoint records the reparametrizations, so moduleFromConfig rebuilds the same state-dict names.
-    Object.defineProperty(module, 'config', {
-      configurable: true,
-      writable: true,
-      value: (): ModuleConfig => ({ ...base(), reparametrizations: [...byName.values()].map((r) => r.config) }),
-    });
-  }
-  entry.byName.set(name, { config, hook, compute, added });
+  let byName = installed.get(module);
+  if (byName === undefined) installed.set(module, (byName = new Map()));
+  const record: Installed = { config, hook, compute, added };
+  byName.set(name, record);
+  recordReparametrization(module, record, () => ({ ...config }));
 }
 
 function uninstall<M extends Module>(
@@ -312,9 +278,9 @@ function uninstall<M extends Module>(
 ): M {
   checkOptions(owner, options, ['name']);
   const name = options.name ?? 'weight';
-  const entry = module instanceof Module ? installed.get(module) : undefined;
-  const found = entry?.byName.get(name);
-  if (entry === undefined || found === undefined || found.config.type !== type)
+  const byName = module instanceof Module ? installed.get(module) : undefined;
+  const found = byName?.get(name);
+  if (byName === undefined || found === undefined || found.config.type !== type)
     throw new ArgumentError(
       `${owner}: ${module instanceof Module ? module.typeName : describeValue(module)} has no ${type} on '${String(name)}'`,
     );
@@ -323,11 +289,7 @@ function uninstall<M extends Module>(
   for (const { kind, name: added } of found.added) moduleInternals.unregister(module, kind, added).dispose();
   Object.defineProperty(module, name, { configurable: true, enumerable: true, writable: true, value: weight });
   moduleInternals.registerParameter(module, name, weight);
-  entry.byName.delete(name);
-  if (entry.byName.size === 0) {
-    installed.delete(module);
-    if (entry.ownConfig === undefined) delete (module as { config?: unknown }).config;
-    else Object.defineProperty(module, 'config', entry.ownConfig);
-  }
+  byName.delete(name);
+  forgetReparametrization(module, found);
   return module;
 }
