@@ -305,3 +305,24 @@ describe('memory', () => {
     expect(backend.liveHandles()).toBe(before);
   });
 });
+
+describe('config of a reparametrized layer', () => {
+  it('computes no weight: no tensor is left behind and no power iteration runs', () => {
+    const model = new Sequential(
+      weightNorm(new Linear(3, 4)),
+      spectralNorm(new Linear(4, 4)),
+      parametrizations.orthogonal(new Linear(4, 4)),
+      parametrizations.spectralNorm(new Linear(4, 2)),
+    );
+    const u = model.getBuffer('3.parametrizations.weight.0._u');
+    const uBefore = [...u.dataSync()];
+    const backend = u.backend;
+    const before = backend.liveHandles();
+    const config = model.config();
+    model.config();
+    expect(backend.liveHandles()).toBe(before);
+    expect([...u.dataSync()]).toEqual(uBefore);
+    expect((config as { modules: ModuleConfig[] }).modules.map((m) => m['reparametrizations'])).toHaveLength(4);
+    expect(model.getSubmodule('3').training).toBe(true);
+  });
+});

@@ -269,19 +269,26 @@ function record(module: Module, name: string, parametrization: Module, unsafe: b
   const dict = dictOf.get(module)!;
   const key = {};
   dict.records.set(name, [...(dict.records.get(name) ?? []), key]);
-  recordReparametrization(module, key, () => {
-    const builtin = (parametrization as Partial<SelfDescribing>).reparametrizationConfig;
-    if (typeof builtin === 'function') return builtin.call(parametrization, name);
-    let config: ModuleConfig;
-    try {
-      config = parametrization.config();
-    } catch (error) {
-      throw new ArgumentError(
-        `${module.typeName}'s parametrization ${parametrization.typeName} of '${name}' cannot be recorded in its config: ${(error as Error).message}`,
-      );
-    }
-    return { type: 'parametrization', name, module: config, ...(unsafe ? { unsafe } : {}) };
-  });
+  const list = dict.lists.get(name)!;
+  recordReparametrization(
+    module,
+    key,
+    name,
+    () => list.original,
+    () => {
+      const builtin = (parametrization as Partial<SelfDescribing>).reparametrizationConfig;
+      if (typeof builtin === 'function') return builtin.call(parametrization, name);
+      let config: ModuleConfig;
+      try {
+        config = parametrization.config();
+      } catch (error) {
+        throw new ArgumentError(
+          `${module.typeName}'s parametrization ${parametrization.typeName} of '${name}' cannot be recorded in its config: ${(error as Error).message}`,
+        );
+      }
+      return { type: 'parametrization', name, module: config, ...(unsafe ? { unsafe } : {}) };
+    },
+  );
 }
 
 /** The current value of `module[name]`, parametrized or not (for the parametrizations' own checks). */

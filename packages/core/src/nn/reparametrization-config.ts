@@ -1,3 +1,4 @@
+import type { Tensor } from '../tensor/tensor.js';
 import type { Module, ModuleConfig } from './module.js';
 
 /**
@@ -8,10 +9,30 @@ import type { Module, ModuleConfig } from './module.js';
  */
 type Describe = () => Record<string, unknown>;
 
-const recorded = new WeakMap<Module, { records: Map<object, Describe>; ownConfig: PropertyDescriptor | undefined }>();
+interface StoredRecord {
+  describe: Describe;
+  /** The reparametrized field and the tensor stored for it (weight_v, weight_orig, original). */
+  name: string;
+  stored: () => Tensor;
+}
 
-/** Adds a record under `key` (any object; `forgetReparametrization` takes it back). */
-export function recordReparametrization(module: Module, key: object, describe: Describe): void {
+const recorded = new WeakMap<
+  Module,
+  { records: Map<object, StoredRecord>; ownConfig: PropertyDescriptor | undefined }
+>();
+
+/**
+ * Adds a record under `key` (any object; `forgetReparametrization` takes it back). While the
+ * module's own config() runs, its field `name` reads `stored()` instead of computing the weight:
+ * a config must neither allocate nor advance a power iteration.
+ */
+export function recordReparametrization(
+  module: Module,
+  key: object,
+  name: string,
+  stored: () => Tensor,
+  describe: Describe,
+): void {
   let entry = recorded.get(module);
   if (entry === undefined) {
     entry = { records: new Map(), ownConfig: Object.getOwnPropertyDescriptor(module, 'config') };
@@ -21,10 +42,30 @@ export function recordReparametrization(module: Module, key: object, describe: D
     Object.defineProperty(module, 'config', {
       configurable: true,
       writable: true,
-      value: (): ModuleConfig => ({ ...base(), reparametrizations: [...records.values()].map((d) => d()) }),
+      value: (): ModuleConfig => ({
+        ...withStoredFields(module, [...records.values()], base),
+        reparametrizations: [...records.values()].map((r) => r.describe()),
+      }),
     });
   }
-  entry.records.set(key, describe);
+  entry.records.set(key, { describe, name, stored });
+}
+
+/** Runs `body` with each reparametrized field of `module` reading its stored tensor (the first record per name). */
+function withStoredFields<T>(module: Module, records: StoredRecord[], body: () => T): T {
+  const saved = new Map<string, PropertyDescriptor | undefined>();
+  try {
+    for (const { name, stored } of records) {
+      if (saved.has(name)) continue;
+      saved.set(name, Object.getOwnPropertyDescriptor(module, name));
+      Object.defineProperty(module, name, { configurable: true, enumerable: true, value: stored() });
+    }
+    return body();
+  } finally {
+    for (const [name, descriptor] of saved)
+      if (descriptor === undefined) delete (module as unknown as Record<string, unknown>)[name];
+      else Object.defineProperty(module, name, descriptor);
+  }
 }
 
 export function forgetReparametrization(module: Module, key: object): void {

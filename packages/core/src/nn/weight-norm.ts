@@ -267,7 +267,13 @@ function install(
   if (byName === undefined) installed.set(module, (byName = new Map()));
   const record: Installed = { config, hook, compute, added };
   byName.set(name, record);
-  recordReparametrization(module, record, () => ({ ...config }));
+  recordReparametrization(
+    module,
+    record,
+    name,
+    () => source,
+    () => ({ ...config }),
+  );
 }
 
 function uninstall<M extends Module>(
