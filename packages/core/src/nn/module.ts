@@ -37,7 +37,8 @@ export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Te
  * child `parametrizations`. `unregister` returns the tensor removed.
  */
 export let moduleInternals: {
-  registerParameter(module: Module, name: string, tensor: Tensor): Tensor;
+  /** `keepRequiresGrad`: the tensor is already a parameter moving (torch re-registers the same Parameter), so a frozen one stays frozen. */
+  registerParameter(module: Module, name: string, tensor: Tensor, keepRequiresGrad?: boolean): Tensor;
   registerBuffer(module: Module, name: string, tensor: Tensor): Tensor;
   registerModule(module: Module, name: string, child: Module): Module;
   unregisterModule(module: Module, name: string): void;
@@ -66,7 +67,12 @@ export abstract class Module {
   static {
     // What nn.utils' reparametrizations (weightNorm, spectralNorm) need and users do not: see moduleInternals.
     moduleInternals = {
-      registerParameter: (module, name, tensor) => module.registerParameter(name, tensor),
+      registerParameter: (module, name, tensor, keepRequiresGrad = false) => {
+        const requiresGrad = tensor.requiresGrad;
+        module.registerParameter(name, tensor);
+        if (keepRequiresGrad) tensor.requiresGrad = requiresGrad;
+        return tensor;
+      },
       registerBuffer: (module, name, tensor) => module.registerBuffer(name, tensor),
       registerModule: (module, name, child) => module.registerModule(name, child),
       unregisterModule: (module, name) => {

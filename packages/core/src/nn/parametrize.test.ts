@@ -13,6 +13,7 @@ import {
   moduleFromConfig,
   packCheckpoint,
   registerModuleType,
+  removeSpectralNorm,
   unpackCheckpoint,
   parametrizations,
   parametrize,
@@ -324,5 +325,34 @@ describe('config of a reparametrized layer', () => {
     expect([...u.dataSync()]).toEqual(uBefore);
     expect((config as { modules: ModuleConfig[] }).modules.map((m) => m['reparametrizations'])).toHaveLength(4);
     expect(model.getSubmodule('3').training).toBe(true);
+  });
+});
+
+describe('a frozen weight stays frozen, as torch keeps the same Parameter', () => {
+  const frozen = (): Linear => {
+    const linear = new Linear(3, 4);
+    linear.weight.requiresGrad = false;
+    return linear;
+  };
+  it('spectralNorm: weight_orig, then a new trainable weight on remove (torch 1.13)', () => {
+    const linear = spectralNorm(frozen());
+    expect(linear.getParameter('weight_orig').requiresGrad).toBe(false);
+    removeSpectralNorm(linear);
+    expect(linear.weight.requiresGrad).toBe(true);
+  });
+  it('parametrize: original, and the restored weight', () => {
+    for (const leaveParametrized of [true, false]) {
+      const linear = parametrizations.orthogonal(frozen());
+      expect(linear.getParameter('parametrizations.weight.original').requiresGrad).toBe(false);
+      parametrize.removeParametrizations(linear, 'weight', { leaveParametrized });
+      expect(linear.weight.requiresGrad).toBe(false);
+    }
+    const linear = parametrizations.spectralNorm(frozen());
+    expect(linear.getParameter('parametrizations.weight.original').requiresGrad).toBe(false);
+  });
+  it('weightNorm makes new parameters, trainable as in torch', () => {
+    const linear = weightNorm(frozen());
+    expect(linear.getParameter('weight_g').requiresGrad).toBe(true);
+    expect(linear.getParameter('weight_v').requiresGrad).toBe(true);
   });
 });

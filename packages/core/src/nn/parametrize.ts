@@ -56,7 +56,7 @@ export class ParametrizationList extends Module {
     }
     this.original = original;
     if (originalIsBuffer) this.registerBuffer('original', original);
-    else this.registerParameter('original', original);
+    else moduleInternals.registerParameter(this, 'original', original, true);
     this.#append(first);
     if (!unsafe) checkValue(this.value(), original, 'registering a parametrization');
   }
@@ -248,7 +248,7 @@ export function removeParametrizations<M extends Module>(
   }
   Object.defineProperty(module, name, { configurable: true, enumerable: true, writable: true, value: original });
   if (list.originalIsBuffer) moduleInternals.registerBuffer(module, name, original);
-  else moduleInternals.registerParameter(module, name, original);
+  else moduleInternals.registerParameter(module, name, original, true);
   return module;
 }
 

@@ -116,7 +116,7 @@ export function spectralNorm<M extends Module>(module: M, options: SpectralNormO
   const dim = checkDim(owner, options.dim ?? defaultSpectralDim(module), weight);
   moduleInternals.unregister(module, 'parameter', name);
   const [u, v] = initialSingularVectors(weight, dim, eps, options.generator);
-  moduleInternals.registerParameter(module, `${name}_orig`, weight);
+  moduleInternals.registerParameter(module, `${name}_orig`, weight, true);
   moduleInternals.registerBuffer(module, `${name}_u`, u);
   moduleInternals.registerBuffer(module, `${name}_v`, v);
   const compute = (powerIteration: boolean): Tensor =>
