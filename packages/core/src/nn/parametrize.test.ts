@@ -356,3 +356,37 @@ describe('a frozen weight stays frozen, as torch keeps the same Parameter', () =
     expect(linear.getParameter('weight_v').requiresGrad).toBe(true);
   });
 });
+
+describe('the built-in parametrizations free their buffers', () => {
+  it('on removeParametrizations', () => {
+    const linear = new Linear(3, 4);
+    const backend = linear.weight.backend;
+    const before = backend.liveHandles();
+    parametrizations.orthogonal(linear);
+    parametrizations.spectralNorm(linear, { name: 'bias' });
+    parametrize.removeParametrizations(linear, 'weight');
+    parametrize.removeParametrizations(linear, 'bias', { leaveParametrized: false });
+    expect(backend.liveHandles()).toBe(before);
+  });
+
+  it('when the registration fails', () => {
+    /** A module whose `weight` is a plain field, neither parameter nor buffer. */
+    class Plain extends Module {
+      readonly weight = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
+      forward(x: Tensor): Tensor {
+        return matmul(x, this.weight);
+      }
+    }
+    const plain = new Plain();
+    const backend = plain.weight.backend;
+    const before = backend.liveHandles();
+    expect(() => parametrizations.spectralNorm(plain)).toThrow(
+      /Plain has no parameter, buffer or parametrized tensor named 'weight'/,
+    );
+    expect(() => parametrizations.orthogonal(plain)).toThrow(/no parameter, buffer or parametrized tensor/);
+    expect(backend.liveHandles()).toBe(before);
+  });
+});

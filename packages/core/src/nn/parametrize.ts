@@ -149,6 +149,21 @@ export function registerParametrization<M extends Module>(
   parametrization: Module,
   options: RegisterParametrizationOptions = {},
 ): M {
+  try {
+    return register(module, name, parametrization, options);
+  } catch (error) {
+    // A built-in's buffers (orthogonal's base, spectralNorm's u and v) were made for this call only.
+    if (isBuiltin(parametrization)) parametrization.dispose();
+    throw error;
+  }
+}
+
+function register<M extends Module>(
+  module: M,
+  name: string,
+  parametrization: Module,
+  options: RegisterParametrizationOptions,
+): M {
   const owner = 'registerParametrization';
   checkOptions(owner, options, ['unsafe']);
   const unsafe = checkBoolean(`${owner}: unsafe`, options.unsafe ?? false);
@@ -209,7 +224,9 @@ export interface RemoveParametrizationsOptions {
 /**
  * torch.nn.utils.parametrize.remove_parametrizations: `module[name]` becomes a plain parameter
  * (or buffer) again, the same tensor as `original`, holding the parametrized value (or, with
- * `leaveParametrized: false`, the original's). Returns the module.
+ * `leaveParametrized: false`, the original's). The built-in parametrizations' buffers
+ * (orthogonal's base, spectralNorm's u and v) are freed; a user's parametrization module keeps
+ * its tensors (free them with its `dispose()` when it is no longer used). Returns the module.
  */
 export function removeParametrizations<M extends Module>(
   module: M,
@@ -238,6 +255,7 @@ export function removeParametrizations<M extends Module>(
       }),
     );
   moduleInternals.unregister(list, list.originalIsBuffer ? 'buffer' : 'parameter', 'original');
+  for (const parametrization of list.parametrizations) if (isBuiltin(parametrization)) parametrization.dispose();
   moduleInternals.unregisterModule(dict, name);
   dict.lists.delete(name);
   for (const key of dict.records.get(name) ?? []) forgetReparametrization(module, key);
@@ -263,6 +281,10 @@ export function isParametrized(module: Module, name?: string): boolean {
 interface SelfDescribing {
   reparametrizationConfig(name: string): Record<string, unknown>;
 }
+
+const isBuiltin = (parametrization: unknown): parametrization is Module & SelfDescribing =>
+  parametrization instanceof Module &&
+  typeof (parametrization as Partial<SelfDescribing>).reparametrizationConfig === 'function';
 
 /** Records one parametrization in the module's config: a built-in by its call, a user's by its own config. */
 function record(module: Module, name: string, parametrization: Module, unsafe: boolean): void {
