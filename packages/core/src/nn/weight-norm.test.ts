@@ -198,3 +198,32 @@ describe('spectralNorm against torch.nn.utils.spectral_norm', () => {
     expect(() => spectralNorm(module, { dim: 3 })).toThrow(/dim must be an integer in \[0, 2\)/);
   });
 });
+
+describe('the weight read outside a forward', () => {
+  it('is computed without gradient and freed when a forward, a move or the remove replaces it', () => {
+    for (const normed of [weightNorm(new Linear(4, 4)), spectralNorm(new Linear(4, 4))]) {
+      const x = tensor([[1, 2, 3, 4]]);
+      const backend = x.backend;
+      expect(normed.weight.requiresGrad).toBe(false);
+      const before = backend.liveHandles();
+      for (let round = 0; round < 5; round++) {
+        tidy(() => {
+          normed.forward(x);
+        });
+        expect(normed.weight.isDisposed).toBe(false);
+      }
+      expect(backend.liveHandles()).toBe(before);
+      normed.to('float64');
+      expect(normed.weight.dtype).toBe('float64');
+      expect(backend.liveHandles()).toBe(before);
+      // The getter's weight freed, the new weight parameter made, g and v (weight_orig, u and v) freed.
+      if (normed.namedParameters().some(([key]) => key === 'weight_g')) {
+        removeWeightNorm(normed);
+        expect(backend.liveHandles()).toBe(before - 2);
+      } else {
+        removeSpectralNorm(normed);
+        expect(backend.liveHandles()).toBe(before - 3);
+      }
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { dot, mv } from '../ops/products.js';
 import { norm } from '../ops/tensor-utils.js';
 import { randn } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import { composite, tidy } from '../tensor/scope.js';
+import { composite, keep, tidy } from '../tensor/scope.js';
 import type { RemovableHandle, Tensor } from '../tensor/tensor.js';
 import { checkInteger, checkNumber, checkOptions, describeValue } from './checks.js';
 import { Module, moduleInternals } from './module.js';
@@ -55,6 +55,8 @@ interface Installed {
   compute(): Tensor;
   /** The tensors it added, unregistered and freed by the remove function. */
   added: { kind: 'parameter' | 'buffer'; name: string }[];
+  /** Frees the weight the field's getter computed outside a forward, if any. */
+  release(): void;
 }
 
 /** A module's weight and spectral norms by parameter name. */
@@ -234,7 +236,8 @@ function checkDim(owner: string, dim: unknown, weight: Tensor): number {
 
 /**
  * Makes `module[name]` the computed weight: a getter returning what the pre-hook computed last,
- * or a fresh one when that was freed with its scope or `source` moved (`to()`).
+ * or, when that was freed with its scope or `source` moved (`to()`), one computed without
+ * gradient and owned here (freed when the next forward, a move or the remove function replaces it).
  */
 function install(
   module: Module,
@@ -246,6 +249,12 @@ function install(
   added: Installed['added'],
 ): void {
   let current: Tensor | null = null;
+  // Whether `current` is the getter's own (kept out of scopes, freed here), not a forward's.
+  let owned = false;
+  const release = (): void => {
+    if (owned && current !== null && !current.isDisposed) current.dispose();
+    [current, owned] = [null, false];
+  };
   Object.defineProperty(module, name, {
     configurable: true,
     enumerable: true,
@@ -255,17 +264,21 @@ function install(
         current.isDisposed ||
         current.backend !== source.backend ||
         current.dtype !== source.dtype
-      )
-        current = compute();
+      ) {
+        release();
+        current = keep(noGrad(compute));
+        owned = true;
+      }
       return current;
     },
   });
   const hook = module.registerForwardPreHook(() => {
+    release();
     current = beforeForward(module.training);
   });
   let byName = installed.get(module);
   if (byName === undefined) installed.set(module, (byName = new Map()));
-  const record: Installed = { config, hook, compute, added };
+  const record: Installed = { config, hook, compute, added, release };
   byName.set(name, record);
   recordReparametrization(
     module,
@@ -292,6 +305,7 @@ function uninstall<M extends Module>(
     );
   const weight = noGrad(() => found.compute());
   found.hook.remove();
+  found.release();
   for (const { kind, name: added } of found.added) moduleInternals.unregister(module, kind, added).dispose();
   Object.defineProperty(module, name, { configurable: true, enumerable: true, writable: true, value: weight });
   moduleInternals.registerParameter(module, name, weight);
