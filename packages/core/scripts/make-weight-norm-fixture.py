@@ -136,4 +136,20 @@ for training in (True, False):
     }
 cases_meta['parametrized'] = parametrized
 
+# Negative dims (drawn last, so the cases above keep their values): torch adds the rank to a dim
+# in [-rank, -1); -1 stays the whole tensor.
+for kind, dim in (('linear', -2), ('conv2d', -2), ('conv2d', -4)):
+    module, x = make(kind)
+    weight, bias = module.weight.detach().clone(), module.bias.detach().clone()
+    nn.utils.weight_norm(module, dim=dim)
+    weights = torch.randn(module(x).shape)
+    out = run(module, x, weights)
+    cases['weightNorm-%s-dim-%s' % (kind, dim)] = {
+        'kind': kind, 'dim': dim, 'weight': tolist(weight), 'bias': tolist(bias),
+        'input': tolist(x), 'weights': tolist(weights), 'keys': list(module.state_dict().keys()),
+        'g': tolist(module.weight_g), 'gShape': list(module.weight_g.shape), 'output': tolist(out),
+        'computedWeight': tolist(module.weight),
+        'grads': {name: tolist(p.grad) for name, p in module.named_parameters()},
+    }
+
 write_fixture(__file__, 'nn/weight-norm-fixture.ts', 'TORCH_WEIGHT_NORM', {'cases': cases, **cases_meta})

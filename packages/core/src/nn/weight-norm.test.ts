@@ -142,7 +142,8 @@ describe('weightNorm against torch.nn.utils.weight_norm', () => {
   it('refuses bad arguments with what was wrong', () => {
     const linear = new Linear(2, 2);
     expect(() => weightNorm(linear, { name: 'scale' })).toThrow(ArgumentError);
-    expect(() => weightNorm(linear, { dim: 2 })).toThrow(/dim must be an integer in \[0, 2\).*got 2/);
+    expect(() => weightNorm(linear, { dim: 2 })).toThrow(/dim must be an integer in \[-2, 2\).*got 2/);
+    expect(() => weightNorm(linear, { dim: -3 })).toThrow(/dim must be an integer in \[-2, 2\).*got -3/);
     expect(() => weightNorm(linear, { dims: 0 } as never)).toThrow(/dims/);
     expect(() => weightNorm(linear, { name: 'a.b' })).toThrow(/no '\.'/);
     weightNorm(linear);

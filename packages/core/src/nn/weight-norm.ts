@@ -22,7 +22,7 @@ import { forgetReparametrization, recordReparametrization } from './reparametriz
 export interface WeightNormOptions {
   /** The parameter to reparametrize (default 'weight'). */
   name?: string;
-  /** The dimension kept by the norm (default 0: one norm per output); null or -1: one norm over the whole tensor, as torch. */
+  /** The dimension kept by the norm (default 0: one norm per output; negative counts from the end); null or -1: one norm over the whole tensor, as torch. */
   dim?: number | null;
 }
 
@@ -73,7 +73,18 @@ export function weightNorm<M extends Module>(module: M, options: WeightNormOptio
   checkOptions(owner, options, ['name', 'dim']);
   const name = options.name ?? 'weight';
   const weight = findParameter(owner, module, name);
-  const dim = options.dim === null || options.dim === -1 ? -1 : checkDim(owner, options.dim ?? 0, weight);
+  const requested = options.dim === undefined ? 0 : options.dim;
+  // As torch: -1 (or null) is the whole tensor; another negative dim counts from the end.
+  const dim =
+    requested === null || requested === -1
+      ? -1
+      : checkDim(
+          owner,
+          typeof requested === 'number' && requested < -1 && requested >= -weight.rank
+            ? requested + weight.rank
+            : requested,
+          weight,
+        );
   const normOf = (v: Tensor): Tensor =>
     dim === -1
       ? norm(v)
@@ -229,7 +240,7 @@ function findParameter(owner: string, module: Module, name: unknown): Tensor {
 function checkDim(owner: string, dim: unknown, weight: Tensor): number {
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0 || dim >= weight.rank)
     throw new ArgumentError(
-      `${owner}: dim must be an integer in [0, ${weight.rank}) for a weight of rank ${weight.rank}${owner === 'weightNorm' ? ' (or null or -1: the whole tensor)' : ''}, got ${describeValue(dim)}`,
+      `${owner}: dim must be an integer in [${owner === 'weightNorm' ? -weight.rank : 0}, ${weight.rank}) for a weight of rank ${weight.rank}${owner === 'weightNorm' ? ' (null or -1: the whole tensor)' : ''}, got ${describeValue(dim)}`,
     );
   return dim;
 }
