@@ -14,6 +14,8 @@ import {
   packCheckpoint,
   registerModuleType,
   removeSpectralNorm,
+  removeWeightNorm,
+  TransformerEncoderLayer,
   unpackCheckpoint,
   parametrizations,
   parametrize,
@@ -323,7 +325,7 @@ describe('config of a reparametrized layer', () => {
     model.config();
     expect(backend.liveHandles()).toBe(before);
     expect([...u.dataSync()]).toEqual(uBefore);
-    expect((config as { modules: ModuleConfig[] }).modules.map((m) => m['reparametrizations'])).toHaveLength(4);
+    expect((config['modules'] as ModuleConfig[]).map((m) => m['reparametrizations'])).toHaveLength(4);
     expect(model.getSubmodule('3').training).toBe(true);
   });
 });
@@ -388,5 +390,20 @@ describe('the built-in parametrizations free their buffers', () => {
     );
     expect(() => parametrizations.orthogonal(plain)).toThrow(/no parameter, buffer or parametrized tensor/);
     expect(backend.liveHandles()).toBe(before);
+  });
+});
+
+describe('a container whose config does not include its children', () => {
+  it("refuses a config that would drop a descendant's reparametrization, naming it", () => {
+    const layer = new TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0 });
+    const model = new Sequential(layer, new ReLU());
+    weightNorm(layer.linear1);
+    expect(() => model.config()).toThrow(
+      /Sequential.config\(\): its descendant '0.linear1' \(Linear\) has weightNorm, which Sequential's config cannot record/,
+    );
+    expect(() => layer.config()).toThrow(/TransformerEncoderLayer.config\(\): its descendant 'linear1'/);
+    expect(layer.linear1.config()['reparametrizations']).toEqual([{ type: 'weightNorm', name: 'weight', dim: 0 }]);
+    removeWeightNorm(layer.linear1);
+    expect(model.config()['type']).toBe('Sequential');
   });
 });

@@ -1,3 +1,4 @@
+import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module, ModuleConfig } from './module.js';
 
@@ -20,6 +21,38 @@ const recorded = new WeakMap<
   Module,
   { records: Map<object, StoredRecord>; ownConfig: PropertyDescriptor | undefined }
 >();
+/** How many modules have records: config() checks nothing while none has. */
+let recordedModules = 0;
+/** During the outermost config() call: the modules whose records it reached. */
+let reached: Set<Module> | null = null;
+
+/**
+ * Runs a config() call (Module wraps every class's config() with it). The outermost call checks
+ * that the config holds the records of every reparametrized descendant: a container whose config
+ * rebuilds its children from its own options (TransformerEncoderLayer, ...) would drop them, and
+ * the checkpoint's state dict would not load into the rebuilt model.
+ */
+export function tracedConfig(module: Module, body: () => ModuleConfig): ModuleConfig {
+  if (reached !== null || recordedModules === 0) return body();
+  reached = new Set();
+  let config: ModuleConfig;
+  let missing: [string, Module][];
+  try {
+    config = body();
+    const seen = reached;
+    missing = module.namedModules().filter(([, m]) => recorded.has(m) && !seen.has(m));
+  } finally {
+    reached = null;
+  }
+  if (missing.length > 0) {
+    const [path, descendant] = missing[0]!;
+    const types = [...recorded.get(descendant)!.records.values()].map((r) => r.describe()['type']);
+    throw new ArgumentError(
+      `${module.typeName}.config(): its descendant '${path}' (${descendant.typeName}) has ${types.join(', ')}, which ${module.typeName}'s config cannot record (it rebuilds that child from its own options), so a checkpoint would not rebuild it; remove the reparametrization before making the config, or reparametrize a layer whose config its container includes (Sequential, ModuleList, ...)`,
+    );
+  }
+  return config;
+}
 
 /**
  * Adds a record under `key` (any object; `forgetReparametrization` takes it back). While the
@@ -37,15 +70,20 @@ export function recordReparametrization(
   if (entry === undefined) {
     entry = { records: new Map(), ownConfig: Object.getOwnPropertyDescriptor(module, 'config') };
     recorded.set(module, entry);
+    recordedModules++;
     const base = module.config.bind(module);
     const records = entry.records;
     Object.defineProperty(module, 'config', {
       configurable: true,
       writable: true,
-      value: (): ModuleConfig => ({
-        ...withStoredFields(module, [...records.values()], base),
-        reparametrizations: [...records.values()].map((r) => r.describe()),
-      }),
+      value: (): ModuleConfig =>
+        tracedConfig(module, () => {
+          reached?.add(module);
+          return {
+            ...withStoredFields(module, [...records.values()], base),
+            reparametrizations: [...records.values()].map((r) => r.describe()),
+          };
+        }),
     });
   }
   entry.records.set(key, { describe, name, stored });
@@ -72,6 +110,7 @@ export function forgetReparametrization(module: Module, key: object): void {
   const entry = recorded.get(module);
   if (entry === undefined || !entry.records.delete(key) || entry.records.size > 0) return;
   recorded.delete(module);
+  recordedModules--;
   if (entry.ownConfig === undefined) delete (module as { config?: unknown }).config;
   else Object.defineProperty(module, 'config', entry.ownConfig);
 }
