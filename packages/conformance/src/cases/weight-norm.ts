@@ -60,4 +60,15 @@ export const weightNormCases: OpCase[] = [
       return forwardOwning(module, x!, ['weight_u', 'weight_v']);
     },
   },
+  {
+    name: 'spectralNorm on a Linear in training mode: two power-iteration steps (without gradient) update u and v before the forward',
+    covers: ['matmul', 'div', 'maximum'],
+    inputs: [{ shape: [2, 3] }, { shape: [4, 3] }, { shape: [4] }],
+    noFiniteDifferences:
+      'u and v follow the weight through the power iteration, without gradient as in torch, which finite differences would see (the gradients are checked against cpu-reference here and against torch in core)',
+    run: ([x, w, b]) => {
+      const module = spectralNorm(new InputLinear(w!, b!), { nPowerIterations: 2, generator: new Generator(7) });
+      return forwardOwning(module, x!, ['weight_u', 'weight_v']);
+    },
+  },
 ];
