@@ -8,7 +8,6 @@ import type { Backend, DType } from '../backend/contract.js';
 import { getBackend } from '../backend/registry.js';
 import { checkBoolean, describeValue } from './checks.js';
 import { isTensor } from '../tensor/is-tensor.js';
-import { tracedConfig } from './reparametrization-config.js';
 
 /** A module's constructor arguments as JSON: `{ type: 'Linear', inFeatures: 2, outFeatures: 3, bias: true }`. */
 export type ModuleConfig = { type: string; [option: string]: unknown };
@@ -64,10 +63,6 @@ export abstract class Module {
   #hooked = false;
 
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
-
-  constructor() {
-    traceConfigs(this);
-  }
 
   static {
     // What nn.utils' reparametrizations (weightNorm, spectralNorm) need and users do not: see moduleInternals.
@@ -598,25 +593,4 @@ function backendOf(where: string, value: string | Backend): Backend {
   if (typeof value !== 'string')
     throw new ArgumentError(`${where}: backend must be a Backend or its name, got ${describeValue(value)}`);
   return getBackend(value);
-}
-
-/** The prototypes whose config() goes through tracedConfig. */
-const traced = new WeakSet<object>();
-
-/** Wraps config() of the module's class and its ancestors, once per class (see tracedConfig). */
-function traceConfigs(module: Module): void {
-  for (let proto: object | null = Object.getPrototypeOf(module) as object; proto !== null && !traced.has(proto);) {
-    traced.add(proto);
-    const own = Object.getOwnPropertyDescriptor(proto, 'config');
-    if (own !== undefined && typeof own.value === 'function') {
-      const config = own.value as (this: Module) => ModuleConfig;
-      Object.defineProperty(proto, 'config', {
-        ...own,
-        value(this: Module): ModuleConfig {
-          return tracedConfig(this, () => config.call(this));
-        },
-      });
-    }
-    proto = Object.getPrototypeOf(proto) as object | null;
-  }
 }

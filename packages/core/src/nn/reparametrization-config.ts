@@ -21,26 +21,26 @@ const recorded = new WeakMap<
   Module,
   { records: Map<object, StoredRecord>; ownConfig: PropertyDescriptor | undefined }
 >();
-/** How many modules have records: config() checks nothing while none has. */
+/** How many modules have records: checkedModelConfig checks nothing while none has. */
 let recordedModules = 0;
-/** During the outermost config() call: the modules whose records it reached. */
+/** During checkedModelConfig's config() call: the modules whose records it reached. */
 let reached: Set<Module> | null = null;
 
 /**
- * Runs a config() call (Module wraps every class's config() with it). The outermost call checks
- * that the config holds the records of every reparametrized descendant: a container whose config
- * rebuilds its children from its own options (TransformerEncoderLayer, ...) would drop them, and
- * the checkpoint's state dict would not load into the rebuilt model.
+ * `model.config()` for a checkpoint (captureCheckpoint, AveragedModel's copy), checked to hold the
+ * records of every reparametrized descendant: a container whose config rebuilds its children from
+ * its own options (TransformerEncoderLayer, ...) would drop them, and the checkpoint's state dict
+ * would not load into the rebuilt model. Refuses then, naming the descendant.
  */
-export function tracedConfig(module: Module, body: () => ModuleConfig): ModuleConfig {
-  if (reached !== null || recordedModules === 0) return body();
+export function checkedModelConfig(model: Module): ModuleConfig {
+  if (reached !== null || recordedModules === 0) return model.config();
   reached = new Set();
   let config: ModuleConfig;
   let missing: [string, Module][];
   try {
-    config = body();
+    config = model.config();
     const seen = reached;
-    missing = module.namedModules().filter(([, m]) => recorded.has(m) && !seen.has(m));
+    missing = model.namedModules().filter(([, m]) => recorded.has(m) && !seen.has(m));
   } finally {
     reached = null;
   }
@@ -48,7 +48,7 @@ export function tracedConfig(module: Module, body: () => ModuleConfig): ModuleCo
     const [path, descendant] = missing[0]!;
     const types = [...recorded.get(descendant)!.records.values()].map((r) => r.describe()['type']);
     throw new ArgumentError(
-      `${module.typeName}.config(): its descendant '${path}' (${descendant.typeName}) has ${types.join(', ')}, which ${module.typeName}'s config cannot record (it rebuilds that child from its own options), so a checkpoint would not rebuild it; remove the reparametrization before making the config, or reparametrize a layer whose config its container includes (Sequential, ModuleList, ...)`,
+      `${model.typeName}.config(): its descendant '${path}' (${descendant.typeName}) has ${types.join(', ')}, which the config cannot record (a container on its path rebuilds that child from its own options), so a checkpoint would not rebuild it; remove the reparametrization before saving, or reparametrize a layer whose config its container includes (Sequential, ModuleList, ...)`,
     );
   }
   return config;
@@ -76,14 +76,13 @@ export function recordReparametrization(
     Object.defineProperty(module, 'config', {
       configurable: true,
       writable: true,
-      value: (): ModuleConfig =>
-        tracedConfig(module, () => {
-          reached?.add(module);
-          return {
-            ...withStoredFields(module, [...records.values()], base),
-            reparametrizations: [...records.values()].map((r) => r.describe()),
-          };
-        }),
+      value: (): ModuleConfig => {
+        reached?.add(module);
+        return {
+          ...withStoredFields(module, [...records.values()], base),
+          reparametrizations: [...records.values()].map((r) => r.describe()),
+        };
+      },
     });
   }
   entry.records.set(key, { describe, name, stored });
