@@ -14,6 +14,7 @@ import { nnExtraCases } from './nn-extras.js';
 import { linalgCases } from './linalg.js';
 import { tensorFunctionCases } from './tensor-functions.js';
 import { multivariateDistributionCases } from './distributions-multivariate.js';
+import { weightNormCases } from './weight-norm.js';
 import type { OpCase } from './types.js';
 
 export type { InputSpec, OpCase } from './types.js';
@@ -36,4 +37,5 @@ export const allCases: readonly OpCase[] = [
   ...linalgCases,
   ...tensorFunctionCases,
   ...multivariateDistributionCases,
+  ...weightNormCases,
 ];

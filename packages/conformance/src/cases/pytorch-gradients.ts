@@ -113,4 +113,15 @@ export const PYTORCH_GRADIENTS: Readonly<Record<string, readonly ExpectedGradien
     null,
     [-0.8372305632, 0, -0.6854556799, 0, 0],
   ],
+  // torch.nn.utils.spectral_norm(n_power_iterations=2) in training mode, its weight_u and weight_v
+  // set to the case's initial u and v (Myelin's draws from Generator(7), normalized in float32)
+  'spectralNorm on a Linear in training mode: two power-iteration steps (without gradient) update u and v before the forward':
+    [
+      [0.08679001556, 0.3528798801, -0.3282490476, -0.1565217016, -0.3178011572, -0.1325751344],
+      [
+        0.2486015018, -0.1030309732, 0.453242654, 0.1414807999, -0.3414043098, 0.599642593, 0.2589032416, 0.5166747948,
+        -0.2828500576, 0.3312086236, 0.03560658375, 0.4872804363,
+      ],
+      [0.07739365101, 0.5780417919, -1.096889496, -0.3157513142],
+    ],
 };

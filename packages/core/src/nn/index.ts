@@ -275,3 +275,14 @@ export {
   type SparseOptions,
 } from './init.js';
 export { parametersToVector, vectorToParameters } from './parameter-vector.js';
+export {
+  weightNorm,
+  removeWeightNorm,
+  spectralNorm,
+  removeSpectralNorm,
+  type WeightNormOptions,
+  type SpectralNormOptions,
+  type RemoveNormOptions,
+} from './weight-norm.js';
+export * as parametrize from './parametrize.js';
+export * as parametrizations from './parametrizations.js';

@@ -3,6 +3,7 @@ import '@myelin/backend-cpu-reference';
 import { createCpuReferenceBackend } from '@myelin/backend-cpu-reference';
 import { Generator, type Tensor, fromHost, getBackend, noGrad, ones, tensor, tidy, zeros } from '@myelin/core';
 import { Linear, Module, ReLU, Sequential } from './index.js';
+import { moduleInternals } from './module.js';
 
 const values = async (t: Tensor | null) => Array.from(await t!.data());
 
@@ -234,5 +235,41 @@ describe('memory', () => {
     expect(backend.liveHandles()).toBe(start + 2);
     model.dispose();
     expect(backend.liveHandles()).toBe(start);
+  });
+});
+
+describe('moduleInternals (internal: weightNorm, spectralNorm and parametrize move tensors through it)', () => {
+  it('unregisters a parameter or buffer, keeping the order of the rest, and registers new ones at the end', () => {
+    const model = new Block();
+    const scale = moduleInternals.unregister(model, 'parameter', 'scale');
+    expect(scale).toBe(model.scale);
+    const steps = moduleInternals.unregister(model, 'buffer', 'steps');
+    moduleInternals.registerParameter(model, 'scale_v', scale);
+    moduleInternals.registerBuffer(model, 'steps_u', steps);
+    expect(Object.keys(model.stateDict())).toEqual([
+      'scale_v',
+      'steps_u',
+      'block.0.weight',
+      'block.0.bias',
+      'block.2.weight',
+      'block.2.bias',
+    ]);
+    expect(() => moduleInternals.unregister(model, 'parameter', 'scale')).toThrow(
+      "Block has no parameter 'scale'; its parameters are 'scale_v'",
+    );
+    expect(() => moduleInternals.unregister(model, 'buffer', 'scale_v')).toThrow(/has no buffer 'scale_v'/);
+    expect(moduleInternals.isBuffer(model, 'steps_u')).toBe(true);
+    expect(moduleInternals.isBuffer(model, 'scale_v')).toBe(false);
+  });
+
+  it('adds and removes a child', () => {
+    const model = new Block();
+    moduleInternals.registerModule(model, 'extra', new ReLU());
+    expect(model.children().map(([name]) => name)).toEqual(['block', 'extra']);
+    moduleInternals.unregisterModule(model, 'extra');
+    expect(model.children().map(([name]) => name)).toEqual(['block']);
+    expect(() => moduleInternals.unregisterModule(model, 'extra')).toThrow(
+      "Block has no child 'extra'; its children are 'block'",
+    );
   });
 });

@@ -31,6 +31,23 @@ export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => read
 export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
 
 /**
+ * Internal (not exported from the package): registers and unregisters a module's own parameters,
+ * buffers and children from outside its class, for nn.utils' weightNorm and spectralNorm, which
+ * swap `weight` for `weight_g` and `weight_v` as torch's do, and parametrize, which moves it into a
+ * child `parametrizations`. `unregister` returns the tensor removed.
+ */
+export let moduleInternals: {
+  /** `keepRequiresGrad`: the tensor is already a parameter moving (torch re-registers the same Parameter), so a frozen one stays frozen. */
+  registerParameter(module: Module, name: string, tensor: Tensor, keepRequiresGrad?: boolean): Tensor;
+  registerBuffer(module: Module, name: string, tensor: Tensor): Tensor;
+  registerModule(module: Module, name: string, child: Module): Module;
+  unregisterModule(module: Module, name: string): void;
+  /** Whether `name` is one of the module's own buffers. */
+  isBuffer(module: Module, name: string): boolean;
+  unregister(module: Module, kind: 'parameter' | 'buffer', name: string): Tensor;
+};
+
+/**
  * The base of every layer, like torch.nn.Module: it owns named parameters, buffers and child
  * modules, walks them recursively (registration order, shared tensors once), switches
  * train/eval mode, and saves and loads state dicts.
@@ -46,6 +63,37 @@ export abstract class Module {
   #hooked = false;
 
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
+
+  static {
+    // What nn.utils' reparametrizations (weightNorm, spectralNorm) need and users do not: see moduleInternals.
+    moduleInternals = {
+      registerParameter: (module, name, tensor, keepRequiresGrad = false) => {
+        const requiresGrad = tensor.requiresGrad;
+        module.registerParameter(name, tensor);
+        if (keepRequiresGrad) tensor.requiresGrad = requiresGrad;
+        return tensor;
+      },
+      registerBuffer: (module, name, tensor) => module.registerBuffer(name, tensor),
+      registerModule: (module, name, child) => module.registerModule(name, child),
+      unregisterModule: (module, name) => {
+        if (!module.#modules.delete(name))
+          throw new ArgumentError(
+            `${module.typeName} has no child '${name}'; its children are ${describeNames(module.#modules)}`,
+          );
+      },
+      isBuffer: (module, name) => module.#buffers.has(name),
+      unregister: (module, kind, name) => {
+        const map = kind === 'parameter' ? module.#parameters : module.#buffers;
+        const tensor = map.get(name);
+        if (tensor === undefined || tensor === null)
+          throw new ArgumentError(
+            `${module.typeName} has no ${kind} '${name}'; its ${kind}s are ${describeNames(map)}`,
+          );
+        map.delete(name);
+        return tensor;
+      },
+    };
+  }
 
   /** The name printed and used in configs; built-in layers spell it out so minifiers cannot rename it. */
   get typeName(): string {

@@ -37,6 +37,7 @@ import { layerBuiltins } from './registry-layers.js';
 import { lazyBuiltins } from './registry-lazy.js';
 import { poolExtraBuiltins } from './registry-pool-extras.js';
 import { recurrentBuiltins } from './registry-recurrent.js';
+import { applyReparametrizations } from './registry-reparametrizations.js';
 import { transformerBuiltins } from './registry-transformer.js';
 
 export interface ModuleFromConfigOptions {
@@ -173,6 +174,18 @@ function build(config: unknown, options: ModuleFromConfigOptions, path: string):
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new ArgumentError(
       `${at}expected a module config object like {"type": "Linear", ...}, got ${describeValue(config)}`,
+    );
+  }
+  if (Object.hasOwn(config, 'reparametrizations')) {
+    // weightNorm, spectralNorm and parametrize, recorded by the config of the module they changed
+    const { reparametrizations, ...plain } = config as ModuleConfig;
+    const built = build(plain, options, path);
+    return applyReparametrizations(
+      built,
+      reparametrizations,
+      `${at}${String(plain.type)}`,
+      options.generator,
+      (child, key) => build(child, options, path === '' ? key : `${path}.${key}`),
     );
   }
   const type: unknown = (config as { type?: unknown }).type;

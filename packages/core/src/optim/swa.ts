@@ -9,6 +9,7 @@ import { LazyModule } from '../nn/lazy.js';
 import { Module } from '../nn/module.js';
 import { BatchNorm1d, BatchNorm2d } from '../nn/normalization.js';
 import { moduleFromConfig } from '../nn/registry.js';
+import { checkedModelConfig } from '../nn/reparametrization-config.js';
 import { describeValue } from '../nn/checks.js';
 import { fullLike, zeros } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
@@ -179,7 +180,7 @@ function copyOf(model: Module, copy: ((model: Module) => Module) | undefined): M
   }
   let made: Module;
   try {
-    made = moduleFromConfig(model.config());
+    made = moduleFromConfig(checkedModelConfig(model));
   } catch (error) {
     throw new ArgumentError(
       `AveragedModel: cannot copy the model from its config (${(error as Error).message}); pass { copy: (model) => ... } that builds a copy`,

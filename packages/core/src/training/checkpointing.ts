@@ -1,5 +1,6 @@
 import { disposeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { Module } from '../nn/module.js';
+import { checkedModelConfig } from '../nn/reparametrization-config.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../schedules/scheduler.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
@@ -23,7 +24,7 @@ export function captureCheckpoint(
   extra: { metrics?: Record<string, unknown>; extra?: Record<string, unknown> } = {},
 ): Checkpoint {
   return {
-    modelConfig: state.model.config(),
+    modelConfig: checkedModelConfig(state.model),
     modelState: state.model.stateDict(),
     optimizerState: state.optimizer?.stateDict(),
     schedulerState: state.schedule?.stateDict() as Record<string, unknown> | undefined,
