@@ -33,7 +33,9 @@ import { isTensor } from '../tensor/is-tensor.js';
  * One implementation runs all three; each differs only in its cell's step.
  *
  * Per layer and direction the input projection of every step is one matmul, x W_ih^T + b_ih over
- * [seq * batch, input]; the recurrence is then one matmul per step, h W_hh^T + b_hh.
+ * [seq * batch, input]; the recurrence is then one matmul per step, h W_hh^T + b_hh. On a backend
+ * with the fused lstmCell / gruCell kernels the rest of a step is one kernel each way (the LSTM
+ * then carries [h | c] as one tensor: see fusedLstmRecurrence); elsewhere it composes primitives.
  */
 
 /** A cell's weights, as PyTorch's all_weights lists them: [weight_ih, weight_hh, bias_ih, bias_hh]. */
