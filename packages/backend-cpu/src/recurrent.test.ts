@@ -29,7 +29,7 @@ async function run(
   const x = fromHost(dtype === 'float32' ? Float32Array.from(values) : values, [5, batch, 6], { backend: b, dtype });
   const outs = tidy(() => {
     const { output, state } = layer.forwardWithState(x);
-    const results: Tensor[] = [output, state.h, ...(kind === 'LSTM' ? [(state as { c: Tensor }).c] : [])];
+    const results: Tensor[] = [output, state.h, ...('c' in state ? [state.c as Tensor] : [])];
     results.reduce<Tensor | null>((loss, t) => (loss === null ? t.sum() : loss.add(t.mul(t).sum())), null)!.backward();
     return results.map((t) => t.detach());
   });
