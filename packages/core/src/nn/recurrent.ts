@@ -32,10 +32,14 @@ import { isTensor } from '../tensor/is-tensor.js';
  * state dict loads 1:1), gate order (LSTM i,f,g,o; GRU r,z,n), initialisation and state layout.
  * One implementation runs all three; each differs only in its cell's step.
  *
- * Per layer and direction the input projection of every step is one matmul, x W_ih^T + b_ih over
- * [seq * batch, input]; the recurrence is then one matmul per step, h W_hh^T + b_hh. On a backend
- * with the fused lstmCell / gruCell kernels the rest of a step is one kernel each way (the LSTM
- * then carries [h | c] as one tensor: see fusedLstmRecurrence); elsewhere it composes primitives.
+ * Per layer and direction the steps' input projections x_t W_ih^T + b_ih are sliced out of the
+ * projection of the whole sequence ([seq * batch, gates * hidden], one matmul), or, when the input
+ * is narrower than that, each step's input is sliced out and projected by a matmul of its own: a
+ * slice's gradient is padded to its source's width and added up, and padding gates * hidden wide
+ * gradients was a fifth of an LSTM's training step. The recurrence is one more matmul per step,
+ * h W_hh^T + b_hh. On a backend with the fused lstmCell / gruCell kernels the rest of a step is
+ * one kernel each way (the LSTM then carries [h | c] as one tensor: see fusedLstmRecurrence);
+ * elsewhere it composes primitives.
  */
 
 /** A cell's weights, as PyTorch's all_weights lists them: [weight_ih, weight_hh, bias_ih, bias_hh]. */
@@ -472,7 +476,11 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
       c0 !== null && fusedCell(fused?.lstmCell, fused?.lstmCellBackward, x, h0, c0)
         ? fusedLstmRecurrence(weightHh, biasHh)
         : composedRecurrence(steps[this.#mode], weightHh, biasHh);
-    const projected = splitRows(linear(x, weightIh, biasIh), batchSizes);
+    // Slice the narrower of the input and its projection (see the top of this file).
+    const projected =
+      x.shape[1]! <= weightIh.shape[0]!
+        ? splitRows(x, batchSizes).map((xt) => linear(xt, weightIh, biasIh))
+        : splitRows(linear(x, weightIh, biasIh), batchSizes);
     const length = batchSizes.length;
     const hs = new Array<Tensor>(length);
     const initial = cell.start(h0, c0);
