@@ -92,6 +92,7 @@ for (const src of [
   'native/glue/ops-linalg.cc',
   'native/glue/ops-fused.cc',
   'native/glue/ops-rows.cc',
+  'native/glue/ops-recurrent.cc',
   'native/glue/addon.cc',
 ]) {
   units.push({ src, obj: `${path.basename(src, '.cc')}.o`, flags: [] });

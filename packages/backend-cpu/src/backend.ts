@@ -134,6 +134,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
       ...nativeFusedKernels(addon, table, CPU_BACKEND_NAME),
       ...nativeRowKernels(addon, table),
       ...preactivationKernel(addon, table),
+      ...recurrentKernels(addon, table),
     },
     fusedActivations: FUSED_ACTIVATIONS,
 
@@ -157,6 +158,25 @@ function preactivationKernel(
         transposeB,
       );
       return { output: own(output), preactivation: own(preactivation) };
+    },
+  };
+}
+
+/** The fused LSTM and GRU cells and their backward, this addon's own. */
+function recurrentKernels(
+  addon: NativeAddon,
+  { own, open }: NativeHandleTable,
+): Required<Pick<FusedKernels, 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'gruCellBackward'>> {
+  return {
+    lstmCell: (gates, state) => own(addon.lstmCell(open(gates), open(state))),
+    lstmCellBackward(grad, gates, state) {
+      const [dGates, dState] = addon.lstmCellBackward(open(grad), open(gates), open(state));
+      return { gates: own(dGates), state: own(dState) };
+    },
+    gruCell: (gx, gh, h) => own(addon.gruCell(open(gx), open(gh), open(h))),
+    gruCellBackward(grad, gx, gh, h) {
+      const [dGx, dGh, dH] = addon.gruCellBackward(open(grad), open(gx), open(gh), open(h));
+      return { gx: own(dGx), gh: own(dGh), h: own(dH) };
     },
   };
 }

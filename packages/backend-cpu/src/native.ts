@@ -59,6 +59,14 @@ export interface NativeAddon extends NativePrimitiveAddon, NativeFusedAddon, Nat
     transposeA: boolean,
     transposeB: boolean,
   ): [number, number];
+  /** The LSTM cell: gates [B, 4H] and state [B, 2H] = [h | c] -> [h' | c']. */
+  lstmCell(gates: number, state: number): number;
+  /** Its backward: [dGates, dState]. */
+  lstmCellBackward(grad: number, gates: number, state: number): [number, number];
+  /** The GRU cell: gx and gh [B, 3H] and h [B, H] -> h'. */
+  gruCell(gx: number, gh: number, h: number): number;
+  /** Its backward: [dGx, dGh, dH]. */
+  gruCellBackward(grad: number, gx: number, gh: number, h: number): [number, number, number];
 }
 
 export type LoadResult = NativeAddonLoad<NativeAddon>;

@@ -170,6 +170,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"softmaxBackward", SoftmaxBackward},
       {"layerNorm", LayerNorm},
       {"layerNormBackward", LayerNormBackward},
+      {"lstmCell", LstmCell},
+      {"lstmCellBackward", LstmCellBackward},
+      {"gruCell", GruCell},
+      {"gruCellBackward", GruCellBackward},
       MYELIN_SHARED_ENTRY_POINTS(MYELIN_REGISTER_ENTRY)
   });
 }

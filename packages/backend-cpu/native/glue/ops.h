@@ -1,6 +1,7 @@
 // The addon's entry points (one napi_callback each), registered in addon.cc: those every native
 // addon has (myelin/entry-points.h; defined in ops-storage.cc, ops-shape.cc, ops-conv.cc,
-// ops-linalg.cc and ops-fused.cc) and this addon's own: readInto, and the row kernels of ops-rows.cc.
+// ops-linalg.cc and ops-fused.cc) and this addon's own: readInto, the row kernels of ops-rows.cc
+// and the recurrent cells of ops-recurrent.cc.
 #pragma once
 #include <myelin/entry-points.h>
 
@@ -16,5 +17,10 @@ MYELIN_DECLARE_ENTRY("softmax", Softmax)
 MYELIN_DECLARE_ENTRY("softmaxBackward", SoftmaxBackward)
 MYELIN_DECLARE_ENTRY("layerNorm", LayerNorm)
 MYELIN_DECLARE_ENTRY("layerNormBackward", LayerNormBackward)
+// ops-recurrent.cc: the LSTM and GRU cells, this addon's own too
+MYELIN_DECLARE_ENTRY("lstmCell", LstmCell)
+MYELIN_DECLARE_ENTRY("lstmCellBackward", LstmCellBackward)
+MYELIN_DECLARE_ENTRY("gruCell", GruCell)
+MYELIN_DECLARE_ENTRY("gruCellBackward", GruCellBackward)
 
 }  // namespace myelin

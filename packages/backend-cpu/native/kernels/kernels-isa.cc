@@ -1112,11 +1112,214 @@ void batch_norm_backward_channels(int dtype, const ChannelLayout& l, const void*
 #endif
 }
 
+// ---- recurrent cells -------------------------------------------------------------------------
+// One LSTM or GRU step per row, the gates' activations and products as the composed sigmoid,
+// tanh, mul, add and sub kernels compute them, in the same order (float32: sigmoid8 and tanh8 on
+// 8 lanes, the row's tail through a zero-padded vector; float64: the scalar ones): the forward
+// gives the bits of the composed step.
+
+/** A row's values 8 (float32) or 1 (float64) at a time: V, its loads and stores of `k` lanes. */
+template <typename T>
+struct Lanes;
+template <>
+struct Lanes<float> {
+  using V = VF;
+  static constexpr i64 width = 8;
+  static inline __attribute__((always_inline)) V load(const float* p, i64 k) {
+    if (k == 8) return *reinterpret_cast<const VF*>(p);
+    VF v = VF{};
+    for (i64 j = 0; j < k; j++) v[j] = p[j];
+    return v;
+  }
+  static inline __attribute__((always_inline)) void store(float* p, V v, i64 k) {
+    if (k == 8) *reinterpret_cast<VF*>(p) = v;
+    else for (i64 j = 0; j < k; j++) p[j] = v[j];
+  }
+};
+template <>
+struct Lanes<double> {
+  using V = double;
+  static constexpr i64 width = 1;
+  static inline double load(const double* p, i64) { return *p; }
+  static inline void store(double* p, double v, i64) { *p = v; }
+};
+
+inline __attribute__((always_inline)) VF sigmoid_of(VF x) { return sigmoid8(x); }
+inline __attribute__((always_inline)) VF tanh_of(VF x) { return tanh8(x); }
+inline double sigmoid_of(double x) { return sigmoid(x); }
+inline double tanh_of(double x) { return std::tanh(x); }
+
+/** f(j, k) for the lanes j .. j + k of a row of n values. */
+template <typename T, typename F>
+inline __attribute__((always_inline)) void over_row(i64 n, F f) {
+  constexpr i64 w = Lanes<T>::width;
+  for (i64 j = 0; j < n; j += w) f(j, std::min(w, n - j));
+}
+
+template <typename T>
+void lstm_cell_typed(const T* __restrict gates, const T* __restrict state, T* __restrict out, i64 h, i64 b, i64 e) {
+  using L = Lanes<T>;
+  for (i64 row = b; row < e; row++) {
+    const T* a = gates + row * 4 * h;
+    const T* c = state + row * 2 * h + h;
+    T* y = out + row * 2 * h;
+    over_row<T>(h, [&](i64 j, i64 k) __attribute__((always_inline)) {
+      const auto i = sigmoid_of(L::load(a + j, k));
+      const auto f = sigmoid_of(L::load(a + h + j, k));
+      const auto g = tanh_of(L::load(a + 2 * h + j, k));
+      const auto o = sigmoid_of(L::load(a + 3 * h + j, k));
+      const auto fc = f * L::load(c + j, k);
+      const auto ig = i * g;
+      const auto c2 = fc + ig;
+      L::store(y + h + j, c2, k);
+      L::store(y + j, o * tanh_of(c2), k);
+    });
+  }
+}
+
+template <typename T>
+void lstm_cell_backward_typed(const T* __restrict grad, const T* __restrict gates, const T* __restrict state,
+                              T* __restrict dgates, T* __restrict dstate, i64 h, i64 b, i64 e) {
+  using L = Lanes<T>;
+  const T one = 1;
+  for (i64 row = b; row < e; row++) {
+    const T* a = gates + row * 4 * h;
+    const T* c = state + row * 2 * h + h;
+    const T* dh = grad + row * 2 * h;
+    const T* dc_in = dh + h;
+    T* da = dgates + row * 4 * h;
+    T* ds = dstate + row * 2 * h;
+    for (i64 j = 0; j < h; j++) ds[j] = T(0);
+    over_row<T>(h, [&](i64 j, i64 k) __attribute__((always_inline)) {
+      const auto i = sigmoid_of(L::load(a + j, k));
+      const auto f = sigmoid_of(L::load(a + h + j, k));
+      const auto g = tanh_of(L::load(a + 2 * h + j, k));
+      const auto o = sigmoid_of(L::load(a + 3 * h + j, k));
+      const auto cv = L::load(c + j, k);
+      const auto t = tanh_of(f * cv + i * g);
+      const auto gh = L::load(dh + j, k);
+      const auto dc = L::load(dc_in + j, k) + gh * o * (one - t * t);
+      L::store(da + j, (dc * g) * (i * (one - i)), k);
+      L::store(da + h + j, (dc * cv) * (f * (one - f)), k);
+      L::store(da + 2 * h + j, (dc * i) * (one - g * g), k);
+      L::store(da + 3 * h + j, (gh * t) * (o * (one - o)), k);
+      L::store(ds + h + j, dc * f, k);
+    });
+  }
+}
+
+template <typename T>
+void gru_cell_typed(const T* __restrict gx, const T* __restrict gh, const T* __restrict hp, T* __restrict out, i64 h,
+                    i64 b, i64 e) {
+  using L = Lanes<T>;
+  for (i64 row = b; row < e; row++) {
+    const T* x = gx + row * 3 * h;
+    const T* r_h = gh + row * 3 * h;
+    const T* prev = hp + row * h;
+    T* y = out + row * h;
+    over_row<T>(h, [&](i64 j, i64 k) __attribute__((always_inline)) {
+      const auto r = sigmoid_of(L::load(r_h + j, k) + L::load(x + j, k));
+      const auto z = sigmoid_of(L::load(r_h + h + j, k) + L::load(x + h + j, k));
+      const auto n = tanh_of(L::load(x + 2 * h + j, k) + L::load(r_h + 2 * h + j, k) * r);
+      L::store(y + j, (L::load(prev + j, k) - n) * z + n, k);
+    });
+  }
+}
+
+template <typename T>
+void gru_cell_backward_typed(const T* __restrict grad, const T* __restrict gx, const T* __restrict gh,
+                             const T* __restrict hp, T* __restrict dgx, T* __restrict dgh, T* __restrict dh, i64 h,
+                             i64 b, i64 e) {
+  using L = Lanes<T>;
+  const T one = 1;
+  for (i64 row = b; row < e; row++) {
+    const T* x = gx + row * 3 * h;
+    const T* r_h = gh + row * 3 * h;
+    const T* prev = hp + row * h;
+    const T* g = grad + row * h;
+    T* dx = dgx + row * 3 * h;
+    T* dr_h = dgh + row * 3 * h;
+    T* d_prev = dh + row * h;
+    over_row<T>(h, [&](i64 j, i64 k) __attribute__((always_inline)) {
+      const auto r = sigmoid_of(L::load(r_h + j, k) + L::load(x + j, k));
+      const auto z = sigmoid_of(L::load(r_h + h + j, k) + L::load(x + h + j, k));
+      const auto hn = L::load(r_h + 2 * h + j, k);
+      const auto n = tanh_of(L::load(x + 2 * h + j, k) + hn * r);
+      const auto gv = L::load(g + j, k);
+      const auto dn = (gv * (one - z)) * (one - n * n);
+      const auto dz = (gv * (L::load(prev + j, k) - n)) * (z * (one - z));
+      const auto dr = (dn * hn) * (r * (one - r));
+      L::store(dx + j, dr, k);
+      L::store(dx + h + j, dz, k);
+      L::store(dx + 2 * h + j, dn, k);
+      L::store(dr_h + j, dr, k);
+      L::store(dr_h + h + j, dz, k);
+      L::store(dr_h + 2 * h + j, dn * r, k);
+      L::store(d_prev + j, gv * z, k);
+    });
+  }
+}
+
+void lstm_cell_rows(int dtype, const void* gates, const void* state, void* out, i64 h, i64 b, i64 e) {
+  if (dtype == F32)
+    return lstm_cell_typed(static_cast<const float*>(gates), static_cast<const float*>(state), static_cast<float*>(out),
+                           h, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(lstm_cell_rows(dtype, gates, state, out, h, b, e));
+#else
+  lstm_cell_typed(static_cast<const double*>(gates), static_cast<const double*>(state), static_cast<double*>(out), h,
+                  b, e);
+#endif
+}
+
+void lstm_cell_backward_rows(int dtype, const void* grad, const void* gates, const void* state, void* dgates,
+                             void* dstate, i64 h, i64 b, i64 e) {
+  if (dtype == F32)
+    return lstm_cell_backward_typed(static_cast<const float*>(grad), static_cast<const float*>(gates),
+                                    static_cast<const float*>(state), static_cast<float*>(dgates),
+                                    static_cast<float*>(dstate), h, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(lstm_cell_backward_rows(dtype, grad, gates, state, dgates, dstate, h, b, e));
+#else
+  lstm_cell_backward_typed(static_cast<const double*>(grad), static_cast<const double*>(gates),
+                           static_cast<const double*>(state), static_cast<double*>(dgates),
+                           static_cast<double*>(dstate), h, b, e);
+#endif
+}
+
+void gru_cell_rows(int dtype, const void* gx, const void* gh, const void* hp, void* out, i64 h, i64 b, i64 e) {
+  if (dtype == F32)
+    return gru_cell_typed(static_cast<const float*>(gx), static_cast<const float*>(gh), static_cast<const float*>(hp),
+                          static_cast<float*>(out), h, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(gru_cell_rows(dtype, gx, gh, hp, out, h, b, e));
+#else
+  gru_cell_typed(static_cast<const double*>(gx), static_cast<const double*>(gh), static_cast<const double*>(hp),
+                 static_cast<double*>(out), h, b, e);
+#endif
+}
+
+void gru_cell_backward_rows(int dtype, const void* grad, const void* gx, const void* gh, const void* hp, void* dgx,
+                            void* dgh, void* dh, i64 h, i64 b, i64 e) {
+  if (dtype == F32)
+    return gru_cell_backward_typed(static_cast<const float*>(grad), static_cast<const float*>(gx),
+                                   static_cast<const float*>(gh), static_cast<const float*>(hp),
+                                   static_cast<float*>(dgx), static_cast<float*>(dgh), static_cast<float*>(dh), h, b, e);
+#ifndef MYELIN_ALL_DTYPES
+  MYELIN_OTHER(gru_cell_backward_rows(dtype, grad, gx, gh, hp, dgx, dgh, dh, h, b, e));
+#else
+  gru_cell_backward_typed(static_cast<const double*>(grad), static_cast<const double*>(gx),
+                          static_cast<const double*>(gh), static_cast<const double*>(hp), static_cast<double*>(dgx),
+                          static_cast<double*>(dgh), static_cast<double*>(dh), h, b, e);
+#endif
+}
+
 const KernelTable table = {
     MYELIN_STR(MYELIN_ISA), unary,        cast,         binary,          where,
     reduce_rows,            reduce_cols,  adam,         bias_activation, softmax_xent,
     bias_act_backward,      sgd,          softmax_rows, softmax_backward_rows, layer_norm_rows,
     layer_norm_backward_rows, layer_norm_param_rows, batch_norm_channels, batch_norm_backward_channels,
+    lstm_cell_rows,         lstm_cell_backward_rows, gru_cell_rows, gru_cell_backward_rows,
 };
 
 }  // namespace

@@ -121,6 +121,28 @@ struct KernelTable {
   void (*batch_norm_backward_channels)(int dtype, const ChannelLayout& l, const void* g, const void* x,
                                        const void* weight, const void* mean, const void* inv_std, bool training,
                                        void* dx, void* dw, void* db, i64 begin, i64 end);
+  /**
+   * One LSTM step for rows [begin, end): gates [rows, 4h] (i, f, g, o pre-activations) and state
+   * [rows, 2h] = [h | c] give out [rows, 2h] = [o tanh(c') | c'], c' = f c + i g, each operation
+   * rounded as the composed kernels round it (the same bits).
+   */
+  void (*lstm_cell_rows)(int dtype, const void* gates, const void* state, void* out, i64 h, i64 begin, i64 end);
+  /**
+   * The backward of lstm_cell_rows for rows [begin, end) with grad [rows, 2h] = [dh' | dc']:
+   * dgates [rows, 4h] and dstate [rows, 2h] (h half zero), see the contract's lstmCellBackward.
+   */
+  void (*lstm_cell_backward_rows)(int dtype, const void* grad, const void* gates, const void* state, void* dgates,
+                                  void* dstate, i64 h, i64 begin, i64 end);
+  /**
+   * One GRU step for rows [begin, end): gx and gh [rows, 3h] (r, z, n) and h [rows, h] give
+   * out = (h - n) z + n with r = sigmoid(gh_r + gx_r), z = sigmoid(gh_z + gx_z), n = tanh(gx_n +
+   * gh_n r), rounded as the composed kernels round it.
+   */
+  void (*gru_cell_rows)(int dtype, const void* gx, const void* gh, const void* h_prev, void* out, i64 h, i64 begin,
+                        i64 end);
+  /** The backward of gru_cell_rows for rows [begin, end): dgx, dgh [rows, 3h] and dh [rows, h] (the contract's gruCellBackward). */
+  void (*gru_cell_backward_rows)(int dtype, const void* grad, const void* gx, const void* gh, const void* h_prev,
+                                 void* dgx, void* dgh, void* dh, i64 h, i64 begin, i64 end);
 };
 
 const KernelTable& kernels_avx512();

@@ -27,6 +27,7 @@ import {
   type Tensor,
 } from '@myelin/core';
 import { expectClose, type Tolerance } from '../compare.js';
+import { RECURRENT_KERNEL_CASE, recurrentKernelTests } from './fused-recurrent.js';
 import { ROW_KERNEL_CASES, rowKernelTests } from './fused-rows.js';
 
 /**
@@ -64,6 +65,10 @@ export const FUSED_KERNEL_CASES: Record<FusedKernelName, string[]> = {
   softmaxBackward: [ROW_KERNEL_CASES.softmax],
   layerNorm: [ROW_KERNEL_CASES.layerNorm],
   layerNormBackward: [ROW_KERNEL_CASES.layerNorm],
+  lstmCell: [RECURRENT_KERNEL_CASE],
+  lstmCellBackward: [RECURRENT_KERNEL_CASE],
+  gruCell: [RECURRENT_KERNEL_CASE],
+  gruCellBackward: [RECURRENT_KERNEL_CASE],
 };
 
 interface FusedOptions {
@@ -499,6 +504,7 @@ export function describeFusedConformance({ backend, tolerance, skip, timeout }: 
     });
 
     rowKernelTests({ test, needs, composedOnly, tolerance, floats });
+    recurrentKernelTests({ test, needs, composedOnly, tolerance, floats });
 
     test('training: an MLP trained with fused kernels follows the composed trajectory', async (context) => {
       const b = await needs(context, 'adamUpdateMany', 'sgdUpdateMany', 'softmaxCrossEntropy', 'matmulBiasActivation');

@@ -148,6 +148,25 @@ export const fusedGradientRules: { [P in FusedOp]: GradRule<P> } = {
     if (attrs.hasBias) grads.push(wrap(result.bias, features));
     return grads;
   },
+  // The backend's lstmCellBackward (recorded only when the backend has one): both gradients in one pass.
+  lstmCell: (g, { inputs: [gates, state] }) => {
+    const backend = g.backend;
+    const result = backend.fused!.lstmCellBackward!.call(backend.fused, g.handle, gates!.handle, state!.handle);
+    return [
+      new Tensor(result.gates, [...gates!.shape], g.dtype, backend),
+      new Tensor(result.state, [...state!.shape], g.dtype, backend),
+    ];
+  },
+  // The backend's gruCellBackward (recorded only when the backend has one).
+  gruCell: (g, { inputs: [gx, gh, h] }) => {
+    const backend = g.backend;
+    const result = backend.fused!.gruCellBackward!.call(backend.fused, g.handle, gx!.handle, gh!.handle, h!.handle);
+    return [
+      new Tensor(result.gx, [...gx!.shape], g.dtype, backend),
+      new Tensor(result.gh, [...gh!.shape], g.dtype, backend),
+      new Tensor(result.h, [...h!.shape], g.dtype, backend),
+    ];
+  },
 };
 
 /**

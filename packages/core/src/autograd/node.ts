@@ -30,6 +30,9 @@ export interface OpAttributes {
   softmax: { axis: number };
   // the [rows] mean and invStd the forward used, owned by the op's output
   layerNorm: { mean: Tensor; invStd: Tensor; hasWeight: boolean; hasBias: boolean };
+  // one recurrent cell step (inputs: gates and state; gx, gh and h): the backward recomputes from them
+  lstmCell: Record<string, never>;
+  gruCell: Record<string, never>;
   // customGrad: the user's backward, already bound to the forward's saved state
   custom: { name: string; gradFunc: (g: Tensor) => (Tensor | null)[] };
 }
@@ -43,7 +46,9 @@ export type FusedOp =
   | 'maxPool2d'
   | 'batchNorm'
   | 'softmax'
-  | 'layerNorm';
+  | 'layerNorm'
+  | 'lstmCell'
+  | 'gruCell';
 /** What a tape node can record: a primitive, a fused op, or a function with its own gradient (customGrad). */
 export type TapeOp = PrimitiveOp | FusedOp | 'custom';
 

@@ -183,7 +183,7 @@ export const PREACTIVATION_ACTIVATIONS: readonly FusedActivation[] = Object.free
  * (softmaxCrossEntropy, biasActivationBackward, adamUpdateMany and sgdUpdateMany joined in v3;
  * binaryCrossEntropy, then conv2d, conv2dBackward, maxPool2d and maxPool2dBackward, then batchNorm and
  * batchNormBackward, then accumulate, later in v3; softmax, softmaxBackward, layerNorm and
- * layerNormBackward in v4.)
+ * layerNormBackward in v4; lstmCell, lstmCellBackward, gruCell and gruCellBackward later in v4.)
  *
  * The activations 'gelu', 'gelu_tanh' and 'silu' joined FusedActivation in v4 without a bump, as
  * did `Backend.fusedActivations` and `matmulBiasActivationWithPreactivation`: the meaning of
@@ -443,6 +443,51 @@ export interface FusedKernels {
     invStd: BackendHandle,
     needs: { input: boolean; weight: boolean; bias: boolean },
   ): { input: BackendHandle | null; weight: BackendHandle | null; bias: BackendHandle | null };
+
+  /**
+   * One LSTM step (PyTorch's LSTMCell after its matmuls) of float `gates` [B, 4H], the step's
+   * pre-activations x W_ih^T + b_ih + h W_hh^T + b_hh in PyTorch's column blocks i, f, g, o, and
+   * `state` [B, 2H] = [h | c] of the same dtype (only its c half is read): per element i =
+   * sigmoid, f = sigmoid, g = tanh and o = sigmoid of their blocks, c' = f * c + i * g and
+   * h' = o * tanh(c'), each product and sum rounded as the composed mul and add. Returns a NEW
+   * handle [B, 2H] = [h' | c'].
+   */
+  lstmCell?(gates: BackendHandle, state: BackendHandle): BackendHandle;
+
+  /**
+   * The gradients of `lstmCell` for `grad` [B, 2H] = [dh' | dc'] with its `gates` and `state`
+   * (activations recomputed from the gates): dc = dc' + dh' * o * (1 - tanh(c')^2); `gates`
+   * [B, 4H] holds di * i (1 - i), df * f (1 - f), dg * (1 - g^2) and do * o (1 - o) with
+   * di = dc * g, df = dc * c, dg = dc * i, do = dh' * tanh(c'); `state` [B, 2H] is zero in its
+   * h half and dc * f in its c half. Returns NEW handles.
+   */
+  lstmCellBackward?(
+    grad: BackendHandle,
+    gates: BackendHandle,
+    state: BackendHandle,
+  ): { gates: BackendHandle; state: BackendHandle };
+
+  /**
+   * One GRU step (PyTorch's GRUCell after its matmuls) of float `gx` = x W_ih^T + b_ih and
+   * `gh` = h W_hh^T + b_hh, both [B, 3H] in PyTorch's column blocks r, z, n, and `h` [B, H] of the
+   * same dtype: r = sigmoid(gh_r + gx_r), z = sigmoid(gh_z + gx_z), n = tanh(gx_n + gh_n * r),
+   * h' = (h - n) * z + n (ATen's order of operations, each rounded as the composed ops). Returns
+   * a NEW handle [B, H].
+   */
+  gruCell?(gx: BackendHandle, gh: BackendHandle, h: BackendHandle): BackendHandle;
+
+  /**
+   * The gradients of `gruCell` for `grad` = dL/dh' [B, H] with its inputs (activations
+   * recomputed): dn = grad * (1 - z) * (1 - n^2), dz = grad * (h - n) * z (1 - z), dr = dn * gh_n
+   * * r (1 - r); `gx` [B, 3H] = [dr | dz | dn], `gh` [B, 3H] = [dr | dz | dn * r], `h` [B, H] =
+   * grad * z. Returns NEW handles.
+   */
+  gruCellBackward?(
+    grad: BackendHandle,
+    gx: BackendHandle,
+    gh: BackendHandle,
+    h: BackendHandle,
+  ): { gx: BackendHandle; gh: BackendHandle; h: BackendHandle };
 }
 
 /** The names of the optional fused kernels (the conformance meta-test checks each has cases). */
@@ -466,6 +511,10 @@ export const FUSED_KERNELS = [
   'softmaxBackward',
   'layerNorm',
   'layerNormBackward',
+  'lstmCell',
+  'lstmCellBackward',
+  'gruCell',
+  'gruCellBackward',
 ] as const satisfies readonly (keyof FusedKernels)[];
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 // A member of FusedKernels missing from FUSED_KERNELS is a compile error here.

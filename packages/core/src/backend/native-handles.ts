@@ -297,7 +297,8 @@ function adamConstants(options: AdamUpdateOptions): number[] {
 
 /**
  * The contract's fused kernels that every native addon has, over one (backend `name`, for its
- * errors); the row kernels (softmax, layerNorm and their backward) are in nativeRowKernels.
+ * errors); the row kernels (softmax, layerNorm and their backward) are in nativeRowKernels; the
+ * recurrent cells are backend-cpu's own.
  */
 export function nativeFusedKernels(
   addon: NativeFusedAddon,
@@ -306,7 +307,15 @@ export function nativeFusedKernels(
 ): Required<
   Omit<
     FusedKernels,
-    'softmax' | 'softmaxBackward' | 'layerNorm' | 'layerNormBackward' | 'matmulBiasActivationWithPreactivation'
+    | 'softmax'
+    | 'softmaxBackward'
+    | 'layerNorm'
+    | 'layerNormBackward'
+    | 'matmulBiasActivationWithPreactivation'
+    | 'lstmCell'
+    | 'lstmCellBackward'
+    | 'gruCell'
+    | 'gruCellBackward'
   >
 > {
   const { own, open } = table;

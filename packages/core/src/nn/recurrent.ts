@@ -2,6 +2,8 @@ import type { Backend } from '../backend/contract.js';
 import { ArgumentError, DTypeError, ShapeError, formatShape } from '../errors.js';
 import { relu, sigmoid, tanh } from '../ops/activation.js';
 import { add, mul, sub } from '../ops/elementwise.js';
+import { gruCellFused, lstmCellFused } from '../ops/fused.js';
+import { isFloat } from '../ops/dispatch.js';
 import { linear } from '../ops/linalg.js';
 import { concat, gather, indexSelect, reshape, slice, stack, transpose } from '../ops/movement.js';
 import { tensor, zeros } from '../tensor/creation.js';
@@ -30,8 +32,14 @@ import { isTensor } from '../tensor/is-tensor.js';
  * state dict loads 1:1), gate order (LSTM i,f,g,o; GRU r,z,n), initialisation and state layout.
  * One implementation runs all three; each differs only in its cell's step.
  *
- * Per layer and direction the input projection of every step is one matmul, x W_ih^T + b_ih over
- * [seq * batch, input]; the recurrence is then one matmul per step, h W_hh^T + b_hh.
+ * Per layer and direction the steps' input projections x_t W_ih^T + b_ih are sliced out of the
+ * projection of the whole sequence ([seq * batch, gates * hidden], one matmul), or, when the input
+ * is narrower than that, each step's input is sliced out and projected by a matmul of its own: a
+ * slice's gradient is padded to its source's width and added up, and padding gates * hidden wide
+ * gradients was a fifth of an LSTM's training step. The recurrence is one more matmul per step,
+ * h W_hh^T + b_hh. On a backend with the fused lstmCell / gruCell kernels the rest of a step is
+ * one kernel each way (the LSTM then carries [h | c] as one tensor: see fusedLstmRecurrence);
+ * elsewhere it composes primitives.
  */
 
 /** A cell's weights, as PyTorch's all_weights lists them: [weight_ih, weight_hh, bias_ih, bias_hh]. */
@@ -48,6 +56,16 @@ type Step = (
   weightHh: Tensor,
   biasHh: Tensor | null,
 ) => [Tensor, Tensor | null];
+
+/**
+ * Whether a cell's step runs on the backend's fused kernel (`forward` and `backward` both there):
+ * every operand a float of one dtype on one backend. Otherwise the step composes primitives.
+ */
+function fusedCell(forward: unknown, backward: unknown, ...operands: Tensor[]): boolean {
+  if (forward === undefined || backward === undefined) return false;
+  const [first] = operands;
+  return isFloat(first!.dtype) && operands.every((t) => t.dtype === first!.dtype && t.backend === first!.backend);
+}
 
 /** Gate `index` of `gates` [batch, n * hidden]: its columns index * hidden .. (index + 1) * hidden. */
 const gate = (gates: Tensor, index: number, hidden: number): Tensor => slice(gates, [0, index * hidden], [-1, hidden]);
@@ -71,10 +89,53 @@ const lstmStep: Step = (gx, h, c, weightHh, biasHh) => {
 const gruStep: Step = (gx, h, _c, weightHh, biasHh) => {
   const hidden = h.shape[1]!;
   const gh = linear(h, weightHh, biasHh);
+  if (fusedCell(h.backend.fused?.gruCell, h.backend.fused?.gruCellBackward, gx, gh, h))
+    return [gruCellFused(gx, gh, h), null];
   const r = sigmoid(add(gate(gh, 0, hidden), gate(gx, 0, hidden)));
   const z = sigmoid(add(gate(gh, 1, hidden), gate(gx, 1, hidden)));
   const n = tanh(add(gate(gx, 2, hidden), mul(gate(gh, 2, hidden), r)));
   return [add(mul(sub(h, n), z), n), null];
+};
+
+/**
+ * How a layer's loop carries its cell's state from step to step: a list of tensors whose rows are
+ * the batch's sequences (the loop takes and joins rows of each alike). `start` makes it from the
+ * initial h and c, `step` advances it by one input projection gx, `h` and `c` read it.
+ */
+interface Recurrence {
+  start(h0: Tensor, c0: Tensor | null): Tensor[];
+  step(gx: Tensor, carry: Tensor[]): Tensor[];
+  h(carry: Tensor[]): Tensor;
+  c(carry: Tensor[]): Tensor | null;
+}
+
+/** A Step's recurrence: the carry is [h] or [h, c]. */
+const composedRecurrence = (step: Step, weightHh: Tensor, biasHh: Tensor | null): Recurrence => ({
+  start: (h0, c0) => (c0 === null ? [h0] : [h0, c0]),
+  step: (gx, [h, c]) => {
+    const [hNext, cNext] = step(gx, h!, c ?? null, weightHh, biasHh);
+    return cNext === null ? [hNext] : [hNext, cNext];
+  },
+  h: (carry) => carry[0]!,
+  c: (carry) => carry[1] ?? null,
+});
+
+/**
+ * The LSTM on the backend's lstmCell kernel: the carry is [state, h] with state [batch, 2 hidden]
+ * = [h | c], the kernel's one output (so no gate is sliced out of the pre-activations), and h its
+ * h half, for the next step's matmul and the output sequence.
+ */
+const fusedLstmRecurrence = (weightHh: Tensor, biasHh: Tensor | null): Recurrence => {
+  const hidden = weightHh.shape[1]!;
+  return {
+    start: (h0, c0) => [concat([h0, c0!], 1), h0],
+    step: (gx, [state, h]) => {
+      const next = lstmCellFused(add(linear(h!, weightHh, biasHh), gx), state!);
+      return [next, slice(next, [0, 0], [-1, hidden])];
+    },
+    h: (carry) => carry[1]!,
+    c: (carry) => slice(carry[0]!, [0, hidden], [-1, hidden]),
+  };
 };
 
 /** Elman RNN: h' = tanh(gx + h W_hh^T + b_hh), or relu. */
@@ -410,46 +471,53 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
     reverse: boolean,
   ): [Tensor, Tensor, Tensor | null] {
     const [weightIh, weightHh, biasIh, biasHh] = this.allWeights[k]!;
-    const step = steps[this.#mode];
-    const projected = splitRows(linear(x, weightIh, biasIh), batchSizes);
+    const fused = h0.backend.fused;
+    const cell =
+      c0 !== null && fusedCell(fused?.lstmCell, fused?.lstmCellBackward, x, h0, c0)
+        ? fusedLstmRecurrence(weightHh, biasHh)
+        : composedRecurrence(steps[this.#mode], weightHh, biasHh);
+    // Slice the narrower of the input and its projection (see the top of this file), and the input
+    // only when its per-step matmuls cost less than the projection's padded slices: each adds a
+    // [gates * hidden, input] term to W_ih's gradient (~ T * gates * hidden * input), where the
+    // slices' pads cost ~ T * batch * gates * hidden * log2(T).
+    const stepCount = batchSizes.length;
+    const inputWidth = x.shape[1]!;
+    const perStep =
+      inputWidth <= weightIh.shape[0]! && inputWidth <= batchSizes[0]! * Math.log2(Math.max(2, stepCount));
+    const projected = perStep
+      ? splitRows(x, batchSizes).map((xt) => linear(xt, weightIh, biasIh))
+      : splitRows(linear(x, weightIh, biasIh), batchSizes);
     const length = batchSizes.length;
     const hs = new Array<Tensor>(length);
+    const initial = cell.start(h0, c0);
     if (!reverse) {
-      let h = h0;
-      let c = c0;
-      const endedH: Tensor[] = [];
-      const endedC: Tensor[] = [];
+      let carry = initial;
+      const ended: Tensor[][] = carry.map(() => []);
       for (let t = 0; t < length; t++) {
         const size = batchSizes[t]!;
-        const previous = h.shape[0]!;
+        const previous = carry[0]!.shape[0]!;
         if (size < previous) {
-          endedH.unshift(rows(h, size, previous - size));
-          h = rows(h, 0, size);
-          if (c !== null) {
-            endedC.unshift(rows(c, size, previous - size));
-            c = rows(c, 0, size);
-          }
+          carry = carry.map((s, i) => {
+            ended[i]!.unshift(rows(s, size, previous - size));
+            return rows(s, 0, size);
+          });
         }
-        [h, c] = step(projected[t]!, h, c, weightHh, biasHh);
-        hs[t] = h;
+        carry = cell.step(projected[t]!, carry);
+        hs[t] = cell.h(carry);
       }
-      const whole = (last: Tensor, ended: Tensor[]): Tensor => (ended.length === 0 ? last : concat([last, ...ended]));
-      return [concat(hs), whole(h, endedH), c === null ? null : whole(c, endedC)];
+      const whole = carry.map((last, i) => (ended[i]!.length === 0 ? last : concat([last, ...ended[i]!])));
+      return [concat(hs), cell.h(whole), cell.c(whole)];
     }
     const last = batchSizes[length - 1]!;
-    let h = rows(h0, 0, last);
-    let c = c0 === null ? null : rows(c0, 0, last);
+    let carry = initial.map((s) => rows(s, 0, last));
     for (let t = length - 1; t >= 0; t--) {
       const size = batchSizes[t]!;
-      const current = h.shape[0]!;
-      if (size > current) {
-        h = concat([h, rows(h0, current, size - current)]);
-        if (c !== null) c = concat([c, rows(c0!, current, size - current)]);
-      }
-      [h, c] = step(projected[t]!, h, c, weightHh, biasHh);
-      hs[t] = h;
+      const current = carry[0]!.shape[0]!;
+      if (size > current) carry = carry.map((s, i) => concat([s, rows(initial[i]!, current, size - current)]));
+      carry = cell.step(projected[t]!, carry);
+      hs[t] = cell.h(carry);
     }
-    return [concat(hs), h, c];
+    return [concat(hs), cell.h(carry), cell.c(carry)];
   }
 
   /**

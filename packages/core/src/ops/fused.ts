@@ -283,3 +283,37 @@ export function layerNormFused(x: Tensor, weight: Tensor | null, bias: Tensor | 
   output.adoptConstant(invStd);
   return output;
 }
+
+/**
+ * One LSTM step through the backend's `lstmCell` kernel: gates [B, 4H] (i, f, g, o) and state
+ * [B, 2H] = [h | c] give [h' | c'], recorded as one op whose backward is `lstmCellBackward`; the
+ * caller checked the backend has both and that the dtypes agree.
+ */
+export function lstmCellFused(gates: Tensor, state: Tensor): Tensor {
+  const backend = gates.backend;
+  const output = new Tensor(
+    backend.fused!.lstmCell!.call(backend.fused, gates.handle, state.handle),
+    state.shape,
+    state.dtype,
+    backend,
+  );
+  if (!((gates.requiresGrad || state.requiresGrad) && isGradEnabled())) return output;
+  return recordFused(output, 'lstmCell', [gates, state], {});
+}
+
+/**
+ * One GRU step through the backend's `gruCell` kernel: gx and gh [B, 3H] (r, z, n) and h [B, H]
+ * give h', recorded as one op whose backward is `gruCellBackward`; the caller checked the backend
+ * has both and that the dtypes agree.
+ */
+export function gruCellFused(gx: Tensor, gh: Tensor, h: Tensor): Tensor {
+  const backend = gx.backend;
+  const output = new Tensor(
+    backend.fused!.gruCell!.call(backend.fused, gx.handle, gh.handle, h.handle),
+    h.shape,
+    h.dtype,
+    backend,
+  );
+  if (!((gx.requiresGrad || gh.requiresGrad || h.requiresGrad) && isGradEnabled())) return output;
+  return recordFused(output, 'gruCell', [gx, gh, h], {});
+}
