@@ -200,13 +200,11 @@ export async function compareWithTorch(
       torch.close();
       const [a, b] = [median(ours), median(theirs)];
       const title = `${size.id} ${size.title}, ${threads} thread${threads > 1 ? 's' : ''}`;
-      // Other processes on the cores skew the ratio (PyTorch's OpenMP threads wait on each other
-      // when they are descheduled): say so on the line itself.
+      // More runnable threads than cores (this run's own included) skew the ratio: PyTorch's OpenMP
+      // threads wait on each other when descheduled. Say so on the line itself.
       const load = loadavg()[0]!;
       const busy =
-        load > availableParallelism() - threads + 0.5
-          ? `  [busy machine: load ${load.toFixed(1)}, not a fair ratio]`
-          : '';
+        load > availableParallelism() + 0.5 ? `  [busy machine: load ${load.toFixed(1)}, not a fair ratio]` : '';
       const line =
         `${title}: Myelin ${fmt(a)} steps/s  PyTorch ${fmt(b)} steps/s  ratio ${(a / b).toFixed(2)}x ` +
         `(per CPU second ${(median(oursCpu) / median(theirsCpu)).toFixed(2)}x)${busy}`;
