@@ -27,10 +27,10 @@ import {
   tril,
   weightNorm,
   type ModuleConfig,
-  type NestedArray,
   type Tensor,
 } from '@myelin/core';
 import { TORCH_WEIGHT_NORM } from './weight-norm-fixture.js';
+import { f64, runBackward } from './test-reparametrization.js';
 
 // torch.nn.utils.parametrize with parametrizations.orthogonal and spectral_norm against torch 1.13
 // in float64 (scripts/make-weight-norm-fixture.py): state-dict keys, values, gradients.
@@ -47,20 +47,10 @@ function expectNear(actual: Tensor | null, expected: unknown, what: string, tole
   );
 }
 
-const f64 = (values: unknown): Tensor => tensor(values as NestedArray, { dtype: 'float64' });
-
 function linear(inFeatures: number, outFeatures: number, weight: unknown, bias: unknown): Linear {
   const module = new Linear(inFeatures, outFeatures, { dtype: 'float64' });
   module.loadStateDict({ weight: f64(weight), bias: f64(bias) });
   return module;
-}
-
-function runBackward(module: Module, input: unknown, weights: unknown): Tensor {
-  return tidy(() => {
-    const output = module.forward(f64(input));
-    output.mul(f64(weights)).sum().backward();
-    return output;
-  });
 }
 
 type OrthogonalCase = (typeof TORCH_WEIGHT_NORM.parametrized)['orthogonal-square-default'];

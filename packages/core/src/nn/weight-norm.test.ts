@@ -18,11 +18,10 @@ import {
   tidy,
   unpackCheckpoint,
   weightNorm,
-  type Module,
-  type NestedArray,
   type Tensor,
 } from '@myelin/core';
 import { TORCH_WEIGHT_NORM } from './weight-norm-fixture.js';
+import { f64, runBackward } from './test-reparametrization.js';
 
 // weightNorm and spectralNorm against torch 1.13's weight_norm and spectral_norm in float64
 // (scripts/make-weight-norm-fixture.py): state-dict keys, values and gradients.
@@ -37,21 +36,10 @@ function expectNear(actual: Tensor | null, expected: unknown, what: string): voi
   a.forEach((value, i) => expect(Math.abs(value - e[i]!), `${what}[${i}]`).toBeLessThan(1e-10 * (1 + Math.abs(e[i]!))));
 }
 
-const f64 = (values: unknown): Tensor => tensor(values as NestedArray, { dtype: 'float64' });
-
 function build(kind: string, weight: unknown, bias: unknown): Linear | Conv2d {
   const module = kind === 'linear' ? new Linear(3, 4, { dtype: 'float64' }) : new Conv2d(2, 3, 2, { dtype: 'float64' });
   module.loadStateDict({ weight: f64(weight), bias: f64(bias) });
   return module;
-}
-
-/** sum(module(input) * weights), backpropagated. */
-function runBackward(module: Module, input: unknown, weights: unknown): Tensor {
-  return tidy(() => {
-    const output = module.forward(f64(input));
-    output.mul(f64(weights)).sum().backward();
-    return output;
-  });
 }
 
 describe('weightNorm against torch.nn.utils.weight_norm', () => {
