@@ -480,14 +480,12 @@ export abstract class RNNBase<S extends HiddenState> extends Module {
     // only when its per-step matmuls cost less than the projection's padded slices: each adds a
     // [gates * hidden, input] term to W_ih's gradient (~ T * gates * hidden * input), where the
     // slices' pads cost ~ T * batch * gates * hidden * log2(T).
-    const stepCount = batchSizes.length;
+    const length = batchSizes.length;
     const inputWidth = x.shape[1]!;
-    const perStep =
-      inputWidth <= weightIh.shape[0]! && inputWidth <= batchSizes[0]! * Math.log2(Math.max(2, stepCount));
+    const perStep = inputWidth <= weightIh.shape[0]! && inputWidth <= batchSizes[0]! * Math.log2(Math.max(2, length));
     const projected = perStep
       ? splitRows(x, batchSizes).map((xt) => linear(xt, weightIh, biasIh))
       : splitRows(linear(x, weightIh, biasIh), batchSizes);
-    const length = batchSizes.length;
     const hs = new Array<Tensor>(length);
     const initial = cell.start(h0, c0);
     if (!reverse) {
