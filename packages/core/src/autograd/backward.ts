@@ -115,31 +115,12 @@ export function gradientsOf(
   const inside = (t: Tensor) => t.requiresGrad && t.id >= from && !isSink.has(t) && t.gradNode !== null;
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
-  for (const root of roots) {
-    if (!inside(root) || seen.has(root)) continue;
-    seen.add(root);
-    const tensors: Tensor[] = [root];
-    const next: number[] = [0];
-    while (tensors.length > 0) {
-      const top = tensors.length - 1;
-      const tensor = tensors[top]!;
-      const inputs = tensor.gradNode!.inputs;
-      const at = next[top]!;
-      if (at < inputs.length) {
-        next[top] = at + 1;
-        const input = inputs[at]!;
-        if (inside(input) && !seen.has(input)) {
-          seen.add(input);
-          tensors.push(input);
-          next.push(0);
-        }
-      } else {
-        order.push(tensor);
-        tensors.pop();
-        next.pop();
-      }
-    }
-  }
+  const admit = (t: Tensor): boolean => {
+    if (!inside(t) || seen.has(t)) return false;
+    seen.add(t);
+    return true;
+  };
+  for (const root of roots) if (admit(root)) depthFirst(root, admit, order);
   const pending = new Map<Tensor, Tensor>();
   const add = (t: Tensor, g: Tensor) => {
     const previous = pending.get(t);
@@ -179,7 +160,24 @@ function topologicalOrder(root: Tensor): Tensor[] {
   // A tensor was visited in this pass when its VISITED_IN slot holds this pass's number.
   const pass = ++passes;
   root[VISITED_IN] = pass;
-  // Two parallel stacks (tensor, next input to visit): no tuple per visited tensor.
+  depthFirst(
+    root,
+    (input) => {
+      if (!input.requiresGrad || input[VISITED_IN] === pass) return false;
+      input[VISITED_IN] = pass;
+      return true;
+    },
+    order,
+  );
+  return order;
+}
+
+/**
+ * Appends to `order` the tensors reachable from `root` (already admitted) through recorded nodes
+ * whose inputs `admit` lets in (asked once per edge; it marks what it admits), inputs before the
+ * ops using them. Two parallel stacks (tensor, next input to visit): no tuple per visited tensor.
+ */
+function depthFirst(root: Tensor, admit: (input: Tensor) => boolean, order: Tensor[]): void {
   const tensors: Tensor[] = [root];
   const next: number[] = [0];
   while (tensors.length > 0) {
@@ -190,8 +188,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
     if (inputs !== undefined && at < inputs.length) {
       next[top] = at + 1;
       const input = inputs[at]!;
-      if (input.requiresGrad && input[VISITED_IN] !== pass) {
-        input[VISITED_IN] = pass;
+      if (admit(input)) {
         tensors.push(input);
         next.push(0);
       }
@@ -201,7 +198,6 @@ function topologicalOrder(root: Tensor): Tensor[] {
       next.pop();
     }
   }
-  return order;
 }
 
 /**
